@@ -1,0 +1,99 @@
+package io.strata.store.compress;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
+import io.strata.store.error.CorruptDataException;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4SafeDecompressor;
+
+/**
+ * Compresses and decompresses single chunks. Safe for concurrent use: zstd contexts are kept per
+ * thread, so no chunk pays for allocating one. Decompression of stored bytes always uses the
+ * bounds-checked decoders, since a damaged pack is untrusted input.
+ */
+public final class ChunkCodec {
+  private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
+  private static final LZ4SafeDecompressor LZ4_DECODER = LZ4.safeDecompressor();
+  private static final ThreadLocal<ZstdDecompressCtx> ZSTD_DECODER =
+      ThreadLocal.withInitial(ZstdDecompressCtx::new);
+
+  /** What {@link #encode} wrote: the codec actually used and the stored length. */
+  public record Encoded(Codec codec, int length) {}
+
+  private final Compression compression;
+  private final LZ4Compressor lz4 = LZ4.fastCompressor();
+  private final ThreadLocal<ZstdCompressCtx> zstd;
+
+  public ChunkCodec(Compression compression) {
+    this.compression = compression;
+    this.zstd =
+        ThreadLocal.withInitial(
+            () -> {
+              ZstdCompressCtx ctx = new ZstdCompressCtx();
+              ctx.setLevel(compression.level());
+              return ctx;
+            });
+  }
+
+  /** The compression new chunks are written with. */
+  public Compression compression() {
+    return compression;
+  }
+
+  /** Room {@link #encode} may need in {@code dst} for a chunk of {@code len} bytes. */
+  public static int maxEncodedLength(int len) {
+    return (int) Math.max(Zstd.compressBound(len), LZ4.fastCompressor().maxCompressedLength(len));
+  }
+
+  /**
+   * Compresses {@code len} bytes of {@code src} into {@code dst} at {@code dstOff}, which must
+   * have {@link #maxEncodedLength} bytes of room. A chunk that does not shrink is copied raw and
+   * reported as {@link Codec#NONE}, so incompressible data costs nothing to read back.
+   */
+  public Encoded encode(byte[] src, int off, int len, byte[] dst, int dstOff) {
+    int n =
+        switch (compression.codec()) {
+          case NONE -> len;
+          case LZ4 -> lz4.compress(src, off, len, dst, dstOff, dst.length - dstOff);
+          case ZSTD -> zstd.get().compressByteArray(dst, dstOff, dst.length - dstOff, src, off, len);
+        };
+    if (compression.codec() == Codec.NONE || n >= len) {
+      System.arraycopy(src, off, dst, dstOff, len);
+      return new Encoded(Codec.NONE, len);
+    }
+    return new Encoded(compression.codec(), n);
+  }
+
+  /**
+   * Decompresses a stored chunk into exactly {@code rawLen} bytes at {@code dstOff} of {@code
+   * dst}. Throws {@link CorruptDataException} naming {@code where} if the bytes do not decode to
+   * that length.
+   */
+  public static void decode(
+      Codec codec, byte[] src, int off, int len, byte[] dst, int dstOff, int rawLen, String where) {
+    try {
+      int n =
+          switch (codec) {
+            case NONE -> {
+              if (len != rawLen) {
+                yield len;
+              }
+              System.arraycopy(src, off, dst, dstOff, len);
+              yield len;
+            }
+            case LZ4 -> LZ4_DECODER.decompress(src, off, len, dst, dstOff, rawLen);
+            case ZSTD ->
+                ZSTD_DECODER.get().decompressByteArray(dst, dstOff, rawLen, src, off, len);
+          };
+      if (n != rawLen) {
+        throw new CorruptDataException(
+            where + ": decoded " + n + " bytes, expected " + rawLen, where);
+      }
+    } catch (LZ4Exception | com.github.luben.zstd.ZstdException e) {
+      throw new CorruptDataException(where + ": " + codec + " data does not decode", where, e);
+    }
+  }
+}

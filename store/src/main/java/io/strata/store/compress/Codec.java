@@ -1,0 +1,31 @@
+package io.strata.store.compress;
+
+import io.strata.store.error.CorruptDataException;
+
+/** How one chunk's bytes are stored. The id is written into every pack record. */
+public enum Codec {
+  NONE(0),
+  LZ4(1),
+  ZSTD(2);
+
+  private final int id;
+
+  Codec(int id) {
+    this.id = id;
+  }
+
+  /** The byte written into pack records. */
+  public int id() {
+    return id;
+  }
+
+  /** The codec of a record's codec byte. */
+  public static Codec ofId(int id, String where) {
+    for (Codec c : values()) {
+      if (c.id == id) {
+        return c;
+      }
+    }
+    throw new CorruptDataException(where + ": unknown codec id " + id, where);
+  }
+}

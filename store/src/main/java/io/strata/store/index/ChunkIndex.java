@@ -1,0 +1,285 @@
+package io.strata.store.index;
+
+import io.strata.store.digest.Digest;
+import java.util.Arrays;
+
+/**
+ * The chunk index in memory: digest → dense {@code int} chunk id → location. Ids are handed out
+ * in increasing order and never reused, so a reference bitmap can never come to name another
+ * chunk.
+ *
+ * <p>Lean by design (the target is under 48 bytes of RAM per chunk): the digest takes 32 bytes and
+ * the location 8, both in paged primitive arrays indexed by id; the hash table is an open-
+ * addressing array of ids (4 bytes a slot) kept between 57% and 85% full, so about 6 more bytes a
+ * chunk. No object per chunk exists.
+ *
+ * <p>Thread-safe: every method is synchronized. Critical sections are a few memory reads, tiny
+ * next to hashing a chunk.
+ */
+public final class ChunkIndex {
+  private static final int PAGE_BITS = 14;
+  private static final int PAGE = 1 << PAGE_BITS;
+  private static final int PAGE_MASK = PAGE - 1;
+  private static final double MAX_LOAD = 0.85;
+
+  private long[][] digestPages = new long[0][];
+  private long[][] locPages = new long[0][];
+  private int[] table = new int[1024]; // id + 1; 0 is an empty slot
+  private int entries; // present or pending ids
+  private int nextId;
+
+  /** An empty index whose first id will be {@code firstId}. */
+  public ChunkIndex(int firstId) {
+    this.nextId = firstId;
+  }
+
+  /** The id of the chunk with this digest, or -1. Pending chunks count as present. */
+  public synchronized int lookup(Digest d) {
+    return find(d.word(0), d.word(1), d.word(2), d.word(3));
+  }
+
+  /**
+   * The id of the chunk with this digest; when absent, reserves a new id marked {@link
+   * Locations#PENDING} and returns {@code -(id) - 1}, telling the caller it must write the chunk.
+   */
+  public synchronized int lookupOrReserve(Digest d) {
+    long w0 = d.word(0);
+    long w1 = d.word(1);
+    long w2 = d.word(2);
+    long w3 = d.word(3);
+    int id = find(w0, w1, w2, w3);
+    if (id >= 0) {
+      return id;
+    }
+    id = nextId++;
+    put(id, w0, w1, w2, w3, Locations.PENDING);
+    return -id - 1;
+  }
+
+  /**
+   * Adds a chunk with a known id, as found in a pack or the index file. If the digest is already
+   * indexed the existing entry wins and false is returned (a GC copy of a chunk whose original was
+   * indexed first).
+   */
+  public synchronized boolean insert(int id, Digest d, long loc) {
+    long w0 = d.word(0);
+    long w1 = d.word(1);
+    long w2 = d.word(2);
+    long w3 = d.word(3);
+    if (find(w0, w1, w2, w3) >= 0 || (id < nextId && location0(id) != Locations.NONE)) {
+      return false;
+    }
+    nextId = Math.max(nextId, id + 1);
+    put(id, w0, w1, w2, w3, loc);
+    return true;
+  }
+
+  /** Makes sure no id below {@code id} is handed out again. */
+  public synchronized void advanceTo(int id) {
+    nextId = Math.max(nextId, id);
+  }
+
+  /** The location of chunk {@code id}: {@link Locations#NONE} if absent. */
+  public synchronized long location(int id) {
+    return location0(id);
+  }
+
+  /** Sets the location of a present chunk (after its record is appended or moved by GC). */
+  public synchronized void setLocation(int id, long loc) {
+    locPages[id >>> PAGE_BITS][id & PAGE_MASK] = loc;
+  }
+
+  /** Moves a chunk only if it is still where {@code expect} says (GC racing nothing else). */
+  public synchronized boolean moveIfAt(int id, long expect, long loc) {
+    if (location0(id) != expect) {
+      return false;
+    }
+    setLocation(id, loc);
+    return true;
+  }
+
+  /** The digest of chunk {@code id}, or null if absent. */
+  public synchronized Digest digest(int id) {
+    if (location0(id) == Locations.NONE) {
+      return null;
+    }
+    long[] p = digestPages[id >>> PAGE_BITS];
+    int at = (id & PAGE_MASK) * 4;
+    return Digest.ofWords(p[at], p[at + 1], p[at + 2], p[at + 3]);
+  }
+
+  /** Forgets chunk {@code id}: its digest no longer deduplicates, its id is never reused. */
+  public synchronized void remove(int id) {
+    if (location0(id) == Locations.NONE) {
+      return;
+    }
+    long[] p = digestPages[id >>> PAGE_BITS];
+    int at = (id & PAGE_MASK) * 4;
+    int slot = slotOf(id, p[at]);
+    deleteSlot(slot);
+    locPages[id >>> PAGE_BITS][id & PAGE_MASK] = Locations.NONE;
+    entries--;
+  }
+
+  /** Calls {@code visitor} for each present or pending chunk, in id order. */
+  public void forEach(Visitor visitor) {
+    int limit;
+    synchronized (this) {
+      limit = nextId;
+    }
+    for (int id = 0; id < limit; id++) {
+      long loc = location(id);
+      if (loc != Locations.NONE) {
+        visitor.chunk(id, loc);
+      }
+    }
+  }
+
+  /** Receives an id and its location. */
+  @FunctionalInterface
+  public interface Visitor {
+    void chunk(int id, long loc);
+  }
+
+  /** Present and pending chunks. */
+  public synchronized int size() {
+    return entries;
+  }
+
+  /** The id the next new chunk gets. */
+  public synchronized int nextId() {
+    return nextId;
+  }
+
+  /** Bytes of heap the index holds: its arrays, as allocated. */
+  public synchronized long ramBytes() {
+    long pages = 0;
+    for (long[] p : digestPages) {
+      pages += p == null ? 0 : (long) p.length * 8;
+    }
+    for (long[] p : locPages) {
+      pages += p == null ? 0 : (long) p.length * 8;
+    }
+    return pages + (long) table.length * 4;
+  }
+
+  // ---- internals; callers hold the monitor ----
+
+  private long location0(int id) {
+    int page = id >>> PAGE_BITS;
+    if (id < 0 || page >= locPages.length || locPages[page] == null) {
+      return Locations.NONE;
+    }
+    return locPages[page][id & PAGE_MASK];
+  }
+
+  private int home(long w0) {
+    // Lemire's multiply-shift maps the digest's first word onto any table length.
+    return (int) (((w0 >>> 32) * table.length) >>> 32);
+  }
+
+  private int find(long w0, long w1, long w2, long w3) {
+    int[] t = table;
+    int i = home(w0);
+    while (true) {
+      int e = t[i];
+      if (e == 0) {
+        return -1;
+      }
+      int id = e - 1;
+      long[] p = digestPages[id >>> PAGE_BITS];
+      int at = (id & PAGE_MASK) * 4;
+      if (p[at] == w0 && p[at + 1] == w1 && p[at + 2] == w2 && p[at + 3] == w3) {
+        return id;
+      }
+      if (++i == t.length) {
+        i = 0;
+      }
+    }
+  }
+
+  private int slotOf(int id, long w0) {
+    int i = home(w0);
+    while (table[i] != id + 1) {
+      if (++i == table.length) {
+        i = 0;
+      }
+    }
+    return i;
+  }
+
+  private void put(int id, long w0, long w1, long w2, long w3, long loc) {
+    ensurePage(id);
+    long[] p = digestPages[id >>> PAGE_BITS];
+    int at = (id & PAGE_MASK) * 4;
+    p[at] = w0;
+    p[at + 1] = w1;
+    p[at + 2] = w2;
+    p[at + 3] = w3;
+    locPages[id >>> PAGE_BITS][id & PAGE_MASK] = loc;
+    if (entries + 1 > table.length * MAX_LOAD) {
+      rehash((int) Math.min(Integer.MAX_VALUE - 8, table.length * 3L / 2));
+    }
+    int i = home(w0);
+    while (table[i] != 0) {
+      if (++i == table.length) {
+        i = 0;
+      }
+    }
+    table[i] = id + 1;
+    entries++;
+  }
+
+  private void ensurePage(int id) {
+    int page = id >>> PAGE_BITS;
+    if (page >= locPages.length) {
+      int n = Math.max(page + 1, locPages.length * 2);
+      locPages = Arrays.copyOf(locPages, n);
+      digestPages = Arrays.copyOf(digestPages, n);
+    }
+    if (locPages[page] == null) {
+      locPages[page] = new long[PAGE];
+      digestPages[page] = new long[PAGE * 4];
+    }
+  }
+
+  private void rehash(int capacity) {
+    int[] old = table;
+    table = new int[capacity];
+    for (int e : old) {
+      if (e != 0) {
+        int id = e - 1;
+        int i = home(digestPages[id >>> PAGE_BITS][(id & PAGE_MASK) * 4]);
+        while (table[i] != 0) {
+          if (++i == table.length) {
+            i = 0;
+          }
+        }
+        table[i] = e;
+      }
+    }
+  }
+
+  /** Backward-shift deletion: keeps linear probing correct without tombstones. */
+  private void deleteSlot(int hole) {
+    int[] t = table;
+    int j = hole;
+    while (true) {
+      if (++j == t.length) {
+        j = 0;
+      }
+      int e = t[j];
+      if (e == 0) {
+        break;
+      }
+      int id = e - 1;
+      int k = home(digestPages[id >>> PAGE_BITS][(id & PAGE_MASK) * 4]);
+      boolean stays = hole <= j ? (hole < k && k <= j) : (hole < k || k <= j);
+      if (!stays) {
+        t[hole] = e;
+        hole = j;
+      }
+    }
+    t[hole] = 0;
+  }
+}

@@ -1,0 +1,159 @@
+package io.strata.store.index;
+
+import io.strata.store.digest.Digest;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * A checkpoint of the chunk index on disk, so that opening a store does not rescan every pack.
+ * It records, for each pack, how many of its bytes the checkpoint covers; records beyond that
+ * are found by scanning the packs' tails. Lost or damaged, it is rebuilt from the packs.
+ *
+ * <pre>
+ * file    := "STRIDX01" u32 version u32 nextId u32 entryCount u32 packCount
+ *            (u32 packId u64 coveredLength){packCount}
+ *            (u32 chunkId u64 location byte[32] digest){entryCount}
+ *            u32 crc32c(everything before)
+ * </pre>
+ */
+public final class IndexFile {
+  private static final byte[] MAGIC = {'S', 'T', 'R', 'I', 'D', 'X', '0', '1'};
+  private static final int VERSION = 1;
+  /** Bytes one chunk takes in the file. */
+  public static final int ENTRY_BYTES = 44;
+
+  /**
+   * A loaded checkpoint.
+   *
+   * @param index the chunks it lists
+   * @param covered bytes of each pack it accounts for
+   */
+  public record Checkpoint(ChunkIndex index, Map<Integer, Long> covered) {}
+
+  private IndexFile() {}
+
+  /**
+   * Writes a checkpoint of {@code index}, covering {@code covered} bytes of each pack, to {@code
+   * path} atomically (a temporary file, fsync, rename, fsync of the directory). The caller must
+   * keep appends out while this runs, so that every record within the covered lengths is in the
+   * index.
+   */
+  public static void write(Path path, ChunkIndex index, Map<Integer, Long> covered)
+      throws IOException {
+    Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
+    CRC32C crc = new CRC32C();
+    try (OutputStream fo = Files.newOutputStream(tmp);
+        DataOutputStream out =
+            new DataOutputStream(
+                new CheckedOutputStream(new BufferedOutputStream(fo, 1 << 16), crc))) {
+      out.write(MAGIC);
+      out.writeInt(VERSION);
+      out.writeInt(index.nextId());
+      int[] count = {0};
+      index.forEach((id, loc) -> count[0] += Locations.isStored(loc) ? 1 : 0);
+      out.writeInt(count[0]);
+      out.writeInt(covered.size());
+      for (Map.Entry<Integer, Long> e : covered.entrySet()) {
+        out.writeInt(e.getKey());
+        out.writeLong(e.getValue());
+      }
+      byte[] digest = new byte[Digest.LENGTH];
+      IOException[] failure = {null};
+      index.forEach(
+          (id, loc) -> {
+            if (!Locations.isStored(loc) || failure[0] != null) {
+              return;
+            }
+            try {
+              out.writeInt(id);
+              out.writeLong(loc);
+              index.digest(id).copyTo(digest, 0);
+              out.write(digest);
+            } catch (IOException e) {
+              failure[0] = e;
+            }
+          });
+      if (failure[0] != null) {
+        throw failure[0];
+      }
+      out.flush();
+      int sum = (int) crc.getValue();
+      fo.write(new byte[] {(byte) (sum >>> 24), (byte) (sum >>> 16), (byte) (sum >>> 8), (byte) sum});
+    }
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    syncDirectory(path.getParent());
+  }
+
+  /** Reads the checkpoint at {@code path}; null if it is missing, damaged or of another version. */
+  public static Checkpoint read(Path path) throws IOException {
+    CRC32C crc = new CRC32C();
+    try (InputStream fi = new BufferedInputStream(Files.newInputStream(path), 1 << 16)) {
+      DataInputStream in = new DataInputStream(new CheckedInputStream(fi, crc));
+      byte[] magic = new byte[MAGIC.length];
+      in.readFully(magic);
+      if (!Arrays.equals(magic, MAGIC) || in.readInt() != VERSION) {
+        return null;
+      }
+      int nextId = in.readInt();
+      int entries = in.readInt();
+      int packs = in.readInt();
+      if (nextId < 0 || entries < 0 || packs < 0 || entries > nextId) {
+        return null;
+      }
+      Map<Integer, Long> covered = new HashMap<>();
+      for (int i = 0; i < packs; i++) {
+        covered.put(in.readInt(), in.readLong());
+      }
+      ChunkIndex index = new ChunkIndex(0);
+      byte[] digest = new byte[Digest.LENGTH];
+      for (int i = 0; i < entries; i++) {
+        int id = in.readInt();
+        long loc = in.readLong();
+        in.readFully(digest);
+        if (id < 0 || id >= nextId || !Locations.isStored(loc)) {
+          return null;
+        }
+        index.insert(id, Digest.of(digest), loc);
+      }
+      int expected = (int) crc.getValue();
+      int stored = new DataInputStream(fi).readInt();
+      if (stored != expected) {
+        return null;
+      }
+      index.advanceTo(nextId);
+      return new Checkpoint(index, covered);
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (EOFException e) {
+      return null;
+    }
+  }
+
+  /** Makes a rename or unlink in {@code dir} durable. */
+  public static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+}

@@ -1,0 +1,214 @@
+package io.strata.store.pack;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * The pack files of a store: the sealed ones, read-only, and the open one that new records are
+ * appended to. Appends are serialised here; reads run concurrently with them and with each other.
+ * A pack is sealed and a new one opened when it passes {@link PackFormat#TARGET_SIZE}.
+ */
+public final class PackSet implements Closeable {
+  private final Path dir;
+  private final Map<Integer, PackFile> packs = new ConcurrentHashMap<>();
+  private final ReentrantLock appendLock = new ReentrantLock();
+  private volatile PackWriter current;
+  private int nextId;
+
+  private PackSet(Path dir, int nextId) {
+    this.dir = dir;
+    this.nextId = nextId;
+  }
+
+  /**
+   * Opens the packs in {@code dir}. Every pack on disk must be sealed by now (recovery seals the
+   * one a crash left open); new records go to a new pack.
+   */
+  public static PackSet open(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    int maxId = 0;
+    List<Integer> ids = listIds(dir);
+    for (int id : ids) {
+      maxId = Math.max(maxId, id);
+    }
+    PackSet set = new PackSet(dir, maxId + 1);
+    for (int id : ids) {
+      set.packs.put(id, new PackFile(id, dir.resolve(PackFormat.fileName(id))));
+    }
+    return set;
+  }
+
+  /** The ids of the pack files in {@code dir}, ascending. */
+  public static List<Integer> listIds(Path dir) throws IOException {
+    List<Integer> ids = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      s.forEach(
+          p -> {
+            int id = PackFormat.idOf(p.getFileName().toString());
+            if (id > 0) {
+              ids.add(id);
+            }
+          });
+    }
+    ids.sort(null);
+    return ids;
+  }
+
+  /** The path of pack {@code id}. */
+  public Path path(int id) {
+    return dir.resolve(PackFormat.fileName(id));
+  }
+
+  /**
+   * Appends one complete record (from {@link Records#seal}) and returns its location as {@code
+   * packId << 32 | offset}.
+   */
+  public long append(byte[] rec, int off, int len) throws IOException {
+    appendLock.lock();
+    try {
+      if (current == null) {
+        int id = nextId++;
+        Path p = path(id);
+        current = PackWriter.create(id, p);
+        packs.put(id, new PackFile(id, p));
+      }
+      long offset = current.append(rec, off, len);
+      long loc = (long) current.id() << 32 | offset;
+      if (current.size() >= PackFormat.TARGET_SIZE) {
+        current.seal();
+        current = null;
+      }
+      return loc;
+    } finally {
+      appendLock.unlock();
+    }
+  }
+
+  /** Makes every record appended so far durable. */
+  public void sync() throws IOException {
+    appendLock.lock();
+    try {
+      if (current != null) {
+        current.sync();
+      }
+    } finally {
+      appendLock.unlock();
+    }
+  }
+
+  /**
+   * Seals the open pack, if any, so that every pack up to the returned id is immutable; later
+   * appends go to packs with higher ids.
+   */
+  public int sealCurrent() throws IOException {
+    appendLock.lock();
+    try {
+      if (current != null) {
+        current.seal();
+        current = null;
+      }
+      return nextId - 1;
+    } finally {
+      appendLock.unlock();
+    }
+  }
+
+  /**
+   * Reads {@code len} bytes at {@code offset} of pack {@code id} into {@code dst}. Returns false
+   * if the pack was retired by GC meanwhile (the caller looks the chunk up again).
+   */
+  public boolean read(int id, long offset, byte[] dst, int len) throws IOException {
+    PackFile pack = packs.get(id);
+    if (pack == null || !pack.acquire()) {
+      return false;
+    }
+    try {
+      ensureVisible(id, offset + len);
+      pack.read(offset, dst, 0, len);
+      return true;
+    } finally {
+      pack.release();
+    }
+  }
+
+  private void ensureVisible(int id, long end) throws IOException {
+    PackWriter w = current;
+    if (w != null && w.id() == id && w.flushed() < end) {
+      appendLock.lock();
+      try {
+        if (current != null && current.id() == id && current.flushed() < end) {
+          current.flush();
+        }
+      } finally {
+        appendLock.unlock();
+      }
+    }
+  }
+
+  /** Unlinks a pack that holds nothing live; readers holding it finish first. */
+  public void retire(int id) throws IOException {
+    PackFile p = packs.remove(id);
+    if (p != null) {
+      p.retire();
+    }
+  }
+
+  /** The ids of all packs, ascending. */
+  public List<Integer> ids() {
+    return new ArrayList<>(new TreeMap<>(packs).keySet());
+  }
+
+  /** The id the open pack has, or would get: every pack below it is sealed. */
+  public int openId() {
+    appendLock.lock();
+    try {
+      return current != null ? current.id() : nextId;
+    } finally {
+      appendLock.unlock();
+    }
+  }
+
+  /** Bytes of all pack files on disk, buffered appends included. */
+  public long bytesOnDisk() throws IOException {
+    long total = 0;
+    for (int id : ids()) {
+      PackWriter w = current;
+      if (w != null && w.id() == id) {
+        total += w.size();
+      } else {
+        try {
+          total += Files.size(path(id));
+        } catch (java.nio.file.NoSuchFileException e) {
+          // Retired by GC while we counted.
+        }
+      }
+    }
+    return total;
+  }
+
+  @Override
+  public void close() throws IOException {
+    appendLock.lock();
+    try {
+      if (current != null) {
+        current.seal();
+        current = null;
+      }
+      for (PackFile p : packs.values()) {
+        p.release();
+      }
+      packs.clear();
+    } finally {
+      appendLock.unlock();
+    }
+  }
+}

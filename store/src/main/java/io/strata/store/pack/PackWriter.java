@@ -1,0 +1,115 @@
+package io.strata.store.pack;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The open pack: records are appended through a write buffer, so a stream of small chunks costs
+ * one write call per buffer, not per chunk. Not thread-safe; {@link PackSet} serialises calls.
+ */
+final class PackWriter {
+  private static final int BUFFER = 1 << 20;
+
+  private final int id;
+  private final FileChannel channel;
+  private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+  private long size;
+  private long flushed;
+  private int records;
+
+  private PackWriter(int id, FileChannel channel, long size) {
+    this.id = id;
+    this.channel = channel;
+    this.size = size;
+    this.flushed = size;
+  }
+
+  /** Creates pack {@code id} at {@code path} with its header, made durable before it is used. */
+  static PackWriter create(int id, Path path) throws IOException {
+    FileChannel ch =
+        FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    byte[] header = new byte[PackFormat.HEADER_SIZE];
+    System.arraycopy(PackFormat.HEADER_MAGIC, 0, header, 0, 8);
+    Bytes.putInt(header, 8, PackFormat.VERSION);
+    Bytes.putInt(header, 12, id);
+    Bytes.putLong(header, 16, System.currentTimeMillis());
+    Bytes.putInt(header, 28, Bytes.crc32c(header, 0, 28));
+    ByteBuffer bb = ByteBuffer.wrap(header);
+    while (bb.hasRemaining()) {
+      ch.write(bb);
+    }
+    ch.force(false);
+    return new PackWriter(id, ch, PackFormat.HEADER_SIZE);
+  }
+
+  int id() {
+    return id;
+  }
+
+  /** The pack's length, buffered bytes included. */
+  long size() {
+    return size;
+  }
+
+  /** The length of the part readers can see through their own channel. */
+  long flushed() {
+    return flushed;
+  }
+
+  int records() {
+    return records;
+  }
+
+  /** Appends one complete record; returns its offset. */
+  long append(byte[] rec, int off, int len) throws IOException {
+    long at = size;
+    size += len;
+    while (len > 0) {
+      if (!buffer.hasRemaining()) {
+        flush();
+      }
+      int n = Math.min(len, buffer.remaining());
+      buffer.put(rec, off, n);
+      off += n;
+      len -= n;
+    }
+    records++;
+    return at;
+  }
+
+  /** Hands the buffered bytes to the OS, so readers see them; not yet durable. */
+  void flush() throws IOException {
+    buffer.flip();
+    while (buffer.hasRemaining()) {
+      flushed += channel.write(buffer, flushed);
+    }
+    buffer.clear();
+  }
+
+  /** Makes everything appended durable. */
+  void sync() throws IOException {
+    flush();
+    channel.force(false);
+  }
+
+  /** Writes the trailer, makes the pack durable and closes it; it is immutable from now on. */
+  void seal() throws IOException {
+    byte[] t = new byte[PackFormat.TRAILER_SIZE];
+    Bytes.putInt(t, 0, PackFormat.TRAILER_MAGIC);
+    Bytes.putInt(t, 4, records);
+    Bytes.putLong(t, 8, size);
+    Bytes.putInt(t, 16, Bytes.crc32c(t, 0, 16));
+    append(t, 0, t.length);
+    records--;
+    sync();
+    channel.close();
+  }
+
+  /** Closes without sealing (used when the store fails to open). */
+  void abandon() throws IOException {
+    channel.close();
+  }
+}
