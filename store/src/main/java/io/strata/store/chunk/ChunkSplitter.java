@@ -1,10 +1,10 @@
 package io.strata.store.chunk;
 
 /**
- * Cuts a stream of bytes, pushed in pieces of any size, into content-defined chunks. Holds at
- * most twice the maximum chunk size, whatever the length of the stream. One splitter serves one
- * object: a new object always starts a new chunk, so equal files deduplicate even when their
- * neighbours differ.
+ * Cuts a stream of bytes, pushed in pieces of any size, into content-defined chunks. Holds at most
+ * twice the maximum chunk size, whatever the length of the stream. One splitter serves one object:
+ * a new object always starts a new chunk, so equal files deduplicate even when their neighbours
+ * differ.
  */
 public final class ChunkSplitter {
   /** Receives each chunk; the bytes are valid only during the call. */

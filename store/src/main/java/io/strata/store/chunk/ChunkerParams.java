@@ -3,8 +3,8 @@ package io.strata.store.chunk;
 import io.strata.store.error.InvalidArgumentException;
 
 /**
- * The minimum, average and maximum chunk sizes of a store. Fixed when a store is created:
- * changing them moves every chunk boundary and so defeats deduplication against what is stored.
+ * The minimum, average and maximum chunk sizes of a store. Fixed when a store is created: changing
+ * them moves every chunk boundary and so defeats deduplication against what is stored.
  *
  * @param min no chunk but the last of an object is shorter
  * @param avg the target size; a power of two, it sets the cut masks

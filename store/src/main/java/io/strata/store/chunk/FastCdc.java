@@ -2,9 +2,9 @@ package io.strata.store.chunk;
 
 /**
  * FastCDC (Xia et al., USENIX ATC '16) over a gear rolling hash, with normalized chunking at level
- * 2: below the average size a cut needs two more zero bits than the average calls for, above it
- * two fewer, so chunk sizes cluster near the average. No hashing happens below the minimum size,
- * which is where most of the speed comes from.
+ * 2: below the average size a cut needs two more zero bits than the average calls for, above it two
+ * fewer, so chunk sizes cluster near the average. No hashing happens below the minimum size, which
+ * is where most of the speed comes from.
  *
  * <p>The gear hash shifts left one bit per byte, so its high bits depend on the last 64 bytes and
  * its low bits on the last few only; cut decisions therefore test the <em>high</em> bits.

@@ -49,8 +49,8 @@ public final class ChunkCodec {
   }
 
   /**
-   * Compresses {@code len} bytes of {@code src} into {@code dst} at {@code dstOff}, which must
-   * have {@link #maxEncodedLength} bytes of room. A chunk that does not shrink is copied raw and
+   * Compresses {@code len} bytes of {@code src} into {@code dst} at {@code dstOff}, which must have
+   * {@link #maxEncodedLength} bytes of room. A chunk that does not shrink is copied raw and
    * reported as {@link Codec#NONE}, so incompressible data costs nothing to read back.
    */
   public Encoded encode(byte[] src, int off, int len, byte[] dst, int dstOff) {
@@ -58,7 +58,8 @@ public final class ChunkCodec {
         switch (compression.codec()) {
           case NONE -> len;
           case LZ4 -> lz4.compress(src, off, len, dst, dstOff, dst.length - dstOff);
-          case ZSTD -> zstd.get().compressByteArray(dst, dstOff, dst.length - dstOff, src, off, len);
+          case ZSTD ->
+              zstd.get().compressByteArray(dst, dstOff, dst.length - dstOff, src, off, len);
         };
     if (compression.codec() == Codec.NONE || n >= len) {
       System.arraycopy(src, off, dst, dstOff, len);
@@ -68,9 +69,9 @@ public final class ChunkCodec {
   }
 
   /**
-   * Decompresses a stored chunk into exactly {@code rawLen} bytes at {@code dstOff} of {@code
-   * dst}. Throws {@link CorruptDataException} naming {@code where} if the bytes do not decode to
-   * that length.
+   * Decompresses a stored chunk into exactly {@code rawLen} bytes at {@code dstOff} of {@code dst}.
+   * Throws {@link CorruptDataException} naming {@code where} if the bytes do not decode to that
+   * length.
    */
   public static void decode(
       Codec codec, byte[] src, int off, int len, byte[] dst, int dstOff, int rawLen, String where) {
@@ -85,8 +86,7 @@ public final class ChunkCodec {
               yield len;
             }
             case LZ4 -> LZ4_DECODER.decompress(src, off, len, dst, dstOff, rawLen);
-            case ZSTD ->
-                ZSTD_DECODER.get().decompressByteArray(dst, dstOff, rawLen, src, off, len);
+            case ZSTD -> ZSTD_DECODER.get().decompressByteArray(dst, dstOff, rawLen, src, off, len);
           };
       if (n != rawLen) {
         throw new CorruptDataException(

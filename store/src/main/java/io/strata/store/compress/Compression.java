@@ -4,8 +4,8 @@ import io.strata.store.error.InvalidArgumentException;
 import java.util.Locale;
 
 /**
- * A store's choice of codec for new chunks, as given to {@code --compression}: {@code zstd[:LEVEL]},
- * {@code lz4} or {@code none}.
+ * A store's choice of codec for new chunks, as given to {@code --compression}: {@code
+ * zstd[:LEVEL]}, {@code lz4} or {@code none}.
  *
  * @param codec the codec new chunks are written with
  * @param level the zstd level (1 to 19); 0 for the other codecs

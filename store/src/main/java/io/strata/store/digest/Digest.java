@@ -41,8 +41,7 @@ public final class Digest implements Comparable<Digest> {
   public static Digest parse(String text) {
     String hex = text.startsWith(PREFIX) ? text.substring(PREFIX.length()) : text;
     if (hex.length() != 2 * LENGTH) {
-      throw new InvalidArgumentException(
-          "digest " + text + ": expected sha256: and 64 hex digits");
+      throw new InvalidArgumentException("digest " + text + ": expected sha256: and 64 hex digits");
     }
     try {
       return new Digest(HEX.parseHex(hex.toLowerCase(java.util.Locale.ROOT)));
@@ -118,7 +117,10 @@ public final class Digest implements Comparable<Digest> {
   @Override
   public int hashCode() {
     // The bytes are uniformly distributed already.
-    return (bytes[0] & 0xFF) << 24 | (bytes[1] & 0xFF) << 16 | (bytes[2] & 0xFF) << 8 | bytes[3] & 0xFF;
+    return (bytes[0] & 0xFF) << 24
+        | (bytes[1] & 0xFF) << 16
+        | (bytes[2] & 0xFF) << 8
+        | bytes[3] & 0xFF;
   }
 
   @Override

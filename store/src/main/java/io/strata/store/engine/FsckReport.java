@@ -21,8 +21,7 @@ public record FsckReport(long chunksChecked, List<Damage> damaged) {
   /**
    * One damaged chunk.
    *
-   * @param chunk the chunk's digest ({@code sha256:…}), or {@code chunk #id} when even that is
-   *     lost
+   * @param chunk the chunk's digest ({@code sha256:…}), or {@code chunk #id} when even that is lost
    * @param problem what is wrong, one sentence
    * @param usedBy the roots that reference it ({@code blob/<hex>}, later images and containers)
    */

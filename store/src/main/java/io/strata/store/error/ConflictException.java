@@ -1,6 +1,8 @@
 package io.strata.store.error;
 
-/** The request contradicts the store's state (an object in use, a store locked by another process). */
+/**
+ * The request contradicts the store's state (an object in use, a store locked by another process).
+ */
 public final class ConflictException extends StrataException {
   public ConflictException(String message) {
     super(message);

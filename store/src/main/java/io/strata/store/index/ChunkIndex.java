@@ -4,17 +4,16 @@ import io.strata.store.digest.Digest;
 import java.util.Arrays;
 
 /**
- * The chunk index in memory: digest → dense {@code int} chunk id → location. Ids are handed out
- * in increasing order and never reused, so a reference bitmap can never come to name another
- * chunk.
+ * The chunk index in memory: digest → dense {@code int} chunk id → location. Ids are handed out in
+ * increasing order and never reused, so a reference bitmap can never come to name another chunk.
  *
  * <p>Lean by design (the target is under 48 bytes of RAM per chunk): the digest takes 32 bytes and
  * the location 8, both in paged primitive arrays indexed by id; the hash table is an open-
  * addressing array of ids (4 bytes a slot) kept between 57% and 85% full, so about 6 more bytes a
  * chunk. No object per chunk exists.
  *
- * <p>Thread-safe: every method is synchronized. Critical sections are a few memory reads, tiny
- * next to hashing a chunk.
+ * <p>Thread-safe: every method is synchronized. Critical sections are a few memory reads, tiny next
+ * to hashing a chunk.
  */
 public final class ChunkIndex {
   private static final int PAGE_BITS = 14;

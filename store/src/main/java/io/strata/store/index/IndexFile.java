@@ -23,12 +23,13 @@ import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 /**
- * A checkpoint of the chunk index on disk, so that opening a store does not rescan every pack.
- * It records, for each pack, how many of its bytes the checkpoint covers; records beyond that
- * are found by scanning the packs' tails. Lost or damaged, it is rebuilt from the packs.
+ * A checkpoint of the chunk index on disk, so that opening a store does not rescan every pack. It
+ * records, for each pack, how many of its bytes the checkpoint covers; records beyond that are
+ * found by scanning the packs' tails. Lost or damaged, it is rebuilt from the packs.
  *
  * <pre>
  * file    := "STRIDX01" u32 version u32 nextId u32 entryCount u32 packCount
+ *            u64 uniqueBytes u64 compressedBytes
  *            (u32 packId u64 coveredLength){packCount}
  *            (u32 chunkId u64 location byte[32] digest){entryCount}
  *            u32 crc32c(everything before)
@@ -37,6 +38,7 @@ import java.util.zip.CheckedOutputStream;
 public final class IndexFile {
   private static final byte[] MAGIC = {'S', 'T', 'R', 'I', 'D', 'X', '0', '1'};
   private static final int VERSION = 1;
+
   /** Bytes one chunk takes in the file. */
   public static final int ENTRY_BYTES = 44;
 
@@ -45,8 +47,11 @@ public final class IndexFile {
    *
    * @param index the chunks it lists
    * @param covered bytes of each pack it accounts for
+   * @param uniqueBytes uncompressed bytes of the chunks it lists
+   * @param compressedBytes their stored payload bytes
    */
-  public record Checkpoint(ChunkIndex index, Map<Integer, Long> covered) {}
+  public record Checkpoint(
+      ChunkIndex index, Map<Integer, Long> covered, long uniqueBytes, long compressedBytes) {}
 
   private IndexFile() {}
 
@@ -56,7 +61,12 @@ public final class IndexFile {
    * keep appends out while this runs, so that every record within the covered lengths is in the
    * index.
    */
-  public static void write(Path path, ChunkIndex index, Map<Integer, Long> covered)
+  public static void write(
+      Path path,
+      ChunkIndex index,
+      Map<Integer, Long> covered,
+      long uniqueBytes,
+      long compressedBytes)
       throws IOException {
     Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
     CRC32C crc = new CRC32C();
@@ -71,6 +81,8 @@ public final class IndexFile {
       index.forEach((id, loc) -> count[0] += Locations.isStored(loc) ? 1 : 0);
       out.writeInt(count[0]);
       out.writeInt(covered.size());
+      out.writeLong(uniqueBytes);
+      out.writeLong(compressedBytes);
       for (Map.Entry<Integer, Long> e : covered.entrySet()) {
         out.writeInt(e.getKey());
         out.writeLong(e.getValue());
@@ -96,7 +108,8 @@ public final class IndexFile {
       }
       out.flush();
       int sum = (int) crc.getValue();
-      fo.write(new byte[] {(byte) (sum >>> 24), (byte) (sum >>> 16), (byte) (sum >>> 8), (byte) sum});
+      fo.write(
+          new byte[] {(byte) (sum >>> 24), (byte) (sum >>> 16), (byte) (sum >>> 8), (byte) sum});
     }
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
       ch.force(true);
@@ -118,6 +131,8 @@ public final class IndexFile {
       int nextId = in.readInt();
       int entries = in.readInt();
       int packs = in.readInt();
+      long unique = in.readLong();
+      long compressed = in.readLong();
       if (nextId < 0 || entries < 0 || packs < 0 || entries > nextId) {
         return null;
       }
@@ -142,7 +157,7 @@ public final class IndexFile {
         return null;
       }
       index.advanceTo(nextId);
-      return new Checkpoint(index, covered);
+      return new Checkpoint(index, covered, unique, compressed);
     } catch (NoSuchFileException e) {
       return null;
     } catch (EOFException e) {

@@ -11,9 +11,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One pack on disk, open for positional reads. Reference-counted so that GC can retire a pack
- * while readers still hold it: the file is unlinked at once and its channel closed when the last
- * reader lets go.
+ * One pack on disk, open for positional reads. Reference-counted so that GC can retire a pack while
+ * readers still hold it: the file is unlinked at once and its channel closed when the last reader
+ * lets go.
  */
 final class PackFile {
   private final int id;

@@ -22,8 +22,10 @@ public final class PackFormat {
   public static final int HEADER_SIZE = 32;
 
   public static final int RECORD_MAGIC = 0x52454331; // "REC1"
+
   /** Bytes before the payload. */
   public static final int RECORD_HEADER = 52;
+
   /** Header, CRC and the most padding a record can carry, on top of its payload. */
   public static final int RECORD_OVERHEAD = RECORD_HEADER + 4 + 7;
 
@@ -32,6 +34,7 @@ public final class PackFormat {
 
   /** A pack is sealed once it passes this size... */
   public static final long TARGET_SIZE = 32L << 20;
+
   /** ...so it never reaches this one, which the index's offset field is sized for. */
   public static final long MAX_SIZE = 64L << 20;
 

@@ -12,12 +12,12 @@ import java.util.List;
 
 /**
  * Reads a pack front to back in large sequential reads, checking every record's CRC. Used to
- * rebuild the index, to recover the tail of a pack after a crash, by GC to copy live records and
- * by fsck.
+ * rebuild the index, to recover the tail of a pack after a crash, by GC to copy live records and by
+ * fsck.
  *
  * <p>In a sealed pack a damaged record is reported and skipped (the scanner finds the next record
- * by its magic at the following 8-byte boundaries). In an unsealed pack, the one that was open
- * when the process died, the first bad record marks the torn end of what was written.
+ * by its magic at the following 8-byte boundaries). In an unsealed pack, the one that was open when
+ * the process died, the first bad record marks the torn end of what was written.
  */
 public final class PackScanner {
   /** Receives each intact record; {@code buf} holds it at {@code off} only during the call. */
@@ -64,7 +64,13 @@ public final class PackScanner {
           bufLen -= rel;
           bufStart = pos;
           rel = 0;
-          bufLen += fill(ch, bufStart + bufLen, buf, bufLen, (int) Math.min(buf.length - bufLen, end - bufStart - bufLen));
+          bufLen +=
+              fill(
+                  ch,
+                  bufStart + bufLen,
+                  buf,
+                  bufLen,
+                  (int) Math.min(buf.length - bufLen, end - bufStart - bufLen));
         }
         int avail = bufLen - rel;
         RecordHeader h;
@@ -102,7 +108,8 @@ public final class PackScanner {
     return Math.min(next, end);
   }
 
-  private static int fill(FileChannel ch, long at, byte[] buf, int off, int len) throws IOException {
+  private static int fill(FileChannel ch, long at, byte[] buf, int off, int len)
+      throws IOException {
     ByteBuffer bb = ByteBuffer.wrap(buf, off, len);
     while (bb.hasRemaining()) {
       if (ch.read(bb, at + bb.position() - off) < 0) {

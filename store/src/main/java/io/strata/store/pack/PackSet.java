@@ -14,8 +14,8 @@ import java.util.stream.Stream;
 
 /**
  * The pack files of a store: the sealed ones, read-only, and the open one that new records are
- * appended to. Appends are serialised here; reads run concurrently with them and with each other.
- * A pack is sealed and a new one opened when it passes {@link PackFormat#TARGET_SIZE}.
+ * appended to. Appends are serialised here; reads run concurrently with them and with each other. A
+ * pack is sealed and a new one opened when it passes {@link PackFormat#TARGET_SIZE}.
  */
 public final class PackSet implements Closeable {
   private final Path dir;
@@ -63,16 +63,34 @@ public final class PackSet implements Closeable {
     return ids;
   }
 
+  /** The directory of the packs. */
+  public Path dir() {
+    return dir;
+  }
+
   /** The path of pack {@code id}. */
   public Path path(int id) {
     return dir.resolve(PackFormat.fileName(id));
   }
 
+  /** Receives where a record landed, while appends are still held off. */
+  @FunctionalInterface
+  public interface Placement {
+    void placed(int packId, long offset);
+  }
+
+  /** Work that needs every pack's length fixed, such as an index checkpoint. */
+  @FunctionalInterface
+  public interface Quiescent {
+    void run(Map<Integer, Long> packLengths) throws IOException;
+  }
+
   /**
-   * Appends one complete record (from {@link Records#seal}) and returns its location as {@code
-   * packId << 32 | offset}.
+   * Appends one complete record (from {@link Records#seal}). {@code placement} learns where it
+   * landed before any other append or {@link #whileQuiescent} can run, so that an index updated
+   * there is always consistent with the packs when appends are held off.
    */
-  public long append(byte[] rec, int off, int len) throws IOException {
+  public void append(byte[] rec, int off, int len, Placement placement) throws IOException {
     appendLock.lock();
     try {
       if (current == null) {
@@ -82,12 +100,32 @@ public final class PackSet implements Closeable {
         packs.put(id, new PackFile(id, p));
       }
       long offset = current.append(rec, off, len);
-      long loc = (long) current.id() << 32 | offset;
+      placement.placed(current.id(), offset);
       if (current.size() >= PackFormat.TARGET_SIZE) {
         current.seal();
         current = null;
       }
-      return loc;
+    } finally {
+      appendLock.unlock();
+    }
+  }
+
+  /**
+   * Runs {@code work} with appends held off, passing the length of every pack at that moment (what
+   * an index checkpoint taken now covers).
+   */
+  public void whileQuiescent(Quiescent work) throws IOException {
+    appendLock.lock();
+    try {
+      Map<Integer, Long> lengths = new TreeMap<>();
+      for (int id : ids()) {
+        PackWriter w = current;
+        lengths.put(id, w != null && w.id() == id ? w.size() : Files.size(path(id)));
+      }
+      if (current != null) {
+        current.flush();
+      }
+      work.run(lengths);
     } finally {
       appendLock.unlock();
     }
@@ -123,8 +161,8 @@ public final class PackSet implements Closeable {
   }
 
   /**
-   * Reads {@code len} bytes at {@code offset} of pack {@code id} into {@code dst}. Returns false
-   * if the pack was retired by GC meanwhile (the caller looks the chunk up again).
+   * Reads {@code len} bytes at {@code offset} of pack {@code id} into {@code dst}. Returns false if
+   * the pack was retired by GC meanwhile (the caller looks the chunk up again).
    */
   public boolean read(int id, long offset, byte[] dst, int len) throws IOException {
     PackFile pack = packs.get(id);

@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * The open pack: records are appended through a write buffer, so a stream of small chunks costs
- * one write call per buffer, not per chunk. Not thread-safe; {@link PackSet} serialises calls.
+ * The open pack: records are appended through a write buffer, so a stream of small chunks costs one
+ * write call per buffer, not per chunk. Not thread-safe; {@link PackSet} serialises calls.
  */
 final class PackWriter {
   private static final int BUFFER = 1 << 20;

@@ -35,8 +35,8 @@ public final class Records {
 
   /**
    * Parses the header of the record at {@code off}, of which {@code avail} bytes are in {@code
-   * buf}. Returns null if fewer bytes than the header are available; throws if the header is not
-   * a record's.
+   * buf}. Returns null if fewer bytes than the header are available; throws if the header is not a
+   * record's.
    */
   public static RecordHeader header(byte[] buf, int off, int avail, String where) {
     if (avail < PackFormat.RECORD_HEADER) {

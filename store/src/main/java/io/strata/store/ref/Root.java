@@ -4,8 +4,8 @@ import java.util.Objects;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
- * A named thing that keeps chunks alive: a blob, a layer, a snapshot, a container. Liveness in
- * the store is the union of every root's chunk set (plus writes in progress).
+ * A named thing that keeps chunks alive: a blob, a layer, a snapshot, a container. Liveness in the
+ * store is the union of every root's chunk set (plus writes in progress).
  *
  * @param name unique within the store, e.g. {@code blob/<hex>}
  * @param logicalSize bytes the user stored under this root, before deduplication

@@ -1,0 +1,83 @@
+package io.strata.store.blob;
+
+import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.digest.Digest;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.Recipe;
+import io.strata.store.error.CorruptDataException;
+import java.io.IOException;
+import java.io.InputStream;
+
+/** Reads a byte range of a blob one chunk at a time; holds one chunk in memory. */
+final class BlobInputStream extends InputStream {
+  private final ChunkStore store;
+  private final Recipe recipe;
+  private final Digest digest;
+  private final long end;
+  private final byte[] chunk = new byte[ChunkerParams.MAX_CHUNK];
+  private long pos;
+  private int chunkIndex = -1;
+  private int chunkLen;
+
+  BlobInputStream(ChunkStore store, Recipe recipe, long start, long end, Digest digest) {
+    this.store = store;
+    this.recipe = recipe;
+    this.pos = start;
+    this.end = end;
+    this.digest = digest;
+  }
+
+  @Override
+  public int read() throws IOException {
+    byte[] one = new byte[1];
+    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    if (pos >= end) {
+      return -1;
+    }
+    if (len == 0) {
+      return 0;
+    }
+    int i = recipe.chunkAt(pos);
+    if (i != chunkIndex) {
+      try {
+        chunkLen = store.read(recipe.id(i), chunk);
+      } catch (CorruptDataException e) {
+        throw new CorruptDataException("blob " + digest + ": " + e.getMessage(), e.resource(), e);
+      }
+      if (chunkLen != recipe.length(i)) {
+        throw new CorruptDataException(
+            "blob "
+                + digest
+                + ": chunk "
+                + i
+                + " has "
+                + chunkLen
+                + " bytes, expected "
+                + recipe.length(i),
+            digest.toString());
+      }
+      chunkIndex = i;
+    }
+    int within = (int) (pos - recipe.start(i));
+    int n = (int) Math.min(Math.min(len, chunkLen - within), end - pos);
+    System.arraycopy(chunk, within, b, off, n);
+    pos += n;
+    return n;
+  }
+
+  @Override
+  public long skip(long n) {
+    long k = Math.max(0, Math.min(n, end - pos));
+    pos += k;
+    return k;
+  }
+
+  @Override
+  public int available() {
+    return chunkIndex >= 0 ? (int) Math.max(0, recipe.start(chunkIndex) + chunkLen - pos) : 0;
+  }
+}

@@ -1,0 +1,2 @@
+/** Plain objects named by the SHA-256 of their content: put, get, stat, list, remove. */
+package io.strata.store.blob;

@@ -1,0 +1,857 @@
+package io.strata.store.engine;
+
+import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.chunk.FastCdc;
+import io.strata.store.compress.ChunkCodec;
+import io.strata.store.compress.Compression;
+import io.strata.store.digest.Digest;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.error.StorageFullException;
+import io.strata.store.error.StrataException;
+import io.strata.store.index.ChunkIndex;
+import io.strata.store.index.IndexFile;
+import io.strata.store.index.Locations;
+import io.strata.store.pack.PackFormat;
+import io.strata.store.pack.PackScanner;
+import io.strata.store.pack.PackSet;
+import io.strata.store.pack.RecordHeader;
+import io.strata.store.pack.Records;
+import io.strata.store.ref.Root;
+import io.strata.store.ref.RootChange;
+import io.strata.store.ref.RootLog;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * The chunk store: packs, the chunk index and the roots, under one directory ({@code DATA/chunks}).
+ * Everything above it (blobs, layers, containers) writes objects through {@link WriteSession}s and
+ * reads chunks by id.
+ *
+ * <p>Write order, which is what makes a crash lose nothing acknowledged: chunk records are appended
+ * to the open pack; a commit fsyncs the pack, then appends the roots to the root log and fsyncs it,
+ * then returns. Commits that arrive while one is being synced are batched into the next (group
+ * commit). The index checkpoint is not on this path: records beyond it are found by scanning the
+ * packs' tails on open.
+ *
+ * <p>GC safety: a writer looks a digest up and marks the chunk as held by its session under the
+ * shared side of {@link #refLock}; GC decides what is dead and removes it from the index under the
+ * exclusive side. So a chunk is either seen as live by GC or already gone from the index, in which
+ * case the writer stores a fresh copy.
+ */
+public final class ChunkStore implements Closeable {
+  private static final System.Logger LOG = System.getLogger(ChunkStore.class.getName());
+
+  /** New pack bytes after which a commit also writes an index checkpoint. */
+  private static final long CHECKPOINT_EVERY = 1L << 30;
+
+  /** A pack whose dead share reaches this is rewritten by GC. */
+  private static final double REWRITE_DEAD_SHARE = 0.10;
+
+  private final Path dir;
+  private final StoreConfig config;
+  private final FastCdc chunker;
+  private final ChunkCodec codec;
+  private final boolean verifyWrites;
+  private final ChunkIndex index;
+  private final PackSet packs;
+  private final RootLog rootLog;
+  private final Map<String, Root> roots = new ConcurrentHashMap<>();
+  private final Set<WriteSession> sessions = ConcurrentHashMap.newKeySet();
+  private final Map<Integer, CompletableFuture<Void>> pendingWrites = new ConcurrentHashMap<>();
+  private final ReentrantReadWriteLock refLock = new ReentrantReadWriteLock();
+  private final ReentrantLock commitLock = new ReentrantLock();
+  private final ReentrantLock gcLock = new ReentrantLock();
+  private final ExecutorService workers;
+  private final int threads;
+  private final AtomicLong uniqueBytes = new AtomicLong();
+  private final AtomicLong compressedBytes = new AtomicLong();
+  private final AtomicLong sinceCheckpoint = new AtomicLong();
+  private final List<PendingCommit> commitQueue = new ArrayList<>();
+  private final ThreadLocal<byte[]> recordBuffer;
+  private volatile boolean closed;
+
+  /**
+   * Options of an open store.
+   *
+   * @param chunker chunk sizes, used only when the store is created
+   * @param compression the codec of new chunks
+   * @param verifyWrites decode every compressed chunk and compare it with the original before it is
+   *     appended (see docs/FORMAT.md for the cost)
+   * @param threads worker threads for hashing and compression
+   */
+  public record Options(
+      ChunkerParams chunker, Compression compression, boolean verifyWrites, int threads) {
+    public static Options defaults() {
+      return new Options(
+          ChunkerParams.DEFAULT,
+          Compression.DEFAULT,
+          true,
+          Runtime.getRuntime().availableProcessors());
+    }
+
+    public Options withCompression(Compression c) {
+      return new Options(chunker, c, verifyWrites, threads);
+    }
+
+    public Options withChunker(ChunkerParams p) {
+      return new Options(p, compression, verifyWrites, threads);
+    }
+
+    public Options withVerifyWrites(boolean v) {
+      return new Options(chunker, compression, v, threads);
+    }
+  }
+
+  private ChunkStore(
+      Path dir,
+      StoreConfig config,
+      Options options,
+      ChunkIndex index,
+      PackSet packs,
+      RootLog rootLog,
+      long unique,
+      long compressed) {
+    this.dir = dir;
+    this.config = config;
+    this.chunker = new FastCdc(config.chunker());
+    this.codec = new ChunkCodec(options.compression());
+    this.verifyWrites = options.verifyWrites();
+    this.index = index;
+    this.packs = packs;
+    this.rootLog = rootLog;
+    this.threads = Math.max(1, options.threads());
+    this.workers = Executors.newFixedThreadPool(threads, daemonThreads("strata-chunk"));
+    this.uniqueBytes.set(unique);
+    this.compressedBytes.set(compressed);
+    int maxRecord = PackFormat.recordLength(ChunkCodec.maxEncodedLength(ChunkerParams.MAX_CHUNK));
+    this.recordBuffer = ThreadLocal.withInitial(() -> new byte[maxRecord]);
+  }
+
+  /**
+   * Opens the store in {@code dir}, creating it if empty. Recovers from a crash: scans the packs
+   * beyond the index checkpoint, cuts off a torn tail and seals the pack that was open, and drops a
+   * torn root-log record.
+   */
+  public static ChunkStore open(Path dir, Options options) throws IOException {
+    Files.createDirectories(dir);
+    StoreConfig config = StoreConfig.loadOrCreate(dir, options.chunker());
+    Path packDir = dir.resolve("packs");
+    Files.createDirectories(packDir);
+    IndexFile.Checkpoint cp = IndexFile.read(dir.resolve("index"));
+    ChunkIndex index = cp != null ? cp.index() : new ChunkIndex(0);
+    Map<Integer, Long> covered = cp != null ? cp.covered() : Map.of();
+    long[] totals = cp != null ? new long[] {cp.uniqueBytes(), cp.compressedBytes()} : new long[2];
+    if (cp == null) {
+      LOG.log(System.Logger.Level.INFO, "chunk index of {0}: rebuilding from the packs", dir);
+    }
+    List<Integer> onDisk = PackSet.listIds(packDir);
+    boolean scanned = cp == null;
+    for (int id : onDisk) {
+      Path p = packDir.resolve(PackFormat.fileName(id));
+      long from = covered.getOrDefault(id, (long) PackFormat.HEADER_SIZE);
+      if (from >= Files.size(p) && covered.containsKey(id)) {
+        continue;
+      }
+      scanned = true;
+      PackScanner.Result r =
+          PackScanner.scan(
+              p,
+              from,
+              (h, offset, buf, off) -> {
+                long loc = Locations.encode(id, offset, h.storedLen());
+                if (index.insert(h.chunkId(), h.digest(), loc)) {
+                  totals[0] += h.rawLen();
+                  totals[1] += h.storedLen();
+                }
+              });
+      if (!r.sealed()) {
+        sealRecovered(p, r.validEnd());
+      }
+    }
+    for (int id : covered.keySet()) {
+      if (!onDisk.contains(id)) {
+        LOG.log(System.Logger.Level.WARNING, "pack {0} is missing; fsck names what it held", id);
+      }
+    }
+    PackSet packs = PackSet.open(packDir);
+    Map<String, Root> loaded = new HashMap<>();
+    RootLog log = RootLog.open(dir.resolve("roots.log"), loaded);
+    ChunkStore store =
+        new ChunkStore(dir, config, options, index, packs, log, totals[0], totals[1]);
+    store.roots.putAll(loaded);
+    if (scanned) {
+      store.checkpoint();
+    }
+    return store;
+  }
+
+  /** Cuts a pack left open by a crash at its last intact record and seals it. */
+  private static void sealRecovered(Path p, long validEnd) throws IOException {
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+      ch.truncate(validEnd);
+      byte[] t = new byte[PackFormat.TRAILER_SIZE];
+      io.strata.store.pack.Bytes.putInt(t, 0, PackFormat.TRAILER_MAGIC);
+      io.strata.store.pack.Bytes.putLong(t, 8, validEnd);
+      io.strata.store.pack.Bytes.putInt(t, 16, io.strata.store.pack.Bytes.crc32c(t, 0, 16));
+      ch.write(java.nio.ByteBuffer.wrap(t), validEnd);
+      ch.force(true);
+    }
+  }
+
+  private static ThreadFactory daemonThreads(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  // ---- writing ----
+
+  /** Opens a write session; close or commit it. */
+  public WriteSession session() {
+    ensureOpen();
+    WriteSession s = new WriteSession(this);
+    sessions.add(s);
+    return s;
+  }
+
+  FastCdc chunker() {
+    return chunker;
+  }
+
+  /** Chunks an object writer keeps in flight: enough to keep every worker busy. */
+  int writeWindow() {
+    return 2 * threads + 2;
+  }
+
+  /** Hashes, deduplicates and (if new) compresses and appends one chunk, on a worker thread. */
+  Future<ChunkRef> storeChunkAsync(WriteSession session, byte[] chunk) {
+    ensureOpen();
+    return workers.submit(() -> storeChunk(session, chunk));
+  }
+
+  private ChunkRef storeChunk(WriteSession session, byte[] chunk) throws IOException {
+    Digest d = Digest.sha256(chunk, 0, chunk.length);
+    int r;
+    refLock.readLock().lock();
+    try {
+      r = index.lookupOrReserve(d);
+      session.hold(r >= 0 ? r : -r - 1);
+    } finally {
+      refLock.readLock().unlock();
+    }
+    if (r >= 0) {
+      awaitIfPending(session, r);
+      return new ChunkRef(r, chunk.length, false, 0);
+    }
+    int id = -r - 1;
+    try {
+      int recLen = append(id, d, chunk);
+      return new ChunkRef(id, chunk.length, true, recLen);
+    } catch (IOException | RuntimeException e) {
+      index.remove(id);
+      CompletableFuture<Void> f = pendingWrites.remove(id);
+      if (f != null) {
+        f.completeExceptionally(e);
+      }
+      if (e instanceof IOException io && isDiskFull(io)) {
+        throw new StorageFullException("data root " + dir.getParent() + ": the disk is full", io);
+      }
+      throw e;
+    }
+  }
+
+  /** Another writer reserved this chunk and has not appended it yet: the commit waits for it. */
+  private void awaitIfPending(WriteSession session, int id) {
+    if (index.location(id) != Locations.PENDING) {
+      return;
+    }
+    CompletableFuture<Void> f = pendingWrites.computeIfAbsent(id, k -> new CompletableFuture<>());
+    long loc = index.location(id);
+    if (loc == Locations.PENDING) {
+      session.await(f);
+    } else {
+      pendingWrites.remove(id, f);
+      if (loc == Locations.NONE) {
+        throw new StrataException("chunk " + id + ": the write that held it failed; retry");
+      }
+    }
+  }
+
+  /** Compresses and appends a new chunk; returns the bytes its record takes. */
+  private int append(int id, Digest d, byte[] chunk) throws IOException {
+    byte[] rec = recordBuffer.get();
+    ChunkCodec.Encoded enc = codec.encode(chunk, 0, chunk.length, rec, PackFormat.RECORD_HEADER);
+    if (verifyWrites && enc.codec() != io.strata.store.compress.Codec.NONE) {
+      verifyEncoding(enc, rec, chunk, d);
+    }
+    int len = Records.seal(rec, 0, id, enc.codec(), enc.length(), chunk.length, d);
+    packs.append(
+        rec,
+        0,
+        len,
+        (packId, offset) -> index.setLocation(id, Locations.encode(packId, offset, enc.length())));
+    CompletableFuture<Void> f = pendingWrites.remove(id);
+    if (f != null) {
+      f.complete(null);
+    }
+    uniqueBytes.addAndGet(chunk.length);
+    compressedBytes.addAndGet(enc.length());
+    sinceCheckpoint.addAndGet(len);
+    return len;
+  }
+
+  private static final ThreadLocal<byte[]> VERIFY_BUFFER =
+      ThreadLocal.withInitial(() -> new byte[ChunkerParams.MAX_CHUNK]);
+
+  /**
+   * Decodes what the compressor produced and compares it with the original: a compressor bug must
+   * not reach the disk (restic lost data to one). Comparing bytes is as strong as re-hashing them,
+   * and cheaper.
+   */
+  private static void verifyEncoding(ChunkCodec.Encoded enc, byte[] rec, byte[] chunk, Digest d) {
+    byte[] out = VERIFY_BUFFER.get();
+    ChunkCodec.decode(
+        enc.codec(),
+        rec,
+        PackFormat.RECORD_HEADER,
+        enc.length(),
+        out,
+        0,
+        chunk.length,
+        "chunk " + d);
+    if (!Arrays.equals(out, 0, chunk.length, chunk, 0, chunk.length)) {
+      throw new CorruptDataException(
+          "chunk " + d + ": " + enc.codec() + " round trip changed the bytes; not stored",
+          d.toString());
+    }
+  }
+
+  /** A commit waiting for the group sync. */
+  private static final class PendingCommit {
+    final List<RootChange> changes;
+    final WriteSession session;
+    boolean done;
+    Throwable failure;
+
+    PendingCommit(List<RootChange> changes, WriteSession session) {
+      this.changes = changes;
+      this.session = session;
+    }
+  }
+
+  /**
+   * Makes the session's chunks and {@code changes} durable, applies the changes and ends the
+   * session. Group commit: whoever takes the commit lock syncs for everyone queued behind it.
+   */
+  void commit(WriteSession session, List<RootChange> changes) throws IOException {
+    ensureOpen();
+    PendingCommit mine = new PendingCommit(List.copyOf(changes), session);
+    synchronized (commitQueue) {
+      commitQueue.add(mine);
+    }
+    commitLock.lock();
+    try {
+      if (!mine.done) {
+        List<PendingCommit> batch;
+        synchronized (commitQueue) {
+          batch = new ArrayList<>(commitQueue);
+          commitQueue.clear();
+        }
+        Throwable failure = null;
+        try {
+          packs.sync();
+          List<RootChange> all = new ArrayList<>();
+          for (PendingCommit c : batch) {
+            all.addAll(c.changes);
+          }
+          if (!all.isEmpty()) {
+            rootLog.append(all);
+            rootLog.force();
+          }
+        } catch (IOException | RuntimeException e) {
+          failure = e;
+        }
+        for (PendingCommit c : batch) {
+          if (failure == null) {
+            apply(c);
+          } else {
+            c.failure = failure;
+            endSession(c.session);
+          }
+          c.done = true;
+        }
+        maybeCheckpoint();
+      }
+    } finally {
+      commitLock.unlock();
+    }
+    if (mine.failure != null) {
+      if (mine.failure instanceof IOException io) {
+        if (isDiskFull(io)) {
+          throw new StorageFullException("data root " + dir.getParent() + ": the disk is full", io);
+        }
+        throw io;
+      }
+      throw (RuntimeException) mine.failure;
+    }
+  }
+
+  /** Publishes a durable commit: its roots become visible and its session's holds go. */
+  private void apply(PendingCommit c) {
+    refLock.readLock().lock();
+    try {
+      for (RootChange ch : c.changes) {
+        if (ch instanceof RootChange.Put put) {
+          roots.put(put.name(), put.root());
+        } else {
+          roots.remove(ch.name());
+        }
+      }
+      sessions.remove(c.session);
+    } finally {
+      refLock.readLock().unlock();
+    }
+  }
+
+  void endSession(WriteSession s) {
+    refLock.readLock().lock();
+    try {
+      sessions.remove(s);
+    } finally {
+      refLock.readLock().unlock();
+    }
+  }
+
+  private void maybeCheckpoint() throws IOException {
+    if (sinceCheckpoint.get() >= CHECKPOINT_EVERY) {
+      checkpoint();
+    }
+    if (rootLog.size() > (64L << 20) && rootLog.size() > 4 * liveRootBytesEstimate()) {
+      rootLog.compact(roots.values());
+    }
+  }
+
+  private long liveRootBytesEstimate() {
+    long n = 0;
+    for (Root r : roots.values()) {
+      n += r.payload().length + r.chunks().getSizeInBytes() + r.name().length() + 32;
+    }
+    return n;
+  }
+
+  /** Writes the index checkpoint (with appends held off while it is taken). */
+  void checkpoint() throws IOException {
+    packs.whileQuiescent(
+        lengths -> {
+          IndexFile.write(
+              dir.resolve("index"), index, lengths, uniqueBytes.get(), compressedBytes.get());
+          sinceCheckpoint.set(0);
+        });
+  }
+
+  // ---- reading ----
+
+  /** The root named {@code name}, or null. */
+  public Root root(String name) {
+    return roots.get(name);
+  }
+
+  /** Every root whose name starts with {@code prefix}. */
+  public List<Root> roots(String prefix) {
+    List<Root> out = new ArrayList<>();
+    for (Root r : roots.values()) {
+      if (r.name().startsWith(prefix)) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Reads chunk {@code id} into {@code dst} (room for {@link ChunkerParams#MAX_CHUNK}) and returns
+   * its length. Checks the record's CRC; throws {@link CorruptDataException} naming the chunk and
+   * pack if it fails, never returning damaged bytes.
+   */
+  public int read(int id, byte[] dst) throws IOException {
+    byte[] rec = recordBuffer.get();
+    for (int attempt = 0; attempt < 8; attempt++) {
+      long loc = index.location(id);
+      if (!Locations.isStored(loc)) {
+        throw new CorruptDataException("chunk " + id + " is missing from the store", "chunk " + id);
+      }
+      int packId = Locations.packId(loc);
+      long offset = Locations.offset(loc);
+      int storedLen = Locations.storedLen(loc);
+      int recLen = PackFormat.recordLength(storedLen);
+      if (!packs.read(packId, offset, rec, recLen)) {
+        continue; // GC moved it: look again
+      }
+      String where = "pack " + PackFormat.fileName(packId) + " offset " + offset;
+      RecordHeader h = Records.header(rec, 0, recLen, where);
+      if (h.chunkId() != id || h.storedLen() != storedLen) {
+        throw new CorruptDataException(
+            where + ": holds chunk " + h.chunkId() + ", the index expects chunk " + id, where);
+      }
+      Records.checkCrc(rec, 0, h, where);
+      ChunkCodec.decode(
+          h.codec(), rec, PackFormat.RECORD_HEADER, storedLen, dst, 0, h.rawLen(), where);
+      return h.rawLen();
+    }
+    throw new CorruptDataException("chunk " + id + ": its pack keeps disappearing", "chunk " + id);
+  }
+
+  /** The digest of chunk {@code id}, or null if the index lacks it. */
+  public Digest digest(int id) {
+    return index.digest(id);
+  }
+
+  /** Pack bytes of the chunks in {@code ids} (those the index holds). */
+  public long storedBytes(RoaringBitmap ids) {
+    long total = 0;
+    for (int id : ids) {
+      long loc = index.location(id);
+      if (Locations.isStored(loc)) {
+        total += PackFormat.recordLength(Locations.storedLen(loc));
+      }
+    }
+    return total;
+  }
+
+  /** The union of every root's chunks except those of {@code excluded}. */
+  public RoaringBitmap referencedExcept(String excluded) {
+    RoaringBitmap all = new RoaringBitmap();
+    for (Root r : roots.values()) {
+      if (!r.name().equals(excluded)) {
+        all.or(r.chunks());
+      }
+    }
+    return all;
+  }
+
+  /** The store's figures. */
+  public Stats stats() throws IOException {
+    long logical = 0;
+    for (Root r : roots.values()) {
+      logical += r.logicalSize();
+    }
+    Path idx = dir.resolve("index");
+    long indexBytes = Files.exists(idx) ? Files.size(idx) : 0;
+    int[] chunks = {0};
+    index.forEach((id, loc) -> chunks[0] += Locations.isStored(loc) ? 1 : 0);
+    return new Stats(
+        chunks[0],
+        logical,
+        packs.bytesOnDisk(),
+        indexBytes,
+        index.ramBytes(),
+        uniqueBytes.get(),
+        compressedBytes.get(),
+        codec.compression());
+  }
+
+  /**
+   * The chunk store's figures.
+   *
+   * @param chunks chunks in the index
+   * @param logicalBytes bytes under live roots, before deduplication
+   * @param storedBytes bytes of the pack files
+   * @param indexBytes bytes of the index checkpoint
+   * @param indexRamBytes heap held by the index
+   * @param uniqueBytes distinct chunk bytes before compression
+   * @param compressedBytes distinct chunk bytes after compression
+   * @param compression the codec of new chunks
+   */
+  public record Stats(
+      long chunks,
+      long logicalBytes,
+      long storedBytes,
+      long indexBytes,
+      long indexRamBytes,
+      long uniqueBytes,
+      long compressedBytes,
+      Compression compression) {}
+
+  // ---- gc ----
+
+  /**
+   * Removes every chunk no root and no write in progress references, and rewrites packs whose dead
+   * share passes {@value #REWRITE_DEAD_SHARE} so the space returns to the file system. Safe while
+   * writes and reads run.
+   */
+  public GcResult gc() throws IOException {
+    ensureOpen();
+    gcLock.lock();
+    try {
+      int sealedUpTo = packs.sealCurrent();
+      RoaringBitmap dead = new RoaringBitmap();
+      refLock.writeLock().lock();
+      try {
+        RoaringBitmap live = referencedExcept(null);
+        for (WriteSession s : sessions) {
+          live.or(s.held());
+        }
+        index.forEach(
+            (id, loc) -> {
+              if (Locations.isStored(loc)
+                  && Locations.packId(loc) <= sealedUpTo
+                  && !live.contains(id)) {
+                dead.add(id);
+              }
+            });
+        Map<Integer, Long> deadLocs = new HashMap<>();
+        for (int id : dead) {
+          deadLocs.put(id, index.location(id));
+          index.remove(id);
+        }
+      } finally {
+        refLock.writeLock().unlock();
+      }
+      Map<Integer, Long> liveBytes = new HashMap<>();
+      index.forEach(
+          (id, loc) -> {
+            if (Locations.isStored(loc)) {
+              liveBytes.merge(
+                  Locations.packId(loc),
+                  (long) PackFormat.recordLength(Locations.storedLen(loc)),
+                  Long::sum);
+            }
+          });
+      long reclaimed = 0;
+      List<Integer> retire = new ArrayList<>();
+      for (int packId : packs.ids()) {
+        if (packId > sealedUpTo) {
+          continue;
+        }
+        Path p = packs.path(packId);
+        long size = Files.size(p);
+        long live = liveBytes.getOrDefault(packId, 0L);
+        long waste = size - PackFormat.HEADER_SIZE - PackFormat.TRAILER_SIZE - live;
+        if (waste <= 0) {
+          continue;
+        }
+        boolean rewrite = live > 0 && waste >= REWRITE_DEAD_SHARE * size;
+        long copied = sweep(p, packId, dead, rewrite || live == 0 ? retire : null, rewrite);
+        if (rewrite || live == 0) {
+          reclaimed += size - copied;
+        }
+      }
+      packs.sync();
+      checkpoint();
+      for (int id : retire) {
+        packs.retire(id);
+      }
+      IndexFile.syncDirectory(packs.dir());
+      return new GcResult(dead.getLongCardinality(), Math.max(0, reclaimed));
+    } finally {
+      gcLock.unlock();
+    }
+  }
+
+  /**
+   * Reads pack {@code packId}: takes the dead chunks out of the totals and, if {@code rewrite},
+   * copies the live records into the open pack. Returns the bytes copied.
+   */
+  private long sweep(Path p, int packId, RoaringBitmap dead, List<Integer> retire, boolean rewrite)
+      throws IOException {
+    long[] copied = {0};
+    PackScanner.scan(
+        p,
+        PackFormat.HEADER_SIZE,
+        (h, offset, buf, off) -> {
+          long loc = Locations.encode(packId, offset, h.storedLen());
+          if (index.location(h.chunkId()) == loc) {
+            if (rewrite) {
+              int len = h.recordLength();
+              packs.append(
+                  buf,
+                  off,
+                  len,
+                  (np, no) ->
+                      index.moveIfAt(h.chunkId(), loc, Locations.encode(np, no, h.storedLen())));
+              copied[0] += len;
+            }
+          } else if (dead.contains(h.chunkId())) {
+            uniqueBytes.addAndGet(-h.rawLen());
+            compressedBytes.addAndGet(-h.storedLen());
+          }
+        });
+    if (retire != null) {
+      retire.add(packId);
+    }
+    return copied[0];
+  }
+
+  // ---- fsck ----
+
+  /**
+   * Re-reads every record of every pack, checks its CRC, decodes it and re-hashes it, and checks
+   * that every chunk the index or a root names is intact. Names each damaged chunk with the roots
+   * that use it.
+   */
+  public FsckReport fsck() throws IOException {
+    ensureOpen();
+    gcLock.lock();
+    try {
+      packs.sync();
+      RoaringBitmap verified = new RoaringBitmap();
+      Map<Integer, String> problems = new HashMap<>();
+      Map<Long, String> damagedRecords = new HashMap<>();
+      long[] checked = {0};
+      byte[] raw = new byte[ChunkerParams.MAX_CHUNK];
+      for (int packId : packs.ids()) {
+        Path p = packs.path(packId);
+        if (!Files.exists(p)) {
+          continue;
+        }
+        String name = PackFormat.fileName(packId);
+        PackScanner.Result r =
+            PackScanner.scan(
+                p,
+                PackFormat.HEADER_SIZE,
+                (h, offset, buf, off) -> {
+                  long loc = Locations.encode(packId, offset, h.storedLen());
+                  if (index.location(h.chunkId()) != loc) {
+                    return; // a copy GC left behind, or garbage: nothing reads it
+                  }
+                  checked[0]++;
+                  String where = name + " offset " + offset;
+                  try {
+                    ChunkCodec.decode(
+                        h.codec(),
+                        buf,
+                        off + PackFormat.RECORD_HEADER,
+                        h.storedLen(),
+                        raw,
+                        0,
+                        h.rawLen(),
+                        where);
+                    if (Digest.sha256(raw, 0, h.rawLen()).equals(h.digest())) {
+                      verified.add(h.chunkId());
+                    } else {
+                      problems.put(h.chunkId(), where + ": content does not match its digest");
+                    }
+                  } catch (CorruptDataException e) {
+                    problems.put(h.chunkId(), e.getMessage());
+                  }
+                });
+        for (long bad : r.damaged()) {
+          damagedRecords.put(Locations.encode(packId, bad, 0) >>> 21, name + " offset " + bad);
+        }
+      }
+      if (!damagedRecords.isEmpty()) {
+        // Name the chunks whose indexed records failed their checksum.
+        index.forEach(
+            (id, loc) -> {
+              String where = damagedRecords.get(loc >>> 21);
+              if (where != null) {
+                problems.put(id, where + ": the record fails its checksum");
+              }
+            });
+      }
+      RoaringBitmap expected = referencedExcept(null);
+      index.forEach((id, loc) -> expected.add(id));
+      List<FsckReport.Damage> damaged = new ArrayList<>();
+      Map<Integer, List<String>> users = new HashMap<>();
+      RoaringBitmap bad = RoaringBitmap.andNot(expected, verified);
+      for (Root root : roots.values()) {
+        RoaringBitmap hit = RoaringBitmap.and(root.chunks(), bad);
+        for (int id : hit) {
+          users.computeIfAbsent(id, k -> new ArrayList<>()).add(root.name());
+        }
+      }
+      for (int id : bad) {
+        if (Locations.PENDING == index.location(id)) {
+          continue; // a write in progress
+        }
+        Digest d = index.digest(id);
+        String problem =
+            problems.getOrDefault(
+                id,
+                Locations.isStored(index.location(id))
+                    ? "its record in "
+                        + PackFormat.fileName(Locations.packId(index.location(id)))
+                        + " is damaged or missing"
+                    : "it is missing from the index");
+        List<String> u = users.getOrDefault(id, List.of());
+        u.sort(null);
+        damaged.add(new FsckReport.Damage(d != null ? d.toString() : "chunk #" + id, problem, u));
+      }
+      return new FsckReport(checked[0], damaged);
+    } finally {
+      gcLock.unlock();
+    }
+  }
+
+  // ---- lifecycle ----
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new StrataException("chunk store " + dir + " is closed");
+    }
+  }
+
+  private static boolean isDiskFull(IOException e) {
+    String m = String.valueOf(e.getMessage());
+    return m.contains("No space left") || m.contains("Disk quota exceeded");
+  }
+
+  /** Seals the open pack, writes the index checkpoint and closes everything. */
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    workers.shutdown();
+    try {
+      workers.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    commitLock.lock();
+    gcLock.lock();
+    try {
+      packs.sealCurrent();
+      checkpoint();
+      packs.close();
+      rootLog.close();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    } finally {
+      gcLock.unlock();
+      commitLock.unlock();
+    }
+  }
+
+  /** All roots, for listings. */
+  public Collection<Root> allRoots() {
+    return roots.values();
+  }
+}

@@ -1,0 +1,138 @@
+package io.strata.store.engine;
+
+import io.strata.store.blob.BlobService;
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One open data root: the lock, the chunk store and the services over it. This is what stratad
+ * serves and what embedded users (perf runs, tests) open directly.
+ *
+ * <pre>
+ * DATA/
+ *   chunks/       packs, the index checkpoint, the root log, the store config
+ *   image/ containers/ volumes/ tmp/
+ *   btrfs/ | zfs/ the driver's own metadata; which one exists fixes the driver of the root
+ *   LOCK
+ * </pre>
+ */
+public final class Engine implements Closeable {
+  /** The drivers a data root can be created with. */
+  public static final List<String> DRIVERS = List.of("btrfs", "zfs");
+
+  private final Path dataRoot;
+  private final String driver;
+  private final DataRootLock lock;
+  private final ChunkStore chunks;
+  private final BlobService blobs;
+
+  private Engine(Path dataRoot, String driver, DataRootLock lock, ChunkStore chunks) {
+    this.dataRoot = dataRoot;
+    this.driver = driver;
+    this.lock = lock;
+    this.chunks = chunks;
+    this.blobs = new BlobService(chunks);
+  }
+
+  /**
+   * Opens (creating if needed) the data root {@code dataRoot}. {@code driver} is null to keep the
+   * root's driver ({@code btrfs} for a new root); naming another driver than the root's is refused
+   * with a {@link ConflictException}.
+   */
+  public static Engine open(Path dataRoot, String driver, ChunkStore.Options options)
+      throws IOException {
+    if (driver != null && !DRIVERS.contains(driver)) {
+      throw new InvalidArgumentException("driver " + driver + ": expected one of " + DRIVERS);
+    }
+    Path root = dataRoot.toAbsolutePath().normalize();
+    Files.createDirectories(root);
+    DataRootLock lock = DataRootLock.acquire(root);
+    try {
+      String existing = null;
+      for (String d : DRIVERS) {
+        if (Files.isDirectory(root.resolve(d))) {
+          existing = d;
+        }
+      }
+      if (existing != null && driver != null && !existing.equals(driver)) {
+        throw new ConflictException(
+            "data root "
+                + root
+                + " was created with driver "
+                + existing
+                + "; it cannot be opened with --driver "
+                + driver);
+      }
+      String chosen = existing != null ? existing : driver != null ? driver : "btrfs";
+      for (String sub : List.of("chunks", "image", "containers", "volumes", "tmp", chosen)) {
+        Files.createDirectories(root.resolve(sub));
+      }
+      ChunkStore chunks = ChunkStore.open(root.resolve("chunks"), options);
+      return new Engine(root, chosen, lock, chunks);
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  /** The data root, absolute. */
+  public Path dataRoot() {
+    return dataRoot;
+  }
+
+  /** The storage driver of this data root. */
+  public String driver() {
+    return driver;
+  }
+
+  /** The chunk store. */
+  public ChunkStore chunks() {
+    return chunks;
+  }
+
+  /** Plain objects. */
+  public BlobService blobs() {
+    return blobs;
+  }
+
+  /** The figures of {@code strata info}. */
+  public StoreInfo info() throws IOException {
+    ChunkStore.Stats s = chunks.stats();
+    return new StoreInfo(
+        Version.VERSION,
+        driver,
+        dataRoot,
+        s.compression().toString(),
+        s.chunks(),
+        s.logicalBytes(),
+        s.storedBytes(),
+        s.indexBytes(),
+        s.indexRamBytes(),
+        s.uniqueBytes(),
+        s.compressedBytes());
+  }
+
+  /** Collects unreferenced chunks. */
+  public GcResult gc() throws IOException {
+    return chunks.gc();
+  }
+
+  /** Checks every chunk. */
+  public FsckReport fsck() throws IOException {
+    return chunks.fsck();
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      chunks.close();
+    } finally {
+      lock.close();
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package io.strata.store.engine;
+
+import io.strata.store.chunk.ChunkSplitter;
+import io.strata.store.digest.Digest;
+import io.strata.store.error.StrataException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+/**
+ * Streams one object into the store. The calling thread only cuts chunks and hashes the whole
+ * object; hashing, deduplicating, compressing and appending each chunk run on the store's worker
+ * threads, a bounded window of chunks ahead, so memory stays bounded by the window whatever the
+ * object's size.
+ */
+public final class ObjectWriter {
+  private final ChunkStore store;
+  private final WriteSession session;
+  private final ChunkSplitter splitter;
+  private final MessageDigest whole = Digest.newSha256();
+  private final ArrayDeque<Future<ChunkRef>> inFlight = new ArrayDeque<>();
+  private int[] ids = new int[64];
+  private int[] lengths = new int[64];
+  private int count;
+  private int newChunks;
+  private long newBytes;
+  private boolean finished;
+
+  ObjectWriter(ChunkStore store, WriteSession session) {
+    this.store = store;
+    this.session = session;
+    this.splitter = new ChunkSplitter(store.chunker(), this::submit);
+  }
+
+  /** Adds {@code len} bytes of content. */
+  public void write(byte[] b, int off, int len) {
+    whole.update(b, off, len);
+    splitter.write(b, off, len);
+  }
+
+  /** Adds everything {@code in} yields. */
+  public void writeAll(InputStream in) throws IOException {
+    byte[] buf = new byte[256 << 10];
+    int n;
+    while ((n = in.read(buf)) > 0) {
+      write(buf, 0, n);
+    }
+  }
+
+  /** Ends the object: waits for its chunks and returns what it is made of. */
+  public Written finish() {
+    if (finished) {
+      throw new IllegalStateException("object already finished");
+    }
+    finished = true;
+    splitter.finish();
+    while (!inFlight.isEmpty()) {
+      collect();
+    }
+    return new Written(
+        Digest.of(whole.digest()),
+        new Recipe(Arrays.copyOf(ids, count), Arrays.copyOf(lengths, count)),
+        newChunks,
+        newBytes);
+  }
+
+  /**
+   * A finished object.
+   *
+   * @param digest the SHA-256 of the whole content
+   * @param recipe its chunks
+   * @param newChunks chunks it stored that the store lacked
+   * @param newBytes pack bytes those took
+   */
+  public record Written(Digest digest, Recipe recipe, int newChunks, long newBytes) {}
+
+  private void submit(byte[] buf, int off, int len) {
+    byte[] chunk = Arrays.copyOfRange(buf, off, off + len);
+    inFlight.add(store.storeChunkAsync(session, chunk));
+    if (inFlight.size() >= store.writeWindow()) {
+      collect();
+    }
+  }
+
+  private void collect() {
+    ChunkRef ref;
+    try {
+      ref = inFlight.poll().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StrataException("interrupted while storing a chunk", e);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof StrataException se) {
+        throw se;
+      }
+      if (c instanceof UncheckedIOException u) {
+        throw u;
+      }
+      if (c instanceof IOException io) {
+        throw new UncheckedIOException(io);
+      }
+      throw new StrataException("storing a chunk failed: " + c, c);
+    }
+    if (count == ids.length) {
+      ids = Arrays.copyOf(ids, count * 2);
+      lengths = Arrays.copyOf(lengths, count * 2);
+    }
+    ids[count] = ref.id();
+    lengths[count] = ref.length();
+    count++;
+    if (ref.isNew()) {
+      newChunks++;
+      newBytes += ref.storedBytes();
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package io.strata.store.engine;
+
+import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.index.IndexFile;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Properties;
+
+/**
+ * What is fixed when a chunk store is created and kept in {@code chunks/config}: the format version
+ * and the chunker's sizes (changing them later would move every chunk boundary).
+ *
+ * @param formatVersion the on-disk format version
+ * @param chunker the chunk sizes
+ */
+public record StoreConfig(int formatVersion, ChunkerParams chunker) {
+  /** The format this code writes. */
+  public static final int FORMAT_VERSION = 1;
+
+  /** Reads the config of the store in {@code dir}, or creates it from {@code fresh}. */
+  static StoreConfig loadOrCreate(Path dir, ChunkerParams fresh) throws IOException {
+    Path file = dir.resolve("config");
+    if (!Files.exists(file)) {
+      Properties p = new Properties();
+      p.setProperty("format", Integer.toString(FORMAT_VERSION));
+      p.setProperty("chunker.min", Integer.toString(fresh.min()));
+      p.setProperty("chunker.avg", Integer.toString(fresh.avg()));
+      p.setProperty("chunker.max", Integer.toString(fresh.max()));
+      Path tmp = dir.resolve("config.tmp");
+      try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+        p.store(w, "Strata chunk store; fixed at creation");
+      }
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+      IndexFile.syncDirectory(dir);
+      return new StoreConfig(FORMAT_VERSION, fresh);
+    }
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(r);
+    }
+    try {
+      int format = Integer.parseInt(p.getProperty("format"));
+      if (format != FORMAT_VERSION) {
+        throw new CorruptDataException(
+            file + ": format version " + format + " is not " + FORMAT_VERSION, file.toString());
+      }
+      return new StoreConfig(
+          format,
+          new ChunkerParams(
+              Integer.parseInt(p.getProperty("chunker.min")),
+              Integer.parseInt(p.getProperty("chunker.avg")),
+              Integer.parseInt(p.getProperty("chunker.max"))));
+    } catch (NumberFormatException | NullPointerException e) {
+      throw new CorruptDataException(file + ": unreadable store config", file.toString(), e);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package io.strata.store.engine;
+
+import io.strata.store.error.StrataException;
+import io.strata.store.ref.RootChange;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * A write in progress: the chunks it has written or deduplicated against stay alive (GC counts them
+ * as referenced) until the session commits its roots or is closed. Objects are written through
+ * {@link #newObject}; {@link #commit} makes their roots durable.
+ */
+public final class WriteSession implements AutoCloseable {
+  private final ChunkStore store;
+  private final RoaringBitmap refs = new RoaringBitmap();
+  private final List<CompletableFuture<Void>> awaited = new ArrayList<>();
+  private boolean closed;
+
+  WriteSession(ChunkStore store) {
+    this.store = store;
+  }
+
+  /** A writer for one object; each object starts a new chunk. */
+  public ObjectWriter newObject() {
+    return new ObjectWriter(store, this);
+  }
+
+  /** Holds chunk {@code id} alive for this session. Called under the store's reference lock. */
+  synchronized void hold(int id) {
+    refs.add(id);
+  }
+
+  /** Makes the commit wait for another writer's chunk that this session deduplicated against. */
+  synchronized void await(CompletableFuture<Void> write) {
+    awaited.add(write);
+  }
+
+  /** The chunks held; a copy. */
+  synchronized RoaringBitmap held() {
+    return refs.clone();
+  }
+
+  /**
+   * Makes {@code changes} durable (group commit: packs, then the root log, then return) and ends
+   * the session.
+   */
+  public void commit(List<RootChange> changes) throws IOException {
+    List<CompletableFuture<Void>> waits;
+    synchronized (this) {
+      waits = List.copyOf(awaited);
+    }
+    for (CompletableFuture<Void> w : waits) {
+      try {
+        w.get();
+      } catch (ExecutionException e) {
+        throw new StrataException("a chunk this write shares with another failed to store", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StrataException("interrupted while waiting for a shared chunk", e);
+      }
+    }
+    store.commit(this, changes);
+    closed = true;
+  }
+
+  /** Ends the session without committing: what it wrote becomes garbage for the next gc. */
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      store.endSession(this);
+    }
+  }
+}
