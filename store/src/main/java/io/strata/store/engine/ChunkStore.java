@@ -663,10 +663,7 @@ public final class ChunkStore implements Closeable {
         }
       }
       packs.sync();
-      checkpoint();
-      for (int id : retire) {
-        packs.retire(id);
-      }
+      packs.retire(retire, this::checkpoint);
       IndexFile.syncDirectory(packs.dir());
       return new GcResult(dead.getLongCardinality(), Math.max(0, reclaimed));
     } finally {
