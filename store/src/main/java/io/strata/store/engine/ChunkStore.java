@@ -250,6 +250,57 @@ public final class ChunkStore implements Closeable {
     return 2 * threads + 2;
   }
 
+  /**
+   * Stores {@code len} bytes as one chunk, as given (no content-defined cutting): tree nodes and
+   * small writes. Runs on the calling thread; the session holds the chunk. When it returns the
+   * chunk is readable (though durable only once the session commits).
+   */
+  public Stored putChunk(WriteSession session, byte[] b, int off, int len) throws IOException {
+    ensureOpen();
+    if (len > ChunkerParams.MAX_CHUNK) {
+      throw new io.strata.store.error.InvalidArgumentException(
+          "chunk of " + len + " bytes exceeds the " + ChunkerParams.MAX_CHUNK + "-byte maximum");
+    }
+    byte[] chunk = off == 0 && len == b.length ? b : Arrays.copyOfRange(b, off, off + len);
+    ChunkRef r = storeChunk(session, chunk);
+    // Deduplicated against another writer's chunk not yet appended: wait, the caller may read it.
+    for (int spins = 0; index.location(r.id()) == Locations.PENDING; spins++) {
+      if (spins > 60_000) {
+        throw new StrataException("chunk " + r.id() + ": another write holding it never finished");
+      }
+      Thread.onSpinWait();
+      if (spins > 100) {
+        try {
+          Thread.sleep(1);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new StrataException("interrupted while waiting for a shared chunk", e);
+        }
+      }
+    }
+    return new Stored(r.id(), r.isNew(), r.storedBytes());
+  }
+
+  /**
+   * A chunk stored by {@link #putChunk}.
+   *
+   * @param id its id
+   * @param isNew whether this call wrote it (false: deduplicated)
+   * @param storedBytes pack bytes it took when new
+   */
+  public record Stored(int id, boolean isNew, int storedBytes) {}
+
+  /** The id of the chunk with digest {@code d}, or -1 if the store lacks it. */
+  public int idOf(Digest d) {
+    return index.lookup(d);
+  }
+
+  /** Pack bytes chunk {@code id} takes, 0 if absent. */
+  public int storedBytes(int id) {
+    long loc = index.location(id);
+    return Locations.isStored(loc) ? PackFormat.recordLength(Locations.storedLen(loc)) : 0;
+  }
+
   /** Hashes, deduplicates and (if new) compresses and appends one chunk, on a worker thread. */
   Future<ChunkRef> storeChunkAsync(WriteSession session, byte[] chunk) {
     ensureOpen();
@@ -430,6 +481,8 @@ public final class ChunkStore implements Closeable {
       for (RootChange ch : c.changes) {
         if (ch instanceof RootChange.Put put) {
           roots.put(put.name(), put.root());
+        } else if (ch instanceof RootChange.Update u) {
+          roots.put(u.name(), u.applyTo(roots.get(u.name())));
         } else {
           roots.remove(ch.name());
         }
