@@ -32,6 +32,10 @@ public interface FileData {
   /** Stores {@code len} bytes as one chunk (deduplicated); returns its digest. */
   Digest putChunk(byte[] b, int off, int len) throws IOException;
 
+  /** Stores one chunk with the given codec if it is new (null: the store's); returns its digest. */
+  Digest putChunk(byte[] b, int off, int len, io.strata.store.compress.Compression compression)
+      throws IOException;
+
   /** Cuts {@code in} into content-defined chunks and stores them; returns them in order. */
   List<Piece> putStream(InputStream in) throws IOException;
 

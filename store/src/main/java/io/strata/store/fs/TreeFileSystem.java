@@ -807,7 +807,14 @@ public final class TreeFileSystem implements FileSystemView {
 
     @Override
     public Digest putChunk(byte[] b, int off, int len) throws IOException {
-      ChunkStore.Stored s = chunks.putChunk(session, b, off, len);
+      return putChunk(b, off, len, null);
+    }
+
+    @Override
+    public Digest putChunk(
+        byte[] b, int off, int len, io.strata.store.compress.Compression compression)
+        throws IOException {
+      ChunkStore.Stored s = chunks.putChunk(session, b, off, len, compression);
       dataAdded.add(s.id());
       return chunks.digest(s.id());
     }
