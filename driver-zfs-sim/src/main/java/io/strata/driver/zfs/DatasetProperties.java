@@ -1,0 +1,37 @@
+package io.strata.driver.zfs;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * {@code zfs get}, {@code zfs set} and {@code zfs inherit} for the properties zfs-sim models:
+ * {@code recordsize}, {@code compression} and {@code dedup}. Datasets are named as {@code zfs list}
+ * names them: the pool {@code strata} or a dataset {@code strata/<id>}.
+ *
+ * <p>A dataset without a local value inherits along its origin (the layer it was cloned from, and
+ * so on down), then from the pool, then takes the default; a change reaches every dataset that
+ * inherits it. As in ZFS, a change applies to what is written afterwards: {@code recordsize} to
+ * files created afterwards, {@code compression} and {@code dedup} to records written afterwards.
+ */
+public interface DatasetProperties {
+  /** The dataset that backs snapshot {@code key}: {@code strata/<id>}. */
+  String dataset(String key);
+
+  /** The effective value of {@code property} on {@code dataset}, and its source. */
+  PropertyValue get(String dataset, String property);
+
+  /** Every property of {@code dataset}, by name. */
+  List<PropertyValue> list(String dataset);
+
+  /**
+   * Sets {@code property} locally on {@code dataset}, durably.
+   *
+   * @throws io.strata.store.error.InvalidArgumentException for an unknown property or a value it
+   *     does not accept, or a snapshot name
+   * @throws io.strata.store.error.NotFoundException for an unknown dataset
+   */
+  void set(String dataset, String property, String value) throws IOException;
+
+  /** Clears {@code property}'s local value on {@code dataset}, so it inherits again. */
+  void inherit(String dataset, String property) throws IOException;
+}

@@ -1,0 +1,330 @@
+package io.strata.driver.zfs;
+
+import io.strata.store.driver.Change;
+import io.strata.store.driver.DriverContext;
+import io.strata.store.driver.Kind;
+import io.strata.store.driver.Snapshot;
+import io.strata.store.driver.SnapshotInfo;
+import io.strata.store.driver.SnapshotSet;
+import io.strata.store.driver.StorageDriver;
+import io.strata.store.driver.Usage;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.WriteSession;
+import io.strata.store.error.ConflictException;
+import io.strata.store.fs.FileLayout;
+import io.strata.store.fs.FileSystemView;
+import io.strata.store.ref.Root;
+import io.strata.store.ref.RootChange;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * The ZFS-like driver, mapping containerd's snapshots onto a pool as Docker's zfs graphdriver does:
+ * a snapshot made from nothing is a filesystem dataset {@code strata/<id>}; committing it takes its
+ * snapshot {@code strata/<id>@<id>}; a snapshot made from a committed parent is a clone of the
+ * parent's snapshot, whose {@code origin} names it. A clone keeps its origin alive; {@link
+ * #promote} reverses that.
+ *
+ * <p>The containerd semantics are {@link SnapshotSet}'s; this class adds the dataset records (in
+ * each snapshot's extension), the pool record (root {@code zfs/pool}), the record layout of files,
+ * properties, promote and the listing. Changes to records are serialized on this object; the record
+ * layouts read an immutable {@link DatasetTable} instead, because they run under a file system's
+ * lock, which this object's changes may take after its own.
+ */
+public final class ZfsDriver implements StorageDriver, Promoter, DatasetProperties {
+  /** The driver's name. */
+  public static final String NAME = "zfs";
+
+  private static final System.Logger LOG = System.getLogger(ZfsDriver.class.getName());
+
+  private final DriverContext context;
+  private final ChunkStore chunks;
+  private final SnapshotSet set;
+  private final AtomicLong salts = new AtomicLong();
+  private volatile DatasetTable table;
+
+  private ZfsDriver(DriverContext context) {
+    this.context = context;
+    this.chunks = context.chunks();
+    this.set = new SnapshotSet(context, new Model());
+  }
+
+  static ZfsDriver open(DriverContext context) throws IOException {
+    ZfsDriver d = new ZfsDriver(context);
+    Root root = d.chunks.root(PoolRecord.ROOT);
+    PoolRecord pool = root == null ? PoolRecord.EMPTY : PoolRecord.decode(root.payload());
+    d.table = DatasetTable.of(d.set.all(), pool);
+    if (!pool.pending().isEmpty()) {
+      LOG.log(System.Logger.Level.INFO, "zfs: finishing a promote interrupted by a crash");
+      d.finish(pool);
+    }
+    return d;
+  }
+
+  /** The containerd side's hooks: dataset records and the record layout. */
+  private final class Model implements SnapshotSet.Model {
+    @Override
+    public FileLayout layout(Snapshot s) {
+      String key = s.key();
+      return new RecordLayout(() -> table.settings(table.byKey(key)), ZfsDriver.this::salt);
+    }
+
+    @Override
+    public byte[] created(Snapshot proposed, Snapshot parent) {
+      if (proposed.kind() == Kind.COMMITTED) {
+        // A commit: the dataset stays, and takes its snapshot @<id>.
+        DatasetRecord r = DatasetRecord.decode(parent.extension(), parent.key());
+        return r.holding(r.id()).encode();
+      }
+      long origin =
+          parent == null ? 0 : DatasetRecord.decode(parent.extension(), parent.key()).id();
+      return DatasetRecord.create(DatasetTable.nextId(set.all()), origin).encode();
+    }
+
+    @Override
+    public void checkRemove(Snapshot s, Map<String, Snapshot> all) {
+      DatasetTable t = DatasetTable.of(all, table.pool());
+      DatasetTable.Entry e = t.byKey(s.key());
+      List<Long> snapshots = new ArrayList<>(t.held(e));
+      snapshots.add(e.id()); // its own snapshot's content lives here, wherever it is held
+      for (long m : snapshots) {
+        for (DatasetTable.Entry clone : t.clonesOf(m)) {
+          if (clone.id() != e.id()) {
+            throw new ConflictException(
+                "dataset "
+                    + e.name()
+                    + " (snapshot "
+                    + s.key()
+                    + "): its snapshot "
+                    + t.snapshotName(m)
+                    + " has clone "
+                    + clone.name()
+                    + " (snapshot "
+                    + clone.key()
+                    + "); remove or promote the clone first");
+          }
+        }
+      }
+    }
+  }
+
+  /** A fresh salt for a record written with dedup off: never 0, distinct across restarts. */
+  private long salt() {
+    long s = RecordLayout.mix(context.clock().getAsLong() + salts.incrementAndGet() * 0x9E37L);
+    return s == 0 ? 1 : s;
+  }
+
+  private void refresh() {
+    table = DatasetTable.of(set.all(), table.pool());
+  }
+
+  // ---- containerd semantics, from the snapshot set ----
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public synchronized SnapshotInfo prepare(String key, String parent, Map<String, String> labels)
+      throws IOException {
+    try {
+      return set.prepare(key, parent, labels);
+    } finally {
+      refresh();
+    }
+  }
+
+  @Override
+  public synchronized SnapshotInfo view(String key, String parent, Map<String, String> labels)
+      throws IOException {
+    try {
+      return set.view(key, parent, labels);
+    } finally {
+      refresh();
+    }
+  }
+
+  @Override
+  public synchronized SnapshotInfo commit(String name, String key) throws IOException {
+    try {
+      return set.commit(name, key);
+    } finally {
+      refresh();
+    }
+  }
+
+  @Override
+  public synchronized void remove(String key) throws IOException {
+    try {
+      set.remove(key);
+    } finally {
+      refresh();
+    }
+  }
+
+  @Override
+  public SnapshotInfo stat(String key) {
+    return set.stat(key);
+  }
+
+  @Override
+  public void walk(Consumer<SnapshotInfo> visitor) {
+    set.walk(visitor);
+  }
+
+  @Override
+  public Usage usage(String key) {
+    return set.usage(key);
+  }
+
+  @Override
+  public List<Change> diff(String key, String parent) throws IOException {
+    return set.diff(key, parent);
+  }
+
+  @Override
+  public FileSystemView fs(String key) {
+    return set.fs(key);
+  }
+
+  @Override
+  public synchronized List<Map<String, Object>> nativeListing() {
+    return ZfsListing.rows(table, set::chunkSet, chunks::storedBytes);
+  }
+
+  @Override
+  public void close() {
+    // Every change is durable when it returns; the store belongs to the engine.
+  }
+
+  // ---- promote ----
+
+  @Override
+  public synchronized void promote(String key) throws IOException {
+    DatasetTable t = table;
+    DatasetTable.Entry x = t.byKey(key);
+    if (x.kind() == Kind.ACTIVE) {
+      throw new ConflictException(
+          "snapshot " + key + " is active; commit it before promoting " + x.name());
+    }
+    long m = x.record().origin();
+    DatasetTable.Entry d = m == 0 ? null : t.holder(m);
+    if (d == null) {
+      throw new ConflictException(
+          "dataset " + x.name() + " (snapshot " + key + ") is not a clone; nothing to promote");
+    }
+    // The origin and every older snapshot of its holder move to the clone, as zfs promote does.
+    List<Long> held = t.held(d);
+    int cut = held.indexOf(m) + 1;
+    List<Long> moved = new ArrayList<>(held.subList(0, cut));
+    List<Long> promotedHeld = new ArrayList<>(moved);
+    promotedHeld.addAll(t.held(x));
+    List<PoolRecord.Update> updates =
+        List.of(
+            new PoolRecord.Update(
+                x.key(),
+                d.parent(),
+                x.record().withHeld(promotedHeld).withOrigin(d.record().origin()).encode()),
+            new PoolRecord.Update(
+                d.key(),
+                x.key(),
+                d.record().withHeld(held.subList(cut, held.size())).withOrigin(m).encode()));
+    PoolRecord pool = t.pool();
+    savePool(pool.withPending(updates));
+    finish(pool.withPending(updates));
+  }
+
+  /** Applies a promote's record updates (again, after a crash), then clears them. */
+  private void finish(PoolRecord pool) throws IOException {
+    for (PoolRecord.Update u : pool.pending()) {
+      Snapshot s = set.get(u.key());
+      set.update(s.withParent(u.parent()).withExtension(u.extension()));
+    }
+    savePool(pool.withPending(List.of()));
+    refresh();
+  }
+
+  private void savePool(PoolRecord pool) throws IOException {
+    try (WriteSession session = chunks.session()) {
+      session.commit(
+          List.of(
+              new RootChange.Put(
+                  new Root(PoolRecord.ROOT, 0, pool.encode(), new RoaringBitmap()))));
+    }
+    table = DatasetTable.of(set.all(), pool);
+  }
+
+  // ---- properties ----
+
+  @Override
+  public String dataset(String key) {
+    return table.byKey(key).name();
+  }
+
+  @Override
+  public PropertyValue get(String dataset, String property) {
+    DatasetTable t = table;
+    return t.effective(t.byName(dataset), DatasetProperty.named(property));
+  }
+
+  @Override
+  public List<PropertyValue> list(String dataset) {
+    DatasetTable t = table;
+    DatasetTable.Entry e = t.byName(dataset);
+    List<PropertyValue> out = new ArrayList<>();
+    for (DatasetProperty p : DatasetProperty.values()) {
+      out.add(t.effective(e, p));
+    }
+    out.sort((a, b) -> a.property().compareTo(b.property()));
+    return out;
+  }
+
+  @Override
+  public synchronized void set(String dataset, String property, String value) throws IOException {
+    DatasetProperty p = DatasetProperty.named(property);
+    setLocal(dataset, p, p.normalize(value));
+  }
+
+  @Override
+  public synchronized void inherit(String dataset, String property) throws IOException {
+    setLocal(dataset, DatasetProperty.named(property), null);
+  }
+
+  private void setLocal(String dataset, DatasetProperty p, String value) throws IOException {
+    DatasetTable.Entry e = table.byName(dataset);
+    if (e == null) {
+      savePool(table.pool().withProperty(p.id(), value));
+    } else {
+      updateRecord(e, r -> r.withProperty(p.id(), value));
+    }
+  }
+
+  /**
+   * Rewrites {@code e}'s dataset record. An active snapshot's record is also rewritten by every
+   * write to its files, from a copy read before the write commits; holding its file system's lock
+   * keeps such a write from running in between and putting the old record back.
+   */
+  private void updateRecord(DatasetTable.Entry e, UnaryOperator<DatasetRecord> change)
+      throws IOException {
+    if (e.kind() == Kind.ACTIVE) {
+      synchronized (set.fs(e.key())) {
+        rewrite(e.key(), change);
+      }
+    } else {
+      rewrite(e.key(), change);
+    }
+    refresh();
+  }
+
+  private void rewrite(String key, UnaryOperator<DatasetRecord> change) throws IOException {
+    Snapshot s = set.get(key);
+    set.update(s.withExtension(change.apply(DatasetRecord.decode(s.extension(), key)).encode()));
+  }
+}
