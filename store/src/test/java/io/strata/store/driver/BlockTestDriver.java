@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * own. It tests the suite and the shared code (snapshot set, tree file system) without either real
  * driver; it is not shipped.
  */
-final class BlockTestDriver implements StorageDriver {
+final class BlockTestDriver implements StorageDriver, Recountable {
   static final int BLOCK = 16 << 10;
 
   static final StorageDriverProvider PROVIDER =
@@ -187,6 +187,11 @@ final class BlockTestDriver implements StorageDriver {
   @Override
   public List<Map<String, Object>> nativeListing() {
     return set.all().keySet().stream().map(k -> Map.<String, Object>of("key", k)).toList();
+  }
+
+  @Override
+  public void recount() throws IOException {
+    set.recount();
   }
 
   @Override

@@ -421,6 +421,31 @@ public abstract class DriverConformanceTest {
     assertThat(driver.diff(base, null)).extracting(Change::path).contains("/etc/hosts", "/link");
   }
 
+  @Test
+  void overwrittenDataIsCollectedAndLiveDataIsNot() throws IOException {
+    String base = base();
+    driver.prepare("c", base, Map.of());
+    FileSystemView fs = driver.fs("c");
+    byte[] first = TestData.random(10, 1 << 20);
+    byte[] second = TestData.random(11, 1 << 20);
+    fs.writeFile("/data", new ByteArrayInputStream(first), 0644, 0, 0, 0);
+    fs.writeFile("/copy", new ByteArrayInputStream(second), 0644, 0, 0, 0);
+    fs.writeFile("/data", new ByteArrayInputStream(second), 0644, 0, 0, 0);
+    if (driver instanceof Recountable r) {
+      r.recount();
+    }
+    long reclaimed = fixture.chunks().gc().bytesReclaimed();
+    if (driver instanceof Recountable) {
+      assertThat(reclaimed).as("the first version's chunks").isGreaterThanOrEqualTo(1 << 20);
+    }
+    assertThat(readAll(fs, "/data")).isEqualTo(second);
+    assertThat(readAll(fs, "/copy")).isEqualTo(second);
+    assertThat(cat(driver.fs(base), "/etc/hosts")).startsWith("127.0.0.1");
+    assertThat(fixture.chunks().fsck().damaged()).isEmpty();
+    driver = fixture.reopen();
+    assertThat(readAll(driver.fs("c"), "/data")).isEqualTo(second);
+  }
+
   // ---- persistence ----
 
   @Test
