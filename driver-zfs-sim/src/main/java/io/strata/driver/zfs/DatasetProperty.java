@@ -102,8 +102,9 @@ enum DatasetProperty {
         "property compression: " + given + " is not on, off, lz4, zstd or zstd-1 to zstd-19");
   }
 
-  private static int parseRecordSize(String v, String given) {
-    long bytes = -1;
+  private static int parseRecordSize(String text, String given) {
+    String v = text.toLowerCase(Locale.ROOT);
+    long bytes;
     try {
       if (v.endsWith("k")) {
         bytes = Long.parseLong(v.substring(0, v.length() - 1)) << 10;

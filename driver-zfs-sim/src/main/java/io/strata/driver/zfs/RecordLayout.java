@@ -24,11 +24,14 @@ import java.util.function.Supplier;
  * <p>Items under the file's DATA keys:
  *
  * <pre>
- * key n (record number) → u8 version(=1) byte[32] chunkDigest u32 length u64 salt(0: none)
+ * key n (record number) → byte[32] chunkDigest u32 length u64 salt(0: none)
  * key 2^64-1 (dnode)    → u8 version(=1) u32 blockSize
  * </pre>
  *
- * A record written with {@code dedup=off} is stored with its first 16 bytes XORed with a fresh
+ * A record's value starts with its chunk's digest, as the store expects of content items when it
+ * recounts a tree's chunks; the dnode's value is too short to be taken for one.
+ *
+ * <p>A record written with {@code dedup=off} is stored with its first 16 bytes XORed with a fresh
  * salt, so it never matches another record's chunk: every such write is a new block, as in ZFS.
  *
  * <p>Not thread-safe: its file system calls it under its own lock.
@@ -59,7 +62,6 @@ final class RecordLayout implements FileLayout {
     byte[] encode() {
       return Encoding.encode(
           (DataOutputStream out) -> {
-            out.writeByte(VERSION);
             out.write(digest.bytes());
             out.writeInt(length);
             out.writeLong(salt);
@@ -72,7 +74,6 @@ final class RecordLayout implements FileLayout {
           v,
           what,
           (ByteBuffer in) -> {
-            Encoding.version(in, VERSION, what);
             byte[] d = new byte[Digest.LENGTH];
             in.get(d);
             return new Record(Digest.of(d), in.getInt(), in.getLong());

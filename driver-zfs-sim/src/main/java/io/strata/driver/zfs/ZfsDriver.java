@@ -3,12 +3,14 @@ package io.strata.driver.zfs;
 import io.strata.store.driver.Change;
 import io.strata.store.driver.DriverContext;
 import io.strata.store.driver.Kind;
+import io.strata.store.driver.Recountable;
 import io.strata.store.driver.Snapshot;
 import io.strata.store.driver.SnapshotInfo;
 import io.strata.store.driver.SnapshotSet;
 import io.strata.store.driver.StorageDriver;
 import io.strata.store.driver.Usage;
 import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.FsckReport;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.ConflictException;
 import io.strata.store.fs.FileLayout;
@@ -37,7 +39,7 @@ import org.roaringbitmap.RoaringBitmap;
  * layouts read an immutable {@link DatasetTable} instead, because they run under a file system's
  * lock, which this object's changes may take after its own.
  */
-public final class ZfsDriver implements StorageDriver, Promoter, DatasetProperties {
+public final class ZfsDriver implements StorageDriver, Recountable, Promoter, DatasetProperties {
   /** The driver's name. */
   public static final String NAME = "zfs";
 
@@ -197,6 +199,16 @@ public final class ZfsDriver implements StorageDriver, Promoter, DatasetProperti
   @Override
   public synchronized List<Map<String, Object>> nativeListing() {
     return ZfsListing.rows(table, set::chunkSet, chunks::storedBytes);
+  }
+
+  @Override
+  public void recount() throws IOException {
+    set.recount();
+  }
+
+  @Override
+  public List<FsckReport.Damage> check() {
+    return set.check();
   }
 
   @Override
