@@ -220,6 +220,14 @@ public final class ZfsDriver implements StorageDriver, Recountable, Promoter, Da
 
   @Override
   public synchronized void promote(String key) throws IOException {
+    finish(intendPromote(key));
+  }
+
+  /**
+   * Checks and plans a promote of {@code key} and durably records its two record updates in the
+   * pool record; what a crash right after it leaves behind. Returns the pool record written.
+   */
+  synchronized PoolRecord intendPromote(String key) throws IOException {
     DatasetTable t = table;
     DatasetTable.Entry x = t.byKey(key);
     if (x.kind() == Kind.ACTIVE) {
@@ -248,9 +256,9 @@ public final class ZfsDriver implements StorageDriver, Recountable, Promoter, Da
                 d.key(),
                 x.key(),
                 d.record().withHeld(held.subList(cut, held.size())).withOrigin(m).encode()));
-    PoolRecord pool = t.pool();
-    savePool(pool.withPending(updates));
-    finish(pool.withPending(updates));
+    PoolRecord intent = t.pool().withPending(updates);
+    savePool(intent);
+    return intent;
   }
 
   /** Applies a promote's record updates (again, after a crash), then clears them. */

@@ -1,0 +1,412 @@
+package io.strata.driver.zfs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.store.digest.Digest;
+import io.strata.store.driver.DriverFixture;
+import io.strata.store.driver.Snapshot;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.fs.FileSystemView;
+import io.strata.store.fs.TreeFileSystem;
+import io.strata.store.testing.TestData;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.roaringbitmap.RoaringBitmap;
+
+/** The zfs model on a real store: records, properties, clones, promote and the listing. */
+class ZfsDriverTest {
+  private static final int K128 = 128 << 10;
+
+  @TempDir Path dir;
+  private DriverFixture fixture;
+  private ZfsDriver driver;
+  private ChunkStore chunks;
+
+  @BeforeEach
+  void open() throws IOException {
+    fixture = new DriverFixture(dir, new ZfsDriverProvider());
+    driver = (ZfsDriver) fixture.driver();
+    chunks = fixture.chunks();
+  }
+
+  @AfterEach
+  void close() throws IOException {
+    fixture.close();
+  }
+
+  private void reopen() throws IOException {
+    driver = (ZfsDriver) fixture.reopen();
+    chunks = fixture.chunks();
+  }
+
+  private static void put(FileSystemView fs, String path, byte[] content) throws IOException {
+    fs.writeFile(path, new ByteArrayInputStream(content), 0644, 0, 0, 0);
+  }
+
+  private static byte[] read(FileSystemView fs, String path) throws IOException {
+    try (var in = fs.open(path)) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** A committed layer made from {@code parent} holding {@code files}. */
+  private void layer(String name, String parent, Map<String, byte[]> files) throws IOException {
+    driver.prepare(name + "-active", parent, Map.of());
+    for (Map.Entry<String, byte[]> f : files.entrySet()) {
+      put(driver.fs(name + "-active"), f.getKey(), f.getValue());
+    }
+    driver.commit(name, name + "-active");
+  }
+
+  private boolean stored(byte[] b, int off, int len) {
+    return chunks.idOf(Digest.sha256(b, off, len)) >= 0;
+  }
+
+  private RoaringBitmap chunksOf(String key) {
+    return chunks.root(Snapshot.rootName(key)).chunks();
+  }
+
+  private Map<String, Map<String, Object>> listing() throws IOException {
+    Map<String, Map<String, Object>> byName = new HashMap<>();
+    for (Map<String, Object> row : driver.nativeListing()) {
+      byName.put((String) row.get("name"), row);
+    }
+    return byName;
+  }
+
+  private List<Object> names() throws IOException {
+    return driver.nativeListing().stream().map(r -> r.get("name")).toList();
+  }
+
+  // ---- records ----
+
+  @Test
+  void aSmallWriteIntoALargeFileStoresExactlyOneRecord() throws IOException {
+    driver.prepare("c", null, Map.of());
+    FileSystemView fs = driver.fs("c");
+    byte[] data = TestData.random(1, 8 << 20);
+    put(fs, "/big", data);
+    RoaringBitmap before = chunksOf("c");
+    byte[] patch = TestData.random(2, 4096);
+    int offset = 5 * K128 + 1000;
+    fs.write("/big", offset, patch, 0, patch.length);
+    System.arraycopy(patch, 0, data, offset, patch.length);
+
+    RoaringBitmap added = RoaringBitmap.andNot(chunksOf("c"), before);
+    int record = chunks.idOf(Digest.sha256(data, 5 * K128, K128));
+    assertThat(added.contains(record)).as("the rewritten record, whole").isTrue();
+    byte[] buf = TreeFileSystem.chunkBuffer();
+    long otherBytes = 0;
+    for (int id : added) {
+      if (id != record) {
+        otherBytes += chunks.read(id, buf);
+      }
+    }
+    assertThat(otherBytes).as("besides the record only a few tree nodes").isLessThan(64 << 10);
+    assertThat(read(fs, "/big")).isEqualTo(data);
+  }
+
+  @Test
+  void aFileSmallerThanItsRecordSizeIsOneRecordOfItsOwnSize() throws IOException {
+    driver.prepare("c", null, Map.of());
+    byte[] small = TestData.random(3, 1000);
+    put(driver.fs("c"), "/small", small);
+    assertThat(stored(small, 0, small.length)).isTrue();
+    byte[] more = TestData.random(4, 500);
+    driver.fs("c").write("/small", 1000, more, 0, more.length);
+    byte[] grown = Arrays.copyOf(small, 1500);
+    System.arraycopy(more, 0, grown, 1000, 500);
+    assertThat(stored(grown, 0, grown.length)).as("the record grew with the file").isTrue();
+  }
+
+  @Test
+  void recordSizeDecidesTheRecordsOfFilesCreatedAfterwards() throws IOException {
+    driver.prepare("c", null, Map.of());
+    FileSystemView fs = driver.fs("c");
+    byte[] old = TestData.random(5, 64 << 10);
+    put(fs, "/old", old);
+    driver.set(driver.dataset("c"), "recordsize", "16K");
+
+    byte[] data = TestData.random(6, 100 << 10);
+    put(fs, "/new", data);
+    for (int off = 0; off < data.length; off += 16 << 10) {
+      int len = Math.min(16 << 10, data.length - off);
+      assertThat(stored(data, off, len)).as("16K record at " + off).isTrue();
+    }
+    assertThat(stored(data, 0, data.length)).isFalse();
+
+    // The older file keeps its 128K records as it grows.
+    byte[] tail = TestData.random(7, 64 << 10);
+    fs.write("/old", 64 << 10, tail, 0, tail.length);
+    byte[] whole = Arrays.copyOf(old, K128);
+    System.arraycopy(tail, 0, whole, 64 << 10, tail.length);
+    assertThat(stored(whole, 0, K128)).isTrue();
+    assertThat(read(fs, "/old")).isEqualTo(whole);
+  }
+
+  @Test
+  void dedupOffStoresEveryRecordAnew() throws IOException {
+    byte[] data = TestData.random(8, 256 << 10);
+    driver.prepare("on", null, Map.of());
+    driver.prepare("off", null, Map.of());
+    driver.set(driver.dataset("off"), "dedup", "off");
+
+    long start = chunks.stats().uniqueBytes();
+    put(driver.fs("on"), "/a", data);
+    put(driver.fs("on"), "/b", data);
+    long dedupOn = chunks.stats().uniqueBytes() - start;
+    assertThat(dedupOn).isLessThan(data.length + (64 << 10));
+
+    start = chunks.stats().uniqueBytes();
+    put(driver.fs("off"), "/a", data);
+    put(driver.fs("off"), "/b", data);
+    long dedupOff = chunks.stats().uniqueBytes() - start;
+    assertThat(dedupOff).as("neither copy shares a block").isGreaterThanOrEqualTo(2L * data.length);
+
+    reopen();
+    assertThat(read(driver.fs("off"), "/a")).isEqualTo(data);
+    assertThat(read(driver.fs("off"), "/b")).isEqualTo(data);
+  }
+
+  @Test
+  void compressionPropertyChoosesTheCodecOfNewRecords() throws IOException {
+    driver.prepare("plain", null, Map.of());
+    driver.prepare("packed", null, Map.of());
+    driver.set(driver.dataset("plain"), "compression", "off");
+    driver.set(driver.dataset("packed"), "compression", "zstd-9");
+    put(driver.fs("plain"), "/t", TestData.text(9, 1 << 20));
+    put(driver.fs("packed"), "/t", TestData.text(10, 1 << 20));
+    assertThat(driver.usage("plain").totalBytes()).isGreaterThan(1 << 20);
+    assertThat(driver.usage("packed").totalBytes()).isLessThan(600 << 10);
+  }
+
+  @Test
+  void recordsOfZerosAreHolesOnlyWhileCompressing() throws IOException {
+    byte[] zeros = new byte[256 << 10];
+    driver.prepare("c", null, Map.of());
+    put(driver.fs("c"), "/z", zeros);
+    assertThat(stored(zeros, 0, K128)).isFalse();
+    assertThat(read(driver.fs("c"), "/z")).isEqualTo(zeros);
+
+    driver.set(driver.dataset("c"), "compression", "off");
+    put(driver.fs("c"), "/z2", zeros);
+    assertThat(stored(zeros, 0, K128)).isTrue();
+  }
+
+  // ---- clones and promote ----
+
+  @Test
+  void datasetsSnapshotsAndClonesAreListedAsZfsListsThem() throws IOException {
+    layer("base", null, Map.of("/hosts", TestData.random(11, 300 << 10)));
+    driver.prepare("c1", "base", Map.of());
+    driver.view("v1", "base", Map.of());
+
+    assertThat(names()).containsExactly("strata", "strata/1", "strata/1@1", "strata/2", "strata/3");
+    Map<String, Map<String, Object>> rows = listing();
+    assertThat(rows.get("strata/1")).containsEntry("origin", "-").containsEntry("key", "base");
+    assertThat(rows.get("strata/1@1")).containsEntry("type", "snapshot").containsEntry("used", 0L);
+    assertThat(rows.get("strata/2"))
+        .containsEntry("origin", "strata/1@1")
+        .containsEntry("key", "c1")
+        .containsEntry("type", "filesystem");
+    assertThat(rows.get("strata/3")).containsEntry("origin", "strata/1@1");
+    long refer = (Long) rows.get("strata/1").get("refer");
+    assertThat(refer).isGreaterThan(300 << 10);
+    assertThat(rows.get("strata/2").get("refer")).isEqualTo(refer);
+    assertThat(rows.get("strata/1").get("used")).isEqualTo(refer);
+    assertThat(rows.get("strata/2").get("used"))
+        .as("a clone is charged for its changes")
+        .isEqualTo(0L);
+    assertThat(rows.get("strata").get("used")).isEqualTo(refer);
+
+    String table = ZfsListing.format(driver.nativeListing());
+    assertThat(table.lines().findFirst()).hasValue("NAME        USED  REFER  ORIGIN");
+    assertThat(table).contains("\nstrata/2    ").contains("strata/1@1\n");
+  }
+
+  @Test
+  void aCloneKeepsItsOriginAlive() throws IOException {
+    layer("base", null, Map.of("/f", TestData.random(12, 1000)));
+    driver.prepare("c", "base", Map.of());
+    assertThatThrownBy(() -> driver.remove("base")).isInstanceOf(ConflictException.class);
+    driver.remove("c");
+    driver.remove("base");
+    assertThat(names()).containsExactly("strata");
+  }
+
+  @Test
+  void promoteReversesTheCloneDependency() throws IOException {
+    byte[] base = TestData.random(13, 200 << 10);
+    byte[] mine = TestData.random(14, 50 << 10);
+    layer("base", null, Map.of("/base", base));
+    layer("app", "base", Map.of("/app", mine));
+    assertThatThrownBy(() -> driver.remove("base")).isInstanceOf(ConflictException.class);
+
+    driver.promote("app");
+
+    Map<String, Map<String, Object>> rows = listing();
+    assertThat(names())
+        .containsExactly("strata", "strata/1", "strata/2", "strata/2@1", "strata/2@2");
+    assertThat(rows.get("strata/2")).containsEntry("origin", "-");
+    assertThat(rows.get("strata/1")).containsEntry("origin", "strata/2@1");
+    assertThat(rows.get("strata/1").get("used")).as("its space moved to the clone").isEqualTo(0L);
+    assertThat((Long) rows.get("strata/2").get("used")).isGreaterThan(250 << 10);
+    assertThat(driver.stat("app").parent()).isNull();
+    assertThat(driver.stat("base").parent()).isEqualTo("app");
+    assertThatThrownBy(() -> driver.remove("app")).isInstanceOf(ConflictException.class);
+
+    reopen();
+    driver.remove("base");
+    assertThat(names()).containsExactly("strata", "strata/2", "strata/2@2");
+    assertThat(read(driver.fs("app"), "/base")).isEqualTo(base);
+    assertThat(read(driver.fs("app"), "/app")).isEqualTo(mine);
+  }
+
+  @Test
+  void promoteTwiceRestoresTheFirstOrder() throws IOException {
+    layer("base", null, Map.of("/base", TestData.random(15, 1000)));
+    layer("app", "base", Map.of("/app", TestData.random(16, 1000)));
+    driver.promote("app");
+    driver.promote("base");
+    Map<String, Map<String, Object>> rows = listing();
+    assertThat(rows.get("strata/1")).containsEntry("origin", "-");
+    assertThat(rows.get("strata/2")).containsEntry("origin", "strata/1@1");
+    assertThat(driver.stat("app").parent()).isEqualTo("base");
+    assertThat(driver.stat("base").parent()).isNull();
+  }
+
+  @Test
+  void aSnapshotsContentStaysWhileClonesUseItWhereverPromoteMovedIt() throws IOException {
+    layer("base", null, Map.of("/base", TestData.random(17, 1000)));
+    layer("a", "base", Map.of("/a", TestData.random(18, 1000)));
+    layer("b", "base", Map.of("/b", TestData.random(19, 1000)));
+    driver.promote("a"); // base@1 moves to a; b is now a clone of strata/2@1
+    assertThat(listing().get("strata/3")).containsEntry("origin", "strata/2@1");
+    driver.promote("b"); // and on to b
+    assertThat(listing().get("strata/2")).containsEntry("origin", "strata/3@1");
+    // Nothing names base as a parent any more, but a is still a clone of its snapshot.
+    assertThatThrownBy(() -> driver.remove("base")).isInstanceOf(ConflictException.class);
+  }
+
+  @Test
+  void onlyCommittedOrViewClonesArePromoted() throws IOException {
+    layer("base", null, Map.of("/f", TestData.random(20, 100)));
+    assertThatThrownBy(() -> driver.promote("base")).isInstanceOf(ConflictException.class);
+    driver.prepare("active", "base", Map.of());
+    assertThatThrownBy(() -> driver.promote("active")).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> driver.promote("missing")).isInstanceOf(NotFoundException.class);
+    driver.view("view", "base", Map.of());
+    driver.promote("view");
+    assertThat(driver.stat("base").parent()).isEqualTo("view");
+  }
+
+  @Test
+  void aPromoteCutShortByACrashIsFinishedOnOpen() throws IOException {
+    layer("base", null, Map.of("/f", TestData.random(21, 100)));
+    layer("app", "base", Map.of("/g", TestData.random(22, 100)));
+    driver.intendPromote("app");
+    assertThat(driver.stat("app").parent()).as("not applied yet").isEqualTo("base");
+    reopen();
+    assertThat(driver.stat("app").parent()).isNull();
+    assertThat(driver.stat("base").parent()).isEqualTo("app");
+    assertThat(listing().get("strata/1")).containsEntry("origin", "strata/2@1");
+  }
+
+  // ---- properties ----
+
+  @Test
+  void propertiesAreInheritedAlongOriginsAndFromThePoolAndPersist() throws IOException {
+    layer("base", null, Map.of("/f", TestData.random(23, 100)));
+    driver.prepare("c", "base", Map.of());
+    driver.set("strata", "compression", "lz4");
+    driver.set("strata/1", "recordsize", "16384");
+
+    assertThat(driver.get("strata/2", "recordsize"))
+        .isEqualTo(new PropertyValue("strata/2", "recordsize", "16K", "inherited from strata/1"));
+    assertThat(driver.get("strata/2", "compression").source()).isEqualTo("inherited from strata");
+    assertThat(driver.get("strata/1", "recordsize").source()).isEqualTo("local");
+    assertThat(driver.get("strata/2", "dedup"))
+        .isEqualTo(new PropertyValue("strata/2", "dedup", "on", "default"));
+
+    byte[] data = TestData.random(24, 32 << 10);
+    put(driver.fs("c"), "/data", data);
+    assertThat(stored(data, 0, 16 << 10)).as("the clone writes 16K records").isTrue();
+
+    reopen();
+    assertThat(driver.list("strata/2"))
+        .extracting(PropertyValue::property, PropertyValue::value, PropertyValue::source)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("compression", "lz4", "inherited from strata"),
+            org.assertj.core.groups.Tuple.tuple("dedup", "on", "default"),
+            org.assertj.core.groups.Tuple.tuple("recordsize", "16K", "inherited from strata/1"));
+    driver.inherit("strata/1", "recordsize");
+    assertThat(driver.get("strata/2", "recordsize").source()).isEqualTo("default");
+    reopen();
+    assertThat(driver.get("strata/2", "recordsize").value()).isEqualTo("128K");
+  }
+
+  @Test
+  void badPropertiesAndDatasetsAreRefused() throws IOException {
+    layer("base", null, Map.of("/f", TestData.random(25, 100)));
+    for (String[] bad :
+        new String[][] {
+          {"recordsize", "3000"}, {"recordsize", "2M"}, {"recordsize", "2K"},
+          {"compression", "gzip"}, {"compression", "zstd-20"}, {"dedup", "maybe"},
+          {"quota", "1G"}
+        }) {
+      assertThatThrownBy(() -> driver.set("strata/1", bad[0], bad[1]))
+          .as(bad[0] + "=" + bad[1])
+          .isInstanceOf(InvalidArgumentException.class);
+    }
+    assertThatThrownBy(() -> driver.set("strata/9", "dedup", "on"))
+        .isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> driver.set("strata/1@1", "dedup", "on"))
+        .isInstanceOf(InvalidArgumentException.class);
+    driver.set("strata/1", "compression", "ZSTD-07");
+    driver.set("strata/1", "recordsize", "1m");
+    assertThat(driver.get("strata/1", "compression").value()).isEqualTo("zstd-7");
+    assertThat(driver.get("strata/1", "recordsize").value()).isEqualTo("1M");
+  }
+
+  // ---- the listing's format ----
+
+  @Test
+  void sizesPrintAsZfsPrintsThem() {
+    assertThat(ZfsListing.nicenum(0)).isEqualTo("0B");
+    assertThat(ZfsListing.nicenum(512)).isEqualTo("512B");
+    assertThat(ZfsListing.nicenum(1024)).isEqualTo("1K");
+    assertThat(ZfsListing.nicenum(128 << 10)).isEqualTo("128K");
+    assertThat(ZfsListing.nicenum(1_258_291)).isEqualTo("1.20M");
+    assertThat(ZfsListing.nicenum(25_088)).isEqualTo("24.5K");
+    assertThat(ZfsListing.nicenum(13_207_024_435L)).isEqualTo("12.3G");
+    assertThat(ZfsListing.nicenum(5L << 40)).isEqualTo("5T");
+  }
+
+  @Test
+  void theTableAlignsNamesLeftAndSizesRight() {
+    List<Map<String, Object>> rows =
+        List.of(
+            Map.of("name", "strata", "used", 1_258_291L, "refer", 0L, "origin", "-"),
+            Map.of("name", "strata/1", "used", 131_072L, "refer", 131_072L, "origin", "-"),
+            Map.of("name", "strata/2", "used", 512L, "refer", 131_072L, "origin", "strata/1@1"));
+    assertThat(ZfsListing.format(rows))
+        .isEqualTo(
+            "NAME       USED  REFER  ORIGIN\n"
+                + "strata    1.20M     0B  -\n"
+                + "strata/1   128K   128K  -\n"
+                + "strata/2   512B   128K  strata/1@1\n");
+  }
+}
