@@ -74,7 +74,12 @@ public final class ZfsDriver implements StorageDriver, Recountable, Promoter, Da
     @Override
     public FileLayout layout(Snapshot s) {
       String key = s.key();
-      return new RecordLayout(() -> table.settings(table.byKey(key)), ZfsDriver.this::salt);
+      return new RecordLayout(
+          () -> {
+            DatasetTable t = table;
+            return t.settings(t.byKey(key));
+          },
+          ZfsDriver.this::salt);
     }
 
     @Override
