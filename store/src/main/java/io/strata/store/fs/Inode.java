@@ -25,7 +25,7 @@ record Inode(
 
   byte[] encode() {
     byte[] t = target == null ? new byte[0] : target.getBytes(StandardCharsets.UTF_8);
-    return ByteBuffer.allocate(47 + t.length)
+    return ByteBuffer.allocate(51 + t.length)
         .put((byte) 1)
         .putInt(mode)
         .putInt(uid)
@@ -42,7 +42,7 @@ record Inode(
 
   static Inode decode(byte[] v, long ino) {
     ByteBuffer b = ByteBuffer.wrap(v);
-    if (v.length < 47 || b.get() != 1) {
+    if (v.length < 51 || b.get() != 1) {
       throw new CorruptDataException("inode " + ino + ": damaged attributes", "inode " + ino);
     }
     int mode = b.getInt();

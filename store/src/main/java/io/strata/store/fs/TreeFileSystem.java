@@ -102,6 +102,45 @@ public final class TreeFileSystem implements FileSystemView {
     return new Formatted(d, nodes.drainAdded());
   }
 
+  /**
+   * Every chunk the tree rooted at {@code root} references: its nodes, and the chunks named by its
+   * DATA items (whose values start with a digest, by the {@link FileLayout} contract). Reads every
+   * node once; the cost follows the tree's size.
+   */
+  public static RoaringBitmap referencedChunks(ChunkStore chunks, NodeCache cache, Digest root) {
+    ChunkNodeStore nodes = new ChunkNodeStore(chunks, null);
+    CowTree t = new CowTree(nodes, cache, root);
+    RoaringBitmap out = new RoaringBitmap();
+    t.forEachNode(d -> addId(chunks, d, out));
+    for (CowTree.Entry e : t.scan(new byte[0], null)) {
+      if (FsKeys.type(e.key()) == FsKeys.DATA
+          && e.key().length == 17
+          && e.value().length >= Digest.LENGTH) {
+        addId(chunks, Digest.of(e.value(), 0), out);
+      }
+    }
+    out.runOptimize();
+    return out;
+  }
+
+  private static void addId(ChunkStore chunks, Digest d, RoaringBitmap out) {
+    int id = chunks.idOf(d);
+    if (id < 0) {
+      throw new CorruptDataException(
+          "chunk " + d + " of a tree is missing from the store", d.toString());
+    }
+    out.add(id);
+  }
+
+  /**
+   * Runs {@code work} with this file system's changes held off and its state durable, so that the
+   * committed root is exactly what the store holds.
+   */
+  public synchronized void quiesced(Change work) throws IOException {
+    sync();
+    work.run();
+  }
+
   /** The root of the last durable state. */
   public synchronized Digest committedRoot() {
     return committedRoot;
@@ -251,7 +290,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   /** A change to run against the tree; rolled back if it throws. */
   @FunctionalInterface
-  private interface Change {
+  public interface Change {
     void run() throws IOException;
   }
 
