@@ -3,11 +3,13 @@ package io.strata.driver.btrfs;
 import io.strata.store.digest.Digest;
 import io.strata.store.driver.Change;
 import io.strata.store.driver.DriverContext;
+import io.strata.store.driver.Recountable;
 import io.strata.store.driver.Snapshot;
 import io.strata.store.driver.SnapshotInfo;
 import io.strata.store.driver.SnapshotSet;
 import io.strata.store.driver.StorageDriver;
 import io.strata.store.driver.Usage;
+import io.strata.store.engine.FsckReport;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
@@ -28,7 +30,7 @@ import org.roaringbitmap.RoaringBitmap;
  * list ({@link ExtentLayout}); containerd's snapshot semantics come from {@link SnapshotSet}. See
  * {@code docs/drivers/btrfs.md} for what is modelled and where it departs from kernel Btrfs.
  */
-public final class BtrfsDriver implements StorageDriver, Reflinker {
+public final class BtrfsDriver implements StorageDriver, Reflinker, Recountable {
   /** The driver's name. */
   public static final String NAME = "btrfs";
 
@@ -151,14 +153,10 @@ public final class BtrfsDriver implements StorageDriver, Reflinker {
   public long dataExclusiveBytes(String key) throws IOException {
     set.fs(key).sync();
     Snapshot s = set.get(key);
-    Digest parentRoot = s.parent() == null ? null : set.get(s.parent()).treeRoot();
     ChunkNodeStore nodes = new ChunkNodeStore(context.chunks(), null);
-    CowTree before = new CowTree(nodes, context.nodeCache(), parentRoot);
     CowTree after = new CowTree(nodes, context.nodeCache(), s.treeRoot());
     RoaringBitmap data = new RoaringBitmap();
-    CowTree.diff(
-        before,
-        after,
+    CowTree.DiffVisitor collect =
         (k, was, now) -> {
           if (now != null && k.length == 17 && k[8] == DATA_ITEM) {
             ByteBuffer b = ByteBuffer.wrap(k);
@@ -168,11 +166,28 @@ public final class BtrfsDriver implements StorageDriver, Reflinker {
               data.add(id);
             }
           }
-        });
-    String root = Snapshot.rootName(key);
+        };
+    if (s.parent() == null) {
+      for (CowTree.Entry e : after.scan(new byte[0], null)) {
+        collect.changed(e.key(), null, e.value());
+      }
+    } else {
+      Digest parentRoot = set.get(s.parent()).treeRoot();
+      CowTree.diff(new CowTree(nodes, context.nodeCache(), parentRoot), after, collect);
+    }
     data.and(set.chunkSet(key));
-    data.andNot(context.chunks().referencedExcept(root));
+    data.andNot(context.chunks().referencedExcept(Snapshot.rootName(key)));
     return context.chunks().storedBytes(data);
+  }
+
+  @Override
+  public void recount() throws IOException {
+    set.recount();
+  }
+
+  @Override
+  public List<FsckReport.Damage> check() {
+    return set.check();
   }
 
   /** Nothing to release: every change was durable when its call returned. */

@@ -11,15 +11,18 @@ import java.nio.ByteBuffer;
  * extent, a trimmed extent keeps pointing into the same chunk, so splitting one never copies data.
  *
  * <pre>
- * value := u8 version(=1) byte[32] chunkDigest u32 offsetInChunk u32 length
+ * value := byte[32] chunkDigest u32 offsetInChunk u32 length u8 version(=1)
  * </pre>
+ *
+ * The digest comes first, as the file system expects of every layout's items when it recounts the
+ * chunks a tree uses.
  *
  * @param chunk the chunk holding the bytes
  * @param offset where the range starts within the chunk
  * @param length the range's length, at least 1 and at most one chunk
  */
 record Extent(Digest chunk, int offset, int length) {
-  static final int ENCODED_LENGTH = 1 + Digest.LENGTH + 4 + 4;
+  static final int ENCODED_LENGTH = Digest.LENGTH + 4 + 4 + 1;
   private static final byte VERSION = 1;
 
   Extent {
@@ -42,20 +45,18 @@ record Extent(Digest chunk, int offset, int length) {
   }
 
   byte[] encode() {
-    ByteBuffer b = ByteBuffer.allocate(ENCODED_LENGTH).put(VERSION);
-    return b.put(chunk.bytes()).putInt(offset).putInt(length).array();
+    ByteBuffer b = ByteBuffer.allocate(ENCODED_LENGTH).put(chunk.bytes());
+    return b.putInt(offset).putInt(length).put(VERSION).array();
   }
 
   /** Decodes the DATA item of inode {@code ino} at file offset {@code pos}. */
   static Extent decode(byte[] value, long ino, long pos) {
-    if (value.length != ENCODED_LENGTH || value[0] != VERSION) {
+    if (value.length != ENCODED_LENGTH || value[ENCODED_LENGTH - 1] != VERSION) {
       throw damaged(ino, pos, null);
     }
-    ByteBuffer b = ByteBuffer.wrap(value, 1, ENCODED_LENGTH - 1);
-    byte[] digest = new byte[Digest.LENGTH];
-    b.get(digest);
+    ByteBuffer b = ByteBuffer.wrap(value, Digest.LENGTH, 8);
     try {
-      return new Extent(Digest.of(digest), b.getInt(), b.getInt());
+      return new Extent(Digest.of(value, 0), b.getInt(), b.getInt());
     } catch (IllegalArgumentException e) {
       throw damaged(ino, pos, e);
     }
