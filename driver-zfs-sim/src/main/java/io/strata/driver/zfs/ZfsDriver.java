@@ -269,8 +269,7 @@ public final class ZfsDriver implements StorageDriver, Recountable, Promoter, Da
   /** Applies a promote's record updates (again, after a crash), then clears them. */
   private void finish(PoolRecord pool) throws IOException {
     for (PoolRecord.Update u : pool.pending()) {
-      Snapshot s = set.get(u.key());
-      set.update(s.withParent(u.parent()).withExtension(u.extension()));
+      set.update(u.key(), s -> s.withParent(u.parent()).withExtension(u.extension()));
     }
     savePool(pool.withPending(List.of()));
     refresh();
@@ -332,24 +331,14 @@ public final class ZfsDriver implements StorageDriver, Recountable, Promoter, Da
   }
 
   /**
-   * Rewrites {@code e}'s dataset record. An active snapshot's record is also rewritten by every
-   * write to its files, from a copy read before the write commits; holding its file system's lock
-   * keeps such a write from running in between and putting the old record back.
+   * Rewrites {@code e}'s dataset record, applied to the current record atomically with the record
+   * updates that writes to its files make.
    */
   private void updateRecord(DatasetTable.Entry e, UnaryOperator<DatasetRecord> change)
       throws IOException {
-    if (e.kind() == Kind.ACTIVE) {
-      synchronized (set.fs(e.key())) {
-        rewrite(e.key(), change);
-      }
-    } else {
-      rewrite(e.key(), change);
-    }
+    String key = e.key();
+    set.update(
+        key, s -> s.withExtension(change.apply(DatasetRecord.decode(s.extension(), key)).encode()));
     refresh();
-  }
-
-  private void rewrite(String key, UnaryOperator<DatasetRecord> change) throws IOException {
-    Snapshot s = set.get(key);
-    set.update(s.withExtension(change.apply(DatasetRecord.decode(s.extension(), key)).encode()));
   }
 }

@@ -59,6 +59,7 @@ public final class SnapshotSet {
   private final Model model;
   private final Map<String, Snapshot> snapshots = new TreeMap<>();
   private final Map<String, TreeFileSystem> open = new HashMap<>();
+  private final Map<String, Object> keyLocks = new java.util.concurrent.ConcurrentHashMap<>();
 
   public SnapshotSet(DriverContext context, Model model) {
     this.chunks = context.chunks();
@@ -206,20 +207,37 @@ public final class SnapshotSet {
     snapshots.remove(key);
   }
 
-  /** Replaces {@code key}'s record (its extension or parent link), durably. */
-  public synchronized void update(Snapshot s) throws IOException {
-    get(s.key());
-    try (WriteSession session = chunks.session()) {
-      session.commit(
-          List.of(
-              new RootChange.Update(
-                  Snapshot.rootName(s.key()),
-                  0,
-                  s.encode(),
-                  new RoaringBitmap(),
-                  new RoaringBitmap())));
+  /**
+   * Changes {@code key}'s record (its extension or parent link) durably: {@code change} is applied
+   * to the current record, atomically with respect to the record updates that file changes make, so
+   * neither can put back a record the other replaced.
+   */
+  public void update(String key, java.util.function.UnaryOperator<Snapshot> change)
+      throws IOException {
+    synchronized (keyLock(key)) {
+      Snapshot s = change.apply(get(key));
+      if (!s.key().equals(key)) {
+        throw new IllegalArgumentException("update of " + key + " may not rename it");
+      }
+      try (WriteSession session = chunks.session()) {
+        session.commit(
+            List.of(
+                new RootChange.Update(
+                    Snapshot.rootName(key),
+                    0,
+                    s.encode(),
+                    new RoaringBitmap(),
+                    new RoaringBitmap())));
+      }
+      synchronized (this) {
+        snapshots.put(key, s);
+      }
     }
-    snapshots.put(s.key(), s);
+  }
+
+  /** The lock that orders the durable updates of one snapshot's record. */
+  private Object keyLock(String key) {
+    return keyLocks.computeIfAbsent(key, k -> new Object());
   }
 
   public synchronized SnapshotInfo stat(String key) {
@@ -264,23 +282,25 @@ public final class SnapshotSet {
       }
       fs.quiesced(
           () -> {
-            Snapshot s;
-            synchronized (this) {
-              s = snapshots.get(key);
-            }
-            if (s == null) {
-              return;
-            }
-            RoaringBitmap exact =
-                TreeFileSystem.referencedChunks(chunks, context.nodeCache(), s.treeRoot());
-            RoaringBitmap held = chunks.root(Snapshot.rootName(key)).chunks();
-            RoaringBitmap drop = RoaringBitmap.andNot(held, exact);
-            if (!drop.isEmpty()) {
-              try (WriteSession session = chunks.session()) {
-                session.commit(
-                    List.of(
-                        new RootChange.Update(
-                            Snapshot.rootName(key), 0, s.encode(), new RoaringBitmap(), drop)));
+            synchronized (keyLock(key)) {
+              Snapshot s;
+              synchronized (this) {
+                s = snapshots.get(key);
+              }
+              if (s == null) {
+                return;
+              }
+              RoaringBitmap exact =
+                  TreeFileSystem.referencedChunks(chunks, context.nodeCache(), s.treeRoot());
+              RoaringBitmap held = chunks.root(Snapshot.rootName(key)).chunks();
+              RoaringBitmap drop = RoaringBitmap.andNot(held, exact);
+              if (!drop.isEmpty()) {
+                try (WriteSession session = chunks.session()) {
+                  session.commit(
+                      List.of(
+                          new RootChange.Update(
+                              Snapshot.rootName(key), 0, s.encode(), new RoaringBitmap(), drop)));
+                }
               }
             }
           });
@@ -351,15 +371,14 @@ public final class SnapshotSet {
   private void bind(
       String key, WriteSession session, Digest root, RoaringBitmap added, RoaringBitmap released)
       throws IOException {
-    Snapshot s;
-    synchronized (this) {
-      s = get(key).withTree(root);
+    synchronized (keyLock(key)) {
+      Snapshot s = get(key).withTree(root);
       s = s.withExtension(model.changed(s));
-    }
-    session.commit(
-        List.of(new RootChange.Update(Snapshot.rootName(key), 0, s.encode(), added, released)));
-    synchronized (this) {
-      snapshots.put(key, s);
+      session.commit(
+          List.of(new RootChange.Update(Snapshot.rootName(key), 0, s.encode(), added, released)));
+      synchronized (this) {
+        snapshots.put(key, s);
+      }
     }
   }
 
