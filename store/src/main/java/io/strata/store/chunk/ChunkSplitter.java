@@ -13,9 +13,13 @@ public final class ChunkSplitter {
     void chunk(byte[] buf, int off, int len);
   }
 
+  private static final int INITIAL = 64 << 10;
+
   private final FastCdc cdc;
   private final Sink sink;
-  private final byte[] buf;
+  // Grows to twice the maximum chunk size only for objects that need it: most files are small,
+  // and a 512 KiB array per file would be most of what ingest allocates.
+  private byte[] buf;
   private int start;
   private int end;
   private long total;
@@ -23,7 +27,7 @@ public final class ChunkSplitter {
   public ChunkSplitter(FastCdc cdc, Sink sink) {
     this.cdc = cdc;
     this.sink = sink;
-    this.buf = new byte[2 * cdc.maxSize()];
+    this.buf = new byte[Math.min(INITIAL, 2 * cdc.maxSize())];
   }
 
   /** Pushes {@code len} bytes of the object. */
@@ -31,7 +35,11 @@ public final class ChunkSplitter {
     total += len;
     while (len > 0) {
       if (end == buf.length) {
-        compact();
+        if (start > 0) {
+          compact();
+        } else {
+          buf = java.util.Arrays.copyOf(buf, Math.min(2 * buf.length, 2 * cdc.maxSize()));
+        }
       }
       int n = Math.min(len, buf.length - end);
       System.arraycopy(src, off, buf, end, n);

@@ -22,7 +22,7 @@ public final class ObjectWriter {
   private final ChunkStore store;
   private final WriteSession session;
   private final ChunkSplitter splitter;
-  private final MessageDigest whole = Digest.newSha256();
+  private final MessageDigest whole;
   private final ArrayDeque<Future<ChunkRef>> inFlight = new ArrayDeque<>();
   private int[] ids = new int[64];
   private int[] lengths = new int[64];
@@ -31,26 +31,32 @@ public final class ObjectWriter {
   private long newBytes;
   private boolean finished;
 
-  ObjectWriter(ChunkStore store, WriteSession session) {
+  ObjectWriter(ChunkStore store, WriteSession session, boolean digestContent) {
     this.store = store;
     this.session = session;
+    this.whole = digestContent ? Digest.newSha256() : null;
     this.splitter = new ChunkSplitter(store.chunker(), this::submit);
   }
 
   /** Adds {@code len} bytes of content. */
   public void write(byte[] b, int off, int len) {
-    whole.update(b, off, len);
+    if (whole != null) {
+      whole.update(b, off, len);
+    }
     splitter.write(b, off, len);
   }
 
   /** Adds everything {@code in} yields. */
   public void writeAll(InputStream in) throws IOException {
-    byte[] buf = new byte[256 << 10];
+    byte[] buf = READ_BUFFER.get();
     int n;
     while ((n = in.read(buf)) > 0) {
       write(buf, 0, n);
     }
   }
+
+  private static final ThreadLocal<byte[]> READ_BUFFER =
+      ThreadLocal.withInitial(() -> new byte[128 << 10]);
 
   /** Ends the object: waits for its chunks and returns what it is made of. */
   public Written finish() {
@@ -63,7 +69,7 @@ public final class ObjectWriter {
       collect();
     }
     return new Written(
-        Digest.of(whole.digest()),
+        whole == null ? null : Digest.of(whole.digest()),
         new Recipe(Arrays.copyOf(ids, count), Arrays.copyOf(lengths, count)),
         newChunks,
         newBytes);
@@ -72,7 +78,7 @@ public final class ObjectWriter {
   /**
    * A finished object.
    *
-   * @param digest the SHA-256 of the whole content
+   * @param digest the SHA-256 of the whole content, or null if not asked for
    * @param recipe its chunks
    * @param newChunks chunks it stored that the store lacked
    * @param newBytes pack bytes those took

@@ -24,9 +24,17 @@ public final class WriteSession implements AutoCloseable {
     this.store = store;
   }
 
-  /** A writer for one object; each object starts a new chunk. */
+  /** A writer for one object that also computes its content's SHA-256; it starts a new chunk. */
   public ObjectWriter newObject() {
-    return new ObjectWriter(store, this);
+    return new ObjectWriter(store, this, true);
+  }
+
+  /**
+   * A writer for one object whose content digest nobody needs (a file in a tree is known by its
+   * chunks): saves a second SHA-256 pass over every byte.
+   */
+  public ObjectWriter newUndigestedObject() {
+    return new ObjectWriter(store, this, false);
   }
 
   /** Holds chunk {@code id} alive for this session. Called under the store's reference lock. */

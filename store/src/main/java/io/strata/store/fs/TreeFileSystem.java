@@ -860,7 +860,7 @@ public final class TreeFileSystem implements FileSystemView {
 
     @Override
     public List<Piece> putStream(InputStream in) throws IOException {
-      ObjectWriter w = session.newObject();
+      ObjectWriter w = session.newUndigestedObject();
       w.writeAll(in);
       Recipe recipe = w.finish().recipe();
       List<Piece> out = new ArrayList<>(recipe.count());

@@ -16,7 +16,7 @@ import java.util.Arrays;
  * to hashing a chunk.
  */
 public final class ChunkIndex {
-  private static final int PAGE_BITS = 14;
+  private static final int PAGE_BITS = 12;
   private static final int PAGE = 1 << PAGE_BITS;
   private static final int PAGE_MASK = PAGE - 1;
   private static final double MAX_LOAD = 0.85;

@@ -131,16 +131,23 @@ public final class PackSet implements Closeable {
     }
   }
 
-  /** Makes every record appended so far durable. */
+  /**
+   * Makes every record appended so far durable. The buffered records are handed to the OS under the
+   * append lock; the fsync itself runs outside it, so workers keep appending meanwhile.
+   */
   public void sync() throws IOException {
+    PackWriter w;
     appendLock.lock();
     try {
-      if (current != null) {
-        current.sync();
+      w = current;
+      if (w == null || !w.dirty()) {
+        return; // sealing forced everything already
       }
+      w.flush();
     } finally {
       appendLock.unlock();
     }
+    w.force();
   }
 
   /**

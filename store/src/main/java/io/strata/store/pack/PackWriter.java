@@ -17,7 +17,8 @@ final class PackWriter {
   private final FileChannel channel;
   private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
   private long size;
-  private long flushed;
+  private volatile long flushed;
+  private long synced;
   private int records;
 
   private PackWriter(int id, FileChannel channel, long size) {
@@ -25,6 +26,7 @@ final class PackWriter {
     this.channel = channel;
     this.size = size;
     this.flushed = size;
+    this.synced = size;
   }
 
   /** Creates pack {@code id} at {@code path} with its header, made durable before it is used. */
@@ -93,6 +95,28 @@ final class PackWriter {
   void sync() throws IOException {
     flush();
     channel.force(false);
+    synced = flushed;
+  }
+
+  /** Whether records were appended since the last fsync. */
+  boolean dirty() {
+    return synced < size;
+  }
+
+  /**
+   * Forces what was flushed to disk. Runs without the append lock; if the pack was sealed (and so
+   * forced and closed) meanwhile, there is nothing left to do.
+   */
+  void force() throws IOException {
+    long upTo = flushed;
+    try {
+      channel.force(false);
+    } catch (java.nio.channels.ClosedChannelException e) {
+      return;
+    }
+    synchronized (this) {
+      synced = Math.max(synced, upTo);
+    }
   }
 
   /** Writes the trailer, makes the pack durable and closes it; it is immutable from now on. */
