@@ -118,7 +118,12 @@ final class LayerApplier {
       return null;
     }
     if (e.isLink()) {
-      String target = EntryPath.of(e.getLinkName(), prefix);
+      String target;
+      try {
+        target = EntryPath.of(e.getLinkName(), prefix);
+      } catch (InvalidArgumentException bad) {
+        throw refuse(entry, "hard link target " + e.getLinkName() + " leaves the image root");
+      }
       FileStat st = statOrNull(target);
       if (st == null || st.isDirectory()) {
         throw refuse(entry, "hard link target " + e.getLinkName() + " is missing or a directory");
