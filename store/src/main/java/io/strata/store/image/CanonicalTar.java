@@ -78,7 +78,7 @@ final class CanonicalTar {
               "SCHILY.xattr." + x, new String(fs.getXattr(path, x), StandardCharsets.UTF_8));
         }
         tar.putArchiveEntry(e);
-        if (e.isFile() && !e.isLink() && st.size() > 0) {
+        if (e.getLinkFlag() == TarConstants.LF_NORMAL && st.size() > 0) {
           sink.expectContent(path, st.size());
           try (InputStream in = fs.open(path)) {
             long left = st.size();
