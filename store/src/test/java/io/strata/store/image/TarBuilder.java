@@ -41,6 +41,13 @@ final class TarBuilder {
     return put(e, b);
   }
 
+  TarBuilder raw(String name, byte[] content) throws IOException {
+    TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_NORMAL, true);
+    e.setSize(content.length);
+    e.setMode(0644);
+    return put(e, content);
+  }
+
   TarBuilder symlink(String name, String target) throws IOException {
     TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
     e.setLinkName(target);
