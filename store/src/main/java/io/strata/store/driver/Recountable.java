@@ -10,4 +10,7 @@ import java.io.IOException;
 public interface Recountable {
   /** Recomputes the reference set of every writable snapshot from its tree. */
   void recount() throws IOException;
+
+  /** Checks every snapshot's tree against the store and its reference set (for fsck). */
+  java.util.List<io.strata.store.engine.FsckReport.Damage> check() throws IOException;
 }

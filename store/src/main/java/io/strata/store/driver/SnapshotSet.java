@@ -287,6 +287,44 @@ public final class SnapshotSet {
     }
   }
 
+  /**
+   * Checks every snapshot's tree: each node decodes and every chunk the tree uses is in the store
+   * and in the snapshot's reference set (a chunk missing from the set could be collected while
+   * still in use). Returns one problem per damaged snapshot.
+   */
+  public List<io.strata.store.engine.FsckReport.Damage> check() {
+    List<io.strata.store.engine.FsckReport.Damage> out = new ArrayList<>();
+    for (Snapshot s : all().values()) {
+      String root = Snapshot.rootName(s.key());
+      try {
+        RoaringBitmap used =
+            TreeFileSystem.referencedChunks(chunks, context.nodeCache(), s.treeRoot());
+        RoaringBitmap held = chunks.root(root).chunks();
+        RoaringBitmap unheld = RoaringBitmap.andNot(used, held);
+        if (!unheld.isEmpty()) {
+          int id = unheld.first();
+          Digest d = chunks.digest(id);
+          out.add(
+              new io.strata.store.engine.FsckReport.Damage(
+                  d == null ? "chunk #" + id : d.toString(),
+                  "snapshot "
+                      + s.key()
+                      + " uses "
+                      + unheld.getLongCardinality()
+                      + " chunks its reference set lacks",
+                  List.of(root)));
+        }
+      } catch (RuntimeException e) {
+        out.add(
+            new io.strata.store.engine.FsckReport.Damage(
+                "tree " + s.treeRoot(),
+                "snapshot " + s.key() + ": " + e.getMessage(),
+                List.of(root)));
+      }
+    }
+    return out;
+  }
+
   /** The reference bitmap of {@code key}'s root. */
   public synchronized RoaringBitmap chunkSet(String key) {
     get(key);

@@ -158,9 +158,22 @@ public final class Engine implements Closeable {
     return chunks.gc();
   }
 
-  /** Checks every chunk. */
+  /** Checks every chunk, then every snapshot's tree (when the driver can). */
   public FsckReport fsck() throws IOException {
-    return chunks.fsck();
+    FsckReport chunkReport = chunks.fsck();
+    StorageDriver d;
+    synchronized (this) {
+      d = storage;
+    }
+    if (d == null && chunks.roots("snap/").isEmpty()) {
+      return chunkReport;
+    }
+    if (!(storage() instanceof Recountable r)) {
+      return chunkReport;
+    }
+    List<FsckReport.Damage> all = new java.util.ArrayList<>(chunkReport.damaged());
+    all.addAll(r.check());
+    return new FsckReport(chunkReport.chunksChecked(), all);
   }
 
   @Override

@@ -195,5 +195,10 @@ final class BlockTestDriver implements StorageDriver, Recountable {
   }
 
   @Override
+  public List<io.strata.store.engine.FsckReport.Damage> check() {
+    return set.check();
+  }
+
+  @Override
   public void close() {}
 }

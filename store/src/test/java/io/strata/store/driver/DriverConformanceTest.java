@@ -442,6 +442,9 @@ public abstract class DriverConformanceTest {
     assertThat(readAll(fs, "/copy")).isEqualTo(second);
     assertThat(cat(driver.fs(base), "/etc/hosts")).startsWith("127.0.0.1");
     assertThat(fixture.chunks().fsck().damaged()).isEmpty();
+    if (driver instanceof Recountable r) {
+      assertThat(r.check()).as("every tree's chunks are held").isEmpty();
+    }
     driver = fixture.reopen();
     assertThat(readAll(driver.fs("c"), "/data")).isEqualTo(second);
   }
