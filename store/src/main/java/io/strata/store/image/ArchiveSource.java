@@ -1,0 +1,117 @@
+package io.strata.store.image;
+
+import io.strata.store.error.InvalidArgumentException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarFile;
+
+/**
+ * The files of an image archive by relative name, whether it is a directory (an OCI layout) or a
+ * tar (a docker-save archive, an OCI layout in a tar). Names are checked: none leaves the archive.
+ */
+abstract sealed class ArchiveSource implements Closeable {
+  /** Whether the archive has a regular file {@code name}. */
+  abstract boolean has(String name) throws IOException;
+
+  /** The content of {@code name}. */
+  abstract InputStream open(String name) throws IOException;
+
+  /** The whole of a small file (a manifest, a config), at most {@code limit} bytes. */
+  byte[] read(String name, int limit) throws IOException {
+    try (InputStream in = open(name)) {
+      byte[] b = in.readNBytes(limit + 1);
+      if (b.length > limit) {
+        throw new InvalidArgumentException(
+            "archive entry " + name + ": larger than " + limit + " bytes");
+      }
+      return b;
+    }
+  }
+
+  static String clean(String name) {
+    return EntryPath.of(name, "/").substring(1);
+  }
+
+  static ArchiveSource directory(Path dir) {
+    return new Directory(dir);
+  }
+
+  static ArchiveSource tar(Path file) throws IOException {
+    return new Tar(file);
+  }
+
+  private static final class Directory extends ArchiveSource {
+    private final Path root;
+
+    Directory(Path root) {
+      this.root = root;
+    }
+
+    private Path resolve(String name) {
+      return root.resolve(clean(name));
+    }
+
+    @Override
+    boolean has(String name) {
+      return Files.isRegularFile(resolve(name), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    @Override
+    InputStream open(String name) throws IOException {
+      if (!has(name)) {
+        throw new InvalidArgumentException("archive " + root + ": has no file " + name);
+      }
+      return Files.newInputStream(resolve(name), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  private static final class Tar extends ArchiveSource {
+    private final TarFile tar;
+    private final Path file;
+    private final Map<String, TarArchiveEntry> entries = new HashMap<>();
+
+    Tar(Path file) throws IOException {
+      this.file = file;
+      try {
+        this.tar = new TarFile(file);
+      } catch (IOException | IllegalArgumentException e) {
+        throw new InvalidArgumentException(
+            "archive " + file + ": truncated or corrupt tar (" + e.getMessage() + ")", e);
+      }
+      for (TarArchiveEntry e : tar.getEntries()) {
+        if (e.isFile()) {
+          entries.put(clean(e.getName()), e);
+        }
+      }
+    }
+
+    @Override
+    boolean has(String name) {
+      return entries.containsKey(clean(name));
+    }
+
+    @Override
+    InputStream open(String name) throws IOException {
+      TarArchiveEntry e = entries.get(clean(name));
+      if (e == null) {
+        throw new InvalidArgumentException("archive " + file + ": has no file " + name);
+      }
+      return tar.getInputStream(e);
+    }
+
+    @Override
+    public void close() throws IOException {
+      tar.close();
+    }
+  }
+}

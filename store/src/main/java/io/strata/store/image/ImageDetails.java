@@ -1,0 +1,21 @@
+package io.strata.store.image;
+
+import java.util.List;
+
+/**
+ * What {@code strata image inspect} shows.
+ *
+ * @param id the image id
+ * @param repoTags its tags
+ * @param layers the diff_ids of its layers, bottom first
+ * @param config the OCI image config, as stored (JSON)
+ * @param topLayer the chain id of its top layer, the snapshot a container is prepared from (null
+ *     for an image without layers)
+ */
+public record ImageDetails(
+    String id, List<String> repoTags, List<String> layers, String config, String topLayer) {
+  public ImageDetails {
+    repoTags = List.copyOf(repoTags);
+    layers = List.copyOf(layers);
+  }
+}

@@ -1,0 +1,137 @@
+package io.strata.store.image;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.store.digest.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Writes one image as an OCI layout or a docker-save archive. Layers go uncompressed, regenerated
+ * from their tar-splits, so each layer blob's digest is its diff_id and its size is known before
+ * its bytes: the archive streams without spooling.
+ */
+final class ImageExport {
+  static final String LAYER_TAR = "application/vnd.oci.image.layer.v1.tar";
+  static final String CONFIG = "application/vnd.oci.image.config.v1+json";
+
+  private final LayerStore store;
+  private final ImageRecord image;
+  private final List<LayerRecord> layers;
+  private final List<String> tags;
+  private final String asked;
+
+  ImageExport(
+      LayerStore store,
+      ImageRecord image,
+      List<LayerRecord> layers,
+      List<String> tags,
+      String asked) {
+    this.store = store;
+    this.image = image;
+    this.layers = layers;
+    this.tags = tags;
+    this.asked = asked;
+  }
+
+  /** The tag the export names the image by: the one asked for, else its first, else none. */
+  private String tag() {
+    if (tags.contains(asked)) {
+      return asked;
+    }
+    try {
+      String t = ImageRef.parse(asked).toString();
+      if (tags.contains(t)) {
+        return t;
+      }
+    } catch (RuntimeException e) {
+      // asked by id
+    }
+    return tags.isEmpty() ? null : tags.get(0);
+  }
+
+  void oci(ExportTarget t) throws IOException {
+    t.put("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes());
+    byte[] config = image.configBytes();
+    t.put("blobs/sha256/" + hex(image.id()), config);
+    ObjectNode manifest = JsonCodec.MAPPER.createObjectNode();
+    manifest.put("schemaVersion", 2);
+    manifest.put("mediaType", ArchiveImages.MANIFEST_OCI);
+    ObjectNode c = manifest.putObject("config");
+    c.put("mediaType", CONFIG).put("digest", image.id()).put("size", config.length);
+    ArrayNode ls = manifest.putArray("layers");
+    Set<String> written = new HashSet<>();
+    for (LayerRecord l : layers) {
+      ls.addObject().put("mediaType", LAYER_TAR).put("digest", l.diffId()).put("size", l.size());
+      if (written.add(l.diffId())) {
+        putLayer(t, "blobs/sha256/" + hex(l.diffId()), l);
+      }
+    }
+    byte[] m = JsonCodec.bytes(manifest);
+    Digest md = Digest.sha256(m, 0, m.length);
+    t.put("blobs/sha256/" + md.hex(), m);
+    ObjectNode index = JsonCodec.MAPPER.createObjectNode();
+    index.put("schemaVersion", 2);
+    index.put("mediaType", ArchiveImages.INDEX_OCI);
+    ObjectNode d = index.putArray("manifests").addObject();
+    d.put("mediaType", ArchiveImages.MANIFEST_OCI)
+        .put("digest", md.toString())
+        .put("size", m.length);
+    String tag = tag();
+    if (tag != null) {
+      ObjectNode a = d.putObject("annotations");
+      a.put(ArchiveImages.IMAGE_NAME, tag);
+      a.put(ArchiveImages.REF_NAME, tag.substring(tag.lastIndexOf(':') + 1));
+    }
+    t.put("index.json", JsonCodec.bytes(index));
+  }
+
+  void dockerArchive(ExportTarget t) throws IOException {
+    String configName = hex(image.id()) + ".json";
+    t.put(configName, image.configBytes());
+    ObjectNode entry = JsonCodec.MAPPER.createObjectNode();
+    entry.put("Config", configName);
+    ArrayNode repoTags = entry.putArray("RepoTags");
+    String tag = tag();
+    if (tag != null) {
+      repoTags.add(tag);
+    }
+    ArrayNode ls = entry.putArray("Layers");
+    Set<String> written = new HashSet<>();
+    for (LayerRecord l : layers) {
+      String name = hex(l.diffId()) + "/layer.tar";
+      ls.add(name);
+      if (written.add(l.diffId())) {
+        t.put(hex(l.diffId()) + "/VERSION", "1.0".getBytes());
+        putLayer(t, name, l);
+      }
+    }
+    ArrayNode manifest = JsonCodec.MAPPER.createArrayNode();
+    manifest.add(entry);
+    t.put("manifest.json", JsonCodec.bytes(manifest));
+    if (tag != null && !layers.isEmpty()) {
+      ObjectNode repos = JsonCodec.MAPPER.createObjectNode();
+      int c = tag.lastIndexOf(':');
+      repos
+          .putObject(tag.substring(0, c))
+          .put(tag.substring(c + 1), hex(layers.get(layers.size() - 1).diffId()));
+      t.put("repositories", JsonCodec.bytes(repos));
+    }
+  }
+
+  private void putLayer(ExportTarget t, String name, LayerRecord l) throws IOException {
+    try (InputStream in = store.open(l)) {
+      t.put(name, l.size(), in);
+      if (in.read() >= 0) {
+        throw new IOException("layer " + l.diffId() + ": longer than its recorded size");
+      }
+    }
+  }
+
+  private static String hex(String digest) {
+    return digest.substring(digest.indexOf(':') + 1);
+  }
+}

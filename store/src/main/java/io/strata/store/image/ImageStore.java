@@ -1,0 +1,628 @@
+package io.strata.store.image;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.store.digest.Digest;
+import io.strata.store.driver.StorageDriver;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.Engine;
+import io.strata.store.engine.WriteSession;
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.ref.Root;
+import io.strata.store.ref.RootChange;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * The images of a data root: what {@code strata image ...} and {@code strata build} call. Layers
+ * are driver snapshots named by chain id (see {@link LayerStore}); images, tags and the build cache
+ * are roots of the chunk store ({@code img/image/}, {@code img/tag/}, {@code img/cache/}), so each
+ * change to them is one atomic, durable commit. An import records its image and tags only after
+ * every layer is in; if it fails, the layers it added are removed again, and after a crash {@link
+ * #open} removes them. Changes are serialized; reads run alongside each other.
+ */
+public final class ImageStore {
+  static final String TAG_PREFIX = "img/tag/";
+
+  private final ChunkStore chunks;
+  private final StorageDriver driver;
+  private final Path tmpDir;
+  private final LayerStore layers;
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+  /**
+   * The images over {@code chunks} and {@code driver}; {@code tmpDir} holds spooled uploads.
+   * Repairs what a crash cut short before returning.
+   */
+  public ImageStore(ChunkStore chunks, StorageDriver driver, Path tmpDir) throws IOException {
+    this.chunks = chunks;
+    this.driver = driver;
+    this.tmpDir = tmpDir;
+    this.layers = new LayerStore(chunks, driver);
+    layers.recover(liveLayers());
+  }
+
+  /** The images of an open data root ({@code DATA/tmp} for spooling). */
+  public static ImageStore open(Engine engine) throws IOException {
+    return new ImageStore(engine.chunks(), engine.storage(), engine.dataRoot().resolve("tmp"));
+  }
+
+  StorageDriver driver() {
+    return driver;
+  }
+
+  LayerStore layers() {
+    return layers;
+  }
+
+  // ---- import ----
+
+  /**
+   * Imports {@code path} from this host: an OCI layout directory ({@code dir} or {@code dir:tag}),
+   * a docker-save archive, an OCI layout in a tar, a plain directory or a plain tar (plain, gzip or
+   * zstd). {@code tag} (null: none) names the image; archives also keep their own tags.
+   */
+  public ImportResult importPath(String path, String tag) throws IOException {
+    Path p = Path.of(path);
+    String select = null;
+    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) && path.lastIndexOf(':') > 0) {
+      select = path.substring(path.lastIndexOf(':') + 1);
+      p = Path.of(path.substring(0, path.lastIndexOf(':')));
+    }
+    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+      try (ArchiveSource src = ArchiveSource.directory(p)) {
+        if (src.has("index.json")) {
+          return importArchive(src, select, tag, "OCI layout " + p);
+        }
+        if (src.has("manifest.json")) {
+          return importArchive(src, select, tag, "docker archive " + p);
+        }
+      }
+      Path dir = p;
+      return importSingleLayer(fs -> HostTree.copy(dir, fs), tag, "directory " + p);
+    }
+    if (!Files.isRegularFile(p)) {
+      throw new NotFoundException("import source " + path + " not found");
+    }
+    return importFile(p, select, tag);
+  }
+
+  /**
+   * Imports an archive streamed in (a docker-save archive, an OCI layout as a tar, or a plain tar):
+   * spooled to the data root's tmp directory first, since an archive's manifest may come after its
+   * layers.
+   */
+  public ImportResult importStream(InputStream in, String tag) throws IOException {
+    Files.createDirectories(tmpDir);
+    Path spool = Files.createTempFile(tmpDir, "import-", ".tar");
+    try {
+      try (OutputStream out = Files.newOutputStream(spool)) {
+        in.transferTo(out);
+      }
+      return importFile(spool, null, tag);
+    } finally {
+      Files.deleteIfExists(spool);
+    }
+  }
+
+  private ImportResult importFile(Path file, String select, String tag) throws IOException {
+    boolean compressed;
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+      compressed = LayerCompression.detect(in) != LayerCompression.NONE;
+    }
+    if (!compressed) {
+      try (ArchiveSource src = ArchiveSource.tar(file)) {
+        if (src.has("manifest.json")) {
+          return importArchive(src, select, tag, "docker archive " + file.getFileName());
+        }
+        if (src.has("index.json")) {
+          return importArchive(src, select, tag, "OCI archive " + file.getFileName());
+        }
+      } catch (InvalidArgumentException e) {
+        // not a tar we can index: read it as a layer, which reports the entry at fault
+      }
+    }
+    String what = "tar " + file.getFileName();
+    return importSingleLayer(
+        fs -> {
+          try (InputStream in = Files.newInputStream(file)) {
+            LayerStore.extract(fs, in, "/", what);
+          }
+        },
+        tag,
+        what);
+  }
+
+  private ImportResult importSingleLayer(LayerStore.TreeWriter writer, String tag, String what)
+      throws IOException {
+    ImageRef ref = tag == null ? null : ImageRef.parse(tag);
+    lock.writeLock().lock();
+    try {
+      LayerStore.Result r = layers.importTree(null, writer);
+      List<String> added = r.reused() ? List.of() : List.of(r.layer().chainId());
+      try {
+        ObjectNode config = ImageConfigs.empty();
+        ImageConfigs.addLayer(config, r.layer().diffId(), "strata image import", false);
+        return record(JsonCodec.bytes(config), List.of(r), ref == null ? List.of() : List.of(ref));
+      } catch (RuntimeException | IOException e) {
+        rollBack(added);
+        throw e;
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private ImportResult importArchive(ArchiveSource src, String select, String tag, String what)
+      throws IOException {
+    List<ArchiveImages.Image> found = ArchiveImages.read(src, select, what);
+    ImageRef override = tag == null ? null : ImageRef.parse(tag);
+    lock.writeLock().lock();
+    List<String> added = new ArrayList<>();
+    try {
+      List<ImportResult.Image> out = new ArrayList<>();
+      for (ArchiveImages.Image image : found) {
+        ObjectNode config = JsonCodec.object(image.config(), what + " config");
+        List<String> diffIds = ImageConfigs.diffIds(config, what);
+        if (diffIds.size() != image.layers().size()) {
+          throw new InvalidArgumentException(
+              what
+                  + ": the config lists "
+                  + diffIds.size()
+                  + " diff_ids for "
+                  + image.layers().size()
+                  + " layers");
+        }
+        List<LayerStore.Result> results = new ArrayList<>();
+        String parent = null;
+        for (int i = 0; i < diffIds.size(); i++) {
+          ArchiveImages.Blob blob = image.layers().get(i);
+          String name = what + " layer " + blob.name();
+          LayerStore.Result r;
+          try (InputStream in = src.open(blob.name())) {
+            r = layers.importTar(parent, in, Digest.parse(diffIds.get(i)), blob.digest(), name);
+          }
+          if (!r.reused()) {
+            added.add(r.layer().chainId());
+          }
+          results.add(r);
+          parent = r.layer().chainId();
+        }
+        List<ImageRef> tags = new ArrayList<>(image.tags());
+        if (override != null) {
+          tags = List.of(override);
+        }
+        out.addAll(record(image.config(), results, tags).images());
+      }
+      return new ImportResult(out);
+    } catch (RuntimeException | IOException e) {
+      rollBack(added);
+      throw e;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Records an image and its tags in one commit; returns what was stored. */
+  ImportResult record(byte[] config, List<LayerStore.Result> imageLayers, List<ImageRef> tags)
+      throws IOException {
+    List<String> chain = new ArrayList<>();
+    List<ImportResult.Layer> out = new ArrayList<>();
+    for (LayerStore.Result r : imageLayers) {
+      chain.add(r.layer().chainId());
+      out.add(new ImportResult.Layer(r.layer().diffId(), r.layer().chainId(), r.reused()));
+    }
+    ImageRecord image = ImageRecord.of(config, chain);
+    List<RootChange> changes = new ArrayList<>();
+    RoaringBitmap none = new RoaringBitmap();
+    changes.add(
+        new RootChange.Put(
+            new Root(ImageRecord.rootName(image.id()), 0, JsonCodec.bytes(image), none)));
+    for (ImageRef t : tags) {
+      changes.add(
+          new RootChange.Put(
+              new Root(
+                  TAG_PREFIX + t,
+                  0,
+                  image.id().getBytes(StandardCharsets.US_ASCII),
+                  new RoaringBitmap())));
+    }
+    commit(changes);
+    List<String> names = tags.stream().map(ImageRef::toString).toList();
+    return new ImportResult(List.of(new ImportResult.Image(image.id(), names, out)));
+  }
+
+  private void rollBack(List<String> added) throws IOException {
+    if (added.isEmpty()) {
+      return;
+    }
+    List<String> topDown = new ArrayList<>(added);
+    Collections.reverse(topDown);
+    layers.remove(topDown);
+  }
+
+  // ---- export ----
+
+  /** Writes image {@code ref} as an OCI layout into directory {@code dir}. */
+  public void exportLayout(String ref, Path dir) throws IOException {
+    try (ExportTarget t = ExportTarget.directory(dir)) {
+      export(ref, ExportFormat.OCI, t);
+    }
+  }
+
+  /** Streams image {@code ref} to {@code out} as a tar in {@code format}. */
+  public void export(String ref, ExportFormat format, OutputStream out) throws IOException {
+    try (ExportTarget t = ExportTarget.tar(out)) {
+      export(ref, format, t);
+    }
+  }
+
+  private void export(String ref, ExportFormat format, ExportTarget target) throws IOException {
+    lock.readLock().lock();
+    try {
+      ImageRecord image = image(resolve(ref));
+      List<LayerRecord> ls = new ArrayList<>();
+      for (String c : image.layers()) {
+        ls.add(layers.get(c));
+      }
+      List<String> tags = tagsOf(image.id());
+      ImageExport exporter = new ImageExport(layers, image, ls, tags, ref);
+      if (format == ExportFormat.OCI) {
+        exporter.oci(target);
+      } else {
+        exporter.dockerArchive(target);
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  // ---- queries ----
+
+  /** Every image, one row per tag (untagged images once, as {@code <none>}). */
+  public List<ImageSummary> list() {
+    lock.readLock().lock();
+    try {
+      Map<String, ImageRecord> images = images();
+      Map<String, RoaringBitmap> sets = new LinkedHashMap<>();
+      images.forEach((id, im) -> sets.put(id, chunkSet(im)));
+      List<ImageSummary> out = new ArrayList<>();
+      Map<String, List<String>> byImage = new TreeMap<>();
+      tagged().forEach((t, id) -> byImage.computeIfAbsent(id, k -> new ArrayList<>()).add(t));
+      for (Map.Entry<String, ImageRecord> e : images.entrySet()) {
+        RoaringBitmap mine = sets.get(e.getKey());
+        RoaringBitmap others = new RoaringBitmap();
+        sets.forEach(
+            (id, s) -> {
+              if (!id.equals(e.getKey())) {
+                others.or(s);
+              }
+            });
+        long size = chunks.storedBytes(mine);
+        long shared = chunks.storedBytes(RoaringBitmap.and(mine, others));
+        List<String> tags = byImage.getOrDefault(e.getKey(), List.of("<none>:<none>"));
+        for (String t : tags) {
+          int c = t.lastIndexOf(':');
+          out.add(
+              new ImageSummary(
+                  t.substring(0, c), t.substring(c + 1), e.getKey(), size, shared, size - shared));
+        }
+      }
+      out.sort(
+          (a, b) ->
+              a.repository().equals(b.repository())
+                  ? a.tag().compareTo(b.tag())
+                  : a.repository().compareTo(b.repository()));
+      return out;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** One row per layer, top first. */
+  public List<HistoryEntry> history(String ref) {
+    lock.readLock().lock();
+    try {
+      ImageRecord image = image(resolve(ref));
+      List<String> createdBy =
+          ImageConfigs.layerHistory(JsonCodec.object(image.configBytes(), "image config"));
+      List<HistoryEntry> out = new ArrayList<>();
+      for (int i = image.layers().size() - 1; i >= 0; i--) {
+        LayerRecord l = layers.get(image.layers().get(i));
+        out.add(
+            new HistoryEntry(l.diffId(), l.size(), i < createdBy.size() ? createdBy.get(i) : ""));
+      }
+      return out;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** What {@code strata image inspect} shows. */
+  public ImageDetails inspect(String ref) {
+    lock.readLock().lock();
+    try {
+      ImageRecord image = image(resolve(ref));
+      List<String> diffIds = new ArrayList<>();
+      for (String c : image.layers()) {
+        diffIds.add(layers.get(c).diffId());
+      }
+      return new ImageDetails(
+          image.id(),
+          tagsOf(image.id()),
+          diffIds,
+          new String(image.configBytes(), StandardCharsets.UTF_8),
+          image.layers().isEmpty() ? null : image.layers().get(image.layers().size() - 1));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * The image id {@code ref} names: a {@code repository[:tag]}, a full id, or a unique prefix of at
+   * least 4 hex digits of one.
+   */
+  public String resolve(String ref) {
+    Map<String, String> tags = tagged();
+    if (!ref.startsWith("sha256:") || ref.length() != 71) {
+      try {
+        String id = tags.get(ImageRef.parse(ref).toString());
+        if (id != null) {
+          return id;
+        }
+      } catch (InvalidArgumentException e) {
+        // not a repository:tag; maybe an id
+      }
+    }
+    String hex = ref.startsWith("sha256:") ? ref.substring(7) : ref;
+    if (hex.length() >= 4 && hex.matches("[0-9a-f]+")) {
+      List<String> hits = new ArrayList<>();
+      for (String id : images().keySet()) {
+        if (id.substring(7).startsWith(hex)) {
+          hits.add(id);
+        }
+      }
+      if (hits.size() == 1) {
+        return hits.get(0);
+      }
+      if (hits.size() > 1) {
+        throw new InvalidArgumentException("image id prefix " + ref + " is ambiguous");
+      }
+    }
+    throw new NotFoundException("image " + ref + " not found");
+  }
+
+  // ---- changes ----
+
+  /** Gives image {@code src} the tag {@code dst} (moved if another image had it). */
+  public void tag(String src, String dst) throws IOException {
+    ImageRef t = ImageRef.parse(dst);
+    lock.writeLock().lock();
+    try {
+      String id = resolve(src);
+      commit(
+          List.of(
+              new RootChange.Put(
+                  new Root(
+                      TAG_PREFIX + t,
+                      0,
+                      id.getBytes(StandardCharsets.US_ASCII),
+                      new RoaringBitmap()))));
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Removes {@code ref}: a tag of an image with other tags removes only that tag; otherwise the
+   * image goes, with its tags, and then its layers that no other image uses (top down). Refused
+   * with {@link ConflictException} while {@code inUse} says a container uses the image (given its
+   * id). Returns the ids of what was removed ({@code Untagged: tag} and {@code Deleted: id} lines).
+   */
+  public List<String> remove(String ref, Predicate<String> inUse) throws IOException {
+    lock.writeLock().lock();
+    try {
+      String id = resolve(ref);
+      List<String> tags = tagsOf(id);
+      List<String> out = new ArrayList<>();
+      String named = null;
+      try {
+        named = ImageRef.parse(ref).toString();
+      } catch (InvalidArgumentException e) {
+        // an id
+      }
+      if (named != null && tags.contains(named) && tags.size() > 1) {
+        commit(List.of(new RootChange.Remove(TAG_PREFIX + named)));
+        return List.of("Untagged: " + named);
+      }
+      if (inUse.test(id)) {
+        throw new ConflictException("image " + ref + " is used by a container; remove it first");
+      }
+      ImageRecord image = image(id);
+      List<RootChange> changes = new ArrayList<>();
+      for (String t : tags) {
+        changes.add(new RootChange.Remove(TAG_PREFIX + t));
+        out.add("Untagged: " + t);
+      }
+      changes.add(new RootChange.Remove(ImageRecord.rootName(id)));
+      Set<String> stillUsed = new HashSet<>();
+      images()
+          .forEach(
+              (other, im) -> {
+                if (!other.equals(id)) {
+                  stillUsed.addAll(im.layers());
+                }
+              });
+      List<String> doomed = new ArrayList<>();
+      for (int i = image.layers().size() - 1; i >= 0; i--) {
+        String c = image.layers().get(i);
+        if (!stillUsed.contains(c) && !doomed.contains(c)) {
+          doomed.add(c);
+        }
+      }
+      for (Root r : chunks.roots(CacheRecord.PREFIX)) {
+        CacheRecord c = JsonCodec.read(r.payload(), CacheRecord.class, r.name());
+        if (c.chainId() != null && doomed.contains(c.chainId())) {
+          changes.add(new RootChange.Remove(r.name()));
+        }
+      }
+      commit(changes);
+      out.add("Deleted: " + id);
+      if (!doomed.isEmpty()) {
+        layers.remove(doomed);
+      }
+      return out;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** The images row of {@code strata system df}; {@code inUse} tells which a container uses. */
+  public ImageDiskUsage diskUsage(Predicate<String> inUse) {
+    lock.readLock().lock();
+    try {
+      RoaringBitmap all = new RoaringBitmap();
+      RoaringBitmap used = new RoaringBitmap();
+      int active = 0;
+      Map<String, ImageRecord> images = images();
+      for (ImageRecord im : images.values()) {
+        RoaringBitmap s = chunkSet(im);
+        all.or(s);
+        if (inUse.test(im.id())) {
+          used.or(s);
+          active++;
+        }
+      }
+      return new ImageDiskUsage(
+          images.size(),
+          active,
+          chunks.storedBytes(all),
+          chunks.storedBytes(RoaringBitmap.andNot(all, used)));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Builds {@code dockerfile} against the context directory {@code context} of this host and tags
+   * the result; {@code log} gets Docker's classic step lines.
+   */
+  public ImportResult build(
+      String dockerfile, List<String> tags, Path context, Consumer<String> log) throws IOException {
+    return build(dockerfile, tags, (LayerStore.TreeWriter) fs -> HostTree.copy(context, fs), log);
+  }
+
+  /** {@link #build(String, List, Path, Consumer)} with the context streamed in as a tar. */
+  public ImportResult build(
+      String dockerfile, List<String> tags, InputStream contextTar, Consumer<String> log)
+      throws IOException {
+    return build(
+        dockerfile,
+        tags,
+        (LayerStore.TreeWriter) fs -> LayerStore.extract(fs, contextTar, "/", "build context"),
+        log);
+  }
+
+  private ImportResult build(
+      String dockerfile, List<String> tags, LayerStore.TreeWriter context, Consumer<String> log)
+      throws IOException {
+    List<Instruction> steps = Dockerfile.parse(dockerfile);
+    List<ImageRef> refs = tags.stream().map(ImageRef::parse).toList();
+    lock.writeLock().lock();
+    try {
+      return new ImageBuilder(this, chunks).run(steps, refs, context, log);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  // ---- metadata ----
+
+  void commit(List<RootChange> changes) throws IOException {
+    try (WriteSession s = chunks.session()) {
+      s.commit(changes);
+    }
+  }
+
+  ImageRecord image(String id) {
+    Root r = chunks.root(ImageRecord.rootName(id));
+    if (r == null) {
+      throw new NotFoundException("image " + id + " not found");
+    }
+    return JsonCodec.read(r.payload(), ImageRecord.class, r.name());
+  }
+
+  private Map<String, ImageRecord> images() {
+    Map<String, ImageRecord> out = new TreeMap<>();
+    for (Root r : chunks.roots(ImageRecord.PREFIX)) {
+      ImageRecord im = JsonCodec.read(r.payload(), ImageRecord.class, r.name());
+      out.put(im.id(), im);
+    }
+    return out;
+  }
+
+  /** Tag → image id. */
+  private Map<String, String> tagged() {
+    Map<String, String> out = new TreeMap<>();
+    for (Root r : chunks.roots(TAG_PREFIX)) {
+      out.put(
+          r.name().substring(TAG_PREFIX.length()),
+          new String(r.payload(), StandardCharsets.US_ASCII));
+    }
+    return out;
+  }
+
+  private List<String> tagsOf(String id) {
+    List<String> out = new ArrayList<>();
+    tagged()
+        .forEach(
+            (t, i) -> {
+              if (i.equals(id)) {
+                out.add(t);
+              }
+            });
+    return out;
+  }
+
+  private RoaringBitmap chunkSet(ImageRecord im) {
+    RoaringBitmap s = new RoaringBitmap();
+    for (String c : im.layers()) {
+      s.or(layers.chunkSet(c));
+    }
+    return s;
+  }
+
+  /** Layers images use, plus those the build cache holds and their parents. */
+  private Set<String> liveLayers() {
+    Set<String> live = new HashSet<>();
+    images().values().forEach(im -> live.addAll(im.layers()));
+    Map<String, LayerRecord> all = layers.all();
+    for (Root r : chunks.roots(CacheRecord.PREFIX)) {
+      String c = JsonCodec.read(r.payload(), CacheRecord.class, r.name()).chainId();
+      while (c != null && live.add(c)) {
+        LayerRecord l = all.get(c);
+        c = l == null ? null : l.parent();
+      }
+    }
+    return live;
+  }
+}

@@ -1,0 +1,220 @@
+package io.strata.store.image;
+
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.fs.DirEntry;
+import io.strata.store.fs.FileStat;
+import io.strata.store.fs.FileSystemView;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+
+/**
+ * Applies tar entries to a writable snapshot with the OCI changeset rules: {@code .wh.NAME} removes
+ * NAME of the lower layers, {@code .wh..wh..opq} hides everything the lower layers had in its
+ * directory whatever the entry order, a non-directory replaces what was there, a directory over a
+ * directory only takes new attributes. What this layer added is tracked, so whiteouts never remove
+ * it. Device nodes, FIFOs, sparse files, names with {@code ..} or absolute names and links leaving
+ * the root are refused, naming the entry.
+ */
+final class LayerApplier {
+  static final String WHITEOUT = ".wh.";
+  static final String OPAQUE = ".wh..wh..opq";
+  private static final String XATTR = "SCHILY.xattr.";
+
+  /** Called before a path this layer may have written is replaced or removed, with the path. */
+  interface Replacing {
+    void before(String path) throws IOException;
+  }
+
+  private final FileSystemView fs;
+  private final String prefix;
+  private final Replacing replacing;
+  private final TreeSet<String> added = new TreeSet<>();
+  private final List<Object[]> dirTimes = new ArrayList<>();
+
+  LayerApplier(FileSystemView fs, String prefix, Replacing replacing) {
+    this.fs = fs;
+    this.prefix = prefix;
+    this.replacing = replacing;
+  }
+
+  /**
+   * Applies {@code e}; {@code content} yields its data. Returns the path whose content was stored
+   * from {@code content} (a regular file), else null.
+   */
+  String apply(TarArchiveEntry e, InputStream content) throws IOException {
+    String entry = e.getName();
+    String path = EntryPath.of(entry, prefix);
+    if (e.isCharacterDevice() || e.isBlockDevice()) {
+      throw refuse(entry, "device nodes are refused");
+    }
+    if (e.isFIFO()) {
+      throw refuse(entry, "FIFOs are not supported");
+    }
+    if (e.isSparse()) {
+      throw refuse(entry, "sparse files are not supported");
+    }
+    String name = EntryPath.name(path);
+    if (name.startsWith(WHITEOUT)) {
+      String dir = EntryPath.parent(path);
+      if (name.equals(OPAQUE)) {
+        if (!fs.exists(dir)) {
+          fs.mkdirs(dir, 0755);
+          added.add(dir);
+        }
+        for (DirEntry c : fs.list(dir)) {
+          hideLower(EntryPath.join(dir, c.name()));
+        }
+      } else if (!name.startsWith(WHITEOUT + WHITEOUT)) { // .wh..wh.* other than opq: aufs meta
+        String hidden = name.substring(WHITEOUT.length());
+        if (hidden.isEmpty() || hidden.equals(".") || hidden.equals("..")) {
+          throw refuse(entry, "whiteout names no file");
+        }
+        hideLower(EntryPath.join(dir, hidden));
+      }
+      return null;
+    }
+    int uid = id(entry, e.getLongUserId());
+    int gid = id(entry, e.getLongGroupId());
+    long mtime = nanos(e.getLastModifiedTime());
+    if (e.isDirectory()) {
+      FileStat st = statOrNull(path);
+      if (st != null && !st.isDirectory()) {
+        replace(path);
+        st = null;
+      }
+      if (st == null) {
+        parent(entry, path);
+        fs.mkdir(path, e.getMode() & 07777);
+      } else {
+        fs.chmod(path, e.getMode() & 07777);
+      }
+      fs.chown(path, uid, gid);
+      xattrs(path, e.getExtraPaxHeaders());
+      dirTimes.add(new Object[] {path, mtime});
+      added.add(path);
+      return null;
+    }
+    if (path.equals("/")) {
+      throw refuse(entry, "the root must be a directory");
+    }
+    parent(entry, path);
+    if (fs.exists(path)) {
+      replace(path);
+    }
+    added.add(path);
+    if (e.isSymbolicLink()) {
+      EntryPath.checkSymlink(entry, path, e.getLinkName());
+      fs.symlink(e.getLinkName(), path);
+      fs.chown(path, uid, gid);
+      fs.setTimes(path, mtime, mtime);
+      return null;
+    }
+    if (e.isLink()) {
+      String target;
+      try {
+        target = EntryPath.of(e.getLinkName(), prefix);
+      } catch (InvalidArgumentException bad) {
+        throw refuse(entry, "hard link target " + e.getLinkName() + " leaves the image root");
+      }
+      FileStat st = statOrNull(target);
+      if (st == null || st.isDirectory()) {
+        throw refuse(entry, "hard link target " + e.getLinkName() + " is missing or a directory");
+      }
+      fs.link(target, path);
+      return null;
+    }
+    if (!e.isFile()) {
+      throw refuse(entry, "entry type '" + (char) e.getLinkFlag() + "' is not supported");
+    }
+    fs.writeFile(path, content, e.getMode() & 07777, uid, gid, mtime);
+    xattrs(path, e.getExtraPaxHeaders());
+    return path;
+  }
+
+  /** Sets the directories' times last, since adding entries changed them. */
+  void finish() throws IOException {
+    for (int i = dirTimes.size() - 1; i >= 0; i--) {
+      String p = (String) dirTimes.get(i)[0];
+      FileStat st = statOrNull(p);
+      if (st != null && st.isDirectory()) {
+        long t = (Long) dirTimes.get(i)[1];
+        fs.setTimes(p, t, t);
+      }
+    }
+  }
+
+  /** Removes what the lower layers have at {@code p}, keeping what this layer added. */
+  private void hideLower(String p) throws IOException {
+    FileStat st = statOrNull(p);
+    if (st == null) {
+      return;
+    }
+    String below = added.ceiling(p + "/");
+    boolean addedHere = added.contains(p) || (below != null && below.startsWith(p + "/"));
+    if (!addedHere) {
+      fs.remove(p, true);
+    } else if (st.isDirectory()) {
+      for (DirEntry c : fs.list(p)) {
+        hideLower(EntryPath.join(p, c.name()));
+      }
+    }
+  }
+
+  private void replace(String path) throws IOException {
+    replacing.before(path);
+    fs.remove(path, true);
+    String below = added.ceiling(path + "/");
+    while (below != null && below.startsWith(path + "/")) {
+      added.remove(below);
+      below = added.ceiling(path + "/");
+    }
+  }
+
+  private void parent(String entry, String path) throws IOException {
+    String dir = EntryPath.parent(path);
+    FileStat st = statOrNull(dir);
+    if (st == null) {
+      fs.mkdirs(dir, 0755);
+    } else if (!st.isDirectory() && !st.isSymlink()) {
+      throw refuse(entry, "its parent " + dir + " is not a directory");
+    }
+  }
+
+  private void xattrs(String path, Map<String, String> pax) throws IOException {
+    for (Map.Entry<String, String> x : pax.entrySet()) {
+      if (x.getKey().startsWith(XATTR)) {
+        fs.setXattr(
+            path,
+            x.getKey().substring(XATTR.length()),
+            x.getValue().getBytes(StandardCharsets.UTF_8));
+      }
+    }
+  }
+
+  private FileStat statOrNull(String p) throws IOException {
+    return fs.exists(p) ? fs.stat(p) : null;
+  }
+
+  private static int id(String entry, long id) {
+    if (id < 0 || id > Integer.MAX_VALUE) {
+      throw refuse(entry, "owner id " + id + " is out of range");
+    }
+    return (int) id;
+  }
+
+  static long nanos(FileTime t) {
+    return t == null ? 0 : t.to(TimeUnit.NANOSECONDS);
+  }
+
+  static InvalidArgumentException refuse(String entry, String why) {
+    return new InvalidArgumentException("layer entry " + entry + ": " + why);
+  }
+}

@@ -1,0 +1,116 @@
+package io.strata.store.image;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+
+/**
+ * Sits under the tar parser and sees every byte of the uncompressed layer: it hashes them all (the
+ * diff_id) and hands those read outside file content to the tar-split as segments. {@link #skip}
+ * reads, so skipped bytes (padding) are recorded too; mark is unsupported so the parser never
+ * re-reads.
+ */
+final class RecordingInputStream extends FilterInputStream {
+  private final MessageDigest digest;
+  private final TarSplitWriter split;
+  private boolean content;
+  private long size;
+
+  /** {@code split} may be null when only the digest is wanted. */
+  RecordingInputStream(InputStream in, MessageDigest digest, TarSplitWriter split) {
+    super(in);
+    this.digest = digest;
+    this.split = split;
+  }
+
+  /** Whether the bytes read from now on are file content (kept in the snapshot, not the split). */
+  void content(boolean on) {
+    content = on;
+  }
+
+  /** Bytes read so far. */
+  long size() {
+    return size;
+  }
+
+  @Override
+  public int read() throws IOException {
+    byte[] one = new byte[1];
+    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    int n = in.read(b, off, len);
+    if (n > 0) {
+      digest.update(b, off, n);
+      size += n;
+      if (!content && split != null) {
+        split.segment(b, off, n);
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public long skip(long n) throws IOException {
+    byte[] buf = new byte[(int) Math.min(n, 64 << 10)];
+    long done = 0;
+    while (done < n) {
+      int got = read(buf, 0, (int) Math.min(buf.length, n - done));
+      if (got < 0) {
+        break;
+      }
+      done += got;
+    }
+    return done;
+  }
+
+  @Override
+  public boolean markSupported() {
+    return false;
+  }
+
+  @Override
+  public synchronized void mark(int limit) {}
+
+  @Override
+  public synchronized void reset() throws IOException {
+    throw new IOException("mark/reset not supported");
+  }
+
+  /** Reads what is left (trailing zeros after the end-of-archive blocks). */
+  void drain() throws IOException {
+    byte[] buf = new byte[64 << 10];
+    while (read(buf, 0, buf.length) >= 0) {
+      // recorded by read
+    }
+  }
+
+  /** A view of this stream whose reads count as file content. */
+  InputStream contentOf(InputStream tarEntry) {
+    return new FilterInputStream(tarEntry) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        content(true);
+        try {
+          return in.read(b, off, len);
+        } finally {
+          content(false);
+        }
+      }
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+      }
+
+      @Override
+      public void close() {
+        // the tar stream stays open
+      }
+    };
+  }
+}

@@ -1,0 +1,70 @@
+package io.strata.store.image;
+
+import io.strata.store.driver.DriverFixture;
+import io.strata.store.driver.StorageDriver;
+import io.strata.store.driver.StorageDriverProvider;
+import io.strata.store.engine.ChunkStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A real chunk store, the store's test block driver and an image store over them, in one directory;
+ * reopenable to check what survives.
+ */
+final class ImageFixture implements AutoCloseable {
+  private final DriverFixture drivers;
+  private ImageStore images;
+
+  ImageFixture(Path dir) throws IOException {
+    drivers = new DriverFixture(dir, blockDriver());
+    images = new ImageStore(drivers.chunks(), drivers.driver(), dir.resolve("tmp"));
+  }
+
+  /**
+   * The block driver of the driver package's tests: its provider is package-private there, so it is
+   * taken by reflection rather than copied.
+   */
+  static StorageDriverProvider blockDriver() {
+    try {
+      var f = Class.forName("io.strata.store.driver.BlockTestDriver").getDeclaredField("PROVIDER");
+      f.setAccessible(true);
+      return (StorageDriverProvider) f.get(null);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("the block test driver is not on the class path", e);
+    }
+  }
+
+  ImageStore images() {
+    return images;
+  }
+
+  StorageDriver driver() {
+    return drivers.driver();
+  }
+
+  ChunkStore chunks() {
+    return drivers.chunks();
+  }
+
+  /** Closes everything and opens it again (running the image store's recovery). */
+  ImageStore reopen() throws IOException {
+    drivers.reopen();
+    images = new ImageStore(drivers.chunks(), drivers.driver(), drivers.dir().resolve("tmp"));
+    return images;
+  }
+
+  /** Snapshot keys and root names: what a refused operation must leave unchanged. */
+  List<String> state() {
+    List<String> out = new ArrayList<>();
+    driver().walk(s -> out.add("snap " + s.key() + " " + s.kind()));
+    chunks().allRoots().stream().map(r -> "root " + r.name()).sorted().forEach(out::add);
+    return out;
+  }
+
+  @Override
+  public void close() throws IOException {
+    drivers.close();
+  }
+}

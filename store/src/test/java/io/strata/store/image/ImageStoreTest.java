@@ -1,0 +1,265 @@
+package io.strata.store.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Import, export, listing, tagging and removal of images over a real store. */
+class ImageStoreTest {
+  @TempDir Path dir;
+  ImageFixture fix;
+  ImageStore images;
+
+  @BeforeEach
+  void open() throws IOException {
+    fix = new ImageFixture(dir.resolve("store"));
+    images = fix.images();
+  }
+
+  @AfterEach
+  void close() throws IOException {
+    fix.close();
+  }
+
+  private Path writeTar(String name, byte[] bytes) throws IOException {
+    Path p = dir.resolve(name);
+    Files.write(p, bytes);
+    return p;
+  }
+
+  /** A two-layer image: a base tree, then a layer with a whiteout. */
+  private ImportResult.Image twoLayers() throws IOException {
+    byte[] l0 = new TarBuilder().dir("etc", 0755).file("etc/a", "a").file("etc/b", "b").bytes();
+    byte[] l1 = new TarBuilder().file("etc/.wh.a", "").file("etc/c", "c").bytes();
+    Path d = dir.resolve("saved");
+    Files.createDirectories(d);
+    String config =
+        "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
+            + "\"layers\",\"diff_ids\":[\""
+            + sha(l0)
+            + "\",\""
+            + sha(l1)
+            + "\"]},\"history\":[{\"created_by\":\"one\"},{\"created_by\":\"two\"}]}";
+    Files.write(d.resolve("l0.tar"), l0);
+    Files.write(d.resolve("l1.tar"), l1);
+    String cfgName = sha(config.getBytes()).substring(7) + ".json";
+    Files.writeString(d.resolve(cfgName), config);
+    Files.writeString(
+        d.resolve("manifest.json"),
+        "[{\"Config\":\""
+            + cfgName
+            + "\",\"RepoTags\":[\"two:1\"],\"Layers\":[\"l0.tar\",\"l1.tar\"]}]");
+    return images.importPath(d.toString(), null).images().get(0);
+  }
+
+  private static String sha(byte[] b) {
+    return io.strata.store.digest.Digest.sha256(b, 0, b.length).toString();
+  }
+
+  @Test
+  void dockerArchiveImportKeepsTagsAndDiffIdsAndAppliesWhiteouts() throws IOException {
+    ImportResult.Image im = twoLayers();
+    assertThat(im.tags()).containsExactly("two:1");
+    ImageDetails d = images.inspect("two:1");
+    assertThat(d.layers()).hasSize(2);
+    assertThat(fix.driver().fs(d.topLayer()).exists("/etc/a")).isFalse();
+    assertThat(images.history("two:1"))
+        .extracting(HistoryEntry::createdBy)
+        .containsExactly("two", "one");
+  }
+
+  @Test
+  void ociAndDockerExportsReimportWithTheSameDiffIds() throws IOException {
+    twoLayers();
+    List<String> layers = images.inspect("two:1").layers();
+    Path oci = dir.resolve("oci");
+    images.exportLayout("two:1", oci);
+    assertThat(oci.resolve("oci-layout")).exists();
+    assertThat(oci.resolve("index.json")).exists();
+    ByteArrayOutputStream archive = new ByteArrayOutputStream();
+    images.export("two:1", ExportFormat.DOCKER_ARCHIVE, archive);
+    ByteArrayOutputStream ociTar = new ByteArrayOutputStream();
+    images.export("two:1", ExportFormat.OCI, ociTar);
+    fix.close();
+    fix = new ImageFixture(dir.resolve("other"));
+    images = fix.images();
+    images.importPath(oci + ":1", "from-oci:1");
+    assertThat(images.inspect("from-oci:1").layers()).isEqualTo(layers);
+    images.importStream(new java.io.ByteArrayInputStream(archive.toByteArray()), null);
+    assertThat(images.inspect("two:1").layers()).isEqualTo(layers);
+    images.importPath(writeTar("oci.tar", ociTar.toByteArray()).toString(), "from-oci-tar:1");
+    assertThat(images.inspect("from-oci-tar:1").id()).isEqualTo(images.inspect("two:1").id());
+  }
+
+  @Test
+  void aTamperedLayerIsRefusedAndTheStoreIsUnchanged() throws IOException {
+    twoLayers();
+    Path oci = dir.resolve("oci");
+    images.exportLayout("two:1", oci);
+    String top = images.inspect("two:1").layers().get(1).substring(7);
+    images.remove("two:1", id -> false);
+    List<String> before = fix.state();
+    Path blob = oci.resolve("blobs/sha256/" + top);
+    byte[] b = Files.readAllBytes(blob);
+    b[600] ^= 1; // any flipped byte makes the blob miss its digest
+    Files.write(blob, b);
+    assertThatThrownBy(() -> images.importPath(oci.toString(), "bad:1"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining(top);
+    assertThat(fix.state()).isEqualTo(before);
+  }
+
+  @Test
+  void hostileTarImportIsRefusedNamingTheEntry() throws IOException {
+    images.importPath(
+        writeTar("ok.tar", new TarBuilder().file("x", "x").bytes()).toString(), "ok:1");
+    List<String> before = fix.state();
+    List<ImageSummary> listed = images.list();
+    Path evil =
+        writeTar(
+            "evil.tar",
+            new TarBuilder().file("ok.txt", "x").file("../../escaped.txt", "x").bytes());
+    assertThatThrownBy(() -> images.importPath(evil.toString(), "evil:1"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("escaped");
+    assertThat(fix.state()).isEqualTo(before);
+    assertThat(images.list()).isEqualTo(listed);
+    assertThat(dir.resolve("escaped.txt")).doesNotExist();
+  }
+
+  @Test
+  void listSharingTagAndRemove() throws IOException {
+    Path base = dir.resolve("base");
+    Files.createDirectories(base.resolve("usr/bin"));
+    byte[] tool = new byte[1 << 20];
+    new java.util.Random(1).nextBytes(tool);
+    Files.write(base.resolve("usr/bin/tool"), tool);
+    images.importPath(base.toString(), "base:1");
+    Files.writeString(base.resolve("extra"), "more");
+    images.importPath(base.toString(), "base:2");
+    ImageSummary one = images.list().stream().filter(r -> r.tag().equals("1")).findFirst().get();
+    assertThat(one.sharedSize()).isGreaterThanOrEqualTo(1 << 20);
+    assertThat(one.uniqueSize()).isLessThan(one.size());
+    assertThat(one.sharedSize() + one.uniqueSize()).isEqualTo(one.size());
+    images.tag("base:1", "alias:x");
+    assertThat(images.inspect("alias:x").repoTags()).containsExactly("alias:x", "base:1");
+    assertThat(images.remove("alias:x", id -> false)).containsExactly("Untagged: alias:x");
+    assertThatThrownBy(() -> images.remove("base:1", id -> true))
+        .isInstanceOf(ConflictException.class);
+    String layer = images.inspect("base:1").topLayer();
+    images.remove("base:1", id -> false);
+    assertThatThrownBy(() -> images.inspect("base:1")).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> fix.driver().stat(layer)).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> images.remove("nosuch:1", id -> false))
+        .isInstanceOf(NotFoundException.class);
+    ImageDiskUsage df = images.diskUsage(id -> false);
+    assertThat(df.total()).isEqualTo(1);
+    assertThat(df.reclaimable()).isEqualTo(df.size());
+  }
+
+  @Test
+  void layersOfAnImportCutShortAreRemovedOnReopen() throws IOException {
+    List<String> before = fix.state();
+    byte[] l0 = new TarBuilder().file("a", "a").bytes();
+    fix.images().layers().importTar(null, new java.io.ByteArrayInputStream(l0), null, null, "l0");
+    assertThat(fix.state()).isNotEqualTo(before);
+    fix.reopen();
+    assertThat(fix.state()).isEqualTo(before);
+  }
+
+  @Test
+  void buildUsesTheCacheAndRefusesRun() throws IOException {
+    Path base = dir.resolve("base");
+    Files.createDirectories(base.resolve("etc"));
+    Files.writeString(base.resolve("etc/os-release"), "base\n");
+    images.importPath(base.toString(), "base:1");
+    Path ctx = dir.resolve("ctx");
+    Files.createDirectories(ctx.resolve("sub"));
+    Files.writeString(ctx.resolve("a.txt"), "hello v1\n");
+    Files.writeString(ctx.resolve("sub/b.txt"), "b\n");
+    String dockerfile =
+        String.join(
+            "\n",
+            "# a comment",
+            "FROM base:1",
+            "ENV APP=demo \\",
+            "    MORE=yes",
+            "COPY a.txt /app/a.txt",
+            "COPY [\"sub\", \"/app/sub/\"]",
+            "WORKDIR /app",
+            "LABEL k=v",
+            "USER 1000",
+            "ENTRYPOINT [\"/app/run\"]",
+            "CMD run");
+    List<String> log1 = new ArrayList<>();
+    ImportResult r1 = images.build(dockerfile, List.of("app:1"), ctx, log1::add);
+    assertThat(log1).contains("Step 1/9 : FROM base:1", "Step 4/9 : COPY [\"sub\", \"/app/sub/\"]");
+    assertThat(log1).doesNotContain(" ---> Using cache");
+    List<String> log2 = new ArrayList<>();
+    ImportResult r2 = images.build(dockerfile, List.of("app:1"), ctx, log2::add);
+    assertThat(log2.stream().filter(" ---> Using cache"::equals).count()).isEqualTo(8);
+    assertThat(r2.images().get(0).id()).isEqualTo(r1.images().get(0).id());
+    ImageDetails d = images.inspect("app:1");
+    assertThat(d.layers()).hasSize(3);
+    assertThat(d.config()).contains("APP=demo", "MORE=yes", "/app/run", "WorkingDir");
+    assertThat(fix.driver().fs(d.topLayer()).exists("/app/sub/b.txt")).isTrue();
+    Files.writeString(ctx.resolve("a.txt"), "hello v2\n");
+    List<String> log3 = new ArrayList<>();
+    images.build(dockerfile, List.of("app:2"), ctx, log3::add);
+    assertThat(log3.subList(0, 6))
+        .containsExactly(
+            "Step 1/9 : FROM base:1",
+            " ---> " + images.resolve("base:1").substring(7, 19),
+            "Step 2/9 : ENV APP=demo MORE=yes",
+            " ---> Using cache",
+            log3.get(4),
+            log3.get(5));
+    assertThat(log3.get(4)).isEqualTo(log2.get(4));
+    assertThat(String.join("\n", log3.subList(4, log3.size()))).doesNotContain("Using cache");
+    assertThatThrownBy(
+            () -> images.build("FROM base:1\nRUN echo hi\n", List.of("bad:1"), ctx, s -> {}))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("RUN is not supported");
+  }
+
+  @Test
+  void buildFromAStreamedContextAndAddExtractsTars() throws IOException {
+    byte[] inner = new TarBuilder().dir("x", 0755).file("x/in.txt", "inside").bytes();
+    ByteArrayOutputStream ctx = new ByteArrayOutputStream();
+    try (OutputStream o = ctx) {
+      o.write(contextTar(inner));
+    }
+    ImportResult r =
+        images.build(
+            "FROM scratch\nADD layer.tar /opt/\nCOPY note /note\n",
+            List.of("added:1"),
+            new java.io.ByteArrayInputStream(ctx.toByteArray()),
+            s -> {});
+    String top = images.inspect("added:1").topLayer();
+    try (InputStream in = fix.driver().fs(top).open("/opt/x/in.txt")) {
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("inside");
+    }
+    assertThat(r.images().get(0).layers()).hasSize(2);
+  }
+
+  private static byte[] contextTar(byte[] inner) throws IOException {
+    TarBuilder b = new TarBuilder().file("note", "n");
+    return b.raw("layer.tar", inner).bytes();
+  }
+}
