@@ -17,10 +17,10 @@ import java.util.function.Consumer;
  * own. It tests the suite and the shared code (snapshot set, tree file system) without either real
  * driver; it is not shipped.
  */
-final class BlockTestDriver implements StorageDriver, Recountable {
+public final class BlockTestDriver implements StorageDriver, Recountable {
   static final int BLOCK = 16 << 10;
 
-  static final StorageDriverProvider PROVIDER =
+  public static final StorageDriverProvider PROVIDER =
       new StorageDriverProvider() {
         @Override
         public String name() {

@@ -1,8 +1,8 @@
 package io.strata.store.image;
 
+import io.strata.store.driver.BlockTestDriver;
 import io.strata.store.driver.DriverFixture;
 import io.strata.store.driver.StorageDriver;
-import io.strata.store.driver.StorageDriverProvider;
 import io.strata.store.engine.ChunkStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -18,22 +18,8 @@ final class ImageFixture implements AutoCloseable {
   private ImageStore images;
 
   ImageFixture(Path dir) throws IOException {
-    drivers = new DriverFixture(dir, blockDriver());
+    drivers = new DriverFixture(dir, BlockTestDriver.PROVIDER);
     images = new ImageStore(drivers.chunks(), drivers.driver(), dir.resolve("tmp"));
-  }
-
-  /**
-   * The block driver of the driver package's tests: its provider is package-private there, so it is
-   * taken by reflection rather than copied.
-   */
-  static StorageDriverProvider blockDriver() {
-    try {
-      var f = Class.forName("io.strata.store.driver.BlockTestDriver").getDeclaredField("PROVIDER");
-      f.setAccessible(true);
-      return (StorageDriverProvider) f.get(null);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("the block test driver is not on the class path", e);
-    }
   }
 
   ImageStore images() {
