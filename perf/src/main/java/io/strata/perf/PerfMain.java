@@ -27,10 +27,18 @@ import picocli.CommandLine.Parameters;
 public final class PerfMain {
   private static final Path TMP = Path.of(System.getProperty("java.io.tmpdir"));
 
+  /**
+   * Held so the setting sticks: the store logs its lifecycle at INFO (such as building the index of
+   * every fresh store), which would only break up the tables.
+   */
+  private static final java.util.logging.Logger STORE_LOG =
+      java.util.logging.Logger.getLogger("io.strata");
+
   private PerfMain() {}
 
   /** Runs a subcommand and exits with its status. */
   public static void main(String[] args) {
+    STORE_LOG.setLevel(java.util.logging.Level.WARNING);
     System.exit(new CommandLine(new PerfMain()).execute(args));
   }
 

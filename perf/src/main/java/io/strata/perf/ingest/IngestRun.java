@@ -21,11 +21,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The end-to-end ingest report. Each round, on the same data sets and in this order: the machine
- * bound over their chunks; Strata with verify-on-write into a fresh store, data set after data set,
- * then all of them again into the same store (re-ingest); Strata without verify-on-write into
- * another fresh store; restic into a fresh repository. Every figure is the median over the rounds,
- * and every ratio is taken within a round before its median is taken.
+ * The end-to-end ingest report. After one unrecorded warm-up ingest, each round runs on the same
+ * data sets: the machine bound over their chunks; Strata with verify-on-write into a fresh store,
+ * data set after data set, then all of them again into the same store (re-ingest); Strata without
+ * verify-on-write into another fresh store (the two alternate in order from round to round); restic
+ * into a fresh repository. Every figure is the median over the rounds, and every ratio is taken
+ * within a round before its median is taken.
  */
 public final class IngestRun {
   private final List<DataSet> dataSets;
@@ -73,10 +74,13 @@ public final class IngestRun {
           "data set %s: %s, %d files, %s%n",
           ds.name(), ds.root(), ds.files().size(), mb(ds.bytes()));
     }
+    warmUp();
     for (int round = 1; round <= settings.rounds(); round++) {
       measureBounds();
-      ingestStrata(true);
-      ingestStrata(false);
+      // Alternate which mode runs first, so neither always meets a fresher page cache or heap.
+      boolean verifyFirst = round % 2 == 1;
+      ingestStrata(verifyFirst);
+      ingestStrata(!verifyFirst);
       if (restic != null) {
         ingestRestic();
       }
@@ -84,6 +88,23 @@ public final class IngestRun {
     }
     out.println();
     printTables(restic != null);
+  }
+
+  /**
+   * One unrecorded ingest of every data set, so the JIT has compiled the write path before the
+   * first measured round (and the files are in the page cache).
+   */
+  private void warmUp() throws IOException {
+    ChunkStore.Options options =
+        ChunkStore.Options.defaults().withCompression(settings.compression());
+    try (ScratchDir dir = ScratchDir.create(settings.scratch(), "strata-warmup-");
+        ChunkStore store = ChunkStore.open(dir.path().resolve("chunks"), options)) {
+      TreeIngest ingest = new TreeIngest(store, settings.writers(), settings.commitEvery());
+      for (DataSet ds : dataSets) {
+        ingest.ingest(ds);
+      }
+    }
+    out.println("warm-up done");
   }
 
   private void measureBounds() throws IOException {

@@ -79,9 +79,10 @@ public final class BigPutRun {
       row(t, "read back", read, getUsage);
       t.print(out);
       out.printf(
-          "store: %s stored (packs), %d chunks, compression %s, max heap %s%n",
+          "store: %s stored (packs), %d chunks, index RAM %s B/chunk, compression %s, max heap %s%n",
           mb(info.storedBytes()),
           info.chunks(),
+          fixed((double) info.indexRamBytes() / info.chunks(), 1),
           fixed((double) info.uniqueBytes() / info.compressedBytes(), 2),
           mib(Runtime.getRuntime().maxMemory()));
       return ok;
