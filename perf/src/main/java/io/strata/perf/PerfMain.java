@@ -75,10 +75,8 @@ public final class PerfMain {
         description = "Rounds; medians are reported (default ${DEFAULT-VALUE}).")
     int rounds = 3;
 
-    @Option(
-        names = "--writers",
-        description = "Files in flight at once (default ${DEFAULT-VALUE}).")
-    int writers = 2;
+    @Option(names = "--writers", description = "Files in flight at once (default: 2 per core).")
+    int writers = 2 * Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--commit-every", description = "Files per commit (default ${DEFAULT-VALUE}).")
     int commitEvery = 256;

@@ -25,6 +25,9 @@ public final class SampleData {
   /** Real files under /usr/share: documentation, locale data, scripts, fonts. */
   public static final Path SHARE_ROOT = Path.of("/usr/share");
 
+  /** The most one file gives to a corpus, so that no single large file makes up all of it. */
+  private static final int PER_FILE = 1 << 20;
+
   /** Names of files that are compressed already; a "text" corpus leaves them out. */
   private static final List<String> PACKED =
       List.of(".gz", ".xz", ".bz2", ".zst", ".zip", ".jar", ".jmod", ".png", ".jpg", ".woff");
@@ -50,9 +53,10 @@ public final class SampleData {
   }
 
   /**
-   * {@code n} bytes of the files under {@code root}, taken whole in a seeded shuffle of the file
-   * list and concatenated; repeated if the tree holds fewer bytes. With {@code textOnly}, files
-   * that are compressed already are left out. Text-like data if the tree has no readable file.
+   * {@code n} bytes of the files under {@code root}: the first MiB (at most) of each, in a seeded
+   * shuffle of the file list, concatenated; repeated if the tree holds fewer bytes. With {@code
+   * textOnly}, files that are compressed already are left out. Text-like data if the tree has no
+   * readable file.
    */
   public static byte[] files(int n, Path root, boolean textOnly, long seed) {
     List<Path> paths = regularFiles(root, textOnly);
@@ -104,7 +108,7 @@ public final class SampleData {
 
   private static int readInto(Path p, byte[] b, int off) {
     try (InputStream in = Files.newInputStream(p)) {
-      return Math.max(0, in.readNBytes(b, off, b.length - off));
+      return Math.max(0, in.readNBytes(b, off, Math.min(PER_FILE, b.length - off)));
     } catch (IOException e) {
       return 0; // unreadable files are simply not part of the corpus
     }

@@ -26,6 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * as a layer or snapshot import would; {@code commitEvery = 1} makes every file durable on its own.
  */
 final class TreeIngest {
+  /** What each writer reads files through; the size {@code ObjectWriter.writeAll} uses. */
+  private static final int READ_BUFFER = 256 << 10;
+
   private final ChunkStore store;
   private final int writers;
   private final int commitEvery;
@@ -79,11 +82,12 @@ final class TreeIngest {
   private long[] writeFiles(DataSet ds, AtomicInteger next) throws IOException {
     long[] t = new long[4];
     List<RootChange> pending = new ArrayList<>();
+    byte[] buf = new byte[READ_BUFFER];
     WriteSession session = store.session();
     try {
       for (int i = next.getAndIncrement(); i < ds.files().size(); i = next.getAndIncrement()) {
         Path file = ds.files().get(i);
-        ObjectWriter.Written w = writeFile(session, file);
+        ObjectWriter.Written w = writeFile(session, file, buf);
         String name = ds.name() + "/" + ds.root().relativize(file);
         long size = w.recipe().size();
         pending.add(
@@ -106,10 +110,18 @@ final class TreeIngest {
     }
   }
 
-  private static ObjectWriter.Written writeFile(WriteSession session, Path file) {
+  /**
+   * Streams one file through {@code buf}. Not {@link ObjectWriter#writeAll}, which allocates a new
+   * 256 KiB buffer per object: on trees of small files that alone is several times the data's
+   * volume in allocation (see docs/PERF.md).
+   */
+  private static ObjectWriter.Written writeFile(WriteSession session, Path file, byte[] buf) {
     ObjectWriter w = session.newObject();
     try (InputStream in = Files.newInputStream(file)) {
-      w.writeAll(in);
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        w.write(buf, 0, n);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("reading " + file, e);
     }
