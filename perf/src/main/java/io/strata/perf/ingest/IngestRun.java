@@ -114,14 +114,18 @@ public final class IngestRun {
             settings.compression(),
             Runtime.getRuntime().availableProcessors());
     double weighted = 0;
+    double shaCpu = 0;
     for (DataSet ds : dataSets) {
       MachineBound.Bound b = mb.measure(ds);
       s.add(ds.name() + ".sha", b.shaMbs());
       s.add(ds.name() + ".codec", b.codecMbs());
       s.add(ds.name() + ".bound", b.ingestMbs());
+      s.add(ds.name() + ".boundCpu", b.ingestCpuMsPerMb());
       weighted += ds.bytes() / b.reingestMbs();
+      shaCpu += ds.bytes() * b.reingestCpuMsPerMb();
     }
     s.add("all.reBound", totalBytes() / weighted);
+    s.add("all.reBoundCpu", shaCpu / totalBytes());
   }
 
   private void ingestStrata(boolean verify) throws IOException {
@@ -140,6 +144,7 @@ public final class IngestRun {
         double mbs = mbPerSec(r.bytes(), r.usage().wallNanos());
         s.add(k + ".mbs", mbs);
         s.add(k + ".cores", r.usage().cores());
+        s.add(k + ".cpu", (double) r.usage().cpuNanos() / r.bytes());
         s.add(k + ".heap", r.usage().peakHeapBytes());
         s.add(k + ".live", r.usage().peakLiveHeapBytes());
         s.add(k + ".rss", r.usage().peakRssBytes());
@@ -172,6 +177,7 @@ public final class IngestRun {
     s.add("all.re.mbs", mbs);
     s.add("all.re.new", newBytes);
     s.add("all.re.cores", u.cores());
+    s.add("all.re.cpu", (double) u.cpuNanos() / bytes);
   }
 
   private void ingestRestic() throws IOException {
@@ -200,6 +206,8 @@ public final class IngestRun {
       double bound = latest(k + ".bound");
       s.add(k + ".ofBound", on / bound);
       s.add(k + ".verifyCost", 1 - on / latest(k + ".off.mbs"));
+      s.add(k + ".verifyCpu", 1 - latest(k + ".off.cpu") / latest(k + ".on.cpu"));
+      s.add(k + ".cpuEfficiency", latest(k + ".boundCpu") / latest(k + ".on.cpu"));
       b.append(
           String.format(
               Locale.ROOT,
@@ -216,6 +224,7 @@ public final class IngestRun {
     }
     double re = latest("all.re.mbs");
     s.add("all.re.ofBound", re / latest("all.reBound"));
+    s.add("all.re.cpuEfficiency", latest("all.reBoundCpu") / latest("all.re.cpu"));
     b.append(String.format(Locale.ROOT, "; re-ingest %.0f MB/s", re));
     out.println(b);
   }
@@ -292,13 +301,38 @@ public final class IngestRun {
     b.print(out);
     out.println();
     out.println(
+        "CPU time per MB (process CPU clock; other tenants of the machine do not inflate it), "
+            + "medians of per-round ratios:");
+    Table c =
+        new Table(
+            "data set",
+            "bound: SHA-256 + " + settings.compression(),
+            "Strata, verify on",
+            "Strata, verify off",
+            "CPU efficiency (bound / Strata, verify on)",
+            "MB/s on all cores at this CPU cost");
+    int cores = Runtime.getRuntime().availableProcessors();
+    for (DataSet ds : dataSets) {
+      String k = ds.name();
+      c.row(
+          k,
+          fixed(s.median(k + ".boundCpu"), 2) + " ms",
+          fixed(s.median(k + ".on.cpu"), 2) + " ms",
+          fixed(s.median(k + ".off.cpu"), 2) + " ms",
+          percent(s.median(k + ".cpuEfficiency")),
+          fixed(cores * 1e3 / s.median(k + ".on.cpu"), 0));
+    }
+    c.print(out);
+    out.println();
+    out.println(
         "Verify on write (decode and compare every compressed chunk before it is appended):");
     Table v =
         new Table(
             "data set",
             "verify on",
             "verify off",
-            "cost (median of 1 - on/off per round)",
+            "wall-clock cost (1 - on/off)",
+            "CPU cost (1 - cpu off/cpu on)",
             "stored (off)");
     for (DataSet ds : dataSets) {
       String k = ds.name();
@@ -309,6 +343,7 @@ public final class IngestRun {
           fixed(on, 0) + " MB/s",
           fixed(off, 0) + " MB/s",
           percent(s.median(k + ".verifyCost")),
+          percent(s.median(k + ".verifyCpu")),
           mb(s.median(k + ".off.stored")));
     }
     v.print(out);
@@ -320,14 +355,18 @@ public final class IngestRun {
             "SHA-256 bound, all cores",
             "of bound",
             "new bytes written",
-            "CPU cores")
+            "CPU cores",
+            "CPU ms/MB (bound: SHA-256 only)",
+            "CPU efficiency")
         .row(
             mb(totalBytes()),
             fixed(s.median("all.re.mbs"), 0),
             fixed(s.median("all.reBound"), 0) + " MB/s",
             percent(s.median("all.re.ofBound")),
             (long) s.median("all.re.new"),
-            fixed(s.median("all.re.cores"), 2))
+            fixed(s.median("all.re.cores"), 2),
+            fixed(s.median("all.re.cpu"), 2) + " (" + fixed(s.median("all.reBoundCpu"), 2) + ")",
+            percent(s.median("all.re.cpuEfficiency")))
         .print(out);
     out.println();
     out.println("Spread over the rounds (MB/s):");

@@ -8,6 +8,8 @@ import io.strata.store.compress.Compression;
 import io.strata.store.digest.Digest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -41,8 +43,16 @@ final class MachineBound {
    * @param codecMbs compression on one core, MB/s (the mean over the threads)
    * @param ingestMbs new data: the sum over the threads of {@code 1 / (1/sha + 1/codec)}
    * @param reingestMbs stored data: the sum over the threads of {@code sha}
+   * @param ingestCpuMsPerMb CPU time new data needs: SHA-256 plus compression, ms per MB
+   * @param reingestCpuMsPerMb CPU time stored data needs: SHA-256, ms per MB
    */
-  record Bound(double shaMbs, double codecMbs, double ingestMbs, double reingestMbs) {}
+  record Bound(
+      double shaMbs,
+      double codecMbs,
+      double ingestMbs,
+      double reingestMbs,
+      double ingestCpuMsPerMb,
+      double reingestCpuMsPerMb) {}
 
   MachineBound(ChunkerParams chunker, Compression compression, int cores) {
     this.cdc = new FastCdc(chunker);
@@ -61,13 +71,17 @@ final class MachineBound {
       double sha = 0;
       double codec = 0;
       double ingest = 0;
+      double shaCpu = 0;
+      double codecCpu = 0;
       for (Future<double[]> f : threads) {
         double[] r = f.get();
         sha += r[0];
         codec += r[1];
         ingest += 1 / (1 / r[0] + 1 / r[1]);
+        shaCpu += r[2] / cores;
+        codecCpu += r[3] / cores;
       }
-      return new Bound(sha / cores, codec / cores, ingest, sha);
+      return new Bound(sha / cores, codec / cores, ingest, sha, shaCpu + codecCpu, shaCpu);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("measuring the bound of " + ds.name() + ": interrupted", e);
@@ -78,25 +92,35 @@ final class MachineBound {
     }
   }
 
-  /** SHA-256 and codec MB/s of one thread over every chunk of {@code ds}. */
+  /**
+   * One thread over every chunk of {@code ds}: SHA-256 and codec MB/s by the clock, then their CPU
+   * time in ms per MB (by the thread's CPU clock, which other processes on the machine do not
+   * inflate).
+   */
   private double[] onOneCore(DataSet ds) throws IOException {
+    ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
     MessageDigest sha = Digest.newSha256();
     ChunkCodec codec = new ChunkCodec(compression);
     byte[] out = new byte[ChunkCodec.maxEncodedLength(ChunkerParams.MAX_CHUNK)];
-    long[] t = new long[3]; // bytes, sha nanos, codec nanos
+    long[] t = new long[5]; // bytes, sha nanos, codec nanos, sha CPU nanos, codec CPU nanos
     ChunkSplitter splitter =
         new ChunkSplitter(
             cdc,
             (b, off, len) -> {
+              long c0 = cpu.getCurrentThreadCpuTime();
               long t0 = System.nanoTime();
               sha.update(b, off, len);
               sha.digest();
               long t1 = System.nanoTime();
+              long c1 = cpu.getCurrentThreadCpuTime();
               codec.encode(b, off, len, out, 0);
               long t2 = System.nanoTime();
+              long c2 = cpu.getCurrentThreadCpuTime();
               t[0] += len;
               t[1] += t1 - t0;
               t[2] += t2 - t1;
+              t[3] += c1 - c0;
+              t[4] += c2 - c1;
             });
     byte[] buf = new byte[256 << 10];
     for (Path f : ds.files()) {
@@ -108,6 +132,8 @@ final class MachineBound {
       }
       splitter.finish();
     }
-    return new double[] {t[0] * 1e3 / t[1], t[0] * 1e3 / t[2]};
+    return new double[] {
+      t[0] * 1e3 / t[1], t[0] * 1e3 / t[2], (double) t[3] / t[0], (double) t[4] / t[0]
+    };
   }
 }
