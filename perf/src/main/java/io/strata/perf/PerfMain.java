@@ -4,6 +4,7 @@ import io.strata.perf.ingest.DataSet;
 import io.strata.perf.ingest.IngestRun;
 import io.strata.perf.memory.BigPutRun;
 import io.strata.perf.micro.MicroRun;
+import io.strata.perf.report.Machine;
 import io.strata.store.compress.Compression;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,7 +57,7 @@ public final class PerfMain {
 
     @Override
     public Integer call() throws Exception {
-      io.strata.perf.report.Machine.printHeader(System.out);
+      Machine.printHeader(System.out);
       new MicroRun(include, iterations, seconds).run(System.out);
       return 0;
     }

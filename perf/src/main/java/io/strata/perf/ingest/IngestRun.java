@@ -52,6 +52,7 @@ public final class IngestRun {
       Path scratch,
       boolean restic) {}
 
+  /** A run over {@code dataSets}, in this order, printing to {@code out}. */
   public IngestRun(List<DataSet> dataSets, Settings settings, PrintStream out) {
     this.dataSets = List.copyOf(dataSets);
     this.settings = settings;

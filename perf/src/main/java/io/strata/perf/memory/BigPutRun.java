@@ -32,6 +32,9 @@ public final class BigPutRun {
   private final long seed;
   private final Path scratch;
 
+  /**
+   * A put of {@code size} bytes generated from {@code seed}, in a data root under {@code scratch}.
+   */
   public BigPutRun(long size, long seed, Path scratch) {
     this.size = size;
     this.seed = seed;
