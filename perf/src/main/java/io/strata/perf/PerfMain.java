@@ -1,0 +1,145 @@
+package io.strata.perf;
+
+import io.strata.perf.ingest.DataSet;
+import io.strata.perf.ingest.IngestRun;
+import io.strata.perf.memory.BigPutRun;
+import io.strata.perf.micro.MicroRun;
+import io.strata.perf.report.Machine;
+import io.strata.store.compress.Compression;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code java -jar strata-perf.jar micro|ingest|bigput}: the benchmarks and runs behind
+ * docs/PERF.md. Each prints Markdown tables to standard output.
+ */
+@Command(
+    name = "strata-perf",
+    mixinStandardHelpOptions = true,
+    subcommands = {PerfMain.Micro.class, PerfMain.Ingest.class, PerfMain.BigPut.class},
+    description = "Strata benchmarks and end-to-end performance runs.")
+public final class PerfMain {
+  private static final Path TMP = Path.of(System.getProperty("java.io.tmpdir"));
+
+  /**
+   * Held so the setting sticks: the store logs its lifecycle at INFO (such as building the index of
+   * every fresh store), which would only break up the tables.
+   */
+  private static final java.util.logging.Logger STORE_LOG =
+      java.util.logging.Logger.getLogger("io.strata");
+
+  private PerfMain() {}
+
+  /** Runs a subcommand and exits with its status. */
+  public static void main(String[] args) {
+    STORE_LOG.setLevel(java.util.logging.Level.WARNING);
+    System.exit(new CommandLine(new PerfMain()).execute(args));
+  }
+
+  /** The JMH micro-benchmarks. */
+  @Command(name = "micro", description = "Run the JMH benchmarks and report MB/s.")
+  static final class Micro implements Callable<Integer> {
+    @Parameters(arity = "0..1", description = "Regex over benchmark names (default: all).")
+    String include = "io\\.strata\\.perf\\..*";
+
+    @Option(names = "--iterations", description = "Measured iterations (default ${DEFAULT-VALUE}).")
+    int iterations = 5;
+
+    @Option(names = "--seconds", description = "Seconds per iteration (default ${DEFAULT-VALUE}).")
+    int seconds = 1;
+
+    @Override
+    public Integer call() throws Exception {
+      Machine.printHeader(System.out);
+      new MicroRun(include, iterations, seconds).run(System.out);
+      return 0;
+    }
+  }
+
+  /** The end-to-end ingest report. */
+  @Command(
+      name = "ingest",
+      description = "Ingest directory trees into fresh stores; compare with the bound and restic.")
+  static final class Ingest implements Callable<Integer> {
+    @Parameters(arity = "1..*", paramLabel = "[NAME=]DIR", description = "Data sets, in order.")
+    List<String> dataSets = new ArrayList<>();
+
+    @Option(
+        names = "--rounds",
+        description = "Rounds; medians are reported (default ${DEFAULT-VALUE}).")
+    int rounds = 3;
+
+    @Option(names = "--writers", description = "Files in flight at once (default: 2 per core).")
+    int writers = 2 * Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--commit-every", description = "Files per commit (default ${DEFAULT-VALUE}).")
+    int commitEvery = 256;
+
+    @Option(names = "--compression", description = "Store codec (default ${DEFAULT-VALUE}).")
+    String compression = "zstd:3";
+
+    @Option(names = "--no-restic", description = "Do not run restic alongside.")
+    boolean noRestic;
+
+    @Option(names = "--scratch", description = "Where stores are made (default: java.io.tmpdir).")
+    Path scratch = TMP;
+
+    @Override
+    public Integer call() throws Exception {
+      List<DataSet> sets = new ArrayList<>();
+      for (String spec : dataSets) {
+        sets.add(DataSet.parse(spec));
+      }
+      IngestRun.Settings settings =
+          new IngestRun.Settings(
+              rounds, writers, commitEvery, Compression.parse(compression), scratch, !noRestic);
+      new IngestRun(sets, settings, System.out).run();
+      return 0;
+    }
+  }
+
+  /** The bounded-memory run. */
+  @Command(
+      name = "bigput",
+      description = "Put one large generated blob, read it back, compare SHA-256s (use -Xmx256m).")
+  static final class BigPut implements Callable<Integer> {
+    @Option(names = "--size", description = "Bytes, with k/m/g suffix (default ${DEFAULT-VALUE}).")
+    String size = "4g";
+
+    @Option(names = "--seed", description = "Generator seed (default ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--scratch", description = "Where the store is made (default: java.io.tmpdir).")
+    Path scratch = TMP;
+
+    @Override
+    public Integer call() throws Exception {
+      return new BigPutRun(parseSize(size), seed, scratch).run(System.out) ? 0 : 1;
+    }
+  }
+
+  /** Parses {@code 123}, {@code 64k}, {@code 256m} or {@code 4g} (powers of 1024). */
+  static long parseSize(String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    int shift =
+        switch (t.isEmpty() ? ' ' : t.charAt(t.length() - 1)) {
+          case 'k' -> 10;
+          case 'm' -> 20;
+          case 'g' -> 30;
+          default -> 0;
+        };
+    String digits = shift == 0 ? t : t.substring(0, t.length() - 1);
+    try {
+      return Long.parseLong(digits) << shift;
+    } catch (NumberFormatException e) {
+      throw new CommandLine.TypeConversionException("size " + text + ": expected e.g. 4g or 512m");
+    }
+  }
+}

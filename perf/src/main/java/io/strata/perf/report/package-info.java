@@ -1,0 +1,2 @@
+/** Reporting: text tables, medians, and what a run cost the process (CPU, heap, RSS). */
+package io.strata.perf.report;
