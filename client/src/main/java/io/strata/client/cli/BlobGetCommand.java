@@ -46,11 +46,15 @@ final class BlobGetCommand extends ClientCommand {
   long length;
 
   @Override
-  int run(StrataClient client, StrataCli cli) throws Exception {
+  void checkArguments() {
     DigestText.check(spec, digest);
     if (offset < 0) {
       throw new ParameterException(spec.commandLine(), "--offset " + offset + " is negative");
     }
+  }
+
+  @Override
+  int run(StrataClient client, StrataCli cli) throws Exception {
     long total = length >= 0 ? length : -1;
     TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "get", total);
     if (output == null) {

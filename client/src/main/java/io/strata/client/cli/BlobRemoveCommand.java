@@ -17,8 +17,13 @@ final class BlobRemoveCommand extends ClientCommand {
   String digest;
 
   @Override
+  void checkArguments() {
+    DigestText.check(spec, digest);
+  }
+
+  @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
-    client.remove(DigestText.check(spec, digest));
+    client.remove(digest);
     if (cli.json()) {
       cli.printJson(new DigestArgs(digest));
     } else {

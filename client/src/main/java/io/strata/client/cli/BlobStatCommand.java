@@ -16,8 +16,13 @@ final class BlobStatCommand extends ClientCommand {
   String digest;
 
   @Override
+  void checkArguments() {
+    DigestText.check(spec, digest);
+  }
+
+  @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
-    StatReply s = client.stat(DigestText.check(spec, digest));
+    StatReply s = client.stat(digest);
     if (cli.json()) {
       cli.printJson(s);
       return ExitStatus.OK;

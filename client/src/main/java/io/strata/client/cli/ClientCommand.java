@@ -12,10 +12,17 @@ abstract class ClientCommand implements Callable<Integer> {
   @Override
   public final Integer call() throws Exception {
     StrataCli cli = (StrataCli) spec.root().userObject();
+    checkArguments();
     try (StrataClient client = cli.connect()) {
       return run(client, cli);
     }
   }
+
+  /**
+   * Refuses malformed arguments before connecting, so that a typo is a usage error whether or not
+   * the server is up. Commands without such arguments check nothing.
+   */
+  void checkArguments() {}
 
   /** Does the work; returns the exit code. */
   abstract int run(StrataClient client, StrataCli cli) throws Exception;

@@ -151,7 +151,7 @@ public final class StrataCli implements Runnable {
     try {
       target = HostPort.parse(address);
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "--host: " + e.getMessage(), e, null, null);
+      throw new ParameterException(spec.commandLine(), "--host: " + e.getMessage());
     }
     Path tokenPath = tokenFile;
     if (tokenPath == null && terminal.env().containsKey("STRATA_TOKEN_FILE")) {
