@@ -48,7 +48,7 @@ public record Limits(
         Duration.ofSeconds(10),
         Duration.ofMinutes(5),
         Duration.ofSeconds(60),
-        Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+        Math.max(8, 4 * Runtime.getRuntime().availableProcessors()),
         Duration.ofSeconds(20));
   }
 
