@@ -250,13 +250,82 @@ public final class ChunkStore implements Closeable {
     return 2 * threads + 2;
   }
 
+  /**
+   * Stores {@code len} bytes as one chunk, as given (no content-defined cutting): tree nodes and
+   * small writes. Runs on the calling thread; the session holds the chunk. When it returns the
+   * chunk is readable (though durable only once the session commits).
+   */
+  public Stored putChunk(WriteSession session, byte[] b, int off, int len) throws IOException {
+    return putChunk(session, b, off, len, null);
+  }
+
+  /**
+   * {@link #putChunk(WriteSession, byte[], int, int)} with a codec of the caller's choice for this
+   * chunk if it is new (a zfs dataset's {@code compression} property); null: the store's.
+   */
+  public Stored putChunk(WriteSession session, byte[] b, int off, int len, Compression compression)
+      throws IOException {
+    ensureOpen();
+    if (len > ChunkerParams.MAX_CHUNK) {
+      throw new io.strata.store.error.InvalidArgumentException(
+          "chunk of " + len + " bytes exceeds the " + ChunkerParams.MAX_CHUNK + "-byte maximum");
+    }
+    byte[] chunk = off == 0 && len == b.length ? b : Arrays.copyOfRange(b, off, off + len);
+    ChunkRef r = storeChunk(session, chunk, codecFor(compression));
+    // Deduplicated against another writer's chunk not yet appended: wait, the caller may read it.
+    for (int spins = 0; index.location(r.id()) == Locations.PENDING; spins++) {
+      if (spins > 60_000) {
+        throw new StrataException("chunk " + r.id() + ": another write holding it never finished");
+      }
+      Thread.onSpinWait();
+      if (spins > 100) {
+        try {
+          Thread.sleep(1);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new StrataException("interrupted while waiting for a shared chunk", e);
+        }
+      }
+    }
+    return new Stored(r.id(), r.isNew(), r.storedBytes());
+  }
+
+  /**
+   * A chunk stored by {@link #putChunk}.
+   *
+   * @param id its id
+   * @param isNew whether this call wrote it (false: deduplicated)
+   * @param storedBytes pack bytes it took when new
+   */
+  public record Stored(int id, boolean isNew, int storedBytes) {}
+
+  private final Map<Compression, ChunkCodec> codecs = new ConcurrentHashMap<>();
+
+  private ChunkCodec codecFor(Compression c) {
+    return c == null || c.equals(codec.compression())
+        ? codec
+        : codecs.computeIfAbsent(c, ChunkCodec::new);
+  }
+
+  /** The id of the chunk with digest {@code d}, or -1 if the store lacks it. */
+  public int idOf(Digest d) {
+    return index.lookup(d);
+  }
+
+  /** Pack bytes chunk {@code id} takes, 0 if absent. */
+  public int storedBytes(int id) {
+    long loc = index.location(id);
+    return Locations.isStored(loc) ? PackFormat.recordLength(Locations.storedLen(loc)) : 0;
+  }
+
   /** Hashes, deduplicates and (if new) compresses and appends one chunk, on a worker thread. */
   Future<ChunkRef> storeChunkAsync(WriteSession session, byte[] chunk) {
     ensureOpen();
-    return workers.submit(() -> storeChunk(session, chunk));
+    return workers.submit(() -> storeChunk(session, chunk, codec));
   }
 
-  private ChunkRef storeChunk(WriteSession session, byte[] chunk) throws IOException {
+  private ChunkRef storeChunk(WriteSession session, byte[] chunk, ChunkCodec codec)
+      throws IOException {
     Digest d = Digest.sha256(chunk, 0, chunk.length);
     int r;
     refLock.readLock().lock();
@@ -272,7 +341,7 @@ public final class ChunkStore implements Closeable {
     }
     int id = -r - 1;
     try {
-      int recLen = append(id, d, chunk);
+      int recLen = append(id, d, chunk, codec);
       return new ChunkRef(id, chunk.length, true, recLen);
     } catch (IOException | RuntimeException e) {
       index.remove(id);
@@ -305,7 +374,7 @@ public final class ChunkStore implements Closeable {
   }
 
   /** Compresses and appends a new chunk; returns the bytes its record takes. */
-  private int append(int id, Digest d, byte[] chunk) throws IOException {
+  private int append(int id, Digest d, byte[] chunk, ChunkCodec codec) throws IOException {
     byte[] rec = recordBuffer.get();
     ChunkCodec.Encoded enc = codec.encode(chunk, 0, chunk.length, rec, PackFormat.RECORD_HEADER);
     if (verifyWrites && enc.codec() != io.strata.store.compress.Codec.NONE) {
@@ -430,6 +499,8 @@ public final class ChunkStore implements Closeable {
       for (RootChange ch : c.changes) {
         if (ch instanceof RootChange.Put put) {
           roots.put(put.name(), put.root());
+        } else if (ch instanceof RootChange.Update u) {
+          roots.put(u.name(), u.applyTo(roots.get(u.name())));
         } else {
           roots.remove(ch.name());
         }
@@ -663,10 +734,7 @@ public final class ChunkStore implements Closeable {
         }
       }
       packs.sync();
-      checkpoint();
-      for (int id : retire) {
-        packs.retire(id);
-      }
+      packs.retire(retire, this::checkpoint);
       IndexFile.syncDirectory(packs.dir());
       return new GcResult(dead.getLongCardinality(), Math.max(0, reclaimed));
     } finally {

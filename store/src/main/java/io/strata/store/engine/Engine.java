@@ -1,8 +1,13 @@
 package io.strata.store.engine;
 
 import io.strata.store.blob.BlobService;
+import io.strata.store.driver.DriverContext;
+import io.strata.store.driver.Drivers;
+import io.strata.store.driver.Recountable;
+import io.strata.store.driver.StorageDriver;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.tree.NodeCache;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,6 +35,8 @@ public final class Engine implements Closeable {
   private final DataRootLock lock;
   private final ChunkStore chunks;
   private final BlobService blobs;
+  private final NodeCache nodeCache = new NodeCache(128L << 20);
+  private StorageDriver storage;
 
   private Engine(Path dataRoot, String driver, DataRootLock lock, ChunkStore chunks) {
     this.dataRoot = dataRoot;
@@ -95,6 +102,25 @@ public final class Engine implements Closeable {
     return chunks;
   }
 
+  /**
+   * The storage driver of this data root, opened on first use (found with {@link
+   * java.util.ServiceLoader}, so the engine never names a driver class).
+   */
+  public synchronized StorageDriver storage() throws IOException {
+    if (storage == null) {
+      storage =
+          Drivers.open(
+              driver,
+              new DriverContext(chunks, dataRoot.resolve(driver), nodeCache, Engine::nowNanos));
+    }
+    return storage;
+  }
+
+  private static long nowNanos() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
   /** Plain objects. */
   public BlobService blobs() {
     return blobs;
@@ -117,19 +143,47 @@ public final class Engine implements Closeable {
         s.compressedBytes());
   }
 
-  /** Collects unreferenced chunks. */
+  /**
+   * Collects unreferenced chunks, after the driver (if open) made its writable snapshots' reference
+   * sets exact.
+   */
   public GcResult gc() throws IOException {
+    StorageDriver d;
+    synchronized (this) {
+      d = storage;
+    }
+    if (d instanceof Recountable r) {
+      r.recount();
+    }
     return chunks.gc();
   }
 
-  /** Checks every chunk. */
+  /** Checks every chunk, then every snapshot's tree (when the driver can). */
   public FsckReport fsck() throws IOException {
-    return chunks.fsck();
+    FsckReport chunkReport = chunks.fsck();
+    StorageDriver d;
+    synchronized (this) {
+      d = storage;
+    }
+    if (d == null && chunks.roots("snap/").isEmpty()) {
+      return chunkReport;
+    }
+    if (!(storage() instanceof Recountable r)) {
+      return chunkReport;
+    }
+    List<FsckReport.Damage> all = new java.util.ArrayList<>(chunkReport.damaged());
+    all.addAll(r.check());
+    return new FsckReport(chunkReport.chunksChecked(), all);
   }
 
   @Override
   public void close() throws IOException {
     try {
+      synchronized (this) {
+        if (storage != null) {
+          storage.close();
+        }
+      }
       chunks.close();
     } finally {
       lock.close();

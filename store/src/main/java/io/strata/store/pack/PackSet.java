@@ -192,10 +192,27 @@ public final class PackSet implements Closeable {
     }
   }
 
-  /** Unlinks a pack that holds nothing live; readers holding it finish first. */
-  public void retire(int id) throws IOException {
-    PackFile p = packs.remove(id);
-    if (p != null) {
+  /** An action that may fail with an I/O error. */
+  @FunctionalInterface
+  public interface IoAction {
+    void run() throws IOException;
+  }
+
+  /**
+   * Retires packs that hold nothing live any more: they leave the set first, so that {@code
+   * beforeUnlink} (an index checkpoint) no longer lists them, and are unlinked after it. Readers
+   * still holding one finish first.
+   */
+  public void retire(List<Integer> ids, IoAction beforeUnlink) throws IOException {
+    List<PackFile> gone = new ArrayList<>();
+    for (int id : ids) {
+      PackFile p = packs.remove(id);
+      if (p != null) {
+        gone.add(p);
+      }
+    }
+    beforeUnlink.run();
+    for (PackFile p : gone) {
       p.retire();
     }
   }

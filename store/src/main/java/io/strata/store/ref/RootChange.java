@@ -13,6 +13,28 @@ public sealed interface RootChange {
     }
   }
 
+  /**
+   * Changes a root in place: a new payload and logical size, chunks added to its set and chunks
+   * taken out of it. Small, so a container write does not rewrite the whole reference set.
+   */
+  record Update(
+      String name,
+      long logicalSize,
+      byte[] payload,
+      org.roaringbitmap.RoaringBitmap added,
+      org.roaringbitmap.RoaringBitmap removed)
+      implements RootChange {
+    /** The root this update turns {@code before} (null: none yet) into. */
+    public Root applyTo(Root before) {
+      org.roaringbitmap.RoaringBitmap chunks =
+          before == null
+              ? added.clone()
+              : org.roaringbitmap.RoaringBitmap.or(before.chunks(), added);
+      chunks.andNot(removed);
+      return new Root(name, logicalSize, payload, chunks);
+    }
+  }
+
   /** Removes a root; its chunks go at the next GC unless another root holds them. */
   record Remove(String name) implements RootChange {}
 }

@@ -27,8 +27,10 @@ import org.roaringbitmap.RoaringBitmap;
  * <pre>
  * file   := "STRROOT1" u32 version u32 crc32c(previous 12 bytes) record*
  * record := u32 bodyLength body u32 crc32c(bodyLength body)
- * body   := u8 op (1 put, 2 remove) u16 nameLength name-utf8
+ * body   := u8 op (1 put, 2 remove, 3 update) u16 nameLength name-utf8
  *           [put: u64 logicalSize u32 payloadLength payload u32 bitmapLength roaring-portable]
+ *           [update: u64 logicalSize u32 payloadLength payload
+ *                    u32 addedLength roaring-portable u32 removedLength roaring-portable]
  * </pre>
  *
  * A record that is cut short or fails its CRC ends the log: it is the torn tail of an append that
@@ -40,6 +42,7 @@ public final class RootLog implements Closeable {
   private static final int HEADER = 16;
   private static final int OP_PUT = 1;
   private static final int OP_REMOVE = 2;
+  private static final int OP_UPDATE = 3;
   private static final int MAX_RECORD = 256 << 20;
 
   private final Path path;
@@ -141,10 +144,16 @@ public final class RootLog implements Closeable {
       out.writeLong(r.logicalSize());
       out.writeInt(r.payload().length);
       out.write(r.payload());
-      RoaringBitmap bm = r.chunks().clone();
-      bm.runOptimize();
-      out.writeInt(bm.serializedSizeInBytes());
-      bm.serialize(out);
+      writeBitmap(out, r.chunks());
+    } else if (change instanceof RootChange.Update u) {
+      out.writeByte(OP_UPDATE);
+      out.writeShort(name.length);
+      out.write(name);
+      out.writeLong(u.logicalSize());
+      out.writeInt(u.payload().length);
+      out.write(u.payload());
+      writeBitmap(out, u.added());
+      writeBitmap(out, u.removed());
     } else {
       out.writeByte(OP_REMOVE);
       out.writeShort(name.length);
@@ -155,6 +164,23 @@ public final class RootLog implements Closeable {
     Bytes.putInt(rec, 0, rec.length - 8);
     Bytes.putInt(rec, rec.length - 4, Bytes.crc32c(rec, 0, rec.length - 4));
     return rec;
+  }
+
+  private static void writeBitmap(DataOutputStream out, RoaringBitmap bitmap) throws IOException {
+    RoaringBitmap bm = bitmap.clone();
+    bm.runOptimize();
+    out.writeInt(bm.serializedSizeInBytes());
+    bm.serialize(out);
+  }
+
+  private static RoaringBitmap readBitmap(ByteBuffer b) throws IOException {
+    int len = b.getInt();
+    RoaringBitmap bm = new RoaringBitmap();
+    ByteBuffer slice = b.slice();
+    slice.limit(len);
+    bm.deserialize(slice);
+    b.position(b.position() + len);
+    return bm;
   }
 
   private static long replay(FileChannel ch, Path path, Map<String, Root> roots)
@@ -209,18 +235,23 @@ public final class RootLog implements Closeable {
       roots.remove(n);
       return;
     }
+    if (op == OP_UPDATE) {
+      long logical = b.getLong();
+      byte[] payload = new byte[b.getInt()];
+      b.get(payload);
+      RoaringBitmap added = readBitmap(b);
+      RoaringBitmap removed = readBitmap(b);
+      roots.put(
+          n, new RootChange.Update(n, logical, payload, added, removed).applyTo(roots.get(n)));
+      return;
+    }
     if (op != OP_PUT) {
       throw new CorruptDataException(where + ": unknown operation " + op + " for root " + n, where);
     }
     long logical = b.getLong();
     byte[] payload = new byte[b.getInt()];
     b.get(payload);
-    int bmLen = b.getInt();
-    RoaringBitmap bm = new RoaringBitmap();
-    ByteBuffer slice = b.slice();
-    slice.limit(bmLen);
-    bm.deserialize(slice);
-    roots.put(n, new Root(n, logical, payload, bm));
+    roots.put(n, new Root(n, logical, payload, readBitmap(b)));
   }
 
   private static boolean readFully(FileChannel ch, long pos, byte[] dst) throws IOException {

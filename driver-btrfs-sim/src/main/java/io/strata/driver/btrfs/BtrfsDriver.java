@@ -1,0 +1,196 @@
+package io.strata.driver.btrfs;
+
+import io.strata.store.digest.Digest;
+import io.strata.store.driver.Change;
+import io.strata.store.driver.DriverContext;
+import io.strata.store.driver.Recountable;
+import io.strata.store.driver.Snapshot;
+import io.strata.store.driver.SnapshotInfo;
+import io.strata.store.driver.SnapshotSet;
+import io.strata.store.driver.StorageDriver;
+import io.strata.store.driver.Usage;
+import io.strata.store.engine.FsckReport;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.fs.FileStat;
+import io.strata.store.fs.FileSystemView;
+import io.strata.store.tree.ChunkNodeStore;
+import io.strata.store.tree.CowTree;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * The Btrfs-like driver: each snapshot is a subvolume ({@link Subvolume}) and each file an extent
+ * list ({@link ExtentLayout}); containerd's snapshot semantics come from {@link SnapshotSet}. See
+ * {@code docs/drivers/btrfs.md} for what is modelled and where it departs from kernel Btrfs.
+ */
+public final class BtrfsDriver implements StorageDriver, Reflinker, Recountable {
+  /** The driver's name. */
+  public static final String NAME = "btrfs";
+
+  private static final System.Logger LOG = System.getLogger(BtrfsDriver.class.getName());
+
+  /** The type of content items in the file system's tree keys ({@code u64 ino u8 type u64 n}). */
+  private static final byte DATA_ITEM = 5;
+
+  private final DriverContext context;
+  private final Counters counters;
+  private final SnapshotSet set;
+
+  BtrfsDriver(DriverContext context, Supplier<UUID> uuids) throws IOException {
+    this.context = context;
+    this.counters = Counters.open(context.metadataDir());
+    this.set = new SnapshotSet(context, new SubvolumeModel(counters, uuids));
+    for (Snapshot s : set.all().values()) {
+      counters.observe(Subvolume.decode(s.extension(), s.key()));
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "btrfs driver: {0} subvolumes, generation {1}",
+        set.all().size(),
+        counters.generation());
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public SnapshotInfo prepare(String key, String parent, Map<String, String> labels)
+      throws IOException {
+    return set.prepare(key, parent, labels);
+  }
+
+  @Override
+  public SnapshotInfo view(String key, String parent, Map<String, String> labels)
+      throws IOException {
+    return set.view(key, parent, labels);
+  }
+
+  @Override
+  public SnapshotInfo commit(String name, String key) throws IOException {
+    return set.commit(name, key);
+  }
+
+  @Override
+  public void remove(String key) throws IOException {
+    set.get(key);
+    // The record about to go may hold the highest id or generation: keep them first.
+    counters.persist();
+    set.remove(key);
+  }
+
+  @Override
+  public SnapshotInfo stat(String key) {
+    return set.stat(key);
+  }
+
+  @Override
+  public void walk(Consumer<SnapshotInfo> visitor) {
+    set.walk(visitor);
+  }
+
+  @Override
+  public Usage usage(String key) {
+    return set.usage(key);
+  }
+
+  @Override
+  public List<Change> diff(String key, String parent) throws IOException {
+    return set.diff(key, parent);
+  }
+
+  @Override
+  public FileSystemView fs(String key) {
+    return set.fs(key);
+  }
+
+  /** Subvolume {@code key}: id, generation, parent links. */
+  public Subvolume subvolume(String key) {
+    Snapshot s = set.get(key);
+    return Subvolume.decode(s.extension(), s.key());
+  }
+
+  /** One entry per subvolume, ordered by id; see {@link SubvolumeList} for the keys. */
+  @Override
+  public List<Map<String, Object>> nativeListing() {
+    List<Subvolume> all = new ArrayList<>();
+    for (Snapshot s : set.all().values()) {
+      all.add(Subvolume.decode(s.extension(), s.key()));
+    }
+    return SubvolumeList.entries(all);
+  }
+
+  @Override
+  public void reflink(String key, String srcPath, String dstPath) throws IOException {
+    FileSystemView fs = set.fs(key);
+    // The file system serialises its operations on itself: holding it keeps the source's extents
+    // current between reading them and installing them at the destination.
+    synchronized (fs) {
+      FileStat src = fs.stat(srcPath);
+      if (!src.isRegular()) {
+        throw new InvalidArgumentException("reflink " + srcPath + ": not a regular file");
+      }
+      ExtentList extents = ExtentLayout.capture(fs, srcPath);
+      fs.writeFile(
+          dstPath, extents, src.permissions(), src.uid(), src.gid(), context.clock().getAsLong());
+    }
+  }
+
+  /**
+   * Pack bytes of data chunks only {@code key} holds, as {@code btrfs filesystem du} counts
+   * exclusive data: chunks of the extents that differ from its parent's and that no other root
+   * references. {@link #usage} adds the tree nodes to this; the difference is metadata. Costs in
+   * proportion to the change since the parent.
+   */
+  public long dataExclusiveBytes(String key) throws IOException {
+    set.fs(key).sync();
+    Snapshot s = set.get(key);
+    ChunkNodeStore nodes = new ChunkNodeStore(context.chunks(), null);
+    CowTree after = new CowTree(nodes, context.nodeCache(), s.treeRoot());
+    RoaringBitmap data = new RoaringBitmap();
+    CowTree.DiffVisitor collect =
+        (k, was, now) -> {
+          if (now != null && k.length == 17 && k[8] == DATA_ITEM) {
+            ByteBuffer b = ByteBuffer.wrap(k);
+            Extent e = Extent.decode(now, b.getLong(0), b.getLong(9));
+            int id = context.chunks().idOf(e.chunk());
+            if (id >= 0) {
+              data.add(id);
+            }
+          }
+        };
+    if (s.parent() == null) {
+      for (CowTree.Entry e : after.scan(new byte[0], null)) {
+        collect.changed(e.key(), null, e.value());
+      }
+    } else {
+      Digest parentRoot = set.get(s.parent()).treeRoot();
+      CowTree.diff(new CowTree(nodes, context.nodeCache(), parentRoot), after, collect);
+    }
+    data.and(set.chunkSet(key));
+    data.andNot(context.chunks().referencedExcept(Snapshot.rootName(key)));
+    return context.chunks().storedBytes(data);
+  }
+
+  @Override
+  public void recount() throws IOException {
+    set.recount();
+  }
+
+  @Override
+  public List<FsckReport.Damage> check() {
+    return set.check();
+  }
+
+  /** Nothing to release: every change was durable when its call returned. */
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,112 @@
+package io.strata.driver.btrfs;
+
+import io.strata.store.error.CorruptDataException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+/**
+ * The driver's two counters: the next subvolume id and the transaction generation. Both only ever
+ * grow, across restarts too.
+ *
+ * <p>Every id and generation handed out is written into the record of the snapshot it went to, in
+ * the same commit, so on open the counters resume above the highest value the records hold. Only
+ * removing a subvolume can take that value away; so before a removal the counters are written to a
+ * small file ({@code DATA/btrfs/counters}), and on open they resume above that file's values too.
+ * Writes to files, the common case, cost no extra I/O.
+ *
+ * <pre>
+ * counters := u32 magic(=0x42545253 "BTRS") u8 version(=1) u64 highestId u64 highestGeneration
+ *             u32 crc32c(the 21 bytes before)
+ * </pre>
+ */
+final class Counters {
+  private static final int MAGIC = 0x42545253;
+  private static final byte VERSION = 1;
+  private static final int LENGTH = 4 + 1 + 8 + 8 + 4;
+
+  private final Path file;
+  private long highestId;
+  private long generation;
+
+  private Counters(Path file, long highestId, long generation) {
+    this.file = file;
+    this.highestId = highestId;
+    this.generation = generation;
+  }
+
+  /** Reads the counters kept in {@code dir}; call {@link #observe} with every record's values. */
+  static Counters open(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Path file = dir.resolve("counters");
+    byte[] b;
+    try {
+      b = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return new Counters(file, Subvolume.FIRST_ID - 1, 0);
+    }
+    ByteBuffer buf = ByteBuffer.wrap(b);
+    CRC32C crc = new CRC32C();
+    crc.update(b, 0, Math.max(0, b.length - 4));
+    if (b.length != LENGTH
+        || buf.getInt() != MAGIC
+        || buf.get() != VERSION
+        || buf.getInt(LENGTH - 4) != (int) crc.getValue()) {
+      throw new CorruptDataException(
+          "btrfs counters " + file + ": damaged (" + b.length + " bytes)", file.toString());
+    }
+    return new Counters(file, buf.getLong(), buf.getLong());
+  }
+
+  /** Resumes above the values of a subvolume record. */
+  synchronized void observe(Subvolume s) {
+    highestId = Math.max(highestId, s.id());
+    generation = Math.max(generation, s.generation());
+  }
+
+  /** A new subvolume id. */
+  synchronized long nextId() {
+    return ++highestId;
+  }
+
+  /** A new generation: the number of the transaction about to commit. */
+  synchronized long nextGeneration() {
+    return ++generation;
+  }
+
+  /** The last generation handed out. */
+  synchronized long generation() {
+    return generation;
+  }
+
+  /** Makes the current values durable: call before a record holding them may disappear. */
+  synchronized void persist() throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(LENGTH);
+    b.putInt(MAGIC).put(VERSION).putLong(highestId).putLong(generation);
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), 0, LENGTH - 4);
+    b.putInt((int) crc.getValue()).flip();
+    Path tmp = file.resolveSibling("counters.tmp");
+    try (FileChannel ch =
+        FileChannel.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+      ch.force(true);
+    }
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+      dir.force(true);
+    }
+  }
+}

@@ -1,0 +1,215 @@
+package io.strata.driver.btrfs;
+
+import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.digest.Digest;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.fs.FileData;
+import io.strata.store.fs.FileLayout;
+import io.strata.store.fs.FileSystemView;
+import io.strata.store.fs.TreeFileSystem;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A file's content as Btrfs lays it out: byte-range {@link Extent}s over chunks, keyed by file
+ * offset, with holes (ranges no extent covers) reading as zeros.
+ *
+ * <p>A write is widened to whole {@value #BLOCK}-byte blocks (reading back at most the partial head
+ * and tail block), stored as new chunks of at most one MiB cut at absolute MiB offsets (so
+ * rewriting the same bytes at the same place deduplicates), and the extents it overlaps are trimmed
+ * or split around it, their remaining parts still pointing into the old chunks. A 4 KiB write into
+ * a large file therefore stores one block and a few extent items, whatever the file's size. No
+ * extent reaches past the file's size, so growing a file always exposes a hole.
+ *
+ * <p>One instance serves one open file system, which calls it under its own lock; the last chunk
+ * read is kept so that sequential reads decode each chunk once.
+ */
+final class ExtentLayout implements FileLayout {
+  /** The copy-on-write granularity: a Btrfs sector. */
+  static final int BLOCK = 4096;
+
+  /**
+   * No extent is longer than a chunk, so the one covering an offset starts less than this before.
+   */
+  private static final int MAX_EXTENT = ChunkerParams.MAX_CHUNK;
+
+  /** Set while {@link #capture} reads a file: the read records the file's extents here. */
+  private static final ThreadLocal<ExtentList.Builder> CAPTURE = new ThreadLocal<>();
+
+  private byte[] cached;
+  private Digest cachedChunk;
+  private int cachedLength;
+
+  @Override
+  public void write(FileData file, long offset, byte[] b, int off, int len) throws IOException {
+    long newEnd = offset + len;
+    long start = alignDown(offset);
+    long end = Math.min(alignUp(newEnd), file.size());
+    byte[] buf = new byte[(int) Math.min(MAX_EXTENT, end - start)];
+    List<ExtentList.Placed> added = new ArrayList<>();
+    for (long p = start; p < end; ) {
+      long pe = Math.min(end, alignDown(p, MAX_EXTENT) + MAX_EXTENT);
+      int n = (int) (pe - p);
+      // Only the partial blocks at the ends of the write are read back.
+      long ns = Math.min(Math.max(p, offset), pe);
+      long ne = Math.max(ns, Math.min(pe, newEnd));
+      if (p < ns) {
+        read(file, p, buf, 0, (int) (ns - p));
+      }
+      if (ns < ne) {
+        System.arraycopy(b, off + (int) (ns - offset), buf, (int) (ns - p), (int) (ne - ns));
+      }
+      if (ne < pe) {
+        read(file, ne, buf, (int) (ne - p), (int) (pe - ne));
+      }
+      added.add(new ExtentList.Placed(p, new Extent(file.putChunk(buf, 0, n), 0, n)));
+      p = pe;
+    }
+    punch(file, start, end);
+    for (ExtentList.Placed e : added) {
+      file.putItem(e.position(), e.extent().encode());
+    }
+  }
+
+  @Override
+  public void read(FileData file, long offset, byte[] dst, int off, int len) throws IOException {
+    ExtentList.Builder capture = CAPTURE.get();
+    if (capture != null) {
+      capture.addAll(file);
+    }
+    long end = offset + len;
+    long pos = offset;
+    for (FileData.Item it : file.items(floor(offset), end)) {
+      long es = it.key();
+      Extent e = Extent.decode(it.value(), file.ino(), es);
+      long from = Math.max(es, offset);
+      long to = Math.min(es + e.length(), end);
+      if (from >= to) {
+        continue;
+      }
+      Arrays.fill(dst, off + (int) (pos - offset), off + (int) (from - offset), (byte) 0);
+      byte[] chunk = chunk(file, e);
+      System.arraycopy(
+          chunk,
+          e.offset() + (int) (from - es),
+          dst,
+          off + (int) (from - offset),
+          (int) (to - from));
+      pos = to;
+    }
+    Arrays.fill(dst, off + (int) (pos - offset), off + len, (byte) 0);
+  }
+
+  @Override
+  public void truncate(FileData file, long newSize) {
+    for (FileData.Item it : file.items(floor(newSize), Long.MAX_VALUE)) {
+      long es = it.key();
+      Extent e = Extent.decode(it.value(), file.ino(), es);
+      if (es >= newSize) {
+        file.deleteItem(es);
+      } else if (es + e.length() > newSize) {
+        file.putItem(es, e.slice(0, newSize - es).encode());
+      }
+    }
+  }
+
+  @Override
+  public long replace(FileData file, InputStream in) throws IOException {
+    if (in instanceof ExtentList list) {
+      for (ExtentList.Placed e : list.extents()) {
+        file.putItem(e.position(), e.extent().encode());
+      }
+      return list.size();
+    }
+    long pos = 0;
+    for (FileData.Piece p : file.putStream(in)) {
+      if (p.length() > 0) {
+        file.putItem(pos, new Extent(p.digest(), 0, p.length()).encode());
+        pos += p.length();
+      }
+    }
+    return pos;
+  }
+
+  /**
+   * The extents of the regular file at {@code path}, read through {@code fs}: a file system offers
+   * its layout one file at a time, so this reads the file's first byte and has the layout note the
+   * file's extents on the way. The caller holds {@code fs}'s lock if the list must stay current.
+   */
+  static ExtentList capture(FileSystemView fs, String path) throws IOException {
+    ExtentList.Builder b = new ExtentList.Builder();
+    CAPTURE.set(b);
+    try {
+      fs.read(path, 0, new byte[1], 0, 1);
+    } finally {
+      CAPTURE.remove();
+    }
+    return b.build();
+  }
+
+  /** Drops every extent part inside {@code [start, end)}, keeping the parts around it. */
+  private static void punch(FileData file, long start, long end) {
+    for (FileData.Item it : file.items(floor(start), end)) {
+      long es = it.key();
+      Extent e = Extent.decode(it.value(), file.ino(), es);
+      long ee = es + e.length();
+      if (ee <= start) {
+        continue;
+      }
+      file.deleteItem(es);
+      if (es < start) {
+        file.putItem(es, e.slice(0, start - es).encode());
+      }
+      if (ee > end) {
+        file.putItem(end, e.slice(end - es, ee - end).encode());
+      }
+    }
+  }
+
+  private byte[] chunk(FileData file, Extent e) throws IOException {
+    if (!e.chunk().equals(cachedChunk)) {
+      if (cached == null) {
+        cached = TreeFileSystem.chunkBuffer();
+      }
+      cachedChunk = null;
+      cachedLength = file.readChunk(e.chunk(), cached);
+      cachedChunk = e.chunk();
+    }
+    if (e.offset() + e.length() > cachedLength) {
+      String where = "inode " + file.ino();
+      throw new CorruptDataException(
+          where
+              + ": extent "
+              + e.offset()
+              + "+"
+              + e.length()
+              + " reaches past the end of chunk "
+              + e.chunk()
+              + " ("
+              + cachedLength
+              + " bytes)",
+          where);
+    }
+    return cached;
+  }
+
+  /** The lowest key an extent covering {@code offset} can have. */
+  private static long floor(long offset) {
+    return Math.max(0, offset - MAX_EXTENT + 1);
+  }
+
+  static long alignDown(long v) {
+    return alignDown(v, BLOCK);
+  }
+
+  static long alignUp(long v) {
+    return alignDown(v + BLOCK - 1, BLOCK);
+  }
+
+  private static long alignDown(long v, int unit) {
+    return v - Math.floorMod(v, unit);
+  }
+}

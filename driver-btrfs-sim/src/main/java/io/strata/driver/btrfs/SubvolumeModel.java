@@ -1,0 +1,64 @@
+package io.strata.driver.btrfs;
+
+import io.strata.store.driver.Kind;
+import io.strata.store.driver.Snapshot;
+import io.strata.store.driver.SnapshotSet;
+import io.strata.store.fs.FileLayout;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * The Btrfs side of the snapshot bookkeeping: every snapshot is a subvolume, files are extent
+ * lists, and each durable change is a new transaction generation.
+ *
+ * <ul>
+ *   <li>{@code prepare} from nothing is {@code btrfs subvolume create}: a new id, no parent;
+ *   <li>{@code prepare} or {@code view} of a parent is {@code btrfs subvolume snapshot [-r]}: a new
+ *       id, linked to the parent by its id and UUID;
+ *   <li>{@code commit} sets the subvolume read-only and renames it, keeping id, UUID and links
+ *       (containerd's btrfs snapshotter snapshots and deletes instead, which would give every
+ *       committed layer a new id and leave its children's parent UUIDs dangling).
+ * </ul>
+ */
+final class SubvolumeModel implements SnapshotSet.Model {
+  private final Counters counters;
+  private final Supplier<UUID> uuids;
+
+  SubvolumeModel(Counters counters, Supplier<UUID> uuids) {
+    this.counters = counters;
+    this.uuids = uuids;
+  }
+
+  @Override
+  public FileLayout layout(Snapshot s) {
+    return new ExtentLayout();
+  }
+
+  @Override
+  public byte[] created(Snapshot proposed, Snapshot parent) {
+    long gen = counters.nextGeneration();
+    if (proposed.kind() == Kind.COMMITTED) {
+      // Only commit makes committed snapshots; "parent" is then the active one being committed.
+      return Subvolume.decode(parent.extension(), parent.key())
+          .committed(proposed.key(), gen)
+          .encode();
+    }
+    boolean readOnly = proposed.kind() != Kind.ACTIVE;
+    Subvolume from = parent == null ? null : Subvolume.decode(parent.extension(), parent.key());
+    return new Subvolume(
+            counters.nextId(),
+            gen,
+            gen,
+            from == null ? 0 : from.id(),
+            readOnly,
+            uuids.get(),
+            from == null ? null : from.uuid(),
+            proposed.key())
+        .encode();
+  }
+
+  @Override
+  public byte[] changed(Snapshot s) {
+    return Subvolume.decode(s.extension(), s.key()).changed(counters.nextGeneration()).encode();
+  }
+}

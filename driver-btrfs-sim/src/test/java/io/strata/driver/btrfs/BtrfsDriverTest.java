@@ -1,0 +1,326 @@
+package io.strata.driver.btrfs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.store.driver.Drivers;
+import io.strata.store.driver.StorageDriver;
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.fs.FileSystemView;
+import io.strata.store.testing.TestData;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BtrfsDriverTest {
+  private static final int MIB = 1 << 20;
+
+  /** What a few KiB of new data may add in tree nodes and record framing. */
+  private static final long NODE_OVERHEAD = 64 << 10;
+
+  @TempDir Path tmp;
+  private Fixture f;
+
+  @BeforeEach
+  void open() throws IOException {
+    f = Fixture.open(tmp);
+  }
+
+  @AfterEach
+  void close() throws IOException {
+    f.close();
+  }
+
+  private BtrfsDriver driver() {
+    return f.driver();
+  }
+
+  /** A committed layer {@code layer} holding {@code /big}, and an active child {@code c}. */
+  private byte[] layerWithBigFile(int size) throws IOException {
+    byte[] big = TestData.random(7, size);
+    driver().prepare("base", null, Map.of());
+    driver().fs("base").writeFile("/big", new ByteArrayInputStream(big), 0644, 0, 0, 0);
+    driver().commit("layer", "base");
+    driver().prepare("c", "layer", Map.of());
+    return big;
+  }
+
+  private static byte[] readAll(FileSystemView fs, String path) throws IOException {
+    try (InputStream in = fs.open(path)) {
+      return in.readAllBytes();
+    }
+  }
+
+  @Test
+  void aFourKibWriteIntoAnEightMibFileStoresAboutFourKib() throws IOException {
+    byte[] big = layerWithBigFile(8 * MIB);
+    byte[] block = TestData.random(8, 4096);
+    long before = f.storedBytes();
+
+    driver().fs("c").write("/big", 3 * MIB, block, 0, block.length);
+
+    long added = f.storedBytes() - before;
+    assertThat(added).isBetween(4096L, 4096 + NODE_OVERHEAD);
+    assertThat(driver().usage("c").exclusiveBytes()).isBetween(4096L, 4096 + NODE_OVERHEAD);
+    // One block of data plus its pack record framing: the extent tree is metadata.
+    assertThat(driver().dataExclusiveBytes("c")).isBetween(4096L, 4096L + 128);
+    byte[] expected = big.clone();
+    System.arraycopy(block, 0, expected, 3 * MIB, block.length);
+    assertThat(readAll(driver().fs("c"), "/big")).isEqualTo(expected);
+    assertThat(readAll(driver().fs("layer"), "/big")).isEqualTo(big);
+  }
+
+  @Test
+  void anUnalignedWriteStoresTheBlocksItTouches() throws IOException {
+    byte[] big = layerWithBigFile(8 * MIB);
+    byte[] small = TestData.random(9, 100);
+    long at = 5L * MIB + 4000; // crosses a block boundary: two blocks
+
+    driver().fs("c").write("/big", at, small, 0, small.length);
+
+    assertThat(driver().dataExclusiveBytes("c")).isBetween(8192L, 8192L + 128);
+    byte[] expected = big.clone();
+    System.arraycopy(small, 0, expected, (int) at, small.length);
+    assertThat(readAll(driver().fs("c"), "/big")).isEqualTo(expected);
+  }
+
+  @Test
+  void writesPastTheEndLeaveHolesThatReadAsZeros() throws IOException {
+    driver().prepare("c", null, Map.of());
+    FileSystemView fs = driver().fs("c");
+    long before = f.storedBytes();
+
+    fs.write("/sparse", 10L * MIB, new byte[] {42}, 0, 1);
+    fs.truncate("/sparse", 20L * MIB);
+
+    assertThat(f.storedBytes() - before).isLessThan(NODE_OVERHEAD);
+    byte[] all = readAll(fs, "/sparse");
+    assertThat(all).hasSize(20 * MIB);
+    byte[] expected = new byte[20 * MIB];
+    expected[10 * MIB] = 42;
+    assertThat(all).isEqualTo(expected);
+  }
+
+  @Test
+  void truncatedBytesDoNotComeBackWhenTheFileGrows() throws IOException {
+    driver().prepare("c", null, Map.of());
+    FileSystemView fs = driver().fs("c");
+    byte[] data = TestData.random(3, 3 * MIB);
+    fs.writeFile("/f", new ByteArrayInputStream(data), 0644, 0, 0, 0);
+
+    fs.truncate("/f", 1000);
+    fs.truncate("/f", 2 * MIB);
+
+    byte[] expected = new byte[2 * MIB];
+    System.arraycopy(data, 0, expected, 0, 1000);
+    assertThat(readAll(fs, "/f")).isEqualTo(expected);
+  }
+
+  @Test
+  void reflinkSharesTheSourceChunks() throws IOException {
+    driver().prepare("c", null, Map.of());
+    FileSystemView fs = driver().fs("c");
+    byte[] data = TestData.random(4, 3 * MIB);
+    fs.writeFile("/a", new ByteArrayInputStream(data), 0750, 12, 34, 0);
+    fs.write("/a", MIB + 10, new byte[] {1, 2, 3}, 0, 3); // the source has split extents too
+    data[MIB + 10] = 1;
+    data[MIB + 11] = 2;
+    data[MIB + 12] = 3;
+    long chunksBefore = driver().usage("c").chunks();
+    long dataBefore = driver().dataExclusiveBytes("c");
+    long before = f.storedBytes();
+
+    driver().reflink("c", "/a", "/b");
+
+    assertThat(f.storedBytes() - before).isLessThan(NODE_OVERHEAD);
+    assertThat(driver().dataExclusiveBytes("c")).isEqualTo(dataBefore);
+    assertThat(driver().usage("c").chunks()).isLessThan(chunksBefore + 8);
+    assertThat(readAll(fs, "/b")).isEqualTo(data);
+    assertThat(fs.stat("/b").permissions()).isEqualTo(0750);
+    assertThat(fs.stat("/b").uid()).isEqualTo(12);
+
+    // The copies are independent: a write to one leaves the other alone.
+    fs.write("/b", 0, new byte[] {9}, 0, 1);
+    assertThat(readAll(fs, "/a")).isEqualTo(data);
+    assertThat(readAll(fs, "/b")[0]).isEqualTo((byte) 9);
+  }
+
+  @Test
+  void reflinkSurvivesAReopen() throws IOException {
+    driver().prepare("c", null, Map.of());
+    byte[] data = TestData.text(5, 2 * MIB);
+    driver().fs("c").writeFile("/a", new ByteArrayInputStream(data), 0644, 0, 0, 0);
+    driver().reflink("c", "/a", "/b");
+
+    f.reopen();
+
+    assertThat(readAll(driver().fs("c"), "/b")).isEqualTo(data);
+  }
+
+  @Test
+  void reflinkRefusals() throws IOException {
+    driver().prepare("base", null, Map.of());
+    FileSystemView fs = driver().fs("base");
+    fs.writeFile("/a", new ByteArrayInputStream(new byte[10]), 0644, 0, 0, 0);
+    fs.mkdir("/d", 0755);
+
+    assertThatThrownBy(() -> driver().reflink("base", "/missing", "/b"))
+        .isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> driver().reflink("base", "/d", "/b"))
+        .isInstanceOf(InvalidArgumentException.class);
+    assertThatThrownBy(() -> driver().reflink("base", "/a", "/d"))
+        .isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> driver().reflink("nope", "/a", "/b"))
+        .isInstanceOf(NotFoundException.class);
+    driver().commit("layer", "base");
+    assertThatThrownBy(() -> driver().reflink("layer", "/a", "/b"))
+        .isInstanceOf(ConflictException.class);
+    assertThat(driver().fs("layer").exists("/b")).isFalse();
+  }
+
+  @Test
+  void subvolumesGetIdsGenerationsAndParentLinks() throws IOException {
+    driver().prepare("base", null, Map.of());
+    Subvolume base = driver().subvolume("base");
+    assertThat(base.id()).isEqualTo(256);
+    assertThat(base.parentId()).isZero();
+    assertThat(base.parentUuid()).isNull();
+    assertThat(base.readOnly()).isFalse();
+    assertThat(base.generation()).isEqualTo(base.createdGeneration());
+
+    driver().fs("base").write("/x", 0, new byte[] {1}, 0, 1);
+    Subvolume written = driver().subvolume("base");
+    assertThat(written.generation()).isGreaterThan(base.generation());
+    assertThat(written.createdGeneration()).isEqualTo(base.createdGeneration());
+
+    driver().commit("layer", "base");
+    Subvolume layer = driver().subvolume("layer");
+    assertThat(layer.id()).isEqualTo(256);
+    assertThat(layer.uuid()).isEqualTo(base.uuid());
+    assertThat(layer.readOnly()).isTrue();
+    assertThat(layer.path()).isEqualTo("layer");
+    assertThat(layer.generation()).isGreaterThan(written.generation());
+
+    driver().prepare("c", "layer", Map.of());
+    driver().view("v", "layer", Map.of());
+    Subvolume c = driver().subvolume("c");
+    Subvolume v = driver().subvolume("v");
+    assertThat(c.id()).isEqualTo(257);
+    assertThat(c.parentId()).isEqualTo(256);
+    assertThat(c.parentUuid()).isEqualTo(layer.uuid());
+    assertThat(c.readOnly()).isFalse();
+    assertThat(v.id()).isEqualTo(258);
+    assertThat(v.parentUuid()).isEqualTo(layer.uuid());
+    assertThat(v.readOnly()).isTrue();
+    assertThat(v.generation()).isGreaterThan(c.generation());
+    // Snapshotting leaves the parent's record alone.
+    assertThat(driver().subvolume("layer")).isEqualTo(layer);
+
+    f.reopen();
+
+    assertThat(driver().subvolume("layer")).isEqualTo(layer);
+    assertThat(driver().subvolume("c")).isEqualTo(c);
+    assertThat(driver().subvolume("v")).isEqualTo(v);
+    driver().prepare("d", "layer", Map.of());
+    assertThat(driver().subvolume("d").id()).isEqualTo(259);
+    assertThat(driver().subvolume("d").generation()).isGreaterThan(v.generation());
+  }
+
+  @Test
+  void idsAndGenerationsNeverGoBackAfterTheNewestSubvolumeIsRemoved() throws IOException {
+    driver().prepare("a", null, Map.of());
+    driver().prepare("b", null, Map.of());
+    for (int i = 0; i < 5; i++) {
+      driver().fs("b").write("/x", i, new byte[] {1}, 0, 1);
+    }
+    Subvolume b = driver().subvolume("b");
+    driver().remove("b");
+
+    f.reopen();
+
+    driver().prepare("c", null, Map.of());
+    Subvolume c = driver().subvolume("c");
+    assertThat(c.id()).isGreaterThan(b.id());
+    assertThat(c.generation()).isGreaterThan(b.generation());
+  }
+
+  @Test
+  void aDamagedCounterFileIsReported() throws IOException {
+    driver().prepare("a", null, Map.of());
+    driver().remove("a");
+    f.close();
+    Path counters = tmp.resolve("btrfs").resolve("counters");
+    byte[] b = Files.readAllBytes(counters);
+    b[7] ^= 1;
+    Files.write(counters, b);
+
+    assertThatThrownBy(() -> f.reopen()).isInstanceOf(CorruptDataException.class);
+    f = Fixture.open(tmp.resolve("fresh")); // for close()
+  }
+
+  @Test
+  void nativeListingIsBtrfsSubvolumeList() throws IOException {
+    driver().prepare("base", null, Map.of());
+    driver().commit("layer", "base");
+    driver().prepare("container-1", "layer", Map.of());
+
+    List<Map<String, Object>> list = driver().nativeListing();
+
+    assertThat(list).hasSize(2);
+    assertThat(list.get(0).keySet())
+        .containsExactly(
+            "ID", "gen", "cgen", "top level", "parent", "parent_uuid", "uuid", "readonly", "path");
+    assertThat(list).extracting(m -> m.get("ID")).containsExactly(256L, 257L);
+    assertThat(list).extracting(m -> m.get("path")).containsExactly("layer", "container-1");
+    assertThat(list.get(1).get("parent")).isEqualTo(256L);
+    assertThat(list.get(1).get("parent_uuid")).isEqualTo(list.get(0).get("uuid"));
+    assertThat(list.get(0).get("parent_uuid")).isEqualTo("-");
+    long gen = driver().subvolume("container-1").generation();
+    assertThat(SubvolumeList.line(list.get(1), false))
+        .isEqualTo("ID 257 gen " + gen + " top level 5 path container-1");
+    assertThat(SubvolumeList.line(list.get(1), true))
+        .isEqualTo("ID 257 gen " + gen + " parent 256 top level 5 path container-1");
+  }
+
+  @Test
+  void theEngineFindsTheDriverByName() throws IOException {
+    f.close();
+    f = Fixture.open(tmp.resolve("other"));
+    assertThat(Drivers.available()).contains("btrfs");
+    try (StorageDriver d = Drivers.open("btrfs", f.context())) {
+      assertThat(d).isInstanceOf(BtrfsDriver.class);
+      assertThat(d.name()).isEqualTo("btrfs");
+    }
+  }
+
+  @Test
+  void sequentialReadsMatchRandomReads() throws IOException {
+    driver().prepare("c", null, Map.of());
+    FileSystemView fs = driver().fs("c");
+    byte[] data = TestData.text(6, 5 * MIB);
+    fs.writeFile("/t", new ByteArrayInputStream(data), 0644, 0, 0, 0);
+    for (int i = 0; i < 50; i++) {
+      fs.write("/t", (long) i * 100_003, new byte[] {(byte) i}, 0, 1);
+      data[i * 100_003] = (byte) i;
+    }
+    assertThat(readAll(fs, "/t")).isEqualTo(data);
+    byte[] buf = new byte[7000];
+    for (int at = 0; at < data.length; at += 333_333) {
+      int n = fs.read("/t", at, buf, 0, buf.length);
+      assertThat(Arrays.copyOf(buf, n))
+          .isEqualTo(Arrays.copyOfRange(data, at, Math.min(data.length, at + buf.length)));
+    }
+  }
+}

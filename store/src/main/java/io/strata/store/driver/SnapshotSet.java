@@ -1,0 +1,474 @@
+package io.strata.store.driver;
+
+import io.strata.store.digest.Digest;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.WriteSession;
+import io.strata.store.error.AlreadyExistsException;
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.fs.FileLayout;
+import io.strata.store.fs.FileSystemView;
+import io.strata.store.fs.TreeFileSystem;
+import io.strata.store.ref.Root;
+import io.strata.store.ref.RootChange;
+import io.strata.store.tree.CowTree;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * The snapshot bookkeeping both drivers build on: containerd's snapshot semantics (prepare, view,
+ * commit, remove, walk, usage, diff) over roots of the chunk store, one root per snapshot ({@code
+ * snap/<key>}) holding its record and the bitmap of every chunk its tree references.
+ *
+ * <p>A new snapshot copies its parent's record and bitmap: the tree is shared node for node, so the
+ * cost does not grow with the tree. A driver adds its model through {@link Model}: how file content
+ * is laid out, and the metadata of its own (ids and generations, datasets and properties) kept in
+ * each record's extension.
+ */
+public final class SnapshotSet {
+  /** What a driver adds to the generic bookkeeping. */
+  public interface Model {
+    /** How files of {@code s} lay out their content. */
+    FileLayout layout(Snapshot s);
+
+    /** The extension of a snapshot about to be made from {@code parent} (null: none). */
+    byte[] created(Snapshot proposed, Snapshot parent);
+
+    /** The extension after a change to {@code s}'s files (e.g. a new generation). */
+    default byte[] changed(Snapshot s) {
+      return s.extension();
+    }
+
+    /** Extra reasons to refuse removing {@code s}; throws {@link ConflictException}. */
+    default void checkRemove(Snapshot s, Map<String, Snapshot> all) {}
+  }
+
+  private final ChunkStore chunks;
+  private final DriverContext context;
+  private final Model model;
+  private final Map<String, Snapshot> snapshots = new TreeMap<>();
+  private final Map<String, TreeFileSystem> open = new HashMap<>();
+
+  public SnapshotSet(DriverContext context, Model model) {
+    this.chunks = context.chunks();
+    this.context = context;
+    this.model = model;
+    for (Root r : chunks.roots("snap/")) {
+      Snapshot s = Snapshot.decode(r.payload(), r.name());
+      snapshots.put(s.key(), s);
+    }
+  }
+
+  /** A copy of every snapshot by key. */
+  public synchronized Map<String, Snapshot> all() {
+    return new TreeMap<>(snapshots);
+  }
+
+  /** Snapshot {@code key}. */
+  public synchronized Snapshot get(String key) {
+    Snapshot s = snapshots.get(key);
+    if (s == null) {
+      throw new NotFoundException("snapshot " + key + " not found");
+    }
+    return s;
+  }
+
+  public synchronized SnapshotInfo prepare(String key, String parent, Map<String, String> labels)
+      throws IOException {
+    return make(key, parent, Kind.ACTIVE, labels);
+  }
+
+  public synchronized SnapshotInfo view(String key, String parent, Map<String, String> labels)
+      throws IOException {
+    if (parent == null) {
+      throw new InvalidArgumentException("view " + key + ": a view needs a committed parent");
+    }
+    return make(key, parent, Kind.VIEW, labels);
+  }
+
+  private SnapshotInfo make(String key, String parent, Kind kind, Map<String, String> labels)
+      throws IOException {
+    checkKey(key);
+    if (snapshots.containsKey(key)) {
+      throw new AlreadyExistsException("snapshot " + key + " exists already");
+    }
+    Snapshot p = parent == null ? null : get(parent);
+    if (p != null && p.kind() != Kind.COMMITTED) {
+      throw new ConflictException(
+          "snapshot "
+              + parent
+              + " is "
+              + p.kind().name().toLowerCase()
+              + "; only committed snapshots can be parents");
+    }
+    try (WriteSession session = chunks.session()) {
+      Digest tree;
+      RoaringBitmap refs;
+      if (p == null) {
+        TreeFileSystem.Formatted f =
+            TreeFileSystem.format(
+                chunks, context.nodeCache(), session, context.clock().getAsLong());
+        tree = f.root();
+        refs = f.chunks();
+      } else {
+        tree = p.treeRoot();
+        refs = chunks.root(Snapshot.rootName(parent)).chunks().clone();
+      }
+      Snapshot s =
+          new Snapshot(
+              key,
+              parent,
+              kind,
+              Instant.ofEpochMilli(context.clock().getAsLong() / 1_000_000),
+              labels,
+              tree,
+              new byte[0]);
+      s = s.withExtension(model.created(s, p));
+      session.commit(
+          List.of(new RootChange.Put(new Root(Snapshot.rootName(key), 0, s.encode(), refs))));
+      snapshots.put(key, s);
+      return s.info();
+    }
+  }
+
+  public SnapshotInfo commit(String name, String key) throws IOException {
+    checkKey(name);
+    // Flush the active file system first, outside this lock: its commits take this lock too.
+    TreeFileSystem fs;
+    synchronized (this) {
+      get(key);
+      fs = open.get(key);
+    }
+    if (fs != null) {
+      fs.sync();
+    }
+    synchronized (this) {
+      Snapshot s = get(key);
+      if (s.kind() != Kind.ACTIVE) {
+        throw new ConflictException(
+            "snapshot "
+                + key
+                + " is "
+                + s.kind().name().toLowerCase()
+                + "; only active snapshots can be committed");
+      }
+      if (snapshots.containsKey(name)) {
+        throw new AlreadyExistsException("snapshot " + name + " exists already");
+      }
+      Snapshot c =
+          new Snapshot(
+              name,
+              s.parent(),
+              Kind.COMMITTED,
+              s.created(),
+              s.labels(),
+              s.treeRoot(),
+              s.extension());
+      c = c.withExtension(model.created(c, s));
+      Root old = chunks.root(Snapshot.rootName(key));
+      try (WriteSession session = chunks.session()) {
+        session.commit(
+            List.of(
+                new RootChange.Put(new Root(Snapshot.rootName(name), 0, c.encode(), old.chunks())),
+                new RootChange.Remove(Snapshot.rootName(key))));
+      }
+      open.remove(key);
+      snapshots.remove(key);
+      snapshots.put(name, c);
+      return c.info();
+    }
+  }
+
+  public synchronized void remove(String key) throws IOException {
+    Snapshot s = get(key);
+    for (Snapshot o : snapshots.values()) {
+      if (key.equals(o.parent())) {
+        throw new ConflictException(
+            "snapshot " + key + " has child " + o.key() + "; remove it first");
+      }
+    }
+    model.checkRemove(s, all());
+    try (WriteSession session = chunks.session()) {
+      session.commit(List.of(new RootChange.Remove(Snapshot.rootName(key))));
+    }
+    open.remove(key);
+    snapshots.remove(key);
+  }
+
+  /** Replaces {@code key}'s record (its extension or parent link), durably. */
+  public synchronized void update(Snapshot s) throws IOException {
+    get(s.key());
+    try (WriteSession session = chunks.session()) {
+      session.commit(
+          List.of(
+              new RootChange.Update(
+                  Snapshot.rootName(s.key()),
+                  0,
+                  s.encode(),
+                  new RoaringBitmap(),
+                  new RoaringBitmap())));
+    }
+    snapshots.put(s.key(), s);
+  }
+
+  public synchronized SnapshotInfo stat(String key) {
+    return get(key).info();
+  }
+
+  public synchronized void walk(Consumer<SnapshotInfo> visitor) {
+    for (Snapshot s : new ArrayList<>(snapshots.values())) {
+      visitor.accept(s.info());
+    }
+  }
+
+  /** Bytes {@code key} holds alone and shares with other roots. */
+  public synchronized Usage usage(String key) {
+    get(key);
+    String name = Snapshot.rootName(key);
+    RoaringBitmap mine = chunks.root(name).chunks();
+    RoaringBitmap exclusive = RoaringBitmap.andNot(mine, chunks.referencedExcept(name));
+    long ex = chunks.storedBytes(exclusive);
+    return new Usage(ex, chunks.storedBytes(mine) - ex, mine.getLongCardinality());
+  }
+
+  /**
+   * Makes the reference sets of active snapshots exact again. While a snapshot is written, chunks
+   * its files stop using stay in its set (another file of the same tree may still use them); this
+   * recomputes each set from the tree so that gc can take what is really gone. Run by the engine
+   * before gc; each snapshot's writes wait while its set is recomputed.
+   */
+  public void recount() throws IOException {
+    List<String> active = new ArrayList<>();
+    synchronized (this) {
+      snapshots.values().stream()
+          .filter(s -> s.kind() == Kind.ACTIVE)
+          .forEach(s -> active.add(s.key()));
+    }
+    for (String key : active) {
+      TreeFileSystem fs;
+      try {
+        fs = (TreeFileSystem) fs(key);
+      } catch (NotFoundException e) {
+        continue; // removed meanwhile
+      }
+      fs.quiesced(
+          () -> {
+            Snapshot s;
+            synchronized (this) {
+              s = snapshots.get(key);
+            }
+            if (s == null) {
+              return;
+            }
+            RoaringBitmap exact =
+                TreeFileSystem.referencedChunks(chunks, context.nodeCache(), s.treeRoot());
+            RoaringBitmap held = chunks.root(Snapshot.rootName(key)).chunks();
+            RoaringBitmap drop = RoaringBitmap.andNot(held, exact);
+            if (!drop.isEmpty()) {
+              try (WriteSession session = chunks.session()) {
+                session.commit(
+                    List.of(
+                        new RootChange.Update(
+                            Snapshot.rootName(key), 0, s.encode(), new RoaringBitmap(), drop)));
+              }
+            }
+          });
+    }
+  }
+
+  /**
+   * Checks every snapshot's tree: each node decodes and every chunk the tree uses is in the store
+   * and in the snapshot's reference set (a chunk missing from the set could be collected while
+   * still in use). Returns one problem per damaged snapshot.
+   */
+  public List<io.strata.store.engine.FsckReport.Damage> check() {
+    List<io.strata.store.engine.FsckReport.Damage> out = new ArrayList<>();
+    for (Snapshot s : all().values()) {
+      String root = Snapshot.rootName(s.key());
+      try {
+        RoaringBitmap used =
+            TreeFileSystem.referencedChunks(chunks, context.nodeCache(), s.treeRoot());
+        RoaringBitmap held = chunks.root(root).chunks();
+        RoaringBitmap unheld = RoaringBitmap.andNot(used, held);
+        if (!unheld.isEmpty()) {
+          int id = unheld.first();
+          Digest d = chunks.digest(id);
+          out.add(
+              new io.strata.store.engine.FsckReport.Damage(
+                  d == null ? "chunk #" + id : d.toString(),
+                  "snapshot "
+                      + s.key()
+                      + " uses "
+                      + unheld.getLongCardinality()
+                      + " chunks its reference set lacks",
+                  List.of(root)));
+        }
+      } catch (RuntimeException e) {
+        out.add(
+            new io.strata.store.engine.FsckReport.Damage(
+                "tree " + s.treeRoot(),
+                "snapshot " + s.key() + ": " + e.getMessage(),
+                List.of(root)));
+      }
+    }
+    return out;
+  }
+
+  /** The reference bitmap of {@code key}'s root. */
+  public synchronized RoaringBitmap chunkSet(String key) {
+    get(key);
+    return chunks.root(Snapshot.rootName(key)).chunks();
+  }
+
+  public synchronized FileSystemView fs(String key) {
+    Snapshot s = get(key);
+    return open.computeIfAbsent(key, k -> newFs(s));
+  }
+
+  private TreeFileSystem newFs(Snapshot s) {
+    boolean readOnly = s.kind() != Kind.ACTIVE;
+    return new TreeFileSystem(
+        chunks,
+        context.nodeCache(),
+        s.treeRoot(),
+        model.layout(s),
+        readOnly,
+        (session, root, added, released) -> bind(s.key(), session, root, added, released),
+        context.clock());
+  }
+
+  private void bind(
+      String key, WriteSession session, Digest root, RoaringBitmap added, RoaringBitmap released)
+      throws IOException {
+    Snapshot s;
+    synchronized (this) {
+      s = get(key).withTree(root);
+      s = s.withExtension(model.changed(s));
+    }
+    session.commit(
+        List.of(new RootChange.Update(Snapshot.rootName(key), 0, s.encode(), added, released)));
+    synchronized (this) {
+      snapshots.put(key, s);
+    }
+  }
+
+  /**
+   * The changes of {@code key} against {@code parent} (null: an empty tree), as {@code docker diff}
+   * lists them: added and deleted names, and changed files (content, attributes, or a directory
+   * whose entries changed).
+   */
+  public List<Change> diff(String key, String parent) throws IOException {
+    TreeFileSystem newer;
+    TreeFileSystem older;
+    TreeFileSystem live;
+    synchronized (this) {
+      get(key);
+      live = open.get(key);
+    }
+    if (live != null) {
+      live.sync();
+    }
+    synchronized (this) {
+      newer = newFs(get(key));
+      older = parent == null ? null : newFs(get(parent));
+    }
+    if (older == null) {
+      List<Change> out = new ArrayList<>();
+      addAll(newer, "/", out);
+      return out;
+    }
+    TreeSet<String> added = new TreeSet<>();
+    TreeSet<String> deleted = new TreeSet<>();
+    TreeSet<String> changed = new TreeSet<>();
+    List<Long> changedInos = new ArrayList<>();
+    CowTree.diff(
+        older.tree(),
+        newer.tree(),
+        (k, before, after) -> {
+          ByteBuffer b = ByteBuffer.wrap(k);
+          long ino = b.getLong();
+          byte type = b.get();
+          if (type == 2) { // a directory entry
+            String name = new String(k, 9, k.length - 9, StandardCharsets.UTF_8);
+            if (before == null) {
+              added.add(join(newer.pathOf(ino), name));
+            } else if (after == null) {
+              deleted.add(join(older.pathOf(ino), name));
+            } else {
+              changed.add(join(newer.pathOf(ino), name));
+            }
+          } else if (type == 1 || type == 4 || type == 5) {
+            changedInos.add(ino);
+          }
+        });
+    for (long ino : changedInos) {
+      try {
+        String p = newer.pathOf(ino);
+        if (!p.equals("/") && !added.contains(p)) {
+          changed.add(p);
+        }
+      } catch (NotFoundException e) {
+        // deleted in the newer tree: reported by its directory entry
+      }
+    }
+    // A name deleted and added again is a change (replaced).
+    for (String p : new ArrayList<>(added)) {
+      if (deleted.remove(p)) {
+        added.remove(p);
+        changed.add(p);
+      }
+    }
+    TreeMap<String, Character> all = new TreeMap<>();
+    added.forEach(p -> all.put(p, 'A'));
+    deleted.forEach(p -> all.put(p, 'D'));
+    changed.forEach(p -> all.putIfAbsent(p, 'C'));
+    // Additions inside added directories are listed too, as docker diff does.
+    for (String p : added) {
+      if (newer.stat(p).isDirectory()) {
+        List<Change> inner = new ArrayList<>();
+        addAll(newer, p, inner);
+        inner.forEach(c -> all.put(c.path(), 'A'));
+      }
+    }
+    List<Change> out = new ArrayList<>();
+    all.forEach((p, k) -> out.add(new Change(k, p)));
+    return out;
+  }
+
+  private static void addAll(TreeFileSystem fs, String dir, List<Change> out) throws IOException {
+    for (var e : fs.list(dir)) {
+      String p = join(dir, e.name());
+      out.add(new Change('A', p));
+      if (e.stat().isDirectory()) {
+        addAll(fs, p, out);
+      }
+    }
+  }
+
+  private static String join(String dir, String name) {
+    return dir.equals("/") ? "/" + name : dir + "/" + name;
+  }
+
+  private static void checkKey(String key) {
+    if (key == null
+        || key.isEmpty()
+        || key.length() > 255
+        || key.chars().anyMatch(c -> c < 0x20 || c == 0x7F)) {
+      throw new InvalidArgumentException(
+          "snapshot key "
+              + (key == null ? "(none)" : "'" + key + "'")
+              + ": must be 1 to 255 printable characters");
+    }
+  }
+}

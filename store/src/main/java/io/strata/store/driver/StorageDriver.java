@@ -1,0 +1,88 @@
+package io.strata.store.driver;
+
+import io.strata.store.fs.FileSystemView;
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A storage driver: snapshots of file system trees kept in the chunk store, with the semantics of
+ * containerd's snapshotter and the file operations a container needs.
+ *
+ * <h2>Glossary</h2>
+ *
+ * <dl>
+ *   <dt>snapshot
+ *   <dd>A named file system tree. A snapshot is a pointer to a tree root, so making one costs the
+ *       same for a 10-file and a 100,000-file tree.
+ *   <dt>active
+ *   <dd>A writable snapshot made by {@link #prepare} from a committed parent (or from nothing): a
+ *       container's writable layer, or a layer being built.
+ *   <dt>view
+ *   <dd>A read-only snapshot of a committed parent, made by {@link #view}.
+ *   <dt>committed
+ *   <dd>An immutable snapshot made by {@link #commit} from an active one: an image layer. Only
+ *       committed snapshots can be parents.
+ * </dl>
+ *
+ * <h2>Lifecycle</h2>
+ *
+ * <pre>
+ *   prepare(k, p) ──▶ active k ──commit(n, k)──▶ committed n ──prepare/view──▶ …
+ *   view(k, p)    ──▶ view k
+ *   remove(k): any kind, once no other snapshot names k as its parent
+ * </pre>
+ *
+ * <h2>Errors</h2>
+ *
+ * Every method throws {@link io.strata.store.error.NotFoundException} for an unknown key or parent,
+ * {@link io.strata.store.error.AlreadyExistsException} when the key is taken, {@link
+ * io.strata.store.error.ConflictException} for an operation the snapshot's state forbids
+ * (committing a view, removing a parent, writing a committed snapshot), and {@link
+ * io.strata.store.error.InvalidArgumentException} for a malformed key or path. A failed call
+ * changes nothing. Everything that returns is durable.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface StorageDriver extends Closeable {
+  /** The driver's name: {@code btrfs} or {@code zfs}. */
+  String name();
+
+  /** Makes an active snapshot {@code key} from committed {@code parent} (null: empty). */
+  SnapshotInfo prepare(String key, String parent, Map<String, String> labels) throws IOException;
+
+  /** Makes a read-only view {@code key} of committed {@code parent}. */
+  SnapshotInfo view(String key, String parent, Map<String, String> labels) throws IOException;
+
+  /** Turns active {@code key} into committed {@code name}; {@code key} ceases to exist. */
+  SnapshotInfo commit(String name, String key) throws IOException;
+
+  /** Removes {@code key}; refused while another snapshot has it as parent. */
+  void remove(String key) throws IOException;
+
+  /** The snapshot {@code key}. */
+  SnapshotInfo stat(String key);
+
+  /** Calls {@code visitor} for every snapshot, ordered by key. */
+  void walk(Consumer<SnapshotInfo> visitor);
+
+  /** The space {@code key} takes, exclusive and shared. */
+  Usage usage(String key) throws IOException;
+
+  /**
+   * What changed in {@code key} relative to {@code parent} (null: relative to an empty tree),
+   * sorted by path. Costs in proportion to the change, not the trees.
+   */
+  List<Change> diff(String key, String parent) throws IOException;
+
+  /** The file system of {@code key}; read-only unless the snapshot is active. */
+  FileSystemView fs(String key);
+
+  /**
+   * The driver's own listing, one map per entry in the order its tool prints them: {@code btrfs
+   * subvolume list} (ID, gen, parent, path) or {@code zfs list -t all -o name,used,refer,origin}.
+   */
+  List<Map<String, Object>> nativeListing() throws IOException;
+}

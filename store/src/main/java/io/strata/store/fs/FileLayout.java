@@ -1,0 +1,29 @@
+package io.strata.store.fs;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * How a driver lays a regular file's content out in the tree: byte-range extents over chunks
+ * (btrfs), or fixed-size records (zfs). The file system calls it for every content operation; the
+ * layout keeps its items under the file's DATA keys through {@link FileData} and never touches
+ * inodes or directories.
+ */
+public interface FileLayout {
+  /**
+   * Writes {@code len} bytes at {@code offset}; the file's size is already extended to cover it.
+   */
+  void write(FileData file, long offset, byte[] b, int off, int len) throws IOException;
+
+  /** Reads {@code len} bytes at {@code offset}, all within the file's size; holes read as zeros. */
+  void read(FileData file, long offset, byte[] dst, int off, int len) throws IOException;
+
+  /** Drops or trims what lies past {@code newSize}; the file system then records the size. */
+  void truncate(FileData file, long newSize) throws IOException;
+
+  /**
+   * Replaces the whole content with what {@code in} yields, streamed; returns the new size. The
+   * file has no data items when this is called.
+   */
+  long replace(FileData file, InputStream in) throws IOException;
+}

@@ -1,0 +1,101 @@
+package io.strata.store.fs;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+/**
+ * The files of one snapshot. Paths are absolute ({@code /a/b}), resolved inside the snapshot: a
+ * path with {@code ..}, a NUL byte or a name over 255 bytes is refused with {@link
+ * io.strata.store.error.InvalidArgumentException}; symlinks met on the way resolve as if the
+ * snapshot's root were {@code /}, so no path can leave it. Operations that name a missing path
+ * throw {@link io.strata.store.error.NotFoundException}; that change a read-only snapshot, or
+ * contradict what exists (a non-empty directory, an existing name), throw {@link
+ * io.strata.store.error.ConflictException}.
+ *
+ * <p>Every change is durable when the call returns, unless {@link #deferSync} is on; then {@link
+ * #sync} makes everything since durable at once (what a layer import does).
+ */
+public interface FileSystemView {
+  /** Whether changes are refused (a committed snapshot or a view). */
+  boolean readOnly();
+
+  /** The entry at {@code path}, a final symlink not followed. */
+  FileStat stat(String path) throws IOException;
+
+  /** Whether something exists at {@code path} (a final symlink not followed). */
+  boolean exists(String path) throws IOException;
+
+  /** The entries of directory {@code path}, sorted by name. */
+  List<DirEntry> list(String path) throws IOException;
+
+  /** Reads up to {@code len} bytes at {@code offset} of a regular file; -1 at its end. */
+  int read(String path, long offset, byte[] dst, int off, int len) throws IOException;
+
+  /** The content of a regular file, streamed. */
+  InputStream open(String path) throws IOException;
+
+  /** A symlink's target. */
+  String readlink(String path) throws IOException;
+
+  /**
+   * Writes {@code len} bytes at {@code offset}, creating the file (mode 0644) if missing. Only the
+   * touched range is stored anew: the driver's granularity decides how much around it.
+   */
+  void write(String path, long offset, byte[] b, int off, int len) throws IOException;
+
+  /**
+   * Creates or replaces a regular file with the whole content of {@code in}, streamed and
+   * deduplicated, with the given mode, owner and modification time.
+   */
+  void writeFile(String path, InputStream in, int mode, int uid, int gid, long mtimeNanos)
+      throws IOException;
+
+  /** Sets a regular file's length, cutting or extending with zeros. */
+  void truncate(String path, long size) throws IOException;
+
+  /** Creates a directory; its parent must exist. */
+  void mkdir(String path, int mode) throws IOException;
+
+  /** Creates a directory and any missing parents; no error if it exists as a directory. */
+  void mkdirs(String path, int mode) throws IOException;
+
+  /** Removes a file, link or empty directory; {@code recursive} removes a tree. */
+  void remove(String path, boolean recursive) throws IOException;
+
+  /** Renames, replacing a file or empty directory at the target, as rename(2). */
+  void rename(String from, String to) throws IOException;
+
+  /** Creates a symlink at {@code path} pointing to {@code target} (stored as given). */
+  void symlink(String target, String path) throws IOException;
+
+  /** Creates a hard link at {@code path} to the regular file at {@code existing}. */
+  void link(String existing, String path) throws IOException;
+
+  /** Sets the permission bits. */
+  void chmod(String path, int mode) throws IOException;
+
+  /** Sets the owner. */
+  void chown(String path, int uid, int gid) throws IOException;
+
+  /** Sets modification and access times (nanoseconds since the epoch). */
+  void setTimes(String path, long mtimeNanos, long atimeNanos) throws IOException;
+
+  /** Sets an extended attribute. */
+  void setXattr(String path, String name, byte[] value) throws IOException;
+
+  /** An extended attribute's value, or null. */
+  byte[] getXattr(String path, String name) throws IOException;
+
+  /** The names of the extended attributes, sorted. */
+  List<String> listXattrs(String path) throws IOException;
+
+  /** Removes an extended attribute (no error if absent). */
+  void removeXattr(String path, String name) throws IOException;
+
+  /** Holds changes in memory until {@link #sync} (on) or makes each durable again (off). */
+  void deferSync(boolean defer) throws IOException;
+
+  /** Makes every change so far durable. */
+  void sync() throws IOException;
+}

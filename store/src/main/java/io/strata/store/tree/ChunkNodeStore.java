@@ -1,0 +1,87 @@
+package io.strata.store.tree;
+
+import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.digest.Digest;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.WriteSession;
+import io.strata.store.error.CorruptDataException;
+import java.io.IOException;
+import java.util.Arrays;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * Tree nodes kept as chunks of a {@link ChunkStore}, written within one {@link WriteSession}.
+ * Records which chunk ids the tree gained and which nodes it let go since the last {@link
+ * #drainChanges}, so the owner can update its root's reference set by a small delta.
+ */
+public final class ChunkNodeStore implements NodeStore {
+  private final ChunkStore store;
+  private WriteSession session;
+  private final RoaringBitmap added = new RoaringBitmap();
+  private final RoaringBitmap released = new RoaringBitmap();
+
+  public ChunkNodeStore(ChunkStore store, WriteSession session) {
+    this.store = store;
+    this.session = session;
+  }
+
+  /** Switches to a new session (after the previous one committed). */
+  public void session(WriteSession s) {
+    this.session = s;
+  }
+
+  @Override
+  public byte[] load(Digest d) throws IOException {
+    int id = store.idOf(d);
+    if (id < 0) {
+      throw new CorruptDataException("tree node " + d + " is missing from the store", d.toString());
+    }
+    byte[] buf = new byte[ChunkerParams.MAX_CHUNK];
+    int n = store.read(id, buf);
+    return Arrays.copyOf(buf, n);
+  }
+
+  @Override
+  public Digest store(byte[] node) throws IOException {
+    ChunkStore.Stored s = store.putChunk(session, node, 0, node.length);
+    added.add(s.id());
+    released.remove(s.id());
+    return store.digest(s.id());
+  }
+
+  @Override
+  public void released(Digest d) {
+    int id = store.idOf(d);
+    if (id >= 0 && !added.contains(id)) {
+      released.add(id);
+    } else if (id >= 0) {
+      // A node made and dropped between two drains: it never reached a root.
+      added.remove(id);
+      released.add(id);
+    }
+  }
+
+  /** Chunk ids stored since the last drain; the set is emptied. */
+  public RoaringBitmap drainAdded() {
+    RoaringBitmap out = added.clone();
+    added.clear();
+    return out;
+  }
+
+  /** Node chunk ids let go since the last drain; the set is emptied. */
+  public RoaringBitmap drainReleased() {
+    RoaringBitmap out = released.clone();
+    released.clear();
+    return out;
+  }
+
+  /** The chunk store underneath. */
+  public ChunkStore chunks() {
+    return store;
+  }
+
+  /** The session writes go to. */
+  public WriteSession session() {
+    return session;
+  }
+}

@@ -1,0 +1,534 @@
+package io.strata.store.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.store.error.AlreadyExistsException;
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.fs.DirEntry;
+import io.strata.store.fs.FileStat;
+import io.strata.store.fs.FileSystemView;
+import io.strata.store.testing.TestData;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What every storage driver must do, after containerd's snapshots/testsuite plus Strata's file
+ * semantics, persistence and bad input. A driver module runs it with a subclass that names its
+ * provider. Every case gets a fresh store in its own directory.
+ */
+public abstract class DriverConformanceTest {
+  @TempDir protected Path dir;
+  protected DriverFixture fixture;
+  protected StorageDriver driver;
+
+  /** The driver under test. */
+  protected abstract StorageDriverProvider provider();
+
+  @BeforeEach
+  void openDriver() throws IOException {
+    fixture = new DriverFixture(dir, provider());
+    driver = fixture.driver();
+  }
+
+  @AfterEach
+  void closeDriver() throws IOException {
+    fixture.close();
+  }
+
+  protected static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  protected static void put(FileSystemView fs, String path, String content) throws IOException {
+    fs.writeFile(path, new ByteArrayInputStream(bytes(content)), 0644, 0, 0, 0);
+  }
+
+  protected static String cat(FileSystemView fs, String path) throws IOException {
+    try (var in = fs.open(path)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** A committed base layer: /etc/hosts, /bin/sh, /usr/share/doc/a, /link → /etc/hosts. */
+  protected String base() throws IOException {
+    driver.prepare("base-active", null, Map.of());
+    FileSystemView fs = driver.fs("base-active");
+    fs.mkdirs("/etc", 0755);
+    fs.mkdirs("/bin", 0755);
+    fs.mkdirs("/usr/share/doc", 0755);
+    put(fs, "/etc/hosts", "127.0.0.1 localhost\n");
+    put(fs, "/bin/sh", "#!shell");
+    put(fs, "/usr/share/doc/a", "doc a");
+    fs.symlink("/etc/hosts", "/link");
+    driver.commit("base", "base-active");
+    return "base";
+  }
+
+  // ---- snapshot lifecycle (containerd) ----
+
+  @Test
+  void prepareCommitAndStat() throws IOException {
+    SnapshotInfo a = driver.prepare("a", null, Map.of("role", "test"));
+    assertThat(a.kind()).isEqualTo(Kind.ACTIVE);
+    assertThat(a.parent()).isNull();
+    assertThat(a.labels()).containsEntry("role", "test");
+    assertThat(driver.fs("a").readOnly()).isFalse();
+    put(driver.fs("a"), "/f", "hello");
+    SnapshotInfo c = driver.commit("c", "a");
+    assertThat(c.kind()).isEqualTo(Kind.COMMITTED);
+    assertThat(driver.stat("c").kind()).isEqualTo(Kind.COMMITTED);
+    assertThatThrownBy(() -> driver.stat("a")).isInstanceOf(NotFoundException.class);
+    assertThat(cat(driver.fs("c"), "/f")).isEqualTo("hello");
+    assertThat(driver.fs("c").readOnly()).isTrue();
+  }
+
+  @Test
+  void aChainSeesItsParentAndChangesOnlyItself() throws IOException {
+    String base = base();
+    driver.prepare("child", base, Map.of());
+    FileSystemView child = driver.fs("child");
+    assertThat(cat(child, "/etc/hosts")).isEqualTo("127.0.0.1 localhost\n");
+    put(child, "/etc/hosts", "changed");
+    child.remove("/bin/sh", false);
+    put(child, "/new", "n");
+    FileSystemView parent = driver.fs(base);
+    assertThat(cat(parent, "/etc/hosts")).isEqualTo("127.0.0.1 localhost\n");
+    assertThat(parent.exists("/bin/sh")).isTrue();
+    assertThat(parent.exists("/new")).isFalse();
+    assertThat(child.exists("/bin/sh")).isFalse();
+    driver.commit("layer2", "child");
+    driver.prepare("grandchild", "layer2", Map.of());
+    assertThat(cat(driver.fs("grandchild"), "/etc/hosts")).isEqualTo("changed");
+    assertThat(driver.fs("grandchild").exists("/bin/sh")).isFalse();
+    assertThat(cat(driver.fs("grandchild"), "/usr/share/doc/a")).isEqualTo("doc a");
+  }
+
+  @Test
+  void removalRules() throws IOException {
+    String base = base();
+    driver.prepare("child", base, Map.of());
+    assertThatThrownBy(() -> driver.remove(base)).isInstanceOf(ConflictException.class);
+    driver.remove("child");
+    driver.remove(base);
+    assertThatThrownBy(() -> driver.remove(base)).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> driver.fs(base)).isInstanceOf(NotFoundException.class);
+    List<SnapshotInfo> left = new ArrayList<>();
+    driver.walk(left::add);
+    assertThat(left).isEmpty();
+  }
+
+  @Test
+  void viewsAreReadOnlyAndCannotBeCommitted() throws IOException {
+    String base = base();
+    driver.view("v", base, Map.of());
+    assertThat(driver.stat("v").kind()).isEqualTo(Kind.VIEW);
+    FileSystemView v = driver.fs("v");
+    assertThat(v.readOnly()).isTrue();
+    assertThat(cat(v, "/etc/hosts")).startsWith("127.0.0.1");
+    assertThatThrownBy(() -> put(v, "/x", "x")).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> driver.commit("vc", "v")).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> put(driver.fs(base), "/x", "x")).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> driver.view("v2", null, Map.of()))
+        .isInstanceOf(InvalidArgumentException.class);
+  }
+
+  @Test
+  void badParentsAndKeysAreRefused() throws IOException {
+    driver.prepare("active", null, Map.of());
+    assertThatThrownBy(() -> driver.prepare("x", "active", Map.of()))
+        .isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> driver.prepare("x", "nope", Map.of()))
+        .isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> driver.prepare("active", null, Map.of()))
+        .isInstanceOf(AlreadyExistsException.class);
+    assertThatThrownBy(() -> driver.prepare("", null, Map.of()))
+        .isInstanceOf(InvalidArgumentException.class);
+    assertThatThrownBy(() -> driver.prepare("a\nb", null, Map.of()))
+        .isInstanceOf(InvalidArgumentException.class);
+    driver.prepare("other", null, Map.of());
+    driver.commit("done", "other");
+    assertThatThrownBy(() -> driver.commit("done", "active"))
+        .isInstanceOf(AlreadyExistsException.class);
+    assertThatThrownBy(() -> driver.commit("again", "done")).isInstanceOf(ConflictException.class);
+  }
+
+  @Test
+  void walkListsEverySnapshotByKey() throws IOException {
+    String base = base();
+    driver.prepare("b", base, Map.of());
+    driver.view("a", base, Map.of());
+    List<String> keys = new ArrayList<>();
+    driver.walk(i -> keys.add(i.key()));
+    assertThat(keys).containsExactly("a", "b", "base");
+  }
+
+  @Test
+  void usageSeparatesExclusiveFromShared() throws IOException {
+    driver.prepare("p", null, Map.of());
+    driver
+        .fs("p")
+        .writeFile("/big", new ByteArrayInputStream(TestData.random(1, 2 << 20)), 0644, 0, 0, 0);
+    driver.commit("parent", "p");
+    driver.prepare("c", "parent", Map.of());
+    Usage before = driver.usage("c");
+    assertThat(before.sharedBytes()).isGreaterThanOrEqualTo(2 << 20);
+    byte[] data = TestData.random(2, 1 << 20);
+    driver.fs("c").writeFile("/mine", new ByteArrayInputStream(data), 0644, 0, 0, 0);
+    Usage after = driver.usage("c");
+    assertThat(after.exclusiveBytes()).isGreaterThanOrEqualTo(1 << 20);
+    assertThat(after.exclusiveBytes()).isLessThan((1 << 20) + (256 << 10));
+    assertThat(driver.usage("parent").exclusiveBytes()).isLessThan(64 << 10);
+  }
+
+  @Test
+  void aHundredThousandFileTree() throws IOException {
+    driver.prepare("big", null, Map.of());
+    FileSystemView fs = driver.fs("big");
+    fs.deferSync(true);
+    for (int d = 0; d < 100; d++) {
+      fs.mkdir("/d" + d, 0755);
+      for (int f = 0; f < 1000; f++) {
+        String p = "/d" + d + "/f" + f;
+        if (f % 100 == 0) {
+          put(fs, p, "content " + d + "/" + f);
+        } else {
+          fs.write(p, 0, new byte[0], 0, 0);
+        }
+      }
+    }
+    fs.deferSync(false);
+    driver.commit("big-c", "big");
+    driver.prepare("big-child", "big-c", Map.of());
+    FileSystemView child = driver.fs("big-child");
+    assertThat(child.list("/d57")).hasSize(1000);
+    assertThat(cat(child, "/d99/f900")).isEqualTo("content 99/900");
+    child.remove("/d3", true);
+    assertThat(driver.diff("big-child", "big-c")).hasSize(1001);
+    assertThat(driver.fs("big-c").list("/d3")).hasSize(1000);
+  }
+
+  @Test
+  void concurrentSnapshotsOfOneParent() throws Exception {
+    String base = base();
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    List<Future<?>> work = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      String key = "c" + i;
+      int n = i;
+      work.add(
+          pool.submit(
+              () -> {
+                driver.prepare(key, base, Map.of());
+                FileSystemView fs = driver.fs(key);
+                put(fs, "/etc/hosts", "mine " + n);
+                put(fs, "/only-" + n, "x");
+                return null;
+              }));
+    }
+    for (Future<?> f : work) {
+      f.get();
+    }
+    pool.shutdown();
+    for (int i = 0; i < 8; i++) {
+      FileSystemView fs = driver.fs("c" + i);
+      assertThat(cat(fs, "/etc/hosts")).isEqualTo("mine " + i);
+      for (int j = 0; j < 8; j++) {
+        assertThat(fs.exists("/only-" + j)).isEqualTo(i == j);
+      }
+    }
+    assertThat(cat(driver.fs(base), "/etc/hosts")).startsWith("127.0.0.1");
+  }
+
+  // ---- file semantics ----
+
+  @Test
+  void writesAtOffsetsHolesAndTruncate() throws IOException {
+    driver.prepare("w", null, Map.of());
+    FileSystemView fs = driver.fs("w");
+    byte[] model = new byte[0];
+    long[][] writes = {{0, 5000}, {100_000, 10}, {4090, 20}, {1 << 20, 70_000}, {3, 1}};
+    int seed = 0;
+    for (long[] w : writes) {
+      byte[] data = TestData.random(seed++, (int) w[1]);
+      fs.write("/f", w[0], data, 0, data.length);
+      int end = (int) Math.max(model.length, w[0] + w[1]);
+      model = Arrays.copyOf(model, end);
+      System.arraycopy(data, 0, model, (int) w[0], data.length);
+    }
+    assertThat(fs.stat("/f").size()).isEqualTo(model.length);
+    assertThat(readAll(fs, "/f")).isEqualTo(model);
+    byte[] slice = new byte[300];
+    assertThat(fs.read("/f", 99_900, slice, 0, 300)).isEqualTo(300);
+    assertThat(slice).isEqualTo(Arrays.copyOfRange(model, 99_900, 100_200));
+    fs.truncate("/f", 4100);
+    model = Arrays.copyOf(model, 4100);
+    assertThat(readAll(fs, "/f")).isEqualTo(model);
+    fs.truncate("/f", 10_000);
+    model = Arrays.copyOf(model, 10_000);
+    assertThat(readAll(fs, "/f")).isEqualTo(model);
+    assertThat(fs.read("/f", 10_000, slice, 0, 10)).isEqualTo(-1);
+  }
+
+  private static byte[] readAll(FileSystemView fs, String path) throws IOException {
+    try (var in = fs.open(path)) {
+      return in.readAllBytes();
+    }
+  }
+
+  @Test
+  void directories() throws IOException {
+    driver.prepare("d", null, Map.of());
+    FileSystemView fs = driver.fs("d");
+    fs.mkdir("/a", 0750);
+    assertThat(fs.stat("/a").isDirectory()).isTrue();
+    assertThat(fs.stat("/a").permissions()).isEqualTo(0750);
+    assertThatThrownBy(() -> fs.mkdir("/a", 0755)).isInstanceOf(AlreadyExistsException.class);
+    assertThatThrownBy(() -> fs.mkdir("/x/y", 0755)).isInstanceOf(NotFoundException.class);
+    fs.mkdirs("/a/b/c", 0755);
+    put(fs, "/a/b/c/f", "f");
+    put(fs, "/a/z", "z");
+    assertThat(fs.list("/a")).extracting(DirEntry::name).containsExactly("b", "z");
+    assertThatThrownBy(() -> fs.remove("/a", false)).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> fs.list("/a/z")).isInstanceOf(InvalidArgumentException.class);
+    fs.remove("/a", true);
+    assertThat(fs.exists("/a")).isFalse();
+    assertThat(fs.list("/")).isEmpty();
+    assertThatThrownBy(() -> fs.remove("/", true)).isInstanceOf(InvalidArgumentException.class);
+  }
+
+  @Test
+  void renames() throws IOException {
+    driver.prepare("r", null, Map.of());
+    FileSystemView fs = driver.fs("r");
+    fs.mkdirs("/a/b", 0755);
+    put(fs, "/a/b/f", "f");
+    put(fs, "/g", "g");
+    fs.rename("/a/b/f", "/a/f2");
+    assertThat(cat(fs, "/a/f2")).isEqualTo("f");
+    assertThat(fs.exists("/a/b/f")).isFalse();
+    fs.rename("/g", "/a/f2");
+    assertThat(cat(fs, "/a/f2")).isEqualTo("g");
+    fs.rename("/a", "/moved");
+    assertThat(fs.exists("/moved/b")).isTrue();
+    assertThatThrownBy(() -> fs.rename("/moved", "/moved/b/inside"))
+        .isInstanceOf(InvalidArgumentException.class);
+    put(fs, "/file", "x");
+    assertThatThrownBy(() -> fs.rename("/file", "/moved")).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> fs.rename("/nope", "/x")).isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
+  void symlinksResolveInsideTheSnapshot() throws IOException {
+    driver.prepare("s", null, Map.of());
+    FileSystemView fs = driver.fs("s");
+    fs.mkdirs("/etc", 0755);
+    put(fs, "/etc/passwd", "root");
+    fs.symlink("/etc", "/abs");
+    fs.symlink("../../../../etc/passwd", "/escape");
+    fs.symlink("loop2", "/loop1");
+    fs.symlink("loop1", "/loop2");
+    assertThat(fs.stat("/abs").isSymlink()).isTrue();
+    assertThat(fs.readlink("/abs")).isEqualTo("/etc");
+    assertThat(cat(fs, "/abs/passwd")).isEqualTo("root");
+    // ".." in a symlink target stops at the snapshot's root, as in a chroot.
+    assertThat(cat(fs, "/escape")).isEqualTo("root");
+    assertThatThrownBy(() -> cat(fs, "/loop1")).isInstanceOf(InvalidArgumentException.class);
+    fs.remove("/abs", false);
+    assertThat(fs.exists("/etc/passwd")).isTrue();
+  }
+
+  @Test
+  void hardLinksShareContent() throws IOException {
+    driver.prepare("h", null, Map.of());
+    FileSystemView fs = driver.fs("h");
+    put(fs, "/a", "shared");
+    fs.link("/a", "/b");
+    assertThat(fs.stat("/a").nlink()).isEqualTo(2);
+    assertThat(fs.stat("/b").ino()).isEqualTo(fs.stat("/a").ino());
+    byte[] x = bytes("X");
+    fs.write("/b", 0, x, 0, 1);
+    assertThat(cat(fs, "/a")).isEqualTo("Xhared");
+    fs.remove("/a", false);
+    assertThat(cat(fs, "/b")).isEqualTo("Xhared");
+    assertThat(fs.stat("/b").nlink()).isEqualTo(1);
+    fs.mkdir("/dir", 0755);
+    assertThatThrownBy(() -> fs.link("/dir", "/dir2")).isInstanceOf(InvalidArgumentException.class);
+  }
+
+  @Test
+  void attributesAndXattrs() throws IOException {
+    driver.prepare("x", null, Map.of());
+    FileSystemView fs = driver.fs("x");
+    put(fs, "/f", "f");
+    fs.chmod("/f", 04755);
+    fs.chown("/f", 1000, 100);
+    fs.setTimes("/f", 1_234_000_000_000L, 5_678_000_000_000L);
+    FileStat st = fs.stat("/f");
+    assertThat(st.permissions()).isEqualTo(04755);
+    assertThat(st.isRegular()).isTrue();
+    assertThat(st.uid()).isEqualTo(1000);
+    assertThat(st.gid()).isEqualTo(100);
+    assertThat(st.mtimeNanos()).isEqualTo(1_234_000_000_000L);
+    assertThat(st.atimeNanos()).isEqualTo(5_678_000_000_000L);
+    fs.setXattr("/f", "user.a", bytes("1"));
+    fs.setXattr("/f", "security.capability", new byte[] {1, 2, 3});
+    assertThat(fs.listXattrs("/f")).containsExactly("security.capability", "user.a");
+    assertThat(fs.getXattr("/f", "user.a")).isEqualTo(bytes("1"));
+    fs.removeXattr("/f", "user.a");
+    assertThat(fs.getXattr("/f", "user.a")).isNull();
+  }
+
+  @Test
+  void diffListsAddedChangedAndDeletedPaths() throws IOException {
+    String base = base();
+    driver.prepare("c", base, Map.of());
+    FileSystemView fs = driver.fs("c");
+    put(fs, "/etc/hosts", "changed");
+    fs.remove("/bin/sh", false);
+    fs.mkdirs("/opt/app", 0755);
+    put(fs, "/opt/app/run", "r");
+    fs.chmod("/usr/share/doc/a", 0600);
+    assertThat(driver.diff("c", base))
+        .extracting(Change::toString)
+        .containsExactly(
+            "C /bin",
+            "D /bin/sh",
+            "C /etc",
+            "C /etc/hosts",
+            "A /opt",
+            "A /opt/app",
+            "A /opt/app/run",
+            "C /usr/share/doc/a");
+    assertThat(driver.diff(base, null)).extracting(Change::path).contains("/etc/hosts", "/link");
+  }
+
+  @Test
+  void overwrittenDataIsCollectedAndLiveDataIsNot() throws IOException {
+    String base = base();
+    driver.prepare("c", base, Map.of());
+    FileSystemView fs = driver.fs("c");
+    byte[] first = TestData.random(10, 1 << 20);
+    byte[] second = TestData.random(11, 1 << 20);
+    fs.writeFile("/data", new ByteArrayInputStream(first), 0644, 0, 0, 0);
+    fs.writeFile("/copy", new ByteArrayInputStream(second), 0644, 0, 0, 0);
+    fs.writeFile("/data", new ByteArrayInputStream(second), 0644, 0, 0, 0);
+    if (driver instanceof Recountable r) {
+      r.recount();
+    }
+    long reclaimed = fixture.chunks().gc().bytesReclaimed();
+    if (driver instanceof Recountable) {
+      assertThat(reclaimed).as("the first version's chunks").isGreaterThanOrEqualTo(1 << 20);
+    }
+    assertThat(readAll(fs, "/data")).isEqualTo(second);
+    assertThat(readAll(fs, "/copy")).isEqualTo(second);
+    assertThat(cat(driver.fs(base), "/etc/hosts")).startsWith("127.0.0.1");
+    assertThat(fixture.chunks().fsck().damaged()).isEmpty();
+    if (driver instanceof Recountable r) {
+      assertThat(r.check()).as("every tree's chunks are held").isEmpty();
+    }
+    driver = fixture.reopen();
+    assertThat(readAll(driver.fs("c"), "/data")).isEqualTo(second);
+  }
+
+  // ---- persistence ----
+
+  @Test
+  void everythingSurvivesAReopen() throws IOException {
+    String base = base();
+    driver.prepare("c", base, Map.of("k", "v"));
+    put(driver.fs("c"), "/etc/hosts", "changed");
+    driver.fs("c").write("/data", 8192, bytes("tail"), 0, 4);
+    driver = fixture.reopen();
+    assertThat(driver.stat("c").labels()).containsEntry("k", "v");
+    assertThat(driver.stat("c").parent()).isEqualTo(base);
+    assertThat(cat(driver.fs("c"), "/etc/hosts")).isEqualTo("changed");
+    assertThat(driver.fs("c").stat("/data").size()).isEqualTo(8196);
+    assertThat(cat(driver.fs(base), "/etc/hosts")).startsWith("127.0.0.1");
+    put(driver.fs("c"), "/after", "a");
+    assertThat(cat(driver.fs("c"), "/after")).isEqualTo("a");
+  }
+
+  @Test
+  void acknowledgedWritesSurviveACrash() throws IOException {
+    String base = base();
+    driver.prepare("c", base, Map.of());
+    FileSystemView fs = driver.fs("c");
+    for (int i = 0; i < 20; i++) {
+      put(fs, "/f" + i, "v" + i);
+    }
+    fs.write("/f3", 1, bytes("XYZ"), 0, 3);
+    // Copy the data root as it is now, as a power cut would leave it: what was acknowledged was
+    // fsynced, so it must be in the files already.
+    Path crash = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-crash"));
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Path to = crash.resolve(dir.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(p, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+    try (DriverFixture after = new DriverFixture(crash, provider())) {
+      FileSystemView got = after.driver().fs("c");
+      for (int i = 0; i < 20; i++) {
+        assertThat(cat(got, "/f" + i)).isEqualTo(i == 3 ? "vXYZ" : "v" + i);
+      }
+      assertThat(after.chunks().fsck().damaged()).isEmpty();
+    }
+  }
+
+  // ---- bad input ----
+
+  @Test
+  void badPathsAreRefused() throws IOException {
+    driver.prepare("p", null, Map.of());
+    FileSystemView fs = driver.fs("p");
+    for (String bad : new String[] {"/a/../b", "relative", "/a\0b", "/" + "n".repeat(256), ""}) {
+      assertThatThrownBy(() -> put(fs, bad, "x"))
+          .as(bad)
+          .isInstanceOf(InvalidArgumentException.class);
+    }
+    assertThatThrownBy(() -> fs.stat("/missing")).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> fs.truncate("/missing", 1)).isInstanceOf(NotFoundException.class);
+    assertThat(fs.list("/")).isEmpty();
+  }
+
+  @Test
+  void removedSnapshotsAreGone() throws IOException {
+    driver.prepare("gone", null, Map.of());
+    FileSystemView fs = driver.fs("gone");
+    driver.remove("gone");
+    assertThatThrownBy(() -> driver.fs("gone")).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> driver.usage("gone")).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> put(fs, "/x", "x")).isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
+  void nativeListingNamesEverySnapshot() throws IOException {
+    String base = base();
+    driver.prepare("c1", base, Map.of());
+    assertThat(driver.nativeListing()).isNotEmpty();
+    assertThat(driver.nativeListing().toString()).contains("c1");
+  }
+}

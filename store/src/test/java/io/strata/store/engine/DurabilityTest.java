@@ -1,0 +1,183 @@
+package io.strata.store.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.store.blob.PutResult;
+import io.strata.store.digest.Digest;
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.testing.TestData;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Recovery, corruption detection and the data root's lock, on a real store in a temp dir. */
+class DurabilityTest {
+  @TempDir Path data;
+
+  private Engine open() throws IOException {
+    return Engine.open(data, null, ChunkStore.Options.defaults());
+  }
+
+  private static Digest put(Engine e, byte[] b) throws IOException {
+    return e.blobs().put(new ByteArrayInputStream(b)).digest();
+  }
+
+  @Test
+  void aLostIndexIsRebuiltFromThePacks() throws IOException {
+    byte[] a = TestData.text(1, 2 << 20);
+    byte[] b = TestData.random(2, 1 << 20);
+    Digest da;
+    Digest db;
+    long chunks;
+    try (Engine e = open()) {
+      da = put(e, a);
+      db = put(e, b);
+      chunks = e.info().chunks();
+    }
+    Files.delete(data.resolve("chunks/index"));
+    try (Engine e = open()) {
+      assertThat(e.info().chunks()).isEqualTo(chunks);
+      assertThat(e.blobs().open(da, 0, -1).readAllBytes()).isEqualTo(a);
+      assertThat(e.blobs().open(db, 0, -1).readAllBytes()).isEqualTo(b);
+      // Deduplication works against the rebuilt index.
+      assertThat(e.blobs().put(new ByteArrayInputStream(a)).newChunks()).isZero();
+    }
+  }
+
+  @Test
+  void aDamagedIndexIsRebuiltFromThePacks() throws IOException {
+    byte[] a = TestData.text(3, 2 << 20);
+    Digest da;
+    try (Engine e = open()) {
+      da = put(e, a);
+    }
+    flipByte(data.resolve("chunks/index"), 40);
+    try (Engine e = open()) {
+      assertThat(e.blobs().open(da, 0, -1).readAllBytes()).isEqualTo(a);
+      assertThat(e.fsck().clean()).isTrue();
+    }
+  }
+
+  @Test
+  void aTornPackTailIsCutOff() throws IOException {
+    byte[] a = TestData.text(4, 1 << 20);
+    Digest da;
+    try (Engine e = open()) {
+      da = put(e, a);
+      // Leave the index checkpoint behind the pack, as a crash would.
+      Files.delete(data.resolve("chunks/index"));
+      e.chunks().gc();
+    }
+    Path pack = largestPack();
+    // A half-written record after the last good one, with no trailer.
+    try (RandomAccessFile f = new RandomAccessFile(pack.toFile(), "rw")) {
+      f.setLength(f.length() - 24);
+      f.seek(f.length());
+      f.write(new byte[] {0x52, 0x45, 0x43, 0x31, 2, 0, 0, 0, 0, 0, 0, 9});
+    }
+    Files.delete(data.resolve("chunks/index"));
+    try (Engine e = open()) {
+      assertThat(e.blobs().open(da, 0, -1).readAllBytes()).isEqualTo(a);
+      assertThat(e.fsck().clean()).isTrue();
+    }
+  }
+
+  @Test
+  void aFlippedByteIsFoundByFsckAndNeverReturnedAsData() throws IOException {
+    byte[] random = TestData.random(5, 8 << 20);
+    byte[] text = TestData.text(6, 1 << 20);
+    Digest dr;
+    try (Engine e = open()) {
+      dr = put(e, random);
+      put(e, text);
+    }
+    flipByte(largestPack(), -1);
+    try (Engine e = open()) {
+      FsckReport report = e.fsck();
+      assertThat(report.clean()).isFalse();
+      assertThat(report.damaged()).hasSize(1);
+      assertThat(report.damaged().get(0).usedBy()).containsExactly("blob/" + dr.hex());
+      assertThatThrownBy(() -> e.blobs().open(dr, 0, -1).readAllBytes())
+          .isInstanceOf(CorruptDataException.class)
+          .hasMessageContaining(dr.toString());
+    }
+  }
+
+  @Test
+  void oneProcessPerDataRoot() throws IOException {
+    try (Engine e = open()) {
+      assertThat(e.dataRoot()).isEqualTo(data.toAbsolutePath());
+      assertThatThrownBy(this::open).isInstanceOf(ConflictException.class);
+    }
+    open().close();
+  }
+
+  @Test
+  void aDataRootKeepsItsDriver() throws IOException {
+    Engine.open(data, "zfs", ChunkStore.Options.defaults()).close();
+    assertThatThrownBy(() -> Engine.open(data, "btrfs", ChunkStore.Options.defaults()))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("zfs");
+    try (Engine e = open()) {
+      assertThat(e.driver()).isEqualTo("zfs");
+    }
+  }
+
+  @Test
+  void gcReclaimsWhatNothingReferences() throws IOException {
+    byte[] a = TestData.text(7, 6 << 20);
+    byte[] b = TestData.random(8, 3 << 20);
+    Digest da;
+    Digest db;
+    long uniqueBefore;
+    try (Engine e = open()) {
+      da = put(e, a);
+      db = put(e, b);
+      long before = e.info().storedBytes();
+      uniqueBefore = e.info().uniqueBytes();
+      GcResult nothing = e.gc();
+      assertThat(nothing.chunksRemoved()).isZero();
+      e.blobs().remove(da);
+      GcResult r = e.gc();
+      assertThat(r.chunksRemoved()).isPositive();
+      assertThat(r.bytesReclaimed()).isPositive();
+      assertThat(e.info().storedBytes()).isLessThan(before - r.bytesReclaimed() / 2);
+      assertThat(e.info().uniqueBytes()).isEqualTo(uniqueBefore - a.length);
+      assertThat(e.blobs().open(db, 0, -1).readAllBytes()).isEqualTo(b);
+      assertThat(e.fsck().clean()).isTrue();
+    }
+    // The space stays reclaimed and the survivor readable after a restart.
+    try (Engine again = open()) {
+      assertThat(again.blobs().open(db, 0, -1).readAllBytes()).isEqualTo(b);
+      assertThat(again.info().uniqueBytes()).isEqualTo(uniqueBefore - a.length);
+      PutResult reput = again.blobs().put(new ByteArrayInputStream(a));
+      assertThat(reput.newChunks()).as("a's chunks were really gone").isPositive();
+      assertThat(again.blobs().open(da, 0, -1).readAllBytes()).isEqualTo(a);
+    }
+  }
+
+  private Path largestPack() throws IOException {
+    try (Stream<Path> s = Files.list(data.resolve("chunks/packs"))) {
+      return s.max(Comparator.comparingLong(p -> p.toFile().length())).orElseThrow();
+    }
+  }
+
+  /** Flips one byte at {@code at}, or in the middle when {@code at} is negative. */
+  static void flipByte(Path file, long at) throws IOException {
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      long pos = at < 0 ? f.length() / 2 : at;
+      f.seek(pos);
+      int b = f.read();
+      f.seek(pos);
+      f.write(b ^ 0xFF);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** Test fixtures shared with the driver modules through the test-jar. */
+package io.strata.store.testing;
