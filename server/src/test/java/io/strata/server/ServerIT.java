@@ -9,8 +9,10 @@ import io.strata.protocol.FrameType;
 import io.strata.protocol.HostPort;
 import io.strata.protocol.Opcode;
 import io.strata.protocol.Status;
+import io.strata.protocol.message.Json;
 import io.strata.protocol.message.PutReply;
 import io.strata.server.handler.Limits;
+import io.strata.store.driver.Drivers;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -220,11 +222,21 @@ class ServerIT {
   }
 
   @Test
-  void unservedCommandsFailClearly() throws Exception {
+  void driverListShowsTheDriversOwnView() throws Exception {
     try (TestServer s = TestServer.start(config())) {
-      TestServer.CliRun r = s.cli("driver", "ls");
-      assertThat(r.code()).isEqualTo(1);
-      assertThat(r.stderr()).startsWith("strata: ").contains("driver.ls").contains("not served");
+      TestServer.CliRun r = s.cli("--json", "driver", "ls");
+      assertThat(r.code()).as(r.stderr()).isZero();
+      assertThat(Json.tree(r.stdout(), "driver ls").isArray()).isTrue();
+    }
+    try (TestServer z =
+        TestServer.start(ServerConfig.loopback(dir.resolve("z")).withDriver("zfs"))) {
+      TestServer.CliRun r = z.cli("driver", "ls");
+      if (Drivers.available().contains("zfs")) {
+        assertThat(r.code()).as(r.stderr()).isZero();
+      } else {
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.stderr()).startsWith("strata: driver.ls: ").contains("without the zfs driver");
+      }
     }
   }
 

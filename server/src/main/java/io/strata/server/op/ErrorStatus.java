@@ -33,11 +33,15 @@ public final class ErrorStatus {
     if (t instanceof StorageFullException) {
       return Status.STORAGE_FULL;
     }
+    if (t instanceof UnservedException) {
+      return Status.UNIMPLEMENTED;
+    }
     return Status.INTERNAL;
   }
 
   /** Whether {@code t} is a user-facing engine error (as opposed to a server bug or I/O fault). */
   public static boolean expected(Throwable t) {
-    return t instanceof StrataException && of(t) != Status.INTERNAL;
+    return (t instanceof StrataException || t instanceof UnservedException)
+        && of(t) != Status.INTERNAL;
   }
 }

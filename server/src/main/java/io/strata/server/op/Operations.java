@@ -24,6 +24,7 @@ public final class Operations {
     Map<Opcode, Operation> m = new EnumMap<>(Opcode.class);
     new StoreOperations(engine, gcListener).register(m);
     new BlobOperations(engine.blobs()).register(m);
+    new DriverOperations(engine).register(m);
     return new Operations(m);
   }
 
