@@ -50,11 +50,6 @@ public record HostPort(String host, int port) {
     return new HostPort(host, port);
   }
 
-  /** An unresolved socket address for this host and port. */
-  public InetSocketAddress unresolved() {
-    return InetSocketAddress.createUnresolved(host, port);
-  }
-
   @Override
   public String toString() {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;

@@ -221,7 +221,7 @@ public final class StrataServer implements Closeable {
       }
       long deadline = System.nanoTime() + limits.shutdownGrace().toNanos();
       while (state.inFlight() > 0 && System.nanoTime() < deadline) {
-        sleep(20);
+        Thread.sleep(20);
       }
       state.channels().close().awaitUninterruptibly();
       engineExecutor.shutdown();
@@ -248,9 +248,5 @@ public final class StrataServer implements Closeable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  private static void sleep(long millis) throws InterruptedException {
-    Thread.sleep(millis);
   }
 }

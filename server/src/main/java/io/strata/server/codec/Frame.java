@@ -1,7 +1,6 @@
 package io.strata.server.codec;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.DefaultByteBufHolder;
 import io.netty.buffer.Unpooled;
 import io.strata.protocol.FrameType;
@@ -39,11 +38,6 @@ public final class Frame extends DefaultByteBufHolder {
   /** A DATA frame over {@code payload}, which it takes over. */
   public static Frame data(int stream, ByteBuf payload) {
     return new Frame(FrameType.DATA, stream, payload);
-  }
-
-  /** An empty-payload frame. */
-  public static Frame empty(FrameType type, int stream, ByteBufAllocator alloc) {
-    return new Frame(type, stream, alloc.buffer(0, 0));
   }
 
   public FrameType type() {

@@ -7,7 +7,6 @@ import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.error.StorageFullException;
-import io.strata.store.error.StrataException;
 
 /** The one protocol status of each engine error type. */
 public final class ErrorStatus {
@@ -37,11 +36,5 @@ public final class ErrorStatus {
       return Status.UNIMPLEMENTED;
     }
     return Status.INTERNAL;
-  }
-
-  /** Whether {@code t} is a user-facing engine error (as opposed to a server bug or I/O fault). */
-  public static boolean expected(Throwable t) {
-    return (t instanceof StrataException || t instanceof UnservedException)
-        && of(t) != Status.INTERNAL;
   }
 }
