@@ -1,0 +1,422 @@
+package io.strata.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.strata.protocol.FrameType;
+import io.strata.protocol.Hello;
+import io.strata.protocol.HostPort;
+import io.strata.protocol.Opcode;
+import io.strata.protocol.ProtocolException;
+import io.strata.protocol.RequestHeader;
+import io.strata.protocol.ResponseHeader;
+import io.strata.protocol.Status;
+import io.strata.protocol.Welcome;
+import io.strata.protocol.Wire;
+import io.strata.protocol.message.BlobItem;
+import io.strata.protocol.message.DamageItem;
+import io.strata.protocol.message.DigestArgs;
+import io.strata.protocol.message.ErrorBody;
+import io.strata.protocol.message.FsckEnd;
+import io.strata.protocol.message.FsckReply;
+import io.strata.protocol.message.GcReply;
+import io.strata.protocol.message.GetArgs;
+import io.strata.protocol.message.GetEnd;
+import io.strata.protocol.message.InfoReply;
+import io.strata.protocol.message.Json;
+import io.strata.protocol.message.ListEnd;
+import io.strata.protocol.message.PutArgs;
+import io.strata.protocol.message.PutReply;
+import io.strata.protocol.message.StatReply;
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A blocking client of one stratad: one connection, one request at a time (calls are serialized).
+ * Payloads stream in DATA frames of {@link Wire#DATA_CHUNK} bytes, so nothing holds a whole object
+ * in memory. Every failure is a {@link StrataClientException} carrying the protocol status, or an
+ * {@link IOException} of the caller's own streams.
+ */
+public final class StrataClient implements Closeable {
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+  private final HostPort address;
+  private final FrameConnection connection;
+  private final Welcome welcome;
+  private int nextStream = 1;
+  private boolean broken;
+
+  private StrataClient(HostPort address, FrameConnection connection, Welcome welcome) {
+    this.address = address;
+    this.connection = connection;
+    this.welcome = welcome;
+  }
+
+  /**
+   * Connects, agrees on the protocol version and authenticates with {@code token} (null: none).
+   * Failing to reach the server or to authenticate throws {@link Status#UNAVAILABLE} or {@link
+   * Status#UNAUTHENTICATED}.
+   */
+  public static StrataClient connect(HostPort address, byte[] token) throws StrataClientException {
+    Socket socket = new Socket();
+    try {
+      socket.setTcpNoDelay(true);
+      socket.connect(
+          new InetSocketAddress(address.host(), address.port()), (int) CONNECT_TIMEOUT.toMillis());
+    } catch (UnknownHostException e) {
+      closeQuietly(socket);
+      throw new StrataClientException(
+          Status.UNAVAILABLE, "cannot reach stratad at " + address + ": unknown host", e);
+    } catch (IOException e) {
+      closeQuietly(socket);
+      throw new StrataClientException(
+          Status.UNAVAILABLE, "cannot reach stratad at " + address + ": " + e.getMessage(), e);
+    }
+    try {
+      FrameConnection c = new FrameConnection(socket);
+      Welcome w = handshake(address, c, token);
+      return new StrataClient(address, c, w);
+    } catch (StrataClientException e) {
+      closeQuietly(socket);
+      throw e;
+    } catch (IOException e) {
+      closeQuietly(socket);
+      throw new StrataClientException(
+          Status.UNAVAILABLE,
+          "stratad at " + address + " broke off the handshake: " + describe(e),
+          e);
+    }
+  }
+
+  private static Welcome handshake(HostPort address, FrameConnection c, byte[] token)
+      throws IOException {
+    c.send(FrameType.HELLO, Wire.CONNECTION_STREAM, Hello.current().encode());
+    InboundFrame f = c.read();
+    if (f.type() == FrameType.RESPONSE) {
+      throw connectionError(address, f);
+    }
+    if (f.type() != FrameType.WELCOME) {
+      throw new ProtocolException("expected WELCOME, got " + f.type());
+    }
+    Welcome w = Welcome.decode(ByteBuffer.wrap(f.payload()));
+    if (w.version() != Wire.VERSION) {
+      throw new StrataClientException(
+          Status.UNSUPPORTED_VERSION,
+          "stratad at "
+              + address
+              + " speaks protocol version "
+              + w.version()
+              + ", not "
+              + Wire.VERSION);
+    }
+    if (!w.tokenRequired()) {
+      return w;
+    }
+    if (token == null) {
+      throw new StrataClientException(
+          Status.UNAUTHENTICATED,
+          "stratad at " + address + " requires a token: give --token-file or STRATA_TOKEN_FILE");
+    }
+    c.send(FrameType.AUTH, Wire.CONNECTION_STREAM, token);
+    InboundFrame a = c.read();
+    if (a.type() == FrameType.RESPONSE) {
+      throw connectionError(address, a);
+    }
+    if (a.type() != FrameType.AUTH_OK) {
+      throw new ProtocolException("expected AUTH_OK, got " + a.type());
+    }
+    return w;
+  }
+
+  private static StrataClientException connectionError(HostPort address, InboundFrame f)
+      throws ProtocolException {
+    ResponseHeader r = ResponseHeader.decode(ByteBuffer.wrap(f.payload()));
+    String message = Json.read(r.body(), ErrorBody.class, "error").message();
+    return new StrataClientException(r.status(), "stratad at " + address + ": " + message);
+  }
+
+  /** The server's name and version as it announced them. */
+  public String serverName() {
+    return welcome.server();
+  }
+
+  /** The store's figures. */
+  public synchronized InfoReply info() throws IOException {
+    return unary(Opcode.INFO, null, InfoReply.class);
+  }
+
+  /** Collects unreferenced chunks. */
+  public synchronized GcReply gc() throws IOException {
+    return unary(Opcode.GC, null, GcReply.class);
+  }
+
+  /** Re-reads and re-hashes every chunk; the report lists damage, it does not throw for it. */
+  public synchronized FsckReply fsck() throws IOException {
+    List<DamageItem> damaged = new ArrayList<>();
+    FsckEnd end =
+        listing(
+            Opcode.FSCK,
+            line -> damaged.add(Json.read(line, DamageItem.class, "fsck line")),
+            FsckEnd.class);
+    return new FsckReply(end.chunksChecked(), damaged);
+  }
+
+  /** Size, chunk count and exclusive bytes of blob {@code digest}. */
+  public synchronized StatReply stat(String digest) throws IOException {
+    return unary(Opcode.BLOB_STAT, new DigestArgs(digest), StatReply.class);
+  }
+
+  /** Removes blob {@code digest}; its chunks go at the next gc unless shared. */
+  public synchronized void remove(String digest) throws IOException {
+    unary(Opcode.BLOB_REMOVE, new DigestArgs(digest), DigestArgs.class);
+  }
+
+  /** Every blob, by digest. */
+  public synchronized List<BlobItem> list() throws IOException {
+    List<BlobItem> items = new ArrayList<>();
+    listing(
+        Opcode.BLOB_LIST,
+        line -> items.add(Json.read(line, BlobItem.class, "blob.ls line")),
+        ListEnd.class);
+    return items;
+  }
+
+  /** The storage driver's own view of its subvolumes or datasets, one JSON object each. */
+  public synchronized List<JsonNode> driverList() throws IOException {
+    List<JsonNode> items = new ArrayList<>();
+    listing(
+        Opcode.DRIVER_LIST, line -> items.add(Json.tree(line, "driver.ls line")), ListEnd.class);
+    return items;
+  }
+
+  /**
+   * Stores everything {@code in} yields as one blob. {@code size} is the length the caller expects
+   * to send (null when unknown): the server refuses the blob if the stream ends elsewhere.
+   */
+  public synchronized PutReply put(InputStream in, Long size, TransferListener progress)
+      throws IOException {
+    int stream = begin(Opcode.BLOB_PUT, new PutArgs(size));
+    byte[] buf = new byte[Wire.DATA_CHUNK];
+    while (true) {
+      int n;
+      try {
+        n = in.readNBytes(buf, 0, buf.length);
+      } catch (IOException e) {
+        cancel(stream);
+        throw e;
+      }
+      if (n == 0) {
+        break;
+      }
+      if (connection.readable()) {
+        return earlyAnswer(stream, Opcode.BLOB_PUT);
+      }
+      try {
+        connection.sendUnflushed(FrameType.DATA, stream, buf, 0, n);
+      } catch (IOException e) {
+        throw fail(lost(e));
+      }
+      progress.transferred(n);
+    }
+    send(FrameType.END, stream, new byte[0]);
+    return reply(stream, Opcode.BLOB_PUT, null, PutReply.class);
+  }
+
+  /**
+   * Writes the bytes of blob {@code digest} from {@code offset} ({@code length} of them at most,
+   * negative: to the end) to {@code out}; returns how many. If {@code out} fails, the connection is
+   * dropped and the failure rethrown.
+   */
+  public synchronized long get(
+      String digest, long offset, long length, OutputStream out, TransferListener progress)
+      throws IOException {
+    int stream = begin(Opcode.BLOB_GET, new GetArgs(digest, offset, length < 0 ? null : length));
+    long[] received = new long[1];
+    DataSink sink =
+        data -> {
+          out.write(data);
+          received[0] += data.length;
+          progress.transferred(data.length);
+        };
+    GetEnd end = reply(stream, Opcode.BLOB_GET, sink, GetEnd.class);
+    if (end.bytes() != received[0]) {
+      throw fail(
+          new StrataClientException(
+              Status.PROTOCOL_ERROR,
+              "blob.get "
+                  + digest
+                  + ": server announced "
+                  + end.bytes()
+                  + " bytes but sent "
+                  + received[0]));
+    }
+    return received[0];
+  }
+
+  @Override
+  public synchronized void close() throws IOException {
+    broken = true;
+    connection.close();
+  }
+
+  // ---- the request cycle ----
+
+  /** Receives the DATA of a download. */
+  @FunctionalInterface
+  private interface DataSink {
+    void accept(byte[] data) throws IOException;
+  }
+
+  private <T> T unary(Opcode op, Object args, Class<T> replyType) throws IOException {
+    int stream = begin(op, args);
+    return reply(stream, op, null, replyType);
+  }
+
+  private <T> T listing(Opcode op, JsonLines.LineSink lines, Class<T> endType) throws IOException {
+    int stream = begin(op, null);
+    JsonLines splitter = new JsonLines(lines);
+    T end = reply(stream, op, splitter::accept, endType);
+    splitter.finish();
+    return end;
+  }
+
+  private int begin(Opcode op, Object args) throws IOException {
+    if (broken) {
+      throw new StrataClientException(
+          Status.UNAVAILABLE, "connection to stratad at " + address + " is closed");
+    }
+    int stream = nextStream;
+    nextStream = nextStream == Integer.MAX_VALUE ? 1 : nextStream + 1;
+    byte[] json = args == null ? Json.emptyObject() : Json.write(args);
+    send(FrameType.REQUEST, stream, new RequestHeader(op.code(), json).encode());
+    return stream;
+  }
+
+  private void send(FrameType type, int stream, byte[] payload) throws IOException {
+    try {
+      connection.send(type, stream, payload);
+    } catch (IOException e) {
+      throw fail(lost(e));
+    }
+  }
+
+  /**
+   * Abandons an upload whose source failed, and reads the stream's answer so that the connection
+   * stays usable. That answer (CANCELLED, or an error that crossed the cancel) is dropped: the
+   * caller rethrows its own failure, which is the one to report.
+   */
+  private void cancel(int stream) throws IOException {
+    send(FrameType.CANCEL, stream, new byte[0]);
+    try {
+      reply(stream, Opcode.BLOB_PUT, null, ErrorBody.class);
+    } catch (StrataClientException e) {
+      if (broken) {
+        throw e;
+      }
+    }
+  }
+
+  /** The server answered an upload before its end: an error, or a protocol violation. */
+  private <T> T earlyAnswer(int stream, Opcode op) throws IOException {
+    try {
+      reply(stream, op, null, ErrorBody.class);
+    } finally {
+      if (!broken) {
+        send(FrameType.CANCEL, stream, new byte[0]);
+      }
+    }
+    throw fail(
+        new StrataClientException(
+            Status.PROTOCOL_ERROR, op.label() + ": server answered before the upload ended"));
+  }
+
+  /**
+   * Reads frames up to the RESPONSE of {@code stream}, passing its DATA to {@code sink}; returns
+   * the successful body or throws the error. Frames of other streams (late answers to cancelled
+   * ones) are skipped.
+   */
+  private <T> T reply(int stream, Opcode op, DataSink sink, Class<T> type) throws IOException {
+    while (true) {
+      InboundFrame f;
+      try {
+        f = connection.read();
+      } catch (IOException e) {
+        throw fail(lost(e));
+      }
+      if (f.stream() == Wire.CONNECTION_STREAM && f.type() == FrameType.RESPONSE) {
+        broken = true;
+        throw connectionError(address, f);
+      }
+      if (f.stream() != stream) {
+        continue;
+      }
+      if (f.type() == FrameType.DATA) {
+        if (sink == null) {
+          throw fail(
+              new StrataClientException(
+                  Status.PROTOCOL_ERROR, op.label() + ": server sent DATA on a request without"));
+        }
+        try {
+          sink.accept(f.payload());
+        } catch (StrataClientException e) {
+          throw e;
+        } catch (IOException e) {
+          broken = true;
+          closeQuietly(connection);
+          throw e;
+        }
+        continue;
+      }
+      if (f.type() != FrameType.RESPONSE) {
+        throw fail(
+            new StrataClientException(
+                Status.PROTOCOL_ERROR, op.label() + ": unexpected " + f.type() + " frame"));
+      }
+      ResponseHeader r = ResponseHeader.decode(ByteBuffer.wrap(f.payload()));
+      if (r.status() != Status.OK) {
+        String message = Json.read(r.body(), ErrorBody.class, op.label() + " error").message();
+        throw new StrataClientException(r.status(), message == null ? r.status().name() : message);
+      }
+      return Json.read(r.body(), type, op.label() + " reply");
+    }
+  }
+
+  private StrataClientException lost(IOException e) {
+    if (e instanceof StrataClientException s) {
+      return s;
+    }
+    String why = e instanceof EOFException ? "the server closed the connection" : describe(e);
+    return new StrataClientException(
+        e instanceof ProtocolException ? Status.PROTOCOL_ERROR : Status.UNAVAILABLE,
+        "connection to stratad at " + address + " lost: " + why,
+        e);
+  }
+
+  private StrataClientException fail(StrataClientException e) {
+    broken = true;
+    closeQuietly(connection);
+    return e;
+  }
+
+  private static String describe(IOException e) {
+    return e instanceof EOFException
+        ? "the server closed the connection"
+        : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
+
+  private static void closeQuietly(Closeable c) {
+    try {
+      c.close();
+    } catch (IOException ignored) {
+      // Already failing; the first error is the one to report.
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package io.strata.client.cli;
+
+import io.strata.client.StrataClient;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** A command that talks to the server: connects, runs, disconnects, returns the exit code. */
+abstract class ClientCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Override
+  public final Integer call() throws Exception {
+    StrataCli cli = (StrataCli) spec.root().userObject();
+    checkArguments();
+    try (StrataClient client = cli.connect()) {
+      return run(client, cli);
+    }
+  }
+
+  /**
+   * Refuses malformed arguments before connecting, so that a typo is a usage error whether or not
+   * the server is up. Commands without such arguments check nothing.
+   */
+  void checkArguments() {}
+
+  /** Does the work; returns the exit code. */
+  abstract int run(StrataClient client, StrataCli cli) throws Exception;
+}

@@ -1,0 +1,179 @@
+package io.strata.client.cli;
+
+import io.strata.client.StrataClient;
+import io.strata.client.StrataClientException;
+import io.strata.protocol.HostPort;
+import io.strata.protocol.Status;
+import io.strata.protocol.TokenFile;
+import io.strata.protocol.message.Json;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code strata}, the command-line client: the global options, the command tree, and the mapping of
+ * every failure to one line on stderr and an exit code.
+ */
+@Command(
+    name = "strata",
+    mixinStandardHelpOptions = true,
+    versionProvider = StrataCli.VersionProvider.class,
+    description = "Talks to stratad, the content-addressed, deduplicating store.",
+    subcommands = {
+      InfoCommand.class,
+      BlobCommand.class,
+      GcCommand.class,
+      FsckCommand.class,
+      DriverCommand.class,
+      CompletionCommand.class
+    })
+public final class StrataCli implements Runnable {
+  /** The address tried when neither {@code --host} nor {@code STRATA_HOST} is given. */
+  static final String DEFAULT_HOST = "127.0.0.1:" + HostPort.DEFAULT_PORT;
+
+  private final Terminal terminal;
+
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = "--host",
+      paramLabel = "HOST:PORT",
+      scope = ScopeType.INHERIT,
+      description = "The server (default: $STRATA_HOST, else " + DEFAULT_HOST + ").")
+  private String host;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      scope = ScopeType.INHERIT,
+      description = "A file holding the server's token (default: $STRATA_TOKEN_FILE).")
+  private Path tokenFile;
+
+  @Option(
+      names = "--json",
+      scope = ScopeType.INHERIT,
+      description = "Print results as one JSON document.")
+  private boolean json;
+
+  @Option(
+      names = "--debug",
+      scope = ScopeType.INHERIT,
+      description = "Show stack traces of failures.")
+  private boolean debug;
+
+  StrataCli(Terminal terminal) {
+    this.terminal = terminal;
+  }
+
+  /** Runs {@code strata} and exits with its exit code. */
+  public static void main(String[] args) {
+    System.exit(run(args, Terminal.system()));
+  }
+
+  /** Runs {@code strata} with {@code args} against {@code terminal}; returns the exit code. */
+  public static int run(String[] args, Terminal terminal) {
+    StrataCli cli = new StrataCli(terminal);
+    CommandLine cmd = new CommandLine(cli);
+    cmd.setOut(new PrintWriter(terminal.out(), true));
+    cmd.setErr(new PrintWriter(terminal.err(), true));
+    cmd.setParameterExceptionHandler(
+        (e, a) -> {
+          terminal.err().println("strata: " + e.getMessage());
+          terminal
+              .err()
+              .println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+          return ExitStatus.USAGE;
+        });
+    cmd.setExecutionExceptionHandler((e, c, parsed) -> cli.report(e));
+    int code = cmd.execute(args);
+    terminal.out().flush();
+    return code;
+  }
+
+  /** Without a command: show the usage, as a usage error. */
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "a command is required");
+  }
+
+  private int report(Exception e) {
+    String message = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
+    int code;
+    if (e instanceof StrataClientException s) {
+      code = ExitStatus.of(s.status());
+    } else if (e instanceof IllegalArgumentException) {
+      code = ExitStatus.USAGE;
+    } else if (e instanceof IOException) {
+      code = ExitStatus.FAILED;
+    } else {
+      code = ExitStatus.FAILED;
+      message = "internal error: " + message;
+    }
+    terminal.err().println("strata: " + message);
+    if (debug) {
+      e.printStackTrace(terminal.err());
+    }
+    return code;
+  }
+
+  /** The terminal of this run. */
+  Terminal terminal() {
+    return terminal;
+  }
+
+  /** Whether to print JSON. */
+  boolean json() {
+    return json;
+  }
+
+  /** Prints {@code value} as indented JSON on stdout. */
+  void printJson(Object value) {
+    try {
+      terminal
+          .out()
+          .println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(value));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write JSON of " + value.getClass().getName(), e);
+    }
+  }
+
+  /** Connects to the server the options and the environment name. */
+  StrataClient connect() throws IOException {
+    String address = host != null ? host : terminal.env().getOrDefault("STRATA_HOST", DEFAULT_HOST);
+    HostPort target;
+    try {
+      target = HostPort.parse(address);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--host: " + e.getMessage());
+    }
+    Path tokenPath = tokenFile;
+    if (tokenPath == null && terminal.env().containsKey("STRATA_TOKEN_FILE")) {
+      tokenPath = Path.of(terminal.env().get("STRATA_TOKEN_FILE"));
+    }
+    byte[] token = null;
+    if (tokenPath != null) {
+      try {
+        token = TokenFile.read(tokenPath);
+      } catch (IOException e) {
+        throw new StrataClientException(Status.UNAUTHENTICATED, e.getMessage(), e);
+      }
+    }
+    return StrataClient.connect(target, token);
+  }
+
+  /** The version {@code strata --version} prints. */
+  static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = StrataCli.class.getPackage().getImplementationVersion();
+      return new String[] {"strata " + (v != null ? v : "0.1.0")};
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package io.strata.protocol;
+
+/**
+ * What a REQUEST asks for. Codes are grouped by area ({@code 0x00xx} the store, {@code 0x01xx}
+ * objects, {@code 0x05xx} the driver); new commands get new codes and old codes never change
+ * meaning. A server answers a code it does not serve with {@link Status#UNIMPLEMENTED}.
+ */
+public enum Opcode {
+  /** {@code strata info}: no arguments; answer {@code InfoReply}. */
+  INFO(0x0001, "info", Transfer.NONE),
+  /** {@code strata gc}: no arguments; answer {@code GcReply}. */
+  GC(0x0002, "gc", Transfer.NONE),
+  /**
+   * {@code strata fsck}: no arguments; DATA is JSON lines of {@code DamageItem}; {@code FsckEnd}.
+   */
+  FSCK(0x0003, "fsck", Transfer.DOWNLOAD),
+  /** {@code strata blob put}: {@code PutArgs}; DATA is the content; answer {@code PutReply}. */
+  BLOB_PUT(0x0101, "blob.put", Transfer.UPLOAD),
+  /** {@code strata blob get}: {@code GetArgs}; DATA is the content; answer {@code GetEnd}. */
+  BLOB_GET(0x0102, "blob.get", Transfer.DOWNLOAD),
+  /** {@code strata blob stat}: {@code DigestArgs}; answer {@code StatReply}. */
+  BLOB_STAT(0x0103, "blob.stat", Transfer.NONE),
+  /**
+   * {@code strata blob ls}: no arguments; DATA is JSON lines of {@code BlobItem}; {@code ListEnd}.
+   */
+  BLOB_LIST(0x0104, "blob.ls", Transfer.DOWNLOAD),
+  /** {@code strata blob rm}: {@code DigestArgs}; answer {@code DigestArgs} of what was removed. */
+  BLOB_REMOVE(0x0105, "blob.rm", Transfer.NONE),
+  /**
+   * {@code strata driver ls}: no arguments; DATA is JSON lines of driver entries; {@code ListEnd}.
+   */
+  DRIVER_LIST(0x0501, "driver.ls", Transfer.DOWNLOAD);
+
+  private final int code;
+  private final String label;
+  private final Transfer transfer;
+
+  Opcode(int code, String label, Transfer transfer) {
+    this.code = code;
+    this.label = label;
+    this.transfer = transfer;
+  }
+
+  /** The u16 on the wire. */
+  public int code() {
+    return code;
+  }
+
+  /** A short dotted name for messages and metrics, e.g. {@code blob.put}. */
+  public String label() {
+    return label;
+  }
+
+  /** Which way its payload flows. */
+  public Transfer transfer() {
+    return transfer;
+  }
+
+  /** The opcode with wire code {@code code}, or null when this build knows none. */
+  public static Opcode of(int code) {
+    for (Opcode o : values()) {
+      if (o.code == code) {
+        return o;
+      }
+    }
+    return null;
+  }
+
+  /** How a message names an opcode that may be unknown: its label, else its hex code. */
+  public static String describe(int code) {
+    Opcode o = of(code);
+    return o != null ? o.label : String.format("0x%04x", code);
+  }
+}

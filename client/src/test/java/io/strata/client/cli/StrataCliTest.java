@@ -1,0 +1,126 @@
+package io.strata.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strata.protocol.Status;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What the CLI decides on its own, without a server. */
+class StrataCliTest {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(Map<String, String> env, String... args) {
+    Terminal t =
+        new Terminal(
+            new ByteArrayInputStream(new byte[0]),
+            out,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            env,
+            false);
+    return StrataCli.run(args, t);
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void unknownCommandsAreUsageErrors() {
+    assertThat(run(Map.of(), "frobnicate")).isEqualTo(ExitStatus.USAGE);
+    assertThat(run(Map.of(), "blob", "frobnicate")).isEqualTo(ExitStatus.USAGE);
+    assertThat(err()).startsWith("strata: ").contains("frobnicate").contains("--help");
+  }
+
+  @Test
+  void noCommandIsAUsageError() {
+    assertThat(run(Map.of())).isEqualTo(ExitStatus.USAGE);
+    assertThat(run(Map.of(), "blob")).isEqualTo(ExitStatus.USAGE);
+  }
+
+  @Test
+  void malformedDigestIsAUsageErrorNamingIt() {
+    assertThat(run(Map.of(), "blob", "get", "sha256:xyz")).isEqualTo(ExitStatus.USAGE);
+    assertThat(err()).startsWith("strata: digest sha256:xyz: expected sha256:");
+  }
+
+  @Test
+  void helpIsEverywhere() {
+    assertThat(run(Map.of(), "--help")).isZero();
+    assertThat(run(Map.of(), "blob", "put", "--help")).isZero();
+    assertThat(run(Map.of(), "fsck", "--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("Usage: strata blob put");
+  }
+
+  @Test
+  void completionPrintsABashScript() {
+    assertThat(run(Map.of(), "completion")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("complete -F").contains("blob");
+  }
+
+  @Test
+  void unreachableServerExits3() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    assertThat(run(Map.of("STRATA_HOST", "127.0.0.1:" + port), "info"))
+        .isEqualTo(ExitStatus.UNREACHABLE);
+    assertThat(err()).startsWith("strata: cannot reach stratad at 127.0.0.1:" + port);
+    assertThat(err().lines()).hasSize(1);
+  }
+
+  @Test
+  void aMissingTokenFileExits3() {
+    assertThat(run(Map.of("STRATA_TOKEN_FILE", "/nonexistent/token"), "info"))
+        .isEqualTo(ExitStatus.UNREACHABLE);
+    assertThat(err()).contains("token file /nonexistent/token does not exist");
+  }
+
+  @Test
+  void badHostIsAUsageError() {
+    assertThat(run(Map.of(), "--host", "nohostport", "info")).isEqualTo(ExitStatus.USAGE);
+  }
+
+  @Test
+  void everyStatusHasAnExitCode() {
+    assertThat(ExitStatus.of(Status.OK)).isZero();
+    assertThat(ExitStatus.of(Status.NOT_FOUND)).isEqualTo(4);
+    assertThat(ExitStatus.of(Status.INVALID_ARGUMENT)).isEqualTo(2);
+    assertThat(ExitStatus.of(Status.UNAUTHENTICATED)).isEqualTo(3);
+    assertThat(ExitStatus.of(Status.UNAVAILABLE)).isEqualTo(3);
+    assertThat(ExitStatus.of(Status.CORRUPT_DATA)).isEqualTo(1);
+    for (Status s : Status.values()) {
+      assertThat(ExitStatus.of(s)).isBetween(0, 4);
+    }
+  }
+
+  @Test
+  void globalOptionsWorkAfterTheCommandToo() {
+    assertThat(run(Map.of(), "info", "--host", "nohostport")).isEqualTo(ExitStatus.USAGE);
+    assertThat(err()).contains("--host");
+  }
+
+  @Test
+  void progressStaysQuietForShortTransfers() {
+    ByteArrayOutputStream bar = new ByteArrayOutputStream();
+    long[] now = {0};
+    ProgressBar p =
+        new ProgressBar(
+            new PrintStream(bar, true, StandardCharsets.UTF_8), "put", 100, () -> now[0]);
+    p.transferred(50);
+    assertThat(bar.size()).isZero();
+    now[0] = 2_000_000_000L;
+    p.transferred(25);
+    assertThat(bar.toString(StandardCharsets.UTF_8)).contains("75%");
+    p.finish();
+    assertThat(ByteSize.human(25L << 20)).isEqualTo("25.0 MiB");
+  }
+}

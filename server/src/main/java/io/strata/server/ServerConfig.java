@@ -1,0 +1,79 @@
+package io.strata.server;
+
+import io.strata.protocol.HostPort;
+import io.strata.server.handler.Limits;
+import io.strata.store.compress.Compression;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything stratad is started with.
+ *
+ * @param listen the address to serve the protocol on
+ * @param dataRoot the data root
+ * @param dataLabel the data root as the user wrote it, for the ready line
+ * @param driver the storage driver asked for, or null to keep the root's
+ * @param compression the codec of new chunks
+ * @param token the shared secret every client must present, or null
+ * @param allowBind directories bind-mount sources may lie under
+ * @param metrics the address of the Prometheus endpoint, or null
+ * @param limits the bounds on peers
+ */
+public record ServerConfig(
+    HostPort listen,
+    Path dataRoot,
+    String dataLabel,
+    String driver,
+    Compression compression,
+    byte[] token,
+    List<Path> allowBind,
+    HostPort metrics,
+    Limits limits) {
+  public ServerConfig {
+    token = token == null ? null : token.clone();
+    allowBind = List.copyOf(allowBind);
+  }
+
+  @Override
+  public byte[] token() {
+    return token == null ? null : token.clone();
+  }
+
+  /** A loopback server on a free port over {@code dataRoot}, with default settings. */
+  public static ServerConfig loopback(Path dataRoot) {
+    return new ServerConfig(
+        new HostPort("127.0.0.1", 0),
+        dataRoot,
+        dataRoot.toString(),
+        null,
+        Compression.DEFAULT,
+        null,
+        List.of(),
+        null,
+        Limits.defaults());
+  }
+
+  /** This configuration with a token. */
+  public ServerConfig withToken(byte[] t) {
+    return new ServerConfig(
+        listen, dataRoot, dataLabel, driver, compression, t, allowBind, metrics, limits);
+  }
+
+  /** This configuration with other limits. */
+  public ServerConfig withLimits(Limits l) {
+    return new ServerConfig(
+        listen, dataRoot, dataLabel, driver, compression, token, allowBind, metrics, l);
+  }
+
+  /** This configuration with a metrics endpoint. */
+  public ServerConfig withMetrics(HostPort m) {
+    return new ServerConfig(
+        listen, dataRoot, dataLabel, driver, compression, token, allowBind, m, limits);
+  }
+
+  /** This configuration with a driver. */
+  public ServerConfig withDriver(String d) {
+    return new ServerConfig(
+        listen, dataRoot, dataLabel, d, compression, token, allowBind, metrics, limits);
+  }
+}

@@ -1,0 +1,205 @@
+package io.strata.server;
+
+import io.strata.protocol.HostPort;
+import io.strata.protocol.TokenFile;
+import io.strata.server.handler.Limits;
+import io.strata.store.compress.Compression;
+import io.strata.store.engine.Engine;
+import io.strata.store.engine.Version;
+import io.strata.store.error.InvalidArgumentException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code stratad}, the server's command line (SPEC §1). Prints the ready line on stdout once it
+ * serves; on SIGTERM or SIGINT shuts down gracefully and exits 0; a refused start is one line on
+ * stderr and exit 1.
+ */
+@Command(
+    name = "stratad",
+    mixinStandardHelpOptions = true,
+    version = "stratad " + Version.VERSION,
+    description = "Serves a Strata data root over the Strata protocol.")
+public final class Stratad implements Callable<Integer> {
+  private static final System.Logger LOG = System.getLogger(Stratad.class.getName());
+  private static final String LOG_FORMAT = "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n";
+
+  private final PrintStream out;
+  private final Map<String, String> env;
+
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description =
+          "The data root, created if missing (default: $STRATA_DATA, else ./strata-data).")
+  private String data;
+
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      defaultValue = "127.0.0.1:7420",
+      description = "The address to serve on (default: ${DEFAULT-VALUE}).")
+  private String listen;
+
+  @Option(
+      names = "--driver",
+      paramLabel = "btrfs|zfs",
+      description =
+          "The storage driver of a new data root (default btrfs); an existing root keeps"
+              + " its own.")
+  private String driver;
+
+  @Option(
+      names = "--compression",
+      paramLabel = "zstd[:LEVEL]|lz4|none",
+      defaultValue = "zstd:3",
+      description = "The codec of new chunks (default: ${DEFAULT-VALUE}).")
+  private String compression;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      description = "Every client must present the token in FILE; required to serve other hosts.")
+  private Path tokenFile;
+
+  @Option(
+      names = "--allow-bind",
+      paramLabel = "DIR",
+      description = "Bind mounts may take their source under DIR (repeatable).")
+  private List<Path> allowBind = new ArrayList<>();
+
+  @Option(
+      names = "--metrics",
+      paramLabel = "HOST:PORT",
+      description = "Serve Prometheus metrics at http://HOST:PORT/metrics.")
+  private String metrics;
+
+  Stratad(PrintStream out, Map<String, String> env) {
+    this.out = out;
+    this.env = Map.copyOf(env);
+  }
+
+  /** Runs stratad until it is signalled. */
+  public static void main(String[] args) {
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format", LOG_FORMAT);
+    }
+    int code = commandLine(new Stratad(System.out, System.getenv()), System.err).execute(args);
+    System.exit(code);
+  }
+
+  /** The picocli command line of {@code stratad}, with its errors printed to {@code err}. */
+  static CommandLine commandLine(Stratad stratad, PrintStream err) {
+    CommandLine cmd = new CommandLine(stratad);
+    cmd.setErr(new PrintWriter(err, true));
+    cmd.setParameterExceptionHandler(
+        (e, a) -> {
+          err.println("stratad: " + e.getMessage());
+          err.println("Try 'stratad --help'.");
+          return 2;
+        });
+    cmd.setExecutionExceptionHandler(
+        (e, c, parsed) -> {
+          err.println("stratad: " + e.getMessage());
+          LOG.log(System.Logger.Level.DEBUG, "start failed", e);
+          return 1;
+        });
+    return cmd;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    ServerConfig config = config();
+    StrataServer server = StrataServer.start(config);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  // A signal was asked to stop the server, and it stopped cleanly: that is success.
+                  Runtime.getRuntime().halt(0);
+                },
+                "stratad-shutdown"));
+    out.println(readyLine(server, config));
+    out.flush();
+    server.awaitClosed();
+    return 0;
+  }
+
+  /** {@code stratad listening on HOST:PORT (driver D, data DIR)}. */
+  static String readyLine(StrataServer server, ServerConfig config) {
+    return "stratad listening on "
+        + HostPort.format(server.address())
+        + " (driver "
+        + server.driver()
+        + ", data "
+        + config.dataLabel()
+        + ")";
+  }
+
+  /** The configuration the options describe; a refused option is a usage error naming it. */
+  ServerConfig config() throws StartupException {
+    String dataText = data != null ? data : env.getOrDefault("STRATA_DATA", "./strata-data");
+    HostPort listenAt = address("--listen", listen);
+    HostPort metricsAt = metrics == null ? null : address("--metrics", metrics);
+    if (driver != null && !Engine.DRIVERS.contains(driver.toLowerCase(Locale.ROOT))) {
+      throw new ParameterException(
+          spec.commandLine(), "--driver " + driver + ": expected one of " + Engine.DRIVERS);
+    }
+    Compression codec;
+    try {
+      codec = Compression.parse(compression);
+    } catch (InvalidArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--compression: " + e.getMessage());
+    }
+    byte[] token = null;
+    if (tokenFile != null) {
+      try {
+        token = TokenFile.read(tokenFile);
+      } catch (IOException e) {
+        throw new StartupException("--token-file: " + e.getMessage(), e);
+      }
+    }
+    List<Path> allowed = new ArrayList<>();
+    for (Path p : allowBind) {
+      if (!Files.isDirectory(p)) {
+        throw new StartupException("--allow-bind " + p + ": not a directory");
+      }
+      allowed.add(p.toAbsolutePath().normalize());
+    }
+    return new ServerConfig(
+        listenAt,
+        Path.of(dataText),
+        dataText,
+        driver == null ? null : driver.toLowerCase(Locale.ROOT),
+        codec,
+        token,
+        allowed,
+        metricsAt,
+        Limits.defaults());
+  }
+
+  private HostPort address(String option, String text) {
+    try {
+      return HostPort.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,290 @@
+package io.strata.server.handler;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.strata.protocol.Opcode;
+import io.strata.protocol.ProtocolException;
+import io.strata.protocol.RequestHeader;
+import io.strata.protocol.Status;
+import io.strata.protocol.Transfer;
+import io.strata.protocol.Wire;
+import io.strata.server.codec.CorruptFrameException;
+import io.strata.server.codec.Frame;
+import io.strata.server.metrics.ServerMetrics;
+import io.strata.server.op.Operation;
+import io.strata.server.op.Operations;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Dispatches the frames of an authenticated connection to its streams. Runs on the event loop and
+ * only routes: REQUEST opens a stream and starts its operation on the engine executor, DATA and END
+ * feed an upload, CANCEL stops a stream. Several streams run at once, each answered exactly once.
+ *
+ * <p>Flow control: upload bytes queued for the engine are counted in an {@link InboundWindow} that
+ * turns autoRead off while the engine is behind; downloads park while the channel is unwritable,
+ * and a peer that leaves them unread past the slow-client timeout is disconnected. A connection
+ * with nothing in flight, or with an upload that gets no data, is closed after the idle timeout.
+ *
+ * <p>Frames for a stream that was answered already (DATA the client sent before it saw an early
+ * error) are dropped; frames that break the protocol close the connection.
+ */
+public final class RequestHandler extends ChannelInboundHandlerAdapter {
+  private static final System.Logger LOG = System.getLogger(RequestHandler.class.getName());
+
+  private final Operations operations;
+  private final Executor engineExecutor;
+  private final ServerState state;
+  private final Limits limits;
+  private final ServerMetrics metrics;
+  private final Map<Integer, ServerStream> streams = new HashMap<>();
+  private InboundWindow window;
+  private ScheduledFuture<?> stallTimer;
+
+  public RequestHandler(
+      Operations operations, Executor engineExecutor, ServerState state, Limits limits) {
+    this.operations = operations;
+    this.engineExecutor = engineExecutor;
+    this.state = state;
+    this.limits = limits;
+    this.metrics = state.metrics();
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    window = new InboundWindow(ctx.channel(), limits.inboundHighWater(), limits.inboundLowWater());
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof Frame f)) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    try {
+      switch (f.type()) {
+        case REQUEST -> request(ctx, f);
+        case DATA -> data(ctx, f);
+        case END -> end(ctx, f);
+        case CANCEL -> cancel(f);
+        default -> violation(ctx, f.type() + " frame after the handshake");
+      }
+    } catch (ProtocolException e) {
+      violation(ctx, e.getMessage());
+    } finally {
+      f.release();
+    }
+  }
+
+  private void request(ChannelHandlerContext ctx, Frame f) throws ProtocolException {
+    int id = f.stream();
+    RequestHeader header = RequestHeader.decode(ByteBuffer.wrap(f.payloadBytes()));
+    if (id == Wire.CONNECTION_STREAM) {
+      throw new ProtocolException("REQUEST on stream 0, which is the connection's");
+    }
+    if (streams.containsKey(id)) {
+      throw new ProtocolException("REQUEST on stream " + id + ", which is still in flight");
+    }
+    if (streams.size() >= limits.maxStreams()) {
+      ConnectionAbort.close(
+          ctx.channel(),
+          Status.LIMIT_EXCEEDED,
+          "more than " + limits.maxStreams() + " requests in flight",
+          System.Logger.Level.WARNING);
+      return;
+    }
+    String label = Opcode.describe(header.opcode());
+    if (state.draining()) {
+      refuse(ctx, id, label, Status.UNAVAILABLE, label + ": the server is shutting down");
+      return;
+    }
+    Operation op = operations.find(header.opcode());
+    if (op == null) {
+      refuse(
+          ctx,
+          id,
+          label,
+          Status.UNIMPLEMENTED,
+          "operation " + label + " is not served by this server (protocol " + Wire.VERSION + ")");
+      return;
+    }
+    ServerStream s =
+        new ServerStream(
+            id,
+            header.opcode(),
+            ctx.channel(),
+            engineExecutor,
+            (stream, status) -> answered(ctx, stream, status),
+            metrics::sent);
+    streams.put(id, s);
+    state.requestStarted();
+    s.start(op, header.args());
+  }
+
+  private void refuse(ChannelHandlerContext ctx, int id, String label, Status s, String why) {
+    metrics.request(label, s);
+    ctx.writeAndFlush(Frame.error(id, s, why));
+  }
+
+  /** Runs on an engine thread once a stream is answered: forget it on the event loop. */
+  private void answered(ChannelHandlerContext ctx, ServerStream s, Status status) {
+    metrics.request(s.label(), status);
+    ctx.executor()
+        .execute(
+            () -> {
+              if (streams.remove(s.id(), s)) {
+                state.requestEnded();
+              }
+            });
+  }
+
+  private void data(ChannelHandlerContext ctx, Frame f) throws ProtocolException {
+    ServerStream s = streams.get(f.stream());
+    if (s == null || s.answered()) {
+      return;
+    }
+    if (s.transfer() != Transfer.UPLOAD) {
+      throw new ProtocolException("DATA on stream " + f.stream() + " (" + s.label() + ")");
+    }
+    if (s.inputEnded()) {
+      throw new ProtocolException("DATA after END on stream " + f.stream());
+    }
+    int n = f.content().readableBytes();
+    metrics.received(n);
+    window.add(n);
+    s.write(f.content().retain(), () -> window.release(n));
+  }
+
+  private void end(ChannelHandlerContext ctx, Frame f) throws ProtocolException {
+    ServerStream s = streams.get(f.stream());
+    if (s == null || s.answered()) {
+      return;
+    }
+    if (s.transfer() != Transfer.UPLOAD || s.inputEnded()) {
+      throw new ProtocolException("END on stream " + f.stream() + " (" + s.label() + ")");
+    }
+    s.endInput();
+    s.finishUpload();
+  }
+
+  private void cancel(Frame f) {
+    ServerStream s = streams.get(f.stream());
+    if (s != null) {
+      s.endInput();
+      s.cancel("the client cancelled it");
+      s.unpark();
+    }
+  }
+
+  private void violation(ChannelHandlerContext ctx, String reason) {
+    metrics.protocolError();
+    ConnectionAbort.close(
+        ctx.channel(), Status.PROTOCOL_ERROR, reason, System.Logger.Level.WARNING);
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable()) {
+      if (stallTimer != null) {
+        stallTimer.cancel(false);
+        stallTimer = null;
+      }
+      for (ServerStream s : new ArrayList<>(streams.values())) {
+        s.unpark();
+      }
+    } else if (stallTimer == null) {
+      long millis = limits.slowClientTimeout().toMillis();
+      stallTimer =
+          ctx.executor()
+              .schedule(
+                  () -> {
+                    if (!ctx.channel().isWritable()) {
+                      ConnectionAbort.close(
+                          ctx.channel(),
+                          Status.UNAVAILABLE,
+                          "the client read nothing for " + millis + " ms",
+                          System.Logger.Level.WARNING);
+                    }
+                  },
+                  millis,
+                  TimeUnit.MILLISECONDS);
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (!(evt instanceof IdleStateEvent) || window.paused()) {
+      ctx.fireUserEventTriggered(evt);
+      return;
+    }
+    long millis = limits.idleTimeout().toMillis();
+    if (streams.isEmpty()) {
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          "connection from {0} closed: idle for {1} ms",
+          ctx.channel().remoteAddress(),
+          millis);
+      ctx.close();
+      return;
+    }
+    for (ServerStream s : streams.values()) {
+      if (s.transfer() == Transfer.UPLOAD && !s.inputEnded() && !s.answered()) {
+        ConnectionAbort.close(
+            ctx.channel(),
+            Status.UNAVAILABLE,
+            "upload " + s.label() + " on stream " + s.id() + " got no data for " + millis + " ms",
+            System.Logger.Level.WARNING);
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    metrics.connectionOpened();
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    metrics.connectionClosed();
+    if (stallTimer != null) {
+      stallTimer.cancel(false);
+    }
+    for (ServerStream s : new ArrayList<>(streams.values())) {
+      s.cancel("the connection closed");
+      s.unpark();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof CorruptFrameException) {
+      violation(ctx, cause.getMessage());
+    } else if (cause instanceof IOException) {
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          "connection from {0} failed: {1}",
+          ctx.channel().remoteAddress(),
+          cause.toString());
+      ctx.close();
+    } else {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "connection from " + ctx.channel().remoteAddress() + " failed unexpectedly",
+          cause);
+      ConnectionAbort.close(
+          ctx.channel(), Status.INTERNAL, "internal error: " + cause, System.Logger.Level.DEBUG);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package io.strata.server.handler;
+
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.strata.server.metrics.ServerMetrics;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What all connections of one server share: the open channels (for shutdown and the connection
+ * limit), the requests in flight, whether the server is draining, and the metrics.
+ */
+public final class ServerState {
+  private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final ServerMetrics metrics;
+  private volatile boolean draining;
+
+  public ServerState(ServerMetrics metrics) {
+    this.metrics = metrics;
+  }
+
+  public ServerMetrics metrics() {
+    return metrics;
+  }
+
+  /** Stops taking new requests; requests in flight go on. */
+  public void drain() {
+    draining = true;
+  }
+
+  boolean draining() {
+    return draining;
+  }
+
+  /** Requests in flight over all connections. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  void requestStarted() {
+    inFlight.incrementAndGet();
+  }
+
+  void requestEnded() {
+    inFlight.decrementAndGet();
+  }
+
+  /** Tracks {@code ch}; false when {@code max} connections are open already. */
+  boolean admit(Channel ch, int max) {
+    if (channels.size() >= max) {
+      return false;
+    }
+    channels.add(ch);
+    return true;
+  }
+
+  /** Every open connection. */
+  public ChannelGroup channels() {
+    return channels;
+  }
+}

@@ -1,0 +1,248 @@
+package io.strata.server.handler;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.strata.protocol.Opcode;
+import io.strata.protocol.Status;
+import io.strata.protocol.Transfer;
+import io.strata.server.codec.Frame;
+import io.strata.server.op.ErrorStatus;
+import io.strata.server.op.Operation;
+import io.strata.server.op.Outcome;
+import io.strata.server.op.UploadSink;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import java.util.function.LongConsumer;
+
+/**
+ * One request in flight: its id, its engine-side state (an upload sink or a download pump) and the
+ * guarantee that it is answered exactly once. Engine work runs on its {@link SerialExecutor}; the
+ * flags the event loop reads are volatile or atomic.
+ */
+final class ServerStream {
+  private static final System.Logger LOG = System.getLogger(ServerStream.class.getName());
+
+  private final int id;
+  private final String label;
+  private final Transfer transfer;
+  private final Channel channel;
+  private final SerialExecutor executor;
+  private final BiConsumer<ServerStream, Status> onAnswered;
+  private final LongConsumer bytesSent;
+  private final AtomicBoolean answered = new AtomicBoolean();
+  private final AtomicBoolean parked = new AtomicBoolean();
+  private volatile boolean cancelled;
+  private boolean inputEnded;
+  private UploadSink sink;
+  private DownloadPump pump;
+  private byte[] scratch;
+
+  ServerStream(
+      int id,
+      int opcode,
+      Channel channel,
+      Executor pool,
+      BiConsumer<ServerStream, Status> onAnswered,
+      LongConsumer bytesSent) {
+    Opcode op = Opcode.of(opcode);
+    this.id = id;
+    this.label = Opcode.describe(opcode);
+    this.transfer = op != null ? op.transfer() : Transfer.NONE;
+    this.channel = channel;
+    this.executor = new SerialExecutor(pool);
+    this.onAnswered = onAnswered;
+    this.bytesSent = bytesSent;
+  }
+
+  int id() {
+    return id;
+  }
+
+  String label() {
+    return label;
+  }
+
+  Transfer transfer() {
+    return transfer;
+  }
+
+  /** Counts payload bytes a download sent. */
+  void sent(long n) {
+    bytesSent.accept(n);
+  }
+
+  boolean answered() {
+    return answered.get();
+  }
+
+  /** Whether the client sent END (event loop only). */
+  boolean inputEnded() {
+    return inputEnded;
+  }
+
+  void endInput() {
+    inputEnded = true;
+  }
+
+  // ---- engine side: everything below runs on the stream's serial executor ----
+
+  /** Starts {@code op} with {@code args}. */
+  void start(Operation op, byte[] args) {
+    executor.execute(
+        () -> {
+          if (finished()) {
+            return;
+          }
+          try {
+            Outcome o = op.start(args);
+            if (o instanceof Outcome.Reply r) {
+              answer(Frame.response(id, Status.OK, r.body()), Status.OK);
+            } else if (o instanceof Outcome.Upload u) {
+              sink = u.sink();
+            } else if (o instanceof Outcome.Download d) {
+              pump = new DownloadPump(this, channel, d.data(), d.end());
+              pump.run();
+            }
+          } catch (Exception | Error e) {
+            fail(e);
+          }
+        });
+  }
+
+  /** Feeds one DATA payload to the upload; {@code done} runs once the bytes are consumed. */
+  void write(ByteBuf data, Runnable done) {
+    executor.execute(
+        () -> {
+          try {
+            if (sink == null || finished()) {
+              return;
+            }
+            int n = data.readableBytes();
+            if (data.hasArray()) {
+              sink.write(data.array(), data.arrayOffset() + data.readerIndex(), n);
+            } else {
+              if (scratch == null) {
+                scratch = new byte[Math.min(n, 1 << 20)];
+              }
+              for (int at = data.readerIndex(); at < data.readerIndex() + n; ) {
+                int len = Math.min(scratch.length, data.readerIndex() + n - at);
+                data.getBytes(at, scratch, 0, len);
+                sink.write(scratch, 0, len);
+                at += len;
+              }
+            }
+          } catch (Exception | Error e) {
+            fail(e);
+          } finally {
+            data.release();
+            done.run();
+          }
+        });
+  }
+
+  /** The client sent END: commit the upload and answer. */
+  void finishUpload() {
+    executor.execute(
+        () -> {
+          if (sink == null || finished()) {
+            return;
+          }
+          try {
+            Object body = sink.finish();
+            sink = null;
+            answer(Frame.response(id, Status.OK, body), Status.OK);
+          } catch (Exception | Error e) {
+            fail(e);
+          }
+        });
+  }
+
+  /** The client cancelled or the connection closed: stop, keep nothing, answer CANCELLED. */
+  void cancel(String why) {
+    cancelled = true;
+    executor.execute(
+        () -> {
+          if (answered()) {
+            return;
+          }
+          abortWork();
+          answer(Frame.error(id, Status.CANCELLED, label + " cancelled: " + why), Status.CANCELLED);
+        });
+  }
+
+  /** Whether the stream was answered or cancelled; its work should stop. */
+  boolean finished() {
+    return cancelled || answered();
+  }
+
+  /** Answers with the error {@code t} stands for, after dropping the stream's work. */
+  void fail(Throwable t) {
+    if (answered()) {
+      return;
+    }
+    abortWork();
+    Status status = ErrorStatus.of(t);
+    String message = t.getMessage();
+    if (t instanceof UncheckedIOException || t instanceof IOException) {
+      message = label + ": I/O error on the server: " + message;
+    }
+    if (status == Status.INTERNAL) {
+      LOG.log(System.Logger.Level.WARNING, "request " + label + " (stream " + id + ") failed", t);
+      if (message == null) {
+        message = label + ": internal error (" + t.getClass().getSimpleName() + ")";
+      }
+    }
+    answer(Frame.error(id, status, message), status);
+  }
+
+  /** Sends the one RESPONSE of this stream; later calls only release their frame. */
+  void answer(Frame response, Status status) {
+    if (!answered.compareAndSet(false, true)) {
+      response.release();
+      return;
+    }
+    channel.writeAndFlush(response);
+    onAnswered.accept(this, status);
+  }
+
+  private void abortWork() {
+    if (sink != null) {
+      sink.abort();
+      sink = null;
+    }
+    if (pump != null) {
+      pump.close();
+    }
+  }
+
+  // ---- download flow control ----
+
+  /**
+   * The pump found the channel unwritable: park it until the event loop sees it writable again.
+   * Returns false when the channel became writable meanwhile and the pump should go on.
+   */
+  boolean park() {
+    parked.set(true);
+    return !(channel.isWritable() && parked.compareAndSet(true, false));
+  }
+
+  /** On the event loop: the channel is writable (or closed); resumes a parked pump. */
+  void unpark() {
+    if (parked.compareAndSet(true, false) && pump != null) {
+      executor.execute(pump);
+    }
+  }
+
+  /** Closes a resource of this stream, logging (not throwing) a failure to close it. */
+  static void closeQuietly(Closeable c, String what) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.DEBUG, "closing {0} failed: {1}", what, e.toString());
+    }
+  }
+}

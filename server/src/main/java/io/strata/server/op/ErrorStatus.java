@@ -1,0 +1,40 @@
+package io.strata.server.op;
+
+import io.strata.protocol.Status;
+import io.strata.store.error.AlreadyExistsException;
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.error.StorageFullException;
+
+/** The one protocol status of each engine error type. */
+public final class ErrorStatus {
+  private ErrorStatus() {}
+
+  /** The status a request failing with {@code t} answers with. */
+  public static Status of(Throwable t) {
+    if (t instanceof NotFoundException) {
+      return Status.NOT_FOUND;
+    }
+    if (t instanceof InvalidArgumentException) {
+      return Status.INVALID_ARGUMENT;
+    }
+    if (t instanceof AlreadyExistsException) {
+      return Status.ALREADY_EXISTS;
+    }
+    if (t instanceof ConflictException) {
+      return Status.CONFLICT;
+    }
+    if (t instanceof CorruptDataException) {
+      return Status.CORRUPT_DATA;
+    }
+    if (t instanceof StorageFullException) {
+      return Status.STORAGE_FULL;
+    }
+    if (t instanceof UnservedException) {
+      return Status.UNIMPLEMENTED;
+    }
+    return Status.INTERNAL;
+  }
+}

@@ -1,0 +1,73 @@
+package io.strata.server.op;
+
+import io.strata.protocol.Opcode;
+import io.strata.protocol.message.DamageItem;
+import io.strata.protocol.message.FsckEnd;
+import io.strata.protocol.message.GcReply;
+import io.strata.protocol.message.InfoReply;
+import io.strata.store.engine.Engine;
+import io.strata.store.engine.FsckReport;
+import io.strata.store.engine.GcResult;
+import io.strata.store.engine.StoreInfo;
+import java.io.IOException;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** {@code info}, {@code gc} and {@code fsck}: the store as a whole. */
+final class StoreOperations {
+  private final Engine engine;
+  private final Consumer<GcResult> gcListener;
+
+  StoreOperations(Engine engine, Consumer<GcResult> gcListener) {
+    this.engine = engine;
+    this.gcListener = gcListener;
+  }
+
+  void register(Map<Opcode, Operation> into) {
+    into.put(Opcode.INFO, this::info);
+    into.put(Opcode.GC, this::gc);
+    into.put(Opcode.FSCK, this::fsck);
+  }
+
+  private Outcome info(byte[] json) throws IOException {
+    Arguments.read(json, Object.class, Opcode.INFO);
+    return new Outcome.Reply(reply(engine.info()));
+  }
+
+  /** The wire form of the engine's figures. */
+  static InfoReply reply(StoreInfo i) {
+    return new InfoReply(
+        i.version(),
+        i.driver(),
+        i.dataRoot().toString(),
+        i.compression(),
+        i.chunks(),
+        i.logicalBytes(),
+        i.storedBytes(),
+        i.indexBytes(),
+        i.indexRamBytes(),
+        i.uniqueBytes(),
+        i.compressedBytes(),
+        i.dedupRatio(),
+        i.compressionRatio());
+  }
+
+  private Outcome gc(byte[] json) throws IOException {
+    Arguments.read(json, Object.class, Opcode.GC);
+    GcResult r = engine.gc();
+    gcListener.accept(r);
+    return new Outcome.Reply(new GcReply(r.chunksRemoved(), r.bytesReclaimed()));
+  }
+
+  private Outcome fsck(byte[] json) throws IOException {
+    Arguments.read(json, Object.class, Opcode.FSCK);
+    FsckReport report = engine.fsck();
+    JsonLinesStream lines =
+        new JsonLinesStream(
+            report.damaged().stream()
+                .map(d -> new DamageItem(d.chunk(), d.problem(), d.usedBy()))
+                .iterator());
+    return new Outcome.Download(
+        lines, () -> new FsckEnd(report.chunksChecked(), report.damaged().size()));
+  }
+}

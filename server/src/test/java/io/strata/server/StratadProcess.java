@@ -1,0 +1,101 @@
+package io.strata.server;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** stratad as a separate JVM, as users run it: for signals, locks, crashes and refusals. */
+final class StratadProcess implements AutoCloseable {
+  private final Process process;
+  private final Path stdout;
+  private final Path stderr;
+  private final int port;
+
+  private StratadProcess(Process process, Path stdout, Path stderr, int port) {
+    this.process = process;
+    this.stdout = stdout;
+    this.stderr = stderr;
+    this.port = port;
+  }
+
+  /** A free loopback port (free when asked; good enough for tests). */
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /**
+   * Starts {@code stratad --listen 127.0.0.1:PORT ARGS} (ARGS may name their own {@code --listen})
+   * with its output in {@code logs}.
+   */
+  static StratadProcess launch(Path logs, String... args) throws IOException {
+    int port = freePort();
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Stratad.class.getName());
+    if (!List.of(args).contains("--listen")) {
+      cmd.add("--listen");
+      cmd.add("127.0.0.1:" + port);
+    }
+    cmd.addAll(List.of(args));
+    Files.createDirectories(logs);
+    Path out = Files.createTempFile(logs, "stratad", ".out");
+    Path err = Files.createTempFile(logs, "stratad", ".err");
+    Process p =
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    return new StratadProcess(p, out, err, port);
+  }
+
+  int port() {
+    return port;
+  }
+
+  Process process() {
+    return process;
+  }
+
+  String stdout() throws IOException {
+    return Files.readString(stdout, StandardCharsets.UTF_8);
+  }
+
+  String stderr() throws IOException {
+    return Files.readString(stderr, StandardCharsets.UTF_8);
+  }
+
+  /** Waits for the ready line; false if the process ended or 60 s passed first. */
+  boolean awaitReady() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (stdout().contains("stratad listening on")) {
+        return true;
+      }
+      if (!process.isAlive()) {
+        return false;
+      }
+      Thread.sleep(50);
+    }
+    return false;
+  }
+
+  /** Waits for the process to end; its exit code, or -1 after 60 s. */
+  int awaitExit() throws InterruptedException {
+    return process.waitFor(60, TimeUnit.SECONDS) ? process.exitValue() : -1;
+  }
+
+  /** Kills the process if a test left it running. */
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+      process.onExit().join();
+    }
+  }
+}
