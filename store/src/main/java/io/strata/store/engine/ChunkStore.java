@@ -165,10 +165,10 @@ public final class ChunkStore implements Closeable {
     ChunkIndex index = cp != null ? cp.index() : new ChunkIndex(0);
     Map<Integer, Long> covered = cp != null ? cp.covered() : Map.of();
     long[] totals = cp != null ? new long[] {cp.uniqueBytes(), cp.compressedBytes()} : new long[2];
-    if (cp == null) {
+    List<Integer> onDisk = PackSet.listIds(packDir);
+    if (cp == null && !onDisk.isEmpty()) {
       LOG.log(System.Logger.Level.INFO, "chunk index of {0}: rebuilding from the packs", dir);
     }
-    List<Integer> onDisk = PackSet.listIds(packDir);
     boolean scanned = cp == null;
     for (int id : onDisk) {
       Path p = packDir.resolve(PackFormat.fileName(id));
