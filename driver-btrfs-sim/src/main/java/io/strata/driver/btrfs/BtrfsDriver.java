@@ -1,15 +1,10 @@
 package io.strata.driver.btrfs;
 
 import io.strata.store.digest.Digest;
-import io.strata.store.driver.Change;
 import io.strata.store.driver.DriverContext;
-import io.strata.store.driver.Recountable;
 import io.strata.store.driver.Snapshot;
-import io.strata.store.driver.SnapshotInfo;
 import io.strata.store.driver.SnapshotSet;
-import io.strata.store.driver.StorageDriver;
-import io.strata.store.driver.Usage;
-import io.strata.store.engine.FsckReport;
+import io.strata.store.driver.SnapshotSetDriver;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
@@ -21,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.roaringbitmap.RoaringBitmap;
 
@@ -30,7 +24,7 @@ import org.roaringbitmap.RoaringBitmap;
  * list ({@link ExtentLayout}); containerd's snapshot semantics come from {@link SnapshotSet}. See
  * {@code docs/drivers/btrfs.md} for what is modelled and where it departs from kernel Btrfs.
  */
-public final class BtrfsDriver implements StorageDriver, Reflinker, Recountable {
+public final class BtrfsDriver extends SnapshotSetDriver implements Reflinker {
   /** The driver's name. */
   public static final String NAME = "btrfs";
 
@@ -58,25 +52,13 @@ public final class BtrfsDriver implements StorageDriver, Reflinker, Recountable 
   }
 
   @Override
+  protected SnapshotSet set() {
+    return set;
+  }
+
+  @Override
   public String name() {
     return NAME;
-  }
-
-  @Override
-  public SnapshotInfo prepare(String key, String parent, Map<String, String> labels)
-      throws IOException {
-    return set.prepare(key, parent, labels);
-  }
-
-  @Override
-  public SnapshotInfo view(String key, String parent, Map<String, String> labels)
-      throws IOException {
-    return set.view(key, parent, labels);
-  }
-
-  @Override
-  public SnapshotInfo commit(String name, String key) throws IOException {
-    return set.commit(name, key);
   }
 
   @Override
@@ -85,31 +67,6 @@ public final class BtrfsDriver implements StorageDriver, Reflinker, Recountable 
     // The record about to go may hold the highest id or generation: keep them first.
     counters.persist();
     set.remove(key);
-  }
-
-  @Override
-  public SnapshotInfo stat(String key) {
-    return set.stat(key);
-  }
-
-  @Override
-  public void walk(Consumer<SnapshotInfo> visitor) {
-    set.walk(visitor);
-  }
-
-  @Override
-  public Usage usage(String key) {
-    return set.usage(key);
-  }
-
-  @Override
-  public List<Change> diff(String key, String parent) throws IOException {
-    return set.diff(key, parent);
-  }
-
-  @Override
-  public FileSystemView fs(String key) {
-    return set.fs(key);
   }
 
   /** Subvolume {@code key}: id, generation, parent links. */
@@ -178,16 +135,6 @@ public final class BtrfsDriver implements StorageDriver, Reflinker, Recountable 
     data.and(set.chunkSet(key));
     data.andNot(context.chunks().referencedExcept(Snapshot.rootName(key)));
     return context.chunks().storedBytes(data);
-  }
-
-  @Override
-  public void recount() throws IOException {
-    set.recount();
-  }
-
-  @Override
-  public List<FsckReport.Damage> check() {
-    return set.check();
   }
 
   /** Nothing to release: every change was durable when its call returned. */

@@ -1,20 +1,15 @@
 package io.strata.driver.zfs;
 
-import io.strata.store.driver.Change;
 import io.strata.store.driver.DriverContext;
 import io.strata.store.driver.Kind;
-import io.strata.store.driver.Recountable;
 import io.strata.store.driver.Snapshot;
 import io.strata.store.driver.SnapshotInfo;
 import io.strata.store.driver.SnapshotSet;
-import io.strata.store.driver.StorageDriver;
-import io.strata.store.driver.Usage;
+import io.strata.store.driver.SnapshotSetDriver;
 import io.strata.store.engine.ChunkStore;
-import io.strata.store.engine.FsckReport;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.ConflictException;
 import io.strata.store.fs.FileLayout;
-import io.strata.store.fs.FileSystemView;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import java.io.IOException;
@@ -22,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.roaringbitmap.RoaringBitmap;
 
@@ -39,7 +33,7 @@ import org.roaringbitmap.RoaringBitmap;
  * layouts read an immutable {@link DatasetTable} instead, because they run under a file system's
  * lock, which this object's changes may take after its own.
  */
-public final class ZfsDriver implements StorageDriver, Recountable, Promoter, DatasetProperties {
+public final class ZfsDriver extends SnapshotSetDriver implements Promoter, DatasetProperties {
   /** The driver's name. */
   public static final String NAME = "zfs";
 
@@ -134,6 +128,11 @@ public final class ZfsDriver implements StorageDriver, Recountable, Promoter, Da
   // ---- containerd semantics, from the snapshot set ----
 
   @Override
+  protected SnapshotSet set() {
+    return set;
+  }
+
+  @Override
   public String name() {
     return NAME;
   }
@@ -177,43 +176,8 @@ public final class ZfsDriver implements StorageDriver, Recountable, Promoter, Da
   }
 
   @Override
-  public SnapshotInfo stat(String key) {
-    return set.stat(key);
-  }
-
-  @Override
-  public void walk(Consumer<SnapshotInfo> visitor) {
-    set.walk(visitor);
-  }
-
-  @Override
-  public Usage usage(String key) {
-    return set.usage(key);
-  }
-
-  @Override
-  public List<Change> diff(String key, String parent) throws IOException {
-    return set.diff(key, parent);
-  }
-
-  @Override
-  public FileSystemView fs(String key) {
-    return set.fs(key);
-  }
-
-  @Override
   public synchronized List<Map<String, Object>> nativeListing() {
     return ZfsListing.rows(table, set::chunkSet, chunks::storedBytes);
-  }
-
-  @Override
-  public void recount() throws IOException {
-    set.recount();
-  }
-
-  @Override
-  public List<FsckReport.Damage> check() {
-    return set.check();
   }
 
   @Override

@@ -3,21 +3,19 @@ package io.strata.store.driver;
 import io.strata.store.digest.Digest;
 import io.strata.store.fs.FileData;
 import io.strata.store.fs.FileLayout;
-import io.strata.store.fs.FileSystemView;
 import io.strata.store.fs.TreeFileSystem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * The plainest driver that can pass the conformance suite: files as 16 KiB blocks, no model of its
  * own. It tests the suite and the shared code (snapshot set, tree file system) without either real
  * driver; it is not shipped.
  */
-public final class BlockTestDriver implements StorageDriver, Recountable {
+public final class BlockTestDriver extends SnapshotSetDriver {
   static final int BLOCK = 16 << 10;
 
   public static final StorageDriverProvider PROVIDER =
@@ -133,70 +131,18 @@ public final class BlockTestDriver implements StorageDriver, Recountable {
   }
 
   @Override
+  protected SnapshotSet set() {
+    return set;
+  }
+
+  @Override
   public String name() {
     return "blocks";
   }
 
   @Override
-  public SnapshotInfo prepare(String key, String parent, Map<String, String> labels)
-      throws IOException {
-    return set.prepare(key, parent, labels);
-  }
-
-  @Override
-  public SnapshotInfo view(String key, String parent, Map<String, String> labels)
-      throws IOException {
-    return set.view(key, parent, labels);
-  }
-
-  @Override
-  public SnapshotInfo commit(String name, String key) throws IOException {
-    return set.commit(name, key);
-  }
-
-  @Override
-  public void remove(String key) throws IOException {
-    set.remove(key);
-  }
-
-  @Override
-  public SnapshotInfo stat(String key) {
-    return set.stat(key);
-  }
-
-  @Override
-  public void walk(Consumer<SnapshotInfo> visitor) {
-    set.walk(visitor);
-  }
-
-  @Override
-  public Usage usage(String key) {
-    return set.usage(key);
-  }
-
-  @Override
-  public List<Change> diff(String key, String parent) throws IOException {
-    return set.diff(key, parent);
-  }
-
-  @Override
-  public FileSystemView fs(String key) {
-    return set.fs(key);
-  }
-
-  @Override
   public List<Map<String, Object>> nativeListing() {
     return set.all().keySet().stream().map(k -> Map.<String, Object>of("key", k)).toList();
-  }
-
-  @Override
-  public void recount() throws IOException {
-    set.recount();
-  }
-
-  @Override
-  public List<io.strata.store.engine.FsckReport.Damage> check() {
-    return set.check();
   }
 
   @Override

@@ -1,0 +1,79 @@
+package io.strata.store.driver;
+
+import io.strata.store.engine.FsckReport;
+import io.strata.store.fs.FileSystemView;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A driver built on a {@link SnapshotSet}: the containerd operations, usage, diff, file systems,
+ * recount and check all go to the set; a subclass adds its model (layout, metadata), its native
+ * listing and its own abilities, and overrides an operation only to add to it.
+ */
+public abstract class SnapshotSetDriver implements StorageDriver, Recountable {
+  /** The snapshot bookkeeping this driver is built on. */
+  protected abstract SnapshotSet set();
+
+  @Override
+  public SnapshotInfo prepare(String key, String parent, Map<String, String> labels)
+      throws IOException {
+    return set().prepare(key, parent, labels);
+  }
+
+  @Override
+  public SnapshotInfo view(String key, String parent, Map<String, String> labels)
+      throws IOException {
+    return set().view(key, parent, labels);
+  }
+
+  @Override
+  public SnapshotInfo commit(String name, String key) throws IOException {
+    return set().commit(name, key);
+  }
+
+  @Override
+  public void remove(String key) throws IOException {
+    set().remove(key);
+  }
+
+  @Override
+  public SnapshotInfo stat(String key) {
+    return set().stat(key);
+  }
+
+  @Override
+  public void walk(Consumer<SnapshotInfo> visitor) {
+    set().walk(visitor);
+  }
+
+  @Override
+  public Usage usage(String key) throws IOException {
+    return set().usage(key);
+  }
+
+  @Override
+  public List<Change> diff(String key, String parent) throws IOException {
+    return set().diff(key, parent);
+  }
+
+  @Override
+  public FileSystemView fs(String key) {
+    return set().fs(key);
+  }
+
+  @Override
+  public void recount() throws IOException {
+    set().recount();
+  }
+
+  @Override
+  public List<FsckReport.Damage> check() throws IOException {
+    return set().check();
+  }
+
+  /** Nothing to release: everything lives in the chunk store. */
+  @Override
+  public void close() throws IOException {}
+}
