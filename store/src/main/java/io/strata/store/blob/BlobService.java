@@ -3,6 +3,7 @@ package io.strata.store.blob;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.Recipe;
+import io.strata.store.engine.RecipeInputStream;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
@@ -62,7 +63,7 @@ public final class BlobService {
           "blob " + digest + ": offset " + offset + " is outside its " + recipe.size() + " bytes");
     }
     long end = length < 0 ? recipe.size() : Math.min(recipe.size(), offset + length);
-    return new BlobInputStream(store, recipe, offset, end, digest);
+    return new RecipeInputStream(store, recipe, offset, end, "blob " + digest);
   }
 
   /** Size, chunk count and the bytes only this blob holds. */

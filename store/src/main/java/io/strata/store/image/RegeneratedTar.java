@@ -3,6 +3,7 @@ package io.strata.store.image;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.Recipe;
+import io.strata.store.engine.RecipeInputStream;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.fs.FileSystemView;
 import java.io.DataInputStream;
@@ -39,7 +40,14 @@ final class RegeneratedTar extends InputStream {
     this.sides = layer.sideRecipes();
     this.diffId = Digest.parse(layer.diffId());
     this.where = "layer " + layer.diffId();
-    this.split = new DataInputStream(new RecipeInputStream(store, layer.splitRecipe()));
+    this.split =
+        new DataInputStream(
+            new RecipeInputStream(
+                store,
+                layer.splitRecipe(),
+                0,
+                layer.splitRecipe().size(),
+                "tar-split of layer " + layer.diffId()));
     byte[] magic = new byte[TarSplitWriter.MAGIC.length];
     split.readFully(magic);
     if (!Arrays.equals(magic, TarSplitWriter.MAGIC)) {
@@ -96,7 +104,7 @@ final class RegeneratedTar extends InputStream {
         Recipe side = sides.get(fileNumber++);
         current =
             side != null
-                ? new RecipeInputStream(store, side)
+                ? new RecipeInputStream(store, side, 0, side.size(), where)
                 : fs.open(new String(name, StandardCharsets.UTF_8));
         currentLeft = size;
       }

@@ -1,30 +1,31 @@
-package io.strata.store.blob;
+package io.strata.store.engine;
 
 import io.strata.store.chunk.ChunkerParams;
-import io.strata.store.digest.Digest;
-import io.strata.store.engine.ChunkStore;
-import io.strata.store.engine.Recipe;
 import io.strata.store.error.CorruptDataException;
 import java.io.IOException;
 import java.io.InputStream;
 
-/** Reads a byte range of a blob one chunk at a time; holds one chunk in memory. */
-final class BlobInputStream extends InputStream {
+/**
+ * Reads a byte range of an object of the chunk store (a blob, a tar-split) one chunk at a time;
+ * holds one chunk in memory. Damage surfaces as a {@link CorruptDataException} naming the object.
+ */
+public final class RecipeInputStream extends InputStream {
   private final ChunkStore store;
   private final Recipe recipe;
-  private final Digest digest;
+  private final String name;
   private final long end;
   private final byte[] chunk = new byte[ChunkerParams.MAX_CHUNK];
   private long pos;
   private int chunkIndex = -1;
   private int chunkLen;
 
-  BlobInputStream(ChunkStore store, Recipe recipe, long start, long end, Digest digest) {
+  /** Bytes {@code start} (inclusive) to {@code end} (exclusive) of the object {@code name}. */
+  public RecipeInputStream(ChunkStore store, Recipe recipe, long start, long end, String name) {
     this.store = store;
     this.recipe = recipe;
     this.pos = start;
     this.end = end;
-    this.digest = digest;
+    this.name = name;
   }
 
   @Override
@@ -46,7 +47,7 @@ final class BlobInputStream extends InputStream {
       try {
         chunkLen = store.read(recipe.id(i), chunk);
       } catch (CorruptDataException e) {
-        throw new CorruptDataException("blob " + digest + ": " + e.getMessage(), e.resource(), e);
+        throw new CorruptDataException(name + ": " + e.getMessage(), e.resource(), e);
       }
       if (chunkLen != recipe.length(i)) {
         throw new CorruptDataException(
@@ -58,7 +59,7 @@ final class BlobInputStream extends InputStream {
                 + chunkLen
                 + " bytes, expected "
                 + recipe.length(i),
-            digest.toString());
+            name);
       }
       chunkIndex = i;
     }
