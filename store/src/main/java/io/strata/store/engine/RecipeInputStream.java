@@ -51,14 +51,7 @@ public final class RecipeInputStream extends InputStream {
       }
       if (chunkLen != recipe.length(i)) {
         throw new CorruptDataException(
-            "blob "
-                + digest
-                + ": chunk "
-                + i
-                + " has "
-                + chunkLen
-                + " bytes, expected "
-                + recipe.length(i),
+            name + ": chunk " + i + " has " + chunkLen + " bytes, expected " + recipe.length(i),
             name);
       }
       chunkIndex = i;
