@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.nio.file.NotLinkException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
@@ -65,6 +66,12 @@ import java.util.concurrent.TimeUnit;
 public final class HostDirectory implements FileSystemView {
   private static final int MAX_SYMLINKS = 40;
   private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+
+  /**
+   * Held by every change to names (make, remove, rename, link) in any host directory, so that no
+   * request can swap a directory while another makes an entry by absolute path in it.
+   */
+  private static final Object NAMESPACE = new Object();
 
   private final Path root;
   private final boolean readOnly;
@@ -214,7 +221,12 @@ public final class HostDirectory implements FileSystemView {
 
   /** The components of symlink {@code n}'s target, refused if absolute. */
   private List<String> linkParts(Walk w, String n, String path) throws IOException {
-    String target = Files.readSymbolicLink(w.hostPath().resolve(n)).toString();
+    String target;
+    try {
+      target = Files.readSymbolicLink(w.hostPath().resolve(n)).toString();
+    } catch (NotLinkException | NoSuchFileException e) {
+      throw new ConflictException(what + ": " + path + " changed while it was walked", e);
+    }
     if (target.startsWith("/")) {
       throw new ConflictException(
           what + ": path " + path + " meets symlink " + n + " -> " + target + ", which leaves it");
@@ -460,22 +472,24 @@ public final class HostDirectory implements FileSystemView {
 
   @Override
   public void mkdir(String path, int mode) throws IOException {
-    writable(path);
-    try (Walk w = entry(path, false)) {
-      if (lstat(w.dir(), w.name) != null) {
-        throw new ConflictException(what + ": " + path + " already exists");
+    synchronized (NAMESPACE) {
+      writable(path);
+      try (Walk w = entry(path, false)) {
+        if (lstat(w.dir(), w.name) != null) {
+          throw new ConflictException(what + ": " + path + " already exists");
+        }
+        Files.createDirectory(w.hostPath());
+        PosixFileAttributes made = madeHere(w, path);
+        if (!made.isDirectory()) {
+          throw new ConflictException(what + ": " + path + " changed while it was made");
+        }
+        w.dir()
+            .getFileAttributeView(w.name(), PosixFileAttributeView.class, NOFOLLOW)
+            .setPermissions(permissions(mode));
+        syncDir(w.dir());
+      } catch (IOException e) {
+        throw translate(e, path);
       }
-      Files.createDirectory(w.hostPath());
-      PosixFileAttributes made = madeHere(w, path);
-      if (!made.isDirectory()) {
-        throw new ConflictException(what + ": " + path + " changed while it was made");
-      }
-      w.dir()
-          .getFileAttributeView(w.name(), PosixFileAttributeView.class, NOFOLLOW)
-          .setPermissions(permissions(mode));
-      syncDir(w.dir());
-    } catch (IOException e) {
-      throw translate(e, path);
     }
   }
 
@@ -495,22 +509,24 @@ public final class HostDirectory implements FileSystemView {
 
   @Override
   public void remove(String path, boolean recursive) throws IOException {
-    writable(path);
-    try (Walk w = entry(path, false)) {
-      PosixFileAttributes a = attributes(w, path);
-      if (a.isDirectory()) {
-        if (recursive) {
-          try (SecureDirectoryStream<Path> d = w.dir().newDirectoryStream(w.name(), NOFOLLOW)) {
-            empty(d);
+    synchronized (NAMESPACE) {
+      writable(path);
+      try (Walk w = entry(path, false)) {
+        PosixFileAttributes a = attributes(w, path);
+        if (a.isDirectory()) {
+          if (recursive) {
+            try (SecureDirectoryStream<Path> d = w.dir().newDirectoryStream(w.name(), NOFOLLOW)) {
+              empty(d);
+            }
           }
+          w.dir().deleteDirectory(w.name());
+        } else {
+          w.dir().deleteFile(w.name());
         }
-        w.dir().deleteDirectory(w.name());
-      } else {
-        w.dir().deleteFile(w.name());
+        syncDir(w.dir());
+      } catch (IOException e) {
+        throw translate(e, path);
       }
-      syncDir(w.dir());
-    } catch (IOException e) {
-      throw translate(e, path);
     }
   }
 
@@ -535,55 +551,61 @@ public final class HostDirectory implements FileSystemView {
 
   @Override
   public void rename(String from, String to) throws IOException {
-    writable(to);
-    try (Walk src = entry(from, false);
-        Walk dst = entry(to, false)) {
-      if (lstat(src.dir(), src.name) == null) {
-        throw new NotFoundException(what + ": " + from + " not found");
+    synchronized (NAMESPACE) {
+      writable(to);
+      try (Walk src = entry(from, false);
+          Walk dst = entry(to, false)) {
+        if (lstat(src.dir(), src.name) == null) {
+          throw new NotFoundException(what + ": " + from + " not found");
+        }
+        src.dir().move(src.name(), dst.dir(), dst.name());
+        syncDir(dst.dir());
+        syncDir(src.dir());
+      } catch (IOException e) {
+        throw translate(e, from + " -> " + to);
       }
-      src.dir().move(src.name(), dst.dir(), dst.name());
-      syncDir(dst.dir());
-      syncDir(src.dir());
-    } catch (IOException e) {
-      throw translate(e, from + " -> " + to);
     }
   }
 
   @Override
   public void symlink(String target, String path) throws IOException {
-    writable(path);
-    if (target.isEmpty() || target.indexOf('\0') >= 0) {
-      throw new InvalidArgumentException(what + ": symlink target '" + target + "' is not valid");
-    }
-    try (Walk w = entry(path, false)) {
-      Files.createSymbolicLink(w.hostPath(), Path.of(target));
-      madeHere(w, path);
-      syncDir(w.dir());
-    } catch (IOException e) {
-      throw translate(e, path);
+    synchronized (NAMESPACE) {
+      writable(path);
+      if (target.isEmpty() || target.indexOf('\0') >= 0) {
+        throw new InvalidArgumentException(what + ": symlink target '" + target + "' is not valid");
+      }
+      try (Walk w = entry(path, false)) {
+        Files.createSymbolicLink(w.hostPath(), Path.of(target));
+        madeHere(w, path);
+        syncDir(w.dir());
+      } catch (IOException e) {
+        throw translate(e, path);
+      }
     }
   }
 
   @Override
   public void link(String existing, String path) throws IOException {
-    writable(path);
-    try (Walk src = entry(existing, false);
-        Walk dst = entry(path, false)) {
-      PosixFileAttributes a = attributes(src, existing);
-      if (!a.isRegularFile()) {
-        throw new ConflictException(what + ": " + existing + " is not a regular file");
-      }
-      Files.createLink(dst.hostPath(), src.hostPath());
-      PosixFileAttributes made = lstat(dst.dir(), dst.name);
-      if (made == null || !a.fileKey().equals(made.fileKey())) {
-        if (made != null) {
-          dst.dir().deleteFile(dst.name());
+    synchronized (NAMESPACE) {
+      writable(path);
+      try (Walk src = entry(existing, false);
+          Walk dst = entry(path, false)) {
+        PosixFileAttributes a = attributes(src, existing);
+        if (!a.isRegularFile()) {
+          throw new ConflictException(what + ": " + existing + " is not a regular file");
         }
-        throw new ConflictException(what + ": " + existing + " changed while it was linked");
+        Files.createLink(dst.hostPath(), src.hostPath());
+        PosixFileAttributes made = lstat(dst.dir(), dst.name);
+        if (made == null || !a.fileKey().equals(made.fileKey())) {
+          if (made != null) {
+            dst.dir().deleteFile(dst.name());
+          }
+          throw new ConflictException(what + ": " + existing + " changed while it was linked");
+        }
+        syncDir(dst.dir());
+      } catch (IOException e) {
+        throw translate(e, path);
       }
-      syncDir(dst.dir());
-    } catch (IOException e) {
-      throw translate(e, path);
     }
   }
 
