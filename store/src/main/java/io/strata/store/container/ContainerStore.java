@@ -1,0 +1,484 @@
+package io.strata.store.container;
+
+import io.strata.store.driver.Change;
+import io.strata.store.driver.StorageDriver;
+import io.strata.store.engine.Engine;
+import io.strata.store.error.AlreadyExistsException;
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.fs.FileStat;
+import io.strata.store.fs.FileSystemView;
+import io.strata.store.fs.PathNames;
+import io.strata.store.image.ImageDetails;
+import io.strata.store.image.ImageStore;
+import io.strata.store.image.ImageSummary;
+import io.strata.store.volume.HostDirectory;
+import io.strata.store.volume.VolumeStore;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.random.RandomGenerator;
+import java.util.regex.Pattern;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/**
+ * The containers of a data root: what {@code strata create|ps|rm|diff|commit|export|cp|fs} call. A
+ * container is a writable driver snapshot {@code ctr-<id>} of its image's top layer (made in
+ * constant time, whatever the image's size) plus its config in {@code DATA/containers/<id>/}; the
+ * config is written only once the snapshot and volumes exist, and is the commit point: after a
+ * crash, {@link ContainerStore} removes snapshots without one. Volumes live in the {@link
+ * VolumeStore} this store makes, and a container's mounts route paths into them or into bind
+ * sources under the allowed roots ({@link #view}).
+ *
+ * <p>Creation and removal are serialized with the volume store (its monitor), so a volume is never
+ * removed while a container that mounts it is being made.
+ */
+public final class ContainerStore {
+  static final String SNAPSHOT_PREFIX = "ctr-";
+  private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
+  private static final Pattern ID = Pattern.compile("[0-9a-f]{64}");
+
+  private final StorageDriver driver;
+  private final ImageStore images;
+  private final ContainerRecords records;
+  private final VolumeStore volumes;
+  private final List<Path> allowedBindRoots;
+  private final Path tmpDir;
+  private final RandomGenerator random;
+  private final Clock clock;
+  private final Map<String, ContainerConfig> containers = new ConcurrentHashMap<>();
+
+  /**
+   * The containers and volumes under {@code dataRoot} ({@code containers/}, {@code volumes/},
+   * {@code tmp/}), their writable layers in {@code driver}, made from {@code images}. Bind mounts
+   * are allowed only from under {@code allowedBindRoots}. {@code random} makes ids, {@code clock}
+   * creation times. Clears what a crash left before returning.
+   */
+  public ContainerStore(
+      StorageDriver driver,
+      ImageStore images,
+      Path dataRoot,
+      List<Path> allowedBindRoots,
+      RandomGenerator random,
+      Clock clock)
+      throws IOException {
+    this.driver = driver;
+    this.images = images;
+    this.records = new ContainerRecords(dataRoot.resolve("containers"));
+    this.tmpDir = dataRoot.resolve("tmp");
+    this.random = random;
+    this.clock = clock;
+    List<Path> roots = new ArrayList<>();
+    for (Path p : allowedBindRoots) {
+      if (Files.isDirectory(p)) {
+        roots.add(p.toRealPath());
+      }
+    }
+    this.allowedBindRoots = List.copyOf(roots);
+    containers.putAll(records.load());
+    this.volumes = new VolumeStore(dataRoot.resolve("volumes"), this::volumesInUse, random);
+    List<String> orphans = new ArrayList<>();
+    driver.walk(
+        s -> {
+          if (s.key().startsWith(SNAPSHOT_PREFIX)
+              && !containers.containsKey(s.key().substring(SNAPSHOT_PREFIX.length()))) {
+            orphans.add(s.key());
+          }
+        });
+    for (String k : orphans) {
+      driver.remove(k);
+    }
+  }
+
+  /** The containers of an open data root, with the server's {@code --allow-bind} directories. */
+  public static ContainerStore open(Engine engine, ImageStore images, List<Path> allowedBindRoots)
+      throws IOException {
+    return new ContainerStore(
+        engine.storage(),
+        images,
+        engine.dataRoot(),
+        allowedBindRoots,
+        new SecureRandom(),
+        Clock.systemUTC());
+  }
+
+  /** The volumes, named and anonymous. */
+  public VolumeStore volumes() {
+    return volumes;
+  }
+
+  static boolean isId(String s) {
+    return ID.matcher(s).matches();
+  }
+
+  // ---- create ----
+
+  /**
+   * Creates a container of image {@code imageRef} named {@code name} (null: a generated name) with
+   * {@code mounts} (from {@link Mount#ofVolumeFlag} and {@link Mount#ofMountFlag}); missing named
+   * volumes are created. Returns its 64-hex id.
+   */
+  public String create(String imageRef, String name, List<Mount> mounts) throws IOException {
+    String imageId = images.resolve(imageRef);
+    ImageDetails image = images.inspect(imageId);
+    List<Mount> checked = checkMounts(mounts);
+    String id = newId();
+    String n = name == null || name.isEmpty() ? "strata_" + id.substring(0, 12) : name;
+    if (!NAME.matcher(n).matches()) {
+      throw new InvalidArgumentException(
+          "container name '" + n + "' is invalid: use [a-zA-Z0-9][a-zA-Z0-9_.-]+");
+    }
+    synchronized (volumes) {
+      if (containers.values().stream().anyMatch(c -> c.name().equals(n))) {
+        throw new AlreadyExistsException("container name " + n + " is already in use");
+      }
+      List<String> madeVolumes = new ArrayList<>();
+      String key = SNAPSHOT_PREFIX + id;
+      boolean prepared = false;
+      try {
+        List<Mount> kept = new ArrayList<>();
+        for (Mount m : checked) {
+          if (m.type().equals(Mount.VOLUME) && m.source().isEmpty()) {
+            String v = volumes.createAnonymous().name();
+            madeVolumes.add(v);
+            kept.add(m.named(v));
+          } else {
+            if (m.type().equals(Mount.VOLUME) && !volumes.exists(m.source())) {
+              volumes.create(m.source());
+              madeVolumes.add(m.source());
+            }
+            kept.add(m);
+          }
+        }
+        driver.prepare(key, image.topLayer(), Map.of("strata.container", id));
+        prepared = true;
+        FileSystemView fs = driver.fs(key);
+        for (Mount m : kept) {
+          fs.mkdirs(m.target(), 0755);
+        }
+        ContainerConfig c =
+            new ContainerConfig(
+                id, n, imageRef, imageId, image.topLayer(), Instant.now(clock).toString(), kept);
+        records.put(c);
+        containers.put(id, c);
+        return id;
+      } catch (IOException | RuntimeException e) {
+        undoCreate(e, key, prepared, madeVolumes);
+        throw e;
+      }
+    }
+  }
+
+  private void undoCreate(Exception e, String key, boolean prepared, List<String> madeVolumes) {
+    try {
+      if (prepared) {
+        driver.remove(key);
+      }
+      for (String v : madeVolumes) {
+        volumes.remove(v);
+      }
+    } catch (IOException | RuntimeException cleanup) {
+      e.addSuppressed(cleanup);
+    }
+  }
+
+  /**
+   * Checks targets are unique and bind sources exist under an allowed root (kept as real paths).
+   */
+  private List<Mount> checkMounts(List<Mount> mounts) throws IOException {
+    Set<String> targets = new HashSet<>();
+    List<Mount> out = new ArrayList<>();
+    for (Mount m : mounts) {
+      if (!targets.add(m.target())) {
+        throw new InvalidArgumentException("duplicate mount point: " + m.target());
+      }
+      if (m.type().equals(Mount.BIND)) {
+        Path src = Path.of(m.source());
+        if (!Files.exists(src)) {
+          throw new NotFoundException("bind source path " + m.source() + " does not exist");
+        }
+        Path real = src.toRealPath();
+        if (!Files.isDirectory(real, LinkOption.NOFOLLOW_LINKS)) {
+          throw new InvalidArgumentException(
+              "bind source " + m.source() + " is not a directory; only directories can be bound");
+        }
+        allowedBind(real, m.source());
+        out.add(new Mount(Mount.BIND, real.toString(), m.target(), m.readOnly(), false));
+      } else {
+        out.add(m);
+      }
+    }
+    return out;
+  }
+
+  private void allowedBind(Path real, String given) {
+    for (Path root : allowedBindRoots) {
+      if (real.startsWith(root)) {
+        return;
+      }
+    }
+    throw new ConflictException(
+        "bind source "
+            + given
+            + " is not under a directory the server allows (--allow-bind "
+            + (allowedBindRoots.isEmpty() ? "is not set" : allowedBindRoots)
+            + ")");
+  }
+
+  private String newId() {
+    byte[] b = new byte[32];
+    while (true) {
+      random.nextBytes(b);
+      String id = HexFormat.of().formatHex(b);
+      boolean prefixTaken =
+          containers.keySet().stream().anyMatch(k -> k.startsWith(id.substring(0, 12)));
+      if (!prefixTaken) {
+        return id;
+      }
+    }
+  }
+
+  // ---- queries ----
+
+  /**
+   * The container {@code ref} names: its full id, its name, or a unique prefix of its id (as
+   * Docker, in that order).
+   */
+  public ContainerConfig inspect(String ref) {
+    ContainerConfig c = containers.get(ref);
+    if (c != null) {
+      return c;
+    }
+    for (ContainerConfig x : containers.values()) {
+      if (x.name().equals(ref)) {
+        return x;
+      }
+    }
+    List<ContainerConfig> hits = new ArrayList<>();
+    if (!ref.isEmpty() && ref.matches("[0-9a-f]+")) {
+      for (ContainerConfig x : containers.values()) {
+        if (x.id().startsWith(ref)) {
+          hits.add(x);
+        }
+      }
+    }
+    if (hits.size() > 1) {
+      throw new InvalidArgumentException("container id prefix " + ref + " is ambiguous");
+    }
+    if (hits.isEmpty()) {
+      throw new NotFoundException("container " + ref + " not found");
+    }
+    return hits.get(0);
+  }
+
+  /** Every container, newest first, with the sizes {@code strata ps} shows. */
+  public List<ContainerSummary> list() throws IOException {
+    Map<String, Long> imageSizes = new HashMap<>();
+    for (ImageSummary s : images.list()) {
+      imageSizes.put(s.id(), s.size());
+    }
+    List<ContainerSummary> out = new ArrayList<>();
+    for (ContainerConfig c : containers.values()) {
+      long size;
+      try {
+        size = driver.usage(c.snapshot()).exclusiveBytes();
+      } catch (NotFoundException removed) {
+        continue; // removed since the listing began
+      }
+      out.add(
+          new ContainerSummary(
+              c.id(),
+              c.name(),
+              c.image(),
+              c.imageId(),
+              c.created(),
+              size,
+              size + imageSizes.getOrDefault(c.imageId(), 0L)));
+    }
+    out.sort(
+        Comparator.comparing(ContainerSummary::created)
+            .reversed()
+            .thenComparing(ContainerSummary::id));
+    return out;
+  }
+
+  /** Whether a container was made from image {@code imageId}: the predicate image rm needs. */
+  public boolean usesImage(String imageId) {
+    return containers.values().stream().anyMatch(c -> c.imageId().equals(imageId));
+  }
+
+  /** The containers row of {@code strata system df}. */
+  public ContainerDiskUsage diskUsage() throws IOException {
+    long size = 0;
+    int total = 0;
+    for (ContainerConfig c : containers.values()) {
+      try {
+        size += driver.usage(c.snapshot()).exclusiveBytes();
+        total++;
+      } catch (NotFoundException removed) {
+        // removed since the listing began
+      }
+    }
+    return new ContainerDiskUsage(total, 0, size, size);
+  }
+
+  /** Names of the volumes some container mounts. */
+  private Set<String> volumesInUse() {
+    Set<String> out = new HashSet<>();
+    for (ContainerConfig c : containers.values()) {
+      for (Mount m : c.mounts()) {
+        if (m.type().equals(Mount.VOLUME)) {
+          out.add(m.source());
+        }
+      }
+    }
+    return out;
+  }
+
+  // ---- the file system ----
+
+  /** The container's file system, its mounts routed to their host directories. */
+  public ContainerView view(String ref) {
+    ContainerConfig c = inspect(ref);
+    Map<String, HostDirectory> mounts = new LinkedHashMap<>();
+    for (Mount m : c.mounts()) {
+      if (m.type().equals(Mount.VOLUME)) {
+        mounts.put(m.target(), volumes.directory(m.source(), m.readOnly()));
+      } else {
+        Path src = Path.of(m.source());
+        allowedBind(src, m.source());
+        mounts.put(m.target(), new HostDirectory(src, m.readOnly(), "bind mount " + m.source()));
+      }
+    }
+    return new ContainerView(driver.fs(c.snapshot()), mounts);
+  }
+
+  /** What changed in the writable layer against the image, as {@code docker diff}. */
+  public List<Change> diff(String ref) throws IOException {
+    ContainerConfig c = inspect(ref);
+    return driver.diff(c.snapshot(), c.parentLayer());
+  }
+
+  /**
+   * Streams the container's file system as a tar: the writable layer over its image, without the
+   * volumes and bind mounts (as {@code docker export}).
+   */
+  public void export(String ref, OutputStream out) throws IOException {
+    ContainerConfig c = inspect(ref);
+    TreeTar.tree(driver.fs(c.snapshot()), "/", "", out);
+  }
+
+  /**
+   * {@code docker cp C:SRC -}: streams {@code src} (with everything under it, mounts included) as a
+   * tar whose top entry is named after its last component ({@code .} for {@code /}).
+   */
+  public void copyOut(String ref, String src, OutputStream out) throws IOException {
+    ContainerView v = view(ref);
+    String p = PathNames.normalize(src);
+    v.stat(p);
+    String name = p.equals("/") ? "." : p.substring(p.lastIndexOf('/') + 1);
+    TreeTar.tree(v, p, name, out);
+  }
+
+  /**
+   * {@code docker cp - C:DEST}: unpacks {@code tar}. Into {@code dest} if it is a directory;
+   * otherwise {@code dest}'s parent must exist and the tar's top entry takes {@code dest}'s name
+   * (copying a file or directory to a new name, or over a file).
+   */
+  public void copyIn(String ref, String dest, InputStream tar) throws IOException {
+    ContainerView v = view(ref);
+    String p = PathNames.normalize(dest);
+    if (v.exists(p) && v.stat(p).isDirectory()) {
+      TreeTar.extract(v, tar, p, null);
+      return;
+    }
+    if (dest.endsWith("/")) {
+      throw new NotFoundException("directory " + dest + " does not exist in the container");
+    }
+    String parent = p.substring(0, Math.max(1, p.lastIndexOf('/')));
+    FileStat st = v.exists(parent) ? v.stat(parent) : null;
+    if (st == null || !st.isDirectory()) {
+      throw new NotFoundException("directory " + parent + " does not exist in the container");
+    }
+    TreeTar.extract(v, tar, parent, p.substring(p.lastIndexOf('/') + 1));
+  }
+
+  // ---- commit and rm ----
+
+  /**
+   * Makes image {@code tag} from the container: its image plus one layer holding the writable
+   * layer's changes (whiteouts for deletions), with its own history row. Costs in proportion to the
+   * changes. Returns the new image's id.
+   */
+  public String commit(String ref, String tag) throws IOException {
+    ContainerConfig c = inspect(ref);
+    List<Change> changes = driver.diff(c.snapshot(), c.parentLayer());
+    Files.createDirectories(tmpDir);
+    Path layer = Files.createTempFile(tmpDir, "commit-", ".tar");
+    Path context = Files.createTempFile(tmpDir, "commit-context-", ".tar");
+    try {
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(layer))) {
+        TreeTar.changes(driver.fs(c.snapshot()), changes, out);
+      }
+      String entry = "container-" + c.id().substring(0, 12) + ".tar";
+      try (TarArchiveOutputStream t =
+          new TarArchiveOutputStream(new BufferedOutputStream(Files.newOutputStream(context)))) {
+        TarArchiveEntry e = new TarArchiveEntry(entry);
+        e.setSize(Files.size(layer));
+        e.setMode(0644);
+        t.putArchiveEntry(e);
+        Files.copy(layer, t);
+        t.closeArchiveEntry();
+        t.finish();
+      }
+      String dockerfile = "FROM " + c.imageId() + "\nADD " + entry + " /\n";
+      try (InputStream in = Files.newInputStream(context)) {
+        return images.build(dockerfile, List.of(tag), in, line -> {}).images().get(0).id();
+      }
+    } finally {
+      Files.deleteIfExists(layer);
+      Files.deleteIfExists(context);
+    }
+  }
+
+  /**
+   * Removes the container's writable layer and config, nothing else: volumes stay, except that with
+   * {@code removeAnonymousVolumes} ({@code rm -v}) its anonymous volumes go too unless another
+   * container mounts them.
+   */
+  public void remove(String ref, boolean removeAnonymousVolumes) throws IOException {
+    synchronized (volumes) {
+      ContainerConfig c = inspect(ref);
+      records.remove(c.id());
+      containers.remove(c.id());
+      driver.remove(c.snapshot());
+      if (removeAnonymousVolumes) {
+        Set<String> used = volumesInUse();
+        for (Mount m : c.mounts()) {
+          if (m.anonymous() && !used.contains(m.source()) && volumes.exists(m.source())) {
+            volumes.remove(m.source());
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package io.strata.store.container;
+
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.fs.PathNames;
+import io.strata.store.volume.VolumeStore;
+import java.util.Set;
+
+/**
+ * One mount of a container, parsed from Docker's {@code -v} or {@code --mount} syntax and kept in
+ * the container's config.
+ *
+ * @param type {@code volume} or {@code bind}
+ * @param source the volume's name or the bind source on the server's host; empty for an anonymous
+ *     volume not yet made (a stored config always names it)
+ * @param target the absolute path in the container, in normal form
+ * @param readOnly whether writes are refused
+ * @param anonymous whether the volume was made for this container ({@code rm -v} removes it)
+ */
+public record Mount(
+    String type, String source, String target, boolean readOnly, boolean anonymous) {
+  public static final String VOLUME = "volume";
+  public static final String BIND = "bind";
+
+  private static final Set<String> IGNORED_MODES =
+      Set.of(
+          "z",
+          "Z",
+          "private",
+          "rprivate",
+          "shared",
+          "rshared",
+          "slave",
+          "rslave",
+          "nocopy",
+          "consistent",
+          "cached",
+          "delegated");
+
+  public Mount {
+    if (!type.equals(VOLUME) && !type.equals(BIND)) {
+      throw new InvalidArgumentException("mount type '" + type + "' is not supported");
+    }
+    target = target(target);
+  }
+
+  /** This mount with its anonymous volume named {@code name}. */
+  Mount named(String name) {
+    return new Mount(type, name, target, readOnly, anonymous);
+  }
+
+  /**
+   * Parses {@code -v} / {@code --volume}: {@code /target} (anonymous volume), {@code
+   * NAME:/target[:MODE]} (named volume) or {@code /host/dir:/target[:MODE]} (bind), MODE being a
+   * comma-separated list of {@code ro}, {@code rw} and the SELinux and propagation modes Docker
+   * accepts (kept for compatibility, without effect here).
+   */
+  public static Mount ofVolumeFlag(String spec) {
+    String[] parts = spec.split(":", -1);
+    if (spec.isEmpty() || parts.length > 3) {
+      throw new InvalidArgumentException("invalid volume specification: '" + spec + "'");
+    }
+    if (parts.length == 1) {
+      return new Mount(VOLUME, "", parts[0], false, true);
+    }
+    boolean ro = false;
+    if (parts.length == 3) {
+      for (String m : parts[2].split(",", -1)) {
+        if (m.equals("ro")) {
+          ro = true;
+        } else if (!m.equals("rw") && !IGNORED_MODES.contains(m)) {
+          throw new InvalidArgumentException(
+              "invalid volume specification: '" + spec + "': invalid mode: " + parts[2]);
+        }
+      }
+    }
+    String source = parts[0];
+    if (source.isEmpty()) {
+      throw new InvalidArgumentException("invalid volume specification: '" + spec + "'");
+    }
+    if (source.startsWith("/")) {
+      return new Mount(BIND, source, parts[1], ro, false);
+    }
+    try {
+      VolumeStore.checkName(source);
+    } catch (InvalidArgumentException e) {
+      throw new InvalidArgumentException(
+          "invalid volume specification: '"
+              + spec
+              + "': \""
+              + source
+              + "\" includes invalid characters for a local volume name; to bind a host"
+              + " directory, give its absolute path",
+          e);
+    }
+    return new Mount(VOLUME, source, parts[1], ro, false);
+  }
+
+  /**
+   * Parses {@code --mount}: comma-separated {@code key=value} fields: {@code type} ({@code volume},
+   * the default, or {@code bind}), {@code source}/{@code src}, {@code target}/{@code
+   * destination}/{@code dst}, {@code readonly}/{@code ro} (bare, or {@code =true|false|1|0}), and
+   * {@code bind-propagation}, {@code consistency}, {@code volume-nocopy} (accepted, without
+   * effect).
+   */
+  public static Mount ofMountFlag(String spec) {
+    String type = VOLUME;
+    String source = "";
+    String target = null;
+    boolean ro = false;
+    for (String field : spec.split(",", -1)) {
+      int eq = field.indexOf('=');
+      String key = (eq < 0 ? field : field.substring(0, eq)).trim().toLowerCase();
+      String value = eq < 0 ? null : field.substring(eq + 1);
+      switch (key) {
+        case "type" -> type = required(spec, key, value);
+        case "source", "src" -> source = required(spec, key, value);
+        case "target", "destination", "dst" -> target = required(spec, key, value);
+        case "readonly", "ro" -> ro = flag(spec, key, value);
+        case "bind-propagation", "consistency", "volume-nocopy" -> {}
+        default ->
+            throw new InvalidArgumentException(
+                "invalid argument \"" + spec + "\" for --mount: unexpected key '" + key + "'");
+      }
+    }
+    if (!type.equals(VOLUME) && !type.equals(BIND)) {
+      throw new InvalidArgumentException(
+          "invalid argument \"" + spec + "\" for --mount: type '" + type + "' is not supported");
+    }
+    if (target == null) {
+      throw new InvalidArgumentException(
+          "invalid argument \"" + spec + "\" for --mount: target is required");
+    }
+    if (type.equals(BIND)) {
+      if (!source.startsWith("/")) {
+        throw new InvalidArgumentException(
+            "invalid argument \""
+                + spec
+                + "\" for --mount: a bind mount needs an absolute source path");
+      }
+      return new Mount(BIND, source, target, ro, false);
+    }
+    if (!source.isEmpty()) {
+      VolumeStore.checkName(source);
+    }
+    return new Mount(VOLUME, source, target, ro, source.isEmpty());
+  }
+
+  private static String required(String spec, String key, String value) {
+    if (value == null || value.isEmpty()) {
+      throw new InvalidArgumentException(
+          "invalid argument \"" + spec + "\" for --mount: " + key + " needs a value");
+    }
+    return value;
+  }
+
+  private static boolean flag(String spec, String key, String value) {
+    if (value == null) {
+      return true;
+    }
+    return switch (value.toLowerCase()) {
+      case "true", "1" -> true;
+      case "false", "0" -> false;
+      default ->
+          throw new InvalidArgumentException(
+              "invalid argument \""
+                  + spec
+                  + "\" for --mount: "
+                  + key
+                  + "="
+                  + value
+                  + " is not a boolean");
+    };
+  }
+
+  private static String target(String t) {
+    if (t == null || !t.startsWith("/")) {
+      throw new InvalidArgumentException(
+          "invalid mount target '" + t + "': mount path must be absolute");
+    }
+    String n = PathNames.normalize(t);
+    if (n.equals("/")) {
+      throw new InvalidArgumentException("invalid mount target '" + t + "': it cannot be '/'");
+    }
+    return n;
+  }
+}

@@ -1,0 +1,757 @@
+package io.strata.store.volume;
+
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.fs.DirEntry;
+import io.strata.store.fs.FileStat;
+import io.strata.store.fs.FileSystemView;
+import io.strata.store.fs.PathNames;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.NotLinkException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A directory on the server's host (a volume's {@code _data} or a bind-mount source) seen as a file
+ * system whose root is that directory. No path can leave it: every path is walked component by
+ * component from file descriptors held open on the directories already walked ({@link
+ * SecureDirectoryStream}, that is {@code openat} with {@code O_NOFOLLOW}), so a directory swapped
+ * for a symlink between a check and its use is refused rather than followed. {@code ..} is refused;
+ * a symlink met on the way is resolved inside the directory if it is relative and stays inside, and
+ * refused if it is absolute or climbs out.
+ *
+ * <p>Java offers no {@code mkdirat}, {@code symlinkat} or {@code linkat}: those three operations
+ * act on the absolute path of a parent that was just walked and then check, through the held
+ * descriptor, that what they made is where they meant it to be (same file key); if not, they
+ * refuse. Changes through this class are serialized, so requests cannot race one another; only a
+ * concurrent change on the host itself could hit that window (see docs/CONTAINERS.md).
+ *
+ * <p>Files here belong to the server's user and keep no extended attributes; content changes are
+ * forced to disk before a call returns.
+ */
+public final class HostDirectory implements FileSystemView {
+  private static final int MAX_SYMLINKS = 40;
+  private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+
+  /**
+   * Held by every change to names (make, remove, rename, link) in any host directory, so that no
+   * request can swap a directory while another makes an entry by absolute path in it.
+   */
+  private static final Object NAMESPACE = new Object();
+
+  private final Path root;
+  private final boolean readOnly;
+  private final String what;
+
+  /**
+   * The directory {@code root} (an absolute path without symlinks), read-only if {@code readOnly};
+   * {@code what} names it in messages ({@code volume db}, {@code bind mount /srv/x}).
+   */
+  public HostDirectory(Path root, boolean readOnly, String what) {
+    if (!root.isAbsolute()) {
+      throw new InvalidArgumentException(what + ": " + root + " is not an absolute path");
+    }
+    this.root = root.normalize();
+    this.readOnly = readOnly;
+    this.what = what;
+  }
+
+  /** The directory on the host. */
+  public Path root() {
+    return root;
+  }
+
+  @Override
+  public boolean readOnly() {
+    return readOnly;
+  }
+
+  // ---- resolution ----
+
+  /**
+   * A walked path: the descriptors of the directories from the root down to the entry's parent
+   * (closed together), the entry's name in the last of them (null for the root itself), and the
+   * absolute path that names it on the host.
+   */
+  private final class Walk implements AutoCloseable {
+    final Deque<SecureDirectoryStream<Path>> dirs = new ArrayDeque<>();
+    final Deque<String> names = new ArrayDeque<>();
+    String name;
+
+    SecureDirectoryStream<Path> dir() {
+      return dirs.peekLast();
+    }
+
+    Path name() {
+      return Path.of(name);
+    }
+
+    Path hostPath() {
+      Path p = root;
+      for (String n : names) {
+        p = p.resolve(n);
+      }
+      return name == null ? p : p.resolve(name);
+    }
+
+    void descend(String n, String path) throws IOException {
+      try {
+        dirs.addLast(dir().newDirectoryStream(Path.of(n), NOFOLLOW));
+      } catch (IOException e) {
+        throw translate(e, path);
+      }
+      names.addLast(n);
+    }
+
+    void ascend(String path) throws IOException {
+      if (names.isEmpty()) {
+        throw new ConflictException(what + ": path " + path + " leaves the mount");
+      }
+      names.removeLast();
+      dirs.removeLast().close();
+    }
+
+    @Override
+    public void close() throws IOException {
+      while (!dirs.isEmpty()) {
+        dirs.removeLast().close();
+      }
+    }
+  }
+
+  /** Opens {@code root} from {@code /}, one component at a time, following no symlink. */
+  private Walk openRoot() throws IOException {
+    Walk w = new Walk();
+    DirectoryStream<Path> top = Files.newDirectoryStream(root.getRoot());
+    if (!(top instanceof SecureDirectoryStream<Path> secure)) {
+      top.close();
+      throw new IllegalStateException("this platform has no secure directory streams");
+    }
+    w.dirs.add(secure);
+    try {
+      for (Path c : root) {
+        SecureDirectoryStream<Path> next = w.dir().newDirectoryStream(c, NOFOLLOW);
+        w.dirs.removeLast().close();
+        w.dirs.add(next);
+      }
+    } catch (IOException e) {
+      w.close();
+      throw new NotFoundException(what + ": directory " + root + " is missing or moved", e);
+    }
+    return w;
+  }
+
+  /**
+   * Walks {@code path}; its last component is followed too if {@code followLast} and it is a
+   * symlink. The caller closes the result.
+   */
+  private Walk walk(String path, boolean followLast) throws IOException {
+    Deque<String> todo = new ArrayDeque<>(PathNames.split(path));
+    Walk w = openRoot();
+    try {
+      int links = 0;
+      while (!todo.isEmpty()) {
+        String n = todo.removeFirst();
+        if (n.equals("..")) { // only from a symlink's target
+          w.ascend(path);
+          continue;
+        }
+        boolean last = todo.isEmpty();
+        PosixFileAttributes a = lstat(w.dir(), n);
+        if (a != null && a.isSymbolicLink() && (!last || followLast)) {
+          if (++links > MAX_SYMLINKS) {
+            throw new ConflictException(what + ": path " + path + " has too many symlinks");
+          }
+          List<String> parts = linkParts(w, n, path);
+          for (int i = parts.size() - 1; i >= 0; i--) {
+            todo.addFirst(parts.get(i));
+          }
+          continue;
+        }
+        if (last) {
+          w.name = n;
+        } else if (a == null) {
+          throw new NotFoundException(what + ": " + path + " not found");
+        } else if (!a.isDirectory()) {
+          throw new ConflictException(what + ": in " + path + ", " + n + " is not a directory");
+        } else {
+          w.descend(n, path);
+        }
+      }
+      return w;
+    } catch (IOException | RuntimeException e) {
+      w.close();
+      throw e;
+    }
+  }
+
+  /** The components of symlink {@code n}'s target, refused if absolute. */
+  private List<String> linkParts(Walk w, String n, String path) throws IOException {
+    String target;
+    try {
+      target = Files.readSymbolicLink(w.hostPath().resolve(n)).toString();
+    } catch (NotLinkException | NoSuchFileException e) {
+      throw new ConflictException(what + ": " + path + " changed while it was walked", e);
+    }
+    if (target.startsWith("/")) {
+      throw new ConflictException(
+          what + ": path " + path + " meets symlink " + n + " -> " + target + ", which leaves it");
+    }
+    List<String> parts = new ArrayList<>();
+    for (String p : target.split("/")) {
+      if (!p.isEmpty() && !p.equals(".")) {
+        parts.add(p);
+      }
+    }
+    return parts;
+  }
+
+  private static PosixFileAttributes lstat(SecureDirectoryStream<Path> dir, String name)
+      throws IOException {
+    try {
+      return dir.getFileAttributeView(Path.of(name), PosixFileAttributeView.class, NOFOLLOW)
+          .readAttributes();
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  private PosixFileAttributes attributes(Walk w, String path) throws IOException {
+    PosixFileAttributes a =
+        w.name == null
+            ? w.dir().getFileAttributeView(PosixFileAttributeView.class).readAttributes()
+            : lstat(w.dir(), w.name);
+    if (a == null) {
+      throw new NotFoundException(what + ": " + path + " not found");
+    }
+    return a;
+  }
+
+  private void writable(String path) {
+    if (readOnly) {
+      throw new ConflictException(what + " is read-only: cannot change " + path);
+    }
+  }
+
+  private Walk entry(String path, boolean followLast) throws IOException {
+    Walk w = walk(path, followLast);
+    if (w.name == null) {
+      w.close();
+      throw new ConflictException(what + ": " + path + " is the mount point itself");
+    }
+    return w;
+  }
+
+  // ---- queries ----
+
+  @Override
+  public FileStat stat(String path) throws IOException {
+    try (Walk w = walk(path, false)) {
+      return stat(w, path);
+    } catch (IOException e) {
+      throw translate(e, path);
+    }
+  }
+
+  private FileStat stat(Walk w, String path) throws IOException {
+    PosixFileAttributes a = attributes(w, path);
+    Map<String, Object> u =
+        Files.readAttributes(w.hostPath(), "unix:fileKey,ino,uid,gid,nlink,mode,ctime", NOFOLLOW);
+    if (!a.fileKey().equals(u.get("fileKey"))) {
+      throw new ConflictException(what + ": " + path + " changed while it was read");
+    }
+    String target = a.isSymbolicLink() ? Files.readSymbolicLink(w.hostPath()).toString() : null;
+    return new FileStat(
+        (Long) u.get("ino"),
+        (Integer) u.get("mode"),
+        (Integer) u.get("uid"),
+        (Integer) u.get("gid"),
+        (Integer) u.get("nlink"),
+        a.size(),
+        a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
+        a.lastAccessTime().to(TimeUnit.NANOSECONDS),
+        ((FileTime) u.get("ctime")).to(TimeUnit.NANOSECONDS),
+        target);
+  }
+
+  @Override
+  public boolean exists(String path) throws IOException {
+    try (Walk w = walk(path, false)) {
+      return w.name == null || lstat(w.dir(), w.name) != null;
+    } catch (NotFoundException e) {
+      return false;
+    } catch (IOException e) {
+      throw translate(e, path);
+    }
+  }
+
+  @Override
+  public List<DirEntry> list(String path) throws IOException {
+    try (Walk w = walk(path, true)) {
+      if (w.name != null) {
+        w.descend(w.name, path);
+        w.name = null;
+      }
+      List<String> names = new ArrayList<>();
+      for (Path p : w.dir()) {
+        names.add(p.getFileName().toString());
+      }
+      names.sort(Comparator.naturalOrder());
+      List<DirEntry> out = new ArrayList<>();
+      for (String n : names) {
+        w.name = n;
+        try {
+          out.add(new DirEntry(n, stat(w, path + "/" + n)));
+        } catch (NotFoundException | NoSuchFileException gone) {
+          // removed since the listing: not part of it
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw translate(e, path);
+    }
+  }
+
+  @Override
+  public int read(String path, long offset, byte[] dst, int off, int len) throws IOException {
+    try (Walk w = entry(path, true);
+        SeekableByteChannel ch = open(w, EnumSet.of(StandardOpenOption.READ))) {
+      ch.position(offset);
+      return ch.read(ByteBuffer.wrap(dst, off, len));
+    } catch (IOException e) {
+      throw translate(e, path);
+    }
+  }
+
+  @Override
+  public InputStream open(String path) throws IOException {
+    try (Walk w = entry(path, true)) {
+      return Channels.newInputStream(open(w, EnumSet.of(StandardOpenOption.READ)));
+    } catch (IOException e) {
+      throw translate(e, path);
+    }
+  }
+
+  @Override
+  public String readlink(String path) throws IOException {
+    FileStat st = stat(path);
+    if (!st.isSymlink()) {
+      throw new InvalidArgumentException(what + ": " + path + " is not a symlink");
+    }
+    return st.linkTarget();
+  }
+
+  private static SeekableByteChannel open(Walk w, Set<StandardOpenOption> options)
+      throws IOException {
+    Set<OpenOption> all = new java.util.HashSet<>(options);
+    all.add(NOFOLLOW);
+    SeekableByteChannel ch =
+        w.dir()
+            .newByteChannel(
+                w.name(),
+                all,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+    return ch;
+  }
+
+  // ---- changes ----
+
+  @Override
+  public void write(String path, long offset, byte[] b, int off, int len) throws IOException {
+    writable(path);
+    try (Walk w = entry(path, true)) {
+      try (SeekableByteChannel ch =
+          open(w, EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE))) {
+        ch.position(offset);
+        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        force(ch);
+      }
+      syncDir(w.dir());
+    } catch (IOException e) {
+      throw translate(e, path);
+    }
+  }
+
+  @Override
+  public void writeFile(String path, InputStream in, int mode, int uid, int gid, long mtimeNanos)
+      throws IOException {
+    writable(path);
+    try (Walk w = entry(path, true)) {
+      String tmp = ".strata-" + UUID.randomUUID();
+      String name = w.name;
+      w.name = tmp;
+      try {
+        try (SeekableByteChannel ch =
+            open(w, EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW))) {
+          byte[] buf = new byte[64 << 10];
+          int n;
+          while ((n = in.read(buf)) > 0) {
+            ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+            while (bb.hasRemaining()) {
+              ch.write(bb);
+            }
+          }
+          force(ch);
+        }
+        PosixFileAttributeView v =
+            w.dir().getFileAttributeView(Path.of(tmp), PosixFileAttributeView.class, NOFOLLOW);
+        v.setPermissions(permissions(mode));
+        FileTime mtime = FileTime.from(mtimeNanos, TimeUnit.NANOSECONDS);
+        v.setTimes(mtime, mtime, null);
+        w.dir().move(Path.of(tmp), w.dir(), Path.of(name));
+      } catch (IOException | RuntimeException e) {
+        try {
+          w.dir().deleteFile(Path.of(tmp));
+        } catch (IOException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+        throw e;
+      }
+      syncDir(w.dir());
+    } catch (IOException e) {
+      throw translate(e, path);
+    }
+  }
+
+  @Override
+  public void truncate(String path, long size) throws IOException {
+    writable(path);
+    if (size < 0) {
+      throw new InvalidArgumentException(what + ": negative length " + size + " for " + path);
+    }
+    try (Walk w = entry(path, true);
+        SeekableByteChannel ch = open(w, EnumSet.of(StandardOpenOption.WRITE))) {
+      if (size < ch.size()) {
+        ch.truncate(size);
+      } else if (size > ch.size()) {
+        ch.position(size - 1);
+        ch.write(ByteBuffer.allocate(1));
+      }
+      force(ch);
+    } catch (IOException e) {
+      throw translate(e, path);
+    }
+  }
+
+  @Override
+  public void mkdir(String path, int mode) throws IOException {
+    synchronized (NAMESPACE) {
+      writable(path);
+      try (Walk w = entry(path, false)) {
+        if (lstat(w.dir(), w.name) != null) {
+          throw new ConflictException(what + ": " + path + " already exists");
+        }
+        Files.createDirectory(w.hostPath());
+        PosixFileAttributes made = madeHere(w, path);
+        if (!made.isDirectory()) {
+          throw new ConflictException(what + ": " + path + " changed while it was made");
+        }
+        w.dir()
+            .getFileAttributeView(w.name(), PosixFileAttributeView.class, NOFOLLOW)
+            .setPermissions(permissions(mode));
+        syncDir(w.dir());
+      } catch (IOException e) {
+        throw translate(e, path);
+      }
+    }
+  }
+
+  @Override
+  public void mkdirs(String path, int mode) throws IOException {
+    StringBuilder at = new StringBuilder();
+    for (String n : PathNames.split(path)) {
+      at.append('/').append(n);
+      String p = at.toString();
+      if (!exists(p)) {
+        mkdir(p, mode);
+      } else if (!stat(p).isDirectory() && !stat(p).isSymlink()) {
+        throw new ConflictException(what + ": " + p + " is not a directory");
+      }
+    }
+  }
+
+  @Override
+  public void remove(String path, boolean recursive) throws IOException {
+    synchronized (NAMESPACE) {
+      writable(path);
+      try (Walk w = entry(path, false)) {
+        PosixFileAttributes a = attributes(w, path);
+        if (a.isDirectory()) {
+          if (recursive) {
+            try (SecureDirectoryStream<Path> d = w.dir().newDirectoryStream(w.name(), NOFOLLOW)) {
+              empty(d);
+            }
+          }
+          w.dir().deleteDirectory(w.name());
+        } else {
+          w.dir().deleteFile(w.name());
+        }
+        syncDir(w.dir());
+      } catch (IOException e) {
+        throw translate(e, path);
+      }
+    }
+  }
+
+  private static void empty(SecureDirectoryStream<Path> d) throws IOException {
+    List<Path> names = new ArrayList<>();
+    for (Path p : d) {
+      names.add(p.getFileName());
+    }
+    for (Path n : names) {
+      PosixFileAttributes a =
+          d.getFileAttributeView(n, PosixFileAttributeView.class, NOFOLLOW).readAttributes();
+      if (a.isDirectory()) {
+        try (SecureDirectoryStream<Path> c = d.newDirectoryStream(n, NOFOLLOW)) {
+          empty(c);
+        }
+        d.deleteDirectory(n);
+      } else {
+        d.deleteFile(n);
+      }
+    }
+  }
+
+  @Override
+  public void rename(String from, String to) throws IOException {
+    synchronized (NAMESPACE) {
+      writable(to);
+      try (Walk src = entry(from, false);
+          Walk dst = entry(to, false)) {
+        if (lstat(src.dir(), src.name) == null) {
+          throw new NotFoundException(what + ": " + from + " not found");
+        }
+        src.dir().move(src.name(), dst.dir(), dst.name());
+        syncDir(dst.dir());
+        syncDir(src.dir());
+      } catch (IOException e) {
+        throw translate(e, from + " -> " + to);
+      }
+    }
+  }
+
+  @Override
+  public void symlink(String target, String path) throws IOException {
+    synchronized (NAMESPACE) {
+      writable(path);
+      if (target.isEmpty() || target.indexOf('\0') >= 0) {
+        throw new InvalidArgumentException(what + ": symlink target '" + target + "' is not valid");
+      }
+      try (Walk w = entry(path, false)) {
+        Files.createSymbolicLink(w.hostPath(), Path.of(target));
+        madeHere(w, path);
+        syncDir(w.dir());
+      } catch (IOException e) {
+        throw translate(e, path);
+      }
+    }
+  }
+
+  @Override
+  public void link(String existing, String path) throws IOException {
+    synchronized (NAMESPACE) {
+      writable(path);
+      try (Walk src = entry(existing, false);
+          Walk dst = entry(path, false)) {
+        PosixFileAttributes a = attributes(src, existing);
+        if (!a.isRegularFile()) {
+          throw new ConflictException(what + ": " + existing + " is not a regular file");
+        }
+        Files.createLink(dst.hostPath(), src.hostPath());
+        PosixFileAttributes made = lstat(dst.dir(), dst.name);
+        if (made == null || !a.fileKey().equals(made.fileKey())) {
+          if (made != null) {
+            dst.dir().deleteFile(dst.name());
+          }
+          throw new ConflictException(what + ": " + existing + " changed while it was linked");
+        }
+        syncDir(dst.dir());
+      } catch (IOException e) {
+        throw translate(e, path);
+      }
+    }
+  }
+
+  /**
+   * Checks that what an absolute-path call just made at {@code w.hostPath()} is the entry the held
+   * descriptor sees; if a directory on the way was swapped, refuses.
+   */
+  private PosixFileAttributes madeHere(Walk w, String path) throws IOException {
+    PosixFileAttributes seen = lstat(w.dir(), w.name);
+    Object made = Files.readAttributes(w.hostPath(), "unix:fileKey", NOFOLLOW).get("fileKey");
+    if (seen == null || !seen.fileKey().equals(made)) {
+      // What was made lies outside the held directory now; it is not ours to remove.
+      throw new ConflictException(what + ": " + path + " changed while it was made");
+    }
+    return seen;
+  }
+
+  @Override
+  public void chmod(String path, int mode) throws IOException {
+    writable(path);
+    try (Walk w = entry(path, true)) {
+      w.dir()
+          .getFileAttributeView(w.name(), PosixFileAttributeView.class, NOFOLLOW)
+          .setPermissions(permissions(mode));
+    } catch (IOException e) {
+      throw translate(e, path);
+    }
+  }
+
+  @Override
+  public void chown(String path, int uid, int gid) throws IOException {
+    writable(path);
+    try (Walk w = entry(path, true)) {
+      UserPrincipalLookupService users = root.getFileSystem().getUserPrincipalLookupService();
+      PosixFileAttributeView v =
+          w.dir().getFileAttributeView(w.name(), PosixFileAttributeView.class, NOFOLLOW);
+      v.setOwner(users.lookupPrincipalByName(Integer.toString(uid)));
+      v.setGroup(users.lookupPrincipalByGroupName(Integer.toString(gid)));
+    } catch (IOException e) {
+      throw translate(e, path);
+    }
+  }
+
+  @Override
+  public void setTimes(String path, long mtimeNanos, long atimeNanos) throws IOException {
+    writable(path);
+    try (Walk w = entry(path, true)) {
+      w.dir()
+          .getFileAttributeView(w.name(), BasicFileAttributeView.class, NOFOLLOW)
+          .setTimes(
+              FileTime.from(mtimeNanos, TimeUnit.NANOSECONDS),
+              FileTime.from(atimeNanos, TimeUnit.NANOSECONDS),
+              null);
+    } catch (IOException e) {
+      throw translate(e, path);
+    }
+  }
+
+  @Override
+  public void setXattr(String path, String name, byte[] value) {
+    throw new InvalidArgumentException(
+        what + ": " + path + ": extended attributes are not kept on host directories");
+  }
+
+  @Override
+  public byte[] getXattr(String path, String name) throws IOException {
+    stat(path);
+    return null;
+  }
+
+  @Override
+  public List<String> listXattrs(String path) throws IOException {
+    stat(path);
+    return List.of();
+  }
+
+  @Override
+  public void removeXattr(String path, String name) throws IOException {
+    stat(path);
+  }
+
+  /** Every change is forced to disk before it returns, deferred or not. */
+  @Override
+  public void deferSync(boolean defer) {}
+
+  /** Nothing is pending: see {@link #deferSync}. */
+  @Override
+  public void sync() {}
+
+  // ---- helpers ----
+
+  private static void force(SeekableByteChannel ch) throws IOException {
+    if (ch instanceof FileChannel f) {
+      f.force(true);
+    }
+  }
+
+  /** Makes new, removed and renamed names in {@code dir} durable. */
+  private static void syncDir(SecureDirectoryStream<Path> dir) throws IOException {
+    try (SeekableByteChannel ch =
+        dir.newByteChannel(Path.of("."), Set.of(StandardOpenOption.READ))) {
+      force(ch);
+    }
+  }
+
+  private static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> out = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE
+    for (int i = 0; i < 9; i++) {
+      if ((mode & (0400 >> i)) != 0) {
+        out.add(bits[i]);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The typed error for a host file system failure on {@code path}; an I/O error that is not about
+   * the path (a failing disk) is thrown as it is.
+   */
+  private RuntimeException translate(IOException e, String path) throws IOException {
+    String at = what + ": " + path;
+    if (e instanceof NoSuchFileException) {
+      return new NotFoundException(at + " not found", e);
+    }
+    if (e instanceof FileAlreadyExistsException) {
+      return new ConflictException(at + " already exists", e);
+    }
+    if (e instanceof DirectoryNotEmptyException) {
+      return new ConflictException(at + " is a directory that is not empty", e);
+    }
+    if (e instanceof NotDirectoryException) {
+      return new ConflictException(at + " is not a directory", e);
+    }
+    if (e instanceof AccessDeniedException) {
+      return new ConflictException(at + ": permission denied on the host", e);
+    }
+    if (e instanceof FileSystemException f) {
+      String reason = f.getReason() == null ? "" : f.getReason();
+      if (reason.contains("symbolic link")) {
+        return new ConflictException(at + ": a symlink appeared on the way and is not followed", e);
+      }
+      if (reason.contains("Not a directory")) {
+        return new ConflictException(at + ": a component is not a directory", e);
+      }
+    }
+    throw e;
+  }
+}

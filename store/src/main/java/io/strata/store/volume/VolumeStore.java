@@ -1,0 +1,242 @@
+package io.strata.store.volume;
+
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+import java.util.regex.Pattern;
+
+/**
+ * The volumes of a data root: {@code DATA/volumes/NAME/_data} holds volume NAME's files as ordinary
+ * files. A volume exists exactly when its {@code NAME} directory does: it is made as {@code
+ * .new-<uuid>/_data} and renamed into place, and removed by renaming it to {@code .rm-<uuid>}
+ * before its files are deleted, so a crash never leaves a half-made or half-removed volume visible;
+ * the next {@link VolumeStore} clears the leftovers.
+ *
+ * <p>Which volumes are in use is the containers' business ({@code inUse}). This object's monitor
+ * guards the link between volumes and their users: the container store holds it while it adds or
+ * drops a use, and {@link #remove} and {@link #prune} hold it while they check.
+ */
+public final class VolumeStore {
+  private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
+  private static final String DATA = "_data";
+
+  private final Path dir;
+  private final Supplier<Set<String>> inUse;
+  private final RandomGenerator random;
+
+  /**
+   * The volumes under {@code dir} ({@code DATA/volumes}); {@code inUse} names the volumes some
+   * container mounts; {@code random} makes anonymous volumes' names. Clears what a crash left.
+   */
+  public VolumeStore(Path dir, Supplier<Set<String>> inUse, RandomGenerator random)
+      throws IOException {
+    this.dir = dir;
+    this.inUse = inUse;
+    this.random = random;
+    Files.createDirectories(dir);
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, ".{new,rm}-*")) {
+      for (Path p : s) {
+        deleteTree(p);
+      }
+    }
+  }
+
+  /** Throws {@link InvalidArgumentException} unless {@code name} is a valid volume name. */
+  public static void checkName(String name) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new InvalidArgumentException(
+          "volume name '"
+              + name
+              + "' is invalid: use at least two of [a-zA-Z0-9_.-], starting with a letter or digit");
+    }
+  }
+
+  /** Creates volume {@code name}; an existing volume is left as it is (as Docker does). */
+  public synchronized VolumeInfo create(String name) throws IOException {
+    checkName(name);
+    if (!Files.isDirectory(dataOf(name), LinkOption.NOFOLLOW_LINKS)) {
+      Path tmp = dir.resolve(".new-" + UUID.randomUUID());
+      Files.createDirectories(tmp.resolve(DATA));
+      syncDir(tmp);
+      Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+      syncDir(dir);
+    }
+    return inspect(name);
+  }
+
+  /** Creates a volume with a random 64-hex name, for a mount without a source. */
+  public synchronized VolumeInfo createAnonymous() throws IOException {
+    byte[] b = new byte[32];
+    random.nextBytes(b);
+    return create(HexFormat.of().formatHex(b));
+  }
+
+  /** Whether volume {@code name} exists. */
+  public boolean exists(String name) {
+    return NAME.matcher(name).matches()
+        && Files.isDirectory(dataOf(name), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** Every volume, by name. */
+  public List<VolumeInfo> list() throws IOException {
+    Set<String> used = inUse.get();
+    List<VolumeInfo> out = new ArrayList<>();
+    for (String n : names()) {
+      out.add(info(n, used));
+    }
+    return out;
+  }
+
+  /** Volume {@code name}. */
+  public VolumeInfo inspect(String name) throws IOException {
+    need(name);
+    return info(name, inUse.get());
+  }
+
+  /** Volume {@code name}'s files as a directory no path can leave. */
+  public HostDirectory directory(String name, boolean readOnly) {
+    need(name);
+    return new HostDirectory(dataOf(name), readOnly, "volume " + name);
+  }
+
+  /** Removes volume {@code name} and its files; refused while a container mounts it. */
+  public synchronized void remove(String name) throws IOException {
+    need(name);
+    if (inUse.get().contains(name)) {
+      throw new ConflictException("volume " + name + " is in use by a container");
+    }
+    Path doomed = dir.resolve(".rm-" + UUID.randomUUID());
+    Files.move(dir.resolve(name), doomed, StandardCopyOption.ATOMIC_MOVE);
+    syncDir(dir);
+    deleteTree(doomed);
+  }
+
+  /** Removes every volume no container mounts; returns their names. */
+  public synchronized List<String> prune() throws IOException {
+    Set<String> used = inUse.get();
+    List<String> out = new ArrayList<>();
+    for (String n : names()) {
+      if (!used.contains(n)) {
+        remove(n);
+        out.add(n);
+      }
+    }
+    return out;
+  }
+
+  /** The volumes row of {@code strata system df}. */
+  public VolumeDiskUsage diskUsage() throws IOException {
+    Set<String> used = inUse.get();
+    int total = 0;
+    int active = 0;
+    long size = 0;
+    long reclaimable = 0;
+    for (String n : names()) {
+      long s = sizeOf(dataOf(n));
+      total++;
+      size += s;
+      if (used.contains(n)) {
+        active++;
+      } else {
+        reclaimable += s;
+      }
+    }
+    return new VolumeDiskUsage(total, active, size, reclaimable);
+  }
+
+  private void need(String name) {
+    checkName(name);
+    if (!exists(name)) {
+      throw new NotFoundException("volume " + name + " not found");
+    }
+  }
+
+  private Path dataOf(String name) {
+    return dir.resolve(name).resolve(DATA);
+  }
+
+  private List<String> names() throws IOException {
+    List<String> out = new ArrayList<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+      for (Path p : s) {
+        String n = p.getFileName().toString();
+        if (NAME.matcher(n).matches() && Files.isDirectory(p.resolve(DATA))) {
+          out.add(n);
+        }
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  private VolumeInfo info(String name, Set<String> used) throws IOException {
+    Path data = dataOf(name);
+    BasicFileAttributes a =
+        Files.readAttributes(
+            dir.resolve(name), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    return new VolumeInfo(
+        name, data.toString(), used.contains(name), sizeOf(data), a.lastModifiedTime().toInstant());
+  }
+
+  /** Bytes of the regular files under {@code root}, following no symlink. */
+  private static long sizeOf(Path root) throws IOException {
+    long[] total = {0};
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
+            if (a.isRegularFile()) {
+              total[0] += a.size();
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
+    return total[0];
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+            Files.delete(f);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            if (e != null) {
+              throw e;
+            }
+            Files.delete(d);
+            return FileVisitResult.CONTINUE;
+          }
+        });
+  }
+
+  private static void syncDir(Path d) throws IOException {
+    try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+}

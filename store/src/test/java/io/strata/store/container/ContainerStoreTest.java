@@ -1,0 +1,417 @@
+package io.strata.store.container;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.store.driver.Change;
+import io.strata.store.error.AlreadyExistsException;
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.fs.FileSystemView;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The container engine over a real store: what acceptance/40-containers.sh checks, and more. */
+class ContainerStoreTest {
+  private static final int MIB = 1 << 20;
+
+  @TempDir Path dir;
+  ContainerFixture fix;
+  ContainerStore containers;
+  byte[] big;
+  Path host;
+
+  @BeforeEach
+  void open() throws IOException {
+    host = Files.createDirectories(dir.resolve("host"));
+    fix = new ContainerFixture(dir.resolve("data"), List.of(host));
+    containers = fix.containers();
+    Path base = dir.resolve("base");
+    Files.createDirectories(base.resolve("data"));
+    Files.createDirectories(base.resolve("etc"));
+    big = new byte[8 * MIB];
+    new Random(7).nextBytes(big);
+    Files.write(base.resolve("data/big.bin"), big);
+    Files.writeString(base.resolve("etc/keep.conf"), "keep me\n");
+    Files.writeString(base.resolve("etc/gone.conf"), "delete me\n");
+    fix.images().importPath(base.toString(), "base:1");
+  }
+
+  @AfterEach
+  void close() throws IOException {
+    fix.close();
+  }
+
+  private static byte[] cat(FileSystemView fs, String path) throws IOException {
+    try (InputStream in = fs.open(path)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private static void put(FileSystemView fs, String path, String s) throws IOException {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    fs.write(path, 0, b, 0, b.length);
+  }
+
+  private ContainerSummary row(String name) throws IOException {
+    return containers.list().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void aWriteAtAnOffsetChangesOnlyThatRangeAndOnlyThatContainer() throws IOException {
+    String id = containers.create("base:1", "c1", List.of());
+    assertThat(id).matches("[0-9a-f]{64}");
+    ContainerView c1 = containers.view("c1");
+    assertThat(cat(c1, "/data/big.bin")).isEqualTo(big);
+
+    byte[] patch = new byte[4096];
+    new Random(8).nextBytes(patch);
+    c1.write("/data/big.bin", MIB, patch, 0, patch.length);
+
+    byte[] expected = big.clone();
+    System.arraycopy(patch, 0, expected, MIB, patch.length);
+    assertThat(cat(containers.view(id.substring(0, 12)), "/data/big.bin")).isEqualTo(expected);
+    containers.create("base:1", "c2", List.of());
+    assertThat(cat(containers.view("c2"), "/data/big.bin")).isEqualTo(big);
+
+    ContainerSummary r = row("c1");
+    assertThat(r.size()).isPositive().isLessThan(MIB);
+    assertThat(r.virtualSize()).isGreaterThanOrEqualTo(8L * MIB);
+    assertThat(r.id()).isEqualTo(id);
+    assertThat(containers.diff("c1")).containsExactly(new Change('C', "/data/big.bin"));
+  }
+
+  @Test
+  void diffCommitAndExportCarryTheChangesAndAWhiteout() throws IOException {
+    containers.create("base:1", "c1", List.of());
+    ContainerView c1 = containers.view("c1");
+    byte[] patch = "PATCH".getBytes(StandardCharsets.UTF_8);
+    c1.write("/data/big.bin", MIB, patch, 0, patch.length);
+    put(c1, "/etc/new.conf", "new file\n");
+    c1.remove("/etc/gone.conf", false);
+
+    assertThat(containers.diff("c1"))
+        .contains(
+            new Change('C', "/data/big.bin"),
+            new Change('A', "/etc/new.conf"),
+            new Change('D', "/etc/gone.conf"));
+
+    String image = containers.commit("c1", "committed:1");
+    assertThat(fix.images().resolve("committed:1")).isEqualTo(image);
+    assertThat(fix.images().inspect("committed:1").layers()).hasSize(2);
+
+    containers.create("committed:1", "c3", List.of());
+    ContainerView c3 = containers.view("c3");
+    byte[] expected = big.clone();
+    System.arraycopy(patch, 0, expected, MIB, patch.length);
+    assertThat(cat(c3, "/data/big.bin")).isEqualTo(expected);
+    assertThat(new String(cat(c3, "/etc/new.conf"), StandardCharsets.UTF_8))
+        .isEqualTo("new file\n");
+    assertThatThrownBy(() -> c3.stat("/etc/gone.conf")).isInstanceOf(NotFoundException.class);
+
+    Path oci = dir.resolve("oci");
+    fix.images().exportLayout("committed:1", oci);
+    assertThat(topLayerNames(oci)).contains("etc/.wh.gone.conf", "etc/new.conf", "data/big.bin");
+
+    ByteArrayOutputStream tar = new ByteArrayOutputStream();
+    containers.export("c3", tar);
+    Map<String, byte[]> files = untar(tar.toByteArray());
+    assertThat(files.get("data/big.bin")).isEqualTo(expected);
+    assertThat(files).containsKey("etc/keep.conf").doesNotContainKey("etc/gone.conf");
+  }
+
+  @Test
+  void commitWithoutChangesMakesAnImage() throws IOException {
+    containers.create("base:1", "c1", List.of());
+    String image = containers.commit("c1", "same:1");
+    containers.create(image, "c2", List.of());
+    assertThat(cat(containers.view("c2"), "/etc/gone.conf")).isNotEmpty();
+  }
+
+  private static List<String> topLayerNames(Path oci) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    JsonNode index = json.readTree(oci.resolve("index.json").toFile());
+    JsonNode manifest =
+        json.readTree(blob(oci, index.path("manifests").get(0).path("digest").asText()).toFile());
+    JsonNode layers = manifest.path("layers");
+    Path top = blob(oci, layers.get(layers.size() - 1).path("digest").asText());
+    List<String> names = new ArrayList<>();
+    try (TarArchiveInputStream t = new TarArchiveInputStream(Files.newInputStream(top))) {
+      TarArchiveEntry e;
+      while ((e = t.getNextEntry()) != null) {
+        names.add(e.getName().replaceFirst("^\\./", ""));
+      }
+    }
+    return names;
+  }
+
+  private static Path blob(Path oci, String digest) {
+    return oci.resolve("blobs").resolve(digest.replace(':', '/'));
+  }
+
+  private static Map<String, byte[]> untar(byte[] tar) throws IOException {
+    Map<String, byte[]> out = new HashMap<>();
+    try (TarArchiveInputStream t = new TarArchiveInputStream(new ByteArrayInputStream(tar))) {
+      TarArchiveEntry e;
+      while ((e = t.getNextEntry()) != null) {
+        out.put(e.getName(), e.isFile() ? t.readAllBytes() : new byte[0]);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void volumeWritesLandInTheVolumeAndOutliveTheContainer() throws IOException {
+    containers.create("base:1", "c4", List.of(Mount.ofVolumeFlag("vol1:/var/lib/db")));
+    put(containers.view("c4"), "/var/lib/db/table", "row 1\n");
+
+    Path mp = Path.of(containers.volumes().inspect("vol1").mountpoint());
+    assertThat(mp).isEqualTo(fix.dataRoot().resolve("volumes/vol1/_data"));
+    assertThat(Files.readString(mp.resolve("table"))).isEqualTo("row 1\n");
+    assertThat(containers.diff("c4")).doesNotContain(new Change('A', "/var/lib/db/table"));
+    assertThat(containers.volumes().inspect("vol1").inUse()).isTrue();
+    assertThatThrownBy(() -> containers.volumes().remove("vol1"))
+        .isInstanceOf(ConflictException.class);
+
+    containers.remove("c4", true);
+    assertThat(Files.readString(mp.resolve("table"))).isEqualTo("row 1\n");
+    assertThat(containers.volumes().inspect("vol1").inUse()).isFalse();
+
+    containers.create(
+        "base:1", "c5", List.of(Mount.ofMountFlag("type=volume,source=vol1,target=/db")));
+    assertThat(new String(cat(containers.view("c5"), "/db/table"), StandardCharsets.UTF_8))
+        .isEqualTo("row 1\n");
+  }
+
+  @Test
+  void rmWithVolumesRemovesOnlyAnonymousOnes() throws IOException {
+    containers.create(
+        "base:1", "cc", List.of(Mount.ofVolumeFlag("/anon"), Mount.ofVolumeFlag("named:/n")));
+    String anon =
+        containers.inspect("cc").mounts().stream()
+            .filter(Mount::anonymous)
+            .findFirst()
+            .orElseThrow()
+            .source();
+    assertThat(anon).matches("[0-9a-f]{64}");
+    containers.create("base:1", "keep", List.of(Mount.ofVolumeFlag("/anon2")));
+    containers.remove("cc", true);
+    assertThat(containers.volumes().exists(anon)).isFalse();
+    assertThat(containers.volumes().exists("named")).isTrue();
+    assertThat(containers.volumes().list()).hasSize(2);
+
+    containers.remove("keep", false);
+    assertThat(containers.volumes().list()).hasSize(2);
+    assertThat(containers.volumes().prune()).hasSize(2);
+    assertThat(containers.volumes().list()).isEmpty();
+  }
+
+  @Test
+  void bindMountsWriteThroughAndStayInside() throws IOException {
+    containers.create("base:1", "c6", List.of(Mount.ofVolumeFlag(host + ":/mnt")));
+    ContainerView c6 = containers.view("c6");
+    put(c6, "/mnt/y.txt", "hello host\n");
+    assertThat(Files.readString(host.resolve("y.txt"))).isEqualTo("hello host\n");
+
+    containers.create(
+        "base:1",
+        "c7",
+        List.of(Mount.ofMountFlag("type=bind,source=" + host + ",target=/h,readonly")));
+    assertThatThrownBy(() -> put(containers.view("c7"), "/h/z.txt", "x"))
+        .isInstanceOf(ConflictException.class);
+    assertThat(host.resolve("z.txt")).doesNotExist();
+
+    assertThatThrownBy(
+            () -> containers.create("base:1", "c8", List.of(Mount.ofVolumeFlag("/etc:/hostetc"))))
+        .isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> put(c6, "/mnt/../../escape.txt", "x"))
+        .isInstanceOf(InvalidArgumentException.class);
+    assertThat(dir.resolve("escape.txt")).doesNotExist();
+
+    Files.createSymbolicLink(host.resolve("up"), dir);
+    assertThatThrownBy(() -> put(c6, "/mnt/up/escape2.txt", "x"))
+        .isInstanceOf(ConflictException.class);
+    Files.createSymbolicLink(host.resolve("rel"), Path.of(".."));
+    assertThatThrownBy(() -> put(c6, "/mnt/rel/escape3.txt", "x"))
+        .isInstanceOf(ConflictException.class);
+    assertThat(dir.resolve("escape2.txt")).doesNotExist();
+    assertThat(dir.resolve("escape3.txt")).doesNotExist();
+
+    assertThat(containers.diff("c6")).doesNotContain(new Change('A', "/mnt/y.txt"));
+    containers.remove("c6", true);
+    assertThat(host.resolve("y.txt")).exists();
+  }
+
+  @Test
+  void copyInAndOutFollowDockerCp() throws IOException {
+    containers.create("base:1", "cc", List.of(Mount.ofVolumeFlag("v1:/vol")));
+    containers.copyIn("cc", "/etc", tar("x.conf", "ex\n"));
+    containers.copyIn("cc", "/etc/renamed.conf", tar("y.conf", "why\n"));
+    containers.copyIn("cc", "/vol", tar("in-volume", "v\n"));
+    ContainerView v = containers.view("cc");
+    assertThat(new String(cat(v, "/etc/x.conf"), StandardCharsets.UTF_8)).isEqualTo("ex\n");
+    assertThat(new String(cat(v, "/etc/renamed.conf"), StandardCharsets.UTF_8)).isEqualTo("why\n");
+    assertThat(v.exists("/etc/y.conf")).isFalse();
+    assertThat(
+            Files.readString(
+                Path.of(containers.volumes().inspect("v1").mountpoint()).resolve("in-volume")))
+        .isEqualTo("v\n");
+    assertThatThrownBy(() -> containers.copyIn("cc", "/nope/x", tar("a", "a")))
+        .isInstanceOf(NotFoundException.class);
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    containers.copyOut("cc", "/etc", out);
+    Map<String, byte[]> files = untar(out.toByteArray());
+    assertThat(files).containsKeys("etc/", "etc/keep.conf", "etc/x.conf");
+    out.reset();
+    containers.copyOut("cc", "/vol/in-volume", out);
+    assertThat(untar(out.toByteArray())).containsOnlyKeys("in-volume");
+  }
+
+  private static InputStream tar(String name, String content) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream t = new TarArchiveOutputStream(b)) {
+      byte[] c = content.getBytes(StandardCharsets.UTF_8);
+      TarArchiveEntry e = new TarArchiveEntry(name);
+      e.setSize(c.length);
+      t.putArchiveEntry(e);
+      t.write(c);
+      t.closeArchiveEntry();
+    }
+    return new ByteArrayInputStream(b.toByteArray());
+  }
+
+  @Test
+  void namesIdsAndErrors() throws IOException {
+    String id = containers.create("base:1", null, List.of());
+    assertThat(containers.inspect(id).name()).startsWith("strata_");
+    assertThat(containers.inspect(id.substring(0, 5)).id()).isEqualTo(id);
+    containers.create("base:1", "one", List.of());
+    assertThatThrownBy(() -> containers.create("base:1", "one", List.of()))
+        .isInstanceOf(AlreadyExistsException.class);
+    assertThatThrownBy(() -> containers.create("base:1", "bad/name", List.of()))
+        .isInstanceOf(InvalidArgumentException.class);
+    assertThatThrownBy(() -> containers.create("nope:1", "x", List.of()))
+        .isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> containers.inspect("zzz")).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> containers.remove("zzz", false)).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(
+            () ->
+                containers.create(
+                    "base:1",
+                    "dup",
+                    List.of(Mount.ofVolumeFlag("/a"), Mount.ofVolumeFlag("bb:/a"))))
+        .isInstanceOf(InvalidArgumentException.class);
+    assertThatThrownBy(() -> containers.view("one").stat("/missing"))
+        .isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
+  void anImageInUseIsNotRemovedAndDiskUsageCountsContainers() throws IOException {
+    containers.create("base:1", "cc", List.of(Mount.ofVolumeFlag("vv:/v")));
+    assertThatThrownBy(() -> fix.images().remove("base:1", containers::usesImage))
+        .isInstanceOf(ConflictException.class);
+    put(containers.view("cc"), "/f", "x".repeat(10_000));
+    ContainerDiskUsage df = containers.diskUsage();
+    assertThat(df.total()).isEqualTo(1);
+    assertThat(df.size()).isPositive();
+    assertThat(containers.volumes().diskUsage().active()).isEqualTo(1);
+    containers.remove("cc", false);
+    assertThat(fix.images().remove("base:1", containers::usesImage)).isNotEmpty();
+  }
+
+  @Test
+  void containersAndWritesSurviveAReopenAndACrashImage() throws IOException {
+    String id = containers.create("base:1", "cc", List.of(Mount.ofVolumeFlag("vv:/v")));
+    put(containers.view("cc"), "/etc/keep.conf", "changed");
+    put(containers.view("cc"), "/v/f", "in volume");
+    containers = fix.reopen();
+    assertThat(new String(cat(containers.view("cc"), "/etc/keep.conf"), StandardCharsets.UTF_8))
+        .isEqualTo("changed\n");
+    put(containers.view("cc"), "/after", "reopen");
+    // A half-made container: its snapshot was prepared, its config never written.
+    fix.driver().prepare(ContainerStore.SNAPSHOT_PREFIX + "ab".repeat(32), null, Map.of());
+    Files.createDirectories(fix.dataRoot().resolve("containers/.new-" + "cd".repeat(32)));
+
+    Path crash = dir.resolve("crash");
+    copy(fix.dataRoot(), crash);
+    try (ContainerFixture after = new ContainerFixture(crash, List.of(host))) {
+      ContainerStore c = after.containers();
+      assertThat(c.list()).extracting(ContainerSummary::id).containsExactly(id);
+      assertThat(new String(cat(c.view("cc"), "/after"), StandardCharsets.UTF_8))
+          .isEqualTo("reopen");
+      assertThat(new String(cat(c.view("cc"), "/v/f"), StandardCharsets.UTF_8))
+          .isEqualTo("in volume");
+      List<String> keys = new ArrayList<>();
+      after.driver().walk(s -> keys.add(s.key()));
+      assertThat(keys).doesNotContain(ContainerStore.SNAPSHOT_PREFIX + "ab".repeat(32));
+      try (Stream<Path> s = Files.list(crash.resolve("containers"))) {
+        assertThat(s.map(p -> p.getFileName().toString())).containsExactly(id);
+      }
+    }
+  }
+
+  private static void copy(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Path t = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+  }
+
+  @Test
+  void fsOperationsWorkThroughTheView() throws IOException {
+    containers.create("base:1", "cc", List.of(Mount.ofVolumeFlag("vv:/v")));
+    ContainerView v = containers.view("cc");
+    for (String root : List.of("", "/v")) {
+      v.mkdir(root + "/d", 0750);
+      put(v, root + "/d/f", "0123456789");
+      v.truncate(root + "/d/f", 4);
+      v.chmod(root + "/d/f", 0600);
+      v.rename(root + "/d/f", root + "/d/g");
+      v.symlink("g", root + "/d/link");
+      v.link(root + "/d/g", root + "/d/hard");
+      assertThat(v.stat(root + "/d/g").permissions()).isEqualTo(0600);
+      assertThat(v.stat(root + "/d/g").size()).isEqualTo(4);
+      assertThat(v.stat(root + "/d/g").nlink()).isEqualTo(2);
+      assertThat(v.readlink(root + "/d/link")).isEqualTo("g");
+      assertThat(cat(v, root + "/d/link")).isEqualTo("0123".getBytes(StandardCharsets.UTF_8));
+      assertThat(v.list(root + "/d"))
+          .extracting(e -> e.name())
+          .containsExactly("g", "hard", "link");
+      v.remove(root + "/d", true);
+      assertThat(v.exists(root + "/d")).isFalse();
+    }
+    assertThatThrownBy(() -> v.rename("/etc/keep.conf", "/v/keep.conf"))
+        .isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> v.remove("/v", true)).isInstanceOf(ConflictException.class);
+    assertThat(v.list("/")).extracting(e -> e.name()).contains("v", "etc", "data");
+  }
+}

@@ -1,0 +1,131 @@
+package io.strata.store.volume;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.StrataException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** No path leads out of a host directory: not {@code ..}, not a symlink, not a swap race. */
+class HostDirectoryTest {
+  @TempDir Path dir;
+
+  private static void put(HostDirectory d, String path, String s) throws IOException {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    d.write(path, 0, b, 0, b.length);
+  }
+
+  private HostDirectory root() throws IOException {
+    return new HostDirectory(Files.createDirectories(dir.resolve("root")), false, "bind mount t");
+  }
+
+  @Test
+  void relativeSymlinksInsideResolveAndEscapesAreRefused() throws IOException {
+    HostDirectory d = root();
+    Path r = d.root();
+    Files.createDirectories(r.resolve("a/b"));
+    Files.createSymbolicLink(r.resolve("in"), Path.of("a/b"));
+    Files.createSymbolicLink(r.resolve("a/up"), Path.of("../a"));
+    Files.createSymbolicLink(r.resolve("abs"), r.resolve("a"));
+    Files.createSymbolicLink(r.resolve("out"), Path.of("../.."));
+    Files.createSymbolicLink(r.resolve("a/b/final"), Path.of("/etc/passwd"));
+
+    put(d, "/in/f", "inside");
+    assertThat(Files.readString(r.resolve("a/b/f"))).isEqualTo("inside");
+    put(d, "/a/up/b/g", "up and in");
+    assertThat(Files.readString(r.resolve("a/b/g"))).isEqualTo("up and in");
+
+    assertThatThrownBy(() -> put(d, "/abs/x", "x")).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> put(d, "/out/x", "x")).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> put(d, "/a/b/final", "x")).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> d.open("/a/b/final")).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> put(d, "/../x", "x")).isInstanceOf(InvalidArgumentException.class);
+    assertThat(dir.resolve("x")).doesNotExist();
+    assertThat(d.stat("/a/b/final").linkTarget()).isEqualTo("/etc/passwd");
+  }
+
+  @Test
+  void aReadOnlyDirectoryRefusesEveryChange() throws IOException {
+    Path r = Files.createDirectories(dir.resolve("ro"));
+    Files.writeString(r.resolve("f"), "x");
+    HostDirectory d = new HostDirectory(r, true, "bind mount ro");
+    assertThatThrownBy(() -> put(d, "/f", "y")).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> d.remove("/f", false)).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> d.mkdir("/d", 0755)).isInstanceOf(ConflictException.class);
+    assertThat(Files.readString(r.resolve("f"))).isEqualTo("x");
+  }
+
+  @Test
+  void aWriteAtAnOffsetKeepsTheRest() throws IOException {
+    HostDirectory d = root();
+    put(d, "/f", "0123456789");
+    d.write("/f", 4, "ab".getBytes(StandardCharsets.UTF_8), 0, 2);
+    assertThat(Files.readString(d.root().resolve("f"))).isEqualTo("0123ab6789");
+  }
+
+  /**
+   * One thread keeps swapping directory {@code d} with a symlink to a directory outside; another
+   * keeps writing {@code /d/f}. Every write lands inside or is refused; none lands outside.
+   */
+  @Test
+  void aDirectorySwappedForASymlinkNeverLetsAWriteOut() throws Exception {
+    HostDirectory d = root();
+    Path r = d.root();
+    Path outside = Files.createDirectories(dir.resolve("outside"));
+    Path inner = Files.createDirectories(r.resolve("d"));
+    Path aside = r.resolve("d-aside");
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicReference<Throwable> flipError = new AtomicReference<>();
+    Thread flipper =
+        new Thread(
+            () -> {
+              try {
+                while (!stop.get()) {
+                  Files.move(inner, aside, StandardCopyOption.ATOMIC_MOVE);
+                  Files.createSymbolicLink(inner, outside);
+                  Files.delete(inner);
+                  Files.move(aside, inner, StandardCopyOption.ATOMIC_MOVE);
+                }
+              } catch (IOException e) {
+                flipError.set(e);
+              }
+            });
+    flipper.start();
+    AtomicInteger landed = new AtomicInteger();
+    AtomicInteger refused = new AtomicInteger();
+    long end = System.nanoTime() + 2_000_000_000L;
+    try {
+      while (System.nanoTime() < end) {
+        try {
+          put(d, "/d/f", "x");
+          landed.incrementAndGet();
+        } catch (StrataException e) {
+          refused.incrementAndGet();
+        }
+        try {
+          d.mkdir("/d/sub", 0755);
+          d.remove("/d/sub", false);
+        } catch (StrataException e) {
+          refused.incrementAndGet();
+        }
+      }
+    } finally {
+      stop.set(true);
+      flipper.join();
+    }
+    assertThat(flipError.get()).isNull();
+    assertThat(outside).isEmptyDirectory();
+    assertThat(landed.get() + refused.get()).isPositive();
+  }
+}

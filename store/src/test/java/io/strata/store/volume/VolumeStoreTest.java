@@ -1,0 +1,60 @@
+package io.strata.store.volume;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Volumes as directories of ordinary files, with their users' say over removal. */
+class VolumeStoreTest {
+  @TempDir Path dir;
+  final Set<String> used = new HashSet<>();
+
+  private VolumeStore open() throws IOException {
+    return new VolumeStore(dir.resolve("volumes"), () -> Set.copyOf(used), new SplittableRandom(1));
+  }
+
+  @Test
+  void createListInspectRemovePrune() throws IOException {
+    VolumeStore v = open();
+    VolumeInfo a = v.create("alpha");
+    assertThat(a.mountpoint()).isEqualTo(dir.resolve("volumes/alpha/_data").toString());
+    Files.writeString(Path.of(a.mountpoint()).resolve("f"), "12345");
+    assertThat(v.create("alpha").size()).isEqualTo(5);
+    String anon = v.createAnonymous().name();
+    assertThat(anon).matches("[0-9a-f]{64}");
+    assertThat(v.list()).extracting(VolumeInfo::name).containsExactlyInAnyOrder("alpha", anon);
+
+    used.add("alpha");
+    assertThat(v.inspect("alpha").inUse()).isTrue();
+    assertThatThrownBy(() -> v.remove("alpha")).isInstanceOf(ConflictException.class);
+    assertThat(v.diskUsage()).isEqualTo(new VolumeDiskUsage(2, 1, 5, 0));
+    assertThat(v.prune()).containsExactly(anon);
+    used.clear();
+    v.remove("alpha");
+    assertThat(v.list()).isEmpty();
+    assertThatThrownBy(() -> v.inspect("alpha")).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> v.create("../x")).isInstanceOf(InvalidArgumentException.class);
+  }
+
+  @Test
+  void leftoversOfACrashAreCleared() throws IOException {
+    Files.createDirectories(dir.resolve("volumes/.new-1/_data"));
+    Files.createDirectories(dir.resolve("volumes/.rm-2/_data/x"));
+    VolumeStore v = open();
+    assertThat(v.list()).isEmpty();
+    try (var s = Files.list(dir.resolve("volumes"))) {
+      assertThat(s).isEmpty();
+    }
+  }
+}
