@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Unpacks a tar of directories and regular files (an exported OCI layout) into a fresh directory.
@@ -25,7 +26,7 @@ public final class TarUnpacker {
       Path target = inside(base, e.getName(), what);
       if (e.isDirectory()) {
         Files.createDirectories(target);
-      } else if (e.isFile()) {
+      } else if (isRegularFile(e)) {
         Files.createDirectories(target.getParent());
         Files.copy(tar, target);
       } else {
@@ -33,6 +34,14 @@ public final class TarUnpacker {
             what + ": entry " + e.getName() + " is neither a file nor a directory");
       }
     }
+  }
+
+  /** A plain file entry; commons-compress's {@code isFile()} also says yes to links. */
+  private static boolean isRegularFile(TarArchiveEntry e) {
+    byte flag = e.getLinkFlag();
+    return flag == TarConstants.LF_NORMAL
+        || flag == TarConstants.LF_OLDNORM
+        || flag == TarConstants.LF_CONTIG;
   }
 
   private static Path inside(Path base, String name, String what) throws IOException {

@@ -119,7 +119,7 @@ final class ImageTransfers {
       throw new InvalidArgumentException("image.build: the argument dockerfile is missing");
     }
     List<String> tags = args.tags().stream().map(t -> ImageRef.parse(t).toString()).toList();
-    Spool spool = Spool.create(tmp, "context.tar", "context.tar");
+    Spool spool = Spool.create(tmp, null, "context.tar");
     return new Outcome.Upload(new SpoolSink(spool, s -> buildFrom(s, args.dockerfile(), tags)));
   }
 

@@ -21,7 +21,10 @@ final class Spool implements AutoCloseable {
     this.file = file;
   }
 
-  /** A new empty spool in {@code tmp}, named {@code name} when that is a plain file name. */
+  /**
+   * A new empty spool in {@code tmp}, named {@code name} when that is a plain file name, else
+   * {@code fallback}.
+   */
   static Spool create(Path tmp, String name, String fallback) throws IOException {
     Files.createDirectories(tmp);
     Path dir = Files.createTempDirectory(tmp, "upload-");
