@@ -10,6 +10,7 @@ abstract class CommandGroup implements Runnable {
 
   @Override
   public final void run() {
-    throw new ParameterException(spec.commandLine(), "a " + spec.name() + " command is required");
+    throw new ParameterException(
+        spec.commandLine(), spec.qualifiedName() + ": a subcommand is required");
   }
 }

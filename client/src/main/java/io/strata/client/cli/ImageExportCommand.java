@@ -77,49 +77,57 @@ final class ImageExportCommand extends ClientCommand {
 
   /**
    * Unpacks the export into {@code dir} while it arrives: the client reads the connection on this
-   * thread and a second thread unpacks from a pipe.
+   * thread and a second thread unpacks from a pipe. A server error is reported as it is; when the
+   * pipe breaks, the unpacker's failure (a hostile entry) is the one to report.
    */
   private long unpack(StrataClient client, ExportArgs args, Path dir, TransferListener progress)
       throws IOException {
-    AtomicReference<Throwable> unpackFailure = new AtomicReference<>();
+    AtomicReference<Exception> failure = new AtomicReference<>();
     PipedInputStream in = new PipedInputStream(1 << 20);
-    Thread unpacker;
+    Thread unpacker =
+        new Thread(
+            () -> {
+              try (InputStream tar = in) {
+                TarUnpacker.unpack(tar, dir, "export of image " + image);
+                tar.transferTo(OutputStream.nullOutputStream());
+              } catch (IOException | RuntimeException e) {
+                failure.set(e);
+              }
+            },
+            "strata-unpack");
     long n;
     try (OutputStream out = new PipedOutputStream(in)) {
-      unpacker =
-          new Thread(
-              () -> {
-                try (InputStream tar = in) {
-                  TarUnpacker.unpack(tar, dir, "export of image " + image);
-                  tar.transferTo(OutputStream.nullOutputStream());
-                } catch (IOException | RuntimeException e) {
-                  unpackFailure.set(e);
-                }
-              },
-              "strata-unpack");
       unpacker.start();
       n = client.exportImage(args, out, progress);
     } catch (StrataClientException e) {
+      join(unpacker);
       throw e;
     } catch (IOException e) {
-      // writing to the pipe failed: the unpacker's failure is the one to report
-      if (unpackFailure.get() instanceof IOException u) {
-        throw u;
-      }
+      join(unpacker);
+      rethrow(failure);
       throw e;
     }
+    join(unpacker);
+    rethrow(failure);
+    return n;
+  }
+
+  /** Waits for the unpacker, so that nothing writes into the directory after this returns. */
+  private void join(Thread unpacker) throws IOException {
     try {
       unpacker.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("export of image " + image + ": interrupted", e);
     }
-    if (unpackFailure.get() instanceof IOException u) {
-      throw u;
+  }
+
+  private static void rethrow(AtomicReference<Exception> failure) throws IOException {
+    if (failure.get() instanceof IOException e) {
+      throw e;
     }
-    if (unpackFailure.get() instanceof RuntimeException u) {
-      throw u;
+    if (failure.get() instanceof RuntimeException e) {
+      throw e;
     }
-    return n;
   }
 }

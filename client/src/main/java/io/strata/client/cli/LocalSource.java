@@ -21,8 +21,9 @@ import java.nio.file.Path;
  */
 record LocalSource(Path path, boolean directory, long size, String select) {
   /**
-   * Resolves {@code arg}: a file, a directory, or {@code dir:tag} when {@code allowSelect} and no
-   * file of that exact name exists. Fails, naming it, when it does not exist.
+   * Resolves {@code arg}: a file, a directory, or {@code dir:tag} when {@code allowSelect}, no file
+   * of that exact name exists and {@code dir} is an OCI layout (has {@code index.json}). Fails,
+   * naming it, when it does not exist.
    */
   static LocalSource of(String what, String arg, boolean allowSelect) throws IOException {
     Path p = Path.of(arg);
@@ -31,7 +32,7 @@ record LocalSource(Path path, boolean directory, long size, String select) {
     if (allowSelect
         && !Files.exists(p, LinkOption.NOFOLLOW_LINKS)
         && colon > 0
-        && Files.isDirectory(Path.of(arg.substring(0, colon)))) {
+        && Files.isRegularFile(Path.of(arg.substring(0, colon), "index.json"))) {
       p = Path.of(arg.substring(0, colon));
       select = arg.substring(colon + 1);
     }

@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * answered REJECTED; malformed arguments (a bad tag) INVALID_ARGUMENT.
  */
 final class ImageTransfers {
+  private static final System.Logger LOG = System.getLogger(ImageTransfers.class.getName());
+
   /** Bytes an export or a build log may hold between the engine and the connection. */
   private static final int PIPE_BYTES = 1 << 20;
 
@@ -38,9 +40,14 @@ final class ImageTransfers {
   private final Path tmp;
   private final ExecutorService producers;
 
-  ImageTransfers(ImageStore images, Path tmp) {
+  /** Also deletes the spools an abrupt stop left in {@code tmp}. */
+  ImageTransfers(ImageStore images, Path tmp) throws IOException {
     this.images = images;
     this.tmp = tmp;
+    int left = Spool.removeLeftovers(tmp);
+    if (left > 0) {
+      LOG.log(System.Logger.Level.INFO, "removed {0} unfinished uploads from {1}", left, tmp);
+    }
     AtomicInteger n = new AtomicInteger();
     this.producers =
         Executors.newCachedThreadPool(

@@ -1,6 +1,7 @@
 package io.strata.server.op;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
@@ -12,6 +13,7 @@ import java.util.regex.Pattern;
  */
 final class Spool implements AutoCloseable {
   private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,99}");
+  private static final String PREFIX = "upload-";
 
   private final Path dir;
   private final Path file;
@@ -27,9 +29,32 @@ final class Spool implements AutoCloseable {
    */
   static Spool create(Path tmp, String name, String fallback) throws IOException {
     Files.createDirectories(tmp);
-    Path dir = Files.createTempDirectory(tmp, "upload-");
+    Path dir = Files.createTempDirectory(tmp, PREFIX);
     String base = name != null && SAFE.matcher(name).matches() ? name : fallback;
     return new Spool(dir, dir.resolve(base));
+  }
+
+  /**
+   * Deletes the spools a server that stopped abruptly (kill -9, power loss) left in {@code tmp};
+   * run at start, while no upload is in flight. Returns how many there were.
+   */
+  static int removeLeftovers(Path tmp) throws IOException {
+    if (!Files.isDirectory(tmp)) {
+      return 0;
+    }
+    int n = 0;
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tmp, PREFIX + "*")) {
+      for (Path dir : dirs) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+          for (Path f : files) {
+            Files.delete(f);
+          }
+        }
+        Files.delete(dir);
+        n++;
+      }
+    }
+    return n;
   }
 
   /** The file holding the upload. */

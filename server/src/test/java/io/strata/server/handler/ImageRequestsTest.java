@@ -240,4 +240,12 @@ class ImageRequestsTest {
       assertThat(left).isEmpty();
     }
   }
+
+  @Test
+  void uploadsAnAbruptStopLeftAreRemovedAtStart() throws Exception {
+    Path left = Files.createDirectories(dir.resolve("tmp/upload-123"));
+    Files.write(left.resolve("base.tar"), new byte[100]);
+    Operations.over(engine, r -> {}, ImageUse.NONE).shutdown();
+    assertThat(left).doesNotExist();
+  }
 }
