@@ -12,20 +12,32 @@ import io.strata.protocol.Status;
 import io.strata.protocol.Welcome;
 import io.strata.protocol.Wire;
 import io.strata.protocol.message.BlobItem;
+import io.strata.protocol.message.BuildArgs;
 import io.strata.protocol.message.DamageItem;
 import io.strata.protocol.message.DigestArgs;
+import io.strata.protocol.message.DiskUsageReply;
 import io.strata.protocol.message.ErrorBody;
+import io.strata.protocol.message.ExportArgs;
 import io.strata.protocol.message.FsckEnd;
 import io.strata.protocol.message.FsckReply;
 import io.strata.protocol.message.GcReply;
 import io.strata.protocol.message.GetArgs;
 import io.strata.protocol.message.GetEnd;
+import io.strata.protocol.message.HistoryItem;
+import io.strata.protocol.message.ImageArgs;
+import io.strata.protocol.message.ImageItem;
+import io.strata.protocol.message.ImportArgs;
+import io.strata.protocol.message.ImportReply;
 import io.strata.protocol.message.InfoReply;
+import io.strata.protocol.message.InspectReply;
 import io.strata.protocol.message.Json;
 import io.strata.protocol.message.ListEnd;
 import io.strata.protocol.message.PutArgs;
 import io.strata.protocol.message.PutReply;
+import io.strata.protocol.message.RemoveReply;
 import io.strata.protocol.message.StatReply;
+import io.strata.protocol.message.TagArgs;
+import io.strata.protocol.message.TagReply;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -164,6 +176,7 @@ public final class StrataClient implements Closeable {
     FsckEnd end =
         listing(
             Opcode.FSCK,
+            null,
             line -> damaged.add(Json.read(line, DamageItem.class, "fsck line")),
             FsckEnd.class);
     return new FsckReply(end.chunksChecked(), damaged);
@@ -184,6 +197,7 @@ public final class StrataClient implements Closeable {
     List<BlobItem> items = new ArrayList<>();
     listing(
         Opcode.BLOB_LIST,
+        null,
         line -> items.add(Json.read(line, BlobItem.class, "blob.ls line")),
         ListEnd.class);
     return items;
@@ -193,7 +207,10 @@ public final class StrataClient implements Closeable {
   public synchronized List<JsonNode> driverList() throws IOException {
     List<JsonNode> items = new ArrayList<>();
     listing(
-        Opcode.DRIVER_LIST, line -> items.add(Json.tree(line, "driver.ls line")), ListEnd.class);
+        Opcode.DRIVER_LIST,
+        null,
+        line -> items.add(Json.tree(line, "driver.ls line")),
+        ListEnd.class);
     return items;
   }
 
@@ -204,29 +221,7 @@ public final class StrataClient implements Closeable {
   public synchronized PutReply put(InputStream in, Long size, TransferListener progress)
       throws IOException {
     int stream = begin(Opcode.BLOB_PUT, new PutArgs(size));
-    byte[] buf = new byte[Wire.DATA_CHUNK];
-    while (true) {
-      int n;
-      try {
-        n = in.readNBytes(buf, 0, buf.length);
-      } catch (IOException e) {
-        cancel(stream);
-        throw e;
-      }
-      if (n == 0) {
-        break;
-      }
-      if (connection.readable()) {
-        return earlyAnswer(stream, Opcode.BLOB_PUT);
-      }
-      try {
-        connection.sendUnflushed(FrameType.DATA, stream, buf, 0, n);
-      } catch (IOException e) {
-        throw fail(lost(e));
-      }
-      progress.transferred(n);
-    }
-    send(FrameType.END, stream, new byte[0]);
+    upload(stream, Opcode.BLOB_PUT, in::transferTo, progress);
     return reply(stream, Opcode.BLOB_PUT, null, PutReply.class);
   }
 
@@ -238,27 +233,89 @@ public final class StrataClient implements Closeable {
   public synchronized long get(
       String digest, long offset, long length, OutputStream out, TransferListener progress)
       throws IOException {
-    int stream = begin(Opcode.BLOB_GET, new GetArgs(digest, offset, length < 0 ? null : length));
-    long[] received = new long[1];
-    DataSink sink =
+    return download(
+        Opcode.BLOB_GET,
+        new GetArgs(digest, offset, length < 0 ? null : length),
+        digest,
+        out,
+        progress);
+  }
+
+  // ---- images ----
+
+  /** Imports the archive {@code body} writes (see {@link ImportArgs}). */
+  public synchronized ImportReply importImage(
+      ImportArgs args, UploadBody body, TransferListener progress) throws IOException {
+    int stream = begin(Opcode.IMAGE_IMPORT, args);
+    upload(stream, Opcode.IMAGE_IMPORT, body, progress);
+    return reply(stream, Opcode.IMAGE_IMPORT, null, ImportReply.class);
+  }
+
+  /** Writes image {@code args.image()} as a tar in {@code args.format()} to {@code out}. */
+  public synchronized long exportImage(ExportArgs args, OutputStream out, TransferListener progress)
+      throws IOException {
+    return download(Opcode.IMAGE_EXPORT, args, "image " + args.image(), out, progress);
+  }
+
+  /**
+   * Builds {@code args.dockerfile()} over the context tar {@code context} writes; the build log
+   * goes to {@code log} as it is produced.
+   */
+  public synchronized ImportReply build(
+      BuildArgs args, UploadBody context, OutputStream log, TransferListener progress)
+      throws IOException {
+    int stream = begin(Opcode.IMAGE_BUILD, args);
+    upload(stream, Opcode.IMAGE_BUILD, context, progress);
+    return reply(
+        stream,
+        Opcode.IMAGE_BUILD,
         data -> {
-          out.write(data);
-          received[0] += data.length;
-          progress.transferred(data.length);
-        };
-    GetEnd end = reply(stream, Opcode.BLOB_GET, sink, GetEnd.class);
-    if (end.bytes() != received[0]) {
-      throw fail(
-          new StrataClientException(
-              Status.PROTOCOL_ERROR,
-              "blob.get "
-                  + digest
-                  + ": server announced "
-                  + end.bytes()
-                  + " bytes but sent "
-                  + received[0]));
-    }
-    return received[0];
+          log.write(data);
+          log.flush();
+        },
+        ImportReply.class);
+  }
+
+  /** Every image, one item per tag. */
+  public synchronized List<ImageItem> images() throws IOException {
+    List<ImageItem> items = new ArrayList<>();
+    listing(
+        Opcode.IMAGE_LIST,
+        null,
+        line -> items.add(Json.read(line, ImageItem.class, "image.ls line")),
+        ListEnd.class);
+    return items;
+  }
+
+  /** The layers of {@code image}, top first. */
+  public synchronized List<HistoryItem> history(String image) throws IOException {
+    List<HistoryItem> items = new ArrayList<>();
+    listing(
+        Opcode.IMAGE_HISTORY,
+        new ImageArgs(image),
+        line -> items.add(Json.read(line, HistoryItem.class, "image.history line")),
+        ListEnd.class);
+    return items;
+  }
+
+  /** Id, tags, layers and config of {@code image}. */
+  public synchronized InspectReply inspect(String image) throws IOException {
+    return unary(Opcode.IMAGE_INSPECT, new ImageArgs(image), InspectReply.class);
+  }
+
+  /** Gives image {@code source} the tag {@code target}. */
+  public synchronized TagReply tag(String source, String target) throws IOException {
+    return unary(Opcode.IMAGE_TAG, new TagArgs(source, target), TagReply.class);
+  }
+
+  /** Removes a tag of {@code image}, or the image and the layers only it used. */
+  public synchronized RemoveReply removeImage(String image) throws IOException {
+    return unary(Opcode.IMAGE_REMOVE, new ImageArgs(image), RemoveReply.class);
+  }
+
+  /** What images, containers and volumes hold. */
+  public synchronized DiskUsageReply diskUsage() throws IOException {
+    return unary(Opcode.SYSTEM_DF, null, DiskUsageReply.class);
   }
 
   @Override
@@ -272,6 +329,9 @@ public final class StrataClient implements Closeable {
   /** Receives the DATA of a download. */
   @FunctionalInterface
   private interface DataSink {
+    /** Drops what arrives (the rest of a cancelled stream). */
+    DataSink DISCARD = data -> {};
+
     void accept(byte[] data) throws IOException;
   }
 
@@ -280,8 +340,9 @@ public final class StrataClient implements Closeable {
     return reply(stream, op, null, replyType);
   }
 
-  private <T> T listing(Opcode op, JsonLines.LineSink lines, Class<T> endType) throws IOException {
-    int stream = begin(op, null);
+  private <T> T listing(Opcode op, Object args, JsonLines.LineSink lines, Class<T> endType)
+      throws IOException {
+    int stream = begin(op, args);
     JsonLines splitter = new JsonLines(lines);
     T end = reply(stream, op, splitter::accept, endType);
     splitter.finish();
@@ -300,6 +361,59 @@ public final class StrataClient implements Closeable {
     return stream;
   }
 
+  /**
+   * Sends the payload {@code body} writes as the DATA of {@code stream}, then END. A failure of the
+   * body's source cancels the stream and is rethrown; an early answer is thrown as the error it
+   * carries.
+   */
+  private void upload(int stream, Opcode op, UploadBody body, TransferListener progress)
+      throws IOException {
+    UploadStream out = new UploadStream(connection, stream, progress);
+    try {
+      body.writeTo(out);
+      out.finish();
+    } catch (UploadStream.AnsweredEarly e) {
+      throw earlyAnswer(stream, op);
+    } catch (UploadStream.ConnectionFailed e) {
+      throw fail(lost((IOException) e.getCause()));
+    } catch (IOException | RuntimeException e) {
+      cancel(stream, op);
+      throw e;
+    }
+    send(FrameType.END, stream, new byte[0]);
+  }
+
+  /**
+   * Runs a download whose answer is a {@link GetEnd}: DATA goes to {@code out}, and the count the
+   * server announces must match what arrived. {@code what} names the object in messages.
+   */
+  private long download(
+      Opcode op, Object args, String what, OutputStream out, TransferListener progress)
+      throws IOException {
+    int stream = begin(op, args);
+    long[] received = new long[1];
+    DataSink sink =
+        data -> {
+          out.write(data);
+          received[0] += data.length;
+          progress.transferred(data.length);
+        };
+    GetEnd end = reply(stream, op, sink, GetEnd.class);
+    if (end.bytes() != received[0]) {
+      throw fail(
+          new StrataClientException(
+              Status.PROTOCOL_ERROR,
+              op.label()
+                  + " "
+                  + what
+                  + ": server announced "
+                  + end.bytes()
+                  + " bytes but sent "
+                  + received[0]));
+    }
+    return received[0];
+  }
+
   private void send(FrameType type, int stream, byte[] payload) throws IOException {
     try {
       connection.send(type, stream, payload);
@@ -313,10 +427,10 @@ public final class StrataClient implements Closeable {
    * stays usable. That answer (CANCELLED, or an error that crossed the cancel) is dropped: the
    * caller rethrows its own failure, which is the one to report.
    */
-  private void cancel(int stream) throws IOException {
+  private void cancel(int stream, Opcode op) throws IOException {
     send(FrameType.CANCEL, stream, new byte[0]);
     try {
-      reply(stream, Opcode.BLOB_PUT, null, ErrorBody.class);
+      reply(stream, op, DataSink.DISCARD, ErrorBody.class);
     } catch (StrataClientException e) {
       if (broken) {
         throw e;
@@ -324,8 +438,11 @@ public final class StrataClient implements Closeable {
     }
   }
 
-  /** The server answered an upload before its end: an error, or a protocol violation. */
-  private <T> T earlyAnswer(int stream, Opcode op) throws IOException {
+  /**
+   * The server answered an upload before its end: throws the error it carries, or returns the
+   * protocol violation an early success is.
+   */
+  private StrataClientException earlyAnswer(int stream, Opcode op) throws IOException {
     try {
       reply(stream, op, null, ErrorBody.class);
     } finally {
@@ -333,7 +450,7 @@ public final class StrataClient implements Closeable {
         send(FrameType.CANCEL, stream, new byte[0]);
       }
     }
-    throw fail(
+    return fail(
         new StrataClientException(
             Status.PROTOCOL_ERROR, op.label() + ": server answered before the upload ended"));
   }

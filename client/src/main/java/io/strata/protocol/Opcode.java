@@ -2,8 +2,9 @@ package io.strata.protocol;
 
 /**
  * What a REQUEST asks for. Codes are grouped by area ({@code 0x00xx} the store, {@code 0x01xx}
- * objects, {@code 0x05xx} the driver); new commands get new codes and old codes never change
- * meaning. A server answers a code it does not serve with {@link Status#UNIMPLEMENTED}.
+ * objects, {@code 0x02xx} images, {@code 0x05xx} the driver); new commands get new codes and old
+ * codes never change meaning. A server answers a code it does not serve with {@link
+ * Status#UNIMPLEMENTED}.
  */
 public enum Opcode {
   /** {@code strata info}: no arguments; answer {@code InfoReply}. */
@@ -14,6 +15,8 @@ public enum Opcode {
    * {@code strata fsck}: no arguments; DATA is JSON lines of {@code DamageItem}; {@code FsckEnd}.
    */
   FSCK(0x0003, "fsck", Transfer.DOWNLOAD),
+  /** {@code strata system df}: no arguments; answer {@code DiskUsageReply}. */
+  SYSTEM_DF(0x0004, "system.df", Transfer.NONE),
   /** {@code strata blob put}: {@code PutArgs}; DATA is the content; answer {@code PutReply}. */
   BLOB_PUT(0x0101, "blob.put", Transfer.UPLOAD),
   /** {@code strata blob get}: {@code GetArgs}; DATA is the content; answer {@code GetEnd}. */
@@ -26,6 +29,31 @@ public enum Opcode {
   BLOB_LIST(0x0104, "blob.ls", Transfer.DOWNLOAD),
   /** {@code strata blob rm}: {@code DigestArgs}; answer {@code DigestArgs} of what was removed. */
   BLOB_REMOVE(0x0105, "blob.rm", Transfer.NONE),
+  /** {@code strata image import}: {@code ImportArgs}; DATA is the archive; {@code ImportReply}. */
+  IMAGE_IMPORT(0x0201, "image.import", Transfer.UPLOAD),
+  /** {@code strata image export}: {@code ExportArgs}; DATA is the tar; answer {@code GetEnd}. */
+  IMAGE_EXPORT(0x0202, "image.export", Transfer.DOWNLOAD),
+  /**
+   * {@code strata image ls}: no arguments; DATA is JSON lines of {@code ImageItem}; {@code
+   * ListEnd}.
+   */
+  IMAGE_LIST(0x0203, "image.ls", Transfer.DOWNLOAD),
+  /**
+   * {@code strata image history}: {@code ImageArgs}; DATA is JSON lines of {@code HistoryItem}, top
+   * layer first; {@code ListEnd}.
+   */
+  IMAGE_HISTORY(0x0204, "image.history", Transfer.DOWNLOAD),
+  /** {@code strata image inspect}: {@code ImageArgs}; answer {@code InspectReply}. */
+  IMAGE_INSPECT(0x0205, "image.inspect", Transfer.NONE),
+  /** {@code strata image tag}: {@code TagArgs}; answer {@code TagReply}. */
+  IMAGE_TAG(0x0206, "image.tag", Transfer.NONE),
+  /** {@code strata image rm}: {@code ImageArgs}; answer {@code RemoveReply}. */
+  IMAGE_REMOVE(0x0207, "image.rm", Transfer.NONE),
+  /**
+   * {@code strata build}: {@code BuildArgs}; the client's DATA is the context as a tar, the
+   * server's DATA the build log as UTF-8 lines; answer {@code ImportReply}.
+   */
+  IMAGE_BUILD(0x0208, "image.build", Transfer.EXCHANGE),
   /**
    * {@code strata driver ls}: no arguments; DATA is JSON lines of driver entries; {@code ListEnd}.
    */

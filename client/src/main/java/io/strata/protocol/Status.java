@@ -34,7 +34,12 @@ public enum Status {
   /** The client cancelled the stream. */
   CANCELLED(13),
   /** An unexpected server failure; the server's log has the details. */
-  INTERNAL(14);
+  INTERNAL(14),
+  /**
+   * The request is well formed but its content is refused: a hostile, corrupt or unsupported
+   * archive, a Dockerfile instruction Strata does not run.
+   */
+  REJECTED(15);
 
   private final int code;
 

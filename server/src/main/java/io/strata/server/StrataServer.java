@@ -14,6 +14,7 @@ import io.strata.server.handler.ServerState;
 import io.strata.server.handler.StrataChannelInitializer;
 import io.strata.server.metrics.MetricsServer;
 import io.strata.server.metrics.ServerMetrics;
+import io.strata.server.op.ImageUse;
 import io.strata.server.op.Operations;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.Engine;
@@ -45,6 +46,7 @@ public final class StrataServer implements Closeable {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final ThreadPoolExecutor engineExecutor;
+  private final Operations operations;
   private final ServerState state;
   private final Channel listener;
   private final MetricsServer metricsServer;
@@ -57,6 +59,7 @@ public final class StrataServer implements Closeable {
       EventLoopGroup boss,
       EventLoopGroup workers,
       ThreadPoolExecutor engineExecutor,
+      Operations operations,
       ServerState state,
       Channel listener,
       MetricsServer metricsServer,
@@ -65,6 +68,7 @@ public final class StrataServer implements Closeable {
     this.boss = boss;
     this.workers = workers;
     this.engineExecutor = engineExecutor;
+    this.operations = operations;
     this.state = state;
     this.listener = listener;
     this.metricsServer = metricsServer;
@@ -103,7 +107,13 @@ public final class StrataServer implements Closeable {
     try {
       ServerMetrics metrics = new ServerMetrics();
       ServerState state = new ServerState(metrics);
-      Operations ops = Operations.over(engine, metrics::gc);
+      Operations ops;
+      try {
+        ops = Operations.over(engine, metrics::gc, ImageUse.NONE);
+      } catch (IOException e) {
+        throw new StartupException(
+            "data root " + config.dataRoot() + ": cannot open its images: " + e.getMessage(), e);
+      }
       ServerBootstrap b =
           new ServerBootstrap()
               .group(boss, workers)
@@ -132,7 +142,7 @@ public final class StrataServer implements Closeable {
           engine.dataRoot(),
           HostPort.format((InetSocketAddress) ch.localAddress()),
           engine.driver());
-      return new StrataServer(engine, boss, workers, pool, state, ch, m, limits);
+      return new StrataServer(engine, boss, workers, pool, ops, state, ch, m, limits);
     } catch (StartupException | RuntimeException e) {
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -229,6 +239,7 @@ public final class StrataServer implements Closeable {
           limits.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
         LOG.log(System.Logger.Level.WARNING, "engine calls still running after the grace period");
       }
+      operations.shutdown();
       engine.close();
       LOG.log(System.Logger.Level.INFO, "stopped; data root {0} closed", engine.dataRoot());
     } catch (IOException e) {

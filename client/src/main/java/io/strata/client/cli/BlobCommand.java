@@ -1,9 +1,6 @@
 package io.strata.client.cli;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code strata blob ...}: plain objects named by the SHA-256 of their content. */
 @Command(
@@ -17,11 +14,4 @@ import picocli.CommandLine.Spec;
       BlobListCommand.class,
       BlobRemoveCommand.class
     })
-final class BlobCommand implements Runnable {
-  @Spec CommandSpec spec;
-
-  @Override
-  public void run() {
-    throw new ParameterException(spec.commandLine(), "a blob command is required");
-  }
-}
+final class BlobCommand extends CommandGroup {}

@@ -4,9 +4,7 @@ import io.strata.client.StrataClient;
 import io.strata.client.TransferListener;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -69,26 +67,6 @@ final class BlobGetCommand extends ClientCommand {
   }
 
   private void toFile(StrataClient client, TransferListener progress) throws IOException {
-    Path target = output.toAbsolutePath();
-    if (Files.isDirectory(target)) {
-      throw new IOException("output " + output + " is a directory");
-    }
-    Path dir = target.getParent();
-    if (!Files.isDirectory(dir)) {
-      throw new IOException("output " + output + ": directory " + dir + " does not exist");
-    }
-    Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
-    boolean done = false;
-    try {
-      try (OutputStream out = Files.newOutputStream(temp)) {
-        client.get(digest, offset, length, out, progress);
-      }
-      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      done = true;
-    } finally {
-      if (!done) {
-        Files.deleteIfExists(temp);
-      }
-    }
+    LocalOutput.file(output, out -> client.get(digest, offset, length, out, progress));
   }
 }

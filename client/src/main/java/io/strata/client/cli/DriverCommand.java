@@ -7,9 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code strata driver ...}: the storage driver's own view. */
 @Command(
@@ -17,13 +14,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "The storage driver's own view of its subvolumes or datasets.",
     subcommands = DriverCommand.ListCommand.class)
-final class DriverCommand implements Runnable {
-  @Spec CommandSpec spec;
-
-  @Override
-  public void run() {
-    throw new ParameterException(spec.commandLine(), "a driver command is required");
-  }
+final class DriverCommand extends CommandGroup {
 
   /** {@code strata driver ls}. */
   @Command(
@@ -40,34 +31,17 @@ final class DriverCommand implements Runnable {
       }
       List<String> keys = new ArrayList<>();
       entries.get(0).fieldNames().forEachRemaining(keys::add);
-      int[] width = new int[keys.size()];
-      List<String[]> rows = new ArrayList<>();
-      String[] header = new String[keys.size()];
-      for (int i = 0; i < keys.size(); i++) {
-        header[i] = keys.get(i).toUpperCase(Locale.ROOT);
-      }
-      rows.add(header);
+      Table table =
+          new Table(keys.stream().map(k -> k.toUpperCase(Locale.ROOT)).toArray(String[]::new));
       for (JsonNode e : entries) {
         String[] row = new String[keys.size()];
         for (int i = 0; i < keys.size(); i++) {
           JsonNode v = e.get(keys.get(i));
-          row[i] = v == null || v.isNull() ? "-" : v.asText();
+          row[i] = v == null || v.isNull() ? null : v.asText();
         }
-        rows.add(row);
+        table.row(row);
       }
-      for (String[] row : rows) {
-        for (int i = 0; i < row.length; i++) {
-          width[i] = Math.max(width[i], row[i].length());
-        }
-      }
-      for (String[] row : rows) {
-        StringBuilder line = new StringBuilder();
-        for (int i = 0; i < row.length; i++) {
-          line.append(
-              i == row.length - 1 ? row[i] : String.format("%-" + width[i] + "s  ", row[i]));
-        }
-        out.println(line.toString().stripTrailing());
-      }
+      table.print(out);
     }
 
     @Override

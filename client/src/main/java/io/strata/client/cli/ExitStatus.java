@@ -36,7 +36,8 @@ public final class ExitStatus {
           UNIMPLEMENTED,
           LIMIT_EXCEEDED,
           CANCELLED,
-          INTERNAL ->
+          INTERNAL,
+          REJECTED ->
           FAILED;
     };
   }

@@ -29,6 +29,9 @@ import picocli.CommandLine.Spec;
     subcommands = {
       InfoCommand.class,
       BlobCommand.class,
+      ImageCommand.class,
+      BuildCommand.class,
+      SystemCommand.class,
       GcCommand.class,
       FsckCommand.class,
       DriverCommand.class,

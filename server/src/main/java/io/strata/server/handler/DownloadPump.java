@@ -13,20 +13,24 @@ import java.util.function.Supplier;
  * Moves a download from the engine to the channel in DATA frames of {@link Wire#DATA_CHUNK} bytes,
  * only while the channel is writable: when the peer reads slowly the pump parks, holding no thread,
  * and the event loop resumes it on writability. So a download holds at most the channel's
- * high-water mark plus one frame in memory, whatever the object's size.
+ * high-water mark plus one frame in memory, whatever the object's size. A live stream (a build log)
+ * sends what each read returns at once, so the client sees output as it is produced.
  */
 final class DownloadPump implements Runnable {
   private final ServerStream stream;
   private final Channel channel;
   private final InputStream data;
   private final Supplier<Object> end;
+  private final boolean live;
   private boolean closed;
 
-  DownloadPump(ServerStream stream, Channel channel, InputStream data, Supplier<Object> end) {
+  DownloadPump(
+      ServerStream stream, Channel channel, InputStream data, Supplier<Object> end, boolean live) {
     this.stream = stream;
     this.channel = channel;
     this.data = data;
     this.end = end;
+    this.live = live;
   }
 
   /** Runs on the stream's serial executor. */
@@ -70,11 +74,17 @@ final class DownloadPump implements Runnable {
     }
   }
 
-  /** Reads until {@code buf} is full or the data ends; true at the end. */
+  /**
+   * Reads until {@code buf} is full or the data ends (a live stream: until a read returned
+   * something); true at the end.
+   */
   private boolean fill(ByteBuf buf) throws IOException {
     while (buf.isWritable()) {
       if (buf.writeBytes(data, buf.writableBytes()) < 0) {
         return true;
+      }
+      if (live && buf.isReadable()) {
+        return false;
       }
     }
     return false;

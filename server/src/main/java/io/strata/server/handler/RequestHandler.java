@@ -9,7 +9,6 @@ import io.strata.protocol.Opcode;
 import io.strata.protocol.ProtocolException;
 import io.strata.protocol.RequestHeader;
 import io.strata.protocol.Status;
-import io.strata.protocol.Transfer;
 import io.strata.protocol.Wire;
 import io.strata.server.codec.CorruptFrameException;
 import io.strata.server.codec.Frame;
@@ -151,7 +150,7 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
     if (s == null || s.answered()) {
       return;
     }
-    if (s.transfer() != Transfer.UPLOAD) {
+    if (!s.transfer().uploads()) {
       throw new ProtocolException("DATA on stream " + f.stream() + " (" + s.label() + ")");
     }
     if (s.inputEnded()) {
@@ -168,7 +167,7 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
     if (s == null || s.answered()) {
       return;
     }
-    if (s.transfer() != Transfer.UPLOAD || s.inputEnded()) {
+    if (!s.transfer().uploads() || s.inputEnded()) {
       throw new ProtocolException("END on stream " + f.stream() + " (" + s.label() + ")");
     }
     s.endInput();
@@ -237,7 +236,7 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     for (ServerStream s : streams.values()) {
-      if (s.transfer() == Transfer.UPLOAD && !s.inputEnded() && !s.answered()) {
+      if (s.transfer().uploads() && !s.inputEnded() && !s.answered()) {
         ConnectionAbort.close(
             ctx.channel(),
             Status.UNAVAILABLE,

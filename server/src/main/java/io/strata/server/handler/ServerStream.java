@@ -98,19 +98,23 @@ final class ServerStream {
             return;
           }
           try {
-            Outcome o = op.start(args);
-            if (o instanceof Outcome.Reply r) {
-              answer(Frame.response(id, Status.OK, r.body()), Status.OK);
-            } else if (o instanceof Outcome.Upload u) {
-              sink = u.sink();
-            } else if (o instanceof Outcome.Download d) {
-              pump = new DownloadPump(this, channel, d.data(), d.end());
-              pump.run();
-            }
+            proceed(op.start(args));
           } catch (Exception | Error e) {
             fail(e);
           }
         });
+  }
+
+  /** Answers, takes the upload, or starts the download, as {@code o} says. */
+  private void proceed(Outcome o) {
+    if (o instanceof Outcome.Reply r) {
+      answer(Frame.response(id, Status.OK, r.body()), Status.OK);
+    } else if (o instanceof Outcome.Upload u) {
+      sink = u.sink();
+    } else if (o instanceof Outcome.Download d) {
+      pump = new DownloadPump(this, channel, d.data(), d.end(), d.live());
+      pump.run();
+    }
   }
 
   /** Feeds one DATA payload to the upload; {@code done} runs once the bytes are consumed. */
@@ -152,9 +156,12 @@ final class ServerStream {
             return;
           }
           try {
-            Object body = sink.finish();
+            Outcome o = sink.finish();
             sink = null;
-            answer(Frame.response(id, Status.OK, body), Status.OK);
+            if (o instanceof Outcome.Upload) {
+              throw new IllegalStateException(label + ": an upload cannot go on as another upload");
+            }
+            proceed(o);
           } catch (Exception | Error e) {
             fail(e);
           }

@@ -15,9 +15,7 @@ import io.strata.store.blob.BlobWriter;
 import io.strata.store.blob.PutResult;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.InvalidArgumentException;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Map;
 
 /** {@code blob.put|get|stat|ls|rm} over the engine's {@link BlobService}. */
@@ -53,7 +51,7 @@ final class BlobOperations {
     }
     long length = args.length() == null || args.length() < 0 ? -1 : args.length();
     CountingStream data = new CountingStream(blobs.open(digest, args.offset(), length));
-    return new Outcome.Download(data, () -> new GetEnd(data.count));
+    return new Outcome.Download(data, () -> new GetEnd(data.count()));
   }
 
   private Outcome stat(byte[] json) {
@@ -102,36 +100,19 @@ final class BlobOperations {
     }
 
     @Override
-    public Object finish() throws IOException {
+    public Outcome finish() throws IOException {
       if (expected != null && received != expected) {
         throw new InvalidArgumentException(
             "blob.put: the upload ended after " + received + " of " + expected + " bytes");
       }
       PutResult r = writer.commit();
-      return new PutReply(r.digest().toString(), r.size(), r.newChunks(), r.newBytes());
+      return new Outcome.Reply(
+          new PutReply(r.digest().toString(), r.size(), r.newChunks(), r.newBytes()));
     }
 
     @Override
     public void abort() {
       writer.close();
-    }
-  }
-
-  /** Counts what a download sent, for its closing RESPONSE. */
-  private static final class CountingStream extends FilterInputStream {
-    private long count;
-
-    CountingStream(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      if (n > 0) {
-        count += n;
-      }
-      return n;
     }
   }
 }

@@ -32,6 +32,9 @@ public final class ErrorStatus {
     if (t instanceof StorageFullException) {
       return Status.STORAGE_FULL;
     }
+    if (t instanceof RejectedException) {
+      return Status.REJECTED;
+    }
     if (t instanceof UnservedException) {
       return Status.UNIMPLEMENTED;
     }

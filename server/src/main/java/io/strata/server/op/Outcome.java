@@ -8,12 +8,21 @@ public sealed interface Outcome {
   /** Done: answer {@code body} with status OK. */
   record Reply(Object body) implements Outcome {}
 
-  /** Takes the client's DATA frames into {@code sink}; the END frame finishes it. */
+  /**
+   * Takes the client's DATA frames into {@code sink}; the END frame finishes it, and the request
+   * goes on as the sink's {@link UploadSink#finish} says.
+   */
   record Upload(UploadSink sink) implements Outcome {}
 
   /**
    * Streams {@code data} to the client in DATA frames, then answers with the body {@code end} gives
-   * once {@code data} is exhausted.
+   * once {@code data} is exhausted. A {@code live} stream is output produced as work proceeds (a
+   * build log): what each read returns is sent at once instead of waiting for a full frame.
    */
-  record Download(InputStream data, Supplier<Object> end) implements Outcome {}
+  record Download(InputStream data, Supplier<Object> end, boolean live) implements Outcome {
+    /** A download that fills whole frames. */
+    public Download(InputStream data, Supplier<Object> end) {
+      this(data, end, false);
+    }
+  }
 }

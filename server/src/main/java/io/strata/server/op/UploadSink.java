@@ -10,8 +10,11 @@ public interface UploadSink {
   /** Takes {@code len} more bytes. */
   void write(byte[] b, int off, int len) throws IOException;
 
-  /** The upload ended: store it and return the reply body. */
-  Object finish() throws IOException;
+  /**
+   * The upload ended: store it and say how the request goes on, a {@link Outcome.Reply} or (for an
+   * exchange) a {@link Outcome.Download}.
+   */
+  Outcome finish() throws IOException;
 
   /** The upload failed or was cancelled: keep nothing. */
   void abort();

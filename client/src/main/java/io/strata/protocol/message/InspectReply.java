@@ -1,0 +1,21 @@
+package io.strata.protocol.message;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+
+/**
+ * The answer of {@code image.inspect}; the keys of {@code strata image inspect}.
+ *
+ * @param id the image id
+ * @param repoTags its tags
+ * @param layers the diff_ids of its layers, bottom first
+ * @param config the OCI image config
+ * @param topLayer the chain id of its top layer (null for an image without layers)
+ */
+public record InspectReply(
+    String id, List<String> repoTags, List<String> layers, JsonNode config, String topLayer) {
+  public InspectReply {
+    repoTags = repoTags == null ? List.of() : List.copyOf(repoTags);
+    layers = layers == null ? List.of() : List.copyOf(layers);
+  }
+}

@@ -1,0 +1,136 @@
+package io.strata.server.op;
+
+import io.strata.protocol.Opcode;
+import io.strata.protocol.ProtocolException;
+import io.strata.protocol.message.DiskUsageReply;
+import io.strata.protocol.message.HistoryItem;
+import io.strata.protocol.message.ImageArgs;
+import io.strata.protocol.message.ImageItem;
+import io.strata.protocol.message.InspectReply;
+import io.strata.protocol.message.Json;
+import io.strata.protocol.message.ListEnd;
+import io.strata.protocol.message.RemoveReply;
+import io.strata.protocol.message.TagArgs;
+import io.strata.protocol.message.TagReply;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.image.ImageDetails;
+import io.strata.store.image.ImageDiskUsage;
+import io.strata.store.image.ImageRef;
+import io.strata.store.image.ImageStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code image.ls|history|inspect|tag|rm} and {@code system.df}: the image requests without a
+ * payload, over the engine's {@link ImageStore}. {@code use} says which images containers use.
+ */
+final class ImageOperations {
+  private static final String UNTAGGED = "Untagged: ";
+  private static final String DELETED = "Deleted: ";
+
+  private final ImageStore images;
+  private final ImageUse use;
+
+  ImageOperations(ImageStore images, ImageUse use) {
+    this.images = images;
+    this.use = use;
+  }
+
+  void register(Map<Opcode, Operation> into) {
+    into.put(Opcode.IMAGE_LIST, this::list);
+    into.put(Opcode.IMAGE_HISTORY, this::history);
+    into.put(Opcode.IMAGE_INSPECT, this::inspect);
+    into.put(Opcode.IMAGE_TAG, this::tag);
+    into.put(Opcode.IMAGE_REMOVE, this::remove);
+    into.put(Opcode.SYSTEM_DF, this::diskUsage);
+  }
+
+  private Outcome list(byte[] json) {
+    Arguments.read(json, Object.class, Opcode.IMAGE_LIST);
+    JsonLinesStream lines =
+        new JsonLinesStream(
+            images.list().stream()
+                .map(
+                    i ->
+                        new ImageItem(
+                            i.repository(),
+                            i.tag(),
+                            i.id(),
+                            i.size(),
+                            i.sharedSize(),
+                            i.uniqueSize()))
+                .iterator());
+    return new Outcome.Download(lines, () -> new ListEnd(lines.count()));
+  }
+
+  private Outcome history(byte[] json) {
+    String image = image(json, Opcode.IMAGE_HISTORY);
+    JsonLinesStream lines =
+        new JsonLinesStream(
+            images.history(image).stream()
+                .map(h -> new HistoryItem(h.layerId(), h.size(), h.createdBy()))
+                .iterator());
+    return new Outcome.Download(lines, () -> new ListEnd(lines.count()));
+  }
+
+  private Outcome inspect(byte[] json) {
+    ImageDetails d = images.inspect(image(json, Opcode.IMAGE_INSPECT));
+    try {
+      return new Outcome.Reply(
+          new InspectReply(
+              d.id(),
+              d.repoTags(),
+              d.layers(),
+              Json.tree(d.config().getBytes(StandardCharsets.UTF_8), "config of image " + d.id()),
+              d.topLayer()));
+    } catch (ProtocolException e) {
+      throw new CorruptDataException(e.getMessage(), "image/" + d.id());
+    }
+  }
+
+  private Outcome tag(byte[] json) throws IOException {
+    TagArgs args = Arguments.read(json, TagArgs.class, Opcode.IMAGE_TAG);
+    if (args.source() == null || args.target() == null) {
+      throw new InvalidArgumentException("image.tag: the arguments source and target are required");
+    }
+    String target = ImageRef.parse(args.target()).toString();
+    images.tag(args.source(), target);
+    return new Outcome.Reply(new TagReply(images.resolve(target), target));
+  }
+
+  private Outcome remove(byte[] json) throws IOException {
+    List<String> lines = images.remove(image(json, Opcode.IMAGE_REMOVE), use::inUse);
+    List<String> untagged = new ArrayList<>();
+    List<String> deleted = new ArrayList<>();
+    for (String line : lines) {
+      if (line.startsWith(UNTAGGED)) {
+        untagged.add(line.substring(UNTAGGED.length()));
+      } else if (line.startsWith(DELETED)) {
+        deleted.add(line.substring(DELETED.length()));
+      }
+    }
+    return new Outcome.Reply(new RemoveReply(untagged, deleted));
+  }
+
+  private Outcome diskUsage(byte[] json) {
+    Arguments.read(json, Object.class, Opcode.SYSTEM_DF);
+    ImageDiskUsage i = images.diskUsage(use::inUse);
+    return new Outcome.Reply(
+        new DiskUsageReply(
+            new DiskUsageReply.Row(i.total(), i.active(), i.size(), i.reclaimable()),
+            DiskUsageReply.Row.EMPTY,
+            DiskUsageReply.Row.EMPTY));
+  }
+
+  private static String image(byte[] json, Opcode op) {
+    ImageArgs args = Arguments.read(json, ImageArgs.class, op);
+    if (args.image() == null || args.image().isEmpty()) {
+      throw new InvalidArgumentException(op.label() + ": the argument image is missing");
+    }
+    return args.image();
+  }
+}

@@ -1,0 +1,171 @@
+package io.strata.server.op;
+
+import io.strata.protocol.Opcode;
+import io.strata.protocol.message.BuildArgs;
+import io.strata.protocol.message.ExportArgs;
+import io.strata.protocol.message.GetEnd;
+import io.strata.protocol.message.ImportArgs;
+import io.strata.protocol.message.ImportReply;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.image.ExportFormat;
+import io.strata.store.image.ImageRef;
+import io.strata.store.image.ImageStore;
+import io.strata.store.image.ImportResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code image.import}, {@code image.export} and {@code image.build}: the image requests that move
+ * payloads. Uploads are spooled under the data root's {@code tmp} first (archives are read out of
+ * order); exports and build logs are produced by the engine on threads of their own and streamed
+ * back with the download's flow control. What the engine refuses in the content the client sent is
+ * answered REJECTED; malformed arguments (a bad tag) INVALID_ARGUMENT.
+ */
+final class ImageTransfers {
+  private static final System.Logger LOG = System.getLogger(ImageTransfers.class.getName());
+
+  /** Bytes an export or a build log may hold between the engine and the connection. */
+  private static final int PIPE_BYTES = 1 << 20;
+
+  private final ImageStore images;
+  private final Path tmp;
+  private final ExecutorService producers;
+
+  /** Also deletes the spools an abrupt stop left in {@code tmp}. */
+  ImageTransfers(ImageStore images, Path tmp) throws IOException {
+    this.images = images;
+    this.tmp = tmp;
+    int left = Spool.removeLeftovers(tmp);
+    if (left > 0) {
+      LOG.log(System.Logger.Level.INFO, "removed {0} unfinished uploads from {1}", left, tmp);
+    }
+    AtomicInteger n = new AtomicInteger();
+    this.producers =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "stratad-image-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  void register(Map<Opcode, Operation> into) {
+    into.put(Opcode.IMAGE_IMPORT, this::importImage);
+    into.put(Opcode.IMAGE_EXPORT, this::export);
+    into.put(Opcode.IMAGE_BUILD, this::build);
+  }
+
+  private Outcome importImage(byte[] json) throws IOException {
+    ImportArgs args = Arguments.read(json, ImportArgs.class, Opcode.IMAGE_IMPORT);
+    String tag = args.tag() == null ? null : ImageRef.parse(args.tag()).toString();
+    String select = args.select();
+    if (select != null && !select.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) {
+      throw new InvalidArgumentException(
+          "image.import: " + select + " is not a valid OCI reference name");
+    }
+    Spool spool = Spool.create(tmp, args.name(), "import.tar");
+    return new Outcome.Upload(
+        new SpoolSink(
+            spool,
+            s -> {
+              try (s) {
+                String path = s.file() + (select == null ? "" : ":" + select);
+                ImportResult r = RejectedException.ofContent(() -> images.importPath(path, tag));
+                return new Outcome.Reply(reply(r));
+              }
+            }));
+  }
+
+  private Outcome export(byte[] json) {
+    ExportArgs args = Arguments.read(json, ExportArgs.class, Opcode.IMAGE_EXPORT);
+    if (args.image() == null) {
+      throw new InvalidArgumentException("image.export: the argument image is missing");
+    }
+    ExportFormat format = format(args.format());
+    String ref = args.image();
+    images.resolve(ref);
+    ProducedStream tar =
+        ProducedStream.start(
+            producers,
+            "export of image " + ref,
+            PIPE_BYTES,
+            out -> images.export(ref, format, out));
+    CountingStream data = new CountingStream(tar);
+    return new Outcome.Download(data, () -> new GetEnd(data.count()));
+  }
+
+  private static ExportFormat format(String name) {
+    if (name == null || name.equals(ExportArgs.OCI)) {
+      return ExportFormat.OCI;
+    }
+    if (name.equals(ExportArgs.DOCKER_ARCHIVE)) {
+      return ExportFormat.DOCKER_ARCHIVE;
+    }
+    throw new InvalidArgumentException(
+        "image.export: format "
+            + name
+            + " is unknown (expected "
+            + ExportArgs.OCI
+            + " or "
+            + ExportArgs.DOCKER_ARCHIVE
+            + ")");
+  }
+
+  private Outcome build(byte[] json) throws IOException {
+    BuildArgs args = Arguments.read(json, BuildArgs.class, Opcode.IMAGE_BUILD);
+    if (args.dockerfile() == null) {
+      throw new InvalidArgumentException("image.build: the argument dockerfile is missing");
+    }
+    List<String> tags = args.tags().stream().map(t -> ImageRef.parse(t).toString()).toList();
+    Spool spool = Spool.create(tmp, null, "context.tar");
+    return new Outcome.Upload(new SpoolSink(spool, s -> buildFrom(s, args.dockerfile(), tags)));
+  }
+
+  /** Runs the build over the spooled context; its log is the exchange's download. */
+  private Outcome buildFrom(Spool context, String dockerfile, List<String> tags) {
+    AtomicReference<ImportResult> result = new AtomicReference<>();
+    ProducedStream log =
+        ProducedStream.start(
+            producers,
+            "build log",
+            PIPE_BYTES,
+            out -> {
+              try (context;
+                  InputStream in = Files.newInputStream(context.file())) {
+                result.set(
+                    RejectedException.ofContent(
+                        () -> images.build(dockerfile, tags, in, ProducedStream.lines(out))));
+              }
+            });
+    return new Outcome.Download(log, () -> reply(result.get()), true);
+  }
+
+  private static ImportReply reply(ImportResult r) {
+    return new ImportReply(
+        r.images().stream()
+            .map(
+                i ->
+                    new ImportReply.Image(
+                        i.id(),
+                        i.tags(),
+                        i.layers().stream()
+                            .map(l -> new ImportReply.Layer(l.diffId(), l.chainId(), l.reused()))
+                            .toList()))
+            .toList());
+  }
+
+  /** Stops taking work and waits briefly for exports and builds still running to stop. */
+  void shutdown() throws InterruptedException {
+    producers.shutdown();
+    producers.awaitTermination(10, TimeUnit.SECONDS);
+  }
+}

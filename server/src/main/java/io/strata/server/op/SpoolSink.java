@@ -1,0 +1,68 @@
+package io.strata.server.op;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+
+/**
+ * An upload written to a {@link Spool}; at its end the spool goes to the next step, which owns it
+ * from then on (and deletes it when done). A failed or cancelled upload deletes it.
+ */
+final class SpoolSink implements UploadSink {
+  private static final System.Logger LOG = System.getLogger(SpoolSink.class.getName());
+
+  /** What happens to a complete upload. */
+  @FunctionalInterface
+  interface Next {
+    /** Takes {@code spool} over (closing it when done) and says how the request goes on. */
+    Outcome accept(Spool spool) throws IOException;
+  }
+
+  private final Spool spool;
+  private final OutputStream out;
+  private final Next next;
+
+  SpoolSink(Spool spool, Next next) throws IOException {
+    this.spool = spool;
+    this.out = new BufferedOutputStream(Files.newOutputStream(spool.file()), 1 << 16);
+    this.next = next;
+  }
+
+  @Override
+  public void write(byte[] b, int off, int len) throws IOException {
+    out.write(b, off, len);
+  }
+
+  @Override
+  public Outcome finish() throws IOException {
+    try {
+      out.close();
+      return next.accept(spool);
+    } catch (IOException | RuntimeException e) {
+      delete();
+      throw e;
+    }
+  }
+
+  @Override
+  public void abort() {
+    try {
+      out.close();
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.DEBUG, "closing spool {0}: {1}", spool.file(), e.toString());
+    }
+    delete();
+  }
+
+  /**
+   * Deletes the spool; a failure is logged, since the request's own failure is the one to report.
+   */
+  private void delete() {
+    try {
+      spool.close();
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "spool {0} cannot be deleted: {1}", spool.file(), e);
+    }
+  }
+}

@@ -1,0 +1,284 @@
+package io.strata.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.strata.protocol.message.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Acceptance scenario 30 (images) against a real stratad, through the real CLI: imports of a
+ * directory, a tar, an OCI layout and a docker-save archive; builds with a layer cache; sharing
+ * figures; exports; hostile tars. One server for the class; each test uses its own names.
+ */
+class ImagesIT {
+  private static final int TOOL = 2 << 20;
+  private static final int BIG = 4 << 20;
+
+  @TempDir static Path dir;
+  private static TestServer server;
+  private static Path base;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestServer.start(dir.resolve("data"));
+    base = dir.resolve("base");
+    Files.createDirectories(base.resolve("etc"));
+    Files.createDirectories(base.resolve("usr/bin"));
+    Files.createDirectories(base.resolve("usr/share/doc"));
+    Files.writeString(base.resolve("etc/os-release"), "base-os 1.0\n");
+    for (int i = 1; i <= 50; i++) {
+      Files.write(base.resolve("usr/share/doc/f" + i + ".txt"), TestData.text(100 + i, 400));
+    }
+    Path tool = Files.write(base.resolve("usr/bin/tool"), TestData.random(7, TOOL));
+    Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.createSymbolicLink(base.resolve("usr/bin/tool-link"), Path.of("/usr/bin/tool"));
+    Files.createLink(base.resolve("usr/bin/tool-hardlink"), tool);
+    ok("image", "import", base.toString(), "-t", "base:1");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private static TestServer.CliRun ok(String... args) {
+    TestServer.CliRun r = server.cli(args);
+    assertThat(r.code()).as("strata %s: %s", String.join(" ", args), r.stderr()).isZero();
+    return r;
+  }
+
+  private JsonNode json(String... args) throws Exception {
+    String[] all = new String[args.length + 1];
+    all[0] = "--json";
+    System.arraycopy(args, 0, all, 1, args.length);
+    return Json.tree(ok(all).stdout(), "strata output");
+  }
+
+  private JsonNode layers(String image) throws Exception {
+    return json("image", "inspect", image).get("layers");
+  }
+
+  private JsonNode listed(String repository, String tag) throws Exception {
+    for (JsonNode row : json("image", "ls")) {
+      if (row.get("repository").asText().equals(repository)
+          && row.get("tag").asText().equals(tag)) {
+        return row;
+      }
+    }
+    throw new AssertionError(repository + ":" + tag + " is not listed");
+  }
+
+  private static void tar(Path from, Path to) throws Exception {
+    Process p =
+        new ProcessBuilder("tar", "-C", from.toString(), "-cf", to.toString(), ".")
+            .redirectErrorStream(true)
+            .start();
+    p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+    assertThat(p.waitFor()).isZero();
+  }
+
+  private static boolean onPath(String tool) {
+    for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+      if (Files.isExecutable(Path.of(d, tool))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void aDirectoryAndAGnuTarOfItGiveTheSameLayer() throws Exception {
+    assumeTrue(onPath("tar"), "GNU tar is not installed");
+    assertThat(json("image", "ls").toString()).contains("\"base\"");
+    Path tarFile = dir.resolve("base.tar");
+    tar(base, tarFile);
+    ok("image", "import", tarFile.toString(), "-t", "basetar:1");
+    assertThat(layers("basetar:1")).isEqualTo(layers("base:1"));
+  }
+
+  @Test
+  void buildsUseTheirCacheAndShareChunks() throws Exception {
+    Path ctx = dir.resolve("ctx");
+    Files.createDirectories(ctx);
+    Files.writeString(ctx.resolve("a.txt"), "hello v1\n");
+    Files.write(ctx.resolve("big.bin"), TestData.random(9, BIG));
+    Files.writeString(
+        ctx.resolve("Dockerfile"),
+        "FROM base:1\nENV APP=demo\nCOPY a.txt /app/a.txt\nCOPY big.bin /app/big.bin\n"
+            + "WORKDIR /app\nCMD [\"/app/run\"]\n");
+    TestServer.CliRun first = ok("build", "-t", "app:1", ctx.toString());
+    assertThat(first.out())
+        .contains("Step 1/6 : FROM base:1")
+        .containsPattern("(?m)^Successfully built [0-9a-f]{12}$")
+        .contains("Successfully tagged app:1");
+    TestServer.CliRun second = ok("build", "-t", "app:1", ctx.toString());
+    assertThat(Pattern.compile("Using cache").matcher(second.out()).results().count())
+        .isGreaterThanOrEqualTo(2);
+
+    long before = stored();
+    Files.writeString(ctx.resolve("a.txt"), "hello v2\n");
+    TestServer.CliRun third = ok("build", "-t", "app:2", ctx.toString());
+    for (String step : third.out().split("(?m)^Step ")) {
+      if (step.lines().findFirst().orElse("").contains("COPY")) {
+        assertThat(step)
+            .as("a changed input rebuilds its step and the next")
+            .doesNotContain("Using cache");
+      }
+    }
+    assertThat(stored() - before).as("rebuilt layers share chunks").isLessThan(1 << 20);
+
+    TestServer.CliRun history = ok("image", "history", "app:1");
+    assertThat(history.out().lines().count()).isGreaterThanOrEqualTo(4);
+    assertThat(history.out()).startsWith("LAYER").contains("COPY big.bin /app/big.bin");
+
+    JsonNode app = listed("app", "1");
+    assertThat(app.get("sharedSize").asLong()).isGreaterThanOrEqualTo(TOOL);
+    assertThat(app.get("uniqueSize").asLong()).isLessThan(app.get("size").asLong());
+    assertThat(ok("image", "ls").out()).startsWith("REPOSITORY").contains("IMAGE ID");
+
+    JsonNode df = json("system", "df", "-v");
+    assertThat(df.get("images").get("total").asLong()).isGreaterThanOrEqualTo(3);
+    assertThat(df.get("containers").get("total").asLong()).isZero();
+    assertThat(df.get("imageList").size()).isGreaterThanOrEqualTo(3);
+    assertThat(ok("system", "df").out())
+        .startsWith("TYPE")
+        .contains("Images")
+        .contains("Local Volumes");
+  }
+
+  private long stored() throws Exception {
+    return json("info").get("storedBytes").asLong();
+  }
+
+  @Test
+  void runIsRefusedAsAFailedOperation() throws Exception {
+    Path ctx = dir.resolve("runctx");
+    Files.createDirectories(ctx);
+    Path dockerfile =
+        Files.writeString(dir.resolve("Dockerfile.run"), "FROM base:1\nRUN echo hi\n");
+    TestServer.CliRun r =
+        server.cli("build", "-f", dockerfile.toString(), "-t", "bad:1", ctx.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.stderr()).startsWith("strata: ").contains("RUN");
+    assertThat(server.cli("image", "inspect", "bad:1").code()).isEqualTo(4);
+  }
+
+  @Test
+  void ociExportsReimportWithTheirDiffIds() throws Exception {
+    Path layout = dir.resolve("oci");
+    ok("image", "export", "base:1", "-o", layout.toString(), "--format", "oci");
+    assertThat(layout.resolve("oci-layout")).isRegularFile();
+    assertThat(layout.resolve("index.json")).isRegularFile();
+    ok("image", "import", layout.toString(), "-t", "again:1");
+    assertThat(layers("again:1")).isEqualTo(layers("base:1"));
+    ok("image", "import", layout + ":1", "-t", "selected:1");
+    assertThat(layers("selected:1")).isEqualTo(layers("base:1"));
+
+    Path ociTar = dir.resolve("oci.tar");
+    ok("image", "export", "base:1", "-o", ociTar.toString());
+    ok("image", "import", ociTar.toString(), "-t", "ocitar:1");
+    assertThat(layers("ocitar:1")).isEqualTo(layers("base:1"));
+
+    Path saved = dir.resolve("saved-base.tar");
+    ok("image", "export", "base:1", "-o", saved.toString(), "--format", "docker-archive");
+    ok("image", "import", saved.toString(), "-t", "dockerbase:1");
+    assertThat(layers("dockerbase:1")).isEqualTo(layers("base:1"));
+  }
+
+  @Test
+  void umociUnpacksTheExport() throws Exception {
+    assumeTrue(onPath("umoci"), "umoci is not installed");
+    Path layout = dir.resolve("umoci-oci");
+    ok("image", "export", "base:1", "-o", layout.toString(), "--format", "oci");
+    Path bundle = dir.resolve("bundle");
+    Process p =
+        new ProcessBuilder(
+                "umoci", "unpack", "--rootless", "--image", layout + ":1", bundle.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    Path rootfs = bundle.resolve("rootfs");
+    assertThat(Files.readAllBytes(rootfs.resolve("usr/bin/tool")))
+        .isEqualTo(Files.readAllBytes(base.resolve("usr/bin/tool")));
+    assertThat(Files.readSymbolicLink(rootfs.resolve("usr/bin/tool-link")))
+        .isEqualTo(Path.of("/usr/bin/tool"));
+  }
+
+  @Test
+  void aDockerSaveArchiveKeepsItsTagAndDiffId() throws Exception {
+    byte[] layer = Tars.of("srv/hello.txt", "from a docker archive\n");
+    Path saved = Files.write(dir.resolve("saved.tar"), Tars.dockerSave(layer, "saved:1"));
+    TestServer.CliRun r = ok("image", "import", saved.toString());
+    assertThat(r.out()).contains("Loaded image: saved:1");
+    assertThat(layers("saved:1").get(0).asText()).isEqualTo(Tars.sha256(layer));
+  }
+
+  @Test
+  void hostileTarsChangeNothing() throws Exception {
+    Map<String, byte[]> evil = new LinkedHashMap<>();
+    evil.put("ok.txt", new byte[] {'x'});
+    evil.put("../../escaped.txt", new byte[] {'x'});
+    Path tar = Files.write(dir.resolve("evil.tar"), Tars.of(evil));
+    String before = ok("--json", "image", "ls").out();
+    TestServer.CliRun r = server.cli("image", "import", tar.toString(), "-t", "evil:1");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.stderr()).startsWith("strata: ").contains("escaped").doesNotContain("\tat ");
+    assertThat(dir.resolve("escaped.txt")).doesNotExist();
+    assertThat(dir.resolve("data/escaped.txt")).doesNotExist();
+    assertThat(ok("--json", "image", "ls").out()).isEqualTo(before);
+    try (var left = Files.list(dir.resolve("data/tmp"))) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
+  void exitCodesForUnknownImagesAndBadUsage() throws IOException {
+    assertThat(server.cli("image", "rm", "nosuch:1").code()).isEqualTo(4);
+    assertThat(server.cli("image", "inspect", "nosuch:1").code()).isEqualTo(4);
+    assertThat(server.cli("image", "export", "nosuch:1", "-o", dir.resolve("x").toString()).code())
+        .isEqualTo(4);
+    assertThat(dir.resolve("x")).doesNotExist();
+    assertThat(server.cli("image", "tag", "base:1", "Not A Tag").code()).isEqualTo(2);
+    assertThat(server.cli("image", "export", "base:1", "-o", "x", "--format", "zip").code())
+        .isEqualTo(2);
+    assertThat(server.cli("image", "import", dir.resolve("missing").toString()).code())
+        .isEqualTo(1);
+    assertThat(server.cli("image").code()).isEqualTo(2);
+  }
+
+  @Test
+  void tagAndRemoveAsDocker() throws Exception {
+    ok("image", "tag", "base:1", "tagged:1");
+    ok("image", "tag", "base:1", "tagged:2");
+    assertThat(ok("image", "rm", "tagged:1").out()).isEqualTo("Untagged: tagged:1\n");
+    JsonNode inspect = json("image", "inspect", "tagged:2");
+    assertThat(inspect.get("id").asText()).startsWith("sha256:");
+    assertThat(inspect.get("config").get("rootfs").get("type").asText()).isEqualTo("layers");
+    assertThat(server.cli("image", "inspect", "tagged:1").code()).isEqualTo(4);
+
+    Path only = dir.resolve("only");
+    Files.createDirectories(only);
+    Files.writeString(only.resolve("f"), "only this image has me\n");
+    ok("image", "import", only.toString(), "-t", "only:1");
+    TestServer.CliRun rm = ok("image", "rm", "only:1");
+    assertThat(rm.out())
+        .contains("Untagged: only:1")
+        .containsPattern("Deleted: sha256:[0-9a-f]{64}");
+  }
+}

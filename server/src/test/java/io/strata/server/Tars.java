@@ -1,0 +1,73 @@
+package io.strata.server;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/** Small tars made in memory for image tests: plain layers, hostile ones, docker-save archives. */
+public final class Tars {
+  private Tars() {}
+
+  /** A tar of regular files, in the order given (names are taken as they are, {@code ..} too). */
+  public static byte[] of(Map<String, byte[]> files) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream t = new TarArchiveOutputStream(b)) {
+      t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      for (Map.Entry<String, byte[]> f : files.entrySet()) {
+        TarArchiveEntry e = new TarArchiveEntry(f.getKey(), true);
+        e.setSize(f.getValue().length);
+        e.setMode(0644);
+        t.putArchiveEntry(e);
+        t.write(f.getValue());
+        t.closeArchiveEntry();
+      }
+    }
+    return b.toByteArray();
+  }
+
+  /** A one-file tar. */
+  public static byte[] of(String name, String content) throws IOException {
+    return of(Map.of(name, content.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** {@code sha256:} and the hex digest of {@code b}. */
+  public static String sha256(byte[] b) {
+    try {
+      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A legacy {@code docker save} archive of one image with the single layer {@code layer}, tagged
+   * {@code repoTag}, as {@code docker save} writes it by hand.
+   */
+  public static byte[] dockerSave(byte[] layer, String repoTag) throws IOException {
+    String config =
+        "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},"
+            + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
+            + sha256(layer)
+            + "\"]}}";
+    byte[] configBytes = config.getBytes(StandardCharsets.UTF_8);
+    String configName = sha256(configBytes).substring(7) + ".json";
+    String manifest =
+        "[{\"Config\":\""
+            + configName
+            + "\",\"RepoTags\":[\""
+            + repoTag
+            + "\"],\"Layers\":[\"l1/layer.tar\"]}]";
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    files.put("l1/layer.tar", layer);
+    files.put(configName, configBytes);
+    files.put("manifest.json", manifest.getBytes(StandardCharsets.UTF_8));
+    return of(files);
+  }
+}
