@@ -239,8 +239,11 @@ public final class PerfMain {
       name = "cow",
       description = "Random 4 KiB writes into a large file of a container: bytes stored per byte.")
   static final class Cow implements Callable<Integer> {
-    @Option(names = "--drivers", split = ",", description = "Drivers (default btrfs,zfs).")
-    List<String> drivers = List.of("btrfs", "zfs");
+    @Option(
+        names = "--drivers",
+        split = ",",
+        description = "Drivers; zfs@16K sets the pool's recordsize (default btrfs,zfs,zfs@16K).")
+    List<String> drivers = List.of("btrfs", "zfs", "zfs@16K");
 
     @Option(names = "--file-size", description = "Bytes of the file (default ${DEFAULT-VALUE}).")
     String fileSize = "256m";

@@ -5,6 +5,7 @@ import static io.strata.perf.report.Figures.mbPerSec;
 import static io.strata.perf.report.Figures.percentile;
 
 import io.strata.driver.btrfs.BtrfsDriver;
+import io.strata.driver.zfs.DatasetProperties;
 import io.strata.perf.report.Machine;
 import io.strata.perf.report.Samples;
 import io.strata.perf.report.Table;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Function;
@@ -41,9 +43,15 @@ public final class WriteAmplificationRun {
   static final String FILE = "/big";
 
   /** zfs's default {@code recordsize}: what one small write stores under the zfs model. */
-  private static final int ZFS_RECORD = 128 << 10;
+  private static final String ZFS_DEFAULT_RECORD = "128K";
+
+  /** Tree nodes a write may add on top of its data and still count as storing "one record". */
+  private static final int NODE_ALLOWANCE = 64 << 10;
 
   private static final int FILL_PIECE = 1 << 20;
+
+  /** The zfs pool's name, where a recordsize set is inherited by every dataset. */
+  private static final String POOL = "strata";
 
   private final Settings settings;
   private final PrintStream out;
@@ -53,7 +61,8 @@ public final class WriteAmplificationRun {
   /**
    * How the run is made.
    *
-   * @param drivers the drivers to run, in order
+   * @param drivers the drivers to run, in order: {@code btrfs}, {@code zfs}, or {@code zfs@16K} for
+   *     zfs with the pool's {@code recordsize} set before the layer is written
    * @param fileSize bytes of the file in the layer
    * @param writes writes into the container's copy
    * @param writeSize bytes of each write, also its alignment
@@ -112,7 +121,7 @@ public final class WriteAmplificationRun {
     for (int round = 1; round <= settings.rounds(); round++) {
       for (String name : settings.drivers()) {
         Machine.printLoad(out, "round " + round + ", " + name);
-        try (DriverRoot root = DriverRoot.create(settings.scratch(), name)) {
+        try (DriverRoot root = DriverRoot.create(settings.scratch(), driverName(name))) {
           measure(root, name, round);
         }
       }
@@ -134,6 +143,14 @@ public final class WriteAmplificationRun {
 
   private void measure(DriverRoot root, String name, int round) throws IOException {
     StorageDriver driver = root.driver();
+    String recordsize = recordsize(name);
+    if (recordsize != null) {
+      if (!(driver instanceof DatasetProperties zfs)) {
+        throw new IllegalArgumentException(
+            "driver " + name + ": only zfs has a recordsize (" + driver.name() + " does not)");
+      }
+      zfs.set(POOL, "recordsize", recordsize);
+    }
     long fillNanos = fillLayer(driver);
     driver.prepare("ctr", "image", Map.of());
     FileSystemView fs = driver.fs("ctr");
@@ -176,6 +193,25 @@ public final class WriteAmplificationRun {
         (long) s.all(name + ".pack").get(round - 1).doubleValue(),
         (long) s.all(name + ".excl").get(round - 1).doubleValue(),
         ok ? "OK" : "FAILED");
+  }
+
+  /** The driver's name in a spec such as {@code zfs@16K}. */
+  private static String driverName(String spec) {
+    int at = spec.indexOf('@');
+    return at < 0 ? spec : spec.substring(0, at);
+  }
+
+  /** The recordsize in a spec such as {@code zfs@16K}; null when it names none. */
+  private static String recordsize(String spec) {
+    int at = spec.indexOf('@');
+    return at < 0 ? null : spec.substring(at + 1);
+  }
+
+  /** Bytes of a recordsize written as zfs writes it ({@code 16K}, {@code 1M}). */
+  private static long recordBytes(String recordsize) {
+    String r = recordsize.trim().toUpperCase(Locale.ROOT);
+    int shift = r.endsWith("K") ? 10 : r.endsWith("M") ? 20 : 0;
+    return Long.parseLong(shift == 0 ? r : r.substring(0, r.length() - 1)) << shift;
   }
 
   /** Commits layer {@code image} holding {@link #FILE}; returns the nanoseconds of the fill. */
@@ -266,16 +302,18 @@ public final class WriteAmplificationRun {
     row(t, "layer fill, MB/s (deferred sync)", "", d -> s.withSpread(d + ".fill", 0));
     t.print(out);
     for (String d : drivers) {
-      boolean btrfs = d.equals("btrfs");
+      boolean btrfs = driverName(d).equals("btrfs");
+      String record = recordsize(d) == null ? ZFS_DEFAULT_RECORD : recordsize(d);
       double first = btrfs ? s.median(d + ".firstData") : s.median(d + ".firstPack");
-      double bound = btrfs ? 2.0 * settings.writeSize() : ZFS_RECORD + (64 << 10);
+      double bound =
+          btrfs ? 2.0 * settings.writeSize() : recordBytes(record) + (double) NODE_ALLOWANCE;
       out.printf(
           "%s: the first %d-byte write stored %s bytes of %s (target: about %s): %s%n",
           d,
           settings.writeSize(),
           fixed(first, 0),
           btrfs ? "data" : "data and tree nodes",
-          btrfs ? "the write's size" : "one 128 KiB record",
+          btrfs ? "the write's size" : "one " + record + " record",
           first <= bound ? "met" : "missed");
     }
     out.printf("every written block read back: %s%n", readBackOk ? "OK" : "FAILED");

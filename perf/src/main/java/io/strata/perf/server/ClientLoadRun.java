@@ -115,9 +115,11 @@ public final class ClientLoadRun {
     for (int i = 0; i < digests.length; i++) {
       digests[i] = Digest.sha256(pool, i * settings.objectSize(), settings.objectSize());
     }
+    // An unrecorded round first (a quarter of the puts), so the JIT has compiled both ends.
+    round(0, Math.max(1, settings.putsPerClient() / 4), pool, digests);
     long puts = 0;
     for (int round = 1; round <= settings.rounds(); round++) {
-      puts += round(round, pool, digests);
+      puts += round(round, settings.putsPerClient(), pool, digests);
     }
     Machine.printLoad(out, "at end");
     Result r =
@@ -127,8 +129,11 @@ public final class ClientLoadRun {
     return r;
   }
 
-  /** One round on a fresh server; returns the puts answered OK. */
-  private long round(int round, byte[] pool, Digest[] digests)
+  /**
+   * One round of {@code puts} per client on a fresh server; returns the puts answered OK. Round 0
+   * is the warm-up, not recorded.
+   */
+  private long round(int round, int puts, byte[] pool, Digest[] digests)
       throws IOException, InterruptedException {
     int n = settings.clients();
     try (LoopbackServer server = LoopbackServer.start(settings.scratch())) {
@@ -142,7 +147,7 @@ public final class ClientLoadRun {
         CountDownLatch go = new CountDownLatch(1);
         List<Future<ClientWork>> work = new ArrayList<>();
         for (int c = 0; c < n; c++) {
-          Callable<ClientWork> task = clientTask(clients.get(c), c, round, go, pool, digests);
+          Callable<ClientWork> task = clientTask(clients.get(c), c, round, puts, go, pool, digests);
           work.add(threads.submit(task));
         }
         ResourceProbe probe = ResourceProbe.start();
@@ -153,6 +158,10 @@ public final class ClientLoadRun {
         }
         ResourceProbe.Usage usage = probe.stop();
         long heapAfter = ResourceProbe.heapAfterFullGc();
+        if (round == 0) {
+          out.println("warm-up done");
+          return 0;
+        }
         return record(round, done, usage, heapBefore, heapAfter, clients.get(0));
       } finally {
         threads.shutdownNow();
@@ -176,9 +185,14 @@ public final class ClientLoadRun {
   private record ClientWork(long[] latencyNanos, int ok, int failed, int wrong, BitSet drawn) {}
 
   private Callable<ClientWork> clientTask(
-      StrataClient client, int c, int round, CountDownLatch go, byte[] pool, Digest[] digests) {
+      StrataClient client,
+      int c,
+      int round,
+      int puts,
+      CountDownLatch go,
+      byte[] pool,
+      Digest[] digests) {
     int size = settings.objectSize();
-    int puts = settings.putsPerClient();
     SplittableRandom random = new SplittableRandom(settings.seed() * 1_000_003 + round * 1009L + c);
     return () -> {
       long[] latency = new long[puts];
