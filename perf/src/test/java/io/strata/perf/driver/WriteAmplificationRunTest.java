@@ -22,13 +22,16 @@ class WriteAmplificationRunTest {
     List<WriteAmplificationRun.DriverResult> results =
         new WriteAmplificationRun(
                 new WriteAmplificationRun.Settings(
-                    List.of("btrfs", "zfs"), 4 << 20, 20, 4096, 9, 1, tmp),
+                    List.of("btrfs", "zfs", "zfs@16K"), 4 << 20, 20, 4096, 9, 1, tmp),
                 new PrintStream(bytes, true, StandardCharsets.UTF_8))
             .run();
 
     assertThat(results).allMatch(WriteAmplificationRun.DriverResult::readBackOk);
     assertThat(results).allMatch(r -> r.firstWritePackBytes() < (1 << 20));
     assertThat(results.get(0).exclusivePerByte()).isBetween(0.9, 4.0);
+    // A smaller recordsize stores a smaller record per write.
+    assertThat(results.get(2).firstWritePackBytes())
+        .isLessThan(results.get(1).firstWritePackBytes());
     assertThat(bytes.toString(StandardCharsets.UTF_8))
         .contains("every written block read back: OK");
     assertThat(tmp).isEmptyDirectory();
