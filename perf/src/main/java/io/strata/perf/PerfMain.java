@@ -1,10 +1,15 @@
 package io.strata.perf;
 
+import io.strata.perf.driver.CommitRun;
+import io.strata.perf.driver.SnapshotRun;
+import io.strata.perf.driver.WriteAmplificationRun;
 import io.strata.perf.ingest.DataSet;
 import io.strata.perf.ingest.IngestRun;
 import io.strata.perf.memory.BigPutRun;
 import io.strata.perf.micro.MicroRun;
 import io.strata.perf.report.Machine;
+import io.strata.perf.server.ClientLoadRun;
+import io.strata.perf.server.TransferRun;
 import io.strata.store.compress.Compression;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,13 +22,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code java -jar strata-perf.jar micro|ingest|bigput}: the benchmarks and runs behind
- * docs/PERF.md. Each prints Markdown tables to standard output.
+ * {@code java -jar strata-perf.jar micro|ingest|bigput|loopback|clients|snapshots|cow|commits}: the
+ * benchmarks and runs behind docs/PERF.md. Each prints Markdown tables to standard output.
  */
 @Command(
     name = "strata-perf",
     mixinStandardHelpOptions = true,
-    subcommands = {PerfMain.Micro.class, PerfMain.Ingest.class, PerfMain.BigPut.class},
+    subcommands = {
+      PerfMain.Micro.class,
+      PerfMain.Ingest.class,
+      PerfMain.BigPut.class,
+      PerfMain.Loopback.class,
+      PerfMain.Clients.class,
+      PerfMain.Snapshots.class,
+      PerfMain.Cow.class,
+      PerfMain.Commits.class
+    },
     description = "Strata benchmarks and end-to-end performance runs.")
 public final class PerfMain {
   private static final Path TMP = Path.of(System.getProperty("java.io.tmpdir"));
@@ -122,6 +136,176 @@ public final class PerfMain {
     @Override
     public Integer call() throws Exception {
       return new BigPutRun(parseSize(size), seed, scratch).run(System.out) ? 0 : 1;
+    }
+  }
+
+  /** One large put and get over loopback against the embedded store. */
+  @Command(
+      name = "loopback",
+      description = "Put and get one generated object through stratad on loopback and embedded.")
+  static final class Loopback implements Callable<Integer> {
+    @Option(names = "--size", description = "Bytes, with k/m/g suffix (default ${DEFAULT-VALUE}).")
+    String size = "1g";
+
+    @Option(names = "--seed", description = "Generator seed (default ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--rounds", description = "Rounds (default ${DEFAULT-VALUE}).")
+    int rounds = 3;
+
+    @Option(
+        names = "--scratch",
+        description = "Where data roots are made (default: java.io.tmpdir).")
+    Path scratch = TMP;
+
+    @Override
+    public Integer call() throws Exception {
+      TransferRun.Settings s = new TransferRun.Settings(parseSize(size), seed, rounds, scratch);
+      return new TransferRun(s, System.out).run().digestsAgree() ? 0 : 1;
+    }
+  }
+
+  /** Many clients putting small overlapping objects into one stratad. */
+  @Command(
+      name = "clients",
+      description = "Concurrent clients put small objects from a shared pool into stratad.")
+  static final class Clients implements Callable<Integer> {
+    @Option(names = "--clients", description = "Connections (default ${DEFAULT-VALUE}).")
+    int clients = 16;
+
+    @Option(names = "--puts", description = "Puts per client (default ${DEFAULT-VALUE}).")
+    int puts = 1000;
+
+    @Option(names = "--object-size", description = "Bytes per object (default ${DEFAULT-VALUE}).")
+    int objectSize = 4096;
+
+    @Option(names = "--pool", description = "Distinct objects (default ${DEFAULT-VALUE}).")
+    int pool = 4096;
+
+    @Option(names = "--seed", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--rounds", description = "Rounds (default ${DEFAULT-VALUE}).")
+    int rounds = 3;
+
+    @Option(
+        names = "--scratch",
+        description = "Where data roots are made (default: java.io.tmpdir).")
+    Path scratch = TMP;
+
+    @Override
+    public Integer call() throws Exception {
+      ClientLoadRun.Settings s =
+          new ClientLoadRun.Settings(clients, puts, objectSize, pool, seed, rounds, scratch);
+      ClientLoadRun.Result r = new ClientLoadRun(s, System.out).run();
+      return r.failures() == 0 && r.wrongDigests() == 0 && r.storeAgrees() ? 0 : 1;
+    }
+  }
+
+  /** Snapshot creation time against the tree's size. */
+  @Command(
+      name = "snapshots",
+      description = "Time prepare of a child of a small and of a large committed tree.")
+  static final class Snapshots implements Callable<Integer> {
+    @Option(names = "--drivers", split = ",", description = "Drivers (default btrfs,zfs).")
+    List<String> drivers = List.of("btrfs", "zfs");
+
+    @Option(names = "--small", description = "Files of the small tree (default ${DEFAULT-VALUE}).")
+    int small = 10;
+
+    @Option(names = "--large", description = "Files of the large tree (default ${DEFAULT-VALUE}).")
+    int large = 100_000;
+
+    @Option(names = "--repetitions", description = "Timed prepares (default ${DEFAULT-VALUE}).")
+    int repetitions = 300;
+
+    @Option(
+        names = "--scratch",
+        description = "Where data roots are made (default: java.io.tmpdir).")
+    Path scratch = TMP;
+
+    @Override
+    public Integer call() throws Exception {
+      SnapshotRun.Settings s =
+          new SnapshotRun.Settings(drivers, small, large, repetitions, scratch);
+      return new SnapshotRun(s, System.out).run().stream().allMatch(r -> r.childrenSeeParent())
+          ? 0
+          : 1;
+    }
+  }
+
+  /** Small random writes into a large file of a container. */
+  @Command(
+      name = "cow",
+      description = "Random 4 KiB writes into a large file of a container: bytes stored per byte.")
+  static final class Cow implements Callable<Integer> {
+    @Option(
+        names = "--drivers",
+        split = ",",
+        description = "Drivers; zfs@16K sets the pool's recordsize (default btrfs,zfs,zfs@16K).")
+    List<String> drivers = List.of("btrfs", "zfs", "zfs@16K");
+
+    @Option(names = "--file-size", description = "Bytes of the file (default ${DEFAULT-VALUE}).")
+    String fileSize = "256m";
+
+    @Option(names = "--writes", description = "Writes (default ${DEFAULT-VALUE}).")
+    int writes = 2000;
+
+    @Option(names = "--write-size", description = "Bytes per write (default ${DEFAULT-VALUE}).")
+    int writeSize = 4096;
+
+    @Option(names = "--seed", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--rounds", description = "Rounds (default ${DEFAULT-VALUE}).")
+    int rounds = 3;
+
+    @Option(
+        names = "--scratch",
+        description = "Where data roots are made (default: java.io.tmpdir).")
+    Path scratch = TMP;
+
+    @Override
+    public Integer call() throws Exception {
+      WriteAmplificationRun.Settings s =
+          new WriteAmplificationRun.Settings(
+              drivers, parseSize(fileSize), writes, writeSize, seed, rounds, scratch);
+      return new WriteAmplificationRun(s, System.out).run().stream().allMatch(r -> r.readBackOk())
+          ? 0
+          : 1;
+    }
+  }
+
+  /** Container create and commit against the size of the change. */
+  @Command(
+      name = "commits",
+      description = "Create a container of a large image, change N MiB, commit; time each step.")
+  static final class Commits implements Callable<Integer> {
+    @Option(names = "--drivers", split = ",", description = "Drivers (default btrfs,zfs).")
+    List<String> drivers = List.of("btrfs", "zfs");
+
+    @Option(names = "--files", description = "Files of the image (default ${DEFAULT-VALUE}).")
+    int files = 100_000;
+
+    @Option(names = "--changes", split = ",", description = "MiB changed (default 1,10,100).")
+    List<Integer> changes = List.of(1, 10, 100);
+
+    @Option(names = "--repetitions", description = "Per size and mode (default ${DEFAULT-VALUE}).")
+    int repetitions = 3;
+
+    @Option(names = "--seed", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(
+        names = "--scratch",
+        description = "Where data roots are made (default: java.io.tmpdir).")
+    Path scratch = TMP;
+
+    @Override
+    public Integer call() throws Exception {
+      CommitRun.Settings s =
+          new CommitRun.Settings(drivers, files, changes, repetitions, seed, scratch);
+      return new CommitRun(s, System.out).run() ? 0 : 1;
     }
   }
 

@@ -18,6 +18,21 @@ public final class Figures {
     return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
   }
 
+  /**
+   * The {@code q}-quantile ({@code 0.5}, {@code 0.99}) of {@code values} by the nearest-rank
+   * method: the smallest value at least {@code q} of the values do not exceed.
+   */
+  public static long percentile(long[] values, double q) {
+    if (values.length == 0 || q < 0 || q > 1) {
+      throw new IllegalArgumentException(
+          "percentile " + q + " of " + values.length + " values: need 0 <= q <= 1 and values");
+    }
+    long[] v = values.clone();
+    Arrays.sort(v);
+    int rank = (int) Math.ceil(q * v.length);
+    return v[Math.max(0, rank - 1)];
+  }
+
   /** Bytes per second in MB/s. */
   public static double mbPerSec(long bytes, long nanos) {
     return nanos <= 0 ? 0 : bytes * 1e3 / nanos;

@@ -25,6 +25,24 @@ public final class Machine {
     return System.getProperty("os.arch");
   }
 
+  /**
+   * The load averages over 1, 5 and 15 minutes from /proc/loadavg, as {@code 2.31 4.02 6.85}: how
+   * many other runnable tasks shared the cores. "n/a" where that file is missing.
+   */
+  public static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | ArrayIndexOutOfBoundsException e) {
+      return "n/a";
+    }
+  }
+
+  /** Prints the load averages with a label, so a report shows how loaded the machine was when. */
+  public static void printLoad(PrintStream out, String when) {
+    out.printf("load average %s: %s%n", when, loadAverage());
+  }
+
   /** Prints date, cores, CPU model, JVM and its maximum heap. */
   public static void printHeader(PrintStream out) {
     Runtime rt = Runtime.getRuntime();

@@ -77,6 +77,15 @@ public final class ResourceProbe {
     return new ResourceProbe();
   }
 
+  /**
+   * The heap in use right after a full collection ({@code System.gc()}, which G1 runs as a full
+   * stop-the-world collection by default): what is live at this moment.
+   */
+  public static long heapAfterFullGc() {
+    System.gc();
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
   /** Ends the phase and returns its figures. */
   public Usage stop() {
     long wall = System.nanoTime() - startWall;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 
 /** Named figures collected over the rounds of a run, each reported as its median. */
 public final class Samples {
@@ -21,6 +22,26 @@ public final class Samples {
       return Double.NaN;
     }
     return Figures.median(v.stream().mapToDouble(Double::doubleValue).toArray());
+  }
+
+  /**
+   * The median of {@code key} and, when there was more than one round, every round's value in
+   * order: {@code 75 (70, 75, 81)}. "n/a" if it was never recorded.
+   */
+  public String withSpread(String key, int decimals) {
+    List<Double> v = values.get(key);
+    if (v == null) {
+      return "n/a";
+    }
+    String median = Figures.fixed(median(key), decimals);
+    if (v.size() == 1) {
+      return median;
+    }
+    StringJoiner rounds = new StringJoiner(", ", " (", ")");
+    for (double d : v) {
+      rounds.add(Figures.fixed(d, decimals));
+    }
+    return median + rounds;
   }
 
   /** Every value of {@code key} in round order, for showing the spread. */
