@@ -17,6 +17,12 @@ import java.util.function.Supplier;
  * sends what each read returns at once, so the client sees output as it is produced.
  */
 final class DownloadPump implements Runnable {
+  /**
+   * Frames written before a flush: each flush is a wake-up of the event loop and a syscall, so a
+   * bulk download flushes every half MiB (and whenever it must wait), not every frame.
+   */
+  private static final int FLUSH_EVERY = 8;
+
   private final ServerStream stream;
   private final Channel channel;
   private final InputStream data;
@@ -36,6 +42,7 @@ final class DownloadPump implements Runnable {
   /** Runs on the stream's serial executor. */
   @Override
   public void run() {
+    int unflushed = 0;
     try {
       while (!stream.finished()) {
         if (!channel.isActive()) {
@@ -43,6 +50,9 @@ final class DownloadPump implements Runnable {
           return;
         }
         if (!channel.isWritable()) {
+          // What is buffered must reach the peer, or the channel never drains and wakes us.
+          channel.flush();
+          unflushed = 0;
           if (stream.park()) {
             return;
           }
@@ -58,16 +68,22 @@ final class DownloadPump implements Runnable {
         }
         if (buf.isReadable()) {
           stream.sent(buf.readableBytes());
-          channel.writeAndFlush(Frame.data(stream.id(), buf));
+          channel.write(Frame.data(stream.id(), buf));
+          if (live || ++unflushed >= FLUSH_EVERY) {
+            channel.flush();
+            unflushed = 0;
+          }
         } else {
           buf.release();
         }
         if (eof) {
           close();
+          channel.flush();
           stream.answer(Frame.response(stream.id(), Status.OK, end.get()), Status.OK);
           return;
         }
       }
+      channel.flush();
       close();
     } catch (Exception | Error e) {
       stream.fail(e);
