@@ -111,12 +111,11 @@ final class TreeIngest {
   }
 
   /**
-   * Streams one file through {@code buf}. Not {@link ObjectWriter#writeAll}, which allocates a new
-   * 256 KiB buffer per object: on trees of small files that alone is several times the data's
-   * volume in allocation (see docs/PERF.md).
+   * Streams one file through {@code buf}, as a layer import stores a file: known by its chunks,
+   * with no whole-file digest (which would be a second SHA-256 pass over every byte).
    */
   private static ObjectWriter.Written writeFile(WriteSession session, Path file, byte[] buf) {
-    ObjectWriter w = session.newObject();
+    ObjectWriter w = session.newUndigestedObject();
     try (InputStream in = Files.newInputStream(file)) {
       int n;
       while ((n = in.read(buf)) > 0) {
