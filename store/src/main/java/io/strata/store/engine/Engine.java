@@ -79,11 +79,27 @@ public final class Engine implements Closeable {
       for (String sub : List.of("chunks", "image", "containers", "volumes", "tmp", chosen)) {
         Files.createDirectories(root.resolve(sub));
       }
+      clearTmp(root.resolve("tmp"));
       ChunkStore chunks = ChunkStore.open(root.resolve("chunks"), options);
       return new Engine(root, chosen, lock, chunks);
     } catch (IOException | RuntimeException e) {
       lock.close();
       throw e;
+    }
+  }
+
+  /**
+   * Empties {@code DATA/tmp}: we hold the lock, so whatever is there was left by a process that
+   * stopped in the middle of an upload, import or export, and nobody will come back for it.
+   */
+  private static void clearTmp(Path tmp) throws IOException {
+    try (var entries = Files.walk(tmp)) {
+      for (Path p :
+          (Iterable<Path>) entries.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        if (!p.equals(tmp)) {
+          Files.deleteIfExists(p);
+        }
+      }
     }
   }
 

@@ -112,6 +112,17 @@ class DurabilityTest {
   }
 
   @Test
+  void leftoversInTmpAreClearedOnOpen() throws IOException {
+    open().close();
+    Path spool = Files.createDirectories(data.resolve("tmp/upload-123"));
+    Files.writeString(spool.resolve("half.tar"), "half an upload");
+    open().close();
+    try (Stream<Path> left = Files.list(data.resolve("tmp"))) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
   void oneProcessPerDataRoot() throws IOException {
     try (Engine e = open()) {
       assertThat(e.dataRoot()).isEqualTo(data.toAbsolutePath());
