@@ -9,6 +9,7 @@ import io.strata.store.error.StrataException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -125,7 +126,13 @@ class HostDirectoryTest {
       flipper.join();
     }
     assertThat(flipError.get()).isNull();
-    assertThat(outside).isEmptyDirectory();
+    // What the design guarantees (docs/CONTAINERS.md, point 5): no file and no content ever lands
+    // outside. An empty directory made in the mkdir window by a racing host process may.
+    try (var found = Files.walk(outside)) {
+      assertThat(found.filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)))
+          .as("files outside the root")
+          .isEmpty();
+    }
     assertThat(landed.get() + refused.get()).isPositive();
   }
 }
