@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -82,13 +83,11 @@ public final class PerfMain {
       name = "ingest",
       description = "Ingest directory trees into fresh stores; compare with the bound and restic.")
   static final class Ingest implements Callable<Integer> {
+    @Mixin Rounds rounds;
+    @Mixin Scratch scratch;
+
     @Parameters(arity = "1..*", paramLabel = "[NAME=]DIR", description = "Data sets, in order.")
     List<String> dataSets = new ArrayList<>();
-
-    @Option(
-        names = "--rounds",
-        description = "Rounds; medians are reported (default ${DEFAULT-VALUE}).")
-    int rounds = 3;
 
     @Option(names = "--writers", description = "Files in flight at once (default: 2 per core).")
     int writers = 2 * Runtime.getRuntime().availableProcessors();
@@ -102,9 +101,6 @@ public final class PerfMain {
     @Option(names = "--no-restic", description = "Do not run restic alongside.")
     boolean noRestic;
 
-    @Option(names = "--scratch", description = "Where stores are made (default: java.io.tmpdir).")
-    Path scratch = TMP;
-
     @Override
     public Integer call() throws Exception {
       List<DataSet> sets = new ArrayList<>();
@@ -113,7 +109,12 @@ public final class PerfMain {
       }
       IngestRun.Settings settings =
           new IngestRun.Settings(
-              rounds, writers, commitEvery, Compression.parse(compression), scratch, !noRestic);
+              rounds.count,
+              writers,
+              commitEvery,
+              Compression.parse(compression),
+              scratch.dir,
+              !noRestic);
       new IngestRun(sets, settings, System.out).run();
       return 0;
     }
@@ -124,18 +125,15 @@ public final class PerfMain {
       name = "bigput",
       description = "Put one large generated blob, read it back, compare SHA-256s (use -Xmx256m).")
   static final class BigPut implements Callable<Integer> {
+    @Mixin Seed seed;
+    @Mixin Scratch scratch;
+
     @Option(names = "--size", description = "Bytes, with k/m/g suffix (default ${DEFAULT-VALUE}).")
     String size = "4g";
 
-    @Option(names = "--seed", description = "Generator seed (default ${DEFAULT-VALUE}).")
-    long seed = 1;
-
-    @Option(names = "--scratch", description = "Where the store is made (default: java.io.tmpdir).")
-    Path scratch = TMP;
-
     @Override
     public Integer call() throws Exception {
-      return new BigPutRun(parseSize(size), seed, scratch).run(System.out) ? 0 : 1;
+      return new BigPutRun(parseSize(size), seed.value, scratch.dir).run(System.out) ? 0 : 1;
     }
   }
 
@@ -144,23 +142,17 @@ public final class PerfMain {
       name = "loopback",
       description = "Put and get one generated object through stratad on loopback and embedded.")
   static final class Loopback implements Callable<Integer> {
+    @Mixin Rounds rounds;
+    @Mixin Seed seed;
+    @Mixin Scratch scratch;
+
     @Option(names = "--size", description = "Bytes, with k/m/g suffix (default ${DEFAULT-VALUE}).")
     String size = "1g";
 
-    @Option(names = "--seed", description = "Generator seed (default ${DEFAULT-VALUE}).")
-    long seed = 1;
-
-    @Option(names = "--rounds", description = "Rounds (default ${DEFAULT-VALUE}).")
-    int rounds = 3;
-
-    @Option(
-        names = "--scratch",
-        description = "Where data roots are made (default: java.io.tmpdir).")
-    Path scratch = TMP;
-
     @Override
     public Integer call() throws Exception {
-      TransferRun.Settings s = new TransferRun.Settings(parseSize(size), seed, rounds, scratch);
+      TransferRun.Settings s =
+          new TransferRun.Settings(parseSize(size), seed.value, rounds.count, scratch.dir);
       return new TransferRun(s, System.out).run().digestsAgree() ? 0 : 1;
     }
   }
@@ -170,6 +162,10 @@ public final class PerfMain {
       name = "clients",
       description = "Concurrent clients put small objects from a shared pool into stratad.")
   static final class Clients implements Callable<Integer> {
+    @Mixin Rounds rounds;
+    @Mixin Seed seed;
+    @Mixin Scratch scratch;
+
     @Option(names = "--clients", description = "Connections (default ${DEFAULT-VALUE}).")
     int clients = 16;
 
@@ -182,21 +178,11 @@ public final class PerfMain {
     @Option(names = "--pool", description = "Distinct objects (default ${DEFAULT-VALUE}).")
     int pool = 4096;
 
-    @Option(names = "--seed", description = "Seed (default ${DEFAULT-VALUE}).")
-    long seed = 1;
-
-    @Option(names = "--rounds", description = "Rounds (default ${DEFAULT-VALUE}).")
-    int rounds = 3;
-
-    @Option(
-        names = "--scratch",
-        description = "Where data roots are made (default: java.io.tmpdir).")
-    Path scratch = TMP;
-
     @Override
     public Integer call() throws Exception {
       ClientLoadRun.Settings s =
-          new ClientLoadRun.Settings(clients, puts, objectSize, pool, seed, rounds, scratch);
+          new ClientLoadRun.Settings(
+              clients, puts, objectSize, pool, seed.value, rounds.count, scratch.dir);
       ClientLoadRun.Result r = new ClientLoadRun(s, System.out).run();
       return r.failures() == 0 && r.wrongDigests() == 0 && r.storeAgrees() ? 0 : 1;
     }
@@ -207,6 +193,8 @@ public final class PerfMain {
       name = "snapshots",
       description = "Time prepare of a child of a small and of a large committed tree.")
   static final class Snapshots implements Callable<Integer> {
+    @Mixin Scratch scratch;
+
     @Option(names = "--drivers", split = ",", description = "Drivers (default btrfs,zfs).")
     List<String> drivers = List.of("btrfs", "zfs");
 
@@ -219,15 +207,10 @@ public final class PerfMain {
     @Option(names = "--repetitions", description = "Timed prepares (default ${DEFAULT-VALUE}).")
     int repetitions = 300;
 
-    @Option(
-        names = "--scratch",
-        description = "Where data roots are made (default: java.io.tmpdir).")
-    Path scratch = TMP;
-
     @Override
     public Integer call() throws Exception {
       SnapshotRun.Settings s =
-          new SnapshotRun.Settings(drivers, small, large, repetitions, scratch);
+          new SnapshotRun.Settings(drivers, small, large, repetitions, scratch.dir);
       return new SnapshotRun(s, System.out).run().stream().allMatch(r -> r.childrenSeeParent())
           ? 0
           : 1;
@@ -239,6 +222,10 @@ public final class PerfMain {
       name = "cow",
       description = "Random 4 KiB writes into a large file of a container: bytes stored per byte.")
   static final class Cow implements Callable<Integer> {
+    @Mixin Rounds rounds;
+    @Mixin Seed seed;
+    @Mixin Scratch scratch;
+
     @Option(
         names = "--drivers",
         split = ",",
@@ -254,22 +241,17 @@ public final class PerfMain {
     @Option(names = "--write-size", description = "Bytes per write (default ${DEFAULT-VALUE}).")
     int writeSize = 4096;
 
-    @Option(names = "--seed", description = "Seed (default ${DEFAULT-VALUE}).")
-    long seed = 1;
-
-    @Option(names = "--rounds", description = "Rounds (default ${DEFAULT-VALUE}).")
-    int rounds = 3;
-
-    @Option(
-        names = "--scratch",
-        description = "Where data roots are made (default: java.io.tmpdir).")
-    Path scratch = TMP;
-
     @Override
     public Integer call() throws Exception {
       WriteAmplificationRun.Settings s =
           new WriteAmplificationRun.Settings(
-              drivers, parseSize(fileSize), writes, writeSize, seed, rounds, scratch);
+              drivers,
+              parseSize(fileSize),
+              writes,
+              writeSize,
+              seed.value,
+              rounds.count,
+              scratch.dir);
       return new WriteAmplificationRun(s, System.out).run().stream().allMatch(r -> r.readBackOk())
           ? 0
           : 1;
@@ -281,6 +263,9 @@ public final class PerfMain {
       name = "commits",
       description = "Create a container of a large image, change N MiB, commit; time each step.")
   static final class Commits implements Callable<Integer> {
+    @Mixin Seed seed;
+    @Mixin Scratch scratch;
+
     @Option(names = "--drivers", split = ",", description = "Drivers (default btrfs,zfs).")
     List<String> drivers = List.of("btrfs", "zfs");
 
@@ -293,18 +278,10 @@ public final class PerfMain {
     @Option(names = "--repetitions", description = "Per size and mode (default ${DEFAULT-VALUE}).")
     int repetitions = 3;
 
-    @Option(names = "--seed", description = "Seed (default ${DEFAULT-VALUE}).")
-    long seed = 1;
-
-    @Option(
-        names = "--scratch",
-        description = "Where data roots are made (default: java.io.tmpdir).")
-    Path scratch = TMP;
-
     @Override
     public Integer call() throws Exception {
       CommitRun.Settings s =
-          new CommitRun.Settings(drivers, files, changes, repetitions, seed, scratch);
+          new CommitRun.Settings(drivers, files, changes, repetitions, seed.value, scratch.dir);
       return new CommitRun(s, System.out).run() ? 0 : 1;
     }
   }
@@ -325,5 +302,32 @@ public final class PerfMain {
     } catch (NumberFormatException e) {
       throw new CommandLine.TypeConversionException("size " + text + ": expected e.g. 4g or 512m");
     }
+  }
+
+  /** {@code --rounds}: runs report medians over rounds. */
+  static final class Rounds {
+    @Option(
+        names = "--rounds",
+        paramLabel = "N",
+        description = "Rounds; medians are reported (default ${DEFAULT-VALUE}).")
+    int count = 3;
+  }
+
+  /** {@code --seed}: generated data is reproducible. */
+  static final class Seed {
+    @Option(
+        names = "--seed",
+        paramLabel = "SEED",
+        description = "Generator seed (default ${DEFAULT-VALUE}).")
+    long value = 1;
+  }
+
+  /** {@code --scratch}: where the runs make their data roots. */
+  static final class Scratch {
+    @Option(
+        names = "--scratch",
+        paramLabel = "DIR",
+        description = "Where data roots are made (default: java.io.tmpdir).")
+    Path dir = TMP;
   }
 }
