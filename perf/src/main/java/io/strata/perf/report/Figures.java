@@ -55,6 +55,10 @@ public final class Figures {
 
   /** A ratio as a percentage. */
   public static String percent(double ratio) {
+    // A ratio over a CPU time too short for the clock to see is not a figure.
+    if (!Double.isFinite(ratio)) {
+      return "n/a";
+    }
     return String.format(Locale.ROOT, "%.0f%%", ratio * 100);
   }
 }
