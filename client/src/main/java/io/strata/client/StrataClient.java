@@ -13,11 +13,23 @@ import io.strata.protocol.Welcome;
 import io.strata.protocol.Wire;
 import io.strata.protocol.message.BlobItem;
 import io.strata.protocol.message.BuildArgs;
+import io.strata.protocol.message.ChangeItem;
+import io.strata.protocol.message.CommitArgs;
+import io.strata.protocol.message.CommitReply;
+import io.strata.protocol.message.ContainerArgs;
+import io.strata.protocol.message.ContainerInspectReply;
+import io.strata.protocol.message.ContainerItem;
+import io.strata.protocol.message.ContainerRemoveArgs;
+import io.strata.protocol.message.ContainerReply;
+import io.strata.protocol.message.CreateArgs;
+import io.strata.protocol.message.CreateReply;
 import io.strata.protocol.message.DamageItem;
 import io.strata.protocol.message.DigestArgs;
 import io.strata.protocol.message.DiskUsageReply;
 import io.strata.protocol.message.ErrorBody;
 import io.strata.protocol.message.ExportArgs;
+import io.strata.protocol.message.FileItem;
+import io.strata.protocol.message.FsChangeArgs;
 import io.strata.protocol.message.FsckEnd;
 import io.strata.protocol.message.FsckReply;
 import io.strata.protocol.message.GcReply;
@@ -32,12 +44,20 @@ import io.strata.protocol.message.InfoReply;
 import io.strata.protocol.message.InspectReply;
 import io.strata.protocol.message.Json;
 import io.strata.protocol.message.ListEnd;
+import io.strata.protocol.message.PathArgs;
+import io.strata.protocol.message.PathReply;
 import io.strata.protocol.message.PutArgs;
 import io.strata.protocol.message.PutReply;
+import io.strata.protocol.message.ReadArgs;
 import io.strata.protocol.message.RemoveReply;
 import io.strata.protocol.message.StatReply;
 import io.strata.protocol.message.TagArgs;
 import io.strata.protocol.message.TagReply;
+import io.strata.protocol.message.VolumeArgs;
+import io.strata.protocol.message.VolumeItem;
+import io.strata.protocol.message.VolumePruneReply;
+import io.strata.protocol.message.WriteArgs;
+import io.strata.protocol.message.WriteReply;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -311,6 +331,152 @@ public final class StrataClient implements Closeable {
   /** Removes a tag of {@code image}, or the image and the layers only it used. */
   public synchronized RemoveReply removeImage(String image) throws IOException {
     return unary(Opcode.IMAGE_REMOVE, new ImageArgs(image), RemoveReply.class);
+  }
+
+  // ---- containers ----
+
+  /** Creates a container of {@code args.image()}; mount specs are parsed by the server. */
+  public synchronized CreateReply createContainer(CreateArgs args) throws IOException {
+    return unary(Opcode.CONTAINER_CREATE, args, CreateReply.class);
+  }
+
+  /** Every container, newest first. */
+  public synchronized List<ContainerItem> containers() throws IOException {
+    List<ContainerItem> items = new ArrayList<>();
+    listing(
+        Opcode.CONTAINER_LIST,
+        null,
+        line -> items.add(Json.read(line, ContainerItem.class, "container.ls line")),
+        ListEnd.class);
+    return items;
+  }
+
+  /** Id, name, image and mounts of {@code container}. */
+  public synchronized ContainerInspectReply inspectContainer(String container) throws IOException {
+    return unary(
+        Opcode.CONTAINER_INSPECT, new ContainerArgs(container), ContainerInspectReply.class);
+  }
+
+  /**
+   * Removes a container's writable layer (and with {@code args.volumes()} its anonymous volumes).
+   */
+  public synchronized ContainerReply removeContainer(ContainerRemoveArgs args) throws IOException {
+    return unary(Opcode.CONTAINER_REMOVE, args, ContainerReply.class);
+  }
+
+  /** Makes a new image from a container: its image plus one layer of its changes. */
+  public synchronized CommitReply commit(String container, String tag) throws IOException {
+    return unary(Opcode.CONTAINER_COMMIT, new CommitArgs(container, tag), CommitReply.class);
+  }
+
+  /** What changed in a container against its image. */
+  public synchronized List<ChangeItem> diff(String container) throws IOException {
+    List<ChangeItem> items = new ArrayList<>();
+    listing(
+        Opcode.CONTAINER_DIFF,
+        new ContainerArgs(container),
+        line -> items.add(Json.read(line, ChangeItem.class, "container.diff line")),
+        ListEnd.class);
+    return items;
+  }
+
+  /** Writes a container's whole file system as a tar to {@code out}; returns its length. */
+  public synchronized long exportContainer(
+      String container, OutputStream out, TransferListener progress) throws IOException {
+    return download(
+        Opcode.CONTAINER_EXPORT,
+        new ContainerArgs(container),
+        "container " + container,
+        out,
+        progress);
+  }
+
+  /**
+   * Writes {@code args.path()} of a container (with everything under it) as a tar to {@code out};
+   * returns its length.
+   */
+  public synchronized long copyOut(PathArgs args, OutputStream out, TransferListener progress)
+      throws IOException {
+    return download(
+        Opcode.CONTAINER_COPY_OUT, args, args.container() + ":" + args.path(), out, progress);
+  }
+
+  /** Unpacks the tar {@code tar} writes at {@code args.path()} of a container, as docker cp. */
+  public synchronized PathReply copyIn(PathArgs args, UploadBody tar, TransferListener progress)
+      throws IOException {
+    int stream = begin(Opcode.CONTAINER_COPY_IN, args);
+    upload(stream, Opcode.CONTAINER_COPY_IN, tar, progress);
+    return reply(stream, Opcode.CONTAINER_COPY_IN, null, PathReply.class);
+  }
+
+  // ---- files inside containers ----
+
+  /** What {@code args.path()} of a container is. */
+  public synchronized FileItem stat(PathArgs args) throws IOException {
+    return unary(Opcode.FS_STAT, args, FileItem.class);
+  }
+
+  /** The entries of directory {@code args.path()} of a container, by name. */
+  public synchronized List<FileItem> listFiles(PathArgs args) throws IOException {
+    List<FileItem> items = new ArrayList<>();
+    listing(
+        Opcode.FS_LIST,
+        args,
+        line -> items.add(Json.read(line, FileItem.class, "fs.ls line")),
+        ListEnd.class);
+    return items;
+  }
+
+  /** Writes the bytes of a file inside a container to {@code out}; returns how many. */
+  public synchronized long readFile(ReadArgs args, OutputStream out, TransferListener progress)
+      throws IOException {
+    return download(Opcode.FS_READ, args, args.container() + ":" + args.path(), out, progress);
+  }
+
+  /** Writes what {@code body} yields into a file inside a container (see {@link WriteArgs}). */
+  public synchronized WriteReply writeFile(
+      WriteArgs args, UploadBody body, TransferListener progress) throws IOException {
+    int stream = begin(Opcode.FS_WRITE, args);
+    upload(stream, Opcode.FS_WRITE, body, progress);
+    return reply(stream, Opcode.FS_WRITE, null, WriteReply.class);
+  }
+
+  /** Removes, makes, renames, links, chmods or truncates a path inside a container. */
+  public synchronized PathReply changeFile(FsChangeArgs args) throws IOException {
+    return unary(Opcode.FS_CHANGE, args, PathReply.class);
+  }
+
+  // ---- volumes ----
+
+  /** Creates volume {@code name} (null: an anonymous one); an existing one is returned as it is. */
+  public synchronized VolumeItem createVolume(String name) throws IOException {
+    return unary(Opcode.VOLUME_CREATE, new VolumeArgs(name), VolumeItem.class);
+  }
+
+  /** Every volume. */
+  public synchronized List<VolumeItem> volumes() throws IOException {
+    List<VolumeItem> items = new ArrayList<>();
+    listing(
+        Opcode.VOLUME_LIST,
+        null,
+        line -> items.add(Json.read(line, VolumeItem.class, "volume.ls line")),
+        ListEnd.class);
+    return items;
+  }
+
+  /** Mountpoint, use and size of volume {@code name}. */
+  public synchronized VolumeItem inspectVolume(String name) throws IOException {
+    return unary(Opcode.VOLUME_INSPECT, new VolumeArgs(name), VolumeItem.class);
+  }
+
+  /** Removes volume {@code name} and its files; refused while a container mounts it. */
+  public synchronized void removeVolume(String name) throws IOException {
+    unary(Opcode.VOLUME_REMOVE, new VolumeArgs(name), VolumeArgs.class);
+  }
+
+  /** Removes every volume no container mounts. */
+  public synchronized VolumePruneReply pruneVolumes() throws IOException {
+    return unary(Opcode.VOLUME_PRUNE, null, VolumePruneReply.class);
   }
 
   /** What images, containers and volumes hold. */

@@ -2,9 +2,9 @@ package io.strata.protocol;
 
 /**
  * What a REQUEST asks for. Codes are grouped by area ({@code 0x00xx} the store, {@code 0x01xx}
- * objects, {@code 0x02xx} images, {@code 0x05xx} the driver); new commands get new codes and old
- * codes never change meaning. A server answers a code it does not serve with {@link
- * Status#UNIMPLEMENTED}.
+ * objects, {@code 0x02xx} images, {@code 0x03xx} containers and their files, {@code 0x04xx}
+ * volumes, {@code 0x05xx} the driver); new commands get new codes and old codes never change
+ * meaning. A server answers a code it does not serve with {@link Status#UNIMPLEMENTED}.
  */
 public enum Opcode {
   /** {@code strata info}: no arguments; answer {@code InfoReply}. */
@@ -54,6 +54,67 @@ public enum Opcode {
    * server's DATA the build log as UTF-8 lines; answer {@code ImportReply}.
    */
   IMAGE_BUILD(0x0208, "image.build", Transfer.EXCHANGE),
+  /** {@code strata create}: {@code CreateArgs}; answer {@code CreateReply}. */
+  CONTAINER_CREATE(0x0301, "container.create", Transfer.NONE),
+  /**
+   * {@code strata ps}: no arguments; DATA is JSON lines of {@code ContainerItem}, newest first;
+   * {@code ListEnd}.
+   */
+  CONTAINER_LIST(0x0302, "container.ls", Transfer.DOWNLOAD),
+  /** {@code strata inspect}: {@code ContainerArgs}; answer {@code ContainerInspectReply}. */
+  CONTAINER_INSPECT(0x0303, "container.inspect", Transfer.NONE),
+  /** {@code strata rm}: {@code ContainerRemoveArgs}; answer {@code ContainerReply}. */
+  CONTAINER_REMOVE(0x0304, "container.rm", Transfer.NONE),
+  /** {@code strata commit}: {@code CommitArgs}; answer {@code CommitReply}. */
+  CONTAINER_COMMIT(0x0305, "container.commit", Transfer.NONE),
+  /**
+   * {@code strata diff}: {@code ContainerArgs}; DATA is JSON lines of {@code ChangeItem}; {@code
+   * ListEnd}.
+   */
+  CONTAINER_DIFF(0x0306, "container.diff", Transfer.DOWNLOAD),
+  /** {@code strata export}: {@code ContainerArgs}; DATA is the tar; answer {@code GetEnd}. */
+  CONTAINER_EXPORT(0x0307, "container.export", Transfer.DOWNLOAD),
+  /**
+   * {@code strata cp C:PATH DEST}: {@code PathArgs}; DATA is a tar whose top entry is named after
+   * the path's last component; answer {@code GetEnd}.
+   */
+  CONTAINER_COPY_OUT(0x0308, "container.cp-out", Transfer.DOWNLOAD),
+  /**
+   * {@code strata cp SRC C:PATH}: {@code PathArgs}; DATA is a tar unpacked as {@code docker cp}
+   * does; answer {@code PathReply}.
+   */
+  CONTAINER_COPY_IN(0x0309, "container.cp-in", Transfer.UPLOAD),
+  /** {@code strata fs C stat}: {@code PathArgs}; answer {@code FileItem}. */
+  FS_STAT(0x0321, "fs.stat", Transfer.NONE),
+  /**
+   * {@code strata fs C ls}: {@code PathArgs}; DATA is JSON lines of {@code FileItem}, by name;
+   * {@code ListEnd}.
+   */
+  FS_LIST(0x0322, "fs.ls", Transfer.DOWNLOAD),
+  /** {@code strata fs C cat}: {@code ReadArgs}; DATA is the file's bytes; answer {@code GetEnd}. */
+  FS_READ(0x0323, "fs.read", Transfer.DOWNLOAD),
+  /** {@code strata fs C write}: {@code WriteArgs}; DATA is the bytes; answer {@code WriteReply}. */
+  FS_WRITE(0x0324, "fs.write", Transfer.UPLOAD),
+  /**
+   * {@code strata fs C rm|mkdir|mv|ln|chmod|truncate}: {@code FsChangeArgs}; answer {@code
+   * PathReply}.
+   */
+  FS_CHANGE(0x0325, "fs.change", Transfer.NONE),
+  /** {@code strata volume create}: {@code VolumeArgs}; answer {@code VolumeItem}. */
+  VOLUME_CREATE(0x0401, "volume.create", Transfer.NONE),
+  /**
+   * {@code strata volume ls}: no arguments; DATA is JSON lines of {@code VolumeItem}; {@code
+   * ListEnd}.
+   */
+  VOLUME_LIST(0x0402, "volume.ls", Transfer.DOWNLOAD),
+  /** {@code strata volume inspect}: {@code VolumeArgs}; answer {@code VolumeItem}. */
+  VOLUME_INSPECT(0x0403, "volume.inspect", Transfer.NONE),
+  /**
+   * {@code strata volume rm}: {@code VolumeArgs}; answer {@code VolumeArgs} of what was removed.
+   */
+  VOLUME_REMOVE(0x0404, "volume.rm", Transfer.NONE),
+  /** {@code strata volume prune}: no arguments; answer {@code VolumePruneReply}. */
+  VOLUME_PRUNE(0x0405, "volume.prune", Transfer.NONE),
   /**
    * {@code strata driver ls}: no arguments; DATA is JSON lines of driver entries; {@code ListEnd}.
    */
