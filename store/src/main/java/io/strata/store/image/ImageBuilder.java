@@ -76,8 +76,11 @@ final class ImageBuilder {
     List<LayerStore.Result> built = new ArrayList<>();
     int n = steps.size();
     for (int i = 0; i < n; i++) {
-      Instruction in = steps.get(i);
-      log.accept("Step " + (i + 1) + "/" + n + " : " + in.text());
+      Instruction written = steps.get(i);
+      log.accept("Step " + (i + 1) + "/" + n + " : " + written.text());
+      // The cache key and the step's effect use the instruction with its variables replaced.
+      Instruction in =
+          config == null ? written : BuildVariables.expand(written, BuildVariables.of(config));
       if (in.keyword().equals("FROM")) {
         String base = in.args().split("\\s+")[0];
         if (base.equals("scratch")) {

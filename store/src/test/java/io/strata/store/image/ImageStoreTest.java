@@ -239,6 +239,28 @@ class ImageStoreTest {
   }
 
   @Test
+  void buildReplacesVariablesFromEnvInPathsAndConfig() throws IOException {
+    Path ctx = dir.resolve("varctx");
+    Files.createDirectories(ctx);
+    Files.writeString(ctx.resolve("demo.txt"), "demo\n");
+    String dockerfile =
+        String.join(
+            "\n",
+            "FROM scratch",
+            "ENV APP=demo HOME_DIR=/srv",
+            "ENV DATA=${HOME_DIR}/data",
+            "WORKDIR $DATA",
+            "COPY ${APP}.txt ./${APP:-x}/",
+            "CMD echo $APP");
+    List<String> log = new ArrayList<>();
+    images.build(dockerfile, List.of("vars:1"), ctx, log::add);
+    assertThat(log).contains("Step 5/6 : COPY ${APP}.txt ./${APP:-x}/");
+    ImageDetails d = images.inspect("vars:1");
+    assertThat(fix.driver().fs(d.topLayer()).exists("/srv/data/demo/demo.txt")).isTrue();
+    assertThat(d.config()).contains("DATA=/srv/data", "\"WorkingDir\":\"/srv/data\"", "echo $APP");
+  }
+
+  @Test
   void buildFromAStreamedContextAndAddExtractsTars() throws IOException {
     byte[] inner = new TarBuilder().dir("x", 0755).file("x/in.txt", "inside").bytes();
     ByteArrayOutputStream ctx = new ByteArrayOutputStream();
