@@ -9,7 +9,6 @@ import io.strata.store.driver.StorageDriver;
 import io.strata.store.fs.FileSystemView;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -181,7 +180,7 @@ public final class SnapshotRun {
     try {
       FileSystemView fs = driver.fs(child);
       String p = FileTree.path(files - 1);
-      byte[] expected = (p + "\n").getBytes(StandardCharsets.UTF_8);
+      byte[] expected = FileTree.content(p);
       byte[] got = new byte[expected.length + 1];
       int n = fs.read(p, 0, got, 0, got.length);
       return n == expected.length && Arrays.equals(expected, Arrays.copyOf(got, n));
