@@ -197,22 +197,10 @@ public final class ContainerRun {
       for (int k = 0; k < 2; k++) {
         checkReadsItsImage(k);
       }
-      for (int i = 0; i < WARM_UP; i++) {
-        for (int k = 0; k < 2; k++) {
-          createAndRemove(k, "warm-" + i);
-        }
-      }
-      long[][] create = new long[2][settings.creates()];
-      long[][] remove = new long[2][settings.creates()];
-      for (int i = 0; i < settings.creates(); i++) {
-        // Alternate which image goes first, so neither always follows the other's removal.
-        for (int j = 0; j < 2; j++) {
-          int k = (i + j) % 2;
-          long[] took = createAndRemove(k, "c-" + i);
-          create[k][i] = took[0];
-          remove[k][i] = took[1];
-        }
-      }
+      InterleavedTiming.Times times =
+          InterleavedTiming.measure(WARM_UP, settings.creates(), this::createAndRemove);
+      long[][] create = times.make();
+      long[][] remove = times.remove();
       double[] medians = new double[2];
       for (int k = 0; k < 2; k++) {
         medians[k] = percentile(create[k], 0.5) / 1e6;
