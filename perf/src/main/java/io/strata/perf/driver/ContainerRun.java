@@ -33,7 +33,8 @@ import java.util.SplittableRandom;
  * change size and repetition, a container of each image gets that many 1 MiB files of random bytes
  * (durable as each call returns, as a running container's writes are) and one file deleted, and is
  * diffed and committed to a new image, which is checked and removed with the container. The same
- * change on both images shows whether a commit costs the change or the image.
+ * change on both images shows whether a commit costs the change or the image; the pack bytes a
+ * commit adds show whether it stores the change again (the container's chunks already hold it).
  */
 public final class ContainerRun {
   private static final int FILE_BYTES = 1 << 20;
@@ -138,14 +139,13 @@ public final class ContainerRun {
             "commit, ms",
             "commit, ms per MiB",
             "layer tar, MB",
+            "pack bytes added by commit / change",
             "commit large / small");
     for (String name : settings.drivers()) {
       Machine.printLoad(out, "before " + name);
       try (DriverRoot root = DriverRoot.create(settings.scratch(), name);
           ScratchDir tars = ScratchDir.create(settings.scratch(), "strata-image-tars-")) {
-        ImageStore images = ImageStore.open(root.engine());
-        ContainerStore containers = ContainerStore.open(root.engine(), images, List.of());
-        Driver d = new Driver(name, images, containers);
+        Driver d = new Driver(name, root);
         d.importImages(tars.path());
         d.measureCreates(creates);
         Machine.printLoad(out, name + " creates done");
@@ -169,15 +169,17 @@ public final class ContainerRun {
   /** One driver's data root: its images, containers and figures. */
   private final class Driver {
     private final String name;
+    private final DriverRoot root;
     private final ImageStore images;
     private final ContainerStore containers;
     private final int[] files = {settings.smallFiles(), settings.largeFiles()};
     private final double[] importSeconds = new double[2];
 
-    Driver(String name, ImageStore images, ContainerStore containers) {
+    Driver(String name, DriverRoot root) throws IOException {
       this.name = name;
-      this.images = images;
-      this.containers = containers;
+      this.root = root;
+      this.images = ImageStore.open(root.engine());
+      this.containers = ContainerStore.open(root.engine(), images, List.of());
     }
 
     void importImages(Path tarDir) throws IOException {
@@ -264,6 +266,7 @@ public final class ContainerRun {
               s.withSpread(key + ".commit", 1),
               fixed(s.median(key + ".commit") / mib, 2),
               mb(s.median(key + ".layer")),
+              fixed(s.median(key + ".pack") / ((double) mib * FILE_BYTES), 3),
               k == 1
                   ? fixed(s.median(key + ".commit") / s.median(key(0, mib) + ".commit"), 2)
                   : "");
@@ -298,9 +301,11 @@ public final class ContainerRun {
       v.remove(DELETED, false);
       long t1 = System.nanoTime();
       List<Change> diff = containers.diff(c);
+      long pack = root.packBytes();
       long t2 = System.nanoTime();
       String image = containers.commit(c, "committed:" + c);
       long t3 = System.nanoTime();
+      into.add(key(k, mib) + ".pack", root.packBytes() - pack);
       checkDiff(diff, mib);
       List<HistoryEntry> history = images.history(image);
       if (history.size() != images.history(IMAGES[k] + ":1").size() + 1) {

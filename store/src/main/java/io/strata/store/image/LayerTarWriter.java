@@ -112,10 +112,11 @@ public final class LayerTarWriter {
    * the whiteout or entry at its top hides what was below already.
    */
   public void changes(List<Change> changes) throws IOException {
-    Set<String> noLongerDirs = new HashSet<>();
+    Set<String> hidingBelow = new HashSet<>(); // written paths that hide whatever was under them
     for (Change c : changes) {
       String path = c.path();
-      if (isUnder(path, noLongerDirs)) {
+      // The root has no name of its own in a changeset; a caller that wants its entry writes it.
+      if (path.equals("/") || isUnder(path, hidingBelow)) {
         continue;
       }
       if (c.kind() == 'D') {
@@ -126,13 +127,13 @@ public final class LayerTarWriter {
         e.setModTime(0);
         tar.putArchiveEntry(e);
         tar.closeArchiveEntry();
-        noLongerDirs.add(path);
+        hidingBelow.add(path);
         continue;
       }
       FileStat st = fs.stat(path);
       entry(path, st, path.substring(1));
       if (!st.isDirectory()) {
-        noLongerDirs.add(path);
+        hidingBelow.add(path);
       }
     }
   }
