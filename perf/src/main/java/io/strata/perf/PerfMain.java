@@ -1,6 +1,6 @@
 package io.strata.perf;
 
-import io.strata.perf.driver.CommitRun;
+import io.strata.perf.driver.ContainerRun;
 import io.strata.perf.driver.SnapshotRun;
 import io.strata.perf.driver.WriteAmplificationRun;
 import io.strata.perf.ingest.DataSet;
@@ -23,8 +23,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code java -jar strata-perf.jar micro|ingest|bigput|loopback|clients|snapshots|cow|commits}: the
- * benchmarks and runs behind docs/PERF.md. Each prints Markdown tables to standard output.
+ * {@code java -jar strata-perf.jar micro|ingest|bigput|loopback|clients|snapshots|cow|containers}:
+ * the benchmarks and runs behind docs/PERF.md. Each prints Markdown tables to standard output.
  */
 @Command(
     name = "strata-perf",
@@ -37,7 +37,7 @@ import picocli.CommandLine.Parameters;
       PerfMain.Clients.class,
       PerfMain.Snapshots.class,
       PerfMain.Cow.class,
-      PerfMain.Commits.class
+      PerfMain.Containers.class
     },
     description = "Strata benchmarks and end-to-end performance runs.")
 public final class PerfMain {
@@ -258,31 +258,39 @@ public final class PerfMain {
     }
   }
 
-  /** Container create and commit against the size of the change. */
+  /** Container create and commit, through the container store, against image and change size. */
   @Command(
-      name = "commits",
-      description = "Create a container of a large image, change N MiB, commit; time each step.")
-  static final class Commits implements Callable<Integer> {
+      name = "containers",
+      description =
+          "Create containers of a small and a large image, change N MiB, commit; time each step.")
+  static final class Containers implements Callable<Integer> {
     @Mixin Seed seed;
     @Mixin Scratch scratch;
 
     @Option(names = "--drivers", split = ",", description = "Drivers (default btrfs,zfs).")
     List<String> drivers = List.of("btrfs", "zfs");
 
-    @Option(names = "--files", description = "Files of the image (default ${DEFAULT-VALUE}).")
-    int files = 100_000;
+    @Option(names = "--small", description = "Files of the small image (default ${DEFAULT-VALUE}).")
+    int small = 10;
+
+    @Option(names = "--large", description = "Files of the large image (default ${DEFAULT-VALUE}).")
+    int large = 100_000;
+
+    @Option(names = "--creates", description = "Timed creates of each (default ${DEFAULT-VALUE}).")
+    int creates = 100;
 
     @Option(names = "--changes", split = ",", description = "MiB changed (default 1,10,100).")
     List<Integer> changes = List.of(1, 10, 100);
 
-    @Option(names = "--repetitions", description = "Per size and mode (default ${DEFAULT-VALUE}).")
+    @Option(names = "--repetitions", description = "Per size and image (default ${DEFAULT-VALUE}).")
     int repetitions = 3;
 
     @Override
     public Integer call() throws Exception {
-      CommitRun.Settings s =
-          new CommitRun.Settings(drivers, files, changes, repetitions, seed.value, scratch.dir);
-      return new CommitRun(s, System.out).run() ? 0 : 1;
+      ContainerRun.Settings s =
+          new ContainerRun.Settings(
+              drivers, small, large, creates, changes, repetitions, seed.value, scratch.dir);
+      return new ContainerRun(s, System.out).run() ? 0 : 1;
     }
   }
 

@@ -33,6 +33,11 @@ final class DriverRoot implements AutoCloseable {
     }
   }
 
+  /** The open data root, for the image and container stores over it. */
+  Engine engine() {
+    return engine;
+  }
+
   /** The storage driver. */
   StorageDriver driver() throws IOException {
     return engine.storage();

@@ -9,7 +9,6 @@ import io.strata.store.driver.StorageDriver;
 import io.strata.store.fs.FileSystemView;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -125,22 +124,11 @@ public final class SnapshotRun {
     for (int k = 0; k < 2; k++) {
       seen &= childSees(driver, trees[k], files[k]);
     }
-    for (int i = 0; i < WARM_UP; i++) {
-      for (String tree : trees) {
-        prepareAndRemove(driver, tree, "warm-" + i);
-      }
-    }
-    long[][] prepare = new long[2][settings.repetitions()];
-    long[][] remove = new long[2][settings.repetitions()];
-    for (int i = 0; i < settings.repetitions(); i++) {
-      // Alternate which tree goes first, so neither always follows the other's removal.
-      for (int j = 0; j < 2; j++) {
-        int k = (i + j) % 2;
-        long[] took = prepareAndRemove(driver, trees[k], "c-" + i);
-        prepare[k][i] = took[0];
-        remove[k][i] = took[1];
-      }
-    }
+    InterleavedTiming.Times times =
+        InterleavedTiming.measure(
+            WARM_UP, settings.repetitions(), (k, key) -> prepareAndRemove(driver, trees[k], key));
+    long[][] prepare = times.make();
+    long[][] remove = times.remove();
     double[] medians = new double[2];
     for (int k = 0; k < 2; k++) {
       medians[k] = percentile(prepare[k], 0.5) / 1e3;
@@ -181,7 +169,7 @@ public final class SnapshotRun {
     try {
       FileSystemView fs = driver.fs(child);
       String p = FileTree.path(files - 1);
-      byte[] expected = (p + "\n").getBytes(StandardCharsets.UTF_8);
+      byte[] expected = FileTree.content(p);
       byte[] got = new byte[expected.length + 1];
       int n = fs.read(p, 0, got, 0, got.length);
       return n == expected.length && Arrays.equals(expected, Arrays.copyOf(got, n));

@@ -15,6 +15,7 @@ import io.strata.store.image.ImageStore;
 import io.strata.store.image.ImageSummary;
 import io.strata.store.volume.HostDirectory;
 import io.strata.store.volume.VolumeStore;
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,8 +38,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * The containers of a data root: what {@code strata create|ps|rm|diff|commit|export|cp|fs} call. A
@@ -425,38 +424,33 @@ public final class ContainerStore {
   // ---- commit and rm ----
 
   /**
-   * Makes image {@code tag} from the container: its image plus one layer holding the writable
-   * layer's changes (whiteouts for deletions), with its own history row. Costs in proportion to the
-   * changes. Returns the new image's id.
+   * Makes image {@code tag} (null: an untagged image) from the container, as {@code docker commit}:
+   * its image plus one layer holding the writable layer's changes ({@link TreeTar#changes}, with
+   * whiteouts for deletions), through {@link ImageStore#commitLayer}, with the history row {@code
+   * strata commit <container id>}. Costs in proportion to the changes, not the image. Returns the
+   * new image's id.
    */
   public String commit(String ref, String tag) throws IOException {
     ContainerConfig c = inspect(ref);
     List<Change> changes = driver.diff(c.snapshot(), c.parentLayer());
     Files.createDirectories(tmpDir);
+    // Spooled rather than piped, which would need a second thread: a file keeps memory flat
+    // whatever the change's size, and costs one sequential write and read of the change.
     Path layer = Files.createTempFile(tmpDir, "commit-", ".tar");
-    Path context = Files.createTempFile(tmpDir, "commit-context-", ".tar");
     try {
       try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(layer))) {
         TreeTar.changes(driver.fs(c.snapshot()), changes, out);
       }
-      String entry = "container-" + c.id().substring(0, 12) + ".tar";
-      try (TarArchiveOutputStream t =
-          new TarArchiveOutputStream(new BufferedOutputStream(Files.newOutputStream(context)))) {
-        TarArchiveEntry e = new TarArchiveEntry(entry);
-        e.setSize(Files.size(layer));
-        e.setMode(0644);
-        t.putArchiveEntry(e);
-        Files.copy(layer, t);
-        t.closeArchiveEntry();
-        t.finish();
-      }
-      String dockerfile = "FROM " + c.imageId() + "\nADD " + entry + " /\n";
-      try (InputStream in = Files.newInputStream(context)) {
-        return images.build(dockerfile, List.of(tag), in, line -> {}).images().get(0).id();
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(layer))) {
+        List<String> tags = tag == null ? List.of() : List.of(tag);
+        return images
+            .commitLayer(c.imageId(), in, tags, "strata commit " + c.id())
+            .images()
+            .get(0)
+            .id();
       }
     } finally {
       Files.deleteIfExists(layer);
-      Files.deleteIfExists(context);
     }
   }
 

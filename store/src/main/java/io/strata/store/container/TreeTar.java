@@ -5,40 +5,22 @@ import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.fs.DirEntry;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
+import io.strata.store.image.LayerTarWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Tars of a container's files, streamed: a whole tree ({@code export}, {@code cp} out), a change
- * set with OCI whiteouts ({@code commit}), and the reverse, a tar unpacked into a container ({@code
- * cp} in). Entries carry mode, owner, whole-second mtime, symlink targets, hard links within the
- * tar and extended attributes ({@code SCHILY.xattr.*}); names use PAX where ustar cannot hold them.
+ * set with OCI whiteouts ({@code commit}), both in {@link LayerTarWriter}'s form, and the reverse,
+ * a tar unpacked into a container ({@code cp} in).
  */
 final class TreeTar {
-  private static final String WHITEOUT = ".wh.";
-  private static final String XATTR = "SCHILY.xattr.";
-
-  private final TarArchiveOutputStream tar;
-  private final FileSystemView fs;
-  private final Map<Long, String> linked = new HashMap<>();
-
-  private TreeTar(FileSystemView fs, OutputStream out) {
-    this.fs = fs;
-    this.tar = new TarArchiveOutputStream(out, TarConstants.DEFAULT_RCDSIZE, "UTF-8");
-    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-    tar.setAddPaxHeadersForNonAsciiNames(true);
-  }
+  private TreeTar() {}
 
   /**
    * Writes {@code path} of {@code fs} (a directory with everything under it) to {@code out}, its
@@ -47,105 +29,36 @@ final class TreeTar {
    */
   static void tree(FileSystemView fs, String path, String name, OutputStream out)
       throws IOException {
-    TreeTar t = new TreeTar(fs, out);
-    t.walk(path, name);
-    t.tar.finish();
-    t.tar.flush();
+    LayerTarWriter tar = new LayerTarWriter(fs, out);
+    walk(fs, tar, path, name);
+    tar.finish();
   }
 
   /**
-   * Writes {@code changes} of {@code fs} as an OCI layer: added and changed paths as entries,
-   * deleted ones as {@code .wh.NAME} whiteouts (once per deleted tree). The root directory comes
-   * first, so even an empty change set is a tar with one entry.
+   * Writes {@code changes} of {@code fs} as an OCI layer ({@link LayerTarWriter#changes}). The root
+   * directory comes first, so even an empty change set is a tar with one entry.
    */
   static void changes(FileSystemView fs, List<Change> changes, OutputStream out)
       throws IOException {
-    TreeTar t = new TreeTar(fs, out);
-    t.entry("/", "./");
-    String deletedTree = null;
-    for (Change c : changes) {
-      String p = c.path();
-      if (deletedTree != null && p.startsWith(deletedTree)) {
-        continue;
-      }
-      if (c.kind() == 'D') {
-        deletedTree = p + "/";
-        int slash = p.lastIndexOf('/');
-        String wh = p.substring(1, slash + 1) + WHITEOUT + p.substring(slash + 1);
-        TarArchiveEntry e = new TarArchiveEntry(wh, TarConstants.LF_NORMAL);
-        e.setMode(0600);
-        e.setModTime(0);
-        t.tar.putArchiveEntry(e);
-        t.tar.closeArchiveEntry();
-      } else {
-        deletedTree = null;
-        t.entry(p, p.substring(1));
-      }
-    }
-    t.tar.finish();
-    t.tar.flush();
+    LayerTarWriter tar = new LayerTarWriter(fs, out);
+    tar.entry("/", "./");
+    tar.changes(changes);
+    tar.finish();
   }
 
-  private void walk(String path, String name) throws IOException {
+  private static void walk(FileSystemView fs, LayerTarWriter tar, String path, String name)
+      throws IOException {
+    // stat through fs, not the listing: in a container view a mount point's stat is the mount's
     FileStat st = fs.stat(path);
     if (!name.isEmpty()) {
-      entry(path, st, name);
+      tar.entry(path, st, name);
     }
     if (st.isDirectory()) {
       for (DirEntry d : fs.list(path)) {
         String child = path.equals("/") ? "/" + d.name() : path + "/" + d.name();
-        walk(child, name.isEmpty() ? d.name() : name + "/" + d.name());
+        walk(fs, tar, child, name.isEmpty() ? d.name() : name + "/" + d.name());
       }
     }
-  }
-
-  private void entry(String path, String name) throws IOException {
-    entry(path, fs.stat(path), name);
-  }
-
-  private void entry(String path, FileStat st, String name) throws IOException {
-    TarArchiveEntry e;
-    if (st.isDirectory()) {
-      e = new TarArchiveEntry(name.endsWith("/") ? name : name + "/", TarConstants.LF_DIR);
-    } else if (st.isSymlink()) {
-      e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
-      e.setLinkName(st.linkTarget());
-    } else if (st.isRegular() && st.nlink() > 1 && linked.containsKey(st.ino())) {
-      e = new TarArchiveEntry(name, TarConstants.LF_LINK);
-      e.setLinkName(linked.get(st.ino()));
-    } else if (st.isRegular()) {
-      e = new TarArchiveEntry(name, TarConstants.LF_NORMAL);
-      e.setSize(st.size());
-      if (st.nlink() > 1) {
-        linked.put(st.ino(), name);
-      }
-    } else {
-      throw new InvalidArgumentException(
-          path + ": file type " + Integer.toOctalString(st.mode()) + " cannot be archived");
-    }
-    e.setMode(st.permissions());
-    e.setUserId(st.uid());
-    e.setGroupId(st.gid());
-    e.setModTime(Math.floorDiv(st.mtimeNanos(), 1_000_000_000L) * 1000);
-    for (String x : fs.listXattrs(path)) {
-      e.addPaxHeader(XATTR + x, new String(fs.getXattr(path, x), StandardCharsets.UTF_8));
-    }
-    tar.putArchiveEntry(e);
-    if (e.getLinkFlag() == TarConstants.LF_NORMAL && st.size() > 0) {
-      long left = st.size();
-      byte[] buf = new byte[64 << 10];
-      try (InputStream in = fs.open(path)) {
-        while (left > 0) {
-          int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-          if (n < 0) {
-            throw new IOException(path + " ended before its size " + st.size());
-          }
-          tar.write(buf, 0, n);
-          left -= n;
-        }
-      }
-    }
-    tar.closeArchiveEntry();
   }
 
   /**

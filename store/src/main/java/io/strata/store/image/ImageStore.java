@@ -222,6 +222,45 @@ public final class ImageStore {
     }
   }
 
+  /**
+   * Makes an image of image {@code base} plus one layer, as {@code docker commit} does: {@code
+   * changeTar} is the layer's tar, an OCI changeset ({@code .wh.NAME} whiteouts for deletions;
+   * plain, gzip or zstd), read as a stream and kept byte for byte as an import keeps a layer, so
+   * its diff_id is the sha256 of its uncompressed bytes and an export gives those bytes back. The
+   * config is the base's with the layer added and one history row whose {@code created_by} is
+   * {@code createdBy}. The layer is made from a snapshot of the base's top layer, so the cost is
+   * that of the tar, whatever the size of the image. {@code tags} (none: an untagged image) name
+   * the new image, moved from any image that had them. Refused with {@link
+   * InvalidArgumentException}, and the store unchanged, for a tar an import would refuse.
+   */
+  public ImportResult commitLayer(
+      String base, InputStream changeTar, List<String> tags, String createdBy) throws IOException {
+    List<ImageRef> refs = tags.stream().map(ImageRef::parse).toList();
+    lock.writeLock().lock();
+    try {
+      ImageRecord image = image(resolve(base));
+      ObjectNode config = JsonCodec.object(image.configBytes(), "image " + base + " config");
+      List<LayerStore.Result> imageLayers = new ArrayList<>();
+      for (String c : image.layers()) {
+        imageLayers.add(new LayerStore.Result(layers.get(c), true));
+      }
+      String parent =
+          image.layers().isEmpty() ? null : image.layers().get(image.layers().size() - 1);
+      LayerStore.Result r =
+          layers.importTar(parent, changeTar, null, null, "layer committed onto image " + base);
+      try {
+        imageLayers.add(r);
+        ImageConfigs.addLayer(config, r.layer().diffId(), createdBy, false);
+        return record(JsonCodec.bytes(config), imageLayers, refs);
+      } catch (RuntimeException | IOException e) {
+        rollBack(r.reused() ? List.of() : List.of(r.layer().chainId()));
+        throw e;
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
   /** Records an image and its tags in one commit; returns what was stored. */
   ImportResult record(byte[] config, List<LayerStore.Result> imageLayers, List<ImageRef> tags)
       throws IOException {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.store.digest.Digest;
 import io.strata.store.driver.Change;
 import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
@@ -150,13 +151,75 @@ class ContainerStoreTest {
     assertThat(cat(containers.view("c2"), "/etc/gone.conf")).isNotEmpty();
   }
 
-  private static List<String> topLayerNames(Path oci) throws IOException {
+  @Test
+  void commitKeepsTheChangeTarAndWhitesOutOnlyTheTopOfADeletedOrReplacedTree() throws IOException {
+    String id = containers.create("base:1", "c1", List.of());
+    ContainerView c1 = containers.view("c1");
+    c1.remove("/etc", true);
+    c1.remove("/data", true);
+    put(c1, "/data", "now a file\n");
+
+    String image = containers.commit("c1", "flat:1");
+
+    Path oci = dir.resolve("oci");
+    fix.images().exportLayout("flat:1", oci);
+    assertThat(topLayerNames(oci)).containsExactly("", "data", ".wh.etc");
+    List<String> diffIds = fix.images().inspect(image).layers();
+    assertThat(diffIds).hasSize(2);
+    assertThat(diffIds.get(1)).isEqualTo(sha256(Files.readAllBytes(topLayer(oci))));
+    assertThat(fix.images().history(image).get(0).createdBy()).isEqualTo("strata commit " + id);
+
+    containers.create("flat:1", "c2", List.of());
+    ContainerView c2 = containers.view("c2");
+    assertThat(c2.exists("/etc")).isFalse();
+    assertThat(new String(cat(c2, "/data"), StandardCharsets.UTF_8)).isEqualTo("now a file\n");
+
+    put(c1, "/data", "changed again\n");
+    String second = containers.commit("c1", "flat:1");
+    assertThat(fix.images().resolve("flat:1")).isEqualTo(second).isNotEqualTo(image);
+    assertThat(fix.images().inspect(image).repoTags()).isEmpty();
+  }
+
+  @Test
+  void anImageIsInUseByAnyNameButNotThroughAnImageCommittedOnIt() throws IOException {
+    containers.create("base:1", "c1", List.of());
+    String base = fix.images().resolve("base:1");
+    fix.images().tag("base:1", "alias:1");
+    assertThat(fix.images().remove("alias:1", containers::usesImage))
+        .containsExactly("Untagged: alias:1");
+    for (String ref : List.of(base, base.substring(7, 19), "base:1")) {
+      assertThatThrownBy(() -> fix.images().remove(ref, containers::usesImage))
+          .isInstanceOf(ConflictException.class)
+          .hasMessageContaining(ref);
+    }
+
+    String child = containers.commit("c1", "child:1");
+    containers.create("child:1", "c2", List.of());
+    containers.remove("c1", false);
+    assertThat(containers.usesImage(base)).isFalse();
+    assertThat(containers.usesImage(child)).isTrue();
+    // as Docker: only the image a container was made from is refused; its layers stay for child:1
+    assertThat(fix.images().remove("base:1", containers::usesImage)).contains("Deleted: " + base);
+    assertThat(cat(containers.view("c2"), "/data/big.bin")).isEqualTo(big);
+    assertThatThrownBy(() -> fix.images().remove("child:1", containers::usesImage))
+        .isInstanceOf(ConflictException.class);
+  }
+
+  private static String sha256(byte[] b) {
+    return Digest.sha256(b, 0, b.length).toString();
+  }
+
+  private static Path topLayer(Path oci) throws IOException {
     ObjectMapper json = new ObjectMapper();
     JsonNode index = json.readTree(oci.resolve("index.json").toFile());
     JsonNode manifest =
         json.readTree(blob(oci, index.path("manifests").get(0).path("digest").asText()).toFile());
     JsonNode layers = manifest.path("layers");
-    Path top = blob(oci, layers.get(layers.size() - 1).path("digest").asText());
+    return blob(oci, layers.get(layers.size() - 1).path("digest").asText());
+  }
+
+  private static List<String> topLayerNames(Path oci) throws IOException {
+    Path top = topLayer(oci);
     List<String> names = new ArrayList<>();
     try (TarArchiveInputStream t = new TarArchiveInputStream(Files.newInputStream(top))) {
       TarArchiveEntry e;

@@ -1,11 +1,14 @@
 package io.strata.store.image;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.fs.FileSystemView;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -82,6 +86,72 @@ class ImageStoreTest {
     assertThat(images.history("two:1"))
         .extracting(HistoryEntry::createdBy)
         .containsExactly("two", "one");
+  }
+
+  @Test
+  void commitLayerAddsOneLayerKeptByteForByteAndMovesTheTag() throws IOException {
+    ImportResult.Image base = twoLayers();
+    images.tag("two:1", "app:latest");
+    byte[] change =
+        new TarBuilder()
+            .dir(".", 0755)
+            .file("etc/.wh.b", "")
+            .file("etc/d", "d", 0600, 1000, 1000, Map.of("SCHILY.xattr.user.note", "kept"))
+            .bytes();
+
+    ImportResult.Image made =
+        images
+            .commitLayer(
+                "two:1", new ByteArrayInputStream(change), List.of("app:latest"), "from ctr 1")
+            .images()
+            .get(0);
+
+    ImageDetails d = images.inspect(made.id());
+    List<String> baseLayers = images.inspect(base.id()).layers();
+    assertThat(d.layers()).hasSize(3).startsWith(baseLayers.toArray(String[]::new));
+    assertThat(d.layers().get(2)).isEqualTo(sha(change));
+    assertThat(images.history(made.id()))
+        .extracting(HistoryEntry::createdBy)
+        .containsExactly("from ctr 1", "two", "one");
+    assertThat(images.resolve("app:latest")).isEqualTo(made.id());
+    assertThat(images.inspect("two:1").repoTags()).containsExactly("two:1");
+
+    Path oci = dir.resolve("oci");
+    images.exportLayout("app:latest", oci);
+    assertThat(Files.readAllBytes(oci.resolve("blobs/sha256/" + sha(change).substring(7))))
+        .isEqualTo(change);
+
+    // what a container of the new image starts from: the whiteout hid etc/b of the base
+    fix.driver().prepare("probe", d.topLayer(), Map.of());
+    FileSystemView fs = fix.driver().fs("probe");
+    assertThat(fs.exists("/etc/b")).isFalse();
+    assertThat(fs.exists("/etc/a")).isFalse();
+    assertThat(fs.exists("/etc/c")).isTrue();
+    assertThat(fs.stat("/etc/d").uid()).isEqualTo(1000);
+    assertThat(fs.getXattr("/etc/d", "user.note")).isEqualTo("kept".getBytes(UTF_8));
+    fix.driver().remove("probe");
+    assertThat(fix.driver().fs(images.inspect(base.id()).topLayer()).exists("/etc/b")).isTrue();
+  }
+
+  @Test
+  void aRefusedCommitLayerLeavesTheStoreAndTheTagAsTheyWere() throws IOException {
+    ImportResult.Image base = twoLayers();
+    List<String> before = fix.state();
+    byte[] evil = new TarBuilder().file("ok", "x").file("../escaped", "x").bytes();
+    assertThatThrownBy(
+            () ->
+                images.commitLayer(
+                    "two:1", new ByteArrayInputStream(evil), List.of("two:1"), "evil"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("escaped");
+    assertThat(fix.state()).isEqualTo(before);
+    assertThat(images.resolve("two:1")).isEqualTo(base.id());
+    assertThatThrownBy(
+            () ->
+                images.commitLayer(
+                    "nosuch:1", new ByteArrayInputStream(evil), List.of(), "missing"))
+        .isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("nosuch:1");
   }
 
   @Test
