@@ -187,6 +187,7 @@ public final class ImageRun {
         String k = src.label() + "." + tree.name();
         s.add(k + ".mbs", mbPerSec(tree.bytes(), r.usage().wallNanos()));
         s.add(k + ".cores", r.usage().cores());
+        s.add(k + ".cpu", (double) r.usage().cpuNanos() / tree.bytes());
         s.add(k + ".rss", r.usage().peakRssBytes());
         s.add(k + ".stored", r.rootBytes());
         s.add(k + ".added", r.rootBytes() - before);
@@ -212,6 +213,9 @@ public final class ImageRun {
         String k = peerName + "." + tree.name();
         s.add(k + ".mbs", mbPerSec(tree.bytes(), b.nanos()));
         s.add(k + ".stored", b.repoBytes());
+        if (b.cpuNanos() >= 0) {
+          s.add(k + ".cpu", (double) b.cpuNanos() / tree.bytes());
+        }
         s.add(k + ".added", b.repoBytes() - before);
         before = b.repoBytes();
       }
@@ -264,7 +268,9 @@ public final class ImageRun {
       for (ImportSource src : settings.sources()) {
         String k = src.label() + "." + tree.name();
         for (String peer : settings.peers()) {
-          s.add(k + ".of." + peer, latest(k + ".mbs") / latest(peer + "." + tree.name() + ".mbs"));
+          String p = peer + "." + tree.name();
+          s.add(k + ".of." + peer, latest(k + ".mbs") / latest(p + ".mbs"));
+          s.add(k + ".cpuOf." + peer, latest(p + ".cpu") / latest(k + ".cpu"));
         }
       }
     }
@@ -324,7 +330,7 @@ public final class ImageRun {
     out.println(
         "Every tool on the same trees in the same rounds (MB/s = tree bytes / wall time; bytes on"
             + " disk after each tree, and what it added), medians:");
-    Table c = new Table("tool", "tree", "MB/s", "on disk after", "added");
+    Table c = new Table("tool", "tree", "MB/s", "CPU ms/MB", "on disk after", "added");
     for (String tool : tools()) {
       for (DataSet tree : trees()) {
         String k = tool + "." + tree.name();
@@ -332,6 +338,7 @@ public final class ImageRun {
             toolName(tool),
             tree.name(),
             s.withSpread(k + ".mbs", 0),
+            fixed(s.median(k + ".cpu"), 2),
             mb(s.median(k + ".stored")),
             mb(s.median(k + ".added")));
       }
@@ -343,6 +350,7 @@ public final class ImageRun {
             tree.name(),
             s.withSpread("gunzip." + tree.name() + ".mbs", 0),
             "-",
+            "-",
             "-");
       }
     }
@@ -351,15 +359,23 @@ public final class ImageRun {
       return;
     }
     out.println();
-    out.println("Strata's MB/s over each peer's, medians of per-round ratios:");
+    out.println(
+        "Strata against each peer, medians of per-round ratios: MB/s (Strata's over the peer's), and"
+            + " CPU time per MB (the peer's over Strata's; the process CPU clocks, which other"
+            + " tenants do not inflate):");
     List<String> header = new ArrayList<>(List.of("source", "tree"));
-    settings.peers().forEach(p -> header.add("over " + toolName(p)));
+    settings.peers().forEach(p -> header.add("MB/s over " + toolName(p)));
+    settings.peers().forEach(p -> header.add("CPU, " + toolName(p) + " over Strata"));
     Table r = new Table(header.toArray(String[]::new));
     for (ImportSource src : settings.sources()) {
       for (DataSet tree : trees()) {
         List<Object> row = new ArrayList<>(List.of(src.label(), tree.name()));
+        String k = src.label() + "." + tree.name();
         for (String peer : settings.peers()) {
-          row.add(s.withSpread(src.label() + "." + tree.name() + ".of." + peer, 2));
+          row.add(s.withSpread(k + ".of." + peer, 2));
+        }
+        for (String peer : settings.peers()) {
+          row.add(fixed(s.median(k + ".cpuOf." + peer), 2));
         }
         r.row(row.toArray());
       }

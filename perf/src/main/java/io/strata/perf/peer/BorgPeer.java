@@ -1,6 +1,5 @@
 package io.strata.perf.peer;
 
-import io.strata.perf.report.DiskBytes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,10 +62,8 @@ public final class BorgPeer implements BackupPeer {
   @Override
   public Backup backup(Path root) throws IOException {
     String archive = repo + "::" + ++archives;
-    long t0 = System.nanoTime();
-    borg("create", "--compression", compression, archive, root.toString());
-    long nanos = System.nanoTime() - t0;
-    return new Backup(nanos, DiskBytes.under(repo));
+    return Backup.measure(
+        () -> borg("create", "--compression", compression, archive, root.toString()), repo);
   }
 
   private void borg(String... args) throws IOException {

@@ -1,6 +1,5 @@
 package io.strata.perf.peer;
 
-import io.strata.perf.report.DiskBytes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,10 +48,7 @@ public final class ResticPeer implements BackupPeer {
 
   @Override
   public Backup backup(Path root) throws IOException {
-    long t0 = System.nanoTime();
-    restic("backup", "--compression", "auto", root.toString());
-    long nanos = System.nanoTime() - t0;
-    return new Backup(nanos, DiskBytes.under(repo));
+    return Backup.measure(() -> restic("backup", "--compression", "auto", root.toString()), repo);
   }
 
   private void restic(String... args) throws IOException {
