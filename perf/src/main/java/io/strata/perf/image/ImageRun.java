@@ -18,6 +18,8 @@ import io.strata.store.compress.Compression;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -230,16 +232,21 @@ public final class ImageRun {
     if (!settings.sources().contains(ImportSource.LAYOUT)) {
       return;
     }
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     byte[] buf = new byte[256 << 10];
     for (OciImage image : images) {
+      long cpu0 = threads.getCurrentThreadCpuTime();
       long t0 = System.nanoTime();
       try (InputStream in = new GZIPInputStream(Files.newInputStream(image.layerBlob()), 1 << 16)) {
         while (in.read(buf) >= 0) {
           // only inflating
         }
       }
-      String k = "gunzip." + image.tree().name() + ".mbs";
-      s.add(k, mbPerSec(image.tree().bytes(), System.nanoTime() - t0));
+      long nanos = System.nanoTime() - t0;
+      long cpu = threads.getCurrentThreadCpuTime() - cpu0;
+      String k = "gunzip." + image.tree().name();
+      s.add(k + ".mbs", mbPerSec(image.tree().bytes(), nanos));
+      s.add(k + ".cpu", (double) cpu / image.tree().bytes());
     }
   }
 
@@ -349,7 +356,7 @@ public final class ImageRun {
             "gunzip of the layer alone, one core",
             tree.name(),
             s.withSpread("gunzip." + tree.name() + ".mbs", 0),
-            "-",
+            fixed(s.median("gunzip." + tree.name() + ".cpu"), 2),
             "-",
             "-");
       }
