@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Times the peers on the same trees, outside the JVM: restic (repository v2, --compression auto,
-# cache in a temporary directory) backing the trees up in order into one fresh repository, and
-# `tar | zstd -3` as the no-dedup baseline. `strata-perf ingest` runs restic itself, side by side
-# with Strata; this script is the cross-check and the place to add more peers.
+# cache in a temporary directory) and borg (no encryption, --compression zstd,3, its default
+# chunker, cache in a temporary directory) each backing the trees up in order into one fresh
+# repository, and `tar | zstd -3` as the no-dedup baseline. `strata-perf ingest` runs restic and
+# `strata-perf images` restic and borg themselves, side by side with Strata; this script is the
+# cross-check and the place to add more peers.
 #
 # Usage: perf/run-peers.sh DIR... (ROUNDS=3 SCRATCH=/tmp by default)
 set -euo pipefail
@@ -29,6 +31,19 @@ for round in $(seq "$ROUNDS"); do
     t=$(awk -v a="$t0" -v b="$(now)" 'BEGIN {print b - a}')
     echo "| $round | restic | $dir | $b | $t | $(rate "$b" "$t") | $(du -sb "$work/repo" | cut -f1) |"
   done
+  if command -v borg > /dev/null; then
+    export BORG_BASE_DIR="$work/borg-home" BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes
+    borg init --encryption none "$work/borg" > /dev/null
+    n=0
+    for dir in "$@"; do
+      b=$(bytes_of "$dir")
+      n=$((n + 1))
+      t0=$(now)
+      borg create --compression zstd,3 "$work/borg::$n" "$dir" > /dev/null || [ $? -eq 1 ]
+      t=$(awk -v a="$t0" -v b="$(now)" 'BEGIN {print b - a}')
+      echo "| $round | borg zstd,3 | $dir | $b | $t | $(rate "$b" "$t") | $(du -sb "$work/borg" | cut -f1) |"
+    done
+  fi
   if command -v zstd > /dev/null; then
     for dir in "$@"; do
       b=$(bytes_of "$dir")

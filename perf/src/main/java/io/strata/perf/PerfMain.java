@@ -3,6 +3,8 @@ package io.strata.perf;
 import io.strata.perf.driver.ContainerRun;
 import io.strata.perf.driver.SnapshotRun;
 import io.strata.perf.driver.WriteAmplificationRun;
+import io.strata.perf.image.ImageRun;
+import io.strata.perf.image.ImportSource;
 import io.strata.perf.ingest.DataSet;
 import io.strata.perf.ingest.IngestRun;
 import io.strata.perf.memory.BigPutRun;
@@ -23,8 +25,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code java -jar strata-perf.jar micro|ingest|bigput|loopback|clients|snapshots|cow|containers}:
- * the benchmarks and runs behind docs/PERF.md. Each prints Markdown tables to standard output.
+ * {@code java -jar strata-perf.jar
+ * micro|ingest|images|bigput|loopback|clients|snapshots|cow|containers}: the benchmarks and runs
+ * behind docs/PERF.md. Each prints Markdown tables to standard output.
  */
 @Command(
     name = "strata-perf",
@@ -32,6 +35,7 @@ import picocli.CommandLine.Parameters;
     subcommands = {
       PerfMain.Micro.class,
       PerfMain.Ingest.class,
+      PerfMain.Images.class,
       PerfMain.BigPut.class,
       PerfMain.Loopback.class,
       PerfMain.Clients.class,
@@ -116,6 +120,65 @@ public final class PerfMain {
               scratch.dir,
               !noRestic);
       new IngestRun(sets, settings, System.out).run();
+      return 0;
+    }
+  }
+
+  /** Trees packed as OCI images and imported in order through the image store. */
+  @Command(
+      name = "images",
+      description =
+          "Pack trees as one-layer OCI images with umoci, import them in order into a fresh data"
+              + " root; compare with restic and borg on the same trees.")
+  static final class Images implements Callable<Integer> {
+    @Mixin Rounds rounds;
+    @Mixin Scratch scratch;
+
+    @Parameters(arity = "1..*", paramLabel = "[NAME=]DIR", description = "Trees, in order.")
+    List<String> trees = new ArrayList<>();
+
+    @Option(
+        names = "--cache",
+        paramLabel = "DIR",
+        description =
+            "Where the OCI layouts are kept (default: oci-layouts beside the first tree).")
+    Path cache;
+
+    @Option(
+        names = "--sources",
+        split = ",",
+        description = "What the store imports: layout, directory (default: both).")
+    List<String> sources = List.of("layout", "directory");
+
+    @Option(
+        names = "--peers",
+        split = ",",
+        description = "Peers run alongside: restic, borg or none (default: restic,borg).")
+    List<String> peers = List.of("restic", "borg");
+
+    @Option(names = "--borg-compression", description = "borg's (default ${DEFAULT-VALUE}).")
+    String borgCompression = "zstd,3";
+
+    @Option(names = "--compression", description = "Store codec (default ${DEFAULT-VALUE}).")
+    String compression = "zstd:3";
+
+    @Override
+    public Integer call() throws Exception {
+      List<DataSet> sets = new ArrayList<>();
+      for (String spec : trees) {
+        sets.add(DataSet.parse(spec));
+      }
+      Path layouts = cache != null ? cache : sets.get(0).root().resolveSibling("oci-layouts");
+      ImageRun.Settings settings =
+          new ImageRun.Settings(
+              rounds.count,
+              Compression.parse(compression),
+              sources.stream().map(ImportSource::parse).toList(),
+              scratch.dir,
+              layouts,
+              peers.equals(List.of("none")) ? List.of() : peers,
+              borgCompression);
+      new ImageRun(sets, settings, System.out).run();
       return 0;
     }
   }

@@ -29,7 +29,12 @@ public final class ScratchDir implements AutoCloseable {
   /** Deletes the directory and everything under it. */
   @Override
   public void close() throws IOException {
-    if (!Files.exists(path)) {
+    deleteTree(path);
+  }
+
+  /** Deletes {@code path} and, if it is a directory, everything under it; nothing if absent. */
+  public static void deleteTree(Path path) throws IOException {
+    if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
     try (Stream<Path> s = Files.walk(path)) {

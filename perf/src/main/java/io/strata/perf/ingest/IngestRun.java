@@ -7,6 +7,8 @@ import static io.strata.perf.report.Figures.mib;
 import static io.strata.perf.report.Figures.percent;
 
 import io.strata.perf.ScratchDir;
+import io.strata.perf.peer.Backup;
+import io.strata.perf.peer.ResticPeer;
 import io.strata.perf.report.Machine;
 import io.strata.perf.report.ResourceProbe;
 import io.strata.perf.report.Samples;
@@ -185,7 +187,7 @@ public final class IngestRun {
     try (ScratchDir dir = ScratchDir.create(settings.scratch(), "restic-")) {
       ResticPeer peer = ResticPeer.init(dir.path());
       for (DataSet ds : dataSets) {
-        ResticPeer.Result r = peer.backup(ds);
+        Backup r = peer.backup(ds.root());
         double mbs = mbPerSec(ds.bytes(), r.nanos());
         s.add(ds.name() + ".restic.mbs", mbs);
         s.add(ds.name() + ".restic.repo", r.repoBytes());

@@ -28,6 +28,11 @@ import javax.management.openmbean.CompositeData;
  */
 public final class ResourceProbe {
   private static final Path STATUS = Path.of("/proc/self/status");
+  private static final Path STAT = Path.of("/proc/self/stat");
+
+  /** Linux's USER_HZ, the unit of the CPU times in /proc/self/stat, on every common platform. */
+  private static final long NANOS_PER_TICK = 10_000_000L;
+
   private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
 
   private final long startWall;
@@ -84,6 +89,22 @@ public final class ResourceProbe {
   public static long heapAfterFullGc() {
     System.gc();
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /**
+   * CPU time (user and system) of the child processes this process has waited for, such as a peer
+   * tool once {@code waitFor} returned: the difference over a run of one child is its CPU time,
+   * which other tenants of the machine do not inflate. -1 where /proc/self/stat is missing.
+   */
+  public static long childrenCpuNanos() {
+    try {
+      String stat = Files.readString(STAT);
+      // Fields after the command name (which may hold spaces), from field 3 (state) on.
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[13]) + Long.parseLong(f[14])) * NANOS_PER_TICK;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   /** Ends the phase and returns its figures. */
