@@ -16,7 +16,7 @@ final class EntryPath {
    * placed under {@code prefix}.
    */
   static String of(String name, String prefix) {
-    if (name.startsWith("/")) {
+    if (name.startsWith("/") && !namesRoot(name)) {
       throw new InvalidArgumentException("layer entry " + name + ": absolute paths are refused");
     }
     StringBuilder out = new StringBuilder(prefix.equals("/") ? "" : prefix);
@@ -33,6 +33,19 @@ final class EntryPath {
       out.append('/').append(part);
     }
     return out.length() == 0 ? "/" : out.toString();
+  }
+
+  /**
+   * Whether {@code name} is only the root ({@code /}, {@code /.}): {@code umoci insert} writes the
+   * root directory's entry so, and it names nothing outside the image.
+   */
+  private static boolean namesRoot(String name) {
+    for (String part : name.split("/")) {
+      if (!part.isEmpty() && !part.equals(".")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Refuses a symlink at {@code path} whose relative {@code target} climbs above the root. */

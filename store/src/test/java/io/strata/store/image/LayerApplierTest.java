@@ -194,6 +194,13 @@ class LayerApplierTest {
   }
 
   @Test
+  void aRootEntryWrittenAsSlashIsTheRootAsUmociInsertWritesIt() throws IOException {
+    LayerRecord l = apply(null, new TarBuilder().dir("/", 0700).file("etc/x", "x").bytes());
+    assertThat(fs(l).stat("/").permissions()).isEqualTo(0700);
+    assertThat(read(fs(l), "/etc/x")).isEqualTo("x");
+  }
+
+  @Test
   void truncatedTarIsRefusedAndChangesNothing() throws IOException {
     byte[] tar = new TarBuilder().file("big", "x".repeat(5000)).bytes();
     byte[] cut = java.util.Arrays.copyOf(tar, 1500);
