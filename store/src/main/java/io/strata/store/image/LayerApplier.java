@@ -38,6 +38,7 @@ final class LayerApplier {
   private final Replacing replacing;
   private final TreeSet<String> added = new TreeSet<>();
   private final List<Object[]> dirTimes = new ArrayList<>();
+  private Map<String, byte[]> exactXattrs = Map.of();
 
   LayerApplier(FileSystemView fs, String prefix, Replacing replacing) {
     this.fs = fs;
@@ -50,6 +51,17 @@ final class LayerApplier {
    * from {@code content} (a regular file), else null.
    */
   String apply(TarArchiveEntry e, InputStream content) throws IOException {
+    return apply(e, content, Map.of());
+  }
+
+  /**
+   * As {@link #apply(TarArchiveEntry, InputStream)}, with {@code exactXattrs} the entry's xattr
+   * values as its PAX header holds them byte for byte ({@link PaxXattrs}); they win over the
+   * parser's UTF-8 decoding, which mangles binary values.
+   */
+  String apply(TarArchiveEntry e, InputStream content, Map<String, byte[]> exactXattrs)
+      throws IOException {
+    this.exactXattrs = exactXattrs;
     String entry = e.getName();
     String path = EntryPath.of(entry, prefix);
     if (e.isCharacterDevice() || e.isBlockDevice()) {
@@ -191,10 +203,10 @@ final class LayerApplier {
   private void xattrs(String path, Map<String, String> pax) throws IOException {
     for (Map.Entry<String, String> x : pax.entrySet()) {
       if (x.getKey().startsWith(XATTR)) {
+        String name = x.getKey().substring(XATTR.length());
+        byte[] exact = exactXattrs.get(name);
         fs.setXattr(
-            path,
-            x.getKey().substring(XATTR.length()),
-            x.getValue().getBytes(StandardCharsets.UTF_8));
+            path, name, exact != null ? exact : x.getValue().getBytes(StandardCharsets.UTF_8));
       }
     }
   }

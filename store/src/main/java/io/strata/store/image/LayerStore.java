@@ -126,8 +126,12 @@ final class LayerStore {
           LayerApplier applier = new LayerApplier(fs, "/", sides::before);
           InputStream content = parsing(rec.contentOf(tar), what);
           TarArchiveEntry e;
-          while ((e = next(tar, what)) != null) {
-            String stored = applier.apply(e, content);
+          while (true) {
+            rec.startEntry();
+            if ((e = next(tar, what)) == null) {
+              break;
+            }
+            String stored = applier.apply(e, content, rec.xattrs());
             if (stored != null) {
               sides.track(stored, split.file(stored, e.getSize()));
             }

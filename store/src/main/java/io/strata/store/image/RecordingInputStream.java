@@ -4,6 +4,8 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Map;
 
 /**
  * Sits under the tar parser and sees every byte of the uncompressed layer: it hashes them all (the
@@ -16,6 +18,14 @@ final class RecordingInputStream extends FilterInputStream {
   private final TarSplitWriter split;
   private boolean content;
   private long size;
+
+  /** The non-content bytes read since {@link #startEntry}, up to {@link #HEADER_CAP}. */
+  private byte[] header = new byte[4096];
+
+  private int headerLength;
+
+  /** Header bytes kept per entry: PAX headers beyond this are parsed without exact xattrs. */
+  private static final int HEADER_CAP = 1 << 20;
 
   /** {@code split} may be null when only the digest is wanted. */
   RecordingInputStream(InputStream in, MessageDigest digest, TarSplitWriter split) {
@@ -46,8 +56,11 @@ final class RecordingInputStream extends FilterInputStream {
     if (n > 0) {
       digest.update(b, off, n);
       size += n;
-      if (!content && split != null) {
-        split.segment(b, off, n);
+      if (!content) {
+        if (split != null) {
+          split.segment(b, off, n);
+        }
+        keepHeader(b, off, n);
       }
     }
     return n;
@@ -78,6 +91,34 @@ final class RecordingInputStream extends FilterInputStream {
   @Override
   public synchronized void reset() throws IOException {
     throw new IOException("mark/reset not supported");
+  }
+
+  private void keepHeader(byte[] b, int off, int n) {
+    int room = HEADER_CAP - headerLength;
+    int take = Math.min(room, n);
+    if (take <= 0) {
+      return;
+    }
+    if (headerLength + take > header.length) {
+      header =
+          Arrays.copyOf(
+              header, Math.min(HEADER_CAP, Math.max(header.length * 2, headerLength + take)));
+    }
+    System.arraycopy(b, off, header, headerLength, take);
+    headerLength += take;
+  }
+
+  /** The parser is about to read the next entry's headers: forget the previous ones. */
+  void startEntry() {
+    headerLength = 0;
+  }
+
+  /**
+   * The exact values of the {@code SCHILY.xattr.*} records in the headers read since {@link
+   * #startEntry}: the current entry's.
+   */
+  Map<String, byte[]> xattrs() {
+    return PaxXattrs.scan(header, headerLength);
   }
 
   /** Reads what is left (trailing zeros after the end-of-archive blocks). */

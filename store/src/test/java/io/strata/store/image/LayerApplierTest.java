@@ -201,6 +201,39 @@ class LayerApplierTest {
   }
 
   @Test
+  void binaryXattrValuesArriveByteForByte() throws IOException {
+    byte[] capability = {1, 0, 0, 2, (byte) 0x80, (byte) 0xff, '\n', '=', 0, 0x20};
+    byte[] key = "SCHILY.xattr.security.capability=".getBytes(StandardCharsets.US_ASCII);
+    int body = key.length + capability.length + 1;
+    int length = body + 1 + String.valueOf(body).length();
+    length = body + 1 + String.valueOf(length).length();
+    java.io.ByteArrayOutputStream record = new java.io.ByteArrayOutputStream();
+    record.writeBytes((length + " ").getBytes(StandardCharsets.US_ASCII));
+    record.writeBytes(key);
+    record.writeBytes(capability);
+    record.write('\n');
+    assertThat(record.size()).isEqualTo(length);
+    java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+    try (var t = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(tar)) {
+      var pax =
+          new org.apache.commons.compress.archivers.tar.TarArchiveEntry(
+              "PaxHeaders/ping", TarConstants.LF_PAX_EXTENDED_HEADER_LC);
+      pax.setSize(record.size());
+      t.putArchiveEntry(pax);
+      t.write(record.toByteArray());
+      t.closeArchiveEntry();
+      var ping = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("ping");
+      ping.setSize(2);
+      t.putArchiveEntry(ping);
+      t.write(new byte[] {'o', 'k'});
+      t.closeArchiveEntry();
+    }
+    LayerRecord l = apply(null, tar.toByteArray());
+    assertThat(fs(l).getXattr("/ping", "security.capability")).isEqualTo(capability);
+    assertThat(read(fs(l), "/ping")).isEqualTo("ok");
+  }
+
+  @Test
   void truncatedTarIsRefusedAndChangesNothing() throws IOException {
     byte[] tar = new TarBuilder().file("big", "x".repeat(5000)).bytes();
     byte[] cut = java.util.Arrays.copyOf(tar, 1500);
