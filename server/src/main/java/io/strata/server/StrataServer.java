@@ -14,7 +14,6 @@ import io.strata.server.handler.ServerState;
 import io.strata.server.handler.StrataChannelInitializer;
 import io.strata.server.metrics.MetricsServer;
 import io.strata.server.metrics.ServerMetrics;
-import io.strata.server.op.ImageUse;
 import io.strata.server.op.Operations;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.Engine;
@@ -109,10 +108,14 @@ public final class StrataServer implements Closeable {
       ServerState state = new ServerState(metrics);
       Operations ops;
       try {
-        ops = Operations.over(engine, metrics::gc, ImageUse.NONE);
+        ops = Operations.over(engine, metrics::gc, config.allowBind());
       } catch (IOException e) {
         throw new StartupException(
-            "data root " + config.dataRoot() + ": cannot open its images: " + e.getMessage(), e);
+            "data root "
+                + config.dataRoot()
+                + ": cannot open its images and containers: "
+                + e.getMessage(),
+            e);
       }
       ServerBootstrap b =
           new ServerBootstrap()

@@ -9,4 +9,10 @@ package io.strata.protocol.message;
  * @param volumes {@code rm -v}: also remove the container's anonymous volumes that no other
  *     container mounts
  */
-public record ContainerRemoveArgs(String container, boolean force, boolean volumes) {}
+public record ContainerRemoveArgs(String container, Boolean force, Boolean volumes) {
+  /** Flags left out are false. */
+  public ContainerRemoveArgs {
+    force = Boolean.TRUE.equals(force);
+    volumes = Boolean.TRUE.equals(volumes);
+  }
+}

@@ -21,9 +21,16 @@ public record FsChangeArgs(
     String target,
     Integer mode,
     Long size,
-    boolean recursive,
-    boolean parents,
-    boolean symbolic) {
+    Boolean recursive,
+    Boolean parents,
+    Boolean symbolic) {
+  /** Flags left out are false. */
+  public FsChangeArgs {
+    recursive = Boolean.TRUE.equals(recursive);
+    parents = Boolean.TRUE.equals(parents);
+    symbolic = Boolean.TRUE.equals(symbolic);
+  }
+
   /** Removes a file, a link or (recursive, or empty) a directory. */
   public static final String RM = "rm";
 

@@ -2,7 +2,6 @@ package io.strata.server.op;
 
 import io.strata.protocol.Opcode;
 import io.strata.protocol.ProtocolException;
-import io.strata.protocol.message.DiskUsageReply;
 import io.strata.protocol.message.HistoryItem;
 import io.strata.protocol.message.ImageArgs;
 import io.strata.protocol.message.ImageItem;
@@ -15,7 +14,6 @@ import io.strata.protocol.message.TagReply;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.image.ImageDetails;
-import io.strata.store.image.ImageDiskUsage;
 import io.strata.store.image.ImageRef;
 import io.strata.store.image.ImageStore;
 import java.io.IOException;
@@ -25,8 +23,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code image.ls|history|inspect|tag|rm} and {@code system.df}: the image requests without a
- * payload, over the engine's {@link ImageStore}. {@code use} says which images containers use.
+ * {@code image.ls|history|inspect|tag|rm}: the image requests without a payload, over the engine's
+ * {@link ImageStore}. {@code use} says which images containers use.
  */
 final class ImageOperations {
   private static final String UNTAGGED = "Untagged: ";
@@ -46,7 +44,6 @@ final class ImageOperations {
     into.put(Opcode.IMAGE_INSPECT, this::inspect);
     into.put(Opcode.IMAGE_TAG, this::tag);
     into.put(Opcode.IMAGE_REMOVE, this::remove);
-    into.put(Opcode.SYSTEM_DF, this::diskUsage);
   }
 
   private Outcome list(byte[] json) {
@@ -114,16 +111,6 @@ final class ImageOperations {
       }
     }
     return new Outcome.Reply(new RemoveReply(untagged, deleted));
-  }
-
-  private Outcome diskUsage(byte[] json) {
-    Arguments.read(json, Object.class, Opcode.SYSTEM_DF);
-    ImageDiskUsage i = images.diskUsage(use::inUse);
-    return new Outcome.Reply(
-        new DiskUsageReply(
-            new DiskUsageReply.Row(i.total(), i.active(), i.size(), i.reclaimable()),
-            DiskUsageReply.Row.EMPTY,
-            DiskUsageReply.Row.EMPTY));
   }
 
   private static String image(byte[] json, Opcode op) {

@@ -17,10 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -33,29 +29,22 @@ import java.util.concurrent.atomic.AtomicReference;
 final class ImageTransfers {
   private static final System.Logger LOG = System.getLogger(ImageTransfers.class.getName());
 
-  /** Bytes an export or a build log may hold between the engine and the connection. */
-  private static final int PIPE_BYTES = 1 << 20;
-
   private final ImageStore images;
   private final Path tmp;
-  private final ExecutorService producers;
+  private final ProducerThreads producers;
 
-  /** Also deletes the spools an abrupt stop left in {@code tmp}. */
-  ImageTransfers(ImageStore images, Path tmp) throws IOException {
+  /**
+   * Exports and build logs are made on {@code producers}. Also deletes the spools an abrupt stop
+   * left in {@code tmp}.
+   */
+  ImageTransfers(ImageStore images, Path tmp, ProducerThreads producers) throws IOException {
     this.images = images;
     this.tmp = tmp;
     int left = Spool.removeLeftovers(tmp);
     if (left > 0) {
       LOG.log(System.Logger.Level.INFO, "removed {0} unfinished uploads from {1}", left, tmp);
     }
-    AtomicInteger n = new AtomicInteger();
-    this.producers =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "stratad-image-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    this.producers = producers;
   }
 
   void register(Map<Opcode, Operation> into) {
@@ -94,11 +83,7 @@ final class ImageTransfers {
     String ref = args.image();
     images.resolve(ref);
     ProducedStream tar =
-        ProducedStream.start(
-            producers,
-            "export of image " + ref,
-            PIPE_BYTES,
-            out -> images.export(ref, format, out));
+        producers.start("export of image " + ref, out -> images.export(ref, format, out));
     CountingStream data = new CountingStream(tar);
     return new Outcome.Download(data, () -> new GetEnd(data.count()));
   }
@@ -134,10 +119,8 @@ final class ImageTransfers {
   private Outcome buildFrom(Spool context, String dockerfile, List<String> tags) {
     AtomicReference<ImportResult> result = new AtomicReference<>();
     ProducedStream log =
-        ProducedStream.start(
-            producers,
+        producers.start(
             "build log",
-            PIPE_BYTES,
             out -> {
               try (context;
                   InputStream in = Files.newInputStream(context.file())) {
@@ -161,11 +144,5 @@ final class ImageTransfers {
                             .map(l -> new ImportReply.Layer(l.diffId(), l.chainId(), l.reused()))
                             .toList()))
             .toList());
-  }
-
-  /** Stops taking work and waits briefly for exports and builds still running to stop. */
-  void shutdown() throws InterruptedException {
-    producers.shutdown();
-    producers.awaitTermination(10, TimeUnit.SECONDS);
   }
 }

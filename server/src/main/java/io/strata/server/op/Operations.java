@@ -1,11 +1,14 @@
 package io.strata.server.op;
 
 import io.strata.protocol.Opcode;
+import io.strata.store.container.ContainerStore;
 import io.strata.store.engine.Engine;
 import io.strata.store.engine.GcResult;
 import io.strata.store.image.ImageStore;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -16,29 +19,37 @@ import java.util.function.Consumer;
  */
 public final class Operations {
   private final Map<Opcode, Operation> byOpcode;
-  private final ImageTransfers imageTransfers;
+  private final ProducerThreads producers;
 
-  private Operations(Map<Opcode, Operation> byOpcode, ImageTransfers imageTransfers) {
+  private Operations(Map<Opcode, Operation> byOpcode, ProducerThreads producers) {
     this.byOpcode = byOpcode;
-    this.imageTransfers = imageTransfers;
+    this.producers = producers;
   }
 
   /**
-   * The operations over {@code engine}; {@code gcListener} hears of every finished gc, {@code
-   * imageUse} tells which images containers use. Opens the data root's images, which repairs what a
-   * crash cut short.
+   * The operations over {@code engine}; {@code gcListener} hears of every finished gc; bind mounts
+   * may have their sources under {@code allowedBindRoots} only. Opens the data root's images and
+   * containers, which repairs what a crash cut short.
    */
-  public static Operations over(Engine engine, Consumer<GcResult> gcListener, ImageUse imageUse)
+  public static Operations over(
+      Engine engine, Consumer<GcResult> gcListener, List<Path> allowedBindRoots)
       throws IOException {
     Map<Opcode, Operation> m = new EnumMap<>(Opcode.class);
+    Path tmp = engine.dataRoot().resolve("tmp");
+    ProducerThreads producers = new ProducerThreads();
     new StoreOperations(engine, gcListener).register(m);
     new BlobOperations(engine.blobs()).register(m);
     new DriverOperations(engine).register(m);
     ImageStore images = ImageStore.open(engine);
-    new ImageOperations(images, imageUse).register(m);
-    ImageTransfers transfers = new ImageTransfers(images, engine.dataRoot().resolve("tmp"));
-    transfers.register(m);
-    return new Operations(m, transfers);
+    ContainerStore containers = ContainerStore.open(engine, images, allowedBindRoots);
+    ContainerWrites writes = new ContainerWrites();
+    new ImageOperations(images, containers::usesImage).register(m);
+    new ImageTransfers(images, tmp, producers).register(m);
+    new ContainerOperations(images, containers, writes).register(m);
+    new ContainerTransfers(containers, writes, producers, tmp).register(m);
+    new FileOperations(containers, writes, tmp).register(m);
+    new VolumeOperations(containers.volumes()).register(m);
+    return new Operations(m, producers);
   }
 
   /** The operation of wire opcode {@code code}, or null when it is not served. */
@@ -48,10 +59,10 @@ public final class Operations {
   }
 
   /**
-   * Stops the threads that produce exports and build logs, once the requests are answered; waits a
-   * few seconds for those still running to notice.
+   * Stops the threads that produce exports, copies and build logs, once the requests are answered;
+   * waits a few seconds for those still running to notice.
    */
   public void shutdown() throws InterruptedException {
-    imageTransfers.shutdown();
+    producers.shutdown();
   }
 }

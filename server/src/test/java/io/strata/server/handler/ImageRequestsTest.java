@@ -13,7 +13,6 @@ import io.strata.server.Tars;
 import io.strata.server.codec.FrameDecoder;
 import io.strata.server.codec.FrameEncoder;
 import io.strata.server.metrics.ServerMetrics;
-import io.strata.server.op.ImageUse;
 import io.strata.server.op.Operations;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.Engine;
@@ -45,7 +44,7 @@ class ImageRequestsTest {
   @BeforeEach
   void open() throws Exception {
     engine = Engine.open(dir, null, ChunkStore.Options.defaults());
-    operations = Operations.over(engine, r -> {}, ImageUse.NONE);
+    operations = Operations.over(engine, r -> {}, List.of());
     ch =
         new EmbeddedChannel(
             new FrameDecoder(1 << 20),
@@ -245,7 +244,7 @@ class ImageRequestsTest {
   void uploadsAnAbruptStopLeftAreRemovedAtStart() throws Exception {
     Path left = Files.createDirectories(dir.resolve("tmp/upload-123"));
     Files.write(left.resolve("base.tar"), new byte[100]);
-    Operations.over(engine, r -> {}, ImageUse.NONE).shutdown();
+    Operations.over(engine, r -> {}, List.of()).shutdown();
     assertThat(left).doesNotExist();
   }
 }

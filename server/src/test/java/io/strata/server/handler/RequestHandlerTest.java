@@ -12,7 +12,6 @@ import io.strata.protocol.Status;
 import io.strata.server.codec.FrameDecoder;
 import io.strata.server.codec.FrameEncoder;
 import io.strata.server.metrics.ServerMetrics;
-import io.strata.server.op.ImageUse;
 import io.strata.server.op.Operations;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.Engine;
@@ -45,7 +44,7 @@ class RequestHandlerTest {
             new FrameDecoder(1 << 20),
             new FrameEncoder(),
             new RequestHandler(
-                Operations.over(engine, r -> {}, ImageUse.NONE),
+                Operations.over(engine, r -> {}, List.of()),
                 Runnable::run,
                 new ServerState(new ServerMetrics()),
                 Limits.defaults()));

@@ -209,4 +209,10 @@ public final class ContainerView implements FileSystemView {
   public void sync() throws IOException {
     layer.sync();
   }
+
+  /** Drops what the writable layer holds unsynced; the mounts' host files are written through. */
+  @Override
+  public void discard() {
+    layer.discard();
+  }
 }

@@ -98,4 +98,10 @@ public interface FileSystemView {
 
   /** Makes every change so far durable. */
   void sync() throws IOException;
+
+  /**
+   * Drops every change held since the last {@link #sync} (with {@link #deferSync} on), so that a
+   * group of changes that failed half-way leaves nothing behind. Changes already durable stay.
+   */
+  void discard();
 }

@@ -353,6 +353,11 @@ public final class TreeFileSystem implements FileSystemView {
   }
 
   @Override
+  public synchronized void discard() {
+    rollback();
+  }
+
+  @Override
   public synchronized void sync() throws IOException {
     try {
       commitChanges();

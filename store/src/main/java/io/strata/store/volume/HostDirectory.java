@@ -695,6 +695,12 @@ public final class HostDirectory implements FileSystemView {
   @Override
   public void sync() {}
 
+  /**
+   * Nothing is pending to drop: host files are written through, as a bind mount or volume would be.
+   */
+  @Override
+  public void discard() {}
+
   // ---- helpers ----
 
   private static void force(SeekableByteChannel ch) throws IOException {

@@ -1,0 +1,159 @@
+package io.strata.server.op;
+
+import io.strata.protocol.Opcode;
+import io.strata.protocol.message.ChangeItem;
+import io.strata.protocol.message.CommitArgs;
+import io.strata.protocol.message.CommitReply;
+import io.strata.protocol.message.ContainerArgs;
+import io.strata.protocol.message.ContainerInspectReply;
+import io.strata.protocol.message.ContainerItem;
+import io.strata.protocol.message.ContainerRemoveArgs;
+import io.strata.protocol.message.ContainerReply;
+import io.strata.protocol.message.CreateArgs;
+import io.strata.protocol.message.CreateReply;
+import io.strata.protocol.message.DiskUsageReply;
+import io.strata.protocol.message.ListEnd;
+import io.strata.protocol.message.MountItem;
+import io.strata.store.container.ContainerConfig;
+import io.strata.store.container.ContainerDiskUsage;
+import io.strata.store.container.ContainerStore;
+import io.strata.store.container.Mount;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.image.ImageDiskUsage;
+import io.strata.store.image.ImageRef;
+import io.strata.store.image.ImageStore;
+import io.strata.store.volume.VolumeDiskUsage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code container.create|ls|inspect|rm|commit|diff} and {@code system.df}: the container requests
+ * without a payload, over the engine's {@link ContainerStore}. Mount specs arrive as the user wrote
+ * them and are parsed here, on the host whose paths bind sources name.
+ */
+final class ContainerOperations {
+  private final ImageStore images;
+  private final ContainerStore containers;
+  private final ContainerWrites writes;
+
+  ContainerOperations(ImageStore images, ContainerStore containers, ContainerWrites writes) {
+    this.images = images;
+    this.containers = containers;
+    this.writes = writes;
+  }
+
+  void register(Map<Opcode, Operation> into) {
+    into.put(Opcode.CONTAINER_CREATE, this::create);
+    into.put(Opcode.CONTAINER_LIST, this::list);
+    into.put(Opcode.CONTAINER_INSPECT, this::inspect);
+    into.put(Opcode.CONTAINER_REMOVE, this::remove);
+    into.put(Opcode.CONTAINER_COMMIT, this::commit);
+    into.put(Opcode.CONTAINER_DIFF, this::diff);
+    into.put(Opcode.SYSTEM_DF, this::diskUsage);
+  }
+
+  private Outcome create(byte[] json) throws IOException {
+    CreateArgs args = Arguments.read(json, CreateArgs.class, Opcode.CONTAINER_CREATE);
+    if (args.image() == null || args.image().isEmpty()) {
+      throw new InvalidArgumentException("container.create: the argument image is missing");
+    }
+    List<Mount> mounts = new ArrayList<>();
+    for (String spec : args.volumes()) {
+      mounts.add(Mount.ofVolumeFlag(spec));
+    }
+    for (String spec : args.mounts()) {
+      mounts.add(Mount.ofMountFlag(spec));
+    }
+    String id = containers.create(args.image(), args.name(), mounts);
+    return new Outcome.Reply(new CreateReply(id, containers.inspect(id).name()));
+  }
+
+  private Outcome list(byte[] json) throws IOException {
+    Arguments.read(json, Object.class, Opcode.CONTAINER_LIST);
+    JsonLinesStream lines =
+        new JsonLinesStream(
+            containers.list().stream()
+                .map(
+                    c ->
+                        new ContainerItem(
+                            c.id(),
+                            c.name(),
+                            c.image(),
+                            c.imageId(),
+                            c.created(),
+                            c.size(),
+                            c.virtualSize()))
+                .iterator());
+    return new Outcome.Download(lines, () -> new ListEnd(lines.count()));
+  }
+
+  private Outcome inspect(byte[] json) {
+    ContainerConfig c = containers.inspect(container(json, Opcode.CONTAINER_INSPECT));
+    List<MountItem> mounts =
+        c.mounts().stream()
+            .map(m -> new MountItem(m.type(), m.source(), m.target(), m.readOnly(), m.anonymous()))
+            .toList();
+    return new Outcome.Reply(
+        new ContainerInspectReply(c.id(), c.name(), c.image(), c.imageId(), c.created(), mounts));
+  }
+
+  private Outcome remove(byte[] json) throws IOException {
+    ContainerRemoveArgs args =
+        Arguments.read(json, ContainerRemoveArgs.class, Opcode.CONTAINER_REMOVE);
+    ContainerConfig c = containers.inspect(required(args.container(), Opcode.CONTAINER_REMOVE));
+    writes.exclusive(
+        c.id(),
+        () -> {
+          containers.remove(c.id(), args.volumes());
+          return null;
+        });
+    return new Outcome.Reply(new ContainerReply(c.id(), c.name()));
+  }
+
+  private Outcome commit(byte[] json) throws IOException {
+    CommitArgs args = Arguments.read(json, CommitArgs.class, Opcode.CONTAINER_COMMIT);
+    ContainerConfig c = containers.inspect(required(args.container(), Opcode.CONTAINER_COMMIT));
+    if (args.tag() == null || args.tag().isEmpty()) {
+      throw new InvalidArgumentException("container.commit: the argument tag is missing");
+    }
+    String tag = ImageRef.parse(args.tag()).toString();
+    String id = writes.exclusive(c.id(), () -> containers.commit(c.id(), tag));
+    return new Outcome.Reply(new CommitReply(id, tag));
+  }
+
+  private Outcome diff(byte[] json) throws IOException {
+    String ref = container(json, Opcode.CONTAINER_DIFF);
+    JsonLinesStream lines =
+        new JsonLinesStream(
+            containers.diff(ref).stream()
+                .map(ch -> new ChangeItem(String.valueOf(ch.kind()), ch.path()))
+                .iterator());
+    return new Outcome.Download(lines, () -> new ListEnd(lines.count()));
+  }
+
+  private Outcome diskUsage(byte[] json) throws IOException {
+    Arguments.read(json, Object.class, Opcode.SYSTEM_DF);
+    ImageDiskUsage i = images.diskUsage(containers::usesImage);
+    ContainerDiskUsage c = containers.diskUsage();
+    VolumeDiskUsage v = containers.volumes().diskUsage();
+    return new Outcome.Reply(
+        new DiskUsageReply(
+            new DiskUsageReply.Row(i.total(), i.active(), i.size(), i.reclaimable()),
+            new DiskUsageReply.Row(c.total(), c.active(), c.size(), c.reclaimable()),
+            new DiskUsageReply.Row(v.total(), v.active(), v.size(), v.reclaimable())));
+  }
+
+  private static String container(byte[] json, Opcode op) {
+    return required(Arguments.read(json, ContainerArgs.class, op).container(), op);
+  }
+
+  /** A container reference argument, which every container request needs. */
+  static String required(String container, Opcode op) {
+    if (container == null || container.isEmpty()) {
+      throw new InvalidArgumentException(op.label() + ": the argument container is missing");
+    }
+    return container;
+  }
+}

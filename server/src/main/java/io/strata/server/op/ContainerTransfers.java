@@ -1,0 +1,95 @@
+package io.strata.server.op;
+
+import io.strata.protocol.Opcode;
+import io.strata.protocol.message.ContainerArgs;
+import io.strata.protocol.message.GetEnd;
+import io.strata.protocol.message.PathArgs;
+import io.strata.protocol.message.PathReply;
+import io.strata.store.container.ContainerStore;
+import io.strata.store.container.ContainerView;
+import io.strata.store.fs.PathNames;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * {@code container.export}, {@code container.cp-out} and {@code container.cp-in}: the container
+ * requests that move tars. Tars out are made by the engine on a producer thread and streamed with
+ * the download's flow control; a tar in is spooled whole first, then unpacked as one group of
+ * changes, so a truncated upload or a hostile entry leaves the container as it was. What the engine
+ * refuses in the tar is answered REJECTED.
+ */
+final class ContainerTransfers {
+  private final ContainerStore containers;
+  private final ContainerWrites writes;
+  private final ProducerThreads producers;
+  private final Path tmp;
+
+  ContainerTransfers(
+      ContainerStore containers, ContainerWrites writes, ProducerThreads producers, Path tmp) {
+    this.containers = containers;
+    this.writes = writes;
+    this.producers = producers;
+    this.tmp = tmp;
+  }
+
+  void register(Map<Opcode, Operation> into) {
+    into.put(Opcode.CONTAINER_EXPORT, this::export);
+    into.put(Opcode.CONTAINER_COPY_OUT, this::copyOut);
+    into.put(Opcode.CONTAINER_COPY_IN, this::copyIn);
+  }
+
+  private Outcome export(byte[] json) {
+    String ref =
+        ContainerOperations.required(
+            Arguments.read(json, ContainerArgs.class, Opcode.CONTAINER_EXPORT).container(),
+            Opcode.CONTAINER_EXPORT);
+    String id = containers.inspect(ref).id();
+    return download(
+        producers.start("export of container " + ref, out -> containers.export(id, out)));
+  }
+
+  private Outcome copyOut(byte[] json) throws IOException {
+    PathArgs args = Arguments.read(json, PathArgs.class, Opcode.CONTAINER_COPY_OUT);
+    String ref = FileOperations.container(args.container(), Opcode.CONTAINER_COPY_OUT);
+    String path = FileOperations.path(args.path(), Opcode.CONTAINER_COPY_OUT);
+    String id = containers.inspect(ref).id();
+    containers.view(id).stat(path); // a missing path is NOT_FOUND, not a failed download
+    return download(
+        producers.start("copy of " + ref + ":" + path, out -> containers.copyOut(id, path, out)));
+  }
+
+  private static Outcome download(InputStream tar) {
+    CountingStream data = new CountingStream(tar);
+    return new Outcome.Download(data, () -> new GetEnd(data.count()));
+  }
+
+  private Outcome copyIn(byte[] json) throws IOException {
+    PathArgs args = Arguments.read(json, PathArgs.class, Opcode.CONTAINER_COPY_IN);
+    String ref = FileOperations.container(args.container(), Opcode.CONTAINER_COPY_IN);
+    String path = FileOperations.path(args.path(), Opcode.CONTAINER_COPY_IN);
+    String id = containers.inspect(ref).id();
+    ContainerView view = containers.view(id);
+    Spool spool = Spool.create(tmp, null, "copy.tar");
+    return new Outcome.Upload(
+        new SpoolSink(
+            spool,
+            s -> {
+              try (s;
+                  InputStream in = Files.newInputStream(s.file())) {
+                writes.group(
+                    id,
+                    view,
+                    () ->
+                        RejectedException.ofContent(
+                            () -> {
+                              containers.copyIn(id, path, in);
+                              return null;
+                            }));
+                return new Outcome.Reply(new PathReply(PathNames.normalize(path)));
+              }
+            }));
+  }
+}

@@ -1,0 +1,41 @@
+package io.strata.server.op;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The threads that produce what downloads stream back as it is made (image and container exports,
+ * build logs, {@code cp} out of a container): each engine call writes into a bounded {@link
+ * ProducedStream} on a thread of its own, so it never holds an engine thread while the client reads
+ * slowly.
+ */
+final class ProducerThreads {
+  /** Bytes a produced stream may hold between the engine and the connection. */
+  private static final int PIPE_BYTES = 1 << 20;
+
+  private final ExecutorService threads;
+
+  ProducerThreads() {
+    AtomicInteger n = new AtomicInteger();
+    this.threads =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "stratad-producer-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Starts {@code producer}; {@code what} names its output in messages. */
+  ProducedStream start(String what, ProducedStream.Producer producer) {
+    return ProducedStream.start(threads, what, PIPE_BYTES, producer);
+  }
+
+  /** Stops taking work and waits briefly for producers still running to stop. */
+  void shutdown() throws InterruptedException {
+    threads.shutdown();
+    threads.awaitTermination(10, TimeUnit.SECONDS);
+  }
+}

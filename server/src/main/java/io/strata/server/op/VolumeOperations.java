@@ -1,0 +1,78 @@
+package io.strata.server.op;
+
+import io.strata.protocol.Opcode;
+import io.strata.protocol.message.ListEnd;
+import io.strata.protocol.message.VolumeArgs;
+import io.strata.protocol.message.VolumeItem;
+import io.strata.protocol.message.VolumePruneReply;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.volume.VolumeInfo;
+import io.strata.store.volume.VolumeStore;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code volume.create|ls|inspect|rm|prune} over the engine's {@link VolumeStore}. */
+final class VolumeOperations {
+  private final VolumeStore volumes;
+
+  VolumeOperations(VolumeStore volumes) {
+    this.volumes = volumes;
+  }
+
+  void register(Map<Opcode, Operation> into) {
+    into.put(Opcode.VOLUME_CREATE, this::create);
+    into.put(Opcode.VOLUME_LIST, this::list);
+    into.put(Opcode.VOLUME_INSPECT, this::inspect);
+    into.put(Opcode.VOLUME_REMOVE, this::remove);
+    into.put(Opcode.VOLUME_PRUNE, this::prune);
+  }
+
+  private Outcome create(byte[] json) throws IOException {
+    String name = Arguments.read(json, VolumeArgs.class, Opcode.VOLUME_CREATE).name();
+    VolumeInfo v = name == null ? volumes.createAnonymous() : volumes.create(name);
+    return new Outcome.Reply(item(v));
+  }
+
+  private Outcome list(byte[] json) throws IOException {
+    Arguments.read(json, Object.class, Opcode.VOLUME_LIST);
+    JsonLinesStream lines =
+        new JsonLinesStream(volumes.list().stream().map(VolumeOperations::item).iterator());
+    return new Outcome.Download(lines, () -> new ListEnd(lines.count()));
+  }
+
+  private Outcome inspect(byte[] json) throws IOException {
+    return new Outcome.Reply(item(volumes.inspect(name(json, Opcode.VOLUME_INSPECT))));
+  }
+
+  private Outcome remove(byte[] json) throws IOException {
+    String name = name(json, Opcode.VOLUME_REMOVE);
+    volumes.remove(name);
+    return new Outcome.Reply(new VolumeArgs(name));
+  }
+
+  /** Sizes are taken just before the prune, which removes only volumes nothing mounts. */
+  private Outcome prune(byte[] json) throws IOException {
+    Arguments.read(json, Object.class, Opcode.VOLUME_PRUNE);
+    Map<String, Long> sizes = new HashMap<>();
+    for (VolumeInfo v : volumes.list()) {
+      sizes.put(v.name(), v.size());
+    }
+    List<String> removed = volumes.prune();
+    long bytes = removed.stream().mapToLong(n -> sizes.getOrDefault(n, 0L)).sum();
+    return new Outcome.Reply(new VolumePruneReply(removed, bytes));
+  }
+
+  private static String name(byte[] json, Opcode op) {
+    String name = Arguments.read(json, VolumeArgs.class, op).name();
+    if (name == null || name.isEmpty()) {
+      throw new InvalidArgumentException(op.label() + ": the argument name is missing");
+    }
+    return name;
+  }
+
+  private static VolumeItem item(VolumeInfo v) {
+    return new VolumeItem(v.name(), v.mountpoint(), v.inUse(), v.size(), v.created().toString());
+  }
+}
