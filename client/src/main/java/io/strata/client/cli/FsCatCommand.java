@@ -20,7 +20,7 @@ final class FsCatCommand extends FsSubcommand {
   int run(StrataClient client, StrataCli cli) throws Exception {
     TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "cat", -1);
     OutputStream out = cli.terminal().stdout();
-    client.readFile(new ReadArgs(container(), FsCommand.absolute(path), 0, null), out, progress);
+    client.readFile(new ReadArgs(container(), FsCommand.absolute(path), null, null), out, progress);
     out.flush();
     ProgressBar.finish(progress);
     return ExitStatus.OK;
