@@ -2,17 +2,12 @@ package io.strata.client.cli;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The local end of {@code strata cp CONTAINER:SRC DEST}, with {@code docker cp}'s rules: into an
@@ -81,7 +76,7 @@ final class LocalCopy {
         Files.move(top, dest, StandardCopyOption.REPLACE_EXISTING);
       }
     } finally {
-      delete(stage);
+      LocalOutput.deleteTree(stage);
     }
   }
 
@@ -121,7 +116,8 @@ final class LocalCopy {
   }
 
   private void mergeChildren(Path from, Path to) throws IOException {
-    writable(from); // the staged copy may carry a read-only mode; its entries move out
+    LocalOutput.ownerWritable(
+        from); // the staged copy may carry a read-only mode; its entries move out
     List<Path> children = new ArrayList<>();
     try (DirectoryStream<Path> s = Files.newDirectoryStream(from)) {
       s.forEach(children::add);
@@ -129,45 +125,5 @@ final class LocalCopy {
     for (Path child : children) {
       merge(child, to.resolve(child.getFileName().toString()));
     }
-  }
-
-  private static void writable(Path dir) throws IOException {
-    Set<PosixFilePermission> p = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-    if (p.add(PosixFilePermission.OWNER_WRITE) | p.add(PosixFilePermission.OWNER_EXECUTE)) {
-      Files.setPosixFilePermissions(dir, p);
-    }
-  }
-
-  /** Deletes the stage and whatever is left in it, read-only directories included. */
-  private static void delete(Path stage) throws IOException {
-    if (!Files.exists(stage, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Files.walkFileTree(
-        stage,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
-              throws IOException {
-            writable(dir);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.delete(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-            if (e != null) {
-              throw e;
-            }
-            Files.delete(dir);
-            return FileVisitResult.CONTINUE;
-          }
-        });
   }
 }
