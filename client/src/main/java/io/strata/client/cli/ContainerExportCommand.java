@@ -31,7 +31,7 @@ final class ContainerExportCommand extends ClientCommand {
 
   @Override
   void checkArguments() {
-    if (toStdout() && ((StrataCli) spec.root().userObject()).terminal().outputTerminal()) {
+    if (toStdout() && cli().terminal().outputTerminal()) {
       throw new ParameterException(
           spec.commandLine(),
           "export of container "

@@ -70,7 +70,7 @@ final class CopyCommand extends ClientCommand {
               ? "cp: copying between containers is not supported; copy through this host"
               : "cp: one of SRC and DEST must be CONTAINER:PATH");
     }
-    Terminal t = ((StrataCli) spec.root().userObject()).terminal();
+    Terminal t = cli().terminal();
     if (destination.stream() && t.outputTerminal()) {
       throw new ParameterException(
           spec.commandLine(),

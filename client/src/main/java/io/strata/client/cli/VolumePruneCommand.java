@@ -30,7 +30,7 @@ final class VolumePruneCommand extends ClientCommand {
 
   @Override
   void checkArguments() {
-    Terminal t = ((StrataCli) spec.root().userObject()).terminal();
+    Terminal t = cli().terminal();
     if (!force && !t.inputTerminal()) {
       throw new ParameterException(
           spec.commandLine(),
