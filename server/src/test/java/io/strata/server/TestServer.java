@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -32,6 +33,24 @@ final class TestServer implements AutoCloseable {
 
   static TestServer start(Path data) throws StartupException {
     return start(ServerConfig.loopback(data));
+  }
+
+  /**
+   * A loopback server over {@code data} with storage driver {@code driver} and --allow-bind dirs.
+   */
+  static TestServer start(Path data, String driver, List<Path> allowBind) throws StartupException {
+    ServerConfig c = ServerConfig.loopback(data).withDriver(driver);
+    return start(
+        new ServerConfig(
+            c.listen(),
+            c.dataRoot(),
+            c.dataLabel(),
+            c.driver(),
+            c.compression(),
+            c.token(),
+            allowBind,
+            c.metrics(),
+            c.limits()));
   }
 
   /** Where it listens. */

@@ -11,11 +11,16 @@ abstract class ClientCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() throws Exception {
-    StrataCli cli = (StrataCli) spec.root().userObject();
+    StrataCli cli = cli();
     checkArguments();
     try (StrataClient client = cli.connect()) {
       return run(client, cli);
     }
+  }
+
+  /** The run this command belongs to: global options, terminal. */
+  final StrataCli cli() {
+    return (StrataCli) spec.root().userObject();
   }
 
   /**

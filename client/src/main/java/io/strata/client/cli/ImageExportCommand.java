@@ -1,18 +1,12 @@
 package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
-import io.strata.client.StrataClientException;
 import io.strata.client.TransferListener;
 import io.strata.client.tar.TarUnpacker;
 import io.strata.protocol.message.ExportArgs;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -75,59 +69,12 @@ final class ImageExportCommand extends ClientCommand {
     return ExitStatus.OK;
   }
 
-  /**
-   * Unpacks the export into {@code dir} while it arrives: the client reads the connection on this
-   * thread and a second thread unpacks from a pipe. A server error is reported as it is; when the
-   * pipe breaks, the unpacker's failure (a hostile entry) is the one to report.
-   */
   private long unpack(StrataClient client, ExportArgs args, Path dir, TransferListener progress)
       throws IOException {
-    AtomicReference<Exception> failure = new AtomicReference<>();
-    PipedInputStream in = new PipedInputStream(1 << 20);
-    Thread unpacker =
-        new Thread(
-            () -> {
-              try (InputStream tar = in) {
-                TarUnpacker.unpack(tar, dir, "export of image " + image);
-                tar.transferTo(OutputStream.nullOutputStream());
-              } catch (IOException | RuntimeException e) {
-                failure.set(e);
-              }
-            },
-            "strata-unpack");
-    long n;
-    try (OutputStream out = new PipedOutputStream(in)) {
-      unpacker.start();
-      n = client.exportImage(args, out, progress);
-    } catch (StrataClientException e) {
-      join(unpacker);
-      throw e;
-    } catch (IOException e) {
-      join(unpacker);
-      rethrow(failure);
-      throw e;
-    }
-    join(unpacker);
-    rethrow(failure);
-    return n;
-  }
-
-  /** Waits for the unpacker, so that nothing writes into the directory after this returns. */
-  private void join(Thread unpacker) throws IOException {
-    try {
-      unpacker.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("export of image " + image + ": interrupted", e);
-    }
-  }
-
-  private static void rethrow(AtomicReference<Exception> failure) throws IOException {
-    if (failure.get() instanceof IOException e) {
-      throw e;
-    }
-    if (failure.get() instanceof RuntimeException e) {
-      throw e;
-    }
+    String what = "export of image " + image;
+    return PipedUnpack.run(
+        what,
+        out -> client.exportImage(args, out, progress),
+        in -> TarUnpacker.unpack(in, dir, what));
   }
 }

@@ -5,10 +5,13 @@ import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
 
 /**
  * Files and directories the client writes ({@code blob get -o}, {@code image export -o}). Each is
@@ -92,10 +95,24 @@ final class LocalOutput {
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  /**
+   * Deletes {@code dir} and everything in it, read-only directories included (a staged copy keeps
+   * the modes it was sent with); nothing when it does not exist.
+   */
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
     Files.walkFileTree(
         dir,
         new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs)
+              throws IOException {
+            ownerWritable(d);
+            return FileVisitResult.CONTINUE;
+          }
+
           @Override
           public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
               throws IOException {
@@ -105,9 +122,20 @@ final class LocalOutput {
 
           @Override
           public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+            if (e != null) {
+              throw e;
+            }
             Files.delete(d);
             return FileVisitResult.CONTINUE;
           }
         });
+  }
+
+  /** Lets the owner change directory {@code dir}'s entries. */
+  static void ownerWritable(Path dir) throws IOException {
+    Set<PosixFilePermission> p = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+    if (p.add(PosixFilePermission.OWNER_WRITE) | p.add(PosixFilePermission.OWNER_EXECUTE)) {
+      Files.setPosixFilePermissions(dir, p);
+    }
   }
 }

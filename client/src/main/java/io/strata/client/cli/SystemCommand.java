@@ -1,8 +1,10 @@
 package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
+import io.strata.protocol.message.ContainerItem;
 import io.strata.protocol.message.DiskUsageReply;
 import io.strata.protocol.message.ImageItem;
+import io.strata.protocol.message.VolumeItem;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,19 +23,24 @@ final class SystemCommand extends CommandGroup {
   @Command(
       name = "df",
       mixinStandardHelpOptions = true,
-      description =
-          "What images, containers and volumes take: TYPE TOTAL ACTIVE SIZE RECLAIMABLE; -v adds"
-              + " one row per image.")
+      description = {
+        "What images, containers and volumes take: TYPE TOTAL ACTIVE SIZE RECLAIMABLE; -v adds"
+            + " one row per image, container and volume.",
+        "No container runs, so none is active and every writable layer is reclaimable; a volume"
+            + " is active while a container mounts it."
+      })
   static final class DiskUsageCommand extends ClientCommand {
     @Option(
         names = {"-v", "--verbose"},
-        description = "Also list every image.")
+        description = "Also list every image, container and volume.")
     boolean verbose;
 
     @Override
     int run(StrataClient client, StrataCli cli) throws Exception {
       DiskUsageReply r = client.diskUsage();
       List<ImageItem> images = verbose ? client.images() : List.of();
+      List<ContainerItem> containers = verbose ? client.containers() : List.of();
+      List<VolumeItem> volumes = verbose ? client.volumes() : List.of();
       if (cli.json()) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("images", r.images());
@@ -41,6 +48,8 @@ final class SystemCommand extends CommandGroup {
         out.put("volumes", r.volumes());
         if (verbose) {
           out.put("imageList", images);
+          out.put("containerList", containers);
+          out.put("volumeList", volumes);
         }
         cli.printJson(out);
         return ExitStatus.OK;
@@ -56,6 +65,14 @@ final class SystemCommand extends CommandGroup {
         out.println("Images space usage:");
         out.println();
         ImageListCommand.print(out, images);
+        out.println();
+        out.println("Containers space usage:");
+        out.println();
+        ContainerListCommand.print(out, containers);
+        out.println();
+        out.println("Local Volumes space usage:");
+        out.println();
+        VolumeCommands.ListVolumes.print(out, volumes);
       }
       return ExitStatus.OK;
     }

@@ -8,9 +8,11 @@ import java.util.List;
 final class Table {
   private final List<String[]> rows = new ArrayList<>();
 
-  /** A table whose first row is {@code header}. */
+  /** A table whose first row is {@code header}; without one, only the rows. */
   Table(String... header) {
-    rows.add(header);
+    if (header.length > 0) {
+      rows.add(header);
+    }
   }
 
   /** Adds a row; null cells print as {@code -}. */

@@ -37,14 +37,18 @@ public final class TarUnpacker {
   }
 
   /** A plain file entry; commons-compress's {@code isFile()} also says yes to links. */
-  private static boolean isRegularFile(TarArchiveEntry e) {
+  static boolean isRegularFile(TarArchiveEntry e) {
     byte flag = e.getLinkFlag();
     return flag == TarConstants.LF_NORMAL
         || flag == TarConstants.LF_OLDNORM
         || flag == TarConstants.LF_CONTIG;
   }
 
-  private static Path inside(Path base, String name, String what) throws IOException {
+  /**
+   * Where entry {@code name} lands under {@code base}; refuses, naming the entry, an absolute name,
+   * a NUL, or a {@code ..} component.
+   */
+  static Path inside(Path base, String name, String what) throws IOException {
     String clean = name.startsWith("./") ? name.substring(2) : name;
     if (clean.startsWith("/") || clean.contains("\0")) {
       throw new IOException(what + ": entry " + name + " has an absolute or invalid name");

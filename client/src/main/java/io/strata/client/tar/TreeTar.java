@@ -21,7 +21,9 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * sticky included), numeric owner, whole-second mtime, symlinks as links (never followed) and hard
  * links as link entries to the first path of their inode. Entries come in sorted order, depth
  * first, so the same tree always gives the same stream. Long names and large numbers use PAX
- * headers. Devices, FIFOs and sockets are refused, naming the file.
+ * headers. Devices, FIFOs and sockets are refused, naming the file. {@link #writeNamed} and {@link
+ * #writeChildren} make the tars {@code docker cp} sends: one top entry named after the source, or
+ * the directory's children at the top.
  */
 public final class TreeTar {
   private final Path root;
@@ -37,30 +39,73 @@ public final class TreeTar {
     new TreeTar(dir).run(out);
   }
 
+  /**
+   * Writes {@code path} (a file, a symlink, or a directory with everything below it) as a tar whose
+   * single top entry is {@code name}; {@code out} stays open.
+   */
+  public static void writeNamed(Path path, String name, OutputStream out) throws IOException {
+    if (name.isEmpty() || name.contains("/") || name.equals("..") || name.equals(".")) {
+      throw new IllegalArgumentException("tar entry name " + name + " is not a plain name");
+    }
+    TreeTar t = new TreeTar(path);
+    t.open(out);
+    t.entry(path, name);
+    t.finish();
+  }
+
+  /**
+   * Writes the entries below directory {@code dir}, each at the top of the tar; {@code out} stays
+   * open.
+   */
+  public static void writeChildren(Path dir, OutputStream out) throws IOException {
+    TreeTar t = new TreeTar(dir);
+    t.open(out);
+    for (Path child : children(dir)) {
+      t.entry(child, child.getFileName().toString());
+    }
+    t.finish();
+  }
+
   private void run(OutputStream out) throws IOException {
+    open(out);
+    walk(root, "./");
+    finish();
+  }
+
+  private void open(OutputStream out) {
     tar = new TarArchiveOutputStream(out);
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
     tar.setAddPaxHeadersForNonAsciiNames(true);
-    walk(root, "./");
+  }
+
+  private void finish() throws IOException {
     tar.finish(); // not close(): the caller's stream stays open
     tar.flush();
   }
 
-  private void walk(Path dir, String name) throws IOException {
-    add(dir, name);
+  /** Adds {@code path} as {@code name}: a directory with everything below it, else one entry. */
+  private void entry(Path path, String name) throws IOException {
+    if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+      walk(path, name + "/");
+    } else {
+      add(path, name);
+    }
+  }
+
+  private static List<Path> children(Path dir) throws IOException {
     List<Path> children = new ArrayList<>();
     try (DirectoryStream<Path> list = Files.newDirectoryStream(dir)) {
       list.forEach(children::add);
     }
     children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
-    for (Path child : children) {
-      String childName = name + child.getFileName();
-      if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
-        walk(child, childName + "/");
-      } else {
-        add(child, childName);
-      }
+    return children;
+  }
+
+  private void walk(Path dir, String name) throws IOException {
+    add(dir, name);
+    for (Path child : children(dir)) {
+      entry(child, name + child.getFileName());
     }
   }
 

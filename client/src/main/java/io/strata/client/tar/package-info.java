@@ -1,7 +1,8 @@
 /**
  * Tars on the client's side of a transfer: {@link io.strata.client.tar.TreeTar} turns a local
- * directory into the tar stream an import or a build context sends, and {@link
- * io.strata.client.tar.TarUnpacker} unpacks an exported OCI layout into a local directory without
- * letting any entry land outside it.
+ * directory (or, for {@code cp}, a file or directory under a name of its own) into the tar stream
+ * an import, a build context or a copy sends; {@link io.strata.client.tar.TarUnpacker} unpacks an
+ * exported OCI layout, and {@link io.strata.client.tar.TreeUnpacker} a copied file tree with its
+ * links and modes, into a local directory without letting any entry land outside it.
  */
 package io.strata.client.tar;

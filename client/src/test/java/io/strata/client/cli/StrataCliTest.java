@@ -3,7 +3,6 @@ package io.strata.client.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.protocol.Status;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -13,23 +12,14 @@ import org.junit.jupiter.api.Test;
 
 /** What the CLI decides on its own, without a server. */
 class StrataCliTest {
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final CliHarness cli = new CliHarness();
 
   private int run(Map<String, String> env, String... args) {
-    Terminal t =
-        new Terminal(
-            new ByteArrayInputStream(new byte[0]),
-            out,
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            env,
-            false);
-    return StrataCli.run(args, t);
+    return cli.run(env, args);
   }
 
   private String err() {
-    return err.toString(StandardCharsets.UTF_8);
+    return cli.err();
   }
 
   @Test
@@ -56,13 +46,13 @@ class StrataCliTest {
     assertThat(run(Map.of(), "--help")).isZero();
     assertThat(run(Map.of(), "blob", "put", "--help")).isZero();
     assertThat(run(Map.of(), "fsck", "--help")).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("Usage: strata blob put");
+    assertThat(cli.out()).contains("Usage: strata blob put");
   }
 
   @Test
   void completionPrintsABashScript() {
     assertThat(run(Map.of(), "completion")).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("complete -F").contains("blob");
+    assertThat(cli.out()).contains("complete -F").contains("blob");
   }
 
   @Test

@@ -1,0 +1,166 @@
+package io.strata.client.cli;
+
+import io.strata.client.StrataClient;
+import io.strata.client.StrataClientException;
+import io.strata.client.TransferListener;
+import io.strata.client.UploadBody;
+import io.strata.client.tar.TreeTar;
+import io.strata.client.tar.TreeUnpacker;
+import io.strata.protocol.Status;
+import io.strata.protocol.message.FileItem;
+import io.strata.protocol.message.PathArgs;
+import io.strata.protocol.message.PathReply;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code strata cp [-L] SRC DEST}, with {@code docker cp}'s rules between {@code CONTAINER:PATH}
+ * and a path of this host. The client reads and writes its own paths and the tars cross the wire,
+ * so client and server may run on different hosts.
+ */
+@Command(
+    name = "cp",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Copies files between a container and this host, as docker cp:",
+      "  strata cp CONTAINER:SRC DEST   strata cp SRC CONTAINER:DEST",
+      "A directory is copied with everything under it; SRC/. copies its content only. Into an"
+          + " existing directory DEST, SRC lands as DEST/NAME; a missing DEST is created (its"
+          + " parent must exist); a DEST ending in / must be an existing directory.",
+      "- as DEST writes a tar of SRC to standard output (not a terminal); - as SRC reads a tar"
+          + " from standard input and unpacks it into the container's DEST.",
+      "Entries of a received tar that would land outside DEST (.., absolute names, paths through"
+          + " symlinks, hard links out) are refused."
+    })
+final class CopyCommand extends ClientCommand {
+  @Parameters(index = "0", paramLabel = "SRC", description = "CONTAINER:PATH, a local path or -.")
+  String sourceText;
+
+  @Parameters(index = "1", paramLabel = "DEST", description = "CONTAINER:PATH, a local path or -.")
+  String destinationText;
+
+  @Option(
+      names = {"-L", "--follow-link"},
+      description = "Copy what a local symlink SRC points to rather than the link itself.")
+  boolean followLink;
+
+  private CopyPath source;
+  private CopyPath destination;
+
+  @Override
+  void checkArguments() {
+    try {
+      source = CopyPath.parse(sourceText);
+      destination = CopyPath.parse(destinationText);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (source.inContainer() == destination.inContainer()) {
+      throw new ParameterException(
+          spec.commandLine(),
+          source.inContainer()
+              ? "cp: copying between containers is not supported; copy through this host"
+              : "cp: one of SRC and DEST must be CONTAINER:PATH");
+    }
+    Terminal t = cli().terminal();
+    if (destination.stream() && t.outputTerminal()) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "cp: refusing to write a tar to a terminal; redirect standard output");
+    }
+    if (source.stream() && t.inputTerminal()) {
+      throw new ParameterException(
+          spec.commandLine(), "cp: - reads a tar from standard input, which is a terminal");
+    }
+  }
+
+  @Override
+  int run(StrataClient client, StrataCli cli) throws Exception {
+    TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "cp", -1);
+    if (source.inContainer()) {
+      copyOut(client, cli, progress);
+    } else {
+      PathReply r = copyIn(client, cli, progress);
+      if (cli.json()) {
+        cli.printJson(Map.of("container", destination.container(), "path", r.path()));
+      }
+    }
+    ProgressBar.finish(progress);
+    return ExitStatus.OK;
+  }
+
+  private void copyOut(StrataClient client, StrataCli cli, TransferListener progress)
+      throws IOException {
+    PathArgs args = new PathArgs(source.container(), source.path());
+    String what = "cp of " + source;
+    if (destination.stream()) {
+      OutputStream out = cli.terminal().stdout();
+      client.copyOut(args, out, progress);
+      out.flush();
+      return;
+    }
+    LocalCopy.receive(
+        source,
+        destination.path(),
+        stage ->
+            PipedUnpack.run(
+                what,
+                out -> client.copyOut(args, out, progress),
+                in -> TreeUnpacker.unpack(in, stage, what)));
+  }
+
+  private PathReply copyIn(StrataClient client, StrataCli cli, TransferListener progress)
+      throws IOException {
+    PathArgs args = new PathArgs(destination.container(), destination.path());
+    if (source.stream()) {
+      return client.copyIn(args, out -> cli.terminal().in().transferTo(out), progress);
+    }
+    return client.copyIn(args, localTar(client, args), progress);
+  }
+
+  /**
+   * The tar of the local source: one top entry named after it, or for {@code DIR/.} copied into an
+   * existing directory, the directory's entries at the top.
+   */
+  private UploadBody localTar(StrataClient client, PathArgs target) throws IOException {
+    Path path = Path.of(source.path()).toAbsolutePath().normalize();
+    if (followLink) {
+      path = path.toRealPath();
+    }
+    if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IOException("cp: source " + source + " does not exist");
+    }
+    boolean directory = Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS);
+    if (source.directorySyntax() && !directory) {
+      throw new IOException("cp: source " + source + " is not a directory");
+    }
+    Path dir = path;
+    if (source.contentOnly() && isDirectory(client, target)) {
+      return out -> TreeTar.writeChildren(dir, out);
+    }
+    if (path.getFileName() == null) {
+      throw new IOException("cp: source " + source + " has no name; copy its content with /.");
+    }
+    String name = path.getFileName().toString();
+    return out -> TreeTar.writeNamed(dir, name, out);
+  }
+
+  private static boolean isDirectory(StrataClient client, PathArgs target) throws IOException {
+    try {
+      return client.stat(target).type().equals(FileItem.DIR);
+    } catch (StrataClientException e) {
+      if (e.status() == Status.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package io.strata.client.cli;
+
+import io.strata.client.StrataClient;
+import io.strata.protocol.message.VolumeItem;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code strata volume create|ls|inspect|rm}. */
+final class VolumeCommands {
+  private VolumeCommands() {}
+
+  /** {@code volume create [NAME]}. */
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      description =
+          "Creates a volume and prints its name; without NAME an anonymous one (64 hex digits). An"
+              + " existing volume is left as it is.")
+  static final class Create extends ClientCommand {
+    @Parameters(
+        paramLabel = "NAME",
+        arity = "0..1",
+        description = "[a-zA-Z0-9][a-zA-Z0-9_.-]+ (default: generated).")
+    String name;
+
+    @Override
+    int run(StrataClient client, StrataCli cli) throws Exception {
+      VolumeItem v = client.createVolume(name);
+      if (cli.json()) {
+        cli.printJson(v);
+      } else {
+        cli.terminal().out().println(v.name());
+      }
+      return ExitStatus.OK;
+    }
+  }
+
+  /** {@code volume ls}. */
+  @Command(
+      name = "ls",
+      aliases = "list",
+      mixinStandardHelpOptions = true,
+      description = "Lists volumes: VOLUME NAME SIZE IN USE (whether a container mounts it).")
+  static final class ListVolumes extends ClientCommand {
+    /** The volume table of {@code volume ls} and {@code system df -v}. */
+    static void print(PrintStream out, List<VolumeItem> items) {
+      Table t = new Table("VOLUME NAME", "SIZE", "IN USE");
+      for (VolumeItem v : items) {
+        t.row(v.name(), ByteSize.human(v.size()), v.inUse() ? "yes" : "no");
+      }
+      t.print(out);
+    }
+
+    @Override
+    int run(StrataClient client, StrataCli cli) throws Exception {
+      List<VolumeItem> items = client.volumes();
+      if (cli.json()) {
+        cli.printJson(items);
+      } else {
+        print(cli.terminal().out(), items);
+      }
+      return ExitStatus.OK;
+    }
+  }
+
+  /** {@code volume inspect NAME...}: JSON, with or without {@code --json}. */
+  @Command(
+      name = "inspect",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Prints volumes as JSON: name, mountpoint (the directory on the server's host), inUse,"
+            + " size, created.",
+        "One NAME prints an object, several an array."
+      })
+  static final class Inspect extends ClientCommand {
+    @Parameters(paramLabel = "NAME", arity = "1..*", description = "Volume names.")
+    List<String> names;
+
+    @Override
+    int run(StrataClient client, StrataCli cli) throws Exception {
+      List<VolumeItem> found = new ArrayList<>();
+      int code = EachArgument.run(cli, names, n -> found.add(client.inspectVolume(n)));
+      if (names.size() == 1) {
+        if (!found.isEmpty()) {
+          cli.printJson(found.get(0));
+        }
+      } else {
+        cli.printJson(found);
+      }
+      return code;
+    }
+  }
+
+  /** {@code volume rm NAME...}. */
+  @Command(
+      name = "rm",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Removes volumes and their files. A volume a container mounts is refused (exit 1).",
+        "Prints each name removed; a failure is reported and the rest are still removed."
+      })
+  static final class Remove extends ClientCommand {
+    @Parameters(paramLabel = "NAME", arity = "1..*", description = "Volume names.")
+    List<String> names;
+
+    @Override
+    int run(StrataClient client, StrataCli cli) throws Exception {
+      List<String> removed = new ArrayList<>();
+      int code =
+          EachArgument.run(
+              cli,
+              names,
+              n -> {
+                client.removeVolume(n);
+                removed.add(n);
+                if (!cli.json()) {
+                  cli.terminal().out().println(n);
+                }
+              });
+      if (cli.json()) {
+        cli.printJson(removed);
+      }
+      return code;
+    }
+  }
+}

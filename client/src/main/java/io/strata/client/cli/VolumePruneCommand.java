@@ -1,0 +1,70 @@
+package io.strata.client.cli;
+
+import io.strata.client.StrataClient;
+import io.strata.protocol.message.VolumePruneReply;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * {@code strata volume prune [-f]}. Deleting data wants a yes: on a terminal it asks, as Docker
+ * does; without one (a script) nothing can answer, so {@code -f} is required there.
+ */
+@Command(
+    name = "prune",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Removes every volume no container mounts, with its files.",
+      "Asks for confirmation when standard input is a terminal; otherwise -f is required."
+    })
+final class VolumePruneCommand extends ClientCommand {
+  @Option(
+      names = {"-f", "--force"},
+      description = "Do not ask for confirmation.")
+  boolean force;
+
+  @Override
+  void checkArguments() {
+    Terminal t = cli().terminal();
+    if (!force && !t.inputTerminal()) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "volume prune deletes data: give -f to confirm when standard input is not a terminal");
+    }
+  }
+
+  @Override
+  int run(StrataClient client, StrataCli cli) throws Exception {
+    if (!force && !confirmed(cli.terminal())) {
+      return ExitStatus.OK;
+    }
+    VolumePruneReply r = client.pruneVolumes();
+    if (cli.json()) {
+      cli.printJson(r);
+      return ExitStatus.OK;
+    }
+    PrintStream out = cli.terminal().out();
+    if (!r.removed().isEmpty()) {
+      out.println("Deleted Volumes:");
+      r.removed().forEach(out::println);
+      out.println();
+    }
+    out.println("Total reclaimed space: " + ByteSize.human(r.bytesReclaimed()));
+    return ExitStatus.OK;
+  }
+
+  private static boolean confirmed(Terminal t) throws IOException {
+    t.err().println("WARNING! This will remove all volumes not used by at least one container.");
+    t.err().print("Are you sure you want to continue? [y/N] ");
+    t.err().flush();
+    String answer =
+        new BufferedReader(new InputStreamReader(t.in(), StandardCharsets.UTF_8)).readLine();
+    return answer != null
+        && (answer.trim().equalsIgnoreCase("y") || answer.trim().equalsIgnoreCase("yes"));
+  }
+}

@@ -1,0 +1,159 @@
+package io.strata.client.tar;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Unpacks a tar of a file tree, the kind {@link TreeTar} writes and {@code strata cp} receives,
+ * into a fresh directory: directories, regular files, symlinks and hard links, with their
+ * permission bits and mtimes (owners are left to the local user, as a non-root {@code tar -x}
+ * does).
+ *
+ * <p>The stream comes from a server, so nothing in it may write outside the directory: absolute
+ * names and {@code ..} components are refused, an entry whose path passes through a symlink or a
+ * file is refused (symlinks are created as they are, never followed), and a hard link must name a
+ * regular file unpacked before it. Devices, FIFOs and sockets are refused. Each refusal names the
+ * entry.
+ */
+public final class TreeUnpacker {
+  private final Path base;
+  private final String what;
+  private final List<Directory> directories = new ArrayList<>();
+
+  /** A directory whose mode and mtime are set last, once nothing more is written into it. */
+  private record Directory(Path path, int mode, FileTime mtime) {}
+
+  private TreeUnpacker(Path base, String what) {
+    this.base = base;
+    this.what = what;
+  }
+
+  /** Unpacks {@code in} into the empty directory {@code dir}; {@code what} names the stream. */
+  public static void unpack(InputStream in, Path dir, String what) throws IOException {
+    new TreeUnpacker(dir.toAbsolutePath().normalize(), what).run(in);
+  }
+
+  private void run(InputStream in) throws IOException {
+    TarArchiveInputStream tar = new TarArchiveInputStream(in);
+    TarArchiveEntry e;
+    while ((e = tar.getNextEntry()) != null) {
+      Path target = TarUnpacker.inside(base, e.getName(), what);
+      if (target.equals(base)) {
+        continue; // the "./" entry of the directory itself: it exists already
+      }
+      parents(target, e.getName(), true);
+      if (e.isDirectory()) {
+        directory(target, e);
+      } else if (TarUnpacker.isRegularFile(e)) {
+        clear(target, e.getName());
+        Files.copy(tar, target);
+        Files.setPosixFilePermissions(target, permissions(e.getMode()));
+        Files.setLastModifiedTime(target, e.getLastModifiedTime());
+      } else if (e.isSymbolicLink()) {
+        clear(target, e.getName());
+        Files.createSymbolicLink(target, Path.of(e.getLinkName()));
+      } else if (e.isLink()) {
+        Path source = TarUnpacker.inside(base, e.getLinkName(), what);
+        parents(source, e.getName(), false);
+        if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
+          throw new IOException(
+              what
+                  + ": entry "
+                  + e.getName()
+                  + " links to "
+                  + e.getLinkName()
+                  + ", which is not a file unpacked before it");
+        }
+        clear(target, e.getName());
+        Files.createLink(target, source);
+      } else {
+        throw new IOException(
+            what + ": entry " + e.getName() + " is a device, FIFO or socket; it is not unpacked");
+      }
+    }
+    for (int i = directories.size() - 1; i >= 0; i--) {
+      Directory d = directories.get(i);
+      Files.setPosixFilePermissions(d.path(), permissions(d.mode()));
+      Files.setLastModifiedTime(d.path(), d.mtime());
+    }
+  }
+
+  /**
+   * Checks that every directory between the base and {@code path} is a real directory, never a
+   * symlink or a file, making missing ones when {@code create} (a tar may omit them).
+   */
+  private void parents(Path path, String entry, boolean create) throws IOException {
+    Path dir = base;
+    for (Path part : base.relativize(path.getParent())) {
+      dir = dir.resolve(part);
+      BasicFileAttributes a = attributes(dir);
+      if (a == null && create) {
+        Files.createDirectory(dir);
+      } else if (a == null || !a.isDirectory()) {
+        throw new IOException(
+            what
+                + ": entry "
+                + entry
+                + " passes through "
+                + base.relativize(dir)
+                + ", which is not a directory");
+      }
+    }
+  }
+
+  private void directory(Path target, TarArchiveEntry e) throws IOException {
+    BasicFileAttributes a = attributes(target);
+    if (a != null && !a.isDirectory()) {
+      Files.delete(target);
+      a = null;
+    }
+    if (a == null) {
+      Files.createDirectory(target);
+    }
+    directories.add(new Directory(target, e.getMode(), e.getLastModifiedTime()));
+  }
+
+  /**
+   * Removes what an earlier entry of the same name left, as tar does; never a directory's content.
+   */
+  private void clear(Path target, String entry) throws IOException {
+    BasicFileAttributes a = attributes(target);
+    if (a == null) {
+      return;
+    }
+    if (a.isDirectory()) {
+      throw new IOException(what + ": entry " + entry + " would replace a directory");
+    }
+    Files.delete(target);
+  }
+
+  private static BasicFileAttributes attributes(Path p) throws IOException {
+    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+      return null;
+    }
+    return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  private static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ (0400) first
+    for (int i = 0; i < bits.length; i++) {
+      if ((mode & (0400 >> i)) != 0) {
+        set.add(bits[i]);
+      }
+    }
+    return set;
+  }
+}
