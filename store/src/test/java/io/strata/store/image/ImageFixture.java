@@ -3,6 +3,7 @@ package io.strata.store.image;
 import io.strata.store.driver.BlockTestDriver;
 import io.strata.store.driver.DriverFixture;
 import io.strata.store.driver.StorageDriver;
+import io.strata.store.driver.StorageDriverProvider;
 import io.strata.store.engine.ChunkStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -10,15 +11,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A real chunk store, the store's test block driver and an image store over them, in one directory;
- * reopenable to check what survives.
+ * A real chunk store, a driver (the store's test block driver unless given) and an image store over
+ * them, in one directory; reopenable to check what survives.
  */
 final class ImageFixture implements AutoCloseable {
   private final DriverFixture drivers;
   private ImageStore images;
 
   ImageFixture(Path dir) throws IOException {
-    drivers = new DriverFixture(dir, BlockTestDriver.PROVIDER);
+    this(dir, BlockTestDriver.PROVIDER);
+  }
+
+  ImageFixture(Path dir, StorageDriverProvider provider) throws IOException {
+    drivers = new DriverFixture(dir, provider);
     images = new ImageStore(drivers.chunks(), drivers.driver(), dir.resolve("tmp"));
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.store.digest.Digest;
+import io.strata.store.driver.StorageDriverProvider;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
@@ -20,15 +21,22 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The OCI changeset rules, applied layer over layer on the block test driver. */
-class LayerApplierTest {
+/**
+ * The OCI changeset rules, applied layer over layer: whiteouts, opaque directories, links, modes,
+ * owners, times, xattrs, and hostile entries refused. Each storage driver runs the suite by
+ * extending it ({@link BlockChangesetTest} here, the btrfs and zfs drivers in their modules).
+ */
+public abstract class ChangesetConformanceTest {
   @TempDir Path dir;
   ImageFixture fix;
   LayerStore layers;
 
+  /** The driver under test. */
+  protected abstract StorageDriverProvider provider();
+
   @BeforeEach
   void open() throws IOException {
-    fix = new ImageFixture(dir);
+    fix = new ImageFixture(dir, provider());
     layers = fix.images().layers();
   }
 
