@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import picocli.CommandLine.Command;
 
 /** {@code strata driver ...}: the storage driver's own view. */
@@ -24,6 +25,9 @@ final class DriverCommand extends CommandGroup {
           "btrfs: subvolumes and snapshots (ID, gen, parent, path); zfs: datasets, snapshots and"
               + " clones (name, used, refer, origin).")
   static final class ListCommand extends ClientCommand {
+    /** Byte counts zfs prints in its compact units; --json keeps them exact. */
+    private static final Set<String> SIZES = Set.of("used", "refer", "avail", "written");
+
     /** Entries as aligned columns named by the first entry's keys, as the driver's tool does. */
     private static void printTable(PrintStream out, List<JsonNode> entries) {
       if (entries.isEmpty()) {
@@ -37,7 +41,12 @@ final class DriverCommand extends CommandGroup {
         String[] row = new String[keys.size()];
         for (int i = 0; i < keys.size(); i++) {
           JsonNode v = e.get(keys.get(i));
-          row[i] = v == null || v.isNull() ? null : v.asText();
+          row[i] =
+              v == null || v.isNull()
+                  ? null
+                  : v.isIntegralNumber() && SIZES.contains(keys.get(i))
+                      ? ByteSize.zfsStyle(v.asLong())
+                      : v.asText();
         }
         table.row(row);
       }
