@@ -396,7 +396,8 @@ class ContainersIT {
       assertThat(json("fs", "fs", "stat", "/work/a/hard").get("nlink").asLong()).isEqualTo(2);
       assertThat(ok("fs", "fs", "ls", "-l", "/work/a").out())
           .contains("link -> f.txt")
-          .containsPattern("(?m)^-rw");
+          .containsPattern("(?m)^-rw")
+          .containsPattern("(?m) \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}  f\\.txt$");
       JsonNode listing = json("fs", "fs", "ls", "/work/a");
       assertThat(listing.findValuesAsText("name")).containsExactly("b", "f.txt", "hard", "link");
 

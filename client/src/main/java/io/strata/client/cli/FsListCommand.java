@@ -4,6 +4,9 @@ import io.strata.client.StrataClient;
 import io.strata.protocol.message.FileItem;
 import io.strata.protocol.message.PathArgs;
 import java.io.PrintStream;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,7 +25,13 @@ final class FsListCommand extends FsSubcommand {
   @Parameters(paramLabel = "PATH", defaultValue = "/", description = "The directory (default: /).")
   String path;
 
-  @Option(names = "-l", description = "Long listing.")
+  /**
+   * {@code ls -l --time-style=long-iso}, in UTC: the server's clock, whatever the client's zone.
+   */
+  private static final DateTimeFormatter LONG_ISO =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
+
+  @Option(names = "-l", description = "Long listing (times in UTC).")
   boolean longFormat;
 
   @Override
@@ -40,7 +49,7 @@ final class FsListCommand extends FsSubcommand {
             Long.toString(f.uid()),
             Long.toString(f.gid()),
             Long.toString(f.size()),
-            f.mtime(),
+            LONG_ISO.format(Instant.parse(f.mtime())),
             f.linkTarget() == null ? f.name() : f.name() + " -> " + f.linkTarget());
       }
       t.print(out);
