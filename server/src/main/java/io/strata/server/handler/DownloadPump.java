@@ -60,7 +60,7 @@ final class DownloadPump implements Runnable {
           continue;
         }
         int size = live ? FRAME_SIZE : FRAMES_PER_WRITE * FRAME_SIZE;
-        ByteBuf batch = channel.alloc().buffer(size, size);
+        ByteBuf batch = channel.alloc().heapBuffer(size, size);
         boolean eof;
         try {
           eof = fillBatch(batch);
