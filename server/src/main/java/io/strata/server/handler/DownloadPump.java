@@ -59,6 +59,9 @@ final class DownloadPump implements Runnable {
           }
           continue;
         }
+        // On the heap, the blob stream reads straight into the batch's array; the event loop
+        // copies it once into the socket's direct buffer. A direct batch would be filled through
+        // a fresh temporary array per frame (Netty's InputStream path).
         int size = live ? FRAME_SIZE : FRAMES_PER_WRITE * FRAME_SIZE;
         ByteBuf batch = channel.alloc().heapBuffer(size, size);
         boolean eof;
