@@ -4,27 +4,41 @@ import io.strata.protocol.FrameHeader;
 import io.strata.protocol.FrameType;
 import io.strata.protocol.ProtocolException;
 import io.strata.protocol.Wire;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
-import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 
-/** Frames over one blocking socket. Not thread-safe: the client makes one request at a time. */
+/**
+ * Frames over one blocking socket. Not thread-safe: the client makes one request at a time.
+ *
+ * <p>Inbound frames are cut in place from one reused buffer that the socket fills as far as it can:
+ * a download costs no allocation per frame, and its payloads are copied once, from the socket into
+ * this buffer, before the caller's stream takes them.
+ */
 final class FrameConnection implements Closeable {
+  /**
+   * The read buffer's starting size: several DATA frames, so a frame that straddles the buffer's
+   * end (whose start is then moved to the front) is rare. It grows if a frame does not fit.
+   */
+  private static final int READ_BUFFER = 256 << 10;
+
   private final Socket socket;
-  private final BufferedInputStream rawIn;
-  private final DataInputStream in;
+  private final InputStream in;
   private final OutputStream out;
   private final byte[] header = new byte[FrameHeader.SIZE];
+  private byte[] buf = new byte[READ_BUFFER];
+  // The bytes received and not yet consumed are buf[start, end).
+  private int start;
+  private int end;
 
   FrameConnection(Socket socket) throws IOException {
     this.socket = socket;
-    this.rawIn = new BufferedInputStream(socket.getInputStream(), 128 << 10);
-    this.in = new DataInputStream(rawIn);
+    this.in = socket.getInputStream();
     this.out = new BufferedOutputStream(socket.getOutputStream(), 128 << 10);
   }
 
@@ -48,22 +62,53 @@ final class FrameConnection implements Closeable {
 
   /** Whether the server has sent something that was not read yet. */
   boolean readable() throws IOException {
-    return rawIn.available() > 0;
+    return end > start || in.available() > 0;
   }
 
-  /** Reads the next frame; refuses a frame the server may not send. */
+  /**
+   * Reads the next frame; refuses a frame the server may not send. Its payload stays valid until
+   * the next call.
+   */
   InboundFrame read() throws IOException {
-    int length = in.readInt();
+    fill(Wire.LENGTH_FIELD);
+    int length = ByteBuffer.wrap(buf, start, Wire.LENGTH_FIELD).getInt();
     FrameHeader.checkLength(Integer.toUnsignedLong(length), Wire.MAX_FRAME_LENGTH);
-    int code = in.readUnsignedByte();
+    fill(Wire.LENGTH_FIELD + length);
+    int code = buf[start + Wire.LENGTH_FIELD] & 0xFF;
     FrameType type = FrameType.of(code);
     if (type == null || !type.fromServer()) {
       throw new ProtocolException(String.format("server sent frame type 0x%02x", code));
     }
-    int stream = in.readInt();
-    byte[] payload = new byte[length - Wire.HEADER];
-    in.readFully(payload);
-    return new InboundFrame(type, stream, payload);
+    int stream = ByteBuffer.wrap(buf, start + Wire.LENGTH_FIELD + 1, 4).getInt();
+    InboundFrame f =
+        new InboundFrame(type, stream, buf, start + FrameHeader.SIZE, length - Wire.HEADER);
+    start += Wire.LENGTH_FIELD + length;
+    return f;
+  }
+
+  /**
+   * Makes {@code n} unconsumed bytes available from {@code start}, reading as much as the socket
+   * has (not just {@code n}) so that a download takes few reads. Moves the unconsumed bytes to the
+   * front, or to a larger buffer, when {@code n} would not fit after them.
+   */
+  private void fill(int n) throws IOException {
+    if (end - start >= n) {
+      return;
+    }
+    if (buf.length - start < n) {
+      byte[] to = buf.length < n ? new byte[Math.max(n, 2 * buf.length)] : buf;
+      System.arraycopy(buf, start, to, 0, end - start);
+      end -= start;
+      start = 0;
+      buf = to;
+    }
+    while (end - start < n) {
+      int r = in.read(buf, end, buf.length - end);
+      if (r < 0) {
+        throw new EOFException("the server closed the connection");
+      }
+      end += r;
+    }
   }
 
   @Override

@@ -21,16 +21,17 @@ final class JsonLines {
     this.sink = sink;
   }
 
-  void accept(byte[] b) throws IOException {
-    int start = 0;
-    for (int i = 0; i < b.length; i++) {
+  /** Takes {@code len} bytes of {@code b} from {@code off}: any piece of the listing. */
+  void accept(byte[] b, int off, int len) throws IOException {
+    int lineStart = off;
+    for (int i = off; i < off + len; i++) {
       if (b[i] == '\n') {
-        partial.write(b, start, i - start);
+        partial.write(b, lineStart, i - lineStart);
         emit();
-        start = i + 1;
+        lineStart = i + 1;
       }
     }
-    partial.write(b, start, b.length - start);
+    partial.write(b, lineStart, off + len - lineStart);
   }
 
   /** Emits a last line that lacked its newline. */

@@ -289,8 +289,8 @@ public final class StrataClient implements Closeable {
     return reply(
         stream,
         Opcode.IMAGE_BUILD,
-        data -> {
-          log.write(data);
+        (b, off, len) -> {
+          log.write(b, off, len);
           log.flush();
         },
         ImportReply.class);
@@ -496,9 +496,12 @@ public final class StrataClient implements Closeable {
   @FunctionalInterface
   private interface DataSink {
     /** Drops what arrives (the rest of a cancelled stream). */
-    DataSink DISCARD = data -> {};
+    DataSink DISCARD = (b, off, len) -> {};
 
-    void accept(byte[] data) throws IOException;
+    /**
+     * Takes {@code len} bytes of {@code b} from {@code off}; they are valid only during the call.
+     */
+    void accept(byte[] b, int off, int len) throws IOException;
   }
 
   private <T> T unary(Opcode op, Object args, Class<T> replyType) throws IOException {
@@ -559,10 +562,10 @@ public final class StrataClient implements Closeable {
     int stream = begin(op, args);
     long[] received = new long[1];
     DataSink sink =
-        data -> {
-          out.write(data);
-          received[0] += data.length;
-          progress.transferred(data.length);
+        (b, off, len) -> {
+          out.write(b, off, len);
+          received[0] += len;
+          progress.transferred(len);
         };
     GetEnd end = reply(stream, op, sink, GetEnd.class);
     if (end.bytes() != received[0]) {
@@ -648,7 +651,7 @@ public final class StrataClient implements Closeable {
                   Status.PROTOCOL_ERROR, op.label() + ": server sent DATA on a request without"));
         }
         try {
-          sink.accept(f.payload());
+          sink.accept(f.buffer(), f.offset(), f.length());
         } catch (StrataClientException e) {
           throw e;
         } catch (IOException e) {

@@ -123,9 +123,11 @@ public final class StrataServer implements Closeable {
               .channel(NioServerSocketChannel.class)
               .option(ChannelOption.SO_BACKLOG, 256)
               .childOption(ChannelOption.TCP_NODELAY, true)
+              // Above two of a download's half-MiB writes, so the pump encodes the next one
+              // while the event loop sends the last instead of waiting for it to drain.
               .childOption(
                   ChannelOption.WRITE_BUFFER_WATER_MARK,
-                  new WriteBufferWaterMark(64 << 10, 256 << 10))
+                  new WriteBufferWaterMark(512 << 10, 1 << 20))
               .childHandler(
                   new StrataChannelInitializer(ops, pool, state, limits, config.token(), NAME));
       Channel ch = bind(b, listen, "--listen");

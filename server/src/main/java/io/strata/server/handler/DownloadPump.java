@@ -2,9 +2,12 @@ package io.strata.server.handler;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.strata.protocol.FrameHeader;
+import io.strata.protocol.FrameType;
 import io.strata.protocol.Status;
 import io.strata.protocol.Wire;
 import io.strata.server.codec.Frame;
+import io.strata.server.codec.FrameEncoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.function.Supplier;
@@ -12,16 +15,18 @@ import java.util.function.Supplier;
 /**
  * Moves a download from the engine to the channel in DATA frames of {@link Wire#DATA_CHUNK} bytes,
  * only while the channel is writable: when the peer reads slowly the pump parks, holding no thread,
- * and the event loop resumes it on writability. So a download holds at most the channel's
- * high-water mark plus one frame in memory, whatever the object's size. A live stream (a build log)
- * sends what each read returns at once, so the client sees output as it is produced.
+ * and the event loop resumes it on writability. Frames are encoded in place, several to a buffer,
+ * and each buffer is one write and flush: every write from this thread is a task for the event loop
+ * and may wake it, so a bulk download hands it one per half MiB, not one per frame. So a download
+ * holds at most the channel's high-water mark plus one batch in memory, whatever the object's size.
+ * A live stream (a build log) sends what each read returns at once, so the client sees output as it
+ * is produced.
  */
 final class DownloadPump implements Runnable {
-  /**
-   * Frames written before a flush: each flush is a wake-up of the event loop and a syscall, so a
-   * bulk download flushes every half MiB (and whenever it must wait), not every frame.
-   */
-  private static final int FLUSH_EVERY = 8;
+  /** DATA frames encoded into one buffer and written at once. */
+  private static final int FRAMES_PER_WRITE = 8;
+
+  private static final int FRAME_SIZE = FrameHeader.SIZE + Wire.DATA_CHUNK;
 
   private final ServerStream stream;
   private final Channel channel;
@@ -42,7 +47,6 @@ final class DownloadPump implements Runnable {
   /** Runs on the stream's serial executor. */
   @Override
   public void run() {
-    int unflushed = 0;
     try {
       while (!stream.finished()) {
         if (!channel.isActive()) {
@@ -50,40 +54,34 @@ final class DownloadPump implements Runnable {
           return;
         }
         if (!channel.isWritable()) {
-          // What is buffered must reach the peer, or the channel never drains and wakes us.
-          channel.flush();
-          unflushed = 0;
           if (stream.park()) {
             return;
           }
           continue;
         }
-        ByteBuf buf = channel.alloc().buffer(Wire.DATA_CHUNK, Wire.DATA_CHUNK);
+        // On the heap, the blob stream reads straight into the batch's array; the event loop
+        // copies it once into the socket's direct buffer. A direct batch would be filled through
+        // a fresh temporary array per frame (Netty's InputStream path).
+        int size = live ? FRAME_SIZE : FRAMES_PER_WRITE * FRAME_SIZE;
+        ByteBuf batch = channel.alloc().heapBuffer(size, size);
         boolean eof;
         try {
-          eof = fill(buf);
+          eof = fillBatch(batch);
         } catch (IOException | RuntimeException e) {
-          buf.release();
+          batch.release();
           throw e;
         }
-        if (buf.isReadable()) {
-          stream.sent(buf.readableBytes());
-          channel.write(Frame.data(stream.id(), buf));
-          if (live || ++unflushed >= FLUSH_EVERY) {
-            channel.flush();
-            unflushed = 0;
-          }
+        if (batch.isReadable()) {
+          channel.writeAndFlush(batch);
         } else {
-          buf.release();
+          batch.release();
         }
         if (eof) {
           close();
-          channel.flush();
           stream.answer(Frame.response(stream.id(), Status.OK, end.get()), Status.OK);
           return;
         }
       }
-      channel.flush();
       close();
     } catch (Exception | Error e) {
       stream.fail(e);
@@ -91,15 +89,42 @@ final class DownloadPump implements Runnable {
   }
 
   /**
-   * Reads until {@code buf} is full or the data ends (a live stream: until a read returned
-   * something); true at the end.
+   * Appends DATA frames to {@code batch} until it is full or the data ends (a live stream: after
+   * the first frame); true at the end.
    */
-  private boolean fill(ByteBuf buf) throws IOException {
-    while (buf.isWritable()) {
-      if (buf.writeBytes(data, buf.writableBytes()) < 0) {
+  private boolean fillBatch(ByteBuf batch) throws IOException {
+    while (batch.writableBytes() >= FRAME_SIZE) {
+      int header = batch.writerIndex();
+      batch.writerIndex(header + FrameHeader.SIZE);
+      boolean eof = fill(batch, header + FRAME_SIZE);
+      int n = batch.writerIndex() - header - FrameHeader.SIZE;
+      if (n == 0) {
+        batch.writerIndex(header);
+      } else {
+        FrameEncoder.setHeader(batch, header, FrameType.DATA, stream.id(), n);
+        stream.sent(n);
+      }
+      if (eof) {
         return true;
       }
-      if (live && buf.isReadable()) {
+      if (live) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Reads into {@code buf} up to writer index {@code limit} or the end of the data (a live stream:
+   * until a read returned something); true at the end.
+   */
+  private boolean fill(ByteBuf buf, int limit) throws IOException {
+    int start = buf.writerIndex();
+    while (buf.writerIndex() < limit) {
+      if (buf.writeBytes(data, limit - buf.writerIndex()) < 0) {
+        return true;
+      }
+      if (live && buf.writerIndex() > start) {
         return false;
       }
     }

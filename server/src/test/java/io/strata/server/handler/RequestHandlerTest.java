@@ -9,6 +9,7 @@ import io.strata.protocol.FrameType;
 import io.strata.protocol.Opcode;
 import io.strata.protocol.RequestHeader;
 import io.strata.protocol.Status;
+import io.strata.protocol.Wire;
 import io.strata.server.codec.FrameDecoder;
 import io.strata.server.codec.FrameEncoder;
 import io.strata.server.metrics.ServerMetrics;
@@ -105,6 +106,39 @@ class RequestHandlerTest {
     assertThat(got.toByteArray())
         .isEqualTo(java.util.Arrays.copyOfRange(content, 6, content.length));
     assertThat(out.get(out.size() - 1).status()).isEqualTo(Status.OK);
+  }
+
+  @Test
+  void aLargeDownloadArrivesInFullDataFramesInOrder() throws Exception {
+    // Several of the pump's multi-frame writes, and a last frame that is not full.
+    byte[] content = new byte[(21 << 16) + 777];
+    new java.util.Random(3).nextBytes(content);
+    request(1, Opcode.BLOB_PUT, "{}");
+    for (int at = 0; at < content.length; at += 1 << 16) {
+      frame(
+          FrameType.DATA,
+          1,
+          java.util.Arrays.copyOfRange(content, at, Math.min(content.length, at + (1 << 16))));
+    }
+    frame(FrameType.END, 1, new byte[0]);
+    assertThat(sent.drain(ch).get(0).status()).isEqualTo(Status.OK);
+    String digest =
+        "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+
+    request(7, Opcode.BLOB_GET, "{\"digest\":\"" + digest + "\",\"offset\":0}");
+    List<SentFrames.Sent> out = sent.drain(ch);
+    assertThat(out).hasSize(23);
+    java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+    for (SentFrames.Sent s : out.subList(0, 22)) {
+      assertThat(s.type()).isEqualTo(FrameType.DATA);
+      assertThat(s.stream()).isEqualTo(7);
+      got.writeBytes(s.payload());
+    }
+    assertThat(out.subList(0, 21)).allMatch(s -> s.payload().length == Wire.DATA_CHUNK);
+    assertThat(got.toByteArray()).isEqualTo(content);
+    assertThat(out.get(22).stream()).isEqualTo(7);
+    assertThat(out.get(22).status()).isEqualTo(Status.OK);
+    assertThat(out.get(22).body()).contains("\"bytes\":" + content.length);
   }
 
   @Test
