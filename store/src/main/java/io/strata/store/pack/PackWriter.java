@@ -19,6 +19,9 @@ final class PackWriter {
   private long size;
   private volatile long flushed;
   private long synced;
+  // Set once the pack is durable, before its channel closes: a concurrent force() that finds the
+  // channel closed then knows its bytes are on disk.
+  private volatile boolean sealed;
   private int records;
 
   private PackWriter(int id, FileChannel channel, long size) {
@@ -91,13 +94,6 @@ final class PackWriter {
     buffer.clear();
   }
 
-  /** Makes everything appended durable. */
-  void sync() throws IOException {
-    flush();
-    channel.force(false);
-    synced = flushed;
-  }
-
   /** Whether records were appended since the last fsync. */
   boolean dirty() {
     return synced < size;
@@ -112,6 +108,9 @@ final class PackWriter {
     try {
       channel.force(false);
     } catch (java.nio.channels.ClosedChannelException e) {
+      if (!sealed) {
+        throw new IOException("pack " + id + " was closed before it was made durable", e);
+      }
       return;
     }
     synchronized (this) {
@@ -121,6 +120,15 @@ final class PackWriter {
 
   /** Writes the trailer, makes the pack durable and closes it; it is immutable from now on. */
   void seal() throws IOException {
+    writeTrailer();
+    forceAndClose();
+  }
+
+  /**
+   * Appends the trailer and hands everything to the OS: the pack is complete and readable, though
+   * not yet durable. {@link #forceAndClose} finishes the seal and may run on another thread.
+   */
+  void writeTrailer() throws IOException {
     byte[] t = new byte[PackFormat.TRAILER_SIZE];
     Bytes.putInt(t, 0, PackFormat.TRAILER_MAGIC);
     Bytes.putInt(t, 4, records);
@@ -128,7 +136,16 @@ final class PackWriter {
     Bytes.putInt(t, 16, Bytes.crc32c(t, 0, 16));
     append(t, 0, t.length);
     records--;
-    sync();
+    flush();
+  }
+
+  /** Makes the complete pack durable and closes it. */
+  void forceAndClose() throws IOException {
+    channel.force(false);
+    synchronized (this) {
+      synced = flushed;
+    }
+    sealed = true;
     channel.close();
   }
 
