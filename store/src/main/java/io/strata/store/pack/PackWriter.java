@@ -29,10 +29,16 @@ final class PackWriter {
     this.channel = channel;
     this.size = size;
     this.flushed = size;
-    this.synced = size;
+    // The header is not durable yet: the pack counts as dirty until its first fsync.
+    this.synced = 0;
   }
 
-  /** Creates pack {@code id} at {@code path} with its header, made durable before it is used. */
+  /**
+   * Creates pack {@code id} at {@code path} with its header. The header becomes durable with the
+   * pack's first fsync, together with the first records: nothing in the pack is acknowledged before
+   * that, and an fsync here, under the append lock, stalled every worker behind the fsync of the
+   * pack sealed just before (see {@link BackgroundSeals}).
+   */
   static PackWriter create(int id, Path path) throws IOException {
     FileChannel ch =
         FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -46,7 +52,6 @@ final class PackWriter {
     while (bb.hasRemaining()) {
       ch.write(bb);
     }
-    ch.force(false);
     return new PackWriter(id, ch, PackFormat.HEADER_SIZE);
   }
 
