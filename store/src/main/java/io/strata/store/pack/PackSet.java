@@ -92,6 +92,7 @@ public final class PackSet implements Closeable {
    * there is always consistent with the packs when appends are held off.
    */
   public void append(byte[] rec, int off, int len, Placement placement) throws IOException {
+    BufferWrite full;
     appendLock.lock();
     try {
       if (current == null) {
@@ -102,6 +103,7 @@ public final class PackSet implements Closeable {
       }
       long offset = current.append(rec, off, len);
       placement.placed(current.id(), offset);
+      full = current.unstartedWrite();
       if (current.size() >= PackFormat.TARGET_SIZE) {
         current.writeTrailer();
         seals.submit(current);
@@ -109,6 +111,10 @@ public final class PackSet implements Closeable {
       }
     } finally {
       appendLock.unlock();
+    }
+    if (full != null) {
+      // This append filled a buffer: write it now, with the lock free for the other workers.
+      full.writeOrAwait();
     }
   }
 

@@ -8,14 +8,21 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * The open pack: records are appended through a write buffer, so a stream of small chunks costs one
- * write call per buffer, not per chunk. Not thread-safe; {@link PackSet} serialises calls.
+ * write call per buffer, not per chunk. Two buffers take turns: while a full one is written (see
+ * {@link BufferWrite}, outside the append lock) appends go on into the other. Not thread-safe;
+ * {@link PackSet} serialises calls, all but {@link BufferWrite#writeOrAwait} under its lock.
  */
 final class PackWriter {
   private static final int BUFFER = 1 << 20;
 
   private final int id;
   private final FileChannel channel;
-  private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+  private ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+  private ByteBuffer spare = ByteBuffer.allocateDirect(BUFFER);
+  // The previous buffer, full, on its way to the file; null once it is back as the spare.
+  private BufferWrite inFlight;
+  // The file offset of the first byte in `buffer`.
+  private long bufferAt;
   private long size;
   private volatile long flushed;
   private long synced;
@@ -28,6 +35,7 @@ final class PackWriter {
     this.id = id;
     this.channel = channel;
     this.size = size;
+    this.bufferAt = size;
     this.flushed = size;
     // The header is not durable yet: the pack counts as dirty until its first fsync.
     this.synced = 0;
@@ -73,13 +81,16 @@ final class PackWriter {
     return records;
   }
 
-  /** Appends one complete record; returns its offset. */
+  /**
+   * Appends one complete record; returns its offset. If this fills the buffer, the full one is left
+   * as {@link #unstartedWrite} for the caller to write once it has released the append lock.
+   */
   long append(byte[] rec, int off, int len) throws IOException {
     long at = size;
     size += len;
     while (len > 0) {
       if (!buffer.hasRemaining()) {
-        flush();
+        rotate();
       }
       int n = Math.min(len, buffer.remaining());
       buffer.put(rec, off, n);
@@ -90,13 +101,46 @@ final class PackWriter {
     return at;
   }
 
-  /** Hands the buffered bytes to the OS, so readers see them; not yet durable. */
-  void flush() throws IOException {
+  /** The full buffer that nobody has started to write, if any. */
+  BufferWrite unstartedWrite() {
+    BufferWrite w = inFlight;
+    return w != null && w.unstarted() ? w : null;
+  }
+
+  /** Hands the full buffer over to be written and takes the spare back. */
+  private void rotate() throws IOException {
+    awaitInFlight();
     buffer.flip();
+    inFlight = new BufferWrite(channel, buffer, bufferAt);
+    bufferAt += buffer.limit();
+    buffer = spare;
+    spare = null;
+  }
+
+  /** Writes the previous buffer if nobody has started to, or waits for it; then it is the spare. */
+  private void awaitInFlight() throws IOException {
+    BufferWrite w = inFlight;
+    if (w == null) {
+      return;
+    }
+    w.writeOrAwait();
+    flushed = w.end();
+    spare = w.buffer();
+    spare.clear();
+    inFlight = null;
+  }
+
+  /** Hands every appended byte to the OS, so readers see them; not yet durable. */
+  void flush() throws IOException {
+    awaitInFlight();
+    buffer.flip();
+    long at = bufferAt;
     while (buffer.hasRemaining()) {
-      flushed += channel.write(buffer, flushed);
+      at += channel.write(buffer, at);
     }
     buffer.clear();
+    bufferAt = at;
+    flushed = at;
   }
 
   /** Whether records were appended since the last fsync. */
