@@ -32,9 +32,22 @@ public final class ChunkSplitter {
   private long total;
 
   public ChunkSplitter(FastCdc cdc, Sink sink) {
+    this(cdc, sink, new byte[Math.min(INITIAL, 2 * cdc.maxSize())]);
+  }
+
+  /**
+   * A splitter that starts with {@code window} (of any size; it is replaced by a larger one if the
+   * object needs it), so that a caller can reuse windows between objects: see {@link #window}.
+   */
+  public ChunkSplitter(FastCdc cdc, Sink sink, byte[] window) {
     this.cdc = cdc;
     this.sink = sink;
-    this.buf = new byte[Math.min(INITIAL, 2 * cdc.maxSize())];
+    this.buf = window;
+  }
+
+  /** The window now in use; once the object is finished, the caller may reuse it. */
+  public byte[] window() {
+    return buf;
   }
 
   /** Pushes {@code len} bytes of the object. */

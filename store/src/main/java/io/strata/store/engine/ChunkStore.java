@@ -92,7 +92,8 @@ public final class ChunkStore implements Closeable {
   private final AtomicLong sinceCheckpoint = new AtomicLong();
   private final List<PendingCommit> commitQueue = new ArrayList<>();
   private final ThreadLocal<byte[]> recordBuffer;
-  private final ChunkBuffers chunkBuffers;
+  private final ByteArrayPool chunkBuffers;
+  private final ByteArrayPool windows;
   private volatile boolean closed;
 
   /**
@@ -150,8 +151,9 @@ public final class ChunkStore implements Closeable {
     this.compressedBytes.set(compressed);
     int maxRecord = PackFormat.recordLength(ChunkCodec.maxEncodedLength(ChunkerParams.MAX_CHUNK));
     this.recordBuffer = ThreadLocal.withInitial(() -> new byte[maxRecord]);
-    // Enough for the windows of a few writers at once; more in flight allocate and are dropped.
-    this.chunkBuffers = new ChunkBuffers(4 * writeWindow());
+    // Enough for a few writers at once; beyond that arrays are allocated and dropped.
+    this.chunkBuffers = new ByteArrayPool(ChunkerParams.MAX_CHUNK, 4 * (writeWindow() + 1));
+    this.windows = new ByteArrayPool(2 * chunker.maxSize(), 4 * threads);
   }
 
   /**
@@ -323,6 +325,15 @@ public final class ChunkStore implements Closeable {
   /** An array of {@link ChunkerParams#MAX_CHUNK} bytes for {@link #storeChunkAsync} to fill. */
   byte[] chunkBuffer() {
     return chunkBuffers.take();
+  }
+
+  /** A chunker window for an object writer, which gives it back when the object is finished. */
+  byte[] window() {
+    return windows.take();
+  }
+
+  void giveWindow(byte[] window) {
+    windows.give(window);
   }
 
   /**

@@ -35,11 +35,12 @@ public final class ObjectWriter {
     this.store = store;
     this.session = session;
     this.whole = digestContent ? Digest.newSha256() : null;
-    this.splitter = new ChunkSplitter(store.chunker(), this::submit);
+    this.splitter = new ChunkSplitter(store.chunker(), this::submit, store.window());
   }
 
   /** Adds {@code len} bytes of content. */
   public void write(byte[] b, int off, int len) {
+    ensureOpen();
     if (whole != null) {
       whole.update(b, off, len);
     }
@@ -48,9 +49,18 @@ public final class ObjectWriter {
 
   /** Adds everything {@code in} yields, read straight into the chunker's window. */
   public void writeAll(InputStream in) throws IOException {
+    ensureOpen();
     ChunkSplitter.Sink seen = whole == null ? null : whole::update;
     while (splitter.readFrom(in, seen) >= 0) {
       // each read is cut and handed to the workers as it arrives
+    }
+  }
+
+  // The window goes back to the store at finish(): writing after that would scribble on another
+  // object's window.
+  private void ensureOpen() {
+    if (finished) {
+      throw new IllegalStateException("object already finished");
     }
   }
 
@@ -64,6 +74,8 @@ public final class ObjectWriter {
     while (!inFlight.isEmpty()) {
       collect();
     }
+    // Every chunk was copied out of the window as it was cut: the next object may have it.
+    store.giveWindow(splitter.window());
     return new Written(
         whole == null ? null : Digest.of(whole.digest()),
         new Recipe(Arrays.copyOf(ids, count), Arrays.copyOf(lengths, count)),
