@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
@@ -109,7 +110,7 @@ public final class ObjectWriter {
   }
 
   private Future<ChunkRef> nth(int n) {
-    java.util.Iterator<Future<ChunkRef>> it = inFlight.iterator();
+    Iterator<Future<ChunkRef>> it = inFlight.iterator();
     for (int i = 0; i < n; i++) {
       it.next();
     }
