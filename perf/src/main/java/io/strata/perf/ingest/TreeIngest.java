@@ -26,9 +26,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * as a layer or snapshot import would; {@code commitEvery = 1} makes every file durable on its own.
  */
 final class TreeIngest {
-  /** What each writer reads files through; the size {@code ObjectWriter.writeAll} uses. */
-  private static final int READ_BUFFER = 256 << 10;
-
   private final ChunkStore store;
   private final int writers;
   private final int commitEvery;
@@ -82,12 +79,11 @@ final class TreeIngest {
   private long[] writeFiles(DataSet ds, AtomicInteger next) throws IOException {
     long[] t = new long[4];
     List<RootChange> pending = new ArrayList<>();
-    byte[] buf = new byte[READ_BUFFER];
     WriteSession session = store.session();
     try {
       for (int i = next.getAndIncrement(); i < ds.files().size(); i = next.getAndIncrement()) {
         Path file = ds.files().get(i);
-        ObjectWriter.Written w = writeFile(session, file, buf);
+        ObjectWriter.Written w = writeFile(session, file);
         String name = ds.name() + "/" + ds.root().relativize(file);
         long size = w.recipe().size();
         pending.add(
@@ -111,16 +107,13 @@ final class TreeIngest {
   }
 
   /**
-   * Streams one file through {@code buf}, as a layer import stores a file: known by its chunks,
-   * with no whole-file digest (which would be a second SHA-256 pass over every byte).
+   * Streams one file into the store, as a layer import stores a file: known by its chunks, with no
+   * whole-file digest (which would be a second SHA-256 pass over every byte).
    */
-  private static ObjectWriter.Written writeFile(WriteSession session, Path file, byte[] buf) {
+  private static ObjectWriter.Written writeFile(WriteSession session, Path file) {
     ObjectWriter w = session.newUndigestedObject();
     try (InputStream in = Files.newInputStream(file)) {
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        w.write(buf, 0, n);
-      }
+      w.writeAll(in);
     } catch (IOException e) {
       throw new UncheckedIOException("reading " + file, e);
     }

@@ -1,5 +1,9 @@
 package io.strata.store.chunk;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+
 /**
  * Cuts a stream of bytes, pushed in pieces of any size, into content-defined chunks. Holds at most
  * twice the maximum chunk size, whatever the length of the stream. One splitter serves one object:
@@ -7,13 +11,16 @@ package io.strata.store.chunk;
  * differ.
  */
 public final class ChunkSplitter {
-  /** Receives each chunk; the bytes are valid only during the call. */
+  /** Receives each chunk (or, in {@link #readFrom}, bytes read); valid only during the call. */
   @FunctionalInterface
   public interface Sink {
     void chunk(byte[] buf, int off, int len);
   }
 
   private static final int INITIAL = 64 << 10;
+
+  /** The least room {@link #readFrom} asks a stream to fill, so reads stay large. */
+  private static final int MIN_READ = 32 << 10;
 
   private final FastCdc cdc;
   private final Sink sink;
@@ -25,33 +32,55 @@ public final class ChunkSplitter {
   private long total;
 
   public ChunkSplitter(FastCdc cdc, Sink sink) {
+    this(cdc, sink, new byte[Math.min(INITIAL, 2 * cdc.maxSize())]);
+  }
+
+  /**
+   * A splitter that starts with {@code window} (of any size; it is replaced by a larger one if the
+   * object needs it), so that a caller can reuse windows between objects: see {@link #window}.
+   */
+  public ChunkSplitter(FastCdc cdc, Sink sink, byte[] window) {
     this.cdc = cdc;
     this.sink = sink;
-    this.buf = new byte[Math.min(INITIAL, 2 * cdc.maxSize())];
+    this.buf = window;
+  }
+
+  /** The window now in use; once the object is finished, the caller may reuse it. */
+  public byte[] window() {
+    return buf;
   }
 
   /** Pushes {@code len} bytes of the object. */
   public void write(byte[] src, int off, int len) {
     total += len;
     while (len > 0) {
-      if (end == buf.length) {
-        if (start > 0) {
-          compact();
-        } else {
-          buf = java.util.Arrays.copyOf(buf, Math.min(2 * buf.length, 2 * cdc.maxSize()));
-        }
-      }
+      makeRoom(1);
       int n = Math.min(len, buf.length - end);
       System.arraycopy(src, off, buf, end, n);
       end += n;
       off += n;
       len -= n;
-      // Cut only with a full window ahead: a boundary found in fewer bytes could move once the
-      // rest arrives.
-      while (end - start >= cdc.maxSize()) {
-        emit(cdc.cut(buf, start, end - start));
-      }
+      cutFullWindows();
     }
+  }
+
+  /**
+   * Reads the next bytes of the object from {@code in} straight into the window, saving the copy
+   * out of a caller's read buffer, and cuts what it can. {@code seen}, if not null, receives the
+   * bytes read before they are cut. Returns how many bytes were read, -1 at the end of the stream.
+   */
+  public int readFrom(InputStream in, Sink seen) throws IOException {
+    makeRoom(MIN_READ);
+    int n = in.read(buf, end, buf.length - end);
+    if (n > 0) {
+      if (seen != null) {
+        seen.chunk(buf, end, n);
+      }
+      total += n;
+      end += n;
+      cutFullWindows();
+    }
+    return n;
   }
 
   /** Ends the object: the remaining bytes become its last chunks. */
@@ -66,6 +95,27 @@ public final class ChunkSplitter {
   /** Bytes pushed so far. */
   public long total() {
     return total;
+  }
+
+  // Cut only with a full window ahead: a boundary found in fewer bytes could move once the rest
+  // arrives.
+  private void cutFullWindows() {
+    while (end - start >= cdc.maxSize()) {
+      emit(cdc.cut(buf, start, end - start));
+    }
+  }
+
+  /** Makes room for at least {@code wanted} bytes after {@code end}, as far as the cap allows. */
+  private void makeRoom(int wanted) {
+    if (buf.length - end >= wanted) {
+      return;
+    }
+    if (start > 0) {
+      compact();
+    }
+    if (buf.length - end < wanted && buf.length < 2 * cdc.maxSize()) {
+      buf = Arrays.copyOf(buf, Math.min(2 * buf.length, 2 * cdc.maxSize()));
+    }
   }
 
   private void emit(int n) {

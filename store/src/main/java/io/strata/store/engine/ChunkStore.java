@@ -92,6 +92,8 @@ public final class ChunkStore implements Closeable {
   private final AtomicLong sinceCheckpoint = new AtomicLong();
   private final List<PendingCommit> commitQueue = new ArrayList<>();
   private final ThreadLocal<byte[]> recordBuffer;
+  private final ByteArrayPool chunkBuffers;
+  private final ByteArrayPool windows;
   private volatile boolean closed;
 
   /**
@@ -149,6 +151,9 @@ public final class ChunkStore implements Closeable {
     this.compressedBytes.set(compressed);
     int maxRecord = PackFormat.recordLength(ChunkCodec.maxEncodedLength(ChunkerParams.MAX_CHUNK));
     this.recordBuffer = ThreadLocal.withInitial(() -> new byte[maxRecord]);
+    // Enough for a few writers at once; beyond that arrays are allocated and dropped.
+    this.chunkBuffers = new ByteArrayPool(ChunkerParams.MAX_CHUNK, 4 * (writeWindow() + 1));
+    this.windows = new ByteArrayPool(2 * chunker.maxSize(), 4 * threads);
   }
 
   /**
@@ -270,8 +275,7 @@ public final class ChunkStore implements Closeable {
       throw new io.strata.store.error.InvalidArgumentException(
           "chunk of " + len + " bytes exceeds the " + ChunkerParams.MAX_CHUNK + "-byte maximum");
     }
-    byte[] chunk = off == 0 && len == b.length ? b : Arrays.copyOfRange(b, off, off + len);
-    ChunkRef r = storeChunk(session, chunk, codecFor(compression));
+    ChunkRef r = storeChunk(session, b, off, len, codecFor(compression));
     // Deduplicated against another writer's chunk not yet appended: wait, the caller may read it.
     for (int spins = 0; index.location(r.id()) == Locations.PENDING; spins++) {
       if (spins > 60_000) {
@@ -318,15 +322,40 @@ public final class ChunkStore implements Closeable {
     return Locations.isStored(loc) ? PackFormat.recordLength(Locations.storedLen(loc)) : 0;
   }
 
-  /** Hashes, deduplicates and (if new) compresses and appends one chunk, on a worker thread. */
-  Future<ChunkRef> storeChunkAsync(WriteSession session, byte[] chunk) {
-    ensureOpen();
-    return workers.submit(() -> storeChunk(session, chunk, codec));
+  /** An array of {@link ChunkerParams#MAX_CHUNK} bytes for {@link #storeChunkAsync} to fill. */
+  byte[] chunkBuffer() {
+    return chunkBuffers.take();
   }
 
-  private ChunkRef storeChunk(WriteSession session, byte[] chunk, ChunkCodec codec)
+  /** A chunker window for an object writer, which gives it back when the object is finished. */
+  byte[] window() {
+    return windows.take();
+  }
+
+  void giveWindow(byte[] window) {
+    windows.give(window);
+  }
+
+  /**
+   * Hashes, deduplicates and (if new) compresses and appends the first {@code len} bytes of {@code
+   * buf} as one chunk, on a worker thread, which then gives {@code buf} back to the pool it came
+   * from ({@link #chunkBuffer}).
+   */
+  Future<ChunkRef> storeChunkAsync(WriteSession session, byte[] buf, int len) {
+    ensureOpen();
+    return workers.submit(
+        () -> {
+          try {
+            return storeChunk(session, buf, 0, len, codec);
+          } finally {
+            chunkBuffers.give(buf);
+          }
+        });
+  }
+
+  private ChunkRef storeChunk(WriteSession session, byte[] b, int off, int len, ChunkCodec codec)
       throws IOException {
-    Digest d = Digest.sha256(chunk, 0, chunk.length);
+    Digest d = Digest.sha256(b, off, len);
     int r;
     refLock.readLock().lock();
     try {
@@ -337,12 +366,12 @@ public final class ChunkStore implements Closeable {
     }
     if (r >= 0) {
       awaitIfPending(session, r);
-      return new ChunkRef(r, chunk.length, false, 0);
+      return new ChunkRef(r, len, false, 0);
     }
     int id = -r - 1;
     try {
-      int recLen = append(id, d, chunk, codec);
-      return new ChunkRef(id, chunk.length, true, recLen);
+      int recLen = append(id, d, b, off, len, codec);
+      return new ChunkRef(id, len, true, recLen);
     } catch (IOException | RuntimeException e) {
       index.remove(id);
       CompletableFuture<Void> f = pendingWrites.remove(id);
@@ -374,13 +403,14 @@ public final class ChunkStore implements Closeable {
   }
 
   /** Compresses and appends a new chunk; returns the bytes its record takes. */
-  private int append(int id, Digest d, byte[] chunk, ChunkCodec codec) throws IOException {
+  private int append(int id, Digest d, byte[] b, int off, int rawLen, ChunkCodec codec)
+      throws IOException {
     byte[] rec = recordBuffer.get();
-    ChunkCodec.Encoded enc = codec.encode(chunk, 0, chunk.length, rec, PackFormat.RECORD_HEADER);
+    ChunkCodec.Encoded enc = codec.encode(b, off, rawLen, rec, PackFormat.RECORD_HEADER);
     if (verifyWrites && enc.codec() != io.strata.store.compress.Codec.NONE) {
-      verifyEncoding(enc, rec, chunk, d);
+      verifyEncoding(enc, rec, b, off, rawLen, d);
     }
-    int len = Records.seal(rec, 0, id, enc.codec(), enc.length(), chunk.length, d);
+    int len = Records.seal(rec, 0, id, enc.codec(), enc.length(), rawLen, d);
     packs.append(
         rec,
         0,
@@ -390,7 +420,7 @@ public final class ChunkStore implements Closeable {
     if (f != null) {
       f.complete(null);
     }
-    uniqueBytes.addAndGet(chunk.length);
+    uniqueBytes.addAndGet(rawLen);
     compressedBytes.addAndGet(enc.length());
     sinceCheckpoint.addAndGet(len);
     return len;
@@ -404,18 +434,21 @@ public final class ChunkStore implements Closeable {
    * not reach the disk (restic lost data to one). Comparing bytes is as strong as re-hashing them,
    * and cheaper.
    */
-  private static void verifyEncoding(ChunkCodec.Encoded enc, byte[] rec, byte[] chunk, Digest d) {
+  private static void verifyEncoding(
+      ChunkCodec.Encoded enc, byte[] rec, byte[] b, int off, int len, Digest d) {
     byte[] out = VERIFY_BUFFER.get();
-    ChunkCodec.decode(
-        enc.codec(),
-        rec,
-        PackFormat.RECORD_HEADER,
-        enc.length(),
-        out,
-        0,
-        chunk.length,
-        "chunk " + d);
-    if (!Arrays.equals(out, 0, chunk.length, chunk, 0, chunk.length)) {
+    try {
+      // The chunk is named only on failure: formatting its digest for every chunk showed up in
+      // the profile.
+      ChunkCodec.decode(
+          enc.codec(), rec, PackFormat.RECORD_HEADER, enc.length(), out, 0, len, "the chunk");
+    } catch (CorruptDataException e) {
+      throw new CorruptDataException(
+          "chunk " + d + ": " + enc.codec() + " output does not decode; not stored",
+          d.toString(),
+          e);
+    }
+    if (!Arrays.equals(out, 0, len, b, off, off + len)) {
       throw new CorruptDataException(
           "chunk " + d + ": " + enc.codec() + " round trip changed the bytes; not stored",
           d.toString());

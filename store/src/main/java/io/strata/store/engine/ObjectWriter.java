@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
@@ -35,28 +36,34 @@ public final class ObjectWriter {
     this.store = store;
     this.session = session;
     this.whole = digestContent ? Digest.newSha256() : null;
-    this.splitter = new ChunkSplitter(store.chunker(), this::submit);
+    this.splitter = new ChunkSplitter(store.chunker(), this::submit, store.window());
   }
 
   /** Adds {@code len} bytes of content. */
   public void write(byte[] b, int off, int len) {
+    ensureOpen();
     if (whole != null) {
       whole.update(b, off, len);
     }
     splitter.write(b, off, len);
   }
 
-  /** Adds everything {@code in} yields. */
+  /** Adds everything {@code in} yields, read straight into the chunker's window. */
   public void writeAll(InputStream in) throws IOException {
-    byte[] buf = READ_BUFFER.get();
-    int n;
-    while ((n = in.read(buf)) > 0) {
-      write(buf, 0, n);
+    ensureOpen();
+    ChunkSplitter.Sink seen = whole == null ? null : whole::update;
+    while (splitter.readFrom(in, seen) >= 0) {
+      // each read is cut and handed to the workers as it arrives
     }
   }
 
-  private static final ThreadLocal<byte[]> READ_BUFFER =
-      ThreadLocal.withInitial(() -> new byte[128 << 10]);
+  // The window goes back to the store at finish(): writing after that would scribble on another
+  // object's window.
+  private void ensureOpen() {
+    if (finished) {
+      throw new IllegalStateException("object already finished");
+    }
+  }
 
   /** Ends the object: waits for its chunks and returns what it is made of. */
   public Written finish() {
@@ -68,6 +75,8 @@ public final class ObjectWriter {
     while (!inFlight.isEmpty()) {
       collect();
     }
+    // Every chunk was copied out of the window as it was cut: the next object may have it.
+    store.giveWindow(splitter.window());
     return new Written(
         whole == null ? null : Digest.of(whole.digest()),
         new Recipe(Arrays.copyOf(ids, count), Arrays.copyOf(lengths, count)),
@@ -86,10 +95,37 @@ public final class ObjectWriter {
   public record Written(Digest digest, Recipe recipe, int newChunks, long newBytes) {}
 
   private void submit(byte[] buf, int off, int len) {
-    byte[] chunk = Arrays.copyOfRange(buf, off, off + len);
-    inFlight.add(store.storeChunkAsync(session, chunk));
+    // The splitter reuses its window, so the chunk moves to a buffer the worker gives back.
+    byte[] chunk = store.chunkBuffer();
+    System.arraycopy(buf, off, chunk, 0, len);
+    inFlight.add(store.storeChunkAsync(session, chunk, len));
     if (inFlight.size() >= store.writeWindow()) {
-      collect();
+      // Wait for the chunk half a window back, then take every finished one: this thread then
+      // sleeps and wakes once per half window rather than once per chunk.
+      awaitQuietly(nth(inFlight.size() / 2));
+      do {
+        collect();
+      } while (!inFlight.isEmpty() && inFlight.peek().isDone());
+    }
+  }
+
+  private Future<ChunkRef> nth(int n) {
+    Iterator<Future<ChunkRef>> it = inFlight.iterator();
+    for (int i = 0; i < n; i++) {
+      it.next();
+    }
+    return it.next();
+  }
+
+  /** Waits for {@code f} to finish; a failure is left for {@link #collect} to report in order. */
+  private static void awaitQuietly(Future<ChunkRef> f) {
+    try {
+      f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StrataException("interrupted while storing a chunk", e);
+    } catch (ExecutionException e) {
+      // collect() rethrows it
     }
   }
 

@@ -21,6 +21,7 @@ public final class PackSet implements Closeable {
   private final Path dir;
   private final Map<Integer, PackFile> packs = new ConcurrentHashMap<>();
   private final ReentrantLock appendLock = new ReentrantLock();
+  private final BackgroundSeals seals = new BackgroundSeals();
   private volatile PackWriter current;
   private int nextId;
 
@@ -91,6 +92,7 @@ public final class PackSet implements Closeable {
    * there is always consistent with the packs when appends are held off.
    */
   public void append(byte[] rec, int off, int len, Placement placement) throws IOException {
+    BufferWrite full;
     appendLock.lock();
     try {
       if (current == null) {
@@ -101,12 +103,18 @@ public final class PackSet implements Closeable {
       }
       long offset = current.append(rec, off, len);
       placement.placed(current.id(), offset);
+      full = current.unstartedWrite();
       if (current.size() >= PackFormat.TARGET_SIZE) {
-        current.seal();
+        current.writeTrailer();
+        seals.submit(current);
         current = null;
       }
     } finally {
       appendLock.unlock();
+    }
+    if (full != null) {
+      // This append filled a buffer: write it now, with the lock free for the other workers.
+      full.writeOrAwait();
     }
   }
 
@@ -125,6 +133,7 @@ public final class PackSet implements Closeable {
       if (current != null) {
         current.flush();
       }
+      seals.awaitAll();
       work.run(lengths);
     } finally {
       appendLock.unlock();
@@ -133,21 +142,26 @@ public final class PackSet implements Closeable {
 
   /**
    * Makes every record appended so far durable. The buffered records are handed to the OS under the
-   * append lock; the fsync itself runs outside it, so workers keep appending meanwhile.
+   * append lock; the fsyncs run outside it, so workers keep appending meanwhile. Packs that filled
+   * up are made durable by their background seal, which this waits for.
    */
   public void sync() throws IOException {
     PackWriter w;
     appendLock.lock();
     try {
       w = current;
-      if (w == null || !w.dirty()) {
-        return; // sealing forced everything already
+      if (w != null && w.dirty()) {
+        w.flush();
+      } else {
+        w = null;
       }
-      w.flush();
     } finally {
       appendLock.unlock();
     }
-    w.force();
+    seals.awaitAll();
+    if (w != null) {
+      w.force();
+    }
   }
 
   /**
@@ -261,14 +275,18 @@ public final class PackSet implements Closeable {
   public void close() throws IOException {
     appendLock.lock();
     try {
-      if (current != null) {
-        current.seal();
-        current = null;
+      try {
+        if (current != null) {
+          current.seal();
+          current = null;
+        }
+        seals.close();
+      } finally {
+        for (PackFile p : packs.values()) {
+          p.release();
+        }
+        packs.clear();
       }
-      for (PackFile p : packs.values()) {
-        p.release();
-      }
-      packs.clear();
     } finally {
       appendLock.unlock();
     }

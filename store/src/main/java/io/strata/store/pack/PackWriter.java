@@ -8,28 +8,45 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * The open pack: records are appended through a write buffer, so a stream of small chunks costs one
- * write call per buffer, not per chunk. Not thread-safe; {@link PackSet} serialises calls.
+ * write call per buffer, not per chunk. Two buffers take turns: while a full one is written (see
+ * {@link BufferWrite}, outside the append lock) appends go on into the other. Not thread-safe;
+ * {@link PackSet} serialises calls, all but {@link BufferWrite#writeOrAwait} under its lock.
  */
 final class PackWriter {
   private static final int BUFFER = 1 << 20;
 
   private final int id;
   private final FileChannel channel;
-  private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+  private ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+  private ByteBuffer spare = ByteBuffer.allocateDirect(BUFFER);
+  // The previous buffer, full, on its way to the file; null once it is back as the spare.
+  private BufferWrite inFlight;
+  // The file offset of the first byte in `buffer`.
+  private long bufferAt;
   private long size;
   private volatile long flushed;
   private long synced;
+  // Set once the pack is durable, before its channel closes: a concurrent force() that finds the
+  // channel closed then knows its bytes are on disk.
+  private volatile boolean sealed;
   private int records;
 
   private PackWriter(int id, FileChannel channel, long size) {
     this.id = id;
     this.channel = channel;
     this.size = size;
+    this.bufferAt = size;
     this.flushed = size;
-    this.synced = size;
+    // The header is not durable yet: the pack counts as dirty until its first fsync.
+    this.synced = 0;
   }
 
-  /** Creates pack {@code id} at {@code path} with its header, made durable before it is used. */
+  /**
+   * Creates pack {@code id} at {@code path} with its header. The header becomes durable with the
+   * pack's first fsync, together with the first records: nothing in the pack is acknowledged before
+   * that, and an fsync here, under the append lock, stalled every worker behind the fsync of the
+   * pack sealed just before (see {@link BackgroundSeals}).
+   */
   static PackWriter create(int id, Path path) throws IOException {
     FileChannel ch =
         FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -43,7 +60,6 @@ final class PackWriter {
     while (bb.hasRemaining()) {
       ch.write(bb);
     }
-    ch.force(false);
     return new PackWriter(id, ch, PackFormat.HEADER_SIZE);
   }
 
@@ -65,13 +81,16 @@ final class PackWriter {
     return records;
   }
 
-  /** Appends one complete record; returns its offset. */
+  /**
+   * Appends one complete record; returns its offset. If this fills the buffer, the full one is left
+   * as {@link #unstartedWrite} for the caller to write once it has released the append lock.
+   */
   long append(byte[] rec, int off, int len) throws IOException {
     long at = size;
     size += len;
     while (len > 0) {
       if (!buffer.hasRemaining()) {
-        flush();
+        rotate();
       }
       int n = Math.min(len, buffer.remaining());
       buffer.put(rec, off, n);
@@ -82,20 +101,46 @@ final class PackWriter {
     return at;
   }
 
-  /** Hands the buffered bytes to the OS, so readers see them; not yet durable. */
-  void flush() throws IOException {
-    buffer.flip();
-    while (buffer.hasRemaining()) {
-      flushed += channel.write(buffer, flushed);
-    }
-    buffer.clear();
+  /** The full buffer that nobody has started to write, if any. */
+  BufferWrite unstartedWrite() {
+    BufferWrite w = inFlight;
+    return w != null && w.unstarted() ? w : null;
   }
 
-  /** Makes everything appended durable. */
-  void sync() throws IOException {
-    flush();
-    channel.force(false);
-    synced = flushed;
+  /** Hands the full buffer over to be written and takes the spare back. */
+  private void rotate() throws IOException {
+    awaitInFlight();
+    buffer.flip();
+    inFlight = new BufferWrite(channel, buffer, bufferAt);
+    bufferAt += buffer.limit();
+    buffer = spare;
+    spare = null;
+  }
+
+  /** Writes the previous buffer if nobody has started to, or waits for it; then it is the spare. */
+  private void awaitInFlight() throws IOException {
+    BufferWrite w = inFlight;
+    if (w == null) {
+      return;
+    }
+    w.writeOrAwait();
+    flushed = w.end();
+    spare = w.buffer();
+    spare.clear();
+    inFlight = null;
+  }
+
+  /** Hands every appended byte to the OS, so readers see them; not yet durable. */
+  void flush() throws IOException {
+    awaitInFlight();
+    buffer.flip();
+    long at = bufferAt;
+    while (buffer.hasRemaining()) {
+      at += channel.write(buffer, at);
+    }
+    buffer.clear();
+    bufferAt = at;
+    flushed = at;
   }
 
   /** Whether records were appended since the last fsync. */
@@ -112,6 +157,9 @@ final class PackWriter {
     try {
       channel.force(false);
     } catch (java.nio.channels.ClosedChannelException e) {
+      if (!sealed) {
+        throw new IOException("pack " + id + " was closed before it was made durable", e);
+      }
       return;
     }
     synchronized (this) {
@@ -121,6 +169,15 @@ final class PackWriter {
 
   /** Writes the trailer, makes the pack durable and closes it; it is immutable from now on. */
   void seal() throws IOException {
+    writeTrailer();
+    forceAndClose();
+  }
+
+  /**
+   * Appends the trailer and hands everything to the OS: the pack is complete and readable, though
+   * not yet durable. {@link #forceAndClose} finishes the seal and may run on another thread.
+   */
+  void writeTrailer() throws IOException {
     byte[] t = new byte[PackFormat.TRAILER_SIZE];
     Bytes.putInt(t, 0, PackFormat.TRAILER_MAGIC);
     Bytes.putInt(t, 4, records);
@@ -128,7 +185,16 @@ final class PackWriter {
     Bytes.putInt(t, 16, Bytes.crc32c(t, 0, 16));
     append(t, 0, t.length);
     records--;
-    sync();
+    flush();
+  }
+
+  /** Makes the complete pack durable and closes it. */
+  void forceAndClose() throws IOException {
+    channel.force(false);
+    synchronized (this) {
+      synced = flushed;
+    }
+    sealed = true;
     channel.close();
   }
 

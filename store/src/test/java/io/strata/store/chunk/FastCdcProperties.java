@@ -3,6 +3,10 @@ package io.strata.store.chunk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.store.testing.TestData;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -32,6 +36,32 @@ class FastCdcProperties {
       @ForAll @IntRange(min = 1, max = 1 << 20) int piece) {
     byte[] data = TestData.random(seed, 3 << 20);
     assertThat(chunks(data, piece)).isEqualTo(chunks(data, data.length));
+  }
+
+  @Property(tries = 30)
+  void readingFromAStreamCutsAsPushingDoes(
+      @ForAll @LongRange(min = 1, max = 1000) long seed,
+      @ForAll @IntRange(min = 0, max = 3 << 20) int size,
+      @ForAll @IntRange(min = 1, max = 1 << 20) int piece)
+      throws IOException {
+    byte[] data = TestData.random(seed, size);
+    List<Integer> lengths = new ArrayList<>();
+    ByteArrayOutputStream seen = new ByteArrayOutputStream();
+    ChunkSplitter s = new ChunkSplitter(new FastCdc(PARAMS), (b, off, len) -> lengths.add(len));
+    // A stream that hands out at most `piece` bytes per read, as sockets and pipes do.
+    InputStream in =
+        new ByteArrayInputStream(data) {
+          @Override
+          public synchronized int read(byte[] b, int off, int len) {
+            return super.read(b, off, Math.min(len, piece));
+          }
+        };
+    while (s.readFrom(in, seen::write) >= 0) {
+      assertThat(s.total()).isEqualTo(seen.size());
+    }
+    s.finish();
+    assertThat(seen.toByteArray()).isEqualTo(data);
+    assertThat(lengths).isEqualTo(chunks(data, data.length));
   }
 
   @Property(tries = 30)

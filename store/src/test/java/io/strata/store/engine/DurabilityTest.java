@@ -7,6 +7,8 @@ import io.strata.store.blob.PutResult;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.CorruptDataException;
+import io.strata.store.pack.PackFormat;
+import io.strata.store.pack.PackSet;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -86,6 +88,32 @@ class DurabilityTest {
     Files.delete(data.resolve("chunks/index"));
     try (Engine e = open()) {
       assertThat(e.blobs().open(da, 0, -1).readAllBytes()).isEqualTo(a);
+      assertThat(e.fsck().clean()).isTrue();
+    }
+  }
+
+  @Test
+  void aPackCutOffInItsHeaderHoldsNothingAndTheStoreOpens() throws IOException {
+    byte[] a = TestData.text(9, 1 << 20);
+    Digest da;
+    try (Engine e = open()) {
+      da = put(e, a);
+    }
+    // A crash before a new pack's first fsync: its header need not have reached the disk.
+    Path packs = data.resolve("chunks/packs");
+    int next = PackSet.listIds(packs).stream().max(Integer::compare).orElse(0) + 1;
+    Files.write(packs.resolve(PackFormat.fileName(next)), new byte[0]);
+    Files.write(packs.resolve(PackFormat.fileName(next + 1)), new byte[] {'S', 'T', 'R', 'P'});
+    byte[] b = TestData.random(10, 1 << 20);
+    Digest db;
+    try (Engine e = open()) {
+      assertThat(e.blobs().open(da, 0, -1).readAllBytes()).isEqualTo(a);
+      db = put(e, b);
+      assertThat(e.fsck().clean()).isTrue();
+    }
+    try (Engine e = open()) {
+      assertThat(e.blobs().open(da, 0, -1).readAllBytes()).isEqualTo(a);
+      assertThat(e.blobs().open(db, 0, -1).readAllBytes()).isEqualTo(b);
       assertThat(e.fsck().clean()).isTrue();
     }
   }
