@@ -3,8 +3,11 @@ package io.strata.store.image;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
+import org.apache.commons.io.input.ReadAheadInputStream;
 
 /** The compressions a layer blob may have, told apart by their magic bytes, not by media types. */
 enum LayerCompression {
@@ -12,18 +15,46 @@ enum LayerCompression {
   GZIP,
   ZSTD;
 
-  /** Detects the compression of {@code in} and returns the uncompressed stream. */
+  /** Uncompressed bytes the decompressing thread may hold ahead of the reader. */
+  private static final int READ_AHEAD = 1 << 20;
+
+  /**
+   * Threads that decompress layers ahead of their readers. Shared and daemon, so a stream abandoned
+   * half-way (a refused entry) leaves at most one idle read behind, never a thread of its own.
+   */
+  private static final ExecutorService DECOMPRESSORS =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "strata-layer-decompress");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /**
+   * Detects the compression of {@code in} and returns the uncompressed stream. A compressed layer
+   * is decompressed on a thread of its own, a buffer ahead of the reader: gunzip is a fifth of an
+   * import's CPU, and this way it overlaps the tar parsing and chunking instead of adding to them.
+   */
   static InputStream decompress(InputStream in) throws IOException {
     BufferedInputStream b = new BufferedInputStream(in, 64 << 10);
     return switch (detect(b)) {
       case GZIP ->
-          GzipCompressorInputStream.builder()
-              .setInputStream(b)
-              .setDecompressConcatenated(true)
-              .get();
-      case ZSTD -> new ZstdCompressorInputStream(b);
+          readAhead(
+              GzipCompressorInputStream.builder()
+                  .setInputStream(b)
+                  .setDecompressConcatenated(true)
+                  .get());
+      case ZSTD -> readAhead(new ZstdCompressorInputStream(b));
       case NONE -> b;
     };
+  }
+
+  private static InputStream readAhead(InputStream decompressed) throws IOException {
+    return ReadAheadInputStream.builder()
+        .setInputStream(decompressed)
+        .setBufferSize(READ_AHEAD)
+        .setExecutorService(DECOMPRESSORS)
+        .get();
   }
 
   /** Peeks at the first bytes of {@code in} (mark supported) and resets it. */
