@@ -2,20 +2,10 @@ package io.strata.server.handler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.Unpooled;
-import io.netty.channel.embedded.EmbeddedChannel;
-import io.strata.protocol.FrameHeader;
 import io.strata.protocol.FrameType;
 import io.strata.protocol.Opcode;
-import io.strata.protocol.RequestHeader;
 import io.strata.protocol.Status;
 import io.strata.server.Tars;
-import io.strata.server.codec.FrameDecoder;
-import io.strata.server.codec.FrameEncoder;
-import io.strata.server.metrics.ServerMetrics;
-import io.strata.server.op.Operations;
-import io.strata.store.engine.ChunkStore;
-import io.strata.store.engine.Engine;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,25 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
 class ContainerRequestsTest {
   @TempDir Path dir;
 
-  private final SentFrames sent = new SentFrames();
-  private Engine engine;
-  private Operations operations;
-  private EmbeddedChannel ch;
+  private DispatchedEngine d;
   private int nextStream = 1;
 
   @BeforeEach
   void open() throws Exception {
-    engine = Engine.open(dir.resolve("data"), null, ChunkStore.Options.defaults());
-    operations = Operations.over(engine, r -> {}, List.of());
-    ch =
-        new EmbeddedChannel(
-            new FrameDecoder(1 << 20),
-            new FrameEncoder(),
-            new RequestHandler(
-                operations,
-                Runnable::run,
-                new ServerState(new ServerMetrics()),
-                Limits.defaults()));
+    d = new DispatchedEngine(dir.resolve("data"));
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("etc/keep.conf", "keep\n".getBytes(StandardCharsets.UTF_8));
     files.put("data/big.bin", new byte[1 << 20]);
@@ -71,20 +48,15 @@ class ContainerRequestsTest {
 
   @AfterEach
   void close() throws Exception {
-    ch.finishAndReleaseAll();
-    operations.shutdown();
-    engine.close();
+    d.close();
   }
 
   private void request(int stream, Opcode op, String args) {
-    frame(
-        FrameType.REQUEST,
-        stream,
-        new RequestHeader(op.code(), args.getBytes(StandardCharsets.UTF_8)).encode());
+    d.request(stream, op, args);
   }
 
   private void frame(FrameType type, int stream, byte[] payload) {
-    ch.writeInbound(Unpooled.wrappedBuffer(FrameHeader.frame(type, stream, payload)));
+    d.frame(type, stream, payload);
   }
 
   private List<SentFrames.Sent> upload(int stream, byte[] data) throws Exception {
@@ -95,7 +67,7 @@ class ContainerRequestsTest {
           Arrays.copyOfRange(data, at, Math.min(data.length, at + (64 << 10))));
     }
     frame(FrameType.END, stream, new byte[0]);
-    return sent.drain(ch);
+    return d.drain();
   }
 
   private static SentFrames.Sent last(List<SentFrames.Sent> frames) {
@@ -105,7 +77,7 @@ class ContainerRequestsTest {
   /** A request without a payload: its last frame. */
   private SentFrames.Sent call(Opcode op, String args) throws Exception {
     request(nextStream++, op, args);
-    return last(sent.drain(ch));
+    return last(d.drain());
   }
 
   private SentFrames.Sent write(String path, Long offset, byte[] data) throws Exception {
@@ -120,7 +92,7 @@ class ContainerRequestsTest {
   /** The DATA of a download, which must end OK. */
   private byte[] download(Opcode op, String args) throws Exception {
     request(nextStream++, op, args);
-    List<SentFrames.Sent> frames = sent.drain(ch);
+    List<SentFrames.Sent> frames = d.drain();
     assertThat(last(frames).status()).as(last(frames).body()).isEqualTo(Status.OK);
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     for (SentFrames.Sent f : frames) {
@@ -162,7 +134,7 @@ class ContainerRequestsTest {
     request(s, Opcode.FS_WRITE, "{\"container\":\"c1\",\"path\":\"/etc/keep.conf\"}");
     frame(FrameType.DATA, s, "half of a new content".getBytes(StandardCharsets.UTF_8));
     frame(FrameType.CANCEL, s, new byte[0]);
-    assertThat(last(sent.drain(ch)).status()).isEqualTo(Status.CANCELLED);
+    assertThat(last(d.drain()).status()).isEqualTo(Status.CANCELLED);
     assertThat(new String(cat("/etc/keep.conf"), StandardCharsets.UTF_8)).isEqualTo("keep\n");
     try (var left = Files.list(dir.resolve("data/tmp"))) {
       assertThat(left).isEmpty();

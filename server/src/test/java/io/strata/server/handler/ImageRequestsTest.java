@@ -2,20 +2,11 @@ package io.strata.server.handler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.Unpooled;
-import io.netty.channel.embedded.EmbeddedChannel;
-import io.strata.protocol.FrameHeader;
 import io.strata.protocol.FrameType;
 import io.strata.protocol.Opcode;
-import io.strata.protocol.RequestHeader;
 import io.strata.protocol.Status;
 import io.strata.server.Tars;
-import io.strata.server.codec.FrameDecoder;
-import io.strata.server.codec.FrameEncoder;
-import io.strata.server.metrics.ServerMetrics;
 import io.strata.server.op.Operations;
-import io.strata.store.engine.ChunkStore;
-import io.strata.store.engine.Engine;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,42 +27,24 @@ import org.junit.jupiter.api.io.TempDir;
 class ImageRequestsTest {
   @TempDir Path dir;
 
-  private final SentFrames sent = new SentFrames();
-  private Engine engine;
-  private Operations operations;
-  private EmbeddedChannel ch;
+  private DispatchedEngine d;
 
   @BeforeEach
   void open() throws Exception {
-    engine = Engine.open(dir, null, ChunkStore.Options.defaults());
-    operations = Operations.over(engine, r -> {}, List.of());
-    ch =
-        new EmbeddedChannel(
-            new FrameDecoder(1 << 20),
-            new FrameEncoder(),
-            new RequestHandler(
-                operations,
-                Runnable::run,
-                new ServerState(new ServerMetrics()),
-                Limits.defaults()));
+    d = new DispatchedEngine(dir);
   }
 
   @AfterEach
   void close() throws Exception {
-    ch.finishAndReleaseAll();
-    operations.shutdown();
-    engine.close();
+    d.close();
   }
 
   private void request(int stream, Opcode op, String args) {
-    frame(
-        FrameType.REQUEST,
-        stream,
-        new RequestHeader(op.code(), args.getBytes(StandardCharsets.UTF_8)).encode());
+    d.request(stream, op, args);
   }
 
   private void frame(FrameType type, int stream, byte[] payload) {
-    ch.writeInbound(Unpooled.wrappedBuffer(FrameHeader.frame(type, stream, payload)));
+    d.frame(type, stream, payload);
   }
 
   /** Sends {@code data} as the upload of {@code stream} (in two DATA frames) and its END. */
@@ -80,7 +53,7 @@ class ImageRequestsTest {
     frame(FrameType.DATA, stream, java.util.Arrays.copyOfRange(data, 0, half));
     frame(FrameType.DATA, stream, java.util.Arrays.copyOfRange(data, half, data.length));
     frame(FrameType.END, stream, new byte[0]);
-    return sent.drain(ch);
+    return d.drain();
   }
 
   private static SentFrames.Sent last(List<SentFrames.Sent> frames) {
@@ -107,10 +80,8 @@ class ImageRequestsTest {
   @Test
   void anEmptyImageListIsJustItsEnd() throws Exception {
     // REQUEST, stream 3, opcode 0203 image.ls, args {}
-    ch.writeInbound(
-        Unpooled.wrappedBuffer(
-            java.util.HexFormat.of().parseHex("00000009" + "10" + "00000003" + "0203" + "7b7d")));
-    List<SentFrames.Sent> out = sent.drain(ch);
+    d.raw(java.util.HexFormat.of().parseHex("00000009" + "10" + "00000003" + "0203" + "7b7d"));
+    List<SentFrames.Sent> out = d.drain();
     assertThat(out).hasSize(1);
     assertThat(out.get(0).status()).isEqualTo(Status.OK);
     assertThat(out.get(0).body()).isEqualTo("{\"count\":0}");
@@ -122,36 +93,36 @@ class ImageRequestsTest {
     assertThat(reply).contains("\"tags\":[\"app:1\"]").contains("\"diffId\":\"sha256:");
 
     request(2, Opcode.IMAGE_LIST, "{}");
-    List<SentFrames.Sent> ls = sent.drain(ch);
+    List<SentFrames.Sent> ls = d.drain();
     assertThat(data(ls)).contains("\"repository\":\"app\"").contains("\"tag\":\"1\"");
     assertThat(last(ls).body()).isEqualTo("{\"count\":1}");
 
     request(3, Opcode.IMAGE_INSPECT, "{\"image\":\"app:1\"}");
-    SentFrames.Sent inspect = sent.drain(ch).get(0);
+    SentFrames.Sent inspect = d.drain().get(0);
     assertThat(inspect.body()).contains("\"repoTags\":[\"app:1\"]").contains("\"config\":{");
 
     request(4, Opcode.IMAGE_HISTORY, "{\"image\":\"app:1\"}");
-    List<SentFrames.Sent> history = sent.drain(ch);
+    List<SentFrames.Sent> history = d.drain();
     assertThat(data(history)).contains("\"createdBy\":\"strata image import\"");
 
     request(5, Opcode.IMAGE_TAG, "{\"source\":\"app:1\",\"target\":\"other\"}");
-    assertThat(sent.drain(ch).get(0).body()).contains("\"tag\":\"other:latest\"");
+    assertThat(d.drain().get(0).body()).contains("\"tag\":\"other:latest\"");
 
     request(6, Opcode.SYSTEM_DF, "{}");
-    SentFrames.Sent df = sent.drain(ch).get(0);
+    SentFrames.Sent df = d.drain().get(0);
     assertThat(df.body()).contains("\"images\":{\"total\":1,\"active\":0");
 
     request(7, Opcode.IMAGE_REMOVE, "{\"image\":\"app:1\"}");
-    assertThat(sent.drain(ch).get(0).body()).isEqualTo("{\"untagged\":[\"app:1\"],\"deleted\":[]}");
+    assertThat(d.drain().get(0).body()).isEqualTo("{\"untagged\":[\"app:1\"],\"deleted\":[]}");
     request(8, Opcode.IMAGE_REMOVE, "{\"image\":\"other\"}");
-    assertThat(sent.drain(ch).get(0).body()).contains("\"deleted\":[\"sha256:");
+    assertThat(d.drain().get(0).body()).contains("\"deleted\":[\"sha256:");
   }
 
   @Test
   void exportStreamsATarAndCountsIt() throws Exception {
     importTar(1, "app:1", Tars.of("a.txt", "a\n"));
     request(2, Opcode.IMAGE_EXPORT, "{\"image\":\"app:1\",\"format\":\"docker-archive\"}");
-    List<SentFrames.Sent> out = sent.drain(ch);
+    List<SentFrames.Sent> out = d.drain();
     long sum =
         out.stream()
             .filter(s -> s.type() == FrameType.DATA)
@@ -171,9 +142,9 @@ class ImageRequestsTest {
         "{\"dockerfile\":\"FROM scratch\\nCOPY a.txt /a.txt\\n\",\"tags\":[\"b:1\"]}");
     byte[] context = Tars.of("a.txt", "built\n");
     frame(FrameType.DATA, 1, context);
-    assertThat(sent.drain(ch)).as("no output before the upload's END").isEmpty();
+    assertThat(d.drain()).as("no output before the upload's END").isEmpty();
     frame(FrameType.END, 1, new byte[0]);
-    List<SentFrames.Sent> out = sent.drain(ch);
+    List<SentFrames.Sent> out = d.drain();
     assertThat(data(out))
         .contains("Step 1/2 : FROM scratch")
         .contains("Step 2/2 : COPY a.txt /a.txt")
@@ -200,7 +171,7 @@ class ImageRequestsTest {
     assertThat(run.body()).contains("RUN");
 
     request(3, Opcode.IMAGE_LIST, "{}");
-    assertThat(last(sent.drain(ch)).body()).isEqualTo("{\"count\":0}");
+    assertThat(last(d.drain()).body()).isEqualTo("{\"count\":0}");
     try (Stream<Path> left = Files.list(dir.resolve("tmp"))) {
       assertThat(left).as("spooled uploads are deleted").isEmpty();
     }
@@ -215,7 +186,7 @@ class ImageRequestsTest {
     request(5, Opcode.IMAGE_REMOVE, "{\"image\":\"nosuch:1\"}");
     request(6, Opcode.IMAGE_EXPORT, "{\"image\":\"nosuch:1\"}");
     request(7, Opcode.IMAGE_HISTORY, "{\"image\":\"nosuch:1\"}");
-    List<SentFrames.Sent> out = sent.drain(ch);
+    List<SentFrames.Sent> out = d.drain();
     assertThat(out).hasSize(7);
     assertThat(out.get(0).status()).isEqualTo(Status.INVALID_ARGUMENT);
     assertThat(out.get(1).status()).isEqualTo(Status.INVALID_ARGUMENT);
@@ -232,9 +203,9 @@ class ImageRequestsTest {
     request(1, Opcode.IMAGE_IMPORT, "{\"tag\":\"c:1\"}");
     frame(FrameType.DATA, 1, Tars.of("a.txt", "a"));
     frame(FrameType.CANCEL, 1, new byte[0]);
-    assertThat(sent.drain(ch).get(0).status()).isEqualTo(Status.CANCELLED);
+    assertThat(d.drain().get(0).status()).isEqualTo(Status.CANCELLED);
     request(2, Opcode.IMAGE_LIST, "{}");
-    assertThat(last(sent.drain(ch)).body()).isEqualTo("{\"count\":0}");
+    assertThat(last(d.drain()).body()).isEqualTo("{\"count\":0}");
     try (Stream<Path> left = Files.list(dir.resolve("tmp"))) {
       assertThat(left).isEmpty();
     }
@@ -244,7 +215,7 @@ class ImageRequestsTest {
   void uploadsAnAbruptStopLeftAreRemovedAtStart() throws Exception {
     Path left = Files.createDirectories(dir.resolve("tmp/upload-123"));
     Files.write(left.resolve("base.tar"), new byte[100]);
-    Operations.over(engine, r -> {}, List.of()).shutdown();
+    Operations.over(d.engine(), r -> {}, List.of()).shutdown();
     assertThat(left).doesNotExist();
   }
 }
