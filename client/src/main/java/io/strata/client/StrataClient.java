@@ -55,6 +55,7 @@ import io.strata.protocol.message.TagArgs;
 import io.strata.protocol.message.TagReply;
 import io.strata.protocol.message.VolumeArgs;
 import io.strata.protocol.message.VolumeItem;
+import io.strata.protocol.message.VolumePruneArgs;
 import io.strata.protocol.message.VolumePruneReply;
 import io.strata.protocol.message.WriteArgs;
 import io.strata.protocol.message.WriteReply;
@@ -474,9 +475,9 @@ public final class StrataClient implements Closeable {
     unary(Opcode.VOLUME_REMOVE, new VolumeArgs(name), VolumeArgs.class);
   }
 
-  /** Removes every volume no container mounts. */
-  public synchronized VolumePruneReply pruneVolumes() throws IOException {
-    return unary(Opcode.VOLUME_PRUNE, null, VolumePruneReply.class);
+  /** Removes the anonymous volumes no container mounts, and with {@code all} the named ones too. */
+  public synchronized VolumePruneReply pruneVolumes(boolean all) throws IOException {
+    return unary(Opcode.VOLUME_PRUNE, new VolumePruneArgs(all), VolumePruneReply.class);
   }
 
   /** What images, containers and volumes hold. */

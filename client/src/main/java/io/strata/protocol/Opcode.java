@@ -113,7 +113,7 @@ public enum Opcode {
    * {@code strata volume rm}: {@code VolumeArgs}; answer {@code VolumeArgs} of what was removed.
    */
   VOLUME_REMOVE(0x0404, "volume.rm", Transfer.NONE),
-  /** {@code strata volume prune}: no arguments; answer {@code VolumePruneReply}. */
+  /** {@code strata volume prune}: {@code VolumePruneArgs}; answer {@code VolumePruneReply}. */
   VOLUME_PRUNE(0x0405, "volume.prune", Transfer.NONE),
   /**
    * {@code strata driver ls}: no arguments; DATA is JSON lines of driver entries; {@code ListEnd}.

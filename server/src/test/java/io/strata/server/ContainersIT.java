@@ -281,7 +281,10 @@ class ContainersIT {
       assertThat(ok("system", "df", "-v").out())
           .contains("Containers space usage:")
           .contains("Local Volumes space usage:");
-      JsonNode pruned = json("volume", "prune", "-f");
+      assertThat(json("volume", "prune", "-f").get("removed").toString())
+          .as("named volumes stay without -a")
+          .doesNotContain("spare");
+      JsonNode pruned = json("volume", "prune", "-f", "-a");
       assertThat(pruned.get("removed").toString()).contains("spare").doesNotContain("vol1");
       check(4, "volume", "inspect", "spare");
       check(2, "volume", "prune");

@@ -12,14 +12,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /**
- * {@code strata volume prune [-f]}. Deleting data wants a yes: on a terminal it asks, as Docker
+ * {@code strata volume prune [-a] [-f]}: the unused anonymous volumes, or with {@code -a} every
+ * unused volume (Docker 23's rule). Deleting data wants a yes: on a terminal it asks, as Docker
  * does; without one (a script) nothing can answer, so {@code -f} is required there.
  */
 @Command(
     name = "prune",
     mixinStandardHelpOptions = true,
     description = {
-      "Removes every volume no container mounts, with its files.",
+      "Removes the anonymous volumes no container mounts, with their files; with -a, unused named"
+          + " volumes too.",
       "Asks for confirmation when standard input is a terminal; otherwise -f is required."
     })
 final class VolumePruneCommand extends ClientCommand {
@@ -27,6 +29,11 @@ final class VolumePruneCommand extends ClientCommand {
       names = {"-f", "--force"},
       description = "Do not ask for confirmation.")
   boolean force;
+
+  @Option(
+      names = {"-a", "--all"},
+      description = "Also remove unused named volumes.")
+  boolean all;
 
   @Override
   void checkArguments() {
@@ -43,7 +50,7 @@ final class VolumePruneCommand extends ClientCommand {
     if (!force && !confirmed(cli.terminal())) {
       return ExitStatus.OK;
     }
-    VolumePruneReply r = client.pruneVolumes();
+    VolumePruneReply r = client.pruneVolumes(all);
     if (cli.json()) {
       cli.printJson(r);
       return ExitStatus.OK;

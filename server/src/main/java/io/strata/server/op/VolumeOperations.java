@@ -4,6 +4,7 @@ import io.strata.protocol.Opcode;
 import io.strata.protocol.message.ListEnd;
 import io.strata.protocol.message.VolumeArgs;
 import io.strata.protocol.message.VolumeItem;
+import io.strata.protocol.message.VolumePruneArgs;
 import io.strata.protocol.message.VolumePruneReply;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.volume.VolumeInfo;
@@ -52,14 +53,17 @@ final class VolumeOperations {
     return new Outcome.Reply(new VolumeArgs(name));
   }
 
-  /** Sizes are taken just before the prune, which removes only volumes nothing mounts. */
+  /**
+   * Anonymous volumes only, unless {@code all}; sizes are taken just before the prune, which
+   * removes only volumes nothing mounts.
+   */
   private Outcome prune(byte[] json) throws IOException {
-    Arguments.read(json, Object.class, Opcode.VOLUME_PRUNE);
+    boolean all = Arguments.read(json, VolumePruneArgs.class, Opcode.VOLUME_PRUNE).all();
     Map<String, Long> sizes = new HashMap<>();
     for (VolumeInfo v : volumes.list()) {
       sizes.put(v.name(), v.size());
     }
-    List<String> removed = volumes.prune();
+    List<String> removed = volumes.prune(all);
     long bytes = removed.stream().mapToLong(n -> sizes.getOrDefault(n, 0L)).sum();
     return new Outcome.Reply(new VolumePruneReply(removed, bytes));
   }

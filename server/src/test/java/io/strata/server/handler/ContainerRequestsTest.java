@@ -223,7 +223,8 @@ class ContainerRequestsTest {
         .isEqualTo(Status.OK);
     assertThat(call(Opcode.VOLUME_INSPECT, "{\"name\":\"v1\"}").body()).contains("\"inUse\":false");
     assertThat(call(Opcode.VOLUME_CREATE, "{\"name\":\"v2\"}").status()).isEqualTo(Status.OK);
-    SentFrames.Sent pruned = call(Opcode.VOLUME_PRUNE, "{}");
+    assertThat(call(Opcode.VOLUME_PRUNE, "{}").body()).contains("\"removed\":[]");
+    SentFrames.Sent pruned = call(Opcode.VOLUME_PRUNE, "{\"all\":true}");
     assertThat(pruned.body()).contains("v1").contains("v2").contains("\"bytesReclaimed\":6");
     assertThat(download(Opcode.VOLUME_LIST, "{}")).isEmpty();
     assertThat(call(Opcode.IMAGE_REMOVE, "{\"image\":\"base:1\"}").status()).isEqualTo(Status.OK);

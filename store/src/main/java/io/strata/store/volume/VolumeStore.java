@@ -37,6 +37,7 @@ import java.util.regex.Pattern;
 public final class VolumeStore {
   private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
   private static final String DATA = "_data";
+  private static final Pattern ANONYMOUS = Pattern.compile("[0-9a-f]{64}");
 
   private final Path dir;
   private final Supplier<Set<String>> inUse;
@@ -129,12 +130,16 @@ public final class VolumeStore {
     deleteTree(doomed);
   }
 
-  /** Removes every volume no container mounts; returns their names. */
-  public synchronized List<String> prune() throws IOException {
+  /**
+   * Removes the anonymous volumes no container mounts, and with {@code all} the unused named ones
+   * too (as {@code docker volume prune [--all]} since Docker 23); returns their names. A volume is
+   * anonymous when its name is the 64 hex digits {@link #createAnonymous} gives.
+   */
+  public synchronized List<String> prune(boolean all) throws IOException {
     Set<String> used = inUse.get();
     List<String> out = new ArrayList<>();
     for (String n : names()) {
-      if (!used.contains(n)) {
+      if (!used.contains(n) && (all || ANONYMOUS.matcher(n).matches())) {
         remove(n);
         out.add(n);
       }

@@ -287,7 +287,8 @@ class ContainerStoreTest {
 
     containers.remove("keep", false);
     assertThat(containers.volumes().list()).hasSize(2);
-    assertThat(containers.volumes().prune()).hasSize(2);
+    assertThat(containers.volumes().prune(false)).hasSize(1);
+    assertThat(containers.volumes().prune(true)).containsExactly("named");
     assertThat(containers.volumes().list()).isEmpty();
   }
 

@@ -39,7 +39,9 @@ class VolumeStoreTest {
     assertThat(v.inspect("alpha").inUse()).isTrue();
     assertThatThrownBy(() -> v.remove("alpha")).isInstanceOf(ConflictException.class);
     assertThat(v.diskUsage()).isEqualTo(new VolumeDiskUsage(2, 1, 5, 0));
-    assertThat(v.prune()).containsExactly(anon);
+    v.create("beta");
+    assertThat(v.prune(false)).as("named volumes stay without all").containsExactly(anon);
+    assertThat(v.prune(true)).containsExactly("beta");
     used.clear();
     v.remove("alpha");
     assertThat(v.list()).isEmpty();
