@@ -215,24 +215,12 @@ public final class StrataClient implements Closeable {
 
   /** Every blob, by digest. */
   public synchronized List<BlobItem> list() throws IOException {
-    List<BlobItem> items = new ArrayList<>();
-    listing(
-        Opcode.BLOB_LIST,
-        null,
-        line -> items.add(Json.read(line, BlobItem.class, "blob.ls line")),
-        ListEnd.class);
-    return items;
+    return items(Opcode.BLOB_LIST, null, BlobItem.class);
   }
 
   /** The storage driver's own view of its subvolumes or datasets, one JSON object each. */
   public synchronized List<JsonNode> driverList() throws IOException {
-    List<JsonNode> items = new ArrayList<>();
-    listing(
-        Opcode.DRIVER_LIST,
-        null,
-        line -> items.add(Json.tree(line, "driver.ls line")),
-        ListEnd.class);
-    return items;
+    return items(Opcode.DRIVER_LIST, null, JsonNode.class);
   }
 
   /**
@@ -299,24 +287,12 @@ public final class StrataClient implements Closeable {
 
   /** Every image, one item per tag. */
   public synchronized List<ImageItem> images() throws IOException {
-    List<ImageItem> items = new ArrayList<>();
-    listing(
-        Opcode.IMAGE_LIST,
-        null,
-        line -> items.add(Json.read(line, ImageItem.class, "image.ls line")),
-        ListEnd.class);
-    return items;
+    return items(Opcode.IMAGE_LIST, null, ImageItem.class);
   }
 
   /** The layers of {@code image}, top first. */
   public synchronized List<HistoryItem> history(String image) throws IOException {
-    List<HistoryItem> items = new ArrayList<>();
-    listing(
-        Opcode.IMAGE_HISTORY,
-        new ImageArgs(image),
-        line -> items.add(Json.read(line, HistoryItem.class, "image.history line")),
-        ListEnd.class);
-    return items;
+    return items(Opcode.IMAGE_HISTORY, new ImageArgs(image), HistoryItem.class);
   }
 
   /** Id, tags, layers and config of {@code image}. */
@@ -343,13 +319,7 @@ public final class StrataClient implements Closeable {
 
   /** Every container, newest first. */
   public synchronized List<ContainerItem> containers() throws IOException {
-    List<ContainerItem> items = new ArrayList<>();
-    listing(
-        Opcode.CONTAINER_LIST,
-        null,
-        line -> items.add(Json.read(line, ContainerItem.class, "container.ls line")),
-        ListEnd.class);
-    return items;
+    return items(Opcode.CONTAINER_LIST, null, ContainerItem.class);
   }
 
   /** Id, name, image and mounts of {@code container}. */
@@ -372,13 +342,7 @@ public final class StrataClient implements Closeable {
 
   /** What changed in a container against its image. */
   public synchronized List<ChangeItem> diff(String container) throws IOException {
-    List<ChangeItem> items = new ArrayList<>();
-    listing(
-        Opcode.CONTAINER_DIFF,
-        new ContainerArgs(container),
-        line -> items.add(Json.read(line, ChangeItem.class, "container.diff line")),
-        ListEnd.class);
-    return items;
+    return items(Opcode.CONTAINER_DIFF, new ContainerArgs(container), ChangeItem.class);
   }
 
   /** Writes a container's whole file system as a tar to {@code out}; returns its length. */
@@ -419,13 +383,7 @@ public final class StrataClient implements Closeable {
 
   /** The entries of directory {@code args.path()} of a container, by name. */
   public synchronized List<FileItem> listFiles(PathArgs args) throws IOException {
-    List<FileItem> items = new ArrayList<>();
-    listing(
-        Opcode.FS_LIST,
-        args,
-        line -> items.add(Json.read(line, FileItem.class, "fs.ls line")),
-        ListEnd.class);
-    return items;
+    return items(Opcode.FS_LIST, args, FileItem.class);
   }
 
   /** Writes the bytes of a file inside a container to {@code out}; returns how many. */
@@ -456,13 +414,7 @@ public final class StrataClient implements Closeable {
 
   /** Every volume. */
   public synchronized List<VolumeItem> volumes() throws IOException {
-    List<VolumeItem> items = new ArrayList<>();
-    listing(
-        Opcode.VOLUME_LIST,
-        null,
-        line -> items.add(Json.read(line, VolumeItem.class, "volume.ls line")),
-        ListEnd.class);
-    return items;
+    return items(Opcode.VOLUME_LIST, null, VolumeItem.class);
   }
 
   /** Mountpoint, use and size of volume {@code name}. */
@@ -508,6 +460,14 @@ public final class StrataClient implements Closeable {
   private <T> T unary(Opcode op, Object args, Class<T> replyType) throws IOException {
     int stream = begin(op, args);
     return reply(stream, op, null, replyType);
+  }
+
+  /** A listing whose lines are {@code type} items, read into a list. */
+  private <T> List<T> items(Opcode op, Object args, Class<T> type) throws IOException {
+    List<T> items = new ArrayList<>();
+    String what = op.label() + " line";
+    listing(op, args, line -> items.add(Json.read(line, type, what)), ListEnd.class);
+    return items;
   }
 
   private <T> T listing(Opcode op, Object args, JsonLines.LineSink lines, Class<T> endType)

@@ -53,7 +53,7 @@ final class ContainerTransfers {
 
   private Outcome copyOut(byte[] json) throws IOException {
     PathArgs args = Arguments.read(json, PathArgs.class, Opcode.CONTAINER_COPY_OUT);
-    String ref = FileOperations.container(args.container(), Opcode.CONTAINER_COPY_OUT);
+    String ref = ContainerOperations.required(args.container(), Opcode.CONTAINER_COPY_OUT);
     String path = FileOperations.path(args.path(), Opcode.CONTAINER_COPY_OUT);
     String id = containers.inspect(ref).id();
     containers.view(id).stat(path); // a missing path is NOT_FOUND, not a failed download
@@ -68,7 +68,7 @@ final class ContainerTransfers {
 
   private Outcome copyIn(byte[] json) throws IOException {
     PathArgs args = Arguments.read(json, PathArgs.class, Opcode.CONTAINER_COPY_IN);
-    String ref = FileOperations.container(args.container(), Opcode.CONTAINER_COPY_IN);
+    String ref = ContainerOperations.required(args.container(), Opcode.CONTAINER_COPY_IN);
     String path = FileOperations.path(args.path(), Opcode.CONTAINER_COPY_IN);
     String id = containers.inspect(ref).id();
     ContainerView view = containers.view(id);

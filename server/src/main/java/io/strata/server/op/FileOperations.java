@@ -55,14 +55,16 @@ final class FileOperations {
   private Outcome stat(byte[] json) throws IOException {
     PathArgs args = Arguments.read(json, PathArgs.class, Opcode.FS_STAT);
     String path = path(args.path(), Opcode.FS_STAT);
-    ContainerView view = containers.view(container(args.container(), Opcode.FS_STAT));
+    ContainerView view =
+        containers.view(ContainerOperations.required(args.container(), Opcode.FS_STAT));
     return new Outcome.Reply(item(name(path), view.stat(path)));
   }
 
   private Outcome list(byte[] json) throws IOException {
     PathArgs args = Arguments.read(json, PathArgs.class, Opcode.FS_LIST);
     String path = path(args.path(), Opcode.FS_LIST);
-    ContainerView view = containers.view(container(args.container(), Opcode.FS_LIST));
+    ContainerView view =
+        containers.view(ContainerOperations.required(args.container(), Opcode.FS_LIST));
     FileStat st = view.stat(path);
     JsonLinesStream lines =
         new JsonLinesStream(
@@ -78,7 +80,8 @@ final class FileOperations {
     if (args.offset() < 0 || (args.length() != null && args.length() < 0)) {
       throw new InvalidArgumentException("fs.read: offset and length must not be negative");
     }
-    ContainerView view = containers.view(container(args.container(), Opcode.FS_READ));
+    ContainerView view =
+        containers.view(ContainerOperations.required(args.container(), Opcode.FS_READ));
     FileStat st = view.stat(path);
     if (st.isDirectory()) {
       throw new ConflictException("path " + path + " is a directory");
@@ -93,7 +96,7 @@ final class FileOperations {
   private Outcome write(byte[] json) throws IOException {
     WriteArgs args = Arguments.read(json, WriteArgs.class, Opcode.FS_WRITE);
     String path = path(args.path(), Opcode.FS_WRITE);
-    String ref = container(args.container(), Opcode.FS_WRITE);
+    String ref = ContainerOperations.required(args.container(), Opcode.FS_WRITE);
     if (args.offset() != null && args.offset() < 0) {
       throw new InvalidArgumentException("fs.write: offset " + args.offset() + " is negative");
     }
@@ -173,7 +176,7 @@ final class FileOperations {
   private Outcome change(byte[] json) throws IOException {
     FsChangeArgs a = Arguments.read(json, FsChangeArgs.class, Opcode.FS_CHANGE);
     String path = path(a.path(), Opcode.FS_CHANGE);
-    String ref = container(a.container(), Opcode.FS_CHANGE);
+    String ref = ContainerOperations.required(a.container(), Opcode.FS_CHANGE);
     if (a.op() == null) {
       throw new InvalidArgumentException("fs.change: the argument op is missing");
     }
@@ -275,9 +278,5 @@ final class FileOperations {
       throw new InvalidArgumentException(op.label() + ": the argument path is missing");
     }
     return path;
-  }
-
-  static String container(String container, Opcode op) {
-    return ContainerOperations.required(container, op);
   }
 }

@@ -10,7 +10,6 @@ import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.volume.VolumeInfo;
 import io.strata.store.volume.VolumeStore;
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -53,19 +52,14 @@ final class VolumeOperations {
     return new Outcome.Reply(new VolumeArgs(name));
   }
 
-  /**
-   * Anonymous volumes only, unless {@code all}; sizes are taken just before the prune, which
-   * removes only volumes nothing mounts.
-   */
+  /** Anonymous volumes only, unless {@code all}; never one a container mounts. */
   private Outcome prune(byte[] json) throws IOException {
     boolean all = Arguments.read(json, VolumePruneArgs.class, Opcode.VOLUME_PRUNE).all();
-    Map<String, Long> sizes = new HashMap<>();
-    for (VolumeInfo v : volumes.list()) {
-      sizes.put(v.name(), v.size());
-    }
-    List<String> removed = volumes.prune(all);
-    long bytes = removed.stream().mapToLong(n -> sizes.getOrDefault(n, 0L)).sum();
-    return new Outcome.Reply(new VolumePruneReply(removed, bytes));
+    List<VolumeInfo> removed = volumes.prune(all);
+    return new Outcome.Reply(
+        new VolumePruneReply(
+            removed.stream().map(VolumeInfo::name).toList(),
+            removed.stream().mapToLong(VolumeInfo::size).sum()));
   }
 
   private static String name(byte[] json, Opcode op) {

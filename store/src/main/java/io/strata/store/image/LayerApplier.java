@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
 /**
@@ -38,7 +39,7 @@ final class LayerApplier {
   private final Replacing replacing;
   private final TreeSet<String> added = new TreeSet<>();
   private final List<Object[]> dirTimes = new ArrayList<>();
-  private Map<String, byte[]> exactXattrs = Map.of();
+  private Supplier<Map<String, byte[]>> exactXattrs = Map::of;
 
   LayerApplier(FileSystemView fs, String prefix, Replacing replacing) {
     this.fs = fs;
@@ -51,15 +52,15 @@ final class LayerApplier {
    * from {@code content} (a regular file), else null.
    */
   String apply(TarArchiveEntry e, InputStream content) throws IOException {
-    return apply(e, content, Map.of());
+    return apply(e, content, Map::of);
   }
 
   /**
-   * As {@link #apply(TarArchiveEntry, InputStream)}, with {@code exactXattrs} the entry's xattr
-   * values as its PAX header holds them byte for byte ({@link PaxXattrs}); they win over the
-   * parser's UTF-8 decoding, which mangles binary values.
+   * As {@link #apply(TarArchiveEntry, InputStream)}, with {@code exactXattrs} giving the entry's
+   * xattr values as its PAX header holds them byte for byte ({@link PaxXattrs}); they win over the
+   * parser's UTF-8 decoding, which mangles binary values. Asked only for an entry that has xattrs.
    */
-  String apply(TarArchiveEntry e, InputStream content, Map<String, byte[]> exactXattrs)
+  String apply(TarArchiveEntry e, InputStream content, Supplier<Map<String, byte[]>> exactXattrs)
       throws IOException {
     this.exactXattrs = exactXattrs;
     String entry = e.getName();
@@ -201,12 +202,16 @@ final class LayerApplier {
   }
 
   private void xattrs(String path, Map<String, String> pax) throws IOException {
+    Map<String, byte[]> exact = null;
     for (Map.Entry<String, String> x : pax.entrySet()) {
       if (x.getKey().startsWith(XATTR)) {
+        if (exact == null) {
+          exact = exactXattrs.get();
+        }
         String name = x.getKey().substring(XATTR.length());
-        byte[] exact = exactXattrs.get(name);
+        byte[] value = exact.get(name);
         fs.setXattr(
-            path, name, exact != null ? exact : x.getValue().getBytes(StandardCharsets.UTF_8));
+            path, name, value != null ? value : x.getValue().getBytes(StandardCharsets.UTF_8));
       }
     }
   }

@@ -131,7 +131,7 @@ final class LayerStore {
             if ((e = next(tar, what)) == null) {
               break;
             }
-            String stored = applier.apply(e, content, rec.xattrs());
+            String stored = applier.apply(e, content, rec::xattrs);
             if (stored != null) {
               sides.track(stored, split.file(stored, e.getSize()));
             }

@@ -132,16 +132,17 @@ public final class VolumeStore {
 
   /**
    * Removes the anonymous volumes no container mounts, and with {@code all} the unused named ones
-   * too (as {@code docker volume prune [--all]} since Docker 23); returns their names. A volume is
-   * anonymous when its name is the 64 hex digits {@link #createAnonymous} gives.
+   * too (as {@code docker volume prune [--all]} since Docker 23); returns what each held just
+   * before it went. A volume is anonymous when its name is the 64 hex digits {@link
+   * #createAnonymous} gives.
    */
-  public synchronized List<String> prune(boolean all) throws IOException {
+  public synchronized List<VolumeInfo> prune(boolean all) throws IOException {
     Set<String> used = inUse.get();
-    List<String> out = new ArrayList<>();
+    List<VolumeInfo> out = new ArrayList<>();
     for (String n : names()) {
       if (!used.contains(n) && (all || ANONYMOUS.matcher(n).matches())) {
+        out.add(info(n, used));
         remove(n);
-        out.add(n);
       }
     }
     return out;

@@ -12,6 +12,7 @@ import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.FileSystemView;
+import io.strata.store.volume.VolumeInfo;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -288,7 +289,9 @@ class ContainerStoreTest {
     containers.remove("keep", false);
     assertThat(containers.volumes().list()).hasSize(2);
     assertThat(containers.volumes().prune(false)).hasSize(1);
-    assertThat(containers.volumes().prune(true)).containsExactly("named");
+    assertThat(containers.volumes().prune(true))
+        .extracting(VolumeInfo::name)
+        .containsExactly("named");
     assertThat(containers.volumes().list()).isEmpty();
   }
 

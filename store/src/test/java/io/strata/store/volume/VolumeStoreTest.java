@@ -40,8 +40,11 @@ class VolumeStoreTest {
     assertThatThrownBy(() -> v.remove("alpha")).isInstanceOf(ConflictException.class);
     assertThat(v.diskUsage()).isEqualTo(new VolumeDiskUsage(2, 1, 5, 0));
     v.create("beta");
-    assertThat(v.prune(false)).as("named volumes stay without all").containsExactly(anon);
-    assertThat(v.prune(true)).containsExactly("beta");
+    assertThat(v.prune(false))
+        .as("named volumes stay without all")
+        .extracting(VolumeInfo::name)
+        .containsExactly(anon);
+    assertThat(v.prune(true)).extracting(VolumeInfo::name).containsExactly("beta");
     used.clear();
     v.remove("alpha");
     assertThat(v.list()).isEmpty();
