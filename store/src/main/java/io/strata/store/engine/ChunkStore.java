@@ -87,6 +87,10 @@ public final class ChunkStore implements Closeable {
   private final ReentrantLock gcLock = new ReentrantLock();
   private final ExecutorService workers;
   private final int threads;
+  // Threads hashing and compressing a chunk right now: workers and object writers alike.
+  private final AtomicInteger storing = new AtomicInteger();
+  // Object writers inside a write call, cutting (and storing) chunks.
+  private final AtomicInteger writing = new AtomicInteger();
   private final AtomicLong uniqueBytes = new AtomicLong();
   private final AtomicLong compressedBytes = new AtomicLong();
   private final AtomicLong sinceCheckpoint = new AtomicLong();
@@ -337,20 +341,63 @@ public final class ChunkStore implements Closeable {
   }
 
   /**
+   * Whether a core would sit idle unless a worker takes the next chunk: fewer object writers are
+   * cutting than there are workers, and fewer threads are storing chunks. An object writer then
+   * hands its chunk to a worker and goes on cutting, so one large object still uses every core;
+   * otherwise it stores the chunk itself ({@link #storeChunkHere}).
+   */
+  boolean hasIdleCore() {
+    return writing.get() < threads && storing.get() < threads;
+  }
+
+  /** An object writer starts cutting: see {@link #hasIdleCore}. */
+  void startWriting() {
+    writing.incrementAndGet();
+  }
+
+  void stopWriting() {
+    writing.decrementAndGet();
+  }
+
+  /**
    * Hashes, deduplicates and (if new) compresses and appends the first {@code len} bytes of {@code
    * buf} as one chunk, on a worker thread, which then gives {@code buf} back to the pool it came
    * from ({@link #chunkBuffer}).
    */
   Future<ChunkRef> storeChunkAsync(WriteSession session, byte[] buf, int len) {
     ensureOpen();
-    return workers.submit(
-        () -> {
-          try {
-            return storeChunk(session, buf, 0, len, codec);
-          } finally {
-            chunkBuffers.give(buf);
-          }
-        });
+    // Counted from the hand-off, so the next writer to ask sees this core as taken.
+    storing.incrementAndGet();
+    try {
+      return workers.submit(
+          () -> {
+            try {
+              return storeChunk(session, buf, 0, len, codec);
+            } finally {
+              storing.decrementAndGet();
+              chunkBuffers.give(buf);
+            }
+          });
+    } catch (RuntimeException e) {
+      storing.decrementAndGet();
+      chunkBuffers.give(buf);
+      throw e;
+    }
+  }
+
+  /**
+   * {@link #storeChunkAsync} on the calling thread, straight from the caller's buffer: when every
+   * core is already busy, a hand-off would only add a copy, a queue and two thread switches per
+   * chunk (together about 7% of an ingest's CPU on the jdks data set, docs/PERF.md).
+   */
+  ChunkRef storeChunkHere(WriteSession session, byte[] b, int off, int len) throws IOException {
+    ensureOpen();
+    storing.incrementAndGet();
+    try {
+      return storeChunk(session, b, off, len, codec);
+    } finally {
+      storing.decrementAndGet();
+    }
   }
 
   private ChunkRef storeChunk(WriteSession session, byte[] b, int off, int len, ChunkCodec codec)

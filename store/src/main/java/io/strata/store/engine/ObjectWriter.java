@@ -10,13 +10,16 @@ import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 /**
- * Streams one object into the store. The calling thread only cuts chunks and hashes the whole
- * object; hashing, deduplicating, compressing and appending each chunk run on the store's worker
- * threads, a bounded window of chunks ahead, so memory stays bounded by the window whatever the
+ * Streams one object into the store. The calling thread cuts chunks and hashes the whole object.
+ * Each chunk is hashed, deduplicated, compressed and appended by a worker thread when a core would
+ * otherwise be idle (so one large object still uses every core, the writer cutting ahead of the
+ * workers), and by the calling thread itself when every core is busy (so many objects at once pay
+ * no hand-off). A bounded window of chunks is in flight, so memory stays bounded whatever the
  * object's size.
  */
 public final class ObjectWriter {
@@ -45,15 +48,25 @@ public final class ObjectWriter {
     if (whole != null) {
       whole.update(b, off, len);
     }
-    splitter.write(b, off, len);
+    store.startWriting();
+    try {
+      splitter.write(b, off, len);
+    } finally {
+      store.stopWriting();
+    }
   }
 
   /** Adds everything {@code in} yields, read straight into the chunker's window. */
   public void writeAll(InputStream in) throws IOException {
     ensureOpen();
     ChunkSplitter.Sink seen = whole == null ? null : whole::update;
-    while (splitter.readFrom(in, seen) >= 0) {
-      // each read is cut and handed to the workers as it arrives
+    store.startWriting();
+    try {
+      while (splitter.readFrom(in, seen) >= 0) {
+        // each read is cut and stored as it arrives
+      }
+    } finally {
+      store.stopWriting();
     }
   }
 
@@ -95,10 +108,14 @@ public final class ObjectWriter {
   public record Written(Digest digest, Recipe recipe, int newChunks, long newBytes) {}
 
   private void submit(byte[] buf, int off, int len) {
-    // The splitter reuses its window, so the chunk moves to a buffer the worker gives back.
-    byte[] chunk = store.chunkBuffer();
-    System.arraycopy(buf, off, chunk, 0, len);
-    inFlight.add(store.storeChunkAsync(session, chunk, len));
+    if (store.hasIdleCore()) {
+      // The splitter reuses its window, so the chunk moves to a buffer the worker gives back.
+      byte[] chunk = store.chunkBuffer();
+      System.arraycopy(buf, off, chunk, 0, len);
+      inFlight.add(store.storeChunkAsync(session, chunk, len));
+    } else {
+      inFlight.add(storeHere(buf, off, len));
+    }
     if (inFlight.size() >= store.writeWindow()) {
       // Wait for the chunk half a window back, then take every finished one: this thread then
       // sleeps and wakes once per half window rather than once per chunk.
@@ -106,6 +123,15 @@ public final class ObjectWriter {
       do {
         collect();
       } while (!inFlight.isEmpty() && inFlight.peek().isDone());
+    }
+  }
+
+  /** Stores the chunk on this thread; a failure is kept for {@link #collect} to report in order. */
+  private Future<ChunkRef> storeHere(byte[] buf, int off, int len) {
+    try {
+      return CompletableFuture.completedFuture(store.storeChunkHere(session, buf, off, len));
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
   }
 

@@ -22,6 +22,7 @@ public final class PackSet implements Closeable {
   private final Map<Integer, PackFile> packs = new ConcurrentHashMap<>();
   private final ReentrantLock appendLock = new ReentrantLock();
   private final BackgroundSeals seals = new BackgroundSeals();
+  private final WriteBuffers writeBuffers = new WriteBuffers();
   private volatile PackWriter current;
   private int nextId;
 
@@ -98,7 +99,7 @@ public final class PackSet implements Closeable {
       if (current == null) {
         int id = nextId++;
         Path p = path(id);
-        current = PackWriter.create(id, p);
+        current = PackWriter.create(id, p, writeBuffers);
         packs.put(id, new PackFile(id, p));
       }
       long offset = current.append(rec, off, len);

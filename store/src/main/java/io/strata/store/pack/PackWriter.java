@@ -13,12 +13,11 @@ import java.nio.file.StandardOpenOption;
  * {@link PackSet} serialises calls, all but {@link BufferWrite#writeOrAwait} under its lock.
  */
 final class PackWriter {
-  private static final int BUFFER = 1 << 20;
-
   private final int id;
   private final FileChannel channel;
-  private ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
-  private ByteBuffer spare = ByteBuffer.allocateDirect(BUFFER);
+  private final WriteBuffers buffers;
+  private ByteBuffer buffer;
+  private ByteBuffer spare;
   // The previous buffer, full, on its way to the file; null once it is back as the spare.
   private BufferWrite inFlight;
   // The file offset of the first byte in `buffer`.
@@ -31,9 +30,12 @@ final class PackWriter {
   private volatile boolean sealed;
   private int records;
 
-  private PackWriter(int id, FileChannel channel, long size) {
+  private PackWriter(int id, FileChannel channel, long size, WriteBuffers buffers) {
     this.id = id;
     this.channel = channel;
+    this.buffers = buffers;
+    this.buffer = buffers.take();
+    this.spare = buffers.take();
     this.size = size;
     this.bufferAt = size;
     this.flushed = size;
@@ -47,7 +49,7 @@ final class PackWriter {
    * that, and an fsync here, under the append lock, stalled every worker behind the fsync of the
    * pack sealed just before (see {@link BackgroundSeals}).
    */
-  static PackWriter create(int id, Path path) throws IOException {
+  static PackWriter create(int id, Path path, WriteBuffers buffers) throws IOException {
     FileChannel ch =
         FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     byte[] header = new byte[PackFormat.HEADER_SIZE];
@@ -60,7 +62,7 @@ final class PackWriter {
     while (bb.hasRemaining()) {
       ch.write(bb);
     }
-    return new PackWriter(id, ch, PackFormat.HEADER_SIZE);
+    return new PackWriter(id, ch, PackFormat.HEADER_SIZE, buffers);
   }
 
   int id() {
@@ -186,6 +188,11 @@ final class PackWriter {
     append(t, 0, t.length);
     records--;
     flush();
+    // Every byte is with the OS now and nothing appends again: the next pack may have the buffers.
+    buffers.give(buffer);
+    buffers.give(spare);
+    buffer = null;
+    spare = null;
   }
 
   /** Makes the complete pack durable and closes it. */

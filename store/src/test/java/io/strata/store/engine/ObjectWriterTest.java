@@ -3,6 +3,7 @@ package io.strata.store.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.digest.Digest;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;
@@ -44,6 +45,66 @@ class ObjectWriterTest {
           assertThat(in.readAllBytes()).isEqualTo(contents[i]);
         }
       }
+    }
+  }
+
+  /**
+   * With more writers than workers, writers store most chunks on their own threads, straight from
+   * their windows: objects written at once, sharing much of their content, must still read back
+   * exactly and each shared chunk be stored once.
+   */
+  @Test
+  void objectsWrittenAtOnceByMoreWritersThanCoresReadBackExactly() throws Exception {
+    ChunkStore.Options options =
+        new ChunkStore.Options(
+            ChunkerParams.DEFAULT, io.strata.store.compress.Compression.DEFAULT, true, 2);
+    byte[] shared = TestData.text(99, 4 << 20);
+    int writers = 6;
+    byte[][] contents = new byte[writers][];
+    for (int i = 0; i < writers; i++) {
+      byte[] own = TestData.random(i, (1 << 20) + i * 1001);
+      contents[i] = new byte[shared.length + own.length];
+      System.arraycopy(shared, 0, contents[i], 0, shared.length);
+      System.arraycopy(own, 0, contents[i], shared.length, own.length);
+    }
+    try (ChunkStore store = ChunkStore.open(dir, options)) {
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(writers);
+      java.util.List<java.util.concurrent.Future<Recipe>> recipes = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < writers; i++) {
+          byte[] content = contents[i];
+          recipes.add(
+              pool.submit(
+                  () -> {
+                    try (WriteSession session = store.session()) {
+                      ObjectWriter w = session.newObject();
+                      w.writeAll(new ByteArrayInputStream(content));
+                      ObjectWriter.Written written = w.finish();
+                      assertThat(written.digest())
+                          .isEqualTo(Digest.sha256(content, 0, content.length));
+                      session.commit(java.util.List.of());
+                      return written.recipe();
+                    }
+                  }));
+        }
+        for (int i = 0; i < writers; i++) {
+          Recipe r = recipes.get(i).get();
+          try (InputStream in = new RecipeInputStream(store, r, 0, r.size(), "object " + i)) {
+            assertThat(in.readAllBytes()).isEqualTo(contents[i]);
+          }
+        }
+      } finally {
+        pool.shutdown();
+      }
+      long distinct = shared.length;
+      for (int i = 0; i < writers; i++) {
+        distinct += contents[i].length - shared.length;
+      }
+      // The shared part's chunks are stored once; a chunk straddling the seam may differ per
+      // object.
+      assertThat(store.stats().uniqueBytes())
+          .isBetween(distinct, distinct + writers * (long) ChunkerParams.MAX_CHUNK);
     }
   }
 
