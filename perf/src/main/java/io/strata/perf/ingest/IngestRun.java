@@ -21,6 +21,10 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The end-to-end ingest report. After unrecorded warm-up ingests, each round runs on the same data
@@ -35,6 +39,8 @@ public final class IngestRun {
   private final Settings settings;
   private final Samples s = new Samples();
   private final PrintStream out;
+  // Every Strata ingest runs its writers on these, as a long-running server keeps its threads.
+  private final ExecutorService writerThreads;
 
   /**
    * How the run is made.
@@ -59,10 +65,28 @@ public final class IngestRun {
     this.dataSets = List.copyOf(dataSets);
     this.settings = settings;
     this.out = out;
+    this.writerThreads = Executors.newFixedThreadPool(settings.writers(), daemonThreads());
+  }
+
+  private static ThreadFactory daemonThreads() {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "ingest-writer-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /** Runs every round and prints the tables. */
   public void run() throws IOException {
+    try {
+      runRounds();
+    } finally {
+      writerThreads.shutdown();
+    }
+  }
+
+  private void runRounds() throws IOException {
     Machine.printHeader(out);
     String restic = settings.restic() ? ResticPeer.version() : null;
     out.printf(
@@ -107,7 +131,8 @@ public final class IngestRun {
               .withVerifyWrites(verify);
       try (ScratchDir dir = ScratchDir.create(settings.scratch(), "strata-warmup-");
           ChunkStore store = ChunkStore.open(dir.path().resolve("chunks"), options)) {
-        TreeIngest ingest = new TreeIngest(store, settings.writers(), settings.commitEvery());
+        TreeIngest ingest =
+            new TreeIngest(store, writerThreads, settings.writers(), settings.commitEvery());
         for (DataSet ds : dataSets) {
           ingest.ingest(ds);
         }
@@ -150,7 +175,8 @@ public final class IngestRun {
             .withVerifyWrites(verify);
     try (ScratchDir dir = ScratchDir.create(settings.scratch(), "strata-");
         ChunkStore store = ChunkStore.open(dir.path().resolve("chunks"), options)) {
-      TreeIngest ingest = new TreeIngest(store, settings.writers(), settings.commitEvery());
+      TreeIngest ingest =
+          new TreeIngest(store, writerThreads, settings.writers(), settings.commitEvery());
       for (DataSet ds : dataSets) {
         TreeIngest.Result r = ingest.ingest(ds);
         ChunkStore.Stats st = store.stats();

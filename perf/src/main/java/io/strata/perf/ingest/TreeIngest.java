@@ -15,18 +15,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Stores every file of a data set as one object, streamed from disk, with {@code writers} files in
- * flight at once. Each writer keeps one write session and commits the roots of its files (one per
- * file, named {@code <data set>/<relative path>}) every {@code commitEvery} files and at the end,
- * as a layer or snapshot import would; {@code commitEvery = 1} makes every file durable on its own.
+ * flight at once, on threads that outlive the ingest as a server's do (new threads would pay again
+ * for their per-thread buffers and compression contexts). Each writer keeps one write session and
+ * commits the roots of its files (one per file, named {@code <data set>/<relative path>}) every
+ * {@code commitEvery} files and at the end, as a layer or snapshot import would; {@code commitEvery
+ * = 1} makes every file durable on its own.
  */
 final class TreeIngest {
   private final ChunkStore store;
+  private final ExecutorService pool;
   private final int writers;
   private final int commitEvery;
 
@@ -41,8 +43,10 @@ final class TreeIngest {
    */
   record Result(long files, long bytes, long newChunks, long newBytes, ResourceProbe.Usage usage) {}
 
-  TreeIngest(ChunkStore store, int writers, int commitEvery) {
+  /** Ingests into {@code store} on {@code writers} threads of {@code pool}. */
+  TreeIngest(ChunkStore store, ExecutorService pool, int writers, int commitEvery) {
     this.store = store;
+    this.pool = pool;
     this.writers = writers;
     this.commitEvery = commitEvery;
   }
@@ -51,7 +55,6 @@ final class TreeIngest {
   Result ingest(DataSet ds) throws IOException {
     ResourceProbe probe = ResourceProbe.start();
     AtomicInteger next = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(writers);
     long[] totals = new long[4];
     try {
       List<Future<long[]>> parts = new ArrayList<>();
@@ -69,8 +72,6 @@ final class TreeIngest {
       throw new IOException("data set " + ds.name() + ": interrupted", e);
     } catch (ExecutionException e) {
       throw new IOException("data set " + ds.name() + ": " + e.getCause(), e.getCause());
-    } finally {
-      pool.shutdown();
     }
     return new Result(totals[0], totals[1], totals[2], totals[3], probe.stop());
   }

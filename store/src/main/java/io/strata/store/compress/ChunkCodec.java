@@ -11,8 +11,8 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
 
 /**
  * Compresses and decompresses single chunks. Safe for concurrent use: zstd contexts are kept per
- * thread, so no chunk pays for allocating one. Decompression of stored bytes always uses the
- * bounds-checked decoders, since a damaged pack is untrusted input.
+ * thread (and level), so no chunk pays for allocating one. Decompression of stored bytes always
+ * uses the bounds-checked decoders, since a damaged pack is untrusted input.
  */
 public final class ChunkCodec {
   private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
@@ -23,19 +23,28 @@ public final class ChunkCodec {
   /** What {@link #encode} wrote: the codec actually used and the stored length. */
   public record Encoded(Codec codec, int length) {}
 
+  // A thread's zstd compression contexts, by level. Shared by every codec and store, so a store
+  // opened anew, or a second codec at the same level, does not allocate and warm up another one.
+  private static final ThreadLocal<ZstdCompressCtx[]> ZSTD_ENCODERS =
+      ThreadLocal.withInitial(() -> new ZstdCompressCtx[20]);
+
   private final Compression compression;
   private final LZ4Compressor lz4 = LZ4.fastCompressor();
-  private final ThreadLocal<ZstdCompressCtx> zstd;
 
   public ChunkCodec(Compression compression) {
     this.compression = compression;
-    this.zstd =
-        ThreadLocal.withInitial(
-            () -> {
-              ZstdCompressCtx ctx = new ZstdCompressCtx();
-              ctx.setLevel(compression.level());
-              return ctx;
-            });
+  }
+
+  private ZstdCompressCtx zstd() {
+    ZstdCompressCtx[] byLevel = ZSTD_ENCODERS.get();
+    int level = compression.level();
+    ZstdCompressCtx ctx = byLevel[level];
+    if (ctx == null) {
+      ctx = new ZstdCompressCtx();
+      ctx.setLevel(level);
+      byLevel[level] = ctx;
+    }
+    return ctx;
   }
 
   /** The compression new chunks are written with. */
@@ -58,8 +67,7 @@ public final class ChunkCodec {
         switch (compression.codec()) {
           case NONE -> len;
           case LZ4 -> lz4.compress(src, off, len, dst, dstOff, dst.length - dstOff);
-          case ZSTD ->
-              zstd.get().compressByteArray(dst, dstOff, dst.length - dstOff, src, off, len);
+          case ZSTD -> zstd().compressByteArray(dst, dstOff, dst.length - dstOff, src, off, len);
         };
     if (compression.codec() == Codec.NONE || n >= len) {
       System.arraycopy(src, off, dst, dstOff, len);

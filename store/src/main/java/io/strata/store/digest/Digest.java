@@ -53,7 +53,12 @@ public final class Digest implements Comparable<Digest> {
 
   /** The SHA-256 of {@code len} bytes at {@code off} of {@code buf}. */
   public static Digest sha256(byte[] buf, int off, int len) {
-    MessageDigest md = newSha256();
+    return sha256(newSha256(), buf, off, len);
+  }
+
+  /** {@link #sha256(byte[], int, int)} with a reused SHA-256 instance {@code md}, left reset. */
+  public static Digest sha256(MessageDigest md, byte[] buf, int off, int len) {
+    md.reset();
     md.update(buf, off, len);
     return new Digest(md.digest());
   }

@@ -26,6 +26,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -95,7 +96,6 @@ public final class ChunkStore implements Closeable {
   private final AtomicLong compressedBytes = new AtomicLong();
   private final AtomicLong sinceCheckpoint = new AtomicLong();
   private final List<PendingCommit> commitQueue = new ArrayList<>();
-  private final ThreadLocal<byte[]> recordBuffer;
   private final ByteArrayPool chunkBuffers;
   private final ByteArrayPool windows;
   private volatile boolean closed;
@@ -153,8 +153,6 @@ public final class ChunkStore implements Closeable {
     this.workers = Executors.newFixedThreadPool(threads, daemonThreads("strata-chunk"));
     this.uniqueBytes.set(unique);
     this.compressedBytes.set(compressed);
-    int maxRecord = PackFormat.recordLength(ChunkCodec.maxEncodedLength(ChunkerParams.MAX_CHUNK));
-    this.recordBuffer = ThreadLocal.withInitial(() -> new byte[maxRecord]);
     // Enough for a few writers at once; beyond that arrays are allocated and dropped.
     this.chunkBuffers = new ByteArrayPool(ChunkerParams.MAX_CHUNK, 4 * (writeWindow() + 1));
     this.windows = new ByteArrayPool(2 * chunker.maxSize(), 4 * threads);
@@ -402,7 +400,7 @@ public final class ChunkStore implements Closeable {
 
   private ChunkRef storeChunk(WriteSession session, byte[] b, int off, int len, ChunkCodec codec)
       throws IOException {
-    Digest d = Digest.sha256(b, off, len);
+    Digest d = Digest.sha256(SHA256.get(), b, off, len);
     int r;
     refLock.readLock().lock();
     try {
@@ -452,7 +450,7 @@ public final class ChunkStore implements Closeable {
   /** Compresses and appends a new chunk; returns the bytes its record takes. */
   private int append(int id, Digest d, byte[] b, int off, int rawLen, ChunkCodec codec)
       throws IOException {
-    byte[] rec = recordBuffer.get();
+    byte[] rec = RECORD_BUFFER.get();
     ChunkCodec.Encoded enc = codec.encode(b, off, rawLen, rec, PackFormat.RECORD_HEADER);
     if (verifyWrites && enc.codec() != io.strata.store.compress.Codec.NONE) {
       verifyEncoding(enc, rec, b, off, rawLen, d);
@@ -473,6 +471,15 @@ public final class ChunkStore implements Closeable {
     return len;
   }
 
+  // Per thread, not per store: any thread may store or read chunks, and a buffer it already has is
+  // in its core's cache (a pool shared by all threads measured slower).
+  private static final ThreadLocal<byte[]> RECORD_BUFFER =
+      ThreadLocal.withInitial(
+          () ->
+              new byte
+                  [PackFormat.recordLength(ChunkCodec.maxEncodedLength(ChunkerParams.MAX_CHUNK))]);
+  private static final ThreadLocal<MessageDigest> SHA256 =
+      ThreadLocal.withInitial(Digest::newSha256);
   private static final ThreadLocal<byte[]> VERIFY_BUFFER =
       ThreadLocal.withInitial(() -> new byte[ChunkerParams.MAX_CHUNK]);
 
@@ -651,7 +658,7 @@ public final class ChunkStore implements Closeable {
    * pack if it fails, never returning damaged bytes.
    */
   public int read(int id, byte[] dst) throws IOException {
-    byte[] rec = recordBuffer.get();
+    byte[] rec = RECORD_BUFFER.get();
     for (int attempt = 0; attempt < 8; attempt++) {
       long loc = index.location(id);
       if (!Locations.isStored(loc)) {
