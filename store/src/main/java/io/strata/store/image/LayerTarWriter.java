@@ -7,7 +7,6 @@ import io.strata.store.fs.FileSystemView;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -28,6 +27,8 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  */
 public final class LayerTarWriter {
   private static final String XATTR = "SCHILY.xattr.";
+  private static final long USTAR_MAX_SIZE = 077777777777L;
+  private static final long USTAR_MAX_ID = 07777777L;
 
   /** Told where file content starts in the stream, right before its bytes are written. */
   interface ContentStart {
@@ -49,9 +50,7 @@ public final class LayerTarWriter {
     this.fs = fs;
     this.contentStart = contentStart;
     this.tar = new TarArchiveOutputStream(out, TarConstants.DEFAULT_RCDSIZE, "UTF-8");
-    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-    tar.setAddPaxHeadersForNonAsciiNames(true);
+    usePaxForLongValues();
   }
 
   /** Writes the file at {@code path} as entry {@code name} (a directory's gets a final slash). */
@@ -84,10 +83,12 @@ public final class LayerTarWriter {
     e.setUserId(st.uid());
     e.setGroupId(st.gid());
     e.setModTime(Math.floorDiv(st.mtimeNanos(), 1_000_000_000L) * 1000);
-    for (String x : fs.listXattrs(path)) {
-      e.addPaxHeader(XATTR + x, new String(fs.getXattr(path, x), StandardCharsets.UTF_8));
+    List<String> xattrs = fs.listXattrs(path);
+    if (xattrs.isEmpty()) {
+      tar.putArchiveEntry(e);
+    } else {
+      putWithXattrs(e, path, xattrs);
     }
-    tar.putArchiveEntry(e);
     if (e.getLinkFlag() == TarConstants.LF_NORMAL && st.size() > 0) {
       contentStart.before(path, st.size());
       try (InputStream in = fs.open(path)) {
@@ -103,6 +104,52 @@ public final class LayerTarWriter {
       }
     }
     tar.closeArchiveEntry();
+  }
+
+  /**
+   * Writes {@code e} after a PAX header of our own that holds its xattrs byte for byte, and with
+   * them every value the ustar header cannot hold: commons-compress would write those in a second
+   * PAX header, and a reader keeps only the last one before an entry.
+   */
+  private void putWithXattrs(TarArchiveEntry e, String path, List<String> xattrs)
+      throws IOException {
+    PaxHeader pax = new PaxHeader().add("path", e.getName());
+    if (!e.getLinkName().isEmpty()) {
+      pax.add("linkpath", e.getLinkName());
+    }
+    if (e.getSize() > USTAR_MAX_SIZE) {
+      pax.add("size", Long.toString(e.getSize()));
+    }
+    if (e.getLongUserId() > USTAR_MAX_ID) {
+      pax.add("uid", Long.toString(e.getLongUserId()));
+    }
+    if (e.getLongGroupId() > USTAR_MAX_ID) {
+      pax.add("gid", Long.toString(e.getLongGroupId()));
+    }
+    long mtime = e.getModTime().getTime() / 1000;
+    if (mtime < 0 || mtime > USTAR_MAX_SIZE) {
+      pax.add("mtime", Long.toString(mtime));
+    }
+    for (String x : xattrs.stream().sorted().toList()) {
+      pax.add(XATTR + x, fs.getXattr(path, x));
+    }
+    // Our header holds the name, link and numbers in full: the ustar fields may be cut, and
+    // commons-compress must not add a header of its own.
+    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_TRUNCATE);
+    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_STAR);
+    tar.setAddPaxHeadersForNonAsciiNames(false);
+    try {
+      pax.writeBefore(tar, e);
+      tar.putArchiveEntry(e);
+    } finally {
+      usePaxForLongValues();
+    }
+  }
+
+  private void usePaxForLongValues() {
+    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    tar.setAddPaxHeadersForNonAsciiNames(true);
   }
 
   /**

@@ -208,37 +208,56 @@ public abstract class ChangesetConformanceTest {
     assertThat(read(fs(l), "/etc/x")).isEqualTo("x");
   }
 
-  @Test
-  void binaryXattrValuesArriveByteForByte() throws IOException {
-    byte[] capability = {1, 0, 0, 2, (byte) 0x80, (byte) 0xff, '\n', '=', 0, 0x20};
-    byte[] key = "SCHILY.xattr.security.capability=".getBytes(StandardCharsets.US_ASCII);
-    int body = key.length + capability.length + 1;
-    int length = body + 1 + String.valueOf(body).length();
-    length = body + 1 + String.valueOf(length).length();
-    java.io.ByteArrayOutputStream record = new java.io.ByteArrayOutputStream();
-    record.writeBytes((length + " ").getBytes(StandardCharsets.US_ASCII));
-    record.writeBytes(key);
-    record.writeBytes(capability);
-    record.write('\n');
-    assertThat(record.size()).isEqualTo(length);
+  private static final byte[] CAPABILITY = {
+    1, 0, 0, 2, (byte) 0x80, (byte) 0xff, '\n', '=', 0, 0x20
+  };
+
+  /** A tar of one file {@code name} holding "ok", with a binary capability in a PAX header. */
+  private static byte[] tarWithCapability(String name) throws IOException {
     java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
     try (var t = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(tar)) {
-      var pax =
-          new org.apache.commons.compress.archivers.tar.TarArchiveEntry(
-              "PaxHeaders/ping", TarConstants.LF_PAX_EXTENDED_HEADER_LC);
-      pax.setSize(record.size());
-      t.putArchiveEntry(pax);
-      t.write(record.toByteArray());
-      t.closeArchiveEntry();
-      var ping = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("ping");
-      ping.setSize(2);
-      t.putArchiveEntry(ping);
+      t.setLongFileMode(
+          org.apache.commons.compress.archivers.tar.TarArchiveOutputStream.LONGFILE_TRUNCATE);
+      var file = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name);
+      file.setSize(2);
+      new PaxHeader()
+          .add("path", name)
+          .add("SCHILY.xattr.security.capability", CAPABILITY)
+          .writeBefore(t, file);
+      t.putArchiveEntry(file);
       t.write(new byte[] {'o', 'k'});
       t.closeArchiveEntry();
     }
-    LayerRecord l = apply(null, tar.toByteArray());
-    assertThat(fs(l).getXattr("/ping", "security.capability")).isEqualTo(capability);
+    return tar.toByteArray();
+  }
+
+  @Test
+  void binaryXattrValuesArriveByteForByte() throws IOException {
+    LayerRecord l = apply(null, tarWithCapability("ping"));
+    assertThat(fs(l).getXattr("/ping", "security.capability")).isEqualTo(CAPABILITY);
     assertThat(read(fs(l), "/ping")).isEqualTo("ok");
+  }
+
+  /**
+   * What Strata writes as a layer (a commit, an export, a canonical tar) keeps binary xattr values
+   * byte for byte, also on entries whose name or link target the ustar header cannot hold.
+   */
+  @Test
+  void binaryXattrValuesLeaveByteForByte() throws IOException {
+    String longName = "d/" + "n".repeat(150) + "-\u00e9t\u00e9";
+    LayerRecord l = apply(null, tarWithCapability(longName));
+    FileSystemView fs = fs(l);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    LayerTarWriter writer = new LayerTarWriter(fs, out);
+    writer.entry("/d", "d");
+    writer.entry("/" + longName, longName);
+    writer.finish();
+
+    LayerRecord again = apply(null, out.toByteArray());
+    assertThat(fs(again).getXattr("/" + longName, "security.capability")).isEqualTo(CAPABILITY);
+    assertThat(read(fs(again), "/" + longName)).isEqualTo("ok");
+    assertThat(fs(again).stat("/" + longName).mtimeNanos())
+        .isEqualTo(fs.stat("/" + longName).mtimeNanos() / 1_000_000_000L * 1_000_000_000L);
   }
 
   @Test
