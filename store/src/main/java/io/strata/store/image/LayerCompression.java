@@ -3,6 +3,8 @@ package io.strata.store.image;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
@@ -36,17 +38,32 @@ enum LayerCompression {
    * import's CPU, and this way it overlaps the tar parsing and chunking instead of adding to them.
    */
   static InputStream decompress(InputStream in) throws IOException {
+    return decompress(in, null);
+  }
+
+  /**
+   * {@link #decompress(InputStream)}, updating {@code uncompressed} (if not null) with every
+   * uncompressed byte, on the decompressing thread where there is one: the diff_id's SHA-256 then
+   * leaves the tar parser's thread too, which is the one that limits an import.
+   */
+  static InputStream decompress(InputStream in, MessageDigest uncompressed) throws IOException {
     BufferedInputStream b = new BufferedInputStream(in, 64 << 10);
     return switch (detect(b)) {
       case GZIP ->
           readAhead(
-              GzipCompressorInputStream.builder()
-                  .setInputStream(b)
-                  .setDecompressConcatenated(true)
-                  .get());
-      case ZSTD -> readAhead(new ZstdCompressorInputStream(b));
-      case NONE -> b;
+              hashed(
+                  GzipCompressorInputStream.builder()
+                      .setInputStream(b)
+                      .setDecompressConcatenated(true)
+                      .get(),
+                  uncompressed));
+      case ZSTD -> readAhead(hashed(new ZstdCompressorInputStream(b), uncompressed));
+      case NONE -> hashed(b, uncompressed);
     };
+  }
+
+  private static InputStream hashed(InputStream in, MessageDigest sha) {
+    return sha == null ? in : new DigestInputStream(in, sha);
   }
 
   private static InputStream readAhead(InputStream decompressed) throws IOException {

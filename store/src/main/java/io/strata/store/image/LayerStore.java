@@ -121,7 +121,7 @@ final class LayerStore {
           TarSplitWriter split = new TarSplitWriter(session.newObject());
           SideContent sides = new SideContent(fs, session);
           RecordingInputStream rec =
-              new RecordingInputStream(LayerCompression.decompress(counted), diffSha, split);
+              new RecordingInputStream(LayerCompression.decompress(counted, diffSha), split);
           TarArchiveInputStream tar = new TarArchiveInputStream(rec);
           LayerApplier applier = new LayerApplier(fs, "/", sides::before);
           InputStream content = parsing(rec.contentOf(tar), what);

@@ -3,18 +3,15 @@ package io.strata.store.image;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Map;
 
 /**
- * Sits under the tar parser and sees every byte of the uncompressed layer: it hashes them all (the
- * diff_id) and hands those read outside file content to the tar-split as segments. {@link #skip}
- * reads, so skipped bytes (padding) are recorded too; mark is unsupported so the parser never
- * re-reads.
+ * Sits under the tar parser and sees every byte of the uncompressed layer: it counts them and hands
+ * those read outside file content to the tar-split as segments. {@link #skip} reads, so skipped
+ * bytes (padding) are recorded too; mark is unsupported so the parser never re-reads.
  */
 final class RecordingInputStream extends FilterInputStream {
-  private final MessageDigest digest;
   private final TarSplitWriter split;
   private boolean content;
   private long size;
@@ -27,10 +24,8 @@ final class RecordingInputStream extends FilterInputStream {
   /** Header bytes kept per entry: PAX headers beyond this are parsed without exact xattrs. */
   private static final int HEADER_CAP = 1 << 20;
 
-  /** {@code split} may be null when only the digest is wanted. */
-  RecordingInputStream(InputStream in, MessageDigest digest, TarSplitWriter split) {
+  RecordingInputStream(InputStream in, TarSplitWriter split) {
     super(in);
-    this.digest = digest;
     this.split = split;
   }
 
@@ -54,12 +49,9 @@ final class RecordingInputStream extends FilterInputStream {
   public int read(byte[] b, int off, int len) throws IOException {
     int n = in.read(b, off, len);
     if (n > 0) {
-      digest.update(b, off, n);
       size += n;
       if (!content) {
-        if (split != null) {
-          split.segment(b, off, n);
-        }
+        split.segment(b, off, n);
         keepHeader(b, off, n);
       }
     }
