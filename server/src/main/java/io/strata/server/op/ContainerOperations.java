@@ -36,12 +36,10 @@ import java.util.Map;
 final class ContainerOperations {
   private final ImageStore images;
   private final ContainerStore containers;
-  private final ContainerWrites writes;
 
-  ContainerOperations(ImageStore images, ContainerStore containers, ContainerWrites writes) {
+  ContainerOperations(ImageStore images, ContainerStore containers) {
     this.images = images;
     this.containers = containers;
-    this.writes = writes;
   }
 
   void register(Map<Opcode, Operation> into) {
@@ -103,12 +101,7 @@ final class ContainerOperations {
     ContainerRemoveArgs args =
         Arguments.read(json, ContainerRemoveArgs.class, Opcode.CONTAINER_REMOVE);
     ContainerConfig c = containers.inspect(required(args.container(), Opcode.CONTAINER_REMOVE));
-    writes.exclusive(
-        c.id(),
-        () -> {
-          containers.remove(c.id(), args.volumes());
-          return null;
-        });
+    containers.remove(c.id(), args.volumes());
     return new Outcome.Reply(new ContainerReply(c.id(), c.name()));
   }
 
@@ -119,7 +112,7 @@ final class ContainerOperations {
       throw new InvalidArgumentException("container.commit: the argument tag is missing");
     }
     String tag = ImageRef.parse(args.tag()).toString();
-    String id = writes.exclusive(c.id(), () -> containers.commit(c.id(), tag));
+    String id = containers.commit(c.id(), tag);
     return new Outcome.Reply(new CommitReply(id, tag));
   }
 

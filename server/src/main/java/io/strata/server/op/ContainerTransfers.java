@@ -6,7 +6,6 @@ import io.strata.protocol.message.GetEnd;
 import io.strata.protocol.message.PathArgs;
 import io.strata.protocol.message.PathReply;
 import io.strata.store.container.ContainerStore;
-import io.strata.store.container.ContainerView;
 import io.strata.store.fs.PathNames;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,14 +22,11 @@ import java.util.Map;
  */
 final class ContainerTransfers {
   private final ContainerStore containers;
-  private final ContainerWrites writes;
   private final ProducerThreads producers;
   private final Path tmp;
 
-  ContainerTransfers(
-      ContainerStore containers, ContainerWrites writes, ProducerThreads producers, Path tmp) {
+  ContainerTransfers(ContainerStore containers, ProducerThreads producers, Path tmp) {
     this.containers = containers;
-    this.writes = writes;
     this.producers = producers;
     this.tmp = tmp;
   }
@@ -71,7 +67,6 @@ final class ContainerTransfers {
     String ref = ContainerOperations.required(args.container(), Opcode.CONTAINER_COPY_IN);
     String path = FileOperations.path(args.path(), Opcode.CONTAINER_COPY_IN);
     String id = containers.inspect(ref).id();
-    ContainerView view = containers.view(id);
     Spool spool = Spool.create(tmp, null, "copy.tar");
     return new Outcome.Upload(
         new SpoolSink(
@@ -79,15 +74,11 @@ final class ContainerTransfers {
             s -> {
               try (s;
                   InputStream in = Files.newInputStream(s.file())) {
-                writes.group(
-                    id,
-                    view,
-                    () ->
-                        RejectedException.ofContent(
-                            () -> {
-                              containers.copyIn(id, path, in);
-                              return null;
-                            }));
+                RejectedException.ofContent(
+                    () -> {
+                      containers.copyIn(id, path, in);
+                      return null;
+                    });
                 return new Outcome.Reply(new PathReply(PathNames.normalize(path)));
               }
             }));

@@ -27,20 +27,18 @@ import java.util.Map;
  * {@code fs.stat|ls|read|write|change}: file operations inside a container's view, where paths
  * under a mount target reach the volume or bind source and every other path the writable layer. A
  * write is spooled whole before it touches the container, and each write or change is one group of
- * changes ({@link ContainerWrites}), so an interrupted upload or a failure half-way leaves the file
- * as it was.
+ * changes ({@link ContainerStore#change}), so an interrupted upload or a failure half-way leaves
+ * the file as it was.
  */
 final class FileOperations {
   /** Bytes read from the spool per positional write: big enough to amortize, small to hold. */
   private static final int WRITE_PIECE = 1 << 20;
 
   private final ContainerStore containers;
-  private final ContainerWrites writes;
   private final Path tmp;
 
-  FileOperations(ContainerStore containers, ContainerWrites writes, Path tmp) {
+  FileOperations(ContainerStore containers, Path tmp) {
     this.containers = containers;
-    this.writes = writes;
     this.tmp = tmp;
   }
 
@@ -122,16 +120,15 @@ final class FileOperations {
                           + bytes);
                 }
                 long size =
-                    writes.group(
+                    containers.change(
                         id,
-                        view,
-                        () -> {
+                        v -> {
                           if (args.offset() == null) {
-                            replace(view, path, s.file());
+                            replace(v, path, s.file());
                           } else {
-                            writeAt(view, path, args.offset(), s.file());
+                            writeAt(v, path, args.offset(), s.file());
                           }
-                          return view.stat(path).size();
+                          return v.stat(path).size();
                         });
                 return new Outcome.Reply(new WriteReply(PathNames.normalize(path), bytes, size));
               }
@@ -181,11 +178,9 @@ final class FileOperations {
       throw new InvalidArgumentException("fs.change: the argument op is missing");
     }
     String id = containers.inspect(ref).id();
-    ContainerView view = containers.view(id);
-    writes.group(
+    containers.change(
         id,
-        view,
-        () -> {
+        view -> {
           switch (a.op()) {
             case FsChangeArgs.RM -> view.remove(path, a.recursive());
             case FsChangeArgs.MKDIR -> mkdir(view, path, a);

@@ -42,12 +42,11 @@ public final class Operations {
     new DriverOperations(engine).register(m);
     ImageStore images = ImageStore.open(engine);
     ContainerStore containers = ContainerStore.open(engine, images, allowedBindRoots);
-    ContainerWrites writes = new ContainerWrites();
     new ImageOperations(images, containers::usesImage).register(m);
     new ImageTransfers(images, tmp, producers).register(m);
-    new ContainerOperations(images, containers, writes).register(m);
-    new ContainerTransfers(containers, writes, producers, tmp).register(m);
-    new FileOperations(containers, writes, tmp).register(m);
+    new ContainerOperations(images, containers).register(m);
+    new ContainerTransfers(containers, producers, tmp).register(m);
+    new FileOperations(containers, tmp).register(m);
     new VolumeOperations(containers.volumes()).register(m);
     return new Operations(m, producers);
   }

@@ -65,6 +65,7 @@ public final class ContainerStore {
   private final RandomGenerator random;
   private final Clock clock;
   private final Map<String, ContainerConfig> containers = new ConcurrentHashMap<>();
+  private final ContainerLocks locks = new ContainerLocks();
 
   /**
    * The containers and volumes under {@code dataRoot} ({@code containers/}, {@code volumes/},
@@ -371,6 +372,23 @@ public final class ContainerStore {
     return new ContainerView(driver.fs(c.snapshot()), mounts);
   }
 
+  /** A change made to a container through its view. */
+  @FunctionalInterface
+  public interface ViewChange<T> {
+    T apply(ContainerView view) throws IOException;
+  }
+
+  /**
+   * Runs {@code change} on the container's view as one group: no other change of the container runs
+   * meanwhile, and its changes to the writable layer become durable together when it returns, or
+   * are dropped if it fails, so a change that fails half-way leaves the layer as it was. (Writes
+   * into volumes and bind mounts go to host files directly, as they would in Docker.)
+   */
+  public <T> T change(String ref, ViewChange<T> change) throws IOException {
+    ContainerView v = view(ref);
+    return locks.group(inspect(ref).id(), v, () -> change.apply(v));
+  }
+
   /** What changed in the writable layer against the image, as {@code docker diff}. */
   public List<Change> diff(String ref) throws IOException {
     ContainerConfig c = inspect(ref);
@@ -401,24 +419,29 @@ public final class ContainerStore {
   /**
    * {@code docker cp - C:DEST}: unpacks {@code tar}. Into {@code dest} if it is a directory;
    * otherwise {@code dest}'s parent must exist and the tar's top entry takes {@code dest}'s name
-   * (copying a file or directory to a new name, or over a file).
+   * (copying a file or directory to a new name, or over a file). One group ({@link #change}): a tar
+   * refused half-way changes nothing.
    */
   public void copyIn(String ref, String dest, InputStream tar) throws IOException {
-    ContainerView v = view(ref);
-    String p = PathNames.normalize(dest);
-    if (v.exists(p) && v.stat(p).isDirectory()) {
-      TreeTar.extract(v, tar, p, null);
-      return;
-    }
-    if (dest.endsWith("/")) {
-      throw new NotFoundException("directory " + dest + " does not exist in the container");
-    }
-    String parent = p.substring(0, Math.max(1, p.lastIndexOf('/')));
-    FileStat st = v.exists(parent) ? v.stat(parent) : null;
-    if (st == null || !st.isDirectory()) {
-      throw new NotFoundException("directory " + parent + " does not exist in the container");
-    }
-    TreeTar.extract(v, tar, parent, p.substring(p.lastIndexOf('/') + 1));
+    change(
+        ref,
+        v -> {
+          String p = PathNames.normalize(dest);
+          if (v.exists(p) && v.stat(p).isDirectory()) {
+            TreeTar.extract(v, tar, p, null);
+            return null;
+          }
+          if (dest.endsWith("/")) {
+            throw new NotFoundException("directory " + dest + " does not exist in the container");
+          }
+          String parent = p.substring(0, Math.max(1, p.lastIndexOf('/')));
+          FileStat st = v.exists(parent) ? v.stat(parent) : null;
+          if (st == null || !st.isDirectory()) {
+            throw new NotFoundException("directory " + parent + " does not exist in the container");
+          }
+          TreeTar.extract(v, tar, parent, p.substring(p.lastIndexOf('/') + 1));
+          return null;
+        });
   }
 
   // ---- commit and rm ----
@@ -432,6 +455,10 @@ public final class ContainerStore {
    */
   public String commit(String ref, String tag) throws IOException {
     ContainerConfig c = inspect(ref);
+    return locks.exclusive(c.id(), () -> commitUnlocked(c, tag));
+  }
+
+  private String commitUnlocked(ContainerConfig c, String tag) throws IOException {
     List<Change> changes = driver.diff(c.snapshot(), c.parentLayer());
     Files.createDirectories(tmpDir);
     // Spooled rather than piped, which would need a second thread: a file keeps memory flat
@@ -460,6 +487,16 @@ public final class ContainerStore {
    * container mounts them.
    */
   public void remove(String ref, boolean removeAnonymousVolumes) throws IOException {
+    String id = inspect(ref).id();
+    locks.exclusive(
+        id,
+        () -> {
+          removeUnlocked(id, removeAnonymousVolumes);
+          return null;
+        });
+  }
+
+  private void removeUnlocked(String ref, boolean removeAnonymousVolumes) throws IOException {
     synchronized (volumes) {
       ContainerConfig c = inspect(ref);
       records.remove(c.id());

@@ -357,6 +357,51 @@ class ContainerStoreTest {
     assertThat(untar(out.toByteArray())).containsOnlyKeys("in-volume");
   }
 
+  /**
+   * Each change is one group, in the store itself: a change or a {@code cp} in that fails half-way
+   * (a hostile entry after a good one) leaves the writable layer as it was, even across a reopen.
+   */
+  @Test
+  void aChangeThatFailsHalfWayChangesNothing() throws IOException {
+    containers.create("base:1", "grp", List.of());
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream t = new TarArchiveOutputStream(b)) {
+      for (String name : new String[] {"good.conf", "../escape.conf"}) {
+        TarArchiveEntry e = new TarArchiveEntry(name, true);
+        e.setSize(2);
+        t.putArchiveEntry(e);
+        t.write(new byte[] {'o', 'k'});
+        t.closeArchiveEntry();
+      }
+    }
+    assertThatThrownBy(
+            () -> containers.copyIn("grp", "/etc", new ByteArrayInputStream(b.toByteArray())))
+        .isInstanceOf(InvalidArgumentException.class);
+    assertThatThrownBy(
+            () ->
+                containers.change(
+                    "grp",
+                    v -> {
+                      put(v, "/etc/half.conf", "half");
+                      v.remove("/etc/keep.conf", false);
+                      throw new IOException("disk full, say");
+                    }))
+        .hasMessageContaining("disk full");
+    String written =
+        containers.change(
+            "grp",
+            v -> {
+              put(v, "/etc/whole.conf", "whole");
+              return "done";
+            });
+    assertThat(written).isEqualTo("done");
+
+    containers = fix.reopen();
+    assertThat(containers.diff("grp"))
+        .extracting(c -> c.kind() + " " + c.path())
+        .containsExactly("C /etc", "A /etc/whole.conf");
+  }
+
   private static InputStream tar(String name, String content) throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     try (TarArchiveOutputStream t = new TarArchiveOutputStream(b)) {

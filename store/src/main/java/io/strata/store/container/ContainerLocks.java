@@ -1,22 +1,22 @@
-package io.strata.server.op;
+package io.strata.store.container;
 
 import io.strata.store.fs.FileSystemView;
 import java.io.IOException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * How requests change a container: one at a time per container, each as one group of changes made
- * durable at its end or not at all ({@code fs.write}, {@code fs.change}, {@code cp} in), and {@code
+ * How a container is changed: one change at a time per container, each as one group of changes made
+ * durable at its end or not at all ({@link ContainerStore#change}, {@code cp} in), and {@code
  * commit} and {@code rm} never in the middle of such a group. A fixed set of lock stripes keyed by
  * container id bounds the locks however many containers come and go; two containers on the same
  * stripe only wait for each other.
  */
-final class ContainerWrites {
+final class ContainerLocks {
   private static final int STRIPES = 64;
 
   private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
 
-  ContainerWrites() {
+  ContainerLocks() {
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new ReentrantLock();
     }
