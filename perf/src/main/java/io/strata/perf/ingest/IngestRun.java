@@ -1,6 +1,7 @@
 package io.strata.perf.ingest;
 
 import static io.strata.perf.report.Figures.fixed;
+import static io.strata.perf.report.Figures.liveHeap;
 import static io.strata.perf.report.Figures.mb;
 import static io.strata.perf.report.Figures.mbPerSec;
 import static io.strata.perf.report.Figures.mib;
@@ -304,7 +305,7 @@ public final class IngestRun {
           fixed(s.median(k + ".mbs"), 0),
           fixed(s.median(k + ".cores"), 2),
           mib(s.median(k + ".heap")),
-          mib(s.median(k + ".live")),
+          liveHeap(s.median(k + ".live")),
           mib(s.median(k + ".rss")),
           fixed(s.median(k + ".indexPerChunk"), 1));
     }

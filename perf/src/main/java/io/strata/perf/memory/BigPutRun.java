@@ -1,6 +1,7 @@
 package io.strata.perf.memory;
 
 import static io.strata.perf.report.Figures.fixed;
+import static io.strata.perf.report.Figures.liveHeap;
 import static io.strata.perf.report.Figures.mb;
 import static io.strata.perf.report.Figures.mbPerSec;
 import static io.strata.perf.report.Figures.mib;
@@ -99,7 +100,7 @@ public final class BigPutRun {
         fixed(mbPerSec(bytes, u.wallNanos()), 0),
         fixed(u.cores(), 2),
         mib(u.peakHeapBytes()),
-        mib(u.peakLiveHeapBytes()),
+        liveHeap(u.peakLiveHeapBytes()),
         mib(u.peakRssBytes()));
   }
 }

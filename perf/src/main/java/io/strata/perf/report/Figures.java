@@ -48,6 +48,11 @@ public final class Figures {
     return String.format(Locale.ROOT, "%.1f MiB", bytes / (1 << 20));
   }
 
+  /** A peak live heap ({@link ResourceProbe.Usage#peakLiveHeapBytes}): "no GC" when none ran. */
+  public static String liveHeap(double bytes) {
+    return bytes == 0 ? "no GC" : mib(bytes);
+  }
+
   /** A number with {@code decimals} decimals. */
   public static String fixed(double v, int decimals) {
     return String.format(Locale.ROOT, "%." + decimals + "f", v);
