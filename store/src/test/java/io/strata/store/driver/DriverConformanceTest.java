@@ -336,6 +336,44 @@ public abstract class DriverConformanceTest {
     assertThatThrownBy(() -> fs.rename("/nope", "/x")).isInstanceOf(NotFoundException.class);
   }
 
+  /**
+   * A path names whatever its directories are now: after a directory is renamed, removed and made
+   * again, replaced by a symlink, or created in a change that was discarded, a write under its old
+   * path lands in what the path names now (the file system remembers the last parent directory it
+   * resolved, and must forget it).
+   */
+  @Test
+  void pathsFollowDirectoriesReplacedUnderThem() throws IOException {
+    driver.prepare("p", null, Map.of());
+    FileSystemView fs = driver.fs("p");
+    fs.mkdirs("/a/b", 0755);
+    put(fs, "/a/b/one", "1");
+    fs.rename("/a/b", "/a/old");
+    fs.mkdir("/a/b", 0755);
+    put(fs, "/a/b/two", "2");
+    assertThat(fs.exists("/a/old/two")).isFalse();
+    assertThat(cat(fs, "/a/old/one")).isEqualTo("1");
+    assertThat(fs.list("/a/b")).extracting(DirEntry::name).containsExactly("two");
+
+    fs.remove("/a/b", true);
+    fs.mkdirs("/t", 0755);
+    fs.symlink("/t", "/a/b");
+    put(fs, "/a/b/three", "3");
+    assertThat(cat(fs, "/t/three")).isEqualTo("3");
+
+    fs.mkdirs("/d", 0755);
+    put(fs, "/d/kept", "k");
+    fs.deferSync(true);
+    fs.remove("/d", true);
+    fs.mkdir("/d", 0700);
+    put(fs, "/d/dropped", "x");
+    fs.discard();
+    fs.deferSync(false);
+    put(fs, "/d/after", "a");
+    assertThat(fs.list("/d")).extracting(DirEntry::name).containsExactly("after", "kept");
+    assertThat(fs.stat("/d").permissions()).isEqualTo(0755);
+  }
+
   @Test
   void symlinksResolveInsideTheSnapshot() throws IOException {
     driver.prepare("s", null, Map.of());
