@@ -18,9 +18,9 @@ import java.util.concurrent.Future;
  * Streams one object into the store. The calling thread cuts chunks and hashes the whole object.
  * Each chunk is hashed, deduplicated, compressed and appended by a worker thread when a core would
  * otherwise be idle (so one large object still uses every core, the writer cutting ahead of the
- * workers), and by the calling thread itself when every core is busy and the chunk is not small
- * (so many large objects at once pay no hand-off). A bounded window of chunks is in flight, so memory stays bounded whatever the
- * object's size.
+ * workers), and by the calling thread itself when every core is busy and the chunk is not small (so
+ * many large objects at once pay no hand-off). A bounded window of chunks is in flight, so memory
+ * stays bounded whatever the object's size.
  */
 public final class ObjectWriter {
   /**
