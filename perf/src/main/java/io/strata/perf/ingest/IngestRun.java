@@ -126,14 +126,9 @@ public final class IngestRun {
    */
   private void warmUp() throws IOException {
     for (boolean verify : new boolean[] {true, false}) {
-      ChunkStore.Options options =
-          ChunkStore.Options.defaults()
-              .withCompression(settings.compression())
-              .withVerifyWrites(verify);
       try (ScratchDir dir = ScratchDir.create(settings.scratch(), "strata-warmup-");
-          ChunkStore store = ChunkStore.open(dir.path().resolve("chunks"), options)) {
-        TreeIngest ingest =
-            new TreeIngest(store, writerThreads, settings.writers(), settings.commitEvery());
+          ChunkStore store = ChunkStore.open(dir.path().resolve("chunks"), options(verify))) {
+        TreeIngest ingest = ingestInto(store);
         for (DataSet ds : dataSets) {
           ingest.ingest(ds);
         }
@@ -145,6 +140,18 @@ public final class IngestRun {
       }
     }
     out.println("warm-up done");
+  }
+
+  /** The options of every store a round ingests into. */
+  private ChunkStore.Options options(boolean verify) {
+    return ChunkStore.Options.defaults()
+        .withCompression(settings.compression())
+        .withVerifyWrites(verify);
+  }
+
+  /** Ingests into {@code store} on the run's writer threads. */
+  private TreeIngest ingestInto(ChunkStore store) {
+    return new TreeIngest(store, writerThreads, settings.writers(), settings.commitEvery());
   }
 
   private void measureBounds() throws IOException {
@@ -170,14 +177,9 @@ public final class IngestRun {
 
   private void ingestStrata(boolean verify) throws IOException {
     String mode = verify ? ".on" : ".off";
-    ChunkStore.Options options =
-        ChunkStore.Options.defaults()
-            .withCompression(settings.compression())
-            .withVerifyWrites(verify);
     try (ScratchDir dir = ScratchDir.create(settings.scratch(), "strata-");
-        ChunkStore store = ChunkStore.open(dir.path().resolve("chunks"), options)) {
-      TreeIngest ingest =
-          new TreeIngest(store, writerThreads, settings.writers(), settings.commitEvery());
+        ChunkStore store = ChunkStore.open(dir.path().resolve("chunks"), options(verify))) {
+      TreeIngest ingest = ingestInto(store);
       for (DataSet ds : dataSets) {
         TreeIngest.Result r = ingest.ingest(ds);
         ChunkStore.Stats st = store.stats();

@@ -471,13 +471,13 @@ public final class ChunkStore implements Closeable {
     return len;
   }
 
+  private static final int RECORD_BYTES =
+      PackFormat.recordLength(ChunkCodec.maxEncodedLength(ChunkerParams.MAX_CHUNK));
+
   // Per thread, not per store: any thread may store or read chunks, and a buffer it already has is
   // in its core's cache (a pool shared by all threads measured slower).
   private static final ThreadLocal<byte[]> RECORD_BUFFER =
-      ThreadLocal.withInitial(
-          () ->
-              new byte
-                  [PackFormat.recordLength(ChunkCodec.maxEncodedLength(ChunkerParams.MAX_CHUNK))]);
+      ThreadLocal.withInitial(() -> new byte[RECORD_BYTES]);
   private static final ThreadLocal<MessageDigest> SHA256 =
       ThreadLocal.withInitial(Digest::newSha256);
   private static final ThreadLocal<byte[]> VERIFY_BUFFER =

@@ -339,8 +339,8 @@ public abstract class DriverConformanceTest {
   /**
    * A path names whatever its directories are now: after a directory is renamed, removed and made
    * again, replaced by a symlink, or created in a change that was discarded, a write under its old
-   * path lands in what the path names now (the file system remembers the last parent directory it
-   * resolved, and must forget it).
+   * path lands in what the path names now. A file system that remembers resolved directories, to
+   * walk fewer paths from the root, must forget them when they change.
    */
   @Test
   void pathsFollowDirectoriesReplacedUnderThem() throws IOException {
