@@ -1,5 +1,6 @@
 package io.strata.driver.zfs;
 
+import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.driver.DriverContext;
 import io.strata.store.driver.Kind;
 import io.strata.store.driver.Snapshot;
@@ -12,6 +13,7 @@ import io.strata.store.error.ConflictException;
 import io.strata.store.fs.FileLayout;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
+import io.strata.store.transfer.ContentCut;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -304,5 +306,11 @@ public final class ZfsDriver extends SnapshotSetDriver implements Promoter, Data
     set.update(
         key, s -> s.withExtension(change.apply(DatasetRecord.decode(s.extension(), key)).encode()));
     refresh();
+  }
+
+  /** Files are cut into records of the pool's {@code recordsize}, as new layers inherit it. */
+  @Override
+  public ContentCut contentCut(ChunkerParams chunker) {
+    return new ContentCut.Records(table.settings(null).recordSize());
   }
 }

@@ -85,4 +85,14 @@ public interface StorageDriver extends Closeable {
    * subvolume list} (ID, gen, parent, path) or {@code zfs list -t all -o name,used,refer,origin}.
    */
   List<Map<String, Object>> nativeListing() throws IOException;
+
+  /**
+   * How files written into new snapshots are cut into chunks, given the chunk store's own chunk
+   * sizes: a sender of images cuts their files this way so that this store finds the chunks it
+   * already holds. Content-defined chunks unless the driver stores files otherwise.
+   */
+  default io.strata.store.transfer.ContentCut contentCut(
+      io.strata.store.chunk.ChunkerParams chunker) {
+    return new io.strata.store.transfer.ContentCut.Cdc(chunker);
+  }
 }

@@ -313,6 +313,11 @@ public final class ChunkStore implements Closeable {
         : codecs.computeIfAbsent(c, ChunkCodec::new);
   }
 
+  /** The chunk sizes this store cuts objects with (fixed when the store was created). */
+  public ChunkerParams chunkerParams() {
+    return config.chunker();
+  }
+
   /** The id of the chunk with digest {@code d}, or -1 if the store lacks it. */
   public int idOf(Digest d) {
     return index.lookup(d);

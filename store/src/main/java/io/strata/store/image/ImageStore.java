@@ -11,6 +11,10 @@ import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
+import io.strata.store.transfer.ChunkIntake;
+import io.strata.store.transfer.ChunkRecords;
+import io.strata.store.transfer.ContentCut;
+import io.strata.store.transfer.TransferPlan;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,6 +51,7 @@ public final class ImageStore {
   private final StorageDriver driver;
   private final Path tmpDir;
   private final LayerStore layers;
+  private final TransferPlans plans;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
   /**
@@ -58,6 +63,7 @@ public final class ImageStore {
     this.driver = driver;
     this.tmpDir = tmpDir;
     this.layers = new LayerStore(chunks, driver);
+    this.plans = new TransferPlans(chunks, layers);
     layers.recover(liveLayers());
   }
 
@@ -333,6 +339,88 @@ public final class ImageStore {
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  // ---- transfer between hosts ----
+
+  /** How this store's driver cuts files: what a sender of images to this store should use. */
+  public ContentCut contentCut() {
+    return driver.contentCut(chunks.chunkerParams());
+  }
+
+  /**
+   * The transfer plan of image {@code ref}, its files cut by {@code cut} (the receiver's). The plan
+   * names the image by {@code ref} when that is a tag, else it travels untagged.
+   */
+  public TransferPlan transferPlan(String ref, ContentCut cut) throws IOException {
+    lock.readLock().lock();
+    try {
+      String id = resolve(ref);
+      String name = "";
+      try {
+        String tag = ImageRef.parse(ref).toString();
+        if (id.equals(tagged().get(tag))) {
+          name = tag;
+        }
+      } catch (InvalidArgumentException e) {
+        // an id: no name travels
+      }
+      return plans.plan(image(id), cut, name);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Writes the chunks of image {@code id} that a receiver asked for ({@code wanted}, digests and
+   * lengths) to {@code out}, its files cut by {@code cut} as in the plan it was sent.
+   */
+  public void sendChunks(
+      String id, ContentCut cut, Map<Digest, Integer> wanted, ChunkRecords.Writer out)
+      throws IOException {
+    lock.readLock().lock();
+    try {
+      plans.send(image(resolve(id)), cut, wanted, out);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The chunks of {@code plan} this store lacks, in the plan's order, with their lengths. */
+  public Map<Digest, Integer> missing(TransferPlan plan) {
+    lock.readLock().lock();
+    try {
+      return plans.missing(plan);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Makes the image of {@code plan} from its chunks, which must all be here now (received into a
+   * {@link ChunkIntake}): each missing layer is rebuilt byte for byte and checked against its
+   * diff_id, then the image is recorded under the plan's name, and the plan's pinned chunks are
+   * released. Nothing is recorded if any layer fails.
+   */
+  public ImportResult receive(TransferPlan plan) throws IOException {
+    String what = "transferred image " + Digest.sha256(plan.config(), 0, plan.config().length);
+    List<ImageRef> tags = plan.name().isEmpty() ? List.of() : List.of(ImageRef.parse(plan.name()));
+    ImportResult result;
+    lock.writeLock().lock();
+    try {
+      List<LayerStore.Result> results = new ArrayList<>();
+      try {
+        plans.layers(plan, what, results);
+        result = record(plan.config(), results, tags);
+      } catch (RuntimeException | IOException e) {
+        rollBack(results.stream().filter(r -> !r.reused()).map(r -> r.layer().chainId()).toList());
+        throw e;
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+    ChunkIntake.release(chunks, plan.id());
+    return result;
   }
 
   // ---- queries ----

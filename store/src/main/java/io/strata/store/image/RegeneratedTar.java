@@ -3,56 +3,39 @@ package io.strata.store.image;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.Recipe;
-import io.strata.store.engine.RecipeInputStream;
 import io.strata.store.error.CorruptDataException;
-import io.strata.store.fs.FileSystemView;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.Arrays;
-import java.util.Map;
 
 /**
- * A layer's tar, regenerated from its tar-split (see {@link TarSplitWriter}) and the files of its
- * snapshot, streamed. The bytes are hashed on the way and must give the layer's diff_id: the last
- * read throws {@link CorruptDataException} otherwise, so a damaged store never yields a wrong tar
+ * A layer's tar, regenerated from its tar-split (see {@link TarSplitWriter}) and the content of its
+ * files, streamed. The bytes are hashed on the way and must give the layer's diff_id: the last read
+ * throws {@link CorruptDataException} otherwise, so a damaged store never yields a wrong tar
  * silently.
  */
 final class RegeneratedTar extends InputStream {
-  private final DataInputStream split;
-  private final FileSystemView fs;
-  private final ChunkStore store;
-  private final Map<Integer, Recipe> sides;
+  /** Where the content of file record {@code number}, at {@code path}, is read from. */
+  @FunctionalInterface
+  interface Contents {
+    InputStream open(int number, String path) throws IOException;
+  }
+
+  private final TarSplitReader split;
+  private final Contents contents;
   private final Digest diffId;
   private final MessageDigest sha = Digest.newSha256();
   private final String where;
   private InputStream current;
   private long currentLeft;
-  private int fileNumber;
   private boolean ended;
 
-  RegeneratedTar(ChunkStore store, LayerRecord layer, FileSystemView fs) throws IOException {
-    this.store = store;
-    this.fs = fs;
-    this.sides = layer.sideRecipes();
-    this.diffId = Digest.parse(layer.diffId());
-    this.where = "layer " + layer.diffId();
-    this.split =
-        new DataInputStream(
-            new RecipeInputStream(
-                store,
-                layer.splitRecipe(),
-                0,
-                layer.splitRecipe().size(),
-                "tar-split of layer " + layer.diffId()));
-    byte[] magic = new byte[TarSplitWriter.MAGIC.length];
-    split.readFully(magic);
-    if (!Arrays.equals(magic, TarSplitWriter.MAGIC)) {
-      throw new CorruptDataException(where + ": its tar-split has a bad header", where);
-    }
+  RegeneratedTar(ChunkStore store, Recipe split, Digest diffId, Contents contents)
+      throws IOException {
+    this.where = "layer " + diffId;
+    this.split = new TarSplitReader(store, split, where);
+    this.contents = contents;
+    this.diffId = diffId;
   }
 
   @Override
@@ -82,33 +65,11 @@ final class RegeneratedTar extends InputStream {
   }
 
   private boolean advance() throws IOException {
-    if (current != null && current != split) {
-      current.close();
-    }
-    current = null;
-    int op;
-    try {
-      op = split.readByte();
-    } catch (EOFException e) {
-      throw new CorruptDataException(where + ": its tar-split is cut short", where, e);
-    }
-    switch (op) {
-      case TarSplitWriter.SEGMENT -> {
-        current = split;
-        currentLeft = split.readInt();
-      }
-      case TarSplitWriter.FILE -> {
-        long size = split.readLong();
-        byte[] name = new byte[split.readUnsignedShort()];
-        split.readFully(name);
-        Recipe side = sides.get(fileNumber++);
-        current =
-            side != null
-                ? new RecipeInputStream(store, side, 0, side.size(), where)
-                : fs.open(new String(name, StandardCharsets.UTF_8));
-        currentLeft = size;
-      }
-      case TarSplitWriter.END -> {
+    closeContent();
+    switch (split.next()) {
+      case SEGMENT -> current = split.segmentBytes();
+      case FILE -> current = contents.open(split.fileNumber(), split.path());
+      case END -> {
         ended = true;
         Digest got = Digest.of(sha.digest());
         if (!got.equals(diffId)) {
@@ -117,18 +78,21 @@ final class RegeneratedTar extends InputStream {
         }
         return false;
       }
-      default ->
-          throw new CorruptDataException(
-              where + ": its tar-split has an unknown record " + op, where);
     }
+    currentLeft = split.size();
     return true;
+  }
+
+  private void closeContent() throws IOException {
+    if (current != null && current != split.segmentBytes()) {
+      current.close();
+    }
+    current = null;
   }
 
   @Override
   public void close() throws IOException {
-    if (current != null && current != split) {
-      current.close();
-    }
+    closeContent();
     split.close();
   }
 }

@@ -50,6 +50,13 @@ public final class BlockTestDriver extends SnapshotSetDriver {
             });
   }
 
+  /** Files are cut into blocks: a sender of images cuts them so too. */
+  @Override
+  public io.strata.store.transfer.ContentCut contentCut(
+      io.strata.store.chunk.ChunkerParams chunker) {
+    return new io.strata.store.transfer.ContentCut.Records(BLOCK);
+  }
+
   /** Block n of a file: item n → (digest, length). */
   static final class Blocks implements FileLayout {
     @Override

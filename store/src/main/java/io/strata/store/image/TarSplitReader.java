@@ -1,0 +1,102 @@
+package io.strata.store.image;
+
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.Recipe;
+import io.strata.store.engine.RecipeInputStream;
+import io.strata.store.error.CorruptDataException;
+import java.io.Closeable;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Reads a tar-split (see {@link TarSplitWriter}) record by record: raw tar segments, whose bytes
+ * follow in {@link #segmentBytes}, and file records, numbered from 0.
+ */
+final class TarSplitReader implements Closeable {
+  /** What the next record is. */
+  enum Kind {
+    SEGMENT,
+    FILE,
+    END
+  }
+
+  private final DataInputStream split;
+  private final String where;
+  private int fileNumber = -1;
+  private long size;
+  private String path;
+
+  TarSplitReader(ChunkStore store, Recipe split, String where) throws IOException {
+    this.where = where;
+    this.split =
+        new DataInputStream(
+            new RecipeInputStream(store, split, 0, split.size(), "tar-split of " + where));
+    byte[] magic = new byte[TarSplitWriter.MAGIC.length];
+    this.split.readFully(magic);
+    if (!Arrays.equals(magic, TarSplitWriter.MAGIC)) {
+      throw new CorruptDataException(where + ": its tar-split has a bad header", where);
+    }
+  }
+
+  /**
+   * Moves to the next record. A segment's bytes must be read from {@link #segmentBytes} (or
+   * skipped) before the next call.
+   */
+  Kind next() throws IOException {
+    int op;
+    try {
+      op = split.readByte();
+      switch (op) {
+        case TarSplitWriter.SEGMENT -> {
+          size = split.readInt();
+          return Kind.SEGMENT;
+        }
+        case TarSplitWriter.FILE -> {
+          size = split.readLong();
+          byte[] name = new byte[split.readUnsignedShort()];
+          split.readFully(name);
+          path = new String(name, StandardCharsets.UTF_8);
+          fileNumber++;
+          return Kind.FILE;
+        }
+        case TarSplitWriter.END -> {
+          return Kind.END;
+        }
+        default ->
+            throw new CorruptDataException(
+                where + ": its tar-split has an unknown record " + op, where);
+      }
+    } catch (EOFException e) {
+      throw new CorruptDataException(where + ": its tar-split is cut short", where, e);
+    }
+  }
+
+  /** The bytes of a segment record or of a file record's content. */
+  long size() {
+    return size;
+  }
+
+  /** A file record's path. */
+  String path() {
+    return path;
+  }
+
+  /** A file record's number. */
+  int fileNumber() {
+    return fileNumber;
+  }
+
+  /** Where the current segment's bytes are read from. */
+  InputStream segmentBytes() {
+    return split;
+  }
+
+  @Override
+  public void close() throws IOException {
+    split.close();
+  }
+}

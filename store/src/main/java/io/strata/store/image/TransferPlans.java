@@ -1,0 +1,214 @@
+package io.strata.store.image;
+
+import io.strata.store.digest.Digest;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.Recipe;
+import io.strata.store.engine.RecipeInputStream;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.transfer.ChunkPiece;
+import io.strata.store.transfer.ChunkRecords;
+import io.strata.store.transfer.ContentCut;
+import io.strata.store.transfer.TransferPlan;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Images as transfer plans: made from a stored image on the sending side, the chunks a plan names
+ * served from this store, and on the receiving side the layers rebuilt from a plan whose chunks
+ * have arrived. The image store holds the locks; this class holds the work.
+ */
+final class TransferPlans {
+  private final ChunkStore chunks;
+  private final LayerStore layers;
+
+  TransferPlans(ChunkStore chunks, LayerStore layers) {
+    this.chunks = chunks;
+    this.layers = layers;
+  }
+
+  /** The plan of {@code image}, its files cut by {@code cut}, to be named {@code name}. */
+  TransferPlan plan(ImageRecord image, ContentCut cut, String name) throws IOException {
+    List<TransferPlan.Layer> out = new ArrayList<>();
+    MessageDigest sha = Digest.newSha256();
+    for (String chainId : image.layers()) {
+      LayerRecord layer = layers.get(chainId);
+      Recipe split = layer.splitRecipe();
+      List<ChunkPiece> splitPieces = new ArrayList<>();
+      for (int i = 0; i < split.count(); i++) {
+        splitPieces.add(new ChunkPiece(chunks.digest(split.id(i)), split.length(i)));
+      }
+      List<List<ChunkPiece>> files = new ArrayList<>();
+      forEachFile(
+          layer,
+          (number, content) -> {
+            List<ChunkPiece> pieces = new ArrayList<>();
+            cut.cut(
+                content,
+                (b, off, len) -> pieces.add(new ChunkPiece(Digest.sha256(sha, b, off, len), len)));
+            files.add(pieces);
+          });
+      out.add(
+          new TransferPlan.Layer(Digest.parse(layer.diffId()), layer.size(), splitPieces, files));
+    }
+    return new TransferPlan(cut.text(), name, image.configBytes(), out);
+  }
+
+  /**
+   * Writes the chunks of {@code wanted} to {@code out}: those this store holds straight from it,
+   * the rest (files cut another way than this store cuts them) by cutting {@code image}'s files
+   * again with {@code cut}. Throws {@link NotFoundException} for a digest that is not part of the
+   * image.
+   */
+  void send(ImageRecord image, ContentCut cut, Map<Digest, Integer> wanted, ChunkRecords.Writer out)
+      throws IOException {
+    Set<Digest> left = new HashSet<>();
+    byte[] buf = new byte[io.strata.store.chunk.ChunkerParams.MAX_CHUNK];
+    for (Digest d : wanted.keySet()) {
+      int id = chunks.idOf(d);
+      if (id >= 0) {
+        out.write(d, buf, 0, chunks.read(id, buf));
+      } else {
+        left.add(d);
+      }
+    }
+    if (left.isEmpty()) {
+      return;
+    }
+    MessageDigest sha = Digest.newSha256();
+    for (String chainId : image.layers()) {
+      forEachFile(
+          layers.get(chainId),
+          (number, content) ->
+              cut.cut(
+                  content,
+                  (b, off, len) -> {
+                    Digest d = Digest.sha256(sha, b, off, len);
+                    if (left.remove(d)) {
+                      write(out, d, b, off, len);
+                    }
+                  }));
+      if (left.isEmpty()) {
+        return;
+      }
+    }
+    throw new NotFoundException(
+        "chunk " + left.iterator().next() + " is not part of image " + image.id());
+  }
+
+  private static void write(ChunkRecords.Writer out, Digest d, byte[] b, int off, int len) {
+    try {
+      out.write(d, b, off, len);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The chunks of {@code plan} this store lacks, with their lengths, skipping layers it has. */
+  Map<Digest, Integer> missing(TransferPlan plan) {
+    Map<Digest, Integer> out = new LinkedHashMap<>();
+    String parent = null;
+    for (TransferPlan.Layer l : plan.layers()) {
+      String chainId = LayerStore.chain(parent, l.diffId());
+      parent = chainId;
+      if (layers.find(chainId) != null) {
+        continue;
+      }
+      l.split().forEach(p -> addIfMissing(out, p));
+      l.files().forEach(f -> f.forEach(p -> addIfMissing(out, p)));
+    }
+    return out;
+  }
+
+  private void addIfMissing(Map<Digest, Integer> out, ChunkPiece p) {
+    if (!out.containsKey(p.digest()) && chunks.idOf(p.digest()) < 0) {
+      out.put(p.digest(), p.length());
+    }
+  }
+
+  /**
+   * Imports each layer of {@code plan} this store lacks from the plan's chunks, which must all be
+   * here, adding them to {@code out} as they are made (so that a caller can roll back those a
+   * failure leaves), bottom first. Every rebuilt tar is checked against its diff_id.
+   */
+  void layers(TransferPlan plan, String what, List<LayerStore.Result> out) throws IOException {
+    List<String> diffIds =
+        ImageConfigs.diffIds(JsonCodec.object(plan.config(), what + " config"), what);
+    List<String> planned = plan.layers().stream().map(l -> l.diffId().toString()).toList();
+    if (!diffIds.equals(planned)) {
+      throw new InvalidArgumentException(
+          what + ": the plan's layers are not the diff_ids its config lists");
+    }
+    String parent = null;
+    for (TransferPlan.Layer l : plan.layers()) {
+      String name = what + " layer " + l.diffId();
+      List<List<ChunkPiece>> files = l.files();
+      Recipe split = recipe(l.split(), name);
+      RegeneratedTar.Contents contents =
+          (number, path) -> {
+            if (number >= files.size()) {
+              throw new CorruptDataException(
+                  name + ": its tar-split names more files than the plan lists", name);
+            }
+            Recipe r = recipe(files.get(number), name);
+            return new RecipeInputStream(chunks, r, 0, r.size(), name);
+          };
+      LayerStore.Result r;
+      LayerRecord existing = layers.find(LayerStore.chain(parent, l.diffId()));
+      if (existing != null) {
+        r = new LayerStore.Result(existing, true);
+      } else {
+        try (InputStream tar = new RegeneratedTar(chunks, split, l.diffId(), contents)) {
+          r = layers.importTar(parent, tar, l.diffId(), null, name);
+        }
+      }
+      out.add(r);
+      parent = r.layer().chainId();
+    }
+  }
+
+  private Recipe recipe(List<ChunkPiece> pieces, String what) {
+    int[] ids = new int[pieces.size()];
+    int[] lengths = new int[pieces.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ChunkPiece p = pieces.get(i);
+      ids[i] = chunks.idOf(p.digest());
+      if (ids[i] < 0) {
+        throw new NotFoundException(what + ": chunk " + p.digest() + " has not arrived");
+      }
+      lengths[i] = p.length();
+    }
+    return new Recipe(ids, lengths);
+  }
+
+  @FunctionalInterface
+  private interface FileVisitor {
+    void visit(int number, InputStream content) throws IOException;
+  }
+
+  /** Calls {@code visitor} with each file record's content of {@code layer}, in order. */
+  private void forEachFile(LayerRecord layer, FileVisitor visitor) throws IOException {
+    RegeneratedTar.Contents contents = layers.contents(layer);
+    try (TarSplitReader split =
+        new TarSplitReader(chunks, layer.splitRecipe(), "layer " + layer.diffId())) {
+      TarSplitReader.Kind k;
+      while ((k = split.next()) != TarSplitReader.Kind.END) {
+        if (k == TarSplitReader.Kind.SEGMENT) {
+          split.segmentBytes().skipNBytes(split.size());
+        } else {
+          try (InputStream in = contents.open(split.fileNumber(), split.path())) {
+            visitor.visit(split.fileNumber(), in);
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package io.strata.store.transfer;
+
+import io.strata.store.digest.Digest;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.WriteSession;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.ref.Root;
+import io.strata.store.ref.RootChange;
+import java.io.ByteArrayInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * The receiving end of a transfer: stores each verified chunk and keeps every chunk that arrived
+ * pinned under the root {@code xfer/<plan id>}, committed every {@value #PIN_EVERY_BYTES} bytes and
+ * when the intake closes, so that gc leaves them alone and a transfer cut short resumes without
+ * fetching them again. The root also holds the plan, so a plan offered in one request can be
+ * applied in another. {@link #release} removes the root once the layers hold the chunks.
+ */
+public final class ChunkIntake implements Closeable {
+  public static final String PREFIX = "xfer/";
+  private static final long PIN_EVERY_BYTES = 32L << 20;
+
+  private final ChunkStore store;
+  private final String root;
+  private final byte[] plan;
+  private final RoaringBitmap received;
+  private WriteSession session;
+  private long unpinned;
+  private long chunks;
+  private long bytes;
+
+  /** Starts (or resumes) receiving {@code plan}: pins the plan at once. */
+  public ChunkIntake(ChunkStore store, TransferPlan plan) throws IOException {
+    this.store = store;
+    this.plan = plan.encode();
+    this.root = rootName(Digest.sha256(this.plan, 0, this.plan.length));
+    Root existing = store.root(root);
+    this.received = existing == null ? new RoaringBitmap() : existing.chunks().clone();
+    this.session = store.session();
+    pin();
+  }
+
+  /** The root that pins the chunks of plan {@code id}. */
+  public static String rootName(Digest id) {
+    return PREFIX + id.hex();
+  }
+
+  /**
+   * Reads a stream of {@link ChunkRecords} holding chunks of {@code wanted}, verifies and stores
+   * each. {@code where} names the sender in errors. Chunks stored before an error stay pinned.
+   */
+  public long accept(InputStream records, Map<Digest, Integer> wanted, String where)
+      throws IOException {
+    return ChunkRecords.read(records, wanted, where, this::store);
+  }
+
+  private void store(Digest d, byte[] b, int len) throws IOException {
+    ChunkStore.Stored s = store.putChunk(session, b, 0, len);
+    received.add(s.id());
+    chunks++;
+    bytes += len;
+    unpinned += len;
+    if (unpinned >= PIN_EVERY_BYTES) {
+      pin();
+    }
+  }
+
+  /** Chunks this intake stored. */
+  public long chunks() {
+    return chunks;
+  }
+
+  /** Their bytes. */
+  public long bytes() {
+    return bytes;
+  }
+
+  private void pin() throws IOException {
+    session.commit(List.of(new RootChange.Put(new Root(root, 0, plan, received.clone()))));
+    session = store.session();
+    unpinned = 0;
+  }
+
+  /** Pins what arrived since the last pin. */
+  @Override
+  public void close() throws IOException {
+    try {
+      if (unpinned > 0) {
+        pin();
+      }
+    } finally {
+      session.close();
+    }
+  }
+
+  /** The plan pinned under {@code id}; {@link NotFoundException} if none is. */
+  public static TransferPlan offered(ChunkStore store, Digest id) throws IOException {
+    Root r = store.root(rootName(id));
+    if (r == null) {
+      throw new NotFoundException("transfer plan " + id + " is not known here: offer it first");
+    }
+    return TransferPlan.decode(new ByteArrayInputStream(r.payload()), "transfer plan " + id);
+  }
+
+  /** Unpins plan {@code id}'s chunks: its layers now hold those they use. */
+  public static void release(ChunkStore store, Digest id) throws IOException {
+    if (store.root(rootName(id)) == null) {
+      return;
+    }
+    try (WriteSession s = store.session()) {
+      s.commit(List.of(new RootChange.Remove(rootName(id))));
+    }
+  }
+}

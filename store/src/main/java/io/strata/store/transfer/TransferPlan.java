@@ -1,0 +1,166 @@
+package io.strata.store.transfer;
+
+import io.strata.store.digest.Digest;
+import io.strata.store.error.InvalidArgumentException;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a sender offers for one image: its config (kept byte for byte, as the image id is its
+ * digest), the name it goes by, and each layer, bottom first, as the chunks of its tar-split and of
+ * each file the split names, cut the receiver's way ({@link ContentCut}). A receiver that holds
+ * those chunks can rebuild every layer tar byte for byte, and checks each against its diff_id.
+ *
+ * <p>Binary encoding (big-endian), also in docs/PROTOCOL.md:
+ *
+ * <pre>
+ * plan   := "STRPLAN1" cut:str name:str config:blob layers:u16 layer*
+ * layer  := diffId:32 size:u64 split:pieces files:u32 pieces{files}
+ * pieces := n:u32 (digest:32 length:u32){n}
+ * str    := n:u16 utf8{n}       blob := n:u32 byte{n}
+ * </pre>
+ *
+ * @param cut how the files' chunks were cut
+ * @param name the image's name (repository:tag) on the receiver, or "" for none
+ * @param config the image config's bytes
+ * @param layers the layers, bottom first
+ */
+public record TransferPlan(String cut, String name, byte[] config, List<Layer> layers) {
+  private static final byte[] MAGIC = "STRPLAN1".getBytes(StandardCharsets.US_ASCII);
+  private static final int MAX_CONFIG = 8 << 20;
+  private static final int MAX_LAYERS = 4096;
+
+  /**
+   * One layer.
+   *
+   * @param diffId the sha256 of its uncompressed tar
+   * @param size bytes of that tar
+   * @param split the chunks of its tar-split
+   * @param files each file's chunks, in the split's order of file records
+   */
+  public record Layer(
+      Digest diffId, long size, List<ChunkPiece> split, List<List<ChunkPiece>> files) {
+    public Layer {
+      split = List.copyOf(split);
+      files = List.copyOf(files);
+    }
+  }
+
+  public TransferPlan {
+    config = config.clone();
+    layers = List.copyOf(layers);
+  }
+
+  @Override
+  public byte[] config() {
+    return config.clone();
+  }
+
+  /** Every distinct chunk of the plan with its length, in first-use order. */
+  public Map<Digest, Integer> chunks() {
+    Map<Digest, Integer> out = new LinkedHashMap<>();
+    for (Layer l : layers) {
+      l.split.forEach(p -> out.putIfAbsent(p.digest(), p.length()));
+      l.files.forEach(f -> f.forEach(p -> out.putIfAbsent(p.digest(), p.length())));
+    }
+    return out;
+  }
+
+  /** The encoding above. */
+  public byte[] encode() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.write(MAGIC);
+      out.writeUTF(cut);
+      out.writeUTF(name);
+      out.writeInt(config.length);
+      out.write(config);
+      out.writeShort(layers.size());
+      for (Layer l : layers) {
+        out.write(l.diffId.bytes());
+        out.writeLong(l.size);
+        ChunkLists.write(out, l.split);
+        out.writeInt(l.files.size());
+        for (List<ChunkPiece> f : l.files) {
+          ChunkLists.write(out, f);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** The plan's id: the SHA-256 of its encoding. */
+  public Digest id() {
+    byte[] b = encode();
+    return Digest.sha256(b, 0, b.length);
+  }
+
+  /**
+   * Reads a plan from untrusted bytes; throws {@link InvalidArgumentException} naming {@code where}
+   * and what is wrong, whatever the damage.
+   */
+  public static TransferPlan decode(InputStream raw, String where) throws IOException {
+    DataInputStream in = new DataInputStream(raw);
+    try {
+      byte[] magic = in.readNBytes(MAGIC.length);
+      if (!java.util.Arrays.equals(magic, MAGIC)) {
+        throw new InvalidArgumentException(where + ": not a transfer plan (bad magic)");
+      }
+      String cut = in.readUTF();
+      try {
+        ContentCut.parse(cut);
+      } catch (InvalidArgumentException e) {
+        throw new InvalidArgumentException(where + ": " + e.getMessage());
+      }
+      String name = in.readUTF();
+      int configLength = in.readInt();
+      if (configLength < 0 || configLength > MAX_CONFIG) {
+        throw new InvalidArgumentException(where + ": config of " + configLength + " bytes");
+      }
+      byte[] config = in.readNBytes(configLength);
+      if (config.length != configLength) {
+        throw new EOFException();
+      }
+      int count = in.readUnsignedShort();
+      if (count > MAX_LAYERS) {
+        throw new InvalidArgumentException(where + ": " + count + " layers");
+      }
+      List<Layer> layers = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        byte[] d = in.readNBytes(Digest.LENGTH);
+        if (d.length != Digest.LENGTH) {
+          throw new EOFException();
+        }
+        long size = in.readLong();
+        List<ChunkPiece> split = ChunkLists.read(in, where);
+        int files = in.readInt();
+        if (files < 0) {
+          throw new InvalidArgumentException(where + ": layer " + i + " has " + files + " files");
+        }
+        List<List<ChunkPiece>> fileList = new ArrayList<>();
+        for (int f = 0; f < files; f++) {
+          fileList.add(ChunkLists.read(in, where));
+        }
+        layers.add(new Layer(Digest.of(d), size, split, fileList));
+      }
+      if (in.read() >= 0) {
+        throw new InvalidArgumentException(where + ": bytes follow the last layer");
+      }
+      return new TransferPlan(cut, name, config, layers);
+    } catch (EOFException e) {
+      throw new InvalidArgumentException(where + ": the plan is cut short");
+    }
+  }
+}

@@ -1,0 +1,234 @@
+package io.strata.store.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.store.compress.Compression;
+import io.strata.store.digest.Digest;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.transfer.ChunkIntake;
+import io.strata.store.transfer.ChunkRecords;
+import io.strata.store.transfer.ContentCut;
+import io.strata.store.transfer.TransferPlan;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An image moved from one real store to another through a plan and a stream of chunk records, as
+ * two servers move it: only what the receiver lacks travels, every chunk is verified, a transfer
+ * cut short resumes, and the image arrives byte for byte.
+ */
+class ImageTransferTest {
+  @TempDir Path dir;
+  ImageFixture sender;
+  ImageFixture receiver;
+
+  @BeforeEach
+  void open() throws IOException {
+    sender = new ImageFixture(dir.resolve("a"));
+    receiver = new ImageFixture(dir.resolve("b"));
+  }
+
+  @AfterEach
+  void close() throws IOException {
+    sender.close();
+    receiver.close();
+  }
+
+  /** A two-layer image named {@code tag}: a base of 40 files, then {@code top} on it. */
+  private ImportResult.Image image(ImageFixture into, String tag, TarBuilder top)
+      throws IOException {
+    TarBuilder base = new TarBuilder().dir("usr", 0755);
+    Random r = new Random(7);
+    for (int i = 0; i < 40; i++) {
+      byte[] b = new byte[1000 + r.nextInt(i % 8 == 0 ? 300_000 : 20_000)];
+      r.nextBytes(b);
+      Arrays.fill(b, b.length / 2, b.length, (byte) i); // half compressible
+      base.raw("usr/f" + i, b);
+    }
+    byte[] l0 = base.bytes();
+    byte[] l1 = top.bytes();
+    Path d = Files.createTempDirectory(dir, "archive");
+    String config =
+        "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
+            + "\"layers\",\"diff_ids\":[\""
+            + sha(l0)
+            + "\",\""
+            + sha(l1)
+            + "\"]},\"history\":[{\"created_by\":\"base\"},{\"created_by\":\"top\"}]}";
+    Files.write(d.resolve("l0.tar"), l0);
+    Files.write(d.resolve("l1.tar"), l1);
+    String cfgName = sha(config.getBytes()).substring(7) + ".json";
+    Files.writeString(d.resolve(cfgName), config);
+    Files.writeString(
+        d.resolve("manifest.json"),
+        "[{\"Config\":\""
+            + cfgName
+            + "\",\"RepoTags\":[\""
+            + tag
+            + "\"],\"Layers\":[\"l0.tar\",\"l1.tar\"]}]");
+    return into.images().importPath(d.toString(), null).images().get(0);
+  }
+
+  private static String sha(byte[] b) {
+    return Digest.sha256(b, 0, b.length).toString();
+  }
+
+  private static TarBuilder top(String edit) throws IOException {
+    byte[] big = new byte[400_000];
+    new Random(11).nextBytes(big);
+    return new TarBuilder().raw("opt/big", big).file("etc/conf", edit);
+  }
+
+  /** The chunk records the sender writes for what the receiver lacks. */
+  private byte[] records(String id, TransferPlan plan, Map<Digest, Integer> wanted)
+      throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ChunkRecords.Writer w = new ChunkRecords.Writer(out, Compression.parse("zstd:3"));
+    sender.images().sendChunks(id, ContentCut.parse(plan.cut()), wanted, w);
+    w.flush();
+    return out.toByteArray();
+  }
+
+  private void accept(TransferPlan plan, Map<Digest, Integer> wanted, byte[] records)
+      throws IOException {
+    try (ChunkIntake in = new ChunkIntake(receiver.chunks(), plan)) {
+      in.accept(new ByteArrayInputStream(records), wanted, "host a");
+    }
+  }
+
+  private byte[] export(ImageFixture f, String ref) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    f.images().export(ref, ExportFormat.DOCKER_ARCHIVE, out);
+    return out.toByteArray();
+  }
+
+  @Test
+  void anImageArrivesWholeAndExportsByteForByte() throws IOException {
+    ImportResult.Image sent = image(sender, "app:1", top("v1"));
+    TransferPlan plan = sender.images().transferPlan("app:1", receiver.images().contentCut());
+    assertThat(plan.name()).isEqualTo("app:1");
+    Map<Digest, Integer> missing = receiver.images().missing(plan);
+    assertThat(missing).containsExactlyInAnyOrderEntriesOf(plan.chunks());
+
+    accept(plan, missing, records(sent.id(), plan, missing));
+    ImportResult got = receiver.images().receive(plan);
+
+    assertThat(got.images().get(0).id()).isEqualTo(sent.id());
+    assertThat(receiver.images().resolve("app:1")).isEqualTo(sent.id());
+    assertThat(export(receiver, "app:1")).isEqualTo(export(sender, "app:1"));
+    assertThat(receiver.chunks().root(ChunkIntake.rootName(plan.id()))).isNull();
+    assertThat(receiver.chunks().fsck().damaged()).isEmpty();
+  }
+
+  @Test
+  void onlyTheChunksTheReceiverLacksTravel() throws IOException {
+    image(receiver, "app:1", top("v1"));
+    ImportResult.Image v2 = image(sender, "app:2", top("v2"));
+    TransferPlan plan = sender.images().transferPlan("app:2", receiver.images().contentCut());
+
+    Map<Digest, Integer> missing = receiver.images().missing(plan);
+    long all = plan.chunks().values().stream().mapToLong(Integer::longValue).sum();
+    long needed = missing.values().stream().mapToLong(Integer::longValue).sum();
+    // The base layer is there already; of the top layer only the edited file and its tar-split.
+    assertThat(needed).isPositive().isLessThan(all / 20);
+    accept(plan, missing, records(v2.id(), plan, missing));
+
+    assertThat(receiver.images().receive(plan).images().get(0).id()).isEqualTo(v2.id());
+    assertThat(export(receiver, "app:2")).isEqualTo(export(sender, "app:2"));
+  }
+
+  @Test
+  void aChunkThatDoesNotMatchItsDigestIsRefusedAndRecordsNothing() throws IOException {
+    ImportResult.Image sent = image(sender, "app:1", top("v1"));
+    TransferPlan plan = sender.images().transferPlan("app:1", receiver.images().contentCut());
+    Map<Digest, Integer> missing = receiver.images().missing(plan);
+    byte[] records = records(sent.id(), plan, missing);
+    records[Digest.LENGTH + 9 + 3] ^= 0x40; // inside the first record's payload
+
+    assertThatThrownBy(() -> accept(plan, missing, records))
+        .isInstanceOfAny(CorruptDataException.class)
+        .hasMessageContaining("chunk " + missing.keySet().iterator().next());
+    assertThatThrownBy(() -> receiver.images().receive(plan))
+        .isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("has not arrived");
+    assertThat(receiver.images().list()).isEmpty();
+  }
+
+  @Test
+  void aChunkNobodyAskedForIsRefused() throws IOException {
+    ImportResult.Image sent = image(sender, "app:1", top("v1"));
+    TransferPlan plan = sender.images().transferPlan("app:1", receiver.images().contentCut());
+    Map<Digest, Integer> missing = receiver.images().missing(plan);
+    byte[] records = records(sent.id(), plan, missing);
+    Map<Digest, Integer> fewer = new java.util.HashMap<>(missing);
+    fewer.remove(missing.keySet().iterator().next());
+
+    assertThatThrownBy(() -> accept(plan, fewer, records))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("never asked for");
+  }
+
+  @Test
+  void aTransferCutShortResumesWithoutResendingWhatArrivedEvenAfterGcAndARestart()
+      throws IOException {
+    ImportResult.Image sent = image(sender, "app:1", top("v1"));
+    TransferPlan plan = sender.images().transferPlan("app:1", receiver.images().contentCut());
+    Map<Digest, Integer> missing = receiver.images().missing(plan);
+    byte[] records = records(sent.id(), plan, missing);
+    byte[] half = Arrays.copyOf(records, records.length / 2);
+
+    assertThatThrownBy(() -> accept(plan, missing, half))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("cut short");
+    receiver.chunks().gc();
+    receiver.reopen();
+    receiver.chunks().gc();
+
+    Map<Digest, Integer> rest = receiver.images().missing(plan);
+    assertThat(rest.size()).isPositive().isLessThan(missing.size());
+    accept(plan, rest, records(sent.id(), plan, rest));
+    assertThat(receiver.images().receive(plan).images().get(0).id()).isEqualTo(sent.id());
+    assertThat(export(receiver, "app:1")).isEqualTo(export(sender, "app:1"));
+  }
+
+  @Test
+  void filesAreCutTheReceiversWayEvenWhenTheSenderStoresThemOtherwise() throws IOException {
+    ImportResult.Image sent = image(sender, "app:1", top("v1"));
+    ContentCut records = new ContentCut.Records(32 << 10);
+    TransferPlan plan = sender.images().transferPlan("app:1", records);
+    assertThat(plan.cut()).isEqualTo("records:32768");
+    for (TransferPlan.Layer l : plan.layers()) {
+      for (var file : l.files()) {
+        for (int i = 0; i < file.size() - 1; i++) {
+          assertThat(file.get(i).length()).isEqualTo(32 << 10);
+        }
+      }
+    }
+    Map<Digest, Integer> missing = receiver.images().missing(plan);
+    accept(plan, missing, records(sent.id(), plan, missing));
+    assertThat(receiver.images().receive(plan).images().get(0).id()).isEqualTo(sent.id());
+    assertThat(export(receiver, "app:1")).isEqualTo(export(sender, "app:1"));
+  }
+
+  @Test
+  void aDamagedPlanIsRefusedWithItsName() {
+    byte[] junk = "STRPLAN1\0\3cdc".getBytes();
+    assertThatThrownBy(
+            () -> TransferPlan.decode(new ByteArrayInputStream(junk), "plan from host a"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageStartingWith("plan from host a");
+  }
+}
