@@ -14,6 +14,7 @@ import io.strata.protocol.Wire;
 import io.strata.protocol.message.BlobItem;
 import io.strata.protocol.message.BuildArgs;
 import io.strata.protocol.message.ChangeItem;
+import io.strata.protocol.message.ChunksEnd;
 import io.strata.protocol.message.CommitArgs;
 import io.strata.protocol.message.CommitReply;
 import io.strata.protocol.message.ContainerArgs;
@@ -23,6 +24,7 @@ import io.strata.protocol.message.ContainerRemoveArgs;
 import io.strata.protocol.message.ContainerReply;
 import io.strata.protocol.message.CreateArgs;
 import io.strata.protocol.message.CreateReply;
+import io.strata.protocol.message.CutReply;
 import io.strata.protocol.message.DamageItem;
 import io.strata.protocol.message.DigestArgs;
 import io.strata.protocol.message.DiskUsageReply;
@@ -44,8 +46,11 @@ import io.strata.protocol.message.InfoReply;
 import io.strata.protocol.message.InspectReply;
 import io.strata.protocol.message.Json;
 import io.strata.protocol.message.ListEnd;
+import io.strata.protocol.message.OfferReply;
 import io.strata.protocol.message.PathArgs;
 import io.strata.protocol.message.PathReply;
+import io.strata.protocol.message.PlanArgs;
+import io.strata.protocol.message.PlanRef;
 import io.strata.protocol.message.PutArgs;
 import io.strata.protocol.message.PutReply;
 import io.strata.protocol.message.ReadArgs;
@@ -53,6 +58,8 @@ import io.strata.protocol.message.RemoveReply;
 import io.strata.protocol.message.StatReply;
 import io.strata.protocol.message.TagArgs;
 import io.strata.protocol.message.TagReply;
+import io.strata.protocol.message.TransferArgs;
+import io.strata.protocol.message.TransferReply;
 import io.strata.protocol.message.VolumeArgs;
 import io.strata.protocol.message.VolumeItem;
 import io.strata.protocol.message.VolumePruneArgs;
@@ -430,6 +437,60 @@ public final class StrataClient implements Closeable {
   /** Removes the anonymous volumes no container mounts, and with {@code all} the named ones too. */
   public synchronized VolumePruneReply pruneVolumes(boolean all) throws IOException {
     return unary(Opcode.VOLUME_PRUNE, new VolumePruneArgs(all), VolumePruneReply.class);
+  }
+
+  // ---- host to host ----
+
+  /** Sends image {@code args.image()} to the stratad at {@code args.host()} (see SPEC push). */
+  public synchronized TransferReply push(TransferArgs args) throws IOException {
+    return unary(Opcode.IMAGE_PUSH, args, TransferReply.class);
+  }
+
+  /** Fetches image {@code args.image()} from the stratad at {@code args.host()}. */
+  public synchronized TransferReply pull(TransferArgs args) throws IOException {
+    return unary(Opcode.IMAGE_PULL, args, TransferReply.class);
+  }
+
+  /** How this server cuts files, for a sender that will offer it a plan. */
+  public synchronized CutReply transferCut() throws IOException {
+    return unary(Opcode.TRANSFER_CUT, null, CutReply.class);
+  }
+
+  /** Writes the transfer plan of {@code args.image()} to {@code out}; returns its length. */
+  public synchronized long transferPlan(PlanArgs args, OutputStream out) throws IOException {
+    return download(
+        Opcode.TRANSFER_PLAN, args, "image " + args.image(), out, TransferListener.NONE);
+  }
+
+  /**
+   * Asks for the chunks of image {@code args.image()} that {@code wanted} lists (a chunk list);
+   * their records go to {@code records} as they arrive.
+   */
+  public synchronized ChunksEnd transferChunks(
+      PlanArgs args, UploadBody wanted, OutputStream records) throws IOException {
+    int stream = begin(Opcode.TRANSFER_CHUNKS, args);
+    upload(stream, Opcode.TRANSFER_CHUNKS, wanted, TransferListener.NONE);
+    return reply(stream, Opcode.TRANSFER_CHUNKS, records::write, ChunksEnd.class);
+  }
+
+  /** Offers a transfer plan; the list of chunks the server lacks goes to {@code missing}. */
+  public synchronized OfferReply transferOffer(byte[] plan, OutputStream missing)
+      throws IOException {
+    int stream = begin(Opcode.TRANSFER_OFFER, null);
+    upload(stream, Opcode.TRANSFER_OFFER, out -> out.write(plan), TransferListener.NONE);
+    return reply(stream, Opcode.TRANSFER_OFFER, missing::write, OfferReply.class);
+  }
+
+  /** Sends chunk records of an offered plan. */
+  public synchronized ChunksEnd transferPut(String plan, UploadBody records) throws IOException {
+    int stream = begin(Opcode.TRANSFER_PUT, new PlanRef(plan));
+    upload(stream, Opcode.TRANSFER_PUT, records, TransferListener.NONE);
+    return reply(stream, Opcode.TRANSFER_PUT, null, ChunksEnd.class);
+  }
+
+  /** Makes the image of an offered plan whose chunks have all arrived. */
+  public synchronized ImportReply transferApply(String plan) throws IOException {
+    return unary(Opcode.TRANSFER_APPLY, new PlanRef(plan), ImportReply.class);
   }
 
   /** What images, containers and volumes hold. */

@@ -3,8 +3,9 @@ package io.strata.protocol;
 /**
  * What a REQUEST asks for. Codes are grouped by area ({@code 0x00xx} the store, {@code 0x01xx}
  * objects, {@code 0x02xx} images, {@code 0x03xx} containers and their files, {@code 0x04xx}
- * volumes, {@code 0x05xx} the driver); new commands get new codes and old codes never change
- * meaning. A server answers a code it does not serve with {@link Status#UNIMPLEMENTED}.
+ * volumes, {@code 0x05xx} the driver, {@code 0x06xx} host to host); new commands get new codes and
+ * old codes never change meaning. A server answers a code it does not serve with {@link
+ * Status#UNIMPLEMENTED}.
  */
 public enum Opcode {
   /** {@code strata info}: no arguments; answer {@code InfoReply}. */
@@ -118,7 +119,29 @@ public enum Opcode {
   /**
    * {@code strata driver ls}: no arguments; DATA is JSON lines of driver entries; {@code ListEnd}.
    */
-  DRIVER_LIST(0x0501, "driver.ls", Transfer.DOWNLOAD);
+  DRIVER_LIST(0x0501, "driver.ls", Transfer.DOWNLOAD),
+  /** {@code strata push}: {@code TransferArgs} (the local image); answer {@code TransferReply}. */
+  IMAGE_PUSH(0x0209, "image.push", Transfer.NONE),
+  /** {@code strata pull}: {@code TransferArgs} (the remote image); answer {@code TransferReply}. */
+  IMAGE_PULL(0x020A, "image.pull", Transfer.NONE),
+  /** Host to host: how the server cuts files; no arguments; answer {@code CutReply}. */
+  TRANSFER_CUT(0x0601, "transfer.cut", Transfer.NONE),
+  /** Host to host: {@code PlanArgs}; DATA is the image's transfer plan; answer {@code GetEnd}. */
+  TRANSFER_PLAN(0x0602, "transfer.plan", Transfer.DOWNLOAD),
+  /**
+   * Host to host: {@code PlanArgs}; the client's DATA is a list of chunks, the server's DATA their
+   * chunk records; answer {@code ChunksEnd}.
+   */
+  TRANSFER_CHUNKS(0x0603, "transfer.chunks", Transfer.EXCHANGE),
+  /**
+   * Host to host: no arguments; the client's DATA is a transfer plan, the server's DATA the list of
+   * its chunks the server lacks; answer {@code OfferReply}.
+   */
+  TRANSFER_OFFER(0x0604, "transfer.offer", Transfer.EXCHANGE),
+  /** Host to host: {@code PlanRef}; DATA is chunk records of the plan; answer {@code ChunksEnd}. */
+  TRANSFER_PUT(0x0605, "transfer.put", Transfer.UPLOAD),
+  /** Host to host: {@code PlanRef}; makes the offered image; answer {@code ImportReply}. */
+  TRANSFER_APPLY(0x0606, "transfer.apply", Transfer.NONE);
 
   private final int code;
   private final String label;

@@ -45,6 +45,8 @@ import picocli.CommandLine.Spec;
       GcCommand.class,
       FsckCommand.class,
       DriverCommand.class,
+      PushCommand.class,
+      PullCommand.class,
       CompletionCommand.class
     })
 public final class StrataCli implements Runnable {

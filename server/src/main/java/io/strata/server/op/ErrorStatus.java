@@ -35,6 +35,9 @@ public final class ErrorStatus {
     if (t instanceof RejectedException) {
       return Status.REJECTED;
     }
+    if (t instanceof RemoteFailure r) {
+      return r.status();
+    }
     if (t instanceof UnservedException) {
       return Status.UNIMPLEMENTED;
     }

@@ -132,7 +132,8 @@ final class ImageTransfers {
     return new Outcome.Download(log, () -> reply(result.get()), true);
   }
 
-  private static ImportReply reply(ImportResult r) {
+  /** The wire form of an import's result. */
+  static ImportReply reply(ImportResult r) {
     return new ImportReply(
         r.images().stream()
             .map(

@@ -44,6 +44,7 @@ public final class Operations {
     ContainerStore containers = ContainerStore.open(engine, images, allowedBindRoots);
     new ImageOperations(images, containers::usesImage).register(m);
     new ImageTransfers(images, tmp, producers).register(m);
+    new HostTransfers(images, engine.chunks(), tmp, producers).register(m);
     new ContainerOperations(images, containers).register(m);
     new ContainerTransfers(containers, producers, tmp).register(m);
     new FileOperations(containers, tmp).register(m);

@@ -313,6 +313,11 @@ public final class ChunkStore implements Closeable {
         : codecs.computeIfAbsent(c, ChunkCodec::new);
   }
 
+  /** The compression new chunks are written with. */
+  public Compression compression() {
+    return codec.compression();
+  }
+
   /** The chunk sizes this store cuts objects with (fixed when the store was created). */
   public ChunkerParams chunkerParams() {
     return config.chunker();

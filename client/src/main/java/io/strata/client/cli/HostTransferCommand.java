@@ -1,0 +1,82 @@
+package io.strata.client.cli;
+
+import io.strata.client.StrataClient;
+import io.strata.client.StrataClientException;
+import io.strata.protocol.HostPort;
+import io.strata.protocol.Status;
+import io.strata.protocol.TokenFile;
+import io.strata.protocol.message.TransferArgs;
+import io.strata.protocol.message.TransferReply;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code strata push} and {@code strata pull}: the server moves an image to or from another
+ * stratad, sending only the chunks the receiving host lacks, and prints what crossed the wire.
+ */
+abstract class HostTransferCommand extends ClientCommand {
+  @Parameters(index = "0", paramLabel = "IMAGE", description = "NAME[:TAG] or an image id.")
+  String image;
+
+  @Option(
+      names = "--remote-token-file",
+      paramLabel = "FILE",
+      description = "A file holding the other stratad's token, if it needs one.")
+  Path remoteTokenFile;
+
+  /** The other host, {@code HOST:PORT}, as given. */
+  abstract String otherHost();
+
+  /** The option that names the other host, for messages. */
+  abstract String hostOption();
+
+  /** Runs the transfer on the server. */
+  abstract TransferReply transfer(StrataClient client, TransferArgs args) throws IOException;
+
+  @Override
+  void checkArguments() {
+    try {
+      HostPort.parse(otherHost());
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), hostOption() + ": " + e.getMessage());
+    }
+  }
+
+  @Override
+  int run(StrataClient client, StrataCli cli) throws Exception {
+    String token = null;
+    if (remoteTokenFile != null) {
+      try {
+        token = new String(TokenFile.read(remoteTokenFile), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new StrataClientException(Status.UNAUTHENTICATED, e.getMessage(), e);
+      }
+    }
+    TransferReply r = transfer(client, new TransferArgs(image, otherHost(), token));
+    if (cli.json()) {
+      cli.printJson(r);
+    } else {
+      cli.terminal().out().println(summary(r));
+    }
+    return ExitStatus.OK;
+  }
+
+  /** {@code sent N of M chunks, X of Y bytes (Z% already present)}. */
+  static String summary(TransferReply r) {
+    double present =
+        r.bytesTotal() == 0 ? 100 : 100.0 * (r.bytesTotal() - r.bytesSent()) / r.bytesTotal();
+    return String.format(
+        Locale.ROOT,
+        "sent %d of %d chunks, %d of %d bytes (%.1f%% already present)",
+        r.chunksSent(),
+        r.chunksTotal(),
+        r.bytesSent(),
+        r.bytesTotal(),
+        present);
+  }
+}

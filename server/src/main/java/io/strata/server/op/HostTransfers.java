@@ -1,0 +1,354 @@
+package io.strata.server.op;
+
+import io.strata.client.StrataClient;
+import io.strata.client.StrataClientException;
+import io.strata.protocol.HostPort;
+import io.strata.protocol.Opcode;
+import io.strata.protocol.message.ChunksEnd;
+import io.strata.protocol.message.CutReply;
+import io.strata.protocol.message.GetEnd;
+import io.strata.protocol.message.OfferReply;
+import io.strata.protocol.message.PlanArgs;
+import io.strata.protocol.message.PlanRef;
+import io.strata.protocol.message.TransferArgs;
+import io.strata.protocol.message.TransferReply;
+import io.strata.store.digest.Digest;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.image.ImageStore;
+import io.strata.store.image.ImportResult;
+import io.strata.store.transfer.ChunkIntake;
+import io.strata.store.transfer.ChunkLists;
+import io.strata.store.transfer.ChunkRecords;
+import io.strata.store.transfer.ContentCut;
+import io.strata.store.transfer.TransferPlan;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Images between hosts. {@code image.push} and {@code image.pull} are run by this server as a
+ * client of the other stratad; the {@code transfer.*} requests are what it answers as that other
+ * host. Either way the receiver gets the plan, says which chunks it lacks, and gets only those, in
+ * batches of at most {@value #BATCH_BYTES} bytes, each verified and pinned as it lands: a transfer
+ * that breaks off resumes from the last batch that arrived.
+ */
+final class HostTransfers {
+  private static final System.Logger LOG = System.getLogger(HostTransfers.class.getName());
+  private static final long BATCH_BYTES = 32L << 20;
+  private static final int MAX_UPLOAD_BYTES = 128 << 20;
+
+  private final ImageStore images;
+  private final ChunkStore chunks;
+  private final Path tmp;
+  private final ProducerThreads producers;
+
+  HostTransfers(ImageStore images, ChunkStore chunks, Path tmp, ProducerThreads producers) {
+    this.images = images;
+    this.chunks = chunks;
+    this.tmp = tmp;
+    this.producers = producers;
+  }
+
+  void register(Map<Opcode, Operation> into) {
+    into.put(Opcode.IMAGE_PUSH, this::push);
+    into.put(Opcode.IMAGE_PULL, this::pull);
+    into.put(Opcode.TRANSFER_CUT, this::cut);
+    into.put(Opcode.TRANSFER_PLAN, this::plan);
+    into.put(Opcode.TRANSFER_CHUNKS, this::chunks);
+    into.put(Opcode.TRANSFER_OFFER, this::offer);
+    into.put(Opcode.TRANSFER_PUT, this::put);
+    into.put(Opcode.TRANSFER_APPLY, this::apply);
+  }
+
+  // ---- as the other host ----
+
+  private Outcome cut(byte[] json) {
+    Arguments.read(json, Object.class, Opcode.TRANSFER_CUT);
+    return new Outcome.Reply(new CutReply(images.contentCut().text()));
+  }
+
+  private Outcome plan(byte[] json) throws IOException {
+    PlanArgs a = Arguments.read(json, PlanArgs.class, Opcode.TRANSFER_PLAN);
+    ContentCut cut = ContentCut.parse(required(a.cut(), "cut", Opcode.TRANSFER_PLAN));
+    String image = required(a.image(), "image", Opcode.TRANSFER_PLAN);
+    byte[] plan = images.transferPlan(image, cut).encode();
+    return new Outcome.Download(new ByteArrayInputStream(plan), () -> new GetEnd(plan.length));
+  }
+
+  private Outcome chunks(byte[] json) {
+    PlanArgs a = Arguments.read(json, PlanArgs.class, Opcode.TRANSFER_CHUNKS);
+    ContentCut cut = ContentCut.parse(required(a.cut(), "cut", Opcode.TRANSFER_CHUNKS));
+    String id = images.resolve(required(a.image(), "image", Opcode.TRANSFER_CHUNKS));
+    return new Outcome.Upload(
+        new MemorySink(
+            MAX_UPLOAD_BYTES,
+            "transfer.chunks: the list of chunks",
+            list -> {
+              Map<Digest, Integer> wanted =
+                  RejectedException.ofContent(
+                      () ->
+                          ChunkLists.decode(
+                              new ByteArrayInputStream(list), "transfer.chunks: the list"));
+              AtomicReference<ChunksEnd> end = new AtomicReference<>();
+              InputStream data =
+                  producers.start(
+                      "chunks of image " + id,
+                      out -> {
+                        ChunkRecords.Writer w = new ChunkRecords.Writer(out, chunks.compression());
+                        images.sendChunks(id, cut, wanted, w);
+                        w.flush();
+                        end.set(new ChunksEnd(w.chunks(), w.rawBytes(), w.wireBytes()));
+                      });
+              return new Outcome.Download(data, end::get);
+            }));
+  }
+
+  private Outcome offer(byte[] json) {
+    Arguments.read(json, Object.class, Opcode.TRANSFER_OFFER);
+    return new Outcome.Upload(
+        new MemorySink(
+            MAX_UPLOAD_BYTES,
+            "transfer.offer: the plan",
+            bytes -> {
+              TransferPlan plan =
+                  RejectedException.ofContent(
+                      () ->
+                          TransferPlan.decode(
+                              new ByteArrayInputStream(bytes), "transfer.offer: the plan"));
+              new ChunkIntake(chunks, plan).close(); // pins the plan for put and apply
+              Map<Digest, Integer> missing = images.missing(plan);
+              Map<Digest, Integer> all = plan.chunks();
+              byte[] list = ChunkLists.encode(missing);
+              OfferReply r =
+                  new OfferReply(
+                      plan.id().toString(), missing.size(), bytes(missing), all.size(), bytes(all));
+              return new Outcome.Download(new ByteArrayInputStream(list), () -> r);
+            }));
+  }
+
+  private Outcome put(byte[] json) throws IOException {
+    TransferPlan plan = offered(json, Opcode.TRANSFER_PUT);
+    Spool spool = Spool.create(tmp, null, "chunks");
+    return new Outcome.Upload(
+        new SpoolSink(
+            spool,
+            s -> {
+              try (s;
+                  ChunkIntake intake = new ChunkIntake(chunks, plan)) {
+                long size = Files.size(s.file());
+                try (InputStream in = new BufferedInputStream(Files.newInputStream(s.file()))) {
+                  RejectedException.ofContent(
+                      () -> intake.accept(in, plan.chunks(), "the sending host"));
+                }
+                return new Outcome.Reply(new ChunksEnd(intake.chunks(), intake.bytes(), size));
+              }
+            }));
+  }
+
+  private Outcome apply(byte[] json) throws IOException {
+    TransferPlan plan = offered(json, Opcode.TRANSFER_APPLY);
+    ImportResult r = RejectedException.ofContent(() -> images.receive(plan));
+    return new Outcome.Reply(ImageTransfers.reply(r));
+  }
+
+  private TransferPlan offered(byte[] json, Opcode op) throws IOException {
+    PlanRef a = Arguments.read(json, PlanRef.class, op);
+    return ChunkIntake.offered(chunks, Digest.parse(required(a.plan(), "plan", op)));
+  }
+
+  // ---- as the client of the other host ----
+
+  private Outcome pull(byte[] json) throws IOException {
+    TransferArgs a = Arguments.read(json, TransferArgs.class, Opcode.IMAGE_PULL);
+    String image = required(a.image(), "image", Opcode.IMAGE_PULL);
+    HostPort other = host(a, Opcode.IMAGE_PULL);
+    String where = "stratad at " + other;
+    try (StrataClient remote = StrataClient.connect(other, token(a))) {
+      ContentCut cut = images.contentCut();
+      ByteArrayOutputStream planBytes = new ByteArrayOutputStream();
+      long wire = remote.transferPlan(new PlanArgs(image, cut.text()), planBytes);
+      TransferPlan plan =
+          RejectedException.ofContent(
+              () ->
+                  TransferPlan.decode(
+                      new ByteArrayInputStream(planBytes.toByteArray()), "the plan from " + where));
+      String id = imageId(plan);
+      Map<Digest, Integer> all = plan.chunks();
+      long chunksSent;
+      long bytesSent;
+      try (ChunkIntake intake = new ChunkIntake(chunks, plan)) {
+        for (Map<Digest, Integer> batch : batches(images.missing(plan))) {
+          wire += fetch(remote, new PlanArgs(id, cut.text()), batch, intake, all, where);
+        }
+        chunksSent = intake.chunks();
+        bytesSent = intake.bytes();
+      }
+      ImportResult r = RejectedException.ofContent(() -> images.receive(plan));
+      return new Outcome.Reply(
+          new TransferReply(
+              r.images().get(0).id(),
+              name(plan),
+              chunksSent,
+              all.size(),
+              bytesSent,
+              bytes(all),
+              wire));
+    } catch (StrataClientException e) {
+      throw new RemoteFailure(e.status(), where + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Fetches one batch into {@code intake}; returns the bytes it put on the wire. What arrived of a
+   * batch that broke off is kept, so that the next try skips it.
+   */
+  private long fetch(
+      StrataClient remote,
+      PlanArgs args,
+      Map<Digest, Integer> batch,
+      ChunkIntake intake,
+      Map<Digest, Integer> all,
+      String where)
+      throws IOException {
+    byte[] list = ChunkLists.encode(batch);
+    try (Spool spool = Spool.create(tmp, null, "chunks")) {
+      ChunksEnd end;
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(spool.file()))) {
+        end = remote.transferChunks(args, o -> o.write(list), out);
+      } catch (IOException | RuntimeException e) {
+        keepWhatArrived(spool.file(), intake, all, where);
+        throw e;
+      }
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(spool.file()))) {
+        RejectedException.ofContent(() -> intake.accept(in, all, where));
+      }
+      return list.length + end.bytes();
+    }
+  }
+
+  private static void keepWhatArrived(
+      Path spool, ChunkIntake intake, Map<Digest, Integer> all, String where) {
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(spool))) {
+      intake.accept(in, all, where);
+    } catch (IOException | InvalidArgumentException | CorruptDataException e) {
+      LOG.log(
+          System.Logger.Level.DEBUG, "kept the whole chunks of a broken batch: {0}", e.toString());
+    }
+  }
+
+  private Outcome push(byte[] json) throws IOException {
+    TransferArgs a = Arguments.read(json, TransferArgs.class, Opcode.IMAGE_PUSH);
+    String image = required(a.image(), "image", Opcode.IMAGE_PUSH);
+    HostPort other = host(a, Opcode.IMAGE_PUSH);
+    String where = "stratad at " + other;
+    String id = images.resolve(image);
+    try (StrataClient remote = StrataClient.connect(other, token(a))) {
+      ContentCut cut =
+          RejectedException.ofContent(() -> ContentCut.parse(remote.transferCut().cut()));
+      TransferPlan plan = images.transferPlan(image, cut);
+      byte[] planBytes = plan.encode();
+      ByteArrayOutputStream missingBytes = new ByteArrayOutputStream();
+      OfferReply offer = remote.transferOffer(planBytes, missingBytes);
+      Map<Digest, Integer> all = plan.chunks();
+      Map<Digest, Integer> missing =
+          RejectedException.ofContent(
+              () ->
+                  ChunkLists.decode(
+                      new ByteArrayInputStream(missingBytes.toByteArray()),
+                      "the list of chunks " + where + " lacks"));
+      if (!all.keySet().containsAll(missing.keySet())) {
+        throw new InvalidArgumentException(where + " asked for chunks the image does not have");
+      }
+      long wire = planBytes.length + missingBytes.size();
+      long chunksSent = 0;
+      long bytesSent = 0;
+      for (Map<Digest, Integer> batch : batches(missing)) {
+        ChunksEnd end =
+            remote.transferPut(
+                offer.plan(),
+                out -> {
+                  ChunkRecords.Writer w = new ChunkRecords.Writer(out, chunks.compression());
+                  images.sendChunks(id, cut, batch, w);
+                  w.flush();
+                });
+        wire += end.bytes();
+        chunksSent += end.chunks();
+        bytesSent += end.rawBytes();
+      }
+      remote.transferApply(offer.plan());
+      return new Outcome.Reply(
+          new TransferReply(id, name(plan), chunksSent, all.size(), bytesSent, bytes(all), wire));
+    } catch (StrataClientException e) {
+      throw new RemoteFailure(e.status(), where + ": " + e.getMessage(), e);
+    }
+  }
+
+  // ---- helpers ----
+
+  private static HostPort host(TransferArgs a, Opcode op) {
+    String text = required(a.host(), "host", op);
+    try {
+      return HostPort.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidArgumentException(op.label() + ": host " + text + ": " + e.getMessage());
+    }
+  }
+
+  private static byte[] token(TransferArgs a) {
+    return a.token() == null ? null : a.token().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String imageId(TransferPlan plan) {
+    byte[] config = plan.config();
+    return Digest.sha256(config, 0, config.length).toString();
+  }
+
+  private static String name(TransferPlan plan) {
+    return plan.name().isEmpty() ? null : plan.name();
+  }
+
+  private static long bytes(Map<Digest, Integer> chunks) {
+    return chunks.values().stream().mapToLong(Integer::longValue).sum();
+  }
+
+  /** {@code chunks} in plan order, cut into batches of at most {@link #BATCH_BYTES}. */
+  private static List<Map<Digest, Integer>> batches(Map<Digest, Integer> chunks) {
+    List<Map<Digest, Integer>> out = new ArrayList<>();
+    Map<Digest, Integer> cur = new LinkedHashMap<>();
+    long size = 0;
+    for (Map.Entry<Digest, Integer> e : chunks.entrySet()) {
+      if (size + e.getValue() > BATCH_BYTES && !cur.isEmpty()) {
+        out.add(cur);
+        cur = new LinkedHashMap<>();
+        size = 0;
+      }
+      cur.put(e.getKey(), e.getValue());
+      size += e.getValue();
+    }
+    if (!cur.isEmpty()) {
+      out.add(cur);
+    }
+    return out;
+  }
+
+  private static String required(String value, String name, Opcode op) {
+    if (value == null || value.isEmpty()) {
+      throw new InvalidArgumentException(op.label() + ": the argument " + name + " is missing");
+    }
+    return value;
+  }
+}

@@ -1,0 +1,148 @@
+package io.strata.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.strata.protocol.message.Json;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code strata push} and {@code strata pull} between real stratad servers on loopback, through the
+ * real CLI: the first copy of an image sends every chunk, a second version only the chunks of what
+ * changed, the image arrives byte for byte (same id, same exported archive), and a btrfs host and a
+ * zfs host exchange images although they cut files differently.
+ */
+class HostTransfersIT {
+  private static final Pattern SUMMARY =
+      Pattern.compile(
+          "sent (\\d+) of (\\d+) chunks, (\\d+) of (\\d+) bytes \\((\\d+\\.\\d)% already present\\)\\n");
+
+  @TempDir static Path dir;
+  private static TestServer a;
+  private static TestServer b;
+  private static TestServer z;
+  private static Path tree;
+
+  @BeforeAll
+  static void start() throws Exception {
+    a = TestServer.start(dir.resolve("a"), "btrfs", List.of());
+    b = TestServer.start(dir.resolve("b"), "btrfs", List.of());
+    z = TestServer.start(dir.resolve("z"), "zfs", List.of());
+    tree = dir.resolve("tree");
+    Files.createDirectories(tree.resolve("usr/lib"));
+    Files.createDirectories(tree.resolve("etc"));
+    for (int i = 0; i < 40; i++) {
+      Files.write(tree.resolve("usr/lib/lib" + i + ".so"), TestData.random(i, 60_000 + 997 * i));
+    }
+    for (int i = 0; i < 30; i++) {
+      Files.write(tree.resolve("etc/conf" + i), TestData.text(i, 2_000));
+    }
+    ok(a, "image", "import", tree.toString(), "-t", "app:1");
+    Files.write(tree.resolve("usr/lib/lib7.so"), TestData.random(1007, 60_000 + 997 * 7));
+    Files.writeString(tree.resolve("etc/conf3"), "edited\n");
+    ok(a, "image", "import", tree.toString(), "-t", "app:2");
+  }
+
+  @AfterAll
+  static void stop() {
+    for (TestServer s : new TestServer[] {a, b, z}) {
+      if (s != null) {
+        s.close();
+      }
+    }
+  }
+
+  private static TestServer.CliRun ok(TestServer s, String... args) {
+    TestServer.CliRun r = s.cli(args);
+    assertThat(r.code()).as("strata %s: %s", String.join(" ", args), r.stderr()).isZero();
+    return r;
+  }
+
+  /** The counts of a push or pull's summary line: chunks sent, of, bytes sent, of. */
+  private static long[] summary(TestServer.CliRun r) {
+    Matcher m = SUMMARY.matcher(r.out());
+    assertThat(m.matches()).as("summary line: %s", r.out()).isTrue();
+    return new long[] {
+      Long.parseLong(m.group(1)),
+      Long.parseLong(m.group(2)),
+      Long.parseLong(m.group(3)),
+      Long.parseLong(m.group(4))
+    };
+  }
+
+  private static String id(TestServer s, String image) throws Exception {
+    return Json.tree(ok(s, "--json", "image", "inspect", image).stdout(), "inspect")
+        .get("id")
+        .asText();
+  }
+
+  private static byte[] export(TestServer s, String image) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (var c = s.client()) {
+      c.exportImage(
+          new io.strata.protocol.message.ExportArgs(image, "docker-archive"),
+          out,
+          io.strata.client.TransferListener.NONE);
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void pushSendsEverythingOnceThenOnlyWhatChanged() throws Exception {
+    long[] first = summary(ok(a, "push", "app:1", "--to", b.address().toString()));
+    assertThat(first[0]).isEqualTo(first[1]).isPositive();
+    assertThat(first[2]).isEqualTo(first[3]);
+    assertThat(id(b, "app:1")).isEqualTo(id(a, "app:1"));
+    assertThat(export(b, "app:1")).isEqualTo(export(a, "app:1"));
+
+    long[] second = summary(ok(a, "push", "app:2", "--to", b.address().toString()));
+    // One 67 KiB library and one small file changed, out of 2.7 MB: their chunks and the layer's
+    // tar-split travel, nothing else.
+    assertThat(second[2]).isPositive().isLessThan(second[3] / 10);
+    assertThat(export(b, "app:2")).isEqualTo(export(a, "app:2"));
+
+    long[] again = summary(ok(a, "push", "app:2", "--to", b.address().toString()));
+    assertThat(again[0]).isZero();
+    assertThat(ok(b, "fsck").code()).isZero();
+  }
+
+  @Test
+  void aZfsHostPullsFromABtrfsHostAndGivesBackOnlyWhatChanged() throws Exception {
+    long[] first = summary(ok(z, "pull", "app:1", "--from", a.address().toString()));
+    assertThat(first[0]).isEqualTo(first[1]);
+    assertThat(export(z, "app:1")).isEqualTo(export(a, "app:1"));
+
+    JsonNode second =
+        Json.tree(
+            ok(z, "--json", "pull", "app:2", "--from", a.address().toString()).stdout(), "pull");
+    assertThat(second.get("bytesSent").asLong())
+        .isPositive()
+        .isLessThan(second.get("bytesTotal").asLong() / 5);
+    assertThat(second.get("wireBytes").asLong()).isLessThan(second.get("bytesTotal").asLong() / 5);
+    assertThat(second.get("tag").asText()).isEqualTo("app:2");
+    assertThat(export(z, "app:2")).isEqualTo(export(a, "app:2"));
+  }
+
+  @Test
+  void errorsNameTheOtherHostAndKeepTheirStatus() {
+    TestServer.CliRun missing = a.cli("pull", "nope:1", "--from", b.address().toString());
+    assertThat(missing.code()).isEqualTo(4);
+    assertThat(missing.stderr()).contains(b.address().toString()).contains("nope:1");
+
+    TestServer.CliRun down = a.cli("push", "app:1", "--to", "127.0.0.1:1");
+    assertThat(down.code()).isEqualTo(3);
+    assertThat(down.stderr()).contains("127.0.0.1:1");
+
+    TestServer.CliRun typo = a.cli("push", "app:1", "--to", "no-port-here:");
+    assertThat(typo.code()).isEqualTo(2);
+  }
+}
