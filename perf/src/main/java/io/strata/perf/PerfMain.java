@@ -11,6 +11,7 @@ import io.strata.perf.memory.BigPutRun;
 import io.strata.perf.micro.MicroRun;
 import io.strata.perf.report.Machine;
 import io.strata.perf.server.ClientLoadRun;
+import io.strata.perf.server.HostsRun;
 import io.strata.perf.server.TransferRun;
 import io.strata.store.compress.Compression;
 import java.nio.file.Path;
@@ -38,6 +39,7 @@ import picocli.CommandLine.Parameters;
       PerfMain.Images.class,
       PerfMain.BigPut.class,
       PerfMain.Loopback.class,
+      PerfMain.Hosts.class,
       PerfMain.Clients.class,
       PerfMain.Snapshots.class,
       PerfMain.Cow.class,
@@ -217,6 +219,29 @@ public final class PerfMain {
       TransferRun.Settings s =
           new TransferRun.Settings(parseSize(size), seed.value, rounds.count, scratch.dir);
       return new TransferRun(s, System.out).run().digestsAgree() ? 0 : 1;
+    }
+  }
+
+  /** Multi-host layer sharing: bytes on the wire for a layer with edited files. */
+  @Command(
+      name = "hosts",
+      description =
+          "Push an image of one layer (the trees given) from one stratad to another, edit files,"
+              + " push the new version: bytes on the wire against the layer's size.")
+  static final class Hosts implements Callable<Integer> {
+    @Mixin Seed seed;
+    @Mixin Scratch scratch;
+
+    @Option(names = "--edits", description = "Files to edit (default ${DEFAULT-VALUE}).")
+    int edits = 20;
+
+    @Parameters(arity = "1..*", description = "Directories that together make the layer.")
+    List<Path> trees;
+
+    @Override
+    public Integer call() throws Exception {
+      HostsRun.Settings s = new HostsRun.Settings(trees, edits, seed.value, scratch.dir);
+      return new HostsRun(s, System.out).run() ? 0 : 1;
     }
   }
 

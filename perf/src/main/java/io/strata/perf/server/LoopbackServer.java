@@ -34,9 +34,14 @@ final class LoopbackServer implements AutoCloseable {
     }
   }
 
+  /** Where it listens. */
+  HostPort address() {
+    return new HostPort("127.0.0.1", server.address().getPort());
+  }
+
   /** A new connection without a token. */
   StrataClient connect() throws IOException {
-    return StrataClient.connect(new HostPort("127.0.0.1", server.address().getPort()), null);
+    return StrataClient.connect(address(), null);
   }
 
   /** Stops the server gracefully, then deletes its data root. */
