@@ -663,9 +663,9 @@ public final class ChunkStore implements Closeable {
   }
 
   /**
-   * Reads chunk {@code id} into {@code dst} (room for {@link ChunkerParams#MAX_CHUNK}) and returns
-   * its length. Checks the record's CRC; throws {@link CorruptDataException} naming the chunk and
-   * pack if it fails, never returning damaged bytes.
+   * Reads chunk {@code id} into {@code dst} (room for the chunk: {@link ChunkerParams#MAX_CHUNK}
+   * for any) and returns its length. Checks the record's CRC; throws {@link CorruptDataException}
+   * naming the chunk and pack if it fails, never returning damaged bytes.
    */
   public int read(int id, byte[] dst) throws IOException {
     byte[] rec = RECORD_BUFFER.get();
@@ -688,6 +688,10 @@ public final class ChunkStore implements Closeable {
             where + ": holds chunk " + h.chunkId() + ", the index expects chunk " + id, where);
       }
       Records.checkCrc(rec, 0, h, where);
+      if (h.rawLen() > dst.length) {
+        throw new CorruptDataException(
+            where + ": chunk " + id + " has " + h.rawLen() + " bytes, more than expected", where);
+      }
       ChunkCodec.decode(
           h.codec(), rec, PackFormat.RECORD_HEADER, storedLen, dst, 0, h.rawLen(), where);
       return h.rawLen();

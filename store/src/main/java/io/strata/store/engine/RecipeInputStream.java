@@ -14,7 +14,9 @@ public final class RecipeInputStream extends InputStream {
   private final Recipe recipe;
   private final String name;
   private final long end;
-  private final byte[] chunk = new byte[ChunkerParams.MAX_CHUNK];
+  // Sized to the recipe's largest chunk on first read: a layer import opens one stream per file,
+  // and a 1 MiB array for each small file was most of what rebuilding a layer allocated.
+  private byte[] chunk;
   private long pos;
   private int chunkIndex = -1;
   private int chunkLen;
@@ -44,6 +46,9 @@ public final class RecipeInputStream extends InputStream {
     }
     int i = recipe.chunkAt(pos);
     if (i != chunkIndex) {
+      if (chunk == null) {
+        chunk = new byte[largestChunk()];
+      }
       try {
         chunkLen = store.read(recipe.id(i), chunk);
       } catch (CorruptDataException e) {
@@ -61,6 +66,14 @@ public final class RecipeInputStream extends InputStream {
     System.arraycopy(chunk, within, b, off, n);
     pos += n;
     return n;
+  }
+
+  private int largestChunk() {
+    int max = 0;
+    for (int i = 0; i < recipe.count(); i++) {
+      max = Math.max(max, recipe.length(i));
+    }
+    return Math.min(max, ChunkerParams.MAX_CHUNK);
   }
 
   @Override
