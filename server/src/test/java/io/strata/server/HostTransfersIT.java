@@ -1,9 +1,15 @@
 package io.strata.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.strata.client.StrataClient;
+import io.strata.client.StrataClientException;
+import io.strata.protocol.message.ChunksEnd;
 import io.strata.protocol.message.Json;
+import io.strata.protocol.message.OfferReply;
+import io.strata.protocol.message.PlanArgs;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,5 +150,98 @@ class HostTransfersIT {
 
     TestServer.CliRun typo = a.cli("push", "app:1", "--to", "no-port-here:");
     assertThat(typo.code()).isEqualTo(2);
+  }
+
+  @Test
+  void aPushCutShortResumesAfterTheReceiverRestartsWithoutResendingWhatArrived() throws Exception {
+    try (TestServer r = TestServer.start(dir.resolve("r"), "btrfs", List.of())) {
+      // What push does, stopped half way: offer the plan, put half its chunks, never apply.
+      byte[] plan;
+      OfferReply offer;
+      ByteArrayOutputStream missing = new ByteArrayOutputStream();
+      try (StrataClient toA = a.client();
+          StrataClient toR = r.client()) {
+        String cut = toR.transferCut().cut();
+        ByteArrayOutputStream p = new ByteArrayOutputStream();
+        toA.transferPlan(new PlanArgs("app:1", cut), p);
+        plan = p.toByteArray();
+        offer = toR.transferOffer(plan, missing);
+        ByteArrayOutputStream records = new ByteArrayOutputStream();
+        byte[] all = missing.toByteArray();
+        byte[] half = firstHalf(all);
+        toA.transferChunks(new PlanArgs(id(a, "app:1"), cut), o -> o.write(half), records);
+        ChunksEnd put = toR.transferPut(offer.plan(), o -> o.write(records.toByteArray()));
+        assertThat(put.chunks()).isPositive().isLessThan(offer.chunks());
+      }
+      r.restart();
+      r.server(); // the pinned chunks survive the restart and a gc
+      assertThat(r.cli("gc").code()).isZero();
+
+      long[] resumed = summary(ok(a, "push", "app:1", "--to", r.address().toString()));
+      assertThat(resumed[0]).isPositive().isLessThan(resumed[1]);
+      assertThat(export(r, "app:1")).isEqualTo(export(a, "app:1"));
+      assertThat(ok(r, "fsck").code()).isZero();
+    }
+  }
+
+  /** A chunk list of the first half of the chunks of {@code list}. */
+  private static byte[] firstHalf(byte[] list) {
+    int n = java.nio.ByteBuffer.wrap(list).getInt();
+    int keep = n / 2;
+    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(4 + keep * 36);
+    out.putInt(keep).put(list, 4, keep * 36);
+    return out.array();
+  }
+
+  @Test
+  void aTamperedChunkIsRefusedAndNothingIsRecorded() throws Exception {
+    try (TestServer r = TestServer.start(dir.resolve("t"), "btrfs", List.of());
+        StrataClient toA = a.client();
+        StrataClient toR = r.client()) {
+      String cut = toR.transferCut().cut();
+      ByteArrayOutputStream p = new ByteArrayOutputStream();
+      toA.transferPlan(new PlanArgs("app:1", cut), p);
+      ByteArrayOutputStream missing = new ByteArrayOutputStream();
+      OfferReply offer = toR.transferOffer(p.toByteArray(), missing);
+      ByteArrayOutputStream records = new ByteArrayOutputStream();
+      toA.transferChunks(
+          new PlanArgs(id(a, "app:1"), cut), o -> o.write(missing.toByteArray()), records);
+      byte[] bad = records.toByteArray();
+      bad[32 + 9 + 5] ^= 1;
+
+      assertThatThrownBy(() -> toR.transferPut(offer.plan(), o -> o.write(bad)))
+          .isInstanceOf(StrataClientException.class)
+          .hasMessageContaining("the sending host sent chunk sha256:");
+      assertThatThrownBy(() -> toR.transferApply(offer.plan()))
+          .isInstanceOf(StrataClientException.class)
+          .hasMessageContaining("has not arrived");
+      assertThatThrownBy(() -> toR.transferApply("sha256:" + "0".repeat(64)))
+          .isInstanceOf(StrataClientException.class)
+          .hasMessageContaining("not known here");
+      assertThat(r.cli("image", "inspect", "app:1").code()).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void theOtherHostsTokenTravelsFromTheRemoteTokenFile() throws Exception {
+    Path token = Files.writeString(dir.resolve("token"), "other-host-token\n");
+    try (TestServer locked =
+        TestServer.start(
+            ServerConfig.loopback(dir.resolve("locked"))
+                .withToken("other-host-token".getBytes(java.nio.charset.StandardCharsets.UTF_8)))) {
+      TestServer.CliRun refused = a.cli("push", "app:1", "--to", locked.address().toString());
+      assertThat(refused.code()).isEqualTo(3);
+      assertThat(refused.stderr()).contains(locked.address().toString());
+
+      summary(
+          ok(
+              a,
+              "push",
+              "app:1",
+              "--to",
+              locked.address().toString(),
+              "--remote-token-file",
+              token.toString()));
+    }
   }
 }

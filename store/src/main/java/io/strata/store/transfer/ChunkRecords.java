@@ -122,8 +122,15 @@ public final class ChunkRecords {
               where + " sent chunk " + digest + " with a malformed record header");
         }
         in.readFully(encoded, 0, length);
-        ChunkCodec.decode(
-            Codec.ofId(codec, where), encoded, 0, length, chunk, 0, rawLength, "chunk " + digest);
+        try {
+          ChunkCodec.decode(
+              Codec.ofId(codec, where), encoded, 0, length, chunk, 0, rawLength, "chunk " + digest);
+        } catch (CorruptDataException e) {
+          throw new CorruptDataException(
+              where + " sent chunk " + digest + " whose data does not decode",
+              digest.toString(),
+              e);
+        }
         if (!Digest.sha256(sha, chunk, 0, rawLength).equals(digest)) {
           throw new CorruptDataException(
               where + " sent chunk " + digest + " whose bytes do not match its digest",
