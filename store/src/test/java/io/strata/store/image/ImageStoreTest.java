@@ -51,29 +51,12 @@ class ImageStoreTest {
   private ImportResult.Image twoLayers() throws IOException {
     byte[] l0 = new TarBuilder().dir("etc", 0755).file("etc/a", "a").file("etc/b", "b").bytes();
     byte[] l1 = new TarBuilder().file("etc/.wh.a", "").file("etc/c", "c").bytes();
-    Path d = dir.resolve("saved");
-    Files.createDirectories(d);
-    String config =
-        "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
-            + "\"layers\",\"diff_ids\":[\""
-            + sha(l0)
-            + "\",\""
-            + sha(l1)
-            + "\"]},\"history\":[{\"created_by\":\"one\"},{\"created_by\":\"two\"}]}";
-    Files.write(d.resolve("l0.tar"), l0);
-    Files.write(d.resolve("l1.tar"), l1);
-    String cfgName = sha(config.getBytes()).substring(7) + ".json";
-    Files.writeString(d.resolve(cfgName), config);
-    Files.writeString(
-        d.resolve("manifest.json"),
-        "[{\"Config\":\""
-            + cfgName
-            + "\",\"RepoTags\":[\"two:1\"],\"Layers\":[\"l0.tar\",\"l1.tar\"]}]");
+    Path d = DockerArchive.write(dir.resolve("saved"), "two:1", List.of("one", "two"), l0, l1);
     return images.importPath(d.toString(), null).images().get(0);
   }
 
   private static String sha(byte[] b) {
-    return io.strata.store.digest.Digest.sha256(b, 0, b.length).toString();
+    return DockerArchive.sha(b);
   }
 
   @Test

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -58,32 +59,14 @@ class ImageTransferTest {
       Arrays.fill(b, b.length / 2, b.length, (byte) i); // half compressible
       base.raw("usr/f" + i, b);
     }
-    byte[] l0 = base.bytes();
-    byte[] l1 = top.bytes();
-    Path d = Files.createTempDirectory(dir, "archive");
-    String config =
-        "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
-            + "\"layers\",\"diff_ids\":[\""
-            + sha(l0)
-            + "\",\""
-            + sha(l1)
-            + "\"]},\"history\":[{\"created_by\":\"base\"},{\"created_by\":\"top\"}]}";
-    Files.write(d.resolve("l0.tar"), l0);
-    Files.write(d.resolve("l1.tar"), l1);
-    String cfgName = sha(config.getBytes()).substring(7) + ".json";
-    Files.writeString(d.resolve(cfgName), config);
-    Files.writeString(
-        d.resolve("manifest.json"),
-        "[{\"Config\":\""
-            + cfgName
-            + "\",\"RepoTags\":[\""
-            + tag
-            + "\"],\"Layers\":[\"l0.tar\",\"l1.tar\"]}]");
+    Path d =
+        DockerArchive.write(
+            Files.createTempDirectory(dir, "archive"),
+            tag,
+            List.of("base", "top"),
+            base.bytes(),
+            top.bytes());
     return into.images().importPath(d.toString(), null).images().get(0);
-  }
-
-  private static String sha(byte[] b) {
-    return Digest.sha256(b, 0, b.length).toString();
   }
 
   private static TarBuilder top(String edit) throws IOException {
@@ -113,6 +96,18 @@ class ImageTransferTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     f.images().export(ref, ExportFormat.DOCKER_ARCHIVE, out);
     return out.toByteArray();
+  }
+
+  /** What a sender offers of image app:1 and what the receiver lacks of it. */
+  private record Offer(
+      String id, TransferPlan plan, Map<Digest, Integer> missing, byte[] records) {}
+
+  /** app:1 made on the sender, planned the receiver's way, with the records of all it lacks. */
+  private Offer offerAppV1() throws IOException {
+    ImportResult.Image sent = image(sender, "app:1", top("v1"));
+    TransferPlan plan = sender.images().transferPlan("app:1", receiver.images().contentCut());
+    Map<Digest, Integer> missing = receiver.images().missing(plan);
+    return new Offer(sent.id(), plan, missing, records(sent.id(), plan, missing));
   }
 
   @Test
@@ -152,10 +147,10 @@ class ImageTransferTest {
 
   @Test
   void aChunkThatDoesNotMatchItsDigestIsRefusedAndRecordsNothing() throws IOException {
-    ImportResult.Image sent = image(sender, "app:1", top("v1"));
-    TransferPlan plan = sender.images().transferPlan("app:1", receiver.images().contentCut());
-    Map<Digest, Integer> missing = receiver.images().missing(plan);
-    byte[] records = records(sent.id(), plan, missing);
+    Offer o = offerAppV1();
+    TransferPlan plan = o.plan();
+    Map<Digest, Integer> missing = o.missing();
+    byte[] records = o.records();
     records[Digest.LENGTH + 9 + 3] ^= 0x40; // inside the first record's payload
 
     assertThatThrownBy(() -> accept(plan, missing, records))
@@ -169,10 +164,10 @@ class ImageTransferTest {
 
   @Test
   void aChunkNobodyAskedForIsRefused() throws IOException {
-    ImportResult.Image sent = image(sender, "app:1", top("v1"));
-    TransferPlan plan = sender.images().transferPlan("app:1", receiver.images().contentCut());
-    Map<Digest, Integer> missing = receiver.images().missing(plan);
-    byte[] records = records(sent.id(), plan, missing);
+    Offer o = offerAppV1();
+    TransferPlan plan = o.plan();
+    Map<Digest, Integer> missing = o.missing();
+    byte[] records = o.records();
     Map<Digest, Integer> fewer = new java.util.HashMap<>(missing);
     fewer.remove(missing.keySet().iterator().next());
 
@@ -184,10 +179,10 @@ class ImageTransferTest {
   @Test
   void aTransferCutShortResumesWithoutResendingWhatArrivedEvenAfterGcAndARestart()
       throws IOException {
-    ImportResult.Image sent = image(sender, "app:1", top("v1"));
-    TransferPlan plan = sender.images().transferPlan("app:1", receiver.images().contentCut());
-    Map<Digest, Integer> missing = receiver.images().missing(plan);
-    byte[] records = records(sent.id(), plan, missing);
+    Offer o = offerAppV1();
+    TransferPlan plan = o.plan();
+    Map<Digest, Integer> missing = o.missing();
+    byte[] records = o.records();
     byte[] half = Arrays.copyOf(records, records.length / 2);
 
     assertThatThrownBy(() -> accept(plan, missing, half))
@@ -199,8 +194,8 @@ class ImageTransferTest {
 
     Map<Digest, Integer> rest = receiver.images().missing(plan);
     assertThat(rest.size()).isPositive().isLessThan(missing.size());
-    accept(plan, rest, records(sent.id(), plan, rest));
-    assertThat(receiver.images().receive(plan).images().get(0).id()).isEqualTo(sent.id());
+    accept(plan, rest, records(o.id(), plan, rest));
+    assertThat(receiver.images().receive(plan).images().get(0).id()).isEqualTo(o.id());
     assertThat(export(receiver, "app:1")).isEqualTo(export(sender, "app:1"));
   }
 
