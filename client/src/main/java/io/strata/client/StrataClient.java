@@ -59,6 +59,7 @@ import io.strata.protocol.message.StatReply;
 import io.strata.protocol.message.TagArgs;
 import io.strata.protocol.message.TagReply;
 import io.strata.protocol.message.TransferArgs;
+import io.strata.protocol.message.TransferProgress;
 import io.strata.protocol.message.TransferReply;
 import io.strata.protocol.message.VolumeArgs;
 import io.strata.protocol.message.VolumeItem;
@@ -78,6 +79,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A blocking client of one stratad: one connection, one request at a time (calls are serialized).
@@ -441,14 +443,31 @@ public final class StrataClient implements Closeable {
 
   // ---- host to host ----
 
-  /** Sends image {@code args.image()} to the stratad at {@code args.host()} (see SPEC push). */
-  public synchronized TransferReply push(TransferArgs args) throws IOException {
-    return unary(Opcode.IMAGE_PUSH, args, TransferReply.class);
+  /**
+   * Sends image {@code args.image()} to the stratad at {@code args.host()}; {@code progress} hears
+   * how far it is as batches of chunks cross.
+   */
+  public synchronized TransferReply push(TransferArgs args, Consumer<TransferProgress> progress)
+      throws IOException {
+    return hostTransfer(Opcode.IMAGE_PUSH, args, progress);
   }
 
-  /** Fetches image {@code args.image()} from the stratad at {@code args.host()}. */
-  public synchronized TransferReply pull(TransferArgs args) throws IOException {
-    return unary(Opcode.IMAGE_PULL, args, TransferReply.class);
+  /**
+   * Fetches image {@code args.image()} from the stratad at {@code args.host()}; as {@link #push}.
+   */
+  public synchronized TransferReply pull(TransferArgs args, Consumer<TransferProgress> progress)
+      throws IOException {
+    return hostTransfer(Opcode.IMAGE_PULL, args, progress);
+  }
+
+  private TransferReply hostTransfer(
+      Opcode op, TransferArgs args, Consumer<TransferProgress> progress) throws IOException {
+    String what = op.label() + " progress";
+    return listing(
+        op,
+        args,
+        line -> progress.accept(Json.read(line, TransferProgress.class, what)),
+        TransferReply.class);
   }
 
   /** How this server cuts files, for a sender that will offer it a plan. */

@@ -120,10 +120,16 @@ public enum Opcode {
    * {@code strata driver ls}: no arguments; DATA is JSON lines of driver entries; {@code ListEnd}.
    */
   DRIVER_LIST(0x0501, "driver.ls", Transfer.DOWNLOAD),
-  /** {@code strata push}: {@code TransferArgs} (the local image); answer {@code TransferReply}. */
-  IMAGE_PUSH(0x0209, "image.push", Transfer.NONE),
-  /** {@code strata pull}: {@code TransferArgs} (the remote image); answer {@code TransferReply}. */
-  IMAGE_PULL(0x020A, "image.pull", Transfer.NONE),
+  /**
+   * {@code strata push}: {@code TransferArgs} (the local image); DATA is JSON lines of {@code
+   * TransferProgress}; answer {@code TransferReply}.
+   */
+  IMAGE_PUSH(0x0209, "image.push", Transfer.DOWNLOAD),
+  /**
+   * {@code strata pull}: {@code TransferArgs} (the remote image); DATA is JSON lines of {@code
+   * TransferProgress}; answer {@code TransferReply}.
+   */
+  IMAGE_PULL(0x020A, "image.pull", Transfer.DOWNLOAD),
   /** Host to host: how the server cuts files; no arguments; answer {@code CutReply}. */
   TRANSFER_CUT(0x0601, "transfer.cut", Transfer.NONE),
   /** Host to host: {@code PlanArgs}; DATA is the image's transfer plan; answer {@code GetEnd}. */

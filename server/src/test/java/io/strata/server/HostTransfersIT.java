@@ -10,6 +10,9 @@ import io.strata.protocol.message.ChunksEnd;
 import io.strata.protocol.message.Json;
 import io.strata.protocol.message.OfferReply;
 import io.strata.protocol.message.PlanArgs;
+import io.strata.protocol.message.TransferArgs;
+import io.strata.protocol.message.TransferProgress;
+import io.strata.protocol.message.TransferReply;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -242,6 +245,20 @@ class HostTransfersIT {
               locked.address().toString(),
               "--remote-token-file",
               token.toString()));
+    }
+  }
+
+  @Test
+  void progressArrivesBatchByBatchAndEndsAtWhatWasSent() throws Exception {
+    try (TestServer p = TestServer.start(dir.resolve("p"), "btrfs", List.of());
+        StrataClient toA = a.client()) {
+      List<TransferProgress> seen = new java.util.ArrayList<>();
+      TransferReply r =
+          toA.push(new TransferArgs("app:2", p.address().toString(), null), seen::add);
+      assertThat(seen).isNotEmpty();
+      assertThat(seen.get(0).bytesSent()).isZero();
+      TransferProgress last = seen.get(seen.size() - 1);
+      assertThat(last.bytesSent()).isEqualTo(last.bytesToSend()).isEqualTo(r.bytesSent());
     }
   }
 }

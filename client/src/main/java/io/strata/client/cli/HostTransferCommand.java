@@ -2,15 +2,18 @@ package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
 import io.strata.client.StrataClientException;
+import io.strata.client.TransferListener;
 import io.strata.protocol.HostPort;
 import io.strata.protocol.Status;
 import io.strata.protocol.TokenFile;
 import io.strata.protocol.message.TransferArgs;
+import io.strata.protocol.message.TransferProgress;
 import io.strata.protocol.message.TransferReply;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -35,8 +38,13 @@ abstract class HostTransferCommand extends ClientCommand {
   /** The option that names the other host, for messages. */
   abstract String hostOption();
 
-  /** Runs the transfer on the server. */
-  abstract TransferReply transfer(StrataClient client, TransferArgs args) throws IOException;
+  /** Runs the transfer on the server; {@code progress} hears how far it is. */
+  abstract TransferReply transfer(
+      StrataClient client, TransferArgs args, Consumer<TransferProgress> progress)
+      throws IOException;
+
+  /** The command's name, which labels its progress bar. */
+  abstract String label();
 
   @Override
   void checkArguments() {
@@ -57,7 +65,27 @@ abstract class HostTransferCommand extends ClientCommand {
         throw new StrataClientException(Status.UNAUTHENTICATED, e.getMessage(), e);
       }
     }
-    TransferReply r = transfer(client, new TransferArgs(image, otherHost(), token));
+    // The bar starts with the first progress line, which tells how much is to cross.
+    TransferListener[] bar = {null};
+    long[] shown = {0};
+    TransferReply r;
+    try {
+      r =
+          transfer(
+              client,
+              new TransferArgs(image, otherHost(), token),
+              p -> {
+                if (bar[0] == null) {
+                  bar[0] = ProgressBar.forTerminal(cli.terminal(), label(), p.bytesToSend());
+                }
+                bar[0].transferred(p.bytesSent() - shown[0]);
+                shown[0] = p.bytesSent();
+              });
+    } finally {
+      if (bar[0] != null) {
+        ProgressBar.finish(bar[0]);
+      }
+    }
     if (cli.json()) {
       cli.printJson(r);
     } else {

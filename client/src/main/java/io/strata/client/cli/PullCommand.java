@@ -2,8 +2,10 @@ package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
 import io.strata.protocol.message.TransferArgs;
+import io.strata.protocol.message.TransferProgress;
 import io.strata.protocol.message.TransferReply;
 import java.io.IOException;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,7 +35,14 @@ final class PullCommand extends HostTransferCommand {
   }
 
   @Override
-  TransferReply transfer(StrataClient client, TransferArgs args) throws IOException {
-    return client.pull(args);
+  String label() {
+    return "pull";
+  }
+
+  @Override
+  TransferReply transfer(
+      StrataClient client, TransferArgs args, Consumer<TransferProgress> progress)
+      throws IOException {
+    return client.pull(args, progress);
   }
 }

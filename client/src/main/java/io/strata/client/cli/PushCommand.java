@@ -2,8 +2,10 @@ package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
 import io.strata.protocol.message.TransferArgs;
+import io.strata.protocol.message.TransferProgress;
 import io.strata.protocol.message.TransferReply;
 import java.io.IOException;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,7 +33,14 @@ final class PushCommand extends HostTransferCommand {
   }
 
   @Override
-  TransferReply transfer(StrataClient client, TransferArgs args) throws IOException {
-    return client.push(args);
+  String label() {
+    return "push";
+  }
+
+  @Override
+  TransferReply transfer(
+      StrataClient client, TransferArgs args, Consumer<TransferProgress> progress)
+      throws IOException {
+    return client.push(args, progress);
   }
 }

@@ -7,10 +7,12 @@ import io.strata.protocol.Opcode;
 import io.strata.protocol.message.ChunksEnd;
 import io.strata.protocol.message.CutReply;
 import io.strata.protocol.message.GetEnd;
+import io.strata.protocol.message.Json;
 import io.strata.protocol.message.OfferReply;
 import io.strata.protocol.message.PlanArgs;
 import io.strata.protocol.message.PlanRef;
 import io.strata.protocol.message.TransferArgs;
+import io.strata.protocol.message.TransferProgress;
 import io.strata.protocol.message.TransferReply;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
@@ -38,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * Images between hosts. {@code image.push} and {@code image.pull} are run by this server as a
@@ -172,10 +175,15 @@ final class HostTransfers {
 
   // ---- as the client of the other host ----
 
-  private Outcome pull(byte[] json) throws IOException {
+  private Outcome pull(byte[] json) {
     TransferArgs a = Arguments.read(json, TransferArgs.class, Opcode.IMAGE_PULL);
     String image = required(a.image(), "image", Opcode.IMAGE_PULL);
     HostPort other = host(a, Opcode.IMAGE_PULL);
+    return progressing("pull of " + image, progress -> pull(a, image, other, progress));
+  }
+
+  private TransferReply pull(TransferArgs a, String image, HostPort other, Progress progress)
+      throws IOException {
     String where = "stratad at " + other;
     try (StrataClient remote = StrataClient.connect(other, token(a))) {
       ContentCut cut = images.contentCut();
@@ -188,25 +196,21 @@ final class HostTransfers {
                       new ByteArrayInputStream(planBytes.toByteArray()), "the plan from " + where));
       String id = imageId(plan);
       Map<Digest, Integer> all = plan.chunks();
+      Map<Digest, Integer> missing = images.missing(plan);
+      progress.start(bytes(missing));
       long chunksSent;
       long bytesSent;
       try (ChunkIntake intake = new ChunkIntake(chunks, plan)) {
-        for (Map<Digest, Integer> batch : batches(images.missing(plan))) {
+        for (Map<Digest, Integer> batch : batches(missing)) {
           wire += fetch(remote, new PlanArgs(id, cut.text()), batch, intake, all, where);
+          progress.sent(bytes(batch));
         }
         chunksSent = intake.chunks();
         bytesSent = intake.bytes();
       }
       ImportResult r = RejectedException.ofContent(() -> images.receive(plan));
-      return new Outcome.Reply(
-          new TransferReply(
-              r.images().get(0).id(),
-              name(plan),
-              chunksSent,
-              all.size(),
-              bytesSent,
-              bytes(all),
-              wire));
+      return new TransferReply(
+          r.images().get(0).id(), name(plan), chunksSent, all.size(), bytesSent, bytes(all), wire);
     } catch (StrataClientException e) {
       throw new RemoteFailure(e.status(), where + ": " + e.getMessage(), e);
     }
@@ -250,12 +254,18 @@ final class HostTransfers {
     }
   }
 
-  private Outcome push(byte[] json) throws IOException {
+  private Outcome push(byte[] json) {
     TransferArgs a = Arguments.read(json, TransferArgs.class, Opcode.IMAGE_PUSH);
     String image = required(a.image(), "image", Opcode.IMAGE_PUSH);
     HostPort other = host(a, Opcode.IMAGE_PUSH);
-    String where = "stratad at " + other;
     String id = images.resolve(image);
+    return progressing("push of " + image, progress -> push(a, image, id, other, progress));
+  }
+
+  private TransferReply push(
+      TransferArgs a, String image, String id, HostPort other, Progress progress)
+      throws IOException {
+    String where = "stratad at " + other;
     try (StrataClient remote = StrataClient.connect(other, token(a))) {
       ContentCut cut =
           RejectedException.ofContent(() -> ContentCut.parse(remote.transferCut().cut()));
@@ -273,6 +283,7 @@ final class HostTransfers {
       if (!all.keySet().containsAll(missing.keySet())) {
         throw new InvalidArgumentException(where + " asked for chunks the image does not have");
       }
+      progress.start(bytes(missing));
       long wire = planBytes.length + missingBytes.size();
       long chunksSent = 0;
       long bytesSent = 0;
@@ -288,13 +299,57 @@ final class HostTransfers {
         wire += end.bytes();
         chunksSent += end.chunks();
         bytesSent += end.rawBytes();
+        progress.sent(end.rawBytes());
       }
       remote.transferApply(offer.plan());
-      return new Outcome.Reply(
-          new TransferReply(id, name(plan), chunksSent, all.size(), bytesSent, bytes(all), wire));
+      return new TransferReply(id, name(plan), chunksSent, all.size(), bytesSent, bytes(all), wire);
     } catch (StrataClientException e) {
       throw new RemoteFailure(e.status(), where + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Where a push or pull tells how far it is: lines of {@code TransferProgress}. */
+  private static final class Progress {
+    private final Consumer<String> lines;
+    private long toSend;
+    private long sent;
+
+    Progress(Consumer<String> lines) {
+      this.lines = lines;
+    }
+
+    void start(long bytesToSend) {
+      toSend = bytesToSend;
+      emit();
+    }
+
+    void sent(long bytes) {
+      sent += bytes;
+      emit();
+    }
+
+    private void emit() {
+      lines.accept(
+          new String(Json.write(new TransferProgress(sent, toSend)), StandardCharsets.UTF_8));
+    }
+  }
+
+  /** A push or pull, run on a producer thread. */
+  @FunctionalInterface
+  private interface HostTransfer {
+    TransferReply run(Progress progress) throws IOException;
+  }
+
+  /**
+   * Runs {@code transfer} off the request's thread, its progress lines as the download's DATA (sent
+   * as they come) and its result as the answer.
+   */
+  private Outcome progressing(String what, HostTransfer transfer) {
+    AtomicReference<TransferReply> result = new AtomicReference<>();
+    InputStream lines =
+        producers.start(
+            what, out -> result.set(transfer.run(new Progress(ProducedStream.lines(out)))));
+    return new Outcome.Download(lines, result::get, true);
   }
 
   // ---- helpers ----

@@ -3,6 +3,7 @@ package io.strata.store.engine;
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.chunk.FastCdc;
 import io.strata.store.compress.ChunkCodec;
+import io.strata.store.compress.Codec;
 import io.strata.store.compress.Compression;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.CorruptDataException;
@@ -278,10 +279,15 @@ public final class ChunkStore implements Closeable {
           "chunk of " + len + " bytes exceeds the " + ChunkerParams.MAX_CHUNK + "-byte maximum");
     }
     ChunkRef r = storeChunk(session, b, off, len, codecFor(compression));
-    // Deduplicated against another writer's chunk not yet appended: wait, the caller may read it.
-    for (int spins = 0; index.location(r.id()) == Locations.PENDING; spins++) {
+    awaitAppended(r.id());
+    return new Stored(r.id(), r.isNew(), r.storedBytes());
+  }
+
+  /** Deduplicated against another writer's chunk not yet appended: wait, the caller may read it. */
+  private void awaitAppended(int id) {
+    for (int spins = 0; index.location(id) == Locations.PENDING; spins++) {
       if (spins > 60_000) {
-        throw new StrataException("chunk " + r.id() + ": another write holding it never finished");
+        throw new StrataException("chunk " + id + ": another write holding it never finished");
       }
       Thread.onSpinWait();
       if (spins > 100) {
@@ -293,7 +299,6 @@ public final class ChunkStore implements Closeable {
         }
       }
     }
-    return new Stored(r.id(), r.isNew(), r.storedBytes());
   }
 
   /**
@@ -411,6 +416,21 @@ public final class ChunkStore implements Closeable {
   private ChunkRef storeChunk(WriteSession session, byte[] b, int off, int len, ChunkCodec codec)
       throws IOException {
     Digest d = Digest.sha256(SHA256.get(), b, off, len);
+    return store(session, d, len, id -> append(id, d, b, off, len, codec));
+  }
+
+  /** Appends new chunk {@code id}'s record; returns the bytes it takes. */
+  @FunctionalInterface
+  private interface Appender {
+    int append(int id) throws IOException;
+  }
+
+  /**
+   * Deduplicates chunk {@code d} of {@code len} bytes against the index, or reserves an id for it
+   * and appends it with {@code appender}. The session holds the chunk either way.
+   */
+  private ChunkRef store(WriteSession session, Digest d, int len, Appender appender)
+      throws IOException {
     int r;
     refLock.readLock().lock();
     try {
@@ -425,7 +445,7 @@ public final class ChunkStore implements Closeable {
     }
     int id = -r - 1;
     try {
-      int recLen = append(id, d, b, off, len, codec);
+      int recLen = appender.append(id);
       return new ChunkRef(id, len, true, recLen);
     } catch (IOException | RuntimeException e) {
       index.remove(id);
@@ -438,6 +458,34 @@ public final class ChunkStore implements Closeable {
       }
       throw e;
     }
+  }
+
+  /**
+   * Stores a chunk that arrives already compressed, as another store sent it: {@code encLen} bytes
+   * of {@code enc} in {@code codec} that the caller has decoded to {@code rawLen} bytes whose
+   * SHA-256 is {@code d} (so neither a second hash nor a compression is spent on it). Otherwise as
+   * {@link #putChunk}: deduplicated, held by the session, readable when this returns.
+   */
+  public Stored putEncoded(
+      WriteSession session, Digest d, Codec codec, byte[] enc, int encLen, int rawLen)
+      throws IOException {
+    ensureOpen();
+    if (rawLen > ChunkerParams.MAX_CHUNK || encLen > ChunkCodec.maxEncodedLength(rawLen)) {
+      throw new io.strata.store.error.InvalidArgumentException(
+          "chunk " + d + ": " + encLen + " bytes encoding " + rawLen + " is out of range");
+    }
+    ChunkRef r =
+        store(
+            session,
+            d,
+            rawLen,
+            id -> {
+              byte[] rec = RECORD_BUFFER.get();
+              System.arraycopy(enc, 0, rec, PackFormat.RECORD_HEADER, encLen);
+              return appendRecord(id, d, rec, codec, encLen, rawLen);
+            });
+    awaitAppended(r.id());
+    return new Stored(r.id(), r.isNew(), r.storedBytes());
   }
 
   /** Another writer reserved this chunk and has not appended it yet: the commit waits for it. */
@@ -462,21 +510,30 @@ public final class ChunkStore implements Closeable {
       throws IOException {
     byte[] rec = RECORD_BUFFER.get();
     ChunkCodec.Encoded enc = codec.encode(b, off, rawLen, rec, PackFormat.RECORD_HEADER);
-    if (verifyWrites && enc.codec() != io.strata.store.compress.Codec.NONE) {
+    if (verifyWrites && enc.codec() != Codec.NONE) {
       verifyEncoding(enc, rec, b, off, rawLen, d);
     }
-    int len = Records.seal(rec, 0, id, enc.codec(), enc.length(), rawLen, d);
+    return appendRecord(id, d, rec, enc.codec(), enc.length(), rawLen);
+  }
+
+  /**
+   * Seals the record whose {@code encLen} stored bytes sit in {@code rec} after the header space,
+   * appends it and records where it went.
+   */
+  private int appendRecord(int id, Digest d, byte[] rec, Codec codec, int encLen, int rawLen)
+      throws IOException {
+    int len = Records.seal(rec, 0, id, codec, encLen, rawLen, d);
     packs.append(
         rec,
         0,
         len,
-        (packId, offset) -> index.setLocation(id, Locations.encode(packId, offset, enc.length())));
+        (packId, offset) -> index.setLocation(id, Locations.encode(packId, offset, encLen)));
     CompletableFuture<Void> f = pendingWrites.remove(id);
     if (f != null) {
       f.complete(null);
     }
     uniqueBytes.addAndGet(rawLen);
-    compressedBytes.addAndGet(enc.length());
+    compressedBytes.addAndGet(encLen);
     sinceCheckpoint.addAndGet(len);
     return len;
   }
@@ -669,6 +726,35 @@ public final class ChunkStore implements Closeable {
    */
   public int read(int id, byte[] dst) throws IOException {
     byte[] rec = RECORD_BUFFER.get();
+    RecordHeader h = record(id, rec);
+    String where = "chunk " + id;
+    if (h.rawLen() > dst.length) {
+      throw new CorruptDataException(
+          where + " has " + h.rawLen() + " bytes, more than expected", where);
+    }
+    ChunkCodec.decode(
+        h.codec(), rec, PackFormat.RECORD_HEADER, h.storedLen(), dst, 0, h.rawLen(), where);
+    return h.rawLen();
+  }
+
+  /**
+   * Chunk {@code id} as it is stored, for sending it on without decoding it: copies its stored
+   * bytes to {@code dst} (room for {@link ChunkCodec#maxEncodedLength} of the largest chunk) and
+   * returns its header (codec, stored and raw lengths). The CRC is checked as for {@link #read}.
+   */
+  public RecordHeader readStored(int id, byte[] dst) throws IOException {
+    byte[] rec = RECORD_BUFFER.get();
+    RecordHeader h = record(id, rec);
+    if (h.storedLen() > dst.length) {
+      throw new CorruptDataException(
+          "chunk " + id + " takes " + h.storedLen() + " bytes, more than expected", "chunk " + id);
+    }
+    System.arraycopy(rec, PackFormat.RECORD_HEADER, dst, 0, h.storedLen());
+    return h;
+  }
+
+  /** Reads chunk {@code id}'s record into {@code rec}, checks its header and CRC. */
+  private RecordHeader record(int id, byte[] rec) throws IOException {
     for (int attempt = 0; attempt < 8; attempt++) {
       long loc = index.location(id);
       if (!Locations.isStored(loc)) {
@@ -688,13 +774,7 @@ public final class ChunkStore implements Closeable {
             where + ": holds chunk " + h.chunkId() + ", the index expects chunk " + id, where);
       }
       Records.checkCrc(rec, 0, h, where);
-      if (h.rawLen() > dst.length) {
-        throw new CorruptDataException(
-            where + ": chunk " + id + " has " + h.rawLen() + " bytes, more than expected", where);
-      }
-      ChunkCodec.decode(
-          h.codec(), rec, PackFormat.RECORD_HEADER, storedLen, dst, 0, h.rawLen(), where);
-      return h.rawLen();
+      return h;
     }
     throw new CorruptDataException("chunk " + id + ": its pack keeps disappearing", "chunk " + id);
   }

@@ -1,5 +1,7 @@
 package io.strata.store.image;
 
+import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.compress.ChunkCodec;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.Recipe;
@@ -7,6 +9,7 @@ import io.strata.store.engine.RecipeInputStream;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.pack.RecordHeader;
 import io.strata.store.transfer.ChunkPiece;
 import io.strata.store.transfer.ChunkRecords;
 import io.strata.store.transfer.ContentCut;
@@ -71,11 +74,13 @@ final class TransferPlans {
   void send(ImageRecord image, ContentCut cut, Map<Digest, Integer> wanted, ChunkRecords.Writer out)
       throws IOException {
     Set<Digest> left = new HashSet<>();
-    byte[] buf = new byte[io.strata.store.chunk.ChunkerParams.MAX_CHUNK];
+    byte[] stored = new byte[ChunkCodec.maxEncodedLength(ChunkerParams.MAX_CHUNK)];
     for (Digest d : wanted.keySet()) {
       int id = chunks.idOf(d);
       if (id >= 0) {
-        out.write(d, buf, 0, chunks.read(id, buf));
+        // Sent as stored: no decoding here, no compressing again.
+        RecordHeader h = chunks.readStored(id, stored);
+        out.writeEncoded(d, h.codec(), stored, h.storedLen(), h.rawLen());
       } else {
         left.add(d);
       }

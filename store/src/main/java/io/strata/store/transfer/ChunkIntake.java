@@ -1,5 +1,6 @@
 package io.strata.store.transfer;
 
+import io.strata.store.compress.Codec;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.WriteSession;
@@ -59,12 +60,15 @@ public final class ChunkIntake implements Closeable {
     return ChunkRecords.read(records, wanted, where, this::store);
   }
 
-  private void store(Digest d, byte[] b, int len) throws IOException {
-    ChunkStore.Stored s = store.putChunk(session, b, 0, len);
+  // Stored as it came: the record reader decoded and re-hashed it, which is the verification a
+  // compression of our own would need.
+  private void store(Digest d, Codec codec, byte[] encoded, int length, int rawLength)
+      throws IOException {
+    ChunkStore.Stored s = store.putEncoded(session, d, codec, encoded, length, rawLength);
     received.add(s.id());
     chunks++;
-    bytes += len;
-    unpinned += len;
+    bytes += rawLength;
+    unpinned += rawLength;
     if (unpinned >= PIN_EVERY_BYTES) {
       pin();
     }

@@ -32,10 +32,15 @@ import java.util.Map;
 public final class ChunkRecords {
   private ChunkRecords() {}
 
-  /** Receives each verified chunk; its bytes are valid only during the call. */
+  /**
+   * Receives each verified chunk as it came: {@code length} bytes of {@code encoded} in {@code
+   * codec}, which decode to {@code rawLength} bytes whose SHA-256 is {@code digest}. The array is
+   * valid only during the call.
+   */
   @FunctionalInterface
   public interface Sink {
-    void chunk(Digest digest, byte[] b, int len) throws IOException;
+    void chunk(Digest digest, Codec codec, byte[] encoded, int length, int rawLength)
+        throws IOException;
   }
 
   /** Writes records to a stream, compressing each chunk with one codec. */
@@ -52,17 +57,26 @@ public final class ChunkRecords {
       this.codec = new ChunkCodec(compression);
     }
 
-    /** Writes chunk {@code d}: {@code len} bytes of {@code b} at {@code off}. */
+    /** Writes chunk {@code d}: {@code len} bytes of {@code b} at {@code off}, compressed here. */
     public void write(Digest d, byte[] b, int off, int len) throws IOException {
       ChunkCodec.Encoded e = codec.encode(b, off, len, encoded, 0);
+      writeEncoded(d, e.codec(), encoded, e.length(), len);
+    }
+
+    /**
+     * Writes chunk {@code d} as a store keeps it: {@code length} bytes of {@code enc} in {@code c},
+     * which decode to {@code rawLength} bytes.
+     */
+    public void writeEncoded(Digest d, Codec c, byte[] enc, int length, int rawLength)
+        throws IOException {
       out.write(d.bytes());
-      out.writeByte(e.codec().id());
-      out.writeInt(len);
-      out.writeInt(e.length());
-      out.write(encoded, 0, e.length());
+      out.writeByte(c.id());
+      out.writeInt(rawLength);
+      out.writeInt(length);
+      out.write(enc, 0, length);
       chunks++;
-      rawBytes += len;
-      wireBytes += Digest.LENGTH + 9 + e.length();
+      rawBytes += rawLength;
+      wireBytes += Digest.LENGTH + 9 + length;
     }
 
     public void flush() throws IOException {
@@ -122,9 +136,9 @@ public final class ChunkRecords {
               where + " sent chunk " + digest + " with a malformed record header");
         }
         in.readFully(encoded, 0, length);
+        Codec c = Codec.ofId(codec, where);
         try {
-          ChunkCodec.decode(
-              Codec.ofId(codec, where), encoded, 0, length, chunk, 0, rawLength, "chunk " + digest);
+          ChunkCodec.decode(c, encoded, 0, length, chunk, 0, rawLength, "chunk " + digest);
         } catch (CorruptDataException e) {
           throw new CorruptDataException(
               where + " sent chunk " + digest + " whose data does not decode",
@@ -136,7 +150,7 @@ public final class ChunkRecords {
               where + " sent chunk " + digest + " whose bytes do not match its digest",
               digest.toString());
         }
-        sink.chunk(digest, chunk, rawLength);
+        sink.chunk(digest, c, encoded, length, rawLength);
         count++;
       } catch (EOFException e) {
         throw new InvalidArgumentException(where + ": the chunk stream is cut short");
