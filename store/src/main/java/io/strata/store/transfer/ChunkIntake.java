@@ -53,11 +53,18 @@ public final class ChunkIntake implements Closeable {
 
   /**
    * Reads a stream of {@link ChunkRecords} holding chunks of {@code wanted}, verifies and stores
-   * each. {@code where} names the sender in errors. Chunks stored before an error stay pinned.
+   * each, and pins them before it returns. {@code where} names the sender in errors. Chunks stored
+   * before an error stay pinned.
    */
   public long accept(InputStream records, Map<Digest, Integer> wanted, String where)
       throws IOException {
-    return ChunkRecords.read(records, wanted, where, this::store);
+    try {
+      return ChunkRecords.read(records, wanted, where, this::store);
+    } finally {
+      if (unpinned > 0) {
+        pin();
+      }
+    }
   }
 
   // Stored as it came: the record reader decoded and re-hashed it, which is the verification a
