@@ -35,6 +35,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,17 +55,31 @@ final class HostTransfers {
   private static final System.Logger LOG = System.getLogger(HostTransfers.class.getName());
   private static final long BATCH_BYTES = 32L << 20;
   private static final int MAX_UPLOAD_BYTES = 128 << 20;
+  private static final Duration IDLE_PIN = Duration.ofDays(1);
 
   private final ImageStore images;
   private final ChunkStore chunks;
   private final Path tmp;
   private final ProducerThreads producers;
 
-  HostTransfers(ImageStore images, ChunkStore chunks, Path tmp, ProducerThreads producers) {
+  /**
+   * Also unpins the chunks of transfers given up on: those nothing was added to for {@link
+   * #IDLE_PIN}, checked now and whenever a transfer to this server starts.
+   */
+  HostTransfers(ImageStore images, ChunkStore chunks, Path tmp, ProducerThreads producers)
+      throws IOException {
     this.images = images;
     this.chunks = chunks;
     this.tmp = tmp;
     this.producers = producers;
+    dropIdlePins();
+  }
+
+  private void dropIdlePins() throws IOException {
+    int n = ChunkIntake.dropIdle(chunks, IDLE_PIN, Clock.systemUTC());
+    if (n > 0) {
+      LOG.log(System.Logger.Level.INFO, "unpinned {0} transfers idle for a day", n);
+    }
   }
 
   void register(Map<Opcode, Operation> into) {
@@ -132,6 +148,7 @@ final class HostTransfers {
                       () ->
                           TransferPlan.decode(
                               new ByteArrayInputStream(bytes), "transfer.offer: the plan"));
+              dropIdlePins();
               new ChunkIntake(chunks, plan).close(); // pins the plan for put and apply
               Map<Digest, Integer> missing = images.missing(plan);
               Map<Digest, Integer> all = plan.chunks();
@@ -196,6 +213,7 @@ final class HostTransfers {
                       new ByteArrayInputStream(planBytes.toByteArray()), "the plan from " + where));
       String id = imageId(plan);
       Map<Digest, Integer> all = plan.chunks();
+      dropIdlePins();
       Map<Digest, Integer> missing = images.missing(plan);
       progress.start(bytes(missing));
       long chunksSent;

@@ -11,6 +11,10 @@ import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.roaringbitmap.RoaringBitmap;
@@ -19,14 +23,17 @@ import org.roaringbitmap.RoaringBitmap;
  * The receiving end of a transfer: stores each verified chunk and keeps every chunk that arrived
  * pinned under the root {@code xfer/<plan id>}, committed every {@value #PIN_EVERY_BYTES} bytes and
  * when the intake closes, so that gc leaves them alone and a transfer cut short resumes without
- * fetching them again. The root also holds the plan, so a plan offered in one request can be
- * applied in another. {@link #release} removes the root once the layers hold the chunks.
+ * fetching them again. The root also holds the plan (after the time of the last pin, a u64 of
+ * milliseconds), so a plan offered in one request can be applied in another. {@link #release}
+ * removes the root once the layers hold the chunks; {@link #dropIdle} removes those of transfers
+ * given up on.
  */
 public final class ChunkIntake implements Closeable {
   public static final String PREFIX = "xfer/";
   private static final long PIN_EVERY_BYTES = 32L << 20;
 
   private final ChunkStore store;
+  private final Clock clock;
   private final String root;
   private final byte[] plan;
   private final RoaringBitmap received;
@@ -37,7 +44,13 @@ public final class ChunkIntake implements Closeable {
 
   /** Starts (or resumes) receiving {@code plan}: pins the plan at once. */
   public ChunkIntake(ChunkStore store, TransferPlan plan) throws IOException {
+    this(store, plan, Clock.systemUTC());
+  }
+
+  /** As above, with the clock that stamps each pin (see {@link #dropIdle}). */
+  public ChunkIntake(ChunkStore store, TransferPlan plan, Clock clock) throws IOException {
     this.store = store;
+    this.clock = clock;
     this.plan = plan.encode();
     this.root = rootName(Digest.sha256(this.plan, 0, this.plan.length));
     Root existing = store.root(root);
@@ -92,7 +105,10 @@ public final class ChunkIntake implements Closeable {
   }
 
   private void pin() throws IOException {
-    session.commit(List.of(new RootChange.Put(new Root(root, 0, plan, received.clone()))));
+    ByteBuffer payload = ByteBuffer.allocate(8 + plan.length);
+    payload.putLong(clock.millis()).put(plan);
+    session.commit(
+        List.of(new RootChange.Put(new Root(root, 0, payload.array(), received.clone()))));
     session = store.session();
     unpinned = 0;
   }
@@ -115,7 +131,28 @@ public final class ChunkIntake implements Closeable {
     if (r == null) {
       throw new NotFoundException("transfer plan " + id + " is not known here: offer it first");
     }
-    return TransferPlan.decode(new ByteArrayInputStream(r.payload()), "transfer plan " + id);
+    byte[] p = r.payload();
+    return TransferPlan.decode(new ByteArrayInputStream(p, 8, p.length - 8), "transfer plan " + id);
+  }
+
+  /**
+   * Unpins every transfer nothing has added to for {@code idle} (an offer never followed up, a pull
+   * given up on), so that gc can reclaim what they received; returns how many.
+   */
+  public static int dropIdle(ChunkStore store, Duration idle, Clock clock) throws IOException {
+    long before = clock.millis() - idle.toMillis();
+    List<RootChange> drop = new ArrayList<>();
+    for (Root r : store.roots(PREFIX)) {
+      if (r.payload().length < 8 || ByteBuffer.wrap(r.payload()).getLong() < before) {
+        drop.add(new RootChange.Remove(r.name()));
+      }
+    }
+    if (!drop.isEmpty()) {
+      try (WriteSession s = store.session()) {
+        s.commit(drop);
+      }
+    }
+    return drop.size();
   }
 
   /** Unpins plan {@code id}'s chunks: its layers now hold those they use. */

@@ -226,4 +226,32 @@ class ImageTransferTest {
         .isInstanceOf(InvalidArgumentException.class)
         .hasMessageStartingWith("plan from host a");
   }
+
+  @Test
+  void aTransferGivenUpOnIsUnpinnedAfterADayAndGcTakesItsChunks() throws IOException {
+    Offer o = offerAppV1();
+    java.time.Instant t0 = java.time.Instant.parse("2026-11-28T12:00:00Z");
+    try (ChunkIntake in =
+        new ChunkIntake(
+            receiver.chunks(), o.plan(), java.time.Clock.fixed(t0, java.time.ZoneOffset.UTC))) {
+      in.accept(new ByteArrayInputStream(o.records()), o.missing(), "host a");
+    }
+    long held = receiver.chunks().stats().chunks();
+    java.time.Duration day = java.time.Duration.ofDays(1);
+
+    assertThat(ChunkIntake.dropIdle(receiver.chunks(), day, clockAt(t0.plusSeconds(23 * 3600))))
+        .isZero();
+    receiver.chunks().gc();
+    assertThat(receiver.chunks().stats().chunks()).isEqualTo(held);
+
+    assertThat(ChunkIntake.dropIdle(receiver.chunks(), day, clockAt(t0.plusSeconds(25 * 3600))))
+        .isOne();
+    assertThat(receiver.chunks().gc().chunksRemoved()).isPositive();
+    assertThatThrownBy(() -> ChunkIntake.offered(receiver.chunks(), o.plan().id()))
+        .isInstanceOf(NotFoundException.class);
+  }
+
+  private static java.time.Clock clockAt(java.time.Instant t) {
+    return java.time.Clock.fixed(t, java.time.ZoneOffset.UTC);
+  }
 }
