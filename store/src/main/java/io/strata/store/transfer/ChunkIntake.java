@@ -31,6 +31,7 @@ import org.roaringbitmap.RoaringBitmap;
 public final class ChunkIntake implements Closeable {
   public static final String PREFIX = "xfer/";
   private static final long PIN_EVERY_BYTES = 32L << 20;
+  private static final Object PINS = new Object();
 
   private final ChunkStore store;
   private final Clock clock;
@@ -107,8 +108,16 @@ public final class ChunkIntake implements Closeable {
   private void pin() throws IOException {
     ByteBuffer payload = ByteBuffer.allocate(8 + plan.length);
     payload.putLong(clock.millis()).put(plan);
-    session.commit(
-        List.of(new RootChange.Put(new Root(root, 0, payload.array(), received.clone()))));
+    // Two intakes of one plan (two pushes of an image at once) share the root: each pin adds to
+    // what is pinned there, never replaces it, or gc could take what the other received.
+    synchronized (PINS) {
+      Root now = store.root(root);
+      if (now != null) {
+        received.or(now.chunks());
+      }
+      session.commit(
+          List.of(new RootChange.Put(new Root(root, 0, payload.array(), received.clone()))));
+    }
     session = store.session();
     unpinned = 0;
   }

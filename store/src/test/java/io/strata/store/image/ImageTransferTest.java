@@ -254,4 +254,22 @@ class ImageTransferTest {
   private static java.time.Clock clockAt(java.time.Instant t) {
     return java.time.Clock.fixed(t, java.time.ZoneOffset.UTC);
   }
+
+  @Test
+  void twoTransfersOfOneImageAtOncePinWhatEachReceived() throws IOException {
+    Offer o = offerAppV1();
+    Map<Digest, Integer> first = new java.util.LinkedHashMap<>();
+    Map<Digest, Integer> second = new java.util.LinkedHashMap<>();
+    o.missing().forEach((d, n) -> (first.size() <= second.size() ? first : second).put(d, n));
+    ChunkIntake one = new ChunkIntake(receiver.chunks(), o.plan());
+    ChunkIntake two = new ChunkIntake(receiver.chunks(), o.plan());
+    one.accept(new ByteArrayInputStream(records(o.id(), o.plan(), first)), first, "host a");
+    two.accept(new ByteArrayInputStream(records(o.id(), o.plan(), second)), second, "host a");
+    one.close();
+    two.close();
+    receiver.chunks().gc();
+
+    assertThat(receiver.images().missing(o.plan())).isEmpty();
+    assertThat(receiver.images().receive(o.plan()).images().get(0).id()).isEqualTo(o.id());
+  }
 }
