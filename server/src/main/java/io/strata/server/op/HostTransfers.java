@@ -54,7 +54,9 @@ import java.util.function.Consumer;
 final class HostTransfers {
   private static final System.Logger LOG = System.getLogger(HostTransfers.class.getName());
   private static final long BATCH_BYTES = 32L << 20;
-  private static final int MAX_UPLOAD_BYTES = 128 << 20;
+  // A plan of 32 MiB lists about 900,000 chunks (some 55 GB of layers) and decodes to about 100
+  // MB of heap: the most a peer may make us hold.
+  private static final int MAX_UPLOAD_BYTES = 32 << 20;
   private static final Duration IDLE_PIN = Duration.ofDays(1);
 
   private final ImageStore images;
@@ -205,7 +207,10 @@ final class HostTransfers {
     try (StrataClient remote = StrataClient.connect(other, token(a))) {
       ContentCut cut = images.contentCut();
       ByteArrayOutputStream planBytes = new ByteArrayOutputStream();
-      long wire = remote.transferPlan(new PlanArgs(image, cut.text()), planBytes);
+      long wire =
+          remote.transferPlan(
+              new PlanArgs(image, cut.text()),
+              new CappedOutputStream(planBytes, MAX_UPLOAD_BYTES, "the plan from " + where));
       TransferPlan plan =
           RejectedException.ofContent(
               () ->
@@ -249,7 +254,14 @@ final class HostTransfers {
     byte[] list = ChunkLists.encode(batch);
     try (Spool spool = Spool.create(tmp, null, "chunks")) {
       ChunksEnd end;
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(spool.file()))) {
+      // A batch's records cannot exceed its chunks' bytes by more than their headers and what
+      // compression adds to incompressible data.
+      long most = 2 * bytes(batch) + 64L * batch.size();
+      try (OutputStream out =
+          new CappedOutputStream(
+              new BufferedOutputStream(Files.newOutputStream(spool.file())),
+              most,
+              "the chunks from " + where)) {
         end = remote.transferChunks(args, o -> o.write(list), out);
       } catch (IOException | RuntimeException e) {
         keepWhatArrived(spool.file(), intake, all, where);
@@ -290,7 +302,11 @@ final class HostTransfers {
       TransferPlan plan = images.transferPlan(image, cut);
       byte[] planBytes = plan.encode();
       ByteArrayOutputStream missingBytes = new ByteArrayOutputStream();
-      OfferReply offer = remote.transferOffer(planBytes, missingBytes);
+      OfferReply offer =
+          remote.transferOffer(
+              planBytes,
+              new CappedOutputStream(
+                  missingBytes, MAX_UPLOAD_BYTES, "the list of chunks " + where + " lacks"));
       Map<Digest, Integer> all = plan.chunks();
       Map<Digest, Integer> missing =
           RejectedException.ofContent(

@@ -15,6 +15,11 @@ final class RejectedException extends RuntimeException {
     super(cause.getMessage(), cause);
   }
 
+  /** A rejection of content found wrong outside the engine (what another host sent). */
+  static RejectedException of(String message) {
+    return new RejectedException(new InvalidArgumentException(message));
+  }
+
   /** An engine call over request content. */
   @FunctionalInterface
   interface ContentCall<T> {
