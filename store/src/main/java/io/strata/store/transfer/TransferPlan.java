@@ -8,6 +8,7 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UTFDataFormatException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -161,6 +162,8 @@ public record TransferPlan(String cut, String name, byte[] config, List<Layer> l
       return new TransferPlan(cut, name, config, layers);
     } catch (EOFException e) {
       throw new InvalidArgumentException(where + ": the plan is cut short");
+    } catch (UTFDataFormatException e) {
+      throw new InvalidArgumentException(where + ": a name in the plan is not valid UTF-8");
     }
   }
 }
