@@ -14,6 +14,7 @@ import io.strata.protocol.message.TransferArgs;
 import io.strata.protocol.message.TransferProgress;
 import io.strata.protocol.message.TransferReply;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -259,6 +260,54 @@ class HostTransfersIT {
       assertThat(seen.get(0).bytesSent()).isZero();
       TransferProgress last = seen.get(seen.size() - 1);
       assertThat(last.bytesSent()).isEqualTo(last.bytesToSend()).isEqualTo(r.bytesSent());
+    }
+  }
+
+  @Test
+  void twoPushesOfOneImageAtOnceBothSucceed() throws Exception {
+    try (TestServer c = TestServer.start(dir.resolve("c"), "btrfs", List.of())) {
+      java.util.concurrent.ExecutorService two =
+          java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        List<java.util.concurrent.Future<TestServer.CliRun>> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+          runs.add(two.submit(() -> a.cli("push", "app:2", "--to", c.address().toString())));
+        }
+        for (var run : runs) {
+          TestServer.CliRun r = run.get();
+          assertThat(r.code()).as(r.stderr()).isZero();
+        }
+      } finally {
+        two.shutdown();
+      }
+      assertThat(export(c, "app:2")).isEqualTo(export(a, "app:2"));
+      assertThat(ok(c, "fsck").code()).isZero();
+    }
+  }
+
+  @Test
+  void aPlanAnotherPushAppliedIsGoneButOffersAgainWithNothingMissing() throws Exception {
+    // What a push does when another push of the same image released the plan before its apply.
+    try (TestServer d = TestServer.start(dir.resolve("d"), "btrfs", List.of());
+        StrataClient toA = a.client();
+        StrataClient toD = d.client()) {
+      String cut = toD.transferCut().cut();
+      ByteArrayOutputStream p = new ByteArrayOutputStream();
+      toA.transferPlan(new PlanArgs("app:1", cut), p);
+      ByteArrayOutputStream missing = new ByteArrayOutputStream();
+      OfferReply offer = toD.transferOffer(p.toByteArray(), missing);
+      ByteArrayOutputStream records = new ByteArrayOutputStream();
+      toA.transferChunks(
+          new PlanArgs(id(a, "app:1"), cut), o -> o.write(missing.toByteArray()), records);
+      toD.transferPut(offer.plan(), o -> o.write(records.toByteArray()));
+      toD.transferApply(offer.plan());
+
+      assertThatThrownBy(() -> toD.transferApply(offer.plan()))
+          .isInstanceOf(StrataClientException.class)
+          .hasMessageContaining("not known here");
+      OfferReply again = toD.transferOffer(p.toByteArray(), OutputStream.nullOutputStream());
+      assertThat(again.chunks()).isZero();
+      assertThat(toD.transferApply(again.plan()).images().get(0).id()).isEqualTo(id(a, "app:1"));
     }
   }
 }

@@ -4,6 +4,7 @@ import io.strata.client.StrataClient;
 import io.strata.client.StrataClientException;
 import io.strata.protocol.HostPort;
 import io.strata.protocol.Opcode;
+import io.strata.protocol.Status;
 import io.strata.protocol.message.ChunksEnd;
 import io.strata.protocol.message.CutReply;
 import io.strata.protocol.message.GetEnd;
@@ -335,7 +336,17 @@ final class HostTransfers {
         bytesSent += end.rawBytes();
         progress.sent(end.rawBytes());
       }
-      remote.transferApply(offer.plan());
+      try {
+        remote.transferApply(offer.plan());
+      } catch (StrataClientException e) {
+        if (e.status() != Status.NOT_FOUND) {
+          throw e;
+        }
+        // Another push of the same image finished first and released the plan: offer it again
+        // (nothing is missing now) and apply that.
+        remote.transferOffer(planBytes, OutputStream.nullOutputStream());
+        remote.transferApply(offer.plan());
+      }
       return new TransferReply(id, name(plan), chunksSent, all.size(), bytesSent, bytes(all), wire);
     } catch (StrataClientException e) {
       throw new RemoteFailure(e.status(), where + ": " + e.getMessage(), e);
