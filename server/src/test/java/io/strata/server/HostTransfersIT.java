@@ -310,4 +310,23 @@ class HostTransfersIT {
       assertThat(toD.transferApply(again.plan()).images().get(0).id()).isEqualTo(id(a, "app:1"));
     }
   }
+
+  @Test
+  void aPullByIdArrivesUntaggedAndACutFinerThanAnyStoreIsRefused() throws Exception {
+    try (TestServer e = TestServer.start(dir.resolve("e"), "zfs", List.of());
+        StrataClient toA = a.client()) {
+      String id = id(a, "app:1");
+      long[] got = summary(ok(e, "pull", id.substring(7, 19), "--from", a.address().toString()));
+      assertThat(got[0]).isEqualTo(got[1]);
+      assertThat(id(e, id)).isEqualTo(id);
+      assertThat(e.cli("image", "inspect", "app:1").code()).isEqualTo(4);
+
+      assertThatThrownBy(
+              () ->
+                  toA.transferPlan(
+                      new PlanArgs("app:1", "records:512"), new ByteArrayOutputStream()))
+          .isInstanceOf(StrataClientException.class)
+          .hasMessageContaining("record size 512");
+    }
+  }
 }

@@ -19,6 +19,7 @@ import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.image.ImageRef;
 import io.strata.store.image.ImageStore;
 import io.strata.store.image.ImportResult;
 import io.strata.store.transfer.ChunkIntake;
@@ -30,6 +31,7 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -125,17 +127,9 @@ final class HostTransfers {
                       () ->
                           ChunkLists.decode(
                               new ByteArrayInputStream(list), "transfer.chunks: the list"));
-              AtomicReference<ChunksEnd> end = new AtomicReference<>();
-              InputStream data =
-                  producers.start(
-                      "chunks of image " + id,
-                      out -> {
-                        ChunkRecords.Writer w = new ChunkRecords.Writer(out, chunks.compression());
-                        images.sendChunks(id, cut, wanted, w);
-                        w.flush();
-                        end.set(new ChunksEnd(w.chunks(), w.rawBytes(), w.wireBytes()));
-                      });
-              return new Outcome.Download(data, end::get);
+              Spooled records = spoolRecords(id, cut, wanted);
+              ChunksEnd end = records.counts();
+              return new Outcome.Download(records.open(), () -> end);
             }));
   }
 
@@ -152,8 +146,10 @@ final class HostTransfers {
                           TransferPlan.decode(
                               new ByteArrayInputStream(bytes), "transfer.offer: the plan"));
               dropIdlePins();
-              new ChunkIntake(chunks, plan).close(); // pins the plan for put and apply
               Map<Digest, Integer> missing = images.missing(plan);
+              try (ChunkIntake intake = new ChunkIntake(chunks, plan)) { // pinned for put, apply
+                intake.pinPresent(present(plan, missing));
+              }
               Map<Digest, Integer> all = plan.chunks();
               byte[] list = ChunkLists.encode(missing);
               OfferReply r =
@@ -218,6 +214,7 @@ final class HostTransfers {
                   TransferPlan.decode(
                       new ByteArrayInputStream(planBytes.toByteArray()), "the plan from " + where));
       String id = imageId(plan);
+      checkAsked(plan, id, image, where);
       Map<Digest, Integer> all = plan.chunks();
       dropIdlePins();
       Map<Digest, Integer> missing = images.missing(plan);
@@ -225,6 +222,7 @@ final class HostTransfers {
       long chunksSent;
       long bytesSent;
       try (ChunkIntake intake = new ChunkIntake(chunks, plan)) {
+        intake.pinPresent(present(plan, missing));
         for (Map<Digest, Integer> batch : batches(missing)) {
           wire += fetch(remote, new PlanArgs(id, cut.text()), batch, intake, all, where);
           progress.sent(bytes(batch));
@@ -289,18 +287,18 @@ final class HostTransfers {
     TransferArgs a = Arguments.read(json, TransferArgs.class, Opcode.IMAGE_PUSH);
     String image = required(a.image(), "image", Opcode.IMAGE_PUSH);
     HostPort other = host(a, Opcode.IMAGE_PUSH);
-    String id = images.resolve(image);
-    return progressing("push of " + image, progress -> push(a, image, id, other, progress));
+    images.resolve(image);
+    return progressing("push of " + image, progress -> push(a, image, other, progress));
   }
 
-  private TransferReply push(
-      TransferArgs a, String image, String id, HostPort other, Progress progress)
+  private TransferReply push(TransferArgs a, String image, HostPort other, Progress progress)
       throws IOException {
     String where = "stratad at " + other;
     try (StrataClient remote = StrataClient.connect(other, token(a))) {
       ContentCut cut =
           RejectedException.ofContent(() -> ContentCut.parse(remote.transferCut().cut()));
       TransferPlan plan = images.transferPlan(image, cut);
+      String id = imageId(plan);
       byte[] planBytes = plan.encode();
       ByteArrayOutputStream missingBytes = new ByteArrayOutputStream();
       OfferReply offer =
@@ -323,30 +321,21 @@ final class HostTransfers {
       long chunksSent = 0;
       long bytesSent = 0;
       for (Map<Digest, Integer> batch : batches(missing)) {
-        ChunksEnd end =
-            remote.transferPut(
-                offer.plan(),
-                out -> {
-                  ChunkRecords.Writer w = new ChunkRecords.Writer(out, chunks.compression());
-                  images.sendChunks(id, cut, batch, w);
-                  w.flush();
-                });
-        wire += end.bytes();
-        chunksSent += end.chunks();
-        bytesSent += end.rawBytes();
-        progress.sent(end.rawBytes());
-      }
-      try {
-        remote.transferApply(offer.plan());
-      } catch (StrataClientException e) {
-        if (e.status() != Status.NOT_FOUND) {
-          throw e;
+        // Read under the image lock into a spool, then sent without it: a receiver that stops
+        // reading must not hold up this server's image changes.
+        try (Spooled records = spoolRecords(id, cut, batch)) {
+          ChunksEnd end =
+              afterRelease(
+                  remote,
+                  planBytes,
+                  () -> remote.transferPut(offer.plan(), out -> records.copyTo(out)));
+          wire += end.bytes();
+          chunksSent += end.chunks();
+          bytesSent += end.rawBytes();
+          progress.sent(end.rawBytes());
         }
-        // Another push of the same image finished first and released the plan: offer it again
-        // (nothing is missing now) and apply that.
-        remote.transferOffer(planBytes, OutputStream.nullOutputStream());
-        remote.transferApply(offer.plan());
       }
+      afterRelease(remote, planBytes, () -> remote.transferApply(offer.plan()));
       return new TransferReply(id, name(plan), chunksSent, all.size(), bytesSent, bytes(all), wire);
     } catch (StrataClientException e) {
       throw new RemoteFailure(e.status(), where + ": " + e.getMessage(), e);
@@ -398,6 +387,101 @@ final class HostTransfers {
   }
 
   // ---- helpers ----
+
+  /** A request to the other host about an offered plan. */
+  @FunctionalInterface
+  private interface PlanCall<T> {
+    T call() throws IOException;
+  }
+
+  /**
+   * Runs {@code call}; if the other host no longer knows the plan because another push of the same
+   * image finished first and released it, offers the plan again (it then lacks nothing this push
+   * has sent) and runs {@code call} once more.
+   */
+  private static <T> T afterRelease(StrataClient remote, byte[] plan, PlanCall<T> call)
+      throws IOException {
+    try {
+      return call.call();
+    } catch (StrataClientException e) {
+      if (e.status() != Status.NOT_FOUND) {
+        throw e;
+      }
+      remote.transferOffer(plan, OutputStream.nullOutputStream());
+      return call.call();
+    }
+  }
+
+  /** A batch of chunk records in a spool file, and their counts. */
+  private record Spooled(Spool spool, ChunksEnd counts) implements AutoCloseable {
+    void copyTo(OutputStream out) throws IOException {
+      Files.copy(spool.file(), out);
+    }
+
+    /** The records as a stream that deletes the spool when closed. */
+    InputStream open() throws IOException {
+      return new FilterInputStream(new BufferedInputStream(Files.newInputStream(spool.file()))) {
+        @Override
+        public void close() throws IOException {
+          try {
+            super.close();
+          } finally {
+            spool.close();
+          }
+        }
+      };
+    }
+
+    @Override
+    public void close() throws IOException {
+      spool.close();
+    }
+  }
+
+  /**
+   * The records of {@code batch} of image {@code id}, written to a spool: the image store's lock is
+   * held while the chunks are read, not while they cross the network.
+   */
+  private Spooled spoolRecords(String id, ContentCut cut, Map<Digest, Integer> batch)
+      throws IOException {
+    Spool spool = Spool.create(tmp, null, "records");
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(spool.file()))) {
+      ChunkRecords.Writer w = new ChunkRecords.Writer(out, chunks.compression());
+      images.sendChunks(id, cut, batch, w);
+      w.flush();
+      return new Spooled(spool, new ChunksEnd(w.chunks(), w.rawBytes(), w.wireBytes()));
+    } catch (IOException | RuntimeException e) {
+      spool.close();
+      throw e;
+    }
+  }
+
+  /** The chunks of {@code plan} this store has: all but {@code missing}. */
+  private static List<Digest> present(TransferPlan plan, Map<Digest, Integer> missing) {
+    return plan.chunks().keySet().stream().filter(d -> !missing.containsKey(d)).toList();
+  }
+
+  /**
+   * Refuses a plan the other host sent for another image than the one asked for: named otherwise
+   * than the name asked for, or (asked by id) with another id.
+   */
+  private static void checkAsked(TransferPlan plan, String id, String asked, String where) {
+    String hex = asked.startsWith("sha256:") ? asked.substring(7) : asked;
+    boolean byId = hex.length() >= 4 && hex.matches("[0-9a-f]+") && id.substring(7).startsWith(hex);
+    boolean byName = !plan.name().isEmpty() && plan.name().equals(normalized(asked));
+    if (!byId && !byName) {
+      throw RejectedException.of(
+          where + " answered for " + asked + " with image " + id + " named '" + plan.name() + "'");
+    }
+  }
+
+  private static String normalized(String ref) {
+    try {
+      return ImageRef.parse(ref).toString();
+    } catch (InvalidArgumentException e) {
+      return ref;
+    }
+  }
 
   private static HostPort host(TransferArgs a, Opcode op) {
     String text = required(a.host(), "host", op);

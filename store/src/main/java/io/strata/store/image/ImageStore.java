@@ -390,7 +390,7 @@ public final class ImageStore {
   public Map<Digest, Integer> missing(TransferPlan plan) {
     lock.readLock().lock();
     try {
-      return plans.missing(plan);
+      return plans.missing(plan, "transfer plan " + plan.id());
     } finally {
       lock.readLock().unlock();
     }

@@ -52,11 +52,11 @@ final class TarSplitReader implements Closeable {
       op = split.readByte();
       switch (op) {
         case TarSplitWriter.SEGMENT -> {
-          size = split.readInt();
+          size = nonNegative(split.readInt());
           return Kind.SEGMENT;
         }
         case TarSplitWriter.FILE -> {
-          size = split.readLong();
+          size = nonNegative(split.readLong());
           byte[] name = new byte[split.readUnsignedShort()];
           split.readFully(name);
           path = new String(name, StandardCharsets.UTF_8);
@@ -73,6 +73,14 @@ final class TarSplitReader implements Closeable {
     } catch (EOFException e) {
       throw new CorruptDataException(where + ": its tar-split is cut short", where, e);
     }
+  }
+
+  private long nonNegative(long n) {
+    if (n < 0) {
+      throw new CorruptDataException(
+          where + ": its tar-split has a record of " + n + " bytes", where);
+    }
+    return n;
   }
 
   /** The bytes of a segment record or of a file record's content. */

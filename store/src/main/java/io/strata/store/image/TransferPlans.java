@@ -38,10 +38,15 @@ final class TransferPlans {
     this.layers = layers;
   }
 
-  /** The plan of {@code image}, its files cut by {@code cut}, to be named {@code name}. */
+  /**
+   * The plan of {@code image}, its files cut by {@code cut}, to be named {@code name}. A plan of
+   * more than {@link TransferPlan#MAX_CHUNKS} chunks (some 55 GB of layers) is refused as it is
+   * built.
+   */
   TransferPlan plan(ImageRecord image, ContentCut cut, String name) throws IOException {
     List<TransferPlan.Layer> out = new ArrayList<>();
     MessageDigest sha = Digest.newSha256();
+    long[] count = {0};
     for (String chainId : image.layers()) {
       LayerRecord layer = layers.get(chainId);
       Recipe split = layer.splitRecipe();
@@ -56,7 +61,17 @@ final class TransferPlans {
             List<ChunkPiece> pieces = new ArrayList<>();
             cut.cut(
                 content,
-                (b, off, len) -> pieces.add(new ChunkPiece(Digest.sha256(sha, b, off, len), len)));
+                (b, off, len) -> {
+                  if (++count[0] > TransferPlan.MAX_CHUNKS) {
+                    throw new InvalidArgumentException(
+                        "image "
+                            + image.id()
+                            + ": its plan would list more than "
+                            + TransferPlan.MAX_CHUNKS
+                            + " chunks");
+                  }
+                  pieces.add(new ChunkPiece(Digest.sha256(sha, b, off, len), len));
+                });
             files.add(pieces);
           });
       out.add(
@@ -117,8 +132,29 @@ final class TransferPlans {
     }
   }
 
-  /** The chunks of {@code plan} this store lacks, with their lengths, skipping layers it has. */
-  Map<Digest, Integer> missing(TransferPlan plan) {
+  /**
+   * Refuses a plan whose layers are not the diff_ids its config lists, or whose name is not an
+   * image name: before any chunk of it is asked for.
+   */
+  static void check(TransferPlan plan, String what) {
+    List<String> diffIds =
+        ImageConfigs.diffIds(JsonCodec.object(plan.config(), what + " config"), what);
+    List<String> planned = plan.layers().stream().map(l -> l.diffId().toString()).toList();
+    if (!diffIds.equals(planned)) {
+      throw new InvalidArgumentException(
+          what + ": the plan's layers are not the diff_ids its config lists");
+    }
+    if (!plan.name().isEmpty()) {
+      ImageRef.parse(plan.name());
+    }
+  }
+
+  /**
+   * The chunks of {@code plan} this store lacks, with their lengths, skipping layers it has; a plan
+   * that fails {@link #check} is refused first.
+   */
+  Map<Digest, Integer> missing(TransferPlan plan, String what) {
+    check(plan, what);
     Map<Digest, Integer> out = new LinkedHashMap<>();
     String parent = null;
     for (TransferPlan.Layer l : plan.layers()) {
@@ -145,18 +181,11 @@ final class TransferPlans {
    * failure leaves), bottom first. Every rebuilt tar is checked against its diff_id.
    */
   void layers(TransferPlan plan, String what, List<LayerStore.Result> out) throws IOException {
-    List<String> diffIds =
-        ImageConfigs.diffIds(JsonCodec.object(plan.config(), what + " config"), what);
-    List<String> planned = plan.layers().stream().map(l -> l.diffId().toString()).toList();
-    if (!diffIds.equals(planned)) {
-      throw new InvalidArgumentException(
-          what + ": the plan's layers are not the diff_ids its config lists");
-    }
+    check(plan, what);
     String parent = null;
     for (TransferPlan.Layer l : plan.layers()) {
       String name = what + " layer " + l.diffId();
       List<List<ChunkPiece>> files = l.files();
-      Recipe split = recipe(l.split(), name);
       RegeneratedTar.Contents contents =
           (number, path) -> {
             if (number >= files.size()) {
@@ -171,6 +200,7 @@ final class TransferPlans {
       if (existing != null) {
         r = new LayerStore.Result(existing, true);
       } else {
+        Recipe split = recipe(l.split(), name);
         try (InputStream tar = new RegeneratedTar(chunks, split, l.diffId(), contents)) {
           r = layers.importTar(parent, tar, l.diffId(), null, name);
         }

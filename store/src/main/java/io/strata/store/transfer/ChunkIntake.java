@@ -3,11 +3,13 @@ package io.strata.store.transfer;
 import io.strata.store.compress.Codec;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.ObjectWriter;
+import io.strata.store.engine.Recipe;
+import io.strata.store.engine.RecipeInputStream;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
-import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import org.roaringbitmap.RoaringBitmap;
@@ -22,22 +25,23 @@ import org.roaringbitmap.RoaringBitmap;
 /**
  * The receiving end of a transfer: stores each verified chunk and keeps every chunk that arrived
  * pinned under the root {@code xfer/<plan id>}, committed every {@value #PIN_EVERY_BYTES} bytes and
- * when the intake closes, so that gc leaves them alone and a transfer cut short resumes without
- * fetching them again. The root also holds the plan (after the time of the last pin, a u64 of
- * milliseconds), so a plan offered in one request can be applied in another. {@link #release}
- * removes the root once the layers hold the chunks; {@link #dropIdle} removes those of transfers
+ * at the end of every batch, so that gc leaves them alone and a transfer cut short resumes without
+ * fetching them again. The plan itself is stored once, as an object the root also pins, so a plan
+ * offered in one request can be applied in another; the root's payload is the time of its last pin
+ * (u64 milliseconds) and the plan's recipe. Each pin only adds chunks to the root (a small update,
+ * never a rewrite), so two transfers of one plan at once never unpin each other's chunks. {@link
+ * #release} removes the root once the layers hold the chunks; {@link #dropIdle} those of transfers
  * given up on.
  */
 public final class ChunkIntake implements Closeable {
   public static final String PREFIX = "xfer/";
   private static final long PIN_EVERY_BYTES = 32L << 20;
-  private static final Object PINS = new Object();
 
   private final ChunkStore store;
   private final Clock clock;
   private final String root;
-  private final byte[] plan;
-  private final RoaringBitmap received;
+  private final byte[] planRecipe;
+  private final RoaringBitmap unpinnedIds = new RoaringBitmap();
   private WriteSession session;
   private long unpinned;
   private long chunks;
@@ -52,17 +56,40 @@ public final class ChunkIntake implements Closeable {
   public ChunkIntake(ChunkStore store, TransferPlan plan, Clock clock) throws IOException {
     this.store = store;
     this.clock = clock;
-    this.plan = plan.encode();
-    this.root = rootName(Digest.sha256(this.plan, 0, this.plan.length));
-    Root existing = store.root(root);
-    this.received = existing == null ? new RoaringBitmap() : existing.chunks().clone();
+    byte[] encoded = plan.encode();
+    this.root = rootName(Digest.sha256(encoded, 0, encoded.length));
     this.session = store.session();
-    pin();
+    try {
+      ObjectWriter w = session.newObject();
+      w.write(encoded, 0, encoded.length);
+      Recipe r = w.finish().recipe();
+      this.planRecipe = r.encode(0).array();
+      unpinnedIds.or(r.chunkSet());
+      pin();
+    } catch (IOException | RuntimeException e) {
+      session.close();
+      throw e;
+    }
   }
 
   /** The root that pins the chunks of plan {@code id}. */
   public static String rootName(Digest id) {
     return PREFIX + id.hex();
+  }
+
+  /**
+   * Also pins the chunks of the plan the store holds already, so that gc cannot take one of them
+   * (left by an image removed a moment ago) between the moment they were found present and the
+   * moment the layers are rebuilt.
+   */
+  public void pinPresent(Collection<Digest> digests) throws IOException {
+    for (Digest d : digests) {
+      int id = store.idOf(d);
+      if (id >= 0) {
+        unpinnedIds.add(id);
+      }
+    }
+    pin();
   }
 
   /**
@@ -86,7 +113,7 @@ public final class ChunkIntake implements Closeable {
   private void store(Digest d, Codec codec, byte[] encoded, int length, int rawLength)
       throws IOException {
     ChunkStore.Stored s = store.putEncoded(session, d, codec, encoded, length, rawLength);
-    received.add(s.id());
+    unpinnedIds.add(s.id());
     chunks++;
     bytes += rawLength;
     unpinned += rawLength;
@@ -106,19 +133,19 @@ public final class ChunkIntake implements Closeable {
   }
 
   private void pin() throws IOException {
-    ByteBuffer payload = ByteBuffer.allocate(8 + plan.length);
-    payload.putLong(clock.millis()).put(plan);
-    // Two intakes of one plan (two pushes of an image at once) share the root: each pin adds to
-    // what is pinned there, never replaces it, or gc could take what the other received.
-    synchronized (PINS) {
-      Root now = store.root(root);
-      if (now != null) {
-        received.or(now.chunks());
-      }
-      session.commit(
-          List.of(new RootChange.Put(new Root(root, 0, payload.array(), received.clone()))));
-    }
+    ByteBuffer payload = ByteBuffer.allocate(8 + planRecipe.length);
+    payload.putLong(clock.millis()).put(planRecipe);
+    WriteSession s = session;
     session = store.session();
+    try {
+      s.commit(
+          List.of(
+              new RootChange.Update(
+                  root, 0, payload.array(), unpinnedIds.clone(), new RoaringBitmap())));
+    } finally {
+      s.close();
+    }
+    unpinnedIds.clear();
     unpinned = 0;
   }
 
@@ -126,7 +153,7 @@ public final class ChunkIntake implements Closeable {
   @Override
   public void close() throws IOException {
     try {
-      if (unpinned > 0) {
+      if (unpinned > 0 || !unpinnedIds.isEmpty()) {
         pin();
       }
     } finally {
@@ -140,8 +167,13 @@ public final class ChunkIntake implements Closeable {
     if (r == null) {
       throw new NotFoundException("transfer plan " + id + " is not known here: offer it first");
     }
-    byte[] p = r.payload();
-    return TransferPlan.decode(new ByteArrayInputStream(p, 8, p.length - 8), "transfer plan " + id);
+    ByteBuffer p = ByteBuffer.wrap(r.payload());
+    p.position(8);
+    Recipe recipe = Recipe.decode(p.slice(), "transfer plan " + id);
+    try (InputStream in =
+        new RecipeInputStream(store, recipe, 0, recipe.size(), "transfer plan " + id)) {
+      return TransferPlan.decode(in, "transfer plan " + id);
+    }
   }
 
   /**

@@ -13,8 +13,21 @@ import java.io.InputStream;
  * way the receiver would, so that the receiver finds in its own index every chunk it already holds.
  */
 public sealed interface ContentCut {
+  /**
+   * The finest cut a sender accepts (4 KiB, zfs's smallest recordsize): a finer one, which no store
+   * uses, would only make plans huge.
+   */
+  int MIN_SIZE = 4096;
+
   /** FastCDC with these sizes; every file starts a new chunk. */
   record Cdc(ChunkerParams params) implements ContentCut {
+    public Cdc {
+      if (params.avg() < MIN_SIZE) {
+        throw new InvalidArgumentException(
+            "content-defined chunks averaging " + params.avg() + " bytes: at least " + MIN_SIZE);
+      }
+    }
+
     @Override
     public String text() {
       return "cdc:" + params.min() + "/" + params.avg() + "/" + params.max();
@@ -24,11 +37,13 @@ public sealed interface ContentCut {
   /** Records of {@code size} bytes from the start of each file; the last one may be shorter. */
   record Records(int size) implements ContentCut {
     public Records {
-      if (size < 512 || size > ChunkerParams.MAX_CHUNK || Integer.bitCount(size) != 1) {
+      if (size < MIN_SIZE || size > ChunkerParams.MAX_CHUNK || Integer.bitCount(size) != 1) {
         throw new InvalidArgumentException(
             "record size "
                 + size
-                + " is not a power of two from 512 to "
+                + " is not a power of two from "
+                + MIN_SIZE
+                + " to "
                 + ChunkerParams.MAX_CHUNK);
       }
     }
@@ -71,11 +86,27 @@ public sealed interface ContentCut {
       }
       s.finish();
     } else {
-      byte[] buf = new byte[((Records) this).size()];
+      byte[] buf = RecordBuffer.of(((Records) this).size());
       int n;
       while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
         sink.chunk(buf, 0, n);
       }
+    }
+  }
+
+  /** One record buffer per thread, not one per file cut. */
+  final class RecordBuffer {
+    private static final ThreadLocal<byte[]> BUFFER = new ThreadLocal<>();
+
+    private RecordBuffer() {}
+
+    static byte[] of(int size) {
+      byte[] b = BUFFER.get();
+      if (b == null || b.length != size) {
+        b = new byte[size];
+        BUFFER.set(b);
+      }
+      return b;
     }
   }
 }

@@ -38,6 +38,10 @@ import java.util.Map;
  */
 public record TransferPlan(String cut, String name, byte[] config, List<Layer> layers) {
   private static final byte[] MAGIC = "STRPLAN1".getBytes(StandardCharsets.US_ASCII);
+
+  /** The most chunks a plan may list (32 MiB of chunk lists): some 55 GB of layers. */
+  public static final int MAX_CHUNKS = 900_000;
+
   private static final int MAX_CONFIG = 8 << 20;
   private static final int MAX_LAYERS = 4096;
 
