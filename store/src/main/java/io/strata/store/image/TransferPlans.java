@@ -18,6 +18,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +34,19 @@ import java.util.Set;
 final class TransferPlans {
   private final ChunkStore chunks;
   private final LayerStore layers;
+
+  // Where each piece of an image cut another way than this store cuts it lies (layer << 32 | file
+  // record), for the transfers in progress: the last two images and cuts asked for.
+  private final Map<String, Map<Digest, Long>> recutIndex =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(4, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Map<Digest, Long>> e) {
+              return size() > 2;
+            }
+          });
 
   TransferPlans(ChunkStore chunks, LayerStore layers) {
     this.chunks = chunks;
@@ -103,25 +118,56 @@ final class TransferPlans {
     if (left.isEmpty()) {
       return;
     }
+    // Files stored another way than the receiver cuts them: cut again. The first batch cuts every
+    // file and notes where each piece is; later batches of the same transfer read only the files
+    // that hold their pieces, so a transfer between a btrfs and a zfs host reads the image about
+    // once, not once per batch.
+    String key = image.id() + " " + cut.text();
+    Map<Digest, Long> where = recutIndex.get(key);
+    Set<Long> files = null;
+    if (where != null) {
+      files = new HashSet<>();
+      for (Digest d : left) {
+        Long f = where.get(d);
+        if (f == null) {
+          throw notPartOf(d, image);
+        }
+        files.add(f);
+      }
+    }
+    Map<Digest, Long> noted = where == null ? new HashMap<>() : null;
     MessageDigest sha = Digest.newSha256();
-    for (String chainId : image.layers()) {
+    List<String> chain = image.layers();
+    // Noting where pieces lie takes the whole image; serving from the notes, only what is left.
+    for (int l = 0; l < chain.size() && (noted != null || !left.isEmpty()); l++) {
+      long layer = (long) l << 32;
+      Set<Long> needed = files;
       forEachFile(
-          layers.get(chainId),
+          layers.get(chain.get(l)),
+          number -> needed == null || needed.contains(layer | number),
           (number, content) ->
               cut.cut(
                   content,
                   (b, off, len) -> {
                     Digest d = Digest.sha256(sha, b, off, len);
+                    if (noted != null) {
+                      noted.putIfAbsent(d, layer | number);
+                    }
                     if (left.remove(d)) {
                       write(out, d, b, off, len);
                     }
                   }));
-      if (left.isEmpty()) {
-        return;
-      }
     }
-    throw new NotFoundException(
-        "chunk " + left.iterator().next() + " is not part of image " + image.id());
+    if (noted != null && files == null) {
+      recutIndex.put(key, noted);
+    }
+    if (!left.isEmpty()) {
+      throw notPartOf(left.iterator().next(), image);
+    }
+  }
+
+  private static NotFoundException notPartOf(Digest d, ImageRecord image) {
+    return new NotFoundException("chunk " + d + " is not part of image " + image.id());
   }
 
   private static void write(ChunkRecords.Writer out, Digest d, byte[] b, int off, int len) {
@@ -229,8 +275,19 @@ final class TransferPlans {
     void visit(int number, InputStream content) throws IOException;
   }
 
+  @FunctionalInterface
+  private interface FileFilter {
+    boolean wanted(int number);
+  }
+
   /** Calls {@code visitor} with each file record's content of {@code layer}, in order. */
   private void forEachFile(LayerRecord layer, FileVisitor visitor) throws IOException {
+    forEachFile(layer, number -> true, visitor);
+  }
+
+  /** As above, for the file records {@code filter} wants only. */
+  private void forEachFile(LayerRecord layer, FileFilter filter, FileVisitor visitor)
+      throws IOException {
     RegeneratedTar.Contents contents = layers.contents(layer);
     try (TarSplitReader split =
         new TarSplitReader(chunks, layer.splitRecipe(), "layer " + layer.diffId())) {
@@ -238,7 +295,7 @@ final class TransferPlans {
       while ((k = split.next()) != TarSplitReader.Kind.END) {
         if (k == TarSplitReader.Kind.SEGMENT) {
           split.segmentBytes().skipNBytes(split.size());
-        } else {
+        } else if (filter.wanted(split.fileNumber())) {
           try (InputStream in = contents.open(split.fileNumber(), split.path())) {
             visitor.visit(split.fileNumber(), in);
           }
