@@ -160,22 +160,12 @@ class HostTransfersIT {
   void aPushCutShortResumesAfterTheReceiverRestartsWithoutResendingWhatArrived() throws Exception {
     try (TestServer r = TestServer.start(dir.resolve("r"), "btrfs", List.of())) {
       // What push does, stopped half way: offer the plan, put half its chunks, never apply.
-      byte[] plan;
-      OfferReply offer;
-      ByteArrayOutputStream missing = new ByteArrayOutputStream();
       try (StrataClient toA = a.client();
           StrataClient toR = r.client()) {
-        String cut = toR.transferCut().cut();
-        ByteArrayOutputStream p = new ByteArrayOutputStream();
-        toA.transferPlan(new PlanArgs("app:1", cut), p);
-        plan = p.toByteArray();
-        offer = toR.transferOffer(plan, missing);
-        ByteArrayOutputStream records = new ByteArrayOutputStream();
-        byte[] all = missing.toByteArray();
-        byte[] half = firstHalf(all);
-        toA.transferChunks(new PlanArgs(id(a, "app:1"), cut), o -> o.write(half), records);
-        ChunksEnd put = toR.transferPut(offer.plan(), o -> o.write(records.toByteArray()));
-        assertThat(put.chunks()).isPositive().isLessThan(offer.chunks());
+        Offered o = offerAppV1(toA, toR);
+        byte[] records = o.records(toA, firstHalf(o.missing()));
+        ChunksEnd put = toR.transferPut(o.offer().plan(), out -> out.write(records));
+        assertThat(put.chunks()).isPositive().isLessThan(o.offer().chunks());
       }
       r.restart();
       r.server(); // the pinned chunks survive the restart and a gc
@@ -186,6 +176,28 @@ class HostTransfersIT {
       assertThat(export(r, "app:1")).isEqualTo(export(a, "app:1"));
       assertThat(ok(r, "fsck").code()).isZero();
     }
+  }
+
+  /**
+   * What a push does up to its puts, by hand: app:1's plan from host a, offered to {@code to}, and
+   * the list of chunks {@code to} lacks.
+   */
+  private record Offered(String cut, byte[] plan, OfferReply offer, byte[] missing) {
+    /** The records host a sends for the chunk list {@code list}. */
+    byte[] records(StrataClient toA, byte[] list) throws Exception {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      toA.transferChunks(new PlanArgs(id(a, "app:1"), cut), o -> o.write(list), out);
+      return out.toByteArray();
+    }
+  }
+
+  private static Offered offerAppV1(StrataClient toA, StrataClient to) throws Exception {
+    String cut = to.transferCut().cut();
+    ByteArrayOutputStream p = new ByteArrayOutputStream();
+    toA.transferPlan(new PlanArgs("app:1", cut), p);
+    ByteArrayOutputStream missing = new ByteArrayOutputStream();
+    OfferReply offer = to.transferOffer(p.toByteArray(), missing);
+    return new Offered(cut, p.toByteArray(), offer, missing.toByteArray());
   }
 
   /** A chunk list of the first half of the chunks of {@code list}. */
@@ -202,18 +214,12 @@ class HostTransfersIT {
     try (TestServer r = TestServer.start(dir.resolve("t"), "btrfs", List.of());
         StrataClient toA = a.client();
         StrataClient toR = r.client()) {
-      String cut = toR.transferCut().cut();
-      ByteArrayOutputStream p = new ByteArrayOutputStream();
-      toA.transferPlan(new PlanArgs("app:1", cut), p);
-      ByteArrayOutputStream missing = new ByteArrayOutputStream();
-      OfferReply offer = toR.transferOffer(p.toByteArray(), missing);
-      ByteArrayOutputStream records = new ByteArrayOutputStream();
-      toA.transferChunks(
-          new PlanArgs(id(a, "app:1"), cut), o -> o.write(missing.toByteArray()), records);
-      byte[] bad = records.toByteArray();
+      Offered o = offerAppV1(toA, toR);
+      OfferReply offer = o.offer();
+      byte[] bad = o.records(toA, o.missing());
       bad[32 + 9 + 5] ^= 1;
 
-      assertThatThrownBy(() -> toR.transferPut(offer.plan(), o -> o.write(bad)))
+      assertThatThrownBy(() -> toR.transferPut(offer.plan(), out -> out.write(bad)))
           .isInstanceOf(StrataClientException.class)
           .hasMessageContaining("the sending host sent chunk sha256:");
       assertThatThrownBy(() -> toR.transferApply(offer.plan()))
@@ -291,21 +297,16 @@ class HostTransfersIT {
     try (TestServer d = TestServer.start(dir.resolve("d"), "btrfs", List.of());
         StrataClient toA = a.client();
         StrataClient toD = d.client()) {
-      String cut = toD.transferCut().cut();
-      ByteArrayOutputStream p = new ByteArrayOutputStream();
-      toA.transferPlan(new PlanArgs("app:1", cut), p);
-      ByteArrayOutputStream missing = new ByteArrayOutputStream();
-      OfferReply offer = toD.transferOffer(p.toByteArray(), missing);
-      ByteArrayOutputStream records = new ByteArrayOutputStream();
-      toA.transferChunks(
-          new PlanArgs(id(a, "app:1"), cut), o -> o.write(missing.toByteArray()), records);
-      toD.transferPut(offer.plan(), o -> o.write(records.toByteArray()));
+      Offered o = offerAppV1(toA, toD);
+      OfferReply offer = o.offer();
+      byte[] records = o.records(toA, o.missing());
+      toD.transferPut(offer.plan(), out -> out.write(records));
       toD.transferApply(offer.plan());
 
       assertThatThrownBy(() -> toD.transferApply(offer.plan()))
           .isInstanceOf(StrataClientException.class)
           .hasMessageContaining("not known here");
-      OfferReply again = toD.transferOffer(p.toByteArray(), OutputStream.nullOutputStream());
+      OfferReply again = toD.transferOffer(o.plan(), OutputStream.nullOutputStream());
       assertThat(again.chunks()).isZero();
       assertThat(toD.transferApply(again.plan()).images().get(0).id()).isEqualTo(id(a, "app:1"));
     }
