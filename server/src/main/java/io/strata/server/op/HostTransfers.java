@@ -213,7 +213,7 @@ final class HostTransfers {
               () ->
                   TransferPlan.decode(
                       new ByteArrayInputStream(planBytes.toByteArray()), "the plan from " + where));
-      String id = imageId(plan);
+      String id = plan.imageId().toString();
       checkAsked(plan, id, image, where);
       Map<Digest, Integer> all = plan.chunks();
       dropIdlePins();
@@ -298,7 +298,7 @@ final class HostTransfers {
       ContentCut cut =
           RejectedException.ofContent(() -> ContentCut.parse(remote.transferCut().cut()));
       TransferPlan plan = images.transferPlan(image, cut);
-      String id = imageId(plan);
+      String id = plan.imageId().toString();
       byte[] planBytes = plan.encode();
       ByteArrayOutputStream missingBytes = new ByteArrayOutputStream();
       OfferReply offer =
@@ -494,11 +494,6 @@ final class HostTransfers {
 
   private static byte[] token(TransferArgs a) {
     return a.token() == null ? null : a.token().getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static String imageId(TransferPlan plan) {
-    byte[] config = plan.config();
-    return Digest.sha256(config, 0, config.length).toString();
   }
 
   private static String name(TransferPlan plan) {

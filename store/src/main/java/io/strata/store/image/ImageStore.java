@@ -390,7 +390,7 @@ public final class ImageStore {
   public Map<Digest, Integer> missing(TransferPlan plan) {
     lock.readLock().lock();
     try {
-      return plans.missing(plan, "transfer plan " + plan.id());
+      return plans.missing(plan, "transferred image " + plan.imageId());
     } finally {
       lock.readLock().unlock();
     }
@@ -403,7 +403,7 @@ public final class ImageStore {
    * released. Nothing is recorded if any layer fails.
    */
   public ImportResult receive(TransferPlan plan) throws IOException {
-    String what = "transferred image " + Digest.sha256(plan.config(), 0, plan.config().length);
+    String what = "transferred image " + plan.imageId();
     List<ImageRef> tags = plan.name().isEmpty() ? List.of() : List.of(ImageRef.parse(plan.name()));
     ImportResult result;
     lock.writeLock().lock();

@@ -80,33 +80,43 @@ public sealed interface ContentCut {
   /** Cuts all of {@code in} (one file) and hands each piece to {@code sink}, in order. */
   default void cut(InputStream in, ChunkSplitter.Sink sink) throws IOException {
     if (this instanceof Cdc c) {
-      ChunkSplitter s = new ChunkSplitter(new FastCdc(c.params()), sink);
+      ChunkSplitter s = new ChunkSplitter(new FastCdc(c.params()), sink, Scratch.atLeast(64 << 10));
       while (s.readFrom(in, null) >= 0) {
         // cut as it reads
       }
       s.finish();
+      Scratch.keep(s.window());
     } else {
-      byte[] buf = RecordBuffer.of(((Records) this).size());
+      int size = ((Records) this).size();
+      byte[] buf = Scratch.atLeast(size);
       int n;
-      while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
+      while ((n = in.readNBytes(buf, 0, size)) > 0) {
         sink.chunk(buf, 0, n);
       }
     }
   }
 
-  /** One record buffer per thread, not one per file cut. */
-  final class RecordBuffer {
+  /**
+   * One buffer per thread for cutting, not one per file: a plan cuts every file of an image, and
+   * most files are small.
+   */
+  final class Scratch {
     private static final ThreadLocal<byte[]> BUFFER = new ThreadLocal<>();
 
-    private RecordBuffer() {}
+    private Scratch() {}
 
-    static byte[] of(int size) {
+    static byte[] atLeast(int size) {
       byte[] b = BUFFER.get();
-      if (b == null || b.length != size) {
+      if (b == null || b.length < size) {
         b = new byte[size];
         BUFFER.set(b);
       }
       return b;
+    }
+
+    /** Keeps {@code b} (a window the splitter may have grown) for the next file. */
+    static void keep(byte[] b) {
+      BUFFER.set(b);
     }
   }
 }

@@ -106,6 +106,11 @@ public record TransferPlan(String cut, String name, byte[] config, List<Layer> l
     return bytes.toByteArray();
   }
 
+  /** The id of the image the plan carries: the SHA-256 of its config. */
+  public Digest imageId() {
+    return Digest.sha256(config, 0, config.length);
+  }
+
   /** The plan's id: the SHA-256 of its encoding. */
   public Digest id() {
     byte[] b = encode();
