@@ -56,20 +56,22 @@ public final class ChunkIndex {
   }
 
   /**
-   * Adds a chunk with a known id, as found in a pack or the index file. If the digest is already
+   * Adds a chunk with a known id, as found in a pack or the index file. If the id is already
    * indexed the existing entry wins and false is returned (a GC copy of a chunk whose original was
    * indexed first).
+   *
+   * <p>An id whose digest is already indexed under another id is added all the same: both ids then
+   * hold the same bytes, and {@link #lookup} returns either. That happens when GC dropped a dead
+   * chunk from the index, a writer stored the same bytes again under a new id and the process died
+   * before GC's checkpoint: the checkpoint still lists the old id, the pack tail the new one, and a
+   * root acknowledged with the new id must find it (the next GC removes whichever is unreferenced).
    */
   public synchronized boolean insert(int id, Digest d, long loc) {
-    long w0 = d.word(0);
-    long w1 = d.word(1);
-    long w2 = d.word(2);
-    long w3 = d.word(3);
-    if (find(w0, w1, w2, w3) >= 0 || (id < nextId && location0(id) != Locations.NONE)) {
+    if (id < nextId && location0(id) != Locations.NONE) {
       return false;
     }
     nextId = Math.max(nextId, id + 1);
-    put(id, w0, w1, w2, w3, loc);
+    put(id, d.word(0), d.word(1), d.word(2), d.word(3), loc);
     return true;
   }
 
