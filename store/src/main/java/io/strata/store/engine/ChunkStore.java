@@ -6,6 +6,8 @@ import io.strata.store.compress.ChunkCodec;
 import io.strata.store.compress.Codec;
 import io.strata.store.compress.Compression;
 import io.strata.store.digest.Digest;
+import io.strata.store.disk.DiskFull;
+import io.strata.store.disk.SpaceReserve;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.StorageFullException;
 import io.strata.store.error.StrataException;
@@ -13,7 +15,6 @@ import io.strata.store.index.ChunkIndex;
 import io.strata.store.index.IndexFile;
 import io.strata.store.index.Locations;
 import io.strata.store.pack.PackFormat;
-import io.strata.store.pack.PackScanner;
 import io.strata.store.pack.PackSet;
 import io.strata.store.pack.RecordHeader;
 import io.strata.store.pack.Records;
@@ -23,15 +24,12 @@ import io.strata.store.ref.RootLog;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -70,8 +68,8 @@ public final class ChunkStore implements Closeable {
   /** New pack bytes after which a commit also writes an index checkpoint. */
   private static final long CHECKPOINT_EVERY = 1L << 30;
 
-  /** A pack whose dead share reaches this is rewritten by GC. */
-  private static final double REWRITE_DEAD_SHARE = 0.10;
+  /** The index checkpoint's file name. */
+  static final String INDEX_FILE = "index";
 
   private final Path dir;
   private final StoreConfig config;
@@ -81,6 +79,7 @@ public final class ChunkStore implements Closeable {
   private final ChunkIndex index;
   private final PackSet packs;
   private final RootLog rootLog;
+  private final SpaceReserve reserve;
   private final Map<String, Root> roots = new ConcurrentHashMap<>();
   private final Set<WriteSession> sessions = ConcurrentHashMap.newKeySet();
   private final Map<Integer, CompletableFuture<Void>> pendingWrites = new ConcurrentHashMap<>();
@@ -97,6 +96,8 @@ public final class ChunkStore implements Closeable {
   private final AtomicLong compressedBytes = new AtomicLong();
   private final AtomicLong sinceCheckpoint = new AtomicLong();
   private final List<PendingCommit> commitQueue = new ArrayList<>();
+  // Chunks whose records a failed fsync took (ids are never reused, so this only grows).
+  private final RoaringBitmap lost = new RoaringBitmap();
   private final ByteArrayPool chunkBuffers;
   private final ByteArrayPool windows;
   private volatile boolean closed;
@@ -150,6 +151,8 @@ public final class ChunkStore implements Closeable {
     this.index = index;
     this.packs = packs;
     this.rootLog = rootLog;
+    this.reserve = new SpaceReserve(dir.resolve("reserve"));
+    packs.onLoss(this::forgetLost);
     this.threads = Math.max(1, options.threads());
     this.workers = Executors.newFixedThreadPool(threads, daemonThreads("strata-chunk"));
     this.uniqueBytes.set(unique);
@@ -160,74 +163,45 @@ public final class ChunkStore implements Closeable {
   }
 
   /**
-   * Opens the store in {@code dir}, creating it if empty. Recovers from a crash: scans the packs
-   * beyond the index checkpoint, cuts off a torn tail and seals the pack that was open, and drops a
-   * torn root-log record.
+   * Opens the store in {@code dir}, creating it if empty. Recovers from a crash ({@link Recovery}):
+   * scans the packs beyond the index checkpoint, cuts off a torn tail and seals the pack that was
+   * open, and replays the root log from its two copies. Works on a full disk.
    */
   public static ChunkStore open(Path dir, Options options) throws IOException {
-    Files.createDirectories(dir);
-    StoreConfig config = StoreConfig.loadOrCreate(dir, options.chunker());
-    Path packDir = dir.resolve("packs");
-    Files.createDirectories(packDir);
-    IndexFile.Checkpoint cp = IndexFile.read(dir.resolve("index"));
-    ChunkIndex index = cp != null ? cp.index() : new ChunkIndex(0);
-    Map<Integer, Long> covered = cp != null ? cp.covered() : Map.of();
-    long[] totals = cp != null ? new long[] {cp.uniqueBytes(), cp.compressedBytes()} : new long[2];
-    List<Integer> onDisk = PackSet.listIds(packDir);
-    if (cp == null && !onDisk.isEmpty()) {
-      LOG.log(System.Logger.Level.INFO, "chunk index of {0}: rebuilding from the packs", dir);
-    }
-    boolean scanned = cp == null;
-    for (int id : onDisk) {
-      Path p = packDir.resolve(PackFormat.fileName(id));
-      long from = covered.getOrDefault(id, (long) PackFormat.HEADER_SIZE);
-      if (from >= Files.size(p) && covered.containsKey(id)) {
-        continue;
-      }
-      scanned = true;
-      PackScanner.Result r =
-          PackScanner.scan(
-              p,
-              from,
-              (h, offset, buf, off) -> {
-                long loc = Locations.encode(id, offset, h.storedLen());
-                if (index.insert(h.chunkId(), h.digest(), loc)) {
-                  totals[0] += h.rawLen();
-                  totals[1] += h.storedLen();
-                }
-              });
-      if (!r.sealed()) {
-        sealRecovered(p, r.validEnd());
-      }
-    }
-    for (int id : covered.keySet()) {
-      if (!onDisk.contains(id)) {
-        LOG.log(System.Logger.Level.WARNING, "pack {0} is missing; fsck names what it held", id);
-      }
-    }
-    PackSet packs = PackSet.open(packDir);
-    Map<String, Root> loaded = new HashMap<>();
-    RootLog log = RootLog.open(dir.resolve("roots.log"), loaded);
+    Recovery.Recovered r = Recovery.open(dir, options.chunker());
     ChunkStore store =
-        new ChunkStore(dir, config, options, index, packs, log, totals[0], totals[1]);
-    store.roots.putAll(loaded);
-    if (scanned) {
-      store.checkpoint();
+        new ChunkStore(
+            dir,
+            r.config(),
+            options,
+            r.index(),
+            r.packs(),
+            r.rootLog(),
+            r.uniqueBytes(),
+            r.compressedBytes());
+    store.roots.putAll(r.roots());
+    if (r.scanned()) {
+      try {
+        store.checkpoint();
+      } catch (IOException e) {
+        if (!DiskFull.causedBy(e)) {
+          store.close();
+          throw e;
+        }
+        // Only a shortcut for the next open, which scans the same tails again.
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "chunk store {0}: the disk is full, the index checkpoint waits for space",
+            dir);
+      }
     }
+    store.keepReserve();
     return store;
   }
 
-  /** Cuts a pack left open by a crash at its last intact record and seals it. */
-  private static void sealRecovered(Path p, long validEnd) throws IOException {
-    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-      ch.truncate(validEnd);
-      byte[] t = new byte[PackFormat.TRAILER_SIZE];
-      io.strata.store.pack.Bytes.putInt(t, 0, PackFormat.TRAILER_MAGIC);
-      io.strata.store.pack.Bytes.putLong(t, 8, validEnd);
-      io.strata.store.pack.Bytes.putInt(t, 16, io.strata.store.pack.Bytes.crc32c(t, 0, 16));
-      ch.write(java.nio.ByteBuffer.wrap(t), validEnd);
-      ch.force(true);
-    }
+  /** Keeps the space reserve as large as the index needs, as far as the disk allows. */
+  private void keepReserve() throws IOException {
+    reserve.ensure(SpaceReserve.sizeFor((long) index.size() * IndexFile.ENTRY_BYTES));
   }
 
   private static ThreadFactory daemonThreads(String name) {
@@ -283,23 +257,40 @@ public final class ChunkStore implements Closeable {
     return new Stored(r.id(), r.isNew(), r.storedBytes());
   }
 
-  /** Deduplicated against another writer's chunk not yet appended: wait, the caller may read it. */
+  /**
+   * Deduplicated against another writer's chunk not yet appended: wait for that append (its future
+   * in {@link #pendingWrites}), as the caller may read the chunk when this returns.
+   */
   private void awaitAppended(int id) {
-    for (int spins = 0; index.location(id) == Locations.PENDING; spins++) {
-      if (spins > 60_000) {
-        throw new StrataException("chunk " + id + ": another write holding it never finished");
+    if (index.location(id) != Locations.PENDING) {
+      return;
+    }
+    CompletableFuture<Void> f = pendingWrites.computeIfAbsent(id, k -> new CompletableFuture<>());
+    // Looked at again after the future is in place: the appender sets the location first, then
+    // completes whatever future it finds, so one of the two always sees the other.
+    long loc = index.location(id);
+    if (loc != Locations.PENDING) {
+      pendingWrites.remove(id, f);
+      if (loc == Locations.NONE) {
+        throw new StrataException("chunk " + id + ": the write that held it failed; retry");
       }
-      Thread.onSpinWait();
-      if (spins > 100) {
-        try {
-          Thread.sleep(1);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new StrataException("interrupted while waiting for a shared chunk", e);
-        }
-      }
+      return;
+    }
+    try {
+      f.get(APPEND_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StrataException("interrupted while waiting for a shared chunk", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new StrataException(
+          "chunk " + id + ": the write that held it failed; retry", e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new StrataException("chunk " + id + ": another write holding it never finished", e);
     }
   }
+
+  /** How long a writer waits for another's append of a chunk they share. */
+  private static final long APPEND_WAIT_SECONDS = 60;
 
   /**
    * A chunk stored by {@link #putChunk}.
@@ -453,7 +444,7 @@ public final class ChunkStore implements Closeable {
       if (f != null) {
         f.completeExceptionally(e);
       }
-      if (e instanceof IOException io && isDiskFull(io)) {
+      if (e instanceof IOException io && DiskFull.causedBy(io)) {
         throw new StorageFullException("data root " + dir.getParent() + ": the disk is full", io);
       }
       throw e;
@@ -610,22 +601,28 @@ public final class ChunkStore implements Closeable {
         Throwable failure = null;
         try {
           packs.sync();
+          // After the sync: it is what finds out that a pack's records never became durable.
+          failCommitsNamingLostChunks(batch);
           List<RootChange> all = new ArrayList<>();
           for (PendingCommit c : batch) {
-            all.addAll(c.changes);
+            if (c.failure == null) {
+              all.addAll(c.changes);
+            }
           }
           if (!all.isEmpty()) {
-            rootLog.append(all);
+            appendRoots(all);
             rootLog.force();
           }
         } catch (IOException | RuntimeException e) {
           failure = e;
         }
         for (PendingCommit c : batch) {
-          if (failure == null) {
+          if (failure == null && c.failure == null) {
             apply(c);
           } else {
-            c.failure = failure;
+            if (c.failure == null) {
+              c.failure = failure;
+            }
             endSession(c.session);
           }
           c.done = true;
@@ -637,13 +634,103 @@ public final class ChunkStore implements Closeable {
     }
     if (mine.failure != null) {
       if (mine.failure instanceof IOException io) {
-        if (isDiskFull(io)) {
+        if (DiskFull.causedBy(io)) {
           throw new StorageFullException("data root " + dir.getParent() + ": the disk is full", io);
         }
         throw io;
       }
       throw (RuntimeException) mine.failure;
     }
+  }
+
+  /**
+   * Appends to the root log. On a full disk the space reserve gives the room: a remove must be
+   * possible on a full disk, or nothing could ever be freed (gc works without the reserve).
+   */
+  private void appendRoots(List<RootChange> all) throws IOException {
+    try {
+      rootLog.append(all);
+    } catch (IOException e) {
+      if (!DiskFull.causedBy(e) || reserve.size() == 0) {
+        throw e;
+      }
+      long freed = reserve.release();
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "chunk store {0}: the disk is full; released the {1}-byte space reserve to record a"
+              + " commit (gc writes it again)",
+          dir,
+          freed);
+      rootLog.append(all);
+    }
+  }
+
+  /**
+   * Fails each commit of {@code batch} that would name a chunk whose record a failed fsync took
+   * (see {@link #forgetLost}): its root would point at nothing.
+   */
+  private void failCommitsNamingLostChunks(List<PendingCommit> batch) {
+    RoaringBitmap gone;
+    synchronized (lost) {
+      if (lost.isEmpty()) {
+        return;
+      }
+      gone = lost.clone();
+    }
+    for (PendingCommit c : batch) {
+      RoaringBitmap named = c.session.held();
+      for (RootChange ch : c.changes) {
+        if (ch instanceof RootChange.Put put) {
+          named.or(put.root().chunks());
+        } else if (ch instanceof RootChange.Update u) {
+          named.or(u.added());
+        }
+      }
+      if (RoaringBitmap.intersects(named, gone)) {
+        int id = RoaringBitmap.and(named, gone).first();
+        c.failure =
+            new StrataException(
+                "chunk "
+                    + id
+                    + " of this write was lost when its pack could not be made durable;"
+                    + " nothing was recorded, retry");
+      }
+    }
+  }
+
+  /**
+   * Forgets the chunks whose records lie in pack {@code packId} at or after {@code durableEnd}: an
+   * fsync of the pack failed, so they never became durable. None was acknowledged; a commit that
+   * would name one fails from now on instead of recording a root that points at nothing.
+   */
+  private void forgetLost(int packId, long durableEnd) {
+    RoaringBitmap gone = new RoaringBitmap();
+    refLock.writeLock().lock();
+    try {
+      index.forEach(
+          (id, loc) -> {
+            if (Locations.isStored(loc)
+                && Locations.packId(loc) == packId
+                && Locations.offset(loc) >= durableEnd) {
+              gone.add(id);
+            }
+          });
+      for (int id : gone) {
+        index.remove(id);
+      }
+      synchronized (lost) {
+        lost.or(gone);
+      }
+    } finally {
+      refLock.writeLock().unlock();
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "pack {0}: an fsync failed; {1} chunks written after byte {2} are dropped (none was"
+            + " acknowledged)",
+        PackFormat.fileName(packId),
+        gone.getCardinality(),
+        durableEnd);
   }
 
   /** Publishes a durable commit: its roots become visible and its session's holds go. */
@@ -674,12 +761,35 @@ public final class ChunkStore implements Closeable {
     }
   }
 
-  private void maybeCheckpoint() throws IOException {
-    if (sinceCheckpoint.get() >= CHECKPOINT_EVERY) {
-      checkpoint();
+  /**
+   * Writes a checkpoint, or compacts the root log, when due. Neither is part of the commit that
+   * triggers it, which is durable and applied already: a failure (a full disk) is logged, and the
+   * work waits for the next commit.
+   */
+  private void maybeCheckpoint() {
+    try {
+      if (sinceCheckpoint.get() >= CHECKPOINT_EVERY) {
+        checkpoint();
+      }
+      if (rootLog.size() > (64L << 20) && rootLog.size() > 4 * liveRootBytesEstimate()) {
+        rootLog.compact(roots.values());
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "chunk store {0}: index checkpoint or root log compaction postponed: {1}",
+          dir,
+          e.toString());
     }
-    if (rootLog.size() > (64L << 20) && rootLog.size() > 4 * liveRootBytesEstimate()) {
+  }
+
+  /** Rewrites the root log to hold just the live roots (commits wait meanwhile). */
+  void compactRoots() throws IOException {
+    commitLock.lock();
+    try {
       rootLog.compact(roots.values());
+    } finally {
+      commitLock.unlock();
     }
   }
 
@@ -696,7 +806,12 @@ public final class ChunkStore implements Closeable {
     packs.whileQuiescent(
         lengths -> {
           IndexFile.write(
-              dir.resolve("index"), index, lengths, uniqueBytes.get(), compressedBytes.get());
+              dir.resolve(INDEX_FILE),
+              index,
+              lengths,
+              uniqueBytes.get(),
+              compressedBytes.get(),
+              new RootLog.Expected(rootLog.generation(), rootLog.durableLength()));
           sinceCheckpoint.set(0);
         });
   }
@@ -813,7 +928,7 @@ public final class ChunkStore implements Closeable {
     for (Root r : roots.values()) {
       logical += r.logicalSize();
     }
-    Path idx = dir.resolve("index");
+    Path idx = dir.resolve(INDEX_FILE);
     long indexBytes = Files.exists(idx) ? Files.size(idx) : 0;
     int[] chunks = {0};
     index.forEach((id, loc) -> chunks[0] += Locations.isStored(loc) ? 1 : 0);
@@ -850,209 +965,81 @@ public final class ChunkStore implements Closeable {
       long compressedBytes,
       Compression compression) {}
 
-  // ---- gc ----
+  // ---- gc and fsck ----
 
   /**
-   * Removes every chunk no root and no write in progress references, and rewrites packs whose dead
-   * share passes {@value #REWRITE_DEAD_SHARE} so the space returns to the file system. Safe while
-   * writes and reads run.
+   * Removes every chunk no root and no write in progress references, and gives the space back to
+   * the file system (see {@link GarbageCollector}). Safe while writes and reads run; makes progress
+   * on a full disk.
    */
   public GcResult gc() throws IOException {
     ensureOpen();
     gcLock.lock();
     try {
-      int sealedUpTo = packs.sealCurrent();
-      RoaringBitmap dead = new RoaringBitmap();
-      refLock.writeLock().lock();
-      try {
-        RoaringBitmap live = referencedExcept(null);
-        for (WriteSession s : sessions) {
-          live.or(s.held());
-        }
-        index.forEach(
-            (id, loc) -> {
-              if (Locations.isStored(loc)
-                  && Locations.packId(loc) <= sealedUpTo
-                  && !live.contains(id)) {
-                dead.add(id);
-              }
-            });
-        Map<Integer, Long> deadLocs = new HashMap<>();
-        for (int id : dead) {
-          deadLocs.put(id, index.location(id));
-          index.remove(id);
-        }
-      } finally {
-        refLock.writeLock().unlock();
-      }
-      Map<Integer, Long> liveBytes = new HashMap<>();
-      index.forEach(
-          (id, loc) -> {
-            if (Locations.isStored(loc)) {
-              liveBytes.merge(
-                  Locations.packId(loc),
-                  (long) PackFormat.recordLength(Locations.storedLen(loc)),
-                  Long::sum);
-            }
-          });
-      long reclaimed = 0;
-      List<Integer> retire = new ArrayList<>();
-      for (int packId : packs.ids()) {
-        if (packId > sealedUpTo) {
-          continue;
-        }
-        Path p = packs.path(packId);
-        long size = Files.size(p);
-        long live = liveBytes.getOrDefault(packId, 0L);
-        long waste = size - PackFormat.HEADER_SIZE - PackFormat.TRAILER_SIZE - live;
-        if (waste <= 0) {
-          continue;
-        }
-        boolean rewrite = live > 0 && waste >= REWRITE_DEAD_SHARE * size;
-        long copied = sweep(p, packId, dead, rewrite || live == 0 ? retire : null, rewrite);
-        if (rewrite || live == 0) {
-          reclaimed += size - copied;
-        }
-      }
-      packs.sync();
-      packs.retire(retire, this::checkpoint);
-      IndexFile.syncDirectory(packs.dir());
-      return new GcResult(dead.getLongCardinality(), Math.max(0, reclaimed));
+      GcResult r = new GarbageCollector(this, index, packs).run();
+      keepReserve();
+      return r;
     } finally {
       gcLock.unlock();
     }
   }
 
   /**
-   * Reads pack {@code packId}: takes the dead chunks out of the totals and, if {@code rewrite},
-   * copies the live records into the open pack. Returns the bytes copied.
+   * Marks what GC may remove: every stored chunk in a pack up to {@code sealedUpTo} that no root
+   * and no open session holds. They leave the index at once, under the exclusive side of {@link
+   * #refLock}, so a writer either saw them as present and holds them, or stores them again.
    */
-  private long sweep(Path p, int packId, RoaringBitmap dead, List<Integer> retire, boolean rewrite)
-      throws IOException {
-    long[] copied = {0};
-    PackScanner.scan(
-        p,
-        PackFormat.HEADER_SIZE,
-        (h, offset, buf, off) -> {
-          long loc = Locations.encode(packId, offset, h.storedLen());
-          if (index.location(h.chunkId()) == loc) {
-            if (rewrite) {
-              int len = h.recordLength();
-              packs.append(
-                  buf,
-                  off,
-                  len,
-                  (np, no) ->
-                      index.moveIfAt(h.chunkId(), loc, Locations.encode(np, no, h.storedLen())));
-              copied[0] += len;
+  RoaringBitmap markDead(int sealedUpTo) {
+    RoaringBitmap dead = new RoaringBitmap();
+    refLock.writeLock().lock();
+    try {
+      RoaringBitmap live = referencedExcept(null);
+      for (WriteSession s : sessions) {
+        live.or(s.held());
+      }
+      index.forEach(
+          (id, loc) -> {
+            if (Locations.isStored(loc)
+                && Locations.packId(loc) <= sealedUpTo
+                && !live.contains(id)) {
+              dead.add(id);
             }
-          } else if (dead.contains(h.chunkId())) {
-            uniqueBytes.addAndGet(-h.rawLen());
-            compressedBytes.addAndGet(-h.storedLen());
-          }
-        });
-    if (retire != null) {
-      retire.add(packId);
+          });
+      for (int id : dead) {
+        index.remove(id);
+      }
+    } finally {
+      refLock.writeLock().unlock();
     }
-    return copied[0];
+    return dead;
   }
 
-  // ---- fsck ----
+  /** A dead chunk's bytes leave the totals. */
+  void forgetBytes(int rawLen, int storedLen) {
+    uniqueBytes.addAndGet(-rawLen);
+    compressedBytes.addAndGet(-storedLen);
+  }
+
+  /** The space kept back for GC on a full disk. */
+  SpaceReserve reserve() {
+    return reserve;
+  }
+
+  /** The data root this store's directory lies in. */
+  Path dataRoot() {
+    return dir.getParent();
+  }
 
   /**
    * Re-reads every record of every pack, checks its CRC, decodes it and re-hashes it, and checks
-   * that every chunk the index or a root names is intact. Names each damaged chunk with the roots
-   * that use it.
+   * that every chunk the index or a root names is intact (see {@link Fsck}). Names each damaged
+   * chunk or pack with the roots that use it. Works on a full disk.
    */
   public FsckReport fsck() throws IOException {
     ensureOpen();
     gcLock.lock();
     try {
-      packs.sync();
-      RoaringBitmap verified = new RoaringBitmap();
-      Map<Integer, String> problems = new HashMap<>();
-      Map<Long, String> damagedRecords = new HashMap<>();
-      long[] checked = {0};
-      byte[] raw = new byte[ChunkerParams.MAX_CHUNK];
-      for (int packId : packs.ids()) {
-        Path p = packs.path(packId);
-        if (!Files.exists(p)) {
-          continue;
-        }
-        String name = PackFormat.fileName(packId);
-        PackScanner.Result r =
-            PackScanner.scan(
-                p,
-                PackFormat.HEADER_SIZE,
-                (h, offset, buf, off) -> {
-                  long loc = Locations.encode(packId, offset, h.storedLen());
-                  if (index.location(h.chunkId()) != loc) {
-                    return; // a copy GC left behind, or garbage: nothing reads it
-                  }
-                  checked[0]++;
-                  String where = name + " offset " + offset;
-                  try {
-                    ChunkCodec.decode(
-                        h.codec(),
-                        buf,
-                        off + PackFormat.RECORD_HEADER,
-                        h.storedLen(),
-                        raw,
-                        0,
-                        h.rawLen(),
-                        where);
-                    if (Digest.sha256(raw, 0, h.rawLen()).equals(h.digest())) {
-                      verified.add(h.chunkId());
-                    } else {
-                      problems.put(h.chunkId(), where + ": content does not match its digest");
-                    }
-                  } catch (CorruptDataException e) {
-                    problems.put(h.chunkId(), e.getMessage());
-                  }
-                });
-        for (long bad : r.damaged()) {
-          damagedRecords.put(Locations.encode(packId, bad, 0) >>> 21, name + " offset " + bad);
-        }
-      }
-      if (!damagedRecords.isEmpty()) {
-        // Name the chunks whose indexed records failed their checksum.
-        index.forEach(
-            (id, loc) -> {
-              String where = damagedRecords.get(loc >>> 21);
-              if (where != null) {
-                problems.put(id, where + ": the record fails its checksum");
-              }
-            });
-      }
-      RoaringBitmap expected = referencedExcept(null);
-      index.forEach((id, loc) -> expected.add(id));
-      List<FsckReport.Damage> damaged = new ArrayList<>();
-      Map<Integer, List<String>> users = new HashMap<>();
-      RoaringBitmap bad = RoaringBitmap.andNot(expected, verified);
-      for (Root root : roots.values()) {
-        RoaringBitmap hit = RoaringBitmap.and(root.chunks(), bad);
-        for (int id : hit) {
-          users.computeIfAbsent(id, k -> new ArrayList<>()).add(root.name());
-        }
-      }
-      for (int id : bad) {
-        if (Locations.PENDING == index.location(id)) {
-          continue; // a write in progress
-        }
-        Digest d = index.digest(id);
-        String problem =
-            problems.getOrDefault(
-                id,
-                Locations.isStored(index.location(id))
-                    ? "its record in "
-                        + PackFormat.fileName(Locations.packId(index.location(id)))
-                        + " is damaged or missing"
-                    : "it is missing from the index");
-        List<String> u = users.getOrDefault(id, List.of());
-        u.sort(null);
-        damaged.add(new FsckReport.Damage(d != null ? d.toString() : "chunk #" + id, problem, u));
-      }
-      return new FsckReport(checked[0], damaged);
+      return new Fsck(this, index, packs).run(roots.values(), rootLog.repairs());
     } finally {
       gcLock.unlock();
     }
@@ -1064,11 +1051,6 @@ public final class ChunkStore implements Closeable {
     if (closed) {
       throw new StrataException("chunk store " + dir + " is closed");
     }
-  }
-
-  private static boolean isDiskFull(IOException e) {
-    String m = String.valueOf(e.getMessage());
-    return m.contains("No space left") || m.contains("Disk quota exceeded");
   }
 
   /** Seals the open pack, writes the index checkpoint and closes everything. */

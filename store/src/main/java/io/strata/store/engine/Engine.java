@@ -1,6 +1,7 @@
 package io.strata.store.engine;
 
 import io.strata.store.blob.BlobService;
+import io.strata.store.disk.AtomicFiles;
 import io.strata.store.driver.DriverContext;
 import io.strata.store.driver.Drivers;
 import io.strata.store.driver.Recountable;
@@ -57,7 +58,8 @@ public final class Engine implements Closeable {
       throw new InvalidArgumentException("driver " + driver + ": expected one of " + DRIVERS);
     }
     Path root = dataRoot.toAbsolutePath().normalize();
-    Files.createDirectories(root);
+    // Owner only, as other stores that hold other people's data: a new root is 0700.
+    AtomicFiles.createPrivateDirectories(root);
     DataRootLock lock = DataRootLock.acquire(root);
     try {
       String existing = null;
@@ -77,7 +79,7 @@ public final class Engine implements Closeable {
       }
       String chosen = existing != null ? existing : driver != null ? driver : "btrfs";
       for (String sub : List.of("chunks", "image", "containers", "volumes", "tmp", chosen)) {
-        Files.createDirectories(root.resolve(sub));
+        AtomicFiles.createPrivateDirectories(root.resolve(sub));
       }
       clearTmp(root.resolve("tmp"));
       ChunkStore chunks = ChunkStore.open(root.resolve("chunks"), options);
@@ -189,7 +191,7 @@ public final class Engine implements Closeable {
     }
     List<FsckReport.Damage> all = new java.util.ArrayList<>(chunkReport.damaged());
     all.addAll(r.check());
-    return new FsckReport(chunkReport.chunksChecked(), all);
+    return new FsckReport(chunkReport.chunksChecked(), all, chunkReport.notes());
   }
 
   @Override

@@ -1,15 +1,15 @@
 package io.strata.store.engine;
 
 import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.disk.AtomicFiles;
 import io.strata.store.error.CorruptDataException;
-import io.strata.store.index.IndexFile;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Properties;
 
 /**
@@ -20,24 +20,28 @@ import java.util.Properties;
  * @param chunker the chunk sizes
  */
 public record StoreConfig(int formatVersion, ChunkerParams chunker) {
+  /** The file's name in the store's directory. */
+  public static final String FILE = "config";
+
   /** The format this code writes. */
   public static final int FORMAT_VERSION = 1;
 
   /** Reads the config of the store in {@code dir}, or creates it from {@code fresh}. */
   static StoreConfig loadOrCreate(Path dir, ChunkerParams fresh) throws IOException {
-    Path file = dir.resolve("config");
+    Path file = dir.resolve(FILE);
     if (!Files.exists(file)) {
       Properties p = new Properties();
       p.setProperty("format", Integer.toString(FORMAT_VERSION));
       p.setProperty("chunker.min", Integer.toString(fresh.min()));
       p.setProperty("chunker.avg", Integer.toString(fresh.avg()));
       p.setProperty("chunker.max", Integer.toString(fresh.max()));
-      Path tmp = dir.resolve("config.tmp");
-      try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-        p.store(w, "Strata chunk store; fixed at creation");
-      }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-      IndexFile.syncDirectory(dir);
+      AtomicFiles.write(
+          file,
+          out -> {
+            Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+            p.store(w, "Strata chunk store; fixed at creation");
+            w.flush();
+          });
       return new StoreConfig(FORMAT_VERSION, fresh);
     }
     Properties p = new Properties();

@@ -1,20 +1,17 @@
 package io.strata.store.index;
 
 import io.strata.store.digest.Digest;
+import io.strata.store.disk.AtomicFiles;
+import io.strata.store.ref.RootLog;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -29,15 +26,20 @@ import java.util.zip.CheckedOutputStream;
  *
  * <pre>
  * file    := "STRIDX01" u32 version u32 nextId u32 entryCount u32 packCount
- *            u64 uniqueBytes u64 compressedBytes
+ *            u64 uniqueBytes u64 compressedBytes u64 rootsGeneration u64 rootsLength
  *            (u32 packId u64 coveredLength){packCount}
  *            (u32 chunkId u64 location byte[32] digest){entryCount}
  *            u32 crc32c(everything before)
  * </pre>
+ *
+ * The roots fields record how far the root log was durable when the checkpoint was taken: a root
+ * log found shorter on open has lost acknowledged roots in both its copies (see {@link
+ * io.strata.store.ref.RootLog}). A checkpoint of version 1 lacks them and is rebuilt from the
+ * packs.
  */
 public final class IndexFile {
   private static final byte[] MAGIC = {'S', 'T', 'R', 'I', 'D', 'X', '0', '1'};
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
 
   /** Bytes one chunk takes in the file. */
   public static final int ENTRY_BYTES = 44;
@@ -49,9 +51,14 @@ public final class IndexFile {
    * @param covered bytes of each pack it accounts for
    * @param uniqueBytes uncompressed bytes of the chunks it lists
    * @param compressedBytes their stored payload bytes
+   * @param roots how far the root log was durable when it was taken
    */
   public record Checkpoint(
-      ChunkIndex index, Map<Integer, Long> covered, long uniqueBytes, long compressedBytes) {}
+      ChunkIndex index,
+      Map<Integer, Long> covered,
+      long uniqueBytes,
+      long compressedBytes,
+      RootLog.Expected roots) {}
 
   private IndexFile() {}
 
@@ -66,56 +73,51 @@ public final class IndexFile {
       ChunkIndex index,
       Map<Integer, Long> covered,
       long uniqueBytes,
-      long compressedBytes)
+      long compressedBytes,
+      RootLog.Expected roots)
       throws IOException {
-    Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
-    CRC32C crc = new CRC32C();
-    try (OutputStream fo = Files.newOutputStream(tmp);
-        DataOutputStream out =
-            new DataOutputStream(
-                new CheckedOutputStream(new BufferedOutputStream(fo, 1 << 16), crc))) {
-      out.write(MAGIC);
-      out.writeInt(VERSION);
-      out.writeInt(index.nextId());
-      int[] count = {0};
-      index.forEach((id, loc) -> count[0] += Locations.isStored(loc) ? 1 : 0);
-      out.writeInt(count[0]);
-      out.writeInt(covered.size());
-      out.writeLong(uniqueBytes);
-      out.writeLong(compressedBytes);
-      for (Map.Entry<Integer, Long> e : covered.entrySet()) {
-        out.writeInt(e.getKey());
-        out.writeLong(e.getValue());
-      }
-      byte[] digest = new byte[Digest.LENGTH];
-      IOException[] failure = {null};
-      index.forEach(
-          (id, loc) -> {
-            if (!Locations.isStored(loc) || failure[0] != null) {
-              return;
-            }
-            try {
-              out.writeInt(id);
-              out.writeLong(loc);
-              index.digest(id).copyTo(digest, 0);
-              out.write(digest);
-            } catch (IOException e) {
-              failure[0] = e;
-            }
-          });
-      if (failure[0] != null) {
-        throw failure[0];
-      }
-      out.flush();
-      int sum = (int) crc.getValue();
-      fo.write(
-          new byte[] {(byte) (sum >>> 24), (byte) (sum >>> 16), (byte) (sum >>> 8), (byte) sum});
-    }
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-      ch.force(true);
-    }
-    Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    syncDirectory(path.getParent());
+    AtomicFiles.write(
+        path,
+        fo -> {
+          CRC32C crc = new CRC32C();
+          DataOutputStream out = new DataOutputStream(new CheckedOutputStream(fo, crc));
+          out.write(MAGIC);
+          out.writeInt(VERSION);
+          out.writeInt(index.nextId());
+          int[] count = {0};
+          index.forEach((id, loc) -> count[0] += Locations.isStored(loc) ? 1 : 0);
+          out.writeInt(count[0]);
+          out.writeInt(covered.size());
+          out.writeLong(uniqueBytes);
+          out.writeLong(compressedBytes);
+          out.writeLong(roots.generation());
+          out.writeLong(roots.length());
+          for (Map.Entry<Integer, Long> e : covered.entrySet()) {
+            out.writeInt(e.getKey());
+            out.writeLong(e.getValue());
+          }
+          byte[] digest = new byte[Digest.LENGTH];
+          IOException[] failure = {null};
+          index.forEach(
+              (id, loc) -> {
+                if (!Locations.isStored(loc) || failure[0] != null) {
+                  return;
+                }
+                try {
+                  out.writeInt(id);
+                  out.writeLong(loc);
+                  index.digest(id).copyTo(digest, 0);
+                  out.write(digest);
+                } catch (IOException e) {
+                  failure[0] = e;
+                }
+              });
+          if (failure[0] != null) {
+            throw failure[0];
+          }
+          out.flush();
+          new DataOutputStream(fo).writeInt((int) crc.getValue());
+        });
   }
 
   /** Reads the checkpoint at {@code path}; null if it is missing, damaged or of another version. */
@@ -133,6 +135,7 @@ public final class IndexFile {
       int packs = in.readInt();
       long unique = in.readLong();
       long compressed = in.readLong();
+      RootLog.Expected roots = new RootLog.Expected(in.readLong(), in.readLong());
       if (nextId < 0 || entries < 0 || packs < 0 || entries > nextId) {
         return null;
       }
@@ -157,18 +160,11 @@ public final class IndexFile {
         return null;
       }
       index.advanceTo(nextId);
-      return new Checkpoint(index, covered, unique, compressed);
+      return new Checkpoint(index, covered, unique, compressed, roots);
     } catch (NoSuchFileException e) {
       return null;
     } catch (EOFException e) {
       return null;
-    }
-  }
-
-  /** Makes a rename or unlink in {@code dir} durable. */
-  public static void syncDirectory(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
     }
   }
 }

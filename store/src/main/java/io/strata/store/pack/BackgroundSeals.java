@@ -20,6 +20,20 @@ final class BackgroundSeals {
 
   /** Starts making {@code w} durable and closing it; its trailer must already be flushed. */
   synchronized void submit(PackWriter w) {
+    submit(w, e -> {});
+  }
+
+  /** What to do, on the seal's thread, when a pack cannot be made durable. */
+  @FunctionalInterface
+  interface Failure {
+    void failed(PackWriter w);
+  }
+
+  /**
+   * {@link #submit(PackWriter)}, calling {@code onFailure} on the seal's thread, before anyone
+   * waiting learns of the failure, when the pack cannot be made durable.
+   */
+  synchronized void submit(PackWriter w, Failure onFailure) {
     if (thread == null) {
       thread =
           Executors.newSingleThreadExecutor(
@@ -32,21 +46,27 @@ final class BackgroundSeals {
     pending.add(
         thread.submit(
             () -> {
-              w.forceAndClose();
+              try {
+                w.forceAndClose();
+              } catch (IOException | RuntimeException e) {
+                onFailure.failed(w);
+                throw e;
+              }
               return null;
             }));
   }
 
   /**
    * Returns once every pack handed over so far is durable. A pack that could not be made durable
-   * fails this call and every later one: what it holds was acknowledged to nobody and never will
-   * be.
+   * fails this call, once: what it holds was acknowledged to nobody, its failure handler has
+   * already taken its records out of the store, and later calls go on without it.
    */
   void awaitAll() throws IOException {
     List<Future<?>> seals;
     synchronized (this) {
       seals = List.copyOf(pending);
     }
+    IOException failure = null;
     for (Future<?> f : seals) {
       try {
         f.get();
@@ -54,11 +74,19 @@ final class BackgroundSeals {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while a full pack was being made durable", e);
       } catch (ExecutionException e) {
-        throw new IOException("a full pack could not be made durable: " + e.getCause(), e);
+        if (failure == null) {
+          failure =
+              new IOException(
+                  "a full pack could not be made durable: " + e.getCause().getMessage(),
+                  e.getCause());
+        }
       }
     }
     synchronized (this) {
       pending.removeAll(seals);
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 

@@ -38,6 +38,29 @@ public final class PackFormat {
   /** ...so it never reaches this one, which the index's offset field is sized for. */
   public static final long MAX_SIZE = 64L << 20;
 
+  /** The header of pack {@code id}, created at {@code createdMillis}. */
+  public static byte[] header(int id, long createdMillis) {
+    byte[] h = new byte[HEADER_SIZE];
+    System.arraycopy(HEADER_MAGIC, 0, h, 0, 8);
+    Bytes.putInt(h, 8, VERSION);
+    Bytes.putInt(h, 12, id);
+    Bytes.putLong(h, 16, createdMillis);
+    Bytes.putInt(h, 28, Bytes.crc32c(h, 0, 28));
+    return h;
+  }
+
+  /**
+   * The trailer of a pack whose trailer starts at {@code offset}, after {@code records} records.
+   */
+  public static byte[] trailer(int records, long offset) {
+    byte[] t = new byte[TRAILER_SIZE];
+    Bytes.putInt(t, 0, TRAILER_MAGIC);
+    Bytes.putInt(t, 4, records);
+    Bytes.putLong(t, 8, offset);
+    Bytes.putInt(t, 16, Bytes.crc32c(t, 0, 16));
+    return t;
+  }
+
   /** The length on disk of a record whose payload is {@code storedLen} bytes. */
   public static int recordLength(int storedLen) {
     return align(RECORD_HEADER + storedLen + 4);

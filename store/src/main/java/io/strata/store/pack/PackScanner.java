@@ -132,6 +132,13 @@ public final class PackScanner {
     return Bytes.getInt(h, 28) == Bytes.crc32c(h, 0, 28);
   }
 
+  /** Whether pack {@code path} ends with a valid trailer. */
+  public static boolean isSealed(Path path) throws IOException {
+    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+      return trailerOffset(ch, ch.size()) >= 0;
+    }
+  }
+
   /** The trailer's offset if the pack ends with a valid one, else -1. */
   static long trailerOffset(FileChannel ch, long fileSize) throws IOException {
     if (fileSize < PackFormat.HEADER_SIZE + PackFormat.TRAILER_SIZE) {

@@ -1,5 +1,6 @@
 package io.strata.store.pack;
 
+import io.strata.store.disk.AtomicFiles;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +26,19 @@ public final class PackSet implements Closeable {
   private final WriteBuffers writeBuffers = new WriteBuffers();
   private volatile PackWriter current;
   private int nextId;
+  // Set when a pack is created, cleared by the next directory fsync.
+  private volatile boolean newPackNotInDirectory;
+  private volatile LossListener lossListener = (id, end) -> {};
+
+  /**
+   * Learns that the records of pack {@code packId} from {@code durableEnd} on are gone: an fsync of
+   * the pack failed, so they never became durable and never will. None was acknowledged (every
+   * commit waits for the fsync); the store must forget them before any later commit may succeed.
+   */
+  @FunctionalInterface
+  public interface LossListener {
+    void lost(int packId, long durableEnd);
+  }
 
   private PackSet(Path dir, int nextId) {
     this.dir = dir;
@@ -47,6 +61,23 @@ public final class PackSet implements Closeable {
       set.packs.put(id, new PackFile(id, dir.resolve(PackFormat.fileName(id))));
     }
     return set;
+  }
+
+  /** Sets who learns of records lost to a failed fsync (see {@link LossListener}). */
+  public void onLoss(LossListener listener) {
+    this.lossListener = listener;
+  }
+
+  /** Cuts a pack whose fsync failed back to what was durable, and reports what was lost. */
+  private void abandon(PackWriter w) {
+    long durableEnd = w.synced();
+    if (!w.abandonAfterFailedSync(path(w.id()))) {
+      PackFile gone = packs.remove(w.id());
+      if (gone != null) {
+        gone.release();
+      }
+    }
+    lossListener.lost(w.id(), durableEnd);
   }
 
   /** The ids of the pack files in {@code dir}, ascending. */
@@ -101,13 +132,14 @@ public final class PackSet implements Closeable {
         Path p = path(id);
         current = PackWriter.create(id, p, writeBuffers);
         packs.put(id, new PackFile(id, p));
+        newPackNotInDirectory = true;
       }
       long offset = current.append(rec, off, len);
       placement.placed(current.id(), offset);
       full = current.unstartedWrite();
       if (current.size() >= PackFormat.TARGET_SIZE) {
         current.writeTrailer();
-        seals.submit(current);
+        seals.submit(current, this::abandon);
         current = null;
       }
     } finally {
@@ -131,10 +163,15 @@ public final class PackSet implements Closeable {
         PackWriter w = current;
         lengths.put(id, w != null && w.id() == id ? w.size() : Files.size(path(id)));
       }
-      if (current != null) {
-        current.flush();
+      PackWriter w = current;
+      if (w != null) {
+        // Durable, not just flushed: the work (a checkpoint) will name these records, and an
+        // index that outlives its records after a power cut would deduplicate against nothing.
+        w.flush();
+        forceOrAbandon(w);
       }
       seals.awaitAll();
+      syncDirectoryIfNewPack();
       work.run(lengths);
     } finally {
       appendLock.unlock();
@@ -161,7 +198,42 @@ public final class PackSet implements Closeable {
     }
     seals.awaitAll();
     if (w != null) {
+      forceOrAbandon(w);
+    }
+    syncDirectoryIfNewPack();
+  }
+
+  /**
+   * An fsync of a new pack makes its bytes durable, not its name in the directory: the first sync
+   * after a pack was created also syncs the directory, or a power cut could lose the whole pack.
+   */
+  private void syncDirectoryIfNewPack() throws IOException {
+    if (newPackNotInDirectory) {
+      newPackNotInDirectory = false;
+      try {
+        AtomicFiles.syncDirectory(dir);
+      } catch (IOException e) {
+        newPackNotInDirectory = true;
+        throw e;
+      }
+    }
+  }
+
+  /** Forces the open pack {@code w}; if the fsync fails, gives up on it (see {@link #abandon}). */
+  private void forceOrAbandon(PackWriter w) throws IOException {
+    try {
       w.force();
+    } catch (IOException e) {
+      appendLock.lock();
+      try {
+        if (current == w) {
+          current = null;
+          abandon(w);
+        }
+      } finally {
+        appendLock.unlock();
+      }
+      throw e;
     }
   }
 
@@ -172,9 +244,16 @@ public final class PackSet implements Closeable {
   public int sealCurrent() throws IOException {
     appendLock.lock();
     try {
-      if (current != null) {
-        current.seal();
+      PackWriter w = current;
+      if (w != null) {
         current = null;
+        try {
+          w.seal();
+        } catch (IOException | RuntimeException e) {
+          // Half a trailer, or a trailer that never became durable: keep what was.
+          abandon(w);
+          throw e;
+        }
       }
       return nextId - 1;
     } finally {
@@ -233,10 +312,19 @@ public final class PackSet implements Closeable {
         gone.add(p);
       }
     }
-    beforeUnlink.run();
+    try {
+      beforeUnlink.run();
+    } catch (IOException | RuntimeException e) {
+      // Nothing was unlinked: the packs stay readable, and a later try retires them.
+      for (PackFile p : gone) {
+        packs.put(p.id(), p);
+      }
+      throw e;
+    }
     for (PackFile p : gone) {
       p.retire();
     }
+    AtomicFiles.syncDirectory(dir);
   }
 
   /** The ids of all packs, ascending. */

@@ -1,5 +1,6 @@
 package io.strata.store.pack;
 
+import io.strata.store.disk.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -22,6 +23,8 @@ final class PackWriter {
   private BufferWrite inFlight;
   // The file offset of the first byte in `buffer`.
   private long bufferAt;
+  // Bytes at the start of `buffer` that a flush which then failed already wrote.
+  private int bufferWritten;
   private long size;
   private volatile long flushed;
   private long synced;
@@ -51,14 +54,11 @@ final class PackWriter {
    */
   static PackWriter create(int id, Path path, WriteBuffers buffers) throws IOException {
     FileChannel ch =
-        FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    byte[] header = new byte[PackFormat.HEADER_SIZE];
-    System.arraycopy(PackFormat.HEADER_MAGIC, 0, header, 0, 8);
-    Bytes.putInt(header, 8, PackFormat.VERSION);
-    Bytes.putInt(header, 12, id);
-    Bytes.putLong(header, 16, System.currentTimeMillis());
-    Bytes.putInt(header, 28, Bytes.crc32c(header, 0, 28));
-    ByteBuffer bb = ByteBuffer.wrap(header);
+        FileChannel.open(
+            path,
+            java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+            AtomicFiles.privateFile(path));
+    ByteBuffer bb = ByteBuffer.wrap(PackFormat.header(id, System.currentTimeMillis()));
     while (bb.hasRemaining()) {
       ch.write(bb);
     }
@@ -113,6 +113,8 @@ final class PackWriter {
   private void rotate() throws IOException {
     awaitInFlight();
     buffer.flip();
+    // From its start even if a failed flush wrote part of it: the same bytes at the same offsets.
+    bufferWritten = 0;
     inFlight = new BufferWrite(channel, buffer, bufferAt);
     bufferAt += buffer.limit();
     buffer = spare;
@@ -132,16 +134,24 @@ final class PackWriter {
     inFlight = null;
   }
 
-  /** Hands every appended byte to the OS, so readers see them; not yet durable. */
+  /**
+   * Hands every appended byte to the OS, so readers see them; not yet durable. A write that fails
+   * part-way (a full disk) leaves the buffer as it was, still taking appends, with what reached the
+   * file counted: the next flush writes the rest, at the same offsets.
+   */
   void flush() throws IOException {
     awaitInFlight();
-    buffer.flip();
-    long at = bufferAt;
-    while (buffer.hasRemaining()) {
-      at += channel.write(buffer, at);
+    ByteBuffer pending = buffer.duplicate().flip().position(bufferWritten);
+    long at = bufferAt + bufferWritten;
+    while (pending.hasRemaining()) {
+      int n = channel.write(pending, at);
+      at += n;
+      bufferWritten += n;
+      flushed = at;
     }
     buffer.clear();
     bufferAt = at;
+    bufferWritten = 0;
     flushed = at;
   }
 
@@ -180,11 +190,7 @@ final class PackWriter {
    * not yet durable. {@link #forceAndClose} finishes the seal and may run on another thread.
    */
   void writeTrailer() throws IOException {
-    byte[] t = new byte[PackFormat.TRAILER_SIZE];
-    Bytes.putInt(t, 0, PackFormat.TRAILER_MAGIC);
-    Bytes.putInt(t, 4, records);
-    Bytes.putLong(t, 8, size);
-    Bytes.putInt(t, 16, Bytes.crc32c(t, 0, 16));
+    byte[] t = PackFormat.trailer(records, size);
     append(t, 0, t.length);
     records--;
     flush();
@@ -203,6 +209,45 @@ final class PackWriter {
     }
     sealed = true;
     channel.close();
+  }
+
+  /** The length known durable: what the last successful fsync covered (0: not even the header). */
+  synchronized long synced() {
+    return synced;
+  }
+
+  /**
+   * Gives up on the bytes past the last successful fsync, after an fsync failed. Linux may drop the
+   * dirty pages of a failed fsync and report the next one clean, so nothing written since the last
+   * good one can be trusted (the PostgreSQL "fsyncgate" lesson): the file is cut back there and
+   * sealed, or deleted when not even its header was durable. Returns whether the file remains. Best
+   * effort: if the disk refuses even that, recovery on the next open cuts and seals it.
+   */
+  boolean abandonAfterFailedSync(Path path) {
+    long keep = synced();
+    sealed = true;
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // already failing; the file is dealt with below
+    }
+    try {
+      if (keep < PackFormat.HEADER_SIZE) {
+        java.nio.file.Files.deleteIfExists(path);
+        return false;
+      }
+      try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
+        ch.truncate(keep);
+        ByteBuffer t = ByteBuffer.wrap(PackFormat.trailer(0, keep));
+        while (t.hasRemaining()) {
+          ch.write(t, keep + t.position());
+        }
+        ch.force(true);
+      }
+    } catch (IOException e) {
+      // Left for recovery, which finds the pack unsealed.
+    }
+    return true;
   }
 
   /** Closes without sealing (used when the store fails to open). */

@@ -1,0 +1,128 @@
+package io.strata.store.disk;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * Files replaced whole, atomically and durably: the content goes to a temporary file beside the
+ * target, which is forced, renamed over the target, and the directory forced so the rename itself
+ * survives a power cut. After a crash the target holds either the old content or the new, never a
+ * mix; a temporary file left behind is ignored and overwritten by the next write.
+ */
+public final class AtomicFiles {
+  /** Owner read and write only: a data root holds other people's data. */
+  public static final Set<PosixFilePermission> PRIVATE_FILE =
+      PosixFilePermissions.fromString("rw-------");
+
+  /** Owner only, for directories of the data root. */
+  public static final Set<PosixFilePermission> PRIVATE_DIR =
+      PosixFilePermissions.fromString("rwx------");
+
+  private AtomicFiles() {}
+
+  /** Writes the content to a stream; may throw. */
+  @FunctionalInterface
+  public interface Content {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /** Replaces {@code target} by what {@code content} writes (see the class comment). */
+  public static void write(Path target, Content content) throws IOException {
+    Path tmp = temporaryOf(target);
+    boolean done = false;
+    try {
+      try (FileChannel ch =
+          FileChannel.open(
+              tmp,
+              Set.of(
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.WRITE,
+                  StandardOpenOption.TRUNCATE_EXISTING),
+              privateFile(tmp))) {
+        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+        content.writeTo(out);
+        out.flush();
+        ch.force(true);
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      syncDirectory(target.getParent());
+      done = true;
+    } finally {
+      if (!done) {
+        // A full disk must not keep the half-written copy: it holds space the store needs back.
+        Files.deleteIfExists(tmp);
+      }
+    }
+  }
+
+  /** Replaces {@code target} by {@code bytes} (see the class comment). */
+  public static void write(Path target, byte[] bytes) throws IOException {
+    write(target, out -> out.write(bytes));
+  }
+
+  /** The temporary file {@link #write} uses for {@code target}. */
+  public static Path temporaryOf(Path target) {
+    return target.resolveSibling(target.getFileName() + ".tmp");
+  }
+
+  /** Makes a create, rename or unlink in {@code dir} durable. */
+  public static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  /**
+   * Creates {@code dir} and its missing parents, each new one readable by the owner only (existing
+   * ones keep their mode: an operator may have chosen it), and makes each creation durable.
+   */
+  public static void createPrivateDirectories(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    Path parent = dir.toAbsolutePath().getParent();
+    if (parent != null) {
+      createPrivateDirectories(parent);
+    }
+    try {
+      Files.createDirectory(dir, privateDir(dir));
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      if (!Files.isDirectory(dir)) {
+        throw e;
+      }
+      return;
+    }
+    // The new name is durable only once its parent is.
+    if (parent != null) {
+      syncDirectory(parent);
+    }
+  }
+
+  /** The owner-only attribute for a new file at {@code p}, where the file system has modes. */
+  public static FileAttribute<?>[] privateFile(Path p) {
+    return posix(p)
+        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PRIVATE_FILE)}
+        : new FileAttribute<?>[0];
+  }
+
+  private static FileAttribute<?>[] privateDir(Path p) {
+    return posix(p)
+        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PRIVATE_DIR)}
+        : new FileAttribute<?>[0];
+  }
+
+  private static boolean posix(Path p) {
+    return p.getFileSystem().supportedFileAttributeViews().contains("posix");
+  }
+}

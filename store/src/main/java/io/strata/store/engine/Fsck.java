@@ -1,0 +1,203 @@
+package io.strata.store.engine;
+
+import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.compress.ChunkCodec;
+import io.strata.store.digest.Digest;
+import io.strata.store.disk.DiskFull;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.index.ChunkIndex;
+import io.strata.store.index.Locations;
+import io.strata.store.pack.PackFormat;
+import io.strata.store.pack.PackScanner;
+import io.strata.store.pack.PackSet;
+import io.strata.store.ref.Root;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * The check of a {@link ChunkStore}: every record of every pack is re-read, its CRC checked,
+ * decoded and re-hashed; every chunk the index or a root names must be among the intact ones. A
+ * pack whose header or trailer is damaged, that was cut short or that is missing is named as a
+ * file, with the roots its chunks serve; so is each damaged chunk.
+ */
+final class Fsck {
+  private final ChunkStore store;
+  private final ChunkIndex index;
+  private final PackSet packs;
+
+  Fsck(ChunkStore store, ChunkIndex index, PackSet packs) {
+    this.store = store;
+    this.index = index;
+    this.packs = packs;
+  }
+
+  /** One check; the caller holds the store's GC lock, so no pack is retired meanwhile. */
+  FsckReport run(Collection<Root> roots, List<String> notesFromOpen) throws IOException {
+    List<String> notes = new ArrayList<>(notesFromOpen);
+    int openPack = Integer.MAX_VALUE;
+    try {
+      packs.sync();
+    } catch (IOException e) {
+      if (!DiskFull.causedBy(e)) {
+        throw e;
+      }
+      // Records still in the open pack's buffer are not in the file: they are not damage.
+      openPack = packs.openId();
+      notes.add(
+          "the disk is full: the newest records of "
+              + PackFormat.fileName(openPack)
+              + " are not written yet and were not checked");
+    }
+    Map<Integer, String> packProblems = new java.util.TreeMap<>();
+    java.util.Set<Integer> present = new java.util.HashSet<>(packs.ids());
+    index.forEach(
+        (id, loc) -> {
+          if (Locations.isStored(loc) && !present.contains(Locations.packId(loc))) {
+            packProblems.putIfAbsent(Locations.packId(loc), "the pack file is missing");
+          }
+        });
+    RoaringBitmap verified = new RoaringBitmap();
+    Map<Integer, String> problems = new HashMap<>();
+    Map<Long, String> damagedRecords = new HashMap<>();
+    long[] checked = {0};
+    byte[] raw = new byte[ChunkerParams.MAX_CHUNK];
+    int current = packs.openId();
+    for (int packId : packs.ids()) {
+      Path p = packs.path(packId);
+      String name = PackFormat.fileName(packId);
+      if (!Files.exists(p)) {
+        packProblems.put(packId, "the pack file is missing");
+        continue;
+      }
+      PackScanner.Result r =
+          PackScanner.scan(
+              p,
+              PackFormat.HEADER_SIZE,
+              (h, offset, buf, off) -> {
+                long loc = Locations.encode(packId, offset, h.storedLen());
+                if (index.location(h.chunkId()) != loc) {
+                  return; // a copy GC left behind, or garbage: nothing reads it
+                }
+                checked[0]++;
+                String where = name + " offset " + offset;
+                try {
+                  ChunkCodec.decode(
+                      h.codec(),
+                      buf,
+                      off + PackFormat.RECORD_HEADER,
+                      h.storedLen(),
+                      raw,
+                      0,
+                      h.rawLen(),
+                      where);
+                  if (Digest.sha256(raw, 0, h.rawLen()).equals(h.digest())) {
+                    verified.add(h.chunkId());
+                  } else {
+                    problems.put(h.chunkId(), where + ": content does not match its digest");
+                  }
+                } catch (CorruptDataException e) {
+                  problems.put(h.chunkId(), e.getMessage());
+                }
+              });
+      if (!r.headerOk()) {
+        packProblems.put(packId, "the pack header is damaged");
+      } else if (!r.sealed() && packId != current) {
+        packProblems.put(
+            packId,
+            "the trailer is missing or damaged: the pack was cut short or overwritten at its end ("
+                + Files.size(p)
+                + " bytes)");
+      }
+      for (long bad : r.damaged()) {
+        damagedRecords.put(Locations.encode(packId, bad, 0) >>> 21, name + " offset " + bad);
+      }
+    }
+    if (!damagedRecords.isEmpty()) {
+      // Name the chunks whose indexed records failed their checksum.
+      index.forEach(
+          (id, loc) -> {
+            String where = damagedRecords.get(loc >>> 21);
+            if (where != null) {
+              problems.put(id, where + ": the record fails its checksum");
+            }
+          });
+    }
+    RoaringBitmap expected = new RoaringBitmap();
+    for (Root root : roots) {
+      expected.or(root.chunks());
+    }
+    int unflushed = openPack;
+    index.forEach(
+        (id, loc) -> {
+          if (Locations.isStored(loc) && Locations.packId(loc) == unflushed) {
+            expected.remove(id); // not in the file yet (full disk), and not damage
+          } else {
+            expected.add(id);
+          }
+        });
+    RoaringBitmap bad = RoaringBitmap.andNot(expected, verified);
+    Map<Integer, List<String>> users = users(roots, bad);
+    List<FsckReport.Damage> damaged = new ArrayList<>();
+    for (Map.Entry<Integer, String> e : packProblems.entrySet()) {
+      damaged.add(packDamage(e.getKey(), e.getValue(), users));
+    }
+    for (int id : bad) {
+      long loc = index.location(id);
+      if (loc == Locations.PENDING) {
+        continue; // a write in progress
+      }
+      Digest d = index.digest(id);
+      String problem =
+          problems.getOrDefault(
+              id,
+              Locations.isStored(loc)
+                  ? "its record in "
+                      + PackFormat.fileName(Locations.packId(loc))
+                      + " is damaged or missing"
+                  : "it is missing from the index");
+      damaged.add(
+          new FsckReport.Damage(
+              d != null ? d.toString() : "chunk #" + id,
+              problem,
+              users.getOrDefault(id, List.of())));
+    }
+    return new FsckReport(checked[0], damaged, notes);
+  }
+
+  /** For each chunk in {@code bad}, the names of the roots that use it, sorted. */
+  private static Map<Integer, List<String>> users(Collection<Root> roots, RoaringBitmap bad) {
+    Map<Integer, List<String>> users = new HashMap<>();
+    for (Root root : roots) {
+      for (int id : RoaringBitmap.and(root.chunks(), bad)) {
+        users.computeIfAbsent(id, k -> new ArrayList<>()).add(root.name());
+      }
+    }
+    users.values().forEach(u -> u.sort(null));
+    return users;
+  }
+
+  /** A pack named as a file, with every root that uses a chunk the index places in it. */
+  private FsckReport.Damage packDamage(
+      int packId, String problem, Map<Integer, List<String>> users) {
+    java.util.TreeSet<String> usedBy = new java.util.TreeSet<>();
+    int[] chunks = {0};
+    index.forEach(
+        (id, loc) -> {
+          if (Locations.isStored(loc) && Locations.packId(loc) == packId) {
+            chunks[0]++;
+            usedBy.addAll(users.getOrDefault(id, List.of()));
+          }
+        });
+    return new FsckReport.Damage(
+        "pack " + PackFormat.fileName(packId),
+        problem + "; the index places " + chunks[0] + " chunks in it",
+        new ArrayList<>(usedBy));
+  }
+}

@@ -1,0 +1,229 @@
+package io.strata.store.engine;
+
+import io.strata.store.disk.DiskFull;
+import io.strata.store.index.ChunkIndex;
+import io.strata.store.index.Locations;
+import io.strata.store.pack.PackFormat;
+import io.strata.store.pack.PackScanner;
+import io.strata.store.pack.PackSet;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * Garbage collection of a {@link ChunkStore}: mark, then give space back in the order that works on
+ * a full disk.
+ *
+ * <ol>
+ *   <li><b>Mark.</b> Under the exclusive side of the store's reference lock, every chunk that no
+ *       root and no open write session holds is dead and leaves the index. A writer that meets the
+ *       same bytes later stores a fresh copy under a new id (see {@link ChunkIndex#insert} for why
+ *       recovery keeps both).
+ *   <li><b>Delete.</b> Packs that hold nothing live are retired: an index checkpoint that no longer
+ *       lists them is written, then they are unlinked. This copies nothing, so it works on a full
+ *       disk; the checkpoint's room comes from the store's space reserve if need be.
+ *   <li><b>Rewrite.</b> Packs whose dead share passes {@value #REWRITE_DEAD_SHARE} have their live
+ *       records copied to the open pack, which is made durable; a checkpoint naming the new places
+ *       is written, then the old packs are unlinked. If the copies cannot be written (the disk is
+ *       still full) every moved chunk goes back to its old place and the old packs stay: GC has
+ *       still reclaimed what step 2 freed.
+ * </ol>
+ *
+ * A crash at any point leaves a checkpoint that names only packs that exist; chunks it names that
+ * GC had judged dead come back, to be collected again.
+ */
+final class GarbageCollector {
+  private static final System.Logger LOG = System.getLogger(GarbageCollector.class.getName());
+
+  /** A pack whose dead share reaches this is rewritten. */
+  static final double REWRITE_DEAD_SHARE = 0.10;
+
+  private final ChunkStore store;
+  private final ChunkIndex index;
+  private final PackSet packs;
+
+  GarbageCollector(ChunkStore store, ChunkIndex index, PackSet packs) {
+    this.store = store;
+    this.index = index;
+    this.packs = packs;
+  }
+
+  /** One collection; the caller holds the store's GC lock. */
+  GcResult run() throws IOException {
+    int sealedUpTo = sealOpenPack();
+    RoaringBitmap dead = store.markDead(sealedUpTo);
+    Map<Integer, Long> liveBytes = liveBytesPerPack();
+    List<Integer> empty = new ArrayList<>();
+    List<Integer> sparse = new ArrayList<>();
+    long reclaimed = 0;
+    for (int packId : packs.ids()) {
+      if (packId > sealedUpTo) {
+        continue;
+      }
+      long size = sizeOf(packId);
+      long live = liveBytes.getOrDefault(packId, 0L);
+      long waste = size - PackFormat.HEADER_SIZE - PackFormat.TRAILER_SIZE - live;
+      if (size < 0 || waste <= 0) {
+        continue;
+      }
+      forgetDead(packId, dead);
+      if (live == 0) {
+        empty.add(packId);
+        reclaimed += size;
+      } else if (waste >= REWRITE_DEAD_SHARE * size) {
+        sparse.add(packId);
+      }
+    }
+    if (!empty.isEmpty()) {
+      retire(empty);
+    }
+    reclaimed += rewrite(sparse);
+    return new GcResult(dead.getLongCardinality(), Math.max(0, reclaimed));
+  }
+
+  /**
+   * Seals the open pack so that everything up to the returned id is immutable. On a full disk the
+   * trailer may not fit: then the open pack stays open, and GC works on the packs before it.
+   */
+  private int sealOpenPack() throws IOException {
+    try {
+      return packs.sealCurrent();
+    } catch (IOException e) {
+      if (!DiskFull.causedBy(e)) {
+        throw e;
+      }
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "gc: the disk is full, the open pack stays open: {0}",
+          e.getMessage());
+      return packs.openId() - 1;
+    }
+  }
+
+  private Map<Integer, Long> liveBytesPerPack() {
+    Map<Integer, Long> liveBytes = new HashMap<>();
+    index.forEach(
+        (id, loc) -> {
+          if (Locations.isStored(loc)) {
+            liveBytes.merge(
+                Locations.packId(loc),
+                (long) PackFormat.recordLength(Locations.storedLen(loc)),
+                Long::sum);
+          }
+        });
+    return liveBytes;
+  }
+
+  private long sizeOf(int packId) throws IOException {
+    try {
+      return Files.size(packs.path(packId));
+    } catch (java.nio.file.NoSuchFileException e) {
+      return -1; // lost: fsck names what it held
+    }
+  }
+
+  /** Takes the dead chunks of pack {@code packId} out of the store's totals. */
+  private void forgetDead(int packId, RoaringBitmap dead) throws IOException {
+    PackScanner.scan(
+        packs.path(packId),
+        PackFormat.HEADER_SIZE,
+        (h, offset, buf, off) -> {
+          long loc = Locations.encode(packId, offset, h.storedLen());
+          if (index.location(h.chunkId()) != loc && dead.contains(h.chunkId())) {
+            store.forgetBytes(h.rawLen(), h.storedLen());
+          }
+        });
+  }
+
+  /**
+   * Unlinks {@code ids} after a checkpoint that no longer lists them. On a full disk the
+   * checkpoint's room comes from the space reserve; failing that, the packs are unlinked without
+   * it: they hold nothing live, and recovery drops the entries an older checkpoint has for chunks
+   * in missing packs that no root references (see {@link Recovery}).
+   */
+  private void retire(List<Integer> ids) throws IOException {
+    try {
+      packs.retire(ids, store::checkpoint);
+    } catch (IOException e) {
+      if (!DiskFull.causedBy(e)) {
+        throw e;
+      }
+      long freed = store.reserve().release();
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "gc: the disk is full; released the {0}-byte space reserve to retire {1} packs",
+          freed,
+          ids.size());
+      try {
+        packs.retire(ids, store::checkpoint);
+      } catch (IOException again) {
+        if (!DiskFull.causedBy(again)) {
+          throw again;
+        }
+        packs.retire(ids, () -> {});
+      }
+    }
+  }
+
+  /** A chunk copied to a new place, which goes back to the old one if the rewrite fails. */
+  private record Move(int id, long from, long to) {}
+
+  /** Copies the live records of {@code ids} to the open pack, then retires them. */
+  private long rewrite(List<Integer> ids) throws IOException {
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    List<Move> moves = new ArrayList<>();
+    long freed = 0;
+    try {
+      for (int packId : ids) {
+        Path p = packs.path(packId);
+        long size = Files.size(p);
+        long[] copied = {0};
+        PackScanner.scan(
+            p,
+            PackFormat.HEADER_SIZE,
+            (h, offset, buf, off) -> {
+              long loc = Locations.encode(packId, offset, h.storedLen());
+              if (index.location(h.chunkId()) != loc) {
+                return;
+              }
+              int len = h.recordLength();
+              packs.append(
+                  buf,
+                  off,
+                  len,
+                  (np, no) -> {
+                    long to = Locations.encode(np, no, h.storedLen());
+                    if (index.moveIfAt(h.chunkId(), loc, to)) {
+                      moves.add(new Move(h.chunkId(), loc, to));
+                    }
+                  });
+              copied[0] += len;
+            });
+        freed += size - copied[0];
+      }
+      packs.sync();
+      packs.retire(ids, store::checkpoint);
+      return freed;
+    } catch (IOException | RuntimeException e) {
+      // Nothing was unlinked: the chunks are still whole where they were.
+      for (Move m : moves) {
+        index.moveIfAt(m.id(), m.to(), m.from());
+      }
+      if (e instanceof IOException io && DiskFull.causedBy(io)) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "gc: the disk is too full to rewrite {0} packs; they stay as they are",
+            ids.size());
+        return 0;
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,196 @@
+package io.strata.store.engine;
+
+import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.disk.AtomicFiles;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.index.ChunkIndex;
+import io.strata.store.index.IndexFile;
+import io.strata.store.index.Locations;
+import io.strata.store.pack.PackFormat;
+import io.strata.store.pack.PackScanner;
+import io.strata.store.pack.PackSet;
+import io.strata.store.ref.Root;
+import io.strata.store.ref.RootLog;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Opening a chunk store's directory as a crash or a full disk left it: the index checkpoint is read
+ * (or the index rebuilt from the packs when it is lost or damaged), the packs' tails beyond it are
+ * scanned, the pack a crash left open is cut at its last intact record and sealed, and the root log
+ * is replayed from its two copies. Refuses, naming the file, to open a store whose catalogue of
+ * roots is lost: serving it would show an empty store and let GC delete everything.
+ */
+final class Recovery {
+  private static final System.Logger LOG = System.getLogger(Recovery.class.getName());
+
+  private Recovery() {}
+
+  /**
+   * What was found on disk.
+   *
+   * @param config the store's fixed settings
+   * @param index the chunk index, complete
+   * @param packs the packs, all sealed
+   * @param rootLog the root log, open for appends
+   * @param roots the live roots
+   * @param uniqueBytes distinct chunk bytes before compression
+   * @param compressedBytes the same after
+   * @param scanned whether packs were scanned beyond the checkpoint (a new checkpoint saves the
+   *     next open that work)
+   */
+  record Recovered(
+      StoreConfig config,
+      ChunkIndex index,
+      PackSet packs,
+      RootLog rootLog,
+      Map<String, Root> roots,
+      long uniqueBytes,
+      long compressedBytes,
+      boolean scanned) {}
+
+  static Recovered open(Path dir, ChunkerParams chunker) throws IOException {
+    AtomicFiles.createPrivateDirectories(dir);
+    Path packDir = dir.resolve("packs");
+    AtomicFiles.createPrivateDirectories(packDir);
+    if (!Files.exists(dir.resolve(StoreConfig.FILE)) && !PackSet.listIds(packDir).isEmpty()) {
+      throw new CorruptDataException(
+          "chunk store "
+              + dir
+              + ": "
+              + StoreConfig.FILE
+              + " is missing while packs hold chunks; its chunker sizes cannot be guessed, so"
+              + " refusing to open (restore it; a store created with the defaults has "
+              + ChunkerParams.DEFAULT
+              + ")",
+          dir.resolve(StoreConfig.FILE).toString());
+    }
+    StoreConfig config = StoreConfig.loadOrCreate(dir, chunker);
+    Path indexFile = dir.resolve(ChunkStore.INDEX_FILE);
+    // A checkpoint cut short by a crash or a full disk: never read, and it holds space.
+    Files.deleteIfExists(AtomicFiles.temporaryOf(indexFile));
+    IndexFile.Checkpoint cp = IndexFile.read(indexFile);
+    ChunkIndex index = cp != null ? cp.index() : new ChunkIndex(0);
+    Map<Integer, Long> covered = cp != null ? cp.covered() : Map.of();
+    long[] totals = cp != null ? new long[] {cp.uniqueBytes(), cp.compressedBytes()} : new long[2];
+    List<Integer> onDisk = PackSet.listIds(packDir);
+    if (!RootLog.exists(dir) && !onDisk.isEmpty()) {
+      throw new CorruptDataException(
+          "chunk store "
+              + dir
+              + ": both copies of the root log ("
+              + RootLog.FILE
+              + ", "
+              + RootLog.MIRROR
+              + ") are missing while "
+              + onDisk.size()
+              + " packs hold chunks; refusing to open an empty catalogue, as GC would delete them",
+          dir.resolve(RootLog.FILE).toString());
+    }
+    if (cp == null && !onDisk.isEmpty()) {
+      LOG.log(System.Logger.Level.INFO, "chunk index of {0}: rebuilding from the packs", dir);
+    }
+    boolean scanned = cp == null;
+    for (int id : onDisk) {
+      Path p = packDir.resolve(PackFormat.fileName(id));
+      long from = covered.getOrDefault(id, (long) PackFormat.HEADER_SIZE);
+      if (from >= Files.size(p) && covered.containsKey(id) && PackScanner.isSealed(p)) {
+        continue; // the usual case: nothing beyond the checkpoint, and sealed
+      }
+      scanned = true;
+      PackScanner.Result r =
+          PackScanner.scan(
+              p,
+              from,
+              (h, offset, buf, off) -> {
+                long loc = Locations.encode(id, offset, h.storedLen());
+                if (index.insert(h.chunkId(), h.digest(), loc)) {
+                  totals[0] += h.rawLen();
+                  totals[1] += h.storedLen();
+                }
+              });
+      if (!r.sealed() && r.validEnd() <= PackFormat.HEADER_SIZE) {
+        // Created just before a crash: no record reached it, and its header may not have either.
+        Files.delete(p);
+        AtomicFiles.syncDirectory(packDir);
+      } else if (!r.sealed()) {
+        sealCutShort(p, id, r.validEnd(), r.headerOk());
+      }
+    }
+    for (int id : covered.keySet()) {
+      if (!onDisk.contains(id)) {
+        LOG.log(System.Logger.Level.WARNING, "pack {0} is missing; fsck names what it held", id);
+      }
+    }
+    PackSet packs = PackSet.open(packDir);
+    Map<String, Root> roots = new HashMap<>();
+    RootLog log;
+    try {
+      log = RootLog.open(dir, roots, cp != null ? cp.roots() : RootLog.Expected.NONE);
+    } catch (IOException | RuntimeException e) {
+      packs.close();
+      throw e;
+    }
+    dropDeadChunksOfMissingPacks(index, onDisk, roots);
+    return new Recovered(config, index, packs, log, roots, totals[0], totals[1], scanned);
+  }
+
+  /**
+   * Forgets the chunks the checkpoint places in packs that no longer exist and that no root
+   * references: a gc on a full disk unlinks packs holding nothing live without writing a checkpoint
+   * first. Chunks a root does reference stay, for fsck to name as lost.
+   */
+  private static void dropDeadChunksOfMissingPacks(
+      ChunkIndex index, List<Integer> onDisk, Map<String, Root> roots) {
+    java.util.Set<Integer> present = new java.util.HashSet<>(onDisk);
+    org.roaringbitmap.RoaringBitmap gone = new org.roaringbitmap.RoaringBitmap();
+    index.forEach(
+        (id, loc) -> {
+          if (Locations.isStored(loc) && !present.contains(Locations.packId(loc))) {
+            gone.add(id);
+          }
+        });
+    if (gone.isEmpty()) {
+      return;
+    }
+    for (Root r : roots.values()) {
+      gone.andNot(r.chunks());
+    }
+    for (int id : gone) {
+      index.remove(id);
+    }
+  }
+
+  /**
+   * Cuts a pack left open by a crash at its last intact record and seals it. The trailer's record
+   * count is the number of intact records, counted again from the start.
+   */
+  private static void sealCutShort(Path p, int id, long validEnd, boolean headerOk)
+      throws IOException {
+    int[] records = {0};
+    PackScanner.scan(p, PackFormat.HEADER_SIZE, (h, offset, buf, off) -> records[0]++);
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+      ch.truncate(validEnd);
+      if (!headerOk) {
+        // Its records reached the disk and its header did not (no fsync ordered them): the header
+        // says only what the file name already does.
+        ByteBuffer h = ByteBuffer.wrap(PackFormat.header(id, System.currentTimeMillis()));
+        while (h.hasRemaining()) {
+          ch.write(h, h.position());
+        }
+      }
+      ByteBuffer t = ByteBuffer.wrap(PackFormat.trailer(records[0], validEnd));
+      while (t.hasRemaining()) {
+        ch.write(t, validEnd + t.position());
+      }
+      ch.force(true);
+    }
+  }
+}
