@@ -106,12 +106,12 @@ public final class FaultFileSystem extends FileSystem {
 
   /** Fails every call {@code when} matches with {@code error}, until {@link #clearFaults}. */
   public void failWhen(Predicate<Op> when, IoError error) {
-    disk.addRule(new SimulatedDisk.Rule(when, error, false));
+    disk.addRule(new SimulatedDisk.Rule(when, error, false, -1));
   }
 
   /** Fails the first call {@code when} matches with {@code error}, once. */
   public void failOnce(Predicate<Op> when, IoError error) {
-    disk.addRule(new SimulatedDisk.Rule(when, error, true));
+    disk.addRule(new SimulatedDisk.Rule(when, error, true, -1));
   }
 
   /**
@@ -124,6 +124,18 @@ public final class FaultFileSystem extends FileSystem {
   /** Fails mutating call {@code call} (counted since the last reset) with {@code error}. */
   public void failCall(long call, IoError error) {
     failOnce(op -> op.call() == call, error);
+  }
+
+  /**
+   * Cuts the first write {@code when} matches short: it writes only {@code bytes} bytes (and says
+   * so), and the next write to that file fails with {@code error}, as a disk that fills in the
+   * middle of a buffer does.
+   */
+  public void shortWriteOnce(Predicate<Op> when, int bytes, IoError error) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("a short write keeps at least 1 byte, not " + bytes);
+    }
+    disk.addRule(new SimulatedDisk.Rule(when, error, true, bytes));
   }
 
   /** Removes every fault rule. */

@@ -264,6 +264,21 @@ class FaultFileSystemTest {
   }
 
   @Test
+  void aShortWriteWritesSomeBytesThenTheNextWriteFails() throws IOException {
+    FaultFileSystem fs = FaultFileSystem.create(CrashModel.STRICT, 1);
+    Path f = fs.root().resolve("log");
+    fs.shortWriteOnce(op -> op.kind() == OpKind.WRITE, 3, IoError.ENOSPC);
+    try (FileChannel ch =
+        FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      ByteBuffer bb = ByteBuffer.wrap(bytes("abcdef"));
+      assertThat(ch.write(bb)).isEqualTo(3);
+      assertThatThrownBy(() -> ch.write(bb)).hasMessage("No space left on device");
+      assertThat(ch.write(bb)).isEqualTo(3);
+    }
+    assertThat(read(f)).isEqualTo("abcdef");
+  }
+
+  @Test
   void calledPointsAreNumberedInATrace() throws IOException {
     FaultFileSystem fs = FaultFileSystem.create(CrashModel.STRICT, 1);
     Path root = fs.root();

@@ -29,8 +29,13 @@ final class SimulatedDisk {
   private static final int TRACE_LIMIT = 200_000;
   private static final int SECTOR = 512;
 
-  /** A fault: the calls {@code when} matches fail with {@code error}, only the first if once. */
-  record Rule(Predicate<Op> when, IoError error, boolean once) {}
+  /**
+   * A fault: the calls {@code when} matches fail with {@code error}, only the first if once. With
+   * {@code shortBytes} at 0 or more, a matching write is not failed but cut short to that many
+   * bytes, and the next write to the same file fails: what write(2) does when the disk fills in the
+   * middle of a buffer.
+   */
+  record Rule(Predicate<Op> when, IoError error, boolean once, int shortBytes) {}
 
   private final CrashModel model;
   private final SplittableRandom tornRandom;
@@ -44,6 +49,8 @@ final class SimulatedDisk {
   private long epoch;
   private long budget = Long.MAX_VALUE;
   private long used;
+  // The byte limit of the write being entered, from a short-write rule; -1: none.
+  private int shortWrite = -1;
 
   SimulatedDisk(CrashModel model, long seed) {
     this.model = model;
@@ -82,6 +89,13 @@ final class SimulatedDisk {
       if (r.when().test(op)) {
         if (r.once()) {
           rules.remove(i);
+        }
+        if (r.shortBytes() >= 0 && kind == OpKind.WRITE) {
+          shortWrite = r.shortBytes();
+          rules.add(
+              new Rule(
+                  o -> o.kind() == OpKind.WRITE && o.path().equals(path), r.error(), true, -1));
+          return op;
         }
         throw r.error().exception(path, pathCall);
       }
@@ -189,7 +203,12 @@ final class SimulatedDisk {
   synchronized int write(FileNode f, long pos, ByteBuffer src) throws IOException {
     int len = src.remaining();
     if (len == 0) {
+      shortWrite = -1;
       return 0;
+    }
+    if (shortWrite >= 0) {
+      len = Math.min(len, shortWrite);
+      shortWrite = -1;
     }
     long growth = Math.max(0, pos + len - f.size);
     if (f.linked && growth > 0 && used + growth > budget) {
