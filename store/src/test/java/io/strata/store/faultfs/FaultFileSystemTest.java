@@ -279,6 +279,26 @@ class FaultFileSystemTest {
   }
 
   @Test
+  void aLockIsExclusiveInTheJvmAndGoneAfterACrash() throws IOException {
+    FaultFileSystem fs = FaultFileSystem.create(CrashModel.STRICT, 1);
+    Path f = fs.root().resolve("LOCK");
+    FileChannel a =
+        FileChannel.open(
+            f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    assertThat(a.tryLock()).isNotNull();
+    try (FileChannel b = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      assertThatThrownBy(b::tryLock)
+          .isInstanceOf(java.nio.channels.OverlappingFileLockException.class);
+    }
+    fs.syncAll();
+    fs.crash();
+    try (FileChannel c = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      assertThat(c.tryLock()).isNotNull();
+    }
+    a.close();
+  }
+
+  @Test
   void calledPointsAreNumberedInATrace() throws IOException {
     FaultFileSystem fs = FaultFileSystem.create(CrashModel.STRICT, 1);
     Path root = fs.root();

@@ -396,6 +396,35 @@ class FaultInjectionTest {
     s.closeQuietly();
   }
 
+  /**
+   * The fsync of the pack a gc seals fails. The store may refuse further work with an I/O error,
+   * but must not break on its own state (a NullPointerException), and a restart must recover
+   * everything acknowledged.
+   */
+  @Test
+  @Timeout(30)
+  void aGcWhoseSealFsyncFailedLeavesAStoreThatClosesAndReopens() throws IOException {
+    FaultFileSystem fs = FaultFileSystem.create(CrashModel.JOURNALED, 1);
+    BlobLedger ledger = new BlobLedger();
+    FaultStore s = setUp(fs, ledger);
+    fs.failOnce(op -> op.kind() == OpKind.FORCE && op.path().endsWith(".pack"), IoError.EIO);
+    assertThatThrownBy(() -> s.store().gc()).isInstanceOf(IOException.class);
+    List<Throwable> after = new ArrayList<>();
+    try {
+      put(s, ledger, TestData.text(700, 30 << 10));
+    } catch (IOException | RuntimeException e) {
+      after.add(e);
+    }
+    Throwable close = s.closeQuietly();
+    if (close != null) {
+      after.add(close);
+    }
+    assertThat(after).noneMatch(e -> e instanceof NullPointerException);
+    s.open();
+    assertThat(ledger.problems(s.store(), s.blobs())).isEmpty();
+    s.closeQuietly();
+  }
+
   private static List<String> prefixed(String when, List<String> problems) {
     return problems.stream().map(p -> when + ": " + p).toList();
   }
