@@ -1,8 +1,10 @@
 package io.strata.store.faultfs;
 
+import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.WatchService;
@@ -61,9 +63,9 @@ public final class FaultFileSystem extends FileSystem {
    * A directory for a test: {@code /<id>} (a path no real disk has, so an escape fails), created
    * and durable.
    */
-  public Path root() throws java.io.IOException {
+  public Path root() throws IOException {
     Path p = getPath("/" + id);
-    java.nio.file.Files.createDirectories(p);
+    Files.createDirectories(p);
     syncAll();
     return p;
   }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -287,8 +288,7 @@ class FaultFileSystemTest {
             f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     assertThat(a.tryLock()).isNotNull();
     try (FileChannel b = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      assertThatThrownBy(b::tryLock)
-          .isInstanceOf(java.nio.channels.OverlappingFileLockException.class);
+      assertThatThrownBy(b::tryLock).isInstanceOf(OverlappingFileLockException.class);
     }
     fs.syncAll();
     fs.crash();

@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessMode;
 import java.nio.file.CopyOption;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -171,7 +172,7 @@ final class FaultProvider extends FileSystemProvider {
                   next = candidate;
                 }
               } catch (IOException e) {
-                throw new java.nio.file.DirectoryIteratorException(e);
+                throw new DirectoryIteratorException(e);
               }
             }
             return next != null;
