@@ -1,5 +1,6 @@
 package io.strata.server.op;
 
+import io.strata.store.disk.DiskFull;
 import io.strata.protocol.Status;
 import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
@@ -40,6 +41,11 @@ public final class ErrorStatus {
     }
     if (t instanceof UnservedException) {
       return Status.UNIMPLEMENTED;
+    }
+    // Every write path meets a full disk somewhere of its own (a spool file, a driver record, a
+    // pack): the client must hear the same status from each, not INTERNAL from most.
+    if (DiskFull.causedBy(t)) {
+      return Status.STORAGE_FULL;
     }
     return Status.INTERNAL;
   }

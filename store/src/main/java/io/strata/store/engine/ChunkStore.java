@@ -96,6 +96,11 @@ public final class ChunkStore implements Closeable {
   private final AtomicLong compressedBytes = new AtomicLong();
   private final AtomicLong sinceCheckpoint = new AtomicLong();
   private final List<PendingCommit> commitQueue = new ArrayList<>();
+  // Where chunks that GC is copying were before, until the copies are durable: a failed fsync of
+  // the copies' pack sends them back rather than dropping them.
+  private final Map<Integer, Long> gcOriginals = new ConcurrentHashMap<>();
+  // What the open found and mended, for fsck to list.
+  private final List<String> openNotes = new ArrayList<>();
   // Chunks whose records a failed fsync took (ids are never reused, so this only grows).
   private final RoaringBitmap lost = new RoaringBitmap();
   private final ByteArrayPool chunkBuffers;
@@ -180,6 +185,7 @@ public final class ChunkStore implements Closeable {
             r.uniqueBytes(),
             r.compressedBytes());
     store.roots.putAll(r.roots());
+    store.openNotes.addAll(r.notes());
     if (r.scanned()) {
       try {
         store.checkpoint();
@@ -600,7 +606,7 @@ public final class ChunkStore implements Closeable {
         }
         Throwable failure = null;
         try {
-          packs.sync();
+          syncPacksFor(batch);
           // After the sync: it is what finds out that a pack's records never became durable.
           failCommitsNamingLostChunks(batch);
           List<RootChange> all = new ArrayList<>();
@@ -644,6 +650,59 @@ public final class ChunkStore implements Closeable {
   }
 
   /**
+   * Makes the packs durable for {@code batch}. On a full disk the open pack may hold records that
+   * cannot be written yet (of writes that failed, or wait for space): a commit whose own chunks are
+   * all durable already (a remove, a tag, a write that only deduplicated) goes on without them, so
+   * that space can be freed on a full disk; the others fail as the disk is full.
+   */
+  private void syncPacksFor(List<PendingCommit> batch) throws IOException {
+    try {
+      packs.sync();
+    } catch (IOException e) {
+      if (!DiskFull.causedBy(e)) {
+        throw e;
+      }
+      boolean anyGoesOn = false;
+      for (PendingCommit c : batch) {
+        if (namesOnlyDurableChunks(c)) {
+          anyGoesOn = true;
+        } else {
+          c.failure = e;
+        }
+      }
+      if (!anyGoesOn) {
+        throw e;
+      }
+    }
+  }
+
+  private boolean namesOnlyDurableChunks(PendingCommit c) {
+    for (int id : named(c)) {
+      long loc = index.location(id);
+      if (!Locations.isStored(loc)
+          || !packs.isDurable(
+              Locations.packId(loc),
+              Locations.offset(loc) + PackFormat.recordLength(Locations.storedLen(loc)))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The chunks a commit holds or adds to roots. */
+  private static RoaringBitmap named(PendingCommit c) {
+    RoaringBitmap named = c.session.held();
+    for (RootChange ch : c.changes) {
+      if (ch instanceof RootChange.Put put) {
+        named.or(put.root().chunks());
+      } else if (ch instanceof RootChange.Update u) {
+        named.or(u.added());
+      }
+    }
+    return named;
+  }
+
+  /**
    * Appends to the root log. On a full disk the space reserve gives the room: a remove must be
    * possible on a full disk, or nothing could ever be freed (gc works without the reserve).
    */
@@ -678,15 +737,8 @@ public final class ChunkStore implements Closeable {
       gone = lost.clone();
     }
     for (PendingCommit c : batch) {
-      RoaringBitmap named = c.session.held();
-      for (RootChange ch : c.changes) {
-        if (ch instanceof RootChange.Put put) {
-          named.or(put.root().chunks());
-        } else if (ch instanceof RootChange.Update u) {
-          named.or(u.added());
-        }
-      }
-      if (RoaringBitmap.intersects(named, gone)) {
+      RoaringBitmap named = named(c);
+      if (c.failure == null && RoaringBitmap.intersects(named, gone)) {
         int id = RoaringBitmap.and(named, gone).first();
         c.failure =
             new StrataException(
@@ -716,7 +768,14 @@ public final class ChunkStore implements Closeable {
             }
           });
       for (int id : gone) {
-        index.remove(id);
+        Long original = gcOriginals.get(id);
+        if (original != null) {
+          // A copy gc made: the chunk is still whole where it was, and goes back there.
+          index.setLocation(id, original);
+          gone.remove(id);
+        } else {
+          index.remove(id);
+        }
       }
       synchronized (lost) {
         lost.or(gone);
@@ -1014,6 +1073,18 @@ public final class ChunkStore implements Closeable {
     return dead;
   }
 
+  /**
+   * GC moved chunk {@code id} to a copy; {@code original} stays whole until the copy is durable.
+   */
+  void copiedByGc(int id, long original) {
+    gcOriginals.put(id, original);
+  }
+
+  /** GC's copies are durable and checkpointed, or given up on: the originals may go. */
+  void copiesSettled() {
+    gcOriginals.clear();
+  }
+
   /** A dead chunk's bytes leave the totals. */
   void forgetBytes(int rawLen, int storedLen) {
     uniqueBytes.addAndGet(-rawLen);
@@ -1039,7 +1110,7 @@ public final class ChunkStore implements Closeable {
     ensureOpen();
     gcLock.lock();
     try {
-      return new Fsck(this, index, packs).run(roots.values(), rootLog.repairs());
+      return new Fsck(this, index, packs).run(roots.values(), openNotes);
     } finally {
       gcLock.unlock();
     }

@@ -179,6 +179,7 @@ final class GarbageCollector {
       return 0;
     }
     List<Move> moves = new ArrayList<>();
+    boolean[] checkpointed = {false};
     long freed = 0;
     try {
       for (int packId : ids) {
@@ -202,6 +203,7 @@ final class GarbageCollector {
                     long to = Locations.encode(np, no, h.storedLen());
                     if (index.moveIfAt(h.chunkId(), loc, to)) {
                       moves.add(new Move(h.chunkId(), loc, to));
+                      store.copiedByGc(h.chunkId(), loc);
                     }
                   });
               copied[0] += len;
@@ -209,9 +211,19 @@ final class GarbageCollector {
         freed += size - copied[0];
       }
       packs.sync();
-      packs.retire(ids, store::checkpoint);
+      packs.retire(
+          ids,
+          () -> {
+            store.checkpoint();
+            checkpointed[0] = true;
+          });
+      store.copiesSettled();
       return freed;
     } catch (IOException | RuntimeException e) {
+      store.copiesSettled();
+      if (checkpointed[0]) {
+        throw e; // the copies are durable and named; the old packs may be gone already
+      }
       // Nothing was unlinked: the chunks are still whole where they were.
       for (Move m : moves) {
         index.moveIfAt(m.id(), m.to(), m.from());

@@ -17,6 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +55,8 @@ final class Recovery {
       Map<String, Root> roots,
       long uniqueBytes,
       long compressedBytes,
-      boolean scanned) {}
+      boolean scanned,
+      List<String> notes) {}
 
   static Recovered open(Path dir, ChunkerParams chunker) throws IOException {
     AtomicFiles.createPrivateDirectories(dir);
@@ -124,9 +126,15 @@ final class Recovery {
         sealCutShort(p, id, r.validEnd(), r.headerOk());
       }
     }
+    List<String> notes = new ArrayList<>();
     for (int id : covered.keySet()) {
       if (!onDisk.contains(id)) {
         LOG.log(System.Logger.Level.WARNING, "pack {0} is missing; fsck names what it held", id);
+        notes.add(
+            "pack "
+                + PackFormat.fileName(id)
+                + ", which the index checkpoint lists, is missing (a gc on a full disk unlinks"
+                + " dead packs before checkpointing; anything a root used in it is named as damage)");
       }
     }
     PackSet packs = PackSet.open(packDir);
@@ -139,7 +147,9 @@ final class Recovery {
       throw e;
     }
     dropDeadChunksOfMissingPacks(index, onDisk, roots);
-    return new Recovered(config, index, packs, log, roots, totals[0], totals[1], scanned);
+    notes.addAll(log.repairs());
+    return new Recovered(
+        config, index, packs, log, roots, totals[0], totals[1], scanned, List.copyOf(notes));
   }
 
   /**

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class BackgroundSeals {
   private final List<Future<?>> pending = new ArrayList<>();
+  // The packs handed over and not yet durable.
+  private final java.util.Set<Integer> sealing = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private ExecutorService thread;
 
   /** Starts making {@code w} durable and closing it; its trailer must already be flushed. */
@@ -34,6 +36,7 @@ final class BackgroundSeals {
    * waiting learns of the failure, when the pack cannot be made durable.
    */
   synchronized void submit(PackWriter w, Failure onFailure) {
+    sealing.add(w.id());
     if (thread == null) {
       thread =
           Executors.newSingleThreadExecutor(
@@ -51,6 +54,8 @@ final class BackgroundSeals {
               } catch (IOException | RuntimeException e) {
                 onFailure.failed(w);
                 throw e;
+              } finally {
+                sealing.remove(w.id());
               }
               return null;
             }));
@@ -88,6 +93,11 @@ final class BackgroundSeals {
     if (failure != null) {
       throw failure;
     }
+  }
+
+  /** Whether pack {@code id} was handed over and is not durable yet. */
+  boolean sealing(int id) {
+    return sealing.contains(id);
   }
 
   /** Waits for the seals in progress and stops the thread. */

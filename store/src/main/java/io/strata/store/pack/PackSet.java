@@ -219,6 +219,18 @@ public final class PackSet implements Closeable {
     }
   }
 
+  /**
+   * Whether the record at {@code packId}/{@code end} (its end offset) is durable: in a sealed pack
+   * whose fsync finished, or within what the open pack's last fsync covered.
+   */
+  public boolean isDurable(int packId, long end) {
+    PackWriter w = current;
+    if (w != null && w.id() == packId) {
+      return end <= w.synced();
+    }
+    return packs.containsKey(packId) && !seals.sealing(packId);
+  }
+
   /** Forces the open pack {@code w}; if the fsync fails, gives up on it (see {@link #abandon}). */
   private void forceOrAbandon(PackWriter w) throws IOException {
     try {

@@ -146,9 +146,12 @@ class FaultInjectionTest {
     } catch (IOException | RuntimeException e) {
       thrown = e;
     }
-    if (thrown == null) {
+    if (thrown == null && error == IoError.EIO) {
+      // A full disk may be got round (the space reserve, gc deleting before it copies); an I/O
+      // error must never be swallowed.
       problems.add("the " + scenario + " reports success");
-    } else if (scenario == Scenario.PUT
+    } else if (thrown != null
+        && scenario == Scenario.PUT
         && error == IoError.ENOSPC
         && !(thrown instanceof StorageFullException)) {
       problems.add("the put throws " + thrown + ", not StorageFullException");
@@ -383,8 +386,12 @@ class FaultInjectionTest {
     FaultStore s = setUp(fs, ledger);
     fs.shortWriteOnce(
         op -> op.kind() == OpKind.WRITE && op.path().endsWith("roots.log"), 10, IoError.ENOSPC);
-    assertThatThrownBy(() -> put(s, ledger, TestData.text(600, 40 << 10)))
-        .isInstanceOf(StorageFullException.class);
+    // The space reserve may give the room for the retry; if not, the put says the disk is full.
+    try {
+      put(s, ledger, TestData.text(600, 40 << 10));
+    } catch (StorageFullException e) {
+      // reported, and the ledger keeps it in doubt
+    }
     put(s, ledger, TestData.text(601, 40 << 10));
     if (recovery == Recovery.RESTART) {
       s.closeQuietly();
