@@ -166,6 +166,8 @@ public final class Property {
     try {
       body.run(List.copyOf(input));
       return null;
+    } catch (VirtualMachineError e) {
+      throw e; // out of memory or stack: no state to shrink in
     } catch (Throwable t) {
       return t;
     }
