@@ -3,6 +3,8 @@ package io.strata.driver.btrfs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.store.fs.FileSystemView;
+import io.strata.store.testing.Gen;
+import io.strata.store.testing.Property;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,10 +14,7 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
 
 /**
  * The extent arithmetic against plain byte arrays: random writes, truncates, whole-file
@@ -25,11 +24,13 @@ import net.jqwik.api.constraints.LongRange;
 class ExtentLayoutProperties {
   private static final int SPAN = 3 << 20;
 
-  @Property(tries = 20)
-  void filesReadAsTheirByteArrayModels(
-      @ForAll @LongRange(min = 0, max = 1L << 40) long seed,
-      @ForAll @IntRange(min = 5, max = 60) int ops)
-      throws IOException {
+  @Test
+  void filesReadAsTheirByteArrayModels() {
+    Property.forAll(
+        20, Gen.longs(0, 1L << 40), Gen.ints(5, 60), ExtentLayoutProperties::readsAsModels);
+  }
+
+  private static void readsAsModels(long seed, int ops) throws IOException {
     SplittableRandom r = new SplittableRandom(seed);
     Path dir = Files.createTempDirectory("btrfs-extents");
     try (Fixture f = Fixture.open(dir)) {

@@ -3,14 +3,14 @@ package io.strata.driver.zfs;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
- * {@code zfs list -t all -o name,used,refer,origin}: the rows, and the table as zfs prints it.
+ * {@code zfs list -t all -o name,used,refer,origin}: the rows, which {@code strata driver ls}
+ * prints as zfs does.
  *
  * <p>Space is charged as ZFS charges it. {@code refer} is everything a dataset's (or snapshot's)
  * tree references. A dataset's {@code used} is what it and the snapshots it holds reference beyond
@@ -92,74 +92,5 @@ public final class ZfsListing {
       r.put("key", key);
     }
     return r;
-  }
-
-  /**
-   * The rows as {@code zfs list -o name,used,refer,origin} prints them: a header, names and origins
-   * left-aligned, sizes right-aligned in zfs's short form, columns two spaces apart.
-   */
-  public static String format(List<Map<String, Object>> rows) {
-    List<String[]> cells = new ArrayList<>();
-    cells.add(new String[] {"NAME", "USED", "REFER", "ORIGIN"});
-    for (Map<String, Object> r : rows) {
-      cells.add(
-          new String[] {
-            String.valueOf(r.get("name")),
-            size(r.get("used")),
-            size(r.get("refer")),
-            String.valueOf(r.get("origin"))
-          });
-    }
-    int[] width = new int[4];
-    for (String[] c : cells) {
-      for (int i = 0; i < 4; i++) {
-        width[i] = Math.max(width[i], c[i].length());
-      }
-    }
-    StringBuilder sb = new StringBuilder();
-    for (String[] c : cells) {
-      sb.append(pad(c[0], width[0], false)).append("  ");
-      sb.append(pad(c[1], width[1], true)).append("  ");
-      sb.append(pad(c[2], width[2], true)).append("  ");
-      sb.append(c[3]).append('\n');
-    }
-    return sb.toString();
-  }
-
-  private static String size(Object bytes) {
-    return bytes instanceof Number n ? nicenum(n.longValue()) : String.valueOf(bytes);
-  }
-
-  private static String pad(String s, int width, boolean right) {
-    String fill = " ".repeat(width - s.length());
-    return right ? fill + s : s + fill;
-  }
-
-  /**
-   * A byte count as zfs prints it ({@code zfs_nicenum}): {@code 512B}, {@code 128K}, {@code 1.21M},
-   * {@code 12.3G}: exact multiples without decimals, others with as many as fit in five characters.
-   */
-  public static String nicenum(long bytes) {
-    if (bytes < 0) {
-      throw new IllegalArgumentException("negative size " + bytes);
-    }
-    String units = "BKMGTPE";
-    int index = 0;
-    while (index < units.length() - 1 && (bytes >>> (10 * index)) >= 1024) {
-      index++;
-    }
-    char u = units.charAt(index);
-    if (index == 0 || (bytes & ((1L << (10 * index)) - 1)) == 0) {
-      return (bytes >>> (10 * index)) + String.valueOf(u);
-    }
-    double value = (double) bytes / (1L << (10 * index));
-    String s = "";
-    for (int precision = 2; precision >= 0; precision--) {
-      s = String.format(Locale.ROOT, "%." + precision + "f%c", value, u);
-      if (s.length() <= 5) {
-        break;
-      }
-    }
-    return s;
   }
 }

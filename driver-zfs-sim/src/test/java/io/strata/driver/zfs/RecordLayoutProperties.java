@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.store.driver.DriverFixture;
 import io.strata.store.fs.FileSystemView;
+import io.strata.store.testing.Gen;
+import io.strata.store.testing.Property;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,10 +16,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
 
 /**
  * Record arithmetic against a byte-array model: random writes (data and runs of zeros), truncates,
@@ -28,11 +27,13 @@ class RecordLayoutProperties {
   private static final String[] PATHS = {"/a", "/b", "/c"};
   private static final String[] RECORD_SIZES = {"4K", "8K", "16K"};
 
-  @Property(tries = 30)
-  void filesReadBackAsWrittenAcrossReopens(
-      @ForAll @LongRange(min = 0, max = 1L << 40) long seed,
-      @ForAll @IntRange(min = 1, max = 80) int ops)
-      throws IOException {
+  @Test
+  void filesReadBackAsWrittenAcrossReopens() {
+    Property.forAll(
+        30, Gen.longs(0, 1L << 40), Gen.ints(1, 80), RecordLayoutProperties::readBackAcrossReopens);
+  }
+
+  private static void readBackAcrossReopens(long seed, int ops) throws IOException {
     Path dir = Files.createTempDirectory("zfs-records");
     try (DriverFixture fixture = new DriverFixture(dir, new ZfsDriverProvider())) {
       SplittableRandom r = new SplittableRandom(seed);

@@ -2,19 +2,25 @@ package io.strata.store.transfer;
 
 import io.strata.store.digest.Digest;
 import io.strata.store.error.InvalidArgumentException;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UTFDataFormatException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedOutputStream;
 
 /**
  * What a sender offers for one image: its config (kept byte for byte, as the image id is its
@@ -25,11 +31,14 @@ import java.util.Map;
  * <p>Binary encoding (big-endian), also in docs/PROTOCOL.md:
  *
  * <pre>
- * plan   := "STRPLAN1" cut:str name:str config:blob layers:u16 layer*
+ * plan   := "STRPLAN2" cut:str name:str config:blob layers:u16 layer* crc32c:u32
  * layer  := diffId:32 size:u64 split:pieces files:u32 pieces{files}
  * pieces := n:u32 (digest:32 length:u32){n}
  * str    := n:u16 utf8{n}       blob := n:u32 byte{n}
  * </pre>
+ *
+ * The CRC32C covers every byte before it, so any flipped byte or burst of up to 32 bits is refused,
+ * and a cut plan fails it or ends short. Version 1 had no checksum and is refused.
  *
  * @param cut how the files' chunks were cut
  * @param name the image's name (repository:tag) on the receiver, or "" for none
@@ -37,7 +46,16 @@ import java.util.Map;
  * @param layers the layers, bottom first
  */
 public record TransferPlan(String cut, String name, byte[] config, List<Layer> layers) {
-  private static final byte[] MAGIC = "STRPLAN1".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MAGIC = "STRPLAN2".getBytes(StandardCharsets.US_ASCII);
+
+  /** The magic without its version digit. */
+  private static final int MAGIC_STEM = MAGIC.length - 1;
+
+  /**
+   * The largest encoding read: the most chunks (36 bytes each) and the largest config, with room to
+   * spare for layers and names.
+   */
+  private static final int MAX_BYTES = 64 << 20;
 
   /** The most chunks a plan may list (32 MiB of chunk lists): some 55 GB of layers. */
   public static final int MAX_CHUNKS = 900_000;
@@ -100,6 +118,10 @@ public record TransferPlan(String cut, String name, byte[] config, List<Layer> l
           ChunkLists.write(out, f);
         }
       }
+      out.flush();
+      CRC32C crc = new CRC32C();
+      bytes.writeTo(new CheckedOutputStream(OutputStream.nullOutputStream(), crc));
+      out.writeInt((int) crc.getValue());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -118,16 +140,49 @@ public record TransferPlan(String cut, String name, byte[] config, List<Layer> l
   }
 
   /**
-   * Reads a plan from untrusted bytes; throws {@link InvalidArgumentException} naming {@code where}
-   * and what is wrong, whatever the damage.
+   * Reads a plan from untrusted bytes, the whole of {@code raw}; throws {@link
+   * InvalidArgumentException} naming {@code where} and what is wrong, whatever the damage. The
+   * checksum is checked before anything else is read from the plan.
    */
   public static TransferPlan decode(InputStream raw, String where) throws IOException {
-    DataInputStream in = new DataInputStream(raw);
+    byte[] all = raw.readNBytes(MAX_BYTES + 1);
+    if (all.length > MAX_BYTES) {
+      throw new InvalidArgumentException(where + ": a plan of more than " + MAX_BYTES + " bytes");
+    }
+    int n = all.length;
+    if (!Arrays.equals(all, 0, Math.min(n, MAGIC_STEM), MAGIC, 0, Math.min(n, MAGIC_STEM))) {
+      throw new InvalidArgumentException(where + ": not a transfer plan (bad magic)");
+    }
+    if (n < MAGIC.length + 4) {
+      throw new InvalidArgumentException(where + ": the plan is cut short at " + n + " bytes");
+    }
+    byte version = all[MAGIC_STEM];
+    if (version != MAGIC[MAGIC_STEM]) {
+      throw new InvalidArgumentException(
+          version >= '0' && version <= '9'
+              ? where
+                  + ": a transfer plan of version "
+                  + (char) version
+                  + ", where this host reads version "
+                  + (char) MAGIC[MAGIC_STEM]
+              : where + ": not a transfer plan (bad magic)");
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(all, 0, n - 4);
+    int stored = ByteBuffer.wrap(all, n - 4, 4).getInt();
+    if ((int) crc.getValue() != stored) {
+      throw new InvalidArgumentException(
+          String.format(
+              "%s: the plan's %d bytes fail their checksum (crc32c %08x, the plan says %08x):"
+                  + " damaged or cut short",
+              where, n, (int) crc.getValue(), stored));
+    }
+    return parse(new DataInputStream(new ByteArrayInputStream(all, 0, n - 4)), where);
+  }
+
+  private static TransferPlan parse(DataInputStream in, String where) throws IOException {
     try {
-      byte[] magic = in.readNBytes(MAGIC.length);
-      if (!java.util.Arrays.equals(magic, MAGIC)) {
-        throw new InvalidArgumentException(where + ": not a transfer plan (bad magic)");
-      }
+      in.skipNBytes(MAGIC.length);
       String cut = in.readUTF();
       try {
         ContentCut.parse(cut);

@@ -2,6 +2,8 @@ package io.strata.store.chunk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strata.store.testing.Gen;
+import io.strata.store.testing.Property;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -11,10 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
 
 class FastCdcProperties {
   private static final ChunkerParams PARAMS = ChunkerParams.DEFAULT;
@@ -30,20 +29,31 @@ class FastCdcProperties {
     return lengths;
   }
 
-  @Property(tries = 30)
-  void deterministicWhateverThePieceSizes(
-      @ForAll @LongRange(min = 1, max = 1000) long seed,
-      @ForAll @IntRange(min = 1, max = 1 << 20) int piece) {
+  @Test
+  void deterministicWhateverThePieceSizes() {
+    Property.forAll(
+        30,
+        Gen.longs(1, 1000),
+        Gen.ints(1, 1 << 20),
+        FastCdcProperties::samePiecesWhateverThePiece);
+  }
+
+  private static void samePiecesWhateverThePiece(long seed, int piece) {
     byte[] data = TestData.random(seed, 3 << 20);
     assertThat(chunks(data, piece)).isEqualTo(chunks(data, data.length));
   }
 
-  @Property(tries = 30)
-  void readingFromAStreamCutsAsPushingDoes(
-      @ForAll @LongRange(min = 1, max = 1000) long seed,
-      @ForAll @IntRange(min = 0, max = 3 << 20) int size,
-      @ForAll @IntRange(min = 1, max = 1 << 20) int piece)
-      throws IOException {
+  @Test
+  void readingFromAStreamCutsAsPushingDoes() {
+    Property.forAll(
+        30,
+        Gen.longs(1, 1000),
+        Gen.ints(0, 3 << 20),
+        Gen.ints(1, 1 << 20),
+        FastCdcProperties::streamCutsAsPushing);
+  }
+
+  private static void streamCutsAsPushing(long seed, int size, int piece) throws IOException {
     byte[] data = TestData.random(seed, size);
     List<Integer> lengths = new ArrayList<>();
     ByteArrayOutputStream seen = new ByteArrayOutputStream();
@@ -64,11 +74,17 @@ class FastCdcProperties {
     assertThat(lengths).isEqualTo(chunks(data, data.length));
   }
 
-  @Property(tries = 30)
-  void sizesStayWithinMinAndMax(
-      @ForAll @LongRange(min = 1, max = 1000) long seed,
-      @ForAll @IntRange(min = 0, max = 4 << 20) int size,
-      @ForAll boolean text) {
+  @Test
+  void sizesStayWithinMinAndMax() {
+    Property.forAll(
+        30,
+        Gen.longs(1, 1000),
+        Gen.ints(0, 4 << 20),
+        Gen.booleans(),
+        FastCdcProperties::withinMinAndMax);
+  }
+
+  private static void withinMinAndMax(long seed, int size, boolean text) {
     byte[] data = text ? TestData.text(seed, size) : TestData.random(seed, size);
     List<Integer> lengths = chunks(data, 1 << 16);
     assertThat(lengths.stream().mapToLong(Integer::longValue).sum()).isEqualTo(size);
@@ -80,11 +96,17 @@ class FastCdcProperties {
     }
   }
 
-  @Property(tries = 12)
-  void anInsertionLeavesNinetyPercentOfChunksUnchanged(
-      @ForAll @LongRange(min = 1, max = 1000) long seed,
-      @ForAll @IntRange(min = 0, max = (32 << 20) - 1) int at,
-      @ForAll @IntRange(min = 1, max = 100) int inserted) {
+  @Test
+  void anInsertionLeavesNinetyPercentOfChunksUnchanged() {
+    Property.forAll(
+        12,
+        Gen.longs(1, 1000),
+        Gen.ints(0, (32 << 20) - 1),
+        Gen.ints(1, 100),
+        FastCdcProperties::insertionKeepsNinetyPercent);
+  }
+
+  private static void insertionKeepsNinetyPercent(long seed, int at, int inserted) {
     byte[] data = TestData.random(seed, 32 << 20);
     byte[] edited = new byte[data.length + inserted];
     System.arraycopy(data, 0, edited, 0, at);
@@ -96,13 +118,19 @@ class FastCdcProperties {
     assertThat(kept).isGreaterThanOrEqualTo((long) Math.ceil(0.9 * before.size()));
   }
 
-  @Property(tries = 5)
-  void averageChunkSizeIsNearTheTarget(@ForAll @LongRange(min = 1, max = 1000) long seed) {
-    byte[] data = TestData.random(seed, 16 << 20);
-    List<Integer> lengths = chunks(data, data.length);
-    double mean = data.length / (double) lengths.size();
-    // Normalized chunking: the mean lands between the target and min + target.
-    assertThat(mean).isBetween(PARAMS.avg() * 0.75, (double) PARAMS.min() + PARAMS.avg() * 1.25);
+  @Test
+  void averageChunkSizeIsNearTheTarget() {
+    Property.forAll(
+        5,
+        Gen.longs(1, 1000),
+        seed -> {
+          byte[] data = TestData.random(seed, 16 << 20);
+          List<Integer> lengths = chunks(data, data.length);
+          double mean = data.length / (double) lengths.size();
+          // Normalized chunking: the mean lands between the target and min + target.
+          assertThat(mean)
+              .isBetween(PARAMS.avg() * 0.75, (double) PARAMS.min() + PARAMS.avg() * 1.25);
+        });
   }
 
   private static List<String> chunkDigests(byte[] data) {

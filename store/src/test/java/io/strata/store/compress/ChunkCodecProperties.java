@@ -4,24 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.store.error.CorruptDataException;
+import io.strata.store.testing.Gen;
+import io.strata.store.testing.Property;
 import io.strata.store.testing.TestData;
 import java.util.Arrays;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
-import net.jqwik.api.constraints.StringLength;
 import org.junit.jupiter.api.Test;
 
 class ChunkCodecProperties {
   private static final String[] CODECS = {"zstd:1", "zstd:3", "zstd:19", "lz4", "none"};
 
-  @Property(tries = 200)
-  void everyCodecRoundTrips(
-      @ForAll @IntRange(min = 0, max = 4) int which,
-      @ForAll @LongRange(min = 0, max = 1 << 20) long seed,
-      @ForAll @IntRange(min = 0, max = 300_000) int size,
-      @ForAll boolean text) {
+  @Test
+  void everyCodecRoundTrips() {
+    Property.forAll(
+        200,
+        Gen.ints(0, CODECS.length - 1),
+        Gen.longs(0, 1 << 20),
+        Gen.ints(0, 300_000),
+        Gen.booleans(),
+        ChunkCodecProperties::roundTrips);
+  }
+
+  private static void roundTrips(int which, long seed, int size, boolean text) {
     ChunkCodec codec = new ChunkCodec(Compression.parse(CODECS[which]));
     byte[] raw = text ? TestData.text(seed, size) : TestData.random(seed, size);
     byte[] enc = new byte[ChunkCodec.maxEncodedLength(size) + 5];
@@ -52,10 +55,13 @@ class ChunkCodecProperties {
     }
   }
 
-  @Property(tries = 100)
-  void damagedInputNeverDecodesSilentlyToTheWrongLength(
-      @ForAll @IntRange(min = 0, max = 1) int which,
-      @ForAll @LongRange(min = 0, max = 1000) long seed) {
+  @Test
+  void damagedInputNeverDecodesSilentlyToTheWrongLength() {
+    Property.forAll(
+        100, Gen.ints(0, 1), Gen.longs(0, 1000), ChunkCodecProperties::aTruncatedChunkIsRefused);
+  }
+
+  private static void aTruncatedChunkIsRefused(int which, long seed) {
     byte[] raw = TestData.text(seed, 65_536);
     ChunkCodec codec = new ChunkCodec(Compression.parse(which == 0 ? "zstd:3" : "lz4"));
     byte[] enc = new byte[ChunkCodec.maxEncodedLength(raw.length)];
@@ -67,16 +73,28 @@ class ChunkCodecProperties {
         .isInstanceOf(CorruptDataException.class);
   }
 
-  @Property(tries = 50)
-  void compressionSpecsParse(@ForAll @IntRange(min = 1, max = 19) int level) {
-    assertThat(Compression.parse("zstd:" + level).level()).isEqualTo(level);
-    assertThat(Compression.parse("zstd:" + level).toString()).isEqualTo("zstd:" + level);
+  @Test
+  void compressionSpecsParse() {
+    // 19 levels: all of them, edge cases and 50 random picks.
+    Property.forAll(
+        50,
+        Gen.ints(1, 19),
+        level -> {
+          assertThat(Compression.parse("zstd:" + level).level()).isEqualTo(level);
+          assertThat(Compression.parse("zstd:" + level).toString()).isEqualTo("zstd:" + level);
+        });
+    for (int level = 1; level <= 19; level++) {
+      assertThat(Compression.parse("zstd:" + level).level()).isEqualTo(level);
+    }
   }
 
-  @Property(tries = 50)
-  void badSpecsAreRefused(@ForAll @StringLength(min = 0, max = 8) String junk) {
-    String spec = "x" + junk;
-    assertThatThrownBy(() -> Compression.parse(spec))
-        .isInstanceOf(io.strata.store.error.InvalidArgumentException.class);
+  @Test
+  void badSpecsAreRefused() {
+    Property.forAll(
+        50,
+        Gen.strings(0, 8),
+        junk ->
+            assertThatThrownBy(() -> Compression.parse("x" + junk))
+                .isInstanceOf(io.strata.store.error.InvalidArgumentException.class));
   }
 }

@@ -225,7 +225,7 @@ class ImageTransferTest {
 
   @Test
   void aDamagedPlanIsRefusedWithItsName() {
-    byte[] junk = "STRPLAN1\0\3cdc".getBytes();
+    byte[] junk = "STRPLAN2\0\3cdc".getBytes();
     assertThatThrownBy(
             () -> TransferPlan.decode(new ByteArrayInputStream(junk), "plan from host a"))
         .isInstanceOf(InvalidArgumentException.class)

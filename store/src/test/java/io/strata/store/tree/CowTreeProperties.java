@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.WriteSession;
+import io.strata.store.testing.Gen;
+import io.strata.store.testing.Property;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,25 +18,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The tree against a sorted map, on a real chunk store. */
 class CowTreeProperties {
   private static Path dir;
   private static ChunkStore store;
 
-  @BeforeContainer
+  @BeforeAll
   static void open() throws IOException {
     dir = Files.createTempDirectory("cowtree");
     store = ChunkStore.open(dir, ChunkStore.Options.defaults());
   }
 
-  @AfterContainer
+  @AfterAll
   static void close() throws IOException {
     store.close();
     try (var s = Files.walk(dir)) {
@@ -48,12 +47,17 @@ class CowTreeProperties {
     return String.format("k%07d", k).getBytes(StandardCharsets.US_ASCII);
   }
 
-  @Property(tries = 25)
-  void behavesLikeASortedMapAcrossFlushes(
-      @ForAll @LongRange(min = 0, max = 1 << 30) long seed,
-      @ForAll @IntRange(min = 1, max = 6000) int ops,
-      @ForAll @IntRange(min = 1, max = 4000) int keySpace)
-      throws IOException {
+  @Test
+  void behavesLikeASortedMapAcrossFlushes() {
+    Property.forAll(
+        25,
+        Gen.longs(0, 1 << 30),
+        Gen.ints(1, 6000),
+        Gen.ints(1, 4000),
+        CowTreeProperties::likeASortedMap);
+  }
+
+  private static void likeASortedMap(long seed, int ops, int keySpace) throws IOException {
     SplittableRandom r = new SplittableRandom(seed);
     try (WriteSession session = store.session()) {
       ChunkNodeStore nodes = new ChunkNodeStore(store, session);
@@ -92,12 +96,17 @@ class CowTreeProperties {
     }
   }
 
-  @Property(tries = 15)
-  void diffFindsExactlyTheChangedKeys(
-      @ForAll @LongRange(min = 0, max = 1 << 30) long seed,
-      @ForAll @IntRange(min = 0, max = 5000) int base,
-      @ForAll @IntRange(min = 0, max = 300) int changes)
-      throws IOException {
+  @Test
+  void diffFindsExactlyTheChangedKeys() {
+    Property.forAll(
+        15,
+        Gen.longs(0, 1 << 30),
+        Gen.ints(0, 5000),
+        Gen.ints(0, 300),
+        CowTreeProperties::diffFindsTheChangedKeys);
+  }
+
+  private static void diffFindsTheChangedKeys(long seed, int base, int changes) throws IOException {
     SplittableRandom r = new SplittableRandom(seed);
     try (WriteSession session = store.session()) {
       ChunkNodeStore nodes = new ChunkNodeStore(store, session);

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -77,7 +78,8 @@ class HostDirectoryTest {
 
   /**
    * One thread keeps swapping directory {@code d} with a symlink to a directory outside; another
-   * keeps writing {@code /d/f}. Every write lands inside or is refused; none lands outside.
+   * keeps writing {@code /d/f}. Every write lands inside or is refused; none lands outside. The
+   * race runs until both outcomes have been seen many times, so that it really was a race.
    */
   @Test
   void aDirectorySwappedForASymlinkNeverLetsAWriteOut() throws Exception {
@@ -88,6 +90,7 @@ class HostDirectoryTest {
     Path aside = r.resolve("d-aside");
     AtomicBoolean stop = new AtomicBoolean();
     AtomicReference<Throwable> flipError = new AtomicReference<>();
+    AtomicInteger flips = new AtomicInteger();
     Thread flipper =
         new Thread(
             () -> {
@@ -97,17 +100,21 @@ class HostDirectoryTest {
                   Files.createSymbolicLink(inner, outside);
                   Files.delete(inner);
                   Files.move(aside, inner, StandardCopyOption.ATOMIC_MOVE);
+                  flips.incrementAndGet();
                 }
               } catch (IOException e) {
                 flipError.set(e);
               }
             });
     flipper.start();
+    int enough = 200;
     AtomicInteger landed = new AtomicInteger();
     AtomicInteger refused = new AtomicInteger();
-    long end = System.nanoTime() + 2_000_000_000L;
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     try {
-      while (System.nanoTime() < end) {
+      while ((landed.get() < enough || refused.get() < enough || flips.get() < enough)
+          && flipError.get() == null
+          && System.nanoTime() < deadline) {
         try {
           put(d, "/d/f", "x");
           landed.incrementAndGet();
@@ -123,8 +130,9 @@ class HostDirectoryTest {
       }
     } finally {
       stop.set(true);
-      flipper.join();
+      flipper.join(Duration.ofSeconds(30).toMillis());
     }
+    assertThat(flipper.isAlive()).as("the flipper stopped").isFalse();
     assertThat(flipError.get()).isNull();
     // What the design guarantees (docs/CONTAINERS.md, point 5): no file and no content ever lands
     // outside. An empty directory made in the mkdir window by a racing host process may.
@@ -133,6 +141,10 @@ class HostDirectoryTest {
           .as("files outside the root")
           .isEmpty();
     }
-    assertThat(landed.get() + refused.get()).isPositive();
+    assertThat(landed.get()).as("writes that landed while racing").isGreaterThanOrEqualTo(enough);
+    assertThat(refused.get()).as("writes refused while racing").isGreaterThanOrEqualTo(enough);
+    assertThat(flips.get()).as("swaps while writing").isGreaterThanOrEqualTo(enough);
+    // The writes that landed, landed inside: the flipper always puts the directory back.
+    assertThat(Files.readString(inner.resolve("f"))).isEqualTo("x");
   }
 }
