@@ -1,7 +1,7 @@
 package io.strata.server.op;
 
-import io.strata.store.disk.DiskFull;
 import io.strata.protocol.Status;
+import io.strata.store.disk.DiskFull;
 import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.CorruptDataException;

@@ -80,11 +80,11 @@ public final class ChunkStore implements Closeable {
   private final PackSet packs;
   private final RootLog rootLog;
   private final SpaceReserve reserve;
+  private final GroupCommit commits;
   private final Map<String, Root> roots = new ConcurrentHashMap<>();
   private final Set<WriteSession> sessions = ConcurrentHashMap.newKeySet();
   private final Map<Integer, CompletableFuture<Void>> pendingWrites = new ConcurrentHashMap<>();
   private final ReentrantReadWriteLock refLock = new ReentrantReadWriteLock();
-  private final ReentrantLock commitLock = new ReentrantLock();
   private final ReentrantLock gcLock = new ReentrantLock();
   private final ExecutorService workers;
   private final int threads;
@@ -95,14 +95,11 @@ public final class ChunkStore implements Closeable {
   private final AtomicLong uniqueBytes = new AtomicLong();
   private final AtomicLong compressedBytes = new AtomicLong();
   private final AtomicLong sinceCheckpoint = new AtomicLong();
-  private final List<PendingCommit> commitQueue = new ArrayList<>();
   // Where chunks that GC is copying were before, until the copies are durable: a failed fsync of
   // the copies' pack sends them back rather than dropping them.
   private final Map<Integer, Long> gcOriginals = new ConcurrentHashMap<>();
   // What the open found and mended, for fsck to list.
   private final List<String> openNotes = new ArrayList<>();
-  // Chunks whose records a failed fsync took (ids are never reused, so this only grows).
-  private final RoaringBitmap lost = new RoaringBitmap();
   private final ByteArrayPool chunkBuffers;
   private final ByteArrayPool windows;
   private volatile boolean closed;
@@ -157,6 +154,29 @@ public final class ChunkStore implements Closeable {
     this.packs = packs;
     this.rootLog = rootLog;
     this.reserve = new SpaceReserve(dir.resolve("reserve"));
+    this.commits =
+        new GroupCommit(
+            dir.getParent(),
+            packs,
+            index,
+            rootLog,
+            reserve,
+            new GroupCommit.Publisher() {
+              @Override
+              public void publish(WriteSession session, List<RootChange> changes) {
+                apply(session, changes);
+              }
+
+              @Override
+              public void abandon(WriteSession session) {
+                endSession(session);
+              }
+
+              @Override
+              public void afterBatch() {
+                maybeCheckpoint();
+              }
+            });
     packs.onLoss(this::forgetLost);
     this.threads = Math.max(1, options.threads());
     this.workers = Executors.newFixedThreadPool(threads, daemonThreads("strata-chunk"));
@@ -573,181 +593,13 @@ public final class ChunkStore implements Closeable {
     }
   }
 
-  /** A commit waiting for the group sync. */
-  private static final class PendingCommit {
-    final List<RootChange> changes;
-    final WriteSession session;
-    boolean done;
-    Throwable failure;
-
-    PendingCommit(List<RootChange> changes, WriteSession session) {
-      this.changes = changes;
-      this.session = session;
-    }
-  }
-
   /**
    * Makes the session's chunks and {@code changes} durable, applies the changes and ends the
-   * session. Group commit: whoever takes the commit lock syncs for everyone queued behind it.
+   * session (see {@link GroupCommit}).
    */
   void commit(WriteSession session, List<RootChange> changes) throws IOException {
     ensureOpen();
-    PendingCommit mine = new PendingCommit(List.copyOf(changes), session);
-    synchronized (commitQueue) {
-      commitQueue.add(mine);
-    }
-    commitLock.lock();
-    try {
-      if (!mine.done) {
-        List<PendingCommit> batch;
-        synchronized (commitQueue) {
-          batch = new ArrayList<>(commitQueue);
-          commitQueue.clear();
-        }
-        Throwable failure = null;
-        try {
-          syncPacksFor(batch);
-          // After the sync: it is what finds out that a pack's records never became durable.
-          failCommitsNamingLostChunks(batch);
-          List<RootChange> all = new ArrayList<>();
-          for (PendingCommit c : batch) {
-            if (c.failure == null) {
-              all.addAll(c.changes);
-            }
-          }
-          if (!all.isEmpty()) {
-            appendRoots(all);
-            rootLog.force();
-          }
-        } catch (IOException | RuntimeException e) {
-          failure = e;
-        }
-        for (PendingCommit c : batch) {
-          if (failure == null && c.failure == null) {
-            apply(c);
-          } else {
-            if (c.failure == null) {
-              c.failure = failure;
-            }
-            endSession(c.session);
-          }
-          c.done = true;
-        }
-        maybeCheckpoint();
-      }
-    } finally {
-      commitLock.unlock();
-    }
-    if (mine.failure != null) {
-      if (mine.failure instanceof IOException io) {
-        if (DiskFull.causedBy(io)) {
-          throw new StorageFullException("data root " + dir.getParent() + ": the disk is full", io);
-        }
-        throw io;
-      }
-      throw (RuntimeException) mine.failure;
-    }
-  }
-
-  /**
-   * Makes the packs durable for {@code batch}. On a full disk the open pack may hold records that
-   * cannot be written yet (of writes that failed, or wait for space): a commit whose own chunks are
-   * all durable already (a remove, a tag, a write that only deduplicated) goes on without them, so
-   * that space can be freed on a full disk; the others fail as the disk is full.
-   */
-  private void syncPacksFor(List<PendingCommit> batch) throws IOException {
-    try {
-      packs.sync();
-    } catch (IOException e) {
-      if (!DiskFull.causedBy(e)) {
-        throw e;
-      }
-      boolean anyGoesOn = false;
-      for (PendingCommit c : batch) {
-        if (namesOnlyDurableChunks(c)) {
-          anyGoesOn = true;
-        } else {
-          c.failure = e;
-        }
-      }
-      if (!anyGoesOn) {
-        throw e;
-      }
-    }
-  }
-
-  private boolean namesOnlyDurableChunks(PendingCommit c) {
-    for (int id : named(c)) {
-      long loc = index.location(id);
-      if (!Locations.isStored(loc)
-          || !packs.isDurable(
-              Locations.packId(loc),
-              Locations.offset(loc) + PackFormat.recordLength(Locations.storedLen(loc)))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** The chunks a commit holds or adds to roots. */
-  private static RoaringBitmap named(PendingCommit c) {
-    RoaringBitmap named = c.session.held();
-    for (RootChange ch : c.changes) {
-      if (ch instanceof RootChange.Put put) {
-        named.or(put.root().chunks());
-      } else if (ch instanceof RootChange.Update u) {
-        named.or(u.added());
-      }
-    }
-    return named;
-  }
-
-  /**
-   * Appends to the root log. On a full disk the space reserve gives the room: a remove must be
-   * possible on a full disk, or nothing could ever be freed (gc works without the reserve).
-   */
-  private void appendRoots(List<RootChange> all) throws IOException {
-    try {
-      rootLog.append(all);
-    } catch (IOException e) {
-      if (!DiskFull.causedBy(e) || reserve.size() == 0) {
-        throw e;
-      }
-      long freed = reserve.release();
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "chunk store {0}: the disk is full; released the {1}-byte space reserve to record a"
-              + " commit (gc writes it again)",
-          dir,
-          freed);
-      rootLog.append(all);
-    }
-  }
-
-  /**
-   * Fails each commit of {@code batch} that would name a chunk whose record a failed fsync took
-   * (see {@link #forgetLost}): its root would point at nothing.
-   */
-  private void failCommitsNamingLostChunks(List<PendingCommit> batch) {
-    RoaringBitmap gone;
-    synchronized (lost) {
-      if (lost.isEmpty()) {
-        return;
-      }
-      gone = lost.clone();
-    }
-    for (PendingCommit c : batch) {
-      RoaringBitmap named = named(c);
-      if (c.failure == null && RoaringBitmap.intersects(named, gone)) {
-        int id = RoaringBitmap.and(named, gone).first();
-        c.failure =
-            new StrataException(
-                "chunk "
-                    + id
-                    + " of this write was lost when its pack could not be made durable;"
-                    + " nothing was recorded, retry");
-      }
-    }
+    commits.commit(session, changes);
   }
 
   /**
@@ -777,9 +629,7 @@ public final class ChunkStore implements Closeable {
           index.remove(id);
         }
       }
-      synchronized (lost) {
-        lost.or(gone);
-      }
+      commits.markLost(gone);
     } finally {
       refLock.writeLock().unlock();
     }
@@ -793,10 +643,10 @@ public final class ChunkStore implements Closeable {
   }
 
   /** Publishes a durable commit: its roots become visible and its session's holds go. */
-  private void apply(PendingCommit c) {
+  private void apply(WriteSession session, List<RootChange> changes) {
     refLock.readLock().lock();
     try {
-      for (RootChange ch : c.changes) {
+      for (RootChange ch : changes) {
         if (ch instanceof RootChange.Put put) {
           roots.put(put.name(), put.root());
         } else if (ch instanceof RootChange.Update u) {
@@ -805,7 +655,7 @@ public final class ChunkStore implements Closeable {
           roots.remove(ch.name());
         }
       }
-      sessions.remove(c.session);
+      sessions.remove(session);
     } finally {
       refLock.readLock().unlock();
     }
@@ -844,11 +694,11 @@ public final class ChunkStore implements Closeable {
 
   /** Rewrites the root log to hold just the live roots (commits wait meanwhile). */
   void compactRoots() throws IOException {
-    commitLock.lock();
+    commits.lock().lock();
     try {
       rootLog.compact(roots.values());
     } finally {
-      commitLock.unlock();
+      commits.lock().unlock();
     }
   }
 
@@ -1137,7 +987,7 @@ public final class ChunkStore implements Closeable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    commitLock.lock();
+    commits.lock().lock();
     gcLock.lock();
     try {
       packs.sealCurrent();
@@ -1148,7 +998,7 @@ public final class ChunkStore implements Closeable {
       throw e.getCause();
     } finally {
       gcLock.unlock();
-      commitLock.unlock();
+      commits.lock().unlock();
     }
   }
 

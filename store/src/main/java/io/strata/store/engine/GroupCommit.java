@@ -1,0 +1,259 @@
+package io.strata.store.engine;
+
+import io.strata.store.disk.DiskFull;
+import io.strata.store.disk.SpaceReserve;
+import io.strata.store.error.StorageFullException;
+import io.strata.store.error.StrataException;
+import io.strata.store.index.ChunkIndex;
+import io.strata.store.index.Locations;
+import io.strata.store.pack.PackFormat;
+import io.strata.store.pack.PackSet;
+import io.strata.store.ref.RootChange;
+import io.strata.store.ref.RootLog;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * Group commit of a {@link ChunkStore}: a commit makes its session's chunks durable (the packs are
+ * fsynced), then its root changes (appended to both copies of the root log and fsynced), and only
+ * then are the roots published and the caller acknowledged. Commits that arrive while one is
+ * syncing queue up, and whoever takes the lock next syncs for all of them: sixteen writers cost
+ * about as many fsyncs as one.
+ *
+ * <p>Failure is per commit where it can be: on a full disk a commit whose chunks are all durable
+ * already goes on (so that removes can free space), and a commit that names a chunk a failed fsync
+ * took fails alone (see {@link #markLost}).
+ */
+final class GroupCommit {
+  private static final System.Logger LOG = System.getLogger(GroupCommit.class.getName());
+
+  /** What happens to a commit once its batch is durable, or failed. */
+  interface Publisher {
+    /** The changes are durable: make them visible and end the session. */
+    void publish(WriteSession session, List<RootChange> changes);
+
+    /** The commit failed: end the session, its chunks are garbage. */
+    void abandon(WriteSession session);
+
+    /** After each batch, outside of any one commit's outcome (an index checkpoint when due). */
+    void afterBatch();
+  }
+
+  private final Path dataRoot;
+  private final PackSet packs;
+  private final ChunkIndex index;
+  private final RootLog rootLog;
+  private final SpaceReserve reserve;
+  private final Publisher publisher;
+  private final ReentrantLock commitLock = new ReentrantLock();
+  private final List<PendingCommit> commitQueue = new ArrayList<>();
+  // Chunks whose records a failed fsync took (ids are never reused, so this only grows).
+  private final RoaringBitmap lost = new RoaringBitmap();
+
+  GroupCommit(
+      Path dataRoot,
+      PackSet packs,
+      ChunkIndex index,
+      RootLog rootLog,
+      SpaceReserve reserve,
+      Publisher publisher) {
+    this.dataRoot = dataRoot;
+    this.packs = packs;
+    this.index = index;
+    this.rootLog = rootLog;
+    this.reserve = reserve;
+    this.publisher = publisher;
+  }
+
+  /** Held while a batch commits; whoever holds it keeps commits out (a compaction, a close). */
+  ReentrantLock lock() {
+    return commitLock;
+  }
+
+  /** Chunks a failed fsync took: a commit that names one fails from now on. */
+  void markLost(RoaringBitmap ids) {
+    synchronized (lost) {
+      lost.or(ids);
+    }
+  }
+
+  /** A commit waiting for the group sync. */
+  private static final class PendingCommit {
+    final List<RootChange> changes;
+    final WriteSession session;
+    boolean done;
+    Throwable failure;
+
+    PendingCommit(List<RootChange> changes, WriteSession session) {
+      this.changes = changes;
+      this.session = session;
+    }
+  }
+
+  /**
+   * Makes the session's chunks and {@code changes} durable, applies the changes and ends the
+   * session. Group commit: whoever takes the commit lock syncs for everyone queued behind it.
+   */
+  void commit(WriteSession session, List<RootChange> changes) throws IOException {
+    PendingCommit mine = new PendingCommit(List.copyOf(changes), session);
+    synchronized (commitQueue) {
+      commitQueue.add(mine);
+    }
+    commitLock.lock();
+    try {
+      if (!mine.done) {
+        List<PendingCommit> batch;
+        synchronized (commitQueue) {
+          batch = new ArrayList<>(commitQueue);
+          commitQueue.clear();
+        }
+        Throwable failure = null;
+        try {
+          syncPacksFor(batch);
+          // After the sync: it is what finds out that a pack's records never became durable.
+          failCommitsNamingLostChunks(batch);
+          List<RootChange> all = new ArrayList<>();
+          for (PendingCommit c : batch) {
+            if (c.failure == null) {
+              all.addAll(c.changes);
+            }
+          }
+          if (!all.isEmpty()) {
+            appendRoots(all);
+            rootLog.force();
+          }
+        } catch (IOException | RuntimeException e) {
+          failure = e;
+        }
+        for (PendingCommit c : batch) {
+          if (failure == null && c.failure == null) {
+            publisher.publish(c.session, c.changes);
+          } else {
+            if (c.failure == null) {
+              c.failure = failure;
+            }
+            publisher.abandon(c.session);
+          }
+          c.done = true;
+        }
+        publisher.afterBatch();
+      }
+    } finally {
+      commitLock.unlock();
+    }
+    if (mine.failure != null) {
+      if (mine.failure instanceof IOException io) {
+        if (DiskFull.causedBy(io)) {
+          throw new StorageFullException("data root " + dataRoot + ": the disk is full", io);
+        }
+        throw io;
+      }
+      throw (RuntimeException) mine.failure;
+    }
+  }
+
+  /**
+   * Makes the packs durable for {@code batch}. On a full disk the open pack may hold records that
+   * cannot be written yet (of writes that failed, or wait for space): a commit whose own chunks are
+   * all durable already (a remove, a tag, a write that only deduplicated) goes on without them, so
+   * that space can be freed on a full disk; the others fail as the disk is full.
+   */
+  private void syncPacksFor(List<PendingCommit> batch) throws IOException {
+    try {
+      packs.sync();
+    } catch (IOException e) {
+      if (!DiskFull.causedBy(e)) {
+        throw e;
+      }
+      boolean anyGoesOn = false;
+      for (PendingCommit c : batch) {
+        if (namesOnlyDurableChunks(c)) {
+          anyGoesOn = true;
+        } else {
+          c.failure = e;
+        }
+      }
+      if (!anyGoesOn) {
+        throw e;
+      }
+    }
+  }
+
+  private boolean namesOnlyDurableChunks(PendingCommit c) {
+    for (int id : named(c)) {
+      long loc = index.location(id);
+      if (!Locations.isStored(loc)
+          || !packs.isDurable(
+              Locations.packId(loc),
+              Locations.offset(loc) + PackFormat.recordLength(Locations.storedLen(loc)))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The chunks a commit holds or adds to roots. */
+  private static RoaringBitmap named(PendingCommit c) {
+    RoaringBitmap named = c.session.held();
+    for (RootChange ch : c.changes) {
+      if (ch instanceof RootChange.Put put) {
+        named.or(put.root().chunks());
+      } else if (ch instanceof RootChange.Update u) {
+        named.or(u.added());
+      }
+    }
+    return named;
+  }
+
+  /**
+   * Appends to the root log. On a full disk the space reserve gives the room: a remove must be
+   * possible on a full disk, or nothing could ever be freed (gc works without the reserve).
+   */
+  private void appendRoots(List<RootChange> all) throws IOException {
+    try {
+      rootLog.append(all);
+    } catch (IOException e) {
+      if (!DiskFull.causedBy(e) || reserve.size() == 0) {
+        throw e;
+      }
+      long freed = reserve.release();
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "data root {0}: the disk is full; released the {1}-byte space reserve to record a"
+              + " commit (gc writes it again)",
+          dataRoot,
+          freed);
+      rootLog.append(all);
+    }
+  }
+
+  /**
+   * Fails each commit of {@code batch} that would name a chunk whose record a failed fsync took
+   * (see {@link #forgetLost}): its root would point at nothing.
+   */
+  private void failCommitsNamingLostChunks(List<PendingCommit> batch) {
+    RoaringBitmap gone;
+    synchronized (lost) {
+      if (lost.isEmpty()) {
+        return;
+      }
+      gone = lost.clone();
+    }
+    for (PendingCommit c : batch) {
+      RoaringBitmap named = named(c);
+      if (c.failure == null && RoaringBitmap.intersects(named, gone)) {
+        int id = RoaringBitmap.and(named, gone).first();
+        c.failure =
+            new StrataException(
+                "chunk "
+                    + id
+                    + " of this write was lost when its pack could not be made durable;"
+                    + " nothing was recorded, retry");
+      }
+    }
+  }
+}
