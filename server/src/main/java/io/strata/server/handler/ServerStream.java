@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.strata.protocol.Opcode;
 import io.strata.protocol.Status;
 import io.strata.protocol.Transfer;
+import io.strata.protocol.Wire;
 import io.strata.server.codec.Frame;
 import io.strata.server.op.ErrorStatus;
 import io.strata.server.op.Operation;
@@ -26,6 +27,17 @@ import java.util.function.LongConsumer;
 final class ServerStream {
   private static final System.Logger LOG = System.getLogger(ServerStream.class.getName());
 
+  /**
+   * Bytes copied out of a direct DATA payload per sink call. The buffer is per engine thread and of
+   * a fixed size: sized from a stream's first frame, a 0-byte frame made a buffer that copied
+   * nothing and spun forever, and a 1-byte frame cut every later frame into bytes. So the memory
+   * this takes is bounded by the engine threads, not by what peers send.
+   */
+  static final int COPY_BUFFER = Wire.DATA_CHUNK;
+
+  private static final ThreadLocal<byte[]> COPY =
+      ThreadLocal.withInitial(() -> new byte[COPY_BUFFER]);
+
   private final int id;
   private final String label;
   private final Transfer transfer;
@@ -39,7 +51,6 @@ final class ServerStream {
   private boolean inputEnded;
   private UploadSink sink;
   private DownloadPump pump;
-  private byte[] scratch;
 
   ServerStream(
       int id,
@@ -125,20 +136,7 @@ final class ServerStream {
             if (sink == null || finished()) {
               return;
             }
-            int n = data.readableBytes();
-            if (data.hasArray()) {
-              sink.write(data.array(), data.arrayOffset() + data.readerIndex(), n);
-            } else {
-              if (scratch == null) {
-                scratch = new byte[Math.min(n, 1 << 20)];
-              }
-              for (int at = data.readerIndex(); at < data.readerIndex() + n; ) {
-                int len = Math.min(scratch.length, data.readerIndex() + n - at);
-                data.getBytes(at, scratch, 0, len);
-                sink.write(scratch, 0, len);
-                at += len;
-              }
-            }
+            feed(data, sink);
           } catch (Exception | Error e) {
             fail(e);
           } finally {
@@ -146,6 +144,25 @@ final class ServerStream {
             done.run();
           }
         });
+  }
+
+  /** Hands the readable bytes of {@code data} to {@code sink}, without consuming them. */
+  static void feed(ByteBuf data, UploadSink sink) throws IOException {
+    int from = data.readerIndex();
+    int end = from + data.readableBytes();
+    if (data.hasArray()) {
+      if (end > from) {
+        sink.write(data.array(), data.arrayOffset() + from, end - from);
+      }
+      return;
+    }
+    byte[] copy = COPY.get();
+    for (int at = from; at < end; ) {
+      int len = Math.min(copy.length, end - at);
+      data.getBytes(at, copy, 0, len);
+      sink.write(copy, 0, len);
+      at += len;
+    }
   }
 
   /** The client sent END: commit the upload and answer. */
