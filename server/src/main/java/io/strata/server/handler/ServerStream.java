@@ -211,13 +211,16 @@ final class ServerStream {
     abortWork();
     Status status = ErrorStatus.of(t);
     String message = t.getMessage();
-    if (t instanceof UncheckedIOException || t instanceof IOException) {
+    boolean io = t instanceof UncheckedIOException || t instanceof IOException;
+    if (io) {
       message = label + ": I/O error on the server: " + message;
     }
     if (status == Status.INTERNAL) {
       LOG.log(System.Logger.Level.WARNING, "request " + label + " (stream " + id + ") failed", t);
-      if (message == null) {
-        message = label + ": internal error (" + t.getClass().getSimpleName() + ")";
+      if (!io) {
+        // An unexpected exception's text is a library's or the JVM's (a NullPointerException's
+        // helpful message names our fields): the client gets a sentence, the log the details.
+        message = label + ": internal error on the server (" + t.getClass().getSimpleName() + ")";
       }
     }
     answer(Frame.error(id, status, message), status);
