@@ -34,7 +34,9 @@ import java.util.concurrent.TimeUnit;
  * with nothing in flight, or with an upload that gets no data, is closed after the idle timeout.
  *
  * <p>Frames for a stream that was answered already (DATA the client sent before it saw an early
- * error) are dropped; frames that break the protocol close the connection.
+ * error) or that the client cancelled (an END or DATA that crossed its CANCEL) are dropped, so
+ * every request gets exactly one RESPONSE whatever the order; frames that break the protocol (DATA
+ * or a second END after the client's own END) close the connection.
  */
 public final class RequestHandler extends ChannelInboundHandlerAdapter {
   private static final System.Logger LOG = System.getLogger(RequestHandler.class.getName());
@@ -147,7 +149,7 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
 
   private void data(ChannelHandlerContext ctx, Frame f) throws ProtocolException {
     ServerStream s = streams.get(f.stream());
-    if (s == null || s.answered()) {
+    if (s == null || s.finished()) {
       return;
     }
     if (!s.transfer().uploads()) {
@@ -164,7 +166,7 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
 
   private void end(ChannelHandlerContext ctx, Frame f) throws ProtocolException {
     ServerStream s = streams.get(f.stream());
-    if (s == null || s.answered()) {
+    if (s == null || s.finished()) {
       return;
     }
     if (!s.transfer().uploads() || s.inputEnded()) {
@@ -176,7 +178,8 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
 
   private void cancel(Frame f) {
     ServerStream s = streams.get(f.stream());
-    if (s != null) {
+    // A second CANCEL, or one for a stream already answered, changes nothing.
+    if (s != null && !s.finished()) {
       s.endInput();
       s.cancel("the client cancelled it");
       s.unpark();

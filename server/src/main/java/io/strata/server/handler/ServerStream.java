@@ -198,7 +198,10 @@ final class ServerStream {
         });
   }
 
-  /** Whether the stream was answered or cancelled; its work should stop. */
+  /**
+   * Whether the stream was answered or cancelled: its work should stop, and the client's later
+   * frames for it are ignored. Set on the event loop by a CANCEL before the engine sees it.
+   */
   boolean finished() {
     return cancelled || answered();
   }
