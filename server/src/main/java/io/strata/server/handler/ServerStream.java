@@ -50,7 +50,7 @@ final class ServerStream {
   private volatile boolean cancelled;
   private boolean inputEnded;
   private UploadSink sink;
-  private DownloadPump pump;
+  private volatile DownloadPump pump;
 
   ServerStream(
       int id,
@@ -208,7 +208,9 @@ final class ServerStream {
 
   /** Answers with the error {@code t} stands for, after dropping the stream's work. */
   void fail(Throwable t) {
-    if (answered()) {
+    if (finished()) {
+      // Answered, or cancelled: the cancel's own task, queued behind this one, answers CANCELLED
+      // (a cancelled download's source fails its read, and that is no error of the request).
       return;
     }
     abortWork();
@@ -258,6 +260,14 @@ final class ServerStream {
   boolean park() {
     parked.set(true);
     return !(channel.isWritable() && parked.compareAndSet(true, false));
+  }
+
+  /** The download's producer has bytes again: run the pump, from whatever thread says so. */
+  void resume() {
+    DownloadPump p = pump;
+    if (p != null) {
+      executor.execute(p);
+    }
   }
 
   /** On the event loop: the channel is writable (or closed); resumes a parked pump. */

@@ -12,6 +12,7 @@ import io.strata.server.op.Operations;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.Engine;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -59,7 +60,7 @@ class StreamOrderTest {
   void close() throws Exception {
     runEngine();
     ch.finishAndReleaseAll();
-    operations.shutdown();
+    operations.shutdown(Duration.ofSeconds(5));
     engine.close();
   }
 
