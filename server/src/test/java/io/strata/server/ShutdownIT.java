@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.strata.client.StrataClient;
 import io.strata.client.TransferListener;
 import io.strata.protocol.FrameType;
+import io.strata.protocol.HostPort;
 import io.strata.protocol.Opcode;
 import io.strata.protocol.Status;
 import io.strata.server.handler.Limits;
@@ -192,6 +193,34 @@ class ShutdownIT {
         if (peer != null) {
           peer.close();
         }
+      }
+    }
+  }
+
+  /** The real process, with stratad's own 20 s grace: SIGTERM ends it in time, exit code 0. */
+  @Test
+  void sigtermWithStuckStreamsExitsWithinTheGrace() throws Exception {
+    Duration grace = Limits.defaults().shutdownGrace();
+    try (SilentHost host = new SilentHost();
+        StratadProcess p =
+            StratadProcess.launch(dir.resolve("logs"), "--data", dir.resolve("p").toString())) {
+      assertThat(p.awaitReady()).as(p.stderr()).isTrue();
+      try (RawPeer peer = new RawPeer(new HostPort("127.0.0.1", p.port())).handshake(null)) {
+        int pulls = Limits.defaults().engineThreads();
+        for (int i = 1; i <= pulls; i++) {
+          pull(peer, i, host);
+        }
+        assertThat(host.awaitConnections(pulls)).isTrue();
+        peer.request(100, Opcode.BLOB_PUT, "{}");
+        peer.frame(FrameType.DATA, 100, new byte[1000]);
+        peer.request(101, Opcode.INFO, "{}");
+        assertThat(response(peer, 101).status()).isEqualTo(Status.OK);
+        long start = System.nanoTime();
+        p.process().destroy(); // SIGTERM
+        assertThat(p.awaitExit()).as(p.stderr()).isZero();
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        // the JVM's own exit (shutdown hooks, halt) on a loaded machine: a second more
+        assertThat(took).isLessThan(grace.plus(StrataServer.STOP_MARGIN).plusSeconds(1));
       }
     }
   }
