@@ -42,6 +42,16 @@ public final class Stratad implements Callable<Integer> {
   private static final System.Logger LOG = System.getLogger(Stratad.class.getName());
   private static final String LOG_FORMAT = "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n";
 
+  /** What a token file must not grant. */
+  private static final Set<PosixFilePermission> GROUP_OR_OTHERS =
+      EnumSet.of(
+          PosixFilePermission.GROUP_READ,
+          PosixFilePermission.GROUP_WRITE,
+          PosixFilePermission.GROUP_EXECUTE,
+          PosixFilePermission.OTHERS_READ,
+          PosixFilePermission.OTHERS_WRITE,
+          PosixFilePermission.OTHERS_EXECUTE);
+
   private final PrintStream out;
   private final Map<String, String> env;
 
@@ -227,15 +237,6 @@ public final class Stratad implements Callable<Integer> {
               file, mode(perms), file));
     }
   }
-
-  private static final Set<PosixFilePermission> GROUP_OR_OTHERS =
-      EnumSet.of(
-          PosixFilePermission.GROUP_READ,
-          PosixFilePermission.GROUP_WRITE,
-          PosixFilePermission.GROUP_EXECUTE,
-          PosixFilePermission.OTHERS_READ,
-          PosixFilePermission.OTHERS_WRITE,
-          PosixFilePermission.OTHERS_EXECUTE);
 
   /** {@code perms} as octal, {@code 0644}. */
   private static String mode(Set<PosixFilePermission> perms) {

@@ -285,8 +285,12 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
           System.Logger.Level.WARNING,
           "connection from " + ctx.channel().remoteAddress() + " failed unexpectedly",
           cause);
+      // The peer gets a sentence; the exception's own text, a library's, is in the log above.
       ConnectionAbort.close(
-          ctx.channel(), Status.INTERNAL, "internal error: " + cause, System.Logger.Level.DEBUG);
+          ctx.channel(),
+          Status.INTERNAL,
+          "internal error on the server (" + cause.getClass().getSimpleName() + ")",
+          System.Logger.Level.DEBUG);
     }
   }
 }

@@ -24,12 +24,14 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The dispatcher over a real engine, with engine calls run inline (a direct executor) so that the
  * embedded channel sees every answer deterministically.
  */
+@Timeout(60)
 class RequestHandlerTest {
   @TempDir Path dir;
 
