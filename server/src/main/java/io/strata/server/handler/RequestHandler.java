@@ -41,6 +41,9 @@ import java.util.concurrent.TimeUnit;
 public final class RequestHandler extends ChannelInboundHandlerAdapter {
   private static final System.Logger LOG = System.getLogger(RequestHandler.class.getName());
 
+  /** What the upload window counts for each queued DATA frame besides its payload. */
+  static final int QUEUED_FRAME_COST = 128;
+
   private final Operations operations;
   private final Executor engineExecutor;
   private final ServerState state;
@@ -160,8 +163,11 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
     }
     int n = f.content().readableBytes();
     metrics.received(n);
-    window.add(n);
-    s.write(f.content().retain(), () -> window.release(n));
+    // A queued frame costs its bookkeeping too: charged by payload alone, a flood of empty DATA
+    // frames would queue without bound.
+    int charge = n + QUEUED_FRAME_COST;
+    window.add(charge);
+    s.write(f.content().retain(), () -> window.release(charge));
   }
 
   private void end(ChannelHandlerContext ctx, Frame f) throws ProtocolException {
