@@ -12,6 +12,7 @@ import io.strata.perf.micro.MicroRun;
 import io.strata.perf.report.Machine;
 import io.strata.perf.server.ClientLoadRun;
 import io.strata.perf.server.HostsRun;
+import io.strata.perf.server.RestartRun;
 import io.strata.perf.server.TransferRun;
 import io.strata.store.compress.Compression;
 import java.nio.file.Path;
@@ -40,6 +41,7 @@ import picocli.CommandLine.Parameters;
       PerfMain.BigPut.class,
       PerfMain.Loopback.class,
       PerfMain.Hosts.class,
+      PerfMain.Restart.class,
       PerfMain.Clients.class,
       PerfMain.Snapshots.class,
       PerfMain.Cow.class,
@@ -242,6 +244,39 @@ public final class PerfMain {
     public Integer call() throws Exception {
       HostsRun.Settings s = new HostsRun.Settings(trees, edits, seed.value, scratch.dir);
       return new HostsRun(s, System.out).run() ? 0 : 1;
+    }
+  }
+
+  /** How long bin/stratad takes to start on a data root of many chunks. */
+  @Command(
+      name = "restart",
+      description =
+          "Time bin/stratad from start to its ready line on a data root of many chunks, after a"
+              + " clean stop and after SIGKILL.")
+  static final class Restart implements Callable<Integer> {
+    @Mixin Rounds rounds;
+    @Mixin Scratch scratch;
+
+    @Option(names = "--chunks", description = "Chunks in the data root (default ${DEFAULT-VALUE}).")
+    int chunks = 1_000_000;
+
+    @Option(
+        names = "--tail-mb",
+        description = "MB put through the server before each SIGKILL (default ${DEFAULT-VALUE}).")
+    int tailMb = 256;
+
+    @Option(names = "--stratad", description = "The server launcher (default ${DEFAULT-VALUE}).")
+    Path stratad = Path.of("bin/stratad");
+
+    @Override
+    public Integer call() throws Exception {
+      Machine.printHeader(System.out);
+      new RestartRun(
+              new RestartRun.Settings(
+                  chunks, rounds.count, stratad.toAbsolutePath(), scratch.dir, (long) tailMb << 20),
+              System.out)
+          .run();
+      return 0;
     }
   }
 

@@ -8,6 +8,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.Future;
 import io.strata.protocol.HostPort;
 import io.strata.server.handler.Limits;
 import io.strata.server.handler.ServerState;
@@ -24,6 +25,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -35,11 +38,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A running stratad: the engine, the event loops, the engine executor, the listening socket and the
  * optional metrics endpoint. {@link #close} shuts down in the order that loses nothing: stop
  * accepting and refuse new requests, let requests in flight finish (up to the grace period), close
- * the connections (cancelling what is left), drain the engine executor, close the engine.
+ * the connections (cancelling what is left), drain the engine executor, close the engine. Nothing
+ * after the grace period waits on a peer or on engine work without a bound: work that outlives it
+ * is cancelled, then interrupted, and what still runs after {@link #STOP_MARGIN} is left behind
+ * (the data root then stays as after a crash, which the store recovers from).
  */
 public final class StrataServer implements Closeable {
   private static final System.Logger LOG = System.getLogger(StrataServer.class.getName());
   private static final String NAME = "stratad " + Version.VERSION;
+
+  /** One step of the shutdown after the grace period; the steps together make the margin. */
+  private static final Duration STEP = Duration.ofMillis(500);
+
+  /** How long shutdown may take beyond the grace period, at most. */
+  public static final Duration STOP_MARGIN = STEP.multipliedBy(7);
 
   private final Engine engine;
   private final EventLoopGroup boss;
@@ -220,13 +232,18 @@ public final class StrataServer implements Closeable {
     closed.await();
   }
 
-  /** Shuts down gracefully (see the class comment); idempotent, and safe from any thread. */
+  /**
+   * Shuts down gracefully (see the class comment) within the grace period plus {@link
+   * #STOP_MARGIN}; idempotent, and safe from any thread.
+   */
   @Override
   public void close() {
     if (!closing.compareAndSet(false, true)) {
       awaitQuietly();
       return;
     }
+    long start = System.nanoTime();
+    long graceEnd = start + limits.shutdownGrace().toNanos();
     try {
       LOG.log(System.Logger.Level.INFO, "shutting down: {0} requests in flight", state.inFlight());
       state.drain();
@@ -234,28 +251,65 @@ public final class StrataServer implements Closeable {
       if (metricsServer != null) {
         metricsServer.close();
       }
-      long deadline = System.nanoTime() + limits.shutdownGrace().toNanos();
-      while (state.inFlight() > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
+      if (!state.awaitIdle(graceEnd)) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "{0} requests still in flight after the {1} s grace period; cancelling them",
+            state.inFlight(),
+            limits.shutdownGrace().toSeconds());
       }
-      state.channels().close().awaitUninterruptibly();
-      engineExecutor.shutdown();
-      if (!engineExecutor.awaitTermination(
-          limits.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
-        LOG.log(System.Logger.Level.WARNING, "engine calls still running after the grace period");
+      // Closing a connection cancels its streams: uploads are discarded, downloads stop. None of
+      // that waits on a peer or a producer, so the engine threads fall idle at once unless an
+      // engine call itself is still running.
+      state.channels().close().await(STEP.toMillis());
+      boolean engineIdle = stopEngineThreads();
+      boolean producersIdle = operations.shutdown(STEP.dividedBy(2));
+      if (engineIdle && producersIdle) {
+        engine.close();
+        LOG.log(System.Logger.Level.INFO, "stopped; data root {0} closed", engine.dataRoot());
+      } else {
+        // Closing the store under a call still running in it could leave worse than a crash does;
+        // a crash is what the store recovers from at the next start.
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "{0} still running at shutdown; data root {1} is left as after a crash, to be"
+                + " recovered at the next start",
+            engineIdle ? "downloads' producers" : "engine calls",
+            engine.dataRoot());
       }
-      operations.shutdown();
-      engine.close();
-      LOG.log(System.Logger.Level.INFO, "stopped; data root {0} closed", engine.dataRoot());
     } catch (IOException e) {
       LOG.log(System.Logger.Level.ERROR, "closing the data root failed", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+      Future<?> b = boss.shutdownGracefully(0, STEP.toMillis(), TimeUnit.MILLISECONDS);
+      Future<?> w = workers.shutdownGracefully(0, STEP.toMillis(), TimeUnit.MILLISECONDS);
+      b.awaitUninterruptibly(STEP.toMillis() * 2);
+      w.awaitUninterruptibly(STEP.toMillis() * 2);
       closed.countDown();
     }
+  }
+
+  /**
+   * Lets the engine threads finish the tasks the cancellations queued, then interrupts those still
+   * in an engine call (the work outlived the grace period: it fails) and runs what they left queued
+   * (aborts that delete spools and release buffers) on this thread. Says whether all stopped.
+   */
+  private boolean stopEngineThreads() throws InterruptedException {
+    engineExecutor.shutdown();
+    if (engineExecutor.awaitTermination(STEP.toMillis(), TimeUnit.MILLISECONDS)) {
+      return true;
+    }
+    List<Runnable> left = engineExecutor.shutdownNow();
+    for (Runnable r : left) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.DEBUG, "engine task left at shutdown failed: {0}", e.toString());
+      }
+    }
+    return engineExecutor.awaitTermination(STEP.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void awaitQuietly() {

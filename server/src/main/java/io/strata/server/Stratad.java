@@ -11,11 +11,15 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,6 +41,16 @@ import picocli.CommandLine.Spec;
 public final class Stratad implements Callable<Integer> {
   private static final System.Logger LOG = System.getLogger(Stratad.class.getName());
   private static final String LOG_FORMAT = "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n";
+
+  /** What a token file must not grant. */
+  private static final Set<PosixFilePermission> GROUP_OR_OTHERS =
+      EnumSet.of(
+          PosixFilePermission.GROUP_READ,
+          PosixFilePermission.GROUP_WRITE,
+          PosixFilePermission.GROUP_EXECUTE,
+          PosixFilePermission.OTHERS_READ,
+          PosixFilePermission.OTHERS_WRITE,
+          PosixFilePermission.OTHERS_EXECUTE);
 
   private final PrintStream out;
   private final Map<String, String> env;
@@ -75,7 +89,9 @@ public final class Stratad implements Callable<Integer> {
   @Option(
       names = "--token-file",
       paramLabel = "FILE",
-      description = "Every client must present the token in FILE; required to serve other hosts.")
+      description =
+          "Every client must present the token in FILE; required to serve other hosts. FILE must"
+              + " grant its group and others no permission (chmod 600).")
   private Path tokenFile;
 
   @Option(
@@ -171,6 +187,7 @@ public final class Stratad implements Callable<Integer> {
     byte[] token = null;
     if (tokenFile != null) {
       try {
+        checkPrivate(tokenFile);
         token = TokenFile.read(tokenFile);
       } catch (IOException e) {
         throw new StartupException("--token-file: " + e.getMessage(), e);
@@ -193,6 +210,42 @@ public final class Stratad implements Callable<Integer> {
         allowed,
         metricsAt,
         Limits.defaults());
+  }
+
+  /**
+   * Refuses a token file that grants its group or others any permission, as ssh refuses such a
+   * private key: whoever can read the token can use the server as the clients do. A file system
+   * without POSIX permissions is not checked.
+   */
+  static void checkPrivate(Path file) throws StartupException, IOException {
+    Set<PosixFilePermission> perms;
+    try {
+      perms = Files.getPosixFilePermissions(file);
+    } catch (UnsupportedOperationException e) {
+      return;
+    } catch (NoSuchFileException e) {
+      // TokenFile.read says so in its own words
+      return;
+    }
+    Set<PosixFilePermission> open = EnumSet.copyOf(perms);
+    open.retainAll(GROUP_OR_OTHERS);
+    if (!open.isEmpty()) {
+      throw new StartupException(
+          String.format(
+              "--token-file %s: mode %s lets group or others access the token; make it private"
+                  + " with chmod 600 %s",
+              file, mode(perms), file));
+    }
+  }
+
+  /** {@code perms} as octal, {@code 0644}. */
+  private static String mode(Set<PosixFilePermission> perms) {
+    int m = 0;
+    for (PosixFilePermission p : perms) {
+      // the enum runs OWNER_READ .. OTHERS_EXECUTE, from bit 8 down to bit 0
+      m |= 1 << (8 - p.ordinal());
+    }
+    return String.format("%04o", m);
   }
 
   private HostPort address(String option, String text) {

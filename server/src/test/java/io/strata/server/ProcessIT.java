@@ -10,9 +10,12 @@ import io.strata.protocol.message.PutReply;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** stratad as its own process: the ready line, signals, the lock, refusals at start, crashes. */
@@ -81,6 +84,34 @@ class ProcessIT {
             dir.resolve("logs"), "--data", data().toString(), "--compression", "gzip")) {
       assertThat(usage.awaitExit()).isEqualTo(2);
       assertThat(usage.stderr()).startsWith("stratad: --compression: compression gzip");
+    }
+  }
+
+  @Test
+  @Timeout(120)
+  void aTokenFileOthersCanReadIsRefusedAtStart() throws Exception {
+    Path token = Files.writeString(dir.resolve("token"), "s3cret\n");
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-r--r--"));
+    try (StratadProcess open =
+        StratadProcess.launch(
+            dir.resolve("logs"), "--data", data().toString(), "--token-file", token.toString())) {
+      assertThat(open.awaitExit()).isEqualTo(1);
+      assertThat(open.stderr())
+          .isEqualTo(
+              "stratad: --token-file "
+                  + token
+                  + ": mode 0644 lets group or others access the token; make it private with"
+                  + " chmod 600 "
+                  + token
+                  + "\n");
+    }
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+    try (StratadProcess ok =
+        StratadProcess.launch(
+            dir.resolve("logs"), "--data", data().toString(), "--token-file", token.toString())) {
+      assertThat(ok.awaitReady()).as(ok.stderr()).isTrue();
+      ok.process().destroy();
+      assertThat(ok.awaitExit()).isZero();
     }
   }
 

@@ -8,6 +8,7 @@ import io.strata.protocol.Status;
 import io.strata.protocol.Wire;
 import io.strata.server.codec.Frame;
 import io.strata.server.codec.FrameEncoder;
+import io.strata.server.op.Readiness;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.function.Supplier;
@@ -21,6 +22,12 @@ import java.util.function.Supplier;
  * holds at most the channel's high-water mark plus one batch in memory, whatever the object's size.
  * A live stream (a build log) sends what each read returns at once, so the client sees output as it
  * is produced.
+ *
+ * <p>A source another thread fills ({@link Readiness}: exports, build logs, transfer progress) is
+ * read only as far as it has bytes: when it has none the pump parks until the producer calls back,
+ * holding no thread. A read that waited would pin an engine thread for as long as the producer
+ * takes (a pull from a silent peer: forever), and the stream's CANCEL, queued behind it, would
+ * never run.
  */
 final class DownloadPump implements Runnable {
   /** DATA frames encoded into one buffer and written at once. */
@@ -33,6 +40,7 @@ final class DownloadPump implements Runnable {
   private final InputStream data;
   private final Supplier<Object> end;
   private final boolean live;
+  private final Readiness producer;
   private boolean closed;
 
   DownloadPump(
@@ -42,6 +50,7 @@ final class DownloadPump implements Runnable {
     this.data = data;
     this.end = end;
     this.live = live;
+    this.producer = data instanceof Readiness r ? r : null;
   }
 
   /** Runs on the stream's serial executor. */
@@ -58,6 +67,9 @@ final class DownloadPump implements Runnable {
             return;
           }
           continue;
+        }
+        if (producer != null && !producer.ready(stream::resume)) {
+          return;
         }
         // On the heap, the blob stream reads straight into the batch's array; the event loop
         // copies it once into the socket's direct buffer. A direct batch would be filled through
@@ -100,6 +112,10 @@ final class DownloadPump implements Runnable {
       int n = batch.writerIndex() - header - FrameHeader.SIZE;
       if (n == 0) {
         batch.writerIndex(header);
+        if (!eof) {
+          // a producer with nothing more for now: send what the batch holds
+          return false;
+        }
       } else {
         FrameEncoder.setHeader(batch, header, FrameType.DATA, stream.id(), n);
         stream.sent(n);
@@ -121,6 +137,9 @@ final class DownloadPump implements Runnable {
   private boolean fill(ByteBuf buf, int limit) throws IOException {
     int start = buf.writerIndex();
     while (buf.writerIndex() < limit) {
+      if (producer != null && !producer.ready(null)) {
+        return false;
+      }
       if (buf.writeBytes(data, limit - buf.writerIndex()) < 0) {
         return true;
       }

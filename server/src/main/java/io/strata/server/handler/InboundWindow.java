@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Upload bytes a connection has received but the engine has not consumed yet. At the high-water
  * mark the connection stops reading (autoRead off), so TCP pushes back on the client; under the
  * low-water mark it reads again. What one connection buffers is thus bounded by the high-water mark
- * plus one read's worth of frames.
+ * plus one read's worth of frames. Each frame counts for its payload plus a fixed cost (see {@link
+ * RequestHandler#QUEUED_FRAME_COST}), so that empty frames are bounded too.
  */
 final class InboundWindow {
   private final Channel channel;

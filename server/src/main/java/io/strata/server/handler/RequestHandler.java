@@ -34,10 +34,15 @@ import java.util.concurrent.TimeUnit;
  * with nothing in flight, or with an upload that gets no data, is closed after the idle timeout.
  *
  * <p>Frames for a stream that was answered already (DATA the client sent before it saw an early
- * error) are dropped; frames that break the protocol close the connection.
+ * error) or that the client cancelled (an END or DATA that crossed its CANCEL) are dropped, so
+ * every request gets exactly one RESPONSE whatever the order; frames that break the protocol (DATA
+ * or a second END after the client's own END) close the connection.
  */
 public final class RequestHandler extends ChannelInboundHandlerAdapter {
   private static final System.Logger LOG = System.getLogger(RequestHandler.class.getName());
+
+  /** What the upload window counts for each queued DATA frame besides its payload. */
+  static final int QUEUED_FRAME_COST = 128;
 
   private final Operations operations;
   private final Executor engineExecutor;
@@ -147,7 +152,7 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
 
   private void data(ChannelHandlerContext ctx, Frame f) throws ProtocolException {
     ServerStream s = streams.get(f.stream());
-    if (s == null || s.answered()) {
+    if (s == null || s.finished()) {
       return;
     }
     if (!s.transfer().uploads()) {
@@ -158,13 +163,16 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
     }
     int n = f.content().readableBytes();
     metrics.received(n);
-    window.add(n);
-    s.write(f.content().retain(), () -> window.release(n));
+    // A queued frame costs its bookkeeping too: charged by payload alone, a flood of empty DATA
+    // frames would queue without bound.
+    int charge = n + QUEUED_FRAME_COST;
+    window.add(charge);
+    s.write(f.content().retain(), () -> window.release(charge));
   }
 
   private void end(ChannelHandlerContext ctx, Frame f) throws ProtocolException {
     ServerStream s = streams.get(f.stream());
-    if (s == null || s.answered()) {
+    if (s == null || s.finished()) {
       return;
     }
     if (!s.transfer().uploads() || s.inputEnded()) {
@@ -176,7 +184,8 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
 
   private void cancel(Frame f) {
     ServerStream s = streams.get(f.stream());
-    if (s != null) {
+    // A second CANCEL, or one for a stream already answered, changes nothing.
+    if (s != null && !s.finished()) {
       s.endInput();
       s.cancel("the client cancelled it");
       s.unpark();
@@ -282,8 +291,12 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
           System.Logger.Level.WARNING,
           "connection from " + ctx.channel().remoteAddress() + " failed unexpectedly",
           cause);
+      // The peer gets a sentence; the exception's own text, a library's, is in the log above.
       ConnectionAbort.close(
-          ctx.channel(), Status.INTERNAL, "internal error: " + cause, System.Logger.Level.DEBUG);
+          ctx.channel(),
+          Status.INTERNAL,
+          "internal error on the server (" + cause.getClass().getSimpleName() + ")",
+          System.Logger.Level.DEBUG);
     }
   }
 }

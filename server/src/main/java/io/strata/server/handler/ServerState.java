@@ -5,6 +5,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.strata.server.metrics.ServerMetrics;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -44,7 +45,25 @@ public final class ServerState {
   }
 
   void requestEnded() {
-    inFlight.decrementAndGet();
+    if (inFlight.decrementAndGet() == 0) {
+      synchronized (inFlight) {
+        inFlight.notifyAll();
+      }
+    }
+  }
+
+  /**
+   * Waits until no request is in flight or {@link System#nanoTime} passes {@code deadline}; says
+   * whether none is.
+   */
+  public boolean awaitIdle(long deadline) throws InterruptedException {
+    synchronized (inFlight) {
+      long left;
+      while (inFlight.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
+        TimeUnit.NANOSECONDS.timedWait(inFlight, left);
+      }
+      return inFlight.get() == 0;
+    }
   }
 
   /** Tracks {@code ch}; false when {@code max} connections are open already. */

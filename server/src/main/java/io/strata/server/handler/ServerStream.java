@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.strata.protocol.Opcode;
 import io.strata.protocol.Status;
 import io.strata.protocol.Transfer;
+import io.strata.protocol.Wire;
 import io.strata.server.codec.Frame;
 import io.strata.server.op.ErrorStatus;
 import io.strata.server.op.Operation;
@@ -26,6 +27,17 @@ import java.util.function.LongConsumer;
 final class ServerStream {
   private static final System.Logger LOG = System.getLogger(ServerStream.class.getName());
 
+  /**
+   * Bytes copied out of a direct DATA payload per sink call. The buffer is per engine thread and of
+   * a fixed size: sized from a stream's first frame, a 0-byte frame made a buffer that copied
+   * nothing and spun forever, and a 1-byte frame cut every later frame into bytes. So the memory
+   * this takes is bounded by the engine threads, not by what peers send.
+   */
+  static final int COPY_BUFFER = Wire.DATA_CHUNK;
+
+  private static final ThreadLocal<byte[]> COPY =
+      ThreadLocal.withInitial(() -> new byte[COPY_BUFFER]);
+
   private final int id;
   private final String label;
   private final Transfer transfer;
@@ -38,8 +50,7 @@ final class ServerStream {
   private volatile boolean cancelled;
   private boolean inputEnded;
   private UploadSink sink;
-  private DownloadPump pump;
-  private byte[] scratch;
+  private volatile DownloadPump pump;
 
   ServerStream(
       int id,
@@ -125,20 +136,7 @@ final class ServerStream {
             if (sink == null || finished()) {
               return;
             }
-            int n = data.readableBytes();
-            if (data.hasArray()) {
-              sink.write(data.array(), data.arrayOffset() + data.readerIndex(), n);
-            } else {
-              if (scratch == null) {
-                scratch = new byte[Math.min(n, 1 << 20)];
-              }
-              for (int at = data.readerIndex(); at < data.readerIndex() + n; ) {
-                int len = Math.min(scratch.length, data.readerIndex() + n - at);
-                data.getBytes(at, scratch, 0, len);
-                sink.write(scratch, 0, len);
-                at += len;
-              }
-            }
+            feed(data, sink);
           } catch (Exception | Error e) {
             fail(e);
           } finally {
@@ -146,6 +144,25 @@ final class ServerStream {
             done.run();
           }
         });
+  }
+
+  /** Hands the readable bytes of {@code data} to {@code sink}, without consuming them. */
+  static void feed(ByteBuf data, UploadSink sink) throws IOException {
+    int from = data.readerIndex();
+    int end = from + data.readableBytes();
+    if (data.hasArray()) {
+      if (end > from) {
+        sink.write(data.array(), data.arrayOffset() + from, end - from);
+      }
+      return;
+    }
+    byte[] copy = COPY.get();
+    for (int at = from; at < end; ) {
+      int len = Math.min(copy.length, end - at);
+      data.getBytes(at, copy, 0, len);
+      sink.write(copy, 0, len);
+      at += len;
+    }
   }
 
   /** The client sent END: commit the upload and answer. */
@@ -181,26 +198,34 @@ final class ServerStream {
         });
   }
 
-  /** Whether the stream was answered or cancelled; its work should stop. */
+  /**
+   * Whether the stream was answered or cancelled: its work should stop, and the client's later
+   * frames for it are ignored. Set on the event loop by a CANCEL before the engine sees it.
+   */
   boolean finished() {
     return cancelled || answered();
   }
 
   /** Answers with the error {@code t} stands for, after dropping the stream's work. */
   void fail(Throwable t) {
-    if (answered()) {
+    if (finished()) {
+      // Answered, or cancelled: the cancel's own task, queued behind this one, answers CANCELLED
+      // (a cancelled download's source fails its read, and that is no error of the request).
       return;
     }
     abortWork();
     Status status = ErrorStatus.of(t);
     String message = t.getMessage();
-    if (t instanceof UncheckedIOException || t instanceof IOException) {
+    boolean io = t instanceof UncheckedIOException || t instanceof IOException;
+    if (io) {
       message = label + ": I/O error on the server: " + message;
     }
     if (status == Status.INTERNAL) {
       LOG.log(System.Logger.Level.WARNING, "request " + label + " (stream " + id + ") failed", t);
-      if (message == null) {
-        message = label + ": internal error (" + t.getClass().getSimpleName() + ")";
+      if (!io) {
+        // An unexpected exception's text is a library's or the JVM's (a NullPointerException's
+        // helpful message names our fields): the client gets a sentence, the log the details.
+        message = label + ": internal error on the server (" + t.getClass().getSimpleName() + ")";
       }
     }
     answer(Frame.error(id, status, message), status);
@@ -235,6 +260,14 @@ final class ServerStream {
   boolean park() {
     parked.set(true);
     return !(channel.isWritable() && parked.compareAndSet(true, false));
+  }
+
+  /** The download's producer has bytes again: run the pump, from whatever thread says so. */
+  void resume() {
+    DownloadPump p = pump;
+    if (p != null) {
+      executor.execute(p);
+    }
   }
 
   /** On the event loop: the channel is writable (or closed); resumes a parked pump. */

@@ -4,12 +4,17 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
-/** Counts what a download sent, for its closing RESPONSE. */
-final class CountingStream extends FilterInputStream {
+/** Counts what a download sent, for its closing RESPONSE; keeps its source's {@link Readiness}. */
+final class CountingStream extends FilterInputStream implements Readiness {
   private long count;
 
   CountingStream(InputStream in) {
     super(in);
+  }
+
+  @Override
+  public boolean ready(Runnable whenReady) {
+    return !(in instanceof Readiness r) || r.ready(whenReady);
   }
 
   /** Bytes read so far. */

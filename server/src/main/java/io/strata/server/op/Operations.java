@@ -7,6 +7,7 @@ import io.strata.store.engine.GcResult;
 import io.strata.store.image.ImageStore;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -59,10 +60,11 @@ public final class Operations {
   }
 
   /**
-   * Stops the threads that produce exports, copies and build logs, once the requests are answered;
-   * waits a few seconds for those still running to notice.
+   * Stops the threads that produce exports, copies, build logs and transfers, once the requests are
+   * answered; waits up to twice {@code wait} for those still running to notice, and says whether
+   * they all stopped.
    */
-  public void shutdown() throws InterruptedException {
-    producers.shutdown();
+  public boolean shutdown(Duration wait) throws InterruptedException {
+    return producers.shutdown(wait);
   }
 }

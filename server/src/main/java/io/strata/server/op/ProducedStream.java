@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * the stream early (the client cancelled or went away) makes the call's next write fail, which
  * stops it.
  */
-final class ProducedStream extends InputStream {
+final class ProducedStream extends InputStream implements Readiness {
   /** Writes the whole output; runs on the producer thread. */
   @FunctionalInterface
   interface Producer {
@@ -31,6 +31,7 @@ final class ProducedStream extends InputStream {
   private boolean done;
   private boolean closed;
   private Throwable failure;
+  private Runnable waiter;
 
   private ProducedStream(String what, int capacity) {
     this.what = what;
@@ -58,7 +59,7 @@ final class ProducedStream extends InputStream {
       synchronized (this) {
         done = true;
         failure = failed;
-        notifyAll();
+        wake();
       }
     };
   }
@@ -93,6 +94,30 @@ final class ProducedStream extends InputStream {
   }
 
   @Override
+  public synchronized boolean ready(Runnable whenReady) {
+    if (count > 0 || done || closed) {
+      return true;
+    }
+    if (whenReady != null) {
+      waiter = whenReady;
+    }
+    return false;
+  }
+
+  /**
+   * Wakes a blocked reader and a download waiting for bytes; called with the lock held. The waiter
+   * only schedules the download, so running it here blocks no one.
+   */
+  private void wake() {
+    notifyAll();
+    Runnable w = waiter;
+    waiter = null;
+    if (w != null) {
+      w.run();
+    }
+  }
+
+  @Override
   public synchronized int available() {
     return count;
   }
@@ -101,7 +126,7 @@ final class ProducedStream extends InputStream {
   @Override
   public synchronized void close() {
     closed = true;
-    notifyAll();
+    wake();
   }
 
   private void rethrowFailure() throws IOException {
@@ -148,7 +173,7 @@ final class ProducedStream extends InputStream {
           count += n;
           off += n;
           len -= n;
-          ProducedStream.this.notifyAll();
+          wake();
         }
       }
     }

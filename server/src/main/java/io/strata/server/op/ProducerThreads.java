@@ -1,5 +1,6 @@
 package io.strata.server.op;
 
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -33,9 +34,18 @@ final class ProducerThreads {
     return ProducedStream.start(threads, what, PIPE_BYTES, producer);
   }
 
-  /** Stops taking work and waits briefly for producers still running to stop. */
-  void shutdown() throws InterruptedException {
+  /**
+   * Stops taking work and waits up to {@code wait} for producers still running to stop, then
+   * interrupts them (one blocked on a full pipe stops at once) and waits as long again. Returns
+   * whether all stopped: one blocked where an interrupt does not reach (a socket read from a silent
+   * peer) is left behind, since shutdown must not wait on a peer.
+   */
+  boolean shutdown(Duration wait) throws InterruptedException {
     threads.shutdown();
-    threads.awaitTermination(10, TimeUnit.SECONDS);
+    if (threads.awaitTermination(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+      return true;
+    }
+    threads.shutdownNow();
+    return threads.awaitTermination(wait.toNanos(), TimeUnit.NANOSECONDS);
   }
 }

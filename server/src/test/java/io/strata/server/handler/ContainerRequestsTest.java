@@ -67,7 +67,7 @@ class ContainerRequestsTest {
           Arrays.copyOfRange(data, at, Math.min(data.length, at + (64 << 10))));
     }
     frame(FrameType.END, stream, new byte[0]);
-    return d.drain();
+    return d.drainUntilAnswered(stream);
   }
 
   private static SentFrames.Sent last(List<SentFrames.Sent> frames) {
@@ -76,8 +76,9 @@ class ContainerRequestsTest {
 
   /** A request without a payload: its last frame. */
   private SentFrames.Sent call(Opcode op, String args) throws Exception {
-    request(nextStream++, op, args);
-    return last(d.drain());
+    int s = nextStream++;
+    request(s, op, args);
+    return last(d.drainUntilAnswered(s));
   }
 
   private SentFrames.Sent write(String path, Long offset, byte[] data) throws Exception {
@@ -91,8 +92,9 @@ class ContainerRequestsTest {
 
   /** The DATA of a download, which must end OK. */
   private byte[] download(Opcode op, String args) throws Exception {
-    request(nextStream++, op, args);
-    List<SentFrames.Sent> frames = d.drain();
+    int s = nextStream++;
+    request(s, op, args);
+    List<SentFrames.Sent> frames = d.drainUntilAnswered(s);
     assertThat(last(frames).status()).as(last(frames).body()).isEqualTo(Status.OK);
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     for (SentFrames.Sent f : frames) {

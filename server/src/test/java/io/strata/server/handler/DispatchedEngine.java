@@ -15,14 +15,24 @@ import io.strata.store.engine.Engine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A real engine's operations behind the request handler on an embedded channel, engine calls
- * inline: what the request tests send frames into and read answers from.
+ * A real engine's operations behind the request handler on an embedded channel: what the request
+ * tests send frames into and read answers from. Engine tasks queue up and run on the test's thread
+ * when it reads answers, so the channel is only ever touched from that thread; a download fed by a
+ * producer thread (an export, a build log) queues its next step when the producer has bytes.
  */
 final class DispatchedEngine {
+  private static final Duration ANSWER_DEADLINE = Duration.ofSeconds(60);
+
   private final SentFrames sent = new SentFrames();
+  private final BlockingQueue<Runnable> engineWork = new LinkedBlockingQueue<>();
   private final Engine engine;
   private final Operations operations;
   private final EmbeddedChannel ch;
@@ -36,7 +46,7 @@ final class DispatchedEngine {
             new FrameEncoder(),
             new RequestHandler(
                 operations,
-                Runnable::run,
+                engineWork::add,
                 new ServerState(new ServerMetrics()),
                 Limits.defaults()));
   }
@@ -63,15 +73,42 @@ final class DispatchedEngine {
     ch.writeInbound(Unpooled.wrappedBuffer(bytes));
   }
 
-  /** The frames sent back since the last call. */
+  /** Runs the engine work queued so far; returns the frames sent back since the last call. */
   List<SentFrames.Sent> drain() throws Exception {
+    Runnable r;
+    while ((r = engineWork.poll()) != null) {
+      r.run();
+    }
     return sent.drain(ch);
+  }
+
+  /**
+   * Runs engine work as it comes until the RESPONSE on {@code stream} was sent; returns the frames
+   * sent back meanwhile. Fails after a deadline.
+   */
+  List<SentFrames.Sent> drainUntilAnswered(int stream) throws Exception {
+    long deadline = System.nanoTime() + ANSWER_DEADLINE.toNanos();
+    List<SentFrames.Sent> out = new ArrayList<>();
+    while (true) {
+      out.addAll(drain());
+      if (out.stream().anyMatch(f -> f.stream() == stream && f.type() == FrameType.RESPONSE)) {
+        return out;
+      }
+      long left = deadline - System.nanoTime();
+      Runnable r = left > 0 ? engineWork.poll(left, TimeUnit.NANOSECONDS) : null;
+      if (r == null) {
+        throw new AssertionError(
+            "no RESPONSE on stream " + stream + " within " + ANSWER_DEADLINE + "; got " + out);
+      }
+      r.run();
+    }
   }
 
   /** Closes the channel, the operations and the engine. */
   void close() throws Exception {
+    drain();
     ch.finishAndReleaseAll();
-    operations.shutdown();
+    operations.shutdown(Duration.ofSeconds(5));
     engine.close();
   }
 }

@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +54,7 @@ class ImageRequestsTest {
     frame(FrameType.DATA, stream, java.util.Arrays.copyOfRange(data, 0, half));
     frame(FrameType.DATA, stream, java.util.Arrays.copyOfRange(data, half, data.length));
     frame(FrameType.END, stream, new byte[0]);
-    return d.drain();
+    return d.drainUntilAnswered(stream);
   }
 
   private static SentFrames.Sent last(List<SentFrames.Sent> frames) {
@@ -122,7 +123,7 @@ class ImageRequestsTest {
   void exportStreamsATarAndCountsIt() throws Exception {
     importTar(1, "app:1", Tars.of("a.txt", "a\n"));
     request(2, Opcode.IMAGE_EXPORT, "{\"image\":\"app:1\",\"format\":\"docker-archive\"}");
-    List<SentFrames.Sent> out = d.drain();
+    List<SentFrames.Sent> out = d.drainUntilAnswered(2);
     long sum =
         out.stream()
             .filter(s -> s.type() == FrameType.DATA)
@@ -144,7 +145,7 @@ class ImageRequestsTest {
     frame(FrameType.DATA, 1, context);
     assertThat(d.drain()).as("no output before the upload's END").isEmpty();
     frame(FrameType.END, 1, new byte[0]);
-    List<SentFrames.Sent> out = d.drain();
+    List<SentFrames.Sent> out = d.drainUntilAnswered(1);
     assertThat(data(out))
         .contains("Step 1/2 : FROM scratch")
         .contains("Step 2/2 : COPY a.txt /a.txt")
@@ -215,7 +216,7 @@ class ImageRequestsTest {
   void uploadsAnAbruptStopLeftAreRemovedAtStart() throws Exception {
     Path left = Files.createDirectories(dir.resolve("tmp/upload-123"));
     Files.write(left.resolve("base.tar"), new byte[100]);
-    Operations.over(d.engine(), r -> {}, List.of()).shutdown();
+    Operations.over(d.engine(), r -> {}, List.of()).shutdown(Duration.ofSeconds(5));
     assertThat(left).doesNotExist();
   }
 }

@@ -24,12 +24,14 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The dispatcher over a real engine, with engine calls run inline (a direct executor) so that the
  * embedded channel sees every answer deterministically.
  */
+@Timeout(60)
 class RequestHandlerTest {
   @TempDir Path dir;
 
@@ -139,6 +141,32 @@ class RequestHandlerTest {
     assertThat(out.get(22).stream()).isEqualTo(7);
     assertThat(out.get(22).status()).isEqualTo(Status.OK);
     assertThat(out.get(22).body()).contains("\"bytes\":" + content.length);
+  }
+
+  @Test
+  void blobGetWithoutTheOptionalOffsetSendsTheWholeObject() throws Exception {
+    byte[] content = "left out: offset".getBytes(StandardCharsets.UTF_8);
+    request(1, Opcode.BLOB_PUT, "{}");
+    frame(FrameType.DATA, 1, content);
+    frame(FrameType.END, 1, new byte[0]);
+    assertThat(sent.drain(ch).get(0).status()).isEqualTo(Status.OK);
+    String digest =
+        "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    request(2, Opcode.BLOB_GET, "{\"digest\":\"" + digest + "\"}");
+    List<SentFrames.Sent> out = sent.drain(ch);
+    assertThat(out).hasSize(2);
+    assertThat(out.get(0).payload()).isEqualTo(content);
+    assertThat(out.get(1).status()).as(out.get(1).body()).isEqualTo(Status.OK);
+  }
+
+  @Test
+  void anArgumentOfTheWrongTypeIsNamedInOneSentence() throws Exception {
+    request(1, Opcode.BLOB_GET, "{\"digest\":\"sha256:00\",\"offset\":\"abc\"}");
+    SentFrames.Sent r = sent.drain(ch).get(0);
+    assertThat(r.status()).isEqualTo(Status.INVALID_ARGUMENT);
+    assertThat(r.body())
+        .isEqualTo("{\"message\":\"blob.get: argument offset is \\\"abc\\\", not an integer\"}");
+    assertThat(ch.isOpen()).isTrue();
   }
 
   @Test

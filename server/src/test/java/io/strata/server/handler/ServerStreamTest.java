@@ -1,0 +1,145 @@
+package io.strata.server.handler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.strata.protocol.Opcode;
+import io.strata.protocol.Status;
+import io.strata.server.op.Outcome;
+import io.strata.server.op.UploadSink;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * How one stream feeds DATA payloads to its upload sink. The payloads are direct buffers, as the
+ * server's pooled allocator hands them out, so they take the copying path a heap array skips.
+ */
+@Timeout(60)
+class ServerStreamTest {
+  /** The copy buffer is 64 KiB whatever the frames were: what one sink call may take at most. */
+  private static final int COPY = 64 << 10;
+
+  private final EmbeddedChannel ch = new EmbeddedChannel();
+  private final AtomicReference<Status> answered = new AtomicReference<>();
+
+  @AfterEach
+  void release() {
+    ch.finishAndReleaseAll();
+  }
+
+  /** A sink that keeps what it is given and how it was cut. */
+  private static final class RecordingSink implements UploadSink {
+    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    final List<Integer> calls = new ArrayList<>();
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      calls.add(len);
+      bytes.write(b, off, len);
+    }
+
+    @Override
+    public Outcome finish() {
+      return new Outcome.Reply(new Object());
+    }
+
+    @Override
+    public void abort() {}
+  }
+
+  private ServerStream upload(RecordingSink sink) {
+    ServerStream s =
+        new ServerStream(
+            1,
+            Opcode.BLOB_PUT.code(),
+            ch,
+            Runnable::run,
+            (stream, status) -> answered.set(status),
+            n -> {});
+    s.start(args -> new Outcome.Upload(sink), new byte[0]);
+    return s;
+  }
+
+  private static ByteBuf direct(byte[] b) {
+    ByteBuf buf = Unpooled.directBuffer(Math.max(1, b.length));
+    buf.writeBytes(b);
+    return buf;
+  }
+
+  @Test
+  void anEmptyFirstFrameDoesNotStopLaterOnes() {
+    RecordingSink sink = new RecordingSink();
+    ServerStream s = upload(sink);
+    byte[] data = {1, 2, 3, 4, 5};
+    // Before the fix, the copy buffer took the first frame's size (0) and the second frame's
+    // copy loop added 0 bytes forever.
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(10),
+        () -> {
+          s.write(direct(new byte[0]), () -> {});
+          s.write(direct(data), () -> {});
+          s.finishUpload();
+        });
+    assertThat(sink.bytes.toByteArray()).isEqualTo(data);
+    assertThat(answered.get()).isEqualTo(Status.OK);
+  }
+
+  @Test
+  void aOneByteFirstFrameDoesNotCutLaterFramesIntoBytes() {
+    RecordingSink sink = new RecordingSink();
+    ServerStream s = upload(sink);
+    byte[] big = new byte[COPY];
+    new Random(1).nextBytes(big);
+    s.write(direct(new byte[] {9}), () -> {});
+    s.write(direct(big), () -> {});
+    s.write(direct(new byte[] {7, 7, 7}), () -> {});
+    s.finishUpload();
+    // One sink call per frame: the buffer is not sized from the 1-byte first frame.
+    assertThat(sink.calls).containsExactly(1, COPY, 3);
+    assertThat(answered.get()).isEqualTo(Status.OK);
+  }
+
+  @Test
+  void randomMixesOfFrameSizesArriveWholeAndInOrder() {
+    long seed = Long.getLong("strata.test.seed", System.nanoTime());
+    Random rnd = new Random(seed);
+    for (int round = 0; round < 20; round++) {
+      RecordingSink sink = new RecordingSink();
+      ServerStream s = upload(sink);
+      ByteArrayOutputStream expected = new ByteArrayOutputStream();
+      long mostCalls = 0;
+      int frames = 1 + rnd.nextInt(12);
+      for (int i = 0; i < frames; i++) {
+        int n =
+            switch (rnd.nextInt(5)) {
+              case 0 -> 0;
+              case 1 -> 1;
+              case 2 -> rnd.nextInt(100);
+              case 3 -> rnd.nextInt(3 * COPY);
+              default -> rnd.nextInt(1 << 20) + 1;
+            };
+        byte[] b = new byte[n];
+        rnd.nextBytes(b);
+        expected.writeBytes(b);
+        mostCalls += (n + COPY - 1) / COPY;
+        ByteBuf buf = direct(b);
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10), () -> s.write(buf, () -> {}), "seed " + seed);
+      }
+      s.finishUpload();
+      assertThat(sink.bytes.toByteArray()).as("seed " + seed).isEqualTo(expected.toByteArray());
+      assertThat((long) sink.calls.size()).as("seed " + seed).isLessThanOrEqualTo(mostCalls);
+      assertThat(answered.getAndSet(null)).as("seed " + seed).isEqualTo(Status.OK);
+    }
+  }
+}
