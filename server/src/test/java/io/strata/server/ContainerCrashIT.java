@@ -22,8 +22,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A real stratad is killed with SIGKILL in the middle of a stream of container writes (4 KiB writes
- * into an image's file, and whole new files); after a restart every write that was acknowledged
- * reads back as written, on each driver, and fsck finds nothing damaged.
+ * into an image's file, and whole new files) while another client runs gc over and over; after a
+ * restart every write that was acknowledged reads back as written, on each driver, and fsck finds
+ * nothing damaged.
  */
 class ContainerCrashIT {
   private static final int BLOCK = 4096;
@@ -52,12 +53,16 @@ class ContainerCrashIT {
       AtomicReference<Throwable> unexpected = new AtomicReference<>();
       Thread writer = new Thread(() -> writeUntilKilled(at, acknowledged, unexpected));
       writer.start();
+      Thread collector = new Thread(() -> collectUntilKilled(at, unexpected));
+      collector.start();
       while (acknowledged.size() < 40 && writer.isAlive()) {
         Thread.sleep(10);
       }
       s.process().destroyForcibly(); // kill -9 with writes in flight
       s.process().waitFor();
       writer.join(30_000);
+      collector.join(30_000);
+      assertThat(writer.isAlive() || collector.isAlive()).as("clients stopped").isFalse();
       assertThat(unexpected.get()).isNull();
     }
     assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(40);
@@ -82,6 +87,19 @@ class ContainerCrashIT {
       }
       s.process().destroy();
       assertThat(s.awaitExit()).isZero();
+    }
+  }
+
+  /** Runs gc until the connection dies with the server. */
+  private static void collectUntilKilled(HostPort at, AtomicReference<Throwable> unexpected) {
+    try (StrataClient c = StrataClient.connect(at, null)) {
+      while (true) {
+        c.gc();
+      }
+    } catch (StrataClientException killed) {
+      // the server died under the collections: expected
+    } catch (Throwable t) {
+      unexpected.set(t);
     }
   }
 

@@ -31,6 +31,7 @@ class ProcessIT {
     try (StratadProcess first =
         StratadProcess.launch(dir.resolve("logs"), "--data", data().toString())) {
       assertThat(first.awaitReady()).as(first.stderr()).isTrue();
+      assertThat(first.port()).as("the port the kernel chose").isPositive();
       assertThat(first.stdout())
           .isEqualTo(
               "stratad listening on 127.0.0.1:"

@@ -1,7 +1,6 @@
 package io.strata.server;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,28 +13,20 @@ final class StratadProcess implements AutoCloseable {
   private final Process process;
   private final Path stdout;
   private final Path stderr;
-  private final int port;
+  private static final String READY = "stratad listening on ";
 
-  private StratadProcess(Process process, Path stdout, Path stderr, int port) {
+  private StratadProcess(Process process, Path stdout, Path stderr) {
     this.process = process;
     this.stdout = stdout;
     this.stderr = stderr;
-    this.port = port;
-  }
-
-  /** A free loopback port (free when asked; good enough for tests). */
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
   /**
-   * Starts {@code stratad --listen 127.0.0.1:PORT ARGS} (ARGS may name their own {@code --listen})
-   * with its output in {@code logs}.
+   * Starts {@code stratad --listen 127.0.0.1:0 ARGS} (ARGS may name their own {@code --listen})
+   * with its output in {@code logs}. The server binds a port of the kernel's choice, so no other
+   * process can take it between choosing and binding; {@link #port} reads it from the ready line.
    */
   static StratadProcess launch(Path logs, String... args) throws IOException {
-    int port = freePort();
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
@@ -43,7 +34,7 @@ final class StratadProcess implements AutoCloseable {
     cmd.add(Stratad.class.getName());
     if (!List.of(args).contains("--listen")) {
       cmd.add("--listen");
-      cmd.add("127.0.0.1:" + port);
+      cmd.add("127.0.0.1:0");
     }
     cmd.addAll(List.of(args));
     Files.createDirectories(logs);
@@ -51,11 +42,22 @@ final class StratadProcess implements AutoCloseable {
     Path err = Files.createTempFile(logs, "stratad", ".err");
     Process p =
         new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    return new StratadProcess(p, out, err, port);
+    return new StratadProcess(p, out, err);
   }
 
+  /** The port the server listens on, from its ready line: call after {@link #awaitReady}. */
   int port() {
-    return port;
+    try {
+      for (String line : stdout().split("\n")) {
+        if (line.startsWith(READY)) {
+          String address = line.substring(READY.length()).split(" ")[0];
+          return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    throw new IllegalStateException("stratad has not printed its ready line");
   }
 
   Process process() {
@@ -74,7 +76,7 @@ final class StratadProcess implements AutoCloseable {
   boolean awaitReady() throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
-      if (stdout().contains("stratad listening on")) {
+      if (stdout().contains(READY)) {
         return true;
       }
       if (!process.isAlive()) {

@@ -1,14 +1,12 @@
 package io.strata.driver.btrfs;
 
+import io.strata.store.disk.AtomicFiles;
 import io.strata.store.error.CorruptDataException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 /**
@@ -92,21 +90,6 @@ final class Counters {
     CRC32C crc = new CRC32C();
     crc.update(b.array(), 0, LENGTH - 4);
     b.putInt((int) crc.getValue()).flip();
-    Path tmp = file.resolveSibling("counters.tmp");
-    try (FileChannel ch =
-        FileChannel.open(
-            tmp,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      while (b.hasRemaining()) {
-        ch.write(b);
-      }
-      ch.force(true);
-    }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-      dir.force(true);
-    }
+    AtomicFiles.write(file, out -> out.write(b.array(), 0, b.limit()));
   }
 }

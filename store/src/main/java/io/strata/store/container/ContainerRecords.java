@@ -2,6 +2,7 @@ package io.strata.store.container;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.store.disk.AtomicFiles;
 import io.strata.store.error.CorruptDataException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -65,23 +66,17 @@ final class ContainerRecords {
       ch.write(ByteBuffer.wrap(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(c)));
       ch.force(true);
     }
-    syncDir(tmp);
+    AtomicFiles.syncDirectory(tmp);
     Files.move(tmp, dir.resolve(c.id()), StandardCopyOption.ATOMIC_MOVE);
-    syncDir(dir);
+    AtomicFiles.syncDirectory(dir);
   }
 
   /** Forgets container {@code id}, durably. */
   void remove(String id) throws IOException {
     Path doomed = dir.resolve(".rm-" + id);
     Files.move(dir.resolve(id), doomed, StandardCopyOption.ATOMIC_MOVE);
-    syncDir(dir);
+    AtomicFiles.syncDirectory(dir);
     deleteFolder(doomed);
-  }
-
-  private static void syncDir(Path d) throws IOException {
-    try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
   }
 
   /** Deletes a container folder: it holds its config and nothing else. */

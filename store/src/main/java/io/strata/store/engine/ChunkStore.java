@@ -68,6 +68,9 @@ public final class ChunkStore implements Closeable {
   /** New pack bytes after which a commit also writes an index checkpoint. */
   private static final long CHECKPOINT_EVERY = 1L << 30;
 
+  /** The space reserve's file name. */
+  static final String RESERVE_FILE = "reserve";
+
   /** The index checkpoint's file name. */
   static final String INDEX_FILE = "index";
 
@@ -153,7 +156,7 @@ public final class ChunkStore implements Closeable {
     this.index = index;
     this.packs = packs;
     this.rootLog = rootLog;
-    this.reserve = new SpaceReserve(dir.resolve("reserve"));
+    this.reserve = new SpaceReserve(dir.resolve(RESERVE_FILE));
     this.commits =
         new GroupCommit(
             dir.getParent(),
@@ -193,7 +196,22 @@ public final class ChunkStore implements Closeable {
    * open, and replays the root log from its two copies. Works on a full disk.
    */
   public static ChunkStore open(Path dir, Options options) throws IOException {
-    Recovery.Recovered r = Recovery.open(dir, options.chunker());
+    Recovery.Recovered r;
+    try {
+      r = Recovery.open(dir, options.chunker());
+    } catch (IOException e) {
+      // Sealing the pack a crash left open, or mending a root-log copy, needs a little room.
+      long freed = DiskFull.causedBy(e) ? new SpaceReserve(dir.resolve(RESERVE_FILE)).release() : 0;
+      if (freed == 0) {
+        throw e;
+      }
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "chunk store {0}: the disk is full; released the {1}-byte space reserve to open",
+          dir,
+          freed);
+      r = Recovery.open(dir, options.chunker());
+    }
     ChunkStore store =
         new ChunkStore(
             dir,

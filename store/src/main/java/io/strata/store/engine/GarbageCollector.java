@@ -29,9 +29,10 @@ import org.roaringbitmap.RoaringBitmap;
  *       disk; the checkpoint's room comes from the store's space reserve if need be.
  *   <li><b>Rewrite.</b> Packs whose dead share passes {@value #REWRITE_DEAD_SHARE} have their live
  *       records copied to the open pack, which is made durable; a checkpoint naming the new places
- *       is written, then the old packs are unlinked. If the copies cannot be written (the disk is
- *       still full) every moved chunk goes back to its old place and the old packs stay: GC has
- *       still reclaimed what step 2 freed.
+ *       is written, then the old packs are unlinked. The most dead go first, in batches; on a full
+ *       disk one at a time, so each frees room for the next. If a batch's copies cannot be written
+ *       every moved chunk goes back to its old place and its packs stay: GC has still reclaimed
+ *       what came before.
  * </ol>
  *
  * A crash at any point leaves a checkpoint that names only packs that exist; chunks it names that
@@ -59,7 +60,7 @@ final class GarbageCollector {
     RoaringBitmap dead = store.markDead(sealedUpTo);
     Map<Integer, Long> liveBytes = liveBytesPerPack();
     List<Integer> empty = new ArrayList<>();
-    List<Integer> sparse = new ArrayList<>();
+    List<Sparse> sparse = new ArrayList<>();
     long reclaimed = 0;
     for (int packId : packs.ids()) {
       if (packId > sealedUpTo) {
@@ -76,7 +77,7 @@ final class GarbageCollector {
         empty.add(packId);
         reclaimed += size;
       } else if (waste >= REWRITE_DEAD_SHARE * size) {
-        sparse.add(packId);
+        sparse.add(new Sparse(packId, (double) waste / size));
       }
     }
     if (!empty.isEmpty()) {
@@ -173,11 +174,64 @@ final class GarbageCollector {
   /** A chunk copied to a new place, which goes back to the old one if the rewrite fails. */
   private record Move(int id, long from, long to) {}
 
-  /** Copies the live records of {@code ids} to the open pack, then retires them. */
-  private long rewrite(List<Integer> ids) throws IOException {
-    if (ids.isEmpty()) {
-      return 0;
+  /** A pack to rewrite and its dead share. */
+  private record Sparse(int id, double deadShare) {}
+
+  /**
+   * Rewrites the packs of {@code sparse}, the most dead first, in batches of up to {@value
+   * #BATCH_BYTES} bytes copied, each retired as soon as its copies are durable. When the disk is
+   * full the space reserve is released and the batches shrink to one pack, so that each pack
+   * retired makes room for the next: the most dead packs need the least room.
+   */
+  private long rewrite(List<Sparse> sparse) throws IOException {
+    List<Sparse> order = new ArrayList<>(sparse);
+    order.sort((a, b) -> Double.compare(b.deadShare(), a.deadShare()));
+    long freed = 0;
+    boolean tight = false;
+    int next = 0;
+    while (next < order.size()) {
+      List<Integer> batch = new ArrayList<>();
+      long planned = 0;
+      for (int i = next;
+          i < order.size() && (batch.isEmpty() || (!tight && planned < BATCH_BYTES));
+          i++) {
+        batch.add(order.get(i).id());
+        planned += Files.size(packs.path(order.get(i).id()));
+      }
+      try {
+        freed += rewriteBatch(batch);
+        next += batch.size();
+      } catch (IOException e) {
+        if (!DiskFull.causedBy(e)) {
+          throw e;
+        }
+        if (tight && store.reserve().size() == 0) {
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "gc: the disk is too full to rewrite {0} more packs; they stay as they are",
+              order.size() - next);
+          return freed;
+        }
+        tight = true;
+        long released = store.reserve().release();
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "gc: the disk is full; rewriting one pack at a time (released {0} reserved bytes)",
+            released);
+      }
     }
+    return freed;
+  }
+
+  /** Bytes of packs one rewrite batch reads before its copies are made durable and checkpointed. */
+  private static final long BATCH_BYTES = 256L << 20;
+
+  /**
+   * Copies the live records of {@code ids} to the open pack, makes them durable, writes a
+   * checkpoint naming the copies and unlinks the old packs; returns the bytes freed. If it fails
+   * before the checkpoint, every moved chunk goes back to where it was and nothing is unlinked.
+   */
+  private long rewriteBatch(List<Integer> ids) throws IOException {
     List<Move> moves = new ArrayList<>();
     boolean[] checkpointed = {false};
     long freed = 0;
@@ -220,21 +274,18 @@ final class GarbageCollector {
       store.copiesSettled();
       return freed;
     } catch (IOException | RuntimeException e) {
+      if (!checkpointed[0]) {
+        // Nothing was unlinked: the chunks are still whole where they were.
+        for (Move m : moves) {
+          index.moveIfAt(m.id(), m.to(), m.from());
+        }
+        if (DiskFull.causedBy(e)) {
+          // Copies that found no room would sit in the open pack's buffer and fail every later
+          // sync: give up on what it holds beyond its last fsync (nothing acknowledged).
+          packs.abandonOpen();
+        }
+      }
       store.copiesSettled();
-      if (checkpointed[0]) {
-        throw e; // the copies are durable and named; the old packs may be gone already
-      }
-      // Nothing was unlinked: the chunks are still whole where they were.
-      for (Move m : moves) {
-        index.moveIfAt(m.id(), m.to(), m.from());
-      }
-      if (e instanceof IOException io && DiskFull.causedBy(io)) {
-        LOG.log(
-            System.Logger.Level.WARNING,
-            "gc: the disk is too full to rewrite {0} packs; they stay as they are",
-            ids.size());
-        return 0;
-      }
       throw e;
     }
   }

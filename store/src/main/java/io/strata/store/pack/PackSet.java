@@ -80,6 +80,24 @@ public final class PackSet implements Closeable {
     lossListener.lost(w.id(), durableEnd);
   }
 
+  /**
+   * Gives up on what the open pack holds beyond its last fsync, as after a failed one (see {@link
+   * #abandon}): used when records that cannot be written (a full disk) must not hold up later
+   * syncs. Nothing acknowledged lies there.
+   */
+  public void abandonOpen() {
+    appendLock.lock();
+    try {
+      PackWriter w = current;
+      if (w != null) {
+        current = null;
+        abandon(w);
+      }
+    } finally {
+      appendLock.unlock();
+    }
+  }
+
   /** The ids of the pack files in {@code dir}, ascending. */
   public static List<Integer> listIds(Path dir) throws IOException {
     List<Integer> ids = new ArrayList<>();

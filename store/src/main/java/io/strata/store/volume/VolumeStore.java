@@ -1,10 +1,10 @@
 package io.strata.store.volume;
 
+import io.strata.store.disk.AtomicFiles;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -12,7 +12,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -76,9 +75,9 @@ public final class VolumeStore {
     if (!Files.isDirectory(dataOf(name), LinkOption.NOFOLLOW_LINKS)) {
       Path tmp = dir.resolve(".new-" + UUID.randomUUID());
       Files.createDirectories(tmp.resolve(DATA));
-      syncDir(tmp);
+      AtomicFiles.syncDirectory(tmp);
       Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-      syncDir(dir);
+      AtomicFiles.syncDirectory(dir);
     }
     return inspect(name);
   }
@@ -126,7 +125,7 @@ public final class VolumeStore {
     }
     Path doomed = dir.resolve(".rm-" + UUID.randomUUID());
     Files.move(dir.resolve(name), doomed, StandardCopyOption.ATOMIC_MOVE);
-    syncDir(dir);
+    AtomicFiles.syncDirectory(dir);
     deleteTree(doomed);
   }
 
@@ -238,11 +237,5 @@ public final class VolumeStore {
             return FileVisitResult.CONTINUE;
           }
         });
-  }
-
-  private static void syncDir(Path d) throws IOException {
-    try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
   }
 }

@@ -1,0 +1,172 @@
+package io.strata.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.client.StrataClient;
+import io.strata.client.StrataClientException;
+import io.strata.client.TransferListener;
+import io.strata.protocol.HostPort;
+import io.strata.protocol.Status;
+import io.strata.protocol.message.CreateArgs;
+import io.strata.protocol.message.ImportArgs;
+import io.strata.protocol.message.WriteArgs;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real stratad on a real full disk (a 64 MiB tmpfs): every write path answers STORAGE_FULL, what
+ * was acknowledged reads back, fsck works, removes and gc free space, and the server starts again
+ * on a disk filled to the last byte. Mounting needs root, as CI runs; elsewhere the test says so.
+ */
+class DiskFullIT {
+  private static final int MB = 1 << 20;
+
+  @TempDir Path dir;
+
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void aFullDiskIsStorageFullOnEveryWritePathAndTheStoreGetsOutOfIt() throws Exception {
+    assertThat(System.getProperty("user.name"))
+        .as("this test mounts a small tmpfs as the data root, which needs root (CI runs as root)")
+        .isEqualTo("root");
+    Path small = dir.resolve("small");
+    Files.createDirectories(small);
+    run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", small.toString());
+    try {
+      Path data = small.resolve("data");
+      Map<String, byte[]> acked = new LinkedHashMap<>();
+      try (StratadProcess s =
+              StratadProcess.launch(dir.resolve("logs"), "--data", data.toString());
+          StrataClient c = connect(s)) {
+        byte[] layer = Tars.of(Map.of("etc/hello", "hello\n".getBytes()));
+        c.importImage(new ImportArgs("base:1", null, "base.tar"), out -> out.write(layer), none());
+        c.createContainer(new CreateArgs("base:1", "victim", List.of(), List.of()));
+        StrataClientException full = null;
+        for (int i = 0; i < 40 && full == null; i++) {
+          byte[] b = TestData.random(100 + i, 4 * MB);
+          try {
+            String digest = c.put(new ByteArrayInputStream(b), (long) b.length, none()).digest();
+            acked.put(digest, b);
+          } catch (StrataClientException e) {
+            full = e;
+          }
+        }
+        assertThat(full).as("puts until the disk is full").isNotNull();
+        assertThat(full.status()).as(full.getMessage()).isEqualTo(Status.STORAGE_FULL);
+        assertThat(acked).hasSizeGreaterThan(5);
+
+        // Every other write path says the same, in one line.
+        byte[] bigLayer = Tars.of(Map.of("big.bin", TestData.random(7, 8 * MB)));
+        assertThatThrownBy(
+                () ->
+                    c.importImage(
+                        new ImportArgs("big:1", null, "big.tar"),
+                        out -> out.write(bigLayer),
+                        none()))
+            .isInstanceOfSatisfying(
+                StrataClientException.class,
+                e -> assertThat(e.status()).as(e.getMessage()).isEqualTo(Status.STORAGE_FULL));
+        byte[] file = TestData.random(8, 8 * MB);
+        assertThatThrownBy(
+                () ->
+                    c.writeFile(
+                        new WriteArgs("victim", "/big.bin", null, (long) file.length),
+                        out -> out.write(file),
+                        none()))
+            .isInstanceOfSatisfying(
+                StrataClientException.class,
+                e -> assertThat(e.status()).as(e.getMessage()).isEqualTo(Status.STORAGE_FULL));
+
+        // Reads and fsck keep working on the full disk.
+        assertReadsBack(c, acked);
+        assertThat(c.fsck().damaged()).isEmpty();
+
+        // Removes work, and gc gives the space back: the packs of the removed objects are dead
+        // whole, and gc deletes them before it copies anything.
+        List<String> gone = new ArrayList<>(acked.keySet()).subList(0, acked.size() - 2);
+        for (String d : List.copyOf(gone)) {
+          c.remove(d);
+          acked.remove(d);
+        }
+        assertThat(c.gc().bytesReclaimed()).isPositive();
+        byte[] again = TestData.random(999, 4 * MB);
+        acked.put(
+            c.put(new ByteArrayInputStream(again), (long) again.length, none()).digest(), again);
+        assertReadsBack(c, acked);
+
+        // Killed, then the disk filled to the last byte from outside.
+        s.process().destroyForcibly();
+        s.process().waitFor();
+      }
+      fill(small.resolve("filler"));
+      try (StratadProcess s =
+              StratadProcess.launch(dir.resolve("logs"), "--data", data.toString());
+          StrataClient c = connect(s)) {
+        assertReadsBack(c, acked);
+        assertThat(c.fsck().damaged()).isEmpty();
+        s.process().destroy();
+        assertThat(s.awaitExit()).isZero();
+      }
+    } finally {
+      run("umount", "-l", small.toString());
+    }
+  }
+
+  private static StrataClient connect(StratadProcess s) throws Exception {
+    assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+    return StrataClient.connect(new HostPort("127.0.0.1", s.port()), null);
+  }
+
+  private static TransferListener none() {
+    return TransferListener.NONE;
+  }
+
+  private static void assertReadsBack(StrataClient c, Map<String, byte[]> acked)
+      throws IOException {
+    for (Map.Entry<String, byte[]> e : acked.entrySet()) {
+      ByteArrayOutputStream back = new ByteArrayOutputStream();
+      c.get(e.getKey(), 0, -1, back, none());
+      assertThat(back.toByteArray()).as(e.getKey()).isEqualTo(e.getValue());
+    }
+  }
+
+  /** Writes zeros into {@code file} until the file system has no byte left. */
+  private static void fill(Path file) throws IOException {
+    byte[] zeros = new byte[64 << 10];
+    try (OutputStream out = Files.newOutputStream(file)) {
+      while (true) {
+        out.write(zeros);
+      }
+    } catch (IOException e) {
+      assertThat(e.getMessage()).contains("No space left on device");
+    }
+    try (OutputStream out = Files.newOutputStream(file.resolveSibling("filler-tail"))) {
+      for (int i = 0; i < 64 << 10; i++) {
+        out.write(0);
+        out.flush();
+      }
+    } catch (IOException e) {
+      // the last bytes are gone too
+    }
+  }
+
+  private static void run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("%s: %s", String.join(" ", cmd), out).isZero();
+  }
+}
