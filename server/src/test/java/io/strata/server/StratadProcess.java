@@ -27,8 +27,14 @@ final class StratadProcess implements AutoCloseable {
    * process can take it between choosing and binding; {@link #port} reads it from the ready line.
    */
   static StratadProcess launch(Path logs, String... args) throws IOException {
+    return launch(List.of(), logs, args);
+  }
+
+  /** As {@link #launch(Path, String...)}, with {@code jvm} options (a heap limit) for its JVM. */
+  static StratadProcess launch(List<String> jvm, Path logs, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvm);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Stratad.class.getName());

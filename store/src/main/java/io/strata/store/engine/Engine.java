@@ -36,7 +36,7 @@ public final class Engine implements Closeable {
   private final DataRootLock lock;
   private final ChunkStore chunks;
   private final BlobService blobs;
-  private final NodeCache nodeCache = new NodeCache(128L << 20);
+  private final NodeCache nodeCache = NodeCache.forHeap(Runtime.getRuntime().maxMemory());
   private StorageDriver storage;
 
   private Engine(Path dataRoot, String driver, DataRootLock lock, ChunkStore chunks) {

@@ -1,6 +1,7 @@
 package io.strata.store.image;
 
 import io.strata.store.error.InvalidArgumentException;
+import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,7 +10,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarFile;
 
 /**
@@ -45,6 +48,26 @@ abstract sealed class ArchiveSource implements Closeable {
 
   static ArchiveSource tar(Path file) throws IOException {
     return new Tar(file);
+  }
+
+  /**
+   * Whether the tar {@code file} has a regular file named one of {@code names}: read header by
+   * header, keeping none, since {@link #tar} indexes every entry and a layer tar may hold millions.
+   * False for what cannot be read as a tar.
+   */
+  static boolean tarHasAny(Path file, Set<String> names) throws IOException {
+    try (TarArchiveInputStream in =
+        new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+      TarArchiveEntry e;
+      while ((e = in.getNextEntry()) != null) {
+        if (e.isFile() && names.contains(clean(e.getName()))) {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException | IllegalArgumentException | InvalidArgumentException e) {
+      return false; // not a tar we can index (or a name leaving it): read it as a layer
+    }
   }
 
   private static final class Directory extends ArchiveSource {

@@ -135,7 +135,7 @@ public final class ImageStore {
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
       compressed = LayerCompression.detect(in) != LayerCompression.NONE;
     }
-    if (!compressed) {
+    if (!compressed && ArchiveSource.tarHasAny(file, Set.of("manifest.json", "index.json"))) {
       try (ArchiveSource src = ArchiveSource.tar(file)) {
         if (src.has("manifest.json")) {
           return importArchive(src, select, tag, "docker archive " + file.getFileName());

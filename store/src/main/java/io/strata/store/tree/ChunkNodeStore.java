@@ -15,6 +15,10 @@ import org.roaringbitmap.RoaringBitmap;
  * #drainChanges}, so the owner can update its root's reference set by a small delta.
  */
 public final class ChunkNodeStore implements NodeStore {
+  /** Room for any chunk, per thread: a node read needs it only until it is copied out. */
+  private static final ThreadLocal<byte[]> READ_BUFFER =
+      ThreadLocal.withInitial(() -> new byte[ChunkerParams.MAX_CHUNK]);
+
   private final ChunkStore store;
   private WriteSession session;
   private final RoaringBitmap added = new RoaringBitmap();
@@ -36,7 +40,7 @@ public final class ChunkNodeStore implements NodeStore {
     if (id < 0) {
       throw new CorruptDataException("tree node " + d + " is missing from the store", d.toString());
     }
-    byte[] buf = new byte[ChunkerParams.MAX_CHUNK];
+    byte[] buf = READ_BUFFER.get();
     int n = store.read(id, buf);
     return Arrays.copyOf(buf, n);
   }

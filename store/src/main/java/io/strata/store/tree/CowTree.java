@@ -14,9 +14,13 @@ import java.util.NoSuchElementException;
  * A copy-on-write B+tree of byte-string keys and values whose nodes are chunks in the store, as
  * Btrfs keeps its metadata. A tree is named by its root node's digest, so a snapshot is that
  * digest: O(1) whatever the tree's size. A change copies only the nodes on the path from the
- * changed leaf to the root; they stay in memory until {@link #flush} stores them bottom-up. The
- * nodes a change replaces are reported to {@link NodeStore#released}, so reference sets stay exact
- * for metadata.
+ * changed leaf to the root; they stay in memory until {@link #flush} stores them bottom-up, or
+ * until they would take more heap than the cache's {@linkplain NodeCache#dirtyBytes dirty budget}:
+ * then the tree flushes itself, so a tree changed by a million puts between two flushes holds no
+ * more memory than one changed by a thousand. Such a spill writes nodes that a later change may
+ * replace again (they become garbage for the next gc); it costs a few nodes per budget's worth of
+ * change. The nodes a change replaces are reported to {@link NodeStore#released}, so reference sets
+ * stay exact for metadata.
  *
  * <p>Not thread-safe: one writer at a time (the driver serialises access per snapshot).
  */
@@ -29,6 +33,7 @@ public final class CowTree {
   private final NodeStore store;
   private final NodeCache cache;
   private Object root; // Digest (stored) or Node (dirty)
+  private long dirtyNodes; // made since the last flush; an overcount when some were dropped
 
   /** The tree rooted at {@code rootDigest}; null for a new, empty tree. */
   public CowTree(NodeStore store, NodeCache cache, Digest rootDigest) {
@@ -63,7 +68,9 @@ public final class CowTree {
       List<byte[]> keys = List.of(LOW, right.keys.get(0));
       List<Object> children = List.of(r, right);
       root = Node.internal(keys, children);
+      dirtyNodes++;
     }
+    spillIfOverBudget();
   }
 
   /** Removes {@code key}; false if it was absent. */
@@ -81,7 +88,19 @@ public final class CowTree {
     if (!r.leaf && r.size() == 0) {
       root = Node.emptyLeaf();
     }
+    spillIfOverBudget();
     return true;
+  }
+
+  /** Bytes of heap the changed nodes held in memory take, about (an upper estimate). */
+  public long dirtyBytes() {
+    return dirtyNodes * Node.MAX_HEAP;
+  }
+
+  private void spillIfOverBudget() {
+    if (dirtyBytes() > cache.dirtyBytes()) {
+      flush();
+    }
   }
 
   /** The entries with {@code from <= key < to}, in order; {@code to} null means no bound. */
@@ -89,7 +108,7 @@ public final class CowTree {
     return () -> new Scan(from, to);
   }
 
-  /** Whether there are changes not yet flushed. */
+  /** Whether changed nodes are held in memory, not yet stored. */
   public boolean dirty() {
     return root instanceof Node n && n.dirty;
   }
@@ -99,6 +118,7 @@ public final class CowTree {
     if (root instanceof Node n) {
       root = store(n);
     }
+    dirtyNodes = 0;
     return (Digest) root;
   }
 
@@ -189,6 +209,7 @@ public final class CowTree {
     if (n.digest != null) {
       store.released(n.digest);
     }
+    dirtyNodes++;
     return n.mutableCopy();
   }
 
@@ -213,7 +234,8 @@ public final class CowTree {
   }
 
   /** Moves the upper half of {@code n}'s bytes into a new right sibling. */
-  private static Node split(Node n) {
+  private Node split(Node n) {
+    dirtyNodes++;
     int half = n.bytes / 2;
     int acc = 0;
     int at = 0;

@@ -23,6 +23,12 @@ import java.util.List;
 final class Node {
   static final int VERSION = 1;
 
+  /**
+   * The heap a full node takes, about: its {@link CowTree#MAX_NODE} bytes of entries plus, for each
+   * entry of the smallest a file system makes (about 30 bytes), two array headers and references.
+   */
+  static final int MAX_HEAP = 3 * CowTree.MAX_NODE;
+
   final boolean leaf;
   final List<byte[]> keys;
   final List<byte[]> values; // leaf only
@@ -69,6 +75,14 @@ final class Node {
 
   int size() {
     return keys.size();
+  }
+
+  /**
+   * The heap this node takes, about: its entries' bytes, and per entry the headers of its arrays
+   * and the references to them (a child's digest is an object around an array).
+   */
+  long heapBytes() {
+    return 160 + bytes + (long) keys.size() * (leaf ? 48 : 72);
   }
 
   void addEntry(int at, byte[] key, byte[] value) {

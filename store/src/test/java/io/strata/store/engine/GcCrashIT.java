@@ -49,6 +49,8 @@ class GcCrashIT {
     Random random = new Random(7);
     // seed -> what was acknowledged under it and not removed since
     Map<Long, Acked> live = new HashMap<>();
+    // Every line every child printed, to explain a failure.
+    history.clear();
     Set<Digest> removedForGood = new HashSet<>();
     long nextSeed = 1;
     int survived = 0;
@@ -90,6 +92,7 @@ class GcCrashIT {
       byte[] inFlight = null;
       long maxSeed = nextSeed - 1;
       for (String l : lines) {
+        history.add("round " + round + ": " + l);
         String[] f = l.split(" ");
         assertThat(f[0]).as("round %d: %s", round, l).isNotEqualTo("GCFAIL");
         if (f[0].equals("ACK") && f.length == 4) {
@@ -115,14 +118,53 @@ class GcCrashIT {
       }
       // A put started but not acknowledged before the kill may or may not have landed.
       if (inFlight != null) {
-        uncertain.add(Digest.sha256(inFlight, 0, inFlight.length));
+        // It may have landed: from now on nothing is known of whether that content is stored.
+        Digest d = Digest.sha256(inFlight, 0, inFlight.length);
+        uncertain.add(d);
+        removedForGood.remove(d);
       }
       nextSeed = maxSeed + 2;
+      Path kept = Path.of(System.getProperty("java.io.tmpdir"), "gccrash-before-" + round);
+      if (Boolean.getBoolean("strata.gccrash.keep")) {
+        copyTree(data, kept);
+      }
       verify(data, live, removedForGood, uncertain, round);
+      if (Boolean.getBoolean("strata.gccrash.keep")) {
+        deleteTree(kept);
+      }
       survived++;
     }
     assertThat(survived).isEqualTo(rounds);
     System.out.printf("gc crash rounds survived: %d of %d%n", survived, rounds);
+  }
+
+  private static final List<String> history = new ArrayList<>();
+
+  private static void copyTree(Path from, Path to) throws java.io.IOException {
+    try (var s = java.nio.file.Files.walk(from)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        java.nio.file.Files.copy(p, to.resolve(from.relativize(p).toString()));
+      }
+    }
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (var s = java.nio.file.Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        java.nio.file.Files.delete(p);
+      }
+    }
+  }
+
+  /** The children's lines that mention {@code what} (a seed or a digest). */
+  private static String linesAbout(String what) {
+    StringBuilder b = new StringBuilder();
+    for (String l : history) {
+      if (l.contains(" " + what + " ") || l.endsWith(" " + what)) {
+        b.append('\n').append(l);
+      }
+    }
+    return b.toString();
   }
 
   /** An acknowledged put: the seed of its content, and its digest. */
@@ -141,7 +183,9 @@ class GcCrashIT {
         Digest d = a.getValue().digest();
         liveDigests.add(d);
         assertThat(listed)
-            .as("round %d: acknowledged object %d listed", round, a.getKey())
+            .as(
+                "round %d: acknowledged object %d listed; its history:%s%s",
+                round, a.getKey(), linesAbout(Long.toString(a.getKey())), linesAbout(d.toString()))
             .contains(d);
         assertThat(e.blobs().open(d, 0, -1).readAllBytes())
             .as("round %d: acknowledged object %d reads back", round, a.getKey())
