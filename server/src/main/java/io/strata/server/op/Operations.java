@@ -20,10 +20,13 @@ import java.util.function.Consumer;
 public final class Operations {
   private final Map<Opcode, Operation> byOpcode;
   private final ProducerThreads producers;
+  private final MountOperations mounts;
 
-  private Operations(Map<Opcode, Operation> byOpcode, ProducerThreads producers) {
+  private Operations(
+      Map<Opcode, Operation> byOpcode, ProducerThreads producers, MountOperations mounts) {
     this.byOpcode = byOpcode;
     this.producers = producers;
+    this.mounts = mounts;
   }
 
   /**
@@ -49,7 +52,9 @@ public final class Operations {
     new ContainerTransfers(containers, producers, tmp).register(m);
     new FileOperations(containers, tmp).register(m);
     new VolumeOperations(containers.volumes()).register(m);
-    return new Operations(m, producers);
+    MountOperations mounts = new MountOperations(containers, engine.dataRoot(), allowedBindRoots);
+    mounts.register(m);
+    return new Operations(m, producers, mounts);
   }
 
   /** The operation of wire opcode {@code code}, or null when it is not served. */
@@ -60,9 +65,16 @@ public final class Operations {
 
   /**
    * Stops the threads that produce exports, copies and build logs, once the requests are answered;
-   * waits a few seconds for those still running to notice.
+   * waits a few seconds for those still running to notice. Then unmounts every container mount
+   * (each made durable first), before the engine closes.
    */
   public void shutdown() throws InterruptedException {
     producers.shutdown();
+    try {
+      mounts.close();
+    } catch (IOException e) {
+      System.getLogger(Operations.class.getName())
+          .log(System.Logger.Level.WARNING, "unmounting at stop: {0}", e.toString());
+    }
   }
 }
