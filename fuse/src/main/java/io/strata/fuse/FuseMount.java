@@ -74,15 +74,16 @@ public final class FuseMount implements Closeable {
     }
   }
 
-  /** Unmounts (lazily if busy) after making every change durable; a second call does nothing. */
+  /**
+   * Unmounts (lazily if busy) after making every change durable; a second call waits for the first
+   * to finish, then does nothing, so that whoever closes the engine next finds the changes durable.
+   */
   @Override
-  public void close() throws IOException {
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
+  public synchronized void close() throws IOException {
+    if (closed) {
+      return;
     }
+    closed = true;
     owner.forget(this);
     ScheduledFuture<?> f = syncer;
     if (f != null) {
@@ -96,6 +97,7 @@ public final class FuseMount implements Closeable {
     }
     try {
       MountTable.detach(mountPoint);
+      // The serving thread makes what arrived meanwhile durable before it ends.
       if (!served.await(5, TimeUnit.SECONDS)) {
         LOG.log(
             System.Logger.Level.INFO,

@@ -98,10 +98,38 @@ class MountIT {
       assertThat(ok(cli.strata("--json", "fs", "c1", "stat", "/hello.txt")).out())
           .containsPattern("\"nlink\" ?: ?2");
 
-      // Mounting it again works; the image's own snapshot stayed as it was.
+      // Mounted again: a mounted container is not removed from under its mount.
       ok(cli.strata("mount", "c1", mnt.toString()));
       assertThat(Files.readString(mnt.resolve("hello.txt"))).isEqualTo("hello\n");
+      Cli.Result rm = cli.strata("rm", "c1");
+      assertThat(rm.exit()).as(rm.toString()).isEqualTo(1);
+      assertThat(rm.err()).contains("is mounted at");
       ok(cli.strata("umount", mnt.toString()));
+    }
+  }
+
+  @Test
+  void aStoppedServerUnmountsAfterMakingTheWritesDurable() throws Exception {
+    Path allowed = Files.createDirectories(dir.resolve("allowed"));
+    mnt = Files.createDirectories(allowed.resolve("c1"));
+    Path archive = dir.resolve("base.tar");
+    Files.write(archive, Tars.dockerSave(Tars.of("f", "x"), "base:1"));
+    String[] args = {"--data", dir.resolve("data").toString(), "--allow-bind", allowed.toString()};
+    try (StratadProcess s = StratadProcess.launch(dir.resolve("logs"), args)) {
+      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+      Cli cli = new Cli(s.port());
+      ok(cli.strata("image", "import", archive.toString()));
+      ok(cli.strata("create", "--name", "c1", "base:1"));
+      ok(cli.strata("mount", "c1", mnt.toString()));
+      ok(Cli.sh("echo unsynced > " + mnt + "/written", 30)); // no fsync: the stop makes it durable
+      s.process().destroy(); // SIGTERM
+      assertThat(s.awaitExit()).as(s.stderr()).isZero();
+    }
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(" " + mnt + " ");
+    try (StratadProcess s = StratadProcess.launch(dir.resolve("logs"), args)) {
+      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+      Cli cli = new Cli(s.port());
+      assertThat(ok(cli.strata("fs", "c1", "cat", "/written")).out()).isEqualTo("unsynced\n");
     }
   }
 

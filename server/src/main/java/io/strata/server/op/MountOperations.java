@@ -3,6 +3,7 @@ package io.strata.server.op;
 import io.strata.fuse.FuseMount;
 import io.strata.fuse.FuseMounts;
 import io.strata.protocol.Opcode;
+import io.strata.protocol.message.ContainerRemoveArgs;
 import io.strata.protocol.message.MountArgs;
 import io.strata.protocol.message.MountReply;
 import io.strata.store.container.ContainerConfig;
@@ -40,9 +41,44 @@ final class MountOperations {
     this.mounts = new FuseMounts(dataRoot);
   }
 
+  /**
+   * Registers the two opcodes, and guards {@code container.rm} (registered before) so that a
+   * mounted container is not removed from under its mount.
+   */
   void register(Map<Opcode, Operation> into) {
     into.put(Opcode.CONTAINER_MOUNT, this::mount);
     into.put(Opcode.CONTAINER_UMOUNT, this::umount);
+    Operation remove = into.get(Opcode.CONTAINER_REMOVE);
+    if (remove != null) {
+      into.put(
+          Opcode.CONTAINER_REMOVE,
+          json -> {
+            refuseIfMounted(json);
+            return remove.start(json);
+          });
+    }
+  }
+
+  private void refuseIfMounted(byte[] json) {
+    ContainerRemoveArgs args =
+        Arguments.read(json, ContainerRemoveArgs.class, Opcode.CONTAINER_REMOVE);
+    if (args.container() == null || args.container().isEmpty()) {
+      return;
+    }
+    String id = containers.inspect(args.container()).id();
+    for (Map.Entry<Path, ContainerConfig> e : mounted.entrySet()) {
+      FuseMount m = mounts.find(e.getKey());
+      if (m != null && e.getValue().id().equals(id)) {
+        throw new ConflictException(
+            "container "
+                + args.container()
+                + " is mounted at "
+                + e.getKey()
+                + "; run strata umount "
+                + e.getKey()
+                + " first");
+      }
+    }
   }
 
   private Outcome mount(byte[] json) throws IOException {
