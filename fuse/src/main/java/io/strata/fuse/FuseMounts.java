@@ -158,11 +158,13 @@ public final class FuseMounts implements Closeable {
         new Thread(
             () -> {
               try {
-                fs.mount(mp, true, false, options.toArray(new String[0]));
+                int status = fs.serve(mp, options);
+                if (status != 0) {
+                  failure.set(new IOException("libfuse ended with status " + status));
+                }
               } catch (Throwable e) {
                 failure.set(e);
               } finally {
-                fs.served();
                 try {
                   if (!fs.readOnly()) {
                     fs.sync();

@@ -89,9 +89,21 @@ final class SnapshotFs extends FuseStubFS {
     return name;
   }
 
-  /** Marks the mount as no longer served, so that jnr-fuse's own exit hook leaves it alone. */
-  void served() {
-    mounted.set(false);
+  /**
+   * Mounts at {@code mountPoint} and serves the kernel's calls (several threads) until the mount
+   * goes away; libfuse's exit status. Calls libfuse directly rather than jnr-fuse's {@code mount},
+   * which adds a JVM shutdown hook per mount that would keep every view ever mounted reachable:
+   * {@link FuseMounts} has one hook for all mounts.
+   */
+  int serve(Path mountPoint, List<String> options) {
+    List<String> args = new java.util.ArrayList<>();
+    args.add(name);
+    args.add("-f"); // stay in this process, on this thread
+    args.add(mountPoint.toString());
+    args.addAll(options);
+    String[] argv = args.toArray(new String[0]);
+    return libFuse.fuse_main_real(
+        argv.length, argv, fuseOperations, jnr.ffi.Struct.size(fuseOperations), null);
   }
 
   // ---- durability ----
