@@ -146,8 +146,9 @@ public final class FuseMounts implements Closeable {
     options.add(
         "fsname=strata,subtype=strata,use_ino,readdir_ino,default_permissions,allow_other"
             // Hard links are separate kernel inodes under libfuse's path API: attributes cached
-            // for one name would hide a size changed through another, so none are cached.
-            + ",attr_timeout=0,entry_timeout=1,big_writes,max_read="
+            // for one name would hide a size changed through another, so none are cached. File
+            // pages stay cached across opens while the file's mtime and size are unchanged.
+            + ",attr_timeout=0,entry_timeout=1,auto_cache,big_writes,max_read="
             + SnapshotFs.MAX_IO
             + ",max_write="
             + SnapshotFs.MAX_IO

@@ -329,6 +329,45 @@ class SnapshotFsTest {
   }
 
   @Test
+  void concurrentWritersOfDifferentFilesAllLand() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(6);
+    try {
+      List<Future<byte[]>> written = new ArrayList<>();
+      for (int t = 0; t < 6; t++) {
+        int me = t;
+        written.add(
+            pool.submit(
+                () -> {
+                  byte[] b = random(200 + me, 2 << 20);
+                  Files.createDirectories(m.path("w" + me));
+                  Files.write(m.path("w" + me + "/f"), b);
+                  return b;
+                }));
+      }
+      for (int t = 0; t < 6; t++) {
+        byte[] b = written.get(t).get(2, TimeUnit.MINUTES);
+        assertThat(Files.readAllBytes(m.path("w" + t + "/f"))).isEqualTo(b);
+        assertThat(m.mount.view().open("/w" + t + "/f").readAllBytes()).isEqualTo(b);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void anFsyncMakesTheChangesDurableAtOnce() throws Exception {
+    var tree = (io.strata.store.fs.TreeFileSystem) m.mount.view();
+    var before = tree.committedRoot();
+    try (FileChannel ch =
+        FileChannel.open(m.path("f"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+      ch.force(false);
+      // Durable: the snapshot's committed root now holds the file, with no unmount needed.
+      assertThat(tree.committedRoot()).isNotEqualTo(before);
+    }
+  }
+
+  @Test
   void fsyncedDataIsThereAfterTheEngineIsReopened() throws Exception {
     byte[] b = random(21, 3 << 20);
     try (FileChannel ch =
