@@ -44,6 +44,9 @@ final class Errno {
 
   /** The error number for {@code e}; {@code conflict} is what a ConflictException means here. */
   static int of(Throwable e, int conflict) {
+    if (e instanceof Refusal r) {
+      return r.errno();
+    }
     if (e instanceof NotFoundException || e instanceof NoSuchFileException) {
       return ENOENT;
     }

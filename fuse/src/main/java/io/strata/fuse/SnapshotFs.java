@@ -9,7 +9,6 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.types.off_t;
@@ -29,10 +28,11 @@ import ru.serce.jnrfuse.struct.Timespec;
  *
  * <p>Durability: on a writable mount the view holds changes in memory ({@link
  * FileSystemView#deferSync}) and {@link #sync} makes them durable as one group; that happens on
- * every {@code fsync}, every few seconds while something changed ({@link FuseMount}), when {@link
- * #SYNC_BYTES} were written since the last sync, and at unmount. Changes that span several view
- * calls (create is write, chmod, chown and times) run under one lock, so a sync never sees half of
- * one. Reads take no lock of ours: the view is thread-safe (TreeFileSystem serializes on itself).
+ * every {@code fsync}, every few seconds while something changed ({@link FuseMounts}), after {@link
+ * PendingChanges#SYNC_BYTES} of writes, and at unmount. Changes that span several view calls
+ * (create is write, chmod, chown and times) run whole under {@link PendingChanges}'s lock, so a
+ * sync never sees half of one. Reads take no lock of ours: the view is thread-safe (TreeFileSystem
+ * serializes on itself).
  */
 final class SnapshotFs extends FuseStubFS {
   private static final System.Logger LOG = System.getLogger(SnapshotFs.class.getName());
@@ -40,16 +40,10 @@ final class SnapshotFs extends FuseStubFS {
   /** The largest read and write the kernel sends (the mount's max_read and max_write). */
   static final int MAX_IO = 128 << 10;
 
-  /** Written bytes after which a write makes everything durable itself, bounding held memory. */
-  static final long SYNC_BYTES = 64L << 20;
-
   private static final long UTIME_NOW = (1L << 30) - 1;
   private static final long UTIME_OMIT = (1L << 30) - 2;
-  private static final int XATTR_CREATE = 1;
-  private static final int XATTR_REPLACE = 2;
   private static final int O_ACCMODE = 3;
   private static final int W_OK = 2;
-  private static final int MAX_XATTR = 16 << 10;
   private static final int MAX_NAME = 255;
   private static final long NO_ID = 0xFFFFFFFFL;
   private static final byte[] EMPTY = new byte[0];
@@ -58,12 +52,10 @@ final class SnapshotFs extends FuseStubFS {
   private final boolean readOnly;
   private final Path spaceOf;
   private final String name;
-  private final Object changes = new Object();
   private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[MAX_IO]);
   private final ThreadLocal<ru.serce.jnrfuse.struct.FileStat> dirStats;
-  private final AtomicLong unsyncedBytes = new AtomicLong();
-  private volatile boolean dirty;
-  private volatile Throwable lostChanges;
+  private final PendingChanges pending;
+  private final Xattrs xattrs;
 
   /**
    * @param view what is served
@@ -76,6 +68,8 @@ final class SnapshotFs extends FuseStubFS {
     this.readOnly = readOnly || view.readOnly();
     this.spaceOf = spaceOf;
     this.name = name;
+    this.pending = new PendingChanges(view, name);
+    this.xattrs = new Xattrs(view);
     Runtime rt = Runtime.getSystemRuntime();
     this.dirStats = ThreadLocal.withInitial(() -> new ru.serce.jnrfuse.struct.FileStat(rt));
   }
@@ -108,59 +102,22 @@ final class SnapshotFs extends FuseStubFS {
 
   // ---- durability ----
 
-  /** Makes every change so far durable; throws what a failed earlier sync lost, once. */
+  /** Makes every change so far durable; throws, once, what a failed background sync lost. */
   void sync() throws IOException {
-    synchronized (changes) {
-      Throwable lost = lostChanges;
-      lostChanges = null;
-      if (dirty) {
-        dirty = false;
-        unsyncedBytes.set(0);
-        view.sync();
-      }
-      if (lost != null) {
-        throw new LostChanges(lost);
-      }
-    }
+    pending.sync();
   }
 
-  /** The background sync: keeps a failure for the next fsync to report. */
+  /** The periodic sync of {@link FuseMounts}. */
   void syncInBackground() {
-    if (!dirty) {
-      return;
-    }
-    synchronized (changes) {
-      try {
-        if (dirty) {
-          dirty = false;
-          unsyncedBytes.set(0);
-          view.sync();
-        }
-      } catch (IOException | RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "mount {0}: background sync failed: {1}", name, e);
-        lostChanges = e;
-      }
-    }
+    pending.syncInBackground();
   }
 
-  /** A change through the view; several view calls that must be seen whole. */
-  @FunctionalInterface
-  private interface Change {
-    void run() throws IOException;
-  }
-
-  private int change(String op, String path, int conflict, Change c) {
+  private int change(String op, String path, int conflict, PendingChanges.Change c) {
     if (readOnly) {
       return -Errno.EROFS;
     }
     try {
-      synchronized (changes) {
-        // Re-asserted each time: a `strata fs` group on the same view turns deferral off at its
-        // end.
-        view.deferSync(true);
-        dirty = true;
-        c.run();
-      }
+      pending.run(c);
       return 0;
     } catch (Throwable t) {
       return -fail(op, path, t, conflict);
@@ -168,7 +125,7 @@ final class SnapshotFs extends FuseStubFS {
   }
 
   private int fail(String op, String path, Throwable t, int conflict) {
-    int errno = errnoOf(t, conflict);
+    int errno = Errno.of(t, conflict);
     if (Errno.isFailure(errno)) {
       LOG.log(System.Logger.Level.WARNING, "{0} {1} on {2}: {3}", op, path, name, t.toString());
     } else {
@@ -572,9 +529,7 @@ final class SnapshotFs extends FuseStubFS {
     if (r != 0) {
       return r;
     }
-    if (unsyncedBytes.addAndGet(len) >= SYNC_BYTES) {
-      syncInBackground();
-    }
+    pending.wrote(len);
     return len;
   }
 
@@ -596,7 +551,7 @@ final class SnapshotFs extends FuseStubFS {
     try {
       sync();
       return 0;
-    } catch (LostChanges e) {
+    } catch (PendingChanges.LostChanges e) {
       return -fail("fsync", path, e.getCause(), Errno.EIO);
     } catch (Throwable t) {
       return -fail("fsync", path, t, Errno.EIO);
@@ -612,49 +567,19 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
-    if (name.startsWith("system.posix_acl_")) {
-      // No POSIX ACLs (FUSE 2 does not let the kernel enforce them): answering ENOTSUP makes cp -a
-      // and tar fall back to chmod, instead of storing an ACL that would stand in for the mode.
-      return -Errno.ENOTSUP;
-    }
-    if (size > MAX_XATTR) {
-      return -Errno.E2BIG;
+    int refused = Xattrs.checkSet(name, size);
+    if (refused != 0) {
+      return -refused;
     }
     byte[] v = new byte[(int) size];
     value.get(0, v, 0, v.length);
-    return change(
-        "setxattr",
-        path,
-        Errno.EPERM,
-        () -> {
-          if ((flags & (XATTR_CREATE | XATTR_REPLACE)) != 0) {
-            boolean exists = view.getXattr(path, name) != null;
-            if ((flags & XATTR_CREATE) != 0 && exists) {
-              throw new Refusal(Errno.EEXIST);
-            }
-            if ((flags & XATTR_REPLACE) != 0 && !exists) {
-              throw new Refusal(Errno.ENODATA);
-            }
-          }
-          view.setXattr(path, name, v);
-        });
+    return change("setxattr", path, Errno.EPERM, () -> xattrs.set(path, name, v, flags));
   }
 
   @Override
   public int getxattr(String path, String name, Pointer value, @size_t long size) {
     try {
-      byte[] v = view.getXattr(path, name);
-      if (v == null) {
-        return -Errno.ENODATA;
-      }
-      if (size == 0) {
-        return v.length;
-      }
-      if (size < v.length) {
-        return -Errno.ERANGE;
-      }
-      value.put(0, v, 0, v.length);
-      return v.length;
+      return xattrs.get(path, name, value, size);
     } catch (Throwable t) {
       return -fail("getxattr", path, t, Errno.EIO);
     }
@@ -663,26 +588,7 @@ final class SnapshotFs extends FuseStubFS {
   @Override
   public int listxattr(String path, Pointer list, @size_t long size) {
     try {
-      int total = 0;
-      List<String> names = view.listXattrs(path);
-      byte[][] encoded = new byte[names.size()][];
-      for (int i = 0; i < encoded.length; i++) {
-        encoded[i] = names.get(i).getBytes(StandardCharsets.UTF_8);
-        total += encoded[i].length + 1;
-      }
-      if (size == 0) {
-        return total;
-      }
-      if (size < total) {
-        return -Errno.ERANGE;
-      }
-      long at = 0;
-      for (byte[] n : encoded) {
-        list.put(at, n, 0, n.length);
-        list.putByte(at + n.length, (byte) 0);
-        at += n.length + 1;
-      }
-      return total;
+      return xattrs.list(path, list, size);
     } catch (Throwable t) {
       return -fail("listxattr", path, t, Errno.EIO);
     }
@@ -690,37 +596,6 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int removexattr(String path, String name) {
-    return change(
-        "removexattr",
-        path,
-        Errno.EPERM,
-        () -> {
-          if (view.getXattr(path, name) == null) {
-            throw new Refusal(Errno.ENODATA);
-          }
-          view.removeXattr(path, name);
-        });
-  }
-
-  /** A background sync failed: what it held is gone, and the next fsync says so. */
-  static final class LostChanges extends IOException {
-    LostChanges(Throwable cause) {
-      super("changes held for a background sync were lost: " + cause.getMessage(), cause);
-    }
-  }
-
-  /** A refusal decided here, carrying its error number to {@link #change}'s caller. */
-  private static final class Refusal extends RuntimeException {
-    private final int errno;
-
-    Refusal(int errno) {
-      super(null, null, false, false);
-      this.errno = errno;
-    }
-  }
-
-  /** {@link Errno#of} that knows this class's own refusals. */
-  static int errnoOf(Throwable t, int conflict) {
-    return t instanceof Refusal r ? r.errno : Errno.of(t, conflict);
+    return change("removexattr", path, Errno.EPERM, () -> xattrs.remove(path, name));
   }
 }
