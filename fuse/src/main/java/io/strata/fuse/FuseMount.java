@@ -98,7 +98,7 @@ public final class FuseMount implements Closeable {
     try {
       MountTable.detach(mountPoint);
       // The serving thread makes what arrived meanwhile durable before it ends.
-      if (!served.await(5, TimeUnit.SECONDS)) {
+      if (!served.await(2, TimeUnit.SECONDS)) {
         LOG.log(
             System.Logger.Level.INFO,
             "mount {0} is busy: detached, served until its last file is closed",

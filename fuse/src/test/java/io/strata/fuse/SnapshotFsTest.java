@@ -428,6 +428,28 @@ class SnapshotFsTest {
   }
 
   @Test
+  void aBusyMountIsDetachedAtOnceAndServedUntilItsLastFileCloses() throws Exception {
+    FileChannel open =
+        FileChannel.open(m.path("busy"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try {
+      m.mount.close();
+      assertThat(MountTable.at(m.mountPoint)).isNull();
+      assertThat(m.mount.isMounted()).isTrue(); // still served for the open file
+      open.write(ByteBuffer.wrap("late".getBytes(StandardCharsets.UTF_8)));
+    } finally {
+      open.close();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (m.mount.isMounted()) {
+      assertThat(System.nanoTime()).as("the detached mount never ended").isLessThan(deadline);
+      Thread.sleep(10);
+    }
+    // The serving thread made the late write durable as it ended.
+    m.reopen();
+    assertThat(Files.readString(m.path("busy"))).isEqualTo("late");
+  }
+
+  @Test
   void aWritableViewMountedReadOnlyRefusesChangesToo() throws Exception {
     Path ro = Files.createDirectories(dir.resolve("ro2"));
     try (FuseMount view = m.mounts.mount(m.driver().fs(MountedSnapshot.KEY), ro, true)) {

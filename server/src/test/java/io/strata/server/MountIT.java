@@ -65,7 +65,7 @@ class MountIT {
       assertThat(s.awaitReady()).as(s.stderr()).isTrue();
       Cli cli = new Cli(s.port());
       ok(cli.strata("image", "import", archive.toString()));
-      ok(cli.strata("create", "--name", "c1", "base:1"));
+      ok(cli.strata("create", "--name", "c1", "-v", "vol1:/var/data", "base:1"));
 
       assertThat(ok(cli.strata("mount", "c1", mnt.toString())).out().trim())
           .isEqualTo(mnt.toRealPath().toString());
@@ -80,6 +80,8 @@ class MountIT {
       assertThat(ok(Cli.sh("ls -l " + m + "/hello.txt", 30)).out())
           .startsWith("-rw-r--r-- 2 root root 6 ");
       assertThat(ok(Cli.sh("cat " + m + "/dir/sym", 30)).out()).isEqualTo("hello\n");
+      // A volume is routed as the container's view routes it: to the volume's host directory.
+      ok(Cli.sh("echo in-volume > " + m + "/var/data/v.txt", 30));
       // FIFOs are not kept by the tree file system yet (issue #14): refused, and said why.
       assertThat(Cli.sh("mkfifo " + m + "/fifo", 30).out()).contains("Function not implemented");
 
@@ -91,6 +93,10 @@ class MountIT {
 
       assertThat(ok(cli.strata("fs", "c1", "cat", "/hello.txt")).out()).isEqualTo("hello\n");
       assertThat(ok(cli.strata("fs", "c1", "cat", "/dir/again")).out()).isEqualTo("hello\n");
+      assertThat(ok(cli.strata("fs", "c1", "cat", "/var/data/v.txt")).out())
+          .isEqualTo("in-volume\n");
+      assertThat(ok(cli.strata("volume", "inspect", "vol1")).out()).contains("_data");
+      assertThat(dir.resolve("data/volumes/vol1/_data/v.txt")).hasContent("in-volume");
       assertThat(ok(cli.strata("fs", "c1", "cat", "/etc/os-release")).out())
           .isEqualTo("ID=strata\nmore\n");
       assertThat(ok(cli.strata("--json", "fs", "c1", "stat", "/usr/bin/tool")).out())
