@@ -110,6 +110,10 @@ class MountIT {
       Cli.Result rm = cli.strata("rm", "c1");
       assertThat(rm.exit()).as(rm.toString()).isEqualTo(1);
       assertThat(rm.err()).contains("is mounted at");
+      Path second = Files.createDirectories(allowed.resolve("second"));
+      Cli.Result twice = cli.strata("mount", "c1", second.toString());
+      assertThat(twice.exit()).as(twice.toString()).isEqualTo(1);
+      assertThat(twice.err()).contains("is already mounted at");
       ok(cli.strata("umount", mnt.toString()));
     }
   }

@@ -65,20 +65,21 @@ final class MountOperations {
     if (args.container() == null || args.container().isEmpty()) {
       return;
     }
-    String id = containers.inspect(args.container()).id();
+    Path at = mountedAt(containers.inspect(args.container()).id());
+    if (at != null) {
+      throw new ConflictException(
+          "container " + args.container() + " is mounted at " + at + "; run strata umount " + at);
+    }
+  }
+
+  /** Where container {@code id} is mounted now, or null. */
+  private Path mountedAt(String id) {
     for (Map.Entry<Path, ContainerConfig> e : mounted.entrySet()) {
-      FuseMount m = mounts.find(e.getKey());
-      if (m != null && e.getValue().id().equals(id)) {
-        throw new ConflictException(
-            "container "
-                + args.container()
-                + " is mounted at "
-                + e.getKey()
-                + "; run strata umount "
-                + e.getKey()
-                + " first");
+      if (e.getValue().id().equals(id) && mounts.find(e.getKey()) != null) {
+        return e.getKey();
       }
     }
+    return null;
   }
 
   private Outcome mount(byte[] json) throws IOException {
@@ -88,6 +89,11 @@ final class MountOperations {
     }
     Path dir = mountPoint(args, Opcode.CONTAINER_MOUNT);
     ContainerConfig c = containers.inspect(args.container());
+    // One mount per container: two would each hold changes of the one view for their own syncs.
+    Path at = mountedAt(c.id());
+    if (at != null) {
+      throw new ConflictException("container " + args.container() + " is already mounted at " + at);
+    }
     FuseMount m = mounts.mount(containers.view(c.id()), dir, false);
     mounted.put(m.mountPoint(), c);
     return new Outcome.Reply(new MountReply(c.id(), c.name(), m.mountPoint().toString()));
