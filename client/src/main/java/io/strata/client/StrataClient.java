@@ -46,6 +46,8 @@ import io.strata.protocol.message.InfoReply;
 import io.strata.protocol.message.InspectReply;
 import io.strata.protocol.message.Json;
 import io.strata.protocol.message.ListEnd;
+import io.strata.protocol.message.MountArgs;
+import io.strata.protocol.message.MountReply;
 import io.strata.protocol.message.OfferReply;
 import io.strata.protocol.message.PathArgs;
 import io.strata.protocol.message.PathReply;
@@ -342,6 +344,19 @@ public final class StrataClient implements Closeable {
    */
   public synchronized ContainerReply removeContainer(ContainerRemoveArgs args) throws IOException {
     return unary(Opcode.CONTAINER_REMOVE, args, ContainerReply.class);
+  }
+
+  /**
+   * Has the server serve a container's file system at {@code dir}, a directory on the server's
+   * host, through FUSE.
+   */
+  public synchronized MountReply mount(String container, String dir) throws IOException {
+    return unary(Opcode.CONTAINER_MOUNT, new MountArgs(container, dir), MountReply.class);
+  }
+
+  /** Undoes {@link #mount}: the server unmounts {@code dir}. */
+  public synchronized MountReply umount(String dir) throws IOException {
+    return unary(Opcode.CONTAINER_UMOUNT, new MountArgs(null, dir), MountReply.class);
   }
 
   /** Makes a new image from a container: its image plus one layer of its changes. */

@@ -85,6 +85,13 @@ public enum Opcode {
    * does; answer {@code PathReply}.
    */
   CONTAINER_COPY_IN(0x0309, "container.cp-in", Transfer.UPLOAD),
+  /**
+   * {@code strata mount}: {@code MountArgs}; the server serves the container's file system at the
+   * directory (on its host) through FUSE; answer {@code MountReply}.
+   */
+  CONTAINER_MOUNT(0x030A, "container.mount", Transfer.NONE),
+  /** {@code strata umount}: {@code MountArgs} (the directory only); answer {@code MountReply}. */
+  CONTAINER_UMOUNT(0x030B, "container.umount", Transfer.NONE),
   /** {@code strata fs C stat}: {@code PathArgs}; answer {@code FileItem}. */
   FS_STAT(0x0321, "fs.stat", Transfer.NONE),
   /**

@@ -38,6 +38,8 @@ import picocli.CommandLine.Spec;
       CopyCommand.class,
       DiffCommand.class,
       CommitCommand.class,
+      MountCommand.class,
+      UmountCommand.class,
       ContainerExportCommand.class,
       ContainerRemoveCommand.class,
       VolumeCommand.class,

@@ -21,10 +21,13 @@ import java.util.function.Consumer;
 public final class Operations {
   private final Map<Opcode, Operation> byOpcode;
   private final ProducerThreads producers;
+  private final MountOperations mounts;
 
-  private Operations(Map<Opcode, Operation> byOpcode, ProducerThreads producers) {
+  private Operations(
+      Map<Opcode, Operation> byOpcode, ProducerThreads producers, MountOperations mounts) {
     this.byOpcode = byOpcode;
     this.producers = producers;
+    this.mounts = mounts;
   }
 
   /**
@@ -50,7 +53,9 @@ public final class Operations {
     new ContainerTransfers(containers, producers, tmp).register(m);
     new FileOperations(containers, tmp).register(m);
     new VolumeOperations(containers.volumes()).register(m);
-    return new Operations(m, producers);
+    MountOperations mounts = new MountOperations(containers, engine.dataRoot(), allowedBindRoots);
+    mounts.register(m);
+    return new Operations(m, producers, mounts);
   }
 
   /** The operation of wire opcode {@code code}, or null when it is not served. */
@@ -62,9 +67,17 @@ public final class Operations {
   /**
    * Stops the threads that produce exports, copies, build logs and transfers, once the requests are
    * answered; waits up to twice {@code wait} for those still running to notice, and says whether
-   * they all stopped.
+   * they all stopped. Then unmounts every container mount (each made durable first), before the
+   * engine closes.
    */
   public boolean shutdown(Duration wait) throws InterruptedException {
-    return producers.shutdown(wait);
+    boolean stopped = producers.shutdown(wait);
+    try {
+      mounts.close();
+    } catch (IOException e) {
+      System.getLogger(Operations.class.getName())
+          .log(System.Logger.Level.WARNING, "unmounting at stop: {0}", e.toString());
+    }
+    return stopped;
   }
 }

@@ -1,0 +1,125 @@
+package io.strata.fuse;
+
+import io.strata.store.fs.FileSystemView;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One view served at one mount point, made by {@link FuseMounts#mount}. {@link #close} unmounts: it
+ * makes the changes durable, detaches the mount point lazily (so a busy mount never blocks; the
+ * kernel finishes it when the last open file is closed) and stops serving.
+ */
+public final class FuseMount implements Closeable {
+  private static final System.Logger LOG = System.getLogger(FuseMount.class.getName());
+
+  private final FuseMounts owner;
+  private final Path mountPoint;
+  private final FileSystemView view;
+  private final SnapshotFs fs;
+  private final CountDownLatch served;
+  private volatile ScheduledFuture<?> syncer;
+  private boolean closed;
+
+  FuseMount(
+      FuseMounts owner,
+      Path mountPoint,
+      FileSystemView view,
+      SnapshotFs fs,
+      CountDownLatch served) {
+    this.owner = owner;
+    this.mountPoint = mountPoint;
+    this.view = view;
+    this.fs = fs;
+    this.served = served;
+  }
+
+  void syncer(ScheduledFuture<?> f) {
+    this.syncer = f;
+  }
+
+  SnapshotFs fs() {
+    return fs;
+  }
+
+  /** The directory the view is mounted at (absolute, normalized). */
+  public Path mountPoint() {
+    return mountPoint;
+  }
+
+  /** The view served. */
+  public FileSystemView view() {
+    return view;
+  }
+
+  /** Whether every change through the mount is refused with EROFS. */
+  public boolean readOnly() {
+    return fs.readOnly();
+  }
+
+  /** Whether the kernel still serves it (false once unmounted, or its server thread ended). */
+  public boolean isMounted() {
+    return served.getCount() > 0;
+  }
+
+  /**
+   * Makes every change made through the mount so far durable, as an {@code fsync} inside it does.
+   */
+  public void sync() throws IOException {
+    if (!fs.readOnly()) {
+      fs.sync();
+    }
+  }
+
+  /**
+   * Unmounts (lazily if busy) after making every change durable; a second call waits for the first
+   * to finish, then does nothing, so that whoever closes the engine next finds the changes durable.
+   */
+  @Override
+  public synchronized void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    owner.forget(this);
+    ScheduledFuture<?> f = syncer;
+    if (f != null) {
+      f.cancel(false);
+    }
+    IOException failure = null;
+    try {
+      sync();
+    } catch (IOException e) {
+      failure = e;
+    }
+    try {
+      MountTable.detach(mountPoint);
+      // The serving thread makes what arrived meanwhile durable before it ends.
+      if (!served.await(2, TimeUnit.SECONDS)) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "mount {0} is busy: detached, served until its last file is closed",
+            mountPoint);
+      }
+    } catch (IOException e) {
+      if (failure == null) {
+        failure = e;
+      } else {
+        failure.addSuppressed(e);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "fuse mount at " + mountPoint + (readOnly() ? " (read-only)" : "");
+  }
+}

@@ -1,0 +1,259 @@
+package io.strata.fuse;
+
+import io.strata.store.error.AlreadyExistsException;
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.fs.FileSystemView;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The FUSE mounts of one process: serve a {@link FileSystemView} at a directory, find what is
+ * mounted where, and unmount everything at {@link #close} (a server's stop) or at JVM exit.
+ *
+ * <pre>
+ *   FuseMounts mounts = new FuseMounts(dataRoot);           // one per server
+ *   FuseMount m = mounts.mount(driver.fs(key), dir, false); // dir: an existing, empty directory
+ *   ...                                                     // ordinary programs use dir
+ *   m.close();                                              // sync, then unmount (lazily if busy)
+ * </pre>
+ *
+ * <p>A mount point left by a killed server ("Transport endpoint is not connected") is detached
+ * before it is used again; any other existing mount at the directory is refused. A writable mount
+ * holds changes in memory and makes them durable as one group on {@code fsync}, every {@link
+ * #SYNC_SECONDS} seconds while something changed, after 64 MiB of writes, and at unmount: what a
+ * crash can lose is what was written since the last of those, as on a local file system.
+ *
+ * <p>Needs {@code /dev/fuse}, {@code libfuse.so.2} (Debian {@code libfuse2}) and root, or {@code
+ * fusermount} for a non-root user. Thread-safe.
+ */
+public final class FuseMounts implements Closeable {
+  private static final System.Logger LOG = System.getLogger(FuseMounts.class.getName());
+
+  /** How often a writable mount's changes are made durable while it changes. */
+  public static final int SYNC_SECONDS = 5;
+
+  private static final Path DEV_FUSE = Path.of("/dev/fuse");
+  private static final long MOUNT_TIMEOUT_MS = 15_000;
+
+  private final Path spaceOf;
+  private final Map<Path, FuseMount> mounts = new LinkedHashMap<>();
+  private final ScheduledExecutorService syncer;
+  private final Thread exitHook;
+  private boolean closed;
+
+  /**
+   * Mounts whose {@code statfs} reports the space of the disk holding {@code spaceOf} (the data
+   * root, where whatever is written through a mount ends up).
+   */
+  public FuseMounts(Path spaceOf) {
+    this.spaceOf = spaceOf.toAbsolutePath();
+    this.syncer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "strata-fuse-sync");
+              t.setDaemon(true);
+              return t;
+            });
+    this.exitHook = new Thread(this::closeQuietly, "strata-fuse-unmount");
+    Runtime.getRuntime().addShutdownHook(exitHook);
+  }
+
+  /**
+   * Checks that this host can serve FUSE mounts: {@code /dev/fuse} exists. Throws an IOException
+   * whose message says what is missing.
+   */
+  public static void requireFuse() throws IOException {
+    if (!Files.exists(DEV_FUSE)) {
+      throw new IOException(
+          "FUSE is not available: /dev/fuse is missing (load the fuse module; in a container, run"
+              + " it with --device /dev/fuse and CAP_SYS_ADMIN)");
+    }
+  }
+
+  /**
+   * Serves {@code view} at {@code mountPoint}, an existing empty directory, until the returned
+   * handle is closed. With {@code readOnly} (or a read-only view) every change answers EROFS.
+   *
+   * @throws AlreadyExistsException when this process already serves a mount there
+   * @throws ConflictException when something else is mounted there, or the directory is not empty
+   * @throws InvalidArgumentException when the mount point is not a directory
+   * @throws IOException when FUSE is unavailable or the kernel refuses the mount
+   */
+  public FuseMount mount(FileSystemView view, Path mountPoint, boolean readOnly)
+      throws IOException {
+    requireFuse();
+    Path mp = mountPoint.toAbsolutePath().normalize();
+    synchronized (this) {
+      if (closed) {
+        throw new ConflictException("fuse mounts: closed, no new mount at " + mp);
+      }
+      if (mounts.containsKey(mp)) {
+        throw new AlreadyExistsException(
+            "mount point " + mp + " is already mounted by this server");
+      }
+      MountTable.Entry e = MountTable.at(mp);
+      if (e != null) {
+        if (!e.isFuse() || !MountTable.isStale(mp)) {
+          throw new ConflictException(
+              "mount point " + mp + " is already a mount point (" + e.fsType() + ")");
+        }
+        LOG.log(System.Logger.Level.INFO, "mount point {0}: its server is gone; detaching it", mp);
+        MountTable.detach(mp);
+      }
+      if (!Files.isDirectory(mp, LinkOption.NOFOLLOW_LINKS)) {
+        throw new InvalidArgumentException("mount point " + mp + " is not a directory");
+      }
+      try (var entries = Files.list(mp)) {
+        if (entries.findAny().isPresent()) {
+          throw new ConflictException("mount point " + mp + " is not empty");
+        }
+      }
+      FuseMount m = start(view, mp, readOnly);
+      mounts.put(mp, m);
+      if (!m.readOnly()) {
+        SnapshotFs fs = m.fs();
+        m.syncer(
+            syncer.scheduleWithFixedDelay(
+                fs::syncInBackground, SYNC_SECONDS, SYNC_SECONDS, TimeUnit.SECONDS));
+      }
+      return m;
+    }
+  }
+
+  private FuseMount start(FileSystemView view, Path mp, boolean readOnly) throws IOException {
+    SnapshotFs fs;
+    try {
+      fs = new SnapshotFs(view, readOnly, spaceOf, "strata");
+    } catch (RuntimeException | LinkageError e) {
+      throw new IOException(
+          "FUSE is not available: cannot load libfuse.so.2 (install Debian's libfuse2): " + e, e);
+    }
+    List<String> options = new ArrayList<>();
+    options.add("-o");
+    options.add(
+        "fsname=strata,subtype=strata,use_ino,readdir_ino,default_permissions,allow_other"
+            // Hard links are separate kernel inodes under libfuse's path API: attributes cached
+            // for one name would hide a size changed through another, so none are cached. File
+            // pages stay cached across opens while the file's mtime and size are unchanged.
+            + ",attr_timeout=0,entry_timeout=1,auto_cache,big_writes,max_read="
+            + SnapshotFs.MAX_IO
+            + ",max_write="
+            + SnapshotFs.MAX_IO
+            + (fs.readOnly() ? ",ro" : ""));
+    CountDownLatch served = new CountDownLatch(1);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                int status = fs.serve(mp, options);
+                if (status != 0) {
+                  failure.set(new IOException("libfuse ended with status " + status));
+                }
+              } catch (Throwable e) {
+                failure.set(e);
+              } finally {
+                try {
+                  if (!fs.readOnly()) {
+                    fs.sync();
+                    view.deferSync(false);
+                  }
+                } catch (IOException | RuntimeException e) {
+                  LOG.log(System.Logger.Level.WARNING, "mount {0}: last sync failed: {1}", mp, e);
+                }
+                served.countDown();
+              }
+            },
+            "strata-fuse " + mp);
+    t.setDaemon(true);
+    t.start();
+    long deadline = System.currentTimeMillis() + MOUNT_TIMEOUT_MS;
+    while (true) {
+      MountTable.Entry e = MountTable.at(mp);
+      if (e != null && e.isFuse()) {
+        break;
+      }
+      if (served.getCount() == 0) {
+        Throwable f = failure.get();
+        throw new IOException("mount at " + mp + " failed: " + (f == null ? "fuse ended" : f), f);
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new IOException("mount at " + mp + ": the kernel did not show it within 15 s");
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        throw new IOException("mount at " + mp + ": interrupted", ie);
+      }
+    }
+    LOG.log(System.Logger.Level.DEBUG, "mounted {0}{1}", mp, fs.readOnly() ? " (read-only)" : "");
+    return new FuseMount(this, mp, view, fs, served);
+  }
+
+  /** The mount this process serves at {@code mountPoint}, or null. */
+  public synchronized FuseMount find(Path mountPoint) {
+    return mounts.get(mountPoint.toAbsolutePath().normalize());
+  }
+
+  /** The mounts served now, in the order they were made. */
+  public synchronized List<FuseMount> list() {
+    return List.copyOf(mounts.values());
+  }
+
+  synchronized void forget(FuseMount m) {
+    mounts.remove(m.mountPoint(), m);
+  }
+
+  /** Unmounts everything (each after making its changes durable); no new mount afterwards. */
+  @Override
+  public void close() throws IOException {
+    List<FuseMount> all;
+    synchronized (this) {
+      closed = true;
+      all = new ArrayList<>(mounts.values());
+    }
+    IOException failure = null;
+    for (FuseMount m : all) {
+      try {
+        m.close();
+      } catch (IOException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    syncer.shutdownNow();
+    try {
+      Runtime.getRuntime().removeShutdownHook(exitHook);
+    } catch (IllegalStateException exiting) {
+      // Called from the hook itself, or while the JVM exits: nothing to remove.
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private void closeQuietly() {
+    try {
+      close();
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "unmounting at exit: {0}", e.toString());
+    }
+  }
+}

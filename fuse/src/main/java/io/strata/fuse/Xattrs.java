@@ -1,0 +1,99 @@
+package io.strata.fuse;
+
+import io.strata.store.fs.FileSystemView;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import jnr.ffi.Pointer;
+
+/**
+ * Extended attributes between the kernel's calls and the view: the XATTR_CREATE/REPLACE flags, the
+ * size-query protocol (a zero size asks for the length), and the NUL-separated name list. Every
+ * namespace is kept as given ({@code user.*}, {@code trusted.*}, {@code security.capability})
+ * except POSIX ACLs.
+ */
+final class Xattrs {
+  static final int XATTR_CREATE = 1;
+  static final int XATTR_REPLACE = 2;
+
+  /** The view's limit on one value. */
+  static final int MAX_VALUE = 16 << 10;
+
+  private final FileSystemView view;
+
+  Xattrs(FileSystemView view) {
+    this.view = view;
+  }
+
+  /**
+   * Checks a set before its value is read: POSIX ACLs are refused with ENOTSUP, since FUSE 2 cannot
+   * have the kernel enforce them, and so that cp -a and tar fall back to chmod instead of storing
+   * an ACL that would stand in for the mode; values over the view's limit are E2BIG.
+   */
+  static int checkSet(String name, long size) {
+    if (name.startsWith("system.posix_acl_")) {
+      return Errno.ENOTSUP;
+    }
+    return size > MAX_VALUE ? Errno.E2BIG : 0;
+  }
+
+  void set(String path, String name, byte[] value, int flags) throws IOException {
+    if ((flags & (XATTR_CREATE | XATTR_REPLACE)) != 0) {
+      boolean exists = view.getXattr(path, name) != null;
+      if ((flags & XATTR_CREATE) != 0 && exists) {
+        throw new Refusal(Errno.EEXIST);
+      }
+      if ((flags & XATTR_REPLACE) != 0 && !exists) {
+        throw new Refusal(Errno.ENODATA);
+      }
+    }
+    view.setXattr(path, name, value);
+  }
+
+  /** Copies the value into {@code out}; its length (the length only when {@code size} is 0). */
+  int get(String path, String name, Pointer out, long size) throws IOException {
+    byte[] v = view.getXattr(path, name);
+    if (v == null) {
+      throw new Refusal(Errno.ENODATA);
+    }
+    if (size == 0) {
+      return v.length;
+    }
+    if (size < v.length) {
+      throw new Refusal(Errno.ERANGE);
+    }
+    out.put(0, v, 0, v.length);
+    return v.length;
+  }
+
+  /** Copies the names, each NUL-terminated, into {@code out}; their length in bytes. */
+  int list(String path, Pointer out, long size) throws IOException {
+    List<String> names = view.listXattrs(path);
+    byte[][] encoded = new byte[names.size()][];
+    int total = 0;
+    for (int i = 0; i < encoded.length; i++) {
+      encoded[i] = names.get(i).getBytes(StandardCharsets.UTF_8);
+      total += encoded[i].length + 1;
+    }
+    if (size == 0) {
+      return total;
+    }
+    if (size < total) {
+      throw new Refusal(Errno.ERANGE);
+    }
+    long at = 0;
+    for (byte[] n : encoded) {
+      out.put(at, n, 0, n.length);
+      out.putByte(at + n.length, (byte) 0);
+      at += n.length + 1;
+    }
+    return total;
+  }
+
+  void remove(String path, String name) throws IOException {
+    if (view.getXattr(path, name) == null) {
+      throw new Refusal(Errno.ENODATA);
+    }
+    view.removeXattr(path, name);
+  }
+}
