@@ -299,6 +299,7 @@ public final class RootLog implements Closeable {
   private static final class Replay {
     final Map<String, Root> roots = new LinkedHashMap<>();
     final List<String> repairs = new ArrayList<>();
+    final java.util.Set<Path> gapsNoted = new java.util.HashSet<>();
     long generation;
     long end;
     // A copy to bring level with the other: an old format, a torn append in one copy, damage.
@@ -409,9 +410,12 @@ public final class RootLog implements Closeable {
           + "'s (a compaction cut short); rewritten from it";
     }
 
-    /** One copy lacks the record the other holds at {@code pos}. */
+    /** One copy lacks the record the other holds at {@code pos}; noted once per copy. */
     private void noteGap(RootLogFile.Reader copy, long pos, int length) {
       rewrite = true;
+      if (!gapsNoted.add(copy.path)) {
+        return;
+      }
       if (copy.fileSize < pos + length) {
         // A crash between the writes to the two copies leaves this too; so does a cut file.
         repairs.add(
