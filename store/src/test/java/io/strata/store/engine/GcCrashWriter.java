@@ -2,17 +2,23 @@ package io.strata.store.engine;
 
 import io.strata.store.digest.Digest;
 import java.io.ByteArrayInputStream;
-import java.io.PrintStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 
 /**
  * The child process of {@link GcCrashIT}: one thread puts objects and removes some of those it put,
- * while another runs GC over and over, until the process is killed. It prints {@code ACK seed
- * digest} after a put returned, {@code RM seed} before a remove and {@code RMD seed} after it
- * returned; the parent holds the store to exactly what was acknowledged.
+ * while another runs GC over and over, until the process is killed. It writes to its journal file
+ * {@code PUT seed content} before a put, {@code ACK seed content digest} after it returned, {@code
+ * RM seed digest} before a remove and {@code RMD seed digest} after it returned; the parent holds
+ * the store to exactly what was acknowledged.
  */
 public final class GcCrashWriter {
   private GcCrashWriter() {}
@@ -20,9 +26,17 @@ public final class GcCrashWriter {
   public static void main(String[] args) throws Exception {
     Path data = Path.of(args[0]);
     long seed = Long.parseLong(args[1]);
-    PrintStream out = System.out;
+    // Each line goes to the file in one write call: what a killed process wrote to a file stays
+    // there, while lines on a pipe were seen to go missing when the kill came.
+    FileChannel out =
+        FileChannel.open(
+            Path.of(args[2]),
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.APPEND);
     try (Engine e = Engine.open(data, null, ChunkStore.Options.defaults())) {
-      say(out, "OPEN");
+      System.out.println("OPEN");
+      System.out.flush();
       Thread gc =
           new Thread(
               () -> {
@@ -63,10 +77,16 @@ public final class GcCrashWriter {
     }
   }
 
-  private static void say(PrintStream out, String line) {
+  private static void say(FileChannel out, String line) {
     synchronized (out) {
-      out.println(line);
-      out.flush();
+      try {
+        ByteBuffer b = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.US_ASCII));
+        while (b.hasRemaining()) {
+          out.write(b);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 }
