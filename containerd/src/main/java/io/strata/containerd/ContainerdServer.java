@@ -39,6 +39,19 @@ public final class ContainerdServer implements Closeable {
   /** A Write message carries at most this much (containerd's writers send 1 MiB at a time). */
   private static final int MAX_MESSAGE = 16 << 20;
 
+  /**
+   * gRPC asks every connection for TCP keep-alive, which a unix socket has no use for, and Netty
+   * warns of the unknown option once per connection; kept here so the setting is not collected.
+   */
+  private static final java.util.logging.Logger NETTY_BOOTSTRAP =
+      quiet("io.grpc.netty.shaded.io.netty.bootstrap");
+
+  private static java.util.logging.Logger quiet(String name) {
+    java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
+    l.setLevel(java.util.logging.Level.SEVERE);
+    return l;
+  }
+
   private static final int S_IFMT = 0170000;
   private static final int S_IFSOCK = 0140000;
 

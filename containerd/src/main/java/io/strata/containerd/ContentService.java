@@ -152,7 +152,10 @@ final class ContentService extends ContentGrpc.ContentImplBase {
     out.onCompleted();
   }
 
-  /** containerd's content filter fields: digest, size, labels.K. */
+  /**
+   * containerd's content filter fields: digest, size, labels.K. (present even when empty, as in
+   * containerd's adaptors; a label is present when set).
+   */
   private static String field(Info i, List<String> path) {
     String value =
         switch (path.get(0)) {
@@ -161,7 +164,7 @@ final class ContentService extends ContentGrpc.ContentImplBase {
           case "labels" -> path.size() == 2 ? i.getLabelsMap().get(path.get(1)) : null;
           default -> null;
         };
-    return value == null || value.isEmpty() ? null : value;
+    return value;
   }
 
   @Override

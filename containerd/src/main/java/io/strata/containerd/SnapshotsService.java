@@ -221,7 +221,10 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
     out.onCompleted();
   }
 
-  /** containerd's snapshot filter fields: name, parent, kind, labels.K. */
+  /**
+   * containerd's snapshot filter fields: name, parent, kind, labels.K. (present even when empty, as
+   * in containerd's adaptors; a label is present when set).
+   */
   private static String field(Info i, List<String> path) {
     String value =
         switch (path.get(0)) {
@@ -232,7 +235,7 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
           case "labels" -> path.size() == 2 ? i.getLabelsMap().get(path.get(1)) : null;
           default -> null;
         };
-    return value == null || value.isEmpty() ? null : value;
+    return value;
   }
 
   /**
