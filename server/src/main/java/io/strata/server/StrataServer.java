@@ -8,6 +8,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.strata.containerd.ContainerdServer;
+import io.strata.containerd.SnapshotMounts;
 import io.strata.protocol.HostPort;
 import io.strata.server.handler.Limits;
 import io.strata.server.handler.ServerState;
@@ -49,6 +51,7 @@ public final class StrataServer implements Closeable {
   private final ServerState state;
   private final Channel listener;
   private final MetricsServer metricsServer;
+  private final ContainerdServer containerd;
   private final Limits limits;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch closed = new CountDownLatch(1);
@@ -62,6 +65,7 @@ public final class StrataServer implements Closeable {
       ServerState state,
       Channel listener,
       MetricsServer metricsServer,
+      ContainerdServer containerd,
       Limits limits) {
     this.engine = engine;
     this.boss = boss;
@@ -71,6 +75,7 @@ public final class StrataServer implements Closeable {
     this.state = state;
     this.listener = listener;
     this.metricsServer = metricsServer;
+    this.containerd = containerd;
     this.limits = limits;
   }
 
@@ -141,13 +146,28 @@ public final class StrataServer implements Closeable {
               "--metrics " + config.metrics() + ": cannot listen: " + e.getMessage(), e);
         }
       }
+      ContainerdServer ctrd = null;
+      if (config.containerdSocket() != null) {
+        try {
+          // TODO(#13): SnapshotMounts from the fuse module once stratad serves FUSE mounts.
+          ctrd =
+              ContainerdServer.start(
+                  engine, config.containerdSocket(), SnapshotMounts.unavailable());
+        } catch (IOException e) {
+          ch.close().syncUninterruptibly();
+          if (m != null) {
+            m.close();
+          }
+          throw new StartupException("--containerd-socket: " + e.getMessage(), e);
+        }
+      }
       LOG.log(
           System.Logger.Level.INFO,
           "serving {0} on {1} (driver {2})",
           engine.dataRoot(),
           HostPort.format((InetSocketAddress) ch.localAddress()),
           engine.driver());
-      return new StrataServer(engine, boss, workers, pool, ops, state, ch, m, limits);
+      return new StrataServer(engine, boss, workers, pool, ops, state, ch, m, ctrd, limits);
     } catch (StartupException | RuntimeException e) {
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -210,6 +230,11 @@ public final class StrataServer implements Closeable {
     return metricsServer == null ? null : metricsServer.address();
   }
 
+  /** The containerd socket's path, or null when containerd's services are off. */
+  public java.nio.file.Path containerdSocket() {
+    return containerd == null ? null : containerd.socket();
+  }
+
   /** The storage driver of the data root. */
   public String driver() {
     return engine.driver();
@@ -239,6 +264,9 @@ public final class StrataServer implements Closeable {
         Thread.sleep(20);
       }
       state.channels().close().awaitUninterruptibly();
+      if (containerd != null) {
+        containerd.close();
+      }
       engineExecutor.shutdown();
       if (!engineExecutor.awaitTermination(
           limits.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
