@@ -32,6 +32,17 @@ import (
 var cases int64
 
 func TestStrataSnapshotter(t *testing.T) {
+	conn := dial(t)
+	client := snapshotsapi.NewSnapshotsClient(conn)
+	testsuite.SnapshotterSuite(t, "strata", func(ctx context.Context, root string) (snapshots.Snapshotter, func() error, error) {
+		ns := fmt.Sprintf("suite-%d-%d", os.Getpid(), atomic.AddInt64(&cases, 1))
+		return &inNamespace{proxy.NewSnapshotter(client, "strata"), ns}, nil, nil
+	})
+}
+
+// dial connects to stratad's containerd socket, named by $STRATA_CONTAINERD_SOCKET; the
+// connection closes when the test and all its (parallel) subtests are done.
+func dial(t *testing.T) *grpc.ClientConn {
 	sock := os.Getenv("STRATA_CONTAINERD_SOCKET")
 	if sock == "" {
 		t.Fatal("STRATA_CONTAINERD_SOCKET must name stratad's --containerd-socket")
@@ -47,13 +58,9 @@ func TestStrataSnapshotter(t *testing.T) {
 	if err != nil {
 		t.Fatalf("dial %s: %v", sock, err)
 	}
-	// The suite's cases are parallel subtests: they run after this function returns.
+	// Parallel subtests run after the test function returns: close only after them.
 	t.Cleanup(func() { conn.Close() })
-	client := snapshotsapi.NewSnapshotsClient(conn)
-	testsuite.SnapshotterSuite(t, "strata", func(ctx context.Context, root string) (snapshots.Snapshotter, func() error, error) {
-		ns := fmt.Sprintf("suite-%d-%d", os.Getpid(), atomic.AddInt64(&cases, 1))
-		return &inNamespace{proxy.NewSnapshotter(client, "strata"), ns}, nil, nil
-	})
+	return conn
 }
 
 // inNamespace runs every call of one suite case in that case's own namespace.

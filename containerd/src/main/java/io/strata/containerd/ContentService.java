@@ -309,6 +309,10 @@ final class ContentService extends ContentGrpc.ContentImplBase {
     private String ns;
     private Ingest ingest;
     private boolean finished;
+    // What this stream expects (the latest message naming it wins), as containerd's service keeps
+    // them per stream: a failed commit does not leave its expectations on the ingest.
+    private long total;
+    private String expected = "";
 
     WriteCall(StreamObserver<WriteContentResponse> out) {
       this.out = out;
@@ -330,6 +334,9 @@ final class ContentService extends ContentGrpc.ContentImplBase {
         handle(req);
       } catch (IOException | RuntimeException e) {
         fail(ErrorCodes.toStatus(e));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail(Status.CANCELLED.withDescription("stratad is stopping").asRuntimeException());
       }
     }
 
@@ -338,22 +345,24 @@ final class ContentService extends ContentGrpc.ContentImplBase {
           WriteContentResponse.newBuilder().setAction(req.getAction());
       long offset = ingest.offset();
       if (!req.getExpected().isEmpty()) {
-        ingest.expected = req.getExpected();
-        if (find(ns, digest(req.getExpected())) != null) {
+        expected = req.getExpected();
+        ingest.expected = expected;
+        if (find(ns, digest(expected)) != null) {
           ingests.remove(ingest);
           ingest.discard();
-          throw new AlreadyExistsException("content " + req.getExpected() + " exists already");
+          throw new AlreadyExistsException("content " + expected + " exists already");
         }
       }
       if (req.getTotal() > 0) {
-        ingest.total = req.getTotal();
+        total = req.getTotal();
+        ingest.total = total;
       }
       switch (req.getAction()) {
         case STAT -> {
           resp.setDigest(ingest.digestSoFar())
               .setStartedAt(Times.of(ingest.started))
               .setUpdatedAt(Times.of(ingest.updated))
-              .setTotal(ingest.total);
+              .setTotal(total > 0 ? total : ingest.total);
         }
         case WRITE, COMMIT -> {
           if (req.getOffset() > 0 && req.getOffset() != offset) {
@@ -379,7 +388,7 @@ final class ContentService extends ContentGrpc.ContentImplBase {
             resp.setDigest(commit(req.getLabelsMap()).toString())
                 .setStartedAt(Times.of(ingest.started))
                 .setUpdatedAt(Times.of(ingest.updated))
-                .setTotal(ingest.total);
+                .setTotal(total);
           } else {
             resp.setDigest(ingest.digestSoFar());
           }
@@ -393,34 +402,35 @@ final class ContentService extends ContentGrpc.ContentImplBase {
       }
     }
 
-    /** Checks size and digest against what was expected and stores the blob under its digest. */
+    /**
+     * Checks size and digest against what this stream expects and stores the blob under its digest.
+     * A mismatch leaves the ingest as it was, for a later commit with the right expectations (as
+     * containerd's local store does); content already present drops the ingest.
+     */
     private Digest commit(Map<String, String> labels) throws IOException {
       Map<String, String> cleaned = Labels.clean(labels);
+      long size = ingest.offset();
+      String digest = ingest.digestSoFar();
+      if (total > 0 && size != total) {
+        throw new ConflictException(
+            "ref " + ingest.ref + ": unexpected commit size " + size + ", expected " + total);
+      }
+      if (!expected.isEmpty() && !expected.equals(digest)) {
+        throw new ConflictException(
+            "ref "
+                + ingest.ref
+                + ": unexpected commit digest "
+                + digest
+                + ", expected "
+                + expected);
+      }
       ingests.remove(ingest);
+      if (find(ns, Digest.parse(digest)) != null) {
+        ingest.discard();
+        throw new AlreadyExistsException("content " + digest + " exists already");
+      }
       Ingest.Finished f = ingest.finish();
       try (var session = f.session()) {
-        long size = f.written().recipe().size();
-        if (ingest.total > 0 && size != ingest.total) {
-          throw new ConflictException(
-              "ref "
-                  + ingest.ref
-                  + ": unexpected commit size "
-                  + size
-                  + ", expected "
-                  + ingest.total);
-        }
-        if (!ingest.expected.isEmpty() && !ingest.expected.equals(f.digest().toString())) {
-          throw new ConflictException(
-              "ref "
-                  + ingest.ref
-                  + ": unexpected commit digest "
-                  + f.digest()
-                  + ", expected "
-                  + ingest.expected);
-        }
-        if (find(ns, f.digest()) != null) {
-          throw new AlreadyExistsException("content " + f.digest() + " exists already");
-        }
         Instant now = clock.instant();
         ContentRecord c = new ContentRecord(f.digest(), now, now, cleaned, f.written().recipe());
         session.commit(
@@ -428,7 +438,7 @@ final class ContentService extends ContentGrpc.ContentImplBase {
                 new RootChange.Put(
                     new Root(
                         ContentRecord.rootName(ns, f.digest()),
-                        size,
+                        f.written().recipe().size(),
                         c.encode(),
                         f.written().recipe().chunkSet()))));
         return f.digest();

@@ -76,7 +76,7 @@ final class Ingest {
       MessageDigest copy = (MessageDigest) sha.clone();
       return Digest.of(copy.digest()).toString();
     } catch (CloneNotSupportedException e) {
-      return "";
+      throw new IllegalStateException("the JDK's SHA-256 can be cloned", e);
     }
   }
 

@@ -239,6 +239,16 @@ class ContentServiceTest {
                             .setData(ByteString.copyFromUtf8("four"))
                             .build())))
         .isEqualTo(Code.FAILED_PRECONDITION);
+    // A failed commit leaves the ingest: the right expectations commit it.
+    assertThat(c.status(StatusRequest.newBuilder().setRef("wd").build()).getStatus().getOffset())
+        .isEqualTo(4);
+    WriteStream retry = new WriteStream(f.contentAsync("default"));
+    WriteContentResponse ok =
+        retry.send(req(WriteAction.COMMIT).setRef("wd").setOffset(4).setTotal(4).build());
+    assertThat(retry.end()).isNull();
+    assertThat(read(c, ok.getDigest(), 0, 0)).isEqualTo("four".getBytes());
+    assertThat(code(() -> c.status(StatusRequest.newBuilder().setRef("wd").build())))
+        .isEqualTo(Code.NOT_FOUND);
   }
 
   @Test

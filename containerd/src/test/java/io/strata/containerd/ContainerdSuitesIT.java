@@ -22,16 +22,34 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * containerd's own snapshotter test suite ({@code snapshots/testsuite} of containerd 1.6, Debian's
- * golang-github-containerd-containerd-dev) through containerd's {@code snapshots/proxy} client over
- * the containerd socket, on each driver. The harness is {@code src/test/go}; Go 1.19 (Debian's
- * golang-go) builds it offline in GOPATH mode. It must run as root (the suite mounts).
+ * containerd's own test suites (containerd 1.6, Debian's golang-github-containerd-containerd-dev)
+ * over the containerd socket, on each driver: the snapshotter suite ({@code snapshots/testsuite})
+ * through containerd's {@code snapshots/proxy} client and the content store suite ({@code
+ * content/testsuite}) through its {@code content/proxy} client. The harness is {@code src/test/go};
+ * Go 1.19 (Debian's golang-go) builds it offline in GOPATH mode. It must run as root (the suite
+ * mounts).
  *
  * <p>Until stratad serves snapshots through FUSE, every case that mounts a snapshot fails at its
  * first mount; this asserts that the cases that mount nothing pass, and that each other case fails
  * only there (the kernel's "no such device" for the mount stratad hands out without FUSE).
  */
-class SnapshotterSuiteIT {
+class ContainerdSuitesIT {
+  /** containerd's content store suite: every case passes. */
+  static final List<String> CONTENT =
+      List.of(
+          "Writer",
+          "UpdateStatus",
+          "CommitExists",
+          "Resume",
+          "ResumeTruncate",
+          "ResumeDiscard",
+          "ResumeCopy",
+          "ResumeCopySeeker",
+          "ResumeCopyReaderAt",
+          "SmallBlob",
+          "Labels",
+          "CommitErrorState");
+
   /** The suite's cases that never mount a snapshot. */
   static final List<String> NEED_NO_MOUNTS =
       List.of("Update", "Remove", "Walk", "StatInWalk", "CloseTwice");
@@ -73,8 +91,8 @@ class SnapshotterSuiteIT {
         .as("containerd's test suite: apt-get install golang-github-containerd-containerd-dev")
         .isDirectory();
     Path target = Path.of("target").toAbsolutePath();
-    Path out = target.resolve("strata-snapshotter-suite.test");
-    Path log = target.resolve("strata-snapshotter-suite.build.log");
+    Path out = target.resolve("strata-containerd-suites.test");
+    Path log = target.resolve("strata-containerd-suites.build.log");
     ProcessBuilder pb =
         new ProcessBuilder("go", "test", "-c", "-o", out.toString(), ".")
             .directory(HARNESS.toFile())
@@ -99,7 +117,7 @@ class SnapshotterSuiteIT {
   @ParameterizedTest
   @ValueSource(strings = {"btrfs", "zfs"})
   @Timeout(value = 25, unit = TimeUnit.MINUTES)
-  void containerdsSuiteOverTheSocket(String driver) throws Exception {
+  void containerdsSuitesOverTheSocket(String driver) throws Exception {
     Path suite = harness();
     String output;
     try (Engine engine = Engine.open(dir.resolve("data"), driver, ChunkStore.Options.defaults());
@@ -124,21 +142,25 @@ class SnapshotterSuiteIT {
     Map<String, String> results = results(output);
     Map<String, String> segments = segments(output);
     Map<String, String> expected = new TreeMap<>();
-    NEED_NO_MOUNTS.forEach(t -> expected.put(t, "PASS"));
-    SKIPPED_BY_SUITE.forEach(t -> expected.put(t, "SKIP"));
-    NEED_MOUNTS.forEach(t -> expected.put(t, "FAIL"));
+    NEED_NO_MOUNTS.forEach(t -> expected.put(SNAPSHOTS + t, "PASS"));
+    SKIPPED_BY_SUITE.forEach(t -> expected.put(SNAPSHOTS + t, "SKIP"));
+    NEED_MOUNTS.forEach(t -> expected.put(SNAPSHOTS + t, "FAIL"));
+    CONTENT.forEach(t -> expected.put(CONTENT_STORE + t, "PASS"));
     assertThat(results).as(output).isEqualTo(expected);
     for (String t : NEED_MOUNTS) {
-      assertThat(segments.getOrDefault(t, ""))
+      assertThat(segments.getOrDefault(SNAPSHOTS + t, ""))
           .as("%s fails only at its first mount:%n%s", t, segments.get(t))
           .contains("no such device");
     }
   }
 
-  private static final Pattern RESULT =
-      Pattern.compile("^\\s*--- (PASS|FAIL|SKIP): TestStrataSnapshotter/(\\S+)", Pattern.MULTILINE);
+  private static final String SNAPSHOTS = "TestStrataSnapshotter/";
+  private static final String CONTENT_STORE = "TestStrataContentStore/";
 
-  /** Each case's outcome, from {@code go test -v} output. */
+  private static final Pattern RESULT =
+      Pattern.compile("^\\s*--- (PASS|FAIL|SKIP): (TestStrata\\w+/\\S+)", Pattern.MULTILINE);
+
+  /** Each case's outcome ({@code TestStrataX/Case}), from {@code go test -v} output. */
   static Map<String, String> results(String output) {
     Map<String, String> out = new TreeMap<>();
     Matcher m = RESULT.matcher(output);
@@ -149,7 +171,7 @@ class SnapshotterSuiteIT {
   }
 
   private static final Pattern HEADER =
-      Pattern.compile("^=== (?:RUN|CONT|PAUSE)\\s+TestStrataSnapshotter/(\\S+)$");
+      Pattern.compile("^=== (?:RUN|CONT|PAUSE)\\s+(TestStrata\\w+/\\S+)$");
 
   /** What each case logged: the lines after its {@code === CONT} header. */
   static Map<String, String> segments(String output) {
