@@ -6,14 +6,17 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
 import java.util.regex.Pattern;
 
 /**
- * The containerd namespace of a call, from its {@code containerd-namespace} header. Like
- * containerd's own services, a call without one fails (FAILED_PRECONDITION, "namespace is
- * required") and a namespace that is not a containerd identifier is an invalid argument, so a
- * namespace can never carry a {@code /} into a key.
+ * The containerd namespace of a call, from its {@code containerd-namespace} header. A namespace
+ * that is not a containerd identifier is an invalid argument, so a namespace can never carry a
+ * {@code /} into a key.
+ *
+ * <p>containerd itself sends no header to a proxy plugin: its metadata layer keeps namespaces apart
+ * above the plugin (snapshot keys arrive as {@code <namespace>/<id>/<key>}, content is shared the
+ * way its own content store is). Calls without a header therefore work in one shared space, {@value
+ * #SHARED}, which no header can name ({@code _} is not an identifier).
  */
 final class Namespaces implements ServerInterceptor {
   static final Metadata.Key<String> HEADER =
@@ -32,13 +35,14 @@ final class Namespaces implements ServerInterceptor {
     return Contexts.interceptCall(ctx, call, headers, next);
   }
 
-  /** The current call's namespace, validated. */
+  /** The space of calls without a namespace header: containerd's own calls. */
+  static final String SHARED = "_";
+
+  /** The current call's namespace, validated; {@link #SHARED} without a header. */
   static String current() {
     String ns = CURRENT.get();
     if (ns == null || ns.isEmpty()) {
-      throw Status.FAILED_PRECONDITION
-          .withDescription("namespace is required: set the containerd-namespace header")
-          .asRuntimeException();
+      return SHARED;
     }
     if (ns.length() > MAX_LENGTH || !IDENTIFIER.matcher(ns).matches()) {
       throw ErrorCodes.invalid(

@@ -2,10 +2,11 @@ package io.strata.containerd;
 
 /**
  * containerd's snapshot keys in the storage driver's key space: key {@code K} of namespace {@code
- * N} is driver key {@code ctrd/N/K}. Namespaces are identifiers (no {@code /}), so the mapping is
- * one to one and no key of one namespace can name a snapshot of another or one outside {@code
- * ctrd/} (image layers, containers). The driver refuses keys past 255 characters or with control
- * characters (INVALID_ARGUMENT).
+ * N} is driver key {@code ctrd/N/K}; calls without a namespace header (containerd's own, whose keys
+ * already carry its namespace) use {@code N = _}. Namespaces are identifiers (no {@code /}), so the
+ * mapping is one to one and no key of one namespace can name a snapshot of another or one outside
+ * {@code ctrd/} (image layers, containers). The driver refuses keys past 255 characters or with
+ * control characters (INVALID_ARGUMENT).
  */
 public final class SnapshotKeys {
   /** The driver keys of every containerd snapshot start with this. */

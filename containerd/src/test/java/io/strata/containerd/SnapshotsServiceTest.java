@@ -170,9 +170,9 @@ class SnapshotsServiceTest {
     } catch (io.grpc.StatusRuntimeException e) {
       assertThat(e.getStatus().getDescription()).contains("--fuse");
     }
-    // Namespaces: required, and identifiers only.
-    assertThat(code(() -> stat(f.snapshots(null), "c"))).isEqualTo(Code.FAILED_PRECONDITION);
+    // Namespaces are identifiers only.
     assertThat(code(() -> stat(f.snapshots("../etc"), "c"))).isEqualTo(Code.INVALID_ARGUMENT);
+    assertThat(code(() -> stat(f.snapshots("_"), "c"))).isEqualTo(Code.INVALID_ARGUMENT);
   }
 
   @Test
@@ -189,6 +189,14 @@ class SnapshotsServiceTest {
     assertThat(names(b)).containsExactly("k");
     // A key cannot climb out of its namespace.
     assertThat(code(() -> stat(b, "../a/c"))).isEqualTo(Code.NOT_FOUND);
+    // containerd sends no header (its keys carry its namespace): one shared space, apart from all.
+    SnapshotsBlockingStub shared = f.snapshots(null);
+    prepare(shared, "default/1/k", "", Map.of());
+    assertThat(names(shared)).containsExactly("default/1/k");
+    assertThat(code(() -> stat(shared, "c"))).isEqualTo(Code.NOT_FOUND);
+    assertThat(names(a)).containsExactly("c");
+    assertThat(f.engine.storage().stat("ctrd/_/default/1/k").kind())
+        .isEqualTo(io.strata.store.driver.Kind.ACTIVE);
   }
 
   @Test
