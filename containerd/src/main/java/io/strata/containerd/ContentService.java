@@ -3,7 +3,6 @@ package io.strata.containerd;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.strata.containerd.api.content.AbortRequest;
@@ -22,20 +21,16 @@ import io.strata.containerd.api.content.StatusRequest;
 import io.strata.containerd.api.content.StatusResponse;
 import io.strata.containerd.api.content.UpdateRequest;
 import io.strata.containerd.api.content.UpdateResponse;
-import io.strata.containerd.api.content.WriteAction;
 import io.strata.containerd.api.content.WriteContentRequest;
 import io.strata.containerd.api.content.WriteContentResponse;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.RecipeInputStream;
-import io.strata.store.error.AlreadyExistsException;
-import io.strata.store.error.ConflictException;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,10 +40,11 @@ import org.roaringbitmap.RoaringBitmap;
  * {@code containerd.services.content.v1.Content} over the chunk store: each namespace's blobs are
  * {@link ContentRecord} roots holding their chunks, so content is deduplicated against images,
  * snapshots and other namespaces, and a blob's chunks live exactly as long as some namespace holds
- * it. Writes in progress are {@link Ingest}s. Statuses follow containerd's content service and
- * local store: an unknown digest or ref is NOT_FOUND, content already present ALREADY_EXISTS, a
- * commit whose size or digest differ from the expected FAILED_PRECONDITION, a write away from the
- * current offset OUT_OF_RANGE, a ref another stream writes UNAVAILABLE.
+ * it. Writes in progress are {@link Ingest}s, written by {@link ContentWrite} streams. Statuses
+ * follow containerd's content service and local store: an unknown digest or ref is NOT_FOUND,
+ * content already present ALREADY_EXISTS, a commit whose size or digest differ from the expected
+ * FAILED_PRECONDITION, a write away from the current offset OUT_OF_RANGE, a ref another stream
+ * writes UNAVAILABLE.
  */
 final class ContentService extends ContentGrpc.ContentImplBase {
   /** Bytes per Read message (containerd reads and sends 1 MiB at a time). */
@@ -56,7 +52,7 @@ final class ContentService extends ContentGrpc.ContentImplBase {
 
   private static final int LIST_BATCH = 100;
 
-  private final ChunkStore chunks;
+  final ChunkStore chunks;
   private final Ingests ingests;
   private final Clock clock;
 
@@ -66,7 +62,8 @@ final class ContentService extends ContentGrpc.ContentImplBase {
     this.clock = clock;
   }
 
-  private ContentRecord find(String ns, Digest d) {
+  /** Blob {@code d} of namespace {@code ns}, or null. */
+  ContentRecord find(String ns, Digest d) {
     Root r = chunks.root(ContentRecord.rootName(ns, d));
     return r == null ? null : ContentRecord.decode(d, r.payload(), r.name());
   }
@@ -80,7 +77,8 @@ final class ContentService extends ContentGrpc.ContentImplBase {
     return c;
   }
 
-  private static Digest digest(String text) {
+  /** A sha256 digest; INVALID_ARGUMENT for anything else. */
+  static Digest digest(String text) {
     if (!text.startsWith("sha256:")) {
       throw ErrorCodes.invalid("digest " + text + ": expected sha256: and 64 hex digits");
     }
@@ -295,184 +293,7 @@ final class ContentService extends ContentGrpc.ContentImplBase {
 
   @Override
   public StreamObserver<WriteContentRequest> write(StreamObserver<WriteContentResponse> out) {
-    return new WriteCall(out);
-  }
-
-  /**
-   * One Write stream, as containerd's content service runs it: the first message names the ref and
-   * takes it; each message may carry the expected digest and total, data at the current offset
-   * (offset 0 starts over), and the commit, which ends the stream. The stream ending without a
-   * commit leaves the ingest for a later stream to resume.
-   */
-  private final class WriteCall implements StreamObserver<WriteContentRequest> {
-    private final StreamObserver<WriteContentResponse> out;
-    private String ns;
-    private Ingest ingest;
-    private boolean finished;
-    // What this stream expects (the latest message naming it wins), as containerd's service keeps
-    // them per stream: a failed commit does not leave its expectations on the ingest.
-    private long total;
-    private String expected = "";
-
-    WriteCall(StreamObserver<WriteContentResponse> out) {
-      this.out = out;
-    }
-
-    @Override
-    public void onNext(WriteContentRequest req) {
-      if (finished) {
-        return;
-      }
-      try {
-        if (ingest == null) {
-          ns = Namespaces.current();
-          if (req.getRef().isEmpty()) {
-            throw ErrorCodes.invalid("first message must have a reference");
-          }
-          ingest = ingests.lock(ns, req.getRef(), clock.instant());
-        }
-        handle(req);
-      } catch (IOException | RuntimeException e) {
-        fail(ErrorCodes.toStatus(e));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail(Status.CANCELLED.withDescription("stratad is stopping").asRuntimeException());
-      }
-    }
-
-    private void handle(WriteContentRequest req) throws IOException {
-      WriteContentResponse.Builder resp =
-          WriteContentResponse.newBuilder().setAction(req.getAction());
-      long offset = ingest.offset();
-      if (!req.getExpected().isEmpty()) {
-        expected = req.getExpected();
-        ingest.expected = expected;
-        if (find(ns, digest(expected)) != null) {
-          ingests.remove(ingest);
-          ingest.discard();
-          throw new AlreadyExistsException("content " + expected + " exists already");
-        }
-      }
-      if (req.getTotal() > 0) {
-        total = req.getTotal();
-        ingest.total = total;
-      }
-      switch (req.getAction()) {
-        case STAT -> {
-          resp.setDigest(ingest.digestSoFar())
-              .setStartedAt(Times.of(ingest.started))
-              .setUpdatedAt(Times.of(ingest.updated))
-              .setTotal(total > 0 ? total : ingest.total);
-        }
-        case WRITE, COMMIT -> {
-          if (req.getOffset() > 0 && req.getOffset() != offset) {
-            throw Status.OUT_OF_RANGE
-                .withDescription(
-                    "ref "
-                        + ingest.ref
-                        + ": write at "
-                        + req.getOffset()
-                        + " must occur at current offset "
-                        + offset)
-                .asRuntimeException();
-          }
-          if (req.getOffset() == 0 && offset > 0) {
-            ingest.truncate(clock.instant());
-            offset = 0;
-          }
-          if (!req.getData().isEmpty()) {
-            ingest.write(req.getData().toByteArray(), clock.instant());
-            offset = ingest.offset();
-          }
-          if (req.getAction() == WriteAction.COMMIT) {
-            resp.setDigest(commit(req.getLabelsMap()).toString())
-                .setStartedAt(Times.of(ingest.started))
-                .setUpdatedAt(Times.of(ingest.updated))
-                .setTotal(total);
-          } else {
-            resp.setDigest(ingest.digestSoFar());
-          }
-        }
-        default -> throw ErrorCodes.invalid("write action " + req.getActionValue() + " unknown");
-      }
-      out.onNext(resp.setOffset(offset).build());
-      if (req.getAction() == WriteAction.COMMIT) {
-        finished = true;
-        out.onCompleted();
-      }
-    }
-
-    /**
-     * Checks size and digest against what this stream expects and stores the blob under its digest.
-     * A mismatch leaves the ingest as it was, for a later commit with the right expectations (as
-     * containerd's local store does); content already present drops the ingest.
-     */
-    private Digest commit(Map<String, String> labels) throws IOException {
-      Map<String, String> cleaned = Labels.clean(labels);
-      long size = ingest.offset();
-      String digest = ingest.digestSoFar();
-      if (total > 0 && size != total) {
-        throw new ConflictException(
-            "ref " + ingest.ref + ": unexpected commit size " + size + ", expected " + total);
-      }
-      if (!expected.isEmpty() && !expected.equals(digest)) {
-        throw new ConflictException(
-            "ref "
-                + ingest.ref
-                + ": unexpected commit digest "
-                + digest
-                + ", expected "
-                + expected);
-      }
-      ingests.remove(ingest);
-      if (find(ns, Digest.parse(digest)) != null) {
-        ingest.discard();
-        throw new AlreadyExistsException("content " + digest + " exists already");
-      }
-      Ingest.Finished f = ingest.finish();
-      try (var session = f.session()) {
-        Instant now = clock.instant();
-        ContentRecord c = new ContentRecord(f.digest(), now, now, cleaned, f.written().recipe());
-        session.commit(
-            List.of(
-                new RootChange.Put(
-                    new Root(
-                        ContentRecord.rootName(ns, f.digest()),
-                        f.written().recipe().size(),
-                        c.encode(),
-                        f.written().recipe().chunkSet()))));
-        return f.digest();
-      }
-    }
-
-    private void fail(StatusRuntimeException e) {
-      finished = true;
-      release();
-      out.onError(e);
-    }
-
-    private void release() {
-      if (ingest != null) {
-        ingests.unlock(ingest);
-      }
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      if (!finished) {
-        finished = true;
-        release();
-      }
-    }
-
-    @Override
-    public void onCompleted() {
-      if (!finished) {
-        finished = true;
-        release();
-        out.onCompleted();
-      }
-    }
+    return new ContentWrite(this, ingests, clock, out);
   }
 
   private static Info toProto(ContentRecord c) {

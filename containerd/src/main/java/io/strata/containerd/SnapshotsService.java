@@ -20,6 +20,8 @@ import io.strata.containerd.api.snapshots.UpdateSnapshotRequest;
 import io.strata.containerd.api.snapshots.UpdateSnapshotResponse;
 import io.strata.containerd.api.snapshots.UsageRequest;
 import io.strata.containerd.api.snapshots.UsageResponse;
+import io.strata.containerd.api.snapshots.ViewSnapshotRequest;
+import io.strata.containerd.api.snapshots.ViewSnapshotResponse;
 import io.strata.containerd.api.types.Mount;
 import io.strata.store.driver.SnapshotInfo;
 import io.strata.store.driver.StorageDriver;
@@ -101,18 +103,14 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
   }
 
   @Override
-  public void view(
-      io.strata.containerd.api.snapshots.ViewSnapshotRequest req,
-      StreamObserver<io.strata.containerd.api.snapshots.ViewSnapshotResponse> out) {
+  public void view(ViewSnapshotRequest req, StreamObserver<ViewSnapshotResponse> out) {
     Calls.unary(
         out,
         () -> {
           String ns = Namespaces.current();
           String key = SnapshotKeys.driverKey(ns, req.getKey());
           driver.view(key, parentKey(ns, req.getParent()), Labels.clean(req.getLabelsMap()));
-          return io.strata.containerd.api.snapshots.ViewSnapshotResponse.newBuilder()
-              .addAllMounts(mountsOf(key, true))
-              .build();
+          return ViewSnapshotResponse.newBuilder().addAllMounts(mountsOf(key, true)).build();
         });
   }
 
