@@ -18,6 +18,8 @@ import java.util.List;
  * @param allowBind directories bind-mount sources may lie under
  * @param metrics the address of the Prometheus endpoint, or null
  * @param limits the bounds on peers
+ * @param containerdSocket the unix socket to serve containerd's snapshots and content services on,
+ *     or null
  */
 public record ServerConfig(
     HostPort listen,
@@ -28,7 +30,8 @@ public record ServerConfig(
     byte[] token,
     List<Path> allowBind,
     HostPort metrics,
-    Limits limits) {
+    Limits limits,
+    Path containerdSocket) {
   public ServerConfig {
     token = token == null ? null : token.clone();
     allowBind = List.copyOf(allowBind);
@@ -50,30 +53,82 @@ public record ServerConfig(
         null,
         List.of(),
         null,
-        Limits.defaults());
+        Limits.defaults(),
+        null);
   }
 
   /** This configuration with a token. */
   public ServerConfig withToken(byte[] t) {
     return new ServerConfig(
-        listen, dataRoot, dataLabel, driver, compression, t, allowBind, metrics, limits);
+        listen,
+        dataRoot,
+        dataLabel,
+        driver,
+        compression,
+        t,
+        allowBind,
+        metrics,
+        limits,
+        containerdSocket);
   }
 
   /** This configuration with other limits. */
   public ServerConfig withLimits(Limits l) {
     return new ServerConfig(
-        listen, dataRoot, dataLabel, driver, compression, token, allowBind, metrics, l);
+        listen,
+        dataRoot,
+        dataLabel,
+        driver,
+        compression,
+        token,
+        allowBind,
+        metrics,
+        l,
+        containerdSocket);
   }
 
   /** This configuration with a metrics endpoint. */
   public ServerConfig withMetrics(HostPort m) {
     return new ServerConfig(
-        listen, dataRoot, dataLabel, driver, compression, token, allowBind, m, limits);
+        listen,
+        dataRoot,
+        dataLabel,
+        driver,
+        compression,
+        token,
+        allowBind,
+        m,
+        limits,
+        containerdSocket);
   }
 
   /** This configuration with a driver. */
   public ServerConfig withDriver(String d) {
     return new ServerConfig(
-        listen, dataRoot, dataLabel, d, compression, token, allowBind, metrics, limits);
+        listen,
+        dataRoot,
+        dataLabel,
+        d,
+        compression,
+        token,
+        allowBind,
+        metrics,
+        limits,
+        containerdSocket);
+  }
+
+  /** This configuration with containerd's services on unix socket {@code socket}. */
+  public ServerConfig withContainerdSocket(Path socket) {
+    return new ServerConfig(
+        listen,
+        dataRoot,
+        dataLabel,
+        driver,
+        compression,
+        token,
+        allowBind,
+        metrics,
+        limits,
+        socket);
   }
 }

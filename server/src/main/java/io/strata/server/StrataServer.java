@@ -9,6 +9,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.Future;
+import io.strata.containerd.ContainerdServer;
 import io.strata.protocol.HostPort;
 import io.strata.server.handler.Limits;
 import io.strata.server.handler.ServerState;
@@ -61,6 +62,9 @@ public final class StrataServer implements Closeable {
   private final ServerState state;
   private final Channel listener;
   private final MetricsServer metricsServer;
+  private final ContainerdServer containerd;
+  // The FUSE mounts containerd's snapshots are served through; null without containerd.
+  private final FuseSnapshotMounts snapshotMounts;
   private final Limits limits;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch closed = new CountDownLatch(1);
@@ -74,6 +78,8 @@ public final class StrataServer implements Closeable {
       ServerState state,
       Channel listener,
       MetricsServer metricsServer,
+      ContainerdServer containerd,
+      FuseSnapshotMounts snapshotMounts,
       Limits limits) {
     this.engine = engine;
     this.boss = boss;
@@ -83,6 +89,8 @@ public final class StrataServer implements Closeable {
     this.state = state;
     this.listener = listener;
     this.metricsServer = metricsServer;
+    this.containerd = containerd;
+    this.snapshotMounts = snapshotMounts;
     this.limits = limits;
   }
 
@@ -153,13 +161,28 @@ public final class StrataServer implements Closeable {
               "--metrics " + config.metrics() + ": cannot listen: " + e.getMessage(), e);
         }
       }
+      ContainerdServer ctrd = null;
+      FuseSnapshotMounts snapshotMounts = null;
+      if (config.containerdSocket() != null) {
+        try {
+          snapshotMounts = new FuseSnapshotMounts(engine.dataRoot(), engine.storage());
+          ctrd = ContainerdServer.start(engine, config.containerdSocket(), snapshotMounts);
+        } catch (IOException e) {
+          ch.close().syncUninterruptibly();
+          if (m != null) {
+            m.close();
+          }
+          throw new StartupException("--containerd-socket: " + e.getMessage(), e);
+        }
+      }
       LOG.log(
           System.Logger.Level.INFO,
           "serving {0} on {1} (driver {2})",
           engine.dataRoot(),
           HostPort.format((InetSocketAddress) ch.localAddress()),
           engine.driver());
-      return new StrataServer(engine, boss, workers, pool, ops, state, ch, m, limits);
+      return new StrataServer(
+          engine, boss, workers, pool, ops, state, ch, m, ctrd, snapshotMounts, limits);
     } catch (StartupException | RuntimeException e) {
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -222,6 +245,11 @@ public final class StrataServer implements Closeable {
     return metricsServer == null ? null : metricsServer.address();
   }
 
+  /** The containerd socket's path, or null when containerd's services are off. */
+  public java.nio.file.Path containerdSocket() {
+    return containerd == null ? null : containerd.socket();
+  }
+
   /** The storage driver of the data root. */
   public String driver() {
     return engine.driver();
@@ -262,6 +290,12 @@ public final class StrataServer implements Closeable {
       // that waits on a peer or a producer, so the engine threads fall idle at once unless an
       // engine call itself is still running.
       state.channels().close().await(STEP.toMillis());
+      if (containerd != null) {
+        containerd.close();
+      }
+      if (snapshotMounts != null) {
+        snapshotMounts.close();
+      }
       boolean engineIdle = stopEngineThreads();
       boolean producersIdle = operations.shutdown(STEP.dividedBy(2));
       if (engineIdle && producersIdle) {

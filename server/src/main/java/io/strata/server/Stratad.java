@@ -106,6 +106,14 @@ public final class Stratad implements Callable<Integer> {
       description = "Serve Prometheus metrics at http://HOST:PORT/metrics.")
   private String metrics;
 
+  @Option(
+      names = "--containerd-socket",
+      paramLabel = "PATH",
+      description =
+          "Serve containerd's snapshots and content gRPC services on unix socket PATH"
+              + " (a proxy plugin for containerd).")
+  private Path containerdSocket;
+
   Stratad(PrintStream out, Map<String, String> env) {
     this.out = out;
     this.env = Map.copyOf(env);
@@ -209,7 +217,8 @@ public final class Stratad implements Callable<Integer> {
         token,
         allowed,
         metricsAt,
-        Limits.defaults());
+        Limits.defaults(),
+        containerdSocket);
   }
 
   /**

@@ -50,7 +50,8 @@ final class TestServer implements AutoCloseable {
             c.token(),
             allowBind,
             c.metrics(),
-            c.limits()));
+            c.limits(),
+            c.containerdSocket()));
   }
 
   /** Where it listens. */

@@ -160,9 +160,10 @@ public final class ZfsDriver extends SnapshotSetDriver implements Promoter, Data
   }
 
   @Override
-  public synchronized SnapshotInfo commit(String name, String key) throws IOException {
+  public synchronized SnapshotInfo commit(String name, String key, Map<String, String> labels)
+      throws IOException {
     try {
-      return set.commit(name, key);
+      return set.commit(name, key, labels);
     } finally {
       refresh();
     }

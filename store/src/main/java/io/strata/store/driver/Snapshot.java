@@ -16,16 +16,21 @@ import java.util.TreeMap;
  * driver shares, plus the driver's own bytes.
  *
  * <pre>
- * payload := u8 version(=1) str key str parent(empty: none) u8 kind u64 createdMillis
+ * payload := u8 version(=2) str key str parent(empty: none) u8 kind time created time updated
  *            u16 labelCount (str name str value){labelCount}
  *            byte[32] treeRoot u32 extensionLength extension
  * str     := u16 length utf8
+ * time    := u64 epochSeconds u32 nanos
  * </pre>
+ *
+ * Version 1 records (read, never written) held {@code u64 createdMillis} in place of the two times;
+ * their updated time is their created time.
  *
  * @param key its name
  * @param parent its parent's key, or null
  * @param kind active, view or committed
- * @param created when it was made
+ * @param created when it was made (for a committed snapshot: when it was committed)
+ * @param updated when its labels last changed; {@code created} until then
  * @param labels free-form labels
  * @param treeRoot the root node of its file system tree
  * @param extension the driver's own metadata (ids, generations, properties), opaque here
@@ -35,6 +40,7 @@ public record Snapshot(
     String parent,
     Kind kind,
     Instant created,
+    Instant updated,
     Map<String, String> labels,
     Digest treeRoot,
     byte[] extension) {
@@ -48,30 +54,36 @@ public record Snapshot(
   }
 
   public SnapshotInfo info() {
-    return new SnapshotInfo(key, parent, kind, created, labels);
+    return new SnapshotInfo(key, parent, kind, created, updated, labels);
   }
 
   public Snapshot withTree(Digest root) {
-    return new Snapshot(key, parent, kind, created, labels, root, extension);
+    return new Snapshot(key, parent, kind, created, updated, labels, root, extension);
   }
 
   public Snapshot withExtension(byte[] ext) {
-    return new Snapshot(key, parent, kind, created, labels, treeRoot, ext);
+    return new Snapshot(key, parent, kind, created, updated, labels, treeRoot, ext);
   }
 
   public Snapshot withParent(String p) {
-    return new Snapshot(key, p, kind, created, labels, treeRoot, extension);
+    return new Snapshot(key, p, kind, created, updated, labels, treeRoot, extension);
+  }
+
+  /** This record with other labels, changed at {@code when}. */
+  public Snapshot withLabels(Map<String, String> l, Instant when) {
+    return new Snapshot(key, parent, kind, created, when, l, treeRoot, extension);
   }
 
   byte[] encode() {
     try {
       ByteArrayOutputStream buf = new ByteArrayOutputStream();
       DataOutputStream out = new DataOutputStream(buf);
-      out.writeByte(1);
+      out.writeByte(2);
       writeStr(out, key);
       writeStr(out, parent == null ? "" : parent);
       out.writeByte(kind.ordinal());
-      out.writeLong(created.toEpochMilli());
+      writeTime(out, created);
+      writeTime(out, updated);
       out.writeShort(labels.size());
       for (Map.Entry<String, String> e : new TreeMap<>(labels).entrySet()) {
         writeStr(out, e.getKey());
@@ -89,13 +101,23 @@ public record Snapshot(
   static Snapshot decode(byte[] payload, String where) {
     try {
       ByteBuffer b = ByteBuffer.wrap(payload);
-      if (b.get() != 1) {
-        throw new CorruptDataException(where + ": unknown snapshot record version", where);
+      int version = b.get();
+      if (version != 1 && version != 2) {
+        throw new CorruptDataException(
+            where + ": unknown snapshot record version " + version, where);
       }
       String key = readStr(b);
       String parent = readStr(b);
       Kind kind = Kind.values()[b.get()];
-      Instant created = Instant.ofEpochMilli(b.getLong());
+      Instant created;
+      Instant updated;
+      if (version == 1) {
+        created = Instant.ofEpochMilli(b.getLong());
+        updated = created;
+      } else {
+        created = readTime(b);
+        updated = readTime(b);
+      }
       int n = b.getShort() & 0xFFFF;
       Map<String, String> labels = new TreeMap<>();
       for (int i = 0; i < n; i++) {
@@ -106,7 +128,14 @@ public record Snapshot(
       byte[] ext = new byte[b.getInt()];
       b.get(ext);
       return new Snapshot(
-          key, parent.isEmpty() ? null : parent, kind, created, labels, Digest.of(root), ext);
+          key,
+          parent.isEmpty() ? null : parent,
+          kind,
+          created,
+          updated,
+          labels,
+          Digest.of(root),
+          ext);
     } catch (RuntimeException e) {
       if (e instanceof CorruptDataException c) {
         throw c;
@@ -119,6 +148,16 @@ public record Snapshot(
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     out.writeShort(b.length);
     out.write(b);
+  }
+
+  private static void writeTime(DataOutputStream out, Instant t) throws IOException {
+    out.writeLong(t.getEpochSecond());
+    out.writeInt(t.getNano());
+  }
+
+  private static Instant readTime(ByteBuffer b) {
+    long seconds = b.getLong();
+    return Instant.ofEpochSecond(seconds, b.getInt());
   }
 
   private static String readStr(ByteBuffer b) {

@@ -9,11 +9,17 @@ import java.util.Map;
  * @param key its name
  * @param parent the committed snapshot it was made from, or null
  * @param kind active, view or committed
- * @param created when it was made
- * @param labels free-form labels given at creation
+ * @param created when it was made; for a committed snapshot, when it was committed
+ * @param updated when its labels last changed; equal to {@code created} until then
+ * @param labels free-form labels, given at creation or commit, changed by {@code relabel}
  */
 public record SnapshotInfo(
-    String key, String parent, Kind kind, Instant created, Map<String, String> labels) {
+    String key,
+    String parent,
+    Kind kind,
+    Instant created,
+    Instant updated,
+    Map<String, String> labels) {
   public SnapshotInfo {
     labels = Map.copyOf(labels);
   }

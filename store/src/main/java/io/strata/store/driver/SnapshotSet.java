@@ -92,10 +92,20 @@ public final class SnapshotSet {
 
   public synchronized SnapshotInfo view(String key, String parent, Map<String, String> labels)
       throws IOException {
-    if (parent == null) {
-      throw new InvalidArgumentException("view " + key + ": a view needs a committed parent");
-    }
     return make(key, parent, Kind.VIEW, labels);
+  }
+
+  /** Replaces {@code key}'s labels; its updated time becomes now. */
+  public SnapshotInfo relabel(String key, Map<String, String> labels) throws IOException {
+    Instant now = now();
+    update(key, s -> s.withLabels(labels, now));
+    return stat(key);
+  }
+
+  private Instant now() {
+    long nanos = context.clock().getAsLong();
+    return Instant.ofEpochSecond(
+        Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
   }
 
   private SnapshotInfo make(String key, String parent, Kind kind, Map<String, String> labels)
@@ -126,15 +136,8 @@ public final class SnapshotSet {
         tree = p.treeRoot();
         refs = chunks.root(Snapshot.rootName(parent)).chunks().clone();
       }
-      Snapshot s =
-          new Snapshot(
-              key,
-              parent,
-              kind,
-              Instant.ofEpochMilli(context.clock().getAsLong() / 1_000_000),
-              labels,
-              tree,
-              new byte[0]);
+      Instant now = now();
+      Snapshot s = new Snapshot(key, parent, kind, now, now, labels, tree, new byte[0]);
       s = s.withExtension(model.created(s, p));
       session.commit(
           List.of(new RootChange.Put(new Root(Snapshot.rootName(key), 0, s.encode(), refs))));
@@ -143,7 +146,12 @@ public final class SnapshotSet {
     }
   }
 
-  public SnapshotInfo commit(String name, String key) throws IOException {
+  /**
+   * Turns active {@code key} into committed {@code name}, made now, with {@code labels} (null: the
+   * active snapshot's).
+   */
+  public SnapshotInfo commit(String name, String key, Map<String, String> labels)
+      throws IOException {
     checkKey(name);
     // Flush the active file system first, outside this lock: its commits take this lock too.
     TreeFileSystem fs;
@@ -167,13 +175,15 @@ public final class SnapshotSet {
       if (snapshots.containsKey(name)) {
         throw new AlreadyExistsException("snapshot " + name + " exists already");
       }
+      Instant now = now();
       Snapshot c =
           new Snapshot(
               name,
               s.parent(),
               Kind.COMMITTED,
-              s.created(),
-              s.labels(),
+              now,
+              now,
+              labels == null ? s.labels() : labels,
               s.treeRoot(),
               s.extension());
       c = c.withExtension(model.created(c, s));

@@ -1,6 +1,8 @@
 package io.strata.store.driver;
 
 import io.strata.store.engine.FsckReport;
+import io.strata.store.error.AlreadyExistsException;
+import io.strata.store.error.ConflictException;
 import io.strata.store.fs.FileSystemView;
 import java.io.IOException;
 import java.util.List;
@@ -29,8 +31,57 @@ public abstract class SnapshotSetDriver implements StorageDriver, Recountable {
   }
 
   @Override
-  public SnapshotInfo commit(String name, String key) throws IOException {
-    return set().commit(name, key);
+  public SnapshotInfo commit(String name, String key, Map<String, String> labels)
+      throws IOException {
+    return set().commit(name, key, labels);
+  }
+
+  @Override
+  public SnapshotInfo relabel(String key, Map<String, String> labels) throws IOException {
+    return set().relabel(key, labels);
+  }
+
+  /**
+   * An active snapshot of {@code source} committed at once under {@code name}, then linked to
+   * {@code parent}: through this driver's own prepare and commit, so the driver's model (datasets,
+   * subvolumes) records the copy as it records any other.
+   */
+  @Override
+  public SnapshotInfo clone(String name, String source, String parent, Map<String, String> labels)
+      throws IOException {
+    if (set().all().containsKey(name)) {
+      throw new AlreadyExistsException("snapshot " + name + " exists already");
+    }
+    requireCommitted(source);
+    if (parent != null) {
+      requireCommitted(parent);
+    }
+    String tmp = "clone-tmp/" + Long.toHexString(System.nanoTime()) + "/" + name.hashCode();
+    prepare(tmp, source, Map.of());
+    try {
+      commit(name, tmp, labels);
+    } catch (IOException | RuntimeException e) {
+      try {
+        remove(tmp);
+      } catch (IOException | RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+    set().update(name, s -> s.withParent(parent));
+    return stat(name);
+  }
+
+  private void requireCommitted(String key) {
+    Snapshot s = set().get(key);
+    if (s.kind() != Kind.COMMITTED) {
+      throw new ConflictException(
+          "snapshot "
+              + key
+              + " is "
+              + s.kind().name().toLowerCase(java.util.Locale.ROOT)
+              + "; only committed snapshots can be cloned or be parents");
+    }
   }
 
   @Override

@@ -53,16 +53,52 @@ public interface StorageDriver extends Closeable {
   /** Makes an active snapshot {@code key} from committed {@code parent} (null: empty). */
   SnapshotInfo prepare(String key, String parent, Map<String, String> labels) throws IOException;
 
-  /** Makes a read-only view {@code key} of committed {@code parent}. */
+  /**
+   * Makes a read-only view {@code key} of committed {@code parent} (null: of an empty tree, as
+   * containerd allows).
+   */
   SnapshotInfo view(String key, String parent, Map<String, String> labels) throws IOException;
 
-  /** Turns active {@code key} into committed {@code name}; {@code key} ceases to exist. */
-  SnapshotInfo commit(String name, String key) throws IOException;
+  /**
+   * Turns active {@code key} into committed {@code name}, keeping its labels; {@code key} ceases to
+   * exist.
+   */
+  default SnapshotInfo commit(String name, String key) throws IOException {
+    return commit(name, key, null);
+  }
+
+  /**
+   * Turns active {@code key} into committed {@code name}; {@code key} ceases to exist. The
+   * committed snapshot's created and updated times are the time of the commit, and its labels are
+   * {@code labels}, not inherited (containerd's rule), or the active snapshot's when {@code labels}
+   * is null.
+   */
+  SnapshotInfo commit(String name, String key, Map<String, String> labels) throws IOException;
+
+  /**
+   * Replaces the labels of {@code key} (any kind) with {@code labels}, durably, and sets its
+   * updated time to now; nothing else about the snapshot changes. Throws {@link
+   * io.strata.store.error.NotFoundException} for an unknown key.
+   */
+  SnapshotInfo relabel(String key, Map<String, String> labels) throws IOException;
+
+  /**
+   * Makes committed snapshot {@code name} holding the same tree as committed {@code source}, and
+   * records it as a child of committed {@code parent} (null: none) with {@code labels}. The caller
+   * vouches that {@code source}'s tree is {@code parent}'s plus one layer (equal chain ids); this
+   * is how a layer Strata already holds answers containerd's remote-snapshot Prepare without
+   * copying. Costs the same as a prepare and a commit. Throws {@link
+   * io.strata.store.error.AlreadyExistsException} if {@code name} is taken, {@link
+   * io.strata.store.error.NotFoundException} for an unknown source or parent and {@link
+   * io.strata.store.error.ConflictException} if either is not committed.
+   */
+  SnapshotInfo clone(String name, String source, String parent, Map<String, String> labels)
+      throws IOException;
 
   /** Removes {@code key}; refused while another snapshot has it as parent. */
   void remove(String key) throws IOException;
 
-  /** The snapshot {@code key}. */
+  /** The snapshot {@code key}: parent, kind, created and updated times, labels. */
   SnapshotInfo stat(String key);
 
   /** Calls {@code visitor} for every snapshot, ordered by key. */

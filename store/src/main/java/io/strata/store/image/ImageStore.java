@@ -67,6 +67,17 @@ public final class ImageStore {
     layers.recover(liveLayers());
   }
 
+  /**
+   * Whether {@code chunks} holds the layer with chain id {@code chainId} ({@code sha256:<hex>}), as
+   * an import or pull leaves it: a layer record and the committed snapshot named by the chain id.
+   */
+  public static boolean holdsLayer(ChunkStore chunks, String chainId) {
+    return chainId.startsWith("sha256:")
+        && chainId.length() == 7 + 64
+        && chunks.root(LayerRecord.rootName(chainId)) != null
+        && chunks.root(io.strata.store.driver.Snapshot.rootName(chainId)) != null;
+  }
+
   /** The images of an open data root ({@code DATA/tmp} for spooling). */
   public static ImageStore open(Engine engine) throws IOException {
     return new ImageStore(engine.chunks(), engine.storage(), engine.dataRoot().resolve("tmp"));

@@ -155,8 +155,54 @@ public abstract class DriverConformanceTest {
     assertThatThrownBy(() -> put(v, "/x", "x")).isInstanceOf(ConflictException.class);
     assertThatThrownBy(() -> driver.commit("vc", "v")).isInstanceOf(ConflictException.class);
     assertThatThrownBy(() -> put(driver.fs(base), "/x", "x")).isInstanceOf(ConflictException.class);
-    assertThatThrownBy(() -> driver.view("v2", null, Map.of()))
-        .isInstanceOf(InvalidArgumentException.class);
+    // A view of nothing is an empty read-only tree, as in containerd.
+    driver.view("v2", null, Map.of());
+    assertThat(driver.fs("v2").list("/")).isEmpty();
+    assertThatThrownBy(() -> put(driver.fs("v2"), "/x", "x")).isInstanceOf(ConflictException.class);
+  }
+
+  @Test
+  void labelsAndTimesFollowContainerdRules() throws IOException {
+    driver.prepare("a", null, Map.of("l", "1"));
+    SnapshotInfo active = driver.stat("a");
+    assertThat(active.updated()).isEqualTo(active.created());
+    SnapshotInfo c = driver.commit("c", "a", Map.of("m", "2"));
+    assertThat(c.labels()).isEqualTo(Map.of("m", "2"));
+    assertThat(c.created()).isEqualTo(c.updated()).isAfterOrEqualTo(active.created());
+    SnapshotInfo r = driver.relabel("c", Map.of("n", "3"));
+    assertThat(r.labels()).isEqualTo(Map.of("n", "3"));
+    assertThat(r.created()).isEqualTo(c.created());
+    assertThat(r.updated()).isAfterOrEqualTo(c.updated());
+    assertThat(driver.stat("c")).isEqualTo(r);
+    driver.prepare("b", null, Map.of("k", "v"));
+    assertThat(driver.commit("d", "b").labels()).isEqualTo(Map.of("k", "v"));
+    assertThatThrownBy(() -> driver.relabel("nope", Map.of()))
+        .isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
+  void cloneCommitsACopyUnderANewParent() throws IOException {
+    driver.prepare("p-a", null, Map.of());
+    driver.commit("p", "p-a");
+    driver.prepare("src-a", null, Map.of());
+    put(driver.fs("src-a"), "/f", "layer");
+    driver.commit("src", "src-a");
+    SnapshotInfo c = driver.clone("copy", "src", "p", Map.of("l", "v"));
+    assertThat(c.kind()).isEqualTo(Kind.COMMITTED);
+    assertThat(c.parent()).isEqualTo("p");
+    assertThat(c.labels()).isEqualTo(Map.of("l", "v"));
+    assertThat(cat(driver.fs("copy"), "/f")).isEqualTo("layer");
+    List<String> keys = new java.util.ArrayList<>();
+    driver.walk(i -> keys.add(i.key()));
+    assertThat(keys).containsExactlyInAnyOrder("p", "src", "copy");
+    assertThatThrownBy(() -> driver.remove("p")).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> driver.clone("copy", "src", "p", Map.of()))
+        .isInstanceOf(AlreadyExistsException.class);
+    assertThatThrownBy(() -> driver.clone("x", "nope", null, Map.of()))
+        .isInstanceOf(NotFoundException.class);
+    driver.prepare("act", null, Map.of());
+    assertThatThrownBy(() -> driver.clone("x", "act", null, Map.of()))
+        .isInstanceOf(ConflictException.class);
   }
 
   @Test

@@ -1,0 +1,60 @@
+package io.strata.server;
+
+import io.strata.containerd.SnapshotMounts;
+import io.strata.fuse.FuseMount;
+import io.strata.fuse.FuseMounts;
+import io.strata.store.digest.Digest;
+import io.strata.store.driver.StorageDriver;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * containerd's snapshot mounts served through FUSE: each snapshot containerd asks to mount is
+ * served once, at {@code DATA/containerd/mounts/<sha256 of its driver key>} (keys hold {@code /}),
+ * read-write for an active snapshot and read-only for a view; containerd bind-mounts that
+ * directory. A snapshot stops being served (its writes made durable first) before it is committed
+ * or removed, and all of them when the server stops.
+ */
+final class FuseSnapshotMounts implements SnapshotMounts, Closeable {
+  private final FuseMounts mounts;
+  private final StorageDriver driver;
+  private final Path dir;
+  private final Map<String, FuseMount> served = new HashMap<>();
+
+  FuseSnapshotMounts(Path dataRoot, StorageDriver driver) {
+    this.mounts = new FuseMounts(dataRoot);
+    this.driver = driver;
+    this.dir = dataRoot.resolve("containerd").resolve("mounts");
+  }
+
+  @Override
+  public synchronized String mountPoint(String key, boolean readOnly) throws IOException {
+    FuseMount m = served.get(key);
+    if (m == null || !m.isMounted()) {
+      byte[] name = key.getBytes(StandardCharsets.UTF_8);
+      Path at = Files.createDirectories(dir.resolve(Digest.sha256(name, 0, name.length).hex()));
+      m = mounts.mount(driver.fs(key), at, readOnly);
+      served.put(key, m);
+    }
+    return m.mountPoint().toString();
+  }
+
+  @Override
+  public synchronized void release(String key) throws IOException {
+    FuseMount m = served.remove(key);
+    if (m != null) {
+      m.close();
+    }
+  }
+
+  @Override
+  public synchronized void close() throws IOException {
+    served.clear();
+    mounts.close();
+  }
+}
