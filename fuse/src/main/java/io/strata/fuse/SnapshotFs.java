@@ -158,6 +158,7 @@ final class SnapshotFs extends FuseStubFS {
     st.st_uid.set(s.uid());
     st.st_gid.set(s.gid());
     st.st_size.set(s.size());
+    st.st_rdev.set(s.rdev());
     st.st_blksize.set(MAX_IO);
     st.st_blocks.set((s.size() + 511) / 512);
     time(st.st_atim, s.atimeNanos());
@@ -276,12 +277,22 @@ final class SnapshotFs extends FuseStubFS {
     if (type == FileStat.S_IFREG || type == 0) {
       return create(path, mode, null);
     }
-    if (readOnly) {
-      return -Errno.EROFS;
+    int nameCheck = checkName(path);
+    if (nameCheck != 0) {
+      return nameCheck;
     }
-    // FIFOs, sockets and device nodes: the tree file system keeps regular files, directories and
-    // symlinks only (issue #14, item 2), so there is nothing to store them as yet.
-    return -Errno.ENOSYS;
+    // FIFOs, sockets and devices: only the node is stored. The kernel serves a FIFO's reads and
+    // writes between the processes that open it, and opens a device through its own driver, so
+    // neither ever reaches this file system. rdev arrives in the kernel's encoding, which is
+    // glibc's for every Linux device number.
+    return change(
+        "mknod",
+        path,
+        Errno.EPERM,
+        () -> {
+          view.mknod(path, type | ((int) mode & 07777), rdev);
+          owner(path);
+        });
   }
 
   @Override

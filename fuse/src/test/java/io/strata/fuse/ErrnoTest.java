@@ -26,6 +26,10 @@ class ErrnoTest {
     assertThat(Errno.of(new InvalidArgumentException("bad"), Errno.EPERM)).isEqualTo(22);
     assertThat(Errno.of(new ConflictException("read-only"), Errno.EPERM)).isEqualTo(1);
     assertThat(Errno.of(new ConflictException("other mount"), Errno.EXDEV)).isEqualTo(18);
+    // mknod of a node type a view cannot keep (a volume's host directory): EPERM, as mknod(2)
+    // answers for a file system that does not support the type
+    assertThat(Errno.of(new ConflictException("volume v: /fifo of type 10000"), Errno.EPERM))
+        .isEqualTo(1);
   }
 
   @Test

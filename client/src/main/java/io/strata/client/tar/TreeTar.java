@@ -21,9 +21,11 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * sticky included), numeric owner, whole-second mtime, symlinks as links (never followed) and hard
  * links as link entries to the first path of their inode. Entries come in sorted order, depth
  * first, so the same tree always gives the same stream. Long names and large numbers use PAX
- * headers. Devices, FIFOs and sockets are refused, naming the file. {@link #writeNamed} and {@link
- * #writeChildren} make the tars {@code docker cp} sends: one top entry named after the source, or
- * the directory's children at the top.
+ * headers. FIFOs and character and block devices are entries of their own type ({@code '6'}, {@code
+ * '3'}, {@code '4'}, a device with its major and minor), hard-linked like files; sockets are left
+ * out, as GNU tar and Docker leave them out. {@link #writeNamed} and {@link #writeChildren} make
+ * the tars {@code docker cp} sends: one top entry named after the source, or the directory's
+ * children at the top.
  */
 public final class TreeTar {
   private final Path root;
@@ -109,6 +111,16 @@ public final class TreeTar {
     }
   }
 
+  /** The major number of a {@code st_rdev} as glibc encodes it ({@code gnu_dev_major}). */
+  static int major(long dev) {
+    return (int) (((dev >>> 8) & 0xFFFL) | ((dev >>> 32) & 0xFFFFF000L));
+  }
+
+  /** The minor number of a {@code st_rdev} ({@code gnu_dev_minor}). */
+  static int minor(long dev) {
+    return (int) ((dev & 0xFFL) | ((dev >>> 12) & 0xFFFFFF00L));
+  }
+
   private void add(Path file, String name) throws IOException {
     Map<String, Object> a = Files.readAttributes(file, "unix:*", LinkOption.NOFOLLOW_LINKS);
     int mode = (Integer) a.get("mode");
@@ -120,24 +132,32 @@ public final class TreeTar {
         e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
         e.setLinkName(Files.readSymbolicLink(file).toString());
       }
-      case 0100000 -> {
+      case 0100000, 0010000, 0020000, 0060000 -> {
         Object inode = List.of(a.get("dev"), a.get("ino"));
         String first = (Integer) a.get("nlink") > 1 ? inodes.putIfAbsent(inode, name) : null;
         if (first != null) {
           e = new TarArchiveEntry(name, TarConstants.LF_LINK);
           e.setLinkName(first);
-        } else {
+        } else if ((mode & 0170000) == 0100000) {
           e = new TarArchiveEntry(name, TarConstants.LF_NORMAL);
           e.setSize((Long) a.get("size"));
           content = true;
+        } else if ((mode & 0170000) == 0010000) {
+          e = new TarArchiveEntry(name, TarConstants.LF_FIFO);
+        } else {
+          boolean chr = (mode & 0170000) == 0020000;
+          e = new TarArchiveEntry(name, chr ? TarConstants.LF_CHR : TarConstants.LF_BLK);
+          long rdev = (Long) a.get("rdev");
+          e.setDevMajor(major(rdev));
+          e.setDevMinor(minor(rdev));
         }
+      }
+      case 0140000 -> {
+        return; // a socket: made by the program that listens on it, never archived
       }
       default ->
           throw new IOException(
-              "file "
-                  + file
-                  + " is a device, FIFO or socket; only files, directories and symlinks"
-                  + " can be sent");
+              "file " + file + " has type " + Integer.toOctalString(mode & 0170000) + ", unknown");
     }
     e.setMode(mode & 07777);
     e.setUserId(((Number) a.get("uid")).longValue());

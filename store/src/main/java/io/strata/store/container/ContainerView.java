@@ -144,6 +144,12 @@ public final class ContainerView implements FileSystemView {
   }
 
   @Override
+  public void mknod(String path, int mode, long rdev) throws IOException {
+    Route r = route(path);
+    r.fs().mknod(r.path(), mode, rdev);
+  }
+
+  @Override
   public void symlink(String target, String path) throws IOException {
     Route r = route(path);
     r.fs().symlink(target, r.path());

@@ -64,8 +64,9 @@ final class TreeTar {
   /**
    * Unpacks {@code in} into directory {@code dir} of {@code fs}, as {@code docker cp} does; with
    * {@code rename} not null, the tar's top-level name becomes {@code rename} (copying to a path
-   * that does not exist yet). Directories, regular files, symlinks and hard links within the tar;
-   * names that are absolute or hold {@code ..} and other entry types are refused.
+   * that does not exist yet). Directories, regular files, symlinks, hard links within the tar,
+   * FIFOs and character and block devices (with their numbers); names that are absolute or hold
+   * {@code ..} and other entry types are refused.
    */
   static void extract(FileSystemView fs, InputStream in, String dir, String rename)
       throws IOException {
@@ -90,13 +91,32 @@ final class TreeTar {
         fs.symlink(e.getLinkName(), path);
       } else if (e.isLink()) {
         fs.link(place(e.getLinkName(), dir, rename), path);
-      } else if (e.isFile()) {
+      } else if (e.isFIFO()) {
+        node(fs, path, FileStat.S_IFIFO | mode, 0, e, mtime);
+      } else if (e.isCharacterDevice() || e.isBlockDevice()) {
+        if (e.getDevMajor() < 0 || e.getDevMinor() < 0) {
+          throw new InvalidArgumentException(
+              "tar entry " + e.getName() + ": device number out of range");
+        }
+        int type = e.isCharacterDevice() ? FileStat.S_IFCHR : FileStat.S_IFBLK;
+        node(fs, path, type | mode, FileStat.makedev(e.getDevMajor(), e.getDevMinor()), e, mtime);
+      } else if (e.isFile()) { // true for device entries too: they are handled above
         fs.writeFile(path, tar, mode, (int) e.getLongUserId(), (int) e.getLongGroupId(), mtime);
       } else {
         throw new InvalidArgumentException(
-            "tar entry " + e.getName() + ": only directories, files and links can be copied in");
+            "tar entry "
+                + e.getName()
+                + ": only directories, files, links, FIFOs and devices can be copied in");
       }
     }
+  }
+
+  private static void node(
+      FileSystemView fs, String path, int mode, long rdev, TarArchiveEntry e, long mtime)
+      throws IOException {
+    fs.mknod(path, mode, rdev);
+    fs.chown(path, (int) e.getLongUserId(), (int) e.getLongGroupId());
+    fs.setTimes(path, mtime, mtime);
   }
 
   private static TarArchiveEntry next(TarArchiveInputStream tar) {

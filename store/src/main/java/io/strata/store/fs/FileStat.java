@@ -1,7 +1,8 @@
 package io.strata.store.fs;
 
 /**
- * What {@code stat} tells about one file, directory or link (not following a final symlink).
+ * What {@code stat} tells about one file, directory, link, FIFO, socket or device node (not
+ * following a final symlink).
  *
  * @param ino the inode number within its snapshot
  * @param mode type and permission bits, as in {@code st_mode}
@@ -13,6 +14,8 @@ package io.strata.store.fs;
  * @param atimeNanos access time
  * @param ctimeNanos change time
  * @param linkTarget a symlink's target, else null
+ * @param rdev a character or block device's number, encoded as glibc's {@code makedev} encodes
+ *     {@code st_rdev} ({@link #makedev}); 0 for every other type
  */
 public record FileStat(
     long ino,
@@ -24,11 +27,54 @@ public record FileStat(
     long mtimeNanos,
     long atimeNanos,
     long ctimeNanos,
-    String linkTarget) {
+    String linkTarget,
+    long rdev) {
   public static final int S_IFMT = 0170000;
   public static final int S_IFREG = 0100000;
   public static final int S_IFDIR = 0040000;
   public static final int S_IFLNK = 0120000;
+  public static final int S_IFIFO = 0010000;
+  public static final int S_IFCHR = 0020000;
+  public static final int S_IFBLK = 0060000;
+  public static final int S_IFSOCK = 0140000;
+
+  /** A stat without a device number: anything but a character or block device. */
+  public FileStat(
+      long ino,
+      int mode,
+      int uid,
+      int gid,
+      int nlink,
+      long size,
+      long mtimeNanos,
+      long atimeNanos,
+      long ctimeNanos,
+      String linkTarget) {
+    this(ino, mode, uid, gid, nlink, size, mtimeNanos, atimeNanos, ctimeNanos, linkTarget, 0);
+  }
+
+  /**
+   * The device number of {@code major} and {@code minor} as glibc encodes {@code dev_t} (and the
+   * kernel's {@code new_encode_dev} for majors below 4096 and minors below 2^20).
+   */
+  public static long makedev(int major, int minor) {
+    long ma = major & 0xFFFFFFFFL;
+    long mi = minor & 0xFFFFFFFFL;
+    return ((ma & 0xFFFL) << 8)
+        | ((ma & 0xFFFFF000L) << 32)
+        | (mi & 0xFFL)
+        | ((mi & 0xFFFFFF00L) << 12);
+  }
+
+  /** The major number of device number {@code dev} ({@link #makedev}'s encoding). */
+  public static int major(long dev) {
+    return (int) (((dev >>> 8) & 0xFFFL) | ((dev >>> 32) & 0xFFFFF000L));
+  }
+
+  /** The minor number of device number {@code dev}. */
+  public static int minor(long dev) {
+    return (int) ((dev & 0xFFL) | ((dev >>> 12) & 0xFFFFFF00L));
+  }
 
   public boolean isDirectory() {
     return (mode & S_IFMT) == S_IFDIR;
@@ -40,6 +86,32 @@ public record FileStat(
 
   public boolean isSymlink() {
     return (mode & S_IFMT) == S_IFLNK;
+  }
+
+  public boolean isFifo() {
+    return (mode & S_IFMT) == S_IFIFO;
+  }
+
+  public boolean isSocket() {
+    return (mode & S_IFMT) == S_IFSOCK;
+  }
+
+  public boolean isCharDevice() {
+    return (mode & S_IFMT) == S_IFCHR;
+  }
+
+  public boolean isBlockDevice() {
+    return (mode & S_IFMT) == S_IFBLK;
+  }
+
+  /** A device's major number (0 for anything else). */
+  public int devMajor() {
+    return major(rdev);
+  }
+
+  /** A device's minor number (0 for anything else). */
+  public int devMinor() {
+    return minor(rdev);
   }
 
   /** The permission bits (and setuid/setgid/sticky). */

@@ -66,10 +66,23 @@ public interface FileSystemView {
   /** Renames, replacing a file or empty directory at the target, as rename(2). */
   void rename(String from, String to) throws IOException;
 
+  /**
+   * Creates a node that is neither a directory nor a symlink, as mknod(2): {@code mode}'s type bits
+   * say which ({@link FileStat#S_IFIFO}, {@link FileStat#S_IFCHR}, {@link FileStat#S_IFBLK}, {@link
+   * FileStat#S_IFSOCK}, or {@link FileStat#S_IFREG} or 0 for an empty regular file), its low 12
+   * bits the permissions; {@code rdev} is a device's number ({@link FileStat#makedev}), ignored for
+   * other types. The node is owned by 0:0 with the current time, like {@link #mkdir}. Only the node
+   * is kept: a FIFO's or socket's I/O is the kernel's, between the processes that open it. Throws
+   * {@link io.strata.store.error.AlreadyExistsException} if the path exists, {@link
+   * io.strata.store.error.InvalidArgumentException} for another type, and {@link
+   * io.strata.store.error.ConflictException} where the view cannot keep that type.
+   */
+  void mknod(String path, int mode, long rdev) throws IOException;
+
   /** Creates a symlink at {@code path} pointing to {@code target} (stored as given). */
   void symlink(String target, String path) throws IOException;
 
-  /** Creates a hard link at {@code path} to the regular file at {@code existing}. */
+  /** Creates a hard link at {@code path} to the file (not a directory) at {@code existing}. */
   void link(String existing, String path) throws IOException;
 
   /** Sets the permission bits. */

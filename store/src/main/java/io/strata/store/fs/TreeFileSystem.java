@@ -557,6 +557,35 @@ public final class TreeFileSystem implements FileSystemView {
   }
 
   @Override
+  public synchronized void mknod(String path, int mode, long rdev) throws IOException {
+    int type = mode & FileStat.S_IFMT;
+    if (type == 0) {
+      type = FileStat.S_IFREG;
+    }
+    boolean device = type == FileStat.S_IFCHR || type == FileStat.S_IFBLK;
+    if (!device
+        && type != FileStat.S_IFREG
+        && type != FileStat.S_IFIFO
+        && type != FileStat.S_IFSOCK) {
+      throw new InvalidArgumentException(
+          "mknod " + path + ": type " + Integer.toOctalString(type) + " is not a node type");
+    }
+    int kind = type;
+    mutate(
+        () -> {
+          Resolved r = resolve(path, false);
+          if (r.ino >= 0) {
+            throw new AlreadyExistsException("path " + path + " exists already");
+          }
+          long now = clock.getAsLong();
+          create(
+              r,
+              path,
+              new Inode(kind | (mode & 07777), 0, 0, 1, 0, now, now, now, null, device ? rdev : 0));
+        });
+  }
+
+  @Override
   public synchronized void symlink(String target, String path) throws IOException {
     if (target.isEmpty() || target.indexOf('\0') >= 0 || target.length() > PathNames.MAX_PATH) {
       throw new InvalidArgumentException("symlink " + path + ": invalid target");

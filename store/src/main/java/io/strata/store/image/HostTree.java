@@ -1,6 +1,7 @@
 package io.strata.store.image;
 
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +18,8 @@ import java.util.Map;
 /**
  * Copies a directory of the server's host into a snapshot: modes, owners, whole-second times,
  * symlinks as symlinks (never followed; a relative target above the root is refused), hard links as
- * links. Device nodes, FIFOs and sockets are refused, naming the file.
+ * links, FIFOs and character and block devices as nodes with their numbers (a debootstrap tree's
+ * {@code /dev}). Sockets are left out, as {@code tar} and Docker leave them out.
  */
 final class HostTree {
   private HostTree() {}
@@ -80,9 +82,20 @@ final class HostTree {
                   links.put(key, path);
                 }
               }
-            } else {
-              throw new InvalidArgumentException(
-                  "file " + file + ": device nodes, FIFOs and sockets are refused");
+            } else if (!isSocket(u)) {
+              Object key = a.fileKey();
+              String first = key != null && (Integer) u.get("nlink") > 1 ? links.get(key) : null;
+              if (first != null) {
+                fs.link(first, path);
+              } else {
+                int type = (Integer) u.get("mode") & FileStat.S_IFMT;
+                fs.mknod(path, type | mode(u), (Long) u.get("rdev"));
+                fs.chown(path, uid, gid);
+                fs.setTimes(path, t, t);
+                if (key != null && (Integer) u.get("nlink") > 1) {
+                  links.put(key, path);
+                }
+              }
             }
             return FileVisitResult.CONTINUE;
           }
@@ -91,7 +104,11 @@ final class HostTree {
 
   private static Map<String, Object> unix(Path p) throws IOException {
     return Files.readAttributes(
-        p, "unix:mode,uid,gid,nlink,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
+        p, "unix:mode,uid,gid,nlink,rdev,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
+  }
+
+  private static boolean isSocket(Map<String, Object> u) {
+    return ((Integer) u.get("mode") & FileStat.S_IFMT) == FileStat.S_IFSOCK;
   }
 
   private static int mode(Map<String, Object> u) {

@@ -21,8 +21,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
  * NAME of the lower layers, {@code .wh..wh..opq} hides everything the lower layers had in its
  * directory whatever the entry order, a non-directory replaces what was there, a directory over a
  * directory only takes new attributes. What this layer added is tracked, so whiteouts never remove
- * it. Device nodes, FIFOs, sparse files, names with {@code ..} or absolute names and links leaving
- * the root are refused, naming the entry.
+ * it. Character and block devices ({@code '3'}, {@code '4'}, with their major and minor) and FIFOs
+ * ({@code '6'}) become nodes of the tree ({@link FileSystemView#mknod}). Sparse files, names with
+ * {@code ..} or absolute names and links leaving the root are refused, naming the entry.
  */
 final class LayerApplier {
   static final String WHITEOUT = ".wh.";
@@ -65,12 +66,6 @@ final class LayerApplier {
     this.exactXattrs = exactXattrs;
     String entry = e.getName();
     String path = EntryPath.of(entry, prefix);
-    if (e.isCharacterDevice() || e.isBlockDevice()) {
-      throw refuse(entry, "device nodes are refused");
-    }
-    if (e.isFIFO()) {
-      throw refuse(entry, "FIFOs are not supported");
-    }
     if (e.isSparse()) {
       throw refuse(entry, "sparse files are not supported");
     }
@@ -144,6 +139,13 @@ final class LayerApplier {
       fs.link(target, path);
       return null;
     }
+    if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+      fs.mknod(path, nodeType(e) | (e.getMode() & 07777), deviceNumber(entry, e));
+      fs.chown(path, uid, gid);
+      xattrs(path, e.getExtraPaxHeaders());
+      fs.setTimes(path, mtime, mtime);
+      return null;
+    }
     if (!e.isFile()) {
       throw refuse(entry, "entry type '" + (char) e.getLinkFlag() + "' is not supported");
     }
@@ -214,6 +216,25 @@ final class LayerApplier {
             path, name, value != null ? value : x.getValue().getBytes(StandardCharsets.UTF_8));
       }
     }
+  }
+
+  private static int nodeType(TarArchiveEntry e) {
+    return e.isFIFO()
+        ? FileStat.S_IFIFO
+        : e.isCharacterDevice() ? FileStat.S_IFCHR : FileStat.S_IFBLK;
+  }
+
+  /** A device entry's number from its devmajor and devminor (0 for a FIFO, whose are unused). */
+  private static long deviceNumber(String entry, TarArchiveEntry e) {
+    if (e.isFIFO()) {
+      return 0;
+    }
+    int major = e.getDevMajor();
+    int minor = e.getDevMinor();
+    if (major < 0 || minor < 0) {
+      throw refuse(entry, "device number " + major + ":" + minor + " is out of range");
+    }
+    return FileStat.makedev(major, minor);
   }
 
   private FileStat statOrNull(String p) throws IOException {

@@ -22,8 +22,11 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * export, {@code cp} out and commit. Entries carry mode, owner (ids, no names), whole-second mtime,
  * symlink targets, hard links within the tar (as link entries to the first name written) and
  * extended attributes ({@code SCHILY.xattr.*}); PAX headers appear only where ustar cannot hold a
- * value. Deletions are OCI {@code .wh.NAME} whiteouts. Only directories, regular files and symlinks
- * can be written; the tar streams, file content is never held whole.
+ * value. Character and block devices ({@code '3'}, {@code '4'}, with devmajor and devminor) and
+ * FIFOs ({@code '6'}) are entries without content; a name of a device or FIFO with other links is a
+ * link entry, as for a regular file. Sockets are left out, as Docker and GNU tar leave them out: a
+ * socket is made by the program that listens on it. Deletions are OCI {@code .wh.NAME} whiteouts.
+ * The tar streams, file content is never held whole.
  */
 public final class LayerTarWriter {
   private static final String XATTR = "SCHILY.xattr.";
@@ -61,17 +64,33 @@ public final class LayerTarWriter {
   /** {@link #entry(String, String)} for a file already {@code stat}ed. */
   public void entry(String path, FileStat st, String name) throws IOException {
     TarArchiveEntry e;
-    if (st.isDirectory()) {
+    boolean node = st.isFifo() || st.isCharDevice() || st.isBlockDevice();
+    if (st.isSocket()) {
+      return;
+    } else if (st.isDirectory()) {
       e = new TarArchiveEntry(name.endsWith("/") ? name : name + "/", TarConstants.LF_DIR);
     } else if (st.isSymlink()) {
       e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
       e.setLinkName(st.linkTarget());
-    } else if (st.isRegular() && st.nlink() > 1 && linked.containsKey(st.ino())) {
+    } else if ((st.isRegular() || node) && st.nlink() > 1 && linked.containsKey(st.ino())) {
       e = new TarArchiveEntry(name, TarConstants.LF_LINK);
       e.setLinkName(linked.get(st.ino()));
-    } else if (st.isRegular()) {
-      e = new TarArchiveEntry(name, TarConstants.LF_NORMAL);
-      e.setSize(st.size());
+    } else if (st.isRegular() || node) {
+      if (st.isRegular()) {
+        e = new TarArchiveEntry(name, TarConstants.LF_NORMAL);
+        e.setSize(st.size());
+      } else {
+        e =
+            new TarArchiveEntry(
+                name,
+                st.isFifo()
+                    ? TarConstants.LF_FIFO
+                    : st.isCharDevice() ? TarConstants.LF_CHR : TarConstants.LF_BLK);
+        if (!st.isFifo()) {
+          e.setDevMajor(st.devMajor());
+          e.setDevMinor(st.devMinor());
+        }
+      }
       if (st.nlink() > 1) {
         linked.put(st.ino(), name);
       }

@@ -1,5 +1,6 @@
 package io.strata.store.volume;
 
+import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
@@ -290,7 +291,8 @@ public final class HostDirectory implements FileSystemView {
   private FileStat stat(Walk w, String path) throws IOException {
     PosixFileAttributes a = attributes(w, path);
     Map<String, Object> u =
-        Files.readAttributes(w.hostPath(), "unix:fileKey,ino,uid,gid,nlink,mode,ctime", NOFOLLOW);
+        Files.readAttributes(
+            w.hostPath(), "unix:fileKey,ino,uid,gid,nlink,mode,ctime,rdev", NOFOLLOW);
     if (!a.fileKey().equals(u.get("fileKey"))) {
       throw new ConflictException(what + ": " + path + " changed while it was read");
     }
@@ -305,7 +307,8 @@ public final class HostDirectory implements FileSystemView {
         a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
         a.lastAccessTime().to(TimeUnit.NANOSECONDS),
         ((FileTime) u.get("ctime")).to(TimeUnit.NANOSECONDS),
-        target);
+        target,
+        (Long) u.get("rdev"));
   }
 
   @Override
@@ -565,6 +568,30 @@ public final class HostDirectory implements FileSystemView {
         throw translate(e, from + " -> " + to);
       }
     }
+  }
+
+  /**
+   * Makes an empty regular file; other node types are refused ({@link ConflictException}): Java has
+   * no {@code mknodat}, and a volume is the host's own directory.
+   */
+  @Override
+  public void mknod(String path, int mode, long rdev) throws IOException {
+    int type = mode & FileStat.S_IFMT;
+    if (type != 0 && type != FileStat.S_IFREG) {
+      writable(path);
+      throw new ConflictException(
+          what
+              + ": "
+              + path
+              + " of type "
+              + Integer.toOctalString(type)
+              + " cannot be made: a host directory keeps only files, directories and symlinks");
+    }
+    if (exists(path)) {
+      throw new AlreadyExistsException(what + ": " + path + " exists already");
+    }
+    write(path, 0, new byte[0], 0, 0);
+    chmod(path, mode & 07777);
   }
 
   @Override

@@ -30,6 +30,7 @@ import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -413,6 +414,78 @@ class ContainerStoreTest {
       t.closeArchiveEntry();
     }
     return new ByteArrayInputStream(b.toByteArray());
+  }
+
+  /** A tar with what runc's /dev needs: two character devices, a block device and a FIFO. */
+  private static byte[] devTar() throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream t = new TarArchiveOutputStream(b)) {
+      Object[][] nodes = {
+        {"dev/", TarConstants.LF_DIR, 0755, 0, 0},
+        {"dev/null", TarConstants.LF_CHR, 0666, 1, 3},
+        {"dev/zero", TarConstants.LF_CHR, 0666, 1, 5},
+        {"dev/vda", TarConstants.LF_BLK, 0660, 252, 0},
+        {"dev/pipe", TarConstants.LF_FIFO, 0620, 0, 0}
+      };
+      for (Object[] n : nodes) {
+        TarArchiveEntry e = new TarArchiveEntry((String) n[0], (Byte) n[1]);
+        e.setMode((Integer) n[2]);
+        e.setDevMajor((Integer) n[3]);
+        e.setDevMinor((Integer) n[4]);
+        e.setUserId(n[1].equals(TarConstants.LF_BLK) ? 0 : 7);
+        e.setGroupId(6);
+        e.setModTime(1_600_000_000_000L);
+        t.putArchiveEntry(e);
+        t.closeArchiveEntry();
+      }
+    }
+    return b.toByteArray();
+  }
+
+  private static List<String> entries(byte[] tar) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar))) {
+      TarArchiveEntry e;
+      while ((e = in.getNextEntry()) != null) {
+        if (e.getName().startsWith("dev/") && !e.isDirectory()) {
+          out.add(
+              String.format(
+                  "%s %c %o %d:%d %d,%d %d",
+                  e.getName(),
+                  (char) e.getLinkFlag(),
+                  e.getMode(),
+                  e.getLongUserId(),
+                  e.getLongGroupId(),
+                  e.getDevMajor(),
+                  e.getDevMinor(),
+                  e.getModTime().getTime() / 1000));
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void devicesAndFifosAreCopiedInAndExported() throws IOException {
+    containers.create("base:1", "dn", List.of(Mount.ofVolumeFlag("v2:/vol")));
+    byte[] in = devTar();
+    containers.copyIn("dn", "/", new ByteArrayInputStream(in));
+    ContainerView v = containers.view("dn");
+    assertThat(v.stat("/dev/null").isCharDevice()).isTrue();
+    assertThat(v.stat("/dev/null").devMinor()).isEqualTo(3);
+    assertThat(v.stat("/dev/pipe").isFifo()).isTrue();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    containers.export("dn", out);
+    // in name order, and the directory as cp made it: every node as it came
+    assertThat(entries(out.toByteArray()))
+        .isEqualTo(entries(in).stream().sorted().toList())
+        .hasSize(4);
+    assertThat(entries(in))
+        .as("the input, as commons-compress reads it back")
+        .contains("dev/null 3 666 7:6 1,3 1600000000", "dev/vda 4 660 0:6 252,0 1600000000");
+    // a volume is the host's directory: it keeps no FIFOs or devices
+    assertThatThrownBy(() -> containers.copyIn("dn", "/vol", new ByteArrayInputStream(in)))
+        .isInstanceOf(ConflictException.class);
   }
 
   @Test

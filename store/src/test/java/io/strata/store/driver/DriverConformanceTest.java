@@ -489,6 +489,124 @@ public abstract class DriverConformanceTest {
     assertThat(fs.getXattr("/f", "user.a")).isNull();
   }
 
+  // ---- FIFOs, sockets and device nodes ----
+
+  @Test
+  void fifosSocketsAndDeviceNodesAreKept() throws IOException {
+    driver.prepare("n", null, Map.of());
+    FileSystemView fs = driver.fs("n");
+    fs.mkdirs("/dev", 0755);
+    fs.mknod("/dev/null", FileStat.S_IFCHR | 0666, FileStat.makedev(1, 3));
+    fs.mknod("/dev/sda", FileStat.S_IFBLK | 0660, FileStat.makedev(8, 0));
+    fs.mknod("/dev/big", FileStat.S_IFCHR | 0600, FileStat.makedev(4095, 1048575));
+    fs.mknod("/fifo", FileStat.S_IFIFO | 0640, FileStat.makedev(9, 9));
+    fs.mknod("/sock", FileStat.S_IFSOCK | 0755, 0);
+    fs.mknod("/empty", FileStat.S_IFREG | 0600, 0);
+    fs.mknod("/plain", 0644, 0);
+    fs.chown("/dev/sda", 0, 6);
+
+    FileStat nul = fs.stat("/dev/null");
+    assertThat(nul.mode()).isEqualTo(0020666);
+    assertThat(nul.isCharDevice()).isTrue();
+    assertThat(nul.rdev()).isEqualTo(0x103L); // st_rdev as stat(1) prints it for 1:3
+    assertThat(List.of(nul.devMajor(), nul.devMinor())).containsExactly(1, 3);
+    FileStat sda = fs.stat("/dev/sda");
+    assertThat(sda.mode()).isEqualTo(0060660);
+    assertThat(List.of(sda.devMajor(), sda.devMinor(), sda.gid())).containsExactly(8, 0, 6);
+    FileStat big = fs.stat("/dev/big");
+    assertThat(List.of(big.devMajor(), big.devMinor())).containsExactly(4095, 1048575);
+    FileStat fifo = fs.stat("/fifo");
+    assertThat(fifo.mode()).isEqualTo(0010640);
+    assertThat(fifo.rdev()).as("only devices keep a number").isZero();
+    assertThat(fs.stat("/sock").mode()).isEqualTo(0140755);
+    assertThat(fs.stat("/empty").mode()).isEqualTo(0100600);
+    assertThat(fs.stat("/plain").isRegular()).isTrue();
+    assertThat(fs.stat("/plain").size()).isZero();
+    assertThat(fs.list("/dev"))
+        .extracting(e -> e.name() + " " + Integer.toOctalString(e.stat().mode()))
+        .containsExactly("big 20600", "null 20666", "sda 60660");
+    assertThatThrownBy(() -> fs.read("/fifo", 0, new byte[1], 0, 1))
+        .isInstanceOf(InvalidArgumentException.class);
+
+    // renamed, hard-linked and removed like any other inode
+    fs.rename("/fifo", "/dev/initctl");
+    fs.link("/dev/null", "/null2");
+    assertThat(fs.stat("/null2").ino()).isEqualTo(nul.ino());
+    assertThat(fs.stat("/dev/null").nlink()).isEqualTo(2);
+    fs.remove("/null2", false);
+    assertThat(fs.stat("/dev/null").nlink()).isEqualTo(1);
+    fs.remove("/sock", false);
+    assertThat(fs.exists("/fifo")).isFalse();
+    assertThat(fs.stat("/dev/initctl").isFifo()).isTrue();
+    FileStat before = fs.stat("/dev/null");
+
+    driver.commit("nodes", "n");
+    driver = fixture.reopen();
+    FileSystemView after = driver.fs("nodes");
+    assertThat(after.stat("/dev/null")).isEqualTo(before);
+    assertThat(after.stat("/dev/sda").rdev()).isEqualTo(FileStat.makedev(8, 0));
+    assertThat(after.stat("/dev/initctl").mode()).isEqualTo(0010640);
+    assertThat(after.exists("/sock")).isFalse();
+  }
+
+  @Test
+  void nodesAreCopiedOnWriteAndDiffed() throws IOException {
+    driver.prepare("b", null, Map.of());
+    FileSystemView b = driver.fs("b");
+    b.mkdirs("/dev", 0755);
+    b.mknod("/dev/null", FileStat.S_IFCHR | 0666, FileStat.makedev(1, 3));
+    b.mknod("/dev/zero", FileStat.S_IFCHR | 0666, FileStat.makedev(1, 5));
+    b.mknod("/dev/fifo", FileStat.S_IFIFO | 0600, 0);
+    driver.commit("base", "b");
+    driver.prepare("c", "base", Map.of());
+    FileSystemView c = driver.fs("c");
+    assertThat(c.stat("/dev/zero").rdev()).isEqualTo(FileStat.makedev(1, 5));
+    c.chmod("/dev/null", 0600);
+    c.remove("/dev/zero", false);
+    c.mknod("/dev/loop0", FileStat.S_IFBLK | 0660, FileStat.makedev(7, 0));
+    c.chown("/dev/fifo", 33, 33);
+    assertThat(driver.diff("c", "base"))
+        .extracting(Change::toString)
+        .containsExactly("C /dev", "C /dev/fifo", "A /dev/loop0", "C /dev/null", "D /dev/zero");
+    FileSystemView base = driver.fs("base");
+    assertThat(base.stat("/dev/null").mode()).isEqualTo(0020666);
+    assertThat(base.stat("/dev/fifo").uid()).isZero();
+    assertThat(base.exists("/dev/loop0")).isFalse();
+    assertThat(base.stat("/dev/zero").rdev()).isEqualTo(FileStat.makedev(1, 5));
+    FileStat nul = c.stat("/dev/null");
+    assertThat(List.of(nul.mode(), nul.devMajor(), nul.devMinor())).containsExactly(0020600, 1, 3);
+    assertThat(driver.diff("base", null))
+        .extracting(Change::toString)
+        .containsExactly("A /dev", "A /dev/fifo", "A /dev/null", "A /dev/zero");
+  }
+
+  @Test
+  void badNodesAreRefused() throws IOException {
+    driver.prepare("p", null, Map.of());
+    FileSystemView fs = driver.fs("p");
+    fs.mknod("/f", FileStat.S_IFIFO | 0644, 0);
+    assertThatThrownBy(() -> fs.mknod("/f", FileStat.S_IFIFO | 0644, 0))
+        .isInstanceOf(AlreadyExistsException.class);
+    assertThatThrownBy(() -> fs.mknod("/d", FileStat.S_IFDIR | 0755, 0))
+        .isInstanceOf(InvalidArgumentException.class);
+    assertThatThrownBy(() -> fs.mknod("/l", FileStat.S_IFLNK | 0777, 0))
+        .isInstanceOf(InvalidArgumentException.class);
+    assertThatThrownBy(() -> fs.mknod("/missing/f", FileStat.S_IFIFO | 0644, 0))
+        .isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> fs.mknod("/f/x", FileStat.S_IFIFO | 0644, 0))
+        .isInstanceOf(NotFoundException.class);
+    assertThat(fs.list("/")).extracting(DirEntry::name).containsExactly("f");
+    driver.view("v", commitEmpty(), Map.of());
+    assertThatThrownBy(() -> driver.fs("v").mknod("/x", FileStat.S_IFIFO | 0644, 0))
+        .isInstanceOf(ConflictException.class);
+  }
+
+  private String commitEmpty() throws IOException {
+    driver.prepare("empty-active", null, Map.of());
+    driver.commit("empty", "empty-active");
+    return "empty";
+  }
+
   @Test
   void diffListsAddedChangedAndDeletedPaths() throws IOException {
     String base = base();

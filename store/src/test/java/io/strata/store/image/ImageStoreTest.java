@@ -337,4 +337,56 @@ class ImageStoreTest {
     TarBuilder b = new TarBuilder().file("note", "n");
     return b.raw("layer.tar", inner).bytes();
   }
+
+  private static void sh(String cmd) throws Exception {
+    Process p = new ProcessBuilder("sh", "-c", cmd).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as(cmd).isTrue();
+    assertThat(p.exitValue()).as("%s: %s", cmd, new String(out, UTF_8)).isZero();
+  }
+
+  /**
+   * A root file system with device nodes and a FIFO in /dev imports as a tar and as a directory,
+   * and exports with its layer blob unchanged (needs root for mknod: fails, never skips).
+   */
+  @Test
+  void aRootFileSystemWithDevicesImportsAsATarAndAsADirectory() throws Exception {
+    Path root = Files.createDirectories(dir.resolve("rootfs"));
+    Path dev = Files.createDirectories(root.resolve("dev"));
+    sh("mknod -m 0666 " + dev.resolve("null") + " c 1 3");
+    sh("mknod -m 0666 " + dev.resolve("zero") + " c 1 5");
+    sh("mknod -m 0660 " + dev.resolve("sda") + " b 8 0");
+    sh("mkfifo -m 0600 " + dev.resolve("initctl"));
+    sh("chown -R 0:0 " + root + " && chgrp 6 " + dev.resolve("sda"));
+    Path tar = dir.resolve("rootfs.tar");
+    sh("tar --format=posix --sort=name --numeric-owner -C " + root + " -cf " + tar + " .");
+    byte[] input = Files.readAllBytes(tar);
+
+    // In an image archive the layer is kept byte for byte: its diff_id is the input's SHA-256.
+    Path saved = DockerArchive.write(dir.resolve("saved"), "rootfs:1", List.of("rootfs"), input);
+    ImportResult.Image image = images.importPath(saved.toString(), null).images().get(0);
+    assertThat(images.inspect(image.id()).layers()).containsExactly(sha(input));
+    Path oci = dir.resolve("oci");
+    images.exportLayout("rootfs:1", oci);
+    assertThat(Files.readAllBytes(oci.resolve("blobs/sha256/" + sha(input).substring(7))))
+        .isEqualTo(input);
+
+    // A plain tar (docker import) and a directory become the same tree.
+    for (String source : List.of(tar.toString(), root.toString())) {
+      ImportResult.Image im = images.importPath(source, null).images().get(0);
+      FileSystemView fs = fix.driver().fs(images.inspect(im.id()).topLayer());
+      StringBuilder got = new StringBuilder();
+      for (String n : List.of("initctl", "null", "sda", "zero")) {
+        var st = fs.stat("/dev/" + n);
+        got.append(
+            String.format(
+                "%s %o %d:%d %d,%d;",
+                n, st.mode(), st.uid(), st.gid(), st.devMajor(), st.devMinor()));
+      }
+      assertThat(got.toString())
+          .as(source)
+          .isEqualTo(
+              "initctl 10600 0:0 0,0;null 20666 0:0 1,3;sda 60660 0:6 8,0;zero 20666 0:0 1,5;");
+    }
+  }
 }
