@@ -84,6 +84,30 @@ public final class FuseMounts implements Closeable {
   }
 
   /**
+   * Detaches every FUSE mount directly under {@code dir} whose server is gone (left by a server
+   * that was killed): called when a server starts, so no stale mount point outlives the restart.
+   * Returns how many it detached.
+   */
+  public static int detachStaleUnder(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    int n = 0;
+    try (var entries = Files.list(dir)) {
+      for (Path mp : (Iterable<Path>) entries::iterator) {
+        MountTable.Entry e = MountTable.at(mp.toAbsolutePath().normalize());
+        if (e != null && e.isFuse() && MountTable.isStale(mp)) {
+          LOG.log(
+              System.Logger.Level.INFO, "mount point {0}: its server is gone; detaching it", mp);
+          MountTable.detach(mp.toAbsolutePath().normalize());
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /**
    * Serves {@code view} at {@code mountPoint}, an existing empty directory, until the returned
    * handle is closed. With {@code readOnly} (or a read-only view) every change answers EROFS.
    *

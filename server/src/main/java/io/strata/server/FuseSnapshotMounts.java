@@ -26,10 +26,12 @@ final class FuseSnapshotMounts implements SnapshotMounts, Closeable {
   private final Path dir;
   private final Map<String, FuseMount> served = new HashMap<>();
 
-  FuseSnapshotMounts(Path dataRoot, StorageDriver driver) {
+  FuseSnapshotMounts(Path dataRoot, StorageDriver driver) throws IOException {
     this.mounts = new FuseMounts(dataRoot);
     this.driver = driver;
     this.dir = dataRoot.resolve("containerd").resolve("mounts");
+    // A server killed while containerd used its snapshots left their mounts behind.
+    FuseMounts.detachStaleUnder(dir);
   }
 
   @Override
