@@ -35,8 +35,8 @@ public interface SnapshotMounts {
         throw new MountsUnavailableException(
             "snapshot "
                 + key
-                + ": cannot be mounted: this stratad serves snapshots without FUSE (start it"
-                + " with --fuse)");
+                + ": cannot be mounted: these snapshots services run without FUSE mounts (stratad"
+                + " --containerd-socket serves them)");
       }
 
       @Override
