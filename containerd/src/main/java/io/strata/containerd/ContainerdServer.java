@@ -8,6 +8,8 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.strata.store.driver.SnapshotSetDriver;
+import io.strata.store.driver.StorageDriver;
 import io.strata.store.engine.Engine;
 import java.io.Closeable;
 import java.io.IOException;
@@ -19,6 +21,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -78,6 +82,24 @@ public final class ContainerdServer implements Closeable {
   }
 
   /**
+   * Removes the intermediate snapshots of remote-snapshot clones that a crash interrupted (between
+   * the clone's prepare and commit): nothing refers to them, and they hold their source's chunks.
+   */
+  static void removeUnfinishedClones(StorageDriver driver) throws IOException {
+    List<String> left = new ArrayList<>();
+    driver.walk(
+        s -> {
+          if (s.key().startsWith(SnapshotSetDriver.CLONE_TMP)) {
+            left.add(s.key());
+          }
+        });
+    for (String key : left) {
+      LOG.log(System.Logger.Level.INFO, "removing {0}, a clone a crash interrupted", key);
+      driver.remove(key);
+    }
+  }
+
+  /**
    * Serves {@code engine}'s storage driver and chunk store on unix socket {@code socket}; {@code
    * mounts} says where snapshots are mounted ({@link SnapshotMounts#unavailable()} without FUSE).
    */
@@ -90,6 +112,7 @@ public final class ContainerdServer implements Closeable {
           Epoll.unavailabilityCause());
     }
     replaceStale(path);
+    removeUnfinishedClones(engine.storage());
     Ingests ingests = new Ingests(engine.chunks());
     AtomicInteger n = new AtomicInteger();
     ExecutorService calls =

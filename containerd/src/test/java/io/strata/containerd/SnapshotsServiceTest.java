@@ -18,6 +18,7 @@ import io.strata.containerd.api.snapshots.StatSnapshotRequest;
 import io.strata.containerd.api.snapshots.UpdateSnapshotRequest;
 import io.strata.containerd.api.snapshots.UsageRequest;
 import io.strata.containerd.api.snapshots.ViewSnapshotRequest;
+import io.strata.store.driver.SnapshotSetDriver;
 import io.strata.store.image.ImageStore;
 import io.strata.store.image.ImportResult;
 import java.io.ByteArrayInputStream;
@@ -168,7 +169,7 @@ class SnapshotsServiceTest {
     try {
       s.mounts(MountsRequest.newBuilder().setKey("b").build());
     } catch (io.grpc.StatusRuntimeException e) {
-      assertThat(e.getStatus().getDescription()).contains("--fuse");
+      assertThat(e.getStatus().getDescription()).contains("without FUSE mounts");
     }
     // Namespaces are identifiers only.
     assertThat(code(() -> stat(f.snapshots("../etc"), "c"))).isEqualTo(Code.INVALID_ARGUMENT);
@@ -285,6 +286,23 @@ class SnapshotsServiceTest {
     // A chain id Strata does not hold is prepared as usual.
     prepare(s, "extract-3", "", Map.of(SnapshotsService.TARGET_LABEL, "sha256:" + "0".repeat(64)));
     assertThat(stat(s, "extract-3").getKind()).isEqualTo(Kind.ACTIVE);
+  }
+
+  @Test
+  void aCloneACrashInterruptedIsRemovedWhenTheServicesStart() throws Exception {
+    open("zfs", "default");
+    ImageStore.open(f.engine)
+        .importStream(new ByteArrayInputStream(dockerArchive(layerTar("a", "a\n"))), "t:1");
+    String chainId = "sha256:" + sha256(layerTar("a", "a\n"));
+    // What a kill between clone's prepare and commit leaves: the intermediate active snapshot.
+    String left = SnapshotSetDriver.CLONE_TMP + "1/2";
+    f.engine.storage().prepare(left, chainId, Map.of());
+    f.engine.storage().prepare("unrelated", chainId, Map.of());
+
+    ContainerdServer.removeUnfinishedClones(f.engine.storage());
+    List<String> keys = new ArrayList<>();
+    f.engine.storage().walk(i -> keys.add(i.key()));
+    assertThat(keys).contains("unrelated", chainId).doesNotContain(left);
   }
 
   static byte[] layerTar(String name, String content) throws IOException {

@@ -15,6 +15,12 @@ import java.util.function.Consumer;
  * listing and its own abilities, and overrides an operation only to add to it.
  */
 public abstract class SnapshotSetDriver implements StorageDriver, Recountable {
+  /**
+   * Where {@link #clone} keeps its intermediate active snapshot; one left behind by a crash between
+   * clone's prepare and commit is garbage, which {@code removeUnfinishedClones} removes.
+   */
+  public static final String CLONE_TMP = "clone-tmp/";
+
   /** The snapshot bookkeeping this driver is built on. */
   protected abstract SnapshotSet set();
 
@@ -56,7 +62,7 @@ public abstract class SnapshotSetDriver implements StorageDriver, Recountable {
     if (parent != null) {
       requireCommitted(parent);
     }
-    String tmp = "clone-tmp/" + Long.toHexString(System.nanoTime()) + "/" + name.hashCode();
+    String tmp = CLONE_TMP + Long.toHexString(System.nanoTime()) + "/" + name.hashCode();
     prepare(tmp, source, Map.of());
     try {
       commit(name, tmp, labels);
