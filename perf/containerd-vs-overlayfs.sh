@@ -8,14 +8,15 @@
 #   strata  the configuration of docs/CONTAINERD.md: stratad's snapshots and content services.
 # The image is a Debian bookworm minbase root file system (debootstrap; the tar the tests cache in
 # /var/tmp/strata-test is used when present). Measured, each on both:
-#   - unpack: `ctr image import` of a docker-archive; and `ctr image pull` from a local
-#     docker-registry, for Strata also when it already holds the image (the remote-snapshot path);
+#   - unpack: `ctr image import` of a docker-archive; and a pull with unpack from a local
+#     docker-registry as the CRI plugin does it, Strata already holding the image (the
+#     remote-snapshot path);
 #   - `ctr run --rm IMAGE ID true`, start to exit (median of 5);
 #   - reads inside the container: `tar -cf - /usr | wc -c`; metadata: `find / -xdev | wc -l` and a
 #     stat of every file (page cache dropped before each, then warm);
 #   - a 4 KiB write into a 256 MiB file of the image: bytes the write adds to each store.
 # Prints a markdown table; needs root, bin/strata and bin/stratad built, containerd, runc,
-# skopeo and docker-registry (Debian packages).
+# skopeo, docker-registry, golang-go and golang-github-containerd-containerd-dev (Debian packages).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STRATA=$ROOT/bin/strata
@@ -99,11 +100,16 @@ for n in stock strata; do
   log "import $n: ${R[import_$n]} s"
 done
 IMG=$(ctr_ stock image ls -q | head -1)
-# 2. unpack by pull from the registry, in a namespace of its own (containerd's snapshots are per
-#    namespace, its content is shared, so neither downloads the layer again): overlayfs unpacks it,
-#    Strata, which holds the image, answers the remote-snapshot handshake and unpacks nothing.
-t=$(now); NS=pull ctr_ stock image pull --plain-http --snapshotter overlayfs "$REMOTE" >/dev/null; R[pull_stock]=$(since "$t")
-t=$(now); NS=pull ctr_ strata image pull --plain-http --snapshotter strata "$REMOTE" >/dev/null; R[pull_strata_held]=$(since "$t")
+# 2. unpack by pull from the registry as the CRI plugin and nerdctl pull (containerd's Pull with
+#    its unpacker, which labels layer snapshots with containerd.io/snapshot.ref), in a namespace
+#    of its own (containerd's snapshots are per namespace, its content is shared, so neither
+#    downloads the layer again): overlayfs unpacks the layer; Strata, which holds the image,
+#    answers the remote-snapshot handshake and unpacks nothing.
+GO=$WORK/go
+(cd "$ROOT/containerd/src/test/go/pullunpack" &&
+  GO111MODULE=off GOPATH=$GO/path:/usr/share/gocode GOCACHE=$GO/cache go build -o "$GO/pullunpack" .)
+R[pull_stock]=$("$GO/pullunpack" "$WORK/stock/sock" pull overlayfs "$REMOTE")
+R[pull_strata_held]=$("$GO/pullunpack" "$WORK/strata/sock" pull strata "$REMOTE")
 log "pull stock ${R[pull_stock]} s, strata holding it ${R[pull_strata_held]} s"
 
 # 3. start to exit
@@ -147,10 +153,10 @@ sleep 1
 upper=$(ctr_ stock snapshots --snapshotter overlayfs mounts /mnt wstock | grep -o 'upperdir=[^,]*' | cut -d= -f2)
 R[write_stock]=$(du -sb "$upper" | cut -f1)
 R[write_strata]=$(($(stored) - before))
-R[write_strata_usage]=$(ctr_ strata snapshots --snapshotter strata usage wstrata | awk 'NR==2{print $2}')
+R[write_strata_usage]=$(ctr_ strata snapshots --snapshotter strata usage wstrata | awk 'NR==2{print $2 " " $3}')
 log "4 KiB write: overlayfs upper ${R[write_stock]} B, Strata stored +${R[write_strata]} B (usage ${R[write_strata_usage]})"
 
-ratio() { echo "scale=2; $1 / $2" | bc; }
+ratio() { echo "scale=4; $1 / $2" | bc; }
 cat <<EOF
 
 containerd $(containerd --version | awk '{print $3}'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); image: Debian bookworm minbase ($(stat -c %s "$ROOTFS") B tar, $FILES paths, /usr $USR B as tar)
@@ -158,7 +164,7 @@ containerd $(containerd --version | awk '{print $3}'), $(nproc) cores, load $(cu
 | measure | overlayfs | Strata | Strata / overlayfs |
 | --- | --- | --- | --- |
 | \`ctr image import\` (unpack) | ${R[import_stock]} s | ${R[import_strata]} s | $(ratio "${R[import_strata]}" "${R[import_stock]}") |
-| \`ctr image pull\` from a local registry; Strata already holds it | ${R[pull_stock]} s | ${R[pull_strata_held]} s | $(ratio "${R[pull_strata_held]}" "${R[pull_stock]}") |
+| pull with unpack (containerd's \`Pull\`, as CRI) from a local registry; Strata already holds the image | ${R[pull_stock]} s | ${R[pull_strata_held]} s | $(ratio "${R[pull_strata_held]}" "${R[pull_stock]}") |
 | \`ctr run --rm … true\`, median of 5 | ${R[start_stock]} s | ${R[start_strata]} s | $(ratio "${R[start_strata]}" "${R[start_stock]}") |
 | \`tar -cf - /usr \| wc -c\`, cold | ${R[tar_stock_cold]} s | ${R[tar_strata_cold]} s | $(ratio "${R[tar_strata_cold]}" "${R[tar_stock_cold]}") |
 | the same, warm | ${R[tar_stock_warm]} s | ${R[tar_strata_warm]} s | $(ratio "${R[tar_strata_warm]}" "${R[tar_stock_warm]}") |
