@@ -22,12 +22,22 @@ public final class Operations {
   private final Map<Opcode, Operation> byOpcode;
   private final ProducerThreads producers;
   private final MountOperations mounts;
+  private final ImageStore images;
 
   private Operations(
-      Map<Opcode, Operation> byOpcode, ProducerThreads producers, MountOperations mounts) {
+      Map<Opcode, Operation> byOpcode,
+      ProducerThreads producers,
+      MountOperations mounts,
+      ImageStore images) {
     this.byOpcode = byOpcode;
     this.producers = producers;
     this.mounts = mounts;
+    this.images = images;
+  }
+
+  /** The data root's images, which the registry endpoint shares. */
+  public ImageStore images() {
+    return images;
   }
 
   /**
@@ -55,7 +65,7 @@ public final class Operations {
     new VolumeOperations(containers.volumes()).register(m);
     MountOperations mounts = new MountOperations(containers, engine.dataRoot(), allowedBindRoots);
     mounts.register(m);
-    return new Operations(m, producers, mounts);
+    return new Operations(m, producers, mounts, images);
   }
 
   /** The operation of wire opcode {@code code}, or null when it is not served. */

@@ -99,7 +99,9 @@ public record ManifestDocument(
       throw new InvalidArgumentException(what + ": schemaVersion is not 2");
     }
     String own = root.path("mediaType").asText("");
-    String type = contentType == null || contentType.isEmpty() ? own : baseType(contentType);
+    // a client that sends no manifest type (or a generic one) means the body's own
+    String sent = contentType == null ? "" : baseType(contentType);
+    String type = TYPES.contains(sent) ? sent : own;
     if (type.isEmpty()) {
       type = root.has("manifests") ? OCI_INDEX : OCI_MANIFEST;
     }
