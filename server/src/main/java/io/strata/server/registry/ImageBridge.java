@@ -61,7 +61,7 @@ final class ImageBridge {
           new ImageStore.BlobFiles() {
             @Override
             public boolean has(Digest digest) {
-              return registry.hasBlob(repo, digest);
+              return registry.hasBlob(repo, digest) || registry.hasManifest(repo, digest);
             }
 
             @Override

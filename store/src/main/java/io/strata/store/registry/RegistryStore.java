@@ -153,6 +153,11 @@ public final class RegistryStore {
     return decode(m.payload(), d);
   }
 
+  /** Whether {@code repo} holds manifest {@code d}. */
+  public boolean hasManifest(String repo, Digest d) {
+    return chunks.root(MANIFEST + repo + "@" + d.hex()) != null;
+  }
+
   /** The bytes of manifest {@code d} (at most {@link ManifestDocument#MAX_BYTES}). */
   public byte[] manifestBytes(Descriptor d) throws IOException {
     try (InputStream in = blobs.open(d.digest(), 0, -1)) {
