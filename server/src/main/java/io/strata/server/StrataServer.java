@@ -243,6 +243,7 @@ public final class StrataServer implements Closeable {
           workers,
           new RegistryStore(engine.chunks(), engine.blobs()),
           ops.images(),
+          ops.imageInUse(),
           engine.dataRoot().resolve("tmp"),
           pool,
           config.token());

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -30,12 +31,42 @@ final class ImageBridge {
 
   private final RegistryStore registry;
   private final ImageStore images;
+  private final Predicate<String> inUse;
   private final Path tmp;
 
-  ImageBridge(RegistryStore registry, ImageStore images, Path tmp) {
+  ImageBridge(RegistryStore registry, ImageStore images, Predicate<String> inUse, Path tmp) {
     this.registry = registry;
     this.images = images;
+    this.inUse = inUse;
     this.tmp = tmp;
+  }
+
+  /**
+   * Removes the Strata images {@code repo:TAG} for each of {@code tags}, before the registry
+   * forgets them, so that a deleted tag is not published again from the image of that name: the
+   * registry's tags and Strata's image names are one namespace. Refused with a {@link
+   * io.strata.store.error.ConflictException}, nothing removed, when a container uses one.
+   */
+  void removed(String repo, List<String> tags) throws IOException {
+    for (String t : tags) {
+      String ref = repo + ":" + t;
+      try {
+        String id = images.resolve(ref);
+        if (inUse.test(id) && images.list().stream().filter(s -> id.equals(s.id())).count() <= 1) {
+          throw new io.strata.store.error.ConflictException(
+              "image " + ref + " is used by a container; remove the container first");
+        }
+      } catch (NotFoundException e) {
+        // no Strata image of that name
+      }
+    }
+    for (String t : tags) {
+      try {
+        images.remove(repo + ":" + t, inUse);
+      } catch (NotFoundException e) {
+        // no Strata image of that name
+      }
+    }
   }
 
   /**

@@ -67,6 +67,7 @@ final class ManifestEndpoints {
               x.async(
                   () -> {
                     try {
+                      bridge.removed(repo, store.tagsDeletedWith(repo, ref));
                       store.deleteManifest(repo, ref);
                     } catch (NotFoundException e) {
                       throw RegistryError.manifestUnknown(e.getMessage());

@@ -71,7 +71,12 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
           ended = true;
           Body b = body;
           body = null;
-          b.end();
+          try {
+            b.end();
+          } catch (RuntimeException | IOException e) {
+            b.abort();
+            throw e;
+          }
         }
       }
     } catch (RegistryError e) {

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import javax.net.ssl.SSLException;
 
 /**
@@ -61,6 +62,7 @@ public final class RegistryServer implements Closeable {
       EventLoopGroup workers,
       RegistryStore registry,
       ImageStore images,
+      Predicate<String> imageInUse,
       Path tmp,
       Executor engineExecutor,
       byte[] token)
@@ -87,7 +89,7 @@ public final class RegistryServer implements Closeable {
     Access access = new Access(token, config.anonymousPull());
     BlobEndpoints blobs = new BlobEndpoints(registry, uploads);
     ManifestEndpoints manifests =
-        new ManifestEndpoints(registry, new ImageBridge(registry, images, tmp));
+        new ManifestEndpoints(registry, new ImageBridge(registry, images, imageInUse, tmp));
     String scheme = ssl == null ? "http" : "https";
     SslContext tls = ssl;
     int idle = (int) Math.max(1, config.idleTimeout().toMillis());

@@ -247,6 +247,26 @@ public final class RegistryStore {
     commit(changes);
   }
 
+  /**
+   * The tags a deletion of {@code reference} would remove: the tag itself, or every tag naming the
+   * digest. Refused with {@link NotFoundException} when there is no such manifest.
+   */
+  public List<String> tagsDeletedWith(String repo, String reference) {
+    Descriptor d = manifest(repo, reference);
+    if (!Names.isDigest(reference)) {
+      return List.of(reference);
+    }
+    List<String> out = new ArrayList<>();
+    byte[] want = d.digest().toString().getBytes(StandardCharsets.US_ASCII);
+    String prefix = TAG + repo + ":";
+    for (Root t : chunks.roots(prefix)) {
+      if (java.util.Arrays.equals(t.payload(), want)) {
+        out.add(t.name().substring(prefix.length()));
+      }
+    }
+    return out;
+  }
+
   /** The tags of {@code repo}, sorted. */
   public List<String> tags(String repo) {
     String prefix = TAG + repo + ":";
