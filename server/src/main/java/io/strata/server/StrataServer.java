@@ -345,7 +345,7 @@ public final class StrataServer implements Closeable {
         metricsServer.close();
       }
       if (registry != null) {
-        registry.close();
+        registry.stopAccepting();
       }
       if (!state.awaitIdle(graceEnd)) {
         LOG.log(
@@ -358,6 +358,10 @@ public final class StrataServer implements Closeable {
       // that waits on a peer or a producer, so the engine threads fall idle at once unless an
       // engine call itself is still running.
       state.channels().close().await(STEP.toMillis());
+      if (registry != null) {
+        // registry requests still in flight are cut here; a client retries, an upload resumes
+        registry.close();
+      }
       if (containerd != null) {
         containerd.close();
       }

@@ -4,6 +4,8 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -12,6 +14,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.strata.store.image.ImageStore;
 import io.strata.store.registry.RegistryStore;
@@ -41,11 +44,14 @@ public final class RegistryServer implements Closeable {
   static final int MAX_PIECE = 64 << 10;
 
   private final Channel channel;
+  private final ChannelGroup connections;
   private final Uploads uploads;
   private final ScheduledFuture<?> sweep;
 
-  private RegistryServer(Channel channel, Uploads uploads, ScheduledFuture<?> sweep) {
+  private RegistryServer(
+      Channel channel, ChannelGroup connections, Uploads uploads, ScheduledFuture<?> sweep) {
     this.channel = channel;
+    this.connections = connections;
     this.uploads = uploads;
     this.sweep = sweep;
   }
@@ -93,6 +99,7 @@ public final class RegistryServer implements Closeable {
     String scheme = ssl == null ? "http" : "https";
     SslContext tls = ssl;
     int idle = (int) Math.max(1, config.idleTimeout().toMillis());
+    ChannelGroup connections = new DefaultChannelGroup("registry", GlobalEventExecutor.INSTANCE);
     ServerBootstrap b =
         new ServerBootstrap()
             .group(boss, workers)
@@ -101,6 +108,7 @@ public final class RegistryServer implements Closeable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    connections.add(ch);
                     if (tls != null) {
                       ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                     }
@@ -117,7 +125,7 @@ public final class RegistryServer implements Closeable {
     long every = Math.max(1000, Math.min(60_000, config.uploadExpiry().toMillis() / 4));
     ScheduledFuture<?> sweep =
         workers.next().scheduleAtFixedRate(uploads::expire, every, every, TimeUnit.MILLISECONDS);
-    return new RegistryServer(ch, uploads, sweep);
+    return new RegistryServer(ch, connections, uploads, sweep);
   }
 
   /** The bound address (the actual port when 0 was asked for). */
@@ -125,10 +133,20 @@ public final class RegistryServer implements Closeable {
     return (InetSocketAddress) channel.localAddress();
   }
 
+  /** Stops accepting connections; those open go on until {@link #close}. */
+  public void stopAccepting() {
+    channel.close().syncUninterruptibly();
+  }
+
+  /**
+   * Stops accepting, closes every registry connection (an upload chunk in flight is rolled back, a
+   * download stops) and deletes the upload spools, before the engine closes under them.
+   */
   @Override
   public void close() {
     sweep.cancel(false);
     channel.close().syncUninterruptibly();
+    connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     uploads.close();
   }
 }
