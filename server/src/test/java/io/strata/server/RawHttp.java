@@ -81,6 +81,15 @@ final class RawHttp implements AutoCloseable {
     return read(false);
   }
 
+  /** Skips a response's status line and headers; returns the stream its body follows on. */
+  InputStream afterHeaders() throws IOException {
+    String l;
+    do {
+      l = line();
+    } while (l != null && !l.isEmpty());
+    return in;
+  }
+
   /** Whether the server closed the connection (a read sees the end within the socket timeout). */
   boolean closedByServer() throws IOException {
     try {
