@@ -256,6 +256,67 @@ class RegistryIT {
   }
 
   @Test
+  void anOversizedManifestIsRefusedBeforeItsBodyAndTheConnectionClosed() throws IOException {
+    try (RawHttp h = connect()) {
+      var r =
+          h.send(
+                  "PUT /v2/it/huge/manifests/1 HTTP/1.1\nHost: r\n"
+                      + "Content-Type: application/vnd.oci.image.manifest.v1+json\nContent-Length: "
+                      + (5 << 20),
+                  new byte[1024])
+              .read();
+      assertThat(r.status()).isEqualTo(413);
+      assertThat(h.closedByServer()).isTrue();
+    }
+    try (RawHttp h = connect()) {
+      // a chunked body that grows past the limit is refused as it comes
+      h.send(
+          "PUT /v2/it/huge/manifests/2 HTTP/1.1\nHost: r\n"
+              + "Content-Type: application/vnd.oci.image.manifest.v1+json\nTransfer-Encoding: chunked",
+          null);
+      byte[] piece = new byte[1 << 20];
+      var chunk = ("100000\r\n").getBytes(StandardCharsets.US_ASCII);
+      try {
+        for (int i = 0; i < 6; i++) {
+          h.raw(chunk).raw(piece).raw("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+      } catch (IOException closedWhileSending) {
+        // the server may close before all of it is sent
+      }
+      assertThat(h.read().status()).isEqualTo(413);
+    }
+    assertThat(server.cli("image", "ls").out()).doesNotContain("it/huge");
+  }
+
+  @Test
+  void aChunkedTransferEncodedPatchIsAppended() throws IOException {
+    byte[] blob = random(3000, 9);
+    try (RawHttp h = connect()) {
+      String loc =
+          h.send("POST /v2/it/te/blobs/uploads/ HTTP/1.1\nHost: r\nContent-Length: 0", null)
+              .read()
+              .header("Location");
+      h.send("PATCH " + loc + " HTTP/1.1\nHost: r\nTransfer-Encoding: chunked", null);
+      h.raw("bb8\r\n".getBytes(StandardCharsets.US_ASCII))
+          .raw(blob)
+          .raw("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      var r = h.read();
+      assertThat(r.status()).isEqualTo(202);
+      assertThat(r.header("Range")).isEqualTo("0-2999");
+      var put =
+          h.send(
+                  "PUT "
+                      + loc
+                      + "?digest="
+                      + digest(blob)
+                      + " HTTP/1.1\nHost: r\nContent-Length: 0",
+                  null)
+              .read();
+      assertThat(put.status()).as(put.text()).isEqualTo(201);
+    }
+  }
+
+  @Test
   void oversizedHeadersAreRefusedAndTheConnectionClosed() throws IOException {
     try (RawHttp h = connect()) {
       String big = "X-Junk: " + "a".repeat(64 << 10);
