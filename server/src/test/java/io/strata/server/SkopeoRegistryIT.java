@@ -189,6 +189,18 @@ class SkopeoRegistryIT {
     var pull = server.cli("pull", target, "--plain-http");
     assertThat(pull.code()).as(pull.stderr()).isZero();
     assertThat(server.cli("image", "ls").out()).contains(registry + "/it/cli");
+    // pushed on to another repository of the same registry: blobs mounted, only the manifest sent
+    var mounted = server.cli("push", target, registry + "/it/mounted:1", "--plain-http");
+    assertThat(mounted.code()).as(mounted.stderr()).isZero();
+    assertThat(mounted.out()).contains("sent 1 of 4 blobs");
+    assertThat(
+            run(
+                "skopeo",
+                "inspect",
+                "--raw",
+                "--tls-verify=false",
+                "docker://" + registry + "/it/mounted:1"))
+        .isEqualTo(run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + target));
     // what Strata holds already is pulled as it is: the Strata image local/app:5 by its own name
     assertThat(
             run("skopeo", "inspect", "--tls-verify=false", "docker://" + registry + "/local/app:5"))

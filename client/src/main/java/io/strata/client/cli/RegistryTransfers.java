@@ -48,11 +48,11 @@ final class RegistryTransfers {
           out -> client.exportImage(new ExportArgs(image, ExportArgs.OCI), out, bar),
           in -> TarUnpacker.unpack(in, layout, what));
       ProgressBar.finish(bar);
-      String mountFrom = null;
+      RegistryRef mountFrom = null;
       if (RegistryRef.isRegistry(image)) {
         RegistryRef from = RegistryRef.parse(image);
         if (from.registry().equals(target.registry())) {
-          mountFrom = from.repository();
+          mountFrom = from;
         }
       }
       Tally t =

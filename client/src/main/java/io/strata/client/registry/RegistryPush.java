@@ -10,7 +10,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -24,14 +26,19 @@ public final class RegistryPush {
   private final RegistryHttp http;
   private final RegistryRef target;
   private final String mountFrom;
+  private final String sourceTag;
   private final Set<String> done = new HashSet<>();
   private Tally tally = new Tally(0, 0, 0, 0);
 
-  /** A push to {@code target}; {@code mountFrom} (null: none) is a repository to mount from. */
-  public RegistryPush(RegistryHttp http, RegistryRef target, String mountFrom) {
+  /**
+   * A push to {@code target}; {@code source} (null: none) is where on the same registry the image
+   * came from, whose blobs are mounted rather than sent.
+   */
+  public RegistryPush(RegistryHttp http, RegistryRef target, RegistryRef source) {
     this.http = http;
     this.target = target;
-    this.mountFrom = mountFrom;
+    this.mountFrom = source == null ? null : source.repository();
+    this.sourceTag = source == null ? null : source.reference();
   }
 
   /** Pushes the (first) image of {@code layout}; returns what crossed the wire. */
@@ -41,8 +48,74 @@ public final class RegistryPush {
     if (top.isMissingNode()) {
       throw new IOException("OCI layout " + layout + ": its index lists no image");
     }
+    if (mountFrom != null && !mountFrom.equals(target.repository()) && mountAll(layout, top)) {
+      return tally;
+    }
     manifest(layout, top, target.reference());
     return tally;
+  }
+
+  /**
+   * When the image came from {@code mountFrom} on this registry and is the same image there (same
+   * config), pushes that manifest as it is, every blob mounted rather than sent: the registry keeps
+   * the blobs it was pushed with (compressed), where an export from Strata would give uncompressed
+   * layers of other digests. False, nothing pushed, when it cannot.
+   */
+  private boolean mountAll(Path layout, JsonNode top) throws IOException {
+    JsonNode ours = MAPPER.readTree(Files.readAllBytes(blob(layout, top.path("digest").asText())));
+    String config = ours.path("config").path("digest").asText("");
+    HttpResponse<byte[]> r =
+        http.bytes(
+            HttpRequest.newBuilder(http.uri("/v2/" + mountFrom + "/manifests/" + sourceTag))
+                .header("Accept", RegistryPull.ACCEPT)
+                .GET());
+    if (r.statusCode() != 200 || config.isEmpty()) {
+      return false;
+    }
+    JsonNode theirs = MAPPER.readTree(r.body());
+    if (!config.equals(theirs.path("config").path("digest").asText())) {
+      return false;
+    }
+    List<JsonNode> blobs = new ArrayList<>();
+    blobs.add(theirs.path("config"));
+    theirs.path("layers").forEach(blobs::add);
+    for (JsonNode d : blobs) {
+      String digest = d.path("digest").asText();
+      long size = d.path("size").asLong();
+      HttpResponse<Void> head =
+          http.discard(
+              HttpRequest.newBuilder(http.uri(path("blobs/" + digest)))
+                  .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+      if (head.statusCode() != 200) {
+        HttpResponse<byte[]> post =
+            http.bytes(
+                HttpRequest.newBuilder(
+                        http.uri(
+                            path("blobs/uploads/")
+                                + "?mount="
+                                + enc(digest)
+                                + "&from="
+                                + enc(mountFrom)))
+                    .POST(HttpRequest.BodyPublishers.noBody()));
+        if (post.statusCode() != 201) {
+          return false;
+        }
+      }
+      tally = tally.plus(false, size);
+    }
+    String type =
+        r.headers()
+            .firstValue("Content-Type")
+            .map(t -> t.split(";")[0].trim())
+            .orElse(theirs.path("mediaType").asText());
+    HttpResponse<byte[]> put =
+        http.bytes(
+            HttpRequest.newBuilder(http.uri(path("manifests/" + target.reference())))
+                .header("Content-Type", type)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(r.body())));
+    RegistryHttp.expect(put, "push of manifest " + target, 201, 200);
+    tally = tally.plus(true, r.body().length);
+    return true;
   }
 
   private void manifest(Path layout, JsonNode d, String reference) throws IOException {
