@@ -15,7 +15,14 @@ import io.strata.store.registry.ManifestDocument;
 import io.strata.store.registry.Names;
 import io.strata.store.registry.RegistryStore;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Manifests by tag or digest (GET, HEAD, PUT, DELETE), the tag list with {@code n}/{@code last}
@@ -25,12 +32,21 @@ import java.util.List;
 final class ManifestEndpoints {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
+  /**
+   * How long a tagged push waits for its image import before answering: a small image is a Strata
+   * image when the push returns; a large one finishes importing after it, so the push is not slower
+   * than the registry part of it.
+   */
+  static final Duration IMPORT_WAIT = Duration.ofSeconds(1);
+
   private final RegistryStore store;
   private final ImageBridge bridge;
+  private final Executor executor;
 
-  ManifestEndpoints(RegistryStore store, ImageBridge bridge) {
+  ManifestEndpoints(RegistryStore store, ImageBridge bridge, Executor executor) {
     this.store = store;
     this.bridge = bridge;
+    this.executor = executor;
   }
 
   Body manifest(Exchange x) {
@@ -121,7 +137,26 @@ final class ManifestEndpoints {
       throw new RegistryError(HttpResponseStatus.BAD_REQUEST, "MANIFEST_INVALID", e.getMessage());
     }
     if (tag != null) {
-      bridge.imported(repo, tag, d, doc);
+      Descriptor stored = d;
+      CompletableFuture<Void> imported;
+      try {
+        imported =
+            CompletableFuture.runAsync(() -> bridge.imported(repo, tag, stored, doc), executor);
+        imported.get(IMPORT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException | RejectedExecutionException e) {
+        // a large image goes on importing; the push itself is done
+      } catch (ExecutionException e) {
+        // the manifest is stored whatever became of the import, which logs its own failures
+        System.getLogger(ManifestEndpoints.class.getName())
+            .log(
+                System.Logger.Level.WARNING,
+                "manifest {0}:{1}: import failed",
+                repo,
+                tag,
+                e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     FullHttpResponse r = Replies.empty(HttpResponseStatus.CREATED);
     r.headers()

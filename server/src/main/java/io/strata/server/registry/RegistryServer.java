@@ -95,7 +95,8 @@ public final class RegistryServer implements Closeable {
     Access access = new Access(token, config.anonymousPull());
     BlobEndpoints blobs = new BlobEndpoints(registry, uploads);
     ManifestEndpoints manifests =
-        new ManifestEndpoints(registry, new ImageBridge(registry, images, imageInUse, tmp));
+        new ManifestEndpoints(
+            registry, new ImageBridge(registry, images, imageInUse, tmp), engineExecutor);
     String scheme = ssl == null ? "http" : "https";
     SslContext tls = ssl;
     int idle = (int) Math.max(1, config.idleTimeout().toMillis());
