@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strata.store.blob.BlobService;
+import io.strata.store.blob.BlobWriter;
 import io.strata.store.blob.PutResult;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
@@ -70,26 +71,25 @@ public final class RegistryStore {
    * Stores the bytes {@code in} yields as blob {@code expected} of {@code repo}. Refused, and
    * nothing named, when they do not hash to {@code expected}.
    */
-  public synchronized PutResult putBlob(String repo, Digest expected, InputStream in)
-      throws IOException {
+  public PutResult putBlob(String repo, Digest expected, InputStream in) throws IOException {
+    // the bytes go in outside the lock, so uploads to the registry run side by side
     Names.checkRepository(repo);
     PutResult r;
     if (blobRoot(expected) != null) {
       r = new PutResult(expected, blobSize(expected), 0, 0);
     } else {
-      r = blobs.put(in);
-      if (!r.digest().equals(expected)) {
-        // not named by the digest the client claimed: keep it only if something else named it
-        throw new InvalidArgumentException(
-            "blob upload to "
-                + repo
-                + ": content has digest "
-                + r.digest()
-                + ", expected "
-                + expected);
+      try (BlobWriter w = blobs.create()) {
+        byte[] buf = new byte[256 << 10];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          w.write(buf, 0, n);
+        }
+        r = w.commit(expected);
       }
     }
-    link(repo, expected);
+    synchronized (this) {
+      link(repo, expected);
+    }
     return r;
   }
 

@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -113,8 +114,10 @@ class RegistryImportTest {
   void aBlobThatIsNotWhatItClaimsIsRefusedAndNotNamed() {
     byte[] b = "claimed".getBytes(StandardCharsets.UTF_8);
     Digest other = Digest.sha256(new byte[] {1}, 0, 1);
+    List<String> before = fix.state();
     assertThatThrownBy(() -> registry.putBlob("acc/app", other, new ByteArrayInputStream(b)))
         .isInstanceOf(InvalidArgumentException.class);
     assertThat(registry.hasBlob("acc/app", other)).isFalse();
+    assertThat(fix.state()).isEqualTo(before);
   }
 }
