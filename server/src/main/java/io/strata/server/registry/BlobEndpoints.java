@@ -146,7 +146,25 @@ final class BlobEndpoints {
     Digest expected = digest == null ? null : digestParam(digest);
     Upload u = uploads.start(repo);
     if (expected != null) {
-      return chunk(x, u, expected);
+      // a single-request upload nobody can resume: a failure discards it at once
+      Body b = chunk(x, u, expected);
+      return new Body() {
+        @Override
+        public void content(io.netty.buffer.ByteBuf piece) throws IOException {
+          b.content(piece);
+        }
+
+        @Override
+        public void end() throws IOException {
+          b.end();
+        }
+
+        @Override
+        public void abort() {
+          b.abort();
+          uploads.remove(u);
+        }
+      };
     }
     return Body.ignored(() -> x.reply(progress(HttpResponseStatus.ACCEPTED, u)));
   }
