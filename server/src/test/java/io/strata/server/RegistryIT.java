@@ -201,6 +201,7 @@ class RegistryIT {
     byte[] blob = random(50_000, 3);
     String lie = digest("something else".getBytes(StandardCharsets.UTF_8));
     String before = blobList();
+    long spools = spools();
     try (RawHttp h = connect()) {
       var r =
           h.send(
@@ -222,6 +223,14 @@ class RegistryIT {
       }
     }
     assertThat(blobList()).isEqualTo(before);
+    assertThat(spools()).as("upload spools").isEqualTo(spools);
+  }
+
+  /** How many upload spools the data root holds. */
+  private static long spools() throws IOException {
+    try (var s = java.nio.file.Files.list(dir.resolve("data/tmp/registry-uploads"))) {
+      return s.count();
+    }
   }
 
   @Test
