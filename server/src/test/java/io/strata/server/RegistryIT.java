@@ -326,6 +326,37 @@ class RegistryIT {
   }
 
   @Test
+  void aChunkCutShortByADroppedConnectionIsDropped() throws Exception {
+    String loc;
+    try (RawHttp h = connect()) {
+      loc =
+          h.send("POST /v2/it/dropped/blobs/uploads/ HTTP/1.1\nHost: r\nContent-Length: 0", null)
+              .read()
+              .header("Location");
+      assertThat(
+              h.send("PATCH " + loc + " HTTP/1.1\nHost: r\nContent-Length: 5", new byte[5])
+                  .read()
+                  .header("Range"))
+          .isEqualTo("0-4");
+      // promises 1000 bytes, sends 10, hangs up
+      h.send("PATCH " + loc + " HTTP/1.1\nHost: r\nContent-Length: 1000", new byte[10]);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    String range = null;
+    while (System.nanoTime() < deadline) {
+      try (RawHttp h = connect()) {
+        var r = h.send("GET " + loc + " HTTP/1.1\nHost: r", null).read();
+        range = r.header("Range");
+        if (r.status() == 204 && "0-4".equals(range)) {
+          break;
+        }
+      }
+      Thread.sleep(50);
+    }
+    assertThat(range).isEqualTo("0-4");
+  }
+
+  @Test
   void oversizedHeadersAreRefusedAndTheConnectionClosed() throws IOException {
     try (RawHttp h = connect()) {
       String big = "X-Junk: " + "a".repeat(64 << 10);
