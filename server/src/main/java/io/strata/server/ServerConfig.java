@@ -2,6 +2,7 @@ package io.strata.server;
 
 import io.strata.protocol.HostPort;
 import io.strata.server.handler.Limits;
+import io.strata.server.registry.RegistryConfig;
 import io.strata.store.compress.Compression;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.List;
  * @param limits the bounds on peers
  * @param containerdSocket the unix socket to serve containerd's snapshots and content services on,
  *     or null
+ * @param registry how to serve the OCI distribution API, or null for not at all
  */
 public record ServerConfig(
     HostPort listen,
@@ -31,10 +33,53 @@ public record ServerConfig(
     List<Path> allowBind,
     HostPort metrics,
     Limits limits,
-    Path containerdSocket) {
+    Path containerdSocket,
+    RegistryConfig registry) {
   public ServerConfig {
     token = token == null ? null : token.clone();
     allowBind = List.copyOf(allowBind);
+  }
+
+  /** A configuration without the registry endpoint. */
+  public ServerConfig(
+      HostPort listen,
+      Path dataRoot,
+      String dataLabel,
+      String driver,
+      Compression compression,
+      byte[] token,
+      List<Path> allowBind,
+      HostPort metrics,
+      Limits limits,
+      Path containerdSocket) {
+    this(
+        listen,
+        dataRoot,
+        dataLabel,
+        driver,
+        compression,
+        token,
+        allowBind,
+        metrics,
+        limits,
+        containerdSocket,
+        null);
+  }
+
+  /** This configuration with the OCI distribution API served as {@code r} says. */
+  public ServerConfig withRegistry(RegistryConfig r) {
+    return new ServerConfig(
+        listen,
+        dataRoot,
+        dataLabel,
+        driver,
+        compression,
+        token,
+        allowBind,
+        metrics,
+        limits,
+        containerdSocket,
+        r);
   }
 
   @Override
@@ -69,7 +114,8 @@ public record ServerConfig(
         allowBind,
         metrics,
         limits,
-        containerdSocket);
+        containerdSocket,
+        registry);
   }
 
   /** This configuration with other limits. */
@@ -84,7 +130,8 @@ public record ServerConfig(
         allowBind,
         metrics,
         l,
-        containerdSocket);
+        containerdSocket,
+        registry);
   }
 
   /** This configuration with a metrics endpoint. */
@@ -99,7 +146,8 @@ public record ServerConfig(
         allowBind,
         m,
         limits,
-        containerdSocket);
+        containerdSocket,
+        registry);
   }
 
   /** This configuration with a driver. */
@@ -114,7 +162,8 @@ public record ServerConfig(
         allowBind,
         metrics,
         limits,
-        containerdSocket);
+        containerdSocket,
+        registry);
   }
 
   /** This configuration with containerd's services on unix socket {@code socket}. */
@@ -129,6 +178,7 @@ public record ServerConfig(
         allowBind,
         metrics,
         limits,
-        socket);
+        socket,
+        registry);
   }
 }

@@ -17,10 +17,13 @@ import io.strata.server.handler.StrataChannelInitializer;
 import io.strata.server.metrics.MetricsServer;
 import io.strata.server.metrics.ServerMetrics;
 import io.strata.server.op.Operations;
+import io.strata.server.registry.RegistryConfig;
+import io.strata.server.registry.RegistryServer;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.Engine;
 import io.strata.store.engine.Version;
 import io.strata.store.error.StrataException;
+import io.strata.store.registry.RegistryStore;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -65,6 +68,8 @@ public final class StrataServer implements Closeable {
   private final ContainerdServer containerd;
   // The FUSE mounts containerd's snapshots are served through; null without containerd.
   private final FuseSnapshotMounts snapshotMounts;
+  // the OCI distribution endpoint; null without --registry
+  private RegistryServer registry;
   private final Limits limits;
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch closed = new CountDownLatch(1);
@@ -175,14 +180,32 @@ public final class StrataServer implements Closeable {
           throw new StartupException("--containerd-socket: " + e.getMessage(), e);
         }
       }
+      RegistryServer reg = null;
+      if (config.registry() != null) {
+        try {
+          reg = startRegistry(config, engine, boss, workers, ops, pool);
+        } catch (StartupException e) {
+          ch.close().syncUninterruptibly();
+          if (m != null) {
+            m.close();
+          }
+          if (ctrd != null) {
+            ctrd.close();
+          }
+          throw e;
+        }
+      }
       LOG.log(
           System.Logger.Level.INFO,
           "serving {0} on {1} (driver {2})",
           engine.dataRoot(),
           HostPort.format((InetSocketAddress) ch.localAddress()),
           engine.driver());
-      return new StrataServer(
-          engine, boss, workers, pool, ops, state, ch, m, ctrd, snapshotMounts, limits);
+      StrataServer server =
+          new StrataServer(
+              engine, boss, workers, pool, ops, state, ch, m, ctrd, snapshotMounts, limits);
+      server.registry = reg;
+      return server;
     } catch (StartupException | RuntimeException e) {
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -193,6 +216,43 @@ public final class StrataServer implements Closeable {
         e.addSuppressed(closeFailure);
       }
       throw e;
+    }
+  }
+
+  private static RegistryServer startRegistry(
+      ServerConfig config,
+      Engine engine,
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      Operations ops,
+      ThreadPoolExecutor pool)
+      throws StartupException {
+    RegistryConfig rc = config.registry();
+    InetSocketAddress at = resolve(rc.listen(), "--registry");
+    if (config.token() == null && !at.getAddress().isLoopbackAddress()) {
+      throw new StartupException(
+          "--registry "
+              + rc.listen()
+              + " is not a loopback address; serving other hosts requires --token-file");
+    }
+    try {
+      return RegistryServer.bind(
+          at,
+          rc,
+          boss,
+          workers,
+          new RegistryStore(engine.chunks(), engine.blobs()),
+          ops.images(),
+          ops.imageInUse(),
+          engine.dataRoot().resolve("tmp"),
+          pool,
+          config.token());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StartupException("--registry " + rc.listen() + ": interrupted", e);
+    } catch (Exception e) {
+      throw new StartupException(
+          "--registry " + rc.listen() + ": cannot serve: " + e.getMessage(), e);
     }
   }
 
@@ -245,6 +305,11 @@ public final class StrataServer implements Closeable {
     return metricsServer == null ? null : metricsServer.address();
   }
 
+  /** The registry endpoint's address, or null when it is off. */
+  public InetSocketAddress registryAddress() {
+    return registry == null ? null : registry.address();
+  }
+
   /** The containerd socket's path, or null when containerd's services are off. */
   public java.nio.file.Path containerdSocket() {
     return containerd == null ? null : containerd.socket();
@@ -279,6 +344,9 @@ public final class StrataServer implements Closeable {
       if (metricsServer != null) {
         metricsServer.close();
       }
+      if (registry != null) {
+        registry.stopAccepting();
+      }
       if (!state.awaitIdle(graceEnd)) {
         LOG.log(
             System.Logger.Level.WARNING,
@@ -290,6 +358,10 @@ public final class StrataServer implements Closeable {
       // that waits on a peer or a producer, so the engine threads fall idle at once unless an
       // engine call itself is still running.
       state.channels().close().await(STEP.toMillis());
+      if (registry != null) {
+        // registry requests still in flight are cut here; a client retries, an upload resumes
+        registry.close();
+      }
       if (containerd != null) {
         containerd.close();
       }

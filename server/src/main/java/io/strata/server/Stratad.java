@@ -3,6 +3,7 @@ package io.strata.server;
 import io.strata.protocol.HostPort;
 import io.strata.protocol.TokenFile;
 import io.strata.server.handler.Limits;
+import io.strata.server.registry.RegistryConfig;
 import io.strata.store.compress.Compression;
 import io.strata.store.engine.Engine;
 import io.strata.store.engine.Version;
@@ -114,6 +115,31 @@ public final class Stratad implements Callable<Integer> {
               + " (a proxy plugin for containerd).")
   private Path containerdSocket;
 
+  @Option(
+      names = "--registry",
+      paramLabel = "HOST:PORT",
+      description =
+          "Serve the OCI distribution API (a registry docker, skopeo and ctr push to and pull"
+              + " from) at HOST:PORT; the token file, when set, is its bearer token.")
+  private String registry;
+
+  @Option(
+      names = "--registry-tls-cert",
+      paramLabel = "FILE",
+      description = "Serve the registry over HTTPS with this PEM certificate (chain).")
+  private Path registryCert;
+
+  @Option(
+      names = "--registry-tls-key",
+      paramLabel = "FILE",
+      description = "The PEM (PKCS#8) private key of --registry-tls-cert.")
+  private Path registryKey;
+
+  @Option(
+      names = "--registry-anonymous-pull",
+      description = "With a token file, let clients without the token pull (GET and HEAD).")
+  private boolean registryAnonymousPull;
+
   Stratad(PrintStream out, Map<String, String> env) {
     this.out = out;
     this.env = Map.copyOf(env);
@@ -208,6 +234,28 @@ public final class Stratad implements Callable<Integer> {
       }
       allowed.add(p.toAbsolutePath().normalize());
     }
+    RegistryConfig registryConfig = null;
+    if (registry != null) {
+      if ((registryCert == null) != (registryKey == null)) {
+        throw new ParameterException(
+            spec.commandLine(), "--registry-tls-cert and --registry-tls-key go together");
+      }
+      for (Path p : new Path[] {registryCert, registryKey}) {
+        if (p != null && !Files.isReadable(p)) {
+          throw new StartupException("--registry TLS file " + p + ": not readable");
+        }
+      }
+      registryConfig =
+          new RegistryConfig(
+              address("--registry", registry),
+              registryCert,
+              registryKey,
+              registryAnonymousPull,
+              RegistryConfig.IDLE_TIMEOUT,
+              RegistryConfig.UPLOAD_EXPIRY);
+    } else if (registryCert != null || registryKey != null || registryAnonymousPull) {
+      throw new ParameterException(spec.commandLine(), "the --registry-* options need --registry");
+    }
     return new ServerConfig(
         listenAt,
         Path.of(dataText),
@@ -218,7 +266,8 @@ public final class Stratad implements Callable<Integer> {
         allowed,
         metricsAt,
         Limits.defaults(),
-        containerdSocket);
+        containerdSocket,
+        registryConfig);
   }
 
   /**

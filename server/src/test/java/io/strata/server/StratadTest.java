@@ -36,6 +36,39 @@ class StratadTest {
   }
 
   @Test
+  void registryOptionsAreRead() throws Exception {
+    ServerConfig none = config("--data", dir.resolve("d").toString());
+    assertThat(none.registry()).isNull();
+    ServerConfig c =
+        config(
+            "--data",
+            dir.resolve("d").toString(),
+            "--registry",
+            "127.0.0.1:5000",
+            "--registry-anonymous-pull");
+    assertThat(c.registry().listen()).isEqualTo(new io.strata.protocol.HostPort("127.0.0.1", 5000));
+    assertThat(c.registry().anonymousPull()).isTrue();
+    assertThat(c.registry().tlsCert()).isNull();
+  }
+
+  @Test
+  void registryOptionsWithoutRegistryOrHalfATlsPairAreRefused() {
+    assertThatThrownBy(
+            () -> config("--data", dir.resolve("d").toString(), "--registry-anonymous-pull"))
+        .isInstanceOf(picocli.CommandLine.ParameterException.class);
+    assertThatThrownBy(
+            () ->
+                config(
+                    "--data",
+                    dir.resolve("d").toString(),
+                    "--registry",
+                    "127.0.0.1:5000",
+                    "--registry-tls-cert",
+                    dir.resolve("cert.pem").toString()))
+        .isInstanceOf(picocli.CommandLine.ParameterException.class);
+  }
+
+  @Test
   void aPrivateTokenFileIsRead() throws Exception {
     ServerConfig c =
         config(

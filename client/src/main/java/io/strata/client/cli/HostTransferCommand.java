@@ -32,6 +32,18 @@ abstract class HostTransferCommand extends ClientCommand {
       description = "A file holding the other stratad's token, if it needs one.")
   Path remoteTokenFile;
 
+  /** The secret in {@code --remote-token-file}, or null. */
+  String remoteSecret() throws StrataClientException {
+    if (remoteTokenFile == null) {
+      return null;
+    }
+    try {
+      return new String(TokenFile.read(remoteTokenFile), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new StrataClientException(Status.UNAUTHENTICATED, e.getMessage(), e);
+    }
+  }
+
   /** The other host, {@code HOST:PORT}, as given. */
   abstract String otherHost();
 

@@ -12,6 +12,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The opcodes this server serves and the operation for each. An opcode without an entry (one this
@@ -22,12 +23,30 @@ public final class Operations {
   private final Map<Opcode, Operation> byOpcode;
   private final ProducerThreads producers;
   private final MountOperations mounts;
+  private final ImageStore images;
+  private final Predicate<String> imageInUse;
 
   private Operations(
-      Map<Opcode, Operation> byOpcode, ProducerThreads producers, MountOperations mounts) {
+      Map<Opcode, Operation> byOpcode,
+      ProducerThreads producers,
+      MountOperations mounts,
+      ImageStore images,
+      Predicate<String> imageInUse) {
     this.byOpcode = byOpcode;
     this.producers = producers;
     this.mounts = mounts;
+    this.images = images;
+    this.imageInUse = imageInUse;
+  }
+
+  /** Whether a container uses the image with that id (what an image removal must respect). */
+  public Predicate<String> imageInUse() {
+    return imageInUse;
+  }
+
+  /** The data root's images, which the registry endpoint shares. */
+  public ImageStore images() {
+    return images;
   }
 
   /**
@@ -55,7 +74,7 @@ public final class Operations {
     new VolumeOperations(containers.volumes()).register(m);
     MountOperations mounts = new MountOperations(containers, engine.dataRoot(), allowedBindRoots);
     mounts.register(m);
-    return new Operations(m, producers, mounts);
+    return new Operations(m, producers, mounts, images, containers::usesImage);
   }
 
   /** The operation of wire opcode {@code code}, or null when it is not served. */

@@ -1,7 +1,9 @@
 package io.strata.store.blob;
 
+import io.strata.store.digest.Digest;
 import io.strata.store.engine.ObjectWriter;
 import io.strata.store.engine.WriteSession;
+import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import java.io.IOException;
@@ -30,9 +32,22 @@ public final class BlobWriter implements AutoCloseable {
 
   /** Stores the blob durably and names it by its digest; returns what it cost. */
   public PutResult commit() throws IOException {
+    return commit(null);
+  }
+
+  /**
+   * {@link #commit()}, but only when the content's digest is {@code expected} (null: any);
+   * otherwise refused with {@link InvalidArgumentException} and nothing named, as a registry must
+   * refuse a blob that is not what its client says.
+   */
+  public PutResult commit(Digest expected) throws IOException {
     done = true;
     try {
       ObjectWriter.Written w = object.finish();
+      if (expected != null && !w.digest().equals(expected)) {
+        throw new InvalidArgumentException(
+            "blob " + expected + ": content has digest " + w.digest());
+      }
       String name = BlobService.rootName(w.digest());
       if (service.store().root(name) == null) {
         Root root =

@@ -85,6 +85,9 @@ public final class RecipeInputStream extends InputStream {
 
   @Override
   public int available() {
-    return chunkIndex >= 0 ? (int) Math.max(0, recipe.start(chunkIndex) + chunkLen - pos) : 0;
+    // bounded by the end of the range too: a reader told bytes are there reads them at once
+    return chunkIndex >= 0
+        ? (int) Math.max(0, Math.min(end, recipe.start(chunkIndex) + chunkLen) - pos)
+        : 0;
   }
 }

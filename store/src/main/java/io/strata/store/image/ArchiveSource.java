@@ -51,6 +51,14 @@ abstract sealed class ArchiveSource implements Closeable {
   }
 
   /**
+   * An OCI layout whose {@code index.json} is {@code index} and whose {@code blobs/sha256/<hex>}
+   * are the blobs {@code blobs} holds: a registry's content read as an archive.
+   */
+  static ArchiveSource blobs(ImageStore.BlobFiles blobs, byte[] index) {
+    return new Blobs(blobs, index);
+  }
+
+  /**
    * Whether the tar {@code file} has a regular file named one of {@code names}: read header by
    * header, keeping none, since {@link #tar} indexes every entry and a layer tar may hold millions.
    * False for what cannot be read as a tar.
@@ -92,6 +100,48 @@ abstract sealed class ArchiveSource implements Closeable {
         throw new InvalidArgumentException("archive " + root + ": has no file " + name);
       }
       return Files.newInputStream(resolve(name), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  private static final class Blobs extends ArchiveSource {
+    private static final String PREFIX = "blobs/sha256/";
+    private final ImageStore.BlobFiles blobs;
+    private final byte[] index;
+
+    Blobs(ImageStore.BlobFiles blobs, byte[] index) {
+      this.blobs = blobs;
+      this.index = index.clone();
+    }
+
+    private io.strata.store.digest.Digest digest(String name) {
+      String n = clean(name);
+      if (n.startsWith(PREFIX) && n.substring(PREFIX.length()).matches("[0-9a-f]{64}")) {
+        return io.strata.store.digest.Digest.parse("sha256:" + n.substring(PREFIX.length()));
+      }
+      return null;
+    }
+
+    @Override
+    boolean has(String name) {
+      if (clean(name).equals("index.json")) {
+        return true;
+      }
+      io.strata.store.digest.Digest d = digest(name);
+      return d != null && blobs.has(d);
+    }
+
+    @Override
+    InputStream open(String name) throws IOException {
+      if (clean(name).equals("index.json")) {
+        return new java.io.ByteArrayInputStream(index);
+      }
+      if (!has(name)) {
+        throw new InvalidArgumentException("registry content: has no blob " + name);
+      }
+      return blobs.open(digest(name));
     }
 
     @Override

@@ -239,6 +239,33 @@ public final class ImageStore {
     }
   }
 
+  /** Blobs by digest, as a registry holds them: what {@link #importManifest} reads. */
+  public interface BlobFiles {
+    /** Whether blob {@code digest} is there. */
+    boolean has(Digest digest);
+
+    /** The bytes of blob {@code digest}. */
+    InputStream open(Digest digest) throws IOException;
+  }
+
+  /**
+   * Imports the image whose manifest (OCI or docker schema 2; an index imports each image it lists)
+   * is blob {@code manifest} of {@code blobs}, as an import of an OCI layout holding it would, and
+   * tags it {@code tag} (null: none). Layers and config are verified against their digests; refused
+   * with {@link InvalidArgumentException}, the store unchanged, for what an import would refuse.
+   */
+  public ImportResult importManifest(
+      BlobFiles blobs, Digest manifest, String mediaType, long size, String tag, String what)
+      throws IOException {
+    ObjectNode index =
+        JsonCodec.object("{\"schemaVersion\":2}".getBytes(StandardCharsets.UTF_8), what);
+    ObjectNode d = index.putArray("manifests").addObject();
+    d.put("mediaType", mediaType).put("digest", manifest.toString()).put("size", size);
+    try (ArchiveSource src = ArchiveSource.blobs(blobs, JsonCodec.bytes(index))) {
+      return importArchive(src, null, tag, what);
+    }
+  }
+
   /**
    * Makes an image of image {@code base} plus one layer, as {@code docker commit} does: {@code
    * changeTar} is the layer's tar, an OCI changeset ({@code .wh.NAME} whiteouts for deletions;

@@ -123,7 +123,7 @@ final class LayerStore {
           SideContent sides = new SideContent(fs, session);
           RecordingInputStream rec =
               new RecordingInputStream(LayerCompression.decompress(counted, diffSha), split);
-          TarArchiveInputStream tar = new TarArchiveInputStream(rec);
+          TarArchiveInputStream tar = new TarArchiveInputStream(new RecordPadding(rec));
           LayerApplier applier = new LayerApplier(fs, "/", sides::before);
           InputStream content = parsing(rec.contentOf(tar), what);
           TarArchiveEntry e;

@@ -29,6 +29,20 @@ class BlobServiceTest {
         dir, null, ChunkStore.Options.defaults().withCompression(Compression.parse(compression)));
   }
 
+  /** A range read never says more is available than the range holds (HTTP Range streams). */
+  @org.junit.jupiter.api.Test
+  void aRangeReadEndsAtItsEndAndSaysSo() throws IOException {
+    byte[] o = TestData.random(7, 100_000);
+    try (Engine e = open("zstd:3")) {
+      PutResult r = e.blobs().put(new ByteArrayInputStream(o));
+      try (java.io.InputStream in = e.blobs().open(r.digest(), 1000, 1000)) {
+        assertThat(in.readNBytes(1000)).isEqualTo(java.util.Arrays.copyOfRange(o, 1000, 2000));
+        assertThat(in.available()).isZero();
+        assertThat(in.read()).isEqualTo(-1);
+      }
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"zstd:3", "zstd:1", "lz4", "none"})
   void roundTripsEdgeSizesWithEveryCodec(String codec) throws IOException {

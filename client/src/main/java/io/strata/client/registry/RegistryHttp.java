@@ -1,0 +1,195 @@
+package io.strata.client.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The HTTP side of a registry: requests against {@code http(s)://REGISTRY}, answering a {@code 401}
+ * with the bearer-token flow (the realm asked with the token, if any, as a Basic password; or with
+ * it directly as the bearer token) once, then retrying. Errors become one-line {@link IOException}s
+ * naming the request and quoting the registry's error message.
+ */
+public final class RegistryHttp {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
+
+  private final HttpClient http;
+  private final URI base;
+  private final String secret;
+  private String authorization;
+
+  /**
+   * A client of {@code registry}, over plain HTTP when {@code plain}; {@code secret} may be null.
+   */
+  public RegistryHttp(String registry, boolean plain, String secret) {
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(30))
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
+    this.base = URI.create((plain ? "http://" : "https://") + registry);
+    this.secret = secret;
+  }
+
+  /** {@code path} (absolute, or a Location the registry gave) against the registry. */
+  URI uri(String path) {
+    return base.resolve(path);
+  }
+
+  /** Sends {@code builder}'s request, authenticating once on 401; the body is discarded. */
+  HttpResponse<Void> discard(HttpRequest.Builder builder) throws IOException {
+    return send(builder, HttpResponse.BodyHandlers.discarding());
+  }
+
+  /** Sends and returns the body as bytes. */
+  HttpResponse<byte[]> bytes(HttpRequest.Builder builder) throws IOException {
+    return send(builder, HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** Sends and returns the body as a stream (to be closed). */
+  HttpResponse<InputStream> stream(HttpRequest.Builder builder) throws IOException {
+    return send(builder, HttpResponse.BodyHandlers.ofInputStream());
+  }
+
+  private <T> HttpResponse<T> send(HttpRequest.Builder builder, HttpResponse.BodyHandler<T> h)
+      throws IOException {
+    HttpResponse<T> r = once(builder, h);
+    if (r.statusCode() == 401) {
+      Optional<String> challenge = r.headers().firstValue("WWW-Authenticate");
+      close(r);
+      if (challenge.isPresent() && authenticate(challenge.get())) {
+        r = once(builder, h);
+      }
+    }
+    return r;
+  }
+
+  private <T> HttpResponse<T> once(HttpRequest.Builder builder, HttpResponse.BodyHandler<T> h)
+      throws IOException {
+    HttpRequest.Builder b = builder.copy().timeout(Duration.ofMinutes(30));
+    if (authorization != null) {
+      b.setHeader("Authorization", authorization);
+    }
+    HttpRequest req = b.build();
+    try {
+      return http.send(req, h);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(req.method() + " " + req.uri() + ": interrupted", e);
+    } catch (IOException e) {
+      throw new IOException(
+          "registry "
+              + base.getAuthority()
+              + ": "
+              + req.method()
+              + " "
+              + req.uri().getPath()
+              + " failed: "
+              + (e.getMessage() == null ? e.toString() : e.getMessage()),
+          e);
+    }
+  }
+
+  /** Follows a {@code WWW-Authenticate} challenge; true when a token was obtained. */
+  private boolean authenticate(String challenge) throws IOException {
+    if (challenge.regionMatches(true, 0, "Basic", 0, 5)) {
+      if (secret == null) {
+        return false;
+      }
+      authorization =
+          "Basic "
+              + Base64.getEncoder()
+                  .encodeToString(("strata:" + secret).getBytes(StandardCharsets.UTF_8));
+      return true;
+    }
+    if (!challenge.regionMatches(true, 0, "Bearer", 0, 6)) {
+      return false;
+    }
+    String realm = null;
+    StringBuilder query = new StringBuilder();
+    Matcher m = PARAM.matcher(challenge);
+    while (m.find()) {
+      if (m.group(1).equals("realm")) {
+        realm = m.group(2);
+      } else {
+        query.append(query.length() == 0 ? "?" : "&");
+        query
+            .append(m.group(1))
+            .append('=')
+            .append(URLEncoder.encode(m.group(2), StandardCharsets.UTF_8));
+      }
+    }
+    if (realm == null) {
+      return false;
+    }
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(realm + query)).GET();
+    if (secret != null) {
+      b.header(
+          "Authorization",
+          "Basic "
+              + Base64.getEncoder()
+                  .encodeToString(("strata:" + secret).getBytes(StandardCharsets.UTF_8)));
+    }
+    String saved = authorization;
+    authorization = null;
+    HttpResponse<byte[]> r = once(b, HttpResponse.BodyHandlers.ofByteArray());
+    authorization = saved;
+    if (r.statusCode() != 200) {
+      return false;
+    }
+    JsonNode t = MAPPER.readTree(r.body());
+    String token = t.path("token").asText(t.path("access_token").asText(""));
+    if (token.isEmpty()) {
+      return false;
+    }
+    authorization = "Bearer " + token;
+    return true;
+  }
+
+  private static void close(HttpResponse<?> r) throws IOException {
+    if (r.body() instanceof InputStream in) {
+      in.close();
+    }
+  }
+
+  /** Refuses {@code r} unless its status is one of {@code ok}, quoting the registry's message. */
+  static void expect(HttpResponse<?> r, String what, int... ok) throws IOException {
+    for (int s : ok) {
+      if (r.statusCode() == s) {
+        return;
+      }
+    }
+    String message = "";
+    Object body = r.body();
+    byte[] raw = null;
+    if (body instanceof byte[] b) {
+      raw = b;
+    } else if (body instanceof InputStream in) {
+      try (in) {
+        raw = in.readNBytes(64 << 10);
+      }
+    }
+    if (raw != null && raw.length > 0) {
+      try {
+        JsonNode e = MAPPER.readTree(raw).path("errors").path(0);
+        message = ": " + e.path("code").asText("") + " " + e.path("message").asText("");
+      } catch (IOException notJson) {
+        message = "";
+      }
+    }
+    throw new IOException(what + ": registry answered " + r.statusCode() + message);
+  }
+}

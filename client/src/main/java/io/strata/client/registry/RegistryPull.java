@@ -1,0 +1,143 @@
+package io.strata.client.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Fetches an image from a registry into an OCI layout: the manifest (for an index, the image for
+ * linux/amd64, else its first), its config and layers, each streamed to a file and checked against
+ * its digest before it is kept. What the layout then holds is imported as any OCI layout.
+ */
+public final class RegistryPull {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  static final String ACCEPT =
+      String.join(
+          ", ",
+          "application/vnd.oci.image.manifest.v1+json",
+          "application/vnd.oci.image.index.v1+json",
+          "application/vnd.docker.distribution.manifest.v2+json",
+          "application/vnd.docker.distribution.manifest.list.v2+json");
+
+  private final RegistryHttp http;
+  private final RegistryRef source;
+  private Tally tally = new Tally(0, 0, 0, 0);
+
+  public RegistryPull(RegistryHttp http, RegistryRef source) {
+    this.http = http;
+    this.source = source;
+  }
+
+  /** Writes the image into the (empty) directory {@code layout}; returns what crossed the wire. */
+  public Tally pull(Path layout) throws IOException {
+    Files.createDirectories(layout.resolve("blobs/sha256"));
+    Manifest m = manifest(source.reference());
+    JsonNode doc = MAPPER.readTree(m.body);
+    if (doc.has("manifests")) {
+      JsonNode pick = doc.path("manifests").path(0);
+      for (JsonNode c : doc.path("manifests")) {
+        JsonNode p = c.path("platform");
+        if (p.path("os").asText().equals("linux")
+            && p.path("architecture").asText().equals("amd64")) {
+          pick = c;
+          break;
+        }
+      }
+      if (pick.isMissingNode()) {
+        throw new IOException("image " + source + ": its index lists no image");
+      }
+      m = manifest(pick.path("digest").asText());
+      doc = MAPPER.readTree(m.body);
+    }
+    if (doc.has("config")) {
+      fetch(layout, doc.path("config").path("digest").asText());
+    }
+    for (JsonNode l : doc.path("layers")) {
+      fetch(layout, l.path("digest").asText());
+    }
+    Files.write(layout.resolve("blobs/sha256/" + m.digest.substring(7)), m.body);
+    ObjectNode index = MAPPER.createObjectNode().put("schemaVersion", 2);
+    index
+        .putArray("manifests")
+        .addObject()
+        .put("mediaType", m.type)
+        .put("digest", m.digest)
+        .put("size", m.body.length);
+    Files.write(layout.resolve("index.json"), MAPPER.writeValueAsBytes(index));
+    Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    return tally;
+  }
+
+  private record Manifest(byte[] body, String type, String digest) {}
+
+  private Manifest manifest(String reference) throws IOException {
+    String what = "manifest " + source.repository() + ":" + reference;
+    HttpResponse<byte[]> r =
+        http.bytes(
+            HttpRequest.newBuilder(
+                    http.uri("/v2/" + source.repository() + "/manifests/" + reference))
+                .header("Accept", ACCEPT)
+                .GET());
+    RegistryHttp.expect(r, "pull of " + what, 200);
+    byte[] body = r.body();
+    String digest = "sha256:" + HexFormat.of().formatHex(sha256().digest(body));
+    if (reference.startsWith("sha256:") && !reference.equals(digest)) {
+      throw new IOException("pull of " + what + ": content has digest " + digest);
+    }
+    String type =
+        r.headers()
+            .firstValue("Content-Type")
+            .map(t -> t.split(";")[0].trim())
+            .orElse(MAPPER.readTree(body).path("mediaType").asText(""));
+    tally = tally.plus(true, body.length);
+    return new Manifest(body, type, digest);
+  }
+
+  private void fetch(Path layout, String digest) throws IOException {
+    if (!digest.matches("sha256:[0-9a-f]{64}")) {
+      throw new IOException("image " + source + ": descriptor digest '" + digest + "'");
+    }
+    Path file = layout.resolve("blobs/sha256/" + digest.substring(7));
+    if (Files.exists(file)) {
+      return;
+    }
+    HttpResponse<InputStream> r =
+        http.stream(
+            HttpRequest.newBuilder(http.uri("/v2/" + source.repository() + "/blobs/" + digest))
+                .GET());
+    RegistryHttp.expect(r, "pull of blob " + digest, 200);
+    MessageDigest sha = sha256();
+    Path partial = file.resolveSibling(file.getFileName() + ".partial");
+    long n;
+    try (InputStream in = new DigestInputStream(r.body(), sha);
+        OutputStream out = Files.newOutputStream(partial)) {
+      n = in.transferTo(out);
+    }
+    String got = "sha256:" + HexFormat.of().formatHex(sha.digest());
+    if (!got.equals(digest)) {
+      Files.deleteIfExists(partial);
+      throw new IOException("pull of blob " + digest + ": content has digest " + got);
+    }
+    Files.move(partial, file);
+    tally = tally.plus(true, n);
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing", e);
+    }
+  }
+}

@@ -1,0 +1,303 @@
+package io.strata.server.registry;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.stream.ChunkedStream;
+import io.strata.store.digest.Digest;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.registry.Names;
+import io.strata.store.registry.RegistryStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+
+/**
+ * Blobs: GET and HEAD (with {@code Range}), DELETE, and uploads (POST to start, or monolithic with
+ * {@code ?digest=}; PATCH chunks with {@code Content-Range}; PUT to finish; GET for the status;
+ * DELETE to cancel; {@code ?mount=&from=} to mount across repositories). An upload's bytes go to
+ * its spool as they arrive; at the final PUT the digest is checked before anything enters the
+ * store, and a mismatch stores nothing.
+ */
+final class BlobEndpoints {
+  private static final int STREAM_PIECE = 64 << 10;
+
+  private final RegistryStore store;
+  private final Uploads uploads;
+
+  BlobEndpoints(RegistryStore store, Uploads uploads) {
+    this.store = store;
+    this.uploads = uploads;
+  }
+
+  Body blob(Exchange x) {
+    String repo = x.route().name();
+    Digest d = Digest.parse(x.route().reference());
+    HttpMethod m = x.request().method();
+    if (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD)) {
+      return Body.ignored(() -> get(x, repo, d, m.equals(HttpMethod.HEAD)));
+    }
+    if (m.equals(HttpMethod.DELETE)) {
+      return Body.ignored(
+          () ->
+              x.async(
+                  () -> {
+                    if (!store.hasBlob(repo, d)) {
+                      throw RegistryError.blobUnknown("blob " + d + " not found in " + repo);
+                    }
+                    store.unlinkBlob(repo, d);
+                    return Replies.empty(HttpResponseStatus.ACCEPTED);
+                  }));
+    }
+    throw RegistryError.unsupported(m + " of a blob is not supported");
+  }
+
+  private void get(Exchange x, String repo, Digest d, boolean head) {
+    if (!store.hasBlob(repo, d)) {
+      throw RegistryError.blobUnknown("blob " + d + " not found in " + repo);
+    }
+    long total = store.blobSize(d);
+    ByteRange range;
+    try {
+      range = ByteRange.request(x.header(HttpHeaderNames.RANGE), total);
+    } catch (RegistryError e) {
+      FullHttpResponse r = Replies.error(e);
+      r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + total);
+      x.reply(r);
+      return;
+    }
+    long offset = range == null ? 0 : range.first();
+    long length = range == null ? total : range.length();
+    HttpResponse r =
+        new DefaultHttpResponse(
+            HttpVersion.HTTP_1_1,
+            range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT);
+    r.headers()
+        .set(HttpHeaderNames.CONTENT_LENGTH, length)
+        .set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream")
+        .set(HttpHeaderNames.ACCEPT_RANGES, "bytes")
+        .set(Replies.CONTENT_DIGEST, d.toString())
+        .set(Replies.API_VERSION, "registry/2.0");
+    if (range != null) {
+      r.headers()
+          .set(
+              HttpHeaderNames.CONTENT_RANGE,
+              "bytes " + range.first() + "-" + range.last() + "/" + total);
+    }
+    if (head) {
+      FullHttpResponse full = Replies.empty(r.status());
+      full.headers().set(r.headers());
+      x.reply(full);
+      return;
+    }
+    InputStream in = store.openBlob(d, offset, length);
+    x.stream(r, new HttpChunkedInput(new ChunkedStream(in, STREAM_PIECE)));
+  }
+
+  Body upload(Exchange x) throws IOException {
+    String repo = x.route().name();
+    String id = x.route().reference();
+    HttpMethod m = x.request().method();
+    if (m.equals(HttpMethod.POST) && id.isEmpty()) {
+      return start(x, repo);
+    }
+    if (id.isEmpty()) {
+      throw RegistryError.unsupported(m + " of blobs/uploads/ is not supported");
+    }
+    Upload u = uploads.get(repo, id);
+    if (m.equals(HttpMethod.GET)) {
+      return Body.ignored(() -> x.reply(progress(HttpResponseStatus.NO_CONTENT, u)));
+    }
+    if (m.equals(HttpMethod.DELETE)) {
+      return Body.ignored(
+          () -> {
+            if (!u.claim(uploads.now())) {
+              throw RegistryError.uploadInvalid("upload " + id + " is in use by another request");
+            }
+            uploads.remove(u);
+            x.reply(Replies.empty(HttpResponseStatus.NO_CONTENT));
+          });
+    }
+    if (m.equals(HttpMethod.PATCH)) {
+      return chunk(x, u, null);
+    }
+    if (m.equals(HttpMethod.PUT)) {
+      return chunk(x, u, expectedDigest(x));
+    }
+    throw RegistryError.unsupported(m + " of an upload is not supported");
+  }
+
+  private Body start(Exchange x, String repo) throws IOException {
+    String mount = x.param("mount");
+    if (mount != null) {
+      Digest d = digestParam(mount);
+      String from = x.param("from");
+      if (from != null && store.mount(repo, d, from)) {
+        return Body.ignored(() -> x.reply(created(repo, d)));
+      }
+    }
+    String digest = x.param("digest");
+    Digest expected = digest == null ? null : digestParam(digest);
+    Upload u = uploads.start(repo);
+    if (expected != null) {
+      // a single-request upload nobody can resume: a failure discards it at once
+      Body b = chunk(x, u, expected);
+      return new Body() {
+        @Override
+        public void content(io.netty.buffer.ByteBuf piece) throws IOException {
+          b.content(piece);
+        }
+
+        @Override
+        public void end() throws IOException {
+          b.end();
+        }
+
+        @Override
+        public void abort() {
+          b.abort();
+          uploads.remove(u);
+        }
+      };
+    }
+    return Body.ignored(() -> x.reply(progress(HttpResponseStatus.ACCEPTED, u)));
+  }
+
+  /**
+   * The body of a PATCH, or of a final PUT ({@code expected} not null) or monolithic POST: appended
+   * to the upload, checked against the {@code Content-Range} it claims.
+   */
+  private Body chunk(Exchange x, Upload u, Digest expected) {
+    if (!u.claim(uploads.now())) {
+      throw RegistryError.uploadInvalid("upload " + u.id() + " is in use by another request");
+    }
+    ByteRange declared;
+    try {
+      declared = ByteRange.upload(x.header(HttpHeaderNames.CONTENT_RANGE));
+    } catch (RegistryError e) {
+      release(u, false);
+      throw e;
+    }
+    if (declared != null && declared.first() != u.size()) {
+      release(u, false);
+      throw RegistryError.rangeInvalid(
+          "upload "
+              + u.id()
+              + ": chunk starts at "
+              + declared.first()
+              + " but the upload holds "
+              + u.size()
+              + " bytes");
+    }
+    return new Body() {
+      @Override
+      public void content(ByteBuf piece) throws IOException {
+        u.append(piece, uploads.now());
+        if (declared != null && u.appended() > declared.length()) {
+          throw RegistryError.rangeInvalid(
+              "upload "
+                  + u.id()
+                  + ": chunk longer than its Content-Range "
+                  + declared.first()
+                  + "-"
+                  + declared.last());
+        }
+      }
+
+      @Override
+      public void end() throws IOException {
+        if (declared != null && u.appended() != declared.length()) {
+          throw RegistryError.rangeInvalid(
+              "upload "
+                  + u.id()
+                  + ": chunk of "
+                  + u.appended()
+                  + " bytes, its Content-Range says "
+                  + declared.length());
+        }
+        if (expected == null) {
+          u.release(uploads.now());
+          x.reply(progress(HttpResponseStatus.ACCEPTED, u));
+          return;
+        }
+        finish(x, u, expected);
+      }
+
+      @Override
+      public void abort() {
+        release(u, false);
+      }
+    };
+  }
+
+  private void finish(Exchange x, Upload u, Digest expected) {
+    Digest got = u.digest();
+    if (!got.equals(expected)) {
+      uploads.remove(u);
+      throw RegistryError.digestInvalid(
+          "blob upload to " + u.repo() + ": content has digest " + got + ", not " + expected);
+    }
+    x.async(
+        () -> {
+          try (InputStream in = Files.newInputStream(u.file())) {
+            store.putBlob(u.repo(), expected, in);
+          } catch (InvalidArgumentException e) {
+            throw RegistryError.digestInvalid(e.getMessage());
+          } finally {
+            uploads.remove(u);
+          }
+          return created(u.repo(), expected);
+        });
+  }
+
+  private void release(Upload u, boolean keep) {
+    try {
+      if (keep) {
+        u.release(uploads.now());
+      } else {
+        u.rollBack(uploads.now());
+      }
+    } catch (IOException e) {
+      uploads.remove(u);
+    }
+  }
+
+  private static Digest expectedDigest(Exchange x) {
+    String d = x.param("digest");
+    if (d == null) {
+      throw RegistryError.digestInvalid("the final PUT of an upload needs ?digest=");
+    }
+    return digestParam(d);
+  }
+
+  private static Digest digestParam(String text) {
+    if (!Names.isDigest(text)) {
+      throw RegistryError.digestInvalid("digest " + text + ": expected sha256: and 64 hex digits");
+    }
+    return Digest.parse(text);
+  }
+
+  private static FullHttpResponse created(String repo, Digest d) {
+    FullHttpResponse r = Replies.empty(HttpResponseStatus.CREATED);
+    r.headers()
+        .set(HttpHeaderNames.LOCATION, "/v2/" + repo + "/blobs/" + d)
+        .set(Replies.CONTENT_DIGEST, d.toString());
+    return r;
+  }
+
+  private static FullHttpResponse progress(HttpResponseStatus status, Upload u) {
+    FullHttpResponse r = Replies.empty(status);
+    long size = u.size();
+    r.headers()
+        .set(HttpHeaderNames.LOCATION, "/v2/" + u.repo() + "/blobs/uploads/" + u.id())
+        .set(HttpHeaderNames.RANGE, "0-" + Math.max(0, size - 1))
+        .set(Replies.UPLOAD_UUID, u.id());
+    return r;
+  }
+}

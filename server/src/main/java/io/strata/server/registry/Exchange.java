@@ -1,0 +1,142 @@
+package io.strata.server.registry;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.stream.ChunkedInput;
+import io.strata.store.error.StrataException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * One request and the ways to answer it: at once on the event loop, after work on the engine
+ * executor (reads paused meanwhile, so a connection has one request at a time), or as a stream.
+ * After an answer the connection is kept for the next request unless the client or an error says
+ * otherwise.
+ */
+final class Exchange {
+  private static final System.Logger LOG = System.getLogger(Exchange.class.getName());
+
+  private final ChannelHandlerContext ctx;
+  private final HttpRequest request;
+  private final Route route;
+  private final QueryStringDecoder query;
+  private final Executor executor;
+  private boolean keepAlive;
+
+  Exchange(
+      ChannelHandlerContext ctx,
+      HttpRequest request,
+      Route route,
+      QueryStringDecoder query,
+      Executor executor) {
+    this.ctx = ctx;
+    this.request = request;
+    this.route = route;
+    this.query = query;
+    this.executor = executor;
+    this.keepAlive = HttpUtil.isKeepAlive(request);
+  }
+
+  HttpRequest request() {
+    return request;
+  }
+
+  Route route() {
+    return route;
+  }
+
+  String header(CharSequence name) {
+    return request.headers().get(name);
+  }
+
+  /** Query parameter {@code name}, or null. */
+  String param(String name) {
+    List<String> v = query.parameters().get(name);
+    return v == null || v.isEmpty() ? null : v.get(0);
+  }
+
+  /** Answers, then closes the connection whatever the client asked. */
+  void replyAndClose(FullHttpResponse r) {
+    keepAlive = false;
+    reply(r);
+  }
+
+  /** Sends {@code r}. */
+  void reply(FullHttpResponse r) {
+    if (!keepAlive) {
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    var f = ctx.writeAndFlush(r);
+    if (!keepAlive) {
+      f.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  /** Sends {@code head} and then {@code body}, which the channel pulls as it drains. */
+  void stream(HttpResponse head, ChunkedInput<?> body) {
+    if (!keepAlive) {
+      head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    ctx.write(head);
+    var f = ctx.writeAndFlush(body);
+    f.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    if (!keepAlive) {
+      f.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  /** The work that makes a response, which may fail. */
+  @FunctionalInterface
+  interface Work {
+    FullHttpResponse call() throws IOException;
+  }
+
+  /** Runs {@code work} on the engine executor and sends what it makes; reads pause meanwhile. */
+  void async(Work work) {
+    ctx.channel().config().setAutoRead(false);
+    try {
+      executor.execute(
+          () -> {
+            FullHttpResponse r = respond(work);
+            ctx.executor()
+                .execute(
+                    () -> {
+                      reply(r);
+                      ctx.channel().config().setAutoRead(true);
+                    });
+          });
+    } catch (RejectedExecutionException e) {
+      ctx.channel().config().setAutoRead(true);
+      replyAndClose(
+          Replies.error(
+              new RegistryError(
+                  io.netty.handler.codec.http.HttpResponseStatus.SERVICE_UNAVAILABLE,
+                  "UNAVAILABLE",
+                  "the server is shutting down")));
+    }
+  }
+
+  /** What {@code work} makes, or the error it fails with as the spec's error JSON. */
+  static FullHttpResponse respond(Work work) {
+    try {
+      return work.call();
+    } catch (RegistryError e) {
+      return Replies.error(e);
+    } catch (StrataException | IOException | UncheckedIOException e) {
+      return Replies.error(Failures.map(e));
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "registry request failed", e);
+      return Replies.error(Failures.map(e));
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package io.strata.server.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.store.digest.Digest;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.error.StrataException;
+import io.strata.store.image.ImageStore;
+import io.strata.store.registry.Descriptor;
+import io.strata.store.registry.ManifestDocument;
+import io.strata.store.registry.RegistryStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * Where the registry meets Strata's images. A tagged image manifest pushed to the registry becomes
+ * the Strata image {@code REPO:TAG} (an index: the image it lists for linux/amd64, else its first),
+ * imported from the pushed blobs as {@code strata image import} would; and a pull of {@code
+ * REPO:TAG} that the registry has no manifest for publishes the Strata image of that name, exported
+ * as an OCI layout, so images Strata already holds can be pulled.
+ */
+final class ImageBridge {
+  private static final System.Logger LOG = System.getLogger(ImageBridge.class.getName());
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final RegistryStore registry;
+  private final ImageStore images;
+  private final Predicate<String> inUse;
+  private final Path tmp;
+
+  ImageBridge(RegistryStore registry, ImageStore images, Predicate<String> inUse, Path tmp) {
+    this.registry = registry;
+    this.images = images;
+    this.inUse = inUse;
+    this.tmp = tmp;
+  }
+
+  /**
+   * Removes the Strata images {@code repo:TAG} for each of {@code tags}, before the registry
+   * forgets them, so that a deleted tag is not published again from the image of that name: the
+   * registry's tags and Strata's image names are one namespace. Refused with a {@link
+   * io.strata.store.error.ConflictException}, nothing removed, when a container uses one.
+   */
+  void removed(String repo, List<String> tags) throws IOException {
+    for (String t : tags) {
+      String ref = repo + ":" + t;
+      try {
+        String id = images.resolve(ref);
+        if (inUse.test(id) && images.list().stream().filter(s -> id.equals(s.id())).count() <= 1) {
+          throw new io.strata.store.error.ConflictException(
+              "image " + ref + " is used by a container; remove the container first");
+        }
+      } catch (NotFoundException e) {
+        // no Strata image of that name
+      }
+    }
+    for (String t : tags) {
+      try {
+        images.remove(repo + ":" + t, inUse);
+      } catch (NotFoundException e) {
+        // no Strata image of that name
+      }
+    }
+  }
+
+  /**
+   * Makes the Strata image {@code repo:tag} of manifest {@code d}, just stored. An artifact that is
+   * no image is left alone; an image that cannot be imported is logged, and the push stands.
+   */
+  void imported(String repo, String tag, Descriptor d, ManifestDocument doc) {
+    try {
+      Descriptor image = d;
+      ManifestDocument imageDoc = doc;
+      if (doc.isIndex()) {
+        int pick = Math.max(0, doc.platforms().indexOf("linux/amd64"));
+        if (doc.children().isEmpty()) {
+          return;
+        }
+        image = registry.manifest(repo, doc.children().get(pick).toString());
+        imageDoc = RegistryStore.read(registry.manifestBytes(image), image.mediaType(), "manifest");
+      }
+      if (!imageDoc.isImage()) {
+        return;
+      }
+      ImageStore.BlobFiles files =
+          new ImageStore.BlobFiles() {
+            @Override
+            public boolean has(Digest digest) {
+              return registry.hasBlob(repo, digest) || registry.hasManifest(repo, digest);
+            }
+
+            @Override
+            public InputStream open(Digest digest) {
+              return registry.openBlob(digest, 0, -1);
+            }
+          };
+      images.importManifest(
+          files,
+          image.digest(),
+          image.mediaType(),
+          image.size(),
+          repo + ":" + tag,
+          "manifest " + repo + "@" + image.digest());
+    } catch (StrataException | IOException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "manifest {0}:{1} stored, but not made a Strata image: {2}",
+          repo,
+          tag,
+          e.getMessage());
+    }
+  }
+
+  /**
+   * Publishes the Strata image {@code repo:tag} in the registry and returns its manifest; refused
+   * with {@link NotFoundException} when there is no such image.
+   */
+  Descriptor publish(String repo, String tag) throws IOException {
+    String ref = repo + ":" + tag;
+    images.resolve(ref);
+    Files.createDirectories(tmp);
+    Path dir = Files.createTempDirectory(tmp, "registry-export-");
+    try {
+      images.exportLayout(ref, dir.resolve("oci"));
+      Path layout = dir.resolve("oci");
+      JsonNode index = MAPPER.readTree(Files.readAllBytes(layout.resolve("index.json")));
+      JsonNode m = index.path("manifests").path(0);
+      Digest manifest = Digest.parse(m.path("digest").asText());
+      List<Path> blobs;
+      try (Stream<Path> s = Files.list(layout.resolve("blobs/sha256"))) {
+        blobs = s.toList();
+      }
+      for (Path b : blobs) {
+        Digest d = Digest.parse(b.getFileName().toString());
+        if (!d.equals(manifest)) {
+          try (InputStream in = Files.newInputStream(b)) {
+            registry.putBlob(repo, d, in);
+          }
+        }
+      }
+      byte[] body = Files.readAllBytes(layout.resolve("blobs/sha256/" + manifest.hex()));
+      return registry.putManifest(repo, tag, body, m.path("mediaType").asText(null));
+    } finally {
+      try (Stream<Path> s = Files.walk(dir)) {
+        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,267 @@
+package io.strata.server.registry;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.strata.store.digest.Digest;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.registry.Descriptor;
+import io.strata.store.registry.ManifestDocument;
+import io.strata.store.registry.Names;
+import io.strata.store.registry.RegistryStore;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Manifests by tag or digest (GET, HEAD, PUT, DELETE), the tag list with {@code n}/{@code last}
+ * pagination, and the referrers API. A manifest PUT is checked (its JSON, its digest when pushed by
+ * digest, the blobs and manifests it references) before it is stored, byte for byte.
+ */
+final class ManifestEndpoints {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /**
+   * How long a tagged push waits for its image import before answering: a small image is a Strata
+   * image when the push returns; a large one finishes importing after it, so the push is not slower
+   * than the registry part of it.
+   */
+  static final Duration IMPORT_WAIT = Duration.ofSeconds(1);
+
+  private final RegistryStore store;
+  private final ImageBridge bridge;
+  private final Executor executor;
+
+  ManifestEndpoints(RegistryStore store, ImageBridge bridge, Executor executor) {
+    this.store = store;
+    this.bridge = bridge;
+    this.executor = executor;
+  }
+
+  Body manifest(Exchange x) {
+    String repo = x.route().name();
+    String ref = x.route().reference();
+    HttpMethod m = x.request().method();
+    if (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD)) {
+      boolean head = m.equals(HttpMethod.HEAD);
+      return Body.ignored(() -> x.async(() -> get(repo, ref, head)));
+    }
+    if (m.equals(HttpMethod.PUT)) {
+      String length = x.header(HttpHeaderNames.CONTENT_LENGTH);
+      RegistryError tooLarge =
+          new RegistryError(
+              HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+              "SIZE_INVALID",
+              "manifest "
+                  + repo
+                  + ":"
+                  + ref
+                  + ": larger than "
+                  + ManifestDocument.MAX_BYTES
+                  + " bytes");
+      if (length != null && parseLong(length) > ManifestDocument.MAX_BYTES) {
+        throw tooLarge;
+      }
+      String type = x.header(HttpHeaderNames.CONTENT_TYPE);
+      return Body.buffered(
+          ManifestDocument.MAX_BYTES, tooLarge, body -> x.async(() -> put(repo, ref, type, body)));
+    }
+    if (m.equals(HttpMethod.DELETE)) {
+      return Body.ignored(
+          () ->
+              x.async(
+                  () -> {
+                    try {
+                      bridge.removed(repo, store.tagsDeletedWith(repo, ref));
+                      store.deleteManifest(repo, ref);
+                    } catch (NotFoundException e) {
+                      throw RegistryError.manifestUnknown(e.getMessage());
+                    }
+                    return Replies.empty(HttpResponseStatus.ACCEPTED);
+                  }));
+    }
+    throw RegistryError.unsupported(m + " of a manifest is not supported");
+  }
+
+  private FullHttpResponse get(String repo, String ref, boolean head) throws IOException {
+    Descriptor d;
+    try {
+      d = store.manifest(repo, ref);
+    } catch (NotFoundException e) {
+      if (Names.isDigest(ref)) {
+        throw RegistryError.manifestUnknown(e.getMessage());
+      }
+      try {
+        d = bridge.publish(repo, ref);
+      } catch (NotFoundException | InvalidArgumentException e2) {
+        throw RegistryError.manifestUnknown(e.getMessage());
+      }
+    }
+    byte[] body = store.manifestBytes(d);
+    FullHttpResponse r =
+        Replies.of(HttpResponseStatus.OK, head ? new byte[0] : body, d.mediaType());
+    r.headers()
+        .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+        .set(Replies.CONTENT_DIGEST, d.digest().toString());
+    return r;
+  }
+
+  private FullHttpResponse put(String repo, String ref, String type, byte[] body)
+      throws IOException {
+    Digest digest = Digest.sha256(body, 0, body.length);
+    if (Names.isDigest(ref) && !Digest.parse(ref).equals(digest)) {
+      throw RegistryError.digestInvalid(
+          "manifest " + repo + "@" + ref + ": content has digest " + digest);
+    }
+    String tag = Names.isDigest(ref) ? null : ref;
+    Descriptor d;
+    ManifestDocument doc;
+    try {
+      doc = RegistryStore.read(body, type, "manifest " + repo + ":" + ref);
+      d = store.putManifest(repo, tag, body, type);
+    } catch (NotFoundException e) {
+      throw new RegistryError(
+          HttpResponseStatus.BAD_REQUEST, "MANIFEST_BLOB_UNKNOWN", e.getMessage());
+    } catch (InvalidArgumentException e) {
+      throw new RegistryError(HttpResponseStatus.BAD_REQUEST, "MANIFEST_INVALID", e.getMessage());
+    }
+    if (tag != null) {
+      Descriptor stored = d;
+      CompletableFuture<Void> imported;
+      try {
+        imported =
+            CompletableFuture.runAsync(() -> bridge.imported(repo, tag, stored, doc), executor);
+        imported.get(IMPORT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException | RejectedExecutionException e) {
+        // a large image goes on importing; the push itself is done
+      } catch (ExecutionException e) {
+        // the manifest is stored whatever became of the import, which logs its own failures
+        System.getLogger(ManifestEndpoints.class.getName())
+            .log(
+                System.Logger.Level.WARNING,
+                "manifest {0}:{1}: import failed",
+                repo,
+                tag,
+                e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    FullHttpResponse r = Replies.empty(HttpResponseStatus.CREATED);
+    r.headers()
+        .set(HttpHeaderNames.LOCATION, "/v2/" + repo + "/manifests/" + digest)
+        .set(Replies.CONTENT_DIGEST, digest.toString());
+    if (d.subject() != null) {
+      r.headers().set("OCI-Subject", d.subject().toString());
+    }
+    return r;
+  }
+
+  Body tags(Exchange x) {
+    String repo = x.route().name();
+    if (!x.request().method().equals(HttpMethod.GET)) {
+      throw RegistryError.unsupported(x.request().method() + " of a tag list is not supported");
+    }
+    String nText = x.param("n");
+    String last = x.param("last");
+    return Body.ignored(
+        () -> {
+          List<String> all = store.tags(repo);
+          if (all.isEmpty() && !store.exists(repo)) {
+            throw new RegistryError(
+                HttpResponseStatus.NOT_FOUND, "NAME_UNKNOWN", "repository " + repo + " not found");
+          }
+          int n =
+              nText == null
+                  ? Integer.MAX_VALUE
+                  : (int) Math.min(Integer.MAX_VALUE, parseLong(nText));
+          List<String> after =
+              all.stream().filter(t -> last == null || t.compareTo(last) > 0).toList();
+          List<String> page = after.subList(0, Math.min(n, after.size()));
+          ObjectNode o = MAPPER.createObjectNode().put("name", repo);
+          ArrayNode a = o.putArray("tags");
+          page.forEach(a::add);
+          FullHttpResponse r = Replies.json(HttpResponseStatus.OK, o.toString());
+          if (page.size() < after.size() && !page.isEmpty()) {
+            r.headers()
+                .set(
+                    "Link",
+                    "</v2/"
+                        + repo
+                        + "/tags/list?n="
+                        + n
+                        + "&last="
+                        + page.get(page.size() - 1)
+                        + ">; rel=\"next\"");
+          }
+          x.reply(r);
+        });
+  }
+
+  Body referrers(Exchange x) {
+    String repo = x.route().name();
+    Digest subject = Digest.parse(x.route().reference());
+    String artifactType = x.param("artifactType");
+    if (!x.request().method().equals(HttpMethod.GET)) {
+      throw RegistryError.unsupported(x.request().method() + " of referrers is not supported");
+    }
+    return Body.ignored(
+        () -> {
+          ObjectNode index =
+              MAPPER
+                  .createObjectNode()
+                  .put("schemaVersion", 2)
+                  .put("mediaType", ManifestDocument.OCI_INDEX);
+          ArrayNode list = index.putArray("manifests");
+          for (Descriptor d : store.referrers(repo, subject, artifactType)) {
+            ObjectNode e =
+                list.addObject()
+                    .put("mediaType", d.mediaType())
+                    .put("digest", d.digest().toString())
+                    .put("size", d.size());
+            if (d.artifactType() != null) {
+              e.put("artifactType", d.artifactType());
+            }
+            if (!d.annotations().isEmpty()) {
+              ObjectNode a = e.putObject("annotations");
+              d.annotations().forEach(a::put);
+            }
+          }
+          FullHttpResponse r =
+              Replies.of(
+                  HttpResponseStatus.OK,
+                  index.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                  ManifestDocument.OCI_INDEX);
+          if (artifactType != null) {
+            r.headers().set("OCI-Filters-Applied", "artifactType");
+          }
+          x.reply(r);
+        });
+  }
+
+  private static long parseLong(String text) {
+    try {
+      long v = Long.parseLong(text.trim());
+      if (v < 0) {
+        throw new NumberFormatException();
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw new RegistryError(
+          HttpResponseStatus.BAD_REQUEST,
+          "PAGINATION_NUMBER_INVALID",
+          "number " + text + ": not a count");
+    }
+  }
+}

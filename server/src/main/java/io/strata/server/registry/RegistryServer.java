@@ -1,0 +1,153 @@
+package io.strata.server.registry;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.strata.store.image.ImageStore;
+import io.strata.store.registry.RegistryStore;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import javax.net.ssl.SSLException;
+
+/**
+ * The {@code --registry} endpoint: its own listening socket on the server's event loops, HTTP/1.1
+ * (over TLS when given a certificate), with bounded request lines and headers, an idle timeout, and
+ * a sweep that expires abandoned uploads.
+ */
+public final class RegistryServer implements Closeable {
+  /** The longest request line accepted. */
+  static final int MAX_LINE = 8 << 10;
+
+  /** The most header bytes accepted. */
+  static final int MAX_HEADERS = 16 << 10;
+
+  /** The largest body piece the codec hands over at once. */
+  static final int MAX_PIECE = 64 << 10;
+
+  private final Channel channel;
+  private final ChannelGroup connections;
+  private final Uploads uploads;
+  private final ScheduledFuture<?> sweep;
+
+  private RegistryServer(
+      Channel channel, ChannelGroup connections, Uploads uploads, ScheduledFuture<?> sweep) {
+    this.channel = channel;
+    this.connections = connections;
+    this.uploads = uploads;
+    this.sweep = sweep;
+  }
+
+  /**
+   * Binds {@code address} and serves the distribution API over {@code registry} and {@code images};
+   * uploads spool under {@code tmp}; engine work runs on {@code engineExecutor}; {@code token}
+   * (null: none) guards it.
+   */
+  public static RegistryServer bind(
+      InetSocketAddress address,
+      RegistryConfig config,
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      RegistryStore registry,
+      ImageStore images,
+      Predicate<String> imageInUse,
+      Path tmp,
+      Executor engineExecutor,
+      byte[] token)
+      throws IOException, InterruptedException {
+    SslContext ssl = null;
+    if (config.tlsCert() != null) {
+      try {
+        ssl =
+            SslContextBuilder.forServer(config.tlsCert().toFile(), config.tlsKey().toFile())
+                .build();
+      } catch (SSLException | IllegalArgumentException e) {
+        throw new IOException(
+            "TLS certificate "
+                + config.tlsCert()
+                + " and key "
+                + config.tlsKey()
+                + ": "
+                + e.getMessage(),
+            e);
+      }
+    }
+    Uploads uploads =
+        new Uploads(tmp.resolve("registry-uploads"), config.uploadExpiry(), Clock.systemUTC());
+    Access access = new Access(token, config.anonymousPull());
+    BlobEndpoints blobs = new BlobEndpoints(registry, uploads);
+    ManifestEndpoints manifests =
+        new ManifestEndpoints(
+            registry, new ImageBridge(registry, images, imageInUse, tmp), engineExecutor);
+    String scheme = ssl == null ? "http" : "https";
+    SslContext tls = ssl;
+    int idle = (int) Math.max(1, config.idleTimeout().toMillis());
+    ChannelGroup connections = new DefaultChannelGroup("registry", GlobalEventExecutor.INSTANCE);
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(boss, workers)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    connections.add(ch);
+                    if (tls != null) {
+                      ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                    }
+                    ch.pipeline()
+                        .addLast(new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
+                        .addLast(new HttpServerCodec(MAX_LINE, MAX_HEADERS, MAX_PIECE))
+                        .addLast(new HttpServerExpectContinueHandler())
+                        .addLast(new ChunkedWriteHandler())
+                        .addLast(
+                            new RegistryHandler(access, blobs, manifests, engineExecutor, scheme));
+                  }
+                });
+    Channel ch = b.bind(address).sync().channel();
+    long every = Math.max(1000, Math.min(60_000, config.uploadExpiry().toMillis() / 4));
+    ScheduledFuture<?> sweep =
+        workers.next().scheduleAtFixedRate(uploads::expire, every, every, TimeUnit.MILLISECONDS);
+    return new RegistryServer(ch, connections, uploads, sweep);
+  }
+
+  /** The bound address (the actual port when 0 was asked for). */
+  public InetSocketAddress address() {
+    return (InetSocketAddress) channel.localAddress();
+  }
+
+  /** Stops accepting connections; those open go on until {@link #close}. */
+  public void stopAccepting() {
+    channel.close().syncUninterruptibly();
+  }
+
+  /**
+   * Stops accepting, closes every registry connection (an upload chunk in flight is rolled back, a
+   * download stops) and deletes the upload spools, before the engine closes under them.
+   */
+  @Override
+  public void close() {
+    sweep.cancel(false);
+    channel.close().syncUninterruptibly();
+    connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    uploads.close();
+  }
+}

@@ -1,0 +1,140 @@
+package io.strata.server.registry;
+
+import io.netty.buffer.ByteBuf;
+import io.strata.store.digest.Digest;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+
+/**
+ * One blob upload in progress: its bytes spooled to a file under the data root's {@code tmp}, and
+ * their SHA-256 kept running so the final PUT knows the digest before anything enters the store. A
+ * request that appends may fail half way (a client lying about its range, a dropped connection);
+ * {@link #rollBack} then returns the upload to where that request found it, so the client can
+ * resume from the offset it is told. Touched by one request at a time.
+ */
+final class Upload {
+  private final String id;
+  private final String repo;
+  private final Path file;
+  private final FileChannel channel;
+  private MessageDigest sha;
+  private long size;
+  private volatile long lastUsed;
+  private boolean busy;
+  // where the request in progress started
+  private long markSize;
+  private MessageDigest markSha;
+
+  Upload(String id, String repo, Path file, long now) throws IOException {
+    this.id = id;
+    this.repo = repo;
+    this.file = file;
+    this.channel =
+        FileChannel.open(
+            file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+    this.sha = Digest.newSha256();
+    this.lastUsed = now;
+  }
+
+  String id() {
+    return id;
+  }
+
+  String repo() {
+    return repo;
+  }
+
+  Path file() {
+    return file;
+  }
+
+  /** Bytes received so far. */
+  synchronized long size() {
+    return size;
+  }
+
+  long lastUsed() {
+    return lastUsed;
+  }
+
+  /** Claims the upload for one request; false when another request holds it. */
+  synchronized boolean claim(long now) {
+    if (busy) {
+      return false;
+    }
+    busy = true;
+    lastUsed = now;
+    markSize = size;
+    try {
+      markSha = (MessageDigest) sha.clone();
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("SHA-256 cannot be cloned", e);
+    }
+    return true;
+  }
+
+  synchronized boolean busy() {
+    return busy;
+  }
+
+  /** Bytes the current request appended. */
+  synchronized long appended() {
+    return size - markSize;
+  }
+
+  /** Appends {@code buf}'s readable bytes. */
+  synchronized void append(ByteBuf buf, long now) throws IOException {
+    int n = buf.readableBytes();
+    java.nio.ByteBuffer[] parts = buf.nioBuffers(buf.readerIndex(), n);
+    for (java.nio.ByteBuffer p : parts) {
+      sha.update(p.duplicate());
+      long at = size;
+      while (p.hasRemaining()) {
+        at += channel.write(p, at);
+      }
+      size = at;
+    }
+    lastUsed = now;
+  }
+
+  /** The digest of everything received; the upload may go on after. */
+  synchronized Digest digest() {
+    try {
+      return Digest.of(((MessageDigest) sha.clone()).digest());
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("SHA-256 cannot be cloned", e);
+    }
+  }
+
+  /** Ends the current request, keeping what it appended. */
+  synchronized void release(long now) {
+    busy = false;
+    lastUsed = now;
+  }
+
+  /** Ends the current request, dropping what it appended. */
+  synchronized void rollBack(long now) throws IOException {
+    if (busy) {
+      channel.truncate(markSize);
+      size = markSize;
+      sha = markSha;
+      busy = false;
+    }
+    lastUsed = now;
+  }
+
+  /** Closes and deletes the spool. */
+  synchronized void delete() {
+    try {
+      channel.close();
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      System.getLogger(Upload.class.getName())
+          .log(System.Logger.Level.WARNING, "upload {0}: cannot delete {1}: {2}", id, file, e);
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package io.strata.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strata.protocol.HostPort;
+import io.strata.server.registry.RegistryConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Who may use the registry: with a token, only those who present it (as a bearer token or, at the
+ * token endpoint, as a Basic password), unless anonymous pull lets GET and HEAD through; and the
+ * registry over TLS with a given certificate and key.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RegistryAccessIT {
+  @TempDir Path dir;
+
+  private static final String TOKEN = "s3cret-token";
+
+  private TestServer start(boolean anonymousPull) throws Exception {
+    return TestServer.start(
+        ServerConfig.loopback(dir.resolve("data"))
+            .withToken(TOKEN.getBytes(StandardCharsets.UTF_8))
+            .withRegistry(
+                RegistryConfig.plain(new HostPort("127.0.0.1", 0))
+                    .withAnonymousPull(anonymousPull)));
+  }
+
+  @Test
+  void theTokenIsRequiredAndTheTokenFlowHandsItOut() throws Exception {
+    try (TestServer s = start(false);
+        RawHttp h = new RawHttp(s.server().registryAddress())) {
+      var refused = h.send("GET /v2/ HTTP/1.1\nHost: reg", null).read();
+      assertThat(refused.status()).isEqualTo(401);
+      assertThat(refused.header("WWW-Authenticate"))
+          .isEqualTo("Bearer realm=\"http://reg/v2/token\",service=\"strata\"");
+      assertThat(refused.text()).contains("\"code\":\"UNAUTHORIZED\"");
+      assertThat(
+              h.send("GET /v2/ HTTP/1.1\nHost: reg\nAuthorization: Bearer wrong", null)
+                  .read()
+                  .status())
+          .isEqualTo(401);
+      assertThat(
+              h.send("GET /v2/ HTTP/1.1\nHost: reg\nAuthorization: Bearer " + TOKEN, null)
+                  .read()
+                  .status())
+          .isEqualTo(200);
+      String basic =
+          Base64.getEncoder().encodeToString(("me:" + TOKEN).getBytes(StandardCharsets.UTF_8));
+      var token =
+          h.send(
+                  "GET /v2/token?service=strata HTTP/1.1\nHost: reg\nAuthorization: Basic " + basic,
+                  null)
+              .read();
+      assertThat(token.status()).isEqualTo(200);
+      assertThat(token.text()).contains("\"token\":\"" + TOKEN + "\"");
+      String wrong = Base64.getEncoder().encodeToString("me:nope".getBytes(StandardCharsets.UTF_8));
+      assertThat(
+              h.send("GET /v2/token HTTP/1.1\nHost: reg\nAuthorization: Basic " + wrong, null)
+                  .read()
+                  .status())
+          .isEqualTo(401);
+    }
+  }
+
+  @Test
+  void anonymousPullLetsReadsThroughButNotWrites() throws Exception {
+    try (TestServer s = start(true);
+        RawHttp h = new RawHttp(s.server().registryAddress())) {
+      assertThat(h.send("GET /v2/ HTTP/1.1\nHost: reg", null).read().status()).isEqualTo(200);
+      assertThat(h.send("GET /v2/a/b/tags/list HTTP/1.1\nHost: reg", null).read().status())
+          .isEqualTo(404);
+      var push =
+          h.send("POST /v2/a/b/blobs/uploads/ HTTP/1.1\nHost: reg\nContent-Length: 0", null).read();
+      assertThat(push.status()).isEqualTo(401);
+    }
+  }
+
+  @Test
+  void skopeoFollowsTheTokenFlowWithTheTokenAsPassword() throws Exception {
+    Assumptions.assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/skopeo")), "skopeo is not installed: not run");
+    try (TestServer s = start(false)) {
+      String r = "127.0.0.1:" + s.server().registryAddress().getPort();
+      Path layout = dir.resolve("oci");
+      Path tf = dir.resolve("token");
+      Files.writeString(tf, TOKEN);
+      Files.setPosixFilePermissions(
+          tf, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      var imported =
+          s.cli("--token-file", tf.toString(), "image", "import", writeTar(), "-t", "t/one:1");
+      assertThat(imported.code()).as(imported.stderr()).isZero();
+      var exported =
+          s.cli(
+              "--token-file", tf.toString(), "image", "export", "t/one:1", "-o", layout.toString());
+      assertThat(exported.code()).as(exported.stderr()).isZero();
+      Process p =
+          new ProcessBuilder(
+                  "skopeo",
+                  "copy",
+                  "--dest-tls-verify=false",
+                  "--dest-creds",
+                  "me:" + TOKEN,
+                  "oci:" + layout,
+                  "docker://" + r + "/t/one:1")
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as(out).isZero();
+      Process denied =
+          new ProcessBuilder(
+                  "skopeo",
+                  "inspect",
+                  "--tls-verify=false",
+                  "--creds",
+                  "me:wrong",
+                  "docker://" + r + "/t/one:1")
+              .redirectErrorStream(true)
+              .start();
+      denied.getInputStream().readAllBytes();
+      assertThat(denied.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(denied.exitValue()).isNotZero();
+    }
+  }
+
+  private String writeTar() throws Exception {
+    Path t = dir.resolve("one.tar");
+    Files.write(t, Tars.of("etc/one", "one\n"));
+    return t.toString();
+  }
+
+  @Test
+  void theRegistryServesTlsWithTheGivenCertificate() throws Exception {
+    Assumptions.assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/openssl"))
+            && Files.isExecutable(Path.of("/usr/bin/curl")),
+        "openssl or curl is not installed: the TLS test does not run");
+    Path cert = dir.resolve("cert.pem");
+    Path key = dir.resolve("key.pem");
+    Process gen =
+        new ProcessBuilder(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-keyout",
+                key.toString(),
+                "-out",
+                cert.toString())
+            .redirectErrorStream(true)
+            .start();
+    gen.getInputStream().readAllBytes();
+    assertThat(gen.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(gen.exitValue()).isZero();
+    RegistryConfig rc =
+        new RegistryConfig(
+            new HostPort("127.0.0.1", 0),
+            cert,
+            key,
+            false,
+            RegistryConfig.IDLE_TIMEOUT,
+            RegistryConfig.UPLOAD_EXPIRY);
+    try (TestServer s =
+        TestServer.start(ServerConfig.loopback(dir.resolve("tls")).withRegistry(rc))) {
+      int port = s.server().registryAddress().getPort();
+      Process curl =
+          new ProcessBuilder(
+                  "curl",
+                  "-s",
+                  "-o",
+                  "/dev/null",
+                  "-w",
+                  "%{http_code}",
+                  "--cacert",
+                  cert.toString(),
+                  "https://127.0.0.1:" + port + "/v2/")
+              .start();
+      String code = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(curl.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(code).isEqualTo("200");
+    }
+  }
+}

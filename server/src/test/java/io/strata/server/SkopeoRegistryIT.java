@@ -1,0 +1,209 @@
+package io.strata.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strata.protocol.HostPort;
+import io.strata.server.registry.RegistryConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A client we did not write against {@code stratad --registry}: skopeo copies an OCI layout in and
+ * back out, inspects it, lists its tags and deletes it; and the strata CLI pushes to and pulls from
+ * the same registry through the distribution API. Skipped, saying so, where skopeo is not
+ * installed.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class SkopeoRegistryIT {
+  @TempDir static Path dir;
+  static TestServer server;
+  static String registry;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Assumptions.assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/skopeo")),
+        "skopeo is not installed (apt-get install skopeo): the skopeo interop tests do not run");
+    server =
+        TestServer.start(
+            ServerConfig.loopback(dir.resolve("data"))
+                .withRegistry(RegistryConfig.plain(new HostPort("127.0.0.1", 0))));
+    registry = "127.0.0.1:" + server.server().registryAddress().getPort();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  /** Runs a command; returns its stdout, failing with its output when it exits non-zero. */
+  private static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    String text = new String(out, StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(String.join(" ", cmd) + ":\n" + text).isZero();
+    return text;
+  }
+
+  private static int exit(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    p.getInputStream().readAllBytes();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    return p.exitValue();
+  }
+
+  private static byte[] gzip(byte[] b) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream g = new GZIPOutputStream(out)) {
+      g.write(b);
+    }
+    return out.toByteArray();
+  }
+
+  private static String put(Path layout, byte[] b) throws IOException {
+    String d = Tars.sha256(b);
+    Files.write(layout.resolve("blobs/sha256/" + d.substring(7)), b);
+    return d;
+  }
+
+  /** An OCI layout, tagged {@code tag}, of a two-layer gzip image. */
+  private static Path layout(String name, String tag) throws IOException {
+    Path l = dir.resolve(name);
+    Files.createDirectories(l.resolve("blobs/sha256"));
+    byte[] random = new byte[200_000];
+    new Random(7).nextBytes(random);
+    byte[][] tars = {
+      Tars.of("etc/one", "one\n"),
+      Tars.of(Map.of("srv/blob", random, "srv/readme", "x".getBytes(StandardCharsets.UTF_8)))
+    };
+    List<String> layers = new ArrayList<>();
+    StringBuilder diffIds = new StringBuilder();
+    for (byte[] t : tars) {
+      byte[] gz = gzip(t);
+      layers.add(
+          "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\""
+              + put(l, gz)
+              + "\",\"size\":"
+              + gz.length
+              + "}");
+      diffIds
+          .append(diffIds.length() == 0 ? "" : ",")
+          .append('"')
+          .append(Tars.sha256(t))
+          .append('"');
+    }
+    byte[] config =
+        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":["
+                + diffIds
+                + "]}}")
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] manifest =
+        ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                + put(l, config)
+                + "\",\"size\":"
+                + config.length
+                + "},\"layers\":["
+                + String.join(",", layers)
+                + "]}")
+            .getBytes(StandardCharsets.UTF_8);
+    String m = put(l, manifest);
+    Files.writeString(l.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    Files.writeString(
+        l.resolve("index.json"),
+        "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+            + "\"digest\":\""
+            + m
+            + "\",\"size\":"
+            + manifest.length
+            + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\""
+            + tag
+            + "\"}}]}");
+    return l;
+  }
+
+  @Test
+  void skopeoCopiesInAndOutInspectsListsAndDeletes() throws Exception {
+    Path src = layout("src", "1");
+    String want = run("skopeo", "inspect", "--raw", "oci:" + src + ":1");
+    String ref = "docker://" + registry + "/it/skopeo:1";
+    run("skopeo", "copy", "--dest-tls-verify=false", "oci:" + src + ":1", ref);
+    assertThat(run("skopeo", "inspect", "--raw", "--tls-verify=false", ref)).isEqualTo(want);
+    Path back = dir.resolve("back");
+    run("skopeo", "copy", "--src-tls-verify=false", ref, "oci:" + back + ":1");
+    try (Stream<Path> s = Files.list(src.resolve("blobs/sha256"))) {
+      for (Path blob : s.toList()) {
+        Path got = back.resolve("blobs/sha256").resolve(blob.getFileName());
+        assertThat(got).exists();
+        assertThat(Files.readAllBytes(got)).isEqualTo(Files.readAllBytes(blob));
+      }
+    }
+    assertThat(
+            run("skopeo", "list-tags", "--tls-verify=false", "docker://" + registry + "/it/skopeo"))
+        .contains("\"1\"");
+    assertThat(server.cli("image", "ls").out()).contains("it/skopeo");
+    // a second push of the same image sends no blob again (skopeo asks with HEAD first)
+    run(
+        "skopeo",
+        "copy",
+        "--dest-tls-verify=false",
+        "oci:" + src + ":1",
+        "docker://" + registry + "/it/skopeo:2");
+    run("skopeo", "delete", "--tls-verify=false", ref);
+    assertThat(exit("skopeo", "inspect", "--raw", "--tls-verify=false", ref)).isNotZero();
+    assertThat(server.cli("fsck").code()).isZero();
+  }
+
+  @Test
+  void strataPushesToAndPullsFromTheRegistry() throws Exception {
+    Path src = layout("cli", "5");
+    assertThat(server.cli("image", "import", src + ":5", "-t", "local/app:5").code()).isZero();
+    String target = registry + "/it/cli:7";
+    var push = server.cli("push", "local/app:5", target, "--plain-http");
+    assertThat(push.code()).as(push.stderr()).isZero();
+    assertThat(push.out()).contains("sent");
+    String inspect = run("skopeo", "inspect", "--tls-verify=false", "docker://" + target);
+    assertThat(inspect).contains("it/cli");
+    // pushed again: every blob is already there
+    var again = server.cli("push", "local/app:5", target, "--plain-http");
+    assertThat(again.out()).contains("(").contains("already present");
+    var pull = server.cli("pull", target, "--plain-http");
+    assertThat(pull.code()).as(pull.stderr()).isZero();
+    assertThat(server.cli("image", "ls").out()).contains(registry + "/it/cli");
+    // pushed on to another repository of the same registry: blobs mounted, only the manifest sent
+    var mounted = server.cli("push", target, registry + "/it/mounted:1", "--plain-http");
+    assertThat(mounted.code()).as(mounted.stderr()).isZero();
+    assertThat(mounted.out()).contains("sent 1 of 4 blobs");
+    assertThat(
+            run(
+                "skopeo",
+                "inspect",
+                "--raw",
+                "--tls-verify=false",
+                "docker://" + registry + "/it/mounted:1"))
+        .isEqualTo(run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + target));
+    // what Strata holds already is pulled as it is: the Strata image local/app:5 by its own name
+    assertThat(
+            run("skopeo", "inspect", "--tls-verify=false", "docker://" + registry + "/local/app:5"))
+        .contains("local/app");
+  }
+}

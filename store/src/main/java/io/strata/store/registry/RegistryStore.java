@@ -1,0 +1,349 @@
+package io.strata.store.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.store.blob.BlobService;
+import io.strata.store.blob.BlobWriter;
+import io.strata.store.blob.PutResult;
+import io.strata.store.digest.Digest;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.WriteSession;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.ref.Root;
+import io.strata.store.ref.RootChange;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * A registry's repositories over the chunk store. Roots:
+ *
+ * <pre>
+ *   reg/link/REPO@HEX       a blob (or manifest) REPO holds; keeps the blob's chunks alive
+ *   reg/manifest/REPO@HEX   a manifest of REPO; payload: its descriptor as JSON
+ *   reg/tag/REPO:TAG        payload: the manifest's digest, {@code sha256:HEX}
+ * </pre>
+ *
+ * The bytes of blobs and manifests are {@link BlobService} blobs, so an equal blob pushed to two
+ * repositories (or put with {@code strata blob put}) is stored once. Changes are serialized; reads
+ * run alongside them.
+ */
+public final class RegistryStore {
+  static final String LINK = "reg/link/";
+  static final String MANIFEST = "reg/manifest/";
+  static final String TAG = "reg/tag/";
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final ChunkStore chunks;
+  private final BlobService blobs;
+
+  public RegistryStore(ChunkStore chunks, BlobService blobs) {
+    this.chunks = chunks;
+    this.blobs = blobs;
+  }
+
+  // ---- blobs ----
+
+  /** Whether {@code repo} holds blob {@code d}. */
+  public boolean hasBlob(String repo, Digest d) {
+    return chunks.root(LINK + repo + "@" + d.hex()) != null && blobRoot(d) != null;
+  }
+
+  /** The length of blob {@code d}. */
+  public long blobSize(Digest d) {
+    return blobs.recipe(d).size();
+  }
+
+  /** The bytes of blob {@code d} from {@code offset}, {@code length} of them (-1: to the end). */
+  public InputStream openBlob(Digest d, long offset, long length) {
+    return blobs.open(d, offset, length);
+  }
+
+  /**
+   * Stores the bytes {@code in} yields as blob {@code expected} of {@code repo}. Refused, and
+   * nothing named, when they do not hash to {@code expected}.
+   */
+  public PutResult putBlob(String repo, Digest expected, InputStream in) throws IOException {
+    // the bytes go in outside the lock, so uploads to the registry run side by side
+    Names.checkRepository(repo);
+    PutResult r;
+    if (blobRoot(expected) != null) {
+      r = new PutResult(expected, blobSize(expected), 0, 0);
+    } else {
+      try (BlobWriter w = blobs.create()) {
+        byte[] buf = new byte[256 << 10];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          w.write(buf, 0, n);
+        }
+        r = w.commit(expected);
+      }
+    }
+    synchronized (this) {
+      link(repo, expected);
+    }
+    return r;
+  }
+
+  /**
+   * Makes blob {@code d}, which {@code from} holds, a blob of {@code repo} too (a cross-repository
+   * mount); false when {@code from} does not hold it.
+   */
+  public synchronized boolean mount(String repo, Digest d, String from) throws IOException {
+    Names.checkRepository(repo);
+    if (!Names.isRepository(from) || !hasBlob(from, d)) {
+      return false;
+    }
+    link(repo, d);
+    return true;
+  }
+
+  /** Takes blob {@code d} out of {@code repo}; its bytes stay while anything else uses them. */
+  public synchronized void unlinkBlob(String repo, Digest d) throws IOException {
+    if (!hasBlob(repo, d)) {
+      throw new NotFoundException("blob " + d + " not found in repository " + repo);
+    }
+    commit(List.of(new RootChange.Remove(LINK + repo + "@" + d.hex())));
+  }
+
+  private void link(String repo, Digest d) throws IOException {
+    Root blob = blobRoot(d);
+    if (blob == null) {
+      throw new NotFoundException("blob " + d + " not found");
+    }
+    String name = LINK + repo + "@" + d.hex();
+    if (chunks.root(name) == null) {
+      commit(List.of(new RootChange.Put(new Root(name, 0, new byte[0], blob.chunks().clone()))));
+    }
+  }
+
+  private Root blobRoot(Digest d) {
+    return chunks.root("blob/" + d.hex());
+  }
+
+  // ---- manifests ----
+
+  /**
+   * The manifest {@code reference} (a tag or a digest) names in {@code repo}; refused with {@link
+   * NotFoundException} when there is none.
+   */
+  public Descriptor manifest(String repo, String reference) {
+    Digest d;
+    if (Names.isDigest(reference)) {
+      d = Digest.parse(reference);
+    } else {
+      Root tag = chunks.root(TAG + repo + ":" + reference);
+      if (tag == null) {
+        throw new NotFoundException("manifest " + repo + ":" + reference + " not found");
+      }
+      d = Digest.parse(new String(tag.payload(), StandardCharsets.US_ASCII));
+    }
+    Root m = chunks.root(MANIFEST + repo + "@" + d.hex());
+    if (m == null) {
+      throw new NotFoundException("manifest " + repo + "@" + d + " not found");
+    }
+    return decode(m.payload(), d);
+  }
+
+  /** Whether {@code repo} holds manifest {@code d}. */
+  public boolean hasManifest(String repo, Digest d) {
+    return chunks.root(MANIFEST + repo + "@" + d.hex()) != null;
+  }
+
+  /** The bytes of manifest {@code d} (at most {@link ManifestDocument#MAX_BYTES}). */
+  public byte[] manifestBytes(Descriptor d) throws IOException {
+    try (InputStream in = blobs.open(d.digest(), 0, -1)) {
+      return in.readNBytes(ManifestDocument.MAX_BYTES);
+    }
+  }
+
+  /**
+   * Stores manifest {@code body} in {@code repo}, tagged {@code tag} (null: by digest only).
+   * Refused with {@link NotFoundException} when a blob or manifest it references is not in the
+   * repository, and with {@link InvalidArgumentException} when it is no manifest; the store is then
+   * unchanged.
+   */
+  public synchronized Descriptor putManifest(
+      String repo, String tag, byte[] body, String contentType) throws IOException {
+    Names.checkRepository(repo);
+    if (tag != null && !Names.isTag(tag)) {
+      throw new InvalidArgumentException("tag " + tag + ": not a valid tag");
+    }
+    Digest digest = Digest.sha256(body, 0, body.length);
+    String what = "manifest " + repo + "@" + digest;
+    ManifestDocument doc = ManifestDocument.parse(body, contentType, what);
+    for (Digest b : doc.blobs()) {
+      if (!hasBlob(repo, b)) {
+        throw new NotFoundException(what + ": blob " + b + " is not in the repository");
+      }
+    }
+    for (Digest c : doc.children()) {
+      if (chunks.root(MANIFEST + repo + "@" + c.hex()) == null) {
+        throw new NotFoundException(what + ": manifest " + c + " is not in the repository");
+      }
+    }
+    blobs.put(new ByteArrayInputStream(body));
+    Root blob = blobRoot(digest);
+    Descriptor desc =
+        new Descriptor(
+            doc.mediaType(),
+            digest,
+            body.length,
+            doc.artifactType(),
+            doc.subject(),
+            doc.annotations());
+    List<RootChange> changes = new ArrayList<>();
+    changes.add(
+        new RootChange.Put(
+            new Root(
+                MANIFEST + repo + "@" + digest.hex(),
+                body.length,
+                encode(desc),
+                blob.chunks().clone())));
+    if (tag != null) {
+      changes.add(
+          new RootChange.Put(
+              new Root(
+                  TAG + repo + ":" + tag,
+                  0,
+                  digest.toString().getBytes(StandardCharsets.US_ASCII),
+                  new RoaringBitmap())));
+    }
+    commit(changes);
+    return desc;
+  }
+
+  /** What {@code body} is, without storing it. */
+  public static ManifestDocument read(byte[] body, String contentType, String what) {
+    return ManifestDocument.parse(body, contentType, what);
+  }
+
+  /**
+   * Deletes {@code reference} from {@code repo}: a tag is untagged; a digest removes the manifest
+   * and every tag naming it.
+   */
+  public synchronized void deleteManifest(String repo, String reference) throws IOException {
+    Descriptor d = manifest(repo, reference);
+    List<RootChange> changes = new ArrayList<>();
+    if (!Names.isDigest(reference)) {
+      changes.add(new RootChange.Remove(TAG + repo + ":" + reference));
+    } else {
+      changes.add(new RootChange.Remove(MANIFEST + repo + "@" + d.digest().hex()));
+      byte[] want = d.digest().toString().getBytes(StandardCharsets.US_ASCII);
+      for (Root t : chunks.roots(TAG + repo + ":")) {
+        if (java.util.Arrays.equals(t.payload(), want)) {
+          changes.add(new RootChange.Remove(t.name()));
+        }
+      }
+    }
+    commit(changes);
+  }
+
+  /**
+   * The tags a deletion of {@code reference} would remove: the tag itself, or every tag naming the
+   * digest. Refused with {@link NotFoundException} when there is no such manifest.
+   */
+  public List<String> tagsDeletedWith(String repo, String reference) {
+    Descriptor d = manifest(repo, reference);
+    if (!Names.isDigest(reference)) {
+      return List.of(reference);
+    }
+    List<String> out = new ArrayList<>();
+    byte[] want = d.digest().toString().getBytes(StandardCharsets.US_ASCII);
+    String prefix = TAG + repo + ":";
+    for (Root t : chunks.roots(prefix)) {
+      if (java.util.Arrays.equals(t.payload(), want)) {
+        out.add(t.name().substring(prefix.length()));
+      }
+    }
+    return out;
+  }
+
+  /** The tags of {@code repo}, sorted. */
+  public List<String> tags(String repo) {
+    String prefix = TAG + repo + ":";
+    List<String> out = new ArrayList<>();
+    for (Root r : chunks.roots(prefix)) {
+      out.add(r.name().substring(prefix.length()));
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** Whether {@code repo} has any manifest, tag or blob. */
+  public boolean exists(String repo) {
+    return !chunks.roots(MANIFEST + repo + "@").isEmpty()
+        || !chunks.roots(LINK + repo + "@").isEmpty();
+  }
+
+  /**
+   * The manifests of {@code repo} whose subject is {@code subject}, with artifact type {@code
+   * artifactType} when that is not null.
+   */
+  public List<Descriptor> referrers(String repo, Digest subject, String artifactType) {
+    List<Descriptor> out = new ArrayList<>();
+    String prefix = MANIFEST + repo + "@";
+    for (Root r : chunks.roots(prefix)) {
+      Descriptor d = decode(r.payload(), Digest.parse(r.name().substring(prefix.length())));
+      if (subject.equals(d.subject())
+          && (artifactType == null || artifactType.equals(d.artifactType()))) {
+        out.add(d);
+      }
+    }
+    return out;
+  }
+
+  private void commit(List<RootChange> changes) throws IOException {
+    try (WriteSession s = chunks.session()) {
+      s.commit(changes);
+    }
+  }
+
+  private static byte[] encode(Descriptor d) {
+    ObjectNode o = MAPPER.createObjectNode();
+    o.put("mediaType", d.mediaType()).put("size", d.size());
+    if (d.artifactType() != null) {
+      o.put("artifactType", d.artifactType());
+    }
+    if (d.subject() != null) {
+      o.put("subject", d.subject().toString());
+    }
+    ObjectNode a = o.putObject("annotations");
+    d.annotations().forEach(a::put);
+    try {
+      return MAPPER.writeValueAsBytes(o);
+    } catch (IOException e) {
+      throw new IllegalStateException("encoding a descriptor", e);
+    }
+  }
+
+  private static Descriptor decode(byte[] payload, Digest digest) {
+    JsonNode o;
+    try {
+      o = MAPPER.readTree(payload);
+    } catch (IOException e) {
+      throw new io.strata.store.error.CorruptDataException(
+          "manifest " + digest + ": unreadable record", MANIFEST + digest.hex(), e);
+    }
+    Map<String, String> annotations = new LinkedHashMap<>();
+    o.path("annotations")
+        .properties()
+        .forEach(e -> annotations.put(e.getKey(), e.getValue().asText()));
+    String subject = o.path("subject").asText(null);
+    return new Descriptor(
+        o.path("mediaType").asText(),
+        digest,
+        o.path("size").asLong(),
+        o.path("artifactType").asText(null),
+        subject == null ? null : Digest.parse(subject),
+        annotations);
+  }
+}
