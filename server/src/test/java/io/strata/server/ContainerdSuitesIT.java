@@ -2,7 +2,6 @@ package io.strata.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,10 +70,6 @@ class ContainerdSuitesIT {
   /** Cases the suite itself skips for every snapshotter but overlayfs. */
   static final List<String> SKIPPED_BY_SUITE = List.of("Rename");
 
-  private static final Path HARNESS = Path.of("..", "containerd", "src", "test", "go");
-  private static final Path GOCODE = Path.of("/usr/share/gocode");
-  private static Path binary;
-
   @TempDir Path dir;
 
   @BeforeAll
@@ -84,43 +79,11 @@ class ContainerdSuitesIT {
         .exists();
   }
 
-  /** Builds the harness once per run (1 to 6 minutes the first time, cached after). */
-  private static synchronized Path harness() throws IOException, InterruptedException {
-    if (binary != null) {
-      return binary;
-    }
-    assertThat(GOCODE.resolve("src/github.com/containerd/containerd/snapshots/testsuite"))
-        .as("containerd's test suite: apt-get install golang-github-containerd-containerd-dev")
-        .isDirectory();
-    Path target = Path.of("target").toAbsolutePath();
-    Path out = target.resolve("strata-containerd-suites.test");
-    Path log = target.resolve("strata-containerd-suites.build.log");
-    ProcessBuilder pb =
-        new ProcessBuilder("go", "test", "-c", "-o", out.toString(), ".")
-            .directory(HARNESS.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    pb.environment().put("GO111MODULE", "off");
-    pb.environment().put("GOFLAGS", "");
-    pb.environment().put("GOPATH", target.resolve("gopath") + ":" + GOCODE);
-    pb.environment().put("GOCACHE", target.resolve("gocache").toString());
-    Process p = pb.start();
-    boolean done = p.waitFor(15, TimeUnit.MINUTES);
-    if (!done) {
-      p.destroyForcibly();
-    }
-    assertThat(done && p.exitValue() == 0)
-        .as("go test -c of the harness (Debian's golang-go): %s", Files.readString(log))
-        .isTrue();
-    binary = out;
-    return binary;
-  }
-
   @ParameterizedTest
   @ValueSource(strings = {"btrfs", "zfs"})
   @Timeout(value = 25, unit = TimeUnit.MINUTES)
   void containerdsSuitesPassOnARealStratad(String driver) throws Exception {
-    Path suite = harness();
+    Path suite = GoPrograms.suites();
     Path socket = dir.resolve("ctrd.sock");
     Path data = dir.resolve("data");
     String output;
