@@ -9,13 +9,17 @@ import io.strata.protocol.message.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * {@code strata}, the command-line client: the global options, the command tree, and the mapping of
@@ -63,14 +67,14 @@ public final class StrataCli implements Runnable {
       names = "--host",
       paramLabel = "HOST:PORT",
       scope = ScopeType.INHERIT,
-      description = "The server (default: $STRATA_HOST, else " + DEFAULT_HOST + ").")
+      description = "The server; default $STRATA_HOST, else " + DEFAULT_HOST + ".")
   private String host;
 
   @Option(
       names = "--token-file",
       paramLabel = "FILE",
       scope = ScopeType.INHERIT,
-      description = "A file holding the server's token (default: $STRATA_TOKEN_FILE).")
+      description = "A file holding the server's token; default $STRATA_TOKEN_FILE.")
   private Path tokenFile;
 
   @Option(
@@ -98,20 +102,51 @@ public final class StrataCli implements Runnable {
   public static int run(String[] args, Terminal terminal) {
     StrataCli cli = new StrataCli(terminal);
     CommandLine cmd = new CommandLine(cli);
+    for (CommandLine sub : cmd.getSubcommands().values()) {
+      globalOptionsOnlyAtTheTop(sub);
+    }
     cmd.setOut(new PrintWriter(terminal.out(), true));
     cmd.setErr(new PrintWriter(terminal.err(), true));
     cmd.setParameterExceptionHandler(
         (e, a) -> {
           terminal.err().println("strata: " + e.getMessage());
-          terminal
-              .err()
-              .println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+          String name = e.getCommandLine().getCommandSpec().qualifiedName();
+          if (e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            terminal
+                .err()
+                .println(
+                    "Did you mean: "
+                        + u.getSuggestions().stream()
+                            .map(s -> name + " " + s)
+                            .collect(Collectors.joining(", "))
+                        + "?");
+          }
+          terminal.err().println("Try '" + name + " --help'.");
           return ExitStatus.USAGE;
         });
     cmd.setExecutionExceptionHandler((e, c, parsed) -> cli.report(e));
     int code = cmd.execute(args);
     terminal.out().flush();
     return code;
+  }
+
+  /**
+   * Keeps the global options ({@code --host}, {@code --json}, ...) out of the help of {@code sub}
+   * and the commands under it, as docker lists them once, in {@code strata --help}: each inherited
+   * copy is replaced by a hidden one bound to the same field, so they are still accepted after the
+   * command.
+   */
+  private static void globalOptionsOnlyAtTheTop(CommandLine sub) {
+    CommandSpec spec = sub.getCommandSpec();
+    for (OptionSpec o : List.copyOf(spec.options())) {
+      if (o.inherited() && !o.hidden()) {
+        spec.remove(o);
+        spec.addOption(OptionSpec.builder(o).hidden(true).scopeType(ScopeType.LOCAL).build());
+      }
+    }
+    for (CommandLine s : sub.getSubcommands().values()) {
+      globalOptionsOnlyAtTheTop(s);
+    }
   }
 
   /** Without a command: show the usage, as a usage error. */

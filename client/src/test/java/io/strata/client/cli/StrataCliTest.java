@@ -99,6 +99,33 @@ class StrataCliTest {
   }
 
   @Test
+  void globalOptionsAreListedOnceInTheTopHelp() {
+    assertThat(run(Map.of(), "--help")).isZero();
+    String top = cli.out();
+    assertThat(top).contains("--host=HOST:PORT", "--token-file=FILE", "--json", "--debug");
+    CliHarness sub = new CliHarness();
+    assertThat(sub.run(Map.of(), "image", "ls", "--help")).isZero();
+    assertThat(sub.out()).contains("Usage: strata image ls").doesNotContain("--host", "--debug");
+  }
+
+  @Test
+  void helpTextsAreNotCutAtAColon() {
+    assertThat(run(Map.of(), "--help")).isZero();
+    assertThat(cli.out().lines().filter(l -> l.stripTrailing().endsWith(":")))
+        .as("lines of strata --help ending in a colon")
+        .containsExactly("Commands:");
+    assertThat(cli.out()).contains("127.0.0.1:7420");
+  }
+
+  @Test
+  void aMistypedCommandGetsASuggestion() {
+    assertThat(run(Map.of(), "imgae", "ls")).isEqualTo(ExitStatus.USAGE);
+    assertThat(err()).startsWith("strata: ").contains("Did you mean: strata image?");
+    assertThat(run(Map.of(), "image", "lss")).isEqualTo(ExitStatus.USAGE);
+    assertThat(err()).contains("Did you mean: strata image ls?");
+  }
+
+  @Test
   void progressStaysQuietForShortTransfers() {
     ByteArrayOutputStream bar = new ByteArrayOutputStream();
     long[] now = {0};
