@@ -53,6 +53,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       DriverCommand.class,
       PushCommand.class,
       PullCommand.class,
+      SaveCommand.class,
+      LoadCommand.class,
       CompletionCommand.class
     })
 public final class StrataCli implements Runnable {
@@ -156,6 +158,10 @@ public final class StrataCli implements Runnable {
   }
 
   private int report(Exception e) {
+    if (Stdout.closedBy(e)) {
+      // the reader of standard output went away (| head): it has what it wanted
+      return ExitStatus.OK;
+    }
     String message = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
     int code;
     if (e instanceof StrataClientException s) {

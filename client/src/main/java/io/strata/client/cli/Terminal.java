@@ -51,7 +51,7 @@ public record Terminal(
 
   /** The process's own streams and environment. */
   public static Terminal system() {
-    OutputStream raw = new FileOutputStream(FileDescriptor.out);
+    OutputStream raw = new Stdout(new FileOutputStream(FileDescriptor.out));
     boolean console = System.console() != null;
     return new Terminal(
         new FileInputStream(FileDescriptor.in),

@@ -126,6 +126,36 @@ class StrataCliTest {
   }
 
   @Test
+  void tarsAreNeverWrittenToATerminalNorReadFromOne() {
+    for (String[] args :
+        new String[][] {
+          {"image", "export", "app:1"}, {"image", "export", "app:1", "-o", "-"}, {"save", "app:1"}
+        }) {
+      CliHarness t = new CliHarness().terminals();
+      assertThat(t.run(Map.of(), args)).isEqualTo(ExitStatus.USAGE);
+      assertThat(t.err()).startsWith("strata: export of image app:1: refusing to write a tar");
+    }
+    for (String[] args : new String[][] {{"image", "import", "-"}, {"load"}}) {
+      CliHarness t = new CliHarness().terminals();
+      assertThat(t.run(Map.of(), args)).isEqualTo(ExitStatus.USAGE);
+      assertThat(t.err()).startsWith("strata: import from standard input: refusing to read");
+    }
+  }
+
+  @Test
+  void imageExportTakesTypeAndTheOldFormatSpelling() {
+    CliHarness t = new CliHarness();
+    assertThat(t.run(Map.of(), "image", "export", "app:1", "--type", "zip")).isEqualTo(2);
+    assertThat(t.err()).startsWith("strata: --type zip: expected oci or docker-archive");
+    CliHarness old = new CliHarness();
+    assertThat(old.run(Map.of(), "image", "export", "app:1", "--format", "zip")).isEqualTo(2);
+    assertThat(old.err()).startsWith("strata: --type zip: expected oci or docker-archive");
+    CliHarness help = new CliHarness();
+    assertThat(help.run(Map.of(), "image", "export", "--help")).isZero();
+    assertThat(help.out()).contains("--type=TYPE").doesNotContain("--format=");
+  }
+
+  @Test
   void progressStaysQuietForShortTransfers() {
     ByteArrayOutputStream bar = new ByteArrayOutputStream();
     long[] now = {0};
