@@ -37,7 +37,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       BuildCommand.class,
       CreateCommand.class,
       ContainerListCommand.class,
-      ContainerInspectCommand.class,
+      InspectCommand.class,
       FsCommand.class,
       CopyCommand.class,
       DiffCommand.class,
@@ -46,6 +46,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       UmountCommand.class,
       ContainerExportCommand.class,
       ContainerRemoveCommand.class,
+      ContainerCommand.class,
       VolumeCommand.class,
       SystemCommand.class,
       GcCommand.class,
@@ -55,6 +56,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       PullCommand.class,
       SaveCommand.class,
       LoadCommand.class,
+      VersionCommand.class,
       CompletionCommand.class
     })
 public final class StrataCli implements Runnable {
@@ -104,6 +106,7 @@ public final class StrataCli implements Runnable {
   public static int run(String[] args, Terminal terminal) {
     StrataCli cli = new StrataCli(terminal);
     CommandLine cmd = new CommandLine(cli);
+    dockerNames(cmd);
     for (CommandLine sub : cmd.getSubcommands().values()) {
       globalOptionsOnlyAtTheTop(sub);
     }
@@ -111,8 +114,15 @@ public final class StrataCli implements Runnable {
     cmd.setErr(new PrintWriter(terminal.err(), true));
     cmd.setParameterExceptionHandler(
         (e, a) -> {
-          terminal.err().println("strata: " + e.getMessage());
           String name = e.getCommandLine().getCommandSpec().qualifiedName();
+          String message = e.getMessage();
+          if (e instanceof UnmatchedArgumentException u
+              && !u.getUnmatched().isEmpty()
+              && !u.getUnmatched().get(0).startsWith("-")
+              && !e.getCommandLine().getSubcommands().isEmpty()) {
+            message = "unknown command '" + u.getUnmatched().get(0) + "' for '" + name + "'";
+          }
+          terminal.err().println("strata: " + message);
           if (e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
             terminal
                 .err()
@@ -130,6 +140,23 @@ public final class StrataCli implements Runnable {
     int code = cmd.execute(args);
     terminal.out().flush();
     return code;
+  }
+
+  /**
+   * docker's names for commands that Strata files elsewhere: {@code images} ({@code image ls}),
+   * {@code rmi} ({@code image rm}) and {@code container ls} ({@code ps}).
+   */
+  private static void dockerNames(CommandLine cmd) {
+    CommandLine images = new CommandLine(new ImageListCommand());
+    images.getCommandSpec().name("images").aliases(new String[0]); // not image ls's "list"
+    cmd.addSubcommand("images", images);
+    CommandLine rmi = new CommandLine(new ImageRemoveCommand());
+    rmi.getCommandSpec().name("rmi");
+    cmd.addSubcommand("rmi", rmi);
+    CommandLine ls = new CommandLine(new ContainerListCommand());
+    ls.getCommandSpec().name("ls").aliases("ps", "list");
+    cmd.getSubcommands().get("container").addSubcommand("ls", ls);
+    cmd.setAbbreviatedSubcommandsAllowed(false);
   }
 
   /**
