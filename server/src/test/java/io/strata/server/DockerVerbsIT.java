@@ -134,6 +134,47 @@ class DockerVerbsIT {
   }
 
   @Test
+  void createKeepsEnvironmentLabelsAndWorkdirAcrossRestarts() throws Exception {
+    Path envFile =
+        java.nio.file.Files.writeString(dir.resolve("env"), "# comment\nFROM_FILE=1\n\n");
+    TestServer.CliRun created =
+        server.cli(
+            Map.of("SHELL_VAR", "from-shell"),
+            new ByteArrayInputStream(new byte[0]),
+            "create",
+            "--name",
+            "configured",
+            "-e",
+            "A=1",
+            "--env",
+            "SHELL_VAR",
+            "-e",
+            "UNSET_VAR",
+            "--env-file",
+            envFile.toString(),
+            "--label",
+            "tier=web",
+            "-l",
+            "flag",
+            "-w",
+            "/srv",
+            "base:1");
+    assertThat(created.code()).as(created.stderr()).isZero();
+    server.restart();
+    JsonNode config = json("inspect", "configured").get(0).get("Config");
+    assertThat(config.get("Env").toString())
+        .contains("\"A=1\"", "\"SHELL_VAR=from-shell\"", "\"FROM_FILE=1\"")
+        .doesNotContain("UNSET_VAR");
+    assertThat(config.get("Labels").get("tier").asText()).isEqualTo("web");
+    assertThat(config.get("Labels").get("flag").asText()).isEmpty();
+    assertThat(config.get("WorkingDir").asText()).isEqualTo("/srv");
+    assertThat(config.get("Image").asText()).isEqualTo("base:1");
+    TestServer.CliRun relative = server.cli("create", "-w", "srv", "base:1");
+    assertThat(relative.code()).isEqualTo(2);
+    assertThat(relative.stderr()).startsWith("strata: --workdir srv: ");
+  }
+
+  @Test
   void rmiTakesSeveralImages() {
     ok("image", "tag", "other:1", "other:2");
     TestServer.CliRun r = server.cli("rmi", "other:2", "nosuch:1", "other:1");

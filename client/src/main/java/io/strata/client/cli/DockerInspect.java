@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Images and containers as {@code docker inspect} prints them: docker's keys ({@code Id}, {@code
@@ -113,15 +114,7 @@ final class DockerInspect {
       mounts.add(d);
     }
     m.put("Mounts", mounts);
-    Map<String, Object> config = new LinkedHashMap<>();
-    config.put("Image", c.image());
-    InspectReply image = client.inspect(c.imageId());
-    Map<String, Object> imageConfig =
-        map(image.config() == null ? null : image.config().get("config"));
-    if (imageConfig != null) {
-      imageConfig.forEach(config::putIfAbsent);
-    }
-    m.put("Config", config);
+    m.put("Config", config(c));
     m.put("GraphDriver", Map.of("Name", driver(), "Data", Map.of("Container", c.id())));
     if (size) {
       for (ContainerItem i : client.containers()) {
@@ -132,6 +125,46 @@ final class DockerInspect {
       }
     }
     return m;
+  }
+
+  /**
+   * docker's container {@code Config}: the image's, with the container's environment (a KEY it sets
+   * replaces the image's), labels and working directory over it.
+   */
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> config(ContainerInspectReply c) throws IOException {
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("Image", c.image());
+    InspectReply image = client.inspect(c.imageId());
+    Map<String, Object> imageConfig =
+        map(image.config() == null ? null : image.config().get("config"));
+    if (imageConfig != null) {
+      imageConfig.forEach(config::putIfAbsent);
+    }
+    Map<String, String> env = new LinkedHashMap<>();
+    if (config.get("Env") instanceof List<?> l) {
+      for (Object e : l) {
+        String s = String.valueOf(e);
+        int eq = s.indexOf('=');
+        env.put(eq < 0 ? s : s.substring(0, eq), s);
+      }
+    }
+    for (String s : c.env()) {
+      env.put(s.substring(0, s.indexOf('=')), s);
+    }
+    config.put("Env", List.copyOf(env.values()));
+    Map<String, Object> labels = new TreeMap<>();
+    if (config.get("Labels") instanceof Map<?, ?> l) {
+      labels.putAll((Map<String, Object>) l);
+    }
+    labels.putAll(c.labels());
+    config.put("Labels", labels);
+    if (c.workdir() != null) {
+      config.put("WorkingDir", c.workdir());
+    } else {
+      config.putIfAbsent("WorkingDir", "");
+    }
+    return config;
   }
 
   private static String text(JsonNode node, String field) {
