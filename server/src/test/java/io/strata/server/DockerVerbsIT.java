@@ -175,6 +175,62 @@ class DockerVerbsIT {
   }
 
   @Test
+  void jsonKeysFollowOneConvention() throws Exception {
+    ok("volume", "create", "spare");
+    for (String[] args :
+        new String[][] {
+          {"driver", "ls"},
+          {"images"},
+          {"ps"},
+          {"volume", "ls"},
+          {"info"},
+          {"system", "df", "-v"},
+          {"volume", "rm", "spare"}
+        }) {
+      JsonNode doc = json(args);
+      assertThat(keys(doc))
+          .as(String.join(" ", args))
+          .allMatch(k -> k.matches("[a-z][a-zA-Z0-9]*"));
+    }
+    assertThat(json("driver", "ls").get(0).has("topLevel")).isTrue();
+  }
+
+  @Test
+  void errorsComeAsJsonUnderJson() throws Exception {
+    TestServer.CliRun missing = server.cli("--json", "inspect", "nosuch");
+    assertThat(missing.code()).isEqualTo(4);
+    JsonNode error =
+        Json.tree(missing.stderr().getBytes(java.nio.charset.StandardCharsets.UTF_8), "error");
+    assertThat(error.get("error").asText()).isEqualTo("no such object: nosuch");
+    assertThat(error.get("status").asText()).isEqualTo("NOT_FOUND");
+    assertThat(error.get("exitCode").asInt()).isEqualTo(4);
+    TestServer.CliRun usage = server.cli("--json", "images", "--filter", "colour=red");
+    assertThat(usage.code()).isEqualTo(2);
+    assertThat(
+            Json.tree(usage.stderr().getBytes(java.nio.charset.StandardCharsets.UTF_8), "error")
+                .get("exitCode")
+                .asInt())
+        .isEqualTo(2);
+    assertThat(usage.stderr().lines()).hasSize(1);
+  }
+
+  /** Every object key in {@code node}, at any depth. */
+  private static java.util.List<String> keys(JsonNode node) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    if (node.isObject()) {
+      node.fieldNames()
+          .forEachRemaining(
+              k -> {
+                out.add(k);
+                out.addAll(keys(node.get(k)));
+              });
+    } else if (node.isArray()) {
+      node.forEach(e -> out.addAll(keys(e)));
+    }
+    return out;
+  }
+
+  @Test
   void rmiTakesSeveralImages() {
     ok("image", "tag", "other:1", "other:2");
     TestServer.CliRun r = server.cli("rmi", "other:2", "nosuch:1", "other:1");

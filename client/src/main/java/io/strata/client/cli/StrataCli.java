@@ -9,7 +9,9 @@ import io.strata.protocol.message.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -122,6 +124,10 @@ public final class StrataCli implements Runnable {
               && !e.getCommandLine().getSubcommands().isEmpty()) {
             message = "unknown command '" + u.getUnmatched().get(0) + "' for '" + name + "'";
           }
+          if (List.of(a).contains("--json")) {
+            errorJson(terminal, message, null, ExitStatus.USAGE);
+            return ExitStatus.USAGE;
+          }
           terminal.err().println("strata: " + message);
           if (e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
             terminal
@@ -201,11 +207,34 @@ public final class StrataCli implements Runnable {
       code = ExitStatus.FAILED;
       message = "internal error: " + message;
     }
-    terminal.err().println("strata: " + message);
+    printError(message, e instanceof StrataClientException s ? s.status() : null, code);
     if (debug) {
       e.printStackTrace(terminal.err());
     }
     return code;
+  }
+
+  /**
+   * Reports a failure on stderr: {@code strata: MESSAGE}, or under {@code --json} one line of JSON,
+   * {@code {"error": MESSAGE, "status": STATUS, "exitCode": N}} ({@code status} when the server
+   * gave one), as restic reports errors under {@code --json}.
+   */
+  void printError(String message, Status status, int exitCode) {
+    if (json) {
+      errorJson(terminal, message, status, exitCode);
+    } else {
+      terminal.err().println("strata: " + message);
+    }
+  }
+
+  private static void errorJson(Terminal terminal, String message, Status status, int exitCode) {
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("error", message);
+    if (status != null) {
+      error.put("status", status.name());
+    }
+    error.put("exitCode", exitCode);
+    terminal.err().println(Template.json(error));
   }
 
   /** The terminal of this run. */

@@ -134,14 +134,14 @@ final class VolumeCommands {
 
     @Override
     int run(StrataClient client, StrataCli cli) throws Exception {
-      List<String> removed = new ArrayList<>();
+      List<Map<String, String>> removed = new ArrayList<>();
       int code =
           EachArgument.run(
               cli,
               names,
               n -> {
                 client.removeVolume(n);
-                removed.add(n);
+                removed.add(Map.of("name", n));
                 if (!cli.json()) {
                   cli.terminal().out().println(n);
                 }
