@@ -84,7 +84,7 @@ final class CopyCommand extends ClientCommand {
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
-    TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "cp", -1);
+    TransferListener progress = ProgressBar.of(cli, "cp", -1);
     if (source.inContainer()) {
       copyOut(client, cli, progress);
     } else {

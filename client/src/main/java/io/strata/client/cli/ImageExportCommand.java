@@ -94,7 +94,7 @@ final class ImageExportCommand extends ClientCommand {
   static int export(StrataClient client, StrataCli cli, String image, String output, String type)
       throws Exception {
     ExportArgs args = new ExportArgs(image, type);
-    TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "export", -1);
+    TransferListener progress = ProgressBar.of(cli, "export", -1);
     long[] bytes = new long[1];
     if (toStdout(output)) {
       OutputStream out = cli.terminal().stdout();

@@ -79,7 +79,7 @@ final class ImageImportCommand extends ClientCommand {
       body = source.body();
       size = source.size();
     }
-    TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "import", size);
+    TransferListener progress = ProgressBar.of(cli, "import", size);
     ImportReply r = client.importImage(args, body, progress);
     ProgressBar.finish(progress);
     if (cli.json()) {

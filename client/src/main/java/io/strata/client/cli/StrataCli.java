@@ -90,6 +90,16 @@ public final class StrataCli implements Runnable {
   private boolean json;
 
   @Option(
+      names = "--progress",
+      paramLabel = "STYLE",
+      defaultValue = "auto",
+      scope = ScopeType.INHERIT,
+      description =
+          "Progress of long transfers on stderr: auto (a bar when stderr is a terminal, else"
+              + " nothing), plain (a line a second), json (JSON lines) or none.")
+  private String progress;
+
+  @Option(
       names = "--debug",
       scope = ScopeType.INHERIT,
       description = "Show stack traces of failures.")
@@ -240,6 +250,15 @@ public final class StrataCli implements Runnable {
   /** The terminal of this run. */
   Terminal terminal() {
     return terminal;
+  }
+
+  /** The {@code --progress} style. */
+  String progress() {
+    if (!List.of("auto", "plain", "json", "none").contains(progress)) {
+      throw new ParameterException(
+          spec.commandLine(), "--progress " + progress + ": expected auto, plain, json or none");
+    }
+    return progress;
   }
 
   /** Whether to print JSON. */

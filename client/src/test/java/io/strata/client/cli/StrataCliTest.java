@@ -175,4 +175,60 @@ class StrataCliTest {
     p.finish();
     assertThat(ByteSize.human(25L << 20)).isEqualTo("25.0 MiB");
   }
+
+  @Test
+  void theBarShowsBytesRateAndEta() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    long[] now = {0};
+    ProgressBar p =
+        new ProgressBar(
+            new PrintStream(err, true, StandardCharsets.UTF_8), "get", 100L << 20, () -> now[0]);
+    now[0] = 2_000_000_000L;
+    p.transferred(50L << 20);
+    String drawn = err.toString(StandardCharsets.UTF_8);
+    assertThat(drawn)
+        .startsWith("\rget [=========>          ] 50.0 MiB / 100.0 MiB  50%  25.0 MiB/s  ETA 2s");
+    p.finish();
+    assertThat(err.toString(StandardCharsets.UTF_8)).endsWith("\r\033[K");
+    assertThat(ProgressBar.duration(125)).isEqualTo("2m05s");
+  }
+
+  @Test
+  void plainAndJsonProgressAreLinesWithASummary() throws Exception {
+    ByteArrayOutputStream plain = new ByteArrayOutputStream();
+    long[] now = {0};
+    ProgressBar p =
+        new ProgressBar(
+            new PrintStream(plain, true, StandardCharsets.UTF_8),
+            "import",
+            1000,
+            () -> now[0],
+            ProgressBar.Style.PLAIN);
+    now[0] = 1_000_000_000L;
+    p.transferred(500);
+    now[0] = 1_500_000_000L;
+    p.transferred(500); // within the second: no line
+    p.finish();
+    assertThat(plain.toString(StandardCharsets.UTF_8).lines())
+        .containsExactly(
+            "import 500 B / 1000 B  50%  500 B/s  ETA 1s",
+            "import 1000 B / 1000 B 100%  666 B/s  ETA 0s");
+    ByteArrayOutputStream json = new ByteArrayOutputStream();
+    ProgressBar j =
+        new ProgressBar(
+            new PrintStream(json, true, StandardCharsets.UTF_8),
+            "put",
+            -1,
+            () -> now[0],
+            ProgressBar.Style.JSON);
+    j.transferred(7);
+    j.finish();
+    var summary =
+        io.strata.protocol.message.Json.tree(
+            json.toString(StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8),
+            "event");
+    assertThat(summary.get("messageType").asText()).isEqualTo("summary");
+    assertThat(summary.get("operation").asText()).isEqualTo("put");
+    assertThat(summary.get("bytesDone").asLong()).isEqualTo(7);
+  }
 }
