@@ -59,7 +59,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       SaveCommand.class,
       LoadCommand.class,
       VersionCommand.class,
-      CompletionCommand.class
+      CompletionCommand.class,
+      NamesCommand.class
     })
 public final class StrataCli implements Runnable {
   /** The address tried when neither {@code --host} nor {@code STRATA_HOST} is given. */
