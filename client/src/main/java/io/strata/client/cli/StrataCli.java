@@ -117,12 +117,8 @@ public final class StrataCli implements Runnable {
 
   /** Runs {@code strata} with {@code args} against {@code terminal}; returns the exit code. */
   public static int run(String[] args, Terminal terminal) {
-    StrataCli cli = new StrataCli(terminal);
-    CommandLine cmd = new CommandLine(cli);
-    dockerNames(cmd);
-    for (CommandLine sub : cmd.getSubcommands().values()) {
-      globalOptionsOnlyAtTheTop(sub);
-    }
+    CommandLine cmd = commandLine(terminal);
+    StrataCli cli = cmd.getCommand();
     cmd.setOut(new PrintWriter(terminal.out(), true));
     cmd.setErr(new PrintWriter(terminal.err(), true));
     cmd.setParameterExceptionHandler(
@@ -157,6 +153,16 @@ public final class StrataCli implements Runnable {
     int code = cmd.execute(args);
     terminal.out().flush();
     return code;
+  }
+
+  /** The command tree of {@code strata} over {@code terminal}, as run and as the manual shows. */
+  public static CommandLine commandLine(Terminal terminal) {
+    CommandLine cmd = new CommandLine(new StrataCli(terminal));
+    dockerNames(cmd);
+    for (CommandLine sub : cmd.getSubcommands().values()) {
+      globalOptionsOnlyAtTheTop(sub);
+    }
+    return cmd;
   }
 
   /**
