@@ -56,8 +56,31 @@ class NotStrataIT {
                     + address
                     + " is not a Strata server (it answered \"HTTP/1.1 400 Bad Request\")\n");
       }
+      // stratad itself pointed at the HTTP server by a pull: the same sentence, once
+      TestServer.CliRun pull = s.cli("pull", "app:1", "--from", address);
+      assertThat(pull.code()).as(pull.stderr()).isEqualTo(3);
+      assertThat(pull.stderr())
+          .isEqualTo(
+              "strata: "
+                  + address
+                  + " is not a Strata server (it answered \"HTTP/1.1 400 Bad Request\")\n");
     } finally {
       http.stop(0);
+    }
+  }
+
+  @Test
+  void anUnreachablePeerIsNamedOnce() throws Exception {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    try (TestServer s = TestServer.start(dir)) {
+      TestServer.CliRun pull = s.cli("pull", "app:1", "--from", "127.0.0.1:" + port);
+      assertThat(pull.code()).isEqualTo(3);
+      assertThat(pull.stderr())
+          .startsWith("strata: cannot reach stratad at 127.0.0.1:" + port + ": ");
+      assertThat(pull.stderr().split("127\\.0\\.0\\.1:" + port, -1)).hasSize(2);
     }
   }
 
