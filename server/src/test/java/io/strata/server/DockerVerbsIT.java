@@ -69,6 +69,15 @@ class DockerVerbsIT {
   }
 
   @Test
+  void historyTakesTheListingFlags() throws Exception {
+    String layer =
+        json("image", "inspect", "base:1").get(0).get("RootFS").get("Layers").get(0).asText();
+    assertThat(ok("image", "history", "-q", "--no-trunc", "base:1").out()).isEqualTo(layer + "\n");
+    assertThat(ok("image", "history", "--format", "{{.ID}}", "base:1").out())
+        .isEqualTo(layer.substring(7, 19) + "\n");
+  }
+
+  @Test
   void filtersKeepTheMatchingRows() {
     assertThat(ok("images", "--format", "{{.Repository}}", "--filter", "reference=oth*").out())
         .isEqualTo("other\n");

@@ -57,7 +57,7 @@ final class ImagePruneCommand extends ClientCommand {
     }
     List<RemoveReply> removed = prune(client, all);
     GcReply gc = client.gc();
-    print(cli, Map.of(), removed, gc);
+    print(cli, Map.of(), removed, gc.bytesReclaimed());
     return ExitStatus.OK;
   }
 
@@ -81,15 +81,15 @@ final class ImagePruneCommand extends ClientCommand {
 
   /**
    * Prints docker's prune report: {@code before} (containers and the like, each a heading and its
-   * lines), the images removed, and the total reclaimed space.
+   * lines), the images removed, and the total reclaimed space, {@code reclaimed} bytes.
    */
   static void print(
-      StrataCli cli, Map<String, List<String>> before, List<RemoveReply> images, GcReply gc) {
+      StrataCli cli, Map<String, List<String>> before, List<RemoveReply> images, long reclaimed) {
     if (cli.json()) {
       Map<String, Object> out = new LinkedHashMap<>();
       before.forEach((k, v) -> out.put(k, v));
       out.put("imagesRemoved", images);
-      out.put("spaceReclaimed", gc.bytesReclaimed());
+      out.put("spaceReclaimed", reclaimed);
       cli.printJson(out);
       return;
     }
@@ -112,6 +112,6 @@ final class ImagePruneCommand extends ClientCommand {
       lines.forEach(out::println);
       out.println();
     }
-    out.println("Total reclaimed space: " + ByteSize.human(gc.bytesReclaimed()));
+    out.println("Total reclaimed space: " + ByteSize.human(reclaimed));
   }
 }

@@ -63,9 +63,11 @@ final class SystemPruneCommand extends ClientCommand {
       containers.add(c.id());
     }
     List<String> removedVolumes = new ArrayList<>();
+    long volumeBytes = 0;
     if (volumes) {
       VolumePruneReply v = client.pruneVolumes(false);
       removedVolumes.addAll(v.removed());
+      volumeBytes = v.bytesReclaimed();
     }
     List<RemoveReply> images = ImagePruneCommand.prune(client, all);
     GcReply gc = client.gc();
@@ -74,7 +76,7 @@ final class SystemPruneCommand extends ClientCommand {
     if (volumes) {
       before.put(cli.json() ? "volumesRemoved" : "Deleted Volumes", removedVolumes);
     }
-    ImagePruneCommand.print(cli, before, images, gc);
+    ImagePruneCommand.print(cli, before, images, gc.bytesReclaimed() + volumeBytes);
     return ExitStatus.OK;
   }
 }
