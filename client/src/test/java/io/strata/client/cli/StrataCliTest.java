@@ -68,6 +68,19 @@ class StrataCliTest {
   }
 
   @Test
+  void versionShowsTheClientEvenWithoutAServer() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    CliHarness v = new CliHarness();
+    assertThat(v.run(Map.of("STRATA_HOST", "127.0.0.1:" + port), "version"))
+        .isEqualTo(ExitStatus.UNREACHABLE);
+    assertThat(v.out()).startsWith("Client:\n Version: ").doesNotContain("Server:");
+    assertThat(v.err()).startsWith("strata: cannot reach stratad at 127.0.0.1:" + port);
+  }
+
+  @Test
   void aMissingTokenFileExits3() {
     assertThat(run(Map.of("STRATA_TOKEN_FILE", "/nonexistent/token"), "info"))
         .isEqualTo(ExitStatus.UNREACHABLE);
