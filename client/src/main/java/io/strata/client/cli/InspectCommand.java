@@ -3,6 +3,7 @@ package io.strata.client.cli;
 import io.strata.client.StrataClient;
 import io.strata.client.StrataClientException;
 import io.strata.protocol.Status;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -89,7 +90,7 @@ final class InspectCommand extends ClientCommand {
     return code;
   }
 
-  private Map<String, Object> lookUp(DockerInspect docker, String name) throws java.io.IOException {
+  private Map<String, Object> lookUp(DockerInspect docker, String name) throws IOException {
     if ("image".equals(type)) {
       return docker.image(name);
     }

@@ -1,8 +1,10 @@
 package io.strata.client.cli;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
@@ -117,7 +119,7 @@ final class ListingOptions {
     for (T item : items) {
       rows.add(shape.row.apply(item));
     }
-    var out = cli.terminal().out();
+    PrintStream out = cli.terminal().out();
     if (quiet) {
       rows.forEach(r -> out.println(r.get(shape.idField)));
       return;
@@ -136,7 +138,7 @@ final class ListingOptions {
       Template t = new Template(body.isEmpty() ? defaultTemplate(shape) : body, shape.fields);
       Map<String, Object> header = new LinkedHashMap<>();
       for (String f : shape.fields) {
-        header.put(f, shape.headers.getOrDefault(f, f.toUpperCase(java.util.Locale.ROOT)));
+        header.put(f, shape.headers.getOrDefault(f, f.toUpperCase(Locale.ROOT)));
       }
       Table table = new Table();
       table.row(t.apply(header).split("\t", -1));

@@ -5,6 +5,7 @@ import io.strata.protocol.message.ContainerItem;
 import io.strata.protocol.message.ImageItem;
 import io.strata.protocol.message.VolumeItem;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.TreeSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
@@ -21,7 +22,7 @@ final class NamesCommand extends ClientCommand {
 
   @Override
   void checkArguments() {
-    if (!java.util.List.of("images", "containers", "volumes", "all").contains(kind)) {
+    if (!List.of("images", "containers", "volumes", "all").contains(kind)) {
       throw new ParameterException(
           spec.commandLine(),
           "__complete " + kind + ": expected images, containers, volumes or all");

@@ -6,6 +6,8 @@ import io.strata.protocol.Wire;
 import io.strata.protocol.message.InfoReply;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -41,7 +43,7 @@ final class VersionCommand implements Callable<Integer> {
     client.put("Version", new StrataCli.VersionProvider().getVersion()[0].substring(7));
     client.put("ProtocolVersion", Wire.VERSION);
     client.put("JavaVersion", System.getProperty("java.version"));
-    client.put("Os", System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT));
+    client.put("Os", System.getProperty("os.name").toLowerCase(Locale.ROOT));
     client.put("Arch", System.getProperty("os.arch"));
     Map<String, Object> version = new LinkedHashMap<>();
     version.put("Client", client);
@@ -90,8 +92,8 @@ final class VersionCommand implements Callable<Integer> {
 
   /** {@code {{.Client.Version}}}-style fields of the nested version map. */
   static final class VersionTemplate {
-    private static final java.util.List<String> SERVER_FIELDS =
-        java.util.List.of("Version", "Name", "ProtocolVersion", "Driver", "DataRoot");
+    private static final List<String> SERVER_FIELDS =
+        List.of("Version", "Name", "ProtocolVersion", "Driver", "DataRoot");
 
     private VersionTemplate() {}
 
@@ -105,7 +107,7 @@ final class VersionCommand implements Callable<Integer> {
       }
       String text =
           format.replaceAll("\\{\\{\\s*\\.(Client|Server)\\.([A-Za-z]+)\\s*}}", "{{.$1$2}}");
-      return new Template(text, java.util.List.copyOf(flat.keySet())).apply(flat);
+      return new Template(text, List.copyOf(flat.keySet())).apply(flat);
     }
   }
 }
