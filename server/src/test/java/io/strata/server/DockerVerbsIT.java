@@ -178,6 +178,11 @@ class DockerVerbsIT {
     assertThat(config.get("Labels").get("flag").asText()).isEmpty();
     assertThat(config.get("WorkingDir").asText()).isEqualTo("/srv");
     assertThat(config.get("Image").asText()).isEqualTo("base:1");
+    assertThat(ok("ps", "--format", "{{.Names}}", "--filter", "label=tier=web").out())
+        .isEqualTo("configured\n");
+    assertThat(ok("ps", "--format", "{{.Names}}", "--filter", "label=flag").out())
+        .isEqualTo("configured\n");
+    assertThat(ok("ps", "-q", "--filter", "label=tier=db").out()).isEmpty();
     TestServer.CliRun relative = server.cli("create", "-w", "srv", "base:1");
     assertThat(relative.code()).isEqualTo(2);
     assertThat(relative.stderr()).startsWith("strata: --workdir srv: ");

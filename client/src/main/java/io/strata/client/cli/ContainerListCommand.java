@@ -2,7 +2,10 @@ package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
 import io.strata.protocol.message.ContainerItem;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +22,8 @@ import picocli.CommandLine.Option;
       "SIZE is what the writable layer holds exclusively (what strata rm frees), VIRTUAL adds the"
           + " image. Strata stores containers and never runs them, so every container is listed,"
           + " with or without -a.",
-      "Filters: id=PREFIX, name=SUBSTRING, ancestor=IMAGE (its name or id).",
+      "Filters: id=PREFIX, name=SUBSTRING, ancestor=IMAGE (its name or id), label=KEY or"
+          + " label=KEY=VALUE (create's --label).",
       "Fields for --format: .ID .Image .Names .Size .VirtualSize .CreatedAt."
     })
 final class ContainerListCommand extends ClientCommand {
@@ -72,6 +76,23 @@ final class ContainerListCommand extends ClientCommand {
                             && v.length() >= 4
                             && ImageCommand.shortId(c.imageId())
                                 .startsWith(ImageCommand.shortId(v))));
+    Map<String, Map<String, String>> labels = new HashMap<>();
+    shape.filter(
+        "label",
+        (c, v) -> {
+          Map<String, String> l =
+              labels.computeIfAbsent(
+                  c.id(),
+                  id -> {
+                    try {
+                      return client.inspectContainer(id).labels();
+                    } catch (IOException e) {
+                      throw new UncheckedIOException(e);
+                    }
+                  });
+          int eq = v.indexOf('=');
+          return eq < 0 ? l.containsKey(v) : v.substring(eq + 1).equals(l.get(v.substring(0, eq)));
+        });
     shape.row =
         c -> {
           Map<String, Object> r = new LinkedHashMap<>();
@@ -83,7 +104,13 @@ final class ContainerListCommand extends ClientCommand {
           r.put("CreatedAt", c.created());
           return r;
         };
-    listing.print(cli, listing.filter(client.containers(), shape), shape);
+    List<ContainerItem> kept;
+    try {
+      kept = listing.filter(client.containers(), shape);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    listing.print(cli, kept, shape);
     return ExitStatus.OK;
   }
 }
