@@ -111,6 +111,25 @@ final class FrameConnection implements Closeable {
     }
   }
 
+  /**
+   * The first line of what was received and not consumed, printable ASCII only and at most 80
+   * characters: what a peer that is not a Strata server said.
+   */
+  String receivedText() {
+    StringBuilder b = new StringBuilder();
+    for (int i = start; i < end && b.length() < 80; i++) {
+      int c = buf[i] & 0xFF;
+      if (c == '\n' || c == '\r') {
+        if (b.length() > 0) {
+          break;
+        }
+      } else if (c >= 0x20 && c < 0x7F) {
+        b.append((char) c);
+      }
+    }
+    return b.toString().strip();
+  }
+
   @Override
   public void close() throws IOException {
     socket.close();

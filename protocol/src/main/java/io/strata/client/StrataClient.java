@@ -76,6 +76,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -91,6 +92,9 @@ import java.util.function.Consumer;
  */
 public final class StrataClient implements Closeable {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+  /** As long as a server gives a client to finish the handshake. */
+  private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
   private final HostPort address;
   private final FrameConnection connection;
@@ -126,7 +130,9 @@ public final class StrataClient implements Closeable {
     }
     try {
       FrameConnection c = new FrameConnection(socket);
+      socket.setSoTimeout((int) HANDSHAKE_TIMEOUT.toMillis());
       Welcome w = handshake(address, c, token);
+      socket.setSoTimeout(0);
       return new StrataClient(address, c, w);
     } catch (StrataClientException e) {
       closeQuietly(socket);
@@ -143,14 +149,20 @@ public final class StrataClient implements Closeable {
   private static Welcome handshake(HostPort address, FrameConnection c, byte[] token)
       throws IOException {
     c.send(FrameType.HELLO, Wire.CONNECTION_STREAM, Hello.current().encode());
-    InboundFrame f = c.read();
-    if (f.type() == FrameType.RESPONSE) {
-      throw connectionError(address, f);
+    Welcome w;
+    try {
+      InboundFrame f = c.read();
+      if (f.type() == FrameType.RESPONSE && f.stream() == Wire.CONNECTION_STREAM) {
+        throw connectionError(address, f);
+      }
+      if (f.type() != FrameType.WELCOME) {
+        throw new ProtocolException("expected WELCOME, got " + f.type());
+      }
+      w = Welcome.decode(ByteBuffer.wrap(f.payload()));
+    } catch (ProtocolException | EOFException | SocketTimeoutException e) {
+      // the first answer is not a WELCOME: an HTTP server, another protocol, or silence
+      throw notStrata(address, c, e);
     }
-    if (f.type() != FrameType.WELCOME) {
-      throw new ProtocolException("expected WELCOME, got " + f.type());
-    }
-    Welcome w = Welcome.decode(ByteBuffer.wrap(f.payload()));
     if (w.version() != Wire.VERSION) {
       throw new StrataClientException(
           Status.UNSUPPORTED_VERSION,
@@ -178,6 +190,23 @@ public final class StrataClient implements Closeable {
       throw new ProtocolException("expected AUTH_OK, got " + a.type());
     }
     return w;
+  }
+
+  /**
+   * The error for a peer whose answer to HELLO is no Strata frame: names the address and quotes the
+   * start of what it sent (an HTTP status line, say).
+   */
+  private static StrataClientException notStrata(
+      HostPort address, FrameConnection c, IOException e) {
+    String answered = c.receivedText();
+    String why =
+        e instanceof SocketTimeoutException
+            ? "no answer to the handshake within " + HANDSHAKE_TIMEOUT.toSeconds() + " s"
+            : answered.isEmpty()
+                ? "it closed the connection without answering the handshake"
+                : "it answered \"" + answered + "\"";
+    return new StrataClientException(
+        Status.UNAVAILABLE, address + " is not a Strata server (" + why + ")", e);
   }
 
   private static StrataClientException connectionError(HostPort address, InboundFrame f)

@@ -3,15 +3,24 @@ package io.strata.protocol;
 import java.nio.ByteBuffer;
 
 /**
- * The client's first frame (HELLO, stream 0): {@code magic:u32 minVersion:u16 maxVersion:u16}. The
- * server picks the highest version in the range it speaks.
+ * The client's first frame (HELLO, stream 0): {@code magic:u32 minVersion:u16 maxVersion:u16
+ * padding:byte[0..56]}. The server picks the highest version in the range it speaks and ignores the
+ * padding. This client pads with {@code "\r\n\r\n"}: an HTTP server reached by mistake (a registry,
+ * a metrics port) then sees the end of a request and answers at once, so the client can say it is
+ * not a Strata server instead of waiting for an answer that never comes.
  *
  * @param minVersion the oldest version the client speaks
  * @param maxVersion the newest version the client speaks
  */
 public record Hello(int minVersion, int maxVersion) {
-  /** Payload bytes. */
+  /** Payload bytes before the padding: the least a HELLO carries. */
   public static final int LENGTH = 8;
+
+  /** The most payload bytes a HELLO may carry, padding included. */
+  public static final int MAX_LENGTH = 64;
+
+  /** What this client sends after the version range. */
+  private static final byte[] PADDING = {'\r', '\n', '\r', '\n'};
 
   public Hello {
     if (minVersion < 0 || maxVersion > 0xFFFF || minVersion > maxVersion) {
@@ -27,18 +36,24 @@ public record Hello(int minVersion, int maxVersion) {
 
   /** The payload bytes. */
   public byte[] encode() {
-    return ByteBuffer.allocate(LENGTH)
+    return ByteBuffer.allocate(LENGTH + PADDING.length)
         .putInt(Wire.MAGIC)
         .putShort((short) minVersion)
         .putShort((short) maxVersion)
+        .put(PADDING)
         .array();
   }
 
-  /** Reads a HELLO payload. */
+  /** Reads a HELLO payload, with or without padding. */
   public static Hello decode(ByteBuffer b) throws ProtocolException {
-    if (b.remaining() != LENGTH) {
+    if (b.remaining() < LENGTH || b.remaining() > MAX_LENGTH) {
       throw new ProtocolException(
-          "hello: payload has " + b.remaining() + " bytes, expected " + LENGTH);
+          "hello: payload has "
+              + b.remaining()
+              + " bytes, expected "
+              + LENGTH
+              + " to "
+              + MAX_LENGTH);
     }
     int magic = b.getInt();
     if (magic != Wire.MAGIC) {

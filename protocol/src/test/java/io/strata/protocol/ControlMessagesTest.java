@@ -14,9 +14,16 @@ class ControlMessagesTest {
   @Test
   void helloHasMagicAndVersionRange() throws Exception {
     byte[] b = Hello.current().encode();
-    // 53545241 = "STRA", 0001 = min version 1, 0001 = max version 1
-    assertThat(HEX.formatHex(b)).isEqualTo("53545241" + "0001" + "0001");
+    // 53545241 = "STRA", 0001 = min version 1, 0001 = max version 1, 0d0a0d0a = "\r\n\r\n"
+    assertThat(HEX.formatHex(b)).isEqualTo("53545241" + "0001" + "0001" + "0d0a0d0a");
     assertThat(Hello.decode(ByteBuffer.wrap(b))).isEqualTo(new Hello(1, 1));
+  }
+
+  @Test
+  void helloWithoutPaddingIsStillAccepted() throws Exception {
+    // the HELLO of clients before the padding: magic and range only
+    assertThat(Hello.decode(ByteBuffer.wrap(HEX.parseHex("53545241" + "0001" + "0001"))))
+        .isEqualTo(new Hello(1, 1));
   }
 
   @Test
@@ -27,6 +34,9 @@ class ControlMessagesTest {
     assertThatThrownBy(() -> Hello.decode(ByteBuffer.wrap(HEX.parseHex("53545241"))))
         .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("4 bytes");
+    assertThatThrownBy(() -> Hello.decode(ByteBuffer.wrap(new byte[65])))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("65 bytes");
   }
 
   @Test

@@ -40,6 +40,13 @@ import picocli.CommandLine.Spec;
     version = "stratad " + Version.VERSION,
     description = "Serves a Strata data root over the Strata protocol.")
 public final class Stratad implements Callable<Integer> {
+  static {
+    // before the first logger: a manager that still logs while stratad stops (StratadLogManager)
+    if (System.getProperty("java.util.logging.manager") == null) {
+      System.setProperty("java.util.logging.manager", StratadLogManager.class.getName());
+    }
+  }
+
   private static final System.Logger LOG = System.getLogger(Stratad.class.getName());
   private static final String LOG_FORMAT = "%1$tF %1$tT.%1$tL %4$s %3$s: %5$s%6$s%n";
 
@@ -140,6 +147,20 @@ public final class Stratad implements Callable<Integer> {
       description = "With a token file, let clients without the token pull (GET and HEAD).")
   private boolean registryAnonymousPull;
 
+  @Option(
+      names = "--log-level",
+      paramLabel = "LEVEL",
+      defaultValue = "info",
+      description = "error, warn, info (default: start, stop, long operations) or debug.")
+  private String logLevel;
+
+  @Option(
+      names = "--log-format",
+      paramLabel = "FORMAT",
+      defaultValue = "text",
+      description = "text (default) or json: one JSON object per line on stderr.")
+  private String logFormat;
+
   Stratad(PrintStream out, Map<String, String> env) {
     this.out = out;
     this.env = Map.copyOf(env);
@@ -175,6 +196,16 @@ public final class Stratad implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    java.util.logging.Level level = LogSetup.level(logLevel);
+    if (level == null) {
+      throw new ParameterException(
+          spec.commandLine(), "--log-level " + logLevel + ": expected error, warn, info or debug");
+    }
+    if (!logFormat.equals("text") && !logFormat.equals("json")) {
+      throw new ParameterException(
+          spec.commandLine(), "--log-format " + logFormat + ": expected text or json");
+    }
+    LogSetup.configure(level, logFormat);
     ServerConfig config = config();
     StrataServer server = StrataServer.start(config);
     Runtime.getRuntime()

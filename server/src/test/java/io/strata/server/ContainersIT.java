@@ -426,9 +426,9 @@ class ContainersIT {
     void rmRemovesTheWritableLayerAndNothingElse() throws Exception {
       ok("create", "--name", "gone1", "base:1");
       ok("create", "--name", "gone2", "-v", "/anon", "base:1");
-      String anon = json("inspect", "gone2").get("mounts").get(0).get("source").asText();
-      assertThat(json("inspect", "gone1").get("name").asText()).isEqualTo("gone1");
-      assertThat(ok("inspect", "gone1").out()).startsWith("{");
+      String anon = json("inspect", "gone2").get(0).get("Mounts").get(0).get("Name").asText();
+      assertThat(json("inspect", "gone1").get(0).get("Name").asText()).isEqualTo("/gone1");
+      assertThat(ok("inspect", "gone1").out()).startsWith("[");
 
       TestServer.CliRun r = server.cli("rm", "-f", "-v", "gone1", "no-such", "gone2");
       assertThat(r.code()).isEqualTo(4);

@@ -91,7 +91,8 @@ class HostTransfersIT {
 
   private static String id(TestServer s, String image) throws Exception {
     return Json.tree(ok(s, "--json", "image", "inspect", image).stdout(), "inspect")
-        .get("id")
+        .get(0)
+        .get("Id")
         .asText();
   }
 

@@ -70,7 +70,7 @@ class ImagesIT {
   }
 
   private JsonNode layers(String image) throws Exception {
-    return json("image", "inspect", image).get("layers");
+    return json("image", "inspect", image).get(0).get("RootFS").get("Layers");
   }
 
   private JsonNode listed(String repository, String tag) throws Exception {
@@ -267,9 +267,9 @@ class ImagesIT {
     ok("image", "tag", "base:1", "tagged:1");
     ok("image", "tag", "base:1", "tagged:2");
     assertThat(ok("image", "rm", "tagged:1").out()).isEqualTo("Untagged: tagged:1\n");
-    JsonNode inspect = json("image", "inspect", "tagged:2");
-    assertThat(inspect.get("id").asText()).startsWith("sha256:");
-    assertThat(inspect.get("config").get("rootfs").get("type").asText()).isEqualTo("layers");
+    JsonNode inspect = json("image", "inspect", "tagged:2").get(0);
+    assertThat(inspect.get("Id").asText()).startsWith("sha256:");
+    assertThat(inspect.get("RootFS").get("Type").asText()).isEqualTo("layers");
     assertThat(server.cli("image", "inspect", "tagged:1").code()).isEqualTo(4);
 
     Path only = dir.resolve("only");

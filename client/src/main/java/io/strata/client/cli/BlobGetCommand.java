@@ -53,8 +53,10 @@ final class BlobGetCommand extends ClientCommand {
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
-    long total = length >= 0 ? length : -1;
-    TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "get", total);
+    // the object's size first, so that the bar has a total and an ETA
+    long rest = Math.max(0, client.stat(digest).size() - offset);
+    long total = length >= 0 ? Math.min(length, rest) : rest;
+    TransferListener progress = ProgressBar.of(cli, "get", total);
     if (output == null) {
       OutputStream out = cli.terminal().stdout();
       client.get(digest, offset, length, out, progress);

@@ -27,7 +27,7 @@ final class BlobPutCommand extends ClientCommand {
   int run(StrataClient client, StrataCli cli) throws Exception {
     PutReply r;
     if (source.equals("-")) {
-      TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "put", -1);
+      TransferListener progress = ProgressBar.of(cli, "put", -1);
       r = client.put(cli.terminal().in(), null, progress);
       ProgressBar.finish(progress);
     } else {
@@ -37,7 +37,7 @@ final class BlobPutCommand extends ClientCommand {
       }
       try (InputStream in = Files.newInputStream(file)) {
         long size = Files.size(file);
-        TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "put", size);
+        TransferListener progress = ProgressBar.of(cli, "put", size);
         r = client.put(in, size, progress);
         ProgressBar.finish(progress);
       } catch (NoSuchFileException e) {

@@ -65,7 +65,7 @@ final class BuildCommand extends ClientCommand {
               + Wire.MAX_ARGS
               + " bytes");
     }
-    TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "context", -1);
+    TransferListener progress = ProgressBar.of(cli, "context", -1);
     Path root = context.toRealPath();
     ImportReply r =
         client.build(

@@ -47,7 +47,7 @@ final class ContainerExportCommand extends ClientCommand {
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
-    TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "export", -1);
+    TransferListener progress = ProgressBar.of(cli, "export", -1);
     long[] bytes = new long[1];
     if (toStdout()) {
       OutputStream out = cli.terminal().stdout();

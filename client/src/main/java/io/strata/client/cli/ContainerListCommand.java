@@ -2,12 +2,18 @@ package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
 import io.strata.protocol.message.ContainerItem;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code strata ps [-a] [-q]}. */
+/** {@code strata ps}, also {@code strata container ls}. */
 @Command(
     name = "ps",
     mixinStandardHelpOptions = true,
@@ -15,7 +21,10 @@ import picocli.CommandLine.Option;
       "Lists containers: CONTAINER ID IMAGE NAME SIZE VIRTUAL.",
       "SIZE is what the writable layer holds exclusively (what strata rm frees), VIRTUAL adds the"
           + " image. Strata stores containers and never runs them, so every container is listed,"
-          + " with or without -a."
+          + " with or without -a.",
+      "Filters: id=PREFIX, name=SUBSTRING, ancestor=IMAGE (its name or id), label=KEY or"
+          + " label=KEY=VALUE (create's --label).",
+      "Fields for --format: .ID .Image .Names .Size .VirtualSize .CreatedAt."
     })
 final class ContainerListCommand extends ClientCommand {
   @Option(
@@ -24,9 +33,11 @@ final class ContainerListCommand extends ClientCommand {
   boolean all;
 
   @Option(
-      names = {"-q", "--quiet"},
-      description = "Print only the container ids.")
-  boolean quiet;
+      names = {"-s", "--size"},
+      description = "Accepted for Docker's sake: sizes are always shown.")
+  boolean size;
+
+  @Mixin ListingOptions listing;
 
   /** The container table of {@code ps} and {@code system df -v}. */
   static void print(PrintStream out, List<ContainerItem> items) {
@@ -44,14 +55,62 @@ final class ContainerListCommand extends ClientCommand {
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
-    List<ContainerItem> items = client.containers();
-    if (cli.json()) {
-      cli.printJson(items);
-    } else if (quiet) {
-      items.forEach(c -> cli.terminal().out().println(ImageCommand.shortId(c.id())));
-    } else {
-      print(cli.terminal().out(), items);
+    ListingOptions.Shape<ContainerItem> shape =
+        new ListingOptions.Shape<ContainerItem>()
+            .column("ID", "CONTAINER ID")
+            .column("Image", "IMAGE")
+            .column("Names", "NAME")
+            .column("Size", "SIZE")
+            .column("VirtualSize", "VIRTUAL")
+            .field("CreatedAt")
+            .filter("id", (c, v) -> c.id().startsWith(v))
+            .filter("name", (c, v) -> c.name() != null && c.name().contains(v))
+            .filter(
+                "ancestor",
+                (c, v) ->
+                    v.equals(c.image())
+                        || (c.image() != null
+                            && !v.contains(":")
+                            && c.image().equals(v + ":latest"))
+                        || (c.imageId() != null
+                            && v.length() >= 4
+                            && ImageCommand.shortId(c.imageId())
+                                .startsWith(ImageCommand.shortId(v))));
+    Map<String, Map<String, String>> labels = new HashMap<>();
+    shape.filter(
+        "label",
+        (c, v) -> {
+          Map<String, String> l =
+              labels.computeIfAbsent(
+                  c.id(),
+                  id -> {
+                    try {
+                      return client.inspectContainer(id).labels();
+                    } catch (IOException e) {
+                      throw new UncheckedIOException(e);
+                    }
+                  });
+          int eq = v.indexOf('=');
+          return eq < 0 ? l.containsKey(v) : v.substring(eq + 1).equals(l.get(v.substring(0, eq)));
+        });
+    shape.row =
+        c -> {
+          Map<String, Object> r = new LinkedHashMap<>();
+          r.put("ID", listing.id(c.id()));
+          r.put("Image", c.image());
+          r.put("Names", c.name());
+          r.put("Size", ByteSize.human(c.size()));
+          r.put("VirtualSize", ByteSize.human(c.virtualSize()));
+          r.put("CreatedAt", c.created());
+          return r;
+        };
+    List<ContainerItem> kept;
+    try {
+      kept = listing.filter(client.containers(), shape);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
     }
+    listing.print(cli, kept, shape);
     return ExitStatus.OK;
   }
 }

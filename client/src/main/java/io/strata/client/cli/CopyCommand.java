@@ -30,7 +30,7 @@ import picocli.CommandLine.Parameters;
     name = "cp",
     mixinStandardHelpOptions = true,
     description = {
-      "Copies files between a container and this host, as docker cp:",
+      "Copies files between a container and this host, as docker cp does.",
       "  strata cp CONTAINER:SRC DEST   strata cp SRC CONTAINER:DEST",
       "A directory is copied with everything under it; SRC/. copies its content only. Into an"
           + " existing directory DEST, SRC lands as DEST/NAME; a missing DEST is created (its"
@@ -84,7 +84,7 @@ final class CopyCommand extends ClientCommand {
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
-    TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "cp", -1);
+    TransferListener progress = ProgressBar.of(cli, "cp", -1);
     if (source.inContainer()) {
       copyOut(client, cli, progress);
     } else {

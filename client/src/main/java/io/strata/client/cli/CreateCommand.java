@@ -3,13 +3,22 @@ package io.strata.client.cli;
 import io.strata.client.StrataClient;
 import io.strata.protocol.message.CreateArgs;
 import io.strata.protocol.message.CreateReply;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-/** {@code strata create [--name N] [-v SPEC]... [--mount SPEC]... IMAGE}. */
+/**
+ * {@code strata create [--name N] [-v SPEC]... [--mount SPEC]... [-e KEY=VALUE]... [--label
+ * KEY=VALUE]... [-w DIR] IMAGE}.
+ */
 @Command(
     name = "create",
     mixinStandardHelpOptions = true,
@@ -43,9 +52,84 @@ final class CreateCommand extends ClientCommand {
       description = "type=volume|bind,source=S,target=T[,readonly], as in Docker.")
   List<String> mounts = new ArrayList<>();
 
+  @Option(
+      names = {"-e", "--env"},
+      paramLabel = "KEY[=VALUE]",
+      description = "Set an environment variable; KEY alone takes this shell's value, as docker.")
+  List<String> env = new ArrayList<>();
+
+  @Option(
+      names = "--env-file",
+      paramLabel = "FILE",
+      description = "Read KEY=VALUE lines from FILE (# comments and blank lines are skipped).")
+  List<Path> envFiles = new ArrayList<>();
+
+  @Option(
+      names = {"-l", "--label"},
+      paramLabel = "KEY[=VALUE]",
+      description = "Set a label (shown by inspect under Config.Labels).")
+  List<String> labels = new ArrayList<>();
+
+  @Option(
+      names = {"-w", "--workdir"},
+      paramLabel = "DIR",
+      description = "The working directory, an absolute path (default: the image's).")
+  String workdir;
+
+  @Override
+  void checkArguments() {
+    if (workdir != null && !workdir.startsWith("/")) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--workdir " + workdir + ": the working directory must be an absolute path");
+    }
+    for (String e : env) {
+      if (e.isEmpty() || e.startsWith("=")) {
+        throw new ParameterException(spec.commandLine(), "--env '" + e + "': KEY is empty");
+      }
+    }
+    for (String l : labels) {
+      if (l.isEmpty() || l.startsWith("=")) {
+        throw new ParameterException(spec.commandLine(), "--label '" + l + "': KEY is empty");
+      }
+    }
+  }
+
+  /** The entries of --env-file and -e, in that order, as docker reads them. */
+  private List<String> environment(Terminal t) throws IOException {
+    List<String> all = new ArrayList<>();
+    for (Path f : envFiles) {
+      List<String> lines;
+      try {
+        lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+      } catch (NoSuchFileException e) {
+        throw new IOException("env file " + f + " does not exist", e);
+      }
+      for (String line : lines) {
+        String l = line.strip();
+        if (!l.isEmpty() && !l.startsWith("#")) {
+          all.add(l);
+        }
+      }
+    }
+    all.addAll(env);
+    List<String> resolved = new ArrayList<>();
+    for (String e : all) {
+      if (e.contains("=")) {
+        resolved.add(e);
+      } else if (t.env().containsKey(e)) {
+        resolved.add(e + "=" + t.env().get(e));
+      }
+    }
+    return resolved;
+  }
+
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
-    CreateReply r = client.createContainer(new CreateArgs(image, name, volumes, mounts));
+    CreateReply r =
+        client.createContainer(
+            new CreateArgs(
+                image, name, volumes, mounts, environment(cli.terminal()), labels, workdir));
     if (cli.json()) {
       cli.printJson(r);
     } else {

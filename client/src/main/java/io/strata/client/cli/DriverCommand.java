@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.strata.client.StrataClient;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine.Command;
 
@@ -53,11 +55,39 @@ final class DriverCommand extends CommandGroup {
       table.print(out);
     }
 
+    /**
+     * An entry with the keys of --json's one convention, camelCase ({@code ID} is {@code id},
+     * {@code top level} {@code topLevel}, {@code parent_uuid} {@code parentUuid}); the table keeps
+     * the tool's own column names.
+     */
+    static Map<String, JsonNode> camelKeys(JsonNode entry) {
+      Map<String, JsonNode> out = new LinkedHashMap<>();
+      entry.fieldNames().forEachRemaining(k -> out.put(camel(k), entry.get(k)));
+      return out;
+    }
+
+    /** {@code top level}, {@code parent_uuid}, {@code ID} as {@code topLevel}, ... */
+    static String camel(String key) {
+      String[] words = key.split("[ _-]+");
+      StringBuilder b = new StringBuilder();
+      for (String w : words) {
+        if (w.isEmpty()) {
+          continue;
+        }
+        if (b.length() == 0) {
+          b.append(w.equals(w.toUpperCase(Locale.ROOT)) ? w.toLowerCase(Locale.ROOT) : w);
+        } else {
+          b.append(Character.toUpperCase(w.charAt(0))).append(w.substring(1));
+        }
+      }
+      return b.toString();
+    }
+
     @Override
     int run(StrataClient client, StrataCli cli) throws Exception {
       List<JsonNode> entries = client.driverList();
       if (cli.json()) {
-        cli.printJson(entries);
+        cli.printJson(entries.stream().map(ListCommand::camelKeys).toList());
       } else {
         printTable(cli.terminal().out(), entries);
       }

@@ -31,7 +31,7 @@ final class EachArgument {
         if (c == ExitStatus.UNREACHABLE) {
           throw e;
         }
-        cli.terminal().err().println("strata: " + e.getMessage());
+        cli.printError(e.getMessage(), e.status(), c);
         code = code == ExitStatus.OK || code == c ? c : ExitStatus.FAILED;
       }
     }

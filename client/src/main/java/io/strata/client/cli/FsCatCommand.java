@@ -18,7 +18,7 @@ final class FsCatCommand extends FsSubcommand {
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
-    TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "cat", -1);
+    TransferListener progress = ProgressBar.of(cli, "cat", -1);
     OutputStream out = cli.terminal().stdout();
     client.readFile(new ReadArgs(container(), FsCommand.absolute(path), null, null), out, progress);
     out.flush();

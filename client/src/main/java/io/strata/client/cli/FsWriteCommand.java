@@ -50,7 +50,7 @@ final class FsWriteCommand extends FsSubcommand {
     String target = FsCommand.absolute(path);
     WriteReply r;
     if (from == null) {
-      TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "write", -1);
+      TransferListener progress = ProgressBar.of(cli, "write", -1);
       r =
           client.writeFile(
               new WriteArgs(container(), target, offset, null),
@@ -62,7 +62,7 @@ final class FsWriteCommand extends FsSubcommand {
       if (source.directory()) {
         throw new IOException("file " + from + " is a directory");
       }
-      TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "write", source.size());
+      TransferListener progress = ProgressBar.of(cli, "write", source.size());
       r =
           client.writeFile(
               new WriteArgs(container(), target, offset, source.size()), source.body(), progress);

@@ -88,7 +88,7 @@ abstract class HostTransferCommand extends ClientCommand {
               new TransferArgs(image, otherHost(), token),
               p -> {
                 if (bar[0] == null) {
-                  bar[0] = ProgressBar.forTerminal(cli.terminal(), label(), p.bytesToSend());
+                  bar[0] = ProgressBar.of(cli, label(), p.bytesToSend());
                 }
                 bar[0].transferred(p.bytesSent() - shown[0]);
                 shown[0] = p.bytesSent();

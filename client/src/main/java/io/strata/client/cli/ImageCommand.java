@@ -6,15 +6,16 @@ import picocli.CommandLine.Command;
 @Command(
     name = "image",
     mixinStandardHelpOptions = true,
-    description = "Container images: import, export, list, inspect, tag and remove.",
+    description = "Container images: import, export, list, inspect, tag, remove and prune.",
     subcommands = {
       ImageImportCommand.class,
       ImageExportCommand.class,
       ImageListCommand.class,
       ImageHistoryCommand.class,
-      ImageInspectCommand.class,
+      InspectCommand.class,
       ImageTagCommand.class,
-      ImageRemoveCommand.class
+      ImageRemoveCommand.class,
+      ImagePruneCommand.class
     })
 final class ImageCommand extends CommandGroup {
   /** The short form of an id Docker prints: 12 hex digits without {@code sha256:}. */

@@ -2,24 +2,30 @@ package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
 import io.strata.client.TransferListener;
+import io.strata.client.UploadBody;
 import io.strata.protocol.message.ImportArgs;
 import io.strata.protocol.message.ImportReply;
 import java.io.PrintStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-/** {@code strata image import PATH [-t NAME:TAG]}. */
+/** {@code strata image import PATH|- [-t NAME:TAG]}. */
 @Command(
     name = "import",
     mixinStandardHelpOptions = true,
     description = {
       "Imports an image from this host: an OCI image layout directory (DIR or DIR:TAG), a docker"
           + " save archive, an OCI layout as a tar, a plain directory or a plain tar (one layer).",
+      "- reads the archive from standard input, which must not be a terminal.",
       "Layers keep their diff_ids; whiteouts are applied."
     })
 final class ImageImportCommand extends ClientCommand {
-  @Parameters(paramLabel = "PATH", description = "The archive or directory (DIR:TAG selects).")
+  @Parameters(
+      paramLabel = "PATH",
+      description = "The archive or directory (DIR:TAG selects); - is standard input.")
   String path;
 
   @Option(
@@ -28,16 +34,59 @@ final class ImageImportCommand extends ClientCommand {
       description = "Tag the image (archives also keep their own tags).")
   String tag;
 
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "Print nothing but errors.")
+  boolean quiet;
+
+  @Override
+  void checkArguments() {
+    refuseTerminalInput(spec, path);
+  }
+
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
-    LocalSource source = LocalSource.of("import source", path, true);
-    TransferListener progress = ProgressBar.forTerminal(cli.terminal(), "import", source.size());
-    ImportReply r =
-        client.importImage(
-            new ImportArgs(tag, source.select(), source.name()), source.body(), progress);
+    return load(client, cli, path, tag, quiet);
+  }
+
+  /** Refuses to read an archive from standard input ({@code -}) when it is a terminal. */
+  static void refuseTerminalInput(CommandSpec spec, String path) {
+    StrataCli cli = (StrataCli) spec.root().userObject();
+    if (path.equals("-") && cli.terminal().inputTerminal()) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "import from standard input: refusing to read an archive from a terminal; give a PATH"
+              + " or redirect standard input");
+    }
+  }
+
+  /**
+   * Imports {@code path} ({@code -}: standard input) and prints docker's {@code Loaded image:}
+   * lines, or the reply under {@code --json}.
+   */
+  static int load(StrataClient client, StrataCli cli, String path, String tag, boolean quiet)
+      throws Exception {
+    ImportArgs args;
+    UploadBody body;
+    long size;
+    if (path.equals("-")) {
+      args = new ImportArgs(tag, null, "standard input");
+      body = out -> cli.terminal().in().transferTo(out);
+      size = -1;
+    } else {
+      LocalSource source = LocalSource.of("import source", path, true);
+      args = new ImportArgs(tag, source.select(), source.name());
+      body = source.body();
+      size = source.size();
+    }
+    TransferListener progress = ProgressBar.of(cli, "import", size);
+    ImportReply r = client.importImage(args, body, progress);
     ProgressBar.finish(progress);
     if (cli.json()) {
       cli.printJson(r);
+      return ExitStatus.OK;
+    }
+    if (quiet) {
       return ExitStatus.OK;
     }
     PrintStream out = cli.terminal().out();

@@ -3,19 +3,33 @@ package io.strata.client.cli;
 import io.strata.client.StrataClient;
 import io.strata.protocol.message.ImageItem;
 import java.io.PrintStream;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** {@code strata image ls}. */
+/** {@code strata image ls}, also {@code strata images}. */
 @Command(
     name = "ls",
     aliases = "list",
     mixinStandardHelpOptions = true,
     description = {
       "Lists images, one row per tag: REPOSITORY TAG IMAGE ID SIZE SHARED UNIQUE.",
-      "SHARED is what the image's chunks take that another image uses too, UNIQUE the rest."
+      "SHARED is what the image's chunks take that another image uses too, UNIQUE the rest.",
+      "Filters: reference=PATTERN (a glob of NAME or NAME:TAG), dangling=true|false (untagged).",
+      "Fields for --format: .ID .Repository .Tag .Size .SharedSize .UniqueSize."
     })
 final class ImageListCommand extends ClientCommand {
+  @Mixin ListingOptions listing;
+
+  @Option(
+      names = {"-a", "--all"},
+      description = "Accepted for docker's sake: Strata keeps no intermediate images.")
+  boolean all;
+
   /** The image table of {@code image ls} and {@code system df -v}. */
   static void print(PrintStream out, List<ImageItem> items) {
     Table t = new Table("REPOSITORY", "TAG", "IMAGE ID", "SIZE", "SHARED", "UNIQUE");
@@ -33,12 +47,68 @@ final class ImageListCommand extends ClientCommand {
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
-    List<ImageItem> items = client.images();
-    if (cli.json()) {
-      cli.printJson(items);
-    } else {
-      print(cli.terminal().out(), items);
-    }
+    ListingOptions.Shape<ImageItem> shape = shape(listing);
+    listing.print(cli, listing.filter(client.images(), shape), shape);
     return ExitStatus.OK;
+  }
+
+  static ListingOptions.Shape<ImageItem> shape(ListingOptions listing) {
+    ListingOptions.Shape<ImageItem> s =
+        new ListingOptions.Shape<ImageItem>()
+            .column("Repository", "REPOSITORY")
+            .column("Tag", "TAG")
+            .column("ID", "IMAGE ID")
+            .column("Size", "SIZE")
+            .column("SharedSize", "SHARED")
+            .column("UniqueSize", "UNIQUE")
+            .filter("reference", ImageListCommand::matchesReference)
+            .filter("dangling", (i, v) -> dangling(i) == Boolean.parseBoolean(v));
+    s.row =
+        i -> {
+          Map<String, Object> r = new LinkedHashMap<>();
+          r.put("Repository", none(i.repository()));
+          r.put("Tag", none(i.tag()));
+          r.put("ID", listing.id(i.id()));
+          r.put("Size", ByteSize.human(i.size()));
+          r.put("SharedSize", ByteSize.human(i.sharedSize()));
+          r.put("UniqueSize", ByteSize.human(i.uniqueSize()));
+          return r;
+        };
+    return s;
+  }
+
+  private static String none(String s) {
+    return s == null ? "<none>" : s;
+  }
+
+  /** An image without a name: docker's dangling. */
+  static boolean dangling(ImageItem i) {
+    return i.repository() == null
+        || i.repository().equals("<none>")
+        || i.tag() == null
+        || i.tag().equals("<none>");
+  }
+
+  /** docker's reference filter: a glob of the name, or of NAME:TAG when it has a tag part. */
+  private static boolean matchesReference(ImageItem i, String pattern) {
+    if (dangling(i)) {
+      return false;
+    }
+    String slashFree = pattern.substring(pattern.lastIndexOf('/') + 1);
+    String subject = slashFree.contains(":") ? i.repository() + ":" + i.tag() : i.repository();
+    return glob(pattern).matcher(subject).matches();
+  }
+
+  /** A glob ({@code *}, {@code ?}) as a regular expression; {@code *} does not cross a slash. */
+  static Pattern glob(String glob) {
+    StringBuilder b = new StringBuilder();
+    for (char c : glob.toCharArray()) {
+      switch (c) {
+        case '*' -> b.append("[^/]*");
+        case '?' -> b.append("[^/]");
+        default -> b.append(Pattern.quote(String.valueOf(c)));
+      }
+    }
+    return Pattern.compile(b.toString());
   }
 }

@@ -3,31 +3,43 @@ package io.strata.client.cli;
 import io.strata.client.StrataClient;
 import io.strata.protocol.message.RemoveReply;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code strata image rm IMAGE}. */
+/** {@code strata image rm IMAGE...}, also {@code strata rmi}. */
 @Command(
     name = "rm",
     mixinStandardHelpOptions = true,
     description = {
-      "Removes a tag; when it was the image's last, the image and the layers no other image uses.",
-      "Refused while a container uses the image."
+      "Removes tags; when one was an image's last, the image and the layers no other image uses.",
+      "Refused while a container uses the image. A failure is reported and the rest are still"
+          + " removed (exit non-zero)."
     })
 final class ImageRemoveCommand extends ClientCommand {
-  @Parameters(paramLabel = "IMAGE", description = "NAME[:TAG] or an image id.")
-  String image;
+  @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "NAME[:TAG] or an image id.")
+  List<String> images;
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
-    RemoveReply r = client.removeImage(image);
-    if (cli.json()) {
-      cli.printJson(r);
-      return ExitStatus.OK;
-    }
+    List<RemoveReply> removed = new ArrayList<>();
     PrintStream out = cli.terminal().out();
-    r.untagged().forEach(t -> out.println("Untagged: " + t));
-    r.deleted().forEach(id -> out.println("Deleted: " + id));
-    return ExitStatus.OK;
+    int code =
+        EachArgument.run(
+            cli,
+            images,
+            image -> {
+              RemoveReply r = client.removeImage(image);
+              removed.add(r);
+              if (!cli.json()) {
+                r.untagged().forEach(t -> out.println("Untagged: " + t));
+                r.deleted().forEach(id -> out.println("Deleted: " + id));
+              }
+            });
+    if (cli.json()) {
+      cli.printJson(images.size() == 1 && removed.size() == 1 ? removed.get(0) : removed);
+    }
+    return code;
   }
 }

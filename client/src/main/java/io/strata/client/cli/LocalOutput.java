@@ -11,12 +11,19 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.security.SecureRandom;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Files and directories the client writes ({@code blob get -o}, {@code image export -o}). Each is
- * first written under a temporary name beside its target and renamed into place only once complete,
- * so a failure never leaves a partial output.
+ * Files and directories the client writes ({@code blob get -o}, {@code image export -o}, {@code
+ * export -o}). Each is first written under a hidden temporary name beside its target, {@code
+ * .NAME.PID.RANDOM.part}, and renamed into place only once complete, so a failure never leaves a
+ * partial output. The temporary is removed on failure, by a shutdown hook when the run is
+ * interrupted (Ctrl-C, SIGTERM), and, when the process was killed outright, by the next run writing
+ * into the same directory, which removes every {@code .NAME.*.part} whose process is gone. Outputs
+ * get the modes docker gives them: files {@code 0666 & ~umask}, directories {@code 0777 & ~umask}.
  */
 final class LocalOutput {
   /** Writes a file's content. */
@@ -31,6 +38,13 @@ final class LocalOutput {
     void fill(Path dir) throws IOException;
   }
 
+  /** Temporaries being written by this process; the shutdown hook removes what is left. */
+  private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
+
+  private static final AtomicBoolean HOOKED = new AtomicBoolean();
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private LocalOutput() {}
 
   /** Writes file {@code output} (replacing it) with what {@code body} writes. */
@@ -39,19 +53,21 @@ final class LocalOutput {
     if (Files.isDirectory(target)) {
       throw new IOException("output " + output + " is a directory");
     }
-    Path temp =
-        Files.createTempFile(parent(output, target), "." + target.getFileName() + ".", ".part");
+    Path temp = temporary(output, target);
+    Files.createFile(temp);
     boolean done = false;
     try {
       try (OutputStream out = Files.newOutputStream(temp)) {
         body.writeTo(out);
       }
+      Files.setPosixFilePermissions(temp, Umask.apply(Umask.FILE));
       Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       done = true;
     } finally {
       if (!done) {
         Files.deleteIfExists(temp);
       }
+      PENDING.remove(temp);
     }
   }
 
@@ -64,16 +80,86 @@ final class LocalOutput {
     if (Files.exists(target) && !isEmptyDirectory(target)) {
       throw new IOException("output " + output + " exists and is not an empty directory");
     }
-    Path temp = Files.createTempDirectory(parent(output, target), "." + target.getFileName() + ".");
+    Path temp = temporary(output, target);
+    Files.createDirectory(temp);
     boolean done = false;
     try {
       body.fill(temp);
+      Files.setPosixFilePermissions(temp, Umask.apply(Umask.DIRECTORY));
       Files.deleteIfExists(target);
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
       done = true;
     } finally {
       if (!done) {
         deleteTree(temp);
+      }
+      PENDING.remove(temp);
+    }
+  }
+
+  /**
+   * A fresh temporary name beside {@code target}, registered for removal at exit, after sweeping
+   * the temporaries of {@code target} that killed processes left.
+   */
+  private static Path temporary(Path output, Path target) throws IOException {
+    Path dir = parent(output, target);
+    String name = target.getFileName().toString();
+    sweep(dir, name);
+    hook();
+    long pid = ProcessHandle.current().pid();
+    Path temp =
+        dir.resolve(
+            "." + name + "." + pid + "." + Long.toUnsignedString(RANDOM.nextLong()) + ".part");
+    PENDING.add(temp);
+    return temp;
+  }
+
+  /**
+   * Removes {@code .NAME.PID.RANDOM.part} files and directories in {@code dir} whose process PID no
+   * longer runs: what a killed run (SIGKILL, a power cut) left. Temporaries of a running process,
+   * this one included, are left alone.
+   */
+  static void sweep(Path dir, String name) throws IOException {
+    String prefix = "." + name + ".";
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, glob(prefix) + "*.part")) {
+      for (Path p : entries) {
+        String rest = p.getFileName().toString().substring(prefix.length());
+        String[] parts = rest.split("\\.");
+        if (parts.length != 3 || !parts[0].matches("[0-9]{1,10}")) {
+          continue;
+        }
+        long pid = Long.parseLong(parts[0]);
+        if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+          continue;
+        }
+        deleteTree(p);
+      }
+    }
+  }
+
+  /** {@code s} with glob metacharacters escaped. */
+  private static String glob(String s) {
+    return s.replaceAll("([\\\\*?\\[\\]{}])", "\\\\$1");
+  }
+
+  private static void hook() {
+    if (HOOKED.compareAndSet(false, true)) {
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(LocalOutput::removePending, "strata-remove-partial"));
+    }
+  }
+
+  /** Removes the temporaries still registered: the run is ending without finishing them. */
+  private static void removePending() {
+    for (Path p : PENDING) {
+      // a writer may still be adding entries to a directory: try a few times
+      for (int attempt = 0; attempt < 5; attempt++) {
+        try {
+          deleteTree(p);
+          break;
+        } catch (IOException e) {
+          // retried; the JVM is exiting and has nowhere to report it
+        }
       }
     }
   }
@@ -101,6 +187,10 @@ final class LocalOutput {
    */
   static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      Files.deleteIfExists(dir);
       return;
     }
     Files.walkFileTree(

@@ -9,13 +9,19 @@ import io.strata.protocol.message.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * {@code strata}, the command-line client: the global options, the command tree, and the mapping of
@@ -33,7 +39,7 @@ import picocli.CommandLine.Spec;
       BuildCommand.class,
       CreateCommand.class,
       ContainerListCommand.class,
-      ContainerInspectCommand.class,
+      InspectCommand.class,
       FsCommand.class,
       CopyCommand.class,
       DiffCommand.class,
@@ -42,6 +48,7 @@ import picocli.CommandLine.Spec;
       UmountCommand.class,
       ContainerExportCommand.class,
       ContainerRemoveCommand.class,
+      ContainerCommand.class,
       VolumeCommand.class,
       SystemCommand.class,
       GcCommand.class,
@@ -49,7 +56,11 @@ import picocli.CommandLine.Spec;
       DriverCommand.class,
       PushCommand.class,
       PullCommand.class,
-      CompletionCommand.class
+      SaveCommand.class,
+      LoadCommand.class,
+      VersionCommand.class,
+      CompletionCommand.class,
+      NamesCommand.class
     })
 public final class StrataCli implements Runnable {
   /** The address tried when neither {@code --host} nor {@code STRATA_HOST} is given. */
@@ -63,14 +74,14 @@ public final class StrataCli implements Runnable {
       names = "--host",
       paramLabel = "HOST:PORT",
       scope = ScopeType.INHERIT,
-      description = "The server (default: $STRATA_HOST, else " + DEFAULT_HOST + ").")
+      description = "The server; default $STRATA_HOST, else " + DEFAULT_HOST + ".")
   private String host;
 
   @Option(
       names = "--token-file",
       paramLabel = "FILE",
       scope = ScopeType.INHERIT,
-      description = "A file holding the server's token (default: $STRATA_TOKEN_FILE).")
+      description = "A file holding the server's token; default $STRATA_TOKEN_FILE.")
   private Path tokenFile;
 
   @Option(
@@ -78,6 +89,16 @@ public final class StrataCli implements Runnable {
       scope = ScopeType.INHERIT,
       description = "Print results as one JSON document.")
   private boolean json;
+
+  @Option(
+      names = "--progress",
+      paramLabel = "STYLE",
+      defaultValue = "auto",
+      scope = ScopeType.INHERIT,
+      description =
+          "Progress of long transfers on stderr: auto (a bar when stderr is a terminal, else"
+              + " nothing), plain (a line a second), json (JSON lines) or none.")
+  private String progress;
 
   @Option(
       names = "--debug",
@@ -96,22 +117,88 @@ public final class StrataCli implements Runnable {
 
   /** Runs {@code strata} with {@code args} against {@code terminal}; returns the exit code. */
   public static int run(String[] args, Terminal terminal) {
-    StrataCli cli = new StrataCli(terminal);
-    CommandLine cmd = new CommandLine(cli);
+    CommandLine cmd = commandLine(terminal);
+    StrataCli cli = cmd.getCommand();
     cmd.setOut(new PrintWriter(terminal.out(), true));
     cmd.setErr(new PrintWriter(terminal.err(), true));
     cmd.setParameterExceptionHandler(
         (e, a) -> {
-          terminal.err().println("strata: " + e.getMessage());
-          terminal
-              .err()
-              .println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+          String name = e.getCommandLine().getCommandSpec().qualifiedName();
+          String message = e.getMessage();
+          if (e instanceof UnmatchedArgumentException u
+              && !u.getUnmatched().isEmpty()
+              && !u.getUnmatched().get(0).startsWith("-")
+              && !e.getCommandLine().getSubcommands().isEmpty()) {
+            message = "unknown command '" + u.getUnmatched().get(0) + "' for '" + name + "'";
+          }
+          if (List.of(a).contains("--json")) {
+            errorJson(terminal, message, null, ExitStatus.USAGE);
+            return ExitStatus.USAGE;
+          }
+          terminal.err().println("strata: " + message);
+          if (e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            terminal
+                .err()
+                .println(
+                    "Did you mean: "
+                        + u.getSuggestions().stream()
+                            .map(s -> name + " " + s)
+                            .collect(Collectors.joining(", "))
+                        + "?");
+          }
+          terminal.err().println("Try '" + name + " --help'.");
           return ExitStatus.USAGE;
         });
     cmd.setExecutionExceptionHandler((e, c, parsed) -> cli.report(e));
     int code = cmd.execute(args);
     terminal.out().flush();
     return code;
+  }
+
+  /** The command tree of {@code strata} over {@code terminal}, as run and as the manual shows. */
+  public static CommandLine commandLine(Terminal terminal) {
+    CommandLine cmd = new CommandLine(new StrataCli(terminal));
+    dockerNames(cmd);
+    for (CommandLine sub : cmd.getSubcommands().values()) {
+      globalOptionsOnlyAtTheTop(sub);
+    }
+    return cmd;
+  }
+
+  /**
+   * docker's names for commands that Strata files elsewhere: {@code images} ({@code image ls}),
+   * {@code rmi} ({@code image rm}) and {@code container ls} ({@code ps}).
+   */
+  private static void dockerNames(CommandLine cmd) {
+    CommandLine images = new CommandLine(new ImageListCommand());
+    images.getCommandSpec().name("images").aliases(new String[0]); // not image ls's "list"
+    cmd.addSubcommand("images", images);
+    CommandLine rmi = new CommandLine(new ImageRemoveCommand());
+    rmi.getCommandSpec().name("rmi");
+    cmd.addSubcommand("rmi", rmi);
+    CommandLine ls = new CommandLine(new ContainerListCommand());
+    ls.getCommandSpec().name("ls").aliases("ps", "list");
+    cmd.getSubcommands().get("container").addSubcommand("ls", ls);
+    cmd.setAbbreviatedSubcommandsAllowed(false);
+  }
+
+  /**
+   * Keeps the global options ({@code --host}, {@code --json}, ...) out of the help of {@code sub}
+   * and the commands under it, as docker lists them once, in {@code strata --help}: each inherited
+   * copy is replaced by a hidden one bound to the same field, so they are still accepted after the
+   * command.
+   */
+  private static void globalOptionsOnlyAtTheTop(CommandLine sub) {
+    CommandSpec spec = sub.getCommandSpec();
+    for (OptionSpec o : List.copyOf(spec.options())) {
+      if (o.inherited() && !o.hidden()) {
+        spec.remove(o);
+        spec.addOption(OptionSpec.builder(o).hidden(true).scopeType(ScopeType.LOCAL).build());
+      }
+    }
+    for (CommandLine s : sub.getSubcommands().values()) {
+      globalOptionsOnlyAtTheTop(s);
+    }
   }
 
   /** Without a command: show the usage, as a usage error. */
@@ -121,6 +208,10 @@ public final class StrataCli implements Runnable {
   }
 
   private int report(Exception e) {
+    if (Stdout.closedBy(e)) {
+      // the reader of standard output went away (| head): it has what it wanted
+      return ExitStatus.OK;
+    }
     String message = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
     int code;
     if (e instanceof StrataClientException s) {
@@ -133,16 +224,48 @@ public final class StrataCli implements Runnable {
       code = ExitStatus.FAILED;
       message = "internal error: " + message;
     }
-    terminal.err().println("strata: " + message);
+    printError(message, e instanceof StrataClientException s ? s.status() : null, code);
     if (debug) {
       e.printStackTrace(terminal.err());
     }
     return code;
   }
 
+  /**
+   * Reports a failure on stderr: {@code strata: MESSAGE}, or under {@code --json} one line of JSON,
+   * {@code {"error": MESSAGE, "status": STATUS, "exitCode": N}} ({@code status} when the server
+   * gave one), as restic reports errors under {@code --json}.
+   */
+  void printError(String message, Status status, int exitCode) {
+    if (json) {
+      errorJson(terminal, message, status, exitCode);
+    } else {
+      terminal.err().println("strata: " + message);
+    }
+  }
+
+  private static void errorJson(Terminal terminal, String message, Status status, int exitCode) {
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("error", message);
+    if (status != null) {
+      error.put("status", status.name());
+    }
+    error.put("exitCode", exitCode);
+    terminal.err().println(Template.json(error));
+  }
+
   /** The terminal of this run. */
   Terminal terminal() {
     return terminal;
+  }
+
+  /** The {@code --progress} style. */
+  String progress() {
+    if (!List.of("auto", "plain", "json", "none").contains(progress)) {
+      throw new ParameterException(
+          spec.commandLine(), "--progress " + progress + ": expected auto, plain, json or none");
+    }
+    return progress;
   }
 
   /** Whether to print JSON. */

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
     name = "system",
     mixinStandardHelpOptions = true,
     description = "The store as a whole.",
-    subcommands = SystemCommand.DiskUsageCommand.class)
+    subcommands = {SystemCommand.DiskUsageCommand.class, SystemPruneCommand.class})
 final class SystemCommand extends CommandGroup {
   /** {@code strata system df [-v]}. */
   @Command(

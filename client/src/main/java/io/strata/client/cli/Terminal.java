@@ -21,7 +21,7 @@ import java.util.Map;
  * @param out standard output for text
  * @param err standard error
  * @param env the environment ({@code STRATA_HOST}, {@code STRATA_TOKEN_FILE})
- * @param interactive whether stderr is a terminal (progress bars only then)
+ * @param interactive whether stderr is a terminal (progress bars only then, whatever stdout is)
  * @param inputTerminal whether standard input is a terminal ({@code volume prune} asks only then)
  * @param outputTerminal whether standard output is a terminal (tars are never written to one)
  */
@@ -51,7 +51,7 @@ public record Terminal(
 
   /** The process's own streams and environment. */
   public static Terminal system() {
-    OutputStream raw = new FileOutputStream(FileDescriptor.out);
+    OutputStream raw = new Stdout(new FileOutputStream(FileDescriptor.out));
     boolean console = System.console() != null;
     return new Terminal(
         new FileInputStream(FileDescriptor.in),
@@ -59,7 +59,7 @@ public record Terminal(
         new PrintStream(raw, true, StandardCharsets.UTF_8),
         new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8),
         System.getenv(),
-        console,
+        isTerminal(2, console),
         isTerminal(0, console),
         isTerminal(1, console));
   }

@@ -4,8 +4,11 @@ import io.strata.client.StrataClient;
 import io.strata.protocol.message.VolumeItem;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code strata volume create|ls|inspect|rm}. */
@@ -43,8 +46,14 @@ final class VolumeCommands {
       name = "ls",
       aliases = "list",
       mixinStandardHelpOptions = true,
-      description = "Lists volumes: VOLUME NAME SIZE IN USE (whether a container mounts it).")
+      description = {
+        "Lists volumes: VOLUME NAME SIZE IN USE (whether a container mounts it).",
+        "Filters: name=SUBSTRING, dangling=true|false (no container mounts it).",
+        "Fields for --format: .Name .Driver .Size .InUse .Mountpoint .CreatedAt."
+      })
   static final class ListVolumes extends ClientCommand {
+    @Mixin ListingOptions listing;
+
     /** The volume table of {@code volume ls} and {@code system df -v}. */
     static void print(PrintStream out, List<VolumeItem> items) {
       Table t = new Table("VOLUME NAME", "SIZE", "IN USE");
@@ -56,12 +65,29 @@ final class VolumeCommands {
 
     @Override
     int run(StrataClient client, StrataCli cli) throws Exception {
-      List<VolumeItem> items = client.volumes();
-      if (cli.json()) {
-        cli.printJson(items);
-      } else {
-        print(cli.terminal().out(), items);
-      }
+      ListingOptions.Shape<VolumeItem> shape =
+          new ListingOptions.Shape<VolumeItem>()
+              .column("Name", "VOLUME NAME")
+              .column("Size", "SIZE")
+              .column("InUse", "IN USE")
+              .field("Driver")
+              .field("Mountpoint")
+              .field("CreatedAt")
+              .filter("name", (v, f) -> v.name().contains(f))
+              .filter("dangling", (v, f) -> v.inUse() != Boolean.parseBoolean(f));
+      shape.idField = "Name";
+      shape.row =
+          v -> {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("Name", v.name());
+            r.put("Size", ByteSize.human(v.size()));
+            r.put("InUse", v.inUse() ? "yes" : "no");
+            r.put("Driver", "local");
+            r.put("Mountpoint", v.mountpoint());
+            r.put("CreatedAt", v.created());
+            return r;
+          };
+      listing.print(cli, listing.filter(client.volumes(), shape), shape);
       return ExitStatus.OK;
     }
   }
@@ -108,14 +134,14 @@ final class VolumeCommands {
 
     @Override
     int run(StrataClient client, StrataCli cli) throws Exception {
-      List<String> removed = new ArrayList<>();
+      List<Map<String, String>> removed = new ArrayList<>();
       int code =
           EachArgument.run(
               cli,
               names,
               n -> {
                 client.removeVolume(n);
-                removed.add(n);
+                removed.add(Map.of("name", n));
                 if (!cli.json()) {
                   cli.terminal().out().println(n);
                 }

@@ -68,6 +68,19 @@ class StrataCliTest {
   }
 
   @Test
+  void versionShowsTheClientEvenWithoutAServer() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    CliHarness v = new CliHarness();
+    assertThat(v.run(Map.of("STRATA_HOST", "127.0.0.1:" + port), "version"))
+        .isEqualTo(ExitStatus.UNREACHABLE);
+    assertThat(v.out()).startsWith("Client:\n Version: ").doesNotContain("Server:");
+    assertThat(v.err()).startsWith("strata: cannot reach stratad at 127.0.0.1:" + port);
+  }
+
+  @Test
   void aMissingTokenFileExits3() {
     assertThat(run(Map.of("STRATA_TOKEN_FILE", "/nonexistent/token"), "info"))
         .isEqualTo(ExitStatus.UNREACHABLE);
@@ -99,6 +112,68 @@ class StrataCliTest {
   }
 
   @Test
+  void globalOptionsAreListedOnceInTheTopHelp() {
+    assertThat(run(Map.of(), "--help")).isZero();
+    String top = cli.out();
+    assertThat(top).contains("--host=HOST:PORT", "--token-file=FILE", "--json", "--debug");
+    CliHarness sub = new CliHarness();
+    assertThat(sub.run(Map.of(), "image", "ls", "--help")).isZero();
+    assertThat(sub.out()).contains("Usage: strata image ls").doesNotContain("--host", "--debug");
+  }
+
+  @Test
+  void helpTextsAreNotCutAtAColon() {
+    assertThat(run(Map.of(), "--help")).isZero();
+    assertThat(cli.out().lines().filter(l -> l.stripTrailing().endsWith(":")))
+        .as("lines of strata --help ending in a colon")
+        .containsExactly("Commands:");
+    assertThat(cli.out()).contains("127.0.0.1:7420");
+  }
+
+  @Test
+  void aMistypedCommandGetsASuggestion() {
+    assertThat(run(Map.of(), "imgae", "ls")).isEqualTo(ExitStatus.USAGE);
+    assertThat(err())
+        .startsWith("strata: unknown command 'imgae' for 'strata'\n")
+        .contains("Did you mean: strata image, strata images?");
+    CliHarness sub = new CliHarness();
+    assertThat(sub.run(Map.of(), "image", "lss")).isEqualTo(ExitStatus.USAGE);
+    assertThat(sub.err())
+        .startsWith("strata: unknown command 'lss' for 'strata image'\n")
+        .contains("Did you mean: strata image ls?");
+  }
+
+  @Test
+  void tarsAreNeverWrittenToATerminalNorReadFromOne() {
+    for (String[] args :
+        new String[][] {
+          {"image", "export", "app:1"}, {"image", "export", "app:1", "-o", "-"}, {"save", "app:1"}
+        }) {
+      CliHarness t = new CliHarness().terminals();
+      assertThat(t.run(Map.of(), args)).isEqualTo(ExitStatus.USAGE);
+      assertThat(t.err()).startsWith("strata: export of image app:1: refusing to write a tar");
+    }
+    for (String[] args : new String[][] {{"image", "import", "-"}, {"load"}}) {
+      CliHarness t = new CliHarness().terminals();
+      assertThat(t.run(Map.of(), args)).isEqualTo(ExitStatus.USAGE);
+      assertThat(t.err()).startsWith("strata: import from standard input: refusing to read");
+    }
+  }
+
+  @Test
+  void imageExportTakesTypeAndTheOldFormatSpelling() {
+    CliHarness t = new CliHarness();
+    assertThat(t.run(Map.of(), "image", "export", "app:1", "--type", "zip")).isEqualTo(2);
+    assertThat(t.err()).startsWith("strata: --type zip: expected oci or docker-archive");
+    CliHarness old = new CliHarness();
+    assertThat(old.run(Map.of(), "image", "export", "app:1", "--format", "zip")).isEqualTo(2);
+    assertThat(old.err()).startsWith("strata: --type zip: expected oci or docker-archive");
+    CliHarness help = new CliHarness();
+    assertThat(help.run(Map.of(), "image", "export", "--help")).isZero();
+    assertThat(help.out()).contains("--type=TYPE").doesNotContain("--format=");
+  }
+
+  @Test
   void progressStaysQuietForShortTransfers() {
     ByteArrayOutputStream bar = new ByteArrayOutputStream();
     long[] now = {0};
@@ -112,5 +187,61 @@ class StrataCliTest {
     assertThat(bar.toString(StandardCharsets.UTF_8)).contains("75%");
     p.finish();
     assertThat(ByteSize.human(25L << 20)).isEqualTo("25.0 MiB");
+  }
+
+  @Test
+  void theBarShowsBytesRateAndEta() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    long[] now = {0};
+    ProgressBar p =
+        new ProgressBar(
+            new PrintStream(err, true, StandardCharsets.UTF_8), "get", 100L << 20, () -> now[0]);
+    now[0] = 2_000_000_000L;
+    p.transferred(50L << 20);
+    String drawn = err.toString(StandardCharsets.UTF_8);
+    assertThat(drawn)
+        .startsWith("\rget [=========>          ] 50.0 MiB / 100.0 MiB  50%  25.0 MiB/s  ETA 2s");
+    p.finish();
+    assertThat(err.toString(StandardCharsets.UTF_8)).endsWith("\r\033[K");
+    assertThat(ProgressBar.duration(125)).isEqualTo("2m05s");
+  }
+
+  @Test
+  void plainAndJsonProgressAreLinesWithASummary() throws Exception {
+    ByteArrayOutputStream plain = new ByteArrayOutputStream();
+    long[] now = {0};
+    ProgressBar p =
+        new ProgressBar(
+            new PrintStream(plain, true, StandardCharsets.UTF_8),
+            "import",
+            1000,
+            () -> now[0],
+            ProgressBar.Style.PLAIN);
+    now[0] = 1_000_000_000L;
+    p.transferred(500);
+    now[0] = 1_500_000_000L;
+    p.transferred(500); // within the second: no line
+    p.finish();
+    assertThat(plain.toString(StandardCharsets.UTF_8).lines())
+        .containsExactly(
+            "import 500 B / 1000 B  50%  500 B/s  ETA 1s",
+            "import 1000 B / 1000 B 100%  666 B/s  ETA 0s");
+    ByteArrayOutputStream json = new ByteArrayOutputStream();
+    ProgressBar j =
+        new ProgressBar(
+            new PrintStream(json, true, StandardCharsets.UTF_8),
+            "put",
+            -1,
+            () -> now[0],
+            ProgressBar.Style.JSON);
+    j.transferred(7);
+    j.finish();
+    var summary =
+        io.strata.protocol.message.Json.tree(
+            json.toString(StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8),
+            "event");
+    assertThat(summary.get("messageType").asText()).isEqualTo("summary");
+    assertThat(summary.get("operation").asText()).isEqualTo("put");
+    assertThat(summary.get("bytesDone").asLong()).isEqualTo(7);
   }
 }

@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -50,6 +51,7 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
   private final Limits limits;
   private final ServerMetrics metrics;
   private final Map<Integer, ServerStream> streams = new HashMap<>();
+  private final Map<ServerStream, RequestLog> logs = new ConcurrentHashMap<>();
   private InboundWindow window;
   private ScheduledFuture<?> stallTimer;
 
@@ -120,6 +122,7 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
           "operation " + label + " is not served by this server (protocol " + Wire.VERSION + ")");
       return;
     }
+    RequestLog log = new RequestLog(label, System.nanoTime());
     ServerStream s =
         new ServerStream(
             id,
@@ -127,7 +130,11 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
             ctx.channel(),
             engineExecutor,
             (stream, status) -> answered(ctx, stream, status),
-            metrics::sent);
+            n -> {
+              metrics.sent(n);
+              log.sent(n);
+            });
+    logs.put(s, log);
     streams.put(id, s);
     state.requestStarted();
     s.start(op, header.args());
@@ -140,7 +147,14 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
 
   /** Runs on an engine thread once a stream is answered: forget it on the event loop. */
   private void answered(ChannelHandlerContext ctx, ServerStream s, Status status) {
-    metrics.request(s.label(), status);
+    RequestLog log = logs.remove(s);
+    if (log != null) {
+      long now = System.nanoTime();
+      metrics.request(s.label(), status, log.seconds(now));
+      log.ended(status, now);
+    } else {
+      metrics.request(s.label(), status);
+    }
     ctx.executor()
         .execute(
             () -> {
@@ -163,6 +177,10 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
     }
     int n = f.content().readableBytes();
     metrics.received(n);
+    RequestLog log = logs.get(s);
+    if (log != null) {
+      log.received(n);
+    }
     // A queued frame costs its bookkeeping too: charged by payload alone, a flood of empty DATA
     // frames would queue without bound.
     int charge = n + QUEUED_FRAME_COST;

@@ -1,119 +1,172 @@
 package io.strata.server.metrics;
 
+import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.strata.protocol.Status;
 import io.strata.store.engine.GcResult;
 import io.strata.store.engine.StoreInfo;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
 
-/** The counters of one server process. Thread-safe; updated from event loops and engine threads. */
+/**
+ * The metrics of one server process, kept and written by Prometheus' own Java client: requests by
+ * operation and outcome with a latency histogram per operation, payload bytes in and out,
+ * connections, gc, the store's figures, build info, and the JVM's and the process's own metrics.
+ * Names follow Prometheus' conventions (units in the name, {@code _total} counters). Thread-safe;
+ * updated from event loops and engine threads.
+ */
 public final class ServerMetrics {
-  private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
-  private final LongAdder bytesIn = new LongAdder();
-  private final LongAdder bytesOut = new LongAdder();
-  private final LongAdder connections = new LongAdder();
-  private final LongAdder protocolErrors = new LongAdder();
-  private final AtomicInteger openConnections = new AtomicInteger();
-  private final LongAdder gcRuns = new LongAdder();
-  private final LongAdder gcChunks = new LongAdder();
-  private final LongAdder gcBytes = new LongAdder();
+  /** Request latencies: a millisecond to ten minutes (an import of gigabytes). */
+  private static final double[] LATENCY_BOUNDS = {
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600
+  };
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusTextFormatWriter writer =
+      PrometheusTextFormatWriter.builder().setIncludeCreatedTimestamps(false).build();
+  private final Counter requests;
+  private final Histogram latency;
+  private final Counter bytesIn;
+  private final Counter bytesOut;
+  private final Counter connections;
+  private final Gauge openConnections;
+  private final Counter protocolErrors;
+  private final Counter gcRuns;
+  private final Counter gcChunks;
+  private final Counter gcBytes;
+  private volatile StoreInfo store;
+
+  public ServerMetrics() {
+    requests =
+        Counter.builder()
+            .name("strata_requests_total")
+            .help("Requests by operation and outcome.")
+            .labelNames("op", "outcome")
+            .register(registry);
+    latency =
+        Histogram.builder()
+            .name("strata_request_duration_seconds")
+            .help("Time from a request to its answer, by operation.")
+            .labelNames("op")
+            .classicOnly()
+            .classicUpperBounds(LATENCY_BOUNDS)
+            .register(registry);
+    bytesIn = counter("strata_received_bytes_total", "Payload bytes received.");
+    bytesOut = counter("strata_sent_bytes_total", "Payload bytes sent.");
+    connections = counter("strata_connections_total", "Connections accepted.");
+    openConnections =
+        Gauge.builder()
+            .name("strata_connections_open")
+            .help("Connections open.")
+            .register(registry);
+    protocolErrors =
+        counter("strata_protocol_errors_total", "Connections closed for breaking the protocol.");
+    gcRuns = counter("strata_gc_runs_total", "Garbage collections run.");
+    gcChunks = counter("strata_gc_chunks_removed_total", "Chunks gc removed.");
+    gcBytes = counter("strata_gc_reclaimed_bytes_total", "Bytes gc reclaimed.");
+    storeGauge("strata_chunks", "Chunks in the index.", StoreInfo::chunks);
+    storeGauge("strata_logical_bytes", "Bytes stored before dedup.", StoreInfo::logicalBytes);
+    storeGauge("strata_stored_bytes", "Bytes of the pack files.", StoreInfo::storedBytes);
+    storeGauge("strata_index_bytes", "Bytes of the index on disk.", StoreInfo::indexBytes);
+    // an empty store has stored nothing twice: its ratio is 1, never below
+    storeGauge(
+        "strata_dedup_ratio",
+        "Logical bytes over unique chunk bytes (at least 1).",
+        s -> Math.max(1.0, s.dedupRatio()));
+    storeGauge(
+        "strata_compression_ratio",
+        "Unique chunk bytes over their compressed bytes.",
+        StoreInfo::compressionRatio);
+    Info build =
+        Info.builder()
+            .name("strata_build_info")
+            .help("The server's version and the Java it runs on.")
+            .labelNames("version", "java_version")
+            .register(registry);
+    String version = ServerMetrics.class.getPackage().getImplementationVersion();
+    build.setLabelValues(version != null ? version : "0.1.0", System.getProperty("java.version"));
+    JvmMetrics.builder().register(registry);
+  }
+
+  private Counter counter(String name, String help) {
+    return Counter.builder().name(name).help(help).register(registry);
+  }
+
+  private void storeGauge(String name, String help, ToDoubleFunction<StoreInfo> value) {
+    GaugeWithCallback.builder()
+        .name(name)
+        .help(help)
+        .callback(
+            cb -> {
+              StoreInfo s = store;
+              if (s != null) {
+                cb.call(value.applyAsDouble(s));
+              }
+            })
+        .register(registry);
+  }
 
   /** A request for {@code op} ended with {@code status}. */
   public void request(String op, Status status) {
-    requests
-        .computeIfAbsent(op + '\0' + status.name().toLowerCase(Locale.ROOT), k -> new LongAdder())
-        .increment();
+    requests.labelValues(op, status.name().toLowerCase(Locale.ROOT)).inc();
+  }
+
+  /** A request for {@code op} ended with {@code status} after {@code seconds}. */
+  public void request(String op, Status status, double seconds) {
+    request(op, status);
+    latency.labelValues(op).observe(seconds);
   }
 
   /** Payload bytes received from clients. */
   public void received(long bytes) {
-    bytesIn.add(bytes);
+    bytesIn.inc(bytes);
   }
 
   /** Payload bytes sent to clients. */
   public void sent(long bytes) {
-    bytesOut.add(bytes);
+    bytesOut.inc(bytes);
   }
 
   public void connectionOpened() {
-    connections.increment();
-    openConnections.incrementAndGet();
+    connections.inc();
+    openConnections.inc();
   }
 
   public void connectionClosed() {
-    openConnections.decrementAndGet();
+    openConnections.dec();
   }
 
   /** A connection was closed for breaking the protocol. */
   public void protocolError() {
-    protocolErrors.increment();
+    protocolErrors.inc();
   }
 
   public void gc(GcResult r) {
-    gcRuns.increment();
-    gcChunks.add(r.chunksRemoved());
-    gcBytes.add(r.bytesReclaimed());
+    gcRuns.inc();
+    gcChunks.inc(r.chunksRemoved());
+    gcBytes.inc(r.bytesReclaimed());
   }
 
-  /** The Prometheus text exposition (format 0.0.4) of the counters and the store's figures. */
-  public String render(StoreInfo store) {
-    StringBuilder b = new StringBuilder(4096);
-    header(b, "strata_requests_total", "counter", "Requests by operation and outcome.");
-    Map<String, Long> sorted = new TreeMap<>();
-    requests.forEach((k, v) -> sorted.put(k, v.sum()));
-    sorted.forEach(
-        (k, v) -> {
-          int sep = k.indexOf('\0');
-          b.append("strata_requests_total{op=\"")
-              .append(k, 0, sep)
-              .append("\",outcome=\"")
-              .append(k, sep + 1, k.length())
-              .append("\"} ")
-              .append(v)
-              .append('\n');
-        });
-    metric(b, "strata_received_bytes_total", "counter", "Payload bytes received.", bytesIn.sum());
-    metric(b, "strata_sent_bytes_total", "counter", "Payload bytes sent.", bytesOut.sum());
-    metric(b, "strata_connections_total", "counter", "Connections accepted.", connections.sum());
-    metric(b, "strata_connections_open", "gauge", "Connections open.", openConnections.get());
-    metric(
-        b,
-        "strata_protocol_errors_total",
-        "counter",
-        "Connections closed for breaking the protocol.",
-        protocolErrors.sum());
-    metric(b, "strata_gc_runs_total", "counter", "Garbage collections run.", gcRuns.sum());
-    metric(b, "strata_gc_chunks_removed_total", "counter", "Chunks gc removed.", gcChunks.sum());
-    metric(b, "strata_gc_reclaimed_bytes_total", "counter", "Bytes gc reclaimed.", gcBytes.sum());
-    metric(b, "strata_chunks", "gauge", "Chunks in the index.", store.chunks());
-    metric(b, "strata_logical_bytes", "gauge", "Bytes stored before dedup.", store.logicalBytes());
-    metric(b, "strata_stored_bytes", "gauge", "Bytes of the pack files.", store.storedBytes());
-    metric(b, "strata_index_bytes", "gauge", "Bytes of the index on disk.", store.indexBytes());
-    gauge(b, "strata_dedup_ratio", "Logical bytes over unique chunk bytes.", store.dedupRatio());
-    gauge(
-        b,
-        "strata_compression_ratio",
-        "Unique chunk bytes over their compressed bytes.",
-        store.compressionRatio());
-    return b.toString();
-  }
-
-  private static void header(StringBuilder b, String name, String type, String help) {
-    b.append("# HELP ").append(name).append(' ').append(help).append('\n');
-    b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-  }
-
-  private static void metric(StringBuilder b, String name, String type, String help, long v) {
-    header(b, name, type, help);
-    b.append(name).append(' ').append(v).append('\n');
-  }
-
-  private static void gauge(StringBuilder b, String name, String help, double v) {
-    header(b, name, "gauge", help);
-    b.append(name).append(' ').append(String.format(Locale.ROOT, "%.6f", v)).append('\n');
+  /** The Prometheus text exposition (format 0.0.4) of the metrics and the store's figures. */
+  public String render(StoreInfo info) {
+    store = info;
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16 << 10);
+    try {
+      writer.write(out, registry.scrape(), EscapingScheme.DEFAULT);
+    } catch (IOException e) {
+      throw new UncheckedIOException("metrics: cannot write the exposition", e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
   }
 }

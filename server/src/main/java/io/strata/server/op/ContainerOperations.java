@@ -16,6 +16,7 @@ import io.strata.protocol.message.ListEnd;
 import io.strata.protocol.message.MountItem;
 import io.strata.store.container.ContainerConfig;
 import io.strata.store.container.ContainerDiskUsage;
+import io.strata.store.container.ContainerSettings;
 import io.strata.store.container.ContainerStore;
 import io.strata.store.container.Mount;
 import io.strata.store.error.InvalidArgumentException;
@@ -25,6 +26,7 @@ import io.strata.store.image.ImageStore;
 import io.strata.store.volume.VolumeDiskUsage;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -64,8 +66,23 @@ final class ContainerOperations {
     for (String spec : args.mounts()) {
       mounts.add(Mount.ofMountFlag(spec));
     }
-    String id = containers.create(args.image(), args.name(), mounts);
+    String id =
+        containers.create(
+            args.image(),
+            args.name(),
+            mounts,
+            new ContainerSettings(args.env(), labels(args.labels()), args.workdir()));
     return new Outcome.Reply(new CreateReply(id, containers.inspect(id).name()));
+  }
+
+  /** {@code KEY=VALUE} entries as a map; a KEY alone has the value "". */
+  private static Map<String, String> labels(List<String> entries) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    for (String e : entries) {
+      int eq = e.indexOf('=');
+      labels.put(eq < 0 ? e : e.substring(0, eq), eq < 0 ? "" : e.substring(eq + 1));
+    }
+    return labels;
   }
 
   private Outcome list(byte[] json) throws IOException {
@@ -94,7 +111,16 @@ final class ContainerOperations {
             .map(m -> new MountItem(m.type(), m.source(), m.target(), m.readOnly(), m.anonymous()))
             .toList();
     return new Outcome.Reply(
-        new ContainerInspectReply(c.id(), c.name(), c.image(), c.imageId(), c.created(), mounts));
+        new ContainerInspectReply(
+            c.id(),
+            c.name(),
+            c.image(),
+            c.imageId(),
+            c.created(),
+            mounts,
+            c.settings().env(),
+            c.settings().labels(),
+            c.settings().workingDir()));
   }
 
   private Outcome remove(byte[] json) throws IOException {

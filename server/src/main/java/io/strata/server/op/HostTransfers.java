@@ -234,7 +234,7 @@ final class HostTransfers {
       return new TransferReply(
           r.images().get(0).id(), name(plan), chunksSent, all.size(), bytesSent, bytes(all), wire);
     } catch (StrataClientException e) {
-      throw new RemoteFailure(e.status(), where + ": " + e.getMessage(), e);
+      throw new RemoteFailure(e.status(), naming(where, other, e.getMessage()), e);
     }
   }
 
@@ -338,7 +338,7 @@ final class HostTransfers {
       afterRelease(remote, planBytes, () -> remote.transferApply(offer.plan()));
       return new TransferReply(id, name(plan), chunksSent, all.size(), bytesSent, bytes(all), wire);
     } catch (StrataClientException e) {
-      throw new RemoteFailure(e.status(), where + ": " + e.getMessage(), e);
+      throw new RemoteFailure(e.status(), naming(where, other, e.getMessage()), e);
     }
   }
 
@@ -465,6 +465,14 @@ final class HostTransfers {
    * Refuses a plan the other host sent for another image than the one asked for: named otherwise
    * than the name asked for, or (asked by id) with another id.
    */
+  /**
+   * {@code message} about host {@code other}, prefixed with {@code where} unless it names the host
+   * already ("cannot reach stratad at HOST", "HOST is not a Strata server"): one prefix, not two.
+   */
+  private static String naming(String where, HostPort other, String message) {
+    return message != null && message.contains(other.toString()) ? message : where + ": " + message;
+  }
+
   private static void checkAsked(TransferPlan plan, String id, String asked, String where) {
     String hex = asked.startsWith("sha256:") ? asked.substring(7) : asked;
     boolean byId = hex.length() >= 4 && hex.matches("[0-9a-f]+") && id.substring(7).startsWith(hex);

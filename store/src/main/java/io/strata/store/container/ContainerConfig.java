@@ -13,6 +13,8 @@ import java.util.List;
  * @param parentLayer the chain id of the image's top layer, or null for an image without layers
  * @param created when it was created (ISO-8601)
  * @param mounts its volumes and bind mounts, anonymous volumes named
+ * @param settings its environment, labels and working directory (absent in the records of
+ *     containers created before they existed: none)
  */
 public record ContainerConfig(
     String id,
@@ -21,9 +23,11 @@ public record ContainerConfig(
     String imageId,
     String parentLayer,
     String created,
-    List<Mount> mounts) {
+    List<Mount> mounts,
+    ContainerSettings settings) {
   public ContainerConfig {
     mounts = List.copyOf(mounts);
+    settings = settings == null ? ContainerSettings.NONE : settings;
   }
 
   /** The driver snapshot that is its writable layer. */

@@ -138,6 +138,12 @@ public final class ContainerStore {
    * volumes are created. Returns its 64-hex id.
    */
   public String create(String imageRef, String name, List<Mount> mounts) throws IOException {
+    return create(imageRef, name, mounts, ContainerSettings.NONE);
+  }
+
+  /** As {@link #create(String, String, List)}, with {@code settings} (environment, labels, ...). */
+  public String create(String imageRef, String name, List<Mount> mounts, ContainerSettings settings)
+      throws IOException {
     String imageId = images.resolve(imageRef);
     ImageDetails image = images.inspect(imageId);
     List<Mount> checked = checkMounts(mounts);
@@ -177,7 +183,14 @@ public final class ContainerStore {
         }
         ContainerConfig c =
             new ContainerConfig(
-                id, n, imageRef, imageId, image.topLayer(), Instant.now(clock).toString(), kept);
+                id,
+                n,
+                imageRef,
+                imageId,
+                image.topLayer(),
+                Instant.now(clock).toString(),
+                kept,
+                settings);
         records.put(c);
         containers.put(id, c);
         return id;

@@ -1,0 +1,180 @@
+package io.strata.client.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.strata.client.StrataClient;
+import io.strata.protocol.message.ContainerInspectReply;
+import io.strata.protocol.message.ContainerItem;
+import io.strata.protocol.message.ImageItem;
+import io.strata.protocol.message.InspectReply;
+import io.strata.protocol.message.Json;
+import io.strata.protocol.message.MountItem;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Images and containers as {@code docker inspect} prints them: docker's keys ({@code Id}, {@code
+ * RepoTags}, {@code RootFS.Layers}, {@code State}, {@code Mounts}, ...) with Strata's values, and
+ * {@code GraphDriver} naming the storage driver with its own data (the top layer's snapshot).
+ */
+final class DockerInspect {
+  private static final String NEVER = "0001-01-01T00:00:00Z";
+
+  private final StrataClient client;
+  private String driver;
+
+  DockerInspect(StrataClient client) {
+    this.client = client;
+  }
+
+  private String driver() throws IOException {
+    if (driver == null) {
+      driver = client.info().driver();
+    }
+    return driver;
+  }
+
+  /** Image {@code ref} in docker's shape. */
+  Map<String, Object> image(String ref) throws IOException {
+    InspectReply r = client.inspect(ref);
+    JsonNode config = r.config();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("Id", r.id());
+    m.put("RepoTags", r.repoTags());
+    m.put("RepoDigests", List.of());
+    m.put("Parent", "");
+    m.put("Comment", "");
+    m.put("Created", text(config, "created"));
+    m.put("Author", text(config, "author"));
+    m.put("Config", map(config == null ? null : config.get("config")));
+    m.put("Architecture", text(config, "architecture"));
+    m.put("Os", text(config, "os"));
+    m.put("Size", imageSize(r.id()));
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("TopLayer", r.topLayer());
+    m.put("GraphDriver", Map.of("Name", driver(), "Data", data));
+    Map<String, Object> rootfs = new LinkedHashMap<>();
+    rootfs.put("Type", "layers");
+    rootfs.put("Layers", r.layers());
+    m.put("RootFS", rootfs);
+    return m;
+  }
+
+  private long imageSize(String id) throws IOException {
+    for (ImageItem i : client.images()) {
+      if (i.id().equals(id)) {
+        return i.size();
+      }
+    }
+    return 0;
+  }
+
+  /** Container {@code ref} in docker's shape; {@code SizeRw} and {@code SizeRootFs} with size. */
+  Map<String, Object> container(String ref, boolean size) throws IOException {
+    ContainerInspectReply c = client.inspectContainer(ref);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("Id", c.id());
+    m.put("Created", c.created());
+    m.put("Path", "");
+    m.put("Args", List.of());
+    Map<String, Object> state = new LinkedHashMap<>();
+    state.put("Status", "created"); // Strata stores containers and never runs them
+    state.put("Running", false);
+    state.put("Paused", false);
+    state.put("Restarting", false);
+    state.put("OOMKilled", false);
+    state.put("Dead", false);
+    state.put("Pid", 0);
+    state.put("ExitCode", 0);
+    state.put("Error", "");
+    state.put("StartedAt", NEVER);
+    state.put("FinishedAt", NEVER);
+    m.put("State", state);
+    m.put("Image", c.imageId());
+    m.put("Name", "/" + c.name());
+    m.put("Driver", driver());
+    List<Map<String, Object>> mounts = new ArrayList<>();
+    for (MountItem mount : c.mounts()) {
+      Map<String, Object> d = new LinkedHashMap<>();
+      d.put("Type", mount.type());
+      if (mount.type().equals("volume")) {
+        d.put("Name", mount.source());
+        d.put("Source", client.inspectVolume(mount.source()).mountpoint());
+        d.put("Driver", "local");
+      } else {
+        d.put("Source", mount.source());
+      }
+      d.put("Destination", mount.target());
+      d.put("Mode", mount.readOnly() ? "ro" : "");
+      d.put("RW", !mount.readOnly());
+      d.put("Propagation", "");
+      mounts.add(d);
+    }
+    m.put("Mounts", mounts);
+    m.put("Config", config(c));
+    m.put("GraphDriver", Map.of("Name", driver(), "Data", Map.of("Container", c.id())));
+    if (size) {
+      for (ContainerItem i : client.containers()) {
+        if (i.id().equals(c.id())) {
+          m.put("SizeRw", i.size());
+          m.put("SizeRootFs", i.virtualSize());
+        }
+      }
+    }
+    return m;
+  }
+
+  /**
+   * docker's container {@code Config}: the image's, with the container's environment (a KEY it sets
+   * replaces the image's), labels and working directory over it.
+   */
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> config(ContainerInspectReply c) throws IOException {
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("Image", c.image());
+    InspectReply image = client.inspect(c.imageId());
+    Map<String, Object> imageConfig =
+        map(image.config() == null ? null : image.config().get("config"));
+    if (imageConfig != null) {
+      imageConfig.forEach(config::putIfAbsent);
+    }
+    Map<String, String> env = new LinkedHashMap<>();
+    if (config.get("Env") instanceof List<?> l) {
+      for (Object e : l) {
+        String s = String.valueOf(e);
+        int eq = s.indexOf('=');
+        env.put(eq < 0 ? s : s.substring(0, eq), s);
+      }
+    }
+    for (String s : c.env()) {
+      env.put(s.substring(0, s.indexOf('=')), s);
+    }
+    config.put("Env", List.copyOf(env.values()));
+    Map<String, Object> labels = new TreeMap<>();
+    if (config.get("Labels") instanceof Map<?, ?> l) {
+      labels.putAll((Map<String, Object>) l);
+    }
+    labels.putAll(c.labels());
+    config.put("Labels", labels);
+    if (c.workdir() != null) {
+      config.put("WorkingDir", c.workdir());
+    } else {
+      config.putIfAbsent("WorkingDir", "");
+    }
+    return config;
+  }
+
+  private static String text(JsonNode node, String field) {
+    return node == null || node.get(field) == null ? "" : node.get(field).asText();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(JsonNode node) {
+    return node == null || !node.isObject()
+        ? null
+        : Json.mapper().convertValue(node, LinkedHashMap.class);
+  }
+}

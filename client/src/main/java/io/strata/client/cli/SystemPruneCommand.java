@@ -1,0 +1,82 @@
+package io.strata.client.cli;
+
+import io.strata.client.StrataClient;
+import io.strata.protocol.message.ContainerItem;
+import io.strata.protocol.message.ContainerRemoveArgs;
+import io.strata.protocol.message.GcReply;
+import io.strata.protocol.message.RemoveReply;
+import io.strata.protocol.message.VolumePruneReply;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code strata system prune [-a] [--volumes] [-f]}, as docker's: every container (none runs, so
+ * all are "stopped"), then dangling images (with {@code -a} every unused one), with {@code
+ * --volumes} the anonymous volumes nothing mounts, then a gc.
+ */
+@Command(
+    name = "prune",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Removes every container (none runs, so all count as stopped, as docker system prune"
+          + " removes stopped ones), dangling images (-a: every unused image), with --volumes"
+          + " unused anonymous volumes, then collects the chunks.",
+      "Asks for confirmation when standard input is a terminal; otherwise -f is required."
+    })
+final class SystemPruneCommand extends ClientCommand {
+  @Option(
+      names = {"-f", "--force"},
+      description = "Do not ask for confirmation.")
+  boolean force;
+
+  @Option(
+      names = {"-a", "--all"},
+      description = "Remove every unused image, not only dangling ones.")
+  boolean all;
+
+  @Option(names = "--volumes", description = "Also remove anonymous volumes nothing mounts.")
+  boolean volumes;
+
+  @Override
+  void checkArguments() {
+    Confirmation.require(spec, force, "system prune");
+  }
+
+  @Override
+  int run(StrataClient client, StrataCli cli) throws Exception {
+    String warning =
+        "WARNING! This will remove:\n  - all containers (Strata runs none: all are stopped)\n"
+            + (volumes ? "  - all anonymous volumes not used by at least one container\n" : "")
+            + (all
+                ? "  - all images without at least one container associated to them"
+                : "  - all dangling images");
+    if (!force && !Confirmation.ask(cli.terminal(), warning)) {
+      return ExitStatus.OK;
+    }
+    List<String> containers = new ArrayList<>();
+    for (ContainerItem c : client.containers()) {
+      client.removeContainer(new ContainerRemoveArgs(c.id(), true, false));
+      containers.add(c.id());
+    }
+    List<String> removedVolumes = new ArrayList<>();
+    long volumeBytes = 0;
+    if (volumes) {
+      VolumePruneReply v = client.pruneVolumes(false);
+      removedVolumes.addAll(v.removed());
+      volumeBytes = v.bytesReclaimed();
+    }
+    List<RemoveReply> images = ImagePruneCommand.prune(client, all);
+    GcReply gc = client.gc();
+    Map<String, List<String>> before = new LinkedHashMap<>();
+    before.put(cli.json() ? "containersRemoved" : "Deleted Containers", containers);
+    if (volumes) {
+      before.put(cli.json() ? "volumesRemoved" : "Deleted Volumes", removedVolumes);
+    }
+    ImagePruneCommand.print(cli, before, images, gc.bytesReclaimed() + volumeBytes);
+    return ExitStatus.OK;
+  }
+}
