@@ -16,6 +16,12 @@ final class PendingChanges {
   /** Written bytes after which a write makes everything durable itself, bounding held memory. */
   static final long SYNC_BYTES = 64L << 20;
 
+  /**
+   * The most bytes of consecutive writes to one file held before they go to the view: a multiple of
+   * every record size, so that zfs stores whole records.
+   */
+  static final int HOLD_BYTES = 1 << 20;
+
   /** A change through the view. */
   @FunctionalInterface
   interface Change {
@@ -36,6 +42,18 @@ final class PendingChanges {
   private volatile boolean dirty;
   private volatile Throwable lost;
 
+  // Write-behind: the kernel hands over a file written in small pieces (a shell's 8 KiB, a
+  // program's 4 KiB) one call at a time. Given to the view one by one, every piece rewrites the
+  // record or extent it ends in: on zfs, appending 3 MB in 8 KiB writes stored 24 MiB (each
+  // record's every partial version) until gc. So consecutive writes to one file are gathered, up
+  // to HOLD_BYTES, and given to the view as one write before anything else happens on the mount:
+  // every other call settles first, as does every sync.
+  private String heldPath;
+  private long heldOffset;
+  private byte[] held;
+  private int heldLength;
+  private volatile boolean holding;
+
   PendingChanges(FileSystemView view, String name) {
     this.view = view;
     this.name = name;
@@ -44,11 +62,73 @@ final class PendingChanges {
   /** Runs {@code c} with the view holding its changes for the next sync. */
   void run(Change c) throws IOException {
     synchronized (lock) {
+      settleHeld();
       // Re-asserted each time: a `strata fs` group on the same view turns deferral off at its end.
       view.deferSync(true);
       dirty = true;
       c.run();
     }
+  }
+
+  /**
+   * Writes {@code len} bytes of {@code b} at {@code offset} of {@code path}: held with the writes
+   * just before it when it continues them, else given to the view (after what was held).
+   */
+  void write(String path, long offset, byte[] b, int off, int len) throws IOException {
+    synchronized (lock) {
+      if (holding && path.equals(heldPath) && offset == heldOffset + heldLength) {
+        if (heldLength + len <= HOLD_BYTES) {
+          System.arraycopy(b, off, held, heldLength, len);
+          heldLength += len;
+          return;
+        }
+      }
+      settleHeld();
+      view.deferSync(true);
+      dirty = true;
+      if (len >= HOLD_BYTES) {
+        view.write(path, offset, b, off, len);
+        return;
+      }
+      if (held == null) {
+        held = new byte[HOLD_BYTES];
+      }
+      System.arraycopy(b, off, held, 0, len);
+      heldPath = path;
+      heldOffset = offset;
+      heldLength = len;
+      holding = true;
+    }
+  }
+
+  /**
+   * Gives what the write-behind holds to the view: every call on the mount but a write does this
+   * first, so that no call sees a file without its last writes. A failure is kept for the next
+   * fsync to report, as the kernel reports a failed write-back.
+   */
+  void settle() {
+    if (!holding) {
+      return;
+    }
+    synchronized (lock) {
+      try {
+        settleHeld();
+      } catch (IOException | RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "mount {0}: a held write failed: {1}", name, e);
+        lost = e;
+      }
+    }
+  }
+
+  private void settleHeld() throws IOException {
+    if (!holding) {
+      return;
+    }
+    holding = false; // a failure drops the held bytes: they are reported, not retried
+    view.deferSync(true);
+    dirty = true;
+    view.write(heldPath, heldOffset, held, 0, heldLength);
+    heldPath = null;
   }
 
   /** Counts {@code len} written bytes; past {@link #SYNC_BYTES} since the last sync, syncs. */
@@ -61,6 +141,7 @@ final class PendingChanges {
   /** Makes every change so far durable; throws, once, what a failed background sync lost. */
   void sync() throws IOException {
     synchronized (lock) {
+      settle();
       Throwable before = lost;
       lost = null;
       if (dirty) {
@@ -76,11 +157,12 @@ final class PendingChanges {
 
   /** The periodic sync: keeps a failure for the next fsync to report. */
   void syncInBackground() {
-    if (!dirty) {
+    if (!dirty && !holding) {
       return;
     }
     synchronized (lock) {
       try {
+        settleHeld();
         if (dirty) {
           dirty = false;
           unsyncedBytes.set(0);

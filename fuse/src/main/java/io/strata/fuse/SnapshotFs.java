@@ -146,6 +146,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int getattr(String path, ru.serce.jnrfuse.struct.FileStat st) {
+    pending.settle();
     try {
       fill(st, view.stat(path));
       return 0;
@@ -156,6 +157,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int fgetattr(String path, ru.serce.jnrfuse.struct.FileStat st, FuseFileInfo fi) {
+    pending.settle();
     return getattr(path, st);
   }
 
@@ -181,6 +183,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int access(String path, int mask) {
+    pending.settle();
     try {
       view.stat(path);
       return readOnly && (mask & W_OK) != 0 ? -Errno.EROFS : 0;
@@ -191,6 +194,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int readlink(String path, Pointer buf, @size_t long size) {
+    pending.settle();
     try {
       byte[] target = view.readlink(path).getBytes(StandardCharsets.UTF_8);
       int n = (int) Math.min(target.length, size - 1);
@@ -204,6 +208,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int opendir(String path, FuseFileInfo fi) {
+    pending.settle();
     try {
       return view.stat(path).isDirectory() ? 0 : -Errno.ENOTDIR;
     } catch (Throwable t) {
@@ -214,6 +219,7 @@ final class SnapshotFs extends FuseStubFS {
   @Override
   public int readdir(
       String path, Pointer buf, FuseFillDir filter, @off_t long offset, FuseFileInfo fi) {
+    pending.settle();
     try {
       List<DirEntry> entries = view.list(path);
       ru.serce.jnrfuse.struct.FileStat st = dirStats.get();
@@ -235,11 +241,13 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int releasedir(String path, FuseFileInfo fi) {
+    pending.settle();
     return 0;
   }
 
   @Override
   public int statfs(String path, Statvfs st) {
+    pending.settle();
     try {
       FileStore store = Files.getFileStore(spaceOf);
       long block = 4096;
@@ -262,6 +270,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int create(String path, long mode, FuseFileInfo fi) {
+    pending.settle();
     int nameCheck = checkName(path);
     if (nameCheck != 0) {
       return nameCheck;
@@ -281,6 +290,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int mknod(String path, long mode, long rdev) {
+    pending.settle();
     int type = (int) mode & FileStat.S_IFMT;
     if (type == FileStat.S_IFREG || type == 0) {
       return create(path, mode, null);
@@ -305,6 +315,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int mkdir(String path, long mode) {
+    pending.settle();
     int nameCheck = checkName(path);
     if (nameCheck != 0) {
       return nameCheck;
@@ -321,6 +332,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int symlink(String target, String path) {
+    pending.settle();
     int nameCheck = checkName(path);
     if (nameCheck != 0) {
       return nameCheck;
@@ -337,6 +349,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int link(String existing, String path) {
+    pending.settle();
     int nameCheck = checkName(path);
     if (nameCheck != 0) {
       return nameCheck;
@@ -355,6 +368,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int unlink(String path) {
+    pending.settle();
     return change(
         "unlink",
         path,
@@ -369,6 +383,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int rmdir(String path) {
+    pending.settle();
     return change(
         "rmdir",
         path,
@@ -386,6 +401,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int rename(String from, String to) {
+    pending.settle();
     int nameCheck = checkName(to);
     if (nameCheck != 0) {
       return nameCheck;
@@ -432,11 +448,13 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int chmod(String path, long mode) {
+    pending.settle();
     return change("chmod", path, Errno.EPERM, () -> view.chmod(path, (int) mode & 07777));
   }
 
   @Override
   public int chown(String path, long uid, long gid) {
+    pending.settle();
     return change(
         "chown",
         path,
@@ -451,6 +469,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int utimens(String path, Timespec[] timespec) {
+    pending.settle();
     return change(
         "utimens",
         path,
@@ -482,6 +501,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int truncate(String path, @off_t long size) {
+    pending.settle();
     return change(
         "truncate",
         path,
@@ -496,6 +516,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
+    pending.settle();
     return truncate(path, size);
   }
 
@@ -503,6 +524,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int open(String path, FuseFileInfo fi) {
+    pending.settle();
     try {
       FileStat s = view.stat(path);
       if (s.isDirectory()) {
@@ -520,6 +542,7 @@ final class SnapshotFs extends FuseStubFS {
   @Override
   public int read(
       String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+    pending.settle();
     try {
       byte[] b = buffers.get();
       int want = (int) Math.min(size, Integer.MAX_VALUE);
@@ -544,9 +567,13 @@ final class SnapshotFs extends FuseStubFS {
     int len = (int) size;
     byte[] b = len <= MAX_IO ? buffers.get() : new byte[len];
     buf.get(0, b, 0, len);
-    int r = change("write", path, Errno.EPERM, () -> view.write(path, offset, b, 0, len));
-    if (r != 0) {
-      return r;
+    if (readOnly) {
+      return -Errno.EROFS;
+    }
+    try {
+      pending.write(path, offset, b, 0, len);
+    } catch (Throwable t) {
+      return -fail("write", path, t, Errno.EPERM);
     }
     pending.wrote(len);
     return len;
@@ -554,16 +581,19 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int flush(String path, FuseFileInfo fi) {
+    pending.settle();
     return 0;
   }
 
   @Override
   public int release(String path, FuseFileInfo fi) {
+    pending.settle();
     return 0;
   }
 
   @Override
   public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+    pending.settle();
     if (readOnly) {
       return 0;
     }
@@ -579,6 +609,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int fsyncdir(String path, FuseFileInfo fi) {
+    pending.settle();
     return fsync(path, 0, fi);
   }
 
@@ -586,6 +617,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
+    pending.settle();
     int refused = Xattrs.checkSet(name, size);
     if (refused != 0) {
       return -refused;
@@ -597,6 +629,8 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int getxattr(String path, String name, Pointer value, @size_t long size) {
+    // No settle: the kernel asks for security.capability before every write (to drop file
+    // capabilities), and extended attributes do not depend on the bytes held.
     try {
       return xattrs.get(path, name, value, size);
     } catch (Throwable t) {
@@ -615,6 +649,7 @@ final class SnapshotFs extends FuseStubFS {
 
   @Override
   public int removexattr(String path, String name) {
+    pending.settle();
     return change("removexattr", path, Errno.EPERM, () -> xattrs.remove(path, name));
   }
 }

@@ -89,6 +89,24 @@ class SnapshotFsTest {
   }
 
   @Test
+  void aFileAppendedInSmallWritesIsStoredOnce() throws Exception {
+    byte[] data = random(3, 3_000_000);
+    Path src = dir.resolve("src");
+    Files.write(src, data);
+    // 8 KiB writes, as a shell redirection makes them; each one ends inside a zfs record or an
+    // extent that the next one extends.
+    ok("dd if=" + src + " of=" + m.path("f") + " bs=8k status=none && sync " + m.path("f"));
+    // Stat, read and write through other calls in between: each sees every byte written so far.
+    ok("printf abc >> " + m.path("f") + " && stat -c %s " + m.path("f") + " | grep -x 3000003");
+    assertThat(Files.readAllBytes(m.path("f"))).startsWith(data).endsWith("abc".getBytes());
+
+    // What the snapshot holds alone is the file's bytes once (random: no compression), not
+    // every partial version of the records and extents it was written through.
+    long held = m.driver().usage(MountedSnapshot.KEY).exclusiveBytes();
+    assertThat(held).isBetween(3_000_000L, 3_300_000L);
+  }
+
+  @Test
   void writesAtRandomOffsetsLandWhereTheyWereMade() throws Exception {
     byte[] model = new byte[3 << 20];
     Random r = new Random(7);
