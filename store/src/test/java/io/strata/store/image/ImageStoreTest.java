@@ -389,4 +389,73 @@ class ImageStoreTest {
               "initctl 10600 0:0 0,0;null 20666 0:0 1,3;sda 60660 0:6 8,0;zero 20666 0:0 1,5;");
     }
   }
+
+  /** The files of {@code dir} (flat) as one tar: a docker-save or OCI archive file. */
+  private static byte[] tarOf(Path dir) throws IOException {
+    TarBuilder t = new TarBuilder();
+    try (var files = Files.walk(dir)) {
+      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+        t.raw(dir.relativize(f).toString(), Files.readAllBytes(f));
+      }
+    }
+    return t.bytes();
+  }
+
+  /**
+   * An archive holding a layer the import refuses is refused naming the entry, as a file and as a
+   * stream; never imported as a plain tar of the archive's own files (issue #14 item 1).
+   */
+  @Test
+  void aRefusedArchiveIsNeverImportedAsAPlainTar() throws IOException {
+    images.importPath(
+        writeTar("ok.tar", new TarBuilder().file("x", "x").bytes()).toString(), "ok:1");
+    List<String> before = fix.state();
+    List<ImageSummary> listed = images.list();
+    byte[] evilLayer = new TarBuilder().file("ok.txt", "x").file("../escaped.txt", "x").bytes();
+    byte[] docker =
+        tarOf(DockerArchive.write(dir.resolve("evil-saved"), "evil:1", List.of("x"), evilLayer));
+    Path dockerTar = writeTar("evil-docker.tar", docker);
+
+    assertThatThrownBy(() -> images.importPath(dockerTar.toString(), "evil:2"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("escaped.txt")
+        .hasMessageContaining("l0.tar");
+    assertThatThrownBy(() -> images.importStream(new ByteArrayInputStream(docker), null))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("escaped.txt");
+
+    // an OCI archive whose manifest names a blob it lacks
+    twoLayers();
+    Path oci = dir.resolve("oci-missing");
+    images.exportLayout("two:1", oci);
+    images.remove("two:1", id -> false);
+    Path manifest;
+    try (var files = Files.list(oci.resolve("blobs/sha256"))) {
+      manifest =
+          files.filter(f -> uncheckedRead(f).contains("\"layers\"")).findFirst().orElseThrow();
+    }
+    String m = Files.readString(manifest);
+    String firstLayer =
+        m.replaceAll("(?s).*\"layers\".*?\"digest\":\"(sha256:[0-9a-f]+)\".*", "$1");
+    Files.delete(oci.resolve("blobs/sha256/" + firstLayer.substring(7)));
+    byte[] ociTar = tarOf(oci);
+    assertThatThrownBy(
+            () -> images.importPath(writeTar("oci-missing.tar", ociTar).toString(), "m:1"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining(firstLayer.substring(7));
+    assertThatThrownBy(() -> images.importStream(new ByteArrayInputStream(ociTar), null))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining(firstLayer.substring(7));
+
+    assertThat(fix.state()).isEqualTo(before);
+    assertThat(images.list()).isEqualTo(listed);
+  }
+
+  private static String uncheckedRead(Path f) {
+    try {
+      return new String(Files.readAllBytes(f), UTF_8);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 }
