@@ -63,6 +63,29 @@ class BtrfsDriverTest {
     }
   }
 
+  /**
+   * Directories report st_nlink 1 and st_size twice the sum of their entries' name lengths, as
+   * Btrfs does (measured on a real Btrfs: mkdir d; touch d/abc; mkdir d/sub gives 1 and 12).
+   */
+  @Test
+  void directoriesCountAsBtrfsDoes() throws IOException {
+    driver().prepare("d", null, Map.of());
+    FileSystemView fs = driver().fs("d");
+    assertThat(List.of(fs.stat("/").nlink(), fs.stat("/").size())).containsExactly(1, 0L);
+    fs.mkdir("/d", 0755);
+    fs.writeFile("/d/abc", new ByteArrayInputStream(new byte[5]), 0644, 0, 0, 0);
+    fs.mkdir("/d/sub", 0755);
+    fs.link("/d/abc", "/d/hardlink");
+    assertThat(List.of(fs.stat("/d").nlink(), fs.stat("/d").size())).containsExactly(1, 28L);
+    fs.rename("/d/hardlink", "/d/h");
+    fs.rename("/d/sub", "/sub2");
+    assertThat(fs.stat("/d").size()).isEqualTo(8L);
+    assertThat(fs.stat("/").size()).isEqualTo(10L);
+    assertThat(fs.list("/").get(0).stat().size()).as("listing agrees").isEqualTo(8L);
+    fs.remove("/d", true);
+    assertThat(List.of(fs.stat("/").nlink(), fs.stat("/").size())).containsExactly(1, 8L);
+  }
+
   @Test
   void aFourKibWriteIntoAnEightMibFileStoresAboutFourKib() throws IOException {
     byte[] big = layerWithBigFile(8 * MIB);

@@ -93,6 +93,28 @@ class ZfsDriverTest {
 
   // ---- records ----
 
+  /**
+   * Directories report st_nlink 2 plus subdirectories and st_size the number of entries plus 2, as
+   * OpenZFS does (zfs_mknode starts a directory at size 2, zfs_link_create adds one per entry).
+   */
+  @Test
+  void directoriesCountAsZfsDoes() throws IOException {
+    driver.prepare("d", null, Map.of());
+    FileSystemView fs = driver.fs("d");
+    assertThat(List.of(fs.stat("/").nlink(), fs.stat("/").size())).containsExactly(2, 2L);
+    fs.mkdir("/d", 0755);
+    put(fs, "/d/abc", new byte[5]);
+    fs.mkdir("/d/sub", 0755);
+    fs.mkdir("/d/sub2", 0755);
+    fs.link("/d/abc", "/d/hardlink");
+    assertThat(List.of(fs.stat("/d").nlink(), fs.stat("/d").size())).containsExactly(4, 6L);
+    fs.rename("/d/sub", "/sub");
+    assertThat(List.of(fs.stat("/d").nlink(), fs.stat("/d").size())).containsExactly(3, 5L);
+    assertThat(List.of(fs.stat("/").nlink(), fs.stat("/").size())).containsExactly(4, 4L);
+    fs.remove("/d", true);
+    assertThat(List.of(fs.stat("/").nlink(), fs.stat("/").size())).containsExactly(3, 3L);
+  }
+
   @Test
   void aSmallWriteIntoALargeFileStoresExactlyOneRecord() throws IOException {
     driver.prepare("c", null, Map.of());

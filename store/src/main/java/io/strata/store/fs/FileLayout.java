@@ -26,4 +26,7 @@ public interface FileLayout {
    * file has no data items when this is called.
    */
   long replace(FileData file, InputStream in) throws IOException;
+
+  /** How directories report their link count and size in the file system this layout models. */
+  DirectoryCounts directories();
 }
