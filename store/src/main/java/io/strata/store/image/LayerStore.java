@@ -34,6 +34,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveStructSparse;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
@@ -133,7 +134,14 @@ final class LayerStore {
               break;
             }
             String stored = applier.apply(e, content, rec::xattrs);
-            if (stored != null) {
+            if (stored != null && e.isSparse()) {
+              // the tar holds the data ranges only, one after the other
+              for (TarArchiveStructSparse r : LayerApplier.sparseMap(e.getName(), e)) {
+                if (r.getNumbytes() > 0) {
+                  sides.track(stored, split.range(stored, r.getOffset(), r.getNumbytes()));
+                }
+              }
+            } else if (stored != null) {
               sides.track(stored, split.file(stored, e.getSize()));
             }
           }
@@ -204,11 +212,35 @@ final class LayerStore {
     Map<Integer, Recipe> sides = layer.sideRecipes();
     FileSystemView fs = driver.fs(layer.chainId());
     String where = "layer " + layer.diffId();
-    return (number, path) -> {
+    return (number, path, offset) -> {
       Recipe side = sides.get(number);
-      return side != null
-          ? new RecipeInputStream(chunks, side, 0, side.size(), where)
-          : fs.open(path);
+      if (side != null) {
+        return new RecipeInputStream(
+            chunks, side, offset, Math.max(0, side.size() - offset), where);
+      }
+      return offset == 0 ? fs.open(path) : from(fs, path, offset);
+    };
+  }
+
+  /** The content of {@code path} from byte {@code offset} on. */
+  private static InputStream from(FileSystemView fs, String path, long offset) {
+    return new InputStream() {
+      private long pos = offset;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = fs.read(path, pos, b, off, len);
+        if (n > 0) {
+          pos += n;
+        }
+        return n;
+      }
     };
   }
 
@@ -396,7 +428,7 @@ final class LayerStore {
   private static final class SideContent {
     private final FileSystemView fs;
     private final WriteSession session;
-    private final TreeMap<String, Integer> stored = new TreeMap<>();
+    private final TreeMap<String, List<Integer>> stored = new TreeMap<>();
     private final Map<Integer, Recipe> saved = new TreeMap<>();
 
     SideContent(FileSystemView fs, WriteSession session) {
@@ -405,7 +437,7 @@ final class LayerStore {
     }
 
     void track(String path, int fileNumber) {
-      stored.put(path, fileNumber);
+      stored.computeIfAbsent(path, p -> new ArrayList<>()).add(fileNumber);
     }
 
     void before(String path) throws IOException {
@@ -419,7 +451,10 @@ final class LayerStore {
         try (InputStream in = fs.open(p)) {
           w.writeAll(in);
         }
-        saved.put(stored.remove(p), w.finish().recipe());
+        Recipe side = w.finish().recipe();
+        for (int number : stored.remove(p)) {
+          saved.put(number, side);
+        }
       }
     }
 
