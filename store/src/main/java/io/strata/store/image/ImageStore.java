@@ -59,10 +59,16 @@ public final class ImageStore {
    * Repairs what a crash cut short before returning.
    */
   public ImageStore(ChunkStore chunks, StorageDriver driver, Path tmpDir) throws IOException {
+    this(chunks, driver, tmpDir, ImportLimits.fromSystemProperties());
+  }
+
+  /** As above, with {@code limits} bounding what each imported layer may expand to. */
+  public ImageStore(ChunkStore chunks, StorageDriver driver, Path tmpDir, ImportLimits limits)
+      throws IOException {
     this.chunks = chunks;
     this.driver = driver;
     this.tmpDir = tmpDir;
-    this.layers = new LayerStore(chunks, driver);
+    this.layers = new LayerStore(chunks, driver, limits);
     this.plans = new TransferPlans(chunks, layers);
     layers.recover(liveLayers());
   }

@@ -501,6 +501,102 @@ class ImageStoreTest {
     assertThat(fix.chunks().idOf(zeroBlock)).isNotNegative();
   }
 
+  /** A damaged blob is refused even when its layer is stored already (issue #14 item 4). */
+  @Test
+  void aTamperedBlobOfAStoredLayerIsStillRefused() throws IOException {
+    twoLayers();
+    Path oci = dir.resolve("oci");
+    images.exportLayout("two:1", oci);
+    String top = images.inspect("two:1").layers().get(1).substring(7);
+    List<String> before = fix.state();
+    Path blob = oci.resolve("blobs/sha256/" + top);
+    byte[] b = Files.readAllBytes(blob);
+    b[600] ^= 1;
+    Files.write(blob, b);
+    assertThatThrownBy(() -> images.importPath(oci.toString(), "bad:1"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining(top);
+    assertThat(fix.state()).isEqualTo(before);
+  }
+
+  private static byte[] gzip(byte[] b) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (OutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+      z.write(b);
+    }
+    return out.toByteArray();
+  }
+
+  /** Layers past the import limits are refused naming the blob; the store is unchanged. */
+  @Test
+  void layersPastTheImportLimitsAreRefused() throws IOException {
+    byte[] bomb = gzip(new TarBuilder().raw("zeros", new byte[4 << 20]).bytes());
+    assertThat(bomb.length).isLessThan(64 << 10);
+    TarBuilder many = new TarBuilder();
+    for (int i = 0; i < 5; i++) {
+      many.file("f" + i, "x");
+    }
+    byte[] manyTar = many.bytes();
+    List<String> before = fix.state();
+    record Case(ImportLimits limits, byte[] layer, String says) {}
+    List<Case> cases =
+        List.of(
+            new Case(new ImportLimits(1 << 20, 1000, 1 << 20, 0), bomb, "maxLayerBytes"),
+            new Case(new ImportLimits(1L << 40, 1000, 50, 1 << 20), bomb, "maxRatio"),
+            new Case(new ImportLimits(1L << 40, 4, 200, 0), manyTar, "maxEntries"));
+    for (Case c : cases) {
+      Path saved =
+          DockerArchive.write(
+              dir.resolve("limits-" + cases.indexOf(c)), "lim:1", List.of("x"), c.layer());
+      // the config's diff_id is the uncompressed tar's
+      byte[] tar;
+      try (InputStream in =
+          new java.util.zip.GZIPInputStream(new ByteArrayInputStream(c.layer()))) {
+        tar = in.readAllBytes();
+      } catch (java.util.zip.ZipException notGzip) {
+        tar = c.layer();
+      }
+      rewriteDiffId(saved, sha(c.layer()), sha(tar));
+      ImageStore limited =
+          new ImageStore(fix.chunks(), fix.driver(), dir.resolve("tmp"), c.limits());
+      assertThatThrownBy(() -> limited.importPath(saved.toString(), null))
+          .as(c.says())
+          .isInstanceOf(InvalidArgumentException.class)
+          .hasMessageContaining("l0.tar")
+          .hasMessageContaining(c.says());
+      assertThat(fix.state()).isEqualTo(before);
+    }
+    // the defaults let the same layers in
+    images.importPath(
+        DockerArchive.write(dir.resolve("limits-ok"), "ok:1", List.of("x"), manyTar).toString(),
+        null);
+  }
+
+  /**
+   * Replaces the diff_id {@code from} by {@code to} in the config of docker archive {@code dir}.
+   */
+  private static void rewriteDiffId(Path dir, String from, String to) throws IOException {
+    if (from.equals(to)) {
+      return;
+    }
+    try (var files = Files.list(dir)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) {
+        String json = Files.readString(f);
+        if (json.contains(from) && !f.getFileName().toString().equals("manifest.json")) {
+          String cfg = json.replace(from, to);
+          Path renamed = dir.resolve(sha(cfg.getBytes(UTF_8)).substring(7) + ".json");
+          Files.writeString(renamed, cfg);
+          Files.delete(f);
+          Path manifest = dir.resolve("manifest.json");
+          Files.writeString(
+              manifest,
+              Files.readString(manifest)
+                  .replace(f.getFileName().toString(), renamed.getFileName().toString()));
+        }
+      }
+    }
+  }
+
   private static String uncheckedRead(Path f) {
     try {
       return new String(Files.readAllBytes(f), UTF_8);
