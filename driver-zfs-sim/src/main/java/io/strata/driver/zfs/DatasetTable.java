@@ -23,6 +23,17 @@ final class DatasetTable {
   static final String POOL = "strata";
 
   /**
+   * The key prefix of a destroyed dataset's tree kept for its snapshot, which a promote moved to
+   * another dataset: {@code zfs-retired@<id>}. Such an entry is no dataset (it is not listed, has
+   * no properties and is hidden from containerd); it only backs snapshot {@code @<id>}.
+   */
+  static final String RETIRED = "zfs-retired@";
+
+  static boolean retired(String key) {
+    return key.startsWith(RETIRED);
+  }
+
+  /**
    * One dataset.
    *
    * @param key the containerd snapshot it backs
@@ -155,7 +166,7 @@ final class DatasetTable {
     String prefix = POOL + "/";
     if (name.startsWith(prefix) && name.substring(prefix.length()).matches("[1-9][0-9]{0,18}")) {
       Entry e = byId.get(Long.parseLong(name.substring(prefix.length())));
-      if (e != null) {
+      if (e != null && !retired(e.key())) {
         return e;
       }
     }

@@ -58,6 +58,13 @@ public final class ZfsDriver extends SnapshotSetDriver implements Promoter, Data
     Root root = d.chunks.root(PoolRecord.ROOT);
     PoolRecord pool = root == null ? PoolRecord.EMPTY : PoolRecord.decode(root.payload());
     d.table = DatasetTable.of(d.set.all(), pool);
+    if (root == null) {
+      // dedup defaults to off, as in OpenZFS; Strata's pool is made as with "zpool create -O
+      // dedup=on", since the store promises that equal content is stored once (SPEC section 4).
+      // A pool that never had a record (made before this) keeps deduplicating the same way.
+      d.savePool(pool.withProperty(DatasetProperty.DEDUP.id(), "on"));
+      pool = d.table.pool();
+    }
     if (!pool.pending().isEmpty()) {
       LOG.log(System.Logger.Level.INFO, "zfs: finishing a promote interrupted by a crash");
       d.finish(pool);
@@ -142,6 +149,8 @@ public final class ZfsDriver extends SnapshotSetDriver implements Promoter, Data
   @Override
   public synchronized SnapshotInfo prepare(String key, String parent, Map<String, String> labels)
       throws IOException {
+    hidden(key);
+    hidden(parent);
     try {
       return set.prepare(key, parent, labels);
     } finally {
@@ -152,10 +161,20 @@ public final class ZfsDriver extends SnapshotSetDriver implements Promoter, Data
   @Override
   public synchronized SnapshotInfo view(String key, String parent, Map<String, String> labels)
       throws IOException {
+    hidden(key);
+    hidden(parent);
     try {
       return set.view(key, parent, labels);
     } finally {
       refresh();
+    }
+  }
+
+  /** Internal keys are not containerd's to name. */
+  private static void hidden(String key) {
+    if (key != null && DatasetTable.retired(key)) {
+      throw new io.strata.store.error.InvalidArgumentException(
+          "snapshot key " + key + ": the prefix " + DatasetTable.RETIRED + " is the driver's own");
     }
   }
 
@@ -169,13 +188,60 @@ public final class ZfsDriver extends SnapshotSetDriver implements Promoter, Data
     }
   }
 
+  /**
+   * {@code zfs destroy}. A dataset whose own snapshot a promote moved to another dataset keeps that
+   * snapshot's content when it goes, as ZFS does: its tree stays under an internal key (see {@link
+   * DatasetTable#RETIRED}) until the dataset now holding the snapshot is destroyed too.
+   */
   @Override
   public synchronized void remove(String key) throws IOException {
+    if (DatasetTable.retired(key)) {
+      throw new io.strata.store.error.NotFoundException("snapshot " + key + " not found");
+    }
     try {
-      set.remove(key);
+      DatasetTable t = table;
+      DatasetTable.Entry e = t.byKey(key);
+      DatasetTable.Entry holder = t.holder(e.id());
+      if (e.kind() == Kind.COMMITTED && holder != null && holder.id() != e.id()) {
+        long id = e.id();
+        set.retire(
+            key,
+            DatasetTable.RETIRED + id,
+            s -> s.withExtension(DatasetRecord.create(id, 0).encode()));
+      } else {
+        set.remove(key);
+      }
     } finally {
       refresh();
     }
+    // A kept snapshot goes with the last dataset holding it (zfs destroy -r of the holder).
+    for (DatasetTable.Entry r : List.copyOf(table.entries())) {
+      if (DatasetTable.retired(r.key()) && table.holder(r.id()) == null) {
+        try {
+          set.remove(r.key());
+        } finally {
+          refresh();
+        }
+      }
+    }
+  }
+
+  @Override
+  public SnapshotInfo stat(String key) {
+    if (DatasetTable.retired(key)) {
+      throw new io.strata.store.error.NotFoundException("snapshot " + key + " not found");
+    }
+    return set.stat(key);
+  }
+
+  @Override
+  public void walk(java.util.function.Consumer<SnapshotInfo> visitor) {
+    set.walk(
+        s -> {
+          if (!DatasetTable.retired(s.key())) {
+            visitor.accept(s);
+          }
+        });
   }
 
   @Override

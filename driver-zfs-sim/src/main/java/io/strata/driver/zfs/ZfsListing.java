@@ -38,6 +38,9 @@ public final class ZfsListing {
     List<Map<String, Object>> out = new ArrayList<>();
     long poolUsed = 0;
     for (DatasetTable.Entry e : table.entries()) {
+      if (DatasetTable.retired(e.key())) {
+        continue; // a destroyed dataset's tree, listed as the snapshot it backs
+      }
       RoaringBitmap head = chunksOf.apply(e.key());
       List<Long> held = table.held(e);
       RoaringBitmap all = head.clone();

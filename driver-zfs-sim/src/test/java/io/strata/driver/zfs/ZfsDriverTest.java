@@ -297,10 +297,30 @@ class ZfsDriverTest {
     assertThatThrownBy(() -> driver.remove("app")).isInstanceOf(ConflictException.class);
 
     reopen();
+    // Destroying the demoted dataset keeps the snapshot promote moved, as ZFS does (#14 item 9:
+    // this used to remove strata/2@1 silently).
     driver.remove("base");
-    assertThat(names()).containsExactly("strata", "strata/2", "strata/2@2");
+    assertThat(names()).containsExactly("strata", "strata/2", "strata/2@1", "strata/2@2");
+    String at1 = (String) listing().get("strata/2@1").get("key");
+    assertThat(read(driver.fs(at1), "/base")).isEqualTo(base);
+    assertThat(driver.fs(at1).exists("/app")).isFalse();
+    assertThat((Long) listing().get("strata/2@1").get("refer")).isGreaterThan(200 << 10);
+    List<String> keys = new java.util.ArrayList<>();
+    driver.walk(i -> keys.add(i.key()));
+    assertThat(keys).as("containerd sees the snapshots it made").containsExactly("app");
+    assertThatThrownBy(() -> driver.stat(at1)).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> driver.set("strata/1", "dedup", "on"))
+        .isInstanceOf(NotFoundException.class);
+    reopen();
+    assertThat(names()).containsExactly("strata", "strata/2", "strata/2@1", "strata/2@2");
     assertThat(read(driver.fs("app"), "/base")).isEqualTo(base);
     assertThat(read(driver.fs("app"), "/app")).isEqualTo(mine);
+    // the snapshot goes with the dataset that holds it
+    driver.remove("app");
+    assertThat(names()).containsExactly("strata");
+    assertThat(fixture.chunks().allRoots())
+        .extracting(r -> r.name())
+        .noneMatch(n -> n.startsWith("snap/"));
   }
 
   @Test
@@ -366,8 +386,15 @@ class ZfsDriverTest {
         .isEqualTo(new PropertyValue("strata/2", "recordsize", "16K", "inherited from strata/1"));
     assertThat(driver.get("strata/2", "compression").source()).isEqualTo("inherited from strata");
     assertThat(driver.get("strata/1", "recordsize").source()).isEqualTo("local");
+    // dedup's default is off, as in OpenZFS; the pool is made with dedup=on set on it
     assertThat(driver.get("strata/2", "dedup"))
-        .isEqualTo(new PropertyValue("strata/2", "dedup", "on", "default"));
+        .isEqualTo(new PropertyValue("strata/2", "dedup", "on", "inherited from strata"));
+    assertThat(driver.get("strata", "dedup"))
+        .isEqualTo(new PropertyValue("strata", "dedup", "on", "local"));
+    driver.inherit("strata", "dedup");
+    assertThat(driver.get("strata/2", "dedup"))
+        .isEqualTo(new PropertyValue("strata/2", "dedup", "off", "default"));
+    driver.set("strata", "dedup", "on");
 
     byte[] data = TestData.random(24, 32 << 10);
     put(driver.fs("c"), "/data", data);
@@ -378,7 +405,7 @@ class ZfsDriverTest {
         .extracting(PropertyValue::property, PropertyValue::value, PropertyValue::source)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("compression", "lz4", "inherited from strata"),
-            org.assertj.core.groups.Tuple.tuple("dedup", "on", "default"),
+            org.assertj.core.groups.Tuple.tuple("dedup", "on", "inherited from strata"),
             org.assertj.core.groups.Tuple.tuple("recordsize", "16K", "inherited from strata/1"));
     driver.inherit("strata/1", "recordsize");
     assertThat(driver.get("strata/2", "recordsize").source()).isEqualTo("default");

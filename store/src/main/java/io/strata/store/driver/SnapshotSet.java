@@ -202,6 +202,15 @@ public final class SnapshotSet {
   }
 
   public synchronized void remove(String key) throws IOException {
+    Snapshot s = checkRemovable(key);
+    try (WriteSession session = chunks.session()) {
+      session.commit(List.of(new RootChange.Remove(Snapshot.rootName(key))));
+    }
+    open.remove(key);
+    snapshots.remove(key);
+  }
+
+  private Snapshot checkRemovable(String key) {
     Snapshot s = get(key);
     for (Snapshot o : snapshots.values()) {
       if (key.equals(o.parent())) {
@@ -210,11 +219,47 @@ public final class SnapshotSet {
       }
     }
     model.checkRemove(s, all());
+    return s;
+  }
+
+  /**
+   * Removes committed {@code key} as {@link #remove} does (same checks), but keeps its tree under
+   * {@code newKey}, its record changed by {@code change}, in one commit: for a driver whose tool
+   * keeps a removed dataset's content alive elsewhere (a ZFS snapshot that promote moved).
+   */
+  public synchronized void retire(
+      String key, String newKey, java.util.function.UnaryOperator<Snapshot> change)
+      throws IOException {
+    checkKey(newKey);
+    Snapshot s = checkRemovable(key);
+    if (s.kind() != Kind.COMMITTED) {
+      throw new ConflictException("snapshot " + key + " is not committed; it cannot be retired");
+    }
+    if (snapshots.containsKey(newKey)) {
+      throw new AlreadyExistsException("snapshot " + newKey + " exists already");
+    }
+    Snapshot kept =
+        change.apply(
+            new Snapshot(
+                newKey,
+                null,
+                Kind.COMMITTED,
+                s.created(),
+                s.updated(),
+                s.labels(),
+                s.treeRoot(),
+                s.extension()));
+    Root old = chunks.root(Snapshot.rootName(key));
     try (WriteSession session = chunks.session()) {
-      session.commit(List.of(new RootChange.Remove(Snapshot.rootName(key))));
+      session.commit(
+          List.of(
+              new RootChange.Put(
+                  new Root(Snapshot.rootName(newKey), 0, kept.encode(), old.chunks())),
+              new RootChange.Remove(Snapshot.rootName(key))));
     }
     open.remove(key);
     snapshots.remove(key);
+    snapshots.put(newKey, kept);
   }
 
   /**
