@@ -3,6 +3,7 @@ package io.strata.driver.btrfs;
 import io.strata.store.digest.Digest;
 import io.strata.store.driver.DriverContext;
 import io.strata.store.driver.Snapshot;
+import io.strata.store.driver.SnapshotInfo;
 import io.strata.store.driver.SnapshotSet;
 import io.strata.store.driver.SnapshotSetDriver;
 import io.strata.store.error.InvalidArgumentException;
@@ -24,7 +25,7 @@ import org.roaringbitmap.RoaringBitmap;
  * list ({@link ExtentLayout}); containerd's snapshot semantics come from {@link SnapshotSet}. See
  * {@code docs/drivers/btrfs.md} for what is modelled and where it departs from kernel Btrfs.
  */
-public final class BtrfsDriver extends SnapshotSetDriver implements Reflinker {
+public final class BtrfsDriver extends SnapshotSetDriver implements Reflinker, Subvolumes {
   /** The driver's name. */
   public static final String NAME = "btrfs";
 
@@ -67,6 +68,22 @@ public final class BtrfsDriver extends SnapshotSetDriver implements Reflinker {
     // The record about to go may hold the highest id or generation: keep them first.
     counters.persist();
     set.remove(key);
+  }
+
+  @Override
+  public SnapshotInfo snapshot(String source, String dest, boolean readOnly) throws IOException {
+    return set.copy(
+        dest,
+        source,
+        readOnly ? io.strata.store.driver.Kind.VIEW : io.strata.store.driver.Kind.ACTIVE,
+        Map.of());
+  }
+
+  @Override
+  public void delete(String key) throws IOException {
+    set.get(key);
+    counters.persist();
+    set.removeKeepingChildren(key);
   }
 
   /** Subvolume {@code key}: id, generation, parent links. */

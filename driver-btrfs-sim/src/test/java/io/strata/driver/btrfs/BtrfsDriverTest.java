@@ -261,6 +261,46 @@ class BtrfsDriverTest {
     assertThat(driver().subvolume("d").generation()).isGreaterThan(v.generation());
   }
 
+  /**
+   * As Btrfs: a writable subvolume can be snapshotted (its changes so far are in the snapshot), and
+   * a subvolume with snapshots can be deleted, which keep their files and parent_uuid (#14 item 9).
+   */
+  @Test
+  void writableSubvolumesAreSnapshottedAndSubvolumesWithSnapshotsDeleted() throws IOException {
+    driver().prepare("rw", null, Map.of());
+    FileSystemView rw = driver().fs("rw");
+    rw.deferSync(true); // a pending change is part of the snapshot all the same
+    rw.write("/a", 0, new byte[] {1, 2, 3}, 0, 3);
+    driver().snapshot("rw", "snap", false);
+    driver().snapshot("rw", "ro", true);
+    rw.deferSync(false);
+    rw.write("/b", 0, new byte[] {4}, 0, 1);
+
+    assertThat(readAll(driver().fs("snap"), "/a")).containsExactly(1, 2, 3);
+    assertThat(driver().fs("snap").exists("/b")).isFalse();
+    assertThat(driver().fs("ro").readOnly()).isTrue();
+    Subvolume source = driver().subvolume("rw");
+    assertThat(driver().subvolume("snap").parentUuid()).isEqualTo(source.uuid());
+    assertThat(driver().subvolume("ro").readOnly()).isTrue();
+    driver().fs("snap").write("/c", 0, new byte[] {5}, 0, 1);
+    assertThat(driver().fs("rw").exists("/c")).isFalse();
+
+    // a committed layer with a container snapshotted from it
+    driver().commit("layer", "rw");
+    driver().prepare("ctr", "layer", Map.of());
+    assertThatThrownBy(() -> driver().remove("layer")).isInstanceOf(ConflictException.class);
+    driver().delete("layer");
+    assertThatThrownBy(() -> driver().stat("layer")).isInstanceOf(NotFoundException.class);
+    assertThat(readAll(driver().fs("ctr"), "/b")).containsExactly(4);
+    assertThat(driver().stat("ctr").parent()).isNull();
+    assertThat(driver().subvolume("ctr").parentUuid()).isEqualTo(source.uuid());
+    f.reopen();
+    assertThat(readAll(driver().fs("ctr"), "/a")).containsExactly(1, 2, 3);
+    assertThat(driver().subvolume("ctr").parentUuid()).isEqualTo(source.uuid());
+    assertThatThrownBy(() -> driver().snapshot("nope", "x", false))
+        .isInstanceOf(NotFoundException.class);
+  }
+
   @Test
   void idsAndGenerationsNeverGoBackAfterTheNewestSubvolumeIsRemoved() throws IOException {
     driver().prepare("a", null, Map.of());

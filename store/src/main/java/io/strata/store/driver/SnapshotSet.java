@@ -223,6 +223,80 @@ public final class SnapshotSet {
   }
 
   /**
+   * Makes {@code key} ({@link Kind#ACTIVE} or {@link Kind#VIEW}) a copy of {@code source} of any
+   * kind, as {@code btrfs subvolume snapshot} copies a writable subvolume too: the source's changes
+   * are made durable first, then its tree and reference set are shared. The copy's parent is the
+   * source if committed, else the source's own parent (containerd's parents are committed); the
+   * model sees {@code source} as the parent it was made from.
+   */
+  public SnapshotInfo copy(String key, String source, Kind kind, Map<String, String> labels)
+      throws IOException {
+    if (kind == Kind.COMMITTED) {
+      throw new IllegalArgumentException("copies are active or views");
+    }
+    checkKey(key);
+    TreeFileSystem fs;
+    synchronized (this) {
+      get(source);
+      fs = open.get(source);
+    }
+    if (fs != null) {
+      fs.sync(); // outside this lock: its commits take this lock too
+    }
+    synchronized (this) {
+      if (snapshots.containsKey(key)) {
+        throw new AlreadyExistsException("snapshot " + key + " exists already");
+      }
+      Snapshot src = get(source);
+      RoaringBitmap refs = chunks.root(Snapshot.rootName(source)).chunks().clone();
+      Instant now = now();
+      String parent = src.kind() == Kind.COMMITTED ? source : src.parent();
+      Snapshot s = new Snapshot(key, parent, kind, now, now, labels, src.treeRoot(), new byte[0]);
+      s = s.withExtension(model.created(s, src));
+      try (WriteSession session = chunks.session()) {
+        session.commit(
+            List.of(new RootChange.Put(new Root(Snapshot.rootName(key), 0, s.encode(), refs))));
+      }
+      snapshots.put(key, s);
+      return s.info();
+    }
+  }
+
+  /**
+   * Removes {@code key} even while other snapshots have it as parent, as {@code btrfs subvolume
+   * delete} deletes a subvolume that has snapshots: each keeps its whole tree and takes {@code
+   * key}'s parent as its own, in the same commit. The model's own refusals still apply.
+   */
+  public synchronized void removeKeepingChildren(String key) throws IOException {
+    Snapshot s = get(key);
+    model.checkRemove(s, all());
+    List<RootChange> changes = new ArrayList<>();
+    changes.add(new RootChange.Remove(Snapshot.rootName(key)));
+    List<Snapshot> children = new ArrayList<>();
+    for (Snapshot o : snapshots.values()) {
+      if (key.equals(o.parent())) {
+        Snapshot moved = o.withParent(s.parent());
+        children.add(moved);
+        changes.add(
+            new RootChange.Update(
+                Snapshot.rootName(o.key()),
+                0,
+                moved.encode(),
+                new RoaringBitmap(),
+                new RoaringBitmap()));
+      }
+    }
+    try (WriteSession session = chunks.session()) {
+      session.commit(changes);
+    }
+    open.remove(key);
+    snapshots.remove(key);
+    for (Snapshot c : children) {
+      snapshots.put(c.key(), c);
+    }
+  }
+
+  /**
    * Removes committed {@code key} as {@link #remove} does (same checks), but keeps its tree under
    * {@code newKey}, its record changed by {@code change}, in one commit: for a driver whose tool
    * keeps a removed dataset's content alive elsewhere (a ZFS snapshot that promote moved).
