@@ -96,10 +96,12 @@ public final class BtrfsDriver extends SnapshotSetDriver implements Reflinker, S
   @Override
   public List<Map<String, Object>> nativeListing() {
     List<Subvolume> all = new ArrayList<>();
+    Map<String, java.time.Instant> made = new java.util.HashMap<>();
     for (Snapshot s : set.all().values()) {
       all.add(Subvolume.decode(s.extension(), s.key()));
+      made.put(s.key(), s.created());
     }
-    return SubvolumeList.entries(all);
+    return SubvolumeList.entries(all, made);
   }
 
   @Override

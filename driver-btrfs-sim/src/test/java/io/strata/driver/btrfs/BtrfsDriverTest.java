@@ -344,7 +344,16 @@ class BtrfsDriverTest {
     assertThat(list).hasSize(2);
     assertThat(list.get(0).keySet())
         .containsExactly(
-            "ID", "gen", "cgen", "top level", "parent", "parent_uuid", "uuid", "readonly", "path");
+            "ID",
+            "gen",
+            "cgen",
+            "top level",
+            "parent",
+            "parent_uuid",
+            "uuid",
+            "readonly",
+            "otime",
+            "path");
     assertThat(list).extracting(m -> m.get("ID")).containsExactly(256L, 257L);
     assertThat(list).extracting(m -> m.get("path")).containsExactly("layer", "container-1");
     assertThat(list.get(1).get("parent")).isEqualTo(256L);
@@ -354,7 +363,8 @@ class BtrfsDriverTest {
     assertThat(SubvolumeList.line(list.get(1), false))
         .isEqualTo("ID 257 gen " + gen + " top level 5 path container-1");
     assertThat(SubvolumeList.line(list.get(1), true))
-        .isEqualTo("ID 257 gen " + gen + " parent 256 top level 5 path container-1");
+        .as("-p names the containing subvolume, as btrfs-progs does")
+        .isEqualTo("ID 257 gen " + gen + " parent 5 top level 5 path container-1");
   }
 
   @Test

@@ -246,7 +246,17 @@ public final class ZfsDriver extends SnapshotSetDriver implements Promoter, Data
 
   @Override
   public synchronized List<Map<String, Object>> nativeListing() {
-    return ZfsListing.rows(table, set::chunkSet, chunks::storedBytes);
+    long avail;
+    try {
+      java.nio.file.Path p = context.metadataDir().toAbsolutePath();
+      while (p.getParent() != null && !java.nio.file.Files.exists(p)) {
+        p = p.getParent();
+      }
+      avail = java.nio.file.Files.getFileStore(p).getUsableSpace();
+    } catch (IOException e) {
+      avail = 0; // a listing is still useful without it
+    }
+    return ZfsListing.rows(table, set::chunkSet, chunks::storedBytes, avail);
   }
 
   @Override
