@@ -14,7 +14,12 @@ import picocli.CommandLine.Command;
     name = "driver",
     mixinStandardHelpOptions = true,
     description = "The storage driver's own view of its subvolumes or datasets.",
-    subcommands = DriverCommand.ListCommand.class)
+    subcommands = {
+      DriverCommand.ListCommand.class,
+      DriverPropertyCommands.Get.class,
+      DriverPropertyCommands.Set.class,
+      DriverPropertyCommands.Show.class
+    })
 final class DriverCommand extends CommandGroup {
 
   /** {@code strata driver ls}. */
