@@ -43,7 +43,9 @@ class DriverCommandsIT {
           .contains("\tFlags: \t\t\treadonly\n")
           .contains("\tSnapshot(s):\n\t\t\t\t");
       assertThat(out(s.cli("driver", "get", "ro", layer))).contains("ro        true");
-      assertThat(s.cli("driver", "set", "ro=false", layer).code()).isEqualTo(1);
+      TestServer.CliRun ro = s.cli("driver", "set", "ro=false", layer);
+      assertThat(ro.code()).as("a refused argument is a usage error").isEqualTo(2);
+      assertThat(ro.stderr()).startsWith("strata: ").contains(layer);
     }
   }
 
@@ -64,7 +66,7 @@ class DriverCommandsIT {
       assertThat(out(s.cli("driver", "get", "dedup")))
           .isEqualTo("NAME    PROPERTY  VALUE  SOURCE\nstrata  dedup     on     local\n");
       out(s.cli("driver", "set", "recordsize=16K", "strata/2"));
-      assertThat(out(s.cli("driver", "get", "-H", "recordsize", "c1")))
+      assertThat(out(s.cli("driver", "get", "-H", "recordsize", "strata/2")))
           .isEqualTo("strata/2\trecordsize\t16K\tlocal\n");
       out(s.cli("driver", "set", "compression", "lz4"));
       assertThat(out(s.cli("driver", "get", "-H", "compression", "strata/2")))
@@ -73,7 +75,7 @@ class DriverCommandsIT {
       assertThat(out(s.cli("driver", "get", "-H", "recordsize", "strata/2")))
           .isEqualTo("strata/2\trecordsize\t128K\tdefault\n");
       TestServer.CliRun bad = s.cli("driver", "set", "recordsize=3K", "strata/2");
-      assertThat(bad.code()).isEqualTo(1);
+      assertThat(bad.code()).isEqualTo(2);
       assertThat(bad.stderr()).startsWith("strata: ").contains("3K");
     }
   }

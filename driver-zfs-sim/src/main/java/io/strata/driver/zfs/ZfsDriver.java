@@ -35,7 +35,8 @@ import org.roaringbitmap.RoaringBitmap;
  * layouts read an immutable {@link DatasetTable} instead, because they run under a file system's
  * lock, which this object's changes may take after its own.
  */
-public final class ZfsDriver extends SnapshotSetDriver implements Promoter, DatasetProperties {
+public final class ZfsDriver extends SnapshotSetDriver
+    implements Promoter, DatasetProperties, io.strata.store.driver.NativeProperties {
   /** The driver's name. */
   public static final String NAME = "zfs";
 
@@ -383,6 +384,54 @@ public final class ZfsDriver extends SnapshotSetDriver implements Promoter, Data
     set.update(
         key, s -> s.withExtension(change.apply(DatasetRecord.decode(s.extension(), key)).encode()));
     refresh();
+  }
+
+  // ---- zfs get/set/inherit ----
+
+  @Override
+  public List<Map<String, Object>> properties(String op, String property, String value, String name)
+      throws IOException {
+    String dataset =
+        name == null
+            ? DatasetTable.POOL
+            : name.equals(DatasetTable.POOL) || name.startsWith(DatasetTable.POOL + "/")
+                ? name
+                : dataset(name);
+    String p = property == null ? "all" : property;
+    switch (op == null ? "" : op) {
+      case "get", "show" -> {
+        return propertyRows(
+            p.equals("all") || "show".equals(op) ? list(dataset) : List.of(get(dataset, p)));
+      }
+      case "set" -> {
+        if (value == null) {
+          throw new io.strata.store.error.InvalidArgumentException(
+              "driver set " + p + ": a value is required");
+        }
+        set(dataset, p, value);
+        return propertyRows(List.of(get(dataset, p)));
+      }
+      case "inherit" -> {
+        inherit(dataset, p);
+        return propertyRows(List.of(get(dataset, p)));
+      }
+      default ->
+          throw new io.strata.store.error.InvalidArgumentException(
+              "driver.property: op '" + op + "' is not get, set, inherit or show");
+    }
+  }
+
+  private static List<Map<String, Object>> propertyRows(List<PropertyValue> values) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (PropertyValue v : values) {
+      Map<String, Object> row = new java.util.LinkedHashMap<>();
+      row.put("name", v.dataset());
+      row.put("property", v.property());
+      row.put("value", v.value());
+      row.put("source", v.source());
+      out.add(row);
+    }
+    return out;
   }
 
   /** Files are cut into records of the pool's {@code recordsize}, as new layers inherit it. */
