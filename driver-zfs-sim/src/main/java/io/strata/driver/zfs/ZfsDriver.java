@@ -36,7 +36,10 @@ import org.roaringbitmap.RoaringBitmap;
  * lock, which this object's changes may take after its own.
  */
 public final class ZfsDriver extends SnapshotSetDriver
-    implements Promoter, DatasetProperties, io.strata.store.driver.NativeProperties {
+    implements Promoter,
+        DatasetProperties,
+        DatasetSnapshots,
+        io.strata.store.driver.NativeProperties {
   /** The driver's name. */
   public static final String NAME = "zfs";
 
@@ -59,6 +62,7 @@ public final class ZfsDriver extends SnapshotSetDriver
     Root root = d.chunks.root(PoolRecord.ROOT);
     PoolRecord pool = root == null ? PoolRecord.EMPTY : PoolRecord.decode(root.payload());
     d.table = DatasetTable.of(d.set.all(), pool);
+    d.dropUnheldSnapshots(); // a zfs snapshot or rollback cut short by a crash
     if (root == null) {
       // dedup defaults to off, as in OpenZFS; Strata's pool is made as with "zpool create -O
       // dedup=on", since the store promises that equal content is stored once (SPEC section 4).
@@ -88,6 +92,11 @@ public final class ZfsDriver extends SnapshotSetDriver
 
     @Override
     public byte[] created(Snapshot proposed, Snapshot parent) {
+      if (proposed.key().startsWith(DatasetTable.SNAPSHOT)) {
+        // zfs snapshot: the tree of snapshot @<id>, held by the dataset it was taken of
+        long id = Long.parseLong(proposed.key().substring(DatasetTable.SNAPSHOT.length()));
+        return DatasetRecord.create(id, 0).encode();
+      }
       if (proposed.kind() == Kind.COMMITTED) {
         // A commit: the dataset stays, and takes its snapshot @<id>.
         DatasetRecord r = DatasetRecord.decode(parent.extension(), parent.key());
@@ -173,9 +182,9 @@ public final class ZfsDriver extends SnapshotSetDriver
 
   /** Internal keys are not containerd's to name. */
   private static void hidden(String key) {
-    if (key != null && DatasetTable.retired(key)) {
+    if (key != null && DatasetTable.snapshotOnly(key)) {
       throw new io.strata.store.error.InvalidArgumentException(
-          "snapshot key " + key + ": the prefix " + DatasetTable.RETIRED + " is the driver's own");
+          "snapshot key " + key + ": the prefixes zfs-retired@ and zfs-snapshot@ are the driver's");
     }
   }
 
@@ -196,7 +205,7 @@ public final class ZfsDriver extends SnapshotSetDriver
    */
   @Override
   public synchronized void remove(String key) throws IOException {
-    if (DatasetTable.retired(key)) {
+    if (DatasetTable.snapshotOnly(key)) {
       throw new io.strata.store.error.NotFoundException("snapshot " + key + " not found");
     }
     try {
@@ -216,8 +225,13 @@ public final class ZfsDriver extends SnapshotSetDriver
       refresh();
     }
     // A kept snapshot goes with the last dataset holding it (zfs destroy -r of the holder).
+    dropUnheldSnapshots();
+  }
+
+  /** Removes snapshot-only entries no dataset holds (see {@link DatasetTable#snapshotOnly}). */
+  private void dropUnheldSnapshots() throws IOException {
     for (DatasetTable.Entry r : List.copyOf(table.entries())) {
-      if (DatasetTable.retired(r.key()) && table.holder(r.id()) == null) {
+      if (DatasetTable.snapshotOnly(r.key()) && table.holder(r.id()) == null) {
         try {
           set.remove(r.key());
         } finally {
@@ -227,9 +241,117 @@ public final class ZfsDriver extends SnapshotSetDriver
     }
   }
 
+  // ---- zfs snapshot, rollback, destroy -R ----
+
+  @Override
+  public synchronized String snapshot(String key) throws IOException {
+    hidden(key);
+    DatasetTable.Entry e = table.byKey(key);
+    long id = DatasetTable.nextId(set.all());
+    try {
+      set.copy(DatasetTable.SNAPSHOT + id, key, Kind.VIEW, Map.of());
+      set.update(DatasetTable.SNAPSHOT + id, s -> s.withParent(null)); // no containerd child
+    } finally {
+      refresh();
+    }
+    updateRecord(table.byKey(key), r -> r.holding(id));
+    return e.name() + "@" + id;
+  }
+
+  @Override
+  public synchronized void rollback(String snapshot, boolean destroyNewer) throws IOException {
+    int at = snapshot.indexOf('@');
+    DatasetTable t = table;
+    DatasetTable.Entry d = at < 0 ? null : t.byName(snapshot.substring(0, at));
+    if (d == null) {
+      throw new io.strata.store.error.InvalidArgumentException(
+          "rollback " + snapshot + ": name a snapshot, strata/<id>@<n>");
+    }
+    String number = snapshot.substring(at + 1);
+    List<Long> held = t.held(d);
+    long n = number.matches("[1-9][0-9]{0,18}") ? Long.parseLong(number) : -1;
+    if (!held.contains(n)) {
+      throw new io.strata.store.error.NotFoundException("snapshot " + snapshot + " not found");
+    }
+    if (d.kind() != Kind.ACTIVE) {
+      throw new ConflictException(
+          "rollback "
+              + snapshot
+              + ": dataset "
+              + d.name()
+              + " is "
+              + d.kind().name().toLowerCase()
+              + " (snapshot "
+              + d.key()
+              + "); only a written dataset rolls back");
+    }
+    List<Long> newer = held.subList(held.indexOf(n) + 1, held.size());
+    if (!newer.isEmpty() && !destroyNewer) {
+      throw new ConflictException(
+          "rollback "
+              + snapshot
+              + ": more recent snapshots exist ("
+              + t.snapshotName(newer.get(0))
+              + "); use -r to destroy them");
+    }
+    for (long m : newer) {
+      if (!t.clonesOf(m).isEmpty()) {
+        throw new ConflictException(
+            "rollback " + snapshot + ": " + t.snapshotName(m) + " has clones; destroy them first");
+      }
+    }
+    set.resetTree(d.key(), t.owner(n).key());
+    List<Long> kept = List.copyOf(held.subList(0, held.indexOf(n) + 1));
+    updateRecord(d, r -> r.withHeld(kept));
+    dropUnheldSnapshots();
+  }
+
+  @Override
+  public synchronized void destroyRecursive(String key) throws IOException {
+    hidden(key);
+    table.byKey(key);
+    // Everything that depends on key: containerd children, clones of the snapshots held, and so on.
+    java.util.Set<String> doomed = new java.util.LinkedHashSet<>(List.of(key));
+    boolean grew = true;
+    while (grew) {
+      grew = false;
+      DatasetTable t = table;
+      for (DatasetTable.Entry e : t.entries()) {
+        if (doomed.contains(e.key()) || DatasetTable.snapshotOnly(e.key())) {
+          continue;
+        }
+        boolean child = e.parent() != null && doomed.contains(e.parent());
+        long origin = e.record().origin();
+        DatasetTable.Entry from = origin == 0 ? null : t.holder(origin);
+        boolean clone = from != null && doomed.contains(from.key());
+        if (child || clone) {
+          doomed.add(e.key());
+          grew = true;
+        }
+      }
+    }
+    // Dependents first: remove whatever nothing left depends on, until all are gone.
+    while (!doomed.isEmpty()) {
+      boolean progress = false;
+      for (String k : List.copyOf(doomed)) {
+        try {
+          remove(k);
+          doomed.remove(k);
+          progress = true;
+        } catch (ConflictException stillNeeded) {
+          // another doomed dataset still depends on it: later
+        }
+      }
+      if (!progress) {
+        throw new ConflictException(
+            "destroy -R " + key + ": cannot remove " + doomed + " (a dependency outside them)");
+      }
+    }
+  }
+
   @Override
   public SnapshotInfo stat(String key) {
-    if (DatasetTable.retired(key)) {
+    if (DatasetTable.snapshotOnly(key)) {
       throw new io.strata.store.error.NotFoundException("snapshot " + key + " not found");
     }
     return set.stat(key);
@@ -239,7 +361,7 @@ public final class ZfsDriver extends SnapshotSetDriver
   public void walk(java.util.function.Consumer<SnapshotInfo> visitor) {
     set.walk(
         s -> {
-          if (!DatasetTable.retired(s.key())) {
+          if (!DatasetTable.snapshotOnly(s.key())) {
             visitor.accept(s);
           }
         });

@@ -42,7 +42,7 @@ public final class ZfsListing {
     List<Map<String, Object>> out = new ArrayList<>();
     long poolUsed = 0;
     for (DatasetTable.Entry e : table.entries()) {
-      if (DatasetTable.retired(e.key())) {
+      if (DatasetTable.snapshotOnly(e.key())) {
         continue; // a destroyed dataset's tree, listed as the snapshot it backs
       }
       RoaringBitmap head = chunksOf.apply(e.key());

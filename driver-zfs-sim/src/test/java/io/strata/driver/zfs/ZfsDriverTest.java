@@ -323,6 +323,67 @@ class ZfsDriverTest {
         .noneMatch(n -> n.startsWith("snap/"));
   }
 
+  /** zfs snapshot, rollback and rollback -r on a written dataset (#14 item 9). */
+  @Test
+  void snapshotsOfAWrittenDatasetAndRollback() throws IOException {
+    driver.prepare("c", null, Map.of());
+    FileSystemView fs = driver.fs("c");
+    put(fs, "/f", new byte[] {1});
+    assertThat(driver.snapshot("c")).isEqualTo("strata/1@2");
+    put(fs, "/f", new byte[] {2});
+    fs.mkdir("/d", 0755);
+    assertThat(driver.snapshot("c")).isEqualTo("strata/1@3");
+    put(fs, "/f", new byte[] {3});
+    assertThat(names()).containsExactly("strata", "strata/1", "strata/1@2", "strata/1@3");
+    List<String> keys = new java.util.ArrayList<>();
+    driver.walk(i -> keys.add(i.key()));
+    assertThat(keys).as("containerd sees no zfs snapshot").containsExactly("c");
+
+    assertThatThrownBy(() -> driver.rollback("strata/1@2", false))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("strata/1@3");
+    driver.rollback("strata/1@3", false);
+    assertThat(read(fs, "/f")).containsExactly(2);
+    assertThat(fs.exists("/d")).isTrue();
+    put(fs, "/g", new byte[] {9}); // the same view object keeps working on the new tree
+    driver.rollback("strata/1@2", true);
+    assertThat(read(driver.fs("c"), "/f")).containsExactly(1);
+    assertThat(driver.fs("c").exists("/d")).isFalse();
+    assertThat(driver.fs("c").exists("/g")).isFalse();
+    assertThat(names()).containsExactly("strata", "strata/1", "strata/1@2");
+    assertThatThrownBy(() -> driver.rollback("strata/1@3", false))
+        .isInstanceOf(NotFoundException.class);
+
+    reopen();
+    assertThat(read(driver.fs("c"), "/f")).containsExactly(1);
+    assertThat(names()).containsExactly("strata", "strata/1", "strata/1@2");
+    driver.commit("layer", "c");
+    assertThat(names()).containsExactly("strata", "strata/1", "strata/1@2", "strata/1@1");
+    assertThatThrownBy(() -> driver.rollback("strata/1@2", true))
+        .isInstanceOf(ConflictException.class);
+    driver.remove("layer");
+    assertThat(names()).containsExactly("strata");
+    assertThat(fixture.chunks().allRoots())
+        .extracting(r -> r.name())
+        .noneMatch(n -> n.startsWith("snap/"));
+  }
+
+  /** zfs destroy -R: a layer with its clones and their snapshots, dependents first. */
+  @Test
+  void destroyRecursiveTakesTheClonesToo() throws IOException {
+    layer("base", null, Map.of("/f", TestData.random(30, 100)));
+    layer("app", "base", Map.of("/a", TestData.random(31, 100)));
+    driver.prepare("c1", "app", Map.of());
+    driver.view("v", "base", Map.of());
+    layer("other", null, Map.of("/o", TestData.random(32, 100)));
+    assertThatThrownBy(() -> driver.remove("base")).isInstanceOf(ConflictException.class);
+    driver.destroyRecursive("base");
+    List<String> keys = new java.util.ArrayList<>();
+    driver.walk(i -> keys.add(i.key()));
+    assertThat(keys).containsExactly("other");
+    assertThat(names()).containsExactly("strata", "strata/5", "strata/5@5");
+  }
+
   @Test
   void promoteTwiceRestoresTheFirstOrder() throws IOException {
     layer("base", null, Map.of("/base", TestData.random(15, 1000)));

@@ -263,6 +263,63 @@ public final class SnapshotSet {
   }
 
   /**
+   * Replaces active {@code key}'s tree by {@code from}'s, as {@code zfs rollback} does: one commit
+   * of its record and reference set. An open file system of {@code key} is reloaded on the new
+   * tree, so no holder writes the old one back.
+   */
+  public void resetTree(String key, String from) throws IOException {
+    TreeFileSystem fs;
+    synchronized (this) {
+      Snapshot s = get(key);
+      get(from);
+      if (s.kind() != Kind.ACTIVE) {
+        throw new ConflictException(
+            "snapshot "
+                + key
+                + " is "
+                + s.kind().name().toLowerCase()
+                + "; only active ones roll back");
+      }
+      fs = open.get(key);
+    }
+    Reset reset =
+        () -> {
+          synchronized (keyLock(key)) {
+            synchronized (this) {
+              Snapshot s = get(key);
+              Snapshot f = get(from);
+              RoaringBitmap current = chunks.root(Snapshot.rootName(key)).chunks();
+              RoaringBitmap target = chunks.root(Snapshot.rootName(from)).chunks();
+              Snapshot next = s.withTree(f.treeRoot());
+              try (WriteSession session = chunks.session()) {
+                session.commit(
+                    List.of(
+                        new RootChange.Update(
+                            Snapshot.rootName(key),
+                            0,
+                            next.encode(),
+                            RoaringBitmap.andNot(target, current),
+                            RoaringBitmap.andNot(current, target))));
+              }
+              snapshots.put(key, next);
+              if (fs != null) {
+                fs.reload(f.treeRoot());
+              }
+            }
+          }
+        };
+    if (fs != null) {
+      fs.quiesced(reset::run);
+    } else {
+      reset.run();
+    }
+  }
+
+  private interface Reset {
+    void run() throws IOException;
+  }
+
+  /**
    * Removes {@code key} even while other snapshots have it as parent, as {@code btrfs subvolume
    * delete} deletes a subvolume that has snapshots: each keeps its whole tree and takes {@code
    * key}'s parent as its own, in the same commit. The model's own refusals still apply.

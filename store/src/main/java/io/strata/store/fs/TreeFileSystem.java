@@ -141,6 +141,17 @@ public final class TreeFileSystem implements FileSystemView {
     work.run();
   }
 
+  /**
+   * Makes {@code root} this file system's state, as if it had been opened on it: what the owner
+   * does after replacing the snapshot's tree (a rollback), inside {@link #quiesced}, so that
+   * holders of this object see the new tree and never write the old one back.
+   */
+  public synchronized void reload(Digest root) {
+    rollback();
+    committedRoot = root;
+    tree = new CowTree(nodes, cache, root);
+  }
+
   /** The root of the last durable state. */
   public synchronized Digest committedRoot() {
     return committedRoot;
