@@ -118,6 +118,11 @@ final class ExtentLayout implements FileLayout {
   }
 
   @Override
+  public long dataBytes(byte[] value) {
+    return Extent.decode(value, 0, 0).length();
+  }
+
+  @Override
   public DirectoryCounts directories() {
     return DirectoryCounts.BTRFS;
   }

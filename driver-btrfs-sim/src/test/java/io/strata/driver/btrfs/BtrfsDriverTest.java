@@ -105,6 +105,27 @@ class BtrfsDriverTest {
     assertThat(readAll(driver().fs("layer"), "/big")).isEqualTo(big);
   }
 
+  /**
+   * Written bytes (what ps shows) charge each container for its own 4 KiB, even when another wrote
+   * the same bytes, as Btrfs charges exclusive extents; usage's exclusive bytes see the sharing.
+   */
+  @Test
+  void writtenBytesDoNotMoveWhenAnotherContainerWritesTheSameBytes() throws IOException {
+    layerWithBigFile(8 * MIB);
+    driver().prepare("c2", "layer", Map.of());
+    byte[] patch = TestData.random(8, 4096);
+    driver().fs("c").write("/big", MIB, patch, 0, patch.length);
+    assertThat(driver().written("c")).isEqualTo(4096);
+    long alone = driver().usage("c").exclusiveBytes();
+    driver().fs("c2").write("/big", MIB, patch, 0, patch.length);
+    assertThat(driver().written("c")).isEqualTo(4096);
+    assertThat(driver().written("c2")).isEqualTo(4096);
+    assertThat(driver().usage("c").exclusiveBytes())
+        .as("the chunk is shared now: usage sees the dedup")
+        .isLessThan(alone);
+    assertThat(driver().written("layer")).isEqualTo(8 * MIB);
+  }
+
   @Test
   void anUnalignedWriteStoresTheBlocksItTouches() throws IOException {
     byte[] big = layerWithBigFile(8 * MIB);

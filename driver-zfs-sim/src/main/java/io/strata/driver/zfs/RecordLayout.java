@@ -158,6 +158,12 @@ final class RecordLayout implements FileLayout {
   }
 
   @Override
+  public long dataBytes(byte[] value) {
+    // a record: digest, u32 length, salt; the dnode item is shorter and holds no content
+    return value.length < 36 ? -1 : java.nio.ByteBuffer.wrap(value).getInt(32) & 0xFFFFFFFFL;
+  }
+
+  @Override
   public DirectoryCounts directories() {
     return DirectoryCounts.ZFS;
   }

@@ -324,6 +324,21 @@ class ZfsDriverTest {
   }
 
   /** zfs snapshot, rollback and rollback -r on a written dataset (#14 item 9). */
+  /** Written bytes are whole records, whatever other datasets hold (ZFS's written). */
+  @Test
+  void writtenBytesAreWholeRecordsOfTheDataset() throws IOException {
+    byte[] big = TestData.random(40, 1 << 20);
+    layer("base", null, Map.of("/big", big));
+    driver.prepare("c1", "base", Map.of());
+    driver.prepare("c2", "base", Map.of());
+    byte[] patch = TestData.random(41, 4096);
+    driver.fs("c1").write("/big", 300_000, patch, 0, patch.length);
+    driver.fs("c2").write("/big", 300_000, patch, 0, patch.length);
+    assertThat(driver.written("c1")).isEqualTo(K128);
+    assertThat(driver.written("c2")).isEqualTo(K128);
+    assertThat(driver.written("base")).isEqualTo(1 << 20);
+  }
+
   @Test
   void snapshotsOfAWrittenDatasetAndRollback() throws IOException {
     driver.prepare("c", null, Map.of());

@@ -300,7 +300,7 @@ public final class ContainerStore {
     for (ContainerConfig c : containers.values()) {
       long size;
       try {
-        size = driver.usage(c.snapshot()).exclusiveBytes();
+        size = driver.written(c.snapshot());
       } catch (NotFoundException removed) {
         continue; // removed since the listing began
       }
@@ -332,7 +332,7 @@ public final class ContainerStore {
     int total = 0;
     for (ContainerConfig c : containers.values()) {
       try {
-        size += driver.usage(c.snapshot()).exclusiveBytes();
+        size += driver.written(c.snapshot());
         total++;
       } catch (NotFoundException removed) {
         // removed since the listing began

@@ -436,6 +436,60 @@ public final class SnapshotSet {
     }
   }
 
+  /**
+   * Bytes of file content {@code key}'s tree has that its parent's has not (all of it without a
+   * parent): the sum of {@link FileLayout#dataBytes} over the content items added or changed, at
+   * the layout's granularity (4 KiB blocks, whole records), leaving out items whose chunk the
+   * parent holds already (data a change moved or trimmed). Unlike {@link #usage}, it does not
+   * depend on what other snapshots hold: two containers writing the same bytes are each charged for
+   * them, as Btrfs's exclusive and ZFS's {@code written} count them. Costs in proportion to the
+   * change.
+   */
+  public long written(String key) throws IOException {
+    TreeFileSystem live;
+    synchronized (this) {
+      get(key);
+      live = open.get(key);
+    }
+    if (live != null) {
+      live.sync();
+    }
+    Snapshot s;
+    TreeFileSystem newer;
+    TreeFileSystem older;
+    synchronized (this) {
+      s = get(key);
+      newer = newFs(s);
+      older = s.parent() == null ? null : newFs(get(s.parent()));
+    }
+    FileLayout layout = model.layout(s);
+    // An item whose chunk the parent has already is old data moved or trimmed (a split extent's
+    // remainder), not a write.
+    RoaringBitmap old = s.parent() == null ? new RoaringBitmap() : chunkSet(s.parent());
+    long[] sum = {0};
+    CowTree.DiffVisitor count =
+        (k, before, after) -> {
+          if (after != null
+              && k.length == 17
+              && k[8] == 5 // a DATA item
+              && after.length >= Digest.LENGTH
+              && !old.contains(chunks.idOf(Digest.of(after, 0)))) {
+            long n = layout.dataBytes(after);
+            if (n > 0) {
+              sum[0] += n;
+            }
+          }
+        };
+    if (older == null) {
+      for (CowTree.Entry e : newer.tree().scan(new byte[0], null)) {
+        count.changed(e.key(), null, e.value());
+      }
+    } else {
+      CowTree.diff(older.tree(), newer.tree(), count);
+    }
+    return sum[0];
+  }
+
   /** Bytes {@code key} holds alone and shares with other roots. */
   public synchronized Usage usage(String key) {
     get(key);
