@@ -597,6 +597,20 @@ class ImageStoreTest {
     }
   }
 
+  /** COPY of device nodes and FIFOs keeps them as nodes, as Docker's COPY does (needs root). */
+  @Test
+  void buildCopiesDeviceNodesAndFifos() throws Exception {
+    Path ctx = Files.createDirectories(dir.resolve("ctx/dev"));
+    sh("mknod -m 0666 " + ctx.resolve("null") + " c 1 3");
+    sh("mkfifo -m 0600 " + ctx.resolve("fifo"));
+    images.build("FROM scratch\nCOPY dev /dev\n", List.of("devs:1"), ctx.getParent(), s -> {});
+    FileSystemView fs = fix.driver().fs(images.inspect("devs:1").topLayer());
+    var nul = fs.stat("/dev/null");
+    assertThat(List.of(nul.isCharDevice(), nul.devMajor(), nul.devMinor(), nul.permissions()))
+        .containsExactly(true, 1, 3, 0666);
+    assertThat(fs.stat("/dev/fifo").isFifo()).isTrue();
+  }
+
   private static String uncheckedRead(Path f) {
     try {
       return new String(Files.readAllBytes(f), UTF_8);
