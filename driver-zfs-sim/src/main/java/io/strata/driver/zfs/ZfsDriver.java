@@ -401,10 +401,6 @@ public final class ZfsDriver extends SnapshotSetDriver
   synchronized PoolRecord intendPromote(String key) throws IOException {
     DatasetTable t = table;
     DatasetTable.Entry x = t.byKey(key);
-    if (x.kind() == Kind.ACTIVE) {
-      throw new ConflictException(
-          "snapshot " + key + " is active; commit it before promoting " + x.name());
-    }
     long m = x.record().origin();
     DatasetTable.Entry d = m == 0 ? null : t.holder(m);
     if (d == null) {

@@ -426,15 +426,39 @@ class ZfsDriverTest {
   }
 
   @Test
-  void onlyCommittedOrViewClonesArePromoted() throws IOException {
+  void onlyClonesArePromoted() throws IOException {
     layer("base", null, Map.of("/f", TestData.random(20, 100)));
     assertThatThrownBy(() -> driver.promote("base")).isInstanceOf(ConflictException.class);
-    driver.prepare("active", "base", Map.of());
-    assertThatThrownBy(() -> driver.promote("active")).isInstanceOf(ConflictException.class);
     assertThatThrownBy(() -> driver.promote("missing")).isInstanceOf(NotFoundException.class);
     driver.view("view", "base", Map.of());
     driver.promote("view");
     assertThat(driver.stat("base").parent()).isEqualTo("view");
+  }
+
+  /** zfs promote of a written (active) clone, which then commits (#14 item 9). */
+  @Test
+  void anActiveCloneIsPromotedAndItsFormerOriginFollowsItsCommit() throws IOException {
+    byte[] base = TestData.random(21, 1000);
+    layer("base", null, Map.of("/base", base));
+    driver.prepare("c", "base", Map.of());
+    put(driver.fs("c"), "/mine", new byte[] {7});
+    driver.promote("c");
+    assertThat(driver.stat("base").parent()).isEqualTo("c");
+    assertThat(listing().get("strata/1")).containsEntry("origin", "strata/2@1");
+    assertThat(names()).containsExactly("strata", "strata/1", "strata/2", "strata/2@1");
+    assertThatThrownBy(() -> driver.remove("c")).isInstanceOf(ConflictException.class);
+    put(driver.fs("c"), "/more", new byte[] {8}); // still written after the promote
+
+    driver.commit("app", "c");
+    assertThat(driver.stat("base").parent()).isEqualTo("app");
+    reopen();
+    assertThat(driver.stat("base").parent()).isEqualTo("app");
+    assertThat(names())
+        .containsExactly("strata", "strata/1", "strata/2", "strata/2@1", "strata/2@2");
+    driver.remove("base");
+    assertThat(names()).containsExactly("strata", "strata/2", "strata/2@1", "strata/2@2");
+    assertThat(read(driver.fs("app"), "/base")).isEqualTo(base);
+    assertThat(read(driver.fs("app"), "/more")).containsExactly(8);
   }
 
   @Test

@@ -188,15 +188,35 @@ public final class SnapshotSet {
               s.extension());
       c = c.withExtension(model.created(c, s));
       Root old = chunks.root(Snapshot.rootName(key));
+      List<RootChange> changes = new ArrayList<>();
+      changes.add(
+          new RootChange.Put(new Root(Snapshot.rootName(name), 0, c.encode(), old.chunks())));
+      changes.add(new RootChange.Remove(Snapshot.rootName(key)));
+      // A driver may have given an active snapshot children (zfs promote of a written clone):
+      // they follow it to its committed name, in the same commit.
+      List<Snapshot> children = new ArrayList<>();
+      for (Snapshot o : snapshots.values()) {
+        if (key.equals(o.parent())) {
+          Snapshot moved = o.withParent(name);
+          children.add(moved);
+          changes.add(
+              new RootChange.Update(
+                  Snapshot.rootName(o.key()),
+                  0,
+                  moved.encode(),
+                  new RoaringBitmap(),
+                  new RoaringBitmap()));
+        }
+      }
       try (WriteSession session = chunks.session()) {
-        session.commit(
-            List.of(
-                new RootChange.Put(new Root(Snapshot.rootName(name), 0, c.encode(), old.chunks())),
-                new RootChange.Remove(Snapshot.rootName(key))));
+        session.commit(changes);
       }
       open.remove(key);
       snapshots.remove(key);
       snapshots.put(name, c);
+      for (Snapshot m : children) {
+        snapshots.put(m.key(), m);
+      }
       return c.info();
     }
   }
