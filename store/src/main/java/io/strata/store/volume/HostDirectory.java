@@ -14,7 +14,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
@@ -604,24 +603,13 @@ public final class HostDirectory implements FileSystemView {
   }
 
   /**
-   * Makes a node as mknod(2) does: an empty regular file, a FIFO, or a character or block device
-   * (which needs root, as on any host). Java has no {@code mknodat}, so FIFOs and devices are made
-   * by {@code mkfifo} and {@code mknod} at the entry's host path, then checked to be the entry the
-   * held directory sees, as {@link #mkdir} checks. Sockets are refused ({@link ConflictException}):
-   * a socket exists only while a process listens on it.
+   * Makes an empty regular file; other node types are refused ({@link ConflictException}): Java has
+   * no {@code mknodat}, and a volume is the host's own directory.
    */
   @Override
   public void mknod(String path, int mode, long rdev) throws IOException {
     int type = mode & FileStat.S_IFMT;
-    if (type == 0 || type == FileStat.S_IFREG) {
-      if (exists(path)) {
-        throw new AlreadyExistsException(what + ": " + path + " exists already");
-      }
-      write(path, 0, new byte[0], 0, 0);
-      chmod(path, mode & 07777);
-      return;
-    }
-    if (type != FileStat.S_IFIFO && type != FileStat.S_IFCHR && type != FileStat.S_IFBLK) {
+    if (type != 0 && type != FileStat.S_IFREG) {
       writable(path);
       throw new ConflictException(
           what
@@ -629,51 +617,13 @@ public final class HostDirectory implements FileSystemView {
               + path
               + " of type "
               + Integer.toOctalString(type)
-              + " cannot be made: a host directory keeps files, directories, symlinks, FIFOs and"
-              + " devices");
+              + " cannot be made: a host directory keeps only files, directories and symlinks");
     }
-    synchronized (NAMESPACE) {
-      writable(path);
-      try (Walk w = entry(path, false)) {
-        if (lstat(w.dir(), w.name) != null) {
-          throw new AlreadyExistsException(what + ": " + path + " exists already");
-        }
-        String host = w.hostPath().toString();
-        // The mode is given to the tool (exact, whatever the umask): setting it afterwards through
-        // a descriptor would open the node, and opening a FIFO waits for a writer.
-        String octal = Integer.toOctalString(mode & 07777);
-        List<String> cmd =
-            type == FileStat.S_IFIFO
-                ? List.of("mkfifo", "-m", octal, "--", host)
-                : List.of(
-                    "mknod",
-                    "-m",
-                    octal,
-                    "--",
-                    host,
-                    type == FileStat.S_IFCHR ? "c" : "b",
-                    Integer.toString(FileStat.major(rdev)),
-                    Integer.toString(FileStat.minor(rdev)));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        try {
-          if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new ConflictException(what + ": " + path + " cannot be made: " + out);
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException(what + ": interrupted making " + path, e);
-        }
-        PosixFileAttributes made = madeHere(w, path);
-        if (made.isRegularFile() || made.isDirectory() || made.isSymbolicLink()) {
-          throw new ConflictException(what + ": " + path + " changed while it was made");
-        }
-        syncDir(w.dir());
-      } catch (IOException e) {
-        throw translate(e, path);
-      }
+    if (exists(path)) {
+      throw new AlreadyExistsException(what + ": " + path + " exists already");
     }
+    write(path, 0, new byte[0], 0, 0);
+    chmod(path, mode & 07777);
   }
 
   @Override

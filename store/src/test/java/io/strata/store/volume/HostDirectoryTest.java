@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.StrataException;
-import io.strata.store.fs.FileStat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,7 +13,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,34 +30,6 @@ class HostDirectoryTest {
 
   private HostDirectory root() throws IOException {
     return new HostDirectory(Files.createDirectories(dir.resolve("root")), false, "bind mount t");
-  }
-
-  /** FIFOs and device nodes are made in a volume as on the host (devices need root). */
-  @Test
-  void fifosAndDevicesAreMadeOnTheHost() throws IOException {
-    HostDirectory d = root();
-    Files.createDirectories(d.root().resolve("dev"));
-    d.mknod("/dev/fifo", FileStat.S_IFIFO | 0640, 0);
-    d.mknod("/dev/null", FileStat.S_IFCHR | 0666, FileStat.makedev(1, 3));
-    d.mknod("/dev/sda", FileStat.S_IFBLK | 0660, FileStat.makedev(8, 0));
-    assertThat(
-            Files.getAttribute(
-                d.root().resolve("dev/null"), "unix:rdev", LinkOption.NOFOLLOW_LINKS))
-        .isEqualTo(0x103L);
-    FileStat nul = d.stat("/dev/null");
-    assertThat(List.of(nul.isCharDevice(), nul.devMajor(), nul.devMinor(), nul.permissions()))
-        .containsExactly(true, 1, 3, 0666);
-    assertThat(d.stat("/dev/sda").isBlockDevice()).isTrue();
-    FileStat fifo = d.stat("/dev/fifo");
-    assertThat(List.of(fifo.isFifo(), fifo.permissions())).containsExactly(true, 0640);
-    assertThatThrownBy(() -> d.mknod("/dev/fifo", FileStat.S_IFIFO | 0600, 0))
-        .isInstanceOf(io.strata.store.error.AlreadyExistsException.class);
-    assertThatThrownBy(() -> d.mknod("/sock", FileStat.S_IFSOCK | 0600, 0))
-        .isInstanceOf(ConflictException.class);
-    Files.createSymbolicLink(d.root().resolve("out"), dir);
-    assertThatThrownBy(() -> d.mknod("/out/escaped", FileStat.S_IFIFO | 0600, 0))
-        .isInstanceOf(ConflictException.class);
-    assertThat(dir.resolve("escaped")).doesNotExist();
   }
 
   @Test
