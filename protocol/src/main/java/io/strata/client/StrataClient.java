@@ -264,6 +264,15 @@ public final class StrataClient implements Closeable {
   }
 
   /**
+   * The driver's properties ({@code get}, {@code set}, {@code inherit}) or one snapshot's details
+   * ({@code show}), one JSON object each.
+   */
+  public synchronized List<JsonNode> driverProperty(
+      io.strata.protocol.message.DriverPropertyArgs args) throws IOException {
+    return items(Opcode.DRIVER_PROPERTY, args, JsonNode.class);
+  }
+
+  /**
    * Stores everything {@code in} yields as one blob. {@code size} is the length the caller expects
    * to send (null when unknown): the server refuses the blob if the stream ends elsewhere.
    */

@@ -128,6 +128,12 @@ public enum Opcode {
    */
   DRIVER_LIST(0x0501, "driver.ls", Transfer.DOWNLOAD),
   /**
+   * {@code strata driver get|set|show}: {@code DriverPropertyArgs}; DATA is JSON lines of objects
+   * ({@code name}, {@code property}, {@code value}, {@code source} for get and set; the fields of
+   * {@code btrfs subvolume show} for show); {@code ListEnd}.
+   */
+  DRIVER_PROPERTY(0x0502, "driver.property", Transfer.DOWNLOAD),
+  /**
    * {@code strata push}: {@code TransferArgs} (the local image); DATA is JSON lines of {@code
    * TransferProgress}; answer {@code TransferReply}.
    */

@@ -414,6 +414,15 @@ class ContainersIT {
       Path from = Files.writeString(dir.resolve(driver + "-from.txt"), "from a file");
       ok("fs", "fs", "write", "/work/a/from.txt", "--from", from.toString());
       assertThat(cat("fs", "/work/a/from.txt")).isEqualTo(bytes("from a file"));
+      // a whole-file write keeps the inode: the other hard link sees it (issue #14 item 6)
+      ok("fs", "fs", "ln", "/work/a/from.txt", "/work/a/from-link");
+      Path again = Files.writeString(dir.resolve(driver + "-again.txt"), "again");
+      ok("fs", "fs", "write", "/work/a/from.txt", "--from", again.toString());
+      assertThat(cat("fs", "/work/a/from-link")).isEqualTo(bytes("again"));
+      assertThat(json("fs", "fs", "stat", "/work/a/from-link").get("nlink").asLong()).isEqualTo(2);
+      // rm without -r refuses a directory, even an empty one, as rm(1) does (item 7)
+      check(1, "fs", "fs", "rm", "/work/a/b");
+      assertThat(json("fs", "fs", "stat", "/work/a/b").get("type").asText()).isEqualTo("dir");
 
       assertThat(server.cli("fs", "fs", "rm", "/work").code()).isNotZero();
       ok("fs", "fs", "rm", "-r", "/work");

@@ -16,7 +16,12 @@ import picocli.CommandLine.Command;
     name = "driver",
     mixinStandardHelpOptions = true,
     description = "The storage driver's own view of its subvolumes or datasets.",
-    subcommands = DriverCommand.ListCommand.class)
+    subcommands = {
+      DriverCommand.ListCommand.class,
+      DriverPropertyCommands.Get.class,
+      DriverPropertyCommands.Set.class,
+      DriverPropertyCommands.Show.class
+    })
 final class DriverCommand extends CommandGroup {
 
   /** {@code strata driver ls}. */
@@ -24,9 +29,61 @@ final class DriverCommand extends CommandGroup {
       name = "ls",
       mixinStandardHelpOptions = true,
       description =
-          "btrfs: subvolumes and snapshots (ID, gen, parent, path); zfs: datasets, snapshots and"
-              + " clones (name, used, refer, origin).")
+          "As the driver's tool lists them: btrfs as 'btrfs subvolume list' (-a -p -u -q -R -g -c"
+              + " -s -r -o), zfs as 'zfs list' (-H -p -o -t).")
   static final class ListCommand extends ClientCommand {
+    @picocli.CommandLine.Option(names = "-a", description = "btrfs: paths from <FS_TREE>/.")
+    boolean all;
+
+    @picocli.CommandLine.Option(
+        names = "-p",
+        description = "btrfs: the containing subvolume (parent); zfs: exact numbers.")
+    boolean p;
+
+    @picocli.CommandLine.Option(names = "-u", description = "btrfs: each subvolume's uuid.")
+    boolean uuid;
+
+    @picocli.CommandLine.Option(names = "-q", description = "btrfs: the parent_uuid.")
+    boolean parentUuid;
+
+    @picocli.CommandLine.Option(names = "-R", description = "btrfs: the received_uuid.")
+    boolean receivedUuid;
+
+    @picocli.CommandLine.Option(names = "-g", description = "btrfs: the generation (always).")
+    boolean gen;
+
+    @picocli.CommandLine.Option(names = "-c", description = "btrfs: the creation generation.")
+    boolean cgen;
+
+    @picocli.CommandLine.Option(
+        names = "-s",
+        description = "btrfs: snapshots only, with cgen and otime.")
+    boolean snapshots;
+
+    @picocli.CommandLine.Option(names = "-r", description = "btrfs: read-only subvolumes only.")
+    boolean readOnly;
+
+    @picocli.CommandLine.Option(
+        names = "-o",
+        arity = "0..1",
+        fallbackValue = "",
+        paramLabel = "COLUMNS",
+        description =
+            "btrfs: subvolumes below the path (all are); zfs: the columns, e.g."
+                + " name,used,avail,refer,mountpoint,type,origin.")
+    String columns;
+
+    @picocli.CommandLine.Option(
+        names = "-t",
+        arity = "0..1",
+        fallbackValue = "",
+        paramLabel = "TYPES",
+        description = "zfs: filesystem, snapshot or all (default: filesystem).")
+    String types;
+
+    @picocli.CommandLine.Option(names = "-H", description = "zfs: no header, tab-separated.")
+    boolean scripted;
+
     /** Byte counts zfs prints in its compact units; --json keeps them exact. */
     private static final Set<String> SIZES = Set.of("used", "refer", "avail", "written");
 
@@ -88,6 +145,28 @@ final class DriverCommand extends CommandGroup {
       List<JsonNode> entries = client.driverList();
       if (cli.json()) {
         cli.printJson(entries.stream().map(ListCommand::camelKeys).toList());
+      } else if (!entries.isEmpty() && entries.get(0).has("ID")) {
+        DriverListing.btrfs(
+                entries,
+                new DriverListing.BtrfsFlags(
+                    all,
+                    p,
+                    uuid,
+                    parentUuid,
+                    receivedUuid,
+                    cgen,
+                    snapshots,
+                    readOnly,
+                    java.time.ZoneId.systemDefault()))
+            .forEach(cli.terminal().out()::println);
+      } else if (!entries.isEmpty() && entries.get(0).has("name")) {
+        List<String> cols =
+            columns == null || columns.isEmpty()
+                ? DriverListing.ZFS_DEFAULT
+                : List.of(columns.split(","));
+        Set<String> kinds =
+            types == null || types.isEmpty() ? Set.of("filesystem") : Set.of(types.split(","));
+        DriverListing.zfs(entries, cols, kinds, scripted, p).forEach(cli.terminal().out()::println);
       } else {
         printTable(cli.terminal().out(), entries);
       }

@@ -3,6 +3,7 @@ package io.strata.driver.btrfs;
 import io.strata.store.digest.Digest;
 import io.strata.store.driver.DriverContext;
 import io.strata.store.driver.Snapshot;
+import io.strata.store.driver.SnapshotInfo;
 import io.strata.store.driver.SnapshotSet;
 import io.strata.store.driver.SnapshotSetDriver;
 import io.strata.store.error.InvalidArgumentException;
@@ -24,7 +25,8 @@ import org.roaringbitmap.RoaringBitmap;
  * list ({@link ExtentLayout}); containerd's snapshot semantics come from {@link SnapshotSet}. See
  * {@code docs/drivers/btrfs.md} for what is modelled and where it departs from kernel Btrfs.
  */
-public final class BtrfsDriver extends SnapshotSetDriver implements Reflinker {
+public final class BtrfsDriver extends SnapshotSetDriver
+    implements Reflinker, Subvolumes, io.strata.store.driver.NativeProperties {
   /** The driver's name. */
   public static final String NAME = "btrfs";
 
@@ -69,6 +71,22 @@ public final class BtrfsDriver extends SnapshotSetDriver implements Reflinker {
     set.remove(key);
   }
 
+  @Override
+  public SnapshotInfo snapshot(String source, String dest, boolean readOnly) throws IOException {
+    return set.copy(
+        dest,
+        source,
+        readOnly ? io.strata.store.driver.Kind.VIEW : io.strata.store.driver.Kind.ACTIVE,
+        Map.of());
+  }
+
+  @Override
+  public void delete(String key) throws IOException {
+    set.get(key);
+    counters.persist();
+    set.removeKeepingChildren(key);
+  }
+
   /** Subvolume {@code key}: id, generation, parent links. */
   public Subvolume subvolume(String key) {
     Snapshot s = set.get(key);
@@ -79,10 +97,12 @@ public final class BtrfsDriver extends SnapshotSetDriver implements Reflinker {
   @Override
   public List<Map<String, Object>> nativeListing() {
     List<Subvolume> all = new ArrayList<>();
+    Map<String, java.time.Instant> made = new java.util.HashMap<>();
     for (Snapshot s : set.all().values()) {
       all.add(Subvolume.decode(s.extension(), s.key()));
+      made.put(s.key(), s.created());
     }
-    return SubvolumeList.entries(all);
+    return SubvolumeList.entries(all, made);
   }
 
   @Override
@@ -135,6 +155,66 @@ public final class BtrfsDriver extends SnapshotSetDriver implements Reflinker {
     data.and(set.chunkSet(key));
     data.andNot(context.chunks().referencedExcept(Snapshot.rootName(key)));
     return context.chunks().storedBytes(data);
+  }
+
+  // ---- btrfs property get, btrfs subvolume show ----
+
+  @Override
+  public List<Map<String, Object>> properties(String op, String property, String value, String name)
+      throws IOException {
+    if (name == null) {
+      throw new InvalidArgumentException("driver " + op + ": name a subvolume (a snapshot key)");
+    }
+    Subvolume s = subvolume(name);
+    switch (op == null ? "" : op) {
+      case "get" -> {
+        String p = property == null ? "all" : property;
+        if (!p.equals("ro") && !p.equals("all")) {
+          throw new InvalidArgumentException(
+              "driver get " + p + ": btrfs subvolumes have the property ro only");
+        }
+        Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("name", name);
+        row.put("property", "ro");
+        row.put("value", Boolean.toString(s.readOnly()));
+        row.put("source", "-");
+        return List.of(row);
+      }
+      case "set", "inherit" ->
+          throw new InvalidArgumentException(
+              "driver "
+                  + op
+                  + " on subvolume "
+                  + name
+                  + ": btrfs-sim keeps ro as containerd does (commit makes a snapshot read-only)");
+      case "show" -> {
+        Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("path", s.path());
+        row.put("Name", s.path());
+        row.put("UUID", s.uuid().toString());
+        row.put("Parent UUID", s.parentUuid() == null ? "-" : s.parentUuid().toString());
+        row.put("Received UUID", "-");
+        row.put("Creation time", set.get(name).created().toString());
+        row.put("Subvolume ID", s.id());
+        row.put("Generation", s.generation());
+        row.put("Gen at creation", s.createdGeneration());
+        row.put("Parent ID", Subvolume.TOP_LEVEL);
+        row.put("Top level ID", Subvolume.TOP_LEVEL);
+        row.put("Flags", s.readOnly() ? "readonly" : "-");
+        List<String> snapshots = new ArrayList<>();
+        for (Snapshot o : set.all().values()) {
+          Subvolume v = Subvolume.decode(o.extension(), o.key());
+          if (s.uuid().equals(v.parentUuid())) {
+            snapshots.add(v.path());
+          }
+        }
+        row.put("Snapshot(s)", snapshots);
+        return List.of(row);
+      }
+      default ->
+          throw new InvalidArgumentException(
+              "driver.property: op '" + op + "' is not get, set, inherit or show");
+    }
   }
 
   /** Nothing to release: every change was durable when its call returned. */

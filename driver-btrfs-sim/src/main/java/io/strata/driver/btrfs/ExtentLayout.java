@@ -3,6 +3,7 @@ package io.strata.driver.btrfs;
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.CorruptDataException;
+import io.strata.store.fs.DirectoryCounts;
 import io.strata.store.fs.FileData;
 import io.strata.store.fs.FileLayout;
 import io.strata.store.fs.FileSystemView;
@@ -114,6 +115,16 @@ final class ExtentLayout implements FileLayout {
         file.putItem(es, e.slice(0, newSize - es).encode());
       }
     }
+  }
+
+  @Override
+  public long dataBytes(byte[] value) {
+    return Extent.decode(value, 0, 0).length();
+  }
+
+  @Override
+  public DirectoryCounts directories() {
+    return DirectoryCounts.BTRFS;
   }
 
   @Override

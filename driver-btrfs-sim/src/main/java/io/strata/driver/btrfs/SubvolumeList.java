@@ -11,14 +11,15 @@ import java.util.Map;
  * The driver's native listing, as {@code btrfs subvolume list} prints it: one entry per subvolume,
  * ordered by id. Each entry is a map with the keys {@code ID}, {@code gen}, {@code cgen}, {@code
  * top level}, {@code parent} (the id of the subvolume it was snapshotted from, 0 for none), {@code
- * parent_uuid} and {@code uuid} ({@code -} for none), {@code readonly} and {@code path}, in that
- * order; numbers are {@link Long}s.
+ * parent_uuid} and {@code uuid} ({@code -} for none), {@code readonly}, {@code otime} (when it was
+ * made, an ISO-8601 instant) and {@code path}, in that order; numbers are {@link Long}s.
  */
 public final class SubvolumeList {
   private SubvolumeList() {}
 
   /** The entries of {@code subvolumes}, ordered by id. */
-  static List<Map<String, Object>> entries(Collection<Subvolume> subvolumes) {
+  static List<Map<String, Object>> entries(
+      Collection<Subvolume> subvolumes, Map<String, java.time.Instant> made) {
     List<Subvolume> sorted = new ArrayList<>(subvolumes);
     sorted.sort(Comparator.comparingLong(Subvolume::id));
     List<Map<String, Object>> out = new ArrayList<>(sorted.size());
@@ -32,6 +33,8 @@ public final class SubvolumeList {
       m.put("parent_uuid", s.parentUuid() == null ? "-" : s.parentUuid().toString());
       m.put("uuid", s.uuid().toString());
       m.put("readonly", s.readOnly());
+      java.time.Instant otime = made.get(s.path());
+      m.put("otime", otime == null ? "-" : otime.toString());
       m.put("path", s.path());
       out.add(m);
     }
@@ -41,13 +44,14 @@ public final class SubvolumeList {
   /**
    * One entry as {@code btrfs subvolume list} prints it, {@code ID 257 gen 12 top level 5 path
    * NAME}; with {@code withParent}, as {@code btrfs subvolume list -p} does, {@code ID 257 gen 12
-   * parent 256 top level 5 path NAME}.
+   * parent 5 top level 5 path NAME}: the containing subvolume (always the top level here), not the
+   * snapshot source, which is {@code parent_uuid}.
    */
   public static String line(Map<String, ?> entry, boolean withParent) {
     StringBuilder b = new StringBuilder();
     b.append("ID ").append(entry.get("ID")).append(" gen ").append(entry.get("gen"));
     if (withParent) {
-      b.append(" parent ").append(entry.get("parent"));
+      b.append(" parent ").append(entry.get("top level"));
     }
     b.append(" top level ").append(entry.get("top level"));
     return b.append(" path ").append(entry.get("path")).toString();

@@ -63,6 +63,29 @@ class BtrfsDriverTest {
     }
   }
 
+  /**
+   * Directories report st_nlink 1 and st_size twice the sum of their entries' name lengths, as
+   * Btrfs does (measured on a real Btrfs: mkdir d; touch d/abc; mkdir d/sub gives 1 and 12).
+   */
+  @Test
+  void directoriesCountAsBtrfsDoes() throws IOException {
+    driver().prepare("d", null, Map.of());
+    FileSystemView fs = driver().fs("d");
+    assertThat(List.of(fs.stat("/").nlink(), fs.stat("/").size())).containsExactly(1, 0L);
+    fs.mkdir("/d", 0755);
+    fs.writeFile("/d/abc", new ByteArrayInputStream(new byte[5]), 0644, 0, 0, 0);
+    fs.mkdir("/d/sub", 0755);
+    fs.link("/d/abc", "/d/hardlink");
+    assertThat(List.of(fs.stat("/d").nlink(), fs.stat("/d").size())).containsExactly(1, 28L);
+    fs.rename("/d/hardlink", "/d/h");
+    fs.rename("/d/sub", "/sub2");
+    assertThat(fs.stat("/d").size()).isEqualTo(8L);
+    assertThat(fs.stat("/").size()).isEqualTo(10L);
+    assertThat(fs.list("/").get(0).stat().size()).as("listing agrees").isEqualTo(8L);
+    fs.remove("/d", true);
+    assertThat(List.of(fs.stat("/").nlink(), fs.stat("/").size())).containsExactly(1, 8L);
+  }
+
   @Test
   void aFourKibWriteIntoAnEightMibFileStoresAboutFourKib() throws IOException {
     byte[] big = layerWithBigFile(8 * MIB);
@@ -80,6 +103,27 @@ class BtrfsDriverTest {
     System.arraycopy(block, 0, expected, 3 * MIB, block.length);
     assertThat(readAll(driver().fs("c"), "/big")).isEqualTo(expected);
     assertThat(readAll(driver().fs("layer"), "/big")).isEqualTo(big);
+  }
+
+  /**
+   * Written bytes (what ps shows) charge each container for its own 4 KiB, even when another wrote
+   * the same bytes, as Btrfs charges exclusive extents; usage's exclusive bytes see the sharing.
+   */
+  @Test
+  void writtenBytesDoNotMoveWhenAnotherContainerWritesTheSameBytes() throws IOException {
+    layerWithBigFile(8 * MIB);
+    driver().prepare("c2", "layer", Map.of());
+    byte[] patch = TestData.random(8, 4096);
+    driver().fs("c").write("/big", MIB, patch, 0, patch.length);
+    assertThat(driver().written("c")).isEqualTo(4096);
+    long alone = driver().usage("c").exclusiveBytes();
+    driver().fs("c2").write("/big", MIB, patch, 0, patch.length);
+    assertThat(driver().written("c")).isEqualTo(4096);
+    assertThat(driver().written("c2")).isEqualTo(4096);
+    assertThat(driver().usage("c").exclusiveBytes())
+        .as("the chunk is shared now: usage sees the dedup")
+        .isLessThan(alone);
+    assertThat(driver().written("layer")).isEqualTo(8 * MIB);
   }
 
   @Test
@@ -238,6 +282,46 @@ class BtrfsDriverTest {
     assertThat(driver().subvolume("d").generation()).isGreaterThan(v.generation());
   }
 
+  /**
+   * As Btrfs: a writable subvolume can be snapshotted (its changes so far are in the snapshot), and
+   * a subvolume with snapshots can be deleted, which keep their files and parent_uuid (#14 item 9).
+   */
+  @Test
+  void writableSubvolumesAreSnapshottedAndSubvolumesWithSnapshotsDeleted() throws IOException {
+    driver().prepare("rw", null, Map.of());
+    FileSystemView rw = driver().fs("rw");
+    rw.deferSync(true); // a pending change is part of the snapshot all the same
+    rw.write("/a", 0, new byte[] {1, 2, 3}, 0, 3);
+    driver().snapshot("rw", "snap", false);
+    driver().snapshot("rw", "ro", true);
+    rw.deferSync(false);
+    rw.write("/b", 0, new byte[] {4}, 0, 1);
+
+    assertThat(readAll(driver().fs("snap"), "/a")).containsExactly(1, 2, 3);
+    assertThat(driver().fs("snap").exists("/b")).isFalse();
+    assertThat(driver().fs("ro").readOnly()).isTrue();
+    Subvolume source = driver().subvolume("rw");
+    assertThat(driver().subvolume("snap").parentUuid()).isEqualTo(source.uuid());
+    assertThat(driver().subvolume("ro").readOnly()).isTrue();
+    driver().fs("snap").write("/c", 0, new byte[] {5}, 0, 1);
+    assertThat(driver().fs("rw").exists("/c")).isFalse();
+
+    // a committed layer with a container snapshotted from it
+    driver().commit("layer", "rw");
+    driver().prepare("ctr", "layer", Map.of());
+    assertThatThrownBy(() -> driver().remove("layer")).isInstanceOf(ConflictException.class);
+    driver().delete("layer");
+    assertThatThrownBy(() -> driver().stat("layer")).isInstanceOf(NotFoundException.class);
+    assertThat(readAll(driver().fs("ctr"), "/b")).containsExactly(4);
+    assertThat(driver().stat("ctr").parent()).isNull();
+    assertThat(driver().subvolume("ctr").parentUuid()).isEqualTo(source.uuid());
+    f.reopen();
+    assertThat(readAll(driver().fs("ctr"), "/a")).containsExactly(1, 2, 3);
+    assertThat(driver().subvolume("ctr").parentUuid()).isEqualTo(source.uuid());
+    assertThatThrownBy(() -> driver().snapshot("nope", "x", false))
+        .isInstanceOf(NotFoundException.class);
+  }
+
   @Test
   void idsAndGenerationsNeverGoBackAfterTheNewestSubvolumeIsRemoved() throws IOException {
     driver().prepare("a", null, Map.of());
@@ -281,7 +365,16 @@ class BtrfsDriverTest {
     assertThat(list).hasSize(2);
     assertThat(list.get(0).keySet())
         .containsExactly(
-            "ID", "gen", "cgen", "top level", "parent", "parent_uuid", "uuid", "readonly", "path");
+            "ID",
+            "gen",
+            "cgen",
+            "top level",
+            "parent",
+            "parent_uuid",
+            "uuid",
+            "readonly",
+            "otime",
+            "path");
     assertThat(list).extracting(m -> m.get("ID")).containsExactly(256L, 257L);
     assertThat(list).extracting(m -> m.get("path")).containsExactly("layer", "container-1");
     assertThat(list.get(1).get("parent")).isEqualTo(256L);
@@ -291,7 +384,8 @@ class BtrfsDriverTest {
     assertThat(SubvolumeList.line(list.get(1), false))
         .isEqualTo("ID 257 gen " + gen + " top level 5 path container-1");
     assertThat(SubvolumeList.line(list.get(1), true))
-        .isEqualTo("ID 257 gen " + gen + " parent 256 top level 5 path container-1");
+        .as("-p names the containing subvolume, as btrfs-progs does")
+        .isEqualTo("ID 257 gen " + gen + " parent 5 top level 5 path container-1");
   }
 
   @Test

@@ -15,7 +15,7 @@ enum DatasetProperty {
   /** The codec of new records: {@code on} (the store's codec), off, lz4, zstd, zstd-1..19. */
   COMPRESSION("compression", "on"),
   /** Whether new records may share blocks with equal records already in the pool. */
-  DEDUP("dedup", "on");
+  DEDUP("dedup", "off");
 
   static final int MIN_RECORD = 4 << 10;
   static final int MAX_RECORD = 1 << 20;

@@ -23,6 +23,24 @@ final class DatasetTable {
   static final String POOL = "strata";
 
   /**
+   * The key prefix of a destroyed dataset's tree kept for its snapshot, which a promote moved to
+   * another dataset: {@code zfs-retired@<id>}.
+   */
+  static final String RETIRED = "zfs-retired@";
+
+  /** The key prefix of a snapshot {@code zfs snapshot} took: {@code zfs-snapshot@<id>}. */
+  static final String SNAPSHOT = "zfs-snapshot@";
+
+  /**
+   * Whether {@code key} is an entry that is no dataset, only the tree of snapshot {@code @<id>}
+   * (retired or taken by {@code zfs snapshot}): not listed as a dataset, without properties, hidden
+   * from containerd, and gone when no dataset holds its snapshot any more.
+   */
+  static boolean snapshotOnly(String key) {
+    return key.startsWith(RETIRED) || key.startsWith(SNAPSHOT);
+  }
+
+  /**
    * One dataset.
    *
    * @param key the containerd snapshot it backs
@@ -155,7 +173,7 @@ final class DatasetTable {
     String prefix = POOL + "/";
     if (name.startsWith(prefix) && name.substring(prefix.length()).matches("[1-9][0-9]{0,18}")) {
       Entry e = byId.get(Long.parseLong(name.substring(prefix.length())));
-      if (e != null) {
+      if (e != null && !snapshotOnly(e.key())) {
         return e;
       }
     }

@@ -15,8 +15,9 @@ public interface Promoter {
    * parent. No data moves: only names, links and space accounting change.
    *
    * @throws io.strata.store.error.NotFoundException if {@code key} does not exist
-   * @throws io.strata.store.error.ConflictException if it is not a clone, or is active (its key
-   *     changes at commit, which would leave the former origin's parent link dangling)
+   * @throws io.strata.store.error.ConflictException if it is not a clone. An active (written) clone
+   *     is promoted too: the former origin's containerd parent is then the active snapshot, and
+   *     follows it to its committed name when it is committed.
    */
   void promote(String key) throws IOException;
 }

@@ -2,6 +2,7 @@ package io.strata.driver.zfs;
 
 import io.strata.store.digest.Digest;
 import io.strata.store.error.CorruptDataException;
+import io.strata.store.fs.DirectoryCounts;
 import io.strata.store.fs.FileData;
 import io.strata.store.fs.FileLayout;
 import io.strata.store.fs.TreeFileSystem;
@@ -154,6 +155,17 @@ final class RecordLayout implements FileLayout {
       load(file, last, rec, tail);
       store(file, last, rec, tail, settings.get());
     }
+  }
+
+  @Override
+  public long dataBytes(byte[] value) {
+    // a record: digest, u32 length, salt; the dnode item is shorter and holds no content
+    return value.length < 36 ? -1 : java.nio.ByteBuffer.wrap(value).getInt(32) & 0xFFFFFFFFL;
+  }
+
+  @Override
+  public DirectoryCounts directories() {
+    return DirectoryCounts.ZFS;
   }
 
   @Override

@@ -35,7 +35,11 @@ import org.roaringbitmap.RoaringBitmap;
  * layouts read an immutable {@link DatasetTable} instead, because they run under a file system's
  * lock, which this object's changes may take after its own.
  */
-public final class ZfsDriver extends SnapshotSetDriver implements Promoter, DatasetProperties {
+public final class ZfsDriver extends SnapshotSetDriver
+    implements Promoter,
+        DatasetProperties,
+        DatasetSnapshots,
+        io.strata.store.driver.NativeProperties {
   /** The driver's name. */
   public static final String NAME = "zfs";
 
@@ -58,6 +62,14 @@ public final class ZfsDriver extends SnapshotSetDriver implements Promoter, Data
     Root root = d.chunks.root(PoolRecord.ROOT);
     PoolRecord pool = root == null ? PoolRecord.EMPTY : PoolRecord.decode(root.payload());
     d.table = DatasetTable.of(d.set.all(), pool);
+    d.dropUnheldSnapshots(); // a zfs snapshot or rollback cut short by a crash
+    if (root == null) {
+      // dedup defaults to off, as in OpenZFS; Strata's pool is made as with "zpool create -O
+      // dedup=on", since the store promises that equal content is stored once (SPEC section 4).
+      // A pool that never had a record (made before this) keeps deduplicating the same way.
+      d.savePool(pool.withProperty(DatasetProperty.DEDUP.id(), "on"));
+      pool = d.table.pool();
+    }
     if (!pool.pending().isEmpty()) {
       LOG.log(System.Logger.Level.INFO, "zfs: finishing a promote interrupted by a crash");
       d.finish(pool);
@@ -80,6 +92,11 @@ public final class ZfsDriver extends SnapshotSetDriver implements Promoter, Data
 
     @Override
     public byte[] created(Snapshot proposed, Snapshot parent) {
+      if (proposed.key().startsWith(DatasetTable.SNAPSHOT)) {
+        // zfs snapshot: the tree of snapshot @<id>, held by the dataset it was taken of
+        long id = Long.parseLong(proposed.key().substring(DatasetTable.SNAPSHOT.length()));
+        return DatasetRecord.create(id, 0).encode();
+      }
       if (proposed.kind() == Kind.COMMITTED) {
         // A commit: the dataset stays, and takes its snapshot @<id>.
         DatasetRecord r = DatasetRecord.decode(parent.extension(), parent.key());
@@ -142,6 +159,8 @@ public final class ZfsDriver extends SnapshotSetDriver implements Promoter, Data
   @Override
   public synchronized SnapshotInfo prepare(String key, String parent, Map<String, String> labels)
       throws IOException {
+    hidden(key);
+    hidden(parent);
     try {
       return set.prepare(key, parent, labels);
     } finally {
@@ -152,10 +171,20 @@ public final class ZfsDriver extends SnapshotSetDriver implements Promoter, Data
   @Override
   public synchronized SnapshotInfo view(String key, String parent, Map<String, String> labels)
       throws IOException {
+    hidden(key);
+    hidden(parent);
     try {
       return set.view(key, parent, labels);
     } finally {
       refresh();
+    }
+  }
+
+  /** Internal keys are not containerd's to name. */
+  private static void hidden(String key) {
+    if (key != null && DatasetTable.snapshotOnly(key)) {
+      throw new io.strata.store.error.InvalidArgumentException(
+          "snapshot key " + key + ": the prefixes zfs-retired@ and zfs-snapshot@ are the driver's");
     }
   }
 
@@ -169,18 +198,188 @@ public final class ZfsDriver extends SnapshotSetDriver implements Promoter, Data
     }
   }
 
+  /**
+   * {@code zfs destroy}. A dataset whose own snapshot a promote moved to another dataset keeps that
+   * snapshot's content when it goes, as ZFS does: its tree stays under an internal key (see {@link
+   * DatasetTable#RETIRED}) until the dataset now holding the snapshot is destroyed too.
+   */
   @Override
   public synchronized void remove(String key) throws IOException {
+    if (DatasetTable.snapshotOnly(key)) {
+      throw new io.strata.store.error.NotFoundException("snapshot " + key + " not found");
+    }
     try {
-      set.remove(key);
+      DatasetTable t = table;
+      DatasetTable.Entry e = t.byKey(key);
+      DatasetTable.Entry holder = t.holder(e.id());
+      if (e.kind() == Kind.COMMITTED && holder != null && holder.id() != e.id()) {
+        long id = e.id();
+        set.retire(
+            key,
+            DatasetTable.RETIRED + id,
+            s -> s.withExtension(DatasetRecord.create(id, 0).encode()));
+      } else {
+        set.remove(key);
+      }
     } finally {
       refresh();
+    }
+    // A kept snapshot goes with the last dataset holding it (zfs destroy -r of the holder).
+    dropUnheldSnapshots();
+  }
+
+  /** Removes snapshot-only entries no dataset holds (see {@link DatasetTable#snapshotOnly}). */
+  private void dropUnheldSnapshots() throws IOException {
+    for (DatasetTable.Entry r : List.copyOf(table.entries())) {
+      if (DatasetTable.snapshotOnly(r.key()) && table.holder(r.id()) == null) {
+        try {
+          set.remove(r.key());
+        } finally {
+          refresh();
+        }
+      }
+    }
+  }
+
+  // ---- zfs snapshot, rollback, destroy -R ----
+
+  @Override
+  public synchronized String snapshot(String key) throws IOException {
+    hidden(key);
+    DatasetTable.Entry e = table.byKey(key);
+    long id = DatasetTable.nextId(set.all());
+    try {
+      set.copy(DatasetTable.SNAPSHOT + id, key, Kind.VIEW, Map.of());
+      set.update(DatasetTable.SNAPSHOT + id, s -> s.withParent(null)); // no containerd child
+    } finally {
+      refresh();
+    }
+    updateRecord(table.byKey(key), r -> r.holding(id));
+    return e.name() + "@" + id;
+  }
+
+  @Override
+  public synchronized void rollback(String snapshot, boolean destroyNewer) throws IOException {
+    int at = snapshot.indexOf('@');
+    DatasetTable t = table;
+    DatasetTable.Entry d = at < 0 ? null : t.byName(snapshot.substring(0, at));
+    if (d == null) {
+      throw new io.strata.store.error.InvalidArgumentException(
+          "rollback " + snapshot + ": name a snapshot, strata/<id>@<n>");
+    }
+    String number = snapshot.substring(at + 1);
+    List<Long> held = t.held(d);
+    long n = number.matches("[1-9][0-9]{0,18}") ? Long.parseLong(number) : -1;
+    if (!held.contains(n)) {
+      throw new io.strata.store.error.NotFoundException("snapshot " + snapshot + " not found");
+    }
+    if (d.kind() != Kind.ACTIVE) {
+      throw new ConflictException(
+          "rollback "
+              + snapshot
+              + ": dataset "
+              + d.name()
+              + " is "
+              + d.kind().name().toLowerCase()
+              + " (snapshot "
+              + d.key()
+              + "); only a written dataset rolls back");
+    }
+    List<Long> newer = held.subList(held.indexOf(n) + 1, held.size());
+    if (!newer.isEmpty() && !destroyNewer) {
+      throw new ConflictException(
+          "rollback "
+              + snapshot
+              + ": more recent snapshots exist ("
+              + t.snapshotName(newer.get(0))
+              + "); use -r to destroy them");
+    }
+    for (long m : newer) {
+      if (!t.clonesOf(m).isEmpty()) {
+        throw new ConflictException(
+            "rollback " + snapshot + ": " + t.snapshotName(m) + " has clones; destroy them first");
+      }
+    }
+    set.resetTree(d.key(), t.owner(n).key());
+    List<Long> kept = List.copyOf(held.subList(0, held.indexOf(n) + 1));
+    updateRecord(d, r -> r.withHeld(kept));
+    dropUnheldSnapshots();
+  }
+
+  @Override
+  public synchronized void destroyRecursive(String key) throws IOException {
+    hidden(key);
+    table.byKey(key);
+    // Everything that depends on key: containerd children, clones of the snapshots held, and so on.
+    java.util.Set<String> doomed = new java.util.LinkedHashSet<>(List.of(key));
+    boolean grew = true;
+    while (grew) {
+      grew = false;
+      DatasetTable t = table;
+      for (DatasetTable.Entry e : t.entries()) {
+        if (doomed.contains(e.key()) || DatasetTable.snapshotOnly(e.key())) {
+          continue;
+        }
+        boolean child = e.parent() != null && doomed.contains(e.parent());
+        long origin = e.record().origin();
+        DatasetTable.Entry from = origin == 0 ? null : t.holder(origin);
+        boolean clone = from != null && doomed.contains(from.key());
+        if (child || clone) {
+          doomed.add(e.key());
+          grew = true;
+        }
+      }
+    }
+    // Dependents first: remove whatever nothing left depends on, until all are gone.
+    while (!doomed.isEmpty()) {
+      boolean progress = false;
+      for (String k : List.copyOf(doomed)) {
+        try {
+          remove(k);
+          doomed.remove(k);
+          progress = true;
+        } catch (ConflictException stillNeeded) {
+          // another doomed dataset still depends on it: later
+        }
+      }
+      if (!progress) {
+        throw new ConflictException(
+            "destroy -R " + key + ": cannot remove " + doomed + " (a dependency outside them)");
+      }
     }
   }
 
   @Override
+  public SnapshotInfo stat(String key) {
+    if (DatasetTable.snapshotOnly(key)) {
+      throw new io.strata.store.error.NotFoundException("snapshot " + key + " not found");
+    }
+    return set.stat(key);
+  }
+
+  @Override
+  public void walk(java.util.function.Consumer<SnapshotInfo> visitor) {
+    set.walk(
+        s -> {
+          if (!DatasetTable.snapshotOnly(s.key())) {
+            visitor.accept(s);
+          }
+        });
+  }
+
+  @Override
   public synchronized List<Map<String, Object>> nativeListing() {
-    return ZfsListing.rows(table, set::chunkSet, chunks::storedBytes);
+    long avail;
+    try {
+      java.nio.file.Path p = context.metadataDir().toAbsolutePath();
+      while (p.getParent() != null && !java.nio.file.Files.exists(p)) {
+        p = p.getParent();
+      }
+      avail = java.nio.file.Files.getFileStore(p).getUsableSpace();
+    } catch (IOException e) {
+      avail = 0; // a listing is still useful without it
+    }
+    return ZfsListing.rows(table, set::chunkSet, chunks::storedBytes, avail);
   }
 
   @Override
@@ -202,10 +401,6 @@ public final class ZfsDriver extends SnapshotSetDriver implements Promoter, Data
   synchronized PoolRecord intendPromote(String key) throws IOException {
     DatasetTable t = table;
     DatasetTable.Entry x = t.byKey(key);
-    if (x.kind() == Kind.ACTIVE) {
-      throw new ConflictException(
-          "snapshot " + key + " is active; commit it before promoting " + x.name());
-    }
     long m = x.record().origin();
     DatasetTable.Entry d = m == 0 ? null : t.holder(m);
     if (d == null) {
@@ -307,6 +502,54 @@ public final class ZfsDriver extends SnapshotSetDriver implements Promoter, Data
     set.update(
         key, s -> s.withExtension(change.apply(DatasetRecord.decode(s.extension(), key)).encode()));
     refresh();
+  }
+
+  // ---- zfs get/set/inherit ----
+
+  @Override
+  public List<Map<String, Object>> properties(String op, String property, String value, String name)
+      throws IOException {
+    String dataset =
+        name == null
+            ? DatasetTable.POOL
+            : name.equals(DatasetTable.POOL) || name.startsWith(DatasetTable.POOL + "/")
+                ? name
+                : dataset(name);
+    String p = property == null ? "all" : property;
+    switch (op == null ? "" : op) {
+      case "get", "show" -> {
+        return propertyRows(
+            p.equals("all") || "show".equals(op) ? list(dataset) : List.of(get(dataset, p)));
+      }
+      case "set" -> {
+        if (value == null) {
+          throw new io.strata.store.error.InvalidArgumentException(
+              "driver set " + p + ": a value is required");
+        }
+        set(dataset, p, value);
+        return propertyRows(List.of(get(dataset, p)));
+      }
+      case "inherit" -> {
+        inherit(dataset, p);
+        return propertyRows(List.of(get(dataset, p)));
+      }
+      default ->
+          throw new io.strata.store.error.InvalidArgumentException(
+              "driver.property: op '" + op + "' is not get, set, inherit or show");
+    }
+  }
+
+  private static List<Map<String, Object>> propertyRows(List<PropertyValue> values) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (PropertyValue v : values) {
+      Map<String, Object> row = new java.util.LinkedHashMap<>();
+      row.put("name", v.dataset());
+      row.put("property", v.property());
+      row.put("value", v.value());
+      row.put("source", v.source());
+      out.add(row);
+    }
+    return out;
   }
 
   /** Files are cut into records of the pool's {@code recordsize}, as new layers inherit it. */

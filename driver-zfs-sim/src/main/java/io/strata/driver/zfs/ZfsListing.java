@@ -28,16 +28,23 @@ public final class ZfsListing {
   /**
    * The rows: the pool, then each dataset by id followed by the snapshots it holds, oldest first.
    * Each row has {@code name}, {@code type} ({@code filesystem} or {@code snapshot}), {@code used}
-   * and {@code refer} (bytes, as {@code Long}), {@code origin} ({@code -} if none) and, but for the
-   * pool, {@code key}: the containerd snapshot whose tree it shows.
+   * and {@code refer} (bytes, as {@code Long}), {@code origin} ({@code -} if none), {@code avail}
+   * (bytes free for the data root, a {@code Long}; {@code -} for snapshots), {@code mountpoint}
+   * ({@code legacy} for datasets as Docker's zfs driver sets it, {@code none} for the pool, {@code
+   * -} for snapshots) and, but for the pool, {@code key}: the containerd snapshot whose tree it
+   * shows.
    */
   static List<Map<String, Object>> rows(
       DatasetTable table,
       Function<String, RoaringBitmap> chunksOf,
-      ToLongFunction<RoaringBitmap> bytes) {
+      ToLongFunction<RoaringBitmap> bytes,
+      long avail) {
     List<Map<String, Object>> out = new ArrayList<>();
     long poolUsed = 0;
     for (DatasetTable.Entry e : table.entries()) {
+      if (DatasetTable.snapshotOnly(e.key())) {
+        continue; // a destroyed dataset's tree, listed as the snapshot it backs
+      }
       RoaringBitmap head = chunksOf.apply(e.key());
       List<Long> held = table.held(e);
       RoaringBitmap all = head.clone();
@@ -57,7 +64,8 @@ public final class ZfsListing {
               used,
               bytes.applyAsLong(head),
               origin == 0 ? "-" : table.snapshotName(origin),
-              e.key()));
+              e.key(),
+              avail));
       for (long m : held) {
         RoaringBitmap snap = chunksOf.apply(table.owner(m).key());
         RoaringBitmap rest = head.clone();
@@ -73,21 +81,24 @@ public final class ZfsListing {
                 bytes.applyAsLong(RoaringBitmap.andNot(snap, rest)),
                 bytes.applyAsLong(snap),
                 "-",
-                table.owner(m).key()));
+                table.owner(m).key(),
+                -1));
       }
     }
-    out.add(0, row(DatasetTable.POOL, "filesystem", poolUsed, 0, "-", null));
+    out.add(0, row(DatasetTable.POOL, "filesystem", poolUsed, 0, "-", null, avail));
     return out;
   }
 
   private static Map<String, Object> row(
-      String name, String type, long used, long refer, String origin, String key) {
+      String name, String type, long used, long refer, String origin, String key, long avail) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("name", name);
     r.put("type", type);
     r.put("used", used);
     r.put("refer", refer);
     r.put("origin", origin);
+    r.put("avail", avail < 0 ? "-" : (Object) avail);
+    r.put("mountpoint", type.equals("snapshot") ? "-" : key == null ? "none" : "legacy");
     if (key != null) {
       r.put("key", key);
     }

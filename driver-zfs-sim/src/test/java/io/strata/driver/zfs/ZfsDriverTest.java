@@ -93,6 +93,28 @@ class ZfsDriverTest {
 
   // ---- records ----
 
+  /**
+   * Directories report st_nlink 2 plus subdirectories and st_size the number of entries plus 2, as
+   * OpenZFS does (zfs_mknode starts a directory at size 2, zfs_link_create adds one per entry).
+   */
+  @Test
+  void directoriesCountAsZfsDoes() throws IOException {
+    driver.prepare("d", null, Map.of());
+    FileSystemView fs = driver.fs("d");
+    assertThat(List.of(fs.stat("/").nlink(), fs.stat("/").size())).containsExactly(2, 2L);
+    fs.mkdir("/d", 0755);
+    put(fs, "/d/abc", new byte[5]);
+    fs.mkdir("/d/sub", 0755);
+    fs.mkdir("/d/sub2", 0755);
+    fs.link("/d/abc", "/d/hardlink");
+    assertThat(List.of(fs.stat("/d").nlink(), fs.stat("/d").size())).containsExactly(4, 6L);
+    fs.rename("/d/sub", "/sub");
+    assertThat(List.of(fs.stat("/d").nlink(), fs.stat("/d").size())).containsExactly(3, 5L);
+    assertThat(List.of(fs.stat("/").nlink(), fs.stat("/").size())).containsExactly(4, 4L);
+    fs.remove("/d", true);
+    assertThat(List.of(fs.stat("/").nlink(), fs.stat("/").size())).containsExactly(3, 3L);
+  }
+
   @Test
   void aSmallWriteIntoALargeFileStoresExactlyOneRecord() throws IOException {
     driver.prepare("c", null, Map.of());
@@ -275,10 +297,106 @@ class ZfsDriverTest {
     assertThatThrownBy(() -> driver.remove("app")).isInstanceOf(ConflictException.class);
 
     reopen();
+    // Destroying the demoted dataset keeps the snapshot promote moved, as ZFS does (#14 item 9:
+    // this used to remove strata/2@1 silently).
     driver.remove("base");
-    assertThat(names()).containsExactly("strata", "strata/2", "strata/2@2");
+    assertThat(names()).containsExactly("strata", "strata/2", "strata/2@1", "strata/2@2");
+    String at1 = (String) listing().get("strata/2@1").get("key");
+    assertThat(read(driver.fs(at1), "/base")).isEqualTo(base);
+    assertThat(driver.fs(at1).exists("/app")).isFalse();
+    assertThat((Long) listing().get("strata/2@1").get("refer")).isGreaterThan(200 << 10);
+    List<String> keys = new java.util.ArrayList<>();
+    driver.walk(i -> keys.add(i.key()));
+    assertThat(keys).as("containerd sees the snapshots it made").containsExactly("app");
+    assertThatThrownBy(() -> driver.stat(at1)).isInstanceOf(NotFoundException.class);
+    assertThatThrownBy(() -> driver.set("strata/1", "dedup", "on"))
+        .isInstanceOf(NotFoundException.class);
+    reopen();
+    assertThat(names()).containsExactly("strata", "strata/2", "strata/2@1", "strata/2@2");
     assertThat(read(driver.fs("app"), "/base")).isEqualTo(base);
     assertThat(read(driver.fs("app"), "/app")).isEqualTo(mine);
+    // the snapshot goes with the dataset that holds it
+    driver.remove("app");
+    assertThat(names()).containsExactly("strata");
+    assertThat(fixture.chunks().allRoots())
+        .extracting(r -> r.name())
+        .noneMatch(n -> n.startsWith("snap/"));
+  }
+
+  /** zfs snapshot, rollback and rollback -r on a written dataset (#14 item 9). */
+  /** Written bytes are whole records, whatever other datasets hold (ZFS's written). */
+  @Test
+  void writtenBytesAreWholeRecordsOfTheDataset() throws IOException {
+    byte[] big = TestData.random(40, 1 << 20);
+    layer("base", null, Map.of("/big", big));
+    driver.prepare("c1", "base", Map.of());
+    driver.prepare("c2", "base", Map.of());
+    byte[] patch = TestData.random(41, 4096);
+    driver.fs("c1").write("/big", 300_000, patch, 0, patch.length);
+    driver.fs("c2").write("/big", 300_000, patch, 0, patch.length);
+    assertThat(driver.written("c1")).isEqualTo(K128);
+    assertThat(driver.written("c2")).isEqualTo(K128);
+    assertThat(driver.written("base")).isEqualTo(1 << 20);
+  }
+
+  @Test
+  void snapshotsOfAWrittenDatasetAndRollback() throws IOException {
+    driver.prepare("c", null, Map.of());
+    FileSystemView fs = driver.fs("c");
+    put(fs, "/f", new byte[] {1});
+    assertThat(driver.snapshot("c")).isEqualTo("strata/1@2");
+    put(fs, "/f", new byte[] {2});
+    fs.mkdir("/d", 0755);
+    assertThat(driver.snapshot("c")).isEqualTo("strata/1@3");
+    put(fs, "/f", new byte[] {3});
+    assertThat(names()).containsExactly("strata", "strata/1", "strata/1@2", "strata/1@3");
+    List<String> keys = new java.util.ArrayList<>();
+    driver.walk(i -> keys.add(i.key()));
+    assertThat(keys).as("containerd sees no zfs snapshot").containsExactly("c");
+
+    assertThatThrownBy(() -> driver.rollback("strata/1@2", false))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("strata/1@3");
+    driver.rollback("strata/1@3", false);
+    assertThat(read(fs, "/f")).containsExactly(2);
+    assertThat(fs.exists("/d")).isTrue();
+    put(fs, "/g", new byte[] {9}); // the same view object keeps working on the new tree
+    driver.rollback("strata/1@2", true);
+    assertThat(read(driver.fs("c"), "/f")).containsExactly(1);
+    assertThat(driver.fs("c").exists("/d")).isFalse();
+    assertThat(driver.fs("c").exists("/g")).isFalse();
+    assertThat(names()).containsExactly("strata", "strata/1", "strata/1@2");
+    assertThatThrownBy(() -> driver.rollback("strata/1@3", false))
+        .isInstanceOf(NotFoundException.class);
+
+    reopen();
+    assertThat(read(driver.fs("c"), "/f")).containsExactly(1);
+    assertThat(names()).containsExactly("strata", "strata/1", "strata/1@2");
+    driver.commit("layer", "c");
+    assertThat(names()).containsExactly("strata", "strata/1", "strata/1@2", "strata/1@1");
+    assertThatThrownBy(() -> driver.rollback("strata/1@2", true))
+        .isInstanceOf(ConflictException.class);
+    driver.remove("layer");
+    assertThat(names()).containsExactly("strata");
+    assertThat(fixture.chunks().allRoots())
+        .extracting(r -> r.name())
+        .noneMatch(n -> n.startsWith("snap/"));
+  }
+
+  /** zfs destroy -R: a layer with its clones and their snapshots, dependents first. */
+  @Test
+  void destroyRecursiveTakesTheClonesToo() throws IOException {
+    layer("base", null, Map.of("/f", TestData.random(30, 100)));
+    layer("app", "base", Map.of("/a", TestData.random(31, 100)));
+    driver.prepare("c1", "app", Map.of());
+    driver.view("v", "base", Map.of());
+    layer("other", null, Map.of("/o", TestData.random(32, 100)));
+    assertThatThrownBy(() -> driver.remove("base")).isInstanceOf(ConflictException.class);
+    driver.destroyRecursive("base");
+    List<String> keys = new java.util.ArrayList<>();
+    driver.walk(i -> keys.add(i.key()));
+    assertThat(keys).containsExactly("other");
+    assertThat(names()).containsExactly("strata", "strata/5", "strata/5@5");
   }
 
   @Test
@@ -308,15 +426,39 @@ class ZfsDriverTest {
   }
 
   @Test
-  void onlyCommittedOrViewClonesArePromoted() throws IOException {
+  void onlyClonesArePromoted() throws IOException {
     layer("base", null, Map.of("/f", TestData.random(20, 100)));
     assertThatThrownBy(() -> driver.promote("base")).isInstanceOf(ConflictException.class);
-    driver.prepare("active", "base", Map.of());
-    assertThatThrownBy(() -> driver.promote("active")).isInstanceOf(ConflictException.class);
     assertThatThrownBy(() -> driver.promote("missing")).isInstanceOf(NotFoundException.class);
     driver.view("view", "base", Map.of());
     driver.promote("view");
     assertThat(driver.stat("base").parent()).isEqualTo("view");
+  }
+
+  /** zfs promote of a written (active) clone, which then commits (#14 item 9). */
+  @Test
+  void anActiveCloneIsPromotedAndItsFormerOriginFollowsItsCommit() throws IOException {
+    byte[] base = TestData.random(21, 1000);
+    layer("base", null, Map.of("/base", base));
+    driver.prepare("c", "base", Map.of());
+    put(driver.fs("c"), "/mine", new byte[] {7});
+    driver.promote("c");
+    assertThat(driver.stat("base").parent()).isEqualTo("c");
+    assertThat(listing().get("strata/1")).containsEntry("origin", "strata/2@1");
+    assertThat(names()).containsExactly("strata", "strata/1", "strata/2", "strata/2@1");
+    assertThatThrownBy(() -> driver.remove("c")).isInstanceOf(ConflictException.class);
+    put(driver.fs("c"), "/more", new byte[] {8}); // still written after the promote
+
+    driver.commit("app", "c");
+    assertThat(driver.stat("base").parent()).isEqualTo("app");
+    reopen();
+    assertThat(driver.stat("base").parent()).isEqualTo("app");
+    assertThat(names())
+        .containsExactly("strata", "strata/1", "strata/2", "strata/2@1", "strata/2@2");
+    driver.remove("base");
+    assertThat(names()).containsExactly("strata", "strata/2", "strata/2@1", "strata/2@2");
+    assertThat(read(driver.fs("app"), "/base")).isEqualTo(base);
+    assertThat(read(driver.fs("app"), "/more")).containsExactly(8);
   }
 
   @Test
@@ -344,8 +486,15 @@ class ZfsDriverTest {
         .isEqualTo(new PropertyValue("strata/2", "recordsize", "16K", "inherited from strata/1"));
     assertThat(driver.get("strata/2", "compression").source()).isEqualTo("inherited from strata");
     assertThat(driver.get("strata/1", "recordsize").source()).isEqualTo("local");
+    // dedup's default is off, as in OpenZFS; the pool is made with dedup=on set on it
     assertThat(driver.get("strata/2", "dedup"))
-        .isEqualTo(new PropertyValue("strata/2", "dedup", "on", "default"));
+        .isEqualTo(new PropertyValue("strata/2", "dedup", "on", "inherited from strata"));
+    assertThat(driver.get("strata", "dedup"))
+        .isEqualTo(new PropertyValue("strata", "dedup", "on", "local"));
+    driver.inherit("strata", "dedup");
+    assertThat(driver.get("strata/2", "dedup"))
+        .isEqualTo(new PropertyValue("strata/2", "dedup", "off", "default"));
+    driver.set("strata", "dedup", "on");
 
     byte[] data = TestData.random(24, 32 << 10);
     put(driver.fs("c"), "/data", data);
@@ -356,7 +505,7 @@ class ZfsDriverTest {
         .extracting(PropertyValue::property, PropertyValue::value, PropertyValue::source)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("compression", "lz4", "inherited from strata"),
-            org.assertj.core.groups.Tuple.tuple("dedup", "on", "default"),
+            org.assertj.core.groups.Tuple.tuple("dedup", "on", "inherited from strata"),
             org.assertj.core.groups.Tuple.tuple("recordsize", "16K", "inherited from strata/1"));
     driver.inherit("strata/1", "recordsize");
     assertThat(driver.get("strata/2", "recordsize").source()).isEqualTo("default");

@@ -1,13 +1,18 @@
 package io.strata.server.op;
 
 import io.strata.protocol.Opcode;
+import io.strata.protocol.message.DriverPropertyArgs;
 import io.strata.protocol.message.ListEnd;
 import io.strata.store.driver.Drivers;
 import io.strata.store.engine.Engine;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 
-/** {@code driver.ls}: the storage driver's own view of its subvolumes or datasets. */
+/**
+ * {@code driver.ls} and {@code driver.property}: the storage driver's own view of its subvolumes or
+ * datasets, and their properties.
+ */
 final class DriverOperations {
   private final Engine engine;
 
@@ -17,6 +22,7 @@ final class DriverOperations {
 
   void register(Map<Opcode, Operation> into) {
     into.put(Opcode.DRIVER_LIST, this::list);
+    into.put(Opcode.DRIVER_PROPERTY, this::property);
   }
 
   private Outcome list(byte[] json) throws IOException {
@@ -32,6 +38,13 @@ final class DriverOperations {
               + ")");
     }
     JsonLinesStream lines = new JsonLinesStream(engine.storage().nativeListing().iterator());
+    return new Outcome.Download(lines, () -> new ListEnd(lines.count()));
+  }
+
+  private Outcome property(byte[] json) throws IOException {
+    DriverPropertyArgs a = Arguments.read(json, DriverPropertyArgs.class, Opcode.DRIVER_PROPERTY);
+    List<Map<String, Object>> rows = DriverProperties.run(engine.storage(), a);
+    JsonLinesStream lines = new JsonLinesStream(rows.iterator());
     return new Outcome.Download(lines, () -> new ListEnd(lines.count()));
   }
 }

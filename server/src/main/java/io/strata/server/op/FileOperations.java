@@ -135,19 +135,13 @@ final class FileOperations {
             }));
   }
 
-  /** Replaces the file's content, keeping an existing file's mode and owner. */
+  /**
+   * Replaces the file's content in place, as {@code cat F > PATH}: the inode, its mode and owner
+   * stay, and every hard link of the file sees the new bytes.
+   */
   private static void replace(ContainerView view, String path, Path content) throws IOException {
-    int mode = 0644;
-    int uid = 0;
-    int gid = 0;
-    if (view.exists(path)) {
-      FileStat old = view.stat(path);
-      mode = old.permissions();
-      uid = old.uid();
-      gid = old.gid();
-    }
     try (InputStream in = Files.newInputStream(content)) {
-      view.writeFile(path, in, mode, uid, gid, nowNanos());
+      view.overwrite(path, in, nowNanos());
     }
   }
 
@@ -182,7 +176,13 @@ final class FileOperations {
         id,
         view -> {
           switch (a.op()) {
-            case FsChangeArgs.RM -> view.remove(path, a.recursive());
+            case FsChangeArgs.RM -> {
+              // as rm(1): a directory, even an empty one, goes only with -r
+              if (!a.recursive() && view.stat(path).isDirectory()) {
+                throw new ConflictException("fs rm " + path + ": is a directory (give -r)");
+              }
+              view.remove(path, a.recursive());
+            }
             case FsChangeArgs.MKDIR -> mkdir(view, path, a);
             case FsChangeArgs.MV -> view.rename(path, target(a));
             case FsChangeArgs.LN -> {

@@ -313,7 +313,7 @@ public final class ContainerStore {
     for (ContainerConfig c : containers.values()) {
       long size;
       try {
-        size = driver.usage(c.snapshot()).exclusiveBytes();
+        size = driver.written(c.snapshot());
       } catch (NotFoundException removed) {
         continue; // removed since the listing began
       }
@@ -345,7 +345,7 @@ public final class ContainerStore {
     int total = 0;
     for (ContainerConfig c : containers.values()) {
       try {
-        size += driver.usage(c.snapshot()).exclusiveBytes();
+        size += driver.written(c.snapshot());
         total++;
       } catch (NotFoundException removed) {
         // removed since the listing began

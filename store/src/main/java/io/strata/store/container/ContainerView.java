@@ -112,6 +112,12 @@ public final class ContainerView implements FileSystemView {
   }
 
   @Override
+  public void overwrite(String path, InputStream in, long mtimeNanos) throws IOException {
+    Route r = route(path);
+    r.fs().overwrite(r.path(), in, mtimeNanos);
+  }
+
+  @Override
   public void truncate(String path, long size) throws IOException {
     Route r = route(path);
     r.fs().truncate(r.path(), size);

@@ -188,20 +188,49 @@ public final class SnapshotSet {
               s.extension());
       c = c.withExtension(model.created(c, s));
       Root old = chunks.root(Snapshot.rootName(key));
+      List<RootChange> changes = new ArrayList<>();
+      changes.add(
+          new RootChange.Put(new Root(Snapshot.rootName(name), 0, c.encode(), old.chunks())));
+      changes.add(new RootChange.Remove(Snapshot.rootName(key)));
+      // A driver may have given an active snapshot children (zfs promote of a written clone):
+      // they follow it to its committed name, in the same commit.
+      List<Snapshot> children = new ArrayList<>();
+      for (Snapshot o : snapshots.values()) {
+        if (key.equals(o.parent())) {
+          Snapshot moved = o.withParent(name);
+          children.add(moved);
+          changes.add(
+              new RootChange.Update(
+                  Snapshot.rootName(o.key()),
+                  0,
+                  moved.encode(),
+                  new RoaringBitmap(),
+                  new RoaringBitmap()));
+        }
+      }
       try (WriteSession session = chunks.session()) {
-        session.commit(
-            List.of(
-                new RootChange.Put(new Root(Snapshot.rootName(name), 0, c.encode(), old.chunks())),
-                new RootChange.Remove(Snapshot.rootName(key))));
+        session.commit(changes);
       }
       open.remove(key);
       snapshots.remove(key);
       snapshots.put(name, c);
+      for (Snapshot m : children) {
+        snapshots.put(m.key(), m);
+      }
       return c.info();
     }
   }
 
   public synchronized void remove(String key) throws IOException {
+    Snapshot s = checkRemovable(key);
+    try (WriteSession session = chunks.session()) {
+      session.commit(List.of(new RootChange.Remove(Snapshot.rootName(key))));
+    }
+    open.remove(key);
+    snapshots.remove(key);
+  }
+
+  private Snapshot checkRemovable(String key) {
     Snapshot s = get(key);
     for (Snapshot o : snapshots.values()) {
       if (key.equals(o.parent())) {
@@ -210,11 +239,178 @@ public final class SnapshotSet {
       }
     }
     model.checkRemove(s, all());
+    return s;
+  }
+
+  /**
+   * Makes {@code key} ({@link Kind#ACTIVE} or {@link Kind#VIEW}) a copy of {@code source} of any
+   * kind, as {@code btrfs subvolume snapshot} copies a writable subvolume too: the source's changes
+   * are made durable first, then its tree and reference set are shared. The copy's parent is the
+   * source if committed, else the source's own parent (containerd's parents are committed); the
+   * model sees {@code source} as the parent it was made from.
+   */
+  public SnapshotInfo copy(String key, String source, Kind kind, Map<String, String> labels)
+      throws IOException {
+    if (kind == Kind.COMMITTED) {
+      throw new IllegalArgumentException("copies are active or views");
+    }
+    checkKey(key);
+    TreeFileSystem fs;
+    synchronized (this) {
+      get(source);
+      fs = open.get(source);
+    }
+    if (fs != null) {
+      fs.sync(); // outside this lock: its commits take this lock too
+    }
+    synchronized (this) {
+      if (snapshots.containsKey(key)) {
+        throw new AlreadyExistsException("snapshot " + key + " exists already");
+      }
+      Snapshot src = get(source);
+      RoaringBitmap refs = chunks.root(Snapshot.rootName(source)).chunks().clone();
+      Instant now = now();
+      String parent = src.kind() == Kind.COMMITTED ? source : src.parent();
+      Snapshot s = new Snapshot(key, parent, kind, now, now, labels, src.treeRoot(), new byte[0]);
+      s = s.withExtension(model.created(s, src));
+      try (WriteSession session = chunks.session()) {
+        session.commit(
+            List.of(new RootChange.Put(new Root(Snapshot.rootName(key), 0, s.encode(), refs))));
+      }
+      snapshots.put(key, s);
+      return s.info();
+    }
+  }
+
+  /**
+   * Replaces active {@code key}'s tree by {@code from}'s, as {@code zfs rollback} does: one commit
+   * of its record and reference set. An open file system of {@code key} is reloaded on the new
+   * tree, so no holder writes the old one back.
+   */
+  public void resetTree(String key, String from) throws IOException {
+    TreeFileSystem fs;
+    synchronized (this) {
+      Snapshot s = get(key);
+      get(from);
+      if (s.kind() != Kind.ACTIVE) {
+        throw new ConflictException(
+            "snapshot "
+                + key
+                + " is "
+                + s.kind().name().toLowerCase()
+                + "; only active ones roll back");
+      }
+      fs = open.get(key);
+    }
+    Reset reset =
+        () -> {
+          synchronized (keyLock(key)) {
+            synchronized (this) {
+              Snapshot s = get(key);
+              Snapshot f = get(from);
+              RoaringBitmap current = chunks.root(Snapshot.rootName(key)).chunks();
+              RoaringBitmap target = chunks.root(Snapshot.rootName(from)).chunks();
+              Snapshot next = s.withTree(f.treeRoot());
+              try (WriteSession session = chunks.session()) {
+                session.commit(
+                    List.of(
+                        new RootChange.Update(
+                            Snapshot.rootName(key),
+                            0,
+                            next.encode(),
+                            RoaringBitmap.andNot(target, current),
+                            RoaringBitmap.andNot(current, target))));
+              }
+              snapshots.put(key, next);
+              if (fs != null) {
+                fs.reload(f.treeRoot());
+              }
+            }
+          }
+        };
+    if (fs != null) {
+      fs.quiesced(reset::run);
+    } else {
+      reset.run();
+    }
+  }
+
+  private interface Reset {
+    void run() throws IOException;
+  }
+
+  /**
+   * Removes {@code key} even while other snapshots have it as parent, as {@code btrfs subvolume
+   * delete} deletes a subvolume that has snapshots: each keeps its whole tree and takes {@code
+   * key}'s parent as its own, in the same commit. The model's own refusals still apply.
+   */
+  public synchronized void removeKeepingChildren(String key) throws IOException {
+    Snapshot s = get(key);
+    model.checkRemove(s, all());
+    List<RootChange> changes = new ArrayList<>();
+    changes.add(new RootChange.Remove(Snapshot.rootName(key)));
+    List<Snapshot> children = new ArrayList<>();
+    for (Snapshot o : snapshots.values()) {
+      if (key.equals(o.parent())) {
+        Snapshot moved = o.withParent(s.parent());
+        children.add(moved);
+        changes.add(
+            new RootChange.Update(
+                Snapshot.rootName(o.key()),
+                0,
+                moved.encode(),
+                new RoaringBitmap(),
+                new RoaringBitmap()));
+      }
+    }
     try (WriteSession session = chunks.session()) {
-      session.commit(List.of(new RootChange.Remove(Snapshot.rootName(key))));
+      session.commit(changes);
     }
     open.remove(key);
     snapshots.remove(key);
+    for (Snapshot c : children) {
+      snapshots.put(c.key(), c);
+    }
+  }
+
+  /**
+   * Removes committed {@code key} as {@link #remove} does (same checks), but keeps its tree under
+   * {@code newKey}, its record changed by {@code change}, in one commit: for a driver whose tool
+   * keeps a removed dataset's content alive elsewhere (a ZFS snapshot that promote moved).
+   */
+  public synchronized void retire(
+      String key, String newKey, java.util.function.UnaryOperator<Snapshot> change)
+      throws IOException {
+    checkKey(newKey);
+    Snapshot s = checkRemovable(key);
+    if (s.kind() != Kind.COMMITTED) {
+      throw new ConflictException("snapshot " + key + " is not committed; it cannot be retired");
+    }
+    if (snapshots.containsKey(newKey)) {
+      throw new AlreadyExistsException("snapshot " + newKey + " exists already");
+    }
+    Snapshot kept =
+        change.apply(
+            new Snapshot(
+                newKey,
+                null,
+                Kind.COMMITTED,
+                s.created(),
+                s.updated(),
+                s.labels(),
+                s.treeRoot(),
+                s.extension()));
+    Root old = chunks.root(Snapshot.rootName(key));
+    try (WriteSession session = chunks.session()) {
+      session.commit(
+          List.of(
+              new RootChange.Put(
+                  new Root(Snapshot.rootName(newKey), 0, kept.encode(), old.chunks())),
+              new RootChange.Remove(Snapshot.rootName(key))));
+    }
+    open.remove(key);
+    snapshots.remove(key);
+    snapshots.put(newKey, kept);
   }
 
   /**
@@ -258,6 +454,60 @@ public final class SnapshotSet {
     for (Snapshot s : new ArrayList<>(snapshots.values())) {
       visitor.accept(s.info());
     }
+  }
+
+  /**
+   * Bytes of file content {@code key}'s tree has that its parent's has not (all of it without a
+   * parent): the sum of {@link FileLayout#dataBytes} over the content items added or changed, at
+   * the layout's granularity (4 KiB blocks, whole records), leaving out items whose chunk the
+   * parent holds already (data a change moved or trimmed). Unlike {@link #usage}, it does not
+   * depend on what other snapshots hold: two containers writing the same bytes are each charged for
+   * them, as Btrfs's exclusive and ZFS's {@code written} count them. Costs in proportion to the
+   * change.
+   */
+  public long written(String key) throws IOException {
+    TreeFileSystem live;
+    synchronized (this) {
+      get(key);
+      live = open.get(key);
+    }
+    if (live != null) {
+      live.sync();
+    }
+    Snapshot s;
+    TreeFileSystem newer;
+    TreeFileSystem older;
+    synchronized (this) {
+      s = get(key);
+      newer = newFs(s);
+      older = s.parent() == null ? null : newFs(get(s.parent()));
+    }
+    FileLayout layout = model.layout(s);
+    // An item whose chunk the parent has already is old data moved or trimmed (a split extent's
+    // remainder), not a write.
+    RoaringBitmap old = s.parent() == null ? new RoaringBitmap() : chunkSet(s.parent());
+    long[] sum = {0};
+    CowTree.DiffVisitor count =
+        (k, before, after) -> {
+          if (after != null
+              && k.length == 17
+              && k[8] == 5 // a DATA item
+              && after.length >= Digest.LENGTH
+              && !old.contains(chunks.idOf(Digest.of(after, 0)))) {
+            long n = layout.dataBytes(after);
+            if (n > 0) {
+              sum[0] += n;
+            }
+          }
+        };
+    if (older == null) {
+      for (CowTree.Entry e : newer.tree().scan(new byte[0], null)) {
+        count.changed(e.key(), null, e.value());
+      }
+    } else {
+      CowTree.diff(older.tree(), newer.tree(), count);
+    }
+    return sum[0];
   }
 
   /** Bytes {@code key} holds alone and shares with other roots. */

@@ -111,6 +111,11 @@ public abstract class SnapshotSetDriver implements StorageDriver, Recountable {
   }
 
   @Override
+  public long written(String key) throws IOException {
+    return set().written(key);
+  }
+
+  @Override
   public List<Change> diff(String key, String parent) throws IOException {
     return set().diff(key, parent);
   }

@@ -108,6 +108,15 @@ public interface StorageDriver extends Closeable {
   Usage usage(String key) throws IOException;
 
   /**
+   * Bytes of file content written in {@code key} since its parent, at the driver's granularity,
+   * whatever other snapshots hold (Btrfs's exclusive, ZFS's {@code written}): what {@code strata
+   * ps} shows as SIZE. Defaults to {@link #usage}'s exclusive bytes.
+   */
+  default long written(String key) throws IOException {
+    return usage(key).exclusiveBytes();
+  }
+
+  /**
    * What changed in {@code key} relative to {@code parent} (null: relative to an empty tree),
    * sorted by path. Costs in proportion to the change, not the trees.
    */

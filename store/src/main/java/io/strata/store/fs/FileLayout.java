@@ -26,4 +26,14 @@ public interface FileLayout {
    * file has no data items when this is called.
    */
   long replace(FileData file, InputStream in) throws IOException;
+
+  /** How directories report their link count and size in the file system this layout models. */
+  DirectoryCounts directories();
+
+  /**
+   * The bytes of file content a DATA item {@code value} stands for (an extent's length, a record's
+   * length), or -1 for an item that holds no content (a record layout's dnode): what a changed item
+   * adds to a snapshot's written bytes.
+   */
+  long dataBytes(byte[] value);
 }

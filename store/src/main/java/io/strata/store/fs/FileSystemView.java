@@ -51,6 +51,16 @@ public interface FileSystemView {
   void writeFile(String path, InputStream in, int mode, int uid, int gid, long mtimeNanos)
       throws IOException;
 
+  /**
+   * Replaces the content of the regular file at {@code path} with the whole of {@code in}, streamed
+   * and deduplicated, keeping the inode, as open(2) with {@code O_TRUNC} and a write do: mode,
+   * owner, xattrs and link count stay, and every hard link of the file sees the new content (where
+   * {@link #writeFile}, like tar, puts a new file at the path). A final symlink is followed; the
+   * modification time becomes {@code mtimeNanos}. Creates a file of mode 0644 owned by 0:0 if the
+   * path is missing. Nothing changes if {@code in} fails.
+   */
+  void overwrite(String path, InputStream in, long mtimeNanos) throws IOException;
+
   /** Sets a regular file's length, cutting or extending with zeros. */
   void truncate(String path, long size) throws IOException;
 

@@ -134,6 +134,21 @@ record Inode(
     return new Inode(mode, uid, gid, n, size, mtime, atime, now, target, rdev);
   }
 
+  /** A directory's counts (see {@link DirectoryCounts}) with an entry added or removed. */
+  Inode withEntry(long weight, boolean subdirectory, int sign) {
+    return new Inode(
+        mode,
+        uid,
+        gid,
+        Math.max(2, nlink + (subdirectory ? sign : 0)),
+        Math.max(0, size + sign * weight),
+        mtime,
+        atime,
+        ctime,
+        target,
+        rdev);
+  }
+
   Inode touched(long now) {
     return new Inode(mode, uid, gid, nlink, size, now, atime, now, target, rdev);
   }

@@ -141,6 +141,17 @@ public final class TreeFileSystem implements FileSystemView {
     work.run();
   }
 
+  /**
+   * Makes {@code root} this file system's state, as if it had been opened on it: what the owner
+   * does after replacing the snapshot's tree (a rollback), inside {@link #quiesced}, so that
+   * holders of this object see the new tree and never write the old one back.
+   */
+  public synchronized void reload(Digest root) {
+    rollback();
+    committedRoot = root;
+    tree = new CowTree(nodes, cache, root);
+  }
+
   /** The root of the last durable state. */
   public synchronized Digest committedRoot() {
     return committedRoot;
@@ -161,7 +172,28 @@ public final class TreeFileSystem implements FileSystemView {
   @Override
   public synchronized FileStat stat(String path) {
     Resolved r = resolve(path, false);
-    return inode(r.existing(path)).stat(r.ino);
+    return stat(r.existing(path), inode(r.ino));
+  }
+
+  /** What {@code stat} shows of an inode: a directory's counts as the driver's file system. */
+  private FileStat stat(long ino, Inode in) {
+    FileStat st = in.stat(ino);
+    if (!st.isDirectory()) {
+      return st;
+    }
+    DirectoryCounts counts = layout.directories();
+    return new FileStat(
+        ino,
+        st.mode(),
+        st.uid(),
+        st.gid(),
+        counts.nlink(st.nlink()),
+        counts.size(st.size()),
+        st.mtimeNanos(),
+        st.atimeNanos(),
+        st.ctimeNanos(),
+        null,
+        0);
   }
 
   @Override
@@ -183,7 +215,7 @@ public final class TreeFileSystem implements FileSystemView {
     for (CowTree.Entry e :
         tree.scan(FsKeys.key(dir, FsKeys.DIRENT), FsKeys.end(dir, FsKeys.DIRENT))) {
       long child = ByteBuffer.wrap(e.value()).getLong();
-      out.add(new DirEntry(FsKeys.suffixName(e.key()), inode(child).stat(child)));
+      out.add(new DirEntry(FsKeys.suffixName(e.key()), stat(child, inode(child))));
     }
     return out;
   }
@@ -428,6 +460,29 @@ public final class TreeFileSystem implements FileSystemView {
   }
 
   @Override
+  public synchronized void overwrite(String path, InputStream in, long mtimeNanos)
+      throws IOException {
+    mutate(
+        () -> {
+          Resolved r = resolve(path, true);
+          long now = clock.getAsLong();
+          long ino =
+              r.ino >= 0
+                  ? r.ino
+                  : create(
+                      r, path, new Inode(FileStat.S_IFREG | 0644, 0, 0, 1, 0, now, now, now, null));
+          Inode old = regular(ino, path);
+          if (old.size() > 0) {
+            layout.truncate(new Handle(ino, old), 0);
+          }
+          Inode empty = old.withSize(0, now);
+          putInode(ino, empty);
+          long size = layout.replace(new Handle(ino, empty), in);
+          putInode(ino, empty.withSize(size, now).withTimes(mtimeNanos, old.atime(), now));
+        });
+  }
+
+  @Override
   public synchronized void truncate(String path, long size) throws IOException {
     if (size < 0) {
       throw new InvalidArgumentException("path " + path + ": negative size " + size);
@@ -550,6 +605,7 @@ public final class TreeFileSystem implements FileSystemView {
           }
           tree.delete(FsKeys.key(src.parent, FsKeys.DIRENT, bytes(src.name)));
           tree.delete(FsKeys.backref(ino, src.parent, src.name));
+          counted(src.parent, src.name, ino, -1);
           addName(dst.parent, dst.name, ino);
           touch(src.parent);
           touch(dst.parent);
@@ -802,6 +858,13 @@ public final class TreeFileSystem implements FileSystemView {
         FsKeys.key(parent, FsKeys.DIRENT, bytes(name)),
         ByteBuffer.allocate(8).putLong(ino).array());
     tree.put(FsKeys.backref(ino, parent, name), new byte[0]);
+    counted(parent, name, ino, 1);
+  }
+
+  /** Updates {@code dir}'s entry counts for its entry {@code name} added (+1) or removed (-1). */
+  private void counted(long dir, String name, long ino, int sign) {
+    boolean subdirectory = inode(ino).stat(ino).isDirectory();
+    putInode(dir, inode(dir).withEntry(layout.directories().weight(name), subdirectory, sign));
   }
 
   private void touch(long dir) {
@@ -812,6 +875,7 @@ public final class TreeFileSystem implements FileSystemView {
   private void unlink(long parent, String name, long ino) {
     tree.delete(FsKeys.key(parent, FsKeys.DIRENT, bytes(name)));
     tree.delete(FsKeys.backref(ino, parent, name));
+    counted(parent, name, ino, -1);
     touch(parent);
     Inode in = inode(ino);
     if (!in.stat(ino).isDirectory() && in.nlink() > 1) {

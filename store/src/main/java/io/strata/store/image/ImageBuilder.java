@@ -387,6 +387,12 @@ final class ImageBuilder {
       if (st.isSymlink()) {
         fs.symlink(st.linkTarget(), to);
         fs.chown(to, uid, gid);
+      } else if (st.isFifo() || st.isCharDevice() || st.isBlockDevice()) {
+        // as Docker's COPY: the node itself, with its type and device number
+        int type = st.mode() & FileStat.S_IFMT;
+        fs.mknod(to, type | (chmod >= 0 ? chmod : st.permissions()), st.rdev());
+        fs.chown(to, uid, gid);
+        fs.setTimes(to, st.mtimeNanos(), st.mtimeNanos());
       } else {
         try (InputStream f = ctx.open(from)) {
           fs.writeFile(to, f, chmod >= 0 ? chmod : st.permissions(), uid, gid, st.mtimeNanos());

@@ -59,10 +59,16 @@ public final class ImageStore {
    * Repairs what a crash cut short before returning.
    */
   public ImageStore(ChunkStore chunks, StorageDriver driver, Path tmpDir) throws IOException {
+    this(chunks, driver, tmpDir, ImportLimits.fromSystemProperties());
+  }
+
+  /** As above, with {@code limits} bounding what each imported layer may expand to. */
+  public ImageStore(ChunkStore chunks, StorageDriver driver, Path tmpDir, ImportLimits limits)
+      throws IOException {
     this.chunks = chunks;
     this.driver = driver;
     this.tmpDir = tmpDir;
-    this.layers = new LayerStore(chunks, driver);
+    this.layers = new LayerStore(chunks, driver, limits);
     this.plans = new TransferPlans(chunks, layers);
     layers.recover(liveLayers());
   }
@@ -147,15 +153,14 @@ public final class ImageStore {
       compressed = LayerCompression.detect(in) != LayerCompression.NONE;
     }
     if (!compressed && ArchiveSource.tarHasAny(file, Set.of("manifest.json", "index.json"))) {
+      // An archive: whatever it holds is imported as an archive or refused, never read as a plain
+      // tar of its own files (issue #14 item 1). Errors, including a tar that cannot be indexed,
+      // name the archive's entry and leave the store as it was.
       try (ArchiveSource src = ArchiveSource.tar(file)) {
         if (src.has("manifest.json")) {
           return importArchive(src, select, tag, "docker archive " + file.getFileName());
         }
-        if (src.has("index.json")) {
-          return importArchive(src, select, tag, "OCI archive " + file.getFileName());
-        }
-      } catch (InvalidArgumentException e) {
-        // not a tar we can index: read it as a layer, which reports the entry at fault
+        return importArchive(src, select, tag, "OCI archive " + file.getFileName());
       }
     }
     String what = "tar " + file.getFileName();
@@ -217,6 +222,11 @@ public final class ImageStore {
           LayerStore.Result r;
           try (InputStream in = src.open(blob.name())) {
             r = layers.importTar(parent, in, Digest.parse(diffIds.get(i)), blob.digest(), name);
+          } catch (InvalidArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().contains(blob.name())) {
+              throw e;
+            }
+            throw new InvalidArgumentException(name + ": " + e.getMessage(), e);
           }
           if (!r.reused()) {
             added.add(r.layer().chainId());

@@ -15,6 +15,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveStructSparse;
 
 /**
  * Applies tar entries to a writable snapshot with the OCI changeset rules: {@code .wh.NAME} removes
@@ -22,8 +23,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
  * directory whatever the entry order, a non-directory replaces what was there, a directory over a
  * directory only takes new attributes. What this layer added is tracked, so whiteouts never remove
  * it. Character and block devices ({@code '3'}, {@code '4'}, with their major and minor) and FIFOs
- * ({@code '6'}) become nodes of the tree ({@link FileSystemView#mknod}). Sparse files, names with
- * {@code ..} or absolute names and links leaving the root are refused, naming the entry.
+ * ({@code '6'}) become nodes of the tree ({@link FileSystemView#mknod}). Sparse files (GNU and PAX
+ * formats) keep their holes as nothing stored. Names with {@code ..} or absolute names and links
+ * leaving the root are refused, naming the entry.
  */
 final class LayerApplier {
   static final String WHITEOUT = ".wh.";
@@ -66,8 +68,8 @@ final class LayerApplier {
     this.exactXattrs = exactXattrs;
     String entry = e.getName();
     String path = EntryPath.of(entry, prefix);
-    if (e.isSparse()) {
-      throw refuse(entry, "sparse files are not supported");
+    if (e.isStarSparse()) {
+      throw refuse(entry, "star's sparse format is not supported (GNU and PAX sparse files are)");
     }
     String name = EntryPath.name(path);
     if (name.startsWith(WHITEOUT)) {
@@ -149,9 +151,70 @@ final class LayerApplier {
     if (!e.isFile()) {
       throw refuse(entry, "entry type '" + (char) e.getLinkFlag() + "' is not supported");
     }
-    fs.writeFile(path, content, e.getMode() & 07777, uid, gid, mtime);
+    if (e.isSparse()) {
+      fs.writeFile(path, InputStream.nullInputStream(), e.getMode() & 07777, uid, gid, mtime);
+      writeSparse(entry, path, e, content);
+      fs.setTimes(path, mtime, mtime);
+    } else {
+      fs.writeFile(path, content, e.getMode() & 07777, uid, gid, mtime);
+    }
     xattrs(path, e.getExtraPaxHeaders());
     return path;
+  }
+
+  /**
+   * The data ranges of a sparse entry (GNU old, PAX 0.0, 0.1 and 1.0 formats): {@code content}
+   * yields the whole file, holes as zeros, and only the ranges the sparse map lists are written, so
+   * holes are stored as nothing.
+   */
+  private void writeSparse(String entry, String path, TarArchiveEntry e, InputStream content)
+      throws IOException {
+    byte[] buf = new byte[64 << 10];
+    long pos = 0;
+    for (TarArchiveStructSparse range : sparseMap(entry, e)) {
+      discard(content, range.getOffset() - pos, buf);
+      long at = range.getOffset();
+      long left = range.getNumbytes();
+      while (left > 0) {
+        int n = content.readNBytes(buf, 0, (int) Math.min(buf.length, left));
+        if (n <= 0) {
+          throw refuse(entry, "sparse data ends before its map says");
+        }
+        fs.write(path, at, buf, 0, n);
+        at += n;
+        left -= n;
+      }
+      pos = at;
+    }
+    discard(content, e.getRealSize() - pos, buf);
+    fs.truncate(path, e.getRealSize());
+  }
+
+  /** Reads past {@code n} bytes of a hole (zeros the parser makes up, not bytes of the tar). */
+  private static void discard(InputStream in, long n, byte[] buf) throws IOException {
+    while (n > 0) {
+      int got = in.read(buf, 0, (int) Math.min(buf.length, n));
+      if (got < 0) {
+        throw new java.io.EOFException("sparse file ends early");
+      }
+      n -= got;
+    }
+  }
+
+  /** A sparse entry's data ranges by offset, checked: in order, not overlapping, within size. */
+  static List<TarArchiveStructSparse> sparseMap(String entry, TarArchiveEntry e)
+      throws IOException {
+    List<TarArchiveStructSparse> map = e.getOrderedSparseHeaders();
+    long end = 0;
+    for (TarArchiveStructSparse r : map) {
+      if (r.getOffset() < end
+          || r.getNumbytes() < 0
+          || r.getOffset() + r.getNumbytes() > e.getRealSize()) {
+        throw refuse(entry, "sparse map has a bad range at offset " + r.getOffset());
+      }
+      end = r.getOffset() + r.getNumbytes();
+    }
+    return map;
   }
 
   /** Sets the directories' times last, since adding entries changed them. */

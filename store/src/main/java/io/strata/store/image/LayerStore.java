@@ -34,6 +34,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveStructSparse;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
@@ -61,10 +62,12 @@ final class LayerStore {
 
   private final ChunkStore chunks;
   private final StorageDriver driver;
+  private final ImportLimits limits;
 
-  LayerStore(ChunkStore chunks, StorageDriver driver) {
+  LayerStore(ChunkStore chunks, StorageDriver driver, ImportLimits limits) {
     this.chunks = chunks;
     this.driver = driver;
+    this.limits = limits;
   }
 
   /** The layer with chain id {@code chainId}, or null. */
@@ -107,56 +110,124 @@ final class LayerStore {
   Result importTar(
       String parent, InputStream raw, Digest expectedDiff, Digest expectedBlob, String what)
       throws IOException {
+    MessageDigest blobSha = Digest.newSha256();
+    MessageDigest diffSha = Digest.newSha256();
+    Counted compressed = new Counted(new DigestInputStream(raw, blobSha));
+    InputStream counted = compressed;
     if (expectedDiff != null) {
       LayerRecord existing = find(chain(parent, expectedDiff));
       if (existing != null) {
+        // Held already: nothing is applied, but the blob is still read and checked, so a
+        // damaged or lying archive is refused whatever the store holds (issue #14 item 4).
+        Counted tarBytes =
+            new Counted(parsing(LayerCompression.decompress(counted, diffSha), what));
+        byte[] buf = new byte[64 << 10];
+        while (tarBytes.read(buf, 0, buf.length) >= 0) {
+          limits.checkSize(what, tarBytes.count(), compressed.count());
+        }
+        compressed.transferTo(OutputStream.nullOutputStream());
+        check(what, blobSha, expectedBlob, diffSha, expectedDiff);
         return new Result(existing, true);
       }
     }
-    MessageDigest blobSha = Digest.newSha256();
-    MessageDigest diffSha = Digest.newSha256();
-    InputStream counted = new DigestInputStream(raw, blobSha);
     return build(
         parent,
         (tmp, fs, session) -> {
           TarSplitWriter split = new TarSplitWriter(session.newObject());
           SideContent sides = new SideContent(fs, session);
           RecordingInputStream rec =
-              new RecordingInputStream(LayerCompression.decompress(counted, diffSha), split);
+              new RecordingInputStream(
+                  LayerCompression.decompress(counted, diffSha),
+                  split,
+                  n -> limits.checkSize(what, n, compressed.count()));
           TarArchiveInputStream tar = new TarArchiveInputStream(new RecordPadding(rec));
           LayerApplier applier = new LayerApplier(fs, "/", sides::before);
           InputStream content = parsing(rec.contentOf(tar), what);
           TarArchiveEntry e;
+          long entries = 0;
           while (true) {
             rec.startEntry();
             if ((e = next(tar, what)) == null) {
               break;
             }
+            limits.checkEntries(what, ++entries);
             String stored = applier.apply(e, content, rec::xattrs);
-            if (stored != null) {
+            if (stored != null && e.isSparse()) {
+              // the tar holds the data ranges only, one after the other
+              for (TarArchiveStructSparse r : LayerApplier.sparseMap(e.getName(), e)) {
+                if (r.getNumbytes() > 0) {
+                  sides.track(stored, split.range(stored, r.getOffset(), r.getNumbytes()));
+                }
+              }
+            } else if (stored != null) {
               sides.track(stored, split.file(stored, e.getSize()));
             }
           }
           applier.finish();
           parsing(rec, what).transferTo(OutputStream.nullOutputStream());
           counted.transferTo(OutputStream.nullOutputStream());
-          Digest blob = Digest.of(blobSha.digest());
-          if (expectedBlob != null && !blob.equals(expectedBlob)) {
-            throw new InvalidArgumentException(
-                what + ": blob has digest " + blob + ", the manifest says " + expectedBlob);
-          }
-          Digest diff = Digest.of(diffSha.digest());
-          if (expectedDiff != null && !diff.equals(expectedDiff)) {
-            throw new InvalidArgumentException(
-                what
-                    + ": uncompressed tar has digest "
-                    + diff
-                    + ", the config says "
-                    + expectedDiff);
-          }
+          Digest diff = check(what, blobSha, expectedBlob, diffSha, expectedDiff);
           long size = split.tarSize();
           return new Built(diff, split.finish(), size, sides.recipes());
         });
+  }
+
+  /** Checks the blob's and the tar's digests against those expected (null: unknown). */
+  private static Digest check(
+      String what,
+      MessageDigest blobSha,
+      Digest expectedBlob,
+      MessageDigest diffSha,
+      Digest expectedDiff) {
+    Digest blob = Digest.of(blobSha.digest());
+    if (expectedBlob != null && !blob.equals(expectedBlob)) {
+      throw new InvalidArgumentException(
+          what + ": blob has digest " + blob + ", the manifest says " + expectedBlob);
+    }
+    Digest diff = Digest.of(diffSha.digest());
+    if (expectedDiff != null && !diff.equals(expectedDiff)) {
+      throw new InvalidArgumentException(
+          what + ": uncompressed tar has digest " + diff + ", the config says " + expectedDiff);
+    }
+    return diff;
+  }
+
+  /** A stream that counts the bytes read through it. */
+  private static final class Counted extends FilterInputStream {
+    private long count;
+
+    Counted(InputStream in) {
+      super(in);
+    }
+
+    long count() {
+      return count;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long k = in.skip(n);
+      count += Math.max(0, k);
+      return k;
+    }
   }
 
   /**
@@ -204,11 +275,35 @@ final class LayerStore {
     Map<Integer, Recipe> sides = layer.sideRecipes();
     FileSystemView fs = driver.fs(layer.chainId());
     String where = "layer " + layer.diffId();
-    return (number, path) -> {
+    return (number, path, offset) -> {
       Recipe side = sides.get(number);
-      return side != null
-          ? new RecipeInputStream(chunks, side, 0, side.size(), where)
-          : fs.open(path);
+      if (side != null) {
+        return new RecipeInputStream(
+            chunks, side, offset, Math.max(0, side.size() - offset), where);
+      }
+      return offset == 0 ? fs.open(path) : from(fs, path, offset);
+    };
+  }
+
+  /** The content of {@code path} from byte {@code offset} on. */
+  private static InputStream from(FileSystemView fs, String path, long offset) {
+    return new InputStream() {
+      private long pos = offset;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = fs.read(path, pos, b, off, len);
+        if (n > 0) {
+          pos += n;
+        }
+        return n;
+      }
     };
   }
 
@@ -396,7 +491,7 @@ final class LayerStore {
   private static final class SideContent {
     private final FileSystemView fs;
     private final WriteSession session;
-    private final TreeMap<String, Integer> stored = new TreeMap<>();
+    private final TreeMap<String, List<Integer>> stored = new TreeMap<>();
     private final Map<Integer, Recipe> saved = new TreeMap<>();
 
     SideContent(FileSystemView fs, WriteSession session) {
@@ -405,7 +500,7 @@ final class LayerStore {
     }
 
     void track(String path, int fileNumber) {
-      stored.put(path, fileNumber);
+      stored.computeIfAbsent(path, p -> new ArrayList<>()).add(fileNumber);
     }
 
     void before(String path) throws IOException {
@@ -419,7 +514,10 @@ final class LayerStore {
         try (InputStream in = fs.open(p)) {
           w.writeAll(in);
         }
-        saved.put(stored.remove(p), w.finish().recipe());
+        Recipe side = w.finish().recipe();
+        for (int number : stored.remove(p)) {
+          saved.put(number, side);
+        }
       }
     }
 

@@ -24,9 +24,17 @@ final class RecordingInputStream extends FilterInputStream {
   /** Header bytes kept per entry: PAX headers beyond this are parsed without exact xattrs. */
   private static final int HEADER_CAP = 1 << 20;
 
-  RecordingInputStream(InputStream in, TarSplitWriter split) {
+  /** Told the bytes read so far after every read, to refuse a layer past its limits. */
+  interface SizeCheck {
+    void check(long size);
+  }
+
+  private final SizeCheck sizeCheck;
+
+  RecordingInputStream(InputStream in, TarSplitWriter split, SizeCheck sizeCheck) {
     super(in);
     this.split = split;
+    this.sizeCheck = sizeCheck;
   }
 
   /** Whether the bytes read from now on are file content (kept in the snapshot, not the split). */
@@ -50,6 +58,7 @@ final class RecordingInputStream extends FilterInputStream {
     int n = in.read(b, off, len);
     if (n > 0) {
       size += n;
+      sizeCheck.check(size);
       if (!content) {
         split.segment(b, off, n);
         keepHeader(b, off, n);

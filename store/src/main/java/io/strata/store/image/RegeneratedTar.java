@@ -15,10 +15,13 @@ import java.security.MessageDigest;
  * silently.
  */
 final class RegeneratedTar extends InputStream {
-  /** Where the content of file record {@code number}, at {@code path}, is read from. */
+  /**
+   * Where the content of file record {@code number}, at {@code path}, is read from, starting at
+   * byte {@code offset} of the file.
+   */
   @FunctionalInterface
   interface Contents {
-    InputStream open(int number, String path) throws IOException;
+    InputStream open(int number, String path, long offset) throws IOException;
   }
 
   private final TarSplitReader split;
@@ -68,7 +71,7 @@ final class RegeneratedTar extends InputStream {
     closeContent();
     switch (split.next()) {
       case SEGMENT -> current = split.segmentBytes();
-      case FILE -> current = contents.open(split.fileNumber(), split.path());
+      case FILE -> current = contents.open(split.fileNumber(), split.path(), split.offset());
       case END -> {
         ended = true;
         Digest got = Digest.of(sha.digest());

@@ -14,7 +14,8 @@ import java.util.Arrays;
 
 /**
  * Reads a tar-split (see {@link TarSplitWriter}) record by record: raw tar segments, whose bytes
- * follow in {@link #segmentBytes}, and file records, numbered from 0.
+ * follow in {@link #segmentBytes}, and file records (whole files, or ranges of sparse ones),
+ * numbered from 0.
  */
 final class TarSplitReader implements Closeable {
   /** What the next record is. */
@@ -28,6 +29,7 @@ final class TarSplitReader implements Closeable {
   private final String where;
   private int fileNumber = -1;
   private long size;
+  private long offset;
   private String path;
 
   TarSplitReader(ChunkStore store, Recipe split, String where) throws IOException {
@@ -55,7 +57,8 @@ final class TarSplitReader implements Closeable {
           size = nonNegative(split.readInt());
           return Kind.SEGMENT;
         }
-        case TarSplitWriter.FILE -> {
+        case TarSplitWriter.FILE, TarSplitWriter.RANGE -> {
+          offset = op == TarSplitWriter.RANGE ? nonNegative(split.readLong()) : 0;
           size = nonNegative(split.readLong());
           byte[] name = new byte[split.readUnsignedShort()];
           split.readFully(name);
@@ -86,6 +89,11 @@ final class TarSplitReader implements Closeable {
   /** The bytes of a segment record or of a file record's content. */
   long size() {
     return size;
+  }
+
+  /** Where a file record's content starts in its file: 0, or a sparse range's offset. */
+  long offset() {
+    return offset;
   }
 
   /** A file record's path. */

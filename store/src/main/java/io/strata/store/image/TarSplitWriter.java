@@ -14,16 +14,20 @@ import java.nio.charset.StandardCharsets;
  * split   := "STRSPLT1" record* end
  * record  := 'S' u32 length byte{length}            raw tar bytes
  *          | 'F' u64 size u16 n utf8{n}             size bytes of content: the file at that path
+ *          | 'R' u64 offset u64 size u16 n utf8{n}  size bytes of the file at that path from offset
+ *                                                   (a data range of a sparse entry)
  * end     := 'E' u64 tarSize u32 files
  * </pre>
  *
- * File records are numbered from 0 in order; content that a later entry of the same tar replaced is
- * kept apart ("side content") under its number. The split is an object in the chunk store.
+ * File and range records are numbered from 0 in order; content that a later entry of the same tar
+ * replaced is kept apart ("side content") under its number. The split is an object in the chunk
+ * store.
  */
 final class TarSplitWriter {
   static final byte[] MAGIC = "STRSPLT1".getBytes(StandardCharsets.US_ASCII);
   static final byte SEGMENT = 'S';
   static final byte FILE = 'F';
+  static final byte RANGE = 'R';
   static final byte END = 'E';
   private static final int SEGMENT_MAX = 256 << 10;
 
@@ -59,6 +63,20 @@ final class TarSplitWriter {
     byte[] name = path.getBytes(StandardCharsets.UTF_8);
     ByteBuffer b = ByteBuffer.allocate(1 + 8 + 2 + name.length);
     b.put(FILE).putLong(size).putShort((short) name.length).put(name);
+    out.write(b.array(), 0, b.position());
+    tarSize += size;
+    return files++;
+  }
+
+  /**
+   * {@code size} bytes of content, those of the file at {@code path} from {@code offset} (a data
+   * range of a sparse entry); returns its number, counted with the file records.
+   */
+  int range(String path, long offset, long size) {
+    flush();
+    byte[] name = path.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(1 + 8 + 8 + 2 + name.length);
+    b.put(RANGE).putLong(offset).putLong(size).putShort((short) name.length).put(name);
     out.write(b.array(), 0, b.position());
     tarSize += size;
     return files++;

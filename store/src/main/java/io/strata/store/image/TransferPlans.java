@@ -233,7 +233,8 @@ final class TransferPlans {
       String name = what + " layer " + l.diffId();
       List<List<ChunkPiece>> files = l.files();
       RegeneratedTar.Contents contents =
-          (number, path) -> {
+          (number, path, offset) -> {
+            // the plan's pieces of a record are that record's bytes (a sparse range's only)
             if (number >= files.size()) {
               throw new CorruptDataException(
                   name + ": its tar-split names more files than the plan lists", name);
@@ -296,7 +297,11 @@ final class TransferPlans {
         if (k == TarSplitReader.Kind.SEGMENT) {
           split.segmentBytes().skipNBytes(split.size());
         } else if (filter.wanted(split.fileNumber())) {
-          try (InputStream in = contents.open(split.fileNumber(), split.path())) {
+          try (InputStream in =
+              org.apache.commons.io.input.BoundedInputStream.builder()
+                  .setInputStream(contents.open(split.fileNumber(), split.path(), split.offset()))
+                  .setMaxCount(split.size())
+                  .get()) {
             visitor.visit(split.fileNumber(), in);
           }
         }

@@ -454,6 +454,38 @@ public final class HostDirectory implements FileSystemView {
   }
 
   @Override
+  public void overwrite(String path, InputStream in, long mtimeNanos) throws IOException {
+    writable(path);
+    // In place, as O_TRUNC: the file's other hard links see the new content.
+    try (Walk w = entry(path, true)) {
+      try (SeekableByteChannel ch =
+          open(
+              w,
+              EnumSet.of(
+                  StandardOpenOption.WRITE,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.TRUNCATE_EXISTING))) {
+        byte[] buf = new byte[64 << 10];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+          while (bb.hasRemaining()) {
+            ch.write(bb);
+          }
+        }
+        force(ch);
+      }
+      FileTime mtime = FileTime.from(mtimeNanos, TimeUnit.NANOSECONDS);
+      w.dir()
+          .getFileAttributeView(Path.of(w.name), PosixFileAttributeView.class, NOFOLLOW)
+          .setTimes(mtime, null, null);
+      syncDir(w.dir());
+    } catch (IOException e) {
+      throw translate(e, path);
+    }
+  }
+
+  @Override
   public void truncate(String path, long size) throws IOException {
     writable(path);
     if (size < 0) {

@@ -107,6 +107,16 @@ public final class BlockTestDriver extends SnapshotSetDriver {
     }
 
     @Override
+    public long dataBytes(byte[] value) {
+      return ByteBuffer.wrap(value).getInt(32);
+    }
+
+    @Override
+    public io.strata.store.fs.DirectoryCounts directories() {
+      return io.strata.store.fs.DirectoryCounts.BTRFS;
+    }
+
+    @Override
     public long replace(FileData f, InputStream in) throws IOException {
       byte[] block = new byte[BLOCK];
       long total = 0;

@@ -466,6 +466,52 @@ public abstract class DriverConformanceTest {
     assertThatThrownBy(() -> fs.link("/dir", "/dir2")).isInstanceOf(InvalidArgumentException.class);
   }
 
+  /** A whole-file write keeps the inode, so every hard link sees it (issue #14 item 6). */
+  @Test
+  void overwriteKeepsTheInodeSoEveryHardLinkSeesTheNewContent() throws IOException {
+    driver.prepare("o", null, Map.of());
+    FileSystemView fs = driver.fs("o");
+    put(fs, "/a", "the old content, longer than the new");
+    fs.chmod("/a", 0600);
+    fs.chown("/a", 7, 8);
+    fs.setXattr("/a", "user.k", bytes("v"));
+    fs.link("/a", "/b");
+    fs.symlink("b", "/s");
+    long ino = fs.stat("/a").ino();
+
+    fs.overwrite("/s", new ByteArrayInputStream(bytes("new")), 5_000_000_000L);
+
+    assertThat(cat(fs, "/a")).isEqualTo("new");
+    assertThat(cat(fs, "/b")).isEqualTo("new");
+    FileStat st = fs.stat("/a");
+    assertThat(List.of(st.ino(), (long) st.nlink(), st.size(), (long) st.permissions()))
+        .containsExactly(ino, 2L, 3L, 0600L);
+    assertThat(List.of(st.uid(), st.gid())).containsExactly(7, 8);
+    assertThat(st.mtimeNanos()).isEqualTo(5_000_000_000L);
+    assertThat(fs.getXattr("/b", "user.k")).isEqualTo(bytes("v"));
+    assertThat(fs.stat("/s").isSymlink()).isTrue();
+
+    fs.overwrite("/new", new ByteArrayInputStream(bytes("n")), 0);
+    assertThat(fs.stat("/new").permissions()).isEqualTo(0644);
+    assertThat(cat(fs, "/new")).isEqualTo("n");
+    fs.mkdir("/d", 0755);
+    assertThatThrownBy(() -> fs.overwrite("/d", new ByteArrayInputStream(bytes("x")), 0))
+        .isInstanceOf(InvalidArgumentException.class);
+    // a stream that fails half-way changes nothing
+    java.io.InputStream failing =
+        new java.io.SequenceInputStream(
+            new ByteArrayInputStream(bytes("partial")),
+            new java.io.InputStream() {
+              @Override
+              public int read() throws IOException {
+                throw new IOException("the client went away");
+              }
+            });
+    assertThatThrownBy(() -> fs.overwrite("/b", failing, 0)).isInstanceOf(IOException.class);
+    assertThat(cat(fs, "/a")).isEqualTo("new");
+    assertThat(fs.stat("/a").nlink()).isEqualTo(2);
+  }
+
   @Test
   void attributesAndXattrs() throws IOException {
     driver.prepare("x", null, Map.of());

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strata.store.digest.Digest;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
@@ -387,6 +388,234 @@ class ImageStoreTest {
           .as(source)
           .isEqualTo(
               "initctl 10600 0:0 0,0;null 20666 0:0 1,3;sda 60660 0:6 8,0;zero 20666 0:0 1,5;");
+    }
+  }
+
+  /** The files of {@code dir} (flat) as one tar: a docker-save or OCI archive file. */
+  private static byte[] tarOf(Path dir) throws IOException {
+    TarBuilder t = new TarBuilder();
+    try (var files = Files.walk(dir)) {
+      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+        t.raw(dir.relativize(f).toString(), Files.readAllBytes(f));
+      }
+    }
+    return t.bytes();
+  }
+
+  /**
+   * An archive holding a layer the import refuses is refused naming the entry, as a file and as a
+   * stream; never imported as a plain tar of the archive's own files (issue #14 item 1).
+   */
+  @Test
+  void aRefusedArchiveIsNeverImportedAsAPlainTar() throws IOException {
+    images.importPath(
+        writeTar("ok.tar", new TarBuilder().file("x", "x").bytes()).toString(), "ok:1");
+    List<String> before = fix.state();
+    List<ImageSummary> listed = images.list();
+    byte[] evilLayer = new TarBuilder().file("ok.txt", "x").file("../escaped.txt", "x").bytes();
+    byte[] docker =
+        tarOf(DockerArchive.write(dir.resolve("evil-saved"), "evil:1", List.of("x"), evilLayer));
+    Path dockerTar = writeTar("evil-docker.tar", docker);
+
+    assertThatThrownBy(() -> images.importPath(dockerTar.toString(), "evil:2"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("escaped.txt")
+        .hasMessageContaining("l0.tar");
+    assertThatThrownBy(() -> images.importStream(new ByteArrayInputStream(docker), null))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("escaped.txt");
+
+    // an OCI archive whose manifest names a blob it lacks
+    twoLayers();
+    Path oci = dir.resolve("oci-missing");
+    images.exportLayout("two:1", oci);
+    images.remove("two:1", id -> false);
+    Path manifest;
+    try (var files = Files.list(oci.resolve("blobs/sha256"))) {
+      manifest =
+          files.filter(f -> uncheckedRead(f).contains("\"layers\"")).findFirst().orElseThrow();
+    }
+    String m = Files.readString(manifest);
+    String firstLayer =
+        m.replaceAll("(?s).*\"layers\".*?\"digest\":\"(sha256:[0-9a-f]+)\".*", "$1");
+    Files.delete(oci.resolve("blobs/sha256/" + firstLayer.substring(7)));
+    byte[] ociTar = tarOf(oci);
+    assertThatThrownBy(
+            () -> images.importPath(writeTar("oci-missing.tar", ociTar).toString(), "m:1"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining(firstLayer.substring(7));
+    assertThatThrownBy(() -> images.importStream(new ByteArrayInputStream(ociTar), null))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining(firstLayer.substring(7));
+
+    assertThat(fix.state()).isEqualTo(before);
+    assertThat(images.list()).isEqualTo(listed);
+  }
+
+  /**
+   * GNU tar's sparse formats (old GNU, PAX 0.0, 0.1, 1.0) import with their holes stored as nothing
+   * and export byte for byte (issue #14 item 2).
+   */
+  @Test
+  void sparseFilesImportWithHolesAndExportByteForByte() throws Exception {
+    Path src = Files.createDirectories(dir.resolve("sparse-src"));
+    Path f = src.resolve("f");
+    sh("truncate -s 1M " + f);
+    sh("printf hello | dd of=" + f + " bs=1 seek=100000 conv=notrunc status=none");
+    sh("printf tail | dd of=" + f + " bs=1 seek=700000 conv=notrunc status=none");
+    sh("truncate -s 2M " + f);
+    byte[] content = Files.readAllBytes(f);
+    Digest zeroBlock =
+        Digest.of(java.security.MessageDigest.getInstance("SHA-256").digest(new byte[16 << 10]));
+    List<String> formats =
+        List.of(
+            "--format=gnu",
+            "--format=posix --sparse-version=0.0",
+            "--format=posix --sparse-version=0.1",
+            "--format=posix --sparse-version=1.0");
+    for (String format : formats) {
+      Path tar = dir.resolve("sparse.tar");
+      Files.deleteIfExists(tar);
+      sh("tar --sparse " + format + " --numeric-owner -C " + src + " -cf " + tar + " f");
+      byte[] input = Files.readAllBytes(tar);
+      assertThat(input.length).as(format).isLessThan(64 << 10);
+      Path saved = dir.resolve("saved-" + formats.indexOf(format));
+      DockerArchive.write(saved, "sparse:" + formats.indexOf(format), List.of("x"), input);
+      ImportResult.Image im = images.importPath(saved.toString(), null).images().get(0);
+      ImageDetails d = images.inspect(im.id());
+      assertThat(d.layers()).as(format).containsExactly(sha(input));
+      FileSystemView fs = fix.driver().fs(d.topLayer());
+      try (InputStream in = fs.open("/f")) {
+        assertThat(in.readAllBytes()).as(format).isEqualTo(content);
+      }
+      assertThat(fix.chunks().idOf(zeroBlock)).as("%s: a hole was stored", format).isNegative();
+      Path oci = dir.resolve("oci-" + formats.indexOf(format));
+      images.exportLayout(im.id(), oci);
+      assertThat(Files.readAllBytes(oci.resolve("blobs/sha256/" + sha(input).substring(7))))
+          .as(format)
+          .isEqualTo(input);
+    }
+    // the same file written whole stores its zero blocks: the check above can fail
+    images.importPath(
+        writeTar("dense.tar", new TarBuilder().raw("f", content).bytes()).toString(), null);
+    assertThat(fix.chunks().idOf(zeroBlock)).isNotNegative();
+  }
+
+  /** A damaged blob is refused even when its layer is stored already (issue #14 item 4). */
+  @Test
+  void aTamperedBlobOfAStoredLayerIsStillRefused() throws IOException {
+    twoLayers();
+    Path oci = dir.resolve("oci");
+    images.exportLayout("two:1", oci);
+    String top = images.inspect("two:1").layers().get(1).substring(7);
+    List<String> before = fix.state();
+    Path blob = oci.resolve("blobs/sha256/" + top);
+    byte[] b = Files.readAllBytes(blob);
+    b[600] ^= 1;
+    Files.write(blob, b);
+    assertThatThrownBy(() -> images.importPath(oci.toString(), "bad:1"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining(top);
+    assertThat(fix.state()).isEqualTo(before);
+  }
+
+  private static byte[] gzip(byte[] b) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (OutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+      z.write(b);
+    }
+    return out.toByteArray();
+  }
+
+  /** Layers past the import limits are refused naming the blob; the store is unchanged. */
+  @Test
+  void layersPastTheImportLimitsAreRefused() throws IOException {
+    byte[] bomb = gzip(new TarBuilder().raw("zeros", new byte[4 << 20]).bytes());
+    assertThat(bomb.length).isLessThan(64 << 10);
+    TarBuilder many = new TarBuilder();
+    for (int i = 0; i < 5; i++) {
+      many.file("f" + i, "x");
+    }
+    byte[] manyTar = many.bytes();
+    List<String> before = fix.state();
+    record Case(ImportLimits limits, byte[] layer, String says) {}
+    List<Case> cases =
+        List.of(
+            new Case(new ImportLimits(1 << 20, 1000, 1 << 20, 0), bomb, "maxLayerBytes"),
+            new Case(new ImportLimits(1L << 40, 1000, 50, 1 << 20), bomb, "maxRatio"),
+            new Case(new ImportLimits(1L << 40, 4, 200, 0), manyTar, "maxEntries"));
+    for (Case c : cases) {
+      Path saved =
+          DockerArchive.write(
+              dir.resolve("limits-" + cases.indexOf(c)), "lim:1", List.of("x"), c.layer());
+      // the config's diff_id is the uncompressed tar's
+      byte[] tar;
+      try (InputStream in =
+          new java.util.zip.GZIPInputStream(new ByteArrayInputStream(c.layer()))) {
+        tar = in.readAllBytes();
+      } catch (java.util.zip.ZipException notGzip) {
+        tar = c.layer();
+      }
+      rewriteDiffId(saved, sha(c.layer()), sha(tar));
+      ImageStore limited =
+          new ImageStore(fix.chunks(), fix.driver(), dir.resolve("tmp"), c.limits());
+      assertThatThrownBy(() -> limited.importPath(saved.toString(), null))
+          .as(c.says())
+          .isInstanceOf(InvalidArgumentException.class)
+          .hasMessageContaining("l0.tar")
+          .hasMessageContaining(c.says());
+      assertThat(fix.state()).isEqualTo(before);
+    }
+    // the defaults let the same layers in
+    images.importPath(
+        DockerArchive.write(dir.resolve("limits-ok"), "ok:1", List.of("x"), manyTar).toString(),
+        null);
+  }
+
+  /**
+   * Replaces the diff_id {@code from} by {@code to} in the config of docker archive {@code dir}.
+   */
+  private static void rewriteDiffId(Path dir, String from, String to) throws IOException {
+    if (from.equals(to)) {
+      return;
+    }
+    try (var files = Files.list(dir)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) {
+        String json = Files.readString(f);
+        if (json.contains(from) && !f.getFileName().toString().equals("manifest.json")) {
+          String cfg = json.replace(from, to);
+          Path renamed = dir.resolve(sha(cfg.getBytes(UTF_8)).substring(7) + ".json");
+          Files.writeString(renamed, cfg);
+          Files.delete(f);
+          Path manifest = dir.resolve("manifest.json");
+          Files.writeString(
+              manifest,
+              Files.readString(manifest)
+                  .replace(f.getFileName().toString(), renamed.getFileName().toString()));
+        }
+      }
+    }
+  }
+
+  /** COPY of device nodes and FIFOs keeps them as nodes, as Docker's COPY does (needs root). */
+  @Test
+  void buildCopiesDeviceNodesAndFifos() throws Exception {
+    Path ctx = Files.createDirectories(dir.resolve("ctx/dev"));
+    sh("mknod -m 0666 " + ctx.resolve("null") + " c 1 3");
+    sh("mkfifo -m 0600 " + ctx.resolve("fifo"));
+    images.build("FROM scratch\nCOPY dev /dev\n", List.of("devs:1"), ctx.getParent(), s -> {});
+    FileSystemView fs = fix.driver().fs(images.inspect("devs:1").topLayer());
+    var nul = fs.stat("/dev/null");
+    assertThat(List.of(nul.isCharDevice(), nul.devMajor(), nul.devMinor(), nul.permissions()))
+        .containsExactly(true, 1, 3, 0666);
+    assertThat(fs.stat("/dev/fifo").isFifo()).isTrue();
+  }
+
+  private static String uncheckedRead(Path f) {
+    try {
+      return new String(Files.readAllBytes(f), UTF_8);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 }

@@ -1,0 +1,193 @@
+package io.strata.client.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.strata.client.StrataClient;
+import io.strata.protocol.message.DriverPropertyArgs;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code strata driver get|set|show}: zfs get/set, btrfs property get and subvolume show. */
+final class DriverPropertyCommands {
+  private DriverPropertyCommands() {}
+
+  /** {@code strata driver get PROPERTY [NAME]}, as {@code zfs get}. */
+  @Command(
+      name = "get",
+      mixinStandardHelpOptions = true,
+      description =
+          "A property as 'zfs get' shows it (NAME PROPERTY VALUE SOURCE; all: every one), or a"
+              + " btrfs subvolume's ro property. NAME: strata (the pool), strata/<id> or a"
+              + " snapshot key.")
+  static final class Get extends ClientCommand {
+    @Parameters(index = "0", paramLabel = "PROPERTY")
+    String property;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "NAME")
+    String name;
+
+    @Option(names = "-H", description = "No header, one tab between fields.")
+    boolean scripted;
+
+    @Override
+    int run(StrataClient client, StrataCli cli) throws Exception {
+      List<JsonNode> rows =
+          client.driverProperty(new DriverPropertyArgs("get", property, null, name));
+      print(cli, rows, scripted);
+      return ExitStatus.OK;
+    }
+  }
+
+  /** {@code strata driver set PROPERTY=VALUE [NAME]} (or {@code PROPERTY VALUE [NAME]}). */
+  @Command(
+      name = "set",
+      mixinStandardHelpOptions = true,
+      description =
+          "Sets a property locally, as 'zfs set' (recordsize, compression, dedup); 'inherit' as"
+              + " the value clears it, as 'zfs inherit'.")
+  static final class Set extends ClientCommand {
+    @Parameters(paramLabel = "PROPERTY=VALUE [NAME] | PROPERTY VALUE [NAME]", arity = "1..3")
+    List<String> words;
+
+    @Override
+    int run(StrataClient client, StrataCli cli) throws Exception {
+      String property;
+      String value;
+      String name;
+      if (words.get(0).contains("=")) {
+        property = words.get(0).substring(0, words.get(0).indexOf('='));
+        value = words.get(0).substring(words.get(0).indexOf('=') + 1);
+        name = words.size() > 1 ? words.get(1) : null;
+      } else {
+        if (words.size() < 2) {
+          throw new picocli.CommandLine.ParameterException(
+              spec.commandLine(), "driver set " + words.get(0) + ": a value is required");
+        }
+        property = words.get(0);
+        value = words.get(1);
+        name = words.size() > 2 ? words.get(2) : null;
+      }
+      boolean inherit = value.equals("inherit");
+      List<JsonNode> rows =
+          client.driverProperty(
+              new DriverPropertyArgs(
+                  inherit ? "inherit" : "set", property, inherit ? null : value, name));
+      if (cli.json()) {
+        cli.printJson(rows);
+      }
+      return ExitStatus.OK;
+    }
+  }
+
+  /** {@code strata driver show NAME}: {@code btrfs subvolume show}, or zfs's properties. */
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description =
+          "btrfs: 'btrfs subvolume show' of a snapshot; zfs: every property of a dataset or"
+              + " snapshot key, as 'zfs get all'.")
+  static final class Show extends ClientCommand {
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    @Override
+    int run(StrataClient client, StrataCli cli) throws Exception {
+      List<JsonNode> rows = client.driverProperty(new DriverPropertyArgs("show", null, null, name));
+      if (cli.json()) {
+        cli.printJson(rows);
+      } else if (!rows.isEmpty() && rows.get(0).has("Subvolume ID")) {
+        subvolumeShow(rows.get(0), ZoneId.systemDefault()).forEach(cli.terminal().out()::println);
+      } else {
+        print(cli, rows, false);
+      }
+      return ExitStatus.OK;
+    }
+  }
+
+  private static void print(StrataCli cli, List<JsonNode> rows, boolean scripted) {
+    if (cli.json()) {
+      cli.printJson(rows);
+      return;
+    }
+    PrintStream out = cli.terminal().out();
+    getTable(rows, scripted).forEach(out::println);
+  }
+
+  /** The {@code zfs get} table: NAME PROPERTY VALUE SOURCE, left-aligned, two spaces apart. */
+  static List<String> getTable(List<JsonNode> rows, boolean scripted) {
+    String[] keys = {"name", "property", "value", "source"};
+    List<String[]> table = new ArrayList<>();
+    if (!scripted) {
+      table.add(new String[] {"NAME", "PROPERTY", "VALUE", "SOURCE"});
+    }
+    for (JsonNode r : rows) {
+      String[] cells = new String[keys.length];
+      for (int i = 0; i < keys.length; i++) {
+        cells[i] = r.path(keys[i]).asText("-");
+      }
+      table.add(cells);
+    }
+    List<String> out = new ArrayList<>();
+    int[] width = new int[keys.length];
+    for (String[] row : table) {
+      for (int i = 0; i < row.length; i++) {
+        width[i] = Math.max(width[i], row[i].length());
+      }
+    }
+    for (String[] row : table) {
+      if (scripted) {
+        out.add(String.join("\t", row));
+        continue;
+      }
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < row.length; i++) {
+        b.append(row[i]);
+        if (i < row.length - 1) {
+          b.append(" ".repeat(width[i] - row[i].length() + 2));
+        }
+      }
+      out.add(b.toString());
+    }
+    return out;
+  }
+
+  private static final String[][] SHOW_LABELS = {
+    {"Name", "\t\t\t"},
+    {"UUID", "\t\t\t"},
+    {"Parent UUID", "\t\t"},
+    {"Received UUID", "\t\t"},
+    {"Creation time", "\t\t"},
+    {"Subvolume ID", "\t\t"},
+    {"Generation", "\t\t"},
+    {"Gen at creation", "\t"},
+    {"Parent ID", "\t\t"},
+    {"Top level ID", "\t\t"},
+    {"Flags", "\t\t\t"},
+  };
+
+  /** {@code btrfs subvolume show}'s lines: the path, then tab-indented fields. */
+  static List<String> subvolumeShow(JsonNode r, ZoneId zone) {
+    List<String> out = new ArrayList<>();
+    out.add(r.path("path").asText());
+    DateTimeFormatter time = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss Z", Locale.ROOT);
+    for (String[] l : SHOW_LABELS) {
+      String v = r.path(l[0]).asText("-");
+      if (l[0].equals("Creation time") && !v.equals("-")) {
+        v = time.format(Instant.parse(v).atZone(zone));
+      }
+      out.add("\t" + l[0] + ": " + l[1] + v);
+    }
+    out.add("\tSnapshot(s):");
+    for (JsonNode s : r.path("Snapshot(s)")) {
+      out.add("\t\t\t\t" + s.asText());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,82 @@
+package io.strata.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code strata driver ls|get|set|show} against a real stratad on each driver, through the real
+ * CLI: the output scripts that parse btrfs-progs and zfs parse (issue #14 item 8).
+ */
+class DriverCommandsIT {
+  @TempDir Path dir;
+
+  private static String out(TestServer.CliRun r) {
+    assertThat(r.code()).as(r.stderr()).isZero();
+    return new String(r.stdout(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void btrfsListsAndShowsSubvolumesAsBtrfsProgsDoes() throws Exception {
+    try (TestServer s = TestServer.start(dir.resolve("b"), "btrfs", List.of())) {
+      Path tar = java.nio.file.Files.write(dir.resolve("l.tar"), Tars.of("a.txt", "a"));
+      out(s.cli("image", "import", tar.toString(), "-t", "img:1"));
+      out(s.cli("create", "--name", "c1", "img:1"));
+      String ls = out(s.cli("driver", "ls"));
+      assertThat(ls.lines())
+          .hasSize(2)
+          .allMatch(l -> l.matches("ID \\d+ gen \\d+ top level 5 path \\S+"));
+      String p = out(s.cli("driver", "ls", "-p", "-q", "-u"));
+      assertThat(p.lines().skip(1).findFirst().orElseThrow())
+          .matches(
+              "ID 257 gen \\d+ parent 5 top level 5 parent_uuid [0-9a-f-]{36}"
+                  + " uuid [0-9a-f-]{36} path \\S+");
+      String layer = ls.lines().findFirst().orElseThrow().replaceAll(".* path ", "");
+      String show = out(s.cli("driver", "show", layer));
+      assertThat(show)
+          .startsWith(layer + "\n\tName: \t\t\t" + layer + "\n")
+          .contains("\tSubvolume ID: \t\t256\n")
+          .contains("\tFlags: \t\t\treadonly\n")
+          .contains("\tSnapshot(s):\n\t\t\t\t");
+      assertThat(out(s.cli("driver", "get", "ro", layer))).contains("ro        true");
+      TestServer.CliRun ro = s.cli("driver", "set", "ro=false", layer);
+      assertThat(ro.code()).as("a refused argument is a usage error").isEqualTo(2);
+      assertThat(ro.stderr()).startsWith("strata: ").contains(layer);
+    }
+  }
+
+  @Test
+  void zfsListsGetsAndSetsAsZfsDoes() throws Exception {
+    try (TestServer s = TestServer.start(dir.resolve("z"), "zfs", List.of())) {
+      Path tar = java.nio.file.Files.write(dir.resolve("l.tar"), Tars.of("a.txt", "a"));
+      out(s.cli("image", "import", tar.toString(), "-t", "img:1"));
+      out(s.cli("create", "--name", "c1", "img:1"));
+      List<String> ls = out(s.cli("driver", "ls")).lines().toList();
+      assertThat(ls.get(0)).matches("NAME +USED +AVAIL +REFER +MOUNTPOINT");
+      assertThat(ls).hasSize(4);
+      assertThat(ls.get(1)).matches("strata +\\d[\\d.]*[BKMGT] +\\d[\\d.]*[BKMGT] +0B +none");
+      assertThat(ls.get(3)).matches("strata/2 +\\S+ +\\S+ +\\S+ +legacy");
+      assertThat(out(s.cli("driver", "ls", "-H", "-p", "-t", "snapshot", "-o", "name,origin")))
+          .isEqualTo("strata/1@1\t-\n");
+
+      assertThat(out(s.cli("driver", "get", "dedup")))
+          .isEqualTo("NAME    PROPERTY  VALUE  SOURCE\nstrata  dedup     on     local\n");
+      out(s.cli("driver", "set", "recordsize=16K", "strata/2"));
+      assertThat(out(s.cli("driver", "get", "-H", "recordsize", "strata/2")))
+          .isEqualTo("strata/2\trecordsize\t16K\tlocal\n");
+      out(s.cli("driver", "set", "compression", "lz4"));
+      assertThat(out(s.cli("driver", "get", "-H", "compression", "strata/2")))
+          .isEqualTo("strata/2\tcompression\tlz4\tinherited from strata\n");
+      out(s.cli("driver", "set", "recordsize=inherit", "strata/2"));
+      assertThat(out(s.cli("driver", "get", "-H", "recordsize", "strata/2")))
+          .isEqualTo("strata/2\trecordsize\t128K\tdefault\n");
+      TestServer.CliRun bad = s.cli("driver", "set", "recordsize=3K", "strata/2");
+      assertThat(bad.code()).isEqualTo(2);
+      assertThat(bad.stderr()).startsWith("strata: ").contains("3K");
+    }
+  }
+}
