@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
           + " with or without -a.",
       "Filters: id=PREFIX, name=SUBSTRING, ancestor=IMAGE (its name or id), label=KEY or"
           + " label=KEY=VALUE (create's --label).",
-      "Fields for --format: .ID .Image .Names .Size .VirtualSize .CreatedAt."
+      "Fields for --format: .ID .Image .Names .Size .ExclusiveSize .VirtualSize .CreatedAt."
     })
 final class ContainerListCommand extends ClientCommand {
   @Option(
@@ -47,10 +47,18 @@ final class ContainerListCommand extends ClientCommand {
           ImageCommand.shortId(c.id()),
           c.image(),
           c.name(),
-          ByteSize.human(c.size()),
+          size(c),
           ByteSize.human(c.virtualSize()));
     }
     t.print(out);
+  }
+
+  /**
+   * SIZE as docker means it, the bytes written into the writable layer, and beside it what the
+   * store holds for this container alone (deduplicated and compressed: what removing it frees).
+   */
+  static String size(ContainerItem c) {
+    return ByteSize.human(c.size()) + " (" + ByteSize.human(c.exclusiveSize()) + " exclusive)";
   }
 
   @Override
@@ -62,6 +70,7 @@ final class ContainerListCommand extends ClientCommand {
             .column("Names", "NAME")
             .column("Size", "SIZE")
             .column("VirtualSize", "VIRTUAL")
+            .field("ExclusiveSize")
             .field("CreatedAt")
             .filter("id", (c, v) -> c.id().startsWith(v))
             .filter("name", (c, v) -> c.name() != null && c.name().contains(v))
@@ -99,7 +108,8 @@ final class ContainerListCommand extends ClientCommand {
           r.put("ID", listing.id(c.id()));
           r.put("Image", c.image());
           r.put("Names", c.name());
-          r.put("Size", ByteSize.human(c.size()));
+          r.put("Size", size(c));
+          r.put("ExclusiveSize", ByteSize.human(c.exclusiveSize()));
           r.put("VirtualSize", ByteSize.human(c.virtualSize()));
           r.put("CreatedAt", c.created());
           return r;

@@ -8,8 +8,11 @@ package io.strata.protocol.message;
  * @param image the image reference it was created from, as the user gave it
  * @param imageId the image's id
  * @param created when it was created (ISO-8601)
- * @param size bytes its writable layer holds exclusively: what removing it frees
- * @param virtualSize {@code size} plus the image's size
+ * @param size bytes written into its writable layer (docker's SizeRw): the data of every file it
+ *     added or changed, whether or not the store held equal bytes already
+ * @param virtualSize {@code size} plus the image's size: its file system's logical size
+ * @param exclusiveSize stored bytes only its writable layer holds: what removing it frees (absent,
+ *     0, from servers before it was added)
  */
 public record ContainerItem(
     String id,
@@ -18,4 +21,5 @@ public record ContainerItem(
     String imageId,
     String created,
     long size,
-    long virtualSize) {}
+    long virtualSize,
+    long exclusiveSize) {}

@@ -99,7 +99,8 @@ final class ContainerOperations {
                             c.imageId(),
                             c.created(),
                             c.size(),
-                            c.virtualSize()))
+                            c.virtualSize(),
+                            c.exclusiveSize()))
                 .iterator());
     return new Outcome.Download(lines, () -> new ListEnd(lines.count()));
   }

@@ -312,8 +312,10 @@ public final class ContainerStore {
     List<ContainerSummary> out = new ArrayList<>();
     for (ContainerConfig c : containers.values()) {
       long size;
+      long exclusive;
       try {
         size = driver.written(c.snapshot());
+        exclusive = driver.usage(c.snapshot()).exclusiveBytes();
       } catch (NotFoundException removed) {
         continue; // removed since the listing began
       }
@@ -325,7 +327,8 @@ public final class ContainerStore {
               c.imageId(),
               c.created(),
               size,
-              size + imageSizes.getOrDefault(c.imageId(), 0L)));
+              size + imageSizes.getOrDefault(c.imageId(), 0L),
+              exclusive));
     }
     out.sort(
         Comparator.comparing(ContainerSummary::created)

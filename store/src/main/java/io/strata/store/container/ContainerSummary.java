@@ -8,8 +8,11 @@ package io.strata.store.container;
  * @param image the image reference it was created from
  * @param imageId the image's id
  * @param created when it was created (ISO-8601)
- * @param size bytes its writable layer holds exclusively (what removing it frees)
- * @param virtualSize {@code size} plus the image's size
+ * @param size bytes written into its writable layer, as docker's SizeRw: every file's data it added
+ *     or changed, whether or not the store held equal bytes already
+ * @param virtualSize {@code size} plus the image's size: the logical size of its file system
+ * @param exclusiveSize stored (deduplicated, compressed) bytes only its writable layer holds: what
+ *     removing it frees
  */
 public record ContainerSummary(
     String id,
@@ -18,4 +21,5 @@ public record ContainerSummary(
     String imageId,
     String created,
     long size,
-    long virtualSize) {}
+    long virtualSize,
+    long exclusiveSize) {}

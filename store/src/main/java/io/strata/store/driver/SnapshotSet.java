@@ -18,9 +18,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -457,13 +460,15 @@ public final class SnapshotSet {
   }
 
   /**
-   * Bytes of file content {@code key}'s tree has that its parent's has not (all of it without a
-   * parent): the sum of {@link FileLayout#dataBytes} over the content items added or changed, at
-   * the layout's granularity (4 KiB blocks, whole records), leaving out items whose chunk the
-   * parent holds already (data a change moved or trimmed). Unlike {@link #usage}, it does not
-   * depend on what other snapshots hold: two containers writing the same bytes are each charged for
-   * them, as Btrfs's exclusive and ZFS's {@code written} count them. Costs in proportion to the
-   * change.
+   * Bytes of file content written into {@code key}'s tree since its parent (all of it without a
+   * parent), as docker's SizeRw counts a writable layer: the sum of {@link FileLayout#dataBytes}
+   * over the content items added or changed, at the layout's granularity (4 KiB blocks, whole
+   * records). An item whose chunk the same file held in the parent is that file's old data moved or
+   * trimmed (a split extent's remainder) and is left out; a copy of the image's bytes into another
+   * file counts, as the copy a program writes does on Btrfs or in overlayfs's upper directory.
+   * Unlike {@link #usage}, it does not depend on what other snapshots hold: two containers writing
+   * the same bytes are each charged for them. Costs in proportion to the change (and the size of
+   * the changed files in the parent).
    */
   public long written(String key) throws IOException {
     TreeFileSystem live;
@@ -483,20 +488,26 @@ public final class SnapshotSet {
       older = s.parent() == null ? null : newFs(get(s.parent()));
     }
     FileLayout layout = model.layout(s);
-    // An item whose chunk the parent has already is old data moved or trimmed (a split extent's
-    // remainder), not a write.
-    RoaringBitmap old = s.parent() == null ? new RoaringBitmap() : chunkSet(s.parent());
+    // The chunks each changed file used in the parent: an item of the same file on one of them is
+    // old data moved or trimmed, not a write.
+    Map<Long, Set<Digest>> parentChunks = new HashMap<>();
     long[] sum = {0};
     CowTree.DiffVisitor count =
         (k, before, after) -> {
           if (after != null
               && k.length == 17
               && k[8] == 5 // a DATA item
-              && after.length >= Digest.LENGTH
-              && !old.contains(chunks.idOf(Digest.of(after, 0)))) {
-            long n = layout.dataBytes(after);
-            if (n > 0) {
-              sum[0] += n;
+              && after.length >= Digest.LENGTH) {
+            long ino = ByteBuffer.wrap(k, 0, 8).getLong();
+            Set<Digest> had =
+                older == null
+                    ? Set.of()
+                    : parentChunks.computeIfAbsent(ino, i -> dataChunks(older, k));
+            if (!had.contains(Digest.of(after, 0))) {
+              long n = layout.dataBytes(after);
+              if (n > 0) {
+                sum[0] += n;
+              }
             }
           }
         };
@@ -508,6 +519,21 @@ public final class SnapshotSet {
       CowTree.diff(older.tree(), newer.tree(), count);
     }
     return sum[0];
+  }
+
+  /** The chunks of the content items of the file whose DATA key {@code k} is, in {@code fs}. */
+  private static Set<Digest> dataChunks(TreeFileSystem fs, byte[] k) {
+    byte[] from = Arrays.copyOf(k, 17);
+    Arrays.fill(from, 9, 17, (byte) 0);
+    byte[] to = from.clone();
+    to[8]++; // the next item type: every DATA item of the file lies below it
+    Set<Digest> out = new HashSet<>();
+    for (CowTree.Entry e : fs.tree().scan(from, to)) {
+      if (e.value().length >= Digest.LENGTH) {
+        out.add(Digest.of(e.value(), 0));
+      }
+    }
+    return out;
   }
 
   /** Bytes {@code key} holds alone and shares with other roots. */

@@ -107,6 +107,32 @@ class ContainerStoreTest {
   }
 
   @Test
+  void sizesAreDockersBytesWrittenWithTheExclusiveBytesBeside() throws IOException {
+    // A copy of the image's 8 MiB file into a new file: written, as in overlayfs's upper
+    // directory, though the store holds those bytes already (nothing new is stored).
+    containers.create("base:1", "copier", List.of());
+    ContainerView copier = containers.view("copier");
+    copier.write("/copy.bin", 0, big, 0, big.length);
+    // 4 KiB written into the middle of the image's file: only the block written counts, not the
+    // remainders of the extent it split.
+    containers.create("base:1", "patcher", List.of());
+    byte[] patch = new byte[4096];
+    new Random(9).nextBytes(patch);
+    containers.view("patcher").write("/data/big.bin", MIB + 100, patch, 0, patch.length);
+
+    ContainerSummary copy = row("copier");
+    assertThat(copy.size()).isEqualTo(big.length);
+    assertThat(copy.virtualSize())
+        .isEqualTo(copy.size() + row("patcher").virtualSize() - row("patcher").size());
+    assertThat(copy.exclusiveSize()).as("the copy's chunks are the image's").isLessThan(64 * 1024);
+    ContainerSummary p = row("patcher");
+    assertThat(p.size())
+        .as("the blocks the write touched, not the 8 MiB file whose extent it split")
+        .isBetween(8192L, 64L * 1024);
+    assertThat(p.exclusiveSize()).isPositive();
+  }
+
+  @Test
   void diffCommitAndExportCarryTheChangesAndAWhiteout() throws IOException {
     containers.create("base:1", "c1", List.of());
     ContainerView c1 = containers.view("c1");
