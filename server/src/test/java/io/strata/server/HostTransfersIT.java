@@ -121,8 +121,14 @@ class HostTransfersIT {
     assertThat(second[2]).isPositive().isLessThan(second[3] / 10);
     assertThat(export(b, "app:2")).isEqualTo(export(a, "app:2"));
 
-    long[] again = summary(ok(a, "push", "app:2", "--to", b.address().toString()));
+    TestServer.CliRun repeat =
+        ok(a, "--progress", "json", "push", "app:2", "--to", b.address().toString());
+    long[] again = summary(repeat);
     assertThat(again[0]).isZero();
+    // Everything was there: the JSON progress still ends with its summary event.
+    assertThat(repeat.stderr().strip().lines().reduce((x, y) -> y).orElse(""))
+        .containsPattern("\"messageType\"\\s*:\\s*\"summary\"")
+        .containsPattern("\"bytesDone\"\\s*:\\s*0\\b");
     assertThat(ok(b, "fsck").code()).isZero();
   }
 

@@ -98,6 +98,10 @@ abstract class HostTransferCommand extends ClientCommand {
         ProgressBar.finish(bar[0]);
       }
     }
+    if (bar[0] == null) {
+      // Nothing crossed, so no progress line came: the summary says so all the same.
+      ProgressBar.finish(ProgressBar.of(cli, label(), 0));
+    }
     if (cli.json()) {
       cli.printJson(r);
     } else {
