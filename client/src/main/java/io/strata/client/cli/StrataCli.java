@@ -31,40 +31,49 @@ import picocli.CommandLine.UnmatchedArgumentException;
     name = "strata",
     mixinStandardHelpOptions = true,
     versionProvider = StrataCli.VersionProvider.class,
-    description = "Talks to stratad, the content-addressed, deduplicating store.",
-    subcommands = {
-      InfoCommand.class,
-      BlobCommand.class,
-      ImageCommand.class,
-      BuildCommand.class,
-      CreateCommand.class,
-      ContainerListCommand.class,
-      InspectCommand.class,
-      FsCommand.class,
-      CopyCommand.class,
-      DiffCommand.class,
-      CommitCommand.class,
-      MountCommand.class,
-      UmountCommand.class,
-      ContainerExportCommand.class,
-      ContainerRemoveCommand.class,
-      ContainerCommand.class,
-      VolumeCommand.class,
-      SystemCommand.class,
-      GcCommand.class,
-      FsckCommand.class,
-      DriverCommand.class,
-      PushCommand.class,
-      PullCommand.class,
-      SaveCommand.class,
-      LoadCommand.class,
-      VersionCommand.class,
-      CompletionCommand.class,
-      NamesCommand.class
-    })
+    description = "Talks to stratad, the content-addressed, deduplicating store.")
 public final class StrataCli implements Runnable {
   /** The address tried when neither {@code --host} nor {@code STRATA_HOST} is given. */
   static final String DEFAULT_HOST = "127.0.0.1:" + HostPort.DEFAULT_PORT;
+
+  /** The commands of {@code strata}, in the order of its help. */
+  private static final List<Class<?>> COMMANDS =
+      List.of(
+          InfoCommand.class,
+          BlobCommand.class,
+          ImageCommand.class,
+          BuildCommand.class,
+          CreateCommand.class,
+          ContainerListCommand.class,
+          InspectCommand.class,
+          FsCommand.class,
+          CopyCommand.class,
+          DiffCommand.class,
+          CommitCommand.class,
+          MountCommand.class,
+          UmountCommand.class,
+          ContainerExportCommand.class,
+          ContainerRemoveCommand.class,
+          ContainerCommand.class,
+          VolumeCommand.class,
+          SystemCommand.class,
+          GcCommand.class,
+          FsckCommand.class,
+          DriverCommand.class,
+          PushCommand.class,
+          PullCommand.class,
+          SaveCommand.class,
+          LoadCommand.class,
+          VersionCommand.class,
+          CompletionCommand.class,
+          NamesCommand.class);
+
+  /** The global options that take a value. */
+  private static final List<String> VALUED_OPTIONS =
+      List.of("--host", "--token-file", "--progress");
+
+  /** The global options that take none. */
+  private static final List<String> FLAGS = List.of("--json", "--debug");
 
   private final Terminal terminal;
 
@@ -117,7 +126,7 @@ public final class StrataCli implements Runnable {
 
   /** Runs {@code strata} with {@code args} against {@code terminal}; returns the exit code. */
   public static int run(String[] args, Terminal terminal) {
-    CommandLine cmd = commandLine(terminal);
+    CommandLine cmd = commandLine(terminal, commandOf(args));
     StrataCli cli = cmd.getCommand();
     cmd.setOut(new PrintWriter(terminal.out(), true));
     cmd.setErr(new PrintWriter(terminal.err(), true));
@@ -157,8 +166,22 @@ public final class StrataCli implements Runnable {
 
   /** The command tree of {@code strata} over {@code terminal}, as run and as the manual shows. */
   public static CommandLine commandLine(Terminal terminal) {
+    return commandLine(terminal, null);
+  }
+
+  /**
+   * The command tree with, when {@code only} is not null, no command but {@code only} at the top:
+   * picocli reads the annotations of every command it is given, and for the 80 commands of the
+   * whole tree that is most of the startup of a short command (docs/PERF.md, "CLI startup").
+   */
+  static CommandLine commandLine(Terminal terminal, String only) {
     CommandLine cmd = new CommandLine(new StrataCli(terminal));
-    dockerNames(cmd);
+    for (Class<?> c : COMMANDS) {
+      if (only == null || only.equals(c.getAnnotation(Command.class).name())) {
+        cmd.addSubcommand(c);
+      }
+    }
+    dockerNames(cmd, only);
     for (CommandLine sub : cmd.getSubcommands().values()) {
       globalOptionsOnlyAtTheTop(sub);
     }
@@ -169,17 +192,45 @@ public final class StrataCli implements Runnable {
    * docker's names for commands that Strata files elsewhere: {@code images} ({@code image ls}),
    * {@code rmi} ({@code image rm}) and {@code container ls} ({@code ps}).
    */
-  private static void dockerNames(CommandLine cmd) {
-    CommandLine images = new CommandLine(new ImageListCommand());
-    images.getCommandSpec().name("images").aliases(new String[0]); // not image ls's "list"
-    cmd.addSubcommand("images", images);
-    CommandLine rmi = new CommandLine(new ImageRemoveCommand());
-    rmi.getCommandSpec().name("rmi");
-    cmd.addSubcommand("rmi", rmi);
-    CommandLine ls = new CommandLine(new ContainerListCommand());
-    ls.getCommandSpec().name("ls").aliases("ps", "list");
-    cmd.getSubcommands().get("container").addSubcommand("ls", ls);
+  private static void dockerNames(CommandLine cmd, String only) {
+    if (only == null || only.equals("images")) {
+      CommandLine images = new CommandLine(new ImageListCommand());
+      images.getCommandSpec().name("images").aliases(new String[0]); // not image ls's "list"
+      cmd.addSubcommand("images", images);
+    }
+    if (only == null || only.equals("rmi")) {
+      CommandLine rmi = new CommandLine(new ImageRemoveCommand());
+      rmi.getCommandSpec().name("rmi");
+      cmd.addSubcommand("rmi", rmi);
+    }
+    if (cmd.getSubcommands().containsKey("container")) {
+      CommandLine ls = new CommandLine(new ContainerListCommand());
+      ls.getCommandSpec().name("ls").aliases("ps", "list");
+      cmd.getSubcommands().get("container").addSubcommand("ls", ls);
+    }
     cmd.setAbbreviatedSubcommandsAllowed(false);
+  }
+
+  /**
+   * The top-level command {@code args} run, when they run one that needs no other: the first word
+   * after nothing but global options. Null (the whole tree) for the top's own options ({@code
+   * --help}, {@code --version}), a word that is no command (its error suggests the others), and
+   * {@code completion}, which describes them all.
+   */
+  static String commandOf(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (VALUED_OPTIONS.contains(a)) {
+        i++;
+      } else if (!FLAGS.contains(a)
+          && VALUED_OPTIONS.stream().noneMatch(o -> a.startsWith(o + "="))) {
+        boolean command =
+            List.of("images", "rmi").contains(a)
+                || COMMANDS.stream().anyMatch(c -> a.equals(c.getAnnotation(Command.class).name()));
+        return command && !List.of("completion", "__complete").contains(a) ? a : null;
+      }
+    }
+    return null;
   }
 
   /**
