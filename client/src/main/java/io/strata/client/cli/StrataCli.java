@@ -215,9 +215,12 @@ public final class StrataCli implements Runnable {
    * The top-level command {@code args} run, when they run one that needs no other: the first word
    * after nothing but global options. Null (the whole tree) for the top's own options ({@code
    * --help}, {@code --version}), a word that is no command (its error suggests the others), and
-   * {@code completion}, which describes them all.
+   * {@code completion}, which describes them all. Empty, no command, for a lone {@code --version}.
    */
   static String commandOf(String[] args) {
+    if (args.length == 1 && List.of("-V", "--version").contains(args[0])) {
+      return ""; // no command at all
+    }
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (VALUED_OPTIONS.contains(a)) {

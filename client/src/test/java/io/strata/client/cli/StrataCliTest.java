@@ -256,7 +256,8 @@ class StrataCliTest {
         .isEqualTo("image");
     // the whole tree: the top's own options, no command, a word that is none, completion
     assertThat(StrataCli.commandOf(new String[] {"--help", "ps"})).isNull();
-    assertThat(StrataCli.commandOf(new String[] {"-V"})).isNull();
+    assertThat(StrataCli.commandOf(new String[] {"-V"})).isEmpty();
+    assertThat(StrataCli.commandOf(new String[] {"--version", "ps"})).isNull();
     assertThat(StrataCli.commandOf(new String[] {"--host", "ps"})).isNull();
     assertThat(StrataCli.commandOf(new String[] {"pss"})).isNull();
     assertThat(StrataCli.commandOf(new String[] {"completion", "bash"})).isNull();
