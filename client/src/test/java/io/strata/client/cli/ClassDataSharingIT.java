@@ -72,8 +72,9 @@ class ClassDataSharingIT {
                 "STRATA_CDS", "on",
                 "STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + log,
                 "STRATA_HOST", "127.0.0.1:1"),
-            List.of(ROOT.resolve("bin/strata").toString(), "ps"));
-    assertThat(r.err()).startsWith("strata: "); // nothing listens on port 1: one line, no JVM noise
+            List.of(ROOT.resolve("bin/strata").toString(), "--json", "ps"));
+    // nothing listens on port 1: one line of JSON (Jackson's classes), no JVM noise
+    assertThat(r.err()).startsWith("{\"error\":");
     assertThat(r.err().lines()).hasSize(1);
     String classes = Files.readString(log, StandardCharsets.UTF_8);
     List<String> ours = loaded(classes, "io.strata.client.cli.StrataCli ");
