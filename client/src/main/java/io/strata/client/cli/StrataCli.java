@@ -171,7 +171,7 @@ public final class StrataCli implements Runnable {
 
   /**
    * The command tree with, when {@code only} is not null, no command but {@code only} at the top:
-   * picocli reads the annotations of every command it is given, and for the 80 commands of the
+   * picocli reads the annotations of every command it is given, and for the ≈ 60 commands of the
    * whole tree that is most of the startup of a short command (docs/PERF.md, "CLI startup").
    */
   static CommandLine commandLine(Terminal terminal, String only) {
