@@ -9,6 +9,7 @@ import io.strata.protocol.message.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,37 +37,45 @@ public final class StrataCli implements Runnable {
   /** The address tried when neither {@code --host} nor {@code STRATA_HOST} is given. */
   static final String DEFAULT_HOST = "127.0.0.1:" + HostPort.DEFAULT_PORT;
 
-  /** The commands of {@code strata}, in the order of its help. */
-  private static final List<Class<?>> COMMANDS =
-      List.of(
-          InfoCommand.class,
-          BlobCommand.class,
-          ImageCommand.class,
-          BuildCommand.class,
-          CreateCommand.class,
-          ContainerListCommand.class,
-          InspectCommand.class,
-          FsCommand.class,
-          CopyCommand.class,
-          DiffCommand.class,
-          CommitCommand.class,
-          MountCommand.class,
-          UmountCommand.class,
-          ContainerExportCommand.class,
-          ContainerRemoveCommand.class,
-          ContainerCommand.class,
-          VolumeCommand.class,
-          SystemCommand.class,
-          GcCommand.class,
-          FsckCommand.class,
-          DriverCommand.class,
-          PushCommand.class,
-          PullCommand.class,
-          SaveCommand.class,
-          LoadCommand.class,
-          VersionCommand.class,
-          CompletionCommand.class,
-          NamesCommand.class);
+  /**
+   * The commands of {@code strata} by name, in the order of its help. The names are their {@code
+   * Command} annotations' (a test checks): reading the annotations of them all costs a run more
+   * than building the one it runs.
+   */
+  static final Map<String, Class<?>> COMMANDS;
+
+  static {
+    Map<String, Class<?>> commands = new LinkedHashMap<>();
+    commands.put("info", InfoCommand.class);
+    commands.put("blob", BlobCommand.class);
+    commands.put("image", ImageCommand.class);
+    commands.put("build", BuildCommand.class);
+    commands.put("create", CreateCommand.class);
+    commands.put("ps", ContainerListCommand.class);
+    commands.put("inspect", InspectCommand.class);
+    commands.put("fs", FsCommand.class);
+    commands.put("cp", CopyCommand.class);
+    commands.put("diff", DiffCommand.class);
+    commands.put("commit", CommitCommand.class);
+    commands.put("mount", MountCommand.class);
+    commands.put("umount", UmountCommand.class);
+    commands.put("export", ContainerExportCommand.class);
+    commands.put("rm", ContainerRemoveCommand.class);
+    commands.put("container", ContainerCommand.class);
+    commands.put("volume", VolumeCommand.class);
+    commands.put("system", SystemCommand.class);
+    commands.put("gc", GcCommand.class);
+    commands.put("fsck", FsckCommand.class);
+    commands.put("driver", DriverCommand.class);
+    commands.put("push", PushCommand.class);
+    commands.put("pull", PullCommand.class);
+    commands.put("save", SaveCommand.class);
+    commands.put("load", LoadCommand.class);
+    commands.put("version", VersionCommand.class);
+    commands.put("completion", CompletionCommand.class);
+    commands.put("__complete", NamesCommand.class);
+    COMMANDS = Collections.unmodifiableMap(commands);
+  }
 
   /** The global options that take a value. */
   private static final List<String> VALUED_OPTIONS =
@@ -176,9 +185,9 @@ public final class StrataCli implements Runnable {
    */
   static CommandLine commandLine(Terminal terminal, String only) {
     CommandLine cmd = new CommandLine(new StrataCli(terminal));
-    for (Class<?> c : COMMANDS) {
-      if (only == null || only.equals(c.getAnnotation(Command.class).name())) {
-        cmd.addSubcommand(c);
+    for (Map.Entry<String, Class<?>> c : COMMANDS.entrySet()) {
+      if (only == null || only.equals(c.getKey())) {
+        cmd.addSubcommand(c.getValue());
       }
     }
     dockerNames(cmd, only);
@@ -227,9 +236,7 @@ public final class StrataCli implements Runnable {
         i++;
       } else if (!FLAGS.contains(a)
           && VALUED_OPTIONS.stream().noneMatch(o -> a.startsWith(o + "="))) {
-        boolean command =
-            List.of("images", "rmi").contains(a)
-                || COMMANDS.stream().anyMatch(c -> a.equals(c.getAnnotation(Command.class).name()));
+        boolean command = List.of("images", "rmi").contains(a) || COMMANDS.containsKey(a);
         return command && !List.of("completion", "__complete").contains(a) ? a : null;
       }
     }

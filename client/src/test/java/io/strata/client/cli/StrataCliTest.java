@@ -248,6 +248,14 @@ class StrataCliTest {
   }
 
   @Test
+  void theNamesOfTheCommandsAreTheirAnnotations() {
+    StrataCli.COMMANDS.forEach(
+        (name, type) ->
+            assertThat(type.getAnnotation(picocli.CommandLine.Command.class).name())
+                .isEqualTo(name));
+  }
+
+  @Test
   void aRunBuildsOnlyTheCommandItNamesAfterGlobalOptions() {
     assertThat(StrataCli.commandOf(new String[] {"ps", "-a"})).isEqualTo("ps");
     assertThat(StrataCli.commandOf(new String[] {"--host", "h:1", "--json", "images"}))
