@@ -77,6 +77,9 @@ public final class StrataCli implements Runnable {
     COMMANDS = Collections.unmodifiableMap(commands);
   }
 
+  /** {@link #commandOf}'s answer for a run that needs only the names of the commands. */
+  static final String NAMES = " names";
+
   /** The global options that take a value. */
   private static final List<String> VALUED_OPTIONS =
       List.of("--host", "--token-file", "--progress");
@@ -135,7 +138,12 @@ public final class StrataCli implements Runnable {
 
   /** Runs {@code strata} with {@code args} against {@code terminal}; returns the exit code. */
   public static int run(String[] args, Terminal terminal) {
-    CommandLine cmd = commandLine(terminal, commandOf(args));
+    return run(args, terminal, commandOf(args));
+  }
+
+  /** {@link #run(String[], Terminal)} over {@link #commandLine(Terminal, String)}'s tree. */
+  static int run(String[] args, Terminal terminal, String only) {
+    CommandLine cmd = commandLine(terminal, only);
     StrataCli cli = cmd.getCommand();
     cmd.setOut(new PrintWriter(terminal.out(), true));
     cmd.setErr(new PrintWriter(terminal.err(), true));
@@ -186,7 +194,9 @@ public final class StrataCli implements Runnable {
   static CommandLine commandLine(Terminal terminal, String only) {
     CommandLine cmd = new CommandLine(new StrataCli(terminal));
     for (Map.Entry<String, Class<?>> c : COMMANDS.entrySet()) {
-      if (only == null || only.equals(c.getKey())) {
+      if (NAMES.equals(only)) {
+        cmd.addSubcommand(c.getKey(), stub(c.getValue(), c.getKey(), null));
+      } else if (only == null || only.equals(c.getKey())) {
         cmd.addSubcommand(c.getValue());
       }
     }
@@ -202,6 +212,12 @@ public final class StrataCli implements Runnable {
    * {@code rmi} ({@code image rm}) and {@code container ls} ({@code ps}).
    */
   private static void dockerNames(CommandLine cmd, String only) {
+    if (NAMES.equals(only)) {
+      cmd.addSubcommand("images", stub(ImageListCommand.class, "images", new String[0]));
+      cmd.addSubcommand("rmi", stub(ImageRemoveCommand.class, "rmi", null));
+      cmd.setAbbreviatedSubcommandsAllowed(false);
+      return;
+    }
     if (only == null || only.equals("images")) {
       CommandLine images = new CommandLine(new ImageListCommand());
       images.getCommandSpec().name("images").aliases(new String[0]); // not image ls's "list"
@@ -221,10 +237,25 @@ public final class StrataCli implements Runnable {
   }
 
   /**
+   * A command that only shows in the list of {@code strata --help} and in the suggestions for a
+   * mistyped one: {@code type}'s name, aliases (unless given), header, description and whether it
+   * is hidden, without its options and subcommands.
+   */
+  private static CommandLine stub(Class<?> type, String name, String[] aliases) {
+    Command a = type.getAnnotation(Command.class);
+    CommandSpec spec =
+        CommandSpec.create().name(name).aliases(aliases != null ? aliases : a.aliases());
+    spec.usageMessage().header(a.header()).description(a.description()).hidden(a.hidden());
+    return new CommandLine(spec);
+  }
+
+  /**
    * The top-level command {@code args} run, when they run one that needs no other: the first word
    * after nothing but global options. Null (the whole tree) for the top's own options ({@code
    * --help}, {@code --version}), a word that is no command (its error suggests the others), and
-   * {@code completion}, which describes them all. Empty, no command, for a lone {@code --version}.
+   * {@code completion}, which describes them all. Empty, no command, for a lone {@code --version};
+   * {@link #NAMES}, the commands' names and descriptions only, for {@code --help} as the last
+   * argument and for a first word that is no command (its error suggests others).
    */
   static String commandOf(String[] args) {
     if (args.length == 1 && List.of("-V", "--version").contains(args[0])) {
@@ -237,7 +268,11 @@ public final class StrataCli implements Runnable {
       } else if (!FLAGS.contains(a)
           && VALUED_OPTIONS.stream().noneMatch(o -> a.startsWith(o + "="))) {
         boolean command = List.of("images", "rmi").contains(a) || COMMANDS.containsKey(a);
-        return command && !List.of("completion", "__complete").contains(a) ? a : null;
+        if (command) {
+          return List.of("completion", "__complete").contains(a) ? null : a;
+        }
+        boolean lastIsHelp = i == args.length - 1 && List.of("-h", "--help").contains(a);
+        return lastIsHelp || !a.startsWith("-") ? NAMES : null;
       }
     }
     return null;

@@ -263,11 +263,13 @@ class StrataCliTest {
     assertThat(StrataCli.commandOf(new String[] {"--progress=none", "--debug", "image", "ls"}))
         .isEqualTo("image");
     // the whole tree: the top's own options, no command, a word that is none, completion
-    assertThat(StrataCli.commandOf(new String[] {"--help", "ps"})).isNull();
     assertThat(StrataCli.commandOf(new String[] {"-V"})).isEmpty();
     assertThat(StrataCli.commandOf(new String[] {"--version", "ps"})).isNull();
     assertThat(StrataCli.commandOf(new String[] {"--host", "ps"})).isNull();
-    assertThat(StrataCli.commandOf(new String[] {"pss"})).isNull();
+    assertThat(StrataCli.commandOf(new String[] {"pss"})).isEqualTo(StrataCli.NAMES);
+    assertThat(StrataCli.commandOf(new String[] {"--json", "--help"})).isEqualTo(StrataCli.NAMES);
+    assertThat(StrataCli.commandOf(new String[] {"--help", "ps", "-a"})).isNull();
+    assertThat(StrataCli.commandOf(new String[] {"--bogus", "ps"})).isNull();
     assertThat(StrataCli.commandOf(new String[] {"completion", "bash"})).isNull();
     // the pruned tree parses its command as the whole one does
     PrintStream none = new PrintStream(OutputStream.nullOutputStream(), true);
@@ -285,6 +287,19 @@ class StrataCliTest {
               StrataCli.commandLine(t).parseArgs(args).asCommandLineList().stream()
                   .map(c -> c.getCommandSpec().qualifiedName())
                   .toList());
+    }
+  }
+
+  @Test
+  void helpAndMistypedCommandsReadAsWithTheWholeTree() {
+    for (String[] args :
+        new String[][] {{"--help"}, {"-h"}, {"--json", "--help"}, {"pss"}, {"imgaes", "-q"}, {}}) {
+      CliHarness whole = new CliHarness();
+      int code = whole.runWhole(Map.of(), args);
+      CliHarness named = new CliHarness();
+      assertThat(named.run(Map.of(), args)).isEqualTo(code);
+      assertThat(named.out()).isEqualTo(whole.out());
+      assertThat(named.err()).isEqualTo(whole.err());
     }
   }
 }
