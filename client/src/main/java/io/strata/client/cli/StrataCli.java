@@ -9,6 +9,7 @@ import io.strata.protocol.message.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,6 +78,70 @@ public final class StrataCli implements Runnable {
     COMMANDS = Collections.unmodifiableMap(commands);
   }
 
+  /**
+   * The subcommands of each group, in the order of its help. Here rather than in the groups'
+   * annotations, where picocli would build them all, so that a run builds only the one it names.
+   */
+  static final Map<Class<?>, List<Class<?>>> GROUPS;
+
+  static {
+    Map<Class<?>, List<Class<?>>> groups = new LinkedHashMap<>();
+    groups.put(
+        BlobCommand.class,
+        List.of(
+            BlobPutCommand.class,
+            BlobGetCommand.class,
+            BlobStatCommand.class,
+            BlobListCommand.class,
+            BlobRemoveCommand.class));
+    groups.put(
+        ImageCommand.class,
+        List.of(
+            ImageImportCommand.class,
+            ImageExportCommand.class,
+            ImageListCommand.class,
+            ImageHistoryCommand.class,
+            InspectCommand.class,
+            ImageTagCommand.class,
+            ImageRemoveCommand.class,
+            ImagePruneCommand.class));
+    groups.put(
+        ContainerCommand.class,
+        List.of(
+            CreateCommand.class,
+            InspectCommand.class,
+            DiffCommand.class,
+            CommitCommand.class,
+            ContainerExportCommand.class,
+            ContainerRemoveCommand.class));
+    groups.put(DriverCommand.class, List.of(DriverCommand.ListCommand.class));
+    groups.put(
+        FsCommand.class,
+        List.of(
+            FsListCommand.class,
+            FsStatCommand.class,
+            FsCatCommand.class,
+            FsWriteCommand.class,
+            FsChangeCommands.Remove.class,
+            FsChangeCommands.MakeDirectory.class,
+            FsChangeCommands.Move.class,
+            FsChangeCommands.Link.class,
+            FsChangeCommands.ChangeMode.class,
+            FsChangeCommands.Truncate.class));
+    groups.put(
+        SystemCommand.class,
+        List.of(SystemCommand.DiskUsageCommand.class, SystemPruneCommand.class));
+    groups.put(
+        VolumeCommand.class,
+        List.of(
+            VolumeCommands.Create.class,
+            VolumeCommands.ListVolumes.class,
+            VolumeCommands.Inspect.class,
+            VolumeCommands.Remove.class,
+            VolumePruneCommand.class));
+    GROUPS = Collections.unmodifiableMap(groups);
+  }
+
   /** {@link #commandOf}'s answer for a run that needs only the names of the commands. */
   static final String NAMES = " names";
 
@@ -143,7 +208,7 @@ public final class StrataCli implements Runnable {
 
   /** {@link #run(String[], Terminal)} over {@link #commandLine(Terminal, String)}'s tree. */
   static int run(String[] args, Terminal terminal, String only) {
-    CommandLine cmd = commandLine(terminal, only);
+    CommandLine cmd = commandLine(terminal, only, wordAfter(args, only));
     StrataCli cli = cmd.getCommand();
     cmd.setOut(new PrintWriter(terminal.out(), true));
     cmd.setErr(new PrintWriter(terminal.err(), true));
@@ -192,6 +257,14 @@ public final class StrataCli implements Runnable {
    * whole tree that is most of the startup of a short command (docs/PERF.md, "CLI startup").
    */
   static CommandLine commandLine(Terminal terminal, String only) {
+    return commandLine(terminal, only, null);
+  }
+
+  /**
+   * {@link #commandLine(Terminal, String)} where the group {@code only}, when it is one, has no
+   * subcommand but {@code sub} if {@code sub} names one of them.
+   */
+  static CommandLine commandLine(Terminal terminal, String only, String sub) {
     CommandLine cmd = new CommandLine(new StrataCli(terminal));
     for (Map.Entry<String, Class<?>> c : COMMANDS.entrySet()) {
       if (NAMES.equals(only)) {
@@ -200,11 +273,53 @@ public final class StrataCli implements Runnable {
         cmd.addSubcommand(c.getValue());
       }
     }
+    if (!NAMES.equals(only)) {
+      for (CommandLine c : cmd.getSubcommands().values()) {
+        addSubcommands(c, sub);
+      }
+    }
     dockerNames(cmd, only);
-    for (CommandLine sub : cmd.getSubcommands().values()) {
-      globalOptionsOnlyAtTheTop(sub);
+    for (CommandLine c : cmd.getSubcommands().values()) {
+      globalOptionsOnlyAtTheTop(c);
     }
     return cmd;
+  }
+
+  /**
+   * Adds its subcommands ({@link #GROUPS}) to {@code group}, when it is a group: only the one
+   * {@code word} names, if it names one, else all.
+   */
+  private static void addSubcommands(CommandLine group, String word) {
+    List<Class<?>> subs = GROUPS.get(group.getCommandSpec().userObject().getClass());
+    if (subs == null) {
+      return;
+    }
+    List<Class<?>> named = new ArrayList<>();
+    if (word != null) {
+      for (Class<?> s : subs) {
+        Command a = s.getAnnotation(Command.class);
+        if (a.name().equals(word) || List.of(a.aliases()).contains(word)) {
+          named.add(s);
+        }
+      }
+      if (group.getCommandSpec().userObject() instanceof ContainerCommand
+          && List.of("ls", "ps", "list").contains(word)) {
+        return; // dockerNames adds container ls
+      }
+    }
+    for (Class<?> s : named.isEmpty() ? subs : named) {
+      group.addSubcommand(s);
+    }
+  }
+
+  /** The argument after the first {@code word} in {@code args}, or null. */
+  static String wordAfter(String[] args, String word) {
+    for (int i = 0; word != null && i < args.length - 1; i++) {
+      if (args[i].equals(word)) {
+        return args[i + 1];
+      }
+    }
+    return null;
   }
 
   /**

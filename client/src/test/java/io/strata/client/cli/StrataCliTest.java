@@ -275,9 +275,22 @@ class StrataCliTest {
     PrintStream none = new PrintStream(OutputStream.nullOutputStream(), true);
     Terminal t = new Terminal(InputStream.nullInputStream(), none, none, none, Map.of(), false);
     for (String[] args :
-        new String[][] {{"container", "ls", "-q"}, {"images", "-q"}, {"ps", "--filter", "id=0"}}) {
+        new String[][] {
+          {"container", "ls", "-q"},
+          {"container", "create", "base:1"},
+          {"images", "-q"},
+          {"image", "ls", "-q"},
+          {"image", "list"},
+          {"volume", "ls"},
+          {"system", "df"},
+          {"fs", "web", "ls", "/"},
+          {"ps", "--filter", "id=0"}
+        }) {
       assertThat(
-              StrataCli.commandLine(t, StrataCli.commandOf(args))
+              StrataCli.commandLine(
+                      t,
+                      StrataCli.commandOf(args),
+                      StrataCli.wordAfter(args, StrataCli.commandOf(args)))
                   .parseArgs(args)
                   .asCommandLineList()
                   .stream()
