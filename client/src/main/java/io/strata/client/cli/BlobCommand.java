@@ -6,12 +6,5 @@ import picocli.CommandLine.Command;
 @Command(
     name = "blob",
     mixinStandardHelpOptions = true,
-    description = "Plain objects named by the SHA-256 of their content.",
-    subcommands = {
-      BlobPutCommand.class,
-      BlobGetCommand.class,
-      BlobStatCommand.class,
-      BlobListCommand.class,
-      BlobRemoveCommand.class
-    })
+    description = "Plain objects named by the SHA-256 of their content.")
 final class BlobCommand extends CommandGroup {}

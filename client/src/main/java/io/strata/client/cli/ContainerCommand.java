@@ -10,13 +10,5 @@ import picocli.CommandLine.Command;
     name = "container",
     mixinStandardHelpOptions = true,
     description =
-        "Containers: create, list, inspect, diff, commit, export and remove, as docker's.",
-    subcommands = {
-      CreateCommand.class,
-      InspectCommand.class,
-      DiffCommand.class,
-      CommitCommand.class,
-      ContainerExportCommand.class,
-      ContainerRemoveCommand.class
-    })
+        "Containers: create, list, inspect, diff, commit, export and remove, as docker's.")
 final class ContainerCommand extends CommandGroup {}

@@ -15,13 +15,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "driver",
     mixinStandardHelpOptions = true,
-    description = "The storage driver's own view of its subvolumes or datasets.",
-    subcommands = {
-      DriverCommand.ListCommand.class,
-      DriverPropertyCommands.Get.class,
-      DriverPropertyCommands.Set.class,
-      DriverPropertyCommands.Show.class
-    })
+    description = "The storage driver's own view of its subvolumes or datasets.")
 final class DriverCommand extends CommandGroup {
 
   /** {@code strata driver ls}. */

@@ -16,18 +16,6 @@ import picocli.CommandLine.Parameters;
       "Paths are absolute inside the container (a relative one is taken from /). Under a volume"
           + " or bind-mount target they act on the volume or the host directory; a path that would"
           + " leave the mount (.., a symlink out) is refused. A missing path exits 4."
-    },
-    subcommands = {
-      FsListCommand.class,
-      FsStatCommand.class,
-      FsCatCommand.class,
-      FsWriteCommand.class,
-      FsChangeCommands.Remove.class,
-      FsChangeCommands.MakeDirectory.class,
-      FsChangeCommands.Move.class,
-      FsChangeCommands.Link.class,
-      FsChangeCommands.ChangeMode.class,
-      FsChangeCommands.Truncate.class
     })
 final class FsCommand extends CommandGroup {
   @Parameters(

@@ -6,17 +6,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "image",
     mixinStandardHelpOptions = true,
-    description = "Container images: import, export, list, inspect, tag, remove and prune.",
-    subcommands = {
-      ImageImportCommand.class,
-      ImageExportCommand.class,
-      ImageListCommand.class,
-      ImageHistoryCommand.class,
-      InspectCommand.class,
-      ImageTagCommand.class,
-      ImageRemoveCommand.class,
-      ImagePruneCommand.class
-    })
+    description = "Container images: import, export, list, inspect, tag, remove and prune.")
 final class ImageCommand extends CommandGroup {
   /** The short form of an id Docker prints: 12 hex digits without {@code sha256:}. */
   static String shortId(String id) {

@@ -9,6 +9,8 @@ import io.strata.protocol.message.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,40 +33,130 @@ import picocli.CommandLine.UnmatchedArgumentException;
     name = "strata",
     mixinStandardHelpOptions = true,
     versionProvider = StrataCli.VersionProvider.class,
-    description = "Talks to stratad, the content-addressed, deduplicating store.",
-    subcommands = {
-      InfoCommand.class,
-      BlobCommand.class,
-      ImageCommand.class,
-      BuildCommand.class,
-      CreateCommand.class,
-      ContainerListCommand.class,
-      InspectCommand.class,
-      FsCommand.class,
-      CopyCommand.class,
-      DiffCommand.class,
-      CommitCommand.class,
-      MountCommand.class,
-      UmountCommand.class,
-      ContainerExportCommand.class,
-      ContainerRemoveCommand.class,
-      ContainerCommand.class,
-      VolumeCommand.class,
-      SystemCommand.class,
-      GcCommand.class,
-      FsckCommand.class,
-      DriverCommand.class,
-      PushCommand.class,
-      PullCommand.class,
-      SaveCommand.class,
-      LoadCommand.class,
-      VersionCommand.class,
-      CompletionCommand.class,
-      NamesCommand.class
-    })
+    description = "Talks to stratad, the content-addressed, deduplicating store.")
 public final class StrataCli implements Runnable {
   /** The address tried when neither {@code --host} nor {@code STRATA_HOST} is given. */
   static final String DEFAULT_HOST = "127.0.0.1:" + HostPort.DEFAULT_PORT;
+
+  /**
+   * The commands of {@code strata} by name, in the order of its help. The names are their {@code
+   * Command} annotations' (a test checks): reading the annotations of them all costs a run more
+   * than building the one it runs.
+   */
+  static final Map<String, Class<?>> COMMANDS;
+
+  static {
+    Map<String, Class<?>> commands = new LinkedHashMap<>();
+    commands.put("info", InfoCommand.class);
+    commands.put("blob", BlobCommand.class);
+    commands.put("image", ImageCommand.class);
+    commands.put("build", BuildCommand.class);
+    commands.put("create", CreateCommand.class);
+    commands.put("ps", ContainerListCommand.class);
+    commands.put("inspect", InspectCommand.class);
+    commands.put("fs", FsCommand.class);
+    commands.put("cp", CopyCommand.class);
+    commands.put("diff", DiffCommand.class);
+    commands.put("commit", CommitCommand.class);
+    commands.put("mount", MountCommand.class);
+    commands.put("umount", UmountCommand.class);
+    commands.put("export", ContainerExportCommand.class);
+    commands.put("rm", ContainerRemoveCommand.class);
+    commands.put("container", ContainerCommand.class);
+    commands.put("volume", VolumeCommand.class);
+    commands.put("system", SystemCommand.class);
+    commands.put("gc", GcCommand.class);
+    commands.put("fsck", FsckCommand.class);
+    commands.put("driver", DriverCommand.class);
+    commands.put("push", PushCommand.class);
+    commands.put("pull", PullCommand.class);
+    commands.put("save", SaveCommand.class);
+    commands.put("load", LoadCommand.class);
+    commands.put("version", VersionCommand.class);
+    commands.put("completion", CompletionCommand.class);
+    commands.put("__complete", NamesCommand.class);
+    COMMANDS = Collections.unmodifiableMap(commands);
+  }
+
+  /**
+   * The subcommands of each group, in the order of its help. Here rather than in the groups'
+   * annotations, where picocli would build them all, so that a run builds only the one it names.
+   */
+  static final Map<Class<?>, List<Class<?>>> GROUPS;
+
+  static {
+    Map<Class<?>, List<Class<?>>> groups = new LinkedHashMap<>();
+    groups.put(
+        BlobCommand.class,
+        List.of(
+            BlobPutCommand.class,
+            BlobGetCommand.class,
+            BlobStatCommand.class,
+            BlobListCommand.class,
+            BlobRemoveCommand.class));
+    groups.put(
+        ImageCommand.class,
+        List.of(
+            ImageImportCommand.class,
+            ImageExportCommand.class,
+            ImageListCommand.class,
+            ImageHistoryCommand.class,
+            InspectCommand.class,
+            ImageTagCommand.class,
+            ImageRemoveCommand.class,
+            ImagePruneCommand.class));
+    groups.put(
+        ContainerCommand.class,
+        List.of(
+            CreateCommand.class,
+            InspectCommand.class,
+            DiffCommand.class,
+            CommitCommand.class,
+            ContainerExportCommand.class,
+            ContainerRemoveCommand.class));
+    groups.put(
+        DriverCommand.class,
+        List.of(
+            DriverCommand.ListCommand.class,
+            DriverPropertyCommands.Get.class,
+            DriverPropertyCommands.Set.class,
+            DriverPropertyCommands.Show.class));
+    groups.put(
+        FsCommand.class,
+        List.of(
+            FsListCommand.class,
+            FsStatCommand.class,
+            FsCatCommand.class,
+            FsWriteCommand.class,
+            FsChangeCommands.Remove.class,
+            FsChangeCommands.MakeDirectory.class,
+            FsChangeCommands.Move.class,
+            FsChangeCommands.Link.class,
+            FsChangeCommands.ChangeMode.class,
+            FsChangeCommands.Truncate.class));
+    groups.put(
+        SystemCommand.class,
+        List.of(SystemCommand.DiskUsageCommand.class, SystemPruneCommand.class));
+    groups.put(
+        VolumeCommand.class,
+        List.of(
+            VolumeCommands.Create.class,
+            VolumeCommands.ListVolumes.class,
+            VolumeCommands.Inspect.class,
+            VolumeCommands.Remove.class,
+            VolumePruneCommand.class));
+    GROUPS = Collections.unmodifiableMap(groups);
+  }
+
+  /** {@link #commandOf}'s answer for a run that needs only the names of the commands. */
+  static final String NAMES = " names";
+
+  /** The global options that take a value. */
+  private static final List<String> VALUED_OPTIONS =
+      List.of("--host", "--token-file", "--progress");
+
+  /** The global options that take none. */
+  private static final List<String> FLAGS = List.of("--json", "--debug");
 
   private final Terminal terminal;
 
@@ -117,7 +209,12 @@ public final class StrataCli implements Runnable {
 
   /** Runs {@code strata} with {@code args} against {@code terminal}; returns the exit code. */
   public static int run(String[] args, Terminal terminal) {
-    CommandLine cmd = commandLine(terminal);
+    return run(args, terminal, commandOf(args));
+  }
+
+  /** {@link #run(String[], Terminal)} over {@link #commandLine(Terminal, String)}'s tree. */
+  static int run(String[] args, Terminal terminal, String only) {
+    CommandLine cmd = commandLine(terminal, only, wordAfter(args, only));
     StrataCli cli = cmd.getCommand();
     cmd.setOut(new PrintWriter(terminal.out(), true));
     cmd.setErr(new PrintWriter(terminal.err(), true));
@@ -157,29 +254,149 @@ public final class StrataCli implements Runnable {
 
   /** The command tree of {@code strata} over {@code terminal}, as run and as the manual shows. */
   public static CommandLine commandLine(Terminal terminal) {
+    return commandLine(terminal, null);
+  }
+
+  /**
+   * The command tree with, when {@code only} is not null, no command but {@code only} at the top:
+   * picocli reads the annotations of every command it is given, and for the ≈ 60 commands of the
+   * whole tree that is most of the startup of a short command (docs/PERF.md, "CLI startup").
+   */
+  static CommandLine commandLine(Terminal terminal, String only) {
+    return commandLine(terminal, only, null);
+  }
+
+  /**
+   * {@link #commandLine(Terminal, String)} where the group {@code only}, when it is one, has no
+   * subcommand but {@code sub} if {@code sub} names one of them.
+   */
+  static CommandLine commandLine(Terminal terminal, String only, String sub) {
     CommandLine cmd = new CommandLine(new StrataCli(terminal));
-    dockerNames(cmd);
-    for (CommandLine sub : cmd.getSubcommands().values()) {
-      globalOptionsOnlyAtTheTop(sub);
+    for (Map.Entry<String, Class<?>> c : COMMANDS.entrySet()) {
+      if (NAMES.equals(only)) {
+        cmd.addSubcommand(c.getKey(), stub(c.getValue(), c.getKey(), null));
+      } else if (only == null || only.equals(c.getKey())) {
+        cmd.addSubcommand(c.getValue());
+      }
+    }
+    if (!NAMES.equals(only)) {
+      for (CommandLine c : cmd.getSubcommands().values()) {
+        addSubcommands(c, sub);
+      }
+    }
+    dockerNames(cmd, only);
+    for (CommandLine c : cmd.getSubcommands().values()) {
+      globalOptionsOnlyAtTheTop(c);
     }
     return cmd;
+  }
+
+  /**
+   * Adds its subcommands ({@link #GROUPS}) to {@code group}, when it is a group: only the one
+   * {@code word} names, if it names one, else all.
+   */
+  private static void addSubcommands(CommandLine group, String word) {
+    List<Class<?>> subs = GROUPS.get(group.getCommandSpec().userObject().getClass());
+    if (subs == null) {
+      return;
+    }
+    List<Class<?>> named = new ArrayList<>();
+    if (word != null) {
+      for (Class<?> s : subs) {
+        Command a = s.getAnnotation(Command.class);
+        if (a.name().equals(word) || List.of(a.aliases()).contains(word)) {
+          named.add(s);
+        }
+      }
+      if (group.getCommandSpec().userObject() instanceof ContainerCommand
+          && List.of("ls", "ps", "list").contains(word)) {
+        return; // dockerNames adds container ls
+      }
+    }
+    for (Class<?> s : named.isEmpty() ? subs : named) {
+      group.addSubcommand(s);
+    }
+  }
+
+  /** The argument after the first {@code word} in {@code args}, or null. */
+  static String wordAfter(String[] args, String word) {
+    for (int i = 0; word != null && i < args.length - 1; i++) {
+      if (args[i].equals(word)) {
+        return args[i + 1];
+      }
+    }
+    return null;
   }
 
   /**
    * docker's names for commands that Strata files elsewhere: {@code images} ({@code image ls}),
    * {@code rmi} ({@code image rm}) and {@code container ls} ({@code ps}).
    */
-  private static void dockerNames(CommandLine cmd) {
-    CommandLine images = new CommandLine(new ImageListCommand());
-    images.getCommandSpec().name("images").aliases(new String[0]); // not image ls's "list"
-    cmd.addSubcommand("images", images);
-    CommandLine rmi = new CommandLine(new ImageRemoveCommand());
-    rmi.getCommandSpec().name("rmi");
-    cmd.addSubcommand("rmi", rmi);
-    CommandLine ls = new CommandLine(new ContainerListCommand());
-    ls.getCommandSpec().name("ls").aliases("ps", "list");
-    cmd.getSubcommands().get("container").addSubcommand("ls", ls);
+  private static void dockerNames(CommandLine cmd, String only) {
+    if (NAMES.equals(only)) {
+      cmd.addSubcommand("images", stub(ImageListCommand.class, "images", new String[0]));
+      cmd.addSubcommand("rmi", stub(ImageRemoveCommand.class, "rmi", null));
+      cmd.setAbbreviatedSubcommandsAllowed(false);
+      return;
+    }
+    if (only == null || only.equals("images")) {
+      CommandLine images = new CommandLine(new ImageListCommand());
+      images.getCommandSpec().name("images").aliases(new String[0]); // not image ls's "list"
+      cmd.addSubcommand("images", images);
+    }
+    if (only == null || only.equals("rmi")) {
+      CommandLine rmi = new CommandLine(new ImageRemoveCommand());
+      rmi.getCommandSpec().name("rmi");
+      cmd.addSubcommand("rmi", rmi);
+    }
+    if (cmd.getSubcommands().containsKey("container")) {
+      CommandLine ls = new CommandLine(new ContainerListCommand());
+      ls.getCommandSpec().name("ls").aliases("ps", "list");
+      cmd.getSubcommands().get("container").addSubcommand("ls", ls);
+    }
     cmd.setAbbreviatedSubcommandsAllowed(false);
+  }
+
+  /**
+   * A command that only shows in the list of {@code strata --help} and in the suggestions for a
+   * mistyped one: {@code type}'s name, aliases (unless given), header, description and whether it
+   * is hidden, without its options and subcommands.
+   */
+  private static CommandLine stub(Class<?> type, String name, String[] aliases) {
+    Command a = type.getAnnotation(Command.class);
+    CommandSpec spec =
+        CommandSpec.create().name(name).aliases(aliases != null ? aliases : a.aliases());
+    spec.usageMessage().header(a.header()).description(a.description()).hidden(a.hidden());
+    return new CommandLine(spec);
+  }
+
+  /**
+   * The top-level command {@code args} run, when they run one that needs no other: the first word
+   * after nothing but global options. Null (the whole tree) for the top's own options ({@code
+   * --help}, {@code --version}), a word that is no command (its error suggests the others), and
+   * {@code completion}, which describes them all. Empty, no command, for a lone {@code --version};
+   * {@link #NAMES}, the commands' names and descriptions only, for {@code --help} as the last
+   * argument and for a first word that is no command (its error suggests others).
+   */
+  static String commandOf(String[] args) {
+    if (args.length == 1 && List.of("-V", "--version").contains(args[0])) {
+      return ""; // no command at all
+    }
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (VALUED_OPTIONS.contains(a)) {
+        i++;
+      } else if (!FLAGS.contains(a)
+          && VALUED_OPTIONS.stream().noneMatch(o -> a.startsWith(o + "="))) {
+        boolean command = List.of("images", "rmi").contains(a) || COMMANDS.containsKey(a);
+        if (command) {
+          return List.of("completion", "__complete").contains(a) ? null : a;
+        }
+        boolean lastIsHelp = i == args.length - 1 && List.of("-h", "--help").contains(a);
+        return lastIsHelp || !a.startsWith("-") ? NAMES : null;
+      }
+    }
+    return null;
   }
 
   /**

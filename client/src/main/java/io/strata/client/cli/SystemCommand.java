@@ -13,11 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code strata system ...}: the store as a whole. */
-@Command(
-    name = "system",
-    mixinStandardHelpOptions = true,
-    description = "The store as a whole.",
-    subcommands = {SystemCommand.DiskUsageCommand.class, SystemPruneCommand.class})
+@Command(name = "system", mixinStandardHelpOptions = true, description = "The store as a whole.")
 final class SystemCommand extends CommandGroup {
   /** {@code strata system df [-v]}. */
   @Command(

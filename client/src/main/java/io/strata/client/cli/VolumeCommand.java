@@ -9,12 +9,5 @@ import picocli.CommandLine.Command;
     description = {
       "Volumes: directories of ordinary files under DATA/volumes/NAME/_data that containers mount"
           + " (strata create -v NAME:/target). They outlive the containers that mount them."
-    },
-    subcommands = {
-      VolumeCommands.Create.class,
-      VolumeCommands.ListVolumes.class,
-      VolumeCommands.Inspect.class,
-      VolumeCommands.Remove.class,
-      VolumePruneCommand.class
     })
 final class VolumeCommand extends CommandGroup {}

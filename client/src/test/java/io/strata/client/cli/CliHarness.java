@@ -31,17 +31,24 @@ final class CliHarness {
   }
 
   int run(Map<String, String> env, String... args) {
-    Terminal t =
-        new Terminal(
-            new ByteArrayInputStream(stdin),
-            out,
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            env,
-            false,
-            inputTerminal,
-            outputTerminal);
-    return StrataCli.run(args, t);
+    return StrataCli.run(args, terminal(env));
+  }
+
+  /** Runs over the whole command tree, as the manual describes it. */
+  int runWhole(Map<String, String> env, String... args) {
+    return StrataCli.run(args, terminal(env), null);
+  }
+
+  private Terminal terminal(Map<String, String> env) {
+    return new Terminal(
+        new ByteArrayInputStream(stdin),
+        out,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8),
+        env,
+        false,
+        inputTerminal,
+        outputTerminal);
   }
 
   /**

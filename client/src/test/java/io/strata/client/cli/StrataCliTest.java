@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.protocol.Status;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -243,5 +245,74 @@ class StrataCliTest {
     assertThat(summary.get("messageType").asText()).isEqualTo("summary");
     assertThat(summary.get("operation").asText()).isEqualTo("put");
     assertThat(summary.get("bytesDone").asLong()).isEqualTo(7);
+  }
+
+  @Test
+  void theNamesOfTheCommandsAreTheirAnnotations() {
+    StrataCli.COMMANDS.forEach(
+        (name, type) ->
+            assertThat(type.getAnnotation(picocli.CommandLine.Command.class).name())
+                .isEqualTo(name));
+  }
+
+  @Test
+  void aRunBuildsOnlyTheCommandItNamesAfterGlobalOptions() {
+    assertThat(StrataCli.commandOf(new String[] {"ps", "-a"})).isEqualTo("ps");
+    assertThat(StrataCli.commandOf(new String[] {"--host", "h:1", "--json", "images"}))
+        .isEqualTo("images");
+    assertThat(StrataCli.commandOf(new String[] {"--progress=none", "--debug", "image", "ls"}))
+        .isEqualTo("image");
+    // the whole tree: the top's own options, no command, a word that is none, completion
+    assertThat(StrataCli.commandOf(new String[] {"-V"})).isEmpty();
+    assertThat(StrataCli.commandOf(new String[] {"--version", "ps"})).isNull();
+    assertThat(StrataCli.commandOf(new String[] {"--host", "ps"})).isNull();
+    assertThat(StrataCli.commandOf(new String[] {"pss"})).isEqualTo(StrataCli.NAMES);
+    assertThat(StrataCli.commandOf(new String[] {"--json", "--help"})).isEqualTo(StrataCli.NAMES);
+    assertThat(StrataCli.commandOf(new String[] {"--help", "ps", "-a"})).isNull();
+    assertThat(StrataCli.commandOf(new String[] {"--bogus", "ps"})).isNull();
+    assertThat(StrataCli.commandOf(new String[] {"completion", "bash"})).isNull();
+    // the pruned tree parses its command as the whole one does
+    PrintStream none = new PrintStream(OutputStream.nullOutputStream(), true);
+    Terminal t = new Terminal(InputStream.nullInputStream(), none, none, none, Map.of(), false);
+    for (String[] args :
+        new String[][] {
+          {"container", "ls", "-q"},
+          {"container", "create", "base:1"},
+          {"images", "-q"},
+          {"image", "ls", "-q"},
+          {"image", "list"},
+          {"volume", "ls"},
+          {"system", "df"},
+          {"fs", "web", "ls", "/"},
+          {"ps", "--filter", "id=0"}
+        }) {
+      assertThat(
+              StrataCli.commandLine(
+                      t,
+                      StrataCli.commandOf(args),
+                      StrataCli.wordAfter(args, StrataCli.commandOf(args)))
+                  .parseArgs(args)
+                  .asCommandLineList()
+                  .stream()
+                  .map(c -> c.getCommandSpec().qualifiedName())
+                  .toList())
+          .isEqualTo(
+              StrataCli.commandLine(t).parseArgs(args).asCommandLineList().stream()
+                  .map(c -> c.getCommandSpec().qualifiedName())
+                  .toList());
+    }
+  }
+
+  @Test
+  void helpAndMistypedCommandsReadAsWithTheWholeTree() {
+    for (String[] args :
+        new String[][] {{"--help"}, {"-h"}, {"--json", "--help"}, {"pss"}, {"imgaes", "-q"}, {}}) {
+      CliHarness whole = new CliHarness();
+      int code = whole.runWhole(Map.of(), args);
+      CliHarness named = new CliHarness();
+      assertThat(named.run(Map.of(), args)).isEqualTo(code);
+      assertThat(named.out()).isEqualTo(whole.out());
+      assertThat(named.err()).isEqualTo(whole.err());
+    }
   }
 }

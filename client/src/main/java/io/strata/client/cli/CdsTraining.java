@@ -1,0 +1,66 @@
+package io.strata.client.cli;
+
+import io.strata.protocol.ProtocolException;
+import io.strata.protocol.message.ContainerItem;
+import io.strata.protocol.message.ImageItem;
+import io.strata.protocol.message.InfoReply;
+import io.strata.protocol.message.Json;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The training run of the client's class-data sharing archive ({@code client/target/strata.jsa},
+ * docs/PERF.md "CLI startup"): the build runs it under {@code -XX:DumpLoadedClassList} and archives
+ * the classes it loaded, so that {@code bin/strata} maps them instead of loading and verifying them
+ * from the jar. It walks the common path of a command without a server: picocli's command tree,
+ * parsing and help, a connection attempt that fails, the error report, and Jackson reading and
+ * writing the replies of the everyday listings. Output goes nowhere; nothing on the machine
+ * changes.
+ */
+public final class CdsTraining {
+  private CdsTraining() {}
+
+  /** Runs the training; exits 0 unless the training itself is broken. */
+  public static void main(String[] args) throws ProtocolException {
+    Terminal.system(); // the launcher's own streams, without writing to them
+    // Port 1 on loopback refuses at once: the connect and error paths, no server needed.
+    String nowhere = "127.0.0.1:1";
+    List<List<String>> runs =
+        List.of(
+            List.of("--version"),
+            List.of("--help"),
+            List.of("ps", "--help"),
+            List.of("--host", nowhere, "ps"),
+            List.of("--host", nowhere, "--json", "images"),
+            List.of("--host", nowhere, "image", "ls", "--format", "{{.ID}}"),
+            List.of("--host", nowhere, "info"),
+            List.of("no-such-command"));
+    for (List<String> run : runs) {
+      StrataCli.run(run.toArray(String[]::new), sink());
+    }
+    List<Object> replies =
+        List.of(
+            new ContainerItem("0".repeat(64), "name", "image:tag", "sha256:00", "2026", 1, 2, 3),
+            new ImageItem("image", "tag", "sha256:00", 1, 2, 3),
+            new InfoReply("0", "btrfs", "/data", "zstd:3", 1, 2, 3, 4, 5, 6, 7, 1.5, 2.5));
+    for (Object reply : replies) {
+      Json.read(Json.write(reply), reply.getClass(), "training");
+    }
+    Json.tree("[{\"id\":\"sha256:00\",\"size\":1}]".getBytes(StandardCharsets.UTF_8), "training");
+  }
+
+  private static Terminal sink() {
+    PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream(), true);
+    return new Terminal(
+        InputStream.nullInputStream(),
+        OutputStream.nullOutputStream(),
+        nowhere,
+        nowhere,
+        Map.of(),
+        false);
+  }
+}
