@@ -46,31 +46,4 @@ final class ByteSize {
     }
     return String.format(Locale.ROOT, "%.1f %s", v, UNITS[u]);
   }
-
-  /**
-   * As {@code zfs list} prints sizes: bytes below 1 KiB ({@code 328B}), else three significant
-   * digits and a one-letter binary unit ({@code 96K}, {@code 1.21M}, {@code 12.3G}).
-   */
-  static String zfsStyle(long bytes) {
-    if (bytes < 1024) {
-      return bytes + "B";
-    }
-    double v = bytes;
-    int u = 0;
-    while (v >= 1024 && u < UNITS.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    String unit = UNITS[u].substring(0, 1);
-    String digits =
-        v >= 100
-            ? String.format(Locale.ROOT, "%.0f", v)
-            : v >= 10
-                ? String.format(Locale.ROOT, "%.1f", v)
-                : String.format(Locale.ROOT, "%.2f", v);
-    if (digits.contains(".")) {
-      digits = digits.replaceAll("0+$", "").replaceAll("\\.$", "");
-    }
-    return digits + unit;
-  }
 }

@@ -98,7 +98,7 @@ final class DriverCommand extends CommandGroup {
               v == null || v.isNull()
                   ? null
                   : v.isIntegralNumber() && SIZES.contains(keys.get(i))
-                      ? ByteSize.zfsStyle(v.asLong())
+                      ? DriverListing.nicenum(v.asLong())
                       : v.asText();
         }
         table.row(row);

@@ -97,6 +97,11 @@ class DriverListingTest {
   @Test
   void zfsNicenum() {
     assertThat(DriverListing.nicenum(0)).isEqualTo("0B");
+    assertThat(DriverListing.nicenum(328)).isEqualTo("328B");
+    assertThat(DriverListing.nicenum(96 << 10)).isEqualTo("96K");
+    assertThat(DriverListing.nicenum(1_268_777)).isEqualTo("1.21M");
+    assertThat(DriverListing.nicenum(13_207_024_435L)).isEqualTo("12.3G");
+    assertThat(DriverListing.nicenum(1536)).isEqualTo("1.50K");
     assertThat(DriverListing.nicenum(1023)).isEqualTo("1023B");
     assertThat(DriverListing.nicenum(131072)).isEqualTo("128K");
     assertThat(DriverListing.nicenum(1258291)).isEqualTo("1.20M");
