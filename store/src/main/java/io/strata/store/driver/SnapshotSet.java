@@ -197,20 +197,7 @@ public final class SnapshotSet {
       changes.add(new RootChange.Remove(Snapshot.rootName(key)));
       // A driver may have given an active snapshot children (zfs promote of a written clone):
       // they follow it to its committed name, in the same commit.
-      List<Snapshot> children = new ArrayList<>();
-      for (Snapshot o : snapshots.values()) {
-        if (key.equals(o.parent())) {
-          Snapshot moved = o.withParent(name);
-          children.add(moved);
-          changes.add(
-              new RootChange.Update(
-                  Snapshot.rootName(o.key()),
-                  0,
-                  moved.encode(),
-                  new RoaringBitmap(),
-                  new RoaringBitmap()));
-        }
-      }
+      List<Snapshot> children = reparentChildren(key, name, changes);
       try (WriteSession session = chunks.session()) {
         session.commit(changes);
       }
@@ -222,6 +209,29 @@ public final class SnapshotSet {
       }
       return c.info();
     }
+  }
+
+  /**
+   * The children of {@code key} with {@code newParent} as their parent, their records' updates
+   * added to {@code changes}: the caller commits them with its own change and then puts them in
+   * {@link #snapshots}.
+   */
+  private List<Snapshot> reparentChildren(String key, String newParent, List<RootChange> changes) {
+    List<Snapshot> children = new ArrayList<>();
+    for (Snapshot o : snapshots.values()) {
+      if (key.equals(o.parent())) {
+        Snapshot moved = o.withParent(newParent);
+        children.add(moved);
+        changes.add(
+            new RootChange.Update(
+                Snapshot.rootName(o.key()),
+                0,
+                moved.encode(),
+                new RoaringBitmap(),
+                new RoaringBitmap()));
+      }
+    }
+    return children;
   }
 
   public synchronized void remove(String key) throws IOException {
@@ -352,20 +362,7 @@ public final class SnapshotSet {
     model.checkRemove(s, all());
     List<RootChange> changes = new ArrayList<>();
     changes.add(new RootChange.Remove(Snapshot.rootName(key)));
-    List<Snapshot> children = new ArrayList<>();
-    for (Snapshot o : snapshots.values()) {
-      if (key.equals(o.parent())) {
-        Snapshot moved = o.withParent(s.parent());
-        children.add(moved);
-        changes.add(
-            new RootChange.Update(
-                Snapshot.rootName(o.key()),
-                0,
-                moved.encode(),
-                new RoaringBitmap(),
-                new RoaringBitmap()));
-      }
-    }
+    List<Snapshot> children = reparentChildren(key, s.parent(), changes);
     try (WriteSession session = chunks.session()) {
       session.commit(changes);
     }
