@@ -291,9 +291,9 @@ class SnapshotsServiceTest {
   @Test
   void aCloneACrashInterruptedIsRemovedWhenTheServicesStart() throws Exception {
     open("zfs", "default");
-    ImageStore.open(f.engine)
-        .importStream(new ByteArrayInputStream(dockerArchive(layerTar("a", "a\n"))), "t:1");
-    String chainId = "sha256:" + sha256(layerTar("a", "a\n"));
+    byte[] layer = layerTar("a", "a\n");
+    ImageStore.open(f.engine).importStream(new ByteArrayInputStream(dockerArchive(layer)), "t:1");
+    String chainId = "sha256:" + sha256(layer);
     // What a kill between clone's prepare and commit leaves: the intermediate active snapshot.
     String left = SnapshotSetDriver.CLONE_TMP + "1/2";
     f.engine.storage().prepare(left, chainId, Map.of());
@@ -312,6 +312,8 @@ class SnapshotsServiceTest {
       TarArchiveEntry e = new TarArchiveEntry(name);
       e.setSize(b.length);
       e.setMode(0644);
+      // A fixed time: the same arguments give the same bytes, hence the same digest.
+      e.setModTime(1_700_000_000_000L);
       tar.putArchiveEntry(e);
       tar.write(b);
       tar.closeArchiveEntry();

@@ -24,6 +24,8 @@ public final class Tars {
         TarArchiveEntry e = new TarArchiveEntry(f.getKey(), true);
         e.setSize(f.getValue().length);
         e.setMode(0644);
+        // A fixed time: the same files give the same bytes, hence the same digest.
+        e.setModTime(1_700_000_000_000L);
         t.putArchiveEntry(e);
         t.write(f.getValue());
         t.closeArchiveEntry();
