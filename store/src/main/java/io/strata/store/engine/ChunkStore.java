@@ -6,8 +6,10 @@ import io.strata.store.compress.ChunkCodec;
 import io.strata.store.compress.Codec;
 import io.strata.store.compress.Compression;
 import io.strata.store.digest.Digest;
+import io.strata.store.disk.AtomicFiles;
 import io.strata.store.disk.DiskFull;
 import io.strata.store.disk.SpaceReserve;
+import io.strata.store.error.ConflictException;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.StorageFullException;
 import io.strata.store.error.StrataException;
@@ -21,6 +23,8 @@ import io.strata.store.pack.Records;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import io.strata.store.ref.RootLog;
+import io.strata.store.remote.SharedSettings;
+import io.strata.store.remote.SharedStore;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -106,6 +110,7 @@ public final class ChunkStore implements Closeable {
   private final ByteArrayPool chunkBuffers;
   private final ByteArrayPool windows;
   private volatile boolean closed;
+  private SharedStore shared;
 
   /**
    * Options of an open store.
@@ -115,27 +120,38 @@ public final class ChunkStore implements Closeable {
    * @param verifyWrites decode every compressed chunk and compare it with the original before it is
    *     appended (see docs/FORMAT.md for the cost)
    * @param threads worker threads for hashing and compression
+   * @param shared the bucket this store shares with other stratads, or null
    */
   public record Options(
-      ChunkerParams chunker, Compression compression, boolean verifyWrites, int threads) {
+      ChunkerParams chunker,
+      Compression compression,
+      boolean verifyWrites,
+      int threads,
+      SharedSettings shared) {
     public static Options defaults() {
       return new Options(
           ChunkerParams.DEFAULT,
           Compression.DEFAULT,
           true,
-          Runtime.getRuntime().availableProcessors());
+          Runtime.getRuntime().availableProcessors(),
+          null);
     }
 
     public Options withCompression(Compression c) {
-      return new Options(chunker, c, verifyWrites, threads);
+      return new Options(chunker, c, verifyWrites, threads, shared);
     }
 
     public Options withChunker(ChunkerParams p) {
-      return new Options(p, compression, verifyWrites, threads);
+      return new Options(p, compression, verifyWrites, threads, shared);
     }
 
     public Options withVerifyWrites(boolean v) {
-      return new Options(chunker, compression, v, threads);
+      return new Options(chunker, compression, v, threads, shared);
+    }
+
+    /** Shares the store with other stratads through a bucket (null: a store of this disk only). */
+    public Options withShared(SharedSettings s) {
+      return new Options(chunker, compression, verifyWrites, threads, s);
     }
   }
 
@@ -196,9 +212,62 @@ public final class ChunkStore implements Closeable {
    * open, and replays the root log from its two copies. Works on a full disk.
    */
   public static ChunkStore open(Path dir, Options options) throws IOException {
+    SharedStore shared = null;
+    java.util.function.IntPredicate inBucket = id -> false;
+    if (options.shared() != null) {
+      shared = SharedStore.connect(options.shared(), dir);
+      agreeOnConfig(shared, dir, options.chunker());
+      inBucket = shared.published();
+    }
+    try {
+      return open(dir, options, shared, inBucket);
+    } catch (IOException | RuntimeException e) {
+      if (shared != null) {
+        shared.close();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Every store sharing a bucket must cut chunks alike, or none would deduplicate against another:
+   * the first publishes its config, the others take it (a new data root) or must match it.
+   */
+  private static void agreeOnConfig(SharedStore shared, Path dir, ChunkerParams chunker)
+      throws IOException {
+    byte[] bucket = shared.config();
+    Path file = dir.resolve(StoreConfig.FILE);
+    Path packDir = dir.resolve("packs");
+    if (bucket != null
+        && !Files.exists(file)
+        && (!Files.exists(packDir) || PackSet.listIds(packDir).isEmpty())) {
+      AtomicFiles.write(file, bucket);
+    }
+    StoreConfig local = StoreConfig.loadOrCreate(dir, chunker);
+    if (bucket == null && !shared.publishConfig(Files.readAllBytes(file))) {
+      bucket = shared.config();
+    }
+    if (bucket != null) {
+      StoreConfig theirs = StoreConfig.parse(bucket, "the bucket's config");
+      if (!theirs.equals(local)) {
+        throw new ConflictException(
+            "chunk store "
+                + dir
+                + " cuts chunks as "
+                + local.chunker()
+                + ", the shared store as "
+                + theirs.chunker()
+                + "; a data root joins a shared store only with the same settings");
+      }
+    }
+  }
+
+  private static ChunkStore open(
+      Path dir, Options options, SharedStore shared, java.util.function.IntPredicate inBucket)
+      throws IOException {
     Recovery.Recovered r;
     try {
-      r = Recovery.open(dir, options.chunker());
+      r = Recovery.open(dir, options.chunker(), inBucket);
     } catch (IOException e) {
       // Sealing the pack a crash left open, or mending a root-log copy, needs a little room.
       long freed = DiskFull.causedBy(e) ? new SpaceReserve(dir.resolve(RESERVE_FILE)).release() : 0;
@@ -210,7 +279,7 @@ public final class ChunkStore implements Closeable {
           "chunk store {0}: the disk is full; released the {1}-byte space reserve to open",
           dir,
           freed);
-      r = Recovery.open(dir, options.chunker());
+      r = Recovery.open(dir, options.chunker(), inBucket);
     }
     ChunkStore store =
         new ChunkStore(
@@ -224,6 +293,16 @@ public final class ChunkStore implements Closeable {
             r.compressedBytes());
     store.roots.putAll(r.roots());
     store.openNotes.addAll(r.notes());
+    if (shared != null) {
+      store.shared = shared;
+      try {
+        shared.start(r.index(), r.packs(), r.indexedPacks(), store::adopt);
+      } catch (IOException | RuntimeException e) {
+        store.shared = null;
+        store.close();
+        throw e;
+      }
+    }
     if (r.scanned()) {
       try {
         store.checkpoint();
@@ -241,6 +320,19 @@ public final class ChunkStore implements Closeable {
     }
     store.keepReserve();
     return store;
+  }
+
+  /** Indexes a chunk another store sharing the bucket put there. */
+  private void adopt(int id, Digest d, long loc, int rawLen, int storedLen) {
+    if (index.insert(id, d, loc)) {
+      uniqueBytes.addAndGet(rawLen);
+      compressedBytes.addAndGet(storedLen);
+    }
+  }
+
+  /** The bucket this store shares, or null for a store of this disk only. */
+  public SharedStore shared() {
+    return shared;
   }
 
   /** Keeps the space reserve as large as the index needs, as far as the disk allows. */
@@ -901,6 +993,12 @@ public final class ChunkStore implements Closeable {
    */
   public GcResult gc() throws IOException {
     ensureOpen();
+    if (shared != null) {
+      throw new ConflictException(
+          "gc of a store shared through "
+              + shared.stats().location()
+              + " needs the fleet's lock protocol, which this version lacks; nothing was removed");
+    }
     gcLock.lock();
     try {
       GcResult r = new GarbageCollector(this, index, packs).run();
@@ -1009,14 +1107,25 @@ public final class ChunkStore implements Closeable {
     gcLock.lock();
     try {
       packs.sealCurrent();
+      if (shared != null) {
+        // The bucket should hold what this store wrote; what does not make it goes up at the next
+        // start, from the packs on this disk.
+        shared.awaitUploads(60_000);
+      }
       checkpoint();
       packs.close();
       rootLog.close();
     } catch (UncheckedIOException e) {
       throw e.getCause();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while closing " + dir, e);
     } finally {
       gcLock.unlock();
       commits.lock().unlock();
+      if (shared != null) {
+        shared.close();
+      }
     }
   }
 

@@ -56,9 +56,15 @@ final class Recovery {
       long uniqueBytes,
       long compressedBytes,
       boolean scanned,
-      List<String> notes) {}
+      List<String> notes,
+      java.util.Set<Integer> indexedPacks) {}
 
-  static Recovered open(Path dir, ChunkerParams chunker) throws IOException {
+  /**
+   * Opens {@code dir}. {@code inBucket} says which packs a shared store's bucket holds (for a local
+   * store: none): the checkpoint may cover such packs without this disk holding them.
+   */
+  static Recovered open(Path dir, ChunkerParams chunker, java.util.function.IntPredicate inBucket)
+      throws IOException {
     AtomicFiles.createPrivateDirectories(dir);
     Path packDir = dir.resolve("packs");
     AtomicFiles.createPrivateDirectories(packDir);
@@ -128,7 +134,7 @@ final class Recovery {
     }
     List<String> notes = new ArrayList<>();
     for (int id : covered.keySet()) {
-      if (!onDisk.contains(id)) {
+      if (!onDisk.contains(id) && !inBucket.test(id)) {
         LOG.log(System.Logger.Level.WARNING, "pack {0} is missing; fsck names what it held", id);
         notes.add(
             "pack "
@@ -146,10 +152,21 @@ final class Recovery {
       packs.close();
       throw e;
     }
-    dropDeadChunksOfMissingPacks(index, onDisk, roots);
+    dropDeadChunksOfMissingPacks(index, onDisk, inBucket, roots);
     notes.addAll(log.repairs());
+    java.util.Set<Integer> indexed = new java.util.HashSet<>(covered.keySet());
+    indexed.addAll(onDisk);
     return new Recovered(
-        config, index, packs, log, roots, totals[0], totals[1], scanned, List.copyOf(notes));
+        config,
+        index,
+        packs,
+        log,
+        roots,
+        totals[0],
+        totals[1],
+        scanned,
+        List.copyOf(notes),
+        indexed);
   }
 
   /**
@@ -158,12 +175,16 @@ final class Recovery {
    * first. Chunks a root does reference stay, for fsck to name as lost.
    */
   private static void dropDeadChunksOfMissingPacks(
-      ChunkIndex index, List<Integer> onDisk, Map<String, Root> roots) {
+      ChunkIndex index,
+      List<Integer> onDisk,
+      java.util.function.IntPredicate inBucket,
+      Map<String, Root> roots) {
     java.util.Set<Integer> present = new java.util.HashSet<>(onDisk);
     org.roaringbitmap.RoaringBitmap gone = new org.roaringbitmap.RoaringBitmap();
     index.forEach(
         (id, loc) -> {
-          if (Locations.isStored(loc) && !present.contains(Locations.packId(loc))) {
+          int pack = Locations.packId(loc);
+          if (Locations.isStored(loc) && !present.contains(pack) && !inBucket.test(pack)) {
             gone.add(id);
           }
         });

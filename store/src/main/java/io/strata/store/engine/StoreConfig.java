@@ -44,15 +44,22 @@ public record StoreConfig(int formatVersion, ChunkerParams chunker) {
           });
       return new StoreConfig(FORMAT_VERSION, fresh);
     }
+    return parse(Files.readAllBytes(file), file.toString());
+  }
+
+  /** Parses a config file's bytes; {@code where} names them in errors. */
+  static StoreConfig parse(byte[] bytes, String where) throws IOException {
     Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+    try (Reader r =
+        new java.io.InputStreamReader(
+            new java.io.ByteArrayInputStream(bytes), StandardCharsets.UTF_8)) {
       p.load(r);
     }
     try {
       int format = Integer.parseInt(p.getProperty("format"));
       if (format != FORMAT_VERSION) {
         throw new CorruptDataException(
-            file + ": format version " + format + " is not " + FORMAT_VERSION, file.toString());
+            where + ": format version " + format + " is not " + FORMAT_VERSION, where);
       }
       return new StoreConfig(
           format,
@@ -61,7 +68,7 @@ public record StoreConfig(int formatVersion, ChunkerParams chunker) {
               Integer.parseInt(p.getProperty("chunker.avg")),
               Integer.parseInt(p.getProperty("chunker.max"))));
     } catch (NumberFormatException | NullPointerException e) {
-      throw new CorruptDataException(file + ": unreadable store config", file.toString(), e);
+      throw new CorruptDataException(where + ": unreadable store config", where, e);
     }
   }
 }

@@ -26,10 +26,28 @@ public final class ChunkIndex {
   private int[] table = new int[1024]; // id + 1; 0 is an empty slot
   private int entries; // present or pending ids
   private int nextId;
+  // One past the highest id ever held: ids from other nodes' leases may lie above nextId.
+  private int limit;
+  // A store shared through object storage hands out ids from leased ranges (see IdLeases); a
+  // local store's range is unbounded.
+  private int leaseStart;
+  private int leaseEnd = Integer.MAX_VALUE;
+  private IdLeases leases;
+
+  /**
+   * Ranges of ids this process may hand out, when several stores share one id space (a fleet on one
+   * bucket): each range belongs to one store alone, so an id means the same chunk everywhere.
+   */
+  @FunctionalInterface
+  public interface IdLeases {
+    /** A new range {@code [start, end)} no other store hands out from. */
+    int[] next() throws java.io.IOException;
+  }
 
   /** An empty index whose first id will be {@code firstId}. */
   public ChunkIndex(int firstId) {
     this.nextId = firstId;
+    this.limit = firstId;
   }
 
   /** The id of the chunk with this digest, or -1. Pending chunks count as present. */
@@ -50,9 +68,51 @@ public final class ChunkIndex {
     if (id >= 0) {
       return id;
     }
+    if (nextId >= leaseEnd) {
+      nextLease();
+    }
     id = nextId++;
+    limit = Math.max(limit, nextId);
     put(id, w0, w1, w2, w3, Locations.PENDING);
     return -id - 1;
+  }
+
+  /**
+   * From now on hands out ids from the range {@code [start, end)}, continuing after the highest id
+   * of that range already held, and asks {@code more} for a new range when it is used up.
+   */
+  public synchronized void lease(int start, int end, IdLeases more) {
+    leaseStart = start;
+    leaseEnd = end;
+    leases = more;
+    int next = start;
+    for (int id = Math.min(end, limit) - 1; id >= start; id--) {
+      if (location0(id) != Locations.NONE) {
+        next = id + 1;
+        break;
+      }
+    }
+    nextId = next;
+  }
+
+  /** The range ids are handed out from: {@code [start, end)}. */
+  public synchronized int[] leaseRange() {
+    return new int[] {leaseStart, leaseEnd};
+  }
+
+  private void nextLease() {
+    if (leases == null) {
+      throw new IllegalStateException("chunk ids exhausted");
+    }
+    int[] r;
+    try {
+      r = leases.next();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("no new range of chunk ids: " + e.getMessage(), e);
+    }
+    leaseStart = r[0];
+    leaseEnd = r[1];
+    nextId = r[0];
   }
 
   /**
@@ -67,17 +127,23 @@ public final class ChunkIndex {
    * root acknowledged with the new id must find it (the next GC removes whichever is unreferenced).
    */
   public synchronized boolean insert(int id, Digest d, long loc) {
-    if (id < nextId && location0(id) != Locations.NONE) {
+    if (location0(id) != Locations.NONE) {
       return false;
     }
-    nextId = Math.max(nextId, id + 1);
+    if (id >= leaseStart && id < leaseEnd) {
+      nextId = Math.max(nextId, id + 1);
+    }
+    limit = Math.max(limit, id + 1);
     put(id, d.word(0), d.word(1), d.word(2), d.word(3), loc);
     return true;
   }
 
   /** Makes sure no id below {@code id} is handed out again. */
   public synchronized void advanceTo(int id) {
-    nextId = Math.max(nextId, id);
+    if (leaseEnd == Integer.MAX_VALUE) {
+      nextId = Math.max(nextId, id);
+    }
+    limit = Math.max(limit, id);
   }
 
   /** The location of chunk {@code id}: {@link Locations#NONE} if absent. */
@@ -126,9 +192,13 @@ public final class ChunkIndex {
   public void forEach(Visitor visitor) {
     int limit;
     synchronized (this) {
-      limit = nextId;
+      limit = this.limit;
     }
     for (int id = 0; id < limit; id++) {
+      if ((id & PAGE_MASK) == 0 && !pageExists(id >>> PAGE_BITS)) {
+        id += PAGE - 1; // ids of other stores' leases leave whole pages empty
+        continue;
+      }
       long loc = location(id);
       if (loc != Locations.NONE) {
         visitor.chunk(id, loc);
@@ -142,9 +212,18 @@ public final class ChunkIndex {
     void chunk(int id, long loc);
   }
 
+  private synchronized boolean pageExists(int page) {
+    return page < locPages.length && locPages[page] != null;
+  }
+
   /** Present and pending chunks. */
   public synchronized int size() {
     return entries;
+  }
+
+  /** One past the highest id held, whichever store handed it out. */
+  public synchronized int limit() {
+    return limit;
   }
 
   /** The id the next new chunk gets. */

@@ -25,7 +25,7 @@ import java.util.zip.CheckedOutputStream;
  * found by scanning the packs' tails. Lost or damaged, it is rebuilt from the packs.
  *
  * <pre>
- * file    := "STRIDX01" u32 version u32 nextId u32 entryCount u32 packCount
+ * file    := "STRIDX01" u32 version u32 idLimit u32 entryCount u32 packCount
  *            u64 uniqueBytes u64 compressedBytes u64 rootsGeneration u64 rootsLength
  *            (u32 packId u64 coveredLength){packCount}
  *            (u32 chunkId u64 location byte[32] digest){entryCount}
@@ -83,7 +83,7 @@ public final class IndexFile {
           DataOutputStream out = new DataOutputStream(new CheckedOutputStream(fo, crc));
           out.write(MAGIC);
           out.writeInt(VERSION);
-          out.writeInt(index.nextId());
+          out.writeInt(index.limit());
           int[] count = {0};
           index.forEach((id, loc) -> count[0] += Locations.isStored(loc) ? 1 : 0);
           out.writeInt(count[0]);

@@ -22,7 +22,13 @@ final class BackgroundSeals {
 
   /** Starts making {@code w} durable and closing it; its trailer must already be flushed. */
   synchronized void submit(PackWriter w) {
-    submit(w, e -> {});
+    submit(w, e -> {}, id -> {});
+  }
+
+  /** What to do, on the seal's thread, once a pack is durable. */
+  @FunctionalInterface
+  interface Success {
+    void sealed(int id);
   }
 
   /** What to do, on the seal's thread, when a pack cannot be made durable. */
@@ -33,9 +39,10 @@ final class BackgroundSeals {
 
   /**
    * {@link #submit(PackWriter)}, calling {@code onFailure} on the seal's thread, before anyone
-   * waiting learns of the failure, when the pack cannot be made durable.
+   * waiting learns of the failure, when the pack cannot be made durable, and {@code onSuccess} once
+   * it is.
    */
-  synchronized void submit(PackWriter w, Failure onFailure) {
+  synchronized void submit(PackWriter w, Failure onFailure, Success onSuccess) {
     sealing.add(w.id());
     if (thread == null) {
       thread =
@@ -57,6 +64,7 @@ final class BackgroundSeals {
               } finally {
                 sealing.remove(w.id());
               }
+              onSuccess.sealed(w.id());
               return null;
             }));
   }

@@ -29,6 +29,106 @@ public final class PackSet implements Closeable {
   // Set when a pack is created, cleared by the next directory fsync.
   private volatile boolean newPackNotInDirectory;
   private volatile LossListener lossListener = (id, end) -> {};
+  private volatile Remote remote;
+  private volatile long lastAppendNanos;
+
+  /**
+   * The packs of a store shared through object storage: each sealed pack is uploaded, other stores'
+   * packs are read from the bucket, and a pack this disk no longer holds (evicted from the local
+   * cache) is read from there too.
+   */
+  public interface Remote {
+    /** An id for a new pack that no other store sharing the bucket hands out. */
+    int newPackId() throws IOException;
+
+    /** The length of pack {@code id} in the bucket, if this store indexed it there; else -1. */
+    long length(int id);
+
+    /** Reads {@code len} bytes at {@code offset} of pack {@code id}, which is not on this disk. */
+    void read(int id, long offset, byte[] dst, int len) throws IOException;
+
+    /** Pack {@code id}, at {@code path}, is sealed and durable: it may be uploaded. */
+    void sealed(int id, Path path);
+
+    /** The lengths of the packs indexed from the bucket (an index checkpoint covers them). */
+    Map<Integer, Long> lengths();
+  }
+
+  /** Reads and places packs through {@code r} from now on (see {@link Remote}). */
+  public void attach(Remote r) {
+    this.remote = r;
+  }
+
+  /**
+   * Drops this disk's copy of sealed pack {@code id}, which the bucket holds: later reads go there.
+   * Readers holding the file finish first.
+   */
+  public void evict(int id) throws IOException {
+    Remote r = remote;
+    if (r == null || r.length(id) < 0 || seals.sealing(id)) {
+      return;
+    }
+    appendLock.lock();
+    try {
+      if (current != null && current.id() == id) {
+        return;
+      }
+      PackFile p = packs.remove(id);
+      if (p != null) {
+        p.retire();
+      }
+    } finally {
+      appendLock.unlock();
+    }
+  }
+
+  /**
+   * Seals the open pack if nothing was appended to it for {@code millis}: a store sharing a bucket
+   * uploads sealed packs only, and the others see its chunks once they are there.
+   */
+  public void sealIfIdle(long millis) {
+    appendLock.lock();
+    try {
+      if (current != null
+          && current.size() > PackFormat.HEADER_SIZE
+          && System.nanoTime() - lastAppendNanos >= millis * 1_000_000) {
+        current.writeTrailer();
+        seals.submit(current, this::abandon, this::sealedDurably);
+        current = null;
+      }
+    } catch (IOException e) {
+      // As after a failed fsync: what was not durable is given up, and the store forgets it.
+      PackWriter w = current;
+      current = null;
+      if (w != null) {
+        abandon(w);
+      }
+    } finally {
+      appendLock.unlock();
+    }
+  }
+
+  /** Whether this disk holds pack {@code id}. */
+  public boolean isLocal(int id) {
+    return packs.containsKey(id);
+  }
+
+  private int newPackId() throws IOException {
+    Remote r = remote;
+    if (r == null) {
+      return nextId++;
+    }
+    int id = r.newPackId();
+    nextId = Math.max(nextId, id + 1);
+    return id;
+  }
+
+  private void sealedDurably(int id) {
+    Remote r = remote;
+    if (r != null) {
+      r.sealed(id, path(id));
+    }
+  }
 
   /**
    * Learns that the records of pack {@code packId} from {@code durableEnd} on are gone: an fsync of
@@ -146,18 +246,19 @@ public final class PackSet implements Closeable {
     appendLock.lock();
     try {
       if (current == null) {
-        int id = nextId++;
+        int id = newPackId();
         Path p = path(id);
         current = PackWriter.create(id, p, writeBuffers);
         packs.put(id, new PackFile(id, p));
         newPackNotInDirectory = true;
       }
       long offset = current.append(rec, off, len);
+      lastAppendNanos = System.nanoTime();
       placement.placed(current.id(), offset);
       full = current.unstartedWrite();
       if (current.size() >= PackFormat.TARGET_SIZE) {
         current.writeTrailer();
-        seals.submit(current, this::abandon);
+        seals.submit(current, this::abandon, this::sealedDurably);
         current = null;
       }
     } finally {
@@ -177,6 +278,10 @@ public final class PackSet implements Closeable {
     appendLock.lock();
     try {
       Map<Integer, Long> lengths = new TreeMap<>();
+      Remote r = remote;
+      if (r != null) {
+        lengths.putAll(r.lengths());
+      }
       for (int id : ids()) {
         PackWriter w = current;
         lengths.put(id, w != null && w.id() == id ? w.size() : Files.size(path(id)));
@@ -246,7 +351,10 @@ public final class PackSet implements Closeable {
     if (w != null && w.id() == packId) {
       return end <= w.synced();
     }
-    return packs.containsKey(packId) && !seals.sealing(packId);
+    Remote r = remote;
+    // A pack indexed from the bucket was uploaded whole before its index segment was published.
+    return (packs.containsKey(packId) || (r != null && r.length(packId) >= 0))
+        && !seals.sealing(packId);
   }
 
   /** Forces the open pack {@code w}; if the fsync fails, gives up on it (see {@link #abandon}). */
@@ -284,6 +392,7 @@ public final class PackSet implements Closeable {
           abandon(w);
           throw e;
         }
+        sealedDurably(w.id());
       }
       return nextId - 1;
     } finally {
@@ -298,6 +407,11 @@ public final class PackSet implements Closeable {
   public boolean read(int id, long offset, byte[] dst, int len) throws IOException {
     PackFile pack = packs.get(id);
     if (pack == null || !pack.acquire()) {
+      Remote r = remote;
+      if (r != null && r.length(id) >= 0) {
+        r.read(id, offset, dst, len);
+        return true;
+      }
       return false;
     }
     try {
@@ -396,8 +510,10 @@ public final class PackSet implements Closeable {
     try {
       try {
         if (current != null) {
+          int id = current.id();
           current.seal();
           current = null;
+          sealedDurably(id);
         }
         seals.close();
       } finally {

@@ -57,7 +57,7 @@ class ObjectWriterTest {
   void objectsWrittenAtOnceByMoreWritersThanCoresReadBackExactly() throws Exception {
     ChunkStore.Options options =
         new ChunkStore.Options(
-            ChunkerParams.DEFAULT, io.strata.store.compress.Compression.DEFAULT, true, 2);
+            ChunkerParams.DEFAULT, io.strata.store.compress.Compression.DEFAULT, true, 2, null);
     byte[] shared = TestData.text(99, 4 << 20);
     int writers = 6;
     byte[][] contents = new byte[writers][];

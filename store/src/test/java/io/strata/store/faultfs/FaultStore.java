@@ -19,7 +19,8 @@ public final class FaultStore {
    * a run's calls come in the same order every time and a call number names the same call.
    */
   public static final ChunkStore.Options OPTIONS =
-      new ChunkStore.Options(new ChunkerParams(1024, 4096, 16384), Compression.DEFAULT, true, 1);
+      new ChunkStore.Options(
+          new ChunkerParams(1024, 4096, 16384), Compression.DEFAULT, true, 1, null);
 
   private final FaultFileSystem fs;
   private final Path dir;

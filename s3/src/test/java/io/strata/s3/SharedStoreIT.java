@@ -1,0 +1,120 @@
+package io.strata.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.store.blob.BlobService;
+import io.strata.store.blob.PutResult;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.error.ConflictException;
+import io.strata.store.remote.SharedSettings;
+import io.strata.store.testing.TestData;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Chunk stores on different data roots sharing one bucket of a real Ceph radosgw. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class SharedStoreIT {
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void s3() throws Exception {
+    CephS3.ensureRunning();
+  }
+
+  private static ChunkStore open(Path root, S3Settings s3) throws IOException {
+    return ChunkStore.open(
+        root.resolve("chunks"),
+        ChunkStore.Options.defaults()
+            .withShared(new SharedSettings(S3ObjectStore.open(s3), 64L << 20, 200, 200)));
+  }
+
+  private static List<String> keys(S3Settings s3, String prefix) throws IOException {
+    List<String> keys = new ArrayList<>();
+    try (S3ObjectStore o = S3ObjectStore.open(s3)) {
+      o.list(prefix, (k, size) -> keys.add(k));
+    }
+    return keys;
+  }
+
+  @Test
+  void aChunkOneStoreWroteIsReadAndNotStoredAgainByAnother() throws Exception {
+    S3Settings s3 = CephS3.freshBucket();
+    byte[] data = TestData.text(1, 3 << 20);
+    PutResult first;
+    try (ChunkStore a = open(dir.resolve("a"), s3)) {
+      first = new BlobService(a).put(new ByteArrayInputStream(data));
+      assertThat(first.newChunks()).isPositive();
+    }
+    // A's pack and its index segment are in the bucket, uploaded at its stop.
+    assertThat(keys(s3, "packs/")).hasSize(1);
+    assertThat(keys(s3, "index/")).hasSize(1);
+    try (ChunkStore b = open(dir.resolve("b"), s3)) {
+      PutResult again = new BlobService(b).put(new ByteArrayInputStream(data));
+      assertThat(again.digest()).isEqualTo(first.digest());
+      assertThat(again.newChunks()).isZero();
+      assertThat(again.newBytes()).isZero();
+      // B holds no pack of its own, and reads A's chunks from the bucket with ranged GETs.
+      try (InputStream in = new BlobService(b).open(first.digest(), 0, data.length)) {
+        assertThat(in.readAllBytes()).isEqualTo(data);
+      }
+      var stats = b.shared().stats();
+      assertThat(stats.cacheMisses()).isPositive();
+      assertThat(stats.fetchedBytes()).isLessThanOrEqualTo(stats.bucketBytes());
+      assertThat(b.fsck().damaged()).isEmpty();
+    }
+  }
+
+  @Test
+  void storesRunningAtOnceSeeEachOthersChunksWithinSeconds() throws Exception {
+    S3Settings s3 = CephS3.freshBucket();
+    byte[] data = TestData.random(2, 2 << 20);
+    try (ChunkStore a = open(dir.resolve("a"), s3);
+        ChunkStore b = open(dir.resolve("b"), s3)) {
+      PutResult put = new BlobService(a).put(new ByteArrayInputStream(data));
+      // A seals its idle pack and uploads it; B's poll adopts the segment.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      PutResult again;
+      do {
+        Thread.sleep(200);
+        b.shared().refresh();
+        again = null;
+      } while (keys(s3, "index/").isEmpty() && System.nanoTime() < deadline);
+      b.shared().refresh();
+      again = new BlobService(b).put(new ByteArrayInputStream(data));
+      assertThat(again.newChunks()).isZero();
+      assertThat(again.digest()).isEqualTo(put.digest());
+      // Ids come from ranges leased apart: B's own new chunk does not collide with A's.
+      byte[] other = TestData.random(3, 100_000);
+      PutResult mine = new BlobService(b).put(new ByteArrayInputStream(other));
+      assertThat(mine.newChunks()).isPositive();
+      try (InputStream in = new BlobService(b).open(mine.digest(), 0, other.length)) {
+        assertThat(in.readAllBytes()).isEqualTo(other);
+      }
+    }
+    assertThat(keys(s3, "leases/chunk-ids/")).hasSize(2);
+  }
+
+  @Test
+  void aDataRootRefusesAnotherBucketAndGcRefusesToRunWithoutTheFleetLock() throws Exception {
+    S3Settings s3 = CephS3.freshBucket();
+    try (ChunkStore a = open(dir.resolve("a"), s3)) {
+      new BlobService(a).put(new ByteArrayInputStream(TestData.text(4, 100_000)));
+      assertThatThrownBy(a::gc).isInstanceOf(ConflictException.class).hasMessageContaining("gc");
+    }
+    S3Settings other = CephS3.freshBucket();
+    assertThatThrownBy(() -> open(dir.resolve("a"), other))
+        .hasMessageContaining("shares " + s3.location());
+    assertThat(Files.exists(dir.resolve("a/chunks/shared"))).isTrue();
+  }
+}

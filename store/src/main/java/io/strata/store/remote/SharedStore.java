@@ -1,0 +1,395 @@
+package io.strata.store.remote;
+
+import io.strata.store.digest.Digest;
+import io.strata.store.index.ChunkIndex;
+import io.strata.store.index.Locations;
+import io.strata.store.pack.PackSet;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntPredicate;
+
+/**
+ * A chunk store's side of a bucket shared with other stratads: uploads each pack this store seals
+ * and publishes its index segment, learns of the other stores' packs from their segments (so a
+ * chunk one node stored is not stored again by another), reads the packs this disk lacks through
+ * the {@link PackCache}, and hands out chunk and pack ids from ranges leased in the bucket.
+ *
+ * <p>A write is acknowledged once its pack is durable on this disk (the write-ahead copy); the
+ * upload follows, and a pack a crash kept from the bucket is uploaded when the store opens again.
+ * Other stores see a chunk once its pack and segment are in the bucket: until then they may store
+ * the same bytes too, which costs space, never correctness.
+ */
+public final class SharedStore implements PackSet.Remote, Closeable {
+  private static final System.Logger LOG = System.getLogger(SharedStore.class.getName());
+
+  /** Learns of a chunk another store (or this one, before a lost checkpoint) put in the bucket. */
+  @FunctionalInterface
+  public interface Adopter {
+    void adopt(int chunkId, Digest digest, long location, int rawLen, int storedLen);
+  }
+
+  private final SharedSettings settings;
+  private final ObjectStore objects;
+  private final Path chunksDir;
+  private final Leases leases;
+  // Every pack object in the bucket, with its length, as last listed or uploaded.
+  private final Map<Integer, Long> inBucket = new ConcurrentHashMap<>();
+  // The packs of the bucket whose records are in this store's index.
+  private final Map<Integer, Long> indexed = new ConcurrentHashMap<>();
+  private final Set<Integer> segments = ConcurrentHashMap.newKeySet();
+  private final LinkedBlockingDeque<Integer> uploads = new LinkedBlockingDeque<>();
+  private final Set<Integer> uploading = ConcurrentHashMap.newKeySet();
+  private final AtomicLong uploadedBytes = new AtomicLong();
+  private final AtomicLong adoptedChunks = new AtomicLong();
+  private PackCache cache;
+  private PackSet packs;
+  private ChunkIndex index;
+  private Adopter adopter;
+  private ScheduledExecutorService poller;
+  private Thread uploader;
+  private volatile boolean closed;
+
+  private SharedStore(SharedSettings settings, Path chunksDir, Leases leases) {
+    this.settings = settings;
+    this.objects = settings.objects();
+    this.chunksDir = chunksDir;
+    this.leases = leases;
+  }
+
+  /**
+   * Connects the store in {@code chunksDir} to its bucket: checks the data root belongs to it and
+   * lists the packs there. Nothing is read or written in the store yet.
+   */
+  public static SharedStore connect(SharedSettings settings, Path chunksDir) throws IOException {
+    io.strata.store.disk.AtomicFiles.createPrivateDirectories(chunksDir);
+    SharedStore s =
+        new SharedStore(settings, chunksDir, Leases.open(settings.objects(), chunksDir));
+    s.objects.list(
+        BucketLayout.PACKS,
+        (key, size) -> {
+          int id = BucketLayout.idOf(key, BucketLayout.PACKS, ".pack");
+          if (id > 0) {
+            s.inBucket.put(id, size);
+          }
+        });
+    s.listSegments();
+    return s;
+  }
+
+  private java.util.List<Integer> listSegments() throws IOException {
+    java.util.List<Integer> ids = new java.util.ArrayList<>();
+    objects.list(
+        BucketLayout.SEGMENTS,
+        (key, size) -> {
+          int id = BucketLayout.idOf(key, BucketLayout.SEGMENTS, ".idx");
+          if (id > 0) {
+            ids.add(id);
+            segments.add(id);
+          }
+        });
+    return ids;
+  }
+
+  /** Which packs the bucket holds with their segment published (a checkpoint may cover them). */
+  public IntPredicate published() {
+    return id -> segments.contains(id) && inBucket.containsKey(id);
+  }
+
+  /** The bucket's copy of {@code chunks/config}, or null if this is the first store on it. */
+  public byte[] config() throws IOException {
+    return objects.get(BucketLayout.CONFIG);
+  }
+
+  /** Publishes {@code config} as the bucket's; false if another store did first. */
+  public boolean publishConfig(byte[] config) throws IOException {
+    return objects.create(BucketLayout.CONFIG, config);
+  }
+
+  /**
+   * Starts sharing: ids come from this store's leases, packs sealed from now on are uploaded, as
+   * are the ones a crash kept from the bucket, and the segments of packs {@code indexedPacks} does
+   * not name are read into {@code index} through {@code adopter}.
+   */
+  public void start(ChunkIndex index, PackSet packs, Set<Integer> indexedPacks, Adopter adopter)
+      throws IOException {
+    this.index = index;
+    this.packs = packs;
+    this.adopter = adopter;
+    this.cache =
+        new PackCache(chunksDir.resolve("cache"), settings.cacheBytes(), objects, packs::evict);
+    int[] ids = leases.chunkIds();
+    index.lease(ids[0], ids[1], leases::nextChunkIds);
+    for (int id : indexedPacks) {
+      Long len = inBucket.get(id);
+      if (len != null && segments.contains(id)) {
+        indexed.put(id, len);
+      }
+    }
+    packs.attach(this);
+    for (int id : packs.ids()) {
+      if (segments.contains(id) && inBucket.containsKey(id)) {
+        indexed.put(id, inBucket.get(id));
+        cache.ownPack(id, inBucket.get(id));
+      } else {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "pack {0} is not in {1} yet: uploading it",
+            id,
+            objects.describe());
+        uploads.add(id);
+      }
+    }
+    for (int id : segments) {
+      if (!indexed.containsKey(id) && !packs.isLocal(id)) {
+        adoptSegment(id);
+      }
+    }
+    uploader = new Thread(this::uploadLoop, "strata-s3-upload");
+    uploader.setDaemon(true);
+    uploader.start();
+    poller =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "strata-s3-poll");
+              t.setDaemon(true);
+              return t;
+            });
+    poller.scheduleWithFixedDelay(
+        this::poll, settings.pollMillis(), settings.pollMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  // ---- PackSet.Remote ----
+
+  @Override
+  public int newPackId() throws IOException {
+    return leases.newPackId(
+        id -> packs.isLocal(id) || inBucket.containsKey(id) || uploading.contains(id));
+  }
+
+  @Override
+  public long length(int id) {
+    Long len = indexed.get(id);
+    return len == null ? -1 : len;
+  }
+
+  @Override
+  public void read(int id, long offset, byte[] dst, int len) throws IOException {
+    cache.read(id, indexed.get(id), offset, dst, len);
+  }
+
+  @Override
+  public void sealed(int id, Path path) {
+    uploading.add(id);
+    uploads.add(id);
+  }
+
+  @Override
+  public Map<Integer, Long> lengths() {
+    return new TreeMap<>(indexed);
+  }
+
+  // ---- uploads ----
+
+  private void uploadLoop() {
+    long backoff = 100;
+    while (!closed || !uploads.isEmpty()) {
+      Integer id;
+      try {
+        id = uploads.poll(200, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (id == null) {
+        continue;
+      }
+      try {
+        upload(id);
+        backoff = 100;
+      } catch (IOException | RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "pack {0}: upload to {1} failed, retrying in {2} ms: {3}",
+            String.format("%08x", id),
+            objects.describe(),
+            backoff,
+            e.getMessage());
+        uploads.addFirst(id);
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException ie) {
+          return;
+        }
+        backoff = Math.min(backoff * 2, 10_000);
+        if (closed) {
+          return; // the next start uploads it
+        }
+      }
+    }
+  }
+
+  /** Uploads pack {@code id}, then its segment: a published segment always names a whole pack. */
+  private void upload(int id) throws IOException {
+    Path p = packs.path(id);
+    if (!Files.exists(p)) {
+      uploading.remove(id);
+      return; // a pack cut back to nothing after a failed fsync
+    }
+    IndexSegment seg = IndexSegment.of(id, p);
+    objects.put(BucketLayout.pack(id), p);
+    objects.put(BucketLayout.segment(id), seg.encode());
+    inBucket.put(id, seg.packLength());
+    segments.add(id);
+    indexed.put(id, seg.packLength());
+    uploading.remove(id);
+    uploadedBytes.addAndGet(seg.packLength());
+    cache.ownPack(id, seg.packLength());
+  }
+
+  /**
+   * Waits up to {@code millis} for the uploads queued so far; true if none is left. A stop waits a
+   * little so that the bucket is current; what is left goes up at the next start.
+   */
+  public boolean awaitUploads(long millis) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (!uploads.isEmpty() || !uploading.isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+    return true;
+  }
+
+  // ---- other stores' packs ----
+
+  private void poll() {
+    try {
+      packs.sealIfIdle(settings.sealIdleMillis());
+      for (int id : listSegments()) {
+        if (!indexed.containsKey(id) && !packs.isLocal(id) && !uploading.contains(id)) {
+          adoptSegment(id);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "{0}: reading other stores'' index segments failed (retrying): {1}",
+          objects.describe(),
+          e.getMessage());
+    }
+  }
+
+  /** Reads segment {@code id} into the index; the pack counts as indexed only afterwards. */
+  private synchronized void adoptSegment(int id) throws IOException {
+    if (indexed.containsKey(id)) {
+      return;
+    }
+    String key = BucketLayout.segment(id);
+    byte[] b = objects.get(key);
+    if (b == null) {
+      return; // removed meanwhile
+    }
+    IndexSegment seg = IndexSegment.decode(b, key);
+    if (seg.packId() != id) {
+      throw new io.strata.store.error.CorruptDataException(
+          "index segment " + key + " names pack " + seg.packId(), key);
+    }
+    for (IndexSegment.Entry e : seg.entries()) {
+      long loc = Locations.encode(id, e.offset(), e.storedLen());
+      adopter.adopt(e.chunkId(), e.digest(), loc, e.rawLen(), e.storedLen());
+    }
+    adoptedChunks.addAndGet(seg.entries().size());
+    inBucket.put(id, seg.packLength());
+    indexed.put(id, seg.packLength());
+  }
+
+  /** Reads every segment published so far that this store has not (tests, and `strata info`). */
+  public void refresh() throws IOException {
+    for (int id : listSegments()) {
+      if (!indexed.containsKey(id) && !packs.isLocal(id) && !uploading.contains(id)) {
+        adoptSegment(id);
+      }
+    }
+  }
+
+  // ---- figures ----
+
+  /**
+   * What this store knows of the bucket.
+   *
+   * @param location the bucket and prefix
+   * @param bucketPacks pack objects in the bucket
+   * @param bucketBytes their bytes
+   * @param pendingUploads packs sealed here and not in the bucket yet
+   * @param cacheBytes what this disk holds of the bucket's packs
+   * @param cacheBudget what it may hold
+   * @param cacheHits reads served from this disk
+   * @param cacheMisses reads that fetched a block
+   * @param fetchedBytes bytes fetched with ranged GETs
+   * @param uploadedBytes pack bytes uploaded since start
+   */
+  public record Stats(
+      String location,
+      long bucketPacks,
+      long bucketBytes,
+      long pendingUploads,
+      long cacheBytes,
+      long cacheBudget,
+      long cacheHits,
+      long cacheMisses,
+      long fetchedBytes,
+      long uploadedBytes) {}
+
+  public Stats stats() {
+    long bytes = 0;
+    for (long l : inBucket.values()) {
+      bytes += l;
+    }
+    return new Stats(
+        objects.location(),
+        inBucket.size(),
+        bytes,
+        uploading.size(),
+        cache.bytes(),
+        settings.cacheBytes(),
+        cache.hits.get(),
+        cache.misses.get(),
+        cache.fetchedBytes.get(),
+        uploadedBytes.get());
+  }
+
+  /** Stops polling; waits up to 60 s for queued uploads (the next start uploads the rest). */
+  @Override
+  public void close() throws IOException {
+    if (poller != null) {
+      poller.shutdownNow();
+    }
+    try {
+      if (!awaitUploads(60_000)) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "{0} packs are not in {1} yet; they are uploaded at the next start",
+            uploading.size(),
+            objects.describe());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closed = true;
+    if (uploader != null) {
+      uploader.interrupt();
+    }
+    objects.close();
+  }
+}
