@@ -16,14 +16,14 @@ import java.util.concurrent.TimeUnit;
  * .ci/ceph-s3.sh} unless one already answers (CI starts it once for every test). Each test takes a
  * bucket of its own.
  */
-final class CephS3 {
-  static final String DIR = System.getenv().getOrDefault("CEPH_S3_DIR", "/tmp/strata-ceph");
-  static final URI ENDPOINT = URI.create("http://127.0.0.1:7480");
+public final class CephS3 {
+  public static final String DIR = System.getenv().getOrDefault("CEPH_S3_DIR", "/tmp/strata-ceph");
+  public static final URI ENDPOINT = URI.create("http://127.0.0.1:7480");
 
   private CephS3() {}
 
   /** Makes sure radosgw answers, starting the cluster if needed. */
-  static synchronized void ensureRunning() throws IOException, InterruptedException {
+  public static synchronized void ensureRunning() throws IOException, InterruptedException {
     if (answers() && Files.exists(credentials())) {
       return;
     }
@@ -43,7 +43,7 @@ final class CephS3 {
     }
   }
 
-  static boolean answers() {
+  public static boolean answers() {
     try {
       HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
       HttpResponse<Void> r =
@@ -59,12 +59,12 @@ final class CephS3 {
     }
   }
 
-  static Path credentials() {
+  public static Path credentials() {
     return Path.of(DIR, "credentials");
   }
 
   /** Settings for a bucket no other test uses. */
-  static S3Settings freshBucket() {
+  public static S3Settings freshBucket() {
     return S3Settings.parse(
             "s3://strata-it-" + UUID.randomUUID().toString().substring(0, 8) + "/fleet")
         .withEndpoint(ENDPOINT)

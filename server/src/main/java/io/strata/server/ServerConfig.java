@@ -22,6 +22,8 @@ import java.util.List;
  * @param containerdSocket the unix socket to serve containerd's snapshots and content services on,
  *     or null
  * @param registry how to serve the OCI distribution API, or null for not at all
+ * @param shared the bucket the chunk store shares with other stratads, or null for a store of this
+ *     disk only
  */
 public record ServerConfig(
     HostPort listen,
@@ -34,7 +36,8 @@ public record ServerConfig(
     HostPort metrics,
     Limits limits,
     Path containerdSocket,
-    RegistryConfig registry) {
+    RegistryConfig registry,
+    SharedConfig shared) {
   public ServerConfig {
     token = token == null ? null : token.clone();
     allowBind = List.copyOf(allowBind);
@@ -63,6 +66,7 @@ public record ServerConfig(
         metrics,
         limits,
         containerdSocket,
+        null,
         null);
   }
 
@@ -79,7 +83,25 @@ public record ServerConfig(
         metrics,
         limits,
         containerdSocket,
-        r);
+        r,
+        shared);
+  }
+
+  /** This configuration with its chunk store shared through a bucket ({@code null}: local). */
+  public ServerConfig withShared(SharedConfig s) {
+    return new ServerConfig(
+        listen,
+        dataRoot,
+        dataLabel,
+        driver,
+        compression,
+        token,
+        allowBind,
+        metrics,
+        limits,
+        containerdSocket,
+        registry,
+        s);
   }
 
   @Override
@@ -115,7 +137,8 @@ public record ServerConfig(
         metrics,
         limits,
         containerdSocket,
-        registry);
+        registry,
+        shared);
   }
 
   /** This configuration with other limits. */
@@ -131,7 +154,8 @@ public record ServerConfig(
         metrics,
         l,
         containerdSocket,
-        registry);
+        registry,
+        shared);
   }
 
   /** This configuration with a metrics endpoint. */
@@ -147,7 +171,8 @@ public record ServerConfig(
         m,
         limits,
         containerdSocket,
-        registry);
+        registry,
+        shared);
   }
 
   /** This configuration with a driver. */
@@ -163,7 +188,8 @@ public record ServerConfig(
         metrics,
         limits,
         containerdSocket,
-        registry);
+        registry,
+        shared);
   }
 
   /** This configuration with containerd's services on unix socket {@code socket}. */
@@ -179,6 +205,7 @@ public record ServerConfig(
         metrics,
         limits,
         socket,
-        registry);
+        registry,
+        shared);
   }
 }

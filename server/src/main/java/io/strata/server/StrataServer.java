@@ -99,6 +99,15 @@ public final class StrataServer implements Closeable {
     this.limits = limits;
   }
 
+  /** Connects to the bucket of {@code --store}. */
+  private static io.strata.store.remote.SharedSettings sharedSettings(SharedConfig c)
+      throws IOException {
+    io.strata.store.remote.SharedSettings defaults =
+        io.strata.store.remote.SharedSettings.of(io.strata.s3.S3ObjectStore.open(c.s3()));
+    return new io.strata.store.remote.SharedSettings(
+        defaults.objects(), c.cacheBytes(), defaults.pollMillis(), defaults.sealIdleMillis());
+  }
+
   /** Opens the data root and starts serving; fails fast with a message naming the problem. */
   public static StrataServer start(ServerConfig config) throws StartupException {
     InetSocketAddress listen = resolve(config.listen(), "--listen");
@@ -112,11 +121,12 @@ public final class StrataServer implements Closeable {
         config.metrics() == null ? null : resolve(config.metrics(), "--metrics");
     Engine engine;
     try {
-      engine =
-          Engine.open(
-              config.dataRoot(),
-              config.driver(),
-              ChunkStore.Options.defaults().withCompression(config.compression()));
+      ChunkStore.Options options =
+          ChunkStore.Options.defaults().withCompression(config.compression());
+      if (config.shared() != null) {
+        options = options.withShared(sharedSettings(config.shared()));
+      }
+      engine = Engine.open(config.dataRoot(), config.driver(), options);
     } catch (StrataException e) {
       throw new StartupException(e.getMessage(), e);
     } catch (IOException e) {

@@ -148,6 +148,49 @@ public final class Stratad implements Callable<Integer> {
   private boolean registryAnonymousPull;
 
   @Option(
+      names = "--store",
+      paramLabel = "s3://BUCKET[/PREFIX]",
+      description =
+          "Share the chunk store with other stratads through this S3 bucket: packs and their"
+              + " indexes live there, the data root keeps a cache and what is not uploaded yet.")
+  private String store;
+
+  @Option(
+      names = "--s3-endpoint",
+      paramLabel = "URL",
+      description = "The S3 endpoint of --store (default: AWS's for the region).")
+  private java.net.URI s3Endpoint;
+
+  @Option(
+      names = "--s3-region",
+      paramLabel = "REGION",
+      defaultValue = "us-east-1",
+      description = "The signing region of --store (default: ${DEFAULT-VALUE}).")
+  private String s3Region;
+
+  @Option(
+      names = "--s3-credentials-file",
+      paramLabel = "FILE",
+      description =
+          "AWS credentials file of --store ([default] aws_access_key_id, aws_secret_access_key);"
+              + " default: the AWS SDK's chain (environment, ~/.aws).")
+  private Path s3Credentials;
+
+  @Option(
+      names = "--s3-path-style",
+      description = "Address the bucket as http://HOST/BUCKET (radosgw, MinIO), not BUCKET.HOST.")
+  private boolean s3PathStyle;
+
+  @Option(
+      names = "--s3-cache-size",
+      paramLabel = "SIZE",
+      defaultValue = "8G",
+      description =
+          "What the data root may hold of the bucket's packs, e.g. 512M, 20G (default:"
+              + " ${DEFAULT-VALUE}).")
+  private String s3CacheSize;
+
+  @Option(
       names = "--log-level",
       paramLabel = "LEVEL",
       defaultValue = "info",
@@ -287,6 +330,7 @@ public final class Stratad implements Callable<Integer> {
     } else if (registryCert != null || registryKey != null || registryAnonymousPull) {
       throw new ParameterException(spec.commandLine(), "the --registry-* options need --registry");
     }
+    SharedConfig shared = sharedConfig();
     return new ServerConfig(
         listenAt,
         Path.of(dataText),
@@ -298,7 +342,58 @@ public final class Stratad implements Callable<Integer> {
         metricsAt,
         Limits.defaults(),
         containerdSocket,
-        registryConfig);
+        registryConfig,
+        shared);
+  }
+
+  /** The bucket of {@code --store}, or null; the {@code --s3-*} options need it. */
+  private SharedConfig sharedConfig() throws StartupException {
+    if (store == null) {
+      if (s3Endpoint != null || s3Credentials != null || s3PathStyle) {
+        throw new ParameterException(spec.commandLine(), "the --s3-* options need --store");
+      }
+      return null;
+    }
+    io.strata.s3.S3Settings s3;
+    try {
+      s3 = io.strata.s3.S3Settings.parse(store);
+    } catch (InvalidArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--store: " + e.getMessage());
+    }
+    if (s3Credentials != null && !Files.isReadable(s3Credentials)) {
+      throw new StartupException("--s3-credentials-file " + s3Credentials + ": not readable");
+    }
+    long cache = parseSize(s3CacheSize);
+    if (cache < 64L << 20) {
+      throw new ParameterException(
+          spec.commandLine(), "--s3-cache-size " + s3CacheSize + ": at least 64M");
+    }
+    return new SharedConfig(
+        s3.withEndpoint(s3Endpoint)
+            .withRegion(s3Region)
+            .withCredentials(s3Credentials)
+            .withPathStyle(s3PathStyle),
+        cache);
+  }
+
+  /** {@code 512M}, {@code 20G}, {@code 1T} or bytes; binary units. */
+  private long parseSize(String text) {
+    String t = text.trim().toUpperCase(Locale.ROOT);
+    int shift = 0;
+    if (!t.isEmpty() && "KMGT".indexOf(t.charAt(t.length() - 1)) >= 0) {
+      shift = 10 * (1 + "KMGT".indexOf(t.charAt(t.length() - 1)));
+      t = t.substring(0, t.length() - 1);
+    }
+    try {
+      long n = Long.parseLong(t);
+      if (n < 0 || n > Long.MAX_VALUE >> shift) {
+        throw new NumberFormatException();
+      }
+      return n << shift;
+    } catch (NumberFormatException e) {
+      throw new ParameterException(
+          spec.commandLine(), "--s3-cache-size " + text + ": expected a size such as 512M or 20G");
+    }
   }
 
   /**

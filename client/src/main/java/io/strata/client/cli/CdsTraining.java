@@ -46,7 +46,7 @@ public final class CdsTraining {
         List.of(
             new ContainerItem("0".repeat(64), "name", "image:tag", "sha256:00", "2026", 1, 2, 3),
             new ImageItem("image", "tag", "sha256:00", 1, 2, 3),
-            new InfoReply("0", "btrfs", "/data", "zstd:3", 1, 2, 3, 4, 5, 6, 7, 1.5, 2.5));
+            new InfoReply("0", "btrfs", "/data", "zstd:3", 1, 2, 3, 4, 5, 6, 7, 1.5, 2.5, null));
     for (Object reply : replies) {
       Json.read(Json.write(reply), reply.getClass(), "training");
     }

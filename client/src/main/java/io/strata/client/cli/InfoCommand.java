@@ -32,6 +32,21 @@ final class InfoCommand extends ClientCommand {
     out.printf("index bytes:       %d (%s)%n", i.indexBytes(), ByteSize.human(i.indexBytes()));
     out.printf(Locale.ROOT, "dedup ratio:       %.2f%n", i.dedupRatio());
     out.printf(Locale.ROOT, "compression ratio: %.2f%n", i.compressionRatio());
+    InfoReply.Shared s = i.shared();
+    if (s != null) {
+      out.printf("shared store:      %s%n", s.location());
+      out.printf(
+          "bucket:            %d packs, %d bytes (%s)%n",
+          s.bucketPacks(), s.bucketBytes(), ByteSize.human(s.bucketBytes()));
+      out.printf(
+          "local cache:       %s of %s; %d hits, %d misses, %s fetched%n",
+          ByteSize.human(s.cacheBytes()),
+          ByteSize.human(s.cacheBudget()),
+          s.cacheHits(),
+          s.cacheMisses(),
+          ByteSize.human(s.fetchedBytes()));
+      out.printf("pending uploads:   %d packs%n", s.pendingUploads());
+    }
     return ExitStatus.OK;
   }
 }

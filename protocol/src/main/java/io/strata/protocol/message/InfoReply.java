@@ -16,6 +16,7 @@ package io.strata.protocol.message;
  * @param compressedBytes bytes of the distinct chunks after compression
  * @param dedupRatio logicalBytes ÷ uniqueBytes
  * @param compressionRatio uniqueBytes ÷ compressedBytes
+ * @param shared the bucket the chunk store shares with other stratads; absent for a local store
  */
 public record InfoReply(
     String version,
@@ -30,4 +31,34 @@ public record InfoReply(
     long uniqueBytes,
     long compressedBytes,
     double dedupRatio,
-    double compressionRatio) {}
+    double compressionRatio,
+    @com.fasterxml.jackson.annotation.JsonInclude(
+            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        Shared shared) {
+
+  /**
+   * A store shared through object storage ({@code stratad --store s3://…}).
+   *
+   * @param location the bucket and prefix
+   * @param bucketPacks pack objects in the bucket
+   * @param bucketBytes their bytes
+   * @param pendingUploads packs sealed on this node and not in the bucket yet
+   * @param cacheBytes what the data root holds of the bucket's packs
+   * @param cacheBudget what it may hold ({@code --s3-cache-size})
+   * @param cacheHits reads served from the data root
+   * @param cacheMisses reads that fetched a block from the bucket
+   * @param fetchedBytes bytes fetched with ranged GETs since start
+   * @param uploadedBytes pack bytes uploaded since start
+   */
+  public record Shared(
+      String location,
+      long bucketPacks,
+      long bucketBytes,
+      long pendingUploads,
+      long cacheBytes,
+      long cacheBudget,
+      long cacheHits,
+      long cacheMisses,
+      long fetchedBytes,
+      long uploadedBytes) {}
+}

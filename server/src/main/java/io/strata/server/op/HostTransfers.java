@@ -283,11 +283,11 @@ final class HostTransfers {
     }
   }
 
-  private Outcome push(byte[] json) {
+  private Outcome push(byte[] json) throws IOException {
     TransferArgs a = Arguments.read(json, TransferArgs.class, Opcode.IMAGE_PUSH);
     String image = required(a.image(), "image", Opcode.IMAGE_PUSH);
     HostPort other = host(a, Opcode.IMAGE_PUSH);
-    images.resolve(image);
+    images.resolveFetching(image);
     return progressing("push of " + image, progress -> push(a, image, other, progress));
   }
 

@@ -74,14 +74,14 @@ final class ImageTransfers {
             }));
   }
 
-  private Outcome export(byte[] json) {
+  private Outcome export(byte[] json) throws IOException {
     ExportArgs args = Arguments.read(json, ExportArgs.class, Opcode.IMAGE_EXPORT);
     if (args.image() == null) {
       throw new InvalidArgumentException("image.export: the argument image is missing");
     }
     ExportFormat format = format(args.format());
     String ref = args.image();
-    images.resolve(ref);
+    images.resolveFetching(ref);
     ProducedStream tar =
         producers.start("export of image " + ref, out -> images.export(ref, format, out));
     CountingStream data = new CountingStream(tar);

@@ -25,6 +25,8 @@ public final class Operations {
   private final MountOperations mounts;
   private final ImageStore images;
   private final Predicate<String> imageInUse;
+  // The fleet's images, when the chunk store shares a bucket; else null.
+  private io.strata.store.fleet.Catalogue catalogue;
 
   private Operations(
       Map<Opcode, Operation> byOpcode,
@@ -74,7 +76,11 @@ public final class Operations {
     new VolumeOperations(containers.volumes()).register(m);
     MountOperations mounts = new MountOperations(containers, engine.dataRoot(), allowedBindRoots);
     mounts.register(m);
-    return new Operations(m, producers, mounts, images, containers::usesImage);
+    Operations ops = new Operations(m, producers, mounts, images, containers::usesImage);
+    if (engine.chunks().shared() != null) {
+      ops.catalogue = io.strata.store.fleet.Catalogue.start(engine.chunks(), images);
+    }
+    return ops;
   }
 
   /** The operation of wire opcode {@code code}, or null when it is not served. */
@@ -91,6 +97,9 @@ public final class Operations {
    */
   public boolean shutdown(Duration wait) throws InterruptedException {
     boolean stopped = producers.shutdown(wait);
+    if (catalogue != null) {
+      catalogue.close(); // publishes what is queued; the next start publishes what is not
+    }
     try {
       mounts.close();
     } catch (IOException e) {

@@ -49,7 +49,24 @@ final class StoreOperations {
         i.uniqueBytes(),
         i.compressedBytes(),
         i.dedupRatio(),
-        i.compressionRatio());
+        i.compressionRatio(),
+        shared(i.shared()));
+  }
+
+  private static InfoReply.Shared shared(io.strata.store.remote.SharedStore.Stats s) {
+    return s == null
+        ? null
+        : new InfoReply.Shared(
+            s.location(),
+            s.bucketPacks(),
+            s.bucketBytes(),
+            s.pendingUploads(),
+            s.cacheBytes(),
+            s.cacheBudget(),
+            s.cacheHits(),
+            s.cacheMisses(),
+            s.fetchedBytes(),
+            s.uploadedBytes());
   }
 
   private Outcome gc(byte[] json) throws IOException {

@@ -123,7 +123,7 @@ final class ImageBridge {
    */
   Descriptor publish(String repo, String tag) throws IOException {
     String ref = repo + ":" + tag;
-    images.resolve(ref);
+    images.resolveFetching(ref);
     Files.createDirectories(tmp);
     Path dir = Files.createTempDirectory(tmp, "registry-export-");
     try {

@@ -144,6 +144,7 @@ public final class ContainerStore {
   /** As {@link #create(String, String, List)}, with {@code settings} (environment, labels, ...). */
   public String create(String imageRef, String name, List<Mount> mounts, ContainerSettings settings)
       throws IOException {
+    images.fetchIfMissing(imageRef);
     String imageId = images.resolve(imageRef);
     ImageDetails image = images.inspect(imageId);
     List<Mount> checked = checkMounts(mounts);

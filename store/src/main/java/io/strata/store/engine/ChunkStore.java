@@ -111,6 +111,8 @@ public final class ChunkStore implements Closeable {
   private final ByteArrayPool windows;
   private volatile boolean closed;
   private SharedStore shared;
+  private final List<java.util.function.Consumer<List<RootChange>>> rootListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /**
    * Options of an open store.
@@ -327,6 +329,40 @@ public final class ChunkStore implements Closeable {
     if (index.insert(id, d, loc)) {
       uniqueBytes.addAndGet(rawLen);
       compressedBytes.addAndGet(storedLen);
+    }
+  }
+
+  /**
+   * Tells {@code listener} of every durable change to the roots, after it is applied. It runs on
+   * the committing thread: it must only take note (queue work), never block or commit.
+   */
+  public void onRootChanges(java.util.function.Consumer<List<RootChange>> listener) {
+    rootListeners.add(listener);
+  }
+
+  /**
+   * Makes everything written so far readable by the other stores sharing the bucket: seals the open
+   * pack and waits until every sealed pack and its index segment are uploaded.
+   */
+  public void publishToBucket(long timeoutMillis) throws IOException {
+    if (shared == null) {
+      return;
+    }
+    packs.sealCurrent();
+    try {
+      if (!shared.awaitUploads(timeoutMillis)) {
+        throw new IOException(
+            "packs of "
+                + dir
+                + " are not in "
+                + shared.stats().location()
+                + " after "
+                + timeoutMillis / 1000
+                + " s; the upload goes on");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for uploads", e);
     }
   }
 
@@ -768,6 +804,9 @@ public final class ChunkStore implements Closeable {
       sessions.remove(session);
     } finally {
       refLock.readLock().unlock();
+    }
+    for (var l : rootListeners) {
+      l.accept(changes);
     }
   }
 

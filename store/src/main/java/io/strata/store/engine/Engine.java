@@ -158,7 +158,8 @@ public final class Engine implements Closeable {
         s.indexBytes(),
         s.indexRamBytes(),
         s.uniqueBytes(),
-        s.compressedBytes());
+        s.compressedBytes(),
+        chunks.shared() == null ? null : chunks.shared().stats());
   }
 
   /**

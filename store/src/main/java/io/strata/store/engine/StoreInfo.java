@@ -16,6 +16,7 @@ import java.nio.file.Path;
  * @param indexRamBytes bytes of heap the chunk index holds
  * @param uniqueBytes bytes of the distinct chunks before compression
  * @param compressedBytes bytes of the distinct chunks after compression
+ * @param shared the bucket shared with other stratads and this node's cache of it, or null
  */
 public record StoreInfo(
     String version,
@@ -28,7 +29,8 @@ public record StoreInfo(
     long indexBytes,
     long indexRamBytes,
     long uniqueBytes,
-    long compressedBytes) {
+    long compressedBytes,
+    io.strata.store.remote.SharedStore.Stats shared) {
 
   /** logicalBytes ÷ uniqueBytes; 1 for an empty store. */
   public double dedupRatio() {

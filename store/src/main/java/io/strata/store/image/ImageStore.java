@@ -84,6 +84,71 @@ public final class ImageStore {
         && chunks.root(io.strata.store.driver.Snapshot.rootName(chainId)) != null;
   }
 
+  /**
+   * The images of a fleet sharing one bucket (see {@code io.strata.store.fleet}): what an image
+   * reference names when this store does not hold it.
+   */
+  public interface FleetImages {
+    /**
+     * The transfer plan of {@code ref} as another store published it, with every chunk it names now
+     * in this store's index; null if the fleet has no such image.
+     */
+    TransferPlan find(String ref) throws IOException;
+  }
+
+  private volatile FleetImages fleet;
+
+  /** Looks up images this store lacks in {@code f} from now on ({@link #fetchIfMissing}). */
+  public void fleet(FleetImages f) {
+    this.fleet = f;
+  }
+
+  /**
+   * Makes image {@code ref} a local image if this store lacks it and another store of its fleet
+   * published it: its layers are made from the chunks already in the shared store, nothing is
+   * copied. Does nothing for a store that shares no bucket, or when {@code ref} is here.
+   */
+  public void fetchIfMissing(String ref) throws IOException {
+    FleetImages f = fleet;
+    if (f == null) {
+      return;
+    }
+    lock.readLock().lock();
+    try {
+      resolve(ref);
+      return;
+    } catch (NotFoundException e) {
+      // Not here: ask the fleet.
+    } finally {
+      lock.readLock().unlock();
+    }
+    TransferPlan plan = f.find(ref);
+    if (plan != null) {
+      receive(plan);
+    }
+  }
+
+  /**
+   * {@link #resolve}, after making the image local if another store of the fleet published it (see
+   * {@link #fetchIfMissing}).
+   */
+  public String resolveFetching(String ref) throws IOException {
+    fetchIfMissing(ref);
+    return resolve(ref);
+  }
+
+  private void fetchIfMissingUnchecked(String ref) {
+    if (fleet == null) {
+      return;
+    }
+    try {
+      fetchIfMissing(ref);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(
+          "image " + ref + " from the shared store: " + e.getMessage(), e);
+    }
+  }
+
   /** The images of an open data root ({@code DATA/tmp} for spooling). */
   public static ImageStore open(Engine engine) throws IOException {
     return new ImageStore(engine.chunks(), engine.storage(), engine.dataRoot().resolve("tmp"));
@@ -357,6 +422,7 @@ public final class ImageStore {
 
   /** Writes image {@code ref} as an OCI layout into directory {@code dir}. */
   public void exportLayout(String ref, Path dir) throws IOException {
+    fetchIfMissing(ref);
     try (ExportTarget t = ExportTarget.directory(dir)) {
       export(ref, ExportFormat.OCI, t);
     }
@@ -364,6 +430,7 @@ public final class ImageStore {
 
   /** Streams image {@code ref} to {@code out} as a tar in {@code format}. */
   public void export(String ref, ExportFormat format, OutputStream out) throws IOException {
+    fetchIfMissing(ref);
     try (ExportTarget t = ExportTarget.tar(out)) {
       export(ref, format, t);
     }
@@ -401,6 +468,7 @@ public final class ImageStore {
    * names the image by {@code ref} when that is a tag, else it travels untagged.
    */
   public TransferPlan transferPlan(String ref, ContentCut cut) throws IOException {
+    fetchIfMissing(ref);
     lock.readLock().lock();
     try {
       String id = resolve(ref);
@@ -515,6 +583,7 @@ public final class ImageStore {
 
   /** One row per layer, top first. */
   public List<HistoryEntry> history(String ref) {
+    fetchIfMissingUnchecked(ref);
     lock.readLock().lock();
     try {
       ImageRecord image = image(resolve(ref));
@@ -534,6 +603,7 @@ public final class ImageStore {
 
   /** What {@code strata image inspect} shows. */
   public ImageDetails inspect(String ref) {
+    fetchIfMissingUnchecked(ref);
     lock.readLock().lock();
     try {
       ImageRecord image = image(resolve(ref));
@@ -591,6 +661,7 @@ public final class ImageStore {
   /** Gives image {@code src} the tag {@code dst} (moved if another image had it). */
   public void tag(String src, String dst) throws IOException {
     ImageRef t = ImageRef.parse(dst);
+    fetchIfMissing(src);
     lock.writeLock().lock();
     try {
       String id = resolve(src);

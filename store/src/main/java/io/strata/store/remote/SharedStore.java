@@ -169,6 +169,11 @@ public final class SharedStore implements PackSet.Remote, Closeable {
         this::poll, settings.pollMillis(), settings.pollMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** The bucket. */
+  public ObjectStore objects() {
+    return objects;
+  }
+
   // ---- PackSet.Remote ----
 
   @Override

@@ -1,0 +1,172 @@
+package io.strata.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strata.s3.CephS3;
+import io.strata.s3.S3ObjectStore;
+import io.strata.s3.S3Settings;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Several real stratad processes sharing one bucket of a real Ceph radosgw ({@code --store
+ * s3://…}), driven through the real CLI: an image imported on one node is used on the others, a
+ * chunk is stored once across the fleet, and a node killed before its upload catches up when it
+ * starts again.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class ScaleOutIT {
+  @TempDir Path dir;
+  private final List<StratadProcess> nodes = new ArrayList<>();
+  private S3Settings s3;
+
+  @BeforeAll
+  static void s3() throws Exception {
+    CephS3.ensureRunning();
+  }
+
+  @AfterEach
+  void stop() {
+    nodes.forEach(StratadProcess::close);
+  }
+
+  private Cli node(String name) throws Exception {
+    if (s3 == null) {
+      s3 = CephS3.freshBucket();
+    }
+    StratadProcess p =
+        StratadProcess.launch(
+            dir.resolve("logs"),
+            "--data",
+            dir.resolve(name).toString(),
+            "--store",
+            s3.location(),
+            "--s3-endpoint",
+            CephS3.ENDPOINT.toString(),
+            "--s3-credentials-file",
+            CephS3.credentials().toString(),
+            "--s3-path-style",
+            "--s3-cache-size",
+            "128M");
+    nodes.add(p);
+    assertThat(p.awaitReady()).as("stratad %s started: %s", name, p.stderr()).isTrue();
+    return new Cli(p.port());
+  }
+
+  /** A layer of text files: {@code files} of about {@code size} bytes each, seeded. */
+  private Path layerTar(String name, int files, int size, long seed) throws Exception {
+    Map<String, byte[]> content = new LinkedHashMap<>();
+    for (int i = 0; i < files; i++) {
+      content.put("data/f" + i + ".txt", TestData.text(seed + i, size));
+    }
+    Path tar = dir.resolve(name);
+    Files.write(tar, Tars.of(content));
+    return tar;
+  }
+
+  private static Cli.Result ok(Cli cli, String... args) {
+    Cli.Result r = cli.strata(args);
+    assertThat(r.exit()).as("strata %s: %s", String.join(" ", args), r).isZero();
+    return r;
+  }
+
+  /** Retries {@code args} until it succeeds: another node's publication takes seconds. */
+  private static Cli.Result eventually(Cli cli, String... args) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    Cli.Result r;
+    do {
+      r = cli.strata(args);
+      if (r.exit() == 0) {
+        return r;
+      }
+      Thread.sleep(250);
+    } while (System.nanoTime() < deadline);
+    throw new AssertionError("strata " + String.join(" ", args) + " never succeeded: " + r);
+  }
+
+  private long bucketPackBytes() throws Exception {
+    long[] total = {0};
+    try (S3ObjectStore o = S3ObjectStore.open(s3)) {
+      o.list("packs/", (k, size) -> total[0] += size);
+    }
+    return total[0];
+  }
+
+  @Test
+  void anImageImportedOnOneNodeIsCreatedAndExportedOnTheOthersWithoutAPush() throws Exception {
+    Cli a = node("a");
+    Cli b = node("b");
+    Cli c = node("c");
+    Path tar = layerTar("app.tar", 8, 400_000, 1);
+    ok(a, "image", "import", tar.toString(), "-t", "app:1");
+
+    eventually(b, "create", "app:1", "--name", "web");
+    String expected = new String(TestData.text(3, 400_000), StandardCharsets.UTF_8);
+    assertThat(ok(b, "fs", "web", "cat", "/data/f2.txt").out()).isEqualTo(expected);
+    // B made the image from the chunks in the bucket: it uploaded no pack of its own for it.
+    assertThat(ok(b, "info").out()).contains(s3.location());
+
+    Path exported = dir.resolve("from-c.tar");
+    eventually(c, "image", "export", "app:1", "-o", exported.toString());
+    Path fromA = dir.resolve("from-a.tar");
+    ok(a, "image", "export", "app:1", "-o", fromA.toString());
+    assertThat(Files.readAllBytes(exported)).isEqualTo(Files.readAllBytes(fromA));
+    assertThat(ok(c, "fsck").out()).doesNotContain("damaged");
+  }
+
+  @Test
+  void whatOneNodeStoredIsNotStoredAgainByAnother() throws Exception {
+    Cli a = node("a");
+    Cli b = node("b");
+    Path v1 = layerTar("v1.tar", 10, 500_000, 10);
+    ok(a, "image", "import", v1.toString(), "-t", "base:1");
+    eventually(b, "image", "inspect", "base:1");
+    eventually(b, "create", "base:1", "--name", "probe");
+    long afterA = bucketPackBytes();
+    // The same files again on B, plus one new one: only the new file's chunks are stored.
+    Map<String, byte[]> more = new LinkedHashMap<>();
+    for (int i = 0; i < 10; i++) {
+      more.put("data/f" + i + ".txt", TestData.text(10 + i, 500_000));
+    }
+    more.put("data/new.txt", TestData.text(99, 300_000));
+    Path v2 = dir.resolve("v2.tar");
+    Files.write(v2, Tars.of(more));
+    ok(b, "image", "import", v2.toString(), "-t", "base:2");
+    eventually(a, "create", "base:2", "--name", "probe2");
+    long added = bucketPackBytes() - afterA;
+    assertThat(afterA).isGreaterThan(1_000_000);
+    // The new text compresses to well under its 300 kB; the 5 MB already stored is not stored
+    // again.
+    assertThat(added).isLessThan(400_000);
+  }
+
+  @Test
+  void aNodeKilledBeforeItsUploadUploadsWhenItStartsAgain() throws Exception {
+    Cli a = node("a");
+    Cli b = node("b");
+    Path tar = layerTar("k.tar", 6, 300_000, 20);
+    ok(a, "image", "import", tar.toString(), "-t", "kill:1");
+    // SIGKILL at once: the import is acknowledged (durable in A's write-ahead packs), its upload
+    // and publication may not have happened.
+    StratadProcess killed = nodes.get(0);
+    killed.process().destroyForcibly();
+    killed.process().onExit().get(30, TimeUnit.SECONDS);
+    Cli again = node("a");
+    eventually(b, "create", "kill:1", "--name", "killed");
+    assertThat(ok(b, "fs", "killed", "cat", "/data/f5.txt").out())
+        .isEqualTo(new String(TestData.text(25, 300_000), StandardCharsets.UTF_8));
+    assertThat(ok(again, "fsck").out()).doesNotContain("damaged");
+    assertThat(ok(b, "fsck").out()).doesNotContain("damaged");
+  }
+}
