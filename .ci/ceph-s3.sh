@@ -48,11 +48,11 @@ start_rgw() {
 
 case $cmd in
 stop)
-  for d in rgw.a osd.0 mon.a; do stop_daemon "$DIR/out/$d.pid"; done
+  for d in client.rgw.a osd.0 mon.a; do stop_daemon "$DIR/out/$d.pid"; done
   rm -rf "$DIR"
   exit 0
   ;;
-rgw-stop) stop_daemon "$DIR/out/rgw.a.pid"; exit 0 ;;
+rgw-stop) stop_daemon "$DIR/out/client.rgw.a.pid"; exit 0 ;;
 rgw-start) start_rgw; exit 0 ;;
 start) ;;
 *) echo "unknown command $cmd" >&2; exit 2 ;;

@@ -151,6 +151,45 @@ class ScaleOutIT {
     assertThat(added).isLessThan(400_000);
   }
 
+  /** {@code .ci/ceph-s3.sh CMD}: stops or starts radosgw alone. */
+  private static void rgw(String cmd) throws Exception {
+    Path script = Path.of("..", ".ci", "ceph-s3.sh").toAbsolutePath().normalize();
+    Process p =
+        new ProcessBuilder("bash", script.toString(), cmd, CephS3.DIR)
+            .redirectErrorStream(true)
+            .start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("ceph-s3.sh %s", cmd).isTrue();
+    assertThat(p.exitValue())
+        .as("ceph-s3.sh %s: %s", cmd, new String(p.getInputStream().readAllBytes()))
+        .isZero();
+  }
+
+  @Test
+  void withTheObjectStoreDownWritesAreAcknowledgedLocallyAndReachTheFleetWhenItIsBack()
+      throws Exception {
+    Cli a = node("a");
+    Cli b = node("b");
+    Path tar = layerTar("offline.tar", 6, 300_000, 40);
+    Cli.Result lookup;
+    try {
+      rgw("rgw-stop");
+      // Acknowledged once durable in A's write-ahead packs; the upload waits for the bucket.
+      ok(a, "image", "import", tar.toString(), "-t", "offline:1");
+      assertThat(ok(a, "info").out()).containsPattern("pending uploads: +[1-9]");
+      // B cannot reach the catalogue: a clear error naming the bucket, not a hang.
+      lookup = b.strata("create", "offline:1", "--name", "early");
+    } finally {
+      rgw("rgw-start");
+    }
+    assertThat(lookup.exit()).isNotZero();
+    assertThat(lookup.err()).contains(s3.location());
+    eventually(b, "create", "offline:1", "--name", "later");
+    assertThat(ok(b, "fs", "later", "cat", "/data/f3.txt").out())
+        .isEqualTo(new String(TestData.text(43, 300_000), StandardCharsets.UTF_8));
+    assertThat(ok(a, "info").out()).containsPattern("pending uploads: +0 ");
+    assertThat(ok(a, "fsck").out()).doesNotContain("damaged");
+  }
+
   @Test
   void aNodeKilledBeforeItsUploadUploadsWhenItStartsAgain() throws Exception {
     Cli a = node("a");

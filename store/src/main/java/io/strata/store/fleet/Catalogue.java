@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
@@ -48,7 +47,7 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
   private final ObjectStore objects;
   private final ChunkStore chunks;
   private final ImageStore images;
-  private final ExecutorService publisher;
+  private final java.util.concurrent.ScheduledExecutorService publisher;
   // Images being made here from the catalogue: their tags are the catalogue's already.
   private final Set<String> fetching = ConcurrentHashMap.newKeySet();
 
@@ -57,7 +56,7 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
     this.chunks = chunks;
     this.images = images;
     this.publisher =
-        Executors.newSingleThreadExecutor(
+        Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "strata-catalogue");
               t.setDaemon(true);
@@ -104,20 +103,29 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
   }
 
   private void queuePublish(String tag, String id) {
-    publisher.execute(
-        () -> {
-          try {
-            publish(tag, id);
-          } catch (IOException | RuntimeException e) {
-            LOG.log(
-                System.Logger.Level.WARNING,
-                "publishing {0} ({1}) to {2} failed; it is published at the next start: {3}",
-                tag,
-                id,
-                objects.describe(),
-                e.getMessage());
-          }
-        });
+    publisher.execute(() -> tryPublish(tag, id, 1_000));
+  }
+
+  /** Publishes, and on failure (the bucket unreachable) tries again later, backing off. */
+  private void tryPublish(String tag, String id, long backoffMillis) {
+    try {
+      publish(tag, id);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "publishing {0} ({1}) to {2} failed, retrying in {3} s: {4}",
+          tag,
+          id,
+          objects.describe(),
+          backoffMillis / 1000,
+          e.getMessage());
+      if (!publisher.isShutdown()) {
+        publisher.schedule(
+            () -> tryPublish(tag, id, Math.min(2 * backoffMillis, 60_000)),
+            backoffMillis,
+            TimeUnit.MILLISECONDS);
+      }
+    }
   }
 
   /** Publishes image {@code id} (once) and points {@code tag} at it. */

@@ -108,6 +108,12 @@ public final class PackSet implements Closeable {
     }
   }
 
+  /** Whether the open pack holds records (none is open: false). */
+  public boolean openHoldsRecords() {
+    PackWriter w = current;
+    return w != null && w.records() > 0;
+  }
+
   /** Whether this disk holds pack {@code id}. */
   public boolean isLocal(int id) {
     return packs.containsKey(id);

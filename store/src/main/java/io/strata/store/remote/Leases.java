@@ -31,14 +31,26 @@ final class Leases {
   private final String node;
   private int chunkLease; // lease number, 0 = none yet
   private int packLease;
+  // Leases taken ahead of need, so that writes go on while the bucket is unreachable.
+  private int spareChunkLease;
+  private int sparePackLease;
   private int nextPack;
 
-  private Leases(ObjectStore objects, Path file, String node, int chunkLease, int packLease) {
+  private Leases(
+      ObjectStore objects,
+      Path file,
+      String node,
+      int chunkLease,
+      int packLease,
+      int spareChunkLease,
+      int sparePackLease) {
     this.objects = objects;
     this.file = file;
     this.node = node;
     this.chunkLease = chunkLease;
     this.packLease = packLease;
+    this.spareChunkLease = spareChunkLease;
+    this.sparePackLease = sparePackLease;
   }
 
   /**
@@ -48,7 +60,7 @@ final class Leases {
   static Leases open(ObjectStore objects, Path chunksDir) throws IOException {
     Path file = chunksDir.resolve(FILE);
     if (!Files.exists(file)) {
-      Leases l = new Leases(objects, file, UUID.randomUUID().toString(), 0, 0);
+      Leases l = new Leases(objects, file, UUID.randomUUID().toString(), 0, 0, 0, 0);
       l.save();
       return l;
     }
@@ -73,7 +85,9 @@ final class Leases {
           file,
           p.getProperty("node"),
           Integer.parseInt(p.getProperty("chunkLease", "0")),
-          Integer.parseInt(p.getProperty("packLease", "0")));
+          Integer.parseInt(p.getProperty("packLease", "0")),
+          Integer.parseInt(p.getProperty("spareChunkLease", "0")),
+          Integer.parseInt(p.getProperty("sparePackLease", "0")));
     } catch (NumberFormatException e) {
       throw new io.strata.store.error.CorruptDataException(
           file + ": unreadable lease numbers", file.toString(), e);
@@ -95,10 +109,52 @@ final class Leases {
 
   /** A new range of chunk ids, {@code [start, end)}: the current one is used up. */
   synchronized int[] nextChunkIds() throws IOException {
-    chunkLease =
-        take(BucketLayout.CHUNK_ID_LEASES, chunkLease, MAX_CHUNK_LEASE, BucketLayout::chunkIdLease);
+    if (spareChunkLease != 0) {
+      chunkLease = spareChunkLease;
+      spareChunkLease = 0;
+    } else {
+      chunkLease =
+          take(
+              BucketLayout.CHUNK_ID_LEASES,
+              Math.max(chunkLease, spareChunkLease),
+              MAX_CHUNK_LEASE,
+              BucketLayout::chunkIdLease);
+    }
     save();
     return range(chunkLease);
+  }
+
+  /**
+   * Takes the next leases ahead of need when the current ones are more than half used ({@code
+   * nextChunkId} is the next chunk id the index hands out), and a pack lease if there is none:
+   * writes then never wait for the bucket, and go on for a while when it is unreachable.
+   */
+  synchronized void topUp(int nextChunkId, java.util.function.IntPredicate packTaken)
+      throws IOException {
+    if (packLease == 0) {
+      packLease = take(BucketLayout.PACK_ID_LEASES, 0, MAX_PACK_LEASE, BucketLayout::packIdLease);
+      save();
+    }
+    int[] ids = range(chunkLease);
+    if (spareChunkLease == 0 && nextChunkId - ids[0] > (ids[1] - ids[0]) / 2) {
+      spareChunkLease =
+          take(
+              BucketLayout.CHUNK_ID_LEASES,
+              chunkLease,
+              MAX_CHUNK_LEASE,
+              BucketLayout::chunkIdLease);
+      save();
+    }
+    int start = packLease * BucketLayout.PACK_ID_LEASE;
+    int used = 0;
+    for (int id = start; id < start + BucketLayout.PACK_ID_LEASE; id++) {
+      used += packTaken.test(id) || id < nextPack ? 1 : 0;
+    }
+    if (sparePackLease == 0 && used > BucketLayout.PACK_ID_LEASE / 2) {
+      sparePackLease =
+          take(BucketLayout.PACK_ID_LEASES, packLease, MAX_PACK_LEASE, BucketLayout::packIdLease);
+      save();
+    }
   }
 
   private static int[] range(int lease) {
@@ -125,8 +181,13 @@ final class Leases {
         nextPack = next + 1;
         return next;
       }
-      packLease =
-          take(BucketLayout.PACK_ID_LEASES, packLease, MAX_PACK_LEASE, BucketLayout::packIdLease);
+      if (sparePackLease != 0) {
+        packLease = sparePackLease;
+        sparePackLease = 0;
+      } else {
+        packLease =
+            take(BucketLayout.PACK_ID_LEASES, packLease, MAX_PACK_LEASE, BucketLayout::packIdLease);
+      }
       nextPack = 0;
       save();
     }
@@ -161,6 +222,8 @@ final class Leases {
     p.setProperty("node", node);
     p.setProperty("chunkLease", Integer.toString(chunkLease));
     p.setProperty("packLease", Integer.toString(packLease));
+    p.setProperty("spareChunkLease", Integer.toString(spareChunkLease));
+    p.setProperty("sparePackLease", Integer.toString(sparePackLease));
     StringWriter w = new StringWriter();
     p.store(w, "Strata shared store: this node and its leases in the bucket");
     AtomicFiles.write(file, w.toString().getBytes(StandardCharsets.UTF_8));

@@ -130,6 +130,7 @@ public final class SharedStore implements PackSet.Remote, Closeable {
         new PackCache(chunksDir.resolve("cache"), settings.cacheBytes(), objects, packs::evict);
     int[] ids = leases.chunkIds();
     index.lease(ids[0], ids[1], leases::nextChunkIds);
+    leases.topUp(index.nextId(), this::packIdTaken);
     for (int id : indexedPacks) {
       Long len = inBucket.get(id);
       if (len != null && segments.contains(id)) {
@@ -178,8 +179,11 @@ public final class SharedStore implements PackSet.Remote, Closeable {
 
   @Override
   public int newPackId() throws IOException {
-    return leases.newPackId(
-        id -> packs.isLocal(id) || inBucket.containsKey(id) || uploading.contains(id));
+    return leases.newPackId(this::packIdTaken);
+  }
+
+  private boolean packIdTaken(int id) {
+    return packs.isLocal(id) || inBucket.containsKey(id) || uploading.contains(id);
   }
 
   @Override
@@ -281,6 +285,7 @@ public final class SharedStore implements PackSet.Remote, Closeable {
   private void poll() {
     try {
       packs.sealIfIdle(settings.sealIdleMillis());
+      leases.topUp(index.nextId(), this::packIdTaken);
       for (int id : listSegments()) {
         if (!indexed.containsKey(id) && !packs.isLocal(id) && !uploading.contains(id)) {
           adoptSegment(id);
@@ -336,7 +341,8 @@ public final class SharedStore implements PackSet.Remote, Closeable {
    * @param location the bucket and prefix
    * @param bucketPacks pack objects in the bucket
    * @param bucketBytes their bytes
-   * @param pendingUploads packs sealed here and not in the bucket yet
+   * @param pendingUploads packs here and not in the bucket yet (the open one too, if it holds
+   *     records)
    * @param cacheBytes what this disk holds of the bucket's packs
    * @param cacheBudget what it may hold
    * @param cacheHits reads served from this disk
@@ -365,7 +371,7 @@ public final class SharedStore implements PackSet.Remote, Closeable {
         objects.location(),
         inBucket.size(),
         bytes,
-        uploading.size(),
+        uploading.size() + (packs.openHoldsRecords() ? 1 : 0),
         cache.bytes(),
         settings.cacheBytes(),
         cache.hits.get(),
