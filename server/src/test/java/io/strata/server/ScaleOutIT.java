@@ -151,6 +151,100 @@ class ScaleOutIT {
     assertThat(added).isLessThan(400_000);
   }
 
+  @Test
+  void gcOnOneNodeDeletesWhatNoNodeUsesAndKeepsWhatAnyDoes() throws Exception {
+    Cli a = node("a");
+    Cli b = node("b");
+    Cli c = node("c");
+    ok(a, "image", "import", layerTar("old.tar", 6, 400_000, 50).toString(), "-t", "old:1");
+    ok(b, "image", "import", layerTar("keep.tar", 6, 400_000, 60).toString(), "-t", "keep:1");
+    // C makes keep:1 its own (a container on it): its live set now holds keep's chunks.
+    eventually(c, "create", "keep:1", "--name", "user");
+    eventually(b, "image", "inspect", "old:1");
+    long before = bucketPackBytes();
+    ok(a, "image", "rm", "old:1");
+    ok(b, "image", "rm", "old:1");
+    ok(b, "image", "rm", "keep:1");
+    // keep:1 stays only through C's container; old:1 is used by no one once the removal of its tag
+    // reached the catalogue (asynchronously, within seconds).
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    Cli.Result gc;
+    do {
+      gc = c.strata("gc");
+    } while (bucketPackBytes() >= before && System.nanoTime() < deadline);
+    assertThat(bucketPackBytes()).as("gc output: %s", gc).isLessThan(before);
+    assertThat(ok(c, "fs", "user", "cat", "/data/f1.txt").out())
+        .isEqualTo(new String(TestData.text(61, 400_000), StandardCharsets.UTF_8));
+    for (Cli n : List.of(a, b, c)) {
+      assertThat(ok(n, "fsck").out()).doesNotContain("damaged");
+    }
+  }
+
+  @Test
+  void gcInALoopWhileTwoNodesWriteLosesNothing() throws Exception {
+    Cli a = node("a");
+    Cli b = node("b");
+    Cli c = node("c");
+    java.util.concurrent.atomic.AtomicLong removed = new java.util.concurrent.atomic.AtomicLong();
+    Thread collector =
+        new Thread(
+            () -> {
+              while (!Thread.currentThread().isInterrupted()) {
+                Cli.Result r = c.strata("gc");
+                var m = java.util.regex.Pattern.compile("removed (\\d+) chunks").matcher(r.out());
+                if (r.exit() == 0 && m.find()) {
+                  removed.addAndGet(Long.parseLong(m.group(1)));
+                }
+              }
+            });
+    collector.start();
+    try {
+      for (int round = 0; round < 3; round++) {
+        // Each round shares half its files with the round before: new chunks and deduplicated
+        // ones, while the previous round's image is removed and becomes garbage.
+        ok(
+            a,
+            "image",
+            "import",
+            layerTar("a" + round + ".tar", 4, 300_000, 100 + round * 2L).toString(),
+            "-t",
+            "a:" + round);
+        ok(
+            b,
+            "image",
+            "import",
+            layerTar("b" + round + ".tar", 4, 300_000, 101 + round * 2L).toString(),
+            "-t",
+            "b:" + round);
+        if (round > 0) {
+          ok(a, "image", "rm", "a:" + (round - 1));
+          ok(b, "image", "rm", "b:" + (round - 1));
+        }
+      }
+      // One more round of gc with the writers quiet: the removed images' packs go.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (removed.get() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(500);
+      }
+    } finally {
+      collector.interrupt();
+      collector.join(120_000);
+    }
+    assertThat(removed.get()).as("chunks gc removed while the nodes wrote").isPositive();
+    for (Cli n : List.of(a, b)) {
+      String tag = n == a ? "a:2" : "b:2";
+      long seed = n == a ? 104 : 105;
+      ok(n, "create", tag, "--name", "check");
+      for (int f = 0; f < 4; f++) {
+        assertThat(ok(n, "fs", "check", "cat", "/data/f" + f + ".txt").out())
+            .isEqualTo(new String(TestData.text(seed + f, 300_000), StandardCharsets.UTF_8));
+      }
+      assertThat(ok(n, "fsck").out()).doesNotContain("damaged");
+    }
+    eventually(c, "create", "a:2", "--name", "other");
+    assertThat(ok(c, "fsck").out()).doesNotContain("damaged");
+  }
+
   /** {@code .ci/ceph-s3.sh CMD}: stops or starts radosgw alone. */
   private static void rgw(String cmd) throws Exception {
     Path script = Path.of("..", ".ci", "ceph-s3.sh").toAbsolutePath().normalize();

@@ -27,6 +27,7 @@ public final class Operations {
   private final Predicate<String> imageInUse;
   // The fleet's images, when the chunk store shares a bucket; else null.
   private io.strata.store.fleet.Catalogue catalogue;
+  private io.strata.store.fleet.FleetGc fleetGc;
 
   private Operations(
       Map<Opcode, Operation> byOpcode,
@@ -79,6 +80,7 @@ public final class Operations {
     Operations ops = new Operations(m, producers, mounts, images, containers::usesImage);
     if (engine.chunks().shared() != null) {
       ops.catalogue = io.strata.store.fleet.Catalogue.start(engine.chunks(), images);
+      ops.fleetGc = io.strata.store.fleet.FleetGc.join(engine.chunks());
     }
     return ops;
   }
@@ -99,6 +101,7 @@ public final class Operations {
     boolean stopped = producers.shutdown(wait);
     if (catalogue != null) {
       catalogue.close(); // publishes what is queued; the next start publishes what is not
+      fleetGc.close();
     }
     try {
       mounts.close();

@@ -366,6 +366,76 @@ public final class ChunkStore implements Closeable {
     }
   }
 
+  /**
+   * Condemns {@code ids} (null: none) for a fleet's gc and returns, atomically with it, every chunk
+   * a root or a write in progress references: a writer either holds a condemned chunk by now, and
+   * it is in the set returned, or will store its bytes again (see {@link ChunkIndex#condemn}).
+   */
+  public RoaringBitmap condemnAndCollectLive(RoaringBitmap ids) {
+    refLock.writeLock().lock();
+    try {
+      index.condemn(ids);
+      RoaringBitmap live = referencedExcept(null);
+      for (WriteSession s : sessions) {
+        live.or(s.held());
+      }
+      return live;
+    } finally {
+      refLock.writeLock().unlock();
+    }
+  }
+
+  /** Every id the index holds for digest {@code d}, condemned ones included. */
+  public int[] idsOf(Digest d) {
+    return index.lookupAll(d);
+  }
+
+  /** Chunk ids in the packs {@code packIds}, as the index places them. */
+  public RoaringBitmap chunksIn(Set<Integer> packIds) {
+    RoaringBitmap out = new RoaringBitmap();
+    index.forEach(
+        (id, loc) -> {
+          if (Locations.isStored(loc) && packIds.contains(Locations.packId(loc))) {
+            out.add(id);
+          }
+        });
+    return out;
+  }
+
+  /**
+   * Forgets the packs a fleet's gc deleted from the bucket: their chunks leave the index (no root
+   * references them: the gc made sure) and this disk's copies are dropped.
+   */
+  public void forgetPacks(Set<Integer> packIds) throws IOException {
+    refLock.writeLock().lock();
+    try {
+      for (int id : chunksIn(packIds)) {
+        long loc = index.location(id);
+        index.remove(id);
+        int stored = Locations.storedLen(loc);
+        compressedBytes.addAndGet(-stored);
+      }
+    } finally {
+      refLock.writeLock().unlock();
+    }
+    if (shared != null) {
+      shared.forget(packIds);
+    }
+  }
+
+  /** Runs a store's gc when it shares a bucket: the fleet's protocol (set by the fleet package). */
+  @FunctionalInterface
+  public interface FleetCollector {
+    GcResult collect() throws IOException;
+  }
+
+  private volatile FleetCollector fleetCollector;
+
+  /** Makes {@link #gc} run {@code c}, the fleet's gc, for a store that shares a bucket. */
+  public void fleetCollector(FleetCollector c) {
+    this.fleetCollector = c;
+  }
+
   /** The bucket this store shares, or null for a store of this disk only. */
   public SharedStore shared() {
     return shared;
@@ -1033,10 +1103,15 @@ public final class ChunkStore implements Closeable {
   public GcResult gc() throws IOException {
     ensureOpen();
     if (shared != null) {
-      throw new ConflictException(
-          "gc of a store shared through "
-              + shared.stats().location()
-              + " needs the fleet's lock protocol, which this version lacks; nothing was removed");
+      FleetCollector c = fleetCollector;
+      if (c == null) {
+        throw new ConflictException(
+            "gc of a store shared through "
+                + shared.stats().location()
+                + " runs through the fleet's lock protocol, which this process does not serve;"
+                + " nothing was removed");
+      }
+      return c.collect();
     }
     gcLock.lock();
     try {

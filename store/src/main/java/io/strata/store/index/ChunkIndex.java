@@ -33,6 +33,8 @@ public final class ChunkIndex {
   private int leaseStart;
   private int leaseEnd = Integer.MAX_VALUE;
   private IdLeases leases;
+  // Chunks a fleet's gc may delete: lookups pass over them, so nothing new comes to depend on them.
+  private org.roaringbitmap.RoaringBitmap condemned;
 
   /**
    * Ranges of ids this process may hand out, when several stores share one id space (a fleet on one
@@ -93,6 +95,39 @@ public final class ChunkIndex {
       }
     }
     nextId = next;
+  }
+
+  /** Every id held under digest {@code d}, condemned ones included (usually one). */
+  public synchronized int[] lookupAll(Digest d) {
+    long w0 = d.word(0);
+    int[] t = table;
+    int i = home(w0);
+    int[] out = new int[0];
+    while (t[i] != 0) {
+      int id = t[i] - 1;
+      long[] p = digestPages[id >>> PAGE_BITS];
+      int at = (id & PAGE_MASK) * 4;
+      if (p[at] == w0
+          && p[at + 1] == d.word(1)
+          && p[at + 2] == d.word(2)
+          && p[at + 3] == d.word(3)) {
+        out = Arrays.copyOf(out, out.length + 1);
+        out[out.length - 1] = id;
+      }
+      if (++i == t.length) {
+        i = 0;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * From now on lookups pass over the chunks in {@code ids} (null: none), as if they were absent: a
+   * writer stores such bytes again under a new id rather than come to depend on a chunk that a
+   * fleet's gc may delete.
+   */
+  public synchronized void condemn(org.roaringbitmap.RoaringBitmap ids) {
+    condemned = ids == null || ids.isEmpty() ? null : ids.clone();
   }
 
   /** The range ids are handed out from: {@code [start, end)}. */
@@ -269,7 +304,11 @@ public final class ChunkIndex {
       int id = e - 1;
       long[] p = digestPages[id >>> PAGE_BITS];
       int at = (id & PAGE_MASK) * 4;
-      if (p[at] == w0 && p[at + 1] == w1 && p[at + 2] == w2 && p[at + 3] == w3) {
+      if (p[at] == w0
+          && p[at + 1] == w1
+          && p[at + 2] == w2
+          && p[at + 3] == w3
+          && (condemned == null || !condemned.contains(id))) {
         return id;
       }
       if (++i == t.length) {

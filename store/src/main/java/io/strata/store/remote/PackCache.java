@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -195,6 +196,28 @@ final class PackCache {
         }
       } catch (IOException e) {
         LOG.log(System.Logger.Level.WARNING, "pack cache: could not evict pack {0}: {1}", id, e);
+      }
+    }
+  }
+
+  /** Drops whatever the cache holds of pack {@code id}, which is gone from the bucket. */
+  void forget(int id) throws IOException {
+    List<Long> gone = new java.util.ArrayList<>();
+    synchronized (this) {
+      var it = entries.entrySet().iterator();
+      while (it.hasNext()) {
+        var e = it.next();
+        if ((int) (e.getKey() >>> 32) == id) {
+          gone.add(e.getKey());
+          bytes -= e.getValue();
+          it.remove();
+        }
+      }
+    }
+    for (long key : gone) {
+      int block = (int) key;
+      if (block != -1) {
+        Files.deleteIfExists(blockPath(id, block));
       }
     }
   }

@@ -8,6 +8,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -331,6 +332,28 @@ public final class SharedStore implements PackSet.Remote, Closeable {
         adoptSegment(id);
       }
     }
+  }
+
+  /** The fleet's gc deleted packs {@code ids} from the bucket: forget them here too. */
+  public void forget(Set<Integer> ids) throws IOException {
+    List<Integer> local = new java.util.ArrayList<>();
+    for (int id : ids) {
+      indexed.remove(id);
+      inBucket.remove(id);
+      segments.remove(id);
+      cache.forget(id);
+      if (packs.isLocal(id)) {
+        local.add(id);
+      }
+    }
+    if (!local.isEmpty()) {
+      packs.retire(local, () -> {});
+    }
+  }
+
+  /** This store's name in the bucket. */
+  public String node() {
+    return leases.node();
   }
 
   // ---- figures ----

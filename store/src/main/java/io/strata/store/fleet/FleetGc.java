@@ -1,0 +1,365 @@
+package io.strata.store.fleet;
+
+import io.strata.store.digest.Digest;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.GcResult;
+import io.strata.store.error.ConflictException;
+import io.strata.store.remote.ObjectStore;
+import io.strata.store.remote.SharedStore;
+import io.strata.store.transfer.TransferPlan;
+import java.io.ByteArrayInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * gc across a fleet sharing one bucket, in two phases with the nodes' answers in between, as
+ * restic's prune keeps what any snapshot still needs; why it is safe is in docs/SCALEOUT.md.
+ *
+ * <p>Every node is a member: it keeps a heartbeat ({@code locks/nodes/<node>}), publishes its live
+ * set ({@code nodes/<node>.live}: every chunk its roots and writes in progress reference) when it
+ * changed, and when the fleet's gc condemns chunks ({@code gc/condemned}) it stops deduplicating
+ * against them and answers with a live set computed after that ({@link
+ * ChunkStore#condemnAndCollectLive}), so a chunk it comes to need again is in its answer, or stored
+ * anew. The node that runs {@code strata gc} coordinates under the exclusive lock ({@code
+ * locks/gc}, created with {@code If-None-Match: *}): it condemns the bucket's chunks that no live
+ * set and no catalogued image names, waits for every node that ever joined to answer, deletes the
+ * packs whose chunks are all still unneeded (their index segments first), records them in {@code
+ * gc/done/<generation>} so that every node forgets them, and releases the lock. A node that does
+ * not answer (stopped, unreachable) holds the deletion back: the condemned set stays, and the next
+ * gc goes on from it.
+ */
+public final class FleetGc implements Closeable {
+  private static final System.Logger LOG = System.getLogger(FleetGc.class.getName());
+  static final String NODE_LOCKS = "locks/nodes/";
+  static final String GC_LOCK = "locks/gc";
+  static final String LIVE = "nodes/";
+  static final String CONDEMNED = "gc/condemned";
+  static final String DONE = "gc/done/";
+
+  /** A gc lock older than this was left by a coordinator that died: it may be taken over. */
+  static final long STALE_MILLIS = 5 * 60_000;
+
+  private static final long HEARTBEAT_MILLIS = 30_000;
+  private static final long ANSWER_WAIT_MILLIS = 60_000;
+
+  private final ChunkStore chunks;
+  private final SharedStore shared;
+  private final ObjectStore objects;
+  private final String node;
+  private final ScheduledExecutorService member;
+  private final Set<Long> applied = new HashSet<>();
+  private long answered; // the condemned generation this node took in
+  private long lastHeartbeat;
+  private volatile boolean rootsChanged = true;
+
+  private FleetGc(ChunkStore chunks) {
+    this.chunks = chunks;
+    this.shared = chunks.shared();
+    this.objects = shared.objects();
+    this.node = shared.node();
+    this.member =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "strata-fleet-gc");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Joins the fleet's gc: {@code chunks.gc()} coordinates it from now on. */
+  public static FleetGc join(ChunkStore chunks) throws IOException {
+    FleetGc f = new FleetGc(chunks);
+    chunks.onRootChanges(changes -> f.rootsChanged = true);
+    f.tick();
+    chunks.fleetCollector(f::collect);
+    f.member.scheduleWithFixedDelay(f::tickLogged, 2, 2, TimeUnit.SECONDS);
+    return f;
+  }
+
+  private void tickLogged() {
+    try {
+      tick();
+    } catch (IOException | RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "fleet gc: {0} unreachable, retrying: {1}",
+          objects.describe(),
+          e.getMessage());
+    }
+  }
+
+  /** A member's round: heartbeat, forget deleted packs, answer a condemned set, publish. */
+  private synchronized void tick() throws IOException {
+    long now = System.currentTimeMillis();
+    if (now - lastHeartbeat >= HEARTBEAT_MILLIS) {
+      objects.put(NODE_LOCKS + node, Long.toString(now).getBytes(StandardCharsets.US_ASCII));
+      lastHeartbeat = now;
+    }
+    applyDone();
+    byte[] b = objects.get(CONDEMNED);
+    LiveSet condemned = b == null ? null : LiveSet.decode(b, LiveSet.CONDEMNED, CONDEMNED);
+    if (condemned != null && condemned.generation() > answered) {
+      answer(condemned);
+    } else if (rootsChanged) {
+      rootsChanged = false;
+      RoaringBitmap live = chunks.condemnAndCollectLive(condemned == null ? null : condemned.ids());
+      publishLive(live);
+    }
+  }
+
+  private void answer(LiveSet condemned) throws IOException {
+    rootsChanged = false;
+    RoaringBitmap live = chunks.condemnAndCollectLive(condemned.ids());
+    answered = condemned.generation();
+    publishLive(live);
+    LOG.log(
+        System.Logger.Level.INFO,
+        "fleet gc {0}: {1} chunks condemned; answered with {2} live",
+        condemned.generation(),
+        condemned.ids().getLongCardinality(),
+        live.getLongCardinality());
+  }
+
+  private void publishLive(RoaringBitmap live) throws IOException {
+    objects.put(
+        LIVE + node + ".live",
+        new LiveSet(answered, System.currentTimeMillis(), live).encode(LiveSet.LIVE));
+  }
+
+  /** Forgets the packs every finished gc deleted that this node has not forgotten yet. */
+  private void applyDone() throws IOException {
+    List<String> keys = new ArrayList<>();
+    objects.list(DONE, (k, size) -> keys.add(k));
+    for (String k : keys) {
+      long gen = Long.parseLong(k.substring(DONE.length()));
+      if (applied.contains(gen)) {
+        continue;
+      }
+      byte[] b = objects.get(k);
+      if (b == null) {
+        continue;
+      }
+      Set<Integer> packs = new TreeSet<>();
+      for (String line : new String(b, StandardCharsets.US_ASCII).split("\n")) {
+        if (!line.isBlank() && !line.startsWith("#")) {
+          packs.add(Integer.parseUnsignedInt(line.trim(), 16));
+        }
+      }
+      chunks.forgetPacks(packs);
+      applied.add(gen);
+      if (gen == answered) {
+        chunks.condemnAndCollectLive(null);
+      }
+    }
+  }
+
+  // ---- the coordinator ----
+
+  /** {@code strata gc} on a shared store. */
+  GcResult collect() throws IOException {
+    takeLock();
+    try {
+      synchronized (this) {
+        shared.refresh();
+        byte[] b = objects.get(CONDEMNED);
+        LiveSet condemned;
+        if (b != null) {
+          condemned = LiveSet.decode(b, LiveSet.CONDEMNED, CONDEMNED);
+          LOG.log(System.Logger.Level.INFO, "fleet gc {0}: resuming", condemned.generation());
+        } else {
+          condemned = condemn();
+          if (condemned.ids().isEmpty()) {
+            return new GcResult(0, 0);
+          }
+          objects.put(CONDEMNED, condemned.encode(LiveSet.CONDEMNED));
+        }
+        answer(condemned);
+        awaitAnswers(condemned.generation());
+        return delete(condemned);
+      }
+    } finally {
+      objects.delete(GC_LOCK);
+    }
+  }
+
+  private void takeLock() throws IOException {
+    byte[] mine = (node + " " + System.currentTimeMillis()).getBytes(StandardCharsets.US_ASCII);
+    if (objects.create(GC_LOCK, mine)) {
+      return;
+    }
+    byte[] held = objects.get(GC_LOCK);
+    String[] who =
+        held == null ? new String[0] : new String(held, StandardCharsets.US_ASCII).split(" ");
+    long since = who.length == 2 ? Long.parseLong(who[1]) : 0;
+    if (System.currentTimeMillis() - since > STALE_MILLIS) {
+      LOG.log(System.Logger.Level.WARNING, "fleet gc: taking over the stale lock of {0}", who[0]);
+      objects.delete(GC_LOCK);
+      if (objects.create(GC_LOCK, mine)) {
+        return;
+      }
+    }
+    throw new ConflictException(
+        "gc of "
+            + objects.location()
+            + " is running on node "
+            + (who.length > 0 ? who[0] : "?")
+            + "; nothing was removed");
+  }
+
+  /** Phase one: the bucket's chunks that no live set and no catalogued image names. */
+  private LiveSet condemn() throws IOException {
+    RoaringBitmap all = chunks.chunksIn(shared.lengths().keySet());
+    RoaringBitmap live = chunks.condemnAndCollectLive(null);
+    for (String n : members()) {
+      if (!n.equals(node)) {
+        LiveSet s = liveSet(n);
+        if (s != null) {
+          live.or(s.ids());
+        }
+      }
+    }
+    live.or(catalogued());
+    all.andNot(live);
+    long gen = Math.max(System.currentTimeMillis(), answered + 1);
+    LOG.log(
+        System.Logger.Level.INFO,
+        "fleet gc {0}: condemning {1} of the bucket's chunks",
+        gen,
+        all.getLongCardinality());
+    return new LiveSet(gen, System.currentTimeMillis(), all);
+  }
+
+  private List<String> members() throws IOException {
+    List<String> out = new ArrayList<>();
+    objects.list(NODE_LOCKS, (k, size) -> out.add(k.substring(NODE_LOCKS.length())));
+    return out;
+  }
+
+  private LiveSet liveSet(String n) throws IOException {
+    String key = LIVE + n + ".live";
+    byte[] b = objects.get(key);
+    return b == null ? null : LiveSet.decode(b, LiveSet.LIVE, key);
+  }
+
+  /** The chunks of every image a tag of the catalogue names. */
+  private RoaringBitmap catalogued() throws IOException {
+    RoaringBitmap out = new RoaringBitmap();
+    Set<String> ids = new HashSet<>();
+    List<String> tagKeys = new ArrayList<>();
+    objects.list(Catalogue.TAGS, (k, size) -> tagKeys.add(k));
+    for (String k : tagKeys) {
+      byte[] b = objects.get(k);
+      if (b != null) {
+        ids.add(new String(b, StandardCharsets.US_ASCII));
+      }
+    }
+    for (String id : ids) {
+      String key = Catalogue.IMAGES + id.substring("sha256:".length()) + ".plan";
+      byte[] b = objects.get(key);
+      if (b == null) {
+        continue;
+      }
+      TransferPlan plan = TransferPlan.decode(new ByteArrayInputStream(b), key);
+      for (Digest d : plan.chunks().keySet()) {
+        for (int c : chunks.idsOf(d)) {
+          out.add(c);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Waits until every node that ever joined answered generation {@code gen}. */
+  private void awaitAnswers(long gen) throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANSWER_WAIT_MILLIS);
+    while (true) {
+      List<String> silent = new ArrayList<>();
+      for (String n : members()) {
+        LiveSet s = liveSet(n);
+        if (s == null || s.generation() < gen) {
+          silent.add(n);
+        }
+      }
+      if (silent.isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new ConflictException(
+            "gc of "
+                + objects.location()
+                + ": nodes "
+                + silent
+                + " have not answered (stopped or unreachable); nothing was removed, and the"
+                + " next gc goes on once they are back");
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for the fleet's answers", e);
+      }
+    }
+  }
+
+  /** Phase two: deletes the packs whose chunks all stayed unneeded, and says so to the fleet. */
+  private GcResult delete(LiveSet condemned) throws IOException {
+    RoaringBitmap doomed = condemned.ids().clone();
+    for (String n : members()) {
+      LiveSet s = liveSet(n);
+      if (s != null) {
+        doomed.andNot(s.ids());
+      }
+    }
+    doomed.andNot(catalogued());
+    Map<Integer, Long> lengths = shared.lengths();
+    Set<Integer> packs = new TreeSet<>();
+    long chunksRemoved = 0;
+    long bytes = 0;
+    for (var e : lengths.entrySet()) {
+      RoaringBitmap in = chunks.chunksIn(Set.of(e.getKey()));
+      if (!in.isEmpty() && RoaringBitmap.andNot(in, doomed).isEmpty()) {
+        packs.add(e.getKey());
+        chunksRemoved += in.getLongCardinality();
+        bytes += e.getValue();
+      }
+    }
+    // Never empty: some S3 servers (radosgw 16 through the JDK's HTTP client) refuse empty PUTs.
+    StringBuilder done =
+        new StringBuilder("# packs deleted by fleet gc " + condemned.generation() + "\n");
+    for (int p : packs) {
+      // The segment first: a node listing the bucket meanwhile must not adopt a pack going away.
+      objects.delete(String.format("index/%08x.idx", p));
+      objects.delete(String.format("packs/%08x.pack", p));
+      done.append(String.format("%08x%n", p));
+    }
+    objects.put(DONE + condemned.generation(), done.toString().getBytes(StandardCharsets.US_ASCII));
+    objects.delete(CONDEMNED);
+    applyDone();
+    chunks.condemnAndCollectLive(null);
+    rootsChanged = true;
+    LOG.log(
+        System.Logger.Level.INFO,
+        "fleet gc {0}: deleted {1} packs ({2} chunks, {3} bytes)",
+        condemned.generation(),
+        packs.size(),
+        chunksRemoved,
+        bytes);
+    return new GcResult(chunksRemoved, bytes);
+  }
+
+  @Override
+  public void close() {
+    member.shutdownNow();
+  }
+}
