@@ -193,6 +193,12 @@ public final class FleetGc implements Closeable {
     }
   }
 
+  /** Keeps the gc lock fresh while the gc runs, so no node takes it over as stale. */
+  private void refreshLock() throws IOException {
+    objects.put(
+        GC_LOCK, (node + " " + System.currentTimeMillis()).getBytes(StandardCharsets.US_ASCII));
+  }
+
   private void takeLock() throws IOException {
     byte[] mine = (node + " " + System.currentTimeMillis()).getBytes(StandardCharsets.US_ASCII);
     if (objects.create(GC_LOCK, mine)) {
@@ -309,6 +315,7 @@ public final class FleetGc implements Closeable {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while waiting for the fleet's answers", e);
       }
+      refreshLock();
     }
   }
 
@@ -338,6 +345,7 @@ public final class FleetGc implements Closeable {
     StringBuilder done =
         new StringBuilder("# packs deleted by fleet gc " + condemned.generation() + "\n");
     for (int p : packs) {
+      refreshLock();
       // The segment first: a node listing the bucket meanwhile must not adopt a pack going away.
       objects.delete(String.format("index/%08x.idx", p));
       objects.delete(String.format("packs/%08x.pack", p));
