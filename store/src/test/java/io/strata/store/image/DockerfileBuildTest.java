@@ -139,8 +139,7 @@ class DockerfileBuildTest {
     assertThat(top("args:2").exists("/given/n-env.txt")).isTrue();
     assertThat(given).contains("[Warning] One or more build-args [UNUSED] were not consumed");
     // ARGs are build-time only: unlike ENV they leave nothing in the config's environment
-    assertThat(config("args:2").at("/config/Env").toString())
-        .isEqualTo("[\"SHADOW=env\"]");
+    assertThat(config("args:2").at("/config/Env").toString()).isEqualTo("[\"SHADOW=env\"]");
     assertThat(config("args:2").toString()).doesNotContain("UNUSED");
   }
 
