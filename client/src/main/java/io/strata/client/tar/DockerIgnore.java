@@ -14,9 +14,9 @@ import java.util.regex.Pattern;
  * {@code #} at the start of a line for a comment, surrounding spaces trimmed, each pattern cleaned
  * as a path ({@code ./a//b/} is {@code a/b}, a leading {@code /} dropped); {@code *} matches within
  * a path component, {@code ?} one character of it, {@code **} any number of components, {@code
- * [...]} a class and {@code \} escapes. A pattern matches a path or any of its parent directories
- * (so {@code secrets} excludes everything below it), and a {@code !} line makes an exception; the
- * last matching line wins.
+ * [...]} a class ({@code ^} negates it, as in Go) and {@code \} escapes. A pattern matches a path
+ * or any of its parent directories (so {@code secrets} excludes everything below it), and a {@code
+ * !} line makes an exception; the last matching line wins.
  */
 public final class DockerIgnore {
   /** One line: its pattern split into components, and whether it is an exception. */
@@ -32,13 +32,23 @@ public final class DockerIgnore {
 
   /** The rules in {@code file}; none if it does not exist. */
   public static DockerIgnore read(Path file) throws IOException {
+    String text;
     try {
-      return parse(Files.readString(file, StandardCharsets.UTF_8));
+      text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       return NONE;
     }
+    try {
+      return parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + ": " + e.getMessage(), e);
+    }
   }
 
+  /**
+   * The rules in {@code text}; a pattern Docker refuses (a lone {@code !}, an unterminated {@code
+   * [}) is refused naming its line, rather than read as something else.
+   */
   public static DockerIgnore parse(String text) {
     List<Rule> rules = new ArrayList<>();
     String[] lines = text.split("\r?\n", -1);
@@ -57,9 +67,13 @@ public final class DockerIgnore {
       boolean exception = line.startsWith("!");
       if (exception) {
         line = line.substring(1).strip();
+        if (line.isEmpty()) {
+          throw new IllegalArgumentException("line " + (i + 1) + ": ! with no pattern");
+        }
       }
-      if (line.isEmpty()) {
-        continue;
+      if (!closedClasses(line)) {
+        throw new IllegalArgumentException(
+            "line " + (i + 1) + ": pattern " + line + " has a [ with no closing ]");
       }
       String p = clean(line);
       if (p.length() > 1 && p.startsWith("/")) {
@@ -124,6 +138,23 @@ public final class DockerIgnore {
     return false;
   }
 
+  /** Whether every unescaped {@code [} of {@code p} has its {@code ]}. */
+  private static boolean closedClasses(String p) {
+    for (int i = 0; i < p.length(); i++) {
+      char c = p.charAt(i);
+      if (c == '\\') {
+        i++;
+      } else if (c == '[') {
+        int end = p.indexOf(']', i + 2);
+        if (end < 0) {
+          return false;
+        }
+        i = end;
+      }
+    }
+    return true;
+  }
+
   /** Go's {@code filepath.Clean} for {@code /}-separated paths. */
   static String clean(String path) {
     boolean rooted = path.startsWith("/");
@@ -169,15 +200,12 @@ public final class DockerIgnore {
       } else if (c == '\\' && i + 1 < p.length()) {
         re.append(Pattern.quote(String.valueOf(p.charAt(++i))));
       } else if (c == '[') {
+        // a class as Go's filepath.Match reads it: ^ negates, ! is a member, \ escapes
         int end = p.indexOf(']', i + 2);
         if (end < 0) {
           re.append("\\[");
         } else {
-          String cls = p.substring(i + 1, end);
-          if (cls.startsWith("!")) {
-            cls = "^" + cls.substring(1);
-          }
-          re.append('[').append(cls.replace("\\", "\\\\").replace("[", "\\[")).append(']');
+          re.append('[').append(p.substring(i + 1, end).replace("[", "\\[")).append(']');
           i = end;
         }
       } else if (Character.isLetterOrDigit(c) || c == '/' || c == '_' || c == '-') {

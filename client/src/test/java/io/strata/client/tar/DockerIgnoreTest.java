@@ -1,6 +1,7 @@
 package io.strata.client.tar;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -56,14 +57,29 @@ class DockerIgnoreTest {
 
   @Test
   void classesEscapesAndDoubleStars() {
-    DockerIgnore ig = DockerIgnore.parse("file[0-9].txt\nx[!a]y\nweird\\*name\nlogs/**\n");
+    DockerIgnore ig = DockerIgnore.parse("file[0-9].txt\nx[^a]y\nz[!a]z\nweird\\*name\nlogs/**\n");
     assertThat(ig.excluded("file7.txt")).isTrue();
     assertThat(ig.excluded("fileA.txt")).isFalse();
     assertThat(ig.excluded("xby")).isTrue();
     assertThat(ig.excluded("xay")).isFalse();
+    assertThat(ig.excluded("z!z")).as("! is a member of a class, as in Go").isTrue();
+    assertThat(ig.excluded("zaz")).isTrue();
+    assertThat(ig.excluded("zbz")).isFalse();
     assertThat(ig.excluded("weird*name")).isTrue();
     assertThat(ig.excluded("weirdXname")).isFalse();
     assertThat(ig.excluded("logs/a/b.log")).isTrue();
+  }
+
+  @Test
+  void patternsDockerRefusesAreRefusedNamingTheLine() throws Exception {
+    assertThatThrownBy(() -> DockerIgnore.parse("ok\n!\n"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("line 2");
+    Path file = Files.writeString(dir.resolve(".dockerignore"), "a\nfile[0-9\n");
+    assertThatThrownBy(() -> DockerIgnore.read(file))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining(".dockerignore: line 2: pattern file[0-9 has a [ with no closing ]");
+    assertThat(DockerIgnore.read(dir.resolve("missing")).isEmpty()).isTrue();
   }
 
   @Test
