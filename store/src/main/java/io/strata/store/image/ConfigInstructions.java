@@ -96,7 +96,13 @@ final class ConfigInstructions {
         }
         putArray(c, "Shell", in.json());
       }
-      case "ONBUILD" -> c.withArray("OnBuild").add(in.args());
+      case "ONBUILD" -> {
+        // stored as Docker stores a trigger: its instruction upper case, the rest as written
+        // (RUN too: it is only refused when a build triggers it)
+        String[] kw = in.args().split("\\s+", 2);
+        c.withArray("OnBuild")
+            .add(kw[0].toUpperCase(Locale.ROOT) + (kw.length > 1 ? " " + kw[1] : ""));
+      }
       case "MAINTAINER" -> config.put("author", in.args());
       default -> throw new IllegalStateException("not a config instruction: " + in.keyword());
     }

@@ -158,6 +158,14 @@ final class ImageBuilder {
       log.accept("Step " + (++step) + "/" + steps + " : " + from.text());
       args.startStage();
       String base = BuildVariables.expandWord(stage.base(), args.globals(), from);
+      if (base.isEmpty()) {
+        throw new InvalidArgumentException(
+            "Dockerfile line "
+                + from.line()
+                + ": FROM "
+                + stage.base()
+                + " names no image (its variables are empty; ARG before FROM sets them)");
+      }
       checkPlatform(stage, from);
       State st;
       BuildStage earlier = file.stage(base);

@@ -390,8 +390,19 @@ public final class HostDirectory implements FileSystemView {
     return st.linkTarget();
   }
 
-  private static SeekableByteChannel open(Walk w, Set<StandardOpenOption> options)
-      throws IOException {
+  /**
+   * Opens the file {@code w} names. A FIFO or device is refused rather than opened: a FIFO's open
+   * waits for a peer and would hold the request (and a server thread) forever, a device's runs its
+   * driver on the server's host.
+   */
+  private SeekableByteChannel open(Walk w, Set<StandardOpenOption> options) throws IOException {
+    if (isNode(w)) {
+      throw new ConflictException(
+          what
+              + ": "
+              + w.hostPath().toString().substring(root.toString().length())
+              + " is a FIFO or device node: its content is not read or written through Strata");
+    }
     Set<OpenOption> all = new java.util.HashSet<>(options);
     all.add(NOFOLLOW);
     SeekableByteChannel ch =

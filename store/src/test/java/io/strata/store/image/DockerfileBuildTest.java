@@ -240,6 +240,21 @@ class DockerfileBuildTest {
   }
 
   @Test
+  void onbuildRunIsRecordedAndRefusedWhenTriggeredAndAnEmptyFromIsRefused() throws IOException {
+    build("FROM scratch\nONBUILD run make\nCOPY notes.txt /n\n", "trig:1", BuildOptions.DEFAULT);
+    assertThat(config("trig:1").at("/config/OnBuild").toString()).isEqualTo("[\"RUN make\"]");
+    assertThatThrownBy(() -> build("FROM trig:1\n", "trig-child:1", BuildOptions.DEFAULT))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("RUN is not supported")
+        .hasMessageContaining("line 1");
+    assertThatThrownBy(() -> build("ARG B\nFROM ${B}\n", "empty:1", BuildOptions.DEFAULT))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("line 2: FROM ${B} names no image");
+    assertThat(images.list())
+        .noneMatch(i -> i.repository().equals("trig-child") || i.repository().equals("empty"));
+  }
+
+  @Test
   void anUnchangedBuildGivesTheSameIdAndNoCacheBuildsAgain() throws Exception {
     String df = "FROM base:1\nLABEL a=b\nCOPY src /src\nCMD [\"/src/main\"]\n";
     build(df, "same:1", BuildOptions.DEFAULT);

@@ -129,6 +129,11 @@ class HostDirectoryTest {
     assertThatThrownBy(() -> d.mknod("/pipe", FileStat.S_IFIFO | 0600, 0))
         .isInstanceOf(AlreadyExistsException.class)
         .hasMessageContaining("/pipe");
+    // reading or writing a FIFO's content would wait for a peer forever: refused instead
+    assertThatThrownBy(() -> d.open("/pipe"))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("/pipe is a FIFO or device node");
+    assertThatThrownBy(() -> put(d, "/pipe", "x")).isInstanceOf(ConflictException.class);
     HostDirectory readOnly = new HostDirectory(r, true, "volume ro");
     assertThatThrownBy(() -> readOnly.mknod("/other", FileStat.S_IFIFO | 0600, 0))
         .isInstanceOf(ConflictException.class);
