@@ -40,11 +40,17 @@ final class CopyStep {
   private final boolean add;
   private Source from;
   private String fromRef;
+  private String chown;
   private int uid;
   private int gid;
   private int chmod = -1;
 
-  CopyStep(Instruction in, Source context, Sources stages, String workdir) throws IOException {
+  /**
+   * {@code accounts} resolves {@code --chown} names in the image being built; {@code workdir} is
+   * where a relative destination lands.
+   */
+  CopyStep(Instruction in, Source context, Sources stages, ImageAccounts accounts, String workdir)
+      throws IOException {
     this.in = in;
     this.from = context;
     this.add = in.keyword().equals("ADD");
@@ -52,6 +58,11 @@ final class CopyStep {
         new ArrayList<>(in.json() != null ? in.json() : Dockerfile.words(in.args()));
     while (!args.isEmpty() && args.get(0).startsWith("--")) {
       flag(args.remove(0));
+    }
+    if (chown != null) {
+      int[] ids = accounts.chown(chown);
+      uid = ids[0];
+      gid = ids[1];
     }
     if (fromRef != null) {
       from = stages.find(fromRef, in);
@@ -72,9 +83,7 @@ final class CopyStep {
 
   private void flag(String f) {
     if (f.startsWith("--chown=")) {
-      String[] ug = f.substring(8).split(":");
-      uid = number(ug[0], f);
-      gid = ug.length > 1 ? number(ug[1], f) : uid;
+      chown = f.substring(8);
     } else if (f.startsWith("--chmod=")) {
       chmod = parseMode(f.substring(8), f);
     } else if (f.startsWith("--from=") && !add) {
@@ -84,17 +93,6 @@ final class CopyStep {
       }
     } else {
       throw refuse("flag " + f + " is not supported");
-    }
-  }
-
-  private int number(String s, String flag) {
-    if (s.equals("root")) {
-      return 0;
-    }
-    try {
-      return Integer.parseInt(s);
-    } catch (NumberFormatException e) {
-      throw refuse("flag " + flag + ": only numeric ids (or root) are supported");
     }
   }
 

@@ -312,6 +312,7 @@ final class ImageBuilder {
                     in,
                     context,
                     (ref, i) -> source(ref, i, stage),
+                    new ImageAccounts(chain == null ? null : driver.fs(chain), in),
                     ConfigInstructions.workdir(config))
                 : null;
         key = digest(key + "\n" + in.text() + "\n" + (copy == null ? "" : copy.inputs()));

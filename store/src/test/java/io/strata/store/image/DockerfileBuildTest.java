@@ -255,6 +255,41 @@ class DockerfileBuildTest {
   }
 
   @Test
+  void chownNamesAreLookedUpInTheImagesAccountFiles() throws IOException {
+    Path accounts = Files.createDirectories(dir.resolve("accounts/etc"));
+    Files.writeString(
+        accounts.resolve("passwd"),
+        "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n");
+    Files.writeString(accounts.resolve("group"), "root:x:0:\nstaff:x:50:app\n");
+    images.importPath(accounts.getParent().toString(), "accounts:1");
+    build(
+        "FROM accounts:1\nCOPY --chown=app:staff notes.txt /a\nCOPY --chown=app notes.txt /b\n"
+            + "COPY --chown=7:8 notes.txt /c\nCOPY --chown=root notes.txt /d\n",
+        "owned:1",
+        BuildOptions.DEFAULT);
+    FileSystemView fs = top("owned:1");
+    assertThat(new int[] {fs.stat("/a").uid(), fs.stat("/a").gid()}).containsExactly(1000, 50);
+    assertThat(new int[] {fs.stat("/b").uid(), fs.stat("/b").gid()})
+        .as("a user alone: the group of the same number, as Docker")
+        .containsExactly(1000, 1000);
+    assertThat(new int[] {fs.stat("/c").uid(), fs.stat("/c").gid()}).containsExactly(7, 8);
+    assertThat(fs.stat("/d").uid()).isZero();
+    assertThatThrownBy(
+            () ->
+                build(
+                    "FROM accounts:1\nCOPY --chown=nobody notes.txt /x\n",
+                    "x:1",
+                    BuildOptions.DEFAULT))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("line 2: --chown: no user nobody in the image's /etc/passwd");
+    assertThatThrownBy(
+            () ->
+                build("FROM scratch\nCOPY --chown=app notes.txt /x\n", "x:1", BuildOptions.DEFAULT))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("the image has no /etc/passwd");
+  }
+
+  @Test
   void anUnchangedBuildGivesTheSameIdAndNoCacheBuildsAgain() throws Exception {
     String df = "FROM base:1\nLABEL a=b\nCOPY src /src\nCMD [\"/src/main\"]\n";
     build(df, "same:1", BuildOptions.DEFAULT);
