@@ -1,6 +1,8 @@
 package io.strata.store.image;
 
 import io.strata.store.error.InvalidArgumentException;
+import java.time.DateTimeException;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -14,10 +16,14 @@ import java.util.TreeSet;
  * scope from its line to the end of the stage, its value the {@code --build-arg} given for it, else
  * its default, else (declared without one) the global of that name. {@code ENV} of the same name
  * wins over an {@code ARG} (see {@link #variables}). The proxy arguments are predefined (no {@code
- * ARG} needed to pass them); the platform ones ({@code TARGETARCH}, {@code BUILDPLATFORM}, ...) are
- * global values a stage takes with {@code ARG NAME}, as BuildKit defines them.
+ * ARG} needed to pass them), and so is BuildKit's {@code SOURCE_DATE_EPOCH}; the platform ones
+ * ({@code TARGETARCH}, {@code BUILDPLATFORM}, ...) are global values a stage takes with {@code ARG
+ * NAME}, as BuildKit defines them.
  */
 final class BuildArguments {
+  /** BuildKit's argument for reproducible builds: the time every history row and config gets. */
+  static final String SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH";
+
   static final Set<String> PREDEFINED =
       Set.of(
           "HTTP_PROXY",
@@ -29,7 +35,8 @@ final class BuildArguments {
           "NO_PROXY",
           "no_proxy",
           "ALL_PROXY",
-          "all_proxy");
+          "all_proxy",
+          SOURCE_DATE_EPOCH);
 
   private final Map<String, String> given;
   private final Set<String> consumed = new HashSet<>();
@@ -44,6 +51,23 @@ final class BuildArguments {
       globals.put(side + "OS", "linux");
       globals.put(side + "ARCH", arch);
       globals.put(side + "VARIANT", "");
+    }
+  }
+
+  /**
+   * The time {@code --build-arg SOURCE_DATE_EPOCH=SECONDS} fixes for every row the build writes
+   * (RFC 3339), or null when it is not given.
+   */
+  String fixedCreated() {
+    String v = given.get(SOURCE_DATE_EPOCH);
+    if (v == null) {
+      return null;
+    }
+    try {
+      return Instant.ofEpochSecond(Long.parseLong(v.strip())).toString();
+    } catch (NumberFormatException | DateTimeException e) {
+      throw new InvalidArgumentException(
+          "--build-arg SOURCE_DATE_EPOCH=" + v + ": expected whole seconds since 1970", e);
     }
   }
 

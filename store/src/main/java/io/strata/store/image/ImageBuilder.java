@@ -88,6 +88,10 @@ final class ImageBuilder {
     private final CopyStep.Source context;
     private final Consumer<String> log;
     private final BuildArguments args;
+
+    /** The time SOURCE_DATE_EPOCH fixes, or null: each step's own. */
+    private final String fixedCreated;
+
     private final Map<Integer, StageResult> done = new HashMap<>();
     private int step;
     private int steps;
@@ -98,6 +102,7 @@ final class ImageBuilder {
       this.context = new CopyStep.Source(ctx, "the build context");
       this.log = log;
       this.args = new BuildArguments(options.buildArgs());
+      this.fixedCreated = args.fixedCreated();
     }
 
     ImportResult build(List<ImageRef> tags) throws IOException {
@@ -322,7 +327,9 @@ final class ImageBuilder {
           log.accept(" ---> Using cache");
         }
         String created =
-            hit != null && hit.created() != null ? hit.created() : Instant.now().toString();
+            fixedCreated != null
+                ? fixedCreated
+                : hit != null && hit.created() != null ? hit.created() : Instant.now().toString();
         if (makesLayer) {
           LayerStore.Result r =
               hit != null

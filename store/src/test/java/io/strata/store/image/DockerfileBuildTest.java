@@ -290,6 +290,31 @@ class DockerfileBuildTest {
   }
 
   @Test
+  void sourceDateEpochFixesEveryTimeAsBuildKitDoes() throws IOException {
+    BuildOptions epoch = new BuildOptions(Map.of("SOURCE_DATE_EPOCH", "1700000000"), null, true);
+    List<String> log = build("FROM base:1\nLABEL a=b\nCOPY src /src\n", "epoch:1", epoch);
+    assertThat(log).noneMatch(l -> l.contains("[Warning]"));
+    JsonNode c = config("epoch:1");
+    assertThat(c.get("created").asText()).isEqualTo("2023-11-14T22:13:20Z");
+    JsonNode history = c.get("history");
+    assertThat(history.get(history.size() - 1).get("created").asText())
+        .isEqualTo("2023-11-14T22:13:20Z");
+    assertThat(history.get(history.size() - 2).get("created").asText())
+        .isEqualTo("2023-11-14T22:13:20Z");
+    String id = images.resolve("epoch:1");
+    build("FROM base:1\nLABEL a=b\nCOPY src /src\n", "epoch:2", epoch);
+    assertThat(images.resolve("epoch:2")).as("--no-cache, yet the same image").isEqualTo(id);
+    assertThatThrownBy(
+            () ->
+                build(
+                    "FROM scratch\n",
+                    "x:1",
+                    new BuildOptions(Map.of("SOURCE_DATE_EPOCH", "yesterday"), null, false)))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("SOURCE_DATE_EPOCH=yesterday");
+  }
+
+  @Test
   void anUnchangedBuildGivesTheSameIdAndNoCacheBuildsAgain() throws Exception {
     String df = "FROM base:1\nLABEL a=b\nCOPY src /src\nCMD [\"/src/main\"]\n";
     build(df, "same:1", BuildOptions.DEFAULT);
