@@ -2,6 +2,7 @@ package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
 import io.strata.client.TransferListener;
+import io.strata.client.tar.DockerIgnore;
 import io.strata.client.tar.TreeTar;
 import io.strata.protocol.Wire;
 import io.strata.protocol.message.BuildArgs;
@@ -12,9 +13,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -26,9 +30,12 @@ import picocli.CommandLine.Parameters;
     name = "build",
     mixinStandardHelpOptions = true,
     description = {
-      "Builds an image from a Dockerfile: FROM scratch|IMAGE, COPY, ADD (local files and tars),"
-          + " ENV, WORKDIR, LABEL, ENTRYPOINT, CMD, USER. RUN is refused: Strata stores images, it"
-          + " does not execute them.",
+      "Builds an image from a Dockerfile: FROM (multi-stage, AS NAME), ARG, COPY (--from=STAGE),"
+          + " ADD (local files and tars), ENV, WORKDIR, LABEL, USER, ENTRYPOINT, CMD, EXPOSE,"
+          + " VOLUME, STOPSIGNAL, HEALTHCHECK, SHELL, ONBUILD. RUN and heredocs are refused:"
+          + " Strata stores images, it does not execute them.",
+      "CONTEXT/.dockerignore (or FILE.dockerignore beside -f FILE) leaves files out of the"
+          + " context before it is sent.",
       "Each step prints Step I/N; an unchanged step reuses its layer (Using cache)."
     })
 final class BuildCommand extends ClientCommand {
@@ -47,6 +54,28 @@ final class BuildCommand extends ClientCommand {
       description = "Tag the result (repeatable).")
   List<String> tags = List.of();
 
+  @Option(
+      names = "--build-arg",
+      paramLabel = "NAME[=VALUE]",
+      description =
+          "Set a build-time variable an ARG declares (repeatable); NAME alone takes the value of"
+              + " the variable NAME in this environment, if set.")
+  List<String> buildArgs = List.of();
+
+  @Option(
+      names = "--target",
+      paramLabel = "STAGE",
+      description = "Build the stage named STAGE and those it needs (default: the last stage).")
+  String target;
+
+  @Option(names = "--no-cache", description = "Build every step again, reusing no cached layer.")
+  boolean noCache;
+
+  @Override
+  void checkArguments() {
+    buildArgs();
+  }
+
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
     if (!Files.isDirectory(context)) {
@@ -56,7 +85,8 @@ final class BuildCommand extends ClientCommand {
               + (Files.exists(context) ? " is not a directory" : " does not exist"));
     }
     Path dockerfile = file != null ? file : context.resolve("Dockerfile");
-    BuildArgs args = new BuildArgs(readDockerfile(dockerfile), tags);
+    BuildArgs args = new BuildArgs(readDockerfile(dockerfile), tags, buildArgs(), target, noCache);
+    DockerIgnore ignore = ignoreFile(dockerfile);
     if (Json.write(args).length > Wire.MAX_ARGS) {
       throw new IOException(
           "Dockerfile "
@@ -70,7 +100,7 @@ final class BuildCommand extends ClientCommand {
     ImportReply r =
         client.build(
             args,
-            out -> TreeTar.write(root, out),
+            out -> TreeTar.write(root, out, ignore),
             cli.json() ? cli.terminal().err() : cli.terminal().out(),
             progress);
     ProgressBar.finish(progress);
@@ -78,6 +108,32 @@ final class BuildCommand extends ClientCommand {
       cli.printJson(r);
     }
     return ExitStatus.OK;
+  }
+
+  /** {@code --build-arg}s as docker reads them: NAME alone takes the environment's value. */
+  private Map<String, String> buildArgs() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String a : buildArgs) {
+      int eq = a.indexOf('=');
+      if (eq == 0) {
+        throw new ParameterException(spec.commandLine(), "--build-arg " + a + ": no name");
+      }
+      if (eq > 0) {
+        out.put(a.substring(0, eq), a.substring(eq + 1));
+      } else if (System.getenv(a) != null) {
+        out.put(a, System.getenv(a));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The ignore file: {@code FILE.dockerignore} beside the Dockerfile if there is one (as BuildKit
+   * reads it), else {@code CONTEXT/.dockerignore}.
+   */
+  private DockerIgnore ignoreFile(Path dockerfile) throws IOException {
+    Path own = dockerfile.resolveSibling(dockerfile.getFileName() + ".dockerignore");
+    return DockerIgnore.read(Files.exists(own) ? own : context.resolve(".dockerignore"));
   }
 
   private static String readDockerfile(Path path) throws IOException {

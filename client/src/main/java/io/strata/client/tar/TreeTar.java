@@ -30,6 +30,10 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 public final class TreeTar {
   private final Path root;
   private final Map<Object, String> inodes = new HashMap<>();
+
+  /** Excluded directories walked for an exception below them, not written yet (outermost first). */
+  private final List<Object[]> pendingDirs = new ArrayList<>();
+
   private TarArchiveOutputStream tar;
 
   private TreeTar(Path root) {
@@ -39,6 +43,49 @@ public final class TreeTar {
   /** Writes directory {@code dir} as a tar to {@code out}; {@code out} stays open. */
   public static void write(Path dir, OutputStream out) throws IOException {
     new TreeTar(dir).run(out);
+  }
+
+  /**
+   * Writes directory {@code dir} as a tar to {@code out} leaving out what {@code ignore} excludes,
+   * as docker build sends its context: an excluded directory is walked only when an exception could
+   * bring back something below it, and is then written (before that entry) as its parent.
+   */
+  public static void write(Path dir, OutputStream out, DockerIgnore ignore) throws IOException {
+    if (ignore.isEmpty()) {
+      write(dir, out);
+      return;
+    }
+    TreeTar t = new TreeTar(dir);
+    t.open(out);
+    t.add(dir, "./");
+    t.walkFiltered(dir, "", ignore);
+    t.finish();
+  }
+
+  private void walkFiltered(Path dir, String rel, DockerIgnore ignore) throws IOException {
+    for (Path child : children(dir)) {
+      String r = rel.isEmpty() ? child.getFileName().toString() : rel + "/" + child.getFileName();
+      boolean isDir = Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS);
+      if (!ignore.excluded(r)) {
+        flushPendingDirs();
+        add(child, "./" + r + (isDir ? "/" : ""));
+        if (isDir) {
+          walkFiltered(child, r, ignore);
+        }
+      } else if (isDir && ignore.mayIncludeBelow(r)) {
+        Object[] pending = {child, "./" + r + "/"};
+        pendingDirs.add(pending);
+        walkFiltered(child, r, ignore);
+        pendingDirs.remove(pending);
+      }
+    }
+  }
+
+  private void flushPendingDirs() throws IOException {
+    for (Object[] d : pendingDirs) {
+      add((Path) d[0], (String) d[1]);
+    }
+    pendingDirs.clear();
   }
 
   /**

@@ -15,7 +15,9 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads a request's JSON arguments into its argument record, turning every defect into an
@@ -171,6 +173,19 @@ final class Arguments {
       }
       return out;
     }
+    if (t == Map.class && elementType(c) == String.class && valueType(c) == String.class) {
+      if (!node.isObject()) {
+        return bad(c, node, "not an object of strings", op);
+      }
+      Map<String, String> out = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonNode> e : node.properties()) {
+        if (!e.getValue().isTextual()) {
+          return bad(c, node, "not an object of strings", op);
+        }
+        out.put(e.getKey(), e.getValue().textValue());
+      }
+      return out;
+    }
     if (t == JsonNode.class || t == Object.class) {
       return node;
     }
@@ -181,6 +196,14 @@ final class Arguments {
   private static Type elementType(RecordComponent c) {
     return c.getGenericType() instanceof ParameterizedType p
         ? p.getActualTypeArguments()[0]
+        : Object.class;
+  }
+
+  /** The second type argument of a {@code Map} component (its values). */
+  private static Type valueType(RecordComponent c) {
+    return c.getGenericType() instanceof ParameterizedType p
+            && p.getActualTypeArguments().length > 1
+        ? p.getActualTypeArguments()[1]
         : Object.class;
   }
 

@@ -7,6 +7,7 @@ import io.strata.protocol.message.GetEnd;
 import io.strata.protocol.message.ImportArgs;
 import io.strata.protocol.message.ImportReply;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.image.BuildOptions;
 import io.strata.store.image.ExportFormat;
 import io.strata.store.image.ImageRef;
 import io.strata.store.image.ImageStore;
@@ -112,11 +113,14 @@ final class ImageTransfers {
     }
     List<String> tags = args.tags().stream().map(t -> ImageRef.parse(t).toString()).toList();
     Spool spool = Spool.create(tmp, null, "context.tar");
-    return new Outcome.Upload(new SpoolSink(spool, s -> buildFrom(s, args.dockerfile(), tags)));
+    BuildOptions options = new BuildOptions(args.buildArgs(), args.target(), args.noCache());
+    return new Outcome.Upload(
+        new SpoolSink(spool, s -> buildFrom(s, args.dockerfile(), tags, options)));
   }
 
   /** Runs the build over the spooled context; its log is the exchange's download. */
-  private Outcome buildFrom(Spool context, String dockerfile, List<String> tags) {
+  private Outcome buildFrom(
+      Spool context, String dockerfile, List<String> tags, BuildOptions options) {
     AtomicReference<ImportResult> result = new AtomicReference<>();
     ProducedStream log =
         producers.start(
@@ -126,7 +130,9 @@ final class ImageTransfers {
                   InputStream in = Files.newInputStream(context.file())) {
                 result.set(
                     RejectedException.ofContent(
-                        () -> images.build(dockerfile, tags, in, ProducedStream.lines(out))));
+                        () ->
+                            images.build(
+                                dockerfile, tags, options, in, ProducedStream.lines(out))));
               }
             });
     return new Outcome.Download(log, () -> reply(result.get()), true);

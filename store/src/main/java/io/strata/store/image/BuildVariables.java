@@ -12,14 +12,26 @@ import java.util.Set;
 /**
  * Docker's environment replacement in a Dockerfile: {@code $NAME}, {@code ${NAME}}, {@code
  * ${NAME:-default}} and {@code ${NAME:+alternative}} in {@code COPY}, {@code ADD}, {@code ENV},
- * {@code LABEL}, {@code USER} and {@code WORKDIR}, from the variables {@code ENV} set so far (the
- * base image's included). An unset variable is empty; {@code \$} and anything in single quotes stay
- * literal. Values are replaced in the instruction's text before it is split into words. {@code CMD}
- * and {@code ENTRYPOINT} are left alone: the shell expands them when the container runs.
+ * {@code LABEL}, {@code USER}, {@code WORKDIR}, {@code ARG}, {@code EXPOSE}, {@code VOLUME} and
+ * {@code STOPSIGNAL} (and {@code FROM}, with the global ARGs), from the variables {@code ENV} set
+ * so far (the base image's included) and the ARGs in scope ({@link BuildArguments}). An unset
+ * variable is empty; {@code \$} and anything in single quotes stay literal. Values are replaced in
+ * the instruction's text before it is split into words. {@code CMD} and {@code ENTRYPOINT} are left
+ * alone: the shell expands them when the container runs.
  */
 final class BuildVariables {
   private static final Set<String> EXPANDED =
-      Set.of("COPY", "ADD", "ENV", "LABEL", "USER", "WORKDIR");
+      Set.of(
+          "COPY",
+          "ADD",
+          "ENV",
+          "LABEL",
+          "USER",
+          "WORKDIR",
+          "ARG",
+          "EXPOSE",
+          "VOLUME",
+          "STOPSIGNAL");
 
   private BuildVariables() {}
 
@@ -49,6 +61,11 @@ final class BuildVariables {
       }
     }
     return new Instruction(in.keyword(), expand(in.args(), vars, in), json, in.line());
+  }
+
+  /** {@code s} (a word of {@code in}, such as FROM's image) with its variables replaced. */
+  static String expandWord(String s, Map<String, String> vars, Instruction in) {
+    return expand(s, vars, in);
   }
 
   private static String expand(String s, Map<String, String> vars, Instruction in) {
@@ -128,7 +145,10 @@ final class BuildVariables {
     };
   }
 
-  private static boolean isName(String s) {
+  static boolean isName(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
     for (int i = 0; i < s.length(); i++) {
       if (!isNameChar(s.charAt(i), i == 0)) {
         return false;

@@ -4,26 +4,99 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.strata.store.error.InvalidArgumentException;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
- * Parses the Dockerfile subset Strata builds: {@code FROM scratch|IMAGE}, {@code COPY}, {@code
- * ADD}, {@code ENV}, {@code WORKDIR}, {@code LABEL}, {@code ENTRYPOINT}, {@code CMD}, {@code USER};
- * comments, line continuations with {@code \}, JSON and shell forms. {@code RUN} and everything
- * else is refused naming the instruction and its line.
+ * A parsed Dockerfile: the {@code ARG}s before the first {@code FROM} (usable in {@code FROM}
+ * lines) and the build stages, each a {@code FROM} and its instructions. Comments, parser
+ * directives, line continuations with {@code \}, JSON and shell forms are read as Docker reads
+ * them. {@code RUN}, heredocs and anything else Strata cannot build are refused naming the line.
+ *
+ * @param globalArgs the {@code ARG}s before the first {@code FROM}
+ * @param stages the stages, in order
  */
-final class Dockerfile {
+record Dockerfile(List<Instruction> globalArgs, List<BuildStage> stages) {
   static final Set<String> SUPPORTED =
-      Set.of("FROM", "COPY", "ADD", "ENV", "WORKDIR", "LABEL", "ENTRYPOINT", "CMD", "USER");
+      Set.of(
+          "FROM",
+          "ARG",
+          "COPY",
+          "ADD",
+          "ENV",
+          "WORKDIR",
+          "LABEL",
+          "ENTRYPOINT",
+          "CMD",
+          "USER",
+          "EXPOSE",
+          "VOLUME",
+          "STOPSIGNAL",
+          "HEALTHCHECK",
+          "SHELL",
+          "ONBUILD",
+          "MAINTAINER");
 
-  private Dockerfile() {}
+  /** Docker's rule for stage names ({@code FROM image AS name}). */
+  private static final Pattern STAGE_NAME = Pattern.compile("[a-z][a-z0-9-_.]*");
 
-  static List<Instruction> parse(String text) {
+  /** {@code <<EOF}, {@code <<-EOF}, {@code <<"EOF"}: the start of a heredoc. */
+  private static final Pattern HEREDOC = Pattern.compile("<<-?[\"']?[A-Za-z_][A-Za-z0-9_]*");
+
+  static Dockerfile parse(String text) {
+    List<Instruction> all = instructions(text);
+    List<Instruction> globals = new ArrayList<>();
+    int i = 0;
+    while (i < all.size() && all.get(i).keyword().equals("ARG")) {
+      globals.add(all.get(i++));
+    }
+    if (i == all.size() || !all.get(i).keyword().equals("FROM")) {
+      throw new InvalidArgumentException(
+          "Dockerfile"
+              + (i < all.size() ? " line " + all.get(i).line() : "")
+              + ": the first instruction must be FROM (only ARG may come before it)");
+    }
+    List<BuildStage> stages = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    while (i < all.size()) {
+      Instruction from = all.get(i++);
+      List<Instruction> steps = new ArrayList<>();
+      while (i < all.size() && !all.get(i).keyword().equals("FROM")) {
+        steps.add(all.get(i++));
+      }
+      BuildStage s = BuildStage.of(from, stages.size(), steps);
+      if (s.name() != null && !names.add(s.name())) {
+        throw new InvalidArgumentException(
+            "Dockerfile line " + from.line() + ": duplicate stage name " + s.name());
+      }
+      stages.add(s);
+    }
+    return new Dockerfile(List.copyOf(globals), List.copyOf(stages));
+  }
+
+  /** The stage named or numbered {@code nameOrIndex}, or null. */
+  BuildStage stage(String nameOrIndex) {
+    String n = nameOrIndex.toLowerCase(Locale.ROOT);
+    for (BuildStage s : stages) {
+      if (n.equals(s.name()) || n.equals(Integer.toString(s.index()))) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  static boolean isStageName(String s) {
+    return STAGE_NAME.matcher(s).matches();
+  }
+
+  private static List<Instruction> instructions(String text) {
     List<Instruction> out = new ArrayList<>();
     String[] lines = text.split("\r?\n", -1);
-    for (int i = 0; i < lines.length; i++) {
+    int i = directives(lines);
+    for (; i < lines.length; i++) {
       String line = lines[i].strip();
       if (line.isEmpty() || line.startsWith("#")) {
         continue;
@@ -44,21 +117,40 @@ final class Dockerfile {
       joined.append(line);
       out.add(instruction(joined.toString().strip(), start));
     }
-    if (out.isEmpty() || !out.get(0).keyword().equals("FROM")) {
-      throw new InvalidArgumentException("Dockerfile: the first instruction must be FROM");
-    }
-    for (Instruction in : out.subList(1, out.size())) {
-      if (in.keyword().equals("FROM")) {
-        throw new InvalidArgumentException(
-            "Dockerfile line "
-                + in.line()
-                + ": multi-stage builds (a second FROM) are not supported");
-      }
+    if (out.isEmpty()) {
+      throw new InvalidArgumentException("Dockerfile: no instructions (it needs at least FROM)");
     }
     return out;
   }
 
-  private static Instruction instruction(String s, int line) {
+  /**
+   * Skips the parser directives at the top ({@code # syntax=...}, {@code # escape=...}, {@code #
+   * check=...}): {@code syntax} and {@code check} name frontends and linters Strata has no use for;
+   * an escape character other than {@code \} is refused, since every line would read differently.
+   * Returns the first line after them.
+   */
+  private static int directives(String[] lines) {
+    Pattern directive = Pattern.compile("#\\s*([a-zA-Z]+)\\s*=\\s*(\\S*)\\s*");
+    int i = 0;
+    for (; i < lines.length; i++) {
+      var m = directive.matcher(lines[i].strip());
+      if (!m.matches()) {
+        break;
+      }
+      if (m.group(1).equalsIgnoreCase("escape") && !m.group(2).equals("\\")) {
+        throw new InvalidArgumentException(
+            "Dockerfile line "
+                + (i + 1)
+                + ": the escape directive "
+                + m.group(2)
+                + " is not supported (only \\)");
+      }
+    }
+    return i;
+  }
+
+  /** One instruction from its joined text, checked for what Strata can build. */
+  static Instruction instruction(String s, int line) {
     int sp = indexOfSpace(s);
     String keyword = (sp < 0 ? s : s.substring(0, sp)).toUpperCase(Locale.ROOT);
     String args = sp < 0 ? "" : s.substring(sp).strip();
@@ -75,6 +167,21 @@ final class Dockerfile {
     if (args.isEmpty()) {
       throw new InvalidArgumentException(
           "Dockerfile line " + line + ": " + keyword + " needs arguments");
+    }
+    if ((keyword.equals("COPY") || keyword.equals("ADD")) && HEREDOC.matcher(args).find()) {
+      throw new InvalidArgumentException(
+          "Dockerfile line "
+              + line
+              + ": heredocs ("
+              + keyword
+              + " <<EOF) are not supported; put the text in a file of the build context");
+    }
+    if (keyword.equals("ONBUILD")) {
+      String inner = Dockerfile.words(args).get(0).toUpperCase(Locale.ROOT);
+      if (inner.equals("ONBUILD") || inner.equals("FROM") || inner.equals("MAINTAINER")) {
+        throw new InvalidArgumentException(
+            "Dockerfile line " + line + ": ONBUILD " + inner + " is not allowed");
+      }
     }
     return new Instruction(keyword, args, json(args), line);
   }

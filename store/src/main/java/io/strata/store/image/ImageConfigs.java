@@ -11,12 +11,20 @@ import java.util.List;
 final class ImageConfigs {
   private ImageConfigs() {}
 
-  /** A config with no layers for this host's platform, with no time in it (same tree, same id). */
+  /** This host's architecture as OCI names it ({@code amd64}, {@code arm64}, ...). */
+  static String hostArchitecture() {
+    String arch = System.getProperty("os.arch");
+    return arch.equals("aarch64") ? "arm64" : arch.equals("x86_64") ? "amd64" : arch;
+  }
+
+  /**
+   * A config with no layers for this host's platform. A build gives it the {@code created} time of
+   * its last step; a step reused from the cache keeps the time it was first built, so an unchanged
+   * build gives the same config and image id.
+   */
   static ObjectNode empty() {
     ObjectNode c = JsonCodec.MAPPER.createObjectNode();
-    String arch = System.getProperty("os.arch");
-    c.put(
-        "architecture", arch.equals("aarch64") ? "arm64" : arch.equals("x86_64") ? "amd64" : arch);
+    c.put("architecture", hostArchitecture());
     c.put("os", "linux");
     c.putObject("config");
     ObjectNode rootfs = c.putObject("rootfs");
@@ -28,11 +36,25 @@ final class ImageConfigs {
 
   /** Appends a layer (or, with {@code emptyLayer}, a history row only). */
   static void addLayer(ObjectNode config, String diffId, String createdBy, boolean emptyLayer) {
+    addLayer(config, diffId, createdBy, emptyLayer, null);
+  }
+
+  /**
+   * Appends a layer (or, with {@code emptyLayer}, a history row only) made at {@code created} (an
+   * RFC 3339 time, or null for none), which becomes the config's {@code created} too, as Docker
+   * writes them.
+   */
+  static void addLayer(
+      ObjectNode config, String diffId, String createdBy, boolean emptyLayer, String created) {
     if (!emptyLayer) {
       config.withObject("rootfs").put("type", "layers");
       config.withObject("rootfs").withArray("diff_ids").add(diffId);
     }
     ObjectNode h = config.withArray("history").addObject();
+    if (created != null) {
+      h.put("created", created);
+      config.put("created", created);
+    }
     h.put("created_by", createdBy);
     if (emptyLayer) {
       h.put("empty_layer", true);

@@ -774,28 +774,56 @@ public final class ImageStore {
    */
   public ImportResult build(
       String dockerfile, List<String> tags, Path context, Consumer<String> log) throws IOException {
-    return build(dockerfile, tags, (LayerStore.TreeWriter) fs -> HostTree.copy(context, fs), log);
+    return build(dockerfile, tags, BuildOptions.DEFAULT, context, log);
+  }
+
+  /** {@link #build(String, List, Path, Consumer)} with {@code docker build}'s options. */
+  public ImportResult build(
+      String dockerfile,
+      List<String> tags,
+      BuildOptions options,
+      Path context,
+      Consumer<String> log)
+      throws IOException {
+    return build(
+        dockerfile, tags, options, (LayerStore.TreeWriter) fs -> HostTree.copy(context, fs), log);
   }
 
   /** {@link #build(String, List, Path, Consumer)} with the context streamed in as a tar. */
   public ImportResult build(
       String dockerfile, List<String> tags, InputStream contextTar, Consumer<String> log)
       throws IOException {
+    return build(dockerfile, tags, BuildOptions.DEFAULT, contextTar, log);
+  }
+
+  /** {@link #build(String, List, BuildOptions, Path, Consumer)} with the context as a tar. */
+  public ImportResult build(
+      String dockerfile,
+      List<String> tags,
+      BuildOptions options,
+      InputStream contextTar,
+      Consumer<String> log)
+      throws IOException {
     return build(
         dockerfile,
         tags,
+        options,
         (LayerStore.TreeWriter) fs -> LayerStore.extract(fs, contextTar, "/", "build context"),
         log);
   }
 
   private ImportResult build(
-      String dockerfile, List<String> tags, LayerStore.TreeWriter context, Consumer<String> log)
+      String dockerfile,
+      List<String> tags,
+      BuildOptions options,
+      LayerStore.TreeWriter context,
+      Consumer<String> log)
       throws IOException {
-    List<Instruction> steps = Dockerfile.parse(dockerfile);
+    Dockerfile file = Dockerfile.parse(dockerfile);
     List<ImageRef> refs = tags.stream().map(ImageRef::parse).toList();
     lock.writeLock().lock();
     try {
-      return new ImageBuilder(this, chunks).run(steps, refs, context, log);
+      return new ImageBuilder(this, chunks).run(file, refs, options, context, log);
     } finally {
       lock.writeLock().unlock();
     }

@@ -61,8 +61,9 @@ import java.util.concurrent.TimeUnit;
  * refuse. Changes through this class are serialized, so requests cannot race one another; only a
  * concurrent change on the host itself could hit that window (see docs/CONTAINERS.md).
  *
- * <p>Files here belong to the server's user and keep no extended attributes; content changes are
- * forced to disk before a call returns.
+ * <p>FIFOs and device nodes are made and changed through their directory's descriptor ({@link
+ * NodeCalls}), never opened. Files here keep no extended attributes; content changes are forced to
+ * disk before a call returns.
  */
 public final class HostDirectory implements FileSystemView {
   private static final int MAX_SYMLINKS = 40;
@@ -122,11 +123,22 @@ public final class HostDirectory implements FileSystemView {
     }
 
     Path hostPath() {
+      Path p = dirHostPath();
+      return name == null ? p : p.resolve(name);
+    }
+
+    /** The host path of the last directory walked, the one {@link #dir()} is open on. */
+    Path dirHostPath() {
       Path p = root;
       for (String n : names) {
         p = p.resolve(n);
       }
-      return name == null ? p : p.resolve(name);
+      return p;
+    }
+
+    /** A descriptor of {@link #dir()} for the *at calls on a node (see {@link NodeCalls}). */
+    NodeCalls.Dir nodeCalls(String path) throws IOException {
+      return NodeCalls.open(dirHostPath(), dir(), what + ": " + path);
     }
 
     void descend(String n, String path) throws IOException {
@@ -378,8 +390,19 @@ public final class HostDirectory implements FileSystemView {
     return st.linkTarget();
   }
 
-  private static SeekableByteChannel open(Walk w, Set<StandardOpenOption> options)
-      throws IOException {
+  /**
+   * Opens the file {@code w} names. A FIFO or device is refused rather than opened: a FIFO's open
+   * waits for a peer and would hold the request (and a server thread) forever, a device's runs its
+   * driver on the server's host.
+   */
+  private SeekableByteChannel open(Walk w, Set<StandardOpenOption> options) throws IOException {
+    if (isNode(w)) {
+      throw new ConflictException(
+          what
+              + ": "
+              + w.hostPath().toString().substring(root.toString().length())
+              + " is a FIFO or device node: its content is not read or written through Strata");
+    }
     Set<OpenOption> all = new java.util.HashSet<>(options);
     all.add(NOFOLLOW);
     SeekableByteChannel ch =
@@ -603,27 +626,52 @@ public final class HostDirectory implements FileSystemView {
   }
 
   /**
-   * Makes an empty regular file; other node types are refused ({@link ConflictException}): Java has
-   * no {@code mknodat}, and a volume is the host's own directory.
+   * Makes an empty regular file, or a FIFO, socket or character or block device with {@code
+   * mknodat} on the parent's descriptor: Java has no {@code mknod}, and the node is never opened.
    */
   @Override
   public void mknod(String path, int mode, long rdev) throws IOException {
     int type = mode & FileStat.S_IFMT;
-    if (type != 0 && type != FileStat.S_IFREG) {
+    if (type == 0 || type == FileStat.S_IFREG) {
+      if (exists(path)) {
+        throw new AlreadyExistsException(what + ": " + path + " exists already");
+      }
+      write(path, 0, new byte[0], 0, 0);
+      chmod(path, mode & 07777);
+      return;
+    }
+    if (type != FileStat.S_IFIFO
+        && type != FileStat.S_IFCHR
+        && type != FileStat.S_IFBLK
+        && type != FileStat.S_IFSOCK) {
+      throw new InvalidArgumentException(
+          what + ": " + path + ": type " + Integer.toOctalString(type) + " is not a node type");
+    }
+    synchronized (NAMESPACE) {
       writable(path);
-      throw new ConflictException(
-          what
-              + ": "
-              + path
-              + " of type "
-              + Integer.toOctalString(type)
-              + " cannot be made: a host directory keeps only files, directories and symlinks");
+      try (Walk w = entry(path, false)) {
+        if (lstat(w.dir(), w.name) != null) {
+          throw new AlreadyExistsException(what + ": " + path + " exists already");
+        }
+        try (NodeCalls.Dir d = w.nodeCalls(path)) {
+          d.mknod(w.name, mode, rdev);
+          // mknod applies the umask; the mode asked for is the node's, as tar and docker cp keep it
+          d.chmod(w.name, mode & 07777);
+        }
+        syncDir(w.dir());
+      } catch (IOException e) {
+        throw translate(e, path);
+      }
     }
-    if (exists(path)) {
-      throw new AlreadyExistsException(what + ": " + path + " exists already");
-    }
-    write(path, 0, new byte[0], 0, 0);
-    chmod(path, mode & 07777);
+  }
+
+  /**
+   * Whether the entry {@code w} names is a node (FIFO, socket, device) that the JDK would open to
+   * change: its owner, mode and times are then set through {@link NodeCalls}.
+   */
+  private static boolean isNode(Walk w) throws IOException {
+    PosixFileAttributes a = lstat(w.dir(), w.name);
+    return a != null && a.isOther();
   }
 
   @Override
@@ -686,6 +734,12 @@ public final class HostDirectory implements FileSystemView {
   public void chmod(String path, int mode) throws IOException {
     writable(path);
     try (Walk w = entry(path, true)) {
+      if (isNode(w)) {
+        try (NodeCalls.Dir d = w.nodeCalls(path)) {
+          d.chmod(w.name, mode);
+        }
+        return;
+      }
       w.dir()
           .getFileAttributeView(w.name(), PosixFileAttributeView.class, NOFOLLOW)
           .setPermissions(permissions(mode));
@@ -698,6 +752,12 @@ public final class HostDirectory implements FileSystemView {
   public void chown(String path, int uid, int gid) throws IOException {
     writable(path);
     try (Walk w = entry(path, true)) {
+      if (isNode(w)) {
+        try (NodeCalls.Dir d = w.nodeCalls(path)) {
+          d.chown(w.name, uid, gid);
+        }
+        return;
+      }
       UserPrincipalLookupService users = root.getFileSystem().getUserPrincipalLookupService();
       PosixFileAttributeView v =
           w.dir().getFileAttributeView(w.name(), PosixFileAttributeView.class, NOFOLLOW);
@@ -712,6 +772,12 @@ public final class HostDirectory implements FileSystemView {
   public void setTimes(String path, long mtimeNanos, long atimeNanos) throws IOException {
     writable(path);
     try (Walk w = entry(path, true)) {
+      if (isNode(w)) {
+        try (NodeCalls.Dir d = w.nodeCalls(path)) {
+          d.setTimes(w.name, mtimeNanos, atimeNanos);
+        }
+        return;
+      }
       w.dir()
           .getFileAttributeView(w.name(), BasicFileAttributeView.class, NOFOLLOW)
           .setTimes(

@@ -509,9 +509,13 @@ class ContainerStoreTest {
     assertThat(entries(in))
         .as("the input, as commons-compress reads it back")
         .contains("dev/null 3 666 7:6 1,3 1600000000", "dev/vda 4 660 0:6 252,0 1600000000");
-    // a volume is the host's directory: it keeps no FIFOs or devices
-    assertThatThrownBy(() -> containers.copyIn("dn", "/vol", new ByteArrayInputStream(in)))
-        .isInstanceOf(ConflictException.class);
+    // a volume is the host's directory: the nodes are made there (mknodat), never opened
+    containers.copyIn("dn", "/vol", new ByteArrayInputStream(in));
+    assertThat(v.stat("/vol/dev/null").isCharDevice()).isTrue();
+    assertThat(v.stat("/vol/dev/null").devMinor()).isEqualTo(3);
+    assertThat(v.stat("/vol/dev/vda").isBlockDevice()).isTrue();
+    assertThat(v.stat("/vol/dev/pipe").isFifo()).isTrue();
+    assertThat(v.stat("/vol/dev/null").mtimeNanos()).isEqualTo(1_600_000_000_000_000_000L);
   }
 
   @Test

@@ -3,20 +3,27 @@ package io.strata.store.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.StrataException;
+import io.strata.store.fs.FileStat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** No path leads out of a host directory: not {@code ..}, not a symlink, not a swap race. */
@@ -81,6 +88,58 @@ class HostDirectoryTest {
    * keeps writing {@code /d/f}. Every write lands inside or is refused; none lands outside. The
    * race runs until both outcomes have been seen many times, so that it really was a race.
    */
+  /**
+   * A character device (1:3, /dev/null) and a FIFO are made and given an owner, a mode and times
+   * without being opened: opening the FIFO would block with no writer, so a regression hangs until
+   * the deadline. Runs as root (CI does): mknod of a device needs CAP_MKNOD.
+   */
+  @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void devicesAndFifosAreMadeAndChangedWithoutOpeningThem() throws IOException {
+    HostDirectory d = root();
+    Path r = d.root();
+    long mtime = 1_600_000_000_123_456_789L;
+    d.mknod("/null", FileStat.S_IFCHR | 0640, (1L << 8) | 3);
+    d.mknod("/pipe", FileStat.S_IFIFO | 0604, 0);
+    for (String n : List.of("/null", "/pipe")) {
+      d.chown(n, 1234, 5678);
+      d.setTimes(n, mtime, mtime);
+    }
+    d.chmod("/pipe", 0620);
+
+    Map<String, Object> dev =
+        Files.readAttributes(
+            r.resolve("null"), "unix:mode,rdev,uid,gid", LinkOption.NOFOLLOW_LINKS);
+    assertThat((Integer) dev.get("mode")).isEqualTo(FileStat.S_IFCHR | 0640);
+    assertThat((Long) dev.get("rdev")).isEqualTo((1L << 8) | 3);
+    assertThat(dev.get("uid")).isEqualTo(1234);
+    assertThat(dev.get("gid")).isEqualTo(5678);
+    Map<String, Object> fifo =
+        Files.readAttributes(
+            r.resolve("pipe"), "unix:mode,uid,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
+    assertThat((Integer) fifo.get("mode")).isEqualTo(FileStat.S_IFIFO | 0620);
+    assertThat(fifo.get("uid")).isEqualTo(1234);
+    assertThat(((FileTime) fifo.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS)).isEqualTo(mtime);
+
+    FileStat st = d.stat("/null");
+    assertThat(st.isCharDevice()).isTrue();
+    assertThat(st.rdev()).isEqualTo((1L << 8) | 3);
+    assertThat(st.mtimeNanos()).isEqualTo(mtime);
+    assertThat(d.stat("/pipe").isFifo()).isTrue();
+    assertThatThrownBy(() -> d.mknod("/pipe", FileStat.S_IFIFO | 0600, 0))
+        .isInstanceOf(AlreadyExistsException.class)
+        .hasMessageContaining("/pipe");
+    // reading or writing a FIFO's content would wait for a peer forever: refused instead
+    assertThatThrownBy(() -> d.open("/pipe"))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("/pipe is a FIFO or device node");
+    assertThatThrownBy(() -> put(d, "/pipe", "x")).isInstanceOf(ConflictException.class);
+    HostDirectory readOnly = new HostDirectory(r, true, "volume ro");
+    assertThatThrownBy(() -> readOnly.mknod("/other", FileStat.S_IFIFO | 0600, 0))
+        .isInstanceOf(ConflictException.class);
+    assertThat(r.resolve("other")).doesNotExist();
+  }
+
   @Test
   void aDirectorySwappedForASymlinkNeverLetsAWriteOut() throws Exception {
     HostDirectory d = root();
