@@ -2,6 +2,7 @@ package io.strata.store.deflate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strata.store.testing.GoGzip;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

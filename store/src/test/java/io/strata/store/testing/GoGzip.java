@@ -1,4 +1,4 @@
-package io.strata.store.deflate;
+package io.strata.store.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,15 +10,16 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real Go compressor: {@code src/test/go/gogzip} built once per run with Debian's Go (GOPATH
- * mode, offline, standard library only) into {@code target/}.
+ * The real Go compressor: the store module's {@code src/test/go/gogzip} built once per run with
+ * Debian's Go (GOPATH mode, offline, standard library only) into {@code target/} of the module
+ * whose tests run.
  */
-final class GoGzip {
+public final class GoGzip {
   private static Path built;
 
   private GoGzip() {}
 
-  static synchronized Path binary() throws IOException, InterruptedException {
+  public static synchronized Path binary() throws IOException, InterruptedException {
     if (built != null) {
       return built;
     }
@@ -28,7 +29,7 @@ final class GoGzip {
     Path log = target.resolve("gogzip.build.log");
     ProcessBuilder pb =
         new ProcessBuilder("go", "build", "-o", out.toString(), ".")
-            .directory(Path.of("src", "test", "go", "gogzip").toFile())
+            .directory(sources().toFile())
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
     pb.environment().put("GO111MODULE", "off");
@@ -47,8 +48,20 @@ final class GoGzip {
     return out;
   }
 
+  private static Path sources() {
+    Path here = Path.of("src", "test", "go", "gogzip");
+    return Files.isDirectory(here) ? here : Path.of("..", "store", "src", "test", "go", "gogzip");
+  }
+
+  /** {@code file} compressed by Go at {@code level}: the file FILE.LEVEL.gz beside it. */
+  public static Path gzip(Path file, int level) throws IOException, InterruptedException {
+    compress(level, List.of(file));
+    return file.resolveSibling(file.getFileName() + "." + level + ".gz");
+  }
+
   /** Compresses every file with Go at {@code level}; FILE.LEVEL.gz appear beside them. */
-  static void compress(int level, List<Path> files) throws IOException, InterruptedException {
+  public static void compress(int level, List<Path> files)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(binary().toString(), Integer.toString(level)));
     files.forEach(f -> cmd.add(f.toString()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
