@@ -85,14 +85,14 @@ public final class BlobService {
         candidates = GzipRecipes.candidates(file, header);
         while (candidates.hasNext()) {
           GzipRecipe r = candidates.next();
-          try (BlobWriter w = create()) {
+          try (GzipBlobWriter w = new GzipBlobWriter(this, store.session())) {
             Digest got = GzipRecipes.replay(file, r, w::write);
             if (got != null) {
               if (expected != null && !got.equals(expected)) {
                 throw new InvalidArgumentException(
                     "blob " + expected + ": content has digest " + got);
               }
-              PutResult result = w.commitGzip(got, r);
+              PutResult result = w.commit(got, r);
               regeneration.reproduced(r);
               LOG.log(
                   System.Logger.Level.INFO,

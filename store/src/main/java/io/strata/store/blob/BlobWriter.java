@@ -4,7 +4,6 @@ import io.strata.store.digest.Digest;
 import io.strata.store.engine.ObjectWriter;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.InvalidArgumentException;
-import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import java.io.IOException;
@@ -56,32 +55,6 @@ public final class BlobWriter implements AutoCloseable {
                 name,
                 w.recipe().size(),
                 BlobService.encode(w.digest(), w.recipe()),
-                w.recipe().chunkSet());
-        session.commit(List.of(new RootChange.Put(root)));
-      } else {
-        session.commit(List.of());
-      }
-      return new PutResult(w.digest(), w.recipe().size(), w.newChunks(), w.newBytes());
-    } finally {
-      session.close();
-    }
-  }
-
-  /**
-   * Stores what was written as the uncompressed contents of gzip blob {@code digest}, which {@code
-   * gzip} regenerates (the caller checked that it does), and names it {@code digest}.
-   */
-  public PutResult commitGzip(Digest digest, GzipRecipe gzip) throws IOException {
-    done = true;
-    try {
-      ObjectWriter.Written w = object.finish();
-      String name = BlobService.rootName(digest);
-      if (service.store().root(name) == null) {
-        Root root =
-            new Root(
-                name,
-                gzip.size(),
-                BlobService.encodeGzip(digest, gzip, w.recipe()),
                 w.recipe().chunkSet());
         session.commit(List.of(new RootChange.Put(root)));
       } else {

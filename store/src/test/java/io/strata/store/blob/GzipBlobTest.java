@@ -13,14 +13,19 @@ import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.gzip.RegeneratedGzipInputStream;
 import io.strata.store.testing.GoGzip;
 import io.strata.store.testing.TestData;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,6 +86,40 @@ class GzipBlobTest {
             .isEqualTo(1);
       }
       deleteData();
+    }
+  }
+
+  @Test
+  void aGzipTarSharesItsFilesChunksWithTheSameFilesStoredOneByOne() throws Exception {
+    Path tar = dir.resolve("files.tar");
+    List<byte[]> files = new ArrayList<>();
+    try (TarArchiveOutputStream t = new TarArchiveOutputStream(Files.newOutputStream(tar))) {
+      t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      t.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+      for (int i = 0; i < 40; i++) {
+        byte[] data =
+            i % 2 == 0 ? TestData.text(10 + i, 1000 * i * i) : TestData.random(10 + i, 777 * i);
+        files.add(data);
+        TarArchiveEntry e =
+            new TarArchiveEntry("usr/share/" + "long-directory-name/".repeat(i % 7) + i);
+        e.setSize(data.length);
+        t.putArchiveEntry(e);
+        t.write(data);
+        t.closeArchiveEntry();
+      }
+    }
+    Path gz = GoGzip.gzip(tar, 6);
+    Digest d = sha(gz);
+    try (Engine e = open()) {
+      e.blobs().putFile(gz, d);
+      assertThat(e.blobs().gzipRecipe(d)).isNotNull();
+      for (byte[] f : files) {
+        // what a layer import does with each file: an object of its own, chunked from its start
+        assertThat(e.blobs().put(new ByteArrayInputStream(f)).newChunks()).isZero();
+      }
+      try (InputStream in = e.blobs().open(d, 0, -1)) {
+        assertThat(in.readAllBytes()).isEqualTo(Files.readAllBytes(gz));
+      }
     }
   }
 
