@@ -16,6 +16,7 @@ package io.strata.protocol.message;
  * @param compressedBytes bytes of the distinct chunks after compression
  * @param dedupRatio logicalBytes ÷ uniqueBytes
  * @param compressionRatio uniqueBytes ÷ compressedBytes
+ * @param gzipRecipes per gzip compressor family, blobs seen and reproduced by a recipe since start
  */
 public record InfoReply(
     String version,
@@ -30,4 +31,5 @@ public record InfoReply(
     long uniqueBytes,
     long compressedBytes,
     double dedupRatio,
-    double compressionRatio) {}
+    double compressionRatio,
+    java.util.List<GzipRecipeCount> gzipRecipes) {}

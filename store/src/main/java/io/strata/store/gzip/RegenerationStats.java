@@ -37,8 +37,8 @@ public final class RegenerationStats {
   static String origin(byte[] header) {
     int os = header[9] & 0xff;
     return switch (os) {
-      case 255 -> "go/klauspost (os 255)";
-      case 3 -> "gzip/zlib (os 3)";
+      case 255 -> "os 255 (Go, klauspost, Java)";
+      case 3 -> "os 3 (Unix gzip, zlib)";
       default -> "os " + os;
     };
   }
