@@ -208,6 +208,26 @@ class GzipRecipeRegistryIT {
     assertThat(go).as("gzipRecipes in info: %s", info()).isNotNull();
     assertThat(go.path("reproduced").asLong()).isPositive();
     pullsBackUnchanged(v1, "recipe/app");
+    // the Strata image made from the push keeps its manifest: an export gives back the same
+    // digests, and inspect names the manifest as docker does for a pulled image
+    String manifest =
+        JSON.readTree(Files.readAllBytes(v1.resolve("index.json")))
+            .path("manifests")
+            .path(0)
+            .path("digest")
+            .asText();
+    TestServer.CliRun inspect = server.cli("--json", "image", "inspect", "recipe/app:1");
+    assertThat(JSON.readTree(inspect.stdout()).get(0).path("RepoDigests").toString())
+        .contains("recipe/app@" + manifest);
+    Path exported = dir.resolve("exported-v1");
+    assertThat(server.cli("image", "export", "recipe/app:1", "-o", exported.toString()).code())
+        .isZero();
+    try (Stream<Path> s = Files.list(v1.resolve("blobs/sha256"))) {
+      for (Path blob : s.toList()) {
+        assertThat(Files.readAllBytes(exported.resolve("blobs/sha256").resolve(blob.getFileName())))
+            .isEqualTo(Files.readAllBytes(blob));
+      }
+    }
 
     byte[] tar2 = Tars.of(files(3));
     byte[] gz2 = goGzip("v2", tar2);

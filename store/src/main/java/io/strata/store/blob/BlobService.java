@@ -78,16 +78,19 @@ public final class BlobService {
    * kept whole.
    */
   public PutResult putFile(Path file, Digest expected) throws IOException {
-    byte[] header = GzipRecipes.header(file);
+    GzipRecipes.Source source = () -> Files.newInputStream(file);
+    byte[] header = GzipRecipes.header(source);
     if (header != null) {
       Iterator<GzipRecipe> candidates;
       try {
-        candidates = GzipRecipes.candidates(file, header);
+        candidates = GzipRecipes.candidates(source, header);
         while (candidates.hasNext()) {
-          GzipRecipe r = candidates.next();
+          GzipRecipe c = candidates.next();
           try (GzipBlobWriter w = new GzipBlobWriter(this, store.session())) {
-            Digest got = GzipRecipes.replay(file, r, w::write);
-            if (got != null) {
+            GzipRecipes.Replayed replayed = GzipRecipes.replay(source, c, w::write);
+            if (replayed != null) {
+              Digest got = replayed.digest();
+              GzipRecipe r = c.withSize(replayed.size());
               if (expected != null && !got.equals(expected)) {
                 throw new InvalidArgumentException(
                     "blob " + expected + ": content has digest " + got);

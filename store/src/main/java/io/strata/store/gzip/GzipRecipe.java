@@ -50,6 +50,11 @@ public record GzipRecipe(Compressor compressor, int level, byte[] header, long s
     return header.clone();
   }
 
+  /** This recipe for a blob of {@code size} bytes. */
+  public GzipRecipe withSize(long size) {
+    return new GzipRecipe(compressor, level, header, size);
+  }
+
   /** {@code go-gzip:6}: how logs and statistics name it. */
   public String label() {
     return compressor.label() + ":" + level;

@@ -4,8 +4,6 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
 import java.util.zip.ZipException;
@@ -28,8 +26,8 @@ final class Inflated implements AutoCloseable {
   private final Inflater inflater = new Inflater(true);
   private final InflaterInputStream in;
 
-  Inflated(Path path, int headerLength) throws IOException {
-    file = new BufferedInputStream(Files.newInputStream(path), 64 << 10);
+  Inflated(GzipRecipes.Source source, int headerLength) throws IOException {
+    file = new BufferedInputStream(source.open(), 64 << 10);
     file.skipNBytes(headerLength);
     in = new InflaterInputStream(file, inflater, 64 << 10);
   }

@@ -11,6 +11,7 @@ import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import java.io.ByteArrayInputStream;
@@ -61,6 +62,11 @@ public final class RegistryStore {
   /** The length of blob {@code d}. */
   public long blobSize(Digest d) {
     return blobs.size(d);
+  }
+
+  /** The recipe that regenerates gzip blob {@code d}, or null when it is stored whole. */
+  public GzipRecipe gzipRecipe(Digest d) {
+    return blobs.gzipRecipe(d);
   }
 
   /** The bytes of blob {@code d} from {@code offset}, {@code length} of them (-1: to the end). */
