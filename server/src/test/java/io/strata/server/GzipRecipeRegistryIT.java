@@ -220,7 +220,11 @@ class GzipRecipeRegistryIT {
     assertThat(JSON.readTree(inspect.stdout()).get(0).path("RepoDigests").toString())
         .contains("recipe/app@" + manifest);
     Path exported = dir.resolve("exported-v1");
-    assertThat(server.cli("image", "export", "recipe/app:1", "-o", exported.toString()).code())
+    assertThat(
+            server
+                .cli(
+                    "image", "export", "recipe/app:1", "-o", exported.toString(), "--format", "oci")
+                .code())
         .isZero();
     try (Stream<Path> s = Files.list(v1.resolve("blobs/sha256"))) {
       for (Path blob : s.toList()) {
