@@ -165,4 +165,67 @@ class ExportDigestsIT {
         .isEqualTo(Tars.sha256(config));
     assertThat(List.of(server.cli("fsck").code())).containsExactly(0);
   }
+
+  private static JsonNode manifestOf(Path layout) throws IOException {
+    String d =
+        JSON.readTree(Files.readAllBytes(layout.resolve("index.json")))
+            .path("manifests")
+            .path(0)
+            .path("digest")
+            .asText();
+    return JSON.readTree(Files.readAllBytes(layout.resolve("blobs/sha256/" + d.substring(7))));
+  }
+
+  @Test
+  void layersStrataMadeExportGzipByDefaultAsGoWouldWriteThemAndZstdOnRequest() throws Exception {
+    Path tree = dir.resolve("tree");
+    Files.createDirectories(tree.resolve("srv"));
+    for (int i = 0; i < 20; i++) {
+      Files.writeString(tree.resolve("srv/f" + i), ("line " + i + "\n").repeat(3000));
+    }
+    ok("image", "import", tree.toString(), "-t", "made/here:1");
+
+    Path plain = dir.resolve("plain");
+    ok("image", "export", "made/here:1", "-o", plain.toString(), "--layer-compression", "none");
+    JsonNode plainLayer = manifestOf(plain).path("layers").get(0);
+    assertThat(plainLayer.path("mediaType").asText())
+        .isEqualTo("application/vnd.oci.image.layer.v1.tar");
+    Path tar = plain.resolve("blobs/sha256/" + plainLayer.path("digest").asText().substring(7));
+
+    Path gz = dir.resolve("gz");
+    ok("image", "export", "made/here:1", "-o", gz.toString());
+    JsonNode gzLayer = manifestOf(gz).path("layers").get(0);
+    assertThat(gzLayer.path("mediaType").asText())
+        .isEqualTo("application/vnd.oci.image.layer.v1.tar+gzip");
+    byte[] blob =
+        Files.readAllBytes(
+            gz.resolve("blobs/sha256/" + gzLayer.path("digest").asText().substring(7)));
+    // the bytes Go's compress/gzip writes at its default level, as docker pushes a layer
+    Path copy = Files.copy(tar, dir.resolve("layer.tar"));
+    assertThat(blob).isEqualTo(Files.readAllBytes(GoGzip.gzip(copy, 6)));
+    assertThat(gzLayer.path("size").asLong()).isEqualTo(blob.length);
+    assertThat(gzLayer.path("digest").asText()).isEqualTo(Tars.sha256(blob));
+
+    Path zst = dir.resolve("zst");
+    ok("image", "export", "made/here:1", "-o", zst.toString(), "--layer-compression", "zstd");
+    JsonNode zLayer = manifestOf(zst).path("layers").get(0);
+    assertThat(zLayer.path("mediaType").asText())
+        .isEqualTo("application/vnd.oci.image.layer.v1.tar+zstd");
+    ok("image", "import", zst.toString(), "-t", "made/zstd:1");
+    assertThat(
+            JSON.readTree(ok("--json", "image", "inspect", "made/zstd:1").stdout())
+                .get(0)
+                .path("RootFS")
+                .path("Layers"))
+        .isEqualTo(
+            JSON.readTree(ok("--json", "image", "inspect", "made/here:1").stdout())
+                .get(0)
+                .path("RootFS")
+                .path("Layers"));
+    assertThat(
+            server
+                .cli("image", "export", "made/here:1", "-o", "x", "--layer-compression", "lz")
+                .code())
+        .isEqualTo(2);
+  }
 }

@@ -7,6 +7,7 @@ import io.strata.store.digest.Digest;
 import io.strata.store.gzip.RegeneratedGzipInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -29,6 +30,7 @@ final class ImageExport {
   private final List<LayerRecord> layers;
   private final List<String> tags;
   private final String asked;
+  private final LayerCodec codec;
 
   ImageExport(
       LayerStore store,
@@ -36,13 +38,15 @@ final class ImageExport {
       ImageRecord image,
       List<LayerRecord> layers,
       List<String> tags,
-      String asked) {
+      String asked,
+      LayerCodec codec) {
     this.store = store;
     this.blobs = blobs;
     this.image = image;
     this.layers = layers;
     this.tags = tags;
     this.asked = asked;
+    this.codec = codec;
   }
 
   /** The tag the export names the image by: the one asked for, else its first, else none. */
@@ -82,12 +86,18 @@ final class ImageExport {
     ObjectNode c = manifest.putObject("config");
     c.put("mediaType", CONFIG).put("digest", image.id()).put("size", config.length);
     ArrayNode ls = manifest.putArray("layers");
-    Set<String> written = new HashSet<>();
+    java.util.Map<String, Measured> blobs = new java.util.HashMap<>();
     for (LayerRecord l : layers) {
-      ls.addObject().put("mediaType", LAYER_TAR).put("digest", l.diffId()).put("size", l.size());
-      if (written.add(l.diffId())) {
-        putLayer(t, "blobs/sha256/" + hex(l.diffId()), l);
+      Measured m = blobs.get(l.diffId());
+      if (m == null) {
+        m = measure(l);
+        blobs.put(l.diffId(), m);
+        putLayer(t, "blobs/sha256/" + hex(m.digest()), l, m);
       }
+      ls.addObject()
+          .put("mediaType", codec.mediaType())
+          .put("digest", m.digest())
+          .put("size", m.size());
     }
     byte[] m = JsonCodec.bytes(manifest);
     Digest md = Digest.sha256(m, 0, m.length);
@@ -175,14 +185,24 @@ final class ImageExport {
       repoTags.add(tag);
     }
     ArrayNode ls = entry.putArray("Layers");
-    Set<String> written = new HashSet<>();
+    java.util.Map<String, String> names = new java.util.HashMap<>();
     for (LayerRecord l : layers) {
-      String name = hex(l.diffId()) + "/layer.tar";
-      ls.add(name);
-      if (written.add(l.diffId())) {
-        t.put(hex(l.diffId()) + "/VERSION", "1.0".getBytes());
-        putLayer(t, name, l);
+      String name = names.get(l.diffId());
+      if (name == null) {
+        if (codec == LayerCodec.NONE) {
+          name = hex(l.diffId()) + "/layer.tar";
+          t.put(hex(l.diffId()) + "/VERSION", "1.0".getBytes());
+          putLayer(t, name, l, new Measured(l.diffId(), l.size()));
+        } else {
+          // compressed layers under their digests, as docker 25+ saves them; docker load
+          // detects the compression
+          Measured m = measure(l);
+          name = "blobs/sha256/" + hex(m.digest());
+          putLayer(t, name, l, m);
+        }
+        names.put(l.diffId(), name);
       }
+      ls.add(name);
     }
     ArrayNode manifest = JsonCodec.MAPPER.createArrayNode();
     manifest.add(entry);
@@ -222,11 +242,30 @@ final class ImageExport {
     t.put("manifest.json", JsonCodec.bytes(manifest));
   }
 
-  private void putLayer(ExportTarget t, String name, LayerRecord l) throws IOException {
-    try (InputStream in = store.open(l)) {
-      t.put(name, l.size(), in);
+  /** A layer blob as this export writes it: its digest and length. */
+  private record Measured(String digest, long size) {}
+
+  /** The digest and length of layer {@code l} compressed with the export's codec. */
+  private Measured measure(LayerRecord l) throws IOException {
+    if (codec == LayerCodec.NONE) {
+      return new Measured(l.diffId(), l.size());
+    }
+    try (CompressedLayerStream in =
+        new CompressedLayerStream(store.open(l), codec, null, "layer " + l.diffId())) {
+      in.transferTo(OutputStream.nullOutputStream());
+      return new Measured(in.digest().toString(), in.produced());
+    }
+  }
+
+  private void putLayer(ExportTarget t, String name, LayerRecord l, Measured m) throws IOException {
+    String what = "layer " + l.diffId();
+    try (InputStream in =
+        codec == LayerCodec.NONE
+            ? store.open(l)
+            : new CompressedLayerStream(store.open(l), codec, Digest.parse(m.digest()), what)) {
+      t.put(name, m.size(), in);
       if (in.read() >= 0) {
-        throw new IOException("layer " + l.diffId() + ": longer than its recorded size");
+        throw new IOException(what + ": longer than its recorded size");
       }
     }
   }

@@ -410,21 +410,35 @@ public final class ImageStore {
 
   // ---- export ----
 
-  /** Writes image {@code ref} as an OCI layout into directory {@code dir}. */
+  /**
+   * Writes image {@code ref} as an OCI layout into directory {@code dir}; layers Strata made go
+   * uncompressed (the registry's publish serves them so, each digest its diff_id).
+   */
   public void exportLayout(String ref, Path dir) throws IOException {
     try (ExportTarget t = ExportTarget.directory(dir)) {
-      export(ref, ExportFormat.OCI, t);
+      export(ref, ExportFormat.OCI, LayerCodec.NONE, t);
     }
   }
 
-  /** Streams image {@code ref} to {@code out} as a tar in {@code format}. */
+  /** Streams image {@code ref} to {@code out} as a tar in {@code format}, layers uncompressed. */
   public void export(String ref, ExportFormat format, OutputStream out) throws IOException {
+    export(ref, format, LayerCodec.NONE, out);
+  }
+
+  /**
+   * Streams image {@code ref} to {@code out} as a tar in {@code format}. An image that keeps the
+   * manifest it arrived with goes as it arrived; the layers of any other are compressed with {@code
+   * codec}.
+   */
+  public void export(String ref, ExportFormat format, LayerCodec codec, OutputStream out)
+      throws IOException {
     try (ExportTarget t = ExportTarget.tar(out)) {
-      export(ref, format, t);
+      export(ref, format, codec, t);
     }
   }
 
-  private void export(String ref, ExportFormat format, ExportTarget target) throws IOException {
+  private void export(String ref, ExportFormat format, LayerCodec codec, ExportTarget target)
+      throws IOException {
     lock.readLock().lock();
     try {
       ImageRecord image = image(resolve(ref));
@@ -433,7 +447,8 @@ public final class ImageStore {
         ls.add(layers.get(c));
       }
       List<String> tags = tagsOf(image.id());
-      ImageExport exporter = new ImageExport(layers, new BlobService(chunks), image, ls, tags, ref);
+      ImageExport exporter =
+          new ImageExport(layers, new BlobService(chunks), image, ls, tags, ref, codec);
       if (format == ExportFormat.OCI) {
         exporter.oci(target);
       } else {
