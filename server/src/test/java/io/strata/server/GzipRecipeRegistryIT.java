@@ -9,6 +9,10 @@ import io.strata.server.registry.RegistryConfig;
 import io.strata.store.testing.GoGzip;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -204,6 +208,18 @@ class GzipRecipeRegistryIT {
     assertThat(added1)
         .as("bytes v1 added (gzip layer %d bytes)", gz1.length)
         .isLessThan(gz1.length * 13L / 10);
+    // a range of the regenerated blob, as a resuming client asks for it
+    String layerDigest = Tars.sha256(gz1);
+    HttpResponse<byte[]> range =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://" + registry + "/v2/recipe/app/blobs/" + layerDigest))
+                    .header("Range", "bytes=100000-199999")
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(range.statusCode()).isEqualTo(206);
+    assertThat(range.body()).isEqualTo(java.util.Arrays.copyOfRange(gz1, 100_000, 200_000));
     JsonNode go = family("os 255 (Go, klauspost, Java)");
     assertThat(go).as("gzipRecipes in info: %s", info()).isNotNull();
     assertThat(go.path("reproduced").asLong()).isPositive();

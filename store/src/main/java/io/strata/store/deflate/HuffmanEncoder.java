@@ -177,7 +177,7 @@ final class HuffmanEncoder {
     int bits = 1;
     int[] counts = leafCounts[maxBits];
     for (int l = maxBits; l > 0; l--) {
-      bitCount[bits] = counts[l] - (l > 0 ? counts[l - 1] : 0);
+      bitCount[bits] = counts[l] - counts[l - 1];
       bits++;
     }
     return maxBits;
