@@ -2,6 +2,7 @@ package io.strata.client.cli;
 
 import io.strata.protocol.ProtocolException;
 import io.strata.protocol.message.ContainerItem;
+import io.strata.protocol.message.GzipRecipeCount;
 import io.strata.protocol.message.ImageItem;
 import io.strata.protocol.message.InfoReply;
 import io.strata.protocol.message.Json;
@@ -46,7 +47,22 @@ public final class CdsTraining {
         List.of(
             new ContainerItem("0".repeat(64), "name", "image:tag", "sha256:00", "2026", 1, 2, 3),
             new ImageItem("image", "tag", "sha256:00", 1, 2, 3),
-            new InfoReply("0", "btrfs", "/data", "zstd:3", 1, 2, 3, 4, 5, 6, 7, 1.5, 2.5, null));
+            new InfoReply(
+                "0",
+                "btrfs",
+                "/data",
+                "zstd:3",
+                1,
+                2,
+                3,
+                4,
+                5,
+                6,
+                7,
+                1.5,
+                2.5,
+                List.of(new GzipRecipeCount("os 255 (Go, klauspost, Java)", 2, 1)),
+                null));
     for (Object reply : replies) {
       Json.read(Json.write(reply), reply.getClass(), "training");
     }

@@ -44,7 +44,7 @@ final class DockerInspect {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("Id", r.id());
     m.put("RepoTags", r.repoTags());
-    m.put("RepoDigests", List.of());
+    m.put("RepoDigests", r.repoDigests());
     m.put("Parent", "");
     m.put("Comment", "");
     m.put("Created", text(config, "created"));

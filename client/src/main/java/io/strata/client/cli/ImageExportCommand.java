@@ -7,6 +7,7 @@ import io.strata.protocol.message.ExportArgs;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,6 +52,16 @@ final class ImageExportCommand extends ClientCommand {
   @Option(names = "--format", paramLabel = "TYPE", hidden = true)
   String format;
 
+  @Option(
+      names = "--layer-compression",
+      paramLabel = "CODEC",
+      description =
+          "gzip (default, as docker pushes them), zstd or none: how layers Strata made (built,"
+              + " committed, imported from a plain tar or directory) are compressed. An image that"
+              + " keeps the manifest it arrived with (imported, pulled, pushed to the registry)"
+              + " goes as it arrived: same blobs, same digests.")
+  String layerCompression;
+
   @Override
   void checkArguments() {
     if (type != null && format != null && !type.equals(format)) {
@@ -58,6 +69,11 @@ final class ImageExportCommand extends ClientCommand {
           spec.commandLine(), "--type " + type + " and --format " + format + " disagree");
     }
     check(spec, "image " + image, type(), output);
+    if (layerCompression != null && !List.of("gzip", "zstd", "none").contains(layerCompression)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--layer-compression " + layerCompression + ": expected gzip, zstd or none");
+    }
   }
 
   private String type() {
@@ -66,7 +82,7 @@ final class ImageExportCommand extends ClientCommand {
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
-    return export(client, cli, image, output, type());
+    return export(client, cli, new ExportArgs(image, type(), layerCompression), output);
   }
 
   /** Refuses an unknown type, and a tar for standard output when it is a terminal. */
@@ -93,7 +109,14 @@ final class ImageExportCommand extends ClientCommand {
   /** Exports {@code image} as {@code type} to {@code output} (null or {@code -}: stdout). */
   static int export(StrataClient client, StrataCli cli, String image, String output, String type)
       throws Exception {
-    ExportArgs args = new ExportArgs(image, type);
+    return export(client, cli, new ExportArgs(image, type), output);
+  }
+
+  /** Exports as {@code args} say to {@code output} (null or {@code -}: stdout). */
+  static int export(StrataClient client, StrataCli cli, ExportArgs args, String output)
+      throws Exception {
+    String image = args.image();
+    String type = args.format();
     TransferListener progress = ProgressBar.of(cli, "export", -1);
     long[] bytes = new long[1];
     if (toStdout(output)) {

@@ -1,6 +1,7 @@
 package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
+import io.strata.protocol.message.GzipRecipeCount;
 import io.strata.protocol.message.InfoReply;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -32,6 +33,11 @@ final class InfoCommand extends ClientCommand {
     out.printf("index bytes:       %d (%s)%n", i.indexBytes(), ByteSize.human(i.indexBytes()));
     out.printf(Locale.ROOT, "dedup ratio:       %.2f%n", i.dedupRatio());
     out.printf(Locale.ROOT, "compression ratio: %.2f%n", i.compressionRatio());
+    for (GzipRecipeCount g : i.gzipRecipes()) {
+      out.printf(
+          "gzip blobs, %s: %d of %d reproduced by a recipe%n",
+          g.family(), g.reproduced(), g.seen());
+    }
     InfoReply.Shared s = i.shared();
     if (s != null) {
       out.printf("shared store:      %s%n", s.location());

@@ -6,8 +6,16 @@ package io.strata.protocol.message;
  * @param image the image: {@code name[:tag]}, an id, or a unique id prefix
  * @param format {@code oci} (an OCI image layout) or {@code docker-archive} (a {@code docker save}
  *     archive); null: {@code oci}
+ * @param layerCompression how layers Strata made are compressed: {@code gzip}, {@code zstd} or
+ *     {@code none}; null: {@code gzip}. An image that keeps the manifest it arrived with goes as it
+ *     arrived, whatever this says
  */
-public record ExportArgs(String image, String format) {
+public record ExportArgs(String image, String format, String layerCompression) {
+  /** An export with the default layer compression. */
+  public ExportArgs(String image, String format) {
+    this(image, format, null);
+  }
+
   /** The OCI image layout format. */
   public static final String OCI = "oci";
 

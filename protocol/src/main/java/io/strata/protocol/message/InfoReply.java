@@ -16,6 +16,7 @@ package io.strata.protocol.message;
  * @param compressedBytes bytes of the distinct chunks after compression
  * @param dedupRatio logicalBytes ÷ uniqueBytes
  * @param compressionRatio uniqueBytes ÷ compressedBytes
+ * @param gzipRecipes per gzip compressor family, blobs seen and reproduced by a recipe since start
  * @param shared the bucket the chunk store shares with other stratads; absent for a local store
  */
 public record InfoReply(
@@ -32,6 +33,7 @@ public record InfoReply(
     long compressedBytes,
     double dedupRatio,
     double compressionRatio,
+    java.util.List<GzipRecipeCount> gzipRecipes,
     @com.fasterxml.jackson.annotation.JsonInclude(
             com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
         Shared shared) {

@@ -8,14 +8,21 @@ import java.util.List;
  *
  * @param id the image id
  * @param repoTags its tags
+ * @param repoDigests {@code REPOSITORY@sha256:...} of the manifest it arrived with, per repository
  * @param layers the diff_ids of its layers, bottom first
  * @param config the OCI image config
  * @param topLayer the chain id of its top layer (null for an image without layers)
  */
 public record InspectReply(
-    String id, List<String> repoTags, List<String> layers, JsonNode config, String topLayer) {
+    String id,
+    List<String> repoTags,
+    List<String> repoDigests,
+    List<String> layers,
+    JsonNode config,
+    String topLayer) {
   public InspectReply {
     repoTags = repoTags == null ? List.of() : List.copyOf(repoTags);
+    repoDigests = repoDigests == null ? List.of() : List.copyOf(repoDigests);
     layers = layers == null ? List.of() : List.copyOf(layers);
   }
 }

@@ -81,6 +81,7 @@ final class ImageOperations {
           new InspectReply(
               d.id(),
               d.repoTags(),
+              d.repoDigests(),
               d.layers(),
               Json.tree(d.config().getBytes(StandardCharsets.UTF_8), "config of image " + d.id()),
               d.topLayer()));

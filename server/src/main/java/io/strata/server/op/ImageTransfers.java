@@ -12,6 +12,7 @@ import io.strata.store.image.ExportFormat;
 import io.strata.store.image.ImageRef;
 import io.strata.store.image.ImageStore;
 import io.strata.store.image.ImportResult;
+import io.strata.store.image.LayerCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -81,10 +82,11 @@ final class ImageTransfers {
       throw new InvalidArgumentException("image.export: the argument image is missing");
     }
     ExportFormat format = format(args.format());
+    LayerCodec codec = LayerCodec.parse(args.layerCompression());
     String ref = args.image();
     images.resolveFetching(ref);
     ProducedStream tar =
-        producers.start("export of image " + ref, out -> images.export(ref, format, out));
+        producers.start("export of image " + ref, out -> images.export(ref, format, codec, out));
     CountingStream data = new CountingStream(tar);
     return new Outcome.Download(data, () -> new GetEnd(data.count()));
   }

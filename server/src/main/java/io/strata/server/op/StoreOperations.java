@@ -4,12 +4,16 @@ import io.strata.protocol.Opcode;
 import io.strata.protocol.message.DamageItem;
 import io.strata.protocol.message.FsckEnd;
 import io.strata.protocol.message.GcReply;
+import io.strata.protocol.message.GzipRecipeCount;
 import io.strata.protocol.message.InfoReply;
 import io.strata.store.engine.Engine;
 import io.strata.store.engine.FsckReport;
 import io.strata.store.engine.GcResult;
 import io.strata.store.engine.StoreInfo;
+import io.strata.store.gzip.RegenerationStats;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -31,11 +35,14 @@ final class StoreOperations {
 
   private Outcome info(byte[] json) throws IOException {
     Arguments.read(json, Object.class, Opcode.INFO);
-    return new Outcome.Reply(reply(engine.info()));
+    return new Outcome.Reply(reply(engine.info(), engine.blobs().regeneration()));
   }
 
   /** The wire form of the engine's figures. */
-  static InfoReply reply(StoreInfo i) {
+  static InfoReply reply(StoreInfo i, RegenerationStats gzip) {
+    List<GzipRecipeCount> recipes = new ArrayList<>();
+    gzip.snapshot()
+        .forEach((family, f) -> recipes.add(new GzipRecipeCount(family, f.seen(), f.reproduced())));
     return new InfoReply(
         i.version(),
         i.driver(),
@@ -50,6 +57,7 @@ final class StoreOperations {
         i.compressedBytes(),
         i.dedupRatio(),
         i.compressionRatio(),
+        recipes,
         shared(i.shared()));
   }
 

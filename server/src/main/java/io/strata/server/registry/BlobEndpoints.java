@@ -16,7 +16,6 @@ import io.strata.store.registry.Names;
 import io.strata.store.registry.RegistryStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 
 /**
  * Blobs: GET and HEAD (with {@code Range}), DELETE, and uploads (POST to start, or monolithic with
@@ -245,8 +244,8 @@ final class BlobEndpoints {
     }
     x.async(
         () -> {
-          try (InputStream in = Files.newInputStream(u.file())) {
-            store.putBlob(u.repo(), expected, in);
+          try {
+            store.putBlobFile(u.repo(), expected, u.file());
           } catch (InvalidArgumentException e) {
             throw RegistryError.digestInvalid(e.getMessage());
           } finally {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.error.StrataException;
+import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.image.ImageStore;
 import io.strata.store.registry.Descriptor;
 import io.strata.store.registry.ManifestDocument;
@@ -98,6 +99,18 @@ final class ImageBridge {
             @Override
             public InputStream open(Digest digest) {
               return registry.openBlob(digest, 0, -1);
+            }
+
+            @Override
+            public GzipRecipe gzipRecipe(Digest digest) {
+              return registry.gzipRecipe(digest);
+            }
+
+            @Override
+            public long storedWhole(Digest digest) {
+              return registry.hasBlob(repo, digest) && registry.gzipRecipe(digest) == null
+                  ? registry.blobSize(digest)
+                  : -1;
             }
           };
       images.importManifest(

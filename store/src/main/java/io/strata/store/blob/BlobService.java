@@ -7,25 +7,43 @@ import io.strata.store.engine.RecipeInputStream;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.gzip.GzipRecipe;
+import io.strata.store.gzip.GzipRecipes;
+import io.strata.store.gzip.RegeneratedGzipInputStream;
+import io.strata.store.gzip.RegenerationStats;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
+import org.apache.commons.io.input.BoundedInputStream;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
  * Plain objects named by the SHA-256 of their content: {@code strata blob put|get|stat|ls|rm}. Each
- * blob is a root named {@code blob/<hex>} whose payload is its recipe.
+ * blob is a root named {@code blob/<hex>} whose payload is its recipe:
+ *
+ * <pre>
+ * payload := 1 digest recipe                 the blob's own chunks
+ *          | 2 digest gzipRecipe recipe      a gzip blob: the chunks of its uncompressed contents,
+ *                                            regenerated into the exact blob when read
+ * </pre>
  */
 public final class BlobService {
   static final String PREFIX = "blob/";
   private static final int PAYLOAD_VERSION = 1;
+  private static final int PAYLOAD_GZIP = 2;
+  private static final System.Logger LOG = System.getLogger(BlobService.class.getName());
 
   private final ChunkStore store;
+  private final RegenerationStats regeneration = new RegenerationStats();
 
   public BlobService(ChunkStore store) {
     this.store = store;
@@ -53,17 +71,109 @@ public final class BlobService {
   }
 
   /**
+   * Stores the file {@code file} as blob {@code expected}; refused with {@link
+   * InvalidArgumentException}, nothing named, when it has another digest. A gzip file that a known
+   * compressor reproduces byte for byte is kept as its uncompressed contents (which deduplicate
+   * against every layer, where compressed bytes do not) and a {@link GzipRecipe}; any other file is
+   * kept whole.
+   */
+  public PutResult putFile(Path file, Digest expected) throws IOException {
+    GzipRecipes.Source source = () -> Files.newInputStream(file);
+    byte[] header = GzipRecipes.header(source);
+    if (header != null) {
+      Iterator<GzipRecipe> candidates;
+      try {
+        candidates = GzipRecipes.candidates(source, header);
+        while (candidates.hasNext()) {
+          GzipRecipe c = candidates.next();
+          try (GzipBlobWriter w = new GzipBlobWriter(this, store.session())) {
+            GzipRecipes.Replayed replayed = GzipRecipes.replay(source, c, w::write);
+            if (replayed != null) {
+              Digest got = replayed.digest();
+              GzipRecipe r = c.withSize(replayed.size());
+              if (expected != null && !got.equals(expected)) {
+                throw new InvalidArgumentException(
+                    "blob " + expected + ": content has digest " + got);
+              }
+              PutResult result = w.commit(got, r);
+              regeneration.reproduced(r);
+              LOG.log(
+                  System.Logger.Level.INFO,
+                  "blob {0}: gzip reproduced by {1}; kept as {2} uncompressed bytes and a recipe",
+                  got,
+                  r.label(),
+                  result.size());
+              return new PutResult(got, r.size(), result.newChunks(), result.newBytes());
+            }
+          }
+        }
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
+      regeneration.keptWhole(header);
+      LOG.log(
+          System.Logger.Level.INFO,
+          "blob {0}: gzip that no known compressor reproduces; kept whole",
+          expected == null ? file : expected);
+    }
+    try (BlobWriter w = create();
+        InputStream in = Files.newInputStream(file)) {
+      byte[] buf = new byte[256 << 10];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        w.write(buf, 0, n);
+      }
+      return w.commit(expected);
+    }
+  }
+
+  /** How often gzip blobs were reproduced by a recipe, since start. */
+  public RegenerationStats regeneration() {
+    return regeneration;
+  }
+
+  /**
    * The bytes of blob {@code digest} from {@code offset}, at most {@code length} of them ({@code
-   * -1}: to the end). Read lazily, one chunk at a time.
+   * -1}: to the end). Read lazily, one chunk at a time; a gzip blob kept as a recipe is regenerated
+   * as it is read (from its start, whatever the offset), its digest checked when read to its end.
    */
   public InputStream open(Digest digest, long offset, long length) {
-    Recipe recipe = recipe(digest);
-    if (offset < 0 || offset > recipe.size()) {
+    Root root = root(digest);
+    long size = root.logicalSize();
+    if (offset < 0 || offset > size) {
       throw new InvalidArgumentException(
-          "blob " + digest + ": offset " + offset + " is outside its " + recipe.size() + " bytes");
+          "blob " + digest + ": offset " + offset + " is outside its " + size + " bytes");
     }
-    long end = length < 0 ? recipe.size() : Math.min(recipe.size(), offset + length);
-    return new RecipeInputStream(store, recipe, offset, end, "blob " + digest);
+    long end = length < 0 ? size : Math.min(size, offset + length);
+    Recipe recipe = decode(root);
+    GzipRecipe gzip = gzipRecipe(root);
+    if (gzip == null) {
+      return new RecipeInputStream(store, recipe, offset, end, "blob " + digest);
+    }
+    String name = "blob " + digest;
+    try {
+      InputStream in =
+          new RegeneratedGzipInputStream(
+              new RecipeInputStream(store, recipe, 0, recipe.size(), name), gzip, digest, name);
+      in.skipNBytes(offset);
+      return BoundedInputStream.builder()
+          .setInputStream(in)
+          .setMaxCount(end - offset)
+          .setPropagateClose(true)
+          .get();
+    } catch (IOException e) {
+      throw new UncheckedIOException(name + ": regenerating it", e);
+    }
+  }
+
+  /** The blob's length. */
+  public long size(Digest digest) {
+    return root(digest).logicalSize();
+  }
+
+  /** The recipe that regenerates gzip blob {@code digest}, or null when it is stored whole. */
+  public GzipRecipe gzipRecipe(Digest digest) {
+    return gzipRecipe(root(digest));
   }
 
   /** Size, chunk count and the bytes only this blob holds. */
@@ -72,7 +182,7 @@ public final class BlobService {
     Recipe recipe = decode(root);
     RoaringBitmap exclusive =
         RoaringBitmap.andNot(root.chunks(), store.referencedExcept(root.name()));
-    return new BlobStat(digest, recipe.size(), recipe.count(), store.storedBytes(exclusive));
+    return new BlobStat(digest, root.logicalSize(), recipe.count(), store.storedBytes(exclusive));
   }
 
   /** Every blob, by digest. */
@@ -93,7 +203,10 @@ public final class BlobService {
     }
   }
 
-  /** The chunk list of blob {@code digest}. */
+  /**
+   * The chunk list of blob {@code digest}: its bytes, or, for a gzip blob kept as a recipe, its
+   * uncompressed contents.
+   */
   public Recipe recipe(Digest digest) {
     return decode(root(digest));
   }
@@ -109,6 +222,24 @@ public final class BlobService {
     return b.array();
   }
 
+  static byte[] encodeGzip(Digest digest, GzipRecipe gzip, Recipe recipe) {
+    int prefix = 1 + Digest.LENGTH + gzip.encodedLength();
+    ByteBuffer b = recipe.encode(prefix);
+    b.put(0, (byte) PAYLOAD_GZIP);
+    b.put(1, digest.bytes());
+    gzip.encode(b.slice(1 + Digest.LENGTH, gzip.encodedLength()));
+    return b.array();
+  }
+
+  private static GzipRecipe gzipRecipe(Root root) {
+    ByteBuffer b = ByteBuffer.wrap(root.payload());
+    if (b.get() != PAYLOAD_GZIP) {
+      return null;
+    }
+    b.position(1 + Digest.LENGTH);
+    return GzipRecipe.decode(b, root.name());
+  }
+
   private Root root(Digest digest) {
     Root r = store.root(rootName(digest));
     if (r == null) {
@@ -119,10 +250,14 @@ public final class BlobService {
 
   private static Recipe decode(Root root) {
     ByteBuffer b = ByteBuffer.wrap(root.payload());
-    if (b.get() != PAYLOAD_VERSION) {
+    int version = b.get();
+    if (version != PAYLOAD_VERSION && version != PAYLOAD_GZIP) {
       throw new CorruptDataException(root.name() + ": unknown payload version", root.name());
     }
     b.position(1 + Digest.LENGTH);
+    if (version == PAYLOAD_GZIP) {
+      GzipRecipe.decode(b, root.name());
+    }
     return Recipe.decode(b, root.name());
   }
 }

@@ -30,8 +30,9 @@ final class ArchiveImages {
    *
    * @param name its file in the archive
    * @param digest the digest its bytes must have, or null when the archive does not say
+   * @param mediaType its media type in the manifest, or null (docker-archive)
    */
-  record Blob(String name, Digest digest) {}
+  record Blob(String name, Digest digest, String mediaType) {}
 
   /**
    * One image of the archive.
@@ -39,8 +40,15 @@ final class ArchiveImages {
    * @param config its config, verified
    * @param layers its layer blobs, bottom first
    * @param tags the tags the archive gives it
+   * @param manifest its manifest as the archive holds it (verified), or null (docker-archive)
+   * @param manifestType the manifest's media type, or null
    */
-  record Image(byte[] config, List<Blob> layers, List<ImageRef> tags) {}
+  record Image(
+      byte[] config,
+      List<Blob> layers,
+      List<ImageRef> tags,
+      byte[] manifest,
+      String manifestType) {}
 
   static List<Image> read(ArchiveSource src, String select, String what) throws IOException {
     return src.has("manifest.json") ? docker(src, what) : oci(src, select, what);
@@ -63,13 +71,13 @@ final class ArchiveImages {
       }
       List<Blob> layers = new ArrayList<>();
       for (JsonNode l : m.path("Layers")) {
-        layers.add(new Blob(l.asText(), digestInName(l.asText())));
+        layers.add(new Blob(l.asText(), digestInName(l.asText()), null));
       }
       List<ImageRef> tags = new ArrayList<>();
       for (JsonNode t : m.path("RepoTags")) {
         tags.add(ImageRef.parse(t.asText()));
       }
-      out.add(new Image(config, layers, tags));
+      out.add(new Image(config, layers, tags, null, null));
     }
     return out;
   }
@@ -116,7 +124,7 @@ final class ArchiveImages {
       List<Blob> layers = new ArrayList<>();
       for (JsonNode l : manifest.path("layers")) {
         Digest dg = Digest.parse(l.path("digest").asText(""));
-        layers.add(new Blob("blobs/sha256/" + dg.hex(), dg));
+        layers.add(new Blob("blobs/sha256/" + dg.hex(), dg, l.path("mediaType").asText(null)));
       }
       List<ImageRef> tags = new ArrayList<>();
       String full = imageName != null ? imageName : refName;
@@ -127,7 +135,7 @@ final class ArchiveImages {
           // an annotation that is no repository:tag gives no tag
         }
       }
-      out.add(new Image(config, layers, tags));
+      out.add(new Image(config, layers, tags, body, type));
     }
   }
 

@@ -26,6 +26,16 @@ abstract sealed class ArchiveSource implements Closeable {
   /** The content of {@code name}. */
   abstract InputStream open(String name) throws IOException;
 
+  /** The recipe that regenerates blob {@code name}, when the source already knows one. */
+  io.strata.store.gzip.GzipRecipe gzipRecipe(String name) {
+    return null;
+  }
+
+  /** The length of blob {@code name} when a Strata blob holds it whole, else -1. */
+  long storedWhole(String name) {
+    return -1;
+  }
+
   /** The whole of a small file (a manifest, a config), at most {@code limit} bytes. */
   byte[] read(String name, int limit) throws IOException {
     try (InputStream in = open(name)) {
@@ -131,6 +141,18 @@ abstract sealed class ArchiveSource implements Closeable {
       }
       io.strata.store.digest.Digest d = digest(name);
       return d != null && blobs.has(d);
+    }
+
+    @Override
+    io.strata.store.gzip.GzipRecipe gzipRecipe(String name) {
+      io.strata.store.digest.Digest d = digest(name);
+      return d == null ? null : blobs.gzipRecipe(d);
+    }
+
+    @Override
+    long storedWhole(String name) {
+      io.strata.store.digest.Digest d = digest(name);
+      return d == null ? -1 : blobs.storedWhole(d);
     }
 
     @Override

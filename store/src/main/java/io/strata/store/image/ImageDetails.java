@@ -7,15 +7,23 @@ import java.util.List;
  *
  * @param id the image id
  * @param repoTags its tags
+ * @param repoDigests {@code REPOSITORY@sha256:...} for each of its repositories, when it keeps the
+ *     manifest it arrived with (pulled, pushed to the registry, imported from an OCI layout)
  * @param layers the diff_ids of its layers, bottom first
  * @param config the OCI image config, as stored (JSON)
  * @param topLayer the chain id of its top layer, the snapshot a container is prepared from (null
  *     for an image without layers)
  */
 public record ImageDetails(
-    String id, List<String> repoTags, List<String> layers, String config, String topLayer) {
+    String id,
+    List<String> repoTags,
+    List<String> repoDigests,
+    List<String> layers,
+    String config,
+    String topLayer) {
   public ImageDetails {
     repoTags = List.copyOf(repoTags);
+    repoDigests = List.copyOf(repoDigests);
     layers = List.copyOf(layers);
   }
 }

@@ -2,39 +2,51 @@ package io.strata.store.image;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.store.blob.BlobService;
 import io.strata.store.digest.Digest;
+import io.strata.store.gzip.RegeneratedGzipInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Writes one image as an OCI layout or a docker-save archive. Layers go uncompressed, regenerated
- * from their tar-splits, so each layer blob's digest is its diff_id and its size is known before
- * its bytes: the archive streams without spooling.
+ * Writes one image as an OCI layout or a docker-save archive. An image that keeps the manifest it
+ * arrived with goes out as it arrived: that manifest, and each layer blob byte for byte (its tar
+ * regenerated from the tar-split, compressed again by its recipe, the digest checked before the
+ * last bytes leave), so digests and pinned references still match. Any other image goes with
+ * uncompressed layers, each layer blob's digest its diff_id. Sizes are known before the bytes
+ * either way: the archive streams without spooling.
  */
 final class ImageExport {
   static final String LAYER_TAR = "application/vnd.oci.image.layer.v1.tar";
   static final String CONFIG = "application/vnd.oci.image.config.v1+json";
 
   private final LayerStore store;
+  private final BlobService blobs;
   private final ImageRecord image;
   private final List<LayerRecord> layers;
   private final List<String> tags;
   private final String asked;
+  private final LayerCodec codec;
 
   ImageExport(
       LayerStore store,
+      BlobService blobs,
       ImageRecord image,
       List<LayerRecord> layers,
       List<String> tags,
-      String asked) {
+      String asked,
+      LayerCodec codec) {
     this.store = store;
+    this.blobs = blobs;
     this.image = image;
     this.layers = layers;
     this.tags = tags;
     this.asked = asked;
+    this.codec = codec;
   }
 
   /** The tag the export names the image by: the one asked for, else its first, else none. */
@@ -53,8 +65,19 @@ final class ImageExport {
     return tags.isEmpty() ? null : tags.get(0);
   }
 
+  /** Whether the image goes out as it arrived. */
+  private boolean asArrived() {
+    return image.manifest() != null
+        && image.blobs() != null
+        && image.blobs().size() == layers.size();
+  }
+
   void oci(ExportTarget t) throws IOException {
     t.put("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes());
+    if (asArrived()) {
+      ociAsArrived(t);
+      return;
+    }
     byte[] config = image.configBytes();
     t.put("blobs/sha256/" + hex(image.id()), config);
     ObjectNode manifest = JsonCodec.MAPPER.createObjectNode();
@@ -63,12 +86,18 @@ final class ImageExport {
     ObjectNode c = manifest.putObject("config");
     c.put("mediaType", CONFIG).put("digest", image.id()).put("size", config.length);
     ArrayNode ls = manifest.putArray("layers");
-    Set<String> written = new HashSet<>();
+    java.util.Map<String, Measured> blobs = new java.util.HashMap<>();
     for (LayerRecord l : layers) {
-      ls.addObject().put("mediaType", LAYER_TAR).put("digest", l.diffId()).put("size", l.size());
-      if (written.add(l.diffId())) {
-        putLayer(t, "blobs/sha256/" + hex(l.diffId()), l);
+      Measured m = blobs.get(l.diffId());
+      if (m == null) {
+        m = measure(l);
+        blobs.put(l.diffId(), m);
+        putLayer(t, "blobs/sha256/" + hex(m.digest()), l, m);
       }
+      ls.addObject()
+          .put("mediaType", codec.mediaType())
+          .put("digest", m.digest())
+          .put("size", m.size());
     }
     byte[] m = JsonCodec.bytes(manifest);
     Digest md = Digest.sha256(m, 0, m.length);
@@ -89,7 +118,63 @@ final class ImageExport {
     t.put("index.json", JsonCodec.bytes(index));
   }
 
+  private void ociAsArrived(ExportTarget t) throws IOException {
+    byte[] config = image.configBytes();
+    t.put("blobs/sha256/" + hex(image.id()), config);
+    putArrivedLayers(t);
+    byte[] m = image.manifestBytes();
+    Digest md = Digest.sha256(m, 0, m.length);
+    t.put("blobs/sha256/" + md.hex(), m);
+    ObjectNode index = JsonCodec.MAPPER.createObjectNode();
+    index.put("schemaVersion", 2);
+    index.put("mediaType", ArchiveImages.INDEX_OCI);
+    ObjectNode d = index.putArray("manifests").addObject();
+    d.put("mediaType", image.manifestType()).put("digest", md.toString()).put("size", m.length);
+    String tag = tag();
+    if (tag != null) {
+      ObjectNode a = d.putObject("annotations");
+      a.put(ArchiveImages.IMAGE_NAME, tag);
+      a.put(ArchiveImages.REF_NAME, tag.substring(tag.lastIndexOf(':') + 1));
+    }
+    t.put("index.json", JsonCodec.bytes(index));
+  }
+
+  /** Each layer blob as it arrived, once, under {@code blobs/sha256/}. */
+  private void putArrivedLayers(ExportTarget t) throws IOException {
+    Set<String> written = new HashSet<>();
+    for (int i = 0; i < layers.size(); i++) {
+      LayerBlob b = image.blobs().get(i);
+      if (!written.add(b.digest())) {
+        continue;
+      }
+      String name = "blobs/sha256/" + hex(b.digest());
+      String what = "layer blob " + b.digest();
+      try (InputStream in = arrived(b, layers.get(i), what)) {
+        t.put(name, b.size(), in);
+        // reading past the end makes a regenerated blob check its digest
+        if (in.read() >= 0) {
+          throw new IOException(what + ": longer than its recorded size");
+        }
+      }
+    }
+  }
+
+  private InputStream arrived(LayerBlob b, LayerRecord l, String what) throws IOException {
+    return switch (b.form()) {
+      case LayerBlob.TAR -> store.open(l);
+      case LayerBlob.GZIP ->
+          new RegeneratedGzipInputStream(
+              store.open(l), LayerBlobs.decode(b.gzip(), what), Digest.parse(b.digest()), what);
+      case LayerBlob.BLOB -> blobs.open(Digest.parse(b.digest()), 0, -1);
+      default -> throw new IOException(what + ": unknown form " + b.form());
+    };
+  }
+
   void dockerArchive(ExportTarget t) throws IOException {
+    if (asArrived()) {
+      dockerArchiveAsArrived(t);
+      return;
+    }
     String configName = hex(image.id()) + ".json";
     t.put(configName, image.configBytes());
     ObjectNode entry = JsonCodec.MAPPER.createObjectNode();
@@ -100,14 +185,24 @@ final class ImageExport {
       repoTags.add(tag);
     }
     ArrayNode ls = entry.putArray("Layers");
-    Set<String> written = new HashSet<>();
+    java.util.Map<String, String> names = new java.util.HashMap<>();
     for (LayerRecord l : layers) {
-      String name = hex(l.diffId()) + "/layer.tar";
-      ls.add(name);
-      if (written.add(l.diffId())) {
-        t.put(hex(l.diffId()) + "/VERSION", "1.0".getBytes());
-        putLayer(t, name, l);
+      String name = names.get(l.diffId());
+      if (name == null) {
+        if (codec == LayerCodec.NONE) {
+          name = hex(l.diffId()) + "/layer.tar";
+          t.put(hex(l.diffId()) + "/VERSION", "1.0".getBytes());
+          putLayer(t, name, l, new Measured(l.diffId(), l.size()));
+        } else {
+          // compressed layers under their digests, as docker 25+ saves them; docker load
+          // detects the compression
+          Measured m = measure(l);
+          name = "blobs/sha256/" + hex(m.digest());
+          putLayer(t, name, l, m);
+        }
+        names.put(l.diffId(), name);
       }
+      ls.add(name);
     }
     ArrayNode manifest = JsonCodec.MAPPER.createArrayNode();
     manifest.add(entry);
@@ -122,11 +217,55 @@ final class ImageExport {
     }
   }
 
-  private void putLayer(ExportTarget t, String name, LayerRecord l) throws IOException {
-    try (InputStream in = store.open(l)) {
-      t.put(name, l.size(), in);
+  /**
+   * A docker-save archive whose layer files are the blobs as they arrived (compressed ones
+   * included: docker load detects the compression), under {@code blobs/sha256/} as docker 25+ names
+   * them.
+   */
+  private void dockerArchiveAsArrived(ExportTarget t) throws IOException {
+    String configName = "blobs/sha256/" + hex(image.id());
+    t.put(configName, image.configBytes());
+    putArrivedLayers(t);
+    ObjectNode entry = JsonCodec.MAPPER.createObjectNode();
+    entry.put("Config", configName);
+    ArrayNode repoTags = entry.putArray("RepoTags");
+    String tag = tag();
+    if (tag != null) {
+      repoTags.add(tag);
+    }
+    ArrayNode ls = entry.putArray("Layers");
+    for (LayerBlob b : image.blobs()) {
+      ls.add("blobs/sha256/" + hex(b.digest()));
+    }
+    ArrayNode manifest = JsonCodec.MAPPER.createArrayNode();
+    manifest.add(entry);
+    t.put("manifest.json", JsonCodec.bytes(manifest));
+  }
+
+  /** A layer blob as this export writes it: its digest and length. */
+  private record Measured(String digest, long size) {}
+
+  /** The digest and length of layer {@code l} compressed with the export's codec. */
+  private Measured measure(LayerRecord l) throws IOException {
+    if (codec == LayerCodec.NONE) {
+      return new Measured(l.diffId(), l.size());
+    }
+    try (CompressedLayerStream in =
+        new CompressedLayerStream(store.open(l), codec, null, "layer " + l.diffId())) {
+      in.transferTo(OutputStream.nullOutputStream());
+      return new Measured(in.digest().toString(), in.produced());
+    }
+  }
+
+  private void putLayer(ExportTarget t, String name, LayerRecord l, Measured m) throws IOException {
+    String what = "layer " + l.diffId();
+    try (InputStream in =
+        codec == LayerCodec.NONE
+            ? store.open(l)
+            : new CompressedLayerStream(store.open(l), codec, Digest.parse(m.digest()), what)) {
+      t.put(name, m.size(), in);
       if (in.read() >= 0) {
-        throw new IOException("layer " + l.diffId() + ": longer than its recorded size");
+        throw new IOException(what + ": longer than its recorded size");
       }
     }
   }

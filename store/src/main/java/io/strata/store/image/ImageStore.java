@@ -1,6 +1,7 @@
 package io.strata.store.image;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.store.blob.BlobService;
 import io.strata.store.digest.Digest;
 import io.strata.store.driver.StorageDriver;
 import io.strata.store.engine.ChunkStore;
@@ -46,6 +47,7 @@ import org.roaringbitmap.RoaringBitmap;
  */
 public final class ImageStore {
   static final String TAG_PREFIX = "img/tag/";
+  private static final System.Logger LOG = System.getLogger(ImageStore.class.getName());
 
   private final ChunkStore chunks;
   private final StorageDriver driver;
@@ -280,6 +282,7 @@ public final class ImageStore {
                   + " layers");
         }
         List<LayerStore.Result> results = new ArrayList<>();
+        List<LayerBlob> blobs = image.manifest() == null ? null : new ArrayList<>();
         String parent = null;
         for (int i = 0; i < diffIds.size(); i++) {
           ArchiveImages.Blob blob = image.layers().get(i);
@@ -298,12 +301,27 @@ public final class ImageStore {
           }
           results.add(r);
           parent = r.layer().chainId();
+          if (blobs != null) {
+            LayerBlob b = LayerBlobs.of(src, blob, r.layer());
+            if (b == null) {
+              LOG.log(
+                  System.Logger.Level.INFO,
+                  "{0}: no known compressor reproduces it; the image exports with uncompressed"
+                      + " layers (new digests)",
+                  name);
+              blobs = null;
+            } else {
+              blobs.add(b);
+            }
+          }
         }
         List<ImageRef> tags = new ArrayList<>(image.tags());
         if (override != null) {
           tags = List.of(override);
         }
-        out.addAll(record(image.config(), results, tags).images());
+        ArrivedAs arrived =
+            blobs == null ? null : new ArrivedAs(image.manifest(), image.manifestType(), blobs);
+        out.addAll(record(image.config(), results, tags, arrived).images());
       }
       return new ImportResult(out);
     } catch (RuntimeException | IOException e) {
@@ -321,6 +339,19 @@ public final class ImageStore {
 
     /** The bytes of blob {@code digest}. */
     InputStream open(Digest digest) throws IOException;
+
+    /** The recipe that regenerates gzip blob {@code digest}, when known. */
+    default io.strata.store.gzip.GzipRecipe gzipRecipe(Digest digest) {
+      return null;
+    }
+
+    /**
+     * The length of blob {@code digest} when a Strata blob ({@code strata blob}) holds it whole,
+     * else -1.
+     */
+    default long storedWhole(Digest digest) {
+      return -1;
+    }
   }
 
   /**
@@ -380,8 +411,21 @@ public final class ImageStore {
     }
   }
 
+  /** The manifest an image arrived with, and how each of its layer blobs comes back. */
+  record ArrivedAs(byte[] manifest, String type, List<LayerBlob> blobs) {}
+
   /** Records an image and its tags in one commit; returns what was stored. */
   ImportResult record(byte[] config, List<LayerStore.Result> imageLayers, List<ImageRef> tags)
+      throws IOException {
+    return record(config, imageLayers, tags, null);
+  }
+
+  /**
+   * Records an image and its tags in one commit; with {@code arrived} (null: keep what an earlier
+   * import of the same image recorded) exports give back its manifest and layer blobs unchanged.
+   */
+  ImportResult record(
+      byte[] config, List<LayerStore.Result> imageLayers, List<ImageRef> tags, ArrivedAs arrived)
       throws IOException {
     List<String> chain = new ArrayList<>();
     List<ImportResult.Layer> out = new ArrayList<>();
@@ -390,6 +434,17 @@ public final class ImageStore {
       out.add(new ImportResult.Layer(r.layer().diffId(), r.layer().chainId(), r.reused()));
     }
     ImageRecord image = ImageRecord.of(config, chain);
+    if (arrived != null) {
+      image = image.withManifest(arrived.manifest(), arrived.type(), arrived.blobs());
+    } else {
+      Root earlier = chunks.root(ImageRecord.rootName(image.id()));
+      if (earlier != null) {
+        ImageRecord e = JsonCodec.read(earlier.payload(), ImageRecord.class, earlier.name());
+        if (e.manifest() != null && e.layers().equals(chain)) {
+          image = e;
+        }
+      }
+    }
     List<RootChange> changes = new ArrayList<>();
     RoaringBitmap none = new RoaringBitmap();
     changes.add(
@@ -420,23 +475,37 @@ public final class ImageStore {
 
   // ---- export ----
 
-  /** Writes image {@code ref} as an OCI layout into directory {@code dir}. */
+  /**
+   * Writes image {@code ref} as an OCI layout into directory {@code dir}; layers Strata made go
+   * uncompressed (the registry's publish serves them so, each digest its diff_id).
+   */
   public void exportLayout(String ref, Path dir) throws IOException {
     fetchIfMissing(ref);
     try (ExportTarget t = ExportTarget.directory(dir)) {
-      export(ref, ExportFormat.OCI, t);
+      export(ref, ExportFormat.OCI, LayerCodec.NONE, t);
     }
   }
 
-  /** Streams image {@code ref} to {@code out} as a tar in {@code format}. */
+  /** Streams image {@code ref} to {@code out} as a tar in {@code format}, layers uncompressed. */
   public void export(String ref, ExportFormat format, OutputStream out) throws IOException {
+    export(ref, format, LayerCodec.NONE, out);
+  }
+
+  /**
+   * Streams image {@code ref} to {@code out} as a tar in {@code format}. An image that keeps the
+   * manifest it arrived with goes as it arrived; the layers of any other are compressed with {@code
+   * codec}.
+   */
+  public void export(String ref, ExportFormat format, LayerCodec codec, OutputStream out)
+      throws IOException {
     fetchIfMissing(ref);
     try (ExportTarget t = ExportTarget.tar(out)) {
-      export(ref, format, t);
+      export(ref, format, codec, t);
     }
   }
 
-  private void export(String ref, ExportFormat format, ExportTarget target) throws IOException {
+  private void export(String ref, ExportFormat format, LayerCodec codec, ExportTarget target)
+      throws IOException {
     lock.readLock().lock();
     try {
       ImageRecord image = image(resolve(ref));
@@ -445,7 +514,8 @@ public final class ImageStore {
         ls.add(layers.get(c));
       }
       List<String> tags = tagsOf(image.id());
-      ImageExport exporter = new ImageExport(layers, image, ls, tags, ref);
+      ImageExport exporter =
+          new ImageExport(layers, new BlobService(chunks), image, ls, tags, ref, codec);
       if (format == ExportFormat.OCI) {
         exporter.oci(target);
       } else {
@@ -611,9 +681,22 @@ public final class ImageStore {
       for (String c : image.layers()) {
         diffIds.add(layers.get(c).diffId());
       }
+      List<String> tags = tagsOf(image.id());
+      List<String> repoDigests = new ArrayList<>();
+      byte[] manifest = image.manifestBytes();
+      if (manifest != null) {
+        Digest md = Digest.sha256(manifest, 0, manifest.length);
+        for (String t : tags) {
+          String repo = t.substring(0, t.lastIndexOf(':')) + "@" + md;
+          if (!repoDigests.contains(repo)) {
+            repoDigests.add(repo);
+          }
+        }
+      }
       return new ImageDetails(
           image.id(),
-          tagsOf(image.id()),
+          tags,
+          repoDigests,
           diffIds,
           new String(image.configBytes(), StandardCharsets.UTF_8),
           image.layers().isEmpty() ? null : image.layers().get(image.layers().size() - 1));

@@ -11,12 +11,14 @@ import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,7 +61,12 @@ public final class RegistryStore {
 
   /** The length of blob {@code d}. */
   public long blobSize(Digest d) {
-    return blobs.recipe(d).size();
+    return blobs.size(d);
+  }
+
+  /** The recipe that regenerates gzip blob {@code d}, or null when it is stored whole. */
+  public GzipRecipe gzipRecipe(Digest d) {
+    return blobs.gzipRecipe(d);
   }
 
   /** The bytes of blob {@code d} from {@code offset}, {@code length} of them (-1: to the end). */
@@ -86,6 +93,26 @@ public final class RegistryStore {
         }
         r = w.commit(expected);
       }
+    }
+    synchronized (this) {
+      link(repo, expected);
+    }
+    return r;
+  }
+
+  /**
+   * Stores the file {@code file} (an upload's spool) as blob {@code expected} of {@code repo}. A
+   * gzip layer a known compressor reproduces is kept as its uncompressed contents and a recipe
+   * ({@link BlobService#putFile}). Refused, and nothing named, when it does not hash to {@code
+   * expected}.
+   */
+  public PutResult putBlobFile(String repo, Digest expected, Path file) throws IOException {
+    Names.checkRepository(repo);
+    PutResult r;
+    if (blobRoot(expected) != null) {
+      r = new PutResult(expected, blobSize(expected), 0, 0);
+    } else {
+      r = blobs.putFile(file, expected);
     }
     synchronized (this) {
       link(repo, expected);

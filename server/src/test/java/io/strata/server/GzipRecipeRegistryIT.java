@@ -1,0 +1,283 @@
+package io.strata.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.protocol.HostPort;
+import io.strata.server.registry.RegistryConfig;
+import io.strata.store.testing.GoGzip;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Gzip layers pushed by skopeo to {@code stratad --registry}: one written by Go's compress/gzip is
+ * kept as its files' chunks plus a recipe (no whole compressed copy), so a v2 that edits a few
+ * files adds little; one no known compressor reproduces is kept whole. Both come back byte for
+ * byte, digests unchanged. Skipped, saying so, where skopeo is not installed.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class GzipRecipeRegistryIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir static Path dir;
+  static TestServer server;
+  static String registry;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Assumptions.assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/skopeo")),
+        "skopeo is not installed (apt-get install skopeo): the gzip recipe registry tests do not"
+            + " run");
+    server =
+        TestServer.start(
+            ServerConfig.loopback(dir.resolve("data"))
+                .withRegistry(RegistryConfig.plain(new HostPort("127.0.0.1", 0))));
+    registry = "127.0.0.1:" + server.server().registryAddress().getPort();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    String text = new String(out, StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(String.join(" ", cmd) + ":\n" + text).isZero();
+    return text;
+  }
+
+  /** 80 files, half text and half random, about 8 MiB; {@code edited} files get a new line. */
+  private static Map<String, byte[]> files(int edited) {
+    Random r = new Random(14);
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    StringBuilder words = new StringBuilder();
+    for (int i = 0; i < 80; i++) {
+      byte[] data;
+      if (i % 2 == 0) {
+        words.setLength(0);
+        while (words.length() < 150_000) {
+          words.append("word").append(r.nextInt(5000)).append(r.nextInt(9) == 0 ? '\n' : ' ');
+        }
+        data = words.toString().getBytes(StandardCharsets.US_ASCII);
+      } else {
+        data = new byte[50_000 + r.nextInt(150_000)];
+        r.nextBytes(data);
+      }
+      if (i < edited * 4 && i % 4 == 0) {
+        data =
+            (new String(data, StandardCharsets.ISO_8859_1) + "edited in v2\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+      }
+      files.put("srv/data/file" + i, data);
+    }
+    return files;
+  }
+
+  private static String put(Path layout, byte[] b) throws IOException {
+    String d = Tars.sha256(b);
+    Files.write(layout.resolve("blobs/sha256/" + d.substring(7)), b);
+    return d;
+  }
+
+  /** An OCI layout tagged 1 whose one layer is {@code gz}, the gzip of {@code tar}. */
+  private static Path layout(String name, byte[] tar, byte[] gz) throws IOException {
+    Path l = dir.resolve(name);
+    Files.createDirectories(l.resolve("blobs/sha256"));
+    byte[] config =
+        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
+                + "\"layers\",\"diff_ids\":[\""
+                + Tars.sha256(tar)
+                + "\"]}}")
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] manifest =
+        ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+                + "\"digest\":\""
+                + put(l, config)
+                + "\",\"size\":"
+                + config.length
+                + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+                + "\"digest\":\""
+                + put(l, gz)
+                + "\",\"size\":"
+                + gz.length
+                + "}]}")
+            .getBytes(StandardCharsets.UTF_8);
+    String m = put(l, manifest);
+    Files.writeString(l.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    Files.writeString(
+        l.resolve("index.json"),
+        "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+            + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
+            + m
+            + "\",\"size\":"
+            + manifest.length
+            + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"1\"}}]}");
+    return l;
+  }
+
+  private static byte[] goGzip(String name, byte[] tar) throws Exception {
+    Path t = dir.resolve(name + ".tar");
+    Files.write(t, tar);
+    return Files.readAllBytes(GoGzip.gzip(t, 6));
+  }
+
+  private static JsonNode info() throws IOException {
+    TestServer.CliRun r = server.cli("--json", "info");
+    assertThat(r.code()).as(r.stderr()).isZero();
+    return JSON.readTree(r.stdout());
+  }
+
+  /** Pushes the layout and waits (bounded) until the registry made it a Strata image. */
+  private static long push(Path layout, String repo) throws Exception {
+    long before = info().path("storedBytes").asLong();
+    run(
+        "skopeo",
+        "copy",
+        "--dest-tls-verify=false",
+        "oci:" + layout + ":1",
+        "docker://" + registry + "/" + repo + ":1");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!server.cli("image", "ls").out().contains(repo)) {
+      assertThat(System.nanoTime()).as("%s imported as a Strata image", repo).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    return info().path("storedBytes").asLong() - before;
+  }
+
+  /** Pulls the image back with skopeo and checks every blob is the pushed one, byte for byte. */
+  private static void pullsBackUnchanged(Path src, String repo) throws Exception {
+    Path back = dir.resolve(repo.replace('/', '-') + "-back");
+    run(
+        "skopeo",
+        "copy",
+        "--src-tls-verify=false",
+        "docker://" + registry + "/" + repo + ":1",
+        "oci:" + back + ":1");
+    try (Stream<Path> s = Files.list(src.resolve("blobs/sha256"))) {
+      for (Path blob : s.toList()) {
+        Path got = back.resolve("blobs/sha256").resolve(blob.getFileName());
+        assertThat(got).exists();
+        assertThat(Files.readAllBytes(got)).isEqualTo(Files.readAllBytes(blob));
+      }
+    }
+  }
+
+  private static JsonNode family(String name) throws IOException {
+    for (JsonNode f : info().path("gzipRecipes")) {
+      if (f.path("family").asText().equals(name)) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void aGoGzipLayerIsStoredAsItsFilesAndAnEditedV2AddsLittle() throws Exception {
+    byte[] tar1 = Tars.of(files(0));
+    byte[] gz1 = goGzip("v1", tar1);
+    Path v1 = layout("v1", tar1, gz1);
+    long added1 = push(v1, "recipe/app");
+    // Kept whole, the blob alone would take about its own size, and the imported layer as much
+    // again; as a recipe, the blob's chunks are the layer's.
+    assertThat(added1)
+        .as("bytes v1 added (gzip layer %d bytes)", gz1.length)
+        .isLessThan(gz1.length * 13L / 10);
+    // a range of the regenerated blob, as a resuming client asks for it
+    String layerDigest = Tars.sha256(gz1);
+    HttpResponse<byte[]> range =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://" + registry + "/v2/recipe/app/blobs/" + layerDigest))
+                    .header("Range", "bytes=100000-199999")
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(range.statusCode()).isEqualTo(206);
+    assertThat(range.body()).isEqualTo(java.util.Arrays.copyOfRange(gz1, 100_000, 200_000));
+    JsonNode go = family("os 255 (Go, klauspost, Java)");
+    assertThat(go).as("gzipRecipes in info: %s", info()).isNotNull();
+    assertThat(go.path("reproduced").asLong()).isPositive();
+    pullsBackUnchanged(v1, "recipe/app");
+    // the Strata image made from the push keeps its manifest: an export gives back the same
+    // digests, and inspect names the manifest as docker does for a pulled image
+    String manifest =
+        JSON.readTree(Files.readAllBytes(v1.resolve("index.json")))
+            .path("manifests")
+            .path(0)
+            .path("digest")
+            .asText();
+    TestServer.CliRun inspect = server.cli("--json", "image", "inspect", "recipe/app:1");
+    assertThat(JSON.readTree(inspect.stdout()).get(0).path("RepoDigests").toString())
+        .contains("recipe/app@" + manifest);
+    Path exported = dir.resolve("exported-v1");
+    assertThat(
+            server
+                .cli(
+                    "image", "export", "recipe/app:1", "-o", exported.toString(), "--format", "oci")
+                .code())
+        .isZero();
+    try (Stream<Path> s = Files.list(v1.resolve("blobs/sha256"))) {
+      for (Path blob : s.toList()) {
+        assertThat(Files.readAllBytes(exported.resolve("blobs/sha256").resolve(blob.getFileName())))
+            .isEqualTo(Files.readAllBytes(blob));
+      }
+    }
+
+    byte[] tar2 = Tars.of(files(3));
+    byte[] gz2 = goGzip("v2", tar2);
+    Path v2 = layout("v2", tar2, gz2);
+    long added2 = push(v2, "recipe/app2");
+    assertThat(added2).as("bytes v2 (3 files edited) added").isLessThan(gz2.length / 10);
+    pullsBackUnchanged(v2, "recipe/app2");
+    assertThat(server.cli("fsck").code()).isZero();
+  }
+
+  @Test
+  void aLayerNoKnownCompressorReproducesIsKeptWholeAndServedExactly() throws Exception {
+    byte[] tar = Tars.of(Map.of("etc/zlib", "made by zlib\n".repeat(5000).getBytes()));
+    Path gzFile = dir.resolve("zlib.tar.gz");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gzFile))) {
+      out.write(tar);
+    }
+    byte[] gz = Files.readAllBytes(gzFile);
+    Path l = layout("zlib", tar, gz);
+    JsonNode before = family("os 255 (Go, klauspost, Java)");
+    push(l, "recipe/zlib");
+    // java.util.zip writes OS 255, as Go does: one more seen, none more reproduced
+    JsonNode after = family("os 255 (Go, klauspost, Java)");
+    assertThat(after).as("gzipRecipes in info: %s", info()).isNotNull();
+    long seen = before == null ? 0 : before.path("seen").asLong();
+    long reproduced = before == null ? 0 : before.path("reproduced").asLong();
+    assertThat(after.path("seen").asLong()).isEqualTo(seen + 1);
+    assertThat(after.path("reproduced").asLong()).isEqualTo(reproduced);
+    pullsBackUnchanged(l, "recipe/zlib");
+    TestServer.CliRun get = server.cli("blob", "get", Tars.sha256(gz));
+    assertThat(get.stdout()).isEqualTo(gz);
+  }
+}

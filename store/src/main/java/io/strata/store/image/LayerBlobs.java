@@ -1,0 +1,73 @@
+package io.strata.store.image;
+
+import io.strata.store.digest.Digest;
+import io.strata.store.gzip.GzipRecipe;
+import io.strata.store.gzip.GzipRecipes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Base64;
+import java.util.Iterator;
+
+/**
+ * Finds how a layer blob just imported can be given back byte for byte without keeping it: it is
+ * the layer's tar itself; or its recipe is already known (a registry found it at push); or a Go
+ * gzip level, tried on a prefix and then replayed over the whole blob, reproduces it.
+ */
+final class LayerBlobs {
+  private LayerBlobs() {}
+
+  /**
+   * How {@code blob}, whose uncompressed contents are {@code layer}, comes back; null when nothing
+   * reproduces it (the image then exports as Strata made it, with uncompressed layers).
+   */
+  static LayerBlob of(ArchiveSource src, ArchiveImages.Blob blob, LayerRecord layer)
+      throws IOException {
+    Digest d = blob.digest();
+    if (d == null) {
+      return null;
+    }
+    String type = blob.mediaType() == null ? ImageExport.LAYER_TAR : blob.mediaType();
+    if (d.toString().equals(layer.diffId())) {
+      return new LayerBlob(d.toString(), type, layer.size(), LayerBlob.TAR, null);
+    }
+    GzipRecipe known = src.gzipRecipe(blob.name());
+    if (known != null) {
+      return new LayerBlob(d.toString(), type, known.size(), LayerBlob.GZIP, encode(known));
+    }
+    long whole = src.storedWhole(blob.name());
+    if (whole >= 0) {
+      return new LayerBlob(d.toString(), type, whole, LayerBlob.BLOB, null);
+    }
+    GzipRecipes.Source source = () -> src.open(blob.name());
+    byte[] header = GzipRecipes.header(source);
+    if (header == null) {
+      return null;
+    }
+    try {
+      Iterator<GzipRecipe> candidates = GzipRecipes.candidates(source, header);
+      while (candidates.hasNext()) {
+        GzipRecipe c = candidates.next();
+        // the uncompressed bytes are the layer's, already stored: the replay only compares
+        GzipRecipes.Replayed r = GzipRecipes.replay(source, c, (b, off, len) -> {});
+        if (r != null && r.digest().equals(d)) {
+          return new LayerBlob(
+              d.toString(), type, r.size(), LayerBlob.GZIP, encode(c.withSize(r.size())));
+        }
+      }
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    return null;
+  }
+
+  static String encode(GzipRecipe r) {
+    ByteBuffer b = ByteBuffer.allocate(r.encodedLength());
+    r.encode(b);
+    return Base64.getEncoder().encodeToString(b.array());
+  }
+
+  static GzipRecipe decode(String s, String where) {
+    return GzipRecipe.decode(ByteBuffer.wrap(Base64.getDecoder().decode(s)), where);
+  }
+}

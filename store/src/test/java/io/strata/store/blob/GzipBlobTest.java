@@ -1,0 +1,202 @@
+package io.strata.store.blob;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.store.compress.Compression;
+import io.strata.store.digest.Digest;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.Engine;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.gzip.GzipRecipe;
+import io.strata.store.gzip.RegeneratedGzipInputStream;
+import io.strata.store.testing.GoGzip;
+import io.strata.store.testing.TestData;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Gzip blobs kept as uncompressed chunks plus a recipe, and given back byte for byte. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class GzipBlobTest {
+  @TempDir Path dir;
+
+  private Engine open() throws IOException {
+    return Engine.open(
+        dir.resolve("data"),
+        null,
+        ChunkStore.Options.defaults().withCompression(Compression.parse("zstd:3")));
+  }
+
+  /** Half text, half random: compressible, but the random half keeps the stored size honest. */
+  private Path content(String name) throws IOException {
+    byte[] a = TestData.text(1, 3 << 20);
+    byte[] b = TestData.random(2, 3 << 20);
+    byte[] all = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    Path p = dir.resolve(name);
+    Files.write(p, all);
+    return p;
+  }
+
+  private static Digest sha(Path p) throws IOException {
+    byte[] b = Files.readAllBytes(p);
+    return Digest.sha256(b, 0, b.length);
+  }
+
+  @Test
+  void aGoGzipBlobIsKeptAsItsUncompressedChunksAndGivenBackExactly() throws Exception {
+    Path raw = content("layer.tar");
+    for (int level : new int[] {6, 1, 9}) {
+      Path gz = GoGzip.gzip(raw, level);
+      byte[] original = Files.readAllBytes(gz);
+      Digest d = sha(gz);
+      try (Engine e = open()) {
+        PutResult put = e.blobs().putFile(gz, d);
+        assertThat(put.digest()).isEqualTo(d);
+        assertThat(put.size()).isEqualTo(original.length);
+        GzipRecipe r = e.blobs().gzipRecipe(d);
+        assertThat(r).as("level %d reproduced", level).isNotNull();
+        assertThat(r.level()).isEqualTo(level);
+        assertThat(e.blobs().size(d)).isEqualTo(original.length);
+        // The chunks are those of the uncompressed bytes: putting them as a blob adds nothing.
+        PutResult plain = e.blobs().put(Files.newInputStream(raw));
+        assertThat(plain.newChunks()).isZero();
+        try (InputStream in = e.blobs().open(d, 0, -1)) {
+          assertThat(in.readAllBytes()).isEqualTo(original);
+        }
+        try (InputStream in = e.blobs().open(d, 100_000, 5000)) {
+          assertThat(in.readAllBytes()).isEqualTo(Arrays.copyOfRange(original, 100_000, 105_000));
+        }
+        assertThat(
+                e.blobs()
+                    .regeneration()
+                    .snapshot()
+                    .get("os 255 (Go, klauspost, Java)")
+                    .reproduced())
+            .isEqualTo(1);
+      }
+      deleteData();
+    }
+  }
+
+  @Test
+  void aGzipTarSharesItsFilesChunksWithTheSameFilesStoredOneByOne() throws Exception {
+    Path tar = dir.resolve("files.tar");
+    List<byte[]> files = new ArrayList<>();
+    try (TarArchiveOutputStream t = new TarArchiveOutputStream(Files.newOutputStream(tar))) {
+      t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      t.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+      for (int i = 0; i < 40; i++) {
+        byte[] data =
+            i % 2 == 0 ? TestData.text(10 + i, 1000 * i * i) : TestData.random(10 + i, 777 * i);
+        files.add(data);
+        TarArchiveEntry e =
+            new TarArchiveEntry("usr/share/" + "long-directory-name/".repeat(i % 7) + i);
+        e.setSize(data.length);
+        t.putArchiveEntry(e);
+        t.write(data);
+        t.closeArchiveEntry();
+      }
+    }
+    Path gz = GoGzip.gzip(tar, 6);
+    Digest d = sha(gz);
+    try (Engine e = open()) {
+      e.blobs().putFile(gz, d);
+      assertThat(e.blobs().gzipRecipe(d)).isNotNull();
+      for (byte[] f : files) {
+        // what a layer import does with each file: an object of its own, chunked from its start
+        assertThat(e.blobs().put(new ByteArrayInputStream(f)).newChunks()).isZero();
+      }
+      try (InputStream in = e.blobs().open(d, 0, -1)) {
+        assertThat(in.readAllBytes()).isEqualTo(Files.readAllBytes(gz));
+      }
+    }
+  }
+
+  @Test
+  void aGzipNoKnownCompressorReproducesIsKeptWholeAndGivenBackExactly() throws Exception {
+    Path raw = content("other.tar");
+    Path gz = dir.resolve("other.tar.gz");
+    // zlib's deflate (java.util.zip) makes different choices from Go's.
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
+      Files.copy(raw, out);
+    }
+    byte[] original = Files.readAllBytes(gz);
+    Digest d = sha(gz);
+    try (Engine e = open()) {
+      e.blobs().putFile(gz, d);
+      assertThat(e.blobs().gzipRecipe(d)).isNull();
+      try (InputStream in = e.blobs().open(d, 0, -1)) {
+        assertThat(in.readAllBytes()).isEqualTo(original);
+      }
+      // kept whole: the uncompressed bytes are new to the store
+      assertThat(e.blobs().put(Files.newInputStream(raw)).newChunks()).isPositive();
+      var family = e.blobs().regeneration().snapshot().get("os 255 (Go, klauspost, Java)");
+      assertThat(family.seen()).isEqualTo(1);
+      assertThat(family.reproduced()).isZero();
+    }
+  }
+
+  @Test
+  void aBlobThatIsNotWhatItsDigestSaysIsRefusedAndNothingNamed() throws Exception {
+    Path gz = GoGzip.gzip(content("bad.tar"), 6);
+    Digest wrong = Digest.sha256(new byte[] {1}, 0, 1);
+    try (Engine e = open()) {
+      assertThatThrownBy(() -> e.blobs().putFile(gz, wrong))
+          .isInstanceOf(InvalidArgumentException.class)
+          .hasMessageContaining(wrong.toString());
+      assertThat(e.blobs().list()).isEmpty();
+    }
+  }
+
+  @Test
+  void aRegenerationThatMissesItsDigestFailsBeforeItsLastBytes() throws Exception {
+    Path raw = content("x.tar");
+    Path gz = GoGzip.gzip(raw, 6);
+    long size = Files.size(gz);
+    GzipRecipe r =
+        new GzipRecipe(
+            GzipRecipe.Compressor.GO, 6, Arrays.copyOf(Files.readAllBytes(gz), 10), size);
+    Digest wrong = Digest.sha256(new byte[] {2}, 0, 1);
+    try (InputStream in =
+        new RegeneratedGzipInputStream(Files.newInputStream(raw), r, wrong, "blob test")) {
+      byte[] got = new byte[(int) size];
+      assertThatThrownBy(() -> in.readNBytes(got, 0, got.length))
+          .isInstanceOf(CorruptDataException.class)
+          .hasMessageContaining("blob test");
+    }
+    // the right digest gives the bytes; what is ready is said (HTTP chunks are sized by it)
+    try (InputStream in =
+        new RegeneratedGzipInputStream(Files.newInputStream(raw), r, sha(gz), "blob test")) {
+      int first = in.read();
+      assertThat(in.available()).isPositive();
+      byte[] rest = in.readAllBytes();
+      byte[] want = Files.readAllBytes(gz);
+      assertThat(first).isEqualTo(want[0] & 0xff);
+      assertThat(rest).isEqualTo(Arrays.copyOfRange(want, 1, want.length));
+    }
+  }
+
+  private void deleteData() throws IOException {
+    try (var s = Files.walk(dir.resolve("data"))) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
