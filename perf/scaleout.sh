@@ -24,16 +24,15 @@ now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.2f", b - a}'; }
 mbps() { awk -v n="$1" -v t="$2" 'BEGIN {printf "%.0f", n / t / 1e6}'; }
 
-port=7600
-# start NAME [--store s3://…]: a stratad on its own data root; prints its port
+# start NAME PORT [--store s3://…]: a stratad on its own data root, listening on PORT
 start() {
-  local name=$1; shift
-  port=$((port + 1))
+  local name=$1 port=$2; shift 2
   "$root/bin/stratad" --data "$work/$name" --listen "127.0.0.1:$port" "$@" \
     >"$work/$name.out" 2>"$work/$name.err" &
   pids+=($!)
-  for _ in $(seq 600); do grep -q "listening" "$work/$name.out" 2>/dev/null && break; sleep 0.1; done
-  echo "$port"
+  for _ in $(seq 600); do grep -q "listening" "$work/$name.out" 2>/dev/null && return 0; sleep 0.1; done
+  echo "stratad $name did not start: $(tail -3 "$work/$name.err")" >&2
+  exit 1
 }
 s3args() { echo --store "s3://$1/fleet" --s3-endpoint http://127.0.0.1:7480 --s3-credentials-file "$creds" --s3-path-style; }
 cli() { local p=$1; shift; STRATA_HOST=127.0.0.1:$p "$root/bin/strata" "$@"; }
@@ -44,19 +43,19 @@ size1=$(stat -c %s "$tar1")
 echo "| measure | figure |"
 echo "| --- | --- |"
 
-local_port=$(start local)
+local_port=7601; start local $local_port
 t=$(now); cli "$local_port" image import "$tar1" -t one:1 >/dev/null; tl=$(secs "$t")
 echo "| import $(basename "$tar1") into a local store | $tl s, $(mbps "$size1" "$tl") MB/s |"
 
 b=perf-$RANDOM$RANDOM
-a_port=$(start a $(s3args "$b"))
+a_port=7602; start a $a_port $(s3args "$b")
 t=$(now); cli "$a_port" image import "$tar1" -t one:1 >/dev/null; ts=$(secs "$t")
 while [ "$(pending "$a_port")" != 0 ]; do sleep 0.1; done
 tu=$(secs "$t")
 echo "| import into a shared store (acknowledged) | $ts s, $(mbps "$size1" "$ts") MB/s ($(awk -v a="$tl" -v b="$ts" 'BEGIN {printf "%.0f", 100 * a / b}')% of local) |"
 echo "| ... until every pack is in the bucket | $tu s, $(mbps "$size1" "$tu") MB/s |"
 
-b_port=$(start b $(s3args "$b"))
+b_port=7603; start b $b_port $(s3args "$b")
 t=$(now); cli "$b_port" image export one:1 >/dev/null; tc=$(secs "$t")
 t=$(now); cli "$b_port" image export one:1 >/dev/null; tw=$(secs "$t")
 hits=$(cli "$b_port" info | awk '/local cache/ {print $0}')
@@ -75,7 +74,7 @@ echo "| gc deleting $(basename "$tar1") (bucket now $(bucket_bytes "$b_port") by
 # Fleet-wide dedup: two nodes import TAR1 and TAR2 at once into one bucket, against one node
 # importing both into another.
 f=fleet-$RANDOM$RANDOM
-p1=$(start f1 $(s3args "$f")); p2=$(start f2 $(s3args "$f"))
+p1=7604; start f1 $p1 $(s3args "$f"); p2=7605; start f2 $p2 $(s3args "$f")
 cli "$p1" image import "$tar1" -t x:1 >/dev/null & i1=$!
 cli "$p2" image import "$tar2" -t x:2 >/dev/null & i2=$!
 wait $i1 $i2
@@ -83,7 +82,7 @@ while [ "$(pending "$p1")" != 0 ] || [ "$(pending "$p2")" != 0 ]; do sleep 0.2; 
 sleep 3
 two=$(bucket_bytes "$p1")
 s=solo-$RANDOM$RANDOM
-p3=$(start s1 $(s3args "$s"))
+p3=7606; start s1 $p3 $(s3args "$s")
 cli "$p3" image import "$tar1" -t x:1 >/dev/null
 cli "$p3" image import "$tar2" -t x:2 >/dev/null
 while [ "$(pending "$p3")" != 0 ]; do sleep 0.2; done
