@@ -75,7 +75,7 @@ final class ImageImportCommand extends ClientCommand {
       size = -1;
     } else {
       LocalSource source = LocalSource.of("import source", path, true);
-      args = new ImportArgs(tag, source.select(), source.name());
+      args = new ImportArgs(tag, source.select(), source.name(), source.plainTree());
       body = source.body();
       size = source.size();
     }

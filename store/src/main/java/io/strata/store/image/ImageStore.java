@@ -147,6 +147,16 @@ public final class ImageStore {
     }
   }
 
+  /**
+   * Imports the plain tar {@code in} (plain, gzip or zstd) of one file tree as a single-layer image
+   * while it streams in: nothing is spooled and the tar is never taken for an archive, since its
+   * sender vouches it is none. The layer is the same as {@link #importPath} of the same tar makes.
+   * {@code what} names the tar in messages.
+   */
+  public ImportResult importLayerTar(InputStream in, String tag, String what) throws IOException {
+    return importSingleLayer(fs -> LayerStore.extract(fs, in, "/", what), tag, what);
+  }
+
   private ImportResult importFile(Path file, String select, String tag) throws IOException {
     boolean compressed;
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
