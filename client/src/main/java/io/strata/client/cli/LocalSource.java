@@ -64,6 +64,15 @@ record LocalSource(Path path, boolean directory, long size, String select) {
     return directory ? ImageArchiveCheck.plainDirectory(path) : ImageArchiveCheck.plainTar(path);
   }
 
+  /**
+   * Writes a plain tree the way {@link #body} does, but a directory in the server's canonical layer
+   * form ({@link TreeTar#writeLayer}), which the server need not read back; for an import marked
+   * {@link #plainTree}.
+   */
+  UploadBody layerBody() {
+    return directory ? out -> TreeTar.writeLayer(path, out) : body();
+  }
+
   /** Writes the bytes to send. */
   UploadBody body() {
     if (directory) {
