@@ -8,20 +8,27 @@
 #   warm  dir  the same server, after `image rm` and `gc` emptied the store, imports them again
 #   fresh tar  a new stratad on an empty data root imports the tars (BASE/NAME.tar)
 #   warm  tar  the same server, emptied again, imports the tars again
-# Each import is timed around the CLI call (client start included). Stored bytes are `strata info
-# --json`'s storedBytes after both trees (pack bytes; the index apart) and borg's repository size.
+# Each import is timed around the CLI call (client start included). CPU is what the work cost the
+# machine: for Strata the server's CPU time over the import (from /proc) plus the client's, for
+# borg its own; on a shared machine, where each process gets a fraction of a core, CPU per MB is
+# the steadier figure. Stored bytes are `strata info --json`'s storedBytes after both trees (pack
+# bytes; the index apart) and borg's repository size.
 #
 # Usage: perf/run-import.sh BASE [NAME...]   (default NAME: deb-min deb-plus; ROUNDS=3)
 #   BASE holds NAME/ and NAME.tar for each NAME (/work/shared/perf/make-datasets.sh makes them).
+#   MODES (default "dir tar") picks the inputs; each runs fresh, then warm.
+#   STRATA_ROOT (default this checkout) is the checkout whose bin/strata and bin/stratad run, so
+#   two builds can be compared in one run.
 #   SCRATCH (default /tmp) holds the data roots and the borg repository, removed at the end.
-#   STRATAD_HEAP and STRATAD_JAVA_OPTS pass through to bin/stratad.
+#   STRATAD_HEAP, STRATAD_JAVA_OPTS and STRATAD_ARGS (e.g. --compression zstd:6) pass through.
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 BASE [NAME...]" >&2; exit 2; }
 BASE=$1; shift
 NAMES=(${*:-deb-min deb-plus})
 ROUNDS=${ROUNDS:-3}
 SCRATCH=${SCRATCH:-${TMPDIR:-/tmp}}
-ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+ROOT=${STRATA_ROOT:-$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)}
+MODES=(${MODES:-dir tar})
 STRATA=$ROOT/bin/strata
 STRATAD=$ROOT/bin/stratad
 command -v borg > /dev/null || { echo "$0: borg is not installed (apt-get install borgbackup)" >&2; exit 2; }
@@ -49,7 +56,8 @@ bytes_of() { find "$1" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}'; }
 start_server() {
   local data=$1 log=$1.log
   mkdir -p "$data"
-  "$STRATAD" --data "$data" --listen 127.0.0.1:0 > "$log" 2>&1 &
+  # shellcheck disable=SC2086 # STRATAD_ARGS is a list of options
+  "$STRATAD" --data "$data" --listen 127.0.0.1:0 ${STRATAD_ARGS:-} > "$log" 2>&1 &
   server_pid=$!
   for _ in $(seq 600); do
     if grep -q '^stratad listening on' "$log"; then
@@ -64,20 +72,33 @@ start_server() {
   exit 1
 }
 
+TICKS=$(getconf CLK_TCK)
+# CPU seconds process $1 has used (user + system).
+cpu_of() { awk -v t="$TICKS" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
+# Runs a command, timing it; sets WALL and CPU (its user + system seconds, children included).
+timed() {
+  local t0 out=$work/time.out
+  t0=$(now)
+  /usr/bin/time -f '%U %S' -o "$out" "$@" > /dev/null 2>&1 || [ "$1" = borg ]
+  WALL=$(since "$t0")
+  CPU=$(awk '{printf "%.2f", $1 + $2}' "$out")
+}
+ms_per_mb() { awk -v c="$1" -v b="$2" 'BEGIN {printf "%.1f", c * 1000 / (b / 1e6)}'; }
+
 stored() { "$STRATA" --json info | sed -n 's/.*"storedBytes" *: *\([0-9]*\).*/\1/p'; }
 
-# Imports every NAME (suffix $1: "" for directories, ".tar" for tars); prints one row per tree.
+# Imports every NAME (suffix $4: "" for directories, ".tar" for tars); prints one row per tree.
 strata_round() {
-  local round=$1 mode=$2 kind=$3 suffix=$4 n b t0 t
+  local round=$1 mode=$2 kind=$3 suffix=$4 n b c0 cpu
   for n in "${NAMES[@]}"; do
     b=${tree_bytes[$n]}
-    t0=$(now)
-    "$STRATA" image import "$BASE/$n$suffix" -t "$n:perf" > /dev/null
-    t=$(since "$t0")
-    strata_rate[$n]=$(rate "$b" "$t")
-    echo "| $round | strata $mode $kind | $n | $b | $t | ${strata_rate[$n]} | ${borg_rate[$n]} | $(awk -v s="${strata_rate[$n]}" -v g="${borg_rate[$n]}" 'BEGIN {printf "%.2f", s / g}')× | |"
+    c0=$(cpu_of "$server_pid")
+    timed "$STRATA" image import "$BASE/$n$suffix" -t "$n:perf"
+    cpu=$(awk -v a="$c0" -v b="$(cpu_of "$server_pid")" -v c="$CPU" 'BEGIN {printf "%.2f", b - a + c}')
+    strata_rate[$n]=$(rate "$b" "$WALL")
+    echo "| $round | strata $mode $kind | $n | $b | $WALL | ${strata_rate[$n]} | ${borg_rate[$n]} | $(awk -v s="${strata_rate[$n]}" -v g="${borg_rate[$n]}" 'BEGIN {printf "%.2f", s / g}')× | $cpu | $(ms_per_mb "$cpu" "$b") | ${borg_ms[$n]} | |"
   done
-  echo "| $round | strata $mode $kind | stored after all | | | | | | $(stored) |"
+  echo "| $round | strata $mode $kind | stored after all | | | | | | | | | $(stored) |"
 }
 
 empty_store() {
@@ -86,37 +107,35 @@ empty_store() {
   "$STRATA" gc > /dev/null
 }
 
-declare -A tree_bytes borg_rate strata_rate
+declare -A tree_bytes borg_rate borg_ms strata_rate
 for n in "${NAMES[@]}"; do tree_bytes[$n]=$(bytes_of "$BASE/$n"); done
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| round | tool | tree | tree bytes | seconds | MB/s | borg MB/s | ratio | stored bytes |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| round | tool | tree | tree bytes | seconds | MB/s | borg MB/s | ratio | CPU s | CPU ms/MB | borg CPU ms/MB | stored bytes |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for round in $(seq "$ROUNDS"); do
   export BORG_BASE_DIR="$work/borg-home" BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes
   rm -rf "$work/borg" "$work/borg-home"
   borg init --encryption none "$work/borg" > /dev/null
   for n in "${NAMES[@]}"; do
-    t0=$(now)
-    borg create --compression zstd,3 "$work/borg::$n" "$BASE/$n" > /dev/null 2>&1 || [ $? -eq 1 ]
-    t=$(since "$t0")
-    borg_rate[$n]=$(rate "${tree_bytes[$n]}" "$t")
-    echo "| $round | borg zstd,3 | $n | ${tree_bytes[$n]} | $t | ${borg_rate[$n]} | | | |"
+    timed borg create --compression zstd,3 "$work/borg::$n" "$BASE/$n"
+    borg_rate[$n]=$(rate "${tree_bytes[$n]}" "$WALL")
+    borg_ms[$n]=$(ms_per_mb "$CPU" "${tree_bytes[$n]}")
+    echo "| $round | borg zstd,3 | $n | ${tree_bytes[$n]} | $WALL | ${borg_rate[$n]} | | | $CPU | ${borg_ms[$n]} | | |"
   done
-  echo "| $round | borg zstd,3 | stored after all | | | | | | $(du -sb "$work/borg" | cut -f1) |"
+  echo "| $round | borg zstd,3 | stored after all | | | | | | | | | $(du -sb "$work/borg" | cut -f1) |"
 
-  rm -rf "$work/dir" "$work/tar"
-  start_server "$work/dir"
-  strata_round "$round" fresh dir ""
-  empty_store
-  strata_round "$round" warm dir ""
-  stop_server
-  start_server "$work/tar"
-  strata_round "$round" fresh tar ".tar"
-  empty_store
-  strata_round "$round" warm tar ".tar"
-  stop_server
+  for kind in "${MODES[@]}"; do
+    suffix=""
+    [ "$kind" = tar ] && suffix=.tar
+    rm -rf "${work:?}/$kind"
+    start_server "$work/$kind"
+    strata_round "$round" fresh "$kind" "$suffix"
+    empty_store
+    strata_round "$round" warm "$kind" "$suffix"
+    stop_server
+  done
 done
 echo
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
