@@ -268,7 +268,9 @@ final class LayerStore {
         (tmp, fs, session) -> {
           MessageDigest sha = Digest.newSha256();
           Counted compressed = new Counted(raw);
-          TarSplitWriter split = new TarSplitWriter(session.newObject());
+          // the stream's split is only hashed: if it equals the canonical one, that one is stored
+          MessageDigest streamedSplit = Digest.newSha256();
+          TarSplitWriter split = new TarSplitWriter(null, streamedSplit);
           RecordingInputStream rec =
               new RecordingInputStream(
                   LayerCompression.decompress(compressed, sha),
@@ -295,16 +297,16 @@ final class LayerStore {
           applier.finish();
           parsing(rec, what).transferTo(OutputStream.nullOutputStream());
           compressed.transferTo(OutputStream.nullOutputStream());
-          long size = split.tarSize();
-          ObjectWriter.Written streamed = split.finish();
+          split.finish();
           fs.sync();
           List<Change> changes = driver.diff(tmp, null);
-          TarSplitWriter described = new TarSplitWriter(session.newObject());
+          MessageDigest describedSplit = Digest.newSha256();
+          TarSplitWriter described = new TarSplitWriter(session.newObject(), describedSplit);
           CanonicalTar.describe(fs, changes, described);
           long canonicalSize = described.tarSize();
           ObjectWriter.Written canonical = described.finish();
-          if (sameChunks(streamed.recipe(), canonical.recipe())) {
-            return new Built(Digest.of(sha.digest()), streamed, size, Map.of());
+          if (MessageDigest.isEqual(streamedSplit.digest(), describedSplit.digest())) {
+            return new Built(Digest.of(sha.digest()), canonical, canonicalSize, Map.of());
           }
           readBacks.incrementAndGet();
           MessageDigest canonicalSha = Digest.newSha256();
@@ -316,18 +318,6 @@ final class LayerStore {
   /** How many plain tars {@link #importPlainTar} described by reading their tree back. */
   long plainTarsReadBack() {
     return readBacks.get();
-  }
-
-  private static boolean sameChunks(Recipe a, Recipe b) {
-    if (a.count() != b.count()) {
-      return false;
-    }
-    for (int i = 0; i < a.count(); i++) {
-      if (a.id(i) != b.id(i)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Applies the tar {@code raw} (plain, gzip or zstd) to {@code fs} under {@code prefix}. */
