@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.strata.client.tar.TreeTar;
 import io.strata.protocol.message.Json;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -26,6 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ImagesIT {
   private static final int TOOL = 2 << 20;
   private static final int BIG = 4 << 20;
+
+  /** How a layer's temporary snapshot is named while it is built (LayerStore.TMP). */
+  private static final String LAYER_TMP = "img-tmp-";
 
   @TempDir static Path dir;
   private static TestServer server;
@@ -218,6 +225,38 @@ class ImagesIT {
         .isEqualTo(Files.readAllBytes(base.resolve("usr/bin/tool")));
     assertThat(Files.readSymbolicLink(rootfs.resolve("usr/bin/tool-link")))
         .isEqualTo(Path.of("/usr/bin/tool"));
+  }
+
+  @Test
+  void aPlainTarStreamedInGivesTheLayerItsSpooledImportGives() throws Exception {
+    Path tarFile = dir.resolve("streamed.tar");
+    try (OutputStream out = Files.newOutputStream(tarFile)) {
+      TreeTar.write(base, out);
+    }
+    // a file the client finds plain is imported as it arrives; standard input is spooled first
+    ok("image", "import", tarFile.toString(), "-t", "streamed:1");
+    try (InputStream in = Files.newInputStream(tarFile)) {
+      TestServer.CliRun r = server.cli(Map.of(), in, "image", "import", "-", "-t", "spooled:1");
+      assertThat(r.code()).as(r.stderr()).isZero();
+    }
+    assertThat(layers("streamed:1")).isEqualTo(layers("spooled:1")).isEqualTo(layers("base:1"));
+  }
+
+  @Test
+  void aPlainTarCutShortChangesNothing() throws Exception {
+    Path whole = dir.resolve("whole.tar");
+    try (OutputStream out = Files.newOutputStream(whole)) {
+      TreeTar.write(base, out);
+    }
+    // cut inside the content of usr/bin/tool, well past the first entries
+    byte[] all = Files.readAllBytes(whole);
+    Path cut = Files.write(dir.resolve("cut.tar"), Arrays.copyOf(all, all.length - TOOL / 2));
+    String before = ok("--json", "image", "ls").out();
+    TestServer.CliRun r = server.cli("image", "import", cut.toString(), "-t", "cut:1");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.stderr()).startsWith("strata: ").contains("cut.tar").doesNotContain("\tat ");
+    assertThat(ok("--json", "image", "ls").out()).isEqualTo(before);
+    assertThat(ok("driver", "ls").out()).doesNotContain(LAYER_TMP);
   }
 
   @Test

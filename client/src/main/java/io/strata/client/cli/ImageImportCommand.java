@@ -75,8 +75,9 @@ final class ImageImportCommand extends ClientCommand {
       size = -1;
     } else {
       LocalSource source = LocalSource.of("import source", path, true);
-      args = new ImportArgs(tag, source.select(), source.name());
-      body = source.body();
+      boolean plain = source.plainTree();
+      args = new ImportArgs(tag, source.select(), source.name(), plain);
+      body = plain ? source.layerBody() : source.body();
       size = source.size();
     }
     TransferListener progress = ProgressBar.of(cli, "import", size);

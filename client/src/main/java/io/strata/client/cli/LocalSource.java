@@ -1,6 +1,7 @@
 package io.strata.client.cli;
 
 import io.strata.client.UploadBody;
+import io.strata.client.tar.ImageArchiveCheck;
 import io.strata.client.tar.TreeTar;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,6 +51,26 @@ record LocalSource(Path path, boolean directory, long size, String select) {
   String name() {
     Path n = path.getFileName();
     return n == null ? "root" : n.toString();
+  }
+
+  /**
+   * Whether what {@link #body} sends is a plain tar of one file tree, not an image archive (see
+   * {@link ImageArchiveCheck}), so the server may import it as it arrives.
+   */
+  boolean plainTree() throws IOException {
+    if (select != null) {
+      return false;
+    }
+    return directory ? ImageArchiveCheck.plainDirectory(path) : ImageArchiveCheck.plainTar(path);
+  }
+
+  /**
+   * Writes a plain tree the way {@link #body} does, but a directory in the server's canonical layer
+   * form ({@link TreeTar#writeLayer}), which the server need not read back; for an import marked
+   * {@link #plainTree}.
+   */
+  UploadBody layerBody() {
+    return directory ? out -> TreeTar.writeLayer(path, out) : body();
   }
 
   /** Writes the bytes to send. */

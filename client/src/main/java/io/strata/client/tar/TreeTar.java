@@ -115,6 +115,23 @@ public final class TreeTar {
     t.finish();
   }
 
+  /**
+   * Writes the entries below directory {@code dir} in the server's canonical layer form: names from
+   * the top without {@code ./}, no entry for the directory itself, UTF-8 names, 512-byte blocking
+   * (no padding to a 10 KiB record). For the same tree this is the tar the server describes the
+   * layer by, so it can hash the stream as it arrives instead of reading the tree back; {@code out}
+   * stays open.
+   */
+  public static void writeLayer(Path dir, OutputStream out) throws IOException {
+    TreeTar t = new TreeTar(dir);
+    t.tar = new TarArchiveOutputStream(out, TarConstants.DEFAULT_RCDSIZE, "UTF-8");
+    t.usePax();
+    for (Path child : children(dir)) {
+      t.entry(child, child.getFileName().toString());
+    }
+    t.finish();
+  }
+
   private void run(OutputStream out) throws IOException {
     open(out);
     walk(root, "./");
@@ -123,6 +140,10 @@ public final class TreeTar {
 
   private void open(OutputStream out) {
     tar = new TarArchiveOutputStream(out);
+    usePax();
+  }
+
+  private void usePax() {
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
     tar.setAddPaxHeadersForNonAsciiNames(true);

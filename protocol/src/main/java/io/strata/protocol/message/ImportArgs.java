@@ -9,5 +9,13 @@ package io.strata.protocol.message;
  *     import (null: every manifest)
  * @param name how messages name the archive: the client's file or directory name (null: a generic
  *     name)
+ * @param plain the sender vouches that the DATA is a plain tar of one file tree (it holds no
+ *     top-level {@code manifest.json} or {@code index.json}): the server then imports it as one
+ *     layer while it arrives, instead of spooling it whole to tell an archive from a layer
  */
-public record ImportArgs(String tag, String select, String name) {}
+public record ImportArgs(String tag, String select, String name, boolean plain) {
+  /** Arguments for an upload the server tells apart by content. */
+  public ImportArgs(String tag, String select, String name) {
+    this(tag, select, name, false);
+  }
+}

@@ -63,6 +63,21 @@ final class ImageTransfers {
       throw new InvalidArgumentException(
           "image.import: " + select + " is not a valid OCI reference name");
     }
+    if (args.plain()) {
+      if (select != null) {
+        throw new InvalidArgumentException(
+            "image.import: select " + select + " needs an OCI layout, not a plain tar");
+      }
+      String what = "tar " + (args.name() == null ? "import.tar" : args.name());
+      return new Outcome.Upload(
+          producers.read(
+              "image.import of " + what,
+              in ->
+                  new Outcome.Reply(
+                      reply(
+                          RejectedException.ofContent(
+                              () -> images.importLayerTar(in, tag, what))))));
+    }
     Spool spool = Spool.create(tmp, args.name(), "import.tar");
     return new Outcome.Upload(
         new SpoolSink(

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The threads that produce what downloads stream back as it is made (image and container exports,
  * build logs, {@code cp} out of a container): each engine call writes into a bounded {@link
  * ProducedStream} on a thread of its own, so it never holds an engine thread while the client reads
- * slowly.
+ * slowly. Uploads read while they arrive ({@link StreamedUpload}) run their work here too.
  */
 final class ProducerThreads {
   /** Bytes a produced stream may hold between the engine and the connection. */
@@ -32,6 +32,14 @@ final class ProducerThreads {
   /** Starts {@code producer}; {@code what} names its output in messages. */
   ProducedStream start(String what, ProducedStream.Producer producer) {
     return ProducedStream.start(threads, what, PIPE_BYTES, producer);
+  }
+
+  /**
+   * Starts {@code work} reading an upload as it arrives ({@link StreamedUpload}); {@code what}
+   * names the upload in messages.
+   */
+  StreamedUpload read(String what, StreamedUpload.Work work) {
+    return StreamedUpload.start(threads, what, PIPE_BYTES, work);
   }
 
   /**

@@ -22,14 +22,46 @@ final class CanonicalTar {
       FileSystemView fs, List<Change> changes, TarSplitWriter split, MessageDigest sha)
       throws IOException {
     SplitSink sink = new SplitSink(split, sha);
-    LayerTarWriter tar = new LayerTarWriter(fs, sink, sink::expectContent);
+    LayerTarWriter tar = new LayerTarWriter(fs, sink, sink::expectContent, true);
     tar.changes(changes);
     tar.finish();
   }
 
   /**
-   * Takes the tar's bytes: all are hashed; the {@code size} bytes after {@link #expectContent} are
-   * content and go to the split as a file record, everything else as segments.
+   * Describes {@code changes} of {@code fs} into {@code split} without reading any file: the split
+   * holds no content, only where it goes, so the tree's metadata is all it needs.
+   */
+  static void describe(FileSystemView fs, List<Change> changes, TarSplitWriter split)
+      throws IOException {
+    SplitSink sink = new SplitSink(split, null);
+    LayerTarWriter tar = new LayerTarWriter(fs, sink, sink::expectContent, false);
+    tar.changes(changes);
+    tar.finish();
+  }
+
+  /** Hashes the canonical tar of {@code changes} of {@code fs} into {@code sha}, reading it all. */
+  static void hash(FileSystemView fs, List<Change> changes, MessageDigest sha) throws IOException {
+    OutputStream sink =
+        new OutputStream() {
+          @Override
+          public void write(int b) {
+            sha.update((byte) b);
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) {
+            sha.update(b, off, len);
+          }
+        };
+    LayerTarWriter tar = new LayerTarWriter(fs, sink);
+    tar.changes(changes);
+    tar.finish();
+  }
+
+  /**
+   * Takes the tar's bytes: all are hashed (when {@code sha} is not null); the {@code size} bytes
+   * after {@link #expectContent} are content and go to the split as a file record, everything else
+   * as segments.
    */
   private static final class SplitSink extends OutputStream {
     private final TarSplitWriter split;
@@ -53,7 +85,9 @@ final class CanonicalTar {
 
     @Override
     public void write(byte[] b, int off, int len) {
-      sha.update(b, off, len);
+      if (sha != null) {
+        sha.update(b, off, len);
+      }
       int content = (int) Math.min(contentLeft, len);
       contentLeft -= content;
       if (len > content) {

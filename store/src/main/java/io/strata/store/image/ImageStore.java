@@ -188,7 +188,8 @@ public final class ImageStore {
         }
       }
       Path dir = p;
-      return importSingleLayer(fs -> HostTree.copy(dir, fs), tag, "directory " + p);
+      return importSingleLayer(
+          () -> layers.importTree(null, fs -> HostTree.copy(dir, fs)), tag, "directory " + p);
     }
     if (!Files.isRegularFile(p)) {
       throw new NotFoundException("import source " + path + " not found");
@@ -214,6 +215,21 @@ public final class ImageStore {
     }
   }
 
+  /**
+   * Imports the plain tar {@code in} (plain, gzip or zstd) of one file tree as a single-layer image
+   * while it streams in: nothing is spooled and the tar is never taken for an archive, since its
+   * sender vouches it is none. The layer is the same as {@link #importPath} of the same tar makes.
+   * {@code what} names the tar in messages.
+   */
+  public ImportResult importLayerTar(InputStream in, String tag, String what) throws IOException {
+    return importSingleLayer(() -> layers.importPlainTar(in, what), tag, what);
+  }
+
+  /** How many plain tars were imported by reading their tree back (not sent in canonical form). */
+  long plainTarsReadBack() {
+    return layers.plainTarsReadBack();
+  }
+
   private ImportResult importFile(Path file, String select, String tag) throws IOException {
     boolean compressed;
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
@@ -232,21 +248,26 @@ public final class ImageStore {
     }
     String what = "tar " + file.getFileName();
     return importSingleLayer(
-        fs -> {
+        () -> {
           try (InputStream in = Files.newInputStream(file)) {
-            LayerStore.extract(fs, in, "/", what);
+            return layers.importPlainTar(in, what);
           }
         },
         tag,
         what);
   }
 
-  private ImportResult importSingleLayer(LayerStore.TreeWriter writer, String tag, String what)
+  /** Makes the one layer of a single-layer import. */
+  private interface LayerImport {
+    LayerStore.Result run() throws IOException;
+  }
+
+  private ImportResult importSingleLayer(LayerImport layer, String tag, String what)
       throws IOException {
     ImageRef ref = tag == null ? null : ImageRef.parse(tag);
     lock.writeLock().lock();
     try {
-      LayerStore.Result r = layers.importTree(null, writer);
+      LayerStore.Result r = layer.run();
       List<String> added = r.reused() ? List.of() : List.of(r.layer().chainId());
       try {
         ObjectNode config = ImageConfigs.empty();

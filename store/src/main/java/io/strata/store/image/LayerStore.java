@@ -1,6 +1,7 @@
 package io.strata.store.image;
 
 import io.strata.store.digest.Digest;
+import io.strata.store.driver.Change;
 import io.strata.store.driver.Kind;
 import io.strata.store.driver.Snapshot;
 import io.strata.store.driver.SnapshotInfo;
@@ -32,6 +33,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveStructSparse;
@@ -63,6 +65,8 @@ final class LayerStore {
   private final ChunkStore chunks;
   private final StorageDriver driver;
   private final ImportLimits limits;
+  // Plain tars described by reading their tree back: tests tell the two ways apart by it.
+  private final AtomicLong readBacks = new AtomicLong();
 
   LayerStore(ChunkStore chunks, StorageDriver driver, ImportLimits limits) {
     this.chunks = chunks;
@@ -246,6 +250,74 @@ final class LayerStore {
           long size = split.tarSize();
           return new Built(Digest.of(sha.digest()), split.finish(), size, Map.of());
         });
+  }
+
+  /**
+   * Imports the plain tar {@code raw} (plain, gzip or zstd) as a layer on no parent, described by
+   * its canonical tar ({@link CanonicalTar}), as {@link #importTree} describes a tree. A tar that
+   * is already in the canonical form (what {@code strata image import DIR} sends) is hashed while
+   * it streams in, and is not read back: its tar-split is compared with the canonical tar's, which
+   * {@link CanonicalTar#describe} makes from the tree's metadata alone, and equal splits mean equal
+   * tars (the file records name the same files, the segments hold the same bytes). Any other tar
+   * (another order, names with {@code ./}, another user name, sparse entries, duplicates) is
+   * described by reading the tree back. {@code what} names the tar in messages.
+   */
+  Result importPlainTar(InputStream raw, String what) throws IOException {
+    return build(
+        null,
+        (tmp, fs, session) -> {
+          MessageDigest sha = Digest.newSha256();
+          Counted compressed = new Counted(raw);
+          // the stream's split is only hashed: if it equals the canonical one, that one is stored
+          MessageDigest streamedSplit = Digest.newSha256();
+          TarSplitWriter split = new TarSplitWriter(null, streamedSplit);
+          RecordingInputStream rec =
+              new RecordingInputStream(
+                  LayerCompression.decompress(compressed, sha),
+                  split,
+                  n -> limits.checkSize(what, n, compressed.count()));
+          TarArchiveInputStream tar = new TarArchiveInputStream(new RecordPadding(rec));
+          LayerApplier applier = new LayerApplier(fs, "/", p -> {});
+          InputStream content = parsing(rec.contentOf(tar), what);
+          TarArchiveEntry e;
+          long entries = 0;
+          while (true) {
+            rec.startEntry();
+            if ((e = next(tar, what)) == null) {
+              break;
+            }
+            limits.checkEntries(what, ++entries);
+            String stored = applier.apply(e, content, rec::xattrs);
+            // as the canonical tar's: no record for an empty file; a sparse entry's data ranges
+            // differ from its canonical entry, so such a tar is read back below
+            if (stored != null && e.getSize() > 0) {
+              split.file(stored, e.getSize());
+            }
+          }
+          applier.finish();
+          parsing(rec, what).transferTo(OutputStream.nullOutputStream());
+          compressed.transferTo(OutputStream.nullOutputStream());
+          split.finish();
+          fs.sync();
+          List<Change> changes = driver.diff(tmp, null);
+          MessageDigest describedSplit = Digest.newSha256();
+          TarSplitWriter described = new TarSplitWriter(session.newObject(), describedSplit);
+          CanonicalTar.describe(fs, changes, described);
+          long canonicalSize = described.tarSize();
+          ObjectWriter.Written canonical = described.finish();
+          if (MessageDigest.isEqual(streamedSplit.digest(), describedSplit.digest())) {
+            return new Built(Digest.of(sha.digest()), canonical, canonicalSize, Map.of());
+          }
+          readBacks.incrementAndGet();
+          MessageDigest canonicalSha = Digest.newSha256();
+          CanonicalTar.hash(fs, changes, canonicalSha);
+          return new Built(Digest.of(canonicalSha.digest()), canonical, canonicalSize, Map.of());
+        });
+  }
+
+  /** How many plain tars {@link #importPlainTar} described by reading their tree back. */
+  long plainTarsReadBack() {
+    return readBacks.get();
   }
 
   /** Applies the tar {@code raw} (plain, gzip or zstd) to {@code fs} under {@code prefix}. */

@@ -32,6 +32,7 @@ public final class LayerTarWriter {
   private static final String XATTR = "SCHILY.xattr.";
   private static final long USTAR_MAX_SIZE = 077777777777L;
   private static final long USTAR_MAX_ID = 07777777L;
+  private static final byte[] ZEROS = new byte[64 << 10];
 
   /** Told where file content starts in the stream, right before its bytes are written. */
   interface ContentStart {
@@ -42,16 +43,24 @@ public final class LayerTarWriter {
   private final TarArchiveOutputStream tar;
   private final ContentStart contentStart;
   private final Map<Long, String> linked = new HashMap<>();
+  private final boolean readContent;
   private final byte[] buf = new byte[64 << 10];
 
   /** A writer of entries of {@code fs}'s files to {@code out}; call {@link #finish} at the end. */
   public LayerTarWriter(FileSystemView fs, OutputStream out) {
-    this(fs, out, (path, size) -> {});
+    this(fs, out, (path, size) -> {}, true);
   }
 
-  LayerTarWriter(FileSystemView fs, OutputStream out, ContentStart contentStart) {
+  /**
+   * A writer that tells {@code contentStart} where each file's content starts. Without {@code
+   * readContent} no file is opened and content is written as zeros: for a caller that keeps only
+   * where content goes ({@link CanonicalTar#describe}).
+   */
+  LayerTarWriter(
+      FileSystemView fs, OutputStream out, ContentStart contentStart, boolean readContent) {
     this.fs = fs;
     this.contentStart = contentStart;
+    this.readContent = readContent;
     this.tar = new TarArchiveOutputStream(out, TarConstants.DEFAULT_RCDSIZE, "UTF-8");
     usePaxForLongValues();
   }
@@ -110,6 +119,13 @@ public final class LayerTarWriter {
     }
     if (e.getLinkFlag() == TarConstants.LF_NORMAL && st.size() > 0) {
       contentStart.before(path, st.size());
+      if (!readContent) {
+        for (long left = st.size(); left > 0; left -= Math.min(ZEROS.length, left)) {
+          tar.write(ZEROS, 0, (int) Math.min(ZEROS.length, left));
+        }
+        tar.closeArchiveEntry();
+        return;
+      }
       try (InputStream in = fs.open(path)) {
         long left = st.size();
         while (left > 0) {

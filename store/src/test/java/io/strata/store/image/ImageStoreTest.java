@@ -60,6 +60,62 @@ class ImageStoreTest {
     return DockerArchive.sha(b);
   }
 
+  /** The layer tar of {@code image}'s only layer, as export writes it. */
+  private byte[] exportedLayer(String image) throws IOException {
+    Path oci = dir.resolve("oci-" + image.replace(':', '-'));
+    images.exportLayout(image, oci);
+    String diffId = images.inspect(image).layers().get(0);
+    return Files.readAllBytes(oci.resolve("blobs/sha256/" + diffId.substring(7)));
+  }
+
+  @Test
+  void aPlainTarInCanonicalFormIsHashedAsItArrivesAndNotReadBack() throws IOException {
+    byte[] tree =
+        new TarBuilder()
+            .dir("./etc", 0755)
+            .file("./etc/hosts", "127.0.0.1 localhost\n")
+            .file("./etc/empty", "")
+            .file("./etc/x", "x", 0640, 1000, 1000, Map.of("SCHILY.xattr.user.k", "v"))
+            .hardlink("./etc/hosts-link", "./etc/hosts")
+            .symlink("./etc/l", "hosts")
+            .dir("./usr", 0755)
+            .bytes();
+    images.importLayerTar(new ByteArrayInputStream(tree), "one:1", "tar one");
+    assertThat(images.plainTarsReadBack()).as("./ names are not the canonical form").isEqualTo(1);
+    byte[] canonical = exportedLayer("one:1");
+    assertThat(images.inspect("one:1").layers()).containsExactly(sha(canonical));
+
+    images.remove("one:1", id -> false);
+    ImportResult.Image again =
+        images
+            .importLayerTar(new ByteArrayInputStream(canonical), "two:1", "tar two")
+            .images()
+            .get(0);
+    assertThat(images.plainTarsReadBack()).as("the canonical form is not read back").isEqualTo(1);
+    assertThat(images.inspect(again.id()).layers()).containsExactly(sha(canonical));
+    assertThat(exportedLayer("two:1")).isEqualTo(canonical);
+    FileSystemView fs = fix.driver().fs(images.inspect("two:1").topLayer());
+    assertThat(fs.stat("/etc/hosts").nlink()).isEqualTo(2);
+    assertThat(fs.getXattr("/etc/x", "user.k")).isEqualTo("v".getBytes(UTF_8));
+  }
+
+  @Test
+  void aPlainTarThatDiffersFromItsTreeIsReadBackAndGetsTheCanonicalDiffId() throws IOException {
+    // the second etc/a replaces the first: the tar has two entries, the tree one file
+    byte[] twice =
+        new TarBuilder().dir("etc", 0755).file("etc/a", "first").file("etc/a", "second").bytes();
+    images.importLayerTar(new ByteArrayInputStream(twice), "dup:1", "tar dup");
+    assertThat(images.plainTarsReadBack()).isEqualTo(1);
+    byte[] canonical = exportedLayer("dup:1");
+    assertThat(images.inspect("dup:1").layers()).containsExactly(sha(canonical));
+    assertThat(sha(canonical)).isNotEqualTo(sha(twice));
+    assertThat(
+            new String(
+                fix.driver().fs(images.inspect("dup:1").topLayer()).open("/etc/a").readAllBytes(),
+                UTF_8))
+        .isEqualTo("second");
+  }
+
   @Test
   void dockerArchiveImportKeepsTagsAndDiffIdsAndAppliesWhiteouts() throws IOException {
     ImportResult.Image im = twoLayers();
