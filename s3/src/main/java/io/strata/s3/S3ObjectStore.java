@@ -193,6 +193,9 @@ public final class S3ObjectStore implements ObjectStore {
         throw new IOException(
             describe() + ": " + key + " ends before byte " + (offset + len) + " (ranged GET)");
       }
+    } catch (NoSuchKeyException e) {
+      throw new io.strata.store.remote.MissingObjectException(
+          describe() + ": " + key + " is not in the bucket", e);
     } catch (SdkException e) {
       throw failure("GET " + range + " of", key, e);
     }

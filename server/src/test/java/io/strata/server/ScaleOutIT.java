@@ -156,11 +156,18 @@ class ScaleOutIT {
     Cli a = node("a");
     Cli b = node("b");
     Cli c = node("c");
-    ok(a, "image", "import", layerTar("old.tar", 6, 400_000, 50).toString(), "-t", "old:1");
     ok(b, "image", "import", layerTar("keep.tar", 6, 400_000, 60).toString(), "-t", "keep:1");
     // C makes keep:1 its own (a container on it): its live set now holds keep's chunks.
     eventually(c, "create", "keep:1", "--name", "user");
+    // A knows keep's chunks before it imports old:1, and its pack of keep's metadata is sealed and
+    // uploaded: old:1's chunks then lie in packs of their own. (A pack that also holds a chunk
+    // something uses is kept whole: there is no repacking across the fleet yet.)
+    eventually(a, "image", "inspect", "keep:1");
+    awaitUploaded(a);
+    ok(a, "image", "import", layerTar("old.tar", 6, 400_000, 50).toString(), "-t", "old:1");
     eventually(b, "image", "inspect", "old:1");
+    awaitUploaded(a);
+    awaitUploaded(b);
     long before = bucketPackBytes();
     ok(a, "image", "rm", "old:1");
     ok(b, "image", "rm", "old:1");
@@ -216,6 +223,17 @@ class ScaleOutIT {
             layerTar("b" + round + ".tar", 4, 300_000, 101 + round * 2L).toString(),
             "-t",
             "b:" + round);
+        // And one image of its own, in packs of its own, removed at once: garbage gc must find.
+        awaitUploaded(a);
+        ok(
+            a,
+            "image",
+            "import",
+            layerTar("u" + round + ".tar", 2, 300_000, 1000 + round * 10L).toString(),
+            "-t",
+            "u:" + round);
+        awaitUploaded(a);
+        ok(a, "image", "rm", "u:" + round);
         if (round > 0) {
           ok(a, "image", "rm", "a:" + (round - 1));
           ok(b, "image", "rm", "b:" + (round - 1));
@@ -243,6 +261,15 @@ class ScaleOutIT {
     }
     eventually(c, "create", "a:2", "--name", "other");
     assertThat(ok(c, "fsck").out()).doesNotContain("damaged");
+  }
+
+  /** Waits until the node has uploaded every pack it wrote (idle packs are sealed after 1 s). */
+  private static void awaitUploaded(Cli n) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!n.strata("info").out().matches("(?s).*pending uploads: +0 .*")) {
+      assertThat(System.nanoTime()).as("uploads finished").isLessThan(deadline);
+      Thread.sleep(200);
+    }
   }
 
   /** {@code .ci/ceph-s3.sh CMD}: stops or starts radosgw alone. */

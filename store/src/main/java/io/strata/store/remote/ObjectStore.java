@@ -36,7 +36,8 @@ public interface ObjectStore extends Closeable {
 
   /**
    * Reads {@code len} bytes at {@code offset} of the object into {@code dst} with one ranged GET;
-   * throws if the object is missing or shorter.
+   * throws {@link MissingObjectException} if there is no such object, and an {@link IOException} if
+   * it is shorter.
    */
   void read(String key, long offset, byte[] dst, int off, int len) throws IOException;
 
