@@ -72,6 +72,32 @@ class StreamsIT {
   }
 
   @Test
+  void saveOfSeveralImagesWritesOneArchiveThatLoadsThemAll() throws Exception {
+    try (TestServer s = TestServer.start(dir.resolve("data"))) {
+      byte[] app = Tars.dockerSave(Tars.of("etc/motd", "hello\n"), "app:1");
+      byte[] other = Tars.dockerSave(Tars.of("etc/issue", "other\n"), "other:1");
+      assertThat(s.cli(Map.of(), new ByteArrayInputStream(app), "load").code()).isZero();
+      assertThat(s.cli(Map.of(), new ByteArrayInputStream(other), "load").code()).isZero();
+      assertThat(s.cli("image", "tag", "app:1", "app:2").code()).isZero();
+      TestServer.CliRun saved = s.cli("save", "app:1", "other:1", "app:2");
+      assertThat(saved.code()).as(saved.stderr()).isZero();
+      List<String> names = names(saved.stdout());
+      // app:1 and app:2 are one image: its config and layer are written once
+      assertThat(names).doesNotHaveDuplicates().contains("manifest.json", "repositories");
+      for (String t : List.of("app:1", "other:1", "app:2")) {
+        assertThat(s.cli("image", "rm", t).code()).isZero();
+      }
+      TestServer.CliRun back = s.cli(Map.of(), new ByteArrayInputStream(saved.stdout()), "load");
+      assertThat(back.code()).as(back.stderr()).isZero();
+      assertThat(s.cli("image", "ls").out()).contains("app").contains("other");
+      assertThat(s.cli("image", "inspect", "app:2").code()).isZero();
+      assertThat(s.cli("image", "inspect", "other:1").code()).isZero();
+      // several images go in a docker-archive only
+      assertThat(s.cli("image", "export", "app:1", "app:2").code()).isNotZero();
+    }
+  }
+
+  @Test
   void blobGetIntoHeadEndsQuietly() throws Exception {
     try (TestServer s = TestServer.start(dir.resolve("data"))) {
       Path big = TestData.write(dir, "big", TestData.random(7, 32 << 20));

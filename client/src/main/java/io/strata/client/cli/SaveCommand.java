@@ -11,13 +11,13 @@ import picocli.CommandLine.Parameters;
     name = "save",
     mixinStandardHelpOptions = true,
     description = {
-      "Saves an image as a docker save tar, as docker save does, to standard output (not a"
-          + " terminal) or to FILE (-o).",
+      "Saves one image or several as a docker save tar, as docker save does, to standard output"
+          + " (not a terminal) or to FILE (-o); layers the images share are written once.",
       "strata image export writes OCI layouts too."
     })
 final class SaveCommand extends ClientCommand {
-  @Parameters(paramLabel = "IMAGE", description = "NAME[:TAG] or an image id.")
-  String image;
+  @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "NAME[:TAG] or an image id.")
+  java.util.List<String> images;
 
   @Option(
       names = {"-o", "--output"},
@@ -27,11 +27,20 @@ final class SaveCommand extends ClientCommand {
 
   @Override
   void checkArguments() {
-    ImageExportCommand.check(spec, "image " + image, ExportArgs.DOCKER_ARCHIVE, output);
+    ImageExportCommand.check(
+        spec, "image " + String.join(", ", images), ExportArgs.DOCKER_ARCHIVE, output);
   }
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
-    return ImageExportCommand.export(client, cli, image, output, ExportArgs.DOCKER_ARCHIVE);
+    return ImageExportCommand.export(
+        client,
+        cli,
+        new ExportArgs(
+            images.get(0),
+            ExportArgs.DOCKER_ARCHIVE,
+            null,
+            java.util.List.copyOf(images.subList(1, images.size()))),
+        output);
   }
 }

@@ -100,8 +100,23 @@ final class ImageTransfers {
     LayerCodec codec = LayerCodec.parse(args.layerCompression());
     String ref = args.image();
     images.resolveFetching(ref);
-    ProducedStream tar =
-        producers.start("export of image " + ref, out -> images.export(ref, format, codec, out));
+    List<String> more = args.more() == null ? List.of() : args.more();
+    ProducedStream tar;
+    if (more.isEmpty()) {
+      tar =
+          producers.start("export of image " + ref, out -> images.export(ref, format, codec, out));
+    } else {
+      if (format != ExportFormat.DOCKER_ARCHIVE) {
+        throw new InvalidArgumentException(
+            "image.export: several images go in a docker-archive only, not " + args.format());
+      }
+      List<String> all = new java.util.ArrayList<>(List.of(ref));
+      for (String m : more) {
+        images.resolveFetching(m);
+        all.add(m);
+      }
+      tar = producers.start("save of images " + all, out -> images.saveAll(all, codec, out));
+    }
     CountingStream data = new CountingStream(tar);
     return new Outcome.Download(data, () -> new GetEnd(data.count()));
   }

@@ -8,9 +8,7 @@ import io.strata.store.gzip.RegeneratedGzipInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Writes one image as an OCI layout or a docker-save archive. An image that keeps the manifest it
@@ -141,13 +139,17 @@ final class ImageExport {
 
   /** Each layer blob as it arrived, once, under {@code blobs/sha256/}. */
   private void putArrivedLayers(ExportTarget t) throws IOException {
-    Set<String> written = new HashSet<>();
+    putArrivedLayers(t, new DockerArchive());
+  }
+
+  /** The layer blobs as they arrived, each once in {@code archive}. */
+  private void putArrivedLayers(ExportTarget t, DockerArchive archive) throws IOException {
     for (int i = 0; i < layers.size(); i++) {
       LayerBlob b = image.blobs().get(i);
-      if (!written.add(b.digest())) {
+      String name = "blobs/sha256/" + hex(b.digest());
+      if (!archive.claim(name)) {
         continue;
       }
-      String name = "blobs/sha256/" + hex(b.digest());
       String what = "layer blob " + b.digest();
       try (InputStream in = arrived(b, layers.get(i), what)) {
         t.put(name, b.size(), in);
@@ -171,12 +173,54 @@ final class ImageExport {
   }
 
   void dockerArchive(ExportTarget t) throws IOException {
+    DockerArchive archive = new DockerArchive();
+    archive.add(this, t);
+    archive.finish(t);
+  }
+
+  /**
+   * A {@code docker save} archive of one image or several: each blob written once, one {@code
+   * manifest.json} entry per image, and {@code repositories} naming every tag.
+   */
+  static final class DockerArchive {
+    private final java.util.Set<String> written = new java.util.HashSet<>();
+    private final ArrayNode manifest = JsonCodec.MAPPER.createArrayNode();
+    private final ObjectNode repositories = JsonCodec.MAPPER.createObjectNode();
+
+    void add(ImageExport image, ExportTarget t) throws IOException {
+      manifest.add(image.dockerArchiveEntry(t, this));
+    }
+
+    /** Writes {@code name} unless an earlier image of the archive did. */
+    boolean claim(String name) {
+      return written.add(name);
+    }
+
+    void repository(String tag, String topLayer) {
+      int c = tag.lastIndexOf(':');
+      ObjectNode repo =
+          repositories.has(tag.substring(0, c))
+              ? (ObjectNode) repositories.get(tag.substring(0, c))
+              : repositories.putObject(tag.substring(0, c));
+      repo.put(tag.substring(c + 1), topLayer);
+    }
+
+    void finish(ExportTarget t) throws IOException {
+      t.put("manifest.json", JsonCodec.bytes(manifest));
+      if (!repositories.isEmpty()) {
+        t.put("repositories", JsonCodec.bytes(repositories));
+      }
+    }
+  }
+
+  private ObjectNode dockerArchiveEntry(ExportTarget t, DockerArchive archive) throws IOException {
     if (asArrived()) {
-      dockerArchiveAsArrived(t);
-      return;
+      return dockerArchiveAsArrived(t, archive);
     }
     String configName = hex(image.id()) + ".json";
-    t.put(configName, image.configBytes());
+    if (archive.claim(configName)) {
+      t.put(configName, image.configBytes());
+    }
     ObjectNode entry = JsonCodec.MAPPER.createObjectNode();
     entry.put("Config", configName);
     ArrayNode repoTags = entry.putArray("RepoTags");
@@ -191,41 +235,41 @@ final class ImageExport {
       if (name == null) {
         if (codec == LayerCodec.NONE) {
           name = hex(l.diffId()) + "/layer.tar";
-          t.put(hex(l.diffId()) + "/VERSION", "1.0".getBytes());
-          putLayer(t, name, l, new Measured(l.diffId(), l.size()));
+          if (archive.claim(name)) {
+            t.put(hex(l.diffId()) + "/VERSION", "1.0".getBytes());
+            putLayer(t, name, l, new Measured(l.diffId(), l.size()));
+          }
         } else {
           // compressed layers under their digests, as docker 25+ saves them; docker load
           // detects the compression
           Measured m = measure(l);
           name = "blobs/sha256/" + hex(m.digest());
-          putLayer(t, name, l, m);
+          if (archive.claim(name)) {
+            putLayer(t, name, l, m);
+          }
         }
         names.put(l.diffId(), name);
       }
       ls.add(name);
     }
-    ArrayNode manifest = JsonCodec.MAPPER.createArrayNode();
-    manifest.add(entry);
-    t.put("manifest.json", JsonCodec.bytes(manifest));
     if (tag != null && !layers.isEmpty()) {
-      ObjectNode repos = JsonCodec.MAPPER.createObjectNode();
-      int c = tag.lastIndexOf(':');
-      repos
-          .putObject(tag.substring(0, c))
-          .put(tag.substring(c + 1), hex(layers.get(layers.size() - 1).diffId()));
-      t.put("repositories", JsonCodec.bytes(repos));
+      archive.repository(tag, hex(layers.get(layers.size() - 1).diffId()));
     }
+    return entry;
   }
 
   /**
-   * A docker-save archive whose layer files are the blobs as they arrived (compressed ones
+   * A docker-save archive's entry whose layer files are the blobs as they arrived (compressed ones
    * included: docker load detects the compression), under {@code blobs/sha256/} as docker 25+ names
    * them.
    */
-  private void dockerArchiveAsArrived(ExportTarget t) throws IOException {
+  private ObjectNode dockerArchiveAsArrived(ExportTarget t, DockerArchive archive)
+      throws IOException {
     String configName = "blobs/sha256/" + hex(image.id());
-    t.put(configName, image.configBytes());
-    putArrivedLayers(t);
+    if (archive.claim(configName)) {
+      t.put(configName, image.configBytes());
+    }
+    putArrivedLayers(t, archive);
     ObjectNode entry = JsonCodec.MAPPER.createObjectNode();
     entry.put("Config", configName);
     ArrayNode repoTags = entry.putArray("RepoTags");
@@ -237,9 +281,7 @@ final class ImageExport {
     for (LayerBlob b : image.blobs()) {
       ls.add("blobs/sha256/" + hex(b.digest()));
     }
-    ArrayNode manifest = JsonCodec.MAPPER.createArrayNode();
-    manifest.add(entry);
-    t.put("manifest.json", JsonCodec.bytes(manifest));
+    return entry;
   }
 
   /** A layer blob as this export writes it: its digest and length. */

@@ -525,6 +525,36 @@ public final class ImageStore {
     }
   }
 
+  /**
+   * Streams images {@code refs} to {@code out} as one {@code docker save} archive, as {@code docker
+   * save IMAGE...} writes it: one {@code manifest.json} entry per image, each blob once.
+   */
+  public void saveAll(List<String> refs, LayerCodec codec, OutputStream out) throws IOException {
+    for (String ref : refs) {
+      fetchIfMissing(ref);
+    }
+    lock.readLock().lock();
+    try (ExportTarget t = ExportTarget.tar(out)) {
+      ImageExport.DockerArchive archive = new ImageExport.DockerArchive();
+      for (String ref : refs) {
+        archive.add(exporter(ref, codec), t);
+      }
+      archive.finish(t);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private ImageExport exporter(String ref, LayerCodec codec) {
+    ImageRecord image = image(resolve(ref));
+    List<LayerRecord> ls = new ArrayList<>();
+    for (String c : image.layers()) {
+      ls.add(layers.get(c));
+    }
+    return new ImageExport(
+        layers, new BlobService(chunks), image, ls, tagsOf(image.id()), ref, codec);
+  }
+
   private void export(String ref, ExportFormat format, LayerCodec codec, ExportTarget target)
       throws IOException {
     lock.readLock().lock();
