@@ -84,14 +84,11 @@ class SharedStoreIT {
       PutResult put = new BlobService(a).put(new ByteArrayInputStream(data));
       // A seals its idle pack and uploads it; B's poll adopts the segment.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      PutResult again;
-      do {
+      while (keys(s3, "index/").isEmpty() && System.nanoTime() < deadline) {
         Thread.sleep(200);
-        b.shared().refresh();
-        again = null;
-      } while (keys(s3, "index/").isEmpty() && System.nanoTime() < deadline);
+      }
       b.shared().refresh();
-      again = new BlobService(b).put(new ByteArrayInputStream(data));
+      PutResult again = new BlobService(b).put(new ByteArrayInputStream(data));
       assertThat(again.newChunks()).isZero();
       assertThat(again.digest()).isEqualTo(put.digest());
       // Ids come from ranges leased apart: B's own new chunk does not collide with A's.

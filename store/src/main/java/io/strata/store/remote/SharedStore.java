@@ -287,11 +287,7 @@ public final class SharedStore implements PackSet.Remote, Closeable {
     try {
       packs.sealIfIdle(settings.sealIdleMillis());
       leases.topUp(index.nextId(), this::packIdTaken);
-      for (int id : listSegments()) {
-        if (!indexed.containsKey(id) && !packs.isLocal(id) && !uploading.contains(id)) {
-          adoptSegment(id);
-        }
-      }
+      refresh();
     } catch (IOException | RuntimeException e) {
       LOG.log(
           System.Logger.Level.WARNING,
