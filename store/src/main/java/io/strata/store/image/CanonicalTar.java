@@ -5,7 +5,6 @@ import io.strata.store.fs.FileSystemView;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
-import java.util.List;
 
 /**
  * Describes a snapshot's changes as the tar {@link LayerTarWriter} writes, entries in path order,
@@ -19,7 +18,7 @@ final class CanonicalTar {
    * Describes {@code changes} of {@code fs} into {@code split}, hashing the tar into {@code sha}.
    */
   static void write(
-      FileSystemView fs, List<Change> changes, TarSplitWriter split, MessageDigest sha)
+      FileSystemView fs, Iterable<Change> changes, TarSplitWriter split, MessageDigest sha)
       throws IOException {
     SplitSink sink = new SplitSink(split, sha);
     LayerTarWriter tar = new LayerTarWriter(fs, sink, sink::expectContent, true);
@@ -31,7 +30,7 @@ final class CanonicalTar {
    * Describes {@code changes} of {@code fs} into {@code split} without reading any file: the split
    * holds no content, only where it goes, so the tree's metadata is all it needs.
    */
-  static void describe(FileSystemView fs, List<Change> changes, TarSplitWriter split)
+  static void describe(FileSystemView fs, Iterable<Change> changes, TarSplitWriter split)
       throws IOException {
     SplitSink sink = new SplitSink(split, null);
     LayerTarWriter tar = new LayerTarWriter(fs, sink, sink::expectContent, false);
@@ -40,7 +39,8 @@ final class CanonicalTar {
   }
 
   /** Hashes the canonical tar of {@code changes} of {@code fs} into {@code sha}, reading it all. */
-  static void hash(FileSystemView fs, List<Change> changes, MessageDigest sha) throws IOException {
+  static void hash(FileSystemView fs, Iterable<Change> changes, MessageDigest sha)
+      throws IOException {
     OutputStream sink =
         new OutputStream() {
           @Override

@@ -40,14 +40,39 @@ final class LayerApplier {
   private final FileSystemView fs;
   private final String prefix;
   private final Replacing replacing;
-  private final TreeSet<String> added = new TreeSet<>();
+
+  /**
+   * The paths this layer added, so its whiteouts keep them; null on an empty tree, where everything
+   * was added by this layer and a whiteout has nothing to hide. A set of every path of the layer is
+   * the applier's only memory that grows with the layer, so a layer imported alone (a plain tar, a
+   * directory: 100,000 files and more) does not keep it.
+   */
+  private final TreeSet<String> added;
+
   private final List<Object[]> dirTimes = new ArrayList<>();
   private Supplier<Map<String, byte[]>> exactXattrs = Map::of;
 
   LayerApplier(FileSystemView fs, String prefix, Replacing replacing) {
+    this(fs, prefix, replacing, new TreeSet<>());
+  }
+
+  private LayerApplier(
+      FileSystemView fs, String prefix, Replacing replacing, TreeSet<String> added) {
     this.fs = fs;
     this.prefix = prefix;
     this.replacing = replacing;
+    this.added = added;
+  }
+
+  /** An applier for a layer with no lower layers: {@code fs} is empty. */
+  static LayerApplier onEmptyTree(FileSystemView fs, Replacing replacing) {
+    return new LayerApplier(fs, "/", replacing, null);
+  }
+
+  private void added(String path) {
+    if (added != null) {
+      added.add(path);
+    }
   }
 
   /**
@@ -77,7 +102,7 @@ final class LayerApplier {
       if (name.equals(OPAQUE)) {
         if (!fs.exists(dir)) {
           fs.mkdirs(dir, 0755);
-          added.add(dir);
+          added(dir);
         }
         for (DirEntry c : fs.list(dir)) {
           hideLower(EntryPath.join(dir, c.name()));
@@ -109,7 +134,7 @@ final class LayerApplier {
       fs.chown(path, uid, gid);
       xattrs(path, e.getExtraPaxHeaders());
       dirTimes.add(new Object[] {path, mtime});
-      added.add(path);
+      added(path);
       return null;
     }
     if (path.equals("/")) {
@@ -119,7 +144,7 @@ final class LayerApplier {
     if (fs.exists(path)) {
       replace(path);
     }
-    added.add(path);
+    added(path);
     if (e.isSymbolicLink()) {
       EntryPath.checkSymlink(entry, path, e.getLinkName());
       fs.symlink(e.getLinkName(), path);
@@ -227,10 +252,17 @@ final class LayerApplier {
         fs.setTimes(p, t, t);
       }
     }
+    dirTimes.clear();
+    if (added != null) {
+      added.clear();
+    }
   }
 
   /** Removes what the lower layers have at {@code p}, keeping what this layer added. */
   private void hideLower(String p) throws IOException {
+    if (added == null) {
+      return; // no lower layers: everything here is this layer's
+    }
     FileStat st = statOrNull(p);
     if (st == null) {
       return;
@@ -249,6 +281,9 @@ final class LayerApplier {
   private void replace(String path) throws IOException {
     replacing.before(path);
     fs.remove(path, true);
+    if (added == null) {
+      return;
+    }
     String below = added.ceiling(path + "/");
     while (below != null && below.startsWith(path + "/")) {
       added.remove(below);

@@ -1,11 +1,11 @@
 package io.strata.store.image;
 
 import io.strata.store.digest.Digest;
-import io.strata.store.driver.Change;
 import io.strata.store.driver.Kind;
 import io.strata.store.driver.Snapshot;
 import io.strata.store.driver.SnapshotInfo;
 import io.strata.store.driver.StorageDriver;
+import io.strata.store.driver.WholeTree;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.ObjectWriter;
 import io.strata.store.engine.Recipe;
@@ -145,7 +145,10 @@ final class LayerStore {
                   split,
                   n -> limits.checkSize(what, n, compressed.count()));
           TarArchiveInputStream tar = new TarArchiveInputStream(new RecordPadding(rec));
-          LayerApplier applier = new LayerApplier(fs, "/", sides::before);
+          LayerApplier applier =
+              parent == null
+                  ? LayerApplier.onEmptyTree(fs, sides::before)
+                  : new LayerApplier(fs, "/", sides::before);
           InputStream content = parsing(rec.contentOf(tar), what);
           TarArchiveEntry e;
           long entries = 0;
@@ -246,7 +249,8 @@ final class LayerStore {
           fs.sync();
           MessageDigest sha = Digest.newSha256();
           TarSplitWriter split = new TarSplitWriter(session.newObject());
-          CanonicalTar.write(fs, driver.diff(tmp, parent), split, sha);
+          CanonicalTar.write(
+              fs, parent == null ? WholeTree.of(fs) : driver.diff(tmp, parent), split, sha);
           long size = split.tarSize();
           return new Built(Digest.of(sha.digest()), split.finish(), size, Map.of());
         });
@@ -277,7 +281,7 @@ final class LayerStore {
                   split,
                   n -> limits.checkSize(what, n, compressed.count()));
           TarArchiveInputStream tar = new TarArchiveInputStream(new RecordPadding(rec));
-          LayerApplier applier = new LayerApplier(fs, "/", p -> {});
+          LayerApplier applier = LayerApplier.onEmptyTree(fs, p -> {});
           InputStream content = parsing(rec.contentOf(tar), what);
           TarArchiveEntry e;
           long entries = 0;
@@ -299,7 +303,7 @@ final class LayerStore {
           compressed.transferTo(OutputStream.nullOutputStream());
           split.finish();
           fs.sync();
-          List<Change> changes = driver.diff(tmp, null);
+          WholeTree changes = WholeTree.of(fs);
           MessageDigest describedSplit = Digest.newSha256();
           TarSplitWriter described = new TarSplitWriter(session.newObject(), describedSplit);
           CanonicalTar.describe(fs, changes, described);

@@ -7,6 +7,7 @@ import io.strata.store.fs.FileSystemView;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -193,7 +194,15 @@ public final class LayerTarWriter {
    * Under a deleted tree, or a directory replaced by a file or symlink, nothing more is written:
    * the whiteout or entry at its top hides what was below already.
    */
-  public void changes(List<Change> changes) throws IOException {
+  public void changes(Iterable<Change> changes) throws IOException {
+    try {
+      write(changes);
+    } catch (UncheckedIOException e) {
+      throw e.getCause(); // from a lazy listing (io.strata.store.driver.WholeTree)
+    }
+  }
+
+  private void write(Iterable<Change> changes) throws IOException {
     Set<String> hidingBelow = new HashSet<>(); // written paths that hide whatever was under them
     for (Change c : changes) {
       String path = c.path();
@@ -214,7 +223,9 @@ public final class LayerTarWriter {
       }
       FileStat st = fs.stat(path);
       entry(path, st, path.substring(1));
-      if (!st.isDirectory()) {
+      // Only a changed name can have had something below it (a directory it replaced); an added
+      // one had nothing, so a whole-tree listing remembers no path.
+      if (c.kind() == 'C' && !st.isDirectory()) {
         hidingBelow.add(path);
       }
     }

@@ -627,6 +627,21 @@ public abstract class DriverConformanceTest {
   }
 
   @Test
+  void aWholeTreeListsEveryPathDepthFirstAsADiffAgainstNothing() throws IOException {
+    driver.prepare("w", null, Map.of());
+    FileSystemView w = driver.fs("w");
+    w.mkdirs("/a/b", 0755);
+    put(w, "/a/b/f", "1");
+    put(w, "/a/g", "2");
+    w.mkdirs("/c", 0755);
+    w.symlink("/a/g", "/z");
+    assertThat(WholeTree.of(w))
+        .extracting(Change::toString)
+        .containsExactly("A /a", "A /a/b", "A /a/b/f", "A /a/g", "A /c", "A /z");
+    assertThat(WholeTree.of(w)).containsExactlyElementsOf(driver.diff("w", null));
+  }
+
+  @Test
   void badNodesAreRefused() throws IOException {
     driver.prepare("p", null, Map.of());
     FileSystemView fs = driver.fs("p");
