@@ -159,17 +159,19 @@ public final class FuseMounts implements Closeable {
 
   /**
    * How long the kernel may keep names, attributes and file pages. A read-only view never changes:
-   * everything is kept, so a stat costs no round trip into Java. A writable mount keeps names for a
-   * second but no attributes: hard links are separate kernel inodes under libfuse's path API, and
-   * the kernel bounds reads by the size it holds, so a size cached for one name would cut short a
-   * read of what was written through another (measured: the cost is a round trip per stat, a stat
-   * of every file of a Debian tree took 0.6-1.1 s uncached against 0.09-0.34 s cached). File pages
-   * stay cached across opens while the file's mtime and size are unchanged (auto_cache).
+   * everything is kept, so a stat costs no round trip into Java. A writable mount keeps names, and
+   * the absence of names, for a second (a process start probes many paths that do not exist: the
+   * loader's library search, an interpreter's imports), but no attributes: hard links are separate
+   * kernel inodes under libfuse's path API, and the kernel bounds reads by the size it holds, so a
+   * size cached for one name would cut short a read of what was written through another (measured:
+   * the cost is a round trip per stat, a stat of every file of a Debian tree took 0.6-1.1 s
+   * uncached against 0.09-0.34 s cached). File pages stay cached across opens while the file's
+   * mtime and size are unchanged (auto_cache).
    */
   static String cacheOptions(boolean readOnly) {
     return readOnly
         ? ",attr_timeout=3600,entry_timeout=3600,negative_timeout=3600,kernel_cache"
-        : ",attr_timeout=0,entry_timeout=1,auto_cache";
+        : ",attr_timeout=0,entry_timeout=1,negative_timeout=1,auto_cache";
   }
 
   private FuseMount start(FileSystemView view, Path mp, boolean readOnly) throws IOException {
