@@ -12,7 +12,7 @@
 # machine: for Strata the server's CPU time over the import (from /proc) plus the client's, for
 # borg its own; on a shared machine, where each process gets a fraction of a core, CPU per MB is
 # the steadier figure. Stored bytes are `strata info --json`'s storedBytes after both trees (pack
-# bytes; the index apart) and borg's repository size.
+# bytes; the index apart) and borg's repository size, after each tree.
 #
 # Usage: perf/run-import.sh BASE [NAME...]   (default NAME: deb-min deb-plus; ROUNDS=3)
 #   BASE holds NAME/ and NAME.tar for each NAME (/work/shared/perf/make-datasets.sh makes them).
@@ -30,60 +30,15 @@ SCRATCH=${SCRATCH:-${TMPDIR:-/tmp}}
 ROOT=${STRATA_ROOT:-$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)}
 MODES=(${MODES:-dir tar})
 STRATA=$ROOT/bin/strata
-STRATAD=$ROOT/bin/stratad
 command -v borg > /dev/null || { echo "$0: borg is not installed (apt-get install borgbackup)" >&2; exit 2; }
 for n in "${NAMES[@]}"; do
   [ -d "$BASE/$n" ] && [ -f "$BASE/$n.tar" ] || { echo "$0: $BASE/$n or $BASE/$n.tar is missing" >&2; exit 2; }
 done
 
 work=$(mktemp -d "$SCRATCH/import-perf-XXXXXX")
-server_pid=
-stop_server() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2> /dev/null || true
-    wait "$server_pid" 2> /dev/null || true
-    server_pid=
-  fi
-}
+# shellcheck source=perf/lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
 trap 'stop_server; rm -rf "$work"' EXIT
-
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.3f", b - a}'; }
-rate() { awk -v b="$1" -v t="$2" 'BEGIN {printf "%.1f", b / t / 1e6}'; }
-bytes_of() { find "$1" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}'; }
-
-# Starts stratad on data root $1 and sets STRATA_HOST from its ready line.
-start_server() {
-  local data=$1 log=$1.log
-  mkdir -p "$data"
-  # shellcheck disable=SC2086 # STRATAD_ARGS is a list of options
-  "$STRATAD" --data "$data" --listen 127.0.0.1:0 ${STRATAD_ARGS:-} > "$log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 600); do
-    if grep -q '^stratad listening on' "$log"; then
-      STRATA_HOST=$(sed -n 's/^stratad listening on \([^ ]*\) .*/\1/p' "$log" | head -1)
-      export STRATA_HOST
-      return
-    fi
-    kill -0 "$server_pid" 2> /dev/null || { cat "$log" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "$0: stratad did not start (see $log)" >&2
-  exit 1
-}
-
-TICKS=$(getconf CLK_TCK)
-# CPU seconds process $1 has used (user + system).
-cpu_of() { awk -v t="$TICKS" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
-# Runs a command, timing it; sets WALL and CPU (its user + system seconds, children included).
-timed() {
-  local t0 out=$work/time.out
-  t0=$(now)
-  /usr/bin/time -f '%U %S' -o "$out" "$@" > /dev/null 2>&1 || [ "$1" = borg ]
-  WALL=$(since "$t0")
-  CPU=$(awk '{printf "%.2f", $1 + $2}' "$out")
-}
-ms_per_mb() { awk -v c="$1" -v b="$2" 'BEGIN {printf "%.1f", c * 1000 / (b / 1e6)}'; }
 
 stored() { "$STRATA" --json info | sed -n 's/.*"storedBytes" *: *\([0-9]*\).*/\1/p'; }
 
@@ -96,7 +51,7 @@ strata_round() {
     timed "$STRATA" image import "$BASE/$n$suffix" -t "$n:perf"
     cpu=$(awk -v a="$c0" -v b="$(cpu_of "$server_pid")" -v c="$CPU" 'BEGIN {printf "%.2f", b - a + c}')
     strata_rate[$n]=$(rate "$b" "$WALL")
-    echo "| $round | strata $mode $kind | $n | $b | $WALL | ${strata_rate[$n]} | ${borg_rate[$n]} | $(awk -v s="${strata_rate[$n]}" -v g="${borg_rate[$n]}" 'BEGIN {printf "%.2f", s / g}')× | $cpu | $(ms_per_mb "$cpu" "$b") | ${borg_ms[$n]} | |"
+    echo "| $round | strata $mode $kind | $n | $b | $WALL | ${strata_rate[$n]} | ${borg_rate[$n]} | $(awk -v s="${strata_rate[$n]}" -v g="${borg_rate[$n]}" 'BEGIN {printf "%.2f", s / g}')× | $cpu | $(ms_per_mb "$cpu" "$b") | ${borg_ms[$n]} | $(stored) |"
   done
   echo "| $round | strata $mode $kind | stored after all | | | | | | | | | $(stored) |"
 }
@@ -110,7 +65,7 @@ empty_store() {
 declare -A tree_bytes borg_rate borg_ms strata_rate
 for n in "${NAMES[@]}"; do tree_bytes[$n]=$(bytes_of "$BASE/$n"); done
 
-echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $(machine_line)"
 echo
 echo "| round | tool | tree | tree bytes | seconds | MB/s | borg MB/s | ratio | CPU s | CPU ms/MB | borg CPU ms/MB | stored bytes |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
@@ -122,7 +77,7 @@ for round in $(seq "$ROUNDS"); do
     timed borg create --compression zstd,3 "$work/borg::$n" "$BASE/$n"
     borg_rate[$n]=$(rate "${tree_bytes[$n]}" "$WALL")
     borg_ms[$n]=$(ms_per_mb "$CPU" "${tree_bytes[$n]}")
-    echo "| $round | borg zstd,3 | $n | ${tree_bytes[$n]} | $WALL | ${borg_rate[$n]} | | | $CPU | ${borg_ms[$n]} | | |"
+    echo "| $round | borg zstd,3 | $n | ${tree_bytes[$n]} | $WALL | ${borg_rate[$n]} | | | $CPU | ${borg_ms[$n]} | | $(du -sb "$work/borg" | cut -f1) |"
   done
   echo "| $round | borg zstd,3 | stored after all | | | | | | | | | $(du -sb "$work/borg" | cut -f1) |"
 

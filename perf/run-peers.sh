@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Times the peers on the same trees, outside the JVM: restic (repository v2, --compression auto,
-# cache in a temporary directory) and borg (no encryption, --compression zstd,3, its default
-# chunker, cache in a temporary directory) each backing the trees up in order into one fresh
-# repository, and `tar | zstd -3` as the no-dedup baseline. `strata-perf ingest` runs restic and
-# `strata-perf images` restic and borg themselves, side by side with Strata; this script is the
-# cross-check and the place to add more peers.
+# Times the peers on the same trees, outside the JVM, each backing the trees up in order into one
+# fresh repository: restic (repository v2, --compression auto, cache in a temporary directory),
+# borg (no encryption, --compression zstd,3, its default chunker), casync (`casync make` of each
+# tree into one chunk store, its default chunker and compression: zstd) when it is installed, and
+# `tar | zstd -3` as the no-dedup baseline. CPU is each tool's own (user + system, children
+# included); stored bytes are the repository's size after the tree (the baseline: its outputs so
+# far, added up).
+# `strata-perf ingest` and `images` run restic and borg in-process beside the embedded engine;
+# this script is what docs/PERF.md's report (perf/report.sh) compares the real binaries with.
 #
 # Usage: perf/run-peers.sh DIR... (ROUNDS=3 SCRATCH=/tmp by default)
 set -euo pipefail
@@ -12,24 +15,25 @@ set -euo pipefail
 ROUNDS=${ROUNDS:-3}
 SCRATCH=${SCRATCH:-${TMPDIR:-/tmp}}
 export RESTIC_PASSWORD=strata-perf
+# shellcheck source=perf/lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
 
-bytes_of() { find "$1" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}'; }
-now() { date +%s.%N; }
-rate() { awk -v b="$1" -v t="$2" 'BEGIN {printf "%.0f", b / t / 1e6}'; }
+row() { # row ROUND TOOL DIR BYTES STORED: one line from WALL and CPU
+  echo "| $1 | $2 | $(basename "$3") | $4 | $WALL | $(rate "$4" "$WALL") | $CPU | $(ms_per_mb "$CPU" "$4") | $5 |"
+}
 
-echo "| round | tool | tree | bytes | seconds | MB/s | repository / output bytes |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+echo "# $(machine_line)"
+echo
+echo "| round | tool | tree | bytes | seconds | MB/s | CPU s | CPU ms/MB | stored bytes |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for round in $(seq "$ROUNDS"); do
   work=$(mktemp -d "$SCRATCH/peers-XXXXXX")
   trap 'rm -rf "$work"' EXIT
   restic -q -r "$work/repo" init > /dev/null
   for dir in "$@"; do
     b=$(bytes_of "$dir")
-    t0=$(now)
-    restic -q -r "$work/repo" --cache-dir "$work/cache" backup --compression auto "$dir" > /dev/null \
-      || [ $? -eq 3 ]
-    t=$(awk -v a="$t0" -v b="$(now)" 'BEGIN {print b - a}')
-    echo "| $round | restic | $dir | $b | $t | $(rate "$b" "$t") | $(du -sb "$work/repo" | cut -f1) |"
+    timed restic -q -r "$work/repo" --cache-dir "$work/cache" backup --compression auto "$dir"
+    row "$round" restic "$dir" "$b" "$(du -sb "$work/repo" | cut -f1)"
   done
   if command -v borg > /dev/null; then
     export BORG_BASE_DIR="$work/borg-home" BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes
@@ -38,21 +42,26 @@ for round in $(seq "$ROUNDS"); do
     for dir in "$@"; do
       b=$(bytes_of "$dir")
       n=$((n + 1))
-      t0=$(now)
-      borg create --compression zstd,3 "$work/borg::$n" "$dir" > /dev/null || [ $? -eq 1 ]
-      t=$(awk -v a="$t0" -v b="$(now)" 'BEGIN {print b - a}')
-      echo "| $round | borg zstd,3 | $dir | $b | $t | $(rate "$b" "$t") | $(du -sb "$work/borg" | cut -f1) |"
+      timed borg create --compression zstd,3 "$work/borg::$n" "$dir"
+      row "$round" "borg zstd,3" "$dir" "$b" "$(du -sb "$work/borg" | cut -f1)"
     done
   fi
-  if command -v zstd > /dev/null; then
+  if command -v casync > /dev/null; then
+    n=0
     for dir in "$@"; do
       b=$(bytes_of "$dir")
-      t0=$(now)
-      out=$(tar -C "$(dirname "$dir")" -cf - "$(basename "$dir")" | zstd -3 -T1 -q -c | wc -c)
-      t=$(awk -v a="$t0" -v b="$(now)" 'BEGIN {print b - a}')
-      echo "| $round | tar \| zstd -3 | $dir | $b | $t | $(rate "$b" "$t") | $out |"
+      n=$((n + 1))
+      timed casync make --store="$work/casync.castr" "$work/$n.caidx" "$dir"
+      row "$round" casync "$dir" "$b" "$(du -sbc "$work/casync.castr" "$work"/*.caidx | tail -1 | cut -f1)"
     done
   fi
+  total=0 # no dedup: the outputs add up
+  for dir in "$@"; do
+    b=$(bytes_of "$dir")
+    timed sh -c "tar -C '$(dirname "$dir")' -cf - '$(basename "$dir")' | zstd -3 -T1 -q -c > '$work/out.tar.zst'"
+    total=$((total + $(stat -c %s "$work/out.tar.zst")))
+    row "$round" "tar \| zstd -3" "$dir" "$b" "$total"
+  done
   rm -rf "$work"
   trap - EXIT
 done

@@ -45,7 +45,8 @@ import picocli.CommandLine.Parameters;
       PerfMain.Clients.class,
       PerfMain.Snapshots.class,
       PerfMain.Cow.class,
-      PerfMain.Containers.class
+      PerfMain.Containers.class,
+      PerfMain.Report.class
     },
     description = "Strata benchmarks and end-to-end performance runs.")
 public final class PerfMain {
@@ -432,6 +433,31 @@ public final class PerfMain {
       return Long.parseLong(digits) << shift;
     } catch (NumberFormatException e) {
       throw new CommandLine.TypeConversionException("size " + text + ": expected e.g. 4g or 512m");
+    }
+  }
+
+  /** docs/PERF.md from the tables of one run of perf/report.sh. */
+  @Command(
+      name = "report",
+      description = "Write docs/PERF.md and its charts from the tables perf/report.sh made.")
+  static final class Report implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "RUN", description = "The run's directory of tables.")
+    Path run;
+
+    @Option(names = "--out", description = "The report (default ${DEFAULT-VALUE}).")
+    Path out = Path.of("docs/PERF.md");
+
+    @Option(
+        names = "--assets",
+        description = "Charts, targets.md and HISTORY.md (default ${DEFAULT-VALUE}).")
+    Path assets = Path.of("docs/perf");
+
+    @Override
+    public Integer call() throws Exception {
+      System.setProperty("java.awt.headless", "true");
+      new io.strata.perf.report.PerfReport(run, out, assets).write();
+      System.out.println("wrote " + out);
+      return 0;
     }
   }
 
