@@ -231,6 +231,11 @@ public final class StrataClient implements Closeable {
     return unary(Opcode.GC, null, GcReply.class);
   }
 
+  /** {@code gc} after removing {@code forgetNodes} from a shared store's fleet. */
+  public synchronized GcReply gc(java.util.List<String> forgetNodes) throws IOException {
+    return unary(Opcode.GC, new io.strata.protocol.message.GcArgs(forgetNodes), GcReply.class);
+  }
+
   /** Re-reads and re-hashes every chunk; the report lists damage, it does not throw for it. */
   public synchronized FsckReply fsck() throws IOException {
     List<DamageItem> damaged = new ArrayList<>();

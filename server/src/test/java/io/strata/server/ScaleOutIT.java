@@ -42,6 +42,13 @@ class ScaleOutIT {
   }
 
   private Cli node(String name) throws Exception {
+    StratadProcess p = launch(name);
+    assertThat(p.awaitReady()).as("stratad %s started: %s", name, p.stderr()).isTrue();
+    return new Cli(p.port());
+  }
+
+  /** Starts a stratad on data root {@code name} of this test's bucket. */
+  private StratadProcess launch(String name) throws Exception {
     if (s3 == null) {
       s3 = CephS3.freshBucket();
     }
@@ -60,8 +67,7 @@ class ScaleOutIT {
             "--s3-cache-size",
             "128M");
     nodes.add(p);
-    assertThat(p.awaitReady()).as("stratad %s started: %s", name, p.stderr()).isTrue();
-    return new Cli(p.port());
+    return p;
   }
 
   /** A layer of text files: {@code files} of about {@code size} bytes each, seeded. */
@@ -328,5 +334,43 @@ class ScaleOutIT {
         .isEqualTo(new String(TestData.text(25, 300_000), StandardCharsets.UTF_8));
     assertThat(ok(again, "fsck").out()).doesNotContain("damaged");
     assertThat(ok(b, "fsck").out()).doesNotContain("damaged");
+  }
+
+  @Test
+  void aNodeGoneForGoodIsForgottenSoGcGoesOnAndItCannotComeBack() throws Exception {
+    Cli a = node("a");
+    Cli b = node("b");
+    // B stores a blob: no tag names it, so only B's live set keeps its chunks.
+    Path only = dir.resolve("only-b.bin");
+    Files.write(only, TestData.text(70, 600_000));
+    ok(b, "blob", "put", only.toString());
+    awaitUploaded(b);
+    String gone = ok(b, "info").out().replaceAll("(?s).*this node: +(\\S+).*", "$1");
+    assertThat(gone).matches("[0-9a-f-]{36}");
+
+    Cli.Result alive = a.strata("gc", "--forget-node", gone);
+    assertThat(alive.exit()).as("%s", alive).isNotZero();
+    assertThat(alive.err()).contains("heartbeat").contains("nothing was forgotten");
+    Cli.Result stranger = a.strata("gc", "--forget-node", "no-such-node");
+    assertThat(stranger.exit()).as("%s", stranger).isEqualTo(4);
+
+    StratadProcess killed = nodes.get(1);
+    killed.process().destroyForcibly();
+    killed.process().onExit().get(30, TimeUnit.SECONDS);
+    // B's clock stopped ten minutes ago: its last heartbeat is stale.
+    try (S3ObjectStore o = S3ObjectStore.open(s3)) {
+      o.put(
+          "locks/nodes/" + gone,
+          Long.toString(System.currentTimeMillis() - 600_000).getBytes(StandardCharsets.US_ASCII));
+    }
+    long before = bucketPackBytes();
+    Cli.Result gc = ok(a, "gc", "--forget-node", gone);
+    assertThat(gc.out()).doesNotContain("removed 0 chunks");
+    assertThat(bucketPackBytes()).as("gc: %s", gc).isLessThan(before);
+    assertThat(ok(a, "fsck").out()).doesNotContain("damaged");
+
+    StratadProcess back = launch("b");
+    assertThat(back.awaitReady()).as("a forgotten node starts").isFalse();
+    assertThat(back.stderr()).contains(gone).contains("forgot").contains("new data root");
   }
 }

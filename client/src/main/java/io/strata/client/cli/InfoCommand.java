@@ -41,6 +41,7 @@ final class InfoCommand extends ClientCommand {
     InfoReply.Shared s = i.shared();
     if (s != null) {
       out.printf("shared store:      %s%n", s.location());
+      out.printf("this node:         %s%n", s.node());
       out.printf(
           "bucket:            %d packs, %d bytes (%s)%n",
           s.bucketPacks(), s.bucketBytes(), ByteSize.human(s.bucketBytes()));

@@ -42,6 +42,7 @@ public record InfoReply(
    * A store shared through object storage ({@code stratad --store s3://…}).
    *
    * @param location the bucket and prefix
+   * @param node this server's id in the fleet (what {@code strata gc --forget-node} takes)
    * @param bucketPacks pack objects in the bucket
    * @param bucketBytes their bytes
    * @param pendingUploads packs sealed on this node and not in the bucket yet
@@ -54,6 +55,7 @@ public record InfoReply(
    */
   public record Shared(
       String location,
+      String node,
       long bucketPacks,
       long bucketBytes,
       long pendingUploads,

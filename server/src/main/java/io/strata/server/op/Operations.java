@@ -63,7 +63,12 @@ public final class Operations {
     Map<Opcode, Operation> m = new EnumMap<>(Opcode.class);
     Path tmp = engine.dataRoot().resolve("tmp");
     ProducerThreads producers = new ProducerThreads();
-    new StoreOperations(engine, gcListener).register(m);
+    // The fleet's gc first: gc --forget-node goes through it.
+    io.strata.store.fleet.FleetGc fleetGc =
+        engine.chunks().shared() == null
+            ? null
+            : io.strata.store.fleet.FleetGc.join(engine.chunks());
+    new StoreOperations(engine, gcListener, fleetGc).register(m);
     new BlobOperations(engine.blobs()).register(m);
     new DriverOperations(engine).register(m);
     ImageStore images = ImageStore.open(engine);
@@ -80,7 +85,7 @@ public final class Operations {
     Operations ops = new Operations(m, producers, mounts, images, containers::usesImage);
     if (engine.chunks().shared() != null) {
       ops.catalogue = io.strata.store.fleet.Catalogue.start(engine.chunks(), images);
-      ops.fleetGc = io.strata.store.fleet.FleetGc.join(engine.chunks());
+      ops.fleetGc = fleetGc;
     }
     return ops;
   }

@@ -3,6 +3,7 @@ package io.strata.server.op;
 import io.strata.protocol.Opcode;
 import io.strata.protocol.message.DamageItem;
 import io.strata.protocol.message.FsckEnd;
+import io.strata.protocol.message.GcArgs;
 import io.strata.protocol.message.GcReply;
 import io.strata.protocol.message.GzipRecipeCount;
 import io.strata.protocol.message.InfoReply;
@@ -10,6 +11,8 @@ import io.strata.store.engine.Engine;
 import io.strata.store.engine.FsckReport;
 import io.strata.store.engine.GcResult;
 import io.strata.store.engine.StoreInfo;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.fleet.FleetGc;
 import io.strata.store.gzip.RegenerationStats;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,10 +24,13 @@ import java.util.function.Consumer;
 final class StoreOperations {
   private final Engine engine;
   private final Consumer<GcResult> gcListener;
+  private final FleetGc fleetGc;
 
-  StoreOperations(Engine engine, Consumer<GcResult> gcListener) {
+  /** {@code fleetGc}: the fleet's gc when the store is shared, else null. */
+  StoreOperations(Engine engine, Consumer<GcResult> gcListener, FleetGc fleetGc) {
     this.engine = engine;
     this.gcListener = gcListener;
+    this.fleetGc = fleetGc;
   }
 
   void register(Map<Opcode, Operation> into) {
@@ -66,6 +72,7 @@ final class StoreOperations {
         ? null
         : new InfoReply.Shared(
             s.location(),
+            s.node(),
             s.bucketPacks(),
             s.bucketBytes(),
             s.pendingUploads(),
@@ -78,7 +85,16 @@ final class StoreOperations {
   }
 
   private Outcome gc(byte[] json) throws IOException {
-    Arguments.read(json, Object.class, Opcode.GC);
+    GcArgs args = Arguments.read(json, GcArgs.class, Opcode.GC);
+    if (!args.forgetNodes().isEmpty()) {
+      if (fleetGc == null) {
+        throw new InvalidArgumentException(
+            "gc --forget-node: "
+                + engine.dataRoot()
+                + " is not a shared store (stratad --store s3://...): it has no fleet");
+      }
+      fleetGc.forget(args.forgetNodes());
+    }
     GcResult r = engine.gc();
     gcListener.accept(r);
     return new Outcome.Reply(new GcReply(r.chunksRemoved(), r.bytesReclaimed()));

@@ -4,6 +4,8 @@ import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.GcResult;
 import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
 import io.strata.store.remote.ObjectStore;
 import io.strata.store.remote.SharedStore;
 import io.strata.store.transfer.TransferPlan;
@@ -46,6 +48,7 @@ public final class FleetGc implements Closeable {
   static final String LIVE = "nodes/";
   static final String CONDEMNED = "gc/condemned";
   static final String DONE = "gc/done/";
+  static final String FORGOTTEN = ".forgotten";
 
   /** A gc lock older than this was left by a coordinator that died: it may be taken over. */
   static final long STALE_MILLIS = 5 * 60_000;
@@ -80,6 +83,19 @@ public final class FleetGc implements Closeable {
   /** Joins the fleet's gc: {@code chunks.gc()} coordinates it from now on. */
   public static FleetGc join(ChunkStore chunks) throws IOException {
     FleetGc f = new FleetGc(chunks);
+    byte[] tombstone = f.objects.get(LIVE + f.node + FORGOTTEN);
+    if (tombstone != null) {
+      f.close();
+      throw new ConflictException(
+          "this server is node "
+              + f.node
+              + " of "
+              + f.objects.location()
+              + ", which the fleet forgot ("
+              + new String(tombstone, StandardCharsets.UTF_8).strip()
+              + "): chunks only it used may be gone from the bucket, so its data root is not"
+              + " trusted; start it on a new data root");
+    }
     chunks.onRootChanges(changes -> f.rootsChanged = true);
     f.tick();
     chunks.fleetCollector(f::collect);
@@ -161,6 +177,64 @@ public final class FleetGc implements Closeable {
       if (gen == answered) {
         chunks.condemnAndCollectLive(null);
       }
+    }
+  }
+
+  /**
+   * Removes {@code gone} from the fleet ({@code strata gc --forget-node}): their heartbeats and
+   * live sets are deleted, so gc no longer waits for their answers nor keeps what only they used,
+   * and a tombstone stops each from joining again on its old data root (whose roots may name chunks
+   * gc then deletes). Refused, with nothing changed, for this node, for a name that is not a
+   * member, and for a node whose heartbeat is fresher than the stale timeout: it may be running.
+   */
+  public synchronized void forget(List<String> gone) throws IOException {
+    List<String> members = members();
+    long now = System.currentTimeMillis();
+    for (String n : gone) {
+      if (n.equals(node)) {
+        throw new InvalidArgumentException(
+            "gc --forget-node " + n + ": that is this server; nothing was forgotten");
+      }
+      if (!members.contains(n)) {
+        throw new NotFoundException(
+            "gc --forget-node "
+                + n
+                + ": no such node in the fleet of "
+                + objects.location()
+                + " (members: "
+                + String.join(", ", members)
+                + "); nothing was forgotten");
+      }
+      byte[] beat = objects.get(NODE_LOCKS + n);
+      long last = beat == null ? 0 : parseMillis(beat);
+      if (now - last < STALE_MILLIS) {
+        throw new ConflictException(
+            "gc --forget-node "
+                + n
+                + ": it sent a heartbeat "
+                + (now - last) / 1000
+                + " s ago, so it may be running; stop it, or wait until its heartbeat is "
+                + STALE_MILLIS / 60_000
+                + " minutes old; nothing was forgotten");
+      }
+    }
+    for (String n : gone) {
+      // The tombstone first: a node that comes back between these deletes still finds it.
+      objects.put(
+          LIVE + n + FORGOTTEN,
+          ("forgotten by node " + node + " at " + java.time.Instant.ofEpochMilli(now) + "\n")
+              .getBytes(StandardCharsets.UTF_8));
+      objects.delete(NODE_LOCKS + n);
+      objects.delete(LIVE + n + ".live");
+      LOG.log(System.Logger.Level.WARNING, "fleet gc: node {0} forgotten", n);
+    }
+  }
+
+  private static long parseMillis(byte[] heartbeat) {
+    try {
+      return Long.parseLong(new String(heartbeat, StandardCharsets.US_ASCII).strip());
+    } catch (NumberFormatException e) {
+      return 0; // unreadable: as old as can be
     }
   }
 
@@ -307,7 +381,8 @@ public final class FleetGc implements Closeable {
                 + ": nodes "
                 + silent
                 + " have not answered (stopped or unreachable); nothing was removed, and the"
-                + " next gc goes on once they are back");
+                + " next gc goes on once they are back (for a node gone for good: strata gc"
+                + " --forget-node NODE)");
       }
       try {
         Thread.sleep(500);

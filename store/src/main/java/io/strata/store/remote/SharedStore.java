@@ -371,6 +371,7 @@ public final class SharedStore implements PackSet.Remote, Closeable {
    */
   public record Stats(
       String location,
+      String node,
       long bucketPacks,
       long bucketBytes,
       long pendingUploads,
@@ -388,6 +389,7 @@ public final class SharedStore implements PackSet.Remote, Closeable {
     }
     return new Stats(
         objects.location(),
+        node(),
         inBucket.size(),
         bytes,
         uploading.size() + (packs.openHoldsRecords() ? 1 : 0),
