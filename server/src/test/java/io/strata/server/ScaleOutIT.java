@@ -363,11 +363,30 @@ class ScaleOutIT {
           "locks/nodes/" + gone,
           Long.toString(System.currentTimeMillis() - 600_000).getBytes(StandardCharsets.US_ASCII));
     }
+    // B died between uploading a pack and its index segment: a pack in its lease, no segment.
+    String orphan;
+    try (S3ObjectStore o = S3ObjectStore.open(s3)) {
+      List<String> leases = new ArrayList<>();
+      o.list("leases/packs/", (k, size) -> leases.add(k));
+      String lease = null;
+      for (String k : leases) {
+        if (new String(o.get(k), StandardCharsets.UTF_8).contains("node=" + gone)) {
+          lease = k;
+        }
+      }
+      assertThat(lease).as("B's pack lease among %s", leases).isNotNull();
+      int last = (Integer.parseUnsignedInt(lease.substring("leases/packs/".length()), 16) + 1) * 64;
+      orphan = String.format("packs/%08x.pack", last - 1);
+      o.put(orphan, TestData.text(71, 50_000));
+    }
     long before = bucketPackBytes();
     Cli.Result gc = ok(a, "gc", "--forget-node", gone);
     assertThat(gc.out()).doesNotContain("removed 0 chunks");
     assertThat(bucketPackBytes()).as("gc: %s", gc).isLessThan(before);
     assertThat(ok(a, "fsck").out()).doesNotContain("damaged");
+    try (S3ObjectStore o = S3ObjectStore.open(s3)) {
+      assertThat(o.get(orphan)).as("the forgotten node's pack without a segment").isNull();
+    }
 
     StratadProcess back = launch("b");
     assertThat(back.awaitReady()).as("a forgotten node starts").isFalse();

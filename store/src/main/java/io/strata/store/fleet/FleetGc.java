@@ -230,6 +230,14 @@ public final class FleetGc implements Closeable {
     }
   }
 
+  private boolean isForgotten(String n) {
+    try {
+      return objects.get(LIVE + n + FORGOTTEN) != null;
+    } catch (IOException e) {
+      return false; // unknown: keep its packs, a later gc asks again
+    }
+  }
+
   private static long parseMillis(byte[] heartbeat) {
     try {
       return Long.parseLong(new String(heartbeat, StandardCharsets.US_ASCII).strip());
@@ -254,7 +262,7 @@ public final class FleetGc implements Closeable {
         } else {
           condemned = condemn();
           if (condemned.ids().isEmpty()) {
-            return new GcResult(0, 0);
+            return new GcResult(0, shared.deleteOrphanPacks(this::isForgotten));
           }
           objects.put(CONDEMNED, condemned.encode(LiveSet.CONDEMNED));
         }
@@ -428,6 +436,9 @@ public final class FleetGc implements Closeable {
     }
     objects.put(DONE + condemned.generation(), done.toString().getBytes(StandardCharsets.US_ASCII));
     objects.delete(CONDEMNED);
+    // Uploads a forgotten node left half done (a pack, no segment): it will not come back to
+    // finish them, and no node indexes them.
+    bytes += shared.deleteOrphanPacks(this::isForgotten);
     applyDone();
     chunks.condemnAndCollectLive(null);
     rootsChanged = true;

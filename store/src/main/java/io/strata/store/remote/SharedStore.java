@@ -6,8 +6,10 @@ import io.strata.store.index.Locations;
 import io.strata.store.pack.PackSet;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -207,6 +209,62 @@ public final class SharedStore implements PackSet.Remote, Closeable {
   @Override
   public Map<Integer, Long> lengths() {
     return new TreeMap<>(indexed);
+  }
+
+  /**
+   * Deletes the pack objects in the bucket that have no index segment and whose pack id lies in a
+   * lease of a node {@code gone} says will never come back: what a node killed between uploading a
+   * pack and its segment left, when it does not start again to upload the segment. No node indexes
+   * such a pack (nodes adopt packs through their segments), so nothing references its chunks.
+   * Returns the bytes deleted.
+   */
+  public long deleteOrphanPacks(java.util.function.Predicate<String> gone) throws IOException {
+    Map<Integer, Long> packs = new TreeMap<>();
+    objects.list(
+        BucketLayout.PACKS,
+        (k, size) -> {
+          int id = BucketLayout.idOf(k, BucketLayout.PACKS, ".pack");
+          if (id >= 0) {
+            packs.put(id, size);
+          }
+        });
+    objects.list(
+        BucketLayout.SEGMENTS,
+        (k, size) -> packs.remove(BucketLayout.idOf(k, BucketLayout.SEGMENTS, ".idx")));
+    Map<Integer, String> holders = new HashMap<>();
+    long bytes = 0;
+    for (var e : packs.entrySet()) {
+      int lease = e.getKey() / BucketLayout.PACK_ID_LEASE;
+      if (!holders.containsKey(lease)) {
+        holders.put(lease, leaseHolder(BucketLayout.packIdLease(lease)));
+      }
+      String holder = holders.get(lease);
+      if (holder != null && gone.test(holder)) {
+        objects.delete(BucketLayout.pack(e.getKey()));
+        bytes += e.getValue();
+        LOG.log(
+            System.Logger.Level.INFO,
+            "{0}: deleted pack {1} of forgotten node {2}: it has no index segment",
+            objects.location(),
+            String.format("%08x", e.getKey()),
+            holder);
+      }
+    }
+    return bytes;
+  }
+
+  /** The node a lease object names ({@code node=ID}), or null. */
+  private String leaseHolder(String key) throws IOException {
+    byte[] b = objects.get(key);
+    if (b == null) {
+      return null;
+    }
+    for (String line : new String(b, StandardCharsets.UTF_8).split("\n")) {
+      if (line.startsWith("node=")) {
+        return line.substring("node=".length()).strip();
+      }
+    }
+    return null;
   }
 
   // ---- uploads ----
