@@ -124,4 +124,39 @@ class VolumeNodesIT {
     assertThat(pipe.getLongUserId()).isEqualTo(1234);
     assertThat(pipe.getModTime().getTime() / 1000).isEqualTo(MTIME_SECONDS);
   }
+
+  @Test
+  void aDeviceAndAFifoCopiedOutToTheHostAreMadeAsNodesWithTheirNumbersModesAndTimes()
+      throws Exception {
+    ok("create", "--name", "out", "nodes-base:1");
+    Path src = Files.createDirectories(dir.resolve("src2/dev"));
+    run("mknod", "-m", "0620", src.resolve("tty9").toString(), "c", "4", "9");
+    run("mknod", "-m", "0660", src.resolve("loop7").toString(), "b", "7", "7");
+    run("mkfifo", "-m", "0600", src.resolve("fifo").toString());
+    for (String n : new String[] {"tty9", "loop7", "fifo"}) {
+      run("touch", "-h", "-d", "@" + MTIME_SECONDS, src.resolve(n).toString());
+    }
+    ok("cp", src.toString(), "out:/");
+
+    Path to = dir.resolve("copied");
+    ok("cp", "out:/dev", to.toString());
+    Map<String, Object> tty =
+        Files.readAttributes(
+            to.resolve("tty9"), "unix:mode,rdev,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
+    assertThat(Integer.toOctalString((Integer) tty.get("mode"))).isEqualTo("20620");
+    assertThat((Long) tty.get("rdev")).isEqualTo((4L << 8) | 9);
+    assertThat(((FileTime) tty.get("lastModifiedTime")).to(TimeUnit.SECONDS))
+        .isEqualTo(MTIME_SECONDS);
+    Map<String, Object> loop =
+        Files.readAttributes(to.resolve("loop7"), "unix:mode,rdev", LinkOption.NOFOLLOW_LINKS);
+    assertThat(Integer.toOctalString((Integer) loop.get("mode"))).isEqualTo("60660");
+    assertThat((Long) loop.get("rdev")).isEqualTo((7L << 8) | 7);
+    Map<String, Object> fifo =
+        Files.readAttributes(
+            to.resolve("fifo"), "unix:mode,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
+    // mode 0600 exactly, whatever the umask; the FIFO was never opened (no writer: it would hang)
+    assertThat(Integer.toOctalString((Integer) fifo.get("mode"))).isEqualTo("10600");
+    assertThat(((FileTime) fifo.get("lastModifiedTime")).to(TimeUnit.SECONDS))
+        .isEqualTo(MTIME_SECONDS);
+  }
 }

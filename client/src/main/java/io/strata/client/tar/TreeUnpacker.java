@@ -17,15 +17,15 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Unpacks a tar of a file tree, the kind {@link TreeTar} writes and {@code strata cp} receives,
- * into a fresh directory: directories, regular files, symlinks and hard links, with their
- * permission bits and mtimes (owners are left to the local user, as a non-root {@code tar -x}
- * does).
+ * into a fresh directory: directories, regular files, symlinks, hard links, FIFOs and device nodes,
+ * with their permission bits and mtimes (owners are left to the local user, as a non-root {@code
+ * tar -x} does).
  *
  * <p>The stream comes from a server, so nothing in it may write outside the directory: absolute
  * names and {@code ..} components are refused, an entry whose path passes through a symlink or a
  * file is refused (symlinks are created as they are, never followed), and a hard link must name a
- * regular file unpacked before it. Devices, FIFOs and sockets are refused. Each refusal names the
- * entry.
+ * regular file unpacked before it. FIFOs and device nodes are made with their numbers and modes
+ * ({@link SpecialFiles}; a device node needs root). Each refusal names the entry.
  */
 public final class TreeUnpacker {
   private final Path base;
@@ -78,9 +78,12 @@ public final class TreeUnpacker {
         }
         clear(target, e.getName());
         Files.createLink(target, source);
+      } else if (SpecialFiles.isSpecial(e)) {
+        clear(target, e.getName());
+        SpecialFiles.make(target, e, what);
       } else {
         throw new IOException(
-            what + ": entry " + e.getName() + " is a device, FIFO or socket; it is not unpacked");
+            what + ": entry " + e.getName() + " has a type this copy cannot make: " + typeOf(e));
       }
     }
     for (int i = directories.size() - 1; i >= 0; i--) {
@@ -137,6 +140,10 @@ public final class TreeUnpacker {
       throw new IOException(what + ": entry " + entry + " would replace a directory");
     }
     Files.delete(target);
+  }
+
+  private static String typeOf(TarArchiveEntry e) {
+    return "'" + (char) e.getLinkFlag() + "'";
   }
 
   private static BasicFileAttributes attributes(Path p) throws IOException {
