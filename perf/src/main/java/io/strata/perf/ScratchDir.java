@@ -1,11 +1,9 @@
 package io.strata.perf;
 
+import io.strata.store.disk.AtomicFiles;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /** A fresh temporary directory for one store or repository, deleted with everything in it. */
 public final class ScratchDir implements AutoCloseable {
@@ -34,21 +32,6 @@ public final class ScratchDir implements AutoCloseable {
 
   /** Deletes {@code path} and, if it is a directory, everything under it; nothing if absent. */
   public static void deleteTree(Path path) throws IOException {
-    if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(path)) {
-      s.sorted(Comparator.reverseOrder())
-          .forEach(
-              p -> {
-                try {
-                  Files.delete(p);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
-    } catch (UncheckedIOException e) {
-      throw new IOException("deleting " + path, e.getCause());
-    }
+    AtomicFiles.deleteRecursively(path);
   }
 }

@@ -3,17 +3,19 @@ package io.strata.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.client.StrataClient;
-import io.strata.client.StrataClientException;
 import io.strata.client.TransferListener;
 import io.strata.protocol.HostPort;
 import io.strata.protocol.message.PutReply;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -129,24 +131,35 @@ class ProcessIT {
             c.put(new ByteArrayInputStream(kept), (long) kept.length, TransferListener.NONE);
       }
       AtomicLong sent = new AtomicLong();
+      // What the writer met besides the connection dropping under it: the test fails with it.
+      AtomicReference<Throwable> unexpected = new AtomicReference<>();
       Thread writer =
           new Thread(
               () -> {
                 try (StrataClient c = StrataClient.connect(at, null)) {
                   c.put(endless(), null, sent::addAndGet);
-                } catch (StrataClientException e) {
-                  // the server is killed under it: expected
-                } catch (Exception e) {
-                  throw new IllegalStateException(e);
+                } catch (IOException e) {
+                  // the server is killed under it: expected (a StrataClientException, or the
+                  // socket's own error when the write is what finds the connection gone)
+                } catch (Throwable e) {
+                  unexpected.set(e);
                 }
               });
       writer.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (sent.get() < (16 << 20)) {
+        assertThat(unexpected.get()).as("the writer failed before the crash").isNull();
+        assertThat(writer.isAlive()).as("the writer stopped after %d bytes", sent.get()).isTrue();
+        assertThat(System.nanoTime())
+            .as("16 MiB not sent within 60 s (%d bytes)", sent.get())
+            .isLessThan(deadline);
         Thread.sleep(20);
       }
       s.process().destroyForcibly(); // kill -9 in the middle of the write
       s.process().waitFor();
       writer.join(30_000);
+      assertThat(writer.isAlive()).as("the writer noticed the crash within 30 s").isFalse();
+      assertThat(unexpected.get()).as("the writer's failure").isNull();
     }
     try (StratadProcess s =
         StratadProcess.launch(dir.resolve("logs"), "--data", data().toString())) {

@@ -163,9 +163,12 @@ class ServerIT {
         StrataClient c = s.client()) {
       byte[] big = TestData.random(6, 16 << 20);
       PutReply put = c.put(new ByteArrayInputStream(big), null, TransferListener.NONE);
-      try (RawPeer p = new RawPeer(s.address()).handshake(null)) {
+      try (GaveUpOnSlowClients gaveUp = new GaveUpOnSlowClients();
+          RawPeer p = new RawPeer(s.address()).handshake(null)) {
         p.request(1, Opcode.BLOB_GET, "{\"digest\":\"" + put.digest() + "\",\"offset\":0}");
-        Thread.sleep(2500);
+        assertThat(gaveUp.await(Duration.ofSeconds(60)))
+            .as("the server gives up on the peer that reads nothing")
+            .isTrue();
         assertThat(c.info().version()).isNotEmpty();
         long read = p.drainToEof();
         assertThat(read).as("the server gave up before sending everything").isLessThan(big.length);
@@ -267,6 +270,49 @@ class ServerIT {
           .contains("strata_chunks ")
           .contains("strata_received_bytes_total ")
           .contains("strata_sent_bytes_total ");
+    }
+  }
+
+  /**
+   * Waits for the server's log line that it closed a connection whose peer read nothing (rather
+   * than sleeping past the timeout and hoping it fired).
+   */
+  private static final class GaveUpOnSlowClients implements AutoCloseable {
+    // Held here: the logging framework keeps loggers only weakly.
+    private final java.util.logging.Logger log =
+        java.util.logging.Logger.getLogger("io.strata.server.handler.ConnectionAbort");
+    private final java.util.concurrent.CountDownLatch seen =
+        new java.util.concurrent.CountDownLatch(1);
+    private final java.util.logging.Handler handler =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord r) {
+            Object[] params = r.getParameters();
+            if (params != null
+                && params.length > 1
+                && String.valueOf(params[1]).startsWith("the client read nothing")) {
+              seen.countDown();
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+
+    GaveUpOnSlowClients() {
+      log.addHandler(handler);
+    }
+
+    boolean await(Duration limit) throws InterruptedException {
+      return seen.await(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+      log.removeHandler(handler);
     }
   }
 }

@@ -14,11 +14,9 @@ import io.strata.protocol.message.ImportArgs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * {@code strata push IMAGE REGISTRY/REPO:TAG} and {@code strata pull REGISTRY/REPO:TAG}: the client
@@ -61,7 +59,7 @@ final class RegistryTransfers {
       report(cli, t, target.toString());
       return ExitStatus.OK;
     } finally {
-      delete(tmp);
+      LocalOutput.deleteTree(tmp);
     }
   }
 
@@ -81,7 +79,7 @@ final class RegistryTransfers {
       report(cli, t, source.toString());
       return ExitStatus.OK;
     } finally {
-      delete(tmp);
+      LocalOutput.deleteTree(tmp);
     }
   }
 
@@ -110,13 +108,5 @@ final class RegistryTransfers {
                 t.bytesSent(),
                 t.bytesTotal(),
                 present));
-  }
-
-  private static void delete(Path dir) throws IOException {
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

@@ -181,7 +181,7 @@ final class HostTransfers {
   private Outcome apply(byte[] json) throws IOException {
     TransferPlan plan = offered(json, Opcode.TRANSFER_APPLY);
     ImportResult r = RejectedException.ofContent(() -> images.receive(plan));
-    return new Outcome.Reply(ImageTransfers.reply(r));
+    return new Outcome.Reply(ImageTarOperations.reply(r));
   }
 
   private TransferPlan offered(byte[] json, Opcode op) throws IOException {

@@ -74,10 +74,10 @@ public final class Operations {
     ImageStore images = ImageStore.open(engine);
     ContainerStore containers = ContainerStore.open(engine, images, allowedBindRoots);
     new ImageOperations(images, containers::usesImage).register(m);
-    new ImageTransfers(images, tmp, producers).register(m);
+    new ImageTarOperations(images, tmp, producers).register(m);
     new HostTransfers(images, engine.chunks(), tmp, producers).register(m);
     new ContainerOperations(images, containers).register(m);
-    new ContainerTransfers(containers, producers, tmp).register(m);
+    new ContainerTarOperations(containers, producers, tmp).register(m);
     new FileOperations(containers, tmp).register(m);
     new VolumeOperations(containers.volumes()).register(m);
     MountOperations mounts = new MountOperations(containers, engine.dataRoot(), allowedBindRoots);

@@ -10,7 +10,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeMap;
@@ -41,7 +40,7 @@ final class ContainerRecords {
       for (Path p : s) {
         String n = p.getFileName().toString();
         if (n.startsWith(".new-") || n.startsWith(".rm-")) {
-          deleteFolder(p);
+          AtomicFiles.deleteRecursively(p);
         } else if (ContainerStore.isId(n)) {
           Path f = p.resolve(CONFIG);
           try {
@@ -66,22 +65,11 @@ final class ContainerRecords {
       ch.write(ByteBuffer.wrap(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(c)));
       ch.force(true);
     }
-    AtomicFiles.syncDirectory(tmp);
-    Files.move(tmp, dir.resolve(c.id()), StandardCopyOption.ATOMIC_MOVE);
-    AtomicFiles.syncDirectory(dir);
+    AtomicFiles.publishDirectory(tmp, dir.resolve(c.id()));
   }
 
   /** Forgets container {@code id}, durably. */
   void remove(String id) throws IOException {
-    Path doomed = dir.resolve(".rm-" + id);
-    Files.move(dir.resolve(id), doomed, StandardCopyOption.ATOMIC_MOVE);
-    AtomicFiles.syncDirectory(dir);
-    deleteFolder(doomed);
-  }
-
-  /** Deletes a container folder: it holds its config and nothing else. */
-  private static void deleteFolder(Path folder) throws IOException {
-    Files.deleteIfExists(folder.resolve(CONFIG));
-    Files.delete(folder);
+    AtomicFiles.removeDirectory(dir.resolve(id), dir.resolve(".rm-" + id));
   }
 }

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -13,6 +14,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import org.apache.commons.io.file.PathUtils;
 
 /**
  * Files replaced whole, atomically and durably: the content goes to a temporary file beside the
@@ -80,6 +82,39 @@ public final class AtomicFiles {
   public static void syncDirectory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
       ch.force(true);
+    }
+  }
+
+  /**
+   * Puts the directory {@code staged}, fully written beside {@code target}, in place with one
+   * rename: its entries are made durable first, then the rename. After a crash {@code target} is
+   * either absent or whole; a staged directory left behind is for its owner to delete on open.
+   */
+  public static void publishDirectory(Path staged, Path target) throws IOException {
+    syncDirectory(staged);
+    Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+    syncDirectory(target.getParent());
+  }
+
+  /**
+   * Removes the directory {@code dir} and everything in it: first renamed to {@code aside}
+   * (durably), so that after a crash the name is either whole or gone, never half-deleted; then
+   * deleted. An aside left behind by a crash is for its owner to delete on open.
+   */
+  public static void removeDirectory(Path dir, Path aside) throws IOException {
+    Files.move(dir, aside, StandardCopyOption.ATOMIC_MOVE);
+    syncDirectory(dir.getParent());
+    deleteRecursively(aside);
+  }
+
+  /**
+   * Deletes {@code path} and, when it is a directory, everything under it, following no symbolic
+   * link (a link is deleted, never what it points at: a volume may hold links out of it); nothing
+   * when it does not exist.
+   */
+  public static void deleteRecursively(Path path) throws IOException {
+    if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      PathUtils.delete(path);
     }
   }
 

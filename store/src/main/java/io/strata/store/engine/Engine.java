@@ -95,12 +95,9 @@ public final class Engine implements Closeable {
    * stopped in the middle of an upload, import or export, and nobody will come back for it.
    */
   private static void clearTmp(Path tmp) throws IOException {
-    try (var entries = Files.walk(tmp)) {
-      for (Path p :
-          (Iterable<Path>) entries.sorted(java.util.Comparator.reverseOrder())::iterator) {
-        if (!p.equals(tmp)) {
-          Files.deleteIfExists(p);
-        }
+    try (var entries = Files.list(tmp)) {
+      for (Path p : (Iterable<Path>) entries::iterator) {
+        AtomicFiles.deleteRecursively(p);
       }
     }
   }

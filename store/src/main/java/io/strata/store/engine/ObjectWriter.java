@@ -31,7 +31,7 @@ public final class ObjectWriter {
    */
   private static final int SMALLEST_STORED_HERE = 16 << 10;
 
-  private final ChunkStore store;
+  private final ChunkWriter store;
   private final WriteSession session;
   private final ChunkSplitter splitter;
   private final MessageDigest whole;
@@ -43,7 +43,7 @@ public final class ObjectWriter {
   private long newBytes;
   private boolean finished;
 
-  ObjectWriter(ChunkStore store, WriteSession session, boolean digestContent) {
+  ObjectWriter(ChunkWriter store, WriteSession session, boolean digestContent) {
     this.store = store;
     this.session = session;
     this.whole = digestContent ? Digest.newSha256() : null;

@@ -6,17 +6,15 @@ import io.strata.store.error.CorruptDataException;
 import io.strata.store.index.ChunkIndex;
 import io.strata.store.index.IndexFile;
 import io.strata.store.index.Locations;
+import io.strata.store.pack.CutShortPack;
 import io.strata.store.pack.PackFormat;
 import io.strata.store.pack.PackScanner;
 import io.strata.store.pack.PackSet;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootLog;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -129,7 +127,7 @@ final class Recovery {
         Files.delete(p);
         AtomicFiles.syncDirectory(packDir);
       } else if (!r.sealed()) {
-        sealCutShort(p, id, r.validEnd(), r.headerOk());
+        CutShortPack.seal(p, id, r.validEnd(), r.headerOk());
       }
     }
     List<String> notes = new ArrayList<>();
@@ -196,32 +194,6 @@ final class Recovery {
     }
     for (int id : gone) {
       index.remove(id);
-    }
-  }
-
-  /**
-   * Cuts a pack left open by a crash at its last intact record and seals it. The trailer's record
-   * count is the number of intact records, counted again from the start.
-   */
-  private static void sealCutShort(Path p, int id, long validEnd, boolean headerOk)
-      throws IOException {
-    int[] records = {0};
-    PackScanner.scan(p, PackFormat.HEADER_SIZE, (h, offset, buf, off) -> records[0]++);
-    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-      ch.truncate(validEnd);
-      if (!headerOk) {
-        // Its records reached the disk and its header did not (no fsync ordered them): the header
-        // says only what the file name already does.
-        ByteBuffer h = ByteBuffer.wrap(PackFormat.header(id, System.currentTimeMillis()));
-        while (h.hasRemaining()) {
-          ch.write(h, h.position());
-        }
-      }
-      ByteBuffer t = ByteBuffer.wrap(PackFormat.trailer(records[0], validEnd));
-      while (t.hasRemaining()) {
-        ch.write(t, validEnd + t.position());
-      }
-      ch.force(true);
     }
   }
 }

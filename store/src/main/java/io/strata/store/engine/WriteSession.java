@@ -26,7 +26,7 @@ public final class WriteSession implements AutoCloseable {
 
   /** A writer for one object that also computes its content's SHA-256; it starts a new chunk. */
   public ObjectWriter newObject() {
-    return new ObjectWriter(store, this, true);
+    return new ObjectWriter(store.writer(), this, true);
   }
 
   /**
@@ -34,7 +34,7 @@ public final class WriteSession implements AutoCloseable {
    * chunks): saves a second SHA-256 pass over every byte.
    */
   public ObjectWriter newUndigestedObject() {
-    return new ObjectWriter(store, this, false);
+    return new ObjectWriter(store.writer(), this, false);
   }
 
   /** Holds chunk {@code id} alive for this session. Called under the store's reference lock. */

@@ -236,14 +236,7 @@ final class PackWriter {
         java.nio.file.Files.deleteIfExists(path);
         return false;
       }
-      try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE)) {
-        ch.truncate(keep);
-        ByteBuffer t = ByteBuffer.wrap(PackFormat.trailer(0, keep));
-        while (t.hasRemaining()) {
-          ch.write(t, keep + t.position());
-        }
-        ch.force(true);
-      }
+      CutShortPack.seal(path, id, keep, true);
     } catch (IOException e) {
       // Left for recovery, which finds the pack unsealed.
     }

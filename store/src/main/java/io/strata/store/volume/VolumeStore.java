@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -54,7 +53,7 @@ public final class VolumeStore {
     Files.createDirectories(dir);
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, ".{new,rm}-*")) {
       for (Path p : s) {
-        deleteTree(p);
+        AtomicFiles.deleteRecursively(p);
       }
     }
   }
@@ -75,9 +74,7 @@ public final class VolumeStore {
     if (!Files.isDirectory(dataOf(name), LinkOption.NOFOLLOW_LINKS)) {
       Path tmp = dir.resolve(".new-" + UUID.randomUUID());
       Files.createDirectories(tmp.resolve(DATA));
-      AtomicFiles.syncDirectory(tmp);
-      Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-      AtomicFiles.syncDirectory(dir);
+      AtomicFiles.publishDirectory(tmp, dir.resolve(name));
     }
     return inspect(name);
   }
@@ -123,10 +120,7 @@ public final class VolumeStore {
     if (inUse.get().contains(name)) {
       throw new ConflictException("volume " + name + " is in use by a container");
     }
-    Path doomed = dir.resolve(".rm-" + UUID.randomUUID());
-    Files.move(dir.resolve(name), doomed, StandardCopyOption.ATOMIC_MOVE);
-    AtomicFiles.syncDirectory(dir);
-    deleteTree(doomed);
+    AtomicFiles.removeDirectory(dir.resolve(name), dir.resolve(".rm-" + UUID.randomUUID()));
   }
 
   /**
@@ -216,26 +210,5 @@ public final class VolumeStore {
           }
         });
     return total[0];
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    Files.walkFileTree(
-        root,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-            Files.delete(f);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-            if (e != null) {
-              throw e;
-            }
-            Files.delete(d);
-            return FileVisitResult.CONTINUE;
-          }
-        });
   }
 }

@@ -6,8 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.GcResult;
 import io.strata.store.error.StorageFullException;
+import io.strata.store.pack.PackFormat;
+import io.strata.store.pack.PackScanner;
 import io.strata.store.testing.TestData;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -427,6 +432,46 @@ class FaultInjectionTest {
       after.add(close);
     }
     assertThat(after).noneMatch(e -> e instanceof NullPointerException);
+    s.open();
+    assertThat(ledger.problems(s.store(), s.blobs())).isEmpty();
+    s.closeQuietly();
+  }
+
+  /**
+   * A put whose pack fsync fails gives up on the pack: it is cut back to what the last good fsync
+   * covered and sealed with the same trailer a full pack gets, counting the records it keeps.
+   */
+  @Test
+  @Timeout(30)
+  void aPackGivenUpAfterAFailedFsyncIsSealedWithTheCountOfItsRecords() throws IOException {
+    FaultFileSystem fs = FaultFileSystem.create(CrashModel.JOURNALED, 1);
+    BlobLedger ledger = new BlobLedger();
+    FaultStore s = setUp(fs, ledger);
+    fs.failOnce(op -> op.kind() == OpKind.FORCE && op.path().endsWith(".pack"), IoError.EIO);
+    assertThatThrownBy(() -> s.put(TestData.random(702, 200 << 10)))
+        .isInstanceOf(IOException.class);
+    List<String> wrong = new ArrayList<>();
+    int sealed = 0;
+    try (var packs = Files.list(s.dir().resolve("packs"))) {
+      for (Path p : packs.toList()) {
+        int[] records = {0};
+        PackScanner.Result r =
+            PackScanner.scan(p, PackFormat.HEADER_SIZE, (h, o, buf, off) -> records[0]++);
+        if (!r.sealed()) {
+          continue; // the open pack
+        }
+        sealed++;
+        byte[] b = Files.readAllBytes(p);
+        // The trailer's second field: its record count (docs/FORMAT.md).
+        int counted = ByteBuffer.wrap(b).getInt(b.length - PackFormat.TRAILER_SIZE + 4);
+        if (counted != records[0]) {
+          wrong.add(p.getFileName() + ": trailer counts " + counted + ", holds " + records[0]);
+        }
+      }
+    }
+    assertThat(sealed).isPositive();
+    assertThat(wrong).isEmpty();
+    s.closeQuietly();
     s.open();
     assertThat(ledger.problems(s.store(), s.blobs())).isEmpty();
     s.closeQuietly();

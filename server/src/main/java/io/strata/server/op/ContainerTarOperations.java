@@ -20,12 +20,12 @@ import java.util.Map;
  * changes, so a truncated upload or a hostile entry leaves the container as it was. What the engine
  * refuses in the tar is answered REJECTED.
  */
-final class ContainerTransfers {
+final class ContainerTarOperations {
   private final ContainerStore containers;
   private final ProducerThreads producers;
   private final Path tmp;
 
-  ContainerTransfers(ContainerStore containers, ProducerThreads producers, Path tmp) {
+  ContainerTarOperations(ContainerStore containers, ProducerThreads producers, Path tmp) {
     this.containers = containers;
     this.producers = producers;
     this.tmp = tmp;

@@ -28,8 +28,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * back with the download's flow control. What the engine refuses in the content the client sent is
  * answered REJECTED; malformed arguments (a bad tag) INVALID_ARGUMENT.
  */
-final class ImageTransfers {
-  private static final System.Logger LOG = System.getLogger(ImageTransfers.class.getName());
+final class ImageTarOperations {
+  private static final System.Logger LOG = System.getLogger(ImageTarOperations.class.getName());
 
   private final ImageStore images;
   private final Path tmp;
@@ -39,7 +39,7 @@ final class ImageTransfers {
    * Exports and build logs are made on {@code producers}. Also deletes the spools an abrupt stop
    * left in {@code tmp}.
    */
-  ImageTransfers(ImageStore images, Path tmp, ProducerThreads producers) throws IOException {
+  ImageTarOperations(ImageStore images, Path tmp, ProducerThreads producers) throws IOException {
     this.images = images;
     this.tmp = tmp;
     int left = Spool.removeLeftovers(tmp);

@@ -1,0 +1,93 @@
+package io.strata.store.engine;
+
+import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.compress.ChunkCodec;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.index.ChunkIndex;
+import io.strata.store.index.Locations;
+import io.strata.store.pack.PackFormat;
+import io.strata.store.pack.PackSet;
+import io.strata.store.pack.RecordHeader;
+import io.strata.store.pack.Records;
+import java.io.IOException;
+
+/**
+ * Reads chunks by id: finds the record through the index, checks its header and CRC, and decodes it
+ * (or hands it on as stored). Never returns damaged bytes: a failed check throws {@link
+ * CorruptDataException} naming the chunk and the pack.
+ */
+final class ChunkReader {
+  private static final int RECORD_BYTES =
+      PackFormat.recordLength(ChunkCodec.maxEncodedLength(ChunkerParams.MAX_CHUNK));
+
+  // Per thread, not per store: any thread may store or read chunks, and a buffer it already has is
+  // in its core's cache (a pool shared by all threads measured slower). The write path encodes
+  // into the same buffer: a thread does one or the other at a time.
+  private static final ThreadLocal<byte[]> RECORD_BUFFER =
+      ThreadLocal.withInitial(() -> new byte[RECORD_BYTES]);
+
+  private final ChunkIndex index;
+  private final PackSet packs;
+
+  ChunkReader(ChunkIndex index, PackSet packs) {
+    this.index = index;
+    this.packs = packs;
+  }
+
+  /** This thread's buffer for one record of the largest chunk. */
+  static byte[] recordBuffer() {
+    return RECORD_BUFFER.get();
+  }
+
+  /** See {@link ChunkStore#read}. */
+  int read(int id, byte[] dst) throws IOException {
+    byte[] rec = RECORD_BUFFER.get();
+    RecordHeader h = record(id, rec);
+    String where = "chunk " + id;
+    if (h.rawLen() > dst.length) {
+      throw new CorruptDataException(
+          where + " has " + h.rawLen() + " bytes, more than expected", where);
+    }
+    ChunkCodec.decode(
+        h.codec(), rec, PackFormat.RECORD_HEADER, h.storedLen(), dst, 0, h.rawLen(), where);
+    return h.rawLen();
+  }
+
+  /** See {@link ChunkStore#readStored}. */
+  RecordHeader readStored(int id, byte[] dst) throws IOException {
+    byte[] rec = RECORD_BUFFER.get();
+    RecordHeader h = record(id, rec);
+    if (h.storedLen() > dst.length) {
+      throw new CorruptDataException(
+          "chunk " + id + " takes " + h.storedLen() + " bytes, more than expected", "chunk " + id);
+    }
+    System.arraycopy(rec, PackFormat.RECORD_HEADER, dst, 0, h.storedLen());
+    return h;
+  }
+
+  /** Reads chunk {@code id}'s record into {@code rec}, checks its header and CRC. */
+  private RecordHeader record(int id, byte[] rec) throws IOException {
+    for (int attempt = 0; attempt < 8; attempt++) {
+      long loc = index.location(id);
+      if (!Locations.isStored(loc)) {
+        throw new CorruptDataException("chunk " + id + " is missing from the store", "chunk " + id);
+      }
+      int packId = Locations.packId(loc);
+      long offset = Locations.offset(loc);
+      int storedLen = Locations.storedLen(loc);
+      int recLen = PackFormat.recordLength(storedLen);
+      if (!packs.read(packId, offset, rec, recLen)) {
+        continue; // GC moved it: look again
+      }
+      String where = "pack " + PackFormat.fileName(packId) + " offset " + offset;
+      RecordHeader h = Records.header(rec, 0, recLen, where);
+      if (h.chunkId() != id || h.storedLen() != storedLen) {
+        throw new CorruptDataException(
+            where + ": holds chunk " + h.chunkId() + ", the index expects chunk " + id, where);
+      }
+      Records.checkCrc(rec, 0, h, where);
+      return h;
+    }
+    throw new CorruptDataException("chunk " + id + ": its pack keeps disappearing", "chunk " + id);
+  }
+}
