@@ -49,12 +49,16 @@ public final class ZfsDriver extends SnapshotSetDriver
   private final ChunkStore chunks;
   private final SnapshotSet set;
   private final AtomicLong salts = new AtomicLong();
+  private final WriteGuard guard;
   private volatile DatasetTable table;
 
   private ZfsDriver(DriverContext context) {
     this.context = context;
     this.chunks = context.chunks();
     this.set = new SnapshotSet(context, new Model());
+    this.guard =
+        new WriteGuard(
+            () -> table, k -> chunks.root(Snapshot.rootName(k)).chunks(), chunks::storedBytes);
   }
 
   static ZfsDriver open(DriverContext context) throws IOException {
@@ -87,7 +91,19 @@ public final class ZfsDriver extends SnapshotSetDriver
             DatasetTable t = table;
             return t.settings(t.byKey(key));
           },
-          ZfsDriver.this::salt);
+          ZfsDriver.this::salt,
+          bytes -> guard.admit(key, bytes));
+    }
+
+    @Override
+    public void checkChange(Snapshot s) {
+      guard.checkWritable(s.key());
+    }
+
+    @Override
+    public byte[] changed(Snapshot s) {
+      guard.settled(s.key());
+      return s.extension();
     }
 
     @Override
@@ -208,6 +224,7 @@ public final class ZfsDriver extends SnapshotSetDriver
     if (DatasetTable.snapshotOnly(key)) {
       throw new io.strata.store.error.NotFoundException("snapshot " + key + " not found");
     }
+    guard.settled(key);
     try {
       DatasetTable t = table;
       DatasetTable.Entry e = t.byKey(key);
@@ -457,7 +474,13 @@ public final class ZfsDriver extends SnapshotSetDriver
   @Override
   public PropertyValue get(String dataset, String property) {
     DatasetTable t = table;
-    return t.effective(t.byName(dataset), DatasetProperty.named(property));
+    return shown(t.effective(t.byName(dataset), DatasetProperty.named(property)));
+  }
+
+  /** A value as {@code zfs get} shows it. */
+  private static PropertyValue shown(PropertyValue v) {
+    String value = DatasetProperty.named(v.property()).display(v.value());
+    return new PropertyValue(v.dataset(), v.property(), value, v.source());
   }
 
   @Override
@@ -466,7 +489,7 @@ public final class ZfsDriver extends SnapshotSetDriver
     DatasetTable.Entry e = t.byName(dataset);
     List<PropertyValue> out = new ArrayList<>();
     for (DatasetProperty p : DatasetProperty.values()) {
-      out.add(t.effective(e, p));
+      out.add(shown(t.effective(e, p)));
     }
     out.sort((a, b) -> a.property().compareTo(b.property()));
     return out;
@@ -475,12 +498,44 @@ public final class ZfsDriver extends SnapshotSetDriver
   @Override
   public synchronized void set(String dataset, String property, String value) throws IOException {
     DatasetProperty p = DatasetProperty.named(property);
-    setLocal(dataset, p, p.normalize(value));
+    String v = p.normalize(value);
+    long quota = p == DatasetProperty.QUOTA ? DatasetProperty.quotaBytes(v) : 0;
+    if (quota > 0) {
+      // zfs set refuses a quota below what the dataset (or the pool) already uses
+      DatasetTable t = table;
+      DatasetTable.Entry e = t.byName(dataset);
+      long used = 0;
+      for (DatasetTable.Entry d : t.entries()) {
+        if ((e == null && !DatasetTable.snapshotOnly(d.key())) || d == e) {
+          used += ZfsListing.used(t, d, set::chunkSet, chunks::storedBytes);
+        }
+      }
+      if (quota < used) {
+        throw new io.strata.store.error.InvalidArgumentException(
+            "cannot set property for '"
+                + dataset
+                + "': size is less than current used ("
+                + DatasetProperty.niceBytes(used)
+                + ")");
+      }
+    }
+    // As in ZFS, where a quota is a number in the dataset and not a stored property, quota=none
+    // clears it: the source is then default again.
+    setLocal(dataset, p, p == DatasetProperty.QUOTA && quota == 0 ? null : v);
   }
 
   @Override
   public synchronized void inherit(String dataset, String property) throws IOException {
-    setLocal(dataset, DatasetProperty.named(property), null);
+    DatasetProperty p = DatasetProperty.named(property);
+    if (!p.inheritable()) {
+      throw new io.strata.store.error.InvalidArgumentException(
+          "'"
+              + p.id()
+              + "' property cannot be inherited; use 'zfs set "
+              + p.id()
+              + "=none' to clear");
+    }
+    setLocal(dataset, p, null);
   }
 
   private void setLocal(String dataset, DatasetProperty p, String value) throws IOException {
