@@ -46,6 +46,19 @@ class DriverCommandsIT {
       TestServer.CliRun ro = s.cli("driver", "set", "ro=false", layer);
       assertThat(ro.code()).as("a refused argument is a usage error").isEqualTo(2);
       assertThat(ro.stderr()).startsWith("strata: ").contains(layer);
+
+      // gen moves per transaction: a write shows after driver sync (btrfs filesystem sync)
+      out(s.cli("driver", "sync"));
+      String before = out(s.cli("driver", "ls")).lines().skip(1).findFirst().orElseThrow();
+      Path f = java.nio.file.Files.write(dir.resolve("f"), new byte[] {1, 2, 3});
+      out(s.cli("fs", "c1", "write", "--from", f.toString(), "/f"));
+      out(s.cli("fs", "c1", "write", "--from", f.toString(), "/g"));
+      assertThat(out(s.cli("driver", "ls")).lines().skip(1).findFirst().orElseThrow())
+          .isEqualTo(before);
+      out(s.cli("driver", "sync"));
+      long gen = Long.parseLong(before.split(" ")[3]);
+      assertThat(out(s.cli("driver", "ls")).lines().skip(1).findFirst().orElseThrow())
+          .isEqualTo(before.replace(" gen " + gen + " ", " gen " + (gen + 1) + " "));
     }
   }
 
@@ -77,6 +90,25 @@ class DriverCommandsIT {
       TestServer.CliRun bad = s.cli("driver", "set", "recordsize=3K", "strata/2");
       assertThat(bad.code()).isEqualTo(2);
       assertThat(bad.stderr()).startsWith("strata: ").contains("3K");
+
+      // readonly and quota act on writes
+      byte[] random = new byte[200 << 10];
+      new java.util.Random(7).nextBytes(random);
+      Path f = java.nio.file.Files.write(dir.resolve("f"), random);
+      out(s.cli("driver", "set", "readonly=on"));
+      assertThat(out(s.cli("driver", "get", "-H", "readonly", "strata/2")))
+          .isEqualTo("strata/2\treadonly\ton\tinherited from strata\n");
+      TestServer.CliRun refused = s.cli("fs", "c1", "write", "--from", f.toString(), "/f");
+      assertThat(refused.code()).isNotZero();
+      assertThat(refused.stderr()).contains("strata/2").contains("read-only file system");
+      out(s.cli("driver", "set", "readonly=off"));
+      out(s.cli("driver", "set", "quota=128K", "strata/2"));
+      TestServer.CliRun full = s.cli("fs", "c1", "write", "--from", f.toString(), "/f");
+      assertThat(full.code()).isNotZero();
+      assertThat(full.stderr()).contains("strata/2").contains("disk quota exceeded");
+      assertThat(out(s.cli("fs", "c1", "ls", "/"))).doesNotContain("f\n");
+      out(s.cli("driver", "set", "quota=none", "strata/2"));
+      out(s.cli("fs", "c1", "write", "--from", f.toString(), "/f"));
     }
   }
 }

@@ -111,6 +111,24 @@ final class DriverPropertyCommands {
     }
   }
 
+  /** {@code strata driver sync}: {@code btrfs filesystem sync}. */
+  @Command(
+      name = "sync",
+      mixinStandardHelpOptions = true,
+      description =
+          "btrfs: commits the running transaction, as 'btrfs filesystem sync', so subvolumes"
+              + " changed in it show its generation. Prints nothing (--json: the generation).")
+  static final class Sync extends ClientCommand {
+    @Override
+    int run(StrataClient client, StrataCli cli) throws Exception {
+      List<JsonNode> rows = client.driverProperty(new DriverPropertyArgs("sync", null, null, null));
+      if (cli.json()) {
+        cli.printJson(rows);
+      }
+      return ExitStatus.OK;
+    }
+  }
+
   private static void print(StrataCli cli, List<JsonNode> rows, boolean scripted) {
     if (cli.json()) {
       cli.printJson(rows);

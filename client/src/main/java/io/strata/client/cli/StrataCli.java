@@ -120,7 +120,8 @@ public final class StrataCli implements Runnable {
             DriverCommand.ListCommand.class,
             DriverPropertyCommands.Get.class,
             DriverPropertyCommands.Set.class,
-            DriverPropertyCommands.Show.class));
+            DriverPropertyCommands.Show.class,
+            DriverPropertyCommands.Sync.class));
     groups.put(
         FsCommand.class,
         List.of(

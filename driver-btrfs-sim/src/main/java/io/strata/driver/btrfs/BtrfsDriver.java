@@ -42,7 +42,7 @@ public final class BtrfsDriver extends SnapshotSetDriver
   BtrfsDriver(DriverContext context, Supplier<UUID> uuids) throws IOException {
     this.context = context;
     this.counters = Counters.open(context.metadataDir());
-    this.set = new SnapshotSet(context, new SubvolumeModel(counters, uuids));
+    this.set = new SnapshotSet(context, new SubvolumeModel(counters, uuids, context.clock()));
     for (Snapshot s : set.all().values()) {
       counters.observe(Subvolume.decode(s.extension(), s.key()));
     }
@@ -64,6 +64,42 @@ public final class BtrfsDriver extends SnapshotSetDriver
   }
 
   @Override
+  public SnapshotInfo prepare(String key, String parent, Map<String, String> labels)
+      throws IOException {
+    SnapshotInfo made = set.prepare(key, parent, labels);
+    snapshotted(parent, key);
+    return made;
+  }
+
+  @Override
+  public SnapshotInfo view(String key, String parent, Map<String, String> labels)
+      throws IOException {
+    SnapshotInfo made = set.view(key, parent, labels);
+    snapshotted(parent, key);
+    return made;
+  }
+
+  /**
+   * The transaction that made snapshot {@code dest} of {@code source} (null: none) also gave the
+   * source its number as gen, as Btrfs's snapshot commit copies the source's root. A second record
+   * update: a crash between the two leaves the source's gen behind, which nothing depends on.
+   */
+  private void snapshotted(String source, String dest) throws IOException {
+    if (source == null) {
+      return;
+    }
+    long gen = subvolume(dest).createdGeneration();
+    set.update(
+        source,
+        s -> s.withExtension(Subvolume.decode(s.extension(), s.key()).snapshotted(gen).encode()));
+  }
+
+  @Override
+  public long sync() {
+    return counters.sync(context.clock().getAsLong());
+  }
+
+  @Override
   public void remove(String key) throws IOException {
     set.get(key);
     // The record about to go may hold the highest id or generation: keep them first.
@@ -73,11 +109,14 @@ public final class BtrfsDriver extends SnapshotSetDriver
 
   @Override
   public SnapshotInfo snapshot(String source, String dest, boolean readOnly) throws IOException {
-    return set.copy(
-        dest,
-        source,
-        readOnly ? io.strata.store.driver.Kind.VIEW : io.strata.store.driver.Kind.ACTIVE,
-        Map.of());
+    SnapshotInfo made =
+        set.copy(
+            dest,
+            source,
+            readOnly ? io.strata.store.driver.Kind.VIEW : io.strata.store.driver.Kind.ACTIVE,
+            Map.of());
+    snapshotted(source, dest);
+    return made;
   }
 
   @Override
@@ -87,10 +126,14 @@ public final class BtrfsDriver extends SnapshotSetDriver
     set.removeKeepingChildren(key);
   }
 
-  /** Subvolume {@code key}: id, generation, parent links. */
+  /**
+   * Subvolume {@code key}: id, generation, parent links, as {@code btrfs subvolume show} would show
+   * them now (gen is that of the last committed transaction that changed it).
+   */
   public Subvolume subvolume(String key) {
     Snapshot s = set.get(key);
-    return Subvolume.decode(s.extension(), s.key());
+    return Subvolume.decode(s.extension(), s.key())
+        .visible(counters.committed(context.clock().getAsLong()));
   }
 
   /** One entry per subvolume, ordered by id; see {@link SubvolumeList} for the keys. */
@@ -98,8 +141,9 @@ public final class BtrfsDriver extends SnapshotSetDriver
   public List<Map<String, Object>> nativeListing() {
     List<Subvolume> all = new ArrayList<>();
     Map<String, java.time.Instant> made = new java.util.HashMap<>();
+    long committed = counters.committed(context.clock().getAsLong());
     for (Snapshot s : set.all().values()) {
-      all.add(Subvolume.decode(s.extension(), s.key()));
+      all.add(Subvolume.decode(s.extension(), s.key()).visible(committed));
       made.put(s.key(), s.created());
     }
     return SubvolumeList.entries(all, made);
@@ -162,6 +206,11 @@ public final class BtrfsDriver extends SnapshotSetDriver
   @Override
   public List<Map<String, Object>> properties(String op, String property, String value, String name)
       throws IOException {
+    if ("sync".equals(op)) {
+      Map<String, Object> row = new java.util.LinkedHashMap<>();
+      row.put("generation", sync());
+      return List.of(row);
+    }
     if (name == null) {
       throw new InvalidArgumentException("driver " + op + ": name a subvolume (a snapshot key)");
     }
@@ -213,7 +262,7 @@ public final class BtrfsDriver extends SnapshotSetDriver
       }
       default ->
           throw new InvalidArgumentException(
-              "driver.property: op '" + op + "' is not get, set, inherit or show");
+              "driver.property: op '" + op + "' is not get, set, inherit, show or sync");
     }
   }
 
