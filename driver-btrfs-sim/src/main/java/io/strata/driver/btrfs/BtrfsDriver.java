@@ -201,6 +201,30 @@ public final class BtrfsDriver extends SnapshotSetDriver
     return context.chunks().storedBytes(data);
   }
 
+  /**
+   * {@code btrfs filesystem du -s --raw} of subvolume {@code key}: total, exclusive and set-shared
+   * bytes of its files' extents, as btrfs-progs computes them (see {@link FilesystemDu}). Reads
+   * every subvolume's tree; changes made meanwhile may or may not be counted.
+   */
+  public FilesystemDu.Usage filesystemDu(String key) throws IOException {
+    set.fs(key).sync();
+    Snapshot s = set.get(key);
+    RoaringBitmap elsewhere = new RoaringBitmap();
+    for (Snapshot o : set.all().values()) {
+      if (!o.key().equals(key)) {
+        elsewhere.or(
+            io.strata.store.fs.TreeFileSystem.referencedChunks(
+                context.chunks(), context.nodeCache(), o.treeRoot()));
+      }
+    }
+    for (io.strata.store.ref.Root r : context.chunks().roots("")) {
+      if (!r.name().startsWith("snap/")) {
+        elsewhere.or(r.chunks());
+      }
+    }
+    return FilesystemDu.of(context.chunks(), context.nodeCache(), s.treeRoot(), elsewhere);
+  }
+
   // ---- btrfs property get, btrfs subvolume show ----
 
   @Override
