@@ -52,13 +52,39 @@ class DriverCommandsIT {
       String before = out(s.cli("driver", "ls")).lines().skip(1).findFirst().orElseThrow();
       Path f = java.nio.file.Files.write(dir.resolve("f"), new byte[] {1, 2, 3});
       out(s.cli("fs", "c1", "write", "--from", f.toString(), "/f"));
-      out(s.cli("fs", "c1", "write", "--from", f.toString(), "/g"));
+      Path g = java.nio.file.Files.write(dir.resolve("g"), new byte[] {4, 5, 6});
+      out(s.cli("fs", "c1", "write", "--from", g.toString(), "/g"));
       assertThat(out(s.cli("driver", "ls")).lines().skip(1).findFirst().orElseThrow())
           .isEqualTo(before);
       out(s.cli("driver", "sync"));
       long gen = Long.parseLong(before.split(" ")[3]);
       assertThat(out(s.cli("driver", "ls")).lines().skip(1).findFirst().orElseThrow())
           .isEqualTo(before.replace(" gen " + gen + " ", " gen " + (gen + 1) + " "));
+
+      // space as btrfs-progs reports it: the image's a.txt shared, two new blocks its own
+      String key = before.replaceAll(".* path ", "");
+      assertThat(out(s.cli("driver", "du", "--raw", key)))
+          .isEqualTo(
+              "     Total   Exclusive  Set shared  Filename\n"
+                  + "     12288        8192        4096  "
+                  + key
+                  + "\n");
+      com.fasterxml.jackson.databind.JsonNode data =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(out(s.cli("inspect", "--size", "c1")))
+              .get(0)
+              .get("GraphDriver")
+              .get("Data");
+      assertThat(data.get("Total").asLong()).isEqualTo(12288);
+      assertThat(data.get("Exclusive").asLong()).isEqualTo(8192);
+      assertThat(data.get("SetShared").asLong()).isEqualTo(4096);
+      assertThat(data.get("Subvolume").asLong()).isEqualTo(257);
+      assertThat(data.get("QgroupExclusive").asLong()).isPositive();
+      assertThat(data.get("Referenced").asLong())
+          .isGreaterThan(data.get("QgroupExclusive").asLong());
+      assertThat(out(s.cli("driver", "show", key)))
+          .contains("\tQuota group:\t\t0/257\n")
+          .containsPattern("\t  Usage exclusive:\t[0-9]+\\.[0-9]{2}(B|KiB)\n");
     }
   }
 
@@ -109,6 +135,20 @@ class DriverCommandsIT {
       assertThat(out(s.cli("fs", "c1", "ls", "/"))).doesNotContain("f\n");
       out(s.cli("driver", "set", "quota=none", "strata/2"));
       out(s.cli("fs", "c1", "write", "--from", f.toString(), "/f"));
+
+      // space as zfs get reports it, and in inspect
+      assertThat(out(s.cli("driver", "get", "-H", "-p", "written", "strata/2")))
+          .isEqualTo("strata/2\twritten\t" + (200 << 10) + "\t-\n");
+      com.fasterxml.jackson.databind.JsonNode data =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(out(s.cli("inspect", "--size", "c1")))
+              .get(0)
+              .get("GraphDriver")
+              .get("Data");
+      assertThat(data.get("Dataset").asText()).isEqualTo("strata/2");
+      assertThat(data.get("Written").asLong()).isEqualTo(200 << 10);
+      assertThat(data.get("Used").asLong()).isGreaterThan(200 << 10);
+      assertThat(data.get("Referenced").asLong()).isGreaterThan(200 << 10);
     }
   }
 }

@@ -36,10 +36,14 @@ final class DriverPropertyCommands {
     @Option(names = "-H", description = "No header, one tab between fields.")
     boolean scripted;
 
+    @Option(names = "-p", description = "zfs: sizes in bytes (parsable), as 'zfs get -p'.")
+    boolean parsable;
+
     @Override
     int run(StrataClient client, StrataCli cli) throws Exception {
       List<JsonNode> rows =
-          client.driverProperty(new DriverPropertyArgs("get", property, null, name));
+          client.driverProperty(
+              new DriverPropertyArgs("get", property, parsable ? "parsable" : null, name));
       print(cli, rows, scripted);
       return ExitStatus.OK;
     }
@@ -109,6 +113,68 @@ final class DriverPropertyCommands {
       }
       return ExitStatus.OK;
     }
+  }
+
+  /** {@code strata driver du [--raw] KEY...}: {@code btrfs filesystem du -s}. */
+  @Command(
+      name = "du",
+      mixinStandardHelpOptions = true,
+      description =
+          "btrfs: 'btrfs filesystem du -s' of subvolumes: Total, Exclusive and Set shared bytes"
+              + " of their files' extents.")
+  static final class Du extends ClientCommand {
+    @Parameters(paramLabel = "KEY", arity = "1..*")
+    List<String> keys;
+
+    @Option(names = "--raw", description = "Sizes in bytes.")
+    boolean raw;
+
+    @Override
+    int run(StrataClient client, StrataCli cli) throws Exception {
+      List<JsonNode> rows = new ArrayList<>();
+      for (String k : keys) {
+        rows.addAll(client.driverProperty(new DriverPropertyArgs("du", null, null, k)));
+      }
+      if (cli.json()) {
+        cli.printJson(rows);
+      } else {
+        duTable(rows, raw).forEach(cli.terminal().out()::println);
+      }
+      return ExitStatus.OK;
+    }
+  }
+
+  /** {@code btrfs filesystem du -s}'s lines: {@code %10s %10s %10s %s}. */
+  static List<String> duTable(List<JsonNode> rows, boolean raw) {
+    List<String> out = new ArrayList<>();
+    String row = "%10s  %10s  %10s  %s";
+    out.add(String.format(Locale.ROOT, row, "Total", "Exclusive", "Set shared", "Filename"));
+    for (JsonNode r : rows) {
+      out.add(
+          String.format(
+              Locale.ROOT,
+              row,
+              size(r.path("Total").asLong(), raw),
+              size(r.path("Exclusive").asLong(), raw),
+              size(r.path("Set shared").asLong(), raw),
+              r.path("Filename").asText()));
+    }
+    return out;
+  }
+
+  /** A size as btrfs-progs prints it: {@code 44.00KiB}, {@code 0.00B}; raw: the bytes. */
+  static String size(long bytes, boolean raw) {
+    if (raw) {
+      return Long.toString(bytes);
+    }
+    String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int u = 0;
+    double v = bytes;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(Locale.ROOT, "%.2f%s", v, units[u]);
   }
 
   /** {@code strata driver sync}: {@code btrfs filesystem sync}. */
@@ -205,6 +271,13 @@ final class DriverPropertyCommands {
     out.add("\tSnapshot(s):");
     for (JsonNode s : r.path("Snapshot(s)")) {
       out.add("\t\t\t\t" + s.asText());
+    }
+    if (r.has("Quota group")) {
+      out.add("\tQuota group:\t\t" + r.path("Quota group").asText());
+      out.add("\t  Limit referenced:\t" + r.path("Limit referenced").asText("-"));
+      out.add("\t  Limit exclusive:\t" + r.path("Limit exclusive").asText("-"));
+      out.add("\t  Usage referenced:\t" + size(r.path("Usage referenced").asLong(), false));
+      out.add("\t  Usage exclusive:\t" + size(r.path("Usage exclusive").asLong(), false));
     }
     return out;
   }

@@ -121,6 +121,7 @@ public final class StrataCli implements Runnable {
             DriverPropertyCommands.Get.class,
             DriverPropertyCommands.Set.class,
             DriverPropertyCommands.Show.class,
+            DriverPropertyCommands.Du.class,
             DriverPropertyCommands.Sync.class));
     groups.put(
         FsCommand.class,

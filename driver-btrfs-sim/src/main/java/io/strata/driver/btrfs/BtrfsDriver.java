@@ -282,11 +282,28 @@ public final class BtrfsDriver extends SnapshotSetDriver
           }
         }
         row.put("Snapshot(s)", snapshots);
+        // As btrfs subvolume show prints a subvolume's qgroup: every byte it references, data and
+        // tree nodes, and those only it references (what deleting it frees).
+        io.strata.store.driver.Usage u = usage(name);
+        row.put("Quota group", "0/" + s.id());
+        row.put("Limit referenced", "-");
+        row.put("Limit exclusive", "-");
+        row.put("Usage referenced", u.exclusiveBytes() + u.sharedBytes());
+        row.put("Usage exclusive", u.exclusiveBytes());
+        return List.of(row);
+      }
+      case "du" -> {
+        FilesystemDu.Usage du = filesystemDu(name);
+        Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("Total", du.total());
+        row.put("Exclusive", du.exclusive());
+        row.put("Set shared", du.setShared());
+        row.put("Filename", name);
         return List.of(row);
       }
       default ->
           throw new InvalidArgumentException(
-              "driver.property: op '" + op + "' is not get, set, inherit, show or sync");
+              "driver.property: op '" + op + "' is not get, set, inherit, show, du or sync");
     }
   }
 

@@ -19,11 +19,14 @@ public interface DatasetProperties {
   /** The dataset that backs snapshot {@code key}: {@code strata/<id>}. */
   String dataset(String key);
 
-  /** The effective value of {@code property} on {@code dataset}, and its source. */
-  PropertyValue get(String dataset, String property);
+  /**
+   * The effective value of {@code property} on {@code dataset}, and its source; also the read-only
+   * {@code available}, {@code referenced}, {@code used} and {@code written} (source {@code -}).
+   */
+  PropertyValue get(String dataset, String property) throws IOException;
 
-  /** Every property of {@code dataset}, by name. */
-  List<PropertyValue> list(String dataset);
+  /** Every property of {@code dataset}, the read-only ones too, by name. */
+  List<PropertyValue> list(String dataset) throws IOException;
 
   /**
    * Sets {@code property} locally on {@code dataset}, durably.

@@ -386,16 +386,7 @@ public final class ZfsDriver extends SnapshotSetDriver
 
   @Override
   public synchronized List<Map<String, Object>> nativeListing() {
-    long avail;
-    try {
-      java.nio.file.Path p = context.metadataDir().toAbsolutePath();
-      while (p.getParent() != null && !java.nio.file.Files.exists(p)) {
-        p = p.getParent();
-      }
-      avail = java.nio.file.Files.getFileStore(p).getUsableSpace();
-    } catch (IOException e) {
-      avail = 0; // a listing is still useful without it
-    }
+    long avail = freeBytes();
     return ZfsListing.rows(table, set::chunkSet, chunks::storedBytes, avail);
   }
 
@@ -472,24 +463,97 @@ public final class ZfsDriver extends SnapshotSetDriver
   }
 
   @Override
-  public PropertyValue get(String dataset, String property) {
+  public PropertyValue get(String dataset, String property) throws IOException {
+    return get(dataset, property, false);
+  }
+
+  /** {@code zfs get [-p]}: with {@code exact}, sizes in bytes ({@code none} is 0). */
+  private PropertyValue get(String dataset, String property, boolean exact) throws IOException {
+    if (STATISTICS.contains(property)) {
+      for (PropertyValue v : statistics(dataset, exact)) {
+        if (v.property().equals(property)) {
+          return v;
+        }
+      }
+    }
     DatasetTable t = table;
-    return shown(t.effective(t.byName(dataset), DatasetProperty.named(property)));
+    return shown(t.effective(t.byName(dataset), DatasetProperty.named(property)), exact);
+  }
+
+  /** The read-only properties {@code zfs get} shows with source {@code -}: space. */
+  static final List<String> STATISTICS = List.of("available", "referenced", "used", "written");
+
+  /**
+   * {@code available}, {@code referenced}, {@code used} and {@code written} of {@code dataset}, as
+   * {@code zfs list} charges them (see {@link ZfsListing}); {@code written} is what the dataset
+   * wrote since its origin (see {@link #written}). {@code available} is the data root's free space,
+   * less what a quota on the dataset or the pool leaves.
+   */
+  private List<PropertyValue> statistics(String dataset, boolean exact) throws IOException {
+    DatasetTable t = table;
+    DatasetTable.Entry e = t.byName(dataset);
+    long poolUsed = 0;
+    for (DatasetTable.Entry d : t.entries()) {
+      if (!DatasetTable.snapshotOnly(d.key())) {
+        poolUsed += ZfsListing.used(t, d, set::chunkSet, chunks::storedBytes);
+      }
+    }
+    long used = e == null ? poolUsed : ZfsListing.used(t, e, set::chunkSet, chunks::storedBytes);
+    long refer = e == null ? 0 : chunks.storedBytes(set.chunkSet(e.key()));
+    long written = e == null ? 0 : set.written(e.key());
+    long avail = freeBytes();
+    long poolQuota = DatasetProperty.quotaBytes(t.effective(null, DatasetProperty.QUOTA).value());
+    if (poolQuota > 0) {
+      avail = Math.min(avail, Math.max(0, poolQuota - poolUsed));
+    }
+    long quota =
+        e == null ? 0 : DatasetProperty.quotaBytes(t.effective(e, DatasetProperty.QUOTA).value());
+    if (quota > 0) {
+      avail = Math.min(avail, Math.max(0, quota - used));
+    }
+    String name = e == null ? DatasetTable.POOL : e.name();
+    java.util.function.LongFunction<String> f = exact ? Long::toString : DatasetProperty::niceBytes;
+    return List.of(
+        new PropertyValue(name, "available", f.apply(avail), "-"),
+        new PropertyValue(name, "referenced", f.apply(refer), "-"),
+        new PropertyValue(name, "used", f.apply(used), "-"),
+        new PropertyValue(name, "written", f.apply(written), "-"));
+  }
+
+  /** Bytes free on the data root's disk. */
+  private long freeBytes() {
+    try {
+      java.nio.file.Path p = context.metadataDir().toAbsolutePath();
+      while (p.getParent() != null && !java.nio.file.Files.exists(p)) {
+        p = p.getParent();
+      }
+      return java.nio.file.Files.getFileStore(p).getUsableSpace();
+    } catch (IOException e) {
+      return 0; // a listing is still useful without it
+    }
   }
 
   /** A value as {@code zfs get} shows it. */
-  private static PropertyValue shown(PropertyValue v) {
-    String value = DatasetProperty.named(v.property()).display(v.value());
+  private static PropertyValue shown(PropertyValue v, boolean exact) {
+    DatasetProperty p = DatasetProperty.named(v.property());
+    String value =
+        !exact
+            ? p.display(v.value())
+            : p == DatasetProperty.QUOTA && v.value().equals("none") ? "0" : v.value();
     return new PropertyValue(v.dataset(), v.property(), value, v.source());
   }
 
   @Override
-  public List<PropertyValue> list(String dataset) {
+  public List<PropertyValue> list(String dataset) throws IOException {
+    return list(dataset, false);
+  }
+
+  private List<PropertyValue> list(String dataset, boolean exact) throws IOException {
     DatasetTable t = table;
     DatasetTable.Entry e = t.byName(dataset);
-    List<PropertyValue> out = new ArrayList<>();
+    List<PropertyValue> out = new ArrayList<>(statistics(dataset, exact));
     for (DatasetProperty p : DatasetProperty.values()) {
-      out.add(shown(t.effective(e, p)));
+      out.add(shown(t.effective(e, p), exact));
     }
     out.sort((a, b) -> a.property().compareTo(b.property()));
     return out;
@@ -497,6 +561,7 @@ public final class ZfsDriver extends SnapshotSetDriver
 
   @Override
   public synchronized void set(String dataset, String property, String value) throws IOException {
+    readOnlyStatistic(dataset, property);
     DatasetProperty p = DatasetProperty.named(property);
     String v = p.normalize(value);
     long quota = p == DatasetProperty.QUOTA ? DatasetProperty.quotaBytes(v) : 0;
@@ -526,6 +591,7 @@ public final class ZfsDriver extends SnapshotSetDriver
 
   @Override
   public synchronized void inherit(String dataset, String property) throws IOException {
+    readOnlyStatistic(dataset, property);
     DatasetProperty p = DatasetProperty.named(property);
     if (!p.inheritable()) {
       throw new io.strata.store.error.InvalidArgumentException(
@@ -536,6 +602,13 @@ public final class ZfsDriver extends SnapshotSetDriver
               + "=none' to clear");
     }
     setLocal(dataset, p, null);
+  }
+
+  private static void readOnlyStatistic(String dataset, String property) {
+    if (STATISTICS.contains(property)) {
+      throw new io.strata.store.error.InvalidArgumentException(
+          "cannot set property for '" + dataset + "': '" + property + "' is readonly");
+    }
   }
 
   private void setLocal(String dataset, DatasetProperty p, String value) throws IOException {
@@ -573,8 +646,12 @@ public final class ZfsDriver extends SnapshotSetDriver
     String p = property == null ? "all" : property;
     switch (op == null ? "" : op) {
       case "get", "show" -> {
+        // get's value "parsable" is zfs get -p: sizes in bytes
+        boolean exact = "get".equals(op) && "parsable".equals(value);
         return propertyRows(
-            p.equals("all") || "show".equals(op) ? list(dataset) : List.of(get(dataset, p)));
+            p.equals("all") || "show".equals(op)
+                ? list(dataset, exact)
+                : List.of(get(dataset, p, exact)));
       }
       case "set" -> {
         if (value == null) {

@@ -505,6 +505,7 @@ class ZfsDriverTest {
 
     reopen();
     assertThat(driver.list("strata/2"))
+        .filteredOn(v -> !v.source().equals("-"))
         .extracting(PropertyValue::property, PropertyValue::value, PropertyValue::source)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("compression", "lz4", "inherited from strata"),
@@ -614,6 +615,34 @@ class ZfsDriverTest {
         .isInstanceOf(io.strata.store.error.StorageFullException.class)
         .hasMessageStartingWith("dataset strata (writing snapshot d): disk quota exceeded");
     assertThat(other.exists("/big")).isFalse();
+  }
+
+  @Test
+  void spaceIsReadAsReadOnlyPropertiesAsZfsGetShowsIt() throws IOException {
+    layer("base", null, Map.of("/f", TestData.random(51, 300 << 10)));
+    driver.prepare("c", "base", Map.of());
+    put(driver.fs("c"), "/g", TestData.random(52, 200 << 10));
+    Map<String, Map<String, Object>> rows = listing();
+    assertThat(driver.list("strata/2"))
+        .filteredOn(v -> v.source().equals("-"))
+        .extracting(PropertyValue::property)
+        .containsExactly("available", "referenced", "used", "written");
+    assertThat(driver.get("strata/2", "used").value())
+        .isEqualTo(DatasetProperty.niceBytes((Long) rows.get("strata/2").get("used")));
+    assertThat(driver.get("strata/2", "referenced").value())
+        .isEqualTo(DatasetProperty.niceBytes((Long) rows.get("strata/2").get("refer")));
+    assertThat(driver.get("strata/2", "written").value())
+        .as("a 128K record and the last one, stored to the end of the file")
+        .isEqualTo("200K");
+    assertThat(driver.get("strata", "used").value())
+        .isEqualTo(DatasetProperty.niceBytes((Long) rows.get("strata").get("used")));
+
+    long used = (Long) rows.get("strata/2").get("used");
+    driver.set("strata/2", "quota", Long.toString(used + (100 << 10)));
+    assertThat(driver.get("strata/2", "available").value()).isEqualTo("100K");
+    assertThatThrownBy(() -> driver.set("strata/2", "used", "1M"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessage("cannot set property for 'strata/2': 'used' is readonly");
   }
 
   @Test
