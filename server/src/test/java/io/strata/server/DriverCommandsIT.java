@@ -82,6 +82,22 @@ class DriverCommandsIT {
       assertThat(data.get("QgroupExclusive").asLong()).isPositive();
       assertThat(data.get("Referenced").asLong())
           .isGreaterThan(data.get("QgroupExclusive").asLong());
+      // btrfs subvolume snapshot and delete, of what strata driver snapshot made only
+      assertThat(out(s.cli("driver", "snapshot", "-r", key, "mine")))
+          .isEqualTo("Create a readonly snapshot of '" + key + "' in './mine'\n");
+      assertThat(out(s.cli("driver", "ls", "-q", "-r")).lines().toList())
+          .as("read-only subvolumes: the image layer and the new snapshot")
+          .hasSize(2)
+          .last()
+          .asString()
+          .matches("ID 258 gen \\d+ top level 5 parent_uuid [0-9a-f-]{36} path mine");
+      TestServer.CliRun kept = s.cli("driver", "delete", key);
+      assertThat(kept.code()).isNotZero();
+      assertThat(kept.stderr()).contains(key).contains("strata rm");
+      assertThat(out(s.cli("driver", "delete", "mine")))
+          .isEqualTo("Delete subvolume (no-commit): 'mine'\n");
+      assertThat(out(s.cli("driver", "ls")).lines()).hasSize(2);
+
       assertThat(out(s.cli("driver", "show", key)))
           .contains("\tQuota group:\t\t0/257\n")
           .containsPattern("\t  Usage exclusive:\t[0-9]+\\.[0-9]{2}(B|KiB)\n");
@@ -146,6 +162,14 @@ class DriverCommandsIT {
               .get("GraphDriver")
               .get("Data");
       assertThat(data.get("Dataset").asText()).isEqualTo("strata/2");
+
+      // zfs snapshot and rollback
+      String snap = out(s.cli("driver", "snapshot", "strata/2")).trim();
+      assertThat(snap).matches("strata/2@\\d+");
+      out(s.cli("fs", "c1", "write", "--from", f.toString(), "/after"));
+      assertThat(out(s.cli("fs", "c1", "ls", "/"))).contains("after");
+      out(s.cli("driver", "rollback", snap));
+      assertThat(out(s.cli("fs", "c1", "ls", "/"))).doesNotContain("after").contains("f");
       assertThat(data.get("Written").asLong()).isEqualTo(200 << 10);
       assertThat(data.get("Used").asLong()).isGreaterThan(200 << 10);
       assertThat(data.get("Referenced").asLong()).isGreaterThan(200 << 10);

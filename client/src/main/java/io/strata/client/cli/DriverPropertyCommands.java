@@ -177,6 +177,101 @@ final class DriverPropertyCommands {
     return String.format(Locale.ROOT, "%.2f%s", v, units[u]);
   }
 
+  /** {@code strata driver snapshot}: {@code btrfs subvolume snapshot} or {@code zfs snapshot}. */
+  @Command(
+      name = "snapshot",
+      mixinStandardHelpOptions = true,
+      description = {
+        "btrfs: 'btrfs subvolume snapshot [-r] SOURCE DEST' of any subvolume, writable ones too"
+            + " (strata driver delete removes it).",
+        "zfs: 'zfs snapshot' of a dataset (strata/<id> or its snapshot key); prints the new"
+            + " snapshot's name (strata/<id>@<n>), which strata driver rollback takes."
+      })
+  static final class Snapshot extends ClientCommand {
+    @Parameters(index = "0", paramLabel = "SOURCE")
+    String source;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "DEST")
+    String dest;
+
+    @Option(names = "-r", description = "btrfs: a read-only snapshot.")
+    boolean readOnly;
+
+    @Override
+    int run(StrataClient client, StrataCli cli) throws Exception {
+      List<JsonNode> rows =
+          client.driverProperty(
+              new DriverPropertyArgs("snapshot", readOnly ? "ro" : null, dest, source));
+      if (cli.json()) {
+        cli.printJson(rows);
+      } else if (!rows.isEmpty() && rows.get(0).has("Subvolume ID")) {
+        cli.terminal()
+            .out()
+            .println(
+                "Create "
+                    + (readOnly ? "a readonly" : "a")
+                    + " snapshot of '"
+                    + source
+                    + "' in './"
+                    + dest
+                    + "'");
+      } else if (!rows.isEmpty()) {
+        cli.terminal().out().println(rows.get(0).path("name").asText());
+      }
+      return ExitStatus.OK;
+    }
+  }
+
+  /** {@code strata driver delete KEY}: {@code btrfs subvolume delete}. */
+  @Command(
+      name = "delete",
+      mixinStandardHelpOptions = true,
+      description =
+          "btrfs: 'btrfs subvolume delete' of a subvolume made by strata driver snapshot (image"
+              + " layers and containers go with strata rmi and strata rm); its snapshots stay.")
+  static final class Delete extends ClientCommand {
+    @Parameters(paramLabel = "KEY")
+    String key;
+
+    @Override
+    int run(StrataClient client, StrataCli cli) throws Exception {
+      List<JsonNode> rows =
+          client.driverProperty(new DriverPropertyArgs("delete", null, null, key));
+      if (cli.json()) {
+        cli.printJson(rows);
+      } else {
+        cli.terminal().out().println("Delete subvolume (no-commit): '" + key + "'");
+      }
+      return ExitStatus.OK;
+    }
+  }
+
+  /** {@code strata driver rollback [-r] SNAPSHOT}: {@code zfs rollback}. */
+  @Command(
+      name = "rollback",
+      mixinStandardHelpOptions = true,
+      description =
+          "zfs: 'zfs rollback [-r] strata/<id>@<n>': the dataset's files become the snapshot's;"
+              + " -r destroys more recent snapshots.")
+  static final class Rollback extends ClientCommand {
+    @Parameters(paramLabel = "SNAPSHOT")
+    String snapshot;
+
+    @Option(names = "-r", description = "Destroy more recent snapshots.")
+    boolean recursive;
+
+    @Override
+    int run(StrataClient client, StrataCli cli) throws Exception {
+      List<JsonNode> rows =
+          client.driverProperty(
+              new DriverPropertyArgs("rollback", recursive ? "r" : null, null, snapshot));
+      if (cli.json()) {
+        cli.printJson(rows);
+      }
+      return ExitStatus.OK;
+    }
+  }
+
   /** {@code strata driver sync}: {@code btrfs filesystem sync}. */
   @Command(
       name = "sync",

@@ -122,6 +122,9 @@ public final class StrataCli implements Runnable {
             DriverPropertyCommands.Set.class,
             DriverPropertyCommands.Show.class,
             DriverPropertyCommands.Du.class,
+            DriverPropertyCommands.Snapshot.class,
+            DriverPropertyCommands.Delete.class,
+            DriverPropertyCommands.Rollback.class,
             DriverPropertyCommands.Sync.class));
     groups.put(
         FsCommand.class,

@@ -109,12 +109,24 @@ public final class BtrfsDriver extends SnapshotSetDriver
 
   @Override
   public SnapshotInfo snapshot(String source, String dest, boolean readOnly) throws IOException {
+    return snapshot(source, dest, readOnly, Map.of());
+  }
+
+  /**
+   * The label that marks a subvolume made by {@code strata driver snapshot}: only those can be
+   * deleted with {@code strata driver delete}, so the command never takes away an image layer or a
+   * container that Strata's own records name.
+   */
+  static final String USER_SNAPSHOT = "strata.driver/snapshot";
+
+  private SnapshotInfo snapshot(
+      String source, String dest, boolean readOnly, Map<String, String> labels) throws IOException {
     SnapshotInfo made =
         set.copy(
             dest,
             source,
             readOnly ? io.strata.store.driver.Kind.VIEW : io.strata.store.driver.Kind.ACTIVE,
-            Map.of());
+            labels);
     snapshotted(source, dest);
     return made;
   }
@@ -235,6 +247,31 @@ public final class BtrfsDriver extends SnapshotSetDriver
       row.put("generation", sync());
       return List.of(row);
     }
+    if ("snapshot".equals(op)) {
+      // btrfs subvolume snapshot [-r] SOURCE DEST: name is the source, value the destination
+      if (name == null || value == null) {
+        throw new InvalidArgumentException(
+            "driver snapshot: btrfs needs a source and a destination subvolume");
+      }
+      snapshot(name, value, "ro".equals(property), Map.of(USER_SNAPSHOT, "true"));
+      return List.of(properties("show", null, null, value).get(0));
+    }
+    if ("delete".equals(op)) {
+      if (name == null) {
+        throw new InvalidArgumentException("driver delete: name a subvolume");
+      }
+      if (!"true".equals(set.get(name).labels().get(USER_SNAPSHOT))) {
+        throw new io.strata.store.error.ConflictException(
+            "driver delete "
+                + name
+                + ": not made by strata driver snapshot (an image layer or a container of"
+                + " Strata's; strata rmi or strata rm remove those)");
+      }
+      Map<String, Object> row = new java.util.LinkedHashMap<>();
+      row.put("Delete subvolume", name);
+      delete(name);
+      return List.of(row);
+    }
     if (name == null) {
       throw new InvalidArgumentException("driver " + op + ": name a subvolume (a snapshot key)");
     }
@@ -303,7 +340,9 @@ public final class BtrfsDriver extends SnapshotSetDriver
       }
       default ->
           throw new InvalidArgumentException(
-              "driver.property: op '" + op + "' is not get, set, inherit, show, du or sync");
+              "driver.property: op '"
+                  + op
+                  + "' is not get, set, inherit, show, du, sync, snapshot or delete");
     }
   }
 

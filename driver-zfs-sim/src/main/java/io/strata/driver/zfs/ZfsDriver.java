@@ -640,7 +640,9 @@ public final class ZfsDriver extends SnapshotSetDriver
     String dataset =
         name == null
             ? DatasetTable.POOL
-            : name.equals(DatasetTable.POOL) || name.startsWith(DatasetTable.POOL + "/")
+            : name.equals(DatasetTable.POOL)
+                    || name.startsWith(DatasetTable.POOL + "/")
+                    || "snapshot".equals(op)
                 ? name
                 : dataset(name);
     String p = property == null ? "all" : property;
@@ -665,9 +667,33 @@ public final class ZfsDriver extends SnapshotSetDriver
         inherit(dataset, p);
         return propertyRows(List.of(get(dataset, p)));
       }
+      case "snapshot" -> {
+        // zfs snapshot of a dataset (strata/<id>, or the snapshot key it backs); its name back
+        if (name == null) {
+          throw new io.strata.store.error.InvalidArgumentException(
+              "driver snapshot: name the dataset's snapshot key");
+        }
+        String key = name.startsWith(DatasetTable.POOL + "/") ? table.byName(name).key() : name;
+        Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("name", snapshot(key));
+        return List.of(row);
+      }
+      case "rollback" -> {
+        // zfs rollback [-r] strata/<id>@<n>: name is the snapshot, property "r" for -r
+        if (name == null) {
+          throw new io.strata.store.error.InvalidArgumentException(
+              "driver rollback: name a snapshot, strata/<id>@<n>");
+        }
+        rollback(name, "r".equals(property));
+        Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("name", name);
+        return List.of(row);
+      }
       default ->
           throw new io.strata.store.error.InvalidArgumentException(
-              "driver.property: op '" + op + "' is not get, set, inherit or show");
+              "driver.property: op '"
+                  + op
+                  + "' is not get, set, inherit, show, snapshot or rollback");
     }
   }
 
