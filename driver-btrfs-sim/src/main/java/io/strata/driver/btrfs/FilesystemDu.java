@@ -7,7 +7,7 @@ import io.strata.store.tree.CowTree;
 import io.strata.store.tree.NodeCache;
 import java.nio.ByteBuffer;
 import org.roaringbitmap.RoaringBitmap;
-import org.roaringbitmap.longlong.Roaring64Bitmap;
+import org.roaringbitmap.longlong.Roaring64NavigableMap;
 
 /**
  * What {@code btrfs filesystem du -s --raw} prints for a subvolume: {@code Total}, {@code
@@ -82,7 +82,7 @@ public final class FilesystemDu {
     // Pass 2: each inode's extents, rounded to blocks (a block two extents touch counts once).
     long total = 0;
     long exclusive = 0;
-    Roaring64Bitmap sharedBlocks = new Roaring64Bitmap();
+    Roaring64NavigableMap sharedBlocks = new Roaring64NavigableMap();
     ino = -1;
     long countedTo = 0; // the end of the blocks counted so far for this inode, in blocks
     for (CowTree.Entry e : tree.scan(new byte[0], null)) {
