@@ -46,6 +46,61 @@ class DriverCommandsIT {
       TestServer.CliRun ro = s.cli("driver", "set", "ro=false", layer);
       assertThat(ro.code()).as("a refused argument is a usage error").isEqualTo(2);
       assertThat(ro.stderr()).startsWith("strata: ").contains(layer);
+
+      // gen moves per transaction: a write shows after driver sync (btrfs filesystem sync)
+      out(s.cli("driver", "sync"));
+      String before = out(s.cli("driver", "ls")).lines().skip(1).findFirst().orElseThrow();
+      Path f = java.nio.file.Files.write(dir.resolve("f"), new byte[] {1, 2, 3});
+      out(s.cli("fs", "c1", "write", "--from", f.toString(), "/f"));
+      Path g = java.nio.file.Files.write(dir.resolve("g"), new byte[] {4, 5, 6});
+      out(s.cli("fs", "c1", "write", "--from", g.toString(), "/g"));
+      assertThat(out(s.cli("driver", "ls")).lines().skip(1).findFirst().orElseThrow())
+          .isEqualTo(before);
+      out(s.cli("driver", "sync"));
+      long gen = Long.parseLong(before.split(" ")[3]);
+      assertThat(out(s.cli("driver", "ls")).lines().skip(1).findFirst().orElseThrow())
+          .isEqualTo(before.replace(" gen " + gen + " ", " gen " + (gen + 1) + " "));
+
+      // space as btrfs-progs reports it: the image's a.txt shared, two new blocks its own
+      String key = before.replaceAll(".* path ", "");
+      assertThat(out(s.cli("driver", "du", "--raw", key)))
+          .isEqualTo(
+              "     Total   Exclusive  Set shared  Filename\n"
+                  + "     12288        8192        4096  "
+                  + key
+                  + "\n");
+      com.fasterxml.jackson.databind.JsonNode data =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(out(s.cli("inspect", "--size", "c1")))
+              .get(0)
+              .get("GraphDriver")
+              .get("Data");
+      assertThat(data.get("Total").asLong()).isEqualTo(12288);
+      assertThat(data.get("Exclusive").asLong()).isEqualTo(8192);
+      assertThat(data.get("SetShared").asLong()).isEqualTo(4096);
+      assertThat(data.get("Subvolume").asLong()).isEqualTo(257);
+      assertThat(data.get("QgroupExclusive").asLong()).isPositive();
+      assertThat(data.get("Referenced").asLong())
+          .isGreaterThan(data.get("QgroupExclusive").asLong());
+      // btrfs subvolume snapshot and delete, of what strata driver snapshot made only
+      assertThat(out(s.cli("driver", "snapshot", "-r", key, "mine")))
+          .isEqualTo("Create a readonly snapshot of '" + key + "' in './mine'\n");
+      assertThat(out(s.cli("driver", "ls", "-q", "-r")).lines().toList())
+          .as("read-only subvolumes: the image layer and the new snapshot")
+          .hasSize(2)
+          .last()
+          .asString()
+          .matches("ID 258 gen \\d+ top level 5 parent_uuid [0-9a-f-]{36} path mine");
+      TestServer.CliRun kept = s.cli("driver", "delete", key);
+      assertThat(kept.code()).isNotZero();
+      assertThat(kept.stderr()).contains(key).contains("strata rm");
+      assertThat(out(s.cli("driver", "delete", "mine")))
+          .isEqualTo("Delete subvolume (no-commit): 'mine'\n");
+      assertThat(out(s.cli("driver", "ls")).lines()).hasSize(2);
+
+      assertThat(out(s.cli("driver", "show", key)))
+          .contains("\tQuota group:\t\t0/257\n")
+          .containsPattern("\t  Usage exclusive:\t[0-9]+\\.[0-9]{2}(B|KiB)\n");
     }
   }
 
@@ -77,6 +132,47 @@ class DriverCommandsIT {
       TestServer.CliRun bad = s.cli("driver", "set", "recordsize=3K", "strata/2");
       assertThat(bad.code()).isEqualTo(2);
       assertThat(bad.stderr()).startsWith("strata: ").contains("3K");
+
+      // readonly and quota act on writes
+      byte[] random = new byte[200 << 10];
+      new java.util.Random(7).nextBytes(random);
+      Path f = java.nio.file.Files.write(dir.resolve("f"), random);
+      out(s.cli("driver", "set", "readonly=on"));
+      assertThat(out(s.cli("driver", "get", "-H", "readonly", "strata/2")))
+          .isEqualTo("strata/2\treadonly\ton\tinherited from strata\n");
+      TestServer.CliRun refused = s.cli("fs", "c1", "write", "--from", f.toString(), "/f");
+      assertThat(refused.code()).isNotZero();
+      assertThat(refused.stderr()).contains("strata/2").contains("read-only file system");
+      out(s.cli("driver", "set", "readonly=off"));
+      out(s.cli("driver", "set", "quota=128K", "strata/2"));
+      TestServer.CliRun full = s.cli("fs", "c1", "write", "--from", f.toString(), "/f");
+      assertThat(full.code()).isNotZero();
+      assertThat(full.stderr()).contains("strata/2").contains("disk quota exceeded");
+      assertThat(out(s.cli("fs", "c1", "ls", "/"))).doesNotContain("f\n");
+      out(s.cli("driver", "set", "quota=none", "strata/2"));
+      out(s.cli("fs", "c1", "write", "--from", f.toString(), "/f"));
+
+      // space as zfs get reports it, and in inspect
+      assertThat(out(s.cli("driver", "get", "-H", "-p", "written", "strata/2")))
+          .isEqualTo("strata/2\twritten\t" + (200 << 10) + "\t-\n");
+      com.fasterxml.jackson.databind.JsonNode data =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(out(s.cli("inspect", "--size", "c1")))
+              .get(0)
+              .get("GraphDriver")
+              .get("Data");
+      assertThat(data.get("Dataset").asText()).isEqualTo("strata/2");
+
+      // zfs snapshot and rollback
+      String snap = out(s.cli("driver", "snapshot", "strata/2")).trim();
+      assertThat(snap).matches("strata/2@\\d+");
+      out(s.cli("fs", "c1", "write", "--from", f.toString(), "/after"));
+      assertThat(out(s.cli("fs", "c1", "ls", "/"))).contains("after");
+      out(s.cli("driver", "rollback", snap));
+      assertThat(out(s.cli("fs", "c1", "ls", "/"))).doesNotContain("after").contains("f");
+      assertThat(data.get("Written").asLong()).isEqualTo(200 << 10);
+      assertThat(data.get("Used").asLong()).isGreaterThan(200 << 10);
+      assertThat(data.get("Referenced").asLong()).isGreaterThan(200 << 10);
     }
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.strata.client.StrataClient;
 import io.strata.protocol.message.ContainerInspectReply;
 import io.strata.protocol.message.ContainerItem;
+import io.strata.protocol.message.DriverPropertyArgs;
 import io.strata.protocol.message.ImageItem;
 import io.strata.protocol.message.InspectReply;
 import io.strata.protocol.message.Json;
@@ -115,7 +116,12 @@ final class DockerInspect {
     }
     m.put("Mounts", mounts);
     m.put("Config", config(c));
-    m.put("GraphDriver", Map.of("Name", driver(), "Data", Map.of("Container", c.id())));
+    Map<String, Object> graph = new LinkedHashMap<>();
+    graph.put("Container", c.id());
+    if (size) {
+      graph.putAll(driverSpace(CONTAINER_SNAPSHOT + c.id()));
+    }
+    m.put("GraphDriver", Map.of("Name", driver(), "Data", graph));
     if (size) {
       for (ContainerItem i : client.containers()) {
         if (i.id().equals(c.id())) {
@@ -125,6 +131,46 @@ final class DockerInspect {
       }
     }
     return m;
+  }
+
+  /** The snapshot key of a container's writable layer (the store's container records name it). */
+  private static final String CONTAINER_SNAPSHOT = "ctr-";
+
+  /**
+   * The space of snapshot {@code key} as the driver's own tool reports it, exact bytes: btrfs's
+   * {@code filesystem du -s} (Total, Exclusive, Set shared) and qgroup usage (referenced,
+   * exclusive) from {@code subvolume show}; zfs's {@code used}, {@code referenced} and {@code
+   * written} from {@code zfs get -p}, and the dataset's name.
+   */
+  private Map<String, Object> driverSpace(String key) throws IOException {
+    Map<String, Object> out = new LinkedHashMap<>();
+    switch (driver()) {
+      case "btrfs" -> {
+        JsonNode du = client.driverProperty(new DriverPropertyArgs("du", null, null, key)).get(0);
+        out.put("Total", du.path("Total").asLong());
+        out.put("Exclusive", du.path("Exclusive").asLong());
+        out.put("SetShared", du.path("Set shared").asLong());
+        JsonNode show =
+            client.driverProperty(new DriverPropertyArgs("show", null, null, key)).get(0);
+        out.put("Subvolume", show.path("Subvolume ID").asLong());
+        out.put("Referenced", show.path("Usage referenced").asLong());
+        out.put("QgroupExclusive", show.path("Usage exclusive").asLong());
+      }
+      case "zfs" -> {
+        for (JsonNode r :
+            client.driverProperty(new DriverPropertyArgs("get", "all", "parsable", key))) {
+          out.putIfAbsent("Dataset", r.path("name").asText());
+          String p = r.path("property").asText();
+          if (p.equals("used") || p.equals("referenced") || p.equals("written")) {
+            out.put(Character.toUpperCase(p.charAt(0)) + p.substring(1), r.path("value").asLong());
+          }
+        }
+      }
+      default -> {
+        // a driver without a native tool: docker's SizeRw and SizeRootFs say it all
+      }
+    }
+    return out;
   }
 
   /**

@@ -37,7 +37,10 @@ final class InspectCommand extends ClientCommand {
 
   @Option(
       names = {"-s", "--size"},
-      description = "Add SizeRw and SizeRootFs to containers.")
+      description =
+          "Add SizeRw and SizeRootFs to containers, and the driver's own space figures to"
+              + " GraphDriver.Data (btrfs: filesystem du and qgroup usage; zfs: used, referenced,"
+              + " written).")
   boolean size;
 
   @Option(

@@ -120,7 +120,12 @@ public final class StrataCli implements Runnable {
             DriverCommand.ListCommand.class,
             DriverPropertyCommands.Get.class,
             DriverPropertyCommands.Set.class,
-            DriverPropertyCommands.Show.class));
+            DriverPropertyCommands.Show.class,
+            DriverPropertyCommands.Du.class,
+            DriverPropertyCommands.Snapshot.class,
+            DriverPropertyCommands.Delete.class,
+            DriverPropertyCommands.Rollback.class,
+            DriverPropertyCommands.Sync.class));
     groups.put(
         FsCommand.class,
         List.of(

@@ -42,7 +42,7 @@ public final class BtrfsDriver extends SnapshotSetDriver
   BtrfsDriver(DriverContext context, Supplier<UUID> uuids) throws IOException {
     this.context = context;
     this.counters = Counters.open(context.metadataDir());
-    this.set = new SnapshotSet(context, new SubvolumeModel(counters, uuids));
+    this.set = new SnapshotSet(context, new SubvolumeModel(counters, uuids, context.clock()));
     for (Snapshot s : set.all().values()) {
       counters.observe(Subvolume.decode(s.extension(), s.key()));
     }
@@ -64,6 +64,42 @@ public final class BtrfsDriver extends SnapshotSetDriver
   }
 
   @Override
+  public SnapshotInfo prepare(String key, String parent, Map<String, String> labels)
+      throws IOException {
+    SnapshotInfo made = set.prepare(key, parent, labels);
+    snapshotted(parent, key);
+    return made;
+  }
+
+  @Override
+  public SnapshotInfo view(String key, String parent, Map<String, String> labels)
+      throws IOException {
+    SnapshotInfo made = set.view(key, parent, labels);
+    snapshotted(parent, key);
+    return made;
+  }
+
+  /**
+   * The transaction that made snapshot {@code dest} of {@code source} (null: none) also gave the
+   * source its number as gen, as Btrfs's snapshot commit copies the source's root. A second record
+   * update: a crash between the two leaves the source's gen behind, which nothing depends on.
+   */
+  private void snapshotted(String source, String dest) throws IOException {
+    if (source == null) {
+      return;
+    }
+    long gen = subvolume(dest).createdGeneration();
+    set.update(
+        source,
+        s -> s.withExtension(Subvolume.decode(s.extension(), s.key()).snapshotted(gen).encode()));
+  }
+
+  @Override
+  public long sync() {
+    return counters.sync(context.clock().getAsLong());
+  }
+
+  @Override
   public void remove(String key) throws IOException {
     set.get(key);
     // The record about to go may hold the highest id or generation: keep them first.
@@ -73,11 +109,26 @@ public final class BtrfsDriver extends SnapshotSetDriver
 
   @Override
   public SnapshotInfo snapshot(String source, String dest, boolean readOnly) throws IOException {
-    return set.copy(
-        dest,
-        source,
-        readOnly ? io.strata.store.driver.Kind.VIEW : io.strata.store.driver.Kind.ACTIVE,
-        Map.of());
+    return snapshot(source, dest, readOnly, Map.of());
+  }
+
+  /**
+   * The label that marks a subvolume made by {@code strata driver snapshot}: only those can be
+   * deleted with {@code strata driver delete}, so the command never takes away an image layer or a
+   * container that Strata's own records name.
+   */
+  static final String USER_SNAPSHOT = "strata.driver/snapshot";
+
+  private SnapshotInfo snapshot(
+      String source, String dest, boolean readOnly, Map<String, String> labels) throws IOException {
+    SnapshotInfo made =
+        set.copy(
+            dest,
+            source,
+            readOnly ? io.strata.store.driver.Kind.VIEW : io.strata.store.driver.Kind.ACTIVE,
+            labels);
+    snapshotted(source, dest);
+    return made;
   }
 
   @Override
@@ -87,10 +138,14 @@ public final class BtrfsDriver extends SnapshotSetDriver
     set.removeKeepingChildren(key);
   }
 
-  /** Subvolume {@code key}: id, generation, parent links. */
+  /**
+   * Subvolume {@code key}: id, generation, parent links, as {@code btrfs subvolume show} would show
+   * them now (gen is that of the last committed transaction that changed it).
+   */
   public Subvolume subvolume(String key) {
     Snapshot s = set.get(key);
-    return Subvolume.decode(s.extension(), s.key());
+    return Subvolume.decode(s.extension(), s.key())
+        .visible(counters.committed(context.clock().getAsLong()));
   }
 
   /** One entry per subvolume, ordered by id; see {@link SubvolumeList} for the keys. */
@@ -98,8 +153,9 @@ public final class BtrfsDriver extends SnapshotSetDriver
   public List<Map<String, Object>> nativeListing() {
     List<Subvolume> all = new ArrayList<>();
     Map<String, java.time.Instant> made = new java.util.HashMap<>();
+    long committed = counters.committed(context.clock().getAsLong());
     for (Snapshot s : set.all().values()) {
-      all.add(Subvolume.decode(s.extension(), s.key()));
+      all.add(Subvolume.decode(s.extension(), s.key()).visible(committed));
       made.put(s.key(), s.created());
     }
     return SubvolumeList.entries(all, made);
@@ -157,11 +213,65 @@ public final class BtrfsDriver extends SnapshotSetDriver
     return context.chunks().storedBytes(data);
   }
 
+  /**
+   * {@code btrfs filesystem du -s --raw} of subvolume {@code key}: total, exclusive and set-shared
+   * bytes of its files' extents, as btrfs-progs computes them (see {@link FilesystemDu}). Reads
+   * every subvolume's tree; changes made meanwhile may or may not be counted.
+   */
+  public FilesystemDu.Usage filesystemDu(String key) throws IOException {
+    set.fs(key).sync();
+    Snapshot s = set.get(key);
+    RoaringBitmap elsewhere = new RoaringBitmap();
+    for (Snapshot o : set.all().values()) {
+      if (!o.key().equals(key)) {
+        elsewhere.or(
+            io.strata.store.fs.TreeFileSystem.referencedChunks(
+                context.chunks(), context.nodeCache(), o.treeRoot()));
+      }
+    }
+    for (io.strata.store.ref.Root r : context.chunks().roots("")) {
+      if (!r.name().startsWith("snap/")) {
+        elsewhere.or(r.chunks());
+      }
+    }
+    return FilesystemDu.of(context.chunks(), context.nodeCache(), s.treeRoot(), elsewhere);
+  }
+
   // ---- btrfs property get, btrfs subvolume show ----
 
   @Override
   public List<Map<String, Object>> properties(String op, String property, String value, String name)
       throws IOException {
+    if ("sync".equals(op)) {
+      Map<String, Object> row = new java.util.LinkedHashMap<>();
+      row.put("generation", sync());
+      return List.of(row);
+    }
+    if ("snapshot".equals(op)) {
+      // btrfs subvolume snapshot [-r] SOURCE DEST: name is the source, value the destination
+      if (name == null || value == null) {
+        throw new InvalidArgumentException(
+            "driver snapshot: btrfs needs a source and a destination subvolume");
+      }
+      snapshot(name, value, "ro".equals(property), Map.of(USER_SNAPSHOT, "true"));
+      return List.of(properties("show", null, null, value).get(0));
+    }
+    if ("delete".equals(op)) {
+      if (name == null) {
+        throw new InvalidArgumentException("driver delete: name a subvolume");
+      }
+      if (!"true".equals(set.get(name).labels().get(USER_SNAPSHOT))) {
+        throw new io.strata.store.error.ConflictException(
+            "driver delete "
+                + name
+                + ": not made by strata driver snapshot (an image layer or a container of"
+                + " Strata's; strata rmi or strata rm remove those)");
+      }
+      Map<String, Object> row = new java.util.LinkedHashMap<>();
+      row.put("Delete subvolume", name);
+      delete(name);
+      return List.of(row);
+    }
     if (name == null) {
       throw new InvalidArgumentException("driver " + op + ": name a subvolume (a snapshot key)");
     }
@@ -209,11 +319,30 @@ public final class BtrfsDriver extends SnapshotSetDriver
           }
         }
         row.put("Snapshot(s)", snapshots);
+        // As btrfs subvolume show prints a subvolume's qgroup: every byte it references, data and
+        // tree nodes, and those only it references (what deleting it frees).
+        io.strata.store.driver.Usage u = usage(name);
+        row.put("Quota group", "0/" + s.id());
+        row.put("Limit referenced", "-");
+        row.put("Limit exclusive", "-");
+        row.put("Usage referenced", u.exclusiveBytes() + u.sharedBytes());
+        row.put("Usage exclusive", u.exclusiveBytes());
+        return List.of(row);
+      }
+      case "du" -> {
+        FilesystemDu.Usage du = filesystemDu(name);
+        Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("Total", du.total());
+        row.put("Exclusive", du.exclusive());
+        row.put("Set shared", du.setShared());
+        row.put("Filename", name);
         return List.of(row);
       }
       default ->
           throw new InvalidArgumentException(
-              "driver.property: op '" + op + "' is not get, set, inherit or show");
+              "driver.property: op '"
+                  + op
+                  + "' is not get, set, inherit, show, du, sync, snapshot or delete");
     }
   }
 

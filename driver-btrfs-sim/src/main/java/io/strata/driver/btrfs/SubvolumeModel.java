@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 
 /**
  * The Btrfs side of the snapshot bookkeeping: every snapshot is a subvolume, files are extent
- * lists, and each durable change is a new transaction generation.
+ * lists, and changes join the running transaction (see {@link Counters}).
  *
  * <ul>
  *   <li>{@code prepare} from nothing is {@code btrfs subvolume create}: a new id, no parent;
@@ -23,10 +23,12 @@ import java.util.function.Supplier;
 final class SubvolumeModel implements SnapshotSet.Model {
   private final Counters counters;
   private final Supplier<UUID> uuids;
+  private final java.util.function.LongSupplier clock;
 
-  SubvolumeModel(Counters counters, Supplier<UUID> uuids) {
+  SubvolumeModel(Counters counters, Supplier<UUID> uuids, java.util.function.LongSupplier clock) {
     this.counters = counters;
     this.uuids = uuids;
+    this.clock = clock;
   }
 
   @Override
@@ -36,18 +38,17 @@ final class SubvolumeModel implements SnapshotSet.Model {
 
   @Override
   public byte[] created(Snapshot proposed, Snapshot parent) {
-    long gen = counters.nextGeneration();
+    long now = clock.getAsLong();
     if (proposed.kind() == Kind.COMMITTED) {
       // Only commit makes committed snapshots; "parent" is then the active one being committed.
-      return Subvolume.decode(parent.extension(), parent.key())
-          .committed(proposed.key(), gen)
-          .encode();
+      return Subvolume.decode(parent.extension(), parent.key()).committed(proposed.key()).encode();
     }
     boolean readOnly = proposed.kind() != Kind.ACTIVE;
     Subvolume from = parent == null ? null : Subvolume.decode(parent.extension(), parent.key());
-    return new Subvolume(
+    // btrfs subvolume create joins the running transaction; a snapshot is made by committing it
+    long gen = from == null ? counters.join(now) : counters.commit(now);
+    return Subvolume.made(
             counters.nextId(),
-            gen,
             gen,
             from == null ? 0 : from.id(),
             readOnly,
@@ -59,6 +60,7 @@ final class SubvolumeModel implements SnapshotSet.Model {
 
   @Override
   public byte[] changed(Snapshot s) {
-    return Subvolume.decode(s.extension(), s.key()).changed(counters.nextGeneration()).encode();
+    long running = counters.join(clock.getAsLong());
+    return Subvolume.decode(s.extension(), s.key()).changed(running).encode();
   }
 }

@@ -5,7 +5,7 @@ import java.io.IOException;
 
 /**
  * What {@code btrfs subvolume} allows beyond containerd's snapshot rules: snapshots of writable
- * subvolumes, and deleting a subvolume that has snapshots.
+ * subvolumes, and deleting a subvolume that has snapshots; and {@code btrfs filesystem sync}.
  */
 public interface Subvolumes {
   /**
@@ -27,4 +27,10 @@ public interface Subvolumes {
    * @throws io.strata.store.error.NotFoundException if {@code key} is missing
    */
   void delete(String key) throws IOException;
+
+  /**
+   * {@code btrfs filesystem sync}: commits the running transaction if it holds changes, so the
+   * subvolumes changed in it show its number as their gen. Returns the last committed generation.
+   */
+  long sync();
 }

@@ -38,6 +38,11 @@ final class Fixture implements AutoCloseable {
         store, dir.resolve("btrfs"), new NodeCache(64 << 20), () -> clock.addAndGet(1_000_000));
   }
 
+  /** Moves the clock on by {@code nanos}, as time passing between two calls. */
+  void advance(long nanos) {
+    clock.addAndGet(nanos);
+  }
+
   BtrfsDriver driver() {
     return driver;
   }

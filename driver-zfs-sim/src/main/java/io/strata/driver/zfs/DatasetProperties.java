@@ -5,23 +5,28 @@ import java.util.List;
 
 /**
  * {@code zfs get}, {@code zfs set} and {@code zfs inherit} for the properties zfs-sim models:
- * {@code recordsize}, {@code compression} and {@code dedup}. Datasets are named as {@code zfs list}
- * names them: the pool {@code strata} or a dataset {@code strata/<id>}.
+ * {@code recordsize}, {@code compression}, {@code dedup}, {@code quota} and {@code readonly}.
+ * Datasets are named as {@code zfs list} names them: the pool {@code strata} or a dataset {@code
+ * strata/<id>}.
  *
- * <p>A dataset without a local value inherits along its origin (the layer it was cloned from, and
- * so on down), then from the pool, then takes the default; a change reaches every dataset that
- * inherits it. As in ZFS, a change applies to what is written afterwards: {@code recordsize} to
- * files created afterwards, {@code compression} and {@code dedup} to records written afterwards.
+ * <p>A dataset without a local value inherits from its parent in the namespace, the pool (not from
+ * its origin, as in ZFS), then takes the default; {@code quota} is not inherited. As in ZFS, a
+ * change applies to what is written afterwards: {@code recordsize} to files created afterwards,
+ * {@code compression} and {@code dedup} to records written afterwards; {@code readonly} and {@code
+ * quota} to the next change (see {@link WriteGuard}).
  */
 public interface DatasetProperties {
   /** The dataset that backs snapshot {@code key}: {@code strata/<id>}. */
   String dataset(String key);
 
-  /** The effective value of {@code property} on {@code dataset}, and its source. */
-  PropertyValue get(String dataset, String property);
+  /**
+   * The effective value of {@code property} on {@code dataset}, and its source; also the read-only
+   * {@code available}, {@code referenced}, {@code used} and {@code written} (source {@code -}).
+   */
+  PropertyValue get(String dataset, String property) throws IOException;
 
-  /** Every property of {@code dataset}, by name. */
-  List<PropertyValue> list(String dataset);
+  /** Every property of {@code dataset}, the read-only ones too, by name. */
+  List<PropertyValue> list(String dataset) throws IOException;
 
   /**
    * Sets {@code property} locally on {@code dataset}, durably.

@@ -15,7 +15,14 @@ enum DatasetProperty {
   /** The codec of new records: {@code on} (the store's codec), off, lz4, zstd, zstd-1..19. */
   COMPRESSION("compression", "on"),
   /** Whether new records may share blocks with equal records already in the pool. */
-  DEDUP("dedup", "off");
+  DEDUP("dedup", "off"),
+  /**
+   * The most space the dataset and its snapshots may use ({@code none}: no limit), or, on the pool,
+   * every dataset together. Not inherited, as in ZFS: a quota limits what is below it instead.
+   */
+  QUOTA("quota", "none"),
+  /** {@code on}: the dataset's files cannot be changed (EROFS), as ZFS's {@code readonly}. */
+  READONLY("readonly", "off");
 
   static final int MIN_RECORD = 4 << 10;
   static final int MAX_RECORD = 1 << 20;
@@ -45,7 +52,14 @@ enum DatasetProperty {
       }
     }
     throw new InvalidArgumentException(
-        "property " + name + ": not a zfs-sim property (recordsize, compression, dedup)");
+        "property "
+            + name
+            + ": not a zfs-sim property (recordsize, compression, dedup, quota, readonly)");
+  }
+
+  /** Whether a dataset without a local value takes its parent's (ZFS: all but quota). */
+  boolean inheritable() {
+    return this != QUOTA;
   }
 
   /**
@@ -59,11 +73,14 @@ enum DatasetProperty {
       case COMPRESSION:
         Compression c = compression(v, value);
         return v.startsWith("zstd-") ? "zstd-" + c.level() : v;
-      case DEDUP:
+      case DEDUP, READONLY:
         if (v.equals("on") || v.equals("off")) {
           return v;
         }
-        throw new InvalidArgumentException("property dedup: " + value + " is not on or off");
+        throw new InvalidArgumentException("property " + id + ": " + value + " is not on or off");
+      case QUOTA:
+        long q = v.equals("none") ? 0 : parseSize(v, value);
+        return q == 0 ? "none" : Long.toString(q);
       default:
         throw new IllegalStateException(name());
     }
@@ -121,6 +138,67 @@ enum DatasetProperty {
           "property recordsize: " + given + " is not a power of two from 4K to 1M");
     }
     return (int) bytes;
+  }
+
+  /** A canonical value as {@code zfs get} shows it (a quota as {@code 10M}, not bytes). */
+  String display(String canonical) {
+    return this == QUOTA && !canonical.equals("none")
+        ? niceBytes(Long.parseLong(canonical))
+        : canonical;
+  }
+
+  /** A canonical quota in bytes; 0: none. */
+  static long quotaBytes(String canonical) {
+    return canonical.equals("none") ? 0 : Long.parseLong(canonical);
+  }
+
+  /**
+   * A size as {@code zfs set} takes it: a number, optionally with a decimal fraction, and a suffix
+   * of B, K, M, G, T, P or E (powers of 1024), optionally followed by B ({@code 10G}, {@code
+   * 1.5gb}, {@code 512}).
+   */
+  private static long parseSize(String v, String given) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("([0-9]{1,19})(\\.[0-9]{1,9})?([bkmgtpe]?)b?").matcher(v);
+    if (m.matches()) {
+      int shift = 10 * "bkmgtpe".indexOf(m.group(3).isEmpty() ? "b" : m.group(3));
+      java.math.BigDecimal n =
+          new java.math.BigDecimal(m.group(1) + (m.group(2) == null ? "" : m.group(2)));
+      java.math.BigDecimal bytes = n.multiply(java.math.BigDecimal.valueOf(2).pow(shift));
+      if (bytes.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) <= 0) {
+        return bytes.setScale(0, java.math.RoundingMode.DOWN).longValueExact();
+      }
+    }
+    throw new InvalidArgumentException(
+        "property quota: " + given + " is not none or a size (512, 10M, 1.5G)");
+  }
+
+  /**
+   * {@code bytes} as {@code zfs get} shows sizes ({@code zfs_nicebytes}): {@code 512B}, {@code
+   * 128K} for an exact multiple, else the most decimals (2, 1, 0) that fit in 5 characters ({@code
+   * 1.50G}, {@code 12.3M}).
+   */
+  static String niceBytes(long bytes) {
+    String units = "BKMGTPE";
+    int u = 0;
+    while (u < units.length() - 1 && bytes >= 1L << (10 * (u + 1))) {
+      u++;
+    }
+    if (u == 0) {
+      return bytes + "B";
+    }
+    long unit = 1L << (10 * u);
+    if (bytes % unit == 0) {
+      return (bytes / unit) + units.substring(u, u + 1);
+    }
+    double n = (double) bytes / unit;
+    for (int decimals = 2; decimals >= 0; decimals--) {
+      String s = String.format(Locale.ROOT, "%." + decimals + "f", n) + units.charAt(u);
+      if (s.length() <= 5) {
+        return s;
+      }
+    }
+    return String.format(Locale.ROOT, "%.0f", n) + units.charAt(u);
   }
 
   private static String recordSizeText(int bytes) {

@@ -8,10 +8,8 @@ import io.strata.store.error.NotFoundException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -181,22 +179,18 @@ final class DatasetTable {
   }
 
   /**
-   * The effective value of {@code p} on {@code e} (null: the pool): its own local value, else the
-   * one its origin's holder has (the layer below, as a clone is made from it), else the pool's,
-   * else the default.
+   * The effective value of {@code p} on {@code e} (null: the pool): its own local value, else its
+   * parent's in the dataset namespace (every dataset {@code strata/<id>} is a child of the pool
+   * {@code strata}, as Docker's zfs driver makes them), else the default. A clone does not inherit
+   * from its origin, as in ZFS. {@code quota} is never inherited.
    */
   PropertyValue effective(Entry e, DatasetProperty p) {
     String name = e == null ? POOL : e.name();
-    Set<Long> seen = new HashSet<>();
-    for (Entry cur = e; cur != null && seen.add(cur.id()); ) {
-      String v = cur.record().properties().get(p.id());
-      if (v != null) {
-        return new PropertyValue(name, p.id(), v, source(cur.name(), name));
-      }
-      long origin = cur.record().origin();
-      cur = origin == 0 ? null : holder(origin);
+    String v = e == null ? null : e.record().properties().get(p.id());
+    if (v != null) {
+      return new PropertyValue(name, p.id(), v, "local");
     }
-    String v = pool.properties().get(p.id());
+    v = e == null || p.inheritable() ? pool.properties().get(p.id()) : null;
     if (v != null) {
       return new PropertyValue(name, p.id(), v, source(POOL, name));
     }

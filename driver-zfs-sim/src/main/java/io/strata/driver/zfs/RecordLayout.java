@@ -46,16 +46,23 @@ final class RecordLayout implements FileLayout {
 
   private final Supplier<RecordSettings> settings;
   private final LongSupplier salts;
+  private final java.util.function.LongConsumer admit;
   private byte[] buf;
   private Record cached;
 
   /**
    * @param settings the dataset's settings, asked at every write (properties may change)
    * @param salts fresh non-zero salts for records written with {@code dedup=off}
+   * @param admit called with a record's length before it is stored; throws to refuse it (the
+   *     dataset is read-only or over its quota)
    */
-  RecordLayout(Supplier<RecordSettings> settings, LongSupplier salts) {
+  RecordLayout(
+      Supplier<RecordSettings> settings,
+      LongSupplier salts,
+      java.util.function.LongConsumer admit) {
     this.settings = settings;
     this.salts = salts;
+    this.admit = admit;
   }
 
   /** One stored record. */
@@ -264,6 +271,7 @@ final class RecordLayout implements FileLayout {
       file.deleteItem(n); // ZFS with compression on writes no block of zeros: a hole
       return;
     }
+    admit.accept(length);
     long salt = now.dedup() ? 0 : salts.getAsLong();
     salt(rec, length, salt);
     Digest d = file.putChunk(rec, 0, length, now.compression());

@@ -49,12 +49,16 @@ public final class ZfsDriver extends SnapshotSetDriver
   private final ChunkStore chunks;
   private final SnapshotSet set;
   private final AtomicLong salts = new AtomicLong();
+  private final WriteGuard guard;
   private volatile DatasetTable table;
 
   private ZfsDriver(DriverContext context) {
     this.context = context;
     this.chunks = context.chunks();
     this.set = new SnapshotSet(context, new Model());
+    this.guard =
+        new WriteGuard(
+            () -> table, k -> chunks.root(Snapshot.rootName(k)).chunks(), chunks::storedBytes);
   }
 
   static ZfsDriver open(DriverContext context) throws IOException {
@@ -87,7 +91,19 @@ public final class ZfsDriver extends SnapshotSetDriver
             DatasetTable t = table;
             return t.settings(t.byKey(key));
           },
-          ZfsDriver.this::salt);
+          ZfsDriver.this::salt,
+          bytes -> guard.admit(key, bytes));
+    }
+
+    @Override
+    public void checkChange(Snapshot s) {
+      guard.checkWritable(s.key());
+    }
+
+    @Override
+    public byte[] changed(Snapshot s) {
+      guard.settled(s.key());
+      return s.extension();
     }
 
     @Override
@@ -208,6 +224,7 @@ public final class ZfsDriver extends SnapshotSetDriver
     if (DatasetTable.snapshotOnly(key)) {
       throw new io.strata.store.error.NotFoundException("snapshot " + key + " not found");
     }
+    guard.settled(key);
     try {
       DatasetTable t = table;
       DatasetTable.Entry e = t.byKey(key);
@@ -369,16 +386,7 @@ public final class ZfsDriver extends SnapshotSetDriver
 
   @Override
   public synchronized List<Map<String, Object>> nativeListing() {
-    long avail;
-    try {
-      java.nio.file.Path p = context.metadataDir().toAbsolutePath();
-      while (p.getParent() != null && !java.nio.file.Files.exists(p)) {
-        p = p.getParent();
-      }
-      avail = java.nio.file.Files.getFileStore(p).getUsableSpace();
-    } catch (IOException e) {
-      avail = 0; // a listing is still useful without it
-    }
+    long avail = freeBytes();
     return ZfsListing.rows(table, set::chunkSet, chunks::storedBytes, avail);
   }
 
@@ -455,18 +463,97 @@ public final class ZfsDriver extends SnapshotSetDriver
   }
 
   @Override
-  public PropertyValue get(String dataset, String property) {
+  public PropertyValue get(String dataset, String property) throws IOException {
+    return get(dataset, property, false);
+  }
+
+  /** {@code zfs get [-p]}: with {@code exact}, sizes in bytes ({@code none} is 0). */
+  private PropertyValue get(String dataset, String property, boolean exact) throws IOException {
+    if (STATISTICS.contains(property)) {
+      for (PropertyValue v : statistics(dataset, exact)) {
+        if (v.property().equals(property)) {
+          return v;
+        }
+      }
+    }
     DatasetTable t = table;
-    return t.effective(t.byName(dataset), DatasetProperty.named(property));
+    return shown(t.effective(t.byName(dataset), DatasetProperty.named(property)), exact);
+  }
+
+  /** The read-only properties {@code zfs get} shows with source {@code -}: space. */
+  static final List<String> STATISTICS = List.of("available", "referenced", "used", "written");
+
+  /**
+   * {@code available}, {@code referenced}, {@code used} and {@code written} of {@code dataset}, as
+   * {@code zfs list} charges them (see {@link ZfsListing}); {@code written} is what the dataset
+   * wrote since its origin (see {@link #written}). {@code available} is the data root's free space,
+   * less what a quota on the dataset or the pool leaves.
+   */
+  private List<PropertyValue> statistics(String dataset, boolean exact) throws IOException {
+    DatasetTable t = table;
+    DatasetTable.Entry e = t.byName(dataset);
+    long poolUsed = 0;
+    for (DatasetTable.Entry d : t.entries()) {
+      if (!DatasetTable.snapshotOnly(d.key())) {
+        poolUsed += ZfsListing.used(t, d, set::chunkSet, chunks::storedBytes);
+      }
+    }
+    long used = e == null ? poolUsed : ZfsListing.used(t, e, set::chunkSet, chunks::storedBytes);
+    long refer = e == null ? 0 : chunks.storedBytes(set.chunkSet(e.key()));
+    long written = e == null ? 0 : set.written(e.key());
+    long avail = freeBytes();
+    long poolQuota = DatasetProperty.quotaBytes(t.effective(null, DatasetProperty.QUOTA).value());
+    if (poolQuota > 0) {
+      avail = Math.min(avail, Math.max(0, poolQuota - poolUsed));
+    }
+    long quota =
+        e == null ? 0 : DatasetProperty.quotaBytes(t.effective(e, DatasetProperty.QUOTA).value());
+    if (quota > 0) {
+      avail = Math.min(avail, Math.max(0, quota - used));
+    }
+    String name = e == null ? DatasetTable.POOL : e.name();
+    java.util.function.LongFunction<String> f = exact ? Long::toString : DatasetProperty::niceBytes;
+    return List.of(
+        new PropertyValue(name, "available", f.apply(avail), "-"),
+        new PropertyValue(name, "referenced", f.apply(refer), "-"),
+        new PropertyValue(name, "used", f.apply(used), "-"),
+        new PropertyValue(name, "written", f.apply(written), "-"));
+  }
+
+  /** Bytes free on the data root's disk. */
+  private long freeBytes() {
+    try {
+      java.nio.file.Path p = context.metadataDir().toAbsolutePath();
+      while (p.getParent() != null && !java.nio.file.Files.exists(p)) {
+        p = p.getParent();
+      }
+      return java.nio.file.Files.getFileStore(p).getUsableSpace();
+    } catch (IOException e) {
+      return 0; // a listing is still useful without it
+    }
+  }
+
+  /** A value as {@code zfs get} shows it. */
+  private static PropertyValue shown(PropertyValue v, boolean exact) {
+    DatasetProperty p = DatasetProperty.named(v.property());
+    String value =
+        !exact
+            ? p.display(v.value())
+            : p == DatasetProperty.QUOTA && v.value().equals("none") ? "0" : v.value();
+    return new PropertyValue(v.dataset(), v.property(), value, v.source());
   }
 
   @Override
-  public List<PropertyValue> list(String dataset) {
+  public List<PropertyValue> list(String dataset) throws IOException {
+    return list(dataset, false);
+  }
+
+  private List<PropertyValue> list(String dataset, boolean exact) throws IOException {
     DatasetTable t = table;
     DatasetTable.Entry e = t.byName(dataset);
-    List<PropertyValue> out = new ArrayList<>();
+    List<PropertyValue> out = new ArrayList<>(statistics(dataset, exact));
     for (DatasetProperty p : DatasetProperty.values()) {
-      out.add(t.effective(e, p));
+      out.add(shown(t.effective(e, p), exact));
     }
     out.sort((a, b) -> a.property().compareTo(b.property()));
     return out;
@@ -474,13 +561,54 @@ public final class ZfsDriver extends SnapshotSetDriver
 
   @Override
   public synchronized void set(String dataset, String property, String value) throws IOException {
+    readOnlyStatistic(dataset, property);
     DatasetProperty p = DatasetProperty.named(property);
-    setLocal(dataset, p, p.normalize(value));
+    String v = p.normalize(value);
+    long quota = p == DatasetProperty.QUOTA ? DatasetProperty.quotaBytes(v) : 0;
+    if (quota > 0) {
+      // zfs set refuses a quota below what the dataset (or the pool) already uses
+      DatasetTable t = table;
+      DatasetTable.Entry e = t.byName(dataset);
+      long used = 0;
+      for (DatasetTable.Entry d : t.entries()) {
+        if ((e == null && !DatasetTable.snapshotOnly(d.key())) || d == e) {
+          used += ZfsListing.used(t, d, set::chunkSet, chunks::storedBytes);
+        }
+      }
+      if (quota < used) {
+        throw new io.strata.store.error.InvalidArgumentException(
+            "cannot set property for '"
+                + dataset
+                + "': size is less than current used ("
+                + DatasetProperty.niceBytes(used)
+                + ")");
+      }
+    }
+    // As in ZFS, where a quota is a number in the dataset and not a stored property, quota=none
+    // clears it: the source is then default again.
+    setLocal(dataset, p, p == DatasetProperty.QUOTA && quota == 0 ? null : v);
   }
 
   @Override
   public synchronized void inherit(String dataset, String property) throws IOException {
-    setLocal(dataset, DatasetProperty.named(property), null);
+    readOnlyStatistic(dataset, property);
+    DatasetProperty p = DatasetProperty.named(property);
+    if (!p.inheritable()) {
+      throw new io.strata.store.error.InvalidArgumentException(
+          "'"
+              + p.id()
+              + "' property cannot be inherited; use 'zfs set "
+              + p.id()
+              + "=none' to clear");
+    }
+    setLocal(dataset, p, null);
+  }
+
+  private static void readOnlyStatistic(String dataset, String property) {
+    if (STATISTICS.contains(property)) {
+      throw new io.strata.store.error.InvalidArgumentException(
+          "cannot set property for '" + dataset + "': '" + property + "' is readonly");
+    }
   }
 
   private void setLocal(String dataset, DatasetProperty p, String value) throws IOException {
@@ -512,14 +640,20 @@ public final class ZfsDriver extends SnapshotSetDriver
     String dataset =
         name == null
             ? DatasetTable.POOL
-            : name.equals(DatasetTable.POOL) || name.startsWith(DatasetTable.POOL + "/")
+            : name.equals(DatasetTable.POOL)
+                    || name.startsWith(DatasetTable.POOL + "/")
+                    || "snapshot".equals(op)
                 ? name
                 : dataset(name);
     String p = property == null ? "all" : property;
     switch (op == null ? "" : op) {
       case "get", "show" -> {
+        // get's value "parsable" is zfs get -p: sizes in bytes
+        boolean exact = "get".equals(op) && "parsable".equals(value);
         return propertyRows(
-            p.equals("all") || "show".equals(op) ? list(dataset) : List.of(get(dataset, p)));
+            p.equals("all") || "show".equals(op)
+                ? list(dataset, exact)
+                : List.of(get(dataset, p, exact)));
       }
       case "set" -> {
         if (value == null) {
@@ -533,9 +667,33 @@ public final class ZfsDriver extends SnapshotSetDriver
         inherit(dataset, p);
         return propertyRows(List.of(get(dataset, p)));
       }
+      case "snapshot" -> {
+        // zfs snapshot of a dataset (strata/<id>, or the snapshot key it backs); its name back
+        if (name == null) {
+          throw new io.strata.store.error.InvalidArgumentException(
+              "driver snapshot: name the dataset's snapshot key");
+        }
+        String key = name.startsWith(DatasetTable.POOL + "/") ? table.byName(name).key() : name;
+        Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("name", snapshot(key));
+        return List.of(row);
+      }
+      case "rollback" -> {
+        // zfs rollback [-r] strata/<id>@<n>: name is the snapshot, property "r" for -r
+        if (name == null) {
+          throw new io.strata.store.error.InvalidArgumentException(
+              "driver rollback: name a snapshot, strata/<id>@<n>");
+        }
+        rollback(name, "r".equals(property));
+        Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("name", name);
+        return List.of(row);
+      }
       default ->
           throw new io.strata.store.error.InvalidArgumentException(
-              "driver.property: op '" + op + "' is not get, set, inherit or show");
+              "driver.property: op '"
+                  + op
+                  + "' is not get, set, inherit, show, snapshot or rollback");
     }
   }
 

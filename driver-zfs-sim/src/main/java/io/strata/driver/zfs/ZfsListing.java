@@ -47,15 +47,8 @@ public final class ZfsListing {
       }
       RoaringBitmap head = chunksOf.apply(e.key());
       List<Long> held = table.held(e);
-      RoaringBitmap all = head.clone();
-      for (long m : held) {
-        all.or(chunksOf.apply(table.owner(m).key()));
-      }
       long origin = e.record().origin();
-      if (origin != 0 && table.owner(origin) != null) {
-        all.andNot(chunksOf.apply(table.owner(origin).key()));
-      }
-      long used = bytes.applyAsLong(all);
+      long used = used(table, e, chunksOf, bytes);
       poolUsed += used;
       out.add(
           row(
@@ -87,6 +80,26 @@ public final class ZfsListing {
     }
     out.add(0, row(DatasetTable.POOL, "filesystem", poolUsed, 0, "-", null, avail));
     return out;
+  }
+
+  /**
+   * A dataset's {@code used}: the bytes it and the snapshots it holds reference beyond its origin
+   * snapshot.
+   */
+  static long used(
+      DatasetTable table,
+      DatasetTable.Entry e,
+      Function<String, RoaringBitmap> chunksOf,
+      ToLongFunction<RoaringBitmap> bytes) {
+    RoaringBitmap all = chunksOf.apply(e.key()).clone();
+    for (long m : table.held(e)) {
+      all.or(chunksOf.apply(table.owner(m).key()));
+    }
+    long origin = e.record().origin();
+    if (origin != 0 && table.owner(origin) != null) {
+      all.andNot(chunksOf.apply(table.owner(origin).key()));
+    }
+    return bytes.applyAsLong(all);
   }
 
   private static Map<String, Object> row(

@@ -476,15 +476,17 @@ class ZfsDriverTest {
   // ---- properties ----
 
   @Test
-  void propertiesAreInheritedAlongOriginsAndFromThePoolAndPersist() throws IOException {
+  void propertiesAreInheritedAlongTheNamespaceNotTheOriginAndPersist() throws IOException {
     layer("base", null, Map.of("/f", TestData.random(23, 100)));
     driver.prepare("c", "base", Map.of());
     driver.set("strata", "compression", "lz4");
     driver.set("strata/1", "recordsize", "16384");
 
+    // strata/2 is a clone of strata/1@1 but a child of strata: it inherits from the pool only
     assertThat(driver.get("strata/2", "recordsize"))
-        .isEqualTo(new PropertyValue("strata/2", "recordsize", "16K", "inherited from strata/1"));
-    assertThat(driver.get("strata/2", "compression").source()).isEqualTo("inherited from strata");
+        .isEqualTo(new PropertyValue("strata/2", "recordsize", "128K", "default"));
+    assertThat(driver.get("strata/2", "compression"))
+        .isEqualTo(new PropertyValue("strata/2", "compression", "lz4", "inherited from strata"));
     assertThat(driver.get("strata/1", "recordsize").source()).isEqualTo("local");
     // dedup's default is off, as in OpenZFS; the pool is made with dedup=on set on it
     assertThat(driver.get("strata/2", "dedup"))
@@ -496,21 +498,168 @@ class ZfsDriverTest {
         .isEqualTo(new PropertyValue("strata/2", "dedup", "off", "default"));
     driver.set("strata", "dedup", "on");
 
-    byte[] data = TestData.random(24, 32 << 10);
+    driver.set("strata", "recordsize", "32K");
+    byte[] data = TestData.random(24, 64 << 10);
     put(driver.fs("c"), "/data", data);
-    assertThat(stored(data, 0, 16 << 10)).as("the clone writes 16K records").isTrue();
+    assertThat(stored(data, 0, 32 << 10)).as("the clone writes the pool's 32K records").isTrue();
 
     reopen();
     assertThat(driver.list("strata/2"))
+        .filteredOn(v -> !v.source().equals("-"))
         .extracting(PropertyValue::property, PropertyValue::value, PropertyValue::source)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("compression", "lz4", "inherited from strata"),
             org.assertj.core.groups.Tuple.tuple("dedup", "on", "inherited from strata"),
-            org.assertj.core.groups.Tuple.tuple("recordsize", "16K", "inherited from strata/1"));
-    driver.inherit("strata/1", "recordsize");
+            org.assertj.core.groups.Tuple.tuple("quota", "none", "default"),
+            org.assertj.core.groups.Tuple.tuple("readonly", "off", "default"),
+            org.assertj.core.groups.Tuple.tuple("recordsize", "32K", "inherited from strata"));
+    assertThat(driver.get("strata/1", "recordsize").value()).isEqualTo("16K");
+    driver.inherit("strata", "recordsize");
     assertThat(driver.get("strata/2", "recordsize").source()).isEqualTo("default");
     reopen();
     assertThat(driver.get("strata/2", "recordsize").value()).isEqualTo("128K");
+  }
+
+  @Test
+  void readonlyRefusesEveryChangeLocallyOrInheritedAndLeavesTheFilesAsTheyWere()
+      throws IOException {
+    layer("base", null, Map.of("/f", TestData.random(40, 100)));
+    driver.prepare("c", "base", Map.of());
+    byte[] before = TestData.random(41, 200 << 10);
+    put(driver.fs("c"), "/data", before);
+    driver.set("strata/2", "readonly", "on");
+
+    FileSystemView fs = driver.fs("c");
+    byte[] more = TestData.random(42, 4096);
+    assertThatThrownBy(() -> fs.write("/data", 0, more, 0, more.length))
+        .isInstanceOf(ConflictException.class)
+        .hasMessage(
+            "dataset strata/2 (snapshot c): read-only file system (readonly=on, set locally)");
+    assertThatThrownBy(() -> fs.mkdir("/d", 0755)).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> fs.chmod("/data", 0600)).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> fs.remove("/data", false)).isInstanceOf(ConflictException.class);
+    assertThat(read(fs, "/data")).isEqualTo(before);
+    assertThat(fs.exists("/d")).isFalse();
+    assertThat(fs.stat("/data").permissions()).isEqualTo(0644);
+
+    driver.inherit("strata/2", "readonly");
+    driver.set("strata", "readonly", "on");
+    reopen();
+    FileSystemView again = driver.fs("c");
+    assertThatThrownBy(() -> put(again, "/new", more))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("readonly=on, inherited from strata");
+    assertThat(again.exists("/new")).isFalse();
+    assertThat(driver.get("strata/2", "readonly"))
+        .isEqualTo(new PropertyValue("strata/2", "readonly", "on", "inherited from strata"));
+
+    driver.set("strata/2", "readonly", "off"); // a local off beats the inherited on
+    again.write("/data", 0, more, 0, more.length);
+    assertThat(Arrays.copyOf(read(again, "/data"), 4096)).isEqualTo(more);
+  }
+
+  @Test
+  void quotaRefusesWritesPastItLeavesTheStoreUnchangedAndIsNotInherited() throws IOException {
+    layer("base", null, Map.of("/f", TestData.random(43, 100)));
+    driver.prepare("c", "base", Map.of());
+    driver.set("strata/2", "quota", "1M");
+    assertThat(driver.get("strata/2", "quota"))
+        .isEqualTo(new PropertyValue("strata/2", "quota", "1M", "local"));
+
+    FileSystemView fs = driver.fs("c");
+    byte[] first = TestData.random(44, 512 << 10);
+    put(fs, "/a", first); // about 515K used: under the quota
+    Map<String, Object> row = listing().get("strata/2");
+    long used = (Long) row.get("used");
+    assertThat(used).isBetween(512L << 10, 1L << 20);
+
+    byte[] second = TestData.random(45, 640 << 10);
+    assertThatThrownBy(() -> put(fs, "/b", second))
+        .isInstanceOf(io.strata.store.error.StorageFullException.class)
+        .hasMessageStartingWith(
+            "dataset strata/2 (writing snapshot c): disk quota exceeded: quota 1M,");
+    assertThat(fs.exists("/b")).as("the refused file is rolled back").isFalse();
+    assertThat(listing().get("strata/2").get("used")).isEqualTo(used);
+    assertThatThrownBy(() -> fs.write("/a", 512 << 10, second, 0, second.length))
+        .isInstanceOf(io.strata.store.error.StorageFullException.class);
+    assertThat(fs.stat("/a").size()).isEqualTo(512 << 10);
+    assertThat(read(fs, "/a")).isEqualTo(first);
+    assertThat(listing().get("strata/2").get("used")).isEqualTo(used);
+
+    // a write that fits still goes through after a refusal
+    byte[] small = TestData.random(46, 100 << 10);
+    put(fs, "/small", small);
+    assertThat(read(fs, "/small")).isEqualTo(small);
+
+    // removing files is never refused, and frees room once the store forgets them
+    fs.remove("/a", false);
+
+    // quota is not inherited: the pool's quota limits the sum of its datasets instead
+    assertThatThrownBy(() -> driver.set("strata/2", "quota", "64K"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("size is less than current used");
+    assertThatThrownBy(() -> driver.inherit("strata/2", "quota"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessage("'quota' property cannot be inherited; use 'zfs set quota=none' to clear");
+    driver.set("strata/2", "quota", "none");
+    driver.set("strata", "quota", "1.5M");
+    assertThat(driver.get("strata", "quota").value()).isEqualTo("1.50M");
+    assertThat(driver.get("strata/2", "quota"))
+        .isEqualTo(new PropertyValue("strata/2", "quota", "none", "default"));
+    driver.prepare("d", "base", Map.of());
+    reopen();
+    FileSystemView other = driver.fs("d");
+    long poolUsed = (Long) listing().get("strata").get("used");
+    byte[] big = TestData.random(47, (int) ((3L << 19) - poolUsed + (64 << 10)));
+    assertThatThrownBy(() -> put(other, "/big", big))
+        .isInstanceOf(io.strata.store.error.StorageFullException.class)
+        .hasMessageStartingWith("dataset strata (writing snapshot d): disk quota exceeded");
+    assertThat(other.exists("/big")).isFalse();
+  }
+
+  @Test
+  void spaceIsReadAsReadOnlyPropertiesAsZfsGetShowsIt() throws IOException {
+    layer("base", null, Map.of("/f", TestData.random(51, 300 << 10)));
+    driver.prepare("c", "base", Map.of());
+    put(driver.fs("c"), "/g", TestData.random(52, 200 << 10));
+    Map<String, Map<String, Object>> rows = listing();
+    assertThat(driver.list("strata/2"))
+        .filteredOn(v -> v.source().equals("-"))
+        .extracting(PropertyValue::property)
+        .containsExactly("available", "referenced", "used", "written");
+    assertThat(driver.get("strata/2", "used").value())
+        .isEqualTo(DatasetProperty.niceBytes((Long) rows.get("strata/2").get("used")));
+    assertThat(driver.get("strata/2", "referenced").value())
+        .isEqualTo(DatasetProperty.niceBytes((Long) rows.get("strata/2").get("refer")));
+    assertThat(driver.get("strata/2", "written").value())
+        .as("a 128K record and the last one, stored to the end of the file")
+        .isEqualTo("200K");
+    assertThat(driver.get("strata", "used").value())
+        .isEqualTo(DatasetProperty.niceBytes((Long) rows.get("strata").get("used")));
+
+    long used = (Long) rows.get("strata/2").get("used");
+    driver.set("strata/2", "quota", Long.toString(used + (100 << 10)));
+    assertThat(driver.get("strata/2", "available").value()).isEqualTo("100K");
+    assertThatThrownBy(() -> driver.set("strata/2", "used", "1M"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessage("cannot set property for 'strata/2': 'used' is readonly");
+  }
+
+  @Test
+  void aQuotaHoldsAcrossAChangeMadeDurableOnlyAtItsEnd() throws IOException {
+    driver.prepare("import", null, Map.of());
+    driver.set("strata/1", "quota", "1M");
+    FileSystemView fs = driver.fs("import");
+    fs.deferSync(true);
+    put(fs, "/one", TestData.random(48, 400 << 10));
+    put(fs, "/two", TestData.random(49, 400 << 10));
+    // nothing is durable yet, but the two files are counted against the quota
+    assertThatThrownBy(() -> put(fs, "/three", TestData.random(50, 400 << 10)))
+        .isInstanceOf(io.strata.store.error.StorageFullException.class);
+    fs.discard();
+    fs.deferSync(false);
+    assertThat(fs.exists("/one")).isFalse();
+    assertThat(fs.list("/")).isEmpty();
   }
 
   @Test
@@ -518,9 +667,16 @@ class ZfsDriverTest {
     layer("base", null, Map.of("/f", TestData.random(25, 100)));
     for (String[] bad :
         new String[][] {
-          {"recordsize", "3000"}, {"recordsize", "2M"}, {"recordsize", "2K"},
-          {"compression", "gzip"}, {"compression", "zstd-20"}, {"dedup", "maybe"},
-          {"quota", "1G"}
+          {"recordsize", "3000"},
+          {"recordsize", "2M"},
+          {"recordsize", "2K"},
+          {"compression", "gzip"},
+          {"compression", "zstd-20"},
+          {"dedup", "maybe"},
+          {"quota", "lots"},
+          {"quota", "-1"},
+          {"readonly", "yes"},
+          {"atime", "off"}
         }) {
       assertThatThrownBy(() -> driver.set("strata/1", bad[0], bad[1]))
           .as(bad[0] + "=" + bad[1])

@@ -53,6 +53,13 @@ public final class SnapshotSet {
       return s.extension();
     }
 
+    /**
+     * Refuses a change to {@code s}'s files before it is made durable (a read-only dataset); the
+     * file system then rolls the change back. Called for every change, under the file system's
+     * lock.
+     */
+    default void checkChange(Snapshot s) {}
+
     /** Extra reasons to refuse removing {@code s}; throws {@link ConflictException}. */
     default void checkRemove(Snapshot s, Map<String, Snapshot> all) {}
   }
@@ -655,6 +662,7 @@ public final class SnapshotSet {
       String key, WriteSession session, Digest root, RoaringBitmap added, RoaringBitmap released)
       throws IOException {
     synchronized (keyLock(key)) {
+      model.checkChange(get(key));
       Snapshot s = get(key).withTree(root);
       s = s.withExtension(model.changed(s));
       session.commit(

@@ -1,0 +1,71 @@
+package io.strata.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code strata driver du} and {@code driver show} print what btrfs-progs 6.2 printed for the same
+ * figures (captured from {@code btrfs filesystem du -s} and {@code btrfs subvolume show} on a
+ * loop-mounted Btrfs with quotas on), to the character.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class DriverPropertyCommandsTest {
+  private static List<JsonNode> rows(String json) throws Exception {
+    List<JsonNode> out = new ArrayList<>();
+    new ObjectMapper().readTree(json).forEach(out::add);
+    return out;
+  }
+
+  @Test
+  void duPrintsBtrfsFilesystemDuSummaryLines() throws Exception {
+    List<JsonNode> rows =
+        rows(
+            "[{\"Total\":278528,\"Exclusive\":32768,\"Set shared\":86016,\"Filename\":\".\"},"
+                + "{\"Total\":45056,\"Exclusive\":4096,\"Set shared\":20480,\"Filename\":\"E2\"},"
+                + "{\"Total\":36864,\"Exclusive\":0,\"Set shared\":36864,\"Filename\":\"A\"}]");
+    assertThat(DriverPropertyCommands.duTable(rows, false))
+        .containsExactly(
+            "     Total   Exclusive  Set shared  Filename",
+            " 272.00KiB    32.00KiB    84.00KiB  .",
+            "  44.00KiB     4.00KiB    20.00KiB  E2",
+            "  36.00KiB       0.00B    36.00KiB  A");
+    assertThat(DriverPropertyCommands.duTable(rows.subList(1, 2), true))
+        .containsExactly(
+            "     Total   Exclusive  Set shared  Filename",
+            "     45056        4096       20480  E2");
+    assertThat(DriverPropertyCommands.size(1536L << 20, false)).isEqualTo("1.50GiB");
+  }
+
+  @Test
+  void showEndsWithTheQuotaGroupAsBtrfsSubvolumeShow() throws Exception {
+    JsonNode row =
+        rows("[{\"path\":\"E2\",\"Name\":\"E2\",\"UUID\":\"d86d\",\"Parent UUID\":\"-\","
+                + "\"Received UUID\":\"-\",\"Creation time\":\"2026-12-05T04:09:25Z\","
+                + "\"Subvolume ID\":264,\"Generation\":28,\"Gen at creation\":22,"
+                + "\"Parent ID\":5,\"Top level ID\":5,\"Flags\":\"-\",\"Snapshot(s)\":[],"
+                + "\"Quota group\":\"0/264\",\"Limit referenced\":\"-\","
+                + "\"Limit exclusive\":\"-\",\"Usage referenced\":45056,"
+                + "\"Usage exclusive\":45056}]")
+            .get(0);
+    List<String> lines = DriverPropertyCommands.subvolumeShow(row, ZoneOffset.UTC);
+    assertThat(lines.get(0)).isEqualTo("E2");
+    assertThat(lines)
+        .contains("\tName: \t\t\tE2", "\tCreation time: \t\t2026-12-05 04:09:25 +0000");
+    assertThat(lines.subList(lines.size() - 6, lines.size()))
+        .containsExactly(
+            "\tSnapshot(s):",
+            "\tQuota group:\t\t0/264",
+            "\t  Limit referenced:\t-",
+            "\t  Limit exclusive:\t-",
+            "\t  Usage referenced:\t44.00KiB",
+            "\t  Usage exclusive:\t44.00KiB");
+  }
+}
