@@ -2,9 +2,9 @@ package io.strata.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strata.store.Engine;
 import io.strata.store.driver.StorageDriver;
 import io.strata.store.engine.ChunkStore;
-import io.strata.store.engine.Engine;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

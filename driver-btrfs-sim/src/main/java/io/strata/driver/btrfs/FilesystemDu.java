@@ -1,7 +1,7 @@
 package io.strata.driver.btrfs;
 
 import io.strata.store.digest.Digest;
-import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.ChunkAccess;
 import io.strata.store.tree.ChunkNodeStore;
 import io.strata.store.tree.CowTree;
 import io.strata.store.tree.NodeCache;
@@ -52,7 +52,7 @@ public final class FilesystemDu {
    * The usage of the tree rooted at {@code root}; {@code elsewhere} holds every chunk referenced
    * outside that tree (other subvolumes' trees, the store's other roots).
    */
-  static Usage of(ChunkStore chunks, NodeCache cache, Digest root, RoaringBitmap elsewhere) {
+  static Usage of(ChunkAccess chunks, NodeCache cache, Digest root, RoaringBitmap elsewhere) {
     CowTree tree = new CowTree(new ChunkNodeStore(chunks, null), cache, root);
     // Pass 1: chunks referenced by more than one inode of this tree.
     RoaringBitmap seen = new RoaringBitmap();

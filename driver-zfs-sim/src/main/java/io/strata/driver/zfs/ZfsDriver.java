@@ -7,7 +7,7 @@ import io.strata.store.driver.Snapshot;
 import io.strata.store.driver.SnapshotInfo;
 import io.strata.store.driver.SnapshotSet;
 import io.strata.store.driver.SnapshotSetDriver;
-import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.ChunkAccess;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.ConflictException;
 import io.strata.store.fs.FileLayout;
@@ -46,7 +46,7 @@ public final class ZfsDriver extends SnapshotSetDriver
   private static final System.Logger LOG = System.getLogger(ZfsDriver.class.getName());
 
   private final DriverContext context;
-  private final ChunkStore chunks;
+  private final ChunkAccess chunks;
   private final SnapshotSet set;
   private final AtomicLong salts = new AtomicLong();
   private final WriteGuard guard;

@@ -1,9 +1,9 @@
 package io.strata.perf.driver;
 
 import io.strata.perf.ScratchDir;
+import io.strata.store.Engine;
 import io.strata.store.driver.StorageDriver;
 import io.strata.store.engine.ChunkStore;
-import io.strata.store.engine.Engine;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -1,8 +1,8 @@
 package io.strata.perf.server;
 
 import io.strata.perf.ScratchDir;
+import io.strata.store.Engine;
 import io.strata.store.engine.ChunkStore;
-import io.strata.store.engine.Engine;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;

@@ -12,7 +12,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.strata.store.engine.Engine;
+import io.strata.store.Engine;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 

@@ -9,7 +9,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
-import io.strata.store.engine.Engine;
+import io.strata.store.Engine;
 import java.io.Closeable;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;

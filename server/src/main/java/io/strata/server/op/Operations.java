@@ -1,8 +1,8 @@
 package io.strata.server.op;
 
 import io.strata.protocol.Opcode;
+import io.strata.store.Engine;
 import io.strata.store.container.ContainerStore;
-import io.strata.store.engine.Engine;
 import io.strata.store.engine.GcResult;
 import io.strata.store.image.ImageStore;
 import java.io.IOException;

@@ -7,7 +7,7 @@ import io.strata.protocol.message.GcArgs;
 import io.strata.protocol.message.GcReply;
 import io.strata.protocol.message.GzipRecipeCount;
 import io.strata.protocol.message.InfoReply;
-import io.strata.store.engine.Engine;
+import io.strata.store.Engine;
 import io.strata.store.engine.FsckReport;
 import io.strata.store.engine.GcResult;
 import io.strata.store.engine.StoreInfo;

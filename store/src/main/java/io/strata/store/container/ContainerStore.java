@@ -1,8 +1,8 @@
 package io.strata.store.container;
 
+import io.strata.store.Engine;
 import io.strata.store.driver.Change;
 import io.strata.store.driver.StorageDriver;
-import io.strata.store.engine.Engine;
 import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;

@@ -1,6 +1,6 @@
 package io.strata.store.driver;
 
-import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.ChunkAccess;
 import io.strata.store.tree.NodeCache;
 import java.nio.file.Path;
 import java.util.function.LongSupplier;
@@ -14,4 +14,4 @@ import java.util.function.LongSupplier;
  * @param clock nanoseconds since the epoch, injectable for tests
  */
 public record DriverContext(
-    ChunkStore chunks, Path metadataDir, NodeCache nodeCache, LongSupplier clock) {}
+    ChunkAccess chunks, Path metadataDir, NodeCache nodeCache, LongSupplier clock) {}

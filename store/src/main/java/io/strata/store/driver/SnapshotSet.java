@@ -1,7 +1,7 @@
 package io.strata.store.driver;
 
 import io.strata.store.digest.Digest;
-import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.ChunkAccess;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
@@ -64,7 +64,7 @@ public final class SnapshotSet {
     default void checkRemove(Snapshot s, Map<String, Snapshot> all) {}
   }
 
-  private final ChunkStore chunks;
+  private final ChunkAccess chunks;
   private final DriverContext context;
   private final Model model;
   private final Map<String, Snapshot> snapshots = new TreeMap<>();

@@ -50,7 +50,7 @@ import org.roaringbitmap.RoaringBitmap;
  * commit). The index checkpoint is not on this path: records beyond it are found by scanning the
  * packs' tails on open.
  */
-public final class ChunkStore implements Closeable {
+public final class ChunkStore implements ChunkAccess, Closeable {
   private static final System.Logger LOG = System.getLogger(ChunkStore.class.getName());
 
   /** The space reserve's file name. */

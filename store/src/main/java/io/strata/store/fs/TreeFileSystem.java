@@ -2,6 +2,7 @@ package io.strata.store.fs;
 
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.digest.Digest;
+import io.strata.store.engine.ChunkAccess;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.ObjectWriter;
 import io.strata.store.engine.Recipe;
@@ -56,7 +57,7 @@ public final class TreeFileSystem implements FileSystemView {
    */
   public record Formatted(Digest root, RoaringBitmap chunks) {}
 
-  private final ChunkStore chunks;
+  private final ChunkAccess chunks;
   private final NodeCache cache;
   private final FileLayout layout;
   private final boolean readOnly;
@@ -70,7 +71,7 @@ public final class TreeFileSystem implements FileSystemView {
   private boolean defer;
 
   public TreeFileSystem(
-      ChunkStore chunks,
+      ChunkAccess chunks,
       NodeCache cache,
       Digest root,
       FileLayout layout,
@@ -90,7 +91,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   /** Writes an empty file system (a root directory, mode 0755) in {@code session}. */
   public static Formatted format(
-      ChunkStore chunks, NodeCache cache, WriteSession session, long nowNanos) {
+      ChunkAccess chunks, NodeCache cache, WriteSession session, long nowNanos) {
     ChunkNodeStore nodes = new ChunkNodeStore(chunks, session);
     CowTree t = new CowTree(nodes, cache, null);
     t.put(FsKeys.key(0, FsKeys.META), ByteBuffer.allocate(8).putLong(ROOT + 1).array());
@@ -107,7 +108,7 @@ public final class TreeFileSystem implements FileSystemView {
    * DATA items (whose values start with a digest, by the {@link FileLayout} contract). Reads every
    * node once; the cost follows the tree's size.
    */
-  public static RoaringBitmap referencedChunks(ChunkStore chunks, NodeCache cache, Digest root) {
+  public static RoaringBitmap referencedChunks(ChunkAccess chunks, NodeCache cache, Digest root) {
     ChunkNodeStore nodes = new ChunkNodeStore(chunks, null);
     CowTree t = new CowTree(nodes, cache, root);
     RoaringBitmap out = new RoaringBitmap();
@@ -123,7 +124,7 @@ public final class TreeFileSystem implements FileSystemView {
     return out;
   }
 
-  private static void addId(ChunkStore chunks, Digest d, RoaringBitmap out) {
+  private static void addId(ChunkAccess chunks, Digest d, RoaringBitmap out) {
     int id = chunks.idOf(d);
     if (id < 0) {
       throw new CorruptDataException(

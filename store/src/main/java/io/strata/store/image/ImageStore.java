@@ -1,11 +1,11 @@
 package io.strata.store.image;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.store.Engine;
 import io.strata.store.blob.BlobService;
 import io.strata.store.digest.Digest;
 import io.strata.store.driver.StorageDriver;
 import io.strata.store.engine.ChunkStore;
-import io.strata.store.engine.Engine;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;

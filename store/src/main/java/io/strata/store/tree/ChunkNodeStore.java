@@ -2,6 +2,7 @@ package io.strata.store.tree;
 
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.digest.Digest;
+import io.strata.store.engine.ChunkAccess;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.CorruptDataException;
@@ -19,12 +20,12 @@ public final class ChunkNodeStore implements NodeStore {
   private static final ThreadLocal<byte[]> READ_BUFFER =
       ThreadLocal.withInitial(() -> new byte[ChunkerParams.MAX_CHUNK]);
 
-  private final ChunkStore store;
+  private final ChunkAccess store;
   private WriteSession session;
   private final RoaringBitmap added = new RoaringBitmap();
   private final RoaringBitmap released = new RoaringBitmap();
 
-  public ChunkNodeStore(ChunkStore store, WriteSession session) {
+  public ChunkNodeStore(ChunkAccess store, WriteSession session) {
     this.store = store;
     this.session = session;
   }
@@ -80,7 +81,7 @@ public final class ChunkNodeStore implements NodeStore {
   }
 
   /** The chunk store underneath. */
-  public ChunkStore chunks() {
+  public ChunkAccess chunks() {
     return store;
   }
 

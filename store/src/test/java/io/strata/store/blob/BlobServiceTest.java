@@ -3,11 +3,11 @@ package io.strata.store.blob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strata.store.Engine;
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.compress.Compression;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
-import io.strata.store.engine.Engine;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;

@@ -1,5 +1,6 @@
 package io.strata.store.engine;
 
+import io.strata.store.Engine;
 import io.strata.store.blob.PutResult;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;

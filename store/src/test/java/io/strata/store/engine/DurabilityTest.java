@@ -3,6 +3,7 @@ package io.strata.store.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strata.store.Engine;
 import io.strata.store.blob.PutResult;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.ConflictException;

@@ -2,6 +2,7 @@ package io.strata.store.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strata.store.Engine;
 import io.strata.store.blob.BlobEntry;
 import io.strata.store.digest.Digest;
 import io.strata.store.testing.TestData;

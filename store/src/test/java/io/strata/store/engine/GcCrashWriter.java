@@ -1,5 +1,6 @@
 package io.strata.store.engine;
 
+import io.strata.store.Engine;
 import io.strata.store.digest.Digest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.strata.store.engine;
+package io.strata.store;
 
 import io.strata.store.blob.BlobService;
 import io.strata.store.disk.AtomicFiles;
@@ -6,6 +6,11 @@ import io.strata.store.driver.DriverContext;
 import io.strata.store.driver.Drivers;
 import io.strata.store.driver.Recountable;
 import io.strata.store.driver.StorageDriver;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.FsckReport;
+import io.strata.store.engine.GcResult;
+import io.strata.store.engine.StoreInfo;
+import io.strata.store.engine.Version;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.tree.NodeCache;

@@ -1,4 +1,4 @@
-package io.strata.store.engine;
+package io.strata.store;
 
 import io.strata.store.error.ConflictException;
 import java.io.Closeable;

@@ -1,0 +1,50 @@
+package io.strata.store.engine;
+
+import io.strata.store.compress.Compression;
+import io.strata.store.digest.Digest;
+import io.strata.store.ref.Root;
+import java.io.IOException;
+import java.util.List;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * What trees, file systems and storage drivers may do with the chunk store: store and read chunks
+ * within write sessions, look chunks up, and see the roots their snapshots are kept by. Not gc,
+ * fsck, checkpoints or the shared store: those belong to the engine ({@link ChunkStore}), and a
+ * driver that could call them could break the store's invariants from below.
+ */
+public interface ChunkAccess {
+  /** Opens a write session; close or commit it. */
+  WriteSession session();
+
+  /**
+   * Stores {@code len} bytes as one chunk, as given (no content-defined cutting): tree nodes and
+   * small writes. When it returns the chunk is readable, durable once the session commits.
+   */
+  ChunkStore.Stored putChunk(WriteSession session, byte[] b, int off, int len) throws IOException;
+
+  /** As {@link #putChunk(WriteSession, byte[], int, int)}, with this codec if the chunk is new. */
+  ChunkStore.Stored putChunk(
+      WriteSession session, byte[] b, int off, int len, Compression compression) throws IOException;
+
+  /** Reads chunk {@code id} into {@code dst}, checked; its length. */
+  int read(int id, byte[] dst) throws IOException;
+
+  /** The id of the chunk with digest {@code d}, or -1 if the store lacks it. */
+  int idOf(Digest d);
+
+  /** The digest of chunk {@code id}, or null if the index lacks it. */
+  Digest digest(int id);
+
+  /** Pack bytes of the chunks in {@code ids} (those the index holds). */
+  long storedBytes(RoaringBitmap ids);
+
+  /** The root named {@code name}, or null. */
+  Root root(String name);
+
+  /** Every root whose name starts with {@code prefix}. */
+  List<Root> roots(String prefix);
+
+  /** The union of every root's chunks except those of {@code excluded}. */
+  RoaringBitmap referencedExcept(String excluded);
+}
