@@ -309,8 +309,17 @@ public final class ImageStore {
           ArchiveImages.Blob blob = image.layers().get(i);
           String name = what + " layer " + blob.name();
           LayerStore.Result r;
-          try (InputStream in = src.open(blob.name())) {
-            r = layers.importTar(parent, in, Digest.parse(diffIds.get(i)), blob.digest(), name);
+          // a recipe blob's digest was verified when it was stored: its contents are read as they
+          // are, without regenerating the gzip (a deflate of the whole layer) only to inflate it
+          InputStream plain = src.openUncompressed(blob.name());
+          try (InputStream in = plain != null ? plain : src.open(blob.name())) {
+            r =
+                layers.importTar(
+                    parent,
+                    in,
+                    Digest.parse(diffIds.get(i)),
+                    plain != null ? null : blob.digest(),
+                    name);
           } catch (InvalidArgumentException e) {
             if (e.getMessage() != null && e.getMessage().contains(blob.name())) {
               throw e;
@@ -360,6 +369,15 @@ public final class ImageStore {
 
     /** The bytes of blob {@code digest}. */
     InputStream open(Digest digest) throws IOException;
+
+    /**
+     * The uncompressed contents of blob {@code digest} when it is a gzip blob kept as a recipe
+     * whose digest was verified when it was stored, else null: an import reads them instead of
+     * regenerating the gzip only to decompress it again.
+     */
+    default InputStream openUncompressed(Digest digest) {
+      return null;
+    }
 
     /** The recipe that regenerates gzip blob {@code digest}, when known. */
     default io.strata.store.gzip.GzipRecipe gzipRecipe(Digest digest) {
