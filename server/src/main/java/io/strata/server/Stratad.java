@@ -148,6 +148,15 @@ public final class Stratad implements Callable<Integer> {
   private boolean registryAnonymousPull;
 
   @Option(
+      names = "--registry-blob-cache",
+      paramLabel = "SIZE",
+      defaultValue = "2G",
+      description =
+          "Disk for whole copies of gzip layers kept as recipes, so pulls send them instead of"
+              + " regenerating them (512M, 20G; 0: none; default ${DEFAULT-VALUE}).")
+  private String registryBlobCache;
+
+  @Option(
       names = "--store",
       paramLabel = "s3://BUCKET[/PREFIX]",
       description =
@@ -326,7 +335,8 @@ public final class Stratad implements Callable<Integer> {
               registryKey,
               registryAnonymousPull,
               RegistryConfig.IDLE_TIMEOUT,
-              RegistryConfig.UPLOAD_EXPIRY);
+              RegistryConfig.UPLOAD_EXPIRY,
+              parseSize(registryBlobCache, "--registry-blob-cache"));
     } else if (registryCert != null || registryKey != null || registryAnonymousPull) {
       throw new ParameterException(spec.commandLine(), "the --registry-* options need --registry");
     }
@@ -363,7 +373,7 @@ public final class Stratad implements Callable<Integer> {
     if (s3Credentials != null && !Files.isReadable(s3Credentials)) {
       throw new StartupException("--s3-credentials-file " + s3Credentials + ": not readable");
     }
-    long cache = parseSize(s3CacheSize);
+    long cache = parseSize(s3CacheSize, "--s3-cache-size");
     if (cache < 64L << 20) {
       throw new ParameterException(
           spec.commandLine(), "--s3-cache-size " + s3CacheSize + ": at least 64M");
@@ -377,7 +387,7 @@ public final class Stratad implements Callable<Integer> {
   }
 
   /** {@code 512M}, {@code 20G}, {@code 1T} or bytes; binary units. */
-  private long parseSize(String text) {
+  private long parseSize(String text, String option) {
     String t = text.trim().toUpperCase(Locale.ROOT);
     int shift = 0;
     if (!t.isEmpty() && "KMGT".indexOf(t.charAt(t.length() - 1)) >= 0) {
@@ -392,7 +402,7 @@ public final class Stratad implements Callable<Integer> {
       return n << shift;
     } catch (NumberFormatException e) {
       throw new ParameterException(
-          spec.commandLine(), "--s3-cache-size " + text + ": expected a size such as 512M or 20G");
+          spec.commandLine(), option + " " + text + ": expected a size such as 512M or 20G");
     }
   }
 

@@ -51,7 +51,8 @@ class GzipRecipeRegistryIT {
     server =
         TestServer.start(
             ServerConfig.loopback(dir.resolve("data"))
-                .withRegistry(RegistryConfig.plain(new HostPort("127.0.0.1", 0))));
+                // no blob cache: every pull regenerates, which is what these tests are about
+                .withRegistry(RegistryConfig.plain(new HostPort("127.0.0.1", 0)).withBlobCache(0)));
     registry = "127.0.0.1:" + server.server().registryAddress().getPort();
   }
 
@@ -153,9 +154,24 @@ class GzipRecipeRegistryIT {
     return JSON.readTree(r.stdout());
   }
 
-  /** Pushes the layout and waits (bounded) until the registry made it a Strata image. */
+  /** Gzip blobs the registry tried to turn into recipes since it started. */
+  private static long seen() throws IOException {
+    long n = 0;
+    for (JsonNode f : info().path("gzipRecipes")) {
+      n += f.path("seen").asLong();
+    }
+    return n;
+  }
+
+  /**
+   * Pushes the layout (one new gzip layer) and waits (bounded) until the registry made it a Strata
+   * image and tried its layer for a recipe (after the push: the blob is stored whole at its PUT),
+   * then collects garbage; returns the bytes the push then added to the store.
+   */
   private static long push(Path layout, String repo) throws Exception {
+    assertThat(server.cli("gc").code()).isZero();
     long before = info().path("storedBytes").asLong();
+    long tried = seen();
     run(
         "skopeo",
         "copy",
@@ -167,6 +183,12 @@ class GzipRecipeRegistryIT {
       assertThat(System.nanoTime()).as("%s imported as a Strata image", repo).isLessThan(deadline);
       Thread.sleep(100);
     }
+    while (seen() == tried) {
+      assertThat(System.nanoTime()).as("%s tried for a recipe", repo).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    // the whole copy the push stored goes when a recipe replaced it
+    assertThat(server.cli("gc").code()).isZero();
     return info().path("storedBytes").asLong() - before;
   }
 

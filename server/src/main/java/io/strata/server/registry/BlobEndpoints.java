@@ -9,13 +9,19 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.stream.ChunkedStream;
+import io.netty.handler.stream.ChunkedNioFile;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.registry.Names;
 import io.strata.store.registry.RegistryStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.Executor;
+import org.apache.commons.io.input.TeeInputStream;
 
 /**
  * Blobs: GET and HEAD (with {@code Range}), DELETE, and uploads (POST to start, or monolithic with
@@ -29,10 +35,22 @@ final class BlobEndpoints {
 
   private final RegistryStore store;
   private final Uploads uploads;
+  private final BlobCache cache;
+  private final Executor readers;
+  private final RecipeJobs recipes;
 
-  BlobEndpoints(RegistryStore store, Uploads uploads) {
+  /**
+   * @param cache whole copies of gzip blobs kept as recipes
+   * @param readers the threads that read blob bodies (regenerating them when needed)
+   * @param recipes where gzip blobs stored whole at their PUT wait to become recipes
+   */
+  BlobEndpoints(
+      RegistryStore store, Uploads uploads, BlobCache cache, Executor readers, RecipeJobs recipes) {
     this.store = store;
     this.uploads = uploads;
+    this.cache = cache;
+    this.readers = readers;
+    this.recipes = recipes;
   }
 
   Body blob(Exchange x) {
@@ -95,8 +113,38 @@ final class BlobEndpoints {
       x.reply(full);
       return;
     }
-    InputStream in = store.openBlob(d, offset, length);
-    x.stream(r, new HttpChunkedInput(new ChunkedStream(in, STREAM_PIECE)));
+    Path cached = cache.get(d);
+    if (cached != null) {
+      try {
+        FileChannel file = FileChannel.open(cached, StandardOpenOption.READ);
+        x.stream(r, new HttpChunkedInput(new ChunkedNioFile(file, offset, length, STREAM_PIECE)));
+        return;
+      } catch (IOException e) {
+        // evicted since: regenerated below
+      }
+    }
+    boolean whole = range == null && cache.enabled() && store.gzipRecipe(d) != null;
+    if (!whole) {
+      x.pump(r, () -> store.openBlob(d, offset, length), readers, complete -> {});
+      return;
+    }
+    // a gzip blob regenerated in full: kept in the cache as it is sent, so the next pull is a file
+    Path copy = cache.partial();
+    x.pump(
+        r,
+        () -> new TeeInputStream(store.openBlob(d, 0, -1), Files.newOutputStream(copy), true),
+        readers,
+        complete -> {
+          if (complete) {
+            cache.commit(d, copy);
+          } else {
+            try {
+              Files.deleteIfExists(copy);
+            } catch (IOException e) {
+              // the next start deletes it
+            }
+          }
+        });
   }
 
   Body upload(Exchange x) throws IOException {
@@ -245,7 +293,15 @@ final class BlobEndpoints {
     x.async(
         () -> {
           try {
-            store.putBlobFile(u.repo(), expected, u.file());
+            if (isGzip(u.file())) {
+              // stored whole at once, turned into a recipe afterwards (RecipeJobs); the spool is
+              // the blob, digest checked: pulls send it rather than a regeneration
+              store.putBlobFileWhole(u.repo(), expected, u.file());
+              cache.keepSpool(expected, u.file());
+              recipes.submit(expected, u.file());
+            } else {
+              store.putBlobFile(u.repo(), expected, u.file());
+            }
           } catch (InvalidArgumentException e) {
             throw RegistryError.digestInvalid(e.getMessage());
           } finally {
@@ -253,6 +309,13 @@ final class BlobEndpoints {
           }
           return created(u.repo(), expected);
         });
+  }
+
+  private static boolean isGzip(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] m = in.readNBytes(3);
+      return m.length == 3 && (m[0] & 0xff) == 0x1f && (m[1] & 0xff) == 0x8b && m[2] == 8;
+    }
   }
 
   private void release(Upload u, boolean keep) {

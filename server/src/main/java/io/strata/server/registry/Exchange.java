@@ -1,17 +1,22 @@
 package io.strata.server.registry;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.stream.ChunkedInput;
 import io.strata.store.error.StrataException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -25,6 +30,7 @@ import java.util.concurrent.RejectedExecutionException;
  */
 final class Exchange {
   private static final System.Logger LOG = System.getLogger(Exchange.class.getName());
+  private static final int PIECE = 64 << 10;
 
   private final ChannelHandlerContext ctx;
   private final HttpRequest request;
@@ -92,6 +98,76 @@ final class Exchange {
     f.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     if (!keepAlive) {
       f.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  /** Opens a body to send; called on the reader thread. */
+  @FunctionalInterface
+  interface BodySource {
+    InputStream open() throws IOException;
+  }
+
+  /** Told how a {@link #pump} ended: whether every byte of the body was handed to the channel. */
+  @FunctionalInterface
+  interface PumpEnd {
+    void ended(boolean complete);
+  }
+
+  /**
+   * Sends {@code head}, then the body {@code source} opens, read on a thread of {@code readers}
+   * (never the event loop: reading may regenerate a compressed blob, seconds of CPU) and handed to
+   * the channel piece by piece; the reader waits whenever the channel is not writable, so memory is
+   * the channel's high-water mark and one piece. Reads pause meanwhile. A body that fails half way
+   * closes the connection (the client sees it cut short, never a wrong byte as the end).
+   */
+  void pump(HttpResponse head, BodySource source, Executor readers, PumpEnd end) {
+    ctx.channel().config().setAutoRead(false);
+    if (!keepAlive) {
+      head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    ctx.writeAndFlush(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    Runnable work =
+        () -> {
+          boolean complete = false;
+          try (InputStream in = source.open()) {
+            byte[] buf = new byte[PIECE];
+            while (true) {
+              int n = in.readNBytes(buf, 0, buf.length);
+              if (n <= 0) {
+                break;
+              }
+              ChannelFuture f =
+                  ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(buf, 0, n)));
+              if (!ctx.channel().isWritable()) {
+                f.awaitUninterruptibly();
+              }
+              if (f.isDone() && !f.isSuccess() || !ctx.channel().isActive()) {
+                return;
+              }
+            }
+            complete = true;
+            ChannelFuture f = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            f.addListener(
+                done -> {
+                  if (!done.isSuccess() || !keepAlive) {
+                    ctx.close();
+                  } else {
+                    ctx.channel().config().setAutoRead(true);
+                  }
+                });
+          } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "registry download cut: {0}", e.toString());
+          } finally {
+            if (!complete) {
+              ctx.close();
+            }
+            end.ended(complete);
+          }
+        };
+    try {
+      readers.execute(work);
+    } catch (RejectedExecutionException e) {
+      ctx.close();
     }
   }
 

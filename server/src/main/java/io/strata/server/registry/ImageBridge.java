@@ -102,6 +102,11 @@ final class ImageBridge {
             }
 
             @Override
+            public InputStream openUncompressed(Digest digest) {
+              return registry.openUncompressed(digest);
+            }
+
+            @Override
             public GzipRecipe gzipRecipe(Digest digest) {
               return registry.gzipRecipe(digest);
             }

@@ -37,7 +37,7 @@ final class ManifestEndpoints {
    * image when the push returns; a large one finishes importing after it, so the push is not slower
    * than the registry part of it.
    */
-  static final Duration IMPORT_WAIT = Duration.ofSeconds(1);
+  static final Duration IMPORT_WAIT = Duration.ofMillis(250);
 
   private final RegistryStore store;
   private final ImageBridge bridge;

@@ -24,7 +24,11 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLException;
 
@@ -47,13 +51,22 @@ public final class RegistryServer implements Closeable {
   private final ChannelGroup connections;
   private final Uploads uploads;
   private final ScheduledFuture<?> sweep;
+  private final ExecutorService readers;
+  private final RecipeJobs recipes;
 
   private RegistryServer(
-      Channel channel, ChannelGroup connections, Uploads uploads, ScheduledFuture<?> sweep) {
+      Channel channel,
+      ChannelGroup connections,
+      Uploads uploads,
+      ScheduledFuture<?> sweep,
+      ExecutorService readers,
+      RecipeJobs recipes) {
+    this.recipes = recipes;
     this.channel = channel;
     this.connections = connections;
     this.uploads = uploads;
     this.sweep = sweep;
+    this.readers = readers;
   }
 
   /**
@@ -93,7 +106,10 @@ public final class RegistryServer implements Closeable {
     Uploads uploads =
         new Uploads(tmp.resolve("registry-uploads"), config.uploadExpiry(), Clock.systemUTC());
     Access access = new Access(token, config.anonymousPull());
-    BlobEndpoints blobs = new BlobEndpoints(registry, uploads);
+    BlobCache cache = new BlobCache(tmp.resolve("registry-blob-cache"), config.blobCacheBytes());
+    ExecutorService readers = readers();
+    RecipeJobs recipes = new RecipeJobs(tmp.resolve("registry-recipes"), registry);
+    BlobEndpoints blobs = new BlobEndpoints(registry, uploads, cache, readers, recipes);
     ManifestEndpoints manifests =
         new ManifestEndpoints(
             registry, new ImageBridge(registry, images, imageInUse, tmp), engineExecutor);
@@ -126,12 +142,40 @@ public final class RegistryServer implements Closeable {
     long every = Math.max(1000, Math.min(60_000, config.uploadExpiry().toMillis() / 4));
     ScheduledFuture<?> sweep =
         workers.next().scheduleAtFixedRate(uploads::expire, every, every, TimeUnit.MILLISECONDS);
-    return new RegistryServer(ch, connections, uploads, sweep);
+    return new RegistryServer(ch, connections, uploads, sweep, readers, recipes);
+  }
+
+  /**
+   * The threads that read blob bodies for downloads: as many as cores, since a read may regenerate
+   * a gzip blob (CPU bound); more downloads wait their turn rather than slow each other down.
+   */
+  private static ExecutorService readers() {
+    int n = Math.max(2, Runtime.getRuntime().availableProcessors());
+    AtomicInteger count = new AtomicInteger();
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            n,
+            n,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "registry-blob-reader-" + count.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   /** The bound address (the actual port when 0 was asked for). */
   public InetSocketAddress address() {
     return (InetSocketAddress) channel.localAddress();
+  }
+
+  /** Gzip blobs stored whole at their push, still waiting to be turned into recipes. */
+  public int recipesPending() {
+    return recipes.pending();
   }
 
   /** Stops accepting connections; those open go on until {@link #close}. */
@@ -148,6 +192,9 @@ public final class RegistryServer implements Closeable {
     sweep.cancel(false);
     channel.close().syncUninterruptibly();
     connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    // the downloads' connections are closed: their readers stop at their next piece
+    readers.shutdownNow();
+    recipes.close();
     uploads.close();
   }
 }

@@ -81,41 +81,25 @@ public final class BlobService {
     GzipRecipes.Source source = () -> Files.newInputStream(file);
     byte[] header = GzipRecipes.header(source);
     if (header != null) {
-      Iterator<GzipRecipe> candidates;
-      try {
-        candidates = GzipRecipes.candidates(source, header);
-        while (candidates.hasNext()) {
-          GzipRecipe c = candidates.next();
-          try (GzipBlobWriter w = new GzipBlobWriter(this, store.session())) {
-            GzipRecipes.Replayed replayed = GzipRecipes.replay(source, c, w::write);
-            if (replayed != null) {
-              Digest got = replayed.digest();
-              GzipRecipe r = c.withSize(replayed.size());
-              if (expected != null && !got.equals(expected)) {
-                throw new InvalidArgumentException(
-                    "blob " + expected + ": content has digest " + got);
-              }
-              PutResult result = w.commit(got, r);
-              regeneration.reproduced(r);
-              LOG.log(
-                  System.Logger.Level.INFO,
-                  "blob {0}: gzip reproduced by {1}; kept as {2} uncompressed bytes and a recipe",
-                  got,
-                  r.label(),
-                  result.size());
-              return new PutResult(got, r.size(), result.newChunks(), result.newBytes());
-            }
-          }
-        }
-      } catch (UncheckedIOException e) {
-        throw e.getCause();
+      PutResult r = putRecipe(source, header, expected, null);
+      if (r != null) {
+        return r;
       }
-      regeneration.keptWhole(header);
       LOG.log(
           System.Logger.Level.INFO,
           "blob {0}: gzip that no known compressor reproduces; kept whole",
           expected == null ? file : expected);
     }
+    return putWhole(file, expected);
+  }
+
+  /**
+   * Stores the file {@code file} as blob {@code expected}, its own bytes as chunks, whatever it
+   * holds; refused with {@link InvalidArgumentException}, nothing named, when it has another
+   * digest. What a registry does at a push, so that the push answers as soon as the blob is safe;
+   * {@link #keepAsRecipe} may turn it into a recipe later.
+   */
+  public PutResult putWhole(Path file, Digest expected) throws IOException {
     try (BlobWriter w = create();
         InputStream in = Files.newInputStream(file)) {
       byte[] buf = new byte[256 << 10];
@@ -125,6 +109,86 @@ public final class BlobService {
       }
       return w.commit(expected);
     }
+  }
+
+  /**
+   * Finds the recipe of the gzip blob {@code source} yields and stores it as its uncompressed
+   * contents and that recipe; {@code replacing} (null: none) is the root it takes the place of,
+   * which must still be there, unchanged, at the commit. Null when no known compressor reproduces
+   * it (counted as kept whole), or when {@code replacing} changed meanwhile.
+   */
+  private PutResult putRecipe(
+      GzipRecipes.Source source, byte[] header, Digest expected, Root replacing)
+      throws IOException {
+    try {
+      Iterator<GzipRecipe> candidates = GzipRecipes.candidates(source, header);
+      while (candidates.hasNext()) {
+        GzipRecipe c = candidates.next();
+        try (GzipBlobWriter w = new GzipBlobWriter(this, store.session())) {
+          GzipRecipes.Replayed replayed = GzipRecipes.replay(source, c, w::write);
+          if (replayed != null) {
+            Digest got = replayed.digest();
+            GzipRecipe r = c.withSize(replayed.size());
+            if (expected != null && !got.equals(expected)) {
+              throw new InvalidArgumentException(
+                  "blob " + expected + ": content has digest " + got);
+            }
+            PutResult result;
+            if (replacing == null) {
+              result = w.commit(got, r);
+            } else {
+              synchronized (this) {
+                Root now = store.root(replacing.name());
+                if (now == null || !java.util.Arrays.equals(now.payload(), replacing.payload())) {
+                  return null;
+                }
+                result = w.replace(got, r);
+              }
+            }
+            regeneration.reproduced(r);
+            LOG.log(
+                System.Logger.Level.INFO,
+                "blob {0}: gzip reproduced by {1}; kept as {2} uncompressed bytes and a recipe",
+                got,
+                r.label(),
+                result.size());
+            return new PutResult(got, r.size(), result.newChunks(), result.newBytes());
+          }
+        }
+      }
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    regeneration.keptWhole(header);
+    return null;
+  }
+
+  /**
+   * Turns blob {@code digest}, stored whole, into its uncompressed contents and a recipe when it is
+   * gzip a known compressor reproduces; {@code copy} (null: the blob itself) is a file holding the
+   * same bytes, read instead of the chunks. Every regenerated byte is compared with the blob before
+   * the recipe replaces it; until then, and when nothing reproduces it, the blob stays whole. Its
+   * old chunks go at the next gc unless something else holds them. Returns whether it was turned.
+   */
+  public boolean keepAsRecipe(Digest digest, Path copy) throws IOException {
+    Root whole = store.root(rootName(digest));
+    if (whole == null || whole.payload()[0] != PAYLOAD_VERSION) {
+      return false;
+    }
+    GzipRecipes.Source source =
+        copy != null ? () -> Files.newInputStream(copy) : () -> open(digest, 0, -1);
+    byte[] header = GzipRecipes.header(source);
+    if (header == null) {
+      return false;
+    }
+    if (putRecipe(source, header, digest, whole) != null) {
+      return true;
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "blob {0}: gzip that no known compressor reproduces; kept whole",
+        digest);
+    return false;
   }
 
   /** How often gzip blobs were reproduced by a recipe, since start. */
@@ -166,6 +230,20 @@ public final class BlobService {
     }
   }
 
+  /**
+   * The uncompressed contents of gzip blob {@code digest} kept as a recipe, read as they are stored
+   * (no regeneration: its digest was verified when the recipe was found); null for a blob kept
+   * whole.
+   */
+  public InputStream openUncompressed(Digest digest) {
+    Root root = root(digest);
+    if (gzipRecipe(root) == null) {
+      return null;
+    }
+    Recipe recipe = decode(root);
+    return new RecipeInputStream(store, recipe, 0, recipe.size(), "blob " + digest);
+  }
+
   /** The blob's length. */
   public long size(Digest digest) {
     return root(digest).logicalSize();
@@ -198,8 +276,11 @@ public final class BlobService {
   /** Removes the name; the chunks go at the next gc unless something else uses them. */
   public void remove(Digest digest) throws IOException {
     root(digest);
-    try (var session = store.session()) {
-      session.commit(List.of(new RootChange.Remove(rootName(digest))));
+    // not between keepAsRecipe's check and its commit, which would name the blob again
+    synchronized (this) {
+      try (var session = store.session()) {
+        session.commit(List.of(new RootChange.Remove(rootName(digest))));
+      }
     }
   }
 

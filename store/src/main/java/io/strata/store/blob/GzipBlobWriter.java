@@ -57,6 +57,27 @@ final class GzipBlobWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * Names the blob {@code digest} as {@link #commit} does, replacing the root of that name (the
+   * blob kept whole until now; the caller checked it is unchanged).
+   */
+  PutResult replace(Digest digest, GzipRecipe gzip) throws IOException {
+    done = true;
+    try {
+      ObjectWriter.Written w = contents.finish();
+      Root root =
+          new Root(
+              BlobService.rootName(digest),
+              gzip.size(),
+              BlobService.encodeGzip(digest, gzip, w.recipe()),
+              w.recipe().chunkSet());
+      session.commit(List.of(new RootChange.Put(root)));
+      return new PutResult(digest, w.recipe().size(), w.newChunks(), w.newBytes());
+    } finally {
+      session.close();
+    }
+  }
+
   @Override
   public void close() {
     if (!done) {

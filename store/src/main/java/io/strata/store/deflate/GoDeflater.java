@@ -2,6 +2,7 @@ package io.strata.store.deflate;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Arrays;
 
 /**
  * A raw deflate stream, byte for byte what Go's {@code compress/flate} Writer writes at the same
@@ -365,11 +366,8 @@ public final class GoDeflater {
   }
 
   private int matchLen(int a, int b, int max) {
-    for (int i = 0; i < max; i++) {
-      if (window[a + i] != window[b + i]) {
-        return i;
-      }
-    }
-    return max;
+    // vectorized by the JIT: the comparison is most of the match finder's time
+    int i = Arrays.mismatch(window, a, a + max, window, b, b + max);
+    return i < 0 ? max : i;
   }
 }

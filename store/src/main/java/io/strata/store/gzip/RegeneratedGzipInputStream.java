@@ -7,6 +7,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.MessageDigest;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.commons.io.input.ReadAheadInputStream;
 
 /**
  * A gzip blob regenerated from its uncompressed contents and its recipe, as it is read: memory is
@@ -16,6 +19,16 @@ import java.security.MessageDigest;
  */
 public final class RegeneratedGzipInputStream extends InputStream {
   private static final int PIECE = 64 << 10;
+  private static final int READ_AHEAD = 1 << 20;
+
+  /** Daemon threads that read contents ahead of the regenerating reader. */
+  private static final ExecutorService READERS =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "strata-gzip-read-ahead");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final InputStream uncompressed;
   private final GzipRecipe recipe;
@@ -62,7 +75,13 @@ public final class RegeneratedGzipInputStream extends InputStream {
    */
   public RegeneratedGzipInputStream(
       InputStream uncompressed, GzipRecipe recipe, Digest digest, String name) throws IOException {
-    this.uncompressed = uncompressed;
+    // the chunks are read (and decompressed, and checked) on another thread, ahead of the deflate
+    this.uncompressed =
+        ReadAheadInputStream.builder()
+            .setInputStream(uncompressed)
+            .setBufferSize(READ_AHEAD)
+            .setExecutorService(READERS)
+            .get();
     this.recipe = recipe;
     this.digest = digest;
     this.name = name;

@@ -31,6 +31,14 @@ abstract sealed class ArchiveSource implements Closeable {
     return null;
   }
 
+  /**
+   * The uncompressed contents of blob {@code name} when the source holds it as a verified recipe
+   * ({@link ImageStore.BlobFiles#openUncompressed}), else null.
+   */
+  InputStream openUncompressed(String name) throws IOException {
+    return null;
+  }
+
   /** The length of blob {@code name} when a Strata blob holds it whole, else -1. */
   long storedWhole(String name) {
     return -1;
@@ -153,6 +161,12 @@ abstract sealed class ArchiveSource implements Closeable {
     long storedWhole(String name) {
       io.strata.store.digest.Digest d = digest(name);
       return d == null ? -1 : blobs.storedWhole(d);
+    }
+
+    @Override
+    InputStream openUncompressed(String name) throws IOException {
+      io.strata.store.digest.Digest d = digest(name);
+      return d == null || !blobs.has(d) ? null : blobs.openUncompressed(d);
     }
 
     @Override

@@ -167,6 +167,9 @@ final class ImageExport {
       case LayerBlob.GZIP ->
           new RegeneratedGzipInputStream(
               store.open(l), LayerBlobs.decode(b.gzip(), what), Digest.parse(b.digest()), what);
+      case LayerBlob.ZSTD ->
+          ZstdRecipe.decode(b.zstd(), what)
+              .regenerate(store.open(l), l.size(), Digest.parse(b.digest()), what);
       case LayerBlob.BLOB -> blobs.open(Digest.parse(b.digest()), 0, -1);
       default -> throw new IOException(what + ": unknown form " + b.form());
     };

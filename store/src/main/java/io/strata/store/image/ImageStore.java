@@ -3,6 +3,8 @@ package io.strata.store.image;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strata.store.Engine;
 import io.strata.store.blob.BlobService;
+import io.strata.store.blob.BlobWriter;
+import io.strata.store.blob.PutResult;
 import io.strata.store.digest.Digest;
 import io.strata.store.driver.StorageDriver;
 import io.strata.store.engine.ChunkStore;
@@ -288,6 +290,8 @@ public final class ImageStore {
     ImageRef override = tag == null ? null : ImageRef.parse(tag);
     lock.writeLock().lock();
     List<String> added = new ArrayList<>();
+    // compressed layer blobs this import stored whole (keptWhole): named again only if it stands
+    List<Digest> keptBlobs = new ArrayList<>();
     try {
       List<ImportResult.Image> out = new ArrayList<>();
       for (ArchiveImages.Image image : found) {
@@ -309,8 +313,17 @@ public final class ImageStore {
           ArchiveImages.Blob blob = image.layers().get(i);
           String name = what + " layer " + blob.name();
           LayerStore.Result r;
-          try (InputStream in = src.open(blob.name())) {
-            r = layers.importTar(parent, in, Digest.parse(diffIds.get(i)), blob.digest(), name);
+          // a recipe blob's digest was verified when it was stored: its contents are read as they
+          // are, without regenerating the gzip (a deflate of the whole layer) only to inflate it
+          InputStream plain = src.openUncompressed(blob.name());
+          try (InputStream in = plain != null ? plain : src.open(blob.name())) {
+            r =
+                layers.importTar(
+                    parent,
+                    in,
+                    Digest.parse(diffIds.get(i)),
+                    plain != null ? null : blob.digest(),
+                    name);
           } catch (InvalidArgumentException e) {
             if (e.getMessage() != null && e.getMessage().contains(blob.name())) {
               throw e;
@@ -324,6 +337,9 @@ public final class ImageStore {
           parent = r.layer().chainId();
           if (blobs != null) {
             LayerBlob b = LayerBlobs.of(src, blob, r.layer());
+            if (b == null) {
+              b = keptWhole(src, blob, name, keptBlobs);
+            }
             if (b == null) {
               LOG.log(
                   System.Logger.Level.INFO,
@@ -347,9 +363,60 @@ public final class ImageStore {
       return new ImportResult(out);
     } catch (RuntimeException | IOException e) {
       rollBack(added);
+      for (Digest d : keptBlobs) {
+        new BlobService(chunks).remove(d);
+      }
       throw e;
     } finally {
       lock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Keeps a compressed layer blob that no recipe reproduces (a zstd layer written by another zstd
+   * than Strata's, a gzip of zlib or klauspost) as a Strata blob of its digest: its own bytes as
+   * chunks, deduplicated like any blob, so that an export gives it back byte for byte and the
+   * manifest's digests hold. The price is the compressed bytes, stored beside the layer's files.
+   * Null for a blob without a digest (a docker-save layer) or a plain tar; {@code made} gets the
+   * digest when this import stored it.
+   */
+  private LayerBlob keptWhole(
+      ArchiveSource src, ArchiveImages.Blob blob, String what, List<Digest> made)
+      throws IOException {
+    Digest d = blob.digest();
+    if (d == null) {
+      return null;
+    }
+    String type = blob.mediaType() == null ? ImageExport.LAYER_TAR : blob.mediaType();
+    BlobService service = new BlobService(chunks);
+    try {
+      return new LayerBlob(d.toString(), type, service.size(d), LayerBlob.BLOB, null);
+    } catch (NotFoundException e) {
+      // not held yet
+    }
+    try (InputStream raw = src.open(blob.name())) {
+      BufferedInputStream in = new BufferedInputStream(raw, 64 << 10);
+      if (LayerCompression.detect(in) == LayerCompression.NONE) {
+        return null;
+      }
+      PutResult p;
+      try (BlobWriter w = service.create()) {
+        byte[] buf = new byte[256 << 10];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          w.write(buf, 0, n);
+        }
+        p = w.commit(d);
+      }
+      made.add(d);
+      LOG.log(
+          System.Logger.Level.INFO,
+          "{0}: no known compressor reproduces it; kept whole as blob {1} ({2} bytes), so exports"
+              + " give it back byte for byte",
+          what,
+          d,
+          p.size());
+      return new LayerBlob(d.toString(), type, p.size(), LayerBlob.BLOB, null);
     }
   }
 
@@ -360,6 +427,15 @@ public final class ImageStore {
 
     /** The bytes of blob {@code digest}. */
     InputStream open(Digest digest) throws IOException;
+
+    /**
+     * The uncompressed contents of blob {@code digest} when it is a gzip blob kept as a recipe
+     * whose digest was verified when it was stored, else null: an import reads them instead of
+     * regenerating the gzip only to decompress it again.
+     */
+    default InputStream openUncompressed(Digest digest) {
+      return null;
+    }
 
     /** The recipe that regenerates gzip blob {@code digest}, when known. */
     default io.strata.store.gzip.GzipRecipe gzipRecipe(Digest digest) {

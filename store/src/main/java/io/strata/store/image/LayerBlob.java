@@ -8,8 +8,10 @@ package io.strata.store.image;
  *   <li>{@code tar}: the blob is the layer's uncompressed tar, regenerated from its tar-split;
  *   <li>{@code gzip}: that tar compressed again with {@code gzip}, a recipe (base64 of {@link
  *       io.strata.store.gzip.GzipRecipe}) found to reproduce it when it was imported;
- *   <li>{@code blob}: a Strata blob of that digest holds it whole (a registry's, when no recipe
- *       reproduced it).
+ *   <li>{@code zstd}: that tar compressed again by Strata's zstd with a {@link ZstdRecipe} (text in
+ *       {@code zstd}) found to reproduce it when it was imported;
+ *   <li>{@code blob}: a Strata blob of that digest holds it whole (a registry's, or one an import
+ *       kept because no recipe reproduced it).
  * </ul>
  *
  * @param digest the blob's digest, as the manifest names it
@@ -17,9 +19,17 @@ package io.strata.store.image;
  * @param size its length
  * @param form {@code tar}, {@code gzip} or {@code blob}
  * @param gzip the recipe, for {@code gzip}
+ * @param zstd the recipe, for {@code zstd}
  */
-record LayerBlob(String digest, String mediaType, long size, String form, String gzip) {
+record LayerBlob(
+    String digest, String mediaType, long size, String form, String gzip, String zstd) {
   static final String TAR = "tar";
   static final String GZIP = "gzip";
+  static final String ZSTD = "zstd";
   static final String BLOB = "blob";
+
+  /** A blob of any form but {@code zstd}. */
+  LayerBlob(String digest, String mediaType, long size, String form, String gzip) {
+    this(digest, mediaType, size, form, gzip, null);
+  }
 }

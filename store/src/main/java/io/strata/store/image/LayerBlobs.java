@@ -4,6 +4,8 @@ import io.strata.store.digest.Digest;
 import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.gzip.GzipRecipes;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Base64;
@@ -12,7 +14,8 @@ import java.util.Iterator;
 /**
  * Finds how a layer blob just imported can be given back byte for byte without keeping it: it is
  * the layer's tar itself; or its recipe is already known (a registry found it at push); or a Go
- * gzip level, tried on a prefix and then replayed over the whole blob, reproduces it.
+ * gzip level, tried on a prefix and then replayed over the whole blob, reproduces it; or, for zstd,
+ * Strata's zstd at some level does ({@link ZstdRecipe}).
  */
 final class LayerBlobs {
   private LayerBlobs() {}
@@ -42,7 +45,15 @@ final class LayerBlobs {
     GzipRecipes.Source source = () -> src.open(blob.name());
     byte[] header = GzipRecipes.header(source);
     if (header == null) {
-      return null;
+      ZstdRecipe z = ZstdRecipe.find(() -> src.open(blob.name()), layer.size());
+      if (z == null) {
+        return null;
+      }
+      long size;
+      try (InputStream in = src.open(blob.name())) {
+        size = in.transferTo(OutputStream.nullOutputStream());
+      }
+      return new LayerBlob(d.toString(), type, size, LayerBlob.ZSTD, null, z.encode());
     }
     try {
       Iterator<GzipRecipe> candidates = GzipRecipes.candidates(source, header);

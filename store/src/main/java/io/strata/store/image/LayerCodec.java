@@ -19,7 +19,7 @@ public enum LayerCodec {
   NONE("none", "");
 
   /** zstd's level for layers: its default, deterministic for a given library version. */
-  private static final int ZSTD_LEVEL = 3;
+  static final int ZSTD_LEVEL = 3;
 
   private final String name;
   private final String suffix;

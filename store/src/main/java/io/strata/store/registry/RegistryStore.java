@@ -69,6 +69,14 @@ public final class RegistryStore {
     return blobs.gzipRecipe(d);
   }
 
+  /**
+   * The uncompressed contents of gzip blob {@code d} kept as a recipe, as stored (its digest was
+   * verified at push); null for a blob kept whole.
+   */
+  public InputStream openUncompressed(Digest d) {
+    return blobs.openUncompressed(d);
+  }
+
   /** The bytes of blob {@code d} from {@code offset}, {@code length} of them (-1: to the end). */
   public InputStream openBlob(Digest d, long offset, long length) {
     return blobs.open(d, offset, length);
@@ -118,6 +126,55 @@ public final class RegistryStore {
       link(repo, expected);
     }
     return r;
+  }
+
+  /**
+   * Stores the file {@code file} (an upload's spool) as blob {@code expected} of {@code repo}, its
+   * own bytes as chunks (as fast as a store can take them); {@link #keepAsRecipe} may turn a gzip
+   * layer into a recipe afterwards. Refused, and nothing named, when it does not hash to {@code
+   * expected}.
+   */
+  public PutResult putBlobFileWhole(String repo, Digest expected, Path file) throws IOException {
+    Names.checkRepository(repo);
+    PutResult r;
+    if (blobRoot(expected) != null) {
+      r = new PutResult(expected, blobSize(expected), 0, 0);
+    } else {
+      r = blobs.putWhole(file, expected);
+    }
+    synchronized (this) {
+      link(repo, expected);
+    }
+    return r;
+  }
+
+  /**
+   * Turns blob {@code d}, stored whole, into its uncompressed contents and a recipe when a known
+   * compressor reproduces it ({@link BlobService#keepAsRecipe}; {@code copy}, null or a file of the
+   * same bytes, is read instead of the chunks), and moves every repository's link to the new
+   * chunks, so the compressed ones go at the next gc. Returns whether it was turned.
+   */
+  public boolean keepAsRecipe(Digest d, Path copy) throws IOException {
+    if (!blobs.keepAsRecipe(d, copy)) {
+      return false;
+    }
+    synchronized (this) {
+      Root blob = blobRoot(d);
+      if (blob == null) {
+        return true;
+      }
+      List<RootChange> changes = new ArrayList<>();
+      for (Root l : chunks.roots(LINK)) {
+        if (l.name().endsWith("@" + d.hex())) {
+          changes.add(
+              new RootChange.Put(new Root(l.name(), 0, new byte[0], blob.chunks().clone())));
+        }
+      }
+      if (!changes.isEmpty()) {
+        commit(changes);
+      }
+    }
+    return true;
   }
 
   /**

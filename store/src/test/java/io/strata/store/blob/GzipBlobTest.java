@@ -199,4 +199,54 @@ class GzipBlobTest {
       }
     }
   }
+
+  @Test
+  void aBlobStoredWholeBecomesARecipeLaterAndItsWholeChunksGoAtGc() throws Exception {
+    Path gz = GoGzip.gzip(content("later.tar"), 6);
+    byte[] original = Files.readAllBytes(gz);
+    Digest d = sha(gz);
+    try (Engine e = open()) {
+      e.blobs().putWhole(gz, d);
+      assertThat(e.blobs().gzipRecipe(d)).isNull();
+      long whole = e.blobs().stat(d).uniqueBytes();
+      assertThat(e.blobs().keepAsRecipe(d, null)).isTrue();
+      assertThat(e.blobs().gzipRecipe(d)).isNotNull();
+      // a second try finds nothing left to do
+      assertThat(e.blobs().keepAsRecipe(d, gz)).isFalse();
+      try (InputStream in = e.blobs().open(d, 0, -1)) {
+        assertThat(in.readAllBytes()).isEqualTo(original);
+      }
+      long before = e.info().storedBytes();
+      e.gc();
+      assertThat(before - e.info().storedBytes())
+          .as("the whole copy (%d bytes) collected", whole)
+          .isGreaterThanOrEqualTo(whole * 9 / 10);
+      try (InputStream in = e.blobs().open(d, 0, -1)) {
+        assertThat(in.readAllBytes()).isEqualTo(original);
+      }
+    }
+  }
+
+  @Test
+  void aBlobNoCompressorReproducesStaysWholeAndARemovedOneIsNotNamedAgain() throws Exception {
+    Path gz = dir.resolve("zlib.gz");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
+      out.write(TestData.text(3, 1 << 20));
+    }
+    Digest d = sha(gz);
+    Path go = GoGzip.gzip(content("removed.tar"), 6);
+    Digest g = sha(go);
+    try (Engine e = open()) {
+      e.blobs().putWhole(gz, d);
+      assertThat(e.blobs().keepAsRecipe(d, gz)).isFalse();
+      assertThat(e.blobs().gzipRecipe(d)).isNull();
+      try (InputStream in = e.blobs().open(d, 0, -1)) {
+        assertThat(in.readAllBytes()).isEqualTo(Files.readAllBytes(gz));
+      }
+      e.blobs().putWhole(go, g);
+      e.blobs().remove(g);
+      assertThat(e.blobs().keepAsRecipe(g, go)).isFalse();
+      assertThat(e.blobs().list()).extracting(BlobEntry::digest).doesNotContain(g);
+    }
+  }
 }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Real data: an image umoci builds from a directory tree is imported, exported and read back by
  * umoci, with the same diff_ids. Skipped where umoci is not installed.
  */
+@org.junit.jupiter.api.Timeout(value = 2, unit = java.util.concurrent.TimeUnit.MINUTES)
 class UmociInteropTest {
   @TempDir Path dir;
 
@@ -77,6 +78,63 @@ class UmociInteropTest {
       try (ImageFixture again = new ImageFixture(dir.resolve("store2"))) {
         again.images().importPath(out.toString(), "back:t");
         assertThat(again.images().inspect("back:t").layers()).isEqualTo(layers);
+      }
+    }
+  }
+
+  private String output(String... cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(String.join(" ", cmd) + ": " + out).isZero();
+    return out;
+  }
+
+  /**
+   * Issue #14 item 3: an image umoci built (gzip layers, Go's compress/gzip) and the same image
+   * that skopeo recompressed with zstd (klauspost's encoder) are imported and exported with every
+   * digest unchanged: skopeo reads the same manifest back, and copies the export out again.
+   */
+  @Test
+  void gzipAndZstdImagesKeepTheirDigestsThroughImportAndExport() throws Exception {
+    Assumptions.assumeTrue(installed("umoci") && installed("skopeo"), "umoci or skopeo missing");
+    Path layout = dir.resolve("L");
+    run("umoci", "init", "--layout", layout.toString());
+    run("umoci", "new", "--image", layout + ":t");
+    Path bundle = dir.resolve("B");
+    run("umoci", "unpack", "--rootless", "--image", layout + ":t", bundle.toString());
+    Files.createDirectories(bundle.resolve("rootfs/etc"));
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < 40_000; i++) {
+      text.append("line ").append(i).append('\n');
+    }
+    Files.writeString(bundle.resolve("rootfs/etc/lines"), text);
+    run("umoci", "repack", "--image", layout + ":t", bundle.toString());
+    Path zstd = dir.resolve("Z");
+    run(
+        "skopeo",
+        "copy",
+        "-q",
+        "--dest-compress-format",
+        "zstd",
+        "--dest-compress",
+        "oci:" + layout + ":t",
+        "oci:" + zstd + ":t");
+    assertThat(output("skopeo", "inspect", "--raw", "oci:" + zstd + ":t")).contains("tar+zstd");
+    try (ImageFixture fix = new ImageFixture(dir.resolve("store"))) {
+      for (Path in : List.of(layout, zstd)) {
+        String ref = "rt/" + in.getFileName().toString().toLowerCase() + ":t";
+        fix.images().importPath(in + ":t", ref);
+        Path out = dir.resolve("out-" + in.getFileName());
+        fix.images().exportLayout(ref, out);
+        assertThat(output("skopeo", "inspect", "--raw", "oci:" + out + ":t"))
+            .as("manifest of %s", ref)
+            .isEqualTo(output("skopeo", "inspect", "--raw", "oci:" + in + ":t"));
+        run(
+            "skopeo",
+            "copy",
+            "-q",
+            "oci:" + out + ":t",
+            "oci:" + dir.resolve("copy-" + in.getFileName()) + ":t");
       }
     }
   }
