@@ -39,6 +39,8 @@ final class Errno {
   static final int ENAMETOOLONG = ErrorCodes.ENAMETOOLONG();
   static final int E2BIG = ErrorCodes.E2BIG();
   static final int ENOTSUP = ErrorCodes.EOPNOTSUPP();
+  static final int ESTALE = 116;
+  static final int EPROTO = 71;
 
   private Errno() {}
 

@@ -50,6 +50,26 @@ final class Xattrs {
     view.setXattr(path, name, value);
   }
 
+  /** The value of {@code name}; ENODATA when there is none. */
+  byte[] get(String path, String name) throws IOException {
+    byte[] v = view.getXattr(path, name);
+    if (v == null) {
+      throw new Refusal(Errno.ENODATA);
+    }
+    return v;
+  }
+
+  /** The names, each NUL-terminated, one after the other. */
+  byte[] list(String path) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (String n : view.listXattrs(path)) {
+      byte[] b = n.getBytes(StandardCharsets.UTF_8);
+      out.write(b, 0, b.length);
+      out.write(0);
+    }
+    return out.toByteArray();
+  }
+
   /** Copies the value into {@code out}; its length (the length only when {@code size} is 0). */
   int get(String path, String name, Pointer out, long size) throws IOException {
     byte[] v = view.getXattr(path, name);
