@@ -3,8 +3,6 @@ package io.strata.fuse;
 import io.strata.store.fs.FileSystemView;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import jnr.ffi.Pointer;
 
 /**
  * Extended attributes between the kernel's calls and the view: the XATTR_CREATE/REPLACE flags, the
@@ -68,46 +66,6 @@ final class Xattrs {
       out.write(0);
     }
     return out.toByteArray();
-  }
-
-  /** Copies the value into {@code out}; its length (the length only when {@code size} is 0). */
-  int get(String path, String name, Pointer out, long size) throws IOException {
-    byte[] v = view.getXattr(path, name);
-    if (v == null) {
-      throw new Refusal(Errno.ENODATA);
-    }
-    if (size == 0) {
-      return v.length;
-    }
-    if (size < v.length) {
-      throw new Refusal(Errno.ERANGE);
-    }
-    out.put(0, v, 0, v.length);
-    return v.length;
-  }
-
-  /** Copies the names, each NUL-terminated, into {@code out}; their length in bytes. */
-  int list(String path, Pointer out, long size) throws IOException {
-    List<String> names = view.listXattrs(path);
-    byte[][] encoded = new byte[names.size()][];
-    int total = 0;
-    for (int i = 0; i < encoded.length; i++) {
-      encoded[i] = names.get(i).getBytes(StandardCharsets.UTF_8);
-      total += encoded[i].length + 1;
-    }
-    if (size == 0) {
-      return total;
-    }
-    if (size < total) {
-      throw new Refusal(Errno.ERANGE);
-    }
-    long at = 0;
-    for (byte[] n : encoded) {
-      out.put(at, n, 0, n.length);
-      out.putByte(at + n.length, (byte) 0);
-      at += n.length + 1;
-    }
-    return total;
   }
 
   void remove(String path, String name) throws IOException {
