@@ -128,6 +128,40 @@ class LowLevelMountTest {
   }
 
   @Test
+  void oneTimeAloneIsSetAndTheOtherKept() throws Exception {
+    Files.writeString(m.path("f"), "x");
+    ok("touch -d @1000000000 " + m.path("f"));
+    ok("touch -m -d @1200000000 " + m.path("f"));
+    ok("touch -a -d @1300000000 " + m.path("f"));
+    assertThat(ok("stat -c '%X %Y' " + m.path("f"))).isEqualTo("1300000000 1200000000\n");
+    var stored = m.mount.view().stat("/f");
+    assertThat(stored.mtimeNanos()).isEqualTo(1_200_000_000_000_000_000L);
+    assertThat(stored.atimeNanos()).isEqualTo(1_300_000_000_000_000_000L);
+  }
+
+  @Test
+  void renameNoreplaceRefusesAnExistingTargetAndExchangeIsRefused() throws Exception {
+    Files.writeString(m.path("a"), "a");
+    Files.writeString(m.path("b"), "b");
+    // renameat2(2) straight from the C library: mv checks for the target itself first.
+    String py =
+        "import ctypes,os,sys; c=ctypes.CDLL(None,use_errno=True);"
+            + " r=c.renameat2(-100,sys.argv[1].encode(),-100,sys.argv[2].encode(),int(sys.argv[3]));"
+            + " print(r, os.strerror(ctypes.get_errno()) if r else 'ok')";
+    String a = m.path("a").toString();
+    String b = m.path("b").toString();
+    assertThat(ok("python3 -c \"" + py + "\" " + a + " " + b + " 1")).isEqualTo("-1 File exists\n");
+    assertThat(ok("python3 -c \"" + py + "\" " + a + " " + b + " 2"))
+        .isEqualTo("-1 Invalid argument\n");
+    assertThat(Files.readString(m.path("b"))).isEqualTo("b");
+    assertThat(ok("python3 -c \"" + py + "\" " + a + " " + m.path("c") + " 1")).isEqualTo("0 ok\n");
+    assertThat(Files.readString(m.path("c"))).isEqualTo("a");
+    // The kernel answers NOREPLACE over a name it holds itself; EXCHANGE and the NOREPLACE rename
+    // to a new name came to us (the first refused, the second done).
+    assertThat(requests(Wire.RENAME2)).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
   void aViewOfAnotherFileSystemIsServedByNameAndKeepsHardLinksCoherent() throws Exception {
     Path host = Files.createDirectories(dir.resolve("host"));
     Files.writeString(host.resolve("f"), "host");
