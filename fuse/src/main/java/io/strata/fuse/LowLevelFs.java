@@ -58,6 +58,8 @@ final class LowLevelFs {
   static final long WRITABLE_MILLIS = 1_000;
 
   private static final int O_ACCMODE = 3;
+  private static final int O_EXCL = 0200;
+  private static final int O_TRUNC = 01000;
   private static final int W_OK = 2;
   private static final int MAX_NAME = 255;
   private static final int MAX_LISTINGS = 64;
@@ -507,12 +509,22 @@ final class LowLevelFs {
 
   private void create(FuseRequest q, FuseReply r) throws IOException {
     pending.settle();
-    q.u32(); // flags
+    int flags = q.u32();
     int mode = q.u32();
     q.skip(8); // umask (already applied by the kernel), open_flags
     String child = q.string();
     String p = child(q.nodeId, child);
-    createFile(q, p, mode);
+    FileStat existing = view.exists(p) ? view.stat(p) : null;
+    if (existing == null) {
+      createFile(q, p, mode);
+    } else if ((flags & O_EXCL) != 0) {
+      throw new Refusal(Errno.EEXIST);
+    } else if (existing.isDirectory()) {
+      throw new Refusal(Errno.EISDIR);
+    } else if ((flags & O_TRUNC) != 0 && (flags & O_ACCMODE) != 0) {
+      // Made meanwhile by someone else: open(2) without O_EXCL opens it, truncating if asked.
+      change(() -> view.truncate(p, 0));
+    }
     FileStat s = view.stat(p);
     entry(q, r, q.nodeId, child, s);
     r.u64(0).u32(0).u32(0); // fuse_open_out: no handle, the kernel's page cache as it decides
@@ -618,7 +630,12 @@ final class LowLevelFs {
     }
     String hiddenName = HIDDEN + node.id;
     String from = table.child(parent, child);
-    view.rename(from, "/" + hiddenName);
+    try {
+      view.rename(from, "/" + hiddenName);
+    } catch (io.strata.store.error.ConflictException elsewhere) {
+      // A container's volume (another file system): not movable to the root; removed at once.
+      return false;
+    }
     table.renamed(new NodeTable.Name(parent, child), new NodeTable.Name(Wire.ROOT_ID, hiddenName));
     return true;
   }
