@@ -24,12 +24,16 @@ final class FuseSession {
   /**
    * Reader threads per mount. Two: one request may wait on the view's lock (a sync, a big write)
    * while the other answers cached reads and lookups, and the view serializes anyway, so more
-   * threads would only wait. Each thread owns 2 MiB of buffers.
+   * threads would only wait.
    */
   static final int THREADS = 2;
 
-  private static final int IN_BUFFER = LowLevelFs.MAX_IO + 4096;
-  private static final int OUT_BUFFER = LowLevelFs.MAX_IO + 4096;
+  /**
+   * One buffer per thread holds a request and then its reply: every answer reads all of its request
+   * before it writes the reply, so the two never need the bytes at once. It must hold the largest
+   * WRITE (header, write_in, data), which the kernel checks before it hands over any request.
+   */
+  private static final int BUFFER = LowLevelFs.MAX_IO + 4096;
 
   private final LowLevelFs fs;
   private final int fd;
@@ -95,14 +99,12 @@ final class FuseSession {
   private void serve() {
     try {
       FuseDevice.LibC c = FuseDevice.libc();
-      ByteBuffer in = ByteBuffer.allocateDirect(IN_BUFFER);
-      ByteBuffer out = ByteBuffer.allocateDirect(OUT_BUFFER);
-      Pointer inPtr = FuseDevice.pointer(in);
-      Pointer outPtr = FuseDevice.pointer(out);
-      FuseRequest q = new FuseRequest(in);
-      FuseReply r = new FuseReply(out);
+      ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+      Pointer at = FuseDevice.pointer(buffer);
+      FuseRequest q = new FuseRequest(buffer);
+      FuseReply r = new FuseReply(buffer.duplicate());
       while (true) {
-        long n = c.read(fd, inPtr, IN_BUFFER);
+        long n = c.read(fd, at, BUFFER);
         if (n < 0) {
           int errno = FuseDevice.lastError(c);
           if (errno == FuseDevice.EINTR
@@ -129,7 +131,7 @@ final class FuseSession {
           continue;
         }
         r.done();
-        long w = c.write(fd, outPtr, r.buf.position());
+        long w = c.write(fd, at, r.buf.position());
         if (w < 0) {
           int errno = FuseDevice.lastError(c);
           if (errno == FuseDevice.ENODEV) {

@@ -16,7 +16,9 @@ import java.util.Map;
 /**
  * Answers the kernel's low-level FUSE requests from one {@link FileSystemView}: requests name
  * nodes, {@link NodeTable} turns them into the view's paths. Every request is answered with an
- * error number or its reply structure; an exception never leaves {@link #handle}.
+ * error number or its reply structure; an exception never leaves {@link #handle}. Every answer
+ * reads all of its request before it writes its reply: the two share a buffer ({@link
+ * FuseSession}).
  *
  * <p>Durability is {@link PendingChanges}'s, as before: a writable mount holds changes in memory
  * and makes them durable as one group on every {@code fsync}, every few seconds while something
@@ -34,8 +36,14 @@ import java.util.Map;
 final class LowLevelFs {
   private static final System.Logger LOG = System.getLogger(LowLevelFs.class.getName());
 
-  /** The largest read and write (the kernel's max_pages of 4 KiB pages). */
-  static final int MAX_IO = 1 << 20;
+  /**
+   * The largest read and write (max_pages of 4 KiB pages). Each of a mount's reader threads holds a
+   * request buffer and a byte array this size for as long as the mount lives, so it is a cost per
+   * mount (about 1 MiB at 256 KiB; 4 MiB at 1 MiB, with a container per mount). Bigger would gain
+   * little: the kernel's readahead window (128 KiB by default) bounds most reads, and the
+   * write-behind gathers consecutive writes into 1 MiB for the view anyway.
+   */
+  static final int MAX_IO = 256 << 10;
 
   /** Names of removed files the kernel still holds, in the root (never listed). */
   static final String HIDDEN = ".strata-unlinked-";

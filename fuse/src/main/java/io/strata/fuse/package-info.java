@@ -21,7 +21,7 @@
  * read directories with their attributes. So the protocol of {@code include/uapi/linux/fuse.h} is
  * spoken here directly: one node per tree inode (hard links share it), attributes and names cached
  * on writable mounts too, no OPEN/RELEASE/OPENDIR/RELEASEDIR ({@code NO_OPEN_SUPPORT}, {@code
- * NO_OPENDIR_SUPPORT}), {@code READDIRPLUS}, cached symlinks and 1 MiB requests. The C library is
+ * NO_OPENDIR_SUPPORT}), {@code READDIRPLUS}, cached symlinks and 256 KiB requests. The C library is
  * reached through jnr-ffi, on the Java 17 the whole build uses; no libfuse is needed, only {@code
  * /dev/fuse} and root (mount(2) needs CAP_SYS_ADMIN; stratad runs as root for containerd).
  */
