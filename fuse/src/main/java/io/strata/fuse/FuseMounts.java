@@ -156,26 +156,46 @@ public final class FuseMounts implements Closeable {
   }
 
   private FuseMount start(FileSystemView view, Path mp, boolean readOnly) throws IOException {
+    FuseDevice.require();
     LowLevelFs fs = new LowLevelFs(view, readOnly, spaceOf, "strata " + mp);
     CountDownLatch served = new CountDownLatch(1);
-    FuseSession session =
-        FuseSession.mount(
-            fs,
-            mp,
-            () -> {
-              // The kernel ended the connection: make what arrived meanwhile durable.
-              try {
-                if (!fs.readOnly()) {
-                  fs.sync();
-                  view.deferSync(false);
-                }
-              } catch (IOException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "mount {0}: last sync failed: {1}", mp, e);
-              }
-              served.countDown();
-            });
+    FuseSession session;
+    try {
+      session = serve(fs, view, mp, served);
+    } catch (IOException | RuntimeException e) {
+      if (!fs.readOnly()) {
+        // What the mount changed on the way (leftovers it removed) is made durable, and the view
+        // goes back to making each change durable as it comes.
+        try {
+          fs.sync();
+          view.deferSync(false);
+        } catch (IOException | RuntimeException again) {
+          e.addSuppressed(again);
+        }
+      }
+      throw e;
+    }
     LOG.log(System.Logger.Level.DEBUG, "mounted {0}{1}", mp, fs.readOnly() ? " (read-only)" : "");
     return new FuseMount(this, mp, view, fs, session, served);
+  }
+
+  private static FuseSession serve(
+      LowLevelFs fs, FileSystemView view, Path mp, CountDownLatch served) throws IOException {
+    return FuseSession.mount(
+        fs,
+        mp,
+        () -> {
+          // The kernel ended the connection: make what arrived meanwhile durable.
+          try {
+            if (!fs.readOnly()) {
+              fs.sync();
+              view.deferSync(false);
+            }
+          } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "mount {0}: last sync failed: {1}", mp, e);
+          }
+          served.countDown();
+        });
   }
 
   /** The mount this process serves at {@code mountPoint}, or null. */
