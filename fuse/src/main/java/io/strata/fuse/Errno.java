@@ -13,32 +13,34 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.ReadOnlyFileSystemException;
-import ru.serce.jnrfuse.ErrorCodes;
 
 /**
- * The error numbers the kernel receives, and how a store exception becomes one. Operations check
- * what the view's exception types cannot tell apart (a directory that is not empty, a name that is
- * a directory) before calling the view; what is left maps by type here.
+ * The error numbers the kernel receives (Linux's, the same on x86_64 and arm64), and how a store
+ * exception becomes one. Operations check what the view's exception types cannot tell apart (a
+ * directory that is not empty, a name that is a directory) before calling the view; what is left
+ * maps by type here.
  */
 final class Errno {
-  static final int ENOENT = ErrorCodes.ENOENT();
-  static final int EEXIST = ErrorCodes.EEXIST();
-  static final int ENOTDIR = ErrorCodes.ENOTDIR();
-  static final int EISDIR = ErrorCodes.EISDIR();
-  static final int ENOTEMPTY = ErrorCodes.ENOTEMPTY();
-  static final int EPERM = ErrorCodes.EPERM();
-  static final int EACCES = ErrorCodes.EACCES();
-  static final int EROFS = ErrorCodes.EROFS();
-  static final int ENOSPC = ErrorCodes.ENOSPC();
-  static final int EIO = ErrorCodes.EIO();
-  static final int EINVAL = ErrorCodes.EINVAL();
-  static final int ENOSYS = ErrorCodes.ENOSYS();
-  static final int ENODATA = ErrorCodes.ENODATA();
-  static final int ERANGE = ErrorCodes.ERANGE();
-  static final int EXDEV = ErrorCodes.EXDEV();
-  static final int ENAMETOOLONG = ErrorCodes.ENAMETOOLONG();
-  static final int E2BIG = ErrorCodes.E2BIG();
-  static final int ENOTSUP = ErrorCodes.EOPNOTSUPP();
+  static final int ENOENT = 2;
+  static final int EEXIST = 17;
+  static final int ENOTDIR = 20;
+  static final int EISDIR = 21;
+  static final int ENOTEMPTY = 39;
+  static final int EPERM = 1;
+  static final int EACCES = 13;
+  static final int EROFS = 30;
+  static final int ENOSPC = 28;
+  static final int EIO = 5;
+  static final int EINVAL = 22;
+  static final int ENOSYS = 38;
+  static final int ENODATA = 61;
+  static final int ERANGE = 34;
+  static final int EXDEV = 18;
+  static final int ENAMETOOLONG = 36;
+  static final int E2BIG = 7;
+  static final int ENOTSUP = 95; // EOPNOTSUPP
+  static final int ESTALE = 116;
+  static final int EPROTO = 71;
 
   private Errno() {}
 

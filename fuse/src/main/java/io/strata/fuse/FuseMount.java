@@ -19,7 +19,8 @@ public final class FuseMount implements Closeable {
   private final FuseMounts owner;
   private final Path mountPoint;
   private final FileSystemView view;
-  private final SnapshotFs fs;
+  private final LowLevelFs fs;
+  private final FuseSession session;
   private final CountDownLatch served;
   private volatile ScheduledFuture<?> syncer;
   private boolean closed;
@@ -28,12 +29,14 @@ public final class FuseMount implements Closeable {
       FuseMounts owner,
       Path mountPoint,
       FileSystemView view,
-      SnapshotFs fs,
+      LowLevelFs fs,
+      FuseSession session,
       CountDownLatch served) {
     this.owner = owner;
     this.mountPoint = mountPoint;
     this.view = view;
     this.fs = fs;
+    this.session = session;
     this.served = served;
   }
 
@@ -41,8 +44,12 @@ public final class FuseMount implements Closeable {
     this.syncer = f;
   }
 
-  SnapshotFs fs() {
+  LowLevelFs fs() {
     return fs;
+  }
+
+  FuseSession session() {
+    return session;
   }
 
   /** The directory the view is mounted at (absolute, normalized). */
@@ -96,7 +103,11 @@ public final class FuseMount implements Closeable {
       failure = e;
     }
     try {
-      MountTable.detach(mountPoint);
+      try {
+        FuseDevice.detach(mountPoint);
+      } catch (IOException e) {
+        MountTable.detach(mountPoint);
+      }
       // The serving thread makes what arrived meanwhile durable before it ends.
       if (!served.await(2, TimeUnit.SECONDS)) {
         LOG.log(

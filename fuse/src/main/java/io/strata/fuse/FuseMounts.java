@@ -17,7 +17,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The FUSE mounts of one process: serve a {@link FileSystemView} at a directory, find what is
@@ -36,8 +35,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * #SYNC_SECONDS} seconds while something changed, after 64 MiB of writes, and at unmount: what a
  * crash can lose is what was written since the last of those, as on a local file system.
  *
- * <p>Needs {@code /dev/fuse}, {@code libfuse.so.2} (Debian {@code libfuse2}) and root, or {@code
- * fusermount} for a non-root user. Thread-safe.
+ * <p>Needs {@code /dev/fuse} and root: the mount is made with mount(2) and served through the
+ * kernel's low-level protocol ({@link FuseSession}), with no libfuse. Thread-safe.
  */
 public final class FuseMounts implements Closeable {
   private static final System.Logger LOG = System.getLogger(FuseMounts.class.getName());
@@ -45,8 +44,7 @@ public final class FuseMounts implements Closeable {
   /** How often a writable mount's changes are made durable while it changes. */
   public static final int SYNC_SECONDS = 5;
 
-  private static final Path DEV_FUSE = Path.of("/dev/fuse");
-  private static final long MOUNT_TIMEOUT_MS = 15_000;
+  private static final Path DEV_FUSE = FuseDevice.DEV_FUSE;
 
   private final Path spaceOf;
   private final Map<Path, FuseMount> mounts = new LinkedHashMap<>();
@@ -148,7 +146,7 @@ public final class FuseMounts implements Closeable {
       FuseMount m = start(view, mp, readOnly);
       mounts.put(mp, m);
       if (!m.readOnly()) {
-        SnapshotFs fs = m.fs();
+        LowLevelFs fs = m.fs();
         m.syncer(
             syncer.scheduleWithFixedDelay(
                 fs::syncInBackground, SYNC_SECONDS, SYNC_SECONDS, TimeUnit.SECONDS));
@@ -157,90 +155,47 @@ public final class FuseMounts implements Closeable {
     }
   }
 
-  /**
-   * How long the kernel may keep names, attributes and file pages. A read-only view never changes:
-   * everything is kept, so a stat costs no round trip into Java. A writable mount keeps names, and
-   * the absence of names, for a second (a process start probes many paths that do not exist: the
-   * loader's library search, an interpreter's imports), but no attributes: hard links are separate
-   * kernel inodes under libfuse's path API, and the kernel bounds reads by the size it holds, so a
-   * size cached for one name would cut short a read of what was written through another (measured:
-   * the cost is a round trip per stat, a stat of every file of a Debian tree took 0.6-1.1 s
-   * uncached against 0.09-0.34 s cached). File pages stay cached across opens while the file's
-   * mtime and size are unchanged (auto_cache).
-   */
-  static String cacheOptions(boolean readOnly) {
-    return readOnly
-        ? ",attr_timeout=3600,entry_timeout=3600,negative_timeout=3600,kernel_cache"
-        : ",attr_timeout=0,entry_timeout=1,negative_timeout=1,auto_cache";
-  }
-
   private FuseMount start(FileSystemView view, Path mp, boolean readOnly) throws IOException {
-    SnapshotFs fs;
-    try {
-      fs = new SnapshotFs(view, readOnly, spaceOf, "strata");
-    } catch (RuntimeException | LinkageError e) {
-      throw new IOException(
-          "FUSE is not available: cannot load libfuse.so.2 (install Debian's libfuse2): " + e, e);
-    }
-    List<String> options = new ArrayList<>();
-    options.add("-o");
-    options.add(
-        "fsname=strata,subtype=strata,use_ino,readdir_ino,default_permissions,allow_other"
-            + cacheOptions(fs.readOnly())
-            + ",big_writes,max_read="
-            + SnapshotFs.MAX_IO
-            + ",max_write="
-            + SnapshotFs.MAX_IO
-            + (fs.readOnly() ? ",ro" : ""));
+    FuseDevice.require();
+    LowLevelFs fs = new LowLevelFs(view, readOnly, spaceOf, "strata " + mp);
     CountDownLatch served = new CountDownLatch(1);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread t =
-        new Thread(
-            () -> {
-              try {
-                int status = fs.serve(mp, options);
-                if (status != 0) {
-                  failure.set(new IOException("libfuse ended with status " + status));
-                }
-              } catch (Throwable e) {
-                failure.set(e);
-              } finally {
-                try {
-                  if (!fs.readOnly()) {
-                    fs.sync();
-                    view.deferSync(false);
-                  }
-                } catch (IOException | RuntimeException e) {
-                  LOG.log(System.Logger.Level.WARNING, "mount {0}: last sync failed: {1}", mp, e);
-                }
-                served.countDown();
-              }
-            },
-            "strata-fuse " + mp);
-    t.setDaemon(true);
-    t.start();
-    long deadline = System.currentTimeMillis() + MOUNT_TIMEOUT_MS;
-    while (true) {
-      MountTable.Entry e = MountTable.at(mp);
-      if (e != null && e.isFuse()) {
-        break;
+    FuseSession session;
+    try {
+      session = serve(fs, view, mp, served);
+    } catch (IOException | RuntimeException e) {
+      if (!fs.readOnly()) {
+        // What the mount changed on the way (leftovers it removed) is made durable, and the view
+        // goes back to making each change durable as it comes.
+        try {
+          fs.sync();
+          view.deferSync(false);
+        } catch (IOException | RuntimeException again) {
+          e.addSuppressed(again);
+        }
       }
-      if (served.getCount() == 0) {
-        Throwable f = failure.get();
-        throw new IOException("mount at " + mp + " failed: " + (f == null ? "fuse ended" : f), f);
-      }
-      if (System.currentTimeMillis() > deadline) {
-        throw new IOException("mount at " + mp + ": the kernel did not show it within 15 s");
-      }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException ie) {
-        Thread.currentThread().interrupt();
-        throw new IOException("mount at " + mp + ": interrupted", ie);
-      }
+      throw e;
     }
     LOG.log(System.Logger.Level.DEBUG, "mounted {0}{1}", mp, fs.readOnly() ? " (read-only)" : "");
-    return new FuseMount(this, mp, view, fs, served);
+    return new FuseMount(this, mp, view, fs, session, served);
+  }
+
+  private static FuseSession serve(
+      LowLevelFs fs, FileSystemView view, Path mp, CountDownLatch served) throws IOException {
+    return FuseSession.mount(
+        fs,
+        mp,
+        () -> {
+          // The kernel ended the connection: make what arrived meanwhile durable.
+          try {
+            if (!fs.readOnly()) {
+              fs.sync();
+              view.deferSync(false);
+            }
+          } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "mount {0}: last sync failed: {1}", mp, e);
+          }
+          served.countDown();
+        });
   }
 
   /** The mount this process serves at {@code mountPoint}, or null. */

@@ -3,8 +3,6 @@ package io.strata.fuse;
 import io.strata.store.fs.FileSystemView;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import jnr.ffi.Pointer;
 
 /**
  * Extended attributes between the kernel's calls and the view: the XATTR_CREATE/REPLACE flags, the
@@ -50,44 +48,24 @@ final class Xattrs {
     view.setXattr(path, name, value);
   }
 
-  /** Copies the value into {@code out}; its length (the length only when {@code size} is 0). */
-  int get(String path, String name, Pointer out, long size) throws IOException {
+  /** The value of {@code name}; ENODATA when there is none. */
+  byte[] get(String path, String name) throws IOException {
     byte[] v = view.getXattr(path, name);
     if (v == null) {
       throw new Refusal(Errno.ENODATA);
     }
-    if (size == 0) {
-      return v.length;
-    }
-    if (size < v.length) {
-      throw new Refusal(Errno.ERANGE);
-    }
-    out.put(0, v, 0, v.length);
-    return v.length;
+    return v;
   }
 
-  /** Copies the names, each NUL-terminated, into {@code out}; their length in bytes. */
-  int list(String path, Pointer out, long size) throws IOException {
-    List<String> names = view.listXattrs(path);
-    byte[][] encoded = new byte[names.size()][];
-    int total = 0;
-    for (int i = 0; i < encoded.length; i++) {
-      encoded[i] = names.get(i).getBytes(StandardCharsets.UTF_8);
-      total += encoded[i].length + 1;
+  /** The names, each NUL-terminated, one after the other. */
+  byte[] list(String path) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (String n : view.listXattrs(path)) {
+      byte[] b = n.getBytes(StandardCharsets.UTF_8);
+      out.write(b, 0, b.length);
+      out.write(0);
     }
-    if (size == 0) {
-      return total;
-    }
-    if (size < total) {
-      throw new Refusal(Errno.ERANGE);
-    }
-    long at = 0;
-    for (byte[] n : encoded) {
-      out.put(at, n, 0, n.length);
-      out.putByte(at + n.length, (byte) 0);
-      at += n.length + 1;
-    }
-    return total;
+    return out.toByteArray();
   }
 
   void remove(String path, String name) throws IOException {

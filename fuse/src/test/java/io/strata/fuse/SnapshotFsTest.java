@@ -334,7 +334,7 @@ class SnapshotFsTest {
         .isEqualTo(m.path("sda1") + " block special file 660 8:1 0:6\n");
     // %t and %T are hexadecimal
     assertThat(ok("stat -c '%t:%T' " + m.path("big"))).isEqualTo("1ff:11170\n");
-    // libfuse 2 mounts nodev: the node is there to stat and archive, not to open
+    // Mounted nodev (and nosuid): the node is there to stat and archive, not to open
     assertThat(ok("grep ' " + m.mountPoint + " ' /proc/self/mountinfo")).contains("nodev");
     assertThat(run("head -c 1 " + m.path("null")).out()).contains("Permission denied");
     var st = m.mount.view().stat("/null");

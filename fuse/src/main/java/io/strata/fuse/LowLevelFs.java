@@ -1,0 +1,900 @@
+package io.strata.fuse;
+
+import io.strata.store.fs.DirEntry;
+import io.strata.store.fs.FileStat;
+import io.strata.store.fs.FileSystemView;
+import io.strata.store.fs.TreeFileSystem;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Answers the kernel's low-level FUSE requests from one {@link FileSystemView}: requests name
+ * nodes, {@link NodeTable} turns them into the view's paths. Every request is answered with an
+ * error number or its reply structure; an exception never leaves {@link #handle}. Every answer
+ * reads all of its request before it writes its reply: the two share a buffer ({@link
+ * FuseSession}).
+ *
+ * <p>Durability is {@link PendingChanges}'s, as before: a writable mount holds changes in memory
+ * and makes them durable as one group on every {@code fsync}, every few seconds while something
+ * changed ({@link FuseMounts}), after {@link PendingChanges#SYNC_BYTES} of writes, and at unmount.
+ * Changes made of several view calls run whole under its lock. Reads take no lock of ours: the view
+ * is thread-safe (TreeFileSystem serializes on itself).
+ *
+ * <p>Open files. The kernel opens and closes files without telling us ({@code NO_OPEN_SUPPORT}), so
+ * a file whose last name is removed while the kernel still holds its node (open, or about to be
+ * forgotten) is renamed to a hidden name in the root instead, served through it while the kernel
+ * holds the node, and removed when the kernel forgets it: what libfuse's high-level API did with
+ * {@code .fuse_hidden} files, but in one place, never shown in a listing or to a lookup, so that an
+ * {@code rmdir} of the file's directory still works.
+ */
+final class LowLevelFs {
+  private static final System.Logger LOG = System.getLogger(LowLevelFs.class.getName());
+
+  /**
+   * The largest read and write (max_pages of 4 KiB pages). Each of a mount's reader threads holds a
+   * request buffer and a byte array this size for as long as the mount lives, so it is a cost per
+   * mount (about 1 MiB at 256 KiB; 4 MiB at 1 MiB, with a container per mount). Bigger would gain
+   * little: the kernel's readahead window (128 KiB by default) bounds most reads, and the
+   * write-behind gathers consecutive writes into 1 MiB for the view anyway.
+   */
+  static final int MAX_IO = 256 << 10;
+
+  /** Names of removed files the kernel still holds, in the root (never listed). */
+  static final String HIDDEN = ".strata-unlinked-";
+
+  /**
+   * How long a read-only view's names and attributes are kept: it never changes, so an hour (and
+   * its pages across opens), as with libfuse before.
+   */
+  static final long READ_ONLY_MILLIS = 3_600_000;
+
+  /**
+   * How long a writable mount's names, absent names and attributes are kept. Every change made
+   * through the mount updates or invalidates what the kernel holds (one node per inode: a hard
+   * link's other names are the same kernel inode), so the timeout only bounds how long a change
+   * made beside the mount ({@code strata fs}, {@code strata cp} into the same container) stays
+   * unseen. A second catches the repeats that matter (a tar, find or stat walk touches each inode
+   * several times within milliseconds; a process start probes the same absent names in bursts)
+   * while keeping that staleness as short as libfuse's defaults.
+   */
+  static final long WRITABLE_MILLIS = 1_000;
+
+  private static final int O_ACCMODE = 3;
+  private static final int O_EXCL = 0200;
+  private static final int O_TRUNC = 01000;
+  private static final int W_OK = 2;
+  private static final int MAX_NAME = 255;
+  private static final int MAX_LISTINGS = 64;
+  private static final byte[] EMPTY = new byte[0];
+
+  private final FileSystemView view;
+  private final boolean readOnly;
+  private final Path spaceOf;
+  private final String name;
+  private final PendingChanges pending;
+  private final Xattrs xattrs;
+  private final NodeTable table;
+  private final long entryMillis;
+  private final long attrMillis;
+  private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[MAX_IO]);
+  // A directory read in several READDIR requests is answered from one listing, taken at offset 0,
+  // so that a change between them (rm -r removing what it read) neither skips nor repeats names.
+  private final Map<Long, List<DirEntry>> listings =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, List<DirEntry>> e) {
+          return size() > MAX_LISTINGS;
+        }
+      };
+  private volatile boolean noOpen;
+  private volatile boolean noOpendir;
+
+  /**
+   * @param view what is served
+   * @param readOnly whether every change is refused with EROFS (also when the view allows it)
+   * @param spaceOf a directory on the disk whose space statfs reports (the data root)
+   * @param name the file system's name in logs
+   */
+  LowLevelFs(FileSystemView view, boolean readOnly, Path spaceOf, String name) throws IOException {
+    this.view = view;
+    this.readOnly = readOnly || view.readOnly();
+    this.spaceOf = spaceOf;
+    this.name = name;
+    this.pending = new PendingChanges(view, name);
+    this.xattrs = new Xattrs(view);
+    // A snapshot's tree numbers its inodes in one space; anything else may join several.
+    this.table = new NodeTable(view instanceof TreeFileSystem, view.stat("/"));
+    this.entryMillis = this.readOnly ? READ_ONLY_MILLIS : WRITABLE_MILLIS;
+    this.attrMillis = entryMillis;
+    if (!this.readOnly) {
+      removeHidden();
+    }
+  }
+
+  boolean readOnly() {
+    return readOnly;
+  }
+
+  NodeTable table() {
+    return table;
+  }
+
+  /** Whether the kernel agreed to open files without OPEN requests. */
+  boolean noOpen() {
+    return noOpen;
+  }
+
+  // ---- durability ----
+
+  /** Makes every change so far durable; throws, once, what a failed background sync lost. */
+  void sync() throws IOException {
+    pending.sync();
+  }
+
+  /** The periodic sync of {@link FuseMounts}. */
+  void syncInBackground() {
+    pending.syncInBackground();
+  }
+
+  /** At the end of serving: removes what was hidden for the kernel, which holds nothing now. */
+  void ended() {
+    if (!readOnly) {
+      try {
+        removeHidden();
+      } catch (IOException | RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "mount {0}: removing hidden files: {1}", name, e);
+      }
+    }
+  }
+
+  private void removeHidden() throws IOException {
+    for (DirEntry e : view.list("/")) {
+      if (e.name().startsWith(HIDDEN)) {
+        pending.run(() -> view.remove("/" + e.name(), false));
+      }
+    }
+  }
+
+  // ---- dispatch ----
+
+  /**
+   * Answers {@code q} into {@code r}; false when the request takes no reply (FORGET, BATCH_FORGET,
+   * INTERRUPT).
+   */
+  boolean handle(FuseRequest q, FuseReply r) {
+    int op = q.opcode;
+    try {
+      switch (op) {
+        case Wire.FORGET -> {
+          forget(q.nodeId, q.u64());
+          return false;
+        }
+        case Wire.BATCH_FORGET -> {
+          int count = q.u32();
+          q.skip(4);
+          for (int i = 0; i < count; i++) {
+            forget(q.u64(), q.u64());
+          }
+          return false;
+        }
+        case Wire.INTERRUPT -> {
+          // Every request here is answered promptly; the interrupted one gets its normal answer.
+          return false;
+        }
+        case Wire.INIT -> init(q, r);
+        case Wire.DESTROY -> r.ok(q.unique);
+        case Wire.LOOKUP -> lookup(q, r);
+        case Wire.GETATTR -> getattr(q, r);
+        case Wire.SETATTR -> setattr(q, r);
+        case Wire.READLINK -> readlink(q, r);
+        case Wire.SYMLINK -> symlink(q, r);
+        case Wire.MKNOD -> mknod(q, r);
+        case Wire.MKDIR -> mkdir(q, r);
+        case Wire.UNLINK -> unlink(q, r);
+        case Wire.RMDIR -> rmdir(q, r);
+        case Wire.RENAME -> rename(q, r, q.u64(), 0);
+        case Wire.RENAME2 -> {
+          long newDir = q.u64();
+          int flags = q.u32();
+          q.skip(4);
+          rename(q, r, newDir, flags);
+        }
+        case Wire.LINK -> link(q, r);
+        case Wire.OPEN -> open(q, r);
+        case Wire.READ -> read(q, r);
+        case Wire.WRITE -> write(q, r);
+        case Wire.STATFS -> statfs(q, r);
+        case Wire.RELEASE, Wire.RELEASEDIR -> r.ok(q.unique);
+        case Wire.FSYNC, Wire.FSYNCDIR -> fsync(q, r);
+        case Wire.SETXATTR -> setxattr(q, r);
+        case Wire.GETXATTR -> getxattr(q, r);
+        case Wire.LISTXATTR -> listxattr(q, r);
+        case Wire.REMOVEXATTR -> removexattr(q, r);
+        case Wire.OPENDIR -> opendir(q, r);
+        case Wire.READDIR -> readdir(q, r, false);
+        case Wire.READDIRPLUS -> readdir(q, r, true);
+        case Wire.ACCESS -> access(q, r);
+        case Wire.CREATE -> create(q, r);
+        // FLUSH, locks, ioctl, poll, fallocate, lseek, copy_file_range...: told ENOSYS once, the
+        // kernel stops asking (no FLUSH round trip per close; locks stay local to the kernel).
+        default -> r.error(q.unique, Errno.ENOSYS);
+      }
+    } catch (Throwable t) {
+      r.error(q.unique, fail(op, q, t));
+    }
+    return true;
+  }
+
+  private int fail(int op, FuseRequest q, Throwable t) {
+    int errno = Errno.of(t, conflict(op));
+    if (Errno.isFailure(errno)) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "{0} of node {1} on {2}: {3}",
+          Wire.name(op),
+          q.nodeId,
+          name,
+          t.toString());
+    } else {
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          "{0} of node {1} on {2}: {3}",
+          Wire.name(op),
+          q.nodeId,
+          name,
+          t.toString());
+    }
+    return errno;
+  }
+
+  /** What a ConflictException of the view means for {@code op}. */
+  private static int conflict(int op) {
+    return switch (op) {
+      case Wire.LINK, Wire.RENAME, Wire.RENAME2 -> Errno.EXDEV;
+      case Wire.RMDIR -> Errno.ENOTEMPTY;
+      case Wire.UNLINK,
+          Wire.SETATTR,
+          Wire.SYMLINK,
+          Wire.MKNOD,
+          Wire.MKDIR,
+          Wire.CREATE,
+          Wire.WRITE,
+          Wire.SETXATTR,
+          Wire.REMOVEXATTR ->
+          Errno.EPERM;
+      default -> Errno.EIO;
+    };
+  }
+
+  private void change(PendingChanges.Change c) throws IOException {
+    if (readOnly) {
+      throw new Refusal(Errno.EROFS);
+    }
+    pending.run(c);
+  }
+
+  private String path(long node) {
+    String p = table.path(node);
+    if (p == null) {
+      throw new Refusal(Errno.ESTALE);
+    }
+    return p;
+  }
+
+  private String child(long parent, String child) {
+    if (child.getBytes(StandardCharsets.UTF_8).length > MAX_NAME) {
+      throw new Refusal(Errno.ENAMETOOLONG);
+    }
+    String p = table.child(parent, child);
+    if (p == null) {
+      throw new Refusal(Errno.ESTALE);
+    }
+    return p;
+  }
+
+  private boolean hidden(long parent, String child) {
+    return parent == Wire.ROOT_ID && child.startsWith(HIDDEN);
+  }
+
+  private long attrMillis(FileStat s) {
+    // Served by name, a file with several names is several kernel inodes: keep none of its
+    // attributes, or a size cached under one name would cut short a read after a write through
+    // another.
+    if (!table.byInode() && !s.isDirectory() && s.nlink() > 1) {
+      return 0;
+    }
+    return attrMillis;
+  }
+
+  private void entry(FuseRequest q, FuseReply r, long parent, String child, FileStat s) {
+    NodeTable.Node node = table.lookedUp(parent, child, s);
+    r.ok(q.unique).entry(node.id, s, entryMillis, attrMillis(s), MAX_IO);
+  }
+
+  // ---- the session ----
+
+  private void init(FuseRequest q, FuseReply r) {
+    int major = q.u32();
+    q.u32(); // minor
+    int maxReadahead = q.u32();
+    int offered = q.u32();
+    if (major < Wire.MAJOR) {
+      throw new Refusal(Errno.EPROTO);
+    }
+    int wanted =
+        Wire.ASYNC_READ
+            | Wire.BIG_WRITES
+            | Wire.AUTO_INVAL_DATA
+            | Wire.DO_READDIRPLUS
+            | Wire.READDIRPLUS_AUTO
+            | Wire.NO_OPEN_SUPPORT
+            | Wire.NO_OPENDIR_SUPPORT
+            | Wire.PARALLEL_DIROPS
+            | Wire.MAX_PAGES
+            | Wire.CACHE_SYMLINKS;
+    int flags = offered & wanted;
+    noOpen = (flags & Wire.NO_OPEN_SUPPORT) != 0;
+    noOpendir = (flags & Wire.NO_OPENDIR_SUPPORT) != 0;
+    r.ok(q.unique)
+        .u32(Wire.MAJOR)
+        .u32(Wire.MINOR)
+        .u32(Math.min(maxReadahead, MAX_IO))
+        .u32(flags)
+        .u16(0) // max_background: the kernel's default
+        .u16(0) // congestion_threshold: the kernel's default
+        .u32(MAX_IO) // max_write
+        .u32(1) // time_gran: nanoseconds
+        .u16(MAX_IO / 4096) // max_pages
+        .u16(0) // map_alignment
+        .u32(0) // flags2
+        .zeros(Wire.INIT_OUT - 36);
+  }
+
+  private void forget(long node, long n) {
+    NodeTable.Node gone = table.forget(node, n);
+    if (gone == null) {
+      return;
+    }
+    synchronized (listings) {
+      listings.remove(node);
+    }
+    // A removed file the kernel held: hidden until now, gone with the kernel's last reference.
+    for (NodeTable.Name nm : gone.names) {
+      if (nm.parent() == Wire.ROOT_ID && nm.name().startsWith(HIDDEN)) {
+        try {
+          pending.run(() -> view.remove("/" + nm.name(), false));
+        } catch (IOException | RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "mount {0}: removing {1}: {2}", name, nm, e);
+        }
+      }
+    }
+  }
+
+  // ---- names and attributes ----
+
+  private void lookup(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    String child = q.string();
+    if (hidden(q.nodeId, child)) {
+      throw new Refusal(Errno.ENOENT);
+    }
+    String p = child(q.nodeId, child);
+    FileStat s;
+    try {
+      s = view.stat(p);
+    } catch (io.strata.store.error.NotFoundException e) {
+      // A cached absence: a process start probes many names that do not exist.
+      r.ok(q.unique).entry(0, null, entryMillis, 0, MAX_IO);
+      return;
+    }
+    entry(q, r, q.nodeId, child, s);
+  }
+
+  private void getattr(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    FileStat s = view.stat(path(q.nodeId));
+    r.ok(q.unique).attrOut(s, attrMillis(s), MAX_IO);
+  }
+
+  private void setattr(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    int valid = q.u32();
+    q.skip(4 + 8); // padding, fh
+    long size = q.u64();
+    q.skip(8); // lock_owner
+    long atime = q.u64();
+    long mtime = q.u64();
+    q.skip(8); // ctime
+    int atimensec = q.u32();
+    int mtimensec = q.u32();
+    q.skip(4); // ctimensec
+    int mode = q.u32();
+    q.skip(4);
+    int uid = q.u32();
+    int gid = q.u32();
+    String p = path(q.nodeId);
+    change(
+        () -> {
+          FileStat s = view.stat(p);
+          if ((valid & Wire.FATTR_SIZE) != 0) {
+            if (s.isDirectory()) {
+              throw new Refusal(Errno.EISDIR);
+            }
+            view.truncate(p, size);
+          }
+          if ((valid & Wire.FATTR_MODE) != 0) {
+            view.chmod(p, mode & 07777);
+          }
+          if ((valid & (Wire.FATTR_UID | Wire.FATTR_GID)) != 0) {
+            int u = (valid & Wire.FATTR_UID) != 0 ? uid : s.uid();
+            int g = (valid & Wire.FATTR_GID) != 0 ? gid : s.gid();
+            view.chown(p, u, g);
+          }
+          int times = Wire.FATTR_ATIME | Wire.FATTR_MTIME;
+          if ((valid & times) != 0) {
+            long now = nowNanos();
+            long a = s.atimeNanos();
+            long m = s.mtimeNanos();
+            if ((valid & Wire.FATTR_ATIME) != 0) {
+              a = (valid & Wire.FATTR_ATIME_NOW) != 0 ? now : atime * 1_000_000_000L + atimensec;
+            }
+            if ((valid & Wire.FATTR_MTIME) != 0) {
+              m = (valid & Wire.FATTR_MTIME_NOW) != 0 ? now : mtime * 1_000_000_000L + mtimensec;
+            }
+            view.setTimes(p, m, a);
+          }
+        });
+    FileStat s = view.stat(p);
+    r.ok(q.unique).attrOut(s, attrMillis(s), MAX_IO);
+  }
+
+  private static long nowNanos() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  private void readlink(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    byte[] target = view.readlink(path(q.nodeId)).getBytes(StandardCharsets.UTF_8);
+    r.ok(q.unique).bytes(target, 0, target.length);
+  }
+
+  private void access(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    int mask = q.u32();
+    view.stat(path(q.nodeId));
+    if (readOnly && (mask & W_OK) != 0) {
+      throw new Refusal(Errno.EROFS);
+    }
+    r.ok(q.unique);
+  }
+
+  private void statfs(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    FileStore store = Files.getFileStore(spaceOf);
+    long block = 4096;
+    r.ok(q.unique)
+        .u64(store.getTotalSpace() / block)
+        .u64(store.getUnallocatedSpace() / block)
+        .u64(store.getUsableSpace() / block)
+        .u64(1L << 32)
+        .u64(1L << 31)
+        .u32((int) block)
+        .u32(MAX_NAME)
+        .u32((int) block)
+        .u32(0)
+        .zeros(24);
+  }
+
+  // ---- making and removing names ----
+
+  /** The creating process's owner on the new entry (the view creates as root). */
+  private void owner(FuseRequest q, String p) throws IOException {
+    if (q.uid != 0 || q.gid != 0) {
+      view.chown(p, q.uid, q.gid);
+    }
+  }
+
+  private void createFile(FuseRequest q, String p, int mode) throws IOException {
+    change(
+        () -> {
+          if (view.exists(p)) {
+            throw new Refusal(Errno.EEXIST);
+          }
+          view.write(p, 0, EMPTY, 0, 0);
+          view.chmod(p, mode & 07777);
+          owner(q, p);
+          FileStat s = view.stat(p);
+          view.setTimes(p, s.ctimeNanos(), s.ctimeNanos());
+        });
+  }
+
+  private void create(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    int flags = q.u32();
+    int mode = q.u32();
+    q.skip(8); // umask (already applied by the kernel), open_flags
+    String child = q.string();
+    String p = child(q.nodeId, child);
+    FileStat existing = view.exists(p) ? view.stat(p) : null;
+    if (existing == null) {
+      createFile(q, p, mode);
+    } else if ((flags & O_EXCL) != 0) {
+      throw new Refusal(Errno.EEXIST);
+    } else if (existing.isDirectory()) {
+      throw new Refusal(Errno.EISDIR);
+    } else if ((flags & O_TRUNC) != 0 && (flags & O_ACCMODE) != 0) {
+      // Made meanwhile by someone else: open(2) without O_EXCL opens it, truncating if asked.
+      change(() -> view.truncate(p, 0));
+    }
+    FileStat s = view.stat(p);
+    entry(q, r, q.nodeId, child, s);
+    r.u64(0).u32(0).u32(0); // fuse_open_out: no handle, the kernel's page cache as it decides
+  }
+
+  private void mknod(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    int mode = q.u32();
+    int rdev = q.u32();
+    q.skip(8); // umask, padding
+    String child = q.string();
+    String p = child(q.nodeId, child);
+    int type = mode & FileStat.S_IFMT;
+    if (type == FileStat.S_IFREG || type == 0) {
+      createFile(q, p, mode);
+    } else {
+      // FIFOs, sockets and devices: only the node is stored. The kernel serves a FIFO between the
+      // processes that open it and opens a device through its own driver.
+      change(
+          () -> {
+            view.mknod(p, type | (mode & 07777), FuseReply.decodeDev(rdev));
+            owner(q, p);
+          });
+    }
+    entry(q, r, q.nodeId, child, view.stat(p));
+  }
+
+  private void mkdir(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    int mode = q.u32();
+    q.skip(4); // umask
+    String child = q.string();
+    String p = child(q.nodeId, child);
+    change(
+        () -> {
+          view.mkdir(p, mode & 07777);
+          owner(q, p);
+        });
+    entry(q, r, q.nodeId, child, view.stat(p));
+  }
+
+  private void symlink(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    String child = q.string();
+    String target = q.string();
+    String p = child(q.nodeId, child);
+    change(
+        () -> {
+          view.symlink(target, p);
+          owner(q, p);
+        });
+    entry(q, r, q.nodeId, child, view.stat(p));
+  }
+
+  private void link(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    long old = q.u64();
+    String child = q.string();
+    String from = path(old);
+    String p = child(q.nodeId, child);
+    change(
+        () -> {
+          if (view.stat(from).isDirectory()) {
+            throw new Refusal(Errno.EPERM);
+          }
+          view.link(from, p);
+        });
+    entry(q, r, q.nodeId, child, view.stat(p));
+  }
+
+  private void unlink(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    String child = q.string();
+    String p = child(q.nodeId, child);
+    change(
+        () -> {
+          FileStat s = view.stat(p);
+          if (s.isDirectory()) {
+            throw new Refusal(Errno.EISDIR);
+          }
+          if (!hideIfHeld(q.nodeId, child, s)) {
+            view.remove(p, false);
+            table.removed(q.nodeId, child);
+          }
+        });
+    synchronized (listings) {
+      listings.remove(q.nodeId);
+    }
+    r.ok(q.unique);
+  }
+
+  /**
+   * Moves the last name of a regular file the kernel holds to a hidden name in the root, so that an
+   * open file stays readable and writable after its name is gone; true if it did.
+   */
+  private boolean hideIfHeld(long parent, String child, FileStat s) throws IOException {
+    if (!s.isRegular() || s.nlink() > 1 || readOnly) {
+      return false;
+    }
+    NodeTable.Node node = table.at(parent, child);
+    if (node == null || node.ino != s.ino()) {
+      return false;
+    }
+    String hiddenName = HIDDEN + node.id;
+    String from = table.child(parent, child);
+    try {
+      view.rename(from, "/" + hiddenName);
+    } catch (io.strata.store.error.ConflictException elsewhere) {
+      // A container's volume (another file system): not movable to the root; removed at once.
+      return false;
+    }
+    table.renamed(new NodeTable.Name(parent, child), new NodeTable.Name(Wire.ROOT_ID, hiddenName));
+    return true;
+  }
+
+  private void rmdir(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    String child = q.string();
+    String p = child(q.nodeId, child);
+    change(
+        () -> {
+          if (!view.stat(p).isDirectory()) {
+            throw new Refusal(Errno.ENOTDIR);
+          }
+          if (!view.list(p).isEmpty()) {
+            throw new Refusal(Errno.ENOTEMPTY);
+          }
+          view.remove(p, false);
+        });
+    table.removed(q.nodeId, child);
+    synchronized (listings) {
+      listings.remove(q.nodeId);
+    }
+    r.ok(q.unique);
+  }
+
+  private void rename(FuseRequest q, FuseReply r, long newDir, int flags) throws IOException {
+    pending.settle();
+    String oldName = q.string();
+    String newName = q.string();
+    if ((flags & Wire.RENAME_EXCHANGE) != 0 || (flags & ~Wire.RENAME_NOREPLACE) != 0) {
+      throw new Refusal(Errno.EINVAL);
+    }
+    String from = child(q.nodeId, oldName);
+    String to = child(newDir, newName);
+    change(
+        () -> {
+          boolean dir = view.stat(from).isDirectory();
+          if (view.exists(to)) {
+            if ((flags & Wire.RENAME_NOREPLACE) != 0) {
+              throw new Refusal(Errno.EEXIST);
+            }
+            FileStat target = view.stat(to);
+            if (dir && !target.isDirectory()) {
+              throw new Refusal(Errno.ENOTDIR);
+            }
+            if (!dir && target.isDirectory()) {
+              throw new Refusal(Errno.EISDIR);
+            }
+            if (target.isDirectory() && !view.list(to).isEmpty()) {
+              throw new Refusal(Errno.ENOTEMPTY);
+            }
+            if (target.ino() != view.stat(from).ino()) {
+              hideIfHeld(newDir, newName, target);
+            }
+          }
+          view.rename(from, to);
+        });
+    table.renamed(new NodeTable.Name(q.nodeId, oldName), new NodeTable.Name(newDir, newName));
+    synchronized (listings) {
+      listings.remove(q.nodeId);
+      listings.remove(newDir);
+    }
+    r.ok(q.unique);
+  }
+
+  // ---- content ----
+
+  private void open(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    int flags = q.u32();
+    if (noOpen) {
+      // Told ENOSYS once, the kernel opens files on its own from then on (no OPEN, no RELEASE).
+      throw new Refusal(Errno.ENOSYS);
+    }
+    FileStat s = view.stat(path(q.nodeId));
+    if (s.isDirectory()) {
+      throw new Refusal(Errno.EISDIR);
+    }
+    if (readOnly && (flags & O_ACCMODE) != 0) {
+      throw new Refusal(Errno.EROFS);
+    }
+    r.ok(q.unique).u64(0).u32(Wire.FOPEN_KEEP_CACHE).u32(0);
+  }
+
+  private void opendir(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    if (noOpendir) {
+      throw new Refusal(Errno.ENOSYS);
+    }
+    if (!view.stat(path(q.nodeId)).isDirectory()) {
+      throw new Refusal(Errno.ENOTDIR);
+    }
+    r.ok(q.unique).u64(0).u32(Wire.FOPEN_KEEP_CACHE | Wire.FOPEN_CACHE_DIR).u32(0);
+  }
+
+  private void read(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    q.skip(8); // fh
+    long offset = q.u64();
+    int size = q.u32();
+    String p = path(q.nodeId);
+    byte[] b = buffers.get();
+    int want = Math.min(size, b.length);
+    int done = 0;
+    while (done < want) {
+      int n = view.read(p, offset + done, b, done, want - done);
+      if (n <= 0) {
+        break;
+      }
+      done += n;
+    }
+    r.ok(q.unique).bytes(b, 0, done);
+  }
+
+  private void write(FuseRequest q, FuseReply r) throws IOException {
+    q.skip(8); // fh
+    long offset = q.u64();
+    int size = q.u32();
+    q.skip(4 + 8 + 4 + 4); // write_flags, lock_owner, flags, padding
+    if (readOnly) {
+      throw new Refusal(Errno.EROFS);
+    }
+    byte[] b = buffers.get();
+    int len = q.bytes(b, Math.min(size, b.length));
+    pending.write(path(q.nodeId), offset, b, 0, len);
+    pending.wrote(len);
+    r.ok(q.unique).u32(len).u32(0);
+  }
+
+  private void fsync(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    if (!readOnly) {
+      try {
+        sync();
+      } catch (PendingChanges.LostChanges e) {
+        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+      }
+    }
+    r.ok(q.unique);
+  }
+
+  private void readdir(FuseRequest q, FuseReply r, boolean plus) throws IOException {
+    pending.settle();
+    q.skip(8); // fh
+    long offset = q.u64();
+    int size = q.u32();
+    long dir = q.nodeId;
+    List<DirEntry> entries;
+    synchronized (listings) {
+      entries = offset == 0 ? null : listings.get(dir);
+    }
+    if (entries == null) {
+      entries = view.list(path(dir));
+      synchronized (listings) {
+        listings.put(dir, entries);
+      }
+    }
+    NodeTable.Node self = table.get(dir);
+    long selfIno = self == null ? 0 : self.ino;
+    r.ok(q.unique);
+    int limit = Wire.OUT_HEADER + Math.min(size, r.room() - Wire.OUT_HEADER);
+    int total = entries.size() + 2;
+    int i = (int) Math.min(offset, total);
+    for (; i < total; i++) {
+      String child;
+      FileStat s;
+      if (i < 2) {
+        child = i == 0 ? "." : "..";
+        s = null;
+      } else {
+        DirEntry e = entries.get(i - 2);
+        child = e.name();
+        s = e.stat();
+        if (hidden(dir, child)) {
+          continue;
+        }
+      }
+      byte[] nm = FuseReply.utf8(child);
+      int mode = s == null ? FileStat.S_IFDIR : s.mode();
+      long ino = s == null ? selfIno : s.ino();
+      if (plus) {
+        int need = Wire.ENTRY_OUT + FuseReply.direntSize(nm.length);
+        if (r.buf.position() + need > limit) {
+          break;
+        }
+        if (s == null) {
+          r.entry(0, null, 0, 0, MAX_IO);
+        } else {
+          NodeTable.Node node = table.lookedUp(dir, child, s);
+          r.entry(node.id, s, entryMillis, attrMillis(s), MAX_IO);
+        }
+        r.dirent(nm, ino, mode, i + 1, limit);
+      } else if (!r.dirent(nm, ino, mode, i + 1, limit)) {
+        break;
+      }
+    }
+    if (i >= total) {
+      synchronized (listings) {
+        listings.remove(dir);
+      }
+    }
+  }
+
+  // ---- extended attributes ----
+
+  private void setxattr(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    int size = q.u32();
+    int flags = q.u32();
+    String attr = q.string();
+    int refused = Xattrs.checkSet(attr, size);
+    if (refused != 0) {
+      throw new Refusal(refused);
+    }
+    byte[] value = q.bytes(size);
+    String p = path(q.nodeId);
+    change(() -> xattrs.set(p, attr, value, flags));
+    r.ok(q.unique);
+  }
+
+  private void getxattr(FuseRequest q, FuseReply r) throws IOException {
+    // No settle: the kernel asks for security.capability before every write (to drop file
+    // capabilities), and extended attributes do not depend on the bytes held.
+    int size = q.u32();
+    q.skip(4);
+    String attr = q.string();
+    sized(q, r, size, xattrs.get(path(q.nodeId), attr));
+  }
+
+  private void listxattr(FuseRequest q, FuseReply r) throws IOException {
+    int size = q.u32();
+    q.skip(4);
+    sized(q, r, size, xattrs.list(path(q.nodeId)));
+  }
+
+  /** The size-query protocol: size 0 asks for the length, a smaller buffer is ERANGE. */
+  private static void sized(FuseRequest q, FuseReply r, int size, byte[] v) {
+    if (size == 0) {
+      r.ok(q.unique).u32(v.length).u32(0);
+    } else if (size < v.length) {
+      throw new Refusal(Errno.ERANGE);
+    } else {
+      r.ok(q.unique).bytes(v, 0, v.length);
+    }
+  }
+
+  private void removexattr(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    String attr = q.string();
+    String p = path(q.nodeId);
+    change(() -> xattrs.remove(p, attr));
+    r.ok(q.unique);
+  }
+}
