@@ -46,8 +46,12 @@ class ImageRunTest {
       assertThat(first.get(2)).isEqualTo("2"); // libbig.so and notes.txt; the rest are no files
       assertThat(second.get(2)).isEqualTo("3");
       // Random data does not compress: v1 stores ≈ 400 KB + compressed text; v2 adds the 100 KB.
+      // From the layout, v2 may add its gzip layer blob too: a blob no recipe of Strata's
+      // reproduces (umoci's gzip is not Go's compress/gzip) is kept whole so that it comes back
+      // byte for byte (docs/IMAGES.md); its files are still stored once.
+      double wholeBlob = source.equals("layout") ? largestBlob(tmp.resolve("cache/v2")) / 1e6 : 0;
       assertThat(mb(first.get(7))).isGreaterThan(0.4);
-      assertThat(mb(second.get(7))).isBetween(0.1, 0.2);
+      assertThat(mb(second.get(7))).as(source).isBetween(0.1, 0.2 + wholeBlob);
     }
     // A second run finds the images in the cache rather than packing them again.
     long layoutTime = Files.getLastModifiedTime(tmp.resolve("cache/v1/index.json")).toMillis();
@@ -103,6 +107,17 @@ class ImageRunTest {
         .map(c -> c.subList(1, c.size()))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no row " + source + " " + tree + " in\n" + out));
+  }
+
+  /** Bytes of the biggest blob of the OCI layout {@code layout}: its layer. */
+  private static long largestBlob(Path layout) throws java.io.IOException {
+    try (var blobs = Files.list(layout.resolve("blobs/sha256"))) {
+      long max = 0;
+      for (Path b : blobs.toList()) {
+        max = Math.max(max, Files.size(b));
+      }
+      return max;
+    }
   }
 
   private static double mb(String cell) {
