@@ -31,7 +31,6 @@ import io.strata.store.ref.RootChange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.roaringbitmap.RoaringBitmap;
@@ -49,8 +48,6 @@ import org.roaringbitmap.RoaringBitmap;
 final class ContentService extends ContentGrpc.ContentImplBase {
   /** Bytes per Read message (containerd reads and sends 1 MiB at a time). */
   static final int READ_CHUNK = 1 << 20;
-
-  private static final int LIST_BATCH = 100;
 
   final ChunkStore chunks;
   private final Ingests ingests;
@@ -125,29 +122,21 @@ final class ContentService extends ContentGrpc.ContentImplBase {
 
   @Override
   public void list(ListContentRequest req, StreamObserver<ListContentResponse> out) {
-    List<Info> matching = new ArrayList<>();
-    try {
-      String ns = Namespaces.current();
-      Filters filters = Filters.parse(req.getFiltersList());
-      String prefix = ContentRecord.prefix(ns);
-      for (Root r : chunks.roots(prefix)) {
-        Digest d = Digest.parse(r.name().substring(prefix.length()));
-        Info i = toProto(ContentRecord.decode(d, r.payload(), r.name()));
-        if (filters.matches(path -> field(i, path))) {
-          matching.add(i);
-        }
-      }
-    } catch (RuntimeException e) {
-      out.onError(ErrorCodes.toStatus(e));
-      return;
-    }
-    for (int i = 0; i < matching.size(); i += LIST_BATCH) {
-      out.onNext(
-          ListContentResponse.newBuilder()
-              .addAllInfo(matching.subList(i, Math.min(matching.size(), i + LIST_BATCH)))
-              .build());
-    }
-    out.onCompleted();
+    Calls.list(
+        out,
+        (List<Info> batch) -> ListContentResponse.newBuilder().addAllInfo(batch).build(),
+        sink -> {
+          String ns = Namespaces.current();
+          Filters filters = Filters.parse(req.getFiltersList());
+          String prefix = ContentRecord.prefix(ns);
+          for (Root r : chunks.roots(prefix)) {
+            Digest d = Digest.parse(r.name().substring(prefix.length()));
+            Info i = toProto(ContentRecord.decode(d, r.payload(), r.name()));
+            if (filters.matches(path -> field(i, path))) {
+              sink.accept(i);
+            }
+          }
+        });
   }
 
   /**

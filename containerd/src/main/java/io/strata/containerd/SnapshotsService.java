@@ -30,7 +30,6 @@ import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
 import io.strata.store.image.ImageStore;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -47,7 +46,6 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
   static final String TARGET_LABEL = "containerd.io/snapshot.ref";
 
   /** How many infos one List message carries, as containerd batches them. */
-  private static final int LIST_BATCH = 100;
 
   /**
    * What Prepare and View hand out when snapshots cannot be mounted: a mount whose type no kernel
@@ -192,31 +190,23 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
 
   @Override
   public void list(ListSnapshotsRequest req, StreamObserver<ListSnapshotsResponse> out) {
-    List<Info> matching = new ArrayList<>();
-    try {
-      String ns = Namespaces.current();
-      Filters filters = Filters.parse(req.getFiltersList());
-      String prefix = SnapshotKeys.prefix(ns);
-      driver.walk(
-          info -> {
-            if (info.key().startsWith(prefix)) {
-              Info i = toProto(ns, info);
-              if (filters.matches(path -> field(i, path))) {
-                matching.add(i);
-              }
-            }
-          });
-    } catch (RuntimeException e) {
-      out.onError(ErrorCodes.toStatus(e));
-      return;
-    }
-    for (int i = 0; i < matching.size(); i += LIST_BATCH) {
-      out.onNext(
-          ListSnapshotsResponse.newBuilder()
-              .addAllInfo(matching.subList(i, Math.min(matching.size(), i + LIST_BATCH)))
-              .build());
-    }
-    out.onCompleted();
+    Calls.list(
+        out,
+        (List<Info> batch) -> ListSnapshotsResponse.newBuilder().addAllInfo(batch).build(),
+        sink -> {
+          String ns = Namespaces.current();
+          Filters filters = Filters.parse(req.getFiltersList());
+          String prefix = SnapshotKeys.prefix(ns);
+          driver.walk(
+              info -> {
+                if (info.key().startsWith(prefix)) {
+                  Info i = toProto(ns, info);
+                  if (filters.matches(path -> field(i, path))) {
+                    sink.accept(i);
+                  }
+                }
+              });
+        });
   }
 
   /**

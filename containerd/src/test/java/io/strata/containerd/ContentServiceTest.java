@@ -323,6 +323,30 @@ class ContentServiceTest {
   }
 
   @Test
+  void aListingLongerThanOneResponseArrivesWholeInBatches() throws Exception {
+    List<String> written = new ArrayList<>();
+    for (int i = 0; i < 2 * Calls.LIST_BATCH + 7; i++) {
+      written.add(put("many", "r" + i, TestData.text(i, 40), Map.of("n", Integer.toString(i))));
+    }
+    List<Integer> sizes = new ArrayList<>();
+    List<String> listed = new ArrayList<>();
+    c = f.content("many");
+    c.list(ListContentRequest.getDefaultInstance())
+        .forEachRemaining(
+            r -> {
+              sizes.add(r.getInfoCount());
+              r.getInfoList().forEach(i -> listed.add(i.getDigest()));
+            });
+    assertThat(listed).containsExactlyInAnyOrderElementsOf(written);
+    assertThat(sizes).containsExactly(Calls.LIST_BATCH, Calls.LIST_BATCH, 7);
+    // A filter applies across batches: labels.n == 150 matches one blob.
+    List<String> one = new ArrayList<>();
+    c.list(ListContentRequest.newBuilder().addFilters("labels.n==150").build())
+        .forEachRemaining(r -> r.getInfoList().forEach(i -> one.add(i.getDigest())));
+    assertThat(one).containsExactly(written.get(150));
+  }
+
+  @Test
   void namespacesKeepContentApart() throws Exception {
     byte[] data = TestData.random(5, 100_000);
     String d = put("a", "x", data, Map.of("ns", "a"));

@@ -230,12 +230,26 @@ public final class FleetGc implements Closeable {
     }
   }
 
-  private boolean isForgotten(String n) {
-    try {
-      return objects.get(LIVE + n + FORGOTTEN) != null;
-    } catch (IOException e) {
-      return false; // unknown: keep its packs, a later gc asks again
-    }
+  /** The nodes {@link #forget} left a tombstone for. */
+  private Set<String> forgottenNodes() throws IOException {
+    Set<String> out = new HashSet<>();
+    objects.list(
+        LIVE,
+        (k, size) -> {
+          if (k.endsWith(FORGOTTEN)) {
+            out.add(k.substring(LIVE.length(), k.length() - FORGOTTEN.length()));
+          }
+        });
+    return out;
+  }
+
+  /**
+   * Deletes the packs forgotten nodes left without an index segment. Only when some node was
+   * forgotten: finding orphans lists every pack and segment in the bucket, too much for each gc.
+   */
+  private long deleteOrphanPacks() throws IOException {
+    Set<String> forgotten = forgottenNodes();
+    return forgotten.isEmpty() ? 0 : shared.deleteOrphanPacks(forgotten::contains);
   }
 
   private static long parseMillis(byte[] heartbeat) {
@@ -262,7 +276,7 @@ public final class FleetGc implements Closeable {
         } else {
           condemned = condemn();
           if (condemned.ids().isEmpty()) {
-            return new GcResult(0, shared.deleteOrphanPacks(this::isForgotten));
+            return new GcResult(0, deleteOrphanPacks());
           }
           objects.put(CONDEMNED, condemned.encode(LiveSet.CONDEMNED));
         }
@@ -438,7 +452,7 @@ public final class FleetGc implements Closeable {
     objects.delete(CONDEMNED);
     // Uploads a forgotten node left half done (a pack, no segment): it will not come back to
     // finish them, and no node indexes them.
-    bytes += shared.deleteOrphanPacks(this::isForgotten);
+    bytes += deleteOrphanPacks();
     applyDone();
     chunks.condemnAndCollectLive(null);
     rootsChanged = true;
