@@ -25,9 +25,7 @@ final class ProducedStream extends InputStream implements Readiness {
   }
 
   private final String what;
-  private final byte[] ring;
-  private int head;
-  private int count;
+  private final ByteRing ring;
   private boolean done;
   private boolean closed;
   private Throwable failure;
@@ -35,7 +33,7 @@ final class ProducedStream extends InputStream implements Readiness {
 
   private ProducedStream(String what, int capacity) {
     this.what = what;
-    this.ring = new byte[capacity];
+    this.ring = new ByteRing(capacity);
   }
 
   /**
@@ -75,27 +73,24 @@ final class ProducedStream extends InputStream implements Readiness {
     if (len == 0) {
       return 0;
     }
-    while (count == 0 && !done && !closed) {
+    while (ring.isEmpty() && !done && !closed) {
       await();
     }
     if (closed) {
       throw new IOException(what + ": the stream is closed");
     }
-    if (count == 0) {
+    if (ring.isEmpty()) {
       rethrowFailure();
       return -1;
     }
-    int n = Math.min(len, Math.min(count, ring.length - head));
-    System.arraycopy(ring, head, b, off, n);
-    head = (head + n) % ring.length;
-    count -= n;
+    int n = ring.take(b, off, len);
     notifyAll();
     return n;
   }
 
   @Override
   public synchronized boolean ready(Runnable whenReady) {
-    if (count > 0 || done || closed) {
+    if (!ring.isEmpty() || done || closed) {
       return true;
     }
     if (whenReady != null) {
@@ -119,7 +114,7 @@ final class ProducedStream extends InputStream implements Readiness {
 
   @Override
   public synchronized int available() {
-    return count;
+    return ring.size();
   }
 
   /** Stops the producer at its next write; what it wrote is dropped. */
@@ -161,16 +156,13 @@ final class ProducedStream extends InputStream implements Readiness {
     public void write(byte[] b, int off, int len) throws IOException {
       synchronized (ProducedStream.this) {
         while (len > 0) {
-          while (count == ring.length && !closed) {
+          while (ring.isFull() && !closed) {
             await();
           }
           if (closed) {
             throw new IOException(what + ": the client stopped reading");
           }
-          int tail = (head + count) % ring.length;
-          int n = Math.min(len, Math.min(ring.length - count, ring.length - tail));
-          System.arraycopy(b, off, ring, tail, n);
-          count += n;
+          int n = ring.put(b, off, len);
           off += n;
           len -= n;
           wake();

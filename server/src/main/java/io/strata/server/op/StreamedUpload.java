@@ -31,17 +31,15 @@ final class StreamedUpload implements UploadSink {
   }
 
   private final String what;
-  private final byte[] ring;
+  private final ByteRing ring;
   private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
-  private int head;
-  private int count;
   private boolean ended;
   private IOException cancelled;
   private boolean workDone;
 
   private StreamedUpload(String what, int capacity) {
     this.what = what;
-    this.ring = new byte[capacity];
+    this.ring = new ByteRing(capacity);
   }
 
   /**
@@ -75,16 +73,13 @@ final class StreamedUpload implements UploadSink {
   public void write(byte[] b, int off, int len) throws IOException {
     synchronized (this) {
       while (len > 0) {
-        while (count == ring.length && !workDone) {
+        while (ring.isFull() && !workDone) {
           await();
         }
         if (workDone) {
           break; // it failed: finish() reports why
         }
-        int tail = (head + count) % ring.length;
-        int n = Math.min(len, Math.min(ring.length - count, ring.length - tail));
-        System.arraycopy(b, off, ring, tail, n);
-        count += n;
+        int n = ring.put(b, off, len);
         off += n;
         len -= n;
         notifyAll();
@@ -169,19 +164,16 @@ final class StreamedUpload implements UploadSink {
         return 0;
       }
       synchronized (StreamedUpload.this) {
-        while (count == 0 && !ended && cancelled == null) {
+        while (ring.isEmpty() && !ended && cancelled == null) {
           await();
         }
         if (cancelled != null) {
           throw cancelled;
         }
-        if (count == 0) {
+        if (ring.isEmpty()) {
           return -1;
         }
-        int n = Math.min(len, Math.min(count, ring.length - head));
-        System.arraycopy(ring, head, b, off, n);
-        head = (head + n) % ring.length;
-        count -= n;
+        int n = ring.take(b, off, len);
         StreamedUpload.this.notifyAll();
         return n;
       }
