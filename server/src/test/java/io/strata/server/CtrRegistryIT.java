@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.protocol.HostPort;
 import io.strata.server.registry.RegistryConfig;
+import io.strata.store.testing.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,12 +35,10 @@ class CtrRegistryIT {
 
   @Test
   void ctrPullsAndPushes() throws Exception {
-    Assumptions.assumeTrue(
-        Files.isExecutable(Path.of("/usr/bin/containerd"))
-            && Files.isExecutable(Path.of("/usr/bin/ctr")),
-        "containerd or ctr is not installed: the ctr interop test does not run");
-    Assumptions.assumeTrue(
-        "root".equals(System.getProperty("user.name")), "containerd needs root: not run");
+    Tools.require("containerd", "ctr");
+    assertThat(System.getProperty("user.name"))
+        .as("containerd needs root; CI runs this test as root")
+        .isEqualTo("root");
     Path c = dir.resolve("c");
     Files.createDirectories(c);
     Path sock = c.resolve("c.sock");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.protocol.HostPort;
 import io.strata.server.registry.RegistryConfig;
 import io.strata.store.testing.GoGzip;
+import io.strata.store.testing.Tools;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
@@ -23,7 +24,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -44,10 +44,7 @@ class GzipRecipeRegistryIT {
 
   @BeforeAll
   static void start() throws Exception {
-    Assumptions.assumeTrue(
-        Files.isExecutable(Path.of("/usr/bin/skopeo")),
-        "skopeo is not installed (apt-get install skopeo): the gzip recipe registry tests do not"
-            + " run");
+    Tools.require("skopeo");
     server =
         TestServer.start(
             ServerConfig.loopback(dir.resolve("data"))

@@ -1,11 +1,11 @@
 package io.strata.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.strata.client.tar.TreeTar;
 import io.strata.protocol.message.Json;
+import io.strata.store.testing.Tools;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -99,18 +99,9 @@ class ImagesIT {
     assertThat(p.waitFor()).isZero();
   }
 
-  private static boolean onPath(String tool) {
-    for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
-      if (Files.isExecutable(Path.of(d, tool))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   @Test
   void aDirectoryAndAGnuTarOfItGiveTheSameLayer() throws Exception {
-    assumeTrue(onPath("tar"), "GNU tar is not installed");
+    Tools.require("tar");
     assertThat(json("image", "ls").toString()).contains("\"base\"");
     Path tarFile = dir.resolve("base.tar");
     tar(base, tarFile);
@@ -209,7 +200,7 @@ class ImagesIT {
 
   @Test
   void umociUnpacksTheExport() throws Exception {
-    assumeTrue(onPath("umoci"), "umoci is not installed");
+    Tools.require("umoci");
     Path layout = dir.resolve("umoci-oci");
     ok("image", "export", "base:1", "-o", layout.toString(), "--format", "oci");
     Path bundle = dir.resolve("bundle");

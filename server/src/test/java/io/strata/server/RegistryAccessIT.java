@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.protocol.HostPort;
 import io.strata.server.registry.RegistryConfig;
+import io.strata.store.testing.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,8 +86,7 @@ class RegistryAccessIT {
 
   @Test
   void skopeoFollowsTheTokenFlowWithTheTokenAsPassword() throws Exception {
-    Assumptions.assumeTrue(
-        Files.isExecutable(Path.of("/usr/bin/skopeo")), "skopeo is not installed: not run");
+    Tools.require("skopeo");
     try (TestServer s = start(false)) {
       String r = "127.0.0.1:" + s.server().registryAddress().getPort();
       Path layout = dir.resolve("oci");
@@ -140,10 +139,7 @@ class RegistryAccessIT {
 
   @Test
   void theRegistryServesTlsWithTheGivenCertificate() throws Exception {
-    Assumptions.assumeTrue(
-        Files.isExecutable(Path.of("/usr/bin/openssl"))
-            && Files.isExecutable(Path.of("/usr/bin/curl")),
-        "openssl or curl is not installed: the TLS test does not run");
+    Tools.require("openssl", "curl");
     Path cert = dir.resolve("cert.pem");
     Path key = dir.resolve("key.pem");
     Process gen =

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.protocol.HostPort;
 import io.strata.server.registry.RegistryConfig;
+import io.strata.store.testing.Tools;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,9 +37,7 @@ class SkopeoRegistryIT {
 
   @BeforeAll
   static void start() throws Exception {
-    Assumptions.assumeTrue(
-        Files.isExecutable(Path.of("/usr/bin/skopeo")),
-        "skopeo is not installed (apt-get install skopeo): the skopeo interop tests do not run");
+    Tools.require("skopeo");
     server =
         TestServer.start(
             ServerConfig.loopback(dir.resolve("data"))
