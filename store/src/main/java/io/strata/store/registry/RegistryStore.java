@@ -115,17 +115,7 @@ public final class RegistryStore {
    * expected}.
    */
   public PutResult putBlobFile(String repo, Digest expected, Path file) throws IOException {
-    Names.checkRepository(repo);
-    PutResult r;
-    if (blobRoot(expected) != null) {
-      r = new PutResult(expected, blobSize(expected), 0, 0);
-    } else {
-      r = blobs.putFile(file, expected);
-    }
-    synchronized (this) {
-      link(repo, expected);
-    }
-    return r;
+    return putAndLink(repo, expected, () -> blobs.putFile(file, expected));
   }
 
   /**
@@ -135,13 +125,19 @@ public final class RegistryStore {
    * expected}.
    */
   public PutResult putBlobFileWhole(String repo, Digest expected, Path file) throws IOException {
+    return putAndLink(repo, expected, () -> blobs.putWhole(file, expected));
+  }
+
+  /** How a spooled upload is stored when the store does not hold its blob yet. */
+  private interface Put {
+    PutResult put() throws IOException;
+  }
+
+  /** Stores blob {@code expected} with {@code put} unless it is held already, then links it. */
+  private PutResult putAndLink(String repo, Digest expected, Put put) throws IOException {
     Names.checkRepository(repo);
-    PutResult r;
-    if (blobRoot(expected) != null) {
-      r = new PutResult(expected, blobSize(expected), 0, 0);
-    } else {
-      r = blobs.putWhole(file, expected);
-    }
+    PutResult r =
+        blobRoot(expected) != null ? new PutResult(expected, blobSize(expected), 0, 0) : put.put();
     synchronized (this) {
       link(repo, expected);
     }
