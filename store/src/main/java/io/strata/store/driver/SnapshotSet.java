@@ -157,13 +157,11 @@ public final class SnapshotSet {
   }
 
   /**
-   * Turns active {@code key} into committed {@code name}, made now, with {@code labels} (null: the
-   * active snapshot's).
+   * Makes durable what the open file system of snapshot {@code key} (if any) holds, so the
+   * snapshot's stored tree is all of it; NotFound when there is no such snapshot. Outside this
+   * set's lock: the file system's commits take it too.
    */
-  public SnapshotInfo commit(String name, String key, Map<String, String> labels)
-      throws IOException {
-    checkKey(name);
-    // Flush the active file system first, outside this lock: its commits take this lock too.
+  private void syncOpen(String key) throws IOException {
     TreeFileSystem fs;
     synchronized (this) {
       get(key);
@@ -172,6 +170,16 @@ public final class SnapshotSet {
     if (fs != null) {
       fs.sync();
     }
+  }
+
+  /**
+   * Turns active {@code key} into committed {@code name}, made now, with {@code labels} (null: the
+   * active snapshot's).
+   */
+  public SnapshotInfo commit(String name, String key, Map<String, String> labels)
+      throws IOException {
+    checkKey(name);
+    syncOpen(key);
     synchronized (this) {
       Snapshot s = get(key);
       if (s.kind() != Kind.ACTIVE) {
@@ -275,14 +283,7 @@ public final class SnapshotSet {
       throw new IllegalArgumentException("copies are active or views");
     }
     checkKey(key);
-    TreeFileSystem fs;
-    synchronized (this) {
-      get(source);
-      fs = open.get(source);
-    }
-    if (fs != null) {
-      fs.sync(); // outside this lock: its commits take this lock too
-    }
+    syncOpen(source);
     synchronized (this) {
       if (snapshots.containsKey(key)) {
         throw new AlreadyExistsException("snapshot " + key + " exists already");
@@ -475,14 +476,7 @@ public final class SnapshotSet {
    * the changed files in the parent).
    */
   public long written(String key) throws IOException {
-    TreeFileSystem live;
-    synchronized (this) {
-      get(key);
-      live = open.get(key);
-    }
-    if (live != null) {
-      live.sync();
-    }
+    syncOpen(key);
     Snapshot s;
     TreeFileSystem newer;
     TreeFileSystem older;
@@ -681,14 +675,7 @@ public final class SnapshotSet {
   public List<Change> diff(String key, String parent) throws IOException {
     TreeFileSystem newer;
     TreeFileSystem older;
-    TreeFileSystem live;
-    synchronized (this) {
-      get(key);
-      live = open.get(key);
-    }
-    if (live != null) {
-      live.sync();
-    }
+    syncOpen(key);
     synchronized (this) {
       newer = newFs(get(key));
       older = parent == null ? null : newFs(get(parent));
