@@ -13,6 +13,7 @@ import io.strata.store.image.archive.ArchiveImport;
 import io.strata.store.image.archive.BlobFiles;
 import io.strata.store.image.archive.ExportFormat;
 import io.strata.store.image.archive.ExportTarget;
+import io.strata.store.image.archive.HostImport;
 import io.strata.store.image.archive.HostTree;
 import io.strata.store.image.archive.ImageExport;
 import io.strata.store.image.build.BuildOptions;
@@ -29,7 +30,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -171,26 +171,9 @@ public final class ImageStore {
    * zstd). {@code tag} (null: none) names the image; archives also keep their own tags.
    */
   public ImportResult importPath(String path, String tag) throws IOException {
-    Path p = Path.of(path);
-    String select = null;
-    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) && path.lastIndexOf(':') > 0) {
-      select = path.substring(path.lastIndexOf(':') + 1);
-      p = Path.of(path.substring(0, path.lastIndexOf(':')));
+    try (HostImport source = HostImport.path(path, layers, chunks)) {
+      return importHost(source, tag);
     }
-    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-      try (ArchiveImport archive = ArchiveImport.directory(p, layers, chunks)) {
-        if (archive != null) {
-          return importArchive(archive, select, tag);
-        }
-      }
-      Path dir = p;
-      return importSingleLayer(
-          () -> layers.importTree(null, fs -> HostTree.copy(dir, fs)), tag, "directory " + p);
-    }
-    if (!Files.isRegularFile(p)) {
-      throw new NotFoundException("import source " + path + " not found");
-    }
-    return importFile(p, select, tag);
   }
 
   /**
@@ -205,7 +188,9 @@ public final class ImageStore {
       try (OutputStream out = Files.newOutputStream(spool)) {
         in.transferTo(out);
       }
-      return importFile(spool, null, tag);
+      try (HostImport source = HostImport.file(spool, null, layers, chunks)) {
+        return importHost(source, tag);
+      }
     } finally {
       Files.deleteIfExists(spool);
     }
@@ -218,7 +203,7 @@ public final class ImageStore {
    * {@code what} names the tar in messages.
    */
   public ImportResult importLayerTar(InputStream in, String tag, String what) throws IOException {
-    return importSingleLayer(() -> layers.importPlainTar(in, what), tag, what);
+    return importSingleLayer(() -> layers.importPlainTar(in, what), tag);
   }
 
   /** How many plain tars were imported by reading their tree back (not sent in canonical form). */
@@ -226,32 +211,17 @@ public final class ImageStore {
     return layers.plainTarsReadBack();
   }
 
-  private ImportResult importFile(Path file, String select, String tag) throws IOException {
-    try (ArchiveImport archive = ArchiveImport.tar(file, layers, chunks)) {
-      if (archive != null) {
-        return importArchive(archive, select, tag);
-      }
+  private ImportResult importHost(HostImport source, String tag) throws IOException {
+    if (source.archive() != null) {
+      return importArchive(source.archive(), source.select(), tag);
     }
-    String what = "tar " + file.getFileName();
-    return importSingleLayer(
-        () -> {
-          try (InputStream in = Files.newInputStream(file)) {
-            return layers.importPlainTar(in, what);
-          }
-        },
-        tag,
-        what);
+    return importSingleLayer(() -> source.layer(layers), tag);
   }
 
-  private ImportResult importSingleLayer(ImageImports.LayerImport layer, String tag, String what)
+  private ImportResult importSingleLayer(ImageImports.LayerImport layer, String tag)
       throws IOException {
     ImageRef ref = tag == null ? null : ImageRef.parse(tag);
-    lock.writeLock().lock();
-    try {
-      return imports.singleLayer(layer, ref);
-    } finally {
-      lock.writeLock().unlock();
-    }
+    return changing(() -> imports.singleLayer(layer, ref));
   }
 
   /**
@@ -263,12 +233,7 @@ public final class ImageStore {
       throws IOException {
     List<ArchiveImages.Image> found = archive.images(select, t -> ImageRef.parse(t).toString());
     ImageRef override = tag == null ? null : ImageRef.parse(tag);
-    lock.writeLock().lock();
-    try {
-      return imports.archive(archive, found, override);
-    } finally {
-      lock.writeLock().unlock();
-    }
+    return changing(() -> imports.archive(archive, found, override));
   }
 
   /**
@@ -300,12 +265,7 @@ public final class ImageStore {
   public ImportResult commitLayer(
       String base, InputStream changeTar, List<String> tags, String createdBy) throws IOException {
     List<ImageRef> refs = tags.stream().map(ImageRef::parse).toList();
-    lock.writeLock().lock();
-    try {
-      return imports.commitLayer(base, changeTar, refs, createdBy);
-    } finally {
-      lock.writeLock().unlock();
-    }
+    return changing(() -> imports.commitLayer(base, changeTar, refs, createdBy));
   }
 
   // ---- export ----
@@ -428,13 +388,7 @@ public final class ImageStore {
    */
   public ImportResult receive(TransferPlan plan) throws IOException {
     List<ImageRef> tags = plan.name().isEmpty() ? List.of() : List.of(ImageRef.parse(plan.name()));
-    ImportResult result;
-    lock.writeLock().lock();
-    try {
-      result = imports.received(plan, tags);
-    } finally {
-      lock.writeLock().unlock();
-    }
+    ImportResult result = changing(() -> imports.received(plan, tags));
     ChunkIntake.release(chunks, plan.id());
     return result;
   }
@@ -463,7 +417,32 @@ public final class ImageStore {
     return query(() -> queries.diskUsage(inUse));
   }
 
-  /** {@code query} under the read lock: reads run alongside each other, never beside a change. */
+  /** Work done under one of the store's locks. */
+  private interface Locked<T> {
+    T run() throws IOException;
+  }
+
+  /** {@code work} under the write lock: changes are serialised. */
+  private <T> T changing(Locked<T> work) throws IOException {
+    lock.writeLock().lock();
+    try {
+      return work.run();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** {@code work} under the read lock: reads run alongside each other, never beside a change. */
+  private <T> T reading(Locked<T> work) throws IOException {
+    lock.readLock().lock();
+    try {
+      return work.run();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** {@code query} under the read lock, as {@link #reading}. */
   private <T> T query(Supplier<T> query) {
     lock.readLock().lock();
     try {
@@ -591,11 +570,6 @@ public final class ImageStore {
       throws IOException {
     ImageBuilder builder = new ImageBuilder(dockerfile, chunks, driver, layers, records::base);
     List<ImageRef> refs = tags.stream().map(ImageRef::parse).toList();
-    lock.writeLock().lock();
-    try {
-      return imports.built(builder.run(options, context, log), refs, log);
-    } finally {
-      lock.writeLock().unlock();
-    }
+    return changing(() -> imports.built(builder.run(options, context, log), refs, log));
   }
 }
