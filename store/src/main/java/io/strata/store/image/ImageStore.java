@@ -215,7 +215,7 @@ public final class ImageStore {
     if (source.archive() != null) {
       return importArchive(source.archive(), source.select(), tag);
     }
-    return importSingleLayer(() -> source.layer(layers), tag);
+    return importSingleLayer(source::layer, tag);
   }
 
   private ImportResult importSingleLayer(ImageImports.LayerImport layer, String tag)

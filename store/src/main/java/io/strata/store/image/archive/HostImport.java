@@ -19,11 +19,13 @@ public final class HostImport implements Closeable {
   private final ArchiveImport archive;
   private final String select;
   private final Path plain;
+  private final LayerStore layers;
 
-  private HostImport(ArchiveImport archive, String select, Path plain) {
+  private HostImport(ArchiveImport archive, String select, Path plain, LayerStore layers) {
     this.archive = archive;
     this.select = select;
     this.plain = plain;
+    this.layers = layers;
   }
 
   /**
@@ -40,7 +42,7 @@ public final class HostImport implements Closeable {
     }
     if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
       ArchiveImport a = ArchiveImport.directory(p, layers, chunks);
-      return new HostImport(a, select, a == null ? p : null);
+      return new HostImport(a, select, a == null ? p : null, layers);
     }
     if (!Files.isRegularFile(p)) {
       throw new NotFoundException("import source " + path + " not found");
@@ -52,7 +54,7 @@ public final class HostImport implements Closeable {
   public static HostImport file(Path file, String select, LayerStore layers, ChunkStore chunks)
       throws IOException {
     ArchiveImport a = ArchiveImport.tar(file, layers, chunks);
-    return new HostImport(a, select, a == null ? file : null);
+    return new HostImport(a, select, a == null ? file : null, layers);
   }
 
   /** The archive to import, or null for a plain directory or tar ({@link #layer}). */
@@ -65,8 +67,8 @@ public final class HostImport implements Closeable {
     return select;
   }
 
-  /** Makes the one layer of a plain directory or tar in {@code layers}. */
-  public LayerStore.Result layer(LayerStore layers) throws IOException {
+  /** Makes the one layer of a plain directory or tar. */
+  public LayerStore.Result layer() throws IOException {
     if (Files.isDirectory(plain, LinkOption.NOFOLLOW_LINKS)) {
       return layers.importTree(null, fs -> HostTree.copy(plain, fs));
     }

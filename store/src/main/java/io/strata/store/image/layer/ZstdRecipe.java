@@ -22,7 +22,7 @@ import java.util.Set;
  * flags as the blob has them. libzstd is deterministic for one version and one set of parameters,
  * so this reproduces blobs that library wrote (Strata's own zstd exports; tools linking the same
  * libzstd), not those of other versions or of Go's klauspost/compress (skopeo, buildkit), which are
- * kept whole instead ({@code ImageStore.keptWhole}).
+ * kept whole instead ({@code ArchiveImport.keptWhole}).
  *
  * @param level the zstd level
  * @param checksum whether the frame ends with a content checksum
