@@ -7,6 +7,7 @@ import io.strata.store.error.NotFoundException;
 import io.strata.store.error.StrataException;
 import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.image.ImageStore;
+import io.strata.store.image.archive.BlobFiles;
 import io.strata.store.registry.Descriptor;
 import io.strata.store.registry.ManifestDocument;
 import io.strata.store.registry.RegistryStore;
@@ -89,8 +90,8 @@ final class ImageBridge {
       if (!imageDoc.isImage()) {
         return;
       }
-      ImageStore.BlobFiles files =
-          new ImageStore.BlobFiles() {
+      BlobFiles files =
+          new BlobFiles() {
             @Override
             public boolean has(Digest digest) {
               return registry.hasBlob(repo, digest) || registry.hasManifest(repo, digest);

@@ -5,7 +5,7 @@ import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.fs.DirEntry;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
-import io.strata.store.image.LayerTarWriter;
+import io.strata.store.image.layer.LayerTarWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,6 +1,8 @@
 package io.strata.store.image;
 
 import io.strata.store.digest.Digest;
+import io.strata.store.image.archive.ArrivedAs;
+import io.strata.store.image.layer.LayerBlob;
 import java.util.Base64;
 import java.util.List;
 
@@ -45,6 +47,11 @@ record ImageRecord(
   ImageRecord withManifest(byte[] body, String type, List<LayerBlob> layerBlobs) {
     return new ImageRecord(
         id, config, layers, Base64.getEncoder().encodeToString(body), type, layerBlobs);
+  }
+
+  /** The manifest it arrived with and how its layer blobs come back, or null. */
+  ArrivedAs arrivedAs() {
+    return manifest == null ? null : new ArrivedAs(manifestBytes(), manifestType, blobs);
   }
 
   /** The manifest it arrived with, or null. */

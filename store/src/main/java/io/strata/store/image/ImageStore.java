@@ -1,43 +1,43 @@
 package io.strata.store.image;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strata.store.Engine;
 import io.strata.store.blob.BlobService;
-import io.strata.store.blob.BlobWriter;
-import io.strata.store.blob.PutResult;
 import io.strata.store.digest.Digest;
 import io.strata.store.driver.StorageDriver;
 import io.strata.store.engine.ChunkStore;
-import io.strata.store.engine.WriteSession;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
-import io.strata.store.ref.Root;
+import io.strata.store.image.archive.ArchiveImages;
+import io.strata.store.image.archive.ArchiveImport;
+import io.strata.store.image.archive.BlobFiles;
+import io.strata.store.image.archive.ExportFormat;
+import io.strata.store.image.archive.ExportTarget;
+import io.strata.store.image.archive.HostImport;
+import io.strata.store.image.archive.HostTree;
+import io.strata.store.image.archive.ImageExport;
+import io.strata.store.image.build.BuildOptions;
+import io.strata.store.image.build.ImageBuilder;
+import io.strata.store.image.layer.ImportLimits;
+import io.strata.store.image.layer.LayerCodec;
+import io.strata.store.image.layer.LayerStore;
 import io.strata.store.ref.RootChange;
 import io.strata.store.transfer.ChunkIntake;
 import io.strata.store.transfer.ChunkRecords;
 import io.strata.store.transfer.ContentCut;
 import io.strata.store.transfer.TransferPlan;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import org.roaringbitmap.RoaringBitmap;
+import java.util.function.Supplier;
 
 /**
  * The images of a data root: what {@code strata image ...} and {@code strata build} call. Layers
@@ -48,13 +48,13 @@ import org.roaringbitmap.RoaringBitmap;
  * #open} removes them. Changes are serialized; reads run alongside each other.
  */
 public final class ImageStore {
-  static final String TAG_PREFIX = "img/tag/";
-  private static final System.Logger LOG = System.getLogger(ImageStore.class.getName());
-
   private final ChunkStore chunks;
   private final StorageDriver driver;
   private final Path tmpDir;
   private final LayerStore layers;
+  private final ImageRecords records;
+  private final ImageQueries queries;
+  private final ImageImports imports;
   private final TransferPlans plans;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
@@ -73,19 +73,19 @@ public final class ImageStore {
     this.driver = driver;
     this.tmpDir = tmpDir;
     this.layers = new LayerStore(chunks, driver, limits);
+    this.records = new ImageRecords(chunks);
+    this.queries = new ImageQueries(chunks, layers, records);
     this.plans = new TransferPlans(chunks, layers);
-    layers.recover(liveLayers());
+    this.imports = new ImageImports(layers, records, plans);
+    layers.recover(records.liveLayers(layers));
   }
 
   /**
    * Whether {@code chunks} holds the layer with chain id {@code chainId} ({@code sha256:<hex>}), as
-   * an import or pull leaves it: a layer record and the committed snapshot named by the chain id.
+   * an import or pull leaves it ({@link LayerStore#holds}).
    */
   public static boolean holdsLayer(ChunkStore chunks, String chainId) {
-    return chainId.startsWith("sha256:")
-        && chainId.length() == 7 + 64
-        && chunks.root(LayerRecord.rootName(chainId)) != null
-        && chunks.root(io.strata.store.driver.Snapshot.rootName(chainId)) != null;
+    return LayerStore.holds(chunks, chainId);
   }
 
   /**
@@ -158,10 +158,7 @@ public final class ImageStore {
     return new ImageStore(engine.chunks(), engine.storage(), engine.dataRoot().resolve("tmp"));
   }
 
-  StorageDriver driver() {
-    return driver;
-  }
-
+  /** The layers under the images (for tests that make a layer no image uses). */
   LayerStore layers() {
     return layers;
   }
@@ -174,29 +171,9 @@ public final class ImageStore {
    * zstd). {@code tag} (null: none) names the image; archives also keep their own tags.
    */
   public ImportResult importPath(String path, String tag) throws IOException {
-    Path p = Path.of(path);
-    String select = null;
-    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) && path.lastIndexOf(':') > 0) {
-      select = path.substring(path.lastIndexOf(':') + 1);
-      p = Path.of(path.substring(0, path.lastIndexOf(':')));
+    try (HostImport source = HostImport.path(path, layers, chunks)) {
+      return importHost(source, tag);
     }
-    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-      try (ArchiveSource src = ArchiveSource.directory(p)) {
-        if (src.has("index.json")) {
-          return importArchive(src, select, tag, "OCI layout " + p);
-        }
-        if (src.has("manifest.json")) {
-          return importArchive(src, select, tag, "docker archive " + p);
-        }
-      }
-      Path dir = p;
-      return importSingleLayer(
-          () -> layers.importTree(null, fs -> HostTree.copy(dir, fs)), tag, "directory " + p);
-    }
-    if (!Files.isRegularFile(p)) {
-      throw new NotFoundException("import source " + path + " not found");
-    }
-    return importFile(p, select, tag);
   }
 
   /**
@@ -211,7 +188,9 @@ public final class ImageStore {
       try (OutputStream out = Files.newOutputStream(spool)) {
         in.transferTo(out);
       }
-      return importFile(spool, null, tag);
+      try (HostImport source = HostImport.file(spool, null, layers, chunks)) {
+        return importHost(source, tag);
+      }
     } finally {
       Files.deleteIfExists(spool);
     }
@@ -224,7 +203,7 @@ public final class ImageStore {
    * {@code what} names the tar in messages.
    */
   public ImportResult importLayerTar(InputStream in, String tag, String what) throws IOException {
-    return importSingleLayer(() -> layers.importPlainTar(in, what), tag, what);
+    return importSingleLayer(() -> layers.importPlainTar(in, what), tag);
   }
 
   /** How many plain tars were imported by reading their tree back (not sent in canonical form). */
@@ -232,223 +211,29 @@ public final class ImageStore {
     return layers.plainTarsReadBack();
   }
 
-  private ImportResult importFile(Path file, String select, String tag) throws IOException {
-    boolean compressed;
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-      compressed = LayerCompression.detect(in) != LayerCompression.NONE;
+  private ImportResult importHost(HostImport source, String tag) throws IOException {
+    if (source.archive() != null) {
+      return importArchive(source.archive(), source.select(), tag);
     }
-    if (!compressed && ArchiveSource.tarHasAny(file, Set.of("manifest.json", "index.json"))) {
-      // An archive: whatever it holds is imported as an archive or refused, never read as a plain
-      // tar of its own files (issue #14 item 1). Errors, including a tar that cannot be indexed,
-      // name the archive's entry and leave the store as it was.
-      try (ArchiveSource src = ArchiveSource.tar(file)) {
-        if (src.has("manifest.json")) {
-          return importArchive(src, select, tag, "docker archive " + file.getFileName());
-        }
-        return importArchive(src, select, tag, "OCI archive " + file.getFileName());
-      }
-    }
-    String what = "tar " + file.getFileName();
-    return importSingleLayer(
-        () -> {
-          try (InputStream in = Files.newInputStream(file)) {
-            return layers.importPlainTar(in, what);
-          }
-        },
-        tag,
-        what);
+    return importSingleLayer(source::layer, tag);
   }
 
-  /** Makes the one layer of a single-layer import. */
-  private interface LayerImport {
-    LayerStore.Result run() throws IOException;
-  }
-
-  private ImportResult importSingleLayer(LayerImport layer, String tag, String what)
+  private ImportResult importSingleLayer(ImageImports.LayerImport layer, String tag)
       throws IOException {
     ImageRef ref = tag == null ? null : ImageRef.parse(tag);
-    lock.writeLock().lock();
-    try {
-      LayerStore.Result r = layer.run();
-      List<String> added = r.reused() ? List.of() : List.of(r.layer().chainId());
-      try {
-        ObjectNode config = ImageConfigs.empty();
-        ImageConfigs.addLayer(config, r.layer().diffId(), "strata image import", false);
-        return record(JsonCodec.bytes(config), List.of(r), ref == null ? List.of() : List.of(ref));
-      } catch (RuntimeException | IOException e) {
-        rollBack(added);
-        throw e;
-      }
-    } finally {
-      lock.writeLock().unlock();
-    }
-  }
-
-  private ImportResult importArchive(ArchiveSource src, String select, String tag, String what)
-      throws IOException {
-    List<ArchiveImages.Image> found = ArchiveImages.read(src, select, what);
-    ImageRef override = tag == null ? null : ImageRef.parse(tag);
-    lock.writeLock().lock();
-    List<String> added = new ArrayList<>();
-    // compressed layer blobs this import stored whole (keptWhole): named again only if it stands
-    List<Digest> keptBlobs = new ArrayList<>();
-    try {
-      List<ImportResult.Image> out = new ArrayList<>();
-      for (ArchiveImages.Image image : found) {
-        ObjectNode config = JsonCodec.object(image.config(), what + " config");
-        List<String> diffIds = ImageConfigs.diffIds(config, what);
-        if (diffIds.size() != image.layers().size()) {
-          throw new InvalidArgumentException(
-              what
-                  + ": the config lists "
-                  + diffIds.size()
-                  + " diff_ids for "
-                  + image.layers().size()
-                  + " layers");
-        }
-        List<LayerStore.Result> results = new ArrayList<>();
-        List<LayerBlob> blobs = image.manifest() == null ? null : new ArrayList<>();
-        String parent = null;
-        for (int i = 0; i < diffIds.size(); i++) {
-          ArchiveImages.Blob blob = image.layers().get(i);
-          String name = what + " layer " + blob.name();
-          LayerStore.Result r;
-          // a recipe blob's digest was verified when it was stored: its contents are read as they
-          // are, without regenerating the gzip (a deflate of the whole layer) only to inflate it
-          InputStream plain = src.openUncompressed(blob.name());
-          try (InputStream in = plain != null ? plain : src.open(blob.name())) {
-            r =
-                layers.importTar(
-                    parent,
-                    in,
-                    Digest.parse(diffIds.get(i)),
-                    plain != null ? null : blob.digest(),
-                    name);
-          } catch (InvalidArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().contains(blob.name())) {
-              throw e;
-            }
-            throw new InvalidArgumentException(name + ": " + e.getMessage(), e);
-          }
-          if (!r.reused()) {
-            added.add(r.layer().chainId());
-          }
-          results.add(r);
-          parent = r.layer().chainId();
-          if (blobs != null) {
-            LayerBlob b = LayerBlobs.of(src, blob, r.layer());
-            if (b == null) {
-              b = keptWhole(src, blob, name, keptBlobs);
-            }
-            if (b == null) {
-              LOG.log(
-                  System.Logger.Level.INFO,
-                  "{0}: no known compressor reproduces it; the image exports with uncompressed"
-                      + " layers (new digests)",
-                  name);
-              blobs = null;
-            } else {
-              blobs.add(b);
-            }
-          }
-        }
-        List<ImageRef> tags = new ArrayList<>(image.tags());
-        if (override != null) {
-          tags = List.of(override);
-        }
-        ArrivedAs arrived =
-            blobs == null ? null : new ArrivedAs(image.manifest(), image.manifestType(), blobs);
-        out.addAll(record(image.config(), results, tags, arrived).images());
-      }
-      return new ImportResult(out);
-    } catch (RuntimeException | IOException e) {
-      rollBack(added);
-      for (Digest d : keptBlobs) {
-        new BlobService(chunks).remove(d);
-      }
-      throw e;
-    } finally {
-      lock.writeLock().unlock();
-    }
+    return changing(() -> imports.singleLayer(layer, ref));
   }
 
   /**
-   * Keeps a compressed layer blob that no recipe reproduces (a zstd layer written by another zstd
-   * than Strata's, a gzip of zlib or klauspost) as a Strata blob of its digest: its own bytes as
-   * chunks, deduplicated like any blob, so that an export gives it back byte for byte and the
-   * manifest's digests hold. The price is the compressed bytes, stored beside the layer's files.
-   * Null for a blob without a digest (a docker-save layer) or a plain tar; {@code made} gets the
-   * digest when this import stored it.
+   * Imports the images of {@code archive} ({@code select}: only the OCI layout's images of that ref
+   * name), each tagged as the archive tags it or, with {@code tag}, with that tag alone. Nothing is
+   * recorded and nothing stays if any image fails.
    */
-  private LayerBlob keptWhole(
-      ArchiveSource src, ArchiveImages.Blob blob, String what, List<Digest> made)
+  private ImportResult importArchive(ArchiveImport archive, String select, String tag)
       throws IOException {
-    Digest d = blob.digest();
-    if (d == null) {
-      return null;
-    }
-    String type = blob.mediaType() == null ? ImageExport.LAYER_TAR : blob.mediaType();
-    BlobService service = new BlobService(chunks);
-    try {
-      return new LayerBlob(d.toString(), type, service.size(d), LayerBlob.BLOB, null);
-    } catch (NotFoundException e) {
-      // not held yet
-    }
-    try (InputStream raw = src.open(blob.name())) {
-      BufferedInputStream in = new BufferedInputStream(raw, 64 << 10);
-      if (LayerCompression.detect(in) == LayerCompression.NONE) {
-        return null;
-      }
-      PutResult p;
-      try (BlobWriter w = service.create()) {
-        byte[] buf = new byte[256 << 10];
-        int n;
-        while ((n = in.read(buf)) > 0) {
-          w.write(buf, 0, n);
-        }
-        p = w.commit(d);
-      }
-      made.add(d);
-      LOG.log(
-          System.Logger.Level.INFO,
-          "{0}: no known compressor reproduces it; kept whole as blob {1} ({2} bytes), so exports"
-              + " give it back byte for byte",
-          what,
-          d,
-          p.size());
-      return new LayerBlob(d.toString(), type, p.size(), LayerBlob.BLOB, null);
-    }
-  }
-
-  /** Blobs by digest, as a registry holds them: what {@link #importManifest} reads. */
-  public interface BlobFiles {
-    /** Whether blob {@code digest} is there. */
-    boolean has(Digest digest);
-
-    /** The bytes of blob {@code digest}. */
-    InputStream open(Digest digest) throws IOException;
-
-    /**
-     * The uncompressed contents of blob {@code digest} when it is a gzip blob kept as a recipe
-     * whose digest was verified when it was stored, else null: an import reads them instead of
-     * regenerating the gzip only to decompress it again.
-     */
-    default InputStream openUncompressed(Digest digest) {
-      return null;
-    }
-
-    /** The recipe that regenerates gzip blob {@code digest}, when known. */
-    default io.strata.store.gzip.GzipRecipe gzipRecipe(Digest digest) {
-      return null;
-    }
-
-    /**
-     * The length of blob {@code digest} when a Strata blob ({@code strata blob}) holds it whole,
-     * else -1.
-     */
-    default long storedWhole(Digest digest) {
-      return -1;
-    }
+    List<ArchiveImages.Image> found = archive.images(select, t -> ImageRef.parse(t).toString());
+    ImageRef override = tag == null ? null : ImageRef.parse(tag);
+    return changing(() -> imports.archive(archive, found, override));
   }
 
   /**
@@ -460,12 +245,9 @@ public final class ImageStore {
   public ImportResult importManifest(
       BlobFiles blobs, Digest manifest, String mediaType, long size, String tag, String what)
       throws IOException {
-    ObjectNode index =
-        JsonCodec.object("{\"schemaVersion\":2}".getBytes(StandardCharsets.UTF_8), what);
-    ObjectNode d = index.putArray("manifests").addObject();
-    d.put("mediaType", mediaType).put("digest", manifest.toString()).put("size", size);
-    try (ArchiveSource src = ArchiveSource.blobs(blobs, JsonCodec.bytes(index))) {
-      return importArchive(src, null, tag, what);
+    try (ArchiveImport archive =
+        ArchiveImport.manifest(blobs, manifest, mediaType, size, what, layers, chunks)) {
+      return importArchive(archive, null, tag);
     }
   }
 
@@ -483,91 +265,7 @@ public final class ImageStore {
   public ImportResult commitLayer(
       String base, InputStream changeTar, List<String> tags, String createdBy) throws IOException {
     List<ImageRef> refs = tags.stream().map(ImageRef::parse).toList();
-    lock.writeLock().lock();
-    try {
-      ImageRecord image = image(resolve(base));
-      ObjectNode config = JsonCodec.object(image.configBytes(), "image " + base + " config");
-      List<LayerStore.Result> imageLayers = new ArrayList<>();
-      for (String c : image.layers()) {
-        imageLayers.add(new LayerStore.Result(layers.get(c), true));
-      }
-      String parent =
-          image.layers().isEmpty() ? null : image.layers().get(image.layers().size() - 1);
-      LayerStore.Result r =
-          layers.importTar(parent, changeTar, null, null, "layer committed onto image " + base);
-      try {
-        imageLayers.add(r);
-        ImageConfigs.addLayer(config, r.layer().diffId(), createdBy, false);
-        return record(JsonCodec.bytes(config), imageLayers, refs);
-      } catch (RuntimeException | IOException e) {
-        rollBack(r.reused() ? List.of() : List.of(r.layer().chainId()));
-        throw e;
-      }
-    } finally {
-      lock.writeLock().unlock();
-    }
-  }
-
-  /** The manifest an image arrived with, and how each of its layer blobs comes back. */
-  record ArrivedAs(byte[] manifest, String type, List<LayerBlob> blobs) {}
-
-  /** Records an image and its tags in one commit; returns what was stored. */
-  ImportResult record(byte[] config, List<LayerStore.Result> imageLayers, List<ImageRef> tags)
-      throws IOException {
-    return record(config, imageLayers, tags, null);
-  }
-
-  /**
-   * Records an image and its tags in one commit; with {@code arrived} (null: keep what an earlier
-   * import of the same image recorded) exports give back its manifest and layer blobs unchanged.
-   */
-  ImportResult record(
-      byte[] config, List<LayerStore.Result> imageLayers, List<ImageRef> tags, ArrivedAs arrived)
-      throws IOException {
-    List<String> chain = new ArrayList<>();
-    List<ImportResult.Layer> out = new ArrayList<>();
-    for (LayerStore.Result r : imageLayers) {
-      chain.add(r.layer().chainId());
-      out.add(new ImportResult.Layer(r.layer().diffId(), r.layer().chainId(), r.reused()));
-    }
-    ImageRecord image = ImageRecord.of(config, chain);
-    if (arrived != null) {
-      image = image.withManifest(arrived.manifest(), arrived.type(), arrived.blobs());
-    } else {
-      Root earlier = chunks.root(ImageRecord.rootName(image.id()));
-      if (earlier != null) {
-        ImageRecord e = JsonCodec.read(earlier.payload(), ImageRecord.class, earlier.name());
-        if (e.manifest() != null && e.layers().equals(chain)) {
-          image = e;
-        }
-      }
-    }
-    List<RootChange> changes = new ArrayList<>();
-    RoaringBitmap none = new RoaringBitmap();
-    changes.add(
-        new RootChange.Put(
-            new Root(ImageRecord.rootName(image.id()), 0, JsonCodec.bytes(image), none)));
-    for (ImageRef t : tags) {
-      changes.add(
-          new RootChange.Put(
-              new Root(
-                  TAG_PREFIX + t,
-                  0,
-                  image.id().getBytes(StandardCharsets.US_ASCII),
-                  new RoaringBitmap())));
-    }
-    commit(changes);
-    List<String> names = tags.stream().map(ImageRef::toString).toList();
-    return new ImportResult(List.of(new ImportResult.Image(image.id(), names, out)));
-  }
-
-  private void rollBack(List<String> added) throws IOException {
-    if (added.isEmpty()) {
-      return;
-    }
-    List<String> topDown = new ArrayList<>(added);
-    Collections.reverse(topDown);
-    layers.remove(topDown);
+    return changing(() -> imports.commitLayer(base, changeTar, refs, createdBy));
   }
 
   // ---- export ----
@@ -621,28 +319,11 @@ public final class ImageStore {
     }
   }
 
-  private ImageExport exporter(String ref, LayerCodec codec) {
-    ImageRecord image = image(resolve(ref));
-    List<LayerRecord> ls = new ArrayList<>();
-    for (String c : image.layers()) {
-      ls.add(layers.get(c));
-    }
-    return new ImageExport(
-        layers, new BlobService(chunks), image, ls, tagsOf(image.id()), ref, codec);
-  }
-
   private void export(String ref, ExportFormat format, LayerCodec codec, ExportTarget target)
       throws IOException {
     lock.readLock().lock();
     try {
-      ImageRecord image = image(resolve(ref));
-      List<LayerRecord> ls = new ArrayList<>();
-      for (String c : image.layers()) {
-        ls.add(layers.get(c));
-      }
-      List<String> tags = tagsOf(image.id());
-      ImageExport exporter =
-          new ImageExport(layers, new BlobService(chunks), image, ls, tags, ref, codec);
+      ImageExport exporter = exporter(ref, codec);
       if (format == ExportFormat.OCI) {
         exporter.oci(target);
       } else {
@@ -651,6 +332,10 @@ public final class ImageStore {
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  private ImageExport exporter(String ref, LayerCodec codec) {
+    return new ImageExport(layers, new BlobService(chunks), records.exported(ref, layers), codec);
   }
 
   // ---- transfer between hosts ----
@@ -669,16 +354,7 @@ public final class ImageStore {
     lock.readLock().lock();
     try {
       String id = resolve(ref);
-      String name = "";
-      try {
-        String tag = ImageRef.parse(ref).toString();
-        if (id.equals(tagged().get(tag))) {
-          name = tag;
-        }
-      } catch (InvalidArgumentException e) {
-        // an id: no name travels
-      }
-      return plans.plan(image(id), cut, name);
+      return plans.plan(records.image(id), cut, records.transferName(ref, id));
     } finally {
       lock.readLock().unlock();
     }
@@ -693,7 +369,7 @@ public final class ImageStore {
       throws IOException {
     lock.readLock().lock();
     try {
-      plans.send(image(resolve(id)), cut, wanted, out);
+      plans.send(records.image(resolve(id)), cut, wanted, out);
     } finally {
       lock.readLock().unlock();
     }
@@ -701,12 +377,7 @@ public final class ImageStore {
 
   /** The chunks of {@code plan} this store lacks, in the plan's order, with their lengths. */
   public Map<Digest, Integer> missing(TransferPlan plan) {
-    lock.readLock().lock();
-    try {
-      return plans.missing(plan, "transferred image " + plan.imageId());
-    } finally {
-      lock.readLock().unlock();
-    }
+    return query(() -> plans.missing(plan, "transferred image " + plan.imageId()));
   }
 
   /**
@@ -716,22 +387,8 @@ public final class ImageStore {
    * released. Nothing is recorded if any layer fails.
    */
   public ImportResult receive(TransferPlan plan) throws IOException {
-    String what = "transferred image " + plan.imageId();
     List<ImageRef> tags = plan.name().isEmpty() ? List.of() : List.of(ImageRef.parse(plan.name()));
-    ImportResult result;
-    lock.writeLock().lock();
-    try {
-      List<LayerStore.Result> results = new ArrayList<>();
-      try {
-        plans.layers(plan, what, results);
-        result = record(plan.config(), results, tags);
-      } catch (RuntimeException | IOException e) {
-        rollBack(results.stream().filter(r -> !r.reused()).map(r -> r.layer().chainId()).toList());
-        throw e;
-      }
-    } finally {
-      lock.writeLock().unlock();
-    }
+    ImportResult result = changing(() -> imports.received(plan, tags));
     ChunkIntake.release(chunks, plan.id());
     return result;
   }
@@ -740,93 +397,56 @@ public final class ImageStore {
 
   /** Every image, one row per tag (untagged images once, as {@code <none>}). */
   public List<ImageSummary> list() {
-    lock.readLock().lock();
-    try {
-      Map<String, ImageRecord> images = images();
-      Map<String, RoaringBitmap> sets = new LinkedHashMap<>();
-      images.forEach((id, im) -> sets.put(id, chunkSet(im)));
-      List<ImageSummary> out = new ArrayList<>();
-      Map<String, List<String>> byImage = new TreeMap<>();
-      tagged().forEach((t, id) -> byImage.computeIfAbsent(id, k -> new ArrayList<>()).add(t));
-      for (Map.Entry<String, ImageRecord> e : images.entrySet()) {
-        RoaringBitmap mine = sets.get(e.getKey());
-        RoaringBitmap others = new RoaringBitmap();
-        sets.forEach(
-            (id, s) -> {
-              if (!id.equals(e.getKey())) {
-                others.or(s);
-              }
-            });
-        long size = chunks.storedBytes(mine);
-        long shared = chunks.storedBytes(RoaringBitmap.and(mine, others));
-        List<String> tags = byImage.getOrDefault(e.getKey(), List.of("<none>:<none>"));
-        for (String t : tags) {
-          int c = t.lastIndexOf(':');
-          out.add(
-              new ImageSummary(
-                  t.substring(0, c), t.substring(c + 1), e.getKey(), size, shared, size - shared));
-        }
-      }
-      out.sort(
-          (a, b) ->
-              a.repository().equals(b.repository())
-                  ? a.tag().compareTo(b.tag())
-                  : a.repository().compareTo(b.repository()));
-      return out;
-    } finally {
-      lock.readLock().unlock();
-    }
+    return query(queries::list);
   }
 
   /** One row per layer, top first. */
   public List<HistoryEntry> history(String ref) {
     fetchIfMissingUnchecked(ref);
-    lock.readLock().lock();
-    try {
-      ImageRecord image = image(resolve(ref));
-      List<String> createdBy =
-          ImageConfigs.layerHistory(JsonCodec.object(image.configBytes(), "image config"));
-      List<HistoryEntry> out = new ArrayList<>();
-      for (int i = image.layers().size() - 1; i >= 0; i--) {
-        LayerRecord l = layers.get(image.layers().get(i));
-        out.add(
-            new HistoryEntry(l.diffId(), l.size(), i < createdBy.size() ? createdBy.get(i) : ""));
-      }
-      return out;
-    } finally {
-      lock.readLock().unlock();
-    }
+    return query(() -> queries.history(ref));
   }
 
   /** What {@code strata image inspect} shows. */
   public ImageDetails inspect(String ref) {
     fetchIfMissingUnchecked(ref);
+    return query(() -> queries.inspect(ref));
+  }
+
+  /** The images row of {@code strata system df}; {@code inUse} tells which a container uses. */
+  public ImageDiskUsage diskUsage(Predicate<String> inUse) {
+    return query(() -> queries.diskUsage(inUse));
+  }
+
+  /** Work done under one of the store's locks. */
+  private interface Locked<T> {
+    T run() throws IOException;
+  }
+
+  /** {@code work} under the write lock: changes are serialised. */
+  private <T> T changing(Locked<T> work) throws IOException {
+    lock.writeLock().lock();
+    try {
+      return work.run();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** {@code work} under the read lock: reads run alongside each other, never beside a change. */
+  private <T> T reading(Locked<T> work) throws IOException {
     lock.readLock().lock();
     try {
-      ImageRecord image = image(resolve(ref));
-      List<String> diffIds = new ArrayList<>();
-      for (String c : image.layers()) {
-        diffIds.add(layers.get(c).diffId());
-      }
-      List<String> tags = tagsOf(image.id());
-      List<String> repoDigests = new ArrayList<>();
-      byte[] manifest = image.manifestBytes();
-      if (manifest != null) {
-        Digest md = Digest.sha256(manifest, 0, manifest.length);
-        for (String t : tags) {
-          String repo = t.substring(0, t.lastIndexOf(':')) + "@" + md;
-          if (!repoDigests.contains(repo)) {
-            repoDigests.add(repo);
-          }
-        }
-      }
-      return new ImageDetails(
-          image.id(),
-          tags,
-          repoDigests,
-          diffIds,
-          new String(image.configBytes(), StandardCharsets.UTF_8),
-          image.layers().isEmpty() ? null : image.layers().get(image.layers().size() - 1));
+      return work.run();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** {@code query} under the read lock, as {@link #reading}. */
+  private <T> T query(Supplier<T> query) {
+    lock.readLock().lock();
+    try {
+      return query.get();
     } finally {
       lock.readLock().unlock();
     }
@@ -837,33 +457,7 @@ public final class ImageStore {
    * least 4 hex digits of one.
    */
   public String resolve(String ref) {
-    Map<String, String> tags = tagged();
-    if (!ref.startsWith("sha256:") || ref.length() != 71) {
-      try {
-        String id = tags.get(ImageRef.parse(ref).toString());
-        if (id != null) {
-          return id;
-        }
-      } catch (InvalidArgumentException e) {
-        // not a repository:tag; maybe an id
-      }
-    }
-    String hex = ref.startsWith("sha256:") ? ref.substring(7) : ref;
-    if (hex.length() >= 4 && hex.matches("[0-9a-f]+")) {
-      List<String> hits = new ArrayList<>();
-      for (String id : images().keySet()) {
-        if (id.substring(7).startsWith(hex)) {
-          hits.add(id);
-        }
-      }
-      if (hits.size() == 1) {
-        return hits.get(0);
-      }
-      if (hits.size() > 1) {
-        throw new InvalidArgumentException("image id prefix " + ref + " is ambiguous");
-      }
-    }
-    throw new NotFoundException("image " + ref + " not found");
+    return records.resolve(ref);
   }
 
   // ---- changes ----
@@ -875,14 +469,7 @@ public final class ImageStore {
     lock.writeLock().lock();
     try {
       String id = resolve(src);
-      commit(
-          List.of(
-              new RootChange.Put(
-                  new Root(
-                      TAG_PREFIX + t,
-                      0,
-                      id.getBytes(StandardCharsets.US_ASCII),
-                      new RoaringBitmap()))));
+      records.commit(List.of(ImageRecords.tag(t, id)));
     } finally {
       lock.writeLock().unlock();
     }
@@ -898,7 +485,7 @@ public final class ImageStore {
     lock.writeLock().lock();
     try {
       String id = resolve(ref);
-      List<String> tags = tagsOf(id);
+      List<String> tags = records.tagsOf(id);
       List<String> out = new ArrayList<>();
       String named = null;
       try {
@@ -907,44 +494,20 @@ public final class ImageStore {
         // an id
       }
       if (named != null && tags.contains(named) && tags.size() > 1) {
-        commit(List.of(new RootChange.Remove(TAG_PREFIX + named)));
+        records.commit(List.of(new RootChange.Remove(ImageRecords.TAG_PREFIX + named)));
         return List.of("Untagged: " + named);
       }
       if (inUse.test(id)) {
         throw new ConflictException("image " + ref + " is used by a container; remove it first");
       }
-      ImageRecord image = image(id);
-      List<RootChange> changes = new ArrayList<>();
+      ImageRecords.Removal removal = records.removal(id, tags);
       for (String t : tags) {
-        changes.add(new RootChange.Remove(TAG_PREFIX + t));
         out.add("Untagged: " + t);
       }
-      changes.add(new RootChange.Remove(ImageRecord.rootName(id)));
-      Set<String> stillUsed = new HashSet<>();
-      images()
-          .forEach(
-              (other, im) -> {
-                if (!other.equals(id)) {
-                  stillUsed.addAll(im.layers());
-                }
-              });
-      List<String> doomed = new ArrayList<>();
-      for (int i = image.layers().size() - 1; i >= 0; i--) {
-        String c = image.layers().get(i);
-        if (!stillUsed.contains(c) && !doomed.contains(c)) {
-          doomed.add(c);
-        }
-      }
-      for (Root r : chunks.roots(CacheRecord.PREFIX)) {
-        CacheRecord c = JsonCodec.read(r.payload(), CacheRecord.class, r.name());
-        if (c.chainId() != null && doomed.contains(c.chainId())) {
-          changes.add(new RootChange.Remove(r.name()));
-        }
-      }
-      commit(changes);
+      records.commit(removal.changes());
       out.add("Deleted: " + id);
-      if (!doomed.isEmpty()) {
-        layers.remove(doomed);
+      if (!removal.layers().isEmpty()) {
+        layers.remove(removal.layers());
       }
       return out;
     } finally {
@@ -952,31 +515,7 @@ public final class ImageStore {
     }
   }
 
-  /** The images row of {@code strata system df}; {@code inUse} tells which a container uses. */
-  public ImageDiskUsage diskUsage(Predicate<String> inUse) {
-    lock.readLock().lock();
-    try {
-      RoaringBitmap all = new RoaringBitmap();
-      RoaringBitmap used = new RoaringBitmap();
-      int active = 0;
-      Map<String, ImageRecord> images = images();
-      for (ImageRecord im : images.values()) {
-        RoaringBitmap s = chunkSet(im);
-        all.or(s);
-        if (inUse.test(im.id())) {
-          used.or(s);
-          active++;
-        }
-      }
-      return new ImageDiskUsage(
-          images.size(),
-          active,
-          chunks.storedBytes(all),
-          chunks.storedBytes(RoaringBitmap.andNot(all, used)));
-    } finally {
-      lock.readLock().unlock();
-    }
-  }
+  // ---- build ----
 
   /**
    * Builds {@code dockerfile} against the context directory {@code context} of this host and tags
@@ -1029,84 +568,8 @@ public final class ImageStore {
       LayerStore.TreeWriter context,
       Consumer<String> log)
       throws IOException {
-    Dockerfile file = Dockerfile.parse(dockerfile);
+    ImageBuilder builder = new ImageBuilder(dockerfile, chunks, driver, layers, records::base);
     List<ImageRef> refs = tags.stream().map(ImageRef::parse).toList();
-    lock.writeLock().lock();
-    try {
-      return new ImageBuilder(this, chunks).run(file, refs, options, context, log);
-    } finally {
-      lock.writeLock().unlock();
-    }
-  }
-
-  // ---- metadata ----
-
-  void commit(List<RootChange> changes) throws IOException {
-    try (WriteSession s = chunks.session()) {
-      s.commit(changes);
-    }
-  }
-
-  ImageRecord image(String id) {
-    Root r = chunks.root(ImageRecord.rootName(id));
-    if (r == null) {
-      throw new NotFoundException("image " + id + " not found");
-    }
-    return JsonCodec.read(r.payload(), ImageRecord.class, r.name());
-  }
-
-  private Map<String, ImageRecord> images() {
-    Map<String, ImageRecord> out = new TreeMap<>();
-    for (Root r : chunks.roots(ImageRecord.PREFIX)) {
-      ImageRecord im = JsonCodec.read(r.payload(), ImageRecord.class, r.name());
-      out.put(im.id(), im);
-    }
-    return out;
-  }
-
-  /** Tag → image id. */
-  private Map<String, String> tagged() {
-    Map<String, String> out = new TreeMap<>();
-    for (Root r : chunks.roots(TAG_PREFIX)) {
-      out.put(
-          r.name().substring(TAG_PREFIX.length()),
-          new String(r.payload(), StandardCharsets.US_ASCII));
-    }
-    return out;
-  }
-
-  private List<String> tagsOf(String id) {
-    List<String> out = new ArrayList<>();
-    tagged()
-        .forEach(
-            (t, i) -> {
-              if (i.equals(id)) {
-                out.add(t);
-              }
-            });
-    return out;
-  }
-
-  private RoaringBitmap chunkSet(ImageRecord im) {
-    RoaringBitmap s = new RoaringBitmap();
-    for (String c : im.layers()) {
-      s.or(layers.chunkSet(c));
-    }
-    return s;
-  }
-
-  /** Layers images use, plus those the build cache holds and their parents. */
-  private Set<String> liveLayers() {
-    Set<String> live = new HashSet<>();
-    images().values().forEach(im -> live.addAll(im.layers()));
-    Map<String, LayerRecord> all = layers.all();
-    for (Root r : chunks.roots(CacheRecord.PREFIX)) {
-      String c = JsonCodec.read(r.payload(), CacheRecord.class, r.name()).chainId();
-      while (c != null && live.add(c)) {
-        LayerRecord l = all.get(c);
-        c = l == null ? null : l.parent();
-      }
-    }
-    return live;
+    return changing(() -> imports.built(builder.run(options, context, log), refs, log));
   }
 }

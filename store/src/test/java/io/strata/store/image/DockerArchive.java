@@ -9,14 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Writes a {@code docker save} archive, as a directory, of one image made of the tars given. */
-final class DockerArchive {
+public final class DockerArchive {
   private DockerArchive() {}
 
   /**
    * A new directory {@code dir} holding the image {@code tag} whose layers, bottom first, are
    * {@code layers}, each with the history row {@code createdBy[i]}; returns {@code dir}.
    */
-  static Path write(Path dir, String tag, List<String> createdBy, byte[]... layers)
+  public static Path write(Path dir, String tag, List<String> createdBy, byte[]... layers)
       throws IOException {
     Files.createDirectories(dir);
     List<String> diffIds = new ArrayList<>();
@@ -49,7 +49,7 @@ final class DockerArchive {
     return dir;
   }
 
-  static String sha(byte[] b) {
+  public static String sha(byte[] b) {
     return Digest.sha256(b, 0, b.length).toString();
   }
 }

@@ -5,6 +5,7 @@ import io.strata.store.driver.DriverFixture;
 import io.strata.store.driver.StorageDriver;
 import io.strata.store.driver.StorageDriverProvider;
 import io.strata.store.engine.ChunkStore;
+import io.strata.store.image.layer.LayerStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,40 +15,45 @@ import java.util.List;
  * A real chunk store, a driver (the store's test block driver unless given) and an image store over
  * them, in one directory; reopenable to check what survives.
  */
-final class ImageFixture implements AutoCloseable {
+public final class ImageFixture implements AutoCloseable {
   private final DriverFixture drivers;
   private ImageStore images;
 
-  ImageFixture(Path dir) throws IOException {
+  public ImageFixture(Path dir) throws IOException {
     this(dir, BlockTestDriver.PROVIDER);
   }
 
-  ImageFixture(Path dir, StorageDriverProvider provider) throws IOException {
+  public ImageFixture(Path dir, StorageDriverProvider provider) throws IOException {
     drivers = new DriverFixture(dir, provider);
     images = new ImageStore(drivers.chunks(), drivers.driver(), dir.resolve("tmp"));
   }
 
-  ImageStore images() {
+  public ImageStore images() {
     return images;
   }
 
-  StorageDriver driver() {
+  /** The layer store under the image store, for tests of layers themselves. */
+  public LayerStore layers() {
+    return images.layers();
+  }
+
+  public StorageDriver driver() {
     return drivers.driver();
   }
 
-  ChunkStore chunks() {
+  public ChunkStore chunks() {
     return drivers.chunks();
   }
 
   /** Closes everything and opens it again (running the image store's recovery). */
-  ImageStore reopen() throws IOException {
+  public ImageStore reopen() throws IOException {
     drivers.reopen();
     images = new ImageStore(drivers.chunks(), drivers.driver(), drivers.dir().resolve("tmp"));
     return images;
   }
 
   /** Snapshot keys and root names: what a refused operation must leave unchanged. */
-  List<String> state() {
+  public List<String> state() {
     List<String> out = new ArrayList<>();
     driver().walk(s -> out.add("snap " + s.key() + " " + s.kind()));
     chunks().allRoots().stream().map(r -> "root " + r.name()).sorted().forEach(out::add);

@@ -9,6 +9,8 @@ import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.FileSystemView;
+import io.strata.store.image.archive.ExportFormat;
+import io.strata.store.image.layer.ImportLimits;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -8,6 +8,7 @@ import io.strata.store.digest.Digest;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.image.archive.ExportFormat;
 import io.strata.store.transfer.ChunkIntake;
 import io.strata.store.transfer.ChunkRecords;
 import io.strata.store.transfer.ContentCut;

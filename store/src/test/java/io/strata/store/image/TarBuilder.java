@@ -9,26 +9,27 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /** Small layer tars for tests, entry by entry. */
-final class TarBuilder {
+public final class TarBuilder {
   private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
   private final TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes, "UTF-8");
 
-  TarBuilder() {
+  public TarBuilder() {
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
   }
 
-  TarBuilder dir(String name, int mode) throws IOException {
+  public TarBuilder dir(String name, int mode) throws IOException {
     TarArchiveEntry e = new TarArchiveEntry(name + "/", TarConstants.LF_DIR);
     e.setMode(mode);
     e.setModTime(1_600_000_000_000L);
     return put(e, null);
   }
 
-  TarBuilder file(String name, String content) throws IOException {
+  public TarBuilder file(String name, String content) throws IOException {
     return file(name, content, 0644, 0, 0, Map.of());
   }
 
-  TarBuilder file(String name, String content, int mode, int uid, int gid, Map<String, String> pax)
+  public TarBuilder file(
+      String name, String content, int mode, int uid, int gid, Map<String, String> pax)
       throws IOException {
     byte[] b = content.getBytes(StandardCharsets.UTF_8);
     TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_NORMAL, true);
@@ -41,26 +42,26 @@ final class TarBuilder {
     return put(e, b);
   }
 
-  TarBuilder raw(String name, byte[] content) throws IOException {
+  public TarBuilder raw(String name, byte[] content) throws IOException {
     TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_NORMAL, true);
     e.setSize(content.length);
     e.setMode(0644);
     return put(e, content);
   }
 
-  TarBuilder symlink(String name, String target) throws IOException {
+  public TarBuilder symlink(String name, String target) throws IOException {
     TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
     e.setLinkName(target);
     return put(e, null);
   }
 
-  TarBuilder hardlink(String name, String target) throws IOException {
+  public TarBuilder hardlink(String name, String target) throws IOException {
     TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_LINK);
     e.setLinkName(target);
     return put(e, null);
   }
 
-  TarBuilder entry(String name, byte type) throws IOException {
+  public TarBuilder entry(String name, byte type) throws IOException {
     return put(new TarArchiveEntry(name, type), null);
   }
 
@@ -73,7 +74,7 @@ final class TarBuilder {
     return this;
   }
 
-  byte[] bytes() throws IOException {
+  public byte[] bytes() throws IOException {
     tar.finish();
     tar.close();
     return bytes.toByteArray();

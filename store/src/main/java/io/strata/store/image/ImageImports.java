@@ -1,0 +1,129 @@
+package io.strata.store.image;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.store.image.archive.ArchiveImages;
+import io.strata.store.image.archive.ArchiveImport;
+import io.strata.store.image.build.ImageBuilder;
+import io.strata.store.image.layer.ImageConfigs;
+import io.strata.store.image.layer.JsonCodec;
+import io.strata.store.image.layer.LayerStore;
+import io.strata.store.transfer.TransferPlan;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The work of each kind of import once {@link ImageStore} holds its write lock: make the layers,
+ * record the image and its tags in one commit, and remove the layers it made if anything fails, so
+ * that a refused import leaves the store as it was.
+ */
+final class ImageImports {
+  /** Makes the one layer of a single-layer import. */
+  interface LayerImport {
+    LayerStore.Result run() throws IOException;
+  }
+
+  private final LayerStore layers;
+  private final ImageRecords records;
+  private final TransferPlans plans;
+
+  ImageImports(LayerStore layers, ImageRecords records, TransferPlans plans) {
+    this.layers = layers;
+    this.records = records;
+    this.plans = plans;
+  }
+
+  /** An image of the one layer {@code layer} makes, tagged {@code ref} (null: untagged). */
+  ImportResult singleLayer(LayerImport layer, ImageRef ref) throws IOException {
+    LayerStore.Result r = layer.run();
+    try {
+      ObjectNode config = ImageConfigs.empty();
+      ImageConfigs.addLayer(config, r.layer().diffId(), "strata image import", false);
+      return records.record(
+          JsonCodec.bytes(config), List.of(r), ref == null ? List.of() : List.of(ref), null);
+    } catch (RuntimeException | IOException e) {
+      layers.rollBack(r.reused() ? List.of() : List.of(r.layer().chainId()));
+      throw e;
+    }
+  }
+
+  /**
+   * The images {@code found} in {@code archive}, each tagged as the archive tags it or, with {@code
+   * override}, with that tag alone. Nothing is recorded and nothing stays if any image fails.
+   */
+  ImportResult archive(ArchiveImport archive, List<ArchiveImages.Image> found, ImageRef override)
+      throws IOException {
+    try {
+      List<ImportResult.Image> out = new ArrayList<>();
+      for (ArchiveImages.Image image : found) {
+        ArchiveImport.Layers made = archive.layers(image);
+        List<ImageRef> tags =
+            override != null
+                ? List.of(override)
+                : image.tags().stream().map(ImageRef::parse).toList();
+        out.addAll(records.record(image.config(), made.layers(), tags, made.arrived()).images());
+      }
+      return new ImportResult(out);
+    } catch (RuntimeException | IOException e) {
+      archive.undo();
+      throw e;
+    }
+  }
+
+  /**
+   * Image {@code base} plus the layer {@code changeTar} makes over its top layer, with a history
+   * row {@code createdBy}, tagged {@code refs} (see {@link ImageStore#commitLayer}).
+   */
+  ImportResult commitLayer(
+      String base, InputStream changeTar, List<ImageRef> refs, String createdBy)
+      throws IOException {
+    ImageRecord image = records.image(records.resolve(base));
+    ObjectNode config = JsonCodec.object(image.configBytes(), "image " + base + " config");
+    List<LayerStore.Result> imageLayers = new ArrayList<>();
+    for (String c : image.layers()) {
+      imageLayers.add(new LayerStore.Result(layers.get(c), true));
+    }
+    String parent = image.layers().isEmpty() ? null : image.layers().get(image.layers().size() - 1);
+    LayerStore.Result r =
+        layers.importTar(parent, changeTar, null, null, "layer committed onto image " + base);
+    try {
+      imageLayers.add(r);
+      ImageConfigs.addLayer(config, r.layer().diffId(), createdBy, false);
+      return records.record(JsonCodec.bytes(config), imageLayers, refs, null);
+    } catch (RuntimeException | IOException e) {
+      layers.rollBack(r.reused() ? List.of() : List.of(r.layer().chainId()));
+      throw e;
+    }
+  }
+
+  /**
+   * The image of {@code plan}, each missing layer rebuilt from chunks that are all here now, tagged
+   * {@code tags} (see {@link ImageStore#receive}).
+   */
+  ImportResult received(TransferPlan plan, List<ImageRef> tags) throws IOException {
+    String what = "transferred image " + plan.imageId();
+    List<LayerStore.Result> results = new ArrayList<>();
+    try {
+      plans.layers(plan, what, results);
+      return records.record(plan.config(), results, tags, null);
+    } catch (RuntimeException | IOException e) {
+      layers.rollBack(
+          results.stream().filter(r -> !r.reused()).map(r -> r.layer().chainId()).toList());
+      throw e;
+    }
+  }
+
+  /** The image a build made, tagged {@code tags}; {@code log} gets Docker's closing lines. */
+  ImportResult built(ImageBuilder.Built built, List<ImageRef> tags, Consumer<String> log)
+      throws IOException {
+    ImportResult result = records.record(built.config(), built.layers(), tags, null);
+    String id = result.images().get(0).id();
+    log.accept("Successfully built " + id.substring(7, 19));
+    for (ImageRef t : tags) {
+      log.accept("Successfully tagged " + t);
+    }
+    return result;
+  }
+}

@@ -1,0 +1,266 @@
+package io.strata.store.image;
+
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.WriteSession;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.image.archive.ArrivedAs;
+import io.strata.store.image.archive.ExportedImage;
+import io.strata.store.image.build.BuildCache;
+import io.strata.store.image.build.ImageBuilder;
+import io.strata.store.image.layer.JsonCodec;
+import io.strata.store.image.layer.LayerRecord;
+import io.strata.store.image.layer.LayerStore;
+import io.strata.store.ref.Root;
+import io.strata.store.ref.RootChange;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * The image and tag roots of a data root ({@code img/image/<id hex>}, {@code img/tag/<tag>}):
+ * reading them, resolving a reference, and recording an image with its tags in one commit. The
+ * caller holds {@link ImageStore}'s lock.
+ */
+final class ImageRecords {
+  static final String TAG_PREFIX = "img/tag/";
+
+  private final ChunkStore chunks;
+
+  ImageRecords(ChunkStore chunks) {
+    this.chunks = chunks;
+  }
+
+  void commit(List<RootChange> changes) throws IOException {
+    try (WriteSession s = chunks.session()) {
+      s.commit(changes);
+    }
+  }
+
+  ImageRecord image(String id) {
+    Root r = chunks.root(ImageRecord.rootName(id));
+    if (r == null) {
+      throw new NotFoundException("image " + id + " not found");
+    }
+    return JsonCodec.read(r.payload(), ImageRecord.class, r.name());
+  }
+
+  Map<String, ImageRecord> images() {
+    Map<String, ImageRecord> out = new TreeMap<>();
+    for (Root r : chunks.roots(ImageRecord.PREFIX)) {
+      ImageRecord im = JsonCodec.read(r.payload(), ImageRecord.class, r.name());
+      out.put(im.id(), im);
+    }
+    return out;
+  }
+
+  /** Tag → image id. */
+  Map<String, String> tagged() {
+    Map<String, String> out = new TreeMap<>();
+    for (Root r : chunks.roots(TAG_PREFIX)) {
+      out.put(
+          r.name().substring(TAG_PREFIX.length()),
+          new String(r.payload(), StandardCharsets.US_ASCII));
+    }
+    return out;
+  }
+
+  List<String> tagsOf(String id) {
+    List<String> out = new ArrayList<>();
+    tagged()
+        .forEach(
+            (t, i) -> {
+              if (i.equals(id)) {
+                out.add(t);
+              }
+            });
+    return out;
+  }
+
+  /**
+   * The image id {@code ref} names: a {@code repository[:tag]}, a full id, or a unique prefix of at
+   * least 4 hex digits of one.
+   */
+  String resolve(String ref) {
+    Map<String, String> tags = tagged();
+    if (!ref.startsWith("sha256:") || ref.length() != 71) {
+      try {
+        String id = tags.get(ImageRef.parse(ref).toString());
+        if (id != null) {
+          return id;
+        }
+      } catch (InvalidArgumentException e) {
+        // not a repository:tag; maybe an id
+      }
+    }
+    String hex = ref.startsWith("sha256:") ? ref.substring(7) : ref;
+    if (hex.length() >= 4 && hex.matches("[0-9a-f]+")) {
+      List<String> hits = new ArrayList<>();
+      for (String id : images().keySet()) {
+        if (id.substring(7).startsWith(hex)) {
+          hits.add(id);
+        }
+      }
+      if (hits.size() == 1) {
+        return hits.get(0);
+      }
+      if (hits.size() > 1) {
+        throw new InvalidArgumentException("image id prefix " + ref + " is ambiguous");
+      }
+    }
+    throw new NotFoundException("image " + ref + " not found");
+  }
+
+  /** The change that gives image {@code id} the tag {@code tag} (moved if another image had it). */
+  static RootChange tag(ImageRef tag, String id) {
+    return new RootChange.Put(
+        new Root(TAG_PREFIX + tag, 0, id.getBytes(StandardCharsets.US_ASCII), new RoaringBitmap()));
+  }
+
+  /**
+   * Records an image and its tags in one commit; with {@code arrived} (null: keep what an earlier
+   * import of the same image recorded) exports give back its manifest and layer blobs unchanged.
+   * Returns what was stored.
+   */
+  ImportResult record(
+      byte[] config, List<LayerStore.Result> imageLayers, List<ImageRef> tags, ArrivedAs arrived)
+      throws IOException {
+    List<String> chain = new ArrayList<>();
+    List<ImportResult.Layer> out = new ArrayList<>();
+    for (LayerStore.Result r : imageLayers) {
+      chain.add(r.layer().chainId());
+      out.add(new ImportResult.Layer(r.layer().diffId(), r.layer().chainId(), r.reused()));
+    }
+    ImageRecord image = ImageRecord.of(config, chain);
+    if (arrived != null) {
+      image = image.withManifest(arrived.manifest(), arrived.type(), arrived.blobs());
+    } else {
+      Root earlier = chunks.root(ImageRecord.rootName(image.id()));
+      if (earlier != null) {
+        ImageRecord e = JsonCodec.read(earlier.payload(), ImageRecord.class, earlier.name());
+        if (e.manifest() != null && e.layers().equals(chain)) {
+          image = e;
+        }
+      }
+    }
+    List<RootChange> changes = new ArrayList<>();
+    RoaringBitmap none = new RoaringBitmap();
+    changes.add(
+        new RootChange.Put(
+            new Root(ImageRecord.rootName(image.id()), 0, JsonCodec.bytes(image), none)));
+    for (ImageRef t : tags) {
+      changes.add(tag(t, image.id()));
+    }
+    commit(changes);
+    List<String> names = tags.stream().map(ImageRef::toString).toList();
+    return new ImportResult(List.of(new ImportResult.Image(image.id(), names, out)));
+  }
+
+  /**
+   * What removing image {@code id}, tagged {@code tags}, takes: the changes of one commit (its
+   * tags, its record, the build cache's entries of the layers that go) and those layers, the ones
+   * no other image uses, top down.
+   */
+  Removal removal(String id, List<String> tags) {
+    ImageRecord image = image(id);
+    List<RootChange> changes = new ArrayList<>();
+    for (String t : tags) {
+      changes.add(new RootChange.Remove(TAG_PREFIX + t));
+    }
+    changes.add(new RootChange.Remove(ImageRecord.rootName(id)));
+    Set<String> stillUsed = new HashSet<>();
+    images()
+        .forEach(
+            (other, im) -> {
+              if (!other.equals(id)) {
+                stillUsed.addAll(im.layers());
+              }
+            });
+    List<String> doomed = new ArrayList<>();
+    for (int i = image.layers().size() - 1; i >= 0; i--) {
+      String c = image.layers().get(i);
+      if (!stillUsed.contains(c) && !doomed.contains(c)) {
+        doomed.add(c);
+      }
+    }
+    changes.addAll(BuildCache.forget(chunks, doomed));
+    return new Removal(changes, doomed);
+  }
+
+  /**
+   * The removal of an image.
+   *
+   * @param changes the root changes, for one commit
+   * @param layers the layers that go, top down, once the changes are committed
+   */
+  record Removal(List<RootChange> changes, List<String> layers) {}
+
+  /** Image {@code ref} as an export writes it, its layers' records from {@code layers}. */
+  ExportedImage exported(String ref, LayerStore layers) {
+    ImageRecord image = image(resolve(ref));
+    List<LayerRecord> ls = new ArrayList<>();
+    for (String c : image.layers()) {
+      ls.add(layers.get(c));
+    }
+    List<String> tags = tagsOf(image.id());
+    return new ExportedImage(
+        image.id(), image.configBytes(), image.arrivedAs(), ls, exportTag(tags, ref));
+  }
+
+  /** The tag an export names the image by: the one asked for, else its first, else none. */
+  private static String exportTag(List<String> tags, String asked) {
+    if (tags.contains(asked)) {
+      return asked;
+    }
+    try {
+      String t = ImageRef.parse(asked).toString();
+      if (tags.contains(t)) {
+        return t;
+      }
+    } catch (RuntimeException e) {
+      // asked by id
+    }
+    return tags.isEmpty() ? null : tags.get(0);
+  }
+
+  /** The name a transfer plan of {@code ref} (image {@code id}) gives: the tag, else none. */
+  String transferName(String ref, String id) {
+    try {
+      String tag = ImageRef.parse(ref).toString();
+      if (id.equals(tagged().get(tag))) {
+        return tag;
+      }
+    } catch (InvalidArgumentException e) {
+      // an id: no name travels
+    }
+    return "";
+  }
+
+  /** Image {@code ref} as a build reads it, for {@code FROM} or {@code COPY --from}. */
+  ImageBuilder.Base base(String ref) {
+    String id = resolve(ref);
+    ImageRecord image = image(id);
+    return new ImageBuilder.Base(id, image.configBytes(), image.layers());
+  }
+
+  /** Layers images use, plus those the build cache holds and their parents. */
+  Set<String> liveLayers(LayerStore layers) {
+    Set<String> live = new HashSet<>();
+    images().values().forEach(im -> live.addAll(im.layers()));
+    Map<String, LayerRecord> all = layers.all();
+    for (String top : BuildCache.layers(chunks)) {
+      String c = top;
+      while (c != null && live.add(c)) {
+        LayerRecord l = all.get(c);
+        c = l == null ? null : l.parent();
+      }
+    }
+    return live;
+  }
+}

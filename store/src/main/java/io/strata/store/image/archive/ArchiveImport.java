@@ -1,0 +1,259 @@
+package io.strata.store.image.archive;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.store.blob.BlobService;
+import io.strata.store.blob.BlobWriter;
+import io.strata.store.blob.PutResult;
+import io.strata.store.digest.Digest;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.image.layer.ImageConfigs;
+import io.strata.store.image.layer.JsonCodec;
+import io.strata.store.image.layer.LayerBlob;
+import io.strata.store.image.layer.LayerCodec;
+import io.strata.store.image.layer.LayerCompression;
+import io.strata.store.image.layer.LayerStore;
+import java.io.BufferedInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/**
+ * One import of an image archive (an OCI layout, a docker-save archive, a registry's blobs): the
+ * images it holds and, image by image, their layers made in the layer store with how each layer
+ * blob comes back. It remembers what it added (layers, compressed blobs kept whole) so that {@link
+ * #undo} leaves the store as it was when the import fails before its images are recorded.
+ */
+public final class ArchiveImport implements Closeable {
+  private static final System.Logger LOG = System.getLogger(ArchiveImport.class.getName());
+
+  private final ArchiveSource src;
+  private final String what;
+  private final LayerStore layers;
+  private final BlobService blobService;
+  private final List<String> added = new ArrayList<>();
+  // compressed layer blobs this import stored whole (keptWhole): named again only if it stands
+  private final List<Digest> keptBlobs = new ArrayList<>();
+
+  private ArchiveImport(ArchiveSource src, String what, LayerStore layers, ChunkStore chunks) {
+    this.src = src;
+    this.what = what;
+    this.layers = layers;
+    this.blobService = new BlobService(chunks);
+  }
+
+  /**
+   * The archive directory {@code dir} holds as an OCI layout or a docker-save archive's files, its
+   * layers made in {@code layers} of {@code chunks}; null when it is neither (a plain directory).
+   */
+  public static ArchiveImport directory(Path dir, LayerStore layers, ChunkStore chunks)
+      throws IOException {
+    ArchiveSource src = ArchiveSource.directory(dir);
+    if (src.has("index.json")) {
+      return new ArchiveImport(src, "OCI layout " + dir, layers, chunks);
+    }
+    if (src.has("manifest.json")) {
+      return new ArchiveImport(src, "docker archive " + dir, layers, chunks);
+    }
+    src.close();
+    return null;
+  }
+
+  /**
+   * The archive the tar {@code file} is (a docker-save archive, an OCI layout in a tar); null when
+   * it is compressed or has neither {@code manifest.json} nor {@code index.json} (a plain tar).
+   */
+  public static ArchiveImport tar(Path file, LayerStore layers, ChunkStore chunks)
+      throws IOException {
+    boolean compressed;
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+      compressed = LayerCompression.detect(in) != LayerCompression.NONE;
+    }
+    if (compressed || !ArchiveSource.tarHasAny(file, Set.of("manifest.json", "index.json"))) {
+      return null;
+    }
+    // An archive: whatever it holds is imported as an archive or refused, never read as a plain
+    // tar of its own files (issue #14 item 1). Errors, including a tar that cannot be indexed,
+    // name the archive's entry and leave the store as it was.
+    ArchiveSource src = ArchiveSource.tar(file);
+    try {
+      String kind = src.has("manifest.json") ? "docker archive " : "OCI archive ";
+      return new ArchiveImport(src, kind + file.getFileName(), layers, chunks);
+    } catch (IOException | RuntimeException e) {
+      src.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The image whose manifest (OCI or docker schema 2; an index lists images) is blob {@code
+   * manifest} of {@code blobs}, read as an OCI layout holding it would be; {@code what} names it in
+   * messages.
+   */
+  public static ArchiveImport manifest(
+      BlobFiles blobs,
+      Digest manifest,
+      String mediaType,
+      long size,
+      String what,
+      LayerStore layers,
+      ChunkStore chunks) {
+    ObjectNode index =
+        JsonCodec.object("{\"schemaVersion\":2}".getBytes(StandardCharsets.UTF_8), what);
+    ObjectNode d = index.putArray("manifests").addObject();
+    d.put("mediaType", mediaType).put("digest", manifest.toString()).put("size", size);
+    return new ArchiveImport(
+        ArchiveSource.blobs(blobs, JsonCodec.bytes(index)), what, layers, chunks);
+  }
+
+  /**
+   * The archive's images, or with {@code select} the OCI layout's images of that ref name; each tag
+   * the archive gives passes {@code tagCheck} (see {@link ArchiveImages#read}).
+   */
+  public List<ArchiveImages.Image> images(String select, UnaryOperator<String> tagCheck)
+      throws IOException {
+    return ArchiveImages.read(src, select, what, tagCheck);
+  }
+
+  /**
+   * The layers of one image as this import made them, and how the image arrived (null when a layer
+   * blob cannot be given back byte for byte: it then exports as Strata made it).
+   *
+   * @param layers its layers, bottom first
+   * @param arrived its manifest and layer blobs, or null
+   */
+  public record Layers(List<LayerStore.Result> layers, ArrivedAs arrived) {}
+
+  /**
+   * Makes the layers of {@code image}, each checked against its config's diff_id while it streams,
+   * and works out how each of its layer blobs comes back.
+   */
+  public Layers layers(ArchiveImages.Image image) throws IOException {
+    ObjectNode config = JsonCodec.object(image.config(), what + " config");
+    List<String> diffIds = ImageConfigs.diffIds(config, what);
+    if (diffIds.size() != image.layers().size()) {
+      throw new InvalidArgumentException(
+          what
+              + ": the config lists "
+              + diffIds.size()
+              + " diff_ids for "
+              + image.layers().size()
+              + " layers");
+    }
+    List<LayerStore.Result> results = new ArrayList<>();
+    List<LayerBlob> blobs = image.manifest() == null ? null : new ArrayList<>();
+    String parent = null;
+    for (int i = 0; i < diffIds.size(); i++) {
+      ArchiveImages.Blob blob = image.layers().get(i);
+      String name = what + " layer " + blob.name();
+      LayerStore.Result r;
+      // a recipe blob's digest was verified when it was stored: its contents are read as they
+      // are, without regenerating the gzip (a deflate of the whole layer) only to inflate it
+      InputStream plain = src.openUncompressed(blob.name());
+      try (InputStream in = plain != null ? plain : src.open(blob.name())) {
+        r =
+            layers.importTar(
+                parent,
+                in,
+                Digest.parse(diffIds.get(i)),
+                plain != null ? null : blob.digest(),
+                name);
+      } catch (InvalidArgumentException e) {
+        if (e.getMessage() != null && e.getMessage().contains(blob.name())) {
+          throw e;
+        }
+        throw new InvalidArgumentException(name + ": " + e.getMessage(), e);
+      }
+      if (!r.reused()) {
+        added.add(r.layer().chainId());
+      }
+      results.add(r);
+      parent = r.layer().chainId();
+      if (blobs != null) {
+        LayerBlob b = LayerBlobs.of(src, blob, r.layer());
+        if (b == null) {
+          b = keptWhole(blob, name);
+        }
+        if (b == null) {
+          LOG.log(
+              System.Logger.Level.INFO,
+              "{0}: no known compressor reproduces it; the image exports with uncompressed"
+                  + " layers (new digests)",
+              name);
+          blobs = null;
+        } else {
+          blobs.add(b);
+        }
+      }
+    }
+    return new Layers(
+        results,
+        blobs == null ? null : new ArrivedAs(image.manifest(), image.manifestType(), blobs));
+  }
+
+  /**
+   * Keeps a compressed layer blob that no recipe reproduces (a zstd layer written by another zstd
+   * than Strata's, a gzip of zlib or klauspost) as a Strata blob of its digest: its own bytes as
+   * chunks, deduplicated like any blob, so that an export gives it back byte for byte and the
+   * manifest's digests hold. The price is the compressed bytes, stored beside the layer's files.
+   * Null for a blob without a digest (a docker-save layer) or a plain tar; {@code keptBlobs} gets
+   * the digest when this import stored it.
+   */
+  private LayerBlob keptWhole(ArchiveImages.Blob blob, String what) throws IOException {
+    Digest d = blob.digest();
+    if (d == null) {
+      return null;
+    }
+    String type = blob.mediaType() == null ? LayerCodec.LAYER_TAR : blob.mediaType();
+    try {
+      return new LayerBlob(d.toString(), type, blobService.size(d), LayerBlob.BLOB, null);
+    } catch (NotFoundException e) {
+      // not held yet
+    }
+    try (InputStream raw = src.open(blob.name())) {
+      BufferedInputStream in = new BufferedInputStream(raw, 64 << 10);
+      if (LayerCompression.detect(in) == LayerCompression.NONE) {
+        return null;
+      }
+      PutResult p;
+      try (BlobWriter w = blobService.create()) {
+        byte[] buf = new byte[256 << 10];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          w.write(buf, 0, n);
+        }
+        p = w.commit(d);
+      }
+      keptBlobs.add(d);
+      LOG.log(
+          System.Logger.Level.INFO,
+          "{0}: no known compressor reproduces it; kept whole as blob {1} ({2} bytes), so exports"
+              + " give it back byte for byte",
+          what,
+          d,
+          p.size());
+      return new LayerBlob(d.toString(), type, p.size(), LayerBlob.BLOB, null);
+    }
+  }
+
+  /** Removes what this import added: its layers, top down, then the blobs it kept whole. */
+  public void undo() throws IOException {
+    layers.rollBack(added);
+    for (Digest d : keptBlobs) {
+      blobService.remove(d);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    src.close();
+  }
+}

@@ -1,0 +1,629 @@
+package io.strata.store.image.layer;
+
+import io.strata.store.digest.Digest;
+import io.strata.store.driver.Kind;
+import io.strata.store.driver.Snapshot;
+import io.strata.store.driver.SnapshotInfo;
+import io.strata.store.driver.StorageDriver;
+import io.strata.store.driver.WholeTree;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.ObjectWriter;
+import io.strata.store.engine.Recipe;
+import io.strata.store.engine.RecipeInputStream;
+import io.strata.store.engine.WriteSession;
+import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.fs.FileSystemView;
+import io.strata.store.ref.Root;
+import io.strata.store.ref.RootChange;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveStructSparse;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * Layers: each a committed snapshot named by its chain id plus a root {@code img/layer/<hex>}
+ * holding its {@link LayerRecord} and the chunks of its tar-split. A layer is built in a temporary
+ * active snapshot ({@value #TMP}...), committed under its chain id only once complete and verified,
+ * then recorded; a failure removes the temporary snapshot, so nothing half-applied is ever visible.
+ * Callers serialize changes (the image store's write lock).
+ */
+public final class LayerStore {
+  public static final String TMP = "img-tmp-";
+
+  /** Writes a layer's files into a fresh snapshot (a directory, a tar, a build step). */
+  public interface TreeWriter {
+    void write(FileSystemView fs) throws IOException;
+  }
+
+  /**
+   * A layer an import or build produced or found.
+   *
+   * @param layer the layer
+   * @param reused whether it existed already
+   */
+  public record Result(LayerRecord layer, boolean reused) {}
+
+  private final ChunkStore chunks;
+  private final StorageDriver driver;
+  private final ImportLimits limits;
+  // Plain tars described by reading their tree back: tests tell the two ways apart by it.
+  private final AtomicLong readBacks = new AtomicLong();
+
+  public LayerStore(ChunkStore chunks, StorageDriver driver, ImportLimits limits) {
+    this.chunks = chunks;
+    this.driver = driver;
+    this.limits = limits;
+  }
+
+  /** The layer with chain id {@code chainId}, or null. */
+  public LayerRecord find(String chainId) {
+    Root r = chunks.root(LayerRecord.rootName(chainId));
+    return r == null ? null : JsonCodec.read(r.payload(), LayerRecord.class, r.name());
+  }
+
+  public LayerRecord get(String chainId) {
+    LayerRecord l = find(chainId);
+    if (l == null) {
+      throw new NotFoundException("layer " + chainId + " not found");
+    }
+    return l;
+  }
+
+  /** Every layer, by chain id. */
+  public Map<String, LayerRecord> all() {
+    Map<String, LayerRecord> out = new TreeMap<>();
+    for (Root r : chunks.roots(LayerRecord.PREFIX)) {
+      LayerRecord l = JsonCodec.read(r.payload(), LayerRecord.class, r.name());
+      out.put(l.chainId(), l);
+    }
+    return out;
+  }
+
+  public static String chain(String parent, Digest diffId) {
+    if (parent == null) {
+      return diffId.toString();
+    }
+    byte[] b = (parent + " " + diffId).getBytes(StandardCharsets.US_ASCII);
+    return Digest.sha256(b, 0, b.length).toString();
+  }
+
+  /**
+   * Imports the layer blob {@code raw} (plain, gzip or zstd) over layer {@code parent}, keeping its
+   * tar byte for byte. {@code expectedDiff} and {@code expectedBlob} (null: unknown) are checked
+   * while streaming; with {@code expectedDiff} known and the layer present, nothing is read.
+   */
+  public Result importTar(
+      String parent, InputStream raw, Digest expectedDiff, Digest expectedBlob, String what)
+      throws IOException {
+    MessageDigest blobSha = Digest.newSha256();
+    MessageDigest diffSha = Digest.newSha256();
+    Counted compressed = new Counted(new DigestInputStream(raw, blobSha));
+    InputStream counted = compressed;
+    if (expectedDiff != null) {
+      LayerRecord existing = find(chain(parent, expectedDiff));
+      if (existing != null) {
+        // Held already: nothing is applied, but the blob is still read and checked, so a
+        // damaged or lying archive is refused whatever the store holds (issue #14 item 4).
+        Counted tarBytes =
+            new Counted(parsing(LayerCompression.decompress(counted, diffSha), what));
+        byte[] buf = new byte[64 << 10];
+        while (tarBytes.read(buf, 0, buf.length) >= 0) {
+          limits.checkSize(what, tarBytes.count(), compressed.count());
+        }
+        compressed.transferTo(OutputStream.nullOutputStream());
+        check(what, blobSha, expectedBlob, diffSha, expectedDiff);
+        return new Result(existing, true);
+      }
+    }
+    return build(
+        parent,
+        (tmp, fs, session) -> {
+          TarSplitWriter split = new TarSplitWriter(session.newObject());
+          SideContent sides = new SideContent(fs, session);
+          RecordingInputStream rec =
+              new RecordingInputStream(
+                  LayerCompression.decompress(counted, diffSha),
+                  split,
+                  n -> limits.checkSize(what, n, compressed.count()));
+          TarArchiveInputStream tar = new TarArchiveInputStream(new RecordPadding(rec));
+          LayerApplier applier =
+              parent == null
+                  ? LayerApplier.onEmptyTree(fs, sides::before)
+                  : new LayerApplier(fs, "/", sides::before);
+          InputStream content = parsing(rec.contentOf(tar), what);
+          TarArchiveEntry e;
+          long entries = 0;
+          while (true) {
+            rec.startEntry();
+            if ((e = next(tar, what)) == null) {
+              break;
+            }
+            limits.checkEntries(what, ++entries);
+            String stored = applier.apply(e, content, rec::xattrs);
+            if (stored != null && e.isSparse()) {
+              // the tar holds the data ranges only, one after the other
+              for (TarArchiveStructSparse r : LayerApplier.sparseMap(e.getName(), e)) {
+                if (r.getNumbytes() > 0) {
+                  sides.track(stored, split.range(stored, r.getOffset(), r.getNumbytes()));
+                }
+              }
+            } else if (stored != null) {
+              sides.track(stored, split.file(stored, e.getSize()));
+            }
+          }
+          applier.finish();
+          parsing(rec, what).transferTo(OutputStream.nullOutputStream());
+          counted.transferTo(OutputStream.nullOutputStream());
+          Digest diff = check(what, blobSha, expectedBlob, diffSha, expectedDiff);
+          long size = split.tarSize();
+          return new Built(diff, split.finish(), size, sides.recipes());
+        });
+  }
+
+  /** Checks the blob's and the tar's digests against those expected (null: unknown). */
+  private static Digest check(
+      String what,
+      MessageDigest blobSha,
+      Digest expectedBlob,
+      MessageDigest diffSha,
+      Digest expectedDiff) {
+    Digest blob = Digest.of(blobSha.digest());
+    if (expectedBlob != null && !blob.equals(expectedBlob)) {
+      throw new InvalidArgumentException(
+          what + ": blob has digest " + blob + ", the manifest says " + expectedBlob);
+    }
+    Digest diff = Digest.of(diffSha.digest());
+    if (expectedDiff != null && !diff.equals(expectedDiff)) {
+      throw new InvalidArgumentException(
+          what + ": uncompressed tar has digest " + diff + ", the config says " + expectedDiff);
+    }
+    return diff;
+  }
+
+  /** A stream that counts the bytes read through it. */
+  private static final class Counted extends FilterInputStream {
+    private long count;
+
+    Counted(InputStream in) {
+      super(in);
+    }
+
+    long count() {
+      return count;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long k = in.skip(n);
+      count += Math.max(0, k);
+      return k;
+    }
+  }
+
+  /**
+   * Makes a layer over {@code parent} from what {@code writer} puts in the tree, described by its
+   * canonical tar ({@link CanonicalTar}).
+   */
+  public Result importTree(String parent, TreeWriter writer) throws IOException {
+    return build(
+        parent,
+        (tmp, fs, session) -> {
+          writer.write(fs);
+          fs.sync();
+          MessageDigest sha = Digest.newSha256();
+          TarSplitWriter split = new TarSplitWriter(session.newObject());
+          CanonicalTar.write(
+              fs, parent == null ? WholeTree.of(fs) : driver.diff(tmp, parent), split, sha);
+          long size = split.tarSize();
+          return new Built(Digest.of(sha.digest()), split.finish(), size, Map.of());
+        });
+  }
+
+  /**
+   * Imports the plain tar {@code raw} (plain, gzip or zstd) as a layer on no parent, described by
+   * its canonical tar ({@link CanonicalTar}), as {@link #importTree} describes a tree. A tar that
+   * is already in the canonical form (what {@code strata image import DIR} sends) is hashed while
+   * it streams in, and is not read back: its tar-split is compared with the canonical tar's, which
+   * {@link CanonicalTar#describe} makes from the tree's metadata alone, and equal splits mean equal
+   * tars (the file records name the same files, the segments hold the same bytes). Any other tar
+   * (another order, names with {@code ./}, another user name, sparse entries, duplicates) is
+   * described by reading the tree back. {@code what} names the tar in messages.
+   */
+  public Result importPlainTar(InputStream raw, String what) throws IOException {
+    return build(
+        null,
+        (tmp, fs, session) -> {
+          MessageDigest sha = Digest.newSha256();
+          Counted compressed = new Counted(raw);
+          // the stream's split is only hashed: if it equals the canonical one, that one is stored
+          MessageDigest streamedSplit = Digest.newSha256();
+          TarSplitWriter split = new TarSplitWriter(null, streamedSplit);
+          RecordingInputStream rec =
+              new RecordingInputStream(
+                  LayerCompression.decompress(compressed, sha),
+                  split,
+                  n -> limits.checkSize(what, n, compressed.count()));
+          TarArchiveInputStream tar = new TarArchiveInputStream(new RecordPadding(rec));
+          LayerApplier applier = LayerApplier.onEmptyTree(fs, p -> {});
+          InputStream content = parsing(rec.contentOf(tar), what);
+          TarArchiveEntry e;
+          long entries = 0;
+          while (true) {
+            rec.startEntry();
+            if ((e = next(tar, what)) == null) {
+              break;
+            }
+            limits.checkEntries(what, ++entries);
+            String stored = applier.apply(e, content, rec::xattrs);
+            // as the canonical tar's: no record for an empty file; a sparse entry's data ranges
+            // differ from its canonical entry, so such a tar is read back below
+            if (stored != null && e.getSize() > 0) {
+              split.file(stored, e.getSize());
+            }
+          }
+          applier.finish();
+          parsing(rec, what).transferTo(OutputStream.nullOutputStream());
+          compressed.transferTo(OutputStream.nullOutputStream());
+          split.finish();
+          fs.sync();
+          WholeTree changes = WholeTree.of(fs);
+          MessageDigest describedSplit = Digest.newSha256();
+          TarSplitWriter described = new TarSplitWriter(session.newObject(), describedSplit);
+          CanonicalTar.describe(fs, changes, described);
+          long canonicalSize = described.tarSize();
+          ObjectWriter.Written canonical = described.finish();
+          if (MessageDigest.isEqual(streamedSplit.digest(), describedSplit.digest())) {
+            return new Built(Digest.of(sha.digest()), canonical, canonicalSize, Map.of());
+          }
+          readBacks.incrementAndGet();
+          MessageDigest canonicalSha = Digest.newSha256();
+          CanonicalTar.hash(fs, changes, canonicalSha);
+          return new Built(Digest.of(canonicalSha.digest()), canonical, canonicalSize, Map.of());
+        });
+  }
+
+  /** How many plain tars {@link #importPlainTar} described by reading their tree back. */
+  public long plainTarsReadBack() {
+    return readBacks.get();
+  }
+
+  /** Applies the tar {@code raw} (plain, gzip or zstd) to {@code fs} under {@code prefix}. */
+  public static void extract(FileSystemView fs, InputStream raw, String prefix, String what)
+      throws IOException {
+    TarArchiveInputStream tar = new TarArchiveInputStream(LayerCompression.decompress(raw));
+    LayerApplier applier = new LayerApplier(fs, prefix, p -> {});
+    InputStream content = parsing(tar, what);
+    TarArchiveEntry e;
+    while ((e = next(tar, what)) != null) {
+      applier.apply(e, content);
+    }
+    applier.finish();
+  }
+
+  /** The tar of {@code layer}, regenerated byte for byte. */
+  public InputStream open(LayerRecord layer) throws IOException {
+    return new RegeneratedTar(
+        chunks, layer.splitRecipe(), Digest.parse(layer.diffId()), contents(layer));
+  }
+
+  /**
+   * Where a layer's file records are read from: the side content a later entry of the tar replaced,
+   * else the file in the layer's snapshot.
+   */
+  public RegeneratedTar.Contents contents(LayerRecord layer) {
+    Map<Integer, Recipe> sides = layer.sideRecipes();
+    FileSystemView fs = driver.fs(layer.chainId());
+    String where = "layer " + layer.diffId();
+    return (number, path, offset) -> {
+      Recipe side = sides.get(number);
+      if (side != null) {
+        return new RecipeInputStream(
+            chunks, side, offset, Math.max(0, side.size() - offset), where);
+      }
+      return offset == 0 ? fs.open(path) : from(fs, path, offset);
+    };
+  }
+
+  /** The content of {@code path} from byte {@code offset} on. */
+  private static InputStream from(FileSystemView fs, String path, long offset) {
+    return new InputStream() {
+      private long pos = offset;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = fs.read(path, pos, b, off, len);
+        if (n > 0) {
+          pos += n;
+        }
+        return n;
+      }
+    };
+  }
+
+  /** The chunks {@code chainId}'s tree and tar-split use. */
+  public RoaringBitmap chunkSet(String chainId) {
+    RoaringBitmap out = new RoaringBitmap();
+    Root snap = chunks.root(Snapshot.rootName(chainId));
+    if (snap != null) {
+      out.or(snap.chunks());
+    }
+    Root layer = chunks.root(LayerRecord.rootName(chainId));
+    if (layer != null) {
+      out.or(layer.chunks());
+    }
+    return out;
+  }
+
+  /** Removes layers (records in one commit, then snapshots), given children before parents. */
+  public void remove(List<String> topDown) throws IOException {
+    List<RootChange> changes = new ArrayList<>();
+    for (String c : topDown) {
+      changes.add(new RootChange.Remove(LayerRecord.rootName(c)));
+    }
+    try (WriteSession s = chunks.session()) {
+      s.commit(changes);
+    }
+    for (String c : topDown) {
+      driver.remove(c);
+    }
+  }
+
+  /**
+   * Removes the layers an operation that failed had added ({@code added}, bottom first), top down:
+   * what leaves the store as it was.
+   */
+  public void rollBack(List<String> added) throws IOException {
+    if (added.isEmpty()) {
+      return;
+    }
+    List<String> topDown = new ArrayList<>(added);
+    Collections.reverse(topDown);
+    remove(topDown);
+  }
+
+  /**
+   * Whether {@code chunks} holds the layer with chain id {@code chainId} ({@code sha256:<hex>}), as
+   * an import or pull leaves it: a layer record and the committed snapshot named by the chain id.
+   */
+  public static boolean holds(ChunkStore chunks, String chainId) {
+    return chainId.startsWith("sha256:")
+        && chainId.length() == 7 + 64
+        && chunks.root(LayerRecord.rootName(chainId)) != null
+        && chunks.root(Snapshot.rootName(chainId)) != null;
+  }
+
+  /**
+   * Puts the store back in a state some completed operation left: removes temporary snapshots,
+   * layers outside {@code live} (an import or removal cut short) and layer snapshots without a
+   * record. Run before any other use.
+   */
+  public void recover(Set<String> live) throws IOException {
+    Map<String, LayerRecord> layers = all();
+    List<String> dead = new ArrayList<>();
+    for (String c : layers.keySet()) {
+      if (!live.contains(c)) {
+        dead.add(c);
+      }
+    }
+    if (!dead.isEmpty()) {
+      List<RootChange> changes = new ArrayList<>();
+      dead.forEach(c -> changes.add(new RootChange.Remove(LayerRecord.rootName(c))));
+      try (WriteSession s = chunks.session()) {
+        s.commit(changes);
+      }
+    }
+    Set<String> doomed = new HashSet<>();
+    driver.walk(
+        s -> {
+          boolean tmp = s.key().startsWith(TMP);
+          boolean orphan =
+              s.key().startsWith("sha256:")
+                  && s.kind() == Kind.COMMITTED
+                  && (dead.contains(s.key()) || !layers.containsKey(s.key()));
+          if (tmp || orphan) {
+            doomed.add(s.key());
+          }
+        });
+    removeChildrenFirst(doomed);
+  }
+
+  private void removeChildrenFirst(Set<String> keys) throws IOException {
+    boolean progress = true;
+    while (!keys.isEmpty() && progress) {
+      progress = false;
+      Map<String, Integer> children = new HashMap<>();
+      driver.walk(
+          (SnapshotInfo s) -> {
+            if (s.parent() != null) {
+              children.merge(s.parent(), 1, Integer::sum);
+            }
+          });
+      for (String k : new ArrayList<>(keys)) {
+        if (!children.containsKey(k)) {
+          driver.remove(k);
+          keys.remove(k);
+          progress = true;
+        }
+      }
+    }
+  }
+
+  // ---- building one layer ----
+
+  private interface Body {
+    Built run(String tmp, FileSystemView fs, WriteSession session) throws IOException;
+  }
+
+  private record Built(
+      Digest diffId, ObjectWriter.Written split, long tarSize, Map<Integer, Recipe> sides) {}
+
+  private Result build(String parent, Body body) throws IOException {
+    String tmp = TMP + UUID.randomUUID();
+    driver.prepare(tmp, parent, Map.of());
+    boolean committed = false;
+    try (WriteSession session = chunks.session()) {
+      FileSystemView fs = driver.fs(tmp);
+      fs.deferSync(true);
+      Built b = body.run(tmp, fs, session);
+      fs.sync();
+      String chainId = chain(parent, b.diffId());
+      LayerRecord existing = find(chainId);
+      if (existing != null) {
+        return new Result(existing, true);
+      }
+      driver.commit(chainId, tmp);
+      committed = true;
+      Map<Integer, String> sides = new TreeMap<>();
+      RoaringBitmap refs = b.split().recipe().chunkSet();
+      b.sides()
+          .forEach(
+              (n, r) -> {
+                sides.put(n, LayerRecord.encode(r));
+                refs.or(r.chunkSet());
+              });
+      LayerRecord layer =
+          new LayerRecord(
+              chainId,
+              b.diffId().toString(),
+              parent,
+              b.tarSize(),
+              LayerRecord.encode(b.split().recipe()),
+              sides);
+      session.commit(
+          List.of(
+              new RootChange.Put(
+                  new Root(
+                      LayerRecord.rootName(chainId), layer.size(), JsonCodec.bytes(layer), refs))));
+      return new Result(layer, false);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    } finally {
+      if (!committed) {
+        try {
+          driver.remove(tmp);
+        } catch (NotFoundException | ConflictException e) {
+          // already gone
+        }
+      }
+    }
+  }
+
+  private static TarArchiveEntry next(TarArchiveInputStream tar, String what) {
+    try {
+      return tar.getNextEntry();
+    } catch (IOException | IllegalArgumentException e) {
+      throw new InvalidArgumentException(
+          what + ": truncated or corrupt tar (" + e.getMessage() + ")", e);
+    }
+  }
+
+  /** {@code in}, with read failures reported as a bad archive rather than a store failure. */
+  private static InputStream parsing(InputStream in, String what) {
+    return new FilterInputStream(in) {
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        try {
+          return in.read(b, off, len);
+        } catch (IOException | IllegalArgumentException e) {
+          throw new InvalidArgumentException(
+              what + ": truncated or corrupt tar (" + e.getMessage() + ")", e);
+        }
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  /**
+   * Content of this tar that a later entry replaces: saved apart before it goes, so the earlier
+   * entry can still be regenerated.
+   */
+  private static final class SideContent {
+    private final FileSystemView fs;
+    private final WriteSession session;
+    private final TreeMap<String, List<Integer>> stored = new TreeMap<>();
+    private final Map<Integer, Recipe> saved = new TreeMap<>();
+
+    SideContent(FileSystemView fs, WriteSession session) {
+      this.fs = fs;
+      this.session = session;
+    }
+
+    void track(String path, int fileNumber) {
+      stored.computeIfAbsent(path, p -> new ArrayList<>()).add(fileNumber);
+    }
+
+    void before(String path) throws IOException {
+      List<String> hit = new ArrayList<>();
+      if (stored.containsKey(path)) {
+        hit.add(path);
+      }
+      hit.addAll(stored.subMap(path + "/", path + "/\uffff").keySet());
+      for (String p : hit) {
+        ObjectWriter w = session.newObject();
+        try (InputStream in = fs.open(p)) {
+          w.writeAll(in);
+        }
+        Recipe side = w.finish().recipe();
+        for (int number : stored.remove(p)) {
+          saved.put(number, side);
+        }
+      }
+    }
+
+    Map<Integer, Recipe> recipes() {
+      return saved;
+    }
+  }
+}
