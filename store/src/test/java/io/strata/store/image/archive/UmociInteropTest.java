@@ -6,19 +6,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.strata.store.image.ImageFixture;
 import io.strata.store.image.ImageStore;
 import io.strata.store.image.layer.JsonCodec;
+import io.strata.store.testing.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real data: an image umoci builds from a directory tree is imported, exported and read back by
- * umoci, with the same diff_ids. Skipped where umoci is not installed.
+ * umoci, with the same diff_ids. Fails where umoci or skopeo is not installed.
  */
 @org.junit.jupiter.api.Timeout(value = 2, unit = java.util.concurrent.TimeUnit.MINUTES)
 class UmociInteropTest {
@@ -30,18 +30,9 @@ class UmociInteropTest {
     assertThat(p.waitFor()).as(String.join(" ", cmd) + ": " + out).isZero();
   }
 
-  private static boolean installed(String tool) {
-    for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
-      if (Files.isExecutable(Path.of(d, tool))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   @Test
   void umociImageRoundTrip() throws Exception {
-    Assumptions.assumeTrue(installed("umoci"), "umoci is not installed");
+    Tools.require("umoci", "skopeo");
     Path layout = dir.resolve("L");
     run("umoci", "init", "--layout", layout.toString());
     run("umoci", "new", "--image", layout + ":t");
@@ -75,9 +66,7 @@ class UmociInteropTest {
       assertThat(Files.readSymbolicLink(dir.resolve("B3/rootfs/usr/link")).toString())
           .isEqualTo("/usr/share/doc/f1.txt");
       assertThat(dir.resolve("B3/rootfs/usr/share/doc/f3.txt")).doesNotExist();
-      if (installed("skopeo")) {
-        run("skopeo", "inspect", "--raw", "oci:" + out + ":t");
-      }
+      run("skopeo", "inspect", "--raw", "oci:" + out + ":t");
       try (ImageFixture again = new ImageFixture(dir.resolve("store2"))) {
         again.images().importPath(out.toString(), "back:t");
         assertThat(again.images().inspect("back:t").layers()).isEqualTo(layers);
@@ -99,7 +88,7 @@ class UmociInteropTest {
    */
   @Test
   void gzipAndZstdImagesKeepTheirDigestsThroughImportAndExport() throws Exception {
-    Assumptions.assumeTrue(installed("umoci") && installed("skopeo"), "umoci or skopeo missing");
+    Tools.require("umoci", "skopeo");
     Path layout = dir.resolve("L");
     run("umoci", "init", "--layout", layout.toString());
     run("umoci", "new", "--image", layout + ":t");
