@@ -335,7 +335,8 @@ public final class ImageStore {
   }
 
   private ImageExport exporter(String ref, LayerCodec codec) {
-    return new ImageExport(layers, new BlobService(chunks), records.exported(ref, layers), codec);
+    return new ImageExport(
+        layers, new BlobService(chunks), records.exported(ref, layers), codec, tmpDir);
   }
 
   // ---- transfer between hosts ----

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.github.luben.zstd.ZstdInputStream;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
@@ -11,6 +12,7 @@ import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.FileSystemView;
 import io.strata.store.image.archive.ExportFormat;
 import io.strata.store.image.layer.ImportLimits;
+import io.strata.store.image.layer.LayerCodec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,6 +24,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -194,6 +199,46 @@ class ImageStoreTest {
                     "nosuch:1", new ByteArrayInputStream(evil), List.of(), "missing"))
         .isInstanceOf(NotFoundException.class)
         .hasMessageContaining("nosuch:1");
+  }
+
+  @Test
+  void compressedExportsCompressEachLayerOnceAndLeaveNoSpool() throws IOException {
+    byte[] l0 = new TarBuilder().dir("etc", 0755).file("etc/a", "a".repeat(5000)).bytes();
+    byte[] l1 = new TarBuilder().file("etc/b", "b").bytes();
+    byte[] l2 = new TarBuilder().file("etc/c", "c").bytes();
+    images.importPath(
+        DockerArchive.write(dir.resolve("s1"), "two:1", List.of("x", "y"), l0, l1).toString(),
+        null);
+    images.importPath(
+        DockerArchive.write(dir.resolve("s2"), "three:1", List.of("x", "z"), l0, l2).toString(),
+        null);
+    for (LayerCodec codec : List.of(LayerCodec.GZIP, LayerCodec.ZSTD)) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      images.saveAll(List.of("two:1", "three:1"), codec, out);
+      // Every blob is named by its digest, holds a layer compressed, and the layer both images
+      // share is written once.
+      List<String> layers = new ArrayList<>();
+      try (TarArchiveInputStream tar =
+          new TarArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
+        for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+          byte[] b = tar.readAllBytes();
+          if (e.getName().startsWith("blobs/sha256/") && b.length > 0 && b[0] != '{') {
+            assertThat("sha256:" + e.getName().substring(13)).isEqualTo(sha(b));
+            InputStream raw =
+                codec == LayerCodec.GZIP
+                    ? new GZIPInputStream(new ByteArrayInputStream(b))
+                    : new ZstdInputStream(new ByteArrayInputStream(b));
+            layers.add(sha(raw.readAllBytes()));
+          }
+        }
+      }
+      assertThat(layers).as(codec.toString()).containsExactlyInAnyOrder(sha(l0), sha(l1), sha(l2));
+      try (var left = Files.list(dir.resolve("store/tmp"))) {
+        assertThat(left.filter(f -> f.getFileName().toString().startsWith("export-")))
+            .as("spool files left by the export")
+            .isEmpty();
+      }
+    }
   }
 
   @Test

@@ -5,25 +5,31 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strata.store.blob.BlobService;
 import io.strata.store.digest.Digest;
 import io.strata.store.gzip.RegeneratedGzipInputStream;
-import io.strata.store.image.layer.CompressedLayerStream;
 import io.strata.store.image.layer.JsonCodec;
 import io.strata.store.image.layer.LayerBlob;
 import io.strata.store.image.layer.LayerCodec;
 import io.strata.store.image.layer.LayerRecord;
 import io.strata.store.image.layer.LayerStore;
 import io.strata.store.image.layer.ZstdRecipe;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
 import java.util.List;
 
 /**
  * Writes one image as an OCI layout or a docker-save archive. An image that keeps the manifest it
  * arrived with goes out as it arrived: that manifest, and each layer blob byte for byte (its tar
  * regenerated from the tar-split, compressed again by its recipe, the digest checked before the
- * last bytes leave), so digests and pinned references still match. Any other image goes with
- * uncompressed layers, each layer blob's digest its diff_id. Sizes are known before the bytes
- * either way: the archive streams without spooling.
+ * last bytes leave), so digests and pinned references still match. Any other image goes with layers
+ * compressed with the export's codec (or uncompressed, each layer blob's digest its diff_id). An
+ * archive names each blob's digest and length before its bytes, so a layer compressed here is
+ * compressed once into a spool file in the data root's tmp directory, then copied out and deleted:
+ * one compression per layer, and at most one layer's compressed bytes on disk at a time.
  */
 public final class ImageExport {
   static final String CONFIG = "application/vnd.oci.image.config.v1+json";
@@ -33,17 +39,21 @@ public final class ImageExport {
   private final ExportedImage image;
   private final List<LayerRecord> layers;
   private final LayerCodec codec;
+  private final Path spoolDir;
 
   /**
    * An export of {@code image}, its layers read from {@code store} (and kept-whole blobs from
-   * {@code blobs}); layers that do not go as they arrived are compressed with {@code codec}.
+   * {@code blobs}); layers that do not go as they arrived are compressed with {@code codec}, each
+   * spooled in {@code spoolDir}.
    */
-  public ImageExport(LayerStore store, BlobService blobs, ExportedImage image, LayerCodec codec) {
+  public ImageExport(
+      LayerStore store, BlobService blobs, ExportedImage image, LayerCodec codec, Path spoolDir) {
     this.store = store;
     this.blobs = blobs;
     this.image = image;
     this.layers = image.layers();
     this.codec = codec;
+    this.spoolDir = spoolDir;
   }
 
   /** Whether the image goes out as it arrived. */
@@ -172,6 +182,8 @@ public final class ImageExport {
    */
   public static final class DockerArchive {
     private final java.util.Set<String> written = new java.util.HashSet<>();
+    // diff_id → the name of that layer's compressed blob in this archive
+    private final java.util.Map<String, String> compressed = new java.util.HashMap<>();
     private final ArrayNode manifest = JsonCodec.MAPPER.createArrayNode();
     private final ObjectNode repositories = JsonCodec.MAPPER.createObjectNode();
 
@@ -227,15 +239,22 @@ public final class ImageExport {
           name = hex(l.diffId()) + "/layer.tar";
           if (archive.claim(name)) {
             t.put(hex(l.diffId()) + "/VERSION", "1.0".getBytes());
-            putLayer(t, name, l, new Measured(l.diffId(), l.size()));
+            putLayer(t, name, l, new Measured(l.diffId(), l.size(), null));
           }
         } else {
           // compressed layers under their digests, as docker 25+ saves them; docker load
           // detects the compression
-          Measured m = measure(l);
-          name = "blobs/sha256/" + hex(m.digest());
-          if (archive.claim(name)) {
-            putLayer(t, name, l, m);
+          // (a layer an earlier image of the archive wrote is not compressed again)
+          name = archive.compressed.get(l.diffId());
+          if (name == null) {
+            Measured m = measure(l);
+            name = "blobs/sha256/" + hex(m.digest());
+            archive.compressed.put(l.diffId(), name);
+            if (archive.claim(name)) {
+              putLayer(t, name, l, m);
+            } else {
+              Files.deleteIfExists(m.spool());
+            }
           }
         }
         names.put(l.diffId(), name);
@@ -274,30 +293,47 @@ public final class ImageExport {
     return entry;
   }
 
-  /** A layer blob as this export writes it: its digest and length. */
-  private record Measured(String digest, long size) {}
+  /**
+   * A layer blob as this export writes it: its digest and length, and for a layer compressed here
+   * the spool file that holds it (null: the layer's tar is written as it is read).
+   */
+  private record Measured(String digest, long size, Path spool) {}
 
-  /** The digest and length of layer {@code l} compressed with the export's codec. */
+  /**
+   * The digest and length of layer {@code l} as this export writes it; a layer compressed with the
+   * export's codec is compressed now, into a spool file {@link #putLayer} copies out and deletes.
+   */
   private Measured measure(LayerRecord l) throws IOException {
     if (codec == LayerCodec.NONE) {
-      return new Measured(l.diffId(), l.size());
+      return new Measured(l.diffId(), l.size(), null);
     }
-    try (CompressedLayerStream in =
-        new CompressedLayerStream(store.open(l), codec, null, "layer " + l.diffId())) {
-      in.transferTo(OutputStream.nullOutputStream());
-      return new Measured(in.digest().toString(), in.produced());
+    Files.createDirectories(spoolDir);
+    Path spool = Files.createTempFile(spoolDir, "export-", ".layer");
+    MessageDigest sha = Digest.newSha256();
+    try (InputStream tar = store.open(l);
+        OutputStream out =
+            codec.wrap(
+                new DigestOutputStream(
+                    new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16), sha))) {
+      tar.transferTo(out);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(spool);
+      throw e;
     }
+    return new Measured(Digest.of(sha.digest()).toString(), Files.size(spool), spool);
   }
 
+  /** Writes layer {@code l} as {@code m} says, and deletes its spool file. */
   private void putLayer(ExportTarget t, String name, LayerRecord l, Measured m) throws IOException {
     String what = "layer " + l.diffId();
-    try (InputStream in =
-        codec == LayerCodec.NONE
-            ? store.open(l)
-            : new CompressedLayerStream(store.open(l), codec, Digest.parse(m.digest()), what)) {
+    try (InputStream in = m.spool() == null ? store.open(l) : Files.newInputStream(m.spool())) {
       t.put(name, m.size(), in);
       if (in.read() >= 0) {
         throw new IOException(what + ": longer than its recorded size");
+      }
+    } finally {
+      if (m.spool() != null) {
+        Files.deleteIfExists(m.spool());
       }
     }
   }

@@ -54,7 +54,7 @@ public enum LayerCodec {
   /**
    * A stream compressing into {@code out}; closing it ends the compressed stream and {@code out}.
    */
-  OutputStream wrap(OutputStream out) throws IOException {
+  public OutputStream wrap(OutputStream out) throws IOException {
     return switch (this) {
       case GZIP ->
           new GoGzipOutputStream(
