@@ -1,0 +1,121 @@
+package io.strata.driver.btrfs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strata.store.fs.DirEntry;
+import io.strata.store.fs.FileSystemView;
+import io.strata.store.testing.TestData;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A tar-like walk of a many-file snapshot (list each directory, stat each file, read it in 128 KiB
+ * pieces as FUSE asks) by one thread, and the same walk split between two threads of the same open
+ * file system: both read every byte as written. It prints the times of both, the figure in
+ * docs/MOUNTS.md; on a machine with two free cores the split walk takes about the time of half.
+ */
+class ParallelReadsTest {
+  private static final int DIRS = 60;
+  private static final int FILES_PER_DIR = 50;
+  private static final int PIECE = 128 << 10;
+  private static final int ROUNDS = 5;
+
+  @TempDir Path dir;
+
+  @Test
+  @Timeout(300)
+  void twoThreadsReadTheTreeAsOneDoes() throws Exception {
+    try (Fixture f = Fixture.open(dir)) {
+      f.driver().prepare("tree", null, Map.of());
+      FileSystemView fs = f.driver().fs("tree");
+      fs.deferSync(true);
+      long expected = 0;
+      CRC32 crc = new CRC32();
+      for (int d = 0; d < DIRS; d++) {
+        fs.mkdir("/d" + d, 0755);
+        for (int i = 0; i < FILES_PER_DIR; i++) {
+          byte[] content = content(d, i);
+          fs.writeFile(path(d, i), new ByteArrayInputStream(content), 0644, 0, 0, 0);
+          crc.reset();
+          crc.update(content);
+          expected += crc.getValue();
+        }
+      }
+      fs.deferSync(false);
+      f.driver().commit("walked", "tree");
+      FileSystemView tree = f.driver().fs("walked");
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      try {
+        long[] one = new long[ROUNDS];
+        long[] two = new long[ROUNDS];
+        for (int r = 0; r < ROUNDS; r++) {
+          long t0 = System.nanoTime();
+          assertThat(walk(tree, 0, 1)).as("one thread").isEqualTo(expected);
+          one[r] = System.nanoTime() - t0;
+          t0 = System.nanoTime();
+          Future<Long> even = pool.submit(() -> walk(tree, 0, 2));
+          Future<Long> odd = pool.submit(() -> walk(tree, 1, 2));
+          assertThat(even.get() + odd.get()).as("two threads").isEqualTo(expected);
+          two[r] = System.nanoTime() - t0;
+        }
+        System.out.printf(
+            "tar-like walk of %d files: one thread %s ms, two threads %s ms (per round)%n",
+            DIRS * FILES_PER_DIR, millis(one), millis(two));
+      } finally {
+        pool.shutdown();
+      }
+    }
+  }
+
+  /** File {@code i} of directory {@code d}: 2 to 40 KB of text, different for every file. */
+  private static byte[] content(int d, int i) {
+    return TestData.text(d * 1_000L + i, 2_000 + (d * 7 + i * 13) % 38 * 1_000);
+  }
+
+  private static String path(int d, int i) {
+    return "/d" + d + "/f" + i;
+  }
+
+  /** Walks directories {@code first, first + step, ...}; the sum of the files' CRC-32s. */
+  private static long walk(FileSystemView fs, int first, int step) throws IOException {
+    byte[] piece = new byte[PIECE];
+    CRC32 crc = new CRC32();
+    long sum = 0;
+    for (int d = first; d < DIRS; d += step) {
+      List<DirEntry> entries = fs.list("/d" + d);
+      assertThat(entries).hasSize(FILES_PER_DIR);
+      for (DirEntry e : entries) {
+        String p = "/d" + d + "/" + e.name();
+        long size = fs.stat(p).size();
+        crc.reset();
+        long at = 0;
+        for (int n; (n = fs.read(p, at, piece, 0, PIECE)) > 0; at += n) {
+          crc.update(piece, 0, n);
+        }
+        assertThat(at).as(p).isEqualTo(size);
+        sum += crc.getValue();
+      }
+    }
+    return sum;
+  }
+
+  private static String millis(long[] nanos) {
+    List<String> out = new ArrayList<>();
+    for (long n : Arrays.stream(nanos).sorted().toArray()) {
+      out.add(String.valueOf(n / 1_000_000));
+    }
+    return String.join("/", out);
+  }
+}

@@ -1,0 +1,126 @@
+package io.strata.fuse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strata.store.driver.StorageDriver;
+import io.strata.store.fs.FileSystemView;
+import io.strata.store.testing.TestData;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A many-file committed snapshot read through a fresh read-only mount (nothing cached by the
+ * kernel) by one {@code tar}, and by two at once over half the directories each, so that the
+ * mount's two reader threads get requests together. Every tar must succeed and archive at least
+ * every file's bytes and header; the times of both are printed, the figure in docs/MOUNTS.md. Needs
+ * /dev/fuse and root.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class ParallelMountReadsTest {
+  private static final int DIRS = 60;
+  private static final int FILES_PER_DIR = 50;
+  private static final int ROUNDS = 5;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void fuse() {
+    MountedSnapshot.requireFuse();
+  }
+
+  @Test
+  void oneTarAndTwoTarsReadEveryFileThroughTheMount() throws Exception {
+    try (MountedSnapshot m = MountedSnapshot.open(dir)) {
+      StorageDriver driver = m.driver();
+      driver.prepare("tree", null, Map.of());
+      FileSystemView fs = driver.fs("tree");
+      fs.deferSync(true);
+      long bytes = 0;
+      for (int d = 0; d < DIRS; d++) {
+        fs.mkdir("/d" + d, 0755);
+        for (int i = 0; i < FILES_PER_DIR; i++) {
+          byte[] content = TestData.text(d * 1_000L + i, 2_000 + (d * 7 + i * 13) % 38 * 1_000);
+          fs.writeFile("/d" + d + "/f" + i, new ByteArrayInputStream(content), 0644, 0, 0, 0);
+          bytes += content.length;
+        }
+      }
+      fs.deferSync(false);
+      driver.commit("walked", "tree");
+      long[] one = new long[ROUNDS];
+      long[] two = new long[ROUNDS];
+      for (int r = 0; r < ROUNDS; r++) {
+        one[r] = timedTars(m, r, bytes, List.of(dirs(0, 1)));
+        two[r] = timedTars(m, r, bytes, List.of(dirs(0, 2), dirs(1, 2)));
+      }
+      System.out.printf(
+          "tar of %d files (%d bytes) through a fresh mount: one tar %s ms, two tars %s ms%n",
+          DIRS * FILES_PER_DIR, bytes, millis(one), millis(two));
+    }
+  }
+
+  /** Directories {@code first, first + step, ...} as tar's arguments. */
+  private static String dirs(int first, int step) {
+    return IntStream.iterate(first, d -> d < DIRS, d -> d + step)
+        .mapToObj(d -> "d" + d)
+        .collect(Collectors.joining(" "));
+  }
+
+  /**
+   * Mounts the committed snapshot read-only at a new directory, runs one tar per entry of {@code
+   * parts} at once, checks that together they read {@code bytes} of file content, unmounts; the
+   * wall time of the tars.
+   */
+  private static long timedTars(MountedSnapshot m, int round, long bytes, List<String> parts)
+      throws Exception {
+    Path at =
+        Files.createDirectories(m.dataRoot.resolveSibling("ro-" + round + "-" + parts.size()));
+    try (FuseMount view = m.mounts.mount(m.driver().fs("walked"), at, true)) {
+      long t0 = System.nanoTime();
+      List<CompletableFuture<String>> tars = new ArrayList<>();
+      for (String part : parts) {
+        // pipefail: a file tar could not read fails the command, not only pads the archive
+        String cmd = "bash -c 'set -o pipefail; tar -C " + at + " -cf - " + part + " | wc -c'";
+        tars.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return MountedSnapshot.ok(cmd).trim();
+                  } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(cmd + ": " + e, e);
+                  }
+                }));
+      }
+      long archived = 0;
+      for (CompletableFuture<String> t : tars) {
+        archived += Long.parseLong(t.get(120, TimeUnit.SECONDS));
+      }
+      long took = System.nanoTime() - t0;
+      // an archive holds every file's bytes, a 512-byte header each and padding to 512 bytes
+      assertThat(archived)
+          .as("archived bytes")
+          .isGreaterThanOrEqualTo(bytes + 512L * DIRS * FILES_PER_DIR);
+      return took;
+    }
+  }
+
+  private static String millis(long[] nanos) {
+    return Arrays.stream(nanos)
+        .sorted()
+        .mapToObj(n -> String.valueOf(n / 1_000_000))
+        .collect(Collectors.joining("/"));
+  }
+}
