@@ -22,15 +22,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A tar-like walk of a many-file snapshot (list each directory, stat each file, read it in 128 KiB
- * pieces as FUSE asks) by one thread, and the same walk split between two threads of the same open
- * file system: both read every byte as written. It prints the times of both, the figure in
- * docs/MOUNTS.md; on a machine with two free cores the split walk takes about the time of half.
+ * pieces as FUSE asks) by one thread, split between two threads of the same open file system, and
+ * split between two threads that take turns for every call (what the file system's synchronized
+ * methods did before its read lock): each reads every byte as written. It prints the times of the
+ * three, the figure in docs/MOUNTS.md.
  */
 class ParallelReadsTest {
   private static final int DIRS = 60;
   private static final int FILES_PER_DIR = 50;
   private static final int PIECE = 128 << 10;
-  private static final int ROUNDS = 5;
+  private static final int ROUNDS = 7;
 
   @TempDir Path dir;
 
@@ -60,23 +61,37 @@ class ParallelReadsTest {
       try {
         long[] one = new long[ROUNDS];
         long[] two = new long[ROUNDS];
+        long[] serial = new long[ROUNDS];
+        // The three walks take turns, so that a change in the machine's load meanwhile falls on
+        // each alike.
         for (int r = 0; r < ROUNDS; r++) {
           long t0 = System.nanoTime();
-          assertThat(walk(tree, 0, 1)).as("one thread").isEqualTo(expected);
+          assertThat(walk(tree, 0, 1, null)).as("one thread").isEqualTo(expected);
           one[r] = System.nanoTime() - t0;
-          t0 = System.nanoTime();
-          Future<Long> even = pool.submit(() -> walk(tree, 0, 2));
-          Future<Long> odd = pool.submit(() -> walk(tree, 1, 2));
-          assertThat(even.get() + odd.get()).as("two threads").isEqualTo(expected);
-          two[r] = System.nanoTime() - t0;
+          two[r] = twoWalks(pool, tree, null, expected);
+          serial[r] = twoWalks(pool, tree, new Object(), expected);
         }
         System.out.printf(
-            "tar-like walk of %d files: one thread %s ms, two threads %s ms (per round)%n",
-            DIRS * FILES_PER_DIR, millis(one), millis(two));
+            "tar-like walk of %d files: one thread %s ms, two threads %s ms, two threads taking"
+                + " turns (as the synchronized methods made them) %s ms%n",
+            DIRS * FILES_PER_DIR, millis(one), millis(two), millis(serial));
       } finally {
         pool.shutdown();
       }
     }
+  }
+
+  /**
+   * The walk split between two threads; with a {@code turns} monitor every call holds it, as every
+   * method of the file system held its monitor before the read lock. The time it took.
+   */
+  private static long twoWalks(
+      ExecutorService pool, FileSystemView tree, Object turns, long expected) throws Exception {
+    long t0 = System.nanoTime();
+    Future<Long> even = pool.submit(() -> walk(tree, 0, 2, turns));
+    Future<Long> odd = pool.submit(() -> walk(tree, 1, 2, turns));
+    assertThat(even.get() + odd.get()).as("two threads").isEqualTo(expected);
+    return System.nanoTime() - t0;
   }
 
   /** File {@code i} of directory {@code d}: 2 to 40 KB of text, different for every file. */
@@ -89,19 +104,22 @@ class ParallelReadsTest {
   }
 
   /** Walks directories {@code first, first + step, ...}; the sum of the files' CRC-32s. */
-  private static long walk(FileSystemView fs, int first, int step) throws IOException {
+  private static long walk(FileSystemView fs, int first, int step, Object turns)
+      throws IOException {
+    Calls calls = turns == null ? Calls.DIRECT : new Calls(turns);
     byte[] piece = new byte[PIECE];
     CRC32 crc = new CRC32();
     long sum = 0;
     for (int d = first; d < DIRS; d += step) {
-      List<DirEntry> entries = fs.list("/d" + d);
+      String dir = "/d" + d;
+      List<DirEntry> entries = calls.call(() -> fs.list(dir));
       assertThat(entries).hasSize(FILES_PER_DIR);
       for (DirEntry e : entries) {
-        String p = "/d" + d + "/" + e.name();
-        long size = fs.stat(p).size();
+        String p = dir + "/" + e.name();
+        long size = calls.call(() -> fs.stat(p)).size();
         crc.reset();
         long at = 0;
-        for (int n; (n = fs.read(p, at, piece, 0, PIECE)) > 0; at += n) {
+        for (int n; (n = read(calls, fs, p, at, piece)) > 0; at += n) {
           crc.update(piece, 0, n);
         }
         assertThat(at).as(p).isEqualTo(size);
@@ -109,6 +127,34 @@ class ParallelReadsTest {
       }
     }
     return sum;
+  }
+
+  private static int read(Calls calls, FileSystemView fs, String p, long at, byte[] piece)
+      throws IOException {
+    return calls.call(() -> fs.read(p, at, piece, 0, PIECE));
+  }
+
+  /** Runs each call of a walk, alone under a shared monitor or not. */
+  private static final class Calls {
+    static final Calls DIRECT = new Calls(null);
+    private final Object turns;
+
+    Calls(Object turns) {
+      this.turns = turns;
+    }
+
+    interface Call<T> {
+      T run() throws IOException;
+    }
+
+    <T> T call(Call<T> c) throws IOException {
+      if (turns == null) {
+        return c.run();
+      }
+      synchronized (turns) {
+        return c.run();
+      }
+    }
   }
 
   private static String millis(long[] nanos) {

@@ -76,9 +76,9 @@ public final class TreeFileSystem implements FileSystemView {
     void run() throws IOException;
   }
 
-  /** A read under the read lock. */
+  /** Work run under one of the locks. */
   @FunctionalInterface
-  private interface Reading<T, E extends Exception> {
+  private interface Locked<T, E extends Exception> {
     T run() throws E;
   }
 
@@ -146,13 +146,12 @@ public final class TreeFileSystem implements FileSystemView {
    * file's layout and acts on it needs (a reflink). {@code work} may call this file system.
    */
   public void exclusively(Change work) throws IOException {
-    Lock l = lock.writeLock();
-    l.lock();
-    try {
-      work.run();
-    } finally {
-      l.unlock();
-    }
+    holding(
+        lock.writeLock(),
+        () -> {
+          work.run();
+          return null;
+        });
   }
 
   /**
@@ -161,10 +160,18 @@ public final class TreeFileSystem implements FileSystemView {
    * holders of this object see the new tree and never write the old one back.
    */
   public void reload(Digest root) {
-    Lock l = lock.writeLock();
+    holding(
+        lock.writeLock(),
+        () -> {
+          tree.reload(root);
+          return null;
+        });
+  }
+
+  private static <T, E extends Exception> T holding(Lock l, Locked<T, E> work) throws E {
     l.lock();
     try {
-      tree.reload(root);
+      return work.run();
     } finally {
       l.unlock();
     }
@@ -175,7 +182,10 @@ public final class TreeFileSystem implements FileSystemView {
     return reading(tree::committedRoot);
   }
 
-  /** The tree (for diffs); callers must not change it. */
+  /**
+   * The tree (for diffs); callers must not change it, and read it only while no change runs (the
+   * snapshot set diffs file systems it opened for that alone).
+   */
   public CowTree tree() {
     return reading(tree::tree);
   }
@@ -187,14 +197,8 @@ public final class TreeFileSystem implements FileSystemView {
 
   // ---- reading: under the read lock ----
 
-  private <T, E extends Exception> T reading(Reading<T, E> r) throws E {
-    Lock l = lock.readLock();
-    l.lock();
-    try {
-      return r.run();
-    } finally {
-      l.unlock();
-    }
+  private <T, E extends Exception> T reading(Locked<T, E> r) throws E {
+    return holding(lock.readLock(), r);
   }
 
   @Override
@@ -340,13 +344,12 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void discard() {
-    Lock l = lock.writeLock();
-    l.lock();
-    try {
-      tree.rollback();
-    } finally {
-      l.unlock();
-    }
+    holding(
+        lock.writeLock(),
+        () -> {
+          tree.rollback();
+          return null;
+        });
   }
 
   @Override
