@@ -7,6 +7,9 @@ import io.strata.store.fs.FileSystemView;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,6 +36,8 @@ class ParallelReadsTest {
   private static final int FILES_PER_DIR = 50;
   private static final int PIECE = 128 << 10;
   private static final int ROUNDS = 7;
+
+  private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
 
   @TempDir Path dir;
 
@@ -57,41 +63,63 @@ class ParallelReadsTest {
       fs.deferSync(false);
       f.driver().commit("walked", "tree");
       FileSystemView tree = f.driver().fs("walked");
+      assertThat(MX.isThreadContentionMonitoringSupported()).isTrue();
+      MX.setThreadContentionMonitoringEnabled(true);
       ExecutorService pool = Executors.newFixedThreadPool(2);
       try {
-        long[] one = new long[ROUNDS];
-        long[] two = new long[ROUNDS];
-        long[] serial = new long[ROUNDS];
+        Mode one = new Mode();
+        Mode two = new Mode();
+        Mode turns = new Mode();
         // The three walks take turns, so that a change in the machine's load meanwhile falls on
         // each alike.
         for (int r = 0; r < ROUNDS; r++) {
           long t0 = System.nanoTime();
-          assertThat(walk(tree, 0, 1, null)).as("one thread").isEqualTo(expected);
-          one[r] = System.nanoTime() - t0;
-          two[r] = twoWalks(pool, tree, null, expected);
-          serial[r] = twoWalks(pool, tree, new Object(), expected);
+          assertThat(walk(tree, 0, 1, null, one.waited)).as("one thread").isEqualTo(expected);
+          one.took(r, t0);
+          twoWalks(pool, tree, null, expected, two, r);
+          twoWalks(pool, tree, new Object(), expected, turns, r);
         }
         System.out.printf(
-            "tar-like walk of %d files: one thread %s ms, two threads %s ms, two threads taking"
-                + " turns (as the synchronized methods made them) %s ms%n",
-            DIRS * FILES_PER_DIR, millis(one), millis(two), millis(serial));
+            "tar-like walk of %d files: one thread %s, two threads %s, two threads taking turns"
+                + " (as the synchronized methods made them) %s%n",
+            DIRS * FILES_PER_DIR, one, two, turns);
+        assertThat(turns.waited.get())
+            .as("time the threads taking turns waited for each other")
+            .isPositive();
       } finally {
         pool.shutdown();
+        MX.setThreadContentionMonitoringEnabled(false);
       }
+    }
+  }
+
+  /** The wall times of one kind of walk, and the time its threads waited for locks. */
+  private static final class Mode {
+    final long[] nanos = new long[ROUNDS];
+    final AtomicLong waited = new AtomicLong();
+
+    void took(int round, long since) {
+      nanos[round] = System.nanoTime() - since;
+    }
+
+    @Override
+    public String toString() {
+      return millis(nanos) + " ms (waiting for locks " + waited.get() / ROUNDS + " ms a round)";
     }
   }
 
   /**
    * The walk split between two threads; with a {@code turns} monitor every call holds it, as every
-   * method of the file system held its monitor before the read lock. The time it took.
+   * method of the file system held its monitor before the read lock.
    */
-  private static long twoWalks(
-      ExecutorService pool, FileSystemView tree, Object turns, long expected) throws Exception {
+  private static void twoWalks(
+      ExecutorService pool, FileSystemView tree, Object turns, long expected, Mode mode, int round)
+      throws Exception {
     long t0 = System.nanoTime();
-    Future<Long> even = pool.submit(() -> walk(tree, 0, 2, turns));
-    Future<Long> odd = pool.submit(() -> walk(tree, 1, 2, turns));
+    Future<Long> even = pool.submit(() -> walk(tree, 0, 2, turns, mode.waited));
+    Future<Long> odd = pool.submit(() -> walk(tree, 1, 2, turns, mode.waited));
     assertThat(even.get() + odd.get()).as("two threads").isEqualTo(expected);
-    return System.nanoTime() - t0;
+    mode.took(round, t0);
   }
 
   /** File {@code i} of directory {@code d}: 2 to 40 KB of text, different for every file. */
@@ -104,8 +132,9 @@ class ParallelReadsTest {
   }
 
   /** Walks directories {@code first, first + step, ...}; the sum of the files' CRC-32s. */
-  private static long walk(FileSystemView fs, int first, int step, Object turns)
+  private static long walk(FileSystemView fs, int first, int step, Object turns, AtomicLong waited)
       throws IOException {
+    long waitedBefore = lockWaits();
     Calls calls = turns == null ? Calls.DIRECT : new Calls(turns);
     byte[] piece = new byte[PIECE];
     CRC32 crc = new CRC32();
@@ -126,7 +155,14 @@ class ParallelReadsTest {
         sum += crc.getValue();
       }
     }
+    waited.addAndGet(lockWaits() - waitedBefore);
     return sum;
+  }
+
+  /** Milliseconds this thread has been blocked on monitors and parked (a lock's wait) so far. */
+  private static long lockWaits() {
+    ThreadInfo t = MX.getThreadInfo(Thread.currentThread().getId());
+    return t.getBlockedTime() + t.getWaitedTime();
   }
 
   private static int read(Calls calls, FileSystemView fs, String p, long at, byte[] piece)
