@@ -6,6 +6,9 @@ import io.strata.store.driver.StorageDriver;
 import io.strata.store.fs.FileSystemView;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +18,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,14 +30,16 @@ import org.junit.jupiter.api.io.TempDir;
  * A many-file committed snapshot read through a fresh read-only mount (nothing cached by the
  * kernel) by one {@code tar}, and by two at once over half the directories each, so that the
  * mount's two reader threads get requests together. Every tar must succeed and archive at least
- * every file's bytes and header; the times of both are printed, the figure in docs/MOUNTS.md. Needs
- * /dev/fuse and root.
+ * every file's bytes and header; the times of both, and how long the mount's threads waited for
+ * locks meanwhile, are printed: the figure in docs/MOUNTS.md. Needs /dev/fuse and root.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ParallelMountReadsTest {
   private static final int DIRS = 60;
   private static final int FILES_PER_DIR = 50;
   private static final int ROUNDS = 5;
+
+  private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
 
   @TempDir Path dir;
 
@@ -60,15 +66,29 @@ class ParallelMountReadsTest {
       }
       fs.deferSync(false);
       driver.commit("walked", "tree");
+      assertThat(MX.isThreadContentionMonitoringSupported()).isTrue();
+      MX.setThreadContentionMonitoringEnabled(true);
       long[] one = new long[ROUNDS];
       long[] two = new long[ROUNDS];
-      for (int r = 0; r < ROUNDS; r++) {
-        one[r] = timedTars(m, r, bytes, List.of(dirs(0, 1)));
-        two[r] = timedTars(m, r, bytes, List.of(dirs(0, 2), dirs(1, 2)));
+      AtomicLong oneWaited = new AtomicLong();
+      AtomicLong twoWaited = new AtomicLong();
+      try {
+        for (int r = 0; r < ROUNDS; r++) {
+          one[r] = timedTars(m, r, bytes, List.of(dirs(0, 1)), oneWaited);
+          two[r] = timedTars(m, r, bytes, List.of(dirs(0, 2), dirs(1, 2)), twoWaited);
+        }
+      } finally {
+        MX.setThreadContentionMonitoringEnabled(false);
       }
       System.out.printf(
-          "tar of %d files (%d bytes) through a fresh mount: one tar %s ms, two tars %s ms%n",
-          DIRS * FILES_PER_DIR, bytes, millis(one), millis(two));
+          "tar of %d files (%d bytes) through a fresh mount: one tar %s ms, two tars %s ms;"
+              + " the mount's threads waited for locks %d and %d ms a round%n",
+          DIRS * FILES_PER_DIR,
+          bytes,
+          millis(one),
+          millis(two),
+          oneWaited.get() / ROUNDS,
+          twoWaited.get() / ROUNDS);
     }
   }
 
@@ -95,12 +115,14 @@ class ParallelMountReadsTest {
    * parts} at once, checks that together they archived at least {@code bytes} of file content and a
    * header per file, unmounts; the wall time of the tars.
    */
-  private static long timedTars(MountedSnapshot m, int round, long bytes, List<String> parts)
+  private static long timedTars(
+      MountedSnapshot m, int round, long bytes, List<String> parts, AtomicLong waited)
       throws Exception {
     Path at =
         Files.createDirectories(m.dataRoot.resolveSibling("ro-" + round + "-" + parts.size()));
     FuseMount view = m.mounts.mount(m.driver().fs("walked"), at, true);
     try {
+      long waitedBefore = lockWaits(at);
       long t0 = System.nanoTime();
       List<CompletableFuture<String>> tars = new ArrayList<>();
       for (String part : parts) {
@@ -121,6 +143,7 @@ class ParallelMountReadsTest {
         archived += Long.parseLong(t.get(120, TimeUnit.SECONDS));
       }
       long took = System.nanoTime() - t0;
+      waited.addAndGet(lockWaits(at) - waitedBefore);
       // an archive holds every file's bytes, a 512-byte header each and padding to 512 bytes
       assertThat(archived)
           .as("archived bytes")
@@ -129,6 +152,26 @@ class ParallelMountReadsTest {
     } finally {
       view.close();
     }
+  }
+
+  /**
+   * Milliseconds the threads serving the mount at {@code at} have been blocked on monitors or
+   * parked (a lock's wait) so far; waiting for the kernel's next request is neither.
+   */
+  private static long lockWaits(Path at) {
+    String name = "/" + at.getFileName() + " #";
+    long sum = 0;
+    int threads = 0;
+    for (ThreadInfo t : MX.getThreadInfo(MX.getAllThreadIds())) {
+      if (t != null
+          && t.getThreadName().startsWith("strata-fuse /")
+          && t.getThreadName().contains(name)) {
+        sum += t.getBlockedTime() + t.getWaitedTime();
+        threads++;
+      }
+    }
+    assertThat(threads).as("threads serving " + at).isEqualTo(FuseSession.THREADS);
+    return sum;
   }
 
   private static String millis(long[] nanos) {
