@@ -22,9 +22,9 @@ final class FuseSession {
   private static final System.Logger LOG = System.getLogger(FuseSession.class.getName());
 
   /**
-   * Reader threads per mount. Two: one request may wait on the view's lock (a sync, a big write)
-   * while the other answers cached reads and lookups, and the view serializes anyway, so more
-   * threads would only wait.
+   * Reader threads per mount. Two: a snapshot's view answers reads (lookups, attributes, listings,
+   * file bytes) on both at once, and while a change holds its write lock both wait for it. More
+   * have not been measured (the development machine has two cores).
    */
   static final int THREADS = 2;
 

@@ -24,7 +24,8 @@ import java.util.Map;
  * and makes them durable as one group on every {@code fsync}, every few seconds while something
  * changed ({@link FuseMounts}), after {@link PendingChanges#SYNC_BYTES} of writes, and at unmount.
  * Changes made of several view calls run whole under its lock. Reads take no lock of ours: the view
- * is thread-safe (TreeFileSystem serializes on itself).
+ * is thread-safe, and a snapshot's ({@link TreeFileSystem}) answers reads on both of a mount's
+ * threads at once (its read lock), while a change waits for the reads inside and runs alone.
  *
  * <p>Open files. The kernel opens and closes files without telling us ({@code NO_OPEN_SUPPORT}), so
  * a file whose last name is removed while the kernel still holds its node (open, or about to be

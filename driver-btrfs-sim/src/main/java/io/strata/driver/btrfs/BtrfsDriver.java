@@ -8,7 +8,7 @@ import io.strata.store.driver.SnapshotSet;
 import io.strata.store.driver.SnapshotSetDriver;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.fs.FileStat;
-import io.strata.store.fs.FileSystemView;
+import io.strata.store.fs.TreeFileSystem;
 import io.strata.store.tree.ChunkNodeStore;
 import io.strata.store.tree.CowTree;
 import java.io.IOException;
@@ -163,18 +163,24 @@ public final class BtrfsDriver extends SnapshotSetDriver
 
   @Override
   public void reflink(String key, String srcPath, String dstPath) throws IOException {
-    FileSystemView fs = set.fs(key);
-    // The file system serialises its operations on itself: holding it keeps the source's extents
-    // current between reading them and installing them at the destination.
-    synchronized (fs) {
-      FileStat src = fs.stat(srcPath);
-      if (!src.isRegular()) {
-        throw new InvalidArgumentException("reflink " + srcPath + ": not a regular file");
-      }
-      ExtentList extents = ExtentLayout.capture(fs, srcPath);
-      fs.writeFile(
-          dstPath, extents, src.permissions(), src.uid(), src.gid(), context.clock().getAsLong());
-    }
+    TreeFileSystem fs = (TreeFileSystem) set.fs(key);
+    // Holding the file system's write lock keeps the source's extents current between reading
+    // them and installing them at the destination.
+    fs.exclusively(
+        () -> {
+          FileStat src = fs.stat(srcPath);
+          if (!src.isRegular()) {
+            throw new InvalidArgumentException("reflink " + srcPath + ": not a regular file");
+          }
+          ExtentList extents = ExtentLayout.capture(fs, srcPath);
+          fs.writeFile(
+              dstPath,
+              extents,
+              src.permissions(),
+              src.uid(),
+              src.gid(),
+              context.clock().getAsLong());
+        });
   }
 
   /**

@@ -1,13 +1,12 @@
 package io.strata.driver.btrfs;
 
 import io.strata.store.chunk.ChunkerParams;
-import io.strata.store.digest.Digest;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.fs.DirectoryCounts;
 import io.strata.store.fs.FileData;
 import io.strata.store.fs.FileLayout;
 import io.strata.store.fs.FileSystemView;
-import io.strata.store.fs.TreeFileSystem;
+import io.strata.store.fs.LastChunk;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -25,8 +24,9 @@ import java.util.List;
  * a large file therefore stores one block and a few extent items, whatever the file's size. No
  * extent reaches past the file's size, so growing a file always exposes a hole.
  *
- * <p>One instance serves one open file system, which calls it under its own lock; the last chunk
- * read is kept so that sequential reads decode each chunk once.
+ * <p>One instance serves one open file system. It keeps no state: reads run on several threads at
+ * once, and the last chunk each thread read is its {@link LastChunk}, so that sequential reads
+ * decode each chunk once.
  */
 final class ExtentLayout implements FileLayout {
   /** The copy-on-write granularity: a Btrfs sector. */
@@ -39,10 +39,6 @@ final class ExtentLayout implements FileLayout {
 
   /** Set while {@link #capture} reads a file: the read records the file's extents here. */
   private static final ThreadLocal<ExtentList.Builder> CAPTURE = new ThreadLocal<>();
-
-  private byte[] cached;
-  private Digest cachedChunk;
-  private int cachedLength;
 
   @Override
   public void write(FileData file, long offset, byte[] b, int off, int len) throws IOException {
@@ -148,7 +144,8 @@ final class ExtentLayout implements FileLayout {
   /**
    * The extents of the regular file at {@code path}, read through {@code fs}: a file system offers
    * its layout one file at a time, so this reads the file's first byte and has the layout note the
-   * file's extents on the way. The caller holds {@code fs}'s lock if the list must stay current.
+   * file's extents on the way. The caller holds {@code fs}'s write lock if the list must stay
+   * current ({@link io.strata.store.fs.TreeFileSystem#exclusively}).
    */
   static ExtentList capture(FileSystemView fs, String path) throws IOException {
     ExtentList.Builder b = new ExtentList.Builder();
@@ -180,16 +177,9 @@ final class ExtentLayout implements FileLayout {
     }
   }
 
-  private byte[] chunk(FileData file, Extent e) throws IOException {
-    if (!e.chunk().equals(cachedChunk)) {
-      if (cached == null) {
-        cached = TreeFileSystem.chunkBuffer();
-      }
-      cachedChunk = null;
-      cachedLength = file.readChunk(e.chunk(), cached);
-      cachedChunk = e.chunk();
-    }
-    if (e.offset() + e.length() > cachedLength) {
+  private static byte[] chunk(FileData file, Extent e) throws IOException {
+    LastChunk c = LastChunk.of(e.chunk(), buffer -> file.readChunk(e.chunk(), buffer));
+    if (e.offset() + e.length() > c.length()) {
       String where = "inode " + file.ino();
       throw new CorruptDataException(
           where
@@ -200,11 +190,11 @@ final class ExtentLayout implements FileLayout {
               + " reaches past the end of chunk "
               + e.chunk()
               + " ("
-              + cachedLength
+              + c.length()
               + " bytes)",
           where);
     }
-    return cached;
+    return c.bytes();
   }
 
   /** The lowest key an extent covering {@code offset} can have. */

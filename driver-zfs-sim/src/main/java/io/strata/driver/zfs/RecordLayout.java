@@ -5,6 +5,7 @@ import io.strata.store.error.CorruptDataException;
 import io.strata.store.fs.DirectoryCounts;
 import io.strata.store.fs.FileData;
 import io.strata.store.fs.FileLayout;
+import io.strata.store.fs.LastChunk;
 import io.strata.store.fs.TreeFileSystem;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -35,7 +36,9 @@ import java.util.function.Supplier;
  * <p>A record written with {@code dedup=off} is stored with its first 16 bytes XORed with a fresh
  * salt, so it never matches another record's chunk: every such write is a new block, as in ZFS.
  *
- * <p>Not thread-safe: its file system calls it under its own lock.
+ * <p>Reads run on several threads at once and keep nothing here: the record each thread read last
+ * is its {@link LastChunk}, unsalted. Writes, truncations and replacements run one at a time (under
+ * the file system's write lock) and share one record buffer.
  */
 final class RecordLayout implements FileLayout {
   /** The dnode item's key: after every record number. */
@@ -47,8 +50,7 @@ final class RecordLayout implements FileLayout {
   private final Supplier<RecordSettings> settings;
   private final LongSupplier salts;
   private final java.util.function.LongConsumer admit;
-  private byte[] buf;
-  private Record cached;
+  private byte[] buf; // the record being written: changes only
 
   /**
    * @param settings the dataset's settings, asked at every write (properties may change)
@@ -129,7 +131,7 @@ final class RecordLayout implements FileLayout {
       Record r = record(file, n);
       int have = r == null ? 0 : Math.max(0, Math.min(count, r.length() - in));
       if (have > 0) {
-        System.arraycopy(content(file, r, n), in, dst, at, have);
+        System.arraycopy(content(file, r, n).bytes(), in, dst, at, have);
       }
       Arrays.fill(dst, at + have, at + count, (byte) 0);
       pos += count;
@@ -184,7 +186,6 @@ final class RecordLayout implements FileLayout {
     for (long n = 0; ; n++) {
       int got = in.readNBytes(rec, 0, bs);
       if (got > 0) {
-        cached = null;
         store(file, n, rec, got, now);
         total += got;
       }
@@ -235,38 +236,36 @@ final class RecordLayout implements FileLayout {
   }
 
   /** Fills {@code rec[0, length)} with record {@code n}'s content, zeros where it has none. */
-  private void load(FileData file, long n, byte[] rec, int length) throws IOException {
+  private static void load(FileData file, long n, byte[] rec, int length) throws IOException {
     Record r = record(file, n);
     int have = 0;
     if (r != null) {
-      content(file, r, n);
       have = Math.min(r.length(), length);
+      System.arraycopy(content(file, r, n).bytes(), 0, rec, 0, have);
     }
     Arrays.fill(rec, have, length, (byte) 0);
   }
 
-  /** Record {@code r}'s bytes, unsalted, in the buffer (kept while the next call wants it too). */
-  private byte[] content(FileData file, Record r, long n) throws IOException {
-    byte[] rec = buffer();
-    if (r.equals(cached)) {
-      return rec;
-    }
-    cached = null;
-    int got = file.readChunk(r.digest(), rec);
-    if (got != r.length()) {
-      String what = "inode " + file.ino() + " record " + n;
-      throw new CorruptDataException(
-          what + ": chunk " + r.digest() + " holds " + got + " bytes, not " + r.length(), what);
-    }
-    salt(rec, got, r.salt());
-    cached = r;
-    return rec;
+  /** Record {@code r}'s bytes, unsalted, in this thread's last chunk. */
+  private static LastChunk content(FileData file, Record r, long n) throws IOException {
+    return LastChunk.of(
+        r,
+        buffer -> {
+          int got = file.readChunk(r.digest(), buffer);
+          if (got != r.length()) {
+            String what = "inode " + file.ino() + " record " + n;
+            throw new CorruptDataException(
+                what + ": chunk " + r.digest() + " holds " + got + " bytes, not " + r.length(),
+                what);
+          }
+          salt(buffer, got, r.salt());
+          return got;
+        });
   }
 
   /** Stores {@code rec[0, length)} as record {@code n}; the buffer's content is then spent. */
   private void store(FileData file, long n, byte[] rec, int length, RecordSettings now)
       throws IOException {
-    cached = null;
     if (now.compressing() && allZero(rec, length)) {
       file.deleteItem(n); // ZFS with compression on writes no block of zeros: a hole
       return;

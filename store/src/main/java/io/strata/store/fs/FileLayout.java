@@ -8,6 +8,11 @@ import java.io.InputStream;
  * (btrfs), or fixed-size records (zfs). The file system calls it for every content operation; the
  * layout keeps its items under the file's DATA keys through {@link FileData} and never touches
  * inodes or directories.
+ *
+ * <p>Threads: {@link #read} is called by several threads at once (the file system's readers share
+ * its read lock), so it must change no state of the layout's own; a chunk kept for the next read
+ * belongs in the thread's {@link LastChunk}. {@link #write}, {@link #truncate} and {@link #replace}
+ * run one at a time, never beside a read (under the file system's write lock), and may use fields.
  */
 public interface FileLayout {
   /**

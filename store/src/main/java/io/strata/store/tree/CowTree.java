@@ -22,7 +22,12 @@ import java.util.NoSuchElementException;
  * change. The nodes a change replaces are reported to {@link NodeStore#released}, so reference sets
  * stay exact for metadata.
  *
- * <p>Not thread-safe: one writer at a time (the driver serialises access per snapshot).
+ * <p>Threads: reads ({@link #get}, {@link #scan}, {@link #diff}, {@link #forEachNode}) may run on
+ * several threads at once while no change runs: they change nothing but the shared {@link
+ * NodeCache}, which is synchronized, and a node they load is complete before the cache publishes
+ * it; stored nodes are never changed again. A change ({@link #put}, {@link #delete}, {@link
+ * #flush}) needs the tree to itself: its owner's lock ({@link io.strata.store.fs.TreeFileSystem}'s
+ * write lock) keeps reads out meanwhile.
  */
 public final class CowTree {
   /** A node is split when its entries pass this many bytes: about a Btrfs node. */

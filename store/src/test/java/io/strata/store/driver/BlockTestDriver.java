@@ -58,7 +58,7 @@ public final class BlockTestDriver extends SnapshotSetDriver {
   }
 
   /** Block n of a file: item n → (digest, length). */
-  static final class Blocks implements FileLayout {
+  public static final class Blocks implements FileLayout {
     @Override
     public void write(FileData f, long offset, byte[] b, int off, int len) throws IOException {
       byte[] block = new byte[BLOCK];

@@ -28,6 +28,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -310,6 +311,120 @@ public abstract class DriverConformanceTest {
       }
     }
     assertThat(cat(driver.fs(base), "/etc/hosts")).startsWith("127.0.0.1");
+  }
+
+  /**
+   * Readers of one snapshot run beside a writer and see every change whole: a file replaced,
+   * truncated and rewritten, and names renamed, each in one call; a read or listing that saw half a
+   * change (a size without its content, a directory between the two halves of a rename) fails.
+   */
+  @Test
+  @Timeout(120)
+  void readersSeeEveryChangeWholeWhileAWriterWorks() throws Exception {
+    driver.prepare("busy", null, Map.of());
+    FileSystemView fs = driver.fs("busy");
+    int names = 16;
+    fs.mkdirs("/names", 0755);
+    for (int i = 0; i < names; i++) {
+      put(fs, "/names/a" + i, "x");
+    }
+    fs.overwrite("/gen", new ByteArrayInputStream(generation(0)), 0);
+    fs.write("/cut", 0, cutPattern(), 0, CUT_LONG);
+    java.util.concurrent.atomic.AtomicBoolean done =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    List<Future<Integer>> readers = new ArrayList<>();
+    for (int t = 0; t < 3; t++) {
+      readers.add(
+          pool.submit(
+              () -> {
+                byte[] buf = new byte[GEN_MAX + 1];
+                int rounds = 0;
+                do {
+                  checkGeneration(buf, fs.read("/gen", 0, buf, 0, buf.length));
+                  checkCut(buf, fs.read("/cut", 0, buf, 0, buf.length));
+                  List<DirEntry> listed = fs.list("/names");
+                  assertThat(listed).as("entries during renames").hasSize(names);
+                  assertThat(listed.stream().map(e -> e.name().substring(1)).distinct())
+                      .hasSize(names);
+                  long size = fs.stat("/gen").size();
+                  assertThat(size % GEN_STEP).as("size of /gen").isEqualTo(GEN_MIN % GEN_STEP);
+                  rounds++;
+                } while (!done.get());
+                return rounds;
+              }));
+    }
+    Future<?> writer =
+        pool.submit(
+            () -> {
+              try {
+                for (int r = 1; r <= 120; r++) {
+                  fs.overwrite("/gen", new ByteArrayInputStream(generation(r)), r);
+                  fs.truncate("/cut", 1 + (r * 7919L) % (CUT_SHORT - 1));
+                  fs.write("/cut", 0, cutPattern(), 0, CUT_LONG - (r % 3) * 20_000);
+                  int k = r % names;
+                  if (fs.exists("/names/a" + k)) {
+                    fs.rename("/names/a" + k, "/names/b" + k);
+                  } else {
+                    fs.rename("/names/b" + k, "/names/a" + k);
+                  }
+                }
+              } finally {
+                done.set(true);
+              }
+              return null;
+            });
+    writer.get();
+    for (Future<Integer> r : readers) {
+      assertThat(r.get()).isPositive();
+    }
+    pool.shutdown();
+    byte[] buf = new byte[GEN_MAX + 1];
+    assertThat(fs.read("/gen", 0, buf, 0, buf.length)).isEqualTo(generation(120).length);
+    checkGeneration(buf, generation(120).length);
+  }
+
+  private static final int GEN_MIN = 30_000;
+  private static final int GEN_STEP = 70_000;
+  private static final int GEN_MAX = GEN_MIN + 4 * GEN_STEP;
+  private static final int CUT_SHORT = 60_000;
+  private static final int CUT_LONG = 110_000;
+
+  /** Generation {@code g} of a file: its length and every byte say which it is. */
+  private static byte[] generation(int g) {
+    byte[] b = new byte[GEN_MIN + (g % 5) * GEN_STEP];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = (byte) ((g + i) % 251);
+    }
+    return b;
+  }
+
+  private static void checkGeneration(byte[] buf, int n) {
+    int g = buf[0] & 0xFF;
+    assertThat(n).as("length of generation " + g).isEqualTo(GEN_MIN + (g % 5) * GEN_STEP);
+    for (int i = 0; i < n; i++) {
+      if (buf[i] != (byte) ((g + i) % 251)) {
+        throw new AssertionError("generation " + g + ": byte " + i + " is " + buf[i]);
+      }
+    }
+  }
+
+  /** The content of the file cut and rewritten: never a zero, so a hole shows. */
+  private static byte[] cutPattern() {
+    byte[] b = new byte[CUT_LONG];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = (byte) (i % 253 + 1);
+    }
+    return b;
+  }
+
+  private static void checkCut(byte[] buf, int n) {
+    assertThat(n).as("length of /cut").isPositive().isLessThanOrEqualTo(CUT_LONG);
+    for (int i = 0; i < n; i++) {
+      if (buf[i] != (byte) (i % 253 + 1)) {
+        throw new AssertionError("/cut of " + n + " bytes: byte " + i + " is " + buf[i]);
+      }
+    }
   }
 
   // ---- file semantics ----

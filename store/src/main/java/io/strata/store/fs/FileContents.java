@@ -1,0 +1,52 @@
+package io.strata.store.fs;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * The file model's content: reads and writes of regular files' bytes, through the driver's {@link
+ * FileLayout}, which keeps them as DATA items of the file. The file's size is its inode's, which
+ * the caller keeps: a write's range is already inside it, and a read is cut to it here.
+ *
+ * <p>{@link #read} runs under {@link TreeFileSystem}'s read lock, on several threads at once (so
+ * the layout's {@code read} must keep no state of its own); the rest within a change, under its
+ * write lock.
+ */
+final class FileContents {
+  private final DurableTree tree;
+  private final FileLayout layout;
+
+  FileContents(DurableTree tree, FileLayout layout) {
+    this.tree = tree;
+    this.layout = layout;
+  }
+
+  /** Reads up to {@code len} bytes at {@code offset} of file {@code ino}; -1 at its end. */
+  int read(long ino, Inode in, long offset, byte[] dst, int off, int len) throws IOException {
+    if (offset >= in.size()) {
+      return len == 0 ? 0 : -1;
+    }
+    int n = (int) Math.min(len, in.size() - offset);
+    layout.read(new TreeFileData(tree, ino, in), offset, dst, off, n);
+    return n;
+  }
+
+  /** Writes {@code len} bytes at {@code offset}; {@code grown}'s size already covers them. */
+  void write(long ino, Inode grown, long offset, byte[] b, int off, int len) throws IOException {
+    if (len > 0) {
+      layout.write(new TreeFileData(tree, ino, grown), offset, b, off, len);
+    }
+  }
+
+  /** Drops what lies past {@code size}, when that is less than the file holds. */
+  void truncate(long ino, Inode in, long size) throws IOException {
+    if (size < in.size()) {
+      layout.truncate(new TreeFileData(tree, ino, in), size);
+    }
+  }
+
+  /** Fills the file, which holds nothing, with the whole of {@code content}; its new size. */
+  long replace(long ino, Inode in, InputStream content) throws IOException {
+    return layout.replace(new TreeFileData(tree, ino, in), content);
+  }
+}
