@@ -49,6 +49,15 @@ class PipeliningTest {
     return n;
   }
 
+  /** {@code n} threads each getting {@code slow:1000}, which waits for the server's release. */
+  private List<Future<Long>> slowGets(StrataClient client, int n) {
+    List<Future<Long>> slow = new ArrayList<>();
+    for (int t = 0; t < n; t++) {
+      slow.add(threads.submit(() -> getChecked(client, "slow:1000")));
+    }
+    return slow;
+  }
+
   private static void awaitInFlight(ScriptedServer server, int n) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (server.inFlight.get() < n) {
@@ -126,10 +135,7 @@ class PipeliningTest {
   void noMoreStreamsThanTheServerTakesAreInFlight() throws Exception {
     try (ScriptedServer server = new ScriptedServer(2);
         StrataClient client = StrataClient.connect(server.address(), null)) {
-      List<Future<Long>> slow = new ArrayList<>();
-      for (int t = 0; t < 6; t++) {
-        slow.add(threads.submit(() -> getChecked(client, "slow:1000")));
-      }
+      List<Future<Long>> slow = slowGets(client, 6);
       awaitInFlight(server, 2);
       Thread.sleep(200); // time for a third REQUEST to arrive, if the client sent one
       assertThat(server.requests.get()).isEqualTo(2);
@@ -146,10 +152,7 @@ class PipeliningTest {
   void closingFailsEveryCallInFlight() throws Exception {
     try (ScriptedServer server = new ScriptedServer(16)) {
       StrataClient client = StrataClient.connect(server.address(), null);
-      List<Future<Long>> slow = new ArrayList<>();
-      for (int t = 0; t < 3; t++) {
-        slow.add(threads.submit(() -> getChecked(client, "slow:1000")));
-      }
+      List<Future<Long>> slow = slowGets(client, 3);
       awaitInFlight(server, 3);
 
       client.close();
@@ -170,10 +173,7 @@ class PipeliningTest {
   void aLostConnectionFailsEveryCallInFlight() throws Exception {
     try (ScriptedServer server = new ScriptedServer(16);
         StrataClient client = StrataClient.connect(server.address(), null)) {
-      List<Future<Long>> slow = new ArrayList<>();
-      for (int t = 0; t < 3; t++) {
-        slow.add(threads.submit(() -> getChecked(client, "slow:1000")));
-      }
+      List<Future<Long>> slow = slowGets(client, 3);
       awaitInFlight(server, 3);
 
       server.drop();

@@ -70,14 +70,7 @@ public final class ImagePull {
       bytesSent = intake.bytes();
     }
     ImportResult r = RejectedTransferException.ofContent(() -> host.images().receive(plan));
-    return new TransferSummary(
-        r.images().get(0).id(),
-        TransferHost.name(plan),
-        chunksSent,
-        all.size(),
-        bytesSent,
-        TransferHost.bytes(all),
-        wire);
+    return TransferSummary.of(r.images().get(0).id(), plan, chunksSent, bytesSent, wire);
   }
 
   /**

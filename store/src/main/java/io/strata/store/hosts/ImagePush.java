@@ -71,14 +71,7 @@ public final class ImagePush {
           peer.apply(planId);
           return null;
         });
-    return new TransferSummary(
-        id,
-        TransferHost.name(plan),
-        chunksSent,
-        all.size(),
-        bytesSent,
-        TransferHost.bytes(all),
-        wire);
+    return TransferSummary.of(id, plan, chunksSent, bytesSent, wire);
   }
 
   /** A request to the other host about an offered plan. */

@@ -118,9 +118,4 @@ public final class TransferHost {
     }
     return out;
   }
-
-  /** The plan's name as a transfer reports it: null when the image travels untagged. */
-  static String name(TransferPlan plan) {
-    return plan.name().isEmpty() ? null : plan.name();
-  }
 }

@@ -1,5 +1,9 @@
 package io.strata.store.hosts;
 
+import io.strata.store.digest.Digest;
+import io.strata.store.transfer.TransferPlan;
+import java.util.Map;
+
 /**
  * What a push or pull did.
  *
@@ -18,4 +22,19 @@ public record TransferSummary(
     long chunksTotal,
     long bytesSent,
     long bytesTotal,
-    long wireBytes) {}
+    long wireBytes) {
+
+  /** The summary of a transfer of image {@code id} by {@code plan}. */
+  static TransferSummary of(
+      String id, TransferPlan plan, long chunksSent, long bytesSent, long wireBytes) {
+    Map<Digest, Integer> all = plan.chunks();
+    return new TransferSummary(
+        id,
+        plan.name().isEmpty() ? null : plan.name(),
+        chunksSent,
+        all.size(),
+        bytesSent,
+        TransferHost.bytes(all),
+        wireBytes);
+  }
+}
