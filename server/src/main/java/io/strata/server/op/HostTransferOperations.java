@@ -2,6 +2,7 @@ package io.strata.server.op;
 
 import io.strata.protocol.HostPort;
 import io.strata.protocol.Opcode;
+import io.strata.protocol.Status;
 import io.strata.protocol.message.ChunksEnd;
 import io.strata.protocol.message.CutReply;
 import io.strata.protocol.message.GetEnd;
@@ -46,7 +47,7 @@ import java.util.function.Consumer;
  * ({@link StratadPeer}); the {@code transfer.*} requests are what {@link TransferEndpoint} answers
  * as that other host. Here: arguments, uploads, replies and statuses only.
  */
-final class HostTransfers {
+final class HostTransferOperations {
   private final Path tmp;
   private final ProducerThreads producers;
   private final TransferEndpoint endpoint;
@@ -54,7 +55,7 @@ final class HostTransfers {
   private final ImagePull pull;
 
   /** Also unpins the chunks of transfers given up on (see {@link TransferHost#dropIdlePins}). */
-  HostTransfers(ImageStore images, ChunkStore chunks, Path tmp, ProducerThreads producers)
+  HostTransferOperations(ImageStore images, ChunkStore chunks, Path tmp, ProducerThreads producers)
       throws IOException {
     TransferHost host = new TransferHost(images, chunks, tmp);
     this.tmp = tmp;
@@ -203,7 +204,8 @@ final class HostTransfers {
               } catch (RejectedTransferException e) {
                 throw RejectedException.of(e.getMessage());
               } catch (PlanNotOfferedException e) {
-                throw (RemoteFailure) e.getCause();
+                // offered again and still unknown: NOT_FOUND as the other host answered it
+                throw new RemoteFailure(Status.NOT_FOUND, e.getMessage(), e);
               }
             });
     return new Outcome.Download(lines, result::get, true);
