@@ -12,9 +12,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Frames over one blocking socket. Not thread-safe: the client makes one request at a time.
+ * Frames over one blocking socket. Sending is thread-safe (each frame goes out whole, under a lock,
+ * so the requests of several threads interleave by frame); reading is for one thread at a time, the
+ * handshake's and then the {@link ReplyRouter}'s.
  *
  * <p>Inbound frames are cut in place from one reused buffer that the socket fills as far as it can:
  * a download costs no allocation per frame, and its payloads are copied once, from the socket into
@@ -30,6 +33,7 @@ final class FrameConnection implements Closeable {
   private final Socket socket;
   private final InputStream in;
   private final OutputStream out;
+  private final ReentrantLock sending = new ReentrantLock();
   private final byte[] header = new byte[FrameHeader.SIZE];
   private byte[] buf = new byte[READ_BUFFER];
   // The bytes received and not yet consumed are buf[start, end).
@@ -44,25 +48,29 @@ final class FrameConnection implements Closeable {
 
   /** Sends one frame and flushes it. */
   void send(FrameType type, int stream, byte[] payload) throws IOException {
-    sendUnflushed(type, stream, payload, 0, payload.length);
-    out.flush();
+    sending.lock();
+    try {
+      sendUnflushed(type, stream, payload, 0, payload.length);
+      out.flush();
+    } finally {
+      sending.unlock();
+    }
   }
 
-  /** Queues one frame without flushing (DATA frames of an upload). */
+  /**
+   * Queues one frame without flushing (DATA frames of an upload): the buffer goes out when full, or
+   * with the next frame sent flushed (the upload's END, or another thread's request).
+   */
   void sendUnflushed(FrameType type, int stream, byte[] payload, int off, int len)
       throws IOException {
-    new FrameHeader(type, stream, len).writeTo(ByteBuffer.wrap(header));
-    out.write(header);
-    out.write(payload, off, len);
-  }
-
-  void flush() throws IOException {
-    out.flush();
-  }
-
-  /** Whether the server has sent something that was not read yet. */
-  boolean readable() throws IOException {
-    return end > start || in.available() > 0;
+    sending.lock();
+    try {
+      new FrameHeader(type, stream, len).writeTo(ByteBuffer.wrap(header));
+      out.write(header);
+      out.write(payload, off, len);
+    } finally {
+      sending.unlock();
+    }
   }
 
   /**

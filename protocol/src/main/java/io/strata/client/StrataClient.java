@@ -73,6 +73,7 @@ import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -85,10 +86,16 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * A blocking client of one stratad: one connection, one request at a time (calls are serialized).
- * Payloads stream in DATA frames of {@link Wire#DATA_CHUNK} bytes, so nothing holds a whole object
- * in memory. Every failure is a {@link StrataClientException} carrying the protocol status, or an
- * {@link IOException} of the caller's own streams.
+ * A blocking client of one stratad over one connection, safe for many threads: each call is a
+ * stream of its own, so calls from several threads are in flight at once (up to the server's {@code
+ * maxStreams}; a call beyond that waits for one to finish), their frames interleaved on the wire
+ * and each reply routed to its caller by a reader thread ({@link ReplyRouter}). A slow request does
+ * not hold up the others. Payloads stream in DATA frames of {@link Wire#DATA_CHUNK} bytes, a
+ * download's waiting DATA bounded per stream ({@link StreamInbox#WINDOW}), so nothing holds a whole
+ * object in memory. A call's sinks and listeners run on its caller's thread; they must not wait for
+ * another call on the same client. Every failure is a {@link StrataClientException} carrying the
+ * protocol status, or an {@link IOException} of the caller's own streams; a failed connection (or
+ * {@link #close}) fails every call in flight.
  */
 public final class StrataClient implements Closeable {
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -99,13 +106,14 @@ public final class StrataClient implements Closeable {
   private final HostPort address;
   private final FrameConnection connection;
   private final Welcome welcome;
-  private int nextStream = 1;
-  private boolean broken;
+  private final ReplyRouter router;
 
   private StrataClient(HostPort address, FrameConnection connection, Welcome welcome) {
     this.address = address;
     this.connection = connection;
     this.welcome = welcome;
+    this.router = new ReplyRouter(connection, address, welcome.maxStreams());
+    router.start();
   }
 
   /**
@@ -209,7 +217,7 @@ public final class StrataClient implements Closeable {
         Status.UNAVAILABLE, address + " is not a Strata server (" + why + ")", e);
   }
 
-  private static StrataClientException connectionError(HostPort address, InboundFrame f)
+  static StrataClientException connectionError(HostPort address, InboundFrame f)
       throws ProtocolException {
     ResponseHeader r = ResponseHeader.decode(ByteBuffer.wrap(f.payload()));
     String message = Json.read(r.body(), ErrorBody.class, "error").message();
@@ -222,22 +230,22 @@ public final class StrataClient implements Closeable {
   }
 
   /** The store's figures. */
-  public synchronized InfoReply info() throws IOException {
+  public InfoReply info() throws IOException {
     return unary(Opcode.INFO, null, InfoReply.class);
   }
 
   /** Collects unreferenced chunks. */
-  public synchronized GcReply gc() throws IOException {
+  public GcReply gc() throws IOException {
     return unary(Opcode.GC, null, GcReply.class);
   }
 
   /** {@code gc} after removing {@code forgetNodes} from a shared store's fleet. */
-  public synchronized GcReply gc(java.util.List<String> forgetNodes) throws IOException {
+  public GcReply gc(java.util.List<String> forgetNodes) throws IOException {
     return unary(Opcode.GC, new io.strata.protocol.message.GcArgs(forgetNodes), GcReply.class);
   }
 
   /** Re-reads and re-hashes every chunk; the report lists damage, it does not throw for it. */
-  public synchronized FsckReply fsck() throws IOException {
+  public FsckReply fsck() throws IOException {
     List<DamageItem> damaged = new ArrayList<>();
     FsckEnd end =
         listing(
@@ -249,22 +257,22 @@ public final class StrataClient implements Closeable {
   }
 
   /** Size, chunk count and exclusive bytes of blob {@code digest}. */
-  public synchronized StatReply stat(String digest) throws IOException {
+  public StatReply stat(String digest) throws IOException {
     return unary(Opcode.BLOB_STAT, new DigestArgs(digest), StatReply.class);
   }
 
   /** Removes blob {@code digest}; its chunks go at the next gc unless shared. */
-  public synchronized void remove(String digest) throws IOException {
+  public void remove(String digest) throws IOException {
     unary(Opcode.BLOB_REMOVE, new DigestArgs(digest), DigestArgs.class);
   }
 
   /** Every blob, by digest. */
-  public synchronized List<BlobItem> list() throws IOException {
+  public List<BlobItem> list() throws IOException {
     return items(Opcode.BLOB_LIST, null, BlobItem.class);
   }
 
   /** The storage driver's own view of its subvolumes or datasets, one JSON object each. */
-  public synchronized List<JsonNode> driverList() throws IOException {
+  public List<JsonNode> driverList() throws IOException {
     return items(Opcode.DRIVER_LIST, null, JsonNode.class);
   }
 
@@ -272,8 +280,8 @@ public final class StrataClient implements Closeable {
    * The driver's properties ({@code get}, {@code set}, {@code inherit}) or one snapshot's details
    * ({@code show}), one JSON object each.
    */
-  public synchronized List<JsonNode> driverProperty(
-      io.strata.protocol.message.DriverPropertyArgs args) throws IOException {
+  public List<JsonNode> driverProperty(io.strata.protocol.message.DriverPropertyArgs args)
+      throws IOException {
     return items(Opcode.DRIVER_PROPERTY, args, JsonNode.class);
   }
 
@@ -281,9 +289,8 @@ public final class StrataClient implements Closeable {
    * Stores everything {@code in} yields as one blob. {@code size} is the length the caller expects
    * to send (null when unknown): the server refuses the blob if the stream ends elsewhere.
    */
-  public synchronized PutReply put(InputStream in, Long size, TransferListener progress)
-      throws IOException {
-    int stream = begin(Opcode.BLOB_PUT, new PutArgs(size));
+  public PutReply put(InputStream in, Long size, TransferListener progress) throws IOException {
+    StreamInbox stream = begin(Opcode.BLOB_PUT, new PutArgs(size));
     upload(stream, Opcode.BLOB_PUT, in::transferTo, progress);
     return reply(stream, Opcode.BLOB_PUT, null, PutReply.class);
   }
@@ -293,7 +300,7 @@ public final class StrataClient implements Closeable {
    * negative: to the end) to {@code out}; returns how many. If {@code out} fails, the connection is
    * dropped and the failure rethrown.
    */
-  public synchronized long get(
+  public long get(
       String digest, long offset, long length, OutputStream out, TransferListener progress)
       throws IOException {
     return download(
@@ -307,15 +314,15 @@ public final class StrataClient implements Closeable {
   // ---- images ----
 
   /** Imports the archive {@code body} writes (see {@link ImportArgs}). */
-  public synchronized ImportReply importImage(
-      ImportArgs args, UploadBody body, TransferListener progress) throws IOException {
-    int stream = begin(Opcode.IMAGE_IMPORT, args);
+  public ImportReply importImage(ImportArgs args, UploadBody body, TransferListener progress)
+      throws IOException {
+    StreamInbox stream = begin(Opcode.IMAGE_IMPORT, args);
     upload(stream, Opcode.IMAGE_IMPORT, body, progress);
     return reply(stream, Opcode.IMAGE_IMPORT, null, ImportReply.class);
   }
 
   /** Writes image {@code args.image()} as a tar in {@code args.format()} to {@code out}. */
-  public synchronized long exportImage(ExportArgs args, OutputStream out, TransferListener progress)
+  public long exportImage(ExportArgs args, OutputStream out, TransferListener progress)
       throws IOException {
     return download(Opcode.IMAGE_EXPORT, args, "image " + args.image(), out, progress);
   }
@@ -324,10 +331,10 @@ public final class StrataClient implements Closeable {
    * Builds {@code args.dockerfile()} over the context tar {@code context} writes; the build log
    * goes to {@code log} as it is produced.
    */
-  public synchronized ImportReply build(
+  public ImportReply build(
       BuildArgs args, UploadBody context, OutputStream log, TransferListener progress)
       throws IOException {
-    int stream = begin(Opcode.IMAGE_BUILD, args);
+    StreamInbox stream = begin(Opcode.IMAGE_BUILD, args);
     upload(stream, Opcode.IMAGE_BUILD, context, progress);
     return reply(
         stream,
@@ -340,44 +347,44 @@ public final class StrataClient implements Closeable {
   }
 
   /** Every image, one item per tag. */
-  public synchronized List<ImageItem> images() throws IOException {
+  public List<ImageItem> images() throws IOException {
     return items(Opcode.IMAGE_LIST, null, ImageItem.class);
   }
 
   /** The layers of {@code image}, top first. */
-  public synchronized List<HistoryItem> history(String image) throws IOException {
+  public List<HistoryItem> history(String image) throws IOException {
     return items(Opcode.IMAGE_HISTORY, new ImageArgs(image), HistoryItem.class);
   }
 
   /** Id, tags, layers and config of {@code image}. */
-  public synchronized InspectReply inspect(String image) throws IOException {
+  public InspectReply inspect(String image) throws IOException {
     return unary(Opcode.IMAGE_INSPECT, new ImageArgs(image), InspectReply.class);
   }
 
   /** Gives image {@code source} the tag {@code target}. */
-  public synchronized TagReply tag(String source, String target) throws IOException {
+  public TagReply tag(String source, String target) throws IOException {
     return unary(Opcode.IMAGE_TAG, new TagArgs(source, target), TagReply.class);
   }
 
   /** Removes a tag of {@code image}, or the image and the layers only it used. */
-  public synchronized RemoveReply removeImage(String image) throws IOException {
+  public RemoveReply removeImage(String image) throws IOException {
     return unary(Opcode.IMAGE_REMOVE, new ImageArgs(image), RemoveReply.class);
   }
 
   // ---- containers ----
 
   /** Creates a container of {@code args.image()}; mount specs are parsed by the server. */
-  public synchronized CreateReply createContainer(CreateArgs args) throws IOException {
+  public CreateReply createContainer(CreateArgs args) throws IOException {
     return unary(Opcode.CONTAINER_CREATE, args, CreateReply.class);
   }
 
   /** Every container, newest first. */
-  public synchronized List<ContainerItem> containers() throws IOException {
+  public List<ContainerItem> containers() throws IOException {
     return items(Opcode.CONTAINER_LIST, null, ContainerItem.class);
   }
 
   /** Id, name, image and mounts of {@code container}. */
-  public synchronized ContainerInspectReply inspectContainer(String container) throws IOException {
+  public ContainerInspectReply inspectContainer(String container) throws IOException {
     return unary(
         Opcode.CONTAINER_INSPECT, new ContainerArgs(container), ContainerInspectReply.class);
   }
@@ -385,7 +392,7 @@ public final class StrataClient implements Closeable {
   /**
    * Removes a container's writable layer (and with {@code args.volumes()} its anonymous volumes).
    */
-  public synchronized ContainerReply removeContainer(ContainerRemoveArgs args) throws IOException {
+  public ContainerReply removeContainer(ContainerRemoveArgs args) throws IOException {
     return unary(Opcode.CONTAINER_REMOVE, args, ContainerReply.class);
   }
 
@@ -393,28 +400,28 @@ public final class StrataClient implements Closeable {
    * Has the server serve a container's file system at {@code dir}, a directory on the server's
    * host, through FUSE.
    */
-  public synchronized MountReply mount(String container, String dir) throws IOException {
+  public MountReply mount(String container, String dir) throws IOException {
     return unary(Opcode.CONTAINER_MOUNT, new MountArgs(container, dir), MountReply.class);
   }
 
   /** Undoes {@link #mount}: the server unmounts {@code dir}. */
-  public synchronized MountReply umount(String dir) throws IOException {
+  public MountReply umount(String dir) throws IOException {
     return unary(Opcode.CONTAINER_UMOUNT, new MountArgs(null, dir), MountReply.class);
   }
 
   /** Makes a new image from a container: its image plus one layer of its changes. */
-  public synchronized CommitReply commit(String container, String tag) throws IOException {
+  public CommitReply commit(String container, String tag) throws IOException {
     return unary(Opcode.CONTAINER_COMMIT, new CommitArgs(container, tag), CommitReply.class);
   }
 
   /** What changed in a container against its image. */
-  public synchronized List<ChangeItem> diff(String container) throws IOException {
+  public List<ChangeItem> diff(String container) throws IOException {
     return items(Opcode.CONTAINER_DIFF, new ContainerArgs(container), ChangeItem.class);
   }
 
   /** Writes a container's whole file system as a tar to {@code out}; returns its length. */
-  public synchronized long exportContainer(
-      String container, OutputStream out, TransferListener progress) throws IOException {
+  public long exportContainer(String container, OutputStream out, TransferListener progress)
+      throws IOException {
     return download(
         Opcode.CONTAINER_EXPORT,
         new ContainerArgs(container),
@@ -427,16 +434,16 @@ public final class StrataClient implements Closeable {
    * Writes {@code args.path()} of a container (with everything under it) as a tar to {@code out};
    * returns its length.
    */
-  public synchronized long copyOut(PathArgs args, OutputStream out, TransferListener progress)
+  public long copyOut(PathArgs args, OutputStream out, TransferListener progress)
       throws IOException {
     return download(
         Opcode.CONTAINER_COPY_OUT, args, args.container() + ":" + args.path(), out, progress);
   }
 
   /** Unpacks the tar {@code tar} writes at {@code args.path()} of a container, as docker cp. */
-  public synchronized PathReply copyIn(PathArgs args, UploadBody tar, TransferListener progress)
+  public PathReply copyIn(PathArgs args, UploadBody tar, TransferListener progress)
       throws IOException {
-    int stream = begin(Opcode.CONTAINER_COPY_IN, args);
+    StreamInbox stream = begin(Opcode.CONTAINER_COPY_IN, args);
     upload(stream, Opcode.CONTAINER_COPY_IN, tar, progress);
     return reply(stream, Opcode.CONTAINER_COPY_IN, null, PathReply.class);
   }
@@ -444,58 +451,58 @@ public final class StrataClient implements Closeable {
   // ---- files inside containers ----
 
   /** What {@code args.path()} of a container is. */
-  public synchronized FileItem stat(PathArgs args) throws IOException {
+  public FileItem stat(PathArgs args) throws IOException {
     return unary(Opcode.FS_STAT, args, FileItem.class);
   }
 
   /** The entries of directory {@code args.path()} of a container, by name. */
-  public synchronized List<FileItem> listFiles(PathArgs args) throws IOException {
+  public List<FileItem> listFiles(PathArgs args) throws IOException {
     return items(Opcode.FS_LIST, args, FileItem.class);
   }
 
   /** Writes the bytes of a file inside a container to {@code out}; returns how many. */
-  public synchronized long readFile(ReadArgs args, OutputStream out, TransferListener progress)
+  public long readFile(ReadArgs args, OutputStream out, TransferListener progress)
       throws IOException {
     return download(Opcode.FS_READ, args, args.container() + ":" + args.path(), out, progress);
   }
 
   /** Writes what {@code body} yields into a file inside a container (see {@link WriteArgs}). */
-  public synchronized WriteReply writeFile(
-      WriteArgs args, UploadBody body, TransferListener progress) throws IOException {
-    int stream = begin(Opcode.FS_WRITE, args);
+  public WriteReply writeFile(WriteArgs args, UploadBody body, TransferListener progress)
+      throws IOException {
+    StreamInbox stream = begin(Opcode.FS_WRITE, args);
     upload(stream, Opcode.FS_WRITE, body, progress);
     return reply(stream, Opcode.FS_WRITE, null, WriteReply.class);
   }
 
   /** Removes, makes, renames, links, chmods or truncates a path inside a container. */
-  public synchronized PathReply changeFile(FsChangeArgs args) throws IOException {
+  public PathReply changeFile(FsChangeArgs args) throws IOException {
     return unary(Opcode.FS_CHANGE, args, PathReply.class);
   }
 
   // ---- volumes ----
 
   /** Creates volume {@code name} (null: an anonymous one); an existing one is returned as it is. */
-  public synchronized VolumeItem createVolume(String name) throws IOException {
+  public VolumeItem createVolume(String name) throws IOException {
     return unary(Opcode.VOLUME_CREATE, new VolumeArgs(name), VolumeItem.class);
   }
 
   /** Every volume. */
-  public synchronized List<VolumeItem> volumes() throws IOException {
+  public List<VolumeItem> volumes() throws IOException {
     return items(Opcode.VOLUME_LIST, null, VolumeItem.class);
   }
 
   /** Mountpoint, use and size of volume {@code name}. */
-  public synchronized VolumeItem inspectVolume(String name) throws IOException {
+  public VolumeItem inspectVolume(String name) throws IOException {
     return unary(Opcode.VOLUME_INSPECT, new VolumeArgs(name), VolumeItem.class);
   }
 
   /** Removes volume {@code name} and its files; refused while a container mounts it. */
-  public synchronized void removeVolume(String name) throws IOException {
+  public void removeVolume(String name) throws IOException {
     unary(Opcode.VOLUME_REMOVE, new VolumeArgs(name), VolumeArgs.class);
   }
 
   /** Removes the anonymous volumes no container mounts, and with {@code all} the named ones too. */
-  public synchronized VolumePruneReply pruneVolumes(boolean all) throws IOException {
+  public VolumePruneReply pruneVolumes(boolean all) throws IOException {
     return unary(Opcode.VOLUME_PRUNE, new VolumePruneArgs(all), VolumePruneReply.class);
   }
 
@@ -505,7 +512,7 @@ public final class StrataClient implements Closeable {
    * Sends image {@code args.image()} to the stratad at {@code args.host()}; {@code progress} hears
    * how far it is as batches of chunks cross.
    */
-  public synchronized TransferReply push(TransferArgs args, Consumer<TransferProgress> progress)
+  public TransferReply push(TransferArgs args, Consumer<TransferProgress> progress)
       throws IOException {
     return hostTransfer(Opcode.IMAGE_PUSH, args, progress);
   }
@@ -513,7 +520,7 @@ public final class StrataClient implements Closeable {
   /**
    * Fetches image {@code args.image()} from the stratad at {@code args.host()}; as {@link #push}.
    */
-  public synchronized TransferReply pull(TransferArgs args, Consumer<TransferProgress> progress)
+  public TransferReply pull(TransferArgs args, Consumer<TransferProgress> progress)
       throws IOException {
     return hostTransfer(Opcode.IMAGE_PULL, args, progress);
   }
@@ -529,12 +536,12 @@ public final class StrataClient implements Closeable {
   }
 
   /** How this server cuts files, for a sender that will offer it a plan. */
-  public synchronized CutReply transferCut() throws IOException {
+  public CutReply transferCut() throws IOException {
     return unary(Opcode.TRANSFER_CUT, null, CutReply.class);
   }
 
   /** Writes the transfer plan of {@code args.image()} to {@code out}; returns its length. */
-  public synchronized long transferPlan(PlanArgs args, OutputStream out) throws IOException {
+  public long transferPlan(PlanArgs args, OutputStream out) throws IOException {
     return download(
         Opcode.TRANSFER_PLAN, args, "image " + args.image(), out, TransferListener.NONE);
   }
@@ -543,42 +550,43 @@ public final class StrataClient implements Closeable {
    * Asks for the chunks of image {@code args.image()} that {@code wanted} lists (a chunk list);
    * their records go to {@code records} as they arrive.
    */
-  public synchronized ChunksEnd transferChunks(
-      PlanArgs args, UploadBody wanted, OutputStream records) throws IOException {
-    int stream = begin(Opcode.TRANSFER_CHUNKS, args);
+  public ChunksEnd transferChunks(PlanArgs args, UploadBody wanted, OutputStream records)
+      throws IOException {
+    StreamInbox stream = begin(Opcode.TRANSFER_CHUNKS, args);
     upload(stream, Opcode.TRANSFER_CHUNKS, wanted, TransferListener.NONE);
     return reply(stream, Opcode.TRANSFER_CHUNKS, records::write, ChunksEnd.class);
   }
 
   /** Offers a transfer plan; the list of chunks the server lacks goes to {@code missing}. */
-  public synchronized OfferReply transferOffer(byte[] plan, OutputStream missing)
-      throws IOException {
-    int stream = begin(Opcode.TRANSFER_OFFER, null);
+  public OfferReply transferOffer(byte[] plan, OutputStream missing) throws IOException {
+    StreamInbox stream = begin(Opcode.TRANSFER_OFFER, null);
     upload(stream, Opcode.TRANSFER_OFFER, out -> out.write(plan), TransferListener.NONE);
     return reply(stream, Opcode.TRANSFER_OFFER, missing::write, OfferReply.class);
   }
 
   /** Sends chunk records of an offered plan. */
-  public synchronized ChunksEnd transferPut(String plan, UploadBody records) throws IOException {
-    int stream = begin(Opcode.TRANSFER_PUT, new PlanRef(plan));
+  public ChunksEnd transferPut(String plan, UploadBody records) throws IOException {
+    StreamInbox stream = begin(Opcode.TRANSFER_PUT, new PlanRef(plan));
     upload(stream, Opcode.TRANSFER_PUT, records, TransferListener.NONE);
     return reply(stream, Opcode.TRANSFER_PUT, null, ChunksEnd.class);
   }
 
   /** Makes the image of an offered plan whose chunks have all arrived. */
-  public synchronized ImportReply transferApply(String plan) throws IOException {
+  public ImportReply transferApply(String plan) throws IOException {
     return unary(Opcode.TRANSFER_APPLY, new PlanRef(plan), ImportReply.class);
   }
 
   /** What images, containers and volumes hold. */
-  public synchronized DiskUsageReply diskUsage() throws IOException {
+  public DiskUsageReply diskUsage() throws IOException {
     return unary(Opcode.SYSTEM_DF, null, DiskUsageReply.class);
   }
 
+  /** Closes the connection; calls in flight fail with UNAVAILABLE. */
   @Override
-  public synchronized void close() throws IOException {
-    broken = true;
-    connection.close();
+  public void close() throws IOException {
+    router.fail(
+        new StrataClientException(
+            Status.UNAVAILABLE, "connection to stratad at " + address + " is closed"));
   }
 
   // ---- the request cycle ----
@@ -586,9 +594,6 @@ public final class StrataClient implements Closeable {
   /** Receives the DATA of a download. */
   @FunctionalInterface
   private interface DataSink {
-    /** Drops what arrives (the rest of a cancelled stream). */
-    DataSink DISCARD = (b, off, len) -> {};
-
     /**
      * Takes {@code len} bytes of {@code b} from {@code off}; they are valid only during the call.
      */
@@ -596,7 +601,7 @@ public final class StrataClient implements Closeable {
   }
 
   private <T> T unary(Opcode op, Object args, Class<T> replyType) throws IOException {
-    int stream = begin(op, args);
+    StreamInbox stream = begin(op, args);
     return reply(stream, op, null, replyType);
   }
 
@@ -610,22 +615,20 @@ public final class StrataClient implements Closeable {
 
   private <T> T listing(Opcode op, Object args, JsonLines.LineSink lines, Class<T> endType)
       throws IOException {
-    int stream = begin(op, args);
+    StreamInbox stream = begin(op, args);
     JsonLines splitter = new JsonLines(lines);
     T end = reply(stream, op, splitter::accept, endType);
     splitter.finish();
     return end;
   }
 
-  private int begin(Opcode op, Object args) throws IOException {
-    if (broken) {
-      throw new StrataClientException(
-          Status.UNAVAILABLE, "connection to stratad at " + address + " is closed");
-    }
-    int stream = nextStream;
-    nextStream = nextStream == Integer.MAX_VALUE ? 1 : nextStream + 1;
+  /**
+   * Opens a stream (waiting while the server's limit of streams is in flight) and sends REQUEST.
+   */
+  private StreamInbox begin(Opcode op, Object args) throws IOException {
     byte[] json = args == null ? Json.emptyObject() : Json.write(args);
-    send(FrameType.REQUEST, stream, new RequestHeader(op.code(), json).encode());
+    StreamInbox stream = router.open();
+    send(FrameType.REQUEST, stream.stream(), new RequestHeader(op.code(), json).encode());
     return stream;
   }
 
@@ -634,7 +637,7 @@ public final class StrataClient implements Closeable {
    * body's source cancels the stream and is rethrown; an early answer is thrown as the error it
    * carries.
    */
-  private void upload(int stream, Opcode op, UploadBody body, TransferListener progress)
+  private void upload(StreamInbox stream, Opcode op, UploadBody body, TransferListener progress)
       throws IOException {
     UploadStream out = new UploadStream(connection, stream, progress);
     try {
@@ -643,12 +646,12 @@ public final class StrataClient implements Closeable {
     } catch (UploadStream.AnsweredEarly e) {
       throw earlyAnswer(stream, op);
     } catch (UploadStream.ConnectionFailed e) {
-      throw fail(lost((IOException) e.getCause()));
+      throw fail(router.lost((IOException) e.getCause()));
     } catch (IOException | RuntimeException e) {
-      cancel(stream, op);
+      abandon(stream);
       throw e;
     }
-    send(FrameType.END, stream, new byte[0]);
+    send(FrameType.END, stream.stream(), new byte[0]);
   }
 
   /**
@@ -658,7 +661,7 @@ public final class StrataClient implements Closeable {
   private long download(
       Opcode op, Object args, String what, OutputStream out, TransferListener progress)
       throws IOException {
-    int stream = begin(op, args);
+    StreamInbox stream = begin(op, args);
     long[] received = new long[1];
     DataSink sink =
         (b, off, len) -> {
@@ -686,22 +689,23 @@ public final class StrataClient implements Closeable {
     try {
       connection.send(type, stream, payload);
     } catch (IOException e) {
-      throw fail(lost(e));
+      throw fail(router.lost(e));
     }
   }
 
   /**
-   * Abandons an upload whose source failed, and reads the stream's answer so that the connection
-   * stays usable. That answer (CANCELLED, or an error that crossed the cancel) is dropped: the
-   * caller rethrows its own failure, which is the one to report.
+   * Gives up on a stream whose caller failed (its upload's source, its download's sink): CANCEL
+   * unless the server answered already; what still arrives for it is dropped, and the connection
+   * stays usable for the other streams. The caller rethrows its own failure, which is the one to
+   * report.
    */
-  private void cancel(int stream, Opcode op) throws IOException {
-    send(FrameType.CANCEL, stream, new byte[0]);
-    try {
-      reply(stream, op, DataSink.DISCARD, ErrorBody.class);
-    } catch (StrataClientException e) {
-      if (broken) {
-        throw e;
+  private void abandon(StreamInbox stream) {
+    stream.abandon();
+    if (!stream.answered() && !router.failed()) {
+      try {
+        connection.send(FrameType.CANCEL, stream.stream(), new byte[0]);
+      } catch (IOException e) {
+        fail(router.lost(e));
       }
     }
   }
@@ -710,38 +714,26 @@ public final class StrataClient implements Closeable {
    * The server answered an upload before its end: throws the error it carries, or returns the
    * protocol violation an early success is.
    */
-  private StrataClientException earlyAnswer(int stream, Opcode op) throws IOException {
-    try {
-      reply(stream, op, null, ErrorBody.class);
-    } finally {
-      if (!broken) {
-        send(FrameType.CANCEL, stream, new byte[0]);
-      }
-    }
+  private StrataClientException earlyAnswer(StreamInbox stream, Opcode op) throws IOException {
+    reply(stream, op, null, ErrorBody.class);
     return fail(
         new StrataClientException(
             Status.PROTOCOL_ERROR, op.label() + ": server answered before the upload ended"));
   }
 
   /**
-   * Reads frames up to the RESPONSE of {@code stream}, passing its DATA to {@code sink}; returns
-   * the successful body or throws the error. Frames of other streams (late answers to cancelled
-   * ones) are skipped.
+   * Takes the frames of {@code stream} up to its RESPONSE, passing its DATA to {@code sink};
+   * returns the successful body or throws the error. A sink that fails abandons the stream.
    */
-  private <T> T reply(int stream, Opcode op, DataSink sink, Class<T> type) throws IOException {
+  private <T> T reply(StreamInbox stream, Opcode op, DataSink sink, Class<T> type)
+      throws IOException {
     while (true) {
       InboundFrame f;
       try {
-        f = connection.read();
-      } catch (IOException e) {
-        throw fail(lost(e));
-      }
-      if (f.stream() == Wire.CONNECTION_STREAM && f.type() == FrameType.RESPONSE) {
-        broken = true;
-        throw connectionError(address, f);
-      }
-      if (f.stream() != stream) {
-        continue;
+        f = stream.take();
+      } catch (InterruptedIOException e) {
+        abandon(stream);
+        throw e;
       }
       if (f.type() == FrameType.DATA) {
         if (sink == null) {
@@ -751,19 +743,11 @@ public final class StrataClient implements Closeable {
         }
         try {
           sink.accept(f.buffer(), f.offset(), f.length());
-        } catch (StrataClientException e) {
-          throw e;
-        } catch (IOException e) {
-          broken = true;
-          closeQuietly(connection);
+        } catch (IOException | RuntimeException e) {
+          abandon(stream);
           throw e;
         }
         continue;
-      }
-      if (f.type() != FrameType.RESPONSE) {
-        throw fail(
-            new StrataClientException(
-                Status.PROTOCOL_ERROR, op.label() + ": unexpected " + f.type() + " frame"));
       }
       ResponseHeader r = ResponseHeader.decode(ByteBuffer.wrap(f.payload()));
       if (r.status() != Status.OK) {
@@ -774,24 +758,13 @@ public final class StrataClient implements Closeable {
     }
   }
 
-  private StrataClientException lost(IOException e) {
-    if (e instanceof StrataClientException s) {
-      return s;
-    }
-    String why = e instanceof EOFException ? "the server closed the connection" : describe(e);
-    return new StrataClientException(
-        e instanceof ProtocolException ? Status.PROTOCOL_ERROR : Status.UNAVAILABLE,
-        "connection to stratad at " + address + " lost: " + why,
-        e);
-  }
-
+  /** A protocol violation: the connection ends, failing every call in flight with it. */
   private StrataClientException fail(StrataClientException e) {
-    broken = true;
-    closeQuietly(connection);
+    router.fail(e);
     return e;
   }
 
-  private static String describe(IOException e) {
+  static String describe(IOException e) {
     return e instanceof EOFException
         ? "the server closed the connection"
         : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();

@@ -7,8 +7,8 @@ import java.io.OutputStream;
 
 /**
  * The DATA frames of one upload as an output stream: bytes are cut into frames of {@link
- * Wire#DATA_CHUNK}. Before each frame it looks for an early answer from the server (an error that
- * refuses the rest), so a refused upload stops after at most one more frame.
+ * Wire#DATA_CHUNK}. Before each frame it looks whether the server answered already (an error that
+ * refuses the rest), so a refused upload stops soon after the answer arrives.
  */
 final class UploadStream extends OutputStream {
   /** The server answered before the upload ended; the caller reads the answer. */
@@ -30,12 +30,12 @@ final class UploadStream extends OutputStream {
   }
 
   private final FrameConnection connection;
-  private final int stream;
+  private final StreamInbox stream;
   private final TransferListener progress;
   private final byte[] buf = new byte[Wire.DATA_CHUNK];
   private int filled;
 
-  UploadStream(FrameConnection connection, int stream, TransferListener progress) {
+  UploadStream(FrameConnection connection, StreamInbox stream, TransferListener progress) {
     this.connection = connection;
     this.stream = stream;
     this.progress = progress;
@@ -72,17 +72,13 @@ final class UploadStream extends OutputStream {
     if (filled == 0) {
       return;
     }
-    boolean answered;
+    if (stream.answered()) {
+      throw new AnsweredEarly();
+    }
     try {
-      answered = connection.readable();
-      if (!answered) {
-        connection.sendUnflushed(FrameType.DATA, stream, buf, 0, filled);
-      }
+      connection.sendUnflushed(FrameType.DATA, stream.stream(), buf, 0, filled);
     } catch (IOException e) {
       throw new ConnectionFailed(e);
-    }
-    if (answered) {
-      throw new AnsweredEarly();
     }
     progress.transferred(filled);
     filled = 0;

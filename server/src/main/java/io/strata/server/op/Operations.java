@@ -75,7 +75,7 @@ public final class Operations {
     ContainerStore containers = ContainerStore.open(engine, images, allowedBindRoots);
     new ImageOperations(images, containers::usesImage).register(m);
     new ImageTarOperations(images, tmp, producers).register(m);
-    new HostTransfers(images, engine.chunks(), tmp, producers).register(m);
+    new HostTransferOperations(images, engine.chunks(), tmp, producers).register(m);
     new ContainerOperations(images, containers).register(m);
     new ContainerTarOperations(containers, producers, tmp).register(m);
     new FileOperations(containers, tmp).register(m);

@@ -1,4 +1,4 @@
-package io.strata.server.op;
+package io.strata.store.hosts;
 
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -35,7 +35,7 @@ final class CappedOutputStream extends FilterOutputStream {
   private void count(int n) {
     written += n;
     if (written > limit) {
-      throw RejectedException.of(what + " is larger than " + limit + " bytes");
+      throw new RejectedTransferException(what + " is larger than " + limit + " bytes");
     }
   }
 }
