@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The training run of stratad's class-data sharing archive (docs/PERF.md, "Fresh server"): the
+# The training run of stratad's class-data sharing archive (docs/perf/HISTORY.md, "Fresh server"): the
 # build runs the real server under -XX:DumpLoadedClassList, drives it with the real client through
 # the everyday write path (an import of a directory and of a tar, a listing, a removal, a gc), and
 # then dumps the classes the server loaded, parsed and verified, with the lambda classes it spun,

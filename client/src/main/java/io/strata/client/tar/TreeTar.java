@@ -38,7 +38,7 @@ public final class TreeTar {
   /**
    * What an entry needs, named one by one: {@code unix:*} also resolves the owner's and group's
    * names, a passwd and a group lookup per file that took more of an import's client CPU than
-   * reading the files (the JFR profile in docs/PERF.md, "Import").
+   * reading the files (the profile in docs/perf/HISTORY.md, "Fresh server").
    */
   private static final String ATTRIBUTES =
       "unix:mode,dev,ino,nlink,size,rdev,uid,gid,lastModifiedTime";
