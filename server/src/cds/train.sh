@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The training run of stratad's class-data sharing archive (docs/perf/HISTORY.md, "Fresh server"): the
-# build runs the real server under -XX:DumpLoadedClassList, drives it with the real client through
-# the everyday write path (an import of a directory and of a tar, a listing, a removal, a gc), and
-# then dumps the classes the server loaded, parsed and verified, with the lambda classes it spun,
-# into target/stratad.jsa next to the jar; bin/stratad maps it at startup. A fresh server then
+# The training run of stratad's class-data sharing archive (docs/perf/HISTORY.md, "Fresh server"):
+# the build runs the real server under -XX:DumpLoadedClassList, drives it with the real client
+# through the everyday write path (an import of a directory and of a tar, a listing, a removal, a
+# gc), and then dumps the classes the server loaded, parsed and verified, with the lambda classes it
+# spun, into target/stratad.jsa next to the jar; bin/stratad maps it at startup. A fresh server then
 # neither loads those classes from the jar nor generates its lambdas with ASM (whose code was hot
 # enough to be compiled by C2 during a first import).
 #
@@ -48,7 +48,9 @@ for _ in $(seq 600); do
 done
 [[ -n $host ]] || { echo "train.sh: stratad did not start" >&2; cat "$work/log" >&2; exit 1; }
 
-strata() { "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$client" --host "$host" "$@" > /dev/null; }
+strata() {
+  "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$client" --host "$host" "$@" > /dev/null
+}
 # A tar in GNU tar's own order and form: the import that reads its tree back.
 tar -C "$sources" -cf "$work/tree.tar" .
 for round in 1 2; do
