@@ -1,6 +1,7 @@
 package io.strata.client.tar;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -34,6 +35,16 @@ public final class TreeTar {
   /** Excluded directories walked for an exception below them, not written yet (outermost first). */
   private final List<Object[]> pendingDirs = new ArrayList<>();
 
+  /**
+   * What an entry needs, named one by one: {@code unix:*} also resolves the owner's and group's
+   * names, a passwd and a group lookup per file that took more of an import's client CPU than
+   * reading the files (the profile in docs/perf/HISTORY.md, "Fresh server").
+   */
+  private static final String ATTRIBUTES =
+      "unix:mode,dev,ino,nlink,size,rdev,uid,gid,lastModifiedTime";
+
+  // Files are read in large pieces: Files.copy's 8 KiB made a read call per 8 KiB.
+  private final byte[] copyBuffer = new byte[128 << 10];
   private TarArchiveOutputStream tar;
 
   private TreeTar(Path root) {
@@ -190,7 +201,7 @@ public final class TreeTar {
   }
 
   private void add(Path file, String name) throws IOException {
-    Map<String, Object> a = Files.readAttributes(file, "unix:*", LinkOption.NOFOLLOW_LINKS);
+    Map<String, Object> a = Files.readAttributes(file, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
     int mode = (Integer) a.get("mode");
     TarArchiveEntry e;
     boolean content = false;
@@ -234,7 +245,12 @@ public final class TreeTar {
     e.setModTime(FileTime.fromMillis(Math.floorDiv(mtime.toMillis(), 1000) * 1000));
     tar.putArchiveEntry(e);
     if (content) {
-      Files.copy(file, tar);
+      try (InputStream in = Files.newInputStream(file)) {
+        int n;
+        while ((n = in.read(copyBuffer)) >= 0) {
+          tar.write(copyBuffer, 0, n);
+        }
+      }
     }
     tar.closeArchiveEntry();
   }
