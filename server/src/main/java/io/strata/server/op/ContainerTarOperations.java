@@ -6,6 +6,7 @@ import io.strata.protocol.message.GetEnd;
 import io.strata.protocol.message.PathArgs;
 import io.strata.protocol.message.PathReply;
 import io.strata.store.container.ContainerStore;
+import io.strata.store.error.RejectedException;
 import io.strata.store.fs.PathNames;
 import java.io.IOException;
 import java.io.InputStream;

@@ -7,6 +7,7 @@ import io.strata.store.error.ConflictException;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.error.RejectedException;
 import io.strata.store.error.StorageFullException;
 
 /** The one protocol status of each engine error type. */

@@ -16,12 +16,12 @@ import io.strata.protocol.message.TransferReply;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.RejectedException;
 import io.strata.store.hosts.ImagePull;
 import io.strata.store.hosts.ImagePush;
 import io.strata.store.hosts.PlanNotOfferedException;
 import io.strata.store.hosts.ProgressListener;
 import io.strata.store.hosts.RecordCounts;
-import io.strata.store.hosts.RejectedTransferException;
 import io.strata.store.hosts.SpooledRecords;
 import io.strata.store.hosts.TransferEndpoint;
 import io.strata.store.hosts.TransferHost;
@@ -201,8 +201,6 @@ final class HostTransferOperations {
               ProgressListener progress = new ProgressLines(ProducedStream.lines(out));
               try (StratadPeer peer = StratadPeer.connect(other, token(a))) {
                 result.set(reply(transfer.run(peer, progress)));
-              } catch (RejectedTransferException e) {
-                throw RejectedException.of(e.getMessage());
               } catch (PlanNotOfferedException e) {
                 // offered again and still unknown: NOT_FOUND as the other host answered it
                 throw new RemoteFailure(Status.NOT_FOUND, e.getMessage(), e);

@@ -7,6 +7,7 @@ import io.strata.protocol.message.GetEnd;
 import io.strata.protocol.message.ImportArgs;
 import io.strata.protocol.message.ImportReply;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.RejectedException;
 import io.strata.store.image.ImageRef;
 import io.strata.store.image.ImageStore;
 import io.strata.store.image.ImportResult;

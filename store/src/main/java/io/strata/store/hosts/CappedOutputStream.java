@@ -1,5 +1,6 @@
 package io.strata.store.hosts;
 
+import io.strata.store.error.RejectedException;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -35,7 +36,7 @@ final class CappedOutputStream extends FilterOutputStream {
   private void count(int n) {
     written += n;
     if (written > limit) {
-      throw new RejectedTransferException(what + " is larger than " + limit + " bytes");
+      throw new RejectedException(what + " is larger than " + limit + " bytes");
     }
   }
 }

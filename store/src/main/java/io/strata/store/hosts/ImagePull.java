@@ -3,6 +3,7 @@ package io.strata.store.hosts;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.RejectedException;
 import io.strata.store.image.ImageRef;
 import io.strata.store.image.ImportResult;
 import io.strata.store.transfer.ChunkIntake;
@@ -48,7 +49,7 @@ public final class ImagePull {
             new CappedOutputStream(
                 planBytes, TransferHost.MAX_LIST_BYTES, "the plan from " + where));
     TransferPlan plan =
-        RejectedTransferException.ofContent(
+        RejectedException.ofContent(
             () ->
                 TransferPlan.decode(
                     new ByteArrayInputStream(planBytes.toByteArray()), "the plan from " + where));
@@ -69,7 +70,7 @@ public final class ImagePull {
       chunksSent = intake.chunks();
       bytesSent = intake.bytes();
     }
-    ImportResult r = RejectedTransferException.ofContent(() -> host.images().receive(plan));
+    ImportResult r = RejectedException.ofContent(() -> host.images().receive(plan));
     return TransferSummary.of(r.images().get(0).id(), plan, chunksSent, bytesSent, wire);
   }
 
@@ -104,7 +105,7 @@ public final class ImagePull {
         throw e;
       }
       try (InputStream in = new BufferedInputStream(Files.newInputStream(spool))) {
-        RejectedTransferException.ofContent(() -> intake.accept(in, all, where));
+        RejectedException.ofContent(() -> intake.accept(in, all, where));
       }
       return list.length + records;
     } finally {
@@ -131,7 +132,7 @@ public final class ImagePull {
     boolean byId = hex.length() >= 4 && hex.matches("[0-9a-f]+") && id.substring(7).startsWith(hex);
     boolean byName = !plan.name().isEmpty() && plan.name().equals(normalized(asked));
     if (!byId && !byName) {
-      throw new RejectedTransferException(
+      throw new RejectedException(
           where + " answered for " + asked + " with image " + id + " named '" + plan.name() + "'");
     }
   }

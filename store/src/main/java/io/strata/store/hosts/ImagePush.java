@@ -2,6 +2,7 @@ package io.strata.store.hosts;
 
 import io.strata.store.digest.Digest;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.RejectedException;
 import io.strata.store.transfer.ChunkLists;
 import io.strata.store.transfer.ContentCut;
 import io.strata.store.transfer.TransferPlan;
@@ -35,7 +36,7 @@ public final class ImagePush {
   public TransferSummary run(String image, TransferPeer peer, ProgressListener progress)
       throws IOException {
     String where = peer.name();
-    ContentCut cut = RejectedTransferException.ofContent(() -> ContentCut.parse(peer.cut()));
+    ContentCut cut = RejectedException.ofContent(() -> ContentCut.parse(peer.cut()));
     TransferPlan plan = host.images().transferPlan(image, cut);
     String id = plan.imageId().toString();
     byte[] planBytes = plan.encode();
@@ -46,7 +47,7 @@ public final class ImagePush {
             planBytes, new CappedOutputStream(missingBytes, TransferHost.MAX_LIST_BYTES, lacks));
     Map<Digest, Integer> all = plan.chunks();
     Map<Digest, Integer> missing =
-        RejectedTransferException.ofContent(
+        RejectedException.ofContent(
             () -> ChunkLists.decode(new ByteArrayInputStream(missingBytes.toByteArray()), lacks));
     if (!all.keySet().containsAll(missing.keySet())) {
       throw new InvalidArgumentException(where + " asked for chunks the image does not have");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.store.driver.BlockTestDriver;
 import io.strata.store.driver.DriverFixture;
+import io.strata.store.error.RejectedException;
 import io.strata.store.image.ImageStore;
 import io.strata.store.image.archive.ExportFormat;
 import io.strata.store.ref.Root;
@@ -212,7 +213,7 @@ class HostTransfersTest {
         };
 
     assertThatThrownBy(() -> new ImagePull(hostA).run("db:5", liar, ProgressListener.NONE))
-        .isInstanceOf(RejectedTransferException.class)
+        .isInstanceOf(RejectedException.class)
         .hasMessageContaining("host b answered for db:5 with image sha256:")
         .hasMessageContaining("named 'app:1'");
     assertThat(imagesA.list()).isEmpty();
