@@ -72,36 +72,37 @@ public record ServerConfig(
 
   /** This configuration with the OCI distribution API served as {@code r} says. */
   public ServerConfig withRegistry(RegistryConfig r) {
-    return new ServerConfig(
-        listen,
-        dataRoot,
-        dataLabel,
-        driver,
-        compression,
-        token,
-        allowBind,
-        metrics,
-        limits,
-        containerdSocket,
-        r,
-        shared);
+    return with(f -> f.registry = r);
   }
 
   /** This configuration with its chunk store shared through a bucket ({@code null}: local). */
   public ServerConfig withShared(SharedConfig s) {
-    return new ServerConfig(
-        listen,
-        dataRoot,
-        dataLabel,
-        driver,
-        compression,
-        token,
-        allowBind,
-        metrics,
-        limits,
-        containerdSocket,
-        registry,
-        s);
+    return with(f -> f.shared = s);
+  }
+
+  /** This configuration with a token. */
+  public ServerConfig withToken(byte[] t) {
+    return with(f -> f.token = t);
+  }
+
+  /** This configuration with other limits. */
+  public ServerConfig withLimits(Limits l) {
+    return with(f -> f.limits = l);
+  }
+
+  /** This configuration with a metrics endpoint. */
+  public ServerConfig withMetrics(HostPort m) {
+    return with(f -> f.metrics = m);
+  }
+
+  /** This configuration with a driver. */
+  public ServerConfig withDriver(String d) {
+    return with(f -> f.driver = d);
+  }
+
+  /** This configuration with containerd's services on unix socket {@code socket}. */
+  public ServerConfig withContainerdSocket(Path socket) {
+    return with(f -> f.containerdSocket = socket);
   }
 
   @Override
@@ -124,88 +125,43 @@ public record ServerConfig(
         null);
   }
 
-  /** This configuration with a token. */
-  public ServerConfig withToken(byte[] t) {
+  /** This configuration with what {@code change} sets in a copy of its fields. */
+  private ServerConfig with(java.util.function.Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
     return new ServerConfig(
         listen,
         dataRoot,
         dataLabel,
-        driver,
+        f.driver,
         compression,
-        t,
+        f.token,
         allowBind,
-        metrics,
-        limits,
-        containerdSocket,
-        registry,
-        shared);
+        f.metrics,
+        f.limits,
+        f.containerdSocket,
+        f.registry,
+        f.shared);
   }
 
-  /** This configuration with other limits. */
-  public ServerConfig withLimits(Limits l) {
-    return new ServerConfig(
-        listen,
-        dataRoot,
-        dataLabel,
-        driver,
-        compression,
-        token,
-        allowBind,
-        metrics,
-        l,
-        containerdSocket,
-        registry,
-        shared);
-  }
+  /** The fields a {@code with} method may change, copied from a configuration. */
+  private static final class Fields {
+    String driver;
+    byte[] token;
+    HostPort metrics;
+    Limits limits;
+    Path containerdSocket;
+    RegistryConfig registry;
+    SharedConfig shared;
 
-  /** This configuration with a metrics endpoint. */
-  public ServerConfig withMetrics(HostPort m) {
-    return new ServerConfig(
-        listen,
-        dataRoot,
-        dataLabel,
-        driver,
-        compression,
-        token,
-        allowBind,
-        m,
-        limits,
-        containerdSocket,
-        registry,
-        shared);
-  }
-
-  /** This configuration with a driver. */
-  public ServerConfig withDriver(String d) {
-    return new ServerConfig(
-        listen,
-        dataRoot,
-        dataLabel,
-        d,
-        compression,
-        token,
-        allowBind,
-        metrics,
-        limits,
-        containerdSocket,
-        registry,
-        shared);
-  }
-
-  /** This configuration with containerd's services on unix socket {@code socket}. */
-  public ServerConfig withContainerdSocket(Path socket) {
-    return new ServerConfig(
-        listen,
-        dataRoot,
-        dataLabel,
-        driver,
-        compression,
-        token,
-        allowBind,
-        metrics,
-        limits,
-        socket,
-        registry,
-        shared);
+    Fields(ServerConfig c) {
+      driver = c.driver;
+      token = c.token;
+      metrics = c.metrics;
+      limits = c.limits;
+      containerdSocket = c.containerdSocket;
+      registry = c.registry;
+      shared = c.shared;
+    }
   }
 }
