@@ -352,13 +352,11 @@ public final class ImageStore {
    */
   public TransferPlan transferPlan(String ref, ContentCut cut) throws IOException {
     fetchIfMissing(ref);
-    lock.readLock().lock();
-    try {
-      String id = resolve(ref);
-      return plans.plan(records.image(id), cut, records.transferName(ref, id));
-    } finally {
-      lock.readLock().unlock();
-    }
+    return reading(
+        () -> {
+          String id = resolve(ref);
+          return plans.plan(records.image(id), cut, records.transferName(ref, id));
+        });
   }
 
   /**
