@@ -2,15 +2,18 @@ package io.strata.store.compress;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
+import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdDictCompress;
 import com.github.luben.zstd.ZstdDictDecompress;
-import com.github.luben.zstd.ZstdDictTrainer;
+import com.github.luben.zstd.ZstdException;
 import io.strata.store.disk.AtomicFiles;
 import io.strata.store.error.CorruptDataException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,8 +33,12 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Dictionaries implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Dictionaries.class.getName());
 
-  /** Bytes of new chunks sampled before the dictionary is trained. */
-  public static final int SAMPLE_BYTES = 16 << 20;
+  /**
+   * Bytes of new chunks sampled before the dictionary is trained; less in a small heap (a sixteenth
+   * of it), since the sample is held in the heap until the training ends.
+   */
+  public static final int SAMPLE_BYTES =
+      (int) Math.min(16 << 20, Runtime.getRuntime().maxMemory() / 16);
 
   /** The dictionary's size: measured best of 64, 112 and 256 KiB on the Debian trees. */
   public static final int DICT_BYTES = 256 << 10;
@@ -76,10 +83,10 @@ public final class Dictionaries implements AutoCloseable {
   private final Map<Integer, String> damaged = new ConcurrentHashMap<>();
   private volatile Dictionary current;
   private volatile Remote remote;
-  // Written under this; read without it on every new chunk: null once training started or unwanted.
-  private volatile ZstdDictTrainer samples;
+  // Written under this; read without it on every new chunk: false once training started.
+  private volatile boolean sampling;
+  private List<byte[]> samples = new ArrayList<>(); // guarded by this
   private long sampled; // guarded by this
-  private Thread trainer; // guarded by this
   private boolean closed; // guarded by this
 
   private Dictionaries(Path dir, boolean train) {
@@ -119,9 +126,7 @@ public final class Dictionaries implements AutoCloseable {
     if (!files.isEmpty()) {
       d.current = d.loaded.get(files.lastKey()); // null if the newest is damaged: plain zstd then
     }
-    if (train && files.isEmpty()) {
-      d.samples = new ZstdDictTrainer(SAMPLE_BYTES, DICT_BYTES);
-    }
+    d.sampling = train && files.isEmpty();
     return d;
   }
 
@@ -234,29 +239,35 @@ public final class Dictionaries implements AutoCloseable {
   }
 
   /**
-   * Offers a new chunk to the sample while the store has no dictionary; once the sample is full, a
-   * dictionary is trained on a background thread and installed. Costs a copy of the chunk for the
-   * first {@link #SAMPLE_BYTES} bytes of a store's life, nothing after.
+   * Offers a new chunk to the sample while the store has no dictionary; the chunk that fills the
+   * sample trains the dictionary on the calling thread and installs it. Costs a copy of the chunk
+   * for the first {@link #SAMPLE_BYTES} bytes of a store's life, then one training (about a second
+   * of CPU for 16 MiB), nothing after.
+   *
+   * <p>Trained here rather than on a background thread: a training that lags behind the writes
+   * (measured: under load, all of a 200 MB import went by before it ended) leaves the store's first
+   * data without the dictionary, and what a store holds would depend on the machine's load. The
+   * other writers go on meanwhile, without the dictionary.
    */
   public void offer(byte[] b, int off, int len) {
-    if (samples == null) {
-      return; // racy read: at worst one more chunk goes through the lock below
+    if (!sampling) {
+      return;
     }
+    byte[][] full;
     synchronized (this) {
-      if (samples == null || closed) {
+      if (!sampling || closed) {
         return;
       }
-      boolean full = sampled + len > SAMPLE_BYTES || !samples.addSample(slice(b, off, len));
+      samples.add(slice(b, off, len));
       sampled += len;
-      if (!full && sampled < SAMPLE_BYTES) {
+      if (sampled < SAMPLE_BYTES) {
         return;
       }
-      ZstdDictTrainer t = samples;
+      full = samples.toArray(new byte[0][]);
       samples = null;
-      trainer = new Thread(() -> trainAndInstall(t), "strata-dict-train");
-      trainer.setDaemon(true);
-      trainer.start();
+      sampling = false;
     }
+    trainAndInstall(full);
   }
 
   private static byte[] slice(byte[] b, int off, int len) {
@@ -265,10 +276,10 @@ public final class Dictionaries implements AutoCloseable {
     return s;
   }
 
-  private void trainAndInstall(ZstdDictTrainer t) {
+  private void trainAndInstall(byte[][] sample) {
     byte[] dict;
     try {
-      dict = t.trainSamples();
+      dict = train(sample);
     } catch (RuntimeException e) {
       LOG.log(
           System.Logger.Level.WARNING,
@@ -287,6 +298,16 @@ public final class Dictionaries implements AutoCloseable {
           dir.getParent(),
           e.getMessage());
     }
+  }
+
+  /** A dictionary of at most {@link #DICT_BYTES} trained on {@code sample} by zstd's trainer. */
+  public static byte[] train(byte[][] sample) {
+    byte[] dict = new byte[DICT_BYTES];
+    long n = Zstd.trainFromBuffer(sample, dict, false);
+    if (Zstd.isError(n)) {
+      throw new ZstdException(n);
+    }
+    return java.util.Arrays.copyOf(dict, (int) n);
   }
 
   /**
@@ -363,21 +384,11 @@ public final class Dictionaries implements AutoCloseable {
     AtomicFiles.write(path(id), file);
   }
 
-  /** Waits for a training in progress (its result is then not installed) and stops sampling. */
+  /** Stops sampling; a training in progress then does not install its dictionary. */
   @Override
-  public void close() {
-    Thread t;
-    synchronized (this) {
-      closed = true;
-      samples = null;
-      t = trainer;
-    }
-    if (t != null) {
-      try {
-        t.join(30_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+  public synchronized void close() {
+    closed = true;
+    samples = null;
+    sampling = false;
   }
 }
