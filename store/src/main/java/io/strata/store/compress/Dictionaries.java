@@ -38,7 +38,7 @@ public final class Dictionaries implements AutoCloseable {
    * of it), since the sample is held in the heap until the training ends.
    */
   public static final int SAMPLE_BYTES =
-      (int) Math.min(16 << 20, Runtime.getRuntime().maxMemory() / 16);
+      (int) Math.min(4 << 20, Runtime.getRuntime().maxMemory() / 16);
 
   /** The dictionary's size: measured best of 64, 112 and 256 KiB on the Debian trees. */
   public static final int DICT_BYTES = 256 << 10;
@@ -241,13 +241,13 @@ public final class Dictionaries implements AutoCloseable {
   /**
    * Offers a new chunk to the sample while the store has no dictionary; the chunk that fills the
    * sample trains the dictionary on the calling thread and installs it. Costs a copy of the chunk
-   * for the first {@link #SAMPLE_BYTES} bytes of a store's life, then one training (about a second
-   * of CPU for 16 MiB), nothing after.
+   * for the first {@link #SAMPLE_BYTES} bytes of a store's life, then one training (a quarter of a
+   * second of CPU for 4 MiB), nothing after.
    *
    * <p>Trained here rather than on a background thread: a training that lags behind the writes
-   * (measured: under load, all of a 200 MB import went by before it ended) leaves the store's first
-   * data without the dictionary, and what a store holds would depend on the machine's load. The
-   * other writers go on meanwhile, without the dictionary.
+   * (measured: under load, most of a 200 MB import went by before it ended) leaves the store's
+   * first data without the dictionary, and what a store holds would depend on the machine's load.
+   * The other writers go on meanwhile, without the dictionary.
    */
   public void offer(byte[] b, int off, int len) {
     if (!sampling) {
