@@ -40,6 +40,15 @@ public final class Dictionaries implements AutoCloseable {
   public static final int SAMPLE_BYTES =
       (int) Math.min(4 << 20, Runtime.getRuntime().maxMemory() / 16);
 
+  /**
+   * Fewer chunks than this and zstd's trainer refuses ("nb of samples too low" below about a
+   * dozen): a store cutting chunks of up to 1 MiB samples on, up to {@link #MAX_SAMPLE_BYTES}.
+   */
+  static final int MIN_SAMPLES = 32;
+
+  /** The most a sample may hold, whatever the chunk sizes: four times {@link #SAMPLE_BYTES}. */
+  static final long MAX_SAMPLE_BYTES = 4L * SAMPLE_BYTES;
+
   /** The dictionary's size: measured best of 64, 112 and 256 KiB on the Debian trees. */
   public static final int DICT_BYTES = 256 << 10;
 
@@ -260,7 +269,7 @@ public final class Dictionaries implements AutoCloseable {
       }
       samples.add(slice(b, off, len));
       sampled += len;
-      if (sampled < SAMPLE_BYTES) {
+      if (sampled < SAMPLE_BYTES || (samples.size() < MIN_SAMPLES && sampled < MAX_SAMPLE_BYTES)) {
         return;
       }
       full = samples.toArray(new byte[0][]);

@@ -182,6 +182,30 @@ class DictionaryTest {
     }
   }
 
+  @Test
+  void aStoreOfLargeChunksSamplesEnoughChunksForTheTrainer() throws IOException {
+    // 4 MiB of chunks near 1 MiB are fewer than zstd's trainer takes: sampling goes on.
+    Path root = data.resolveSibling(data.getFileName() + "-large");
+    ChunkStore.Options large =
+        ChunkStore.Options.defaults()
+            .withChunker(new io.strata.store.chunk.ChunkerParams(256 << 10, 512 << 10, 1 << 20));
+    Map<Digest, byte[]> objects = new LinkedHashMap<>();
+    try (Engine e = Engine.open(root, null, large)) {
+      for (int i = 0; e.chunks().dictionaries().currentId() == 0 && i < 80; i++) {
+        byte[] b = TestData.text(5000 + i, 1 << 20);
+        objects.put(e.blobs().put(new ByteArrayInputStream(b)).digest(), b);
+      }
+      assertThat(e.chunks().dictionaries().currentId()).isEqualTo(1);
+      // Trained after more than the usual 4 MiB: one object a MiB.
+      assertThat(objects.size()).isGreaterThan(4);
+      byte[] b = TestData.text(6000, 1 << 20);
+      objects.put(e.blobs().put(new ByteArrayInputStream(b)).digest(), b);
+      assertReadsBack(e, objects);
+    }
+    Set<Integer> dictIds = new HashSet<>();
+    assertThat(codecs(root.resolve("chunks/packs"), dictIds)).containsKey(Codec.ZSTD_DICT);
+  }
+
   // ---- a store the release before wrote (GenV1.java.txt beside it made it) ----
 
   private static byte[] v1Text(long seed, int n) {
