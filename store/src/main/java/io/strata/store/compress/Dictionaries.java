@@ -86,7 +86,6 @@ public final class Dictionaries implements AutoCloseable {
   }
 
   private final Path dir;
-  private final boolean train;
   private final Map<Integer, Dictionary> loaded = new ConcurrentHashMap<>();
   // Dictionary files that are there but do not read, by id: what fsck reports.
   private final Map<Integer, String> damaged = new ConcurrentHashMap<>();
@@ -98,9 +97,8 @@ public final class Dictionaries implements AutoCloseable {
   private long sampled; // guarded by this
   private boolean closed; // guarded by this
 
-  private Dictionaries(Path dir, boolean train) {
+  private Dictionaries(Path dir) {
     this.dir = dir;
-    this.train = train;
   }
 
   /**
@@ -112,7 +110,7 @@ public final class Dictionaries implements AutoCloseable {
   public static Dictionaries open(Path chunksDir, boolean train) throws IOException {
     Path dir = chunksDir.resolve(DIR);
     AtomicFiles.createPrivateDirectories(dir);
-    Dictionaries d = new Dictionaries(dir, train);
+    Dictionaries d = new Dictionaries(dir);
     TreeMap<Integer, Path> files = new TreeMap<>();
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
       for (Path p : s) {
@@ -126,7 +124,7 @@ public final class Dictionaries implements AutoCloseable {
     }
     for (Map.Entry<Integer, Path> e : files.entrySet()) {
       try {
-        d.load(e.getKey(), Files.readAllBytes(e.getValue()));
+        d.load(e.getKey(), readBounded(e.getValue(), d.where(e.getKey())));
       } catch (CorruptDataException ex) {
         d.damaged.put(e.getKey(), ex.getMessage());
         LOG.log(System.Logger.Level.WARNING, ex.getMessage());
@@ -149,6 +147,16 @@ public final class Dictionaries implements AutoCloseable {
     loaded.put(id, dict);
     damaged.remove(id);
     return dict;
+  }
+
+  /** The file at {@code p}, refused unread if it is larger than any dictionary file can be. */
+  private static byte[] readBounded(Path p, String where) throws IOException {
+    long size = Files.size(p);
+    if (size > DictionaryFile.MAX_LENGTH + 64) {
+      throw new CorruptDataException(
+          where + ": " + size + " bytes, more than a dictionary file holds", where);
+    }
+    return Files.readAllBytes(p);
   }
 
   /** The path of dictionary {@code id}'s file, as messages name it. */
@@ -196,7 +204,7 @@ public final class Dictionaries implements AutoCloseable {
     Path p = path(id);
     if (Files.exists(p)) {
       try {
-        return load(id, Files.readAllBytes(p));
+        return load(id, readBounded(p, where(id)));
       } catch (IOException e) {
         throw new CorruptDataException(where(id) + ": unreadable: " + e.getMessage(), p.toString());
       } catch (CorruptDataException e) {
