@@ -134,6 +134,8 @@ class SharedStoreIT {
     // the pack that needs it.
     assertThat(keys(s3, "dicts/")).containsExactly(String.format("dicts/%08x.dict", dictId));
     try (ChunkStore b = open(dir.resolve("b"), s3)) {
+      // B's own blob, of A's chunks (compressed with A's dictionary): nothing stored again.
+      assertThat(new BlobService(b).put(new ByteArrayInputStream(data)).newChunks()).isZero();
       try (InputStream in = new BlobService(b).open(first.digest(), 0, data.length)) {
         assertThat(in.readAllBytes()).isEqualTo(data);
       }
