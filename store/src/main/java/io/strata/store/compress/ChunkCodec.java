@@ -95,7 +95,6 @@ public final class ChunkCodec {
    */
   public Encoded encode(byte[] src, int off, int len, byte[] dst, int dstOff) {
     if (dictionaries != null && compression.codec() == Codec.ZSTD) {
-      dictionaries.offer(src, off, len);
       int dictId = dictionaries.currentId();
       ZstdDictCompress dict = dictId == 0 ? null : dictionaries.currentEncoder(compression.level());
       if (dict != null) {
@@ -122,6 +121,12 @@ public final class ChunkCodec {
     if (compression.codec() == Codec.NONE || n >= len) {
       System.arraycopy(src, off, dst, dstOff, len);
       return new Encoded(Codec.NONE, len);
+    }
+    if (dictionaries != null && compression.codec() == Codec.ZSTD) {
+      // Only what compresses teaches a dictionary anything: random or already compressed bytes
+      // would take its room, and a dictionary holding a store's own random bytes would make them
+      // "compress".
+      dictionaries.offer(src, off, len);
     }
     return new Encoded(compression.codec(), n);
   }
