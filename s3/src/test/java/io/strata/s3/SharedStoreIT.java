@@ -114,4 +114,34 @@ class SharedStoreIT {
         .hasMessageContaining("shares " + s3.location());
     assertThat(Files.exists(dir.resolve("a/chunks/shared"))).isTrue();
   }
+
+  @Test
+  void aDictionaryOneStoreTrainedReachesTheBucketBeforeTheRecordsThatNeedIt() throws Exception {
+    S3Settings s3 = CephS3.freshBucket();
+    byte[] data = TestData.text(5, 2 << 20);
+    PutResult first;
+    int dictId;
+    try (ChunkStore a = open(dir.resolve("a"), s3)) {
+      com.github.luben.zstd.ZstdDictTrainer t =
+          new com.github.luben.zstd.ZstdDictTrainer(4 << 20, 16 << 10);
+      for (int i = 0; i < 400; i++) {
+        t.addSample(TestData.text(10_000 + i, 4096));
+      }
+      dictId = a.dictionaries().install(t.trainSamples());
+      first = new BlobService(a).put(new ByteArrayInputStream(data));
+    }
+    // Numbered from A's pack-id lease, so no other node numbers one alike; in the bucket with
+    // the pack that needs it.
+    assertThat(keys(s3, "dicts/")).containsExactly(String.format("dicts/%08x.dict", dictId));
+    try (ChunkStore b = open(dir.resolve("b"), s3)) {
+      // B's own blob, of A's chunks (compressed with A's dictionary): nothing stored again.
+      assertThat(new BlobService(b).put(new ByteArrayInputStream(data)).newChunks()).isZero();
+      try (InputStream in = new BlobService(b).open(first.digest(), 0, data.length)) {
+        assertThat(in.readAllBytes()).isEqualTo(data);
+      }
+      // Kept on B's disk once fetched.
+      assertThat(dir.resolve(String.format("b/chunks/dicts/%08x.dict", dictId))).isRegularFile();
+      assertThat(b.fsck().damaged()).isEmpty();
+    }
+  }
 }

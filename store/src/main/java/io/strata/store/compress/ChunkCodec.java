@@ -3,6 +3,8 @@ package io.strata.store.compress;
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdDictCompress;
+import com.github.luben.zstd.ZstdDictDecompress;
 import io.strata.store.error.CorruptDataException;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Exception;
@@ -19,9 +21,28 @@ public final class ChunkCodec {
   private static final LZ4SafeDecompressor LZ4_DECODER = LZ4.safeDecompressor();
   private static final ThreadLocal<ZstdDecompressCtx> ZSTD_DECODER =
       ThreadLocal.withInitial(ZstdDecompressCtx::new);
+  // Kept apart from the plain decoder: a context keeps the dictionary it was last given.
+  private static final ThreadLocal<ZstdDecompressCtx> ZSTD_DICT_DECODER =
+      ThreadLocal.withInitial(ZstdDecompressCtx::new);
 
-  /** What {@link #encode} wrote: the codec actually used and the stored length. */
-  public record Encoded(Codec codec, int length) {}
+  /**
+   * What {@link #encode} wrote: the codec actually used, the stored length and the dictionary it
+   * needs (0: none).
+   */
+  public record Encoded(Codec codec, int length, int dictId) {
+    public Encoded(Codec codec, int length) {
+      this(codec, length, 0);
+    }
+  }
+
+  /** A thread's context for one dictionary at one level. */
+  private static final class DictContext {
+    final ZstdCompressCtx ctx = new ZstdCompressCtx();
+    ZstdDictCompress dict;
+  }
+
+  private static final ThreadLocal<DictContext> ZSTD_DICT_ENCODER =
+      ThreadLocal.withInitial(DictContext::new);
 
   // A thread's zstd compression contexts, by level. Shared by every codec and store, so a store
   // opened anew, or a second codec at the same level, does not allocate and warm up another one.
@@ -29,10 +50,20 @@ public final class ChunkCodec {
       ThreadLocal.withInitial(() -> new ZstdCompressCtx[20]);
 
   private final Compression compression;
+  private final Dictionaries dictionaries;
   private final LZ4Compressor lz4 = LZ4.fastCompressor();
 
   public ChunkCodec(Compression compression) {
+    this(compression, null);
+  }
+
+  /**
+   * A codec that compresses zstd chunks with the current dictionary of {@code dictionaries} when
+   * there is one (null: never).
+   */
+  public ChunkCodec(Compression compression, Dictionaries dictionaries) {
     this.compression = compression;
+    this.dictionaries = dictionaries;
   }
 
   private ZstdCompressCtx zstd() {
@@ -63,15 +94,39 @@ public final class ChunkCodec {
    * reported as {@link Codec#NONE}, so incompressible data costs nothing to read back.
    */
   public Encoded encode(byte[] src, int off, int len, byte[] dst, int dstOff) {
+    if (dictionaries != null && compression.codec() == Codec.ZSTD) {
+      int dictId = dictionaries.currentId();
+      ZstdDictCompress dict = dictId == 0 ? null : dictionaries.currentEncoder(compression.level());
+      if (dict != null) {
+        DictContext c = ZSTD_DICT_ENCODER.get();
+        if (c.dict != dict) {
+          c.ctx.loadDict(dict);
+          c.dict = dict;
+        }
+        int n = c.ctx.compressByteArray(dst, dstOff, dst.length - dstOff, src, off, len);
+        if (n >= len) {
+          System.arraycopy(src, off, dst, dstOff, len);
+          return new Encoded(Codec.NONE, len);
+        }
+        return new Encoded(Codec.ZSTD_DICT, n, dictId);
+      }
+    }
     int n =
         switch (compression.codec()) {
           case NONE -> len;
           case LZ4 -> lz4.compress(src, off, len, dst, dstOff, dst.length - dstOff);
           case ZSTD -> zstd().compressByteArray(dst, dstOff, dst.length - dstOff, src, off, len);
+          case ZSTD_DICT -> throw new IllegalStateException("zstd-dict is not a store's choice");
         };
     if (compression.codec() == Codec.NONE || n >= len) {
       System.arraycopy(src, off, dst, dstOff, len);
       return new Encoded(Codec.NONE, len);
+    }
+    if (dictionaries != null && compression.codec() == Codec.ZSTD) {
+      // Only what compresses teaches a dictionary anything: random or already compressed bytes
+      // would take its room, and a dictionary holding a store's own random bytes would make them
+      // "compress".
+      dictionaries.offer(src, off, len);
     }
     return new Encoded(compression.codec(), n);
   }
@@ -83,6 +138,25 @@ public final class ChunkCodec {
    */
   public static void decode(
       Codec codec, byte[] src, int off, int len, byte[] dst, int dstOff, int rawLen, String where) {
+    decode(codec, 0, null, src, off, len, dst, dstOff, rawLen, where);
+  }
+
+  /**
+   * {@link #decode(Codec, byte[], int, int, byte[], int, int, String)} of a record that may need
+   * dictionary {@code dictId} of {@code dictionaries}; a dictionary damaged or missing throws
+   * {@link CorruptDataException} naming its file.
+   */
+  public static void decode(
+      Codec codec,
+      int dictId,
+      Dictionaries dictionaries,
+      byte[] src,
+      int off,
+      int len,
+      byte[] dst,
+      int dstOff,
+      int rawLen,
+      String where) {
     try {
       int n =
           switch (codec) {
@@ -95,6 +169,21 @@ public final class ChunkCodec {
             }
             case LZ4 -> LZ4_DECODER.decompress(src, off, len, dst, dstOff, rawLen);
             case ZSTD -> ZSTD_DECODER.get().decompressByteArray(dst, dstOff, rawLen, src, off, len);
+            case ZSTD_DICT -> {
+              if (dictionaries == null) {
+                throw new CorruptDataException(
+                    where + ": needs dictionary " + dictId + ", which is not given here", where);
+              }
+              ZstdDictDecompress dict;
+              try {
+                dict = dictionaries.decoder(dictId);
+              } catch (CorruptDataException e) {
+                throw new CorruptDataException(where + ": " + e.getMessage(), e.resource(), e);
+              }
+              ZstdDecompressCtx ctx = ZSTD_DICT_DECODER.get();
+              ctx.loadDict(dict);
+              yield ctx.decompressByteArray(dst, dstOff, rawLen, src, off, len);
+            }
           };
       if (n != rawLen) {
         throw new CorruptDataException(

@@ -2,11 +2,16 @@ package io.strata.store.compress;
 
 import io.strata.store.error.CorruptDataException;
 
-/** How one chunk's bytes are stored. The id is written into every pack record. */
+/**
+ * How one chunk's bytes are stored. The id is written into every pack record. {@link #ZSTD_DICT}
+ * (version 2 of the record) names in the record the store's dictionary it needs; it is never a
+ * store's choice for new chunks ({@link Compression}) nor sent to another host as stored.
+ */
 public enum Codec {
   NONE(0),
   LZ4(1),
-  ZSTD(2);
+  ZSTD(2),
+  ZSTD_DICT(3);
 
   private final int id;
 

@@ -15,6 +15,10 @@ public record Compression(Codec codec, int level) {
   public static final Compression DEFAULT = new Compression(Codec.ZSTD, 3);
 
   public Compression {
+    if (codec == Codec.ZSTD_DICT) {
+      throw new InvalidArgumentException(
+          "compression zstd-dict: a store's dictionary is used by zstd itself, not chosen");
+    }
     if (codec == Codec.ZSTD && (level < 1 || level > 19)) {
       throw new InvalidArgumentException("compression zstd:" + level + ": level must be 1 to 19");
     }

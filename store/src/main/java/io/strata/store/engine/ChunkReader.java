@@ -2,6 +2,9 @@ package io.strata.store.engine;
 
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.compress.ChunkCodec;
+import io.strata.store.compress.Codec;
+import io.strata.store.compress.Compression;
+import io.strata.store.compress.Dictionaries;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.index.ChunkIndex;
 import io.strata.store.index.Locations;
@@ -26,12 +29,19 @@ final class ChunkReader {
   private static final ThreadLocal<byte[]> RECORD_BUFFER =
       ThreadLocal.withInitial(() -> new byte[RECORD_BYTES]);
 
+  // Chunks handed on as stored are never dictionary frames: the receiver lacks the dictionary.
+  private static final ChunkCodec PLAIN = new ChunkCodec(Compression.DEFAULT);
+  private static final ThreadLocal<byte[]> RAW_BUFFER =
+      ThreadLocal.withInitial(() -> new byte[ChunkerParams.MAX_CHUNK]);
+
   private final ChunkIndex index;
   private final PackSet packs;
+  private final Dictionaries dictionaries;
 
-  ChunkReader(ChunkIndex index, PackSet packs) {
+  ChunkReader(ChunkIndex index, PackSet packs, Dictionaries dictionaries) {
     this.index = index;
     this.packs = packs;
+    this.dictionaries = dictionaries;
   }
 
   /** This thread's buffer for one record of the largest chunk. */
@@ -49,7 +59,16 @@ final class ChunkReader {
           where + " has " + h.rawLen() + " bytes, more than expected", where);
     }
     ChunkCodec.decode(
-        h.codec(), rec, PackFormat.RECORD_HEADER, h.storedLen(), dst, 0, h.rawLen(), where);
+        h.codec(),
+        h.dictId(),
+        dictionaries,
+        rec,
+        PackFormat.RECORD_HEADER,
+        h.storedLen(),
+        dst,
+        0,
+        h.rawLen(),
+        where);
     return h.rawLen();
   }
 
@@ -57,12 +76,41 @@ final class ChunkReader {
   RecordHeader readStored(int id, byte[] dst) throws IOException {
     byte[] rec = RECORD_BUFFER.get();
     RecordHeader h = record(id, rec);
+    if (h.codec() == Codec.ZSTD_DICT) {
+      return plainCopy(id, h, rec, dst);
+    }
     if (h.storedLen() > dst.length) {
       throw new CorruptDataException(
           "chunk " + id + " takes " + h.storedLen() + " bytes, more than expected", "chunk " + id);
     }
     System.arraycopy(rec, PackFormat.RECORD_HEADER, dst, 0, h.storedLen());
     return h;
+  }
+
+  /**
+   * A dictionary record handed on as stored: decoded and compressed again as a plain zstd frame (or
+   * raw), which any store reads.
+   */
+  private RecordHeader plainCopy(int id, RecordHeader h, byte[] rec, byte[] dst) {
+    byte[] raw = RAW_BUFFER.get();
+    String where = "chunk " + id;
+    ChunkCodec.decode(
+        h.codec(),
+        h.dictId(),
+        dictionaries,
+        rec,
+        PackFormat.RECORD_HEADER,
+        h.storedLen(),
+        raw,
+        0,
+        h.rawLen(),
+        where);
+    if (dst.length < ChunkCodec.maxEncodedLength(h.rawLen())) {
+      throw new CorruptDataException(
+          where + " needs " + ChunkCodec.maxEncodedLength(h.rawLen()) + " bytes of room", where);
+    }
+    ChunkCodec.Encoded e = PLAIN.encode(raw, 0, h.rawLen(), dst, 0);
+    return new RecordHeader(h.chunkId(), e.codec(), e.length(), h.rawLen(), h.digest());
   }
 
   /** Reads chunk {@code id}'s record into {@code rec}, checks its header and CRC. */

@@ -3,6 +3,7 @@ package io.strata.store.engine;
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.compress.Codec;
 import io.strata.store.compress.Compression;
+import io.strata.store.compress.Dictionaries;
 import io.strata.store.digest.Digest;
 import io.strata.store.disk.DiskFull;
 import io.strata.store.disk.SpaceReserve;
@@ -69,6 +70,7 @@ public final class ChunkStore implements ChunkAccess, Closeable {
   private final LiveRoots live;
   private final ChunkWriter writer;
   private final ChunkReader reader;
+  private final Dictionaries dictionaries;
   private final Checkpoints checkpoints;
   private final GroupCommit commits;
   private final SharedChunks sharing;
@@ -123,8 +125,14 @@ public final class ChunkStore implements ChunkAccess, Closeable {
     }
   }
 
-  private ChunkStore(Path dir, Options options, Recovery.Recovered r, SharedStore shared) {
+  private ChunkStore(
+      Path dir,
+      Options options,
+      Recovery.Recovered r,
+      SharedStore shared,
+      Dictionaries dictionaries) {
     this.dir = dir;
+    this.dictionaries = dictionaries;
     this.config = r.config();
     this.index = r.index();
     this.packs = r.packs();
@@ -133,8 +141,9 @@ public final class ChunkStore implements ChunkAccess, Closeable {
     this.totals = new ChunkTotals(r.uniqueBytes(), r.compressedBytes());
     this.live = new LiveRoots(r.roots());
     this.openNotes = List.copyOf(r.notes());
-    this.writer = new ChunkWriter(dir.getParent(), config, options, index, packs, live, totals);
-    this.reader = new ChunkReader(index, packs);
+    this.writer =
+        new ChunkWriter(dir.getParent(), config, options, index, packs, live, totals, dictionaries);
+    this.reader = new ChunkReader(index, packs, dictionaries);
     this.checkpoints =
         new Checkpoints(dir.resolve(INDEX_FILE), index, packs, rootLog, live, totals);
     this.sharing = new SharedChunks(dir, index, packs, live, totals, shared);
@@ -205,9 +214,18 @@ public final class ChunkStore implements ChunkAccess, Closeable {
           freed);
       r = Recovery.open(dir, options.chunker(), inBucket);
     }
-    ChunkStore store = new ChunkStore(dir, options, r, shared);
+    Dictionaries dictionaries;
+    try {
+      dictionaries = Dictionaries.open(dir, true);
+    } catch (IOException | RuntimeException e) {
+      r.packs().close();
+      r.rootLog().close();
+      throw e;
+    }
+    ChunkStore store = new ChunkStore(dir, options, r, shared, dictionaries);
     if (shared != null) {
       try {
+        shared.shareDictionaries(dictionaries);
         shared.start(r.index(), r.packs(), r.indexedPacks(), store.sharing::adopt);
       } catch (IOException | RuntimeException e) {
         // The caller closes the bucket; this store must not wait for its uploads.
@@ -254,6 +272,14 @@ public final class ChunkStore implements ChunkAccess, Closeable {
     WriteSession s = new WriteSession(this);
     live.opened(s);
     return s;
+  }
+
+  /**
+   * The store's zstd dictionaries ({@code chunks/dicts/}, docs/FORMAT.md): trained on the first new
+   * chunks; {@link Dictionaries#install} stores one made elsewhere.
+   */
+  public Dictionaries dictionaries() {
+    return dictionaries;
   }
 
   /** The write path, for the object writers of this store's sessions. */
@@ -652,6 +678,7 @@ public final class ChunkStore implements ChunkAccess, Closeable {
     }
     closed = true;
     writer.close();
+    dictionaries.close();
     commits.lock().lock();
     gcLock.lock();
     SharedStore shared = sharing.bucket();

@@ -5,6 +5,7 @@ import io.strata.store.chunk.FastCdc;
 import io.strata.store.compress.ChunkCodec;
 import io.strata.store.compress.Codec;
 import io.strata.store.compress.Compression;
+import io.strata.store.compress.Dictionaries;
 import io.strata.store.digest.Digest;
 import io.strata.store.disk.DiskFull;
 import io.strata.store.error.CorruptDataException;
@@ -51,6 +52,7 @@ final class ChunkWriter {
   private final Path dataRoot;
   private final FastCdc chunker;
   private final ChunkCodec codec;
+  private final Dictionaries dictionaries;
   private final Map<Compression, ChunkCodec> codecs = new ConcurrentHashMap<>();
   private final boolean verifyWrites;
   private final ChunkIndex index;
@@ -76,10 +78,12 @@ final class ChunkWriter {
       ChunkIndex index,
       PackSet packs,
       LiveRoots live,
-      ChunkTotals totals) {
+      ChunkTotals totals,
+      Dictionaries dictionaries) {
     this.dataRoot = dataRoot;
     this.chunker = new FastCdc(config.chunker());
-    this.codec = new ChunkCodec(options.compression());
+    this.dictionaries = dictionaries;
+    this.codec = new ChunkCodec(options.compression(), dictionaries);
     this.verifyWrites = options.verifyWrites();
     this.index = index;
     this.packs = packs;
@@ -150,7 +154,9 @@ final class ChunkWriter {
       WriteSession session, Digest d, Codec codec, byte[] enc, int encLen, int rawLen)
       throws IOException {
     ensureOpen();
-    if (rawLen > ChunkerParams.MAX_CHUNK || encLen > ChunkCodec.maxEncodedLength(rawLen)) {
+    if (rawLen > ChunkerParams.MAX_CHUNK
+        || encLen > ChunkCodec.maxEncodedLength(rawLen)
+        || codec == Codec.ZSTD_DICT) {
       throw new InvalidArgumentException(
           "chunk " + d + ": " + encLen + " bytes encoding " + rawLen + " is out of range");
     }
@@ -162,7 +168,7 @@ final class ChunkWriter {
             id -> {
               byte[] rec = ChunkReader.recordBuffer();
               System.arraycopy(enc, 0, rec, PackFormat.RECORD_HEADER, encLen);
-              return appendRecord(id, d, rec, codec, encLen, rawLen);
+              return appendRecord(id, d, rec, codec, encLen, rawLen, 0);
             });
     awaitAppended(r.id());
     return new ChunkStore.Stored(r.id(), r.isNew(), r.storedBytes());
@@ -171,7 +177,7 @@ final class ChunkWriter {
   private ChunkCodec codecFor(Compression c) {
     return c == null || c.equals(codec.compression())
         ? codec
-        : codecs.computeIfAbsent(c, ChunkCodec::new);
+        : codecs.computeIfAbsent(c, k -> new ChunkCodec(k, dictionaries));
   }
 
   /**
@@ -353,18 +359,19 @@ final class ChunkWriter {
     byte[] rec = ChunkReader.recordBuffer();
     ChunkCodec.Encoded enc = codec.encode(b, off, rawLen, rec, PackFormat.RECORD_HEADER);
     if (verifyWrites && enc.codec() != Codec.NONE) {
-      verifyEncoding(enc, rec, b, off, rawLen, d);
+      verifyEncoding(enc, rec, b, off, rawLen, d, dictionaries);
     }
-    return appendRecord(id, d, rec, enc.codec(), enc.length(), rawLen);
+    return appendRecord(id, d, rec, enc.codec(), enc.length(), rawLen, enc.dictId());
   }
 
   /**
    * Seals the record whose {@code encLen} stored bytes sit in {@code rec} after the header space,
    * appends it and records where it went.
    */
-  private int appendRecord(int id, Digest d, byte[] rec, Codec codec, int encLen, int rawLen)
+  private int appendRecord(
+      int id, Digest d, byte[] rec, Codec codec, int encLen, int rawLen, int dictId)
       throws IOException {
-    int len = Records.seal(rec, 0, id, codec, encLen, rawLen, d);
+    int len = Records.seal(rec, 0, id, codec, encLen, rawLen, d, dictId);
     packs.append(
         rec,
         0,
@@ -384,13 +391,28 @@ final class ChunkWriter {
    * and cheaper.
    */
   private static void verifyEncoding(
-      ChunkCodec.Encoded enc, byte[] rec, byte[] b, int off, int len, Digest d) {
+      ChunkCodec.Encoded enc,
+      byte[] rec,
+      byte[] b,
+      int off,
+      int len,
+      Digest d,
+      Dictionaries dictionaries) {
     byte[] out = VERIFY_BUFFER.get();
     try {
       // The chunk is named only on failure: formatting its digest for every chunk showed up in
       // the profile.
       ChunkCodec.decode(
-          enc.codec(), rec, PackFormat.RECORD_HEADER, enc.length(), out, 0, len, "the chunk");
+          enc.codec(),
+          enc.dictId(),
+          dictionaries,
+          rec,
+          PackFormat.RECORD_HEADER,
+          enc.length(),
+          out,
+          0,
+          len,
+          "the chunk");
     } catch (CorruptDataException e) {
       throw new CorruptDataException(
           "chunk " + d + ": " + enc.codec() + " output does not decode; not stored",

@@ -2,6 +2,9 @@ package io.strata.store.engine;
 
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.compress.ChunkCodec;
+import io.strata.store.compress.Codec;
+import io.strata.store.compress.Dictionaries;
+import io.strata.store.compress.DictionaryFile;
 import io.strata.store.digest.Digest;
 import io.strata.store.disk.DiskFull;
 import io.strata.store.error.CorruptDataException;
@@ -25,7 +28,8 @@ import org.roaringbitmap.RoaringBitmap;
  * The check of a {@link ChunkStore}: every record of every pack is re-read, its CRC checked,
  * decoded and re-hashed; every chunk the index or a root names must be among the intact ones. A
  * pack whose header or trailer is damaged, that was cut short or that is missing is named as a
- * file, with the roots its chunks serve; so is each damaged chunk.
+ * file, with the roots its chunks serve; so is a dictionary file that is damaged or missing, and
+ * each damaged chunk.
  */
 final class Fsck {
   private final ChunkStore store;
@@ -75,6 +79,9 @@ final class Fsck {
     RoaringBitmap verified = new RoaringBitmap();
     Map<Integer, String> problems = new HashMap<>();
     Map<Long, String> damagedRecords = new HashMap<>();
+    Dictionaries dictionaries = store.dictionaries();
+    // The chunks that need each dictionary that does not read.
+    Map<Integer, RoaringBitmap> needBadDictionary = new java.util.TreeMap<>();
     long[] checked = {0};
     byte[] raw = new byte[ChunkerParams.MAX_CHUNK];
     int current = packs.openId();
@@ -96,9 +103,16 @@ final class Fsck {
                 }
                 checked[0]++;
                 String where = name + " offset " + offset;
+                if (h.codec() == Codec.ZSTD_DICT && !dictionaries.intact(h.dictId())) {
+                  needBadDictionary
+                      .computeIfAbsent(h.dictId(), k -> new RoaringBitmap())
+                      .add(h.chunkId());
+                }
                 try {
                   ChunkCodec.decode(
                       h.codec(),
+                      h.dictId(),
+                      dictionaries,
                       buf,
                       off + PackFormat.RECORD_HEADER,
                       h.storedLen(),
@@ -159,6 +173,12 @@ final class Fsck {
     List<FsckReport.Damage> damaged = new ArrayList<>();
     for (Map.Entry<Integer, String> e : packProblems.entrySet()) {
       damaged.add(packDamage(e.getKey(), e.getValue(), users));
+    }
+    for (int dictId : dictionaries.damaged().keySet()) {
+      needBadDictionary.putIfAbsent(dictId, new RoaringBitmap());
+    }
+    for (Map.Entry<Integer, RoaringBitmap> e : needBadDictionary.entrySet()) {
+      damaged.add(dictionaryDamage(dictionaries, e.getKey(), e.getValue(), users));
     }
     for (int id : bad) {
       long loc = index.location(id);
@@ -237,6 +257,30 @@ final class Fsck {
     }
     users.values().forEach(u -> u.sort(null));
     return users;
+  }
+
+  /** A dictionary named as a file, with every root that uses a chunk compressed with it. */
+  private static FsckReport.Damage dictionaryDamage(
+      Dictionaries dictionaries,
+      int dictId,
+      RoaringBitmap needing,
+      Map<Integer, List<String>> users) {
+    String problem = dictionaries.damaged().get(dictId);
+    if (problem == null) {
+      problem = "the dictionary file is missing";
+    } else {
+      // The file is the Damage's name: keep only what is wrong with it.
+      String prefix = "dictionary " + dictionaries.path(dictId) + ": ";
+      problem = problem.startsWith(prefix) ? problem.substring(prefix.length()) : problem;
+    }
+    java.util.TreeSet<String> usedBy = new java.util.TreeSet<>();
+    for (int id : needing) {
+      usedBy.addAll(users.getOrDefault(id, List.of()));
+    }
+    return new FsckReport.Damage(
+        "dictionary " + DictionaryFile.fileName(dictId),
+        problem + "; " + needing.getCardinality() + " chunks need it",
+        new ArrayList<>(usedBy));
   }
 
   /** A pack named as a file, with every root that uses a chunk the index places in it. */

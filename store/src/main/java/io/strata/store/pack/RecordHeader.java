@@ -11,8 +11,15 @@ import io.strata.store.digest.Digest;
  * @param storedLen the payload's length in the pack
  * @param rawLen the chunk's length once decoded
  * @param digest the SHA-256 of the decoded chunk
+ * @param dictId the dictionary a {@link Codec#ZSTD_DICT} payload needs; 0 for the other codecs
  */
-public record RecordHeader(int chunkId, Codec codec, int storedLen, int rawLen, Digest digest) {
+public record RecordHeader(
+    int chunkId, Codec codec, int storedLen, int rawLen, Digest digest, int dictId) {
+  /** A record of version 1: no dictionary. */
+  public RecordHeader(int chunkId, Codec codec, int storedLen, int rawLen, Digest digest) {
+    this(chunkId, codec, storedLen, rawLen, digest, 0);
+  }
+
   /** The length on disk of the whole record, padding included. */
   public int recordLength() {
     return PackFormat.recordLength(storedLen);

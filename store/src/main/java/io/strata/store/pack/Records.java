@@ -10,6 +10,9 @@ import java.util.Arrays;
 public final class Records {
   private Records() {}
 
+  /** The largest dictionary id a record can name (24 bits). */
+  public static final int MAX_DICT_ID = (1 << 24) - 1;
+
   /**
    * Completes a record in {@code buf} at {@code off} whose payload of {@code storedLen} bytes is
    * already in place at {@code off + RECORD_HEADER}: writes the header, the CRC and the padding.
@@ -17,11 +20,32 @@ public final class Records {
    */
   public static int seal(
       byte[] buf, int off, int chunkId, Codec codec, int storedLen, int rawLen, Digest digest) {
+    return seal(buf, off, chunkId, codec, storedLen, rawLen, digest, 0);
+  }
+
+  /**
+   * As {@link #seal(byte[], int, int, Codec, int, int, Digest)} for a record whose payload needs
+   * dictionary {@code dictId} (codec {@link Codec#ZSTD_DICT}; 0 for every other codec). The id
+   * takes the 24 bits that version 1 of the record kept zero (its flags and reserved fields), so a
+   * record without a dictionary is byte for byte what version 1 wrote.
+   */
+  public static int seal(
+      byte[] buf,
+      int off,
+      int chunkId,
+      Codec codec,
+      int storedLen,
+      int rawLen,
+      Digest digest,
+      int dictId) {
+    if ((codec == Codec.ZSTD_DICT) != (dictId != 0) || dictId < 0 || dictId > MAX_DICT_ID) {
+      throw new IllegalArgumentException("codec " + codec + " with dictionary " + dictId);
+    }
     Bytes.putInt(buf, off, PackFormat.RECORD_MAGIC);
     buf[off + 4] = (byte) codec.id();
-    buf[off + 5] = 0;
-    buf[off + 6] = 0;
-    buf[off + 7] = 0;
+    buf[off + 5] = (byte) (dictId >>> 16);
+    buf[off + 6] = (byte) (dictId >>> 8);
+    buf[off + 7] = (byte) dictId;
     Bytes.putInt(buf, off + 8, chunkId);
     Bytes.putInt(buf, off + 12, storedLen);
     Bytes.putInt(buf, off + 16, rawLen);
@@ -46,6 +70,11 @@ public final class Records {
       throw new CorruptDataException(where + ": no record magic", where);
     }
     Codec codec = Codec.ofId(buf[off + 4] & 0xFF, where);
+    int dictId = (buf[off + 5] & 0xFF) << 16 | (buf[off + 6] & 0xFF) << 8 | (buf[off + 7] & 0xFF);
+    if ((codec == Codec.ZSTD_DICT) != (dictId != 0)) {
+      throw new CorruptDataException(
+          where + ": record of codec " + codec + " names dictionary " + dictId, where);
+    }
     int storedLen = Bytes.getInt(buf, off + 12);
     int rawLen = Bytes.getInt(buf, off + 16);
     int limit = ChunkerParams.MAX_CHUNK;
@@ -55,7 +84,7 @@ public final class Records {
           where);
     }
     return new RecordHeader(
-        Bytes.getInt(buf, off + 8), codec, storedLen, rawLen, Digest.of(buf, off + 20));
+        Bytes.getInt(buf, off + 8), codec, storedLen, rawLen, Digest.of(buf, off + 20), dictId);
   }
 
   /** Throws unless the CRC of the complete record at {@code off} matches. */

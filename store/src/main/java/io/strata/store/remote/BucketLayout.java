@@ -22,6 +22,13 @@ final class BucketLayout {
     return PACKS + String.format("%08x.pack", id);
   }
 
+  /** Zstd dictionaries, by id: each store's, published before any pack that needs it. */
+  static final String DICTIONARIES = "dicts/";
+
+  static String dictionary(int id) {
+    return DICTIONARIES + String.format("%08x.dict", id);
+  }
+
   static String segment(int id) {
     return SEGMENTS + String.format("%08x.idx", id);
   }

@@ -1,5 +1,6 @@
 package io.strata.store.remote;
 
+import io.strata.store.compress.Dictionaries;
 import io.strata.store.digest.Digest;
 import io.strata.store.index.ChunkIndex;
 import io.strata.store.index.Locations;
@@ -55,6 +56,9 @@ public final class SharedStore implements PackSet.Remote, Closeable {
   private final Set<Integer> uploading = ConcurrentHashMap.newKeySet();
   private final AtomicLong uploadedBytes = new AtomicLong();
   private final AtomicLong adoptedChunks = new AtomicLong();
+  // The dictionaries this process has put in the bucket (or found there).
+  private final Set<Integer> publishedDictionaries = ConcurrentHashMap.newKeySet();
+  private volatile Dictionaries dictionaries;
   private PackCache cache;
   private PackSet packs;
   private ChunkIndex index;
@@ -306,6 +310,49 @@ public final class SharedStore implements PackSet.Remote, Closeable {
     }
   }
 
+  /**
+   * Shares {@code d}: new dictionary ids come from this store's pack-id leases (so no two nodes
+   * number one alike), dictionaries other nodes trained are read from the bucket, and this store's
+   * go up before any pack that could need them.
+   */
+  public void shareDictionaries(Dictionaries d) {
+    this.dictionaries = d;
+    d.attach(
+        new Dictionaries.Remote() {
+          @Override
+          public int newId() throws IOException {
+            return leases.newPackId(SharedStore.this::packIdTaken);
+          }
+
+          @Override
+          public byte[] fetch(int id) throws IOException {
+            byte[] file = objects.get(BucketLayout.dictionary(id));
+            if (file != null) {
+              publishedDictionaries.add(id);
+            }
+            return file;
+          }
+        });
+  }
+
+  /**
+   * Puts every dictionary of this disk that is not in the bucket yet there: a record is only ever
+   * in a pack written after its dictionary was durable here, so doing this before each pack goes up
+   * gives other nodes every dictionary before a record that needs it.
+   */
+  private void publishDictionaries() throws IOException {
+    Dictionaries d = dictionaries;
+    if (d == null) {
+      return;
+    }
+    for (int id : d.ids()) {
+      if (!publishedDictionaries.contains(id)) {
+        objects.put(BucketLayout.dictionary(id), d.file(id));
+        publishedDictionaries.add(id);
+      }
+    }
+  }
+
   /** Uploads pack {@code id}, then its segment: a published segment always names a whole pack. */
   private void upload(int id) throws IOException {
     Path p = packs.path(id);
@@ -313,6 +360,7 @@ public final class SharedStore implements PackSet.Remote, Closeable {
       uploading.remove(id);
       return; // a pack cut back to nothing after a failed fsync
     }
+    publishDictionaries();
     IndexSegment seg = IndexSegment.of(id, p);
     objects.put(BucketLayout.pack(id), p);
     objects.put(BucketLayout.segment(id), seg.encode());
