@@ -84,6 +84,9 @@ public final class FuseMount implements Closeable {
   /**
    * Unmounts (lazily if busy) after making every change durable; a second call waits for the first
    * to finish, then does nothing, so that whoever closes the engine next finds the changes durable.
+   * The mount stays in its owner's list until then: a {@link FuseMounts#close} racing this one (the
+   * server's stop beside the JVM's exit hook) calls it too, and so waits for the unmount instead of
+   * letting the process end in the middle of it.
    */
   @Override
   public synchronized void close() throws IOException {
@@ -91,7 +94,14 @@ public final class FuseMount implements Closeable {
       return;
     }
     closed = true;
-    owner.forget(this);
+    try {
+      unmount();
+    } finally {
+      owner.forget(this);
+    }
+  }
+
+  private void unmount() throws IOException {
     ScheduledFuture<?> f = syncer;
     if (f != null) {
       f.cancel(false);
