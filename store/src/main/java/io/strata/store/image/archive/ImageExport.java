@@ -92,36 +92,28 @@ public final class ImageExport {
           .put("size", m.size());
     }
     byte[] m = JsonCodec.bytes(manifest);
-    Digest md = Digest.sha256(m, 0, m.length);
-    t.put("blobs/sha256/" + md.hex(), m);
-    ObjectNode index = JsonCodec.MAPPER.createObjectNode();
-    index.put("schemaVersion", 2);
-    index.put("mediaType", ArchiveImages.INDEX_OCI);
-    ObjectNode d = index.putArray("manifests").addObject();
-    d.put("mediaType", ArchiveImages.MANIFEST_OCI)
-        .put("digest", md.toString())
-        .put("size", m.length);
-    String tag = image.tag();
-    if (tag != null) {
-      ObjectNode a = d.putObject("annotations");
-      a.put(ArchiveImages.IMAGE_NAME, tag);
-      a.put(ArchiveImages.REF_NAME, tag.substring(tag.lastIndexOf(':') + 1));
-    }
-    t.put("index.json", JsonCodec.bytes(index));
+    putManifestAndIndex(t, m, ArchiveImages.MANIFEST_OCI);
   }
 
   private void ociAsArrived(ExportTarget t) throws IOException {
     byte[] config = image.configBytes();
     t.put("blobs/sha256/" + hex(image.id()), config);
     putArrivedLayers(t);
-    byte[] m = image.arrived().manifest();
+    putManifestAndIndex(t, image.arrived().manifest(), image.arrived().type());
+  }
+
+  /**
+   * Manifest {@code m} (of media type {@code type}) as a blob, and the {@code index.json} naming
+   * it, with the image's tag as containerd and the OCI spec annotate it.
+   */
+  private void putManifestAndIndex(ExportTarget t, byte[] m, String type) throws IOException {
     Digest md = Digest.sha256(m, 0, m.length);
     t.put("blobs/sha256/" + md.hex(), m);
     ObjectNode index = JsonCodec.MAPPER.createObjectNode();
     index.put("schemaVersion", 2);
     index.put("mediaType", ArchiveImages.INDEX_OCI);
     ObjectNode d = index.putArray("manifests").addObject();
-    d.put("mediaType", image.arrived().type()).put("digest", md.toString()).put("size", m.length);
+    d.put("mediaType", type).put("digest", md.toString()).put("size", m.length);
     String tag = image.tag();
     if (tag != null) {
       ObjectNode a = d.putObject("annotations");
