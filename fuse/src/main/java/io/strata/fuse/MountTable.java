@@ -61,16 +61,23 @@ final class MountTable {
   }
 
   /**
-   * Whether the FUSE mount at {@code dir} has lost its server: every call on it fails with ENOTCONN
-   * ("Transport endpoint is not connected"), as when the process that served it was killed.
+   * Whether the FUSE mount at {@code dir} has lost its server: every call on it that reaches the
+   * kernel's FUSE connection fails with ENOTCONN ("Transport endpoint is not connected"), or
+   * ECONNABORTED once the connection was aborted, as when the process that served it was killed. A
+   * stat alone cannot tell: the kernel answers it from the attributes it cached (for up to an hour
+   * on a read-only mount) without asking the server, so a statfs, which the kernel always sends to
+   * the server, asks too.
    */
   static boolean isStale(Path dir) {
     try {
       Files.readAttributes(dir, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      Files.getFileStore(dir).getTotalSpace();
       return false;
     } catch (IOException e) {
       String m = String.valueOf(e.getMessage());
-      return m.contains("Transport endpoint is not connected") || m.contains("ENOTCONN");
+      return m.contains("Transport endpoint is not connected")
+          || m.contains("ENOTCONN")
+          || m.contains("Software caused connection abort");
     } catch (UnsupportedOperationException | IllegalArgumentException e) {
       return false;
     }

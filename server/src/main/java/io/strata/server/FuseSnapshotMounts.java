@@ -8,6 +8,7 @@ import io.strata.store.driver.StorageDriver;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -39,7 +40,13 @@ final class FuseSnapshotMounts implements SnapshotMounts, Closeable {
     FuseMount m = served.get(key);
     if (m == null || !m.isMounted()) {
       byte[] name = key.getBytes(StandardCharsets.UTF_8);
-      Path at = Files.createDirectories(dir.resolve(Digest.sha256(name, 0, name.length).hex()));
+      Path at = Files.createDirectories(dir).resolve(Digest.sha256(name, 0, name.length).hex());
+      try {
+        Files.createDirectory(at);
+      } catch (FileAlreadyExistsException e) {
+        // served before: the directory, or a mount a killed server left there, which mount()
+        // detaches (anything else there it refuses, naming it)
+      }
       m = mounts.mount(driver.fs(key), at, readOnly);
       served.put(key, m);
     }

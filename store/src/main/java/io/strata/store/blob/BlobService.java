@@ -42,6 +42,12 @@ public final class BlobService {
   private static final int PAYLOAD_GZIP = 2;
   private static final System.Logger LOG = System.getLogger(BlobService.class.getName());
 
+  /** A step that may fail with an I/O error. */
+  @FunctionalInterface
+  public interface IoAction {
+    void run() throws IOException;
+  }
+
   private final ChunkStore store;
   private final RegenerationStats regeneration = new RegenerationStats();
 
@@ -81,7 +87,7 @@ public final class BlobService {
     GzipRecipes.Source source = () -> Files.newInputStream(file);
     byte[] header = GzipRecipes.header(source);
     if (header != null) {
-      PutResult r = putRecipe(source, header, expected, null);
+      PutResult r = putRecipe(source, header, expected, null, () -> {});
       if (r != null) {
         return r;
       }
@@ -118,7 +124,11 @@ public final class BlobService {
    * it (counted as kept whole), or when {@code replacing} changed meanwhile.
    */
   private PutResult putRecipe(
-      GzipRecipes.Source source, byte[] header, Digest expected, Root replacing)
+      GzipRecipes.Source source,
+      byte[] header,
+      Digest expected,
+      Root replacing,
+      IoAction afterCommit)
       throws IOException {
     try {
       Iterator<GzipRecipe> candidates = GzipRecipes.candidates(source, header);
@@ -145,6 +155,9 @@ public final class BlobService {
                 result = w.replace(got, r);
               }
             }
+            afterCommit.run();
+            // counted once everything that follows from the recipe is done, so that whoever
+            // watches the counts (strata info) sees the blob's final state
             regeneration.reproduced(r);
             LOG.log(
                 System.Logger.Level.INFO,
@@ -171,6 +184,15 @@ public final class BlobService {
    * old chunks go at the next gc unless something else holds them. Returns whether it was turned.
    */
   public boolean keepAsRecipe(Digest digest, Path copy) throws IOException {
+    return keepAsRecipe(digest, copy, () -> {});
+  }
+
+  /**
+   * {@link #keepAsRecipe(Digest, Path)}, running {@code afterReplace} once the recipe has replaced
+   * the blob and before the blob is counted as reproduced (the registry moves its repositories'
+   * links there).
+   */
+  public boolean keepAsRecipe(Digest digest, Path copy, IoAction afterReplace) throws IOException {
     Root whole = store.root(rootName(digest));
     if (whole == null || whole.payload()[0] != PAYLOAD_VERSION) {
       return false;
@@ -181,7 +203,7 @@ public final class BlobService {
     if (header == null) {
       return false;
     }
-    if (putRecipe(source, header, digest, whole) != null) {
+    if (putRecipe(source, header, digest, whole, afterReplace) != null) {
       return true;
     }
     LOG.log(

@@ -151,26 +151,23 @@ public final class RegistryStore {
    * chunks, so the compressed ones go at the next gc. Returns whether it was turned.
    */
   public boolean keepAsRecipe(Digest d, Path copy) throws IOException {
-    if (!blobs.keepAsRecipe(d, copy)) {
-      return false;
+    return blobs.keepAsRecipe(d, copy, () -> moveLinks(d));
+  }
+
+  private synchronized void moveLinks(Digest d) throws IOException {
+    Root blob = blobRoot(d);
+    if (blob == null) {
+      return;
     }
-    synchronized (this) {
-      Root blob = blobRoot(d);
-      if (blob == null) {
-        return true;
-      }
-      List<RootChange> changes = new ArrayList<>();
-      for (Root l : chunks.roots(LINK)) {
-        if (l.name().endsWith("@" + d.hex())) {
-          changes.add(
-              new RootChange.Put(new Root(l.name(), 0, new byte[0], blob.chunks().clone())));
-        }
-      }
-      if (!changes.isEmpty()) {
-        commit(changes);
+    List<RootChange> changes = new ArrayList<>();
+    for (Root l : chunks.roots(LINK)) {
+      if (l.name().endsWith("@" + d.hex())) {
+        changes.add(new RootChange.Put(new Root(l.name(), 0, new byte[0], blob.chunks().clone())));
       }
     }
-    return true;
+    if (!changes.isEmpty()) {
+      commit(changes);
+    }
   }
 
   /**
