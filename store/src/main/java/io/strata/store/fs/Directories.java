@@ -42,6 +42,11 @@ final class Directories {
     return v == null ? -1 : ByteBuffer.wrap(v).getLong();
   }
 
+  /** Moves whenever a name leaves a directory or the tree goes back: see {@link PathResolver}. */
+  long namesGeneration() {
+    return tree.namesGeneration();
+  }
+
   /** The entries of directory {@code dir} with their attributes, sorted by name. */
   List<DirEntry> list(long dir) {
     List<DirEntry> out = new ArrayList<>();
@@ -106,6 +111,7 @@ final class Directories {
 
   /** Takes the name {@code name} in {@code parent} from inode {@code ino}, nothing else. */
   void removeName(long parent, String name, long ino) {
+    tree.namesChanged();
     tree.delete(FsKeys.key(parent, FsKeys.DIRENT, bytes(name)));
     tree.delete(FsKeys.backref(ino, parent, name));
     inodes.counted(parent, name, inodes.isDirectory(ino), -1);

@@ -21,6 +21,8 @@ import org.roaringbitmap.RoaringBitmap;
  * synchronized node cache); everything else under its write lock.
  */
 final class DurableTree {
+  private long namesGeneration;
+
   private final ChunkAccess chunks;
   private final NodeCache cache;
   private final ChunkNodeStore nodes;
@@ -103,8 +105,23 @@ final class DurableTree {
     committedRoot = root;
   }
 
+  /**
+   * A count that moves whenever a lookup made before may no longer hold: a name went ({@link
+   * #namesChanged}) or the tree went back to a durable root. Read and moved under the file system's
+   * lock.
+   */
+  long namesGeneration() {
+    return namesGeneration;
+  }
+
+  /** A name left a directory (unlinked, renamed away, replaced). */
+  void namesChanged() {
+    namesGeneration++;
+  }
+
   /** Drops every change since the last commit. */
   void rollback() {
+    namesGeneration++;
     if (session != null) {
       session.close();
       session = null;

@@ -13,14 +13,25 @@ import java.util.List;
  * root, {@code ..} never climbs above it), so no path leaves the snapshot; more than {@value
  * #MAX_SYMLINK_HOPS} of them is a loop, as Linux's limit.
  *
+ * <p>Consecutive paths mostly share their directory (a tar lists a directory's files together, a
+ * tree walk stats a directory's entries in turn), so the directory the last path's parent led to is
+ * kept and the next path in it is one lookup instead of one per component. It is kept with the
+ * tree's {@link Directories#namesGeneration}: adding names never changes where an existing path
+ * leads, and whatever else could (a name removed or renamed, a change rolled back) moves it.
+ *
  * <p>Only reads the tree: runs under {@link TreeFileSystem}'s read lock, or its write lock within a
- * change.
+ * change; readers racing on the kept directory at worst replace each other's.
  */
 final class PathResolver {
   private static final int MAX_SYMLINK_HOPS = 40;
 
   private final Directories directories;
   private final Inodes inodes;
+
+  /** The directory a parent path led to, while the tree's names generation stays {@code at}. */
+  private record LastDirectory(long at, String path, long ino) {}
+
+  private volatile LastDirectory last;
 
   PathResolver(Directories directories, Inodes inodes) {
     this.directories = directories;
@@ -29,7 +40,39 @@ final class PathResolver {
 
   /** Where {@code path} leads; a final symlink is followed only if {@code followLast}. */
   Resolved resolve(String path, boolean followLast) {
-    Deque<String> todo = new ArrayDeque<>(PathNames.split(path));
+    List<String> names = PathNames.split(path);
+    if (names.size() < 2) {
+      return walk(path, names, followLast);
+    }
+    String name = names.get(names.size() - 1);
+    List<String> parentNames = names.subList(0, names.size() - 1);
+    String parentPath = String.join("/", parentNames);
+    long generation = directories.namesGeneration();
+    LastDirectory kept = last;
+    long dir;
+    if (kept != null && kept.at() == generation && kept.path().equals(parentPath)) {
+      dir = kept.ino();
+    } else {
+      Resolved parent = walk(path, parentNames, true);
+      if (parent.ino() < 0 || !inodes.get(parent.ino()).stat(parent.ino()).isDirectory()) {
+        return walk(path, names, followLast); // fails as the whole path does
+      }
+      dir = parent.ino();
+      last = new LastDirectory(generation, parentPath, dir);
+    }
+    long child = directories.lookup(dir, name);
+    if (child < 0) {
+      return new Resolved(dir, name, -1);
+    }
+    if (followLast && inodes.get(child).target() != null) {
+      return walk(path, names, true);
+    }
+    return new Resolved(dir, name, child);
+  }
+
+  /** Where {@code names} lead, name by name from the root ({@code path} names them in errors). */
+  private Resolved walk(String path, List<String> names, boolean followLast) {
+    Deque<String> todo = new ArrayDeque<>(names);
     if (todo.isEmpty()) {
       return new Resolved(Directories.ROOT, "", Directories.ROOT);
     }
