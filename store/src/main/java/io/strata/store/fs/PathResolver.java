@@ -14,13 +14,14 @@ import java.util.List;
  * #MAX_SYMLINK_HOPS} of them is a loop, as Linux's limit.
  *
  * <p>Consecutive paths mostly share their directory (a tar lists a directory's files together, a
- * tree walk stats a directory's entries in turn), so the directory the last path's parent led to is
- * kept and the next path in it is one lookup instead of one per component. It is kept with the
- * tree's {@link Directories#namesGeneration}: adding names never changes where an existing path
- * leads, and whatever else could (a name removed or renamed, a change rolled back) moves it.
+ * tree walk stats a directory's entries in turn), so the directories the last few paths' parents
+ * led to are kept and the next path in one of them is one lookup instead of one per component. Each
+ * is kept with the tree's {@link Directories#namesGeneration}: adding names never changes where an
+ * existing path leads, and whatever else could (a name removed or renamed, a change rolled back)
+ * moves it.
  *
  * <p>Only reads the tree: runs under {@link TreeFileSystem}'s read lock, or its write lock within a
- * change; readers racing on the kept directory at worst replace each other's.
+ * change; readers racing on the kept directories at worst drop each other's.
  */
 final class PathResolver {
   private static final int MAX_SYMLINK_HOPS = 40;
@@ -28,10 +29,17 @@ final class PathResolver {
   private final Directories directories;
   private final Inodes inodes;
 
-  /** The directory a parent path led to, while the tree's names generation stays {@code at}. */
-  private record LastDirectory(long at, String path, long ino) {}
+  /**
+   * How many directories are kept: the applier of a tar looks in an entry's directory and its
+   * parent in turn.
+   */
+  private static final int KEPT = 4;
 
-  private volatile LastDirectory last;
+  /** The directory a parent path led to, while the tree's names generation stays {@code at}. */
+  private record KeptDirectory(long at, String path, long ino) {}
+
+  /** The directories parent paths led to last, newest first; replaced whole, never changed. */
+  private volatile KeptDirectory[] kept = new KeptDirectory[0];
 
   PathResolver(Directories directories, Inodes inodes) {
     this.directories = directories;
@@ -48,17 +56,14 @@ final class PathResolver {
     List<String> parentNames = names.subList(0, names.size() - 1);
     String parentPath = String.join("/", parentNames);
     long generation = directories.namesGeneration();
-    LastDirectory kept = last;
-    long dir;
-    if (kept != null && kept.at() == generation && kept.path().equals(parentPath)) {
-      dir = kept.ino();
-    } else {
+    long dir = keptDirectory(generation, parentPath);
+    if (dir < 0) {
       Resolved parent = walk(path, parentNames, true);
       if (parent.ino() < 0 || !inodes.get(parent.ino()).stat(parent.ino()).isDirectory()) {
         return walk(path, names, followLast); // fails as the whole path does
       }
       dir = parent.ino();
-      last = new LastDirectory(generation, parentPath, dir);
+      keep(new KeptDirectory(generation, parentPath, dir));
     }
     long child = directories.lookup(dir, name);
     if (child < 0) {
@@ -68,6 +73,23 @@ final class PathResolver {
       return walk(path, names, true);
     }
     return new Resolved(dir, name, child);
+  }
+
+  private long keptDirectory(long generation, String path) {
+    for (KeptDirectory k : kept) {
+      if (k.at() == generation && k.path().equals(path)) {
+        return k.ino();
+      }
+    }
+    return -1;
+  }
+
+  private void keep(KeptDirectory k) {
+    KeptDirectory[] old = kept;
+    KeptDirectory[] now = new KeptDirectory[Math.min(KEPT, old.length + 1)];
+    now[0] = k;
+    System.arraycopy(old, 0, now, 1, now.length - 1);
+    kept = now;
   }
 
   /** Where {@code names} lead, name by name from the root ({@code path} names them in errors). */
