@@ -106,6 +106,41 @@ class ImageStoreTest {
     assertThat(fs.getXattr("/etc/x", "user.k")).isEqualTo("v".getBytes(UTF_8));
   }
 
+  /**
+   * The applier checks an entry's parent once per run of entries in one directory: entries after
+   * that directory was replaced land where the replacement leads, or are refused naming it.
+   */
+  @Test
+  void anEntryAfterItsParentWasReplacedLandsWhereTheReplacementLeads() throws IOException {
+    byte[] relinked =
+        new TarBuilder()
+            .dir("a", 0755)
+            .dir("b", 0755)
+            .file("a/x", "x")
+            .symlink("a", "b")
+            .file("a/y", "y")
+            .bytes();
+    images.importLayerTar(new ByteArrayInputStream(relinked), "relinked:1", "tar relinked");
+    FileSystemView fs = fix.driver().fs(images.inspect("relinked:1").topLayer());
+    assertThat(fs.exists("/b/y")).as("a/y written through the symlink that replaced a").isTrue();
+    assertThat(fs.stat("/a").isSymlink()).isTrue();
+
+    byte[] overFile =
+        new TarBuilder()
+            .dir("d", 0755)
+            .file("d/x", "x")
+            .file("d", "now a file")
+            .file("d/y", "y")
+            .bytes();
+    List<String> before = fix.state();
+    assertThatThrownBy(
+            () -> images.importLayerTar(new ByteArrayInputStream(overFile), "over:1", "tar over"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("d/y")
+        .hasMessageContaining("its parent /d is not a directory");
+    assertThat(fix.state()).isEqualTo(before);
+  }
+
   @Test
   void aPlainTarThatDiffersFromItsTreeIsReadBackAndGetsTheCanonicalDiffId() throws IOException {
     // the second etc/a replaces the first: the tar has two entries, the tree one file

@@ -52,6 +52,12 @@ final class LayerApplier {
   private final List<Object[]> dirTimes = new ArrayList<>();
   private Supplier<Map<String, byte[]>> exactXattrs = Map::of;
 
+  /**
+   * The directory the last entry's parent check found (a tar lists a directory's entries together,
+   * so most entries have the same); forgotten when anything is removed or replaced.
+   */
+  private String checkedParent;
+
   LayerApplier(FileSystemView fs, String prefix, Replacing replacing) {
     this(fs, prefix, replacing, new TreeSet<>());
   }
@@ -260,6 +266,7 @@ final class LayerApplier {
 
   /** Removes what the lower layers have at {@code p}, keeping what this layer added. */
   private void hideLower(String p) throws IOException {
+    checkedParent = null;
     if (added == null) {
       return; // no lower layers: everything here is this layer's
     }
@@ -279,6 +286,7 @@ final class LayerApplier {
   }
 
   private void replace(String path) throws IOException {
+    checkedParent = null;
     replacing.before(path);
     fs.remove(path, true);
     if (added == null) {
@@ -293,12 +301,16 @@ final class LayerApplier {
 
   private void parent(String entry, String path) throws IOException {
     String dir = EntryPath.parent(path);
+    if (dir.equals(checkedParent)) {
+      return;
+    }
     FileStat st = statOrNull(dir);
     if (st == null) {
       fs.mkdirs(dir, 0755);
     } else if (!st.isDirectory() && !st.isSymlink()) {
       throw refuse(entry, "its parent " + dir + " is not a directory");
     }
+    checkedParent = dir;
   }
 
   private void xattrs(String path, Map<String, String> pax) throws IOException {
