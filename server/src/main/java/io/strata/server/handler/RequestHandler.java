@@ -145,7 +145,11 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
     ctx.writeAndFlush(Frame.error(id, s, why));
   }
 
-  /** Runs on an engine thread once a stream is answered: forget it on the event loop. */
+  /**
+   * Runs once a stream is answered, before its RESPONSE is written: forgets it on the event loop,
+   * in a task queued ahead of the RESPONSE's write (or at once when on the event loop), so the
+   * stream no longer counts as in flight by the time the client reads its answer.
+   */
   private void answered(ChannelHandlerContext ctx, ServerStream s, Status status) {
     RequestLog log = logs.remove(s);
     if (log != null) {
@@ -155,13 +159,17 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
     } else {
       metrics.request(s.label(), status);
     }
-    ctx.executor()
-        .execute(
-            () -> {
-              if (streams.remove(s.id(), s)) {
-                state.requestEnded();
-              }
-            });
+    Runnable forget =
+        () -> {
+          if (streams.remove(s.id(), s)) {
+            state.requestEnded();
+          }
+        };
+    if (ctx.executor().inEventLoop()) {
+      forget.run();
+    } else {
+      ctx.executor().execute(forget);
+    }
   }
 
   private void data(ChannelHandlerContext ctx, Frame f) throws ProtocolException {

@@ -237,8 +237,11 @@ final class ServerStream {
       response.release();
       return;
     }
-    channel.writeAndFlush(response);
+    // Forgotten first: the connection's count of requests in flight must drop before the client
+    // can see the RESPONSE, or a client that sends its next request on seeing it (as a pipelining
+    // client keeping the most streams in flight does) would be over the limit.
     onAnswered.accept(this, status);
+    channel.writeAndFlush(response);
   }
 
   private void abortWork() {
