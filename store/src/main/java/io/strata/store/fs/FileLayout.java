@@ -32,6 +32,22 @@ public interface FileLayout {
    */
   long replace(FileData file, InputStream in) throws IOException;
 
+  /**
+   * Called before a file grows past its size ({@code file.size()}, not yet extended): by a truncate
+   * to {@code newSize} ({@code writeOffset} -1), or by a write at {@code writeOffset} ending at
+   * {@code newSize}. Nothing by default; Btrfs rewrites the block holding the old end.
+   */
+  default void growing(FileData file, long newSize, long writeOffset) throws IOException {}
+
+  /**
+   * When reads change a file's access time in the file system this layout models; asked at every
+   * read of a writable snapshot, and again before what reads set is written. {@link
+   * AccessTimes#NEVER} by default.
+   */
+  default AccessTimes accessTimes() {
+    return AccessTimes.NEVER;
+  }
+
   /** How directories report their link count and size in the file system this layout models. */
   DirectoryCounts directories();
 

@@ -13,6 +13,7 @@ import io.strata.store.tree.NodeCache;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongSupplier;
@@ -82,6 +83,8 @@ public final class TreeFileSystem implements FileSystemView {
     T run() throws E;
   }
 
+  private static final System.Logger LOG = System.getLogger(TreeFileSystem.class.getName());
+
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final boolean readOnly;
   private final LongSupplier clock;
@@ -90,6 +93,8 @@ public final class TreeFileSystem implements FileSystemView {
   private final Directories directories;
   private final PathResolver paths;
   private final FileContents contents;
+  private final FileLayout layout;
+  private final AccessLog access = new AccessLog();
   private boolean defer;
 
   public TreeFileSystem(
@@ -107,6 +112,7 @@ public final class TreeFileSystem implements FileSystemView {
     this.directories = new Directories(tree, inodes, clock);
     this.paths = new PathResolver(directories, inodes);
     this.contents = new FileContents(tree, layout);
+    this.layout = layout;
   }
 
   /** Writes an empty file system (a root directory, mode 0755) in {@code session}. */
@@ -164,6 +170,7 @@ public final class TreeFileSystem implements FileSystemView {
         lock.writeLock(),
         () -> {
           tree.reload(root);
+          access.clear();
           return null;
         });
   }
@@ -206,7 +213,8 @@ public final class TreeFileSystem implements FileSystemView {
     return reading(
         () -> {
           long ino = paths.resolve(path, false).existing(path);
-          return inodes.stat(ino, inodes.get(ino));
+          Inode in = inodes.get(ino);
+          return inodes.stat(ino, in.withAtime(atime(ino, in)));
         });
   }
 
@@ -223,27 +231,120 @@ public final class TreeFileSystem implements FileSystemView {
   }
 
   @Override
-  public List<DirEntry> list(String path) {
-    return reading(
-        () -> {
-          long dir = paths.resolve(path, true).existing(path);
-          if (!inodes.isDirectory(dir)) {
-            throw new InvalidArgumentException("path " + path + ": not a directory");
-          }
-          return directories.list(dir);
-        });
+  public List<DirEntry> list(String path) throws IOException {
+    List<DirEntry> out =
+        reading(
+            () -> {
+              long dir = paths.resolve(path, true).existing(path);
+              Inode in = inodes.get(dir);
+              if (!in.stat(dir).isDirectory()) {
+                throw new InvalidArgumentException("path " + path + ": not a directory");
+              }
+              List<DirEntry> entries = directories.list(dir);
+              accessed(dir, in); // as readdir does
+              return entries;
+            });
+    writeAccessTimesIfDue();
+    return out;
   }
 
   @Override
   public int read(String path, long offset, byte[] dst, int off, int len) throws IOException {
-    return reading(
+    int n =
+        reading(
+            () -> {
+              long ino = paths.resolve(path, true).existing(path);
+              Inode in = inodes.regular(ino, path);
+              if (offset < 0) {
+                throw new InvalidArgumentException("path " + path + ": negative offset " + offset);
+              }
+              int read = contents.read(ino, in, offset, dst, off, len);
+              accessed(ino, in);
+              return read;
+            });
+    writeAccessTimesIfDue();
+    return n;
+  }
+
+  // ---- access times: set by reads in memory, written with the next change ----
+
+  /** The access time of {@code ino} as stat shows it: a read's not yet written, or the tree's. */
+  private long atime(long ino, Inode in) {
+    Long pending = access.get(ino);
+    return pending != null ? pending : inodes.atime(ino, in);
+  }
+
+  /**
+   * Notes that {@code ino} was read, under the read lock: if the layout's rule says so, its access
+   * time becomes now, in memory only (see {@link AccessLog}). A read-only snapshot never changes.
+   */
+  private void accessed(long ino, Inode in) {
+    if (readOnly) {
+      return;
+    }
+    AccessTimes rule = layout.accessTimes();
+    if (rule == AccessTimes.NEVER) {
+      return;
+    }
+    long now = clock.getAsLong();
+    if (rule.changes(atime(ino, in), in.mtime(), in.ctime(), now)) {
+      access.record(ino, now);
+    }
+  }
+
+  /**
+   * Puts the access times reads set into the tree, in the change being made (opened if none is):
+   * called just before a commit, under the write lock. Returns what it took from the log, for the
+   * caller to put back if the commit fails. Dropped if the layout's rule is now {@link
+   * AccessTimes#NEVER} ({@code atime=off} or {@code readonly=on} set since).
+   */
+  private Map<Long, Long> writeAccessTimes() {
+    if (access.isEmpty()) {
+      return Map.of();
+    }
+    Map<Long, Long> taken = access.drain();
+    if (layout.accessTimes() == AccessTimes.NEVER) {
+      return Map.of();
+    }
+    tree.session();
+    taken.forEach(inodes::putAtime);
+    return taken;
+  }
+
+  /** Commits the change being made with the access times reads set; rolls back if it fails. */
+  private void commitWithAccessTimes() throws IOException {
+    Map<Long, Long> taken = Map.of();
+    try {
+      taken = writeAccessTimes();
+      tree.commit();
+    } catch (IOException | RuntimeException e) {
+      tree.rollback();
+      access.restore(taken, clock.getAsLong());
+      throw e;
+    }
+  }
+
+  /**
+   * Writes the access times reads set once the oldest has waited {@link
+   * AccessLog#FLUSH_AFTER_NANOS}, as ZFS writes its transaction group, when no deferred change is
+   * open (those wait for their sync, which writes them too). Called by a read after it let go of
+   * the read lock; a failure is logged, never the read's.
+   */
+  private void writeAccessTimesIfDue() {
+    if (!access.due(clock.getAsLong())) {
+      return;
+    }
+    holding(
+        lock.writeLock(),
         () -> {
-          long ino = paths.resolve(path, true).existing(path);
-          Inode in = inodes.regular(ino, path);
-          if (offset < 0) {
-            throw new InvalidArgumentException("path " + path + ": negative offset " + offset);
+          if (!defer && !tree.changing() && access.due(clock.getAsLong())) {
+            try {
+              commitWithAccessTimes();
+            } catch (IOException | RuntimeException e) {
+              LOG.log(System.Logger.Level.WARNING, "access times not written (retried): {0}", e);
+            }
           }
-          return contents.read(ino, in, offset, dst, off, len);
+          return null;
         });
   }
 
@@ -320,12 +421,12 @@ public final class TreeFileSystem implements FileSystemView {
           tree.session();
           try {
             c.run();
-            if (!defer) {
-              tree.commit();
-            }
           } catch (IOException | RuntimeException e) {
             tree.rollback();
             throw e;
+          }
+          if (!defer) {
+            commitWithAccessTimes();
           }
         });
   }
@@ -354,15 +455,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void sync() throws IOException {
-    exclusively(
-        () -> {
-          try {
-            tree.commit();
-          } catch (IOException | RuntimeException e) {
-            tree.rollback();
-            throw e;
-          }
-        });
+    exclusively(this::commitWithAccessTimes);
   }
 
   @Override
@@ -380,6 +473,9 @@ public final class TreeFileSystem implements FileSystemView {
                       r, path, new Inode(FileStat.S_IFREG | 0644, 0, 0, 1, 0, 0, 0, 0, null));
           Inode in = inodes.regular(ino, path);
           long now = clock.getAsLong();
+          if (len > 0) {
+            contents.growing(ino, in, offset + len, offset);
+          }
           Inode grown = in.withSize(Math.max(in.size(), offset + len), now);
           inodes.put(ino, grown);
           contents.write(ino, grown, offset, b, off, len);
@@ -622,6 +718,8 @@ public final class TreeFileSystem implements FileSystemView {
         () -> {
           long ino = paths.resolve(path, false).existing(path);
           inodes.put(ino, inodes.get(ino).withTimes(mtimeNanos, atimeNanos, clock.getAsLong()));
+          inodes.clearAtime(ino); // set explicitly: what reads set before no longer counts
+          access.forget(ino);
         });
   }
 
