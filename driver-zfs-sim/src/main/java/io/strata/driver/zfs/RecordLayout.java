@@ -2,6 +2,7 @@ package io.strata.driver.zfs;
 
 import io.strata.store.digest.Digest;
 import io.strata.store.error.CorruptDataException;
+import io.strata.store.fs.AccessTimes;
 import io.strata.store.fs.DirectoryCounts;
 import io.strata.store.fs.FileData;
 import io.strata.store.fs.FileLayout;
@@ -50,6 +51,7 @@ final class RecordLayout implements FileLayout {
   private final Supplier<RecordSettings> settings;
   private final LongSupplier salts;
   private final java.util.function.LongConsumer admit;
+  private final Supplier<AccessTimes> accessTimes;
   private byte[] buf; // the record being written: changes only
 
   /**
@@ -57,14 +59,22 @@ final class RecordLayout implements FileLayout {
    * @param salts fresh non-zero salts for records written with {@code dedup=off}
    * @param admit called with a record's length before it is stored; throws to refuse it (the
    *     dataset is read-only or over its quota)
+   * @param accessTimes the dataset's {@code atime} and {@code relatime}, asked at every read
    */
   RecordLayout(
       Supplier<RecordSettings> settings,
       LongSupplier salts,
-      java.util.function.LongConsumer admit) {
+      java.util.function.LongConsumer admit,
+      Supplier<AccessTimes> accessTimes) {
     this.settings = settings;
     this.salts = salts;
     this.admit = admit;
+    this.accessTimes = accessTimes;
+  }
+
+  @Override
+  public AccessTimes accessTimes() {
+    return accessTimes.get();
   }
 
   /** One stored record. */

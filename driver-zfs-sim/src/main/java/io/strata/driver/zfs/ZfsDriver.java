@@ -10,7 +10,9 @@ import io.strata.store.driver.SnapshotSetDriver;
 import io.strata.store.engine.ChunkAccess;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.ConflictException;
+import io.strata.store.fs.AccessTimes;
 import io.strata.store.fs.FileLayout;
+import io.strata.store.image.layer.LayerStore;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import io.strata.store.transfer.ContentCut;
@@ -92,7 +94,16 @@ public final class ZfsDriver extends SnapshotSetDriver
             return t.settings(t.byKey(key));
           },
           ZfsDriver.this::salt,
-          bytes -> guard.admit(key, bytes));
+          bytes -> guard.admit(key, bytes),
+          // A layer being built (LayerStore.TMP) is read back by Strata to describe it, not by a
+          // process: its reads change no access time, as Docker never reads back a layer it
+          // extracted.
+          key.startsWith(LayerStore.TMP)
+              ? () -> AccessTimes.NEVER
+              : () -> {
+                DatasetTable t = table;
+                return t.accessTimes(t.byKey(key));
+              });
     }
 
     @Override

@@ -508,11 +508,13 @@ class ZfsDriverTest {
         .filteredOn(v -> !v.source().equals("-"))
         .extracting(PropertyValue::property, PropertyValue::value, PropertyValue::source)
         .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("atime", "on", "default"),
             org.assertj.core.groups.Tuple.tuple("compression", "lz4", "inherited from strata"),
             org.assertj.core.groups.Tuple.tuple("dedup", "on", "inherited from strata"),
             org.assertj.core.groups.Tuple.tuple("quota", "none", "default"),
             org.assertj.core.groups.Tuple.tuple("readonly", "off", "default"),
-            org.assertj.core.groups.Tuple.tuple("recordsize", "32K", "inherited from strata"));
+            org.assertj.core.groups.Tuple.tuple("recordsize", "32K", "inherited from strata"),
+            org.assertj.core.groups.Tuple.tuple("relatime", "on", "default"));
     assertThat(driver.get("strata/1", "recordsize").value()).isEqualTo("16K");
     driver.inherit("strata", "recordsize");
     assertThat(driver.get("strata/2", "recordsize").source()).isEqualTo("default");
@@ -676,7 +678,9 @@ class ZfsDriverTest {
           {"quota", "lots"},
           {"quota", "-1"},
           {"readonly", "yes"},
-          {"atime", "off"}
+          {"atime", "sometimes"},
+          {"relatime", "1"},
+          {"mountpoint", "/mnt"}
         }) {
       assertThatThrownBy(() -> driver.set("strata/1", bad[0], bad[1]))
           .as(bad[0] + "=" + bad[1])

@@ -41,8 +41,8 @@ public interface FileLayout {
 
   /**
    * When reads change a file's access time in the file system this layout models; asked at every
-   * read of a writable snapshot, and again before what reads set is written. {@link
-   * AccessTimes#NEVER} by default.
+   * read of a writable snapshot, so it may change at any time. {@link AccessTimes#NEVER} by
+   * default.
    */
   default AccessTimes accessTimes() {
     return AccessTimes.NEVER;

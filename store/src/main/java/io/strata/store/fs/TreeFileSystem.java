@@ -295,30 +295,38 @@ public final class TreeFileSystem implements FileSystemView {
   /**
    * Puts the access times reads set into the tree, in the change being made (opened if none is):
    * called just before a commit, under the write lock. Returns what it took from the log, for the
-   * caller to put back if the commit fails. Dropped if the layout's rule is now {@link
-   * AccessTimes#NEVER} ({@code atime=off} or {@code readonly=on} set since).
+   * caller to put back if the commit fails. Written whatever the rule is now: as in ZFS, turning
+   * {@code atime} off stops reads from setting access times, not the write of those already set.
    */
   private Map<Long, Long> writeAccessTimes() {
     if (access.isEmpty()) {
       return Map.of();
     }
     Map<Long, Long> taken = access.drain();
-    if (layout.accessTimes() == AccessTimes.NEVER) {
-      return Map.of();
-    }
     tree.session();
     taken.forEach(inodes::putAtime);
     return taken;
   }
 
-  /** Commits the change being made with the access times reads set; rolls back if it fails. */
+  /**
+   * Commits the change being made with the access times reads set; rolls back if it fails. Access
+   * times that fail on their own, with no change of the caller's (the owner refuses every change of
+   * a dataset made read-only since), are dropped instead of failing the sync: they are not what the
+   * caller asked to make durable, and a read-only file system drops them too.
+   */
   private void commitWithAccessTimes() throws IOException {
+    boolean accessTimesOnly = !tree.changing();
     Map<Long, Long> taken = Map.of();
     try {
       taken = writeAccessTimes();
       tree.commit();
     } catch (IOException | RuntimeException e) {
       tree.rollback();
+      if (accessTimesOnly) {
+        LOG.log(
+            System.Logger.Level.DEBUG, "access times of {0} reads dropped: {1}", taken.size(), e);
+        return;
+      }
       access.restore(taken, clock.getAsLong());
       throw e;
     }
@@ -328,7 +336,7 @@ public final class TreeFileSystem implements FileSystemView {
    * Writes the access times reads set once the oldest has waited {@link
    * AccessLog#FLUSH_AFTER_NANOS}, as ZFS writes its transaction group, when no deferred change is
    * open (those wait for their sync, which writes them too). Called by a read after it let go of
-   * the read lock; a failure is logged, never the read's.
+   * the read lock; a failure is never the read's.
    */
   private void writeAccessTimesIfDue() {
     if (!access.due(clock.getAsLong())) {
@@ -339,9 +347,9 @@ public final class TreeFileSystem implements FileSystemView {
         () -> {
           if (!defer && !tree.changing() && access.due(clock.getAsLong())) {
             try {
-              commitWithAccessTimes();
+              commitWithAccessTimes(); // no change of anyone's: a failure drops them
             } catch (IOException | RuntimeException e) {
-              LOG.log(System.Logger.Level.WARNING, "access times not written (retried): {0}", e);
+              LOG.log(System.Logger.Level.WARNING, "access times not written: {0}", e);
             }
           }
           return null;
