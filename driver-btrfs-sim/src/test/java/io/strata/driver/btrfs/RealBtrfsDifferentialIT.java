@@ -37,8 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The same seeded random sequence of file operations on a real Btrfs subvolume (a loop-mounted
  * image made with mkfs.btrfs) and on a btrfs-sim subvolume, then both trees compared: types, modes,
  * link counts, sizes (directories' too), contents and symlink targets, also of the snapshots taken
- * along the way. Needs root and btrfs-progs (.ci/run installs it); skipped, saying why, only where
- * no loop device can be had.
+ * along the way, and which reads change access times (relatime). Needs root and btrfs-progs
+ * (.ci/run installs it); skipped, saying why, only where no loop device can be had.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RealBtrfsDifferentialIT {
@@ -241,6 +241,9 @@ class RealBtrfsDifferentialIT {
           .isEqualTo(describeReal(mnt.resolve(s), "/"));
     }
     if (!du) {
+      assertThat(readsChangingAtime(fs, real, seed))
+          .as("relatime, seed %d", seed)
+          .isEqualTo(readsChangingAtime(null, real, seed));
       return;
     }
     run("btrfs", "filesystem", "sync", mnt.toString());
@@ -251,6 +254,58 @@ class RealBtrfsDifferentialIT {
           .as("btrfs filesystem du -s of %s, seed %d, operations:\n%s", s, seed, log)
           .isEqualTo(realDu(mnt.resolve(s)));
     }
+  }
+
+  /**
+   * Linux mounts Btrfs with relatime, as btrfs-sim reads: every regular file was just read (by
+   * {@link #describe}), then a random half is chmodded (ctime moves on, the mode stays), then each
+   * is read twice; the lines say which reads changed the access time. {@code fs} null: the real
+   * side ({@code real}); both pick the same half, by {@code seed}.
+   */
+  private static String readsChangingAtime(FileSystemView fs, Path real, long seed)
+      throws Exception {
+    Random pick = new Random(seed);
+    StringBuilder b = new StringBuilder();
+    List<String> files = new ArrayList<>();
+    for (String f : paths(real, false)) {
+      if (Files.isRegularFile(at(real, f), LinkOption.NOFOLLOW_LINKS)) {
+        files.add(f);
+      }
+    }
+    for (String f : files) {
+      if (pick.nextBoolean()) {
+        if (fs == null) {
+          int mode = (Integer) Files.getAttribute(at(real, f), "unix:mode") & 07777;
+          run("chmod", Integer.toOctalString(mode), at(real, f).toString());
+        } else {
+          fs.chmod(f, fs.stat(f).mode() & 07777);
+        }
+      }
+    }
+    for (String f : files) {
+      b.append(f);
+      for (int i = 0; i < 2; i++) {
+        long before = atime(fs, real, f);
+        if (fs == null) {
+          Files.readAllBytes(at(real, f));
+        } else {
+          sha(fs.open(f));
+        }
+        b.append(atime(fs, real, f) != before ? " changed" : " kept");
+      }
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
+  private static long atime(FileSystemView fs, Path real, String f) throws IOException {
+    if (fs != null) {
+      return fs.stat(f).atimeNanos();
+    }
+    java.nio.file.attribute.FileTime t =
+        (java.nio.file.attribute.FileTime)
+            Files.getAttribute(at(real, f), "lastAccessTime", LinkOption.NOFOLLOW_LINKS);
+    return t.to(TimeUnit.NANOSECONDS);
   }
 
   // ---- the trees as text: one line per path ----
