@@ -52,6 +52,7 @@ final class RecordLayout implements FileLayout {
   private final LongSupplier salts;
   private final java.util.function.LongConsumer admit;
   private final Supplier<AccessTimes> accessTimes;
+  private final Runnable admitMetadata;
   private byte[] buf; // the record being written: changes only
 
   /**
@@ -60,16 +61,24 @@ final class RecordLayout implements FileLayout {
    * @param admit called with a record's length before it is stored; throws to refuse it (the
    *     dataset is read-only or over its quota)
    * @param accessTimes the dataset's {@code atime} and {@code relatime}, asked at every read
+   * @param admitMetadata called before a change that stores no record; throws to refuse it
    */
   RecordLayout(
       Supplier<RecordSettings> settings,
       LongSupplier salts,
       java.util.function.LongConsumer admit,
-      Supplier<AccessTimes> accessTimes) {
+      Supplier<AccessTimes> accessTimes,
+      Runnable admitMetadata) {
     this.settings = settings;
     this.salts = salts;
     this.admit = admit;
     this.accessTimes = accessTimes;
+    this.admitMetadata = admitMetadata;
+  }
+
+  @Override
+  public void admitMetadataChange() {
+    admitMetadata.run();
   }
 
   @Override

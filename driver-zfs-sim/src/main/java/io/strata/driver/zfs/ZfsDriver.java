@@ -103,7 +103,8 @@ public final class ZfsDriver extends SnapshotSetDriver
               : () -> {
                 DatasetTable t = table;
                 return t.accessTimes(t.byKey(key));
-              });
+              },
+          () -> guard.admitMetadata(key));
     }
 
     @Override

@@ -40,6 +40,15 @@ public interface FileLayout {
   default void growing(FileData file, long newSize, long writeOffset) throws IOException {}
 
   /**
+   * Called before a change that adds to the file system without storing content through this
+   * layout: a directory, a node, a symlink or hard link, a rename, new attributes or an extended
+   * attribute. Not before removals and truncations, which ZFS lets through even over a quota, nor
+   * before writes, whose records the layout admits itself. Throws to refuse the change (a dataset
+   * at its quota); nothing by default.
+   */
+  default void admitMetadataChange() {}
+
+  /**
    * When reads change a file's access time in the file system this layout models; asked at every
    * read of a writable snapshot, so it may change at any time. {@link AccessTimes#NEVER} by
    * default.

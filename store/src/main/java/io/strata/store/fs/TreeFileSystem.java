@@ -439,6 +439,18 @@ public final class TreeFileSystem implements FileSystemView {
         });
   }
 
+  /**
+   * Runs {@code c} as {@link #mutate} does, after the layout admitted a change that stores no
+   * content through it (see {@link FileLayout#admitMetadataChange}).
+   */
+  private void mutateMetadata(Change c) throws IOException {
+    mutate(
+        () -> {
+          layout.admitMetadataChange();
+          c.run();
+        });
+  }
+
   @Override
   public void deferSync(boolean on) throws IOException {
     exclusively(
@@ -547,7 +559,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void mkdir(String path, int mode) throws IOException {
-    mutate(
+    mutateMetadata(
         () -> {
           Resolved r = paths.resolve(path, false);
           if (r.ino() >= 0) {
@@ -559,7 +571,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void mkdirs(String path, int mode) throws IOException {
-    mutate(
+    mutateMetadata(
         () -> {
           String cur = "";
           for (String part : PathNames.split(path)) {
@@ -595,7 +607,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void rename(String from, String to) throws IOException {
-    mutate(
+    mutateMetadata(
         () -> {
           Resolved src = paths.resolve(from, false);
           long ino = src.existing(from);
@@ -649,7 +661,7 @@ public final class TreeFileSystem implements FileSystemView {
           "mknod " + path + ": type " + Integer.toOctalString(type) + " is not a node type");
     }
     int kind = type;
-    mutate(
+    mutateMetadata(
         () -> {
           Resolved r = paths.resolve(path, false);
           if (r.ino() >= 0) {
@@ -668,7 +680,7 @@ public final class TreeFileSystem implements FileSystemView {
     if (target.isEmpty() || target.indexOf('\0') >= 0 || target.length() > PathNames.MAX_PATH) {
       throw new InvalidArgumentException("symlink " + path + ": invalid target");
     }
-    mutate(
+    mutateMetadata(
         () -> {
           Resolved r = paths.resolve(path, false);
           if (r.ino() >= 0) {
@@ -683,7 +695,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void link(String existing, String path) throws IOException {
-    mutate(
+    mutateMetadata(
         () -> {
           long ino = paths.resolve(existing, false).existing(existing);
           Inode in = inodes.get(ino);
@@ -704,7 +716,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void chmod(String path, int mode) throws IOException {
-    mutate(
+    mutateMetadata(
         () -> {
           long ino = paths.resolve(path, true).existing(path);
           inodes.put(ino, inodes.get(ino).withMode(mode, clock.getAsLong()));
@@ -713,7 +725,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void chown(String path, int uid, int gid) throws IOException {
-    mutate(
+    mutateMetadata(
         () -> {
           long ino = paths.resolve(path, false).existing(path);
           inodes.put(ino, inodes.get(ino).withOwner(uid, gid, clock.getAsLong()));
@@ -722,7 +734,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void setTimes(String path, long mtimeNanos, long atimeNanos) throws IOException {
-    mutate(
+    mutateMetadata(
         () -> {
           long ino = paths.resolve(path, false).existing(path);
           inodes.put(ino, inodes.get(ino).withTimes(mtimeNanos, atimeNanos, clock.getAsLong()));
@@ -739,7 +751,7 @@ public final class TreeFileSystem implements FileSystemView {
       throw new InvalidArgumentException(
           "xattr " + name + " on " + path + ": name or value too large");
     }
-    mutate(() -> inodes.setXattr(paths.resolve(path, false).existing(path), name, value));
+    mutateMetadata(() -> inodes.setXattr(paths.resolve(path, false).existing(path), name, value));
   }
 
   @Override
