@@ -102,7 +102,11 @@ public final class ZfsDriver extends SnapshotSetDriver
               ? () -> AccessTimes.NEVER
               : () -> {
                 DatasetTable t = table;
-                return t.accessTimes(t.byKey(key));
+                try {
+                  return t.accessTimes(t.byKey(key));
+                } catch (io.strata.store.error.NotFoundException removed) {
+                  return AccessTimes.NEVER; // read through a file system its dataset outlived
+                }
               },
           () -> guard.admitMetadata(key));
     }
