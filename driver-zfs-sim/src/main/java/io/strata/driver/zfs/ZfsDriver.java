@@ -12,6 +12,7 @@ import io.strata.store.engine.WriteSession;
 import io.strata.store.error.ConflictException;
 import io.strata.store.fs.AccessTimes;
 import io.strata.store.fs.FileLayout;
+import io.strata.store.fs.TreeFileSystem;
 import io.strata.store.image.layer.LayerStore;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
@@ -408,7 +409,13 @@ public final class ZfsDriver extends SnapshotSetDriver
 
   @Override
   public void close() {
-    // Every change is durable when it returns; the store belongs to the engine.
+    // Every change is durable when it returns; the store belongs to the engine. Access times reads
+    // set are written now, as ZFS writes them with its last transaction group.
+    for (Snapshot s : set.all().values()) {
+      if (s.kind() == Kind.ACTIVE && set.fs(s.key()) instanceof TreeFileSystem fs) {
+        fs.flushAccessTimes();
+      }
+    }
   }
 
   // ---- promote ----

@@ -342,10 +342,19 @@ public final class TreeFileSystem implements FileSystemView {
     if (!access.due(clock.getAsLong())) {
       return;
     }
+    flushAccessTimes();
+  }
+
+  /**
+   * Writes the access times reads set and no change has written yet, unless a deferred change is
+   * open (its sync writes them): what a driver does when it closes, as ZFS writes them with its
+   * last transaction group. A failure drops them and is logged.
+   */
+  public void flushAccessTimes() {
     holding(
         lock.writeLock(),
         () -> {
-          if (!defer && !tree.changing() && access.due(clock.getAsLong())) {
+          if (!defer && !tree.changing() && !access.isEmpty()) {
             try {
               commitWithAccessTimes(); // no change of anyone's: a failure drops them
             } catch (IOException | RuntimeException e) {
