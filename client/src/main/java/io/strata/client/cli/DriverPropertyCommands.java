@@ -55,7 +55,8 @@ final class DriverPropertyCommands {
       mixinStandardHelpOptions = true,
       description =
           "Sets a property locally, as 'zfs set' (recordsize, compression, dedup, quota,"
-              + " readonly); 'inherit' as the value clears it, as 'zfs inherit'.")
+              + " readonly, atime, relatime); 'inherit' as the value clears it, as 'zfs"
+              + " inherit'.")
   static final class Set extends ClientCommand {
     @Parameters(paramLabel = "PROPERTY=VALUE [NAME] | PROPERTY VALUE [NAME]", arity = "1..3")
     List<String> words;

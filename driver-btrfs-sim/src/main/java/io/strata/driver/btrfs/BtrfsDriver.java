@@ -354,5 +354,13 @@ public final class BtrfsDriver extends SnapshotSetDriver
 
   /** Nothing to release: every change was durable when its call returned. */
   @Override
-  public void close() {}
+  public void close() {
+    // Access times reads set are written now, as they would be before an unmount.
+    for (io.strata.store.driver.Snapshot s : set.all().values()) {
+      if (s.kind() == io.strata.store.driver.Kind.ACTIVE
+          && set.fs(s.key()) instanceof io.strata.store.fs.TreeFileSystem fs) {
+        fs.flushAccessTimes();
+      }
+    }
+  }
 }

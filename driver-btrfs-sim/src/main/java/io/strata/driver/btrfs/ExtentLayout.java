@@ -2,6 +2,7 @@ package io.strata.driver.btrfs;
 
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.error.CorruptDataException;
+import io.strata.store.fs.AccessTimes;
 import io.strata.store.fs.DirectoryCounts;
 import io.strata.store.fs.FileData;
 import io.strata.store.fs.FileLayout;
@@ -40,10 +41,82 @@ final class ExtentLayout implements FileLayout {
   /** Set while {@link #capture} reads a file: the read records the file's extents here. */
   private static final ThreadLocal<ExtentList.Builder> CAPTURE = new ThreadLocal<>();
 
+  /** The random bytes that make a block {@link #growing} rewrites a chunk of its own. */
+  private static final int UNIQUE_TAIL = 16;
+
+  private final AccessTimes accessTimes;
+
+  /**
+   * Where the next write to inode {@link #widenIno} starts instead of its first block: the block
+   * holding the file's old end, which {@link #growing} left to the write. Changes only, under the
+   * file system's write lock.
+   */
+  private long widenFrom = -1;
+
+  private long widenIno = -1;
+
+  /** A layout whose reads change access times by {@code accessTimes} (Linux's mount option). */
+  ExtentLayout(AccessTimes accessTimes) {
+    this.accessTimes = accessTimes;
+  }
+
+  /**
+   * Rewrites the block holding the file's old end, with zeros past it, when the file grows past
+   * that block without a write covering it: a truncate up, or a write that starts in a later block.
+   * That is what Btrfs does ({@code btrfs_cont_expand} zeroes the block's tail through {@code
+   * btrfs_truncate_block}), so the block gets an extent of its own, allocated even where it was a
+   * hole, and is no longer shared with a snapshot; {@code filesystem du} counts it so. The bytes
+   * read the same either way, as no extent reaches past the old end. A write that starts in that
+   * block or before rewrites it itself.
+   */
+  @Override
+  public void growing(FileData file, long newSize, long writeOffset) throws IOException {
+    widenIno = -1;
+    widenFrom = -1;
+    long size = file.size();
+    long block = alignDown(size);
+    if (size == block || (writeOffset >= 0 && alignDown(writeOffset) <= size)) {
+      return;
+    }
+    if (writeOffset >= 0 && alignDown(writeOffset) == block + BLOCK) {
+      // The zeroed block and the write's first block are adjacent: Btrfs writes them out as one
+      // extent, so the write starts at the zeroed block (reading it back, zeros past the old end).
+      widenIno = file.ino();
+      widenFrom = block;
+      return;
+    }
+    int n = (int) (Math.min(block + BLOCK, newSize) - block);
+    byte[] buf = new byte[n + UNIQUE_TAIL];
+    // Btrfs allocates the block anew, whatever it holds; stored plainly, it would often be a chunk
+    // the store has already (zeros where the old end lay in a hole, or the block as an earlier
+    // growth wrote it) and count as shared in du. Random bytes after the range its extent covers
+    // make it a chunk of its own, as the extent is Btrfs's.
+    java.util.concurrent.ThreadLocalRandom.current().nextBytes(buf);
+    read(file, block, buf, 0, (int) (size - block));
+    Arrays.fill(buf, (int) (size - block), n, (byte) 0);
+    Extent rewritten = new Extent(file.putChunk(buf, 0, n + UNIQUE_TAIL), 0, n);
+    punch(file, block, size);
+    file.putItem(block, rewritten.encode());
+  }
+
+  /**
+   * The rule given, except while {@link #capture} reads a file: a reflink reads no data, and Btrfs
+   * leaves the source's access time alone.
+   */
+  @Override
+  public AccessTimes accessTimes() {
+    return CAPTURE.get() != null ? AccessTimes.NEVER : accessTimes;
+  }
+
   @Override
   public void write(FileData file, long offset, byte[] b, int off, int len) throws IOException {
     long newEnd = offset + len;
     long start = alignDown(offset);
+    if (widenIno == file.ino() && widenFrom >= 0 && widenFrom < start) {
+      start = widenFrom;
+    }
+    widenIno = -1;
+    widenFrom = -1;
     long end = Math.min(alignUp(newEnd), file.size());
     byte[] buf = new byte[(int) Math.min(MAX_EXTENT, end - start)];
     List<ExtentList.Placed> added = new ArrayList<>();

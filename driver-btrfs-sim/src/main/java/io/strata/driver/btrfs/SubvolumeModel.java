@@ -3,7 +3,9 @@ package io.strata.driver.btrfs;
 import io.strata.store.driver.Kind;
 import io.strata.store.driver.Snapshot;
 import io.strata.store.driver.SnapshotSet;
+import io.strata.store.fs.AccessTimes;
 import io.strata.store.fs.FileLayout;
+import io.strata.store.image.layer.LayerStore;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -33,7 +35,11 @@ final class SubvolumeModel implements SnapshotSet.Model {
 
   @Override
   public FileLayout layout(Snapshot s) {
-    return new ExtentLayout();
+    // Linux mounts Btrfs with relatime by default. A layer being built (LayerStore.TMP) is read
+    // back by Strata to describe it, not by a process: it changes no access time, as a layer
+    // extracted by Docker is never read back.
+    return new ExtentLayout(
+        s.key().startsWith(LayerStore.TMP) ? AccessTimes.NEVER : AccessTimes.RELATIVE);
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.strata.store.error.ConflictException;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.fs.AccessTimes;
 import io.strata.store.fs.FileSystemView;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;
@@ -22,6 +23,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class BtrfsDriverTest {
@@ -370,6 +372,87 @@ class BtrfsDriverTest {
 
     driver().reflink("E", "/big", "/big3");
     assertThat(driver().filesystemDu("E")).isEqualTo(new FilesystemDu.Usage(45056, 4096, 20480));
+  }
+
+  /**
+   * A file grown from the middle of a block, with the figures a real Btrfs (kernel 6.18, mounted
+   * with max_inline=0, each write fsynced) printed: three 5,000-byte files and a snapshot; then
+   * {@code /t} truncated up to 20,000 (Btrfs zeroes the old last block's tail: a new extent), a
+   * write at 12,288 into {@code /w} (the zeroed block and the write are two extents) and one at
+   * 8,192 into {@code /c} (the zeroed block and the write are adjacent: one extent). A second
+   * snapshot, then block 2 of {@code /c} rewritten: as its old extent also holds block 1, which the
+   * subvolume still references, the second snapshot keeps nothing exclusive.
+   */
+  @Test
+  @Timeout(60)
+  void filesystemDuOfFilesGrownFromTheMiddleOfABlockIsBtrfs() throws IOException {
+    driver().prepare("v", null, Map.of());
+    FileSystemView fs = driver().fs("v");
+    for (String name : List.of("/t", "/w", "/c")) {
+      fs.write(name, 0, TestData.random(name.charAt(1), 5000), 0, 5000);
+    }
+    driver().snapshot("v", "s", false);
+    fs.truncate("/t", 20_000);
+    fs.write("/w", 12_288, TestData.random(70, 100), 0, 100);
+    fs.write("/c", 8192, TestData.random(71, 100), 0, 100);
+    assertThat(driver().filesystemDu("v")).isEqualTo(new FilesystemDu.Usage(32768, 20480, 12288));
+    assertThat(driver().filesystemDu("s")).isEqualTo(new FilesystemDu.Usage(24576, 0, 24576));
+
+    driver().snapshot("v", "s2", false);
+    fs.write("/c", 8192, TestData.random(72, 100), 0, 100);
+    assertThat(driver().filesystemDu("v")).isEqualTo(new FilesystemDu.Usage(32768, 4096, 28672));
+    assertThat(driver().filesystemDu("s2")).isEqualTo(new FilesystemDu.Usage(32768, 0, 32768));
+
+    byte[] t = readAll(fs, "/t");
+    assertThat(Arrays.copyOfRange(t, 5000, 20_000)).as("zeros past the old end").containsOnly(0);
+    assertThat(Arrays.copyOf(t, 5000)).isEqualTo(TestData.random('t', 5000));
+    byte[] w = readAll(fs, "/w");
+    assertThat(w).hasSize(12_388);
+    assertThat(Arrays.copyOfRange(w, 5000, 12_288)).containsOnly(0);
+  }
+
+  /**
+   * Reads change access times as Linux's default relatime mount of a Btrfs does: the first read
+   * after a change sets atime (not ctime), later ones within a day do not, and a read-only snapshot
+   * never changes. What reads set is written with the next change.
+   */
+  @Test
+  @Timeout(60)
+  void readsChangeAccessTimesByRelatimeAsLinuxMountsBtrfs() throws IOException {
+    driver().prepare("r", null, Map.of());
+    FileSystemView fs = driver().fs("r");
+    fs.write("/f", 0, new byte[] {1, 2, 3}, 0, 3);
+    fs.setTimes("/f", 1_000_000_000L, 1_000_000_000L);
+    io.strata.store.fs.FileStat before = fs.stat("/f");
+    readAll(fs, "/f");
+    io.strata.store.fs.FileStat read = fs.stat("/f");
+    assertThat(read.atimeNanos()).isGreaterThan(before.ctimeNanos());
+    assertThat(read.ctimeNanos()).isEqualTo(before.ctimeNanos());
+    assertThat(read.mtimeNanos()).isEqualTo(before.mtimeNanos());
+    readAll(fs, "/f");
+    assertThat(fs.stat("/f").atimeNanos()).as("relatime: once").isEqualTo(read.atimeNanos());
+    f.advance(AccessTimes.DAY_NANOS);
+    readAll(fs, "/f");
+    long dayLater = fs.stat("/f").atimeNanos();
+    assertThat(dayLater).as("a day later").isGreaterThan(read.atimeNanos() + AccessTimes.DAY_NANOS);
+
+    fs.mkdir("/d", 0755); // a change: the access time goes with it
+    f.reopen();
+    assertThat(driver().fs("r").stat("/f").atimeNanos()).isEqualTo(dayLater);
+
+    fs = driver().fs("r");
+    fs.write("/g", 0, new byte[] {4}, 0, 1);
+    long unread = fs.stat("/g").atimeNanos();
+    driver().commit("layer", "r");
+    driver().view("look", "layer", Map.of());
+    // a layer being built: only Strata reads it back, as Docker never reads back what it extracted
+    String building = io.strata.store.image.layer.LayerStore.TMP + "x";
+    driver().prepare(building, "layer", Map.of());
+    for (String key : List.of("layer", "look", building)) {
+      readAll(driver().fs(key), "/g");
+      driver().fs(key).list("/");
+      assertThat(driver().fs(key).stat("/g").atimeNanos()).as(key).isEqualTo(unread);
+    }
   }
 
   /** Every subvolume as {@code path gen/cgen}, both relative to the first one's cgen. */

@@ -37,8 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The same seeded random sequence of file operations on a real Btrfs subvolume (a loop-mounted
  * image made with mkfs.btrfs) and on a btrfs-sim subvolume, then both trees compared: types, modes,
  * link counts, sizes (directories' too), contents and symlink targets, also of the snapshots taken
- * along the way. Needs root and btrfs-progs (.ci/run installs it); skipped, saying why, only where
- * no loop device can be had.
+ * along the way, and which reads change access times (relatime). Needs root and btrfs-progs
+ * (.ci/run installs it); skipped, saying why, only where no loop device can be had.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RealBtrfsDifferentialIT {
@@ -96,9 +96,11 @@ class RealBtrfsDifferentialIT {
 
   /**
    * {@code btrfs filesystem du -s} of the subvolume and of every snapshot: total, exclusive and
-   * set-shared bytes. Files grow only from a size that is a whole number of blocks here: Btrfs
-   * rewrites the block holding the old end of a file that grows past it (zeroing its tail), which
-   * btrfs-sim does not model, as its layout is not told a file's old size when it grows.
+   * set-shared bytes, files grown from the middle of a block included (Btrfs rewrites the block
+   * holding the old end). Each write and truncate is fsynced on the real side, so that each is an
+   * extent of its own, as btrfs-sim stores one chunk per write. With {@code
+   * -Dstrata.differential.stepwise=true} both are compared after every operation, which names the
+   * first one where they part.
    */
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -133,10 +135,6 @@ class RealBtrfsDifferentialIT {
         byte[] b = new byte[1 + r.nextInt(r.nextBoolean() ? 100 : 20_000)];
         r.nextBytes(b);
         boolean created = !Files.exists(at(real, f), LinkOption.NOFOLLOW_LINKS);
-        long size = created ? 0 : Files.size(at(real, f));
-        if (du && size % BLOCK != 0 && offset + b.length > size && offset >= size / BLOCK * BLOCK) {
-          offset = size / BLOCK * BLOCK + r.nextInt((int) (size % BLOCK)); // from the end block
-        }
         try (FileChannel ch =
             FileChannel.open(at(real, f), StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
           ch.write(ByteBuffer.wrap(b), offset);
@@ -155,12 +153,11 @@ class RealBtrfsDifferentialIT {
           continue;
         }
         long size = r.nextInt(3) == 0 ? r.nextInt(300_000) : r.nextInt(10_000);
-        long was = Files.size(at(real, f));
-        if (du && was % BLOCK != 0 && size > was) {
-          size = r.nextInt((int) was + 1); // shrink instead
-        }
         try (RandomAccessFile raf = new RandomAccessFile(at(real, f).toFile(), "rw")) {
           raf.setLength(size);
+          if (du) {
+            raf.getChannel().force(true); // what growing rewrote is an extent of its own
+          }
         }
         fs.truncate(f, size);
         did = "truncate " + f + " " + size;
@@ -224,6 +221,16 @@ class RealBtrfsDifferentialIT {
         did = "btrfs subvolume snapshot " + vol + " " + name;
       }
       log.append(i).append(": ").append(did).append('\n');
+      if (du && Boolean.getBoolean("strata.differential.stepwise")) {
+        run("btrfs", "filesystem", "sync", mnt.toString());
+        List<String> names = new ArrayList<>(snapshots);
+        names.add(0, vol);
+        for (String s : names) {
+          assertThat(du(sim.driver().filesystemDu(s)))
+              .as("STEP du of %s, seed %d, operations:\n%s", s, seed, log)
+              .isEqualTo(realDu(mnt.resolve(s)));
+        }
+      }
     }
     assertThat(describe(real, fs, "/"))
         .as("seed %d, operations:\n%s", seed, log)
@@ -234,6 +241,9 @@ class RealBtrfsDifferentialIT {
           .isEqualTo(describeReal(mnt.resolve(s), "/"));
     }
     if (!du) {
+      assertThat(readsChangingAtime(fs, real, seed))
+          .as("relatime, seed %d", seed)
+          .isEqualTo(readsChangingAtime(null, real, seed));
       return;
     }
     run("btrfs", "filesystem", "sync", mnt.toString());
@@ -244,6 +254,58 @@ class RealBtrfsDifferentialIT {
           .as("btrfs filesystem du -s of %s, seed %d, operations:\n%s", s, seed, log)
           .isEqualTo(realDu(mnt.resolve(s)));
     }
+  }
+
+  /**
+   * Linux mounts Btrfs with relatime, as btrfs-sim reads: every regular file was just read (by
+   * {@link #describe}), then a random half is chmodded (ctime moves on, the mode stays), then each
+   * is read twice; the lines say which reads changed the access time. {@code fs} null: the real
+   * side ({@code real}); both pick the same half, by {@code seed}.
+   */
+  private static String readsChangingAtime(FileSystemView fs, Path real, long seed)
+      throws Exception {
+    Random pick = new Random(seed);
+    StringBuilder b = new StringBuilder();
+    List<String> files = new ArrayList<>();
+    for (String f : paths(real, false)) {
+      if (Files.isRegularFile(at(real, f), LinkOption.NOFOLLOW_LINKS)) {
+        files.add(f);
+      }
+    }
+    for (String f : files) {
+      if (pick.nextBoolean()) {
+        if (fs == null) {
+          int mode = (Integer) Files.getAttribute(at(real, f), "unix:mode") & 07777;
+          run("chmod", Integer.toOctalString(mode), at(real, f).toString());
+        } else {
+          fs.chmod(f, fs.stat(f).mode() & 07777);
+        }
+      }
+    }
+    for (String f : files) {
+      b.append(f);
+      for (int i = 0; i < 2; i++) {
+        long before = atime(fs, real, f);
+        if (fs == null) {
+          Files.readAllBytes(at(real, f));
+        } else {
+          sha(fs.open(f));
+        }
+        b.append(atime(fs, real, f) != before ? " changed" : " kept");
+      }
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
+  private static long atime(FileSystemView fs, Path real, String f) throws IOException {
+    if (fs != null) {
+      return fs.stat(f).atimeNanos();
+    }
+    java.nio.file.attribute.FileTime t =
+        (java.nio.file.attribute.FileTime)
+            Files.getAttribute(at(real, f), "lastAccessTime", LinkOption.NOFOLLOW_LINKS);
+    return t.to(TimeUnit.NANOSECONDS);
   }
 
   // ---- the trees as text: one line per path ----

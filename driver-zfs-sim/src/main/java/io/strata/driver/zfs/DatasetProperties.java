@@ -5,15 +5,16 @@ import java.util.List;
 
 /**
  * {@code zfs get}, {@code zfs set} and {@code zfs inherit} for the properties zfs-sim models:
- * {@code recordsize}, {@code compression}, {@code dedup}, {@code quota} and {@code readonly}.
- * Datasets are named as {@code zfs list} names them: the pool {@code strata} or a dataset {@code
- * strata/<id>}.
+ * {@code recordsize}, {@code compression}, {@code dedup}, {@code quota}, {@code readonly}, {@code
+ * atime} and {@code relatime}. Datasets are named as {@code zfs list} names them: the pool {@code
+ * strata} or a dataset {@code strata/<id>}.
  *
  * <p>A dataset without a local value inherits from its parent in the namespace, the pool (not from
  * its origin, as in ZFS), then takes the default; {@code quota} is not inherited. As in ZFS, a
  * change applies to what is written afterwards: {@code recordsize} to files created afterwards,
  * {@code compression} and {@code dedup} to records written afterwards; {@code readonly} and {@code
- * quota} to the next change (see {@link WriteGuard}).
+ * quota} to the next change (see {@link WriteGuard}); {@code atime} and {@code relatime} to the
+ * next read.
  */
 public interface DatasetProperties {
   /** The dataset that backs snapshot {@code key}: {@code strata/<id>}. */

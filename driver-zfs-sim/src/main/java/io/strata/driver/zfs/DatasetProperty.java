@@ -22,7 +22,14 @@ enum DatasetProperty {
    */
   QUOTA("quota", "none"),
   /** {@code on}: the dataset's files cannot be changed (EROFS), as ZFS's {@code readonly}. */
-  READONLY("readonly", "off");
+  READONLY("readonly", "off"),
+  /** {@code on}: reads change a file's access time (by {@code relatime}'s rule); off: never. */
+  ATIME("atime", "on"),
+  /**
+   * {@code on}: with {@code atime=on}, a read changes the access time only when it is not after the
+   * modification or change time, or is a day old; {@code off}: every read changes it.
+   */
+  RELATIME("relatime", "on");
 
   static final int MIN_RECORD = 4 << 10;
   static final int MAX_RECORD = 1 << 20;
@@ -54,7 +61,8 @@ enum DatasetProperty {
     throw new InvalidArgumentException(
         "property "
             + name
-            + ": not a zfs-sim property (recordsize, compression, dedup, quota, readonly)");
+            + ": not a zfs-sim property (recordsize, compression, dedup, quota, readonly, atime,"
+            + " relatime)");
   }
 
   /** Whether a dataset without a local value takes its parent's (ZFS: all but quota). */
@@ -73,7 +81,7 @@ enum DatasetProperty {
       case COMPRESSION:
         Compression c = compression(v, value);
         return v.startsWith("zstd-") ? "zstd-" + c.level() : v;
-      case DEDUP, READONLY:
+      case DEDUP, READONLY, ATIME, RELATIME:
         if (v.equals("on") || v.equals("off")) {
           return v;
         }

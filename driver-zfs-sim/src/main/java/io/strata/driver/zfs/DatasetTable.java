@@ -5,6 +5,7 @@ import io.strata.store.driver.Snapshot;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.fs.AccessTimes;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -199,6 +200,20 @@ final class DatasetTable {
 
   private static String source(String from, String asked) {
     return from.equals(asked) ? "local" : "inherited from " + from;
+  }
+
+  /**
+   * When reads change access times in {@code e}'s files: never with {@code atime=off}, nor with
+   * {@code readonly=on} (a read-only ZFS mount changes nothing); else by {@code relatime}'s rule.
+   */
+  AccessTimes accessTimes(Entry e) {
+    if (effective(e, DatasetProperty.ATIME).value().equals("off")
+        || effective(e, DatasetProperty.READONLY).value().equals("on")) {
+      return AccessTimes.NEVER;
+    }
+    return effective(e, DatasetProperty.RELATIME).value().equals("on")
+        ? AccessTimes.RELATIVE
+        : AccessTimes.EVERY_READ;
   }
 
   /** What {@code e}'s effective properties mean for its next record. */

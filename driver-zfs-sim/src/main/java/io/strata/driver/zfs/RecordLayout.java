@@ -2,6 +2,7 @@ package io.strata.driver.zfs;
 
 import io.strata.store.digest.Digest;
 import io.strata.store.error.CorruptDataException;
+import io.strata.store.fs.AccessTimes;
 import io.strata.store.fs.DirectoryCounts;
 import io.strata.store.fs.FileData;
 import io.strata.store.fs.FileLayout;
@@ -50,6 +51,8 @@ final class RecordLayout implements FileLayout {
   private final Supplier<RecordSettings> settings;
   private final LongSupplier salts;
   private final java.util.function.LongConsumer admit;
+  private final Supplier<AccessTimes> accessTimes;
+  private final Runnable admitMetadata;
   private byte[] buf; // the record being written: changes only
 
   /**
@@ -57,14 +60,30 @@ final class RecordLayout implements FileLayout {
    * @param salts fresh non-zero salts for records written with {@code dedup=off}
    * @param admit called with a record's length before it is stored; throws to refuse it (the
    *     dataset is read-only or over its quota)
+   * @param accessTimes the dataset's {@code atime} and {@code relatime}, asked at every read
+   * @param admitMetadata called before a change that stores no record; throws to refuse it
    */
   RecordLayout(
       Supplier<RecordSettings> settings,
       LongSupplier salts,
-      java.util.function.LongConsumer admit) {
+      java.util.function.LongConsumer admit,
+      Supplier<AccessTimes> accessTimes,
+      Runnable admitMetadata) {
     this.settings = settings;
     this.salts = salts;
     this.admit = admit;
+    this.accessTimes = accessTimes;
+    this.admitMetadata = admitMetadata;
+  }
+
+  @Override
+  public void admitMetadataChange() {
+    admitMetadata.run();
+  }
+
+  @Override
+  public AccessTimes accessTimes() {
+    return accessTimes.get();
   }
 
   /** One stored record. */

@@ -16,8 +16,9 @@ import org.roaringbitmap.RoaringBitmap;
  * zfs list} charges it) plus the records written since its last durable change plus the record
  * about to be stored would pass its quota, or the pool's {@code used} would pass the pool's: ZFS's
  * EDQUOT. Like ZFS, a record is counted whole and uncompressed before it is written (its estimate),
- * and deleting files is never refused. Records stored by a change that is then refused are rolled
- * back with it, so the store is unchanged.
+ * and deleting files is never refused. A change that stores no record (a {@code mkdir}, a rename, a
+ * {@code chmod}) is refused once one tree node more would pass a quota. Records stored by a change
+ * that is then refused are rolled back with it, so the store is unchanged.
  *
  * <p>Reads the immutable table and the chunk store's reference sets only: it runs inside a file
  * system's lock, where the driver's own lock must not be taken.
@@ -70,8 +71,35 @@ final class WriteGuard {
     }
   }
 
+  /**
+   * The space a change that stores no record is taken to need: one tree node, whole and
+   * uncompressed (a tree node holds at most 16 KiB of items), as a record is counted whole.
+   */
+  static final long METADATA_BYTES = 16 << 10;
+
+  /**
+   * Admits a change that stores no record (a directory, a link, a rename, new attributes), or
+   * refuses it: as ZFS refuses such a transaction when its estimate does not fit under the quota
+   * (EDQUOT), a change is refused once {@link #METADATA_BYTES} more would pass a quota that
+   * applies. Checked, not reserved: the change's nodes are counted when it is durable.
+   */
+  void admitMetadata(String key) {
+    try {
+      checkWritable(key);
+      check(key, METADATA_BYTES, "changing");
+    } catch (RuntimeException e) {
+      pending.remove(key); // the refusal rolls back what was pending too
+      throw e;
+    }
+  }
+
   private void admitOrThrow(String key, long recordBytes) {
     checkWritable(key);
+    check(key, recordBytes, "writing");
+    pending.merge(key, recordBytes, Long::sum);
+  }
+
+  private void check(String key, long recordBytes, String doing) {
     DatasetTable t = table.get();
     DatasetTable.Entry e = t.byKey(key);
     long own = DatasetProperty.quotaBytes(t.effective(e, DatasetProperty.QUOTA).value());
@@ -79,7 +107,7 @@ final class WriteGuard {
     long mine = pending.getOrDefault(key, 0L) + recordBytes;
     if (own > 0) {
       long used = ZfsListing.used(t, e, chunksOf, bytes);
-      refuseOver(e.name(), key, own, used, mine);
+      refuseOver(e.name(), key, doing, own, used, mine);
     }
     if (pool > 0) {
       long used = 0;
@@ -92,23 +120,25 @@ final class WriteGuard {
       for (long p : pending.values()) {
         all += p;
       }
-      refuseOver(DatasetTable.POOL, key, pool, used, all);
+      refuseOver(DatasetTable.POOL, key, doing, pool, used, all);
     }
-    pending.merge(key, recordBytes, Long::sum);
   }
 
-  private static void refuseOver(String dataset, String key, long quota, long used, long adding) {
+  private static void refuseOver(
+      String dataset, String key, String doing, long quota, long used, long adding) {
     if (used + adding > quota) {
       throw new StorageFullException(
           "dataset "
               + dataset
-              + " (writing snapshot "
+              + " ("
+              + doing
+              + " snapshot "
               + key
               + "): disk quota exceeded: quota "
               + DatasetProperty.niceBytes(quota)
               + ", used "
               + DatasetProperty.niceBytes(used)
-              + ", this write needs "
+              + (doing.equals("writing") ? ", this write needs " : ", this change needs ")
               + DatasetProperty.niceBytes(adding)
               + " more");
     }

@@ -10,7 +10,10 @@ import io.strata.store.driver.SnapshotSetDriver;
 import io.strata.store.engine.ChunkAccess;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.ConflictException;
+import io.strata.store.fs.AccessTimes;
 import io.strata.store.fs.FileLayout;
+import io.strata.store.fs.TreeFileSystem;
+import io.strata.store.image.layer.LayerStore;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import io.strata.store.transfer.ContentCut;
@@ -92,7 +95,21 @@ public final class ZfsDriver extends SnapshotSetDriver
             return t.settings(t.byKey(key));
           },
           ZfsDriver.this::salt,
-          bytes -> guard.admit(key, bytes));
+          bytes -> guard.admit(key, bytes),
+          // A layer being built (LayerStore.TMP) is read back by Strata to describe it, not by a
+          // process: its reads change no access time, as Docker never reads back a layer it
+          // extracted.
+          key.startsWith(LayerStore.TMP)
+              ? () -> AccessTimes.NEVER
+              : () -> {
+                DatasetTable t = table;
+                try {
+                  return t.accessTimes(t.byKey(key));
+                } catch (io.strata.store.error.NotFoundException removed) {
+                  return AccessTimes.NEVER; // read through a file system its dataset outlived
+                }
+              },
+          () -> guard.admitMetadata(key));
     }
 
     @Override
@@ -392,7 +409,13 @@ public final class ZfsDriver extends SnapshotSetDriver
 
   @Override
   public void close() {
-    // Every change is durable when it returns; the store belongs to the engine.
+    // Every change is durable when it returns; the store belongs to the engine. Access times reads
+    // set are written now, as ZFS writes them with its last transaction group.
+    for (Snapshot s : set.all().values()) {
+      if (s.kind() == Kind.ACTIVE && set.fs(s.key()) instanceof TreeFileSystem fs) {
+        fs.flushAccessTimes();
+      }
+    }
   }
 
   // ---- promote ----

@@ -508,11 +508,13 @@ class ZfsDriverTest {
         .filteredOn(v -> !v.source().equals("-"))
         .extracting(PropertyValue::property, PropertyValue::value, PropertyValue::source)
         .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("atime", "on", "default"),
             org.assertj.core.groups.Tuple.tuple("compression", "lz4", "inherited from strata"),
             org.assertj.core.groups.Tuple.tuple("dedup", "on", "inherited from strata"),
             org.assertj.core.groups.Tuple.tuple("quota", "none", "default"),
             org.assertj.core.groups.Tuple.tuple("readonly", "off", "default"),
-            org.assertj.core.groups.Tuple.tuple("recordsize", "32K", "inherited from strata"));
+            org.assertj.core.groups.Tuple.tuple("recordsize", "32K", "inherited from strata"),
+            org.assertj.core.groups.Tuple.tuple("relatime", "on", "default"));
     assertThat(driver.get("strata/1", "recordsize").value()).isEqualTo("16K");
     driver.inherit("strata", "recordsize");
     assertThat(driver.get("strata/2", "recordsize").source()).isEqualTo("default");
@@ -617,6 +619,55 @@ class ZfsDriverTest {
     assertThat(other.exists("/big")).isFalse();
   }
 
+  /**
+   * As ZFS refuses a transaction whose estimate does not fit under the quota, a change that stores
+   * no record (mkdir, symlink, chmod, rename) is refused within one tree node (16K) of the quota,
+   * leaving the files as they were; removals still go through, and a quota with room lets them.
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void quotaRefusesMetadataChangesAtItButNotRemovals() throws IOException {
+    layer("base", null, Map.of("/f", TestData.random(48, 100)));
+    driver.prepare("c", "base", Map.of());
+    FileSystemView fs = driver.fs("c");
+    put(fs, "/a", TestData.random(49, 256 << 10));
+    put(fs, "/b", TestData.random(50, 100));
+    long used = (Long) listing().get("strata/2").get("used");
+    driver.set("strata/2", "quota", Long.toString(used + (8 << 10)));
+    Snapshot before = driver.set().get("c");
+
+    List<ThrowingRunnable> refused =
+        List.of(
+            () -> fs.mkdir("/d", 0755),
+            () -> fs.symlink("/a", "/s"),
+            () -> fs.chmod("/a", 0600),
+            () -> fs.rename("/b", "/c"),
+            () -> fs.link("/a", "/a2"));
+    for (ThrowingRunnable change : refused) {
+      assertThatThrownBy(change::run)
+          .isInstanceOf(io.strata.store.error.StorageFullException.class)
+          .hasMessageStartingWith(
+              "dataset strata/2 (changing snapshot c): disk quota exceeded: quota ")
+          .hasMessageEndingWith(", this change needs 16K more");
+    }
+    assertThat(driver.set().get("c").treeRoot()).isEqualTo(before.treeRoot());
+    assertThat(fs.list("/")).extracting(e -> e.name()).containsExactly("a", "b", "f");
+    assertThat(fs.stat("/a").mode() & 07777).isEqualTo(0644);
+
+    fs.remove("/b", false); // never refused
+    assertThat(fs.exists("/b")).isFalse();
+    driver.set("strata/2", "quota", Long.toString(used + (64 << 10)));
+    fs.mkdir("/d", 0755);
+    assertThat(fs.stat("/d").isDirectory()).isTrue();
+    driver.set("strata/2", "quota", "none");
+  }
+
+  /** A change that may throw. */
+  @FunctionalInterface
+  private interface ThrowingRunnable {
+    void run() throws IOException;
+  }
+
   @Test
   void spaceIsReadAsReadOnlyPropertiesAsZfsGetShowsIt() throws IOException {
     layer("base", null, Map.of("/f", TestData.random(51, 300 << 10)));
@@ -676,7 +727,9 @@ class ZfsDriverTest {
           {"quota", "lots"},
           {"quota", "-1"},
           {"readonly", "yes"},
-          {"atime", "off"}
+          {"atime", "sometimes"},
+          {"relatime", "1"},
+          {"mountpoint", "/mnt"}
         }) {
       assertThatThrownBy(() -> driver.set("strata/1", bad[0], bad[1]))
           .as(bad[0] + "=" + bad[1])

@@ -80,6 +80,11 @@ final class DurableTree {
     return session;
   }
 
+  /** Whether a change is open: made since the last commit and not committed or rolled back. */
+  boolean changing() {
+    return session != null;
+  }
+
   /** Notes a data chunk a change stored, for the commit's reference delta. */
   void dataAdded(int id) {
     dataAdded.add(id);

@@ -38,10 +38,22 @@ final class FileContents {
     }
   }
 
-  /** Drops what lies past {@code size}, when that is less than the file holds. */
+  /**
+   * Drops what lies past {@code size}, when that is less than the file holds; tells the layout when
+   * it is more.
+   */
   void truncate(long ino, Inode in, long size) throws IOException {
     if (size < in.size()) {
       layout.truncate(new TreeFileData(tree, ino, in), size);
+    } else if (size > in.size()) {
+      layout.growing(new TreeFileData(tree, ino, in), size, -1);
+    }
+  }
+
+  /** Tells the layout that a write at {@code offset} makes file {@code in} {@code newSize} long. */
+  void growing(long ino, Inode in, long newSize, long offset) throws IOException {
+    if (newSize > in.size()) {
+      layout.growing(new TreeFileData(tree, ino, in), newSize, offset);
     }
   }
 

@@ -32,6 +32,31 @@ public interface FileLayout {
    */
   long replace(FileData file, InputStream in) throws IOException;
 
+  /**
+   * Called before a file grows past its size ({@code file.size()}, not yet extended): by a truncate
+   * to {@code newSize} ({@code writeOffset} -1), or by a write at {@code writeOffset} ending at
+   * {@code newSize}. Nothing by default; Btrfs rewrites the block holding the old end.
+   */
+  default void growing(FileData file, long newSize, long writeOffset) throws IOException {}
+
+  /**
+   * Called before a change that adds to the file system without storing content through this
+   * layout: a directory, a node, a symlink or hard link, a rename, new attributes or an extended
+   * attribute. Not before removals and truncations, which ZFS lets through even over a quota, nor
+   * before writes, whose records the layout admits itself. Throws to refuse the change (a dataset
+   * at its quota); nothing by default.
+   */
+  default void admitMetadataChange() {}
+
+  /**
+   * When reads change a file's access time in the file system this layout models; asked at every
+   * read of a writable snapshot, so it may change at any time. {@link AccessTimes#NEVER} by
+   * default.
+   */
+  default AccessTimes accessTimes() {
+    return AccessTimes.NEVER;
+  }
+
   /** How directories report their link count and size in the file system this layout models. */
   DirectoryCounts directories();
 

@@ -14,6 +14,9 @@ import java.nio.charset.StandardCharsets;
  *   BACKREF (3)  u64 parent name      a name that refers to ino (one per hard link)
  *   XATTR   (4)  name                 an extended attribute
  *   DATA    (5)  u64 key              the layout's content items (extents or records)
+ *   ATIME   (6)  -                    the access time a read set (u8 version(=1) u64 nanoseconds):
+ *                                     it overrides the INODE item's, which stays as it was, so a
+ *                                     read changes no item a diff of two trees compares
  * ino 0, type 0: the file system's own counters (next inode number)
  * </pre>
  */
@@ -24,6 +27,7 @@ final class FsKeys {
   static final byte BACKREF = 3;
   static final byte XATTR = 4;
   static final byte DATA = 5;
+  static final byte ATIME = 6;
 
   private FsKeys() {}
 

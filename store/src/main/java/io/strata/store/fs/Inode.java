@@ -130,6 +130,11 @@ record Inode(
     return new Inode(mode, uid, gid, nlink, size, m, a, now, target, rdev);
   }
 
+  /** The same attributes with access time {@code a}; the change time stays. */
+  Inode withAtime(long a) {
+    return new Inode(mode, uid, gid, nlink, size, mtime, a, ctime, target, rdev);
+  }
+
   Inode withLinks(int n, long now) {
     return new Inode(mode, uid, gid, n, size, mtime, atime, now, target, rdev);
   }

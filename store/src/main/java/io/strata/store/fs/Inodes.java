@@ -110,6 +110,37 @@ final class Inodes {
     }
   }
 
+  // ---- access times set by reads (ATIME items) ----
+
+  /** The access time of {@code ino}: the one a read set (its ATIME item), else its inode's. */
+  long atime(long ino, Inode in) {
+    byte[] v = tree.get(FsKeys.key(ino, FsKeys.ATIME));
+    if (v == null) {
+      return in.atime();
+    }
+    if (v.length != 9 || v[0] != 1) {
+      throw new CorruptDataException(
+          "inode " + ino + ": damaged access time (" + v.length + " bytes)", "inode " + ino);
+    }
+    return ByteBuffer.wrap(v, 1, 8).getLong();
+  }
+
+  /** Records the access time a read set, unless {@code ino} is gone since. */
+  void putAtime(long ino, long atime) {
+    if (tree.get(FsKeys.key(ino, FsKeys.INODE)) != null) {
+      tree.put(
+          FsKeys.key(ino, FsKeys.ATIME),
+          ByteBuffer.allocate(9).put((byte) 1).putLong(atime).array());
+    }
+  }
+
+  /** Drops the access time a read set: the inode's own is set explicitly. */
+  void clearAtime(long ino) {
+    if (tree.get(FsKeys.key(ino, FsKeys.ATIME)) != null) {
+      tree.delete(FsKeys.key(ino, FsKeys.ATIME));
+    }
+  }
+
   // ---- extended attributes ----
 
   byte[] xattr(long ino, String name) {

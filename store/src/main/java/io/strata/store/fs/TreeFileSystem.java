@@ -13,6 +13,7 @@ import io.strata.store.tree.NodeCache;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongSupplier;
@@ -82,6 +83,8 @@ public final class TreeFileSystem implements FileSystemView {
     T run() throws E;
   }
 
+  private static final System.Logger LOG = System.getLogger(TreeFileSystem.class.getName());
+
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final boolean readOnly;
   private final LongSupplier clock;
@@ -90,6 +93,8 @@ public final class TreeFileSystem implements FileSystemView {
   private final Directories directories;
   private final PathResolver paths;
   private final FileContents contents;
+  private final FileLayout layout;
+  private final AccessLog access = new AccessLog();
   private boolean defer;
 
   public TreeFileSystem(
@@ -107,6 +112,7 @@ public final class TreeFileSystem implements FileSystemView {
     this.directories = new Directories(tree, inodes, clock);
     this.paths = new PathResolver(directories, inodes);
     this.contents = new FileContents(tree, layout);
+    this.layout = layout;
   }
 
   /** Writes an empty file system (a root directory, mode 0755) in {@code session}. */
@@ -164,6 +170,7 @@ public final class TreeFileSystem implements FileSystemView {
         lock.writeLock(),
         () -> {
           tree.reload(root);
+          access.clear();
           return null;
         });
   }
@@ -206,7 +213,8 @@ public final class TreeFileSystem implements FileSystemView {
     return reading(
         () -> {
           long ino = paths.resolve(path, false).existing(path);
-          return inodes.stat(ino, inodes.get(ino));
+          Inode in = inodes.get(ino);
+          return inodes.stat(ino, in.withAtime(atime(ino, in)));
         });
   }
 
@@ -223,27 +231,137 @@ public final class TreeFileSystem implements FileSystemView {
   }
 
   @Override
-  public List<DirEntry> list(String path) {
-    return reading(
-        () -> {
-          long dir = paths.resolve(path, true).existing(path);
-          if (!inodes.isDirectory(dir)) {
-            throw new InvalidArgumentException("path " + path + ": not a directory");
-          }
-          return directories.list(dir);
-        });
+  public List<DirEntry> list(String path) throws IOException {
+    List<DirEntry> out =
+        reading(
+            () -> {
+              long dir = paths.resolve(path, true).existing(path);
+              Inode in = inodes.get(dir);
+              if (!in.stat(dir).isDirectory()) {
+                throw new InvalidArgumentException("path " + path + ": not a directory");
+              }
+              List<DirEntry> entries = directories.list(dir);
+              accessed(dir, in); // as readdir does
+              return entries;
+            });
+    writeAccessTimesIfDue();
+    return out;
   }
 
   @Override
   public int read(String path, long offset, byte[] dst, int off, int len) throws IOException {
-    return reading(
+    int n =
+        reading(
+            () -> {
+              long ino = paths.resolve(path, true).existing(path);
+              Inode in = inodes.regular(ino, path);
+              if (offset < 0) {
+                throw new InvalidArgumentException("path " + path + ": negative offset " + offset);
+              }
+              int read = contents.read(ino, in, offset, dst, off, len);
+              accessed(ino, in);
+              return read;
+            });
+    writeAccessTimesIfDue();
+    return n;
+  }
+
+  // ---- access times: set by reads in memory, written with the next change ----
+
+  /** The access time of {@code ino} as stat shows it: a read's not yet written, or the tree's. */
+  private long atime(long ino, Inode in) {
+    Long pending = access.get(ino);
+    return pending != null ? pending : inodes.atime(ino, in);
+  }
+
+  /**
+   * Notes that {@code ino} was read, under the read lock: if the layout's rule says so, its access
+   * time becomes now, in memory only (see {@link AccessLog}). A read-only snapshot never changes.
+   */
+  private void accessed(long ino, Inode in) {
+    if (readOnly) {
+      return;
+    }
+    AccessTimes rule = layout.accessTimes();
+    if (rule == AccessTimes.NEVER) {
+      return;
+    }
+    long now = clock.getAsLong();
+    if (rule.changes(atime(ino, in), in.mtime(), in.ctime(), now)) {
+      access.record(ino, now);
+    }
+  }
+
+  /**
+   * Puts the access times reads set into the tree, in the change being made (opened if none is):
+   * called just before a commit, under the write lock. Returns what it took from the log, for the
+   * caller to put back if the commit fails. Written whatever the rule is now: as in ZFS, turning
+   * {@code atime} off stops reads from setting access times, not the write of those already set.
+   */
+  private Map<Long, Long> writeAccessTimes() {
+    if (access.isEmpty()) {
+      return Map.of();
+    }
+    Map<Long, Long> taken = access.drain();
+    tree.session();
+    taken.forEach(inodes::putAtime);
+    return taken;
+  }
+
+  /**
+   * Commits the change being made with the access times reads set; rolls back if it fails. Access
+   * times that fail on their own, with no change of the caller's (the owner refuses every change of
+   * a dataset made read-only since), are dropped instead of failing the sync: they are not what the
+   * caller asked to make durable, and a read-only file system drops them too.
+   */
+  private void commitWithAccessTimes() throws IOException {
+    boolean accessTimesOnly = !tree.changing();
+    Map<Long, Long> taken = Map.of();
+    try {
+      taken = writeAccessTimes();
+      tree.commit();
+    } catch (IOException | RuntimeException e) {
+      tree.rollback();
+      if (accessTimesOnly) {
+        LOG.log(
+            System.Logger.Level.DEBUG, "access times of {0} reads dropped: {1}", taken.size(), e);
+        return;
+      }
+      access.restore(taken, clock.getAsLong());
+      throw e;
+    }
+  }
+
+  /**
+   * Writes the access times reads set once the oldest has waited {@link
+   * AccessLog#FLUSH_AFTER_NANOS}, as ZFS writes its transaction group, when no deferred change is
+   * open (those wait for their sync, which writes them too). Called by a read after it let go of
+   * the read lock; a failure is never the read's.
+   */
+  private void writeAccessTimesIfDue() {
+    if (!access.due(clock.getAsLong())) {
+      return;
+    }
+    flushAccessTimes();
+  }
+
+  /**
+   * Writes the access times reads set and no change has written yet, unless a deferred change is
+   * open (its sync writes them): what a driver does when it closes, as ZFS writes them with its
+   * last transaction group. A failure drops them and is logged.
+   */
+  public void flushAccessTimes() {
+    holding(
+        lock.writeLock(),
         () -> {
-          long ino = paths.resolve(path, true).existing(path);
-          Inode in = inodes.regular(ino, path);
-          if (offset < 0) {
-            throw new InvalidArgumentException("path " + path + ": negative offset " + offset);
+          if (!defer && !tree.changing() && !access.isEmpty()) {
+            try {
+              commitWithAccessTimes(); // no change of anyone's: a failure drops them
+            } catch (IOException | RuntimeException e) {
+              LOG.log(System.Logger.Level.WARNING, "access times not written: {0}", e);
+            }
           }
-          return contents.read(ino, in, offset, dst, off, len);
+          return null;
         });
   }
 
@@ -320,13 +438,25 @@ public final class TreeFileSystem implements FileSystemView {
           tree.session();
           try {
             c.run();
-            if (!defer) {
-              tree.commit();
-            }
           } catch (IOException | RuntimeException e) {
             tree.rollback();
             throw e;
           }
+          if (!defer) {
+            commitWithAccessTimes();
+          }
+        });
+  }
+
+  /**
+   * Runs {@code c} as {@link #mutate} does, after the layout admitted a change that stores no
+   * content through it (see {@link FileLayout#admitMetadataChange}).
+   */
+  private void mutateMetadata(Change c) throws IOException {
+    mutate(
+        () -> {
+          layout.admitMetadataChange();
+          c.run();
         });
   }
 
@@ -354,15 +484,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void sync() throws IOException {
-    exclusively(
-        () -> {
-          try {
-            tree.commit();
-          } catch (IOException | RuntimeException e) {
-            tree.rollback();
-            throw e;
-          }
-        });
+    exclusively(this::commitWithAccessTimes);
   }
 
   @Override
@@ -380,6 +502,9 @@ public final class TreeFileSystem implements FileSystemView {
                       r, path, new Inode(FileStat.S_IFREG | 0644, 0, 0, 1, 0, 0, 0, 0, null));
           Inode in = inodes.regular(ino, path);
           long now = clock.getAsLong();
+          if (len > 0) {
+            contents.growing(ino, in, offset + len, offset);
+          }
           Inode grown = in.withSize(Math.max(in.size(), offset + len), now);
           inodes.put(ino, grown);
           contents.write(ino, grown, offset, b, off, len);
@@ -443,7 +568,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void mkdir(String path, int mode) throws IOException {
-    mutate(
+    mutateMetadata(
         () -> {
           Resolved r = paths.resolve(path, false);
           if (r.ino() >= 0) {
@@ -455,7 +580,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void mkdirs(String path, int mode) throws IOException {
-    mutate(
+    mutateMetadata(
         () -> {
           String cur = "";
           for (String part : PathNames.split(path)) {
@@ -491,7 +616,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void rename(String from, String to) throws IOException {
-    mutate(
+    mutateMetadata(
         () -> {
           Resolved src = paths.resolve(from, false);
           long ino = src.existing(from);
@@ -545,7 +670,7 @@ public final class TreeFileSystem implements FileSystemView {
           "mknod " + path + ": type " + Integer.toOctalString(type) + " is not a node type");
     }
     int kind = type;
-    mutate(
+    mutateMetadata(
         () -> {
           Resolved r = paths.resolve(path, false);
           if (r.ino() >= 0) {
@@ -564,7 +689,7 @@ public final class TreeFileSystem implements FileSystemView {
     if (target.isEmpty() || target.indexOf('\0') >= 0 || target.length() > PathNames.MAX_PATH) {
       throw new InvalidArgumentException("symlink " + path + ": invalid target");
     }
-    mutate(
+    mutateMetadata(
         () -> {
           Resolved r = paths.resolve(path, false);
           if (r.ino() >= 0) {
@@ -579,7 +704,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void link(String existing, String path) throws IOException {
-    mutate(
+    mutateMetadata(
         () -> {
           long ino = paths.resolve(existing, false).existing(existing);
           Inode in = inodes.get(ino);
@@ -600,7 +725,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void chmod(String path, int mode) throws IOException {
-    mutate(
+    mutateMetadata(
         () -> {
           long ino = paths.resolve(path, true).existing(path);
           inodes.put(ino, inodes.get(ino).withMode(mode, clock.getAsLong()));
@@ -609,7 +734,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void chown(String path, int uid, int gid) throws IOException {
-    mutate(
+    mutateMetadata(
         () -> {
           long ino = paths.resolve(path, false).existing(path);
           inodes.put(ino, inodes.get(ino).withOwner(uid, gid, clock.getAsLong()));
@@ -618,10 +743,12 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void setTimes(String path, long mtimeNanos, long atimeNanos) throws IOException {
-    mutate(
+    mutateMetadata(
         () -> {
           long ino = paths.resolve(path, false).existing(path);
           inodes.put(ino, inodes.get(ino).withTimes(mtimeNanos, atimeNanos, clock.getAsLong()));
+          inodes.clearAtime(ino); // set explicitly: what reads set before no longer counts
+          access.forget(ino);
         });
   }
 
@@ -633,7 +760,7 @@ public final class TreeFileSystem implements FileSystemView {
       throw new InvalidArgumentException(
           "xattr " + name + " on " + path + ": name or value too large");
     }
-    mutate(() -> inodes.setXattr(paths.resolve(path, false).existing(path), name, value));
+    mutateMetadata(() -> inodes.setXattr(paths.resolve(path, false).existing(path), name, value));
   }
 
   @Override
