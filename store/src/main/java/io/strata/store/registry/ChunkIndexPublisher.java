@@ -11,6 +11,7 @@ import io.strata.store.engine.Recipe;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.transfer.ChunkPiece;
+import io.strata.store.transfer.ChunkRecordStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -45,9 +46,9 @@ public final class ChunkIndexPublisher {
 
   /**
    * The chunk-index artifact of manifest {@code subject} of {@code repo}, stored now if it was not
-   * yet. Null when there is none to make: the subject is no image manifest, or one of its layers is
-   * still {@code settling} (stored whole, its recipe job not yet run: an index made now would send
-   * it whole for good).
+   * yet. Null when there is none to make: the subject is no image manifest, none of its layers is a
+   * gzip blob kept as chunks and a recipe, or one of its layers is still {@code settling} (stored
+   * whole, its recipe job not yet run: an index made now would send it whole for good).
    */
   public synchronized Descriptor publish(String repo, Digest subject, Predicate<Digest> settling)
       throws IOException {
@@ -69,10 +70,15 @@ public final class ChunkIndexPublisher {
     for (JsonNode l : MAPPER.readTree(body).path("layers")) {
       layers.add(Digest.parse(l.path("digest").asText()));
     }
+    boolean anyChunked = false;
     for (Digest l : layers) {
       if (!registry.hasBlob(repo, l) || settling.test(l)) {
         return null;
       }
+      anyChunked |= blobs.gzipRecipe(l) != null;
+    }
+    if (!anyChunked) {
+      return null; // every layer would be fetched whole: an index would save nothing
     }
     ObjectNode m =
         MAPPER
@@ -121,11 +127,17 @@ public final class ChunkIndexPublisher {
   }
 
   /**
-   * The chunk ids a chunk request naming {@code layers} may receive: those of the uncompressed
-   * contents of those layers; refused with {@link NotFoundException} for a layer {@code repo} does
-   * not hold, so no request reads chunks of blobs the repository lacks.
+   * The records of the chunks {@code wanted}, read as the stream is read; each must be a chunk of
+   * the uncompressed contents of one of {@code layers}, which {@code repo} must hold (else {@link
+   * NotFoundException} naming {@code where}), so no request reads chunks of blobs the repository
+   * does not give out.
    */
-  public RoaringBitmap chunksOf(String repo, List<Digest> layers) {
+  public ChunkRecordStream records(
+      String repo, List<Digest> layers, List<ChunkPiece> wanted, String where) {
+    return new ChunkRecordStream(chunks, wanted, chunksOf(repo, layers), where);
+  }
+
+  private RoaringBitmap chunksOf(String repo, List<Digest> layers) {
     RoaringBitmap out = new RoaringBitmap();
     for (Digest l : layers) {
       if (!registry.hasBlob(repo, l)) {
