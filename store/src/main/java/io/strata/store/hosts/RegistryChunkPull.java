@@ -43,11 +43,11 @@ import org.roaringbitmap.RoaringBitmap;
  * Pulls an image from a Strata registry moving only the chunks this host lacks: the image manifest,
  * its chunk-index artifact (found through the referrers API), the config, then the chunks of the
  * layers' uncompressed tars this store does not hold, in batches, each verified and pinned as it
- * lands (as {@link ImagePull} does between stratads). Each gzip layer is then regenerated from its
- * chunks and recipe and its digest compared with the manifest's before anything is recorded; the
- * image is imported from the chunks (no decompression) with the recipe, so it exports the same
- * compressed blobs and keeps its manifest's digest. A layer the registry keeps whole is fetched
- * whole. Nothing is recorded when any check fails.
+ * lands (as {@link ImagePull} does between stratads). The image is then imported from the chunks
+ * (no decompression) with each layer's recipe, so it exports the same compressed blobs and keeps
+ * its manifest's digest; as the import reads a layer, the layer is compressed again by its recipe
+ * on another thread and its digest compared with the manifest's before anything is recorded. A
+ * layer the registry keeps whole is fetched whole. Nothing is recorded when any check fails.
  *
  * <p>The chunks of each pulled layer stay referenced under {@code reg/pulled/<layer>}: the file
  * chunks are the image's anyway, and what this keeps besides is the tar headers between them, so
@@ -147,23 +147,28 @@ public final class RegistryChunkPull {
       for (LayerChunkIndex ix : indexes) {
         if (ix.keptWhole()) {
           whole.put(ix.layer(), wholeLayer(source, ix.layer(), wire));
-        } else {
-          verify(ix, where);
         }
       }
       Fetched pulled = image;
-      BlobFiles files = files(pulled, configDigest, config, indexes, whole);
-      ImportResult r =
-          RejectedException.ofContent(
-              () ->
-                  host.images()
-                      .importManifest(
-                          files,
-                          pulled.digest,
-                          pulled.mediaType,
-                          pulled.body.length,
-                          tag,
-                          where + " manifest " + pulled.digest));
+      BlobFiles files = files(pulled, configDigest, config, indexes, whole, where);
+      ImportResult r;
+      try {
+        r =
+            RejectedException.ofContent(
+                () ->
+                    host.images()
+                        .importManifest(
+                            files,
+                            pulled.digest,
+                            pulled.mediaType,
+                            pulled.body.length,
+                            tag,
+                            where + " manifest " + pulled.digest));
+      } catch (CorruptDataException e) {
+        // a layer whose chunks and recipe do not compress back into it: the import stopped
+        throw new RejectedException(
+            e.getMessage() + ": its chunks and recipe do not give back the layer");
+      }
       keepPulled(indexes);
       return new TransferSummary(
           r.images().get(0).id(),
@@ -346,29 +351,14 @@ public final class RegistryChunkPull {
     return new RecipeInputStream(chunks, r, 0, r.size(), name);
   }
 
-  /**
-   * Regenerates the compressed layer from its chunks and recipe and compares its digest and length
-   * with the manifest's: a registry whose recipe or chunks lie is refused before anything is
-   * recorded, and the image is sure to export the blob its manifest names.
-   */
-  private void verify(LayerChunkIndex ix, String where) throws IOException {
-    String name = where + " layer " + ix.layer();
-    try (InputStream in =
-        new RegeneratedGzipInputStream(uncompressed(ix, name), ix.gzip(), ix.layer(), name)) {
-      in.transferTo(OutputStream.nullOutputStream());
-    } catch (CorruptDataException e) {
-      throw new RejectedException(
-          name + ": its chunks and recipe do not give back the layer: " + e.getMessage());
-    }
-  }
-
   /** The image's blobs as an import reads them: chunked layers from this store's chunks. */
   private BlobFiles files(
       Fetched image,
       Digest configDigest,
       byte[] config,
       List<LayerChunkIndex> indexes,
-      Map<Digest, Path> whole) {
+      Map<Digest, Path> whole,
+      String where) {
     Map<Digest, LayerChunkIndex> chunked = new HashMap<>();
     indexes.stream().filter(ix -> !ix.keptWhole()).forEach(ix -> chunked.put(ix.layer(), ix));
     return new BlobFiles() {
@@ -399,10 +389,15 @@ public final class RegistryChunkPull {
         return new RegeneratedGzipInputStream(uncompressed(ix, name), ix.gzip(), d, name);
       }
 
+      // the import reads the chunks as they are; the compressed blob is checked beside it
       @Override
       public InputStream openUncompressed(Digest d) {
         LayerChunkIndex ix = chunked.get(d);
-        return ix == null ? null : uncompressed(ix, "layer " + d);
+        if (ix == null) {
+          return null;
+        }
+        String name = where + " layer " + d;
+        return new RecompressingInputStream(uncompressed(ix, name), ix.gzip(), d, name);
       }
 
       @Override
