@@ -340,8 +340,55 @@ class StrataToStrataPullIT {
     assertThat(pullerCli.strata("fsck").exit()).isZero();
   }
 
+  private static HttpResponse<byte[]> chunkRequest(String query, byte[] body) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create("http://" + reg() + "/v2/s2s/app/_strata/chunks" + query))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** {@code n:u32 (digest:32 length:u32){n}} of one chunk. */
+  private static byte[] oneChunk(String digest, int length) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 32 + 4);
+    b.putInt(1).put(java.util.HexFormat.of().parseHex(digest.substring(7))).putInt(length);
+    return b.array();
+  }
+
   @Test
   @Order(3)
+  void theChunkRequestServesOnlyChunksOfTheLayersNamed() throws Exception {
+    String layer = Tars.sha256(gz1);
+    // the config is a blob of the repository, but no layer kept as chunks: nothing of it is served
+    String config =
+        JSON.readTree(
+                Files.readAllBytes(v1.resolve("blobs/sha256/" + manifestDigest(v1).substring(7))))
+            .path("config")
+            .path("digest")
+            .asText();
+    byte[] configBytes = Files.readAllBytes(v1.resolve("blobs/sha256/" + config.substring(7)));
+    HttpResponse<byte[]> notInLayer =
+        chunkRequest("?layer=" + layer, oneChunk(config, configBytes.length));
+    assertThat(notInLayer.statusCode()).isEqualTo(404);
+    assertThat(new String(notInLayer.body(), StandardCharsets.UTF_8)).contains("BLOB_UNKNOWN");
+    String elsewhere = "sha256:" + "ab".repeat(32);
+    assertThat(chunkRequest("?layer=" + elsewhere, oneChunk(config, 10)).statusCode())
+        .isEqualTo(404);
+    assertThat(chunkRequest("", oneChunk(config, 10)).statusCode()).isEqualTo(400);
+    assertThat(chunkRequest("?layer=" + layer, new byte[] {0, 0, 0, 5, 1}).statusCode())
+        .isEqualTo(400);
+    assertThat(chunkRequest("?layer=" + layer, new byte[(4 << 20) + 1]).statusCode())
+        .isEqualTo(413);
+    // an empty list is answered with no records
+    HttpResponse<byte[]> none = chunkRequest("?layer=" + layer, new byte[4]);
+    assertThat(none.statusCode()).isEqualTo(200);
+    assertThat(none.body()).isEmpty();
+  }
+
+  @Test
+  @Order(4)
   void aPullFromDebiansDockerRegistryTakesTheOrdinaryPath() throws Exception {
     Tools.require("docker-registry");
     int port;

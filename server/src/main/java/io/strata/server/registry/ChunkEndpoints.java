@@ -68,6 +68,13 @@ final class ChunkEndpoints {
             HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
             "SIZE_INVALID",
             "chunk request of " + repo + ": larger than " + MAX_REQUEST + " bytes");
+    // refused before its body comes when it says how long it is (Netty checked the number)
+    String length = x.header(HttpHeaderNames.CONTENT_LENGTH);
+    if (length != null
+        && length.trim().matches("\\d{1,18}")
+        && Long.parseLong(length.trim()) > MAX_REQUEST) {
+      throw tooLarge;
+    }
     return Body.buffered(MAX_REQUEST, tooLarge, body -> answer(x, repo, layers, body));
   }
 
