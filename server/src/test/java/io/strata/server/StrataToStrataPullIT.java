@@ -78,8 +78,8 @@ class StrataToStrataPullIT {
     pullerCli = new Cli(puller.port());
     proxy = new CountingProxy(registryPort);
 
-    byte[] tar1 = Tars.of(files(false));
-    byte[] tar2 = Tars.of(files(true));
+    byte[] tar1 = Tars.of(files(null));
+    byte[] tar2 = Tars.of(files("edited in v2\n"));
     gz1 = goGzip("v1", tar1);
     gz2 = goGzip("v2", tar2);
     v1 = layout("v1", tar1, gz1);
@@ -108,10 +108,10 @@ class StrataToStrataPullIT {
   }
 
   /**
-   * About 24 MiB of 160 files, half text (which gzip halves) and half random; with {@code edited},
-   * three text files get a line more.
+   * About 24 MiB of 160 files, half text (which gzip halves) and half random; with {@code edit},
+   * four text files end with it.
    */
-  private static Map<String, byte[]> files(boolean edited) {
+  private static Map<String, byte[]> files(String edit) {
     Random r = new Random(15);
     Map<String, byte[]> files = new LinkedHashMap<>();
     StringBuilder words = new StringBuilder();
@@ -122,8 +122,8 @@ class StrataToStrataPullIT {
         while (words.length() < 150_000) {
           words.append("word").append(r.nextInt(5000)).append(r.nextInt(9) == 0 ? '\n' : ' ');
         }
-        if (edited && i % 50 == 0) {
-          words.append("edited in v2\n");
+        if (edit != null && i % 50 == 0) {
+          words.append(edit);
         }
         data = words.toString().getBytes(StandardCharsets.US_ASCII);
       } else {
@@ -389,6 +389,27 @@ class StrataToStrataPullIT {
 
   @Test
   @Order(4)
+  void anImageTheRegistryServesByNameGetsAChunkIndexToo() throws Exception {
+    byte[] tar3 = Tars.of(files("edited in v3\n"));
+    byte[] gz3 = goGzip("v3", tar3);
+    Path v3 = layout("v3", tar3, gz3);
+    Cli.Result imported = registryCli.strata("image", "import", v3 + ":1", "-t", "local/app:3");
+    assertThat(imported.exit()).as("%s", imported).isZero();
+    // the first pull by name publishes the image in the registry, its layer stored whole; the
+    // layer becomes chunks and a recipe after, and then the image has a chunk index
+    HttpResponse<byte[]> m = get("/v2/local/app/manifests/3");
+    assertThat(m.statusCode()).isEqualTo(200);
+    assertThat(Tars.sha256(m.body())).isEqualTo(manifestDigest(v3));
+    chunkIndexOf("local/app", manifestDigest(v3));
+    proxy.reset();
+    JsonNode r = pull(proxy.port(), "local/app:3");
+    assertThat(r.path("chunkIndex").asBoolean()).as("%s", r).isTrue();
+    // the puller holds v1 and v2: only v3's edits cross
+    assertThat(proxy.down() + proxy.up()).isLessThan(gz3.length * 15L / 1000);
+  }
+
+  @Test
+  @Order(5)
   void aPullFromDebiansDockerRegistryTakesTheOrdinaryPath() throws Exception {
     Tools.require("docker-registry");
     int port;

@@ -115,7 +115,7 @@ public final class RegistryServer implements Closeable {
     ManifestEndpoints manifests =
         new ManifestEndpoints(
             registry,
-            new ImageBridge(registry, images, imageInUse, tmp),
+            new ImageBridge(registry, images, imageInUse, tmp, recipes),
             engineExecutor,
             indexes,
             recipes::pending);

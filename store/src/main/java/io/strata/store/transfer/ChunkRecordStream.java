@@ -40,8 +40,9 @@ public final class ChunkRecordStream extends InputStream {
   }
 
   /**
-   * Refused with {@link NotFoundException} naming {@code where} for a chunk the store lacks, that
-   * is not in {@code allowed}, or whose length is not the one asked for.
+   * Refused with {@link NotFoundException} naming {@code where} for a chunk the store lacks or that
+   * is not in {@code allowed}. (A length that is not the chunk's is the reader's to refuse: the
+   * record says the true one.)
    */
   public ChunkRecordStream(
       ChunkStore store, List<ChunkPiece> wanted, RoaringBitmap allowed, String where) {
