@@ -264,6 +264,10 @@ class StrataToStrataPullIT {
     HttpResponse<byte[]> blob = get("/v2/s2s/app/blobs/" + layer.path("digest").asText());
     assertThat(blob.statusCode()).isEqualTo(200);
     assertThat(Tars.sha256(blob.body())).isEqualTo(layer.path("digest").asText());
+    // a gc of the registry keeps the artifact and its blobs: the repository links them
+    assertThat(registryCli.strata("gc").exit()).isZero();
+    assertThat(Tars.sha256(get("/v2/s2s/app/blobs/" + layer.path("digest").asText()).body()))
+        .isEqualTo(layer.path("digest").asText());
     // the artifact is untagged: the tag list is the pushed tags alone
     assertThat(JSON.readTree(get("/v2/s2s/app/tags/list").body()).path("tags").toString())
         .isEqualTo("[\"1\",\"2\"]");
