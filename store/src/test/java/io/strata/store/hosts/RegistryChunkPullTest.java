@@ -176,8 +176,16 @@ class RegistryChunkPullTest {
     Path t = dir.resolve(tag + ".tar");
     Files.write(t, tar);
     byte[] gz = Files.readAllBytes(GoGzip.gzip(t, 6));
+    pushImage(tag, tar, gz);
+    assertThat(registry.gzipRecipe(Digest.sha256(gz, 0, gz.length)))
+        .as("the layer is kept as a recipe")
+        .isNotNull();
+    return gz;
+  }
+
+  /** Pushes an image of one layer, {@code gz} (the gzip of {@code tar}), tagged {@code tag}. */
+  private void pushImage(String tag, byte[] tar, byte[] gz) throws Exception {
     Digest layer = pushBlob(gz);
-    assertThat(registry.gzipRecipe(layer)).as("the layer is kept as a recipe").isNotNull();
     byte[] config =
         ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
                 + "\"diff_ids\":[\""
@@ -200,7 +208,6 @@ class RegistryChunkPullTest {
                 + "}]}")
             .getBytes(StandardCharsets.UTF_8);
     registry.putManifest(REPO, tag, manifest, null);
-    return gz;
   }
 
   private byte[] exportedLayer(String image, byte[] gz) throws IOException {
@@ -255,6 +262,20 @@ class RegistryChunkPullTest {
     pushImage("1", tar(0));
     List<String> before = pullerFix.state();
     assertThat(pull.run("1", "reg/app:1", source(b -> b, false), ProgressListener.NONE)).isNull();
+    assertThat(pullerFix.state()).isEqualTo(before);
+  }
+
+  @Test
+  void anImageWhoseLayersAreKeptWholeGetsNoIndexAndIsPulledTheOrdinaryWay() throws Exception {
+    byte[] tar = tar(0);
+    java.io.ByteArrayOutputStream zlib = new java.io.ByteArrayOutputStream();
+    try (var out = new java.util.zip.GZIPOutputStream(zlib)) {
+      out.write(tar);
+    }
+    pushImage("1", tar, zlib.toByteArray());
+    List<String> before = pullerFix.state();
+    assertThat(pull.run("1", "reg/app:1", honest(), ProgressListener.NONE)).isNull();
+    assertThat(registry.referrers(REPO, registry.manifest(REPO, "1").digest(), null)).isEmpty();
     assertThat(pullerFix.state()).isEqualTo(before);
   }
 
