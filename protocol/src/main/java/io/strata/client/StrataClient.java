@@ -56,6 +56,7 @@ import io.strata.protocol.message.PlanRef;
 import io.strata.protocol.message.PutArgs;
 import io.strata.protocol.message.PutReply;
 import io.strata.protocol.message.ReadArgs;
+import io.strata.protocol.message.RegistryPullArgs;
 import io.strata.protocol.message.RemoveReply;
 import io.strata.protocol.message.StatReply;
 import io.strata.protocol.message.TagArgs;
@@ -523,6 +524,21 @@ public final class StrataClient implements Closeable {
   public TransferReply pull(TransferArgs args, Consumer<TransferProgress> progress)
       throws IOException {
     return hostTransfer(Opcode.IMAGE_PULL, args, progress);
+  }
+
+  /**
+   * Has the server pull {@code args.reference()} from a Strata registry, fetching only the chunks
+   * it lacks; as {@link #push}. Fails with {@code UNIMPLEMENTED} when the registry publishes no
+   * chunk index for the image (or the server predates this): pull it the ordinary way then.
+   */
+  public TransferReply pullFromRegistry(RegistryPullArgs args, Consumer<TransferProgress> progress)
+      throws IOException {
+    String what = Opcode.REGISTRY_PULL.label() + " progress";
+    return listing(
+        Opcode.REGISTRY_PULL,
+        args,
+        line -> progress.accept(Json.read(line, TransferProgress.class, what)),
+        TransferReply.class);
   }
 
   private TransferReply hostTransfer(

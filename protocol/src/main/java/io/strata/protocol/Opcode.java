@@ -143,6 +143,13 @@ public enum Opcode {
    * TransferProgress}; answer {@code TransferReply}.
    */
   IMAGE_PULL(0x020A, "image.pull", Transfer.DOWNLOAD),
+  /**
+   * {@code strata pull REGISTRY/REPO:TAG} from a Strata registry: {@code RegistryPullArgs}; the
+   * server fetches only the chunks it lacks (the registry's chunk index); DATA is JSON lines of
+   * {@code TransferProgress}; answer {@code TransferReply}. {@code UNIMPLEMENTED} when the registry
+   * publishes no chunk index for the image: the client then pulls the ordinary way.
+   */
+  REGISTRY_PULL(0x020B, "registry.pull", Transfer.DOWNLOAD),
   /** Host to host: how the server cuts files; no arguments; answer {@code CutReply}. */
   TRANSFER_CUT(0x0601, "transfer.cut", Transfer.NONE),
   /** Host to host: {@code PlanArgs}; DATA is the image's transfer plan; answer {@code GetEnd}. */

@@ -1,6 +1,7 @@
 package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
+import io.strata.client.StrataClientException;
 import io.strata.client.TransferListener;
 import io.strata.client.registry.RegistryHttp;
 import io.strata.client.registry.RegistryPull;
@@ -9,8 +10,11 @@ import io.strata.client.registry.RegistryRef;
 import io.strata.client.registry.Tally;
 import io.strata.client.tar.TarUnpacker;
 import io.strata.client.tar.TreeTar;
+import io.strata.protocol.Status;
 import io.strata.protocol.message.ExportArgs;
 import io.strata.protocol.message.ImportArgs;
+import io.strata.protocol.message.RegistryPullArgs;
+import io.strata.protocol.message.TransferReply;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +70,11 @@ final class RegistryTransfers {
   static int pull(
       StrataClient client, StrataCli cli, RegistryRef source, boolean plain, String secret)
       throws IOException {
+    TransferReply fromChunks = pullChunks(client, cli, source, plain, secret);
+    if (fromChunks != null) {
+      reportChunks(cli, fromChunks, source.toString());
+      return ExitStatus.OK;
+    }
     Path tmp = Files.createTempDirectory("strata-pull-");
     try {
       Path layout = tmp.resolve("oci");
@@ -83,10 +92,66 @@ final class RegistryTransfers {
     }
   }
 
+  /**
+   * Has the server pull from a Strata registry through the image's chunk index, fetching only the
+   * chunks it lacks; null when the registry publishes none (a plain registry) or the server cannot
+   * (an older one): the caller pulls the ordinary way.
+   */
+  private static TransferReply pullChunks(
+      StrataClient client, StrataCli cli, RegistryRef source, boolean plain, String secret)
+      throws IOException {
+    TransferListener[] bar = {null};
+    long[] shown = {0};
+    try {
+      return client.pullFromRegistry(
+          new RegistryPullArgs(source.toString(), plain, secret),
+          p -> {
+            if (bar[0] == null) {
+              bar[0] = ProgressBar.of(cli, "pull", p.bytesToSend());
+            }
+            bar[0].transferred(p.bytesSent() - shown[0]);
+            shown[0] = p.bytesSent();
+          });
+    } catch (StrataClientException e) {
+      if (e.status() == Status.UNIMPLEMENTED) {
+        return null;
+      }
+      throw e;
+    } finally {
+      if (bar[0] != null) {
+        ProgressBar.finish(bar[0]);
+      }
+    }
+  }
+
+  private static void reportChunks(StrataCli cli, TransferReply r, String ref) {
+    if (cli.json()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("image", ref);
+      m.put("id", r.id());
+      m.put("chunkIndex", true);
+      m.put("chunksSent", r.chunksSent());
+      m.put("chunksTotal", r.chunksTotal());
+      m.put("bytesSent", r.bytesSent());
+      m.put("bytesTotal", r.bytesTotal());
+      m.put("wireBytes", r.wireBytes());
+      cli.printJson(m);
+      return;
+    }
+    cli.terminal()
+        .out()
+        .println(
+            ref
+                + ": "
+                + HostTransferCommand.summary(r)
+                + String.format(Locale.ROOT, ", %d bytes on the wire", r.wireBytes()));
+  }
+
   private static void report(StrataCli cli, Tally t, String ref) {
     if (cli.json()) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("image", ref);
+      m.put("chunkIndex", false);
       m.put("chunksSent", t.blobsSent());
       m.put("chunksTotal", t.blobsTotal());
       m.put("bytesSent", t.bytesSent());

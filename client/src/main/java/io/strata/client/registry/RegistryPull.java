@@ -22,13 +22,6 @@ import java.util.HexFormat;
  */
 public final class RegistryPull {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  static final String ACCEPT =
-      String.join(
-          ", ",
-          "application/vnd.oci.image.manifest.v1+json",
-          "application/vnd.oci.image.index.v1+json",
-          "application/vnd.docker.distribution.manifest.v2+json",
-          "application/vnd.docker.distribution.manifest.list.v2+json");
 
   private final RegistryHttp http;
   private final RegistryRef source;
@@ -87,7 +80,7 @@ public final class RegistryPull {
         http.bytes(
             HttpRequest.newBuilder(
                     http.uri("/v2/" + source.repository() + "/manifests/" + reference))
-                .header("Accept", ACCEPT)
+                .header("Accept", RegistryHttp.ACCEPT_MANIFESTS)
                 .GET());
     RegistryHttp.expect(r, "pull of " + what, 200);
     byte[] body = r.body();

@@ -67,7 +67,7 @@ public final class RegistryPush {
     HttpResponse<byte[]> r =
         http.bytes(
             HttpRequest.newBuilder(http.uri("/v2/" + mountFrom + "/manifests/" + sourceTag))
-                .header("Accept", RegistryPull.ACCEPT)
+                .header("Accept", RegistryHttp.ACCEPT_MANIFESTS)
                 .GET());
     if (r.statusCode() != 200 || config.isEmpty()) {
       return false;

@@ -1,5 +1,6 @@
 package io.strata.server.op;
 
+import io.strata.client.registry.RegistryRef;
 import io.strata.protocol.HostPort;
 import io.strata.protocol.Opcode;
 import io.strata.protocol.Status;
@@ -10,9 +11,11 @@ import io.strata.protocol.message.Json;
 import io.strata.protocol.message.OfferReply;
 import io.strata.protocol.message.PlanArgs;
 import io.strata.protocol.message.PlanRef;
+import io.strata.protocol.message.RegistryPullArgs;
 import io.strata.protocol.message.TransferArgs;
 import io.strata.protocol.message.TransferProgress;
 import io.strata.protocol.message.TransferReply;
+import io.strata.server.registry.HttpChunkIndexSource;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.error.InvalidArgumentException;
@@ -22,6 +25,7 @@ import io.strata.store.hosts.ImagePush;
 import io.strata.store.hosts.PlanNotOfferedException;
 import io.strata.store.hosts.ProgressListener;
 import io.strata.store.hosts.RecordCounts;
+import io.strata.store.hosts.RegistryChunkPull;
 import io.strata.store.hosts.SpooledRecords;
 import io.strata.store.hosts.TransferEndpoint;
 import io.strata.store.hosts.TransferHost;
@@ -53,6 +57,7 @@ final class HostTransferOperations {
   private final TransferEndpoint endpoint;
   private final ImagePush push;
   private final ImagePull pull;
+  private final RegistryChunkPull registryPull;
 
   /** Also unpins the chunks of transfers given up on (see {@link TransferHost#dropIdlePins}). */
   HostTransferOperations(ImageStore images, ChunkStore chunks, Path tmp, ProducerThreads producers)
@@ -63,11 +68,13 @@ final class HostTransferOperations {
     this.endpoint = new TransferEndpoint(host);
     this.push = new ImagePush(host);
     this.pull = new ImagePull(host);
+    this.registryPull = new RegistryChunkPull(host);
   }
 
   void register(Map<Opcode, Operation> into) {
     into.put(Opcode.IMAGE_PUSH, this::push);
     into.put(Opcode.IMAGE_PULL, this::pull);
+    into.put(Opcode.REGISTRY_PULL, this::registryPull);
     into.put(Opcode.TRANSFER_CUT, this::cut);
     into.put(Opcode.TRANSFER_PLAN, this::plan);
     into.put(Opcode.TRANSFER_CHUNKS, this::chunks);
@@ -180,6 +187,40 @@ final class HostTransferOperations {
     push.resolve(image);
     return progressing(
         "push of " + image, a, other, (peer, progress) -> push.run(image, peer, progress));
+  }
+
+  /**
+   * A pull from a Strata registry through its chunk index (the registry is the peer, over HTTP);
+   * {@code UNIMPLEMENTED} when it publishes none for the image, so the client pulls the ordinary
+   * way.
+   */
+  private Outcome registryPull(byte[] json) {
+    RegistryPullArgs a = Arguments.read(json, RegistryPullArgs.class, Opcode.REGISTRY_PULL);
+    String text = required(a.reference(), "reference", Opcode.REGISTRY_PULL);
+    RegistryRef ref;
+    try {
+      ref = RegistryRef.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidArgumentException(Opcode.REGISTRY_PULL.label() + ": " + e.getMessage());
+    }
+    String tag = ref.reference().startsWith("sha256:") ? null : ref.toString();
+    AtomicReference<TransferReply> result = new AtomicReference<>();
+    InputStream lines =
+        producers.start(
+            "pull of " + ref,
+            out -> {
+              ProgressListener progress = new ProgressLines(ProducedStream.lines(out));
+              HttpChunkIndexSource source = new HttpChunkIndexSource(ref, a.plainHttp(), a.token());
+              TransferSummary s = registryPull.run(ref.reference(), tag, source, progress);
+              if (s == null) {
+                throw new RemoteFailure(
+                    Status.UNIMPLEMENTED,
+                    source.name() + " publishes no chunk index for " + ref.reference(),
+                    null);
+              }
+              result.set(reply(s));
+            });
+    return new Outcome.Download(lines, result::get, true);
   }
 
   /** A push or pull against a connected peer. */

@@ -28,13 +28,16 @@ final class Access {
     return token == null;
   }
 
-  /** Whether {@code req} may go on. */
-  boolean allows(HttpRequest req) {
+  /**
+   * Whether {@code req} may go on; {@code pull} says it only reads (Strata's chunk request, a POST
+   * that reads), so anonymous pull lets it through as it does GET and HEAD.
+   */
+  boolean allows(HttpRequest req, boolean pull) {
     if (token == null) {
       return true;
     }
     HttpMethod m = req.method();
-    if (anonymousPull && (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD))) {
+    if (anonymousPull && (pull || m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD))) {
       return true;
     }
     return presented(req);

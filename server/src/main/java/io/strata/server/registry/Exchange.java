@@ -71,6 +71,11 @@ final class Exchange {
     return v == null || v.isEmpty() ? null : v.get(0);
   }
 
+  /** Every value of query parameter {@code name}, in order. */
+  List<String> params(String name) {
+    return query.parameters().getOrDefault(name, List.of());
+  }
+
   /** Answers, then closes the connection whatever the client asked. */
   void replyAndClose(FullHttpResponse r) {
     keepAlive = false;

@@ -35,12 +35,23 @@ final class ImageBridge {
   private final ImageStore images;
   private final Predicate<String> inUse;
   private final Path tmp;
+  private final RecipeJobs recipes;
 
-  ImageBridge(RegistryStore registry, ImageStore images, Predicate<String> inUse, Path tmp) {
+  /**
+   * @param recipes where the gzip layers of a published image go to become chunks and a recipe, as
+   *     pushed ones do, so that Strata pullers can pull them through a chunk index
+   */
+  ImageBridge(
+      RegistryStore registry,
+      ImageStore images,
+      Predicate<String> inUse,
+      Path tmp,
+      RecipeJobs recipes) {
     this.registry = registry;
     this.images = images;
     this.inUse = inUse;
     this.tmp = tmp;
+    this.recipes = recipes;
   }
 
   /**
@@ -158,9 +169,10 @@ final class ImageBridge {
       for (Path b : blobs) {
         Digest d = Digest.parse(b.getFileName().toString());
         if (!d.equals(manifest)) {
-          try (InputStream in = Files.newInputStream(b)) {
-            registry.putBlob(repo, d, in);
-          }
+          registry.putBlobFileWhole(repo, d, b);
+          // a gzip layer becomes chunks and a recipe, as a pushed one does (a blob that is no gzip,
+          // or already a recipe, is left as it is)
+          recipes.submit(d, b);
         }
       }
       byte[] body = Files.readAllBytes(layout.resolve("blobs/sha256/" + manifest.hex()));

@@ -10,7 +10,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.registry.ChunkIndexPublisher;
 import io.strata.store.registry.Descriptor;
+import io.strata.store.registry.LayerChunkIndex;
 import io.strata.store.registry.ManifestDocument;
 import io.strata.store.registry.Names;
 import io.strata.store.registry.RegistryStore;
@@ -23,6 +25,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 
 /**
  * Manifests by tag or digest (GET, HEAD, PUT, DELETE), the tag list with {@code n}/{@code last}
@@ -42,11 +45,24 @@ final class ManifestEndpoints {
   private final RegistryStore store;
   private final ImageBridge bridge;
   private final Executor executor;
+  private final ChunkIndexPublisher indexes;
+  private final Predicate<Digest> settling;
 
-  ManifestEndpoints(RegistryStore store, ImageBridge bridge, Executor executor) {
+  /**
+   * @param indexes the chunk-index artifacts, published at the first referrers request of an image
+   * @param settling whether a layer blob is still stored whole, waiting for its recipe job
+   */
+  ManifestEndpoints(
+      RegistryStore store,
+      ImageBridge bridge,
+      Executor executor,
+      ChunkIndexPublisher indexes,
+      Predicate<Digest> settling) {
     this.store = store;
     this.bridge = bridge;
     this.executor = executor;
+    this.indexes = indexes;
+    this.settling = settling;
   }
 
   Body manifest(Exchange x) {
@@ -216,38 +232,49 @@ final class ManifestEndpoints {
     if (!x.request().method().equals(HttpMethod.GET)) {
       throw RegistryError.unsupported(x.request().method() + " of referrers is not supported");
     }
+    // the chunk index of an image is made when first asked for (a write, so off the event loop)
+    boolean wantsIndex = artifactType == null || artifactType.equals(LayerChunkIndex.ARTIFACT_TYPE);
     return Body.ignored(
-        () -> {
-          ObjectNode index =
-              MAPPER
-                  .createObjectNode()
-                  .put("schemaVersion", 2)
-                  .put("mediaType", ManifestDocument.OCI_INDEX);
-          ArrayNode list = index.putArray("manifests");
-          for (Descriptor d : store.referrers(repo, subject, artifactType)) {
-            ObjectNode e =
-                list.addObject()
-                    .put("mediaType", d.mediaType())
-                    .put("digest", d.digest().toString())
-                    .put("size", d.size());
-            if (d.artifactType() != null) {
-              e.put("artifactType", d.artifactType());
-            }
-            if (!d.annotations().isEmpty()) {
-              ObjectNode a = e.putObject("annotations");
-              d.annotations().forEach(a::put);
-            }
-          }
-          FullHttpResponse r =
-              Replies.of(
-                  HttpResponseStatus.OK,
-                  index.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                  ManifestDocument.OCI_INDEX);
-          if (artifactType != null) {
-            r.headers().set("OCI-Filters-Applied", "artifactType");
-          }
-          x.reply(r);
-        });
+        () ->
+            x.async(
+                () -> {
+                  if (wantsIndex) {
+                    indexes.publish(repo, subject, settling);
+                  }
+                  return referrerList(repo, subject, artifactType);
+                }));
+  }
+
+  private FullHttpResponse referrerList(String repo, Digest subject, String artifactType) {
+    ObjectNode index =
+        MAPPER
+            .createObjectNode()
+            .put("schemaVersion", 2)
+            .put("mediaType", ManifestDocument.OCI_INDEX);
+    ArrayNode list = index.putArray("manifests");
+    for (Descriptor d : store.referrers(repo, subject, artifactType)) {
+      ObjectNode e =
+          list.addObject()
+              .put("mediaType", d.mediaType())
+              .put("digest", d.digest().toString())
+              .put("size", d.size());
+      if (d.artifactType() != null) {
+        e.put("artifactType", d.artifactType());
+      }
+      if (!d.annotations().isEmpty()) {
+        ObjectNode a = e.putObject("annotations");
+        d.annotations().forEach(a::put);
+      }
+    }
+    FullHttpResponse r =
+        Replies.of(
+            HttpResponseStatus.OK,
+            index.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            ManifestDocument.OCI_INDEX);
+    if (artifactType != null) {
+      r.headers().set("OCI-Filters-Applied", "artifactType");
+    }
+    return r;
   }
 
   private static long parseLong(String text) {

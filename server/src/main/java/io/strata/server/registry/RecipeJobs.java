@@ -100,6 +100,11 @@ final class RecipeJobs implements AutoCloseable {
         });
   }
 
+  /** Whether blob {@code d} waits for (or is in) its job: stored whole for now. */
+  boolean pending(Digest d) {
+    return Files.exists(dir.resolve(d.hex()));
+  }
+
   /** Jobs queued or running. */
   int pending() {
     return pending.get();

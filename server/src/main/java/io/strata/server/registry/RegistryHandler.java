@@ -35,6 +35,7 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
   private final Access access;
   private final BlobEndpoints blobs;
   private final ManifestEndpoints manifests;
+  private final ChunkEndpoints chunks;
   private final Executor executor;
   private final String scheme;
   private Body body;
@@ -46,11 +47,13 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
       Access access,
       BlobEndpoints blobs,
       ManifestEndpoints manifests,
+      ChunkEndpoints chunks,
       Executor executor,
       String scheme) {
     this.access = access;
     this.blobs = blobs;
     this.manifests = manifests;
+    this.chunks = chunks;
     this.executor = executor;
     this.scheme = scheme;
   }
@@ -119,7 +122,7 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
       body = Body.ignored(this::token);
       return;
     }
-    if (!access.allows(req)) {
+    if (!access.allows(req, route.kind() == Route.Kind.CHUNKS)) {
       FullHttpResponse r =
           Replies.error(
               new RegistryError(
@@ -143,6 +146,7 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
           case MANIFEST -> manifests.manifest(x);
           case TAGS -> manifests.tags(x);
           case REFERRERS -> manifests.referrers(x);
+          case CHUNKS -> chunks.request(x);
           case BLOB -> blobs.blob(x);
           case UPLOAD -> blobs.upload(x);
           case TOKEN -> throw new IllegalStateException("handled above");

@@ -17,6 +17,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.strata.store.image.ImageStore;
+import io.strata.store.registry.ChunkIndexPublisher;
 import io.strata.store.registry.RegistryStore;
 import java.io.Closeable;
 import java.io.IOException;
@@ -110,9 +111,15 @@ public final class RegistryServer implements Closeable {
     ExecutorService readers = readers();
     RecipeJobs recipes = new RecipeJobs(tmp.resolve("registry-recipes"), registry);
     BlobEndpoints blobs = new BlobEndpoints(registry, uploads, cache, readers, recipes);
+    ChunkIndexPublisher indexes = registry.chunkIndexes();
     ManifestEndpoints manifests =
         new ManifestEndpoints(
-            registry, new ImageBridge(registry, images, imageInUse, tmp), engineExecutor);
+            registry,
+            new ImageBridge(registry, images, imageInUse, tmp, recipes),
+            engineExecutor,
+            indexes,
+            recipes::pending);
+    ChunkEndpoints chunks = new ChunkEndpoints(indexes, readers);
     String scheme = ssl == null ? "http" : "https";
     SslContext tls = ssl;
     int idle = (int) Math.max(1, config.idleTimeout().toMillis());
@@ -135,7 +142,8 @@ public final class RegistryServer implements Closeable {
                         .addLast(new HttpServerExpectContinueHandler())
                         .addLast(new ChunkedWriteHandler())
                         .addLast(
-                            new RegistryHandler(access, blobs, manifests, engineExecutor, scheme));
+                            new RegistryHandler(
+                                access, blobs, manifests, chunks, engineExecutor, scheme));
                   }
                 });
     Channel ch = b.bind(address).sync().channel();

@@ -22,7 +22,9 @@ record Route(Route.Kind kind, String name, String reference) {
     BLOB,
     UPLOAD,
     TAGS,
-    REFERRERS
+    REFERRERS,
+    /** Strata's chunk request ({@code POST /v2/NAME/_strata/chunks}): Strata-to-Strata pulls. */
+    CHUNKS
   }
 
   /** The token endpoint of the bearer-token flow. */
@@ -57,6 +59,8 @@ record Route(Route.Kind kind, String name, String reference) {
       r = new Route(Kind.MANIFEST, strip(head, "/manifests"), tail);
     } else if (head.endsWith("/referrers")) {
       r = new Route(Kind.REFERRERS, strip(head, "/referrers"), tail);
+    } else if (head.endsWith("/_strata") && tail.equals("chunks")) {
+      r = new Route(Kind.CHUNKS, strip(head, "/_strata"), "");
     } else if (head.endsWith("/tags") && tail.equals("list")) {
       r = new Route(Kind.TAGS, strip(head, "/tags"), "");
     } else {

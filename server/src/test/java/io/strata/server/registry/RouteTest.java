@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
+@org.junit.jupiter.api.Timeout(30)
 class RouteTest {
   private static final String D = "sha256:" + "ab".repeat(32);
 
@@ -26,6 +27,8 @@ class RouteTest {
     assertThat(Route.parse("/v2/a/referrers/" + D))
         .isEqualTo(new Route(Route.Kind.REFERRERS, "a", D));
     assertThat(Route.parse("/v2/token").kind()).isEqualTo(Route.Kind.TOKEN);
+    assertThat(Route.parse("/v2/a/b/_strata/chunks"))
+        .isEqualTo(new Route(Route.Kind.CHUNKS, "a/b", ""));
   }
 
   @Test
@@ -42,6 +45,8 @@ class RouteTest {
           "/v2/a/blobs/uploads/../../x",
           "/v3/a/manifests/x",
           "/v2/a/unknown/x",
+          "/v2/_strata/chunks",
+          "/v2/a/_strata/other",
           "/v2/" + "a".repeat(300) + "/manifests/x"
         }) {
       assertThatThrownBy(() -> Route.parse(bad)).as(bad).isInstanceOf(RegistryError.class);

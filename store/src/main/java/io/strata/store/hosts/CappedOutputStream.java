@@ -10,12 +10,12 @@ import java.io.OutputStream;
  * records from a peer that sends more than it could need is refused (REJECTED) before it fills our
  * memory or disk.
  */
-final class CappedOutputStream extends FilterOutputStream {
+public final class CappedOutputStream extends FilterOutputStream {
   private final long limit;
   private final String what;
   private long written;
 
-  CappedOutputStream(OutputStream out, long limit, String what) {
+  public CappedOutputStream(OutputStream out, long limit, String what) {
     super(out);
     this.limit = limit;
     this.what = what;

@@ -95,12 +95,12 @@ public final class TransferHost {
   }
 
   /** The bytes of {@code chunks} before compression. */
-  static long bytes(Map<Digest, Integer> chunks) {
+  public static long bytes(Map<Digest, Integer> chunks) {
     return chunks.values().stream().mapToLong(Integer::longValue).sum();
   }
 
   /** {@code chunks} in plan order, cut into batches of at most {@link #BATCH_BYTES}. */
-  static List<Map<Digest, Integer>> batches(Map<Digest, Integer> chunks) {
+  public static List<Map<Digest, Integer>> batches(Map<Digest, Integer> chunks) {
     List<Map<Digest, Integer>> out = new ArrayList<>();
     Map<Digest, Integer> cur = new LinkedHashMap<>();
     long size = 0;

@@ -46,10 +46,17 @@ public final class RegistryStore {
 
   private final ChunkStore chunks;
   private final BlobService blobs;
+  private final ChunkIndexPublisher chunkIndexes;
 
   public RegistryStore(ChunkStore chunks, BlobService blobs) {
     this.chunks = chunks;
     this.blobs = blobs;
+    this.chunkIndexes = new ChunkIndexPublisher(chunks, blobs, this);
+  }
+
+  /** The chunk-index artifacts of this registry's images (Strata-to-Strata pulls). */
+  public ChunkIndexPublisher chunkIndexes() {
+    return chunkIndexes;
   }
 
   // ---- blobs ----

@@ -54,9 +54,17 @@ public final class ChunkIntake implements Closeable {
 
   /** As above, with the clock that stamps each pin (see {@link #dropIdle}). */
   public ChunkIntake(ChunkStore store, TransferPlan plan, Clock clock) throws IOException {
+    this(store, plan.encode(), clock);
+  }
+
+  /**
+   * Starts (or resumes) receiving the chunks {@code encoded} describes (a plan, or any other
+   * description of what is coming, such as a registry pull's chunk indexes): the root is named by
+   * its SHA-256 and pins it as an object.
+   */
+  public ChunkIntake(ChunkStore store, byte[] encoded, Clock clock) throws IOException {
     this.store = store;
     this.clock = clock;
-    byte[] encoded = plan.encode();
     this.root = rootName(Digest.sha256(encoded, 0, encoded.length));
     this.session = store.session();
     try {

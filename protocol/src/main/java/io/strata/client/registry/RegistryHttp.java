@@ -24,6 +24,16 @@ import java.util.regex.Pattern;
  */
 public final class RegistryHttp {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /** The manifest types a pull accepts. */
+  public static final String ACCEPT_MANIFESTS =
+      String.join(
+          ", ",
+          "application/vnd.oci.image.manifest.v1+json",
+          "application/vnd.oci.image.index.v1+json",
+          "application/vnd.docker.distribution.manifest.v2+json",
+          "application/vnd.docker.distribution.manifest.list.v2+json");
+
   private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
   private final HttpClient http;
@@ -45,22 +55,22 @@ public final class RegistryHttp {
   }
 
   /** {@code path} (absolute, or a Location the registry gave) against the registry. */
-  URI uri(String path) {
+  public URI uri(String path) {
     return base.resolve(path);
   }
 
   /** Sends {@code builder}'s request, authenticating once on 401; the body is discarded. */
-  HttpResponse<Void> discard(HttpRequest.Builder builder) throws IOException {
+  public HttpResponse<Void> discard(HttpRequest.Builder builder) throws IOException {
     return send(builder, HttpResponse.BodyHandlers.discarding());
   }
 
   /** Sends and returns the body as bytes. */
-  HttpResponse<byte[]> bytes(HttpRequest.Builder builder) throws IOException {
+  public HttpResponse<byte[]> bytes(HttpRequest.Builder builder) throws IOException {
     return send(builder, HttpResponse.BodyHandlers.ofByteArray());
   }
 
   /** Sends and returns the body as a stream (to be closed). */
-  HttpResponse<InputStream> stream(HttpRequest.Builder builder) throws IOException {
+  public HttpResponse<InputStream> stream(HttpRequest.Builder builder) throws IOException {
     return send(builder, HttpResponse.BodyHandlers.ofInputStream());
   }
 
@@ -166,7 +176,7 @@ public final class RegistryHttp {
   }
 
   /** Refuses {@code r} unless its status is one of {@code ok}, quoting the registry's message. */
-  static void expect(HttpResponse<?> r, String what, int... ok) throws IOException {
+  public static void expect(HttpResponse<?> r, String what, int... ok) throws IOException {
     for (int s : ok) {
       if (r.statusCode() == s) {
         return;

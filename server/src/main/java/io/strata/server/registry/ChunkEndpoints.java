@@ -1,0 +1,112 @@
+package io.strata.server.registry;
+
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.strata.store.digest.Digest;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.registry.ChunkIndexPublisher;
+import io.strata.store.registry.Names;
+import io.strata.store.transfer.ChunkLists;
+import io.strata.store.transfer.ChunkPiece;
+import io.strata.store.transfer.ChunkRecordStream;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+
+/**
+ * Strata's chunk request, what a Strata puller asks for after reading an image's chunk index:
+ * {@code POST /v2/NAME/_strata/chunks?layer=D[&layer=D...]} with a chunk list ({@code ChunkLists}'
+ * encoding, at most {@value #MAX_REQUEST} bytes) in the body, answered with those chunks as chunk
+ * records (the host transfers' encoding, each as its pack keeps it), streamed by a reader thread.
+ * Only chunks of the named layers, which the repository must hold, are served: a client cannot read
+ * what the repository does not give it. Authenticated as a pull (anonymous when pulls are).
+ */
+final class ChunkEndpoints {
+  /** About 116,000 chunks, 7 GB of layer, per request; a puller asks in batches of 32 MiB. */
+  static final int MAX_REQUEST = 4 << 20;
+
+  /** The media type of the answer. */
+  static final String RECORDS_TYPE = "application/vnd.strata.chunk-records.v1";
+
+  private final ChunkIndexPublisher indexes;
+  private final Executor readers;
+
+  ChunkEndpoints(ChunkIndexPublisher indexes, Executor readers) {
+    this.indexes = indexes;
+    this.readers = readers;
+  }
+
+  Body request(Exchange x) {
+    String repo = x.route().name();
+    if (!x.request().method().equals(HttpMethod.POST)) {
+      throw RegistryError.unsupported(x.request().method() + " of _strata/chunks is not supported");
+    }
+    List<Digest> layers = new ArrayList<>();
+    for (String l : x.params("layer")) {
+      if (!Names.isDigest(l)) {
+        throw RegistryError.digestInvalid("layer " + l + ": expected sha256: and 64 hex digits");
+      }
+      layers.add(Digest.parse(l));
+    }
+    if (layers.isEmpty()) {
+      throw new RegistryError(
+          HttpResponseStatus.BAD_REQUEST,
+          "UNSUPPORTED",
+          "chunk request of " + repo + ": name the layers with ?layer=");
+    }
+    RegistryError tooLarge =
+        new RegistryError(
+            HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+            "SIZE_INVALID",
+            "chunk request of " + repo + ": larger than " + MAX_REQUEST + " bytes");
+    // refused before its body comes when it says how long it is (Netty checked the number)
+    String length = x.header(HttpHeaderNames.CONTENT_LENGTH);
+    if (length != null
+        && length.trim().matches("\\d{1,18}")
+        && Long.parseLong(length.trim()) > MAX_REQUEST) {
+      throw tooLarge;
+    }
+    return Body.buffered(MAX_REQUEST, tooLarge, body -> answer(x, repo, layers, body));
+  }
+
+  private void answer(Exchange x, String repo, List<Digest> layers, byte[] body) {
+    String where = "chunk request of " + repo;
+    List<ChunkPiece> wanted;
+    try {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
+      wanted = ChunkLists.read(in, where);
+      if (in.read() >= 0) {
+        throw new InvalidArgumentException(where + ": bytes follow the list of chunks");
+      }
+    } catch (EOFException e) {
+      throw badList(where + ": the list of chunks is cut short");
+    } catch (InvalidArgumentException | java.io.IOException e) {
+      throw badList(e.getMessage());
+    }
+    ChunkRecordStream records;
+    try {
+      records = indexes.records(repo, layers, wanted, where);
+    } catch (NotFoundException e) {
+      throw RegistryError.blobUnknown(e.getMessage());
+    }
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    head.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, RECORDS_TYPE)
+        .set(Replies.API_VERSION, "registry/2.0");
+    HttpUtil.setTransferEncodingChunked(head, true);
+    x.pump(head, () -> records, readers, complete -> {});
+  }
+
+  private static RegistryError badList(String message) {
+    return new RegistryError(HttpResponseStatus.BAD_REQUEST, "UNSUPPORTED", message);
+  }
+}

@@ -1,0 +1,469 @@
+package io.strata.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.store.testing.GoGzip;
+import io.strata.store.testing.Tools;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Strata-to-Strata pulls through the registry API, between two real stratad processes: one serves
+ * {@code --registry} (images pushed by skopeo, their Go-gzipped layers kept as chunks and recipes),
+ * the other pulls with the real CLI through a TCP proxy that counts what crosses. v1 of a layer
+ * comes whole; v2, with three files edited, comes as the few chunks the puller lacks, and the
+ * pulled image exports the very blobs and manifest digest that were pushed. Plain clients (skopeo)
+ * still pull the same image; a registry whose chunks lie is refused, the puller's images unchanged;
+ * and a pull from Debian's docker-registry takes the ordinary path.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StrataToStrataPullIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String INDEX_TYPE = "application/vnd.strata.chunk-index.v1";
+
+  @TempDir static Path dir;
+  static StratadProcess registryServer;
+  static StratadProcess puller;
+  static Cli registryCli;
+  static Cli pullerCli;
+  static int registryPort;
+  static CountingProxy proxy;
+  static byte[] gz1;
+  static byte[] gz2;
+  static Path v1;
+  static Path v2;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Tools.require("skopeo");
+    try (ServerSocket s = new ServerSocket(0)) {
+      registryPort = s.getLocalPort();
+    }
+    registryServer =
+        StratadProcess.launch(
+            dir.resolve("logs-registry"),
+            "--data",
+            dir.resolve("registry").toString(),
+            "--registry",
+            "127.0.0.1:" + registryPort);
+    puller =
+        StratadProcess.launch(
+            dir.resolve("logs-puller"), "--data", dir.resolve("puller").toString());
+    assertThat(registryServer.awaitReady()).as("registry stratad started").isTrue();
+    assertThat(puller.awaitReady()).as("puller stratad started").isTrue();
+    registryCli = new Cli(registryServer.port());
+    pullerCli = new Cli(puller.port());
+    proxy = new CountingProxy(registryPort);
+
+    byte[] tar1 = Tars.of(files(null));
+    byte[] tar2 = Tars.of(files("edited in v2\n"));
+    gz1 = goGzip("v1", tar1);
+    gz2 = goGzip("v2", tar2);
+    v1 = layout("v1", tar1, gz1);
+    v2 = layout("v2", tar2, gz2);
+    skopeo(
+        "copy", "--dest-tls-verify=false", "oci:" + v1 + ":1", "docker://" + reg() + "/s2s/app:1");
+    skopeo(
+        "copy", "--dest-tls-verify=false", "oci:" + v2 + ":1", "docker://" + reg() + "/s2s/app:2");
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    if (proxy != null) {
+      proxy.close();
+    }
+    if (puller != null) {
+      puller.close();
+    }
+    if (registryServer != null) {
+      registryServer.close();
+    }
+  }
+
+  private static String reg() {
+    return "127.0.0.1:" + registryPort;
+  }
+
+  /**
+   * About 24 MiB of 160 files, half text (which gzip halves) and half random; with {@code edit},
+   * four text files end with it.
+   */
+  private static Map<String, byte[]> files(String edit) {
+    Random r = new Random(15);
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    StringBuilder words = new StringBuilder();
+    for (int i = 0; i < 160; i++) {
+      byte[] data;
+      if (i % 2 == 0) {
+        words.setLength(0);
+        while (words.length() < 150_000) {
+          words.append("word").append(r.nextInt(5000)).append(r.nextInt(9) == 0 ? '\n' : ' ');
+        }
+        if (edit != null && i % 50 == 0) {
+          words.append(edit);
+        }
+        data = words.toString().getBytes(StandardCharsets.US_ASCII);
+      } else {
+        data = new byte[50_000 + r.nextInt(200_000)];
+        r.nextBytes(data);
+      }
+      files.put("srv/data/file" + i, data);
+    }
+    return files;
+  }
+
+  private static byte[] goGzip(String name, byte[] tar) throws Exception {
+    Path t = dir.resolve(name + ".tar");
+    Files.write(t, tar);
+    return Files.readAllBytes(GoGzip.gzip(t, 6));
+  }
+
+  private static String put(Path layout, byte[] b) throws IOException {
+    String d = Tars.sha256(b);
+    Files.write(layout.resolve("blobs/sha256/" + d.substring(7)), b);
+    return d;
+  }
+
+  /** An OCI layout tagged 1 whose one layer is {@code gz}, the gzip of {@code tar}. */
+  private static Path layout(String name, byte[] tar, byte[] gz) throws IOException {
+    Path l = dir.resolve(name);
+    Files.createDirectories(l.resolve("blobs/sha256"));
+    byte[] config =
+        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
+                + "\"layers\",\"diff_ids\":[\""
+                + Tars.sha256(tar)
+                + "\"]}}")
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] manifest =
+        ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+                + "\"digest\":\""
+                + put(l, config)
+                + "\",\"size\":"
+                + config.length
+                + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+                + "\"digest\":\""
+                + put(l, gz)
+                + "\",\"size\":"
+                + gz.length
+                + "}]}")
+            .getBytes(StandardCharsets.UTF_8);
+    String m = put(l, manifest);
+    Files.writeString(l.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    Files.writeString(
+        l.resolve("index.json"),
+        "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+            + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
+            + m
+            + "\",\"size\":"
+            + manifest.length
+            + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"1\"}}]}");
+    return l;
+  }
+
+  private static String manifestDigest(Path layout) throws IOException {
+    return JSON.readTree(Files.readAllBytes(layout.resolve("index.json")))
+        .path("manifests")
+        .path(0)
+        .path("digest")
+        .asText();
+  }
+
+  private static String skopeo(String... args) throws Exception {
+    String[] cmd = new String[args.length + 1];
+    cmd[0] = "skopeo";
+    System.arraycopy(args, 0, cmd, 1, args.length);
+    return run(cmd);
+  }
+
+  private static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    String text = new String(out, StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(String.join(" ", cmd) + ":\n" + text).isZero();
+    return text;
+  }
+
+  private static HttpResponse<byte[]> get(String path) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://" + reg() + path)).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /**
+   * The referrers of {@code manifest} of {@code repo}, asked until the chunk index is listed (the
+   * registry makes it once the layer's recipe job ran, in the background after the push).
+   */
+  private static JsonNode chunkIndexOf(String repo, String manifest) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (true) {
+      HttpResponse<byte[]> r = get("/v2/" + repo + "/referrers/" + manifest);
+      assertThat(r.statusCode()).isEqualTo(200);
+      JsonNode list = JSON.readTree(r.body()).path("manifests");
+      for (JsonNode m : list) {
+        if (INDEX_TYPE.equals(m.path("artifactType").asText())) {
+          return m;
+        }
+      }
+      assertThat(System.nanoTime()).as("chunk index of %s listed", manifest).isLessThan(deadline);
+      Thread.sleep(200);
+    }
+  }
+
+  private static JsonNode pull(int port, String ref) throws IOException {
+    Cli.Result r =
+        pullerCli.strata("--json", "pull", "127.0.0.1:" + port + "/" + ref, "--plain-http");
+    assertThat(r.exit()).as("pull %s: %s", ref, r).isZero();
+    return JSON.readTree(r.out());
+  }
+
+  @Test
+  @Order(1)
+  void theRegistryPublishesAChunkIndexPlainClientsCanListAndFetch() throws Exception {
+    String m1 = manifestDigest(v1);
+    JsonNode desc = chunkIndexOf("s2s/app", m1);
+    assertThat(desc.path("mediaType").asText())
+        .isEqualTo("application/vnd.oci.image.manifest.v1+json");
+    HttpResponse<byte[]> art = get("/v2/s2s/app/manifests/" + desc.path("digest").asText());
+    assertThat(art.statusCode()).isEqualTo(200);
+    assertThat(Tars.sha256(art.body())).isEqualTo(desc.path("digest").asText());
+    JsonNode a = JSON.readTree(art.body());
+    assertThat(a.path("artifactType").asText()).isEqualTo(INDEX_TYPE);
+    assertThat(a.path("config").path("mediaType").asText())
+        .isEqualTo("application/vnd.oci.empty.v1+json");
+    assertThat(a.path("subject").path("digest").asText()).isEqualTo(m1);
+    assertThat(a.path("layers").size()).isEqualTo(1);
+    JsonNode layer = a.path("layers").path(0);
+    assertThat(layer.path("annotations").path("io.strata.chunk-index.layer").asText())
+        .isEqualTo(Tars.sha256(gz1));
+    HttpResponse<byte[]> blob = get("/v2/s2s/app/blobs/" + layer.path("digest").asText());
+    assertThat(blob.statusCode()).isEqualTo(200);
+    assertThat(Tars.sha256(blob.body())).isEqualTo(layer.path("digest").asText());
+    // a gc of the registry keeps the artifact and its blobs: the repository links them
+    assertThat(registryCli.strata("gc").exit()).isZero();
+    assertThat(Tars.sha256(get("/v2/s2s/app/blobs/" + layer.path("digest").asText()).body()))
+        .isEqualTo(layer.path("digest").asText());
+    // the artifact is untagged: the tag list is the pushed tags alone
+    assertThat(JSON.readTree(get("/v2/s2s/app/tags/list").body()).path("tags").toString())
+        .isEqualTo("[\"1\",\"2\"]");
+    // skopeo sees the image, not the artifact, and copies it byte for byte
+    Path back = dir.resolve("skopeo-back");
+    skopeo(
+        "copy", "--src-tls-verify=false", "docker://" + reg() + "/s2s/app:1", "oci:" + back + ":1");
+    try (Stream<Path> s = Files.list(v1.resolve("blobs/sha256"))) {
+      for (Path b : s.toList()) {
+        assertThat(Files.readAllBytes(back.resolve("blobs/sha256").resolve(b.getFileName())))
+            .isEqualTo(Files.readAllBytes(b));
+      }
+    }
+  }
+
+  @Test
+  @Order(2)
+  void v1ComesWholeThenV2OnlyItsMissingChunks() throws Exception {
+    chunkIndexOf("s2s/app", manifestDigest(v2));
+    proxy.reset();
+    JsonNode r1 = pull(proxy.port(), "s2s/app:1");
+    long wire1 = proxy.down() + proxy.up();
+    assertThat(r1.path("chunkIndex").asBoolean()).as("%s", r1).isTrue();
+    assertThat(wire1).as("v1 on the wire").isGreaterThan(gz1.length / 2);
+
+    // a registry whose chunk answer lies is refused, naming the chunk; the puller is unchanged
+    String imagesBefore = pullerCli.strata("image", "ls").out();
+    try (LyingRegistry liar = new LyingRegistry(registryPort)) {
+      Cli.Result bad =
+          pullerCli.strata("pull", "127.0.0.1:" + liar.port() + "/s2s/app:2", "--plain-http");
+      assertThat(bad.exit()).as("%s", bad).isNotZero();
+      assertThat(bad.err()).contains("sent chunk sha256:").contains("registry 127.0.0.1:");
+      System.out.println("s2s: a lying registry: " + bad.err().trim());
+    }
+    assertThat(pullerCli.strata("image", "ls").out()).isEqualTo(imagesBefore);
+    // what the refused pull stored is unreferenced: a gc takes it, so v2 below counts honestly
+    assertThat(pullerCli.strata("gc").exit()).isZero();
+
+    proxy.reset();
+    JsonNode r2 = pull(proxy.port(), "s2s/app:2");
+    long wire2 = proxy.down() + proxy.up();
+    assertThat(r2.path("chunkIndex").asBoolean()).isTrue();
+    assertThat(wire2)
+        .as("v2 on the wire (%d bytes) against its %d-byte layer", wire2, gz2.length)
+        .isLessThanOrEqualTo(gz2.length * 15L / 1000);
+    assertThat(r2.path("wireBytes").asLong()).isLessThanOrEqualTo(wire2);
+    System.out.printf(
+        "s2s: layer v1 %d bytes gzip, %d on the wire; v2 %d bytes gzip, %d on the wire (%.2f%%);"
+            + " the server counted %d%n",
+        gz1.length,
+        wire1,
+        gz2.length,
+        wire2,
+        100.0 * wire2 / gz2.length,
+        r2.path("wireBytes").asLong());
+
+    // the pulled image keeps its manifest digest and exports the pushed blobs byte for byte
+    String name = "127.0.0.1:" + proxy.port() + "/s2s/app:2";
+    Cli.Result inspect = pullerCli.strata("--json", "image", "inspect", name);
+    assertThat(inspect.exit()).as("%s", inspect).isZero();
+    assertThat(JSON.readTree(inspect.out()).get(0).path("RepoDigests").toString())
+        .contains("@" + manifestDigest(v2));
+    Path exported = dir.resolve("exported-v2");
+    Cli.Result export =
+        pullerCli.strata("image", "export", name, "-o", exported.toString(), "--format", "oci");
+    assertThat(export.exit()).as("%s", export).isZero();
+    try (Stream<Path> s = Files.list(v2.resolve("blobs/sha256"))) {
+      for (Path b : s.toList()) {
+        assertThat(Files.readAllBytes(exported.resolve("blobs/sha256").resolve(b.getFileName())))
+            .as("exported blob %s", b.getFileName())
+            .isEqualTo(Files.readAllBytes(b));
+      }
+    }
+    assertThat(pullerCli.strata("fsck").exit()).isZero();
+  }
+
+  private static HttpResponse<byte[]> chunkRequest(String query, byte[] body) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create("http://" + reg() + "/v2/s2s/app/_strata/chunks" + query))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** {@code n:u32 (digest:32 length:u32){n}} of one chunk. */
+  private static byte[] oneChunk(String digest, int length) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 32 + 4);
+    b.putInt(1).put(java.util.HexFormat.of().parseHex(digest.substring(7))).putInt(length);
+    return b.array();
+  }
+
+  @Test
+  @Order(3)
+  void theChunkRequestServesOnlyChunksOfTheLayersNamed() throws Exception {
+    String layer = Tars.sha256(gz1);
+    // the config is a blob of the repository, but no layer kept as chunks: nothing of it is served
+    String config =
+        JSON.readTree(
+                Files.readAllBytes(v1.resolve("blobs/sha256/" + manifestDigest(v1).substring(7))))
+            .path("config")
+            .path("digest")
+            .asText();
+    byte[] configBytes = Files.readAllBytes(v1.resolve("blobs/sha256/" + config.substring(7)));
+    HttpResponse<byte[]> notInLayer =
+        chunkRequest("?layer=" + layer, oneChunk(config, configBytes.length));
+    assertThat(notInLayer.statusCode()).isEqualTo(404);
+    assertThat(new String(notInLayer.body(), StandardCharsets.UTF_8)).contains("BLOB_UNKNOWN");
+    String elsewhere = "sha256:" + "ab".repeat(32);
+    assertThat(chunkRequest("?layer=" + elsewhere, oneChunk(config, 10)).statusCode())
+        .isEqualTo(404);
+    assertThat(chunkRequest("", oneChunk(config, 10)).statusCode()).isEqualTo(400);
+    assertThat(chunkRequest("?layer=" + layer, new byte[] {0, 0, 0, 5, 1}).statusCode())
+        .isEqualTo(400);
+    assertThat(chunkRequest("?layer=" + layer, new byte[(4 << 20) + 1]).statusCode())
+        .isEqualTo(413);
+    // an empty list is answered with no records
+    HttpResponse<byte[]> none = chunkRequest("?layer=" + layer, new byte[4]);
+    assertThat(none.statusCode()).isEqualTo(200);
+    assertThat(none.body()).isEmpty();
+  }
+
+  @Test
+  @Order(4)
+  void anImageTheRegistryServesByNameGetsAChunkIndexToo() throws Exception {
+    byte[] tar3 = Tars.of(files("edited in v3\n"));
+    byte[] gz3 = goGzip("v3", tar3);
+    Path v3 = layout("v3", tar3, gz3);
+    Cli.Result imported = registryCli.strata("image", "import", v3 + ":1", "-t", "local/app:3");
+    assertThat(imported.exit()).as("%s", imported).isZero();
+    // the first pull by name publishes the image in the registry, its layer stored whole; the
+    // layer becomes chunks and a recipe after, and then the image has a chunk index
+    HttpResponse<byte[]> m = get("/v2/local/app/manifests/3");
+    assertThat(m.statusCode()).isEqualTo(200);
+    assertThat(Tars.sha256(m.body())).isEqualTo(manifestDigest(v3));
+    chunkIndexOf("local/app", manifestDigest(v3));
+    proxy.reset();
+    JsonNode r = pull(proxy.port(), "local/app:3");
+    assertThat(r.path("chunkIndex").asBoolean()).as("%s", r).isTrue();
+    // the puller holds v1 and v2: only v3's edits cross
+    assertThat(proxy.down() + proxy.up()).isLessThan(gz3.length * 15L / 1000);
+  }
+
+  @Test
+  @Order(5)
+  void aPullFromDebiansDockerRegistryTakesTheOrdinaryPath() throws Exception {
+    Tools.require("docker-registry");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Path config = dir.resolve("docker-registry.yml");
+    Files.writeString(
+        config,
+        "version: 0.1\nstorage: {filesystem: {rootdirectory: "
+            + dir.resolve("docker-registry-data")
+            + "}}\nhttp: {addr: 127.0.0.1:"
+            + port
+            + "}\n");
+    Process registry =
+        new ProcessBuilder("docker-registry", "serve", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("docker-registry.log").toFile())
+            .start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (true) {
+        try {
+          HttpResponse<Void> r =
+              HttpClient.newHttpClient()
+                  .send(
+                      HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/"))
+                          .build(),
+                      HttpResponse.BodyHandlers.discarding());
+          if (r.statusCode() == 200) {
+            break;
+          }
+        } catch (IOException notYet) {
+          // starting
+        }
+        assertThat(System.nanoTime()).as("docker-registry started").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      skopeo(
+          "copy",
+          "--dest-tls-verify=false",
+          "oci:" + v1 + ":1",
+          "docker://127.0.0.1:" + port + "/plain/app:1");
+      JsonNode r = pull(port, "plain/app:1");
+      assertThat(r.path("chunkIndex").asBoolean()).as("%s", r).isFalse();
+      assertThat(pullerCli.strata("image", "ls").out())
+          .contains("127.0.0.1:" + port + "/plain/app");
+    } finally {
+      registry.destroyForcibly();
+      registry.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,298 @@
+package io.strata.store.hosts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.store.blob.BlobService;
+import io.strata.store.digest.Digest;
+import io.strata.store.error.RejectedException;
+import io.strata.store.gzip.GzipRecipe;
+import io.strata.store.image.ImageFixture;
+import io.strata.store.image.TarBuilder;
+import io.strata.store.registry.ChunkIndexPublisher;
+import io.strata.store.registry.ChunkIndexSource;
+import io.strata.store.registry.Descriptor;
+import io.strata.store.registry.LayerChunkIndex;
+import io.strata.store.registry.RegistryStore;
+import io.strata.store.testing.GoGzip;
+import io.strata.store.transfer.ChunkLists;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A pull from a Strata registry through its chunk index, between two real stores in one process:
+ * the registry's side answers through {@link ChunkIndexPublisher} and {@link RegistryStore}, the
+ * puller runs {@link RegistryChunkPull}. Only missing chunks travel; a lying index is refused with
+ * the puller's images unchanged; a registry without an index leaves the pull to the ordinary path.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RegistryChunkPullTest {
+  private static final String REPO = "acc/app";
+  @TempDir Path dir;
+  private ImageFixture registryFix;
+  private ImageFixture pullerFix;
+  private RegistryStore registry;
+  private RegistryChunkPull pull;
+
+  @BeforeEach
+  void open() throws IOException {
+    registryFix = new ImageFixture(dir.resolve("registry"));
+    pullerFix = new ImageFixture(dir.resolve("puller"));
+    registry = new RegistryStore(registryFix.chunks(), new BlobService(registryFix.chunks()));
+    pull =
+        new RegistryChunkPull(
+            new TransferHost(pullerFix.images(), pullerFix.chunks(), dir.resolve("puller-tmp")));
+  }
+
+  @AfterEach
+  void close() throws IOException {
+    pullerFix.close();
+    registryFix.close();
+  }
+
+  /** The registry's side, as the HTTP endpoints serve it; {@code lie} may change layer indexes. */
+  private ChunkIndexSource source(UnaryOperator<byte[]> lie, boolean referrers) {
+    ChunkIndexPublisher publisher = registry.chunkIndexes();
+    return new ChunkIndexSource() {
+      @Override
+      public String name() {
+        return "registry test/" + REPO;
+      }
+
+      @Override
+      public Manifest manifest(String reference) throws IOException {
+        Descriptor d = registry.manifest(REPO, reference);
+        return new Manifest(registry.manifestBytes(d), d.mediaType());
+      }
+
+      @Override
+      public byte[] referrers(Digest subject, String artifactType) throws IOException {
+        // only the lying artifact is listed: a liar would not list the honest one
+        if (!referrers) {
+          return null;
+        }
+        StringBuilder json = new StringBuilder("{\"schemaVersion\":2,\"manifests\":[");
+        Descriptor d = publisher.publish(REPO, subject, l -> false);
+        if (d != null) {
+          d = lying(d, lie);
+          json.append("{\"digest\":\"")
+              .append(d.digest())
+              .append("\",\"artifactType\":\"")
+              .append(d.artifactType())
+              .append("\"}");
+        }
+        return json.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+      }
+
+      @Override
+      public long blob(Digest digest, OutputStream out) throws IOException {
+        try (InputStream in = registry.openBlob(digest, 0, -1)) {
+          return in.transferTo(out);
+        }
+      }
+
+      @Override
+      public long chunks(List<Digest> layers, byte[] list, OutputStream out) throws IOException {
+        var wanted = ChunkLists.read(new DataInputStream(new ByteArrayInputStream(list)), "list");
+        try (InputStream in = publisher.records(REPO, layers, wanted, "test")) {
+          return in.transferTo(out);
+        }
+      }
+    };
+  }
+
+  /**
+   * The artifact {@code d} with its layer index changed by {@code lie}, stored as a registry that
+   * lies consistently would store it: every digest matches, only the content is false.
+   */
+  private Descriptor lying(Descriptor d, UnaryOperator<byte[]> lie) throws IOException {
+    String manifest = new String(registry.manifestBytes(d), StandardCharsets.UTF_8);
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest);
+    String layer = json.path("layers").path(0).path("digest").asText();
+    byte[] index;
+    try (InputStream in = registry.openBlob(Digest.parse(layer), 0, -1)) {
+      index = in.readAllBytes();
+    }
+    byte[] lied = lie.apply(index);
+    if (java.util.Arrays.equals(lied, index)) {
+      return d;
+    }
+    Digest liedDigest = Digest.sha256(lied, 0, lied.length);
+    registry.putBlob(REPO, liedDigest, new ByteArrayInputStream(lied));
+    byte[] body =
+        manifest
+            .replace(layer, liedDigest.toString())
+            .replace("\"size\":" + index.length + ",", "\"size\":" + lied.length + ",")
+            .getBytes(StandardCharsets.UTF_8);
+    return registry.putManifest(REPO, null, body, null);
+  }
+
+  private ChunkIndexSource honest() {
+    return source(b -> b, true);
+  }
+
+  /** 40 files of text and random bytes; {@code edited} of them get a line more. */
+  private byte[] tar(int edited) throws IOException {
+    Random r = new Random(7);
+    TarBuilder t = new TarBuilder();
+    for (int i = 0; i < 40; i++) {
+      StringBuilder s = new StringBuilder();
+      while (s.length() < 60_000) {
+        s.append("line ").append(r.nextInt(100_000)).append('\n');
+      }
+      if (i < edited) {
+        s.append("edited\n");
+      }
+      t.file("srv/f" + i, s.toString());
+    }
+    return t.bytes();
+  }
+
+  private Digest pushBlob(byte[] b) throws IOException {
+    Digest d = Digest.sha256(b, 0, b.length);
+    Path f = Files.createTempFile(dir, "blob", "");
+    Files.write(f, b);
+    registry.putBlobFile(REPO, d, f);
+    return d;
+  }
+
+  /** Pushes an image of one Go-gzipped layer, tagged {@code tag}; returns the layer's gzip. */
+  private byte[] pushImage(String tag, byte[] tar) throws Exception {
+    Path t = dir.resolve(tag + ".tar");
+    Files.write(t, tar);
+    byte[] gz = Files.readAllBytes(GoGzip.gzip(t, 6));
+    pushImage(tag, tar, gz);
+    assertThat(registry.gzipRecipe(Digest.sha256(gz, 0, gz.length)))
+        .as("the layer is kept as a recipe")
+        .isNotNull();
+    return gz;
+  }
+
+  /** Pushes an image of one layer, {@code gz} (the gzip of {@code tar}), tagged {@code tag}. */
+  private void pushImage(String tag, byte[] tar, byte[] gz) throws Exception {
+    Digest layer = pushBlob(gz);
+    byte[] config =
+        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+                + "\"diff_ids\":[\""
+                + Digest.sha256(tar, 0, tar.length)
+                + "\"]}}")
+            .getBytes(StandardCharsets.UTF_8);
+    Digest c = pushBlob(config);
+    byte[] manifest =
+        ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+                + "\"digest\":\""
+                + c
+                + "\",\"size\":"
+                + config.length
+                + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+                + "\"digest\":\""
+                + layer
+                + "\",\"size\":"
+                + gz.length
+                + "}]}")
+            .getBytes(StandardCharsets.UTF_8);
+    registry.putManifest(REPO, tag, manifest, null);
+  }
+
+  private byte[] exportedLayer(String image, byte[] gz) throws IOException {
+    Path out = dir.resolve("export-" + image.replace(':', '-').replace('/', '-'));
+    pullerFix.images().exportLayout(image, out);
+    Digest d = Digest.sha256(gz, 0, gz.length);
+    return Files.readAllBytes(out.resolve("blobs/sha256/" + d.hex()));
+  }
+
+  @Test
+  void v2FetchesOnlyWhatV1DidNotBringAndExportsTheSameBlobs() throws Exception {
+    byte[] gz1 = pushImage("1", tar(0));
+    byte[] gz2 = pushImage("2", tar(2));
+    TransferSummary s1 = pull.run("1", "reg/app:1", honest(), ProgressListener.NONE);
+    assertThat(s1.chunksSent()).isEqualTo(s1.chunksTotal());
+    TransferSummary s2 = pull.run("2", "reg/app:2", honest(), ProgressListener.NONE);
+    assertThat(s2.chunksSent())
+        .as("chunks of v2 fetched, of %d", s2.chunksTotal())
+        .isPositive()
+        .isLessThanOrEqualTo(6);
+    assertThat(s2.wireBytes()).isLessThan(gz2.length / 10);
+    assertThat(exportedLayer("reg/app:1", gz1)).isEqualTo(gz1);
+    assertThat(exportedLayer("reg/app:2", gz2)).isEqualTo(gz2);
+    assertThat(pullerFix.chunks().fsck().damaged()).isEmpty();
+  }
+
+  @Test
+  void anIndexWhoseRecipeLiesIsRefusedAndNothingIsRecorded() throws Exception {
+    pushImage("1", tar(0));
+    List<String> before = pullerFix.state();
+    // level 1 instead of 6: the chunks are right, but they do not compress back into the layer
+    UnaryOperator<byte[]> otherLevel =
+        b -> {
+          LayerChunkIndex ix = LayerChunkIndex.decode(b, "test");
+          GzipRecipe g = ix.gzip();
+          return new LayerChunkIndex(
+                  ix.layer(), new GzipRecipe(g.compressor(), 1, g.header(), g.size()), ix.pieces())
+              .encode();
+        };
+    assertThatThrownBy(
+            () -> pull.run("1", "reg/app:1", source(otherLevel, true), ProgressListener.NONE))
+        .isInstanceOf(RejectedException.class)
+        .hasMessageContaining("registry test/acc/app layer sha256:")
+        .hasMessageContaining("do not give back the layer");
+    assertThat(pullerFix.images().list()).isEmpty();
+    // the chunks it stored are pinned by nothing: the roots are as they were
+    assertThat(pullerFix.state()).isEqualTo(before);
+  }
+
+  @Test
+  void aRegistryWithoutReferrersLeavesThePullToTheOrdinaryPath() throws Exception {
+    pushImage("1", tar(0));
+    List<String> before = pullerFix.state();
+    assertThat(pull.run("1", "reg/app:1", source(b -> b, false), ProgressListener.NONE)).isNull();
+    assertThat(pullerFix.state()).isEqualTo(before);
+  }
+
+  @Test
+  void anImageWhoseLayersAreKeptWholeGetsNoIndexAndIsPulledTheOrdinaryWay() throws Exception {
+    byte[] tar = tar(0);
+    java.io.ByteArrayOutputStream zlib = new java.io.ByteArrayOutputStream();
+    try (var out = new java.util.zip.GZIPOutputStream(zlib)) {
+      out.write(tar);
+    }
+    pushImage("1", tar, zlib.toByteArray());
+    List<String> before = pullerFix.state();
+    assertThat(pull.run("1", "reg/app:1", honest(), ProgressListener.NONE)).isNull();
+    assertThat(registry.referrers(REPO, registry.manifest(REPO, "1").digest(), null)).isEmpty();
+    assertThat(pullerFix.state()).isEqualTo(before);
+  }
+
+  @Test
+  void aLayerIndexDecodesWhatItEncodesAndRefusesGarbage() throws Exception {
+    pushImage("1", tar(0));
+    Digest subject = registry.manifest(REPO, "1").digest();
+    Descriptor d = registry.chunkIndexes().publish(REPO, subject, l -> false);
+    assertThat(d.artifactType()).isEqualTo(LayerChunkIndex.ARTIFACT_TYPE);
+    assertThat(d.subject()).isEqualTo(subject);
+    // published once: asked again, the same artifact
+    assertThat(registry.chunkIndexes().publish(REPO, subject, l -> false).digest())
+        .isEqualTo(d.digest());
+    assertThat(registry.tags(REPO)).containsExactly("1");
+    assertThatThrownBy(() -> LayerChunkIndex.decode(new byte[] {'S', 'C', 'I', '1', 1}, "x"))
+        .hasMessageContaining("x: the chunk index is cut short");
+    assertThatThrownBy(() -> LayerChunkIndex.decode("nope".getBytes(), "x"))
+        .hasMessageContaining("x: not a Strata chunk index");
+  }
+}
