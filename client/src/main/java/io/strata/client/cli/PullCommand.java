@@ -1,10 +1,10 @@
 package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
-import io.strata.client.registry.RegistryRef;
 import io.strata.protocol.message.TransferArgs;
 import io.strata.protocol.message.TransferProgress;
 import io.strata.protocol.message.TransferReply;
+import io.strata.protocol.registry.RegistryRef;
 import java.io.IOException;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;

@@ -2,6 +2,8 @@ package io.strata.client.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.protocol.registry.RegistryHttp;
+import io.strata.protocol.registry.RegistryRef;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;

@@ -1,6 +1,5 @@
 package io.strata.server.op;
 
-import io.strata.client.registry.RegistryRef;
 import io.strata.protocol.HostPort;
 import io.strata.protocol.Opcode;
 import io.strata.protocol.Status;
@@ -15,6 +14,7 @@ import io.strata.protocol.message.RegistryPullArgs;
 import io.strata.protocol.message.TransferArgs;
 import io.strata.protocol.message.TransferProgress;
 import io.strata.protocol.message.TransferReply;
+import io.strata.protocol.registry.RegistryRef;
 import io.strata.server.registry.HttpChunkIndexSource;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;

@@ -1,7 +1,7 @@
 package io.strata.server.registry;
 
-import io.strata.client.registry.RegistryHttp;
-import io.strata.client.registry.RegistryRef;
+import io.strata.protocol.registry.RegistryHttp;
+import io.strata.protocol.registry.RegistryRef;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.registry.ChunkIndexSource;

@@ -1,4 +1,4 @@
-package io.strata.client.registry;
+package io.strata.protocol.registry;
 
 /**
  * {@code REGISTRY/REPO[:TAG|@DIGEST]}: a reference to an image in a registry. The first component

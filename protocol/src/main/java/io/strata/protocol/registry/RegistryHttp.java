@@ -1,4 +1,4 @@
-package io.strata.client.registry;
+package io.strata.protocol.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
