@@ -245,12 +245,25 @@ final class ChunkGroups {
    */
   int write(OpenGroup g, Placement placement, boolean counted) throws IOException {
     byte[] rec = ChunkReader.recordBuffer();
+    if (g.count == 1) {
+      // Nothing to share context with (a small object written alone): the table would be waste.
+      return writeSingle(g, rec, placement, counted);
+    }
     int tableLen =
         GroupTable.write(rec, PackFormat.RECORD_HEADER, g.count, g.ids, g.rawLens, g.digests);
     int frameAt = PackFormat.RECORD_HEADER + tableLen;
-    ChunkCodec.Encoded enc = g.used == 0 ? null : codec.encode(g.raw, 0, g.used, rec, frameAt);
+    ChunkCodec.Encoded enc =
+        g.used == 0 ? null : codec.encode(g.raw, 0, g.used, rec, frameAt, false);
     if (enc == null || enc.codec() == Codec.NONE || tableLen + enc.length() >= g.used) {
       return writeAlone(g, rec, placement, counted);
+    }
+    if (counted && enc.codec() == Codec.ZSTD && dictionaries != null) {
+      // A store without its dictionary yet: the trainer learns from chunks, not from groups.
+      int start = 0;
+      for (int i = 0; i < g.count; i++) {
+        dictionaries.offer(g.raw, start, g.rawLens[i]);
+        start += g.rawLens[i];
+      }
     }
     if (verifyWrites) {
       verify(g, enc, rec, frameAt);
@@ -272,6 +285,28 @@ final class ChunkGroups {
         });
     if (counted) {
       totals.appended(raw, storedLen, len);
+    }
+    return len;
+  }
+
+  /** A group of one member: a record of its own, as it would have had without groups. */
+  private int writeSingle(OpenGroup g, byte[] rec, Placement placement, boolean counted)
+      throws IOException {
+    int rawLen = g.used;
+    ChunkCodec.Encoded enc = codec.encode(g.raw, 0, rawLen, rec, PackFormat.RECORD_HEADER, counted);
+    if (verifyWrites && enc.codec() != Codec.NONE) {
+      verify(g, enc, rec, PackFormat.RECORD_HEADER);
+    }
+    int storedLen = enc.length();
+    int len =
+        Records.seal(rec, 0, g.ids[0], enc.codec(), storedLen, rawLen, g.digests[0], enc.dictId());
+    packs.append(
+        rec,
+        0,
+        len,
+        (packId, offset) -> placement.placed(0, Locations.encode(packId, offset, storedLen)));
+    if (counted) {
+      totals.appended(rawLen, storedLen, len);
     }
     return len;
   }
