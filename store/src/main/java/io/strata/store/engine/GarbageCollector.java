@@ -1,11 +1,15 @@
 package io.strata.store.engine;
 
+import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.compress.ChunkCodec;
 import io.strata.store.disk.DiskFull;
 import io.strata.store.index.ChunkIndex;
 import io.strata.store.index.Locations;
+import io.strata.store.pack.GroupTable;
 import io.strata.store.pack.PackFormat;
 import io.strata.store.pack.PackScanner;
 import io.strata.store.pack.PackSet;
+import io.strata.store.pack.RecordHeader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -191,17 +195,12 @@ final class GarbageCollector {
    * members' bytes, and bring the chunks back to the index at every rebuild from the packs.
    */
   private int copyGroup(
-      int packId,
-      io.strata.store.pack.RecordHeader h,
-      long offset,
-      byte[] buf,
-      int off,
-      List<Move> moves)
+      int packId, RecordHeader h, long offset, byte[] buf, int off, List<Move> moves)
       throws IOException {
-    long[] from = new long[io.strata.store.pack.GroupTable.MAX_MEMBERS];
-    boolean[] alive = new boolean[io.strata.store.pack.GroupTable.MAX_MEMBERS];
+    long[] from = new long[GroupTable.MAX_MEMBERS];
+    boolean[] alive = new boolean[GroupTable.MAX_MEMBERS];
     int[] live = {0};
-    io.strata.store.pack.GroupTable t =
+    GroupTable t =
         GroupMembers.forEach(
             h,
             packId,
@@ -244,10 +243,10 @@ final class GarbageCollector {
       return len;
     }
     if (decoded == null) {
-      decoded = new byte[io.strata.store.chunk.ChunkerParams.MAX_CHUNK];
+      decoded = new byte[ChunkerParams.MAX_CHUNK];
     }
     String where = "pack " + PackFormat.fileName(packId) + " offset " + offset;
-    io.strata.store.compress.ChunkCodec.decode(
+    ChunkCodec.decode(
         h.codec(),
         h.dictId(),
         store.dictionaries(),
@@ -266,16 +265,14 @@ final class GarbageCollector {
         survivors.add(t.ids()[i], t.digests()[i], decoded, t.starts()[i], t.rawLens()[i]);
       }
     }
-    regrouped++;
     return store
         .writer()
         .groups()
         .write(survivors, (i, to) -> moved.placed(original[i], to), false);
   }
 
-  // Scratch for the partly dead groups a rewrite decodes, and how many it rewrote.
+  // Scratch for the partly dead groups a rewrite decodes.
   private byte[] decoded;
-  private int regrouped;
 
   /** A chunk copied to a new place, which goes back to the old one if the rewrite fails. */
   private record Move(int id, long from, long to) {}
