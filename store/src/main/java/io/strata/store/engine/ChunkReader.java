@@ -212,7 +212,7 @@ final class ChunkReader {
     }
     Records.checkCrc(rec, 0, h, where);
     GroupTable t = GroupTable.read(rec, PackFormat.RECORD_HEADER, h, where);
-    g.forget();
+    g.forget(h.rawLen());
     ChunkCodec.decode(
         h.codec(),
         h.dictId(),

@@ -10,7 +10,8 @@ import io.strata.store.pack.PackSet;
  * store's pack set, the pack and the offset name the bytes for good.
  */
 final class DecodedGroup {
-  final byte[] raw = new byte[ChunkerParams.MAX_CHUNK];
+  // Grown to the largest group this thread met: a thread that never reads a group holds nothing.
+  byte[] raw = new byte[0];
   GroupTable table;
   private PackSet packs;
   private int packId;
@@ -20,10 +21,16 @@ final class DecodedGroup {
     return this.packs == packs && this.packId == packId && this.offset == offset;
   }
 
-  /** Before {@link #raw} is overwritten: a decode that fails part-way leaves nothing named. */
-  void forget() {
+  /**
+   * Before {@link #raw} is overwritten with a group of {@code rawLen} bytes: a decode that fails
+   * part-way leaves nothing named.
+   */
+  void forget(int rawLen) {
     packs = null;
     table = null;
+    if (raw.length < rawLen) {
+      raw = new byte[Math.min(ChunkerParams.MAX_CHUNK, (rawLen + 0xFFFF) & ~0xFFFF)];
+    }
   }
 
   void hold(PackSet packs, int packId, long offset, GroupTable table) {
