@@ -24,12 +24,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Consecutive small new chunks of one write session compressed together, one frame a group record
- * (docs/FORMAT.md, "Group records"): a 16–64 KiB chunk alone has no context, a group of 256 KiB has
- * its neighbours'. A group is appended when it reaches the group size, or when its session commits
- * (before the fsync that acknowledges it); until then its members are {@link Locations#PENDING} in
- * the index and their bytes are only here, so every path that may need one first asks this class: a
- * reader is served from the open group ({@link #readOpen}), a writer that deduplicates against a
- * member of another session's group flushes it ({@link #flushHolding}).
+ * (docs/FORMAT.md, "Group records"): a 16–64 KiB chunk alone has no context, a group of a few
+ * hundred KiB has its neighbours'. A group is appended when it reaches the group size, or when its
+ * session commits (before the fsync that acknowledges it); until then its members are {@link
+ * Locations#PENDING} in the index and their bytes are only here, so every path that may need one
+ * first asks this class: a reader is served from the open group ({@link #readOpen}), a writer that
+ * deduplicates against a member of another session's group flushes it ({@link #flushHolding}).
  *
  * <p>Memory: each session with new small chunks holds one group of up to twice the group size (a
  * group goes out once it reaches the size, so its last member may overshoot), plus the full ones

@@ -346,6 +346,49 @@ class GroupsTest {
   }
 
   @Test
+  void writesSharingChunksAtOnceEachCommitWhatTheyReadBack() throws Exception {
+    int writers = 4;
+    int[][] ids = new int[writers][];
+    try (ChunkStore store = open()) {
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(writers);
+      try {
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+          int writer = w;
+          done.add(
+              pool.submit(
+                  () -> {
+                    // Overlapping ranges: each write deduplicates against chunks that sit in
+                    // the others' open groups, and reads its own back before committing.
+                    WriteSession s = store.session();
+                    int from = 1000 + 10 * writer;
+                    ids[writer] = put(store, s, from, from + 60);
+                    assertReads(store, ids[writer], from);
+                    s.commit(List.of(root("w" + writer, ids[writer])));
+                    return null;
+                  }));
+        }
+        for (java.util.concurrent.Future<?> f : done) {
+          f.get(60, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      for (int w = 0; w < writers; w++) {
+        assertReads(store, ids[w], 1000 + 10 * w);
+      }
+    }
+    try (ChunkStore store = open()) {
+      for (int w = 0; w < writers; w++) {
+        assertReads(store, ids[w], 1000 + 10 * w);
+      }
+      assertThat(store.stats().chunks()).isEqualTo(60 + 10 * (writers - 1));
+      assertThat(store.fsck().clean()).isTrue();
+    }
+  }
+
+  @Test
   void aMemberIsSentOnAsAPlainRecord() throws IOException {
     try (ChunkStore store = open()) {
       WriteSession s = store.session();
