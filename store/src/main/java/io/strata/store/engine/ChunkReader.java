@@ -97,7 +97,7 @@ final class ChunkReader {
       if (n >= 0) {
         // A member travels as a chunk of its own: the receiver has neither the group nor, maybe,
         // the release that reads groups.
-        return plainEncode(id, raw, n, dst);
+        return plainEncode(id, raw, n, dst, index.digest(id));
       }
     }
     byte[] rec = RECORD_BUFFER.get();
@@ -131,17 +131,19 @@ final class ChunkReader {
         0,
         h.rawLen(),
         where);
-    return plainEncode(id, raw, h.rawLen(), dst);
+    return plainEncode(id, raw, h.rawLen(), dst, h.digest());
   }
 
-  /** Chunk {@code id}'s {@code rawLen} bytes in {@code raw}, as a plain record's payload. */
-  private RecordHeader plainEncode(int id, byte[] raw, int rawLen, byte[] dst) {
+  /**
+   * Chunk {@code id}'s {@code rawLen} bytes in {@code raw}, whose digest is {@code d}, as a plain
+   * record's payload.
+   */
+  private static RecordHeader plainEncode(int id, byte[] raw, int rawLen, byte[] dst, Digest d) {
     String where = "chunk " + id;
     if (dst.length < ChunkCodec.maxEncodedLength(rawLen)) {
       throw new CorruptDataException(
           where + " needs " + ChunkCodec.maxEncodedLength(rawLen) + " bytes of room", where);
     }
-    Digest d = index.digest(id);
     if (d == null) {
       throw new CorruptDataException("chunk " + id + " is missing from the store", where);
     }
