@@ -94,6 +94,15 @@ public final class ChunkCodec {
    * reported as {@link Codec#NONE}, so incompressible data costs nothing to read back.
    */
   public Encoded encode(byte[] src, int off, int len, byte[] dst, int dstOff) {
+    return encode(src, off, len, dst, dstOff, true);
+  }
+
+  /**
+   * {@link #encode(byte[], int, int, byte[], int)}; {@code sample} false keeps the bytes from the
+   * dictionary's trainer (a group of chunks, whose caller offers the chunks one by one: the trainer
+   * learns from samples of a chunk's size).
+   */
+  public Encoded encode(byte[] src, int off, int len, byte[] dst, int dstOff, boolean sample) {
     if (dictionaries != null && compression.codec() == Codec.ZSTD) {
       int dictId = dictionaries.currentId();
       ZstdDictCompress dict = dictId == 0 ? null : dictionaries.currentEncoder(compression.level());
@@ -122,7 +131,7 @@ public final class ChunkCodec {
       System.arraycopy(src, off, dst, dstOff, len);
       return new Encoded(Codec.NONE, len);
     }
-    if (dictionaries != null && compression.codec() == Codec.ZSTD) {
+    if (sample && dictionaries != null && compression.codec() == Codec.ZSTD) {
       // Only what compresses teaches a dictionary anything: random or already compressed bytes
       // would take its room, and a dictionary holding a store's own random bytes would make them
       // "compress".

@@ -5,9 +5,11 @@ import io.strata.store.compress.ChunkCodec;
 import io.strata.store.compress.Codec;
 import io.strata.store.compress.Compression;
 import io.strata.store.compress.Dictionaries;
+import io.strata.store.digest.Digest;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.index.ChunkIndex;
 import io.strata.store.index.Locations;
+import io.strata.store.pack.GroupTable;
 import io.strata.store.pack.PackFormat;
 import io.strata.store.pack.PackSet;
 import io.strata.store.pack.RecordHeader;
@@ -34,14 +36,21 @@ final class ChunkReader {
   private static final ThreadLocal<byte[]> RAW_BUFFER =
       ThreadLocal.withInitial(() -> new byte[ChunkerParams.MAX_CHUNK]);
 
+  // The last group this thread decoded: a sequential reader of a file or layer decodes each
+  // group once, not once for each of its members.
+  private static final ThreadLocal<DecodedGroup> LAST_GROUP =
+      ThreadLocal.withInitial(DecodedGroup::new);
+
   private final ChunkIndex index;
   private final PackSet packs;
   private final Dictionaries dictionaries;
+  private final ChunkGroups groups;
 
-  ChunkReader(ChunkIndex index, PackSet packs, Dictionaries dictionaries) {
+  ChunkReader(ChunkIndex index, PackSet packs, Dictionaries dictionaries, ChunkGroups groups) {
     this.index = index;
     this.packs = packs;
     this.dictionaries = dictionaries;
+    this.groups = groups;
   }
 
   /** This thread's buffer for one record of the largest chunk. */
@@ -51,6 +60,13 @@ final class ChunkReader {
 
   /** See {@link ChunkStore#read}. */
   int read(int id, byte[] dst) throws IOException {
+    long loc = index.location(id);
+    if (loc == Locations.PENDING || GroupedLocations.isMember(loc)) {
+      int n = readGrouped(id, dst);
+      if (n >= 0) {
+        return n;
+      }
+    }
     byte[] rec = RECORD_BUFFER.get();
     RecordHeader h = record(id, rec);
     String where = "chunk " + id;
@@ -74,6 +90,16 @@ final class ChunkReader {
 
   /** See {@link ChunkStore#readStored}. */
   RecordHeader readStored(int id, byte[] dst) throws IOException {
+    long loc = index.location(id);
+    if (loc == Locations.PENDING || GroupedLocations.isMember(loc)) {
+      byte[] raw = RAW_BUFFER.get();
+      int n = readGrouped(id, raw);
+      if (n >= 0) {
+        // A member travels as a chunk of its own: the receiver has neither the group nor, maybe,
+        // the release that reads groups.
+        return plainEncode(id, raw, n, dst, index.digest(id));
+      }
+    }
     byte[] rec = RECORD_BUFFER.get();
     RecordHeader h = record(id, rec);
     if (h.codec() == Codec.ZSTD_DICT) {
@@ -105,12 +131,103 @@ final class ChunkReader {
         0,
         h.rawLen(),
         where);
-    if (dst.length < ChunkCodec.maxEncodedLength(h.rawLen())) {
+    return plainEncode(id, raw, h.rawLen(), dst, h.digest());
+  }
+
+  /**
+   * Chunk {@code id}'s {@code rawLen} bytes in {@code raw}, whose digest is {@code d}, as a plain
+   * record's payload.
+   */
+  private static RecordHeader plainEncode(int id, byte[] raw, int rawLen, byte[] dst, Digest d) {
+    String where = "chunk " + id;
+    if (dst.length < ChunkCodec.maxEncodedLength(rawLen)) {
       throw new CorruptDataException(
-          where + " needs " + ChunkCodec.maxEncodedLength(h.rawLen()) + " bytes of room", where);
+          where + " needs " + ChunkCodec.maxEncodedLength(rawLen) + " bytes of room", where);
     }
-    ChunkCodec.Encoded e = PLAIN.encode(raw, 0, h.rawLen(), dst, 0);
-    return new RecordHeader(h.chunkId(), e.codec(), e.length(), h.rawLen(), h.digest());
+    if (d == null) {
+      throw new CorruptDataException("chunk " + id + " is missing from the store", where);
+    }
+    ChunkCodec.Encoded e = PLAIN.encode(raw, 0, rawLen, dst, 0);
+    return new RecordHeader(id, e.codec(), e.length(), rawLen, d);
+  }
+
+  /**
+   * Reads chunk {@code id} if it is in a group: from the group not yet appended that holds it, or
+   * from its group record (decoded whole, once for consecutive reads of its members). Returns its
+   * length, or -1 if it is not (or no longer) in a group: then it has a record of its own.
+   */
+  private int readGrouped(int id, byte[] dst) throws IOException {
+    for (int attempt = 0; attempt < 8; attempt++) {
+      long loc = index.location(id);
+      if (loc == Locations.PENDING) {
+        int n = groups.readOpen(id, dst);
+        if (n >= 0) {
+          return n;
+        }
+        loc = index.location(id);
+      }
+      if (!GroupedLocations.isMember(loc)) {
+        return -1;
+      }
+      DecodedGroup g = LAST_GROUP.get();
+      int packId = Locations.packId(loc);
+      long offset = Locations.offset(loc);
+      if (!g.holds(packs, packId, offset) && !decode(g, packId, offset)) {
+        continue; // GC moved it: look again
+      }
+      String where = "pack " + PackFormat.fileName(packId) + " offset " + offset;
+      int i = GroupedLocations.index(loc);
+      GroupTable t = g.table;
+      if (i >= t.count() || t.ids()[i] != id) {
+        throw new CorruptDataException(
+            where + ": the group does not hold chunk " + id + " where the index expects it", where);
+      }
+      int len = t.rawLens()[i];
+      if (len > dst.length) {
+        throw new CorruptDataException(
+            "chunk " + id + " has " + len + " bytes, more than expected", "chunk " + id);
+      }
+      System.arraycopy(g.raw, t.starts()[i], dst, 0, len);
+      return len;
+    }
+    throw new CorruptDataException("chunk " + id + ": its pack keeps disappearing", "chunk " + id);
+  }
+
+  /**
+   * Reads, checks and decodes the group record at {@code offset} of pack {@code packId} into {@code
+   * g}; false if the pack was retired meanwhile.
+   */
+  private boolean decode(DecodedGroup g, int packId, long offset) throws IOException {
+    byte[] rec = RECORD_BUFFER.get();
+    String where = "pack " + PackFormat.fileName(packId) + " offset " + offset;
+    // The index keeps no group's length: its header says it.
+    if (!packs.read(packId, offset, rec, PackFormat.RECORD_HEADER)) {
+      return false;
+    }
+    RecordHeader h = Records.header(rec, 0, PackFormat.RECORD_HEADER, where);
+    if (!h.grouped()) {
+      throw new CorruptDataException(where + ": the index expects a group record here", where);
+    }
+    int recLen = h.recordLength();
+    if (!packs.read(packId, offset, rec, recLen)) {
+      return false;
+    }
+    Records.checkCrc(rec, 0, h, where);
+    GroupTable t = GroupTable.read(rec, PackFormat.RECORD_HEADER, h, where);
+    g.forget(h.rawLen());
+    ChunkCodec.decode(
+        h.codec(),
+        h.dictId(),
+        dictionaries,
+        rec,
+        PackFormat.RECORD_HEADER + t.frameOff(),
+        t.frameLen(),
+        g.raw,
+        0,
+        h.rawLen(),
+        where);
+    g.hold(packs, packId, offset, t);
+    return true;
   }
 
   /** Reads chunk {@code id}'s record into {@code rec}, checks its header and CRC. */

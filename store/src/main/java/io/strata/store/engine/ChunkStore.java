@@ -91,37 +91,64 @@ public final class ChunkStore implements ChunkAccess, Closeable {
    *     appended (see docs/FORMAT.md for the cost)
    * @param threads worker threads for hashing and compression
    * @param shared the bucket this store shares with other stratads, or null
+   * @param groupBytes new chunks smaller than this are compressed together in groups of this many
+   *     bytes (docs/FORMAT.md, "Group records"); 0 turns groups off. A store sharing a bucket
+   *     writes no groups.
    */
   public record Options(
       ChunkerParams chunker,
       Compression compression,
       boolean verifyWrites,
       int threads,
-      SharedSettings shared) {
+      SharedSettings shared,
+      int groupBytes) {
+    public Options(
+        ChunkerParams chunker,
+        Compression compression,
+        boolean verifyWrites,
+        int threads,
+        SharedSettings shared) {
+      this(chunker, compression, verifyWrites, threads, shared, ChunkGroups.DEFAULT_BYTES);
+    }
+
+    /**
+     * The defaults; the group size may be set with the system property {@value #GROUP_BYTES}
+     * ({@code -Dstrata.store.groupBytes=0} in {@code STRATAD_JAVA_OPTS} turns groups off, for a
+     * comparison in the same run).
+     */
     public static Options defaults() {
       return new Options(
           ChunkerParams.DEFAULT,
           Compression.DEFAULT,
           true,
           Runtime.getRuntime().availableProcessors(),
-          null);
+          null,
+          Integer.getInteger(GROUP_BYTES, ChunkGroups.DEFAULT_BYTES));
     }
 
+    /** The system property that sets the default group size. */
+    public static final String GROUP_BYTES = "strata.store.groupBytes";
+
     public Options withCompression(Compression c) {
-      return new Options(chunker, c, verifyWrites, threads, shared);
+      return new Options(chunker, c, verifyWrites, threads, shared, groupBytes);
     }
 
     public Options withChunker(ChunkerParams p) {
-      return new Options(p, compression, verifyWrites, threads, shared);
+      return new Options(p, compression, verifyWrites, threads, shared, groupBytes);
     }
 
     public Options withVerifyWrites(boolean v) {
-      return new Options(chunker, compression, v, threads, shared);
+      return new Options(chunker, compression, v, threads, shared, groupBytes);
     }
 
     /** Shares the store with other stratads through a bucket (null: a store of this disk only). */
     public Options withShared(SharedSettings s) {
-      return new Options(chunker, compression, verifyWrites, threads, s);
+      return new Options(chunker, compression, verifyWrites, threads, s, groupBytes);
+    }
+
+    /** Compresses new chunks under {@code bytes} together in groups of that size (0: never). */
+    public Options withGroupBytes(int bytes) {
+      return new Options(chunker, compression, verifyWrites, threads, shared, bytes);
     }
   }
 
@@ -143,7 +170,7 @@ public final class ChunkStore implements ChunkAccess, Closeable {
     this.openNotes = List.copyOf(r.notes());
     this.writer =
         new ChunkWriter(dir.getParent(), config, options, index, packs, live, totals, dictionaries);
-    this.reader = new ChunkReader(index, packs, dictionaries);
+    this.reader = new ChunkReader(index, packs, dictionaries, writer.groups());
     this.checkpoints =
         new Checkpoints(dir.resolve(INDEX_FILE), index, packs, rootLog, live, totals);
     this.sharing = new SharedChunks(dir, index, packs, live, totals, shared);
@@ -463,8 +490,7 @@ public final class ChunkStore implements ChunkAccess, Closeable {
 
   /** Pack bytes chunk {@code id} takes, 0 if absent. */
   public int storedBytes(int id) {
-    long loc = index.location(id);
-    return Locations.isStored(loc) ? PackFormat.recordLength(Locations.storedLen(loc)) : 0;
+    return GroupedLocations.storedBytes(index.location(id));
   }
 
   /** Pack bytes of the chunks in {@code ids} (those the index holds). */

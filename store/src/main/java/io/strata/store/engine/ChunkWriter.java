@@ -69,6 +69,7 @@ final class ChunkWriter {
   private final AtomicInteger writing = new AtomicInteger();
   private final ByteArrayPool chunkBuffers;
   private final ByteArrayPool windows;
+  private final ChunkGroups groups;
   private volatile boolean closed;
 
   ChunkWriter(
@@ -94,6 +95,40 @@ final class ChunkWriter {
     // Enough for a few writers at once; beyond that arrays are allocated and dropped.
     this.chunkBuffers = new ByteArrayPool(ChunkerParams.MAX_CHUNK, 4 * (writeWindow() + 1));
     this.windows = new ByteArrayPool(2 * chunker.maxSize(), 4 * threads);
+    int groupBytes = options.shared() != null ? 0 : options.groupBytes();
+    this.groups =
+        new ChunkGroups(
+            dataRoot,
+            groupBytes,
+            codec,
+            verifyWrites,
+            dictionaries,
+            index,
+            packs,
+            totals,
+            new ChunkGroups.Outcome() {
+              @Override
+              public void appended(int id) {
+                CompletableFuture<Void> f = pendingWrites.remove(id);
+                if (f != null) {
+                  f.complete(null);
+                }
+              }
+
+              @Override
+              public void failed(int id, Throwable e) {
+                CompletableFuture<Void> f = pendingWrites.remove(id);
+                if (f != null) {
+                  f.completeExceptionally(e);
+                }
+              }
+            },
+            2 * threads + 2);
+  }
+
+  /** The groups of small new chunks not yet appended (readers and commits flush them). */
+  ChunkGroups groups() {
+    return groups;
   }
 
   private static ThreadFactory daemonThreads(String name) {
@@ -145,7 +180,10 @@ final class ChunkWriter {
           "chunk of " + len + " bytes exceeds the " + ChunkerParams.MAX_CHUNK + "-byte maximum");
     }
     ChunkRef r = storeChunk(session, b, off, len, codecFor(c));
-    awaitAppended(r.id());
+    if (!r.isNew()) {
+      // A chunk of its own group is readable from the group; another's may need waiting for.
+      awaitAppended(session, r.id());
+    }
     return new ChunkStore.Stored(r.id(), r.isNew(), r.storedBytes());
   }
 
@@ -170,7 +208,7 @@ final class ChunkWriter {
               System.arraycopy(enc, 0, rec, PackFormat.RECORD_HEADER, encLen);
               return appendRecord(id, d, rec, codec, encLen, rawLen, 0);
             });
-    awaitAppended(r.id());
+    awaitAppended(session, r.id());
     return new ChunkStore.Stored(r.id(), r.isNew(), r.storedBytes());
   }
 
@@ -184,13 +222,18 @@ final class ChunkWriter {
    * Deduplicated against another writer's chunk not yet appended: wait for that append (its future
    * in {@link #pendingWrites}), as the caller may read the chunk when this returns.
    */
-  private void awaitAppended(int id) {
-    CompletableFuture<Void> f = pendingFuture(id);
+  private void awaitAppended(WriteSession session, int id) throws IOException {
+    CompletableFuture<Void> f = pendingFuture(session, id);
     if (f == null) {
       return;
     }
     try {
-      f.get(APPEND_WAIT_SECONDS, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(APPEND_WAIT_SECONDS);
+      while (!awaitOnce(id, f)) {
+        if (System.nanoTime() > deadline) {
+          throw new TimeoutException();
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StrataException("interrupted while waiting for a shared chunk", e);
@@ -203,19 +246,51 @@ final class ChunkWriter {
   }
 
   /** Another writer reserved this chunk and has not appended it yet: the commit waits for it. */
-  private void awaitIfPending(WriteSession session, int id) {
-    CompletableFuture<Void> f = pendingFuture(id);
+  private void awaitIfPending(WriteSession session, int id) throws IOException {
+    CompletableFuture<Void> f = pendingFuture(session, id);
     if (f != null) {
-      session.await(f);
+      session.await(id, f);
+    }
+  }
+
+  /**
+   * Waits until the append of another writer's chunk {@code id} is done ({@code f}), for a commit
+   * that deduplicated against it. A chunk the other writer put in a group after this one looked is
+   * appended by this wait ({@link ChunkGroups#flushHolding}), not left to that writer's commit.
+   */
+  void awaitShared(int id, CompletableFuture<Void> f)
+      throws IOException, ExecutionException, InterruptedException {
+    while (!awaitOnce(id, f)) {
+      // the other writer's group may have formed since: look again
+    }
+  }
+
+  /** Appends the group holding {@code id} if there is one, then waits a little for {@code f}. */
+  private boolean awaitOnce(int id, CompletableFuture<Void> f)
+      throws IOException, ExecutionException, InterruptedException {
+    groups.flushHolding(id);
+    try {
+      f.get(100, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
     }
   }
 
   /**
    * The future of chunk {@code id}'s append if another writer reserved it and has not appended it
-   * yet; null if it is appended. Throws if that writer failed.
+   * yet; null if it is appended, or waits in one of {@code session}'s own groups (its commit
+   * appends them first). A chunk in another session's group not yet appended has that group
+   * appended now: that session may not commit for a long while. Throws if that writer failed.
    */
-  private CompletableFuture<Void> pendingFuture(int id) {
+  private CompletableFuture<Void> pendingFuture(WriteSession session, int id) throws IOException {
     if (index.location(id) != Locations.PENDING) {
+      return null;
+    }
+    if (groups.heldOpenBy(id, session)) {
+      return null;
+    }
+    if (groups.flushHolding(id) && Locations.isStored(index.location(id))) {
       return null;
     }
     CompletableFuture<Void> f = pendingWrites.computeIfAbsent(id, k -> new CompletableFuture<>());
@@ -309,6 +384,17 @@ final class ChunkWriter {
   private ChunkRef storeChunk(WriteSession session, byte[] b, int off, int len, ChunkCodec codec)
       throws IOException {
     Digest d = Digest.sha256(SHA256.get(), b, off, len);
+    if (codec == this.codec && groups.accepts(len)) {
+      // Its pack bytes are known once the group is compressed: counted then, in the totals.
+      return store(
+          session,
+          d,
+          len,
+          id -> {
+            groups.add(session, id, d, b, off, len);
+            return 0;
+          });
+    }
     return store(session, d, len, id -> append(id, d, b, off, len, codec));
   }
 

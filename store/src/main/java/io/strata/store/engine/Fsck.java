@@ -10,9 +10,11 @@ import io.strata.store.disk.DiskFull;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.index.ChunkIndex;
 import io.strata.store.index.Locations;
+import io.strata.store.pack.GroupTable;
 import io.strata.store.pack.PackFormat;
 import io.strata.store.pack.PackScanner;
 import io.strata.store.pack.PackSet;
+import io.strata.store.pack.RecordHeader;
 import io.strata.store.ref.Root;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -97,6 +99,12 @@ final class Fsck {
               p,
               PackFormat.HEADER_SIZE,
               (h, offset, buf, off) -> {
+                if (h.grouped()) {
+                  checked[0] +=
+                      checkGroup(
+                          packId, h, offset, buf, off, raw, verified, problems, needBadDictionary);
+                  return;
+                }
                 long loc = Locations.encode(packId, offset, h.storedLen());
                 if (index.location(h.chunkId()) != loc) {
                   return; // a copy GC left behind, or garbage: nothing reads it
@@ -201,6 +209,89 @@ final class Fsck {
               users.getOrDefault(id, List.of())));
     }
     return new FsckReport(checked[0], damaged, notes);
+  }
+
+  /**
+   * Checks the members the index places in the group record {@code h} at {@code offset} of pack
+   * {@code packId}: decodes the group once and re-hashes each member. A member whose bytes do not
+   * match its digest is named with the pack and offset; if the frame does not decode, every member
+   * the index places there is. Returns the members checked.
+   */
+  private int checkGroup(
+      int packId,
+      RecordHeader h,
+      long offset,
+      byte[] buf,
+      int off,
+      byte[] raw,
+      RoaringBitmap verified,
+      Map<Integer, String> problems,
+      Map<Integer, RoaringBitmap> needBadDictionary)
+      throws IOException {
+    String where = PackFormat.fileName(packId) + " offset " + offset;
+    RoaringBitmap indexed = new RoaringBitmap();
+    GroupTable t;
+    try {
+      t =
+          GroupMembers.forEach(
+              h,
+              packId,
+              offset,
+              buf,
+              off,
+              (chunkId, digest, loc, rawLen) -> {
+                if (index.location(chunkId) == loc) {
+                  indexed.add(chunkId);
+                }
+              });
+    } catch (CorruptDataException e) {
+      // A table that does not describe its record: the index cannot place anything there by it.
+      return 0;
+    }
+    if (indexed.isEmpty()) {
+      return 0; // a copy gc left behind, or garbage: nothing reads it
+    }
+    if (h.codec() == Codec.ZSTD_DICT && !store.dictionaries().intact(h.dictId())) {
+      needBadDictionary.computeIfAbsent(h.dictId(), k -> new RoaringBitmap()).or(indexed);
+    }
+    try {
+      ChunkCodec.decode(
+          h.codec(),
+          h.dictId(),
+          store.dictionaries(),
+          buf,
+          off + PackFormat.RECORD_HEADER + t.frameOff(),
+          t.frameLen(),
+          raw,
+          0,
+          h.rawLen(),
+          where);
+    } catch (CorruptDataException e) {
+      for (int id : indexed) {
+        problems.put(id, where + ": the group holding it does not decode: " + e.getMessage());
+      }
+      return indexed.getCardinality();
+    }
+    for (int i = 0; i < t.count(); i++) {
+      int id = t.ids()[i];
+      if (!indexed.contains(id)) {
+        continue;
+      }
+      if (Digest.sha256(raw, t.starts()[i], t.rawLens()[i]).equals(t.digests()[i])) {
+        verified.add(id);
+      } else {
+        problems.put(
+            id,
+            where
+                + ": group member "
+                + i
+                + " (chunk "
+                + t.digests()[i]
+                + ") does not match"
+                + " its digest");
+      }
+    }
+    return indexed.getCardinality();
   }
 
   /**

@@ -1,11 +1,15 @@
 package io.strata.store.engine;
 
+import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.compress.ChunkCodec;
 import io.strata.store.disk.DiskFull;
 import io.strata.store.index.ChunkIndex;
 import io.strata.store.index.Locations;
+import io.strata.store.pack.GroupTable;
 import io.strata.store.pack.PackFormat;
 import io.strata.store.pack.PackScanner;
 import io.strata.store.pack.PackSet;
+import io.strata.store.pack.RecordHeader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,9 +116,7 @@ final class GarbageCollector {
         (id, loc) -> {
           if (Locations.isStored(loc)) {
             liveBytes.merge(
-                Locations.packId(loc),
-                (long) PackFormat.recordLength(Locations.storedLen(loc)),
-                Long::sum);
+                Locations.packId(loc), (long) GroupedLocations.storedBytes(loc), Long::sum);
           }
         });
     return liveBytes;
@@ -134,6 +136,20 @@ final class GarbageCollector {
         packs.path(packId),
         PackFormat.HEADER_SIZE,
         (h, offset, buf, off) -> {
+          if (h.grouped()) {
+            GroupMembers.forEach(
+                h,
+                packId,
+                offset,
+                buf,
+                off,
+                (chunkId, digest, loc, rawLen) -> {
+                  if (index.location(chunkId) != loc && dead.contains(chunkId)) {
+                    store.forgetBytes(rawLen, GroupedLocations.storedBytes(loc));
+                  }
+                });
+            return;
+          }
           long loc = Locations.encode(packId, offset, h.storedLen());
           if (index.location(h.chunkId()) != loc && dead.contains(h.chunkId())) {
             store.forgetBytes(h.rawLen(), h.storedLen());
@@ -170,6 +186,93 @@ final class GarbageCollector {
       }
     }
   }
+
+  /**
+   * Copies what lives of the group record {@code h} at {@code offset} of pack {@code packId}: the
+   * record as it is when every member lives, a new group of the live members (decoded and
+   * compressed again) when only some do; nothing when none does. Returns the bytes appended.
+   * Rewriting a partly dead group is the price of grouping: copying it whole would keep the dead
+   * members' bytes, and bring the chunks back to the index at every rebuild from the packs.
+   */
+  private int copyGroup(
+      int packId, RecordHeader h, long offset, byte[] buf, int off, List<Move> moves)
+      throws IOException {
+    long[] from = new long[GroupTable.MAX_MEMBERS];
+    boolean[] alive = new boolean[GroupTable.MAX_MEMBERS];
+    int[] live = {0};
+    GroupTable t =
+        GroupMembers.forEach(
+            h,
+            packId,
+            offset,
+            buf,
+            off,
+            (chunkId, digest, loc, rawLen) -> {
+              int i = live[0]++;
+              from[i] = loc;
+              alive[i] = index.location(chunkId) == loc;
+            });
+    int n = t.count();
+    int liveCount = 0;
+    for (int i = 0; i < n; i++) {
+      liveCount += alive[i] ? 1 : 0;
+    }
+    if (liveCount == 0) {
+      return 0;
+    }
+    ChunkGroups.Placement moved =
+        (i, to) -> {
+          int id = t.ids()[i];
+          long was = from[i];
+          if (index.moveIfAt(id, was, to)) {
+            moves.add(new Move(id, was, to));
+            store.copiedByGc(id, was);
+          }
+        };
+    if (liveCount == n) {
+      int len = h.recordLength();
+      packs.append(
+          buf,
+          off,
+          len,
+          (np, no) -> {
+            for (int i = 0; i < n; i++) {
+              moved.placed(i, GroupedLocations.member(np, no, len, h.rawLen(), t.rawLens()[i], i));
+            }
+          });
+      return len;
+    }
+    if (decoded == null) {
+      decoded = new byte[ChunkerParams.MAX_CHUNK];
+    }
+    String where = "pack " + PackFormat.fileName(packId) + " offset " + offset;
+    ChunkCodec.decode(
+        h.codec(),
+        h.dictId(),
+        store.dictionaries(),
+        buf,
+        off + PackFormat.RECORD_HEADER + t.frameOff(),
+        t.frameLen(),
+        decoded,
+        0,
+        h.rawLen(),
+        where);
+    OpenGroup survivors = new OpenGroup(null, new byte[h.rawLen()]);
+    int[] original = new int[liveCount];
+    for (int i = 0; i < n; i++) {
+      if (alive[i]) {
+        original[survivors.count] = i;
+        survivors.add(t.ids()[i], t.digests()[i], decoded, t.starts()[i], t.rawLens()[i]);
+      }
+    }
+    return store
+        .writer()
+        .groups()
+        .write(survivors, (i, to) -> moved.placed(original[i], to), false);
+  }
+
+  // Scratch for the partly dead groups a rewrite decodes.
+  private byte[] decoded;
 
   /** A chunk copied to a new place, which goes back to the old one if the rewrite fails. */
   private record Move(int id, long from, long to) {}
@@ -244,6 +347,10 @@ final class GarbageCollector {
             p,
             PackFormat.HEADER_SIZE,
             (h, offset, buf, off) -> {
+              if (h.grouped()) {
+                copied[0] += copyGroup(packId, h, offset, buf, off, moves);
+                return;
+              }
               long loc = Locations.encode(packId, offset, h.storedLen());
               if (index.location(h.chunkId()) != loc) {
                 return;

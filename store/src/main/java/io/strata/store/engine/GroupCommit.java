@@ -6,7 +6,6 @@ import io.strata.store.error.StorageFullException;
 import io.strata.store.error.StrataException;
 import io.strata.store.index.ChunkIndex;
 import io.strata.store.index.Locations;
-import io.strata.store.pack.PackFormat;
 import io.strata.store.pack.PackSet;
 import io.strata.store.ref.RootChange;
 import io.strata.store.ref.RootLog;
@@ -187,9 +186,7 @@ final class GroupCommit {
     for (int id : named(c)) {
       long loc = index.location(id);
       if (!Locations.isStored(loc)
-          || !packs.isDurable(
-              Locations.packId(loc),
-              Locations.offset(loc) + PackFormat.recordLength(Locations.storedLen(loc)))) {
+          || !packs.isDurable(Locations.packId(loc), GroupedLocations.recordEndBound(loc))) {
         return false;
       }
     }

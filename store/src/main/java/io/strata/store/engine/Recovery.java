@@ -116,6 +116,21 @@ final class Recovery {
               p,
               from,
               (h, offset, buf, off) -> {
+                if (h.grouped()) {
+                  GroupMembers.forEach(
+                      h,
+                      id,
+                      offset,
+                      buf,
+                      off,
+                      (chunkId, digest, loc, rawLen) -> {
+                        if (index.insert(chunkId, digest, loc)) {
+                          totals[0] += rawLen;
+                          totals[1] += GroupedLocations.storedBytes(loc);
+                        }
+                      });
+                  return;
+                }
                 long loc = Locations.encode(id, offset, h.storedLen());
                 if (index.insert(h.chunkId(), h.digest(), loc)) {
                   totals[0] += h.rawLen();

@@ -15,9 +15,12 @@ import org.roaringbitmap.RoaringBitmap;
  * {@link #newObject}; {@link #commit} makes their roots durable.
  */
 public final class WriteSession implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(WriteSession.class.getName());
+
   private final ChunkStore store;
   private final RoaringBitmap refs = new RoaringBitmap();
-  private final List<CompletableFuture<Void>> awaited = new ArrayList<>();
+  private final List<Awaited> awaited = new ArrayList<>();
+  private final SessionGroups groups = new SessionGroups();
   private boolean closed;
 
   WriteSession(ChunkStore store) {
@@ -42,9 +45,20 @@ public final class WriteSession implements AutoCloseable {
     refs.add(id);
   }
 
-  /** Makes the commit wait for another writer's chunk that this session deduplicated against. */
-  synchronized void await(CompletableFuture<Void> write) {
-    awaited.add(write);
+  /** Another writer's chunk this session deduplicated against, and its append. */
+  private record Awaited(int id, CompletableFuture<Void> write) {}
+
+  /**
+   * Makes the commit wait for another writer's chunk {@code id} that this session deduplicated
+   * against.
+   */
+  synchronized void await(int id, CompletableFuture<Void> write) {
+    awaited.add(new Awaited(id, write));
+  }
+
+  /** The session's groups of small new chunks not yet appended. */
+  SessionGroups groups() {
+    return groups;
   }
 
   /** The chunks held; a copy. */
@@ -57,13 +71,15 @@ public final class WriteSession implements AutoCloseable {
    * the session.
    */
   public void commit(List<RootChange> changes) throws IOException {
-    List<CompletableFuture<Void>> waits;
+    // Its groups go to the pack first: the commit's fsync must cover every chunk it names.
+    store.writer().groups().flushSession(this);
+    List<Awaited> waits;
     synchronized (this) {
       waits = List.copyOf(awaited);
     }
-    for (CompletableFuture<Void> w : waits) {
+    for (Awaited w : waits) {
       try {
-        w.get();
+        store.writer().awaitShared(w.id(), w.write());
       } catch (ExecutionException e) {
         throw new StrataException("a chunk this write shares with another failed to store", e);
       } catch (InterruptedException e) {
@@ -80,7 +96,16 @@ public final class WriteSession implements AutoCloseable {
   public void close() {
     if (!closed) {
       closed = true;
-      store.endSession(this);
+      try {
+        // Appended, not dropped: another write may have deduplicated against them meanwhile.
+        store.writer().groups().flushSession(this);
+      } catch (IOException | RuntimeException e) {
+        // Nothing is committed; their chunks are gone from the index, and whoever shared one
+        // learns it from its write's failure.
+        LOG.log(System.Logger.Level.DEBUG, "closing a write session: {0}", e.getMessage());
+      } finally {
+        store.endSession(this);
+      }
     }
   }
 }

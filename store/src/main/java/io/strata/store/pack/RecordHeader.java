@@ -12,12 +12,27 @@ import io.strata.store.digest.Digest;
  * @param rawLen the chunk's length once decoded
  * @param digest the SHA-256 of the decoded chunk
  * @param dictId the dictionary a {@link Codec#ZSTD_DICT} payload needs; 0 for the other codecs
+ * @param grouped whether this is a group record (version 3, {@link GroupTable}): the payload is a
+ *     member table and one frame of several chunks; {@code chunkId} is then the first member's,
+ *     {@code rawLen} the members' total and {@code digest} the SHA-256 of the table
  */
 public record RecordHeader(
-    int chunkId, Codec codec, int storedLen, int rawLen, Digest digest, int dictId) {
+    int chunkId,
+    Codec codec,
+    int storedLen,
+    int rawLen,
+    Digest digest,
+    int dictId,
+    boolean grouped) {
   /** A record of version 1: no dictionary. */
   public RecordHeader(int chunkId, Codec codec, int storedLen, int rawLen, Digest digest) {
-    this(chunkId, codec, storedLen, rawLen, digest, 0);
+    this(chunkId, codec, storedLen, rawLen, digest, 0, false);
+  }
+
+  /** A record of one chunk (version 1 or 2). */
+  public RecordHeader(
+      int chunkId, Codec codec, int storedLen, int rawLen, Digest digest, int dictId) {
+    this(chunkId, codec, storedLen, rawLen, digest, dictId, false);
   }
 
   /** The length on disk of the whole record, padding included. */

@@ -38,11 +38,29 @@ public final class Records {
       int rawLen,
       Digest digest,
       int dictId) {
+    return seal(buf, off, chunkId, codec, storedLen, rawLen, digest, dictId, false);
+  }
+
+  /**
+   * As {@link #seal(byte[], int, int, Codec, int, int, Digest, int)}; {@code grouped} marks a group
+   * record (version 3): the codec byte carries {@link GroupTable#GROUP_FLAG}, which a release that
+   * knows only versions 1 and 2 refuses as an unknown codec.
+   */
+  public static int seal(
+      byte[] buf,
+      int off,
+      int chunkId,
+      Codec codec,
+      int storedLen,
+      int rawLen,
+      Digest digest,
+      int dictId,
+      boolean grouped) {
     if ((codec == Codec.ZSTD_DICT) != (dictId != 0) || dictId < 0 || dictId > MAX_DICT_ID) {
       throw new IllegalArgumentException("codec " + codec + " with dictionary " + dictId);
     }
     Bytes.putInt(buf, off, PackFormat.RECORD_MAGIC);
-    buf[off + 4] = (byte) codec.id();
+    buf[off + 4] = (byte) (codec.id() | (grouped ? GroupTable.GROUP_FLAG : 0));
     buf[off + 5] = (byte) (dictId >>> 16);
     buf[off + 6] = (byte) (dictId >>> 8);
     buf[off + 7] = (byte) dictId;
@@ -69,7 +87,9 @@ public final class Records {
     if (Bytes.getInt(buf, off) != PackFormat.RECORD_MAGIC) {
       throw new CorruptDataException(where + ": no record magic", where);
     }
-    Codec codec = Codec.ofId(buf[off + 4] & 0xFF, where);
+    int codecByte = buf[off + 4] & 0xFF;
+    boolean grouped = (codecByte & GroupTable.GROUP_FLAG) != 0;
+    Codec codec = Codec.ofId(codecByte & ~GroupTable.GROUP_FLAG, where);
     int dictId = (buf[off + 5] & 0xFF) << 16 | (buf[off + 6] & 0xFF) << 8 | (buf[off + 7] & 0xFF);
     if ((codec == Codec.ZSTD_DICT) != (dictId != 0)) {
       throw new CorruptDataException(
@@ -83,8 +103,18 @@ public final class Records {
           where + ": record lengths stored " + storedLen + " raw " + rawLen + " are impossible",
           where);
     }
+    if (grouped && storedLen < GroupTable.tableLength(1)) {
+      throw new CorruptDataException(
+          where + ": group record of " + storedLen + " bytes is too short for its table", where);
+    }
     return new RecordHeader(
-        Bytes.getInt(buf, off + 8), codec, storedLen, rawLen, Digest.of(buf, off + 20), dictId);
+        Bytes.getInt(buf, off + 8),
+        codec,
+        storedLen,
+        rawLen,
+        Digest.of(buf, off + 20),
+        dictId,
+        grouped);
   }
 
   /** Throws unless the CRC of the complete record at {@code off} matches. */

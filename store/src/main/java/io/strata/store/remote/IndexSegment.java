@@ -44,8 +44,19 @@ record IndexSegment(int packId, long packLength, List<Entry> entries) {
         PackScanner.scan(
             path,
             PackFormat.HEADER_SIZE,
-            (h, offset, buf, off) ->
-                entries.add(new Entry(h.chunkId(), offset, h.storedLen(), h.rawLen(), h.digest())));
+            (h, offset, buf, off) -> {
+              if (h.grouped()) {
+                // A store sharing a bucket writes no groups; one written before it shared cannot
+                // go.
+                throw new CorruptDataException(
+                    "pack "
+                        + path.getFileName()
+                        + " holds group records, which a shared store"
+                        + " cannot publish",
+                    path.toString());
+              }
+              entries.add(new Entry(h.chunkId(), offset, h.storedLen(), h.rawLen(), h.digest()));
+            });
     if (!r.sealed() || !r.damaged().isEmpty()) {
       throw new CorruptDataException(
           "pack " + path.getFileName() + " is not sealed and intact; it cannot be published",

@@ -64,6 +64,10 @@ class DictionaryTest {
     return t.trainSamples();
   }
 
+  private Engine openPerChunk() throws IOException {
+    return Engine.open(data, null, ChunkStore.Options.defaults().withGroupBytes(0));
+  }
+
   /** How many records of each codec the packs under {@code packs} hold, and the dictionaries. */
   static Map<Codec, Integer> codecs(Path packs, Set<Integer> dictIds) throws IOException {
     Map<Codec, Integer> n = new EnumMap<>(Codec.class);
@@ -89,11 +93,12 @@ class DictionaryTest {
 
   @Test
   void chunksRoundTripWithAndWithoutADictionaryAndTakeLessWithOne() throws IOException {
+    // Records of one chunk each, with and without the dictionary: groups (GroupsTest) off.
     Map<Digest, byte[]> before = new LinkedHashMap<>();
     Map<Digest, byte[]> after = new LinkedHashMap<>();
     long dictBytes = 0;
     int dictId;
-    try (Engine e = open()) {
+    try (Engine e = openPerChunk()) {
       for (int i = 0; i < 6; i++) {
         byte[] b = TestData.text(i, 5_000 + 7_000 * i);
         var r = e.blobs().put(new ByteArrayInputStream(b));
@@ -118,7 +123,7 @@ class DictionaryTest {
         Engine.open(
             data.resolveSibling(data.getFileName() + "-plain"),
             null,
-            ChunkStore.Options.defaults())) {
+            ChunkStore.Options.defaults().withGroupBytes(0))) {
       long without = 0;
       for (byte[] b : after.values()) {
         without += plain.blobs().put(new ByteArrayInputStream(b)).newBytes();
@@ -130,7 +135,7 @@ class DictionaryTest {
     assertThat(n.get(Codec.ZSTD)).isGreaterThanOrEqualTo(6);
     assertThat(n.get(Codec.ZSTD_DICT)).isGreaterThanOrEqualTo(6);
     assertThat(dictIds).containsExactly(dictId);
-    try (Engine e = open()) {
+    try (Engine e = openPerChunk()) {
       assertThat(e.chunks().dictionaries().currentId()).isEqualTo(dictId);
       assertReadsBack(e, before);
       assertReadsBack(e, after);
@@ -143,7 +148,7 @@ class DictionaryTest {
       assertReadsBack(e, after);
       assertThat(e.fsck().damaged()).isEmpty();
     }
-    try (Engine e = open()) {
+    try (Engine e = openPerChunk()) {
       assertReadsBack(e, after);
     }
   }

@@ -1,0 +1,367 @@
+package io.strata.store.engine;
+
+import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.compress.ChunkCodec;
+import io.strata.store.compress.Codec;
+import io.strata.store.compress.Dictionaries;
+import io.strata.store.digest.Digest;
+import io.strata.store.disk.DiskFull;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.error.StorageFullException;
+import io.strata.store.error.StrataException;
+import io.strata.store.index.ChunkIndex;
+import io.strata.store.index.Locations;
+import io.strata.store.pack.GroupTable;
+import io.strata.store.pack.PackFormat;
+import io.strata.store.pack.PackSet;
+import io.strata.store.pack.Records;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Consecutive small new chunks of one write session compressed together, one frame a group record
+ * (docs/FORMAT.md, "Group records"): a 16–64 KiB chunk alone has no context, a group of a few
+ * hundred KiB has its neighbours'. A group is appended when it reaches the group size, or when its
+ * session commits (before the fsync that acknowledges it); until then its members are {@link
+ * Locations#PENDING} in the index and their bytes are only here, so every path that may need one
+ * first asks this class: a reader is served from the open group ({@link #readOpen}), a writer that
+ * deduplicates against a member of another session's group flushes it ({@link #flushHolding}).
+ *
+ * <p>Memory: each session with new small chunks holds one group of up to twice the group size (a
+ * group goes out once it reaches the size, so its last member may overshoot), plus the full ones
+ * being compressed by the threads that filled them.
+ */
+final class ChunkGroups {
+  /**
+   * The group size of a store that does not say: the smallest measured that stores both Debian
+   * trees in under 165 MB (docs/FORMAT.md, "Group records": 256 KiB stored 166.5 MB, 384 KiB 165.3,
+   * 448 KiB 164.5); a larger group costs a random read of one chunk more decoding.
+   */
+  static final int DEFAULT_BYTES = 448 << 10;
+
+  /** The largest group size: twice it must fit {@link GroupTable#MAX_RAW}. */
+  static final int MAX_BYTES = GroupTable.MAX_RAW / 2;
+
+  private static final ThreadLocal<byte[]> VERIFY_BUFFER =
+      ThreadLocal.withInitial(() -> new byte[ChunkerParams.MAX_CHUNK]);
+
+  /** What becomes of a member once its group is appended or has failed. */
+  interface Outcome {
+    void appended(int id);
+
+    void failed(int id, Throwable e);
+  }
+
+  /** Receives the index location of member {@code i} of a group, under the append lock. */
+  @FunctionalInterface
+  interface Placement {
+    void placed(int i, long loc);
+  }
+
+  private final Path dataRoot;
+  private final int groupBytes;
+  private final ChunkCodec codec;
+  private final boolean verifyWrites;
+  private final Dictionaries dictionaries;
+  private final ChunkIndex index;
+  private final PackSet packs;
+  private final ChunkTotals totals;
+  private final Outcome outcome;
+  // Members of groups not yet appended, by chunk id.
+  private final Map<Integer, OpenGroup> open = new ConcurrentHashMap<>();
+  private final ByteArrayPool buffers;
+
+  ChunkGroups(
+      Path dataRoot,
+      int groupBytes,
+      ChunkCodec codec,
+      boolean verifyWrites,
+      Dictionaries dictionaries,
+      ChunkIndex index,
+      PackSet packs,
+      ChunkTotals totals,
+      Outcome outcome,
+      int pooled) {
+    if (groupBytes < 0 || groupBytes > MAX_BYTES) {
+      throw new IllegalArgumentException(
+          "group size " + groupBytes + " is outside 0.." + MAX_BYTES + " bytes");
+    }
+    this.dataRoot = dataRoot;
+    this.groupBytes = groupBytes;
+    this.codec = codec;
+    this.verifyWrites = verifyWrites;
+    this.dictionaries = dictionaries;
+    this.index = index;
+    this.packs = packs;
+    this.totals = totals;
+    this.outcome = outcome;
+    this.buffers = new ByteArrayPool(Math.max(1, 2 * groupBytes), pooled);
+  }
+
+  /**
+   * Whether a new chunk of {@code len} bytes joins a group (false: it gets a record of its own).
+   */
+  boolean accepts(int len) {
+    return groupBytes > 0 && len < groupBytes;
+  }
+
+  /** The group size (0: groups are off). */
+  int groupBytes() {
+    return groupBytes;
+  }
+
+  /**
+   * Adds new chunk {@code id} (reserved, {@link Locations#PENDING}) to session {@code s}'s open
+   * group; if that fills the group, compresses and appends it on this thread.
+   */
+  void add(WriteSession s, int id, Digest d, byte[] b, int off, int len) throws IOException {
+    SessionGroups slot = s.groups();
+    OpenGroup full = null;
+    synchronized (slot) {
+      OpenGroup g = slot.current();
+      if (g == null || !g.fits(len)) {
+        if (g != null) {
+          // Cannot happen while members stay under the group size; kept safe all the same.
+          slot.detach(g);
+          full = g;
+        }
+        g = new OpenGroup(s, buffers.take());
+        slot.start(g);
+      }
+      synchronized (g) {
+        g.add(id, d, b, off, len);
+      }
+      open.put(id, g);
+      if (g.full(groupBytes)) {
+        if (full != null) {
+          flush(full);
+        }
+        slot.detach(g);
+        full = g;
+      }
+    }
+    if (full != null) {
+      flush(full);
+    }
+  }
+
+  /**
+   * Appends every group of session {@code s} not yet in a pack; throws if one of them failed (the
+   * commit must not record roots naming its chunks).
+   */
+  void flushSession(WriteSession s) throws IOException {
+    SessionGroups slot = s.groups();
+    List<OpenGroup> pending = slot.detachAll();
+    for (OpenGroup g : pending) {
+      flush(g);
+    }
+    Throwable failure = slot.failure();
+    if (failure != null) {
+      throw new StrataException(
+          "a group of new chunks of this write failed to store; nothing was recorded, retry",
+          failure);
+    }
+  }
+
+  /**
+   * If chunk {@code id} waits in a group not yet appended, appends that group now (another write
+   * deduplicated against it and must not wait for its session). Returns whether it did.
+   */
+  boolean flushHolding(int id) throws IOException {
+    OpenGroup g = open.get(id);
+    if (g == null) {
+      return false;
+    }
+    g.owner.groups().detach(g);
+    flush(g);
+    return true;
+  }
+
+  /** Whether chunk {@code id} waits in one of session {@code s}'s own groups. */
+  boolean heldOpenBy(int id, WriteSession s) {
+    OpenGroup g = open.get(id);
+    return g != null && g.owner == s;
+  }
+
+  /**
+   * Copies chunk {@code id} from the group not yet appended that holds it; its length, or -1 if no
+   * such group holds it (any more: then the index has its place).
+   */
+  int readOpen(int id, byte[] dst) {
+    OpenGroup g = open.get(id);
+    if (g == null) {
+      return -1;
+    }
+    synchronized (g) {
+      return g.done ? -1 : g.copy(id, dst);
+    }
+  }
+
+  /** Compresses and appends group {@code g} unless that is done; the index learns the places. */
+  private void flush(OpenGroup g) throws IOException {
+    Throwable failure = null;
+    boolean wrote = false;
+    try {
+      synchronized (g) {
+        if (g.done) {
+          return;
+        }
+        wrote = true;
+        try {
+          write(g, (i, loc) -> index.setLocation(g.ids[i], loc), true);
+          for (int i = 0; i < g.count; i++) {
+            open.remove(g.ids[i]);
+            outcome.appended(g.ids[i]);
+          }
+        } catch (IOException | RuntimeException e) {
+          failure = e;
+          for (int i = 0; i < g.count; i++) {
+            index.remove(g.ids[i]);
+            open.remove(g.ids[i]);
+            outcome.failed(g.ids[i], e);
+          }
+          if (e instanceof IOException io && DiskFull.causedBy(io)) {
+            throw new StorageFullException("data root " + dataRoot + ": the disk is full", io);
+          }
+          throw e;
+        } finally {
+          g.done = true;
+          buffers.give(g.raw);
+        }
+      }
+    } finally {
+      // Outside the group's monitor: the session's is taken before a group's, never after.
+      if (wrote && g.owner != null) {
+        g.owner.groups().flushed(g, failure);
+      }
+    }
+  }
+
+  /**
+   * Appends the members of {@code g} as one group record, or as records of their own when together
+   * they do not shrink (then nothing would be gained, and a group record's stored length must not
+   * exceed its raw length, like any record's). New chunks are {@code counted} in the store's totals
+   * (gc's copies are not). Returns the pack bytes appended.
+   */
+  int write(OpenGroup g, Placement placement, boolean counted) throws IOException {
+    byte[] rec = ChunkReader.recordBuffer();
+    if (g.count == 1) {
+      // Nothing to share context with (a small object written alone): the table would be waste.
+      return writeSingle(g, rec, placement, counted);
+    }
+    int tableLen =
+        GroupTable.write(rec, PackFormat.RECORD_HEADER, g.count, g.ids, g.rawLens, g.digests);
+    int frameAt = PackFormat.RECORD_HEADER + tableLen;
+    ChunkCodec.Encoded enc =
+        g.used == 0 ? null : codec.encode(g.raw, 0, g.used, rec, frameAt, false);
+    if (enc == null || enc.codec() == Codec.NONE || tableLen + enc.length() >= g.used) {
+      return writeAlone(g, rec, placement, counted);
+    }
+    if (counted && enc.codec() == Codec.ZSTD && dictionaries != null) {
+      // A store without its dictionary yet: the trainer learns from chunks, not from groups.
+      int start = 0;
+      for (int i = 0; i < g.count; i++) {
+        dictionaries.offer(g.raw, start, g.rawLens[i]);
+        start += g.rawLens[i];
+      }
+    }
+    if (verifyWrites) {
+      verify(g, enc, rec, frameAt);
+    }
+    int storedLen = tableLen + enc.length();
+    Digest tableDigest = Digest.sha256(rec, PackFormat.RECORD_HEADER, tableLen);
+    int len =
+        Records.seal(
+            rec, 0, g.ids[0], enc.codec(), storedLen, g.used, tableDigest, enc.dictId(), true);
+    int raw = g.used;
+    packs.append(
+        rec,
+        0,
+        len,
+        (packId, offset) -> {
+          for (int i = 0; i < g.count; i++) {
+            placement.placed(i, GroupedLocations.member(packId, offset, len, raw, g.rawLens[i], i));
+          }
+        });
+    if (counted) {
+      totals.appended(raw, storedLen, len);
+    }
+    return len;
+  }
+
+  /** A group of one member: a record of its own, as it would have had without groups. */
+  private int writeSingle(OpenGroup g, byte[] rec, Placement placement, boolean counted)
+      throws IOException {
+    int rawLen = g.used;
+    ChunkCodec.Encoded enc = codec.encode(g.raw, 0, rawLen, rec, PackFormat.RECORD_HEADER, counted);
+    if (verifyWrites && enc.codec() != Codec.NONE) {
+      verify(g, enc, rec, PackFormat.RECORD_HEADER);
+    }
+    int storedLen = enc.length();
+    int len =
+        Records.seal(rec, 0, g.ids[0], enc.codec(), storedLen, rawLen, g.digests[0], enc.dictId());
+    packs.append(
+        rec,
+        0,
+        len,
+        (packId, offset) -> placement.placed(0, Locations.encode(packId, offset, storedLen)));
+    if (counted) {
+      totals.appended(rawLen, storedLen, len);
+    }
+    return len;
+  }
+
+  /** Members that do not compress together: a raw record each. */
+  private int writeAlone(OpenGroup g, byte[] rec, Placement placement, boolean counted)
+      throws IOException {
+    int total = 0;
+    int start = 0;
+    for (int i = 0; i < g.count; i++) {
+      int rawLen = g.rawLens[i];
+      System.arraycopy(g.raw, start, rec, PackFormat.RECORD_HEADER, rawLen);
+      int len = Records.seal(rec, 0, g.ids[i], Codec.NONE, rawLen, rawLen, g.digests[i]);
+      int member = i;
+      packs.append(
+          rec,
+          0,
+          len,
+          (packId, offset) -> placement.placed(member, Locations.encode(packId, offset, rawLen)));
+      if (counted) {
+        totals.appended(rawLen, rawLen, len);
+      }
+      total += len;
+      start += rawLen;
+    }
+    return total;
+  }
+
+  /** Decodes the group's frame and compares it with the members: see ChunkWriter's verify. */
+  private void verify(OpenGroup g, ChunkCodec.Encoded enc, byte[] rec, int frameAt) {
+    byte[] out = VERIFY_BUFFER.get();
+    String where = "the group of chunk " + g.digests[0];
+    try {
+      ChunkCodec.decode(
+          enc.codec(),
+          enc.dictId(),
+          dictionaries,
+          rec,
+          frameAt,
+          enc.length(),
+          out,
+          0,
+          g.used,
+          where);
+    } catch (CorruptDataException e) {
+      throw new CorruptDataException(
+          where + ": " + enc.codec() + " output does not decode; not stored", where, e);
+    }
+    if (!Arrays.equals(out, 0, g.used, g.raw, 0, g.used)) {
+      throw new CorruptDataException(
+          where + ": " + enc.codec() + " round trip changed the bytes; not stored", where);
+    }
+  }
+}
