@@ -23,6 +23,12 @@ public interface ChunkAccess {
    */
   ChunkStore.Stored putChunk(WriteSession session, byte[] b, int off, int len) throws IOException;
 
+  /**
+   * Stores a tree node as a chunk of its own (never compressed together with others, so that one
+   * node read alone stays cheap).
+   */
+  ChunkStore.Stored putNode(WriteSession session, byte[] node, int off, int len) throws IOException;
+
   /** As {@link #putChunk(WriteSession, byte[], int, int)}, with this codec if the chunk is new. */
   ChunkStore.Stored putChunk(
       WriteSession session, byte[] b, int off, int len, Compression compression) throws IOException;

@@ -330,7 +330,20 @@ public final class ChunkStore implements ChunkAccess, Closeable {
   public Stored putChunk(WriteSession session, byte[] b, int off, int len, Compression compression)
       throws IOException {
     ensureOpen();
-    return writer.putChunk(session, b, off, len, compression);
+    return writer.putChunk(session, b, off, len, compression, true);
+  }
+
+  /**
+   * Stores a tree node: as {@link #putChunk(WriteSession, byte[], int, int)}, but always as a
+   * record of its own, never in a group. A lookup that misses the node cache reads one node, and a
+   * node alone decodes in microseconds where its group would cost a whole group's decode (docs/
+   * FORMAT.md, group records): cold metadata walks (find, stat, a container's first lookups) keep
+   * their speed, for a little of the space groups save.
+   */
+  @Override
+  public Stored putNode(WriteSession session, byte[] node, int off, int len) throws IOException {
+    ensureOpen();
+    return writer.putChunk(session, node, off, len, null, false);
   }
 
   /**

@@ -172,14 +172,15 @@ final class ChunkWriter {
   }
 
   /** See {@link ChunkStore#putChunk(WriteSession, byte[], int, int, Compression)}. */
-  ChunkStore.Stored putChunk(WriteSession session, byte[] b, int off, int len, Compression c)
+  ChunkStore.Stored putChunk(
+      WriteSession session, byte[] b, int off, int len, Compression c, boolean groupable)
       throws IOException {
     ensureOpen();
     if (len > ChunkerParams.MAX_CHUNK) {
       throw new InvalidArgumentException(
           "chunk of " + len + " bytes exceeds the " + ChunkerParams.MAX_CHUNK + "-byte maximum");
     }
-    ChunkRef r = storeChunk(session, b, off, len, codecFor(c));
+    ChunkRef r = storeChunk(session, b, off, len, codecFor(c), groupable);
     if (!r.isNew()) {
       // A chunk of its own group is readable from the group; another's may need waiting for.
       awaitAppended(session, r.id());
@@ -353,7 +354,7 @@ final class ChunkWriter {
       return workers.submit(
           () -> {
             try {
-              return storeChunk(session, buf, 0, len, codec);
+              return storeChunk(session, buf, 0, len, codec, true);
             } finally {
               storing.decrementAndGet();
               chunkBuffers.give(buf);
@@ -375,16 +376,17 @@ final class ChunkWriter {
     ensureOpen();
     storing.incrementAndGet();
     try {
-      return storeChunk(session, b, off, len, codec);
+      return storeChunk(session, b, off, len, codec, true);
     } finally {
       storing.decrementAndGet();
     }
   }
 
-  private ChunkRef storeChunk(WriteSession session, byte[] b, int off, int len, ChunkCodec codec)
+  private ChunkRef storeChunk(
+      WriteSession session, byte[] b, int off, int len, ChunkCodec codec, boolean groupable)
       throws IOException {
     Digest d = Digest.sha256(SHA256.get(), b, off, len);
-    if (codec == this.codec && groups.accepts(len)) {
+    if (groupable && codec == this.codec && groups.accepts(len)) {
       // Its pack bytes are known once the group is compressed: counted then, in the totals.
       return store(
           session,

@@ -48,7 +48,7 @@ public final class ChunkNodeStore implements NodeStore {
 
   @Override
   public Digest store(byte[] node) throws IOException {
-    ChunkStore.Stored s = store.putChunk(session, node, 0, node.length);
+    ChunkStore.Stored s = store.putNode(session, node, 0, node.length);
     added.add(s.id());
     released.remove(s.id());
     return store.digest(s.id());

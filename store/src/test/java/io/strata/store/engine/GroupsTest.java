@@ -118,6 +118,22 @@ class GroupsTest {
     }
   }
 
+  /** Tree nodes stay records of their own: a cold lookup reads one node, not a whole group. */
+  @Test
+  void treeNodesAreNeverGrouped() throws IOException {
+    try (ChunkStore store = open()) {
+      WriteSession s = store.session();
+      int[] ids = new int[20];
+      for (int i = 0; i < ids.length; i++) {
+        byte[] b = chunk(500 + i);
+        ids[i] = store.putNode(s, b, 0, b.length).id();
+      }
+      s.commit(List.of(root("nodes", ids)));
+      assertReads(store, ids, 500);
+    }
+    assertThat(records()).containsExactly(0, 20);
+  }
+
   @Test
   void theCommitAppendsTheOpenGroupBeforeItsFsync() throws IOException {
     ChunkStore crashed = open();

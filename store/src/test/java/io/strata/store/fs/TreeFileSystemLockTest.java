@@ -236,6 +236,15 @@ class TreeFileSystemLockTest {
     }
 
     @Override
+    public ChunkStore.Stored putNode(WriteSession session, byte[] node, int off, int len)
+        throws IOException {
+      if (inside.get() > 0) {
+        overlapped.incrementAndGet();
+      }
+      return store.putNode(session, node, off, len);
+    }
+
+    @Override
     public WriteSession session() {
       return store.session();
     }
