@@ -36,15 +36,11 @@ final class ChunkReader {
   private static final ThreadLocal<byte[]> RAW_BUFFER =
       ThreadLocal.withInitial(() -> new byte[ChunkerParams.MAX_CHUNK]);
 
-  // The last group this thread decoded: a sequential reader of a file or layer decodes each
-  // group once, not once for each of its members.
-  private static final ThreadLocal<DecodedGroup> LAST_GROUP =
-      ThreadLocal.withInitial(DecodedGroup::new);
-
   private final ChunkIndex index;
   private final PackSet packs;
   private final Dictionaries dictionaries;
   private final ChunkGroups groups;
+  private final DecodedGroups decoded = new DecodedGroups();
 
   ChunkReader(ChunkIndex index, PackSet packs, Dictionaries dictionaries, ChunkGroups groups) {
     this.index = index;
@@ -169,15 +165,19 @@ final class ChunkReader {
       if (!GroupedLocations.isMember(loc)) {
         return -1;
       }
-      DecodedGroup g = LAST_GROUP.get();
       int packId = Locations.packId(loc);
       long offset = Locations.offset(loc);
-      if (!g.holds(packs, packId, offset) && !decode(g, packId, offset)) {
-        continue; // GC moved it: look again
+      DecodedGroups.Group g = decoded.get(packId, offset);
+      if (g == null) {
+        g = decode(packId, offset);
+        if (g == null) {
+          continue; // GC moved it: look again
+        }
+        decoded.put(packId, offset, g);
       }
       String where = "pack " + PackFormat.fileName(packId) + " offset " + offset;
       int i = GroupedLocations.index(loc);
-      GroupTable t = g.table;
+      GroupTable t = g.table();
       if (i >= t.count() || t.ids()[i] != id) {
         throw new CorruptDataException(
             where + ": the group does not hold chunk " + id + " where the index expects it", where);
@@ -187,22 +187,22 @@ final class ChunkReader {
         throw new CorruptDataException(
             "chunk " + id + " has " + len + " bytes, more than expected", "chunk " + id);
       }
-      System.arraycopy(g.raw, t.starts()[i], dst, 0, len);
+      System.arraycopy(g.raw(), t.starts()[i], dst, 0, len);
       return len;
     }
     throw new CorruptDataException("chunk " + id + ": its pack keeps disappearing", "chunk " + id);
   }
 
   /**
-   * Reads, checks and decodes the group record at {@code offset} of pack {@code packId} into {@code
-   * g}; false if the pack was retired meanwhile.
+   * Reads, checks and decodes the group record at {@code offset} of pack {@code packId}; null if
+   * the pack was retired meanwhile.
    */
-  private boolean decode(DecodedGroup g, int packId, long offset) throws IOException {
+  private DecodedGroups.Group decode(int packId, long offset) throws IOException {
     byte[] rec = RECORD_BUFFER.get();
     String where = "pack " + PackFormat.fileName(packId) + " offset " + offset;
     // The index keeps no group's length: its header says it.
     if (!packs.read(packId, offset, rec, PackFormat.RECORD_HEADER)) {
-      return false;
+      return null;
     }
     RecordHeader h = Records.header(rec, 0, PackFormat.RECORD_HEADER, where);
     if (!h.grouped()) {
@@ -210,11 +210,11 @@ final class ChunkReader {
     }
     int recLen = h.recordLength();
     if (!packs.read(packId, offset, rec, recLen)) {
-      return false;
+      return null;
     }
     Records.checkCrc(rec, 0, h, where);
     GroupTable t = GroupTable.read(rec, PackFormat.RECORD_HEADER, h, where);
-    g.forget(h.rawLen());
+    byte[] raw = new byte[h.rawLen()];
     ChunkCodec.decode(
         h.codec(),
         h.dictId(),
@@ -222,12 +222,11 @@ final class ChunkReader {
         rec,
         PackFormat.RECORD_HEADER + t.frameOff(),
         t.frameLen(),
-        g.raw,
+        raw,
         0,
         h.rawLen(),
         where);
-    g.hold(packs, packId, offset, t);
-    return true;
+    return new DecodedGroups.Group(raw, t);
   }
 
   /** Reads chunk {@code id}'s record into {@code rec}, checks its header and CRC. */
