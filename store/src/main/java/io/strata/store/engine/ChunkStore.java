@@ -566,6 +566,27 @@ public final class ChunkStore implements ChunkAccess, Closeable {
     sharing.forgetPacks(packIds);
   }
 
+  /** Where the index places chunk {@code id} ({@link Locations}; NONE if absent). */
+  public long location(int id) {
+    return index.location(id);
+  }
+
+  /**
+   * Applies a fleet gc's alias map: each duplicate found at its {@code from} (or absent) is read at
+   * its canonical {@code to} from now on, and the index checkpoint is written before this returns,
+   * so the node answers the generation only once a crash can no longer take the aliases back (the
+   * duplicates' packs are deleted after every node answered). Entries whose canonical pack this
+   * store no longer knows are skipped. Returns how many chunks moved.
+   */
+  public int applyAliases(List<ChunkAlias> aliases) throws IOException {
+    ensureOpen();
+    int moved = sharing.applyAliases(aliases);
+    if (moved > 0) {
+      checkpoints.write();
+    }
+    return moved;
+  }
+
   /** Runs a store's gc when it shares a bucket: the fleet's protocol (set by the fleet package). */
   @FunctionalInterface
   public interface FleetCollector {

@@ -158,6 +158,31 @@ final class SharedChunks {
     }
   }
 
+  /** See {@link ChunkStore#applyAliases}. */
+  int applyAliases(java.util.List<ChunkAlias> aliases) {
+    int changed = 0;
+    live.lock().writeLock().lock();
+    try {
+      for (ChunkAlias a : aliases) {
+        int to = Locations.packId(a.to());
+        if (!packs.isLocal(to) && (shared == null || shared.length(to) < 0)) {
+          continue; // the canonical copy's pack is gone: so is every root that needed it
+        }
+        long was = index.location(a.chunkId());
+        if (index.alias(a.chunkId(), a.from(), a.to(), a.digest())) {
+          changed++;
+          if (Locations.isStored(was)) {
+            // Its own record no longer counts: the canonical one already does.
+            totals.removedStored(Locations.storedLen(was));
+          }
+        }
+      }
+    } finally {
+      live.lock().writeLock().unlock();
+    }
+    return changed;
+  }
+
   void fleetCollector(ChunkStore.FleetCollector c) {
     this.fleetCollector = c;
   }

@@ -1,11 +1,13 @@
 package io.strata.store.fleet;
 
 import io.strata.store.digest.Digest;
+import io.strata.store.engine.ChunkAlias;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.GcResult;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.index.Locations;
 import io.strata.store.remote.ObjectStore;
 import io.strata.store.remote.SharedStore;
 import io.strata.store.transfer.TransferPlan;
@@ -48,6 +50,7 @@ public final class FleetGc implements Closeable {
   static final String LIVE = "nodes/";
   static final String CONDEMNED = "gc/condemned";
   static final String DONE = "gc/done/";
+  static final String ALIASES = "gc/aliases/";
   static final String FORGOTTEN = ".forgotten";
 
   /** A gc lock older than this was left by a coordinator that died: it may be taken over. */
@@ -62,6 +65,9 @@ public final class FleetGc implements Closeable {
   private final String node;
   private final ScheduledExecutorService member;
   private final Set<Long> applied = new HashSet<>();
+  private final Set<Long> appliedAliases = new HashSet<>();
+  // Packs some alias map moved chunks out of: once none is placed there, the pack may go.
+  private final Set<Integer> aliasedFrom = new HashSet<>();
   private long answered; // the condemned generation this node took in
   private long lastHeartbeat;
   private volatile boolean rootsChanged = true;
@@ -122,6 +128,7 @@ public final class FleetGc implements Closeable {
       objects.put(NODE_LOCKS + node, Long.toString(now).getBytes(StandardCharsets.US_ASCII));
       lastHeartbeat = now;
     }
+    applyAliases(0);
     applyDone();
     byte[] b = objects.get(CONDEMNED);
     LiveSet condemned = b == null ? null : LiveSet.decode(b, LiveSet.CONDEMNED, CONDEMNED);
@@ -135,6 +142,8 @@ public final class FleetGc implements Closeable {
   }
 
   private void answer(LiveSet condemned) throws IOException {
+    // The generation's aliases are durable here before the answer that lets their duplicates go.
+    applyAliases(condemned.generation());
     rootsChanged = false;
     RoaringBitmap live = chunks.condemnAndCollectLive(condemned.ids());
     answered = condemned.generation();
@@ -151,6 +160,45 @@ public final class FleetGc implements Closeable {
     objects.put(
         LIVE + node + ".live",
         new LiveSet(answered, System.currentTimeMillis(), live).encode(LiveSet.LIVE));
+  }
+
+  /**
+   * Applies the alias maps this node has not applied yet, in generation order ({@code mustHave}, if
+   * not 0, is read even if a listing does not show it yet): the index places each duplicate at its
+   * canonical copy and is checkpointed before this returns. The bucket's segments are read first,
+   * so that a canonical copy's pack is known here.
+   */
+  private void applyAliases(long mustHave) throws IOException {
+    Set<Long> gens = new TreeSet<>();
+    objects.list(ALIASES, (k, size) -> gens.add(Long.parseLong(k.substring(ALIASES.length()))));
+    if (mustHave != 0) {
+      gens.add(mustHave);
+    }
+    gens.removeAll(appliedAliases);
+    if (gens.isEmpty()) {
+      return;
+    }
+    shared.refresh();
+    for (long gen : gens) {
+      String key = ALIASES + gen;
+      byte[] b = objects.get(key);
+      if (b == null) {
+        continue; // none for this generation
+      }
+      AliasMap map = AliasMap.decode(b, key);
+      int moved = chunks.applyAliases(map.aliases());
+      for (var a : map.aliases()) {
+        aliasedFrom.add(Locations.packId(a.from()));
+      }
+      appliedAliases.add(gen);
+      if (moved > 0) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "fleet gc {0}: {1} duplicate chunks now read at their canonical copies",
+            gen,
+            moved);
+      }
+    }
   }
 
   /** Forgets the packs every finished gc deleted that this node has not forgotten yet. */
@@ -274,9 +322,21 @@ public final class FleetGc implements Closeable {
           condemned = LiveSet.decode(b, LiveSet.CONDEMNED, CONDEMNED);
           LOG.log(System.Logger.Level.INFO, "fleet gc {0}: resuming", condemned.generation());
         } else {
-          condemned = condemn();
-          if (condemned.ids().isEmpty()) {
+          RoaringBitmap live = liveInFleet();
+          long gen = Math.max(System.currentTimeMillis(), answered + 1);
+          List<ChunkAlias> aliases = AliasPlan.plan(chunks, shared.lengths().keySet(), live);
+          condemned = condemn(gen, live);
+          if (condemned.ids().isEmpty() && aliases.isEmpty() && !emptiedByAliases()) {
             return new GcResult(0, deleteOrphanPacks());
+          }
+          if (!aliases.isEmpty()) {
+            // Before the condemned set: a node answering the generation finds its aliases.
+            objects.put(ALIASES + gen, new AliasMap(gen, aliases).encode());
+            LOG.log(
+                System.Logger.Level.INFO,
+                "fleet gc {0}: {1} duplicate chunks aliased to a canonical copy",
+                gen,
+                aliases.size());
           }
           objects.put(CONDEMNED, condemned.encode(LiveSet.CONDEMNED));
         }
@@ -319,9 +379,8 @@ public final class FleetGc implements Closeable {
             + "; nothing was removed");
   }
 
-  /** Phase one: the bucket's chunks that no live set and no catalogued image names. */
-  private LiveSet condemn() throws IOException {
-    RoaringBitmap all = chunks.chunksIn(shared.lengths().keySet());
+  /** What some node's live set, this node's roots or the catalogue names. */
+  private RoaringBitmap liveInFleet() throws IOException {
     RoaringBitmap live = chunks.condemnAndCollectLive(null);
     for (String n : members()) {
       if (!n.equals(node)) {
@@ -332,8 +391,13 @@ public final class FleetGc implements Closeable {
       }
     }
     live.or(catalogued());
+    return live;
+  }
+
+  /** Phase one: the bucket's chunks that no live set and no catalogued image names. */
+  private LiveSet condemn(long gen, RoaringBitmap live) {
+    RoaringBitmap all = chunks.chunksIn(shared.lengths().keySet());
     all.andNot(live);
-    long gen = Math.max(System.currentTimeMillis(), answered + 1);
     LOG.log(
         System.Logger.Level.INFO,
         "fleet gc {0}: condemning {1} of the bucket's chunks",
@@ -380,6 +444,16 @@ public final class FleetGc implements Closeable {
       }
     }
     return out;
+  }
+
+  /** Whether a pack with a segment lost every chunk to aliasing (a gc that stopped short). */
+  private boolean emptiedByAliases() {
+    for (int p : shared.lengths().keySet()) {
+      if (aliasedFrom.contains(p) && chunks.chunksIn(Set.of(p)).isEmpty()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Waits until every node that ever joined answered generation {@code gen}. */
@@ -432,7 +506,9 @@ public final class FleetGc implements Closeable {
     long bytes = 0;
     for (var e : lengths.entrySet()) {
       RoaringBitmap in = chunks.chunksIn(Set.of(e.getKey()));
-      if (!in.isEmpty() && RoaringBitmap.andNot(in, doomed).isEmpty()) {
+      // A pack aliasing emptied: every node answered, so every node reads its chunks elsewhere.
+      boolean emptied = in.isEmpty() && aliasedFrom.contains(e.getKey());
+      if (emptied || !in.isEmpty() && RoaringBitmap.andNot(in, doomed).isEmpty()) {
         packs.add(e.getKey());
         chunksRemoved += in.getLongCardinality();
         bytes += e.getValue();
