@@ -587,6 +587,17 @@ public final class ChunkStore implements ChunkAccess, Closeable {
     return moved;
   }
 
+  /**
+   * Copies the records at {@code from} (locations, in this store's packs or the bucket's) as they
+   * are, chunk ids included, to this store's open pack, checking each header and CRC, and makes
+   * them durable; returns where each landed. The index is not changed: the fleet's gc points the
+   * chunks at the copies through an alias map once their pack is in the bucket (repacking).
+   */
+  public long[] copyRecords(long[] from) throws IOException {
+    ensureOpen();
+    return sharing.copyRecords(from);
+  }
+
   /** Runs a store's gc when it shares a bucket: the fleet's protocol (set by the fleet package). */
   @FunctionalInterface
   public interface FleetCollector {

@@ -183,6 +183,32 @@ final class SharedChunks {
     return changed;
   }
 
+  /** See {@link ChunkStore#copyRecords}. */
+  long[] copyRecords(long[] from) throws IOException {
+    long[] to = new long[from.length];
+    byte[] rec = new byte[ChunkReader.recordBuffer().length];
+    for (int i = 0; i < from.length; i++) {
+      int packId = Locations.packId(from[i]);
+      long offset = Locations.offset(from[i]);
+      int len = io.strata.store.pack.PackFormat.recordLength(Locations.storedLen(from[i]));
+      String where = io.strata.store.pack.PackFormat.fileName(packId) + " offset " + offset;
+      if (!packs.read(packId, offset, rec, len)) {
+        throw new io.strata.store.error.CorruptDataException(
+            where + ": the pack is gone; nothing was copied", where);
+      }
+      io.strata.store.pack.RecordHeader h = io.strata.store.pack.Records.header(rec, 0, len, where);
+      io.strata.store.pack.Records.checkCrc(rec, 0, h, where);
+      int at = i;
+      packs.append(
+          rec,
+          0,
+          len,
+          (np, no) -> to[at] = Locations.encode(np, no, Locations.storedLen(from[at])));
+    }
+    packs.sync();
+    return to;
+  }
+
   void fleetCollector(ChunkStore.FleetCollector c) {
     this.fleetCollector = c;
   }

@@ -16,6 +16,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +59,7 @@ public final class FleetGc implements Closeable {
 
   private static final long HEARTBEAT_MILLIS = 30_000;
   private static final long ANSWER_WAIT_MILLIS = 60_000;
+  private static final long PUBLISH_WAIT_MILLIS = 10 * 60_000;
 
   private final ChunkStore chunks;
   private final SharedStore shared;
@@ -66,8 +68,9 @@ public final class FleetGc implements Closeable {
   private final ScheduledExecutorService member;
   private final Set<Long> applied = new HashSet<>();
   private final Set<Long> appliedAliases = new HashSet<>();
-  // Packs some alias map moved chunks out of: once none is placed there, the pack may go.
-  private final Set<Integer> aliasedFrom = new HashSet<>();
+  // The chunks each pack lost to an alias map, which every node applies before it answers: such a
+  // pack may go although its segment lists them.
+  private final Map<Integer, RoaringBitmap> movedOut = new HashMap<>();
   private long answered; // the condemned generation this node took in
   private long lastHeartbeat;
   private volatile boolean rootsChanged = true;
@@ -188,7 +191,9 @@ public final class FleetGc implements Closeable {
       AliasMap map = AliasMap.decode(b, key);
       int moved = chunks.applyAliases(map.aliases());
       for (var a : map.aliases()) {
-        aliasedFrom.add(Locations.packId(a.from()));
+        movedOut
+            .computeIfAbsent(Locations.packId(a.from()), p -> new RoaringBitmap())
+            .add(a.chunkId());
       }
       appliedAliases.add(gen);
       if (moved > 0) {
@@ -324,7 +329,9 @@ public final class FleetGc implements Closeable {
         } else {
           RoaringBitmap live = liveInFleet();
           long gen = Math.max(System.currentTimeMillis(), answered + 1);
-          List<ChunkAlias> aliases = AliasPlan.plan(chunks, shared.lengths().keySet(), live);
+          List<ChunkAlias> aliases =
+              new ArrayList<>(AliasPlan.plan(chunks, shared.lengths().keySet(), live));
+          aliases.addAll(repack(aliases, live));
           condemned = condemn(gen, live);
           if (condemned.ids().isEmpty() && aliases.isEmpty() && !emptiedByAliases()) {
             return new GcResult(0, deleteOrphanPacks());
@@ -334,7 +341,7 @@ public final class FleetGc implements Closeable {
             objects.put(ALIASES + gen, new AliasMap(gen, aliases).encode());
             LOG.log(
                 System.Logger.Level.INFO,
-                "fleet gc {0}: {1} duplicate chunks aliased to a canonical copy",
+                "fleet gc {0}: {1} chunks aliased to a canonical copy or a repacked one",
                 gen,
                 aliases.size());
           }
@@ -377,6 +384,42 @@ public final class FleetGc implements Closeable {
             + " is running on node "
             + (who.length > 0 ? who[0] : "?")
             + "; nothing was removed");
+  }
+
+  /**
+   * Copies the needed records of the bucket's mostly dead packs (once {@code aliases} apply) to a
+   * new pack of this node, waits until it is in the bucket with its segment, and returns the
+   * aliases that move the chunks there: then nothing is read from the old packs, and they go.
+   */
+  private List<ChunkAlias> repack(List<ChunkAlias> aliases, RoaringBitmap live) throws IOException {
+    List<RepackPlan.Move> moves = RepackPlan.plan(chunks, shared.lengths(), aliases, live);
+    if (moves.isEmpty()) {
+      return List.of();
+    }
+    long[] from = new long[moves.size()];
+    for (int i = 0; i < from.length; i++) {
+      from[i] = moves.get(i).from();
+    }
+    long[] to = chunks.copyRecords(from);
+    // The copies' pack and segment must be in the bucket before any node is told to read there.
+    chunks.publishToBucket(PUBLISH_WAIT_MILLIS);
+    refreshLock();
+    List<ChunkAlias> out = new ArrayList<>();
+    Map<Integer, io.strata.store.digest.Digest> digests = new HashMap<>();
+    for (ChunkAlias a : aliases) {
+      digests.put(a.chunkId(), a.digest());
+    }
+    for (int i = 0; i < from.length; i++) {
+      for (int id : moves.get(i).ids()) {
+        var d = digests.containsKey(id) ? digests.get(id) : chunks.digest(id);
+        out.add(new ChunkAlias(id, from[i], to[i], d));
+      }
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "fleet gc: repacked {0} records of mostly dead packs",
+        from.length);
+    return out;
   }
 
   /** What some node's live set, this node's roots or the catalogue names. */
@@ -446,10 +489,34 @@ public final class FleetGc implements Closeable {
     return out;
   }
 
+  /**
+   * Whether every chunk the segment of pack {@code p} lists is doomed or was moved out by an alias
+   * map: whatever this node's index says, no node can place a needed chunk there then (a node that
+   * indexed the pack from its segment and took in every alias map since).
+   */
+  private boolean nothingElseReadsFrom(int p, RoaringBitmap doomed) throws IOException {
+    int[] listed = shared.segmentChunkIds(p);
+    if (listed == null) {
+      return true; // a deletion that stopped after the segment: no node adopts the pack any more
+    }
+    RoaringBitmap moved = movedOut.getOrDefault(p, new RoaringBitmap());
+    for (int id : listed) {
+      if (!doomed.contains(id) && !moved.contains(id)) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "fleet gc: pack {0} stays: its segment lists chunk {1}, still needed",
+            String.format("%08x", p),
+            id);
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Whether a pack with a segment lost every chunk to aliasing (a gc that stopped short). */
   private boolean emptiedByAliases() {
     for (int p : shared.lengths().keySet()) {
-      if (aliasedFrom.contains(p) && chunks.chunksIn(Set.of(p)).isEmpty()) {
+      if (movedOut.containsKey(p) && chunks.chunksIn(Set.of(p)).isEmpty()) {
         return true;
       }
     }
@@ -507,8 +574,9 @@ public final class FleetGc implements Closeable {
     for (var e : lengths.entrySet()) {
       RoaringBitmap in = chunks.chunksIn(Set.of(e.getKey()));
       // A pack aliasing emptied: every node answered, so every node reads its chunks elsewhere.
-      boolean emptied = in.isEmpty() && aliasedFrom.contains(e.getKey());
-      if (emptied || !in.isEmpty() && RoaringBitmap.andNot(in, doomed).isEmpty()) {
+      boolean emptied = in.isEmpty() && movedOut.containsKey(e.getKey());
+      if ((emptied || !in.isEmpty() && RoaringBitmap.andNot(in, doomed).isEmpty())
+          && nothingElseReadsFrom(e.getKey(), doomed)) {
         packs.add(e.getKey());
         chunksRemoved += in.getLongCardinality();
         bytes += e.getValue();

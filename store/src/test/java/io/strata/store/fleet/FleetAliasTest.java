@@ -157,6 +157,70 @@ class FleetAliasTest {
     }
   }
 
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  @Test
+  @SuppressWarnings("try") // a member serves the fleet from its own thread while it is open
+  void aPackMostlyDeadAfterAliasingIsRepackedAndTheBucketHoldsEachChunkAboutOnce()
+      throws Exception {
+    byte[] shared = TestData.random(11, 3 << 20);
+    byte[] dataA = concat(shared, TestData.random(12, 1 << 20));
+    byte[] dataB = concat(shared, TestData.random(13, 1 << 20));
+    // The reference: one store holding both.
+    MemoryBucket solo = new MemoryBucket();
+    try (ChunkStore s = open(dir.resolve("solo"), solo)) {
+      new BlobService(s).put(new ByteArrayInputStream(dataA));
+      new BlobService(s).put(new ByteArrayInputStream(dataB));
+      s.publishToBucket(30_000);
+    }
+    long one = solo.packBytes();
+
+    MemoryBucket bucket = new MemoryBucket();
+    try (ChunkStore a = open(dir.resolve("a"), bucket);
+        ChunkStore b = open(dir.resolve("b"), bucket)) {
+      PutResult pa = new BlobService(a).put(new ByteArrayInputStream(dataA));
+      a.publishToBucket(30_000);
+      PutResult pb = new BlobService(b).put(new ByteArrayInputStream(dataB));
+      b.publishToBucket(30_000);
+      // Each pack mixes the shared chunks with chunks only it holds: aliasing alone empties none.
+      assertThat(bucket.packBytes()).isGreaterThan(one * 3 / 2);
+      a.shared().refresh();
+      b.shared().refresh();
+      try (FleetGc fa = FleetGc.join(a);
+          FleetGc fb = FleetGc.join(b)) {
+        a.gc();
+        assertThat(bucket.packBytes()).isLessThanOrEqualTo(one * 105 / 100);
+        assertThat(read(a, pa)).isEqualTo(dataA);
+        assertThat(read(b, pb)).isEqualTo(dataB);
+        assertThat(a.fsck().damaged()).isEmpty();
+        assertThat(b.fsck().damaged()).isEmpty();
+        // Stable: the next gc copies and deletes nothing.
+        long after = bucket.packBytes();
+        a.gc();
+        assertThat(bucket.packBytes()).isEqualTo(after);
+      }
+    }
+    // A store joining now, with a data root of its own, indexes the copies.
+    try (ChunkStore c = open(dir.resolve("c"), bucket);
+        FleetGc fc = FleetGc.join(c)) {
+      assertThat(read(c, new BlobService(c).put(new ByteArrayInputStream(dataB)))).isEqualTo(dataB);
+      assertThat(bucket.packBytes()).isLessThanOrEqualTo(one * 105 / 100);
+      assertThat(c.fsck().damaged()).isEmpty();
+    }
+    Files.delete(dir.resolve("b/chunks/index"));
+    try (ChunkStore b = open(dir.resolve("b"), bucket);
+        FleetGc fb = FleetGc.join(b)) {
+      PutResult again = new BlobService(b).put(new ByteArrayInputStream(dataB));
+      assertThat(again.newChunks()).isZero();
+      assertThat(read(b, again)).isEqualTo(dataB);
+      assertThat(b.fsck().damaged()).isEmpty();
+    }
+  }
+
   private static long localPacks(Path root) throws IOException {
     try (var s = Files.list(root.resolve("chunks/packs"))) {
       return s.filter(p -> p.getFileName().toString().endsWith(".pack")).count();
