@@ -5,6 +5,7 @@
 #
 #   perf/scaleout.sh TAR1 TAR2      e.g. the deb-min and deb-plus tars of make-datasets.sh
 #   SCALEOUT_ONLY=dedup perf/scaleout.sh TAR1 TAR2    only the fleet-wide dedup rows
+#   SCALEOUT_KEEP=1 ...                                keeps the nodes' logs and data roots
 #
 # Prints a Markdown table: import into a local store vs a shared one (acknowledged, and until its
 # packs are in the bucket), cold and warm export from a second node (cache hits), fleet-wide dedup
@@ -17,7 +18,11 @@ tar1=$(readlink -f "$1")
 tar2=$(readlink -f "$2")
 work=$(mktemp -d "${TMPDIR:-/tmp}/scaleout-XXXXXX")
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ -n "${SCALEOUT_KEEP:-}" ]; then echo "logs and data roots kept in $work" >&2; else rm -rf "$work"; fi
+}
 trap cleanup EXIT
 
 curl -fsS -o /dev/null http://127.0.0.1:7480/ 2>/dev/null || "$root/.ci/ceph-s3.sh" start >/dev/null
@@ -85,6 +90,7 @@ wait $i1 $i2
 while [ "$(pending "$p1")" != 0 ] || [ "$(pending "$p2")" != 0 ]; do sleep 0.2; done
 sleep 3
 two=$(bucket_bytes "$p1")
+for port in $p1 $p2; do echo "fsck before gc on $port: $(cli "$port" fsck 2>&1 | tr '\n' ' ' || true)" >&2; done
 t=$(now); cli "$p1" gc >"$work/gc.out"; tg=$(secs "$t")
 after=$(bucket_bytes "$p1")
 s=solo-$RANDOM$RANDOM
@@ -98,6 +104,6 @@ echo "| two nodes importing both at once: bucket bytes | $two ($(pct "$two")% of
 echo "| ... after one gc, which aliased the duplicates ($tg s; $(cat "$work/gc.out")) | $after ($(pct "$after")%) |"
 for n in f1 f2; do
   port=$([ $n = f1 ] && echo $p1 || echo $p2)
-  fsck=$(cli "$port" fsck | tail -1)
+  fsck=$(cli "$port" fsck 2>&1 | tr '\n' ' ' || true)
   echo "| fsck on $n after the gc | $fsck |"
 done
