@@ -351,19 +351,19 @@ class ScaleOutIT {
         .as("bucket after gc (%s): %d, before %d, one node %d", gc.out(), after, two, one)
         .isLessThanOrEqualTo(one * 105 / 100);
     // Every file reads back on both nodes, each image on the node that imported it and the other.
-    ok(a, "create", "small:1", "--name", "s");
-    eventually(a, "create", "big:1", "--name", "b");
-    ok(b, "create", "big:1", "--name", "b");
-    eventually(b, "create", "small:1", "--name", "s");
+    ok(a, "create", "small:1", "--name", "cs");
+    eventually(a, "create", "big:1", "--name", "cb");
+    ok(b, "create", "big:1", "--name", "cb");
+    eventually(b, "create", "small:1", "--name", "cs");
     for (Cli n : List.of(a, b)) {
-      assertFiles(n, "s", 16, 0, 0);
-      assertFiles(n, "b", 16, 8, 700);
+      assertFiles(n, "cs", 16, 0, 0);
+      assertFiles(n, "cb", 16, 8, 700);
       assertThat(ok(n, "fsck").out()).doesNotContain("damaged");
     }
     // And after a restart, from the index checkpoint and the bucket's alias maps.
     nodes.get(1).close();
     Cli b2 = node("b");
-    assertFiles(b2, "b", 16, 8, 700);
+    assertFiles(b2, "cb", 16, 8, 700);
     assertThat(ok(b2, "fsck").out()).doesNotContain("damaged");
   }
 

@@ -549,6 +549,7 @@ public final class ChunkStore implements ChunkAccess, Closeable {
   }
 
   /** Every id the index holds for digest {@code d}, condemned ones included. */
+  @Override
   public int[] idsOf(Digest d) {
     return index.lookupAll(d);
   }

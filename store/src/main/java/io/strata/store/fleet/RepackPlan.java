@@ -49,46 +49,60 @@ final class RepackPlan {
     for (ChunkAlias a : aliases) {
       ids.add(a.chunkId());
     }
-    // Every place something needed is read from, per pack, with the chunks placed there.
-    Map<Integer, Map<Long, List<Integer>>> places = new TreeMap<>();
-    Map<Integer, Boolean> needed = new HashMap<>();
+    // First the bytes each pack must keep (the distinct records something needed is read from),
+    // in 8 bytes a needed chunk; the places themselves only for the packs worth repacking.
+    long[] neededLocs = new long[Math.max(16, live.getCardinality())];
+    int n = 0;
+    for (int id : RoaringBitmap.and(ids, live)) {
+      long loc = movedTo.getOrDefault(id, chunks.location(id));
+      if (Locations.isStored(loc) && lengths.containsKey(Locations.packId(loc))) {
+        if (n == neededLocs.length) {
+          neededLocs = java.util.Arrays.copyOf(neededLocs, n * 2);
+        }
+        neededLocs[n++] = loc;
+      }
+    }
+    long[] sorted = java.util.Arrays.copyOf(neededLocs, n);
+    java.util.Arrays.sort(sorted); // equal locations end up together; the order does not matter
+    Map<Integer, Long> keep = new HashMap<>();
+    for (int i = 0; i < sorted.length; i++) {
+      if (i == 0 || sorted[i] != sorted[i - 1]) {
+        keep.merge(
+            Locations.packId(sorted[i]),
+            (long) PackFormat.recordLength(Locations.storedLen(sorted[i])),
+            Long::sum);
+      }
+    }
+    List<Integer> chosen = new ArrayList<>();
+    long budget = MAX_COPY_BYTES;
+    for (var e : new TreeMap<>(keep).entrySet()) {
+      long size = lengths.get(e.getKey());
+      if (size - e.getValue() >= DEAD_SHARE * size && e.getValue() <= budget) {
+        chosen.add(e.getKey());
+        budget -= e.getValue();
+      }
+    }
+    if (chosen.isEmpty()) {
+      return List.of();
+    }
+    java.util.Set<Integer> candidates = new java.util.HashSet<>(chosen);
+    Map<Long, List<Integer>> places = new TreeMap<>(Long::compareUnsigned);
+    Map<Long, Boolean> needed = new HashMap<>();
     for (int id : ids) {
       long loc = movedTo.getOrDefault(id, chunks.location(id));
-      if (!Locations.isStored(loc) || !lengths.containsKey(Locations.packId(loc))) {
-        continue;
-      }
-      places
-          .computeIfAbsent(Locations.packId(loc), p -> new TreeMap<>(Long::compareUnsigned))
-          .computeIfAbsent(loc, l -> new ArrayList<>())
-          .add(id);
-      if (live.contains(id)) {
-        needed.put(Locations.packId(loc), true);
+      if (Locations.isStored(loc) && candidates.contains(Locations.packId(loc))) {
+        places.computeIfAbsent(loc, l -> new ArrayList<>()).add(id);
+        if (live.contains(id)) {
+          needed.put(loc, true);
+        }
       }
     }
     List<Move> out = new ArrayList<>();
-    long budget = MAX_COPY_BYTES;
-    for (var pack : places.entrySet()) {
-      if (!needed.containsKey(pack.getKey())) {
-        continue; // nothing needed: the pack goes without copying
-      }
-      long keep = 0;
-      List<Move> moves = new ArrayList<>();
-      for (var place : pack.getValue().entrySet()) {
-        boolean any = false;
-        for (int id : place.getValue()) {
-          any |= live.contains(id);
-        }
-        if (any) {
-          keep += PackFormat.recordLength(Locations.storedLen(place.getKey()));
-          moves.add(
-              new Move(
-                  place.getKey(), place.getValue().stream().mapToInt(Integer::intValue).toArray()));
-        }
-      }
-      long size = lengths.get(pack.getKey());
-      if (size - keep >= DEAD_SHARE * size && keep <= budget) {
-        out.addAll(moves);
-        budget -= keep;
+    for (var place : places.entrySet()) {
+      if (needed.containsKey(place.getKey())) {
+        out.add(
+            new Move(
+                place.getKey(), place.getValue().stream().mapToInt(Integer::intValue).toArray()));
       }
     }
     return out;
