@@ -166,8 +166,7 @@ class ScaleOutIT {
     // C makes keep:1 its own (a container on it): its live set now holds keep's chunks.
     eventually(c, "create", "keep:1", "--name", "user");
     // A knows keep's chunks before it imports old:1, and its pack of keep's metadata is sealed and
-    // uploaded: old:1's chunks then lie in packs of their own. (A pack that also holds a chunk
-    // something uses is kept whole: there is no repacking across the fleet yet.)
+    // uploaded: old:1's chunks then lie in packs of their own.
     eventually(a, "image", "inspect", "keep:1");
     awaitUploaded(a);
     ok(a, "image", "import", layerTar("old.tar", 6, 400_000, 50).toString(), "-t", "old:1");

@@ -43,6 +43,13 @@ import org.roaringbitmap.RoaringBitmap;
  * gc/done/<generation>} so that every node forgets them, and releases the lock. A node that does
  * not answer (stopped, unreachable) holds the deletion back: the condemned set stays, and the next
  * gc goes on from it.
+ *
+ * <p>Chunks two nodes stored at once (each before it saw the other's pack) are aliased: the
+ * coordinator picks one canonical record per digest ({@link AliasPlan}), repacks packs left mostly
+ * dead ({@link RepackPlan}) and publishes both moves as the generation's alias map ({@code
+ * gc/aliases/<generation>}, before the condemned set). A node applies every alias map and
+ * checkpoints its index before it answers, so the emptied packs are deleted like the others,
+ * without any root being rewritten.
  */
 public final class FleetGc implements Closeable {
   private static final System.Logger LOG = System.getLogger(FleetGc.class.getName());
