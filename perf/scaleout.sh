@@ -4,10 +4,13 @@
 # the same data in the same run.
 #
 #   perf/scaleout.sh TAR1 TAR2      e.g. the deb-min and deb-plus tars of make-datasets.sh
+#   SCALEOUT_ONLY=dedup perf/scaleout.sh TAR1 TAR2    only the fleet-wide dedup rows
+#   SCALEOUT_KEEP=1 ...                                keeps the nodes' logs and data roots
 #
 # Prints a Markdown table: import into a local store vs a shared one (acknowledged, and until its
 # packs are in the bucket), cold and warm export from a second node (cache hits), fleet-wide dedup
-# (two nodes importing TAR1 and TAR2 at once vs one node importing both), and gc time.
+# (two nodes importing TAR1 and TAR2 at once vs one node importing both, before and after the
+# fleet's gc aliases the duplicates), and gc time.
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 TAR1 TAR2" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +18,11 @@ tar1=$(readlink -f "$1")
 tar2=$(readlink -f "$2")
 work=$(mktemp -d "${TMPDIR:-/tmp}/scaleout-XXXXXX")
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ -n "${SCALEOUT_KEEP:-}" ]; then echo "logs and data roots kept in $work" >&2; else rm -rf "$work"; fi
+}
 trap cleanup EXIT
 
 curl -fsS -o /dev/null http://127.0.0.1:7480/ 2>/dev/null || "$root/.ci/ceph-s3.sh" start >/dev/null
@@ -42,6 +49,7 @@ bucket_bytes() { cli "$1" info | awk '/^bucket:/ {print $4}'; }
 size1=$(stat -c %s "$tar1")
 echo "| measure | figure |"
 echo "| --- | --- |"
+if [ "${SCALEOUT_ONLY:-}" != dedup ]; then
 
 local_port=7601; start local $local_port
 t=$(now); cli "$local_port" image import "$tar1" -t one:1 >/dev/null; tl=$(secs "$t")
@@ -70,6 +78,7 @@ cli "$b_port" image rm one:1 >/dev/null
 sleep 3
 t=$(now); cli "$b_port" gc >/dev/null; tg=$(secs "$t")
 echo "| gc deleting $(basename "$tar1") (bucket now $(bucket_bytes "$b_port") bytes) | $tg s |"
+fi
 
 # Fleet-wide dedup: two nodes import TAR1 and TAR2 at once into one bucket, against one node
 # importing both into another.
@@ -81,10 +90,20 @@ wait $i1 $i2
 while [ "$(pending "$p1")" != 0 ] || [ "$(pending "$p2")" != 0 ]; do sleep 0.2; done
 sleep 3
 two=$(bucket_bytes "$p1")
+for port in $p1 $p2; do echo "fsck before gc on $port: $(cli "$port" fsck 2>&1 | tr '\n' ' ' || true)" >&2; done
+t=$(now); cli "$p1" gc >"$work/gc.out"; tg=$(secs "$t")
+after=$(bucket_bytes "$p1")
 s=solo-$RANDOM$RANDOM
 p3=7606; start s1 $p3 $(s3args "$s")
 cli "$p3" image import "$tar1" -t x:1 >/dev/null
 cli "$p3" image import "$tar2" -t x:2 >/dev/null
 while [ "$(pending "$p3")" != 0 ]; do sleep 0.2; done
 one=$(bucket_bytes "$p3")
-echo "| two nodes importing both at once: bucket bytes | $two ($(awk -v a="$two" -v b="$one" 'BEGIN {printf "%.1f", 100 * a / b}')% of one node importing both: $one) |"
+pct() { awk -v a="$1" -v b="$one" 'BEGIN {printf "%.1f", 100 * a / b}'; }
+echo "| two nodes importing both at once: bucket bytes | $two ($(pct "$two")% of one node importing both: $one) |"
+echo "| ... after one gc, which aliased the duplicates ($tg s; $(cat "$work/gc.out")) | $after ($(pct "$after")%) |"
+for n in f1 f2; do
+  port=$([ $n = f1 ] && echo $p1 || echo $p2)
+  fsck=$(cli "$port" fsck 2>&1 | tr '\n' ' ' || true)
+  echo "| fsck on $n after the gc | $fsck |"
+done

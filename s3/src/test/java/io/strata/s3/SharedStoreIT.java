@@ -144,4 +144,65 @@ class SharedStoreIT {
       assertThat(b.fsck().damaged()).isEmpty();
     }
   }
+
+  private static long packBytes(S3Settings s3) throws IOException {
+    long[] total = {0};
+    try (S3ObjectStore o = S3ObjectStore.open(s3)) {
+      o.list("packs/", (k, size) -> total[0] += size);
+    }
+    return total[0];
+  }
+
+  @Test
+  @SuppressWarnings("try") // a member serves the fleet from its own thread while it is open
+  void chunksTwoStoresWroteAtOnceAreAliasedToOneCopyAndTheOtherGoes() throws Exception {
+    S3Settings s3 = CephS3.freshBucket();
+    byte[] data = TestData.random(6, 3 << 20);
+    PutResult pa;
+    PutResult pb;
+    // Neither store lists the bucket on its own (an hour between polls): each stores the bytes.
+    java.util.function.Function<Path, ChunkStore> quiet =
+        root -> {
+          try {
+            return ChunkStore.open(
+                root.resolve("chunks"),
+                ChunkStore.Options.defaults()
+                    .withShared(
+                        new SharedSettings(
+                            S3ObjectStore.open(s3), 64L << 20, 3_600_000, 3_600_000)));
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        };
+    try (ChunkStore a = quiet.apply(dir.resolve("a"));
+        ChunkStore b = quiet.apply(dir.resolve("b"))) {
+      pa = new BlobService(a).put(new ByteArrayInputStream(data));
+      a.publishToBucket(60_000);
+      pb = new BlobService(b).put(new ByteArrayInputStream(data));
+      b.publishToBucket(60_000);
+      long twice = packBytes(s3);
+      a.shared().refresh();
+      b.shared().refresh();
+      try (io.strata.store.fleet.FleetGc fa = io.strata.store.fleet.FleetGc.join(a);
+          io.strata.store.fleet.FleetGc fb = io.strata.store.fleet.FleetGc.join(b)) {
+        a.gc();
+        assertThat(keys(s3, "gc/aliases/")).hasSize(1);
+        assertThat(keys(s3, "packs/")).hasSize(1);
+        assertThat(packBytes(s3)).isLessThan(twice / 2 + 4096);
+        for (var s : List.of(a, b)) {
+          PutResult p = s == a ? pa : pb;
+          try (InputStream in = new BlobService(s).open(p.digest(), 0, data.length)) {
+            assertThat(in.readAllBytes()).isEqualTo(data);
+          }
+          assertThat(s.fsck().damaged()).isEmpty();
+        }
+      }
+    }
+    // B's index checkpoint holds the aliases: reopened, it reads its blob from A's pack.
+    try (ChunkStore b = open(dir.resolve("b"), s3);
+        InputStream in = new BlobService(b).open(pb.digest(), 0, data.length)) {
+      assertThat(in.readAllBytes()).isEqualTo(data);
+      assertThat(b.fsck().damaged()).isEmpty();
+    }
+  }
 }

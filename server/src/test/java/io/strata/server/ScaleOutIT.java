@@ -166,8 +166,7 @@ class ScaleOutIT {
     // C makes keep:1 its own (a container on it): its live set now holds keep's chunks.
     eventually(c, "create", "keep:1", "--name", "user");
     // A knows keep's chunks before it imports old:1, and its pack of keep's metadata is sealed and
-    // uploaded: old:1's chunks then lie in packs of their own. (A pack that also holds a chunk
-    // something uses is kept whole: there is no repacking across the fleet yet.)
+    // uploaded: old:1's chunks then lie in packs of their own.
     eventually(a, "image", "inspect", "keep:1");
     awaitUploaded(a);
     ok(a, "image", "import", layerTar("old.tar", 6, 400_000, 50).toString(), "-t", "old:1");
@@ -267,6 +266,161 @@ class ScaleOutIT {
     }
     eventually(c, "create", "a:2", "--name", "other");
     assertThat(ok(c, "fsck").out()).doesNotContain("damaged");
+  }
+
+  /** Files f0.. of {@code shared} seeds and g0.. of {@code own} seeds, as one layer. */
+  private Path overlapTar(String name, int shared, int own, long ownSeed) throws Exception {
+    Map<String, byte[]> content = new LinkedHashMap<>();
+    for (int i = 0; i < shared; i++) {
+      content.put("data/f" + i + ".txt", TestData.text(500 + i, 400_000));
+    }
+    for (int i = 0; i < own; i++) {
+      content.put("data/g" + i + ".txt", TestData.text(ownSeed + i, 400_000));
+    }
+    Path tar = dir.resolve(name);
+    Files.write(tar, Tars.of(content));
+    return tar;
+  }
+
+  /** Imports {@code tars[i]} on {@code nodes[i]} as tag {@code tags[i]}, all at the same moment. */
+  private static void importAtOnce(List<Cli> on, List<Path> tars, List<String> tags)
+      throws Exception {
+    List<Thread> threads = new ArrayList<>();
+    List<Cli.Result> results = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    for (int i = 0; i < on.size(); i++) {
+      Cli n = on.get(i);
+      String[] args = {"image", "import", tars.get(i).toString(), "-t", tags.get(i)};
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  go.await();
+                } catch (InterruptedException e) {
+                  return;
+                }
+                results.add(n.strata(args));
+              });
+      t.start();
+      threads.add(t);
+    }
+    go.countDown();
+    for (Thread t : threads) {
+      t.join(240_000);
+    }
+    assertThat(results).hasSize(on.size()).allSatisfy(r -> assertThat(r.exit()).isZero());
+  }
+
+  private static void assertFiles(Cli n, String container, int shared, int own, long ownSeed) {
+    for (int i = 0; i < shared; i++) {
+      assertThat(ok(n, "fs", container, "cat", "/data/f" + i + ".txt").out())
+          .isEqualTo(new String(TestData.text(500 + i, 400_000), StandardCharsets.UTF_8));
+    }
+    for (int i = 0; i < own; i++) {
+      assertThat(ok(n, "fs", container, "cat", "/data/g" + i + ".txt").out())
+          .isEqualTo(new String(TestData.text(ownSeed + i, 400_000), StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void twoNodesImportingOverlappingTreesAtOnceStoreEachChunkAboutOnceAfterGc() throws Exception {
+    Path small = overlapTar("small.tar", 16, 0, 0);
+    Path big = overlapTar("big.tar", 16, 8, 700);
+    // The reference: one node importing both, in a bucket of its own.
+    Cli solo = node("solo");
+    ok(solo, "image", "import", small.toString(), "-t", "small:1");
+    ok(solo, "image", "import", big.toString(), "-t", "big:1");
+    awaitUploaded(solo);
+    long one = bucketPackBytes();
+    nodes.forEach(StratadProcess::close);
+    nodes.clear();
+    s3 = null;
+
+    Cli a = node("a");
+    Cli b = node("b");
+    importAtOnce(List.of(a, b), List.of(small, big), List.of("small:1", "big:1"));
+    awaitUploaded(a);
+    awaitUploaded(b);
+    long two = bucketPackBytes();
+    // Neither node saw the other's packs in time: the shared files are in the bucket twice.
+    assertThat(two).as("bytes of two nodes at once vs one node (%d)", one).isGreaterThan(one);
+    Cli.Result gc = ok(a, "gc");
+    long after = bucketPackBytes();
+    assertThat(after)
+        .as("bucket after gc (%s): %d, before %d, one node %d", gc.out(), after, two, one)
+        .isLessThanOrEqualTo(one * 105 / 100);
+    // Every file reads back on both nodes, each image on the node that imported it and the other.
+    ok(a, "create", "small:1", "--name", "cs");
+    eventually(a, "create", "big:1", "--name", "cb");
+    ok(b, "create", "big:1", "--name", "cb");
+    eventually(b, "create", "small:1", "--name", "cs");
+    for (Cli n : List.of(a, b)) {
+      assertFiles(n, "cs", 16, 0, 0);
+      assertFiles(n, "cb", 16, 8, 700);
+      assertThat(ok(n, "fsck").out()).doesNotContain("damaged");
+    }
+    // And after a restart, from the index checkpoint and the bucket's alias maps.
+    nodes.get(1).close();
+    Cli b2 = node("b");
+    assertFiles(b2, "cb", 16, 8, 700);
+    assertThat(ok(b2, "fsck").out()).doesNotContain("damaged");
+  }
+
+  @Test
+  void gcInALoopWhileTwoNodesImportTheSameFilesAtOnceLosesNothing() throws Exception {
+    Cli a = node("a");
+    Cli b = node("b");
+    Cli c = node("c");
+    java.util.concurrent.atomic.AtomicInteger runs =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Thread collector =
+        new Thread(
+            () -> {
+              while (!Thread.currentThread().isInterrupted()) {
+                if (c.strata("gc").exit() == 0) {
+                  runs.incrementAndGet();
+                }
+              }
+            });
+    collector.start();
+    try {
+      for (int round = 0; round < 3; round++) {
+        // Both import the same files at once (duplicates gc aliases), each with files of its own;
+        // the round before is removed and becomes garbage.
+        importAtOnce(
+            List.of(a, b),
+            List.of(
+                overlapTar("a" + round + ".tar", 6, 2, 800 + round * 10L),
+                overlapTar("b" + round + ".tar", 6, 2, 900 + round * 10L)),
+            List.of("a:" + round, "b:" + round));
+        if (round > 0) {
+          ok(a, "image", "rm", "a:" + (round - 1));
+          ok(b, "image", "rm", "b:" + (round - 1));
+        }
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      int before = runs.get();
+      while (runs.get() < before + 2 && System.nanoTime() < deadline) {
+        Thread.sleep(500);
+      }
+    } finally {
+      collector.interrupt();
+      collector.join(120_000);
+    }
+    assertThat(runs.get()).as("gc runs that finished").isGreaterThanOrEqualTo(2);
+    for (Cli n : List.of(a, b, c)) {
+      eventually(n, "create", "a:2", "--name", "ca");
+      eventually(n, "create", "b:2", "--name", "cb");
+      assertFiles(n, "ca", 6, 0, 0);
+      assertFiles(n, "cb", 6, 0, 0);
+      for (int i = 0; i < 2; i++) {
+        assertThat(ok(n, "fs", "ca", "cat", "/data/g" + i + ".txt").out())
+            .isEqualTo(new String(TestData.text(820 + i, 400_000), StandardCharsets.UTF_8));
+        assertThat(ok(n, "fs", "cb", "cat", "/data/g" + i + ".txt").out())
+            .isEqualTo(new String(TestData.text(920 + i, 400_000), StandardCharsets.UTF_8));
+      }
+      assertThat(ok(n, "fsck").out()).doesNotContain("damaged");
+    }
   }
 
   /** Waits until the node has uploaded every pack it wrote (idle packs are sealed after 1 s). */

@@ -578,6 +578,7 @@ public final class SnapshotSet {
                   TreeFileSystem.referencedChunks(chunks, context.nodeCache(), s.treeRoot());
               RoaringBitmap held = chunks.root(Snapshot.rootName(key)).chunks();
               RoaringBitmap drop = RoaringBitmap.andNot(held, exact);
+              drop.andNot(sameBytes(drop, exact));
               if (!drop.isEmpty()) {
                 try (WriteSession session = chunks.session()) {
                   session.commit(
@@ -589,6 +590,28 @@ public final class SnapshotSet {
             }
           });
     }
+  }
+
+  /**
+   * The chunks of {@code ids} whose bytes {@code in} holds under another id. A tree names chunks by
+   * digest, a reference set by id, and a digest can have several ids (two stratads sharing a bucket
+   * stored it at once): which one {@link ChunkAccess#idOf} returns may differ from the one the set
+   * holds, and both keep the bytes.
+   */
+  private RoaringBitmap sameBytes(RoaringBitmap ids, RoaringBitmap in) {
+    RoaringBitmap out = new RoaringBitmap();
+    for (int id : ids) {
+      Digest d = chunks.digest(id);
+      if (d != null) {
+        for (int other : chunks.idsOf(d)) {
+          if (other != id && in.contains(other)) {
+            out.add(id);
+            break;
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -605,6 +628,7 @@ public final class SnapshotSet {
             TreeFileSystem.referencedChunks(chunks, context.nodeCache(), s.treeRoot());
         RoaringBitmap held = chunks.root(root).chunks();
         RoaringBitmap unheld = RoaringBitmap.andNot(used, held);
+        unheld.andNot(sameBytes(unheld, held));
         if (!unheld.isEmpty()) {
           int id = unheld.first();
           Digest d = chunks.digest(id);

@@ -42,6 +42,16 @@ public interface ChunkAccess {
   /** The digest of chunk {@code id}, or null if the index lacks it. */
   Digest digest(int id);
 
+  /**
+   * Every id the store holds the bytes of digest {@code d} under: usually one, more where two
+   * stores sharing a bucket stored the same bytes before either saw the other's (a fleet's gc then
+   * points them at one record). Roots may hold any of them; {@link #idOf} returns one.
+   */
+  default int[] idsOf(Digest d) {
+    int id = idOf(d);
+    return id < 0 ? new int[0] : new int[] {id};
+  }
+
   /** Pack bytes of the chunks in {@code ids} (those the index holds). */
   long storedBytes(RoaringBitmap ids);
 

@@ -229,6 +229,15 @@ final class ChunkReader {
     return new DecodedGroups.Group(raw, t);
   }
 
+  /**
+   * Whether the record of another chunk holds {@code id}'s bytes: a fleet's gc pointed {@code id}
+   * (a duplicate) at its canonical copy. The digests must be equal; the CRC is checked after.
+   */
+  private boolean aliasOf(int id, RecordHeader h) {
+    io.strata.store.digest.Digest d = index.digest(id);
+    return d != null && d.equals(h.digest());
+  }
+
   /** Reads chunk {@code id}'s record into {@code rec}, checks its header and CRC. */
   private RecordHeader record(int id, byte[] rec) throws IOException {
     for (int attempt = 0; attempt < 8; attempt++) {
@@ -245,7 +254,7 @@ final class ChunkReader {
       }
       String where = "pack " + PackFormat.fileName(packId) + " offset " + offset;
       RecordHeader h = Records.header(rec, 0, recLen, where);
-      if (h.chunkId() != id || h.storedLen() != storedLen) {
+      if (h.storedLen() != storedLen || h.chunkId() != id && !aliasOf(id, h)) {
         throw new CorruptDataException(
             where + ": holds chunk " + h.chunkId() + ", the index expects chunk " + id, where);
       }

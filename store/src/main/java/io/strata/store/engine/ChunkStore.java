@@ -588,6 +588,7 @@ public final class ChunkStore implements ChunkAccess, Closeable {
   }
 
   /** Every id the index holds for digest {@code d}, condemned ones included. */
+  @Override
   public int[] idsOf(Digest d) {
     return index.lookupAll(d);
   }
@@ -603,6 +604,38 @@ public final class ChunkStore implements ChunkAccess, Closeable {
    */
   public void forgetPacks(Set<Integer> packIds) throws IOException {
     sharing.forgetPacks(packIds);
+  }
+
+  /** Where the index places chunk {@code id} ({@link Locations}; NONE if absent). */
+  public long location(int id) {
+    return index.location(id);
+  }
+
+  /**
+   * Applies a fleet gc's alias map: each duplicate found at its {@code from} (or absent) is read at
+   * its canonical {@code to} from now on, and the index checkpoint is written before this returns,
+   * so the node answers the generation only once a crash can no longer take the aliases back (the
+   * duplicates' packs are deleted after every node answered). Entries whose canonical pack this
+   * store no longer knows are skipped. Returns how many chunks moved.
+   */
+  public int applyAliases(List<ChunkAlias> aliases) throws IOException {
+    ensureOpen();
+    int moved = sharing.applyAliases(aliases);
+    if (moved > 0) {
+      checkpoints.write();
+    }
+    return moved;
+  }
+
+  /**
+   * Copies the records at {@code from} (locations, in this store's packs or the bucket's) as they
+   * are, chunk ids included, to this store's open pack, checking each header and CRC, and makes
+   * them durable; returns where each landed. The index is not changed: the fleet's gc points the
+   * chunks at the copies through an alias map once their pack is in the bucket (repacking).
+   */
+  public long[] copyRecords(long[] from) throws IOException {
+    ensureOpen();
+    return sharing.copyRecords(from);
   }
 
   /** Runs a store's gc when it shares a bucket: the fleet's protocol (set by the fleet package). */

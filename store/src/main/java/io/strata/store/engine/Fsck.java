@@ -163,6 +163,7 @@ final class Fsck {
             }
           });
     }
+    checkAliases(inBucketOnly, openPack, verified, problems);
     RoaringBitmap expected = new RoaringBitmap();
     for (Root root : roots) {
       expected.or(root.chunks());
@@ -333,6 +334,43 @@ final class Fsck {
         } else {
           // The fleet's gc deleted its pack and this node has not heard yet: nothing uses it.
           verified.add(id);
+        }
+      }
+    }
+  }
+
+  /**
+   * Verifies the chunks a fleet's gc aliased to another chunk's record on this disk: the scan
+   * checked that record (CRC, decoded, re-hashed) under the id in its header, the canonical
+   * chunk's; a chunk the index places at the same record under the same digest has the same bytes.
+   */
+  private void checkAliases(
+      java.util.Set<Integer> inBucketOnly,
+      int unflushed,
+      RoaringBitmap verified,
+      Map<Integer, String> problems) {
+    RoaringBitmap aliased = new RoaringBitmap();
+    index.forEach(
+        (id, loc) -> {
+          int pack = Locations.packId(loc);
+          if (Locations.isStored(loc)
+              && !verified.contains(id)
+              && !problems.containsKey(id)
+              && pack != unflushed
+              && !inBucketOnly.contains(pack)) {
+            aliased.add(id);
+          }
+        });
+    for (int id : aliased) {
+      long loc = index.location(id);
+      Digest d = index.digest(id);
+      if (d == null) {
+        continue;
+      }
+      for (int other : index.lookupAll(d)) {
+        if (other != id && verified.contains(other) && index.location(other) == loc) {
+          verified.add(id);
+          break;
         }
       }
     }

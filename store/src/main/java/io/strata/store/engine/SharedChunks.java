@@ -158,6 +158,57 @@ final class SharedChunks {
     }
   }
 
+  /** See {@link ChunkStore#applyAliases}. */
+  int applyAliases(java.util.List<ChunkAlias> aliases) {
+    int changed = 0;
+    live.lock().writeLock().lock();
+    try {
+      for (ChunkAlias a : aliases) {
+        int to = Locations.packId(a.to());
+        if (!packs.isLocal(to) && (shared == null || shared.length(to) < 0)) {
+          continue; // the canonical copy's pack is gone: so is every root that needed it
+        }
+        long was = index.location(a.chunkId());
+        if (index.alias(a.chunkId(), a.from(), a.to(), a.digest())) {
+          changed++;
+          if (Locations.isStored(was)) {
+            // Its own record no longer counts: the canonical one already does.
+            totals.removedStored(Locations.storedLen(was));
+          }
+        }
+      }
+    } finally {
+      live.lock().writeLock().unlock();
+    }
+    return changed;
+  }
+
+  /** See {@link ChunkStore#copyRecords}. */
+  long[] copyRecords(long[] from) throws IOException {
+    long[] to = new long[from.length];
+    byte[] rec = new byte[ChunkReader.recordBuffer().length];
+    for (int i = 0; i < from.length; i++) {
+      int packId = Locations.packId(from[i]);
+      long offset = Locations.offset(from[i]);
+      int len = io.strata.store.pack.PackFormat.recordLength(Locations.storedLen(from[i]));
+      String where = io.strata.store.pack.PackFormat.fileName(packId) + " offset " + offset;
+      if (!packs.read(packId, offset, rec, len)) {
+        throw new io.strata.store.error.CorruptDataException(
+            where + ": the pack is gone; nothing was copied", where);
+      }
+      io.strata.store.pack.RecordHeader h = io.strata.store.pack.Records.header(rec, 0, len, where);
+      io.strata.store.pack.Records.checkCrc(rec, 0, h, where);
+      int at = i;
+      packs.append(
+          rec,
+          0,
+          len,
+          (np, no) -> to[at] = Locations.encode(np, no, Locations.storedLen(from[at])));
+    }
+    packs.sync();
+    return to;
+  }
+
   void fleetCollector(ChunkStore.FleetCollector c) {
     this.fleetCollector = c;
   }

@@ -1,11 +1,13 @@
 package io.strata.store.fleet;
 
 import io.strata.store.digest.Digest;
+import io.strata.store.engine.ChunkAlias;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.GcResult;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.index.Locations;
 import io.strata.store.remote.ObjectStore;
 import io.strata.store.remote.SharedStore;
 import io.strata.store.transfer.TransferPlan;
@@ -14,6 +16,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +43,13 @@ import org.roaringbitmap.RoaringBitmap;
  * gc/done/<generation>} so that every node forgets them, and releases the lock. A node that does
  * not answer (stopped, unreachable) holds the deletion back: the condemned set stays, and the next
  * gc goes on from it.
+ *
+ * <p>Chunks two nodes stored at once (each before it saw the other's pack) are aliased: the
+ * coordinator picks one canonical record per digest ({@link AliasPlan}), repacks packs left mostly
+ * dead ({@link RepackPlan}) and publishes both moves as the generation's alias map ({@code
+ * gc/aliases/<generation>}, before the condemned set). A node applies every alias map and
+ * checkpoints its index before it answers, so the emptied packs are deleted like the others,
+ * without any root being rewritten.
  */
 public final class FleetGc implements Closeable {
   private static final System.Logger LOG = System.getLogger(FleetGc.class.getName());
@@ -48,6 +58,7 @@ public final class FleetGc implements Closeable {
   static final String LIVE = "nodes/";
   static final String CONDEMNED = "gc/condemned";
   static final String DONE = "gc/done/";
+  static final String ALIASES = "gc/aliases/";
   static final String FORGOTTEN = ".forgotten";
 
   /** A gc lock older than this was left by a coordinator that died: it may be taken over. */
@@ -55,6 +66,7 @@ public final class FleetGc implements Closeable {
 
   private static final long HEARTBEAT_MILLIS = 30_000;
   private static final long ANSWER_WAIT_MILLIS = 60_000;
+  private static final long PUBLISH_WAIT_MILLIS = 10 * 60_000;
 
   private final ChunkStore chunks;
   private final SharedStore shared;
@@ -62,6 +74,10 @@ public final class FleetGc implements Closeable {
   private final String node;
   private final ScheduledExecutorService member;
   private final Set<Long> applied = new HashSet<>();
+  private final Set<Long> appliedAliases = new HashSet<>();
+  // The chunks each pack lost to an alias map, which every node applies before it answers: such a
+  // pack may go although its segment lists them.
+  private final Map<Integer, RoaringBitmap> movedOut = new HashMap<>();
   private long answered; // the condemned generation this node took in
   private long lastHeartbeat;
   private volatile boolean rootsChanged = true;
@@ -122,6 +138,7 @@ public final class FleetGc implements Closeable {
       objects.put(NODE_LOCKS + node, Long.toString(now).getBytes(StandardCharsets.US_ASCII));
       lastHeartbeat = now;
     }
+    applyAliases(0);
     applyDone();
     byte[] b = objects.get(CONDEMNED);
     LiveSet condemned = b == null ? null : LiveSet.decode(b, LiveSet.CONDEMNED, CONDEMNED);
@@ -135,6 +152,8 @@ public final class FleetGc implements Closeable {
   }
 
   private void answer(LiveSet condemned) throws IOException {
+    // The generation's aliases are durable here before the answer that lets their duplicates go.
+    applyAliases(condemned.generation());
     rootsChanged = false;
     RoaringBitmap live = chunks.condemnAndCollectLive(condemned.ids());
     answered = condemned.generation();
@@ -151,6 +170,47 @@ public final class FleetGc implements Closeable {
     objects.put(
         LIVE + node + ".live",
         new LiveSet(answered, System.currentTimeMillis(), live).encode(LiveSet.LIVE));
+  }
+
+  /**
+   * Applies the alias maps this node has not applied yet, in generation order ({@code mustHave}, if
+   * not 0, is read even if a listing does not show it yet): the index places each duplicate at its
+   * canonical copy and is checkpointed before this returns. The bucket's segments are read first,
+   * so that a canonical copy's pack is known here.
+   */
+  private void applyAliases(long mustHave) throws IOException {
+    Set<Long> gens = new TreeSet<>();
+    objects.list(ALIASES, (k, size) -> gens.add(Long.parseLong(k.substring(ALIASES.length()))));
+    if (mustHave != 0) {
+      gens.add(mustHave);
+    }
+    gens.removeAll(appliedAliases);
+    if (gens.isEmpty()) {
+      return;
+    }
+    shared.refresh();
+    for (long gen : gens) {
+      String key = ALIASES + gen;
+      byte[] b = objects.get(key);
+      if (b == null) {
+        continue; // none for this generation
+      }
+      AliasMap map = AliasMap.decode(b, key);
+      int moved = chunks.applyAliases(map.aliases());
+      for (var a : map.aliases()) {
+        movedOut
+            .computeIfAbsent(Locations.packId(a.from()), p -> new RoaringBitmap())
+            .add(a.chunkId());
+      }
+      appliedAliases.add(gen);
+      if (moved > 0) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "fleet gc {0}: {1} duplicate chunks now read at their canonical copies",
+            gen,
+            moved);
+      }
+    }
   }
 
   /** Forgets the packs every finished gc deleted that this node has not forgotten yet. */
@@ -274,9 +334,23 @@ public final class FleetGc implements Closeable {
           condemned = LiveSet.decode(b, LiveSet.CONDEMNED, CONDEMNED);
           LOG.log(System.Logger.Level.INFO, "fleet gc {0}: resuming", condemned.generation());
         } else {
-          condemned = condemn();
-          if (condemned.ids().isEmpty()) {
+          RoaringBitmap live = liveInFleet();
+          long gen = Math.max(System.currentTimeMillis(), answered + 1);
+          List<ChunkAlias> aliases =
+              new ArrayList<>(AliasPlan.plan(chunks, shared.lengths().keySet(), live));
+          aliases.addAll(repack(aliases, live));
+          condemned = condemn(gen, live);
+          if (condemned.ids().isEmpty() && aliases.isEmpty() && !emptiedByAliases()) {
             return new GcResult(0, deleteOrphanPacks());
+          }
+          if (!aliases.isEmpty()) {
+            // Before the condemned set: a node answering the generation finds its aliases.
+            objects.put(ALIASES + gen, new AliasMap(gen, aliases).encode());
+            LOG.log(
+                System.Logger.Level.INFO,
+                "fleet gc {0}: {1} chunks aliased to a canonical copy or a repacked one",
+                gen,
+                aliases.size());
           }
           objects.put(CONDEMNED, condemned.encode(LiveSet.CONDEMNED));
         }
@@ -319,9 +393,44 @@ public final class FleetGc implements Closeable {
             + "; nothing was removed");
   }
 
-  /** Phase one: the bucket's chunks that no live set and no catalogued image names. */
-  private LiveSet condemn() throws IOException {
-    RoaringBitmap all = chunks.chunksIn(shared.lengths().keySet());
+  /**
+   * Copies the needed records of the bucket's mostly dead packs (once {@code aliases} apply) to a
+   * new pack of this node, waits until it is in the bucket with its segment, and returns the
+   * aliases that move the chunks there: then nothing is read from the old packs, and they go.
+   */
+  private List<ChunkAlias> repack(List<ChunkAlias> aliases, RoaringBitmap live) throws IOException {
+    List<RepackPlan.Move> moves = RepackPlan.plan(chunks, shared.lengths(), aliases, live);
+    if (moves.isEmpty()) {
+      return List.of();
+    }
+    long[] from = new long[moves.size()];
+    for (int i = 0; i < from.length; i++) {
+      from[i] = moves.get(i).from();
+    }
+    long[] to = chunks.copyRecords(from);
+    // The copies' pack and segment must be in the bucket before any node is told to read there.
+    chunks.publishToBucket(PUBLISH_WAIT_MILLIS);
+    refreshLock();
+    List<ChunkAlias> out = new ArrayList<>();
+    Map<Integer, io.strata.store.digest.Digest> digests = new HashMap<>();
+    for (ChunkAlias a : aliases) {
+      digests.put(a.chunkId(), a.digest());
+    }
+    for (int i = 0; i < from.length; i++) {
+      for (int id : moves.get(i).ids()) {
+        var d = digests.containsKey(id) ? digests.get(id) : chunks.digest(id);
+        out.add(new ChunkAlias(id, from[i], to[i], d));
+      }
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "fleet gc: repacked {0} records of mostly dead packs",
+        from.length);
+    return out;
+  }
+
+  /** What some node's live set, this node's roots or the catalogue names. */
+  private RoaringBitmap liveInFleet() throws IOException {
     RoaringBitmap live = chunks.condemnAndCollectLive(null);
     for (String n : members()) {
       if (!n.equals(node)) {
@@ -332,8 +441,13 @@ public final class FleetGc implements Closeable {
       }
     }
     live.or(catalogued());
+    return live;
+  }
+
+  /** Phase one: the bucket's chunks that no live set and no catalogued image names. */
+  private LiveSet condemn(long gen, RoaringBitmap live) {
+    RoaringBitmap all = chunks.chunksIn(shared.lengths().keySet());
     all.andNot(live);
-    long gen = Math.max(System.currentTimeMillis(), answered + 1);
     LOG.log(
         System.Logger.Level.INFO,
         "fleet gc {0}: condemning {1} of the bucket's chunks",
@@ -380,6 +494,40 @@ public final class FleetGc implements Closeable {
       }
     }
     return out;
+  }
+
+  /**
+   * Whether every chunk the segment of pack {@code p} lists is doomed or was moved out by an alias
+   * map: whatever this node's index says, no node can place a needed chunk there then (a node that
+   * indexed the pack from its segment and took in every alias map since).
+   */
+  private boolean nothingElseReadsFrom(int p, RoaringBitmap doomed) throws IOException {
+    int[] listed = shared.segmentChunkIds(p);
+    if (listed == null) {
+      return true; // a deletion that stopped after the segment: no node adopts the pack any more
+    }
+    RoaringBitmap moved = movedOut.getOrDefault(p, new RoaringBitmap());
+    for (int id : listed) {
+      if (!doomed.contains(id) && !moved.contains(id)) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "fleet gc: pack {0} stays: its segment lists chunk {1}, still needed",
+            String.format("%08x", p),
+            id);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether a pack with a segment lost every chunk to aliasing (a gc that stopped short). */
+  private boolean emptiedByAliases() {
+    for (int p : shared.lengths().keySet()) {
+      if (movedOut.containsKey(p) && chunks.chunksIn(Set.of(p)).isEmpty()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Waits until every node that ever joined answered generation {@code gen}. */
@@ -432,7 +580,10 @@ public final class FleetGc implements Closeable {
     long bytes = 0;
     for (var e : lengths.entrySet()) {
       RoaringBitmap in = chunks.chunksIn(Set.of(e.getKey()));
-      if (!in.isEmpty() && RoaringBitmap.andNot(in, doomed).isEmpty()) {
+      // A pack aliasing emptied: every node answered, so every node reads its chunks elsewhere.
+      boolean emptied = in.isEmpty() && movedOut.containsKey(e.getKey());
+      if ((emptied || !in.isEmpty() && RoaringBitmap.andNot(in, doomed).isEmpty())
+          && nothingElseReadsFrom(e.getKey(), doomed)) {
         packs.add(e.getKey());
         chunksRemoved += in.getLongCardinality();
         bytes += e.getValue();

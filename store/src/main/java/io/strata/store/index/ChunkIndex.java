@@ -173,6 +173,30 @@ public final class ChunkIndex {
     return true;
   }
 
+  /**
+   * Points chunk {@code id} at {@code to}, another record of the same bytes (a fleet's gc aliasing
+   * a duplicate to its canonical copy): if it is at {@code from}, it moves; if this index lacks it
+   * (a node that never read the duplicate's segment, or whose checkpoint was lost), it is added at
+   * {@code to}, so that a root anywhere naming it keeps the canonical copy's pack alive here too. A
+   * chunk found anywhere else is left alone. True if the index changed.
+   */
+  public synchronized boolean alias(int id, long from, long to, Digest d) {
+    long at = location0(id);
+    if (at == from) {
+      setLocation(id, to);
+      return true;
+    }
+    if (at == Locations.NONE) {
+      if (id >= leaseStart && id < leaseEnd) {
+        nextId = Math.max(nextId, id + 1);
+      }
+      limit = Math.max(limit, id + 1);
+      put(id, d.word(0), d.word(1), d.word(2), d.word(3), to);
+      return true;
+    }
+    return false;
+  }
+
   /** Makes sure no id below {@code id} is handed out again. */
   public synchronized void advanceTo(int id) {
     if (leaseEnd == Integer.MAX_VALUE) {

@@ -427,6 +427,21 @@ public final class SharedStore implements PackSet.Remote, Closeable {
     indexed.put(id, seg.packLength());
   }
 
+  /**
+   * The chunk ids the bucket's index segment of pack {@code id} lists, or null if it has none: what
+   * any node may have indexed in that pack, whatever this store's index says.
+   */
+  public int[] segmentChunkIds(int id) throws IOException {
+    String key = BucketLayout.segment(id);
+    byte[] b = objects.get(key);
+    if (b == null) {
+      return null;
+    }
+    return IndexSegment.decode(b, key).entries().stream()
+        .mapToInt(IndexSegment.Entry::chunkId)
+        .toArray();
+  }
+
   /** Reads every segment published so far that this store has not (tests, and `strata info`). */
   public void refresh() throws IOException {
     for (int id : listSegments()) {
