@@ -15,6 +15,13 @@ final class AccessLog {
   /** How long an access time may stay in memory before a read writes it out: 5 s, as ZFS. */
   static final long FLUSH_AFTER_NANOS = 5_000_000_000L;
 
+  /**
+   * The most access times kept in memory: a read that finds this many writes them out at once, so a
+   * walk that reads a whole tree (an export, a tar through a mount) holds about 400 KiB of them,
+   * not an entry for every file of the tree.
+   */
+  static final int MAX_PENDING = 4096;
+
   private final Map<Long, Long> pending = new ConcurrentHashMap<>();
   private long oldest; // clock time of the first entry since the log was last empty
 
@@ -30,9 +37,13 @@ final class AccessLog {
     pending.merge(ino, now, Math::max);
   }
 
-  /** Whether entries have waited long enough at {@code now} for a read to write them out. */
+  /**
+   * Whether a read should write the entries out at {@code now}: they have waited long enough, or
+   * there are {@link #MAX_PENDING} of them.
+   */
   synchronized boolean due(long now) {
-    return !pending.isEmpty() && now - oldest >= FLUSH_AFTER_NANOS;
+    return !pending.isEmpty()
+        && (now - oldest >= FLUSH_AFTER_NANOS || pending.size() >= MAX_PENDING);
   }
 
   boolean isEmpty() {
