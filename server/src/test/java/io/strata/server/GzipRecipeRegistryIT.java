@@ -96,47 +96,9 @@ class GzipRecipeRegistryIT {
     return files;
   }
 
-  private static String put(Path layout, byte[] b) throws IOException {
-    String d = Tars.sha256(b);
-    Files.write(layout.resolve("blobs/sha256/" + d.substring(7)), b);
-    return d;
-  }
-
   /** An OCI layout tagged 1 whose one layer is {@code gz}, the gzip of {@code tar}. */
   private static Path layout(String name, byte[] tar, byte[] gz) throws IOException {
-    Path l = dir.resolve(name);
-    Files.createDirectories(l.resolve("blobs/sha256"));
-    byte[] config =
-        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
-                + "\"layers\",\"diff_ids\":[\""
-                + Tars.sha256(tar)
-                + "\"]}}")
-            .getBytes(StandardCharsets.UTF_8);
-    byte[] manifest =
-        ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
-                + "\"digest\":\""
-                + put(l, config)
-                + "\",\"size\":"
-                + config.length
-                + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
-                + "\"digest\":\""
-                + put(l, gz)
-                + "\",\"size\":"
-                + gz.length
-                + "}]}")
-            .getBytes(StandardCharsets.UTF_8);
-    String m = put(l, manifest);
-    Files.writeString(l.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-    Files.writeString(
-        l.resolve("index.json"),
-        "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
-            + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
-            + m
-            + "\",\"size\":"
-            + manifest.length
-            + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"1\"}}]}");
-    return l;
+    return Tars.gzipLayout(dir.resolve(name), tar, gz);
   }
 
   private static byte[] goGzip(String name, byte[] tar) throws Exception {

@@ -3,6 +3,8 @@ package io.strata.server;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -71,5 +73,50 @@ public final class Tars {
     files.put(configName, configBytes);
     files.put("manifest.json", manifest.getBytes(StandardCharsets.UTF_8));
     return of(files);
+  }
+
+  private static String putBlob(Path layout, byte[] b) throws IOException {
+    String d = Tars.sha256(b);
+    Files.write(layout.resolve("blobs/sha256/" + d.substring(7)), b);
+    return d;
+  }
+
+  /**
+   * Writes at {@code l} an OCI layout tagged 1 whose one layer is {@code gz}, the gzip of {@code
+   * tar}; returns {@code l}.
+   */
+  public static Path gzipLayout(Path l, byte[] tar, byte[] gz) throws IOException {
+    Files.createDirectories(l.resolve("blobs/sha256"));
+    byte[] config =
+        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
+                + "\"layers\",\"diff_ids\":[\""
+                + Tars.sha256(tar)
+                + "\"]}}")
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] manifest =
+        ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+                + "\"digest\":\""
+                + putBlob(l, config)
+                + "\",\"size\":"
+                + config.length
+                + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+                + "\"digest\":\""
+                + putBlob(l, gz)
+                + "\",\"size\":"
+                + gz.length
+                + "}]}")
+            .getBytes(StandardCharsets.UTF_8);
+    String m = putBlob(l, manifest);
+    Files.writeString(l.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    Files.writeString(
+        l.resolve("index.json"),
+        "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+            + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
+            + m
+            + "\",\"size\":"
+            + manifest.length
+            + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"1\"}}]}");
+    return l;
   }
 }
