@@ -138,7 +138,7 @@ public final class BlobService {
           GzipRecipes.Replayed replayed = GzipRecipes.replay(source, c, w::write);
           if (replayed != null) {
             Digest got = replayed.digest();
-            GzipRecipe r = c.withSize(replayed.size());
+            GzipRecipe r = c.replayed(replayed);
             if (expected != null && !got.equals(expected)) {
               throw new InvalidArgumentException(
                   "blob " + expected + ": content has digest " + got);

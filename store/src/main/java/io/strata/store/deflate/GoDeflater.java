@@ -78,6 +78,17 @@ public final class GoDeflater {
   private int length = MIN_MATCH - 1;
   private int offset;
   private int maxInsertIndex;
+  // input position of window[0]: the window slides by 32 KiB
+  private long windowBase;
+
+  // Checkpoints (levels 4..9): recorded every checkpointEvery input bytes, or a resumed segment's
+  // end, the block boundary it stops after.
+  private boolean blockWritten;
+  private long checkpointEvery;
+  private long nextCheckpoint = Long.MAX_VALUE;
+  private java.util.function.Consumer<DeflateCheckpoint> checkpoints;
+  private long stopAfter = -1;
+  private boolean stopped;
 
   public GoDeflater(OutputStream out, int level) {
     if (level < HUFFMAN_ONLY || level > BEST_COMPRESSION) {
@@ -116,8 +127,11 @@ public final class GoDeflater {
     if (finished) {
       throw new IllegalStateException("deflate stream already finished");
     }
-    while (len > 0) {
+    while (len > 0 && !stopped) {
       step();
+      if (stopped) {
+        return;
+      }
       int n = fill(b, off, len);
       off += n;
       len -= n;
@@ -203,6 +217,7 @@ public final class GoDeflater {
       return;
     }
     System.arraycopy(window, WINDOW_SIZE, window, 0, WINDOW_SIZE);
+    windowBase += WINDOW_SIZE;
     index -= WINDOW_SIZE;
     windowEnd -= WINDOW_SIZE;
     blockStart = blockStart >= WINDOW_SIZE ? blockStart - WINDOW_SIZE : Integer.MAX_VALUE;
@@ -225,7 +240,130 @@ public final class GoDeflater {
       boolean have = blockStart <= end;
       w.writeBlock(tokens, ntokens, false, have ? window : null, blockStart, end - blockStart);
       blockStart = end;
+      blockWritten = true;
+      if (stopAfter >= 0 && windowBase + end >= stopAfter) {
+        if (windowBase + end != stopAfter) {
+          throw new IllegalStateException(
+              "deflate segment: no block ends at input byte "
+                  + stopAfter
+                  + " (one ends at "
+                  + (windowBase + end)
+                  + ")");
+        }
+        stopped = true;
+      }
     }
+  }
+
+  /**
+   * Records a checkpoint after the first block that ends at or past each multiple of {@code every}
+   * input bytes ({@link DeflateCheckpoint}). Levels 4..9 only: below, long matches skip the hash
+   * chains, whose state then depends on the whole input before.
+   */
+  public void recordCheckpoints(long every, java.util.function.Consumer<DeflateCheckpoint> sink) {
+    if (!checkpointable()) {
+      return;
+    }
+    checkpointEvery = every;
+    nextCheckpoint = every;
+    checkpoints = sink;
+  }
+
+  /** Whether streams of this level can be cut at checkpoints: levels 4..9. */
+  public boolean checkpointable() {
+    return mode == Mode.CHAINS && fastSkipHashing == SKIP_NEVER;
+  }
+
+  /** Called between two steps of the loop, after a block was written. */
+  private void blockBoundary() {
+    blockWritten = false;
+    long end = windowBase + blockStart;
+    if (end >= nextCheckpoint) {
+      checkpoints.accept(
+          new DeflateCheckpoint(
+              end, windowBase + index, windowBase, byteAvailable, length, offset, w.bitPosition()));
+      nextCheckpoint = (end / checkpointEvery + 1) * checkpointEvery;
+    }
+  }
+
+  /**
+   * A deflater that takes the stream up at checkpoint {@code c}, writing its blocks to {@code out}
+   * from the byte that holds bit {@code c.bitPosition()} (that byte's bits before it are zeros: the
+   * segment before supplies them). {@code in[off..off+len)} is the input from {@code
+   * c.windowBase()} on, at least up to {@code c.index()} and as much after as there is; the
+   * returned count of it was taken, the rest goes to {@link #write}. With {@code stopAfter} ≥ 0 the
+   * deflater stops after the block ending at that input position ({@link #stopped}); {@link
+   * #endSegment} then writes out the last bits.
+   */
+  public static GoDeflater resume(
+      OutputStream out,
+      int level,
+      DeflateCheckpoint c,
+      long stopAfter,
+      byte[] in,
+      int off,
+      int len,
+      int[] taken) {
+    GoDeflater d = new GoDeflater(out, level);
+    if (!d.checkpointable()) {
+      throw new IllegalArgumentException("deflate level " + level + " has no checkpoints");
+    }
+    int history = (int) (c.index() - c.windowBase());
+    if (len < history) {
+      throw new IllegalArgumentException("a segment needs the input from its window on");
+    }
+    d.w.startAtBit((int) (c.bitPosition() & 7));
+    d.windowBase = c.windowBase();
+    int n = Math.min(len, d.window.length);
+    System.arraycopy(in, off, d.window, 0, n);
+    d.windowEnd = n;
+    d.index = history;
+    d.blockStart = (int) (c.blockEnd() - c.windowBase());
+    d.byteAvailable = c.byteAvailable();
+    d.length = c.length();
+    d.offset = c.offset();
+    d.stopAfter(stopAfter);
+    // the hash chains as the stream had them: every position of the last 32 KiB entered, in order
+    // (those farther back are out of reach of any match from here on)
+    for (int i = Math.max(0, history - WINDOW_SIZE);
+        i < Math.min(history, n - (MIN_MATCH - 1));
+        i++) {
+      d.insert(i);
+    }
+    taken[0] = n;
+    return d;
+  }
+
+  /**
+   * Makes this deflater stop after the block ending at input position {@code position} (−1: never),
+   * the first segment of a stream compressed in segments; refused with {@link
+   * IllegalStateException} by a write that finds no block ends there.
+   */
+  public void stopAfter(long position) {
+    stopAfter = position;
+  }
+
+  /** Whether a segment reached the block it stops after ({@link #stopAfter}). */
+  public boolean stopped() {
+    return stopped;
+  }
+
+  /**
+   * Compresses what the last {@link #write} left in the window without more input (as Go's next
+   * write would), so a segment given its input in full reaches the block it stops after.
+   */
+  public void advance() throws IOException {
+    if (!finished && !stopped) {
+      step();
+    }
+  }
+
+  /** Writes out a stopped segment's last bits, its last byte padded with zeros. */
+  public void endSegment() throws IOException {
+    if (!stopped) {
+      throw new IllegalStateException("deflate segment: its last block was not written");
+    }
+    w.flush();
   }
 
   private int hash4(int i) {
@@ -249,6 +387,12 @@ public final class GoDeflater {
     }
     maxInsertIndex = windowEnd - (MIN_MATCH - 1);
     while (true) {
+      if (blockWritten) {
+        blockBoundary();
+        if (stopped) {
+          return;
+        }
+      }
       int lookahead = windowEnd - index;
       if (lookahead < MIN_MATCH + MAX_MATCH) {
         if (!sync) {

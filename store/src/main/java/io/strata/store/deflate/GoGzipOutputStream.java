@@ -23,6 +23,11 @@ public final class GoGzipOutputStream extends OutputStream {
     out.write(header);
   }
 
+  /** Records the deflate stream's checkpoints ({@link GoDeflater#recordCheckpoints}). */
+  public void recordCheckpoints(long every, java.util.function.Consumer<DeflateCheckpoint> sink) {
+    deflater.recordCheckpoints(every, sink);
+  }
+
   /**
    * The 10 header bytes Go writes when the caller sets no field: no flags, mtime 0, XFL 2 for level
    * 9 and 4 for level 1, OS 255 (unknown).

@@ -27,6 +27,8 @@ final class HuffmanBitWriter {
   private int nbytes;
   private long bits;
   private int nbits;
+  // bytes handed on or buffered
+  private long bytesOut;
 
   private final int[] literalFreq = new int[DeflateTables.MAX_NUM_LIT];
   private final int[] offsetFreq = new int[DeflateTables.OFFSET_CODE_COUNT];
@@ -40,6 +42,26 @@ final class HuffmanBitWriter {
 
   HuffmanBitWriter(OutputStream out) {
     this.out = out;
+  }
+
+  /**
+   * Starts this writer {@code bit} bits (0..7) into a byte, for a segment of a stream regenerated
+   * on its own ({@link GoDeflater#resume}): those bits of the first byte are written as zeros, for
+   * the caller to fill from the segment before.
+   */
+  void startAtBit(int bit) {
+    if (bit < 0 || bit > 7 || bytesOut != 0 || nbits != 0) {
+      throw new IllegalStateException("a segment starts at bit 0..7 of an unwritten writer");
+    }
+    nbits = bit;
+  }
+
+  /**
+   * Bits written so far, counting from the start of the stream (of a segment's first byte when it
+   * {@link #startAtBit started inside one}).
+   */
+  long bitPosition() {
+    return bytesOut * 8 + nbits;
   }
 
   private void writeBits(int value, int n) throws IOException {
@@ -58,6 +80,7 @@ final class HuffmanBitWriter {
       nbytes = 0;
     }
     buf[nbytes++] = (byte) b;
+    bytesOut++;
   }
 
   /** Pads the pending bits to a byte with zeros and hands everything to the stream. */
@@ -78,6 +101,7 @@ final class HuffmanBitWriter {
     out.write(buf, 0, nbytes);
     nbytes = 0;
     out.write(b, off, len);
+    bytesOut += len;
   }
 
   void writeStoredHeader(int length, boolean eof) throws IOException {

@@ -1,18 +1,35 @@
 package io.strata.store.gzip;
 
+import io.strata.store.deflate.DeflateCheckpoint;
 import io.strata.store.error.CorruptDataException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What regenerates a gzip blob from its uncompressed contents: the compressor that wrote it, the
  * level, the header bytes exactly as they arrived (modification time, OS byte, name, extra field
- * included), and the blob's length.
+ * included), the blob's length, and the deflate stream's checkpoints (levels 4..9: where its
+ * segments can be compressed side by side, {@link ParallelRegeneration}; none for recipes made
+ * before them or at other levels).
  *
  * <pre>
- * encoded := u8 compressor  i8 level  u16 headerLength  header  u64 size
+ * encoded     := u8 compressor  i8 level  u16 headerLength  header  u64 size  [checkpoints]
+ * checkpoints := u32 count  (u64 blockEnd  u8 index-blockEnd  u32 index-windowBase
+ *                            u8 byteAvailable  u16 length  u16 offset  u64 bitPosition)*
  * </pre>
+ *
+ * The compressor byte has bit 0x80 set when checkpoints follow (a release before them refuses such
+ * a recipe as an unknown compressor rather than misreading it).
  */
-public record GzipRecipe(Compressor compressor, int level, byte[] header, long size) {
+public record GzipRecipe(
+    Compressor compressor,
+    int level,
+    byte[] header,
+    long size,
+    List<DeflateCheckpoint> checkpoints) {
+  private static final int WITH_CHECKPOINTS = 0x80;
+  private static final int CHECKPOINT_BYTES = 8 + 1 + 4 + 1 + 2 + 2 + 8;
 
   /** The compressors Strata can replay. The id is stored in recipes: never reuse one. */
   public enum Compressor {
@@ -43,6 +60,12 @@ public record GzipRecipe(Compressor compressor, int level, byte[] header, long s
 
   public GzipRecipe {
     header = header.clone();
+    checkpoints = List.copyOf(checkpoints);
+  }
+
+  /** A recipe without checkpoints. */
+  public GzipRecipe(Compressor compressor, int level, byte[] header, long size) {
+    this(compressor, level, header, size, List.of());
   }
 
   @Override
@@ -52,7 +75,12 @@ public record GzipRecipe(Compressor compressor, int level, byte[] header, long s
 
   /** This recipe for a blob of {@code size} bytes. */
   public GzipRecipe withSize(long size) {
-    return new GzipRecipe(compressor, level, header, size);
+    return new GzipRecipe(compressor, level, header, size, checkpoints);
+  }
+
+  /** This recipe as a replay found it: the blob's length and its deflate stream's checkpoints. */
+  public GzipRecipe replayed(GzipRecipes.Replayed r) {
+    return new GzipRecipe(compressor, level, header, r.size(), r.checkpoints());
   }
 
   /** {@code go-gzip:6}: how logs and statistics name it. */
@@ -61,20 +89,65 @@ public record GzipRecipe(Compressor compressor, int level, byte[] header, long s
   }
 
   public int encodedLength() {
-    return 1 + 1 + 2 + header.length + 8;
+    int n = 1 + 1 + 2 + header.length + 8;
+    return checkpoints.isEmpty() ? n : n + 4 + checkpoints.size() * CHECKPOINT_BYTES;
   }
 
   public void encode(ByteBuffer b) {
-    b.put((byte) compressor.id).put((byte) level).putShort((short) header.length).put(header);
+    int id = compressor.id | (checkpoints.isEmpty() ? 0 : WITH_CHECKPOINTS);
+    b.put((byte) id).put((byte) level).putShort((short) header.length).put(header);
     b.putLong(size);
+    if (!checkpoints.isEmpty()) {
+      b.putInt(checkpoints.size());
+      for (DeflateCheckpoint c : checkpoints) {
+        b.putLong(c.blockEnd())
+            .put((byte) (c.index() - c.blockEnd()))
+            .putInt((int) (c.index() - c.windowBase()))
+            .put((byte) (c.byteAvailable() ? 1 : 0))
+            .putShort((short) c.length())
+            .putShort((short) c.offset())
+            .putLong(c.bitPosition());
+      }
+    }
   }
 
   public static GzipRecipe decode(ByteBuffer b, String where) {
-    Compressor c = Compressor.ofId(b.get() & 0xff, where);
+    int id = b.get() & 0xff;
+    Compressor c = Compressor.ofId(id & ~WITH_CHECKPOINTS, where);
     int level = b.get();
     byte[] header = new byte[b.getShort() & 0xffff];
     b.get(header);
-    return new GzipRecipe(c, level, header, b.getLong());
+    long size = b.getLong();
+    List<DeflateCheckpoint> checkpoints = new ArrayList<>();
+    if ((id & WITH_CHECKPOINTS) != 0) {
+      int n = b.getInt();
+      if (n < 0 || (long) n * CHECKPOINT_BYTES > b.remaining()) {
+        throw new CorruptDataException(where + ": gzip recipe with " + n + " checkpoints", where);
+      }
+      long before = -1;
+      for (int i = 0; i < n; i++) {
+        long blockEnd = b.getLong();
+        long index = blockEnd + (b.get() & 0xff);
+        long windowBase = index - (b.getInt() & 0xffffffffL);
+        boolean byteAvailable = b.get() != 0;
+        int length = b.getShort() & 0xffff;
+        int offset = b.getShort() & 0xffff;
+        long bit = b.getLong();
+        try {
+          DeflateCheckpoint cp =
+              new DeflateCheckpoint(
+                  blockEnd, index, windowBase, byteAvailable, length, offset, bit);
+          if (blockEnd <= before) {
+            throw new IllegalArgumentException("checkpoints out of order");
+          }
+          before = blockEnd;
+          checkpoints.add(cp);
+        } catch (IllegalArgumentException e) {
+          throw new CorruptDataException(where + ": gzip recipe: " + e.getMessage(), where);
+        }
+      }
+    }
+    return new GzipRecipe(c, level, header, size, checkpoints);
   }
 
   @Override
@@ -83,16 +156,25 @@ public record GzipRecipe(Compressor compressor, int level, byte[] header, long s
         && r.compressor == compressor
         && r.level == level
         && r.size == size
-        && java.util.Arrays.equals(r.header, header);
+        && java.util.Arrays.equals(r.header, header)
+        && r.checkpoints.equals(checkpoints);
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(compressor, level, size, java.util.Arrays.hashCode(header));
+    return java.util.Objects.hash(
+        compressor, level, size, java.util.Arrays.hashCode(header), checkpoints);
   }
 
   @Override
   public String toString() {
-    return label() + " (" + size + " bytes, " + header.length + "-byte header)";
+    return label()
+        + " ("
+        + size
+        + " bytes, "
+        + header.length
+        + "-byte header, "
+        + checkpoints.size()
+        + " checkpoints)";
   }
 }

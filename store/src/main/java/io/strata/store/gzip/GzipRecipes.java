@@ -1,5 +1,6 @@
 package io.strata.store.gzip;
 
+import io.strata.store.deflate.DeflateCheckpoint;
 import io.strata.store.deflate.GoDeflater;
 import io.strata.store.digest.Digest;
 import java.io.BufferedInputStream;
@@ -35,8 +36,11 @@ public final class GzipRecipes {
     InputStream open() throws IOException;
   }
 
-  /** A replay that reproduced the blob: its digest and length. */
-  public record Replayed(Digest digest, long size) {}
+  /**
+   * A replay that reproduced the blob: its digest and length, and its deflate stream's checkpoints
+   * (every {@link ParallelRegeneration#CHECKPOINT_EVERY} input bytes, levels 4..9).
+   */
+  public record Replayed(Digest digest, long size, List<DeflateCheckpoint> checkpoints) {}
 
   /** Receives the uncompressed bytes of a replay. */
   public interface Sink {

@@ -1,11 +1,14 @@
 package io.strata.store.gzip;
 
+import io.strata.store.deflate.DeflateCheckpoint;
 import io.strata.store.deflate.GoGzipOutputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
@@ -46,11 +49,15 @@ final class Recompression implements AutoCloseable {
     try (InputStream expected = new BufferedInputStream(file.open(), PIECE)) {
       ComparingOutputStream cmp = new ComparingOutputStream(expected);
       GoGzipOutputStream gz = new GoGzipOutputStream(cmp, recipe.level(), recipe.header());
+      List<DeflateCheckpoint> checkpoints = new ArrayList<>();
+      gz.recordCheckpoints(ParallelRegeneration.CHECKPOINT_EVERY, checkpoints::add);
       for (byte[] b = queue.take(); b != END; b = queue.take()) {
         gz.write(b, 0, b.length);
       }
       gz.finish();
-      return cmp.atEnd() ? new GzipRecipes.Replayed(cmp.digest(), cmp.matched()) : null;
+      return cmp.atEnd()
+          ? new GzipRecipes.Replayed(cmp.digest(), cmp.matched(), checkpoints)
+          : null;
     } catch (ComparingOutputStream.Mismatch e) {
       return null;
     }

@@ -37,6 +37,8 @@ public final class RegeneratedGzipInputStream extends InputStream {
   private final MessageDigest sha = Digest.newSha256();
   private final Pending pending = new Pending();
   private final GoGzipOutputStream gz;
+  // non-null when the recipe has checkpoints: the blob regenerated in segments side by side
+  private final ParallelRegeneration segments;
   private final byte[] in = new byte[PIECE];
   private long produced;
   private boolean ended;
@@ -85,7 +87,13 @@ public final class RegeneratedGzipInputStream extends InputStream {
     this.recipe = recipe;
     this.digest = digest;
     this.name = name;
-    this.gz = new GoGzipOutputStream(pending, recipe.level(), recipe.header());
+    if (ParallelRegeneration.applies(recipe)) {
+      this.segments = new ParallelRegeneration(this.uncompressed, recipe, pending);
+      this.gz = null;
+    } else {
+      this.segments = null;
+      this.gz = new GoGzipOutputStream(pending, recipe.level(), recipe.header());
+    }
   }
 
   @Override
@@ -121,6 +129,13 @@ public final class RegeneratedGzipInputStream extends InputStream {
   }
 
   private void fill() throws IOException {
+    if (segments != null) {
+      // the step that writes the trailer is checked before any of its bytes are read
+      if (!segments.step() || segments.ended()) {
+        verify();
+      }
+      return;
+    }
     int n = uncompressed.read(in, 0, in.length);
     if (n > 0) {
       gz.write(in, 0, n);
@@ -130,6 +145,10 @@ public final class RegeneratedGzipInputStream extends InputStream {
       return;
     }
     gz.finish();
+    verify();
+  }
+
+  private void verify() {
     ended = true;
     Digest got = Digest.of(sha.digest());
     if (!got.equals(digest) || produced != recipe.size()) {
@@ -152,6 +171,9 @@ public final class RegeneratedGzipInputStream extends InputStream {
 
   @Override
   public void close() throws IOException {
+    if (segments != null) {
+      segments.close();
+    }
     uncompressed.close();
   }
 }

@@ -66,8 +66,7 @@ final class LayerBlobs {
         // the uncompressed bytes are the layer's, already stored: the replay only compares
         GzipRecipes.Replayed r = GzipRecipes.replay(source, c, (b, off, len) -> {});
         if (r != null && r.digest().equals(d)) {
-          return new LayerBlob(
-              d.toString(), type, r.size(), LayerBlob.GZIP, encode(c.withSize(r.size())));
+          return new LayerBlob(d.toString(), type, r.size(), LayerBlob.GZIP, encode(c.replayed(r)));
         }
       }
     } catch (UncheckedIOException e) {
