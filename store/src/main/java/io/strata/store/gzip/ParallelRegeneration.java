@@ -2,6 +2,7 @@ package io.strata.store.gzip;
 
 import io.strata.store.deflate.DeflateCheckpoint;
 import io.strata.store.deflate.GoDeflater;
+import io.strata.store.error.CorruptDataException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -66,6 +67,7 @@ final class ParallelRegeneration {
   private final GzipRecipe recipe;
   private final List<DeflateCheckpoint> checkpoints;
   private final OutputStream sink;
+  private final String name;
   private final CRC32 crc = new CRC32();
   private long inputSize;
   private boolean started;
@@ -105,8 +107,10 @@ final class ParallelRegeneration {
   /**
    * @param in the blob's uncompressed contents
    * @param sink receives the blob, header to trailer, in order
+   * @param name how errors name the blob
    */
-  ParallelRegeneration(InputStream in, GzipRecipe recipe, OutputStream sink) {
+  ParallelRegeneration(InputStream in, GzipRecipe recipe, OutputStream sink, String name) {
+    this.name = name;
     this.in = in;
     this.recipe = recipe;
     this.checkpoints = recipe.checkpoints();
@@ -235,8 +239,20 @@ final class ParallelRegeneration {
     }
   }
 
-  /** Segment s's compressed bytes: its first and last byte shared with its neighbours. */
+  /**
+   * Segment s's compressed bytes: its first and last byte shared with its neighbours. A checkpoint
+   * that does not hold (a damaged recipe, or one a remote registry sent) fails it as an {@link
+   * IOException}.
+   */
   private byte[] compress(Segment s) throws IOException {
+    try {
+      return compressUnchecked(s);
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      throw damaged(s.index, e);
+    }
+  }
+
+  private byte[] compressUnchecked(Segment s) throws IOException {
     long firstByte = s.from == null ? 0 : s.from.bitPosition() >>> 3;
     long endByte = (s.to.bitPosition() + 7) >>> 3;
     ByteArrayOutputStream out =
@@ -260,14 +276,19 @@ final class ParallelRegeneration {
     byte[] b = out.toByteArray();
     if (b.length != endByte - firstByte) {
       throw new IllegalStateException(
-          "segment "
-              + s.index
-              + " compressed to "
+          "compressed to "
               + b.length
               + " bytes where its checkpoints say "
               + (endByte - firstByte));
     }
     return b;
+  }
+
+  private CorruptDataException damaged(int segment, RuntimeException e) {
+    return new CorruptDataException(
+        name + ": its gzip recipe's segment " + segment + " does not regenerate: " + e.getMessage(),
+        name,
+        e);
   }
 
   /** Hands the sink segment s's bytes, keeping back a last byte the next segment shares. */
@@ -281,6 +302,9 @@ final class ParallelRegeneration {
     } catch (ExecutionException e) {
       if (e.getCause() instanceof IOException io) {
         throw io;
+      }
+      if (e.getCause() instanceof CorruptDataException c) {
+        throw c;
       }
       throw new IOException("regenerating a segment: " + e.getCause().getMessage(), e.getCause());
     } finally {
@@ -305,6 +329,14 @@ final class ParallelRegeneration {
    * for the first), fed the input kept from its window on, then the rest as it is read.
    */
   private void startStream() throws IOException {
+    try {
+      startStreamUnchecked();
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      throw damaged(nextSegment, e);
+    }
+  }
+
+  private void startStreamUnchecked() throws IOException {
     OutputStream out = carry < 0 ? sink : new FirstByteOr(sink, carry);
     carry = -1;
     int k = nextSegment;

@@ -88,7 +88,7 @@ public final class RegeneratedGzipInputStream extends InputStream {
     this.digest = digest;
     this.name = name;
     if (ParallelRegeneration.applies(recipe)) {
-      this.segments = new ParallelRegeneration(this.uncompressed, recipe, pending);
+      this.segments = new ParallelRegeneration(this.uncompressed, recipe, pending, name);
       this.gz = null;
     } else {
       this.segments = null;

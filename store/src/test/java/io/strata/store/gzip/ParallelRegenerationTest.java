@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.strata.store.deflate.DeflateCheckpoint;
 import io.strata.store.deflate.GoGzipOutputStream;
 import io.strata.store.digest.Digest;
+import io.strata.store.error.CorruptDataException;
 import io.strata.store.testing.GoGzip;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -183,8 +184,8 @@ class ParallelRegenerationTest {
             c.bitPosition() + 1));
     GzipRecipe bad = new GzipRecipe(good.compressor(), 6, good.header(), good.size(), cps);
     assertThatThrownBy(() -> regenerate(data, bad, digest))
-        .isInstanceOf(IOException.class)
-        .hasMessageContaining("segment");
+        .isInstanceOf(CorruptDataException.class)
+        .hasMessageStartingWith("blob x: its gzip recipe's segment 4 does not regenerate");
     cps.set(3, c);
     cps.set(
         5,
@@ -197,7 +198,9 @@ class ParallelRegenerationTest {
             cps.get(5).offset(),
             cps.get(5).bitPosition()));
     GzipRecipe moved = new GzipRecipe(good.compressor(), 6, good.header(), good.size(), cps);
-    assertThatThrownBy(() -> regenerate(data, moved, digest)).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> regenerate(data, moved, digest))
+        .isInstanceOf(CorruptDataException.class)
+        .hasMessageStartingWith("blob x: ");
   }
 
   @Test
