@@ -193,7 +193,10 @@ final class ParallelRegeneration {
     DeflateCheckpoint to = checkpoints.get(k);
     long start = from == null ? 0 : from.windowBase();
     long end = to.blockEnd() + LOOKAHEAD;
-    if (end - start > MAX_SEGMENT || start < bufferStart) {
+    if (start < bufferStart) {
+      throw damaged(k, new IllegalStateException("its window starts before the one before"));
+    }
+    if (end - start > MAX_SEGMENT) {
       return null;
     }
     if (!readUpTo(end)) {
