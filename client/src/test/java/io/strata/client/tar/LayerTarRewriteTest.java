@@ -2,6 +2,7 @@ package io.strata.client.tar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,11 +15,14 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.Test;
@@ -133,8 +137,7 @@ class LayerTarRewriteTest {
     }
   }
 
-  private Path tarOf(List<Entry> entries, java.util.function.Consumer<TarArchiveEntry> edit)
-      throws IOException {
+  private Path tarOf(List<Entry> entries, Consumer<TarArchiveEntry> edit) throws IOException {
     Path tarFile = Files.createTempFile(dir, "t", ".tar");
     try (OutputStream file = Files.newOutputStream(tarFile);
         TarArchiveOutputStream tar = new TarArchiveOutputStream(file)) {
@@ -170,7 +173,7 @@ class LayerTarRewriteTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertThat(rewrites(tarOf(ok, e -> {}), out)).as("the control").isTrue();
 
-    Map<String, Path> refused = new java.util.LinkedHashMap<>();
+    Map<String, Path> refused = new LinkedHashMap<>();
     List<Entry> withRoot = new ArrayList<>(ok);
     withRoot.add(0, Entry.dir("./"));
     refused.put("a root entry (its mode and time)", tarOf(withRoot, e -> {}));
@@ -216,6 +219,53 @@ class LayerTarRewriteTest {
       assertThat(rewrites(r.getValue(), none)).as(r.getKey()).isFalse();
       assertThat(none.size()).as(r.getKey() + ": nothing written").isZero();
     }
+  }
+
+  @Test
+  void devicesAndFifosKeepTheirNumbersAndTheirOtherNamesBecomeLinks() throws Exception {
+    List<Entry> entries =
+        List.of(
+            Entry.dir("dev/"),
+            new Entry("dev/null", TarConstants.LF_CHR, null, null),
+            new Entry("dev/sda", TarConstants.LF_BLK, null, null),
+            new Entry("dev/z-fifo", TarConstants.LF_FIFO, null, null),
+            new Entry("dev/a-fifo", TarConstants.LF_LINK, null, "dev/z-fifo"));
+    Path tar =
+        tarOf(
+            entries,
+            e -> {
+              if (e.getName().equals("dev/null")) {
+                e.setDevMajor(1);
+                e.setDevMinor(3);
+              } else if (e.getName().equals("dev/sda")) {
+                e.setDevMajor(8);
+                e.setDevMinor(0);
+              }
+              e.setMode(e.isFIFO() ? 0600 : 0660);
+            });
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThat(LayerTarRewrite.write(tar, out)).isTrue();
+
+    List<TarArchiveEntry> written = new ArrayList<>();
+    try (TarArchiveInputStream in =
+        new TarArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
+      TarArchiveEntry e;
+      while ((e = in.getNextEntry()) != null) {
+        written.add(e);
+      }
+    }
+    assertThat(written.stream().map(TarArchiveEntry::getName))
+        .containsExactly("dev/", "dev/a-fifo", "dev/null", "dev/sda", "dev/z-fifo");
+    assertThat(written.get(1).isFIFO()).as("the FIFO under its first name").isTrue();
+    assertThat(written.get(1).getMode()).isEqualTo(0600);
+    assertThat(written.get(2).isCharacterDevice()).isTrue();
+    assertThat(List.of(written.get(2).getDevMajor(), written.get(2).getDevMinor()))
+        .containsExactly(1, 3);
+    assertThat(written.get(3).isBlockDevice()).isTrue();
+    assertThat(List.of(written.get(3).getDevMajor(), written.get(3).getDevMinor()))
+        .containsExactly(8, 0);
+    assertThat(written.get(4).isLink()).isTrue();
+    assertThat(written.get(4).getLinkName()).isEqualTo("dev/a-fifo");
   }
 
   @Test
