@@ -2,6 +2,7 @@ package io.strata.client.cli;
 
 import io.strata.client.UploadBody;
 import io.strata.client.tar.ImageArchiveCheck;
+import io.strata.client.tar.LayerTarRewrite;
 import io.strata.client.tar.TreeTar;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,12 +66,21 @@ record LocalSource(Path path, boolean directory, long size, String select) {
   }
 
   /**
-   * Writes a plain tree the way {@link #body} does, but a directory in the server's canonical layer
-   * form ({@link TreeTar#writeLayer}), which the server need not read back; for an import marked
-   * {@link #plainTree}.
+   * Writes a plain tree in the server's canonical layer form, which the server need not read back:
+   * a directory as {@link TreeTar#writeLayer} writes it, a tar rewritten so ({@link
+   * LayerTarRewrite}) when that keeps its tree, else as it is; for an import marked {@link
+   * #plainTree}.
    */
   UploadBody layerBody() {
-    return directory ? out -> TreeTar.writeLayer(path, out) : body();
+    if (directory) {
+      return out -> TreeTar.writeLayer(path, out);
+    }
+    UploadBody asItIs = body();
+    return out -> {
+      if (!LayerTarRewrite.write(path, out)) {
+        asItIs.writeTo(out);
+      }
+    };
   }
 
   /** Writes the bytes to send. */

@@ -135,12 +135,36 @@ public final class TreeTar {
    */
   public static void writeLayer(Path dir, OutputStream out) throws IOException {
     TreeTar t = new TreeTar(dir);
-    t.tar = new TarArchiveOutputStream(out, TarConstants.DEFAULT_RCDSIZE, "UTF-8");
-    t.usePax();
+    t.tar = layerStream(out);
     for (Path child : children(dir)) {
       t.entry(child, child.getFileName().toString());
     }
     t.finish();
+  }
+
+  /**
+   * The tar stream of {@link #writeLayer}: UTF-8 names, 512-byte blocking, PAX for long names and
+   * large numbers. {@link LayerTarRewrite} writes through the same, so that both give the server's
+   * canonical form byte for byte.
+   */
+  static TarArchiveOutputStream layerStream(OutputStream out) {
+    TarArchiveOutputStream tar =
+        new TarArchiveOutputStream(out, TarConstants.DEFAULT_RCDSIZE, "UTF-8");
+    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    tar.setAddPaxHeadersForNonAsciiNames(true);
+    return tar;
+  }
+
+  /**
+   * Sets what every entry records besides its type: the permission bits (setuid, setgid and sticky
+   * included), the numeric owner and the modification time in whole seconds.
+   */
+  static void setAttributes(TarArchiveEntry e, int mode, long uid, long gid, long mtimeMillis) {
+    e.setMode(mode & 07777);
+    e.setUserId(uid);
+    e.setGroupId(gid);
+    e.setModTime(FileTime.fromMillis(Math.floorDiv(mtimeMillis, 1000) * 1000));
   }
 
   private void run(OutputStream out) throws IOException {
@@ -238,11 +262,12 @@ public final class TreeTar {
           throw new IOException(
               "file " + file + " has type " + Integer.toOctalString(mode & 0170000) + ", unknown");
     }
-    e.setMode(mode & 07777);
-    e.setUserId(((Number) a.get("uid")).longValue());
-    e.setGroupId(((Number) a.get("gid")).longValue());
-    FileTime mtime = (FileTime) a.get("lastModifiedTime");
-    e.setModTime(FileTime.fromMillis(Math.floorDiv(mtime.toMillis(), 1000) * 1000));
+    setAttributes(
+        e,
+        mode,
+        ((Number) a.get("uid")).longValue(),
+        ((Number) a.get("gid")).longValue(),
+        ((FileTime) a.get("lastModifiedTime")).toMillis());
     tar.putArchiveEntry(e);
     if (content) {
       try (InputStream in = Files.newInputStream(file)) {
