@@ -26,11 +26,18 @@ import java.security.MessageDigest;
  */
 final class TarSplitWriter {
   static final byte[] MAGIC = "STRSPLT1".getBytes(StandardCharsets.US_ASCII);
+
+  /** Version 2: version 1's records and {@link CanonicalSplit}'s, written by it alone. */
+  static final byte[] MAGIC_V2 = "STRSPLT2".getBytes(StandardCharsets.US_ASCII);
+
   static final byte SEGMENT = 'S';
   static final byte FILE = 'F';
   static final byte RANGE = 'R';
   static final byte END = 'E';
-  private static final int SEGMENT_MAX = 256 << 10;
+  static final byte CANONICAL = 'C';
+
+  /** The most bytes of one segment record. */
+  static final int SEGMENT_MAX = 256 << 10;
 
   private final ObjectWriter out;
   private final MessageDigest digest;
@@ -106,6 +113,11 @@ final class TarSplitWriter {
   /** Bytes of tar described so far. */
   long tarSize() {
     return tarSize;
+  }
+
+  /** File and range records written so far. */
+  int files() {
+    return files;
   }
 
   /** Ends the split and returns the stored object (null if stored nowhere). */
