@@ -22,7 +22,9 @@ import java.security.MessageDigest;
  *
  * File and range records are numbered from 0 in order; content that a later entry of the same tar
  * replaced is kept apart ("side content") under its number. The split is an object in the chunk
- * store.
+ * store. This writes version 1, which keeps every byte that is not file content; a layer whose tar
+ * is its whole tree's canonical tar is stored as version 2 instead ({@link CanonicalSplit}), and a
+ * writer here only counts or hashes its split.
  */
 final class TarSplitWriter {
   static final byte[] MAGIC = "STRSPLT1".getBytes(StandardCharsets.US_ASCII);
