@@ -209,7 +209,10 @@ final class TransferPlans {
     };
   }
 
-  /** Whether {@code layer}'s split is version 2, regenerated from its tree. */
+  /**
+   * Whether {@code layer}'s split is version 2, regenerated from its tree: it travels as version
+   * 1's bytes. Versions 1 and 3 need no tree and travel as stored.
+   */
   private boolean regeneratesFromTree(LayerRecord layer) throws IOException {
     try (TarSplitReader split = layers.splitReader(layer)) {
       return split.version() == 2;

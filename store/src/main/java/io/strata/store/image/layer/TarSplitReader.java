@@ -18,9 +18,9 @@ import java.util.Arrays;
 /**
  * Reads a tar-split (see {@link TarSplitWriter}) record by record: raw tar segments, whose bytes
  * follow in {@link #segmentBytes}, and file records (whole files, or ranges of sparse ones),
- * numbered from 0. Reads version 1 and version 2; the canonical record of version 2 ({@link
- * CanonicalSplit}) is expanded from the layer's tree into the same segment and file records, so a
- * caller never sees the difference.
+ * numbered from 0. Reads versions 1, 2 and 3; the canonical record of version 2 ({@link
+ * CanonicalSplit}) is expanded from the layer's tree into the same segment and file records, and a
+ * run of zeros of version 3 reads as a segment of zeros, so a caller never sees the difference.
  */
 public final class TarSplitReader implements Closeable {
   /** What the next record is. */
@@ -29,6 +29,21 @@ public final class TarSplitReader implements Closeable {
     FILE,
     END
   }
+
+  /** The bytes of a run of zeros: as many as a reader takes (it reads the record's size). */
+  private static final InputStream ZEROS =
+      new InputStream() {
+        @Override
+        public int read() {
+          return 0;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+          Arrays.fill(b, off, off + len, (byte) 0);
+          return len;
+        }
+      };
 
   private final DataInputStream split;
   private final String where;
@@ -70,6 +85,8 @@ public final class TarSplitReader implements Closeable {
       version = 1;
     } else if (Arrays.equals(magic, TarSplitWriter.MAGIC_V2)) {
       version = 2;
+    } else if (Arrays.equals(magic, TarSplitWriter.MAGIC_V3)) {
+      version = 3;
     } else {
       throw new CorruptDataException(where + ": its tar-split has a bad header", where);
     }
@@ -77,7 +94,7 @@ public final class TarSplitReader implements Closeable {
 
   /**
    * The split's version: 1 keeps every byte of the tar that is not file content, 2 regenerates a
-   * canonical tar from the layer's tree.
+   * canonical tar from the layer's tree, 3 is version 1 with runs of zeros as their length.
    */
   public int version() {
     return version;
@@ -103,10 +120,19 @@ public final class TarSplitReader implements Closeable {
           size = nonNegative(split.readInt());
           return Kind.SEGMENT;
         }
-        case TarSplitWriter.CANONICAL -> {
-          if (version < 2) {
+        case TarSplitWriter.ZEROS -> {
+          if (version != 3) {
             throw new CorruptDataException(
-                where + ": its version 1 tar-split has a version 2 record", where);
+                where + ": its version " + version + " tar-split has a version 3 record", where);
+          }
+          size = nonNegative(split.readInt());
+          segment = ZEROS;
+          return Kind.SEGMENT;
+        }
+        case TarSplitWriter.CANONICAL -> {
+          if (version != 2) {
+            throw new CorruptDataException(
+                where + ": its version " + version + " tar-split has a version 2 record", where);
           }
           startExpansion();
           return next();

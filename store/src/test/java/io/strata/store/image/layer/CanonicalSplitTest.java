@@ -93,7 +93,7 @@ class CanonicalSplitTest {
   private byte[] throughVersion1(LayerRecord l) throws IOException {
     FileSystemView fs = fix.driver().fs(l.chainId());
     try (WriteSession s = fix.chunks().session()) {
-      TarSplitWriter split = new TarSplitWriter(s.newObject());
+      TarSplitWriter split = new TarSplitWriter(s.newObject(), null, 1);
       CanonicalTar.describe(fs, WholeTree.of(fs), split);
       Recipe r = split.finish().recipe();
       try (TarSplitReader v1 = new TarSplitReader(fix.chunks(), r, "old layer", fs)) {
@@ -334,8 +334,9 @@ class CanonicalSplitTest {
   }
 
   @Test
-  void aLayerOnAParentKeepsAVersion1Split() throws Exception {
-    // a build step or commit over a parent: its changeset is not a whole tree (kept as before)
+  void aLayerOnAParentKeepsItsHeaders() throws Exception {
+    // a build step or commit over a parent: its changeset is not a whole tree, its headers are
+    // kept (version 3: version 1 with runs of zeros as their length)
     LayerRecord base = onlyLayer(fix.images().importPath(tree().toString(), "d:1"));
     LayerRecord top =
         fix.layers()
@@ -351,7 +352,7 @@ class CanonicalSplitTest {
                         0))
             .layer();
     try (TarSplitReader split = fix.layers().splitReader(top)) {
-      assertThat(split.version()).isEqualTo(1);
+      assertThat(split.version()).isEqualTo(3);
     }
     byte[] tar = export(top);
     assertThat(sha(tar)).isEqualTo(top.diffId());

@@ -91,6 +91,9 @@ class TarSplitTest {
     try (InputStream in = fix.layers().open(l)) {
       assertThat(in.readAllBytes()).isEqualTo(plain);
     }
+    try (TarSplitReader split = fix.layers().splitReader(l)) {
+      assertThat(split.version()).isEqualTo(3); // headers kept, runs of zeros as their length
+    }
   }
 
   @Test
