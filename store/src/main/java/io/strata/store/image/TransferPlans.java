@@ -1,5 +1,6 @@
 package io.strata.store.image;
 
+import io.strata.store.chunk.ChunkSplitter;
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.compress.ChunkCodec;
 import io.strata.store.digest.Digest;
@@ -70,10 +71,30 @@ final class TransferPlans {
     long[] count = {0};
     for (String chainId : image.layers()) {
       LayerRecord layer = layers.get(chainId);
-      Recipe split = layer.splitRecipe();
       List<ChunkPiece> splitPieces = new ArrayList<>();
-      for (int i = 0; i < split.count(); i++) {
-        splitPieces.add(new ChunkPiece(chunks.digest(split.id(i)), split.length(i)));
+      if (regeneratesFromTree(layer)) {
+        // the receiver has no tree to regenerate headers from: it gets version 1's bytes, cut
+        // its way like a file, and send() cuts them again for the pieces asked for
+        try (InputStream v1 = layers.splitVersion1(layer)) {
+          cut.cut(
+              v1,
+              (b, off, len) -> {
+                if (++count[0] > TransferPlan.MAX_CHUNKS) {
+                  throw new InvalidArgumentException(
+                      "image "
+                          + image.id()
+                          + ": its plan would list more than "
+                          + TransferPlan.MAX_CHUNKS
+                          + " chunks");
+                }
+                splitPieces.add(new ChunkPiece(Digest.sha256(sha, b, off, len), len));
+              });
+        }
+      } else {
+        Recipe split = layer.splitRecipe();
+        for (int i = 0; i < split.count(); i++) {
+          splitPieces.add(new ChunkPiece(chunks.digest(split.id(i)), split.length(i)));
+        }
       }
       List<List<ChunkPiece>> files = new ArrayList<>();
       forEachFile(
@@ -148,27 +169,53 @@ final class TransferPlans {
     for (int l = 0; l < chain.size() && (noted != null || !left.isEmpty()); l++) {
       long layer = (long) l << 32;
       Set<Long> needed = files;
+      LayerRecord record = layers.get(chain.get(l));
+      if (regeneratesFromTree(record) && (needed == null || needed.contains(layer | SPLIT))) {
+        try (InputStream v1 = layers.splitVersion1(record)) {
+          cut.cut(v1, recut(sha, noted, left, out, layer | SPLIT));
+        }
+      }
       forEachFile(
-          layers.get(chain.get(l)),
+          record,
           number -> needed == null || needed.contains(layer | number),
-          (number, content) ->
-              cut.cut(
-                  content,
-                  (b, off, len) -> {
-                    Digest d = Digest.sha256(sha, b, off, len);
-                    if (noted != null) {
-                      noted.putIfAbsent(d, layer | number);
-                    }
-                    if (left.remove(d)) {
-                      write(out, d, b, off, len);
-                    }
-                  }));
+          (number, content) -> cut.cut(content, recut(sha, noted, left, out, layer | number)));
     }
     if (noted != null && files == null) {
       recutIndex.put(key, noted);
     }
     if (!left.isEmpty()) {
       throw notPartOf(left.iterator().next(), image);
+    }
+  }
+
+  /** Where a layer's split, cut again, is noted: past any file number (those are ints). */
+  private static final long SPLIT = 0xFFFF_FFFFL;
+
+  /** Takes pieces cut again: notes where each lies, writes those still wanted. */
+  private static ChunkSplitter.Sink recut(
+      MessageDigest sha,
+      Map<Digest, Long> noted,
+      Set<Digest> left,
+      ChunkRecords.Writer out,
+      long where) {
+    return (b, off, len) -> {
+      Digest d = Digest.sha256(sha, b, off, len);
+      if (noted != null) {
+        noted.putIfAbsent(d, where);
+      }
+      if (left.remove(d)) {
+        write(out, d, b, off, len);
+      }
+    };
+  }
+
+  /**
+   * Whether {@code layer}'s split is version 2, regenerated from its tree: it travels as version
+   * 1's bytes. Versions 1 and 3 need no tree and travel as stored.
+   */
+  private boolean regeneratesFromTree(LayerRecord layer) throws IOException {
+    try (TarSplitReader split = layers.splitReader(layer)) {
+      return split.version() == 2;
     }
   }
 
@@ -296,8 +343,7 @@ final class TransferPlans {
   private void forEachFile(LayerRecord layer, FileFilter filter, FileVisitor visitor)
       throws IOException {
     RegeneratedTar.Contents contents = layers.contents(layer);
-    try (TarSplitReader split =
-        new TarSplitReader(chunks, layer.splitRecipe(), "layer " + layer.diffId())) {
+    try (TarSplitReader split = layers.splitReader(layer)) {
       TarSplitReader.Kind k;
       while ((k = split.next()) != TarSplitReader.Kind.END) {
         if (k == TarSplitReader.Kind.SEGMENT) {

@@ -224,6 +224,38 @@ class ImageTransferTest {
     assertThat(export(receiver, "app:1")).isEqualTo(export(sender, "app:1"));
   }
 
+  /**
+   * An image imported from a directory, whose layer's split is version 2 (regenerated from its
+   * tree, which the receiver lacks): the plan carries version 1's bytes, cut the receiver's way and
+   * cut again when asked for, in one batch and in two, and the image arrives byte for byte.
+   */
+  @Test
+  void aDirectoryImageWhoseSplitIsRegeneratedFromItsTreeArrivesByteForByte() throws IOException {
+    Path tree = dir.resolve("tree");
+    Files.createDirectories(tree.resolve("usr/share/" + "d".repeat(120)));
+    Random r = new Random(3);
+    for (int i = 0; i < 30; i++) {
+      byte[] b = new byte[r.nextInt(i % 5 == 0 ? 200_000 : 5_000)];
+      r.nextBytes(b);
+      Files.write(tree.resolve("usr/share/" + "d".repeat(120) + "/f" + i), b);
+    }
+    Files.createSymbolicLink(tree.resolve("usr/l"), Path.of("share"));
+    String id = sender.images().importPath(tree.toString(), "dir:1").images().get(0).id();
+    for (ContentCut cut : List.of(receiver.images().contentCut(), new ContentCut.Records(4096))) {
+      receiver.close();
+      receiver = new ImageFixture(dir.resolve("b-" + cut.text().replace(':', '-')));
+      TransferPlan plan = sender.images().transferPlan("dir:1", cut);
+      Map<Digest, Integer> missing = receiver.images().missing(plan);
+      Map<Digest, Integer> first = new java.util.LinkedHashMap<>();
+      Map<Digest, Integer> second = new java.util.LinkedHashMap<>();
+      missing.forEach((d, n) -> (first.size() < missing.size() / 2 ? first : second).put(d, n));
+      accept(plan, first, records(id, plan, first));
+      accept(plan, second, records(id, plan, second));
+      assertThat(receiver.images().receive(plan).images().get(0).id()).isEqualTo(id);
+      assertThat(export(receiver, "dir:1")).isEqualTo(export(sender, "dir:1"));
+    }
+  }
+
   @Test
   void aDamagedPlanIsRefusedWithItsName() {
     byte[] junk = "STRPLAN2\0\3cdc".getBytes();

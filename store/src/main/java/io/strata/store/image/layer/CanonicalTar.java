@@ -1,6 +1,8 @@
 package io.strata.store.image.layer;
 
 import io.strata.store.driver.Change;
+import io.strata.store.driver.WholeTree;
+import io.strata.store.engine.ObjectWriter;
 import io.strata.store.fs.FileSystemView;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -37,6 +39,31 @@ final class CanonicalTar {
     tar.changes(changes);
     tar.finish();
   }
+
+  /**
+   * Hashes the canonical tar of the whole tree {@code fs} into {@code sha}, reading every file, and
+   * stores its split to {@code out} as version 2 ({@link CanonicalSplit}): the tree regenerates
+   * every header, so none is kept.
+   */
+  static Described whole(FileSystemView fs, ObjectWriter out, MessageDigest sha)
+      throws IOException {
+    TarSplitWriter counted = new TarSplitWriter(null, null); // sizes only, stored nowhere
+    write(fs, WholeTree.of(fs), counted, sha);
+    return stored(out, counted);
+  }
+
+  /**
+   * Stores, as version 2 ({@link CanonicalSplit}), the split that {@code described} (made by {@link
+   * #describe} of a whole tree, and finished) counted.
+   */
+  static Described stored(ObjectWriter out, TarSplitWriter described) {
+    long size = described.tarSize();
+    return new Described(
+        CanonicalSplit.store(out, LayerTarWriter.DEFAULT_USER_NAME, size, described.files()), size);
+  }
+
+  /** A stored split and the size of the tar it describes. */
+  record Described(ObjectWriter.Written split, long tarSize) {}
 
   /** Hashes the canonical tar of {@code changes} of {@code fs} into {@code sha}, reading it all. */
   static void hash(FileSystemView fs, Iterable<Change> changes, MessageDigest sha)

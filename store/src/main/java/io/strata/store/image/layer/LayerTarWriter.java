@@ -35,6 +35,13 @@ public final class LayerTarWriter {
   private static final long USTAR_MAX_ID = 07777777L;
   private static final byte[] ZEROS = new byte[64 << 10];
 
+  /**
+   * The uname of the headers of a writer given none: what commons-compress gives a new entry, the
+   * {@code user.name} of the process (cut to the field's 31 bytes), as canonical tars always had.
+   */
+  static final String DEFAULT_USER_NAME =
+      new TarArchiveEntry("x", TarConstants.LF_NORMAL).getUserName();
+
   /** Told where file content starts in the stream, right before its bytes are written. */
   interface ContentStart {
     void before(String path, long size);
@@ -45,6 +52,9 @@ public final class LayerTarWriter {
   private final ContentStart contentStart;
   private final Map<Long, String> linked = new HashMap<>();
   private final boolean readContent;
+  private final String userName;
+  private final Set<String> hidingBelow =
+      new HashSet<>(); // paths that hide whatever was under them
   private final byte[] buf = new byte[64 << 10];
 
   /** A writer of entries of {@code fs}'s files to {@code out}; call {@link #finish} at the end. */
@@ -59,9 +69,24 @@ public final class LayerTarWriter {
    */
   LayerTarWriter(
       FileSystemView fs, OutputStream out, ContentStart contentStart, boolean readContent) {
+    this(fs, out, contentStart, readContent, DEFAULT_USER_NAME);
+  }
+
+  /**
+   * As above, with {@code userName} in every header's uname field: a tar-split that regenerates a
+   * canonical tar from its tree ({@link CanonicalSplit}) names the user its import wrote, whoever
+   * runs the server now.
+   */
+  LayerTarWriter(
+      FileSystemView fs,
+      OutputStream out,
+      ContentStart contentStart,
+      boolean readContent,
+      String userName) {
     this.fs = fs;
     this.contentStart = contentStart;
     this.readContent = readContent;
+    this.userName = userName;
     this.tar = new TarArchiveOutputStream(out, TarConstants.DEFAULT_RCDSIZE, "UTF-8");
     usePaxForLongValues();
   }
@@ -108,6 +133,7 @@ public final class LayerTarWriter {
       throw new InvalidArgumentException(
           "file " + path + " of type " + Integer.toOctalString(st.mode()) + " cannot be archived");
     }
+    e.setUserName(userName);
     e.setMode(st.permissions());
     e.setUserId(st.uid());
     e.setGroupId(st.gid());
@@ -203,31 +229,39 @@ public final class LayerTarWriter {
   }
 
   private void write(Iterable<Change> changes) throws IOException {
-    Set<String> hidingBelow = new HashSet<>(); // written paths that hide whatever was under them
     for (Change c : changes) {
-      String path = c.path();
-      // The root has no name of its own in a changeset; a caller that wants its entry writes it.
-      if (path.equals("/") || isUnder(path, hidingBelow)) {
-        continue;
-      }
-      if (c.kind() == 'D') {
-        String wh =
-            EntryPath.join(EntryPath.parent(path), LayerApplier.WHITEOUT + EntryPath.name(path));
-        TarArchiveEntry e = new TarArchiveEntry(wh.substring(1), TarConstants.LF_NORMAL);
-        e.setMode(0);
-        e.setModTime(0);
-        tar.putArchiveEntry(e);
-        tar.closeArchiveEntry();
-        hidingBelow.add(path);
-        continue;
-      }
-      FileStat st = fs.stat(path);
-      entry(path, st, path.substring(1));
-      // Only a changed name can have had something below it (a directory it replaced); an added
-      // one had nothing, so a whole-tree listing remembers no path.
-      if (c.kind() == 'C' && !st.isDirectory()) {
-        hidingBelow.add(path);
-      }
+      change(c);
+    }
+  }
+
+  /**
+   * Writes one change of a changeset, as {@link #changes} writes each: changes must come sorted by
+   * path, one call each, so that a reader can pull a changeset's tar an entry at a time.
+   */
+  void change(Change c) throws IOException {
+    String path = c.path();
+    // The root has no name of its own in a changeset; a caller that wants its entry writes it.
+    if (path.equals("/") || isUnder(path, hidingBelow)) {
+      return;
+    }
+    if (c.kind() == 'D') {
+      String wh =
+          EntryPath.join(EntryPath.parent(path), LayerApplier.WHITEOUT + EntryPath.name(path));
+      TarArchiveEntry e = new TarArchiveEntry(wh.substring(1), TarConstants.LF_NORMAL);
+      e.setUserName(userName);
+      e.setMode(0);
+      e.setModTime(0);
+      tar.putArchiveEntry(e);
+      tar.closeArchiveEntry();
+      hidingBelow.add(path);
+      return;
+    }
+    FileStat st = fs.stat(path);
+    entry(path, st, path.substring(1));
+    // Only a changed name can have had something below it (a directory it replaced); an added
+    // one had nothing, so a whole-tree listing remembers no path.
+    if (c.kind() == 'C' && !st.isDirectory()) {
+      hidingBelow.add(path);
     }
   }
 

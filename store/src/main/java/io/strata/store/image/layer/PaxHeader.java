@@ -62,6 +62,7 @@ final class PaxHeader {
     byte[] content = bytes();
     TarArchiveEntry x = new TarArchiveEntry(headerName, TarConstants.LF_PAX_EXTENDED_HEADER_LC);
     x.setSize(content.length);
+    x.setUserName(entry.getUserName());
     x.setMode(0644);
     x.setModTime(entry.getModTime());
     tar.putArchiveEntry(x);

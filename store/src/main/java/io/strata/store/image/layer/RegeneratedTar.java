@@ -30,13 +30,20 @@ public final class RegeneratedTar extends InputStream {
   private final MessageDigest sha = Digest.newSha256();
   private final String where;
   private InputStream current;
+  private boolean currentIsContent;
   private long currentLeft;
   private boolean ended;
 
+  /** The tar of a version 1 split, which needs no tree (a transfer's layer, in transit). */
   public RegeneratedTar(ChunkStore store, Recipe split, Digest diffId, Contents contents)
       throws IOException {
+    this(new TarSplitReader(store, split, "layer " + diffId), diffId, contents);
+  }
+
+  /** The tar {@code split} describes, which must hash to {@code diffId}. */
+  public RegeneratedTar(TarSplitReader split, Digest diffId, Contents contents) {
     this.where = "layer " + diffId;
-    this.split = new TarSplitReader(store, split, where);
+    this.split = split;
     this.contents = contents;
     this.diffId = diffId;
   }
@@ -71,7 +78,10 @@ public final class RegeneratedTar extends InputStream {
     closeContent();
     switch (split.next()) {
       case SEGMENT -> current = split.segmentBytes();
-      case FILE -> current = contents.open(split.fileNumber(), split.path(), split.offset());
+      case FILE -> {
+        current = contents.open(split.fileNumber(), split.path(), split.offset());
+        currentIsContent = true;
+      }
       case END -> {
         ended = true;
         Digest got = Digest.of(sha.digest());
@@ -87,10 +97,11 @@ public final class RegeneratedTar extends InputStream {
   }
 
   private void closeContent() throws IOException {
-    if (current != null && current != split.segmentBytes()) {
-      current.close();
+    if (currentIsContent) {
+      current.close(); // a segment's stream is the split's own
     }
     current = null;
+    currentIsContent = false;
   }
 
   @Override

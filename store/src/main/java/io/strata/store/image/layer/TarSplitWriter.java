@@ -22,15 +22,37 @@ import java.security.MessageDigest;
  *
  * File and range records are numbered from 0 in order; content that a later entry of the same tar
  * replaced is kept apart ("side content") under its number. The split is an object in the chunk
- * store.
+ * store. This writes version 1, which keeps every byte that is not file content; a layer whose tar
+ * is its whole tree's canonical tar is stored as version 2 instead ({@link CanonicalSplit}), and a
+ * writer here only counts or hashes its split.
  */
 final class TarSplitWriter {
   static final byte[] MAGIC = "STRSPLT1".getBytes(StandardCharsets.US_ASCII);
+
+  /** Version 2: version 1's records and {@link CanonicalSplit}'s, written by it alone. */
+  static final byte[] MAGIC_V2 = "STRSPLT2".getBytes(StandardCharsets.US_ASCII);
+
+  /** Version 3: version 1's records and zero runs ({@link #ZEROS}); what this writer writes. */
+  static final byte[] MAGIC_V3 = "STRSPLT3".getBytes(StandardCharsets.US_ASCII);
+
+  /** A run of zeros in the tar, described by its length (version 3). */
+  static final byte ZEROS = 'Z';
+
+  /**
+   * The shortest run of zeros written as a {@link #ZEROS} record (5 bytes) rather than as segment
+   * bytes: header fields' padding (a short name leaves 80-odd zeros), content padding and end
+   * blocks. Shorter runs, as between a header's numbers, cost less left in their segment.
+   */
+  static final int ZERO_RUN_MIN = 32;
+
   static final byte SEGMENT = 'S';
   static final byte FILE = 'F';
   static final byte RANGE = 'R';
   static final byte END = 'E';
-  private static final int SEGMENT_MAX = 256 << 10;
+  static final byte CANONICAL = 'C';
+
+  /** The most bytes of one segment record. */
+  static final int SEGMENT_MAX = 256 << 10;
 
   private final ObjectWriter out;
   private final MessageDigest digest;
@@ -38,6 +60,7 @@ final class TarSplitWriter {
   private int pendingLength;
   private long tarSize;
   private int files;
+  private final boolean zeroRuns;
 
   TarSplitWriter(ObjectWriter out) {
     this(out, null);
@@ -49,9 +72,22 @@ final class TarSplitWriter {
    * storing it ({@link LayerStore#importPlainTar}).
    */
   TarSplitWriter(ObjectWriter out, MessageDigest digest) {
+    this(out, digest, 3);
+  }
+
+  /**
+   * A writer of version {@code version}: 3, or 1 as the releases before wrote it (stores written
+   * then hold it; tests write it to prove it still reads).
+   */
+  TarSplitWriter(ObjectWriter out, MessageDigest digest, int version) {
+    if (version != 1 && version != 3) {
+      throw new IllegalArgumentException("tar-split version " + version);
+    }
     this.out = out;
     this.digest = digest;
-    emit(MAGIC, 0, MAGIC.length);
+    this.zeroRuns = version == 3;
+    byte[] magic = zeroRuns ? MAGIC_V3 : MAGIC;
+    emit(magic, 0, magic.length);
   }
 
   private void emit(byte[] b, int off, int len) {
@@ -108,6 +144,11 @@ final class TarSplitWriter {
     return tarSize;
   }
 
+  /** File and range records written so far. */
+  int files() {
+    return files;
+  }
+
   /** Ends the split and returns the stored object (null if stored nowhere). */
   ObjectWriter.Written finish() {
     flush();
@@ -118,11 +159,41 @@ final class TarSplitWriter {
   }
 
   private void flush() {
-    if (pendingLength > 0) {
-      byte[] head = ByteBuffer.allocate(5).put(SEGMENT).putInt(pendingLength).array();
-      emit(head, 0, head.length);
-      emit(pending, 0, pendingLength);
+    if (pendingLength == 0) {
+      return;
+    }
+    if (!zeroRuns) {
+      segmentRecord(0, pendingLength);
       pendingLength = 0;
+      return;
+    }
+    int start = 0; // of the bytes not yet written
+    int i = 0;
+    while (i < pendingLength) {
+      if (pending[i] != 0) {
+        i++;
+        continue;
+      }
+      int run = i;
+      while (i < pendingLength && pending[i] == 0) {
+        i++;
+      }
+      if (i - run >= ZERO_RUN_MIN) {
+        segmentRecord(start, run - start);
+        byte[] z = ByteBuffer.allocate(5).put(ZEROS).putInt(i - run).array();
+        emit(z, 0, z.length);
+        start = i;
+      }
+    }
+    segmentRecord(start, pendingLength - start);
+    pendingLength = 0;
+  }
+
+  private void segmentRecord(int from, int length) {
+    if (length > 0) {
+      byte[] head = ByteBuffer.allocate(5).put(SEGMENT).putInt(length).array();
+      emit(head, 0, head.length);
+      emit(pending, from, length);
     }
   }
 }

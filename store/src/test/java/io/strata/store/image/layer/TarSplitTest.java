@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Layer tars made by real tools come back byte for byte from their tar-splits. */
@@ -89,6 +91,9 @@ class TarSplitTest {
     try (InputStream in = fix.layers().open(l)) {
       assertThat(in.readAllBytes()).isEqualTo(plain);
     }
+    try (TarSplitReader split = fix.layers().splitReader(l)) {
+      assertThat(split.version()).isEqualTo(3); // headers kept, runs of zeros as their length
+    }
   }
 
   @Test
@@ -139,6 +144,104 @@ class TarSplitTest {
       fix = new ImageFixture(dir.resolve("store-" + format));
       assertRegenerates(tar, tar);
     }
+  }
+
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void gnuTarUstarSparseFilesAndTrailingGarbage() throws Exception {
+    Path t = dir.resolve("short");
+    Files.createDirectories(t.resolve("etc"));
+    Files.writeString(t.resolve("etc/conf"), "a\n");
+    Files.createLink(t.resolve("etc/conf-link"), t.resolve("etc/conf"));
+    Files.createSymbolicLink(t.resolve("etc/sym"), Path.of("conf"));
+    try (var f = new java.io.RandomAccessFile(t.resolve("sparse").toFile(), "rw")) {
+      f.setLength(3 << 20); // holes around two data ranges
+      f.seek(100_000);
+      f.write(new byte[] {1, 2, 3});
+      f.seek(2 << 20);
+      f.write("middle".getBytes(StandardCharsets.US_ASCII));
+    }
+    byte[] ustar = run(List.of("tar", "--format=ustar", "-C", t.toString(), "-cf", "-", "."));
+    assertRegenerates(ustar, ustar);
+    for (String format : List.of("gnu", "posix")) {
+      byte[] sparse =
+          run(List.of("tar", "-S", "--format=" + format, "-C", t.toString(), "-cf", "-", "."));
+      fix.close();
+      fix = new ImageFixture(dir.resolve("store-sparse-" + format));
+      assertRegenerates(sparse, sparse);
+    }
+    // blocks after the end: more zeros, then bytes that are no tar at all
+    byte[] garbage = new byte[3 * 512];
+    new java.util.Random(5).nextBytes(garbage);
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    b.writeBytes(ustar);
+    b.writeBytes(new byte[1024]);
+    b.writeBytes(garbage);
+    fix.close();
+    fix = new ImageFixture(dir.resolve("store-garbage"));
+    assertRegenerates(b.toByteArray(), b.toByteArray());
+  }
+
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void busyboxTar() throws Exception {
+    byte[] tar = run(List.of("busybox", "tar", "-C", tree().toString(), "-cf", "-", "."));
+    assertRegenerates(tar, tar);
+  }
+
+  /**
+   * Go's archive/tar, as Docker, containerd and buildkit write layers: PAX long names, a binary
+   * xattr, devices, a FIFO, a hard link and a symlink.
+   */
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void goArchiveTar() throws Exception {
+    Path src = dir.resolve("gotar").resolve("main.go");
+    Files.createDirectories(src.getParent());
+    Files.writeString(
+        src,
+        String.join(
+            "\n",
+            "package main",
+            "import (\"archive/tar\"; \"os\"; \"strings\"; \"time\")",
+            "func main() {",
+            "  w := tar.NewWriter(os.Stdout)",
+            "  mt := time.Unix(1700000000, 0)",
+            "  long := \"usr/\" + strings.Repeat(\"n\", 150) + \"/file\"",
+            "  body := []byte(\"hello from go\\n\")",
+            "  hs := []*tar.Header{",
+            "    {Typeflag: tar.TypeDir, Name: \"usr/\", Mode: 0755, ModTime: mt},",
+            "    {Typeflag: tar.TypeReg, Name: long, Mode: 0644, Size: int64(len(body)), ModTime: mt,",
+            "      Uname: \"root\", Gname: \"root\",",
+            "      PAXRecords: map[string]string{\"SCHILY.xattr.security.capability\": \"\\x01\\x00\\x00\\x02\\xff\"}},",
+            "    {Typeflag: tar.TypeLink, Name: \"usr/hard\", Linkname: long, ModTime: mt},",
+            "    {Typeflag: tar.TypeSymlink, Name: \"usr/sym\", Linkname: \"hard\", ModTime: mt},",
+            "    {Typeflag: tar.TypeChar, Name: \"dev-null\", Mode: 0666, Devmajor: 1, Devminor: 3, ModTime: mt},",
+            "    {Typeflag: tar.TypeBlock, Name: \"dev-sda\", Mode: 0660, Devmajor: 8, ModTime: mt},",
+            "    {Typeflag: tar.TypeFifo, Name: \"fifo\", Mode: 0600, ModTime: mt},",
+            "  }",
+            "  for _, h := range hs {",
+            "    if err := w.WriteHeader(h); err != nil { panic(err) }",
+            "    if h.Typeflag == tar.TypeReg { w.Write(body) }",
+            "  }",
+            "  if err := w.Close(); err != nil { panic(err) }",
+            "}",
+            ""));
+    Path target = Path.of("target").toAbsolutePath();
+    ProcessBuilder pb =
+        new ProcessBuilder("go", "run", src.toString())
+            .directory(src.getParent().toFile())
+            .redirectOutput(dir.resolve("go.tar").toFile())
+            .redirectError(dir.resolve("go.err").toFile());
+    pb.environment().put("GO111MODULE", "off");
+    pb.environment().put("GOFLAGS", "");
+    pb.environment().put("GOPATH", target.resolve("gopath").toString());
+    pb.environment().put("GOCACHE", target.resolve("gocache").toString());
+    Process p = pb.start();
+    assertThat(p.waitFor(4, TimeUnit.MINUTES)).as("go run finished").isTrue();
+    assertThat(p.exitValue()).as("go run: %s", Files.readString(dir.resolve("go.err"))).isZero();
+    byte[] tar = Files.readAllBytes(dir.resolve("go.tar"));
+    assertRegenerates(tar, tar);
   }
 
   @Test
