@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -306,14 +307,21 @@ class StrataToStrataPullIT {
     assertThat(pullerCli.strata("fsck").exit()).isZero();
   }
 
-  private static HttpResponse<byte[]> chunkRequest(String query, byte[] body) throws Exception {
+  private static HttpResponse<byte[]> chunkRequest(byte[] body) throws Exception {
     return HttpClient.newHttpClient()
         .send(
-            HttpRequest.newBuilder(
-                    URI.create("http://" + reg() + "/v2/s2s/app/_strata/chunks" + query))
+            HttpRequest.newBuilder(URI.create("http://" + reg() + "/v2/s2s/app/_strata/chunks"))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build(),
             HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** {@code layers:u16 (digest:32){layers}}, then {@code list} (a chunk list, or anything). */
+  private static byte[] request(List<String> layers, byte[] list) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2 + 32 * layers.size() + list.length);
+    b.putShort((short) layers.size());
+    layers.forEach(l -> b.put(java.util.HexFormat.of().parseHex(l.substring(7))));
+    return b.put(list).array();
   }
 
   /** {@code n:u32 (digest:32 length:u32){n}} of one chunk. */
@@ -336,19 +344,21 @@ class StrataToStrataPullIT {
             .asText();
     byte[] configBytes = Files.readAllBytes(v1.resolve("blobs/sha256/" + config.substring(7)));
     HttpResponse<byte[]> notInLayer =
-        chunkRequest("?layer=" + layer, oneChunk(config, configBytes.length));
+        chunkRequest(request(List.of(layer), oneChunk(config, configBytes.length)));
     assertThat(notInLayer.statusCode()).isEqualTo(404);
     assertThat(new String(notInLayer.body(), StandardCharsets.UTF_8)).contains("BLOB_UNKNOWN");
     String elsewhere = "sha256:" + "ab".repeat(32);
-    assertThat(chunkRequest("?layer=" + elsewhere, oneChunk(config, 10)).statusCode())
+    assertThat(chunkRequest(request(List.of(elsewhere), oneChunk(config, 10))).statusCode())
         .isEqualTo(404);
-    assertThat(chunkRequest("", oneChunk(config, 10)).statusCode()).isEqualTo(400);
-    assertThat(chunkRequest("?layer=" + layer, new byte[] {0, 0, 0, 5, 1}).statusCode())
+    HttpResponse<byte[]> noLayer = chunkRequest(request(List.of(), oneChunk(config, 10)));
+    assertThat(noLayer.statusCode()).isEqualTo(400);
+    assertThat(new String(noLayer.body(), StandardCharsets.UTF_8)).contains("names 0 layers");
+    assertThat(chunkRequest(request(List.of(layer), new byte[] {0, 0, 0, 5, 1})).statusCode())
         .isEqualTo(400);
-    assertThat(chunkRequest("?layer=" + layer, new byte[(4 << 20) + 1]).statusCode())
-        .isEqualTo(413);
+    assertThat(chunkRequest(new byte[] {0, 1, 7}).statusCode()).isEqualTo(400);
+    assertThat(chunkRequest(new byte[(4 << 20) + 1]).statusCode()).isEqualTo(413);
     // an empty list is answered with no records
-    HttpResponse<byte[]> none = chunkRequest("?layer=" + layer, new byte[4]);
+    HttpResponse<byte[]> none = chunkRequest(request(List.of(layer), new byte[4]));
     assertThat(none.statusCode()).isEqualTo(200);
     assertThat(none.body()).isEmpty();
   }

@@ -17,10 +17,10 @@ import io.strata.store.image.archive.BlobFiles;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import io.strata.store.registry.ChunkIndexSource;
+import io.strata.store.registry.ChunkRequest;
 import io.strata.store.registry.LayerChunkIndex;
 import io.strata.store.registry.ManifestDocument;
 import io.strata.store.transfer.ChunkIntake;
-import io.strata.store.transfer.ChunkLists;
 import io.strata.store.transfer.ChunkPiece;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -259,9 +259,11 @@ public final class RegistryChunkPull {
     List<LayerChunkIndex> out = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
       Digest d = digest(blobs.get(i).path("digest").asText(), what);
+      String type = blobs.get(i).path("mediaType").asText();
       byte[] bytes = blob(source, d, LayerChunkIndex.MAX_BYTES, wire);
       LayerChunkIndex ix =
-          RejectedException.ofContent(() -> LayerChunkIndex.decode(bytes, what + " blob " + d));
+          RejectedException.ofContent(
+              () -> LayerChunkIndex.decode(type, bytes, what + " blob " + d));
       if (!ix.layer().equals(layers.get(i))) {
         throw new RejectedException(
             what + ": layer " + i + " is " + layers.get(i) + ", its index names " + ix.layer());
@@ -314,7 +316,9 @@ public final class RegistryChunkPull {
       Wire wire)
       throws IOException {
     String where = source.name();
-    byte[] list = ChunkLists.encode(batch);
+    List<ChunkPiece> wanted = new ArrayList<>(batch.size());
+    batch.forEach((d, len) -> wanted.add(new ChunkPiece(d, len)));
+    byte[] request = new ChunkRequest(layers, wanted).encode();
     Path spool = host.spoolFile("registry-chunks-");
     try {
       // records exceed their chunks only by headers and what compression adds to random data
@@ -324,7 +328,7 @@ public final class RegistryChunkPull {
               new BufferedOutputStream(Files.newOutputStream(spool)),
               most,
               "the chunks from " + where)) {
-        wire.bytes += list.length + source.chunks(layers, list, out);
+        wire.bytes += request.length + source.chunks(request, out);
       }
       try (InputStream in = new BufferedInputStream(Files.newInputStream(spool))) {
         RejectedException.ofContent(() -> intake.accept(in, batch, where));

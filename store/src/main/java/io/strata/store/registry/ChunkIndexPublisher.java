@@ -94,12 +94,12 @@ public final class ChunkIndexPublisher {
         .put("size", EMPTY_CONFIG.length);
     ArrayNode list = m.putArray("layers");
     for (Digest l : layers) {
-      byte[] index = index(l).encode();
+      byte[] index = index(l).encodeZstd();
       Digest d = Digest.sha256(index, 0, index.length);
       registry.putBlob(repo, d, new ByteArrayInputStream(index));
       ObjectNode e =
           list.addObject()
-              .put("mediaType", LayerChunkIndex.LAYER_TYPE)
+              .put("mediaType", LayerChunkIndex.LAYER_TYPE_ZSTD)
               .put("digest", d.toString())
               .put("size", index.length);
       e.putObject("annotations").put(LayerChunkIndex.LAYER_ANNOTATION, l.toString());
