@@ -423,4 +423,77 @@ class RegistryChunkPullTest {
     assertThatThrownBy(() -> ChunkRequest.decode(trailing, "req"))
         .hasMessageContaining("req: bytes follow the list of chunks");
   }
+
+  /** The digests of the layer index blobs artifact {@code a} lists. */
+  private List<Digest> indexBlobs(Descriptor a) throws IOException {
+    List<Digest> out = new java.util.ArrayList<>();
+    new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(registry.manifestBytes(a))
+        .path("layers")
+        .forEach(l -> out.add(Digest.parse(l.path("digest").asText())));
+    return out;
+  }
+
+  @Test
+  void deletingAnImageManifestTakesItsChunkIndexButNotAReferrerAUserPushed() throws Exception {
+    pushImage("1", tar(0));
+    Descriptor image = registry.manifest(REPO, "1");
+    // a second image of the same layer (another annotation): its index lists the same index blob
+    String body = new String(registry.manifestBytes(image), StandardCharsets.UTF_8);
+    byte[] twin =
+        (body.substring(0, body.length() - 1) + ",\"annotations\":{\"twin\":\"yes\"}}")
+            .getBytes(StandardCharsets.UTF_8);
+    Descriptor twinImage = registry.putManifest(REPO, "twin", twin, null);
+    pushImage("2", tar(2));
+    Descriptor other = registry.manifest(REPO, "2");
+    Descriptor ix1 = registry.chunkIndexes().publish(REPO, image.digest(), l -> false);
+    Descriptor ixTwin = registry.chunkIndexes().publish(REPO, twinImage.digest(), l -> false);
+    Descriptor ix2 = registry.chunkIndexes().publish(REPO, other.digest(), l -> false);
+    assertThat(indexBlobs(ixTwin)).isEqualTo(indexBlobs(ix1));
+    Digest blob1 = indexBlobs(ix1).get(0);
+    // a referrer a user pushed: an SBOM of image 1
+    Digest sbom = pushBlob("{\"sbom\":true}".getBytes(StandardCharsets.UTF_8));
+    Digest empty = pushBlob("{}".getBytes(StandardCharsets.UTF_8));
+    String userArtifact =
+        "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+            + "\"artifactType\":\"application/vnd.example.sbom\",\"config\":{\"mediaType\":"
+            + "\"application/vnd.oci.empty.v1+json\",\"digest\":\""
+            + empty
+            + "\",\"size\":2},\"layers\":[{\"mediaType\":\"application/json\",\"digest\":\""
+            + sbom
+            + "\",\"size\":13}],\"subject\":{\"mediaType\":\""
+            + image.mediaType()
+            + "\",\"digest\":\""
+            + image.digest()
+            + "\",\"size\":"
+            + image.size()
+            + "}}";
+    Descriptor user =
+        registry.putManifest(REPO, null, userArtifact.getBytes(StandardCharsets.UTF_8), null);
+
+    registry.deleteManifest(REPO, twinImage.digest().toString());
+    // the twin's index goes; image 1's still lists the shared index blob, which stays
+    assertThat(registry.hasManifest(REPO, ixTwin.digest())).isFalse();
+    assertThat(registry.hasBlob(REPO, blob1)).isTrue();
+
+    registry.deleteManifest(REPO, image.digest().toString());
+    assertThat(registry.hasManifest(REPO, ix1.digest())).isFalse();
+    assertThat(registry.referrers(REPO, image.digest(), null))
+        .extracting(Descriptor::digest)
+        .containsExactly(user.digest());
+    assertThat(registry.hasBlob(REPO, blob1)).isFalse();
+    // nothing names its bytes any more: a gc takes them
+    assertThat(registryFix.chunks().idOf(blob1)).as("the index blob, one chunk").isNotNegative();
+    registryFix.chunks().gc();
+    assertThat(registryFix.chunks().idOf(blob1)).as("its chunk after a gc").isNegative();
+    assertThatThrownBy(() -> registry.openBlob(blob1, 0, -1).close())
+        .hasMessageContaining(blob1.toString());
+    assertThat(registryFix.chunks().root("blob/" + ix1.digest().hex())).isNull();
+    // image 2 and its index are untouched, and still pulled through it
+    assertThat(registry.referrers(REPO, other.digest(), LayerChunkIndex.ARTIFACT_TYPE))
+        .extracting(Descriptor::digest)
+        .containsExactly(ix2.digest());
+    assertThat(pull.run("2", "reg/app:2", honest(), ProgressListener.NONE)).isNotNull();
+    assertThat(registryFix.chunks().fsck().damaged()).isEmpty();
+  }
 }
