@@ -13,6 +13,7 @@ import io.strata.store.error.RejectedException;
 import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.gzip.RegeneratedGzipInputStream;
 import io.strata.store.image.ImportResult;
+import io.strata.store.image.PulledLayers;
 import io.strata.store.image.archive.BlobFiles;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
@@ -51,11 +52,13 @@ import org.roaringbitmap.RoaringBitmap;
  *
  * <p>The chunks of each pulled layer stay referenced under {@code reg/pulled/<layer>}: the file
  * chunks are the image's anyway, and what this keeps besides is the tar headers between them, so
- * that the next version of the layer finds its unchanged headers here and does not fetch them.
+ * that the next version of the layer finds its unchanged headers here and does not fetch them. The
+ * root goes when the last image whose manifest names that layer blob is removed ({@link
+ * PulledLayers}).
  */
 public final class RegistryChunkPull {
-  /** The roots that keep the chunks of pulled layers. */
-  public static final String PULLED = "reg/pulled/";
+  /** The roots that keep the chunks of pulled layers (removed with their last image). */
+  public static final String PULLED = PulledLayers.PREFIX;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int MAX_CONFIG = 8 << 20;

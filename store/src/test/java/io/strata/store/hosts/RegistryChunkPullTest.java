@@ -200,9 +200,16 @@ class RegistryChunkPullTest {
 
   /** Pushes an image of one layer, {@code gz} (the gzip of {@code tar}), tagged {@code tag}. */
   private void pushImage(String tag, byte[] tar, byte[] gz) throws Exception {
+    pushImage(tag, tar, gz, "");
+  }
+
+  /** The same, its config naming {@code author} (another image of the same layer). */
+  private void pushImage(String tag, byte[] tar, byte[] gz, String author) throws Exception {
     Digest layer = pushBlob(gz);
     byte[] config =
-        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"author\":\""
+                + author
+                + "\",\"rootfs\":{\"type\":\"layers\","
                 + "\"diff_ids\":[\""
                 + Digest.sha256(tar, 0, tar.length)
                 + "\"]}}")
@@ -495,5 +502,36 @@ class RegistryChunkPullTest {
         .containsExactly(ix2.digest());
     assertThat(pull.run("2", "reg/app:2", honest(), ProgressListener.NONE)).isNotNull();
     assertThat(registryFix.chunks().fsck().damaged()).isEmpty();
+  }
+
+  @Test
+  void aPulledLayersRootGoesWithTheLastImageOfItsLayerAndAGcFreesItsHeaders() throws Exception {
+    byte[] tar = tar(0);
+    byte[] gz = pushImage("1", tar);
+    pushImage("other", tar, gz, "someone else"); // another image (config) of the same layer blob
+    pull.run("1", "reg/app:1", honest(), ProgressListener.NONE);
+    pull.run("other", "reg/other:1", honest(), ProgressListener.NONE);
+    var chunks = pullerFix.chunks();
+    String root = RegistryChunkPull.PULLED + Digest.sha256(gz, 0, gz.length).hex();
+    assertThat(chunks.root(root)).as("kept by the pull").isNotNull();
+    // what only that root holds: the layer's tar headers (the image keeps them as its tar-split)
+    org.roaringbitmap.RoaringBitmap onlyThere = chunks.root(root).chunks().clone();
+    chunks.allRoots().stream()
+        .filter(r -> !r.name().equals(root))
+        .forEach(r -> onlyThere.andNot(r.chunks()));
+    List<Digest> headers = new java.util.ArrayList<>();
+    onlyThere.forEach((int id) -> headers.add(chunks.digest(id)));
+    assertThat(headers).as("chunks only the pulled root holds").isNotEmpty();
+
+    pullerFix.images().remove("reg/app:1", id -> false);
+    chunks.gc();
+    assertThat(chunks.root(root)).as("an image still names the layer").isNotNull();
+    assertThat(headers).allMatch(d -> chunks.idOf(d) >= 0);
+
+    pullerFix.images().remove("reg/other:1", id -> false);
+    assertThat(chunks.root(root)).as("gone with the last image of the layer").isNull();
+    chunks.gc();
+    assertThat(headers).allMatch(d -> chunks.idOf(d) < 0);
+    assertThat(chunks.fsck().damaged()).isEmpty();
   }
 }
