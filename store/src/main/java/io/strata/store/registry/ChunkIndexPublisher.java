@@ -110,7 +110,14 @@ public final class ChunkIndexPublisher {
         .put("digest", subject.toString())
         .put("size", s.size());
     byte[] manifest = MAPPER.writeValueAsBytes(m);
-    return registry.putManifest(repo, null, manifest, ManifestDocument.OCI_MANIFEST);
+    // under the store's lock, as a DELETE of the subject is: an artifact stored after that DELETE
+    // would outlive its subject, which the DELETE takes its artifacts with
+    synchronized (registry) {
+      if (!registry.hasManifest(repo, subject)) {
+        return null;
+      }
+      return registry.putManifest(repo, null, manifest, ManifestDocument.OCI_MANIFEST);
+    }
   }
 
   /** An image manifest of a repository. */
