@@ -499,6 +499,10 @@ class RegistryIT {
           .isEqualTo(202);
       assertThat(h.send("GET /v2/" + repo + "/manifests/a HTTP/1.1\nHost: r", null).read().status())
           .isEqualTo(404);
+      // a referrer a client pushed outlives its subject (the spec lets a registry keep it; only
+      // the chunk indexes Strata made go with it)
+      var kept = h.send("GET /v2/" + repo + "/referrers/" + m + " HTTP/1.1\nHost: r", null).read();
+      assertThat(kept.text()).contains(digest(sig));
     }
   }
 

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -179,7 +180,8 @@ class StrataToStrataPullIT {
 
   /**
    * The referrers of {@code manifest} of {@code repo}, asked until the chunk index is listed (the
-   * registry makes it once the layer's recipe job ran, in the background after the push).
+   * registry makes it once the layer's recipe job ran, in the background after the push; the
+   * referrers request itself only reads).
    */
   private static JsonNode chunkIndexOf(String repo, String manifest) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -204,9 +206,19 @@ class StrataToStrataPullIT {
     return JSON.readTree(r.out());
   }
 
+  /** The digest of "{}", the empty config only a chunk-index artifact brings here. */
+  private static final String EMPTY_CONFIG =
+      "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+
   @Test
   @Order(1)
   void theRegistryPublishesAChunkIndexPlainClientsCanListAndFetch() throws Exception {
+    // made when the layers settle, with no referrers request: the artifact's blobs appear alone
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!registryCli.strata("blob", "ls").out().contains(EMPTY_CONFIG)) {
+      assertThat(System.nanoTime()).as("chunk index made after the push").isLessThan(deadline);
+      Thread.sleep(200);
+    }
     String m1 = manifestDigest(v1);
     JsonNode desc = chunkIndexOf("s2s/app", m1);
     assertThat(desc.path("mediaType").asText())
@@ -223,6 +235,11 @@ class StrataToStrataPullIT {
     JsonNode layer = a.path("layers").path(0);
     assertThat(layer.path("annotations").path("io.strata.chunk-index.layer").asText())
         .isEqualTo(Tars.sha256(gz1));
+    assertThat(layer.path("mediaType").asText())
+        .isEqualTo("application/vnd.strata.chunk-index.layer.v1+zstd");
+    System.out.printf(
+        "s2s: the layer index of %d bytes of gzip: %d bytes, zstd%n",
+        gz1.length, layer.path("size").asLong());
     HttpResponse<byte[]> blob = get("/v2/s2s/app/blobs/" + layer.path("digest").asText());
     assertThat(blob.statusCode()).isEqualTo(200);
     assertThat(Tars.sha256(blob.body())).isEqualTo(layer.path("digest").asText());
@@ -306,14 +323,37 @@ class StrataToStrataPullIT {
     assertThat(pullerCli.strata("fsck").exit()).isZero();
   }
 
-  private static HttpResponse<byte[]> chunkRequest(String query, byte[] body) throws Exception {
+  private static HttpResponse<byte[]> chunkRequest(byte[] body) throws Exception {
     return HttpClient.newHttpClient()
         .send(
-            HttpRequest.newBuilder(
-                    URI.create("http://" + reg() + "/v2/s2s/app/_strata/chunks" + query))
+            HttpRequest.newBuilder(URI.create("http://" + reg() + "/v2/s2s/app/_strata/chunks"))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build(),
             HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** The status line of a chunk request that says it is 4 MiB and 1 byte long (and sends none). */
+  private static String oversizedChunkRequestStatus() throws IOException {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", registryPort)) {
+      s.setSoTimeout(30_000);
+      s.getOutputStream()
+          .write(
+              ("POST /v2/s2s/app/_strata/chunks HTTP/1.1\r\nHost: r\r\nContent-Length: "
+                      + ((4 << 20) + 1)
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      return new java.io.BufferedReader(
+              new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
+          .readLine();
+    }
+  }
+
+  /** {@code layers:u16 (digest:32){layers}}, then {@code list} (a chunk list, or anything). */
+  private static byte[] request(List<String> layers, byte[] list) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2 + 32 * layers.size() + list.length);
+    b.putShort((short) layers.size());
+    layers.forEach(l -> b.put(java.util.HexFormat.of().parseHex(l.substring(7))));
+    return b.put(list).array();
   }
 
   /** {@code n:u32 (digest:32 length:u32){n}} of one chunk. */
@@ -336,19 +376,22 @@ class StrataToStrataPullIT {
             .asText();
     byte[] configBytes = Files.readAllBytes(v1.resolve("blobs/sha256/" + config.substring(7)));
     HttpResponse<byte[]> notInLayer =
-        chunkRequest("?layer=" + layer, oneChunk(config, configBytes.length));
+        chunkRequest(request(List.of(layer), oneChunk(config, configBytes.length)));
     assertThat(notInLayer.statusCode()).isEqualTo(404);
     assertThat(new String(notInLayer.body(), StandardCharsets.UTF_8)).contains("BLOB_UNKNOWN");
     String elsewhere = "sha256:" + "ab".repeat(32);
-    assertThat(chunkRequest("?layer=" + elsewhere, oneChunk(config, 10)).statusCode())
+    assertThat(chunkRequest(request(List.of(elsewhere), oneChunk(config, 10))).statusCode())
         .isEqualTo(404);
-    assertThat(chunkRequest("", oneChunk(config, 10)).statusCode()).isEqualTo(400);
-    assertThat(chunkRequest("?layer=" + layer, new byte[] {0, 0, 0, 5, 1}).statusCode())
+    HttpResponse<byte[]> noLayer = chunkRequest(request(List.of(), oneChunk(config, 10)));
+    assertThat(noLayer.statusCode()).isEqualTo(400);
+    assertThat(new String(noLayer.body(), StandardCharsets.UTF_8)).contains("names 0 layers");
+    assertThat(chunkRequest(request(List.of(layer), new byte[] {0, 0, 0, 5, 1})).statusCode())
         .isEqualTo(400);
-    assertThat(chunkRequest("?layer=" + layer, new byte[(4 << 20) + 1]).statusCode())
-        .isEqualTo(413);
+    assertThat(chunkRequest(new byte[] {0, 1, 7}).statusCode()).isEqualTo(400);
+    // refused by its Content-Length, before a body a client would still be writing
+    assertThat(oversizedChunkRequestStatus()).startsWith("HTTP/1.1 413");
     // an empty list is answered with no records
-    HttpResponse<byte[]> none = chunkRequest("?layer=" + layer, new byte[4]);
+    HttpResponse<byte[]> none = chunkRequest(request(List.of(layer), new byte[4]));
     assertThat(none.statusCode()).isEqualTo(200);
     assertThat(none.body()).isEmpty();
   }
@@ -427,5 +470,114 @@ class StrataToStrataPullIT {
       registry.destroyForcibly();
       registry.waitFor(10, TimeUnit.SECONDS);
     }
+  }
+
+  /** An OCI layout tagged 1 whose layers are {@code gzs}, the gzips of {@code tars}. */
+  private static Path layout(Path l, List<byte[]> tars, List<byte[]> gzs) throws IOException {
+    Files.createDirectories(l.resolve("blobs/sha256"));
+    StringBuilder diffIds = new StringBuilder();
+    StringBuilder layers = new StringBuilder();
+    for (int i = 0; i < tars.size(); i++) {
+      String sep = i == 0 ? "" : ",";
+      diffIds.append(sep).append('"').append(Tars.sha256(tars.get(i))).append('"');
+      layers
+          .append(sep)
+          .append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"")
+          .append(put(l, gzs.get(i)))
+          .append("\",\"size\":")
+          .append(gzs.get(i).length)
+          .append('}');
+    }
+    byte[] config =
+        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
+                + "\"layers\",\"diff_ids\":["
+                + diffIds
+                + "]}}")
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] manifest =
+        ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+                + "\"digest\":\""
+                + put(l, config)
+                + "\",\"size\":"
+                + config.length
+                + "},\"layers\":["
+                + layers
+                + "]}")
+            .getBytes(StandardCharsets.UTF_8);
+    String m = put(l, manifest);
+    Files.writeString(l.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    Files.writeString(
+        l.resolve("index.json"),
+        "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+            + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
+            + m
+            + "\",\"size\":"
+            + manifest.length
+            + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"1\"}}]}");
+    return l;
+  }
+
+  private static String put(Path layout, byte[] b) throws IOException {
+    String d = Tars.sha256(b);
+    Files.write(layout.resolve("blobs/sha256/" + d.substring(7)), b);
+    return d;
+  }
+
+  @Test
+  @Order(6)
+  void anImageOfMoreLayersThanAQueryStringHeldIsPulledThroughItsIndex() throws Exception {
+    int n = 150; // the chunk request named its layers in the query string: about 100 fitted
+    List<byte[]> tars = new java.util.ArrayList<>();
+    List<byte[]> gzs = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      byte[] tar = Tars.of("srv/layer" + i, ("layer " + i + "\n").repeat(200 + i));
+      java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+      try (var out =
+          new io.strata.store.deflate.GoGzipOutputStream(
+              gz, 6, io.strata.store.deflate.GoGzipOutputStream.goHeader(6))) {
+        out.write(tar);
+      }
+      tars.add(tar);
+      gzs.add(gz.toByteArray());
+    }
+    Path many = layout(dir.resolve("many"), tars, gzs);
+    skopeo(
+        "copy",
+        "--dest-tls-verify=false",
+        "oci:" + many + ":1",
+        "docker://" + reg() + "/s2s/many:1");
+    JsonNode desc = chunkIndexOf("s2s/many", manifestDigest(many));
+    JsonNode artifact =
+        JSON.readTree(get("/v2/s2s/many/manifests/" + desc.path("digest").asText()).body());
+    assertThat(artifact.path("layers")).hasSize(n);
+    JsonNode r = pull(proxy.port(), "s2s/many:1");
+    assertThat(r.path("chunkIndex").asBoolean()).as("%s", r).isTrue();
+    String name = "127.0.0.1:" + proxy.port() + "/s2s/many:1";
+    Cli.Result inspect = pullerCli.strata("--json", "image", "inspect", name);
+    assertThat(inspect.exit()).as("%s", inspect).isZero();
+    JsonNode image = JSON.readTree(inspect.out()).get(0);
+    assertThat(image.path("RootFS").path("Layers")).hasSize(n);
+    assertThat(image.path("RepoDigests").toString()).contains("@" + manifestDigest(many));
+  }
+
+  @Test
+  @Order(7)
+  void aManifestDeletedByDigestTakesItsChunkIndexWithIt() throws Exception {
+    String m = manifestDigest(v1);
+    String artifact = chunkIndexOf("s2s/app", m).path("digest").asText();
+    HttpResponse<Void> del =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://" + reg() + "/v2/s2s/app/manifests/" + m))
+                    .DELETE()
+                    .build(),
+                HttpResponse.BodyHandlers.discarding());
+    assertThat(del.statusCode()).isEqualTo(202);
+    assertThat(get("/v2/s2s/app/manifests/" + artifact).statusCode()).isEqualTo(404);
+    assertThat(JSON.readTree(get("/v2/s2s/app/referrers/" + m).body()).path("manifests")).isEmpty();
+    // v2's index is its own and stays
+    assertThat(chunkIndexOf("s2s/app", manifestDigest(v2)).path("digest").asText())
+        .isNotEqualTo(artifact);
   }
 }

@@ -7,32 +7,28 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.strata.store.digest.Digest;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.registry.ChunkIndexPublisher;
-import io.strata.store.registry.Names;
-import io.strata.store.transfer.ChunkLists;
-import io.strata.store.transfer.ChunkPiece;
+import io.strata.store.registry.ChunkRequest;
 import io.strata.store.transfer.ChunkRecordStream;
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Executor;
 
 /**
  * Strata's chunk request, what a Strata puller asks for after reading an image's chunk index:
- * {@code POST /v2/NAME/_strata/chunks?layer=D[&layer=D...]} with a chunk list ({@code ChunkLists}'
- * encoding, at most {@value #MAX_REQUEST} bytes) in the body, answered with those chunks as chunk
- * records (the host transfers' encoding, each as its pack keeps it), streamed by a reader thread.
- * Only chunks of the named layers, which the repository must hold, are served: a client cannot read
- * what the repository does not give it. Authenticated as a pull (anonymous when pulls are).
+ * {@code POST /v2/NAME/_strata/chunks} with the layers and the chunks wanted in the body ({@link
+ * ChunkRequest}'s encoding, at most {@value #MAX_REQUEST} bytes), answered with those chunks as
+ * chunk records (the host transfers' encoding, each as its pack keeps it), streamed by a reader
+ * thread. Only chunks of the named layers, which the repository must hold, are served: a client
+ * cannot read what the repository does not give it. Authenticated as a pull (anonymous when pulls
+ * are).
  */
 final class ChunkEndpoints {
   /** About 116,000 chunks, 7 GB of layer, per request; a puller asks in batches of 32 MiB. */
   static final int MAX_REQUEST = 4 << 20;
+
+  /** The media type of the request body. */
+  static final String REQUEST_TYPE = "application/vnd.strata.chunk-request.v1";
 
   /** The media type of the answer. */
   static final String RECORDS_TYPE = "application/vnd.strata.chunk-records.v1";
@@ -50,19 +46,6 @@ final class ChunkEndpoints {
     if (!x.request().method().equals(HttpMethod.POST)) {
       throw RegistryError.unsupported(x.request().method() + " of _strata/chunks is not supported");
     }
-    List<Digest> layers = new ArrayList<>();
-    for (String l : x.params("layer")) {
-      if (!Names.isDigest(l)) {
-        throw RegistryError.digestInvalid("layer " + l + ": expected sha256: and 64 hex digits");
-      }
-      layers.add(Digest.parse(l));
-    }
-    if (layers.isEmpty()) {
-      throw new RegistryError(
-          HttpResponseStatus.BAD_REQUEST,
-          "UNSUPPORTED",
-          "chunk request of " + repo + ": name the layers with ?layer=");
-    }
     RegistryError tooLarge =
         new RegistryError(
             HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
@@ -75,26 +58,20 @@ final class ChunkEndpoints {
         && Long.parseLong(length.trim()) > MAX_REQUEST) {
       throw tooLarge;
     }
-    return Body.buffered(MAX_REQUEST, tooLarge, body -> answer(x, repo, layers, body));
+    return Body.buffered(MAX_REQUEST, tooLarge, body -> answer(x, repo, body));
   }
 
-  private void answer(Exchange x, String repo, List<Digest> layers, byte[] body) {
+  private void answer(Exchange x, String repo, byte[] body) {
     String where = "chunk request of " + repo;
-    List<ChunkPiece> wanted;
+    ChunkRequest request;
     try {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
-      wanted = ChunkLists.read(in, where);
-      if (in.read() >= 0) {
-        throw new InvalidArgumentException(where + ": bytes follow the list of chunks");
-      }
-    } catch (EOFException e) {
-      throw badList(where + ": the list of chunks is cut short");
-    } catch (InvalidArgumentException | java.io.IOException e) {
+      request = ChunkRequest.decode(body, where);
+    } catch (InvalidArgumentException e) {
       throw badList(e.getMessage());
     }
     ChunkRecordStream records;
     try {
-      records = indexes.records(repo, layers, wanted, where);
+      records = indexes.records(repo, request.layers(), request.wanted(), where);
     } catch (NotFoundException e) {
       throw RegistryError.blobUnknown(e.getMessage());
     }

@@ -13,12 +13,11 @@ import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 /**
  * A registry as the source of a Strata-to-Strata pull ({@code store.hosts.RegistryChunkPull}): the
- * distribution API's manifests, referrers and blobs, and {@code POST
- * /v2/REPO/_strata/chunks?layer=...}, over the same HTTP client (and token flow) as {@code strata
+ * distribution API's manifests, referrers and blobs, and {@code POST /v2/REPO/_strata/chunks} (the
+ * layers and chunks in the body), over the same HTTP client (and token flow) as {@code strata
  * pull}. Moves bytes only; the pull verifies them.
  */
 public final class HttpChunkIndexSource implements ChunkIndexSource {
@@ -105,16 +104,12 @@ public final class HttpChunkIndexSource implements ChunkIndexSource {
   }
 
   @Override
-  public long chunks(List<Digest> layers, byte[] list, OutputStream out) throws IOException {
-    StringBuilder q = new StringBuilder();
-    for (Digest l : layers) {
-      q.append(q.length() == 0 ? "?" : "&").append("layer=").append(l);
-    }
+  public long chunks(byte[] request, OutputStream out) throws IOException {
     HttpResponse<InputStream> r =
         http.stream(
-            HttpRequest.newBuilder(http.uri(path(CHUNKS_PATH + q)))
-                .header("Content-Type", "application/octet-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(list)));
+            HttpRequest.newBuilder(http.uri(path(CHUNKS_PATH)))
+                .header("Content-Type", ChunkEndpoints.REQUEST_TYPE)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(request)));
     RegistryHttp.expect(r, name() + ": chunk request", 200);
     try (InputStream in = r.body()) {
       return in.transferTo(out);

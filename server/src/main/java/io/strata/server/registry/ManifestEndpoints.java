@@ -10,9 +10,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
-import io.strata.store.registry.ChunkIndexPublisher;
 import io.strata.store.registry.Descriptor;
-import io.strata.store.registry.LayerChunkIndex;
 import io.strata.store.registry.ManifestDocument;
 import io.strata.store.registry.Names;
 import io.strata.store.registry.RegistryStore;
@@ -25,7 +23,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Predicate;
 
 /**
  * Manifests by tag or digest (GET, HEAD, PUT, DELETE), the tag list with {@code n}/{@code last}
@@ -45,24 +42,17 @@ final class ManifestEndpoints {
   private final RegistryStore store;
   private final ImageBridge bridge;
   private final Executor executor;
-  private final ChunkIndexPublisher indexes;
-  private final Predicate<Digest> settling;
+  private final ChunkIndexMaker indexes;
 
   /**
-   * @param indexes the chunk-index artifacts, published at the first referrers request of an image
-   * @param settling whether a layer blob is still stored whole, waiting for its recipe job
+   * @param indexes makes the chunk-index artifact of each manifest stored, once its layers settle
    */
   ManifestEndpoints(
-      RegistryStore store,
-      ImageBridge bridge,
-      Executor executor,
-      ChunkIndexPublisher indexes,
-      Predicate<Digest> settling) {
+      RegistryStore store, ImageBridge bridge, Executor executor, ChunkIndexMaker indexes) {
     this.store = store;
     this.bridge = bridge;
     this.executor = executor;
     this.indexes = indexes;
-    this.settling = settling;
   }
 
   Body manifest(Exchange x) {
@@ -123,6 +113,7 @@ final class ManifestEndpoints {
       } catch (NotFoundException | InvalidArgumentException e2) {
         throw RegistryError.manifestUnknown(e.getMessage());
       }
+      indexes.stored(repo, d);
     }
     byte[] body = store.manifestBytes(d);
     FullHttpResponse r =
@@ -146,6 +137,7 @@ final class ManifestEndpoints {
     try {
       doc = RegistryStore.read(body, type, "manifest " + repo + ":" + ref);
       d = store.putManifest(repo, tag, body, type);
+      indexes.stored(repo, d);
     } catch (NotFoundException e) {
       throw new RegistryError(
           HttpResponseStatus.BAD_REQUEST, "MANIFEST_BLOB_UNKNOWN", e.getMessage());
@@ -232,17 +224,8 @@ final class ManifestEndpoints {
     if (!x.request().method().equals(HttpMethod.GET)) {
       throw RegistryError.unsupported(x.request().method() + " of referrers is not supported");
     }
-    // the chunk index of an image is made when first asked for (a write, so off the event loop)
-    boolean wantsIndex = artifactType == null || artifactType.equals(LayerChunkIndex.ARTIFACT_TYPE);
-    return Body.ignored(
-        () ->
-            x.async(
-                () -> {
-                  if (wantsIndex) {
-                    indexes.publish(repo, subject, settling);
-                  }
-                  return referrerList(repo, subject, artifactType);
-                }));
+    // read-only: a chunk index is made when its image settles (ChunkIndexMaker), never here
+    return Body.ignored(() -> x.async(() -> referrerList(repo, subject, artifactType)));
   }
 
   private FullHttpResponse referrerList(String repo, Digest subject, String artifactType) {

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Gzip layers pushed to the registry, stored whole at their PUT (so the push answers as soon as the
@@ -30,6 +31,7 @@ final class RecipeJobs implements AutoCloseable {
   private final RegistryStore store;
   private final ExecutorService thread;
   private final AtomicInteger pending = new AtomicInteger();
+  private volatile Consumer<Digest> settled = d -> {};
 
   RecipeJobs(Path dir, RegistryStore store) throws IOException {
     this.dir = dir;
@@ -94,10 +96,19 @@ final class RecipeJobs implements AutoCloseable {
               } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "recipe job {0}: {1}", job, e.toString());
               }
+              settled.accept(d);
             }
             pending.decrementAndGet();
           }
         });
+  }
+
+  /**
+   * Calls {@code listener} (quickly: on the job thread) with each blob whose job ended, a recipe or
+   * kept whole, once {@link #pending(Digest)} no longer says it waits.
+   */
+  void onSettled(Consumer<Digest> listener) {
+    this.settled = listener;
   }
 
   /** Whether blob {@code d} waits for (or is in) its job: stored whole for now. */

@@ -54,6 +54,7 @@ public final class RegistryServer implements Closeable {
   private final ScheduledFuture<?> sweep;
   private final ExecutorService readers;
   private final RecipeJobs recipes;
+  private final ChunkIndexMaker indexMaker;
 
   private RegistryServer(
       Channel channel,
@@ -61,8 +62,10 @@ public final class RegistryServer implements Closeable {
       Uploads uploads,
       ScheduledFuture<?> sweep,
       ExecutorService readers,
-      RecipeJobs recipes) {
+      RecipeJobs recipes,
+      ChunkIndexMaker indexMaker) {
     this.recipes = recipes;
+    this.indexMaker = indexMaker;
     this.channel = channel;
     this.connections = connections;
     this.uploads = uploads;
@@ -112,13 +115,15 @@ public final class RegistryServer implements Closeable {
     RecipeJobs recipes = new RecipeJobs(tmp.resolve("registry-recipes"), registry);
     BlobEndpoints blobs = new BlobEndpoints(registry, uploads, cache, readers, recipes);
     ChunkIndexPublisher indexes = registry.chunkIndexes();
+    ChunkIndexMaker indexMaker = new ChunkIndexMaker(indexes, recipes::pending);
+    recipes.onSettled(indexMaker::settled);
+    indexMaker.indexExisting();
     ManifestEndpoints manifests =
         new ManifestEndpoints(
             registry,
             new ImageBridge(registry, images, imageInUse, tmp, recipes),
             engineExecutor,
-            indexes,
-            recipes::pending);
+            indexMaker);
     ChunkEndpoints chunks = new ChunkEndpoints(indexes, readers);
     String scheme = ssl == null ? "http" : "https";
     SslContext tls = ssl;
@@ -150,7 +155,7 @@ public final class RegistryServer implements Closeable {
     long every = Math.max(1000, Math.min(60_000, config.uploadExpiry().toMillis() / 4));
     ScheduledFuture<?> sweep =
         workers.next().scheduleAtFixedRate(uploads::expire, every, every, TimeUnit.MILLISECONDS);
-    return new RegistryServer(ch, connections, uploads, sweep, readers, recipes);
+    return new RegistryServer(ch, connections, uploads, sweep, readers, recipes, indexMaker);
   }
 
   /**
@@ -203,6 +208,7 @@ public final class RegistryServer implements Closeable {
     // the downloads' connections are closed: their readers stop at their next piece
     readers.shutdownNow();
     recipes.close();
+    indexMaker.close();
     uploads.close();
   }
 }

@@ -13,14 +13,15 @@ import io.strata.store.error.RejectedException;
 import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.gzip.RegeneratedGzipInputStream;
 import io.strata.store.image.ImportResult;
+import io.strata.store.image.PulledLayers;
 import io.strata.store.image.archive.BlobFiles;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import io.strata.store.registry.ChunkIndexSource;
+import io.strata.store.registry.ChunkRequest;
 import io.strata.store.registry.LayerChunkIndex;
 import io.strata.store.registry.ManifestDocument;
 import io.strata.store.transfer.ChunkIntake;
-import io.strata.store.transfer.ChunkLists;
 import io.strata.store.transfer.ChunkPiece;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -51,11 +52,13 @@ import org.roaringbitmap.RoaringBitmap;
  *
  * <p>The chunks of each pulled layer stay referenced under {@code reg/pulled/<layer>}: the file
  * chunks are the image's anyway, and what this keeps besides is the tar headers between them, so
- * that the next version of the layer finds its unchanged headers here and does not fetch them.
+ * that the next version of the layer finds its unchanged headers here and does not fetch them. The
+ * root goes when the last image whose manifest names that layer blob is removed ({@link
+ * PulledLayers}).
  */
 public final class RegistryChunkPull {
-  /** The roots that keep the chunks of pulled layers. */
-  public static final String PULLED = "reg/pulled/";
+  /** The roots that keep the chunks of pulled layers (removed with their last image). */
+  public static final String PULLED = PulledLayers.PREFIX;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int MAX_CONFIG = 8 << 20;
@@ -259,9 +262,11 @@ public final class RegistryChunkPull {
     List<LayerChunkIndex> out = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
       Digest d = digest(blobs.get(i).path("digest").asText(), what);
+      String type = blobs.get(i).path("mediaType").asText();
       byte[] bytes = blob(source, d, LayerChunkIndex.MAX_BYTES, wire);
       LayerChunkIndex ix =
-          RejectedException.ofContent(() -> LayerChunkIndex.decode(bytes, what + " blob " + d));
+          RejectedException.ofContent(
+              () -> LayerChunkIndex.decode(type, bytes, what + " blob " + d));
       if (!ix.layer().equals(layers.get(i))) {
         throw new RejectedException(
             what + ": layer " + i + " is " + layers.get(i) + ", its index names " + ix.layer());
@@ -314,7 +319,9 @@ public final class RegistryChunkPull {
       Wire wire)
       throws IOException {
     String where = source.name();
-    byte[] list = ChunkLists.encode(batch);
+    List<ChunkPiece> wanted = new ArrayList<>(batch.size());
+    batch.forEach((d, len) -> wanted.add(new ChunkPiece(d, len)));
+    byte[] request = new ChunkRequest(layers, wanted).encode();
     Path spool = host.spoolFile("registry-chunks-");
     try {
       // records exceed their chunks only by headers and what compression adds to random data
@@ -324,7 +331,7 @@ public final class RegistryChunkPull {
               new BufferedOutputStream(Files.newOutputStream(spool)),
               most,
               "the chunks from " + where)) {
-        wire.bytes += list.length + source.chunks(layers, list, out);
+        wire.bytes += request.length + source.chunks(request, out);
       }
       try (InputStream in = new BufferedInputStream(Files.newInputStream(spool))) {
         RejectedException.ofContent(() -> intake.accept(in, batch, where));

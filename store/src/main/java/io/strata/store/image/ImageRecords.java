@@ -164,8 +164,8 @@ final class ImageRecords {
 
   /**
    * What removing image {@code id}, tagged {@code tags}, takes: the changes of one commit (its
-   * tags, its record, the build cache's entries of the layers that go) and those layers, the ones
-   * no other image uses, top down.
+   * tags, its record, the build cache's entries of the layers that go, the {@link PulledLayers}
+   * roots no other image names) and those layers, the ones no other image uses, top down.
    */
   Removal removal(String id, List<String> tags) {
     ImageRecord image = image(id);
@@ -175,13 +175,17 @@ final class ImageRecords {
     }
     changes.add(new RootChange.Remove(ImageRecord.rootName(id)));
     Set<String> stillUsed = new HashSet<>();
+    List<ImageRecord> others = new ArrayList<>();
     images()
         .forEach(
             (other, im) -> {
               if (!other.equals(id)) {
                 stillUsed.addAll(im.layers());
+                others.add(im);
               }
             });
+    // the chunks a registry pull kept for the image's layer blobs go with the last image of them
+    changes.addAll(PulledLayers.unused(chunks, others));
     List<String> doomed = new ArrayList<>();
     for (int i = image.layers().size() - 1; i >= 0; i--) {
       String c = image.layers().get(i);

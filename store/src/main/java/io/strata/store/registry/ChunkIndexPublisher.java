@@ -10,6 +10,7 @@ import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.Recipe;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.gzip.GzipRecipe;
+import io.strata.store.ref.Root;
 import io.strata.store.transfer.ChunkPiece;
 import io.strata.store.transfer.ChunkRecordStream;
 import java.io.ByteArrayInputStream;
@@ -23,9 +24,9 @@ import org.roaringbitmap.RoaringBitmap;
 /**
  * The registry's side of Strata-to-Strata pulls: the chunk-index artifact of an image manifest (an
  * OCI manifest whose {@code subject} is the image's and whose layers are one {@link
- * LayerChunkIndex} each), made and stored the first time the referrers of that manifest are asked
- * for, so that plain clients see an ordinary untagged artifact; and which chunks a chunk request
- * may ask for (those of layers the repository holds).
+ * LayerChunkIndex} each), made and stored once the image's layers have settled (the server's {@code
+ * ChunkIndexMaker} calls {@link #publish}), an ordinary untagged artifact to plain clients; and
+ * which chunks a chunk request may ask for (those of layers the repository holds).
  */
 public final class ChunkIndexPublisher {
   /** The empty config every artifact without a config of its own uses (image-spec 1.1). */
@@ -94,12 +95,12 @@ public final class ChunkIndexPublisher {
         .put("size", EMPTY_CONFIG.length);
     ArrayNode list = m.putArray("layers");
     for (Digest l : layers) {
-      byte[] index = index(l).encode();
+      byte[] index = index(l).encodeZstd();
       Digest d = Digest.sha256(index, 0, index.length);
       registry.putBlob(repo, d, new ByteArrayInputStream(index));
       ObjectNode e =
           list.addObject()
-              .put("mediaType", LayerChunkIndex.LAYER_TYPE)
+              .put("mediaType", LayerChunkIndex.LAYER_TYPE_ZSTD)
               .put("digest", d.toString())
               .put("size", index.length);
       e.putObject("annotations").put(LayerChunkIndex.LAYER_ANNOTATION, l.toString());
@@ -109,7 +110,70 @@ public final class ChunkIndexPublisher {
         .put("digest", subject.toString())
         .put("size", s.size());
     byte[] manifest = MAPPER.writeValueAsBytes(m);
-    return registry.putManifest(repo, null, manifest, ManifestDocument.OCI_MANIFEST);
+    // under the store's lock, as a DELETE of the subject is: an artifact stored after that DELETE
+    // would outlive its subject, which the DELETE takes its artifacts with
+    synchronized (registry) {
+      if (!registry.hasManifest(repo, subject)) {
+        return null;
+      }
+      return registry.putManifest(repo, null, manifest, ManifestDocument.OCI_MANIFEST);
+    }
+  }
+
+  /** An image manifest of a repository. */
+  public record ManifestRef(String repo, Digest digest) {}
+
+  /**
+   * Every image manifest of every repository that no chunk index lists as its subject: after a
+   * start, those pushed before indexes were made at push time (they were made at the first
+   * referrers request), and those whose layers had not settled when the server stopped. One pass
+   * over the manifest records.
+   */
+  public List<ManifestRef> unindexed() {
+    List<ManifestRef> images = new ArrayList<>();
+    java.util.Set<ManifestRef> indexed = new java.util.HashSet<>();
+    for (Root r : chunks.roots(RegistryStore.MANIFEST)) {
+      String name = r.name().substring(RegistryStore.MANIFEST.length());
+      int at = name.lastIndexOf('@');
+      String repo = name.substring(0, at);
+      Descriptor d;
+      try {
+        d = registry.manifest(repo, "sha256:" + name.substring(at + 1));
+      } catch (NotFoundException e) {
+        continue; // deleted meanwhile
+      }
+      if (LayerChunkIndex.ARTIFACT_TYPE.equals(d.artifactType()) && d.subject() != null) {
+        indexed.add(new ManifestRef(repo, d.subject()));
+      } else if (d.artifactType() == null
+          && (d.mediaType().equals(ManifestDocument.OCI_MANIFEST)
+              || d.mediaType().equals(ManifestDocument.DOCKER_MANIFEST))) {
+        images.add(new ManifestRef(repo, d.digest()));
+      }
+    }
+    images.removeAll(indexed);
+    return images;
+  }
+
+  /**
+   * The layer blobs image manifest {@code d} of {@code repo} names, bottom first; empty when it is
+   * no image manifest (an index, an artifact) or is gone.
+   */
+  public List<Digest> layers(String repo, Digest d) throws IOException {
+    Descriptor s;
+    try {
+      s = registry.manifest(repo, d.toString());
+    } catch (NotFoundException e) {
+      return List.of();
+    }
+    byte[] body = registry.manifestBytes(s);
+    if (!RegistryStore.read(body, s.mediaType(), "manifest " + d).isImage()) {
+      return List.of();
+    }
+    List<Digest> layers = new ArrayList<>();
+    for (JsonNode l : MAPPER.readTree(body).path("layers")) {
+      layers.add(Digest.parse(l.path("digest").asText()));
+    }
+    return layers;
   }
 
   /** What layer blob {@code layer} is made of, as this store keeps it. */

@@ -3,7 +3,6 @@ package io.strata.store.registry;
 import io.strata.store.digest.Digest;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.List;
 
 /**
  * What a Strata-to-Strata pull needs of the registry it pulls from, one repository of it: the
@@ -36,9 +35,8 @@ public interface ChunkIndexSource {
   long blob(Digest digest, OutputStream out) throws IOException;
 
   /**
-   * Asks for the chunks {@code list} names (a {@code ChunkLists} encoding), all from the
-   * uncompressed contents of {@code layers}, and writes the chunk records that answer to {@code
-   * out}; returns their length.
+   * Sends the chunk request {@code request} (its {@link ChunkRequest#encode} form) and writes the
+   * chunk records that answer to {@code out}; returns their length.
    */
-  long chunks(List<Digest> layers, byte[] list, OutputStream out) throws IOException;
+  long chunks(byte[] request, OutputStream out) throws IOException;
 }

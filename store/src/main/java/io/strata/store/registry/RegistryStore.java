@@ -20,9 +20,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
@@ -311,8 +313,11 @@ public final class RegistryStore {
   }
 
   /**
-   * Deletes {@code reference} from {@code repo}: a tag is untagged; a digest removes the manifest
-   * and every tag naming it.
+   * Deletes {@code reference} from {@code repo}: a tag is untagged; a digest removes the manifest,
+   * every tag naming it, and the chunk-index artifacts Strata published for it (with the links of
+   * their index blobs no other chunk index of the repository lists), in one commit. Referrers a
+   * client pushed stay: the spec lets a registry keep or drop them, and dropping what a user pushed
+   * is not this registry's call.
    */
   public synchronized void deleteManifest(String repo, String reference) throws IOException {
     Descriptor d = manifest(repo, reference);
@@ -327,8 +332,73 @@ public final class RegistryStore {
           changes.add(new RootChange.Remove(t.name()));
         }
       }
+      changes.addAll(chunkIndexesGoneWith(repo, d.digest()));
     }
     commit(changes);
+  }
+
+  /**
+   * The removals that take the chunk-index artifacts of manifest {@code subject} with it: their
+   * manifests, and the links of their index blobs unless another chunk index of {@code repo} lists
+   * the same blob (two images sharing a layer share its index blob). Those bytes were Strata's own
+   * doing, so they go too (the {@code blob/} roots) when no repository holds them any more: a gc
+   * then frees them.
+   */
+  private List<RootChange> chunkIndexesGoneWith(String repo, Digest subject) throws IOException {
+    List<Descriptor> gone = referrers(repo, subject, LayerChunkIndex.ARTIFACT_TYPE);
+    if (gone.isEmpty()) {
+      return List.of();
+    }
+    List<RootChange> out = new ArrayList<>();
+    Set<String> goneRoots = new HashSet<>();
+    Set<Digest> blobs = new HashSet<>();
+    for (Descriptor a : gone) {
+      goneRoots.add(MANIFEST + repo + "@" + a.digest().hex());
+      blobs.addAll(indexBlobs(a));
+    }
+    String prefix = MANIFEST + repo + "@";
+    for (Root r : chunks.roots(prefix)) {
+      Descriptor other = decode(r.payload(), Digest.parse(r.name().substring(prefix.length())));
+      if (LayerChunkIndex.ARTIFACT_TYPE.equals(other.artifactType())
+          && !goneRoots.contains(r.name())) {
+        blobs.removeAll(indexBlobs(other));
+      }
+    }
+    for (Digest b : blobs) {
+      if (chunks.root(LINK + repo + "@" + b.hex()) != null) {
+        goneRoots.add(LINK + repo + "@" + b.hex());
+      }
+    }
+    goneRoots.forEach(n -> out.add(new RootChange.Remove(n)));
+    // what still holds each blob once these go: a link or manifest of any repository
+    Set<String> held = new HashSet<>();
+    for (String p : List.of(LINK, MANIFEST)) {
+      for (Root r : chunks.roots(p)) {
+        if (!goneRoots.contains(r.name())) {
+          held.add(r.name().substring(r.name().lastIndexOf('@') + 1));
+        }
+      }
+    }
+    List<Digest> bytes = new ArrayList<>(blobs);
+    gone.forEach(a -> bytes.add(a.digest()));
+    for (Digest b : bytes) {
+      if (!held.contains(b.hex()) && blobRoot(b) != null) {
+        out.add(new RootChange.Remove("blob/" + b.hex()));
+      }
+    }
+    return out;
+  }
+
+  /** The layer index blobs chunk-index artifact {@code a} lists. */
+  private List<Digest> indexBlobs(Descriptor a) throws IOException {
+    List<Digest> out = new ArrayList<>();
+    for (JsonNode l : MAPPER.readTree(manifestBytes(a)).path("layers")) {
+      String type = l.path("mediaType").asText();
+      if (type.equals(LayerChunkIndex.LAYER_TYPE) || type.equals(LayerChunkIndex.LAYER_TYPE_ZSTD)) {
+        out.add(Digest.parse(l.path("digest").asText()));
+      }
+    }
+    return out;
   }
 
   /**

@@ -11,13 +11,12 @@ import io.strata.store.image.ImageFixture;
 import io.strata.store.image.TarBuilder;
 import io.strata.store.registry.ChunkIndexPublisher;
 import io.strata.store.registry.ChunkIndexSource;
+import io.strata.store.registry.ChunkRequest;
 import io.strata.store.registry.Descriptor;
 import io.strata.store.registry.LayerChunkIndex;
 import io.strata.store.registry.RegistryStore;
 import io.strata.store.testing.GoGzip;
-import io.strata.store.transfer.ChunkLists;
 import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -48,6 +47,7 @@ class RegistryChunkPullTest {
   private ImageFixture pullerFix;
   private RegistryStore registry;
   private RegistryChunkPull pull;
+  private final List<ChunkRequest> requests = new java.util.ArrayList<>();
 
   @BeforeEach
   void open() throws IOException {
@@ -67,6 +67,14 @@ class RegistryChunkPullTest {
 
   /** The registry's side, as the HTTP endpoints serve it; {@code lie} may change layer indexes. */
   private ChunkIndexSource source(UnaryOperator<byte[]> lie, boolean referrers) {
+    return source(lie, null, referrers);
+  }
+
+  /**
+   * The registry's side; {@code lie} may change the first layer index's blob and {@code layerType}
+   * (null: kept) its media type in the artifact.
+   */
+  private ChunkIndexSource source(UnaryOperator<byte[]> lie, String layerType, boolean referrers) {
     ChunkIndexPublisher publisher = registry.chunkIndexes();
     return new ChunkIndexSource() {
       @Override
@@ -89,7 +97,7 @@ class RegistryChunkPullTest {
         StringBuilder json = new StringBuilder("{\"schemaVersion\":2,\"manifests\":[");
         Descriptor d = publisher.publish(REPO, subject, l -> false);
         if (d != null) {
-          d = lying(d, lie);
+          d = lying(d, lie, layerType);
           json.append("{\"digest\":\"")
               .append(d.digest())
               .append("\",\"artifactType\":\"")
@@ -107,9 +115,10 @@ class RegistryChunkPullTest {
       }
 
       @Override
-      public long chunks(List<Digest> layers, byte[] list, OutputStream out) throws IOException {
-        var wanted = ChunkLists.read(new DataInputStream(new ByteArrayInputStream(list)), "list");
-        try (InputStream in = publisher.records(REPO, layers, wanted, "test")) {
+      public long chunks(byte[] request, OutputStream out) throws IOException {
+        ChunkRequest r = ChunkRequest.decode(request, "test");
+        requests.add(r);
+        try (InputStream in = publisher.records(REPO, r.layers(), r.wanted(), "test")) {
           return in.transferTo(out);
         }
       }
@@ -120,7 +129,8 @@ class RegistryChunkPullTest {
    * The artifact {@code d} with its layer index changed by {@code lie}, stored as a registry that
    * lies consistently would store it: every digest matches, only the content is false.
    */
-  private Descriptor lying(Descriptor d, UnaryOperator<byte[]> lie) throws IOException {
+  private Descriptor lying(Descriptor d, UnaryOperator<byte[]> lie, String layerType)
+      throws IOException {
     String manifest = new String(registry.manifestBytes(d), StandardCharsets.UTF_8);
     var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest);
     String layer = json.path("layers").path(0).path("digest").asText();
@@ -129,8 +139,13 @@ class RegistryChunkPullTest {
       index = in.readAllBytes();
     }
     byte[] lied = lie.apply(index);
+    if (layerType != null) {
+      manifest = manifest.replace(LayerChunkIndex.LAYER_TYPE_ZSTD, layerType);
+    }
     if (java.util.Arrays.equals(lied, index)) {
-      return d;
+      return layerType == null
+          ? d
+          : registry.putManifest(REPO, null, manifest.getBytes(StandardCharsets.UTF_8), null);
     }
     Digest liedDigest = Digest.sha256(lied, 0, lied.length);
     registry.putBlob(REPO, liedDigest, new ByteArrayInputStream(lied));
@@ -185,9 +200,16 @@ class RegistryChunkPullTest {
 
   /** Pushes an image of one layer, {@code gz} (the gzip of {@code tar}), tagged {@code tag}. */
   private void pushImage(String tag, byte[] tar, byte[] gz) throws Exception {
+    pushImage(tag, tar, gz, "");
+  }
+
+  /** The same, its config naming {@code author} (another image of the same layer). */
+  private void pushImage(String tag, byte[] tar, byte[] gz, String author) throws Exception {
     Digest layer = pushBlob(gz);
     byte[] config =
-        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"author\":\""
+                + author
+                + "\",\"rootfs\":{\"type\":\"layers\","
                 + "\"diff_ids\":[\""
                 + Digest.sha256(tar, 0, tar.length)
                 + "\"]}}")
@@ -241,11 +263,11 @@ class RegistryChunkPullTest {
     // level 1 instead of 6: the chunks are right, but they do not compress back into the layer
     UnaryOperator<byte[]> otherLevel =
         b -> {
-          LayerChunkIndex ix = LayerChunkIndex.decode(b, "test");
+          LayerChunkIndex ix = LayerChunkIndex.decode(LayerChunkIndex.LAYER_TYPE_ZSTD, b, "test");
           GzipRecipe g = ix.gzip();
           return new LayerChunkIndex(
                   ix.layer(), new GzipRecipe(g.compressor(), 1, g.header(), g.size()), ix.pieces())
-              .encode();
+              .encodeZstd();
         };
     assertThatThrownBy(
             () -> pull.run("1", "reg/app:1", source(otherLevel, true), ProgressListener.NONE))
@@ -294,5 +316,222 @@ class RegistryChunkPullTest {
         .hasMessageContaining("x: the chunk index is cut short");
     assertThatThrownBy(() -> LayerChunkIndex.decode("nope".getBytes(), "x"))
         .hasMessageContaining("x: not a Strata chunk index");
+  }
+
+  @Test
+  void theIndexTravelsZstdCompressedAndAnUncompressedOneIsStillRead() throws Exception {
+    byte[] gz = pushImage("1", tar(0));
+    Digest subject = registry.manifest(REPO, "1").digest();
+    Descriptor d = registry.chunkIndexes().publish(REPO, subject, l -> false);
+    var artifact =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(registry.manifestBytes(d));
+    var layer = artifact.path("layers").path(0);
+    assertThat(layer.path("mediaType").asText()).isEqualTo(LayerChunkIndex.LAYER_TYPE_ZSTD);
+    byte[] blob;
+    try (InputStream in = registry.openBlob(Digest.parse(layer.path("digest").asText()), 0, -1)) {
+      blob = in.readAllBytes();
+    }
+    LayerChunkIndex ix = LayerChunkIndex.decode(LayerChunkIndex.LAYER_TYPE_ZSTD, blob, "test");
+    assertThat(ix.layer()).isEqualTo(Digest.sha256(gz, 0, gz.length));
+    assertThat(blob.length).isLessThan(ix.encode().length);
+    // an artifact published before the index was compressed: its plain blob is read as it is
+    UnaryOperator<byte[]> plain =
+        b -> LayerChunkIndex.decode(LayerChunkIndex.LAYER_TYPE_ZSTD, b, "test").encode();
+    TransferSummary s =
+        pull.run(
+            "1",
+            "reg/app:1",
+            source(plain, LayerChunkIndex.LAYER_TYPE, true),
+            ProgressListener.NONE);
+    assertThat(s.chunksSent()).isEqualTo(s.chunksTotal());
+    assertThat(exportedLayer("reg/app:1", gz)).isEqualTo(gz);
+  }
+
+  @Test
+  void aLayerIndexOfAnUnknownMediaTypeIsRefusedNamingTheArtifact() throws Exception {
+    pushImage("1", tar(0));
+    List<String> before = pullerFix.state();
+    String other = "application/vnd.strata.chunk-index.layer.v1+brotli";
+    assertThatThrownBy(
+            () -> pull.run("1", "reg/app:1", source(b -> b, other, true), ProgressListener.NONE))
+        .isInstanceOf(RejectedException.class)
+        .hasMessageContaining("registry test/acc/app chunk index sha256:")
+        .hasMessageContaining("layer index of media type " + other);
+    assertThat(pullerFix.state()).isEqualTo(before);
+    // a zstd frame that is no index, and bytes that are no zstd frame, are refused too
+    byte[] notIndex = com.github.luben.zstd.Zstd.compress("nope".getBytes(), 3);
+    assertThatThrownBy(
+            () -> LayerChunkIndex.decode(LayerChunkIndex.LAYER_TYPE_ZSTD, notIndex, "blob x"))
+        .hasMessageContaining("blob x: not a Strata chunk index");
+    assertThatThrownBy(
+            () -> LayerChunkIndex.decode(LayerChunkIndex.LAYER_TYPE_ZSTD, "nope".getBytes(), "x"))
+        .hasMessageContaining("x: not a zstd frame");
+  }
+
+  @Test
+  void anImageOfManyLayersIsPulledThroughOneChunkRequestNamingThemAll() throws Exception {
+    int n = 150; // the query string of the chunk request held about 100
+    StringBuilder diffIds = new StringBuilder();
+    StringBuilder layers = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      byte[] tar = new TarBuilder().file("layer/" + i, "layer " + i + "\n".repeat(i + 1)).bytes();
+      java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+      try (var out =
+          new io.strata.store.deflate.GoGzipOutputStream(
+              gz, 6, io.strata.store.deflate.GoGzipOutputStream.goHeader(6))) {
+        out.write(tar);
+      }
+      byte[] g = gz.toByteArray();
+      Digest l = pushBlob(g);
+      assertThat(registry.gzipRecipe(l)).as("layer %d kept as a recipe", i).isNotNull();
+      diffIds.append(i == 0 ? "" : ",").append('"').append(Digest.sha256(tar, 0, tar.length));
+      diffIds.append('"');
+      layers.append(i == 0 ? "" : ",");
+      layers.append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"");
+      layers.append(l).append("\",\"size\":").append(g.length).append('}');
+    }
+    byte[] config =
+        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+                + "\"diff_ids\":["
+                + diffIds
+                + "]}}")
+            .getBytes(StandardCharsets.UTF_8);
+    Digest c = pushBlob(config);
+    byte[] manifest =
+        ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+                + "\"digest\":\""
+                + c
+                + "\",\"size\":"
+                + config.length
+                + "},\"layers\":["
+                + layers
+                + "]}")
+            .getBytes(StandardCharsets.UTF_8);
+    registry.putManifest(REPO, "many", manifest, null);
+    TransferSummary s = pull.run("many", "reg/many:1", honest(), ProgressListener.NONE);
+    assertThat(s.chunksSent()).isEqualTo(s.chunksTotal()).isPositive();
+    assertThat(requests).hasSize(1);
+    assertThat(requests.get(0).layers()).hasSize(n);
+    assertThat(pullerFix.images().inspect("reg/many:1").layers()).hasSize(n);
+  }
+
+  @Test
+  void aChunkRequestDecodesWhatItEncodesAndRefusesGarbage() {
+    Digest a = Digest.sha256(new byte[] {1}, 0, 1);
+    ChunkRequest r =
+        new ChunkRequest(List.of(a), List.of(new io.strata.store.transfer.ChunkPiece(a, 1)));
+    assertThat(ChunkRequest.decode(r.encode(), "x")).isEqualTo(r);
+    assertThatThrownBy(() -> ChunkRequest.decode(new byte[] {0, 0, 0, 0, 0, 0}, "req"))
+        .hasMessageContaining("req: names 0 layers");
+    assertThatThrownBy(() -> ChunkRequest.decode(new byte[] {0, 1, 5}, "req"))
+        .hasMessageContaining("req: the request is cut short");
+    byte[] trailing = java.util.Arrays.copyOf(r.encode(), r.encode().length + 1);
+    assertThatThrownBy(() -> ChunkRequest.decode(trailing, "req"))
+        .hasMessageContaining("req: bytes follow the list of chunks");
+  }
+
+  /** The digests of the layer index blobs artifact {@code a} lists. */
+  private List<Digest> indexBlobs(Descriptor a) throws IOException {
+    List<Digest> out = new java.util.ArrayList<>();
+    new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(registry.manifestBytes(a))
+        .path("layers")
+        .forEach(l -> out.add(Digest.parse(l.path("digest").asText())));
+    return out;
+  }
+
+  @Test
+  void deletingAnImageManifestTakesItsChunkIndexButNotAReferrerAUserPushed() throws Exception {
+    pushImage("1", tar(0));
+    Descriptor image = registry.manifest(REPO, "1");
+    // a second image of the same layer (another annotation): its index lists the same index blob
+    String body = new String(registry.manifestBytes(image), StandardCharsets.UTF_8);
+    byte[] twin =
+        (body.substring(0, body.length() - 1) + ",\"annotations\":{\"twin\":\"yes\"}}")
+            .getBytes(StandardCharsets.UTF_8);
+    Descriptor twinImage = registry.putManifest(REPO, "twin", twin, null);
+    pushImage("2", tar(2));
+    Descriptor other = registry.manifest(REPO, "2");
+    Descriptor ix1 = registry.chunkIndexes().publish(REPO, image.digest(), l -> false);
+    Descriptor ixTwin = registry.chunkIndexes().publish(REPO, twinImage.digest(), l -> false);
+    Descriptor ix2 = registry.chunkIndexes().publish(REPO, other.digest(), l -> false);
+    assertThat(indexBlobs(ixTwin)).isEqualTo(indexBlobs(ix1));
+    Digest blob1 = indexBlobs(ix1).get(0);
+    // a referrer a user pushed: an SBOM of image 1
+    Digest sbom = pushBlob("{\"sbom\":true}".getBytes(StandardCharsets.UTF_8));
+    Digest empty = pushBlob("{}".getBytes(StandardCharsets.UTF_8));
+    String userArtifact =
+        "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+            + "\"artifactType\":\"application/vnd.example.sbom\",\"config\":{\"mediaType\":"
+            + "\"application/vnd.oci.empty.v1+json\",\"digest\":\""
+            + empty
+            + "\",\"size\":2},\"layers\":[{\"mediaType\":\"application/json\",\"digest\":\""
+            + sbom
+            + "\",\"size\":13}],\"subject\":{\"mediaType\":\""
+            + image.mediaType()
+            + "\",\"digest\":\""
+            + image.digest()
+            + "\",\"size\":"
+            + image.size()
+            + "}}";
+    Descriptor user =
+        registry.putManifest(REPO, null, userArtifact.getBytes(StandardCharsets.UTF_8), null);
+
+    registry.deleteManifest(REPO, twinImage.digest().toString());
+    // the twin's index goes; image 1's still lists the shared index blob, which stays
+    assertThat(registry.hasManifest(REPO, ixTwin.digest())).isFalse();
+    assertThat(registry.hasBlob(REPO, blob1)).isTrue();
+
+    registry.deleteManifest(REPO, image.digest().toString());
+    assertThat(registry.hasManifest(REPO, ix1.digest())).isFalse();
+    assertThat(registry.referrers(REPO, image.digest(), null))
+        .extracting(Descriptor::digest)
+        .containsExactly(user.digest());
+    assertThat(registry.hasBlob(REPO, blob1)).isFalse();
+    // nothing names its bytes any more: a gc takes them
+    assertThat(registryFix.chunks().idOf(blob1)).as("the index blob, one chunk").isNotNegative();
+    registryFix.chunks().gc();
+    assertThat(registryFix.chunks().idOf(blob1)).as("its chunk after a gc").isNegative();
+    assertThatThrownBy(() -> registry.openBlob(blob1, 0, -1).close())
+        .hasMessageContaining(blob1.toString());
+    assertThat(registryFix.chunks().root("blob/" + ix1.digest().hex())).isNull();
+    // image 2 and its index are untouched, and still pulled through it
+    assertThat(registry.referrers(REPO, other.digest(), LayerChunkIndex.ARTIFACT_TYPE))
+        .extracting(Descriptor::digest)
+        .containsExactly(ix2.digest());
+    assertThat(pull.run("2", "reg/app:2", honest(), ProgressListener.NONE)).isNotNull();
+    assertThat(registryFix.chunks().fsck().damaged()).isEmpty();
+  }
+
+  @Test
+  void aPulledLayersRootGoesWithTheLastImageOfItsLayerAndAGcFreesItsHeaders() throws Exception {
+    byte[] tar = tar(0);
+    byte[] gz = pushImage("1", tar);
+    pushImage("other", tar, gz, "someone else"); // another image (config) of the same layer blob
+    pull.run("1", "reg/app:1", honest(), ProgressListener.NONE);
+    pull.run("other", "reg/other:1", honest(), ProgressListener.NONE);
+    var chunks = pullerFix.chunks();
+    String root = RegistryChunkPull.PULLED + Digest.sha256(gz, 0, gz.length).hex();
+    assertThat(chunks.root(root)).as("kept by the pull").isNotNull();
+    // what only that root holds: the layer's tar headers (the image keeps them as its tar-split)
+    org.roaringbitmap.RoaringBitmap onlyThere = chunks.root(root).chunks().clone();
+    chunks.allRoots().stream()
+        .filter(r -> !r.name().equals(root))
+        .forEach(r -> onlyThere.andNot(r.chunks()));
+    List<Digest> headers = new java.util.ArrayList<>();
+    onlyThere.forEach((int id) -> headers.add(chunks.digest(id)));
+    assertThat(headers).as("chunks only the pulled root holds").isNotEmpty();
+
+    pullerFix.images().remove("reg/app:1", id -> false);
+    chunks.gc();
+    assertThat(chunks.root(root)).as("an image still names the layer").isNotNull();
+    assertThat(headers).allMatch(d -> chunks.idOf(d) >= 0);
+
+    pullerFix.images().remove("reg/other:1", id -> false);
+    assertThat(chunks.root(root)).as("gone with the last image of the layer").isNull();
+    chunks.gc();
+    assertThat(headers).allMatch(d -> chunks.idOf(d) < 0);
+    assertThat(chunks.fsck().damaged()).isEmpty();
   }
 }
