@@ -36,6 +36,8 @@ trap cleanup EXIT
 
 list=$target/stratad.classlist
 rm -f "$list" "$target/stratad.jsa"
+# made before the server starts: the loop below reads it before the forked shell would create it
+: > "$work/log"
 "$java" -Xshare:off -XX:DumpLoadedClassList="$list" -Xmx256m -XX:+UseG1GC \
   -jar "$jar" --data "$work/data" --listen 127.0.0.1:0 > "$work/log" 2>&1 &
 server=$!
