@@ -21,8 +21,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
@@ -36,15 +34,20 @@ final class ManifestEndpoints {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /**
-   * How long a tagged push waits for its image import before answering: a small image is a Strata
-   * image when the push returns; a large one finishes importing after it, so the push is not slower
-   * than the registry part of it.
+   * How long a tagged push of a small image waits for its import before answering, so that it is a
+   * Strata image when the push returns.
    */
   static final Duration IMPORT_WAIT = Duration.ofMillis(250);
 
+  /**
+   * The most bytes of blobs an image may have for its push to wait for the import: a larger one
+   * answers at once and goes on importing after (its import could not end within the wait anyway,
+   * and the wait would only make the push slower than the registry part of it).
+   */
+  static final long SMALL_IMAGE = 8 << 20;
+
   private final RegistryStore store;
   private final ImageBridge bridge;
-  private final Executor executor;
   private final ChunkIndexPublisher indexes;
   private final Predicate<Digest> settling;
 
@@ -55,12 +58,10 @@ final class ManifestEndpoints {
   ManifestEndpoints(
       RegistryStore store,
       ImageBridge bridge,
-      Executor executor,
       ChunkIndexPublisher indexes,
       Predicate<Digest> settling) {
     this.store = store;
     this.bridge = bridge;
-    this.executor = executor;
     this.indexes = indexes;
     this.settling = settling;
   }
@@ -145,7 +146,7 @@ final class ManifestEndpoints {
     ManifestDocument doc;
     try {
       doc = RegistryStore.read(body, type, "manifest " + repo + ":" + ref);
-      d = store.putManifest(repo, tag, body, type);
+      d = store.putManifest(repo, tag, body, type, true);
     } catch (NotFoundException e) {
       throw new RegistryError(
           HttpResponseStatus.BAD_REQUEST, "MANIFEST_BLOB_UNKNOWN", e.getMessage());
@@ -153,13 +154,12 @@ final class ManifestEndpoints {
       throw new RegistryError(HttpResponseStatus.BAD_REQUEST, "MANIFEST_INVALID", e.getMessage());
     }
     if (tag != null) {
-      Descriptor stored = d;
-      CompletableFuture<Void> imported;
       try {
-        imported =
-            CompletableFuture.runAsync(() -> bridge.imported(repo, tag, stored, doc), executor);
-        imported.get(IMPORT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (TimeoutException | RejectedExecutionException e) {
+        CompletableFuture<Void> imported = bridge.importLater(repo, tag, d, doc);
+        if (bridge.imageBytes(repo, doc) <= SMALL_IMAGE) {
+          imported.get(IMPORT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+      } catch (TimeoutException e) {
         // a large image goes on importing; the push itself is done
       } catch (ExecutionException e) {
         // the manifest is stored whatever became of the import, which logs its own failures

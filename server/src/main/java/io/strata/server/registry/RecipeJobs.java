@@ -2,37 +2,34 @@ package io.strata.server.registry;
 
 import io.strata.store.digest.Digest;
 import io.strata.store.registry.RegistryStore;
+import io.strata.store.registry.StagedBlobs;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Gzip layers pushed to the registry, stored whole at their PUT (so the push answers as soon as the
- * blob is safe, as fast as a plain registry), waiting to be turned into their uncompressed contents
- * and a recipe ({@link RegistryStore#keepAsRecipe}): the replay that proves a recipe is a deflate
- * of the whole layer, seconds of CPU a client should not wait for. One job at a time, on a thread
- * of its own. Each job holds a hard link to the upload's spool in {@code dir}, named by the blob's
- * digest, so the replay reads a file rather than the chunks, and a job a stop interrupted is found
- * again at the next start.
+ * Gzip layers pushed to the registry and staged ({@link StagedBlobs}: durable files, so the push
+ * answers as soon as the blob is safe, as fast as a plain registry), waiting to be stored in the
+ * chunk store ({@link RegistryStore#storeStaged}): as their uncompressed contents and a recipe when
+ * a known compressor reproduces them, the replay that proves it being a deflate of the whole layer,
+ * seconds of CPU a client should not wait for. One job at a time, on a thread of its own. The
+ * staged directory is the queue: a staged file is deleted only once its blob is stored, so a job a
+ * stop or a crash interrupted is found again at the next start.
  */
 final class RecipeJobs implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RecipeJobs.class.getName());
 
-  private final Path dir;
   private final RegistryStore store;
   private final ExecutorService thread;
   private final AtomicInteger pending = new AtomicInteger();
 
-  RecipeJobs(Path dir, RegistryStore store) throws IOException {
-    this.dir = dir;
+  /** Jobs for {@code store}'s staged blobs, those a previous run left queued at once. */
+  RecipeJobs(RegistryStore store) throws IOException {
     this.store = store;
     this.thread =
         Executors.newSingleThreadExecutor(
@@ -41,68 +38,50 @@ final class RecipeJobs implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    Files.createDirectories(dir);
-    try (DirectoryStream<Path> left = Files.newDirectoryStream(dir)) {
-      for (Path p : left) {
-        String n = p.getFileName().toString();
-        if (n.matches("[0-9a-f]{64}")) {
-          queue(Digest.parse("sha256:" + n), p);
-        } else {
-          Files.deleteIfExists(p);
-        }
-      }
+    for (Digest d : store.staged().list()) {
+      submit(d);
     }
   }
 
   /**
-   * Queues blob {@code d}, just stored whole from the file {@code spool} (which the caller may
-   * delete once this returns).
+   * Queues staged blob {@code d}. A blob queued twice (pushed twice at once) is stored by the first
+   * job; the second finds it stored.
    */
-  void submit(Digest d, Path spool) {
-    Path job = dir.resolve(d.hex());
-    try {
-      Files.createLink(job, spool);
-    } catch (FileAlreadyExistsException e) {
-      return; // queued already
-    } catch (IOException | UnsupportedOperationException e) {
-      try {
-        Files.copy(spool, job);
-      } catch (IOException e2) {
-        LOG.log(System.Logger.Level.WARNING, "blob {0}: stays whole: {1}", d, e2.toString());
-        return;
-      }
-    }
-    queue(d, job);
-  }
-
-  private void queue(Digest d, Path job) {
+  void submit(Digest d) {
     pending.incrementAndGet();
-    thread.execute(
-        () -> {
-          boolean interrupted = false;
-          try {
-            store.keepAsRecipe(d, job);
-          } catch (InterruptedIOException | ClosedByInterruptException e) {
-            interrupted = true;
-          } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "blob {0}: stays whole: {1}", d, e.toString());
-          } finally {
-            interrupted |= Thread.currentThread().isInterrupted();
-            if (!interrupted) {
-              try {
-                Files.deleteIfExists(job);
-              } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "recipe job {0}: {1}", job, e.toString());
-              }
+    try {
+      thread.execute(
+          () -> {
+            try {
+              store.storeStaged(d);
+            } catch (InterruptedIOException | ClosedByInterruptException e) {
+              // stopping: the file stays staged, for the next start
+            } catch (IOException | RuntimeException e) {
+              LOG.log(
+                  System.Logger.Level.WARNING,
+                  "blob {0}: stays staged until the next start: {1}",
+                  d,
+                  e.toString());
+            } finally {
+              pending.decrementAndGet();
             }
-            pending.decrementAndGet();
-          }
-        });
+          });
+    } catch (RejectedExecutionException e) {
+      pending.decrementAndGet(); // closed: the next start queues it
+    }
   }
 
-  /** Whether blob {@code d} waits for (or is in) its job: stored whole for now. */
+  /**
+   * Runs {@code task} on the jobs' thread after every job queued before it (so after the blobs
+   * staged so far are stored). Refused with {@link RejectedExecutionException} once closed.
+   */
+  void afterQueued(Runnable task) {
+    thread.execute(task);
+  }
+
+  /** Whether blob {@code d} is staged: waiting for (or in) its job, whole for now. */
   boolean pending(Digest d) {
-    return Files.exists(dir.resolve(d.hex()));
+    return store.isStaged(d);
   }
 
   /** Jobs queued or running. */
@@ -111,8 +90,8 @@ final class RecipeJobs implements AutoCloseable {
   }
 
   /**
-   * Stops the job in progress (its file stays, for the next start) and waits a little for it, so
-   * that the engine does not close under it.
+   * Stops the job in progress (its file stays staged, for the next start) and waits a little for
+   * it, so that the engine does not close under it.
    */
   @Override
   public void close() {
