@@ -244,6 +244,7 @@ final class BlobEndpoints {
     return new Body() {
       @Override
       public void content(ByteBuf piece) throws IOException {
+        recipes.pushed();
         u.append(piece, uploads.now());
         if (declared != null && u.appended() > declared.length()) {
           throw RegistryError.rangeInvalid(
@@ -258,6 +259,7 @@ final class BlobEndpoints {
 
       @Override
       public void end() throws IOException {
+        recipes.pushed();
         if (declared != null && u.appended() != declared.length()) {
           throw RegistryError.rangeInvalid(
               "upload "

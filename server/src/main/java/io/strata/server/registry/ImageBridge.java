@@ -62,19 +62,30 @@ final class ImageBridge {
     this.executor = executor;
   }
 
+  /** A manifest is being pushed: push traffic, which the recipe jobs wait to end. */
+  void manifestPushed() {
+    recipes.pushed();
+  }
+
   /**
    * Starts making the Strata image {@code repo:tag} of manifest {@code d} (its import recorded as
    * pending with the tag, and cleared when it ran, whatever became of it). An image with a staged
    * layer is imported on the recipe jobs' thread after the jobs queued so far, so that it reads its
    * layers' uncompressed contents as stored rather than inflating the staged gzip (and does not
-   * take a core from the job); any other on {@code executor}. The future completes when the import
+   * take a core from the job); any other on {@code executor}. {@code awaited}: the caller waits for
+   * it (a small image), so the jobs before it start at once. The future completes when the import
    * ran.
    */
-  CompletableFuture<Void> importLater(String repo, String tag, Descriptor d, ManifestDocument doc) {
-    Runnable task =
+  CompletableFuture<Void> importLater(
+      String repo, String tag, Descriptor d, ManifestDocument doc, boolean awaited) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Runnable run =
         () -> {
           try {
             imported(repo, tag, d, doc);
+            done.complete(null);
+          } catch (RuntimeException e) {
+            done.completeExceptionally(e);
           } finally {
             try {
               registry.importDone(repo, tag, d.digest());
@@ -88,19 +99,9 @@ final class ImageBridge {
             }
           }
         };
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    Runnable run =
-        () -> {
-          try {
-            task.run();
-            done.complete(null);
-          } catch (RuntimeException e) {
-            done.completeExceptionally(e);
-          }
-        };
     try {
       if (imageBlobs(repo, doc).stream().anyMatch(registry::isStaged)) {
-        recipes.afterQueued(run);
+        recipes.afterQueued(run, awaited);
       } else {
         executor.execute(run);
       }
@@ -115,24 +116,36 @@ final class ImageBridge {
 
   /**
    * Starts the imports a stop interrupted: every tagged push still recorded as pending whose tag
-   * names the same manifest (a tag deleted or pushed again since has nothing left to import).
+   * names the same manifest (a tag deleted or pushed again since has nothing left to import). One
+   * that cannot even start is logged: the registry serves what it holds all the same.
    */
-  void resumeImports() throws IOException {
+  void resumeImports() {
     for (RegistryStore.PendingImport p : registry.pendingImports()) {
-      Descriptor d;
       try {
-        d = registry.manifest(p.repo(), p.tag());
-      } catch (NotFoundException e) {
-        d = null;
+        Descriptor d;
+        try {
+          d = registry.manifest(p.repo(), p.tag());
+        } catch (NotFoundException e) {
+          d = null;
+        }
+        if (d == null || !d.digest().equals(p.manifest())) {
+          registry.importDone(p.repo(), p.tag(), p.manifest());
+          continue;
+        }
+        ManifestDocument doc =
+            RegistryStore.read(
+                registry.manifestBytes(d), d.mediaType(), "manifest " + p.manifest());
+        LOG.log(
+            System.Logger.Level.INFO, "manifest {0}:{1}: resuming its import", p.repo(), p.tag());
+        importLater(p.repo(), p.tag(), d, doc, false);
+      } catch (IOException | RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "manifest {0}:{1}: its interrupted import cannot resume: {2}",
+            p.repo(),
+            p.tag(),
+            e.toString());
       }
-      if (d == null || !d.digest().equals(p.manifest())) {
-        registry.importDone(p.repo(), p.tag(), p.manifest());
-        continue;
-      }
-      ManifestDocument doc =
-          RegistryStore.read(registry.manifestBytes(d), d.mediaType(), "manifest " + p.manifest());
-      LOG.log(System.Logger.Level.INFO, "manifest {0}:{1}: resuming its import", p.repo(), p.tag());
-      importLater(p.repo(), p.tag(), d, doc);
     }
   }
 

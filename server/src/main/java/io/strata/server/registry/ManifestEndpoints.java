@@ -91,6 +91,7 @@ final class ManifestEndpoints {
         throw tooLarge;
       }
       String type = x.header(HttpHeaderNames.CONTENT_TYPE);
+      bridge.manifestPushed();
       return Body.buffered(
           ManifestDocument.MAX_BYTES, tooLarge, body -> x.async(() -> put(repo, ref, type, body)));
     }
@@ -136,6 +137,7 @@ final class ManifestEndpoints {
 
   private FullHttpResponse put(String repo, String ref, String type, byte[] body)
       throws IOException {
+    bridge.manifestPushed();
     Digest digest = Digest.sha256(body, 0, body.length);
     if (Names.isDigest(ref) && !Digest.parse(ref).equals(digest)) {
       throw RegistryError.digestInvalid(
@@ -155,8 +157,9 @@ final class ManifestEndpoints {
     }
     if (tag != null) {
       try {
-        CompletableFuture<Void> imported = bridge.importLater(repo, tag, d, doc);
-        if (bridge.imageBytes(repo, doc) <= SMALL_IMAGE) {
+        boolean small = bridge.imageBytes(repo, doc) <= SMALL_IMAGE;
+        CompletableFuture<Void> imported = bridge.importLater(repo, tag, d, doc, small);
+        if (small) {
           imported.get(IMPORT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         }
       } catch (TimeoutException e) {
