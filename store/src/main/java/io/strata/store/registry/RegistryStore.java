@@ -14,7 +14,6 @@ import io.strata.store.error.NotFoundException;
 import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -372,8 +371,6 @@ public final class RegistryStore {
         throw new NotFoundException(what + ": manifest " + c + " is not in the repository");
       }
     }
-    blobs.put(new ByteArrayInputStream(body));
-    Root blob = blobRoot(digest);
     Descriptor desc =
         new Descriptor(
             doc.mediaType(),
@@ -382,14 +379,21 @@ public final class RegistryStore {
             doc.artifactType(),
             doc.subject(),
             doc.annotations());
+    // the manifest's bytes and its roots in one commit: one fsync of the packs and the root log
+    try (BlobWriter w = blobs.create()) {
+      w.write(body, 0, body.length);
+      w.commitWith(digest, held -> manifestRoots(repo, tag, desc, held, importPending));
+    }
+    return desc;
+  }
+
+  private static List<RootChange> manifestRoots(
+      String repo, String tag, Descriptor desc, RoaringBitmap held, boolean importPending) {
+    Digest digest = desc.digest();
     List<RootChange> changes = new ArrayList<>();
     changes.add(
         new RootChange.Put(
-            new Root(
-                MANIFEST + repo + "@" + digest.hex(),
-                body.length,
-                encode(desc),
-                blob.chunks().clone())));
+            new Root(MANIFEST + repo + "@" + digest.hex(), desc.size(), encode(desc), held)));
     if (tag != null) {
       changes.add(
           new RootChange.Put(
@@ -408,8 +412,7 @@ public final class RegistryStore {
                     new RoaringBitmap())));
       }
     }
-    commit(changes);
-    return desc;
+    return changes;
   }
 
   /** A tagged manifest whose image import has not run (a stop came first). */
