@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -34,7 +33,8 @@ import org.apache.commons.io.input.BoundedInputStream;
  * and compressing it only for the job to replace it with a recipe seconds later.
  *
  * <p>A file is never written in place: a copy goes to a {@code .partial-} file, forced, then
- * renamed; partial files are left only by a crash and are ignored (and deleted at the next stage).
+ * renamed; partial files are left only by a crash and are ignored (and deleted when the jobs are
+ * queued at the next start, {@link #list}).
  */
 public final class StagedBlobs {
   private static final String PARTIAL = ".partial-";
@@ -62,8 +62,10 @@ public final class StagedBlobs {
 
   /**
    * Makes {@code file}, whose bytes the caller found to hash to {@code d}, the staged blob {@code
-   * d}, durably: the file's data forced, hard-linked (or copied) into the directory, the directory
-   * forced. A blob staged already keeps its file (the same bytes).
+   * d}, durably: the file's data forced, hard-linked (or copied) into the directory under a partial
+   * name, renamed over the staged name, the directory forced. A blob staged already gets the new
+   * file: the same bytes, unless the old file was damaged, which a push again so mends (a reader or
+   * job that opened the old one goes on reading it).
    */
   public void stage(Digest d, Path file) throws IOException {
     if (!Files.isDirectory(dir)) {
@@ -73,35 +75,31 @@ public final class StagedBlobs {
     try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
       c.force(true);
     }
-    Path target = file(d);
+    Path partial = dir.resolve(PARTIAL + UUID.randomUUID());
     try {
-      Files.createLink(target, file);
-    } catch (FileAlreadyExistsException e) {
-      // staged by an equal upload: the same bytes; its stage may not have synced the directory yet
-    } catch (IOException | UnsupportedOperationException e) {
-      copy(file, target);
+      try {
+        Files.createLink(partial, file);
+      } catch (IOException | UnsupportedOperationException e) {
+        copy(file, partial);
+      }
+      Files.move(
+          partial, file(d), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(partial);
     }
     AtomicFiles.syncDirectory(dir);
   }
 
-  private void copy(Path file, Path target) throws IOException {
-    Path partial = dir.resolve(PARTIAL + UUID.randomUUID());
-    try {
-      try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
-          FileChannel out =
-              FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        long at = 0;
-        long size = in.size();
-        while (at < size) {
-          at += in.transferTo(at, size - at, out);
-        }
-        out.force(true);
+  private static void copy(Path file, Path partial) throws IOException {
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+        FileChannel out =
+            FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      long at = 0;
+      long size = in.size();
+      while (at < size) {
+        at += in.transferTo(at, size - at, out);
       }
-      if (!Files.exists(target)) {
-        Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-      }
-    } finally {
-      Files.deleteIfExists(partial);
+      out.force(true);
     }
   }
 

@@ -222,7 +222,7 @@ class StagedBlobsTest {
   }
 
   @Test
-  void fsckNamesADamagedStagedFileAndItsJobLeavesTheStoreUnchanged() throws Exception {
+  void fsckNamesADamagedStagedFileItsJobLeavesTheStoreUnchangedAndAPushMendsIt() throws Exception {
     Path spool = spool("damaged");
     byte[] bytes = Files.readAllBytes(spool);
     Digest d = sha(bytes);
@@ -251,6 +251,14 @@ class StagedBlobsTest {
       assertThat(r.isStaged(d)).as("the file stays, for fsck to name").isTrue();
       e.gc();
       assertThat(e.info().chunks()).isEqualTo(chunksBefore);
+
+      // the same layer pushed again replaces the damaged file, and its job then stores it
+      Path again = dir.resolve("damaged.again");
+      Files.write(again, bytes);
+      r.putBlobFileStaged(REPO, d, again);
+      assertThat(e.fsck().damaged()).isEmpty();
+      assertThat(r.storeStaged(d)).isTrue();
+      assertThat(read(r, d, 0, -1)).isEqualTo(bytes);
     }
   }
 
