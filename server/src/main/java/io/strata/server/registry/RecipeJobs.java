@@ -27,9 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * most {@link #MAX_DEFER} after it was queued): every commit fsyncs the packs the job is writing
  * tens of megabytes into, and on two cores the job's deflate and chunking take the CPU, so a job
  * started at its layer's 201 made the config and manifest {@code PUT}s that follow it within
- * milliseconds several times slower (0.2 to 1.3 s instead of 10 to 20 ms at load 12). A task
- * somebody waits for ({@link #afterQueued} {@code urgent}: the import of a small image, which its
- * push waits for) makes the jobs before it start at once.
+ * milliseconds several times slower (0.1 to 1.3 s in curl runs at load 12 to 15, against 20 to 30
+ * ms once deferred). A task somebody waits for ({@link #afterQueued} {@code urgent}: the import of
+ * a small image, which its push waits for) makes the jobs before it start at once.
  */
 final class RecipeJobs implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RecipeJobs.class.getName());
