@@ -52,6 +52,9 @@ final class RecipeJobs implements AutoCloseable {
 
   /** Jobs for {@code store}'s staged blobs, those a previous run left queued at once. */
   RecipeJobs(RegistryStore store) throws IOException {
+    if (store.staged() == null) {
+      throw new IllegalArgumentException("the registry's store has no directory of staged blobs");
+    }
     this.store = store;
     this.thread =
         Executors.newSingleThreadExecutor(
