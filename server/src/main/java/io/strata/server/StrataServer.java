@@ -251,7 +251,7 @@ public final class StrataServer implements Closeable {
           rc,
           boss,
           workers,
-          new RegistryStore(engine.chunks(), engine.blobs()),
+          new RegistryStore(engine.chunks(), engine.blobs(), engine.registryStaged()),
           ops.images(),
           ops.imageInUse(),
           engine.dataRoot().resolve("tmp"),

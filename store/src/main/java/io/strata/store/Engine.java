@@ -13,6 +13,7 @@ import io.strata.store.engine.StoreInfo;
 import io.strata.store.engine.Version;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.registry.StagedBlobs;
 import io.strata.store.tree.NodeCache;
 import java.io.Closeable;
 import java.io.IOException;
@@ -28,6 +29,7 @@ import java.util.List;
  * DATA/
  *   chunks/       packs, the index checkpoint, the root log, the store config
  *   image/ containers/ volumes/ tmp/
+ *   registry-staged/  gzip layers pushed to the registry, durable, waiting to enter the chunk store
  *   btrfs/ | zfs/ the driver's own metadata; which one exists fixes the driver of the root
  *   LOCK
  * </pre>
@@ -41,6 +43,7 @@ public final class Engine implements Closeable {
   private final DataRootLock lock;
   private final ChunkStore chunks;
   private final BlobService blobs;
+  private final StagedBlobs registryStaged;
   private final NodeCache nodeCache = NodeCache.forHeap(Runtime.getRuntime().maxMemory());
   private StorageDriver storage;
 
@@ -50,6 +53,7 @@ public final class Engine implements Closeable {
     this.lock = lock;
     this.chunks = chunks;
     this.blobs = new BlobService(chunks);
+    this.registryStaged = new StagedBlobs(dataRoot.resolve("registry-staged"));
   }
 
   /**
@@ -146,6 +150,11 @@ public final class Engine implements Closeable {
     return blobs;
   }
 
+  /** The registry's gzip layers that are durable files waiting for their job. */
+  public StagedBlobs registryStaged() {
+    return registryStaged;
+  }
+
   /** The figures of {@code strata info}. */
   public StoreInfo info() throws IOException {
     ChunkStore.Stats s = chunks.stats();
@@ -161,6 +170,7 @@ public final class Engine implements Closeable {
         s.indexRamBytes(),
         s.uniqueBytes(),
         s.compressedBytes(),
+        registryStaged.bytes(),
         chunks.shared() == null ? null : chunks.shared().stats());
   }
 
@@ -179,21 +189,21 @@ public final class Engine implements Closeable {
     return chunks.gc();
   }
 
-  /** Checks every chunk, then every snapshot's tree (when the driver can). */
+  /**
+   * Checks every chunk, every registry blob still staged, then every snapshot's tree (when the
+   * driver can).
+   */
   public FsckReport fsck() throws IOException {
     FsckReport chunkReport = chunks.fsck();
+    List<FsckReport.Damage> all = new java.util.ArrayList<>(chunkReport.damaged());
+    all.addAll(registryStaged.check(chunks));
     StorageDriver d;
     synchronized (this) {
       d = storage;
     }
-    if (d == null && chunks.roots("snap/").isEmpty()) {
-      return chunkReport;
+    if ((d != null || !chunks.roots("snap/").isEmpty()) && storage() instanceof Recountable r) {
+      all.addAll(r.check());
     }
-    if (!(storage() instanceof Recountable r)) {
-      return chunkReport;
-    }
-    List<FsckReport.Damage> all = new java.util.ArrayList<>(chunkReport.damaged());
-    all.addAll(r.check());
     return new FsckReport(chunkReport.chunksChecked(), all, chunkReport.notes());
   }
 

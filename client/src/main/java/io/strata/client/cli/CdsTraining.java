@@ -62,6 +62,7 @@ public final class CdsTraining {
                 1.5,
                 2.5,
                 List.of(new GzipRecipeCount("os 255 (Go, klauspost, Java)", 2, 1)),
+                8,
                 null));
     for (Object reply : replies) {
       Json.read(Json.write(reply), reply.getClass(), "training");

@@ -64,6 +64,7 @@ final class StoreOperations {
         i.dedupRatio(),
         i.compressionRatio(),
         recipes,
+        i.registryStagedBytes(),
         shared(i.shared()));
   }
 

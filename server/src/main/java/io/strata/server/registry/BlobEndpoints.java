@@ -15,7 +15,6 @@ import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.registry.Names;
 import io.strata.store.registry.RegistryStore;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +41,7 @@ final class BlobEndpoints {
   /**
    * @param cache whole copies of gzip blobs kept as recipes
    * @param readers the threads that read blob bodies (regenerating them when needed)
-   * @param recipes where gzip blobs stored whole at their PUT wait to become recipes
+   * @param recipes the jobs that store gzip blobs staged at their PUT
    */
   BlobEndpoints(
       RegistryStore store, Uploads uploads, BlobCache cache, Executor readers, RecipeJobs recipes) {
@@ -245,6 +244,7 @@ final class BlobEndpoints {
     return new Body() {
       @Override
       public void content(ByteBuf piece) throws IOException {
+        recipes.pushed();
         u.append(piece, uploads.now());
         if (declared != null && u.appended() > declared.length()) {
           throw RegistryError.rangeInvalid(
@@ -259,6 +259,7 @@ final class BlobEndpoints {
 
       @Override
       public void end() throws IOException {
+        recipes.pushed();
         if (declared != null && u.appended() != declared.length()) {
           throw RegistryError.rangeInvalid(
               "upload "
@@ -293,14 +294,12 @@ final class BlobEndpoints {
     x.async(
         () -> {
           try {
-            if (isGzip(u.file())) {
-              // stored whole at once, turned into a recipe afterwards (RecipeJobs); the spool is
-              // the blob, digest checked: pulls send it rather than a regeneration
-              store.putBlobFileWhole(u.repo(), expected, u.file());
+            // a gzip layer is staged (forced to disk and hard-linked, not chunked) and stored by
+            // its job after the answer (RecipeJobs); anything else is stored now
+            if (store.putBlobFileStaged(u.repo(), expected, u.file())) {
+              // the spool is the blob, digest checked: pulls send it rather than a regeneration
               cache.keepSpool(expected, u.file());
-              recipes.submit(expected, u.file());
-            } else {
-              store.putBlobFile(u.repo(), expected, u.file());
+              recipes.submit(expected);
             }
           } catch (InvalidArgumentException e) {
             throw RegistryError.digestInvalid(e.getMessage());
@@ -309,13 +308,6 @@ final class BlobEndpoints {
           }
           return created(u.repo(), expected);
         });
-  }
-
-  private static boolean isGzip(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] m = in.readNBytes(3);
-      return m.length == 3 && (m[0] & 0xff) == 0x1f && (m[1] & 0xff) == 0x8b && m[2] == 8;
-    }
   }
 
   private void release(Upload u, boolean keep) {

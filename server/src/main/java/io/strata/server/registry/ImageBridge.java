@@ -17,6 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -36,22 +39,145 @@ final class ImageBridge {
   private final Predicate<String> inUse;
   private final Path tmp;
   private final RecipeJobs recipes;
+  private final Executor executor;
 
   /**
    * @param recipes where the gzip layers of a published image go to become chunks and a recipe, as
-   *     pushed ones do, so that Strata pullers can pull them through a chunk index
+   *     pushed ones do, so that Strata pullers can pull them through a chunk index; and after whose
+   *     jobs the import of an image with staged layers runs
+   * @param executor where the import of an image without staged layers runs
    */
   ImageBridge(
       RegistryStore registry,
       ImageStore images,
       Predicate<String> inUse,
       Path tmp,
-      RecipeJobs recipes) {
+      RecipeJobs recipes,
+      Executor executor) {
     this.registry = registry;
     this.images = images;
     this.inUse = inUse;
     this.tmp = tmp;
     this.recipes = recipes;
+    this.executor = executor;
+  }
+
+  /** A manifest is being pushed: push traffic, which the recipe jobs wait to end. */
+  void manifestPushed() {
+    recipes.pushed();
+  }
+
+  /**
+   * Starts making the Strata image {@code repo:tag} of manifest {@code d} (its import recorded as
+   * pending with the tag, and cleared when it ran, whatever became of it). An image with a staged
+   * layer is imported on the recipe jobs' thread after the jobs queued so far, so that it reads its
+   * layers' uncompressed contents as stored rather than inflating the staged gzip (and does not
+   * take a core from the job); any other on {@code executor}. {@code awaited}: the caller waits for
+   * it (a small image), so the jobs before it start at once. The future completes when the import
+   * ran.
+   */
+  CompletableFuture<Void> importLater(
+      String repo, String tag, Descriptor d, ManifestDocument doc, boolean awaited) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Runnable run =
+        () -> {
+          try {
+            imported(repo, tag, d, doc);
+            done.complete(null);
+          } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+          } finally {
+            try {
+              registry.importDone(repo, tag, d.digest());
+            } catch (IOException | RuntimeException e) {
+              LOG.log(
+                  System.Logger.Level.WARNING,
+                  "manifest {0}:{1}: import ran, but stays recorded as pending: {2}",
+                  repo,
+                  tag,
+                  e.toString());
+            }
+          }
+        };
+    try {
+      if (imageBlobs(repo, doc).stream().anyMatch(registry::isStaged)) {
+        recipes.afterQueued(run, awaited);
+      } else {
+        executor.execute(run);
+      }
+    } catch (RejectedExecutionException e) {
+      // stopping: the import stays pending, for the next start
+      done.completeExceptionally(e);
+    } catch (IOException | RuntimeException e) {
+      done.completeExceptionally(e);
+    }
+    return done;
+  }
+
+  /**
+   * Starts the imports a stop interrupted: every tagged push still recorded as pending whose tag
+   * names the same manifest (a tag deleted or pushed again since has nothing left to import). One
+   * that cannot even start is logged: the registry serves what it holds all the same.
+   */
+  void resumeImports() {
+    for (RegistryStore.PendingImport p : registry.pendingImports()) {
+      try {
+        Descriptor d;
+        try {
+          d = registry.manifest(p.repo(), p.tag());
+        } catch (NotFoundException e) {
+          d = null;
+        }
+        if (d == null || !d.digest().equals(p.manifest())) {
+          registry.importDone(p.repo(), p.tag(), p.manifest());
+          continue;
+        }
+        ManifestDocument doc =
+            RegistryStore.read(
+                registry.manifestBytes(d), d.mediaType(), "manifest " + p.manifest());
+        LOG.log(
+            System.Logger.Level.INFO, "manifest {0}:{1}: resuming its import", p.repo(), p.tag());
+        importLater(p.repo(), p.tag(), d, doc, false);
+      } catch (IOException | RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "manifest {0}:{1}: its interrupted import cannot resume: {2}",
+            p.repo(),
+            p.tag(),
+            e.toString());
+      }
+    }
+  }
+
+  /**
+   * The blobs (config and layers) of the image that {@code doc} is or, for an index, that {@link
+   * #imported} picks from it; empty when there is none.
+   */
+  List<Digest> imageBlobs(String repo, ManifestDocument doc) throws IOException {
+    if (!doc.isIndex()) {
+      return doc.isImage() ? doc.blobs() : List.of();
+    }
+    if (doc.children().isEmpty()) {
+      return List.of();
+    }
+    Descriptor image = registry.manifest(repo, pick(doc).toString());
+    ManifestDocument imageDoc =
+        RegistryStore.read(registry.manifestBytes(image), image.mediaType(), "manifest");
+    return imageDoc.isImage() ? imageDoc.blobs() : List.of();
+  }
+
+  /** The bytes of the image's blobs ({@link #imageBlobs}), as the store holds them. */
+  long imageBytes(String repo, ManifestDocument doc) throws IOException {
+    long total = 0;
+    for (Digest b : imageBlobs(repo, doc)) {
+      total += registry.blobSize(b);
+    }
+    return total;
+  }
+
+  /** The image an index names for linux/amd64, else its first. */
+  private static Digest pick(ManifestDocument index) {
+    return index.children().get(Math.max(0, index.platforms().indexOf("linux/amd64")));
   }
 
   /**
@@ -91,11 +217,10 @@ final class ImageBridge {
       Descriptor image = d;
       ManifestDocument imageDoc = doc;
       if (doc.isIndex()) {
-        int pick = Math.max(0, doc.platforms().indexOf("linux/amd64"));
         if (doc.children().isEmpty()) {
           return;
         }
-        image = registry.manifest(repo, doc.children().get(pick).toString());
+        image = registry.manifest(repo, pick(doc).toString());
         imageDoc = RegistryStore.read(registry.manifestBytes(image), image.mediaType(), "manifest");
       }
       if (!imageDoc.isImage()) {
@@ -125,7 +250,10 @@ final class ImageBridge {
 
             @Override
             public long storedWhole(Digest digest) {
-              return registry.hasBlob(repo, digest) && registry.gzipRecipe(digest) == null
+              // a staged blob is no Strata blob yet: an image must not name it as one
+              return registry.hasBlob(repo, digest)
+                      && !registry.isStaged(digest)
+                      && registry.gzipRecipe(digest) == null
                   ? registry.blobSize(digest)
                   : -1;
             }
@@ -168,11 +296,9 @@ final class ImageBridge {
       }
       for (Path b : blobs) {
         Digest d = Digest.parse(b.getFileName().toString());
-        if (!d.equals(manifest)) {
-          registry.putBlobFileWhole(repo, d, b);
-          // a gzip layer becomes chunks and a recipe, as a pushed one does (a blob that is no gzip,
-          // or already a recipe, is left as it is)
-          recipes.submit(d, b);
+        // a gzip layer is staged and becomes chunks and a recipe, as a pushed one does
+        if (!d.equals(manifest) && registry.putBlobFileStaged(repo, d, b)) {
+          recipes.submit(d);
         }
       }
       byte[] body = Files.readAllBytes(layout.resolve("blobs/sha256/" + manifest.hex()));

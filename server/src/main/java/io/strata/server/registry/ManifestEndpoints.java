@@ -19,8 +19,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -33,25 +31,28 @@ final class ManifestEndpoints {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /**
-   * How long a tagged push waits for its image import before answering: a small image is a Strata
-   * image when the push returns; a large one finishes importing after it, so the push is not slower
-   * than the registry part of it.
+   * How long a tagged push of a small image waits for its import before answering, so that it is a
+   * Strata image when the push returns.
    */
   static final Duration IMPORT_WAIT = Duration.ofMillis(250);
 
+  /**
+   * The most bytes of blobs an image may have for its push to wait for the import: a larger one
+   * answers at once and goes on importing after (its import could not end within the wait anyway,
+   * and the wait would only make the push slower than the registry part of it).
+   */
+  static final long SMALL_IMAGE = 8 << 20;
+
   private final RegistryStore store;
   private final ImageBridge bridge;
-  private final Executor executor;
   private final ChunkIndexMaker indexes;
 
   /**
    * @param indexes makes the chunk-index artifact of each manifest stored, once its layers settle
    */
-  ManifestEndpoints(
-      RegistryStore store, ImageBridge bridge, Executor executor, ChunkIndexMaker indexes) {
+  ManifestEndpoints(RegistryStore store, ImageBridge bridge, ChunkIndexMaker indexes) {
     this.store = store;
     this.bridge = bridge;
-    this.executor = executor;
     this.indexes = indexes;
   }
 
@@ -80,6 +81,7 @@ final class ManifestEndpoints {
         throw tooLarge;
       }
       String type = x.header(HttpHeaderNames.CONTENT_TYPE);
+      bridge.manifestPushed();
       return Body.buffered(
           ManifestDocument.MAX_BYTES, tooLarge, body -> x.async(() -> put(repo, ref, type, body)));
     }
@@ -126,6 +128,7 @@ final class ManifestEndpoints {
 
   private FullHttpResponse put(String repo, String ref, String type, byte[] body)
       throws IOException {
+    bridge.manifestPushed();
     Digest digest = Digest.sha256(body, 0, body.length);
     if (Names.isDigest(ref) && !Digest.parse(ref).equals(digest)) {
       throw RegistryError.digestInvalid(
@@ -136,7 +139,7 @@ final class ManifestEndpoints {
     ManifestDocument doc;
     try {
       doc = RegistryStore.read(body, type, "manifest " + repo + ":" + ref);
-      d = store.putManifest(repo, tag, body, type);
+      d = store.putManifest(repo, tag, body, type, true);
       indexes.stored(repo, d);
     } catch (NotFoundException e) {
       throw new RegistryError(
@@ -145,13 +148,13 @@ final class ManifestEndpoints {
       throw new RegistryError(HttpResponseStatus.BAD_REQUEST, "MANIFEST_INVALID", e.getMessage());
     }
     if (tag != null) {
-      Descriptor stored = d;
-      CompletableFuture<Void> imported;
       try {
-        imported =
-            CompletableFuture.runAsync(() -> bridge.imported(repo, tag, stored, doc), executor);
-        imported.get(IMPORT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (TimeoutException | RejectedExecutionException e) {
+        boolean small = bridge.imageBytes(repo, doc) <= SMALL_IMAGE;
+        CompletableFuture<Void> imported = bridge.importLater(repo, tag, d, doc, small);
+        if (small) {
+          imported.get(IMPORT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+      } catch (TimeoutException e) {
         // a large image goes on importing; the push itself is done
       } catch (ExecutionException e) {
         // the manifest is stored whatever became of the import, which logs its own failures

@@ -112,18 +112,19 @@ public final class RegistryServer implements Closeable {
     Access access = new Access(token, config.anonymousPull());
     BlobCache cache = new BlobCache(tmp.resolve("registry-blob-cache"), config.blobCacheBytes());
     ExecutorService readers = readers();
-    RecipeJobs recipes = new RecipeJobs(tmp.resolve("registry-recipes"), registry);
+    // the staged blobs a previous run left are queued before anything else (an import resumed
+    // below goes after their jobs)
+    RecipeJobs recipes = new RecipeJobs(registry);
     BlobEndpoints blobs = new BlobEndpoints(registry, uploads, cache, readers, recipes);
     ChunkIndexPublisher indexes = registry.chunkIndexes();
     ChunkIndexMaker indexMaker = new ChunkIndexMaker(indexes, recipes::pending);
     recipes.onSettled(indexMaker::settled);
+    recipes.resume();
+    ImageBridge bridge =
+        new ImageBridge(registry, images, imageInUse, tmp, recipes, engineExecutor);
+    bridge.resumeImports();
     indexMaker.indexExisting();
-    ManifestEndpoints manifests =
-        new ManifestEndpoints(
-            registry,
-            new ImageBridge(registry, images, imageInUse, tmp, recipes),
-            engineExecutor,
-            indexMaker);
+    ManifestEndpoints manifests = new ManifestEndpoints(registry, bridge, indexMaker);
     ChunkEndpoints chunks = new ChunkEndpoints(indexes, readers);
     String scheme = ssl == null ? "http" : "https";
     SslContext tls = ssl;
@@ -186,7 +187,7 @@ public final class RegistryServer implements Closeable {
     return (InetSocketAddress) channel.localAddress();
   }
 
-  /** Gzip blobs stored whole at their push, still waiting to be turned into recipes. */
+  /** Gzip blobs staged at their push, still waiting for their jobs to store them. */
   public int recipesPending() {
     return recipes.pending();
   }

@@ -8,6 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One blob upload in progress: its bytes spooled to a file under the data root's {@code tmp}, and
@@ -15,8 +18,16 @@ import java.security.MessageDigest;
  * request that appends may fail half way (a client lying about its range, a dropped connection);
  * {@link #rollBack} then returns the upload to where that request found it, so the client can
  * resume from the offset it is told. Touched by one request at a time.
+ *
+ * <p>Every {@link #FLUSH_EVERY} bytes the spool is flushed to disk in the background: the final PUT
+ * of a gzip layer forces the spool before answering (it becomes the staged blob), and what was
+ * flushed as it arrived is not written then, so the PUT pays for the tail instead of the whole
+ * blob. The same bytes go to disk either way.
  */
 final class Upload {
+  /** Spool bytes received between two background flushes. */
+  static final long FLUSH_EVERY = 8 << 20;
+
   private final String id;
   private final String repo;
   private final Path file;
@@ -28,9 +39,15 @@ final class Upload {
   // where the request in progress started
   private long markSize;
   private MessageDigest markSha;
+  // null: no background flushes
+  private final Executor flusher;
+  private final AtomicBoolean flushing = new AtomicBoolean();
+  private long flushAsked;
 
-  Upload(String id, String repo, Path file, long now) throws IOException {
+  /** {@code flusher}: where background flushes run (null: none). */
+  Upload(String id, String repo, Path file, long now, Executor flusher) throws IOException {
     this.id = id;
+    this.flusher = flusher;
     this.repo = repo;
     this.file = file;
     this.channel =
@@ -99,6 +116,26 @@ final class Upload {
       size = at;
     }
     lastUsed = now;
+    if (flusher != null
+        && size - flushAsked >= FLUSH_EVERY
+        && flushing.compareAndSet(false, true)) {
+      flushAsked = size;
+      try {
+        flusher.execute(this::flush);
+      } catch (RejectedExecutionException e) {
+        flushing.set(false); // stopping
+      }
+    }
+  }
+
+  private void flush() {
+    try {
+      channel.force(false);
+    } catch (IOException e) {
+      // closed meanwhile, or failing: the final PUT's own force is what reports a failure
+    } finally {
+      flushing.set(false);
+    }
   }
 
   /** The digest of everything received; the upload may go on after. */

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The uploads in progress, each spooled in {@code dir}. An upload lives until its final PUT, a
@@ -26,6 +28,14 @@ final class Uploads {
   private final Duration expiry;
   private final Clock clock;
   private final Map<String, Upload> byId = new ConcurrentHashMap<>();
+  // one thread flushes every upload's spool in the background (Upload.FLUSH_EVERY)
+  private final ExecutorService flusher =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "registry-spool-flush");
+            t.setDaemon(true);
+            return t;
+          });
 
   Uploads(Path dir, Duration expiry, Clock clock) throws IOException {
     this.dir = dir;
@@ -46,7 +56,7 @@ final class Uploads {
   /** Starts an upload into {@code repo}. */
   Upload start(String repo) throws IOException {
     String id = UUID.randomUUID().toString();
-    Upload u = new Upload(id, repo, dir.resolve(id), now());
+    Upload u = new Upload(id, repo, dir.resolve(id), now(), flusher);
     byId.put(id, u);
     return u;
   }
@@ -89,6 +99,7 @@ final class Uploads {
 
   /** Deletes every spool (at shutdown). */
   void close() {
+    flusher.shutdownNow();
     for (Upload u : new ArrayList<>(byId.values())) {
       remove(u);
     }

@@ -12,6 +12,7 @@ import io.strata.store.image.TarBuilder;
 import io.strata.store.registry.Descriptor;
 import io.strata.store.registry.LayerChunkIndex;
 import io.strata.store.registry.RegistryStore;
+import io.strata.store.registry.StagedBlobs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,10 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Chunk indexes made when an image's layers settle, not when a client asks: an image with a layer
- * still stored whole gets none until its last layer's recipe job ends; manifests stored before (or
- * while the server was down) are indexed by the start's pass; one already indexed is not again. The
- * layers are Go-gzipped, stored whole as a push stores them and then made recipes as {@link
- * RecipeJobs} makes them, the jobs' pending set being this test's.
+ * still staged gets none until its last layer's recipe job ends; manifests stored before (or while
+ * the server was down) are indexed by the start's pass; one already indexed is not again. The
+ * layers are Go-gzipped, staged as a push stages them and then stored as recipes as {@link
+ * RecipeJobs} stores them, the jobs' pending set being this test's.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ChunkIndexMakerTest {
@@ -50,7 +51,9 @@ class ChunkIndexMakerTest {
   @BeforeEach
   void open() throws IOException {
     fix = new ImageFixture(dir.resolve("store"));
-    registry = new RegistryStore(fix.chunks(), new BlobService(fix.chunks()));
+    registry =
+        new RegistryStore(
+            fix.chunks(), new BlobService(fix.chunks()), new StagedBlobs(dir.resolve("staged")));
     maker = new ChunkIndexMaker(registry.chunkIndexes(), pending::contains);
   }
 
@@ -60,7 +63,7 @@ class ChunkIndexMakerTest {
     fix.close();
   }
 
-  /** A Go-gzipped layer of one file, stored whole as a push stores it, its job pending. */
+  /** A Go-gzipped layer of one file, staged as a push stages it, its job pending. */
   private Digest pushLayer(String name, int size) throws IOException {
     StringBuilder s = new StringBuilder();
     for (int i = 0; s.length() < size; i++) {
@@ -76,14 +79,15 @@ class ChunkIndexMakerTest {
     Path spool = dir.resolve(d.hex());
     Files.write(spool, g);
     spools.add(spool);
-    registry.putBlobFileWhole(REPO, d, spool);
+    assertThat(registry.putBlobFileStaged(REPO, d, spool)).isTrue();
     pending.add(d);
     return d;
   }
 
   /** What the recipe job of {@code layer} does, then tells the maker. */
   private void settle(Digest layer) throws IOException {
-    assertThat(registry.keepAsRecipe(layer, dir.resolve(layer.hex()))).isTrue();
+    assertThat(registry.storeStaged(layer)).isTrue();
+    assertThat(registry.gzipRecipe(layer)).isNotNull();
     pending.remove(layer);
     maker.settled(layer);
   }

@@ -7,7 +7,10 @@ import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import org.roaringbitmap.RoaringBitmap;
 
 /**
  * One blob being stored, fed in pieces of any size (as a network stream delivers them). Nothing is
@@ -41,6 +44,16 @@ public final class BlobWriter implements AutoCloseable {
    * refuse a blob that is not what its client says.
    */
   public PutResult commit(Digest expected) throws IOException {
+    return commitWith(expected, chunks -> List.of());
+  }
+
+  /**
+   * {@link #commit(Digest)}, with the changes {@code alongside} makes of the blob's chunks in the
+   * same commit (one fsync of the packs and of the root log for both: the registry stores a
+   * manifest and its records so). Nothing of either is committed when the digest is refused.
+   */
+  public PutResult commitWith(Digest expected, Function<RoaringBitmap, List<RootChange>> alongside)
+      throws IOException {
     done = true;
     try {
       ObjectWriter.Written w = object.finish();
@@ -49,6 +62,7 @@ public final class BlobWriter implements AutoCloseable {
             "blob " + expected + ": content has digest " + w.digest());
       }
       String name = BlobService.rootName(w.digest());
+      List<RootChange> changes = new ArrayList<>();
       if (service.store().root(name) == null) {
         Root root =
             new Root(
@@ -56,10 +70,10 @@ public final class BlobWriter implements AutoCloseable {
                 w.recipe().size(),
                 BlobService.encode(w.digest(), w.recipe()),
                 w.recipe().chunkSet());
-        session.commit(List.of(new RootChange.Put(root)));
-      } else {
-        session.commit(List.of());
+        changes.add(new RootChange.Put(root));
       }
+      changes.addAll(alongside.apply(w.recipe().chunkSet()));
+      session.commit(changes);
       return new PutResult(w.digest(), w.recipe().size(), w.newChunks(), w.newBytes());
     } finally {
       session.close();

@@ -16,6 +16,8 @@ import java.nio.file.Path;
  * @param indexRamBytes bytes of heap the chunk index holds
  * @param uniqueBytes bytes of the distinct chunks before compression
  * @param compressedBytes bytes of the distinct chunks after compression
+ * @param registryStagedBytes bytes of registry layers pushed and durable as staged files, waiting
+ *     for their job to put them in the chunk store (not counted in the figures above)
  * @param shared the bucket shared with other stratads and this node's cache of it, or null
  */
 public record StoreInfo(
@@ -30,6 +32,7 @@ public record StoreInfo(
     long indexRamBytes,
     long uniqueBytes,
     long compressedBytes,
+    long registryStagedBytes,
     io.strata.store.remote.SharedStore.Stats shared) {
 
   /** logicalBytes ÷ uniqueBytes; 1 for an empty store. */

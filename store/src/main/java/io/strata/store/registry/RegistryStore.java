@@ -14,10 +14,12 @@ import io.strata.store.error.NotFoundException;
 import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -34,26 +36,45 @@ import org.roaringbitmap.RoaringBitmap;
  *   reg/link/REPO@HEX       a blob (or manifest) REPO holds; keeps the blob's chunks alive
  *   reg/manifest/REPO@HEX   a manifest of REPO; payload: its descriptor as JSON
  *   reg/tag/REPO:TAG        payload: the manifest's digest, {@code sha256:HEX}
+ *   reg/import/REPO:TAG     a tagged push whose Strata image import has not run yet; payload: the
+ *                           manifest's digest (committed with the tag, removed after the import)
  * </pre>
  *
  * The bytes of blobs and manifests are {@link BlobService} blobs, so an equal blob pushed to two
- * repositories (or put with {@code strata blob put}) is stored once. Changes are serialized; reads
- * run alongside them.
+ * repositories (or put with {@code strata blob put}) is stored once. A gzip layer pushed to a
+ * registry with {@link StagedBlobs} is first a staged file, its links holding no chunks yet, until
+ * {@link #storeStaged} has made it a blob: every read here sees a staged blob as present. Changes
+ * are serialized; reads run alongside them.
  */
 public final class RegistryStore {
   static final String LINK = "reg/link/";
   static final String MANIFEST = "reg/manifest/";
   static final String TAG = "reg/tag/";
+  static final String IMPORT = "reg/import/";
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final ChunkStore chunks;
   private final BlobService blobs;
   private final ChunkIndexPublisher chunkIndexes;
+  // null: every blob enters the chunk store at its PUT
+  private final StagedBlobs staged;
 
+  /** A registry that stores every blob at its PUT (no staged blobs). */
   public RegistryStore(ChunkStore chunks, BlobService blobs) {
+    this(chunks, blobs, null);
+  }
+
+  /** A registry whose gzip layers wait as {@code staged} files until {@link #storeStaged}. */
+  public RegistryStore(ChunkStore chunks, BlobService blobs, StagedBlobs staged) {
     this.chunks = chunks;
     this.blobs = blobs;
+    this.staged = staged;
     this.chunkIndexes = new ChunkIndexPublisher(chunks, blobs, this);
+  }
+
+  /** The staged blobs, or null when this registry stores every blob at its PUT. */
+  public StagedBlobs staged() {
+    return staged;
   }
 
   /** The chunk-index artifacts of this registry's images (Strata-to-Strata pulls). */
@@ -65,29 +86,66 @@ public final class RegistryStore {
 
   /** Whether {@code repo} holds blob {@code d}. */
   public boolean hasBlob(String repo, Digest d) {
-    return chunks.root(LINK + repo + "@" + d.hex()) != null && blobRoot(d) != null;
+    return chunks.root(LINK + repo + "@" + d.hex()) != null && present(d);
+  }
+
+  /**
+   * Whether blob {@code d} is staged or stored. The staged file is looked for first: its job
+   * commits the blob's root before it deletes the file, so a file gone means a root there.
+   */
+  private boolean present(Digest d) {
+    return isStaged(d) || blobRoot(d) != null;
+  }
+
+  /** Whether blob {@code d} is a staged file, not (yet) in the chunk store. */
+  public boolean isStaged(Digest d) {
+    return staged != null && staged.has(d);
   }
 
   /** The length of blob {@code d}. */
   public long blobSize(Digest d) {
+    if (isStaged(d)) {
+      try {
+        return staged.size(d);
+      } catch (NoSuchFileException e) {
+        // stored since: the root is there
+      } catch (IOException e) {
+        throw new UncheckedIOException("blob " + d + ": reading its staged file", e);
+      }
+    }
     return blobs.size(d);
   }
 
-  /** The recipe that regenerates gzip blob {@code d}, or null when it is stored whole. */
+  /**
+   * The recipe that regenerates gzip blob {@code d}, or null when it is stored whole (or staged:
+   * whole for now).
+   */
   public GzipRecipe gzipRecipe(Digest d) {
-    return blobs.gzipRecipe(d);
+    return isStaged(d) ? null : blobs.gzipRecipe(d);
   }
 
   /**
    * The uncompressed contents of gzip blob {@code d} kept as a recipe, as stored (its digest was
-   * verified at push); null for a blob kept whole.
+   * verified at push); null for a blob kept whole or staged.
    */
   public InputStream openUncompressed(Digest d) {
-    return blobs.openUncompressed(d);
+    return isStaged(d) ? null : blobs.openUncompressed(d);
   }
 
-  /** The bytes of blob {@code d} from {@code offset}, {@code length} of them (-1: to the end). */
+  /**
+   * The bytes of blob {@code d} from {@code offset}, {@code length} of them (-1: to the end): from
+   * its staged file while there is one, else from the chunk store.
+   */
   public InputStream openBlob(Digest d, long offset, long length) {
+    if (isStaged(d)) {
+      try {
+        return staged.open(d, offset, length);
+      } catch (NoSuchFileException e) {
+        // its job stored it and deleted the file since: the root is there
+      } catch (IOException e) {
+        throw new UncheckedIOException("blob " + d + ": reading its staged file", e);
+      }
+    }
     return blobs.open(d, offset, length);
   }
 
@@ -128,13 +186,47 @@ public final class RegistryStore {
   }
 
   /**
-   * Stores the file {@code file} (an upload's spool) as blob {@code expected} of {@code repo}, its
-   * own bytes as chunks (as fast as a store can take them); {@link #keepAsRecipe} may turn a gzip
-   * layer into a recipe afterwards. Refused, and nothing named, when it does not hash to {@code
-   * expected}.
+   * Makes the file {@code file} (an upload's spool whose bytes the caller found to hash to {@code
+   * expected}) blob {@code expected} of {@code repo}: a gzip blob is staged ({@link
+   * StagedBlobs#stage}: forced to disk and hard-linked, not chunked) and linked with no chunks yet,
+   * and true is returned: {@link #storeStaged} must follow (at the latest after a restart, for
+   * every staged blob). Any other blob, or any blob of a registry without staged blobs, is stored
+   * at once ({@link #putBlobFile}; false).
    */
-  public PutResult putBlobFileWhole(String repo, Digest expected, Path file) throws IOException {
-    return putAndLink(repo, expected, () -> blobs.putWhole(file, expected));
+  public boolean putBlobFileStaged(String repo, Digest expected, Path file) throws IOException {
+    Names.checkRepository(repo);
+    if (staged == null || !StagedBlobs.isGzip(file)) {
+      putBlobFile(repo, expected, file);
+      return false;
+    }
+    boolean stage = blobRoot(expected) == null;
+    if (stage) {
+      staged.stage(expected, file);
+    }
+    synchronized (this) {
+      link(repo, expected);
+    }
+    return stage;
+  }
+
+  /**
+   * Stores staged blob {@code d} as a Strata blob ({@link BlobService#putFile}: its uncompressed
+   * contents and a recipe when a known compressor reproduces it, else whole; its digest checked
+   * again), moves every repository's link to its chunks, and only then deletes the staged file:
+   * after a crash at any point the blob is either still staged or stored. False when it was not
+   * staged.
+   */
+  public boolean storeStaged(Digest d) throws IOException {
+    Path file = staged.file(d);
+    if (!Files.exists(file)) {
+      return false;
+    }
+    if (blobRoot(d) == null) {
+      blobs.putFile(file, d);
+    }
+    moveLinks(d);
+    staged.delete(d);
+    return true;
   }
 
   /** How a spooled upload is stored when the store does not hold its blob yet. */
@@ -151,16 +243,6 @@ public final class RegistryStore {
       link(repo, expected);
     }
     return r;
-  }
-
-  /**
-   * Turns blob {@code d}, stored whole, into its uncompressed contents and a recipe when a known
-   * compressor reproduces it ({@link BlobService#keepAsRecipe}; {@code copy}, null or a file of the
-   * same bytes, is read instead of the chunks), and moves every repository's link to the new
-   * chunks, so the compressed ones go at the next gc. Returns whether it was turned.
-   */
-  public boolean keepAsRecipe(Digest d, Path copy) throws IOException {
-    return blobs.keepAsRecipe(d, copy, () -> moveLinks(d));
   }
 
   private synchronized void moveLinks(Digest d) throws IOException {
@@ -201,13 +283,17 @@ public final class RegistryStore {
   }
 
   private void link(String repo, Digest d) throws IOException {
+    // the file before the root (see present): staged with no root yet, the link holds no chunks,
+    // and the job's moveLinks, which waits for this lock, gives it the blob's
+    boolean wasStaged = isStaged(d);
     Root blob = blobRoot(d);
-    if (blob == null) {
+    if (blob == null && !wasStaged) {
       throw new NotFoundException("blob " + d + " not found");
     }
     String name = LINK + repo + "@" + d.hex();
     if (chunks.root(name) == null) {
-      commit(List.of(new RootChange.Put(new Root(name, 0, new byte[0], blob.chunks().clone()))));
+      RoaringBitmap held = blob == null ? new RoaringBitmap() : blob.chunks().clone();
+      commit(List.of(new RootChange.Put(new Root(name, 0, new byte[0], held))));
     }
   }
 
@@ -259,6 +345,17 @@ public final class RegistryStore {
    */
   public synchronized Descriptor putManifest(
       String repo, String tag, byte[] body, String contentType) throws IOException {
+    return putManifest(repo, tag, body, contentType, false);
+  }
+
+  /**
+   * {@link #putManifest(String, String, byte[], String)}; with {@code importPending} and a tag, the
+   * same commit records that its Strata image import is still to run ({@link #pendingImports}), so
+   * a stop before the import does not lose it.
+   */
+  public synchronized Descriptor putManifest(
+      String repo, String tag, byte[] body, String contentType, boolean importPending)
+      throws IOException {
     Names.checkRepository(repo);
     if (tag != null && !Names.isTag(tag)) {
       throw new InvalidArgumentException("tag " + tag + ": not a valid tag");
@@ -276,8 +373,6 @@ public final class RegistryStore {
         throw new NotFoundException(what + ": manifest " + c + " is not in the repository");
       }
     }
-    blobs.put(new ByteArrayInputStream(body));
-    Root blob = blobRoot(digest);
     Descriptor desc =
         new Descriptor(
             doc.mediaType(),
@@ -286,14 +381,21 @@ public final class RegistryStore {
             doc.artifactType(),
             doc.subject(),
             doc.annotations());
+    // the manifest's bytes and its roots in one commit: one fsync of the packs and the root log
+    try (BlobWriter w = blobs.create()) {
+      w.write(body, 0, body.length);
+      w.commitWith(digest, held -> manifestRoots(repo, tag, desc, held, importPending));
+    }
+    return desc;
+  }
+
+  private static List<RootChange> manifestRoots(
+      String repo, String tag, Descriptor desc, RoaringBitmap held, boolean importPending) {
+    Digest digest = desc.digest();
     List<RootChange> changes = new ArrayList<>();
     changes.add(
         new RootChange.Put(
-            new Root(
-                MANIFEST + repo + "@" + digest.hex(),
-                body.length,
-                encode(desc),
-                blob.chunks().clone())));
+            new Root(MANIFEST + repo + "@" + digest.hex(), desc.size(), encode(desc), held)));
     if (tag != null) {
       changes.add(
           new RootChange.Put(
@@ -302,9 +404,47 @@ public final class RegistryStore {
                   0,
                   digest.toString().getBytes(StandardCharsets.US_ASCII),
                   new RoaringBitmap())));
+      if (importPending) {
+        changes.add(
+            new RootChange.Put(
+                new Root(
+                    IMPORT + repo + ":" + tag,
+                    0,
+                    digest.toString().getBytes(StandardCharsets.US_ASCII),
+                    new RoaringBitmap())));
+      }
     }
-    commit(changes);
-    return desc;
+    return changes;
+  }
+
+  /** A tagged manifest whose image import has not run (a stop came first). */
+  public record PendingImport(String repo, String tag, Digest manifest) {}
+
+  /** The imports {@code putManifest} recorded and {@link #importDone} has not cleared. */
+  public List<PendingImport> pendingImports() {
+    List<PendingImport> out = new ArrayList<>();
+    for (Root r : chunks.roots(IMPORT)) {
+      String name = r.name().substring(IMPORT.length());
+      int colon = name.lastIndexOf(':');
+      out.add(
+          new PendingImport(
+              name.substring(0, colon),
+              name.substring(colon + 1),
+              Digest.parse(new String(r.payload(), StandardCharsets.US_ASCII))));
+    }
+    return out;
+  }
+
+  /**
+   * Clears the pending import of {@code repo:tag} when it still names manifest {@code d} (a later
+   * push of the tag has its own import to run).
+   */
+  public synchronized void importDone(String repo, String tag, Digest d) throws IOException {
+    Root r = chunks.root(IMPORT + repo + ":" + tag);
+    if (r != null
+        && java.util.Arrays.equals(r.payload(), d.toString().getBytes(StandardCharsets.US_ASCII))) {
+      commit(List.of(new RootChange.Remove(r.name())));
+    }
   }
 
   /** What {@code body} is, without storing it. */
