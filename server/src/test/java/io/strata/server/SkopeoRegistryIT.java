@@ -171,6 +171,16 @@ class SkopeoRegistryIT {
     assertThat(server.cli("fsck").code()).isZero();
   }
 
+  private String imageId(String ref) throws Exception {
+    var r = server.cli("--json", "image", "inspect", ref);
+    assertThat(r.code()).as(r.stderr()).isZero();
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(r.stdout())
+        .get(0)
+        .get("Id")
+        .asText();
+  }
+
   @Test
   void strataPushesToAndPullsFromTheRegistry() throws Exception {
     Path src = layout("cli", "5");
@@ -187,6 +197,18 @@ class SkopeoRegistryIT {
     var pull = server.cli("pull", target, "--plain-http");
     assertThat(pull.code()).as(pull.stderr()).isZero();
     assertThat(server.cli("image", "ls").out()).contains(registry + "/it/cli");
+    // the same pull as an import, docker://, tagged as asked
+    var imported =
+        server.cli("image", "import", "docker://" + target, "--plain-http", "-t", "imp/cli:1");
+    assertThat(imported.code()).as(imported.stderr()).isZero();
+    assertThat(server.cli("image", "ls").out()).contains("imp/cli");
+    assertThat(imageId("imp/cli:1")).isEqualTo(imageId(target)).startsWith("sha256:");
+    var badRef = server.cli("image", "import", "docker://no-repository", "--plain-http");
+    assertThat(badRef.code()).isEqualTo(2);
+    assertThat(badRef.stderr()).contains("docker://no-repository").contains("REGISTRY/REPO:TAG");
+    var plainOnFile = server.cli("image", "import", src + ":5", "--plain-http");
+    assertThat(plainOnFile.code()).isEqualTo(2);
+    assertThat(plainOnFile.stderr()).contains("apply to docker://REGISTRY/REPO:TAG only");
     // pushed on to another repository of the same registry: blobs mounted, only the manifest sent
     var mounted = server.cli("push", target, registry + "/it/mounted:1", "--plain-http");
     assertThat(mounted.code()).as(mounted.stderr()).isZero();

@@ -1,11 +1,18 @@
 package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
+import io.strata.client.StrataClientException;
 import io.strata.client.TransferListener;
 import io.strata.client.UploadBody;
+import io.strata.protocol.Status;
+import io.strata.protocol.TokenFile;
 import io.strata.protocol.message.ImportArgs;
 import io.strata.protocol.message.ImportReply;
+import io.strata.protocol.registry.RegistryRef;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -20,6 +27,7 @@ import picocli.CommandLine.Parameters;
       "Imports an image from this host: an OCI image layout directory (DIR or DIR:TAG), a docker"
           + " save archive, an OCI layout as a tar, a plain directory or a plain tar (one layer).",
       "- reads the archive from standard input, which must not be a terminal.",
+      "docker://REGISTRY/REPO:TAG pulls the image from that OCI registry, as strata pull does.",
       "Layers keep their diff_ids; whiteouts are applied."
     })
 final class ImageImportCommand extends ClientCommand {
@@ -39,14 +47,64 @@ final class ImageImportCommand extends ClientCommand {
       description = "Print nothing but errors.")
   boolean quiet;
 
+  @Option(
+      names = "--plain-http",
+      description = "With docker://: talk to the registry over HTTP, not HTTPS.")
+  boolean plainHttp;
+
+  @Option(
+      names = "--remote-token-file",
+      paramLabel = "FILE",
+      description = "With docker://: the registry's secret, as strata pull takes it.")
+  Path remoteTokenFile;
+
+  private static final String DOCKER = "docker://";
+
   @Override
   void checkArguments() {
+    if (path.startsWith(DOCKER)) {
+      try {
+        RegistryRef.parse(path.substring(DOCKER.length()));
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "image import " + path + ": not docker://REGISTRY/REPO:TAG (" + e.getMessage() + ")");
+      }
+      return;
+    }
+    if (plainHttp || remoteTokenFile != null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "image import "
+              + path
+              + ": --plain-http and --remote-token-file apply to docker://REGISTRY/REPO:TAG only");
+    }
     refuseTerminalInput(spec, path);
   }
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
+    if (path.startsWith(DOCKER)) {
+      return pull(client, cli, RegistryRef.parse(path.substring(DOCKER.length())));
+    }
     return load(client, cli, path, tag, quiet);
+  }
+
+  /** {@code docker://REF}: the pull {@code strata pull REF} makes, then the {@code -t} tag. */
+  private int pull(StrataClient client, StrataCli cli, RegistryRef ref) throws Exception {
+    String secret = null;
+    if (remoteTokenFile != null) {
+      try {
+        secret = new String(TokenFile.read(remoteTokenFile), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new StrataClientException(Status.UNAUTHENTICATED, e.getMessage(), e);
+      }
+    }
+    int code = RegistryTransfers.pull(client, cli, ref, plainHttp, secret);
+    if (code == ExitStatus.OK && tag != null) {
+      client.tag(ref.toString(), tag);
+    }
+    return code;
   }
 
   /** Refuses to read an archive from standard input ({@code -}) when it is a terminal. */
