@@ -249,12 +249,14 @@ public final class LayerStore {
           writer.write(fs);
           fs.sync();
           MessageDigest sha = Digest.newSha256();
-          if (parent == null) { // a whole tree: its split is regenerated from it (version 2)
+          if (parent == null && regeneratesSplits()) {
+            // a whole tree: its split is regenerated from it (version 2)
             CanonicalTar.Described d = CanonicalTar.whole(fs, session.newObject(), sha);
             return new Built(Digest.of(sha.digest()), d.split(), d.tarSize(), Map.of());
           }
           TarSplitWriter split = new TarSplitWriter(session.newObject());
-          CanonicalTar.write(fs, driver.diff(tmp, parent), split, sha);
+          CanonicalTar.write(
+              fs, parent == null ? WholeTree.of(fs) : driver.diff(tmp, parent), split, sha);
           long size = split.tarSize();
           return new Built(Digest.of(sha.digest()), split.finish(), size, Map.of());
         });
@@ -309,13 +311,23 @@ public final class LayerStore {
           fs.sync();
           WholeTree changes = WholeTree.of(fs);
           MessageDigest describedSplit = Digest.newSha256();
-          // hashed to compare, stored as version 2: the tree regenerates it (CanonicalSplit)
-          TarSplitWriter described = new TarSplitWriter(null, describedSplit);
+          // hashed to compare, stored as version 2: the tree regenerates it (CanonicalSplit); in
+          // a shared store, stored as it is (see regeneratesSplits)
+          boolean regenerated = regeneratesSplits();
+          TarSplitWriter described =
+              new TarSplitWriter(regenerated ? null : session.newObject(), describedSplit);
           CanonicalTar.describe(fs, changes, described);
-          described.finish();
-          CanonicalTar.Described stored = CanonicalTar.stored(session.newObject(), described);
-          long canonicalSize = stored.tarSize();
-          ObjectWriter.Written canonical = stored.split();
+          long canonicalSize;
+          ObjectWriter.Written canonical;
+          if (regenerated) {
+            described.finish();
+            CanonicalTar.Described stored = CanonicalTar.stored(session.newObject(), described);
+            canonicalSize = stored.tarSize();
+            canonical = stored.split();
+          } else {
+            canonicalSize = described.tarSize();
+            canonical = described.finish();
+          }
           if (MessageDigest.isEqual(streamedSplit.digest(), describedSplit.digest())) {
             return new Built(Digest.of(sha.digest()), canonical, canonicalSize, Map.of());
           }
@@ -324,6 +336,16 @@ public final class LayerStore {
           CanonicalTar.hash(fs, changes, canonicalSha);
           return new Built(Digest.of(canonicalSha.digest()), canonical, canonicalSize, Map.of());
         });
+  }
+
+  /**
+   * Whether a whole tree's layer keeps a version 2 split, regenerated from the tree. Not in a store
+   * sharing a bucket: another node makes an image from the catalogue's plan and the chunks in the
+   * bucket, with no tree to regenerate the headers from, so the split's bytes must be chunks it can
+   * fetch (a host transfer sends version 1 bytes made on demand instead; ScaleOutIT).
+   */
+  private boolean regeneratesSplits() {
+    return chunks.shared() == null;
   }
 
   /** How many plain tars {@link #importPlainTar} described by reading their tree back. */
