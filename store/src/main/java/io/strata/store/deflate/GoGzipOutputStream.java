@@ -56,19 +56,23 @@ public final class GoGzipOutputStream extends OutputStream {
     }
     closed = true;
     deflater.finish();
-    int c = (int) crc.getValue();
+    out.write(trailer(crc.getValue(), size));
+  }
+
+  /** A gzip member's last 8 bytes: the CRC-32 of its contents and their length mod 2^32. */
+  public static byte[] trailer(long crc, long size) {
+    int c = (int) crc;
     int s = (int) size;
-    out.write(
-        new byte[] {
-          (byte) c,
-          (byte) (c >>> 8),
-          (byte) (c >>> 16),
-          (byte) (c >>> 24),
-          (byte) s,
-          (byte) (s >>> 8),
-          (byte) (s >>> 16),
-          (byte) (s >>> 24)
-        });
+    return new byte[] {
+      (byte) c,
+      (byte) (c >>> 8),
+      (byte) (c >>> 16),
+      (byte) (c >>> 24),
+      (byte) s,
+      (byte) (s >>> 8),
+      (byte) (s >>> 16),
+      (byte) (s >>> 24)
+    };
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.strata.store.gzip;
 
 import io.strata.store.deflate.DeflateCheckpoint;
 import io.strata.store.deflate.GoDeflater;
+import io.strata.store.deflate.GoGzipOutputStream;
 import io.strata.store.error.CorruptDataException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -375,19 +376,7 @@ final class ParallelRegeneration {
     }
     inputEnded = true;
     stream.finish();
-    int c = (int) crc.getValue();
-    int s = (int) inputSize;
-    sink.write(
-        new byte[] {
-          (byte) c,
-          (byte) (c >>> 8),
-          (byte) (c >>> 16),
-          (byte) (c >>> 24),
-          (byte) s,
-          (byte) (s >>> 8),
-          (byte) (s >>> 16),
-          (byte) (s >>> 24)
-        });
+    sink.write(GoGzipOutputStream.trailer(crc.getValue(), inputSize));
     ended = true;
   }
 
