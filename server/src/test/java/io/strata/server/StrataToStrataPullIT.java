@@ -472,58 +472,6 @@ class StrataToStrataPullIT {
     }
   }
 
-  /** An OCI layout tagged 1 whose layers are {@code gzs}, the gzips of {@code tars}. */
-  private static Path layout(Path l, List<byte[]> tars, List<byte[]> gzs) throws IOException {
-    Files.createDirectories(l.resolve("blobs/sha256"));
-    StringBuilder diffIds = new StringBuilder();
-    StringBuilder layers = new StringBuilder();
-    for (int i = 0; i < tars.size(); i++) {
-      String sep = i == 0 ? "" : ",";
-      diffIds.append(sep).append('"').append(Tars.sha256(tars.get(i))).append('"');
-      layers
-          .append(sep)
-          .append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"")
-          .append(put(l, gzs.get(i)))
-          .append("\",\"size\":")
-          .append(gzs.get(i).length)
-          .append('}');
-    }
-    byte[] config =
-        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
-                + "\"layers\",\"diff_ids\":["
-                + diffIds
-                + "]}}")
-            .getBytes(StandardCharsets.UTF_8);
-    byte[] manifest =
-        ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
-                + "\"digest\":\""
-                + put(l, config)
-                + "\",\"size\":"
-                + config.length
-                + "},\"layers\":["
-                + layers
-                + "]}")
-            .getBytes(StandardCharsets.UTF_8);
-    String m = put(l, manifest);
-    Files.writeString(l.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-    Files.writeString(
-        l.resolve("index.json"),
-        "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
-            + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
-            + m
-            + "\",\"size\":"
-            + manifest.length
-            + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"1\"}}]}");
-    return l;
-  }
-
-  private static String put(Path layout, byte[] b) throws IOException {
-    String d = Tars.sha256(b);
-    Files.write(layout.resolve("blobs/sha256/" + d.substring(7)), b);
-    return d;
-  }
-
   @Test
   @Order(6)
   void anImageOfMoreLayersThanAQueryStringHeldIsPulledThroughItsIndex() throws Exception {
@@ -541,7 +489,7 @@ class StrataToStrataPullIT {
       tars.add(tar);
       gzs.add(gz.toByteArray());
     }
-    Path many = layout(dir.resolve("many"), tars, gzs);
+    Path many = Tars.gzipLayout(dir.resolve("many"), tars, gzs);
     skopeo(
         "copy",
         "--dest-tls-verify=false",

@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -86,12 +87,33 @@ public final class Tars {
    * tar}; returns {@code l}.
    */
   public static Path gzipLayout(Path l, byte[] tar, byte[] gz) throws IOException {
+    return gzipLayout(l, List.of(tar), List.of(gz));
+  }
+
+  /**
+   * Writes at {@code l} an OCI layout tagged 1 whose layers are {@code gzs}, the gzips of {@code
+   * tars}.
+   */
+  public static Path gzipLayout(Path l, List<byte[]> tars, List<byte[]> gzs) throws IOException {
     Files.createDirectories(l.resolve("blobs/sha256"));
+    StringBuilder diffIds = new StringBuilder();
+    StringBuilder layers = new StringBuilder();
+    for (int i = 0; i < tars.size(); i++) {
+      String sep = i == 0 ? "" : ",";
+      diffIds.append(sep).append('"').append(sha256(tars.get(i))).append('"');
+      layers
+          .append(sep)
+          .append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"")
+          .append(putBlob(l, gzs.get(i)))
+          .append("\",\"size\":")
+          .append(gzs.get(i).length)
+          .append('}');
+    }
     byte[] config =
         ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
-                + "\"layers\",\"diff_ids\":[\""
-                + Tars.sha256(tar)
-                + "\"]}}")
+                + "\"layers\",\"diff_ids\":["
+                + diffIds
+                + "]}}")
             .getBytes(StandardCharsets.UTF_8);
     byte[] manifest =
         ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
@@ -100,12 +122,9 @@ public final class Tars {
                 + putBlob(l, config)
                 + "\",\"size\":"
                 + config.length
-                + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
-                + "\"digest\":\""
-                + putBlob(l, gz)
-                + "\",\"size\":"
-                + gz.length
-                + "}]}")
+                + "},\"layers\":["
+                + layers
+                + "]}")
             .getBytes(StandardCharsets.UTF_8);
     String m = putBlob(l, manifest);
     Files.writeString(l.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
