@@ -3,7 +3,8 @@
 # next to Debian's docker-registry (distribution), both pushed by skopeo in the same run; then
 # pulls back from Strata with digests checked. Usage: perf/registry-recipes.sh [WORKDIR]
 # Needs skopeo, docker-registry, Go, python3 and the Debian tar DebianRootfs builds
-# (/var/tmp/strata-test/debian-bookworm-minbase.tar); builds nothing: run the reactor build first.
+# (/var/tmp/strata-test/debian-bookworm-minbase.tar); run the reactor build first (bin/stratad
+# rebuilds only a stale server jar; the client jar must exist).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 W=${1:-$(mktemp -d /var/tmp/registry-recipes.XXXX)}
@@ -66,7 +67,8 @@ done
 log "v1.tar $(stat -c %s "$W/v1.tar") bytes, v1 gzip $(stat -c %s "$W/v1.tar.6.gz"), v2 gzip $(stat -c %s "$W/v2.tar.6.gz")"
 
 SPORT=$(free_port); RPORT=$(free_port); LPORT=$(free_port); GPORT=$(free_port)
-java -Xmx512m -XX:+UseG1GC ${STRATAD_OPTS:-} -jar "$root/server/target/stratad.jar" --data "$W/strata" \
+# bin/stratad, as users start it (its heap, class-data sharing archive and JIT settings)
+STRATAD_JAVA_OPTS=${STRATAD_OPTS:-} "$root/bin/stratad" --data "$W/strata" \
   --listen "127.0.0.1:$LPORT" --registry "127.0.0.1:$RPORT" >"$W/stratad.log" 2>&1 &
 SPID=$!
 cat >"$W/reg.yml" <<YML

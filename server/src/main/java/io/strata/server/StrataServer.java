@@ -211,6 +211,11 @@ public final class StrataServer implements Closeable {
           engine.dataRoot(),
           HostPort.format((InetSocketAddress) ch.localAddress()),
           engine.driver());
+      if (reg != null) {
+        // the bound port: with --registry HOST:0 the kernel picks it, and this line is where it
+        // shows
+        LOG.log(System.Logger.Level.INFO, "registry on {0}", HostPort.format(reg.address()));
+      }
       StrataServer server =
           new StrataServer(
               engine, boss, workers, pool, ops, state, ch, m, ctrd, snapshotMounts, limits);
