@@ -161,6 +161,9 @@ public final class TreeTar {
    * included), the numeric owner and the modification time in whole seconds.
    */
   static void setAttributes(TarArchiveEntry e, int mode, long uid, long gid, long mtimeMillis) {
+    // no uname, as the server's canonical layer tar (and containerd's, moby's) has none:
+    // commons-compress would write this process's user.name, and the server read the tree back
+    e.setUserName("");
     e.setMode(mode & 07777);
     e.setUserId(uid);
     e.setGroupId(gid);

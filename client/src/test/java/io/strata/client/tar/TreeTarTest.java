@@ -64,6 +64,23 @@ class TreeTarTest {
     assertThat(tar(root)).as("the same tree, the same bytes").isEqualTo(tar(root));
   }
 
+  /** The server's canonical layer tar names no user: neither may the client's, whoever runs it. */
+  @Test
+  void namesNoUserWhoeverRunsTheClient() throws Exception {
+    Path root = Files.createDirectories(dir.resolve("root"));
+    Files.writeString(root.resolve("f"), "f");
+    String was = System.getProperty("user.name");
+    List<TarArchiveEntry> es;
+    try {
+      System.setProperty("user.name", "someone-else");
+      es = entries(tar(root));
+    } finally {
+      System.setProperty("user.name", was);
+    }
+    assertThat(es).hasSize(2);
+    assertThat(es).allSatisfy(e -> assertThat(e.getUserName()).isEmpty());
+  }
+
   private static void sh(String cmd) throws Exception {
     Process p = new ProcessBuilder("sh", "-c", cmd).redirectErrorStream(true).start();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(cmd).isTrue();

@@ -65,6 +65,7 @@ public abstract sealed class ExportTarget implements Closeable {
     @Override
     void put(String name, long size, InputStream in) throws IOException {
       TarArchiveEntry e = new TarArchiveEntry(name);
+      e.setUserName(""); // the same archive whoever runs the server (docker save writes none)
       e.setSize(size);
       e.setMode(0644);
       e.setModTime(0);

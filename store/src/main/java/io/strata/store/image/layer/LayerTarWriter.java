@@ -36,11 +36,13 @@ public final class LayerTarWriter {
   private static final byte[] ZEROS = new byte[64 << 10];
 
   /**
-   * The uname of the headers of a writer given none: what commons-compress gives a new entry, the
-   * {@code user.name} of the process (cut to the field's 31 bytes), as canonical tars always had.
+   * The uname of the headers of a writer given none: empty, as containerd and moby write layers
+   * (their {@code FileInfoHeaderNoLookups}), so a layer's digest does not depend on who runs the
+   * server, and a client running as another user sends the canonical tar itself. Layers made by
+   * releases before this one named the server's {@code user.name} (commons-compress's default);
+   * their tar-splits keep that name ({@link CanonicalSplit}), so they regenerate unchanged.
    */
-  static final String DEFAULT_USER_NAME =
-      new TarArchiveEntry("x", TarConstants.LF_NORMAL).getUserName();
+  static final String DEFAULT_USER_NAME = "";
 
   /** Told where file content starts in the stream, right before its bytes are written. */
   interface ContentStart {

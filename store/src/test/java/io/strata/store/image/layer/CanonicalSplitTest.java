@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -294,6 +295,35 @@ class CanonicalSplitTest {
         assertThat(in.readAllBytes()).isEqualTo(expected);
       }
     }
+  }
+
+  @Test
+  void aLayersTarNamesNoUserSoItsDigestDoesNotDependOnWhoRunsTheServer() throws Exception {
+    Path tree = tree();
+    String was = System.getProperty("user.name");
+    List<String> diffIds = new ArrayList<>();
+    try {
+      for (String user : new String[] {"alice", "bob"}) {
+        System.setProperty("user.name", user);
+        fix.close();
+        fix = new ImageFixture(dir.resolve("store-" + user));
+        LayerRecord l = onlyLayer(fix.images().importPath(tree.toString(), "d:1"));
+        diffIds.add(l.diffId());
+        try (TarArchiveInputStream in =
+            new TarArchiveInputStream(new ByteArrayInputStream(export(l)))) {
+          int entries = 0;
+          for (var e = in.getNextEntry(); e != null; e = in.getNextEntry(), entries++) {
+            // as containerd and moby write layers: no names, the numeric ids only
+            assertThat(e.getUserName()).as(e.getName()).isEmpty();
+            assertThat(e.getGroupName()).as(e.getName()).isEmpty();
+          }
+          assertThat(entries).isGreaterThan(5);
+        }
+      }
+    } finally {
+      System.setProperty("user.name", was);
+    }
+    assertThat(diffIds.get(1)).isEqualTo(diffIds.get(0));
   }
 
   @Test
