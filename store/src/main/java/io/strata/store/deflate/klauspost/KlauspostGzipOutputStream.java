@@ -1,6 +1,7 @@
 package io.strata.store.deflate.klauspost;
 
 import io.strata.store.deflate.GoGzipOutputStream;
+import io.strata.store.deflate.GzipMemberOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.zip.CRC32;
@@ -11,7 +12,7 @@ import java.util.zip.CRC32;
  * when the caller sets no field (its zero modification time is written as {@code
  * uint32(time.Time{}.Unix())}, 0x886e0900, where Go's standard library writes 0).
  */
-public final class KlauspostGzipOutputStream extends OutputStream {
+public final class KlauspostGzipOutputStream extends GzipMemberOutputStream {
   private final OutputStream out;
   private final KlauspostDeflater deflater;
   private final CRC32 crc = new CRC32();
@@ -33,18 +34,13 @@ public final class KlauspostGzipOutputStream extends OutputStream {
   }
 
   @Override
-  public void write(int b) throws IOException {
-    write(new byte[] {(byte) b}, 0, 1);
-  }
-
-  @Override
   public void write(byte[] b, int off, int len) throws IOException {
     crc.update(b, off, len);
     size += len;
     deflater.write(b, off, len);
   }
 
-  /** Ends the member (last block, CRC-32, length) without closing the underlying stream. */
+  @Override
   public void finish() throws IOException {
     if (closed) {
       return;

@@ -1,6 +1,7 @@
 package io.strata.store.deflate.klauspost;
 
 import io.strata.store.deflate.GoGzipOutputStream;
+import io.strata.store.deflate.GzipMemberOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,7 +16,7 @@ import java.util.zip.CRC32;
  * each block depends only on its input and its tail, blocks can be compressed apart ({@link
  * #block}); this stream does them one after the other, holding one block.
  */
-public final class PgzipOutputStream extends OutputStream {
+public final class PgzipOutputStream extends GzipMemberOutputStream {
   /** pgzip's default block size. */
   public static final int DEFAULT_BLOCK_SIZE = 1 << 20;
 
@@ -43,11 +44,6 @@ public final class PgzipOutputStream extends OutputStream {
     this.level = level;
     this.block = new byte[blockSize];
     out.write(header);
-  }
-
-  @Override
-  public void write(int b) throws IOException {
-    write(new byte[] {(byte) b}, 0, 1);
   }
 
   @Override
@@ -96,7 +92,7 @@ public final class PgzipOutputStream extends OutputStream {
     return buf.toByteArray();
   }
 
-  /** Ends the member (last block, CRC-32, length) without closing the underlying stream. */
+  @Override
   public void finish() throws IOException {
     if (closed) {
       return;
