@@ -102,7 +102,7 @@ class KlauspostRecipesTest {
 
   @Test
   void pgzipOtherLevels() throws Exception {
-    for (int level : new int[] {1, 3, 6}) {
+    for (int level : new int[] {1, 3, 6, 9}) {
       roundTrip(mixed, Mode.PGZIP, level, GzipRecipe.Compressor.PGZIP);
     }
   }
@@ -111,7 +111,7 @@ class KlauspostRecipesTest {
   void klauspostGzipIsNotTakenForPgzip() throws Exception {
     roundTrip(mixed, Mode.GZIP, -1, GzipRecipe.Compressor.KLAUSPOST);
     roundTrip(small, Mode.GZIP, -1, GzipRecipe.Compressor.KLAUSPOST);
-    for (int level : new int[] {1, 2, 4, 6, 0, -2}) {
+    for (int level : new int[] {1, 2, 4, 6, 7, 8, 0, -2}) {
       roundTrip(mixed, Mode.GZIP, level, GzipRecipe.Compressor.KLAUSPOST);
     }
   }

@@ -6,13 +6,14 @@ import java.io.OutputStream;
 /**
  * A raw deflate stream, byte for byte what klauspost/compress 1.15's {@code flate.Writer} writes:
  * levels 1..6 (its DefaultCompression, −1, is 5) through its fast encoders, 65535 bytes of input
- * per block; 0 stored; −2 Huffman only. Like Go's, the output does not depend on how the input is
- * cut into {@link #write} calls. {@link #flush} is Go's {@code Flush} (a sync marker), {@link
- * #finish} its {@code Close}.
+ * per block; 7..9 through its lazy matcher; 0 stored; −2 Huffman only. Like Go's, the output does
+ * not depend on how the input is cut into {@link #write} calls. {@link #flush} is Go's {@code
+ * Flush} (a sync marker), {@link #finish} its {@code Close}.
  */
 public final class KlauspostDeflater {
   public static final int NO_COMPRESSION = 0;
   public static final int BEST_SPEED = 1;
+  public static final int BEST_COMPRESSION = 9;
   public static final int DEFAULT_COMPRESSION = -1;
   public static final int HUFFMAN_ONLY = -2;
 
@@ -25,13 +26,16 @@ public final class KlauspostDeflater {
   private enum Mode {
     STORE,
     HUFFMAN,
-    FAST
+    FAST,
+    LAZY
   }
 
   private final Mode mode;
   private final int level;
   private final HuffmanBitWriter w;
   private final FastGen fast;
+  private final LazyEncoder lazy;
+  // a fast encoder's block of literals, or the lazy matcher's 32 Ki tokens, and an end of block
   private final Tokens tokens = new Tokens(MAX_STORE_BLOCK + 1);
   private final byte[] window;
   private int windowEnd;
@@ -49,22 +53,31 @@ public final class KlauspostDeflater {
       w = new HuffmanBitWriter(out, 0);
       window = new byte[MAX_STORE_BLOCK];
       fast = null;
+      lazy = null;
     } else if (l == HUFFMAN_ONLY) {
       mode = Mode.HUFFMAN;
       w = new HuffmanBitWriter(out, 10);
       window = new byte[32 << 10];
       fast = null;
+      lazy = null;
+    } else if (l >= 7) {
+      mode = Mode.LAZY;
+      w = new HuffmanBitWriter(out, 8);
+      window = null;
+      fast = null;
+      lazy = new LazyEncoder(l, w, tokens);
     } else {
       mode = Mode.FAST;
       w = new HuffmanBitWriter(out, 7);
       window = new byte[MAX_STORE_BLOCK];
       fast = newFastEncoder(l);
+      lazy = null;
     }
   }
 
-  /** Whether this port reproduces klauspost's level {@code level}: −2..6. */
+  /** Whether this port reproduces klauspost's level {@code level}: −2..9. */
   public static boolean supported(int level) {
-    return level >= HUFFMAN_ONLY && level <= 6;
+    return level >= HUFFMAN_ONLY && level <= BEST_COMPRESSION;
   }
 
   /** The level this deflater runs at (−1 given as 5). */
@@ -89,6 +102,10 @@ public final class KlauspostDeflater {
    * the fast encoders encode its last 32 KiB and drop the tokens (pgzip's blocks start so).
    */
   public void dictionary(byte[] b, int off, int len) {
+    if (mode == Mode.LAZY) {
+      lazy.dictionary(b, off, len);
+      return;
+    }
     if (mode != Mode.FAST) {
       return;
     }
@@ -107,6 +124,15 @@ public final class KlauspostDeflater {
       throw new IllegalStateException("deflate stream already finished");
     }
     while (len > 0) {
+      if (mode == Mode.LAZY) {
+        if (lazy.full() || sync) {
+          step();
+        }
+        int n = lazy.fill(b, off, len);
+        off += n;
+        len -= n;
+        continue;
+      }
       if (windowEnd == window.length || sync) {
         step();
       }
@@ -144,6 +170,7 @@ public final class KlauspostDeflater {
       case STORE -> store();
       case HUFFMAN -> storeHuff();
       case FAST -> storeFast();
+      case LAZY -> lazy.step(sync);
     }
   }
 

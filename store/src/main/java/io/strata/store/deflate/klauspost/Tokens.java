@@ -140,6 +140,17 @@ final class Tokens {
     return log2;
   }
 
+  /**
+   * klauspost's offsetCode, exactly: for offsets below 32768 the RFC's distance code of {@code
+   * off}, but 32768 itself (which its level 9 asks about) wraps to code 14.
+   */
+  static int offsetCode(int off) {
+    if (off < 256) {
+      return DeflateTables.offsetCode(off);
+    }
+    return DeflateTables.offsetCode((off >>> 7) & 0xff) + 14;
+  }
+
   static int xlength(int token) {
     return (token >>> LENGTH_SHIFT) & 0xff;
   }
