@@ -163,6 +163,36 @@ class KlauspostRecipesTest {
   }
 
   @Test
+  void pgzipBlocksAreCompressedOnTheReadingThreadWhenTheBudgetIsTaken() throws Exception {
+    Path gz = KlauspostGzip.gzip(mixed, Mode.PGZIP, -1);
+    GzipRecipe r = find(gz);
+    java.util.concurrent.Semaphore budget = ParallelRegeneration.budget();
+    int all = budget.drainPermits();
+    try {
+      assertThat(regenerate(mixed, r, sha256(gz))).isEqualTo(Files.readAllBytes(gz));
+    } finally {
+      budget.release(all);
+    }
+  }
+
+  @Test
+  void klauspostRecipesWithCheckpointsAreRefused() {
+    GzipRecipe r =
+        new GzipRecipe(
+            GzipRecipe.Compressor.KLAUSPOST,
+            5,
+            io.strata.store.deflate.klauspost.KlauspostGzipOutputStream.header(5),
+            100);
+    ByteBuffer b = ByteBuffer.allocate(r.encodedLength());
+    r.encode(b);
+    b.put(0, (byte) (b.get(0) | 0x80));
+    assertThatThrownBy(() -> GzipRecipe.decode(b.flip(), "blob z"))
+        .isInstanceOf(CorruptDataException.class)
+        .hasMessageContaining("blob z")
+        .hasMessageContaining("checkpoints");
+  }
+
+  @Test
   void recipesOfUnknownLevelsAreRefused() {
     GzipRecipe r =
         new GzipRecipe(
