@@ -1,5 +1,8 @@
 package io.strata.store.deflate.klauspost;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -98,15 +101,18 @@ abstract class FastGen {
     return i < 0 ? n : i;
   }
 
+  // little-endian loads of 4 and 8 bytes in one access, as Go's binary.LittleEndian
+  private static final VarHandle INT_LE =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG_LE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
   static int load32(byte[] b, int i) {
-    return (b[i] & 0xff)
-        | (b[i + 1] & 0xff) << 8
-        | (b[i + 2] & 0xff) << 16
-        | (b[i + 3] & 0xff) << 24;
+    return (int) INT_LE.get(b, i);
   }
 
   static long load64(byte[] b, int i) {
-    return (load32(b, i) & 0xffffffffL) | ((long) load32(b, i + 4) << 32);
+    return (long) LONG_LE.get(b, i);
   }
 
   /** hashLen(u, bits, 4). */
