@@ -115,7 +115,7 @@ final class HuffmanCode {
     int count = 0;
     for (int i = 0; i < n; i++) {
       if (freq[i] != 0) {
-        // ordered by frequency, then symbol: a total order, so any correct sort agrees with Go's
+        // ordered by frequency, then symbol
         sorted[count++] = ((long) freq[i] << 16) | i;
       } else {
         codes[i] = 0;
@@ -128,7 +128,7 @@ final class HuffmanCode {
       }
       return;
     }
-    Arrays.sort(sorted, 0, count);
+    SortByFreq.sort(sorted, count);
     for (int i = 0; i < count; i++) {
       nodeLiteral[i] = (int) (sorted[i] & 0xffff);
       nodeFreq[i] = (int) (sorted[i] >>> 16);
