@@ -161,7 +161,7 @@ public final class GzipRecipes {
     int xfl = header[8] & 0xff;
     int[] order =
         switch (xfl) {
-          case 2 -> new int[] {9};
+          case 2 -> new int[] {KlauspostDeflater.BEST_COMPRESSION};
           case 4 -> new int[] {KlauspostDeflater.BEST_SPEED};
           default ->
               new int[] {
