@@ -68,7 +68,7 @@ class PgzipRegistryIT {
   }
 
   /**
-   * 80 files, half text and half random, about 8 MiB; the first {@code edited} of every 4th get a
+   * 80 files, half text and half random, about 8 MiB; {@code edited} of them (every 4th) get a
    * line.
    */
   private static Map<String, byte[]> files(int edited) {
