@@ -1,15 +1,16 @@
 package io.strata.store.deflate;
 
 /**
- * The RFC 1951 code tables, as Go's compressor indexes them: a match token stores length − 3 and
- * distance − 1, and these map them to their length and distance codes.
+ * The RFC 1951 code tables, as Go's compressors (the standard library's and klauspost's) index
+ * them: a match token stores length − 3 and distance − 1, and these map them to their length and
+ * distance codes.
  */
-final class DeflateTables {
-  static final int END_BLOCK = 256;
-  static final int LENGTH_CODES_START = 257;
-  static final int MAX_NUM_LIT = 286;
-  static final int OFFSET_CODE_COUNT = 30;
-  static final int CODEGEN_CODE_COUNT = 19;
+public final class DeflateTables {
+  public static final int END_BLOCK = 256;
+  public static final int LENGTH_CODES_START = 257;
+  public static final int MAX_NUM_LIT = 286;
+  public static final int OFFSET_CODE_COUNT = 30;
+  public static final int CODEGEN_CODE_COUNT = 19;
 
   static final int[] LENGTH_EXTRA_BITS = {
     0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0
@@ -59,12 +60,37 @@ final class DeflateTables {
   private DeflateTables() {}
 
   /** The length code (0..28) of a match token's length − 3. */
-  static int lengthCode(int xlength) {
+  public static int lengthCode(int xlength) {
     return LENGTH_CODE[xlength];
   }
 
   /** The distance code (0..29) of a match token's distance − 1. */
-  static int offsetCode(int xoffset) {
+  public static int offsetCode(int xoffset) {
     return OFFSET_CODE[xoffset];
+  }
+
+  /** Extra bits of length code {@code code} (0..28). */
+  public static int lengthExtraBits(int code) {
+    return LENGTH_EXTRA_BITS[code];
+  }
+
+  /** Length − 3 at which length code {@code code} starts. */
+  public static int lengthBase(int code) {
+    return LENGTH_BASE[code];
+  }
+
+  /** Extra bits of distance code {@code code} (0..29). */
+  public static int offsetExtraBits(int code) {
+    return OFFSET_EXTRA_BITS[code];
+  }
+
+  /** Distance − 1 at which distance code {@code code} starts. */
+  public static int offsetBase(int code) {
+    return OFFSET_BASE[code];
+  }
+
+  /** The code-length code a dynamic header lists at position {@code i}. */
+  public static int codegenOrder(int i) {
+    return CODEGEN_ORDER[i];
   }
 }

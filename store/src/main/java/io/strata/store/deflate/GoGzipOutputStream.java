@@ -10,7 +10,7 @@ import java.util.zip.CRC32;
  * whatever a tool put there (modification time, OS byte, name, extra field) comes back unchanged;
  * {@link #goHeader} is the one Go writes by default.
  */
-public final class GoGzipOutputStream extends OutputStream {
+public final class GoGzipOutputStream extends GzipMemberOutputStream {
   private final OutputStream out;
   private final GoDeflater deflater;
   private final CRC32 crc = new CRC32();
@@ -38,18 +38,13 @@ public final class GoGzipOutputStream extends OutputStream {
   }
 
   @Override
-  public void write(int b) throws IOException {
-    write(new byte[] {(byte) b}, 0, 1);
-  }
-
-  @Override
   public void write(byte[] b, int off, int len) throws IOException {
     crc.update(b, off, len);
     size += len;
     deflater.write(b, off, len);
   }
 
-  /** Ends the member (last block, CRC-32, length) without closing the underlying stream. */
+  @Override
   public void finish() throws IOException {
     if (closed) {
       return;

@@ -1,7 +1,15 @@
 package io.strata.store.gzip;
 
 import io.strata.store.deflate.DeflateCheckpoint;
+import io.strata.store.deflate.GoDeflater;
+import io.strata.store.deflate.GoGzipOutputStream;
+import io.strata.store.deflate.GzipMemberOutputStream;
+import io.strata.store.deflate.klauspost.KlauspostDeflater;
+import io.strata.store.deflate.klauspost.KlauspostGzipOutputStream;
+import io.strata.store.deflate.klauspost.PgzipOutputStream;
 import io.strata.store.error.CorruptDataException;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +28,9 @@ import java.util.List;
  * </pre>
  *
  * The compressor byte has bit 0x80 set when checkpoints follow (a release before them refuses such
- * a recipe as an unknown compressor rather than misreading it).
+ * a recipe as an unknown compressor rather than misreading it). Compressor 1 is Go's compress/gzip,
+ * 2 klauspost/compress 1.15's gzip, 3 klauspost/pgzip 1.2.5 (whose 1 MiB blocks are independent, so
+ * its recipes need no checkpoints); a release that does not know an id refuses the recipe.
  */
 public record GzipRecipe(
     Compressor compressor,
@@ -31,10 +41,22 @@ public record GzipRecipe(
   private static final int WITH_CHECKPOINTS = 0x80;
   private static final int CHECKPOINT_BYTES = 8 + 1 + 4 + 1 + 2 + 2 + 8;
 
-  /** The compressors Strata can replay. The id is stored in recipes: never reuse one. */
+  /**
+   * The compressors Strata can replay, each the bytes of one library version: a later version that
+   * writes other bytes is another compressor with an id of its own. The id is stored in recipes:
+   * never reuse one.
+   */
   public enum Compressor {
     /** Go's compress/gzip (compress/flate): docker, moby, containerd, buildkit's default. */
-    GO(1, "go-gzip");
+    GO(1, "go-gzip"),
+    /** klauspost/compress 1.15's gzip (one deflate stream, its own flate). */
+    KLAUSPOST(2, "klauspost-1.15"),
+    /**
+     * klauspost/pgzip 1.2.5 on klauspost/compress 1.15, default concurrency (1 MiB blocks, each
+     * primed with the 16 KiB before it and sync-flushed): containers/image (skopeo, podman,
+     * buildah).
+     */
+    PGZIP(3, "pgzip-1.2.5/klauspost-1.15");
 
     private final int id;
     private final String label;
@@ -46,6 +68,14 @@ public record GzipRecipe(
 
     public String label() {
       return label;
+    }
+
+    /** Whether Strata reproduces this compressor's level {@code level}. */
+    public boolean supports(int level) {
+      return switch (this) {
+        case GO -> level >= GoDeflater.HUFFMAN_ONLY && level <= GoDeflater.BEST_COMPRESSION;
+        case KLAUSPOST, PGZIP -> KlauspostDeflater.supported(level);
+      };
     }
 
     static Compressor ofId(int id, String where) {
@@ -83,6 +113,15 @@ public record GzipRecipe(
     return new GzipRecipe(compressor, level, header, r.size(), r.checkpoints());
   }
 
+  /** The compressor that regenerates the blob from its contents, writing it to {@code out}. */
+  public GzipMemberOutputStream writer(OutputStream out) throws IOException {
+    return switch (compressor) {
+      case GO -> new GoGzipOutputStream(out, level, header);
+      case KLAUSPOST -> new KlauspostGzipOutputStream(out, level, header);
+      case PGZIP -> new PgzipOutputStream(out, level, header, PgzipOutputStream.DEFAULT_BLOCK_SIZE);
+    };
+  }
+
   /** {@code go-gzip:6}: how logs and statistics name it. */
   public String label() {
     return compressor.label() + ":" + level;
@@ -115,6 +154,13 @@ public record GzipRecipe(
     int id = b.get() & 0xff;
     Compressor c = Compressor.ofId(id & ~WITH_CHECKPOINTS, where);
     int level = b.get();
+    if (!c.supports(level)) {
+      throw new CorruptDataException(where + ": gzip recipe " + c.label() + ":" + level, where);
+    }
+    if (c != Compressor.GO && (id & WITH_CHECKPOINTS) != 0) {
+      throw new CorruptDataException(
+          where + ": gzip recipe " + c.label() + " with deflate checkpoints", where);
+    }
     byte[] header = new byte[b.getShort() & 0xffff];
     b.get(header);
     long size = b.getLong();

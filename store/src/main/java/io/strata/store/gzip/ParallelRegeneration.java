@@ -37,7 +37,7 @@ import java.util.zip.CRC32;
  * the whole, so a checkpoint that does not hold shows as a blob that does not match, never as other
  * bytes given out as the blob.
  */
-final class ParallelRegeneration {
+final class ParallelRegeneration implements Regeneration {
   /** Input bytes between two checkpoints a recipe records. */
   static final long CHECKPOINT_EVERY = 2L << 20;
 
@@ -118,6 +118,11 @@ final class ParallelRegeneration {
     this.sink = sink;
   }
 
+  /** The pool every parallel regeneration compresses its parts on: one thread per core. */
+  static ExecutorService workers() {
+    return WORKERS;
+  }
+
   /** The budget of segment buffers, in KiB (tests take it all to see the fallback). */
   static Semaphore budget() {
     return BUDGET;
@@ -125,16 +130,19 @@ final class ParallelRegeneration {
 
   /** Whether blobs of {@code recipe} can be regenerated in segments. */
   static boolean applies(GzipRecipe recipe) {
-    return !recipe.checkpoints().isEmpty() && recipe.level() >= 4 && recipe.level() <= 9;
+    return recipe.compressor() == GzipRecipe.Compressor.GO
+        && !recipe.checkpoints().isEmpty()
+        && recipe.level() >= 4
+        && recipe.level() <= 9;
   }
 
-  /** Whether the sink has the whole blob, trailer included. */
-  boolean ended() {
+  @Override
+  public boolean ended() {
     return ended;
   }
 
-  /** Gives the sink the next bytes of the blob; false once it has all of them. */
-  boolean step() throws IOException {
+  @Override
+  public boolean step() throws IOException {
     if (ended) {
       return false;
     }
@@ -380,8 +388,8 @@ final class ParallelRegeneration {
     ended = true;
   }
 
-  /** Gives back the budget of segments not handed out (a reader that stops early). */
-  void close() {
+  @Override
+  public void close() {
     for (Segment s : inFlight) {
       s.output.cancel(false);
       BUDGET.release(s.permits);

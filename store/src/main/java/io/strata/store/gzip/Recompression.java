@@ -2,6 +2,7 @@ package io.strata.store.gzip;
 
 import io.strata.store.deflate.DeflateCheckpoint;
 import io.strata.store.deflate.GoGzipOutputStream;
+import io.strata.store.deflate.GzipMemberOutputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -48,9 +49,12 @@ final class Recompression implements AutoCloseable {
       throws IOException, InterruptedException {
     try (InputStream expected = new BufferedInputStream(file.open(), PIECE)) {
       ComparingOutputStream cmp = new ComparingOutputStream(expected);
-      GoGzipOutputStream gz = new GoGzipOutputStream(cmp, recipe.level(), recipe.header());
+      GzipMemberOutputStream gz = recipe.writer(cmp);
       List<DeflateCheckpoint> checkpoints = new ArrayList<>();
-      gz.recordCheckpoints(ParallelRegeneration.CHECKPOINT_EVERY, checkpoints::add);
+      // Go's streams need checkpoints to be regenerated in parallel; pgzip's blocks are their own
+      if (gz instanceof GoGzipOutputStream go) {
+        go.recordCheckpoints(ParallelRegeneration.CHECKPOINT_EVERY, checkpoints::add);
+      }
       for (byte[] b = queue.take(); b != END; b = queue.take()) {
         gz.write(b, 0, b.length);
       }

@@ -1,6 +1,6 @@
 package io.strata.store.gzip;
 
-import io.strata.store.deflate.GoGzipOutputStream;
+import io.strata.store.deflate.GzipMemberOutputStream;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.CorruptDataException;
 import java.io.IOException;
@@ -36,9 +36,10 @@ public final class RegeneratedGzipInputStream extends InputStream {
   private final String name;
   private final MessageDigest sha = Digest.newSha256();
   private final Pending pending = new Pending();
-  private final GoGzipOutputStream gz;
-  // non-null when the recipe has checkpoints: the blob regenerated in segments side by side
-  private final ParallelRegeneration segments;
+  private final GzipMemberOutputStream gz;
+  // non-null when the blob is regenerated in parts side by side: a Go stream's segments between
+  // its recipe's checkpoints, or pgzip's blocks
+  private final Regeneration segments;
   private final byte[] in = new byte[PIECE];
   private long produced;
   private boolean ended;
@@ -90,9 +91,12 @@ public final class RegeneratedGzipInputStream extends InputStream {
     if (ParallelRegeneration.applies(recipe)) {
       this.segments = new ParallelRegeneration(this.uncompressed, recipe, pending, name);
       this.gz = null;
+    } else if (PgzipRegeneration.applies(recipe)) {
+      this.segments = new PgzipRegeneration(this.uncompressed, recipe, pending, name);
+      this.gz = null;
     } else {
       this.segments = null;
-      this.gz = new GoGzipOutputStream(pending, recipe.level(), recipe.header());
+      this.gz = recipe.writer(pending);
     }
   }
 

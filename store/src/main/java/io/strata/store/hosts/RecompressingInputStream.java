@@ -1,6 +1,6 @@
 package io.strata.store.hosts;
 
-import io.strata.store.deflate.GoGzipOutputStream;
+import io.strata.store.deflate.GzipMemberOutputStream;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.gzip.GzipRecipe;
@@ -74,9 +74,7 @@ final class RecompressingInputStream extends FilterInputStream {
 
   private long[] compress() throws IOException, InterruptedException {
     Counting count = new Counting();
-    try (GoGzipOutputStream gz =
-        new GoGzipOutputStream(
-            new DigestOutputStream(count, sha), recipe.level(), recipe.header())) {
+    try (GzipMemberOutputStream gz = recipe.writer(new DigestOutputStream(count, sha))) {
       for (byte[] b = queue.take(); b != END; b = queue.take()) {
         gz.write(b, 0, b.length);
       }

@@ -257,6 +257,27 @@ class RegistryChunkPullTest {
   }
 
   @Test
+  void aPgzipLayerIsPulledThroughItsChunksAndRecompressedByItsOwnCompressor() throws Exception {
+    // skopeo's compressor: the puller checks the layer by compressing it again with pgzip's
+    // recipe, not Go's
+    Path t = dir.resolve("pgzip.tar");
+    byte[] tar = tar(0);
+    Files.write(t, tar);
+    byte[] gz =
+        Files.readAllBytes(
+            io.strata.store.testing.KlauspostGzip.gzip(
+                t, io.strata.store.testing.KlauspostGzip.Mode.PGZIP, -1));
+    pushImage("pg", tar, gz);
+    GzipRecipe recipe = registry.gzipRecipe(Digest.sha256(gz, 0, gz.length));
+    assertThat(recipe).as("the layer is kept as a recipe").isNotNull();
+    assertThat(recipe.compressor()).isEqualTo(GzipRecipe.Compressor.PGZIP);
+    TransferSummary s = pull.run("pg", "reg/app:pg", honest(), ProgressListener.NONE);
+    assertThat(s.chunksSent()).isEqualTo(s.chunksTotal()).isPositive();
+    assertThat(exportedLayer("reg/app:pg", gz)).isEqualTo(gz);
+    assertThat(pullerFix.chunks().fsck().damaged()).isEmpty();
+  }
+
+  @Test
   void anIndexWhoseRecipeLiesIsRefusedAndNothingIsRecorded() throws Exception {
     pushImage("1", tar(0));
     List<String> before = pullerFix.state();
