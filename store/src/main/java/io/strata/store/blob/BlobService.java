@@ -221,7 +221,9 @@ public final class BlobService {
   /**
    * The bytes of blob {@code digest} from {@code offset}, at most {@code length} of them ({@code
    * -1}: to the end). Read lazily, one chunk at a time; a gzip blob kept as a recipe is regenerated
-   * as it is read (from its start, whatever the offset), its digest checked when read to its end.
+   * as it is read, from the deflate checkpoint before {@code offset} when its recipe has them (a
+   * resumed download does not compress again what it has), else from its start, its digest checked
+   * when read from its start to its end.
    */
   public InputStream open(Digest digest, long offset, long length) {
     Root root = root(digest);
@@ -240,8 +242,11 @@ public final class BlobService {
     try {
       InputStream in =
           new RegeneratedGzipInputStream(
-              new RecipeInputStream(store, recipe, 0, recipe.size(), name), gzip, digest, name);
-      in.skipNBytes(offset);
+              new RecipeInputStream(store, recipe, 0, recipe.size(), name),
+              gzip,
+              digest,
+              name,
+              offset);
       return BoundedInputStream.builder()
           .setInputStream(in)
           .setMaxCount(end - offset)

@@ -80,6 +80,8 @@ final class ParallelRegeneration implements Regeneration {
   private boolean inputEnded;
 
   private int nextSegment;
+  // a read from a checkpoint: the input before this position is only hashed into the CRC-32
+  private long skipInputTo;
   private final ArrayDeque<Segment> inFlight = new ArrayDeque<>();
   private Segment held;
   private int carry = -1;
@@ -111,11 +113,50 @@ final class ParallelRegeneration implements Regeneration {
    * @param name how errors name the blob
    */
   ParallelRegeneration(InputStream in, GzipRecipe recipe, OutputStream sink, String name) {
+    this(in, recipe, sink, name, 0);
+  }
+
+  /**
+   * A regeneration that gives {@code sink} the blob from byte {@code offset} on (a {@code Range}
+   * read): it compresses from the last checkpoint whose segment starts before {@code offset}, not
+   * from the blob's start. The input before that segment is still read, for the trailer's CRC-32,
+   * but reading contents costs a fraction of compressing them.
+   */
+  ParallelRegeneration(
+      InputStream in, GzipRecipe recipe, OutputStream sink, String name, long offset) {
     this.name = name;
     this.in = in;
     this.recipe = recipe;
     this.checkpoints = recipe.checkpoints();
-    this.sink = sink;
+    int first = firstSegment(recipe, offset);
+    if (first == 0) {
+      this.sink = new SkipFirst(sink, offset);
+    } else {
+      // segment `first` starts inside the byte at its checkpoint's bit: strictly before offset
+      long segmentStart = recipe.header().length + (checkpoints.get(first - 1).bitPosition() >>> 3);
+      this.sink = new SkipFirst(sink, offset - segmentStart);
+      this.nextSegment = first;
+      this.started = true;
+      this.skipInputTo = checkpoints.get(first - 1).windowBase();
+    }
+  }
+
+  /**
+   * The segment a read from blob byte {@code offset} starts compressing at: the last whose first
+   * byte (shared with the segment before) lies before {@code offset}, 0 for the blob's start.
+   */
+  static int firstSegment(GzipRecipe recipe, long offset) {
+    List<DeflateCheckpoint> cs = recipe.checkpoints();
+    int header = recipe.header().length;
+    int first = 0;
+    for (int k = 1; k <= cs.size(); k++) {
+      if (header + (cs.get(k - 1).bitPosition() >>> 3) < offset) {
+        first = k;
+      } else {
+        break;
+      }
+    }
+    return first;
   }
 
   /** The pool every parallel regeneration compresses its parts on: one thread per core. */
@@ -198,6 +239,7 @@ final class ParallelRegeneration implements Regeneration {
     if (k >= checkpoints.size()) {
       return null;
     }
+    skipInput();
     DeflateCheckpoint from = k == 0 ? null : checkpoints.get(k - 1);
     DeflateCheckpoint to = checkpoints.get(k);
     long start = from == null ? 0 : from.windowBase();
@@ -217,6 +259,26 @@ final class ParallelRegeneration implements Regeneration {
     drop(to.windowBase());
     nextSegment++;
     return new Segment(k, input, from, to);
+  }
+
+  /**
+   * Before the first segment of a read from a checkpoint: reads the input up to that segment's
+   * window, for the CRC-32 only, and keeps none of it.
+   */
+  private void skipInput() throws IOException {
+    while (inputSize < skipInputTo) {
+      int n = in.read(piece, 0, (int) Math.min(piece.length, skipInputTo - inputSize));
+      if (n < 0) {
+        inputEnded = true;
+        throw damaged(nextSegment, new IllegalStateException("the contents end before its window"));
+      }
+      crc.update(piece, 0, n);
+      inputSize += n;
+    }
+    if (skipInputTo > 0) {
+      bufferStart = skipInputTo;
+      skipInputTo = 0;
+    }
   }
 
   /** Reads input until the buffer reaches position {@code end}; false when it ends before. */
@@ -352,6 +414,7 @@ final class ParallelRegeneration implements Regeneration {
     OutputStream out = carry < 0 ? sink : new FirstByteOr(sink, carry);
     carry = -1;
     int k = nextSegment;
+    skipInput();
     if (k == 0) {
       stream = new GoDeflater(out, recipe.level());
       if (buffer.length > 0) {
@@ -396,6 +459,35 @@ final class ParallelRegeneration implements Regeneration {
       s.permits = 0;
     }
     inFlight.clear();
+  }
+
+  /** Passes bytes on after dropping the first {@code skip} (those before a read's offset). */
+  private static final class SkipFirst extends OutputStream {
+    private final OutputStream out;
+    private long skip;
+
+    SkipFirst(OutputStream out, long skip) {
+      this.out = out;
+      this.skip = skip;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (skip > 0) {
+        int n = (int) Math.min(skip, len);
+        skip -= n;
+        off += n;
+        len -= n;
+      }
+      if (len > 0) {
+        out.write(b, off, len);
+      }
+    }
   }
 
   /** Passes bytes on, the first OR-ed with the bits the segment before left in it. */

@@ -43,6 +43,8 @@ public final class RegeneratedGzipInputStream extends InputStream {
   private final byte[] in = new byte[PIECE];
   private long produced;
   private boolean ended;
+  // > 0 for a read from a checkpoint: the blob byte the first one produced is
+  private final long offset;
 
   /** Output of the compressor not yet read, hashed as it is produced. */
   private final class Pending extends OutputStream {
@@ -78,6 +80,21 @@ public final class RegeneratedGzipInputStream extends InputStream {
    */
   public RegeneratedGzipInputStream(
       InputStream uncompressed, GzipRecipe recipe, Digest digest, String name) throws IOException {
+    this(uncompressed, recipe, digest, name, 0);
+  }
+
+  /**
+   * The blob from byte {@code offset} on (a {@code Range} read). A recipe with checkpoints starts
+   * compressing at the last one before {@code offset}; such a read is checked for its length only,
+   * not for the whole blob's digest, which needs every byte (the checkpoints were proved when the
+   * recipe was made, and every chunk read is checked against its own hash). Other recipes
+   * regenerate from the start and skip to {@code offset}, checked as a whole read is.
+   *
+   * @param uncompressed the blob's uncompressed contents from their start, closed with this stream
+   */
+  public RegeneratedGzipInputStream(
+      InputStream uncompressed, GzipRecipe recipe, Digest digest, String name, long offset)
+      throws IOException {
     // the chunks are read (and decompressed, and checked) on another thread, ahead of the deflate
     this.uncompressed =
         ReadAheadInputStream.builder()
@@ -88,7 +105,15 @@ public final class RegeneratedGzipInputStream extends InputStream {
     this.recipe = recipe;
     this.digest = digest;
     this.name = name;
-    if (ParallelRegeneration.applies(recipe)) {
+    boolean fromCheckpoint =
+        offset > 0
+            && ParallelRegeneration.applies(recipe)
+            && ParallelRegeneration.firstSegment(recipe, offset) > 0;
+    this.offset = fromCheckpoint ? offset : 0;
+    if (fromCheckpoint) {
+      this.segments = new ParallelRegeneration(this.uncompressed, recipe, pending, name, offset);
+      this.gz = null;
+    } else if (ParallelRegeneration.applies(recipe)) {
       this.segments = new ParallelRegeneration(this.uncompressed, recipe, pending, name);
       this.gz = null;
     } else if (PgzipRegeneration.applies(recipe)) {
@@ -97,6 +122,9 @@ public final class RegeneratedGzipInputStream extends InputStream {
     } else {
       this.segments = null;
       this.gz = recipe.writer(pending);
+    }
+    if (!fromCheckpoint && offset > 0) {
+      skipNBytes(offset);
     }
   }
 
@@ -154,6 +182,23 @@ public final class RegeneratedGzipInputStream extends InputStream {
 
   private void verify() {
     ended = true;
+    if (offset > 0) {
+      if (offset + produced != recipe.size()) {
+        pending.start = pending.end;
+        throw new CorruptDataException(
+            name
+                + ": regenerated with "
+                + recipe.label()
+                + " from byte "
+                + offset
+                + " it has "
+                + (offset + produced)
+                + " bytes, not "
+                + recipe.size(),
+            name);
+      }
+      return;
+    }
     Digest got = Digest.of(sha.digest());
     if (!got.equals(digest) || produced != recipe.size()) {
       pending.start = pending.end;

@@ -82,6 +82,15 @@ class GzipBlobTest {
         try (InputStream in = e.blobs().open(d, 100_000, 5000)) {
           assertThat(in.readAllBytes()).isEqualTo(Arrays.copyOfRange(original, 100_000, 105_000));
         }
+        // ranges past a checkpoint (levels 4..9 record them): started there, the same bytes
+        assertThat(r.checkpoints().isEmpty()).isEqualTo(level < 4);
+        for (int from : new int[] {original.length / 2, original.length - 4}) {
+          try (InputStream in = e.blobs().open(d, from, -1)) {
+            assertThat(in.readAllBytes())
+                .as("level %d from %d", level, from)
+                .isEqualTo(Arrays.copyOfRange(original, from, original.length));
+          }
+        }
         assertThat(
                 e.blobs()
                     .regeneration()

@@ -203,6 +203,76 @@ class ParallelRegenerationTest {
         .hasMessageStartingWith("blob x: ");
   }
 
+  /** The blob from byte {@code offset} on, as a {@code Range} read regenerates it. */
+  private static byte[] regenerateFrom(byte[] data, GzipRecipe recipe, Digest digest, long offset)
+      throws IOException {
+    try (InputStream in =
+        new RegeneratedGzipInputStream(
+            new ByteArrayInputStream(data), recipe, digest, "blob x", offset)) {
+      return in.readAllBytes();
+    }
+  }
+
+  @ParameterizedTest(name = "level {0}")
+  @ValueSource(ints = {4, 6, 9})
+  void aReadFromAnOffsetIsTheTailOfGosBytesAtEveryCut(int level) throws Exception {
+    GoGzip.compress(level, List.of(inputs.get("mixed")));
+    byte[] data = Files.readAllBytes(inputs.get("mixed"));
+    byte[] go = Files.readAllBytes(inputs.get("mixed").resolveSibling("mixed." + level + ".gz"));
+    Digest digest = Digest.sha256(go, 0, go.length);
+    GzipRecipe r = recipe(data, level, EVERY);
+    int header = r.header().length;
+    List<Long> offsets = new ArrayList<>(List.of(1L, 9L, (long) go.length / 2));
+    // around each of a few checkpoints' shared byte, and into the trailer
+    for (int k : new int[] {0, 1, r.checkpoints().size() / 2, r.checkpoints().size() - 1}) {
+      long b = header + (r.checkpoints().get(k).bitPosition() >>> 3);
+      offsets.addAll(List.of(b - 1, b, b + 1, b + 2));
+    }
+    offsets.addAll(List.of((long) go.length - 9, (long) go.length - 8, (long) go.length - 1));
+    offsets.add((long) go.length);
+    for (long offset : offsets) {
+      byte[] got = regenerateFrom(data, r, digest, offset);
+      byte[] tail = Arrays.copyOfRange(go, (int) offset, go.length);
+      assertThat(Arrays.mismatch(got, tail))
+          .as("level %d from byte %d", level, offset)
+          .isEqualTo(-1);
+    }
+  }
+
+  @Test
+  void aReadFromAnOffsetCompressesNothingBeforeItsCheckpoint() throws Exception {
+    byte[] data = Files.readAllBytes(inputs.get("text"));
+    GzipRecipe good = recipe(data, 6, EVERY);
+    byte[] expected = gzip(data, 6);
+    Digest digest = Digest.sha256(expected, 0, expected.length);
+    // checkpoint 1 made wrong: segments 1 and 2 no longer regenerate
+    List<DeflateCheckpoint> cps = new ArrayList<>(good.checkpoints());
+    DeflateCheckpoint c = cps.get(1);
+    cps.set(
+        1,
+        new DeflateCheckpoint(
+            c.blockEnd(),
+            c.index(),
+            c.windowBase(),
+            c.byteAvailable(),
+            c.length(),
+            c.offset(),
+            c.bitPosition() + 1));
+    GzipRecipe bad = new GzipRecipe(good.compressor(), 6, good.header(), good.size(), cps);
+    assertThatThrownBy(() -> regenerate(data, bad, digest))
+        .isInstanceOf(CorruptDataException.class);
+    // a read from the middle starts at a later checkpoint and never meets the wrong one
+    long offset = expected.length / 2;
+    assertThat(ParallelRegeneration.firstSegment(bad, offset)).isGreaterThan(3);
+    assertThat(regenerateFrom(data, bad, digest, offset))
+        .isEqualTo(Arrays.copyOfRange(expected, (int) offset, expected.length));
+    // a read whose contents end too soon fails on its length, naming the blob
+    byte[] shorter = Arrays.copyOf(data, data.length - 1000);
+    assertThatThrownBy(() -> regenerateFrom(shorter, good, digest, offset))
+        .isInstanceOf(CorruptDataException.class)
+        .hasMessageStartingWith("blob x: ");
+  }
+
   @Test
   void checkpointsRoundTripAndOldRecipesReadWithout() {
     byte[] data = new byte[3 << 20];
