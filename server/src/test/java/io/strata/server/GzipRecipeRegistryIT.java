@@ -17,9 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
@@ -67,33 +65,6 @@ class GzipRecipeRegistryIT {
     String text = new String(out, StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as(String.join(" ", cmd) + ":\n" + text).isZero();
     return text;
-  }
-
-  /** 80 files, half text and half random, about 8 MiB; {@code edited} files get a new line. */
-  private static Map<String, byte[]> files(int edited) {
-    Random r = new Random(14);
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    StringBuilder words = new StringBuilder();
-    for (int i = 0; i < 80; i++) {
-      byte[] data;
-      if (i % 2 == 0) {
-        words.setLength(0);
-        while (words.length() < 150_000) {
-          words.append("word").append(r.nextInt(5000)).append(r.nextInt(9) == 0 ? '\n' : ' ');
-        }
-        data = words.toString().getBytes(StandardCharsets.US_ASCII);
-      } else {
-        data = new byte[50_000 + r.nextInt(150_000)];
-        r.nextBytes(data);
-      }
-      if (i < edited * 4 && i % 4 == 0) {
-        data =
-            (new String(data, StandardCharsets.ISO_8859_1) + "edited in v2\n")
-                .getBytes(StandardCharsets.ISO_8859_1);
-      }
-      files.put("srv/data/file" + i, data);
-    }
-    return files;
   }
 
   /** An OCI layout tagged 1 whose one layer is {@code gz}, the gzip of {@code tar}. */
@@ -180,7 +151,7 @@ class GzipRecipeRegistryIT {
 
   @Test
   void aGoGzipLayerIsStoredAsItsFilesAndAnEditedV2AddsLittle() throws Exception {
-    byte[] tar1 = Tars.of(files(0));
+    byte[] tar1 = Tars.of(Tars.textAndRandomFiles(14, 0));
     byte[] gz1 = goGzip("v1", tar1);
     Path v1 = layout("v1", tar1, gz1);
     long added1 = push(v1, "recipe/app");
@@ -230,7 +201,7 @@ class GzipRecipeRegistryIT {
       }
     }
 
-    byte[] tar2 = Tars.of(files(3));
+    byte[] tar2 = Tars.of(Tars.textAndRandomFiles(14, 3));
     byte[] gz2 = goGzip("v2", tar2);
     Path v2 = layout("v2", tar2, gz2);
     long added2 = push(v2, "recipe/app2");

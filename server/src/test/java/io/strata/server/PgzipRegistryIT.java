@@ -14,10 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -68,40 +65,6 @@ class PgzipRegistryIT {
   }
 
   /**
-   * 80 files, half text and half random, about 8 MiB; {@code edited} of them (every 4th) get a
-   * line.
-   */
-  private static Map<String, byte[]> files(int edited) {
-    Random r = new Random(15);
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    StringBuilder words = new StringBuilder();
-    for (int i = 0; i < 80; i++) {
-      byte[] data;
-      if (i % 2 == 0) {
-        words.setLength(0);
-        while (words.length() < 150_000) {
-          words.append("word").append(r.nextInt(5000)).append(r.nextInt(9) == 0 ? '\n' : ' ');
-        }
-        data = words.toString().getBytes(StandardCharsets.US_ASCII);
-      } else {
-        data = new byte[50_000 + r.nextInt(150_000)];
-        r.nextBytes(data);
-      }
-      if (i < edited * 4 && i % 4 == 0) {
-        data = edit(data);
-      }
-      files.put("srv/data/file" + i, data);
-    }
-    return files;
-  }
-
-  private static byte[] edit(byte[] data) {
-    byte[] out = java.util.Arrays.copyOf(data, data.length + 13);
-    System.arraycopy("edited in v2\n".getBytes(StandardCharsets.US_ASCII), 0, out, data.length, 13);
-    return out;
-  }
-
-  /**
    * {@code tar} with the first bytes of {@code n} regular files spread over it overwritten (sizes
    * and headers unchanged: the tar is walked by its 512-byte headers, which are not parsed beyond
    * type and size, so any tar debootstrap writes will do).
@@ -134,50 +97,6 @@ class PgzipRegistryIT {
       }
     }
     return v;
-  }
-
-  /** An OCI layout tagged 1 whose one layer is {@code tar}, uncompressed. */
-  private static Path layout(String name, byte[] tar) throws IOException {
-    Path l = dir.resolve(name);
-    Files.createDirectories(l.resolve("blobs/sha256"));
-    String layer = put(l, tar);
-    byte[] config =
-        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
-                + "\"layers\",\"diff_ids\":[\""
-                + layer
-                + "\"]}}")
-            .getBytes(StandardCharsets.UTF_8);
-    byte[] manifest =
-        ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
-                + "\"digest\":\""
-                + put(l, config)
-                + "\",\"size\":"
-                + config.length
-                + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
-                + "\"digest\":\""
-                + layer
-                + "\",\"size\":"
-                + tar.length
-                + "}]}")
-            .getBytes(StandardCharsets.UTF_8);
-    String m = put(l, manifest);
-    Files.writeString(l.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-    Files.writeString(
-        l.resolve("index.json"),
-        "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
-            + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
-            + m
-            + "\",\"size\":"
-            + manifest.length
-            + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"1\"}}]}");
-    return l;
-  }
-
-  private static String put(Path layout, byte[] b) throws IOException {
-    String d = Tars.sha256(b);
-    Files.write(layout.resolve("blobs/sha256/" + d.substring(7)), b);
-    return d;
   }
 
   private static JsonNode info() throws IOException {
@@ -279,8 +198,8 @@ class PgzipRegistryIT {
   @Test
   void skopeoCompressesWithPgzipAndStrataKeepsARecipe() throws Exception {
     long seen = count("seen");
-    byte[] tar1 = Tars.of(files(0));
-    Pushed v1 = push(layout("v1", tar1), "pgzip/app");
+    byte[] tar1 = Tars.of(Tars.textAndRandomFiles(15, 0));
+    Pushed v1 = push(Tars.plainLayout(dir.resolve("v1"), tar1), "pgzip/app");
     assertThat(count("seen")).isEqualTo(seen + 1);
     assertThat(count("reproduced")).as("info: %s", info()).isEqualTo(count("seen"));
     byte[] gz1 = pullBack("pgzip/app", tar1);
@@ -292,8 +211,8 @@ class PgzipRegistryIT {
     // pulled again: the same bytes, regenerated (no blob cache)
     assertThat(pullBack("pgzip/app", tar1)).isEqualTo(gz1);
 
-    byte[] tar2 = Tars.of(files(20));
-    Pushed v2 = push(layout("v2", tar2), "pgzip/app2");
+    byte[] tar2 = Tars.of(Tars.textAndRandomFiles(15, 20));
+    Pushed v2 = push(Tars.plainLayout(dir.resolve("v2"), tar2), "pgzip/app2");
     byte[] gz2 = pullBack("pgzip/app2", tar2);
     assertThat(count("seen")).isEqualTo(seen + 2);
     assertThat(count("reproduced")).isEqualTo(count("seen"));
@@ -310,12 +229,12 @@ class PgzipRegistryIT {
     Path debian = DebianRootfs.tar();
     byte[] tar1 = Files.readAllBytes(debian);
     long seen = count("seen");
-    Pushed v1 = push(layout("debian1", tar1), "pgzip/debian");
+    Pushed v1 = push(Tars.plainLayout(dir.resolve("debian1"), tar1), "pgzip/debian");
     assertThat(count("seen")).isEqualTo(seen + 1);
     assertThat(count("reproduced")).as("info: %s", info()).isEqualTo(count("seen"));
     byte[] gz1 = pullBack("pgzip/debian", tar1);
     byte[] tar2 = editTar(tar1, 20);
-    Pushed v2 = push(layout("debian2", tar2), "pgzip/debian2");
+    Pushed v2 = push(Tars.plainLayout(dir.resolve("debian2"), tar2), "pgzip/debian2");
     byte[] gz2 = pullBack("pgzip/debian2", tar2);
     assertThat(count("seen")).isEqualTo(seen + 2);
     assertThat(count("reproduced")).isEqualTo(count("seen"));

@@ -7,16 +7,49 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /** Small tars made in memory for image tests: plain layers, hostile ones, docker-save archives. */
 public final class Tars {
   private Tars() {}
+
+  /**
+   * 80 files under {@code srv/data/}, half text and half random, about 8 MiB, made from {@code
+   * seed}; every 4th of the first {@code 4 * edited} ends with a line "edited in v2".
+   */
+  public static Map<String, byte[]> textAndRandomFiles(long seed, int edited) {
+    Random r = new Random(seed);
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    StringBuilder words = new StringBuilder();
+    byte[] line = "edited in v2\n".getBytes(StandardCharsets.US_ASCII);
+    for (int i = 0; i < 80; i++) {
+      byte[] data;
+      if (i % 2 == 0) {
+        words.setLength(0);
+        while (words.length() < 150_000) {
+          words.append("word").append(r.nextInt(5000)).append(r.nextInt(9) == 0 ? '\n' : ' ');
+        }
+        data = words.toString().getBytes(StandardCharsets.US_ASCII);
+      } else {
+        data = new byte[50_000 + r.nextInt(150_000)];
+        r.nextBytes(data);
+      }
+      if (i < edited * 4 && i % 4 == 0) {
+        byte[] more = Arrays.copyOf(data, data.length + line.length);
+        System.arraycopy(line, 0, more, data.length, line.length);
+        data = more;
+      }
+      files.put("srv/data/file" + i, data);
+    }
+    return files;
+  }
 
   /** A tar of regular files, in the order given (names are taken as they are, {@code ..} too). */
   public static byte[] of(Map<String, byte[]> files) throws IOException {
@@ -95,6 +128,20 @@ public final class Tars {
    * tars}.
    */
   public static Path gzipLayout(Path l, List<byte[]> tars, List<byte[]> gzs) throws IOException {
+    return layout(l, tars, gzs, "application/vnd.oci.image.layer.v1.tar+gzip");
+  }
+
+  /** Writes at {@code l} an OCI layout tagged 1 whose one layer is {@code tar}, uncompressed. */
+  public static Path plainLayout(Path l, byte[] tar) throws IOException {
+    return layout(l, List.of(tar), List.of(tar), "application/vnd.oci.image.layer.v1.tar");
+  }
+
+  /**
+   * Writes at {@code l} an OCI layout tagged 1 whose layers are {@code blobs} of {@code mediaType},
+   * the blobs of {@code tars}.
+   */
+  private static Path layout(Path l, List<byte[]> tars, List<byte[]> blobs, String mediaType)
+      throws IOException {
     Files.createDirectories(l.resolve("blobs/sha256"));
     StringBuilder diffIds = new StringBuilder();
     StringBuilder layers = new StringBuilder();
@@ -103,10 +150,12 @@ public final class Tars {
       diffIds.append(sep).append('"').append(sha256(tars.get(i))).append('"');
       layers
           .append(sep)
-          .append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"")
-          .append(putBlob(l, gzs.get(i)))
+          .append("{\"mediaType\":\"")
+          .append(mediaType)
+          .append("\",\"digest\":\"")
+          .append(putBlob(l, blobs.get(i)))
           .append("\",\"size\":")
-          .append(gzs.get(i).length)
+          .append(blobs.get(i).length)
           .append('}');
     }
     byte[] config =
