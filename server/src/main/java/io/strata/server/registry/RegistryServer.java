@@ -39,6 +39,8 @@ import javax.net.ssl.SSLException;
  * a sweep that expires abandoned uploads.
  */
 public final class RegistryServer implements Closeable {
+  private static final System.Logger LOG = System.getLogger(RegistryServer.class.getName());
+
   /** The longest request line accepted. */
   static final int MAX_LINE = 8 << 10;
 
@@ -114,6 +116,12 @@ public final class RegistryServer implements Closeable {
     ExecutorService readers = readers();
     // the staged blobs a previous run left are queued before anything else (an import resumed
     // below goes after their jobs)
+    // what a stop between a blob's last use going and its release left: released before any job
+    // or request can start using blobs again
+    int released = registry.releaseUnused();
+    if (released > 0) {
+      LOG.log(System.Logger.Level.INFO, "registry: released {0} blobs nothing uses", released);
+    }
     RecipeJobs recipes = new RecipeJobs(registry);
     BlobEndpoints blobs = new BlobEndpoints(registry, uploads, cache, readers, recipes);
     ChunkIndexPublisher indexes = registry.chunkIndexes();
