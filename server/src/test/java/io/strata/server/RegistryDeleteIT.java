@@ -280,4 +280,42 @@ class RegistryDeleteIT {
       assertThat(cli.strata("image", "ls").out()).doesNotContain("del/a").doesNotContain("del/b");
     }
   }
+
+  private static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).as(String.join(" ", cmd) + ": " + out).isZero();
+    return out;
+  }
+
+  /** skopeo pushes an image and deletes it (the manifest only, as skopeo does): a gc frees it. */
+  @Test
+  void skopeoDeleteFreesTheImagesBytes() throws Exception {
+    io.strata.store.testing.Tools.require("skopeo");
+    byte[] tar = tar("srv/layer", TestData.random(4, 6 * MIB));
+    Path raw = dir.resolve("layer.tar");
+    Files.write(raw, tar);
+    byte[] gz = Files.readAllBytes(GoGzip.gzip(raw, 6));
+    Path layout = Tars.gzipLayout(dir.resolve("oci"), tar, gz);
+    String registry = "127.0.0.1:" + freePort();
+    try (StratadProcess s = launch(registry);
+        StrataClient c = StrataClient.connect(new HostPort("127.0.0.1", s.port()), null)) {
+      long empty = storedAfterGc(c);
+      String ref = "docker://" + registry + "/del/skopeo:1";
+      run("skopeo", "copy", "--dest-tls-verify=false", "oci:" + layout + ":1", ref);
+      await("the layer's job ran", c, x -> staged(x) == 0);
+      await("the image imported", c, x -> listed(x, "del/skopeo"));
+      long pushed = storedAfterGc(c);
+      assertThat(pushed - empty).isGreaterThan(6L * MIB);
+      run("skopeo", "delete", "--tls-verify=false", ref);
+      long deleted = storedAfterGc(c);
+      System.out.printf(
+          "registry-delete (skopeo): stored empty %d, pushed %d, deleted %d bytes%n",
+          empty, pushed, deleted);
+      assertThat(pushed - deleted).as("the layer freed").isGreaterThan(6L * MIB);
+      assertThat(deleted - empty).isLessThan(MIB);
+      assertThat(c.fsck().damaged()).isEmpty();
+    }
+  }
 }

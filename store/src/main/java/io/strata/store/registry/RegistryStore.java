@@ -689,6 +689,10 @@ public final class RegistryStore {
   private List<Digest> blobsOnlyNamedBy(String repo, Descriptor d, Set<String> gone)
       throws IOException {
     Set<Digest> only = new LinkedHashSet<>();
+    if (blobRoot(d.digest()) == null) {
+      // its bytes were removed (blob rm): what it named is unknown, so its links stay
+      return List.of();
+    }
     ManifestDocument doc = read(manifestBytes(d), d.mediaType(), "manifest " + repo + "@" + d);
     for (Digest b : doc.blobs()) {
       if (chunks.root(LINK + repo + "@" + b.hex()) != null) {
