@@ -51,7 +51,8 @@ import org.roaringbitmap.RoaringBitmap;
  * chunks. A blob someone else put ({@code strata blob put}, an image import, any blob of an earlier
  * release) carries no mark and is never removed here. Every use is added under this monitor after
  * checking, under it, that the blob is still there; every release is decided and committed under it
- * and {@link BlobService#MARKS}, so a release never takes a blob something just started to use.
+ * and the marks' lock ({@link BlobService#underMarks}), so a release never takes a blob something
+ * just started to use.
  *
  * <p>The bytes of blobs and manifests are {@link BlobService} blobs, so an equal blob pushed to two
  * repositories (or put with {@code strata blob put}) is stored once. A gzip layer pushed to a
