@@ -383,4 +383,66 @@ class RegistryBlobOwnershipTest {
       assertThat(e.fsck().damaged()).isEmpty();
     }
   }
+
+  /**
+   * Two repositories push and delete the same blob over and over, side by side: every put that
+   * returns has its blob linked and readable (a push that saw the blob released between its store
+   * and its link stores it again), and a user's put in the middle of it keeps the blob for good.
+   */
+  @Test
+  void pushesAndDeletesOfOneBlobSideBySideNeverLoseALinkedBlob() throws Exception {
+    byte[] bytes = TestData.random(11, 32 << 10);
+    Digest d = sha(bytes);
+    Path file = dir.resolve("blob.bin");
+    Files.write(file, bytes);
+    try (Engine e = open()) {
+      RegistryStore r = registry(e);
+      java.util.concurrent.ConcurrentLinkedQueue<Throwable> failures =
+          new java.util.concurrent.ConcurrentLinkedQueue<>();
+      java.util.concurrent.CountDownLatch halfway = new java.util.concurrent.CountDownLatch(1);
+      List<Thread> threads = new java.util.ArrayList<>();
+      for (String repo : List.of(A, B)) {
+        boolean small = repo.equals(A);
+        threads.add(
+            new Thread(
+                () -> {
+                  try {
+                    for (int i = 0; i < 40; i++) {
+                      if (small) {
+                        r.putBlob(repo, d, new ByteArrayInputStream(bytes));
+                      } else {
+                        r.putBlobFile(repo, d, file);
+                      }
+                      assertThat(r.hasBlob(repo, d)).isTrue();
+                      try (InputStream in = r.openBlob(d, 0, -1)) {
+                        assertThat(in.readAllBytes()).isEqualTo(bytes);
+                      }
+                      r.unlinkBlob(repo, d);
+                      if (i == 20) {
+                        halfway.countDown();
+                      }
+                    }
+                  } catch (Throwable t) {
+                    failures.add(t);
+                    halfway.countDown();
+                  }
+                }));
+      }
+      threads.forEach(Thread::start);
+      halfway.await();
+      e.blobs().put(new ByteArrayInputStream(bytes));
+      for (Thread t : threads) {
+        t.join();
+      }
+      assertThat(failures).isEmpty();
+      assertThat(held(e, d)).as("the user's put keeps it").isTrue();
+      assertThat(marked(e, d)).isFalse();
+      assertThat(r.releaseUnused()).isZero();
+      e.gc();
+      try (InputStream in = e.blobs().open(d, 0, -1)) {
+        assertThat(in.readAllBytes()).isEqualTo(bytes);
+      }
+      assertThat(e.fsck().damaged()).isEmpty();
+    }
+  }
 }
