@@ -318,4 +318,67 @@ class RegistryDeleteIT {
       assertThat(c.fsck().damaged()).isEmpty();
     }
   }
+
+  /**
+   * A layer no recipe reproduces (java.util.zip's gzip) is kept whole, and the Strata image made
+   * from the push exports it from the registry's blob: deleting the manifest keeps it while the
+   * image (here under a second name) remains, and {@code strata image rm} of that image releases
+   * it, a gc freeing its bytes.
+   */
+  @Test
+  void aLayerAnImageKeepsWholeIsFreedWhenTheImageGoes() throws Exception {
+    byte[] tar = tar("srv/whole", TestData.random(5, 4 * MIB));
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream g = new java.util.zip.GZIPOutputStream(out)) {
+      g.write(tar);
+    }
+    byte[] layer = out.toByteArray();
+    byte[] cfg = config(tar);
+    String registry = "127.0.0.1:" + freePort();
+    try (StratadProcess s = launch(registry);
+        StrataClient c = StrataClient.connect(new HostPort("127.0.0.1", s.port()), null)) {
+      Cli cli = new Cli(s.port());
+      long empty = storedAfterGc(c);
+      pushBlob(registry, "del/whole", layer);
+      pushBlob(registry, "del/whole", cfg);
+      String m =
+          pushManifest(
+              registry,
+              "del/whole",
+              manifest(cfg, layerEntry("application/vnd.oci.image.layer.v1.tar+gzip", layer)));
+      await("the layer's job ran", c, x -> staged(x) == 0);
+      await("the image imported", c, x -> listed(x, "del/whole"));
+      Cli.Result tagged = cli.strata("image", "tag", "del/whole:1", "kept/whole:1");
+      assertThat(tagged.exit()).as(tagged.toString()).isZero();
+      long pushed = storedAfterGc(c);
+      assertThat(delete(registry, "del/whole/manifests/" + m)).isEqualTo(202);
+      long deleted = storedAfterGc(c);
+      assertThat(pushed - deleted).as("kept/whole:1 still exports the layer").isLessThan(MIB);
+      Path layout = dir.resolve("exported");
+      Cli.Result exported = cli.strata("image", "export", "kept/whole:1", "-o", layout.toString());
+      assertThat(exported.exit()).as(exported.toString()).isZero();
+      assertThat(
+              Files.readAllBytes(layout.resolve("blobs/sha256/" + Tars.sha256(layer).substring(7))))
+          .isEqualTo(layer);
+
+      Cli.Result removed = cli.strata("image", "rm", "kept/whole:1");
+      assertThat(removed.exit()).as(removed.toString()).isZero();
+      // released by the registry's sweep after the removal, which runs beside the command
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+      long freed = storedAfterGc(c);
+      while (freed - empty > MIB) {
+        assertThat(System.nanoTime())
+            .as("the layer freed: %d bytes stored", freed)
+            .isLessThan(deadline);
+        Thread.sleep(200);
+        freed = storedAfterGc(c);
+      }
+      System.out.printf(
+          "registry-delete (whole layer): stored empty %d, pushed %d, manifest deleted %d, image"
+              + " removed %d bytes%n",
+          empty, pushed, deleted, freed);
+      assertThat(c.fsck().damaged()).isEmpty();
+      assertThat(s.stderr()).contains("released 1 blobs an image removal left");
+    }
+  }
 }

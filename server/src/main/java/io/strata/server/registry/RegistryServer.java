@@ -57,6 +57,7 @@ public final class RegistryServer implements Closeable {
   private final ExecutorService readers;
   private final RecipeJobs recipes;
   private final ChunkIndexMaker indexMaker;
+  private final UnusedBlobSweeper releaser;
 
   private RegistryServer(
       Channel channel,
@@ -65,8 +66,10 @@ public final class RegistryServer implements Closeable {
       ScheduledFuture<?> sweep,
       ExecutorService readers,
       RecipeJobs recipes,
-      ChunkIndexMaker indexMaker) {
+      ChunkIndexMaker indexMaker,
+      UnusedBlobSweeper releaser) {
     this.recipes = recipes;
+    this.releaser = releaser;
     this.indexMaker = indexMaker;
     this.channel = channel;
     this.connections = connections;
@@ -122,6 +125,7 @@ public final class RegistryServer implements Closeable {
     if (released > 0) {
       LOG.log(System.Logger.Level.INFO, "registry: released {0} blobs nothing uses", released);
     }
+    UnusedBlobSweeper releaser = new UnusedBlobSweeper(registry);
     RecipeJobs recipes = new RecipeJobs(registry);
     BlobEndpoints blobs = new BlobEndpoints(registry, uploads, cache, readers, recipes);
     ChunkIndexPublisher indexes = registry.chunkIndexes();
@@ -164,7 +168,8 @@ public final class RegistryServer implements Closeable {
     long every = Math.max(1000, Math.min(60_000, config.uploadExpiry().toMillis() / 4));
     ScheduledFuture<?> sweep =
         workers.next().scheduleAtFixedRate(uploads::expire, every, every, TimeUnit.MILLISECONDS);
-    return new RegistryServer(ch, connections, uploads, sweep, readers, recipes, indexMaker);
+    return new RegistryServer(
+        ch, connections, uploads, sweep, readers, recipes, indexMaker, releaser);
   }
 
   /**
@@ -218,6 +223,7 @@ public final class RegistryServer implements Closeable {
     readers.shutdownNow();
     recipes.close();
     indexMaker.close();
+    releaser.close();
     uploads.close();
   }
 }

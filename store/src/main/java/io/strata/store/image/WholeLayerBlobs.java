@@ -15,6 +15,12 @@ import java.util.Set;
 public final class WholeLayerBlobs {
   private WholeLayerBlobs() {}
 
+  /** Whether {@code change} removes an image record (and with it, maybe, a use of a blob). */
+  public static boolean removesAnImage(io.strata.store.ref.RootChange change) {
+    return change instanceof io.strata.store.ref.RootChange.Remove
+        && change.name().startsWith(ImageRecord.PREFIX);
+  }
+
   /** The hex digests of every layer blob an image of {@code chunks} names in form {@code blob}. */
   public static Set<String> named(ChunkStore chunks) {
     Set<String> out = new HashSet<>();

@@ -343,6 +343,20 @@ public final class RegistryStore {
   }
 
   /**
+   * Runs {@code listener} after each commit that removes a Strata image (on the committing thread:
+   * it must only queue work): an image keeping a layer whole was a use of a registry blob that the
+   * registry does not see go otherwise. The listener then runs {@link #releaseUnused}.
+   */
+  public void onImageRemoved(Runnable listener) {
+    chunks.onRootChanges(
+        changes -> {
+          if (changes.stream().anyMatch(WholeLayerBlobs::removesAnImage)) {
+            listener.run();
+          }
+        });
+  }
+
+  /**
    * Releases every blob the registry owns that nothing uses: what a stop between a use's removal
    * and the release left (a recipe job killed after its staged file went, an image removed since).
    * Run at start, before the registry listens; returns how many.

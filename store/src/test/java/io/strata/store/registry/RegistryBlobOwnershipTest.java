@@ -348,7 +348,11 @@ class RegistryBlobOwnershipTest {
       images.exportLayout("img:1", out);
       assertThat(Files.readAllBytes(out.resolve("blobs/sha256/" + l.hex()))).isEqualTo(layer);
 
+      java.util.concurrent.atomic.AtomicInteger removals =
+          new java.util.concurrent.atomic.AtomicInteger();
+      r.onImageRemoved(removals::incrementAndGet);
       images.remove("img:1", id -> false);
+      assertThat(removals.get()).as("the registry hears of the removal").isPositive();
       assertThat(r.releaseUnused()).isEqualTo(1);
       assertThat(chunks.root("blob/" + l.hex())).isNull();
       assertThat(chunks.fsck().damaged()).isEmpty();
