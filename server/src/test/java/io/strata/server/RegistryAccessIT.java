@@ -84,6 +84,48 @@ class RegistryAccessIT {
     }
   }
 
+  /**
+   * A pull of a Strata image the registry does not hold yet publishes it (a write under GET):
+   * anonymous pull does not cover that, a client with the token does, and anonymous pulls of it
+   * work once it is published.
+   */
+  @Test
+  void anAnonymousPullThatWouldPublishAStrataImageNeedsTheToken() throws Exception {
+    try (TestServer s = start(true);
+        RawHttp h = new RawHttp(s.server().registryAddress())) {
+      Path tf = dir.resolve("token");
+      Files.writeString(tf, TOKEN);
+      Files.setPosixFilePermissions(
+          tf, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      var imported =
+          s.cli("--token-file", tf.toString(), "image", "import", writeTar(), "-t", "t/one:1");
+      assertThat(imported.code()).as(imported.stderr()).isZero();
+      for (String m : new String[] {"GET", "HEAD"}) {
+        var refused =
+            h.send(m + " /v2/t/one/manifests/1 HTTP/1.1\nHost: reg", null).read(m.equals("HEAD"));
+        assertThat(refused.status()).as(m).isEqualTo(401);
+        assertThat(refused.header("WWW-Authenticate"))
+            .isEqualTo("Bearer realm=\"http://reg/v2/token\",service=\"strata\"");
+      }
+      assertThat(h.send("GET /v2/t/one/tags/list HTTP/1.1\nHost: reg", null).read().status())
+          .as("nothing published")
+          .isEqualTo(404);
+      assertThat(h.send("GET /v2/t/none/manifests/1 HTTP/1.1\nHost: reg", null).read().status())
+          .isEqualTo(404);
+      var published =
+          h.send(
+                  "GET /v2/t/one/manifests/1 HTTP/1.1\nHost: reg\nAuthorization: Bearer " + TOKEN,
+                  null)
+              .read();
+      assertThat(published.status()).isEqualTo(200);
+      var pulled = h.send("GET /v2/t/one/manifests/1 HTTP/1.1\nHost: reg", null).read();
+      assertThat(pulled.status()).isEqualTo(200);
+      assertThat(pulled.body()).isEqualTo(published.body());
+      assertThat(h.send("GET /v2/t/one/tags/list HTTP/1.1\nHost: reg", null).read().text())
+          .contains("\"1\"");
+    }
+  }
+
   @Test
   void skopeoFollowsTheTokenFlowWithTheTokenAsPassword() throws Exception {
     Tools.require("skopeo");

@@ -276,6 +276,19 @@ final class ImageBridge {
   }
 
   /**
+   * Whether this store holds the Strata image {@code repo:tag}, which a pull of that name would
+   * publish; the shared store of a fleet is not asked (fetching from it is a write too).
+   */
+  boolean holdsImage(String repo, String tag) {
+    try {
+      images.resolve(repo + ":" + tag);
+      return true;
+    } catch (NotFoundException e) {
+      return false;
+    }
+  }
+
+  /**
    * Publishes the Strata image {@code repo:tag} in the registry and returns its manifest; refused
    * with {@link NotFoundException} when there is no such image.
    */

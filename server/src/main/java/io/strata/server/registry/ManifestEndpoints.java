@@ -56,13 +56,18 @@ final class ManifestEndpoints {
     this.indexes = indexes;
   }
 
-  Body manifest(Exchange x) {
+  /**
+   * @param publishChallenge null when the request may publish a Strata image into the registry (it
+   *     carries the token, or none is needed); else the challenge a GET or HEAD that would publish
+   *     is refused with (401), as a push would be
+   */
+  Body manifest(Exchange x, String publishChallenge) {
     String repo = x.route().name();
     String ref = x.route().reference();
     HttpMethod m = x.request().method();
     if (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD)) {
       boolean head = m.equals(HttpMethod.HEAD);
-      return Body.ignored(() -> x.async(() -> get(repo, ref, head)));
+      return Body.ignored(() -> x.async(() -> get(repo, ref, head, publishChallenge)));
     }
     if (m.equals(HttpMethod.PUT)) {
       String length = x.header(HttpHeaderNames.CONTENT_LENGTH);
@@ -102,12 +107,27 @@ final class ManifestEndpoints {
     throw RegistryError.unsupported(m + " of a manifest is not supported");
   }
 
-  private FullHttpResponse get(String repo, String ref, boolean head) throws IOException {
+  private FullHttpResponse get(String repo, String ref, boolean head, String publishChallenge)
+      throws IOException {
     Descriptor d;
     try {
       d = store.manifest(repo, ref);
     } catch (NotFoundException e) {
       if (Names.isDigest(ref)) {
+        throw RegistryError.manifestUnknown(e.getMessage());
+      }
+      if (publishChallenge != null) {
+        // no fetch from a shared store either: that is a write too
+        if (bridge.holdsImage(repo, ref)) {
+          throw RegistryError.unauthorized(
+              "manifest "
+                  + repo
+                  + ":"
+                  + ref
+                  + ": publishing the Strata image of that name into the registry needs the"
+                  + " token",
+              publishChallenge);
+        }
         throw RegistryError.manifestUnknown(e.getMessage());
       }
       try {

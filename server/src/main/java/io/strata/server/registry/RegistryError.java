@@ -15,11 +15,28 @@ final class RegistryError extends RuntimeException {
 
   private final transient HttpResponseStatus status;
   private final String code;
+  // the WWW-Authenticate challenge of a 401, else null
+  private final String challenge;
 
   RegistryError(HttpResponseStatus status, String code, String message) {
+    this(status, code, message, null);
+  }
+
+  private RegistryError(HttpResponseStatus status, String code, String message, String challenge) {
     super(message);
     this.status = status;
     this.code = code;
+    this.challenge = challenge;
+  }
+
+  /** A request that needs the token, answered 401 with {@code challenge} as WWW-Authenticate. */
+  static RegistryError unauthorized(String message, String challenge) {
+    return new RegistryError(HttpResponseStatus.UNAUTHORIZED, "UNAUTHORIZED", message, challenge);
+  }
+
+  /** The WWW-Authenticate challenge to answer with, or null. */
+  String challenge() {
+    return challenge;
   }
 
   HttpResponseStatus status() {

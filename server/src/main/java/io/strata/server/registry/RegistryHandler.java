@@ -122,15 +122,13 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
       body = Body.ignored(this::token);
       return;
     }
+    String challenge =
+        Access.challenge(scheme, req.headers().get(HttpHeaderNames.HOST, "localhost"));
     if (!access.allows(req, route.kind() == Route.Kind.CHUNKS)) {
       FullHttpResponse r =
           Replies.error(
-              new RegistryError(
-                  HttpResponseStatus.UNAUTHORIZED,
-                  "UNAUTHORIZED",
-                  "authentication required: present the server's token"));
-      String host = req.headers().get(HttpHeaderNames.HOST, "localhost");
-      r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, Access.challenge(scheme, host));
+              RegistryError.unauthorized(
+                  "authentication required: present the server's token", challenge));
       if (hasBody(req)) {
         exchange.replyAndClose(r);
       } else {
@@ -143,7 +141,8 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
     body =
         switch (route.kind()) {
           case BASE -> Body.ignored(() -> x.reply(Replies.json(HttpResponseStatus.OK, "{}")));
-          case MANIFEST -> manifests.manifest(x);
+          // a GET that would publish a Strata image writes: anonymous pull does not cover it
+          case MANIFEST -> manifests.manifest(x, access.presented(req) ? null : challenge);
           case TAGS -> manifests.tags(x);
           case REFERRERS -> manifests.referrers(x);
           case CHUNKS -> chunks.request(x);

@@ -39,6 +39,8 @@ import javax.net.ssl.SSLException;
  * a sweep that expires abandoned uploads.
  */
 public final class RegistryServer implements Closeable {
+  private static final System.Logger LOG = System.getLogger(RegistryServer.class.getName());
+
   /** The longest request line accepted. */
   static final int MAX_LINE = 8 << 10;
 
@@ -55,6 +57,7 @@ public final class RegistryServer implements Closeable {
   private final ExecutorService readers;
   private final RecipeJobs recipes;
   private final ChunkIndexMaker indexMaker;
+  private final UnusedBlobSweeper releaser;
 
   private RegistryServer(
       Channel channel,
@@ -63,8 +66,10 @@ public final class RegistryServer implements Closeable {
       ScheduledFuture<?> sweep,
       ExecutorService readers,
       RecipeJobs recipes,
-      ChunkIndexMaker indexMaker) {
+      ChunkIndexMaker indexMaker,
+      UnusedBlobSweeper releaser) {
     this.recipes = recipes;
+    this.releaser = releaser;
     this.indexMaker = indexMaker;
     this.channel = channel;
     this.connections = connections;
@@ -114,6 +119,13 @@ public final class RegistryServer implements Closeable {
     ExecutorService readers = readers();
     // the staged blobs a previous run left are queued before anything else (an import resumed
     // below goes after their jobs)
+    // what a stop between a blob's last use going and its release left: released before any job
+    // or request can start using blobs again
+    int released = registry.releaseUnused();
+    if (released > 0) {
+      LOG.log(System.Logger.Level.INFO, "registry: released {0} blobs nothing uses", released);
+    }
+    UnusedBlobSweeper releaser = new UnusedBlobSweeper(registry);
     RecipeJobs recipes = new RecipeJobs(registry);
     BlobEndpoints blobs = new BlobEndpoints(registry, uploads, cache, readers, recipes);
     ChunkIndexPublisher indexes = registry.chunkIndexes();
@@ -156,7 +168,8 @@ public final class RegistryServer implements Closeable {
     long every = Math.max(1000, Math.min(60_000, config.uploadExpiry().toMillis() / 4));
     ScheduledFuture<?> sweep =
         workers.next().scheduleAtFixedRate(uploads::expire, every, every, TimeUnit.MILLISECONDS);
-    return new RegistryServer(ch, connections, uploads, sweep, readers, recipes, indexMaker);
+    return new RegistryServer(
+        ch, connections, uploads, sweep, readers, recipes, indexMaker, releaser);
   }
 
   /**
@@ -210,6 +223,7 @@ public final class RegistryServer implements Closeable {
     readers.shutdownNow();
     recipes.close();
     indexMaker.close();
+    releaser.close();
     uploads.close();
   }
 }

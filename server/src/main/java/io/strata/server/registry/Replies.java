@@ -44,6 +44,10 @@ final class Replies {
 
   /** The spec's error JSON for {@code e}. */
   static FullHttpResponse error(RegistryError e) {
-    return of(e.status(), e.body(), HttpHeaderValues.APPLICATION_JSON.toString());
+    FullHttpResponse r = of(e.status(), e.body(), HttpHeaderValues.APPLICATION_JSON.toString());
+    if (e.challenge() != null) {
+      r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, e.challenge());
+    }
+    return r;
   }
 }

@@ -38,6 +38,50 @@ import org.roaringbitmap.RoaringBitmap;
  */
 public final class BlobService {
   static final String PREFIX = "blob/";
+
+  /**
+   * The prefix of the roots that say a blob was stored for the registry alone: {@code
+   * reg/blob/<hex>}, no chunks, committed with the blob's root by the write that created it for the
+   * registry ({@link Owner#REGISTRY}). The registry removes the blob's root (and this mark) once
+   * nothing of its own, and no image, uses it; any other put of the same blob ({@link Owner#USER})
+   * removes the mark in its commit, so a blob someone put stays until {@code blob rm}. A blob
+   * without the mark (every blob of an earlier release) is never removed by the registry.
+   */
+  public static final String REGISTRY_OWNED = "reg/blob/";
+
+  /** Who a blob is stored for: who may remove its root. */
+  public enum Owner {
+    /** Kept until {@code strata blob rm}: a user's put, an image's kept layer. */
+    USER,
+    /** Released by the registry when unused, unless someone else put it too. */
+    REGISTRY
+  }
+
+  /**
+   * Serializes each decision about a registry mark with the commit that acts on it: a write that
+   * creates a root and marks it, a user's put that removes the mark, the registry's release that
+   * removes root and mark. Static because writers of one store come from several BlobService
+   * instances (an image import makes its own); the section is one root lookup and one commit.
+   */
+  static final Object MARKS = new Object();
+
+  /** A step that may fail with an I/O error and gives a result. */
+  @FunctionalInterface
+  public interface IoSupplier<T> {
+    T get() throws IOException;
+  }
+
+  /**
+   * Runs {@code step} holding the lock under which registry marks are decided and committed: the
+   * registry's release of its blobs runs so, so that no put claims or marks a blob between its
+   * decision and its commit.
+   */
+  public static <T> T underMarks(IoSupplier<T> step) throws IOException {
+    synchronized (MARKS) {
+      return step.get();
+    }
+  }
+
   private static final int PAYLOAD_VERSION = 1;
   private static final int PAYLOAD_GZIP = 2;
   private static final System.Logger LOG = System.getLogger(BlobService.class.getName());
@@ -59,9 +103,40 @@ public final class BlobService {
     return store;
   }
 
-  /** Starts storing a blob whose bytes will be pushed in. */
+  /** Starts storing a blob whose bytes will be pushed in, kept until {@code blob rm}. */
   public BlobWriter create() {
-    return new BlobWriter(this, store.session());
+    return create(Owner.USER);
+  }
+
+  /** Starts storing a blob for {@code owner}. */
+  public BlobWriter create(Owner owner) {
+    return new BlobWriter(this, store.session(), owner);
+  }
+
+  /** The name of the root that marks blob {@code d} as the registry's alone. */
+  public static String registryMark(Digest d) {
+    return REGISTRY_OWNED + d.hex();
+  }
+
+  /**
+   * The changes that name blob {@code name} for {@code owner} beside {@code put} (null: the root
+   * exists already): the root when it is new, the registry's mark when the registry creates it; for
+   * a user, the removal of a mark the registry left. The caller holds {@link #MARKS}.
+   */
+  List<RootChange> naming(Digest digest, Root put, Owner owner) {
+    List<RootChange> out = new ArrayList<>();
+    String mark = registryMark(digest);
+    if (store.root(rootName(digest)) == null) {
+      out.add(new RootChange.Put(put));
+      if (owner == Owner.REGISTRY) {
+        out.add(new RootChange.Put(new Root(mark, 0, new byte[0], new RoaringBitmap())));
+      } else if (store.root(mark) != null) {
+        out.add(new RootChange.Remove(mark));
+      }
+    } else if (owner == Owner.USER && store.root(mark) != null) {
+      out.add(new RootChange.Remove(mark));
+    }
+    return out;
   }
 
   /** Stores everything {@code in} yields, streaming, in bounded memory. */
@@ -84,10 +159,15 @@ public final class BlobService {
    * kept whole.
    */
   public PutResult putFile(Path file, Digest expected) throws IOException {
+    return putFile(file, expected, Owner.USER);
+  }
+
+  /** {@link #putFile(Path, Digest)} for {@code owner}. */
+  public PutResult putFile(Path file, Digest expected, Owner owner) throws IOException {
     GzipRecipes.Source source = () -> Files.newInputStream(file);
     byte[] header = GzipRecipes.header(source);
     if (header != null) {
-      PutResult r = putRecipe(source, header, expected, null, () -> {});
+      PutResult r = putRecipe(source, header, expected, null, () -> {}, owner);
       if (r != null) {
         return r;
       }
@@ -96,7 +176,7 @@ public final class BlobService {
           "blob {0}: gzip that no known compressor reproduces; kept whole",
           expected == null ? file : expected);
     }
-    return putWhole(file, expected);
+    return putWhole(file, expected, owner);
   }
 
   /**
@@ -106,7 +186,11 @@ public final class BlobService {
    * {@link #keepAsRecipe} may turn it into a recipe later.
    */
   public PutResult putWhole(Path file, Digest expected) throws IOException {
-    try (BlobWriter w = create();
+    return putWhole(file, expected, Owner.USER);
+  }
+
+  private PutResult putWhole(Path file, Digest expected, Owner owner) throws IOException {
+    try (BlobWriter w = create(owner);
         InputStream in = Files.newInputStream(file)) {
       byte[] buf = new byte[256 << 10];
       int n;
@@ -128,7 +212,8 @@ public final class BlobService {
       byte[] header,
       Digest expected,
       Root replacing,
-      IoAction afterCommit)
+      IoAction afterCommit,
+      Owner owner)
       throws IOException {
     try {
       Iterator<GzipRecipe> candidates = GzipRecipes.candidates(source, header);
@@ -145,7 +230,7 @@ public final class BlobService {
             }
             PutResult result;
             if (replacing == null) {
-              result = w.commit(got, r);
+              result = w.commit(got, r, owner);
             } else {
               synchronized (this) {
                 Root now = store.root(replacing.name());
@@ -203,7 +288,7 @@ public final class BlobService {
     if (header == null) {
       return false;
     }
-    if (putRecipe(source, header, digest, whole, afterReplace) != null) {
+    if (putRecipe(source, header, digest, whole, afterReplace, Owner.USER) != null) {
       return true;
     }
     LOG.log(
@@ -305,8 +390,15 @@ public final class BlobService {
     root(digest);
     // not between keepAsRecipe's check and its commit, which would name the blob again
     synchronized (this) {
-      try (var session = store.session()) {
-        session.commit(List.of(new RootChange.Remove(rootName(digest))));
+      synchronized (MARKS) {
+        List<RootChange> changes = new ArrayList<>();
+        changes.add(new RootChange.Remove(rootName(digest)));
+        if (store.root(registryMark(digest)) != null) {
+          changes.add(new RootChange.Remove(registryMark(digest)));
+        }
+        try (var session = store.session()) {
+          session.commit(changes);
+        }
       }
     }
   }

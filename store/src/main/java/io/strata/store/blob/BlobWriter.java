@@ -20,12 +20,14 @@ public final class BlobWriter implements AutoCloseable {
   private final BlobService service;
   private final WriteSession session;
   private final ObjectWriter object;
+  private final BlobService.Owner owner;
   private boolean done;
 
-  BlobWriter(BlobService service, WriteSession session) {
+  BlobWriter(BlobService service, WriteSession session, BlobService.Owner owner) {
     this.service = service;
     this.session = session;
     this.object = session.newObject();
+    this.owner = owner;
   }
 
   /** Adds {@code len} bytes of content. */
@@ -61,19 +63,17 @@ public final class BlobWriter implements AutoCloseable {
         throw new InvalidArgumentException(
             "blob " + expected + ": content has digest " + w.digest());
       }
-      String name = BlobService.rootName(w.digest());
-      List<RootChange> changes = new ArrayList<>();
-      if (service.store().root(name) == null) {
-        Root root =
-            new Root(
-                name,
-                w.recipe().size(),
-                BlobService.encode(w.digest(), w.recipe()),
-                w.recipe().chunkSet());
-        changes.add(new RootChange.Put(root));
+      Root root =
+          new Root(
+              BlobService.rootName(w.digest()),
+              w.recipe().size(),
+              BlobService.encode(w.digest(), w.recipe()),
+              w.recipe().chunkSet());
+      synchronized (BlobService.MARKS) {
+        List<RootChange> changes = new ArrayList<>(service.naming(w.digest(), root, owner));
+        changes.addAll(alongside.apply(w.recipe().chunkSet()));
+        session.commit(changes);
       }
-      changes.addAll(alongside.apply(w.recipe().chunkSet()));
-      session.commit(changes);
       return new PutResult(w.digest(), w.recipe().size(), w.newChunks(), w.newBytes());
     } finally {
       session.close();

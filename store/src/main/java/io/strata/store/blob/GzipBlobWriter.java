@@ -35,21 +35,18 @@ final class GzipBlobWriter implements AutoCloseable {
    * Names the blob {@code digest}, regenerated from what was written by {@code gzip} (the caller
    * checked that it is). Returns the uncompressed size and what the contents added to the store.
    */
-  PutResult commit(Digest digest, GzipRecipe gzip) throws IOException {
+  PutResult commit(Digest digest, GzipRecipe gzip, BlobService.Owner owner) throws IOException {
     done = true;
     try {
       ObjectWriter.Written w = contents.finish();
-      String name = BlobService.rootName(digest);
-      if (service.store().root(name) == null) {
-        Root root =
-            new Root(
-                name,
-                gzip.size(),
-                BlobService.encodeGzip(digest, gzip, w.recipe()),
-                w.recipe().chunkSet());
-        session.commit(List.of(new RootChange.Put(root)));
-      } else {
-        session.commit(List.of());
+      Root root =
+          new Root(
+              BlobService.rootName(digest),
+              gzip.size(),
+              BlobService.encodeGzip(digest, gzip, w.recipe()),
+              w.recipe().chunkSet());
+      synchronized (BlobService.MARKS) {
+        session.commit(service.naming(digest, root, owner));
       }
       return new PutResult(digest, w.recipe().size(), w.newChunks(), w.newBytes());
     } finally {

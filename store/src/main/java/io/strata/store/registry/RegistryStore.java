@@ -12,6 +12,7 @@ import io.strata.store.engine.WriteSession;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.gzip.GzipRecipe;
+import io.strata.store.image.WholeLayerBlobs;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import java.io.IOException;
@@ -22,8 +23,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,9 +41,20 @@ import org.roaringbitmap.RoaringBitmap;
  *   reg/tag/REPO:TAG        payload: the manifest's digest, {@code sha256:HEX}
  *   reg/import/REPO:TAG     a tagged push whose Strata image import has not run yet; payload: the
  *                           manifest's digest (committed with the tag, removed after the import)
+ *   reg/blob/HEX            blob HEX was stored for the registry alone ({@link
+ *                           BlobService#REGISTRY_OWNED}): its root goes when nothing uses it
  * </pre>
  *
- * The bytes of blobs and manifests are {@link BlobService} blobs, so an equal blob pushed to two
+ * <p>Ownership: a blob root the registry created is marked, and released (root and mark removed in
+ * the commit that removes its last use) when no link or manifest record of any repository, no
+ * staged file, no pending import and no image that keeps it whole uses it; a gc then frees its
+ * chunks. A blob someone else put ({@code strata blob put}, an image import, any blob of an earlier
+ * release) carries no mark and is never removed here. Every use is added under this monitor after
+ * checking, under it, that the blob is still there; every release is decided and committed under it
+ * and the marks' lock ({@link BlobService#underMarks}), so a release never takes a blob something
+ * just started to use.
+ *
+ * <p>The bytes of blobs and manifests are {@link BlobService} blobs, so an equal blob pushed to two
  * repositories (or put with {@code strata blob put}) is stored once. A gzip layer pushed to a
  * registry with {@link StagedBlobs} is first a staged file, its links holding no chunks yet, until
  * {@link #storeStaged} has made it a blob: every read here sees a staged blob as present. Changes
@@ -52,6 +66,12 @@ public final class RegistryStore {
   static final String TAG = "reg/tag/";
   static final String IMPORT = "reg/import/";
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /**
+   * How often a put starts again when its blob was released between the store and the link (a
+   * DELETE took the blob's last use meanwhile). Twice is already a coincidence.
+   */
+  private static final int RELINK_ATTEMPTS = 8;
 
   private final ChunkStore chunks;
   private final BlobService blobs;
@@ -154,25 +174,30 @@ public final class RegistryStore {
    * nothing named, when they do not hash to {@code expected}.
    */
   public PutResult putBlob(String repo, Digest expected, InputStream in) throws IOException {
-    // the bytes go in outside the lock, so uploads to the registry run side by side
     Names.checkRepository(repo);
-    PutResult r;
     if (blobRoot(expected) != null) {
-      r = new PutResult(expected, blobSize(expected), 0, 0);
-    } else {
-      try (BlobWriter w = blobs.create()) {
-        byte[] buf = new byte[256 << 10];
-        int n;
-        while ((n = in.read(buf)) > 0) {
-          w.write(buf, 0, n);
+      synchronized (this) {
+        if (present(expected)) {
+          link(repo, expected);
+          return new PutResult(expected, blobSize(expected), 0, 0);
         }
-        r = w.commit(expected);
       }
     }
-    synchronized (this) {
-      link(repo, expected);
+    // the bytes go in outside the lock, so uploads to the registry run side by side; the blob and
+    // its link are one commit, so no release comes between (the stream cannot be read twice)
+    try (BlobWriter w = blobs.create(BlobService.Owner.REGISTRY)) {
+      byte[] buf = new byte[256 << 10];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        w.write(buf, 0, n);
+      }
+      synchronized (this) {
+        String name = LINK + repo + "@" + expected.hex();
+        return w.commitWith(
+            expected,
+            held -> List.of(new RootChange.Put(new Root(name, 0, new byte[0], held.clone()))));
+      }
     }
-    return r;
   }
 
   /**
@@ -182,7 +207,8 @@ public final class RegistryStore {
    * expected}.
    */
   public PutResult putBlobFile(String repo, Digest expected, Path file) throws IOException {
-    return putAndLink(repo, expected, () -> blobs.putFile(file, expected));
+    return putAndLink(
+        repo, expected, () -> blobs.putFile(file, expected, BlobService.Owner.REGISTRY));
   }
 
   /**
@@ -199,14 +225,28 @@ public final class RegistryStore {
       putBlobFile(repo, expected, file);
       return false;
     }
-    boolean stage = blobRoot(expected) == null;
-    if (stage) {
-      staged.stage(expected, file);
+    boolean stagedHere = false;
+    for (int attempt = 1; ; attempt++) {
+      if (blobRoot(expected) == null) {
+        staged.stage(expected, file);
+        stagedHere = true;
+      }
+      synchronized (this) {
+        if (present(expected)) {
+          link(repo, expected);
+          return stagedHere;
+        }
+      }
+      // released between the look and the link: stage it again
+      relinkFailed(expected, attempt);
     }
-    synchronized (this) {
-      link(repo, expected);
+  }
+
+  private static void relinkFailed(Digest d, int attempt) throws IOException {
+    if (attempt >= RELINK_ATTEMPTS) {
+      throw new IOException(
+          "blob " + d + ": removed by deletes " + attempt + " times while being linked; try again");
     }
-    return stage;
   }
 
   /**
@@ -222,10 +262,13 @@ public final class RegistryStore {
       return false;
     }
     if (blobRoot(d) == null) {
-      blobs.putFile(file, d);
+      blobs.putFile(file, d, BlobService.Owner.REGISTRY);
     }
     moveLinks(d);
     staged.delete(d);
+    // a blob whose links all went while it was staged is released now that it has a root (a
+    // crash before this leaves it to the next start's releaseUnused)
+    release(List.of(d));
     return true;
   }
 
@@ -237,12 +280,18 @@ public final class RegistryStore {
   /** Stores blob {@code expected} with {@code put} unless it is held already, then links it. */
   private PutResult putAndLink(String repo, Digest expected, Put put) throws IOException {
     Names.checkRepository(repo);
-    PutResult r =
-        blobRoot(expected) != null ? new PutResult(expected, blobSize(expected), 0, 0) : put.put();
-    synchronized (this) {
-      link(repo, expected);
+    for (int attempt = 1; ; attempt++) {
+      Root held = blobRoot(expected);
+      PutResult r = held != null ? new PutResult(expected, held.logicalSize(), 0, 0) : put.put();
+      synchronized (this) {
+        if (present(expected)) {
+          link(repo, expected);
+          return r;
+        }
+      }
+      // released between the store and the link: store it again
+      relinkFailed(expected, attempt);
     }
-    return r;
   }
 
   private synchronized void moveLinks(Digest d) throws IOException {
@@ -274,12 +323,170 @@ public final class RegistryStore {
     return true;
   }
 
-  /** Takes blob {@code d} out of {@code repo}; its bytes stay while anything else uses them. */
+  /**
+   * Takes blob {@code d} out of {@code repo}, and, in the same commit, releases it when the
+   * registry owns it and nothing else uses it (see the class comment): a gc then frees its bytes.
+   */
   public synchronized void unlinkBlob(String repo, Digest d) throws IOException {
     if (!hasBlob(repo, d)) {
       throw new NotFoundException("blob " + d + " not found in repository " + repo);
     }
-    commit(List.of(new RootChange.Remove(LINK + repo + "@" + d.hex())));
+    commitReleasing(Set.of(LINK + repo + "@" + d.hex()), List.of(d), Set.of());
+  }
+
+  /**
+   * Releases, of {@code candidates}, the blobs the registry owns that nothing uses any more (see
+   * the class comment); returns how many.
+   */
+  public synchronized int release(Collection<Digest> candidates) throws IOException {
+    return commitReleasing(Set.of(), candidates, Set.of());
+  }
+
+  /**
+   * Runs {@code listener} after each commit that removes a Strata image (on the committing thread:
+   * it must only queue work): an image keeping a layer whole was a use of a registry blob that the
+   * registry does not see go otherwise. The listener then runs {@link #releaseUnused}.
+   */
+  public void onImageRemoved(Runnable listener) {
+    chunks.onRootChanges(
+        changes -> {
+          if (changes.stream().anyMatch(WholeLayerBlobs::removesAnImage)) {
+            listener.run();
+          }
+        });
+  }
+
+  /**
+   * Releases every blob the registry owns that nothing uses: what a stop between a use's removal
+   * and the release left (a recipe job killed after its staged file went, an image removed since).
+   * Run at start, before the registry listens; returns how many.
+   */
+  public synchronized int releaseUnused() throws IOException {
+    List<Digest> marked = new ArrayList<>();
+    for (Root r : chunks.roots(BlobService.REGISTRY_OWNED)) {
+      marked.add(Digest.parse("sha256:" + r.name().substring(BlobService.REGISTRY_OWNED.length())));
+    }
+    return commitReleasing(Set.of(), marked, Set.of());
+  }
+
+  /**
+   * Commits the removal of the roots {@code gone} with the releases it allows among {@code
+   * candidates} ({@link #releases}); returns how many blobs were released.
+   */
+  private int commitReleasing(Set<String> gone, Collection<Digest> candidates, Set<Digest> ours)
+      throws IOException {
+    return BlobService.underMarks(
+        () -> {
+          List<RootChange> changes = new ArrayList<>();
+          gone.forEach(n -> changes.add(new RootChange.Remove(n)));
+          List<RootChange> released = releases(gone, candidates, ours);
+          changes.addAll(released);
+          if (!changes.isEmpty()) {
+            commit(changes);
+          }
+          return (int) released.stream().filter(c -> c.name().startsWith("blob/")).count();
+        });
+  }
+
+  /**
+   * The removals that release each of {@code candidates} the registry owns (its mark, or listed in
+   * {@code ours}: Strata's chunk indexes, made by the registry before marks existed) that nothing
+   * uses once the roots {@code gone} are removed: its root and its mark. A mark whose root is gone
+   * (a {@code blob rm}) goes too. The caller holds this monitor and the marks' lock ({@link
+   * BlobService#underMarks}).
+   */
+  private List<RootChange> releases(
+      Set<String> gone, Collection<Digest> candidates, Set<Digest> ours) throws IOException {
+    List<RootChange> out = new ArrayList<>();
+    List<Digest> owned = new ArrayList<>();
+    for (Digest d : new LinkedHashSet<>(candidates)) {
+      String mark = BlobService.registryMark(d);
+      boolean marked = chunks.root(mark) != null;
+      if (!marked && !ours.contains(d)) {
+        continue;
+      }
+      if (blobRoot(d) == null) {
+        if (marked) {
+          out.add(new RootChange.Remove(mark));
+        }
+        continue;
+      }
+      owned.add(d);
+    }
+    if (owned.isEmpty()) {
+      return out;
+    }
+    Set<String> used = used(gone);
+    for (Digest d : owned) {
+      // a staged file is its recipe job's until the job ran, which releases it after
+      if (used.contains(d.hex()) || isStaged(d)) {
+        continue;
+      }
+      out.add(new RootChange.Remove("blob/" + d.hex()));
+      if (chunks.root(BlobService.registryMark(d)) != null) {
+        out.add(new RootChange.Remove(BlobService.registryMark(d)));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The hex digests of every blob something uses once the roots {@code gone} are removed: a link or
+   * manifest record of any repository; the manifest of a pending import and what it names (the
+   * import is reading them); a layer an image keeps as a whole blob.
+   */
+  private Set<String> used(Set<String> gone) throws IOException {
+    Set<String> used = new HashSet<>();
+    for (String p : List.of(LINK, MANIFEST)) {
+      for (Root r : chunks.roots(p)) {
+        if (!gone.contains(r.name())) {
+          used.add(r.name().substring(r.name().lastIndexOf('@') + 1));
+        }
+      }
+    }
+    for (Root r : chunks.roots(IMPORT)) {
+      if (!gone.contains(r.name())) {
+        Digest m = Digest.parse(new String(r.payload(), StandardCharsets.US_ASCII));
+        used.add(m.hex());
+        for (Digest d : namedBy(m, true)) {
+          used.add(d.hex());
+        }
+      }
+    }
+    used.addAll(WholeLayerBlobs.named(chunks));
+    return used;
+  }
+
+  /**
+   * Every digest manifest {@code m} names (config, layers, listed manifests, subject), and with
+   * {@code deep} what the manifests it lists name; empty when its bytes are not held.
+   */
+  private Set<Digest> namedBy(Digest m, boolean deep) throws IOException {
+    Set<Digest> out = new LinkedHashSet<>();
+    if (blobRoot(m) == null) {
+      return out;
+    }
+    JsonNode json;
+    try (InputStream in = blobs.open(m, 0, -1)) {
+      json = MAPPER.readTree(in.readNBytes(ManifestDocument.MAX_BYTES));
+    } catch (IOException e) {
+      // not JSON: it names nothing (it was checked at its push, so this is a damaged blob)
+      return out;
+    }
+    if (json == null) {
+      return out;
+    }
+    for (String text : json.findValuesAsText("digest")) {
+      if (Names.isDigest(text)) {
+        out.add(Digest.parse(text));
+      }
+    }
+    if (deep) {
+      for (Digest child : List.copyOf(out)) {
+        out.addAll(namedBy(child, false));
+      }
+    }
+    return out;
   }
 
   private void link(String repo, Digest d) throws IOException {
@@ -382,7 +589,7 @@ public final class RegistryStore {
             doc.subject(),
             doc.annotations());
     // the manifest's bytes and its roots in one commit: one fsync of the packs and the root log
-    try (BlobWriter w = blobs.create()) {
+    try (BlobWriter w = blobs.create(BlobService.Owner.REGISTRY)) {
       w.write(body, 0, body.length);
       w.commitWith(digest, held -> manifestRoots(repo, tag, desc, held, importPending));
     }
@@ -443,7 +650,13 @@ public final class RegistryStore {
     Root r = chunks.root(IMPORT + repo + ":" + tag);
     if (r != null
         && java.util.Arrays.equals(r.payload(), d.toString().getBytes(StandardCharsets.US_ASCII))) {
-      commit(List.of(new RootChange.Remove(r.name())));
+      // a manifest deleted while its import ran was kept for it: released now
+      List<Digest> candidates = new ArrayList<>();
+      if (!hasManifest(repo, d)) {
+        candidates.add(d);
+        candidates.addAll(namedBy(d, true));
+      }
+      commitReleasing(Set.of(r.name()), candidates, Set.of());
     }
   }
 
@@ -461,72 +674,95 @@ public final class RegistryStore {
    */
   public synchronized void deleteManifest(String repo, String reference) throws IOException {
     Descriptor d = manifest(repo, reference);
-    List<RootChange> changes = new ArrayList<>();
     if (!Names.isDigest(reference)) {
-      changes.add(new RootChange.Remove(TAG + repo + ":" + reference));
-    } else {
-      changes.add(new RootChange.Remove(MANIFEST + repo + "@" + d.digest().hex()));
-      byte[] want = d.digest().toString().getBytes(StandardCharsets.US_ASCII);
-      for (Root t : chunks.roots(TAG + repo + ":")) {
-        if (java.util.Arrays.equals(t.payload(), want)) {
-          changes.add(new RootChange.Remove(t.name()));
-        }
-      }
-      changes.addAll(chunkIndexesGoneWith(repo, d.digest()));
+      commit(List.of(new RootChange.Remove(TAG + repo + ":" + reference)));
+      return;
     }
-    commit(changes);
+    Set<String> gone = new LinkedHashSet<>();
+    gone.add(MANIFEST + repo + "@" + d.digest().hex());
+    byte[] want = d.digest().toString().getBytes(StandardCharsets.US_ASCII);
+    for (Root t : chunks.roots(TAG + repo + ":")) {
+      if (java.util.Arrays.equals(t.payload(), want)) {
+        gone.add(t.name());
+      }
+    }
+    List<Digest> candidates = new ArrayList<>();
+    candidates.add(d.digest());
+    Set<Digest> ours = chunkIndexesGoneWith(repo, d.digest(), gone);
+    candidates.addAll(ours);
+    for (Digest b : blobsOnlyNamedBy(repo, d, gone)) {
+      gone.add(LINK + repo + "@" + b.hex());
+      candidates.add(b);
+    }
+    commitReleasing(gone, candidates, ours);
   }
 
   /**
-   * The removals that take the chunk-index artifacts of manifest {@code subject} with it: their
-   * manifests, and the links of their index blobs unless another chunk index of {@code repo} lists
-   * the same blob (two images sharing a layer share its index blob). Those bytes were Strata's own
-   * doing, so they go too (the {@code blob/} roots) when no repository holds them any more: a gc
-   * then frees them.
+   * The blobs (config, layers) manifest {@code d} names that {@code repo} links and no other of its
+   * manifests (but those in {@code gone}) names: the links its deletion takes with it.
    */
-  private List<RootChange> chunkIndexesGoneWith(String repo, Digest subject) throws IOException {
-    List<Descriptor> gone = referrers(repo, subject, LayerChunkIndex.ARTIFACT_TYPE);
-    if (gone.isEmpty()) {
+  private List<Digest> blobsOnlyNamedBy(String repo, Descriptor d, Set<String> gone)
+      throws IOException {
+    Set<Digest> only = new LinkedHashSet<>();
+    if (blobRoot(d.digest()) == null) {
+      // its bytes were removed (blob rm): what it named is unknown, so its links stay
       return List.of();
     }
-    List<RootChange> out = new ArrayList<>();
-    Set<String> goneRoots = new HashSet<>();
-    Set<Digest> blobs = new HashSet<>();
-    for (Descriptor a : gone) {
-      goneRoots.add(MANIFEST + repo + "@" + a.digest().hex());
-      blobs.addAll(indexBlobs(a));
+    ManifestDocument doc = read(manifestBytes(d), d.mediaType(), "manifest " + repo + "@" + d);
+    for (Digest b : doc.blobs()) {
+      if (chunks.root(LINK + repo + "@" + b.hex()) != null) {
+        only.add(b);
+      }
+    }
+    String prefix = MANIFEST + repo + "@";
+    for (Root r : chunks.roots(prefix)) {
+      if (only.isEmpty()) {
+        break;
+      }
+      if (!gone.contains(r.name())) {
+        only.removeAll(
+            namedBy(Digest.parse("sha256:" + r.name().substring(prefix.length())), false));
+      }
+    }
+    return List.copyOf(only);
+  }
+
+  /**
+   * Adds to {@code gone} the roots that take the chunk-index artifacts of manifest {@code subject}
+   * with it: their manifests, and the links of their index blobs unless another chunk index of
+   * {@code repo} lists the same blob (two images sharing a layer share its index blob). Returns
+   * those artifacts and index blobs: Strata's own doing, released when nothing else uses them even
+   * when they were made before the registry marked its blobs.
+   */
+  private Set<Digest> chunkIndexesGoneWith(String repo, Digest subject, Set<String> gone)
+      throws IOException {
+    List<Descriptor> artifacts = referrers(repo, subject, LayerChunkIndex.ARTIFACT_TYPE);
+    if (artifacts.isEmpty()) {
+      return Set.of();
+    }
+    Set<String> goneArtifacts = new HashSet<>();
+    Set<Digest> indexBlobs = new HashSet<>();
+    for (Descriptor a : artifacts) {
+      goneArtifacts.add(MANIFEST + repo + "@" + a.digest().hex());
+      indexBlobs.addAll(indexBlobs(a));
     }
     String prefix = MANIFEST + repo + "@";
     for (Root r : chunks.roots(prefix)) {
       Descriptor other = decode(r.payload(), Digest.parse(r.name().substring(prefix.length())));
       if (LayerChunkIndex.ARTIFACT_TYPE.equals(other.artifactType())
-          && !goneRoots.contains(r.name())) {
-        blobs.removeAll(indexBlobs(other));
+          && !goneArtifacts.contains(r.name())) {
+        indexBlobs.removeAll(indexBlobs(other));
       }
     }
-    for (Digest b : blobs) {
+    gone.addAll(goneArtifacts);
+    for (Digest b : indexBlobs) {
       if (chunks.root(LINK + repo + "@" + b.hex()) != null) {
-        goneRoots.add(LINK + repo + "@" + b.hex());
+        gone.add(LINK + repo + "@" + b.hex());
       }
     }
-    goneRoots.forEach(n -> out.add(new RootChange.Remove(n)));
-    // what still holds each blob once these go: a link or manifest of any repository
-    Set<String> held = new HashSet<>();
-    for (String p : List.of(LINK, MANIFEST)) {
-      for (Root r : chunks.roots(p)) {
-        if (!goneRoots.contains(r.name())) {
-          held.add(r.name().substring(r.name().lastIndexOf('@') + 1));
-        }
-      }
-    }
-    List<Digest> bytes = new ArrayList<>(blobs);
-    gone.forEach(a -> bytes.add(a.digest()));
-    for (Digest b : bytes) {
-      if (!held.contains(b.hex()) && blobRoot(b) != null) {
-        out.add(new RootChange.Remove("blob/" + b.hex()));
-      }
-    }
-    return out;
+    Set<Digest> ours = new HashSet<>(indexBlobs);
+    artifacts.forEach(a -> ours.add(a.digest()));
+    return ours;
   }
 
   /** The layer index blobs chunk-index artifact {@code a} lists. */
