@@ -144,7 +144,9 @@ public final class Stratad implements Callable<Integer> {
 
   @Option(
       names = "--registry-anonymous-pull",
-      description = "With a token file, let clients without the token pull (GET and HEAD).")
+      description =
+          "With a token file, let clients without the token pull (GET and HEAD) what the registry"
+              + " holds; publishing a Strata image by a pull of its name still needs the token.")
   private boolean registryAnonymousPull;
 
   @Option(
