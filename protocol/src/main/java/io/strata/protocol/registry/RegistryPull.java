@@ -1,10 +1,8 @@
-package io.strata.client.registry;
+package io.strata.protocol.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.strata.protocol.registry.RegistryHttp;
-import io.strata.protocol.registry.RegistryRef;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
