@@ -22,8 +22,8 @@ final class RegistryOptions {
       names = "--remote-token-file",
       paramLabel = "FILE",
       description =
-          "A file holding the registry's secret, if it asks for one (with --from/--to: the other"
-              + " stratad's token).")
+          "A file holding the registry's secret, if it asks for one (push --to and pull --from:"
+              + " the other stratad's token).")
   Path remoteTokenFile;
 
   /** Whether either option was given. */
