@@ -40,8 +40,8 @@ import picocli.CommandLine.Parameters;
       "Each step prints Step I/N; an unchanged step reuses its layer (Using cache).",
       "A FROM or COPY --from naming REGISTRY/REPO[:TAG|@DIGEST] (the first component a host with"
           + " a dot or a port, or localhost) that the store lacks is pulled from that registry"
-          + " first, by the server as strata pull does (--pull: also one it has); other names must be in the store (there is no default"
-          + " registry)."
+          + " first, by the server as strata pull does (--pull: also one it has); other names"
+          + " must be in the store (there is no default registry)."
     })
 final class BuildCommand extends ClientCommand {
   @Parameters(paramLabel = "CONTEXT", description = "The build context directory.")
