@@ -168,7 +168,7 @@ final class BuildPulls {
       Path layout = dir.resolve("oci");
       Tally t;
       try {
-        t = new RegistryPull(http, ref).pull(layout);
+        t = new RegistryPull(http, ref).pull(layout, new ProgressLines(n.ref(), log));
       } catch (IOException e) {
         throw new IOException(
             n.what() + ": pull from registry " + ref.registry() + ": " + e.getMessage(), e);
@@ -278,8 +278,8 @@ final class BuildPulls {
     }
   }
 
-  /** A chunk pull's progress as a build log line every few seconds, for pulls that take long. */
-  private static final class ProgressLines implements ProgressListener {
+  /** A pull's progress as a build log line every few seconds, for pulls that take long. */
+  private static final class ProgressLines implements ProgressListener, RegistryPull.Progress {
     private final String ref;
     private final Consumer<String> log;
     private long toSend;
@@ -294,6 +294,11 @@ final class BuildPulls {
     @Override
     public void start(long bytesToSend) {
       toSend = bytesToSend;
+    }
+
+    @Override
+    public void received(long bytes) {
+      sent(bytes);
     }
 
     @Override
