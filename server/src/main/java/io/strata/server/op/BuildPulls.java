@@ -202,10 +202,14 @@ final class BuildPulls {
 
   /** Whether the store's {@code ref} arrived with manifest {@code digest} from that repository. */
   private boolean holdsManifest(String text, RegistryRef ref, String digest) {
-    return images
-        .inspect(text)
-        .repoDigests()
-        .contains(ref.registry() + "/" + ref.repository() + "@" + digest);
+    try {
+      return images
+          .inspect(text)
+          .repoDigests()
+          .contains(ref.registry() + "/" + ref.repository() + "@" + digest);
+    } catch (NotFoundException e) {
+      return false; // removed since: pull it again
+    }
   }
 
   /**
