@@ -121,12 +121,13 @@ final class BuildCommand extends ClientCommand {
     }
     TransferListener progress = ProgressBar.of(cli, "context", -1);
     Path root = context.toRealPath();
-    ImportReply r =
-        client.build(
-            args,
-            out -> TreeTar.write(root, out, ignore),
+    ImportReply r;
+    try (BuildLog log =
+        new BuildLog(
             cli.json() ? cli.terminal().err() : cli.terminal().out(),
-            progress);
+            (ref, total) -> ProgressBar.of(cli, "pull " + ref, total))) {
+      r = client.build(args, out -> TreeTar.write(root, out, ignore), log, progress);
+    }
     ProgressBar.finish(progress);
     if (cli.json()) {
       cli.printJson(r);

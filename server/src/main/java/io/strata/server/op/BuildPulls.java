@@ -2,6 +2,7 @@ package io.strata.server.op;
 
 import io.strata.protocol.Status;
 import io.strata.protocol.message.BuildArgs;
+import io.strata.protocol.message.PullProgressLine;
 import io.strata.protocol.registry.RegistryHttp;
 import io.strata.protocol.registry.RegistryPull;
 import io.strata.protocol.registry.RegistryRef;
@@ -44,8 +45,11 @@ import java.util.function.Consumer;
  * references are known only once the server has parsed the Dockerfile and replaced its variables.
  */
 final class BuildPulls {
-  /** How long a pull goes between progress lines in the build log. */
-  private static final long PROGRESS_EVERY_NANOS = 5_000_000_000L;
+  /**
+   * How often at most a pull writes its progress line: the CLI redraws its bar from them (5 times a
+   * second, as it redraws its own), and a client that prints them prints a few.
+   */
+  private static final long PROGRESS_EVERY_NANOS = 500_000_000L;
 
   private final ImageStore images;
   private final TransferHost host;
@@ -282,7 +286,7 @@ final class BuildPulls {
     }
   }
 
-  /** A pull's progress as a build log line every few seconds, for pulls that take long. */
+  /** A pull's progress as build log lines ({@link PullProgressLine}), for pulls that take long. */
   private static final class ProgressLines implements ProgressListener, RegistryPull.Progress {
     private final String ref;
     private final Consumer<String> log;
@@ -311,7 +315,7 @@ final class BuildPulls {
       long now = System.nanoTime();
       if (now - last >= PROGRESS_EVERY_NANOS && sent < toSend) {
         last = now;
-        log.accept(String.format(Locale.ROOT, "%s: %d of %d bytes", ref, sent, toSend));
+        log.accept(new PullProgressLine(ref, sent, toSend).text());
       }
     }
   }
