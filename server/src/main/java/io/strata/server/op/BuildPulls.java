@@ -293,6 +293,7 @@ final class BuildPulls {
     private long toSend;
     private long sent;
     private long last = System.nanoTime();
+    private boolean ended;
 
     ProgressLines(String ref, Consumer<String> log) {
       this.ref = ref;
@@ -312,8 +313,12 @@ final class BuildPulls {
     @Override
     public void sent(long bytes) {
       sent += bytes;
+      if (ended) {
+        return; // more than the manifest said: the pull's digest checks judge that, not this
+      }
+      ended = sent >= toSend;
       long now = System.nanoTime();
-      if (now - last >= PROGRESS_EVERY_NANOS && sent < toSend) {
+      if (ended || now - last >= PROGRESS_EVERY_NANOS) {
         last = now;
         log.accept(new PullProgressLine(ref, sent, toSend).text());
       }
