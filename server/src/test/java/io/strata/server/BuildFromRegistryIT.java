@@ -211,6 +211,18 @@ class BuildFromRegistryIT {
     assertThat(local.code()).as("%s %s", local.out(), local.stderr()).isZero();
     assertThat(local.out()).doesNotContain("Pulling");
     assertThat(diffIds("local:1")).containsExactly(Tars.sha256(baseV1));
+    // by digest too: the store's image that arrived with that manifest
+    String v1 =
+        JSON.readTree(Files.readAllBytes(dir.resolve("v1/index.json")))
+            .path("manifests")
+            .path(0)
+            .path("digest")
+            .asText();
+    TestServer.CliRun byDigest =
+        build("FROM localhost:1/base/app@" + v1 + "\n", "local:3", "--plain-http");
+    assertThat(byDigest.code()).as("%s %s", byDigest.out(), byDigest.stderr()).isZero();
+    assertThat(byDigest.out()).doesNotContain("Pulling");
+    assertThat(diffIds("local:3")).containsExactly(Tars.sha256(baseV1));
 
     String before = imageList();
     TestServer.CliRun pull =
@@ -246,6 +258,23 @@ class BuildFromRegistryIT {
         .contains(reg + "/base/app:1: image is up to date")
         .doesNotContain("Pulling");
     assertThat(diffIds("again:3")).isEqualTo(diffIds("again:2"));
+
+    // v1 by digest: the tag names v2 now, so the store has no reg/base/app image of that manifest
+    String v1 =
+        JSON.readTree(Files.readAllBytes(dir.resolve("v1/index.json")))
+            .path("manifests")
+            .path(0)
+            .path("digest")
+            .asText();
+    TestServer.CliRun byDigest =
+        build("FROM " + reg + "/base/app@" + v1 + "\n", "again:4", withRegistry());
+    assertThat(byDigest.code()).as("%s %s", byDigest.out(), byDigest.stderr()).isZero();
+    assertThat(byDigest.out())
+        .contains("Pulling " + reg + "/base/app@" + v1 + " (not in the store)");
+    assertThat(diffIds("again:4")).containsExactly(Tars.sha256(baseV1));
+    assertThat(diffIds(reg + "/base/app:1"))
+        .as("the tag is left alone")
+        .containsExactly(Tars.sha256(baseV2));
     assertThat(pullLeftovers()).isEmpty();
   }
 

@@ -16,6 +16,7 @@ import io.strata.store.hosts.RegistryChunkPull;
 import io.strata.store.hosts.TransferHost;
 import io.strata.store.hosts.TransferSummary;
 import io.strata.store.image.ImageStore;
+import io.strata.store.image.ImageSummary;
 import io.strata.store.image.build.BuildOptions;
 import io.strata.store.image.build.NamedImages;
 import java.io.IOException;
@@ -109,14 +110,16 @@ final class BuildPulls {
     } catch (IllegalArgumentException e) {
       throw new InvalidArgumentException(n.what() + ": " + e.getMessage());
     }
-    String local = localImage(n.ref());
+    String local = localImage(n.ref(), ref);
     if (local != null && !args.pull()) {
+      useLocal(n, ref, local, pulled);
       return;
     }
     RegistryHttp http = new RegistryHttp(ref.registry(), args.plainHttp(), args.token());
     String digest = probe(n, ref, http, args.token() != null);
-    if (local != null && digest != null && holdsManifest(n.ref(), ref, digest)) {
+    if (local != null && digest != null && holdsManifest(local, ref, digest)) {
       log.accept(n.ref() + ": image is up to date (" + digest + ")");
+      useLocal(n, ref, local, pulled);
       return;
     }
     log.accept(
@@ -195,20 +198,45 @@ final class BuildPulls {
     }
   }
 
-  /** The id of the image the store names {@code ref}, or null. */
-  private String localImage(String ref) {
-    try {
-      return images.resolve(ref);
-    } catch (NotFoundException | InvalidArgumentException e) {
-      return null;
+  /**
+   * The id of the store's image for {@code text}, or null: by tag, or for {@code REPO@DIGEST} an
+   * image of that repository that arrived with that manifest (its {@code RepoDigests}, which the
+   * store keeps for tagged images).
+   */
+  private String localImage(String text, RegistryRef ref) {
+    if (!ref.reference().startsWith("sha256:")) {
+      try {
+        return images.resolve(text);
+      } catch (NotFoundException | InvalidArgumentException e) {
+        return null;
+      }
+    }
+    String repo = ref.registry() + "/" + ref.repository();
+    for (ImageSummary i : images.list()) {
+      if (repo.equals(i.repository()) && holdsManifest(i.id(), ref, ref.reference())) {
+        return i.id();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The build uses image {@code id} of the store for {@code n}: a tag the build resolves itself
+   * (under the store's lock), but a digest it cannot, so that one is read by id, and pinned since
+   * it was found outside the lock.
+   */
+  private void useLocal(NamedImages.Named n, RegistryRef ref, String id, Pulled pulled) {
+    if (ref.reference().startsWith("sha256:")) {
+      pulled.held.add(pins.pin(id));
+      pulled.ids.put(n.ref(), id);
     }
   }
 
-  /** Whether the store's {@code ref} arrived with manifest {@code digest} from that repository. */
-  private boolean holdsManifest(String text, RegistryRef ref, String digest) {
+  /** Whether image {@code id} arrived with manifest {@code digest} from that repository. */
+  private boolean holdsManifest(String id, RegistryRef ref, String digest) {
     try {
       return images
-          .inspect(text)
+          .inspect(id)
           .repoDigests()
           .contains(ref.registry() + "/" + ref.repository() + "@" + digest);
     } catch (NotFoundException e) {
