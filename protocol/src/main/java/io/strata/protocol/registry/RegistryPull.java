@@ -23,6 +23,12 @@ import java.util.HexFormat;
 public final class RegistryPull {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
+  /**
+   * The largest manifest read (a registry's own limit, 4 MiB): the pull runs in the server for a
+   * build, where a registry must not choose how much memory it takes.
+   */
+  static final int MAX_MANIFEST = 4 << 20;
+
   private final RegistryHttp http;
   private final RegistryRef source;
   private Tally tally = new Tally(0, 0, 0, 0);
@@ -105,14 +111,21 @@ public final class RegistryPull {
 
   private Manifest manifest(String reference) throws IOException {
     String what = "manifest " + source.repository() + ":" + reference;
-    HttpResponse<byte[]> r =
-        http.bytes(
+    HttpResponse<InputStream> r =
+        http.stream(
             HttpRequest.newBuilder(
                     http.uri("/v2/" + source.repository() + "/manifests/" + reference))
                 .header("Accept", RegistryHttp.ACCEPT_MANIFESTS)
                 .GET());
     RegistryHttp.expect(r, "pull of " + what, 200);
-    byte[] body = r.body();
+    byte[] body;
+    try (InputStream in = r.body()) {
+      body = in.readNBytes(MAX_MANIFEST + 1);
+    }
+    if (body.length > MAX_MANIFEST) {
+      throw new IOException(
+          "pull of " + what + ": larger than " + MAX_MANIFEST + " bytes, which no manifest is");
+    }
     String digest = "sha256:" + HexFormat.of().formatHex(sha256().digest(body));
     if (reference.startsWith("sha256:") && !reference.equals(digest)) {
       throw new IOException("pull of " + what + ": content has digest " + digest);

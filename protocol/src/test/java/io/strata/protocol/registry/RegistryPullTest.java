@@ -118,6 +118,30 @@ class RegistryPullTest {
   }
 
   @Test
+  void aManifestLargerThanAnyIsRefusedWithoutReadingItWhole() throws Exception {
+    Map<String, byte[]> blobs = new HashMap<>();
+    byte[] huge = new byte[RegistryPull.MAX_MANIFEST + 10];
+    java.util.Arrays.fill(huge, (byte) ' ');
+    blobs.put("/v2/team/app/manifests/1", huge);
+    HttpServer s = serve(blobs);
+    try {
+      String reg = "127.0.0.1:" + s.getAddress().getPort();
+      assertThatThrownBy(
+              () ->
+                  new RegistryPull(
+                          new RegistryHttp(reg, true, null), RegistryRef.parse(reg + "/team/app:1"))
+                      .pull(dir.resolve("oci")))
+          .isInstanceOf(IOException.class)
+          .hasMessage(
+              "pull of manifest team/app:1: larger than "
+                  + RegistryPull.MAX_MANIFEST
+                  + " bytes, which no manifest is");
+    } finally {
+      s.stop(0);
+    }
+  }
+
+  @Test
   void aBlobWhoseBytesAreNotItsDigestIsRefusedAndNotKept() throws Exception {
     byte[] lie = new byte[300_000];
     Image im = image(lie);
