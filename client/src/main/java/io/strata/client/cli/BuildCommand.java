@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -36,7 +37,11 @@ import picocli.CommandLine.Parameters;
           + " Strata stores images, it does not execute them.",
       "CONTEXT/.dockerignore (or FILE.dockerignore beside -f FILE) leaves files out of the"
           + " context before it is sent.",
-      "Each step prints Step I/N; an unchanged step reuses its layer (Using cache)."
+      "Each step prints Step I/N; an unchanged step reuses its layer (Using cache).",
+      "A FROM or COPY --from naming REGISTRY/REPO[:TAG|@DIGEST] (the first component a host with"
+          + " a dot or a port, or localhost) that the store lacks is pulled from that registry"
+          + " first, by the server as strata pull does (--pull: also one it has); other names"
+          + " must be in the store (there is no default registry)."
     })
 final class BuildCommand extends ClientCommand {
   @Parameters(paramLabel = "CONTEXT", description = "The build context directory.")
@@ -71,6 +76,16 @@ final class BuildCommand extends ClientCommand {
   @Option(names = "--no-cache", description = "Build every step again, reusing no cached layer.")
   boolean noCache;
 
+  @Option(
+      names = "--pull",
+      description =
+          "Pull every REGISTRY/REPO image the build names, also those the store has (a newer"
+              + " version may have been pushed since).")
+  boolean pull;
+
+  /** How to reach the registries of FROM images. */
+  @Mixin RegistryOptions registry;
+
   @Override
   void checkArguments() {
     buildArgs();
@@ -85,7 +100,16 @@ final class BuildCommand extends ClientCommand {
               + (Files.exists(context) ? " is not a directory" : " does not exist"));
     }
     Path dockerfile = file != null ? file : context.resolve("Dockerfile");
-    BuildArgs args = new BuildArgs(readDockerfile(dockerfile), tags, buildArgs(), target, noCache);
+    BuildArgs args =
+        new BuildArgs(
+            readDockerfile(dockerfile),
+            tags,
+            buildArgs(),
+            target,
+            noCache,
+            pull,
+            registry.plainHttp,
+            registry.secret());
     DockerIgnore ignore = ignoreFile(dockerfile);
     if (Json.write(args).length > Wire.MAX_ARGS) {
       throw new IOException(
@@ -97,12 +121,13 @@ final class BuildCommand extends ClientCommand {
     }
     TransferListener progress = ProgressBar.of(cli, "context", -1);
     Path root = context.toRealPath();
-    ImportReply r =
-        client.build(
-            args,
-            out -> TreeTar.write(root, out, ignore),
+    ImportReply r;
+    try (BuildLog log =
+        new BuildLog(
             cli.json() ? cli.terminal().err() : cli.terminal().out(),
-            progress);
+            (ref, total) -> ProgressBar.of(cli, "pull " + ref, total))) {
+      r = client.build(args, out -> TreeTar.write(root, out, ignore), log, progress);
+    }
     ProgressBar.finish(progress);
     if (cli.json()) {
       cli.printJson(r);

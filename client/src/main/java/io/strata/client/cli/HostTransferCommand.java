@@ -1,20 +1,15 @@
 package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
-import io.strata.client.StrataClientException;
 import io.strata.client.TransferListener;
 import io.strata.protocol.HostPort;
-import io.strata.protocol.Status;
-import io.strata.protocol.TokenFile;
 import io.strata.protocol.message.TransferArgs;
 import io.strata.protocol.message.TransferProgress;
 import io.strata.protocol.message.TransferReply;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.function.Consumer;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
@@ -26,23 +21,7 @@ abstract class HostTransferCommand extends ClientCommand {
   @Parameters(index = "0", paramLabel = "IMAGE", description = "NAME[:TAG] or an image id.")
   String image;
 
-  @Option(
-      names = "--remote-token-file",
-      paramLabel = "FILE",
-      description = "A file holding the other stratad's token, if it needs one.")
-  Path remoteTokenFile;
-
-  /** The secret in {@code --remote-token-file}, or null. */
-  String remoteSecret() throws StrataClientException {
-    if (remoteTokenFile == null) {
-      return null;
-    }
-    try {
-      return new String(TokenFile.read(remoteTokenFile), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new StrataClientException(Status.UNAUTHENTICATED, e.getMessage(), e);
-    }
-  }
+  @Mixin RegistryOptions remote;
 
   /** The other host, {@code HOST:PORT}, as given. */
   abstract String otherHost();
@@ -69,14 +48,7 @@ abstract class HostTransferCommand extends ClientCommand {
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
-    String token = null;
-    if (remoteTokenFile != null) {
-      try {
-        token = new String(TokenFile.read(remoteTokenFile), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new StrataClientException(Status.UNAUTHENTICATED, e.getMessage(), e);
-      }
-    }
+    String token = remote.secret();
     // The bar starts with the first progress line, which tells how much is to cross.
     TransferListener[] bar = {null};
     long[] shown = {0};

@@ -1,19 +1,14 @@
 package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
-import io.strata.client.StrataClientException;
 import io.strata.client.TransferListener;
 import io.strata.client.UploadBody;
-import io.strata.protocol.Status;
-import io.strata.protocol.TokenFile;
 import io.strata.protocol.message.ImportArgs;
 import io.strata.protocol.message.ImportReply;
 import io.strata.protocol.registry.RegistryRef;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -47,16 +42,8 @@ final class ImageImportCommand extends ClientCommand {
       description = "Print nothing but errors.")
   boolean quiet;
 
-  @Option(
-      names = "--plain-http",
-      description = "With docker://: talk to the registry over HTTP, not HTTPS.")
-  boolean plainHttp;
-
-  @Option(
-      names = "--remote-token-file",
-      paramLabel = "FILE",
-      description = "With docker://: the registry's secret, as strata pull takes it.")
-  Path remoteTokenFile;
+  /** For docker:// only. */
+  @Mixin RegistryOptions registry;
 
   private static final String DOCKER = "docker://";
 
@@ -72,7 +59,7 @@ final class ImageImportCommand extends ClientCommand {
       }
       return;
     }
-    if (plainHttp || remoteTokenFile != null) {
+    if (registry.given()) {
       throw new ParameterException(
           spec.commandLine(),
           "image import "
@@ -92,15 +79,7 @@ final class ImageImportCommand extends ClientCommand {
 
   /** {@code docker://REF}: the pull {@code strata pull REF} makes, then the {@code -t} tag. */
   private int pull(StrataClient client, StrataCli cli, RegistryRef ref) throws Exception {
-    String secret = null;
-    if (remoteTokenFile != null) {
-      try {
-        secret = new String(TokenFile.read(remoteTokenFile), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new StrataClientException(Status.UNAUTHENTICATED, e.getMessage(), e);
-      }
-    }
-    int code = RegistryTransfers.pull(client, cli, ref, plainHttp, secret);
+    int code = RegistryTransfers.pull(client, cli, ref, registry.plainHttp, registry.secret());
     if (code == ExitStatus.OK && tag != null) {
       client.tag(ref.toString(), tag);
     }

@@ -27,9 +27,6 @@ final class PullCommand extends HostTransferCommand {
       description = "The stratad to fetch the image from.")
   String from;
 
-  @Option(names = "--plain-http", description = "Talk to the registry over HTTP, not HTTPS.")
-  boolean plainHttp;
-
   @Override
   void checkArguments() {
     if (from == null) {
@@ -49,7 +46,7 @@ final class PullCommand extends HostTransferCommand {
   int run(StrataClient client, StrataCli cli) throws Exception {
     if (from == null) {
       return RegistryTransfers.pull(
-          client, cli, RegistryRef.parse(image), plainHttp, remoteSecret());
+          client, cli, RegistryRef.parse(image), remote.plainHttp, remote.secret());
     }
     return super.run(client, cli);
   }

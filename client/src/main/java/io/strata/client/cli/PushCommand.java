@@ -34,9 +34,6 @@ final class PushCommand extends HostTransferCommand {
       description = "An OCI registry to push to instead of a stratad.")
   String destination;
 
-  @Option(names = "--plain-http", description = "Talk to the registry over HTTP, not HTTPS.")
-  boolean plainHttp;
-
   @Override
   void checkArguments() {
     if ((to == null) == (destination == null)) {
@@ -60,7 +57,7 @@ final class PushCommand extends HostTransferCommand {
       return super.run(client, cli);
     }
     return RegistryTransfers.push(
-        client, cli, image, RegistryRef.parse(destination), plainHttp, remoteSecret());
+        client, cli, image, RegistryRef.parse(destination), remote.plainHttp, remote.secret());
   }
 
   @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.protocol.registry.RegistryHttp;
 import io.strata.protocol.registry.RegistryRef;
+import io.strata.protocol.registry.Tally;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;

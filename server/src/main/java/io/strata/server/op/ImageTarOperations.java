@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * {@code image.import}, {@code image.export} and {@code image.build}: the image requests that move
@@ -35,13 +36,16 @@ final class ImageTarOperations {
   private final ImageStore images;
   private final Path tmp;
   private final ProducerThreads producers;
+  private final BuildPulls pulls;
 
   /**
-   * Exports and build logs are made on {@code producers}. Also deletes the spools an abrupt stop
-   * left in {@code tmp}.
+   * Exports and build logs are made on {@code producers}; builds pull the registry images they name
+   * through {@code pulls}. Also deletes the spools an abrupt stop left in {@code tmp}.
    */
-  ImageTarOperations(ImageStore images, Path tmp, ProducerThreads producers) throws IOException {
+  ImageTarOperations(ImageStore images, Path tmp, ProducerThreads producers, BuildPulls pulls)
+      throws IOException {
     this.images = images;
+    this.pulls = pulls;
     this.tmp = tmp;
     int left = Spool.removeLeftovers(tmp);
     if (left > 0) {
@@ -147,25 +151,30 @@ final class ImageTarOperations {
     List<String> tags = args.tags().stream().map(t -> ImageRef.parse(t).toString()).toList();
     Spool spool = Spool.create(tmp, null, "context.tar");
     BuildOptions options = new BuildOptions(args.buildArgs(), args.target(), args.noCache());
-    return new Outcome.Upload(
-        new SpoolSink(spool, s -> buildFrom(s, args.dockerfile(), tags, options)));
+    return new Outcome.Upload(new SpoolSink(spool, s -> buildFrom(s, args, tags, options)));
   }
 
-  /** Runs the build over the spooled context; its log is the exchange's download. */
+  /**
+   * Pulls the registry images the build names (see {@link BuildPulls}), then runs the build over
+   * the spooled context, reading the images it pulled by id; its log is the exchange's download.
+   */
   private Outcome buildFrom(
-      Spool context, String dockerfile, List<String> tags, BuildOptions options) {
+      Spool context, BuildArgs args, List<String> tags, BuildOptions options) {
     AtomicReference<ImportResult> result = new AtomicReference<>();
     ProducedStream log =
         producers.start(
             "build log",
             out -> {
+              Consumer<String> lines = ProducedStream.lines(out);
               try (context;
+                  BuildPulls.Pulled pulled =
+                      RejectedException.ofContent(
+                          () -> pulls.pull(args.dockerfile(), options, args, lines));
                   InputStream in = Files.newInputStream(context.file())) {
+                BuildOptions resolved = options.withImages(pulled.ids());
                 result.set(
                     RejectedException.ofContent(
-                        () ->
-                            images.build(
-                                dockerfile, tags, options, in, ProducedStream.lines(out))));
+                        () -> images.build(args.dockerfile(), tags, resolved, in, lines)));
               }
             });
     return new Outcome.Download(log, () -> reply(result.get()), true);

@@ -73,8 +73,12 @@ public final class Operations {
     new DriverOperations(engine).register(m);
     ImageStore images = ImageStore.open(engine);
     ContainerStore containers = ContainerStore.open(engine, images, allowedBindRoots);
-    new ImageOperations(images, containers::usesImage).register(m);
-    new ImageTarOperations(images, tmp, producers).register(m);
+    BuildPins pins = new BuildPins();
+    ImageUse use = pins.guarding(containers::usesImage);
+    new ImageOperations(images, use).register(m);
+    new ImageTarOperations(
+            images, tmp, producers, new BuildPulls(images, engine.chunks(), tmp, pins))
+        .register(m);
     new HostTransferOperations(images, engine.chunks(), tmp, producers).register(m);
     new ContainerOperations(images, containers).register(m);
     new ContainerTarOperations(containers, producers, tmp).register(m);
@@ -82,7 +86,7 @@ public final class Operations {
     new VolumeOperations(containers.volumes()).register(m);
     MountOperations mounts = new MountOperations(containers, engine.dataRoot(), allowedBindRoots);
     mounts.register(m);
-    Operations ops = new Operations(m, producers, mounts, images, containers::usesImage);
+    Operations ops = new Operations(m, producers, mounts, images, use::inUse);
     if (engine.chunks().shared() != null) {
       ops.catalogue = io.strata.store.fleet.Catalogue.start(engine.chunks(), images);
       ops.fleetGc = fleetGc;

@@ -149,8 +149,8 @@ public final class ImageBuilder {
     }
 
     Built build() throws IOException {
-      BuildStage target = target();
-      List<BuildStage> order = needed(target);
+      BuildStage target = target(file, options);
+      List<BuildStage> order = needed(file, target);
       steps = file.globalArgs().size();
       for (BuildStage s : order) {
         steps += 1 + s.steps().size();
@@ -170,29 +170,12 @@ public final class ImageBuilder {
       return new Built(JsonCodec.bytes(last.config()), last.layers());
     }
 
-    private BuildStage target() {
-      if (options.target() == null || options.target().isEmpty()) {
-        return file.stages().get(file.stages().size() - 1);
-      }
-      BuildStage t = file.stage(options.target());
-      if (t == null || t.name() == null) {
-        throw new InvalidArgumentException(
-            "build target " + options.target() + ": no stage of the Dockerfile has that name");
-      }
-      return t;
-    }
-
-    /** The target and the stages it reads, directly or not, in Dockerfile order. */
-    private List<BuildStage> needed(BuildStage target) {
-      Set<BuildStage> need = new HashSet<>();
-      Deque<BuildStage> todo = new ArrayDeque<>(List.of(target));
-      while (!todo.isEmpty()) {
-        BuildStage s = todo.pop();
-        if (need.add(s)) {
-          todo.addAll(s.dependencies(file));
-        }
-      }
-      return file.stages().stream().filter(need::contains).toList();
+    /**
+     * Image {@code ref} as {@code FROM} or {@code COPY --from} reads it: the image the caller
+     * resolved for this build ({@link BuildOptions#images}), else what the store names so.
+     */
+    private Base find(String ref) {
+      return images.find(options.images().getOrDefault(ref, ref));
     }
 
     private StageResult stage(BuildStage stage) throws IOException {
@@ -221,9 +204,10 @@ public final class ImageBuilder {
       } else {
         Base image;
         try {
-          image = images.find(base);
+          image = find(base);
         } catch (NotFoundException e) {
-          throw new NotFoundException("FROM " + base + ": image " + base + " not found", e);
+          throw new NotFoundException(
+              notInStore("Dockerfile line " + from.line() + ": FROM " + base, base), e);
         }
         String id = image.id();
         ObjectNode config = JsonCodec.object(image.config(), "image " + base + " config");
@@ -285,14 +269,12 @@ public final class ImageBuilder {
       }
       Base image;
       try {
-        image = images.find(ref);
+        image = find(ref);
       } catch (NotFoundException e) {
         throw new NotFoundException(
-            "Dockerfile line "
-                + in.line()
-                + ": COPY --from="
-                + ref
-                + ": no stage of that name and no such image",
+            notInStore(
+                "Dockerfile line " + in.line() + ": COPY --from=" + ref + ": no stage of that name",
+                ref),
             e);
       }
       List<String> l = image.layers();
@@ -403,6 +385,45 @@ public final class ImageBuilder {
         return hit;
       }
     }
+  }
+
+  /** The stage {@code options} builds: {@code --target}, else the last. */
+  static BuildStage target(Dockerfile file, BuildOptions options) {
+    if (options.target() == null || options.target().isEmpty()) {
+      return file.stages().get(file.stages().size() - 1);
+    }
+    BuildStage t = file.stage(options.target());
+    if (t == null || t.name() == null) {
+      throw new InvalidArgumentException(
+          "build target " + options.target() + ": no stage of the Dockerfile has that name");
+    }
+    return t;
+  }
+
+  /** The target and the stages it reads, directly or not, in Dockerfile order. */
+  static List<BuildStage> needed(Dockerfile file, BuildStage target) {
+    Set<BuildStage> need = new HashSet<>();
+    Deque<BuildStage> todo = new ArrayDeque<>(List.of(target));
+    while (!todo.isEmpty()) {
+      BuildStage s = todo.pop();
+      if (need.add(s)) {
+        todo.addAll(s.dependencies(file));
+      }
+    }
+    return file.stages().stream().filter(need::contains).toList();
+  }
+
+  /**
+   * Why image {@code ref} cannot be read: the store does not have it. A registry reference the
+   * caller would have pulled only gets here when its name came from a variable the pull could not
+   * see, so the advice covers both.
+   */
+  static String notInStore(String what, String ref) {
+    return what
+        + ": image "
+        + ref
+        + " is not in the store (Strata has no default registry: name one, FROM"
+        + " REGISTRY/REPO:TAG, to have the build pull it, or pull or import it first)";
   }
 
   private void commit(List<RootChange> changes) throws IOException {

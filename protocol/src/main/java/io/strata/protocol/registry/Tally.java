@@ -1,4 +1,4 @@
-package io.strata.client.registry;
+package io.strata.protocol.registry;
 
 /**
  * What a registry transfer moved.
@@ -9,7 +9,7 @@ package io.strata.client.registry;
  * @param bytesTotal bytes the image has
  */
 public record Tally(long blobsSent, long blobsTotal, long bytesSent, long bytesTotal) {
-  Tally plus(boolean sent, long bytes) {
+  public Tally plus(boolean sent, long bytes) {
     return new Tally(
         blobsSent + (sent ? 1 : 0),
         blobsTotal + 1,

@@ -1,10 +1,8 @@
-package io.strata.client.registry;
+package io.strata.protocol.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.strata.protocol.registry.RegistryHttp;
-import io.strata.protocol.registry.RegistryRef;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,6 +23,12 @@ import java.util.HexFormat;
 public final class RegistryPull {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
+  /**
+   * The largest manifest read (a registry's own limit, 4 MiB): the pull runs in the server for a
+   * build, where a registry must not choose how much memory it takes.
+   */
+  static final int MAX_MANIFEST = 4 << 20;
+
   private final RegistryHttp http;
   private final RegistryRef source;
   private Tally tally = new Tally(0, 0, 0, 0);
@@ -34,8 +38,32 @@ public final class RegistryPull {
     this.source = source;
   }
 
+  /** How far a pull is: what its blobs weigh, then the bytes as they arrive. */
+  public interface Progress {
+    /** Does nothing. */
+    Progress NONE =
+        new Progress() {
+          @Override
+          public void start(long bytesToFetch) {}
+
+          @Override
+          public void received(long bytes) {}
+        };
+
+    /** The manifest is read: its config and layers weigh {@code bytesToFetch}. */
+    void start(long bytesToFetch);
+
+    /** {@code bytes} more of them arrived. */
+    void received(long bytes);
+  }
+
   /** Writes the image into the (empty) directory {@code layout}; returns what crossed the wire. */
   public Tally pull(Path layout) throws IOException {
+    return pull(layout, Progress.NONE);
+  }
+
+  /** {@link #pull(Path)}, telling {@code progress} how far it is. */
+  public Tally pull(Path layout, Progress progress) throws IOException {
     Files.createDirectories(layout.resolve("blobs/sha256"));
     Manifest m = manifest(source.reference());
     JsonNode doc = MAPPER.readTree(m.body);
@@ -55,11 +83,16 @@ public final class RegistryPull {
       m = manifest(pick.path("digest").asText());
       doc = MAPPER.readTree(m.body);
     }
+    long weight = doc.path("config").path("size").asLong(0);
+    for (JsonNode l : doc.path("layers")) {
+      weight += l.path("size").asLong(0);
+    }
+    progress.start(weight);
     if (doc.has("config")) {
-      fetch(layout, doc.path("config").path("digest").asText());
+      fetch(layout, doc.path("config").path("digest").asText(), progress);
     }
     for (JsonNode l : doc.path("layers")) {
-      fetch(layout, l.path("digest").asText());
+      fetch(layout, l.path("digest").asText(), progress);
     }
     Files.write(layout.resolve("blobs/sha256/" + m.digest.substring(7)), m.body);
     ObjectNode index = MAPPER.createObjectNode().put("schemaVersion", 2);
@@ -78,14 +111,21 @@ public final class RegistryPull {
 
   private Manifest manifest(String reference) throws IOException {
     String what = "manifest " + source.repository() + ":" + reference;
-    HttpResponse<byte[]> r =
-        http.bytes(
+    HttpResponse<InputStream> r =
+        http.stream(
             HttpRequest.newBuilder(
                     http.uri("/v2/" + source.repository() + "/manifests/" + reference))
                 .header("Accept", RegistryHttp.ACCEPT_MANIFESTS)
                 .GET());
     RegistryHttp.expect(r, "pull of " + what, 200);
-    byte[] body = r.body();
+    byte[] body;
+    try (InputStream in = r.body()) {
+      body = in.readNBytes(MAX_MANIFEST + 1);
+    }
+    if (body.length > MAX_MANIFEST) {
+      throw new IOException(
+          "pull of " + what + ": larger than " + MAX_MANIFEST + " bytes, which no manifest is");
+    }
     String digest = "sha256:" + HexFormat.of().formatHex(sha256().digest(body));
     if (reference.startsWith("sha256:") && !reference.equals(digest)) {
       throw new IOException("pull of " + what + ": content has digest " + digest);
@@ -99,7 +139,7 @@ public final class RegistryPull {
     return new Manifest(body, type, digest);
   }
 
-  private void fetch(Path layout, String digest) throws IOException {
+  private void fetch(Path layout, String digest, Progress progress) throws IOException {
     if (!digest.matches("sha256:[0-9a-f]{64}")) {
       throw new IOException("image " + source + ": descriptor digest '" + digest + "'");
     }
@@ -117,7 +157,7 @@ public final class RegistryPull {
     long n;
     try (InputStream in = new DigestInputStream(r.body(), sha);
         OutputStream out = Files.newOutputStream(partial)) {
-      n = in.transferTo(out);
+      n = copy(in, out, progress);
     }
     String got = "sha256:" + HexFormat.of().formatHex(sha.digest());
     if (!got.equals(digest)) {
@@ -126,6 +166,17 @@ public final class RegistryPull {
     }
     Files.move(partial, file);
     tally = tally.plus(true, n);
+  }
+
+  private static long copy(InputStream in, OutputStream out, Progress progress) throws IOException {
+    byte[] buf = new byte[64 << 10];
+    long n = 0;
+    for (int r; (r = in.read(buf)) > 0; ) {
+      out.write(buf, 0, r);
+      n += r;
+      progress.received(r);
+    }
+    return n;
   }
 
   private static MessageDigest sha256() {
