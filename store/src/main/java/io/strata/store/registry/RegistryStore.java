@@ -24,6 +24,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -68,8 +69,8 @@ public final class RegistryStore {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /**
-   * How often a put starts again when its blob was released between the store and the link (a
-   * DELETE took the blob's last use meanwhile). Twice is already a coincidence.
+   * How often a put starts again when its blob went between the store and the link. Releases never
+   * take a blob being linked ({@link #linking}); only a user's {@code strata blob rm} can.
    */
   private static final int RELINK_ATTEMPTS = 8;
 
@@ -78,6 +79,13 @@ public final class RegistryStore {
   private final ChunkIndexPublisher chunkIndexes;
   // null: every blob enters the chunk store at its PUT
   private final StagedBlobs staged;
+
+  /**
+   * Blobs a push is storing or linking right now, with how many pushes: a use like a link, so no
+   * release takes one between its store (or the look that found it stored) and its link. Guarded by
+   * this monitor.
+   */
+  private final Map<Digest, Integer> linking = new HashMap<>();
 
   /** A registry that stores every blob at its PUT (no staged blobs). */
   public RegistryStore(ChunkStore chunks, BlobService blobs) {
@@ -226,20 +234,33 @@ public final class RegistryStore {
       return false;
     }
     boolean stagedHere = false;
-    for (int attempt = 1; ; attempt++) {
-      if (blobRoot(expected) == null) {
-        staged.stage(expected, file);
-        stagedHere = true;
-      }
-      synchronized (this) {
-        if (present(expected)) {
-          link(repo, expected);
-          return stagedHere;
+    startLinking(expected);
+    try {
+      for (int attempt = 1; ; attempt++) {
+        if (blobRoot(expected) == null) {
+          staged.stage(expected, file);
+          stagedHere = true;
         }
+        synchronized (this) {
+          if (present(expected)) {
+            link(repo, expected);
+            return stagedHere;
+          }
+        }
+        // removed between the look and the link (a `strata blob rm`): stage it again
+        relinkFailed(expected, attempt);
       }
-      // released between the look and the link: stage it again
-      relinkFailed(expected, attempt);
+    } finally {
+      endLinking(expected);
     }
+  }
+
+  private synchronized void startLinking(Digest d) {
+    linking.merge(d, 1, Integer::sum);
+  }
+
+  private synchronized void endLinking(Digest d) {
+    linking.computeIfPresent(d, (k, n) -> n == 1 ? null : n - 1);
   }
 
   private static void relinkFailed(Digest d, int attempt) throws IOException {
@@ -280,17 +301,22 @@ public final class RegistryStore {
   /** Stores blob {@code expected} with {@code put} unless it is held already, then links it. */
   private PutResult putAndLink(String repo, Digest expected, Put put) throws IOException {
     Names.checkRepository(repo);
-    for (int attempt = 1; ; attempt++) {
-      Root held = blobRoot(expected);
-      PutResult r = held != null ? new PutResult(expected, held.logicalSize(), 0, 0) : put.put();
-      synchronized (this) {
-        if (present(expected)) {
-          link(repo, expected);
-          return r;
+    startLinking(expected);
+    try {
+      for (int attempt = 1; ; attempt++) {
+        Root held = blobRoot(expected);
+        PutResult r = held != null ? new PutResult(expected, held.logicalSize(), 0, 0) : put.put();
+        synchronized (this) {
+          if (present(expected)) {
+            link(repo, expected);
+            return r;
+          }
         }
+        // removed between the store and the link (a `strata blob rm`): store it again
+        relinkFailed(expected, attempt);
       }
-      // released between the store and the link: store it again
-      relinkFailed(expected, attempt);
+    } finally {
+      endLinking(expected);
     }
   }
 
@@ -419,7 +445,7 @@ public final class RegistryStore {
     Set<String> used = used(gone);
     for (Digest d : owned) {
       // a staged file is its recipe job's until the job ran, which releases it after
-      if (used.contains(d.hex()) || isStaged(d)) {
+      if (used.contains(d.hex()) || isStaged(d) || linking.containsKey(d)) {
         continue;
       }
       out.add(new RootChange.Remove("blob/" + d.hex()));
