@@ -164,6 +164,18 @@ class ParallelRegenerationTest {
     }
   }
 
+  /** {@code c} as a damaged recipe would hold it: its block said to end one bit later. */
+  private static DeflateCheckpoint oneBitLater(DeflateCheckpoint c) {
+    return new DeflateCheckpoint(
+        c.blockEnd(),
+        c.index(),
+        c.windowBase(),
+        c.byteAvailable(),
+        c.length(),
+        c.offset(),
+        c.bitPosition() + 1);
+  }
+
   @Test
   void aWrongCheckpointFailsTheBlobNamingItNeverOtherBytes() throws Exception {
     byte[] data = Files.readAllBytes(inputs.get("text"));
@@ -172,16 +184,7 @@ class ParallelRegenerationTest {
     Digest digest = Digest.sha256(expected, 0, expected.length);
     List<DeflateCheckpoint> cps = new ArrayList<>(good.checkpoints());
     DeflateCheckpoint c = cps.get(3);
-    cps.set(
-        3,
-        new DeflateCheckpoint(
-            c.blockEnd(),
-            c.index(),
-            c.windowBase(),
-            c.byteAvailable(),
-            c.length(),
-            c.offset(),
-            c.bitPosition() + 1));
+    cps.set(3, oneBitLater(c));
     GzipRecipe bad = new GzipRecipe(good.compressor(), 6, good.header(), good.size(), cps);
     assertThatThrownBy(() -> regenerate(data, bad, digest))
         .isInstanceOf(CorruptDataException.class)
@@ -247,17 +250,7 @@ class ParallelRegenerationTest {
     Digest digest = Digest.sha256(expected, 0, expected.length);
     // checkpoint 1 made wrong: segments 1 and 2 no longer regenerate
     List<DeflateCheckpoint> cps = new ArrayList<>(good.checkpoints());
-    DeflateCheckpoint c = cps.get(1);
-    cps.set(
-        1,
-        new DeflateCheckpoint(
-            c.blockEnd(),
-            c.index(),
-            c.windowBase(),
-            c.byteAvailable(),
-            c.length(),
-            c.offset(),
-            c.bitPosition() + 1));
+    cps.set(1, oneBitLater(cps.get(1)));
     GzipRecipe bad = new GzipRecipe(good.compressor(), 6, good.header(), good.size(), cps);
     assertThatThrownBy(() -> regenerate(data, bad, digest))
         .isInstanceOf(CorruptDataException.class);
