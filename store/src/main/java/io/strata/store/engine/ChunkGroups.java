@@ -21,6 +21,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 
 /**
  * Consecutive small new chunks of one write session compressed together, one frame a group record
@@ -29,7 +32,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * session commits (before the fsync that acknowledges it); until then its members are {@link
  * Locations#PENDING} in the index and their bytes are only here, so every path that may need one
  * first asks this class: a reader is served from the open group ({@link #readOpen}), a writer that
- * deduplicates against a member of another session's group flushes it ({@link #flushHolding}).
+ * deduplicates against a member of another session's group flushes it ({@link #flushHolding}). A
+ * full group is compressed by a flusher thread while the writer that filled it goes on ({@link
+ * #flushSoon}), or by that writer when every flusher is busy.
  *
  * <p>Memory: each session with new small chunks holds one group of up to twice the group size (a
  * group goes out once it reaches the size, so its last member may overshoot), plus the full ones
@@ -74,6 +79,12 @@ final class ChunkGroups {
   // Members of groups not yet appended, by chunk id.
   private final Map<Integer, OpenGroup> open = new ConcurrentHashMap<>();
   private final ByteArrayPool buffers;
+  // Where a full group is compressed and appended while the thread that filled it goes on; null:
+  // on that thread.
+  private final Executor flusher;
+  // Full groups handed to the flusher and not yet appended: at most one a flusher thread, so a
+  // writer faster than compression waits (compressing a group itself) instead of queueing memory.
+  private final Semaphore handedOff;
 
   ChunkGroups(
       Path dataRoot,
@@ -85,7 +96,9 @@ final class ChunkGroups {
       PackSet packs,
       ChunkTotals totals,
       Outcome outcome,
-      int pooled) {
+      int pooled,
+      Executor flusher,
+      int flusherThreads) {
     if (groupBytes < 0 || groupBytes > MAX_BYTES) {
       throw new IllegalArgumentException(
           "group size " + groupBytes + " is outside 0.." + MAX_BYTES + " bytes");
@@ -100,6 +113,8 @@ final class ChunkGroups {
     this.totals = totals;
     this.outcome = outcome;
     this.buffers = new ByteArrayPool(Math.max(1, 2 * groupBytes), pooled);
+    this.flusher = flusher;
+    this.handedOff = new Semaphore(Math.max(0, flusherThreads));
   }
 
   /**
@@ -120,6 +135,11 @@ final class ChunkGroups {
    */
   void add(WriteSession s, int id, Digest d, byte[] b, int off, int len) throws IOException {
     SessionGroups slot = s.groups();
+    Throwable failed = slot.failure();
+    if (failed != null) {
+      // a group handed off failed: the commit would refuse, so stop the write now
+      throw sessionFailed(failed);
+    }
     OpenGroup full = null;
     synchronized (slot) {
       OpenGroup g = slot.current();
@@ -145,8 +165,48 @@ final class ChunkGroups {
       }
     }
     if (full != null) {
-      flush(full);
+      flushSoon(full);
     }
+  }
+
+  /**
+   * Hands full group {@code g} to a flusher thread when one is free, else compresses and appends it
+   * here. The thread that filled it (the one cutting an object into chunks) then goes on cutting
+   * and hashing while a core compresses, instead of handing every chunk to a worker and waiting for
+   * it: that hand-off, a queue and two thread switches a chunk, cost more than hashing a chunk. A
+   * failure of a group handed off is the session's: its next chunk and its commit throw it.
+   */
+  private void flushSoon(OpenGroup g) throws IOException {
+    if (flusher != null && handedOff.tryAcquire()) {
+      try {
+        flusher.execute(
+            () -> {
+              try {
+                flush(g);
+              } catch (IOException | RuntimeException e) {
+                // kept by the session (SessionGroups.flushed): its commit reports it
+              } finally {
+                handedOff.release();
+              }
+            });
+        return;
+      } catch (RejectedExecutionException closing) {
+        handedOff.release();
+      }
+    }
+    flush(g);
+  }
+
+  private RuntimeException sessionFailed(Throwable failure) {
+    if (failure instanceof StorageFullException full) {
+      return new StorageFullException(full.getMessage(), full);
+    }
+    if (failure instanceof IOException io && DiskFull.causedBy(io)) {
+      return new StorageFullException("data root " + dataRoot + ": the disk is full", io);
+    }
+    return new StrataException(
+        "a group of new chunks of this write failed to store; nothing was recorded, retry",
+        failure);
   }
 
   /**
@@ -161,9 +221,7 @@ final class ChunkGroups {
     }
     Throwable failure = slot.failure();
     if (failure != null) {
-      throw new StrataException(
-          "a group of new chunks of this write failed to store; nothing was recorded, retry",
-          failure);
+      throw sessionFailed(failure);
     }
   }
 

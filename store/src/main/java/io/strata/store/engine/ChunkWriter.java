@@ -123,7 +123,9 @@ final class ChunkWriter {
                 }
               }
             },
-            2 * threads + 2);
+            2 * threads + 2,
+            workers,
+            threads);
   }
 
   /** The groups of small new chunks not yet appended (readers and commits flush them). */
@@ -320,6 +322,14 @@ final class ChunkWriter {
 
   void giveWindow(byte[] window) {
     windows.give(window);
+  }
+
+  /**
+   * Whether a new chunk of {@code len} bytes would join a group ({@link ChunkGroups}): storing it
+   * is then only a hash, a look-up and a copy, its compression comes with its group's.
+   */
+  boolean joinsGroup(int len) {
+    return groups.accepts(len);
   }
 
   /**

@@ -15,12 +15,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 /**
- * Streams one object into the store. The calling thread cuts chunks and hashes the whole object.
- * Each chunk is hashed, deduplicated, compressed and appended by a worker thread when a core would
- * otherwise be idle (so one large object still uses every core, the writer cutting ahead of the
- * workers), and by the calling thread itself when every core is busy and the chunk is not small (so
- * many large objects at once pay no hand-off). A bounded window of chunks is in flight, so memory
- * stays bounded whatever the object's size.
+ * Streams one object into the store. The calling thread cuts chunks and hashes the whole object. A
+ * chunk that joins a group of new chunks (every chunk of the store's own codec shorter than the
+ * group size: all of them by default) is hashed, deduplicated and copied into its group here, and
+ * the full groups are compressed and appended by worker threads ({@link ChunkGroups}), so one large
+ * object still uses every core. Any other chunk is hashed, deduplicated, compressed and appended by
+ * a worker thread when a core would otherwise be idle (the writer cutting ahead of the workers),
+ * and by the calling thread itself when every core is busy and the chunk is not small (so many
+ * large objects at once pay no hand-off). A bounded window of chunks is in flight, so memory stays
+ * bounded whatever the object's size.
  */
 public final class ObjectWriter {
   /**
@@ -116,7 +119,10 @@ public final class ObjectWriter {
   public record Written(Digest digest, Recipe recipe, int newChunks, long newBytes) {}
 
   private void submit(byte[] buf, int off, int len) {
-    if (len < SMALLEST_STORED_HERE || store.hasIdleCore()) {
+    if (store.joinsGroup(len)) {
+      // A hash and a copy: less than a hand-off costs. Its group is compressed on a worker.
+      inFlight.add(storeHere(buf, off, len));
+    } else if (len < SMALLEST_STORED_HERE || store.hasIdleCore()) {
       // The splitter reuses its window, so the chunk moves to a buffer the worker gives back.
       byte[] chunk = store.chunkBuffer();
       System.arraycopy(buf, off, chunk, 0, len);

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * A write session's groups that are not yet in a pack: the one taking its new small chunks, and
- * those full and on their way (compressed by the thread that filled them). The session's commit
- * flushes them all before its fsync ({@link ChunkGroups#flushSession}).
+ * those full and on their way (compressed by a flusher thread or the thread that filled them). The
+ * session's commit flushes them all before its fsync ({@link ChunkGroups#flushSession}).
  */
 final class SessionGroups {
   private OpenGroup current;
