@@ -48,7 +48,7 @@ class DictionaryTest {
   @TempDir Path data;
 
   private Engine open() throws IOException {
-    return Engine.open(data, null, ChunkStore.Options.defaults());
+    return Engine.open(data, null, ChunkStore.Options.defaults().withTrainDictionary(true));
   }
 
   private Path chunks(String name) {
@@ -65,7 +65,8 @@ class DictionaryTest {
   }
 
   private Engine openPerChunk() throws IOException {
-    return Engine.open(data, null, ChunkStore.Options.defaults().withGroupBytes(0));
+    return Engine.open(
+        data, null, ChunkStore.Options.defaults().withTrainDictionary(true).withGroupBytes(0));
   }
 
   /** How many records of each codec the packs under {@code packs} hold, and the dictionaries. */
@@ -123,7 +124,7 @@ class DictionaryTest {
         Engine.open(
             data.resolveSibling(data.getFileName() + "-plain"),
             null,
-            ChunkStore.Options.defaults().withGroupBytes(0))) {
+            ChunkStore.Options.defaults().withTrainDictionary(true).withGroupBytes(0))) {
       long without = 0;
       for (byte[] b : after.values()) {
         without += plain.blobs().put(new ByteArrayInputStream(b)).newBytes();
@@ -193,6 +194,7 @@ class DictionaryTest {
     Path root = data.resolveSibling(data.getFileName() + "-large");
     ChunkStore.Options large =
         ChunkStore.Options.defaults()
+            .withTrainDictionary(true)
             .withChunker(new io.strata.store.chunk.ChunkerParams(256 << 10, 512 << 10, 1 << 20));
     Map<Digest, byte[]> objects = new LinkedHashMap<>();
     try (Engine e = Engine.open(root, null, large)) {
