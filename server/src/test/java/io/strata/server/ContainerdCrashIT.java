@@ -2,6 +2,7 @@ package io.strata.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strata.store.testing.DebianRootfs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

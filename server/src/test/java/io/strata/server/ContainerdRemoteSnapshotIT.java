@@ -2,6 +2,7 @@ package io.strata.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strata.store.testing.DebianRootfs;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;

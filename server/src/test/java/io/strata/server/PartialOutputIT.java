@@ -7,6 +7,7 @@ import io.strata.client.TransferListener;
 import io.strata.client.cli.StrataCli;
 import io.strata.protocol.HostPort;
 import io.strata.protocol.message.ImportArgs;
+import io.strata.store.testing.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -222,6 +223,7 @@ class PartialOutputIT {
   }
 
   private static void signal(String signal, Process p) throws Exception {
+    Tools.require("kill");
     Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start();
     assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
   }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.protocol.HostPort;
 import io.strata.server.registry.RegistryConfig;
 import io.strata.store.gzip.RegenerationStats;
+import io.strata.store.testing.DebianRootfs;
 import io.strata.store.testing.Tools;
 import java.io.IOException;
 import java.io.InputStream;

@@ -8,6 +8,7 @@ import io.strata.client.TransferListener;
 import io.strata.client.cli.StrataCli;
 import io.strata.protocol.HostPort;
 import io.strata.protocol.message.Json;
+import io.strata.store.testing.Tools;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -143,6 +144,7 @@ class ProgressIT {
   }
 
   private static void signal(String signal, Process p) throws Exception {
+    Tools.require("kill");
     Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start();
     assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();
   }

@@ -41,6 +41,7 @@ public final class Tools {
     return switch (tool) {
       case "ctr" -> "containerd";
       case "openssl" -> "openssl";
+      case "kill", "pkill" -> "procps";
       default -> tool;
     };
   }

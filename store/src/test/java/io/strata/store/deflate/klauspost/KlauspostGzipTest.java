@@ -2,6 +2,7 @@ package io.strata.store.deflate.klauspost;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.strata.store.testing.DebianRootfs;
 import io.strata.store.testing.DeflateInputs;
 import io.strata.store.testing.KlauspostGzip;
 import io.strata.store.testing.KlauspostGzip.Mode;
@@ -28,13 +29,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Strata's klauspost ports against the real klauspost gzip and pgzip, byte for byte. */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class KlauspostGzipTest {
-  static final Path DEBIAN_TAR = Path.of("/var/tmp/strata-test/debian-bookworm-minbase.tar");
-
   @TempDir static Path dir;
   private static final Map<String, Path> inputs = new LinkedHashMap<>();
 
+  /** Long enough for a fresh machine's first debootstrap of the Debian tar (DebianRootfs). */
   @BeforeAll
-  static void inputs() throws IOException {
+  @Timeout(value = 25, unit = TimeUnit.MINUTES)
+  static void inputs() throws IOException, InterruptedException {
     Random r = new Random(15);
     put("empty", new byte[0]);
     put("one", new byte[] {'x'});
@@ -47,7 +48,7 @@ class KlauspostGzipTest {
     put("tar", DeflateInputs.tar(r));
     put("mixed", DeflateInputs.mixed(r, (3 << 20) + 4321));
     put("exact-blocks", DeflateInputs.mixed(r, 4 << 20));
-    try (InputStream in = Files.newInputStream(DEBIAN_TAR)) {
+    try (InputStream in = Files.newInputStream(DebianRootfs.tar())) {
       put("debian-24m", in.readNBytes(24 << 20));
     }
   }

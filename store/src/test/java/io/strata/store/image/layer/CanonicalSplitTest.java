@@ -14,6 +14,7 @@ import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
 import io.strata.store.image.ImageFixture;
 import io.strata.store.image.ImportResult;
+import io.strata.store.testing.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -139,6 +140,7 @@ class CanonicalSplitTest {
 
   @Test
   void plainTarsOfEveryToolStoreVersion2AndGiveTheSameLayerAsTheDirectory() throws Exception {
+    Tools.require("busybox");
     Path t = tree();
     String canonical = onlyLayer(fix.images().importPath(t.toString(), "d:1")).diffId();
     List<List<String>> tools = new ArrayList<>();

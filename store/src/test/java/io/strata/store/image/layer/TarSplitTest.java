@@ -6,6 +6,7 @@ import com.github.luben.zstd.ZstdOutputStream;
 import io.strata.store.digest.Digest;
 import io.strata.store.image.ImageFixture;
 import io.strata.store.image.ImportResult;
+import io.strata.store.testing.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -185,6 +186,7 @@ class TarSplitTest {
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
   void busyboxTar() throws Exception {
+    Tools.require("busybox");
     byte[] tar = run(List.of("busybox", "tar", "-C", tree().toString(), "-cf", "-", "."));
     assertRegenerates(tar, tar);
   }
