@@ -171,9 +171,24 @@ final class ChunkIndexMaker implements AutoCloseable {
     }
   }
 
+  /**
+   * {@code task}, logging what it throws: the thread's executor keeps a task's failure in a future
+   * nobody reads, where a plain executor's thread had it printed.
+   */
+  private static Runnable logged(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException | Error e) {
+        LOG.log(System.Logger.Level.ERROR, "registry chunk-index thread: a task failed", e);
+        throw e;
+      }
+    };
+  }
+
   private void run(Runnable task) {
     try {
-      thread.execute(task);
+      thread.execute(logged(task));
     } catch (RejectedExecutionException e) {
       // stopping: what was not indexed is found again at the next start
     }
@@ -234,7 +249,8 @@ final class ChunkIndexMaker implements AutoCloseable {
             delay.toMillis(),
             e.toString());
         try {
-          thread.schedule(() -> consider(m, attempt + 1), delay.toNanos(), TimeUnit.NANOSECONDS);
+          thread.schedule(
+              logged(() -> consider(m, attempt + 1)), delay.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException stopping) {
           // the next start's pass finds it
         }

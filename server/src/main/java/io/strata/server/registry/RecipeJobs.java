@@ -120,6 +120,21 @@ final class RecipeJobs implements AutoCloseable {
     }
   }
 
+  /**
+   * {@code task}, logging what it throws: the thread's executor keeps a task's failure in a future
+   * nobody reads, where a plain executor's thread had it printed.
+   */
+  private static Runnable logged(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException | Error e) {
+        LOG.log(System.Logger.Level.ERROR, "registry recipe thread: a task failed", e);
+        throw e;
+      }
+    };
+  }
+
   /** Attempt {@code attempt} of blob {@code d}'s job; counted pending until its last attempt. */
   private void job(Digest d, int attempt) {
     boolean again = false;
@@ -149,6 +164,10 @@ final class RecipeJobs implements AutoCloseable {
             e.toString());
         gaveUp.accept(d, e.toString());
       }
+    } catch (Error e) {
+      // no retry (out of memory, a class that cannot load); the manifests waiting hear of it
+      LOG.log(System.Logger.Level.ERROR, "blob " + d + ": stays staged until the next start", e);
+      gaveUp.accept(d, e.toString());
     } finally {
       if (!again) {
         pending.decrementAndGet();
@@ -192,16 +211,17 @@ final class RecipeJobs implements AutoCloseable {
    */
   void afterQueued(Runnable task, boolean urgent) {
     if (!urgent) {
-      thread.execute(task);
+      thread.execute(logged(task));
       return;
     }
     this.urgent.incrementAndGet();
     try {
       thread.execute(
-          () -> {
-            this.urgent.decrementAndGet();
-            task.run();
-          });
+          logged(
+              () -> {
+                this.urgent.decrementAndGet();
+                task.run();
+              }));
     } catch (RejectedExecutionException e) {
       this.urgent.decrementAndGet();
       throw e;

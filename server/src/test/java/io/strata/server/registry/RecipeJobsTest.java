@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A recipe job that fails is tried again, so a failure under load does not leave its blob staged,
  * and the manifests parked on it without a chunk index, until the next start; one that fails every
  * time ends, after {@link RecipeJobs#ATTEMPTS}, by telling its listener that it gave up, so that
- * nothing waits for it silently.
+ * nothing waits for it silently; so does one that throws an {@link Error}, at once.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RecipeJobsTest {
@@ -142,5 +142,29 @@ class RecipeJobsTest {
     // left staged, whole, for the next start
     assertThat(jobs.pending(layer)).isTrue();
     assertThat(registry.hasBlob(REPO, layer)).isTrue();
+  }
+
+  @Test
+  void aJobThatThrowsAnErrorGivesUpAtOnceSayingWhy() throws Exception {
+    Digest layer = stagedLayer();
+    AtomicInteger attempts = new AtomicInteger();
+    jobs =
+        new RecipeJobs(
+            registry,
+            d -> {
+              attempts.incrementAndGet();
+              throw new NoClassDefFoundError("io/strata/Gone");
+            },
+            RETRY);
+    CompletableFuture<String> gaveUp = new CompletableFuture<>();
+    jobs.onGaveUp((d, why) -> gaveUp.complete(why));
+    jobs.submit(layer);
+    assertThat(gaveUp.get(30, TimeUnit.SECONDS)).contains("io/strata/Gone");
+    awaitNoPending(jobs);
+    assertThat(attempts).hasValue(1);
+    // the thread goes on: the next job runs
+    CompletableFuture<Void> after = new CompletableFuture<>();
+    jobs.afterQueued(() -> after.complete(null), true);
+    after.get(30, TimeUnit.SECONDS);
   }
 }
