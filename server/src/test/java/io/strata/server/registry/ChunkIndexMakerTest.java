@@ -52,7 +52,7 @@ class ChunkIndexMakerTest {
   private ImageFixture fix;
   private RegistryStore registry;
   private final Set<Digest> pending = ConcurrentHashMap.newKeySet();
-  private final List<Path> spools = new ArrayList<>();
+  private final List<Path> spools = new java.util.concurrent.CopyOnWriteArrayList<>();
   private ChunkIndexMaker maker;
 
   @BeforeEach
@@ -311,5 +311,54 @@ class ChunkIndexMakerTest {
     maker.indexExisting();
     maker.drain();
     assertThat(indexesOf(image)).hasSize(1);
+  }
+
+  @Test
+  void imagesPublishedTwoAtATimeWithTheirJobsRunningAllGetTheirIndex() throws Exception {
+    // as ImageBridge.publish and RegistryServer wire them: the real jobs, settling the maker
+    maker.close();
+    try (RecipeJobs jobs = new RecipeJobs(registry)) {
+      maker = new ChunkIndexMaker(registry.chunkIndexes(), jobs::pending);
+      jobs.onSettled(maker::settled);
+      jobs.onGaveUp(maker::gaveUp);
+      int n = 12;
+      List<Descriptor> images = java.util.Collections.synchronizedList(new ArrayList<>());
+      java.util.concurrent.ExecutorService two =
+          java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          String name = "f" + i;
+          done.add(
+              two.submit(
+                  () -> {
+                    Digest l = pushLayer(name, 20_000 + 1_000 * name.length());
+                    pending.remove(l); // the jobs say what is settling here
+                    jobs.submit(l);
+                    Descriptor image = pushManifest(name, List.of(l));
+                    maker.stored(REPO, image);
+                    images.add(image);
+                    return null;
+                  }));
+        }
+        for (var f : done) {
+          f.get(30, TimeUnit.SECONDS);
+        }
+      } finally {
+        two.shutdownNow();
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+      for (Descriptor image : images) {
+        while (indexesOf(image).isEmpty()) {
+          assertThat(System.nanoTime())
+              .as(
+                  "index of %s (jobs pending %d, parked %d)",
+                  image.digest(), jobs.pending(), maker.parkedCount())
+              .isLessThan(deadline);
+          Thread.sleep(20);
+        }
+      }
+      assertThat(maker.parkedCount()).isZero();
+    }
   }
 }
