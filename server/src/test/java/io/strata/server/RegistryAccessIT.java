@@ -173,6 +173,57 @@ class RegistryAccessIT {
     }
   }
 
+  /**
+   * `strata push`/`pull` against a registry: one that refuses the credentials or cannot be reached
+   * exits 3, as another stratad would (and a build's pull does); a missing image exits 4.
+   */
+  @Test
+  void registryFailuresExitAsServerFailures() throws Exception {
+    try (TestServer s = start(false)) {
+      String r = "127.0.0.1:" + s.server().registryAddress().getPort();
+      Path tf = dir.resolve("token");
+      Files.writeString(tf, TOKEN);
+      Files.setPosixFilePermissions(
+          tf, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      String t = tf.toString();
+      assertThat(s.cli("--token-file", t, "image", "import", writeTar(), "-t", "t/one:1").code())
+          .isZero();
+
+      var refused = s.cli("--token-file", t, "push", "t/one:1", r + "/t/one:1", "--plain-http");
+      assertThat(refused.code()).as(refused.stderr()).isEqualTo(3);
+      assertThat(refused.stderr()).contains("401");
+      var refusedPull = s.cli("--token-file", t, "pull", r + "/t/one:1", "--plain-http");
+      assertThat(refusedPull.code()).as(refusedPull.stderr()).isEqualTo(3);
+
+      // an address nothing listens on
+      java.net.ServerSocket closed = new java.net.ServerSocket(0);
+      String nowhere = "127.0.0.1:" + closed.getLocalPort();
+      closed.close();
+      var unreachable = s.cli("--token-file", t, "pull", nowhere + "/t/one:1", "--plain-http");
+      assertThat(unreachable.code()).as(unreachable.stderr()).isEqualTo(3);
+      assertThat(unreachable.stderr()).contains("registry " + nowhere);
+      var unreachablePush =
+          s.cli("--token-file", t, "push", "t/one:1", nowhere + "/t/one:1", "--plain-http");
+      assertThat(unreachablePush.code()).as(unreachablePush.stderr()).isEqualTo(3);
+
+      var pushed =
+          s.cli(
+              "--token-file",
+              t,
+              "push",
+              "t/one:1",
+              r + "/t/one:1",
+              "--plain-http",
+              "--remote-token-file",
+              t);
+      assertThat(pushed.code()).as(pushed.stderr()).isZero();
+      var missing =
+          s.cli(
+              "--token-file", t, "pull", r + "/t/none:1", "--plain-http", "--remote-token-file", t);
+      assertThat(missing.code()).as(missing.stderr()).isEqualTo(4);
+    }
+  }
+
   private String writeTar() throws Exception {
     Path t = dir.resolve("one.tar");
     Files.write(t, Tars.of("etc/one", "one\n"));

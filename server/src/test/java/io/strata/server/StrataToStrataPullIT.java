@@ -194,8 +194,23 @@ class StrataToStrataPullIT {
           return m;
         }
       }
-      assertThat(System.nanoTime()).as("chunk index of %s listed", manifest).isLessThan(deadline);
+      assertThat(System.nanoTime())
+          .as(() -> "chunk index of " + manifest + " listed; the registry logged:\n" + warnings())
+          .isLessThan(deadline);
       Thread.sleep(200);
+    }
+  }
+
+  /** The registry stratad's warnings (its log is in the test's directory, deleted after it). */
+  private static String warnings() {
+    try {
+      return registryServer
+          .stderr()
+          .lines()
+          .filter(l -> l.contains("WARNING") || l.contains("SEVERE"))
+          .collect(java.util.stream.Collectors.joining("\n"));
+    } catch (IOException e) {
+      return "(its log cannot be read: " + e + ")";
     }
   }
 

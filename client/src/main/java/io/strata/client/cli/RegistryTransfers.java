@@ -11,6 +11,7 @@ import io.strata.protocol.message.ExportArgs;
 import io.strata.protocol.message.ImportArgs;
 import io.strata.protocol.message.RegistryPullArgs;
 import io.strata.protocol.message.TransferReply;
+import io.strata.protocol.registry.RegistryException;
 import io.strata.protocol.registry.RegistryHttp;
 import io.strata.protocol.registry.RegistryPull;
 import io.strata.protocol.registry.RegistryRef;
@@ -57,14 +58,34 @@ final class RegistryTransfers {
           mountFrom = from;
         }
       }
-      Tally t =
-          new RegistryPush(new RegistryHttp(target.registry(), plain, secret), target, mountFrom)
-              .push(layout);
+      Tally t;
+      try {
+        t =
+            new RegistryPush(new RegistryHttp(target.registry(), plain, secret), target, mountFrom)
+                .push(layout);
+      } catch (RegistryException e) {
+        throw asStatus(e);
+      }
       report(cli, t, target.toString());
       return ExitStatus.OK;
     } finally {
       LocalOutput.deleteTree(tmp);
     }
+  }
+
+  /**
+   * A registry that cannot be reached or refuses the credentials exits as a server that cannot be
+   * (3, SPEC §1), as a build's pull and a transfer with another stratad do; other failures as
+   * failures (1).
+   */
+  private static IOException asStatus(RegistryException e) {
+    if (e.unreachable()) {
+      return new StrataClientException(Status.UNAVAILABLE, e.getMessage(), e);
+    }
+    if (e.refused()) {
+      return new StrataClientException(Status.UNAUTHENTICATED, e.getMessage(), e);
+    }
+    return e;
   }
 
   static int pull(
@@ -78,8 +99,14 @@ final class RegistryTransfers {
     Path tmp = Files.createTempDirectory("strata-pull-");
     try {
       Path layout = tmp.resolve("oci");
-      Tally t =
-          new RegistryPull(new RegistryHttp(source.registry(), plain, secret), source).pull(layout);
+      Tally t;
+      try {
+        t =
+            new RegistryPull(new RegistryHttp(source.registry(), plain, secret), source)
+                .pull(layout);
+      } catch (RegistryException e) {
+        throw asStatus(e);
+      }
       String tag = source.reference().startsWith("sha256:") ? null : source.toString();
       TransferListener bar = ProgressBar.forTerminal(cli.terminal(), "import", -1);
       client.importImage(

@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
 /**
  * The HTTP side of a registry: requests against {@code http(s)://REGISTRY}, answering a {@code 401}
  * with the bearer-token flow (the realm asked with the token, if any, as a Basic password; or with
- * it directly as the bearer token) once, then retrying. Errors become one-line {@link IOException}s
- * naming the request and quoting the registry's error message.
+ * it directly as the bearer token) once, then retrying. Errors become one-line {@link
+ * RegistryException}s naming the request and quoting the registry's error message.
  */
 public final class RegistryHttp {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -82,6 +82,21 @@ public final class RegistryHttp {
       close(r);
       if (challenge.isPresent() && authenticate(challenge.get())) {
         r = once(builder, h);
+      } else {
+        // the 401's body is closed: refused here, not by a caller reading it
+        HttpRequest req = builder.build();
+        throw new RegistryException(
+            401,
+            "registry "
+                + base.getAuthority()
+                + ": "
+                + req.method()
+                + " "
+                + req.uri().getPath()
+                + ": refused without "
+                + (secret == null ? "credentials (give --remote-token-file)" : "valid credentials")
+                + " (HTTP 401)",
+            null);
       }
     }
     return r;
@@ -100,7 +115,8 @@ public final class RegistryHttp {
       Thread.currentThread().interrupt();
       throw new IOException(req.method() + " " + req.uri() + ": interrupted", e);
     } catch (IOException e) {
-      throw new IOException(
+      throw new RegistryException(
+          0,
           "registry "
               + base.getAuthority()
               + ": "
@@ -200,6 +216,7 @@ public final class RegistryHttp {
         message = "";
       }
     }
-    throw new IOException(what + ": registry answered " + r.statusCode() + message);
+    throw new RegistryException(
+        r.statusCode(), what + ": registry answered " + r.statusCode() + message, null);
   }
 }

@@ -3,6 +3,7 @@ package io.strata.server.op;
 import io.strata.protocol.Status;
 import io.strata.protocol.message.BuildArgs;
 import io.strata.protocol.message.PullProgressLine;
+import io.strata.protocol.registry.RegistryException;
 import io.strata.protocol.registry.RegistryHttp;
 import io.strata.protocol.registry.RegistryPull;
 import io.strata.protocol.registry.RegistryRef;
@@ -262,25 +263,19 @@ final class BuildPulls {
                       http.uri("/v2/" + ref.repository() + "/manifests/" + ref.reference()))
                   .header("Accept", RegistryHttp.ACCEPT_MANIFESTS)
                   .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+    } catch (RegistryException e) {
+      if (e.refused()) {
+        throw refused(n, ref, secretGiven, e.status());
+      }
+      throw new RemoteFailure(
+          Status.UNAVAILABLE, n.what() + ": cannot reach the registry: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new RemoteFailure(
           Status.UNAVAILABLE, n.what() + ": cannot reach the registry: " + e.getMessage(), e);
     }
     int code = r.statusCode();
     if (code == 401 || code == 403) {
-      throw new RemoteFailure(
-          Status.UNAUTHENTICATED,
-          n.what()
-              + ": registry "
-              + ref.registry()
-              + " refused "
-              + (secretGiven
-                  ? "the secret of --remote-token-file"
-                  : "to serve it without credentials (give its secret with --remote-token-file)")
-              + " (HTTP "
-              + code
-              + ")",
-          null);
+      throw refused(n, ref, secretGiven, code);
     }
     if (code == 404) {
       throw new NotFoundException(
@@ -301,6 +296,23 @@ final class BuildPulls {
 
   private static double present(long sent, long total) {
     return total == 0 ? 100 : 100.0 * (total - sent) / total;
+  }
+
+  private static RemoteFailure refused(
+      NamedImages.Named n, RegistryRef ref, boolean secretGiven, int code) {
+    return new RemoteFailure(
+        Status.UNAUTHENTICATED,
+        n.what()
+            + ": registry "
+            + ref.registry()
+            + " refused "
+            + (secretGiven
+                ? "the secret of --remote-token-file"
+                : "to serve it without credentials (give its secret with --remote-token-file)")
+            + " (HTTP "
+            + code
+            + ")",
+        null);
   }
 
   private static void deleteTree(Path dir) throws IOException {

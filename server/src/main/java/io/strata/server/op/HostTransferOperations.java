@@ -14,6 +14,7 @@ import io.strata.protocol.message.RegistryPullArgs;
 import io.strata.protocol.message.TransferArgs;
 import io.strata.protocol.message.TransferProgress;
 import io.strata.protocol.message.TransferReply;
+import io.strata.protocol.registry.RegistryException;
 import io.strata.protocol.registry.RegistryRef;
 import io.strata.server.registry.HttpChunkIndexSource;
 import io.strata.store.digest.Digest;
@@ -211,7 +212,19 @@ final class HostTransferOperations {
             out -> {
               ProgressListener progress = new ProgressLines(ProducedStream.lines(out));
               HttpChunkIndexSource source = new HttpChunkIndexSource(ref, a.plainHttp(), a.token());
-              TransferSummary s = registryPull.run(ref.reference(), tag, source, progress);
+              TransferSummary s;
+              try {
+                s = registryPull.run(ref.reference(), tag, source, progress);
+              } catch (RegistryException e) {
+                // unreachable or refusing: as another stratad would be (exit 3), as a build's is
+                if (e.unreachable() || e.refused()) {
+                  throw new RemoteFailure(
+                      e.unreachable() ? Status.UNAVAILABLE : Status.UNAUTHENTICATED,
+                      e.getMessage(),
+                      e);
+                }
+                throw e;
+              }
               if (s == null) {
                 throw new RemoteFailure(
                     Status.UNIMPLEMENTED,

@@ -5,15 +5,16 @@ import io.strata.store.registry.ChunkIndexPublisher;
 import io.strata.store.registry.ChunkIndexPublisher.ManifestRef;
 import io.strata.store.registry.Descriptor;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -28,25 +29,83 @@ import java.util.function.Predicate;
  *
  * <p>Everything runs on one thread of its own, so parking and settling need no lock, and an index
  * (a read of each layer's recipe and a write of a few blobs) never holds up a request.
+ *
+ * <p>Nothing waits silently for good. A layer whose recipe job failed every time ({@link #gaveUp})
+ * has the manifests parked on it considered again: they get no index for now, and the log says why
+ * (see {@link #consider}); they stay parked on it, so a later job that stores it (the layer pushed
+ * again) still indexes them, and the next start runs the job again and indexes them anyway. An
+ * index that fails to be made (an I/O error, a store busy under load) is tried again, {@link
+ * #ATTEMPTS} times in all, {@link #RETRY_DELAY} apart and then twice that, then left to the next
+ * start's pass, which finds every image without one.
  */
 final class ChunkIndexMaker implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ChunkIndexMaker.class.getName());
 
-  private final ChunkIndexPublisher publisher;
+  /** How many times an index that fails to be made is tried before the next start's pass. */
+  static final int ATTEMPTS = 3;
+
+  /** How long after its first failure an index is tried again (after the second: twice that). */
+  static final Duration RETRY_DELAY = Duration.ofSeconds(10);
+
+  /** What the maker reads and writes: a {@link ChunkIndexPublisher}'s (tests fail it). */
+  interface Indexes {
+    /** {@link ChunkIndexPublisher#layers}. */
+    List<Digest> layers(String repo, Digest d) throws IOException;
+
+    /** {@link ChunkIndexPublisher#publish}. */
+    Descriptor publish(String repo, Digest subject, Predicate<Digest> settling) throws IOException;
+
+    /** {@link ChunkIndexPublisher#unindexed}. */
+    List<ManifestRef> unindexed();
+  }
+
+  private final Indexes publisher;
   private final Predicate<Digest> settling;
-  private final ExecutorService thread;
+  private final Duration retryDelay;
+  private final ScheduledExecutorService thread;
 
   /** Layer blob still waiting for its recipe job → the manifests parked on it (the thread's). */
   private final Map<Digest, Set<ManifestRef>> parked = new HashMap<>();
+
+  /** Layer blob whose recipe job failed every time, no job stored it since → why (the thread's). */
+  private final Map<Digest, String> givenUp = new HashMap<>();
 
   /**
    * @param settling whether a layer blob is still stored whole, waiting for its recipe job
    */
   ChunkIndexMaker(ChunkIndexPublisher publisher, Predicate<Digest> settling) {
+    this(
+        new Indexes() {
+          @Override
+          public List<Digest> layers(String repo, Digest d) throws IOException {
+            return publisher.layers(repo, d);
+          }
+
+          @Override
+          public Descriptor publish(String repo, Digest subject, Predicate<Digest> settling)
+              throws IOException {
+            return publisher.publish(repo, subject, settling);
+          }
+
+          @Override
+          public List<ManifestRef> unindexed() {
+            return publisher.unindexed();
+          }
+        },
+        settling,
+        RETRY_DELAY);
+  }
+
+  /**
+   * A maker over {@code publisher}, a failed index tried again {@code retryDelay} later (tests).
+   */
+  ChunkIndexMaker(Indexes publisher, Predicate<Digest> settling, Duration retryDelay) {
     this.publisher = publisher;
     this.settling = settling;
+    this.retryDelay = retryDelay;
+    // scheduled for the retries; tasks due at once run in the order they were queued
     this.thread =
-        Executors.newSingleThreadExecutor(
+        Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "registry-chunk-index");
               t.setDaemon(true);
@@ -63,11 +122,29 @@ final class ChunkIndexMaker implements AutoCloseable {
   void settled(Digest layer) {
     run(
         () -> {
-          Set<ManifestRef> waiting = parked.remove(layer);
-          if (waiting != null) {
-            waiting.forEach(this::consider);
-          }
+          givenUp.remove(layer);
+          reconsider(layer);
         });
+  }
+
+  /**
+   * Layer blob {@code layer}'s recipe job failed every time, with {@code why}: it stays staged,
+   * whole, until the next start. The manifests parked on it are considered again, so that none
+   * waits silently for a job that will not come (see {@link #consider} for what becomes of them).
+   */
+  void gaveUp(Digest layer, String why) {
+    run(
+        () -> {
+          givenUp.put(layer, why);
+          reconsider(layer);
+        });
+  }
+
+  private void reconsider(Digest layer) {
+    Set<ManifestRef> waiting = parked.remove(layer);
+    if (waiting != null) {
+      waiting.forEach(this::consider);
+    }
   }
 
   /** Indexes, in the background, every image manifest that has no chunk index yet. */
@@ -94,16 +171,43 @@ final class ChunkIndexMaker implements AutoCloseable {
     }
   }
 
+  /**
+   * {@code task}, logging what it throws: the thread's executor keeps a task's failure in a future
+   * nobody reads, where a plain executor's thread had it printed.
+   */
+  private static Runnable logged(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException | Error e) {
+        LOG.log(System.Logger.Level.ERROR, "registry chunk-index thread: a task failed", e);
+        throw e;
+      }
+    };
+  }
+
   private void run(Runnable task) {
     try {
-      thread.execute(task);
+      thread.execute(logged(task));
     } catch (RejectedExecutionException e) {
       // stopping: what was not indexed is found again at the next start
     }
   }
 
-  /** Indexes {@code m} now, or parks it on the first of its layers still settling. */
   private void consider(ManifestRef m) {
+    consider(m, 1);
+  }
+
+  /**
+   * Indexes {@code m} now, or parks it on the first of its layers still settling. A layer still
+   * staged whose job gave up ({@link #gaveUp}) makes no index now either, and is said so: an index
+   * is made once and kept (nothing replaces it), and one made now would list that layer as kept
+   * whole, so every Strata puller would fetch it whole for good, even once the next start has
+   * stored it as a recipe; without an index the image is pulled the ordinary way meanwhile, and the
+   * next start (its job queued again, then this pass over unindexed images) makes the right one.
+   * The manifest is parked on that layer all the same, in case a job stores it before then.
+   */
+  private void consider(ManifestRef m, int attempt) {
     try {
       List<Digest> layers = publisher.layers(m.repo(), m.digest());
       List<Digest> waiting = new ArrayList<>();
@@ -113,7 +217,18 @@ final class ChunkIndexMaker implements AutoCloseable {
         }
       }
       if (!waiting.isEmpty()) {
-        parked.computeIfAbsent(waiting.get(0), k -> new LinkedHashSet<>()).add(m);
+        Digest on = waiting.stream().filter(givenUp::containsKey).findFirst().orElse(null);
+        if (on != null) {
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "manifest {0}@{1}: no chunk index until the next start: layer {2} stays staged,"
+                  + " its recipe job failed ({3}); an index now would send it whole for good",
+              m.repo(),
+              m.digest(),
+              on,
+              givenUp.get(on));
+        }
+        parked.computeIfAbsent(on != null ? on : waiting.get(0), k -> new LinkedHashSet<>()).add(m);
         return;
       }
       if (!layers.isEmpty()) {
@@ -121,9 +236,29 @@ final class ChunkIndexMaker implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       // the image is served all the same; a Strata puller takes the ordinary path for it
+      if (attempt < ATTEMPTS) {
+        Duration delay = retryDelay.multipliedBy(attempt);
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "manifest {0}@{1}: its chunk index failed (attempt {2} of {3}), tried again in {4} ms:"
+                + " {5}",
+            m.repo(),
+            m.digest(),
+            attempt,
+            ATTEMPTS,
+            delay.toMillis(),
+            e.toString());
+        try {
+          thread.schedule(
+              logged(() -> consider(m, attempt + 1)), delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException stopping) {
+          // the next start's pass finds it
+        }
+        return;
+      }
       LOG.log(
           System.Logger.Level.WARNING,
-          "manifest {0}@{1}: no chunk index: {2}",
+          "manifest {0}@{1}: no chunk index until the next start: {2}",
           m.repo(),
           m.digest(),
           e.toString());

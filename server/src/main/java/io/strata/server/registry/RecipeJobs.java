@@ -7,12 +7,13 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -31,12 +32,21 @@ import java.util.function.Consumer;
  * milliseconds several times slower (0.1 to 1.3 s in curl runs at load 12 to 15, against 20 to 30
  * ms once deferred). A task somebody waits for ({@link #afterQueued} {@code urgent}: the import of
  * a small image, which its push waits for) makes the jobs before it start at once.
+ *
+ * <p>A job that fails (an I/O error, a store too busy under load) is tried again, {@link #ATTEMPTS}
+ * times in all, {@link #RETRY_DELAY} later and then twice that: until it ends one way or the other,
+ * the manifests parked on its blob ({@code ChunkIndexMaker}) wait for it, so a job that failed once
+ * and was dropped left them parked, without a chunk index, until the next start. A job that fails
+ * every time leaves its blob staged (whole, served as it is) for the next start, and says so to
+ * {@link #onGaveUp} listeners.
  */
 final class RecipeJobs implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RecipeJobs.class.getName());
 
   private final RegistryStore store;
-  private final ExecutorService thread;
+  private final Step step;
+  private final Duration retryDelay;
+  private final ScheduledExecutorService thread;
 
   /** How long the registry must have been without push traffic before a job starts. */
   static final Duration QUIET = Duration.ofMillis(500);
@@ -46,20 +56,40 @@ final class RecipeJobs implements AutoCloseable {
 
   private static final long STEP = TimeUnit.MILLISECONDS.toNanos(20);
 
+  /** How many times a job is tried before its blob is left staged until the next start. */
+  static final int ATTEMPTS = 3;
+
+  /** How long after its first failure a job is tried again (after the second: twice that). */
+  static final Duration RETRY_DELAY = Duration.ofSeconds(10);
+
+  /** What a job does with its staged blob: {@link RegistryStore#storeStaged} (tests fail it). */
+  interface Step {
+    void store(Digest d) throws IOException;
+  }
+
   private final AtomicInteger pending = new AtomicInteger();
   private final AtomicLong lastPush = new AtomicLong(System.nanoTime());
   // urgent tasks queued and not yet started: the jobs before them do not wait for quiet
   private final AtomicInteger urgent = new AtomicInteger();
   private volatile Consumer<Digest> settled = d -> {};
+  private volatile BiConsumer<Digest, String> gaveUp = (d, why) -> {};
 
   /** Jobs for {@code store}'s staged blobs; {@link #resume} queues those a previous run left. */
   RecipeJobs(RegistryStore store) {
+    this(store, store::storeStaged, RETRY_DELAY);
+  }
+
+  /** Jobs doing {@code step}, a failed one tried again {@code retryDelay} later (tests). */
+  RecipeJobs(RegistryStore store, Step step, Duration retryDelay) {
     if (store.staged() == null) {
       throw new IllegalArgumentException("the registry's store has no directory of staged blobs");
     }
     this.store = store;
+    this.step = step;
+    this.retryDelay = retryDelay;
+    // scheduled for the retries; tasks due at once run in the order they were queued
     this.thread =
-        Executors.newSingleThreadExecutor(
+        Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "registry-recipes");
               t.setDaemon(true);
@@ -84,26 +114,73 @@ final class RecipeJobs implements AutoCloseable {
   void submit(Digest d) {
     pending.incrementAndGet();
     try {
-      thread.execute(
-          () -> {
-            try {
-              awaitQuiet();
-              store.storeStaged(d);
-              settled.accept(d);
-            } catch (InterruptedException | InterruptedIOException | ClosedByInterruptException e) {
-              // stopping: the file stays staged, for the next start
-            } catch (IOException | RuntimeException e) {
-              LOG.log(
-                  System.Logger.Level.WARNING,
-                  "blob {0}: stays staged until the next start: {1}",
-                  d,
-                  e.toString());
-            } finally {
-              pending.decrementAndGet();
-            }
-          });
+      thread.execute(() -> job(d, 1));
     } catch (RejectedExecutionException e) {
       pending.decrementAndGet(); // closed: the next start queues it
+    }
+  }
+
+  /**
+   * {@code task}, logging what it throws: the thread's executor keeps a task's failure in a future
+   * nobody reads, where a plain executor's thread had it printed.
+   */
+  private static Runnable logged(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException | Error e) {
+        LOG.log(System.Logger.Level.ERROR, "registry recipe thread: a task failed", e);
+        throw e;
+      }
+    };
+  }
+
+  /** Attempt {@code attempt} of blob {@code d}'s job; counted pending until its last attempt. */
+  private void job(Digest d, int attempt) {
+    boolean again = false;
+    try {
+      awaitQuiet();
+      step.store(d);
+      settled.accept(d);
+    } catch (InterruptedException | InterruptedIOException | ClosedByInterruptException e) {
+      // stopping: the file stays staged, for the next start
+    } catch (IOException | RuntimeException e) {
+      if (attempt < ATTEMPTS) {
+        Duration delay = retryDelay.multipliedBy(attempt);
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "blob {0}: its recipe job failed (attempt {1} of {2}), tried again in {3} ms: {4}",
+            d,
+            attempt,
+            ATTEMPTS,
+            delay.toMillis(),
+            e.toString());
+        again = retry(d, attempt + 1, delay);
+      } else {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "blob {0}: stays staged until the next start: {1}",
+            d,
+            e.toString());
+        gaveUp.accept(d, e.toString());
+      }
+    } catch (Error e) {
+      // no retry (out of memory, a class that cannot load); the manifests waiting hear of it
+      LOG.log(System.Logger.Level.ERROR, "blob " + d + ": stays staged until the next start", e);
+      gaveUp.accept(d, e.toString());
+    } finally {
+      if (!again) {
+        pending.decrementAndGet();
+      }
+    }
+  }
+
+  private boolean retry(Digest d, int attempt, Duration delay) {
+    try {
+      thread.schedule(() -> job(d, attempt), delay.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (RejectedExecutionException e) {
+      return false; // closed: the next start queues it
     }
   }
 
@@ -128,21 +205,23 @@ final class RecipeJobs implements AutoCloseable {
 
   /**
    * Runs {@code task} on the jobs' thread after every job queued before it (so after the blobs
-   * staged so far are stored); {@code urgent}: somebody waits for it, so those jobs start without
+   * staged so far are stored, unless one failed and waits to be tried again: the task then finds
+   * that blob still staged); {@code urgent}: somebody waits for it, so those jobs start without
    * waiting for quiet. Refused with {@link RejectedExecutionException} once closed.
    */
   void afterQueued(Runnable task, boolean urgent) {
     if (!urgent) {
-      thread.execute(task);
+      thread.execute(logged(task));
       return;
     }
     this.urgent.incrementAndGet();
     try {
       thread.execute(
-          () -> {
-            this.urgent.decrementAndGet();
-            task.run();
-          });
+          logged(
+              () -> {
+                this.urgent.decrementAndGet();
+                task.run();
+              }));
     } catch (RejectedExecutionException e) {
       this.urgent.decrementAndGet();
       throw e;
@@ -157,12 +236,20 @@ final class RecipeJobs implements AutoCloseable {
     this.settled = listener;
   }
 
+  /**
+   * Calls {@code listener} (quickly: on the job thread) with each blob whose job failed every time,
+   * and why: it stays staged, whole, until the next start queues its job again.
+   */
+  void onGaveUp(BiConsumer<Digest, String> listener) {
+    this.gaveUp = listener;
+  }
+
   /** Whether blob {@code d} is staged: waiting for (or in) its job, whole for now. */
   boolean pending(Digest d) {
     return store.isStaged(d);
   }
 
-  /** Jobs queued or running. */
+  /** Jobs queued, running or waiting to be tried again. */
   int pending() {
     return pending.get();
   }

@@ -131,6 +131,7 @@ public final class RegistryServer implements Closeable {
     ChunkIndexPublisher indexes = registry.chunkIndexes();
     ChunkIndexMaker indexMaker = new ChunkIndexMaker(indexes, recipes::pending);
     recipes.onSettled(indexMaker::settled);
+    recipes.onGaveUp(indexMaker::gaveUp);
     recipes.resume();
     ImageBridge bridge =
         new ImageBridge(registry, images, imageInUse, tmp, recipes, engineExecutor);

@@ -1,0 +1,170 @@
+package io.strata.server.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strata.store.blob.BlobService;
+import io.strata.store.deflate.GoGzipOutputStream;
+import io.strata.store.digest.Digest;
+import io.strata.store.image.ImageFixture;
+import io.strata.store.image.TarBuilder;
+import io.strata.store.registry.RegistryStore;
+import io.strata.store.registry.StagedBlobs;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A recipe job that fails is tried again, so a failure under load does not leave its blob staged,
+ * and the manifests parked on it without a chunk index, until the next start; one that fails every
+ * time ends, after {@link RecipeJobs#ATTEMPTS}, by telling its listener that it gave up, so that
+ * nothing waits for it silently; so does one that throws an {@link Error}, at once.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RecipeJobsTest {
+  private static final String REPO = "app/x";
+  private static final Duration RETRY = Duration.ofMillis(100);
+
+  @TempDir Path dir;
+  private ImageFixture fix;
+  private RegistryStore registry;
+  private RecipeJobs jobs;
+
+  @BeforeEach
+  void open() throws IOException {
+    fix = new ImageFixture(dir.resolve("store"));
+    registry =
+        new RegistryStore(
+            fix.chunks(), new BlobService(fix.chunks()), new StagedBlobs(dir.resolve("staged")));
+  }
+
+  @AfterEach
+  void close() throws IOException {
+    if (jobs != null) {
+      jobs.close();
+    }
+    fix.close();
+  }
+
+  /** A Go-gzipped layer of one file, staged as a push stages it. */
+  private Digest stagedLayer() throws IOException {
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; s.length() < 200_000; i++) {
+      s.append("line ").append(i).append('\n');
+    }
+    byte[] tar = new TarBuilder().file("a", s.toString()).bytes();
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (GoGzipOutputStream out = new GoGzipOutputStream(gz, 6, GoGzipOutputStream.goHeader(6))) {
+      out.write(tar);
+    }
+    byte[] g = gz.toByteArray();
+    Digest d = Digest.sha256(g, 0, g.length);
+    Path spool = dir.resolve(d.hex());
+    Files.write(spool, g);
+    assertThat(registry.putBlobFileStaged(REPO, d, spool)).isTrue();
+    return d;
+  }
+
+  private static void awaitNoPending(RecipeJobs jobs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (jobs.pending() > 0) {
+      assertThat(System.nanoTime()).as("jobs ended").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
+  void aJobThatFailsOnceIsTriedAgainAndItsBlobSettles() throws Exception {
+    Digest layer = stagedLayer();
+    AtomicInteger attempts = new AtomicInteger();
+    jobs =
+        new RecipeJobs(
+            registry,
+            d -> {
+              if (attempts.incrementAndGet() == 1) {
+                throw new IOException("the store is busy");
+              }
+              registry.storeStaged(d);
+            },
+            RETRY);
+    CompletableFuture<Digest> settled = new CompletableFuture<>();
+    List<Digest> gaveUp = new CopyOnWriteArrayList<>();
+    jobs.onSettled(settled::complete);
+    jobs.onGaveUp((d, why) -> gaveUp.add(d));
+    jobs.submit(layer);
+
+    assertThat(settled.get(30, TimeUnit.SECONDS)).isEqualTo(layer);
+    assertThat(attempts).hasValue(2);
+    assertThat(jobs.pending(layer)).as("still staged").isFalse();
+    assertThat(registry.gzipRecipe(layer)).as("stored as a recipe").isNotNull();
+    awaitNoPending(jobs);
+    assertThat(gaveUp).isEmpty();
+  }
+
+  @Test
+  void aJobThatFailsEveryTimeGivesUpAfterItsAttemptsSayingWhy() throws Exception {
+    Digest layer = stagedLayer();
+    AtomicInteger attempts = new AtomicInteger();
+    jobs =
+        new RecipeJobs(
+            registry,
+            d -> {
+              attempts.incrementAndGet();
+              throw new IOException("disk on fire");
+            },
+            RETRY);
+    List<Digest> settled = new CopyOnWriteArrayList<>();
+    CompletableFuture<String> gaveUp = new CompletableFuture<>();
+    jobs.onSettled(settled::add);
+    jobs.onGaveUp(
+        (d, why) -> {
+          assertThat(d).isEqualTo(layer);
+          gaveUp.complete(why);
+        });
+    jobs.submit(layer);
+    assertThat(jobs.pending()).as("counted until its last attempt").isEqualTo(1);
+
+    assertThat(gaveUp.get(30, TimeUnit.SECONDS)).contains("disk on fire");
+    awaitNoPending(jobs);
+    assertThat(attempts).hasValue(RecipeJobs.ATTEMPTS);
+    assertThat(settled).isEmpty();
+    // left staged, whole, for the next start
+    assertThat(jobs.pending(layer)).isTrue();
+    assertThat(registry.hasBlob(REPO, layer)).isTrue();
+  }
+
+  @Test
+  void aJobThatThrowsAnErrorGivesUpAtOnceSayingWhy() throws Exception {
+    Digest layer = stagedLayer();
+    AtomicInteger attempts = new AtomicInteger();
+    jobs =
+        new RecipeJobs(
+            registry,
+            d -> {
+              attempts.incrementAndGet();
+              throw new NoClassDefFoundError("io/strata/Gone");
+            },
+            RETRY);
+    CompletableFuture<String> gaveUp = new CompletableFuture<>();
+    jobs.onGaveUp((d, why) -> gaveUp.complete(why));
+    jobs.submit(layer);
+    assertThat(gaveUp.get(30, TimeUnit.SECONDS)).contains("io/strata/Gone");
+    awaitNoPending(jobs);
+    assertThat(attempts).hasValue(1);
+    // the thread goes on: the next job runs
+    CompletableFuture<Void> after = new CompletableFuture<>();
+    jobs.afterQueued(() -> after.complete(null), true);
+    after.get(30, TimeUnit.SECONDS);
+  }
+}
