@@ -78,6 +78,10 @@ public final class FleetGc implements Closeable {
   // The chunks each pack lost to an alias map, which every node applies before it answers: such a
   // pack may go although its segment lists them.
   private final Map<Integer, RoaringBitmap> movedOut = new HashMap<>();
+
+  // Set by delete(): a pack this round moved chunks out of stayed only for chunks condemned by the
+  // plan that a node's answer named live (written after the live set the plan read).
+  private boolean revivedKeptAPack;
   private long answered; // the condemned generation this node took in
   private long lastHeartbeat;
   private volatile boolean rootsChanged = true;
@@ -322,45 +326,68 @@ public final class FleetGc implements Closeable {
 
   // ---- the coordinator ----
 
-  /** {@code strata gc} on a shared store. */
+  /**
+   * {@code strata gc} on a shared store: one round, and a second when the first left a pack it had
+   * emptied only for chunks a node wrote after its last published live set ({@link #delete}).
+   */
   GcResult collect() throws IOException {
     takeLock();
     try {
       synchronized (this) {
-        shared.refresh();
-        byte[] b = objects.get(CONDEMNED);
-        LiveSet condemned;
-        if (b != null) {
-          condemned = LiveSet.decode(b, LiveSet.CONDEMNED, CONDEMNED);
-          LOG.log(System.Logger.Level.INFO, "fleet gc {0}: resuming", condemned.generation());
-        } else {
-          RoaringBitmap live = liveInFleet();
-          long gen = Math.max(System.currentTimeMillis(), answered + 1);
-          List<ChunkAlias> aliases =
-              new ArrayList<>(AliasPlan.plan(chunks, shared.lengths().keySet(), live));
-          aliases.addAll(repack(aliases, live));
-          condemned = condemn(gen, live);
-          if (condemned.ids().isEmpty() && aliases.isEmpty() && !emptiedByAliases()) {
-            return new GcResult(0, deleteOrphanPacks());
-          }
-          if (!aliases.isEmpty()) {
-            // Before the condemned set: a node answering the generation finds its aliases.
-            objects.put(ALIASES + gen, new AliasMap(gen, aliases).encode());
-            LOG.log(
-                System.Logger.Level.INFO,
-                "fleet gc {0}: {1} chunks aliased to a canonical copy or a repacked one",
-                gen,
-                aliases.size());
-          }
-          objects.put(CONDEMNED, condemned.encode(LiveSet.CONDEMNED));
+        revivedKeptAPack = false;
+        GcResult r = round();
+        if (revivedKeptAPack) {
+          // The nodes' answers are this round's, fresh: the next plan moves those chunks out too,
+          // so that one gc reclaims what the imports stored twice (not the gc after it).
+          LOG.log(
+              System.Logger.Level.INFO,
+              "fleet gc: a pack it emptied stayed for chunks a node wrote after its live set;"
+                  + " a second round moves them");
+          GcResult again = round();
+          r =
+              new GcResult(
+                  r.chunksRemoved() + again.chunksRemoved(),
+                  r.bytesReclaimed() + again.bytesReclaimed());
         }
-        answer(condemned);
-        awaitAnswers(condemned.generation());
-        return delete(condemned);
+        return r;
       }
     } finally {
       objects.delete(GC_LOCK);
     }
+  }
+
+  /** One gc round: plan (aliases, repacking, condemned set), the fleet's answers, deletion. */
+  private GcResult round() throws IOException {
+    shared.refresh();
+    byte[] b = objects.get(CONDEMNED);
+    LiveSet condemned;
+    if (b != null) {
+      condemned = LiveSet.decode(b, LiveSet.CONDEMNED, CONDEMNED);
+      LOG.log(System.Logger.Level.INFO, "fleet gc {0}: resuming", condemned.generation());
+    } else {
+      RoaringBitmap live = liveInFleet();
+      long gen = Math.max(System.currentTimeMillis(), answered + 1);
+      List<ChunkAlias> aliases =
+          new ArrayList<>(AliasPlan.plan(chunks, shared.lengths().keySet(), live));
+      aliases.addAll(repack(aliases, live));
+      condemned = condemn(gen, live);
+      if (condemned.ids().isEmpty() && aliases.isEmpty() && !emptiedByAliases()) {
+        return new GcResult(0, deleteOrphanPacks());
+      }
+      if (!aliases.isEmpty()) {
+        // Before the condemned set: a node answering the generation finds its aliases.
+        objects.put(ALIASES + gen, new AliasMap(gen, aliases).encode());
+        LOG.log(
+            System.Logger.Level.INFO,
+            "fleet gc {0}: {1} chunks aliased to a canonical copy or a repacked one",
+            gen,
+            aliases.size());
+      }
+      objects.put(CONDEMNED, condemned.encode(LiveSet.CONDEMNED));
+    }
+    answer(condemned);
+    awaitAnswers(condemned.generation());
+    return delete(condemned);
   }
 
   /** Keeps the gc lock fresh while the gc runs, so no node takes it over as stale. */
@@ -582,11 +609,16 @@ public final class FleetGc implements Closeable {
       RoaringBitmap in = chunks.chunksIn(Set.of(e.getKey()));
       // A pack aliasing emptied: every node answered, so every node reads its chunks elsewhere.
       boolean emptied = in.isEmpty() && movedOut.containsKey(e.getKey());
-      if ((emptied || !in.isEmpty() && RoaringBitmap.andNot(in, doomed).isEmpty())
+      RoaringBitmap kept = RoaringBitmap.andNot(in, doomed);
+      if ((emptied || !in.isEmpty() && kept.isEmpty())
           && nothingElseReadsFrom(e.getKey(), doomed)) {
         packs.add(e.getKey());
         chunksRemoved += in.getLongCardinality();
         bytes += e.getValue();
+      } else if (movedOut.containsKey(e.getKey())
+          && !kept.isEmpty()
+          && RoaringBitmap.andNot(kept, condemned.ids()).isEmpty()) {
+        revivedKeptAPack = true;
       }
     }
     // Never empty: some S3 servers (radosgw 16 through the JDK's HTTP client) refuse empty PUTs.
