@@ -27,10 +27,11 @@ import java.util.concurrent.Future;
  */
 public final class ObjectWriter {
   /**
-   * Chunks smaller than this always go to a worker. Copying them costs next to nothing, and a
-   * server taking many small puts on many threads stored them faster on the workers' warm
-   * compression contexts than on each thread's own (16 clients of 4 KiB puts: 11% more puts a
-   * second, and no per-thread scratch left on every engine thread; docs/PERF.md).
+   * Chunks that join no group (groups off, or a store sharing a bucket) and are smaller than this
+   * always go to a worker. Copying them costs next to nothing, and a server taking many small puts
+   * on many threads stored them faster on the workers' warm compression contexts than on each
+   * thread's own (16 clients of 4 KiB puts, before groups: 11% more puts a second, and no
+   * per-thread scratch left on every engine thread; docs/PERF.md).
    */
   private static final int SMALLEST_STORED_HERE = 16 << 10;
 
