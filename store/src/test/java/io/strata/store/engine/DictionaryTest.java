@@ -189,6 +189,35 @@ class DictionaryTest {
   }
 
   @Test
+  void aStoreOfTheDefaultOptionsTrainsNoneAndAStoreThatHasOneKeepsUsingIt() throws Exception {
+    Map<Digest, byte[]> objects = new LinkedHashMap<>();
+    try (Engine e = Engine.open(data, null, ChunkStore.Options.defaults())) {
+      int i = 0;
+      for (long written = 0; written <= 2 * Dictionaries.SAMPLE_BYTES; i++) {
+        byte[] b = TestData.text(3000 + i, 1 << 20);
+        objects.put(e.blobs().put(new ByteArrayInputStream(b)).digest(), b);
+        written += b.length;
+      }
+      Thread.sleep(500); // a training, were one started, runs on a thread of its own
+      assertThat(e.chunks().dictionaries().currentId()).isZero();
+      assertReadsBack(e, objects);
+    }
+    assertThat(chunks("dicts/00000001.dict")).doesNotExist();
+    assertThat(codecs(chunks("packs"), new HashSet<>())).doesNotContainKey(Codec.ZSTD_DICT);
+    // a store that has a dictionary (trained before the default changed) compresses with it
+    try (Engine e = Engine.open(data, null, ChunkStore.Options.defaults())) {
+      assertThat(e.chunks().dictionaries().install(textDictionary())).isEqualTo(1);
+    }
+    try (Engine e = Engine.open(data, null, ChunkStore.Options.defaults())) {
+      assertThat(e.chunks().dictionaries().currentId()).isEqualTo(1);
+      byte[] b = TestData.text(9999, 1 << 20);
+      objects.put(e.blobs().put(new ByteArrayInputStream(b)).digest(), b);
+      assertReadsBack(e, objects);
+    }
+    assertThat(codecs(chunks("packs"), new HashSet<>()).get(Codec.ZSTD_DICT)).isPositive();
+  }
+
+  @Test
   void aStoreOfLargeChunksSamplesEnoughChunksForTheTrainer() throws IOException {
     // 4 MiB of chunks near 1 MiB are fewer than zstd's trainer takes: sampling goes on.
     Path root = data.resolveSibling(data.getFileName() + "-large");
