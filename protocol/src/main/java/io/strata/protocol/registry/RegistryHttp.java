@@ -84,15 +84,9 @@ public final class RegistryHttp {
         r = once(builder, h);
       } else {
         // the 401's body is closed: refused here, not by a caller reading it
-        HttpRequest req = builder.build();
         throw new RegistryException(
             401,
-            "registry "
-                + base.getAuthority()
-                + ": "
-                + req.method()
-                + " "
-                + req.uri().getPath()
+            what(builder.build())
                 + ": refused without "
                 + (secret == null ? "credentials (give --remote-token-file)" : "valid credentials")
                 + " (HTTP 401)",
@@ -100,6 +94,11 @@ public final class RegistryHttp {
       }
     }
     return r;
+  }
+
+  /** "registry HOST:PORT: METHOD PATH", how a failure names the request. */
+  private String what(HttpRequest req) {
+    return "registry " + base.getAuthority() + ": " + req.method() + " " + req.uri().getPath();
   }
 
   private <T> HttpResponse<T> once(HttpRequest.Builder builder, HttpResponse.BodyHandler<T> h)
@@ -116,16 +115,7 @@ public final class RegistryHttp {
       throw new IOException(req.method() + " " + req.uri() + ": interrupted", e);
     } catch (IOException e) {
       throw new RegistryException(
-          0,
-          "registry "
-              + base.getAuthority()
-              + ": "
-              + req.method()
-              + " "
-              + req.uri().getPath()
-              + " failed: "
-              + (e.getMessage() == null ? e.toString() : e.getMessage()),
-          e);
+          0, what(req) + " failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
     }
   }
 

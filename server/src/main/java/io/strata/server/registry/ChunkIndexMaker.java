@@ -12,7 +12,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -104,13 +103,7 @@ final class ChunkIndexMaker implements AutoCloseable {
     this.settling = settling;
     this.retryDelay = retryDelay;
     // scheduled for the retries; tasks due at once run in the order they were queued
-    this.thread =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "registry-chunk-index");
-              t.setDaemon(true);
-              return t;
-            });
+    this.thread = BackgroundThread.named("registry-chunk-index");
   }
 
   /** Manifest {@code d} of {@code repo} was just stored (pushed, or published from an image). */
@@ -171,24 +164,9 @@ final class ChunkIndexMaker implements AutoCloseable {
     }
   }
 
-  /**
-   * {@code task}, logging what it throws: the thread's executor keeps a task's failure in a future
-   * nobody reads, where a plain executor's thread had it printed.
-   */
-  private static Runnable logged(Runnable task) {
-    return () -> {
-      try {
-        task.run();
-      } catch (RuntimeException | Error e) {
-        LOG.log(System.Logger.Level.ERROR, "registry chunk-index thread: a task failed", e);
-        throw e;
-      }
-    };
-  }
-
   private void run(Runnable task) {
     try {
-      thread.execute(logged(task));
+      thread.execute(BackgroundThread.logged("registry-chunk-index", task));
     } catch (RejectedExecutionException e) {
       // stopping: what was not indexed is found again at the next start
     }
@@ -250,7 +228,9 @@ final class ChunkIndexMaker implements AutoCloseable {
             e.toString());
         try {
           thread.schedule(
-              logged(() -> consider(m, attempt + 1)), delay.toNanos(), TimeUnit.NANOSECONDS);
+              BackgroundThread.logged("registry-chunk-index", () -> consider(m, attempt + 1)),
+              delay.toNanos(),
+              TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException stopping) {
           // the next start's pass finds it
         }

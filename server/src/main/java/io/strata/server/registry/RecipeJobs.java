@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -88,13 +87,7 @@ final class RecipeJobs implements AutoCloseable {
     this.step = step;
     this.retryDelay = retryDelay;
     // scheduled for the retries; tasks due at once run in the order they were queued
-    this.thread =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "registry-recipes");
-              t.setDaemon(true);
-              return t;
-            });
+    this.thread = BackgroundThread.named("registry-recipes");
   }
 
   /**
@@ -118,21 +111,6 @@ final class RecipeJobs implements AutoCloseable {
     } catch (RejectedExecutionException e) {
       pending.decrementAndGet(); // closed: the next start queues it
     }
-  }
-
-  /**
-   * {@code task}, logging what it throws: the thread's executor keeps a task's failure in a future
-   * nobody reads, where a plain executor's thread had it printed.
-   */
-  private static Runnable logged(Runnable task) {
-    return () -> {
-      try {
-        task.run();
-      } catch (RuntimeException | Error e) {
-        LOG.log(System.Logger.Level.ERROR, "registry recipe thread: a task failed", e);
-        throw e;
-      }
-    };
   }
 
   /** Attempt {@code attempt} of blob {@code d}'s job; counted pending until its last attempt. */
@@ -211,13 +189,14 @@ final class RecipeJobs implements AutoCloseable {
    */
   void afterQueued(Runnable task, boolean urgent) {
     if (!urgent) {
-      thread.execute(logged(task));
+      thread.execute(BackgroundThread.logged("registry-recipes", task));
       return;
     }
     this.urgent.incrementAndGet();
     try {
       thread.execute(
-          logged(
+          BackgroundThread.logged(
+              "registry-recipes",
               () -> {
                 this.urgent.decrementAndGet();
                 task.run();
