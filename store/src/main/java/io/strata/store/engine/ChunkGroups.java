@@ -266,6 +266,11 @@ final class ChunkGroups {
     try {
       synchronized (g) {
         if (g.done) {
+          if (g.failure != null) {
+            // failed on another thread (a worker): a commit flushing it must not go on, and the
+            // session's own record of the failure may not be there yet
+            throw sessionFailed(g.failure);
+          }
           return;
         }
         wrote = true;
@@ -277,6 +282,7 @@ final class ChunkGroups {
           }
         } catch (IOException | RuntimeException e) {
           failure = e;
+          g.failure = e;
           for (int i = 0; i < g.count; i++) {
             index.remove(g.ids[i]);
             open.remove(g.ids[i]);

@@ -19,6 +19,8 @@ final class OpenGroup {
   final Digest[] digests = new Digest[GroupTable.MAX_MEMBERS];
   // Appended or failed: the members are in the index (or gone from it), `raw` is given back.
   boolean done;
+  // Why its append failed (under the group's monitor, with done): a later flush reports it.
+  Throwable failure;
 
   OpenGroup(WriteSession owner, byte[] raw) {
     this.owner = owner;
