@@ -1,16 +1,14 @@
 package io.strata.store.hosts;
 
-import io.strata.store.deflate.GzipMemberOutputStream;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.gzip.GzipRecipe;
+import io.strata.store.gzip.RegeneratedGzipInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -22,12 +20,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A layer's uncompressed contents as they are read (by the image import), compressed again by the
- * layer's recipe on a thread of its own as they pass, and the result's digest and length compared
- * with the layer's when the stream is closed: the check that the registry's chunks and recipe give
- * back the exact blob costs no time beside the import. At most {@value #DEPTH} pieces wait for the
- * compressor, so memory is bounded. {@link #close} reads what the reader left, waits for the
- * compressor and throws {@link CorruptDataException} on a mismatch, so the import fails before it
- * records anything.
+ * layer's recipe on other threads as they pass, and the result's digest and length compared with
+ * the layer's when the stream is closed: the check that the registry's chunks and recipe give back
+ * the exact blob costs little time beside the import. The compression is a {@link
+ * RegeneratedGzipInputStream}, the one a registry {@code GET} uses: a recipe with deflate
+ * checkpoints is compressed in segments side by side (a whole Debian layer is seconds of one core
+ * otherwise); the checkpoints came from the registry, but a lying one only gives a blob whose
+ * digest does not match. At most {@value #DEPTH} pieces wait for the compressor, so memory is
+ * bounded. {@link #close} reads what the reader left, waits for the compressor and throws {@link
+ * CorruptDataException} on a mismatch, so the import fails before it records anything.
  */
 final class RecompressingInputStream extends FilterInputStream {
   private static final int DEPTH = 16;
@@ -41,28 +42,14 @@ final class RecompressingInputStream extends FilterInputStream {
           });
 
   private final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(DEPTH);
-  private final Future<long[]> compressed;
-  private final MessageDigest sha = Digest.newSha256();
+  private final Future<?> compressed;
   private final GzipRecipe recipe;
   private final Digest expected;
   private final String name;
+  // set when the compression is given up (the reader failed): the thread reading the queue stops
+  private volatile boolean abandoned;
   private boolean closed;
   private boolean checked;
-
-  /** Counts what passes through. */
-  private static final class Counting extends OutputStream {
-    long count;
-
-    @Override
-    public void write(int b) {
-      count++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      count += len;
-    }
-  }
 
   RecompressingInputStream(InputStream in, GzipRecipe recipe, Digest expected, String name) {
     super(in);
@@ -72,14 +59,64 @@ final class RecompressingInputStream extends FilterInputStream {
     this.compressed = THREADS.submit(this::compress);
   }
 
-  private long[] compress() throws IOException, InterruptedException {
-    Counting count = new Counting();
-    try (GzipMemberOutputStream gz = recipe.writer(new DigestOutputStream(count, sha))) {
-      for (byte[] b = queue.take(); b != END; b = queue.take()) {
-        gz.write(b, 0, b.length);
+  /**
+   * Regenerates the blob from the queued pieces; its reader checks digest and length at the end.
+   */
+  private Void compress() throws IOException {
+    try (InputStream gz = new RegeneratedGzipInputStream(new Queued(), recipe, expected, name)) {
+      gz.transferTo(OutputStream.nullOutputStream());
+    }
+    return null;
+  }
+
+  /** The queued pieces as a stream, ended by {@link #END}. */
+  private final class Queued extends InputStream {
+    private byte[] piece = new byte[0];
+    private int pos;
+    private boolean end;
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      while (pos == piece.length) {
+        if (end || !next()) {
+          return -1;
+        }
+      }
+      int n = Math.min(len, piece.length - pos);
+      System.arraycopy(piece, pos, b, off, n);
+      pos += n;
+      return n;
+    }
+
+    private boolean next() throws IOException {
+      try {
+        byte[] p;
+        while ((p = queue.poll(100, TimeUnit.MILLISECONDS)) == null) {
+          if (abandoned) {
+            throw new InterruptedIOException(name + ": its check was given up");
+          }
+        }
+        if (p == END) {
+          end = true;
+          return false;
+        }
+        piece = p;
+        pos = 0;
+        return true;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException(name + ": interrupted");
       }
     }
-    return new long[] {count.count};
   }
 
   private void pass(byte[] b, int off, int n) throws IOException {
@@ -102,8 +139,16 @@ final class RecompressingInputStream extends FilterInputStream {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException(name + ": interrupted");
     } catch (ExecutionException e) {
-      throw new IOException(name + ": compressing it again failed: " + e.getCause(), e.getCause());
+      throw failure(e);
     }
+  }
+
+  /** The compression's failure: a blob that did not come back as it is, or what stopped it. */
+  private IOException failure(ExecutionException e) {
+    if (e.getCause() instanceof CorruptDataException c) {
+      throw c; // names the layer, the recipe, and the digest and length it gave
+    }
+    return new IOException(name + ": compressing it again failed: " + e.getCause(), e.getCause());
   }
 
   @Override
@@ -155,46 +200,35 @@ final class RecompressingInputStream extends FilterInputStream {
       }
     } finally {
       if (!checked) {
-        compressed.cancel(true);
+        abandon();
       }
       in.close();
     }
   }
 
-  /** Ends the compression and compares its digest and length with the layer's. */
+  /** Ends the compression and waits for its verdict on the blob's digest and length. */
   private void check() throws IOException {
     checked = true;
     boolean ended = false;
     try {
       put(END);
       ended = true;
-      long size = compressed.get()[0];
-      Digest got = Digest.of(sha.digest());
-      if (!got.equals(expected) || size != recipe.size()) {
-        throw new CorruptDataException(
-            name
-                + ": compressed again with "
-                + recipe.label()
-                + " it has digest "
-                + got
-                + " and "
-                + size
-                + " bytes, not "
-                + expected
-                + " and "
-                + recipe.size(),
-            name);
-      }
+      compressed.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      compressed.cancel(true);
+      abandon();
       throw new InterruptedIOException(name + ": interrupted");
     } catch (ExecutionException e) {
-      throw new IOException(name + ": compressing it again failed: " + e.getCause(), e.getCause());
+      throw failure(e);
     } finally {
       if (!ended) {
-        compressed.cancel(true);
+        abandon();
       }
     }
+  }
+
+  private void abandon() {
+    abandoned = true;
+    compressed.cancel(true);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.store.blob.BlobService;
+import io.strata.store.deflate.DeflateCheckpoint;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.RejectedException;
 import io.strata.store.gzip.GzipRecipe;
@@ -163,9 +164,14 @@ class RegistryChunkPullTest {
 
   /** 40 files of text and random bytes; {@code edited} of them get a line more. */
   private byte[] tar(int edited) throws IOException {
+    return tar(edited, 40);
+  }
+
+  /** {@code files} files of 60 KB of text; {@code edited} of them get a line more. */
+  private byte[] tar(int edited, int files) throws IOException {
     Random r = new Random(7);
     TarBuilder t = new TarBuilder();
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < files; i++) {
       StringBuilder s = new StringBuilder();
       while (s.length() < 60_000) {
         s.append("line ").append(r.nextInt(100_000)).append('\n');
@@ -298,6 +304,51 @@ class RegistryChunkPullTest {
     assertThat(pullerFix.images().list()).isEmpty();
     // the chunks it stored are pinned by nothing: the roots are as they were
     assertThat(pullerFix.state()).isEqualTo(before);
+  }
+
+  @Test
+  void aLayerIsCheckedInSegmentsAtItsCheckpointsAndALyingCheckpointIsRefused() throws Exception {
+    byte[] tar = tar(0, 120);
+    byte[] gz = pushImage("big", tar);
+    GzipRecipe recipe = registry.gzipRecipe(Digest.sha256(gz, 0, gz.length));
+    assertThat(recipe.checkpoints())
+        .as("deflate checkpoints of a %d-byte layer", tar.length)
+        .hasSizeGreaterThanOrEqualTo(2);
+    List<String> before = pullerFix.state();
+    // the second checkpoint's bit position moved: a stream compressed in one piece would not
+    // notice, the segments joined there give another blob
+    UnaryOperator<byte[]> shifted =
+        b -> {
+          LayerChunkIndex ix = LayerChunkIndex.decode(LayerChunkIndex.LAYER_TYPE_ZSTD, b, "test");
+          GzipRecipe g = ix.gzip();
+          List<DeflateCheckpoint> cps = new java.util.ArrayList<>(g.checkpoints());
+          DeflateCheckpoint c = cps.get(1);
+          cps.set(
+              1,
+              new DeflateCheckpoint(
+                  c.blockEnd(),
+                  c.index(),
+                  c.windowBase(),
+                  c.byteAvailable(),
+                  c.length(),
+                  c.offset(),
+                  c.bitPosition() + 3));
+          return new LayerChunkIndex(
+                  ix.layer(),
+                  new GzipRecipe(g.compressor(), g.level(), g.header(), g.size(), cps),
+                  ix.pieces())
+              .encodeZstd();
+        };
+    assertThatThrownBy(
+            () -> pull.run("big", "reg/app:big", source(shifted, true), ProgressListener.NONE))
+        .isInstanceOf(RejectedException.class)
+        .hasMessageContaining("registry test/acc/app layer " + Digest.sha256(gz, 0, gz.length))
+        .hasMessageContaining("do not give back the layer");
+    assertThat(pullerFix.images().list()).isEmpty();
+    assertThat(pullerFix.state()).isEqualTo(before);
+    // the honest index: checked in segments, and the blob exported byte for byte
+    pull.run("big", "reg/app:big", honest(), ProgressListener.NONE);
+    assertThat(exportedLayer("reg/app:big", gz)).isEqualTo(gz);
   }
 
   @Test
