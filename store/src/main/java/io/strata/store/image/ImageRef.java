@@ -1,20 +1,44 @@
 package io.strata.store.image;
 
 import io.strata.store.error.InvalidArgumentException;
+import java.util.regex.Pattern;
 
 /**
  * A {@code repository:tag} reference; the tag defaults to {@code latest}. The tag is what follows
  * the last colon after the last slash, so {@code host:5000/app} has none.
  *
+ * <p>Both parts follow Docker's reference grammar (distribution's {@code reference} package), so
+ * that a name Strata accepts is one docker, skopeo and a registry accept too: the repository is an
+ * optional registry host ({@code host}, {@code host.domain} or either with {@code :port}, the only
+ * place a colon may stand) and a slash, then path components of lower-case letters and digits
+ * joined by {@code .}, {@code _}, {@code __} or dashes; no empty component, no {@code ..}; at most
+ * 255 characters. The tag is a word character then up to 127 of word characters, dots and dashes.
+ *
  * @param repository the repository
  * @param tag the tag
  */
 public record ImageRef(String repository, String tag) {
+  /** A path component of a repository name, as the distribution spec defines it. */
+  public static final String PATH_COMPONENT = "[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*";
+
+  /** A repository path: one or more path components joined by slashes. */
+  public static final String PATH = PATH_COMPONENT + "(?:/" + PATH_COMPONENT + ")*";
+
+  private static final String DOMAIN_COMPONENT =
+      "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+  private static final String DOMAIN =
+      DOMAIN_COMPONENT + "(?:\\." + DOMAIN_COMPONENT + ")*(?::[0-9]+)?";
+
+  private static final Pattern REPOSITORY = Pattern.compile("(?:" + DOMAIN + "/)?" + PATH);
+  private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+
+  /** The longest repository name accepted, distribution's limit. */
+  public static final int MAX_REPOSITORY = 255;
+
   public ImageRef {
-    if (repository.isEmpty()
-        || tag.isEmpty()
-        || !repository.matches("[a-z0-9][a-z0-9._/:-]*")
-        || !tag.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")) {
+    if (repository.length() > MAX_REPOSITORY
+        || !REPOSITORY.matcher(repository).matches()
+        || !TAG.matcher(tag).matches()) {
       throw new InvalidArgumentException(
           "image reference " + repository + ":" + tag + ": not a valid repository:tag");
     }

@@ -2,6 +2,7 @@ package io.strata.store.registry;
 
 import io.strata.store.digest.Digest;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.image.ImageRef;
 import java.util.regex.Pattern;
 
 /**
@@ -11,15 +12,13 @@ import java.util.regex.Pattern;
  */
 public final class Names {
   /** The spec's repository name: path components of lower-case alphanumerics and separators. */
-  private static final Pattern REPOSITORY =
-      Pattern.compile(
-          "[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*)*");
+  private static final Pattern REPOSITORY = Pattern.compile(ImageRef.PATH);
 
   private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
   private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
 
   /** The longest repository name accepted, as distribution's limit. */
-  public static final int MAX_REPOSITORY = 255;
+  public static final int MAX_REPOSITORY = ImageRef.MAX_REPOSITORY;
 
   private Names() {}
 
