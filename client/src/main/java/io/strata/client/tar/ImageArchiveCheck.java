@@ -62,8 +62,8 @@ public final class ImageArchiveCheck {
           return false;
         }
         long contentSize = number(h, 124, 12);
-        if (contentSize < 0) {
-          return false;
+        if (contentSize < 0 || contentSize > size - pos - BLOCK) {
+          return false; // no size, or more content than the file holds (a base-256 2^63 - 1)
         }
         long next = pos + BLOCK + (contentSize + BLOCK - 1) / BLOCK * BLOCK;
         byte type = h[156];

@@ -110,6 +110,24 @@ class ImageArchiveCheckTest {
   }
 
   @Test
+  void aSizeLargerThanTheFileIsLeftToTheServerAndDoesNotOverflow() throws IOException {
+    byte[] t = tar("./a.txt");
+    // the size field in base-256: 2^63 - 1, which past the header overflows a file position
+    t[124] = (byte) 0x80;
+    Arrays.fill(t, 125, 128, (byte) 0);
+    t[128] = 0x7f;
+    Arrays.fill(t, 129, 136, (byte) 0xff);
+    Arrays.fill(t, 148, 156, (byte) ' ');
+    long sum = 0;
+    for (int i = 0; i < 512; i++) {
+      sum += t[i] & 0xff;
+    }
+    byte[] checksum = String.format("%06o\0 ", sum).getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(checksum, 0, t, 148, 8);
+    assertThat(plain(t)).isFalse();
+  }
+
+  @Test
   void aDirectoryIsPlainUnlessAMarkerFileIsAtItsTop() throws IOException {
     Path tree = Files.createDirectories(dir.resolve("tree"));
     Files.createDirectories(tree.resolve("sub"));
