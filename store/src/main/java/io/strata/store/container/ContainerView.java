@@ -1,6 +1,8 @@
 package io.strata.store.container;
 
 import io.strata.store.error.ConflictException;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.DirEntry;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
@@ -8,19 +10,30 @@ import io.strata.store.fs.PathNames;
 import io.strata.store.volume.HostDirectory;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A container's file system as {@code strata fs} and {@code cp} see it: a path at or under a mount
  * target goes to that mount's host directory (the deepest target wins, as with nested mounts),
- * every other path to the writable layer. Paths are taken lexically: {@code ..} is refused ({@link
- * PathNames}), and a symlink in the writable layer resolves inside the layer, never into a mount.
- * Moving or linking across a mount boundary is refused, as {@code EXDEV} would be.
+ * every other path to the writable layer. {@code ..} in a path is refused ({@link PathNames}). A
+ * symlink in the writable layer is followed as the kernel follows it in a running container: name
+ * by name, so a link whose target is (or leads into) a mount target continues in that mount, and a
+ * write through it lands in the volume, not hidden in the layer under the mount. Once in a mount,
+ * the rest of the path is the host directory's to resolve (its symlinks stay inside it), and a
+ * {@code ..} that would climb back out of the mount is refused. Operations on a name itself (stat,
+ * remove, rename, link, symlink, mkdir) do not follow a final symlink; those on what it points to
+ * (read, write, list, truncate, chmod) do. Moving or linking across a mount boundary is refused, as
+ * {@code EXDEV} would be.
  */
 public final class ContainerView implements FileSystemView {
+  /** Symlinks one path may pass through, Linux's limit. */
+  private static final int MAX_SYMLINK_HOPS = 40;
+
   private final FileSystemView layer;
   private final List<Map.Entry<String, HostDirectory>> mounts;
 
@@ -36,8 +49,72 @@ public final class ContainerView implements FileSystemView {
   /** Where {@code path} goes: a file system and the path inside it. */
   private record Route(FileSystemView fs, String path) {}
 
-  private Route route(String path) {
+  /** Where {@code path} goes, a final symlink not followed. */
+  private Route route(String path) throws IOException {
+    return route(path, false);
+  }
+
+  /** Where {@code path} goes; a final symlink is followed only if {@code followLast}. */
+  private Route route(String path, boolean followLast) throws IOException {
     String p = PathNames.normalize(path);
+    Route mounted = mounted(p);
+    if (mounted != null || mounts.isEmpty()) {
+      return mounted != null ? mounted : new Route(layer, p);
+    }
+    // In the layer by its names; only a symlink met on the way can lead into a mount.
+    Deque<String> todo = new ArrayDeque<>(PathNames.split(p));
+    List<String> done = new ArrayList<>();
+    int hops = 0;
+    while (!todo.isEmpty()) {
+      String name = todo.poll();
+      if (name.equals("..")) {
+        if (!done.isEmpty()) {
+          done.remove(done.size() - 1);
+        }
+        continue;
+      }
+      done.add(name);
+      String at = "/" + String.join("/", done);
+      if (mounted(at) != null) {
+        return intoMount(path, at, todo);
+      }
+      if (todo.isEmpty() && !followLast) {
+        break;
+      }
+      FileStat st;
+      try {
+        st = layer.stat(at);
+      } catch (NotFoundException e) {
+        break; // the layer answers for a missing name as it does
+      }
+      if (!st.isSymlink()) {
+        continue;
+      }
+      if (++hops > MAX_SYMLINK_HOPS) {
+        throw new InvalidArgumentException("path " + path + ": too many levels of symlinks");
+      }
+      String target = layer.readlink(at);
+      done.remove(done.size() - 1);
+      if (target.startsWith("/")) {
+        done.clear();
+      }
+      String[] parts = target.split("/");
+      for (int i = parts.length - 1; i >= 0; i--) {
+        if (!parts[i].isEmpty() && !parts[i].equals(".")) {
+          todo.push(parts[i]);
+        }
+      }
+    }
+    if (hops == 0 || todo.contains("..")) {
+      return new Route(layer, p); // no link led anywhere else: the layer resolves it as before
+    }
+    List<String> all = new ArrayList<>(done);
+    all.addAll(todo);
+    return new Route(layer, "/" + String.join("/", all));
+  }
+
+  /** The mount {@code p} is at or under (the deepest target), by name; null if none. */
+  private Route mounted(String p) {
     for (Map.Entry<String, HostDirectory> m : mounts) {
       String t = m.getKey();
       if (p.equals(t)) {
@@ -47,7 +124,29 @@ public final class ContainerView implements FileSystemView {
         return new Route(m.getValue(), p.substring(t.length()));
       }
     }
-    return new Route(layer, p);
+    return null;
+  }
+
+  /**
+   * The rest of a path, {@code rest}, from mount target {@code target}, which a symlink led to: a
+   * {@code ..} that climbs above the target leaves the mount and is refused, as the mount rules
+   * say; a deeper mount on the way wins, as it does for a path given directly.
+   */
+  private Route intoMount(String path, String target, Deque<String> rest) {
+    List<String> names = new ArrayList<>(PathNames.split(target));
+    int floor = names.size();
+    for (String name : rest) {
+      if (name.equals("..")) {
+        if (names.size() == floor) {
+          throw new ConflictException(
+              "path " + path + " leads out of the mount at " + target + " through '..'");
+        }
+        names.remove(names.size() - 1);
+      } else {
+        names.add(name);
+      }
+    }
+    return mounted("/" + String.join("/", names));
   }
 
   private static void sameMount(Route a, Route b, String op, String from, String to) {
@@ -76,19 +175,19 @@ public final class ContainerView implements FileSystemView {
 
   @Override
   public List<DirEntry> list(String path) throws IOException {
-    Route r = route(path);
+    Route r = route(path, true);
     return r.fs().list(r.path());
   }
 
   @Override
   public int read(String path, long offset, byte[] dst, int off, int len) throws IOException {
-    Route r = route(path);
+    Route r = route(path, true);
     return r.fs().read(r.path(), offset, dst, off, len);
   }
 
   @Override
   public InputStream open(String path) throws IOException {
-    Route r = route(path);
+    Route r = route(path, true);
     return r.fs().open(r.path());
   }
 
@@ -100,7 +199,7 @@ public final class ContainerView implements FileSystemView {
 
   @Override
   public void write(String path, long offset, byte[] b, int off, int len) throws IOException {
-    Route r = route(path);
+    Route r = route(path, true);
     r.fs().write(r.path(), offset, b, off, len);
   }
 
@@ -113,13 +212,13 @@ public final class ContainerView implements FileSystemView {
 
   @Override
   public void overwrite(String path, InputStream in, long mtimeNanos) throws IOException {
-    Route r = route(path);
+    Route r = route(path, true);
     r.fs().overwrite(r.path(), in, mtimeNanos);
   }
 
   @Override
   public void truncate(String path, long size) throws IOException {
-    Route r = route(path);
+    Route r = route(path, true);
     r.fs().truncate(r.path(), size);
   }
 
@@ -171,7 +270,7 @@ public final class ContainerView implements FileSystemView {
 
   @Override
   public void chmod(String path, int mode) throws IOException {
-    Route r = route(path);
+    Route r = route(path, true);
     r.fs().chmod(r.path(), mode);
   }
 

@@ -297,6 +297,42 @@ class ContainerStoreTest {
   }
 
   @Test
+  void aSymlinkInTheLayerLeadsIntoAMountAsInARunningContainer() throws IOException {
+    containers.create("base:1", "cl", List.of(Mount.ofVolumeFlag("vl:/vol")));
+    ContainerView v = containers.view("cl");
+    Path mp = Path.of(containers.volumes().inspect("vl").mountpoint());
+    v.symlink("/vol", "/etc/dl");
+    put(v, "/etc/dl/viasym", "hi\n");
+    assertThat(Files.readString(mp.resolve("viasym"))).isEqualTo("hi\n");
+    assertThat(cat(v, "/vol/viasym")).asString(StandardCharsets.UTF_8).isEqualTo("hi\n");
+    // a relative link, a directory made through one, a listing through one
+    v.mkdir("/etc/dl/sub", 0755);
+    v.symlink("../vol/sub", "/etc/rel");
+    put(v, "/etc/rel/f", "x");
+    assertThat(Files.readString(mp.resolve("sub/f"))).isEqualTo("x");
+    assertThat(v.list("/etc/dl")).extracting(e -> e.name()).containsExactly("sub", "viasym");
+    // a link to a file of the volume: a write goes to the file, a removal takes the link
+    v.symlink("/vol/viasym", "/etc/file-link");
+    put(v, "/etc/file-link", "again\n");
+    assertThat(Files.readString(mp.resolve("viasym"))).isEqualTo("again\n");
+    assertThat(v.stat("/etc/file-link").isSymlink()).isTrue();
+    v.remove("/etc/file-link", false);
+    assertThat(mp.resolve("viasym")).exists();
+    // a '..' that climbs back out of the mount is refused, as a path leaving it is
+    v.symlink("/vol/..", "/etc/up");
+    assertThatThrownBy(() -> put(v, "/etc/up/etc/escape", "x"))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("leads out of the mount at /vol");
+    // the layer holds the links, never what was written through them
+    assertThat(containers.diff("cl"))
+        .contains(new Change('A', "/etc/dl"), new Change('A', "/etc/rel"))
+        .noneMatch(c -> c.path().startsWith("/vol/"));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    containers.export("cl", out);
+    assertThat(untar(out.toByteArray()).keySet()).noneMatch(n -> n.contains("viasym"));
+  }
+
+  @Test
   void rmWithVolumesRemovesOnlyAnonymousOnes() throws IOException {
     containers.create(
         "base:1", "cc", List.of(Mount.ofVolumeFlag("/anon"), Mount.ofVolumeFlag("named:/n")));
