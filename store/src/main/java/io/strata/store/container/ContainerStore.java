@@ -61,6 +61,7 @@ public final class ContainerStore {
   private final ContainerRecords records;
   private final VolumeStore volumes;
   private final List<Path> allowedBindRoots;
+  private final Path dataRoot; // real path: no bind source may overlap it
   private final Path tmpDir;
   private final RandomGenerator random;
   private final Clock clock;
@@ -94,6 +95,7 @@ public final class ContainerStore {
       }
     }
     this.allowedBindRoots = List.copyOf(roots);
+    this.dataRoot = dataRoot.toRealPath();
     containers.putAll(records.load());
     this.volumes = new VolumeStore(dataRoot.resolve("volumes"), this::volumesInUse, random);
     List<String> orphans = new ArrayList<>();
@@ -244,7 +246,21 @@ public final class ContainerStore {
     return out;
   }
 
+  /**
+   * Refuses a bind source outside every {@code --allow-bind} directory, and one inside the data
+   * root or holding it: through such a mount a client could rewrite the store's own files (its
+   * roots log, its packs), which only the server may touch.
+   */
   private void allowedBind(Path real, String given) {
+    if (real.startsWith(dataRoot) || dataRoot.startsWith(real)) {
+      throw new ConflictException(
+          "bind source "
+              + given
+              + (real.startsWith(dataRoot) ? " lies inside" : " holds")
+              + " the server's data root "
+              + dataRoot
+              + "; a container may not reach the store's own files");
+    }
     for (Path root : allowedBindRoots) {
       if (real.startsWith(root)) {
         return;

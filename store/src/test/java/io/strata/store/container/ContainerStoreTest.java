@@ -395,6 +395,39 @@ class ContainerStoreTest {
   }
 
   @Test
+  void aBindSourceInsideTheDataRootOrHoldingItIsRefused() throws IOException {
+    // --allow-bind wide enough to hold the data root: the store's files stay out of reach anyway
+    Path data = dir.resolve("wide/data");
+    ContainerFixture wide = new ContainerFixture(data, List.of(dir));
+    try {
+      wide.images().importPath(dir.resolve("base").toString(), "base:1");
+      Path inside;
+      try (var l = Files.list(data)) {
+        inside = l.filter(Files::isDirectory).findFirst().orElseThrow();
+      }
+      int n = 0;
+      for (Path src : List.of(data, inside, dir.resolve("wide"))) {
+        String name = "b" + n++;
+        assertThatThrownBy(
+                () ->
+                    wide.containers()
+                        .create("base:1", name, List.of(Mount.ofVolumeFlag(src + ":/x"))))
+            .as(src.toString())
+            .isInstanceOf(ConflictException.class)
+            .hasMessageContaining("bind source " + src)
+            .hasMessageContaining("the server's data root");
+      }
+      assertThat(wide.containers().list()).isEmpty();
+      Path beside = Files.createDirectories(dir.resolve("wide/beside"));
+      wide.containers().create("base:1", "ok", List.of(Mount.ofVolumeFlag(beside + ":/x")));
+      put(wide.containers().view("ok"), "/x/f", "fine\n");
+      assertThat(beside.resolve("f")).hasContent("fine\n");
+    } finally {
+      wide.close();
+    }
+  }
+
+  @Test
   void copyInAndOutFollowDockerCp() throws IOException {
     containers.create("base:1", "cc", List.of(Mount.ofVolumeFlag("v1:/vol")));
     containers.copyIn("cc", "/etc", tar("x.conf", "ex\n"));
