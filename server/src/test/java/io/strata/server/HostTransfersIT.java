@@ -248,7 +248,26 @@ class HostTransfersIT {
                 .withToken("other-host-token".getBytes(java.nio.charset.StandardCharsets.UTF_8)))) {
       TestServer.CliRun refused = a.cli("push", "app:1", "--to", locked.address().toString());
       assertThat(refused.code()).isEqualTo(3);
-      assertThat(refused.stderr()).contains(locked.address().toString());
+      assertThat(refused.stderr())
+          .isEqualTo(
+              "strata: stratad at "
+                  + locked.address()
+                  + " requires a token: give it with --remote-token-file FILE\n");
+      Path wrong = Files.writeString(dir.resolve("wrong"), "not-the-token\n");
+      TestServer.CliRun refusedToken =
+          a.cli(
+              "pull",
+              "app:1",
+              "--from",
+              locked.address().toString(),
+              "--remote-token-file",
+              wrong.toString());
+      assertThat(refusedToken.code()).isEqualTo(3);
+      assertThat(refusedToken.stderr())
+          .isEqualTo(
+              "strata: stratad at "
+                  + locked.address()
+                  + " refused the token of --remote-token-file\n");
 
       summary(
           ok(

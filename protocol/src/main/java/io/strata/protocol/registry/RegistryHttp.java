@@ -114,9 +114,35 @@ public final class RegistryHttp {
       Thread.currentThread().interrupt();
       throw new IOException(req.method() + " " + req.uri() + ": interrupted", e);
     } catch (IOException e) {
-      throw new RegistryException(
-          0, what(req) + " failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
+      throw new RegistryException(0, what(req) + " failed: " + reason(e), e);
     }
+  }
+
+  /** Why a request failed, as a sentence (the JDK's client throws some without a message). */
+  private String reason(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException) {
+        return "connection refused";
+      }
+      if (t instanceof java.net.http.HttpTimeoutException) {
+        return "timed out";
+      }
+      if (t instanceof java.nio.channels.UnresolvedAddressException
+          || t instanceof java.net.UnknownHostException) {
+        return "unknown host " + base.getHost();
+      }
+      if (t instanceof javax.net.ssl.SSLException && "https".equals(base.getScheme())) {
+        return "TLS handshake failed ("
+            + t.getMessage()
+            + "); a registry that speaks plain HTTP needs --plain-http";
+      }
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t.getMessage();
+      }
+    }
+    return e.getClass().getSimpleName();
   }
 
   /** Follows a {@code WWW-Authenticate} challenge; true when a token was obtained. */

@@ -37,6 +37,17 @@ final class StratadPeer implements TransferPeer, Closeable {
     try {
       return new StratadPeer(address, StrataClient.connect(address, token));
     } catch (StrataClientException e) {
+      if (e.status() == Status.UNAUTHENTICATED) {
+        // the client's words name its own options; here the token is the other host's
+        throw new RemoteFailure(
+            e.status(),
+            "stratad at "
+                + address
+                + (token == null
+                    ? " requires a token: give it with --remote-token-file FILE"
+                    : " refused the token of --remote-token-file"),
+            e);
+      }
       throw failure(address, "stratad at " + address, e);
     }
   }

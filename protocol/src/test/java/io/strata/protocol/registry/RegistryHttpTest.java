@@ -1,0 +1,57 @@
+package io.strata.protocol.registry;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A request that fails before any answer is named with a sentence, not a Java class. */
+@Timeout(60)
+class RegistryHttpTest {
+  @Test
+  void aRegistryNothingListensOnIsConnectionRefused() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    RegistryHttp http = new RegistryHttp("127.0.0.1:" + port, true, null);
+    assertThatThrownBy(() -> http.discard(HttpRequest.newBuilder(http.uri("/v2/x/manifests/1"))))
+        .isInstanceOf(RegistryException.class)
+        .hasMessage(
+            "registry 127.0.0.1:" + port + ": GET /v2/x/manifests/1 failed: connection refused")
+        .matches(e -> ((RegistryException) e).unreachable());
+  }
+
+  @Test
+  void aPlainHttpRegistryAskedOverTlsSuggestsPlainHttp() throws Exception {
+    // answers anything with a plain HTTP error, as a registry without TLS answers a ClientHello
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread t =
+          new Thread(
+              () -> {
+                try (Socket c = server.accept()) {
+                  c.getInputStream().read(new byte[4096]);
+                  c.getOutputStream()
+                      .write(
+                          "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+                              .getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                  // the client went away
+                }
+              });
+      t.setDaemon(true);
+      t.start();
+      RegistryHttp http = new RegistryHttp("127.0.0.1:" + server.getLocalPort(), false, null);
+      assertThatThrownBy(() -> http.discard(HttpRequest.newBuilder(http.uri("/v2/"))))
+          .isInstanceOf(RegistryException.class)
+          .hasMessageContaining("GET /v2/ failed: TLS handshake failed (")
+          .hasMessageEndingWith("a registry that speaks plain HTTP needs --plain-http");
+    }
+  }
+}
