@@ -422,10 +422,22 @@ public final class ContainerStore {
     return locks.group(inspect(ref).id(), v, () -> change.apply(v));
   }
 
-  /** What changed in the writable layer against the image, as {@code docker diff}. */
+  /**
+   * What changed in the writable layer against the image, as {@code docker diff}: a deleted
+   * directory is one {@code D} line, its contents not listed (its whiteout hides them all).
+   */
   public List<Change> diff(String ref) throws IOException {
     ContainerConfig c = inspect(ref);
-    return driver.diff(c.snapshot(), c.parentLayer());
+    List<Change> out = new ArrayList<>();
+    String deleted = null; // the last deleted path listed: the driver lists a tree in order
+    for (Change ch : driver.diff(c.snapshot(), c.parentLayer())) {
+      if (ch.kind() == 'D' && deleted != null && ch.path().startsWith(deleted + "/")) {
+        continue;
+      }
+      deleted = ch.kind() == 'D' ? ch.path() : null;
+      out.add(ch);
+    }
+    return out;
   }
 
   /**
@@ -493,6 +505,7 @@ public final class ContainerStore {
 
   private String commitUnlocked(ContainerConfig c, String tag) throws IOException {
     List<Change> changes = driver.diff(c.snapshot(), c.parentLayer());
+    checkLayerSize(c, changes);
     Files.createDirectories(tmpDir);
     // Spooled rather than piped, which would need a second thread: a file keeps memory flat
     // whatever the change's size, and costs one sequential write and read of the change.
@@ -511,6 +524,38 @@ public final class ContainerStore {
       }
     } finally {
       Files.deleteIfExists(layer);
+    }
+  }
+
+  /**
+   * Refuses a commit whose layer could not be imported ({@code strata.import.maxLayerBytes}) before
+   * anything is spooled: a sparse file written at a huge offset would otherwise stream its zeros
+   * into {@code tmp/} until the disk is full.
+   */
+  private void checkLayerSize(ContainerConfig c, List<Change> changes) throws IOException {
+    FileSystemView fs = driver.fs(c.snapshot());
+    long max = images.limits().maxLayerBytes();
+    long bytes = 0;
+    for (Change ch : changes) {
+      if (ch.kind() != 'D') {
+        FileStat st = fs.stat(ch.path());
+        if (st.isRegular()) {
+          bytes += st.size();
+          if (bytes > max || bytes < 0) {
+            throw new ConflictException(
+                "commit of container "
+                    + c.name()
+                    + ": its changes hold more than "
+                    + max
+                    + " bytes of file content ("
+                    + ch.path()
+                    + " has "
+                    + st.size()
+                    + "), more than a layer may (strata.import.maxLayerBytes); nothing was"
+                    + " committed");
+          }
+        }
+      }
     }
   }
 

@@ -17,6 +17,13 @@ import java.util.List;
  * #sync} makes everything since durable at once (what a layer import does).
  */
 public interface FileSystemView {
+  /**
+   * The largest file a snapshot holds, and the furthest a write may end (4 EiB): past it the
+   * drivers' extent arithmetic (an end rounded up to a record) would overflow a long. A write or
+   * truncation beyond it is refused, as the kernel answers {@code EFBIG}.
+   */
+  long MAX_FILE_SIZE = 1L << 62;
+
   /** Whether changes are refused (a committed snapshot or a view). */
   boolean readOnly();
 

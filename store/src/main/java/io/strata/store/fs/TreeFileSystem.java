@@ -492,6 +492,18 @@ public final class TreeFileSystem implements FileSystemView {
     if (offset < 0) {
       throw new InvalidArgumentException("path " + path + ": negative offset " + offset);
     }
+    if (offset > MAX_FILE_SIZE - len) {
+      throw new InvalidArgumentException(
+          "path "
+              + path
+              + ": a write of "
+              + len
+              + " bytes at offset "
+              + offset
+              + " would end past the largest file size, "
+              + MAX_FILE_SIZE
+              + " bytes");
+    }
     mutate(
         () -> {
           Resolved r = paths.resolve(path, true);
@@ -554,8 +566,13 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void truncate(String path, long size) throws IOException {
-    if (size < 0) {
-      throw new InvalidArgumentException("path " + path + ": negative size " + size);
+    if (size < 0 || size > MAX_FILE_SIZE) {
+      throw new InvalidArgumentException(
+          "path "
+              + path
+              + ": size "
+              + size
+              + (size < 0 ? " is negative" : " is past the largest file size, " + MAX_FILE_SIZE));
     }
     mutate(
         () -> {

@@ -51,6 +51,7 @@ public final class ImageStore {
   private final ChunkStore chunks;
   private final StorageDriver driver;
   private final Path tmpDir;
+  private final ImportLimits limits;
   private final LayerStore layers;
   private final ImageRecords records;
   private final ImageQueries queries;
@@ -72,12 +73,18 @@ public final class ImageStore {
     this.chunks = chunks;
     this.driver = driver;
     this.tmpDir = tmpDir;
+    this.limits = limits;
     this.layers = new LayerStore(chunks, driver, limits);
     this.records = new ImageRecords(chunks);
     this.queries = new ImageQueries(chunks, layers, records);
     this.plans = new TransferPlans(chunks, layers);
     this.imports = new ImageImports(layers, records, plans);
     layers.recover(records.liveLayers(layers));
+  }
+
+  /** What each layer an import or commit makes may expand to. */
+  public ImportLimits limits() {
+    return limits;
   }
 
   /**

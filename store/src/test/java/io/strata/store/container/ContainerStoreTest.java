@@ -107,6 +107,47 @@ class ContainerStoreTest {
   }
 
   @Test
+  void aWritePastTheLargestFileIsRefusedAndAHugeSparseFileIsNotSpooledByACommit()
+      throws IOException {
+    containers.create("base:1", "big", List.of());
+    ContainerView v = containers.view("big");
+    byte[] ab = {'A', 'B'};
+    // offset + length overflowed a long: the write was acknowledged and stored nothing
+    assertThatThrownBy(() -> v.write("/etc/keep.conf", Long.MAX_VALUE, ab, 0, 2))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("/etc/keep.conf")
+        .hasMessageContaining("past the largest file size");
+    assertThat(cat(v, "/etc/keep.conf")).asString(StandardCharsets.UTF_8).isEqualTo("keep me\n");
+    assertThat(containers.diff("big")).isEmpty();
+    // a byte at 1 PiB: a sparse file the layer stores in a few KiB, but its tar would be 1 PiB
+    v.write("/huge", 1L << 50, ab, 0, 1);
+    Path tmp = Files.createDirectories(fix.dataRoot().resolve("tmp"));
+    assertThatThrownBy(() -> containers.commit("big", "huge:1"))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("commit of container big")
+        .hasMessageContaining("/huge")
+        .hasMessageContaining("strata.import.maxLayerBytes");
+    try (var spooled = Files.list(tmp)) {
+      assertThat(spooled.filter(f -> f.getFileName().toString().startsWith("commit-"))).isEmpty();
+    }
+    assertThat(fix.images().list()).hasSize(1);
+  }
+
+  @Test
+  void aDeletedDirectoryIsOneLineOfTheDiffAsDockerPrintsIt() throws IOException {
+    containers.create("base:1", "dd", List.of());
+    containers.view("dd").mkdirs("/data/sub", 0755);
+    containers.commit("dd", "withsub:1");
+    containers.create("withsub:1", "d2", List.of());
+    ContainerView v = containers.view("d2");
+    v.remove("/data", true);
+    put(v, "/etc/new.conf", "n\n");
+    assertThat(containers.diff("d2"))
+        .containsExactly(
+            new Change('D', "/data"), new Change('C', "/etc"), new Change('A', "/etc/new.conf"));
+  }
+
+  @Test
   void sizesAreDockersBytesWrittenWithTheExclusiveBytesBeside() throws IOException {
     // A copy of the image's 8 MiB file into a new file: written, as in overlayfs's upper
     // directory, though the store holds those bytes already (nothing new is stored).
