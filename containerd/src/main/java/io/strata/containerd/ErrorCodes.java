@@ -41,7 +41,17 @@ final class ErrorCodes {
       LOG.log(System.Logger.Level.WARNING, "containerd call failed unexpectedly", e);
       code = Status.INTERNAL;
     }
-    return code.withDescription(e.getMessage()).withCause(e).asRuntimeException();
+    return code.withDescription(containerdKeys(e.getMessage())).withCause(e).asRuntimeException();
+  }
+
+  /**
+   * {@code message} with driver keys ({@code ctrd/NS/KEY}) given back as the keys containerd sent
+   * ({@code KEY}), so that an error names what containerd asked for, as its own snapshotters do.
+   */
+  static String containerdKeys(String message) {
+    return message == null
+        ? null
+        : message.replaceAll(java.util.regex.Pattern.quote(SnapshotKeys.PREFIX) + "[^/\\s']+/", "");
   }
 
   static StatusRuntimeException invalid(String message) {

@@ -5,8 +5,9 @@ package io.strata.containerd;
  * N} is driver key {@code ctrd/N/K}; calls without a namespace header (containerd's own, whose keys
  * already carry its namespace) use {@code N = _}. Namespaces are identifiers (no {@code /}), so the
  * mapping is one to one and no key of one namespace can name a snapshot of another or one outside
- * {@code ctrd/} (image layers, containers). The driver refuses keys past 255 characters or with
- * control characters (INVALID_ARGUMENT).
+ * {@code ctrd/} (image layers, containers). The driver refuses keys past 4 KiB or with control
+ * characters (INVALID_ARGUMENT); errors name keys as containerd sent them ({@link
+ * ErrorCodes#containerdKeys}).
  */
 public final class SnapshotKeys {
   /** The driver keys of every containerd snapshot start with this. */

@@ -125,6 +125,29 @@ class SnapshotsServiceTest {
   }
 
   @Test
+  void errorsNameKeysAsContainerdSentThemAndLongKeysAreTaken() throws IOException {
+    SnapshotsBlockingStub s = open("btrfs", "default");
+    // containerd's metadata store sends "<namespace>/<counter>/<key>": a user's 240-character key
+    // must fit whatever the counter grows to
+    String longKey = "default/123456/" + "k".repeat(240);
+    prepare(s, longKey, "", Map.of());
+    assertThat(stat(s, longKey).getName()).isEqualTo(longKey);
+    prepare(s, "default/5/a", "", Map.of());
+    commit(s, "default/5/c", "default/5/a");
+    try {
+      commit(s, "default/6/x", "default/5/c");
+      throw new AssertionError("a commit of a committed snapshot was taken");
+    } catch (io.grpc.StatusRuntimeException e) {
+      assertThat(e.getStatus().getCode()).isEqualTo(Code.FAILED_PRECONDITION);
+      assertThat(e.getStatus().getDescription())
+          .contains("default/5/c")
+          .doesNotContain(SnapshotKeys.PREFIX);
+    }
+    assertThat(code(() -> prepare(s, "k".repeat(4097), "", Map.of())))
+        .isEqualTo(Code.INVALID_ARGUMENT);
+  }
+
+  @Test
   void everyErrorCodeAsContainerdsSnapshottersGiveIt() throws IOException {
     SnapshotsBlockingStub s = open("btrfs", "default");
     prepare(s, "a", "", Map.of());

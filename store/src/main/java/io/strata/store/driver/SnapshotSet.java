@@ -781,15 +781,27 @@ public final class SnapshotSet {
     return dir.equals("/") ? "/" + name : dir + "/" + name;
   }
 
+  /**
+   * The longest key, in UTF-8 bytes. containerd's metadata store prefixes the keys its users give
+   * ({@code <namespace>/<counter>/}) and sets no limit of its own; its snapshotters keep keys in
+   * bolt, which takes any length. A root name takes up to 65,535 bytes; 4 KiB, a path's length,
+   * leaves keys of any sane length room for the prefix, whatever the counter grows to.
+   */
+  static final int MAX_KEY_BYTES = 4096;
+
   private static void checkKey(String key) {
     if (key == null
         || key.isEmpty()
-        || key.length() > 255
+        || key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_KEY_BYTES
         || key.chars().anyMatch(c -> c < 0x20 || c == 0x7F)) {
       throw new InvalidArgumentException(
           "snapshot key "
-              + (key == null ? "(none)" : "'" + key + "'")
-              + ": must be 1 to 255 printable characters");
+              + (key == null
+                  ? "(none)"
+                  : "'" + (key.length() > 80 ? key.substring(0, 80) + "…" : key) + "'")
+              + ": must be 1 to "
+              + MAX_KEY_BYTES
+              + " bytes of printable characters");
     }
   }
 }
