@@ -2,6 +2,7 @@ package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
 import io.strata.client.TransferListener;
+import io.strata.protocol.AlreadyPresent;
 import io.strata.protocol.HostPort;
 import io.strata.protocol.message.TransferArgs;
 import io.strata.protocol.message.TransferProgress;
@@ -84,15 +85,13 @@ abstract class HostTransferCommand extends ClientCommand {
 
   /** {@code sent N of M chunks, X of Y bytes (Z% already present)}. */
   static String summary(TransferReply r) {
-    double present =
-        r.bytesTotal() == 0 ? 100 : 100.0 * (r.bytesTotal() - r.bytesSent()) / r.bytesTotal();
     return String.format(
         Locale.ROOT,
-        "sent %d of %d chunks, %d of %d bytes (%.1f%% already present)",
+        "sent %d of %d chunks, %d of %d bytes (%s%% already present)",
         r.chunksSent(),
         r.chunksTotal(),
         r.bytesSent(),
         r.bytesTotal(),
-        present);
+        AlreadyPresent.percent(r.bytesSent(), r.bytesTotal()));
   }
 }

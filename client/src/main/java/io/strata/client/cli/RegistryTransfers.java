@@ -6,6 +6,7 @@ import io.strata.client.TransferListener;
 import io.strata.client.registry.RegistryPush;
 import io.strata.client.tar.TarUnpacker;
 import io.strata.client.tar.TreeTar;
+import io.strata.protocol.AlreadyPresent;
 import io.strata.protocol.Status;
 import io.strata.protocol.message.ExportArgs;
 import io.strata.protocol.message.ImportArgs;
@@ -186,19 +187,17 @@ final class RegistryTransfers {
       cli.printJson(m);
       return;
     }
-    double present =
-        t.bytesTotal() == 0 ? 100 : 100.0 * (t.bytesTotal() - t.bytesSent()) / t.bytesTotal();
     cli.terminal()
         .out()
         .println(
             String.format(
                 Locale.ROOT,
-                "%s: sent %d of %d blobs, %d of %d bytes (%.1f%% already present)",
+                "%s: sent %d of %d blobs, %d of %d bytes (%s%% already present)",
                 ref,
                 t.blobsSent(),
                 t.blobsTotal(),
                 t.bytesSent(),
                 t.bytesTotal(),
-                present));
+                AlreadyPresent.percent(t.bytesSent(), t.bytesTotal())));
   }
 }

@@ -1,5 +1,6 @@
 package io.strata.server.op;
 
+import io.strata.protocol.AlreadyPresent;
 import io.strata.protocol.Status;
 import io.strata.protocol.message.BuildArgs;
 import io.strata.protocol.message.PullProgressLine;
@@ -151,7 +152,7 @@ final class BuildPulls {
               + ": "
               + String.format(
                   Locale.ROOT,
-                  "sent %d of %d chunks, %d of %d bytes (%.1f%% already present), %d bytes on the"
+                  "sent %d of %d chunks, %d of %d bytes (%s%% already present), %d bytes on the"
                       + " wire",
                   s.chunksSent(),
                   s.chunksTotal(),
@@ -187,7 +188,7 @@ final class BuildPulls {
               + ": "
               + String.format(
                   Locale.ROOT,
-                  "sent %d of %d blobs, %d of %d bytes (%.1f%% already present)",
+                  "sent %d of %d blobs, %d of %d bytes (%s%% already present)",
                   t.blobsSent(),
                   t.blobsTotal(),
                   t.bytesSent(),
@@ -294,8 +295,8 @@ final class BuildPulls {
     return r.headers().firstValue("Docker-Content-Digest").orElse(null);
   }
 
-  private static double present(long sent, long total) {
-    return total == 0 ? 100 : 100.0 * (total - sent) / total;
+  private static String present(long sent, long total) {
+    return AlreadyPresent.percent(sent, total);
   }
 
   private static RemoteFailure refused(
