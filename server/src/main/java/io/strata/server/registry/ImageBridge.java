@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -181,27 +182,55 @@ final class ImageBridge {
   }
 
   /**
-   * Removes the Strata images {@code repo:TAG} for each of {@code tags}, before the registry
-   * forgets them, so that a deleted tag is not published again from the image of that name: the
-   * registry's tags and Strata's image names are one namespace. Refused with a {@link
+   * The id of the Strata image manifest {@code ref} of {@code repo} describes (its config's digest;
+   * for an index, that of the child a push imports), or null for an artifact.
+   */
+  String imageIdOf(String repo, String ref) throws IOException {
+    Descriptor d = registry.manifest(repo, ref);
+    ManifestDocument doc = RegistryStore.read(registry.manifestBytes(d), d.mediaType(), "manifest");
+    if (doc.isIndex()) {
+      if (doc.children().isEmpty()) {
+        return null;
+      }
+      d = registry.manifest(repo, pick(doc).toString());
+      doc = RegistryStore.read(registry.manifestBytes(d), d.mediaType(), "manifest");
+    }
+    if (!doc.isImage()) {
+      return null;
+    }
+    return MAPPER.readTree(registry.manifestBytes(d)).path("config").path("digest").asText(null);
+  }
+
+  /**
+   * Removes the Strata images {@code repo:TAG} for each of {@code tags} that are image {@code
+   * imageId} (the deleted manifest's), before the registry forgets them, so that a deleted tag is
+   * not published again from the image of that name: the registry's tags and Strata's image names
+   * are one namespace. A name the user has since given to another image is left alone, with its
+   * image: a registry client deletes what the registry holds, never an image it did not serve (that
+   * was the user's own build, lost to a {@code skopeo delete}). Refused with a {@link
    * io.strata.store.error.ConflictException}, nothing removed, when a container uses one.
    */
-  void removed(String repo, List<String> tags) throws IOException {
+  void removed(String repo, List<String> tags, String imageId) throws IOException {
+    List<String> same = new ArrayList<>();
     for (String t : tags) {
       String ref = repo + ":" + t;
       try {
         String id = images.resolve(ref);
+        if (!id.equals(imageId)) {
+          continue; // the name now belongs to another image
+        }
         if (inUse.test(id) && images.list().stream().filter(s -> id.equals(s.id())).count() <= 1) {
           throw new io.strata.store.error.ConflictException(
               "image " + ref + " is used by a container; remove the container first");
         }
+        same.add(ref);
       } catch (NotFoundException e) {
         // no Strata image of that name
       }
     }
-    for (String t : tags) {
+    for (String ref : same) {
       try {
-        images.remove(repo + ":" + t, inUse);
+        images.remove(ref, inUse);
       } catch (NotFoundException e) {
         // no Strata image of that name
       }

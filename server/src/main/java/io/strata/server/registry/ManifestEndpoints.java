@@ -96,7 +96,8 @@ final class ManifestEndpoints {
               x.async(
                   () -> {
                     try {
-                      bridge.removed(repo, store.tagsDeletedWith(repo, ref));
+                      bridge.removed(
+                          repo, store.tagsDeletedWith(repo, ref), bridge.imageIdOf(repo, ref));
                       store.deleteManifest(repo, ref);
                     } catch (NotFoundException e) {
                       throw RegistryError.manifestUnknown(e.getMessage());

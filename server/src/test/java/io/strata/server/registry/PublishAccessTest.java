@@ -125,4 +125,37 @@ class PublishAccessTest {
     assertThat(registry.tags("t/one")).containsExactly("1");
     ch.finishAndReleaseAll();
   }
+
+  @Test
+  void aManifestDeleteRemovesTheImageItServedAndNeverAnotherOfThatName() throws IOException {
+    EmbeddedChannel ch = channel(new Access(null, false));
+    FullHttpResponse got = send(ch, HttpMethod.GET, "/v2/t/one/manifests/1", null);
+    assertThat(got.status().code()).isEqualTo(200);
+    got.release();
+    String served = fix.images().resolve("t/one:1");
+    // the user gives the name to an image of their own, which the registry never served
+    byte[] own = new TarBuilder().file("etc/mine", "mine\n").bytes();
+    fix.images().importLayerTar(new ByteArrayInputStream(own), "mine:1", "mine.tar");
+    String mine = fix.images().resolve("mine:1");
+    fix.images().tag("mine:1", "t/one:1");
+    FullHttpResponse deleted = send(ch, HttpMethod.DELETE, "/v2/t/one/manifests/1", null);
+    assertThat(deleted.status().code()).isEqualTo(202);
+    deleted.release();
+    assertThat(registry.tags("t/one")).isEmpty();
+    assertThat(fix.images().resolve("t/one:1"))
+        .as("the user's image keeps the name")
+        .isEqualTo(mine);
+    assertThat(fix.images().resolve("mine:1")).isEqualTo(mine);
+
+    // the image the registry served, under the name it served it by, goes with the tag
+    fix.images().tag(served, "t/two:1");
+    FullHttpResponse two = send(ch, HttpMethod.GET, "/v2/t/two/manifests/1", null);
+    assertThat(two.status().code()).isEqualTo(200);
+    two.release();
+    FullHttpResponse gone = send(ch, HttpMethod.DELETE, "/v2/t/two/manifests/1", null);
+    assertThat(gone.status().code()).isEqualTo(202);
+    gone.release();
+    assertThat(fix.images().list()).noneMatch(i -> i.id().equals(served));
+    ch.finishAndReleaseAll();
+  }
 }
