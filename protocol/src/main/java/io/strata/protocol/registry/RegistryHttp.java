@@ -118,6 +118,50 @@ public final class RegistryHttp {
     }
   }
 
+  /**
+   * The body of {@code r}, read as it arrives: a read that fails (the registry going away in the
+   * middle of its answer) is a {@link RegistryException} of an unreachable registry naming {@code
+   * what}, not a bare "closed".
+   */
+  public InputStream body(HttpResponse<InputStream> r, String what) {
+    return new java.io.FilterInputStream(r.body()) {
+      @Override
+      public int read() throws IOException {
+        try {
+          return super.read();
+        } catch (RegistryException e) {
+          throw e;
+        } catch (IOException e) {
+          throw lost(what, e);
+        }
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        try {
+          return super.read(b, off, len);
+        } catch (RegistryException e) {
+          throw e;
+        } catch (IOException e) {
+          throw lost(what, e);
+        }
+      }
+    };
+  }
+
+  private RegistryException lost(String what, IOException e) {
+    return new RegistryException(
+        0,
+        "registry "
+            + base.getAuthority()
+            + ": connection lost while reading "
+            + what
+            + " ("
+            + reason(e)
+            + ")",
+        e);
+  }
+
   /** Why a request failed, as a sentence (the JDK's client throws some without a message). */
   private String reason(IOException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {

@@ -119,7 +119,7 @@ public final class RegistryPull {
                 .GET());
     RegistryHttp.expect(r, "pull of " + what, 200);
     byte[] body;
-    try (InputStream in = r.body()) {
+    try (InputStream in = http.body(r, what)) {
       body = in.readNBytes(MAX_MANIFEST + 1);
     }
     if (body.length > MAX_MANIFEST) {
@@ -155,7 +155,7 @@ public final class RegistryPull {
     MessageDigest sha = sha256();
     Path partial = file.resolveSibling(file.getFileName() + ".partial");
     long n;
-    try (InputStream in = new DigestInputStream(r.body(), sha);
+    try (InputStream in = new DigestInputStream(http.body(r, "blob " + digest), sha);
         OutputStream out = Files.newOutputStream(partial)) {
       n = copy(in, out, progress);
     }

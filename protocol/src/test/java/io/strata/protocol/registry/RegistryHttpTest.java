@@ -30,17 +30,20 @@ class RegistryHttpTest {
 
   @Test
   void aPlainHttpRegistryAskedOverTlsSuggestsPlainHttp() throws Exception {
-    // answers anything with a plain HTTP error, as a registry without TLS answers a ClientHello
+    // answers with a plain HTTP error at once, as a registry without TLS answers a ClientHello,
+    // and keeps the connection until the client gives up on it
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Thread t =
           new Thread(
               () -> {
                 try (Socket c = server.accept()) {
-                  c.getInputStream().read(new byte[4096]);
                   c.getOutputStream()
                       .write(
                           "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
                               .getBytes(StandardCharsets.US_ASCII));
+                  c.getOutputStream().flush();
+                  c.setSoTimeout(50_000);
+                  c.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
                 } catch (IOException e) {
                   // the client went away
                 }
@@ -52,6 +55,41 @@ class RegistryHttpTest {
           .isInstanceOf(RegistryException.class)
           .hasMessageContaining("GET /v2/ failed: TLS handshake failed (")
           .hasMessageEndingWith("a registry that speaks plain HTTP needs --plain-http");
+    }
+  }
+
+  @Test
+  void aRegistryGoneInTheMiddleOfAnAnswerIsAConnectionLost() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread t =
+          new Thread(
+              () -> {
+                try (Socket c = server.accept()) {
+                  c.getInputStream().read(new byte[4096]);
+                  c.getOutputStream()
+                      .write(
+                          "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nten bytes!"
+                              .getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                  // the client went away
+                }
+              });
+      t.setDaemon(true);
+      t.start();
+      RegistryHttp http = new RegistryHttp("127.0.0.1:" + server.getLocalPort(), true, null);
+      var r = http.stream(HttpRequest.newBuilder(http.uri("/v2/a/blobs/x")));
+      assertThatThrownBy(
+              () -> {
+                try (var in = http.body(r, "blob x")) {
+                  in.readAllBytes();
+                }
+              })
+          .isInstanceOf(RegistryException.class)
+          .hasMessageStartingWith(
+              "registry 127.0.0.1:"
+                  + server.getLocalPort()
+                  + ": connection lost while reading blob x (")
+          .matches(e -> ((RegistryException) e).unreachable());
     }
   }
 }

@@ -98,7 +98,7 @@ public final class HttpChunkIndexSource implements ChunkIndexSource {
     HttpResponse<InputStream> r =
         http.stream(HttpRequest.newBuilder(http.uri(path("/blobs/" + digest))).GET());
     RegistryHttp.expect(r, "pull of " + name() + " blob " + digest, 200);
-    try (InputStream in = r.body()) {
+    try (InputStream in = http.body(r, "blob " + digest)) {
       return in.transferTo(out);
     }
   }
@@ -111,7 +111,7 @@ public final class HttpChunkIndexSource implements ChunkIndexSource {
                 .header("Content-Type", ChunkEndpoints.REQUEST_TYPE)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(request)));
     RegistryHttp.expect(r, name() + ": chunk request", 200);
-    try (InputStream in = r.body()) {
+    try (InputStream in = http.body(r, "the chunks of " + name())) {
       return in.transferTo(out);
     }
   }
