@@ -75,12 +75,37 @@ class RegistryAccessIT {
   void anonymousPullLetsReadsThroughButNotWrites() throws Exception {
     try (TestServer s = start(true);
         RawHttp h = new RawHttp(s.server().registryAddress())) {
-      assertThat(h.send("GET /v2/ HTTP/1.1\nHost: reg", null).read().status()).isEqualTo(200);
+      // /v2/ challenges, so that clients with credentials fetch a token before they push; one
+      // without gets the anonymous token, good for reads
+      var base = h.send("GET /v2/ HTTP/1.1\nHost: reg", null).read();
+      assertThat(base.status()).isEqualTo(401);
+      assertThat(base.header("WWW-Authenticate"))
+          .isEqualTo("Bearer realm=\"http://reg/v2/token\",service=\"strata\"");
+      var anonymous = h.send("GET /v2/token?service=strata HTTP/1.1\nHost: reg", null).read();
+      assertThat(anonymous.status()).isEqualTo(200);
+      assertThat(anonymous.text()).contains("\"token\":\"anonymous\"");
+      assertThat(
+              h.send("GET /v2/ HTTP/1.1\nHost: reg\nAuthorization: Bearer anonymous", null)
+                  .read()
+                  .status())
+          .isEqualTo(200);
+      assertThat(
+              h.send("GET /v2/ HTTP/1.1\nHost: reg\nAuthorization: Bearer " + TOKEN, null)
+                  .read()
+                  .status())
+          .isEqualTo(200);
       assertThat(h.send("GET /v2/a/b/tags/list HTTP/1.1\nHost: reg", null).read().status())
           .isEqualTo(404);
       var push =
           h.send("POST /v2/a/b/blobs/uploads/ HTTP/1.1\nHost: reg\nContent-Length: 0", null).read();
       assertThat(push.status()).isEqualTo(401);
+      var anonymousPush =
+          h.send(
+                  "POST /v2/a/b/blobs/uploads/ HTTP/1.1\nHost: reg\nContent-Length: 0\n"
+                      + "Authorization: Bearer anonymous",
+                  null)
+              .read();
+      assertThat(anonymousPush.status()).isEqualTo(401);
     }
   }
 

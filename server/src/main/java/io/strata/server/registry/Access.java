@@ -12,7 +12,10 @@ import java.util.Base64;
  * only); with one, every request must carry it, as {@code Authorization: Bearer TOKEN} or as the
  * password of {@code Basic} credentials, except GET and HEAD when anonymous pull is on. A client
  * refused is told where to get a bearer token: the docker token flow's simple case, where {@link
- * Route#TOKEN_PATH} hands the token back to whoever shows it as a Basic password.
+ * Route#TOKEN_PATH} hands the token back to whoever shows it as a Basic password, and under
+ * anonymous pull hands {@value #ANONYMOUS} to a client without credentials (good for reads only).
+ * {@code GET /v2/} challenges every client without a token, anonymous pull or not, as a
+ * distribution registry with token auth does, so that clients with credentials use them.
  */
 final class Access {
   private final byte[] token;
@@ -23,9 +26,37 @@ final class Access {
     this.anonymousPull = anonymousPull;
   }
 
+  /**
+   * The bearer token the token endpoint hands a client without credentials under anonymous pull.
+   */
+  static final String ANONYMOUS = "anonymous";
+
   /** Whether the token is required at all. */
   boolean open() {
     return token == null;
+  }
+
+  /** Whether reads need no token. */
+  boolean anonymousPull() {
+    return anonymousPull;
+  }
+
+  /**
+   * Whether a {@code GET /v2/} may answer 200: with a token, only to a client that shows it, or the
+   * anonymous token under anonymous pull. A registry that answers 200 to anyone tells docker,
+   * skopeo and containerd that it needs no credentials: they then push without them and meet the
+   * first 401 on a write, which skopeo gives up on and containerd cannot replay (a streamed
+   * manifest), so a push with the right token failed or hung. Challenged, they fetch a token first.
+   */
+  boolean admitsBase(HttpRequest req) {
+    return token == null || presented(req) || anonymousPull && presentsAnonymous(req);
+  }
+
+  private static boolean presentsAnonymous(HttpRequest req) {
+    String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+    return auth != null
+        && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+        && auth.substring(7).trim().equals(ANONYMOUS);
   }
 
   /**
