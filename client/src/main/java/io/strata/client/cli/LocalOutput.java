@@ -47,11 +47,23 @@ final class LocalOutput {
 
   private LocalOutput() {}
 
-  /** Writes file {@code output} (replacing it) with what {@code body} writes. */
+  /**
+   * Writes file {@code output} (replacing it) with what {@code body} writes. A symlink is followed
+   * (the file it names is written, the link stays); an existing device, FIFO or socket is written
+   * through as it is, as {@code cp} and {@code curl -o} do ({@code -o /dev/null} must not replace
+   * the host's {@code /dev/null} with a regular file).
+   */
   static void file(Path output, FileBody body) throws IOException {
-    Path target = output.toAbsolutePath();
+    Path target = followLinks(output, output.toAbsolutePath());
     if (Files.isDirectory(target)) {
       throw new IOException("output " + output + " is a directory");
+    }
+    if (Files.exists(target) && !Files.isRegularFile(target)) {
+      try (OutputStream out =
+          Files.newOutputStream(target, java.nio.file.StandardOpenOption.WRITE)) {
+        body.writeTo(out);
+      }
+      return;
     }
     Path temp = temporary(output, target);
     Files.createFile(temp);
@@ -69,6 +81,18 @@ final class LocalOutput {
       }
       PENDING.remove(temp);
     }
+  }
+
+  /** Where {@code target} leads once its symlinks are followed, dangling ones included. */
+  private static Path followLinks(Path output, Path target) throws IOException {
+    Path p = target;
+    for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+      if (hops == 40) {
+        throw new IOException("output " + output + ": too many levels of symlinks");
+      }
+      p = p.resolveSibling(Files.readSymbolicLink(p)).toAbsolutePath().normalize();
+    }
+    return p;
   }
 
   /**
