@@ -35,7 +35,13 @@ import java.util.regex.Pattern;
 public final class VolumeStore {
   private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
   private static final String DATA = "_data";
-  private static final Pattern ANONYMOUS = Pattern.compile("[0-9a-f]{64}");
+
+  /**
+   * The mark beside {@code _data} of a volume made for a mount without a source: what {@code prune}
+   * without {@code --all} takes, as Docker 23+ decides by its {@code com.docker.volume.anonymous}
+   * label, never by the name (a volume a user named with 64 hex digits, a content hash, is theirs).
+   */
+  private static final String ANONYMOUS_MARK = "anonymous";
 
   private final Path dir;
   private final Supplier<Set<String>> inUse;
@@ -70,20 +76,33 @@ public final class VolumeStore {
 
   /** Creates volume {@code name}; an existing volume is left as it is (as Docker does). */
   public synchronized VolumeInfo create(String name) throws IOException {
+    return create(name, false);
+  }
+
+  private VolumeInfo create(String name, boolean anonymous) throws IOException {
     checkName(name);
     if (!Files.isDirectory(dataOf(name), LinkOption.NOFOLLOW_LINKS)) {
       Path tmp = dir.resolve(".new-" + UUID.randomUUID());
       Files.createDirectories(tmp.resolve(DATA));
+      if (anonymous) {
+        Files.createFile(tmp.resolve(ANONYMOUS_MARK));
+      }
       AtomicFiles.publishDirectory(tmp, dir.resolve(name));
     }
     return inspect(name);
   }
 
-  /** Creates a volume with a random 64-hex name, for a mount without a source. */
+  /** Creates a volume with a random 64-hex name, marked anonymous, for a mount without a source. */
   public synchronized VolumeInfo createAnonymous() throws IOException {
     byte[] b = new byte[32];
     random.nextBytes(b);
-    return create(HexFormat.of().formatHex(b));
+    return create(HexFormat.of().formatHex(b), true);
+  }
+
+  /** Whether volume {@code name} was made for a mount without a source. */
+  private boolean anonymous(String name) {
+    return Files.isRegularFile(
+        dir.resolve(name).resolve(ANONYMOUS_MARK), LinkOption.NOFOLLOW_LINKS);
   }
 
   /** Whether volume {@code name} exists. */
@@ -126,14 +145,14 @@ public final class VolumeStore {
   /**
    * Removes the anonymous volumes no container mounts, and with {@code all} the unused named ones
    * too (as {@code docker volume prune [--all]} since Docker 23); returns what each held just
-   * before it went. A volume is anonymous when its name is the 64 hex digits {@link
-   * #createAnonymous} gives.
+   * before it went. A volume is anonymous when {@link #createAnonymous} made it (its mark), not by
+   * its name; those made before the mark existed count as named.
    */
   public synchronized List<VolumeInfo> prune(boolean all) throws IOException {
     Set<String> used = inUse.get();
     List<VolumeInfo> out = new ArrayList<>();
     for (String n : names()) {
-      if (!used.contains(n) && (all || ANONYMOUS.matcher(n).matches())) {
+      if (!used.contains(n) && (all || anonymous(n))) {
         out.add(info(n, used));
         remove(n);
       }

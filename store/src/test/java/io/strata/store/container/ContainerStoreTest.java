@@ -392,10 +392,14 @@ class ContainerStoreTest {
 
     containers.remove("keep", false);
     assertThat(containers.volumes().list()).hasSize(2);
+    // a volume the user named with 64 hex digits (a content hash) is theirs: only -a prunes it
+    String hexName = "ab".repeat(32);
+    containers.volumes().create(hexName);
     assertThat(containers.volumes().prune(false)).hasSize(1);
+    assertThat(containers.volumes().exists(hexName)).isTrue();
     assertThat(containers.volumes().prune(true))
         .extracting(VolumeInfo::name)
-        .containsExactly("named");
+        .containsExactly(hexName, "named");
     assertThat(containers.volumes().list()).isEmpty();
   }
 
