@@ -481,6 +481,15 @@ class StrataToStrataPullIT {
       assertThat(r.path("chunkIndex").asBoolean()).as("%s", r).isFalse();
       assertThat(pullerCli.strata("image", "ls").out())
           .contains("127.0.0.1:" + port + "/plain/app");
+      // pulled again unchanged: one HEAD, nothing fetched, as docker pull says "up to date"
+      JsonNode again = pull(port, "plain/app:1");
+      assertThat(again.path("upToDate").asBoolean()).as("%s", again).isTrue();
+      assertThat(again.path("bytesSent").asLong()).isZero();
+      Cli.Result plain =
+          pullerCli.strata("pull", "127.0.0.1:" + port + "/plain/app:1", "--plain-http");
+      assertThat(plain.out())
+          .as("%s", plain)
+          .startsWith("127.0.0.1:" + port + "/plain/app:1: image is up to date (sha256:");
     } finally {
       registry.destroyForcibly();
       registry.waitFor(10, TimeUnit.SECONDS);

@@ -97,14 +97,34 @@ final class RegistryTransfers {
       reportChunks(cli, fromChunks, source.toString());
       return ExitStatus.OK;
     }
+    RegistryHttp http = new RegistryHttp(source.registry(), plain, secret);
+    String upToDate;
+    try {
+      upToDate = heldDigest(client, http, source);
+    } catch (RegistryException e) {
+      throw asStatus(e);
+    }
+    if (upToDate != null) {
+      if (cli.json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("image", source.toString());
+        m.put("chunkIndex", false);
+        m.put("upToDate", true);
+        m.put("digest", upToDate);
+        m.put("chunksSent", 0);
+        m.put("bytesSent", 0);
+        cli.printJson(m);
+      } else {
+        cli.terminal().out().println(source + ": image is up to date (" + upToDate + ")");
+      }
+      return ExitStatus.OK;
+    }
     Path tmp = Files.createTempDirectory("strata-pull-");
     try {
       Path layout = tmp.resolve("oci");
       Tally t;
       try {
-        t =
-            new RegistryPull(new RegistryHttp(source.registry(), plain, secret), source)
-                .pull(layout);
+        t = new RegistryPull(http, source).pull(layout);
       } catch (RegistryException e) {
         throw asStatus(e);
       }
@@ -117,6 +137,41 @@ final class RegistryTransfers {
       return ExitStatus.OK;
     } finally {
       LocalOutput.deleteTree(tmp);
+    }
+  }
+
+  /**
+   * The digest of the manifest {@code source} names when the store already holds it under that name
+   * (its {@code RepoDigests} list it), else null: then a pull has nothing to fetch, as {@code
+   * docker pull} of an unchanged tag says after one request. A registry without {@code HEAD} of
+   * manifests, or one that gives no digest, is pulled as before.
+   */
+  private static String heldDigest(StrataClient client, RegistryHttp http, RegistryRef source)
+      throws IOException {
+    if (source.reference().startsWith("sha256:")) {
+      return null; // a pull by digest records no tag to look it up by
+    }
+    java.net.http.HttpResponse<Void> r =
+        http.discard(
+            java.net.http.HttpRequest.newBuilder(
+                    http.uri("/v2/" + source.repository() + "/manifests/" + source.reference()))
+                .header("Accept", RegistryHttp.ACCEPT_MANIFESTS)
+                .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()));
+    String digest =
+        r.statusCode() == 200 ? r.headers().firstValue("Docker-Content-Digest").orElse(null) : null;
+    if (digest == null) {
+      return null;
+    }
+    try {
+      String name = source.registry() + "/" + source.repository();
+      return client.inspect(source.toString()).repoDigests().contains(name + "@" + digest)
+          ? digest
+          : null;
+    } catch (StrataClientException e) {
+      if (e.status() == Status.NOT_FOUND) {
+        return null;
+      }
+      throw e;
     }
   }
 
