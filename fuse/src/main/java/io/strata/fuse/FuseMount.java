@@ -73,6 +73,13 @@ public final class FuseMount implements Closeable {
   }
 
   /**
+   * Waits until the kernel stops using the mount, or {@code deadline} ({@link System#nanoTime}).
+   */
+  void awaitReleased(long deadline) throws InterruptedException {
+    served.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  /**
    * Makes every change made through the mount so far durable, as an {@code fsync} inside it does.
    */
   public void sync() throws IOException {
@@ -122,7 +129,8 @@ public final class FuseMount implements Closeable {
       if (!served.await(2, TimeUnit.SECONDS)) {
         LOG.log(
             System.Logger.Level.INFO,
-            "mount {0} is busy: detached, served until its last file is closed",
+            "mount {0} is busy (processes have files open in it): detached, served until they"
+                + " close them or the server stops",
             mountPoint);
       }
     } catch (IOException e) {

@@ -215,6 +215,67 @@ public final class FuseMounts implements Closeable {
   /** Unmounts everything (each after making its changes durable); no new mount afterwards. */
   @Override
   public void close() throws IOException {
+    close(System.nanoTime());
+  }
+
+  /**
+   * As {@link #close()}, then keeps serving the mounts still in use (a container running on one, a
+   * shell whose directory is in one: the kernel keeps a lazily detached mount until its last file
+   * is closed) until they are released or {@code busyDeadline} ({@link System#nanoTime}) passes.
+   * Processes still using one when this returns lose their files as the server ends (a mapped
+   * program gets SIGBUS), so each is named in the log.
+   */
+  public void close(long busyDeadline) throws IOException {
+    List<FuseMount> all;
+    synchronized (this) {
+      all = new ArrayList<>(mounts.values());
+    }
+    try {
+      closeAll();
+    } finally {
+      awaitReleased(all, busyDeadline);
+    }
+  }
+
+  private static void awaitReleased(List<FuseMount> all, long deadline) {
+    List<FuseMount> busy = new ArrayList<>();
+    for (FuseMount m : all) {
+      if (m.isMounted()) {
+        busy.add(m);
+      }
+    }
+    if (busy.isEmpty()) {
+      return;
+    }
+    long left = deadline - System.nanoTime();
+    if (left > 0) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "{0} mounts still in use (processes have files open in them): served for up to {1} s"
+              + " more, until those processes end; {2}",
+          busy.size(),
+          Math.max(1, TimeUnit.NANOSECONDS.toSeconds(left)),
+          busy);
+    }
+    for (FuseMount m : busy) {
+      try {
+        m.awaitReleased(deadline);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    for (FuseMount m : busy) {
+      if (m.isMounted()) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "{0} still in use as the server stops: the processes using it lose their files",
+            m);
+      }
+    }
+  }
+
+  private void closeAll() throws IOException {
     List<FuseMount> all;
     synchronized (this) {
       closed = true;

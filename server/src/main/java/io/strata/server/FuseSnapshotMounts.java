@@ -19,7 +19,8 @@ import java.util.Map;
  * served once, at {@code DATA/containerd/mounts/<sha256 of its driver key>} (keys hold {@code /}),
  * read-write for an active snapshot and read-only for a view; containerd bind-mounts that
  * directory. A snapshot stops being served (its writes made durable first) before it is committed
- * or removed, and all of them when the server stops.
+ * or removed, and all of them when the server stops; its mount point goes with it, and a start
+ * removes those a killed server left.
  */
 final class FuseSnapshotMounts implements SnapshotMounts, Closeable {
   private final FuseMounts mounts;
@@ -33,6 +34,23 @@ final class FuseSnapshotMounts implements SnapshotMounts, Closeable {
     this.dir = dataRoot.resolve("containerd").resolve("mounts");
     // A server killed while containerd used its snapshots left their mounts behind.
     FuseMounts.detachStaleUnder(dir);
+    // ... and the mount points of snapshots that are gone (one per container ever run)
+    if (Files.isDirectory(dir)) {
+      try (var left = Files.list(dir)) {
+        for (Path p : left.toList()) {
+          removeIfEmpty(p);
+        }
+      }
+    }
+  }
+
+  /** Removes mount point {@code at} when nothing is in it (nor mounted on it any more). */
+  private static void removeIfEmpty(Path at) {
+    try {
+      Files.deleteIfExists(at);
+    } catch (IOException e) {
+      // not empty (not ours to remove), or still busy: it stays
+    }
   }
 
   @Override
@@ -58,12 +76,23 @@ final class FuseSnapshotMounts implements SnapshotMounts, Closeable {
     FuseMount m = served.remove(key);
     if (m != null) {
       m.close();
+      removeIfEmpty(m.mountPoint());
     }
   }
 
   @Override
-  public synchronized void close() throws IOException {
-    served.clear();
-    mounts.close();
+  public void close() throws IOException {
+    close(System.nanoTime());
+  }
+
+  /**
+   * Stops serving every snapshot; those a running container still uses are served until it ends or
+   * {@code busyDeadline} ({@link System#nanoTime}) passes ({@link FuseMounts#close(long)}).
+   */
+  void close(long busyDeadline) throws IOException {
+    synchronized (this) {
+      served.clear();
+    }
+    mounts.close(busyDeadline);
   }
 }

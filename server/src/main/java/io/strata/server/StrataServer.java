@@ -381,10 +381,11 @@ public final class StrataServer implements Closeable {
         containerd.close();
       }
       if (snapshotMounts != null) {
-        snapshotMounts.close();
+        // a container still running on a snapshot keeps it served for the rest of the grace
+        snapshotMounts.close(graceEnd);
       }
       boolean engineIdle = stopEngineThreads();
-      boolean producersIdle = operations.shutdown(STEP.dividedBy(2));
+      boolean producersIdle = operations.shutdown(STEP.dividedBy(2), graceEnd);
       if (engineIdle && producersIdle) {
         engine.close();
         LOG.log(System.Logger.Level.INFO, "stopped; data root {0} closed", engine.dataRoot());

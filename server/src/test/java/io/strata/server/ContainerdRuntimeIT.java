@@ -127,6 +127,9 @@ class ContainerdRuntimeIT {
             .as("containerd removed the snapshots it had")
             .isEqualTo(1); // the header
         assertThat(c.ok("content", "ls").lines().count()).isEqualTo(1);
+        try (var left = Files.list(dir.resolve("data/containerd/mounts"))) {
+          assertThat(left).as("the mount points of the removed snapshots").isEmpty();
+        }
       }
       ok(cli.strata("gc"));
       assertThat(stored(cli)).as("stored bytes after gc").isLessThan(1_000_000L);

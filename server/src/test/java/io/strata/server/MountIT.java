@@ -145,6 +145,43 @@ class MountIT {
   }
 
   @Test
+  void aStopKeepsServingAMountInUseUntilItsProcessEnds() throws Exception {
+    Path allowed = Files.createDirectories(dir.resolve("allowed"));
+    mnt = Files.createDirectories(allowed.resolve("c1"));
+    Path archive = dir.resolve("base.tar");
+    Files.write(archive, Tars.dockerSave(Tars.of("f", "in the image\n"), "base:1"));
+    String[] args = {"--data", dir.resolve("data").toString(), "--allow-bind", allowed.toString()};
+    Path out = dir.resolve("read-after-stop");
+    try (StratadProcess s = StratadProcess.launch(dir.resolve("logs"), args)) {
+      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+      Cli cli = new Cli(s.port());
+      ok(cli.strata("image", "import", archive.toString()));
+      ok(cli.strata("create", "--name", "c1", "base:1"));
+      ok(cli.strata("mount", "c1", mnt.toString()));
+      // a process working in the mount (as a container does on its root), which reads a file
+      // after the server was told to stop
+      Process user =
+          new ProcessBuilder("sh", "-c", "sleep 3; cat f > " + out)
+              .directory(mnt.toFile())
+              .redirectErrorStream(true)
+              .start();
+      Thread.sleep(500);
+      long stop = System.nanoTime();
+      s.process().destroy(); // SIGTERM
+      assertThat(user.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(user.exitValue())
+          .as("the process read its file: %s", new String(user.getInputStream().readAllBytes()))
+          .isZero();
+      assertThat(out).hasContent("in the image");
+      assertThat(s.awaitExit()).as(s.stderr()).isZero();
+      // it ended with the process, well before the 20 s grace
+      assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - stop)).isLessThan(15);
+      assertThat(s.stderr()).contains("mounts still in use");
+    }
+    assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(" " + mnt + " ");
+  }
+
+  @Test
   void mountPointsTheServerMayNotUseAreRefusedClearly() throws Exception {
     Path allowed = Files.createDirectories(dir.resolve("allowed"));
     Path outside = Files.createDirectories(dir.resolve("outside"));

@@ -153,8 +153,11 @@ final class MountOperations {
     }
   }
 
-  /** Unmounts every container mount, each after making its changes durable. */
-  void close() throws IOException {
-    mounts.close();
+  /**
+   * Unmounts every container mount, each after making its changes durable; one still in use is
+   * served until it is released or {@code busyDeadline} ({@link System#nanoTime}) passes.
+   */
+  void close(long busyDeadline) throws IOException {
+    mounts.close(busyDeadline);
   }
 }

@@ -100,20 +100,26 @@ public final class Operations {
     return op == null ? null : byOpcode.get(op);
   }
 
+  /** As {@link #shutdown(Duration, long)}, serving no busy mount any longer. */
+  public boolean shutdown(Duration wait) throws InterruptedException {
+    return shutdown(wait, System.nanoTime());
+  }
+
   /**
    * Stops the threads that produce exports, copies, build logs and transfers, once the requests are
    * answered; waits up to twice {@code wait} for those still running to notice, and says whether
    * they all stopped. Then unmounts every container mount (each made durable first), before the
-   * engine closes.
+   * engine closes; one a process still uses is served until it is released or {@code
+   * mountsBusyDeadline} ({@link System#nanoTime}) passes.
    */
-  public boolean shutdown(Duration wait) throws InterruptedException {
+  public boolean shutdown(Duration wait, long mountsBusyDeadline) throws InterruptedException {
     boolean stopped = producers.shutdown(wait);
     if (catalogue != null) {
       catalogue.close(); // publishes what is queued; the next start publishes what is not
       fleetGc.close();
     }
     try {
-      mounts.close();
+      mounts.close(mountsBusyDeadline);
     } catch (IOException e) {
       System.getLogger(Operations.class.getName())
           .log(System.Logger.Level.WARNING, "unmounting at stop: {0}", e.toString());
