@@ -153,6 +153,13 @@ class ExportDigestsIT {
 
     JsonNode inspect = JSON.readTree(ok("--json", "image", "inspect", "pinned/app:1").stdout());
     assertThat(inspect.get(0).path("RepoDigests").toString()).contains("pinned/app@" + md);
+    // a RepoDigest names the image wherever an image is named, as in docker
+    JsonNode byDigest =
+        JSON.readTree(ok("--json", "image", "inspect", "pinned/app@" + md).stdout());
+    assertThat(byDigest.get(0).path("Id").asText()).isEqualTo(inspect.get(0).path("Id").asText());
+    ok("create", "--name", "pinned-c", "pinned/app@" + md);
+    assertThat(server.cli("image", "inspect", "pinned/app@sha256:" + "0".repeat(64)).code())
+        .isEqualTo(4);
 
     // the docker-archive imports again as the same image
     ok("image", "import", saved.toString(), "-t", "pinned/again:1");

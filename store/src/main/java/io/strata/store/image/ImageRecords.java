@@ -1,5 +1,6 @@
 package io.strata.store.image;
 
+import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.InvalidArgumentException;
@@ -84,11 +85,20 @@ final class ImageRecords {
   }
 
   /**
-   * The image id {@code ref} names: a {@code repository[:tag]}, a full id, or a unique prefix of at
-   * least 4 hex digits of one.
+   * The image id {@code ref} names: a {@code repository[:tag]}, a {@code repository@sha256:...}
+   * that the image's {@code RepoDigests} list (a tag of that repository on the image whose manifest
+   * has that digest), a full id, or a unique prefix of at least 4 hex digits of one.
    */
   String resolve(String ref) {
     Map<String, String> tags = tagged();
+    int at = ref.indexOf('@');
+    if (at > 0) {
+      String byDigest = byRepoDigest(tags, ref.substring(0, at), ref.substring(at + 1));
+      if (byDigest != null) {
+        return byDigest;
+      }
+      throw new NotFoundException("image " + ref + " not found");
+    }
     if (!ref.startsWith("sha256:") || ref.length() != 71) {
       try {
         String id = tags.get(ImageRef.parse(ref).toString());
@@ -115,6 +125,21 @@ final class ImageRecords {
       }
     }
     throw new NotFoundException("image " + ref + " not found");
+  }
+
+  /** The image a tag of {@code repository} names whose manifest has digest {@code digest}. */
+  private String byRepoDigest(Map<String, String> tags, String repository, String digest) {
+    String prefix = repository + ":";
+    for (Map.Entry<String, String> t : tags.entrySet()) {
+      if (t.getKey().startsWith(prefix) && t.getKey().indexOf('/', prefix.length()) < 0) {
+        ImageRecord im = images().get(t.getValue());
+        byte[] m = im == null ? null : im.manifestBytes();
+        if (m != null && Digest.sha256(m, 0, m.length).toString().equals(digest)) {
+          return t.getValue();
+        }
+      }
+    }
+    return null;
   }
 
   /** The change that gives image {@code id} the tag {@code tag} (moved if another image had it). */
