@@ -175,10 +175,23 @@ public final class RegistryHttp {
           || t instanceof java.net.UnknownHostException) {
         return "unknown host " + base.getHost();
       }
-      if (t instanceof javax.net.ssl.SSLException && "https".equals(base.getScheme())) {
-        return "TLS handshake failed ("
+      if (t instanceof java.security.cert.CertPathValidatorException
+          || t instanceof java.security.cert.CertificateException
+          || t.getClass().getName().endsWith("SunCertPathBuilderException")) {
+        return "its TLS certificate is not trusted ("
             + t.getMessage()
-            + "); a registry that speaks plain HTTP needs --plain-http";
+            + "); add its CA to the Java trust store of the process that pulls"
+            + " (-Djavax.net.ssl.trustStore=FILE in STRATA_JAVA_OPTS or STRATAD_JAVA_OPTS)";
+      }
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException && "https".equals(base.getScheme())) {
+        String m = String.valueOf(t.getMessage());
+        boolean plaintext = m.contains("plaintext") || m.contains("nrecognized SSL message");
+        return "TLS handshake failed ("
+            + m
+            + ")"
+            + (plaintext ? "; a registry that speaks plain HTTP needs --plain-http" : "");
       }
     }
     for (Throwable t = e; t != null; t = t.getCause()) {

@@ -1,15 +1,26 @@
 package io.strata.protocol.registry;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A request that fails before any answer is named with a sentence, not a Java class. */
 @Timeout(60)
@@ -90,6 +101,57 @@ class RegistryHttpTest {
                   + server.getLocalPort()
                   + ": connection lost while reading blob x (")
           .matches(e -> ((RegistryException) e).unreachable());
+    }
+  }
+
+  @Test
+  void aRegistryWhoseCertificateIsNotTrustedSaysSoAndHowToTrustIt(@TempDir Path dir)
+      throws Exception {
+    Path keystore = dir.resolve("registry.p12");
+    Process keytool =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair",
+                "-keystore",
+                keystore.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "changeit",
+                "-alias",
+                "registry",
+                "-keyalg",
+                "EC",
+                "-dname",
+                "CN=127.0.0.1",
+                "-validity",
+                "2")
+            .redirectErrorStream(true)
+            .start();
+    assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(keytool.exitValue()).isZero();
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (var in = Files.newInputStream(keystore)) {
+      ks.load(in, "changeit".toCharArray());
+    }
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, "changeit".toCharArray());
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(kmf.getKeyManagers(), null, null);
+    HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.setHttpsConfigurator(new HttpsConfigurator(tls));
+    server.createContext("/v2/", x -> x.sendResponseHeaders(200, -1));
+    server.start();
+    try {
+      RegistryHttp http =
+          new RegistryHttp("127.0.0.1:" + server.getAddress().getPort(), false, null);
+      assertThatThrownBy(() -> http.discard(HttpRequest.newBuilder(http.uri("/v2/"))))
+          .isInstanceOf(RegistryException.class)
+          .hasMessageContaining("GET /v2/ failed: its TLS certificate is not trusted (")
+          .hasMessageContaining("-Djavax.net.ssl.trustStore=FILE")
+          .hasMessageNotContaining("--plain-http");
+    } finally {
+      server.stop(0);
     }
   }
 }
