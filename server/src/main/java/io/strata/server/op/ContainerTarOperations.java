@@ -10,7 +10,6 @@ import io.strata.store.error.RejectedException;
 import io.strata.store.fs.PathNames;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -73,11 +72,10 @@ final class ContainerTarOperations {
         new SpoolSink(
             spool,
             s -> {
-              try (s;
-                  InputStream in = Files.newInputStream(s.file())) {
+              try (s) {
                 RejectedException.ofContent(
                     () -> {
-                      containers.copyIn(id, path, in);
+                      containers.copyIn(id, path, s.file());
                       return null;
                     });
                 return new Outcome.Reply(new PathReply(PathNames.normalize(path)));

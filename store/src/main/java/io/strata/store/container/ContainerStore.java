@@ -465,28 +465,51 @@ public final class ContainerStore {
    * {@code docker cp - C:DEST}: unpacks {@code tar}. Into {@code dest} if it is a directory;
    * otherwise {@code dest}'s parent must exist and the tar's top entry takes {@code dest}'s name
    * (copying a file or directory to a new name, or over a file). One group ({@link #change}): a tar
-   * refused half-way changes nothing.
+   * refused half-way changes nothing in the writable layer. Volumes and bind mounts are the host's
+   * directories, written as they come; so the whole tar is read first, and one with an entry that
+   * would be refused (an absolute or {@code ..} name, an entry type that cannot be copied, a cut or
+   * damaged tar) is refused before anything is written anywhere.
    */
-  public void copyIn(String ref, String dest, InputStream tar) throws IOException {
+  public void copyIn(String ref, String dest, Path tar) throws IOException {
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(tar))) {
+      TreeTar.check(in);
+    }
     change(
         ref,
         v -> {
-          String p = PathNames.normalize(dest);
-          if (v.exists(p) && v.stat(p).isDirectory()) {
-            TreeTar.extract(v, tar, p, null);
+          try (InputStream in = new BufferedInputStream(Files.newInputStream(tar))) {
+            String p = PathNames.normalize(dest);
+            if (v.exists(p) && v.stat(p).isDirectory()) {
+              TreeTar.extract(v, in, p, null);
+              return null;
+            }
+            if (dest.endsWith("/")) {
+              throw new NotFoundException("directory " + dest + " does not exist in the container");
+            }
+            String parent = p.substring(0, Math.max(1, p.lastIndexOf('/')));
+            FileStat st = v.exists(parent) ? v.stat(parent) : null;
+            if (st == null || !st.isDirectory()) {
+              throw new NotFoundException(
+                  "directory " + parent + " does not exist in the container");
+            }
+            TreeTar.extract(v, in, parent, p.substring(p.lastIndexOf('/') + 1));
             return null;
           }
-          if (dest.endsWith("/")) {
-            throw new NotFoundException("directory " + dest + " does not exist in the container");
-          }
-          String parent = p.substring(0, Math.max(1, p.lastIndexOf('/')));
-          FileStat st = v.exists(parent) ? v.stat(parent) : null;
-          if (st == null || !st.isDirectory()) {
-            throw new NotFoundException("directory " + parent + " does not exist in the container");
-          }
-          TreeTar.extract(v, tar, parent, p.substring(p.lastIndexOf('/') + 1));
-          return null;
         });
+  }
+
+  /** As {@link #copyIn(String, String, Path)}, the tar spooled under the data root's tmp first. */
+  public void copyIn(String ref, String dest, InputStream tar) throws IOException {
+    Files.createDirectories(tmpDir);
+    Path spool = Files.createTempFile(tmpDir, "copy-in-", ".tar");
+    try {
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(spool))) {
+        tar.transferTo(out);
+      }
+      copyIn(ref, dest, spool);
+    } finally {
+      Files.deleteIfExists(spool);
+    }
   }
 
   // ---- commit and rm ----

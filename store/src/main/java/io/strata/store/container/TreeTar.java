@@ -111,6 +111,41 @@ final class TreeTar {
     }
   }
 
+  /**
+   * Reads {@code in} through, refusing what {@link #extract} would refuse by the tar alone: a cut
+   * or damaged tar, an absolute or {@code ..} name or link name, an entry type that cannot be
+   * copied in, a device number out of range. Nothing is written.
+   */
+  static void check(InputStream in) {
+    TarArchiveInputStream tar = new TarArchiveInputStream(in);
+    TarArchiveEntry e;
+    while ((e = next(tar)) != null) {
+      place(e.getName(), "/", null);
+      if (e.isLink()) {
+        place(e.getLinkName(), "/", null);
+      }
+      boolean copied =
+          e.isDirectory()
+              || e.isSymbolicLink()
+              || e.isLink()
+              || e.isFIFO()
+              || e.isCharacterDevice()
+              || e.isBlockDevice()
+              || e.isFile();
+      if (!copied) {
+        throw new InvalidArgumentException(
+            "tar entry "
+                + e.getName()
+                + ": only directories, files, links, FIFOs and devices can be copied in");
+      }
+      if ((e.isCharacterDevice() || e.isBlockDevice())
+          && (e.getDevMajor() < 0 || e.getDevMinor() < 0)) {
+        throw new InvalidArgumentException(
+            "tar entry " + e.getName() + ": device number out of range");
+      }
+    }
+  }
+
   private static void node(
       FileSystemView fs, String path, int mode, long rdev, TarArchiveEntry e, long mtime)
       throws IOException {

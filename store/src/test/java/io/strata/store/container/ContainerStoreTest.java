@@ -504,7 +504,7 @@ class ContainerStoreTest {
    */
   @Test
   void aChangeThatFailsHalfWayChangesNothing() throws IOException {
-    containers.create("base:1", "grp", List.of());
+    containers.create("base:1", "grp", List.of(Mount.ofVolumeFlag("gv:/vol")));
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     try (TarArchiveOutputStream t = new TarArchiveOutputStream(b)) {
       for (String name : new String[] {"good.conf", "../escape.conf"}) {
@@ -518,6 +518,14 @@ class ContainerStoreTest {
     assertThatThrownBy(
             () -> containers.copyIn("grp", "/etc", new ByteArrayInputStream(b.toByteArray())))
         .isInstanceOf(InvalidArgumentException.class);
+    // a volume is the host's directory, written as it comes: the tar is refused before anything
+    assertThatThrownBy(
+            () -> containers.copyIn("grp", "/vol", new ByteArrayInputStream(b.toByteArray())))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("../escape.conf");
+    try (var left = Files.list(Path.of(containers.volumes().inspect("gv").mountpoint()))) {
+      assertThat(left).as("the volume after a refused copy").isEmpty();
+    }
     assertThatThrownBy(
             () ->
                 containers.change(
@@ -540,7 +548,7 @@ class ContainerStoreTest {
     containers = fix.reopen();
     assertThat(containers.diff("grp"))
         .extracting(c -> c.kind() + " " + c.path())
-        .containsExactly("C /etc", "A /etc/whole.conf");
+        .containsExactly("C /etc", "A /etc/whole.conf", "A /vol"); // the mount point
   }
 
   private static InputStream tar(String name, String content) throws IOException {
