@@ -1,0 +1,88 @@
+package io.strata.store.image;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.store.error.InvalidArgumentException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Imports of inputs that are not what they claim: what is no tar, a layer entry that a symlink
+ * leads nowhere, an xattr without a name, a manifest that is not JSON, a descriptor whose size
+ * lies. Each is refused as invalid content (exit 1 at the CLI, not 4 "not found"), in one line
+ * naming the input and what is wrong, and leaves the store as it was: no untagged image behind.
+ */
+class ImportValidationTest {
+  @TempDir Path dir;
+  ImageFixture fix;
+  ImageStore images;
+
+  @BeforeEach
+  void open() throws IOException {
+    fix = new ImageFixture(dir.resolve("store"));
+    images = fix.images();
+  }
+
+  @AfterEach
+  void close() throws IOException {
+    fix.close();
+  }
+
+  private Path write(String name, byte[] bytes) throws IOException {
+    Path p = dir.resolve(name);
+    Files.write(p, bytes);
+    return p;
+  }
+
+  /** {@code import} refuses with one line starting {@code message} and changes nothing. */
+  private void refused(ImportCall call, String message) {
+    List<String> before = fix.state();
+    assertThatThrownBy(call::run)
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageStartingWith(message)
+        .hasMessageNotContaining("\n");
+    assertThat(fix.state()).isEqualTo(before);
+    assertThat(images.list()).isEmpty();
+  }
+
+  private interface ImportCall {
+    void run() throws IOException;
+  }
+
+  @Test
+  void whatIsNoTarIsRefusedWhicheverWayItComes() throws IOException {
+    Path g1 = write("g1.txt", "garbage 1\n".getBytes(UTF_8));
+    refused(() -> images.importPath(g1.toString(), "gi:1"), "tar g1.txt: not a tar archive (");
+    Path g3 = write("g3.txt", "hello".getBytes(UTF_8));
+    refused(() -> images.importPath(g3.toString(), "gi:3"), "tar g3.txt: not a tar archive (");
+    Path empty = write("empty.tar", new byte[0]);
+    refused(
+        () -> images.importPath(empty.toString(), "gi:5"),
+        "tar empty.tar: not a tar archive (it is empty)");
+    refused(() -> images.importStream(new ByteArrayInputStream(new byte[0]), null), "tar import-");
+    refused(
+        () -> images.importStream(new ByteArrayInputStream("garbage\n".getBytes(UTF_8)), null),
+        "tar import-");
+    refused(
+        () -> images.importLayerTar(new ByteArrayInputStream(new byte[0]), "gi:6", "tar sent"),
+        "tar sent: not a tar archive (it is empty)");
+    byte[] zeroSum = new TarBuilder().file("f", "x").bytes();
+    java.util.Arrays.fill(zeroSum, 148, 156, (byte) '0');
+    Path badchk = write("badchk.tar", zeroSum);
+    refused(
+        () -> images.importPath(badchk.toString(), "bc:1"),
+        "tar badchk.tar: not a tar archive (header checksum 0 does not match");
+    // the end blocks alone are an empty layer, as before
+    images.importPath(write("nothing.tar", new byte[1024]).toString(), "empty:1");
+    assertThat(images.inspect("empty:1").layers()).hasSize(1);
+  }
+}
