@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,5 +85,45 @@ class ImportValidationTest {
     // the end blocks alone are an empty layer, as before
     images.importPath(write("nothing.tar", new byte[1024]).toString(), "empty:1");
     assertThat(images.inspect("empty:1").layers()).hasSize(1);
+  }
+
+  @Test
+  void anEntryBehindASymlinkThatLeadsNowhereIsRefusedNamingTheTarAndTheEntry() throws IOException {
+    Path symabs =
+        write(
+            "symabs.tar",
+            new TarBuilder().symlink("link", "/tmp").file("link/evil-abs-link", "x").bytes());
+    refused(
+        () -> images.importPath(symabs.toString(), "sa:1"),
+        "tar symabs.tar: layer entry link/evil-abs-link: its parent /link is a symlink to /tmp,"
+            + " which leads to no directory of the layer");
+    Path dirsym =
+        write(
+            "dirsym-then-file.tar",
+            new TarBuilder().dir("d", 0755).symlink("d", "/etc").file("d/passwd", "x").bytes());
+    refused(
+        () -> images.importPath(dirsym.toString(), "d:1"),
+        "tar dirsym-then-file.tar: layer entry d/passwd: its parent /d is a symlink to /etc");
+    Path toFile =
+        write(
+            "tofile.tar",
+            new TarBuilder().file("f", "x").symlink("l", "f").file("l/a/b", "x").bytes());
+    refused(
+        () -> images.importPath(toFile.toString(), "tf:1"),
+        "tar tofile.tar: layer entry l/a/b: its parent /l is a symlink to f");
+  }
+
+  @Test
+  void anXattrWithoutANameIsRefusedSayingSo() throws IOException {
+    Path pax =
+        write(
+            "pax-xattr.tar",
+            new TarBuilder()
+                .file(
+                    "ok", "x", 0644, 0, 0, Map.of("SCHILY.xattr.", "v", "SCHILY.xattr.user.a", "b"))
+                .bytes());
+    refused(
+        () -> images.importPath(pax.toString(), "px:1"),
+        "tar pax-xattr.tar: layer entry ok: PAX record SCHILY.xattr. names no extended attribute");
   }
 }
