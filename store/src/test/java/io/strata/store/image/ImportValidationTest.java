@@ -126,4 +126,14 @@ class ImportValidationTest {
         () -> images.importPath(pax.toString(), "px:1"),
         "tar pax-xattr.tar: layer entry ok: PAX record SCHILY.xattr. names no extended attribute");
   }
+
+  @Test
+  void aManifestThatIsNotJsonIsRefusedInOneLine() throws IOException {
+    Path archive =
+        write(
+            "garbage-manifest.tar", new TarBuilder().file("manifest.json", "{{{not json").bytes());
+    refused(
+        () -> images.importPath(archive.toString(), null),
+        "docker archive garbage-manifest.tar manifest.json: not valid JSON at line 1, column 2");
+  }
 }
