@@ -4,7 +4,10 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.image.layer.JsonCodec;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -135,5 +138,60 @@ class ImportValidationTest {
     refused(
         () -> images.importPath(archive.toString(), null),
         "docker archive garbage-manifest.tar manifest.json: not valid JSON at line 1, column 2");
+  }
+
+  /**
+   * An OCI layout of one single-layer image whose layer descriptor's size becomes {@code size}
+   * (null: none); the store holds no image again.
+   */
+  private Path layoutWithLayerSize(String name, JsonNode size) throws IOException {
+    images.importPath(
+        write("one.tar", new TarBuilder().file("f", "0123456789").bytes()).toString(), "one:1");
+    Path oci = dir.resolve(name);
+    images.exportLayout("one:1", oci);
+    images.remove("one:1", id -> false);
+    ObjectNode index = JsonCodec.object(Files.readAllBytes(oci.resolve("index.json")), "index");
+    ObjectNode desc = (ObjectNode) index.path("manifests").get(0);
+    Path manifestFile = oci.resolve("blobs/sha256/" + desc.path("digest").asText().substring(7));
+    ObjectNode manifest = JsonCodec.object(Files.readAllBytes(manifestFile), "manifest");
+    ObjectNode layer = (ObjectNode) manifest.path("layers").get(0);
+    if (size == null) {
+      layer.remove("size");
+    } else {
+      layer.set("size", size);
+    }
+    byte[] m = JsonCodec.bytes(manifest);
+    String digest = DockerArchive.sha(m);
+    Files.write(oci.resolve("blobs/sha256/" + digest.substring(7)), m);
+    desc.put("digest", digest).put("size", m.length);
+    Files.write(oci.resolve("index.json"), JsonCodec.bytes(index));
+    return oci;
+  }
+
+  @Test
+  void aLayerDescriptorWhoseSizeLiesIsRefusedNamingTheBlobAndBothSizes() throws IOException {
+    Path lie = layoutWithLayerSize("oci-size-lie", JsonCodec.MAPPER.getNodeFactory().numberNode(5));
+    List<String> before = fix.state();
+    assertThatThrownBy(() -> images.importPath(lie.toString(), "sizelie:1"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("blobs/sha256/")
+        .hasMessageMatching(".*: blob is [0-9]+ bytes, its descriptor says 5")
+        .hasMessageNotContaining("\n");
+    assertThat(fix.state()).isEqualTo(before);
+  }
+
+  @Test
+  void aNegativeOrMissingDescriptorSizeIsRefused() throws IOException {
+    Path neg = layoutWithLayerSize("oci-negsize", JsonCodec.MAPPER.getNodeFactory().numberNode(-1));
+    List<String> before = fix.state();
+    assertThatThrownBy(() -> images.importPath(neg.toString(), "neg:1"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("descriptor size -1 is not a byte count");
+    assertThat(fix.state()).isEqualTo(before);
+    Path none = layoutWithLayerSize("oci-nosize", null);
+    assertThatThrownBy(() -> images.importPath(none.toString(), "none:1"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("descriptor size missing is not a byte count");
+    assertThat(fix.state()).isEqualTo(before);
   }
 }
