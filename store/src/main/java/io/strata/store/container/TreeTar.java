@@ -71,7 +71,7 @@ final class TreeTar {
    */
   static void extract(FileSystemView fs, InputStream in, String dir, String rename)
       throws IOException {
-    CheckedTarInputStream tar = new CheckedTarInputStream(in, "tar");
+    CheckedTarInputStream tar = new CheckedTarInputStream(in, "the tar copied in");
     TarArchiveEntry e;
     while ((e = tar.nextEntry()) != null) {
       try {

@@ -406,7 +406,7 @@ class ContainerStoreTest {
                     "/etc",
                     new ByteArrayInputStream("garbage\n".getBytes(StandardCharsets.UTF_8))))
         .isInstanceOf(InvalidArgumentException.class)
-        .hasMessage("tar: not a tar archive (8 bytes, shorter than a tar header)");
+        .hasMessage("the tar copied in: not a tar archive (8 bytes, shorter than a tar header)");
     assertThat(containers.view("cp").exists("/etc/link")).isFalse();
   }
 

@@ -111,10 +111,12 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
     long stored = storedChecksum(record);
     if (!checksumMatches(record, stored)) {
       String mismatch =
-          "header checksum "
-              + (stored < 0 ? "unreadable" : Long.toOctalString(stored))
-              + " does not match the header's sum "
-              + Long.toOctalString(unsignedSum(record));
+          stored < 0
+              ? "the header's checksum field holds no octal number"
+              : "header checksum "
+                  + Long.toOctalString(stored)
+                  + " does not match the header's sum "
+                  + Long.toOctalString(unsignedSum(record));
       if (headers == 0) {
         throw new InvalidArgumentException(what + ": not a tar archive (" + mismatch + ")");
       }

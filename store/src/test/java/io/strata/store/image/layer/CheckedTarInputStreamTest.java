@@ -49,8 +49,8 @@ class CheckedTarInputStreamTest {
     // padded to a record, as a layer's end is, it used to parse as a header named "garbage 1\n"
     assertThatThrownBy(() -> names("garbage 1\n".getBytes(UTF_8)))
         .isInstanceOf(InvalidArgumentException.class)
-        .hasMessageStartingWith("tar t.tar: not a tar archive (header checksum ")
-        .hasMessageNotContaining("\n");
+        .hasMessage(
+            "tar t.tar: not a tar archive (the header's checksum field holds no octal number)");
   }
 
   @Test
