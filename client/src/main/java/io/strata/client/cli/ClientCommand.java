@@ -1,6 +1,7 @@
 package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
+import java.io.IOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -13,6 +14,7 @@ abstract class ClientCommand implements Callable<Integer> {
   public final Integer call() throws Exception {
     StrataCli cli = cli();
     checkArguments();
+    checkInput(cli);
     try (StrataClient client = cli.connect()) {
       return run(client, cli);
     }
@@ -28,6 +30,13 @@ abstract class ClientCommand implements Callable<Integer> {
    * the server is up. Commands without such arguments check nothing.
    */
   void checkArguments() {}
+
+  /**
+   * Refuses, before connecting, input the command would send that cannot be what it needs (an empty
+   * standard input for a load): a failed operation (exit 1), not a usage error. Commands that send
+   * no such input check nothing.
+   */
+  void checkInput(StrataCli cli) throws IOException {}
 
   /** Does the work; returns the exit code. */
   abstract int run(StrataClient client, StrataCli cli) throws Exception;

@@ -6,6 +6,7 @@ import io.strata.client.UploadBody;
 import io.strata.protocol.message.ImportArgs;
 import io.strata.protocol.message.ImportReply;
 import io.strata.protocol.registry.RegistryRef;
+import java.io.IOException;
 import java.io.PrintStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -84,6 +85,21 @@ final class ImageImportCommand extends ClientCommand {
       client.tag(ref.toString(), tag);
     }
     return code;
+  }
+
+  @Override
+  void checkInput(StrataCli cli) throws IOException {
+    refuseEmptyInput(cli, path);
+  }
+
+  /**
+   * Refuses an empty standard input ({@code -}) before connecting, as {@code docker load} does: an
+   * empty archive is no image.
+   */
+  static void refuseEmptyInput(StrataCli cli, String path) throws IOException {
+    if (path.equals("-") && cli.terminal().inputEmpty()) {
+      throw new IOException("import from standard input: standard input is empty");
+    }
   }
 
   /** Refuses to read an archive from standard input ({@code -}) when it is a terminal. */

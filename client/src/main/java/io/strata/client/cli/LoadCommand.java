@@ -1,6 +1,7 @@
 package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
+import java.io.IOException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,6 +30,11 @@ final class LoadCommand extends ClientCommand {
   @Override
   void checkArguments() {
     ImageImportCommand.refuseTerminalInput(spec, input);
+  }
+
+  @Override
+  void checkInput(StrataCli cli) throws IOException {
+    ImageImportCommand.refuseEmptyInput(cli, input);
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.PushbackInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +37,22 @@ public record Terminal(
     boolean outputTerminal) {
   public Terminal {
     env = Map.copyOf(env);
+    // one byte can be looked at and put back (inputEmpty)
+    in = in == null || in instanceof PushbackInputStream ? in : new PushbackInputStream(in, 1);
+  }
+
+  /**
+   * Whether standard input ends before its first byte. Waits for that byte, and puts it back for
+   * the reader that follows.
+   */
+  public boolean inputEmpty() throws IOException {
+    PushbackInputStream p = (PushbackInputStream) in;
+    int first = p.read();
+    if (first < 0) {
+      return true;
+    }
+    p.unread(first);
+    return false;
   }
 
   /** Streams none of which is a terminal except, if {@code interactive}, stderr. */

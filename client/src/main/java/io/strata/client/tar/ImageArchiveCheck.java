@@ -22,7 +22,7 @@ import java.util.Set;
  */
 public final class ImageArchiveCheck {
   private static final Set<String> MARKERS = Set.of("manifest.json", "index.json");
-  private static final int BLOCK = 512;
+  private static final int BLOCK = TarHeader.BLOCK;
 
   /** PAX and GNU long names above this length are not markers, and are not read. */
   private static final int MAX_NAME_RECORD = 1 << 20;
@@ -51,21 +51,21 @@ public final class ImageArchiveCheck {
       String longName = null;
       while (true) {
         header.clear();
-        if (pos + BLOCK > size || readFully(ch, header, pos) < BLOCK) {
+        if (pos < 0 || pos + BLOCK > size || readFully(ch, header, pos) < BLOCK) {
           return false; // truncated, or not a tar (compressed input lands here too)
         }
         byte[] h = header.array();
-        if (allZero(h)) {
+        if (TarHeader.isEnd(h)) {
           return pos > 0; // the end-of-archive block; an empty file is not a tar
         }
-        if (!checksumMatches(h)) {
+        if (!TarHeader.checksumMatches(h)) {
           return false;
         }
-        long contentSize = number(h, 124, 12);
-        if (contentSize < 0 || contentSize > size - pos - BLOCK) {
-          return false; // no size, or more content than the file holds (a base-256 2^63 - 1)
+        long contentSize = TarHeader.size(h);
+        long next = TarHeader.next(pos, contentSize, size);
+        if (next < 0) {
+          return false; // a size past the file's end: cut short, or no tar
         }
-        long next = pos + BLOCK + (contentSize + BLOCK - 1) / BLOCK * BLOCK;
         byte type = h[156];
         if (type == 'x' || type == 'L') {
           if (contentSize > MAX_NAME_RECORD || pos + BLOCK + contentSize > size) {
@@ -101,49 +101,6 @@ public final class ImageArchiveCheck {
       total += n;
     }
     return total;
-  }
-
-  private static boolean allZero(byte[] h) {
-    for (byte b : h) {
-      if (b != 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** The header checksum: the unsigned sum of the block with the checksum field as spaces. */
-  private static boolean checksumMatches(byte[] h) {
-    long stored = number(h, 148, 8);
-    long sum = 0;
-    for (int i = 0; i < BLOCK; i++) {
-      sum += (i >= 148 && i < 156) ? ' ' : (h[i] & 0xFF);
-    }
-    return stored == sum;
-  }
-
-  /** An octal field (NUL or space ended) or a base-256 one (high bit set); -1 if neither. */
-  private static long number(byte[] h, int off, int len) {
-    if ((h[off] & 0x80) != 0) {
-      long v = h[off] & 0x7F;
-      for (int i = off + 1; i < off + len; i++) {
-        if (v >>> 55 != 0) {
-          return -1;
-        }
-        v = (v << 8) | (h[i] & 0xFF);
-      }
-      return v;
-    }
-    int i = off;
-    int end = off + len;
-    while (i < end && h[i] == ' ') {
-      i++;
-    }
-    long v = 0;
-    for (; i < end && h[i] >= '0' && h[i] <= '7'; i++) {
-      v = v * 8 + (h[i] - '0');
-    }
-    return v;
   }
 
   private static String ustarName(byte[] h) {

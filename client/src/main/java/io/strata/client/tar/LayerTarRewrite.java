@@ -17,7 +17,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.archivers.tar.TarFile;
-import org.apache.commons.compress.archivers.tar.TarUtils;
 
 /**
  * Rewrites a plain tar file as the server's canonical layer tar, the tar {@link TreeTar#writeLayer}
@@ -45,7 +44,6 @@ public final class LayerTarRewrite {
    */
   static final int MAX_ENTRIES = 200_000;
 
-  private static final int BLOCK = 512;
   private static final long NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
 
   /** One path of the tar, placed in its parent directory. */
@@ -114,11 +112,14 @@ public final class LayerTarRewrite {
 
   /**
    * The tar's header records, counted from the size fields alone (every record of a PAX or long
-   * name counts too), stopping past {@link #MAX_ENTRIES}; what cannot be read ends the count.
+   * name counts too), stopping past {@link #MAX_ENTRIES}; 0 when a header's checksum does not match
+   * or its content runs past the file ({@link TarHeader}): such a tar is sent as it is, for the
+   * server to refuse, never rewritten into a valid one.
    */
   static long headers(Path file) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuffer block = ByteBuffer.allocate(BLOCK);
+      long fileSize = ch.size();
+      ByteBuffer block = ByteBuffer.allocate(TarHeader.BLOCK);
       long pos = 0;
       long count = 0;
       while (count <= MAX_ENTRIES) {
@@ -127,20 +128,20 @@ public final class LayerTarRewrite {
           // a short read is followed by another
         }
         byte[] h = block.array();
-        if (block.hasRemaining() || h[0] == 0) {
+        if (block.hasRemaining()) {
+          return count > 0 && block.position() == 0 ? count : 0; // ends at a header, or cut short
+        }
+        if (TarHeader.isEnd(h)) {
           return count;
         }
-        long size;
-        try {
-          size = TarUtils.parseOctalOrBinary(h, TarConstants.NAMELEN + 24, TarConstants.SIZELEN);
-        } catch (IllegalArgumentException e) {
-          return count;
+        if (!TarHeader.checksumMatches(h)) {
+          return 0;
         }
-        if (size < 0) {
-          return count;
+        pos = TarHeader.next(pos, TarHeader.size(h), fileSize);
+        if (pos < 0) {
+          return 0;
         }
         count++;
-        pos += BLOCK + (size + BLOCK - 1) / BLOCK * BLOCK;
       }
       return count;
     }

@@ -3,7 +3,9 @@ package io.strata.client.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.protocol.Status;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -143,6 +145,33 @@ class StrataCliTest {
     assertThat(sub.err())
         .startsWith("strata: unknown command 'lss' for 'strata image'\n")
         .contains("Did you mean: strata image ls?");
+  }
+
+  /**
+   * An empty standard input is refused before connecting, as {@code docker load} refuses it: no
+   * server listens, so exit 1 rather than 3 proves nothing was sent. A non-empty one goes on to
+   * connect, its first byte looked at and put back.
+   */
+  @Test
+  void anEmptyStandardInputIsRefusedBeforeConnecting() throws IOException {
+    for (String[] args : new String[][] {{"image", "import", "-"}, {"load"}, {"load", "-i", "-"}}) {
+      CliHarness t = new CliHarness();
+      assertThat(t.offline(args)).as(String.join(" ", args)).isEqualTo(ExitStatus.FAILED);
+      assertThat(t.err())
+          .isEqualTo("strata: import from standard input: standard input is empty\n");
+      CliHarness some = new CliHarness().stdin("x".getBytes(StandardCharsets.UTF_8));
+      assertThat(some.offline(args)).isEqualTo(ExitStatus.UNREACHABLE);
+    }
+    Terminal t =
+        new Terminal(
+            new ByteArrayInputStream("ab".getBytes(StandardCharsets.UTF_8)),
+            OutputStream.nullOutputStream(),
+            System.out,
+            System.err,
+            Map.of(),
+            false);
+    assertThat(t.inputEmpty()).isFalse();
+    assertThat(t.in().readAllBytes()).isEqualTo("ab".getBytes(StandardCharsets.UTF_8));
   }
 
   @Test

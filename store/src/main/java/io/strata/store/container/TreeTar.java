@@ -2,9 +2,11 @@ package io.strata.store.container;
 
 import io.strata.store.driver.Change;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.DirEntry;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
+import io.strata.store.image.layer.CheckedTarInputStream;
 import io.strata.store.image.layer.LayerTarWriter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +14,6 @@ import java.io.OutputStream;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Tars of a container's files, streamed: a whole tree ({@code export}, {@code cp} out), a change
@@ -70,44 +71,57 @@ final class TreeTar {
    */
   static void extract(FileSystemView fs, InputStream in, String dir, String rename)
       throws IOException {
-    TarArchiveInputStream tar = new TarArchiveInputStream(in);
+    CheckedTarInputStream tar = new CheckedTarInputStream(in, "the tar copied in");
     TarArchiveEntry e;
-    while ((e = next(tar)) != null) {
-      String path = place(e.getName(), dir, rename);
-      long mtime = e.getLastModifiedTime().to(TimeUnit.NANOSECONDS);
-      int mode = e.getMode() & 07777;
-      if (e.isDirectory()) {
-        if (!fs.exists(path)) {
-          fs.mkdirs(path, mode);
-        } else {
-          fs.chmod(path, mode);
-        }
-        continue;
-      }
-      if (fs.exists(path) && !fs.stat(path).isDirectory()) {
-        fs.remove(path, false);
-      }
-      if (e.isSymbolicLink()) {
-        fs.symlink(e.getLinkName(), path);
-      } else if (e.isLink()) {
-        fs.link(place(e.getLinkName(), dir, rename), path);
-      } else if (e.isFIFO()) {
-        node(fs, path, FileStat.S_IFIFO | mode, 0, e, mtime);
-      } else if (e.isCharacterDevice() || e.isBlockDevice()) {
-        if (e.getDevMajor() < 0 || e.getDevMinor() < 0) {
-          throw new InvalidArgumentException(
-              "tar entry " + e.getName() + ": device number out of range");
-        }
-        int type = e.isCharacterDevice() ? FileStat.S_IFCHR : FileStat.S_IFBLK;
-        node(fs, path, type | mode, FileStat.makedev(e.getDevMajor(), e.getDevMinor()), e, mtime);
-      } else if (e.isFile()) { // true for device entries too: they are handled above
-        fs.writeFile(path, tar, mode, (int) e.getLongUserId(), (int) e.getLongGroupId(), mtime);
-      } else {
+    while ((e = tar.nextEntry()) != null) {
+      try {
+        extractEntry(fs, tar, e, dir, rename);
+      } catch (NotFoundException missing) {
+        // a path through a symlink that leads nowhere: the tar's fault, not a lookup's
         throw new InvalidArgumentException(
-            "tar entry "
-                + e.getName()
-                + ": only directories, files, links, FIFOs and devices can be copied in");
+            "tar entry " + e.getName() + ": cannot be placed (" + missing.getMessage() + ")",
+            missing);
       }
+    }
+  }
+
+  private static void extractEntry(
+      FileSystemView fs, CheckedTarInputStream tar, TarArchiveEntry e, String dir, String rename)
+      throws IOException {
+    String path = place(e.getName(), dir, rename);
+    long mtime = e.getLastModifiedTime().to(TimeUnit.NANOSECONDS);
+    int mode = e.getMode() & 07777;
+    if (e.isDirectory()) {
+      if (!fs.exists(path)) {
+        fs.mkdirs(path, mode);
+      } else {
+        fs.chmod(path, mode);
+      }
+      return;
+    }
+    if (fs.exists(path) && !fs.stat(path).isDirectory()) {
+      fs.remove(path, false);
+    }
+    if (e.isSymbolicLink()) {
+      fs.symlink(e.getLinkName(), path);
+    } else if (e.isLink()) {
+      fs.link(place(e.getLinkName(), dir, rename), path);
+    } else if (e.isFIFO()) {
+      node(fs, path, FileStat.S_IFIFO | mode, 0, e, mtime);
+    } else if (e.isCharacterDevice() || e.isBlockDevice()) {
+      if (e.getDevMajor() < 0 || e.getDevMinor() < 0) {
+        throw new InvalidArgumentException(
+            "tar entry " + e.getName() + ": device number out of range");
+      }
+      int type = e.isCharacterDevice() ? FileStat.S_IFCHR : FileStat.S_IFBLK;
+      node(fs, path, type | mode, FileStat.makedev(e.getDevMajor(), e.getDevMinor()), e, mtime);
+    } else if (e.isFile()) { // true for device entries too: they are handled above
+      fs.writeFile(path, tar, mode, (int) e.getLongUserId(), (int) e.getLongGroupId(), mtime);
+    } else {
+      throw new InvalidArgumentException(
+          "tar entry "
+              + e.getName()
+              + ": only directories, files, links, FIFOs and devices can be copied in");
     }
   }
 
@@ -116,10 +130,10 @@ final class TreeTar {
    * or damaged tar, an absolute or {@code ..} name or link name, an entry type that cannot be
    * copied in, a device number out of range. Nothing is written.
    */
-  static void check(InputStream in) {
-    TarArchiveInputStream tar = new TarArchiveInputStream(in);
+  static void check(InputStream in) throws IOException {
+    CheckedTarInputStream tar = new CheckedTarInputStream(in, "the tar copied in");
     TarArchiveEntry e;
-    while ((e = next(tar)) != null) {
+    while ((e = tar.nextEntry()) != null) {
       place(e.getName(), "/", null);
       if (e.isLink()) {
         place(e.getLinkName(), "/", null);
@@ -152,14 +166,6 @@ final class TreeTar {
     fs.mknod(path, mode, rdev);
     fs.chown(path, (int) e.getLongUserId(), (int) e.getLongGroupId());
     fs.setTimes(path, mtime, mtime);
-  }
-
-  private static TarArchiveEntry next(TarArchiveInputStream tar) {
-    try {
-      return tar.getNextEntry();
-    } catch (IOException | IllegalArgumentException e) {
-      throw new InvalidArgumentException("truncated or corrupt tar (" + e.getMessage() + ")", e);
-    }
   }
 
   /** The container path of entry {@code name} unpacked in {@code dir}, top renamed to rename. */

@@ -85,6 +85,9 @@ public final class TreeFileSystem implements FileSystemView {
 
   private static final System.Logger LOG = System.getLogger(TreeFileSystem.class.getName());
 
+  /** The largest extended attribute value kept. */
+  private static final int MAX_XATTR_VALUE = 16 << 10;
+
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final boolean readOnly;
   private final LongSupplier clock;
@@ -771,11 +774,31 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void setXattr(String path, String name, byte[] value) throws IOException {
-    if (name.isEmpty()
-        || Directories.bytes(name).length > PathNames.MAX_NAME
-        || value.length > 16 << 10) {
+    if (name.isEmpty()) {
+      throw new InvalidArgumentException("xattr on " + path + ": the name is empty");
+    }
+    int nameBytes = Directories.bytes(name).length;
+    if (nameBytes > PathNames.MAX_NAME) {
       throw new InvalidArgumentException(
-          "xattr " + name + " on " + path + ": name or value too large");
+          "xattr "
+              + name.substring(0, 32)
+              + "… on "
+              + path
+              + ": name of "
+              + nameBytes
+              + " bytes exceeds "
+              + PathNames.MAX_NAME);
+    }
+    if (value.length > MAX_XATTR_VALUE) {
+      throw new InvalidArgumentException(
+          "xattr "
+              + name
+              + " on "
+              + path
+              + ": value of "
+              + value.length
+              + " bytes exceeds "
+              + MAX_XATTR_VALUE);
     }
     mutateMetadata(() -> inodes.setXattr(paths.resolve(path, false).existing(path), name, value));
   }

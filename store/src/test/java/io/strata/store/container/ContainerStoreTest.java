@@ -499,6 +499,32 @@ class ContainerStoreTest {
   }
 
   /**
+   * A {@code cp} in whose entry a symlink of the same tar leads nowhere, or whose input is no tar,
+   * is refused as bad content naming the entry or the tar, not as "not found" (exit 4).
+   */
+  @Test
+  void aCopyInThatCannotBePlacedIsRefusedAsBadContent() throws IOException {
+    containers.create("base:1", "cp", List.of());
+    byte[] symabs =
+        new io.strata.store.image.TarBuilder()
+            .symlink("link", "/nowhere")
+            .file("link/evil-abs-link", "x")
+            .bytes();
+    assertThatThrownBy(() -> containers.copyIn("cp", "/etc", new ByteArrayInputStream(symabs)))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageStartingWith("tar entry link/evil-abs-link: cannot be placed (");
+    assertThatThrownBy(
+            () ->
+                containers.copyIn(
+                    "cp",
+                    "/etc",
+                    new ByteArrayInputStream("garbage\n".getBytes(StandardCharsets.UTF_8))))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessage("the tar copied in: not a tar archive (8 bytes, shorter than a tar header)");
+    assertThat(containers.view("cp").exists("/etc/link")).isFalse();
+  }
+
+  /**
    * Each change is one group, in the store itself: a change or a {@code cp} in that fails half-way
    * (a hostile entry after a good one) leaves the writable layer as it was, even across a reopen.
    */

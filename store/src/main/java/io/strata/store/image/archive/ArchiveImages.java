@@ -33,8 +33,9 @@ public final class ArchiveImages {
    * @param name its file in the archive
    * @param digest the digest its bytes must have, or null when the archive does not say
    * @param mediaType its media type in the manifest, or null (docker-archive)
+   * @param size the length its descriptor gives, or -1 when the archive does not say
    */
-  record Blob(String name, Digest digest, String mediaType) {}
+  record Blob(String name, Digest digest, String mediaType, long size) {}
 
   /**
    * One image of the archive.
@@ -80,7 +81,7 @@ public final class ArchiveImages {
       }
       List<Blob> layers = new ArrayList<>();
       for (JsonNode l : m.path("Layers")) {
-        layers.add(new Blob(l.asText(), digestInName(l.asText()), null));
+        layers.add(new Blob(l.asText(), digestInName(l.asText()), null, -1));
       }
       List<String> tags = new ArrayList<>();
       for (JsonNode t : m.path("RepoTags")) {
@@ -142,7 +143,12 @@ public final class ArchiveImages {
       List<Blob> layers = new ArrayList<>();
       for (JsonNode l : manifest.path("layers")) {
         Digest dg = Digest.parse(l.path("digest").asText(""));
-        layers.add(new Blob("blobs/sha256/" + dg.hex(), dg, l.path("mediaType").asText(null)));
+        layers.add(
+            new Blob(
+                "blobs/sha256/" + dg.hex(),
+                dg,
+                l.path("mediaType").asText(null),
+                descriptorSize(l, dg, what)));
       }
       List<String> tags = new ArrayList<>();
       String full = imageName != null ? imageName : refName;
@@ -162,12 +168,30 @@ public final class ArchiveImages {
     Digest digest = Digest.parse(d.path("digest").asText(""));
     byte[] b = src.read("blobs/sha256/" + digest.hex(), MAX_JSON);
     check(b, digest, what + " blob " + digest);
-    long size = d.path("size").asLong(-1);
-    if (size >= 0 && size != b.length) {
+    long size = descriptorSize(d, digest, what);
+    if (size != b.length) {
       throw new InvalidArgumentException(
           what + " blob " + digest + ": " + b.length + " bytes, its descriptor says " + size);
     }
     return b;
+  }
+
+  /**
+   * The size descriptor {@code d} of blob {@code digest} gives: required by the OCI image spec, and
+   * a count of bytes, so a missing, fractional or negative one is refused naming the blob.
+   */
+  private static long descriptorSize(JsonNode d, Digest digest, String what) {
+    JsonNode size = d.path("size");
+    if (!size.canConvertToExactIntegral() || !size.canConvertToLong() || size.asLong() < 0) {
+      throw new InvalidArgumentException(
+          what
+              + " blob "
+              + digest
+              + ": descriptor size "
+              + (size.isMissingNode() ? "missing" : size.toString())
+              + " is not a byte count");
+    }
+    return size.asLong();
   }
 
   private static void check(byte[] b, Digest expected, String what) {

@@ -1,6 +1,7 @@
 package io.strata.store.image.archive;
 
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.image.layer.CheckedTarInputStream;
 import io.strata.store.image.layer.EntryPath;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
@@ -13,7 +14,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarFile;
 
 /**
@@ -83,10 +83,11 @@ abstract sealed class ArchiveSource implements Closeable {
    * False for what cannot be read as a tar.
    */
   static boolean tarHasAny(Path file, Set<String> names) throws IOException {
-    try (TarArchiveInputStream in =
-        new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+    try (CheckedTarInputStream in =
+        new CheckedTarInputStream(
+            new BufferedInputStream(Files.newInputStream(file)), "tar " + file.getFileName())) {
       TarArchiveEntry e;
-      while ((e = in.getNextEntry()) != null) {
+      while ((e = in.nextEntry()) != null) {
         if (e.isFile() && names.contains(clean(e.getName()))) {
           return true;
         }
@@ -192,6 +193,8 @@ abstract sealed class ArchiveSource implements Closeable {
 
     Tar(Path file) throws IOException {
       this.file = file;
+      // the headers past the marker tarHasAny stopped at are checked too: TarFile checks none
+      CheckedTarInputStream.checkHeaders(file, "archive " + file.getFileName());
       try {
         this.tar = new TarFile(file);
       } catch (IOException | IllegalArgumentException e) {

@@ -1,6 +1,7 @@
 package io.strata.store.image.layer;
 
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.DirEntry;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +33,7 @@ final class LayerApplier {
   static final String WHITEOUT = ".wh.";
   static final String OPAQUE = ".wh..wh..opq";
   private static final String XATTR = "SCHILY.xattr.";
+  private static final int MAX_SYMLINK_HOPS = 40;
 
   /** Called before a path this layer may have written is replaced or removed, with the path. */
   interface Replacing {
@@ -99,6 +102,16 @@ final class LayerApplier {
     this.exactXattrs = exactXattrs;
     String entry = e.getName();
     String path = EntryPath.of(entry, prefix);
+    try {
+      return applyAt(e, content, entry, path);
+    } catch (NotFoundException missing) {
+      // what the tar names is missing (parent() finds the usual causes first): the input's fault
+      throw refuse(entry, missing.getMessage());
+    }
+  }
+
+  private String applyAt(TarArchiveEntry e, InputStream content, String entry, String path)
+      throws IOException {
     if (e.isStarSparse()) {
       throw refuse(entry, "star's sparse format is not supported (GNU and PAX sparse files are)");
     }
@@ -138,7 +151,7 @@ final class LayerApplier {
         fs.chmod(path, e.getMode() & 07777);
       }
       fs.chown(path, uid, gid);
-      xattrs(path, e.getExtraPaxHeaders());
+      xattrs(entry, path, e.getExtraPaxHeaders());
       dirTimes.add(new Object[] {path, mtime});
       added(path);
       return null;
@@ -175,7 +188,7 @@ final class LayerApplier {
     if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
       fs.mknod(path, nodeType(e) | (e.getMode() & 07777), deviceNumber(entry, e));
       fs.chown(path, uid, gid);
-      xattrs(path, e.getExtraPaxHeaders());
+      xattrs(entry, path, e.getExtraPaxHeaders());
       fs.setTimes(path, mtime, mtime);
       return null;
     }
@@ -189,7 +202,7 @@ final class LayerApplier {
     } else {
       fs.writeFile(path, content, e.getMode() & 07777, uid, gid, mtime);
     }
-    xattrs(path, e.getExtraPaxHeaders());
+    xattrs(entry, path, e.getExtraPaxHeaders());
     return path;
   }
 
@@ -304,16 +317,57 @@ final class LayerApplier {
     if (dir.equals(checkedParent)) {
       return;
     }
-    FileStat st = statOrNull(dir);
-    if (st == null) {
-      fs.mkdirs(dir, 0755);
-    } else if (!st.isDirectory() && !st.isSymlink()) {
-      throw refuse(entry, "its parent " + dir + " is not a directory");
+    FileStat st;
+    try {
+      st = statOrNull(dir);
+    } catch (NotFoundException missing) {
+      st = null; // an ancestor leads nowhere: the walk below says which
+    }
+    if (st == null || !st.isDirectory()) {
+      checkWay(entry, dir);
+      if (statOrNull(dir) == null) {
+        fs.mkdirs(dir, 0755);
+      }
     }
     checkedParent = dir;
   }
 
-  private void xattrs(String path, Map<String, String> pax) throws IOException {
+  /**
+   * Refuses entry {@code entry} unless every existing directory on the way to {@code dir}, from the
+   * top, is a directory or a symlink leading to one. Symlinks resolve inside the tree, so one to
+   * {@code /tmp} leads nowhere in a layer without {@code /tmp}: the entry could not be placed, and
+   * the lookup's "not found" would blame the store. Only reads, since a failed change rolls back
+   * the layer's pending changes and with them what the message would name.
+   */
+  private void checkWay(String entry, String dir) throws IOException {
+    String at = "/";
+    for (String name : dir.split("/")) {
+      if (name.isEmpty()) {
+        continue;
+      }
+      String next = EntryPath.join(at, name);
+      FileStat st = statOrNull(next); // at is a directory, or a symlink leading to one
+      if (st == null) {
+        return; // missing from here down: made as directories
+      }
+      if (st.isSymlink()) {
+        if (!leadsToDirectory(next, 0)) {
+          throw refuse(
+              entry,
+              "its parent "
+                  + next
+                  + " is a symlink to "
+                  + fs.readlink(next)
+                  + ", which leads to no directory of the layer");
+        }
+      } else if (!st.isDirectory()) {
+        throw refuse(entry, "its parent " + next + " is not a directory");
+      }
+      at = next;
+    }
+  }
+
+  private void xattrs(String entry, String path, Map<String, String> pax) throws IOException {
     Map<String, byte[]> exact = null;
     for (Map.Entry<String, String> x : pax.entrySet()) {
       if (x.getKey().startsWith(XATTR)) {
@@ -321,11 +375,46 @@ final class LayerApplier {
           exact = exactXattrs.get();
         }
         String name = x.getKey().substring(XATTR.length());
+        if (name.isEmpty()) {
+          throw refuse(entry, "PAX record " + XATTR + " names no extended attribute");
+        }
         byte[] value = exact.get(name);
-        fs.setXattr(
-            path, name, value != null ? value : x.getValue().getBytes(StandardCharsets.UTF_8));
+        try {
+          fs.setXattr(
+              path, name, value != null ? value : x.getValue().getBytes(StandardCharsets.UTF_8));
+        } catch (InvalidArgumentException bad) {
+          throw refuse(entry, bad.getMessage());
+        }
       }
     }
+  }
+
+  /** Whether the symlink at {@code link} resolves, inside the tree, to a directory. */
+  private boolean leadsToDirectory(String link, int hops) throws IOException {
+    if (hops >= MAX_SYMLINK_HOPS) {
+      return false;
+    }
+    String target = fs.readlink(link);
+    ArrayDeque<String> names = new ArrayDeque<>();
+    String from = target.startsWith("/") ? target : EntryPath.parent(link) + "/" + target;
+    for (String n : from.split("/")) {
+      if (n.equals("..")) {
+        names.pollLast(); // never above the root
+      } else if (!n.isEmpty() && !n.equals(".")) {
+        names.addLast(n);
+      }
+    }
+    String resolved = "/" + String.join("/", names);
+    FileStat st;
+    try {
+      st = statOrNull(resolved);
+    } catch (NotFoundException | InvalidArgumentException nowhere) {
+      return false;
+    }
+    if (st != null && st.isSymlink()) {
+      return leadsToDirectory(resolved, hops + 1);
+    }
+    return st != null && st.isDirectory();
   }
 
   private static int nodeType(TarArchiveEntry e) {

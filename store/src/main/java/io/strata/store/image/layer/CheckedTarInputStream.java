@@ -1,0 +1,230 @@
+package io.strata.store.image.layer;
+
+import io.strata.store.error.InvalidArgumentException;
+import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * The one reader of untrusted tars on the server: commons-compress's parser with every header
+ * record checked before it is parsed, which the parser itself does not do. A header whose checksum
+ * does not match (a text file, a block of zeros with a non-zero byte, a checksum field of {@code
+ * 00000000}) is refused, as GNU tar and Go's archive/tar refuse it: the first one as "not a tar
+ * archive", a later one as a corrupt tar with its offset. So is an input of no bytes at all (where
+ * the parser sees an empty archive) and a header cut short. A tar of only its end-of-archive blocks
+ * stays a valid, empty tar, and so does one that ends at a header boundary without them, as Go
+ * reads it. Records after the end-of-archive block are not headers and are not checked.
+ *
+ * <p>Every failure is an {@link InvalidArgumentException} of one line that starts with the name the
+ * reader was given ({@code tar app.tar: not a tar archive (...)}).
+ */
+public final class CheckedTarInputStream extends TarArchiveInputStream {
+  private static final int RECORD = 512;
+  private static final int CHECKSUM = 148;
+  private static final int CHECKSUM_LENGTH = 8;
+  private static final int TYPE = 156;
+  // old GNU sparse headers: the "more sparse records follow" flags of the header and an extension
+  private static final int GNU_SPARSE_EXTENDED = 482;
+  private static final int GNU_SPARSE_EXTENSION_EXTENDED = 504;
+
+  private final String what;
+  private final Counting counted;
+  private boolean ended;
+  private boolean sparseExtension;
+  private long headers;
+
+  /** Reads {@code in} (uncompressed); {@code what} names the tar in messages. */
+  public CheckedTarInputStream(InputStream in, String what) {
+    this(new Counting(in), what);
+  }
+
+  private CheckedTarInputStream(Counting in, String what) {
+    super(in);
+    this.counted = in;
+    this.what = what;
+  }
+
+  /** Checks every header of the tar {@code file}, reading past the entries' content. */
+  public static void checkHeaders(Path file, String what) throws IOException {
+    try (CheckedTarInputStream tar =
+        new CheckedTarInputStream(new BufferedInputStream(Files.newInputStream(file)), what)) {
+      while (tar.nextEntry() != null) {
+        // each header is checked as it is read
+      }
+    }
+  }
+
+  /**
+   * The next entry, or null at the end of the tar; a parse failure of the library is reported as a
+   * corrupt tar naming this one.
+   */
+  public TarArchiveEntry nextEntry() {
+    try {
+      return getNextEntry();
+    } catch (IOException | IllegalArgumentException e) {
+      throw new InvalidArgumentException(
+          what + ": truncated or corrupt tar (" + oneLine(e.getMessage()) + ")", e);
+    }
+  }
+
+  /** Called by the parser on each record it reads as a header, before parsing it. */
+  @Override
+  protected boolean isEOFRecord(byte[] record) {
+    if (ended) {
+      return super.isEOFRecord(record); // the second end block, or what follows the end
+    }
+    long read = counted.count;
+    if (record == null) {
+      if (read == 0) {
+        throw new InvalidArgumentException(what + ": not a tar archive (it is empty)");
+      }
+      if (read < RECORD) {
+        throw new InvalidArgumentException(
+            what + ": not a tar archive (" + read + " bytes, shorter than a tar header)");
+      }
+      if (read % RECORD != 0) {
+        throw new InvalidArgumentException(
+            what
+                + ": truncated tar (the header at byte "
+                + read / RECORD * RECORD
+                + " is cut short after "
+                + read % RECORD
+                + " bytes)");
+      }
+      ended = true;
+      return true; // the tar stops at a header boundary without its end blocks
+    }
+    if (super.isEOFRecord(record)) {
+      ended = true;
+      return true;
+    }
+    if (sparseExtension) {
+      // a record of an old GNU sparse map: no header, no checksum
+      sparseExtension = record[GNU_SPARSE_EXTENSION_EXTENDED] != 0;
+      return false;
+    }
+    long stored = storedChecksum(record);
+    if (!checksumMatches(record, stored)) {
+      String mismatch =
+          stored < 0
+              ? "the header's checksum field holds no octal number"
+              : "header checksum "
+                  + Long.toOctalString(stored)
+                  + " does not match the header's sum "
+                  + Long.toOctalString(unsignedSum(record));
+      if (headers == 0) {
+        throw new InvalidArgumentException(what + ": not a tar archive (" + mismatch + ")");
+      }
+      throw new InvalidArgumentException(
+          what + ": corrupt tar (the header at byte " + (read - RECORD) + ": " + mismatch + ")");
+    }
+    headers++;
+    sparseExtension = record[TYPE] == 'S' && record[GNU_SPARSE_EXTENDED] != 0;
+    return false;
+  }
+
+  /**
+   * Whether {@code header}'s checksum field holds the sum of its bytes with the field counted as
+   * spaces: unsigned, as POSIX says, or signed, as some old tars wrote it.
+   */
+  static boolean checksumMatches(byte[] header, long stored) {
+    if (stored < 0) {
+      return false;
+    }
+    long signed = 0;
+    for (int i = 0; i < RECORD; i++) {
+      signed += inChecksum(i) ? ' ' : header[i];
+    }
+    return stored == unsignedSum(header) || stored == signed;
+  }
+
+  private static long unsignedSum(byte[] header) {
+    long sum = 0;
+    for (int i = 0; i < RECORD; i++) {
+      sum += inChecksum(i) ? ' ' : header[i] & 0xFF;
+    }
+    return sum;
+  }
+
+  private static boolean inChecksum(int i) {
+    return i >= CHECKSUM && i < CHECKSUM + CHECKSUM_LENGTH;
+  }
+
+  /**
+   * The checksum field: octal digits, led by spaces or zeros and ended by a NUL or a space; -1 if
+   * it holds no digit or anything else.
+   */
+  static long storedChecksum(byte[] header) {
+    int i = CHECKSUM;
+    int end = CHECKSUM + CHECKSUM_LENGTH;
+    while (i < end && header[i] == ' ') {
+      i++;
+    }
+    long v = 0;
+    int digits = 0;
+    for (; i < end && header[i] >= '0' && header[i] <= '7'; i++) {
+      v = v * 8 + (header[i] - '0');
+      digits++;
+    }
+    for (; i < end; i++) {
+      if (header[i] != 0 && header[i] != ' ') {
+        return -1;
+      }
+    }
+    return digits == 0 ? -1 : v;
+  }
+
+  /** Counts what the parser reads and skips: where each header starts. */
+  private static final class Counting extends FilterInputStream {
+    long count;
+
+    Counting(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long k = in.skip(n);
+      if (k > 0) {
+        count += k;
+      }
+      return k;
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
+    }
+  }
+
+  private static String oneLine(String message) {
+    if (message == null) {
+      return "unreadable";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl).strip();
+  }
+}
