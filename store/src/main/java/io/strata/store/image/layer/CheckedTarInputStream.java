@@ -28,6 +28,10 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
   private static final int CHECKSUM = 148;
   private static final int CHECKSUM_LENGTH = 8;
   private static final int TYPE = 156;
+
+  /** The most bytes a GNU long name or PAX header record may hold (1 MiB). */
+  static final int MAX_METADATA = 1 << 20;
+
   // old GNU sparse headers: the "more sparse records follow" flags of the header and an extension
   private static final int GNU_SPARSE_EXTENDED = 482;
   private static final int GNU_SPARSE_EXTENSION_EXTENDED = 504;
@@ -125,7 +129,39 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
     }
     headers++;
     sparseExtension = record[TYPE] == 'S' && record[GNU_SPARSE_EXTENDED] != 0;
+    checkMetadataSize(record, read - RECORD);
     return false;
+  }
+
+  /**
+   * The parser reads a GNU long name or link ({@code L}, {@code K}) or a PAX header ({@code x},
+   * {@code g}) whole into memory: one of 150 MB ran the server out of heap. Real ones are a path (4
+   * KiB) or a few attributes; larger than {@value #MAX_METADATA} bytes is refused.
+   */
+  private void checkMetadataSize(byte[] record, long at) {
+    byte type = record[TYPE];
+    if (type != 'L' && type != 'K' && type != 'x' && type != 'g') {
+      return;
+    }
+    long size;
+    try {
+      size = org.apache.commons.compress.archivers.tar.TarUtils.parseOctalOrBinary(record, 124, 12);
+    } catch (IllegalArgumentException e) {
+      return; // the parser refuses it, naming the header
+    }
+    if (size > MAX_METADATA) {
+      throw new InvalidArgumentException(
+          what
+              + ": the "
+              + (type == 'L' || type == 'K' ? "GNU long name" : "PAX header")
+              + " at byte "
+              + at
+              + " holds "
+              + size
+              + " bytes, more than the "
+              + MAX_METADATA
+              + " a header may");
+    }
   }
 
   /**

@@ -45,6 +45,31 @@ class CheckedTarInputStreamTest {
   }
 
   @Test
+  void aHugeGnuLongNameIsRefusedBeforeItIsRead() {
+    // one header of type L claiming 150 MB: the parser would read it whole into memory
+    byte[] h = new byte[512];
+    byte[] name = "././@LongLink".getBytes(UTF_8);
+    System.arraycopy(name, 0, h, 0, name.length);
+    System.arraycopy("0000644\0".getBytes(UTF_8), 0, h, 100, 8);
+    System.arraycopy(String.format("%011o\0", 150_000_000L).getBytes(UTF_8), 0, h, 124, 12);
+    System.arraycopy("00000000000\0".getBytes(UTF_8), 0, h, 136, 12);
+    h[156] = 'L';
+    System.arraycopy("ustar  \0".getBytes(UTF_8), 0, h, 257, 8);
+    Arrays.fill(h, 148, 156, (byte) ' ');
+    long sum = 0;
+    for (byte b : h) {
+      sum += b & 0xff;
+    }
+    System.arraycopy(String.format("%06o\0 ", sum).getBytes(UTF_8), 0, h, 148, 8);
+    byte[] tar = Arrays.copyOf(h, 512 * 4);
+    assertThatThrownBy(() -> names(tar))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessage(
+            "tar t.tar: the GNU long name at byte 0 holds 150000000 bytes, more than the 1048576 a"
+                + " header may");
+  }
+
+  @Test
   void aShortTextFileIsNotATar() {
     // padded to a record, as a layer's end is, it used to parse as a header named "garbage 1\n"
     assertThatThrownBy(() -> names("garbage 1\n".getBytes(UTF_8)))
