@@ -163,7 +163,7 @@ public final class RegistryHttp {
   }
 
   /** Why a request failed, as a sentence (the JDK's client throws some without a message). */
-  private String reason(IOException e) {
+  String reason(IOException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof java.net.ConnectException) {
         return "connection refused";
