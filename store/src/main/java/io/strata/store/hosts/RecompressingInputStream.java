@@ -50,6 +50,7 @@ final class RecompressingInputStream extends FilterInputStream {
   private volatile boolean abandoned;
   private boolean closed;
   private boolean checked;
+  private boolean failed; // the compression's failure was thrown to the reader
 
   RecompressingInputStream(InputStream in, GzipRecipe recipe, Digest expected, String name) {
     super(in);
@@ -145,6 +146,7 @@ final class RecompressingInputStream extends FilterInputStream {
 
   /** The compression's failure: a blob that did not come back as it is, or what stopped it. */
   private IOException failure(ExecutionException e) {
+    failed = true;
     if (e.getCause() instanceof CorruptDataException c) {
       throw c; // names the layer, the recipe, and the digest and length it gave
     }
@@ -194,8 +196,10 @@ final class RecompressingInputStream extends FilterInputStream {
     }
     closed = true;
     try {
+      // once the compression failed, the reader has its answer already: reading on would throw
+      // the same exception again from close (which try-with-resources cannot suppress into itself)
       byte[] buf = new byte[64 << 10];
-      while (read(buf, 0, buf.length) >= 0) {
+      while (!failed && read(buf, 0, buf.length) >= 0) {
         // compressed all the same
       }
     } finally {
