@@ -17,8 +17,22 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  * uses the bounds-checked decoders, since a damaged pack is untrusted input.
  */
 public final class ChunkCodec {
-  private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
-  private static final LZ4SafeDecompressor LZ4_DECODER = LZ4.safeDecompressor();
+  /**
+   * lz4-java, loaded at the first lz4 chunk: its native library is unpacked into a temporary file
+   * of each process that loads it (and left there when the process is killed), so a store that
+   * never uses lz4 (the default is zstd) must not load it.
+   */
+  private static final class Lz4 {
+    static final LZ4Factory FACTORY = LZ4Factory.fastestInstance();
+    static final LZ4Compressor COMPRESSOR = FACTORY.fastCompressor();
+    static final LZ4SafeDecompressor DECODER = FACTORY.safeDecompressor();
+  }
+
+  /** LZ4_compressBound of lz4.h: what lz4 may make of {@code len} bytes, at most. */
+  private static int lz4Bound(int len) {
+    return len + len / 255 + 16;
+  }
+
   private static final ThreadLocal<ZstdDecompressCtx> ZSTD_DECODER =
       ThreadLocal.withInitial(ZstdDecompressCtx::new);
   // Kept apart from the plain decoder: a context keeps the dictionary it was last given.
@@ -51,7 +65,6 @@ public final class ChunkCodec {
 
   private final Compression compression;
   private final Dictionaries dictionaries;
-  private final LZ4Compressor lz4 = LZ4.fastCompressor();
 
   public ChunkCodec(Compression compression) {
     this(compression, null);
@@ -85,7 +98,7 @@ public final class ChunkCodec {
 
   /** Room {@link #encode} may need in {@code dst} for a chunk of {@code len} bytes. */
   public static int maxEncodedLength(int len) {
-    return (int) Math.max(Zstd.compressBound(len), LZ4.fastCompressor().maxCompressedLength(len));
+    return (int) Math.max(Zstd.compressBound(len), lz4Bound(len));
   }
 
   /**
@@ -123,7 +136,7 @@ public final class ChunkCodec {
     int n =
         switch (compression.codec()) {
           case NONE -> len;
-          case LZ4 -> lz4.compress(src, off, len, dst, dstOff, dst.length - dstOff);
+          case LZ4 -> Lz4.COMPRESSOR.compress(src, off, len, dst, dstOff, dst.length - dstOff);
           case ZSTD -> zstd().compressByteArray(dst, dstOff, dst.length - dstOff, src, off, len);
           case ZSTD_DICT -> throw new IllegalStateException("zstd-dict is not a store's choice");
         };
@@ -176,7 +189,7 @@ public final class ChunkCodec {
               System.arraycopy(src, off, dst, dstOff, len);
               yield len;
             }
-            case LZ4 -> LZ4_DECODER.decompress(src, off, len, dst, dstOff, rawLen);
+            case LZ4 -> Lz4.DECODER.decompress(src, off, len, dst, dstOff, rawLen);
             case ZSTD -> ZSTD_DECODER.get().decompressByteArray(dst, dstOff, rawLen, src, off, len);
             case ZSTD_DICT -> {
               if (dictionaries == null) {

@@ -109,6 +109,10 @@ final class CopyStep {
 
   private List<String> match(String src) throws IOException {
     FileSystemView fs = from.fs();
+    if (fromRef == null && ImageBuilder.climbsAbove(src)) {
+      // docker's words: the context is all the build may read
+      throw refuse(src + ": forbidden path outside the build context");
+    }
     String path = ImageBuilder.resolve("/", src);
     String name = EntryPath.name(path);
     if (!name.contains("*") && !name.contains("?")) {

@@ -434,7 +434,41 @@ public final class ImageBuilder {
 
   static String resolve(String dir, String path) {
     String p = path.startsWith("/") ? path : EntryPath.join(dir, path);
-    return EntryPath.of(p.substring(1), "/");
+    return EntryPath.of(clean(p).substring(1), "/");
+  }
+
+  /**
+   * {@code path} (absolute) with {@code .} and {@code ..} taken lexically, a {@code ..} at the root
+   * staying there, as docker cleans a destination or WORKDIR ({@code /../../x} is {@code /x}).
+   */
+  static String clean(String path) {
+    java.util.Deque<String> parts = new java.util.ArrayDeque<>();
+    for (String part : path.split("/")) {
+      if (part.isEmpty() || part.equals(".")) {
+        continue;
+      }
+      if (part.equals("..")) {
+        parts.pollLast();
+      } else {
+        parts.addLast(part);
+      }
+    }
+    return "/" + String.join("/", parts);
+  }
+
+  /** Whether {@code path}, taken from the root, climbs above it with {@code ..}. */
+  static boolean climbsAbove(String path) {
+    int depth = 0;
+    for (String part : path.split("/")) {
+      if (part.equals("..")) {
+        if (--depth < 0) {
+          return true;
+        }
+      } else if (!part.isEmpty() && !part.equals(".")) {
+        depth++;
+      }
+    }
+    return false;
   }
 
   private static Digest digest(String s) {

@@ -220,6 +220,23 @@ class DockerfileBuildTest {
   }
 
   @Test
+  void destinationsAreCleanedInsideTheImageAndSourcesStayInTheContext() throws IOException {
+    // docker: "/../../x" is "/x", "../b" from WORKDIR /w is "/b"; a source outside the context
+    // is refused naming the line
+    build(
+        "FROM scratch\nCOPY notes.txt /../../top.txt\nWORKDIR /w\nCOPY notes.txt ../b.txt\n",
+        "clean:1",
+        BuildOptions.DEFAULT);
+    FileSystemView fs = top("clean:1");
+    assertThat(fs.exists("/top.txt")).isTrue();
+    assertThat(fs.exists("/b.txt")).isTrue();
+    assertThatThrownBy(
+            () -> build("FROM scratch\nCOPY ../outside /s\n", "out:1", BuildOptions.DEFAULT))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessage("Dockerfile line 2: COPY ../outside: forbidden path outside the build context");
+  }
+
+  @Test
   void badConfigInstructionsAreRefusedNamingTheLine() {
     for (String[] bad :
         new String[][] {
