@@ -625,7 +625,14 @@ public final class ChunkStore implements ChunkAccess, Closeable {
    * references them: the gc made sure) and this disk's copies are dropped.
    */
   public void forgetPacks(Set<Integer> packIds) throws IOException {
-    sharing.forgetPacks(packIds);
+    // under the gc lock, as fsck runs: a pack retired in the middle of a check was reported as a
+    // missing pack file
+    gcLock.lock();
+    try {
+      sharing.forgetPacks(packIds);
+    } finally {
+      gcLock.unlock();
+    }
   }
 
   /** Where the index places chunk {@code id} ({@link Locations}; NONE if absent). */
@@ -642,11 +649,18 @@ public final class ChunkStore implements ChunkAccess, Closeable {
    */
   public int applyAliases(List<ChunkAlias> aliases) throws IOException {
     ensureOpen();
-    int moved = sharing.applyAliases(aliases);
-    if (moved > 0) {
-      checkpoints.write();
+    // under the gc lock, as fsck runs: a chunk moved into a pack the check had already read was
+    // reported as a damaged record there
+    gcLock.lock();
+    try {
+      int moved = sharing.applyAliases(aliases);
+      if (moved > 0) {
+        checkpoints.write();
+      }
+      return moved;
+    } finally {
+      gcLock.unlock();
     }
-    return moved;
   }
 
   /**
