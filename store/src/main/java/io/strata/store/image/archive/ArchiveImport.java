@@ -8,6 +8,7 @@ import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.image.layer.CountingInputStream;
 import io.strata.store.image.layer.ImageConfigs;
 import io.strata.store.image.layer.JsonCodec;
 import io.strata.store.image.layer.LayerBlob;
@@ -16,7 +17,6 @@ import io.strata.store.image.layer.LayerCompression;
 import io.strata.store.image.layer.LayerStore;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -159,7 +159,8 @@ public final class ArchiveImport implements Closeable {
       // a recipe blob's digest was verified when it was stored: its contents are read as they
       // are, without regenerating the gzip (a deflate of the whole layer) only to inflate it
       InputStream plain = src.openUncompressed(blob.name());
-      Counted raw = plain != null ? null : new Counted(src.open(blob.name()));
+      CountingInputStream raw =
+          plain != null ? null : new CountingInputStream(src.open(blob.name()));
       try (InputStream in = plain != null ? plain : raw) {
         r =
             layers.importTar(
@@ -252,53 +253,19 @@ public final class ArchiveImport implements Closeable {
    * bytes {@code raw} counted (it was read to its end), or the size of the recipe a blob read
    * uncompressed is kept as. A layer already made stays in {@link #added}, for {@link #undo}.
    */
-  private void checkSize(ArchiveImages.Blob blob, Counted raw, String what) {
+  private void checkSize(ArchiveImages.Blob blob, CountingInputStream raw, String what) {
     if (blob.size() < 0) {
       return;
     }
     long size = -1;
     if (raw != null) {
-      size = raw.count;
+      size = raw.count();
     } else if (src.gzipRecipe(blob.name()) != null) {
       size = src.gzipRecipe(blob.name()).size();
     }
     if (size >= 0 && size != blob.size()) {
       throw new InvalidArgumentException(
           what + ": blob is " + size + " bytes, its descriptor says " + blob.size());
-    }
-  }
-
-  /** A stream that counts the bytes read through it. */
-  private static final class Counted extends FilterInputStream {
-    long count;
-
-    Counted(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0) {
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        count += n;
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      long k = in.skip(n);
-      count += Math.max(0, k);
-      return k;
     }
   }
 

@@ -2,7 +2,6 @@ package io.strata.store.image.layer;
 
 import io.strata.store.error.InvalidArgumentException;
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -37,17 +36,17 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
   private static final int GNU_SPARSE_EXTENSION_EXTENDED = 504;
 
   private final String what;
-  private final Counting counted;
+  private final CountingInputStream counted;
   private boolean ended;
   private boolean sparseExtension;
   private long headers;
 
   /** Reads {@code in} (uncompressed); {@code what} names the tar in messages. */
   public CheckedTarInputStream(InputStream in, String what) {
-    this(new Counting(in), what);
+    this(new CountingInputStream(in), what);
   }
 
-  private CheckedTarInputStream(Counting in, String what) {
+  private CheckedTarInputStream(CountingInputStream in, String what) {
     super(in);
     this.counted = in;
     this.what = what;
@@ -82,7 +81,7 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
     if (ended) {
       return super.isEOFRecord(record); // the second end block, or what follows the end
     }
-    long read = counted.count;
+    long read = counted.count();
     if (record == null) {
       if (read == 0) {
         throw new InvalidArgumentException(what + ": not a tar archive (it is empty)");
@@ -213,47 +212,6 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
       }
     }
     return digits == 0 ? -1 : v;
-  }
-
-  /** Counts what the parser reads and skips: where each header starts. */
-  private static final class Counting extends FilterInputStream {
-    long count;
-
-    Counting(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0) {
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        count += n;
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      long k = in.skip(n);
-      if (k > 0) {
-        count += k;
-      }
-      return k;
-    }
-
-    @Override
-    public boolean markSupported() {
-      return false;
-    }
   }
 
   private static String oneLine(String message) {

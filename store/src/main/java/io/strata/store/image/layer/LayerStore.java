@@ -116,15 +116,15 @@ public final class LayerStore {
       throws IOException {
     MessageDigest blobSha = Digest.newSha256();
     MessageDigest diffSha = Digest.newSha256();
-    Counted compressed = new Counted(new DigestInputStream(raw, blobSha));
+    CountingInputStream compressed = new CountingInputStream(new DigestInputStream(raw, blobSha));
     InputStream counted = compressed;
     if (expectedDiff != null) {
       LayerRecord existing = find(chain(parent, expectedDiff));
       if (existing != null) {
         // Held already: nothing is applied, but the blob is still read and checked, so a
         // damaged or lying archive is refused whatever the store holds (issue #14 item 4).
-        Counted tarBytes =
-            new Counted(parsing(LayerCompression.decompress(counted, diffSha), what));
+        CountingInputStream tarBytes =
+            new CountingInputStream(parsing(LayerCompression.decompress(counted, diffSha), what));
         byte[] buf = new byte[64 << 10];
         while (tarBytes.read(buf, 0, buf.length) >= 0) {
           limits.checkSize(what, tarBytes.count(), compressed.count());
@@ -199,44 +199,6 @@ public final class LayerStore {
     return diff;
   }
 
-  /** A stream that counts the bytes read through it. */
-  private static final class Counted extends FilterInputStream {
-    private long count;
-
-    Counted(InputStream in) {
-      super(in);
-    }
-
-    long count() {
-      return count;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0) {
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        count += n;
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      long k = in.skip(n);
-      count += Math.max(0, k);
-      return k;
-    }
-  }
-
   /**
    * Makes a layer over {@code parent} from what {@code writer} puts in the tree, described by its
    * canonical tar ({@link CanonicalTar}).
@@ -276,7 +238,7 @@ public final class LayerStore {
         null,
         (tmp, fs, session) -> {
           MessageDigest sha = Digest.newSha256();
-          Counted compressed = new Counted(raw);
+          CountingInputStream compressed = new CountingInputStream(raw);
           // the stream's split is only hashed: if it equals the canonical one, that one is stored
           MessageDigest streamedSplit = Digest.newSha256();
           TarSplitWriter split = new TarSplitWriter(null, streamedSplit);
