@@ -151,12 +151,7 @@ final class RegistryTransfers {
     if (source.reference().startsWith("sha256:")) {
       return null; // a pull by digest records no tag to look it up by
     }
-    java.net.http.HttpResponse<Void> r =
-        http.discard(
-            java.net.http.HttpRequest.newBuilder(
-                    http.uri("/v2/" + source.repository() + "/manifests/" + source.reference()))
-                .header("Accept", RegistryHttp.ACCEPT_MANIFESTS)
-                .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()));
+    java.net.http.HttpResponse<Void> r = http.headManifest(source.repository(), source.reference());
     String digest =
         r.statusCode() == 200 ? r.headers().firstValue("Docker-Content-Digest").orElse(null) : null;
     if (digest == null) {

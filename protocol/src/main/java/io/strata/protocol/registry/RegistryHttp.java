@@ -64,6 +64,18 @@ public final class RegistryHttp {
     return send(builder, HttpResponse.BodyHandlers.discarding());
   }
 
+  /**
+   * A {@code HEAD} of manifest {@code reference} of {@code repository}: its answer tells whether
+   * the registry has it and, in {@code Docker-Content-Digest}, its digest, before anything is
+   * fetched.
+   */
+  public HttpResponse<Void> headManifest(String repository, String reference) throws IOException {
+    return discard(
+        HttpRequest.newBuilder(uri("/v2/" + repository + "/manifests/" + reference))
+            .header("Accept", ACCEPT_MANIFESTS)
+            .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+  }
+
   /** Sends and returns the body as bytes. */
   public HttpResponse<byte[]> bytes(HttpRequest.Builder builder) throws IOException {
     return send(builder, HttpResponse.BodyHandlers.ofByteArray());

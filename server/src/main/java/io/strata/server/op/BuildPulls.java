@@ -22,7 +22,6 @@ import io.strata.store.image.ImageSummary;
 import io.strata.store.image.build.BuildOptions;
 import io.strata.store.image.build.NamedImages;
 import java.io.IOException;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -258,12 +257,7 @@ final class BuildPulls {
       throws IOException {
     HttpResponse<Void> r;
     try {
-      r =
-          http.discard(
-              HttpRequest.newBuilder(
-                      http.uri("/v2/" + ref.repository() + "/manifests/" + ref.reference()))
-                  .header("Accept", RegistryHttp.ACCEPT_MANIFESTS)
-                  .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+      r = http.headManifest(ref.repository(), ref.reference());
     } catch (RegistryException e) {
       if (e.refused()) {
         throw refused(n, ref, secretGiven, e.status());
