@@ -173,6 +173,64 @@ class ExportDigestsIT {
     assertThat(List.of(server.cli("fsck").code())).containsExactly(0);
   }
 
+  /**
+   * One image (one config) arriving with two manifests, its layer uncompressed in one and gzipped
+   * in the other: each tag exports the manifest it arrived with, as docker keeps a digest per
+   * repository, and a tag made from a tag exports that tag's.
+   */
+  @Test
+  void eachTagExportsTheManifestItArrivedWith() throws Exception {
+    byte[] tar = Tars.of("etc/issue", "one image, two manifests\n");
+    Path raw = dir.resolve("two.tar");
+    Files.write(raw, tar);
+    Path plain = Tars.plainLayout(dir.resolve("two-plain"), tar);
+    Path gzip =
+        Tars.gzipLayout(dir.resolve("two-gzip"), tar, Files.readAllBytes(GoGzip.gzip(raw, 6)));
+    String plainDigest = digestIn(plain);
+    String gzipDigest = digestIn(gzip);
+    assertThat(plainDigest).isNotEqualTo(gzipDigest);
+
+    ok("image", "import", plain.toString(), "-t", "two/plain:1");
+    ok("image", "import", gzip.toString(), "-t", "two/gzip:1");
+    assertThat(idOf("two/plain:1")).isEqualTo(idOf("two/gzip:1"));
+    assertThat(exportedDigest("two/plain:1")).isEqualTo(plainDigest);
+    assertThat(exportedDigest("two/gzip:1")).isEqualTo(gzipDigest);
+    JsonNode inspect = JSON.readTree(ok("--json", "image", "inspect", "two/plain:1").stdout());
+    assertThat(inspect.get(0).path("RepoDigests").toString())
+        .contains("two/plain@" + plainDigest, "two/gzip@" + gzipDigest)
+        .doesNotContain("two/plain@" + gzipDigest);
+
+    ok("tag", "two/plain:1", "two/copy:1");
+    assertThat(exportedDigest("two/copy:1")).isEqualTo(plainDigest);
+    assertThat(exportedDigest("two/gzip@" + gzipDigest)).isEqualTo(gzipDigest);
+    assertThat(exportedDigest("two/plain@" + plainDigest)).isEqualTo(plainDigest);
+
+    // the tag arrives again with the other manifest: it exports that one now
+    ok("image", "import", gzip.toString(), "-t", "two/plain:1");
+    assertThat(exportedDigest("two/plain:1")).isEqualTo(gzipDigest);
+    assertThat(exportedDigest("two/copy:1")).isEqualTo(plainDigest);
+    assertThat(List.of(server.cli("fsck").code())).containsExactly(0);
+  }
+
+  private static String idOf(String ref) throws IOException {
+    return JSON.readTree(ok("--json", "image", "inspect", ref).stdout()).get(0).path("Id").asText();
+  }
+
+  private static String digestIn(Path layout) throws IOException {
+    return JSON.readTree(Files.readAllBytes(layout.resolve("index.json")))
+        .path("manifests")
+        .path(0)
+        .path("digest")
+        .asText();
+  }
+
+  private static String exportedDigest(String ref) throws IOException {
+    Path out = Files.createTempDirectory(dir, "export-");
+    Files.delete(out);
+    ok("image", "export", ref, "-o", out.toString(), "--format", "oci");
+    return digestIn(out);
+  }
+
   private static JsonNode manifestOf(Path layout) throws IOException {
     String d =
         JSON.readTree(Files.readAllBytes(layout.resolve("index.json")))

@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -219,6 +220,15 @@ class StrataToStrataPullIT {
         pullerCli.strata("--json", "pull", "127.0.0.1:" + port + "/" + ref, "--plain-http");
     assertThat(r.exit()).as("pull %s: %s", ref, r).isZero();
     return JSON.readTree(r.out());
+  }
+
+  /** The {@code RepoDigests} the puller's {@code image inspect} gives of {@code ref}. */
+  private static List<String> repoDigests(String ref) throws IOException {
+    Cli.Result r = pullerCli.strata("--json", "image", "inspect", ref);
+    assertThat(r.exit()).as("inspect %s: %s", ref, r).isZero();
+    List<String> out = new ArrayList<>();
+    JSON.readTree(r.out()).get(0).path("RepoDigests").forEach(d -> out.add(d.asText()));
+    return out;
   }
 
   /** The digest of "{}", the empty config only a chunk-index artifact brings here. */
@@ -490,6 +500,40 @@ class StrataToStrataPullIT {
       assertThat(plain.out())
           .as("%s", plain)
           .startsWith("127.0.0.1:" + port + "/plain/app:1: image is up to date (sha256:");
+
+      // a multi-platform image: its RepoDigests name the index the tag names, as docker's do, so
+      // the next pull of the unchanged tag is up to date too
+      String reg = "127.0.0.1:" + port;
+      String index = Tars.multiPlatformLayout(dir.resolve("multi"), v1);
+      skopeo(
+          "copy",
+          "--all",
+          "--dest-tls-verify=false",
+          "oci:" + dir.resolve("multi") + ":1",
+          "docker://" + reg + "/plain/multi:1");
+      assertThat(pull(port, "plain/multi:1").path("upToDate").asBoolean()).isFalse();
+      assertThat(repoDigests(reg + "/plain/multi:1"))
+          .contains(reg + "/plain/multi@" + index, reg + "/plain/app@" + manifestDigest(v1))
+          .doesNotContain(reg + "/plain/multi@" + manifestDigest(v1));
+      assertThat(pull(port, "plain/multi:1").path("upToDate").asBoolean()).isTrue();
+      assertThat(pull(port, "plain/multi@" + index).path("upToDate").asBoolean()).isTrue();
+
+      // a pull by digest, no tag: the image keeps that reference, names it, and is up to date
+      skopeo(
+          "copy",
+          "--dest-tls-verify=false",
+          "oci:" + v2 + ":1",
+          "docker://" + reg + "/plain/app:2");
+      String byDigest = reg + "/plain/app@" + manifestDigest(v2);
+      assertThat(pull(port, "plain/app@" + manifestDigest(v2)).path("upToDate").asBoolean())
+          .isFalse();
+      assertThat(repoDigests(byDigest)).contains(byDigest);
+      assertThat(pull(port, "plain/app@" + manifestDigest(v2)).path("upToDate").asBoolean())
+          .isTrue();
+      Path exported = dir.resolve("exported-by-digest");
+      Cli.Result export = pullerCli.strata("image", "export", byDigest, "-o", exported.toString());
+      assertThat(export.exit()).as("%s", export).isZero();
+      assertThat(manifestDigest(exported)).isEqualTo(manifestDigest(v2));
     } finally {
       registry.destroyForcibly();
       registry.waitFor(10, TimeUnit.SECONDS);

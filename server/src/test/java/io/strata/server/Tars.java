@@ -187,4 +187,41 @@ public final class Tars {
             + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"1\"}}]}");
     return l;
   }
+
+  /**
+   * Writes at {@code l} an OCI layout tagged 1 whose image is a multi-platform index listing the
+   * one image of layout {@code image} (for linux/amd64), as registries serve most base images;
+   * returns the index's digest.
+   */
+  public static String multiPlatformLayout(Path l, Path image) throws IOException {
+    Files.createDirectories(l.resolve("blobs/sha256"));
+    try (var blobs = Files.list(image.resolve("blobs/sha256"))) {
+      for (Path b : blobs.toList()) {
+        Files.copy(b, l.resolve("blobs/sha256").resolve(b.getFileName()));
+      }
+    }
+    String index = Files.readString(image.resolve("index.json"));
+    String m = index.replaceAll("(?s).*\"digest\":\"(sha256:[0-9a-f]{64})\".*", "$1");
+    long size = Files.size(image.resolve("blobs/sha256/" + m.substring(7)));
+    byte[] body =
+        ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+                + "\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"digest\":\""
+                + m
+                + "\",\"size\":"
+                + size
+                + ",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}")
+            .getBytes(StandardCharsets.UTF_8);
+    String d = putBlob(l, body);
+    Files.writeString(l.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    Files.writeString(
+        l.resolve("index.json"),
+        "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+            + "\"application/vnd.oci.image.index.v1+json\",\"digest\":\""
+            + d
+            + "\",\"size\":"
+            + body.length
+            + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"1\"}}]}");
+    return d;
+  }
 }

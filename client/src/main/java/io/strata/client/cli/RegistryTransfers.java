@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -123,15 +124,18 @@ final class RegistryTransfers {
     try {
       Path layout = tmp.resolve("oci");
       Tally t;
+      RegistryPull pull = new RegistryPull(http, source);
       try {
-        t = new RegistryPull(http, source).pull(layout);
+        t = pull.pull(layout);
       } catch (RegistryException e) {
         throw asStatus(e);
       }
       String tag = source.reference().startsWith("sha256:") ? null : source.toString();
       TransferListener bar = ProgressBar.forTerminal(cli.terminal(), "import", -1);
       client.importImage(
-          new ImportArgs(tag, null, "image " + source), out -> TreeTar.write(layout, out), bar);
+          new ImportArgs(tag, null, "image " + source, false, pull.pulledAs()),
+          out -> TreeTar.write(layout, out),
+          bar);
       ProgressBar.finish(bar);
       report(cli, t, source.toString());
       return ExitStatus.OK;
@@ -148,8 +152,12 @@ final class RegistryTransfers {
    */
   private static String heldDigest(StrataClient client, RegistryHttp http, RegistryRef source)
       throws IOException {
+    String name = source.registry() + "/" + source.repository();
     if (source.reference().startsWith("sha256:")) {
-      return null; // a pull by digest records no tag to look it up by
+      // a digest names one manifest forever: held when an image was pulled by it or tagged with it
+      return repoDigests(client, source).contains(name + "@" + source.reference())
+          ? source.reference()
+          : null;
     }
     java.net.http.HttpResponse<Void> r = http.headManifest(source.repository(), source.reference());
     String digest =
@@ -157,14 +165,17 @@ final class RegistryTransfers {
     if (digest == null) {
       return null;
     }
+    return repoDigests(client, source).contains(name + "@" + digest) ? digest : null;
+  }
+
+  /** The {@code RepoDigests} of the image {@code source} names in the store (none: not there). */
+  private static List<String> repoDigests(StrataClient client, RegistryRef source)
+      throws IOException {
     try {
-      String name = source.registry() + "/" + source.repository();
-      return client.inspect(source.toString()).repoDigests().contains(name + "@" + digest)
-          ? digest
-          : null;
+      return client.inspect(source.toString()).repoDigests();
     } catch (StrataClientException e) {
       if (e.status() == Status.NOT_FOUND) {
-        return null;
+        return List.of();
       }
       throw e;
     }

@@ -335,12 +335,14 @@ public final class StrataCli implements Runnable {
 
   /**
    * docker's names for commands that Strata files elsewhere: {@code images} ({@code image ls}),
-   * {@code rmi} ({@code image rm}) and {@code container ls} ({@code ps}).
+   * {@code rmi} ({@code image rm}), {@code tag} ({@code image tag}) and {@code container ls}
+   * ({@code ps}).
    */
   private static void dockerNames(CommandLine cmd, String only) {
     if (NAMES.equals(only)) {
       cmd.addSubcommand("images", stub(ImageListCommand.class, "images", new String[0]));
       cmd.addSubcommand("rmi", stub(ImageRemoveCommand.class, "rmi", null));
+      cmd.addSubcommand("tag", stub(ImageTagCommand.class, "tag", null));
       cmd.setAbbreviatedSubcommandsAllowed(false);
       return;
     }
@@ -353,6 +355,11 @@ public final class StrataCli implements Runnable {
       CommandLine rmi = new CommandLine(new ImageRemoveCommand());
       rmi.getCommandSpec().name("rmi");
       cmd.addSubcommand("rmi", rmi);
+    }
+    if (only == null || only.equals("tag")) {
+      CommandLine tag = new CommandLine(new ImageTagCommand());
+      tag.getCommandSpec().name("tag");
+      cmd.addSubcommand("tag", tag);
     }
     if (cmd.getSubcommands().containsKey("container")) {
       CommandLine ls = new CommandLine(new ContainerListCommand());
@@ -393,7 +400,7 @@ public final class StrataCli implements Runnable {
         i++;
       } else if (!FLAGS.contains(a)
           && VALUED_OPTIONS.stream().noneMatch(o -> a.startsWith(o + "="))) {
-        boolean command = List.of("images", "rmi").contains(a) || COMMANDS.containsKey(a);
+        boolean command = List.of("images", "rmi", "tag").contains(a) || COMMANDS.containsKey(a);
         if (command) {
           return List.of("completion", "__complete").contains(a) ? null : a;
         }

@@ -12,10 +12,18 @@ package io.strata.protocol.message;
  * @param plain the sender vouches that the DATA is a plain tar of one file tree (it holds no
  *     top-level {@code manifest.json} or {@code index.json}): the server then imports it as one
  *     layer while it arrives, instead of spooling it whole to tell an archive from a layer
+ * @param pulledAs for an image a registry pull fetched, {@code registry/repository@sha256:...} of
+ *     what the pull's reference named (a multi-platform image's index, or the manifest): kept as
+ *     the image's {@code RepoDigests} entry for that repository (null: none)
  */
-public record ImportArgs(String tag, String select, String name, boolean plain) {
+public record ImportArgs(String tag, String select, String name, boolean plain, String pulledAs) {
   /** Arguments for an upload the server tells apart by content. */
   public ImportArgs(String tag, String select, String name) {
-    this(tag, select, name, false);
+    this(tag, select, name, false, null);
+  }
+
+  /** Arguments of an import that no registry pull fetched. */
+  public ImportArgs(String tag, String select, String name, boolean plain) {
+    this(tag, select, name, plain, null);
   }
 }

@@ -32,6 +32,7 @@ public final class RegistryPull {
   private final RegistryHttp http;
   private final RegistryRef source;
   private Tally tally = new Tally(0, 0, 0, 0);
+  private String namedDigest;
 
   public RegistryPull(RegistryHttp http, RegistryRef source) {
     this.http = http;
@@ -66,6 +67,7 @@ public final class RegistryPull {
   public Tally pull(Path layout, Progress progress) throws IOException {
     Files.createDirectories(layout.resolve("blobs/sha256"));
     Manifest m = manifest(source.reference());
+    namedDigest = m.digest;
     JsonNode doc = MAPPER.readTree(m.body);
     if (doc.has("manifests")) {
       JsonNode pick = doc.path("manifests").path(0);
@@ -105,6 +107,18 @@ public final class RegistryPull {
     Files.write(layout.resolve("index.json"), MAPPER.writeValueAsBytes(index));
     Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
     return tally;
+  }
+
+  /**
+   * After {@link #pull}: {@code registry/repository@digest} of what the reference named (for a
+   * multi-platform image, its index): what the image's {@code RepoDigests} lists for that
+   * repository, as docker's do.
+   */
+  public String pulledAs() {
+    if (namedDigest == null) {
+      throw new IllegalStateException("nothing pulled yet");
+    }
+    return source.registry() + "/" + source.repository() + "@" + namedDigest;
   }
 
   private record Manifest(byte[] body, String type, String digest) {}

@@ -18,7 +18,6 @@ import io.strata.store.hosts.RegistryChunkPull;
 import io.strata.store.hosts.TransferHost;
 import io.strata.store.hosts.TransferSummary;
 import io.strata.store.image.ImageStore;
-import io.strata.store.image.ImageSummary;
 import io.strata.store.image.build.BuildOptions;
 import io.strata.store.image.build.NamedImages;
 import java.io.IOException;
@@ -137,6 +136,7 @@ final class BuildPulls {
               .run(
                   ref.reference(),
                   tag,
+                  ref.registry() + "/" + ref.repository(),
                   new HttpChunkIndexSource(ref, args.plainHttp(), args.token()),
                   new ProgressLines(n.ref(), log));
     } catch (IOException e) {
@@ -175,13 +175,14 @@ final class BuildPulls {
     try {
       Path layout = dir.resolve("oci");
       Tally t;
+      RegistryPull pull = new RegistryPull(http, ref);
       try {
-        t = new RegistryPull(http, ref).pull(layout, new ProgressLines(n.ref(), log));
+        t = pull.pull(layout, new ProgressLines(n.ref(), log));
       } catch (IOException e) {
         throw new IOException(
             n.what() + ": pull from registry " + ref.registry() + ": " + e.getMessage(), e);
       }
-      String id = images.importPath(layout.toString(), tag).images().get(0).id();
+      String id = images.importPath(layout.toString(), tag, pull.pulledAs()).images().get(0).id();
       log.accept(
           n.ref()
               + ": "
@@ -200,25 +201,16 @@ final class BuildPulls {
   }
 
   /**
-   * The id of the store's image for {@code text}, or null: by tag, or for {@code REPO@DIGEST} an
-   * image of that repository that arrived with that manifest (its {@code RepoDigests}, which the
-   * store keeps for tagged images).
+   * The id of the store's image for {@code text}, or null: by tag, or for {@code REPO@DIGEST} the
+   * image whose {@code RepoDigests} list it (pulled by it, or tagged in that repository with that
+   * manifest or index).
    */
   private String localImage(String text, RegistryRef ref) {
-    if (!ref.reference().startsWith("sha256:")) {
-      try {
-        return images.resolve(text);
-      } catch (NotFoundException | InvalidArgumentException e) {
-        return null;
-      }
+    try {
+      return images.resolve(text);
+    } catch (NotFoundException | InvalidArgumentException e) {
+      return null;
     }
-    String repo = ref.registry() + "/" + ref.repository();
-    for (ImageSummary i : images.list()) {
-      if (repo.equals(i.repository()) && holdsManifest(i.id(), ref, ref.reference())) {
-        return i.id();
-      }
-    }
-    return null;
   }
 
   /**

@@ -214,7 +214,13 @@ final class HostTransferOperations {
               HttpChunkIndexSource source = new HttpChunkIndexSource(ref, a.plainHttp(), a.token());
               TransferSummary s;
               try {
-                s = registryPull.run(ref.reference(), tag, source, progress);
+                s =
+                    registryPull.run(
+                        ref.reference(),
+                        tag,
+                        ref.registry() + "/" + ref.repository(),
+                        source,
+                        progress);
               } catch (RegistryException e) {
                 // unreachable or refusing: as another stratad would be (exit 3), as a build's is
                 if (e.unreachable() || e.refused()) {

@@ -69,6 +69,12 @@ final class ImageTarOperations {
           "image.import: " + select + " is not a valid OCI reference name");
     }
     if (args.plain()) {
+      if (args.pulledAs() != null) {
+        throw new InvalidArgumentException(
+            "image.import: pulledAs "
+                + args.pulledAs()
+                + " needs an image archive, not a plain tar");
+      }
       if (select != null) {
         throw new InvalidArgumentException(
             "image.import: select " + select + " needs an OCI layout, not a plain tar");
@@ -90,7 +96,9 @@ final class ImageTarOperations {
             s -> {
               try (s) {
                 String path = s.file() + (select == null ? "" : ":" + select);
-                ImportResult r = RejectedException.ofContent(() -> images.importPath(path, tag));
+                ImportResult r =
+                    RejectedException.ofContent(
+                        () -> images.importPath(path, tag, args.pulledAs()));
                 return new Outcome.Reply(reply(r));
               }
             }));

@@ -293,6 +293,7 @@ final class ImageBridge {
           image.mediaType(),
           image.size(),
           repo + ":" + tag,
+          repo + "@" + d.digest(),
           "manifest " + repo + "@" + image.digest());
     } catch (StrataException | IOException e) {
       LOG.log(

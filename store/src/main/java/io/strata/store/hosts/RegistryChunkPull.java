@@ -70,17 +70,24 @@ public final class RegistryChunkPull {
   }
 
   /**
-   * Pulls {@code reference} (a tag or digest) from {@code source} and names it {@code tag} (null:
-   * untagged). Returns null, having recorded nothing, when the registry publishes no chunk index
-   * for it (a plain registry, or an image a Strata registry cannot index): the caller then pulls
-   * the ordinary way.
+   * Pulls {@code reference} (a tag or digest) of repository {@code repository} ({@code
+   * registry/name}) from {@code source} and names it {@code tag} (null: untagged); the image keeps
+   * {@code repository@digest} of what {@code reference} named as its {@code RepoDigests} entry.
+   * Returns null, having recorded nothing, when the registry publishes no chunk index for it (a
+   * plain registry, or an image a Strata registry cannot index): the caller then pulls the ordinary
+   * way.
    */
   public TransferSummary run(
-      String reference, String tag, ChunkIndexSource source, ProgressListener progress)
+      String reference,
+      String tag,
+      String repository,
+      ChunkIndexSource source,
+      ProgressListener progress)
       throws IOException {
     String where = source.name();
     Wire wire = new Wire();
     Fetched image = manifest(source, reference, wire);
+    String pulledAs = repository + "@" + image.digest;
     ManifestDocument doc = document(image, where);
     if (doc.isIndex()) {
       if (doc.children().isEmpty()) {
@@ -166,6 +173,7 @@ public final class RegistryChunkPull {
                             pulled.mediaType,
                             pulled.body.length,
                             tag,
+                            pulledAs,
                             where + " manifest " + pulled.digest));
       } catch (CorruptDataException e) {
         // a layer whose chunks and recipe do not compress back into it: the import stopped

@@ -42,7 +42,7 @@ final class ImageImports {
       ObjectNode config = ImageConfigs.empty();
       ImageConfigs.addLayer(config, r.layer().diffId(), "strata image import", false);
       return records.record(
-          JsonCodec.bytes(config), List.of(r), ref == null ? List.of() : List.of(ref), null);
+          JsonCodec.bytes(config), List.of(r), ref == null ? List.of() : List.of(ref), null, null);
     } catch (RuntimeException | IOException e) {
       layers.rollBack(r.reused() ? List.of() : List.of(r.layer().chainId()));
       throw e;
@@ -51,9 +51,12 @@ final class ImageImports {
 
   /**
    * The images {@code found} in {@code archive}, each tagged as the archive tags it or, with {@code
-   * override}, with that tag alone. Nothing is recorded and nothing stays if any image fails.
+   * override}, with that tag alone, and pulled as {@code pulledAs} (see {@link
+   * ImageStore#importPath(String, String, String)}). Nothing is recorded and nothing stays if any
+   * image fails.
    */
-  ImportResult archive(ArchiveImport archive, List<ArchiveImages.Image> found, ImageRef override)
+  ImportResult archive(
+      ArchiveImport archive, List<ArchiveImages.Image> found, ImageRef override, String pulledAs)
       throws IOException {
     try {
       List<ImportResult.Image> out = new ArrayList<>();
@@ -63,7 +66,8 @@ final class ImageImports {
             override != null
                 ? List.of(override)
                 : image.tags().stream().map(ImageRef::parse).toList();
-        out.addAll(records.record(image.config(), made.layers(), tags, made.arrived()).images());
+        out.addAll(
+            records.record(image.config(), made.layers(), tags, made.arrived(), pulledAs).images());
       }
       return new ImportResult(out);
     } catch (RuntimeException | IOException e) {
@@ -91,7 +95,7 @@ final class ImageImports {
     try {
       imageLayers.add(r);
       ImageConfigs.addLayer(config, r.layer().diffId(), createdBy, false);
-      return records.record(JsonCodec.bytes(config), imageLayers, refs, null);
+      return records.record(JsonCodec.bytes(config), imageLayers, refs, null, null);
     } catch (RuntimeException | IOException e) {
       layers.rollBack(r.reused() ? List.of() : List.of(r.layer().chainId()));
       throw e;
@@ -107,7 +111,7 @@ final class ImageImports {
     List<LayerStore.Result> results = new ArrayList<>();
     try {
       plans.layers(plan, what, results);
-      return records.record(plan.config(), results, tags, null);
+      return records.record(plan.config(), results, tags, null, null);
     } catch (RuntimeException | IOException e) {
       layers.rollBack(
           results.stream().filter(r -> !r.reused()).map(r -> r.layer().chainId()).toList());
@@ -118,7 +122,7 @@ final class ImageImports {
   /** The image a build made, tagged {@code tags}; {@code log} gets Docker's closing lines. */
   ImportResult built(ImageBuilder.Built built, List<ImageRef> tags, Consumer<String> log)
       throws IOException {
-    ImportResult result = records.record(built.config(), built.layers(), tags, null);
+    ImportResult result = records.record(built.config(), built.layers(), tags, null, null);
     String id = result.images().get(0).id();
     log.accept("Successfully built " + id.substring(7, 19));
     for (ImageRef t : tags) {

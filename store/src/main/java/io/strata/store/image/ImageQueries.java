@@ -1,6 +1,5 @@
 package io.strata.store.image;
 
-import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.image.layer.ImageConfigs;
 import io.strata.store.image.layer.JsonCodec;
@@ -87,17 +86,7 @@ final class ImageQueries {
       diffIds.add(layers.get(c).diffId());
     }
     List<String> tags = records.tagsOf(image.id());
-    List<String> repoDigests = new ArrayList<>();
-    byte[] manifest = image.manifestBytes();
-    if (manifest != null) {
-      Digest md = Digest.sha256(manifest, 0, manifest.length);
-      for (String t : tags) {
-        String repo = t.substring(0, t.lastIndexOf(':')) + "@" + md;
-        if (!repoDigests.contains(repo)) {
-          repoDigests.add(repo);
-        }
-      }
-    }
+    List<String> repoDigests = image.repoDigests(tags);
     return new ImageDetails(
         image.id(),
         tags,

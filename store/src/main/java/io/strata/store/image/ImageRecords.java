@@ -1,6 +1,5 @@
 package io.strata.store.image;
 
-import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.InvalidArgumentException;
@@ -127,16 +126,17 @@ final class ImageRecords {
     throw new NotFoundException("image " + ref + " not found");
   }
 
-  /** The image a tag of {@code repository} names whose manifest has digest {@code digest}. */
+  /**
+   * The image whose {@code RepoDigests} list {@code repository@digest}: pulled by that reference,
+   * or tagged in that repository with the manifest of that digest.
+   */
   private String byRepoDigest(Map<String, String> tags, String repository, String digest) {
-    String prefix = repository + ":";
-    for (Map.Entry<String, String> t : tags.entrySet()) {
-      if (t.getKey().startsWith(prefix) && t.getKey().indexOf('/', prefix.length()) < 0) {
-        ImageRecord im = images().get(t.getValue());
-        byte[] m = im == null ? null : im.manifestBytes();
-        if (m != null && Digest.sha256(m, 0, m.length).toString().equals(digest)) {
-          return t.getValue();
-        }
+    String ref = repository + "@" + digest;
+    Map<String, List<String>> byImage = new TreeMap<>();
+    tags.forEach((t, id) -> byImage.computeIfAbsent(id, k -> new ArrayList<>()).add(t));
+    for (ImageRecord im : images().values()) {
+      if (im.repoDigests(byImage.getOrDefault(im.id(), List.of())).contains(ref)) {
+        return im.id();
       }
     }
     return null;
@@ -149,12 +149,46 @@ final class ImageRecords {
   }
 
   /**
-   * Records an image and its tags in one commit; with {@code arrived} (null: keep what an earlier
-   * import of the same image recorded) exports give back its manifest and layer blobs unchanged.
-   * Returns what was stored.
+   * Gives the image {@code src} names the tag {@code dst} (moved if another image had it) in one
+   * commit; when {@code src} is a tag that arrived with a manifest, {@code dst} exports that one.
+   */
+  void tag(String src, ImageRef dst) throws IOException {
+    String id = resolve(src);
+    ImageRecord image = image(id);
+    String from = null;
+    try {
+      from = ImageRef.parse(src).toString();
+    } catch (InvalidArgumentException e) {
+      // an id: the new tag exports the latest manifest
+    }
+    List<String> live = new ArrayList<>(tagsOf(id));
+    live.add(dst.toString());
+    ImageRecord next = image.tagging(from, dst.toString(), live);
+    List<RootChange> changes = new ArrayList<>();
+    if (!next.equals(image)) {
+      changes.add(put(next));
+    }
+    changes.add(tag(dst, id));
+    commit(changes);
+  }
+
+  private static RootChange put(ImageRecord image) {
+    return new RootChange.Put(
+        new Root(ImageRecord.rootName(image.id()), 0, JsonCodec.bytes(image), new RoaringBitmap()));
+  }
+
+  /**
+   * Records an image and its tags in one commit; with {@code arrived} (null: none, as a build or a
+   * docker-archive makes it) its tags export that manifest and its layer blobs unchanged, and
+   * {@code pulledAs} ({@code REPOSITORY@sha256:...}, null: none) is the reference a pull named it
+   * by, when that is not the manifest's own digest. Returns what was stored.
    */
   ImportResult record(
-      byte[] config, List<LayerStore.Result> imageLayers, List<ImageRef> tags, ArrivedAs arrived)
+      byte[] config,
+      List<LayerStore.Result> imageLayers,
+      List<ImageRef> tags,
+      ArrivedAs arrived,
+      String pulledAs)
       throws IOException {
     List<String> chain = new ArrayList<>();
     List<ImportResult.Layer> out = new ArrayList<>();
@@ -163,27 +197,23 @@ final class ImageRecords {
       out.add(new ImportResult.Layer(r.layer().diffId(), r.layer().chainId(), r.reused()));
     }
     ImageRecord image = ImageRecord.of(config, chain);
-    if (arrived != null) {
-      image = image.withManifest(arrived.manifest(), arrived.type(), arrived.blobs());
-    } else {
-      Root earlier = chunks.root(ImageRecord.rootName(image.id()));
-      if (earlier != null) {
-        ImageRecord e = JsonCodec.read(earlier.payload(), ImageRecord.class, earlier.name());
-        if (e.manifest() != null && e.layers().equals(chain)) {
-          image = e;
-        }
+    Root earlier = chunks.root(ImageRecord.rootName(image.id()));
+    if (earlier != null) {
+      ImageRecord e = JsonCodec.read(earlier.payload(), ImageRecord.class, earlier.name());
+      if (e.layers().equals(chain)) {
+        image = e;
       }
     }
+    List<String> names = tags.stream().map(ImageRef::toString).toList();
+    Set<String> live = new HashSet<>(tagsOf(image.id()));
+    live.addAll(names);
+    image = image.arriving(arrived, names, pulledAs, live);
     List<RootChange> changes = new ArrayList<>();
-    RoaringBitmap none = new RoaringBitmap();
-    changes.add(
-        new RootChange.Put(
-            new Root(ImageRecord.rootName(image.id()), 0, JsonCodec.bytes(image), none)));
+    changes.add(put(image));
     for (ImageRef t : tags) {
       changes.add(tag(t, image.id()));
     }
     commit(changes);
-    List<String> names = tags.stream().map(ImageRef::toString).toList();
     return new ImportResult(List.of(new ImportResult.Image(image.id(), names, out)));
   }
 
@@ -230,7 +260,11 @@ final class ImageRecords {
    */
   record Removal(List<RootChange> changes, List<String> layers) {}
 
-  /** Image {@code ref} as an export writes it, its layers' records from {@code layers}. */
+  /**
+   * Image {@code ref} as an export writes it, its layers' records from {@code layers}: with the
+   * manifest {@code ref} names (a tag's, or the one of a {@code REPOSITORY@DIGEST}), else the
+   * latest it arrived with.
+   */
   ExportedImage exported(String ref, LayerStore layers) {
     ImageRecord image = image(resolve(ref));
     List<LayerRecord> ls = new ArrayList<>();
@@ -238,8 +272,14 @@ final class ImageRecords {
       ls.add(layers.get(c));
     }
     List<String> tags = tagsOf(image.id());
+    String tag = exportTag(tags, ref);
+    int at = ref.indexOf('@');
+    Arrival arrival =
+        at > 0
+            ? image.arrivalByDigest(ref, ref.substring(at + 1))
+            : tag != null ? image.arrivalFor(tag) : image.latest();
     return new ExportedImage(
-        image.id(), image.configBytes(), image.arrivedAs(), ls, exportTag(tags, ref));
+        image.id(), image.configBytes(), arrival == null ? null : arrival.arrivedAs(), ls, tag);
   }
 
   /** The tag an export names the image by: the one asked for, else its first, else none. */
@@ -253,7 +293,7 @@ final class ImageRecords {
         return t;
       }
     } catch (RuntimeException e) {
-      // asked by id
+      // asked by id or digest
     }
     return tags.isEmpty() ? null : tags.get(0);
   }

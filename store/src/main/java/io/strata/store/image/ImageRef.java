@@ -54,6 +54,22 @@ public record ImageRef(String repository, String tag) {
     return new ImageRef(text, "latest");
   }
 
+  /**
+   * Checks {@code text} is a digest reference, {@code REPOSITORY@sha256:<64 hex>}, and gives it
+   * back; refused naming it otherwise.
+   */
+  public static String digestReference(String text) {
+    int at = text.indexOf('@');
+    if (at <= 0
+        || !text.substring(at + 1).matches("sha256:[0-9a-f]{64}")
+        || text.length() - at - 1 > MAX_REPOSITORY) {
+      throw new InvalidArgumentException(
+          "image reference " + text + ": not a valid repository@sha256:digest");
+    }
+    new ImageRef(text.substring(0, at), "latest");
+    return text;
+  }
+
   @Override
   public String toString() {
     return repository + ":" + tag;

@@ -178,8 +178,19 @@ public final class ImageStore {
    * zstd). {@code tag} (null: none) names the image; archives also keep their own tags.
    */
   public ImportResult importPath(String path, String tag) throws IOException {
+    return importPath(path, tag, null);
+  }
+
+  /**
+   * {@link #importPath(String, String)} of an image a registry pull fetched: {@code pulledAs}
+   * ({@code REPOSITORY@sha256:...}, null: none) is the reference the pull named it by, kept as its
+   * {@code RepoDigests} entry for that repository when it is not the manifest's own digest (a
+   * multi-platform index's, or a pull by digest with no tag).
+   */
+  public ImportResult importPath(String path, String tag, String pulledAs) throws IOException {
+    String pulled = pulledAs == null ? null : ImageRef.digestReference(pulledAs);
     try (HostImport source = HostImport.path(path, layers, chunks)) {
-      return importHost(source, tag);
+      return importHost(source, tag, pulled);
     }
   }
 
@@ -196,7 +207,7 @@ public final class ImageStore {
         in.transferTo(out);
       }
       try (HostImport source = HostImport.file(spool, null, layers, chunks)) {
-        return importHost(source, tag);
+        return importHost(source, tag, null);
       }
     } finally {
       Files.deleteIfExists(spool);
@@ -218,9 +229,10 @@ public final class ImageStore {
     return layers.plainTarsReadBack();
   }
 
-  private ImportResult importHost(HostImport source, String tag) throws IOException {
+  private ImportResult importHost(HostImport source, String tag, String pulledAs)
+      throws IOException {
     if (source.archive() != null) {
-      return importArchive(source.archive(), source.select(), tag);
+      return importArchive(source.archive(), source.select(), tag, pulledAs);
     }
     return importSingleLayer(source::layer, tag);
   }
@@ -236,25 +248,33 @@ public final class ImageStore {
    * name), each tagged as the archive tags it or, with {@code tag}, with that tag alone. Nothing is
    * recorded and nothing stays if any image fails.
    */
-  private ImportResult importArchive(ArchiveImport archive, String select, String tag)
-      throws IOException {
+  private ImportResult importArchive(
+      ArchiveImport archive, String select, String tag, String pulledAs) throws IOException {
     List<ArchiveImages.Image> found = archive.images(select, t -> ImageRef.parse(t).toString());
     ImageRef override = tag == null ? null : ImageRef.parse(tag);
-    return changing(() -> imports.archive(archive, found, override));
+    return changing(() -> imports.archive(archive, found, override, pulledAs));
   }
 
   /**
    * Imports the image whose manifest (OCI or docker schema 2; an index imports each image it lists)
    * is blob {@code manifest} of {@code blobs}, as an import of an OCI layout holding it would, and
-   * tags it {@code tag} (null: none). Layers and config are verified against their digests; refused
-   * with {@link InvalidArgumentException}, the store unchanged, for what an import would refuse.
+   * tags it {@code tag} (null: none), pulled as {@code pulledAs} (see {@link #importPath(String,
+   * String, String)}). Layers and config are verified against their digests; refused with {@link
+   * InvalidArgumentException}, the store unchanged, for what an import would refuse.
    */
   public ImportResult importManifest(
-      BlobFiles blobs, Digest manifest, String mediaType, long size, String tag, String what)
+      BlobFiles blobs,
+      Digest manifest,
+      String mediaType,
+      long size,
+      String tag,
+      String pulledAs,
+      String what)
       throws IOException {
+    String pulled = pulledAs == null ? null : ImageRef.digestReference(pulledAs);
     try (ArchiveImport archive =
         ArchiveImport.manifest(blobs, manifest, mediaType, size, what, layers, chunks)) {
-      return importArchive(archive, null, tag);
+      return importArchive(archive, null, tag, pulled);
     }
   }
 
@@ -474,8 +494,7 @@ public final class ImageStore {
     fetchIfMissing(src);
     lock.writeLock().lock();
     try {
-      String id = resolve(src);
-      records.commit(List.of(ImageRecords.tag(t, id)));
+      records.tag(src, t);
     } finally {
       lock.writeLock().unlock();
     }

@@ -1,7 +1,6 @@
 package io.strata.store.image;
 
 import io.strata.store.engine.ChunkStore;
-import io.strata.store.image.layer.LayerBlob;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import java.util.ArrayList;
@@ -36,11 +35,7 @@ public final class PulledLayers {
     }
     Set<String> named = new HashSet<>();
     for (ImageRecord im : remaining) {
-      if (im.blobs() != null) {
-        for (LayerBlob b : im.blobs()) {
-          named.add(b.digest().substring(b.digest().indexOf(':') + 1));
-        }
-      }
+      named.addAll(im.layerBlobs(null));
     }
     List<RootChange> out = new ArrayList<>();
     for (Root r : roots) {

@@ -25,14 +25,8 @@ public final class WholeLayerBlobs {
   public static Set<String> named(ChunkStore chunks) {
     Set<String> out = new HashSet<>();
     for (Root r : chunks.roots(ImageRecord.PREFIX)) {
-      ImageRecord im = JsonCodec.read(r.payload(), ImageRecord.class, r.name());
-      if (im.blobs() != null) {
-        for (LayerBlob b : im.blobs()) {
-          if (LayerBlob.BLOB.equals(b.form())) {
-            out.add(b.digest().substring(b.digest().indexOf(':') + 1));
-          }
-        }
-      }
+      out.addAll(
+          JsonCodec.read(r.payload(), ImageRecord.class, r.name()).layerBlobs(LayerBlob.BLOB));
     }
     return out;
   }

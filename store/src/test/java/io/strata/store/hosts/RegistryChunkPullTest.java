@@ -249,9 +249,9 @@ class RegistryChunkPullTest {
   void v2FetchesOnlyWhatV1DidNotBringAndExportsTheSameBlobs() throws Exception {
     byte[] gz1 = pushImage("1", tar(0));
     byte[] gz2 = pushImage("2", tar(2));
-    TransferSummary s1 = pull.run("1", "reg/app:1", honest(), ProgressListener.NONE);
+    TransferSummary s1 = pull.run("1", "reg/app:1", "reg/app", honest(), ProgressListener.NONE);
     assertThat(s1.chunksSent()).isEqualTo(s1.chunksTotal());
-    TransferSummary s2 = pull.run("2", "reg/app:2", honest(), ProgressListener.NONE);
+    TransferSummary s2 = pull.run("2", "reg/app:2", "reg/app", honest(), ProgressListener.NONE);
     assertThat(s2.chunksSent())
         .as("chunks of v2 fetched, of %d", s2.chunksTotal())
         .isPositive()
@@ -277,7 +277,7 @@ class RegistryChunkPullTest {
     GzipRecipe recipe = registry.gzipRecipe(Digest.sha256(gz, 0, gz.length));
     assertThat(recipe).as("the layer is kept as a recipe").isNotNull();
     assertThat(recipe.compressor()).isEqualTo(GzipRecipe.Compressor.PGZIP);
-    TransferSummary s = pull.run("pg", "reg/app:pg", honest(), ProgressListener.NONE);
+    TransferSummary s = pull.run("pg", "reg/app:pg", "reg/app", honest(), ProgressListener.NONE);
     assertThat(s.chunksSent()).isEqualTo(s.chunksTotal()).isPositive();
     assertThat(exportedLayer("reg/app:pg", gz)).isEqualTo(gz);
     assertThat(pullerFix.chunks().fsck().damaged()).isEmpty();
@@ -297,7 +297,9 @@ class RegistryChunkPullTest {
               .encodeZstd();
         };
     assertThatThrownBy(
-            () -> pull.run("1", "reg/app:1", source(otherLevel, true), ProgressListener.NONE))
+            () ->
+                pull.run(
+                    "1", "reg/app:1", "reg/app", source(otherLevel, true), ProgressListener.NONE))
         .isInstanceOf(RejectedException.class)
         .hasMessageContaining("registry test/acc/app layer sha256:")
         .hasMessageContaining("do not give back the layer");
@@ -340,14 +342,16 @@ class RegistryChunkPullTest {
               .encodeZstd();
         };
     assertThatThrownBy(
-            () -> pull.run("big", "reg/app:big", source(shifted, true), ProgressListener.NONE))
+            () ->
+                pull.run(
+                    "big", "reg/app:big", "reg/app", source(shifted, true), ProgressListener.NONE))
         .isInstanceOf(RejectedException.class)
         .hasMessageContaining("registry test/acc/app layer " + Digest.sha256(gz, 0, gz.length))
         .hasMessageContaining("do not give back the layer");
     assertThat(pullerFix.images().list()).isEmpty();
     assertThat(pullerFix.state()).isEqualTo(before);
     // the honest index: checked in segments, and the blob exported byte for byte
-    pull.run("big", "reg/app:big", honest(), ProgressListener.NONE);
+    pull.run("big", "reg/app:big", "reg/app", honest(), ProgressListener.NONE);
     assertThat(exportedLayer("reg/app:big", gz)).isEqualTo(gz);
   }
 
@@ -355,7 +359,8 @@ class RegistryChunkPullTest {
   void aRegistryWithoutReferrersLeavesThePullToTheOrdinaryPath() throws Exception {
     pushImage("1", tar(0));
     List<String> before = pullerFix.state();
-    assertThat(pull.run("1", "reg/app:1", source(b -> b, false), ProgressListener.NONE)).isNull();
+    assertThat(pull.run("1", "reg/app:1", "reg/app", source(b -> b, false), ProgressListener.NONE))
+        .isNull();
     assertThat(pullerFix.state()).isEqualTo(before);
   }
 
@@ -368,7 +373,7 @@ class RegistryChunkPullTest {
     }
     pushImage("1", tar, zlib.toByteArray());
     List<String> before = pullerFix.state();
-    assertThat(pull.run("1", "reg/app:1", honest(), ProgressListener.NONE)).isNull();
+    assertThat(pull.run("1", "reg/app:1", "reg/app", honest(), ProgressListener.NONE)).isNull();
     assertThat(registry.referrers(REPO, registry.manifest(REPO, "1").digest(), null)).isEmpty();
     assertThat(pullerFix.state()).isEqualTo(before);
   }
@@ -413,6 +418,7 @@ class RegistryChunkPullTest {
         pull.run(
             "1",
             "reg/app:1",
+            "reg/app",
             source(plain, LayerChunkIndex.LAYER_TYPE, true),
             ProgressListener.NONE);
     assertThat(s.chunksSent()).isEqualTo(s.chunksTotal());
@@ -425,7 +431,13 @@ class RegistryChunkPullTest {
     List<String> before = pullerFix.state();
     String other = "application/vnd.strata.chunk-index.layer.v1+brotli";
     assertThatThrownBy(
-            () -> pull.run("1", "reg/app:1", source(b -> b, other, true), ProgressListener.NONE))
+            () ->
+                pull.run(
+                    "1",
+                    "reg/app:1",
+                    "reg/app",
+                    source(b -> b, other, true),
+                    ProgressListener.NONE))
         .isInstanceOf(RejectedException.class)
         .hasMessageContaining("registry test/acc/app chunk index sha256:")
         .hasMessageContaining("layer index of media type " + other);
@@ -481,7 +493,7 @@ class RegistryChunkPullTest {
                 + "]}")
             .getBytes(StandardCharsets.UTF_8);
     registry.putManifest(REPO, "many", manifest, null);
-    TransferSummary s = pull.run("many", "reg/many:1", honest(), ProgressListener.NONE);
+    TransferSummary s = pull.run("many", "reg/many:1", "reg/many", honest(), ProgressListener.NONE);
     assertThat(s.chunksSent()).isEqualTo(s.chunksTotal()).isPositive();
     assertThat(requests).hasSize(1);
     assertThat(requests.get(0).layers()).hasSize(n);
@@ -572,7 +584,7 @@ class RegistryChunkPullTest {
     assertThat(registry.referrers(REPO, other.digest(), LayerChunkIndex.ARTIFACT_TYPE))
         .extracting(Descriptor::digest)
         .containsExactly(ix2.digest());
-    assertThat(pull.run("2", "reg/app:2", honest(), ProgressListener.NONE)).isNotNull();
+    assertThat(pull.run("2", "reg/app:2", "reg/app", honest(), ProgressListener.NONE)).isNotNull();
     assertThat(registryFix.chunks().fsck().damaged()).isEmpty();
   }
 
@@ -581,8 +593,8 @@ class RegistryChunkPullTest {
     byte[] tar = tar(0);
     byte[] gz = pushImage("1", tar);
     pushImage("other", tar, gz, "someone else"); // another image (config) of the same layer blob
-    pull.run("1", "reg/app:1", honest(), ProgressListener.NONE);
-    pull.run("other", "reg/other:1", honest(), ProgressListener.NONE);
+    pull.run("1", "reg/app:1", "reg/app", honest(), ProgressListener.NONE);
+    pull.run("other", "reg/other:1", "reg/other", honest(), ProgressListener.NONE);
     var chunks = pullerFix.chunks();
     String root = RegistryChunkPull.PULLED + Digest.sha256(gz, 0, gz.length).hex();
     assertThat(chunks.root(root)).as("kept by the pull").isNotNull();

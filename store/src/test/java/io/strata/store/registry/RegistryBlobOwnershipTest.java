@@ -336,7 +336,7 @@ class RegistryBlobOwnershipTest {
               return r.hasBlob(A, digest) && r.gzipRecipe(digest) == null ? r.blobSize(digest) : -1;
             }
           };
-      images.importManifest(files, m.digest(), m.mediaType(), m.size(), "img:1", "manifest");
+      images.importManifest(files, m.digest(), m.mediaType(), m.size(), "img:1", null, "manifest");
       Digest l = sha(layer);
       r.deleteManifest(A, m.digest().toString());
       assertThat(chunks.root("blob/" + l.hex())).as("image img:1 exports it").isNotNull();

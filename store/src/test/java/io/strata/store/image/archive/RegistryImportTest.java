@@ -103,7 +103,7 @@ class RegistryImportTest {
           }
         };
     fix.images()
-        .importManifest(files, d.digest(), d.mediaType(), d.size(), "acc/app:1", "manifest");
+        .importManifest(files, d.digest(), d.mediaType(), d.size(), "acc/app:1", null, "manifest");
     assertThat(fix.images().list()).anyMatch(s -> s.toString().contains("acc/app"));
     Path out = dir.resolve("out");
     fix.images().exportLayout("acc/app:1", out);
