@@ -259,19 +259,31 @@ class BuildFromRegistryIT {
         .doesNotContain("Pulling");
     assertThat(diffIds("again:3")).isEqualTo(diffIds("again:2"));
 
-    // v1 by digest: the tag names v2 now, so the store has no reg/base/app image of that manifest
+    // v1 by digest: the tag names v2 now, but the store's v1 image still lists the digest it was
+    // pulled by, as docker keeps a dangling image's RepoDigests: nothing is fetched
     String v1 =
         JSON.readTree(Files.readAllBytes(dir.resolve("v1/index.json")))
             .path("manifests")
             .path(0)
             .path("digest")
             .asText();
-    TestServer.CliRun byDigest =
+    TestServer.CliRun held =
         build("FROM " + reg + "/base/app@" + v1 + "\n", "again:4", withRegistry());
+    assertThat(held.code()).as("%s %s", held.out(), held.stderr()).isZero();
+    assertThat(held.out()).doesNotContain("Pulling");
+    assertThat(diffIds("again:4")).containsExactly(Tars.sha256(baseV1));
+
+    // once that image is gone, the digest is pulled, untagged, and keeps the reference it was
+    // pulled by
+    TestServer.CliRun rm = builder.cli("image", "rm", reg + "/base/app@" + v1);
+    assertThat(rm.code()).as("%s %s", rm.out(), rm.stderr()).isZero();
+    TestServer.CliRun byDigest =
+        build("FROM " + reg + "/base/app@" + v1 + "\n", "again:5", withRegistry());
     assertThat(byDigest.code()).as("%s %s", byDigest.out(), byDigest.stderr()).isZero();
     assertThat(byDigest.out())
         .contains("Pulling " + reg + "/base/app@" + v1 + " (not in the store)");
-    assertThat(diffIds("again:4")).containsExactly(Tars.sha256(baseV1));
+    assertThat(diffIds("again:5")).containsExactly(Tars.sha256(baseV1));
+    assertThat(diffIds(reg + "/base/app@" + v1)).containsExactly(Tars.sha256(baseV1));
     assertThat(diffIds(reg + "/base/app:1"))
         .as("the tag is left alone")
         .containsExactly(Tars.sha256(baseV2));

@@ -44,6 +44,16 @@ final class Fsck {
     this.packs = packs;
   }
 
+  /**
+   * Whether the record at {@code loc} was written after the check began, when the open pack was
+   * {@code current} and {@code reached} bytes of it were in the file: beyond that, or in a pack
+   * opened since.
+   */
+  private static boolean writtenSince(long loc, int current, long reached) {
+    int pack = Locations.packId(loc);
+    return pack > current || (pack == current && Locations.offset(loc) >= reached);
+  }
+
   /** One check; the caller holds the store's GC lock, so no pack is retired meanwhile. */
   FsckReport run(Collection<Root> roots, List<String> notesFromOpen) throws IOException {
     List<String> notes = new ArrayList<>(notesFromOpen);
@@ -86,8 +96,15 @@ final class Fsck {
     Map<Integer, RoaringBitmap> needBadDictionary = new java.util.TreeMap<>();
     long[] checked = {0};
     byte[] raw = new byte[ChunkerParams.MAX_CHUNK];
-    int current = packs.openId();
+    // Writes go on while the check runs (it holds only the gc lock): records the open pack gains
+    // after this point, and packs opened after it, are new writes the check need not reach, and
+    // not damage. What was in the file here, it checks whole.
+    PackSet.Flushed start = packs.openFlushed();
+    int current = start.packId();
     for (int packId : packs.ids()) {
+      if (packId > current) {
+        continue; // opened since the check began
+      }
       Path p = packs.path(packId);
       String name = PackFormat.fileName(packId);
       if (!Files.exists(p)) {
@@ -169,10 +186,13 @@ final class Fsck {
       expected.or(root.chunks());
     }
     int unflushed = openPack;
+    long reached = start.length();
     index.forEach(
         (id, loc) -> {
           if (Locations.isStored(loc) && Locations.packId(loc) == unflushed) {
             expected.remove(id); // not in the file yet (full disk), and not damage
+          } else if (Locations.isStored(loc) && writtenSince(loc, current, reached)) {
+            expected.remove(id); // written while the check ran
           } else {
             expected.add(id);
           }
@@ -191,8 +211,9 @@ final class Fsck {
     }
     for (int id : bad) {
       long loc = index.location(id);
-      if (loc == Locations.PENDING) {
-        continue; // a write in progress
+      if (loc == Locations.PENDING
+          || (Locations.isStored(loc) && writtenSince(loc, current, reached))) {
+        continue; // a write in progress, or done since the check began (it was pending above)
       }
       Digest d = index.digest(id);
       String problem =

@@ -157,6 +157,19 @@ final class Recovery {
       }
     }
     PackSet packs = PackSet.open(packDir);
+    // A missing pack's id is never given to a new pack: the index still places chunks in it (the
+    // damage fsck names), and they would be looked up in the new pack's records.
+    int[] highest = {0};
+    index.forEach(
+        (chunkId, loc) -> {
+          if (Locations.isStored(loc)) {
+            highest[0] = Math.max(highest[0], Locations.packId(loc));
+          }
+        });
+    for (int id : covered.keySet()) {
+      highest[0] = Math.max(highest[0], id);
+    }
+    packs.reserveIdsThrough(highest[0]);
     Map<String, Root> roots = new HashMap<>();
     RootLog log;
     try {

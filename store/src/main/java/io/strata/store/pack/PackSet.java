@@ -169,6 +169,16 @@ public final class PackSet implements Closeable {
     return set;
   }
 
+  /** Gives new packs ids above {@code id}, which something still names though its file is gone. */
+  public void reserveIdsThrough(int id) {
+    appendLock.lock();
+    try {
+      nextId = Math.max(nextId, id + 1);
+    } finally {
+      appendLock.unlock();
+    }
+  }
+
   /** Sets who learns of records lost to a failed fsync (see {@link LossListener}). */
   public void onLoss(LossListener listener) {
     this.lossListener = listener;
@@ -480,6 +490,27 @@ public final class PackSet implements Closeable {
   /** The ids of all packs, ascending. */
   public List<Integer> ids() {
     return new ArrayList<>(new TreeMap<>(packs).keySet());
+  }
+
+  /**
+   * The open pack's id (or the id it would get) and how many of its bytes readers can see in the
+   * file, read together: every record below that length is wholly in the file.
+   *
+   * @param packId the open pack's id
+   * @param length its bytes handed to the OS (0: no pack open)
+   */
+  public record Flushed(int packId, long length) {}
+
+  /** The open pack and its length in the file now (see {@link Flushed}). */
+  public Flushed openFlushed() {
+    appendLock.lock();
+    try {
+      return current != null
+          ? new Flushed(current.id(), current.flushed())
+          : new Flushed(nextId, 0);
+    } finally {
+      appendLock.unlock();
+    }
   }
 
   /** The id the open pack has, or would get: every pack below it is sealed. */

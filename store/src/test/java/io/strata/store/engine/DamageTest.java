@@ -215,6 +215,9 @@ class DamageTest {
                 assertThat(d.problem()).contains("missing");
                 assertThat(d.usedBy()).isNotEmpty().allMatch(u -> u.startsWith("blob/"));
               });
+      // new writes never take the missing pack's id: the index still places its chunks there
+      e.blobs().put(new java.io.ByteArrayInputStream(TestData.random(77, 1 << 20)));
+      assertThat(pack).doesNotExist();
     }
   }
 
