@@ -204,6 +204,14 @@ final class ChunkGroups {
     if (failure instanceof IOException io && DiskFull.causedBy(io)) {
       return new StorageFullException("data root " + dataRoot + ": the disk is full", io);
     }
+    if (failure instanceof IOException io) {
+      // the cause is the sentence the user needs ("Read-only file system", "Too many open files")
+      return new java.io.UncheckedIOException(
+          "a group of new chunks of this write failed to store ("
+              + io.getMessage()
+              + "); nothing was recorded, retry",
+          io);
+    }
     return new StrataException(
         "a group of new chunks of this write failed to store; nothing was recorded, retry",
         failure);
