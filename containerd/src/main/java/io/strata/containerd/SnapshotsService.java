@@ -227,8 +227,12 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
   }
 
   /**
-   * Size is the pack bytes only this snapshot holds (what removing it frees, compressed and after
-   * deduplication); inodes the entries it adds, changes or deletes relative to its parent.
+   * Size is the bytes of file content written in this snapshot since its parent, as an overlay
+   * snapshotter's upper directory holds them: what the kubelet counts against a container's
+   * ephemeral storage, so it must not shrink by compression or deduplication (the pack bytes only
+   * the snapshot holds, which {@code strata driver} shows, would let a container write gigabytes of
+   * zeros for free). What the mount has buffered is written first. Inodes: the entries it adds,
+   * changes or deletes relative to its parent.
    */
   @Override
   public void usage(UsageRequest req, StreamObserver<UsageResponse> out) {
@@ -237,12 +241,9 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
         () -> {
           String key = SnapshotKeys.driverKey(Namespaces.current(), req.getKey());
           SnapshotInfo info = driver.stat(key);
-          var usage = driver.usage(key);
+          long written = driver.written(key);
           long inodes = driver.diff(key, info.parent()).size();
-          return UsageResponse.newBuilder()
-              .setSize(usage.exclusiveBytes())
-              .setInodes(inodes)
-              .build();
+          return UsageResponse.newBuilder().setSize(written).setInodes(inodes).build();
         });
   }
 

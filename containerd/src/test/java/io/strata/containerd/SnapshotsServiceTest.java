@@ -17,6 +17,7 @@ import io.strata.containerd.api.snapshots.SnapshotsGrpc.SnapshotsBlockingStub;
 import io.strata.containerd.api.snapshots.StatSnapshotRequest;
 import io.strata.containerd.api.snapshots.UpdateSnapshotRequest;
 import io.strata.containerd.api.snapshots.UsageRequest;
+import io.strata.containerd.api.snapshots.UsageResponse;
 import io.strata.containerd.api.snapshots.ViewSnapshotRequest;
 import io.strata.store.driver.SnapshotSetDriver;
 import io.strata.store.image.ImageStore;
@@ -197,6 +198,41 @@ class SnapshotsServiceTest {
     // Namespaces are identifiers only.
     assertThat(code(() -> stat(f.snapshots("../etc"), "c"))).isEqualTo(Code.INVALID_ARGUMENT);
     assertThat(code(() -> stat(f.snapshots("_"), "c"))).isEqualTo(Code.INVALID_ARGUMENT);
+  }
+
+  /**
+   * Usage is what the snapshot wrote, as an overlay upper directory holds it (the kubelet's
+   * ephemeral-storage count), not what it costs the store after compression and deduplication.
+   */
+  @Test
+  void usageCountsTheBytesASnapshotWroteNotWhatTheyCompressTo() throws IOException {
+    SnapshotsBlockingStub s = open("btrfs", "k8s.io");
+    prepare(s, "base-active", "", Map.of());
+    var engine = f.engine.storage();
+    engine
+        .fs("ctrd/k8s.io/base-active")
+        .writeFile("/shared", new java.io.ByteArrayInputStream(new byte[1 << 20]), 0644, 0, 0, 0);
+    commit(s, "base", "base-active");
+    prepare(s, "c1", "base", Map.of());
+    prepare(s, "c2", "base", Map.of());
+    byte[] same = new byte[4 << 20];
+    new java.util.Random(6).nextBytes(same);
+    engine
+        .fs("ctrd/k8s.io/c1")
+        .writeFile("/same", new java.io.ByteArrayInputStream(same), 0644, 0, 0, 0);
+    engine
+        .fs("ctrd/k8s.io/c2")
+        .writeFile("/same", new java.io.ByteArrayInputStream(same), 0644, 0, 0, 0);
+    engine.fs("ctrd/k8s.io/c2").write("/shared", 0, new byte[] {1}, 0, 1);
+    UsageResponse c1 = s.usage(UsageRequest.newBuilder().setKey("c1").build());
+    UsageResponse c2 = s.usage(UsageRequest.newBuilder().setKey("c2").build());
+    // the two copies are one in the store: each snapshot holds none of it alone, yet wrote 4 MiB
+    assertThat(c1.getSize()).isEqualTo(4L << 20);
+    assertThat(c2.getSize()).isBetween((4L << 20) + 1, (5L << 20));
+    assertThat(c1.getInodes()).isEqualTo(1);
+    assertThat(c2.getInodes()).isEqualTo(2);
+    assertThat(s.usage(UsageRequest.newBuilder().setKey("base").build()).getSize())
+        .isEqualTo(1L << 20);
   }
 
   @Test
