@@ -105,6 +105,42 @@ public final class FuseMounts implements Closeable {
     return n;
   }
 
+  /** The type Strata's mounts have in the mount table. */
+  private static final String STRATA_FS_TYPE = "fuse.strata";
+
+  /**
+   * Detaches the Strata mount at {@code mountPoint} if its server is gone (a killed stratad left it
+   * answering "Transport endpoint is not connected"); returns whether there was one.
+   */
+  public static boolean detachIfStale(Path mountPoint) throws IOException {
+    Path mp = mountPoint.toAbsolutePath().normalize();
+    MountTable.Entry e = MountTable.at(mp);
+    if (e == null || !e.fsType().equals(STRATA_FS_TYPE) || !MountTable.isStale(mp)) {
+      return false;
+    }
+    LOG.log(System.Logger.Level.INFO, "mount point {0}: its server is gone; detaching it", mp);
+    MountTable.detach(mp);
+    return true;
+  }
+
+  /**
+   * Detaches every Strata mount below {@code root} whose server is gone: called when a server
+   * starts, for the directories it may mount under, so that what a killed server left is cleared by
+   * the next one. Mounts of servers still running, and other file systems, are left alone. Returns
+   * the mount points it detached.
+   */
+  public static List<Path> detachStaleBelow(Path root) throws IOException {
+    Path r = root.toAbsolutePath().normalize();
+    List<Path> out = new ArrayList<>();
+    for (MountTable.Entry e : MountTable.entries()) {
+      Path mp = e.mountPoint();
+      if (mp.startsWith(r) && !mp.equals(r) && detachIfStale(mp)) {
+        out.add(mp);
+      }
+    }
+    return out;
+  }
+
   /**
    * Serves {@code view} at {@code mountPoint}, an existing empty directory, until the returned
    * handle is closed. With {@code readOnly} (or a read-only view) every change answers EROFS.

@@ -99,7 +99,9 @@ class MountCrashIT {
     try (StratadProcess s = StratadProcess.launch(dir.resolve("logs"), args)) {
       assertThat(s.awaitReady()).as(s.stderr()).isTrue();
       Cli cli = new Cli(s.port());
-      // The dead mount is found and detached before the directory is used again.
+      // The dead mount under --allow-bind was detached when this server started.
+      assertThat(Cli.sh("grep -c ' " + mnt + " ' /proc/self/mounts || true", 30).out().strip())
+          .isEqualTo("0");
       MountIT.ok(cli.strata("mount", "victim", mnt.toString()));
       assertThat(Files.readAllBytes(mnt.resolve("durable.bin"))).isEqualTo(durable);
       assertThat(Files.readString(mnt.resolve("note"))).isEqualTo("synced\n");
@@ -108,6 +110,30 @@ class MountCrashIT {
       assertThat(MountIT.ok(cli.strata("fs", "victim", "cat", "/after")).out())
           .isEqualTo("after\n");
       assertThat(MountIT.ok(cli.strata("fsck")).out()).contains("no damage");
+
+      // Another server, killed while this one runs, leaves a dead mount: `strata umount` of it
+      // here detaches it rather than saying nothing is mounted there.
+      Path other = Files.createDirectories(allowed.resolve("other"));
+      String[] otherArgs = {
+        "--data", dir.resolve("data-other").toString(), "--allow-bind", allowed.toString()
+      };
+      try (StratadProcess o = StratadProcess.launch(dir.resolve("logs-other"), otherArgs)) {
+        assertThat(o.awaitReady()).as(o.stderr()).isTrue();
+        Cli oc = new Cli(o.port());
+        MountIT.ok(oc.strata("image", "import", archive.toString()));
+        MountIT.ok(oc.strata("create", "--name", "other", "base:1"));
+        MountIT.ok(oc.strata("mount", "other", other.toString()));
+        o.process().destroyForcibly();
+        o.process().waitFor();
+      }
+      assertThat(Cli.sh("ls " + other + " 2>&1 || true", 30).out())
+          .contains("Transport endpoint is not connected");
+      assertThat(MountIT.ok(cli.strata("umount", other.toString())).out().strip())
+          .isEqualTo(other.toString());
+      assertThat(Cli.sh("grep -c ' " + other + " ' /proc/self/mounts || true", 30).out().strip())
+          .isEqualTo("0");
+      Cli.Result again = cli.strata("umount", other.toString());
+      assertThat(again.exit()).as("%s", again).isEqualTo(4);
     }
   }
 }

@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * and never inside its data root.
  */
 final class MountOperations {
+  private static final System.Logger LOG = System.getLogger(MountOperations.class.getName());
   private final ContainerStore containers;
   private final Path dataRoot;
   private final List<Path> allowed;
@@ -39,6 +40,18 @@ final class MountOperations {
       allowed.add(real(p));
     }
     this.mounts = new FuseMounts(dataRoot);
+    // Mounts a killed server left answer ENOTCONN until someone detaches them: this server does.
+    for (Path root : allowed) {
+      try {
+        FuseMounts.detachStaleBelow(root);
+      } catch (IOException e) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "stale mounts under {0} were not detached: {1}",
+            root,
+            e.getMessage());
+      }
+    }
   }
 
   /**
@@ -104,6 +117,10 @@ final class MountOperations {
     Path dir = mountPoint(args, Opcode.CONTAINER_UMOUNT);
     FuseMount m = mounts.find(dir);
     if (m == null) {
+      if (FuseMounts.detachIfStale(dir)) {
+        // a mount of a server that was killed: nothing to write back, only the mount point to free
+        return new Outcome.Reply(new MountReply(null, null, dir.toString()));
+      }
       throw new NotFoundException("nothing is mounted at " + dir + " by this stratad");
     }
     m.close();
