@@ -15,12 +15,20 @@ final class SerialExecutor implements Executor {
   private static final System.Logger LOG = System.getLogger(SerialExecutor.class.getName());
   private static final int BATCH = 16;
 
-  private final Executor pool;
+  private volatile Executor pool;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
 
   SerialExecutor(Executor pool) {
     this.pool = pool;
+  }
+
+  /**
+   * Runs the tasks from now on on {@code other}: for a stream whose tasks may wait on another
+   * request's progress, which must not hold a thread of the bounded engine pool while it waits.
+   */
+  void moveTo(Executor other) {
+    pool = other;
   }
 
   @Override

@@ -122,6 +122,9 @@ final class ServerStream {
       answer(Frame.response(id, Status.OK, r.body()), Status.OK);
     } else if (o instanceof Outcome.Upload u) {
       sink = u.sink();
+      if (sink.deliveries() != null) {
+        executor.moveTo(sink.deliveries());
+      }
     } else if (o instanceof Outcome.Download d) {
       pump = new DownloadPump(this, channel, d.data(), d.end(), d.live());
       pump.run();

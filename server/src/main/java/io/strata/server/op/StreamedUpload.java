@@ -16,10 +16,12 @@ import java.util.concurrent.Executor;
  * start, so it needs no spool.
  *
  * <p>{@link #write} waits while the ring is full: that is the upload's back-pressure, since the
- * engine thread it holds grants no more of the window. {@link #finish} ends the input and waits for
- * the work's outcome. {@link #abort} makes the work's next read fail, so it keeps nothing, and
- * waits for it to stop. Input the work leaves unread (the zeros after a tar's end blocks) is read
- * and dropped, so the sender never waits on a reader that has gone.
+ * thread it holds grants no more of the window. That thread is one of the upload's own ({@link
+ * #deliveries}), never the engine's: the work may wait on the image store's lock, held by another
+ * import that waits for its own bytes. {@link #finish} ends the input and waits for the work's
+ * outcome. {@link #abort} makes the work's next read fail, so it keeps nothing, and waits for it to
+ * stop. Input the work leaves unread (the zeros after a tar's end blocks) is read and dropped, so
+ * the sender never waits on a reader that has gone.
  */
 final class StreamedUpload implements UploadSink {
   /**
@@ -31,14 +33,16 @@ final class StreamedUpload implements UploadSink {
   }
 
   private final String what;
+  private final Executor threads;
   private final ByteRing ring;
   private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
   private boolean ended;
   private IOException cancelled;
   private boolean workDone;
 
-  private StreamedUpload(String what, int capacity) {
+  private StreamedUpload(String what, Executor threads, int capacity) {
     this.what = what;
+    this.threads = threads;
     this.ring = new ByteRing(capacity);
   }
 
@@ -47,7 +51,7 @@ final class StreamedUpload implements UploadSink {
    * messages through a ring of {@code capacity} bytes.
    */
   static StreamedUpload start(Executor threads, String what, int capacity, Work work) {
-    StreamedUpload u = new StreamedUpload(what, capacity);
+    StreamedUpload u = new StreamedUpload(what, threads, capacity);
     threads.execute(u.run(work));
     return u;
   }
@@ -67,6 +71,12 @@ final class StreamedUpload implements UploadSink {
         }
       }
     };
+  }
+
+  /** The upload's threads: {@link #write} and {@link #finish} wait on the work. */
+  @Override
+  public Executor deliveries() {
+    return threads;
   }
 
   @Override

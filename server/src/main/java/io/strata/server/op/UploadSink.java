@@ -18,4 +18,15 @@ public interface UploadSink {
 
   /** The upload failed or was cancelled: keep nothing. */
   void abort();
+
+  /**
+   * The threads this upload's bytes and end must be handed over on, or null for the engine's. An
+   * upload whose {@link #write} and {@link #finish} wait on another thread's work (which may wait
+   * on a lock another request holds, itself waiting for its upload's bytes) gives threads of its
+   * own: on the bounded engine pool, enough such waits would leave no thread to deliver the bytes
+   * the lock holder waits for, and every request would wait for good.
+   */
+  default java.util.concurrent.Executor deliveries() {
+    return null;
+  }
 }
