@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -65,7 +67,7 @@ class ContainersIT {
   private static void sh(String cmd) throws Exception {
     Process p = new ProcessBuilder("sh", "-c", cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as(cmd).isTrue();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(cmd).isTrue();
     assertThat(p.exitValue()).as("%s: %s", cmd, out).isZero();
   }
 
@@ -393,7 +395,7 @@ class ContainersIT {
      * symlink target) and a bind mount listed. {@code café} is copied both ways.
      */
     @Test
-    @org.junit.jupiter.api.Timeout(180)
+    @Timeout(180)
     void namesThatAreNotUtf8AreRefusedAndCafeCopiedBothWays() throws Exception {
       ok("create", "--name", "utf8", "base:1");
       Path src = Files.createDirectories(dir.resolve(driver + "-utf8/n"));

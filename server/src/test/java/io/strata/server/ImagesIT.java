@@ -15,11 +15,14 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -280,7 +283,7 @@ class ImagesIT {
   private static void sh(String cmd) throws Exception {
     Process p = new ProcessBuilder("sh", "-c", cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as(cmd).isTrue();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(cmd).isTrue();
     assertThat(p.exitValue()).as("%s: %s", cmd, out).isZero();
   }
 
@@ -291,7 +294,7 @@ class ImagesIT {
    * comes back as it was.
    */
   @Test
-  @org.junit.jupiter.api.Timeout(180)
+  @Timeout(180)
   void namesThatAreNotUtf8AreRefusedAndChangeNothing() throws Exception {
     Tools.require("tar");
     Path t = Files.createDirectories(dir.resolve("utf8/t"));
@@ -319,7 +322,7 @@ class ImagesIT {
     assertThat(r.code()).as(r.stderr()).isEqualTo(1);
     assertThat(r.stderr()).contains("bad\\x").contains("is not valid UTF-8");
     assertThat(ok("--json", "image", "ls").out()).isEqualTo(before);
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (ok("driver", "ls").out().contains(LAYER_TMP) && System.nanoTime() < deadline) {
       Thread.sleep(100); // an upload the client gave up is dropped as the server sees it end
     }
@@ -329,7 +332,7 @@ class ImagesIT {
     tar(t, tarFile);
     ok("image", "import", tarFile.toString(), "-t", "utf8tar:1");
     ok("image", "import", t.toString(), "-t", "utf8dir:1");
-    for (String image : java.util.List.of("utf8tar:1", "utf8dir:1")) {
+    for (String image : List.of("utf8tar:1", "utf8dir:1")) {
       String c = image.replace(':', '-');
       ok("create", "--name", c, image);
       assertThat(ok("fs", c, "ls", "/").out()).isEqualTo("caf\u00e9\n");

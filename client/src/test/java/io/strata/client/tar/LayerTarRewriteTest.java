@@ -14,6 +14,7 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -172,7 +173,7 @@ class LayerTarRewriteTest {
     int at = new String(b, StandardCharsets.ISO_8859_1).indexOf(text);
     b[at + text.indexOf('_')] = (byte) 0xff;
     int header = at / 512 * 512;
-    java.util.Arrays.fill(b, header + 148, header + 156, (byte) ' ');
+    Arrays.fill(b, header + 148, header + 156, (byte) ' ');
     long sum = 0;
     for (int i = header; i < header + 512; i++) {
       sum += b[i] & 0xff;

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -121,11 +122,11 @@ class ImportValidationTest {
             + names
             + " && printf x > \"$(printf 'caf\\303\\251')\" && printf y > \"$(printf 'bad\\3771')\""
             + " && printf z > \"$(printf 'bad\\3761')\"");
-    String bad = "\"bad\\\\x(ff|fe)1\": " + java.util.regex.Pattern.quote(NOT_UTF8);
+    String bad = "\"bad\\\\x(ff|fe)1\": " + Pattern.quote(NOT_UTF8);
     List<String> before = fix.state();
     assertThatThrownBy(() -> images.importPath(names.toString(), "dir:1"))
         .isInstanceOf(InvalidArgumentException.class)
-        .hasMessageMatching(java.util.regex.Pattern.quote("directory " + names + ": file ") + bad);
+        .hasMessageMatching(Pattern.quote("directory " + names + ": file ") + bad);
     for (String format : List.of("gnu", "posix")) {
       Path tar = dir.resolve(format + ".tar");
       sh("tar --format=" + format + " -C " + names + " -cf " + tar + " .");
@@ -133,8 +134,7 @@ class ImportValidationTest {
           .as(format)
           .isInstanceOf(InvalidArgumentException.class)
           .hasMessageMatching(
-              java.util.regex.Pattern.quote("tar " + format + ".tar: entry \"./")
-                  + bad.substring(1));
+              Pattern.quote("tar " + format + ".tar: entry \"./") + bad.substring(1));
       Path archive =
           DockerArchive.write(
               dir.resolve(format + "-archive"), "arch:1", List.of("x"), Files.readAllBytes(tar));

@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.image.TarBuilder;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -186,7 +189,7 @@ class CheckedTarInputStreamTest {
   private static final String WHY = "is not valid UTF-8 (Strata keeps file names as UTF-8)";
 
   private static byte[] b(String s) {
-    return s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); // one byte per char
+    return s.getBytes(StandardCharsets.ISO_8859_1); // one byte per char
   }
 
   /**
@@ -239,7 +242,7 @@ class CheckedTarInputStreamTest {
 
   /** A PAX header ({@code x} or global {@code g}) of {@code KEY, VALUE} pairs, values exact. */
   private static byte[] pax(char type, Object... records) {
-    java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream content = new ByteArrayOutputStream();
     for (int i = 0; i < records.length; i += 2) {
       byte[] kv = ((String) records[i] + "=").getBytes(UTF_8);
       byte[] v = (byte[]) records[i + 1];
@@ -256,7 +259,7 @@ class CheckedTarInputStreamTest {
   }
 
   private static byte[] tar(byte[]... entries) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] e : entries) {
       out.writeBytes(e);
     }
@@ -271,7 +274,7 @@ class CheckedTarInputStreamTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Timeout(30)
+  @Timeout(30)
   void aNameThatIsNotUtf8IsRefusedWhereverTheTarPutsIt() {
     // two names that decoded with '?' for the bad byte made one file of two
     refusedAs(
@@ -304,7 +307,7 @@ class CheckedTarInputStreamTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Timeout(30)
+  @Timeout(30)
   void aLinkTargetThatIsNotUtf8IsRefusedNamingItsEntry() {
     refusedAs(
         tar(symlink(b("l"), b("t\u00ff"))),
@@ -323,7 +326,7 @@ class CheckedTarInputStreamTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Timeout(30)
+  @Timeout(30)
   void validUtf8NamesAreKeptWhateverTheLocale() throws IOException {
     String cafe = "caf\u00c3\u00a9"; // UTF-8 bytes, one char each
     String longName = "d/" + "n".repeat(120) + "-\u00c3\u00a9t\u00c3\u00a9";
