@@ -41,6 +41,7 @@ final class Errno {
   static final int ENOTSUP = 95; // EOPNOTSUPP
   static final int ESTALE = 116;
   static final int EPROTO = 71;
+  static final int EILSEQ = 84; // a name that is not valid UTF-8
 
   private Errno() {}
 

@@ -1,5 +1,6 @@
 package io.strata.fuse;
 
+import io.strata.store.fs.FileNames;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -65,7 +66,11 @@ final class FuseRequest {
     at += n;
   }
 
-  /** The next NUL-terminated string of the body (a name, a symlink's target). */
+  /**
+   * The next NUL-terminated string of the body (a name, a symlink's target, an attribute's name);
+   * refused with {@code EILSEQ} if it is not valid UTF-8, as Strata keeps names ({@link
+   * FileNames}): decoded with U+FFFD for the bad bytes, two names would be one file.
+   */
   String string() {
     int end = at;
     while (end < length && buf.get(end) != 0) {
@@ -74,6 +79,9 @@ final class FuseRequest {
     byte[] b = new byte[end - at];
     buf.get(at, b);
     at = Math.min(end + 1, length);
+    if (!FileNames.isUtf8(b, 0, b.length)) {
+      throw new Refusal(Errno.EILSEQ);
+    }
     return new String(b, StandardCharsets.UTF_8);
   }
 

@@ -1,6 +1,7 @@
 package io.strata.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.store.fs.FileStat;
 import java.nio.ByteBuffer;
@@ -43,6 +44,17 @@ class WireCodecTest {
     assertThat(q.string()).isEqualTo("old");
     assertThat(q.string()).isEqualTo("new-name");
     assertThat(q.decode(Wire.IN_HEADER - 1)).as("shorter than a header").isFalse();
+  }
+
+  /** A16: {@code bad\xff1} and {@code bad\xfe1} decoded alike, so a mount made them one file. */
+  @Test
+  void aNameThatIsNotUtf8IsRefusedWithEilseq() {
+    byte[] body = {'b', 'a', 'd', (byte) 0xff, '1', 0, 'c', 'a', 'f', (byte) 0xc3, (byte) 0xa9, 0};
+    FuseRequest q = new FuseRequest(request(Wire.LOOKUP, 1, 1, body));
+    q.decode(Wire.IN_HEADER + body.length);
+    assertThatThrownBy(q::string)
+        .isInstanceOfSatisfying(Refusal.class, r -> assertThat(r.errno()).isEqualTo(Errno.EILSEQ));
+    assertThat(q.string()).isEqualTo("caf\u00e9");
   }
 
   @Test

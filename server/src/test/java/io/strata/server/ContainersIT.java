@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -60,6 +62,13 @@ class ContainersIT {
     Files.write(base.resolve("data/big.bin"), big);
     Files.writeString(base.resolve("etc/keep.conf"), "keep me\n");
     Files.writeString(base.resolve("etc/gone.conf"), "delete me\n");
+  }
+
+  private static void sh(String cmd) throws Exception {
+    Process p = new ProcessBuilder("sh", "-c", cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(cmd).isTrue();
+    assertThat(p.exitValue()).as("%s: %s", cmd, out).isZero();
   }
 
   /** btrfs: byte-range extents, 4 KiB granularity. */
@@ -378,6 +387,50 @@ class ContainersIT {
       check(4, "cp", "cp:/no/such", out.toString());
       check(1, "cp", "cp:/etc", out.resolve("copy.conf").toString());
       check(2, "cp", "cp:/etc", "other:/etc");
+    }
+
+    /**
+     * A16: a host name that is not valid UTF-8 is refused whichever way it would enter a container,
+     * naming its bytes, and the container is as it was: {@code cp} from a directory (a name, a
+     * symlink target) and a bind mount listed. {@code café} is copied both ways.
+     */
+    @Test
+    @Timeout(180)
+    void namesThatAreNotUtf8AreRefusedAndCafeCopiedBothWays() throws Exception {
+      ok("create", "--name", "utf8", "base:1");
+      Path src = Files.createDirectories(dir.resolve(driver + "-utf8/n"));
+      sh("cd " + src + " && printf x > \"$(printf 'caf\\303\\251')\"");
+      sh("cd " + src + " && printf y > \"$(printf 'bad\\3771')\"");
+      String why = "is not valid UTF-8 (Strata keeps file names as UTF-8)\n";
+      String before = ok("fs", "utf8", "ls", "/").out();
+      TestServer.CliRun r = server.cli("cp", src.toString(), "utf8:/n");
+      assertThat(r.code()).as(r.stderr()).isEqualTo(1);
+      assertThat(r.stderr())
+          .isEqualTo("strata: directory " + src + ": file \"bad\\xff1\": the name " + why);
+      sh("rm " + src + "/bad* && ln -s \"$(printf 'caf\\303')\" " + src + "/l");
+      r = server.cli("cp", src.toString(), "utf8:/n");
+      assertThat(r.code()).as(r.stderr()).isEqualTo(1);
+      assertThat(r.stderr())
+          .isEqualTo(
+              "strata: directory " + src + ": file \"l\": the link target \"caf\\xc3\" " + why);
+      assertThat(ok("fs", "utf8", "ls", "/").out()).isEqualTo(before);
+
+      sh("rm " + src + "/l");
+      ok("cp", src.toString(), "utf8:/n");
+      assertThat(ok("fs", "utf8", "ls", "/n").out()).isEqualTo("caf\u00e9\n");
+      Path out = Files.createDirectories(dir.resolve(driver + "-utf8/out"));
+      ok("cp", "utf8:/n", out.toString());
+      try (var listed = Files.list(out.resolve("n"))) {
+        assertThat(listed.map(p -> p.getFileName().toString())).containsExactly("caf\u00e9");
+      }
+
+      // the server's own host: a bind mount's directory with such a name is not listed
+      Path bound = Files.createDirectories(host.resolve("utf8"));
+      sh("cd " + bound + " && printf x > \"$(printf 'bad\\3761')\"");
+      ok("create", "--name", "utf8-bind", "-v", bound + ":/b", "base:1");
+      r = server.cli("fs", "utf8-bind", "ls", "/b");
+      assertThat(r.code()).as(r.stderr()).isEqualTo(1);
+      assertThat(r.stderr()).endsWith("file \"/bad\\xfe1\": the name " + why);
     }
 
     @Test

@@ -15,11 +15,14 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -274,6 +277,65 @@ class ImagesIT {
     assertThat(ok("--json", "image", "ls").out()).isEqualTo(before);
     try (var left = Files.list(dir.resolve("data/tmp"))) {
       assertThat(left).isEmpty();
+    }
+  }
+
+  private static void sh(String cmd) throws Exception {
+    Process p = new ProcessBuilder("sh", "-c", cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(cmd).isTrue();
+    assertThat(p.exitValue()).as("%s: %s", cmd, out).isZero();
+  }
+
+  /**
+   * A16 (docs/ADVERSARIAL.md): {@code bad\xff1} and {@code bad\xfe1} imported as one file, the
+   * other lost, from a tar ({@code ?} for the bad byte) and from a directory (U+FFFD). Both are
+   * refused in one line naming the name's bytes, exit 1, and the store is as it was; {@code café}
+   * comes back as it was.
+   */
+  @Test
+  @Timeout(180)
+  void namesThatAreNotUtf8AreRefusedAndChangeNothing() throws Exception {
+    Tools.require("tar");
+    Path t = Files.createDirectories(dir.resolve("utf8/t"));
+    sh(
+        "cd "
+            + t
+            + " && printf x > \"$(printf 'caf\\303\\251')\" && printf y > \"$(printf 'bad\\3771')\""
+            + " && printf z > \"$(printf 'bad\\3761')\"");
+    Path tarFile = dir.resolve("utf8/t.tar");
+    tar(t, tarFile);
+    String bad =
+        "\"(\\./)?bad\\\\x(ff|fe)1\": the name is not valid UTF-8 \\(Strata keeps file names as"
+            + " UTF-8\\)\n";
+    String before = ok("--json", "image", "ls").out();
+    TestServer.CliRun r = server.cli("image", "import", tarFile.toString(), "-t", "utf8tar:1");
+    assertThat(r.code()).as(r.stderr()).isEqualTo(1);
+    assertThat(r.stderr()).matches("strata: tar t\\.tar: entry " + bad);
+    r = server.cli("image", "import", t.toString(), "-t", "utf8dir:1");
+    assertThat(r.code()).as(r.stderr()).isEqualTo(1);
+    assertThat(r.stderr())
+        .matches("strata: directory " + Pattern.quote(t.toRealPath().toString()) + ": file " + bad);
+    // docker build sends its context as such a tar too
+    Files.writeString(t.resolve("Dockerfile"), "FROM base:1\nCOPY . /ctx/\n");
+    r = server.cli("build", "-t", "utf8build:1", t.toString());
+    assertThat(r.code()).as(r.stderr()).isEqualTo(1);
+    assertThat(r.stderr()).contains("bad\\x").contains("is not valid UTF-8");
+    assertThat(ok("--json", "image", "ls").out()).isEqualTo(before);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (ok("driver", "ls").out().contains(LAYER_TMP) && System.nanoTime() < deadline) {
+      Thread.sleep(100); // an upload the client gave up is dropped as the server sees it end
+    }
+    assertThat(ok("driver", "ls").out()).doesNotContain(LAYER_TMP);
+
+    sh("cd " + t + " && rm bad* Dockerfile");
+    tar(t, tarFile);
+    ok("image", "import", tarFile.toString(), "-t", "utf8tar:1");
+    ok("image", "import", t.toString(), "-t", "utf8dir:1");
+    for (String image : List.of("utf8tar:1", "utf8dir:1")) {
+      String c = image.replace(':', '-');
+      ok("create", "--name", c, image);
+      assertThat(ok("fs", c, "ls", "/").out()).isEqualTo("caf\u00e9\n");
     }
   }
 

@@ -54,7 +54,7 @@ public final class Tars {
   /** A tar of regular files, in the order given (names are taken as they are, {@code ..} too). */
   public static byte[] of(Map<String, byte[]> files) throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream t = new TarArchiveOutputStream(b)) {
+    try (TarArchiveOutputStream t = new TarArchiveOutputStream(b, "UTF-8")) {
       t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       for (Map.Entry<String, byte[]> f : files.entrySet()) {
         TarArchiveEntry e = new TarArchiveEntry(f.getKey(), true);

@@ -66,7 +66,7 @@ final class LocalCopy {
       if (intoDirectory && source.contentOnly()) {
         mergeChildren(top, dest);
       } else if (intoDirectory) {
-        merge(top, dest.resolve(top.getFileName().toString()));
+        merge(top, dest.resolve(top.getFileName()));
       } else if (!Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
         Files.move(top, dest);
       } else if (directory) {
@@ -123,7 +123,7 @@ final class LocalCopy {
       s.forEach(children::add);
     }
     for (Path child : children) {
-      merge(child, to.resolve(child.getFileName().toString()));
+      merge(child, to.resolve(child.getFileName())); // the name's bytes, never decoded
     }
   }
 }

@@ -91,7 +91,10 @@ public final class LayerTarRewrite {
     }
     TarFile tar;
     try {
-      tar = new TarFile(file);
+      // ASCII, strictly: a name with any other byte fails here and the tar is sent as it is (the
+      // rewrite keeps ASCII names only). Decoded as UTF-8, a byte that is not would be a '?', an
+      // ASCII name of another file the server never saw.
+      tar = new TarFile(file, "US-ASCII");
     } catch (IOException | RuntimeException e) {
       return false; // not a tar the rewrite can read: the server reads it and says what is wrong
     }

@@ -20,7 +20,7 @@ public final class TarUnpacker {
   /** Unpacks {@code in} into the empty directory {@code dir}; {@code what} names the stream. */
   public static void unpack(InputStream in, Path dir, String what) throws IOException {
     Path base = dir.toAbsolutePath().normalize();
-    TarArchiveInputStream tar = new TarArchiveInputStream(in);
+    TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8"); // the server's names
     TarArchiveEntry e;
     while ((e = tar.getNextEntry()) != null) {
       Path target = inside(base, e.getName(), what);
@@ -46,9 +46,11 @@ public final class TarUnpacker {
 
   /**
    * Where entry {@code name} lands under {@code base}; refuses, naming the entry, an absolute name,
-   * a NUL, or a {@code ..} component.
+   * a NUL, a {@code ..} component, or a name this client cannot make as it is ({@link
+   * HostNames#checkMakeable}).
    */
   static Path inside(Path base, String name, String what) throws IOException {
+    HostNames.checkMakeable(name, what + ": entry " + name + ": the name");
     String clean = name.startsWith("./") ? name.substring(2) : name;
     if (clean.startsWith("/") || clean.contains("\0")) {
       throw new IOException(what + ": entry " + name + " has an absolute or invalid name");

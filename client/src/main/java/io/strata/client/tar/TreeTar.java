@@ -26,7 +26,8 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * '3'}, {@code '4'}, a device with its major and minor), hard-linked like files; sockets are left
  * out, as GNU tar and Docker leave them out. {@link #writeNamed} and {@link #writeChildren} make
  * the tars {@code docker cp} sends: one top entry named after the source, or the directory's
- * children at the top.
+ * children at the top. Names are UTF-8: a name or symlink target that is not is refused, naming it
+ * ({@link HostNames}).
  */
 public final class TreeTar {
   private final Path root;
@@ -120,7 +121,7 @@ public final class TreeTar {
   public static void writeChildren(Path dir, OutputStream out) throws IOException {
     TreeTar t = new TreeTar(dir);
     t.open(out);
-    for (Path child : children(dir)) {
+    for (Path child : t.children(dir)) {
       t.entry(child, child.getFileName().toString());
     }
     t.finish();
@@ -136,7 +137,7 @@ public final class TreeTar {
   public static void writeLayer(Path dir, OutputStream out) throws IOException {
     TreeTar t = new TreeTar(dir);
     t.tar = layerStream(out);
-    for (Path child : children(dir)) {
+    for (Path child : t.children(dir)) {
       t.entry(child, child.getFileName().toString());
     }
     t.finish();
@@ -177,7 +178,7 @@ public final class TreeTar {
   }
 
   private void open(OutputStream out) {
-    tar = new TarArchiveOutputStream(out);
+    tar = new TarArchiveOutputStream(out, "UTF-8"); // not the platform's charset
     usePax();
   }
 
@@ -201,10 +202,17 @@ public final class TreeTar {
     }
   }
 
-  private static List<Path> children(Path dir) throws IOException {
+  /**
+   * The entries of {@code dir}, sorted by name; a name that is not valid UTF-8 is refused ({@link
+   * HostNames}), so every name taken as a string below is the file's own.
+   */
+  private List<Path> children(Path dir) throws IOException {
     List<Path> children = new ArrayList<>();
     try (DirectoryStream<Path> list = Files.newDirectoryStream(dir)) {
-      list.forEach(children::add);
+      for (Path child : list) {
+        HostNames.name(root, child);
+        children.add(child);
+      }
     }
     children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
     return children;
@@ -236,7 +244,7 @@ public final class TreeTar {
       case 0040000 -> e = new TarArchiveEntry(name, TarConstants.LF_DIR);
       case 0120000 -> {
         e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
-        e.setLinkName(Files.readSymbolicLink(file).toString());
+        e.setLinkName(HostNames.linkTarget(root, file, Files.readSymbolicLink(file)));
       }
       case 0100000, 0010000, 0020000, 0060000 -> {
         Object inode = List.of(a.get("dev"), a.get("ino"));

@@ -46,7 +46,7 @@ public final class TreeUnpacker {
   }
 
   private void run(InputStream in) throws IOException {
-    TarArchiveInputStream tar = new TarArchiveInputStream(in);
+    TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8"); // the server's names
     TarArchiveEntry e;
     while ((e = tar.getNextEntry()) != null) {
       Path target = TarUnpacker.inside(base, e.getName(), what);
@@ -63,6 +63,9 @@ public final class TreeUnpacker {
         Files.setLastModifiedTime(target, e.getLastModifiedTime());
       } else if (e.isSymbolicLink()) {
         clear(target, e.getName());
+        HostNames.checkMakeable(
+            e.getLinkName(),
+            what + ": entry " + e.getName() + ": the link target " + e.getLinkName());
         Files.createSymbolicLink(target, Path.of(e.getLinkName()));
       } else if (e.isLink()) {
         Path source = TarUnpacker.inside(base, e.getLinkName(), what);

@@ -14,6 +14,7 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -163,6 +164,25 @@ class LayerTarRewriteTest {
     return tarFile;
   }
 
+  /**
+   * {@code tar} with the {@code _} of the first {@code text} in a header made a 0xff byte, the
+   * header's checksum made again: a name no String can write.
+   */
+  private static Path withByte(Path tar, String text) throws IOException {
+    byte[] b = Files.readAllBytes(tar);
+    int at = new String(b, StandardCharsets.ISO_8859_1).indexOf(text);
+    b[at + text.indexOf('_')] = (byte) 0xff;
+    int header = at / 512 * 512;
+    Arrays.fill(b, header + 148, header + 156, (byte) ' ');
+    long sum = 0;
+    for (int i = header; i < header + 512; i++) {
+      sum += b[i] & 0xff;
+    }
+    byte[] field = String.format("%06o\0 ", sum).getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(field, 0, b, header + 148, 8);
+    return Files.write(tar, b);
+  }
+
   private static boolean rewrites(Path tar, ByteArrayOutputStream out) throws IOException {
     return LayerTarRewrite.write(tar, out);
   }
@@ -201,6 +221,17 @@ class LayerTarRewriteTest {
             e -> {}));
     refused.put(
         "a non-ASCII name", tarOf(List.of(Entry.dir("a/"), Entry.file("a/é", "x")), e -> {}));
+    // decoded as UTF-8, 0xff would be '?': an ASCII name of a file the server never saw
+    refused.put(
+        "a name that is not UTF-8",
+        withByte(tarOf(List.of(Entry.dir("a/"), Entry.file("a/bad_1", "x")), e -> {}), "bad_1"));
+    refused.put(
+        "a link target that is not UTF-8",
+        withByte(
+            tarOf(
+                List.of(Entry.dir("a/"), new Entry("a/l", TarConstants.LF_SYMLINK, null, "t_")),
+                e -> {}),
+            "t_"));
     // the PAX record GNU tar writes for a time with a fraction: "22 mtime=1700000000.5\n"
     Entry paxTime =
         new Entry(

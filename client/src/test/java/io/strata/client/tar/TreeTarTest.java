@@ -1,6 +1,7 @@
 package io.strata.client.tar;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -89,6 +90,39 @@ class TreeTarTest {
     assertThat(p.exitValue())
         .as("%s: %s", cmd, new String(p.getInputStream().readAllBytes()))
         .isZero();
+  }
+
+  /**
+   * A name that is not valid UTF-8 is refused naming its bytes: the JDK's string of it has U+FFFD
+   * for the bad byte, so {@code bad\xff1} and {@code bad\xfe1} were one entry. A real U+FFFD, valid
+   * UTF-8, and {@code café} are kept.
+   */
+  @Test
+  void aNameOrLinkTargetThatIsNotUtf8IsRefusedNamingIt() throws Exception {
+    Path root = Files.createDirectories(dir.resolve("names"));
+    Files.createDirectories(root.resolve("sub"));
+    sh("cd " + root + " && printf x > \"$(printf 'caf\\303\\251')\"");
+    sh("cd " + root + " && printf x > \"$(printf 'real\\357\\277\\275')\"");
+    assertThat(entries(tar(root)).stream().map(TarArchiveEntry::getName))
+        .containsExactly("./", "./caf\u00e9", "./real\ufffd", "./sub/");
+    sh("cd " + root + "/sub && printf y > \"$(printf 'bad\\3771')\"");
+    assertThatThrownBy(() -> tar(root))
+        .isInstanceOf(IOException.class)
+        .hasMessage(
+            "directory "
+                + root
+                + ": file \"sub/bad\\xff1\": the name is not valid UTF-8 (Strata keeps file"
+                + " names as UTF-8)");
+    sh("rm " + root + "/sub/bad* && ln -s \"$(printf 'to\\376')\" " + root + "/sub/l");
+    assertThatThrownBy(() -> tar(root))
+        .isInstanceOf(IOException.class)
+        .hasMessage(
+            "directory "
+                + root
+                + ": file \"sub/l\": the link target \"to\\xfe\" is not valid UTF-8 (Strata"
+                + " keeps file names as UTF-8)");
+    ByteArrayOutputStream layer = new ByteArrayOutputStream();
+    assertThatThrownBy(() -> TreeTar.writeLayer(root, layer)).isInstanceOf(IOException.class);
   }
 
   /** A debootstrap /dev: devices and FIFOs are entries of their own; sockets are left out. */

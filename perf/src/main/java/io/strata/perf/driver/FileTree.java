@@ -37,7 +37,8 @@ final class FileTree {
   /** Writes the tree of {@code files} files as a plain layer tar to {@code file}. */
   static void tar(Path file, int files) throws IOException {
     try (TarArchiveOutputStream tar =
-        new TarArchiveOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
+        new TarArchiveOutputStream(
+            new BufferedOutputStream(Files.newOutputStream(file)), "UTF-8")) {
       for (int i = 0; i < files; i++) {
         if (i % PER_DIR == 0) {
           TarArchiveEntry d = new TarArchiveEntry("d" + i / PER_DIR + "/", TarConstants.LF_DIR);

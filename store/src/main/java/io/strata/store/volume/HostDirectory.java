@@ -5,6 +5,7 @@ import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.DirEntry;
+import io.strata.store.fs.FileNames;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
 import io.strata.store.fs.PathNames;
@@ -60,6 +61,10 @@ import java.util.concurrent.TimeUnit;
  * descriptor, that what they made is where they meant it to be (same file key); if not, they
  * refuse. Changes through this class are serialized, so requests cannot race one another; only a
  * concurrent change on the host itself could hit that window (see docs/CONTAINERS.md).
+ *
+ * <p>A name or symlink target read from the directory that is not valid UTF-8 is refused, naming it
+ * ({@link FileNames}), rather than listed with U+FFFD in place of its bad bytes, a name no call
+ * could reach.
  *
  * <p>FIFOs and device nodes are made and changed through their directory's descriptor ({@link
  * NodeCalls}), never opened. Files here keep no extended attributes; content changes are forced to
@@ -199,6 +204,10 @@ public final class HostDirectory implements FileSystemView {
       int links = 0;
       while (!todo.isEmpty()) {
         String n = todo.removeFirst();
+        String why = FileNames.hostProblem(n);
+        if (why != null) {
+          throw new ConflictException(what + ": " + path + ": the name " + n + " " + why);
+        }
         if (n.equals("..")) { // only from a symlink's target
           w.ascend(path);
           continue;
@@ -236,7 +245,7 @@ public final class HostDirectory implements FileSystemView {
   private List<String> linkParts(Walk w, String n, String path) throws IOException {
     String target;
     try {
-      target = Files.readSymbolicLink(w.hostPath().resolve(n)).toString();
+      target = linkTarget(w.hostPath().resolve(n), path);
     } catch (NotLinkException | NoSuchFileException e) {
       throw new ConflictException(what + ": " + path + " changed while it was walked", e);
     }
@@ -251,6 +260,26 @@ public final class HostDirectory implements FileSystemView {
       }
     }
     return parts;
+  }
+
+  /**
+   * The target of the symlink at host path {@code link} ({@code path} here), refused if it is not
+   * valid UTF-8 ({@link FileNames}): its string would have U+FFFD for each bad byte.
+   */
+  private String linkTarget(Path link, String path) throws IOException {
+    Path target = Files.readSymbolicLink(link);
+    String why = FileNames.problem(target);
+    if (why != null) {
+      throw new ConflictException(
+          what
+              + ": file \""
+              + path
+              + "\": the link target \""
+              + FileNames.shown(target)
+              + "\" "
+              + why);
+    }
+    return target.toString();
   }
 
   private static PosixFileAttributes lstat(SecureDirectoryStream<Path> dir, String name)
@@ -308,7 +337,7 @@ public final class HostDirectory implements FileSystemView {
     if (!a.fileKey().equals(u.get("fileKey"))) {
       throw new ConflictException(what + ": " + path + " changed while it was read");
     }
-    String target = a.isSymbolicLink() ? Files.readSymbolicLink(w.hostPath()).toString() : null;
+    String target = a.isSymbolicLink() ? linkTarget(w.hostPath(), path) : null;
     return new FileStat(
         (Long) u.get("ino"),
         (Integer) u.get("mode"),
@@ -343,6 +372,16 @@ public final class HostDirectory implements FileSystemView {
       }
       List<String> names = new ArrayList<>();
       for (Path p : w.dir()) {
+        String why = FileNames.problem(p.getFileName());
+        if (why != null) {
+          throw new ConflictException(
+              what
+                  + ": file \""
+                  + (path.endsWith("/") ? path : path + "/")
+                  + FileNames.shown(p.getFileName())
+                  + "\": the name "
+                  + why);
+        }
         names.add(p.getFileName().toString());
       }
       names.sort(Comparator.naturalOrder());

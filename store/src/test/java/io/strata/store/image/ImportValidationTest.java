@@ -8,15 +8,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.image.layer.JsonCodec;
+import io.strata.store.testing.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -88,6 +92,70 @@ class ImportValidationTest {
     // the end blocks alone are an empty layer, as before
     images.importPath(write("nothing.tar", new byte[1024]).toString(), "empty:1");
     assertThat(images.inspect("empty:1").layers()).hasSize(1);
+  }
+
+  private static final String NOT_UTF8 =
+      "the name is not valid UTF-8 (Strata keeps file names as UTF-8)";
+
+  /** Runs {@code cmd} with sh; names with any bytes are made so ({@code printf '\\377'}). */
+  private static void sh(String cmd) throws Exception {
+    Process p = new ProcessBuilder("sh", "-c", cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(cmd).isTrue();
+    assertThat(p.exitValue()).as(cmd + ": " + out).isZero();
+  }
+
+  /**
+   * Two names that differ only in a byte that is not UTF-8 ({@code bad\xff1}, {@code bad\xfe1})
+   * were one file after an import, the other silently lost: a tar's name decoded with {@code ?} for
+   * the bad byte, a directory's with U+FFFD. Each is refused naming the name's bytes, from a
+   * directory of the server's host, GNU tar's ustar and PAX headers, and a layer of an archive;
+   * {@code café}, valid UTF-8, is kept.
+   */
+  @Test
+  @Timeout(120)
+  void namesThatAreNotUtf8AreRefusedAndValidOnesKept() throws Exception {
+    Tools.require("tar");
+    Path names = Files.createDirectories(dir.resolve("names"));
+    sh(
+        "cd "
+            + names
+            + " && printf x > \"$(printf 'caf\\303\\251')\" && printf y > \"$(printf 'bad\\3771')\""
+            + " && printf z > \"$(printf 'bad\\3761')\"");
+    String bad = "\"bad\\\\x(ff|fe)1\": " + Pattern.quote(NOT_UTF8);
+    List<String> before = fix.state();
+    assertThatThrownBy(() -> images.importPath(names.toString(), "dir:1"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageMatching(Pattern.quote("directory " + names + ": file ") + bad);
+    for (String format : List.of("gnu", "posix")) {
+      Path tar = dir.resolve(format + ".tar");
+      sh("tar --format=" + format + " -C " + names + " -cf " + tar + " .");
+      assertThatThrownBy(() -> images.importPath(tar.toString(), format + ":1"))
+          .as(format)
+          .isInstanceOf(InvalidArgumentException.class)
+          .hasMessageMatching(
+              Pattern.quote("tar " + format + ".tar: entry \"./") + bad.substring(1));
+      Path archive =
+          DockerArchive.write(
+              dir.resolve(format + "-archive"), "arch:1", List.of("x"), Files.readAllBytes(tar));
+      assertThatThrownBy(() -> images.importPath(archive.toString(), null))
+          .as(format + " archive")
+          .isInstanceOf(InvalidArgumentException.class)
+          .hasMessageContaining("l0.tar")
+          .hasMessageContaining(": entry \"./bad\\x")
+          .hasMessageEndingWith(NOT_UTF8)
+          .hasMessageNotContaining("\n");
+    }
+    assertThat(fix.state()).isEqualTo(before);
+    assertThat(images.list()).isEmpty();
+    // without the bad names: café, valid UTF-8, stays café
+    sh("cd " + names + " && rm bad*");
+    sh("tar --format=gnu -C " + names + " -cf " + dir.resolve("cafe.tar") + " .");
+    images.importPath(names.toString(), "cafedir:1");
+    images.importPath(dir.resolve("cafe.tar").toString(), "cafetar:1");
+    assertThat(images.list()).hasSize(2);
+    assertThat(images.inspect("cafedir:1").layers())
+        .isEqualTo(images.inspect("cafetar:1").layers());
   }
 
   @Test

@@ -196,7 +196,7 @@ abstract sealed class ArchiveSource implements Closeable {
       // the headers past the marker tarHasAny stopped at are checked too: TarFile checks none
       CheckedTarInputStream.checkHeaders(file, "archive " + file.getFileName());
       try {
-        this.tar = new TarFile(file);
+        this.tar = new TarFile(file, "UTF-8"); // checked as UTF-8 by checkHeaders
       } catch (IOException | IllegalArgumentException e) {
         throw new InvalidArgumentException(
             "archive " + file + ": truncated or corrupt tar (" + e.getMessage() + ")", e);

@@ -1,6 +1,7 @@
 package io.strata.store.image.archive;
 
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.fs.FileNames;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
 import io.strata.store.image.layer.EntryPath;
@@ -20,7 +21,9 @@ import java.util.Map;
  * Copies a directory of the server's host into a snapshot: modes, owners, whole-second times,
  * symlinks as symlinks (never followed; a relative target above the root is refused), hard links as
  * links, FIFOs and character and block devices as nodes with their numbers (a debootstrap tree's
- * {@code /dev}). Sockets are left out, as {@code tar} and Docker leave them out.
+ * {@code /dev}). Sockets are left out, as {@code tar} and Docker leave them out. A name or symlink
+ * target that is not valid UTF-8 is refused, naming it ({@link FileNames}): the JDK's string of it
+ * has U+FFFD for each bad byte, and two such names would be one.
  */
 public final class HostTree {
   private HostTree() {}
@@ -37,6 +40,9 @@ public final class HostTree {
           @Override
           public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes a)
               throws IOException {
+            if (!dir.equals(root)) {
+              checkName(root, dir);
+            }
             String path = pathOf(root, dir);
             Map<String, Object> u = unix(dir);
             if (!path.equals("/")) {
@@ -60,13 +66,14 @@ public final class HostTree {
 
           @Override
           public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
+            checkName(root, file);
             String path = pathOf(root, file);
             Map<String, Object> u = unix(file);
             int uid = (Integer) u.get("uid");
             int gid = (Integer) u.get("gid");
             long t = seconds((FileTime) u.get("lastModifiedTime"));
             if (a.isSymbolicLink()) {
-              String target = Files.readSymbolicLink(file).toString();
+              String target = linkTarget(root, file);
               EntryPath.checkSymlink(file.toString(), path, target);
               fs.symlink(target, path);
               fs.chown(path, uid, gid);
@@ -102,6 +109,38 @@ public final class HostTree {
             return FileVisitResult.CONTINUE;
           }
         });
+  }
+
+  /** Refuses {@code p} below {@code root} if its name is not valid UTF-8. */
+  private static void checkName(Path root, Path p) {
+    String why = FileNames.problem(p.getFileName());
+    if (why != null) {
+      throw new InvalidArgumentException(
+          "directory "
+              + root
+              + ": file \""
+              + FileNames.shown(root.relativize(p))
+              + "\": the name "
+              + why);
+    }
+  }
+
+  /** The target of symlink {@code link}, refused if it is not valid UTF-8. */
+  private static String linkTarget(Path root, Path link) throws IOException {
+    Path target = Files.readSymbolicLink(link);
+    String why = FileNames.problem(target);
+    if (why != null) {
+      throw new InvalidArgumentException(
+          "directory "
+              + root
+              + ": file \""
+              + FileNames.shown(root.relativize(link))
+              + "\": the link target \""
+              + FileNames.shown(target)
+              + "\" "
+              + why);
+    }
+    return target.toString();
   }
 
   private static Map<String, Object> unix(Path p) throws IOException {

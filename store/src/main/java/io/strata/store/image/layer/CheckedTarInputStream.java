@@ -1,7 +1,9 @@
 package io.strata.store.image.layer;
 
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.fs.FileNames;
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -18,6 +20,12 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * the parser sees an empty archive) and a header cut short. A tar of only its end-of-archive blocks
  * stays a valid, empty tar, and so does one that ends at a header boundary without them, as Go
  * reads it. Records after the end-of-archive block are not headers and are not checked.
+ *
+ * <p>Names are UTF-8, whatever the locale ({@link FileNames}): the parser decodes them so, and
+ * {@link TarNames} checks the bytes they are decoded from first, refusing a name or link target
+ * that is not valid UTF-8 (the parser would put {@code ?} for each bad byte and make two names
+ * one). The content of a GNU long name or link and of a PAX header is kept as it goes by the parser
+ * ({@link Capture}), and checked with the header of the entry it belongs to.
  *
  * <p>Every failure is an {@link InvalidArgumentException} of one line that starts with the name the
  * reader was given ({@code tar app.tar: not a tar archive (...)}).
@@ -37,19 +45,23 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
 
   private final String what;
   private final CountingInputStream counted;
+  private final Capture capture;
+  private final TarNames names;
   private boolean ended;
   private boolean sparseExtension;
   private long headers;
 
   /** Reads {@code in} (uncompressed); {@code what} names the tar in messages. */
   public CheckedTarInputStream(InputStream in, String what) {
-    this(new CountingInputStream(in), what);
+    this(new Capture(new CountingInputStream(in)), what);
   }
 
-  private CheckedTarInputStream(CountingInputStream in, String what) {
-    super(in);
-    this.counted = in;
+  private CheckedTarInputStream(Capture in, String what) {
+    super(in, "UTF-8"); // not the platform's charset: ASCII under no locale refused every é
+    this.capture = in;
+    this.counted = in.counted;
     this.what = what;
+    this.names = new TarNames(what);
   }
 
   /** Checks every header of the tar {@code file}, reading past the entries' content. */
@@ -128,25 +140,30 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
     }
     headers++;
     sparseExtension = record[TYPE] == 'S' && record[GNU_SPARSE_EXTENDED] != 0;
-    checkMetadataSize(record, read - RECORD);
+    long metadata = checkMetadataSize(record, read - RECORD);
+    names.header(record, capture.take());
+    if (metadata >= 0) {
+      capture.start((int) metadata);
+    }
     return false;
   }
 
   /**
    * The parser reads a GNU long name or link ({@code L}, {@code K}) or a PAX header ({@code x},
    * {@code g}) whole into memory: one of 150 MB ran the server out of heap. Real ones are a path (4
-   * KiB) or a few attributes; larger than {@value #MAX_METADATA} bytes is refused.
+   * KiB) or a few attributes; larger than {@value #MAX_METADATA} bytes is refused. Returns the size
+   * of such a header's content (-1 for any other header).
    */
-  private void checkMetadataSize(byte[] record, long at) {
-    byte type = record[TYPE];
-    if (type != 'L' && type != 'K' && type != 'x' && type != 'g') {
-      return;
+  private long checkMetadataSize(byte[] record, long at) {
+    if (!TarNames.isMetadata(record[TYPE])) {
+      return -1;
     }
+    byte type = record[TYPE];
     long size;
     try {
       size = org.apache.commons.compress.archivers.tar.TarUtils.parseOctalOrBinary(record, 124, 12);
     } catch (IllegalArgumentException e) {
-      return; // the parser refuses it, naming the header
+      return -1; // the parser refuses it, naming the header
     }
     if (size > MAX_METADATA) {
       throw new InvalidArgumentException(
@@ -161,6 +178,7 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
               + MAX_METADATA
               + " a header may");
     }
+    return Math.max(size, 0);
   }
 
   /**
@@ -220,5 +238,73 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
     }
     int nl = message.indexOf('\n');
     return nl < 0 ? message : message.substring(0, nl).strip();
+  }
+
+  /**
+   * Passes the parser's reads through, keeping a copy of the content of the GNU long name or PAX
+   * header whose header was just read (its bytes follow the header), for {@link TarNames}. Skipped
+   * bytes are read while a copy is being made, so the copy holds them too.
+   */
+  private static final class Capture extends FilterInputStream {
+    final CountingInputStream counted;
+    private byte[] content;
+    private int have;
+
+    Capture(CountingInputStream in) {
+      super(in);
+      this.counted = in;
+    }
+
+    /** Keeps the next {@code size} bytes read. */
+    void start(int size) {
+      content = new byte[size];
+      have = 0;
+    }
+
+    /** What {@link #start} asked for, if it was read whole, else null; forgets it. */
+    byte[] take() {
+      byte[] c = content != null && have == content.length ? content : null;
+      content = null;
+      return c;
+    }
+
+    private boolean capturing() {
+      return content != null && have < content.length;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0 && capturing()) {
+        content[have++] = (byte) b;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0 && capturing()) {
+        int k = Math.min(n, content.length - have);
+        System.arraycopy(b, off, content, have, k);
+        have += k;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      if (!capturing() || n <= 0) {
+        return in.skip(n);
+      }
+      byte[] buf = new byte[(int) Math.min(n, content.length - have)];
+      int r = read(buf, 0, buf.length);
+      return Math.max(r, 0);
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
+    }
   }
 }

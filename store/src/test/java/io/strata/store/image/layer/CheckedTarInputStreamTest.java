@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.image.TarBuilder;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -148,14 +151,15 @@ class CheckedTarInputStreamTest {
   @Test
   void aChecksumSummedOverSignedBytesIsAccepted() throws IOException {
     byte[] tar = new TarBuilder().raw("x", new byte[0]).bytes();
-    tar[0] = (byte) 0xE9; // a Latin-1 name byte, negative when summed signed
+    tar[0] = (byte) 0xC3; // é in UTF-8: name bytes negative when summed signed
+    tar[1] = (byte) 0xA9;
     long signed = 0;
     for (int i = 0; i < 512; i++) {
       signed += (i >= 148 && i < 156) ? ' ' : tar[i];
     }
     byte[] field = String.format("%06o\0 ", signed).getBytes(UTF_8);
     System.arraycopy(field, 0, tar, 148, 8);
-    assertThat(names(tar)).hasSize(1);
+    assertThat(names(tar)).containsExactly("\u00e9");
   }
 
   /** GNU tar's old sparse format puts a long map in extension records, which have no checksum. */
@@ -178,6 +182,177 @@ class CheckedTarInputStreamTest {
     assertThat(e.getOrderedSparseHeaders()).hasSizeGreaterThan(4);
     assertThat(in.readAllBytes()).isEqualTo(Files.readAllBytes(f));
     assertThat(in.nextEntry()).isNull();
+  }
+
+  // ---- names: UTF-8 only (docs/IMAGES.md, "File names") ----
+
+  private static final String WHY = "is not valid UTF-8 (Strata keeps file names as UTF-8)";
+
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.ISO_8859_1); // one byte per char
+  }
+
+  /**
+   * One entry: a header (ustar, or old GNU with {@code gnu}) holding {@code name}, {@code prefix}
+   * and {@code link} as given, byte for byte, then {@code content} padded to a record.
+   */
+  private static byte[] entry(
+      byte type, byte[] name, byte[] prefix, byte[] link, byte[] content, boolean gnu) {
+    byte[] h = new byte[512];
+    System.arraycopy(name, 0, h, 0, name.length);
+    System.arraycopy(b("0000644\0"), 0, h, 100, 8);
+    System.arraycopy(b("0000000\0"), 0, h, 108, 8);
+    System.arraycopy(b("0000000\0"), 0, h, 116, 8);
+    System.arraycopy(b(String.format("%011o\0", content.length)), 0, h, 124, 12);
+    System.arraycopy(b("00000000000\0"), 0, h, 136, 12);
+    h[156] = type;
+    System.arraycopy(link, 0, h, 157, link.length);
+    System.arraycopy(b(gnu ? "ustar  \0" : "ustar\00000"), 0, h, 257, 8);
+    if (gnu) {
+      // its atime where ustar has the prefix: a base-256 number, and no UTF-8
+      h[345] = (byte) 0x80;
+      h[356] = (byte) 0xFE;
+    } else {
+      System.arraycopy(prefix, 0, h, 345, prefix.length);
+    }
+    Arrays.fill(h, 148, 156, (byte) ' ');
+    long sum = 0;
+    for (byte x : h) {
+      sum += x & 0xff;
+    }
+    System.arraycopy(b(String.format("%06o\0 ", sum)), 0, h, 148, 8);
+    byte[] out = Arrays.copyOf(h, 512 + (content.length + 511) / 512 * 512);
+    System.arraycopy(content, 0, out, 512, content.length);
+    return out;
+  }
+
+  private static byte[] file(byte[] name) {
+    return entry((byte) '0', name, new byte[0], new byte[0], b("x"), false);
+  }
+
+  private static byte[] symlink(byte[] name, byte[] target) {
+    return entry((byte) '2', name, new byte[0], target, new byte[0], false);
+  }
+
+  /** A GNU long name ({@code L}) or link ({@code K}) entry holding {@code value} and its NUL. */
+  private static byte[] gnuLong(char type, byte[] value) {
+    byte[] content = Arrays.copyOf(value, value.length + 1);
+    return entry((byte) type, b("././@LongLink"), new byte[0], new byte[0], content, true);
+  }
+
+  /** A PAX header ({@code x} or global {@code g}) of {@code KEY, VALUE} pairs, values exact. */
+  private static byte[] pax(char type, Object... records) {
+    ByteArrayOutputStream content = new ByteArrayOutputStream();
+    for (int i = 0; i < records.length; i += 2) {
+      byte[] kv = ((String) records[i] + "=").getBytes(UTF_8);
+      byte[] v = (byte[]) records[i + 1];
+      int body = 1 + kv.length + v.length + 1;
+      int length = body + Integer.toString(body).length();
+      length = body + Integer.toString(length).length();
+      content.writeBytes((length + " ").getBytes(UTF_8));
+      content.writeBytes(kv);
+      content.writeBytes(v);
+      content.write('\n');
+    }
+    return entry(
+        (byte) type, b("PaxHeaders/f"), new byte[0], new byte[0], content.toByteArray(), false);
+  }
+
+  private static byte[] tar(byte[]... entries) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] e : entries) {
+      out.writeBytes(e);
+    }
+    out.writeBytes(new byte[1024]);
+    return out.toByteArray();
+  }
+
+  private static void refusedAs(byte[] tar, String message) {
+    assertThatThrownBy(() -> names(tar))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessage(message);
+  }
+
+  @Test
+  @Timeout(30)
+  void aNameThatIsNotUtf8IsRefusedWhereverTheTarPutsIt() {
+    // two names that decoded with '?' for the bad byte made one file of two
+    refusedAs(
+        tar(file(b("./ok")), file(b("./bad\u00ff1")), file(b("./bad\u00fe1"))),
+        "tar t.tar: entry \"./bad\\xff1\": the name " + WHY);
+    refusedAs(
+        tar(entry((byte) '0', b("f"), b("d\u00fe"), new byte[0], b("x"), false)),
+        "tar t.tar: entry \"d\\xfe/f\": the name " + WHY);
+    refusedAs(
+        tar(gnuLong('L', b("long/caf\u00c3\u00a9/bad\u00fe1")), file(b("long/caf"))),
+        "tar t.tar: entry \"long/caf\u00e9/bad\\xfe1\": the name " + WHY);
+    refusedAs(
+        tar(pax('x', "path", b("bad\u00ff1")), file(b("bad_1"))),
+        "tar t.tar: entry \"bad\\xff1\": the name " + WHY);
+    refusedAs(
+        tar(pax('x', "GNU.sparse.name", b("sp\u00ff")), file(b("GNUSparseFile.0/sp"))),
+        "tar t.tar: entry \"sp\\xff\": the name " + WHY);
+    // a global header's path names every entry after it
+    refusedAs(
+        tar(pax('g', "path", b("g\u00ff")), file(b("a"))),
+        "tar t.tar: entry \"g\\xff\": the name " + WHY);
+    // a sequence cut short, an overlong '/', a surrogate (CESU-8), a byte past U+10FFFF
+    for (String bad :
+        List.of("caf\u00c3", "a\u00c0\u00afb", "\u00ed\u00a0\u0080", "\u00f5\u0080\u0080\u0080")) {
+      assertThatThrownBy(() -> names(tar(file(b(bad)))))
+          .as(bad)
+          .isInstanceOf(InvalidArgumentException.class)
+          .hasMessageEndingWith("the name " + WHY);
+    }
+  }
+
+  @Test
+  @Timeout(30)
+  void aLinkTargetThatIsNotUtf8IsRefusedNamingItsEntry() {
+    refusedAs(
+        tar(symlink(b("l"), b("t\u00ff"))),
+        "tar t.tar: entry \"l\": the link target \"t\\xff\" " + WHY);
+    refusedAs(
+        tar(entry((byte) '1', b("h"), new byte[0], b("f\u00fe"), new byte[0], false)),
+        "tar t.tar: entry \"h\": the link target \"f\\xfe\" " + WHY);
+    refusedAs(
+        tar(gnuLong('K', b("t\u00ff\u00ff")), symlink(b("l"), b("t"))),
+        "tar t.tar: entry \"l\": the link target \"t\\xff\\xff\" " + WHY);
+    refusedAs(
+        tar(
+            pax('x', "path", b("caf\u00c3\u00a9"), "linkpath", b("\u00fe")),
+            symlink(b("c"), b("t"))),
+        "tar t.tar: entry \"caf\u00e9\": the link target \"\\xfe\" " + WHY);
+  }
+
+  @Test
+  @Timeout(30)
+  void validUtf8NamesAreKeptWhateverTheLocale() throws IOException {
+    String cafe = "caf\u00c3\u00a9"; // UTF-8 bytes, one char each
+    String longName = "d/" + "n".repeat(120) + "-\u00c3\u00a9t\u00c3\u00a9";
+    String fffd = "real\u00ef\u00bf\u00bd"; // U+FFFD itself is valid UTF-8
+    byte[] binary = {(byte) 0xff, 0, (byte) 0xfe, '\n', '='};
+    List<String> read =
+        names(
+            tar(
+                file(b("./" + cafe)),
+                file(b("\u00e6\u0097\u00a5/\u00e8\u00aa\u009e")),
+                gnuLong('L', b(longName)),
+                file(b("d/nnn")),
+                // the ustar field a PAX path replaces may be cut inside a character: not a name
+                pax('x', "path", b("x/" + cafe), "SCHILY.xattr.user.bin", binary),
+                file(b("x/caf\u00c3")),
+                symlink(b(fffd), b("../" + cafe)),
+                // old GNU headers keep times and sparse maps where ustar has its prefix
+                entry((byte) '0', b("gnu"), new byte[0], new byte[0], b("x"), true)));
+    assertThat(read)
+        .containsExactly(
+            "./caf\u00e9",
+            "\u65e5/\u8a9e",
+            "d/" + "n".repeat(120) + "-\u00e9t\u00e9",
+            "x/caf\u00e9",
+            "real\ufffd",
+            "gnu");
   }
 
   private static void sh(String cmd) throws Exception {
