@@ -11,6 +11,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.Future;
 import io.strata.containerd.ContainerdServer;
 import io.strata.protocol.HostPort;
+import io.strata.server.handler.AcceptFailures;
+import io.strata.server.handler.DescriptorBudget;
 import io.strata.server.handler.Limits;
 import io.strata.server.handler.ServerState;
 import io.strata.server.handler.StrataChannelInitializer;
@@ -152,11 +154,14 @@ public final class StrataServer implements Closeable {
                 + e.getMessage(),
             e);
       }
+      // Counted now that the data root is open: what it holds (a descriptor per pack) is not free.
+      Limits served = withinDescriptors(limits, DescriptorBudget.ofThisProcess());
       ServerBootstrap b =
           new ServerBootstrap()
               .group(boss, workers)
               .channel(NioServerSocketChannel.class)
               .option(ChannelOption.SO_BACKLOG, 256)
+              .handler(new AcceptFailures("--listen"))
               .childOption(ChannelOption.TCP_NODELAY, true)
               // Above two of a download's half-MiB writes, so the pump encodes the next one
               // while the event loop sends the last instead of waiting for it to drain.
@@ -164,7 +169,7 @@ public final class StrataServer implements Closeable {
                   ChannelOption.WRITE_BUFFER_WATER_MARK,
                   new WriteBufferWaterMark(512 << 10, 1 << 20))
               .childHandler(
-                  new StrataChannelInitializer(ops, pool, state, limits, config.token(), NAME));
+                  new StrataChannelInitializer(ops, pool, state, served, config.token(), NAME));
       Channel ch = bind(b, listen, "--listen");
       MetricsServer m = null;
       if (metricsAt != null) {
@@ -218,7 +223,7 @@ public final class StrataServer implements Closeable {
       }
       StrataServer server =
           new StrataServer(
-              engine, boss, workers, pool, ops, state, ch, m, ctrd, snapshotMounts, limits);
+              engine, boss, workers, pool, ops, state, ch, m, ctrd, snapshotMounts, served);
       server.registry = reg;
       return server;
     } catch (StartupException | RuntimeException e) {
@@ -232,6 +237,29 @@ public final class StrataServer implements Closeable {
       }
       throw e;
     }
+  }
+
+  /**
+   * {@code limits} with the connection cap lowered to what the process's descriptors allow (see
+   * {@link DescriptorBudget}); says so when it is.
+   */
+  private static Limits withinDescriptors(Limits limits, DescriptorBudget.Descriptors fds) {
+    int cap = fds.connectionCap(limits.maxConnections());
+    if (cap >= limits.maxConnections()) {
+      return limits;
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "at most "
+            + cap
+            + " connections, not "
+            + limits.maxConnections()
+            + ": the open-file limit is "
+            + fds.limit()
+            + " (ulimit -n) and "
+            + fds.open()
+            + " are open; half of the rest is kept for the store. Raise the limit for more");
+    return limits.withMaxConnections(cap);
   }
 
   private static RegistryServer startRegistry(

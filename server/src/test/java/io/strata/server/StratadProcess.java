@@ -38,6 +38,28 @@ final class StratadProcess implements AutoCloseable {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Stratad.class.getName());
+    return start(cmd, logs, args);
+  }
+
+  /**
+   * Starts {@code bin/stratad} (the built jar, as users run it) with at most {@code openFiles}
+   * descriptors open at once: {@code ulimit -n}, soft and hard, so the JVM cannot raise it. Not the
+   * test's class path: its hundred jars alone would take most of a small limit.
+   */
+  static StratadProcess launchBinWithOpenFiles(int openFiles, Path logs, String... args)
+      throws IOException {
+    // failsafe runs in the module's directory; bash execs the script, which execs java: the
+    // server keeps bash's pid.
+    Path bin = Path.of("").toAbsolutePath().getParent().resolve("bin/stratad");
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "bash", "-c", "ulimit -n " + openFiles + " && exec \"$0\" \"$@\"", bin.toString()));
+    return start(cmd, logs, args);
+  }
+
+  private static StratadProcess start(List<String> cmd, Path logs, String... args)
+      throws IOException {
     if (!List.of(args).contains("--listen")) {
       cmd.add("--listen");
       cmd.add("127.0.0.1:0");

@@ -52,6 +52,21 @@ public record Limits(
         Duration.ofSeconds(20));
   }
 
+  /** These limits with at most {@code n} connections open at once. */
+  public Limits withMaxConnections(int n) {
+    return new Limits(
+        maxFrameLength,
+        maxStreams,
+        n,
+        inboundHighWater,
+        inboundLowWater,
+        handshakeTimeout,
+        idleTimeout,
+        slowClientTimeout,
+        engineThreads,
+        shutdownGrace);
+  }
+
   /** These limits with other timeouts (tests use short ones). */
   public Limits withTimeouts(Duration handshake, Duration idle, Duration slowClient) {
     return new Limits(

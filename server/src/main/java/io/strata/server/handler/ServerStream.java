@@ -11,6 +11,7 @@ import io.strata.server.op.ErrorStatus;
 import io.strata.server.op.Operation;
 import io.strata.server.op.Outcome;
 import io.strata.server.op.UploadSink;
+import io.strata.store.disk.OutOfDescriptors;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -222,6 +223,25 @@ final class ServerStream {
     boolean io = t instanceof UncheckedIOException || t instanceof IOException;
     if (io) {
       message = label + ": I/O error on the server: " + message;
+    }
+    if (status == Status.UNAVAILABLE && OutOfDescriptors.causedBy(t)) {
+      // One line: while descriptors are short every request may meet it, and the cause is known.
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "request "
+              + label
+              + " (stream "
+              + id
+              + ") failed, the server is out of file descriptors: "
+              + message);
+      if (io) {
+        // The JDK's text names a file of the data root and, wrapped, an exception class.
+        message =
+            label
+                + ": "
+                + OutOfDescriptors.TOO_MANY_OPEN_FILES
+                + " on the server (its open-file limit is reached); retry";
+      }
     }
     if (status == Status.INTERNAL) {
       LOG.log(System.Logger.Level.WARNING, "request " + label + " (stream " + id + ") failed", t);

@@ -3,6 +3,7 @@ package io.strata.server.handler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.strata.protocol.Status;
 import io.strata.server.codec.FrameDecoder;
 import io.strata.server.codec.FrameEncoder;
 import io.strata.server.op.Operations;
@@ -16,12 +17,14 @@ import java.util.concurrent.TimeUnit;
  * IdleStateHandler → FrameDecoder → FrameEncoder → HandshakeHandler → RequestHandler
  * </pre>
  *
- * Connections beyond {@link Limits#maxConnections()} are closed at once.
+ * Connections beyond {@link Limits#maxConnections()} are told so and closed at once.
  */
 public final class StrataChannelInitializer extends ChannelInitializer<SocketChannel> {
   private static final System.Logger LOG =
       System.getLogger(StrataChannelInitializer.class.getName());
   private static final FrameEncoder ENCODER = new FrameEncoder();
+
+  private final LogThrottle refusals = new LogThrottle();
 
   private final Operations operations;
   private final Executor engineExecutor;
@@ -48,12 +51,22 @@ public final class StrataChannelInitializer extends ChannelInitializer<SocketCha
   @Override
   protected void initChannel(SocketChannel ch) {
     if (!state.admit(ch, limits.maxConnections())) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "connection from {0} refused: {1} connections are open, the maximum",
-          ch.remoteAddress(),
-          limits.maxConnections());
-      ch.close();
+      // Said on stream 0 before the close, as the handshake's errors are: a bare close read as
+      // "not a Strata server" to the client.
+      String reason =
+          limits.maxConnections() + " connections are open, the server's maximum; retry later";
+      int skipped = refusals.admit();
+      if (skipped >= 0) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "connection from "
+                + ch.remoteAddress()
+                + " refused: "
+                + reason
+                + LogThrottle.more(skipped));
+      }
+      ch.pipeline().addLast(ENCODER);
+      ConnectionAbort.close(ch, Status.UNAVAILABLE, reason, System.Logger.Level.DEBUG);
       return;
     }
     ch.pipeline()

@@ -9,6 +9,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.strata.server.handler.AcceptFailures;
 import io.strata.store.Engine;
 import java.io.Closeable;
 import java.net.InetSocketAddress;
@@ -38,6 +39,7 @@ public final class MetricsServer implements Closeable {
         new ServerBootstrap()
             .group(boss, workers)
             .channel(NioServerSocketChannel.class)
+            .handler(new AcceptFailures("--metrics"))
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override

@@ -2,6 +2,7 @@ package io.strata.server.op;
 
 import io.strata.protocol.Status;
 import io.strata.store.disk.DiskFull;
+import io.strata.store.disk.OutOfDescriptors;
 import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.CorruptDataException;
@@ -47,6 +48,11 @@ public final class ErrorStatus {
     // pack): the client must hear the same status from each, not INTERNAL from most.
     if (DiskFull.causedBy(t)) {
       return Status.STORAGE_FULL;
+    }
+    // The process out of descriptors (idle connections by the hundred, say): the server cannot
+    // take the request now, and the same request succeeds once descriptors are free again.
+    if (OutOfDescriptors.causedBy(t)) {
+      return Status.UNAVAILABLE;
     }
     return Status.INTERNAL;
   }

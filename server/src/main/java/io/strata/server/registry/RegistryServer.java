@@ -16,6 +16,7 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.strata.server.handler.AcceptFailures;
 import io.strata.store.image.ImageStore;
 import io.strata.store.registry.ChunkIndexPublisher;
 import io.strata.store.registry.RegistryStore;
@@ -147,6 +148,7 @@ public final class RegistryServer implements Closeable {
         new ServerBootstrap()
             .group(boss, workers)
             .channel(NioServerSocketChannel.class)
+            .handler(new AcceptFailures("--registry"))
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override

@@ -38,7 +38,7 @@ class ServerStreamTest {
   }
 
   /** A sink that keeps what it is given and how it was cut. */
-  private static final class RecordingSink implements UploadSink {
+  private static class RecordingSink implements UploadSink {
     final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     final List<Integer> calls = new ArrayList<>();
 
@@ -74,6 +74,47 @@ class ServerStreamTest {
     ByteBuf buf = Unpooled.directBuffer(Math.max(1, b.length));
     buf.writeBytes(b);
     return buf;
+  }
+
+  @Test
+  void anUploadThatRunsOutOfDescriptorsIsUnavailableInOneSentence() throws Exception {
+    EmbeddedChannel wire = new EmbeddedChannel(new io.strata.server.codec.FrameEncoder());
+    try {
+      ServerStream s =
+          new ServerStream(
+              1,
+              Opcode.BLOB_PUT.code(),
+              wire,
+              Runnable::run,
+              (stream, status) -> answered.set(status),
+              n -> {});
+      s.start(
+          args ->
+              new Outcome.Upload(
+                  new RecordingSink() {
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                      // as the store's new pack met EMFILE, wrapped on its way up
+                      throw new java.io.UncheckedIOException(
+                          new java.io.IOException(
+                              new java.nio.file.FileSystemException(
+                                  "/data/chunks/packs/00000009.pack",
+                                  null,
+                                  "Too many open files")));
+                    }
+                  }),
+          new byte[0]);
+      s.write(direct(new byte[] {1}), () -> {});
+      List<SentFrames.Sent> sent = new SentFrames().drain(wire);
+      assertThat(answered.get()).isEqualTo(Status.UNAVAILABLE);
+      assertThat(sent).hasSize(1);
+      assertThat(sent.get(0).status()).isEqualTo(Status.UNAVAILABLE);
+      assertThat(sent.get(0).body())
+          .contains(
+              "blob.put: too many open files on the server (its open-file limit is reached); retry");
+    } finally {
+      wire.finishAndReleaseAll();
+    }
   }
 
   @Test

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.protocol.Status;
 import io.strata.store.error.StorageFullException;
+import io.strata.store.error.StrataException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.junit.jupiter.api.Test;
 
-/** The status each failure answers with; a full disk is STORAGE_FULL on every write path. */
+/**
+ * The status each failure answers with; a full disk is STORAGE_FULL and a process out of
+ * descriptors UNAVAILABLE on every path.
+ */
 class ErrorStatusTest {
   @Test
   void aFullDiskIsStorageFullWhereverItSurfaces() {
@@ -21,6 +25,19 @@ class ErrorStatusTest {
         .isEqualTo(Status.STORAGE_FULL);
     assertThat(ErrorStatus.of(new RuntimeException(new IOException("Disk quota exceeded"))))
         .isEqualTo(Status.STORAGE_FULL);
+  }
+
+  @Test
+  void runningOutOfDescriptorsIsUnavailableWhereverItSurfaces() {
+    // As opening a new pack reports it, and the store's sentence for a write it failed.
+    java.nio.file.FileSystemException emfile =
+        new java.nio.file.FileSystemException(
+            "/data/chunks/packs/00000004.pack", null, "Too many open files");
+    assertThat(ErrorStatus.of(emfile)).isEqualTo(Status.UNAVAILABLE);
+    assertThat(ErrorStatus.of(new StrataException("data root: too many open files", emfile)))
+        .isEqualTo(Status.UNAVAILABLE);
+    assertThat(ErrorStatus.of(new IOException("Too many open files in system")))
+        .isEqualTo(Status.UNAVAILABLE);
   }
 
   @Test

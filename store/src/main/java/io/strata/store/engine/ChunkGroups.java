@@ -6,6 +6,7 @@ import io.strata.store.compress.Codec;
 import io.strata.store.compress.Dictionaries;
 import io.strata.store.digest.Digest;
 import io.strata.store.disk.DiskFull;
+import io.strata.store.disk.OutOfDescriptors;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.StorageFullException;
 import io.strata.store.error.StrataException;
@@ -204,8 +205,19 @@ final class ChunkGroups {
     if (failure instanceof IOException io && DiskFull.causedBy(io)) {
       return new StorageFullException("data root " + dataRoot + ": the disk is full", io);
     }
+    if (OutOfDescriptors.causedBy(failure)) {
+      // Passes once descriptors are free again; the store kept nothing of the write either way.
+      return new StrataException(
+          "data root "
+              + dataRoot
+              + ": "
+              + OutOfDescriptors.TOO_MANY_OPEN_FILES
+              + " (the server's open-file limit is reached): a group of new chunks of this write"
+              + " failed to store; nothing was recorded, retry",
+          failure);
+    }
     if (failure instanceof IOException io) {
-      // the cause is the sentence the user needs ("Read-only file system", "Too many open files")
+      // the cause is the sentence the user needs ("Read-only file system")
       return new java.io.UncheckedIOException(
           "a group of new chunks of this write failed to store ("
               + io.getMessage()

@@ -163,8 +163,16 @@ public final class PackSet implements Closeable {
       maxId = Math.max(maxId, id);
     }
     PackSet set = new PackSet(dir, maxId + 1);
-    for (int id : ids) {
-      set.packs.put(id, new PackFile(id, dir.resolve(PackFormat.fileName(id))));
+    try {
+      for (int id : ids) {
+        set.packs.put(id, new PackFile(id, dir.resolve(PackFormat.fileName(id))));
+      }
+    } catch (IOException | RuntimeException e) {
+      // Out of descriptors, say: the open fails, and the packs opened so far are closed again.
+      for (PackFile p : set.packs.values()) {
+        p.release();
+      }
+      throw e;
     }
     return set;
   }
@@ -262,10 +270,7 @@ public final class PackSet implements Closeable {
     appendLock.lock();
     try {
       if (current == null) {
-        int id = newPackId();
-        Path p = path(id);
-        current = PackWriter.create(id, p, writeBuffers);
-        packs.put(id, new PackFile(id, p));
+        current = createPack();
         newPackNotInDirectory = true;
       }
       long offset = current.append(rec, off, len);
@@ -284,6 +289,29 @@ public final class PackSet implements Closeable {
       // This append filled a buffer: write it now, with the lock free for the other workers.
       full.writeOrAwait();
     }
+  }
+
+  /**
+   * Creates the next pack: its writer and the channel readers read it through, both or neither. A
+   * writer whose pack the readers could not open (the process out of descriptors: "Too many open
+   * files") took the records that followed, and the index placed them in a pack this set did not
+   * list: acknowledged chunks read as "its pack keeps disappearing" and fsck called the pack
+   * missing, until a restart. Now the new file is deleted again and the append fails; the next
+   * append tries another new pack.
+   */
+  private PackWriter createPack() throws IOException {
+    int id = newPackId();
+    Path p = path(id);
+    PackWriter w = PackWriter.create(id, p, writeBuffers);
+    PackFile reader;
+    try {
+      reader = new PackFile(id, p);
+    } catch (IOException | RuntimeException e) {
+      w.discard(p, e);
+      throw e;
+    }
+    packs.put(id, reader);
+    return w;
   }
 
   /**

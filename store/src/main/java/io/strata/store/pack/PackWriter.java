@@ -58,11 +58,43 @@ final class PackWriter {
             path,
             java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
             AtomicFiles.privateFile(path));
-    ByteBuffer bb = ByteBuffer.wrap(PackFormat.header(id, System.currentTimeMillis()));
-    while (bb.hasRemaining()) {
-      ch.write(bb);
+    try {
+      ByteBuffer bb = ByteBuffer.wrap(PackFormat.header(id, System.currentTimeMillis()));
+      while (bb.hasRemaining()) {
+        ch.write(bb);
+      }
+    } catch (IOException | RuntimeException e) {
+      // Half a header in a pack nothing will append to: removed, not left for recovery.
+      closeAndDelete(ch, path, e);
+      throw e;
     }
     return new PackWriter(id, ch, PackFormat.HEADER_SIZE, buffers);
+  }
+
+  /**
+   * Gives up on a pack just created, before any record went in: closes it, returns its buffers and
+   * deletes the file. Errors doing so are added to {@code failure}, the reason it is given up; a
+   * file left behind holds a header at most, and the next start's recovery deletes it.
+   */
+  void discard(Path path, Throwable failure) {
+    buffers.give(buffer);
+    buffers.give(spare);
+    buffer = null;
+    spare = null;
+    closeAndDelete(channel, path, failure);
+  }
+
+  private static void closeAndDelete(FileChannel ch, Path path, Throwable failure) {
+    try {
+      ch.close();
+    } catch (IOException e) {
+      failure.addSuppressed(e);
+    }
+    try {
+      java.nio.file.Files.deleteIfExists(path);
+    } catch (IOException e) {
+      failure.addSuppressed(e);
+    }
   }
 
   int id() {

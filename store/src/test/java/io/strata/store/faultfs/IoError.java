@@ -8,7 +8,9 @@ public enum IoError {
   /** ENOSPC. */
   ENOSPC("No space left on device"),
   /** EIO, also what every call meets once the power is cut. */
-  EIO("Input/output error");
+  EIO("Input/output error"),
+  /** EMFILE: the process is out of file descriptors; it passes once some are closed. */
+  EMFILE("Too many open files");
 
   private final String message;
 
