@@ -3,9 +3,11 @@ package io.strata.server.handler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.strata.server.codec.FrameBudget;
 import io.strata.server.codec.FrameDecoder;
 import io.strata.server.codec.FrameEncoder;
 import io.strata.server.op.Operations;
+import java.util.Locale;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -16,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * IdleStateHandler → FrameDecoder → FrameEncoder → HandshakeHandler → RequestHandler
  * </pre>
  *
- * Connections beyond {@link Limits#maxConnections()} are closed at once.
+ * Connections beyond {@link Limits#maxConnections()} are answered {@code UNAVAILABLE} by a {@link
+ * BusyRefusal} and closed. All decoders share one {@link FrameBudget} for large frames.
  */
 public final class StrataChannelInitializer extends ChannelInitializer<SocketChannel> {
   private static final System.Logger LOG =
@@ -29,6 +32,9 @@ public final class StrataChannelInitializer extends ChannelInitializer<SocketCha
   private final Limits limits;
   private final byte[] token;
   private final String serverName;
+  // Shared by the connections' decoders: the bound on large frames being received.
+  private final FrameBudget largeFrames;
+  private final String busy;
 
   public StrataChannelInitializer(
       Operations operations,
@@ -43,6 +49,12 @@ public final class StrataChannelInitializer extends ChannelInitializer<SocketCha
     this.limits = limits;
     this.token = token == null ? null : token.clone();
     this.serverName = serverName;
+    this.largeFrames = new FrameBudget(limits.largeFrameBudget());
+    this.busy =
+        String.format(
+            Locale.ROOT,
+            "busy: %,d connections are open, its maximum; try again later",
+            limits.maxConnections());
   }
 
   @Override
@@ -53,12 +65,12 @@ public final class StrataChannelInitializer extends ChannelInitializer<SocketCha
           "connection from {0} refused: {1} connections are open, the maximum",
           ch.remoteAddress(),
           limits.maxConnections());
-      ch.close();
+      ch.pipeline().addLast(ENCODER).addLast(new BusyRefusal(busy));
       return;
     }
     ch.pipeline()
         .addLast(new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
-        .addLast(new FrameDecoder(limits.maxFrameLength()))
+        .addLast(new FrameDecoder(limits.maxFrameLength(), largeFrames))
         .addLast(ENCODER)
         .addLast(new HandshakeHandler(token, limits, serverName))
         .addLast(new RequestHandler(operations, engineExecutor, state, limits));
