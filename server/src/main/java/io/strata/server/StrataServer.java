@@ -9,6 +9,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.Future;
+import io.netty.util.internal.PlatformDependent;
 import io.strata.containerd.ContainerdServer;
 import io.strata.protocol.HostPort;
 import io.strata.server.handler.AcceptFailures;
@@ -216,6 +217,14 @@ public final class StrataServer implements Closeable {
           engine.dataRoot(),
           HostPort.format((InetSocketAddress) ch.localAddress()),
           engine.driver());
+      // What the peers together may take (docs/PROTOCOL.md §6), sized from direct memory.
+      LOG.log(
+          System.Logger.Level.INFO,
+          "at most {0} connections, and {1} MiB for frames over 64 KiB being received (direct"
+              + " memory {2} MiB)",
+          limits.maxConnections(),
+          limits.largeFrameBudget() >> 20,
+          PlatformDependent.maxDirectMemory() >> 20);
       if (reg != null) {
         // the bound port: with --registry HOST:0 the kernel picks it, and this line is where it
         // shows

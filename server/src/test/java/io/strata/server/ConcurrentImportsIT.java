@@ -39,6 +39,7 @@ class ConcurrentImportsIT {
             d.maxFrameLength(),
             d.maxStreams(),
             d.maxConnections(),
+            d.largeFrameBudget(),
             d.inboundHighWater(),
             d.inboundLowWater(),
             d.handshakeTimeout(),

@@ -58,7 +58,8 @@ class DescriptorLimitIT {
         assertThat(cap).isBetween(8, OPEN_FILES / 2);
         assertThat(held).hasSize(cap);
         assertThat(refusal.status()).isEqualTo(Status.UNAVAILABLE);
-        assertThat(refusal.body()).contains(cap + " connections are open, the server's maximum");
+        assertThat(refusal.body())
+            .isEqualTo("busy: " + cap + " connections are open, its maximum; try again later");
 
         // The tester's put while the connections are held: refused at the handshake, in words.
         assertThatThrownBy(() -> StrataClient.connect(at, null))
@@ -70,9 +71,9 @@ class DescriptorLimitIT {
                       .isEqualTo(
                           "stratad at "
                               + at
-                              + ": "
+                              + ": busy: "
                               + cap
-                              + " connections are open, the server's maximum; retry later");
+                              + " connections are open, its maximum; try again later");
                 });
 
         // One let go: a put of more than a pack (32 MiB) opens two, with every other slot held.

@@ -48,6 +48,7 @@ class ShutdownIT {
                 d.maxFrameLength(),
                 d.maxStreams(),
                 d.maxConnections(),
+                d.largeFrameBudget(),
                 d.inboundHighWater(),
                 d.inboundLowWater(),
                 d.handshakeTimeout(),

@@ -1,15 +1,20 @@
 package io.strata.server.handler;
 
+import io.netty.util.internal.PlatformDependent;
 import io.strata.protocol.Wire;
 import java.time.Duration;
 
 /**
- * The bounds that keep one peer from taking the server down: frame size, requests in flight,
- * connections, buffered upload bytes, and how long the server waits for a silent or slow peer.
+ * The bounds that keep peers, one or many, from taking the server down: frame size, requests in
+ * flight, connections, large frames being received, buffered upload bytes, and how long the server
+ * waits for a silent or slow peer.
  *
  * @param maxFrameLength the largest length prefix accepted
  * @param maxStreams requests in flight per connection
- * @param maxConnections connections open at once; more are closed on accept
+ * @param maxConnections connections open at once; more are answered UNAVAILABLE and closed
+ * @param largeFrameBudget bytes that frames longer than {@link
+ *     io.strata.server.codec.FrameDecoder#OWN_FRAME} may hold, over all connections, while they
+ *     arrive
  * @param inboundHighWater buffered upload bytes of a connection at which it stops reading
  * @param inboundLowWater buffered upload bytes under which it reads again
  * @param handshakeTimeout time from accept to a finished handshake
@@ -23,6 +28,7 @@ public record Limits(
     int maxFrameLength,
     int maxStreams,
     int maxConnections,
+    long largeFrameBudget,
     int inboundHighWater,
     int inboundLowWater,
     Duration handshakeTimeout,
@@ -31,18 +37,43 @@ public record Limits(
     int engineThreads,
     Duration shutdownGrace) {
   public Limits {
-    if (maxFrameLength < Wire.HEADER || inboundLowWater > inboundHighWater || maxStreams < 1) {
+    if (maxFrameLength < Wire.HEADER
+        || inboundLowWater > inboundHighWater
+        || maxStreams < 1
+        || maxConnections < 1
+        || largeFrameBudget < 0) {
       throw new IllegalArgumentException(
           "limits " + maxFrameLength + "/" + maxStreams + " invalid");
     }
   }
 
-  /** The defaults of stratad. */
+  /** The most connections a server takes, when its direct memory backs them. */
+  public static final int MAX_CONNECTIONS = 1024;
+
+  /**
+   * Direct memory a connection counts for in the cap on connections: the frame it may always
+   * receive and the read it arrives by (128 KiB, docs/PROTOCOL.md §6) take at most a quarter of it,
+   * so that the frames being received of all connections take at most a quarter of the server's
+   * direct memory.
+   */
+  static final long MEMORY_PER_CONNECTION = 512 << 10;
+
+  /** The defaults of stratad, for the JVM's direct memory limit. */
   public static Limits defaults() {
+    return defaults(PlatformDependent.maxDirectMemory());
+  }
+
+  /**
+   * The defaults of stratad with {@code directMemory} bytes of direct memory (the JVM's {@code
+   * -XX:MaxDirectMemorySize}, the heap size unless set): as many connections as it backs, up to
+   * {@link #MAX_CONNECTIONS}, and an eighth of it for large frames being received.
+   */
+  static Limits defaults(long directMemory) {
     return new Limits(
         Wire.MAX_FRAME_LENGTH,
         Wire.MAX_STREAMS,
-        1024,
+        connectionsFor(directMemory),
+        directMemory / 8,
         2 << 20,
         512 << 10,
         Duration.ofSeconds(10),
@@ -58,6 +89,7 @@ public record Limits(
         maxFrameLength,
         maxStreams,
         n,
+        largeFrameBudget,
         inboundHighWater,
         inboundLowWater,
         handshakeTimeout,
@@ -67,12 +99,18 @@ public record Limits(
         shutdownGrace);
   }
 
+  /** The connections {@code directMemory} bytes back: at least 16, at most 1024. */
+  static int connectionsFor(long directMemory) {
+    return (int) Math.max(16, Math.min(MAX_CONNECTIONS, directMemory / MEMORY_PER_CONNECTION));
+  }
+
   /** These limits with other timeouts (tests use short ones). */
   public Limits withTimeouts(Duration handshake, Duration idle, Duration slowClient) {
     return new Limits(
         maxFrameLength,
         maxStreams,
         maxConnections,
+        largeFrameBudget,
         inboundHighWater,
         inboundLowWater,
         handshake,

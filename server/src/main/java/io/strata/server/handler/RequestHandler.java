@@ -12,6 +12,7 @@ import io.strata.protocol.Status;
 import io.strata.protocol.Wire;
 import io.strata.server.codec.CorruptFrameException;
 import io.strata.server.codec.Frame;
+import io.strata.server.codec.FrameBudgetException;
 import io.strata.server.metrics.ServerMetrics;
 import io.strata.server.op.Operation;
 import io.strata.server.op.Operations;
@@ -305,6 +306,17 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof CorruptFrameException) {
       violation(ctx, cause.getMessage());
+    } else if (cause instanceof FrameBudgetException) {
+      ConnectionAbort.close(
+          ctx.channel(), Status.UNAVAILABLE, cause.getMessage(), System.Logger.Level.WARNING);
+    } else if (cause instanceof OutOfMemoryError) {
+      // Memory the server's peers took all of (a read buffer failed to allocate): one line, not a
+      // stack trace for every connection it hits, which buried the log under hundreds.
+      ConnectionAbort.close(
+          ctx.channel(),
+          Status.UNAVAILABLE,
+          "the server is short of memory (" + cause.getMessage() + "); retry later",
+          System.Logger.Level.WARNING);
     } else if (cause instanceof IOException) {
       LOG.log(
           System.Logger.Level.DEBUG,

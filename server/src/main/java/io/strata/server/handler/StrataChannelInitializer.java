@@ -3,10 +3,11 @@ package io.strata.server.handler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.strata.protocol.Status;
+import io.strata.server.codec.FrameBudget;
 import io.strata.server.codec.FrameDecoder;
 import io.strata.server.codec.FrameEncoder;
 import io.strata.server.op.Operations;
+import java.util.Locale;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -17,7 +18,9 @@ import java.util.concurrent.TimeUnit;
  * IdleStateHandler → FrameDecoder → FrameEncoder → HandshakeHandler → RequestHandler
  * </pre>
  *
- * Connections beyond {@link Limits#maxConnections()} are told so and closed at once.
+ * Connections beyond {@link Limits#maxConnections()} are answered {@code UNAVAILABLE} by a {@link
+ * BusyRefusal} and closed; the refusals are logged at most once a minute. All decoders share one
+ * {@link FrameBudget} for large frames.
  */
 public final class StrataChannelInitializer extends ChannelInitializer<SocketChannel> {
   private static final System.Logger LOG =
@@ -32,6 +35,9 @@ public final class StrataChannelInitializer extends ChannelInitializer<SocketCha
   private final Limits limits;
   private final byte[] token;
   private final String serverName;
+  // Shared by the connections' decoders: the bound on large frames being received.
+  private final FrameBudget largeFrames;
+  private final String busy;
 
   public StrataChannelInitializer(
       Operations operations,
@@ -46,15 +52,17 @@ public final class StrataChannelInitializer extends ChannelInitializer<SocketCha
     this.limits = limits;
     this.token = token == null ? null : token.clone();
     this.serverName = serverName;
+    this.largeFrames = new FrameBudget(limits.largeFrameBudget());
+    this.busy =
+        String.format(
+            Locale.ROOT,
+            "busy: %,d connections are open, its maximum; try again later",
+            limits.maxConnections());
   }
 
   @Override
   protected void initChannel(SocketChannel ch) {
     if (!state.admit(ch, limits.maxConnections())) {
-      // Said on stream 0 before the close, as the handshake's errors are: a bare close read as
-      // "not a Strata server" to the client.
-      String reason =
-          limits.maxConnections() + " connections are open, the server's maximum; retry later";
       int skipped = refusals.admit();
       if (skipped >= 0) {
         LOG.log(
@@ -62,16 +70,16 @@ public final class StrataChannelInitializer extends ChannelInitializer<SocketCha
             "connection from "
                 + ch.remoteAddress()
                 + " refused: "
-                + reason
+                + limits.maxConnections()
+                + " connections are open, the maximum"
                 + LogThrottle.more(skipped));
       }
-      ch.pipeline().addLast(ENCODER);
-      ConnectionAbort.close(ch, Status.UNAVAILABLE, reason, System.Logger.Level.DEBUG);
+      ch.pipeline().addLast(ENCODER).addLast(new BusyRefusal(busy));
       return;
     }
     ch.pipeline()
         .addLast(new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
-        .addLast(new FrameDecoder(limits.maxFrameLength()))
+        .addLast(new FrameDecoder(limits.maxFrameLength(), largeFrames))
         .addLast(ENCODER)
         .addLast(new HandshakeHandler(token, limits, serverName))
         .addLast(new RequestHandler(operations, engineExecutor, state, limits));

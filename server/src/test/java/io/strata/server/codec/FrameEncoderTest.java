@@ -52,7 +52,7 @@ class FrameEncoderTest {
   @Test
   void roundTripsThroughTheDecoder() {
     ch.writeOutbound(Frame.of(FrameType.END, 9, new byte[0]));
-    EmbeddedChannel in = new EmbeddedChannel(new FrameDecoder(64));
+    EmbeddedChannel in = new EmbeddedChannel(new FrameDecoder(64, new FrameBudget(1 << 20)));
     ByteBuf b;
     while ((b = ch.readOutbound()) != null) {
       in.writeInbound(b);

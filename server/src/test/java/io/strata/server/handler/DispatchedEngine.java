@@ -6,6 +6,7 @@ import io.strata.protocol.FrameHeader;
 import io.strata.protocol.FrameType;
 import io.strata.protocol.Opcode;
 import io.strata.protocol.RequestHeader;
+import io.strata.server.codec.FrameBudget;
 import io.strata.server.codec.FrameDecoder;
 import io.strata.server.codec.FrameEncoder;
 import io.strata.server.metrics.ServerMetrics;
@@ -42,7 +43,7 @@ final class DispatchedEngine {
     operations = Operations.over(engine, r -> {}, List.of());
     ch =
         new EmbeddedChannel(
-            new FrameDecoder(1 << 20),
+            new FrameDecoder(1 << 20, new FrameBudget(1 << 20)),
             new FrameEncoder(),
             new RequestHandler(
                 operations,

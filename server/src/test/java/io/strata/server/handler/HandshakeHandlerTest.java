@@ -9,6 +9,7 @@ import io.strata.protocol.FrameType;
 import io.strata.protocol.Hello;
 import io.strata.protocol.Status;
 import io.strata.protocol.Welcome;
+import io.strata.server.codec.FrameBudget;
 import io.strata.server.codec.FrameDecoder;
 import io.strata.server.codec.FrameEncoder;
 import java.nio.ByteBuffer;
@@ -28,7 +29,7 @@ class HandshakeHandlerTest {
   private EmbeddedChannel channel(byte[] token) {
     ch =
         new EmbeddedChannel(
-            new FrameDecoder(1 << 20),
+            new FrameDecoder(1 << 20, new FrameBudget(1 << 20)),
             new FrameEncoder(),
             new HandshakeHandler(token, Limits.defaults(), "stratad test"));
     return ch;

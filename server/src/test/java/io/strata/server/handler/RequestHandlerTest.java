@@ -10,6 +10,7 @@ import io.strata.protocol.Opcode;
 import io.strata.protocol.RequestHeader;
 import io.strata.protocol.Status;
 import io.strata.protocol.Wire;
+import io.strata.server.codec.FrameBudget;
 import io.strata.server.codec.FrameDecoder;
 import io.strata.server.codec.FrameEncoder;
 import io.strata.server.metrics.ServerMetrics;
@@ -44,7 +45,7 @@ class RequestHandlerTest {
     engine = Engine.open(dir, null, ChunkStore.Options.defaults());
     ch =
         new EmbeddedChannel(
-            new FrameDecoder(1 << 20),
+            new FrameDecoder(1 << 20, new FrameBudget(1 << 20)),
             new FrameEncoder(),
             new RequestHandler(
                 Operations.over(engine, r -> {}, List.of()),

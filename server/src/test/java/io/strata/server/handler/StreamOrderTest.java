@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.strata.protocol.Status;
+import io.strata.server.codec.FrameBudget;
 import io.strata.server.codec.FrameDecoder;
 import io.strata.server.codec.FrameEncoder;
 import io.strata.server.metrics.ServerMetrics;
@@ -50,7 +51,7 @@ class StreamOrderTest {
 
   private EmbeddedChannel channel() {
     return new EmbeddedChannel(
-        new FrameDecoder(1 << 20),
+        new FrameDecoder(1 << 20, new FrameBudget(1 << 20)),
         new FrameEncoder(),
         new RequestHandler(
             operations, engineWork::add, new ServerState(new ServerMetrics()), Limits.defaults()));

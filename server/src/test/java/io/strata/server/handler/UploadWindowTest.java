@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.strata.protocol.Status;
+import io.strata.server.codec.FrameBudget;
 import io.strata.server.codec.FrameDecoder;
 import io.strata.server.codec.FrameEncoder;
 import io.strata.server.metrics.ServerMetrics;
@@ -33,7 +34,7 @@ class UploadWindowTest {
     Operations operations = Operations.over(engine, r -> {}, List.of());
     EmbeddedChannel ch =
         new EmbeddedChannel(
-            new FrameDecoder(1 << 20),
+            new FrameDecoder(1 << 20, new FrameBudget(1 << 20)),
             new FrameEncoder(),
             new RequestHandler(
                 operations,

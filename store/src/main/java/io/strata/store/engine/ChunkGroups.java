@@ -184,8 +184,9 @@ final class ChunkGroups {
             () -> {
               try {
                 flush(g);
-              } catch (IOException | RuntimeException e) {
-                // kept by the session (SessionGroups.flushed): its commit reports it
+              } catch (IOException | RuntimeException | Error e) {
+                // kept by the session (SessionGroups.flushed): its commit reports it; an Error
+                // too (direct memory out), which would otherwise end this thread unrecorded
               } finally {
                 handedOff.release();
               }
@@ -300,7 +301,9 @@ final class ChunkGroups {
             open.remove(g.ids[i]);
             outcome.appended(g.ids[i]);
           }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+          // An Error as well: the members would otherwise stay pending in the index for good,
+          // and every write sharing one of them wait for an append that never comes.
           failure = e;
           g.failure = e;
           for (int i = 0; i < g.count; i++) {

@@ -438,7 +438,8 @@ final class ChunkWriter {
     try {
       int recLen = appender.append(id);
       return new ChunkRef(id, len, true, recLen);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
+      // An Error too: a reservation left pending makes every later write of the chunk wait.
       index.remove(id);
       CompletableFuture<Void> f = pendingWrites.remove(id);
       if (f != null) {

@@ -125,7 +125,8 @@ final class GroupCommit {
             appendRoots(all);
             rootLog.force();
           }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+          // An Error too: unmarked, the batch's commits would return as if they had succeeded.
           failure = e;
         }
         for (PendingCommit c : batch) {
@@ -150,6 +151,9 @@ final class GroupCommit {
           throw new StorageFullException("data root " + dataRoot + ": the disk is full", io);
         }
         throw io;
+      }
+      if (mine.failure instanceof Error e) {
+        throw e;
       }
       throw (RuntimeException) mine.failure;
     }

@@ -33,12 +33,18 @@ final class PackWriter {
   private volatile boolean sealed;
   private int records;
 
-  private PackWriter(int id, FileChannel channel, long size, WriteBuffers buffers) {
+  private PackWriter(
+      int id,
+      FileChannel channel,
+      long size,
+      WriteBuffers buffers,
+      ByteBuffer buffer,
+      ByteBuffer spare) {
     this.id = id;
     this.channel = channel;
     this.buffers = buffers;
-    this.buffer = buffers.take();
-    this.spare = buffers.take();
+    this.buffer = buffer;
+    this.spare = spare;
     this.size = size;
     this.bufferAt = size;
     this.flushed = size;
@@ -53,22 +59,31 @@ final class PackWriter {
    * pack sealed just before (see {@link BackgroundSeals}).
    */
   static PackWriter create(int id, Path path, WriteBuffers buffers) throws IOException {
-    FileChannel ch =
-        FileChannel.open(
-            path,
-            java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-            AtomicFiles.privateFile(path));
+    // The buffers first: a writer that cannot have them creates no pack file.
+    ByteBuffer buffer = buffers.take();
+    ByteBuffer spare = null;
+    FileChannel ch = null;
     try {
+      spare = buffers.take();
+      ch =
+          FileChannel.open(
+              path,
+              java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+              AtomicFiles.privateFile(path));
       ByteBuffer bb = ByteBuffer.wrap(PackFormat.header(id, System.currentTimeMillis()));
       while (bb.hasRemaining()) {
         ch.write(bb);
       }
-    } catch (IOException | RuntimeException e) {
-      // Half a header in a pack nothing will append to: removed, not left for recovery.
-      closeAndDelete(ch, path, e);
+      return new PackWriter(id, ch, PackFormat.HEADER_SIZE, buffers, buffer, spare);
+    } catch (IOException | RuntimeException | Error e) {
+      buffers.give(buffer);
+      buffers.give(spare);
+      if (ch != null) {
+        // Half a header in a pack nothing will append to: removed, not left for recovery.
+        closeAndDelete(ch, path, e);
+      }
       throw e;
     }
-    return new PackWriter(id, ch, PackFormat.HEADER_SIZE, buffers);
   }
 
   /**

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * An in-memory file system that can lose power and fail calls, for crash-consistency tests of code
@@ -114,6 +115,14 @@ public final class FaultFileSystem extends FileSystem {
   /** Fails the first call {@code when} matches with {@code error}, once. */
   public void failOnce(Predicate<Op> when, IoError error) {
     disk.addRule(new SimulatedDisk.Rule(when, error, true, -1));
+  }
+
+  /**
+   * Throws {@code error}'s Error from the first call {@code when} matches, once: what a call meets
+   * when the JVM is out of (direct) memory.
+   */
+  public void throwOnce(Predicate<Op> when, Supplier<? extends Error> error) {
+    disk.addRule(new SimulatedDisk.Rule(when, null, true, -1, error));
   }
 
   /**

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The inodes behind a {@link FaultFileSystem}, with their current and durable states, the call
@@ -35,7 +36,16 @@ final class SimulatedDisk {
    * bytes, and the next write to the same file fails: what write(2) does when the disk fills in the
    * middle of a buffer.
    */
-  record Rule(Predicate<Op> when, IoError error, boolean once, int shortBytes) {}
+  record Rule(
+      Predicate<Op> when,
+      IoError error,
+      boolean once,
+      int shortBytes,
+      Supplier<? extends Error> thrown) {
+    Rule(Predicate<Op> when, IoError error, boolean once, int shortBytes) {
+      this(when, error, once, shortBytes, null);
+    }
+  }
 
   private final CrashModel model;
   private final SplittableRandom tornRandom;
@@ -89,6 +99,9 @@ final class SimulatedDisk {
       if (r.when().test(op)) {
         if (r.once()) {
           rules.remove(i);
+        }
+        if (r.thrown() != null) {
+          throw r.thrown().get();
         }
         if (r.shortBytes() >= 0 && kind == OpKind.WRITE) {
           shortWrite = r.shortBytes();
