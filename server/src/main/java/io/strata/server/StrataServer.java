@@ -296,7 +296,7 @@ public final class StrataServer implements Closeable {
           new RegistryStore(engine.chunks(), engine.blobs(), engine.registryStaged()),
           ops.images(),
           ops.imageInUse(),
-          engine.dataRoot().resolve("tmp"),
+          engine.dataRoot(),
           pool,
           config.token());
     } catch (InterruptedException e) {

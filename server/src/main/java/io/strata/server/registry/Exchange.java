@@ -14,10 +14,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.stream.ChunkedInput;
-import io.strata.store.error.StrataException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -37,6 +35,7 @@ final class Exchange {
   private final Route route;
   private final QueryStringDecoder query;
   private final Executor executor;
+  private final Failures failures;
   private boolean keepAlive;
 
   Exchange(
@@ -44,7 +43,9 @@ final class Exchange {
       HttpRequest request,
       Route route,
       QueryStringDecoder query,
-      Executor executor) {
+      Executor executor,
+      Failures failures) {
+    this.failures = failures;
     this.ctx = ctx;
     this.request = request;
     this.route = route;
@@ -208,16 +209,13 @@ final class Exchange {
   }
 
   /** What {@code work} makes, or the error it fails with as the spec's error JSON. */
-  static FullHttpResponse respond(Work work) {
+  private FullHttpResponse respond(Work work) {
     try {
       return work.call();
     } catch (RegistryError e) {
       return Replies.error(e);
-    } catch (StrataException | IOException | UncheckedIOException e) {
-      return Replies.error(Failures.map(e));
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "registry request failed", e);
-      return Replies.error(Failures.map(e));
+    } catch (RuntimeException | IOException e) {
+      return Replies.error(failures.map(e, request));
     }
   }
 }

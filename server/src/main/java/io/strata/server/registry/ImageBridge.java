@@ -11,16 +11,24 @@ import io.strata.store.image.archive.BlobFiles;
 import io.strata.store.registry.Descriptor;
 import io.strata.store.registry.ManifestDocument;
 import io.strata.store.registry.RegistryStore;
+import io.strata.store.registry.RegistryStore.PendingImport;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -30,10 +38,29 @@ import java.util.stream.Stream;
  * imported from the pushed blobs as {@code strata image import} would; and a pull of {@code
  * REPO:TAG} that the registry has no manifest for publishes the Strata image of that name, exported
  * as an OCI layout, so images Strata already holds can be pulled.
+ *
+ * <p>The registry answered the push before the import ran, so an import that fails for a reason
+ * that passes (a full disk, an I/O error) keeps its pending record ({@code reg/import/REPO:TAG})
+ * and is tried again, on a thread of its own, until it runs: see {@link #failed}.
  */
-final class ImageBridge {
+final class ImageBridge implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ImageBridge.class.getName());
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  /** How long after its first failure an import is tried again (then twice that each time). */
+  static final Duration RETRY_DELAY = Duration.ofSeconds(5);
+
+  /**
+   * The longest wait between two attempts: a disk freed is noticed within a minute (an attempt on a
+   * full disk fails at its first write, so trying once a minute costs next to nothing).
+   */
+  static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(1);
+
+  /**
+   * How many times an import failing with an I/O error other than a full disk is tried before it
+   * waits for the next start: such an error may not pass, and the import need not spin on it.
+   */
+  static final int IO_ATTEMPTS = 5;
 
   private final RegistryStore registry;
   private final ImageStore images;
@@ -41,12 +68,21 @@ final class ImageBridge {
   private final Path tmp;
   private final RecipeJobs recipes;
   private final Executor executor;
+  private final Failures failures;
+  private final ScheduledExecutorService retries =
+      BackgroundThread.named("registry-import-retries");
+
+  /** REPO:TAG → its import waiting to be tried again. Guarded by this. */
+  private final Map<String, Retry> waiting = new HashMap<>();
+
+  private boolean closed; // guarded by this
 
   /**
    * @param recipes where the gzip layers of a published image go to become chunks and a recipe, as
    *     pushed ones do, so that Strata pullers can pull them through a chunk index; and after whose
    *     jobs the import of an image with staged layers runs
    * @param executor where the import of an image without staged layers runs
+   * @param failures how a failed import's reason is told
    */
   ImageBridge(
       RegistryStore registry,
@@ -54,7 +90,9 @@ final class ImageBridge {
       Predicate<String> inUse,
       Path tmp,
       RecipeJobs recipes,
-      Executor executor) {
+      Executor executor,
+      Failures failures) {
+    this.failures = failures;
     this.registry = registry;
     this.images = images;
     this.inUse = inUse;
@@ -69,85 +107,258 @@ final class ImageBridge {
   }
 
   /**
-   * Starts making the Strata image {@code repo:tag} of manifest {@code d} (its import recorded as
-   * pending with the tag, and cleared when it ran, whatever became of it). An image with a staged
-   * layer is imported on the recipe jobs' thread after the jobs queued so far, so that it reads its
-   * layers' uncompressed contents as stored rather than inflating the staged gzip (and does not
-   * take a core from the job); any other on {@code executor}. {@code awaited}: the caller waits for
-   * it (a small image), so the jobs before it start at once. The future completes when the import
-   * ran.
+   * Starts making the Strata image {@code repo:tag} of manifest {@code d}, whose import {@code
+   * putManifest} recorded as pending with the tag. An image with a staged layer is imported on the
+   * recipe jobs' thread after the jobs queued so far, so that it reads its layers' uncompressed
+   * contents as stored rather than inflating the staged gzip (and does not take a core from the
+   * job); any other on {@code executor}. {@code awaited}: the caller waits for it (a small image),
+   * so the jobs before it start at once. The future completes when the import ran (or, stopping,
+   * could not start): whatever became of it, it logged it. See {@link #failed} for what a failed
+   * import does with its pending record.
    */
   CompletableFuture<Void> importLater(
       String repo, String tag, Descriptor d, ManifestDocument doc, boolean awaited) {
+    return start(new PendingImport(repo, tag, d.digest()), d, doc, awaited, 1, null);
+  }
+
+  /** Attempt {@code attempt} of import {@code p}; {@code lastWhy}: why the one before failed. */
+  private CompletableFuture<Void> start(
+      PendingImport p,
+      Descriptor d,
+      ManifestDocument doc,
+      boolean awaited,
+      int attempt,
+      String lastWhy) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     Runnable run =
         () -> {
           try {
-            imported(repo, tag, d, doc);
-            done.complete(null);
-          } catch (RuntimeException e) {
-            done.completeExceptionally(e);
+            run(p, d, doc, attempt, lastWhy);
           } finally {
-            try {
-              registry.importDone(repo, tag, d.digest());
-            } catch (IOException | RuntimeException e) {
-              LOG.log(
-                  System.Logger.Level.WARNING,
-                  "manifest {0}:{1}: import ran, but stays recorded as pending: {2}",
-                  repo,
-                  tag,
-                  e.toString());
-            }
+            done.complete(null);
           }
         };
     try {
-      if (imageBlobs(repo, doc).stream().anyMatch(registry::isStaged)) {
+      if (imageBlobs(p.repo(), doc).stream().anyMatch(registry::isStaged)) {
         recipes.afterQueued(run, awaited);
       } else {
         executor.execute(run);
       }
     } catch (RejectedExecutionException e) {
       // stopping: the import stays pending, for the next start
-      done.completeExceptionally(e);
+      done.complete(null);
     } catch (IOException | RuntimeException e) {
-      done.completeExceptionally(e);
+      failed(p, attempt, lastWhy, e);
+      done.complete(null);
     }
     return done;
   }
 
+  private void run(
+      PendingImport p, Descriptor d, ManifestDocument doc, int attempt, String lastWhy) {
+    try {
+      imported(p.repo(), p.tag(), d, doc);
+    } catch (IOException | RuntimeException e) {
+      failed(p, attempt, lastWhy, e);
+      return;
+    }
+    if (attempt > 1) {
+      LOG.log(
+          System.Logger.Level.INFO,
+          "manifest {0}:{1}: made a Strata image on attempt {2}",
+          p.repo(),
+          p.tag(),
+          attempt);
+    }
+    done(p);
+  }
+
   /**
-   * Starts the imports a stop interrupted: every tagged push still recorded as pending whose tag
-   * names the same manifest (a tag deleted or pushed again since has nothing left to import). One
-   * that cannot even start is logged: the registry serves what it holds all the same.
+   * Import {@code p} failed, attempt {@code attempt}, with {@code e}. A failure that passes keeps
+   * its pending record, so that the push becomes a Strata image after all (the registry answered
+   * 201: the client will not push again): a full disk is tried again until space is freed, {@link
+   * #RETRY_DELAY} later, then twice that each time up to {@link #MAX_RETRY_DELAY}, and at once when
+   * a recipe job stores a layer ({@link #retryWaiting}: space came back); any other I/O error
+   * {@link #IO_ATTEMPTS} times so, then at the next start. A manifest that is no image Strata
+   * imports (bad content, a blob missing) fails the same way every time: its record is cleared and
+   * the push stands, served as pushed. The log says it once per reason, not once per attempt.
    */
-  void resumeImports() {
-    for (RegistryStore.PendingImport p : registry.pendingImports()) {
-      try {
-        Descriptor d;
-        try {
-          d = registry.manifest(p.repo(), p.tag());
-        } catch (NotFoundException e) {
-          d = null;
-        }
-        if (d == null || !d.digest().equals(p.manifest())) {
-          registry.importDone(p.repo(), p.tag(), p.manifest());
-          continue;
-        }
-        ManifestDocument doc =
-            RegistryStore.read(
-                registry.manifestBytes(d), d.mediaType(), "manifest " + p.manifest());
-        LOG.log(
-            System.Logger.Level.INFO, "manifest {0}:{1}: resuming its import", p.repo(), p.tag());
-        importLater(p.repo(), p.tag(), d, doc, false);
-      } catch (IOException | RuntimeException e) {
+  private void failed(PendingImport p, int attempt, String lastWhy, Exception e) {
+    String why = failures.reason(e);
+    boolean full = Failures.diskFull(e);
+    boolean passes = full || !(e instanceof StrataException) && isIo(e);
+    if (full || passes && attempt < IO_ATTEMPTS) {
+      Duration delay = delay(attempt);
+      LOG.log(
+          why.equals(lastWhy) ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+          "manifest {0}:{1} stored, but not made a Strata image yet (attempt {2}): {3}; its"
+              + " import stays pending and is tried again in {4} s",
+          p.repo(),
+          p.tag(),
+          attempt,
+          why,
+          delay.toSeconds());
+      later(p, attempt, why, delay);
+    } else if (passes) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "manifest {0}:{1} stored, but not made a Strata image: {2}; its import failed {3}"
+              + " times and stays pending until the next start",
+          p.repo(),
+          p.tag(),
+          why,
+          attempt);
+    } else {
+      if (e instanceof StrataException) {
         LOG.log(
             System.Logger.Level.WARNING,
-            "manifest {0}:{1}: its interrupted import cannot resume: {2}",
+            "manifest {0}:{1} stored, but not made a Strata image: {2}",
             p.repo(),
             p.tag(),
-            e.toString());
+            why);
+      } else {
+        // no failure the import reports: a bug, with its stack
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "manifest " + p.repo() + ":" + p.tag() + " stored, but not made a Strata image",
+            e);
+      }
+      done(p);
+    }
+  }
+
+  private static boolean isIo(Throwable e) {
+    return e instanceof IOException || e instanceof UncheckedIOException;
+  }
+
+  /** How long after failed attempt {@code attempt} the next one starts. */
+  static Duration delay(int attempt) {
+    Duration d = RETRY_DELAY.multipliedBy(1L << Math.min(attempt - 1, 16));
+    return d.compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : d;
+  }
+
+  /** Clears the pending record of import {@code p}: it ran, or failed for good. */
+  private void done(PendingImport p) {
+    try {
+      registry.importDone(p.repo(), p.tag(), p.manifest());
+    } catch (IOException | RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "manifest {0}:{1}: import ran, but stays recorded as pending: {2}",
+          p.repo(),
+          p.tag(),
+          e.toString());
+    }
+  }
+
+  /** A failed import waiting to be tried again. */
+  private final class Retry implements Runnable {
+    final PendingImport p;
+    final int attempt;
+    final String why;
+    ScheduledFuture<?> timer; // set under the bridge's lock, which run() takes first
+
+    Retry(PendingImport p, int attempt, String why) {
+      this.p = p;
+      this.attempt = attempt;
+      this.why = why;
+    }
+
+    @Override
+    public void run() {
+      // run once: by its timer or by retryWaiting, whichever comes first
+      if (taken(this)) {
+        resume(p, attempt + 1, why, false);
       }
     }
+  }
+
+  private synchronized boolean taken(Retry r) {
+    return waiting.remove(key(r.p), r);
+  }
+
+  private static String key(PendingImport p) {
+    return p.repo() + ":" + p.tag();
+  }
+
+  /** Tries import {@code p} again {@code delay} from now (an earlier retry of its tag replaced). */
+  private synchronized void later(PendingImport p, int attempt, String why, Duration delay) {
+    if (closed) {
+      return; // its record stays, for the next start
+    }
+    Retry r = new Retry(p, attempt, why);
+    r.timer = retries.schedule(r, delay.toNanos(), TimeUnit.NANOSECONDS);
+    Retry old = waiting.put(key(p), r);
+    if (old != null) {
+      old.timer.cancel(false);
+    }
+  }
+
+  /**
+   * Tries every import waiting for its retry at once: a recipe job just stored a layer, so the disk
+   * that was full has room again (quick: the imports run on the retry thread).
+   */
+  synchronized void retryWaiting() {
+    if (closed) {
+      return;
+    }
+    for (Retry r : waiting.values()) {
+      r.timer.cancel(false);
+      retries.execute(r);
+    }
+  }
+
+  /**
+   * Starts the imports recorded as pending: at start, those a stop interrupted or a failure that
+   * passes left (a tag deleted or pushed again since has nothing left to import).
+   */
+  void resumeImports() {
+    for (PendingImport p : registry.pendingImports()) {
+      resume(p, 1, null, true);
+    }
+  }
+
+  /**
+   * Starts attempt {@code attempt} of pending import {@code p}, unless its record is gone or names
+   * another manifest (a later push of the tag has its own import), or its tag no longer names its
+   * manifest (its record is cleared then).
+   */
+  private void resume(PendingImport p, int attempt, String lastWhy, boolean atStart) {
+    try {
+      if (!p.manifest().equals(registry.pendingImport(p.repo(), p.tag()))) {
+        return;
+      }
+      Descriptor d;
+      try {
+        d = registry.manifest(p.repo(), p.tag());
+      } catch (NotFoundException e) {
+        d = null;
+      }
+      if (d == null || !d.digest().equals(p.manifest())) {
+        registry.importDone(p.repo(), p.tag(), p.manifest());
+        return;
+      }
+      ManifestDocument doc =
+          RegistryStore.read(registry.manifestBytes(d), d.mediaType(), "manifest " + p.manifest());
+      if (atStart) {
+        LOG.log(
+            System.Logger.Level.INFO, "manifest {0}:{1}: resuming its import", p.repo(), p.tag());
+      }
+      start(p, d, doc, false, attempt, lastWhy);
+    } catch (IOException | RuntimeException e) {
+      failed(p, attempt, lastWhy, e);
+    }
+  }
+
+  /** Stops the retries; the imports waiting for one stay pending, for the next start. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      closed = true;
+      waiting.values().forEach(r -> r.timer.cancel(false));
+      waiting.clear();
+    }
+    retries.shutdownNow();
   }
 
   /**
@@ -239,70 +450,63 @@ final class ImageBridge {
 
   /**
    * Makes the Strata image {@code repo:tag} of manifest {@code d}, just stored. An artifact that is
-   * no image is left alone; an image that cannot be imported is logged, and the push stands.
+   * no image is left alone; an image that cannot be imported is refused as {@code strata image
+   * import} refuses it (the caller decides what becomes of its pending import).
    */
-  void imported(String repo, String tag, Descriptor d, ManifestDocument doc) {
-    try {
-      Descriptor image = d;
-      ManifestDocument imageDoc = doc;
-      if (doc.isIndex()) {
-        if (doc.children().isEmpty()) {
-          return;
-        }
-        image = registry.manifest(repo, pick(doc).toString());
-        imageDoc = RegistryStore.read(registry.manifestBytes(image), image.mediaType(), "manifest");
-      }
-      if (!imageDoc.isImage()) {
+  private void imported(String repo, String tag, Descriptor d, ManifestDocument doc)
+      throws IOException {
+    Descriptor image = d;
+    ManifestDocument imageDoc = doc;
+    if (doc.isIndex()) {
+      if (doc.children().isEmpty()) {
         return;
       }
-      BlobFiles files =
-          new BlobFiles() {
-            @Override
-            public boolean has(Digest digest) {
-              return registry.hasBlob(repo, digest) || registry.hasManifest(repo, digest);
-            }
-
-            @Override
-            public InputStream open(Digest digest) {
-              return registry.openBlob(digest, 0, -1);
-            }
-
-            @Override
-            public InputStream openUncompressed(Digest digest) {
-              return registry.openUncompressed(digest);
-            }
-
-            @Override
-            public GzipRecipe gzipRecipe(Digest digest) {
-              return registry.gzipRecipe(digest);
-            }
-
-            @Override
-            public long storedWhole(Digest digest) {
-              // a staged blob is no Strata blob yet: an image must not name it as one
-              return registry.hasBlob(repo, digest)
-                      && !registry.isStaged(digest)
-                      && registry.gzipRecipe(digest) == null
-                  ? registry.blobSize(digest)
-                  : -1;
-            }
-          };
-      images.importManifest(
-          files,
-          image.digest(),
-          image.mediaType(),
-          image.size(),
-          repo + ":" + tag,
-          repo + "@" + d.digest(),
-          "manifest " + repo + "@" + image.digest());
-    } catch (StrataException | IOException e) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "manifest {0}:{1} stored, but not made a Strata image: {2}",
-          repo,
-          tag,
-          e.getMessage());
+      image = registry.manifest(repo, pick(doc).toString());
+      imageDoc = RegistryStore.read(registry.manifestBytes(image), image.mediaType(), "manifest");
     }
+    if (!imageDoc.isImage()) {
+      return;
+    }
+    BlobFiles files =
+        new BlobFiles() {
+          @Override
+          public boolean has(Digest digest) {
+            return registry.hasBlob(repo, digest) || registry.hasManifest(repo, digest);
+          }
+
+          @Override
+          public InputStream open(Digest digest) {
+            return registry.openBlob(digest, 0, -1);
+          }
+
+          @Override
+          public InputStream openUncompressed(Digest digest) {
+            return registry.openUncompressed(digest);
+          }
+
+          @Override
+          public GzipRecipe gzipRecipe(Digest digest) {
+            return registry.gzipRecipe(digest);
+          }
+
+          @Override
+          public long storedWhole(Digest digest) {
+            // a staged blob is no Strata blob yet: an image must not name it as one
+            return registry.hasBlob(repo, digest)
+                    && !registry.isStaged(digest)
+                    && registry.gzipRecipe(digest) == null
+                ? registry.blobSize(digest)
+                : -1;
+          }
+        };
+    images.importManifest(
+        files,
+        image.digest(),
+        image.mediaType(),
+        image.size(),
+        repo + ":" + tag,
+        repo + "@" + d.digest(),
+        "manifest " + repo + "@" + image.digest());
   }
 
   /**

@@ -169,23 +169,21 @@ final class ManifestEndpoints {
       throw new RegistryError(HttpResponseStatus.BAD_REQUEST, "MANIFEST_INVALID", e.getMessage());
     }
     if (tag != null) {
+      // the manifest is stored, its import recorded as pending: the push stands whatever becomes
+      // of the import, which logs its own failures and is tried again when they pass
+      boolean small;
       try {
-        boolean small = bridge.imageBytes(repo, doc) <= SMALL_IMAGE;
+        small = bridge.imageBytes(repo, doc) <= SMALL_IMAGE;
+      } catch (IOException | RuntimeException e) {
+        small = false; // the import meets it again, and says so
+      }
+      try {
         CompletableFuture<Void> imported = bridge.importLater(repo, tag, d, doc, small);
         if (small) {
           imported.get(IMPORT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         }
-      } catch (TimeoutException e) {
+      } catch (TimeoutException | ExecutionException e) {
         // a large image goes on importing; the push itself is done
-      } catch (ExecutionException e) {
-        // the manifest is stored whatever became of the import, which logs its own failures
-        System.getLogger(ManifestEndpoints.class.getName())
-            .log(
-                System.Logger.Level.WARNING,
-                "manifest {0}:{1}: import failed",
-                repo,
-                tag,
-                e.getCause());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

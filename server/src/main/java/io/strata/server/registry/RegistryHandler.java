@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.util.ReferenceCountUtil;
-import io.strata.store.error.StrataException;
 import java.io.IOException;
 import java.util.concurrent.Executor;
 
@@ -38,6 +37,7 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
   private final ChunkEndpoints chunks;
   private final Executor executor;
   private final String scheme;
+  private final Failures failures;
   private Body body;
   private Exchange exchange;
   // whether the current request's last body piece has come
@@ -49,8 +49,10 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
       ManifestEndpoints manifests,
       ChunkEndpoints chunks,
       Executor executor,
-      String scheme) {
+      String scheme,
+      Failures failures) {
     this.access = access;
+    this.failures = failures;
     this.blobs = blobs;
     this.manifests = manifests;
     this.chunks = chunks;
@@ -84,11 +86,8 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
       }
     } catch (RegistryError e) {
       fail(e);
-    } catch (StrataException | IOException e) {
-      fail(Failures.map(e));
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "registry request failed", e);
-      fail(Failures.map(e));
+    } catch (RuntimeException | IOException e) {
+      fail(failures.map(e, exchange == null ? null : exchange.request()));
     } finally {
       ReferenceCountUtil.release(msg);
     }
@@ -99,7 +98,7 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
     ended = req instanceof LastHttpContent;
     DecoderResult dr = req.decoderResult();
     if (dr.isFailure()) {
-      exchange = new Exchange(ctx, req, null, new QueryStringDecoder("/"), executor);
+      exchange = new Exchange(ctx, req, null, new QueryStringDecoder("/"), executor, failures);
       Throwable cause = dr.cause();
       HttpResponseStatus status =
           cause instanceof TooLongHttpHeaderException
@@ -115,9 +114,9 @@ final class RegistryHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     QueryStringDecoder q = new QueryStringDecoder(req.uri());
-    exchange = new Exchange(ctx, req, null, q, executor);
+    exchange = new Exchange(ctx, req, null, q, executor, failures);
     Route route = Route.parse(q.rawPath());
-    exchange = new Exchange(ctx, req, route, q, executor);
+    exchange = new Exchange(ctx, req, route, q, executor, failures);
     if (route.kind() == Route.Kind.TOKEN) {
       body = Body.ignored(this::token);
       return;

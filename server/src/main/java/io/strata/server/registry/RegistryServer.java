@@ -59,6 +59,7 @@ public final class RegistryServer implements Closeable {
   private final RecipeJobs recipes;
   private final ChunkIndexMaker indexMaker;
   private final UnusedBlobSweeper releaser;
+  private final ImageBridge bridge;
 
   private RegistryServer(
       Channel channel,
@@ -68,7 +69,9 @@ public final class RegistryServer implements Closeable {
       ExecutorService readers,
       RecipeJobs recipes,
       ChunkIndexMaker indexMaker,
-      UnusedBlobSweeper releaser) {
+      UnusedBlobSweeper releaser,
+      ImageBridge bridge) {
+    this.bridge = bridge;
     this.recipes = recipes;
     this.releaser = releaser;
     this.indexMaker = indexMaker;
@@ -80,9 +83,9 @@ public final class RegistryServer implements Closeable {
   }
 
   /**
-   * Binds {@code address} and serves the distribution API over {@code registry} and {@code images};
-   * uploads spool under {@code tmp}; engine work runs on {@code engineExecutor}; {@code token}
-   * (null: none) guards it.
+   * Binds {@code address} and serves the distribution API over {@code registry} and {@code images}
+   * of the data root {@code dataRoot}; uploads spool under its {@code tmp}; engine work runs on
+   * {@code engineExecutor}; {@code token} (null: none) guards it.
    */
   public static RegistryServer bind(
       InetSocketAddress address,
@@ -92,7 +95,7 @@ public final class RegistryServer implements Closeable {
       RegistryStore registry,
       ImageStore images,
       Predicate<String> imageInUse,
-      Path tmp,
+      Path dataRoot,
       Executor engineExecutor,
       byte[] token)
       throws IOException, InterruptedException {
@@ -113,6 +116,8 @@ public final class RegistryServer implements Closeable {
             e);
       }
     }
+    Path tmp = dataRoot.resolve("tmp");
+    Failures failures = new Failures(dataRoot);
     Uploads uploads =
         new Uploads(tmp.resolve("registry-uploads"), config.uploadExpiry(), Clock.systemUTC());
     Access access = new Access(token, config.anonymousPull());
@@ -131,11 +136,16 @@ public final class RegistryServer implements Closeable {
     BlobEndpoints blobs = new BlobEndpoints(registry, uploads, cache, readers, recipes);
     ChunkIndexPublisher indexes = registry.chunkIndexes();
     ChunkIndexMaker indexMaker = new ChunkIndexMaker(indexes, recipes::pending);
-    recipes.onSettled(indexMaker::settled);
+    ImageBridge bridge =
+        new ImageBridge(registry, images, imageInUse, tmp, recipes, engineExecutor, failures);
+    recipes.onSettled(
+        d -> {
+          indexMaker.settled(d);
+          // a layer stored: the disk that failed an import has room again
+          bridge.retryWaiting();
+        });
     recipes.onGaveUp(indexMaker::gaveUp);
     recipes.resume();
-    ImageBridge bridge =
-        new ImageBridge(registry, images, imageInUse, tmp, recipes, engineExecutor);
     bridge.resumeImports();
     indexMaker.indexExisting();
     ManifestEndpoints manifests = new ManifestEndpoints(registry, bridge, indexMaker);
@@ -164,7 +174,13 @@ public final class RegistryServer implements Closeable {
                         .addLast(new ChunkedWriteHandler())
                         .addLast(
                             new RegistryHandler(
-                                access, blobs, manifests, chunks, engineExecutor, scheme));
+                                access,
+                                blobs,
+                                manifests,
+                                chunks,
+                                engineExecutor,
+                                scheme,
+                                failures));
                   }
                 });
     Channel ch = b.bind(address).sync().channel();
@@ -172,7 +188,7 @@ public final class RegistryServer implements Closeable {
     ScheduledFuture<?> sweep =
         workers.next().scheduleAtFixedRate(uploads::expire, every, every, TimeUnit.MILLISECONDS);
     return new RegistryServer(
-        ch, connections, uploads, sweep, readers, recipes, indexMaker, releaser);
+        ch, connections, uploads, sweep, readers, recipes, indexMaker, releaser, bridge);
   }
 
   /**
@@ -224,6 +240,8 @@ public final class RegistryServer implements Closeable {
     connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     // the downloads' connections are closed: their readers stop at their next piece
     readers.shutdownNow();
+    // no import is retried once the recipe jobs and the engine go: a waiting one stays pending
+    bridge.close();
     recipes.close();
     indexMaker.close();
     releaser.close();

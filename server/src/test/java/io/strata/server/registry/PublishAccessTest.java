@@ -57,10 +57,17 @@ class PublishAccessTest {
   private EmbeddedChannel channel(Access access) {
     ImageBridge bridge =
         new ImageBridge(
-            registry, fix.images(), id -> false, dir.resolve("tmp"), null, Runnable::run);
+            registry,
+            fix.images(),
+            id -> false,
+            dir.resolve("tmp"),
+            null,
+            Runnable::run,
+            new Failures(dir));
     ManifestEndpoints manifests = new ManifestEndpoints(registry, bridge, indexes);
     return new EmbeddedChannel(
-        new RegistryHandler(access, null, manifests, null, Runnable::run, "http"));
+        new RegistryHandler(
+            access, null, manifests, null, Runnable::run, "http", new Failures(dir)));
   }
 
   private static FullHttpResponse send(EmbeddedChannel ch, HttpMethod m, String path, String auth) {

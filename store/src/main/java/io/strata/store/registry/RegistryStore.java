@@ -40,8 +40,9 @@ import org.roaringbitmap.RoaringBitmap;
  *   reg/link/REPO@HEX       a blob (or manifest) REPO holds; keeps the blob's chunks alive
  *   reg/manifest/REPO@HEX   a manifest of REPO; payload: its descriptor as JSON
  *   reg/tag/REPO:TAG        payload: the manifest's digest, {@code sha256:HEX}
- *   reg/import/REPO:TAG     a tagged push whose Strata image import has not run yet; payload: the
- *                           manifest's digest (committed with the tag, removed after the import)
+ *   reg/import/REPO:TAG     a tagged push whose Strata image import has not succeeded yet; payload:
+ *                           the manifest's digest (committed with the tag, removed once the import
+ *                           ran, or failed for good: the manifest is no image Strata imports)
  *   reg/blob/HEX            blob HEX was stored for the registry alone ({@link
  *                           BlobService#REGISTRY_OWNED}): its root goes when nothing uses it
  * </pre>
@@ -650,7 +651,10 @@ public final class RegistryStore {
     return changes;
   }
 
-  /** A tagged manifest whose image import has not run (a stop came first). */
+  /**
+   * A tagged manifest whose image import has not run (a stop came first) or has not succeeded yet
+   * (it failed for a reason that passes: a full disk, an I/O error).
+   */
   public record PendingImport(String repo, String tag, Digest manifest) {}
 
   /** The imports {@code putManifest} recorded and {@link #importDone} has not cleared. */
@@ -666,6 +670,12 @@ public final class RegistryStore {
               Digest.parse(new String(r.payload(), StandardCharsets.US_ASCII))));
     }
     return out;
+  }
+
+  /** The manifest whose import is pending for {@code repo:tag}, or null when none is. */
+  public Digest pendingImport(String repo, String tag) {
+    Root r = chunks.root(IMPORT + repo + ":" + tag);
+    return r == null ? null : Digest.parse(new String(r.payload(), StandardCharsets.US_ASCII));
   }
 
   /**
