@@ -295,7 +295,8 @@ public final class CowTree {
     try {
       d = store.store(n.encode());
     } catch (IOException e) {
-      throw new UncheckedIOException("tree node: cannot be stored", e);
+      // the cause's words are what the user needs ("Read-only file system", "the disk is full")
+      throw new UncheckedIOException("tree node: cannot be stored (" + e.getMessage() + ")", e);
     }
     n.dirty = false;
     n.digest = d;
