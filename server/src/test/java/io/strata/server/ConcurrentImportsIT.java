@@ -33,33 +33,9 @@ class ConcurrentImportsIT {
 
   @Test
   void moreImportsThanEngineThreadsAllFinish() throws Exception {
-    Limits d = Limits.defaults();
-    Limits two =
-        new Limits(
-            d.maxFrameLength(),
-            d.maxStreams(),
-            d.maxConnections(),
-            d.largeFrameBudget(),
-            d.inboundHighWater(),
-            d.inboundLowWater(),
-            d.handshakeTimeout(),
-            d.idleTimeout(),
-            d.slowClientTimeout(),
-            2,
-            d.shutdownGrace());
-    ServerConfig c = ServerConfig.loopback(dir.resolve("data"));
     ServerConfig config =
-        new ServerConfig(
-            c.listen(),
-            c.dataRoot(),
-            c.dataLabel(),
-            c.driver(),
-            c.compression(),
-            c.token(),
-            c.allowBind(),
-            c.metrics(),
-            two,
-            c.containerdSocket());
+        ServerConfig.loopback(dir.resolve("data"))
+            .withLimits(Limits.defaults().withEngineThreads(2));
     int imports = 8;
     List<byte[]> tars = new ArrayList<>();
     for (int i = 0; i < imports; i++) {

@@ -104,6 +104,22 @@ public record Limits(
     return (int) Math.max(16, Math.min(MAX_CONNECTIONS, directMemory / MEMORY_PER_CONNECTION));
   }
 
+  /** These limits with {@code n} engine threads (tests use few, to make contention cheap). */
+  public Limits withEngineThreads(int n) {
+    return new Limits(
+        maxFrameLength,
+        maxStreams,
+        maxConnections,
+        largeFrameBudget,
+        inboundHighWater,
+        inboundLowWater,
+        handshakeTimeout,
+        idleTimeout,
+        slowClientTimeout,
+        n,
+        shutdownGrace);
+  }
+
   /** These limits with other timeouts (tests use short ones). */
   public Limits withTimeouts(Duration handshake, Duration idle, Duration slowClient) {
     return new Limits(
