@@ -13,6 +13,7 @@ import io.netty.util.internal.PlatformDependent;
 import io.strata.containerd.ContainerdServer;
 import io.strata.protocol.HostPort;
 import io.strata.server.handler.AcceptFailures;
+import io.strata.server.handler.ConnectionCap;
 import io.strata.server.handler.DescriptorBudget;
 import io.strata.server.handler.Limits;
 import io.strata.server.handler.ServerState;
@@ -157,6 +158,7 @@ public final class StrataServer implements Closeable {
       }
       // Counted now that the data root is open: what it holds (a descriptor per pack) is not free.
       Limits served = withinDescriptors(limits, DescriptorBudget.ofThisProcess());
+      ConnectionCap cap = new ConnectionCap(served.maxConnections());
       ServerBootstrap b =
           new ServerBootstrap()
               .group(boss, workers)
@@ -170,7 +172,8 @@ public final class StrataServer implements Closeable {
                   ChannelOption.WRITE_BUFFER_WATER_MARK,
                   new WriteBufferWaterMark(512 << 10, 1 << 20))
               .childHandler(
-                  new StrataChannelInitializer(ops, pool, state, served, config.token(), NAME));
+                  new StrataChannelInitializer(
+                      ops, pool, state, served, cap, config.token(), NAME));
       Channel ch = bind(b, listen, "--listen");
       MetricsServer m = null;
       if (metricsAt != null) {
@@ -199,7 +202,7 @@ public final class StrataServer implements Closeable {
       RegistryServer reg = null;
       if (config.registry() != null) {
         try {
-          reg = startRegistry(config, engine, boss, workers, ops, pool);
+          reg = startRegistry(config, engine, boss, workers, ops, pool, cap);
         } catch (StartupException e) {
           ch.close().syncUninterruptibly();
           if (m != null) {
@@ -220,11 +223,12 @@ public final class StrataServer implements Closeable {
       // What the peers together may take (docs/PROTOCOL.md §6), sized from direct memory.
       LOG.log(
           System.Logger.Level.INFO,
-          "at most {0} connections, and {1} MiB for frames over 64 KiB being received (direct"
+          "at most {0} connections{3}, and {1} MiB for frames over 64 KiB being received (direct"
               + " memory {2} MiB)",
-          limits.maxConnections(),
+          cap.max(),
           limits.largeFrameBudget() >> 20,
-          PlatformDependent.maxDirectMemory() >> 20);
+          PlatformDependent.maxDirectMemory() >> 20,
+          reg == null ? "" : " (--listen and --registry together)");
       if (reg != null) {
         // the bound port: with --registry HOST:0 the kernel picks it, and this line is where it
         // shows
@@ -277,7 +281,8 @@ public final class StrataServer implements Closeable {
       EventLoopGroup boss,
       EventLoopGroup workers,
       Operations ops,
-      ThreadPoolExecutor pool)
+      ThreadPoolExecutor pool,
+      ConnectionCap cap)
       throws StartupException {
     RegistryConfig rc = config.registry();
     InetSocketAddress at = resolve(rc.listen(), "--registry");
@@ -298,6 +303,7 @@ public final class StrataServer implements Closeable {
           ops.imageInUse(),
           engine.dataRoot(),
           pool,
+          cap,
           config.token());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

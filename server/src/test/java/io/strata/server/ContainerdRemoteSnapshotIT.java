@@ -3,7 +3,6 @@ package io.strata.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.store.testing.DebianRootfs;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,18 +31,12 @@ class ContainerdRemoteSnapshotIT {
     assertThat(Path.of("/dev/fuse")).as("/dev/fuse: the containers run on FUSE mounts").exists();
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   void pullingAnImageStrataHoldsUnpacksNothing() throws Exception {
     Path rootfs = DebianRootfs.tar();
     Path pullUnpack = GoPrograms.pullUnpack();
     Path socket = dir.resolve("strata.sock");
-    String registry = "127.0.0.1:" + freePort();
+    String registry = "127.0.0.1:" + TestData.freePort();
     try (StratadProcess s =
         StratadProcess.launch(
             dir.resolve("logs"),

@@ -7,12 +7,17 @@ import io.strata.protocol.HostPort;
 import io.strata.protocol.Wire;
 import io.strata.server.codec.FrameDecoder;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -144,5 +149,88 @@ class PeerLimitsIT {
       }
       assertThat(server.stderr()).contains("refused: 32 connections are open, the maximum");
     }
+  }
+
+  /**
+   * The registry's connections count against the same cap: with 31 protocol connections and one
+   * registry connection open, the next registry request is answered 503 UNAVAILABLE in words, with
+   * Retry-After; once one closes, the registry answers again. Before, the registry listener took
+   * connections without a bound (docs/ADVERSARIAL.md, D4).
+   */
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void registryConnectionsShareTheCap() throws Exception {
+    int registryPort = TestData.freePort();
+    try (StratadProcess server =
+        StratadProcess.launch(
+            List.of("-XX:MaxDirectMemorySize=16m"),
+            dir.resolve("logs"),
+            "--data",
+            dir.resolve("data").toString(),
+            "--registry",
+            "127.0.0.1:" + registryPort)) {
+      assertThat(server.awaitReady()).as(server.stderr()).isTrue();
+      HostPort at = new HostPort("127.0.0.1", server.port());
+      List<RawPeer> peers = new ArrayList<>();
+      try (Socket held = new Socket("127.0.0.1", registryPort)) {
+        // answered, so surely counted: one of the 32
+        assertThat(v2(held)).startsWith("HTTP/1.1 200");
+        for (int i = 0; i < 31; i++) {
+          peers.add(new RawPeer(at).handshake(null));
+        }
+        try (Socket refused = new Socket("127.0.0.1", registryPort)) {
+          String reply = v2(refused);
+          assertThat(reply)
+              .startsWith("HTTP/1.1 503")
+              .containsIgnoringCase("retry-after: 1")
+              .contains("\"code\":\"UNAVAILABLE\"")
+              .contains("busy: 32 connections are open, its maximum; try again later");
+        }
+        peers.remove(0).close();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String again;
+        do {
+          Thread.sleep(100);
+          try (Socket s = new Socket("127.0.0.1", registryPort)) {
+            again = v2(s);
+          }
+        } while (!again.startsWith("HTTP/1.1 200") && System.nanoTime() < deadline);
+        assertThat(again).startsWith("HTTP/1.1 200");
+      } finally {
+        for (RawPeer p : peers) {
+          p.close();
+        }
+      }
+      assertThat(server.stderr())
+          .contains("to --registry refused: 32 connections are open, the maximum");
+    }
+  }
+
+  /** Sends {@code GET /v2/} on {@code s} and returns the response's head and body as read. */
+  private static String v2(Socket s) throws IOException {
+    s.setSoTimeout(10_000);
+    s.getOutputStream()
+        .write("GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    s.getOutputStream().flush();
+    StringBuilder got = new StringBuilder();
+    byte[] buf = new byte[4096];
+    InputStream in = s.getInputStream();
+    // the head, then as much body as Content-Length says
+    while (true) {
+      int n = in.read(buf);
+      if (n < 0) {
+        break;
+      }
+      got.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+      int end = got.indexOf("\r\n\r\n");
+      if (end >= 0) {
+        Matcher m = Pattern.compile("(?i)content-length: (\\d+)").matcher(got);
+        int length = m.find() ? Integer.parseInt(m.group(1)) : 0;
+        if (got.length() >= end + 4 + length) {
+          break;
+        }
+      }
+    }
+    return got.toString();
   }
 }

@@ -7,7 +7,6 @@ import io.strata.protocol.HostPort;
 import io.strata.protocol.message.ImageItem;
 import io.strata.protocol.message.InfoReply;
 import io.strata.store.testing.GoGzip;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,12 +36,6 @@ class RegistryDeleteIT {
   private static final int MIB = 1 << 20;
 
   @TempDir Path dir;
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   private StratadProcess launch(String registry) throws Exception {
     StratadProcess s =
@@ -195,7 +188,7 @@ class RegistryDeleteIT {
     Path userFile = dir.resolve("user.bin");
     Files.write(userFile, userBlob);
 
-    String registry = "127.0.0.1:" + freePort();
+    String registry = "127.0.0.1:" + TestData.freePort();
     String manifestA;
     String manifestB;
     long empty;
@@ -236,7 +229,7 @@ class RegistryDeleteIT {
       s.process().waitFor();
     }
 
-    registry = "127.0.0.1:" + freePort();
+    registry = "127.0.0.1:" + TestData.freePort();
     try (StratadProcess s = launch(registry);
         StrataClient c = StrataClient.connect(new HostPort("127.0.0.1", s.port()), null)) {
       Cli cli = new Cli(s.port());
@@ -298,7 +291,7 @@ class RegistryDeleteIT {
     Files.write(raw, tar);
     byte[] gz = Files.readAllBytes(GoGzip.gzip(raw, 6));
     Path layout = Tars.gzipLayout(dir.resolve("oci"), tar, gz);
-    String registry = "127.0.0.1:" + freePort();
+    String registry = "127.0.0.1:" + TestData.freePort();
     try (StratadProcess s = launch(registry);
         StrataClient c = StrataClient.connect(new HostPort("127.0.0.1", s.port()), null)) {
       long empty = storedAfterGc(c);
@@ -334,7 +327,7 @@ class RegistryDeleteIT {
     }
     byte[] layer = out.toByteArray();
     byte[] cfg = config(tar);
-    String registry = "127.0.0.1:" + freePort();
+    String registry = "127.0.0.1:" + TestData.freePort();
     try (StratadProcess s = launch(registry);
         StrataClient c = StrataClient.connect(new HostPort("127.0.0.1", s.port()), null)) {
       Cli cli = new Cli(s.port());

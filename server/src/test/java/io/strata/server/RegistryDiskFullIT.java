@@ -8,7 +8,6 @@ import io.strata.protocol.message.ImageItem;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,7 +58,7 @@ class RegistryDiskFullIT {
     run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", small.toString());
     try {
       Path data = small.resolve("data");
-      String registry = "127.0.0.1:" + freePort();
+      String registry = "127.0.0.1:" + TestData.freePort();
       Image one = image(1);
       Image two = image(2);
       try (StratadProcess s = launch(data, registry);
@@ -250,12 +249,6 @@ class RegistryDiskFullIT {
 
   private static StrataClient connect(StratadProcess s) throws Exception {
     return StrataClient.connect(new HostPort("127.0.0.1", s.port()), null);
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket ss = new ServerSocket(0)) {
-      return ss.getLocalPort();
-    }
   }
 
   /** Writes zeros into {@code small}/filler until the file system has no byte left. */

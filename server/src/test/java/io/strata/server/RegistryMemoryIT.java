@@ -6,7 +6,6 @@ import io.strata.store.digest.Digest;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -43,12 +42,6 @@ class RegistryMemoryIT {
     return b;
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
   void aBlobThreeTimesTheHeapGoesInAndComesBackWhole() throws Exception {
@@ -58,7 +51,7 @@ class RegistryMemoryIT {
       sha.update(block(i));
     }
     String digest = Digest.of(sha.digest()).toString();
-    int port = freePort();
+    int port = TestData.freePort();
     try (StratadProcess server =
         StratadProcess.launch(
             SMALL_HEAP,

@@ -8,7 +8,6 @@ import io.strata.protocol.message.GzipRecipeCount;
 import io.strata.protocol.message.ImageItem;
 import io.strata.protocol.message.InfoReply;
 import io.strata.store.testing.GoGzip;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,12 +35,6 @@ class RegistryStagedCrashIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @TempDir Path dir;
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   /** A Go-gzipped layer of 40 MiB, half text: its job (a replay and the chunking) takes seconds. */
   private byte[] layer() throws Exception {
@@ -130,7 +123,7 @@ class RegistryStagedCrashIT {
    * image {@code repo:1} exists (imported, or its interrupted import resumed), and fsck is clean.
    */
   private void afterRestart(String repo, byte[] gz, String digest) throws Exception {
-    String registry = "127.0.0.1:" + freePort();
+    String registry = "127.0.0.1:" + TestData.freePort();
     try (StratadProcess s = launch(registry);
         StrataClient c = StrataClient.connect(new HostPort("127.0.0.1", s.port()), null)) {
       HttpResponse<byte[]> back = get(registry, repo, digest);
@@ -202,7 +195,7 @@ class RegistryStagedCrashIT {
   void killedRightAfterThePushTheLayerIsStagedAndItsJobAndImportRunAfterARestart()
       throws Exception {
     byte[] gz = layer();
-    String registry = "127.0.0.1:" + freePort();
+    String registry = "127.0.0.1:" + TestData.freePort();
     String digest;
     try (StratadProcess s = launch(registry)) {
       digest = push(registry, "crash/now", pushConfig(registry, "crash/now"), gz);
@@ -214,7 +207,7 @@ class RegistryStagedCrashIT {
   @Test
   void killedWhileTheJobStoresTheLayerItIsStillWholeAfterARestart() throws Exception {
     byte[] gz = layer();
-    String registry = "127.0.0.1:" + freePort();
+    String registry = "127.0.0.1:" + TestData.freePort();
     String digest;
     try (StratadProcess s = launch(registry);
         StrataClient c = StrataClient.connect(new HostPort("127.0.0.1", s.port()), null)) {

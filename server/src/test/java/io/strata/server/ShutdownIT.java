@@ -51,6 +51,7 @@ class ShutdownIT {
                 d.largeFrameBudget(),
                 d.inboundHighWater(),
                 d.inboundLowWater(),
+                d.uploadBudget(),
                 d.handshakeTimeout(),
                 d.idleTimeout(),
                 d.slowClientTimeout(),

@@ -1,6 +1,7 @@
 package io.strata.server;
 
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +10,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Random;
 
-/** Reproducible test content: compressible text and incompressible bytes. */
+/** Reproducible test content (compressible text, incompressible bytes), and a free port. */
 final class TestData {
   private TestData() {}
 
@@ -40,5 +41,12 @@ final class TestData {
 
   static String utf8(byte[] b) {
     return new String(b, StandardCharsets.UTF_8);
+  }
+
+  /** A TCP port nothing listens on now (for a server that must be told its port up front). */
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
   }
 }

@@ -17,6 +17,7 @@ import java.time.Duration;
  *     arrive
  * @param inboundHighWater buffered upload bytes of a connection at which it stops reading
  * @param inboundLowWater buffered upload bytes under which it reads again
+ * @param uploadBudget buffered upload bytes of all connections together (see {@link InboundBudget})
  * @param handshakeTimeout time from accept to a finished handshake
  * @param idleTimeout time without traffic after which a connection with no request (or a stalled
  *     upload) is closed
@@ -31,6 +32,7 @@ public record Limits(
     long largeFrameBudget,
     int inboundHighWater,
     int inboundLowWater,
+    long uploadBudget,
     Duration handshakeTimeout,
     Duration idleTimeout,
     Duration slowClientTimeout,
@@ -41,7 +43,8 @@ public record Limits(
         || inboundLowWater > inboundHighWater
         || maxStreams < 1
         || maxConnections < 1
-        || largeFrameBudget < 0) {
+        || largeFrameBudget < 0
+        || uploadBudget < InboundBudget.GUARANTEED) {
       throw new IllegalArgumentException(
           "limits " + maxFrameLength + "/" + maxStreams + " invalid");
     }
@@ -66,7 +69,8 @@ public record Limits(
   /**
    * The defaults of stratad with {@code directMemory} bytes of direct memory (the JVM's {@code
    * -XX:MaxDirectMemorySize}, the heap size unless set): as many connections as it backs, up to
-   * {@link #MAX_CONNECTIONS}, and an eighth of it for large frames being received.
+   * {@link #MAX_CONNECTIONS}, an eighth of it for large frames being received and a quarter for
+   * upload bytes waiting for the engine.
    */
   static Limits defaults(long directMemory) {
     return new Limits(
@@ -76,6 +80,7 @@ public record Limits(
         directMemory / 8,
         2 << 20,
         512 << 10,
+        Math.max(InboundBudget.GUARANTEED, directMemory / 4),
         Duration.ofSeconds(10),
         Duration.ofMinutes(5),
         Duration.ofSeconds(60),
@@ -92,6 +97,7 @@ public record Limits(
         largeFrameBudget,
         inboundHighWater,
         inboundLowWater,
+        uploadBudget,
         handshakeTimeout,
         idleTimeout,
         slowClientTimeout,
@@ -113,6 +119,7 @@ public record Limits(
         largeFrameBudget,
         inboundHighWater,
         inboundLowWater,
+        uploadBudget,
         handshakeTimeout,
         idleTimeout,
         slowClientTimeout,
@@ -129,9 +136,27 @@ public record Limits(
         largeFrameBudget,
         inboundHighWater,
         inboundLowWater,
+        uploadBudget,
         handshake,
         idle,
         slowClient,
+        engineThreads,
+        shutdownGrace);
+  }
+
+  /** These limits with {@code bytes} of upload buffers over all connections (tests use little). */
+  public Limits withUploadBudget(long bytes) {
+    return new Limits(
+        maxFrameLength,
+        maxStreams,
+        maxConnections,
+        largeFrameBudget,
+        inboundHighWater,
+        inboundLowWater,
+        bytes,
+        handshakeTimeout,
+        idleTimeout,
+        slowClientTimeout,
         engineThreads,
         shutdownGrace);
   }

@@ -31,9 +31,10 @@ import java.util.concurrent.TimeUnit;
  * feed an upload, CANCEL stops a stream. Several streams run at once, each answered exactly once.
  *
  * <p>Flow control: upload bytes queued for the engine are counted in an {@link InboundWindow} that
- * turns autoRead off while the engine is behind; downloads park while the channel is unwritable,
- * and a peer that leaves them unread past the slow-client timeout is disconnected. A connection
- * with nothing in flight, or with an upload that gets no data, is closed after the idle timeout.
+ * turns autoRead off while the engine is behind (this connection's, or all of them together past
+ * the server's {@link InboundBudget}); downloads park while the channel is unwritable, and a peer
+ * that leaves them unread past the slow-client timeout is disconnected. A connection with nothing
+ * in flight, or with an upload that gets no data, is closed after the idle timeout.
  *
  * <p>Frames for a stream that was answered already (DATA the client sent before it saw an early
  * error) or that the client cancelled (an END or DATA that crossed its CANCEL) are dropped, so
@@ -50,24 +51,33 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
   private final Executor engineExecutor;
   private final ServerState state;
   private final Limits limits;
+  private final InboundBudget uploads;
   private final ServerMetrics metrics;
   private final Map<Integer, ServerStream> streams = new HashMap<>();
   private final Map<ServerStream, RequestLog> logs = new ConcurrentHashMap<>();
   private InboundWindow window;
   private ScheduledFuture<?> stallTimer;
 
-  public RequestHandler(
-      Operations operations, Executor engineExecutor, ServerState state, Limits limits) {
+  /** {@code uploads} is shared by every connection of the server. */
+  RequestHandler(
+      Operations operations,
+      Executor engineExecutor,
+      ServerState state,
+      Limits limits,
+      InboundBudget uploads) {
     this.operations = operations;
     this.engineExecutor = engineExecutor;
     this.state = state;
     this.limits = limits;
+    this.uploads = uploads;
     this.metrics = state.metrics();
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
-    window = new InboundWindow(ctx.channel(), limits.inboundHighWater(), limits.inboundLowWater());
+    window =
+        new InboundWindow(
+            ctx.channel(), limits.inboundHighWater(), limits.inboundLowWater(), uploads);
   }
 
   @Override

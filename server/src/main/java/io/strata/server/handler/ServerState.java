@@ -9,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What all connections of one server share: the open channels (for shutdown and the connection
- * limit), the requests in flight, whether the server is draining, and the metrics.
+ * What all connections of one server share: the open channels (for shutdown), the requests in
+ * flight, whether the server is draining, and the metrics.
  */
 public final class ServerState {
   private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -66,13 +66,9 @@ public final class ServerState {
     }
   }
 
-  /** Tracks {@code ch}; false when {@code max} connections are open already. */
-  boolean admit(Channel ch, int max) {
-    if (channels.size() >= max) {
-      return false;
-    }
+  /** Tracks {@code ch} until it closes (a stop closes every tracked connection). */
+  void track(Channel ch) {
     channels.add(ch);
-    return true;
   }
 
   /** Every open connection. */

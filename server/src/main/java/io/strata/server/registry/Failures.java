@@ -3,6 +3,7 @@ package io.strata.server.registry;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.strata.store.disk.DiskFull;
+import io.strata.store.disk.OutOfDescriptors;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
@@ -64,6 +65,16 @@ final class Failures {
     // answers 500 UNKNOWN with the OS's text; 507 Insufficient Storage (RFC 4918) says what it is.
     if (diskFull(e)) {
       return new RegistryError(HttpResponseStatus.INSUFFICIENT_STORAGE, "UNAVAILABLE", reason(e));
+    }
+    // Out of descriptors passes like a full disk does, but on its own: a client may retry at once.
+    if (OutOfDescriptors.causedBy(e)) {
+      return new RegistryError(
+          HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "UNAVAILABLE",
+          OutOfDescriptors.TOO_MANY_OPEN_FILES
+              + " on the server (its open-file limit is reached); retry ("
+              + (e instanceof UncheckedIOException u ? u.getCause().getMessage() : m)
+              + ")");
     }
     return new RegistryError(HttpResponseStatus.INTERNAL_SERVER_ERROR, "UNKNOWN", m);
   }

@@ -17,6 +17,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.strata.server.handler.AcceptFailures;
+import io.strata.server.handler.ConnectionCap;
 import io.strata.store.image.ImageStore;
 import io.strata.store.registry.ChunkIndexPublisher;
 import io.strata.store.registry.RegistryStore;
@@ -50,6 +51,9 @@ public final class RegistryServer implements Closeable {
 
   /** The largest body piece the codec hands over at once. */
   static final int MAX_PIECE = 64 << 10;
+
+  /** How long a connection past the cap may take to send the request it is refused. */
+  static final int BUSY_IDLE_MILLIS = 5_000;
 
   private final Channel channel;
   private final ChannelGroup connections;
@@ -85,7 +89,8 @@ public final class RegistryServer implements Closeable {
   /**
    * Binds {@code address} and serves the distribution API over {@code registry} and {@code images}
    * of the data root {@code dataRoot}; uploads spool under its {@code tmp}; engine work runs on
-   * {@code engineExecutor}; {@code token} (null: none) guards it.
+   * {@code engineExecutor}; its connections count against {@code cap} with the server's others;
+   * {@code token} (null: none) guards it.
    */
   public static RegistryServer bind(
       InetSocketAddress address,
@@ -97,6 +102,7 @@ public final class RegistryServer implements Closeable {
       Predicate<String> imageInUse,
       Path dataRoot,
       Executor engineExecutor,
+      ConnectionCap cap,
       byte[] token)
       throws IOException, InterruptedException {
     SslContext ssl = null;
@@ -163,13 +169,21 @@ public final class RegistryServer implements Closeable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    boolean admitted = cap.admit(ch, "--registry");
                     connections.add(ch);
                     if (tls != null) {
                       ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                     }
+                    // a refused peer holds a descriptor the cap does not count: not for long
+                    int idleMillis = admitted ? idle : Math.min(idle, BUSY_IDLE_MILLIS);
                     ch.pipeline()
-                        .addLast(new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS))
-                        .addLast(new HttpServerCodec(MAX_LINE, MAX_HEADERS, MAX_PIECE))
+                        .addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
+                        .addLast(new HttpServerCodec(MAX_LINE, MAX_HEADERS, MAX_PIECE));
+                    if (!admitted) {
+                      ch.pipeline().addLast(new BusyReply(cap.busyReason()));
+                      return;
+                    }
+                    ch.pipeline()
                         .addLast(new HttpServerExpectContinueHandler())
                         .addLast(new ChunkedWriteHandler())
                         .addLast(

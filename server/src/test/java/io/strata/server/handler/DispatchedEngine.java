@@ -49,7 +49,8 @@ final class DispatchedEngine {
                 operations,
                 engineWork::add,
                 new ServerState(new ServerMetrics()),
-                Limits.defaults()));
+                Limits.defaults(),
+                new InboundBudget(Limits.defaults().uploadBudget())));
   }
 
   Engine engine() {

@@ -51,7 +51,8 @@ class RequestHandlerTest {
                 Operations.over(engine, r -> {}, List.of()),
                 Runnable::run,
                 new ServerState(new ServerMetrics()),
-                Limits.defaults()));
+                Limits.defaults(),
+                new InboundBudget(Limits.defaults().uploadBudget())));
   }
 
   @AfterEach

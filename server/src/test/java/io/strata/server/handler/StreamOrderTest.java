@@ -54,7 +54,11 @@ class StreamOrderTest {
         new FrameDecoder(1 << 20, new FrameBudget(1 << 20)),
         new FrameEncoder(),
         new RequestHandler(
-            operations, engineWork::add, new ServerState(new ServerMetrics()), Limits.defaults()));
+            operations,
+            engineWork::add,
+            new ServerState(new ServerMetrics()),
+            Limits.defaults(),
+            new InboundBudget(Limits.defaults().uploadBudget())));
   }
 
   @AfterEach
