@@ -6,6 +6,7 @@ import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.error.StorageFullException;
+import io.strata.store.error.TooLargeException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -64,6 +65,9 @@ final class Errno {
     }
     if (e instanceof ConflictException) {
       return conflict;
+    }
+    if (e instanceof TooLargeException) {
+      return E2BIG;
     }
     if (e instanceof InvalidArgumentException) {
       return EINVAL;

@@ -14,8 +14,12 @@ final class Xattrs {
   static final int XATTR_CREATE = 1;
   static final int XATTR_REPLACE = 2;
 
-  /** The view's limit on one value. */
-  static final int MAX_VALUE = 16 << 10;
+  /**
+   * The kernel's limit on one value (XATTR_SIZE_MAX), checked before the value is read; the view's
+   * own is lower ({@link io.strata.store.fs.TreeFileSystem#maxXattrValue}, about 4 KiB) and answers
+   * E2BIG too.
+   */
+  static final int MAX_VALUE = 64 << 10;
 
   private final FileSystemView view;
 
@@ -26,7 +30,7 @@ final class Xattrs {
   /**
    * Checks a set before its value is read: POSIX ACLs are refused with ENOTSUP, since FUSE 2 cannot
    * have the kernel enforce them, and so that cp -a and tar fall back to chmod instead of storing
-   * an ACL that would stand in for the mode; values over the view's limit are E2BIG.
+   * an ACL that would stand in for the mode; values over the kernel's limit are E2BIG.
    */
   static int checkSet(String name, long size) {
     if (name.startsWith("system.posix_acl_")) {

@@ -1,7 +1,7 @@
 package io.strata.store.error;
 
 /** A request carries a value the engine cannot accept (a malformed digest, path or option). */
-public final class InvalidArgumentException extends StrataException {
+public class InvalidArgumentException extends StrataException {
   public InvalidArgumentException(String message) {
     super(message);
   }

@@ -13,8 +13,9 @@ import org.roaringbitmap.RoaringBitmap;
  * The tree a file system is kept in and what makes its changes durable: the in-memory {@link
  * CowTree} grown from the last durable root, the write session its new nodes and data chunks go to,
  * and the chunk ids the changes gained since, which {@link #commit} hands to the owner's {@link
- * TreeFileSystem.Binding}. {@link #rollback} returns to the last durable root, so a refused change
- * leaves nothing behind.
+ * TreeFileSystem.Binding}. {@link #rollbackToSavepoint} undoes the change since the last {@link
+ * #savepoint} alone, so a refused change leaves nothing behind; {@link #rollback} returns to the
+ * last durable root, dropping every change held since.
  *
  * <p>No lock of its own: {@link TreeFileSystem}'s lock guards every field. {@link #get} and {@link
  * #scan} run under its read lock, in parallel (the tree's read path changes only the shared,
@@ -28,6 +29,9 @@ final class DurableTree {
   private final ChunkNodeStore nodes;
   private final TreeFileSystem.Binding binding;
   private final RoaringBitmap dataAdded = new RoaringBitmap();
+  // data chunk ids the change since the savepoint added to dataAdded (not there before)
+  private final RoaringBitmap dataAddedSinceSavepoint = new RoaringBitmap();
+  private boolean sessionAtSavepoint;
   private Digest committedRoot;
   private CowTree tree;
   private WriteSession session;
@@ -87,7 +91,43 @@ final class DurableTree {
 
   /** Notes a data chunk a change stored, for the commit's reference delta. */
   void dataAdded(int id) {
-    dataAdded.add(id);
+    if (dataAdded.checkedAdd(id)) {
+      dataAddedSinceSavepoint.add(id);
+    }
+  }
+
+  /**
+   * Marks the state now as what {@link #rollbackToSavepoint} returns to: taken before each change,
+   * so that one that fails undoes itself alone. Changes held for a later commit (a mount's) are not
+   * lost with it.
+   */
+  void savepoint() {
+    tree.savepoint();
+    nodes.savepoint();
+    dataAddedSinceSavepoint.clear();
+    sessionAtSavepoint = session != null;
+  }
+
+  /**
+   * Undoes the change since the last {@link #savepoint}; false, changing nothing, when it cannot
+   * (it stored tree nodes: a spill), and the caller must {@link #rollback} instead.
+   */
+  boolean rollbackToSavepoint() {
+    if (!tree.rollbackToSavepoint()) {
+      return false;
+    }
+    namesGeneration++;
+    nodes.rollbackToSavepoint();
+    dataAdded.andNot(dataAddedSinceSavepoint);
+    dataAddedSinceSavepoint.clear();
+    if (!sessionAtSavepoint && session != null) {
+      // the change opened the session: nothing else is held in it
+      session.close();
+      session = null;
+      nodes.drainAdded();
+      nodes.drainReleased();
+    }
+    return true;
   }
 
   /** Stores the changed nodes and has the owner record the new root; nothing if nothing changed. */
@@ -134,6 +174,7 @@ final class DurableTree {
     nodes.drainAdded();
     nodes.drainReleased();
     dataAdded.clear();
+    dataAddedSinceSavepoint.clear();
     tree = new CowTree(nodes, cache, committedRoot);
   }
 

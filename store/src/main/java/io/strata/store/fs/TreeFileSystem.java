@@ -8,6 +8,7 @@ import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.error.TooLargeException;
 import io.strata.store.tree.CowTree;
 import io.strata.store.tree.NodeCache;
 import java.io.IOException;
@@ -85,8 +86,15 @@ public final class TreeFileSystem implements FileSystemView {
 
   private static final System.Logger LOG = System.getLogger(TreeFileSystem.class.getName());
 
-  /** The largest extended attribute value kept. */
-  private static final int MAX_XATTR_VALUE = 16 << 10;
+  /**
+   * The largest value an extended attribute whose name takes {@code nameBytes} can hold: the name
+   * and value share one tree item of at most {@link CowTree#MAX_ENTRY} bytes, 4 KiB, with the
+   * item's inode and type (9 bytes). About what ext4, the file system most Docker hosts have, holds
+   * in one attribute (a 4 KiB block); Btrfs holds more, XFS up to the kernel's 64 KiB.
+   */
+  public static int maxXattrValue(int nameBytes) {
+    return CowTree.MAX_ENTRY - 9 - nameBytes;
+  }
 
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final boolean readOnly;
@@ -99,6 +107,8 @@ public final class TreeFileSystem implements FileSystemView {
   private final FileLayout layout;
   private final AccessLog access = new AccessLog();
   private boolean defer;
+  // held changes a failed change took with it (see #undo), reported once by the next sync
+  private IOException lostHeld;
 
   public TreeFileSystem(
       ChunkAccess chunks,
@@ -438,17 +448,41 @@ public final class TreeFileSystem implements FileSystemView {
           if (readOnly) {
             throw new ConflictException("this snapshot is read-only");
           }
+          tree.savepoint();
           tree.session();
           try {
             c.run();
           } catch (IOException | RuntimeException e) {
-            tree.rollback();
+            undo(e);
             throw e;
           }
           if (!defer) {
             commitWithAccessTimes();
           }
         });
+  }
+
+  /**
+   * Undoes the change that failed with {@code e}, alone. Only when it cannot be (it stored tree
+   * nodes before it failed: a spill of a large change) does everything since the last sync go with
+   * it; changes held for a sync (a mount's) are then lost, which the log says and the next {@link
+   * #sync} reports, as a kernel reports a failed write-back at the next fsync.
+   */
+  private void undo(Exception e) {
+    if (tree.rollbackToSavepoint()) {
+      return;
+    }
+    boolean held = defer && tree.changing();
+    tree.rollback();
+    if (held) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "a change failed after it stored part of itself; the changes held since the last sync"
+              + " are dropped with it: {0}",
+          e.toString());
+      lostHeld =
+          new IOException("changes held since the last sync were lost: " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -487,7 +521,15 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void sync() throws IOException {
-    exclusively(this::commitWithAccessTimes);
+    exclusively(
+        () -> {
+          commitWithAccessTimes();
+          IOException lost = lostHeld;
+          if (lost != null) {
+            lostHeld = null;
+            throw lost;
+          }
+        });
   }
 
   @Override
@@ -789,16 +831,18 @@ public final class TreeFileSystem implements FileSystemView {
               + " bytes exceeds "
               + PathNames.MAX_NAME);
     }
-    if (value.length > MAX_XATTR_VALUE) {
-      throw new InvalidArgumentException(
+    int most = maxXattrValue(nameBytes);
+    if (value.length > most) {
+      throw new TooLargeException(
           "xattr "
               + name
               + " on "
               + path
-              + ": value of "
+              + ": a value of "
               + value.length
-              + " bytes exceeds "
-              + MAX_XATTR_VALUE);
+              + " bytes is over the "
+              + most
+              + " one of that name can hold");
     }
     mutateMetadata(() -> inodes.setXattr(paths.resolve(path, false).existing(path), name, value));
   }

@@ -7,7 +7,9 @@ import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.CorruptDataException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
@@ -24,6 +26,12 @@ public final class ChunkNodeStore implements NodeStore {
   private WriteSession session;
   private final RoaringBitmap added = new RoaringBitmap();
   private final RoaringBitmap released = new RoaringBitmap();
+  // What each release since the savepoint found, newest last, for rollbackToSavepoint to restore
+  private final List<Release> sinceSavepoint = new ArrayList<>();
+  private boolean journaling; // from a savepoint to the next drain: trees without one keep none
+
+  /** A release of node {@code id}, and whether it was in each set before. */
+  private record Release(int id, boolean wasAdded, boolean wasReleased) {}
 
   public ChunkNodeStore(ChunkAccess store, WriteSession session) {
     this.store = store;
@@ -57,6 +65,9 @@ public final class ChunkNodeStore implements NodeStore {
   @Override
   public void released(Digest d) {
     int id = store.idOf(d);
+    if (id >= 0 && journaling) {
+      sinceSavepoint.add(new Release(id, added.contains(id), released.contains(id)));
+    }
     if (id >= 0 && !added.contains(id)) {
       released.add(id);
     } else if (id >= 0) {
@@ -64,6 +75,36 @@ public final class ChunkNodeStore implements NodeStore {
       added.remove(id);
       released.add(id);
     }
+  }
+
+  /**
+   * Marks the sets as they are now as what {@link #rollbackToSavepoint} returns to, with the tree's
+   * own savepoint ({@link CowTree#savepoint}). Nodes stored since are not undone: the tree refuses
+   * a return past a flush.
+   */
+  public void savepoint() {
+    sinceSavepoint.clear();
+    journaling = true;
+  }
+
+  /**
+   * Undoes the releases since the last {@link #savepoint}: the tree references those nodes again.
+   */
+  public void rollbackToSavepoint() {
+    for (int i = sinceSavepoint.size() - 1; i >= 0; i--) {
+      Release r = sinceSavepoint.get(i);
+      if (r.wasAdded()) {
+        added.add(r.id());
+      } else {
+        added.remove(r.id());
+      }
+      if (r.wasReleased()) {
+        released.add(r.id());
+      } else {
+        released.remove(r.id());
+      }
+    }
+    sinceSavepoint.clear();
   }
 
   /** Chunk ids stored since the last drain; the set is emptied. */
@@ -77,6 +118,8 @@ public final class ChunkNodeStore implements NodeStore {
   public RoaringBitmap drainReleased() {
     RoaringBitmap out = released.clone();
     released.clear();
+    sinceSavepoint.clear();
+    journaling = false;
     return out;
   }
 

@@ -33,12 +33,21 @@ public final class CowTree {
   /** A node is split when its entries pass this many bytes: about a Btrfs node. */
   static final int MAX_NODE = 16 << 10;
 
+  /** The most bytes one entry's key and value take together: a node always holds four. */
+  public static final int MAX_ENTRY = MAX_NODE / 4;
+
   private static final byte[] LOW = new byte[0];
 
   private final NodeStore store;
   private final NodeCache cache;
   private Object root; // Digest (stored) or Node (dirty)
   private long dirtyNodes; // made since the last flush; an overcount when some were dropped
+
+  // The savepoint (see #savepoint): the root then (null once a flush stored nodes since, which a
+  // return to it could not undo). Dirty nodes of an earlier generation are never changed.
+  private int generation;
+  private Object savedRoot;
+  private long savedDirtyNodes;
 
   /** The tree rooted at {@code rootDigest}; null for a new, empty tree. */
   public CowTree(NodeStore store, NodeCache cache, Digest rootDigest) {
@@ -62,7 +71,7 @@ public final class CowTree {
 
   /** Sets {@code key} to {@code value}. */
   public void put(byte[] key, byte[] value) {
-    if (key.length > 0xFFFF || key.length + value.length > MAX_NODE / 4) {
+    if (key.length > 0xFFFF || key.length + value.length > MAX_ENTRY) {
       throw new IllegalArgumentException(
           "tree entry of " + (key.length + value.length) + " bytes is too large");
     }
@@ -72,7 +81,7 @@ public final class CowTree {
     if (right != null) {
       List<byte[]> keys = List.of(LOW, right.keys.get(0));
       List<Object> children = List.of(r, right);
-      root = Node.internal(keys, children);
+      root = fresh(Node.internal(keys, children));
       dirtyNodes++;
     }
     spillIfOverBudget();
@@ -91,7 +100,7 @@ public final class CowTree {
       root = r;
     }
     if (!r.leaf && r.size() == 0) {
-      root = Node.emptyLeaf();
+      root = fresh(Node.emptyLeaf());
     }
     spillIfOverBudget();
     return true;
@@ -121,10 +130,42 @@ public final class CowTree {
   /** Stores every changed node, bottom-up, and returns the new root's digest. */
   public Digest flush() {
     if (root instanceof Node n) {
+      if (n.dirty) {
+        savedRoot = null;
+      }
       root = store(n);
     }
     dirtyNodes = 0;
     return (Digest) root;
+  }
+
+  /**
+   * Marks the tree as it is now as the state {@link #rollbackToSavepoint} returns to: taken before
+   * each change of a file system whose changes are held for a later flush, so that a change that
+   * fails half-way undoes itself alone, not every change held with it. Costs nothing until the next
+   * change, which then copies the few nodes on its path instead of changing them in place. If the
+   * changed nodes are over the cache's budget, they are stored first (a spill), as a change would.
+   */
+  public void savepoint() {
+    spillIfOverBudget();
+    generation++;
+    savedRoot = root;
+    savedDirtyNodes = dirtyNodes;
+  }
+
+  /**
+   * Returns to the last {@link #savepoint}; false, leaving the tree as it is, when there is none or
+   * nodes were stored since (a spill in the change), which a return cannot undo: the caller then
+   * rolls back further, to the last durable root.
+   */
+  public boolean rollbackToSavepoint() {
+    if (savedRoot == null) {
+      return false;
+    }
+    root = savedRoot;
+    dirtyNodes = savedDirtyNodes;
+    generation++; // the nodes the failed change made are dropped; no later change may reuse them
+    return true;
   }
 
   /** The root's digest; the tree must be flushed. */
@@ -208,14 +249,24 @@ public final class CowTree {
 
   private Node mutable(Object ref) {
     Node n = node(ref);
-    if (n.dirty) {
+    if (n.dirty && n.generation == generation) {
       return n;
+    }
+    if (n.dirty) {
+      // changed before the savepoint: the savepoint keeps it as it is, this change gets a copy
+      return fresh(n.mutableCopy());
     }
     if (n.digest != null) {
       store.released(n.digest);
     }
     dirtyNodes++;
-    return n.mutableCopy();
+    return fresh(n.mutableCopy());
+  }
+
+  /** {@code n}, a node just made, as one of this generation's (changed in place from now on). */
+  private Node fresh(Node n) {
+    n.generation = generation;
+    return n;
   }
 
   private Node insert(Node n, byte[] key, byte[] value) {
@@ -252,7 +303,7 @@ public final class CowTree {
       at++;
     }
     at = Math.max(1, at);
-    Node right = n.leaf ? Node.emptyLeaf() : Node.internal(List.of(), List.of());
+    Node right = fresh(n.leaf ? Node.emptyLeaf() : Node.internal(List.of(), List.of()));
     while (n.size() > at) {
       if (n.leaf) {
         right.addEntry(right.size(), n.keys.get(at), n.values.get(at));

@@ -36,6 +36,9 @@ final class Node {
   int bytes; // serialized size of the entries
   boolean dirty;
   Digest digest; // set once stored; a stored node is never changed again
+  // The tree's savepoint generation this dirty node was made in: changed in place only in that
+  // generation; a dirty node of an earlier one belongs to the savepoint too and is copied instead.
+  int generation;
 
   private Node(boolean leaf, int capacity) {
     this.leaf = leaf;
