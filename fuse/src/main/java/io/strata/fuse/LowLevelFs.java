@@ -3,6 +3,7 @@ package io.strata.fuse;
 import io.strata.store.fs.DirEntry;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
+import io.strata.store.fs.PathNames;
 import io.strata.store.fs.TreeFileSystem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +48,7 @@ final class LowLevelFs {
   static final int MAX_IO = 256 << 10;
 
   /** Names of removed files the kernel still holds, in the root (never listed). */
-  static final String HIDDEN = ".strata-unlinked-";
+  static final String HIDDEN = PathNames.UNLINKED_PREFIX;
 
   /**
    * How long a read-only view's names and attributes are kept: it never changes, so an hour (and
@@ -67,6 +68,7 @@ final class LowLevelFs {
   static final long WRITABLE_MILLIS = 1_000;
 
   private static final int O_ACCMODE = 3;
+  private static final int S_ISGID = 02000;
   private static final int O_EXCL = 0200;
   private static final int O_TRUNC = 01000;
   private static final int W_OK = 2;
@@ -313,9 +315,23 @@ final class LowLevelFs {
     return attrMillis;
   }
 
+  /**
+   * How long the kernel keeps a name of {@code s}. Served by name, a hard-linked file is a kernel
+   * inode per name, and a change through one name leaves the others' sizes stale: an append through
+   * another name would land at its old end (the kernel takes O_APPEND's offset from the size it
+   * holds, without asking). Kept for no time, each name is looked up again at every path walk, and
+   * the lookup's answer brings the size up to date.
+   */
+  private long entryMillis(FileStat s) {
+    if (!table.byInode() && !s.isDirectory() && s.nlink() > 1) {
+      return 0;
+    }
+    return entryMillis;
+  }
+
   private void entry(FuseRequest q, FuseReply r, long parent, String child, FileStat s) {
     NodeTable.Node node = table.lookedUp(parent, child, s);
-    r.ok(q.unique).entry(node.id, s, entryMillis, attrMillis(s), MAX_IO);
+    r.ok(q.unique).entry(node.id, s, entryMillis(s), attrMillis(s), MAX_IO);
   }
 
   // ---- the session ----
@@ -495,10 +511,24 @@ final class LowLevelFs {
 
   // ---- making and removing names ----
 
-  /** The creating process's owner on the new entry (the view creates as root). */
+  /**
+   * The owner of the new entry {@code p} in directory node {@code q.nodeId}, as Linux's {@code
+   * inode_init_owner} gives it (the view creates as root): the creating process's uid, and its gid
+   * unless the directory has the setgid bit, whose group the entry then takes, a new directory the
+   * bit too (shared group directories, Debian's {@code /var/mail} and {@code /var/local}).
+   */
   private void owner(FuseRequest q, String p) throws IOException {
-    if (q.uid != 0 || q.gid != 0) {
-      view.chown(p, q.uid, q.gid);
+    int gid = q.gid;
+    FileStat dir = view.stat(path(q.nodeId));
+    if ((dir.mode() & S_ISGID) != 0) {
+      gid = dir.gid();
+      FileStat made = view.stat(p);
+      if (made.isDirectory()) {
+        view.chmod(p, (made.mode() & 07777) | S_ISGID);
+      }
+    }
+    if (q.uid != 0 || gid != 0) {
+      view.chown(p, q.uid, gid);
     }
   }
 
@@ -580,6 +610,9 @@ final class LowLevelFs {
     String child = q.string();
     String target = q.string();
     String p = child(q.nodeId, child);
+    if (target.getBytes(StandardCharsets.UTF_8).length > PathNames.MAX_SYMLINK) {
+      throw new Refusal(Errno.ENAMETOOLONG); // as symlink(2) says of a target past PATH_MAX
+    }
     change(
         () -> {
           view.symlink(target, p);
@@ -601,7 +634,9 @@ final class LowLevelFs {
           }
           view.link(from, p);
         });
-    entry(q, r, q.nodeId, child, view.stat(p));
+    FileStat s = view.stat(p);
+    NodeTable.Node node = table.linked(old, q.nodeId, child, s);
+    r.ok(q.unique).entry(node.id, s, entryMillis(s), attrMillis(s), MAX_IO);
   }
 
   private void unlink(FuseRequest q, FuseReply r) throws IOException {
@@ -834,7 +869,7 @@ final class LowLevelFs {
           r.entry(0, null, 0, 0, MAX_IO);
         } else {
           NodeTable.Node node = table.lookedUp(dir, child, s);
-          r.entry(node.id, s, entryMillis, attrMillis(s), MAX_IO);
+          r.entry(node.id, s, entryMillis(s), attrMillis(s), MAX_IO);
         }
         r.dirent(nm, ino, mode, i + 1, limit);
       } else if (!r.dirent(nm, ino, mode, i + 1, limit)) {

@@ -142,6 +142,33 @@ final class NodeTable {
     return node;
   }
 
+  /**
+   * LINK made {@code name} in {@code parent}, which {@code st} describes, a new name of node {@code
+   * oldId}'s file: the node for it, with one more lookup. Served by name too, that is the old node
+   * (one kernel inode for both names, as served by inode), so that a change through either name is
+   * what the other shows: with a kernel inode per name, a truncate through the new name left the
+   * old one's size stale, and an append through the old name landed at its old end.
+   */
+  synchronized Node linked(long oldId, long parent, String name, FileStat st) {
+    Node node = byId.get(oldId);
+    if (byInode || node == null || node.ino != st.ino() || !sameType(node.mode, st.mode())) {
+      return lookedUp(parent, name, st);
+    }
+    Name n = new Name(parent, name);
+    Node before = byName.get(n);
+    if (before != null && before != node) {
+      before.names.remove(n);
+    }
+    byName.put(n, node);
+    node.names.remove(n);
+    node.names.add(n); // after the others: paths go on through the name they went through
+    if (node.names.size() > MAX_NAMES) {
+      byName.remove(node.names.remove(node.names.size() - 1), node);
+    }
+    node.lookups++;
+    return node;
+  }
+
   /** The node known under {@code name} in {@code parent}, or null. */
   synchronized Node at(long parent, String name) {
     return byName.get(new Name(parent, name));

@@ -175,4 +175,65 @@ class LowLevelMountTest {
       assertThat(Files.readString(host.resolve("g"))).isEqualTo("host and more");
     }
   }
+
+  /**
+   * Served by name, a file that gets a second name is one kernel inode for both: a truncate through
+   * the new name is what an append through the old one sees. With a kernel inode per name, the old
+   * name kept its cached size and the append landed at the old end, the file padded with zeros
+   * (docs/ADVERSARIAL.md, F4).
+   */
+  @Test
+  void servedByNameAFileLinkedAnewIsOneInodeForBothNames() throws Exception {
+    Path host = Files.createDirectories(dir.resolve("host"));
+    Path mp = Files.createDirectories(dir.resolve("hostmnt"));
+    try (FuseMount hm = m.mounts.mount(new HostDirectory(host, false, "test dir"), mp, false)) {
+      assertThat(hm.fs().table().byInode()).isFalse();
+      Path log = mp.resolve("log");
+      Files.write(log, new byte[300_000]);
+      assertThat(Files.size(log)).isEqualTo(300_000); // its attributes cached under this name
+      Files.createLink(mp.resolve("log.1"), log);
+      try (FileChannel ch = FileChannel.open(mp.resolve("log.1"), StandardOpenOption.WRITE)) {
+        ch.truncate(0);
+      }
+      Files.writeString(log, "appended line\n", StandardOpenOption.APPEND);
+      assertThat(Files.size(log)).isEqualTo(14);
+      assertThat(Files.readString(mp.resolve("log.1"))).isEqualTo("appended line\n");
+      assertThat(Files.readString(host.resolve("log"))).isEqualTo("appended line\n");
+      assertThat(Files.getAttribute(log, "unix:nlink")).isEqualTo(2);
+    }
+  }
+
+  /**
+   * In a directory with the setgid bit, what is made takes the directory's group, and a new
+   * directory the bit too, as on every Linux file system (docs/ADVERSARIAL.md, F3).
+   */
+  @Test
+  void aSetgidDirectoryGivesItsGroupToWhatIsMadeInIt() throws Exception {
+    Path shared = Files.createDirectories(m.path("shared"));
+    ok("chown 0:1234 " + shared + " && chmod 2775 " + shared);
+    ok("umask 022; mkdir " + shared.resolve("sub") + " && touch " + shared.resolve("file"));
+    ok("ln -s file " + shared.resolve("link") + " && mkfifo " + shared.resolve("fifo"));
+    assertThat(ok("stat -c '%A %g' " + shared.resolve("sub")).trim()).isEqualTo("drwxr-sr-x 1234");
+    assertThat(ok("stat -c '%A %g' " + shared.resolve("file")).trim()).isEqualTo("-rw-r--r-- 1234");
+    assertThat(ok("stat -c %g " + shared.resolve("fifo")).trim()).isEqualTo("1234");
+    assertThat(ok("stat -c %g " + shared.resolve("link")).trim()).isEqualTo("1234");
+    // elsewhere, the creator's group
+    ok("umask 022; mkdir " + m.path("plain") + " && touch " + m.path("plain/f"));
+    assertThat(ok("stat -c '%A %g' " + m.path("plain")).trim()).isEqualTo("drwxr-xr-x 0");
+  }
+
+  /**
+   * An owner id past 2^31-1 is refused (EINVAL), as a layer could not keep it: it was taken,
+   * overflowed, and then exported as a tar GNU tar refuses (docs/ADVERSARIAL.md, F2).
+   */
+  @Test
+  void anOwnerIdPastWhatALayerKeepsIsInvalid() throws Exception {
+    Files.writeString(m.path("f"), "x");
+    MountedSnapshot.Run r = MountedSnapshot.run("chown 3000000000:3000000000 " + m.path("f"));
+    assertThat(r.exit()).isNotZero();
+    assertThat(r.out()).contains("Invalid argument");
+    assertThat(ok("stat -c %u:%g " + m.path("f")).trim()).isEqualTo("0:0");
+    ok("chown 2147483647:7 " + m.path("f"));
+    assertThat(ok("stat -c %u:%g " + m.path("f")).trim()).isEqualTo("2147483647:7");
+  }
 }

@@ -56,9 +56,9 @@ class RefusedChangeTest {
     Files.writeString(m.path("proj/file"), "data");
     Files.writeString(m.path("victim"), "");
 
-    // user.big: 17 bytes of key with its inode and type, so 4,079 bytes of value fit
-    setXattr(m.path("victim"), "big", 4079);
-    assertThatThrownBy(() -> setXattr(m.path("victim"), "bigger", 4096))
+    // user.big: 17 bytes of key with its inode and type, so 5,103 bytes of value fit
+    setXattr(m.path("victim"), "big", 5103);
+    assertThatThrownBy(() -> setXattr(m.path("victim"), "big2", 5104))
         .isInstanceOf(FileSystemException.class)
         .hasMessageContaining("Argument list too long");
 
@@ -67,7 +67,7 @@ class RefusedChangeTest {
     UserDefinedFileAttributeView x =
         Files.getFileAttributeView(m.path("victim"), UserDefinedFileAttributeView.class);
     assertThat(x.list()).containsExactly("big");
-    assertThat(x.size("big")).isEqualTo(4079);
+    assertThat(x.size("big")).isEqualTo(5103);
 
     m.reopen(); // unmounted (a sync) and mounted again: all of it was made durable
     assertThat(Files.readString(m.path("work.txt"))).isEqualTo("important");
@@ -75,7 +75,7 @@ class RefusedChangeTest {
     assertThat(
             Files.getFileAttributeView(m.path("victim"), UserDefinedFileAttributeView.class)
                 .size("big"))
-        .isEqualTo(4079);
+        .isEqualTo(5103);
   }
 
   @Test

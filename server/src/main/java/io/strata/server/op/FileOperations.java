@@ -64,10 +64,15 @@ final class FileOperations {
     ContainerView view =
         containers.view(ContainerOperations.required(args.container(), Opcode.FS_LIST));
     FileStat st = view.stat(path);
+    String dir = PathNames.normalize(path);
     JsonLinesStream lines =
         new JsonLinesStream(
             st.isDirectory()
-                ? view.list(path).stream().map(e -> item(e.name(), e.stat())).iterator()
+                ? view.list(path).stream()
+                    // removed files a mount keeps open are no content of the container
+                    .filter(e -> !PathNames.isHeldUnlinked(PathNames.child(dir, e.name())))
+                    .map(e -> item(e.name(), e.stat()))
+                    .iterator()
                 : java.util.List.of(item(name(path), st)).iterator());
     return new Outcome.Download(lines, () -> new ListEnd(lines.count()));
   }

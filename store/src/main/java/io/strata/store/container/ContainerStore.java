@@ -430,13 +430,24 @@ public final class ContainerStore {
     ContainerConfig c = inspect(ref);
     List<Change> out = new ArrayList<>();
     String deleted = null; // the last deleted path listed: the driver lists a tree in order
-    for (Change ch : driver.diff(c.snapshot(), c.parentLayer())) {
+    for (Change ch : layerChanges(c)) {
       if (ch.kind() == 'D' && deleted != null && ch.path().startsWith(deleted + "/")) {
         continue;
       }
       deleted = ch.kind() == 'D' ? ch.path() : null;
       out.add(ch);
     }
+    return out;
+  }
+
+  /**
+   * The writable layer's changes against the image, without the removed files a mount keeps while a
+   * process has them open ({@link PathNames#isHeldUnlinked}): deleted, they are no content of the
+   * container, as an overlay upper directory does not show an unlinked open file.
+   */
+  private List<Change> layerChanges(ContainerConfig c) throws IOException {
+    List<Change> out = new ArrayList<>(driver.diff(c.snapshot(), c.parentLayer()));
+    out.removeIf(ch -> PathNames.isHeldUnlinked(ch.path()));
     return out;
   }
 
@@ -527,7 +538,7 @@ public final class ContainerStore {
   }
 
   private String commitUnlocked(ContainerConfig c, String tag) throws IOException {
-    List<Change> changes = driver.diff(c.snapshot(), c.parentLayer());
+    List<Change> changes = layerChanges(c);
     checkLayerSize(c, changes);
     Files.createDirectories(tmpDir);
     // Spooled rather than piped, which would need a second thread: a file keeps memory flat

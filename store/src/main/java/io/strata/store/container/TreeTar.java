@@ -6,6 +6,7 @@ import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.DirEntry;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
+import io.strata.store.fs.PathNames;
 import io.strata.store.image.layer.CheckedTarInputStream;
 import io.strata.store.image.layer.LayerTarWriter;
 import java.io.IOException;
@@ -57,6 +58,9 @@ final class TreeTar {
     if (st.isDirectory()) {
       for (DirEntry d : fs.list(path)) {
         String child = path.equals("/") ? "/" + d.name() : path + "/" + d.name();
+        if (PathNames.isHeldUnlinked(child)) {
+          continue; // removed: a mount keeps it for a process that has it open
+        }
         walk(fs, tar, child, name.isEmpty() ? d.name() : name + "/" + d.name());
       }
     }
@@ -128,7 +132,7 @@ final class TreeTar {
   /**
    * Reads {@code in} through, refusing what {@link #extract} would refuse by the tar alone: a cut
    * or damaged tar, an absolute or {@code ..} name or link name, an entry type that cannot be
-   * copied in, a device number out of range. Nothing is written.
+   * copied in, a device number or owner id out of range. Nothing is written.
    */
   static void check(InputStream in) throws IOException {
     CheckedTarInputStream tar = new CheckedTarInputStream(in, "the tar copied in");
@@ -156,6 +160,12 @@ final class TreeTar {
           && (e.getDevMajor() < 0 || e.getDevMinor() < 0)) {
         throw new InvalidArgumentException(
             "tar entry " + e.getName() + ": device number out of range");
+      }
+      for (long id : new long[] {e.getLongUserId(), e.getLongGroupId()}) {
+        if (id < 0 || id > Integer.MAX_VALUE) {
+          throw new InvalidArgumentException(
+              "tar entry " + e.getName() + ": owner id " + id + " is beyond 2147483647");
+        }
       }
     }
   }

@@ -88,8 +88,8 @@ public final class TreeFileSystem implements FileSystemView {
 
   /**
    * The largest value an extended attribute whose name takes {@code nameBytes} can hold: the name
-   * and value share one tree item of at most {@link CowTree#MAX_ENTRY} bytes, 4 KiB, with the
-   * item's inode and type (9 bytes). About what ext4, the file system most Docker hosts have, holds
+   * and value share one tree item of at most {@link CowTree#MAX_ENTRY} bytes, 5 KiB, with the
+   * item's inode and type (9 bytes). More than ext4, the file system most Docker hosts have, holds
    * in one attribute (a 4 KiB block); Btrfs holds more, XFS up to the kernel's 64 KiB.
    */
   public static int maxXattrValue(int nameBytes) {
@@ -748,8 +748,19 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void symlink(String target, String path) throws IOException {
-    if (target.isEmpty() || target.indexOf('\0') >= 0 || target.length() > PathNames.MAX_PATH) {
+    if (target.isEmpty() || target.indexOf('\0') >= 0) {
       throw new InvalidArgumentException("symlink " + path + ": invalid target");
+    }
+    int targetBytes = Directories.bytes(target).length;
+    if (targetBytes > PathNames.MAX_SYMLINK) {
+      throw new TooLargeException(
+          "symlink "
+              + path
+              + ": a target of "
+              + targetBytes
+              + " bytes is longer than "
+              + PathNames.MAX_SYMLINK
+              + ", the most Linux allows");
     }
     mutateMetadata(
         () -> {
@@ -796,6 +807,17 @@ public final class TreeFileSystem implements FileSystemView {
 
   @Override
   public void chown(String path, int uid, int gid) throws IOException {
+    // Linux ids are 32-bit unsigned: one past 2^31-1 comes here negative. Layers keep ids up to
+    // 2^31-1 (a tar with a larger one is refused at import), so such an owner could be neither
+    // committed nor exported: refused here, as chown(2) refuses an id the system does not support.
+    if (uid < 0 || gid < 0) {
+      throw new InvalidArgumentException(
+          "path "
+              + path
+              + ": owner id "
+              + Integer.toUnsignedString(uid < 0 ? uid : gid)
+              + " is beyond 2147483647, the most a layer keeps");
+    }
     mutateMetadata(
         () -> {
           long ino = paths.resolve(path, false).existing(path);

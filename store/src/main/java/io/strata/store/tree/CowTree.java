@@ -33,8 +33,12 @@ public final class CowTree {
   /** A node is split when its entries pass this many bytes: about a Btrfs node. */
   static final int MAX_NODE = 16 << 10;
 
-  /** The most bytes one entry's key and value take together: a node always holds four. */
-  public static final int MAX_ENTRY = MAX_NODE / 4;
+  /**
+   * The most bytes one entry's key and value take together: room for a symlink's inode with the
+   * longest target Linux allows (4,095 bytes), while a split still leaves both halves under {@link
+   * #MAX_NODE} (each holds half the node plus at most one entry).
+   */
+  public static final int MAX_ENTRY = 5 << 10;
 
   private static final byte[] LOW = new byte[0];
 

@@ -212,6 +212,46 @@ class ContainerStoreTest {
     assertThat(files).containsKey("etc/keep.conf").doesNotContainKey("etc/gone.conf");
   }
 
+  /**
+   * A removed file a mount keeps for a process that still has it open (renamed to {@code
+   * /.strata-unlinked-NODE}) is no content of the container: not in diff, commit, export, cp or a
+   * listing, as an overlay upper directory does not show it (docs/ADVERSARIAL.md, F5: a deleted
+   * secret was committed into the image).
+   */
+  @Test
+  void aRemovedFileKeptOpenByAMountIsNotTheContainersContent() throws IOException {
+    containers.create("base:1", "c1", List.of());
+    ContainerView c1 = containers.view("c1");
+    put(c1, "/.strata-unlinked-3", "API_KEY=hunter2\n");
+    put(c1, "/etc/new.conf", "new file\n");
+    c1.remove("/etc/gone.conf", false);
+
+    assertThat(containers.diff("c1"))
+        .containsExactlyInAnyOrder(
+            new Change('C', "/etc"),
+            new Change('A', "/etc/new.conf"),
+            new Change('D', "/etc/gone.conf"));
+
+    containers.commit("c1", "committed:1");
+    containers.create("committed:1", "c2", List.of());
+    assertThatThrownBy(() -> containers.view("c2").stat("/.strata-unlinked-3"))
+        .isInstanceOf(NotFoundException.class);
+    Path oci = dir.resolve("oci");
+    fix.images().exportLayout("committed:1", oci);
+    assertThat(topLayerNames(oci)).noneMatch(n -> n.contains("strata-unlinked"));
+
+    ByteArrayOutputStream tar = new ByteArrayOutputStream();
+    containers.export("c1", tar);
+    assertThat(untar(tar.toByteArray()).keySet())
+        .contains("etc/new.conf")
+        .noneMatch(n -> n.contains("strata-unlinked"));
+    ByteArrayOutputStream copied = new ByteArrayOutputStream();
+    containers.copyOut("c1", "/", copied);
+    assertThat(untar(copied.toByteArray()).keySet())
+        .anyMatch(n -> n.endsWith("etc/new.conf"))
+        .noneMatch(n -> n.contains("strata-unlinked"));
+  }
+
   @Test
   void commitWithoutChangesMakesAnImage() throws IOException {
     containers.create("base:1", "c1", List.of());

@@ -184,6 +184,33 @@ class ImportValidationTest {
         "tar tofile.tar: layer entry l/a/b: its parent /l is a symlink to f");
   }
 
+  /**
+   * The longest symlink target Linux allows is kept; an xattr over what one attribute holds is
+   * refused naming the entry and the limit. Both were "internal error (IllegalArgumentException)"
+   * (docs/ADVERSARIAL.md, F6).
+   */
+  @Test
+  void aLongestSymlinkIsKeptAndAnXattrTooLargeIsRefusedSayingSo() throws IOException {
+    String target = "t".repeat(4095);
+    Path longLink =
+        write("long-link.tar", new TarBuilder().symlink("L", target).file("f", "x").bytes());
+    images.importPath(longLink.toString(), "ll:1");
+    assertThat(images.list()).hasSize(1);
+    Path big =
+        write(
+            "big-xattr.tar",
+            new TarBuilder()
+                .file("f", "x", 0644, 0, 0, Map.of("SCHILY.xattr.user.big", "v".repeat(6000)))
+                .bytes());
+    List<String> before = fix.state();
+    assertThatThrownBy(() -> images.importPath(big.toString(), "bx:1"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("big-xattr.tar")
+        .hasMessageContaining("xattr user.big on /f: a value of 6000 bytes is over the 5103")
+        .hasMessageNotContaining("\n");
+    assertThat(fix.state()).isEqualTo(before);
+  }
+
   @Test
   void anXattrWithoutANameIsRefusedSayingSo() throws IOException {
     Path pax =
