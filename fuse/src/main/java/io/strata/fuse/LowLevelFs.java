@@ -459,16 +459,29 @@ final class LowLevelFs {
             long a = s.atimeNanos();
             long m = s.mtimeNanos();
             if ((valid & Wire.FATTR_ATIME) != 0) {
-              a = (valid & Wire.FATTR_ATIME_NOW) != 0 ? now : atime * 1_000_000_000L + atimensec;
+              a = (valid & Wire.FATTR_ATIME_NOW) != 0 ? now : nanos(atime, atimensec);
             }
             if ((valid & Wire.FATTR_MTIME) != 0) {
-              m = (valid & Wire.FATTR_MTIME_NOW) != 0 ? now : mtime * 1_000_000_000L + mtimensec;
+              m = (valid & Wire.FATTR_MTIME_NOW) != 0 ? now : nanos(mtime, mtimensec);
             }
             view.setTimes(p, m, a);
           }
         });
     FileStat s = view.stat(p);
     r.ok(q.unique).attrOut(s, attrMillis(s), MAX_IO);
+  }
+
+  /**
+   * A time of {@code seconds} and {@code nanos}, in nanoseconds since the epoch, held at the ends
+   * of what the store keeps (1677-09-21 to 2262-04-11) rather than wrapped around (year 3000 became
+   * 1830): Linux clamps a time a file system cannot hold likewise, as an import clamps a tar's.
+   */
+  static long nanos(long seconds, int nanos) {
+    try {
+      return Math.addExact(Math.multiplyExact(seconds, 1_000_000_000L), nanos);
+    } catch (ArithmeticException beyond) {
+      return seconds < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
   }
 
   private static long nowNanos() {

@@ -236,4 +236,17 @@ class LowLevelMountTest {
     ok("chown 2147483647:7 " + m.path("f"));
     assertThat(ok("stat -c %u:%g " + m.path("f")).trim()).isEqualTo("2147483647:7");
   }
+
+  /**
+   * A time past what the store keeps (2262-04-11) is held there, not wrapped around to the past
+   * (docs/ADVERSARIAL.md, F14: year 3000 became 1830).
+   */
+  @Test
+  void aTimePastWhatTheStoreKeepsIsHeldAtItsEnd() throws Exception {
+    Files.writeString(m.path("fut"), "x");
+    ok("touch -d '3000-01-01 00:00:00 UTC' " + m.path("fut"));
+    assertThat(ok("stat -c %Y " + m.path("fut")).trim()).isEqualTo("9223372036");
+    ok("touch -d '1600-01-01 00:00:00 UTC' " + m.path("fut"));
+    assertThat(Long.parseLong(ok("stat -c %Y " + m.path("fut")).trim())).isEqualTo(-9223372037L);
+  }
 }

@@ -178,7 +178,14 @@ class ImageStoreTest {
         new TarBuilder()
             .dir(".", 0755)
             .file("etc/.wh.b", "")
-            .file("etc/d", "d", 0600, 1000, 1000, Map.of("SCHILY.xattr.user.note", "kept"))
+            .file(
+                "etc/d",
+                "d",
+                0600,
+                1000,
+                1000,
+                // an empty value is a flag, kept (docs/ADVERSARIAL.md, F16)
+                Map.of("SCHILY.xattr.user.note", "kept", "SCHILY.xattr.user.flag", ""))
             .bytes();
 
     ImportResult.Image made =
@@ -211,6 +218,8 @@ class ImageStoreTest {
     assertThat(fs.exists("/etc/c")).isTrue();
     assertThat(fs.stat("/etc/d").uid()).isEqualTo(1000);
     assertThat(fs.getXattr("/etc/d", "user.note")).isEqualTo("kept".getBytes(UTF_8));
+    assertThat(fs.getXattr("/etc/d", "user.flag")).isEmpty();
+    assertThat(fs.listXattrs("/etc/d")).containsExactlyInAnyOrder("user.flag", "user.note");
     fix.driver().remove("probe");
     assertThat(fix.driver().fs(images.inspect(base.id()).topLayer()).exists("/etc/b")).isTrue();
   }

@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -95,7 +96,7 @@ final class LayerApplier {
   /**
    * As {@link #apply(TarArchiveEntry, InputStream)}, with {@code exactXattrs} giving the entry's
    * xattr values as its PAX header holds them byte for byte ({@link PaxXattrs}); they win over the
-   * parser's UTF-8 decoding, which mangles binary values. Asked only for an entry that has xattrs.
+   * parser's UTF-8 decoding, which mangles binary values, and hold the empty ones it drops.
    */
   String apply(TarArchiveEntry e, InputStream content, Supplier<Map<String, byte[]>> exactXattrs)
       throws IOException {
@@ -368,23 +369,26 @@ final class LayerApplier {
   }
 
   private void xattrs(String entry, String path, Map<String, String> pax) throws IOException {
-    Map<String, byte[]> exact = null;
+    // The parser drops a PAX record with an empty value (POSIX: it unsets the keyword), but an
+    // empty xattr is an attribute (a flag), and GNU tar and Go keep it: the header's own bytes
+    // say which records there were.
+    Map<String, byte[]> exact = exactXattrs.get();
+    Map<String, byte[]> values = new TreeMap<>();
     for (Map.Entry<String, String> x : pax.entrySet()) {
       if (x.getKey().startsWith(XATTR)) {
-        if (exact == null) {
-          exact = exactXattrs.get();
-        }
-        String name = x.getKey().substring(XATTR.length());
-        if (name.isEmpty()) {
-          throw refuse(entry, "PAX record " + XATTR + " names no extended attribute");
-        }
-        byte[] value = exact.get(name);
-        try {
-          fs.setXattr(
-              path, name, value != null ? value : x.getValue().getBytes(StandardCharsets.UTF_8));
-        } catch (InvalidArgumentException bad) {
-          throw refuse(entry, bad.getMessage());
-        }
+        values.put(
+            x.getKey().substring(XATTR.length()), x.getValue().getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    values.putAll(exact);
+    for (Map.Entry<String, byte[]> x : values.entrySet()) {
+      if (x.getKey().isEmpty()) {
+        throw refuse(entry, "PAX record " + XATTR + " names no extended attribute");
+      }
+      try {
+        fs.setXattr(path, x.getKey(), x.getValue());
+      } catch (InvalidArgumentException bad) {
+        throw refuse(entry, bad.getMessage());
       }
     }
   }
