@@ -22,6 +22,7 @@ import io.strata.protocol.message.ContainerInspectReply;
 import io.strata.protocol.message.ContainerItem;
 import io.strata.protocol.message.ContainerRemoveArgs;
 import io.strata.protocol.message.ContainerReply;
+import io.strata.protocol.message.CopyOutArgs;
 import io.strata.protocol.message.CreateArgs;
 import io.strata.protocol.message.CreateReply;
 import io.strata.protocol.message.CutReply;
@@ -432,10 +433,10 @@ public final class StrataClient implements Closeable {
   }
 
   /**
-   * Writes {@code args.path()} of a container (with everything under it) as a tar to {@code out};
-   * returns its length.
+   * Writes {@code args.path()} of a container (with everything under it; with {@code followLink},
+   * what a symlink there leads to) as a tar to {@code out}; returns its length.
    */
-  public long copyOut(PathArgs args, OutputStream out, TransferListener progress)
+  public long copyOut(CopyOutArgs args, OutputStream out, TransferListener progress)
       throws IOException {
     return download(
         Opcode.CONTAINER_COPY_OUT, args, args.container() + ":" + args.path(), out, progress);

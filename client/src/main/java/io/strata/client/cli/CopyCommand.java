@@ -7,6 +7,7 @@ import io.strata.client.UploadBody;
 import io.strata.client.tar.TreeTar;
 import io.strata.client.tar.TreeUnpacker;
 import io.strata.protocol.Status;
+import io.strata.protocol.message.CopyOutArgs;
 import io.strata.protocol.message.FileItem;
 import io.strata.protocol.message.PathArgs;
 import io.strata.protocol.message.PathReply;
@@ -49,7 +50,9 @@ final class CopyCommand extends ClientCommand {
 
   @Option(
       names = {"-L", "--follow-link"},
-      description = "Copy what a local symlink SRC points to rather than the link itself.")
+      description =
+          "Follow a symlink SRC and copy what it leads to. For CONTAINER:SRC the links are"
+              + " resolved inside the container's root and the copy keeps the link's name.")
   boolean followLink;
 
   private CopyPath source;
@@ -99,7 +102,7 @@ final class CopyCommand extends ClientCommand {
 
   private void copyOut(StrataClient client, StrataCli cli, TransferListener progress)
       throws IOException {
-    PathArgs args = new PathArgs(source.container(), source.path());
+    CopyOutArgs args = new CopyOutArgs(source.container(), source.path(), followLink);
     String what = "cp of " + source;
     if (destination.stream()) {
       OutputStream out = cli.terminal().stdout();

@@ -7,19 +7,16 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Unpacks a tar of a file tree, the kind {@link TreeTar} writes and {@code strata cp} receives,
  * into a fresh directory: directories, regular files, symlinks, hard links, FIFOs and device nodes,
- * with their permission bits and mtimes (owners are left to the local user, as a non-root {@code
- * tar -x} does).
+ * with their modes (setuid, setgid and sticky included, as far as chmod lets this user set them)
+ * and mtimes (owners are left to the local user, as a non-root {@code tar -x} does).
  *
  * <p>The stream comes from a server, so nothing in it may write outside the directory: absolute
  * names and {@code ..} components are refused, an entry whose path passes through a symlink or a
@@ -59,7 +56,7 @@ public final class TreeUnpacker {
       } else if (TarUnpacker.isRegularFile(e)) {
         clear(target, e.getName());
         Files.copy(tar, target);
-        Files.setPosixFilePermissions(target, permissions(e.getMode()));
+        chmod(target, e.getMode());
         Files.setLastModifiedTime(target, e.getLastModifiedTime());
       } else if (e.isSymbolicLink()) {
         clear(target, e.getName());
@@ -91,7 +88,7 @@ public final class TreeUnpacker {
     }
     for (int i = directories.size() - 1; i >= 0; i--) {
       Directory d = directories.get(i);
-      Files.setPosixFilePermissions(d.path(), permissions(d.mode()));
+      chmod(d.path(), d.mode());
       Files.setLastModifiedTime(d.path(), d.mtime());
     }
   }
@@ -156,14 +153,15 @@ public final class TreeUnpacker {
     return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
   }
 
-  private static Set<PosixFilePermission> permissions(int mode) {
-    Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ (0400) first
-    for (int i = 0; i < bits.length; i++) {
-      if ((mode & (0400 >> i)) != 0) {
-        set.add(bits[i]);
-      }
-    }
-    return set;
+  /**
+   * Gives {@code path} the entry's permission bits with its setuid, setgid and sticky bits, as
+   * {@code docker cp} and {@code tar -xp} do: one chmod(2) with the 12 bits ({@code unix:mode};
+   * {@code PosixFilePermission} has no name for the upper three). The kernel keeps what the caller
+   * may set: root everything; another user, who owns every file it unpacked, keeps setuid and
+   * sticky, while setgid on a file of a group it is not in is cleared, as a non-root {@code tar -x}
+   * ends. Set after the content is written: a write by an unprivileged process clears setuid.
+   */
+  private static void chmod(Path path, int mode) throws IOException {
+    Files.setAttribute(path, "unix:mode", mode & 07777);
   }
 }

@@ -12,10 +12,12 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class TreeUnpackerTest {
@@ -168,5 +170,44 @@ class TreeUnpackerTest {
     assertThat(into.resolve("f")).hasContent("f");
     assertThatThrownBy(() -> unpack(tar("d/", "d/x", "d"), fresh("into2")))
         .hasMessageContaining("entry d would replace a directory");
+  }
+
+  /**
+   * F7 (session 17): setuid, setgid and sticky bits come out as the container holds them, as docker
+   * cp keeps them; the JDK's permission sets have no name for them and dropped them.
+   */
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void setuidSetgidAndStickyBitsAreKept() throws Exception {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream t = new TarArchiveOutputStream(b)) {
+      for (Object[] spec :
+          new Object[][] {
+            {"stk/", 01777}, {"sg/", 02775}, {"sg/gfile", 02755}, {"s", 04755}, {"all", 07777}
+          }) {
+        String name = (String) spec[0];
+        TarArchiveEntry e =
+            name.endsWith("/") ? new TarArchiveEntry(name) : new TarArchiveEntry(name, true);
+        e.setMode((int) spec[1]);
+        byte[] content = name.endsWith("/") ? new byte[0] : new byte[] {'x'};
+        e.setSize(content.length);
+        t.putArchiveEntry(e);
+        t.write(content);
+        t.closeArchiveEntry();
+      }
+    }
+    Path into = fresh("into");
+    unpack(b.toByteArray(), into);
+    assertThat(mode(into.resolve("stk"))).isEqualTo("1777");
+    assertThat(mode(into.resolve("sg"))).isEqualTo("2775");
+    assertThat(mode(into.resolve("sg/gfile"))).isEqualTo("2755");
+    assertThat(into.resolve("sg/gfile")).hasContent("x");
+    assertThat(mode(into.resolve("s"))).isEqualTo("4755");
+    assertThat(mode(into.resolve("all"))).isEqualTo("7777");
+  }
+
+  private static String mode(Path p) throws IOException {
+    int m = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    return Integer.toOctalString(m & 07777);
   }
 }

@@ -2,6 +2,7 @@ package io.strata.server.op;
 
 import io.strata.protocol.Opcode;
 import io.strata.protocol.message.ContainerArgs;
+import io.strata.protocol.message.CopyOutArgs;
 import io.strata.protocol.message.GetEnd;
 import io.strata.protocol.message.PathArgs;
 import io.strata.protocol.message.PathReply;
@@ -48,13 +49,16 @@ final class ContainerTarOperations {
   }
 
   private Outcome copyOut(byte[] json) throws IOException {
-    PathArgs args = Arguments.read(json, PathArgs.class, Opcode.CONTAINER_COPY_OUT);
+    CopyOutArgs args = Arguments.read(json, CopyOutArgs.class, Opcode.CONTAINER_COPY_OUT);
     String ref = ContainerOperations.required(args.container(), Opcode.CONTAINER_COPY_OUT);
     String path = FileOperations.path(args.path(), Opcode.CONTAINER_COPY_OUT);
+    boolean follow = args.followLink();
     String id = containers.inspect(ref).id();
-    containers.view(id).stat(path); // a missing path is NOT_FOUND, not a failed download
+    // a missing path (or one a followed link leads to) is NOT_FOUND, not a failed download
+    ContainerStore.copySource(containers.view(id), path, follow);
     return download(
-        producers.start("copy of " + ref + ":" + path, out -> containers.copyOut(id, path, out)));
+        producers.start(
+            "copy of " + ref + ":" + path, out -> containers.copyOut(id, path, follow, out)));
   }
 
   private static Outcome download(InputStream tar) {

@@ -465,11 +465,34 @@ public final class ContainerStore {
    * tar whose top entry is named after its last component ({@code .} for {@code /}).
    */
   public void copyOut(String ref, String src, OutputStream out) throws IOException {
+    copyOut(ref, src, false, out);
+  }
+
+  /**
+   * As {@link #copyOut(String, String, OutputStream)}; with {@code followLink} ({@code docker cp
+   * -L}) a symlink {@code src} is followed inside the container ({@link ContainerView#followLinks})
+   * and what it leads to goes under the link's name, as Docker's client renames it.
+   */
+  public void copyOut(String ref, String src, boolean followLink, OutputStream out)
+      throws IOException {
     ContainerView v = view(ref);
     String p = PathNames.normalize(src);
-    v.stat(p);
     String name = p.equals("/") ? "." : p.substring(p.lastIndexOf('/') + 1);
-    TreeTar.tree(v, p, name, out);
+    TreeTar.tree(v, copySource(v, p, followLink), name, out);
+  }
+
+  /**
+   * The path {@code cp} out reads for {@code src}: itself, or with {@code followLink} where its
+   * symlinks lead; NOT_FOUND if nothing is there, before any byte of the tar.
+   */
+  public static String copySource(ContainerView v, String src, boolean followLink)
+      throws IOException {
+    String p = PathNames.normalize(src);
+    if (followLink) {
+      p = v.followLinks(p);
+    }
+    v.stat(p);
+    return p;
   }
 
   /**

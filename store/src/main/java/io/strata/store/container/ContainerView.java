@@ -149,6 +149,59 @@ public final class ContainerView implements FileSystemView {
     return mounted("/" + String.join("/", names));
   }
 
+  /**
+   * The path {@code path} leads to with every symlink on it followed, the last one included ({@code
+   * cp -L}): name by name, as the kernel resolves it in the running container, so an absolute
+   * target starts again at the container's root and a {@code ..} never climbs above it. The answer
+   * is a container path without symlinks or {@code ..}, which the other calls then take as it is; a
+   * link that dangles is NOT_FOUND, naming where it led. A link in a mount resolves the same way,
+   * in the container's names (as Docker's daemon follows it, over the container's root with its
+   * mounts), never on the host: a volume's {@code /x} is the container's {@code /x}.
+   */
+  public String followLinks(String path) throws IOException {
+    Deque<String> todo = new ArrayDeque<>(PathNames.split(path));
+    List<String> done = new ArrayList<>();
+    int hops = 0;
+    while (!todo.isEmpty()) {
+      String name = todo.poll();
+      if (name.equals("..")) { // only from a link's target
+        if (!done.isEmpty()) {
+          done.remove(done.size() - 1);
+        }
+        continue;
+      }
+      done.add(name);
+      String at = "/" + String.join("/", done);
+      // done holds no symlink, so this stat is of the entry itself, in the layer or a mount
+      if (!exists(at)) {
+        if (hops == 0) {
+          throw new NotFoundException("path " + path + " not found"); // as without -L
+        }
+        String rest = todo.isEmpty() ? "" : "/" + String.join("/", todo);
+        throw new NotFoundException(
+            "path " + path + " leads to " + at + rest + ", which does not exist");
+      }
+      if (!stat(at).isSymlink()) {
+        continue;
+      }
+      if (++hops > MAX_SYMLINK_HOPS) {
+        throw new InvalidArgumentException("path " + path + ": too many levels of symlinks");
+      }
+      String target = readlink(at);
+      done.remove(done.size() - 1);
+      if (target.startsWith("/")) {
+        done.clear();
+      }
+      String[] parts = target.split("/");
+      for (int i = parts.length - 1; i >= 0; i--) {
+        if (!parts[i].isEmpty() && !parts[i].equals(".")) {
+          todo.push(parts[i]);
+        }
+      }
+    }
+    return "/" + String.join("/", done);
+  }
+
   private static void sameMount(Route a, Route b, String op, String from, String to) {
     if (a.fs() != b.fs()) {
       throw new ConflictException(
