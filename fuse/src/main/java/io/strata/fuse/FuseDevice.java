@@ -20,6 +20,8 @@ final class FuseDevice {
   static final Path DEV_FUSE = Path.of("/dev/fuse");
 
   private static final int O_RDWR = 2;
+  private static final int O_RDONLY = 0;
+  private static final int O_DIRECTORY = 0200000;
   private static final int O_CLOEXEC = 02000000;
   static final long MS_RDONLY = 1;
   static final long MS_NOSUID = 2;
@@ -36,6 +38,9 @@ final class FuseDevice {
     int open(String path, int flags, int mode);
 
     int close(int fd);
+
+    @SaveError
+    int syncfs(int fd);
 
     @SaveError
     long read(int fd, Pointer buf, long count);
@@ -90,6 +95,26 @@ final class FuseDevice {
   }
 
   /** Opens {@code /dev/fuse}: a new, unmounted connection's descriptor. */
+  /**
+   * Has the kernel write back what it holds for the file system mounted at {@code dir} (dirty pages
+   * of mmap writes, as {@code sync -f} does): they arrive as WRITE requests, answered by the
+   * mount's own threads, before this returns.
+   */
+  static void syncfs(Path dir) throws IOException {
+    LibC c = libc();
+    int fd = c.open(dir.toString(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    if (fd < 0) {
+      throw new IOException("syncfs " + dir + ": " + c.strerror(lastError(c)));
+    }
+    try {
+      if (c.syncfs(fd) != 0) {
+        throw new IOException("syncfs " + dir + ": " + c.strerror(lastError(c)));
+      }
+    } finally {
+      c.close(fd);
+    }
+  }
+
   static int open() throws IOException {
     LibC c = libc();
     int fd = c.open(DEV_FUSE.toString(), O_RDWR | O_CLOEXEC, 0);

@@ -80,6 +80,20 @@ public final class FuseMount implements Closeable {
   }
 
   /**
+   * Hands the view every write its processes made so far: the kernel's dirty pages of mmap writes
+   * (a syncfs of the mount) and the write-behind's held bytes. What reads the view beside the mount
+   * (a commit, an export, {@code strata fs cat}) then sees what the mount shows, as {@code docker
+   * commit} sees through overlayfs's page cache. Nothing is made durable here.
+   */
+  public void flush() throws IOException {
+    if (fs.readOnly()) {
+      return;
+    }
+    FuseDevice.syncfs(mountPoint);
+    fs.settle();
+  }
+
+  /**
    * Makes every change made through the mount so far durable, as an {@code fsync} inside it does.
    */
   public void sync() throws IOException {

@@ -3,6 +3,7 @@ package io.strata.fuse;
 import io.strata.store.fs.DirEntry;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
+import io.strata.store.fs.HeldUnlinked;
 import io.strata.store.fs.PathNames;
 import io.strata.store.fs.TreeFileSystem;
 import java.io.IOException;
@@ -48,7 +49,7 @@ final class LowLevelFs {
   static final int MAX_IO = 256 << 10;
 
   /** Names of removed files the kernel still holds, in the root (never listed). */
-  static final String HIDDEN = PathNames.UNLINKED_PREFIX;
+  static final String HIDDEN = HeldUnlinked.PREFIX;
 
   /**
    * How long a read-only view's names and attributes are kept: it never changes, so an hour (and
@@ -140,6 +141,11 @@ final class LowLevelFs {
     pending.sync();
   }
 
+  /** Gives the view what the write-behind holds, so that readers of the view see it. */
+  void settle() {
+    pending.settle();
+  }
+
   /** The periodic sync of {@link FuseMounts}. */
   void syncInBackground() {
     pending.syncInBackground();
@@ -158,7 +164,7 @@ final class LowLevelFs {
 
   private void removeHidden() throws IOException {
     for (DirEntry e : view.list("/")) {
-      if (e.name().startsWith(HIDDEN)) {
+      if (HeldUnlinked.is(view, "/" + e.name())) {
         pending.run(() -> view.remove("/" + e.name(), false));
       }
     }
@@ -302,7 +308,7 @@ final class LowLevelFs {
   }
 
   private boolean hidden(long parent, String child) {
-    return parent == Wire.ROOT_ID && child.startsWith(HIDDEN);
+    return parent == Wire.ROOT_ID && child.startsWith(HIDDEN) && HeldUnlinked.is(view, "/" + child);
   }
 
   private long attrMillis(FileStat s) {
@@ -383,7 +389,7 @@ final class LowLevelFs {
     }
     // A removed file the kernel held: hidden until now, gone with the kernel's last reference.
     for (NodeTable.Name nm : gone.names) {
-      if (nm.parent() == Wire.ROOT_ID && nm.name().startsWith(HIDDEN)) {
+      if (nm.parent() == Wire.ROOT_ID && HeldUnlinked.is(view, "/" + nm.name())) {
         try {
           pending.run(() -> view.remove("/" + nm.name(), false));
         } catch (IOException | RuntimeException e) {
@@ -686,9 +692,14 @@ final class LowLevelFs {
       return false;
     }
     String hiddenName = HIDDEN + node.id;
+    // a user's own file may have that name: never replace it
+    for (int n = 1; view.exists("/" + hiddenName); n++) {
+      hiddenName = HIDDEN + node.id + "-" + n;
+    }
     String from = table.child(parent, child);
     try {
       view.rename(from, "/" + hiddenName);
+      view.setXattr("/" + hiddenName, HeldUnlinked.MARKER, EMPTY);
     } catch (io.strata.store.error.ConflictException elsewhere) {
       // A container's volume (another file system): not movable to the root; removed at once.
       return false;

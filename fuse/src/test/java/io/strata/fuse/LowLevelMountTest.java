@@ -249,4 +249,29 @@ class LowLevelMountTest {
     ok("touch -d '1600-01-01 00:00:00 UTC' " + m.path("fut"));
     assertThat(Long.parseLong(ok("stat -c %Y " + m.path("fut")).trim())).isEqualTo(-9223372037L);
   }
+
+  /**
+   * A user's own file named as the mount names a removed file it keeps open is an ordinary file:
+   * listed, read, kept across a remount. It was hidden, and deleted when the kernel forgot it
+   * (docs/ADVERSARIAL.md, F4).
+   */
+  @Test
+  void aUsersFileNamedAsAHeldRemovedFileIsTheirs() throws Exception {
+    Files.writeString(m.path(".strata-unlinked-7"), "user data");
+    // and one held open while removed: hidden, then gone, with the user's file untouched
+    Path held = m.path("held");
+    Files.writeString(held, "held");
+    try (FileChannel ch = FileChannel.open(held, StandardOpenOption.READ)) {
+      Files.delete(held);
+      assertThat(ok("ls -a " + m.mountPoint)).contains(".strata-unlinked-7");
+      ByteBuffer b = ByteBuffer.allocate(4);
+      ch.read(b, 0);
+      assertThat(new String(b.array(), StandardCharsets.UTF_8)).isEqualTo("held");
+    }
+    Thread.sleep(2_500); // past the kernel's caches
+    assertThat(Files.readString(m.path(".strata-unlinked-7"))).isEqualTo("user data");
+    m.reopen();
+    assertThat(Files.readString(m.path(".strata-unlinked-7"))).isEqualTo("user data");
+    assertThat(ok("ls -A " + m.mountPoint).trim()).isEqualTo(".strata-unlinked-7");
+  }
 }

@@ -87,6 +87,12 @@ final class Arguments {
     }
   }
 
+  /** The text field {@code name} of the arguments of {@code op}, or null when it is none. */
+  static String field(byte[] json, String name, Opcode op) {
+    JsonNode v = parse(json, op).get(name);
+    return v != null && v.isTextual() ? v.asText() : null;
+  }
+
   /** The body as a JSON object; empty and {@code null} are {@code {}}. */
   private static JsonNode parse(byte[] json, Opcode op) {
     JsonNode tree;

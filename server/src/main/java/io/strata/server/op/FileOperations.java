@@ -15,6 +15,7 @@ import io.strata.store.container.ContainerView;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.fs.FileStat;
+import io.strata.store.fs.HeldUnlinked;
 import io.strata.store.fs.PathNames;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,7 +71,7 @@ final class FileOperations {
             st.isDirectory()
                 ? view.list(path).stream()
                     // removed files a mount keeps open are no content of the container
-                    .filter(e -> !PathNames.isHeldUnlinked(PathNames.child(dir, e.name())))
+                    .filter(e -> !HeldUnlinked.is(view, PathNames.child(dir, e.name())))
                     .map(e -> item(e.name(), e.stat()))
                     .iterator()
                 : java.util.List.of(item(name(path), st)).iterator());

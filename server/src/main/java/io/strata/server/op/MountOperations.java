@@ -61,6 +61,27 @@ final class MountOperations {
   void register(Map<Opcode, Operation> into) {
     into.put(Opcode.CONTAINER_MOUNT, this::mount);
     into.put(Opcode.CONTAINER_UMOUNT, this::umount);
+    // What reads a container's content beside its mount first gets what the mount's processes
+    // wrote (docs/MOUNTS.md, "Reading a mounted container").
+    for (Opcode reader :
+        List.of(
+            Opcode.CONTAINER_COMMIT,
+            Opcode.CONTAINER_DIFF,
+            Opcode.CONTAINER_EXPORT,
+            Opcode.CONTAINER_COPY_OUT,
+            Opcode.FS_STAT,
+            Opcode.FS_LIST,
+            Opcode.FS_READ)) {
+      Operation read = into.get(reader);
+      if (read != null) {
+        into.put(
+            reader,
+            json -> {
+              flushIfMounted(json, reader);
+              return read.start(json);
+            });
+      }
+    }
     Operation remove = into.get(Opcode.CONTAINER_REMOVE);
     if (remove != null) {
       into.put(
@@ -82,6 +103,24 @@ final class MountOperations {
     if (at != null) {
       throw new ConflictException(
           "container " + args.container() + " is mounted at " + at + "; run strata umount " + at);
+    }
+  }
+
+  /** Flushes the mount of the container the request names, if it is mounted. */
+  private void flushIfMounted(byte[] json, Opcode op) throws IOException {
+    String ref = Arguments.field(json, "container", op);
+    if (ref == null || ref.isEmpty() || mounted.isEmpty()) {
+      return;
+    }
+    Path at;
+    try {
+      at = mountedAt(containers.inspect(ref).id());
+    } catch (NotFoundException e) {
+      return; // the operation itself says so
+    }
+    FuseMount m = at == null ? null : mounts.find(at);
+    if (m != null) {
+      m.flush();
     }
   }
 

@@ -9,6 +9,7 @@ import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
+import io.strata.store.fs.HeldUnlinked;
 import io.strata.store.fs.PathNames;
 import io.strata.store.image.ImageDetails;
 import io.strata.store.image.ImageStore;
@@ -447,7 +448,8 @@ public final class ContainerStore {
    */
   private List<Change> layerChanges(ContainerConfig c) throws IOException {
     List<Change> out = new ArrayList<>(driver.diff(c.snapshot(), c.parentLayer()));
-    out.removeIf(ch -> PathNames.isHeldUnlinked(ch.path()));
+    FileSystemView fs = driver.fs(c.snapshot());
+    out.removeIf(ch -> ch.kind() != 'D' && HeldUnlinked.is(fs, ch.path()));
     return out;
   }
 

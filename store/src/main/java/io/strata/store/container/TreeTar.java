@@ -6,7 +6,7 @@ import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.DirEntry;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
-import io.strata.store.fs.PathNames;
+import io.strata.store.fs.HeldUnlinked;
 import io.strata.store.image.layer.CheckedTarInputStream;
 import io.strata.store.image.layer.LayerTarWriter;
 import java.io.IOException;
@@ -58,7 +58,7 @@ final class TreeTar {
     if (st.isDirectory()) {
       for (DirEntry d : fs.list(path)) {
         String child = path.equals("/") ? "/" + d.name() : path + "/" + d.name();
-        if (PathNames.isHeldUnlinked(child)) {
+        if (HeldUnlinked.is(fs, child)) {
           continue; // removed: a mount keeps it for a process that has it open
         }
         walk(fs, tar, child, name.isEmpty() ? d.name() : name + "/" + d.name());

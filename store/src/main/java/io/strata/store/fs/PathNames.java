@@ -13,20 +13,9 @@ public final class PathNames {
   /** The longest symlink target, in bytes: Linux's PATH_MAX less its NUL. */
   public static final int MAX_SYMLINK = 4095;
 
-  /**
-   * What a mount renames a removed file to while a process still has it open (docs/MOUNTS.md): a
-   * name in the root only the mount uses, which nothing shows as the container's content.
-   */
-  public static final String UNLINKED_PREFIX = ".strata-unlinked-";
-
   /** The path of {@code name} in directory {@code dir} (a normalized path). */
   public static String child(String dir, String name) {
     return dir.equals("/") ? "/" + name : dir + "/" + name;
-  }
-
-  /** Whether {@code path} is a removed file a mount keeps for a process that has it open. */
-  public static boolean isHeldUnlinked(String path) {
-    return path.startsWith("/" + UNLINKED_PREFIX) && path.indexOf('/', 1) < 0;
   }
 
   private PathNames() {}

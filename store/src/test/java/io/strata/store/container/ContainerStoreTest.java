@@ -12,6 +12,7 @@ import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.FileSystemView;
+import io.strata.store.fs.HeldUnlinked;
 import io.strata.store.volume.VolumeInfo;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -223,11 +224,15 @@ class ContainerStoreTest {
     containers.create("base:1", "c1", List.of());
     ContainerView c1 = containers.view("c1");
     put(c1, "/.strata-unlinked-3", "API_KEY=hunter2\n");
+    c1.setXattr("/.strata-unlinked-3", HeldUnlinked.MARKER, new byte[0]); // as a mount marks it
+    // a user's own file of such a name is theirs (docs/ADVERSARIAL.md, F4)
+    put(c1, "/.strata-unlinked-4", "mine\n");
     put(c1, "/etc/new.conf", "new file\n");
     c1.remove("/etc/gone.conf", false);
 
     assertThat(containers.diff("c1"))
         .containsExactlyInAnyOrder(
+            new Change('A', "/.strata-unlinked-4"),
             new Change('C', "/etc"),
             new Change('A', "/etc/new.conf"),
             new Change('D', "/etc/gone.conf"));
@@ -236,20 +241,23 @@ class ContainerStoreTest {
     containers.create("committed:1", "c2", List.of());
     assertThatThrownBy(() -> containers.view("c2").stat("/.strata-unlinked-3"))
         .isInstanceOf(NotFoundException.class);
+    assertThat(cat(containers.view("c2"), "/.strata-unlinked-4"))
+        .isEqualTo("mine\n".getBytes(StandardCharsets.UTF_8));
     Path oci = dir.resolve("oci");
     fix.images().exportLayout("committed:1", oci);
-    assertThat(topLayerNames(oci)).noneMatch(n -> n.contains("strata-unlinked"));
+    assertThat(topLayerNames(oci)).noneMatch(n -> n.contains("strata-unlinked-3"));
 
     ByteArrayOutputStream tar = new ByteArrayOutputStream();
     containers.export("c1", tar);
     assertThat(untar(tar.toByteArray()).keySet())
-        .contains("etc/new.conf")
-        .noneMatch(n -> n.contains("strata-unlinked"));
+        .contains("etc/new.conf", ".strata-unlinked-4")
+        .doesNotContain(".strata-unlinked-3");
     ByteArrayOutputStream copied = new ByteArrayOutputStream();
     containers.copyOut("c1", "/", copied);
     assertThat(untar(copied.toByteArray()).keySet())
         .anyMatch(n -> n.endsWith("etc/new.conf"))
-        .noneMatch(n -> n.contains("strata-unlinked"));
+        .anyMatch(n -> n.endsWith(".strata-unlinked-4"))
+        .noneMatch(n -> n.contains("strata-unlinked-3"));
   }
 
   @Test
