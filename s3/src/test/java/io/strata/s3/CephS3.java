@@ -14,11 +14,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * The real S3 of the scale-out tests: radosgw on a one-node Ceph cluster, started by {@code
  * .ci/ceph-s3.sh} unless one already answers (CI starts it once for every test). Each test takes a
- * bucket of its own.
+ * bucket of its own. {@code CEPH_S3_DIR} and {@code CEPH_S3_ENDPOINT} name a cluster started
+ * elsewhere ({@code RGW_PORT=7690 .ci/ceph-s3.sh start DIR}).
  */
 public final class CephS3 {
   public static final String DIR = System.getenv().getOrDefault("CEPH_S3_DIR", "/tmp/strata-ceph");
-  public static final URI ENDPOINT = URI.create("http://127.0.0.1:7480");
+  // CEPH_S3_ENDPOINT: a cluster started with another RGW_PORT (another one may be using 7480).
+  public static final URI ENDPOINT =
+      URI.create(System.getenv().getOrDefault("CEPH_S3_ENDPOINT", "http://127.0.0.1:7480"));
 
   private CephS3() {}
 

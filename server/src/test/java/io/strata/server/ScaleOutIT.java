@@ -471,6 +471,69 @@ class ScaleOutIT {
     assertThat(ok(a, "fsck").out()).doesNotContain("damaged");
   }
 
+  /** The image id the bucket's catalogue names by {@code tag}, or null. */
+  private String catalogued(String tag) throws Exception {
+    try (S3ObjectStore o = S3ObjectStore.open(s3)) {
+      byte[] b = o.get("catalogue/tags/" + tag.replace(":", "%3A"));
+      return b == null ? null : new String(b, StandardCharsets.US_ASCII);
+    }
+  }
+
+  /** Waits until the catalogue names {@code id} by {@code tag} (null: names nothing). */
+  private void awaitCatalogued(String tag, String id) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!java.util.Objects.equals(catalogued(tag), id) && System.nanoTime() < deadline) {
+      Thread.sleep(250);
+    }
+    assertThat(catalogued(tag)).as("the catalogue's %s", tag).isEqualTo(id);
+  }
+
+  @Test
+  void aRestartBringsNoRemovedTagBackAndEveryTagANodeMakesIsPublished() throws Exception {
+    Cli a = node("a");
+    Cli b = node("b");
+    Path tar = layerTar("e.tar", 4, 100_000, 40);
+    ok(a, "image", "import", tar.toString(), "-t", "a:1");
+    String id = ok(a, "image", "inspect", "a:1", "--format", "{{.Id}}").out().strip();
+    Path other = layerTar("gone.tar", 3, 100_000, 50);
+    ok(a, "image", "import", other.toString(), "-t", "gone:1");
+    String goneId = ok(a, "image", "inspect", "gone:1", "--format", "{{.Id}}").out().strip();
+    awaitCatalogued("a:1", id);
+    awaitCatalogued("gone:1", goneId);
+
+    // B makes gone:1 from the catalogue; A removes it; B restarts: the removal stays.
+    ok(b, "image", "inspect", "gone:1");
+    ok(a, "image", "rm", "gone:1");
+    awaitCatalogued("gone:1", null);
+    StratadProcess stopped = nodes.get(1);
+    stopped.process().destroy();
+    assertThat(stopped.awaitExit()).isNotEqualTo(-1);
+    Cli b2 = node("b");
+    // What B queues at start runs before what it is told after: once its own import's tag is in
+    // the catalogue, B is done with whatever it would have published at start.
+    ok(b2, "image", "import", layerTar("own.tar", 2, 50_000, 60).toString(), "-t", "own:1");
+    String own = ok(b2, "image", "inspect", "own:1", "--format", "{{.Id}}").out().strip();
+    awaitCatalogued("own:1", own);
+    assertThat(catalogued("gone:1")).isNull();
+    assertThat(a.strata("image", "inspect", "gone:1").exit()).isEqualTo(4);
+    assertThat(node("c").strata("image", "inspect", "gone:1").exit()).isEqualTo(4);
+    // B keeps the image it made: the removal was the catalogue's.
+    assertThat(ok(b2, "image", "inspect", "gone:1", "--format", "{{.Id}}").out().strip())
+        .isEqualTo(goneId);
+
+    // B makes a:1 from the catalogue to tag it: the new tag is B's, so B publishes it; an import
+    // on B yielding the same image under a new tag is published too.
+    ok(b2, "image", "tag", "a:1", "e:1");
+    Path archive = dir.resolve("a1.tar");
+    ok(a, "image", "export", "a:1", "-o", archive.toString());
+    ok(b2, "image", "import", archive.toString(), "-t", "d:1");
+    assertThat(ok(b2, "image", "inspect", "d:1", "--format", "{{.Id}}").out().strip())
+        .isEqualTo(id);
+    awaitCatalogued("e:1", id);
+    awaitCatalogued("d:1", id);
+    assertThat(ok(a, "image", "inspect", "e:1", "--format", "{{.Id}}").out().strip()).isEqualTo(id);
+  }
+
   @Test
   void aNodeKilledBeforeItsUploadUploadsWhenItStartsAgain() throws Exception {
     Cli a = node("a");

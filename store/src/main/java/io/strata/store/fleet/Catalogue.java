@@ -17,8 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
@@ -31,15 +29,20 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>An image is published after its packs are in the bucket, so a plan never names a chunk the
  * others cannot read. Publishing runs on a thread of its own, seconds after the command that made
- * the image; a node that stopped before publishing publishes its tags when it starts again. Tags
- * are last-writer-wins across the fleet; removing a tag on one node removes it from the catalogue,
- * not from the other nodes that already made the image theirs.
+ * the image. Tags are last-writer-wins across the fleet; removing a tag on one node removes it from
+ * the catalogue, not from the other nodes that already made the image theirs.
+ *
+ * <p>What a node publishes is what it did to a tag (made, moved, removed), however it came by the
+ * image, and nothing else: each node marks in its own roots what the catalogue names by each tag as
+ * far as it knows ({@link ImageStore.FleetTag}), a tag made from the catalogue is marked in the
+ * commit that makes it, and a tag the node makes drops its mark in its own commit. At start a node
+ * carries to the catalogue only the tags whose mark disagrees (a stop before publishing), so a
+ * restart never brings back a tag another node removed or moved since.
  */
 public final class Catalogue implements ImageStore.FleetImages, Closeable {
   private static final System.Logger LOG = System.getLogger(Catalogue.class.getName());
   static final String IMAGES = "catalogue/images/";
   static final String TAGS = "catalogue/tags/";
-  private static final String TAG_ROOTS = "img/tag/";
 
   /** How long a fetch waits for the chunks of a published plan to appear in the shared index. */
   private static final long CHUNK_WAIT_MILLIS = 30_000;
@@ -48,8 +51,11 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
   private final ChunkStore chunks;
   private final ImageStore images;
   private final java.util.concurrent.ScheduledExecutorService publisher;
-  // Images being made here from the catalogue: their tags are the catalogue's already.
-  private final Set<String> fetching = ConcurrentHashMap.newKeySet();
+  // Tag → whether it was removed here: the tags whose change waits for the publisher thread (one
+  // task per tag however many changes; the task reads the tag as it is then).
+  private final Map<String, Boolean> queued = new HashMap<>();
+  // The tag the publisher thread is carrying now (guarded by queued).
+  private String syncing;
 
   private Catalogue(ObjectStore objects, ChunkStore chunks, ImageStore images) {
     this.objects = objects;
@@ -66,7 +72,8 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
 
   /**
    * The catalogue of the bucket {@code chunks} shares, serving {@code images}: tags made from now
-   * on are published, and so are the local tags the catalogue lacks (a stop before publishing).
+   * on are published, and so is what this node did to its tags that the catalogue lacks (a stop
+   * before publishing).
    */
   public static Catalogue start(ChunkStore chunks, ImageStore images) throws IOException {
     if (chunks.shared() == null) {
@@ -75,86 +82,120 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
     Catalogue c = new Catalogue(chunks.shared().objects(), chunks, images);
     chunks.onRootChanges(c::changed);
     images.fleet(c);
-    Map<String, String> published = c.publishedTags();
-    for (var r : chunks.roots(TAG_ROOTS)) {
-      String tag = r.name().substring(TAG_ROOTS.length());
-      if (!published.containsKey(tag)) {
-        c.queuePublish(tag, new String(r.payload(), StandardCharsets.US_ASCII));
-      }
+    for (ImageStore.FleetTag t : images.unpublishedTags()) {
+      c.queue(t.tag(), false, 0, 1_000);
     }
     return c;
   }
 
   private void changed(List<RootChange> changes) {
     for (RootChange ch : changes) {
-      if (!ch.name().startsWith(TAG_ROOTS)) {
-        continue;
+      String tag = ImageStore.changedTag(ch);
+      if (tag == null || changes.stream().anyMatch(c -> ImageStore.fromCatalogue(c, tag))) {
+        continue; // not a tag, or one this node made from the catalogue: the catalogue's already
       }
-      String tag = ch.name().substring(TAG_ROOTS.length());
-      if (ch instanceof RootChange.Put p) {
-        String id = new String(p.root().payload(), StandardCharsets.US_ASCII);
-        if (!fetching.contains(id)) {
-          queuePublish(tag, id);
-        }
-      } else if (ch instanceof RootChange.Remove) {
-        publisher.execute(() -> unpublish(tag));
-      }
+      queue(tag, ch instanceof RootChange.Remove, 0, 1_000);
     }
   }
 
-  private void queuePublish(String tag, String id) {
-    publisher.execute(() -> tryPublish(tag, id, 1_000));
+  /**
+   * Carries {@code tag} to the catalogue after {@code delayMillis} (retrying after {@code
+   * backoffMillis}), unless it waits already: the task queued reads the tag when it runs.
+   */
+  private void queue(String tag, boolean removed, long delayMillis, long backoffMillis) {
+    synchronized (queued) {
+      Boolean before = queued.put(tag, removed || Boolean.TRUE.equals(queued.get(tag)));
+      if (before != null || publisher.isShutdown()) {
+        return;
+      }
+    }
+    try {
+      publisher.schedule(() -> sync(tag, backoffMillis), delayMillis, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing: what is left is carried at the next start
+    }
   }
 
-  /** Publishes, and on failure (the bucket unreachable) tries again later, backing off. */
-  private void tryPublish(String tag, String id, long backoffMillis) {
+  /** Whether a change of {@code tag} here waits for the publisher thread. */
+  private boolean waiting(String tag) {
+    synchronized (queued) {
+      return queued.containsKey(tag) || tag.equals(syncing);
+    }
+  }
+
+  /**
+   * Carries what this node did to {@code tag} to the catalogue, and on failure (the bucket
+   * unreachable) tries again later, backing off.
+   */
+  private void sync(String tag, long backoffMillis) {
+    boolean removed;
+    synchronized (queued) {
+      removed = queued.remove(tag);
+      syncing = tag;
+    }
+    ImageStore.FleetTag t = null;
     try {
-      publish(tag, id);
+      t = images.fleetTag(tag);
+      if (t.local() != null) {
+        if (t.unpublished() && publish(tag, t.local())) {
+          images.catalogued(tag, t.local());
+        }
+      } else if (t.catalogued() != null || removed) {
+        unpublish(tag, t.catalogued());
+        images.catalogued(tag, null);
+      }
     } catch (IOException | RuntimeException e) {
       LOG.log(
           System.Logger.Level.WARNING,
-          "publishing {0} ({1}) to {2} failed, retrying in {3} s: {4}",
+          "carrying tag {0} ({1}) to {2} failed, retrying in {3} s: {4}",
           tag,
-          id,
+          t == null ? "?" : t.local() == null ? "removed" : t.local(),
           objects.describe(),
           backoffMillis / 1000,
           e.getMessage());
-      if (!publisher.isShutdown()) {
-        publisher.schedule(
-            () -> tryPublish(tag, id, Math.min(2 * backoffMillis, 60_000)),
-            backoffMillis,
-            TimeUnit.MILLISECONDS);
+      queue(tag, removed, backoffMillis, Math.min(2 * backoffMillis, 60_000));
+    } finally {
+      synchronized (queued) {
+        syncing = null;
       }
     }
   }
 
-  /** Publishes image {@code id} (once) and points {@code tag} at it. */
-  void publish(String tag, String id) throws IOException {
+  /**
+   * Publishes image {@code id} (once) and points {@code tag} at it; false if the image is gone
+   * meanwhile.
+   */
+  private boolean publish(String tag, String id) throws IOException {
     String key = IMAGES + id.substring("sha256:".length()) + ".plan";
     TransferPlan plan;
     try {
       plan = images.transferPlan(id, images.contentCut());
     } catch (io.strata.store.error.NotFoundException e) {
-      return; // removed meanwhile
+      return false; // removed meanwhile
     }
     // The plan must not name chunks the others cannot read yet.
     chunks.publishToBucket(120_000);
     objects.create(key, new TransferPlan(plan.cut(), "", plan.config(), plan.layers()).encode());
     objects.put(TAGS + encode(tag), id.getBytes(StandardCharsets.US_ASCII));
     LOG.log(System.Logger.Level.INFO, "published {0} ({1}) to {2}", tag, id, objects.describe());
+    return true;
   }
 
-  private void unpublish(String tag) {
-    try {
-      objects.delete(TAGS + encode(tag));
-    } catch (IOException e) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "removing tag {0} from {1} failed: {2}",
-          tag,
-          objects.describe(),
-          e.getMessage());
+  /**
+   * Removes {@code tag} from the catalogue: when this node knew the catalogue to name {@code known}
+   * by it, only while it still does (another node may have moved the tag since); otherwise (a tag
+   * this node made and removed before it was published) whatever it names.
+   */
+  private void unpublish(String tag, String known) throws IOException {
+    String key = TAGS + encode(tag);
+    if (known != null) {
+      byte[] now = objects.get(key);
+      if (now == null || !known.equals(new String(now, StandardCharsets.US_ASCII))) {
+        return;
+      }
     }
+    objects.delete(key);
+    LOG.log(System.Logger.Level.INFO, "removed {0} from {1}", tag, objects.describe());
   }
 
   /** Tag → image id, as the catalogue has them. */
@@ -186,7 +227,6 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
     String name = ref.equals(id) || ref.startsWith("sha256:") ? "" : canonicalTag(ref);
     plan = new TransferPlan(plan.cut(), name, plan.config(), plan.layers());
     awaitChunks(plan, ref);
-    fetching.add(plan.imageId().toString());
     LOG.log(System.Logger.Level.INFO, "making {0} ({1}) from {2}", ref, id, objects.describe());
     return plan;
   }
@@ -201,6 +241,9 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
       tag = canonicalTag(ref);
     } catch (InvalidArgumentException e) {
       return null;
+    }
+    if (waiting(tag) || images.fleetTag(tag).unpublished()) {
+      return null; // removed here, and the catalogue not told yet: it must not come back
     }
     byte[] b = objects.get(TAGS + encode(tag));
     return b == null ? null : new String(b, StandardCharsets.US_ASCII);
@@ -241,7 +284,11 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
   /** Waits for the publications queued so far (tests, and a graceful stop). */
   public void awaitPublished(long millis) throws InterruptedException {
     var done = new java.util.concurrent.CountDownLatch(1);
-    publisher.execute(done::countDown);
+    try {
+      publisher.execute(done::countDown);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return; // closed
+    }
     done.await(millis, TimeUnit.MILLISECONDS);
   }
 

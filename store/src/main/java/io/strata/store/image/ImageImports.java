@@ -42,7 +42,12 @@ final class ImageImports {
       ObjectNode config = ImageConfigs.empty();
       ImageConfigs.addLayer(config, r.layer().diffId(), "strata image import", false);
       return records.record(
-          JsonCodec.bytes(config), List.of(r), ref == null ? List.of() : List.of(ref), null, null);
+          JsonCodec.bytes(config),
+          List.of(r),
+          ref == null ? List.of() : List.of(ref),
+          null,
+          null,
+          false);
     } catch (RuntimeException | IOException e) {
       layers.rollBack(r.reused() ? List.of() : List.of(r.layer().chainId()));
       throw e;
@@ -67,7 +72,9 @@ final class ImageImports {
                 ? List.of(override)
                 : image.tags().stream().map(ImageRef::parse).toList();
         out.addAll(
-            records.record(image.config(), made.layers(), tags, made.arrived(), pulledAs).images());
+            records
+                .record(image.config(), made.layers(), tags, made.arrived(), pulledAs, false)
+                .images());
       }
       return new ImportResult(out);
     } catch (RuntimeException | IOException e) {
@@ -95,7 +102,7 @@ final class ImageImports {
     try {
       imageLayers.add(r);
       ImageConfigs.addLayer(config, r.layer().diffId(), createdBy, false);
-      return records.record(JsonCodec.bytes(config), imageLayers, refs, null, null);
+      return records.record(JsonCodec.bytes(config), imageLayers, refs, null, null, false);
     } catch (RuntimeException | IOException e) {
       layers.rollBack(r.reused() ? List.of() : List.of(r.layer().chainId()));
       throw e;
@@ -104,14 +111,16 @@ final class ImageImports {
 
   /**
    * The image of {@code plan}, each missing layer rebuilt from chunks that are all here now, tagged
-   * {@code tags} (see {@link ImageStore#receive}).
+   * {@code tags}, which are the fleet catalogue's with {@code fromCatalogue} (see {@link
+   * ImageStore#receive}).
    */
-  ImportResult received(TransferPlan plan, List<ImageRef> tags) throws IOException {
+  ImportResult received(TransferPlan plan, List<ImageRef> tags, boolean fromCatalogue)
+      throws IOException {
     String what = "transferred image " + plan.imageId();
     List<LayerStore.Result> results = new ArrayList<>();
     try {
       plans.layers(plan, what, results);
-      return records.record(plan.config(), results, tags, null, null);
+      return records.record(plan.config(), results, tags, null, null, fromCatalogue);
     } catch (RuntimeException | IOException e) {
       layers.rollBack(
           results.stream().filter(r -> !r.reused()).map(r -> r.layer().chainId()).toList());
@@ -122,7 +131,7 @@ final class ImageImports {
   /** The image a build made, tagged {@code tags}; {@code log} gets Docker's closing lines. */
   ImportResult built(ImageBuilder.Built built, List<ImageRef> tags, Consumer<String> log)
       throws IOException {
-    ImportResult result = records.record(built.config(), built.layers(), tags, null, null);
+    ImportResult result = records.record(built.config(), built.layers(), tags, null, null, false);
     String id = result.images().get(0).id();
     log.accept("Successfully built " + id.substring(7, 19));
     for (ImageRef t : tags) {

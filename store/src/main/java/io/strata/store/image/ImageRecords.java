@@ -27,9 +27,17 @@ import org.roaringbitmap.RoaringBitmap;
  * The image and tag roots of a data root ({@code img/image/<id hex>}, {@code img/tag/<tag>}):
  * reading them, resolving a reference, and recording an image with its tags in one commit. The
  * caller holds {@link ImageStore}'s lock.
+ *
+ * <p>On a node of a fleet, {@code img/catalogued/<tag>} holds the image id the fleet's catalogue
+ * names by the tag as far as this node knows: the node published it, or made the image from the
+ * catalogue's tag (in the commit that records the tag). A tag this node makes or moves drops that
+ * mark in its commit, so a tag whose mark is missing or names another image is one this node has
+ * not published yet, and a mark without a tag is a removal not yet carried to the catalogue; what a
+ * node publishes when it starts is exactly that ({@code io.strata.store.fleet.Catalogue}).
  */
 final class ImageRecords {
   static final String TAG_PREFIX = "img/tag/";
+  static final String CATALOGUED_PREFIX = "img/catalogued/";
 
   private final ChunkStore chunks;
 
@@ -169,7 +177,49 @@ final class ImageRecords {
       changes.add(put(next));
     }
     changes.add(tag(dst, id));
+    changes.addAll(unmark(List.of(dst)));
     commit(changes);
+  }
+
+  /**
+   * The changes that drop the catalogue marks of {@code tags} that have one: this node made them
+   * anew, so they are its to publish.
+   */
+  private List<RootChange> unmark(List<ImageRef> tags) {
+    List<RootChange> out = new ArrayList<>();
+    for (ImageRef t : tags) {
+      if (chunks.root(CATALOGUED_PREFIX + t) != null) {
+        out.add(new RootChange.Remove(CATALOGUED_PREFIX + t));
+      }
+    }
+    return out;
+  }
+
+  /** The change that marks {@code tag} as naming image {@code id} in the fleet's catalogue. */
+  static RootChange mark(String tag, String id) {
+    return new RootChange.Put(
+        new Root(
+            CATALOGUED_PREFIX + tag,
+            0,
+            id.getBytes(StandardCharsets.US_ASCII),
+            new RoaringBitmap()));
+  }
+
+  /** The image id the catalogue mark of {@code tag} names, or null. */
+  String catalogued(String tag) {
+    Root r = chunks.root(CATALOGUED_PREFIX + tag);
+    return r == null ? null : new String(r.payload(), StandardCharsets.US_ASCII);
+  }
+
+  /** Tag → image id, as the catalogue marks have them. */
+  Map<String, String> catalogued() {
+    Map<String, String> out = new TreeMap<>();
+    for (Root r : chunks.roots(CATALOGUED_PREFIX)) {
+      out.put(
+          r.name().substring(CATALOGUED_PREFIX.length()),
+          new String(r.payload(), StandardCharsets.US_ASCII));
+    }
+    return out;
   }
 
   private static RootChange put(ImageRecord image) {
@@ -181,14 +231,17 @@ final class ImageRecords {
    * Records an image and its tags in one commit; with {@code arrived} (null: none, as a build or a
    * docker-archive makes it) its tags export that manifest and its layer blobs unchanged, and
    * {@code pulledAs} ({@code REPOSITORY@sha256:...}, null: none) is the reference a pull named it
-   * by, when that is not the manifest's own digest. Returns what was stored.
+   * by, when that is not the manifest's own digest. With {@code fromCatalogue} the tags are the
+   * fleet catalogue's, marked so in the same commit; otherwise this node made them and their marks
+   * go. Returns what was stored.
    */
   ImportResult record(
       byte[] config,
       List<LayerStore.Result> imageLayers,
       List<ImageRef> tags,
       ArrivedAs arrived,
-      String pulledAs)
+      String pulledAs,
+      boolean fromCatalogue)
       throws IOException {
     List<String> chain = new ArrayList<>();
     List<ImportResult.Layer> out = new ArrayList<>();
@@ -212,6 +265,12 @@ final class ImageRecords {
     changes.add(put(image));
     for (ImageRef t : tags) {
       changes.add(tag(t, image.id()));
+      if (fromCatalogue) {
+        changes.add(mark(t.toString(), image.id()));
+      }
+    }
+    if (!fromCatalogue) {
+      changes.addAll(unmark(tags));
     }
     commit(changes);
     return new ImportResult(List.of(new ImportResult.Image(image.id(), names, out)));

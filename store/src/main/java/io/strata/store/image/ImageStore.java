@@ -34,6 +34,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -42,10 +45,11 @@ import java.util.function.Supplier;
 /**
  * The images of a data root: what {@code strata image ...} and {@code strata build} call. Layers
  * are driver snapshots named by chain id (see {@link LayerStore}); images, tags and the build cache
- * are roots of the chunk store ({@code img/image/}, {@code img/tag/}, {@code img/cache/}), so each
- * change to them is one atomic, durable commit. An import records its image and tags only after
- * every layer is in; if it fails, the layers it added are removed again, and after a crash {@link
- * #open} removes them. Changes are serialized; reads run alongside each other.
+ * are roots of the chunk store ({@code img/image/}, {@code img/tag/}, {@code img/cache/}, and on a
+ * node of a fleet {@code img/catalogued/}), so each change to them is one atomic, durable commit.
+ * An import records its image and tags only after every layer is in; if it fails, the layers it
+ * added are removed again, and after a crash {@link #open} removes them. Changes are serialized;
+ * reads run alongside each other.
  */
 public final class ImageStore {
   private final ChunkStore chunks;
@@ -135,7 +139,7 @@ public final class ImageStore {
     }
     TransferPlan plan = f.find(ref);
     if (plan != null) {
-      receive(plan);
+      receive(plan, true);
     }
   }
 
@@ -413,10 +417,84 @@ public final class ImageStore {
    * released. Nothing is recorded if any layer fails.
    */
   public ImportResult receive(TransferPlan plan) throws IOException {
+    return receive(plan, false);
+  }
+
+  /** {@link #receive}; {@code fromCatalogue}: the plan is the fleet catalogue's, so is its tag. */
+  private ImportResult receive(TransferPlan plan, boolean fromCatalogue) throws IOException {
     List<ImageRef> tags = plan.name().isEmpty() ? List.of() : List.of(ImageRef.parse(plan.name()));
-    ImportResult result = changing(() -> imports.received(plan, tags));
+    ImportResult result = changing(() -> imports.received(plan, tags, fromCatalogue));
     ChunkIntake.release(chunks, plan.id());
     return result;
+  }
+
+  // ---- the fleet's catalogue ----
+
+  /**
+   * A tag as this node has it ({@code local}, the image id; null: no such tag here) and as it last
+   * knew the fleet's catalogue to have it ({@code catalogued}: it published the tag or made the
+   * image from the catalogue's; null: neither, or it carried a removal there since).
+   */
+  public record FleetTag(String tag, String local, String catalogued) {
+    /** Whether the catalogue lacks what this node did to the tag: a tag made, moved or removed. */
+    public boolean unpublished() {
+      return local == null ? catalogued != null : !local.equals(catalogued);
+    }
+  }
+
+  /** Whether {@code change} records a tag this node took from the fleet's catalogue. */
+  public static boolean fromCatalogue(RootChange change, String tag) {
+    return change instanceof RootChange.Put p
+        && p.name().equals(ImageRecords.CATALOGUED_PREFIX + tag);
+  }
+
+  /** The tag a change to a tag root names, or null when {@code change} is not to one. */
+  public static String changedTag(RootChange change) {
+    return change.name().startsWith(ImageRecords.TAG_PREFIX)
+        ? change.name().substring(ImageRecords.TAG_PREFIX.length())
+        : null;
+  }
+
+  /** {@code tag} here and in the catalogue as this node knows it ({@link FleetTag}). */
+  public FleetTag fleetTag(String tag) {
+    return query(() -> new FleetTag(tag, records.tagged().get(tag), records.catalogued(tag)));
+  }
+
+  /** The tags whose changes here the catalogue lacks ({@link FleetTag#unpublished}). */
+  public List<FleetTag> unpublishedTags() {
+    return query(
+        () -> {
+          Map<String, String> local = records.tagged();
+          Map<String, String> marks = records.catalogued();
+          Set<String> names = new TreeSet<>(local.keySet());
+          names.addAll(marks.keySet());
+          List<FleetTag> out = new ArrayList<>();
+          for (String t : names) {
+            FleetTag f = new FleetTag(t, local.get(t), marks.get(t));
+            if (f.unpublished()) {
+              out.add(f);
+            }
+          }
+          return out;
+        });
+  }
+
+  /**
+   * Records that the fleet's catalogue now names image {@code id} by {@code tag} (null: has no such
+   * tag), as this node just made it.
+   */
+  public void catalogued(String tag, String id) throws IOException {
+    changing(
+        () -> {
+          if (!Objects.equals(records.catalogued(tag), id)) {
+            records.commit(
+                List.of(
+                    id == null
+                        ? new RootChange.Remove(ImageRecords.CATALOGUED_PREFIX + tag)
+                        : ImageRecords.mark(tag, id)));
+          }
+          return null;
+        });
   }
 
   // ---- queries ----

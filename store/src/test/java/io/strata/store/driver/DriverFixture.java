@@ -13,18 +13,26 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class DriverFixture implements AutoCloseable {
   private final Path dir;
   private final StorageDriverProvider provider;
+  private final ChunkStore.Options options;
   private final AtomicLong clock = new AtomicLong(1_700_000_000_000_000_000L);
   private ChunkStore chunks;
   private StorageDriver driver;
 
   public DriverFixture(Path dir, StorageDriverProvider provider) throws IOException {
+    this(dir, provider, ChunkStore.Options.defaults());
+  }
+
+  /** As above, the chunk store opened with {@code options} (a shared bucket, say). */
+  public DriverFixture(Path dir, StorageDriverProvider provider, ChunkStore.Options options)
+      throws IOException {
     this.dir = dir;
     this.provider = provider;
+    this.options = options;
     open();
   }
 
   private void open() throws IOException {
-    chunks = ChunkStore.open(dir.resolve("chunks"), ChunkStore.Options.defaults());
+    chunks = ChunkStore.open(dir.resolve("chunks"), options);
     driver =
         provider.open(
             new DriverContext(

@@ -1,0 +1,278 @@
+package io.strata.store.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.store.driver.BlockTestDriver;
+import io.strata.store.driver.DriverFixture;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.error.NotFoundException;
+import io.strata.store.image.ImageStore;
+import io.strata.store.remote.ObjectStore;
+import io.strata.store.remote.SharedSettings;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fleet's catalogue on two nodes sharing a bucket in memory: every tag a node makes is
+ * published, however the node came by the image, and a node that restarts publishes only what it
+ * did to its tags and the catalogue lacks, so a tag another node removed or moved stays so.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class CatalogueTest {
+  @TempDir Path dir;
+  private final FlakyBucket bucket = new FlakyBucket();
+  private Node a;
+  private Node b;
+
+  /** A data root on the bucket: its chunks, driver, images and catalogue; restartable. */
+  private final class Node implements AutoCloseable {
+    final DriverFixture fix;
+    ImageStore images;
+    Catalogue catalogue;
+
+    Node(String name) throws IOException {
+      fix =
+          new DriverFixture(
+              dir.resolve(name),
+              BlockTestDriver.PROVIDER,
+              ChunkStore.Options.defaults()
+                  .withShared(new SharedSettings(bucket, 64L << 20, 3_600_000, 1_000)));
+      start();
+    }
+
+    private void start() throws IOException {
+      images = new ImageStore(fix.chunks(), fix.driver(), fix.dir().resolve("tmp"));
+      catalogue = Catalogue.start(fix.chunks(), images);
+    }
+
+    /** Stops the catalogue only: what the node does now the catalogue does not hear of. */
+    void stopPublishing() {
+      catalogue.close();
+    }
+
+    /** A stop and a start of the whole node. */
+    void restart() throws Exception {
+      catalogue.close();
+      fix.reopen();
+      start();
+      settle();
+    }
+
+    void settle() throws InterruptedException {
+      catalogue.awaitPublished(60_000);
+    }
+
+    String importImage(String tag, String content) throws IOException {
+      return images
+          .importLayerTar(new ByteArrayInputStream(tar(content)), tag, tag)
+          .images()
+          .get(0)
+          .id();
+    }
+
+    @Override
+    public void close() throws IOException {
+      catalogue.close();
+      fix.close();
+    }
+  }
+
+  @AfterEach
+  void close() throws IOException {
+    for (Node n : new Node[] {a, b}) {
+      if (n != null) {
+        n.close();
+      }
+    }
+  }
+
+  private static byte[] tar(String content) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream t = new TarArchiveOutputStream(out)) {
+      byte[] b = content.getBytes(StandardCharsets.UTF_8);
+      TarArchiveEntry e = new TarArchiveEntry("etc/file");
+      e.setSize(b.length);
+      e.setMode(0644);
+      e.setModTime(1_700_000_000_000L);
+      t.putArchiveEntry(e);
+      t.write(b);
+      t.closeArchiveEntry();
+    }
+    return out.toByteArray();
+  }
+
+  /** The image id the catalogue names by {@code tag}, or null. */
+  private String catalogued(String tag) throws IOException {
+    byte[] b = bucket.get(Catalogue.TAGS + tag.replace(":", "%3A"));
+    return b == null ? null : new String(b, StandardCharsets.US_ASCII);
+  }
+
+  @Test
+  void aTagMadeOnANodeThatGotTheImageFromTheCatalogueIsPublished() throws Exception {
+    a = new Node("a");
+    b = new Node("b");
+    String id = a.importImage("a:1", "one");
+    a.settle();
+    assertThat(catalogued("a:1")).isEqualTo(id);
+
+    // B makes a:1 from the catalogue to tag it e:1: e:1 is B's, and published.
+    b.images.tag("a:1", "e:1");
+    b.settle();
+    assertThat(catalogued("e:1")).isEqualTo(id);
+    assertThat(a.images.resolveFetching("e:1")).isEqualTo(id);
+
+    // An import on B that yields the same image, under a new tag, is published too.
+    assertThat(b.importImage("d:1", "one")).isEqualTo(id);
+    b.settle();
+    assertThat(catalogued("d:1")).isEqualTo(id);
+    assertThat(a.images.resolveFetching("d:1")).isEqualTo(id);
+  }
+
+  @Test
+  void aRestartDoesNotBringBackATagRemovedElsewhere() throws Exception {
+    a = new Node("a");
+    b = new Node("b");
+    String id = a.importImage("gone:1", "gone");
+    a.settle();
+    assertThat(b.images.resolveFetching("gone:1")).isEqualTo(id); // B makes it from the catalogue
+    a.images.remove("gone:1", x -> false);
+    a.settle();
+    assertThat(catalogued("gone:1")).isNull();
+
+    b.restart();
+    assertThat(catalogued("gone:1")).isNull();
+    assertThatThrownBy(() -> a.images.resolveFetching("gone:1"))
+        .isInstanceOf(NotFoundException.class);
+    // B still has the image it made: the removal was the catalogue's, not B's.
+    assertThat(b.images.resolve("gone:1")).isEqualTo(id);
+
+    // The node that made the tag, restarted after another node removed it, does not republish it.
+    String t = a.importImage("t:1", "t");
+    a.settle();
+    b.images.resolveFetching("t:1");
+    b.images.remove("t:1", x -> false);
+    b.settle();
+    assertThat(catalogued("t:1")).isNull();
+    a.restart();
+    assertThat(catalogued("t:1")).isNull();
+    assertThat(a.images.resolve("t:1")).isEqualTo(t);
+  }
+
+  @Test
+  void aRestartDoesNotRollBackAMovedTagNorDoesAStaleRemovalDeleteIt() throws Exception {
+    a = new Node("a");
+    b = new Node("b");
+    String x = a.importImage("m:1", "x");
+    a.settle();
+    assertThat(b.images.resolveFetching("m:1")).isEqualTo(x);
+    String y = a.importImage("m:1", "y"); // moved on A
+    a.settle();
+    assertThat(catalogued("m:1")).isEqualTo(y);
+    b.restart();
+    assertThat(catalogued("m:1")).isEqualTo(y);
+    // B removes its stale m:1: the catalogue's m:1 is A's newer one, and stays.
+    b.images.remove("m:1", i -> false);
+    b.settle();
+    assertThat(catalogued("m:1")).isEqualTo(y);
+  }
+
+  @Test
+  void whatANodeDidWhileItCouldNotPublishIsCarriedWhenItStarts() throws Exception {
+    a = new Node("a");
+    String gone = a.importImage("q:1", "q");
+    a.settle();
+    assertThat(catalogued("q:1")).isEqualTo(gone);
+    a.stopPublishing(); // a stop before publishing, as a crash leaves it
+    String made = a.importImage("p:1", "p");
+    a.images.remove("q:1", i -> false);
+    a.restart();
+    assertThat(catalogued("p:1")).isEqualTo(made);
+    assertThat(catalogued("q:1")).isNull();
+  }
+
+  @Test
+  void aTagRemovedHereIsNotMadeAgainFromTheCatalogueBeforeTheRemovalIsCarried() throws Exception {
+    a = new Node("a");
+    String id = a.importImage("r:1", "r");
+    a.settle();
+    bucket.refuseTagDeletes = true; // the removal cannot reach the catalogue yet
+    a.images.remove("r:1", i -> false);
+    a.settle();
+    assertThat(catalogued("r:1")).isEqualTo(id);
+    assertThatThrownBy(() -> a.images.resolveFetching("r:1")).isInstanceOf(NotFoundException.class);
+    bucket.refuseTagDeletes = false;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (catalogued("r:1") != null && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(catalogued("r:1")).isNull();
+  }
+
+  /** {@link MemoryBucket} whose deletes of catalogue tags fail while told to. */
+  private static final class FlakyBucket implements ObjectStore {
+    final MemoryBucket inner = new MemoryBucket();
+    volatile boolean refuseTagDeletes;
+
+    @Override
+    public String location() {
+      return inner.location();
+    }
+
+    @Override
+    public String describe() {
+      return inner.describe();
+    }
+
+    @Override
+    public void put(String key, byte[] data) {
+      inner.put(key, data);
+    }
+
+    @Override
+    public void put(String key, Path file) throws IOException {
+      inner.put(key, file);
+    }
+
+    @Override
+    public boolean create(String key, byte[] data) {
+      return inner.create(key, data);
+    }
+
+    @Override
+    public byte[] get(String key) {
+      return inner.get(key);
+    }
+
+    @Override
+    public void read(String key, long offset, byte[] dst, int off, int len) throws IOException {
+      inner.read(key, offset, dst, off, len);
+    }
+
+    @Override
+    public void list(String prefix, Visitor visitor) throws IOException {
+      inner.list(prefix, visitor);
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+      if (refuseTagDeletes && key.startsWith(Catalogue.TAGS)) {
+        throw new IOException(location() + "/" + key + ": unreachable (test)");
+      }
+      inner.delete(key);
+    }
+
+    @Override
+    public void close() {}
+  }
+}
