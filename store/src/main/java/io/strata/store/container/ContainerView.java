@@ -43,7 +43,45 @@ public final class ContainerView implements FileSystemView {
     this.mounts = new ArrayList<>(mounts.entrySet());
     this.mounts.sort(
         Comparator.comparingInt((Map.Entry<String, HostDirectory> e) -> e.getKey().length())
-            .reversed());
+            .reversed()
+            .thenComparing(
+                Map.Entry::getKey)); // the same order, so the same inode numbers, each time
+  }
+
+  /** Where a mount's inode numbers start: above any the tree gives (it counts from 2). */
+  private static final long MOUNT_INODES = 1L << 62;
+
+  /** The bits of a host inode number kept: 48 (ext4's are 32; xfs and btrfs rarely pass 2^48). */
+  private static final long HOST_INODE_BITS = (1L << 48) - 1;
+
+  /**
+   * {@code st} of a file of a mount, with an inode number of that mount's own range. The layer and
+   * every mount number their inodes apart (the tree from 2, as tmpfs does), but a container's view
+   * is one file system to its readers (one st_dev through a mount): tools that tell files apart by
+   * (st_dev, st_ino), tar, cp -a, rsync -H, du, took an image file and a volume's file of the same
+   * number for hard links of each other (docs/ADVERSARIAL.md, F7).
+   */
+  private FileStat remapped(FileSystemView fs, FileStat st) {
+    if (fs == layer) {
+      return st;
+    }
+    int index = 0;
+    while (index < mounts.size() && mounts.get(index).getValue() != fs) {
+      index++;
+    }
+    long ino = MOUNT_INODES | ((long) (index + 1) << 48) | (st.ino() & HOST_INODE_BITS);
+    return new FileStat(
+        ino,
+        st.mode(),
+        st.uid(),
+        st.gid(),
+        st.nlink(),
+        st.size(),
+        st.mtimeNanos(),
+        st.atimeNanos(),
+        st.ctimeNanos(),
+        st.linkTarget(),
+        st.rdev());
   }
 
   /** Where {@code path} goes: a file system and the path inside it. */
@@ -217,7 +255,7 @@ public final class ContainerView implements FileSystemView {
   @Override
   public FileStat stat(String path) throws IOException {
     Route r = route(path);
-    return r.fs().stat(r.path());
+    return remapped(r.fs(), r.fs().stat(r.path()));
   }
 
   @Override
@@ -229,7 +267,15 @@ public final class ContainerView implements FileSystemView {
   @Override
   public List<DirEntry> list(String path) throws IOException {
     Route r = route(path, true);
-    return r.fs().list(r.path());
+    List<DirEntry> entries = r.fs().list(r.path());
+    if (r.fs() == layer) {
+      return entries;
+    }
+    List<DirEntry> out = new ArrayList<>(entries.size());
+    for (DirEntry e : entries) {
+      out.add(new DirEntry(e.name(), remapped(r.fs(), e.stat())));
+    }
+    return out;
   }
 
   @Override

@@ -260,6 +260,31 @@ class ContainerStoreTest {
         .noneMatch(n -> n.contains("strata-unlinked-3"));
   }
 
+  /**
+   * A container's view numbers the files of its mounts apart from the layer's, the same way each
+   * time: tools that tell files apart by inode (tar, cp -a, rsync -H) took an image file and a bind
+   * mount's file of the same number for hard links (docs/ADVERSARIAL.md, F7).
+   */
+  @Test
+  void filesOfMountsAndOfTheLayerHaveInodeNumbersApart() throws IOException {
+    Files.writeString(host.resolve("f1"), "host");
+    Files.createLink(host.resolve("f1link"), host.resolve("f1"));
+    containers.create(
+        "base:1", "c9", List.of(Mount.ofVolumeFlag(host + ":/data"), Mount.ofVolumeFlag("/anon")));
+    ContainerView c9 = containers.view("c9");
+    long layerIno = c9.stat("/etc/keep.conf").ino();
+    long hostIno = c9.stat("/data/f1").ino();
+    long anonIno = c9.stat("/anon").ino();
+    assertThat(layerIno).isLessThan(1L << 62);
+    assertThat(hostIno).isGreaterThanOrEqualTo(1L << 62);
+    assertThat(anonIno).isGreaterThanOrEqualTo(1L << 62);
+    assertThat(hostIno >>> 48).isNotEqualTo(anonIno >>> 48); // each mount its own range
+    // hard links of the mount are still one number; a new view numbers them alike
+    assertThat(c9.stat("/data/f1link").ino()).isEqualTo(hostIno);
+    assertThat(containers.view("c9").stat("/data/f1").ino()).isEqualTo(hostIno);
+    assertThat(c9.list("/data")).extracting(e -> e.stat().ino()).containsOnly(hostIno);
+  }
+
   @Test
   void commitWithoutChangesMakesAnImage() throws IOException {
     containers.create("base:1", "c1", List.of());
