@@ -1,6 +1,8 @@
 package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
+import io.strata.client.StrataClientException;
+import io.strata.protocol.Status;
 import io.strata.protocol.message.ContainerItem;
 import io.strata.protocol.message.ContainerRemoveArgs;
 import io.strata.protocol.message.GcReply;
@@ -14,17 +16,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code strata system prune [-a] [--volumes] [-f]}, as docker's: every container (none runs, so
- * all are "stopped"), then dangling images (with {@code -a} every unused one), with {@code
- * --volumes} the anonymous volumes nothing mounts, then a gc.
+ * {@code strata system prune [-a] [--volumes] [-f]}, as docker's: every container but mounted ones
+ * (none runs, so the others are "stopped"; a mounted one is skipped as a running one is), then
+ * dangling images (with {@code -a} every unused one), with {@code --volumes} the anonymous volumes
+ * nothing mounts, then a gc.
  */
 @Command(
     name = "prune",
     mixinStandardHelpOptions = true,
     description = {
-      "Removes every container (none runs, so all count as stopped, as docker system prune"
-          + " removes stopped ones), dangling images (-a: every unused image), with --volumes"
-          + " unused anonymous volumes, then collects the chunks.",
+      "Removes every container but mounted ones (none runs, so the others count as stopped, as"
+          + " docker system prune removes stopped ones), dangling images (-a: every unused image),"
+          + " with --volumes unused anonymous volumes, then collects the chunks.",
       "Asks for confirmation when standard input is a terminal; otherwise -f is required."
     })
 final class SystemPruneCommand extends ClientCommand {
@@ -59,8 +62,16 @@ final class SystemPruneCommand extends ClientCommand {
     }
     List<String> containers = new ArrayList<>();
     for (ContainerItem c : client.containers()) {
-      client.removeContainer(new ContainerRemoveArgs(c.id(), true, false));
-      containers.add(c.id());
+      try {
+        client.removeContainer(new ContainerRemoveArgs(c.id(), true, false));
+        containers.add(c.id());
+      } catch (StrataClientException e) {
+        // A mounted container is Strata's nearest to a running one, which docker's prune leaves
+        // and goes on: skipped, and the images and chunks are still pruned.
+        if (e.status() != Status.CONFLICT) {
+          throw e;
+        }
+      }
     }
     List<String> removedVolumes = new ArrayList<>();
     long volumeBytes = 0;
