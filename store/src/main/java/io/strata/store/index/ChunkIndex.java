@@ -33,6 +33,9 @@ public final class ChunkIndex {
   private int leaseStart;
   private int leaseEnd = Integer.MAX_VALUE;
   private IdLeases leases;
+  // Ids below this one may have been handed out (a lease's, recorded durably before use): a
+  // restart hands out none of them again, even where the index no longer holds the highest.
+  private int reservedEnd = Integer.MAX_VALUE;
   // Chunks a fleet's gc may delete: lookups pass over them, so nothing new comes to depend on them.
   private org.roaringbitmap.RoaringBitmap condemned;
 
@@ -40,11 +43,23 @@ public final class ChunkIndex {
    * Ranges of ids this process may hand out, when several stores share one id space (a fleet on one
    * bucket): each range belongs to one store alone, so an id means the same chunk everywhere.
    */
-  @FunctionalInterface
   public interface IdLeases {
     /** A new range {@code [start, end)} no other store hands out from. */
     int[] next() throws java.io.IOException;
+
+    /**
+     * Records durably, before any of them is handed out, that ids below {@code end} may be: a gc
+     * may delete the highest ids a store handed out (and the fleet's records of gc name them), so
+     * the index alone cannot tell a restart where to go on. Returns the end recorded.
+     */
+    int reserve(int end) throws java.io.IOException;
+
+    /** What {@link #reserve} recorded last: ids below it may have been handed out; 0: none. */
+    int reserved();
   }
+
+  /** Ids reserved ahead at a time: one durable write per this many new chunks. */
+  static final int RESERVE_STEP = 4096;
 
   /** An empty index whose first id will be {@code firstId}. */
   public ChunkIndex(int firstId) {
@@ -73,6 +88,9 @@ public final class ChunkIndex {
     if (nextId >= leaseEnd) {
       nextLease();
     }
+    if (nextId >= reservedEnd) {
+      reserveFrom(nextId);
+    }
     id = nextId++;
     limit = Math.max(limit, nextId);
     put(id, w0, w1, w2, w3, Locations.PENDING);
@@ -94,7 +112,26 @@ public final class ChunkIndex {
         break;
       }
     }
+    if (more != null) {
+      // past every id reserved before, held or not: a gc may have deleted the highest
+      int reserved = more.reserved();
+      if (reserved > next && reserved <= end) {
+        next = reserved;
+      }
+      reservedEnd = next; // nothing of this range handed out yet by this process
+    }
     nextId = next;
+  }
+
+  private void reserveFrom(int id) {
+    try {
+      reservedEnd = leases.reserve((int) Math.min(leaseEnd, (long) id + RESERVE_STEP));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("no chunk ids reserved: " + e.getMessage(), e);
+    }
+    if (reservedEnd <= id) {
+      throw new IllegalStateException("chunk id " + id + " was not reserved");
+    }
   }
 
   /** Every id held under digest {@code d}, condemned ones included (usually one). */
@@ -148,6 +185,7 @@ public final class ChunkIndex {
     leaseStart = r[0];
     leaseEnd = r[1];
     nextId = r[0];
+    reservedEnd = r[0];
   }
 
   /**

@@ -2,6 +2,7 @@ package io.strata.store.remote;
 
 import io.strata.store.disk.AtomicFiles;
 import io.strata.store.error.StrataException;
+import io.strata.store.index.ChunkIndex;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -19,7 +20,7 @@ import java.util.UUID;
  * goes on in the same ranges. A lease is never given back: a few unused ids are the price of never
  * asking whether another store still uses a range.
  */
-final class Leases {
+final class Leases implements ChunkIndex.IdLeases {
   static final String FILE = "shared";
   private static final int MAX_CHUNK_LEASE =
       (Integer.MAX_VALUE >>> BucketLayout.CHUNK_ID_LEASE_BITS);
@@ -34,7 +35,10 @@ final class Leases {
   // Leases taken ahead of need, so that writes go on while the bucket is unreachable.
   private int spareChunkLease;
   private int sparePackLease;
+  // Pack ids below it and chunk ids below the other may have been handed out: kept so that a
+  // restart hands out neither again when a gc deleted the highest (a fleet's gc records name ids).
   private int nextPack;
+  private int chunkIdsReserved;
 
   private Leases(
       ObjectStore objects,
@@ -43,7 +47,11 @@ final class Leases {
       int chunkLease,
       int packLease,
       int spareChunkLease,
-      int sparePackLease) {
+      int sparePackLease,
+      int nextPack,
+      int chunkIdsReserved) {
+    this.nextPack = nextPack;
+    this.chunkIdsReserved = chunkIdsReserved;
     this.objects = objects;
     this.file = file;
     this.node = node;
@@ -60,7 +68,7 @@ final class Leases {
   static Leases open(ObjectStore objects, Path chunksDir) throws IOException {
     Path file = chunksDir.resolve(FILE);
     if (!Files.exists(file)) {
-      Leases l = new Leases(objects, file, UUID.randomUUID().toString(), 0, 0, 0, 0);
+      Leases l = new Leases(objects, file, UUID.randomUUID().toString(), 0, 0, 0, 0, 0, 0);
       l.save();
       return l;
     }
@@ -87,7 +95,9 @@ final class Leases {
           Integer.parseInt(p.getProperty("chunkLease", "0")),
           Integer.parseInt(p.getProperty("packLease", "0")),
           Integer.parseInt(p.getProperty("spareChunkLease", "0")),
-          Integer.parseInt(p.getProperty("sparePackLease", "0")));
+          Integer.parseInt(p.getProperty("sparePackLease", "0")),
+          Integer.parseInt(p.getProperty("packIdsUsedBelow", "0")),
+          Integer.parseInt(p.getProperty("chunkIdsReservedBelow", "0")));
     } catch (NumberFormatException e) {
       throw new io.strata.store.error.CorruptDataException(
           file + ": unreadable lease numbers", file.toString(), e);
@@ -105,6 +115,25 @@ final class Leases {
       return nextChunkIds();
     }
     return range(chunkLease);
+  }
+
+  @Override
+  public int[] next() throws IOException {
+    return nextChunkIds();
+  }
+
+  @Override
+  public synchronized int reserve(int end) throws IOException {
+    if (end > chunkIdsReserved) {
+      chunkIdsReserved = end;
+      save();
+    }
+    return chunkIdsReserved;
+  }
+
+  @Override
+  public synchronized int reserved() {
+    return chunkIdsReserved;
   }
 
   /** A new range of chunk ids, {@code [start, end)}: the current one is used up. */
@@ -179,6 +208,7 @@ final class Leases {
       }
       if (packLease != 0 && next < start + BucketLayout.PACK_ID_LEASE) {
         nextPack = next + 1;
+        save(); // before the pack exists: a restart never hands this id out again
         return next;
       }
       if (sparePackLease != 0) {
@@ -224,6 +254,8 @@ final class Leases {
     p.setProperty("packLease", Integer.toString(packLease));
     p.setProperty("spareChunkLease", Integer.toString(spareChunkLease));
     p.setProperty("sparePackLease", Integer.toString(sparePackLease));
+    p.setProperty("packIdsUsedBelow", Integer.toString(nextPack));
+    p.setProperty("chunkIdsReservedBelow", Integer.toString(chunkIdsReserved));
     StringWriter w = new StringWriter();
     p.store(w, "Strata shared store: this node and its leases in the bucket");
     AtomicFiles.write(file, w.toString().getBytes(StandardCharsets.UTF_8));

@@ -136,7 +136,7 @@ public final class SharedStore implements PackSet.Remote, Closeable {
     this.cache =
         new PackCache(chunksDir.resolve("cache"), settings.cacheBytes(), objects, packs::evict);
     int[] ids = leases.chunkIds();
-    index.lease(ids[0], ids[1], leases::nextChunkIds);
+    index.lease(ids[0], ids[1], leases);
     leases.topUp(index.nextId(), this::packIdTaken);
     for (int id : indexedPacks) {
       Long len = inBucket.get(id);
