@@ -370,7 +370,15 @@ public final class StrataClient implements Closeable {
 
   /** Removes a tag of {@code image}, or the image and the layers only it used. */
   public RemoveReply removeImage(String image) throws IOException {
-    return unary(Opcode.IMAGE_REMOVE, new ImageArgs(image), RemoveReply.class);
+    return removeImage(image, false);
+  }
+
+  /**
+   * As {@link #removeImage(String)}; with {@code force} ({@code rmi -f}) an id removes the image
+   * even when it is referenced in several repositories.
+   */
+  public RemoveReply removeImage(String image, boolean force) throws IOException {
+    return unary(Opcode.IMAGE_REMOVE, new ImageArgs(image, force ? true : null), RemoveReply.class);
   }
 
   // ---- containers ----

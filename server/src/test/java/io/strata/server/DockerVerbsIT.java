@@ -255,6 +255,76 @@ class DockerVerbsIT {
   }
 
   @Test
+  void rmiByIdOfAnImageInSeveralRepositoriesNeedsForce() {
+    String id = ok("inspect", "-f", "{{.Id}}", "other:1").out().strip();
+    ok("tag", "other:1", "team1/other:prod");
+    TestServer.CliRun refused = server.cli("rmi", id);
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.stderr())
+        .isEqualTo(
+            "strata: conflict: unable to delete "
+                + id.substring(7, 19)
+                + " (must be forced) - image is referenced in multiple repositories\n");
+    assertThat(ok("images", "--format", "{{.Repository}}:{{.Tag}}", "other").out())
+        .isEqualTo("other:1\n");
+    assertThat(ok("images", "-q", "team1/other:prod").out()).isEqualTo(id.substring(7, 19) + "\n");
+    assertThat(ok("rmi", "-f", id.substring(7, 19)).out())
+        .isEqualTo("Untagged: other:1\nUntagged: team1/other:prod\nDeleted: " + id + "\n");
+    assertThat(ok("images", "-q", "other").out()).isEmpty();
+    // forced or not, an image a container uses stays, with all its tags
+    ok("tag", "base:1", "team1/base:prod");
+    TestServer.CliRun used = server.cli("image", "rm", "--force", baseId);
+    assertThat(used.code()).isEqualTo(1);
+    assertThat(used.stderr()).contains("is used by a container");
+    assertThat(ok("images", "--format", "{{.Repository}}:{{.Tag}}").out().lines())
+        .containsExactlyInAnyOrder("base:1", "team1/base:prod");
+  }
+
+  @Test
+  void aTagSpelledLikeAnIdIsRefusedSoAShortIdNamesItsImage() {
+    String prefix = baseId.substring(0, 19);
+    TestServer.CliRun refused = server.cli("tag", "other:1", prefix);
+    assertThat(refused.code()).isNotZero();
+    assertThat(refused.stderr())
+        .contains("refusing to create an ambiguous tag using digest algorithm as name");
+    assertThat(ok("images", "--format", "{{.Repository}}").out()).doesNotContain("sha256");
+    assertThat(ok("inspect", "-f", "{{.Id}}", prefix).out()).isEqualTo(baseId + "\n");
+  }
+
+  @Test
+  void importedAndCommittedImagesHaveACreatedTime() throws Exception {
+    java.time.Instant before = java.time.Instant.now().minusSeconds(1);
+    ok("commit", "worker", "worker:1");
+    for (String image : new String[] {"base:1", "worker:1"}) {
+      String created = ok("image", "inspect", "-f", "{{.Created}}", image).out().strip();
+      assertThat(java.time.Instant.parse(created)).as(image).isAfter(before.minusSeconds(120));
+      assertThat(json("image", "inspect", image).get(0).get("Created").asText()).isEqualTo(created);
+    }
+    String committed = ok("image", "inspect", "-f", "{{.Created}}", "worker:1").out().strip();
+    assertThat(java.time.Instant.parse(committed)).isAfterOrEqualTo(before);
+  }
+
+  @Test
+  void volumeInspectSystemDfAndInfoTakeFormat() {
+    assertThat(ok("volume", "inspect", "-f", "{{.Mountpoint}}", "data").out())
+        .endsWith("volumes/data/_data\n");
+    assertThat(ok("volume", "inspect", "--format", "{{.Name}} {{.Driver}}", "data").out())
+        .isEqualTo("data local\n");
+    assertThat(ok("system", "df", "--format", "{{.Type}}={{.TotalCount}}").out().lines())
+        .containsExactly("Images=2", "Containers=2", "Local Volumes=1");
+    assertThat(ok("system", "df", "--format", "table {{.Type}}").out().lines())
+        .containsExactly("TYPE", "Images", "Containers", "Local Volumes");
+    assertThat(ok("info", "--format", "{{.Driver}} {{.Images}} {{.Containers}}").out())
+        .isEqualTo("btrfs 2 2\n");
+    assertThat(ok("info", "-f", "{{json .Driver}}").out()).isEqualTo("\"btrfs\"\n");
+    TestServer.CliRun both = server.cli("system", "df", "-v", "--format", "{{.Type}}");
+    assertThat(both.code()).isEqualTo(2);
+    TestServer.CliRun bad = server.cli("volume", "inspect", "-f", "{{.Colour}}", "data");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.stderr()).contains("no field .Colour");
+  }
+
+  @Test
   void imagePruneRemovesWhatNoContainerUses() {
     TestServer.CliRun unconfirmed = server.cli("image", "prune", "-a");
     assertThat(unconfirmed.code()).isEqualTo(2);

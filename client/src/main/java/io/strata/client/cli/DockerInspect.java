@@ -48,7 +48,11 @@ final class DockerInspect {
     m.put("RepoDigests", r.repoDigests());
     m.put("Parent", "");
     m.put("Comment", "");
-    m.put("Created", text(config, "created"));
+    // RFC 3339 or left out (as docker leaves out a time an image lacks), never an empty string
+    String created = r.created() != null ? r.created() : text(config, "created");
+    if (!created.isEmpty()) {
+      m.put("Created", created);
+    }
     m.put("Author", text(config, "author"));
     m.put("Config", map(config == null ? null : config.get("config")));
     m.put("Architecture", text(config, "architecture"));

@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code strata image ls}, also {@code strata images}. */
 @Command(
@@ -19,6 +20,8 @@ import picocli.CommandLine.Option;
     description = {
       "Lists images, one row per tag: REPOSITORY TAG IMAGE ID SIZE SHARED UNIQUE.",
       "SHARED is what the image's chunks take that another image uses too, UNIQUE the rest.",
+      "REPOSITORY[:TAG] lists only that repository (and tag), as docker images does: the same"
+          + " as --filter reference=REPOSITORY[:TAG].",
       "Filters: reference=PATTERN (a glob of NAME or NAME:TAG), dangling=true|false (untagged).",
       "Fields for --format: .ID .Repository .Tag .Size .SharedSize .UniqueSize."
     })
@@ -29,6 +32,12 @@ final class ImageListCommand extends ClientCommand {
       names = {"-a", "--all"},
       description = "Accepted for docker's sake: Strata keeps no intermediate images.")
   boolean all;
+
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "REPOSITORY[:TAG]",
+      description = "Only the images of this repository, or this one tag of it.")
+  String repository;
 
   /** The image table of {@code image ls} and {@code system df -v}. */
   static void print(PrintStream out, List<ImageItem> items) {
@@ -48,7 +57,12 @@ final class ImageListCommand extends ClientCommand {
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
     ListingOptions.Shape<ImageItem> shape = shape(listing);
-    listing.print(cli, listing.filter(client.images(), shape), shape);
+    List<ImageItem> items = client.images();
+    if (repository != null) {
+      // docker passes the argument on as the reference filter, so it may be a glob too
+      items = items.stream().filter(i -> matchesReference(i, repository)).toList();
+    }
+    listing.print(cli, listing.filter(items, shape), shape);
     return ExitStatus.OK;
   }
 

@@ -71,7 +71,8 @@ final class ImagePruneCommand extends ClientCommand {
         continue;
       }
       if (ImageListCommand.dangling(i)) {
-        removed.add(client.removeImage(i.id()));
+        // forced: a dangling image has no tag to lose, only pulled-by references
+        removed.add(client.removeImage(i.id(), true));
       } else if (all) {
         removed.add(client.removeImage(i.repository() + ":" + i.tag()));
       }

@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code strata image rm IMAGE...}, also {@code strata rmi}. */
@@ -14,12 +15,21 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "Removes tags; when one was an image's last, the image and the layers no other image uses.",
-      "Refused while a container uses the image. A failure is reported and the rest are still"
-          + " removed (exit non-zero)."
+      "By id, an image with more than one tag or references in more than one repository is"
+          + " refused unless forced (-f removes all its tags).",
+      "An image a container uses is refused, even with -f. A failure is reported and the rest"
+          + " are still removed (exit non-zero)."
     })
 final class ImageRemoveCommand extends ClientCommand {
   @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "NAME[:TAG] or an image id.")
   List<String> images;
+
+  @Option(
+      names = {"-f", "--force"},
+      description =
+          "Remove an image given by id with all its tags, in every repository (never an image a"
+              + " container uses).")
+  boolean force;
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
@@ -30,7 +40,7 @@ final class ImageRemoveCommand extends ClientCommand {
             cli,
             images,
             image -> {
-              RemoveReply r = client.removeImage(image);
+              RemoveReply r = client.removeImage(image, force);
               removed.add(r);
               if (!cli.json()) {
                 r.untagged().forEach(t -> out.println("Untagged: " + t));

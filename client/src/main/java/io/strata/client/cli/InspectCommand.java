@@ -82,9 +82,11 @@ final class InspectCommand extends ClientCommand {
               Map<String, Object> object = lookUp(docker, name);
               found.add(object);
               if (format != null) {
-                cli.terminal()
-                    .out()
-                    .println(new Template(format, List.copyOf(object.keySet())).apply(object));
+                List<String> fields = new ArrayList<>(object.keySet());
+                if (!fields.contains("Created")) {
+                  fields.add("Created"); // left out when unknown: <no value>, as docker prints it
+                }
+                cli.terminal().out().println(new Template(format, fields).apply(object));
               }
             });
     if (format == null) {

@@ -124,26 +124,8 @@ final class ListingOptions {
       rows.forEach(r -> out.println(r.get(shape.idField)));
       return;
     }
-    if (format != null && format.strip().equals("json")) {
-      rows.forEach(r -> out.println(Template.json(r)));
-      return;
-    }
-    if (format != null && !format.startsWith("table")) {
-      Template t = new Template(format, shape.fields);
-      rows.forEach(r -> out.println(t.apply(r)));
-      return;
-    }
     if (format != null) {
-      String body = format.substring("table".length()).strip();
-      Template t = new Template(body.isEmpty() ? defaultTemplate(shape) : body, shape.fields);
-      Map<String, Object> header = new LinkedHashMap<>();
-      for (String f : shape.fields) {
-        header.put(f, shape.headers.getOrDefault(f, f.toUpperCase(Locale.ROOT)));
-      }
-      Table table = new Table();
-      table.row(t.apply(header).split("\t", -1));
-      rows.forEach(r -> table.row(t.apply(r).split("\t", -1)));
-      table.print(out);
+      printFormatted(out, format, rows, shape);
       return;
     }
     Table table = new Table(shape.headers.values().toArray(new String[0]));
@@ -153,6 +135,34 @@ final class ListingOptions {
               .map(f -> r.get(f) == null ? null : String.valueOf(r.get(f)))
               .toArray(String[]::new));
     }
+    table.print(out);
+  }
+
+  /**
+   * Prints {@code rows} as {@code --format} asks: {@code json} (one object per row), {@code table
+   * [TEMPLATE]} (a header, then aligned columns; no template: the shape's columns) or a template
+   * per row. Also for the commands that are no listing ({@code system df}).
+   */
+  static void printFormatted(
+      PrintStream out, String format, List<Map<String, Object>> rows, Shape<?> shape) {
+    if (format.strip().equals("json")) {
+      rows.forEach(r -> out.println(Template.json(r)));
+      return;
+    }
+    if (!format.startsWith("table")) {
+      Template t = new Template(format, shape.fields);
+      rows.forEach(r -> out.println(t.apply(r)));
+      return;
+    }
+    String body = format.substring("table".length()).strip();
+    Template t = new Template(body.isEmpty() ? defaultTemplate(shape) : body, shape.fields);
+    Map<String, Object> header = new LinkedHashMap<>();
+    for (String f : shape.fields) {
+      header.put(f, shape.headers.getOrDefault(f, f.toUpperCase(Locale.ROOT)));
+    }
+    Table table = new Table();
+    table.row(t.apply(header).split("\t", -1));
+    rows.forEach(r -> table.row(t.apply(r).split("\t", -1)));
     table.print(out);
   }
 

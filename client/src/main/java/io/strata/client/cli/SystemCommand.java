@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** {@code strata system ...}: the store as a whole. */
 @Command(name = "system", mixinStandardHelpOptions = true, description = "The store as a whole.")
@@ -23,7 +24,8 @@ final class SystemCommand extends CommandGroup {
         "What images, containers and volumes take: TYPE TOTAL ACTIVE SIZE RECLAIMABLE; -v adds"
             + " one row per image, container and volume.",
         "No container runs, so none is active and every writable layer is reclaimable; a volume"
-            + " is active while a container mounts it."
+            + " is active while a container mounts it.",
+        "Fields for --format: .Type .TotalCount .Active .Size .Reclaimable."
       })
   static final class DiskUsageCommand extends ClientCommand {
     @Option(
@@ -31,9 +33,41 @@ final class SystemCommand extends CommandGroup {
         description = "Also list every image, container and volume.")
     boolean verbose;
 
+    @Option(
+        names = "--format",
+        paramLabel = "FORMAT",
+        description =
+            "A template per row ('{{.Type}}\\t{{.Size}}'; 'table ...' adds a header), or json:"
+                + " one JSON object per row. Not with -v.")
+    String format;
+
+    @Override
+    void checkArguments() {
+      if (format != null && verbose) {
+        throw new ParameterException(
+            spec.commandLine(), "--format applies to the summary rows; leave out -v");
+      }
+    }
+
     @Override
     int run(StrataClient client, StrataCli cli) throws Exception {
       DiskUsageReply r = client.diskUsage();
+      if (format != null) {
+        ListingOptions.Shape<Object> shape =
+            new ListingOptions.Shape<>()
+                .column("Type", "TYPE")
+                .column("TotalCount", "TOTAL")
+                .column("Active", "ACTIVE")
+                .column("Size", "SIZE")
+                .column("Reclaimable", "RECLAIMABLE");
+        List<Map<String, Object>> rows =
+            List.of(
+                row("Images", r.images()),
+                row("Containers", r.containers()),
+                row("Local Volumes", r.volumes()));
+        ListingOptions.printFormatted(cli.terminal().out(), format, rows, shape);
+        return ExitStatus.OK;
+      }
       List<ImageItem> images = verbose ? client.images() : List.of();
       List<ContainerItem> containers = verbose ? client.containers() : List.of();
       List<VolumeItem> volumes = verbose ? client.volumes() : List.of();
@@ -71,6 +105,17 @@ final class SystemCommand extends CommandGroup {
         VolumeCommands.ListVolumes.print(out, volumes);
       }
       return ExitStatus.OK;
+    }
+
+    /** One row as docker's {@code system df --format} fields name it. */
+    private static Map<String, Object> row(String type, DiskUsageReply.Row r) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("Type", type);
+      m.put("TotalCount", r.total());
+      m.put("Active", r.active());
+      m.put("Size", ByteSize.human(r.size()));
+      m.put("Reclaimable", ByteSize.human(r.reclaimable()));
+      return m;
     }
 
     private static void row(Table t, String type, DiskUsageReply.Row r) {

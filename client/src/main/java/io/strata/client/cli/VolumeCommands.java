@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code strata volume create|ls|inspect|rm}. */
@@ -99,15 +100,34 @@ final class VolumeCommands {
       description = {
         "Prints volumes as JSON: name, mountpoint (the directory on the server's host), inUse,"
             + " size, created.",
-        "One NAME prints an object, several an array."
+        "One NAME prints an object, several an array.",
+        "-f prints a line per volume from docker's fields: .Name .Driver .Mountpoint .CreatedAt"
+            + " .Labels .Options .Scope, and Strata's .Size .InUse."
       })
   static final class Inspect extends ClientCommand {
     @Parameters(paramLabel = "NAME", arity = "1..*", description = "Volume names.")
     List<String> names;
 
+    @Option(
+        names = {"-f", "--format"},
+        paramLabel = "FORMAT",
+        description = "A template per volume, such as '{{.Mountpoint}}', or json.")
+    String format;
+
     @Override
     int run(StrataClient client, StrataCli cli) throws Exception {
       List<VolumeItem> found = new ArrayList<>();
+      if (format != null) {
+        PrintStream out = cli.terminal().out();
+        Template t = format.strip().equals("json") ? null : new Template(format, FIELDS);
+        return EachArgument.run(
+            cli,
+            names,
+            n -> {
+              Map<String, Object> v = docker(client.inspectVolume(n));
+              out.println(t == null ? Template.json(v) : t.apply(v));
+            });
+      }
       int code = EachArgument.run(cli, names, n -> found.add(client.inspectVolume(n)));
       if (names.size() == 1) {
         if (!found.isEmpty()) {
@@ -118,6 +138,34 @@ final class VolumeCommands {
       }
       return code;
     }
+  }
+
+  /** The fields of {@link #docker}. */
+  static final List<String> FIELDS =
+      List.of(
+          "CreatedAt",
+          "Driver",
+          "Labels",
+          "Mountpoint",
+          "Name",
+          "Options",
+          "Scope",
+          "Size",
+          "InUse");
+
+  /** One volume as {@code volume inspect -f} sees it: its fields under docker's names. */
+  static Map<String, Object> docker(VolumeItem v) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("CreatedAt", v.created());
+    m.put("Driver", "local");
+    m.put("Labels", Map.of());
+    m.put("Mountpoint", v.mountpoint());
+    m.put("Name", v.name());
+    m.put("Options", Map.of());
+    m.put("Scope", "local");
+    m.put("Size", v.size());
+    m.put("InUse", v.inUse());
+    return m;
   }
 
   /** {@code volume rm NAME...}. */

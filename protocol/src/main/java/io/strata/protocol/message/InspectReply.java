@@ -12,6 +12,8 @@ import java.util.List;
  * @param layers the diff_ids of its layers, bottom first
  * @param config the OCI image config
  * @param topLayer the chain id of its top layer (null for an image without layers)
+ * @param created docker's {@code Created} (RFC 3339): the config's time, else when the server
+ *     recorded the image; absent when neither is known
  */
 public record InspectReply(
     String id,
@@ -19,7 +21,10 @@ public record InspectReply(
     List<String> repoDigests,
     List<String> layers,
     JsonNode config,
-    String topLayer) {
+    String topLayer,
+    @com.fasterxml.jackson.annotation.JsonInclude(
+            com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        String created) {
   public InspectReply {
     repoTags = repoTags == null ? List.of() : List.copyOf(repoTags);
     repoDigests = repoDigests == null ? List.of() : List.copyOf(repoDigests);

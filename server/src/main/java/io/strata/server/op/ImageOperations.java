@@ -84,7 +84,8 @@ final class ImageOperations {
               d.repoDigests(),
               d.layers(),
               Json.tree(d.config().getBytes(StandardCharsets.UTF_8), "config of image " + d.id()),
-              d.topLayer()));
+              d.topLayer(),
+              d.created()));
     } catch (ProtocolException e) {
       throw new CorruptDataException(e.getMessage(), "image/" + d.id());
     }
@@ -101,7 +102,8 @@ final class ImageOperations {
   }
 
   private Outcome remove(byte[] json) throws IOException {
-    List<String> lines = images.remove(image(json, Opcode.IMAGE_REMOVE), use::inUse);
+    ImageArgs args = args(json, Opcode.IMAGE_REMOVE);
+    List<String> lines = images.remove(args.image(), args.forced(), use::inUse);
     List<String> untagged = new ArrayList<>();
     List<String> deleted = new ArrayList<>();
     for (String line : lines) {
@@ -115,10 +117,14 @@ final class ImageOperations {
   }
 
   private static String image(byte[] json, Opcode op) {
+    return args(json, op).image();
+  }
+
+  private static ImageArgs args(byte[] json, Opcode op) {
     ImageArgs args = Arguments.read(json, ImageArgs.class, op);
     if (args.image() == null || args.image().isEmpty()) {
       throw new InvalidArgumentException(op.label() + ": the argument image is missing");
     }
-    return args.image();
+    return args;
   }
 }

@@ -13,6 +13,8 @@ import java.util.List;
  * @param config the OCI image config, as stored (JSON)
  * @param topLayer the chain id of its top layer, the snapshot a container is prepared from (null
  *     for an image without layers)
+ * @param created docker's {@code Created} (RFC 3339): the config's time, else when this store
+ *     recorded the image; null when neither is known (a record older than that)
  */
 public record ImageDetails(
     String id,
@@ -20,7 +22,8 @@ public record ImageDetails(
     List<String> repoDigests,
     List<String> layers,
     String config,
-    String topLayer) {
+    String topLayer,
+    String created) {
   public ImageDetails {
     repoTags = List.copyOf(repoTags);
     repoDigests = List.copyOf(repoDigests);

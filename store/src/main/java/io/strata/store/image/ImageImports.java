@@ -101,6 +101,9 @@ final class ImageImports {
         layers.importTar(parent, changeTar, null, null, "layer committed onto image " + base);
     try {
       imageLayers.add(r);
+      // the base's time is not the new image's; leaving none keeps a commit's id reproducible,
+      // and the record keeps when it was made (ImageRecord.created)
+      config.remove("created");
       ImageConfigs.addLayer(config, r.layer().diffId(), createdBy, false);
       return records.record(JsonCodec.bytes(config), imageLayers, refs, null, null, false);
     } catch (RuntimeException | IOException e) {

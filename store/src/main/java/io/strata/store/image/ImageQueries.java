@@ -93,7 +93,8 @@ final class ImageQueries {
         repoDigests,
         diffIds,
         new String(image.configBytes(), StandardCharsets.UTF_8),
-        image.layers().isEmpty() ? null : image.layers().get(image.layers().size() - 1));
+        image.layers().isEmpty() ? null : image.layers().get(image.layers().size() - 1),
+        image.created());
   }
 
   /** The images row of {@code strata system df}; {@code inUse} tells which a container uses. */

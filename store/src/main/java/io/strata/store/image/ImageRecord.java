@@ -3,13 +3,16 @@ package io.strata.store.image;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.strata.store.digest.Digest;
 import io.strata.store.image.archive.ArrivedAs;
+import io.strata.store.image.layer.JsonCodec;
 import io.strata.store.image.layer.LayerBlob;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * What is kept of one image, as the JSON payload of its root {@code img/image/<id hex>}. The config
@@ -26,6 +29,10 @@ import java.util.Set;
  * @param arrivals the manifests it arrived with (pulled, pushed to the registry, imported from an
  *     OCI layout), the latest last; none when it was built, committed or loaded from a
  *     docker-archive, or a layer blob could not be kept reproducible
+ * @param recorded when this store first recorded the image (RFC 3339, UTC; null in records written
+ *     before it was kept): {@code inspect}'s {@code Created} for an image whose config has no time
+ *     (an import, a commit), kept here rather than in the config so that the same content still
+ *     gives the same id
  */
 record ImageRecord(
     String id,
@@ -34,7 +41,8 @@ record ImageRecord(
     @JsonProperty("manifest") String oneManifest,
     @JsonProperty("manifestType") String oneManifestType,
     @JsonProperty("blobs") List<LayerBlob> oneManifestBlobs,
-    List<Arrival> arrivals) {
+    List<Arrival> arrivals,
+    String recorded) {
   static final String PREFIX = "img/image/";
 
   ImageRecord {
@@ -60,7 +68,8 @@ record ImageRecord(
         null,
         null,
         null,
-        List.of());
+        List.of(),
+        Instant.now().toString());
   }
 
   /**
@@ -118,7 +127,7 @@ record ImageRecord(
   }
 
   private ImageRecord withArrivals(List<Arrival> next) {
-    return new ImageRecord(id, config, layers, null, null, null, next);
+    return new ImageRecord(id, config, layers, null, null, null, next, recorded);
   }
 
   /** The latest manifest it arrived with, or null. */
@@ -180,6 +189,33 @@ record ImageRecord(
     return out;
   }
 
+  /** The {@code REPOSITORY@sha256:...} references it was pulled by (see {@link Arrival}). */
+  List<String> pulledBy() {
+    List<String> out = new ArrayList<>();
+    for (Arrival e : arrivals) {
+      for (String r : e.repoDigests()) {
+        if (!out.contains(r)) {
+          out.add(r);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * This image no longer pulled by the references {@code gone} takes, tagged {@code liveTags}; a
+   * manifest nothing names any more goes unless it is the latest, as in {@link #arriving}.
+   */
+  ImageRecord withoutPulledBy(Predicate<String> gone, Collection<String> liveTags) {
+    List<Arrival> next = new ArrayList<>();
+    for (Arrival e : arrivals) {
+      List<String> kept = new ArrayList<>(e.repoDigests());
+      kept.removeIf(gone);
+      next.add(new Arrival(e.manifest(), e.manifestType(), e.blobs(), e.tags(), kept));
+    }
+    return withArrivals(kept(next, liveTags));
+  }
+
   /** The hex digests of the layer blobs its manifests name, those of {@code form} (null: all). */
   Set<String> layerBlobs(String form) {
     Set<String> out = new HashSet<>();
@@ -193,6 +229,16 @@ record ImageRecord(
       }
     }
     return out;
+  }
+
+  /**
+   * When the image was made, as docker's {@code Created} shows it: its config's {@code created} (a
+   * build's, a pull's), else the time this store recorded it, else (a record older than that, of a
+   * config without a time) null.
+   */
+  String created() {
+    String t = JsonCodec.object(configBytes(), "config of image " + id).path("created").asText("");
+    return t.isEmpty() ? recorded : t;
   }
 
   byte[] configBytes() {

@@ -223,6 +223,7 @@ final class ImageRecords {
   }
 
   private static RootChange put(ImageRecord image) {
+  static RootChange put(ImageRecord image) {
     return new RootChange.Put(
         new Root(ImageRecord.rootName(image.id()), 0, JsonCodec.bytes(image), new RoaringBitmap()));
   }

@@ -14,6 +14,10 @@ import java.util.regex.Pattern;
  * joined by {@code .}, {@code _}, {@code __} or dashes; no empty component, no {@code ..}; at most
  * 255 characters. The tag is a word character then up to 127 of word characters, dots and dashes.
  *
+ * <p>As docker refuses them, a repository named {@code sha256} (the digest algorithm: {@code
+ * sha256:abcd} would read as both a tag and a short image id) and a repository of 64 hex digits (a
+ * full image id without its {@code sha256:}) are refused, so a name never shadows an image id.
+ *
  * @param repository the repository
  * @param tag the tag
  */
@@ -32,6 +36,12 @@ public record ImageRef(String repository, String tag) {
   private static final Pattern REPOSITORY = Pattern.compile("(?:" + DOMAIN + "/)?" + PATH);
   private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
 
+  /** The one digest algorithm of image ids; no repository may be named so. */
+  private static final String DIGEST_ALGORITHM = "sha256";
+
+  /** An image id's hex digits: no repository may be named so. */
+  private static final Pattern HEX_ID = Pattern.compile("[a-f0-9]{64}");
+
   /** The longest repository name accepted, distribution's limit. */
   public static final int MAX_REPOSITORY = 255;
 
@@ -41,6 +51,22 @@ public record ImageRef(String repository, String tag) {
         || !TAG.matcher(tag).matches()) {
       throw new InvalidArgumentException(
           "image reference " + repository + ":" + tag + ": not a valid repository:tag");
+    }
+    if (repository.equals(DIGEST_ALGORITHM)) {
+      throw new InvalidArgumentException(
+          "image reference "
+              + repository
+              + ":"
+              + tag
+              + ": refusing to create an ambiguous tag using digest algorithm as name");
+    }
+    if (HEX_ID.matcher(repository).matches()) {
+      throw new InvalidArgumentException(
+          "image reference "
+              + repository
+              + ":"
+              + tag
+              + ": invalid repository name, cannot specify 64-byte hexadecimal strings");
     }
   }
 

@@ -21,7 +21,6 @@ import io.strata.store.image.build.ImageBuilder;
 import io.strata.store.image.layer.ImportLimits;
 import io.strata.store.image.layer.LayerCodec;
 import io.strata.store.image.layer.LayerStore;
-import io.strata.store.ref.RootChange;
 import io.strata.store.transfer.ChunkIntake;
 import io.strata.store.transfer.ChunkRecords;
 import io.strata.store.transfer.ContentCut;
@@ -31,7 +30,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -59,6 +57,7 @@ public final class ImageStore {
   private final LayerStore layers;
   private final ImageRecords records;
   private final ImageQueries queries;
+  private final ImageRemovals removals;
   private final ImageImports imports;
   private final TransferPlans plans;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -81,6 +80,7 @@ public final class ImageStore {
     this.layers = new LayerStore(chunks, driver, limits);
     this.records = new ImageRecords(chunks);
     this.queries = new ImageQueries(chunks, layers, records);
+    this.removals = new ImageRemovals(records, layers);
     this.plans = new TransferPlans(chunks, layers);
     this.imports = new ImageImports(layers, records, plans);
     layers.recover(records.liveLayers(layers));
@@ -578,41 +578,25 @@ public final class ImageStore {
     }
   }
 
-  /**
-   * Removes {@code ref}: a tag of an image with other tags removes only that tag; otherwise the
-   * image goes, with its tags, and then its layers that no other image uses (top down). Refused
-   * with {@link ConflictException} while {@code inUse} says a container uses the image (given its
-   * id). Returns the ids of what was removed ({@code Untagged: tag} and {@code Deleted: id} lines).
-   */
+  /** {@link #remove(String, boolean, Predicate)} unforced. */
   public List<String> remove(String ref, Predicate<String> inUse) throws IOException {
+    return remove(ref, false, inUse);
+  }
+
+  /**
+   * Removes {@code ref} as docker's {@code rmi [-f]} does (see {@link ImageRemovals}): a tag of an
+   * image with other tags, or a {@code REPOSITORY@DIGEST} of an image with other references,
+   * removes only that reference; otherwise the image goes, with its references, and then its layers
+   * that no other image uses (top down). An id of an image referenced in more than one repository
+   * (or by more than one tag) is refused with {@link ConflictException} unless {@code force}; so
+   * is, forced or not, an image {@code inUse} says a container uses (given its id). Returns what
+   * was removed ({@code Untagged: ref} and {@code Deleted: id} lines).
+   */
+  public List<String> remove(String ref, boolean force, Predicate<String> inUse)
+      throws IOException {
     lock.writeLock().lock();
     try {
-      String id = resolve(ref);
-      List<String> tags = records.tagsOf(id);
-      List<String> out = new ArrayList<>();
-      String named = null;
-      try {
-        named = ImageRef.parse(ref).toString();
-      } catch (InvalidArgumentException e) {
-        // an id
-      }
-      if (named != null && tags.contains(named) && tags.size() > 1) {
-        records.commit(List.of(new RootChange.Remove(ImageRecords.TAG_PREFIX + named)));
-        return List.of("Untagged: " + named);
-      }
-      if (inUse.test(id)) {
-        throw new ConflictException("image " + ref + " is used by a container; remove it first");
-      }
-      ImageRecords.Removal removal = records.removal(id, tags);
-      for (String t : tags) {
-        out.add("Untagged: " + t);
-      }
-      records.commit(removal.changes());
-      out.add("Deleted: " + id);
-      if (!removal.layers().isEmpty()) {
-        layers.remove(removal.layers());
-      }
-      return out;
+      return removals.remove(ref, force, inUse);
     } finally {
       lock.writeLock().unlock();
     }

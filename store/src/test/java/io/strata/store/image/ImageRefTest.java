@@ -48,4 +48,22 @@ class ImageRefTest {
           .hasMessageContaining("not a valid repository:tag");
     }
   }
+
+  /** docker's reference store refuses these too: each would shadow an image id. */
+  @Test
+  void namesSpelledLikeImageIdsAreRefused() {
+    assertThatThrownBy(() -> ImageRef.parse("sha256:e0fdaa985761"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessage(
+            "image reference sha256:e0fdaa985761: refusing to create an ambiguous tag using digest"
+                + " algorithm as name");
+    assertThatThrownBy(() -> ImageRef.parse("sha256"))
+        .hasMessageContaining("digest algorithm as name");
+    assertThatThrownBy(() -> ImageRef.parse("ab".repeat(32) + ":1"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("cannot specify 64-byte hexadecimal strings");
+    assertThat(ImageRef.parse("team/sha256:1").repository()).isEqualTo("team/sha256");
+    assertThat(ImageRef.parse("sha256x:1").repository()).isEqualTo("sha256x");
+    assertThat(ImageRef.parse("ab".repeat(31) + ":1").tag()).isEqualTo("1");
+  }
 }
