@@ -25,7 +25,10 @@ import picocli.CommandLine.Parameters;
     description = {
       "Creates a container: a writable snapshot of IMAGE. Prints its id.",
       "Writes under a volume or bind-mount target go to the volume or the host directory, not the"
-          + " writable layer, and survive strata rm."
+          + " writable layer, and survive strata rm.",
+      "As in Docker, each VOLUME of the image gets an anonymous volume unless a mount has that"
+          + " target, and a new or empty volume over a directory of the image starts with a copy"
+          + " of its files (not with nocopy; bind mounts never)."
     })
 final class CreateCommand extends ClientCommand {
   @Parameters(paramLabel = "IMAGE", description = "NAME[:TAG] or an image id.")
@@ -41,15 +44,16 @@ final class CreateCommand extends ClientCommand {
       names = {"-v", "--volume"},
       paramLabel = "SPEC",
       description = {
-        "NAME:/target[:ro] (a named volume, created if missing), /host/dir:/target[:ro] (a bind"
-            + " mount; the server's --allow-bind must cover it) or /target (an anonymous volume)."
+        "NAME:/target[:ro][,nocopy] (a named volume, created if missing), /host/dir:/target[:ro]"
+            + " (a bind mount; the server's --allow-bind must cover it) or /target[:ro][,nocopy]"
+            + " (an anonymous volume)."
       })
   List<String> volumes = new ArrayList<>();
 
   @Option(
       names = "--mount",
       paramLabel = "SPEC",
-      description = "type=volume|bind,source=S,target=T[,readonly], as in Docker.")
+      description = "type=volume|bind,source=S,target=T[,readonly][,volume-nocopy], as in Docker.")
   List<String> mounts = new ArrayList<>();
 
   @Option(

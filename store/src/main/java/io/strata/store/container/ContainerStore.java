@@ -1,10 +1,13 @@
 package io.strata.store.container;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.store.Engine;
 import io.strata.store.driver.Change;
 import io.strata.store.driver.StorageDriver;
 import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
+import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.FileStat;
@@ -56,6 +59,7 @@ public final class ContainerStore {
   static final String SNAPSHOT_PREFIX = "ctr-";
   private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
   private static final Pattern ID = Pattern.compile("[0-9a-f]{64}");
+  private static final ObjectMapper CONFIG_JSON = new ObjectMapper();
 
   private final StorageDriver driver;
   private final ImageStore images;
@@ -137,8 +141,10 @@ public final class ContainerStore {
 
   /**
    * Creates a container of image {@code imageRef} named {@code name} (null: a generated name) with
-   * {@code mounts} (from {@link Mount#ofVolumeFlag} and {@link Mount#ofMountFlag}); missing named
-   * volumes are created. Returns its 64-hex id.
+   * {@code mounts} (from {@link Mount#ofVolumeFlag} and {@link Mount#ofMountFlag}) and an anonymous
+   * volume for each {@code VOLUME} of the image no mount has as its target; missing named volumes
+   * are created, and a new or empty volume over a directory of the image starts with a copy of it
+   * ({@link VolumeFill}), unless {@code nocopy}. Returns its 64-hex id.
    */
   public String create(String imageRef, String name, List<Mount> mounts) throws IOException {
     return create(imageRef, name, mounts, ContainerSettings.NONE);
@@ -150,7 +156,7 @@ public final class ContainerStore {
     images.fetchIfMissing(imageRef);
     String imageId = images.resolve(imageRef);
     ImageDetails image = images.inspect(imageId);
-    List<Mount> checked = checkMounts(mounts);
+    List<Mount> all = withImageVolumes(checkMounts(mounts), imageRef, image);
     String id = newId();
     String n = name == null || name.isEmpty() ? "strata_" + id.substring(0, 12) : name;
     if (!NAME.matcher(n).matches()) {
@@ -164,24 +170,44 @@ public final class ContainerStore {
       List<String> madeVolumes = new ArrayList<>();
       String key = SNAPSHOT_PREFIX + id;
       boolean prepared = false;
+      List<VolumeStore.Staged> staged = new ArrayList<>();
       try {
+        driver.prepare(key, image.topLayer(), Map.of("strata.container", id));
+        prepared = true;
+        FileSystemView fs = driver.fs(key);
+        // First every copy from the image, into staged directories nobody sees: one that fails
+        // leaves no volume made or filled. Then the volumes, each made or filled by one rename.
+        Set<String> inUse = volumesInUse();
+        List<VolumeStore.Staged> contents = new ArrayList<>();
+        for (Mount m : all) {
+          VolumeStore.Staged content = null;
+          if (m.type().equals(Mount.VOLUME) && fills(m, fs, inUse)) {
+            content = volumes.stage();
+            staged.add(content);
+            fill(fs, m, content);
+          }
+          contents.add(content);
+        }
         List<Mount> kept = new ArrayList<>();
-        for (Mount m : checked) {
-          if (m.type().equals(Mount.VOLUME) && m.source().isEmpty()) {
-            String v = volumes.createAnonymous().name();
+        for (int i = 0; i < all.size(); i++) {
+          Mount m = all.get(i);
+          VolumeStore.Staged content = contents.get(i);
+          if (m.type().equals(Mount.BIND)) {
+            kept.add(m);
+          } else if (m.source().isEmpty()) {
+            String v = volumes.createAnonymous(content).name();
             madeVolumes.add(v);
             kept.add(m.named(v));
           } else {
-            if (m.type().equals(Mount.VOLUME) && !volumes.exists(m.source())) {
-              volumes.create(m.source());
+            if (!volumes.exists(m.source())) {
+              volumes.create(m.source(), content);
               madeVolumes.add(m.source());
+            } else if (content != null) {
+              volumes.fillIfEmpty(m.source(), content);
             }
             kept.add(m);
           }
         }
-        driver.prepare(key, image.topLayer(), Map.of("strata.container", id));
-        prepared = true;
-        FileSystemView fs = driver.fs(key);
         for (Mount m : kept) {
           fs.mkdirs(m.target(), 0755);
         }
@@ -201,7 +227,91 @@ public final class ContainerStore {
       } catch (IOException | RuntimeException e) {
         undoCreate(e, key, prepared, madeVolumes);
         throw e;
+      } finally {
+        for (VolumeStore.Staged st : staged) {
+          st.close(); // deletes what no volume took
+        }
       }
+    }
+  }
+
+  /**
+   * {@code mounts} and, for each {@code VOLUME} of the image's config that no mount has as its
+   * target, an anonymous volume there, as {@code docker create} adds them.
+   */
+  private static List<Mount> withImageVolumes(
+      List<Mount> mounts, String imageRef, ImageDetails image) {
+    Set<String> targets = new HashSet<>();
+    for (Mount m : mounts) {
+      targets.add(m.target());
+    }
+    List<Mount> out = new ArrayList<>(mounts);
+    for (String path : imageVolumes(imageRef, image)) {
+      Mount m;
+      try {
+        m = new Mount(Mount.VOLUME, "", path, false, true);
+      } catch (InvalidArgumentException e) {
+        throw new InvalidArgumentException(
+            "image " + imageRef + " declares VOLUME " + path + ": " + e.getMessage(), e);
+      }
+      if (targets.add(m.target())) {
+        out.add(m);
+      }
+    }
+    return out;
+  }
+
+  /** The paths of the image config's {@code Volumes}, sorted. */
+  private static List<String> imageVolumes(String imageRef, ImageDetails image) {
+    if (image.config() == null) {
+      return List.of();
+    }
+    JsonNode volumes;
+    try {
+      volumes = CONFIG_JSON.readTree(image.config()).path("config").path("Volumes");
+    } catch (IOException e) {
+      throw new CorruptDataException(
+          "image " + imageRef + ": its config is not JSON", image.id(), e);
+    }
+    List<String> out = new ArrayList<>();
+    volumes.fieldNames().forEachRemaining(out::add);
+    out.sort(null);
+    return out;
+  }
+
+  /**
+   * Whether mount {@code m}'s volume is filled from the image, as Docker fills it: unless {@code
+   * nocopy}, when the image has a directory at the target and the volume is new, or exists empty
+   * and no container mounts it (a volume some container may be writing into is left alone).
+   */
+  private boolean fills(Mount m, FileSystemView fs, Set<String> inUse) throws IOException {
+    if (m.noCopy() || !VolumeFill.isDirectory(fs, m.target())) {
+      return false;
+    }
+    if (m.source().isEmpty() || !volumes.exists(m.source())) {
+      return true;
+    }
+    return !inUse.contains(m.source()) && volumes.isEmpty(m.source());
+  }
+
+  private static void fill(FileSystemView fs, Mount m, VolumeStore.Staged content)
+      throws IOException {
+    String volume = m.source().isEmpty() ? "the anonymous volume" : "volume " + m.source();
+    try {
+      VolumeFill.copy(fs, m.target(), content);
+    } catch (IOException | RuntimeException e) {
+      String why =
+          "filling "
+              + volume
+              + " at "
+              + m.target()
+              + " with the image's files failed: "
+              + e.getMessage()
+              + " (nocopy leaves a new volume empty)";
+      if (e instanceof IOException) {
+        throw new IOException(why, e);
+      }
+      throw new ConflictException(why, e);
     }
   }
 

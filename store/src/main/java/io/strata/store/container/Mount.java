@@ -15,9 +15,17 @@ import java.util.Set;
  * @param target the absolute path in the container, in normal form
  * @param readOnly whether writes are refused
  * @param anonymous whether the volume was made for this container ({@code rm -v} removes it)
+ * @param noCopy whether a new, empty volume stays empty rather than being filled with what the
+ *     image holds at {@code target} ({@code nocopy}, {@code volume-nocopy}); absent in records
+ *     written before it existed: false
  */
 public record Mount(
-    String type, String source, String target, boolean readOnly, boolean anonymous) {
+    String type,
+    String source,
+    String target,
+    boolean readOnly,
+    boolean anonymous,
+    boolean noCopy) {
   public static final String VOLUME = "volume";
   public static final String BIND = "bind";
 
@@ -31,7 +39,6 @@ public record Mount(
           "rshared",
           "slave",
           "rslave",
-          "nocopy",
           "consistent",
           "cached",
           "delegated");
@@ -43,16 +50,22 @@ public record Mount(
     target = target(target);
   }
 
+  /** A mount whose new volume is filled from the image (the default, as Docker's). */
+  public Mount(String type, String source, String target, boolean readOnly, boolean anonymous) {
+    this(type, source, target, readOnly, anonymous, false);
+  }
+
   /** This mount with its anonymous volume named {@code name}. */
   Mount named(String name) {
-    return new Mount(type, name, target, readOnly, anonymous);
+    return new Mount(type, name, target, readOnly, anonymous, noCopy);
   }
 
   /**
-   * Parses {@code -v} / {@code --volume}: {@code /target} (anonymous volume), {@code
+   * Parses {@code -v} / {@code --volume}: {@code /target[:MODE]} (anonymous volume), {@code
    * NAME:/target[:MODE]} (named volume) or {@code /host/dir:/target[:MODE]} (bind), MODE being a
-   * comma-separated list of {@code ro}, {@code rw} and the SELinux and propagation modes Docker
-   * accepts (kept for compatibility, without effect here).
+   * comma-separated list of {@code ro}, {@code rw}, {@code nocopy} (a new volume is not filled from
+   * the image) and the SELinux and propagation modes Docker accepts (kept for compatibility,
+   * without effect here).
    */
   public static Mount ofVolumeFlag(String spec) {
     String[] parts = spec.split(":", -1);
@@ -62,23 +75,32 @@ public record Mount(
     if (parts.length == 1) {
       return new Mount(VOLUME, "", parts[0], false, true);
     }
+    // /target:MODE is an anonymous volume with a mode, as Docker reads it (/src:/dst is a bind)
+    boolean anonymous = parts.length == 2 && parts[0].startsWith("/") && !parts[1].startsWith("/");
+    String modes = anonymous ? parts[1] : parts.length == 3 ? parts[2] : null;
     boolean ro = false;
-    if (parts.length == 3) {
-      for (String m : parts[2].split(",", -1)) {
+    boolean noCopy = false;
+    if (modes != null) {
+      for (String m : modes.split(",", -1)) {
         if (m.equals("ro")) {
           ro = true;
+        } else if (m.equals("nocopy")) {
+          noCopy = true;
         } else if (!m.equals("rw") && !IGNORED_MODES.contains(m)) {
           throw new InvalidArgumentException(
-              "invalid volume specification: '" + spec + "': invalid mode: " + parts[2]);
+              "invalid volume specification: '" + spec + "': invalid mode: " + modes);
         }
       }
+    }
+    if (anonymous) {
+      return new Mount(VOLUME, "", parts[0], ro, true, noCopy);
     }
     String source = parts[0];
     if (source.isEmpty()) {
       throw new InvalidArgumentException("invalid volume specification: '" + spec + "'");
     }
     if (source.startsWith("/")) {
-      return new Mount(BIND, source, parts[1], ro, false);
+      return new Mount(BIND, source, parts[1], ro, false); // never filled: nocopy is moot
     }
     try {
       VolumeStore.checkName(source);
@@ -92,14 +114,14 @@ public record Mount(
               + " directory, give its absolute path",
           e);
     }
-    return new Mount(VOLUME, source, parts[1], ro, false);
+    return new Mount(VOLUME, source, parts[1], ro, false, noCopy);
   }
 
   /**
    * Parses {@code --mount}: comma-separated {@code key=value} fields: {@code type} ({@code volume},
    * the default, or {@code bind}), {@code source}/{@code src}, {@code target}/{@code
-   * destination}/{@code dst}, {@code readonly}/{@code ro} (bare, or {@code =true|false|1|0}), and
-   * {@code bind-propagation}, {@code consistency}, {@code volume-nocopy} (accepted, without
+   * destination}/{@code dst}, {@code readonly}/{@code ro} and {@code volume-nocopy} (bare, or
+   * {@code =true|false|1|0}), and {@code bind-propagation}, {@code consistency} (accepted, without
    * effect).
    */
   public static Mount ofMountFlag(String spec) {
@@ -107,6 +129,7 @@ public record Mount(
     String source = "";
     String target = null;
     boolean ro = false;
+    boolean noCopy = false;
     for (String field : spec.split(",", -1)) {
       int eq = field.indexOf('=');
       String key = (eq < 0 ? field : field.substring(0, eq)).trim().toLowerCase();
@@ -116,7 +139,8 @@ public record Mount(
         case "source", "src" -> source = required(spec, key, value);
         case "target", "destination", "dst" -> target = required(spec, key, value);
         case "readonly", "ro" -> ro = flag(spec, key, value);
-        case "bind-propagation", "consistency", "volume-nocopy" -> {}
+        case "volume-nocopy" -> noCopy = flag(spec, key, value);
+        case "bind-propagation", "consistency" -> {}
         default ->
             throw new InvalidArgumentException(
                 "invalid argument \"" + spec + "\" for --mount: unexpected key '" + key + "'");
@@ -142,7 +166,7 @@ public record Mount(
     if (!source.isEmpty()) {
       VolumeStore.checkName(source);
     }
-    return new Mount(VOLUME, source, target, ro, source.isEmpty());
+    return new Mount(VOLUME, source, target, ro, source.isEmpty(), noCopy);
   }
 
   private static String required(String spec, String key, String value) {

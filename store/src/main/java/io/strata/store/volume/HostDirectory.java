@@ -495,9 +495,9 @@ public final class HostDirectory implements FileSystemView {
           }
           force(ch);
         }
+        setMode(w, path, mode);
         PosixFileAttributeView v =
             w.dir().getFileAttributeView(Path.of(tmp), PosixFileAttributeView.class, NOFOLLOW);
-        v.setPermissions(permissions(mode));
         FileTime mtime = FileTime.from(mtimeNanos, TimeUnit.NANOSECONDS);
         v.setTimes(mtime, mtime, null);
         w.dir().move(Path.of(tmp), w.dir(), Path.of(name));
@@ -580,9 +580,7 @@ public final class HostDirectory implements FileSystemView {
         if (!made.isDirectory()) {
           throw new ConflictException(what + ": " + path + " changed while it was made");
         }
-        w.dir()
-            .getFileAttributeView(w.name(), PosixFileAttributeView.class, NOFOLLOW)
-            .setPermissions(permissions(mode));
+        setMode(w, path, mode);
         syncDir(w.dir());
       } catch (IOException e) {
         throw translate(e, path);
@@ -773,18 +771,26 @@ public final class HostDirectory implements FileSystemView {
   public void chmod(String path, int mode) throws IOException {
     writable(path);
     try (Walk w = entry(path, true)) {
-      if (isNode(w)) {
-        try (NodeCalls.Dir d = w.nodeCalls(path)) {
-          d.chmod(w.name, mode);
-        }
-        return;
-      }
-      w.dir()
-          .getFileAttributeView(w.name(), PosixFileAttributeView.class, NOFOLLOW)
-          .setPermissions(permissions(mode));
+      setMode(w, path, mode);
     } catch (IOException e) {
       throw translate(e, path);
     }
+  }
+
+  /**
+   * Sets the mode of {@code w}'s entry. The JDK's setter keeps only the nine permission bits, so a
+   * mode with setuid, setgid or sticky set, and a node, go through {@link NodeCalls}.
+   */
+  private static void setMode(Walk w, String path, int mode) throws IOException {
+    if ((mode & 07000) != 0 || isNode(w)) {
+      try (NodeCalls.Dir d = w.nodeCalls(path)) {
+        d.chmod(w.name, mode);
+      }
+      return;
+    }
+    w.dir()
+        .getFileAttributeView(w.name(), PosixFileAttributeView.class, NOFOLLOW)
+        .setPermissions(permissions(mode));
   }
 
   @Override

@@ -6,11 +6,13 @@ import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -76,14 +78,13 @@ public final class VolumeStore {
 
   /** Creates volume {@code name}; an existing volume is left as it is (as Docker does). */
   public synchronized VolumeInfo create(String name) throws IOException {
-    return create(name, false);
+    return create(name, false, null);
   }
 
-  private VolumeInfo create(String name, boolean anonymous) throws IOException {
+  private VolumeInfo create(String name, boolean anonymous, Staged content) throws IOException {
     checkName(name);
     if (!Files.isDirectory(dataOf(name), LinkOption.NOFOLLOW_LINKS)) {
-      Path tmp = dir.resolve(".new-" + UUID.randomUUID());
-      Files.createDirectories(tmp.resolve(DATA));
+      Path tmp = content != null ? content.take() : stage().take();
       if (anonymous) {
         Files.createFile(tmp.resolve(ANONYMOUS_MARK));
       }
@@ -94,9 +95,112 @@ public final class VolumeStore {
 
   /** Creates a volume with a random 64-hex name, marked anonymous, for a mount without a source. */
   public synchronized VolumeInfo createAnonymous() throws IOException {
+    return createAnonymous(null);
+  }
+
+  /**
+   * As {@link #createAnonymous()}, holding {@code content} ({@link #stage}, filled and not yet
+   * taken) from the moment it appears; null: empty.
+   */
+  public synchronized VolumeInfo createAnonymous(Staged content) throws IOException {
     byte[] b = new byte[32];
     random.nextBytes(b);
-    return create(HexFormat.of().formatHex(b), true);
+    return create(HexFormat.of().formatHex(b), true, content);
+  }
+
+  /**
+   * Creates volume {@code name} holding {@code content} ({@link #stage}) from the moment it
+   * appears, as one rename: a crash leaves it missing or whole. An existing volume is left as it
+   * is, and {@code content} dropped when closed.
+   */
+  public synchronized VolumeInfo create(String name, Staged content) throws IOException {
+    return create(name, false, content);
+  }
+
+  /**
+   * A fresh, empty directory beside the volumes ({@code .new-<uuid>/_data}) to fill before it
+   * becomes a volume's content ({@link #create(String, Staged)}, {@link #createAnonymous(Staged)},
+   * {@link #fillIfEmpty}). Nobody else sees it, and the next {@link VolumeStore} deletes it if a
+   * crash came first; {@link Staged#close} deletes it unless it was taken.
+   */
+  public Staged stage() throws IOException {
+    Path tmp = dir.resolve(".new-" + UUID.randomUUID());
+    Files.createDirectories(tmp.resolve(DATA));
+    return new Staged(tmp);
+  }
+
+  /**
+   * Makes {@code content} the files of existing volume {@code name} if it holds none, replacing its
+   * empty {@code _data} with one rename ({@code rename(2)} replaces an empty directory and refuses
+   * a non-empty one), so a crash leaves the volume empty or filled whole, and a file that appears
+   * meanwhile is never lost. Returns whether it did; {@code content} is dropped when closed
+   * otherwise.
+   */
+  public synchronized boolean fillIfEmpty(String name, Staged content) throws IOException {
+    need(name);
+    if (!isEmpty(name)) {
+      return false;
+    }
+    Path staged = content.take().resolve(DATA);
+    AtomicFiles.syncDirectory(staged);
+    try {
+      Files.move(staged, dataOf(name), StandardCopyOption.ATOMIC_MOVE);
+    } catch (FileSystemException e) {
+      if (isEmpty(name)) {
+        throw e;
+      }
+      return false; // a file appeared since the check (ENOTEMPTY): the volume is someone's now
+    } finally {
+      AtomicFiles.deleteRecursively(staged.getParent());
+    }
+    AtomicFiles.syncDirectory(dir.resolve(name));
+    return true;
+  }
+
+  /** Whether volume {@code name} holds no file. */
+  public boolean isEmpty(String name) throws IOException {
+    need(name);
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dataOf(name))) {
+      return !s.iterator().hasNext();
+    }
+  }
+
+  /**
+   * A volume's content being prepared ({@link #stage}): {@link #data} is where to write it. Closing
+   * deletes it unless a volume took it.
+   */
+  public final class Staged implements AutoCloseable {
+    private final Path dir;
+    private boolean taken;
+
+    private Staged(Path dir) {
+      this.dir = dir;
+    }
+
+    /** The directory that becomes the volume's {@code _data}, seen as a host directory. */
+    public HostDirectory data() {
+      return new HostDirectory(dir.resolve(DATA), false, "new volume");
+    }
+
+    /** The host path of {@link #data}, for what {@link HostDirectory} cannot set: its own mode. */
+    public Path dataPath() {
+      return dir.resolve(DATA);
+    }
+
+    private Path take() {
+      if (taken) {
+        throw new IllegalStateException("staged volume content " + dir + " was taken already");
+      }
+      taken = true;
+      return dir;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (!taken) {
+        AtomicFiles.deleteRecursively(dir);
+      }
+    }
   }
 
   /** Whether volume {@code name} was made for a mount without a source. */

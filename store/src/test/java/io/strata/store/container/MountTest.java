@@ -19,6 +19,12 @@ class MountTest {
     assertThat(Mount.ofVolumeFlag("/srv/a:/a:rw,z"))
         .isEqualTo(new Mount("bind", "/srv/a", "/a", false, false));
     assertThat(Mount.ofVolumeFlag("/srv/a:/a:ro").readOnly()).isTrue();
+    assertThat(Mount.ofVolumeFlag("db:/x:nocopy,ro"))
+        .isEqualTo(new Mount("volume", "db", "/x", true, false, true));
+    assertThat(Mount.ofVolumeFlag("/data:nocopy"))
+        .isEqualTo(new Mount("volume", "", "/data", false, true, true));
+    assertThat(Mount.ofVolumeFlag("/data:ro"))
+        .isEqualTo(new Mount("volume", "", "/data", true, true, false));
   }
 
   @Test
@@ -29,15 +35,25 @@ class MountTest {
         .isEqualTo(new Mount("volume", "vv", "/t", false, false));
     assertThat(Mount.ofMountFlag("target=/t"))
         .isEqualTo(new Mount("volume", "", "/t", false, true));
-    assertThat(Mount.ofMountFlag("destination=/t,source=vv,volume-nocopy").source())
-        .isEqualTo("vv");
+    assertThat(Mount.ofMountFlag("destination=/t,source=vv,volume-nocopy"))
+        .isEqualTo(new Mount("volume", "vv", "/t", false, false, true));
+    assertThat(Mount.ofMountFlag("dst=/t,volume-nocopy=false").noCopy()).isFalse();
   }
 
   @Test
   void badSpecsAreRefused() {
     for (String bad :
         new String[] {
-          "", "a:b:c:d", "db:relative", "db:/", "./dir:/x", "db:/x:bogus", ":/x", "v!:/x", "/a/../b"
+          "",
+          "a:b:c:d",
+          "db:relative",
+          "db:/",
+          "./dir:/x",
+          "db:/x:bogus",
+          ":/x",
+          "/x:bogus",
+          "v!:/x",
+          "/a/../b"
         }) {
       assertThatThrownBy(() -> Mount.ofVolumeFlag(bad))
           .as(bad)

@@ -95,6 +95,25 @@ class HostDirectoryTest {
    */
   @Test
   @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void setuidSetgidAndStickyBitsAreKept() throws IOException {
+    HostDirectory d = root();
+    d.writeFile("/suid", new java.io.ByteArrayInputStream(new byte[] {1}), 04755, 0, 0, 0);
+    d.mkdir("/shared", 03775);
+    d.write("/f", 0, new byte[] {1}, 0, 1);
+    d.chmod("/f", 02711);
+    assertThat(Files.getAttribute(d.root().resolve("suid"), "unix:mode"))
+        .isEqualTo(FileStat.S_IFREG | 04755);
+    assertThat(Files.getAttribute(d.root().resolve("shared"), "unix:mode"))
+        .isEqualTo(FileStat.S_IFDIR | 03775);
+    assertThat(Files.getAttribute(d.root().resolve("f"), "unix:mode"))
+        .isEqualTo(FileStat.S_IFREG | 02711);
+    d.chmod("/f", 0644);
+    assertThat(Files.getAttribute(d.root().resolve("f"), "unix:mode"))
+        .isEqualTo(FileStat.S_IFREG | 0644);
+  }
+
+  @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void devicesAndFifosAreMadeAndChangedWithoutOpeningThem() throws IOException {
     HostDirectory d = root();
     Path r = d.root();

@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Volumes as directories of ordinary files, with their users' say over removal. */
@@ -61,5 +63,40 @@ class VolumeStoreTest {
     try (var s = Files.list(dir.resolve("volumes"))) {
       assertThat(s).isEmpty();
     }
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void stagedContentBecomesAVolumeWholeOrIsDropped() throws IOException {
+    VolumeStore v = open();
+    try (VolumeStore.Staged s = v.stage()) {
+      Files.writeString(s.dataPath().resolve("f"), "image file\n");
+      v.create("made", s);
+    }
+    assertThat(Files.readString(Path.of(v.inspect("made").mountpoint()).resolve("f")))
+        .isEqualTo("image file\n");
+
+    v.create("empty");
+    try (VolumeStore.Staged s = v.stage()) {
+      Files.writeString(s.dataPath().resolve("f"), "image file\n");
+      assertThat(v.fillIfEmpty("empty", s)).isTrue();
+    }
+    assertThat(v.inspect("empty").size()).isEqualTo(11);
+
+    // a volume that holds a file is the user's: the staged copy is dropped, the file stays
+    v.create("mine");
+    Path mine = Path.of(v.inspect("mine").mountpoint());
+    try (VolumeStore.Staged s = v.stage()) {
+      Files.writeString(s.dataPath().resolve("f"), "image file\n");
+      Files.writeString(mine.resolve("own"), "user data\n");
+      assertThat(v.fillIfEmpty("mine", s)).isFalse();
+      try (VolumeStore.Staged t = v.stage()) {
+        v.create("made", t); // exists: left as it is
+      }
+    }
+    assertThat(Files.list(mine).map(p -> p.getFileName().toString())).containsExactly("own");
+    assertThat(Files.list(dir.resolve("volumes")).map(p -> p.getFileName().toString()))
+        .as("nothing staged is left")
+        .containsExactlyInAnyOrder("made", "empty", "mine");
   }
 }
