@@ -3,7 +3,7 @@ package io.strata.store.container;
 import io.strata.store.fs.DirEntry;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
-import io.strata.store.fs.PathNames;
+import io.strata.store.fs.HeldUnlinked;
 import io.strata.store.volume.HostDirectory;
 import io.strata.store.volume.VolumeStore;
 import java.io.IOException;
@@ -68,7 +68,7 @@ final class VolumeFill {
   private void children(String from, String at) throws IOException {
     for (DirEntry d : image.list(from)) {
       String src = from.equals("/") ? "/" + d.name() : from + "/" + d.name();
-      if (PathNames.isHeldUnlinked(src)) {
+      if (HeldUnlinked.is(image, src)) {
         continue; // removed: a mount keeps it for a process that has it open
       }
       entry(src, at + "/" + d.name());

@@ -222,7 +222,6 @@ final class ImageRecords {
     return out;
   }
 
-  private static RootChange put(ImageRecord image) {
   static RootChange put(ImageRecord image) {
     return new RootChange.Put(
         new Root(ImageRecord.rootName(image.id()), 0, JsonCodec.bytes(image), new RoaringBitmap()));
