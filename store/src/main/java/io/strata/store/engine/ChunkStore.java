@@ -230,6 +230,17 @@ public final class ChunkStore implements ChunkAccess, Closeable {
   public static ChunkStore open(Path dir, Options options) throws IOException {
     SharedStore shared = null;
     IntPredicate inBucket = id -> false;
+    String bucket = options.shared() == null ? SharedStore.bucketOf(dir) : null;
+    if (bucket != null) {
+      // Served alone, what it stored would never reach the bucket, and its packs could never be
+      // uploaded later (they would hold records a shared store cannot publish).
+      throw new StrataException(
+          "data root "
+              + dir.getParent()
+              + " belongs to the store shared through "
+              + bucket
+              + "; start stratad with --store for it (and its --s3-* options)");
+    }
     if (options.shared() != null) {
       shared = SharedStore.connect(options.shared(), dir);
       SharedChunks.agreeOnConfig(shared, dir, options.chunker());

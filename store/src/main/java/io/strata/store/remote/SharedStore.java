@@ -79,6 +79,21 @@ public final class SharedStore implements PackSet.Remote, Closeable {
    * lists the packs there. Nothing is read or written in the store yet.
    */
   public static SharedStore connect(SharedSettings settings, Path chunksDir) throws IOException {
+    if (!java.nio.file.Files.exists(chunksDir.resolve(Leases.FILE))) {
+      // A local store's packs hold records a shared store cannot publish (groups, dictionaries of
+      // its own): joined to a bucket, they would never reach it, and the images they make would
+      // be published to nodes that cannot read them.
+      Path packs = chunksDir.resolve("packs");
+      if (java.nio.file.Files.isDirectory(packs)
+          && !io.strata.store.pack.PackSet.listIds(packs).isEmpty()) {
+        throw new io.strata.store.error.StrataException(
+            "data root "
+                + chunksDir.getParent()
+                + " holds a local store; a store shared through "
+                + settings.objects().location()
+                + " needs a data root of its own");
+      }
+    }
     io.strata.store.disk.AtomicFiles.createPrivateDirectories(chunksDir);
     SharedStore s =
         new SharedStore(settings, chunksDir, Leases.open(settings.objects(), chunksDir));
@@ -106,6 +121,23 @@ public final class SharedStore implements PackSet.Remote, Closeable {
           }
         });
     return ids;
+  }
+
+  /**
+   * The bucket the store in {@code chunksDir} shares (from its {@code shared} file), or null for a
+   * local store: such a data root must not be opened without it.
+   */
+  public static String bucketOf(Path chunksDir) throws IOException {
+    Path file = chunksDir.resolve(Leases.FILE);
+    if (!java.nio.file.Files.exists(file)) {
+      return null;
+    }
+    java.util.Properties p = new java.util.Properties();
+    try (java.io.Reader r =
+        java.nio.file.Files.newBufferedReader(file, java.nio.charset.StandardCharsets.UTF_8)) {
+      p.load(r);
+    }
+    return p.getProperty("bucket", "a bucket");
   }
 
   /** Which packs the bucket holds with their segment published (a checkpoint may cover them). */
