@@ -82,6 +82,9 @@ public final class FleetGc implements Closeable {
   // Set by delete(): a pack this round moved chunks out of stayed only for chunks condemned by the
   // plan that a node's answer named live (written after the live set the plan read).
   private boolean revivedKeptAPack;
+  // Whether this process runs a gc now: a lock in this node's name while none runs is left over
+  private final java.util.concurrent.atomic.AtomicBoolean collecting =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private long answered; // the condemned generation this node took in
   private long lastHeartbeat;
   private volatile boolean rootsChanged = true;
@@ -331,7 +334,20 @@ public final class FleetGc implements Closeable {
    * emptied only for chunks a node wrote after its last published live set ({@link #delete}).
    */
   GcResult collect() throws IOException {
-    takeLock();
+    if (!collecting.compareAndSet(false, true)) {
+      throw new ConflictException(
+          "gc of " + objects.location() + " is running on this node; nothing was removed");
+    }
+    try {
+      takeLock();
+      return collectLocked();
+    } finally {
+      collecting.set(false);
+    }
+  }
+
+  private GcResult collectLocked() throws IOException {
+    Throwable failed = null;
     try {
       synchronized (this) {
         revivedKeptAPack = false;
@@ -351,8 +367,35 @@ public final class FleetGc implements Closeable {
         }
         return r;
       }
+    } catch (IOException | RuntimeException e) {
+      failed = e;
+      throw e;
     } finally {
+      releaseLock(failed);
+    }
+  }
+
+  /**
+   * Deletes the gc lock after a gc that failed with {@code failed} (null: it did not). A lock that
+   * cannot be deleted (the bucket unreachable) never hides why the gc failed: it is added to that
+   * failure, or after a gc that did its work only logged; this node takes its own lock back at its
+   * next gc, another node once it is stale.
+   */
+  private void releaseLock(Throwable failed) {
+    try {
       objects.delete(GC_LOCK);
+    } catch (IOException | RuntimeException e) {
+      if (failed != null) {
+        failed.addSuppressed(e);
+      } else {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "fleet gc: done, but its lock {0} is left ({1}); this node takes it back at its next"
+                + " gc, another node after {2} minutes",
+            GC_LOCK,
+            e.getMessage(),
+            STALE_MILLIS / 60_000);
+      }
     }
   }
 
@@ -405,19 +448,31 @@ public final class FleetGc implements Closeable {
     String[] who =
         held == null ? new String[0] : new String(held, StandardCharsets.US_ASCII).split(" ");
     long since = who.length == 2 ? Long.parseLong(who[1]) : 0;
-    if (System.currentTimeMillis() - since > STALE_MILLIS) {
-      LOG.log(System.Logger.Level.WARNING, "fleet gc: taking over the stale lock of {0}", who[0]);
+    // This node's own lock while it runs no gc (see collecting): left by a gc killed with the
+    // process, or one whose lock could not be deleted. Nobody else runs under its name.
+    boolean own = who.length > 0 && who[0].equals(node);
+    if (own || System.currentTimeMillis() - since > STALE_MILLIS) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "fleet gc: taking over the {0} lock of {1}",
+          own ? "left" : "stale",
+          who.length > 0 ? who[0] : "?");
       objects.delete(GC_LOCK);
       if (objects.create(GC_LOCK, mine)) {
         return;
       }
     }
+    long age = Math.max(0, (System.currentTimeMillis() - since) / 1000);
     throw new ConflictException(
         "gc of "
             + objects.location()
             + " is running on node "
             + (who.length > 0 ? who[0] : "?")
-            + "; nothing was removed");
+            + " (its lock was refreshed "
+            + age
+            + " s ago; one not refreshed for "
+            + STALE_MILLIS / 60_000
+            + " minutes is taken over); nothing was removed");
   }
 
   /**

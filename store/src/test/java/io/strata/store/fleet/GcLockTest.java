@@ -1,0 +1,58 @@
+package io.strata.store.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.error.ConflictException;
+import io.strata.store.remote.SharedSettings;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fleet's gc lock after a gc that died (the process killed, the bucket unreachable when the
+ * lock was to go): the node whose name it bears takes it back at once, since it runs no gc; others
+ * are told how old it is. For five minutes every gc said a gc "is running on node X", on X too
+ * (docs/ADVERSARIAL.md, E7).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class GcLockTest {
+  @TempDir Path dir;
+
+  private static ChunkStore open(Path root, MemoryBucket bucket) throws IOException {
+    return ChunkStore.open(
+        root.resolve("chunks"),
+        ChunkStore.Options.defaults()
+            .withShared(new SharedSettings(bucket, 64L << 20, 3_600_000, 3_600_000)));
+  }
+
+  @Test
+  @SuppressWarnings("try") // a member serves the fleet from its own thread while it is open
+  void aLockLeftInANodesNameIsTakenBackByItAndOthersAreToldItsAge() throws Exception {
+    MemoryBucket bucket = new MemoryBucket();
+    try (ChunkStore a = open(dir.resolve("a"), bucket);
+        ChunkStore b = open(dir.resolve("b"), bucket);
+        FleetGc fa = FleetGc.join(a);
+        FleetGc fb = FleetGc.join(b)) {
+      // what a gc of A killed half-way leaves
+      bucket.put(
+          FleetGc.GC_LOCK,
+          (a.shared().node() + " " + System.currentTimeMillis())
+              .getBytes(StandardCharsets.US_ASCII));
+      assertThatThrownBy(b::gc)
+          .isInstanceOf(ConflictException.class)
+          .hasMessageContaining(
+              "is running on node " + a.shared().node() + " (its lock was refreshed ")
+          .hasMessageEndingWith(
+              " s ago; one not refreshed for 5 minutes is taken over); nothing was removed");
+      a.gc(); // A runs no gc: the lock is its own, left over
+      assertThat(bucket.objects).doesNotContainKey(FleetGc.GC_LOCK);
+      b.gc();
+    }
+  }
+}
