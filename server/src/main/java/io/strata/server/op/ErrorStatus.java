@@ -10,6 +10,7 @@ import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.error.RejectedException;
 import io.strata.store.error.StorageFullException;
+import io.strata.store.remote.MissingObjectException;
 
 /** The one protocol status of each engine error type. */
 public final class ErrorStatus {
@@ -29,7 +30,7 @@ public final class ErrorStatus {
     if (t instanceof ConflictException) {
       return Status.CONFLICT;
     }
-    if (t instanceof CorruptDataException) {
+    if (t instanceof CorruptDataException || missingFromBucket(t)) {
       return Status.CORRUPT_DATA;
     }
     if (t instanceof StorageFullException) {
@@ -55,5 +56,15 @@ public final class ErrorStatus {
       return Status.UNAVAILABLE;
     }
     return Status.INTERNAL;
+  }
+
+  /** Whether {@code t} comes of a pack a shared store's bucket does not hold (lost to it). */
+  private static boolean missingFromBucket(Throwable t) {
+    for (Throwable c = t; c != null && c.getCause() != c; c = c.getCause()) {
+      if (c instanceof MissingObjectException) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -44,4 +44,14 @@ class ErrorStatusTest {
   void otherIoErrorsStayInternal() {
     assertThat(ErrorStatus.of(new IOException("Input/output error"))).isEqualTo(Status.INTERNAL);
   }
+
+  @Test
+  void aPackMissingFromTheBucketIsCorruptData() {
+    IOException missing =
+        new io.strata.store.remote.MissingObjectException(
+            "s3://b/f/ at http://rgw: packs/00000040.pack is not in the bucket", null);
+    assertThat(ErrorStatus.of(missing)).isEqualTo(Status.CORRUPT_DATA);
+    assertThat(ErrorStatus.of(new UncheckedIOException("reading a layer", missing)))
+        .isEqualTo(Status.CORRUPT_DATA);
+  }
 }

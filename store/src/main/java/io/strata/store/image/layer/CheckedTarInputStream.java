@@ -1,7 +1,9 @@
 package io.strata.store.image.layer;
 
+import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.fs.FileNames;
+import io.strata.store.remote.MissingObjectException;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -81,10 +83,21 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
   public TarArchiveEntry nextEntry() {
     try {
       return getNextEntry();
+    } catch (MissingObjectException e) {
+      throw lost(what, e);
     } catch (IOException | IllegalArgumentException e) {
       throw new InvalidArgumentException(
           what + ": truncated or corrupt tar (" + oneLine(e.getMessage()) + ")", e);
     }
+  }
+
+  /**
+   * A tar read from the store that the store could not give whole: a pack of a shared store is not
+   * in the bucket. The store's loss, not a corrupt tar of the user's (which is bad input).
+   */
+  static CorruptDataException lost(String what, MissingObjectException e) {
+    return new CorruptDataException(
+        what + ": " + e.getMessage() + " (the bucket has lost it)", what, e);
   }
 
   /** Called by the parser on each record it reads as a header, before parsing it. */

@@ -17,6 +17,7 @@ import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.FileSystemView;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
+import io.strata.store.remote.MissingObjectException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -595,6 +596,8 @@ public final class LayerStore {
       public int read(byte[] b, int off, int len) {
         try {
           return in.read(b, off, len);
+        } catch (MissingObjectException e) {
+          throw CheckedTarInputStream.lost(what, e);
         } catch (IOException | IllegalArgumentException e) {
           throw new InvalidArgumentException(
               what + ": truncated or corrupt tar (" + e.getMessage() + ")", e);

@@ -72,6 +72,35 @@ class CheckedTarInputStreamTest {
                 + " header may");
   }
 
+  /**
+   * A tar the store cannot give whole (a shared store's pack not in the bucket) is the store's
+   * loss, said so: it was "truncated or corrupt tar", which the CLI reports as bad usage (exit 2;
+   * docs/ADVERSARIAL.md, E6).
+   */
+  @Test
+  void aPackMissingFromTheBucketIsDataLostNotACorruptTar() throws IOException {
+    byte[] tar = twoFiles();
+    java.io.InputStream cut =
+        new java.io.FilterInputStream(new java.io.ByteArrayInputStream(tar, 0, 1024)) {
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n < 0) {
+              throw new io.strata.store.remote.MissingObjectException(
+                  "s3://b/f/ at http://rgw: packs/00000040.pack is not in the bucket", null);
+            }
+            return n;
+          }
+        };
+    CheckedTarInputStream in = new CheckedTarInputStream(cut, "layer sha256:19173b");
+    assertThat(in.nextEntry().getName()).isEqualTo("a");
+    assertThatThrownBy(in::nextEntry)
+        .isInstanceOf(io.strata.store.error.CorruptDataException.class)
+        .hasMessage(
+            "layer sha256:19173b: s3://b/f/ at http://rgw: packs/00000040.pack is not in the"
+                + " bucket (the bucket has lost it)");
+  }
+
   @Test
   void aShortTextFileIsNotATar() {
     // padded to a record, as a layer's end is, it used to parse as a header named "garbage 1\n"
