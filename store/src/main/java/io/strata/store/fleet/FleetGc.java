@@ -402,6 +402,10 @@ public final class FleetGc implements Closeable {
   /** One gc round: plan (aliases, repacking, condemned set), the fleet's answers, deletion. */
   private GcResult round() throws IOException {
     shared.refresh();
+    // Every finished gc first: planned from an index that still held the packs another node's gc
+    // deleted a moment ago, this one deleted them again and reported their bytes as its own.
+    applyAliases(0);
+    applyDone();
     byte[] b = objects.get(CONDEMNED);
     LiveSet condemned;
     if (b != null) {

@@ -55,4 +55,34 @@ class GcLockTest {
       b.gc();
     }
   }
+
+  /**
+   * A gc on a second node right after one on the first reclaims nothing, and says so: it planned
+   * from an index that still held the packs the first deleted, deleted them again and reported the
+   * first one's figures as its own (docs/ADVERSARIAL.md, E4).
+   */
+  @Test
+  @SuppressWarnings("try")
+  void aGcRightAfterAnotherNodesReportsOnlyWhatItReclaimed() throws Exception {
+    MemoryBucket bucket = new MemoryBucket();
+    try (ChunkStore a = open(dir.resolve("a"), bucket);
+        ChunkStore b = open(dir.resolve("b"), bucket);
+        FleetGc fa = FleetGc.join(a);
+        FleetGc fb = FleetGc.join(b)) {
+      io.strata.store.blob.BlobService blobs = new io.strata.store.blob.BlobService(a);
+      var junk =
+          blobs.put(
+              new java.io.ByteArrayInputStream(
+                  io.strata.store.testing.TestData.random(5, 1 << 20)));
+      a.publishToBucket(30_000);
+      blobs.remove(junk.digest());
+      b.shared().refresh();
+      assertThat(a.gc().chunksRemoved()).isPositive();
+      var second = b.gc();
+      assertThat(second.chunksRemoved()).isZero();
+      assertThat(second.bytesReclaimed()).isZero();
+      assertThat(bucket.objects.keySet().stream().filter(k -> k.startsWith(FleetGc.DONE)))
+          .hasSize(1);
+    }
+  }
 }
