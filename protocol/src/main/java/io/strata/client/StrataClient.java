@@ -22,6 +22,7 @@ import io.strata.protocol.message.ContainerInspectReply;
 import io.strata.protocol.message.ContainerItem;
 import io.strata.protocol.message.ContainerRemoveArgs;
 import io.strata.protocol.message.ContainerReply;
+import io.strata.protocol.message.CopyInArgs;
 import io.strata.protocol.message.CopyOutArgs;
 import io.strata.protocol.message.CreateArgs;
 import io.strata.protocol.message.CreateReply;
@@ -451,7 +452,7 @@ public final class StrataClient implements Closeable {
   }
 
   /** Unpacks the tar {@code tar} writes at {@code args.path()} of a container, as docker cp. */
-  public PathReply copyIn(PathArgs args, UploadBody tar, TransferListener progress)
+  public PathReply copyIn(CopyInArgs args, UploadBody tar, TransferListener progress)
       throws IOException {
     StreamInbox stream = begin(Opcode.CONTAINER_COPY_IN, args);
     upload(stream, Opcode.CONTAINER_COPY_IN, tar, progress);

@@ -81,7 +81,7 @@ public enum Opcode {
    */
   CONTAINER_COPY_OUT(0x0308, "container.cp-out", Transfer.DOWNLOAD),
   /**
-   * {@code strata cp SRC C:PATH}: {@code PathArgs}; DATA is a tar unpacked as {@code docker cp}
+   * {@code strata cp SRC C:PATH}: {@code CopyInArgs}; DATA is a tar unpacked as {@code docker cp}
    * does; answer {@code PathReply}.
    */
   CONTAINER_COPY_IN(0x0309, "container.cp-in", Transfer.UPLOAD),

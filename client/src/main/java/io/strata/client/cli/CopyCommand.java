@@ -1,15 +1,11 @@
 package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
-import io.strata.client.StrataClientException;
 import io.strata.client.TransferListener;
-import io.strata.client.UploadBody;
 import io.strata.client.tar.TreeTar;
 import io.strata.client.tar.TreeUnpacker;
-import io.strata.protocol.Status;
+import io.strata.protocol.message.CopyInArgs;
 import io.strata.protocol.message.CopyOutArgs;
-import io.strata.protocol.message.FileItem;
-import io.strata.protocol.message.PathArgs;
 import io.strata.protocol.message.PathReply;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -35,9 +31,13 @@ import picocli.CommandLine.Parameters;
       "  strata cp CONTAINER:SRC DEST   strata cp SRC CONTAINER:DEST",
       "A directory is copied with everything under it; SRC/. copies its content only. Into an"
           + " existing directory DEST, SRC lands as DEST/NAME; a missing DEST is created (its"
-          + " parent must exist); a DEST ending in / must be an existing directory.",
+          + " parent must exist); a DEST ending in / must be an existing directory. Symlinks in"
+          + " CONTAINER:DEST are followed inside the container's root, the last one too: a"
+          + " copy to a link to a directory goes into it, one to a link to a file writes the"
+          + " file.",
       "- as DEST writes a tar of SRC to standard output (not a terminal); - as SRC reads a tar"
-          + " from standard input and unpacks it into the container's DEST.",
+          + " from standard input and unpacks it into the container's DEST, which must be an"
+          + " existing directory.",
       "Entries of a received tar that would land outside DEST (.., absolute names, paths through"
           + " symlinks, hard links out) are refused."
     })
@@ -122,18 +122,24 @@ final class CopyCommand extends ClientCommand {
 
   private PathReply copyIn(StrataClient client, StrataCli cli, TransferListener progress)
       throws IOException {
-    PathArgs args = new PathArgs(destination.container(), destination.path());
+    String path = destination.path();
     if (source.stream()) {
+      CopyInArgs args = new CopyInArgs(destination.container(), path, CopyInArgs.STREAM);
       return client.copyIn(args, out -> cli.terminal().in().transferTo(out), progress);
     }
-    return client.copyIn(args, localTar(client, args), progress);
+    Path local = localSource();
+    // SRC/. of a directory: the server, which follows DEST's links, puts the content in DEST
+    String form = source.contentOnly() ? CopyInArgs.CONTENT : CopyInArgs.NAMED;
+    // the top name of a content copy is dropped or replaced by the server: / has none of its own
+    String name = local.getFileName() == null ? "root" : local.getFileName().toString();
+    return client.copyIn(
+        new CopyInArgs(destination.container(), path, form),
+        out -> TreeTar.writeNamed(local, name, out),
+        progress);
   }
 
-  /**
-   * The tar of the local source: one top entry named after it, or for {@code DIR/.} copied into an
-   * existing directory, the directory's entries at the top.
-   */
-  private UploadBody localTar(StrataClient client, PathArgs target) throws IOException {
+  /** The local source, checked: it exists, is a directory if written so, and has a name. */
+  private Path localSource() throws IOException {
     Path path = Path.of(source.path()).toAbsolutePath().normalize();
     if (followLink) {
       path = path.toRealPath();
@@ -145,25 +151,9 @@ final class CopyCommand extends ClientCommand {
     if (source.directorySyntax() && !directory) {
       throw new IOException("cp: source " + source + " is not a directory");
     }
-    Path dir = path;
-    if (source.contentOnly() && isDirectory(client, target)) {
-      return out -> TreeTar.writeChildren(dir, out);
-    }
-    if (path.getFileName() == null) {
+    if (path.getFileName() == null && !source.contentOnly()) {
       throw new IOException("cp: source " + source + " has no name; copy its content with /.");
     }
-    String name = path.getFileName().toString();
-    return out -> TreeTar.writeNamed(dir, name, out);
-  }
-
-  private static boolean isDirectory(StrataClient client, PathArgs target) throws IOException {
-    try {
-      return client.stat(target).type().equals(FileItem.DIR);
-    } catch (StrataClientException e) {
-      if (e.status() == Status.NOT_FOUND) {
-        return false;
-      }
-      throw e;
-    }
+    return path;
   }
 }

@@ -2,11 +2,12 @@ package io.strata.server.op;
 
 import io.strata.protocol.Opcode;
 import io.strata.protocol.message.ContainerArgs;
+import io.strata.protocol.message.CopyInArgs;
 import io.strata.protocol.message.CopyOutArgs;
 import io.strata.protocol.message.GetEnd;
-import io.strata.protocol.message.PathArgs;
 import io.strata.protocol.message.PathReply;
 import io.strata.store.container.ContainerStore;
+import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.RejectedException;
 import io.strata.store.fs.PathNames;
 import java.io.IOException;
@@ -67,10 +68,13 @@ final class ContainerTarOperations {
   }
 
   private Outcome copyIn(byte[] json) throws IOException {
-    PathArgs args = Arguments.read(json, PathArgs.class, Opcode.CONTAINER_COPY_IN);
+    CopyInArgs args = Arguments.read(json, CopyInArgs.class, Opcode.CONTAINER_COPY_IN);
     String ref = ContainerOperations.required(args.container(), Opcode.CONTAINER_COPY_IN);
     String path = FileOperations.path(args.path(), Opcode.CONTAINER_COPY_IN);
+    ContainerStore.CopyForm form = form(args.form());
     String id = containers.inspect(ref).id();
+    // a DEST the tar cannot go to is refused before the upload; checked again under the lock
+    ContainerStore.copyTarget(containers.view(id), path, form);
     Spool spool = Spool.create(tmp, null, "copy.tar");
     return new Outcome.Upload(
         new SpoolSink(
@@ -79,11 +83,25 @@ final class ContainerTarOperations {
               try (s) {
                 RejectedException.ofContent(
                     () -> {
-                      containers.copyIn(id, path, s.file());
+                      containers.copyIn(id, path, s.file(), form);
                       return null;
                     });
                 return new Outcome.Reply(new PathReply(PathNames.normalize(path)));
               }
             }));
+  }
+
+  private static ContainerStore.CopyForm form(String form) {
+    return switch (form) {
+      case CopyInArgs.NAMED -> ContainerStore.CopyForm.NAMED;
+      case CopyInArgs.CONTENT -> ContainerStore.CopyForm.CONTENT;
+      case CopyInArgs.STREAM -> ContainerStore.CopyForm.STREAM;
+      default ->
+          throw new InvalidArgumentException(
+              Opcode.CONTAINER_COPY_IN.label()
+                  + ": form '"
+                  + form
+                  + "' is none of named, content, stream");
+    };
   }
 }

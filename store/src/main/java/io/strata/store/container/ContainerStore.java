@@ -607,52 +607,107 @@ public final class ContainerStore {
     return p;
   }
 
+  /** What a tar copied in holds, which decides where it goes ({@link #copyTarget}). */
+  public enum CopyForm {
+    /** One top entry named after a local SRC ({@code cp SRC C:DEST}). */
+    NAMED,
+    /** One top directory whose content is copied ({@code cp SRC/. C:DEST}). */
+    CONTENT,
+    /** Any tar, unpacked as it is ({@code cp - C:DEST}). */
+    STREAM
+  }
+
   /**
-   * {@code docker cp - C:DEST}: unpacks {@code tar}. Into {@code dest} if it is a directory;
-   * otherwise {@code dest}'s parent must exist and the tar's top entry takes {@code dest}'s name
-   * (copying a file or directory to a new name, or over a file). One group ({@link #change}): a tar
-   * refused half-way changes nothing in the writable layer. Volumes and bind mounts are the host's
-   * directories, written as they come; so the whole tar is read first, and one with an entry that
-   * would be refused (an absolute or {@code ..} name, an entry type that cannot be copied, a cut or
-   * damaged tar) is refused before anything is written anywhere.
+   * Where a tar copied in goes: directory {@code dir}, the top entry's name replaced by {@code
+   * rename} (null: kept; empty: dropped, its content going straight into {@code dir}).
    */
+  public record CopyTarget(String dir, String rename) {}
+
+  /**
+   * Where {@code cp} in puts a tar of form {@code form} for {@code dest}, as {@code docker cp}
+   * decides it. DEST's symlinks are followed inside the container ({@link
+   * ContainerView#followLinksForWrite}), the last one included, as docker evaluates a destination
+   * link in the container's scope: {@code /bin -> usr/bin} receives into {@code /usr/bin}, a link
+   * to a file is written through, and no link is replaced. Then: into an existing directory the
+   * tar's top entry keeps its name ({@link CopyForm#CONTENT}: its content goes in); otherwise the
+   * top entry takes DEST's (resolved) name in its parent, which must exist. DEST ending in {@code
+   * /}, and DEST of a {@link CopyForm#STREAM}, must be an existing directory: a tar from stdin has
+   * no one top entry to rename. Checks only, changes nothing.
+   */
+  public static CopyTarget copyTarget(ContainerView v, String dest, CopyForm form)
+      throws IOException {
+    String to = v.followLinksForWrite(PathNames.normalize(dest));
+    if (v.exists(to) && v.stat(to).isDirectory()) {
+      return new CopyTarget(to, form == CopyForm.CONTENT ? "" : null);
+    }
+    if (form == CopyForm.STREAM || dest.endsWith("/")) {
+      String why =
+          form == CopyForm.STREAM
+              ? ": a tar read from standard input (cp - C:DEST) is unpacked into an existing"
+                  + " directory"
+              : "";
+      if (!v.exists(to)) {
+        throw new NotFoundException(
+            "destination directory " + dest + " does not exist in the container" + why);
+      }
+      throw new ConflictException(
+          "destination " + dest + " is not a directory in the container" + why);
+    }
+    int slash = to.lastIndexOf('/');
+    return new CopyTarget(to.substring(0, Math.max(1, slash)), to.substring(slash + 1));
+  }
+
+  /** As {@link #copyIn(String, String, Path, CopyForm)} of a {@link CopyForm#NAMED} tar. */
   public void copyIn(String ref, String dest, Path tar) throws IOException {
+    copyIn(ref, dest, tar, CopyForm.NAMED);
+  }
+
+  /**
+   * {@code docker cp SRC C:DEST}: unpacks {@code tar}, of form {@code form}, where {@link
+   * #copyTarget} says. One group ({@link #change}): a tar refused half-way changes nothing in the
+   * writable layer. Volumes and bind mounts are the host's directories, written as they come; so
+   * the whole tar is read first, and one with an entry that would be refused (an absolute or {@code
+   * ..} name, an entry type that cannot be copied, a cut or damaged tar) is refused before anything
+   * is written anywhere.
+   */
+  public void copyIn(String ref, String dest, Path tar, CopyForm form) throws IOException {
+    String top;
     try (InputStream in = new BufferedInputStream(Files.newInputStream(tar))) {
-      TreeTar.check(in);
+      top = TreeTar.check(in);
     }
     change(
         ref,
         v -> {
-          try (InputStream in = new BufferedInputStream(Files.newInputStream(tar))) {
-            String p = PathNames.normalize(dest);
-            if (v.exists(p) && v.stat(p).isDirectory()) {
-              TreeTar.extract(v, in, p, null);
-              return null;
-            }
-            if (dest.endsWith("/")) {
-              throw new NotFoundException("directory " + dest + " does not exist in the container");
-            }
-            String parent = p.substring(0, Math.max(1, p.lastIndexOf('/')));
-            FileStat st = v.exists(parent) ? v.stat(parent) : null;
-            if (st == null || !st.isDirectory()) {
-              throw new NotFoundException(
-                  "directory " + parent + " does not exist in the container");
-            }
-            TreeTar.extract(v, in, parent, p.substring(p.lastIndexOf('/') + 1));
-            return null;
+          CopyTarget t = copyTarget(v, dest, form);
+          if (t.rename() != null && top == null) {
+            // renamed, every top entry would take DEST's name, one over the other
+            throw new InvalidArgumentException(
+                "the tar copied to "
+                    + dest
+                    + " has several top entries (or one named ./), which would all take its"
+                    + " name; only a copy into an existing directory takes such a tar");
           }
+          try (InputStream in = new BufferedInputStream(Files.newInputStream(tar))) {
+            TreeTar.extract(v, in, t.dir(), t.rename());
+          }
+          return null;
         });
   }
 
   /** As {@link #copyIn(String, String, Path)}, the tar spooled under the data root's tmp first. */
   public void copyIn(String ref, String dest, InputStream tar) throws IOException {
+    copyIn(ref, dest, tar, CopyForm.NAMED);
+  }
+
+  /** As {@link #copyIn(String, String, Path, CopyForm)}, the tar spooled under tmp first. */
+  public void copyIn(String ref, String dest, InputStream tar, CopyForm form) throws IOException {
     Files.createDirectories(tmpDir);
     Path spool = Files.createTempFile(tmpDir, "copy-in-", ".tar");
     try {
       try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(spool))) {
         tar.transferTo(out);
       }
-      copyIn(ref, dest, spool);
+      copyIn(ref, dest, spool, form);
     } finally {
       Files.deleteIfExists(spool);
     }

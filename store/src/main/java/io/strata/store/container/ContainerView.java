@@ -197,6 +197,21 @@ public final class ContainerView implements FileSystemView {
    * mounts), never on the host: a volume's {@code /x} is the container's {@code /x}.
    */
   public String followLinks(String path) throws IOException {
+    return resolve(path, false);
+  }
+
+  /**
+   * Where a write to {@code path} lands ({@code cp} into a container, whose DEST docker evaluates
+   * in the container's scope): every symlink followed as {@link #followLinks} does, the last name
+   * included, but that last name may be missing (a new file), and a last link that dangles leads to
+   * where it points, as {@code open(O_CREAT)} writes through it. Every name before the last must be
+   * a directory (through its links): NOT_FOUND names the one that is not.
+   */
+  public String followLinksForWrite(String path) throws IOException {
+    return resolve(path, true);
+  }
+
+  private String resolve(String path, boolean forWrite) throws IOException {
     Deque<String> todo = new ArrayDeque<>(PathNames.split(path));
     List<String> done = new ArrayList<>();
     int hops = 0;
@@ -211,7 +226,21 @@ public final class ContainerView implements FileSystemView {
       done.add(name);
       String at = "/" + String.join("/", done);
       // done holds no symlink, so this stat is of the entry itself, in the layer or a mount
-      if (!exists(at)) {
+      FileStat st = exists(at) ? stat(at) : null;
+      if (forWrite && (st == null || !st.isSymlink())) {
+        if (todo.isEmpty()) {
+          break; // the name written, new or not
+        }
+        if (st == null || !st.isDirectory()) {
+          String via = hops == 0 ? "" : " (" + path + " leads there through a symlink)";
+          throw new NotFoundException(
+              st == null
+                  ? "directory " + at + " does not exist in the container" + via
+                  : "path " + at + " is not a directory in the container" + via);
+        }
+        continue;
+      }
+      if (st == null) {
         if (hops == 0) {
           throw new NotFoundException("path " + path + " not found"); // as without -L
         }
@@ -219,7 +248,7 @@ public final class ContainerView implements FileSystemView {
         throw new NotFoundException(
             "path " + path + " leads to " + at + rest + ", which does not exist");
       }
-      if (!stat(at).isSymlink()) {
+      if (!st.isSymlink()) {
         continue;
       }
       if (++hops > MAX_SYMLINK_HOPS) {

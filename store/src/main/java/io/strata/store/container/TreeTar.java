@@ -69,9 +69,11 @@ final class TreeTar {
   /**
    * Unpacks {@code in} into directory {@code dir} of {@code fs}, as {@code docker cp} does; with
    * {@code rename} not null, the tar's top-level name becomes {@code rename} (copying to a path
-   * that does not exist yet). Directories, regular files, symlinks, hard links within the tar,
-   * FIFOs and character and block devices (with their numbers); names that are absolute or hold
-   * {@code ..} and other entry types are refused.
+   * that does not exist yet), and with {@code rename} empty it is dropped: the top directory's
+   * content goes straight into {@code dir} ({@code cp SRC/. DIR}), the directory itself, like
+   * docker's {@code .} entry, leaving {@code dir} as it is. Directories, regular files, symlinks,
+   * hard links within the tar, FIFOs and character and block devices (with their numbers); names
+   * that are absolute or hold {@code ..} and other entry types are refused.
    */
   static void extract(FileSystemView fs, InputStream in, String dir, String rename)
       throws IOException {
@@ -93,6 +95,13 @@ final class TreeTar {
       FileSystemView fs, CheckedTarInputStream tar, TarArchiveEntry e, String dir, String rename)
       throws IOException {
     String path = place(e.getName(), dir, rename);
+    if ("".equals(rename) && path.equals(dir)) {
+      if (!e.isDirectory()) {
+        throw new InvalidArgumentException(
+            "tar entry " + e.getName() + ": the content of a directory was to be copied");
+      }
+      return; // the top directory stands for dir, which exists
+    }
     long mtime = e.getLastModifiedTime().to(TimeUnit.NANOSECONDS);
     int mode = e.getMode() & 07777;
     if (e.isDirectory()) {
@@ -132,12 +141,19 @@ final class TreeTar {
   /**
    * Reads {@code in} through, refusing what {@link #extract} would refuse by the tar alone: a cut
    * or damaged tar, an absolute or {@code ..} name or link name, an entry type that cannot be
-   * copied in, a device number or owner id out of range. Nothing is written.
+   * copied in, a device number or owner id out of range. Nothing is written. Returns the name every
+   * entry is under, the one top entry a copy to a new name renames (empty for an empty tar); null
+   * if there is none: several, or an entry {@code ./}.
    */
-  static void check(InputStream in) throws IOException {
+  static String check(InputStream in) throws IOException {
     CheckedTarInputStream tar = new CheckedTarInputStream(in, "the tar copied in");
     TarArchiveEntry e;
+    String top = null;
+    boolean one = true;
     while ((e = tar.nextEntry()) != null) {
+      String t = topName(e.getName());
+      one = one && !t.isEmpty() && (top == null || top.equals(t));
+      top = t;
       place(e.getName(), "/", null);
       if (e.isLink()) {
         place(e.getLinkName(), "/", null);
@@ -168,6 +184,7 @@ final class TreeTar {
         }
       }
     }
+    return !one ? null : top == null ? "" : top;
   }
 
   private static void node(
@@ -178,7 +195,20 @@ final class TreeTar {
     fs.setTimes(path, mtime, mtime);
   }
 
-  /** The container path of entry {@code name} unpacked in {@code dir}, top renamed to rename. */
+  /** The first name of tar entry {@code name}, {@code ./} skipped; empty if it has none. */
+  private static String topName(String name) {
+    for (String part : name.split("/")) {
+      if (!part.isEmpty() && !part.equals(".")) {
+        return part;
+      }
+    }
+    return "";
+  }
+
+  /**
+   * The container path of entry {@code name} unpacked in {@code dir}, top renamed to {@code rename}
+   * (empty: dropped).
+   */
   private static String place(String name, String dir, String rename) {
     if (name.startsWith("/")) {
       throw new InvalidArgumentException("tar entry " + name + ": absolute names are refused");
@@ -192,7 +222,9 @@ final class TreeTar {
       if (part.equals("..")) {
         throw new InvalidArgumentException("tar entry " + name + ": '..' is refused");
       }
-      out.append('/').append(top && rename != null ? rename : part);
+      if (!(top && "".equals(rename))) {
+        out.append('/').append(top && rename != null ? rename : part);
+      }
       top = false;
     }
     return out.length() == 0 ? "/" : out.toString();
