@@ -88,6 +88,36 @@ final class Fsck {
             packProblems.putIfAbsent(Locations.packId(loc), "the pack file is missing");
           }
         });
+    // What the fleet reads is the bucket's copy: a pack gone from it (deleted behind the fleet's
+    // back) is damage whether or not this node or its cache still holds the bytes.
+    RoaringBitmap lost = new RoaringBitmap();
+    if (store.shared() != null) {
+      java.util.Set<Integer> listed = store.shared().listPacksInBucket();
+      java.util.Set<Integer> collected = null;
+      for (int id : store.shared().lengths().keySet()) {
+        if (!listed.contains(id)) {
+          if (collected == null) {
+            collected = store.shared().packsDeletedByGc();
+          }
+          if (collected.contains(id)) {
+            continue; // a gc deleted it; this node forgets it within a round
+          }
+          packProblems.put(
+              id,
+              "it is not in "
+                  + store.shared().objects().location()
+                  + (packs.ids().contains(id)
+                      ? " (this node holds a copy: it uploads it again when it starts)"
+                      : ""));
+        }
+      }
+      index.forEach(
+          (id, loc) -> {
+            if (Locations.isStored(loc) && packProblems.containsKey(Locations.packId(loc))) {
+              lost.add(id);
+            }
+          });
+    }
     RoaringBitmap verified = new RoaringBitmap();
     Map<Integer, String> problems = new HashMap<>();
     Map<Long, String> damagedRecords = new HashMap<>();
@@ -198,7 +228,7 @@ final class Fsck {
           }
         });
     RoaringBitmap bad = RoaringBitmap.andNot(expected, verified);
-    Map<Integer, List<String>> users = users(roots, bad);
+    Map<Integer, List<String>> users = users(roots, RoaringBitmap.or(bad, lost));
     List<FsckReport.Damage> damaged = new ArrayList<>();
     for (Map.Entry<Integer, String> e : packProblems.entrySet()) {
       damaged.add(packDamage(e.getKey(), e.getValue(), users));

@@ -57,7 +57,7 @@ public final class FleetGc implements Closeable {
   static final String GC_LOCK = "locks/gc";
   static final String LIVE = "nodes/";
   static final String CONDEMNED = "gc/condemned";
-  static final String DONE = "gc/done/";
+  static final String DONE = SharedStore.GC_DONE;
   static final String ALIASES = "gc/aliases/";
   static final String FORGOTTEN = ".forgotten";
 

@@ -500,6 +500,45 @@ public final class SharedStore implements PackSet.Remote, Closeable {
     }
   }
 
+  /** Where the fleet's gc records the packs each finished gc deleted (one hex id a line). */
+  public static final String GC_DONE = "gc/done/";
+
+  /**
+   * The packs finished gcs deleted, as the bucket's records say: a node forgets them within a round
+   * of its member thread, so a pack missing from the bucket and named here is no damage.
+   */
+  public Set<Integer> packsDeletedByGc() throws IOException {
+    List<String> keys = new java.util.ArrayList<>();
+    objects.list(GC_DONE, (k, size) -> keys.add(k));
+    Set<Integer> out = new java.util.TreeSet<>();
+    for (String k : keys) {
+      byte[] b = objects.get(k);
+      if (b == null) {
+        continue;
+      }
+      for (String line : new String(b, java.nio.charset.StandardCharsets.US_ASCII).split("\n")) {
+        if (!line.isBlank() && !line.startsWith("#")) {
+          out.add(Integer.parseUnsignedInt(line.trim(), 16));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The packs the bucket holds now, listed afresh (what fsck holds the index against). */
+  public Set<Integer> listPacksInBucket() throws IOException {
+    Set<Integer> out = new java.util.TreeSet<>();
+    objects.list(
+        BucketLayout.PACKS,
+        (key, size) -> {
+          int id = BucketLayout.idOf(key, BucketLayout.PACKS, ".pack");
+          if (id > 0) {
+            out.add(id);
+          }
+        });
+    return out;
+  }
+
   /** This store's name in the bucket. */
   public String node() {
     return leases.node();

@@ -1,0 +1,61 @@
+package io.strata.store.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strata.store.blob.BlobService;
+import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.FsckReport;
+import io.strata.store.remote.SharedSettings;
+import io.strata.store.testing.TestData;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * fsck of a shared store holds the index against the bucket, which is what the fleet reads: a pack
+ * deleted behind the fleet's back is damage on every node, the owner's included (it holds a copy),
+ * though a node or its cache still has the bytes. It said "no damage" while the image could not be
+ * read by a node without a copy (docs/ADVERSARIAL.md, E5).
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class BucketFsckTest {
+  @TempDir Path dir;
+
+  private static ChunkStore open(Path root, MemoryBucket bucket) throws IOException {
+    return ChunkStore.open(
+        root.resolve("chunks"),
+        ChunkStore.Options.defaults()
+            .withShared(new SharedSettings(bucket, 64L << 20, 3_600_000, 3_600_000)));
+  }
+
+  @Test
+  void aPackGoneFromTheBucketIsDamageOnEveryNode() throws Exception {
+    MemoryBucket bucket = new MemoryBucket();
+    try (ChunkStore a = open(dir.resolve("a"), bucket);
+        ChunkStore b = open(dir.resolve("b"), bucket)) {
+      new BlobService(a).put(new ByteArrayInputStream(TestData.random(1, 2 << 20)));
+      a.publishToBucket(30_000);
+      b.shared().refresh();
+      assertThat(a.fsck().damaged()).isEmpty();
+      assertThat(b.fsck().damaged()).isEmpty();
+      List<String> packs =
+          bucket.objects.keySet().stream().filter(k -> k.startsWith("packs/")).toList();
+      assertThat(packs).hasSize(1);
+      bucket.objects.remove(packs.get(0));
+
+      List<FsckReport.Damage> onB = b.fsck().damaged();
+      assertThat(onB).isNotEmpty();
+      assertThat(onB.get(0).chunk()).startsWith("pack ");
+      assertThat(onB.get(0).problem()).startsWith("it is not in " + bucket.location() + "; ");
+      List<FsckReport.Damage> onA = a.fsck().damaged();
+      assertThat(onA).isNotEmpty();
+      assertThat(onA.get(0).problem())
+          .contains("(this node holds a copy: it uploads it again when it starts)");
+    }
+  }
+}
