@@ -180,7 +180,7 @@ class LowLevelMountTest {
    * Served by name, a file that gets a second name is one kernel inode for both: a truncate through
    * the new name is what an append through the old one sees. With a kernel inode per name, the old
    * name kept its cached size and the append landed at the old end, the file padded with zeros
-   * (docs/ADVERSARIAL.md, F4).
+   * (docs/ADVERSARIAL.md, F3).
    */
   @Test
   void servedByNameAFileLinkedAnewIsOneInodeForBothNames() throws Exception {
@@ -205,7 +205,7 @@ class LowLevelMountTest {
 
   /**
    * In a directory with the setgid bit, what is made takes the directory's group, and a new
-   * directory the bit too, as on every Linux file system (docs/ADVERSARIAL.md, F3).
+   * directory the bit too, as on every Linux file system (docs/ADVERSARIAL.md, F11).
    */
   @Test
   void aSetgidDirectoryGivesItsGroupToWhatIsMadeInIt() throws Exception {
@@ -224,7 +224,7 @@ class LowLevelMountTest {
 
   /**
    * An owner id past 2^31-1 is refused (EINVAL), as a layer could not keep it: it was taken,
-   * overflowed, and then exported as a tar GNU tar refuses (docs/ADVERSARIAL.md, F2).
+   * overflowed, and then exported as a tar GNU tar refuses (docs/ADVERSARIAL.md, F8).
    */
   @Test
   void anOwnerIdPastWhatALayerKeepsIsInvalid() throws Exception {
@@ -239,7 +239,7 @@ class LowLevelMountTest {
 
   /**
    * A time past what the store keeps (2262-04-11) is held there, not wrapped around to the past
-   * (docs/ADVERSARIAL.md, F14: year 3000 became 1830).
+   * (docs/ADVERSARIAL.md, F15: year 3000 became 1830).
    */
   @Test
   void aTimePastWhatTheStoreKeepsIsHeldAtItsEnd() throws Exception {

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code strata cp} out of a container through a real stratad and the real CLI, as {@code docker
- * cp}: setuid, setgid and sticky bits come out on the host (F7, session 17; runs as root, as CI
+ * cp}: setuid, setgid and sticky bits come out on the host (F9, session 17; runs as root, as CI
  * does, where chmod keeps every bit), and {@code -L} follows a symlink SRC inside the container's
- * root, the copy taking the link's name (F8).
+ * root, the copy taking the link's name (F20).
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CopyModesAndLinksIT {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * F17 through a real stratad and the CLI: an image's {@code VOLUME} is an anonymous volume at
+ * F18 through a real stratad and the CLI: an image's {@code VOLUME} is an anonymous volume at
  * {@code create}, filled from the image and shown in inspect's {@code Mounts}; {@code commit}
  * leaves out what the container wrote there; a new named volume over an image directory starts with
  * its files, and {@code nocopy} keeps it empty.

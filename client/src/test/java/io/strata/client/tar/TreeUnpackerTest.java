@@ -173,7 +173,7 @@ class TreeUnpackerTest {
   }
 
   /**
-   * F7 (session 17): setuid, setgid and sticky bits come out as the container holds them, as docker
+   * F9 (session 17): setuid, setgid and sticky bits come out as the container holds them, as docker
    * cp keeps them; the JDK's permission sets have no name for them and dropped them.
    */
   @Test

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Volumes as Docker's: a new volume over a directory of the image starts with its files, and each
  * {@code VOLUME} of the image's config is an anonymous volume, whose content {@code commit} leaves
- * out (F17).
+ * out (F18).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class VolumeFillTest {

@@ -184,7 +184,7 @@ class ImageStoreTest {
                 0600,
                 1000,
                 1000,
-                // an empty value is a flag, kept (docs/ADVERSARIAL.md, F16)
+                // an empty value is a flag, kept (docs/ADVERSARIAL.md, F17)
                 Map.of("SCHILY.xattr.user.note", "kept", "SCHILY.xattr.user.flag", ""))
             .bytes();
 

@@ -187,7 +187,7 @@ class ImportValidationTest {
   /**
    * The longest symlink target Linux allows is kept; an xattr over what one attribute holds is
    * refused naming the entry and the limit. Both were "internal error (IllegalArgumentException)"
-   * (docs/ADVERSARIAL.md, F6).
+   * (docs/ADVERSARIAL.md, F19).
    */
   @Test
   void aLongestSymlinkIsKeptAndAnXattrTooLargeIsRefusedSayingSo() throws IOException {
