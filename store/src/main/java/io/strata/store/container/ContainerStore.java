@@ -539,22 +539,35 @@ public final class ContainerStore {
    */
   public List<Change> diff(String ref) throws IOException {
     ContainerConfig c = inspect(ref);
+    FileSystemView fs = driver.fs(c.snapshot());
     List<Change> out = new ArrayList<>();
-    String deleted = null; // the last deleted path listed: the driver lists a tree in order
+    // The last path whose whole old tree is gone: deleted, or replaced by what is no directory
+    // (its old children's removal is implied, as docker diff implies it). The driver lists a tree
+    // in order, a path before what was under it.
+    String gone = null;
     for (Change ch : layerChanges(c)) {
-      if (ch.kind() == 'D' && deleted != null && ch.path().startsWith(deleted + "/")) {
+      if (ch.kind() == 'D' && gone != null && ch.path().startsWith(gone + "/")) {
         continue;
       }
-      deleted = ch.kind() == 'D' ? ch.path() : null;
+      gone =
+          ch.kind() == 'D' || (ch.kind() == 'C' && !isDirectory(fs, ch.path())) ? ch.path() : null;
       out.add(ch);
     }
     return out;
   }
 
+  private static boolean isDirectory(FileSystemView fs, String path) throws IOException {
+    try {
+      return fs.stat(path).isDirectory();
+    } catch (NotFoundException gone) {
+      return false;
+    }
+  }
+
   /**
    * The writable layer's changes against the image, without the removed files a mount keeps while a
-   * process has them open ({@link PathNames#isHeldUnlinked}): deleted, they are no content of the
-   * container, as an overlay upper directory does not show an unlinked open file.
+   * process has them open ({@link HeldUnlinked}): deleted, they are no content of the container, as
+   * an overlay upper directory does not show an unlinked open file.
    */
   private List<Change> layerChanges(ContainerConfig c) throws IOException {
     List<Change> out = new ArrayList<>(driver.diff(c.snapshot(), c.parentLayer()));

@@ -146,6 +146,14 @@ class ContainerStoreTest {
     assertThat(containers.diff("d2"))
         .containsExactly(
             new Change('D', "/data"), new Change('C', "/etc"), new Change('A', "/etc/new.conf"));
+
+    // A directory replaced by a file is one C line: its old children went with it, as docker
+    // diff shows it (docs/ADVERSARIAL.md, F21; they were D lines each).
+    containers.create("withsub:1", "d3", List.of());
+    ContainerView w = containers.view("d3");
+    w.remove("/data", true);
+    put(w, "/data", "a file now\n");
+    assertThat(containers.diff("d3")).containsExactly(new Change('C', "/data"));
   }
 
   @Test
