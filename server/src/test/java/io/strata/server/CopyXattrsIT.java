@@ -113,6 +113,14 @@ class CopyXattrsIT {
     assertCopiedOutWithXattrs("capin", "/capsrc");
   }
 
+  /** A volume is a host directory, whose files keep no xattrs: they are dropped, as Docker does. */
+  @Test
+  void cpIntoAVolumeDropsThemAndCopiesTheFile() throws Exception {
+    ok("create", "--name", "capvol", "-v", "xavol:/vol", "xa-base:1");
+    ok("cp", capsrc.toString(), "capvol:/vol/capsrc");
+    assertThat(ok("fs", "capvol", "cat", "/vol/capsrc").out()).isEqualTo("#!/bin/sh\necho ping\n");
+  }
+
   @Test
   void aDirectoryImportAndABuildsCopyKeepThemAsATarOfTheDirectoryDoes() throws Exception {
     Path capdir = Files.createDirectories(dir.resolve("capdir"));

@@ -79,9 +79,9 @@ final class HostXattrs {
 
   /**
    * The attributes of {@code file} (its path's exact bytes, {@link #bytes}), sorted by name; empty
-   * on a file system without extended attributes. {@code shown} names the file in messages.
+   * on a file system without extended attributes. {@code p} is the file, for messages only.
    */
-  Map<String, byte[]> read(byte[] file, String shown) throws IOException {
+  Map<String, byte[]> read(byte[] file, Path p) throws IOException {
     if (list == null) {
       list = Memory.allocateDirect(runtime, MAX);
       value = Memory.allocateDirect(runtime, MAX);
@@ -93,11 +93,12 @@ final class HostXattrs {
         return Map.of();
       }
       throw new IOException(
-          shown + ": listing its extended attributes failed: " + c.strerror(errno));
+          shown(p) + ": listing its extended attributes failed: " + c.strerror(errno));
     }
     if (n == 0) {
       return Map.of();
     }
+    String shown = shown(p);
     byte[] names = new byte[(int) n];
     list.get(0, names, 0, names.length);
     Map<String, byte[]> out = new TreeMap<>();
@@ -136,6 +137,10 @@ final class HostXattrs {
       out.put(new String(name, StandardCharsets.UTF_8), v);
     }
     return out;
+  }
+
+  private static String shown(Path p) {
+    return "file " + HostNames.shown(p.toAbsolutePath());
   }
 
   /** Leaves out {@code system.*} and {@code security.selinux} (see the class comment). */

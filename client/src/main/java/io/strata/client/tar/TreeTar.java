@@ -320,8 +320,7 @@ public final class TreeTar {
       xattrs = HostXattrs.open();
       rootBytes = HostXattrs.bytes(root);
     }
-    return xattrs.read(
-        HostXattrs.bytes(rootBytes, root, file), "file " + HostNames.shown(file.toAbsolutePath()));
+    return xattrs.read(HostXattrs.bytes(rootBytes, root, file), file);
   }
 
   /**
