@@ -12,6 +12,9 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -110,6 +113,7 @@ final class CopyCommand extends ClientCommand {
       out.flush();
       return;
     }
+    List<String> skipped = Collections.synchronizedList(new ArrayList<>());
     LocalCopy.receive(
         source,
         destination.path(),
@@ -117,7 +121,28 @@ final class CopyCommand extends ClientCommand {
             PipedUnpack.run(
                 what,
                 out -> client.copyOut(args, out, progress),
-                in -> TreeUnpacker.unpack(in, stage, what)));
+                in -> skipped.addAll(TreeUnpacker.unpack(in, stage, what))));
+    warnSkipped(cli, skipped);
+  }
+
+  /**
+   * Names the extended attributes the copy could not set (a non-root user's {@code
+   * security.capability}, a file system without them): kept by the container, not by the copy.
+   */
+  private static void warnSkipped(StrataCli cli, List<String> skipped) {
+    if (skipped.isEmpty()) {
+      return;
+    }
+    int shown = Math.min(skipped.size(), 5);
+    cli.terminal()
+        .err()
+        .println(
+            "strata cp: warning: "
+                + skipped.size()
+                + (skipped.size() == 1 ? " extended attribute was" : " extended attributes were")
+                + " not set on this host (as tar -x does without the privilege): "
+                + String.join(", ", skipped.subList(0, shown))
+                + (skipped.size() > shown ? ", and " + (skipped.size() - shown) + " more" : ""));
   }
 
   private PathReply copyIn(StrataClient client, StrataCli cli, TransferListener progress)

@@ -126,7 +126,10 @@ final class HostNames {
     if (raw.endsWith("/")) {
       raw = raw.substring(0, raw.length() - 1);
     }
-    raw = raw.substring(raw.lastIndexOf('/') + 1);
+    return percentDecoded(raw.substring(raw.lastIndexOf('/') + 1));
+  }
+
+  private static byte[] percentDecoded(String raw) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
     for (int i = 0; i < raw.length(); i++) {
       char c = raw.charAt(i);
@@ -140,7 +143,38 @@ final class HostNames {
     return out.toByteArray();
   }
 
-  private static String shown(byte[] b) {
+  /**
+   * The exact bytes of the absolute path {@code abs}: its string's own when ASCII, else percent-
+   * decoded from its URI as {@link #bytes} does for one name.
+   */
+  static byte[] pathBytes(Path abs) {
+    String s = abs.toString();
+    if (ascii(s)) {
+      return s.getBytes(StandardCharsets.US_ASCII);
+    }
+    String raw = abs.toUri().getRawPath();
+    if (raw.length() > 1 && raw.endsWith("/")) {
+      raw = raw.substring(0, raw.length() - 1);
+    }
+    return percentDecoded(raw);
+  }
+
+  /** Whether {@code b} is valid UTF-8. */
+  static boolean isUtf8(byte[] b) {
+    try {
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(b));
+      return true;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return false;
+    }
+  }
+
+  /** {@code b} for a message (see {@link #shown(Path)}). */
+  static String shown(byte[] b) {
     CharsetDecoder d =
         StandardCharsets.UTF_8
             .newDecoder()

@@ -28,6 +28,12 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * the tars {@code docker cp} sends: one top entry named after the source, or the directory's
  * children at the top. Names are UTF-8: a name or symlink target that is not is refused, naming it
  * ({@link HostNames}).
+ *
+ * <p>Extended attributes ({@link HostXattrs}: file capabilities, {@code user.*}, ...) are {@code
+ * SCHILY.xattr.NAME} records of a PAX header written before the entry, their values byte for byte,
+ * as {@code tar --xattrs} and the server's {@code LayerTarWriter} write them: that header holds the
+ * entry's name, link and large numbers too, in the server's order, so that {@link #writeLayer}
+ * stays the canonical layer tar the server hashes as it arrives.
  */
 public final class TreeTar {
   private final Path root;
@@ -43,6 +49,16 @@ public final class TreeTar {
    */
   private static final String ATTRIBUTES =
       "unix:mode,dev,ino,nlink,size,rdev,uid,gid,lastModifiedTime";
+
+  private static final String XATTR = "SCHILY.xattr.";
+  private static final long USTAR_MAX_SIZE = 077777777777L;
+  private static final long USTAR_MAX_ID = 07777777L;
+
+  /** Reads each entry's extended attributes; opened at the first entry. */
+  private HostXattrs xattrs;
+
+  /** The exact bytes of {@link #root}'s absolute path, which every entry's path starts with. */
+  private byte[] rootBytes;
 
   // Files are read in large pieces: Files.copy's 8 KiB made a read call per 8 KiB.
   private final byte[] copyBuffer = new byte[128 << 10];
@@ -151,9 +167,7 @@ public final class TreeTar {
   static TarArchiveOutputStream layerStream(OutputStream out) {
     TarArchiveOutputStream tar =
         new TarArchiveOutputStream(out, TarConstants.DEFAULT_RCDSIZE, "UTF-8");
-    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-    tar.setAddPaxHeadersForNonAsciiNames(true);
+    usePax(tar);
     return tar;
   }
 
@@ -183,6 +197,10 @@ public final class TreeTar {
   }
 
   private void usePax() {
+    usePax(tar);
+  }
+
+  private static void usePax(TarArchiveOutputStream tar) {
     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
     tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
     tar.setAddPaxHeadersForNonAsciiNames(true);
@@ -279,7 +297,12 @@ public final class TreeTar {
         ((Number) a.get("uid")).longValue(),
         ((Number) a.get("gid")).longValue(),
         ((FileTime) a.get("lastModifiedTime")).toMillis());
-    tar.putArchiveEntry(e);
+    Map<String, byte[]> x = xattrsOf(file);
+    if (x.isEmpty()) {
+      tar.putArchiveEntry(e);
+    } else {
+      putWithXattrs(tar, e, x);
+    }
     if (content) {
       try (InputStream in = Files.newInputStream(file)) {
         int n;
@@ -289,5 +312,57 @@ public final class TreeTar {
       }
     }
     tar.closeArchiveEntry();
+  }
+
+  /** The extended attributes of {@code file}, a path below {@link #root} (or it). */
+  private Map<String, byte[]> xattrsOf(Path file) throws IOException {
+    if (xattrs == null) {
+      xattrs = HostXattrs.open();
+      rootBytes = HostXattrs.bytes(root);
+    }
+    return xattrs.read(HostXattrs.bytes(rootBytes, root, file), file);
+  }
+
+  /**
+   * Writes {@code e} after a PAX header that holds {@code xattrs} byte for byte, and with them
+   * every value the ustar header cannot hold, exactly as the server's {@code
+   * LayerTarWriter.putWithXattrs} does: commons-compress would write those in a second PAX header
+   * (a reader keeps only the last one before an entry), and its PAX values are UTF-8 text, which
+   * mangles binary attributes.
+   */
+  static void putWithXattrs(TarArchiveOutputStream tar, TarArchiveEntry e, Map<String, byte[]> x)
+      throws IOException {
+    PaxHeader pax = new PaxHeader().add("path", e.getName());
+    if (!e.getLinkName().isEmpty()) {
+      pax.add("linkpath", e.getLinkName());
+    }
+    if (e.getSize() > USTAR_MAX_SIZE) {
+      pax.add("size", Long.toString(e.getSize()));
+    }
+    if (e.getLongUserId() > USTAR_MAX_ID) {
+      pax.add("uid", Long.toString(e.getLongUserId()));
+    }
+    if (e.getLongGroupId() > USTAR_MAX_ID) {
+      pax.add("gid", Long.toString(e.getLongGroupId()));
+    }
+    long mtime = e.getModTime().getTime() / 1000;
+    if (mtime < 0 || mtime > USTAR_MAX_SIZE) {
+      pax.add("mtime", Long.toString(mtime));
+    }
+    // sorted by name (x is a TreeMap), as the server sorts them
+    for (Map.Entry<String, byte[]> a : x.entrySet()) {
+      pax.add(XATTR + a.getKey(), a.getValue());
+    }
+    // Our header holds the name, link and numbers in full: the ustar fields may be cut, and
+    // commons-compress must not add a header of its own.
+    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_TRUNCATE);
+    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_STAR);
+    tar.setAddPaxHeadersForNonAsciiNames(false);
+    try {
+      pax.writeBefore(tar, e);
+      tar.putArchiveEntry(e);
+    } finally {
+      usePax(tar);
+    }
   }
 }

@@ -9,8 +9,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Unpacks a tar of a file tree, the kind {@link TreeTar} writes and {@code strata cp} receives,
@@ -23,11 +24,23 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * file is refused (symlinks are created as they are, never followed), and a hard link must name a
  * regular file unpacked before it. FIFOs and device nodes are made with their numbers and modes
  * ({@link SpecialFiles}; a device node needs root). Each refusal names the entry.
+ *
+ * <p>Extended attributes ({@code SCHILY.xattr.*}, byte for byte: {@link XattrTarInputStream}) are
+ * set on what each entry made, never following a symlink, as {@code tar --xattrs
+ * --xattrs-include='*' -xp} and {@code docker cp} set them: root keeps every one (file capabilities
+ * included); another user keeps what the kernel lets it set ({@code user.*} on its files and
+ * directories), and the ones refused as not permitted, or not kept by the destination's file
+ * system, are returned, for the caller to name in a warning. A file's attributes are set after its
+ * content (a write drops {@code security.capability}) and before its mode (a read-only mode would
+ * refuse {@code user.*} to its non-root owner).
  */
 public final class TreeUnpacker {
   private final Path base;
   private final String what;
   private final List<Directory> directories = new ArrayList<>();
+  private final List<String> skipped = new ArrayList<>();
+  private HostXattrs xattrs;
+  private byte[] baseBytes;
 
   /** A directory whose mode and mtime are set last, once nothing more is written into it. */
   private record Directory(Path path, int mode, FileTime mtime) {}
@@ -37,25 +50,31 @@ public final class TreeUnpacker {
     this.what = what;
   }
 
-  /** Unpacks {@code in} into the empty directory {@code dir}; {@code what} names the stream. */
-  public static void unpack(InputStream in, Path dir, String what) throws IOException {
-    new TreeUnpacker(dir.toAbsolutePath().normalize(), what).run(in);
+  /**
+   * Unpacks {@code in} into the empty directory {@code dir}; {@code what} names the stream. Returns
+   * the extended attributes this user could not set here, one {@code ENTRY: NAME (WHY)} each.
+   */
+  public static List<String> unpack(InputStream in, Path dir, String what) throws IOException {
+    TreeUnpacker u = new TreeUnpacker(dir.toAbsolutePath().normalize(), what);
+    u.run(in);
+    return u.skipped;
   }
 
   private void run(InputStream in) throws IOException {
-    TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8"); // the server's names
+    XattrTarInputStream tar = new XattrTarInputStream(in, what);
     TarArchiveEntry e;
-    while ((e = tar.getNextEntry()) != null) {
+    while ((e = next(tar)) != null) {
       Path target = TarUnpacker.inside(base, e.getName(), what);
       if (target.equals(base)) {
         continue; // the "./" entry of the directory itself: it exists already
       }
       parents(target, e.getName(), true);
       if (e.isDirectory()) {
-        directory(target, e);
+        directory(target, e, tar.xattrs());
       } else if (TarUnpacker.isRegularFile(e)) {
         clear(target, e.getName());
         Files.copy(tar, target);
+        setXattrs(target, e, tar.xattrs());
         chmod(target, e.getMode());
         Files.setLastModifiedTime(target, e.getLastModifiedTime());
       } else if (e.isSymbolicLink()) {
@@ -64,6 +83,7 @@ public final class TreeUnpacker {
             e.getLinkName(),
             what + ": entry " + e.getName() + ": the link target " + e.getLinkName());
         Files.createSymbolicLink(target, Path.of(e.getLinkName()));
+        setXattrs(target, e, tar.xattrs());
       } else if (e.isLink()) {
         Path source = TarUnpacker.inside(base, e.getLinkName(), what);
         parents(source, e.getName(), false);
@@ -77,10 +97,11 @@ public final class TreeUnpacker {
                   + ", which is not a file unpacked before it");
         }
         clear(target, e.getName());
-        Files.createLink(target, source);
+        Files.createLink(target, source); // its attributes are the file's, set with its first name
       } else if (SpecialFiles.isSpecial(e)) {
         clear(target, e.getName());
         SpecialFiles.make(target, e, what);
+        setXattrs(target, e, tar.xattrs());
       } else {
         throw new IOException(
             what + ": entry " + e.getName() + " has a type this copy cannot make: " + typeOf(e));
@@ -116,7 +137,7 @@ public final class TreeUnpacker {
     }
   }
 
-  private void directory(Path target, TarArchiveEntry e) throws IOException {
+  private void directory(Path target, TarArchiveEntry e, Map<String, byte[]> x) throws IOException {
     BasicFileAttributes a = attributes(target);
     if (a != null && !a.isDirectory()) {
       Files.delete(target);
@@ -125,7 +146,34 @@ public final class TreeUnpacker {
     if (a == null) {
       Files.createDirectory(target);
     }
+    setXattrs(target, e, x);
     directories.add(new Directory(target, e.getMode(), e.getLastModifiedTime()));
+  }
+
+  private TarArchiveEntry next(XattrTarInputStream tar) throws IOException {
+    try {
+      return tar.getNextEntry();
+    } catch (IllegalStateException tooLarge) {
+      throw new IOException(tooLarge.getMessage(), tooLarge);
+    }
+  }
+
+  /** Sets entry {@code e}'s extended attributes {@code x} on {@code target}, which it made. */
+  private void setXattrs(Path target, TarArchiveEntry e, Map<String, byte[]> x) throws IOException {
+    if (x.isEmpty()) {
+      return;
+    }
+    if (xattrs == null) {
+      xattrs = HostXattrs.open();
+      baseBytes = HostXattrs.bytes(base);
+    }
+    byte[] path = HostXattrs.bytes(baseBytes, base, target);
+    for (Map.Entry<String, byte[]> a : new TreeMap<>(x).entrySet()) {
+      String why = xattrs.set(path, a.getKey(), a.getValue(), what + ": entry " + e.getName());
+      if (why != null) {
+        skipped.add(e.getName() + ": " + a.getKey() + " (" + why + ")");
+      }
+    }
   }
 
   /**

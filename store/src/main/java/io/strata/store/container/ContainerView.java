@@ -415,6 +415,12 @@ public final class ContainerView implements FileSystemView {
   }
 
   @Override
+  public boolean keepsXattrs(String path) throws IOException {
+    Route r = route(path);
+    return r.fs().keepsXattrs(r.path());
+  }
+
+  @Override
   public void setXattr(String path, String name, byte[] value) throws IOException {
     Route r = route(path);
     r.fs().setXattr(r.path(), name, value);

@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
@@ -82,6 +84,7 @@ final class TreeTar {
     while ((e = tar.nextEntry()) != null) {
       try {
         extractEntry(fs, tar, e, dir, rename);
+        xattrs(fs, tar, e, dir, rename);
       } catch (NotFoundException missing) {
         // a path through a symlink that leads nowhere: the tar's fault, not a lookup's
         throw new InvalidArgumentException(
@@ -139,6 +142,33 @@ final class TreeTar {
   }
 
   /**
+   * Sets the extended attributes of entry {@code e} (file capabilities, {@code user.*}, ...) byte
+   * for byte ({@link CheckedTarInputStream#exactXattrs}) on what it made, as {@code docker cp}
+   * does; a hard link's are its file's, set with its first name. A file of a host-directory volume
+   * keeps none ({@link FileSystemView#keepsXattrs}): they are dropped there, as Docker drops what
+   * the destination does not support.
+   */
+  private static void xattrs(
+      FileSystemView fs, CheckedTarInputStream tar, TarArchiveEntry e, String dir, String rename)
+      throws IOException {
+    Map<String, byte[]> x = tar.exactXattrs();
+    if (x.isEmpty() || e.isLink()) {
+      return;
+    }
+    String path = place(e.getName(), dir, rename);
+    if (!fs.keepsXattrs(path)) {
+      return;
+    }
+    for (Map.Entry<String, byte[]> a : new TreeMap<>(x).entrySet()) {
+      if (a.getKey().isEmpty()) {
+        throw new InvalidArgumentException(
+            "tar entry " + e.getName() + ": a SCHILY.xattr. record names no extended attribute");
+      }
+      fs.setXattr(path, a.getKey(), a.getValue());
+    }
+  }
+
+  /**
    * Reads {@code in} through, refusing what {@link #extract} would refuse by the tar alone: a cut
    * or damaged tar, an absolute or {@code ..} name or link name, an entry type that cannot be
    * copied in, a device number or owner id out of range. Nothing is written. Returns the name every
@@ -171,6 +201,10 @@ final class TreeTar {
             "tar entry "
                 + e.getName()
                 + ": only directories, files, links, FIFOs and devices can be copied in");
+      }
+      if (tar.exactXattrs().containsKey("")) {
+        throw new InvalidArgumentException(
+            "tar entry " + e.getName() + ": a SCHILY.xattr. record names no extended attribute");
       }
       if ((e.isCharacterDevice() || e.isBlockDevice())
           && (e.getDevMajor() < 0 || e.getDevMinor() < 0)) {

@@ -164,7 +164,26 @@ public final class FileNames {
     if (raw.endsWith("/")) {
       raw = raw.substring(0, raw.length() - 1);
     }
-    raw = raw.substring(raw.lastIndexOf('/') + 1);
+    return percentDecoded(raw.substring(raw.lastIndexOf('/') + 1));
+  }
+
+  /**
+   * The exact bytes of the absolute host path {@code abs} (for a C call): its string's own when
+   * ASCII, else percent-decoded from its URI as {@link #bytes} does for one name.
+   */
+  public static byte[] pathBytes(Path abs) {
+    String s = abs.toString();
+    if (ascii(s)) {
+      return s.getBytes(StandardCharsets.US_ASCII);
+    }
+    String raw = abs.toUri().getRawPath();
+    if (raw.length() > 1 && raw.endsWith("/")) {
+      raw = raw.substring(0, raw.length() - 1);
+    }
+    return percentDecoded(raw);
+  }
+
+  private static byte[] percentDecoded(String raw) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
     for (int i = 0; i < raw.length(); i++) {
       char c = raw.charAt(i);

@@ -111,6 +111,15 @@ public interface FileSystemView {
   /** Sets modification and access times (nanoseconds since the epoch). */
   void setTimes(String path, long mtimeNanos, long atimeNanos) throws IOException;
 
+  /**
+   * Whether {@code path}'s file keeps extended attributes: false where {@link #setXattr} is refused
+   * whatever the name (a host directory's files), for a copy that drops them as {@code docker cp}
+   * does rather than fail.
+   */
+  default boolean keepsXattrs(String path) throws IOException {
+    return true;
+  }
+
   /** Sets an extended attribute. */
   void setXattr(String path, String name, byte[] value) throws IOException;
 

@@ -835,6 +835,11 @@ public final class HostDirectory implements FileSystemView {
   }
 
   @Override
+  public boolean keepsXattrs(String path) {
+    return false;
+  }
+
+  @Override
   public void setXattr(String path, String name, byte[] value) {
     throw new InvalidArgumentException(
         what + ": " + path + ": extended attributes are not kept on host directories");

@@ -23,7 +23,9 @@ import java.util.Map;
  * links, FIFOs and character and block devices as nodes with their numbers (a debootstrap tree's
  * {@code /dev}). Sockets are left out, as {@code tar} and Docker leave them out. A name or symlink
  * target that is not valid UTF-8 is refused, naming it ({@link FileNames}): the JDK's string of it
- * has U+FFFD for each bad byte, and two such names would be one.
+ * has U+FFFD for each bad byte, and two such names would be one. Extended attributes (file
+ * capabilities, {@code user.*}, ...; {@link HostXattrs}) are copied byte for byte, as the client's
+ * tar of a directory carries them; the root's are not, as the layer's tar has no entry for it.
  */
 public final class HostTree {
   private HostTree() {}
@@ -34,6 +36,7 @@ public final class HostTree {
       throw new InvalidArgumentException("directory " + root + " does not exist");
     }
     Map<Object, String> links = new HashMap<>();
+    HostXattrs xattrs = HostXattrs.below(root);
     Files.walkFileTree(
         root,
         new SimpleFileVisitor<>() {
@@ -47,6 +50,7 @@ public final class HostTree {
             Map<String, Object> u = unix(dir);
             if (!path.equals("/")) {
               fs.mkdir(path, mode(u));
+              copyXattrs(xattrs, dir, fs, path);
             } else {
               fs.chmod(path, mode(u));
             }
@@ -76,6 +80,7 @@ public final class HostTree {
               String target = linkTarget(root, file);
               EntryPath.checkSymlink(file.toString(), path, target);
               fs.symlink(target, path);
+              copyXattrs(xattrs, file, fs, path);
               fs.chown(path, uid, gid);
               fs.setTimes(path, t, t);
             } else if (a.isRegularFile()) {
@@ -87,6 +92,7 @@ public final class HostTree {
                 try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
                   fs.writeFile(path, in, mode(u), uid, gid, t);
                 }
+                copyXattrs(xattrs, file, fs, path);
                 if (key != null && (Integer) u.get("nlink") > 1) {
                   links.put(key, path);
                 }
@@ -99,6 +105,7 @@ public final class HostTree {
               } else {
                 int type = (Integer) u.get("mode") & FileStat.S_IFMT;
                 fs.mknod(path, type | mode(u), (Long) u.get("rdev"));
+                copyXattrs(xattrs, file, fs, path);
                 fs.chown(path, uid, gid);
                 fs.setTimes(path, t, t);
                 if (key != null && (Integer) u.get("nlink") > 1) {
@@ -109,6 +116,14 @@ public final class HostTree {
             return FileVisitResult.CONTINUE;
           }
         });
+  }
+
+  /** Sets on {@code path} of {@code fs} the extended attributes host file {@code p} has. */
+  private static void copyXattrs(HostXattrs xattrs, Path p, FileSystemView fs, String path)
+      throws IOException {
+    for (Map.Entry<String, byte[]> x : xattrs.read(p).entrySet()) {
+      fs.setXattr(path, x.getKey(), x.getValue());
+    }
   }
 
   /** Refuses {@code p} below {@code root} if its name is not valid UTF-8. */

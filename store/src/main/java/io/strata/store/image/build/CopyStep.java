@@ -159,6 +159,13 @@ final class CopyStep {
     sha.update(
         (p + "\0" + st.mode() + "\0" + st.size() + "\0" + st.linkTarget() + "\0" + st.rdev() + "\0")
             .getBytes(StandardCharsets.UTF_8));
+    // a file's extended attributes are part of what it copies (none: the key as before)
+    for (String x : fs.listXattrs(p)) {
+      sha.update(("xattr\0" + x + "\0").getBytes(StandardCharsets.UTF_8));
+      byte[] v = fs.getXattr(p, x);
+      sha.update((v.length + "\0").getBytes(StandardCharsets.UTF_8));
+      sha.update(v);
+    }
     if (st.isRegular()) {
       byte[] buf = new byte[64 << 10];
       try (InputStream f = fs.open(p)) {
@@ -196,6 +203,7 @@ final class CopyStep {
     if (!fs.exists(to)) {
       fs.mkdirs(EntryPath.parent(to), 0755);
       fs.mkdir(to, chmod >= 0 ? chmod : st.permissions());
+      copyXattrs(src, to, fs);
       fs.chown(to, uid, gid);
     }
     for (DirEntry e : from.fs().list(src)) {
@@ -220,17 +228,31 @@ final class CopyStep {
     }
     if (st.isSymlink()) {
       fs.symlink(st.linkTarget(), to);
+      copyXattrs(src, to, fs);
       fs.chown(to, uid, gid);
     } else if (st.isFifo() || st.isCharDevice() || st.isBlockDevice()) {
       // as Docker's COPY: the node itself, with its type and device number
       int type = st.mode() & FileStat.S_IFMT;
       fs.mknod(to, type | (chmod >= 0 ? chmod : st.permissions()), st.rdev());
+      copyXattrs(src, to, fs);
       fs.chown(to, uid, gid);
       fs.setTimes(to, st.mtimeNanos(), st.mtimeNanos());
     } else {
       try (InputStream f = from.fs().open(src)) {
         fs.writeFile(to, f, chmod >= 0 ? chmod : st.permissions(), uid, gid, st.mtimeNanos());
       }
+      copyXattrs(src, to, fs);
+    }
+  }
+
+  /**
+   * Gives {@code to} the extended attributes context file {@code src} has, byte for byte (file
+   * capabilities, {@code user.*}, ...), as Docker's COPY keeps a context file's {@code
+   * security.capability}.
+   */
+  private void copyXattrs(String src, String to, FileSystemView fs) throws IOException {
+    for (String x : from.fs().listXattrs(src)) {
+      fs.setXattr(to, x, from.fs().getXattr(src, x));
     }
   }
 

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -52,6 +53,12 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
   private boolean ended;
   private boolean sparseExtension;
   private long headers;
+
+  /** The content of the entry's own PAX header ({@code 'x'}) read whole, until its entry. */
+  private byte[] pax;
+
+  private byte previousType;
+  private Map<String, byte[]> xattrs = Map.of();
 
   /** Reads {@code in} (uncompressed); {@code what} names the tar in messages. */
   public CheckedTarInputStream(InputStream in, String what) {
@@ -154,11 +161,33 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
     headers++;
     sparseExtension = record[TYPE] == 'S' && record[GNU_SPARSE_EXTENDED] != 0;
     long metadata = checkMetadataSize(record, read - RECORD);
-    names.header(record, capture.take());
+    byte[] content = capture.take();
+    names.header(record, content);
+    keepXattrs(record[TYPE], content);
     if (metadata >= 0) {
       capture.start((int) metadata);
     }
     return false;
+  }
+
+  /**
+   * The extended attributes of the entry {@link #nextEntry} returned last, byte for byte from its
+   * PAX header ({@link PaxXattrs}): the parser's {@code SCHILY.xattr.*} values went through UTF-8,
+   * which mangles binary ones such as {@code security.capability}.
+   */
+  public Map<String, byte[]> exactXattrs() {
+    return xattrs;
+  }
+
+  private void keepXattrs(byte type, byte[] content) {
+    if (previousType == 'x' && content != null) {
+      pax = content;
+    }
+    previousType = type;
+    if (!TarNames.isMetadata(type)) {
+      xattrs = pax == null ? Map.of() : PaxXattrs.scan(pax, pax.length);
+      pax = null;
+    }
   }
 
   /**

@@ -36,6 +36,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveStructSparse;
 import org.roaringbitmap.RoaringBitmap;
@@ -159,7 +160,7 @@ public final class LayerStore {
               break;
             }
             limits.checkEntries(what, ++entries);
-            String stored = apply(applier, e, content, rec, what);
+            String stored = apply(applier, e, content, rec::xattrs, what);
             if (stored != null && e.isSparse()) {
               // the tar holds the data ranges only, one after the other
               for (TarArchiveStructSparse r : LayerApplier.sparseMap(e.getName(), e)) {
@@ -259,7 +260,7 @@ public final class LayerStore {
               break;
             }
             limits.checkEntries(what, ++entries);
-            String stored = apply(applier, e, content, rec, what);
+            String stored = apply(applier, e, content, rec::xattrs, what);
             // as the canonical tar's: no record for an empty file; a sparse entry's data ranges
             // differ from its canonical entry, so such a tar is read back below
             if (stored != null && e.getSize() > 0) {
@@ -323,24 +324,26 @@ public final class LayerStore {
     InputStream content = parsing(tar, what);
     TarArchiveEntry e;
     while ((e = tar.nextEntry()) != null) {
-      apply(applier, e, content, null, what);
+      apply(applier, e, content, tar::exactXattrs, what);
     }
     applier.finish();
   }
 
   /**
-   * Applies entry {@code e} of the tar {@code what} names ({@code rec}: its recorder, for exact
-   * xattrs, or null); a refusal names the tar as well as the entry.
+   * Applies entry {@code e} of the tar {@code what} names ({@code exactXattrs}: its xattrs byte for
+   * byte, or null); a refusal names the tar as well as the entry.
    */
   private static String apply(
       LayerApplier applier,
       TarArchiveEntry e,
       InputStream content,
-      RecordingInputStream rec,
+      Supplier<Map<String, byte[]>> exactXattrs,
       String what)
       throws IOException {
     try {
-      return rec == null ? applier.apply(e, content) : applier.apply(e, content, rec::xattrs);
+      return exactXattrs == null
+          ? applier.apply(e, content)
+          : applier.apply(e, content, exactXattrs);
     } catch (InvalidArgumentException refused) {
       String m = refused.getMessage();
       if (m != null && m.startsWith(what + ": ")) {
