@@ -556,6 +556,35 @@ public final class ContainerStore {
     return out;
   }
 
+  /**
+   * {@code changes} with every other name of each changed or added hard-linked file, so that the
+   * layer names them all and links them: a name renamed in the container, its partner untouched,
+   * went into the layer as a file of its own, and the committed image split the pair the container
+   * kept (docs/ADVERSARIAL.md, F12). The partners come as changes, in path order.
+   */
+  private static List<Change> withLinkPartners(FileSystemView fs, List<Change> changes)
+      throws IOException {
+    java.util.TreeMap<String, Change> all = new java.util.TreeMap<>();
+    for (Change ch : changes) {
+      all.put(ch.path(), ch);
+    }
+    for (Change ch : changes) {
+      if (ch.kind() == 'D') {
+        continue;
+      }
+      FileStat st = fs.stat(ch.path());
+      if (st.isDirectory() || st.nlink() < 2) {
+        continue;
+      }
+      for (String p : fs.linksOf(ch.path())) {
+        if (!all.containsKey(p) && !HeldUnlinked.is(fs, p)) {
+          all.put(p, new Change('C', p));
+        }
+      }
+    }
+    return all.size() == changes.size() ? changes : new ArrayList<>(all.values());
+  }
+
   private static boolean isDirectory(FileSystemView fs, String path) throws IOException {
     try {
       return fs.stat(path).isDirectory();
@@ -741,7 +770,7 @@ public final class ContainerStore {
   }
 
   private String commitUnlocked(ContainerConfig c, String tag) throws IOException {
-    List<Change> changes = layerChanges(c);
+    List<Change> changes = withLinkPartners(driver.fs(c.snapshot()), layerChanges(c));
     checkLayerSize(c, changes);
     Files.createDirectories(tmpDir);
     // Spooled rather than piped, which would need a second thread: a file keeps memory flat

@@ -88,6 +88,18 @@ final class Directories {
     return "/" + String.join("/", parts);
   }
 
+  /** Every path of inode {@code ino}: one per name a hard-linked file has, in key order. */
+  List<String> pathsOf(long ino) {
+    List<String> out = new ArrayList<>();
+    for (CowTree.Entry e :
+        tree.scan(FsKeys.key(ino, FsKeys.BACKREF), FsKeys.end(ino, FsKeys.BACKREF))) {
+      long parent = FsKeys.backrefParent(e.key());
+      String dir = parent == ROOT ? "/" : pathOf(parent);
+      out.add(PathNames.child(dir, FsKeys.backrefName(e.key())));
+    }
+    return out;
+  }
+
   // ---- changes ----
 
   /** A new inode {@code in} named {@code r.name()} in {@code r.parent()}; its number. */

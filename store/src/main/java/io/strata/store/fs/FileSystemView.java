@@ -112,6 +112,15 @@ public interface FileSystemView {
   void setTimes(String path, long mtimeNanos, long atimeNanos) throws IOException;
 
   /**
+   * Every path of the file at {@code path} (a final symlink not followed): its other names too when
+   * it is hard-linked, where the view can tell them (a snapshot's tree can, from back-references);
+   * else the path alone.
+   */
+  default List<String> linksOf(String path) throws IOException {
+    return List.of(path);
+  }
+
+  /**
    * Whether {@code path}'s file keeps extended attributes: false where {@link #setXattr} is refused
    * whatever the name (a host directory's files), for a copy that drops them as {@code docker cp}
    * does rather than fail.

@@ -434,6 +434,11 @@ public final class TreeFileSystem implements FileSystemView {
     return reading(() -> inodes.xattrNames(paths.resolve(path, false).existing(path)));
   }
 
+  @Override
+  public List<String> linksOf(String path) {
+    return reading(() -> directories.pathsOf(paths.resolve(path, false).existing(path)));
+  }
+
   /** The path of inode {@code ino} (its first name, for hard links), from its back-references. */
   public String pathOf(long ino) {
     return reading(() -> directories.pathOf(ino));

@@ -293,6 +293,33 @@ class ContainerStoreTest {
     assertThat(c9.list("/data")).extracting(e -> e.stat().ino()).containsOnly(hostIno);
   }
 
+  /**
+   * A hard-linked pair of the image, one name renamed in the container: the commit's layer names
+   * both and links them, so the image keeps the pair the container kept. The renamed name went into
+   * the layer as a file of its own (docs/ADVERSARIAL.md, F12).
+   */
+  @Test
+  void aCommitKeepsAHardLinkPairOneOfWhoseNamesWasRenamed() throws IOException {
+    Path linked = dir.resolve("linked");
+    Files.createDirectories(linked);
+    Files.writeString(linked.resolve("f1"), "f1");
+    Files.createLink(linked.resolve("f1link"), linked.resolve("f1"));
+    fix.images().importPath(linked.toString(), "linked:1");
+    containers.create("linked:1", "hm", List.of());
+    ContainerView v = containers.view("hm");
+    v.rename("/f1", "/f1moved");
+    assertThat(v.stat("/f1link").nlink()).isEqualTo(2);
+    containers.commit("hm", "hm:1");
+
+    containers.create("hm:1", "hm2", List.of());
+    ContainerView w = containers.view("hm2");
+    assertThat(w.stat("/f1moved").nlink()).isEqualTo(2);
+    assertThat(w.stat("/f1link").ino()).isEqualTo(w.stat("/f1moved").ino());
+    put(w, "/f1link", "changed");
+    assertThat(new String(cat(w, "/f1moved"), StandardCharsets.UTF_8)).isEqualTo("changed");
+    assertThatThrownBy(() -> w.stat("/f1")).isInstanceOf(NotFoundException.class);
+  }
+
   @Test
   void commitWithoutChangesMakesAnImage() throws IOException {
     containers.create("base:1", "c1", List.of());
