@@ -729,6 +729,12 @@ public final class SnapshotSet {
             } else {
               changed.add(join(newer.pathOf(ino), name));
             }
+          } else if (type == 1
+              && before != null
+              && after != null
+              && TreeFileSystem.differInLinksOnly(before, after)) {
+            // another name came or went: this file is unchanged (a commit names its partners
+            // where one of them is added or changed)
           } else if (type == 1 || type == 4 || type == 5) {
             changedInos.add(ino);
           }

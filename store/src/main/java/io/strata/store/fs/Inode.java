@@ -72,6 +72,27 @@ record Inode(
     return b.array();
   }
 
+  /**
+   * Whether two encoded INODE items differ in the link count and change time alone: what another
+   * name's coming or going does to a hard-linked file, which is no change of the file itself.
+   */
+  static boolean differInLinksOnly(byte[] a, byte[] b) {
+    if (a.length != b.length || a.length < V1_LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < a.length; i++) {
+      boolean nlink = i >= NLINK_AT && i < NLINK_AT + 4;
+      boolean ctime = i >= CTIME_AT && i < CTIME_AT + 8;
+      if (a[i] != b[i] && !nlink && !ctime) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static final int NLINK_AT = 13; // after the version, mode, uid and gid
+  private static final int CTIME_AT = 41; // after nlink, size, mtime and atime
+
   static Inode decode(byte[] v, long ino) {
     ByteBuffer b = ByteBuffer.wrap(v);
     int version = v.length < V1_LENGTH ? 0 : b.get();

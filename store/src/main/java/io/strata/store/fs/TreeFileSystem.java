@@ -439,6 +439,15 @@ public final class TreeFileSystem implements FileSystemView {
     return reading(() -> directories.pathsOf(paths.resolve(path, false).existing(path)));
   }
 
+  /**
+   * Whether {@code before} and {@code after}, two versions of one INODE item, differ in what a hard
+   * link's other names do to it alone (the link count, the change time): for a diff, which lists a
+   * file only when the file changed, as docker diff does.
+   */
+  public static boolean differInLinksOnly(byte[] before, byte[] after) {
+    return Inode.differInLinksOnly(before, after);
+  }
+
   /** The path of inode {@code ino} (its first name, for hard links), from its back-references. */
   public String pathOf(long ino) {
     return reading(() -> directories.pathOf(ino));

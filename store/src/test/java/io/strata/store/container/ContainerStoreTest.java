@@ -318,6 +318,20 @@ class ContainerStoreTest {
     put(w, "/f1link", "changed");
     assertThat(new String(cat(w, "/f1moved"), StandardCharsets.UTF_8)).isEqualTo("changed");
     assertThatThrownBy(() -> w.stat("/f1")).isInstanceOf(NotFoundException.class);
+
+    // One name of the pair made anew: the other is unchanged, not a C line as its link count
+    // changed (docs/ADVERSARIAL.md, F21); the commit keeps it as it was.
+    containers.create("linked:1", "hm3", List.of());
+    ContainerView x = containers.view("hm3");
+    x.remove("/f1", false);
+    put(x, "/f1", "new");
+    assertThat(containers.diff("hm3")).containsExactly(new Change('C', "/f1"));
+    containers.commit("hm3", "hm3:1");
+    containers.create("hm3:1", "hm4", List.of());
+    ContainerView y = containers.view("hm4");
+    assertThat(new String(cat(y, "/f1"), StandardCharsets.UTF_8)).isEqualTo("new");
+    assertThat(new String(cat(y, "/f1link"), StandardCharsets.UTF_8)).isEqualTo("f1");
+    assertThat(y.stat("/f1link").nlink()).isEqualTo(1);
   }
 
   @Test
