@@ -36,8 +36,19 @@ public interface ChunkAccess {
   /** Reads chunk {@code id} into {@code dst}, checked; its length. */
   int read(int id, byte[] dst) throws IOException;
 
-  /** The id of the chunk with digest {@code d}, or -1 if the store lacks it. */
+  /**
+   * The id of the chunk with digest {@code d} that a new reference may use, or -1 if the store
+   * lacks it (or holds it only condemned by a fleet's gc: then the bytes are stored anew).
+   */
   int idOf(Digest d);
+
+  /**
+   * The id to read the chunk with digest {@code d} at, for a reference that exists: as {@link
+   * #idOf}, or else a condemned one (still live for this reference); -1 if the store lacks it.
+   */
+  default int readableIdOf(Digest d) {
+    return idOf(d);
+  }
 
   /** The digest of chunk {@code id}, or null if the index lacks it. */
   Digest digest(int id);

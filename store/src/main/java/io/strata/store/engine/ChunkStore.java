@@ -524,9 +524,16 @@ public final class ChunkStore implements ChunkAccess, Closeable {
     return reader.readStored(id, dst);
   }
 
-  /** The id of the chunk with digest {@code d}, or -1 if the store lacks it. */
+  /** See {@link ChunkAccess#idOf}. */
+  @Override
   public int idOf(Digest d) {
     return index.lookup(d);
+  }
+
+  /** See {@link ChunkAccess#readableIdOf}. */
+  @Override
+  public int readableIdOf(Digest d) {
+    return index.lookupReadable(d);
   }
 
   /** The digest of chunk {@code id}, or null if the index lacks it. */

@@ -3,6 +3,7 @@ package io.strata.store.fleet;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
 import io.strata.store.image.ImageStore;
 import io.strata.store.ref.RootChange;
 import io.strata.store.remote.ObjectStore;
@@ -42,6 +43,13 @@ import java.util.concurrent.TimeUnit;
 public final class Catalogue implements ImageStore.FleetImages, Closeable {
   private static final System.Logger LOG = System.getLogger(Catalogue.class.getName());
   static final String IMAGES = "catalogue/images/";
+
+  /**
+   * {@code catalogue/reclaimed/<id hex>}: a fleet gc deleted chunks of that image's plan, which no
+   * tag named (the plan stays: a node that imports the image again publishes it again).
+   */
+  static final String RECLAIMED = "catalogue/reclaimed/";
+
   static final String TAGS = "catalogue/tags/";
 
   /** How long a fetch waits for the chunks of a published plan to appear in the shared index. */
@@ -226,7 +234,7 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
     TransferPlan plan = TransferPlan.decode(new ByteArrayInputStream(b), key);
     String name = ref.equals(id) || ref.startsWith("sha256:") ? "" : canonicalTag(ref);
     plan = new TransferPlan(plan.cut(), name, plan.config(), plan.layers());
-    awaitChunks(plan, ref);
+    awaitChunks(plan, ref, id);
     LOG.log(System.Logger.Level.INFO, "making {0} ({1}) from {2}", ref, id, objects.describe());
     return plan;
   }
@@ -253,21 +261,50 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
     return io.strata.store.image.ImageRef.parse(ref).toString();
   }
 
-  /** Waits until the shared index holds every chunk of {@code plan}. */
-  private void awaitChunks(TransferPlan plan, String ref) throws IOException {
+  /**
+   * Waits until the shared index holds every chunk of {@code plan}. Refused at once when the
+   * fleet's gc running now condemned some of them (this node may not come to depend on them), or
+   * after a gc reclaimed them ({@code catalogue/reclaimed/}): then no wait can bring them.
+   */
+  private void awaitChunks(TransferPlan plan, String ref, String id) throws IOException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CHUNK_WAIT_MILLIS);
+    String hex = id.substring("sha256:".length());
     while (true) {
       chunks.shared().refresh();
-      int missing = images.missing(plan).size();
-      if (missing == 0) {
+      Map<io.strata.store.digest.Digest, Integer> missing = images.missing(plan);
+      if (missing.isEmpty()) {
         return;
+      }
+      long condemned = missing.keySet().stream().filter(d -> chunks.idsOf(d).length > 0).count();
+      // Once the gc is over (its condemned set gone from the bucket), this node lifts it within a
+      // member round, and the chunks are either here or reclaimed: wait for that.
+      if (condemned > 0 && objects.get(FleetGc.CONDEMNED) != null) {
+        throw new ConflictException(
+            "image "
+                + ref
+                + ": "
+                + condemned
+                + " of its chunks are condemned by the fleet's gc running now (no tag of the"
+                + " catalogue names the image), so it cannot be made on this node; import it"
+                + " again, or tag it again on a node that holds it");
+      }
+      byte[] reclaimed = objects.get(RECLAIMED + hex);
+      if (reclaimed != null) {
+        throw new NotFoundException(
+            "image "
+                + ref
+                + ": "
+                + missing.size()
+                + " of its chunks were reclaimed by "
+                + new String(reclaimed, StandardCharsets.UTF_8).strip()
+                + " (no tag of the catalogue named the image); import it again");
       }
       if (System.nanoTime() > deadline) {
         throw new ConflictException(
             "image "
                 + ref
                 + ": "
-                + missing
+                + missing.size()
                 + " of its chunks are not in "
                 + objects.describe()
                 + " yet (the node that made it has not uploaded them)");

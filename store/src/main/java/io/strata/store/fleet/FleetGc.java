@@ -554,9 +554,8 @@ public final class FleetGc implements Closeable {
     return b == null ? null : LiveSet.decode(b, LiveSet.LIVE, key);
   }
 
-  /** The chunks of every image a tag of the catalogue names. */
-  private RoaringBitmap catalogued() throws IOException {
-    RoaringBitmap out = new RoaringBitmap();
+  /** The image ids the catalogue's tags name. */
+  private Set<String> taggedImages() throws IOException {
     Set<String> ids = new HashSet<>();
     List<String> tagKeys = new ArrayList<>();
     objects.list(Catalogue.TAGS, (k, size) -> tagKeys.add(k));
@@ -566,7 +565,13 @@ public final class FleetGc implements Closeable {
         ids.add(new String(b, StandardCharsets.US_ASCII));
       }
     }
-    for (String id : ids) {
+    return ids;
+  }
+
+  /** The chunks of every image a tag of the catalogue names. */
+  private RoaringBitmap catalogued() throws IOException {
+    RoaringBitmap out = new RoaringBitmap();
+    for (String id : taggedImages()) {
       String key = Catalogue.IMAGES + id.substring("sha256:".length()) + ".plan";
       byte[] b = objects.get(key);
       if (b == null) {
@@ -692,6 +697,7 @@ public final class FleetGc implements Closeable {
     }
     objects.put(DONE + condemned.generation(), done.toString().getBytes(StandardCharsets.US_ASCII));
     objects.delete(CONDEMNED);
+    markReclaimedPlans(chunks.chunksIn(packs), condemned.generation());
     // Uploads a forgotten node left half done (a pack, no segment): it will not come back to
     // finish them, and no node indexes them.
     bytes += deleteOrphanPacks();
@@ -706,6 +712,52 @@ public final class FleetGc implements Closeable {
         chunksRemoved,
         bytes);
     return new GcResult(chunksRemoved, bytes);
+  }
+
+  /**
+   * Marks the catalogue's plans of untagged images that lost chunks to this gc's deletion ({@code
+   * gone}: the chunks of the deleted packs, as this node's index still has them), so that a node
+   * asked for such an image says they were reclaimed at once, rather than wait for chunks "not
+   * uploaded yet". Only a message depends on it: a failure is logged, the gc stands.
+   */
+  private void markReclaimedPlans(RoaringBitmap gone, long generation) {
+    if (gone.isEmpty()) {
+      return;
+    }
+    try {
+      Set<String> tagged = taggedImages();
+      List<String> keys = new ArrayList<>();
+      objects.list(Catalogue.IMAGES, (k, size) -> keys.add(k));
+      for (String key : keys) {
+        String hex = key.substring(Catalogue.IMAGES.length(), key.length() - ".plan".length());
+        if (tagged.contains("sha256:" + hex) || objects.get(Catalogue.RECLAIMED + hex) != null) {
+          continue;
+        }
+        byte[] b = objects.get(key);
+        if (b != null && losesAChunk(TransferPlan.decode(new ByteArrayInputStream(b), key), gone)) {
+          objects.put(
+              Catalogue.RECLAIMED + hex,
+              ("fleet gc " + generation + "\n").getBytes(StandardCharsets.US_ASCII));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "fleet gc {0}: marking the catalogue''s plans whose chunks it reclaimed failed: {1}",
+          generation,
+          e.getMessage());
+    }
+  }
+
+  /** Whether some chunk of {@code plan} is held only in {@code gone}. */
+  private boolean losesAChunk(TransferPlan plan, RoaringBitmap gone) {
+    for (Digest d : plan.chunks().keySet()) {
+      int[] ids = chunks.idsOf(d);
+      if (ids.length > 0 && java.util.Arrays.stream(ids).allMatch(gone::contains)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

@@ -95,7 +95,7 @@ final class TreeFileData implements FileData {
 
   @Override
   public int readChunk(Digest d, byte[] dst) throws IOException {
-    int id = tree.chunks().idOf(d);
+    int id = tree.chunks().readableIdOf(d);
     if (id < 0) {
       throw new CorruptDataException(
           "chunk " + d + " of inode " + ino + " is missing", d.toString());

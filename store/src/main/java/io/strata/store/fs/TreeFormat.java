@@ -53,7 +53,7 @@ final class TreeFormat {
   }
 
   private static void addId(ChunkAccess chunks, Digest d, RoaringBitmap out) {
-    int id = chunks.idOf(d);
+    int id = chunks.readableIdOf(d);
     if (id < 0) {
       throw new CorruptDataException(
           "chunk " + d + " of a tree is missing from the store", d.toString());

@@ -133,7 +133,7 @@ final class TransferPlans {
     Set<Digest> left = new HashSet<>();
     byte[] stored = new byte[ChunkCodec.maxEncodedLength(ChunkerParams.MAX_CHUNK)];
     for (Digest d : wanted.keySet()) {
-      int id = chunks.idOf(d);
+      int id = chunks.readableIdOf(d);
       if (id >= 0) {
         // Sent as stored: no decoding here, no compressing again.
         RecordHeader h = chunks.readStored(id, stored);

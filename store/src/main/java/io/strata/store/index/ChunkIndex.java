@@ -67,9 +67,27 @@ public final class ChunkIndex {
     this.limit = firstId;
   }
 
-  /** The id of the chunk with this digest, or -1. Pending chunks count as present. */
+  /**
+   * The id of the chunk with this digest that a new reference may use, or -1: condemned ids are
+   * passed over ({@link #condemn}). Pending chunks count as present.
+   */
   public synchronized int lookup(Digest d) {
     return find(d.word(0), d.word(1), d.word(2), d.word(3));
+  }
+
+  /**
+   * The id to read the chunk with this digest at, or -1: one {@link #lookup} gives, else a
+   * condemned one. A reference made before the fleet's gc condemned its chunk holds it live (the
+   * node's answer names it), so reading it is safe, and refusing it made an intact image unreadable
+   * until the gc's end reached this node.
+   */
+  public synchronized int lookupReadable(Digest d) {
+    int id = find(d.word(0), d.word(1), d.word(2), d.word(3));
+    if (id >= 0 || condemned == null) {
+      return id;
+    }
+    int[] all = lookupAll(d);
+    return all.length == 0 ? -1 : all[0];
   }
 
   /**

@@ -52,7 +52,7 @@ public final class ChunkRecordStream extends InputStream {
     this.ids = new int[wanted.size()];
     for (int i = 0; i < ids.length; i++) {
       Digest d = wanted.get(i).digest();
-      int id = store.idOf(d);
+      int id = store.readableIdOf(d);
       if (id < 0 || !allowed.contains(id)) {
         throw new NotFoundException(where + ": chunk " + d + " is not part of the layers named");
       }

@@ -45,7 +45,7 @@ public final class ChunkNodeStore implements NodeStore {
 
   @Override
   public byte[] load(Digest d) throws IOException {
-    int id = store.idOf(d);
+    int id = store.readableIdOf(d);
     if (id < 0) {
       throw new CorruptDataException("tree node " + d + " is missing from the store", d.toString());
     }

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.store.driver.BlockTestDriver;
 import io.strata.store.driver.DriverFixture;
+import io.strata.store.driver.Recountable;
 import io.strata.store.engine.ChunkStore;
+import io.strata.store.error.ConflictException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.image.ImageStore;
+import io.strata.store.image.archive.ExportFormat;
 import io.strata.store.remote.ObjectStore;
 import io.strata.store.remote.SharedSettings;
 import java.io.ByteArrayInputStream;
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.roaringbitmap.RoaringBitmap;
 
 /**
  * The fleet's catalogue on two nodes sharing a bucket in memory: every tag a node makes is
@@ -217,6 +221,74 @@ class CatalogueTest {
       Thread.sleep(100);
     }
     assertThat(catalogued("r:1")).isNull();
+  }
+
+  /**
+   * A node answers a fleet gc's condemned set with every chunk its roots hold, an image it made
+   * from the catalogue just before included, so gc keeps them; until the gc's end reaches the node,
+   * reading them (export, fsck's tree check) must not treat them as missing, while a new import of
+   * the same bytes still stores them anew rather than come to depend on condemned chunks.
+   */
+  @Test
+  void anImageMadeFromTheCatalogueStaysReadableWhileItsChunksAreCondemned() throws Exception {
+    a = new Node("a");
+    b = new Node("b");
+    String content = "condemned ".repeat(20_000);
+    String id = a.importImage("dd:1", content);
+    String other = a.importImage("ee:1", "other ".repeat(20_000));
+    a.settle();
+    a.images.remove("dd:1", x -> false);
+    a.images.remove("ee:1", x -> false);
+    a.settle();
+    assertThat(b.images.resolveFetching(id)).isEqualTo(id);
+    b.images.tag(id, "keep:1");
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    b.images.export(id, ExportFormat.OCI, expected);
+    b.restart(); // nothing of the image cached: every read below goes to the store
+
+    // The fleet's condemned set, planned before B made the image, names all of its chunks.
+    ChunkStore chunks = b.fix.chunks();
+    RoaringBitmap all = chunks.chunksIn(chunks.shared().lengths().keySet());
+    assertThat(all.isEmpty()).isFalse();
+    bucket.put(FleetGc.CONDEMNED, new LiveSet(1, 1, all).encode(LiveSet.CONDEMNED));
+    RoaringBitmap live = chunks.condemnAndCollectLive(all);
+    assertThat(RoaringBitmap.and(all, live).isEmpty()).isFalse(); // B's answer keeps the image
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    b.images.export(id, ExportFormat.OCI, out);
+    assertThat(out.toByteArray()).isEqualTo(expected.toByteArray());
+    assertThat(((Recountable) b.fix.driver()).check()).isEmpty();
+    // A new reference to the same bytes does not use a condemned chunk, nor does an image made
+    // from the catalogue, which is refused at once, saying why.
+    assertThat(chunks.idOf(chunks.digest(all.first()))).isEqualTo(-1);
+    assertThatThrownBy(() -> b.images.resolveFetching(other))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("of its chunks are condemned by the fleet's gc running now");
+  }
+
+  /**
+   * The chunks of an image no tag names are reclaimed by the fleet's gc; a node asked for it then
+   * says so at once, not that they are "not uploaded yet" after a wait.
+   */
+  @Test
+  @SuppressWarnings("try") // a member serves the fleet from its own thread while it is open
+  void anImageWhoseChunksGcReclaimedIsReportedSo() throws Exception {
+    a = new Node("a");
+    b = new Node("b");
+    try (FleetGc fa = FleetGc.join(a.fix.chunks());
+        FleetGc fb = FleetGc.join(b.fix.chunks())) {
+      String id = a.importImage("rc:1", "reclaimed ".repeat(50_000));
+      a.settle();
+      a.images.remove("rc:1", x -> false);
+      a.settle();
+      assertThat(a.fix.chunks().gc().chunksRemoved()).isPositive();
+      assertThat(bucket.get(Catalogue.RECLAIMED + id.substring(7))).isNotNull();
+      long t0 = System.nanoTime();
+      assertThatThrownBy(() -> b.images.resolveFetching(id))
+          .isInstanceOf(NotFoundException.class)
+          .hasMessageContaining("of its chunks were reclaimed by fleet gc");
+      assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(10));
+    }
   }
 
   /** {@link MemoryBucket} whose deletes of catalogue tags fail while told to. */
