@@ -32,6 +32,7 @@ final class Errno {
   static final int EROFS = 30;
   static final int ENOSPC = 28;
   static final int EIO = 5;
+  static final int ENXIO = 6;
   static final int EINVAL = 22;
   static final int ENOSYS = 38;
   static final int ENODATA = 61;

@@ -73,7 +73,7 @@ final class FuseReply {
   FuseReply attr(FileStat s, int blksize) {
     buf.putLong(s.ino());
     buf.putLong(s.size());
-    buf.putLong((s.size() + 511) / 512);
+    buf.putLong((s.allocatedBytes() + 511) / 512); // st_blocks: holes take none
     buf.putLong(Math.floorDiv(s.atimeNanos(), 1_000_000_000L));
     buf.putLong(Math.floorDiv(s.mtimeNanos(), 1_000_000_000L));
     buf.putLong(Math.floorDiv(s.ctimeNanos(), 1_000_000_000L));

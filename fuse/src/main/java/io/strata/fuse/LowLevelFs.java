@@ -230,7 +230,8 @@ final class LowLevelFs {
         case Wire.READDIRPLUS -> readdir(q, r, true);
         case Wire.ACCESS -> access(q, r);
         case Wire.CREATE -> create(q, r);
-        // FLUSH, locks, ioctl, poll, fallocate, lseek, copy_file_range...: told ENOSYS once, the
+        case Wire.LSEEK -> lseek(q, r);
+        // FLUSH, locks, ioctl, poll, fallocate, copy_file_range...: told ENOSYS once, the
         // kernel stops asking (no FLUSH round trip per close; locks stay local to the kernel).
         default -> r.error(q.unique, Errno.ENOSYS);
       }
@@ -816,6 +817,26 @@ final class LowLevelFs {
       done += n;
     }
     r.ok(q.unique).bytes(b, 0, done);
+  }
+
+  /**
+   * {@code SEEK_DATA} and {@code SEEK_HOLE} (the kernel answers the other whence values): {@code
+   * cp} and {@code tar --sparse} find a sparse file's holes so, rather than read and write its
+   * zeros.
+   */
+  private void lseek(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    q.skip(8); // fh
+    long offset = q.u64();
+    int whence = q.u32();
+    if (whence != Wire.SEEK_DATA && whence != Wire.SEEK_HOLE) {
+      throw new Refusal(Errno.EINVAL);
+    }
+    long at = view.seek(path(q.nodeId), offset, whence == Wire.SEEK_HOLE);
+    if (at < 0) {
+      throw new Refusal(Errno.ENXIO);
+    }
+    r.ok(q.unique).u64(at);
   }
 
   private void write(FuseRequest q, FuseReply r) throws IOException {

@@ -52,6 +52,12 @@ final class Wire {
   static final int BATCH_FORGET = 42;
   static final int READDIRPLUS = 44;
   static final int RENAME2 = 45;
+  static final int LSEEK = 46;
+
+  /** {@code lseek}'s whence values the kernel hands on (the others it answers itself). */
+  static final int SEEK_DATA = 3;
+
+  static final int SEEK_HOLE = 4;
 
   /** The highest opcode counted by name (the kernel's last is STATX, 52). */
   static final int MAX_OPCODE = 63;
@@ -94,6 +100,7 @@ final class Wire {
       case BATCH_FORGET -> "BATCH_FORGET";
       case READDIRPLUS -> "READDIRPLUS";
       case RENAME2 -> "RENAME2";
+      case LSEEK -> "LSEEK";
       default -> "OP" + opcode;
     };
   }

@@ -74,6 +74,52 @@ class SnapshotFsTest {
     return b;
   }
 
+  /**
+   * A sparse file's holes take no blocks in {@code stat} and are found by {@code SEEK_HOLE} and
+   * {@code SEEK_DATA}, so {@code du} counts what it stores and {@code cp} out of the mount makes a
+   * sparse copy rather than write its zeros.
+   */
+  @Test
+  void aSparseFileShowsItsHolesToStatLseekAndCp() throws Exception {
+    Path f = m.path("sparse");
+    try (FileChannel ch =
+        FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(random(2, 64 << 10)), 0);
+      ch.write(ByteBuffer.wrap(random(3, 64 << 10)), 8 << 20);
+    }
+    ok("truncate -s 16M " + f);
+    String script =
+        "import os\n"
+            + "fd = os.open('"
+            + f
+            + "', os.O_RDONLY)\n"
+            + "def at(off, how):\n"
+            + "  try:\n"
+            + "    return os.lseek(fd, off, how)\n"
+            + "  except OSError as e:\n"
+            + "    return -e.errno\n"
+            + "print(os.fstat(fd).st_blocks, at(0, os.SEEK_DATA), at(0, os.SEEK_HOLE),"
+            + " at(65536, os.SEEK_DATA), at(8 << 20, os.SEEK_HOLE),"
+            + " at((8 << 20) + 65536, os.SEEK_DATA), at(12 << 20, os.SEEK_HOLE))\n";
+    Files.writeString(dir.resolve("seek.py"), script);
+    String[] got = ok("python3 " + dir.resolve("seek.py")).trim().split(" ");
+    // 128 KiB of data: 256 blocks of 512 bytes, not the 16 MiB of the size.
+    assertThat(Long.parseLong(got[0])).isEqualTo(256);
+    assertThat(Arrays.copyOfRange(got, 1, got.length))
+        .containsExactly(
+            "0",
+            "65536",
+            Integer.toString(8 << 20),
+            Integer.toString((8 << 20) + 65536),
+            "-6", // ENXIO: no data after the last extent
+            Integer.toString(12 << 20));
+    Path copy = dir.resolve("copy");
+    ok("cp " + f + " " + copy);
+    assertThat(Files.size(copy)).isEqualTo(16 << 20);
+    assertThat(Long.parseLong(ok("stat -c %b " + copy).trim())).isLessThan(1024);
+    assertThat(Files.readAllBytes(copy)).isEqualTo(Files.readAllBytes(f));
+  }
+
   @Test
   void smallAndBigFilesReadBackThroughTheMountAndTheView() throws Exception {
     byte[] small = "hello, strata\n".getBytes(StandardCharsets.UTF_8);

@@ -191,6 +191,39 @@ final class ExtentLayout implements FileLayout {
     return Extent.decode(value, 0, 0).length();
   }
 
+  /** The blocks the file's extents cover, as Btrfs counts {@code st_blocks}: holes take none. */
+  @Override
+  public long allocatedBytes(FileData file) {
+    long bytes = 0;
+    for (FileData.Item it : file.scan(0, Long.MAX_VALUE)) {
+      bytes += alignUp(Extent.decode(it.value(), file.ino(), it.key()).length());
+    }
+    return bytes;
+  }
+
+  @Override
+  public long seekData(FileData file, long offset) {
+    for (FileData.Item it : file.scan(Math.max(0, offset - MAX_EXTENT), Long.MAX_VALUE)) {
+      long end = it.key() + Extent.decode(it.value(), file.ino(), it.key()).length();
+      if (end > offset) {
+        return Math.max(it.key(), offset);
+      }
+    }
+    return -1;
+  }
+
+  @Override
+  public long seekHole(FileData file, long offset) {
+    long at = offset;
+    for (FileData.Item it : file.scan(Math.max(0, offset - MAX_EXTENT), Long.MAX_VALUE)) {
+      if (it.key() > at) {
+        break; // a gap between extents
+      }
+      at = Math.max(at, it.key() + Extent.decode(it.value(), file.ino(), it.key()).length());
+    }
+    return Math.min(at, file.size());
+  }
+
   @Override
   public DirectoryCounts directories() {
     return DirectoryCounts.BTRFS;

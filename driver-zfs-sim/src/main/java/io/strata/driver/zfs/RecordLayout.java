@@ -191,6 +191,48 @@ final class RecordLayout implements FileLayout {
     return value.length < 36 ? -1 : java.nio.ByteBuffer.wrap(value).getInt(32) & 0xFFFFFFFFL;
   }
 
+  /** The bytes the file's records hold: a missing record is a hole and takes none. */
+  @Override
+  public long allocatedBytes(FileData file) {
+    long bytes = 0;
+    for (FileData.Item it : file.scan(0, DNODE)) {
+      bytes += dataBytes(it.value());
+    }
+    return bytes;
+  }
+
+  @Override
+  public long seekData(FileData file, long offset) {
+    int bs = blockSize(file);
+    if (bs == 0 || offset >= file.size()) {
+      return -1;
+    }
+    for (FileData.Item it : file.scan(offset / bs, DNODE)) {
+      long start = it.key() * bs;
+      if (start + dataBytes(it.value()) > offset) {
+        return Math.max(start, offset);
+      }
+    }
+    return -1;
+  }
+
+  @Override
+  public long seekHole(FileData file, long offset) {
+    int bs = blockSize(file);
+    if (bs == 0) {
+      return file.size();
+    }
+    long at = offset;
+    for (FileData.Item it : file.scan(offset / bs, DNODE)) {
+      long start = it.key() * bs;
+      if (start > at) {
+        break; // a missing record
+      }
+      at = Math.max(at, start + dataBytes(it.value()));
+    }
+    return Math.min(at, file.size());
+  }
+
   @Override
   public DirectoryCounts directories() {
     return DirectoryCounts.ZFS;

@@ -81,7 +81,8 @@ public final class ContainerView implements FileSystemView {
         st.atimeNanos(),
         st.ctimeNanos(),
         st.linkTarget(),
-        st.rdev());
+        st.rdev(),
+        st.allocatedBytes());
   }
 
   /** Where {@code path} goes: a file system and the path inside it. */
@@ -305,6 +306,12 @@ public final class ContainerView implements FileSystemView {
       out.add(new DirEntry(e.name(), remapped(r.fs(), e.stat())));
     }
     return out;
+  }
+
+  @Override
+  public long seek(String path, long offset, boolean hole) throws IOException {
+    Route r = route(path, true);
+    return r.fs().seek(r.path(), offset, hole);
   }
 
   @Override

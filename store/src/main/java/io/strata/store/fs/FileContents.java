@@ -31,6 +31,23 @@ final class FileContents {
     return n;
   }
 
+  /** The storage file {@code ino} takes, holes left out ({@link FileLayout#allocatedBytes}). */
+  long allocatedBytes(long ino, Inode in) {
+    return layout.allocatedBytes(new TreeFileData(tree, ino, in));
+  }
+
+  /**
+   * {@code lseek} of file {@code ino} to the next data ({@code hole} false) or hole at or after
+   * {@code offset}; -1 when there is none (past the end, or only a hole left for data).
+   */
+  long seek(long ino, Inode in, long offset, boolean hole) {
+    if (offset >= in.size()) {
+      return -1;
+    }
+    TreeFileData file = new TreeFileData(tree, ino, in);
+    return hole ? layout.seekHole(file, offset) : layout.seekData(file, offset);
+  }
+
   /** Writes {@code len} bytes at {@code offset}; {@code grown}'s size already covers them. */
   void write(long ino, Inode grown, long offset, byte[] b, int off, int len) throws IOException {
     if (len > 0) {

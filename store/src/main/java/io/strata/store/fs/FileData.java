@@ -23,6 +23,14 @@ public interface FileData {
   /** The data items with {@code from <= key < to}, in key order. */
   List<Item> items(long from, long to);
 
+  /**
+   * The data items with {@code from <= key < to}, in key order, read as they are iterated: for a
+   * walk over a large file's items that must not hold them all.
+   */
+  default Iterable<Item> scan(long from, long to) {
+    return items(from, to);
+  }
+
   /** Sets a data item. */
   void putItem(long key, byte[] value);
 

@@ -57,6 +57,30 @@ public interface FileLayout {
     return AccessTimes.NEVER;
   }
 
+  /**
+   * The bytes of storage the file takes as the modelled file system counts them ({@code st_blocks}
+   * * 512): less than its size where it has holes. By default the size (no holes known).
+   */
+  default long allocatedBytes(FileData file) {
+    return file.size();
+  }
+
+  /**
+   * {@code lseek(SEEK_DATA)}: the first offset at or after {@code offset} (below the size) that is
+   * not in a hole, or -1 if none is. By default all of the file is data.
+   */
+  default long seekData(FileData file, long offset) {
+    return offset < file.size() ? offset : -1;
+  }
+
+  /**
+   * {@code lseek(SEEK_HOLE)}: the first offset at or after {@code offset} (below the size) that is
+   * in a hole, the size counting as one. By default the size.
+   */
+  default long seekHole(FileData file, long offset) {
+    return file.size();
+  }
+
   /** How directories report their link count and size in the file system this layout models. */
   DirectoryCounts directories();
 

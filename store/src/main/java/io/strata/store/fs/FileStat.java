@@ -16,6 +16,8 @@ package io.strata.store.fs;
  * @param linkTarget a symlink's target, else null
  * @param rdev a character or block device's number, encoded as glibc's {@code makedev} encodes
  *     {@code st_rdev} ({@link #makedev}); 0 for every other type
+ * @param allocatedBytes the storage the file takes ({@code st_blocks} * 512): below the size where
+ *     a regular file has holes, else the size
  */
 public record FileStat(
     long ino,
@@ -28,7 +30,8 @@ public record FileStat(
     long atimeNanos,
     long ctimeNanos,
     String linkTarget,
-    long rdev) {
+    long rdev,
+    long allocatedBytes) {
   public static final int S_IFMT = 0170000;
   public static final int S_IFREG = 0100000;
   public static final int S_IFDIR = 0040000;
@@ -51,6 +54,51 @@ public record FileStat(
       long ctimeNanos,
       String linkTarget) {
     this(ino, mode, uid, gid, nlink, size, mtimeNanos, atimeNanos, ctimeNanos, linkTarget, 0);
+  }
+
+  /** A stat whose storage is its size (no holes known). */
+  public FileStat(
+      long ino,
+      int mode,
+      int uid,
+      int gid,
+      int nlink,
+      long size,
+      long mtimeNanos,
+      long atimeNanos,
+      long ctimeNanos,
+      String linkTarget,
+      long rdev) {
+    this(
+        ino,
+        mode,
+        uid,
+        gid,
+        nlink,
+        size,
+        mtimeNanos,
+        atimeNanos,
+        ctimeNanos,
+        linkTarget,
+        rdev,
+        size);
+  }
+
+  /** This stat with {@code bytes} of storage. */
+  public FileStat withAllocatedBytes(long bytes) {
+    return new FileStat(
+        ino,
+        mode,
+        uid,
+        gid,
+        nlink,
+        size,
+        mtimeNanos,
+        atimeNanos,
+        ctimeNanos,
+        linkTarget,
+        rdev,
+        bytes);
   }
 
   /**

@@ -36,6 +36,19 @@ public interface FileSystemView {
   /** The entries of directory {@code path}, sorted by name. */
   List<DirEntry> list(String path) throws IOException;
 
+  /**
+   * {@code lseek(SEEK_DATA)} ({@code hole} false) or {@code SEEK_HOLE} in regular file {@code
+   * path}: the first offset at or after {@code offset} that is data, or in a hole (the end counting
+   * as one); -1 when there is none ({@code ENXIO}). By default the file is all data.
+   */
+  default long seek(String path, long offset, boolean hole) throws IOException {
+    long size = stat(path).size();
+    if (offset >= size) {
+      return -1;
+    }
+    return hole ? size : offset;
+  }
+
   /** Reads up to {@code len} bytes at {@code offset} of a regular file; -1 at its end. */
   int read(String path, long offset, byte[] dst, int off, int len) throws IOException;
 

@@ -58,6 +58,28 @@ final class TreeFileData implements FileData {
   }
 
   @Override
+  public Iterable<Item> scan(long from, long to) {
+    byte[] end =
+        to == Long.MAX_VALUE ? FsKeys.end(ino, FsKeys.DATA) : FsKeys.key(ino, FsKeys.DATA, to);
+    Iterable<CowTree.Entry> entries = tree.scan(FsKeys.key(ino, FsKeys.DATA, from), end);
+    return () -> {
+      java.util.Iterator<CowTree.Entry> it = entries.iterator();
+      return new java.util.Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return it.hasNext();
+        }
+
+        @Override
+        public Item next() {
+          CowTree.Entry e = it.next();
+          return new Item(FsKeys.suffixLong(e.key()), e.value());
+        }
+      };
+    };
+  }
+
+  @Override
   public void putItem(long key, byte[] value) {
     tree.put(FsKeys.key(ino, FsKeys.DATA, key), value);
   }

@@ -227,7 +227,21 @@ public final class TreeFileSystem implements FileSystemView {
         () -> {
           long ino = paths.resolve(path, false).existing(path);
           Inode in = inodes.get(ino);
-          return inodes.stat(ino, in.withAtime(atime(ino, in)));
+          FileStat st = inodes.stat(ino, in.withAtime(atime(ino, in)));
+          // du and cp --sparse read holes from st_blocks: a regular file's storage, not its size
+          return st.isRegular() ? st.withAllocatedBytes(contents.allocatedBytes(ino, in)) : st;
+        });
+  }
+
+  @Override
+  public long seek(String path, long offset, boolean hole) throws IOException {
+    if (offset < 0) {
+      throw new InvalidArgumentException("path " + path + ": negative offset " + offset);
+    }
+    return reading(
+        () -> {
+          long ino = paths.resolve(path, true).existing(path);
+          return contents.seek(ino, inodes.regular(ino, path), offset, hole);
         });
   }
 
