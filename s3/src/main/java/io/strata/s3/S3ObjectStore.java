@@ -229,6 +229,22 @@ public final class S3ObjectStore implements ObjectStore {
   }
 
   @Override
+  public void listTagged(String prefix, TaggedVisitor visitor) throws IOException {
+    ListObjectsV2Request req =
+        ListObjectsV2Request.builder().bucket(settings.bucket()).prefix(key(prefix)).build();
+    try {
+      for (var page : s3.listObjectsV2Paginator(req)) {
+        for (S3Object o : page.contents()) {
+          String etag = o.eTag() == null ? null : o.eTag().replace("\"", "");
+          visitor.object(o.key().substring(settings.prefix().length()), o.size(), etag);
+        }
+      }
+    } catch (SdkException e) {
+      throw failure("LIST", prefix, e);
+    }
+  }
+
+  @Override
   public void delete(String key) throws IOException {
     call("DELETE", key, () -> s3.deleteObject(r -> r.bucket(settings.bucket()).key(key(key))));
   }

@@ -91,11 +91,12 @@ final class Fsck {
     // What the fleet reads is the bucket's copy: a pack gone from it (deleted behind the fleet's
     // back) is damage whether or not this node or its cache still holds the bytes.
     RoaringBitmap lost = new RoaringBitmap();
+    Map<Integer, String> listed = Map.of();
     if (store.shared() != null) {
-      java.util.Set<Integer> listed = store.shared().listPacksInBucket();
+      listed = store.shared().listPacksInBucket();
       java.util.Set<Integer> collected = null;
       for (int id : store.shared().lengths().keySet()) {
-        if (!listed.contains(id)) {
+        if (!listed.containsKey(id)) {
           if (collected == null) {
             collected = store.shared().packsDeletedByGc();
           }
@@ -200,6 +201,9 @@ final class Fsck {
     if (!inBucketOnly.isEmpty()) {
       checkInBucket(inBucketOnly, raw, verified, problems, checked);
     }
+    if (store.shared() != null) {
+      checkBucketCopies(listed, current, packProblems, damagedRecords, problems, lost);
+    }
     if (!damagedRecords.isEmpty()) {
       // Name the chunks whose indexed records failed their checksum.
       index.forEach(
@@ -261,6 +265,58 @@ final class Fsck {
               users.getOrDefault(id, List.of())));
     }
     return new FsckReport(checked[0], damaged, notes);
+  }
+
+  /**
+   * Holds the bucket's copy of each sealed pack of this node against the file here, which the scan
+   * above checked: the fleet reads the bucket's, so a copy damaged there is damage, though this
+   * node reads its own whole. A pack whose file here checked whole is uploaded again, as ZFS's
+   * scrub mends a bad copy from a good one; one damaged here too is only reported.
+   */
+  private void checkBucketCopies(
+      Map<Integer, String> listed,
+      int current,
+      Map<Integer, String> packProblems,
+      Map<Long, String> damagedRecords,
+      Map<Integer, String> problems,
+      RoaringBitmap lost)
+      throws IOException {
+    java.util.Set<Integer> damagedHere = new java.util.HashSet<>(packProblems.keySet());
+    for (long r : damagedRecords.keySet()) {
+      damagedHere.add(Locations.packId(r << 21));
+    }
+    index.forEach(
+        (id, loc) -> {
+          if (problems.containsKey(id) && Locations.isStored(loc)) {
+            damagedHere.add(Locations.packId(loc));
+          }
+        });
+    java.util.Set<Integer> bad = new java.util.TreeSet<>();
+    for (int packId : packs.ids()) {
+      if (packId >= current || !listed.containsKey(packId) || packProblems.containsKey(packId)) {
+        continue; // the open pack, one not uploaded yet, or one already reported
+      }
+      String difference = store.shared().differenceInBucket(packId, listed.get(packId));
+      if (difference == null) {
+        continue;
+      }
+      String where = "its copy in " + store.shared().objects().location() + " " + difference;
+      if (damagedHere.contains(packId)) {
+        packProblems.put(packId, where + " (and this node's copy is damaged too)");
+      } else {
+        store.shared().uploadAgain(packId);
+        packProblems.put(packId, where + ": this node's copy checks whole and is uploaded again");
+      }
+      bad.add(packId);
+    }
+    if (!bad.isEmpty()) {
+      index.forEach(
+          (id, loc) -> {
+            if (Locations.isStored(loc) && bad.contains(Locations.packId(loc))) {
+              lost.add(id);
+            }
+          });
+    }
   }
 
   /**

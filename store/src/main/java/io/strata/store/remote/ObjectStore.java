@@ -50,6 +50,21 @@ public interface ObjectStore extends Closeable {
     void object(String key, long size) throws IOException;
   }
 
+  /**
+   * As {@link #list}, with each object's entity tag as the store gives it, unquoted: S3's is the
+   * MD5 (hex) of the bytes of an object put in one request without server-side encryption by KMS or
+   * a customer key, something else otherwise; null if the store keeps none.
+   */
+  default void listTagged(String prefix, TaggedVisitor visitor) throws IOException {
+    list(prefix, (key, size) -> visitor.object(key, size, null));
+  }
+
+  /** Receives one listed object and its entity tag. */
+  @FunctionalInterface
+  interface TaggedVisitor {
+    void object(String key, long size, String etag) throws IOException;
+  }
+
   /** Deletes the object under {@code key}; no error if there is none. */
   void delete(String key) throws IOException;
 }

@@ -525,18 +525,45 @@ public final class SharedStore implements PackSet.Remote, Closeable {
     return out;
   }
 
-  /** The packs the bucket holds now, listed afresh (what fsck holds the index against). */
-  public Set<Integer> listPacksInBucket() throws IOException {
-    Set<Integer> out = new java.util.TreeSet<>();
-    objects.list(
+  /**
+   * The packs the bucket holds now, listed afresh (what fsck holds the index against), each with
+   * its entity tag (null if the store gives none).
+   */
+  public Map<Integer, String> listPacksInBucket() throws IOException {
+    Map<Integer, String> out = new java.util.TreeMap<>();
+    objects.listTagged(
         BucketLayout.PACKS,
-        (key, size) -> {
+        (key, size, etag) -> {
           int id = BucketLayout.idOf(key, BucketLayout.PACKS, ".pack");
           if (id > 0) {
-            out.add(id);
+            out.put(id, etag);
           }
         });
     return out;
+  }
+
+  /**
+   * Whether the bucket's copy of this node's pack {@code id} differs from the file here: null if it
+   * is the same, else how it differs. The entity tag, when it is the MD5 of the file, settles it
+   * without a download; otherwise (an MD5 that differs, or a tag that is no MD5: an encrypted
+   * bucket) the copy is read back and compared byte for byte.
+   */
+  public String differenceInBucket(int id, String etag) throws IOException {
+    Path p = packs.path(id);
+    if (etag != null && etag.equalsIgnoreCase(PackDigests.md5Hex(p))) {
+      return null;
+    }
+    return PackDigests.firstDifference(p, objects, BucketLayout.pack(id));
+  }
+
+  /**
+   * Uploads this node's pack {@code id} again (its bucket copy is damaged, and this one checked
+   * whole), unless a finished gc deleted it meanwhile.
+   */
+  public void uploadAgain(int id) throws IOException {
+    if (!packsDeletedByGc().contains(id) && uploading.add(id)) {
+      uploads.add(id);
+    }
   }
 
   /** This store's name in the bucket. */

@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * fsck of a shared store holds the index against the bucket, which is what the fleet reads: a pack
@@ -56,6 +58,44 @@ class BucketFsckTest {
       assertThat(onA).isNotEmpty();
       assertThat(onA.get(0).problem())
           .contains("(this node holds a copy: it uploads it again when it starts)");
+    }
+  }
+
+  /**
+   * A byte of the owner's pack flipped in the bucket: the owner, whose own copy is whole, found no
+   * damage and nothing mended the copy the fleet reads (E5). Its fsck now finds it, by the entity
+   * tag where it is an MD5 and byte for byte where it is not, and uploads its good copy again.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void aDamagedBucketCopyIsFoundByItsOwnerAndUploadedAgain(boolean md5Tags) throws Exception {
+    MemoryBucket bucket = new MemoryBucket();
+    bucket.md5Tags = md5Tags;
+    byte[] data = TestData.random(2, 2 << 20);
+    try (ChunkStore a = open(dir.resolve("a"), bucket);
+        ChunkStore b = open(dir.resolve("b"), bucket)) {
+      new BlobService(a).put(new ByteArrayInputStream(data));
+      a.publishToBucket(30_000);
+      String key =
+          bucket.objects.keySet().stream().filter(k -> k.startsWith("packs/")).findFirst().get();
+      byte[] good = bucket.objects.get(key).clone();
+      byte[] flipped = good.clone();
+      flipped[100_000] ^= 1;
+      bucket.objects.put(key, flipped);
+
+      List<FsckReport.Damage> onA = a.fsck().damaged();
+      assertThat(onA).hasSize(1);
+      assertThat(onA.get(0).problem())
+          .startsWith(
+              "its copy in "
+                  + bucket.location()
+                  + " differs from this node's copy from byte 100000: this node's copy checks"
+                  + " whole and is uploaded again");
+      a.publishToBucket(30_000);
+      assertThat(bucket.objects.get(key)).isEqualTo(good);
+      assertThat(a.fsck().damaged()).isEmpty();
+      b.shared().refresh();
+      assertThat(b.fsck().damaged()).isEmpty();
     }
   }
 }

@@ -16,6 +16,9 @@ import java.util.concurrent.ConcurrentSkipListMap;
 final class MemoryBucket implements ObjectStore {
   final Map<String, byte[]> objects = new ConcurrentSkipListMap<>();
 
+  /** Whether listings tag each object with its MD5, as S3 does for a plain single PUT. */
+  volatile boolean md5Tags = true;
+
   @Override
   public String location() {
     return "s3://memory/test";
@@ -64,6 +67,25 @@ final class MemoryBucket implements ObjectStore {
     for (var e : objects.entrySet()) {
       if (e.getKey().startsWith(prefix)) {
         visitor.object(e.getKey(), e.getValue().length);
+      }
+    }
+  }
+
+  @Override
+  public void listTagged(String prefix, TaggedVisitor visitor) throws IOException {
+    for (var e : objects.entrySet()) {
+      if (e.getKey().startsWith(prefix)) {
+        String tag = null;
+        if (md5Tags) {
+          try {
+            tag =
+                java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("MD5").digest(e.getValue()));
+          } catch (java.security.NoSuchAlgorithmException x) {
+            throw new IllegalStateException(x);
+          }
+        }
+        visitor.object(e.getKey(), e.getValue().length, tag);
       }
     }
   }
