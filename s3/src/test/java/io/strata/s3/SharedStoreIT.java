@@ -75,6 +75,43 @@ class SharedStoreIT {
     }
   }
 
+  /**
+   * radosgw tags a pack with its MD5, so the owner's fsck compares its packs with the bucket's
+   * copies without reading them back; a copy changed behind the node's back is found and mended.
+   */
+  @Test
+  void theOwnersFsckFindsADamagedBucketCopyByItsTagAndUploadsItsOwn() throws Exception {
+    S3Settings s3 = CephS3.freshBucket();
+    try (ChunkStore a = open(dir.resolve("a"), s3);
+        S3ObjectStore o = S3ObjectStore.open(s3)) {
+      new BlobService(a).put(new ByteArrayInputStream(TestData.random(5, 2 << 20)));
+      a.publishToBucket(60_000);
+      String key = keys(s3, "packs/").get(0);
+      Path local = dir.resolve("a/chunks/packs").resolve(key.substring("packs/".length()));
+      byte[] good = Files.readAllBytes(local);
+      String[] tag = new String[1];
+      o.listTagged(key, (k, size, etag) -> tag[0] = etag);
+      String md5 =
+          java.util.HexFormat.of()
+              .formatHex(java.security.MessageDigest.getInstance("MD5").digest(good));
+      assertThat(tag[0]).isEqualTo(md5);
+
+      byte[] bad = good.clone();
+      bad[good.length / 2] ^= 1;
+      Path badFile = dir.resolve("bad.pack");
+      Files.write(badFile, bad);
+      o.put(key, badFile);
+      var damaged = a.fsck().damaged();
+      assertThat(damaged).hasSize(1);
+      assertThat(damaged.get(0).problem())
+          .contains("differs from this node's copy from byte " + good.length / 2)
+          .contains("this node's copy checks whole and is uploaded again");
+      a.publishToBucket(60_000);
+      assertThat(o.get(key)).isEqualTo(good);
+      assertThat(a.fsck().damaged()).isEmpty();
+    }
+  }
+
   @Test
   void storesRunningAtOnceSeeEachOthersChunksWithinSeconds() throws Exception {
     S3Settings s3 = CephS3.freshBucket();
