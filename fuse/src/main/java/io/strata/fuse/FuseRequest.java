@@ -1,6 +1,6 @@
 package io.strata.fuse;
 
-import io.strata.store.fs.FileNames;
+import io.strata.files.names.Utf8Names;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +69,7 @@ final class FuseRequest {
   /**
    * The next NUL-terminated string of the body (a name, a symlink's target, an attribute's name);
    * refused with {@code EILSEQ} if it is not valid UTF-8, as Strata keeps names ({@link
-   * FileNames}): decoded with U+FFFD for the bad bytes, two names would be one file.
+   * Utf8Names}): decoded with U+FFFD for the bad bytes, two names would be one file.
    */
   String string() {
     int end = at;
@@ -79,7 +79,7 @@ final class FuseRequest {
     byte[] b = new byte[end - at];
     buf.get(at, b);
     at = Math.min(end + 1, length);
-    if (!FileNames.isUtf8(b, 0, b.length)) {
+    if (!Utf8Names.isUtf8(b)) {
       throw new Refusal(Errno.EILSEQ);
     }
     return new String(b, StandardCharsets.UTF_8);

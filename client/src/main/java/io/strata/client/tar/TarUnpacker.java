@@ -47,10 +47,10 @@ public final class TarUnpacker {
   /**
    * Where entry {@code name} lands under {@code base}; refuses, naming the entry, an absolute name,
    * a NUL, a {@code ..} component, or a name this client cannot make as it is ({@link
-   * HostNames#checkMakeable}).
+   * ClientNames#checkMakeable}).
    */
   static Path inside(Path base, String name, String what) throws IOException {
-    HostNames.checkMakeable(name, what + ": entry " + name + ": the name");
+    ClientNames.checkMakeable(name, what + ": entry " + name + ": the name");
     String clean = name.startsWith("./") ? name.substring(2) : name;
     if (clean.startsWith("/") || clean.contains("\0")) {
       throw new IOException(what + ": entry " + name + " has an absolute or invalid name");

@@ -1,5 +1,8 @@
 package io.strata.client.tar;
 
+import io.strata.files.names.HostNames;
+import io.strata.files.pax.PaxHeader;
+import io.strata.files.xattr.HostXattrs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,7 +30,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * out, as GNU tar and Docker leave them out. {@link #writeNamed} and {@link #writeChildren} make
  * the tars {@code docker cp} sends: one top entry named after the source, or the directory's
  * children at the top. Names are UTF-8: a name or symlink target that is not is refused, naming it
- * ({@link HostNames}).
+ * ({@link ClientNames}).
  *
  * <p>Extended attributes ({@link HostXattrs}: file capabilities, {@code user.*}, ...) are {@code
  * SCHILY.xattr.NAME} records of a PAX header written before the entry, their values byte for byte,
@@ -49,10 +52,6 @@ public final class TreeTar {
    */
   private static final String ATTRIBUTES =
       "unix:mode,dev,ino,nlink,size,rdev,uid,gid,lastModifiedTime";
-
-  private static final String XATTR = "SCHILY.xattr.";
-  private static final long USTAR_MAX_SIZE = 077777777777L;
-  private static final long USTAR_MAX_ID = 07777777L;
 
   /** Reads each entry's extended attributes; opened at the first entry. */
   private HostXattrs xattrs;
@@ -167,7 +166,7 @@ public final class TreeTar {
   static TarArchiveOutputStream layerStream(OutputStream out) {
     TarArchiveOutputStream tar =
         new TarArchiveOutputStream(out, TarConstants.DEFAULT_RCDSIZE, "UTF-8");
-    usePax(tar);
+    PaxHeader.useForLongValues(tar);
     return tar;
   }
 
@@ -193,17 +192,7 @@ public final class TreeTar {
 
   private void open(OutputStream out) {
     tar = new TarArchiveOutputStream(out, "UTF-8"); // not the platform's charset
-    usePax();
-  }
-
-  private void usePax() {
-    usePax(tar);
-  }
-
-  private static void usePax(TarArchiveOutputStream tar) {
-    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-    tar.setAddPaxHeadersForNonAsciiNames(true);
+    PaxHeader.useForLongValues(tar);
   }
 
   private void finish() throws IOException {
@@ -222,13 +211,13 @@ public final class TreeTar {
 
   /**
    * The entries of {@code dir}, sorted by name; a name that is not valid UTF-8 is refused ({@link
-   * HostNames}), so every name taken as a string below is the file's own.
+   * ClientNames}), so every name taken as a string below is the file's own.
    */
   private List<Path> children(Path dir) throws IOException {
     List<Path> children = new ArrayList<>();
     try (DirectoryStream<Path> list = Files.newDirectoryStream(dir)) {
       for (Path child : list) {
-        HostNames.name(root, child);
+        ClientNames.HOST.name(root, child);
         children.add(child);
       }
     }
@@ -262,7 +251,7 @@ public final class TreeTar {
       case 0040000 -> e = new TarArchiveEntry(name, TarConstants.LF_DIR);
       case 0120000 -> {
         e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
-        e.setLinkName(HostNames.linkTarget(root, file, Files.readSymbolicLink(file)));
+        e.setLinkName(ClientNames.HOST.linkTarget(root, file, Files.readSymbolicLink(file)));
       }
       case 0100000, 0010000, 0020000, 0060000 -> {
         Object inode = List.of(a.get("dev"), a.get("ino"));
@@ -317,52 +306,38 @@ public final class TreeTar {
   /** The extended attributes of {@code file}, a path below {@link #root} (or it). */
   private Map<String, byte[]> xattrsOf(Path file) throws IOException {
     if (xattrs == null) {
-      xattrs = HostXattrs.open();
+      xattrs = openXattrs();
       rootBytes = HostXattrs.bytes(root);
     }
-    return xattrs.read(HostXattrs.bytes(rootBytes, root, file), file);
+    return xattrs.read(
+        HostXattrs.bytes(rootBytes, root, file),
+        () -> "file " + HostNames.shown(file.toAbsolutePath()));
+  }
+
+  /** A reader and setter of this host's extended attributes (one per walk). */
+  static HostXattrs openXattrs() throws IOException {
+    try {
+      return HostXattrs.open();
+    } catch (LinkageError e) {
+      throw new IOException(
+          "extended attributes: the C library to read and set them could not be loaded: " + e);
+    }
   }
 
   /**
    * Writes {@code e} after a PAX header that holds {@code xattrs} byte for byte, and with them
-   * every value the ustar header cannot hold, exactly as the server's {@code
-   * LayerTarWriter.putWithXattrs} does: commons-compress would write those in a second PAX header
-   * (a reader keeps only the last one before an entry), and its PAX values are UTF-8 text, which
+   * every value the ustar header cannot hold, exactly as the server's {@code LayerTarWriter} does
+   * ({@link PaxHeader#forEntry}): commons-compress would write those in a second PAX header (a
+   * reader keeps only the last one before an entry), and its PAX values are UTF-8 text, which
    * mangles binary attributes.
    */
   static void putWithXattrs(TarArchiveOutputStream tar, TarArchiveEntry e, Map<String, byte[]> x)
       throws IOException {
-    PaxHeader pax = new PaxHeader().add("path", e.getName());
-    if (!e.getLinkName().isEmpty()) {
-      pax.add("linkpath", e.getLinkName());
-    }
-    if (e.getSize() > USTAR_MAX_SIZE) {
-      pax.add("size", Long.toString(e.getSize()));
-    }
-    if (e.getLongUserId() > USTAR_MAX_ID) {
-      pax.add("uid", Long.toString(e.getLongUserId()));
-    }
-    if (e.getLongGroupId() > USTAR_MAX_ID) {
-      pax.add("gid", Long.toString(e.getLongGroupId()));
-    }
-    long mtime = e.getModTime().getTime() / 1000;
-    if (mtime < 0 || mtime > USTAR_MAX_SIZE) {
-      pax.add("mtime", Long.toString(mtime));
-    }
+    PaxHeader pax = PaxHeader.forEntry(e);
     // sorted by name (x is a TreeMap), as the server sorts them
     for (Map.Entry<String, byte[]> a : x.entrySet()) {
-      pax.add(XATTR + a.getKey(), a.getValue());
+      pax.addXattr(a.getKey(), a.getValue());
     }
-    // Our header holds the name, link and numbers in full: the ustar fields may be cut, and
-    // commons-compress must not add a header of its own.
-    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_TRUNCATE);
-    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_STAR);
-    tar.setAddPaxHeadersForNonAsciiNames(false);
-    try {
-      pax.writeBefore(tar, e);
-      tar.putArchiveEntry(e);
-    } finally {
-      usePax(tar);
-    }
+    pax.putWith(tar, e);
   }
 }

@@ -1,5 +1,6 @@
 package io.strata.client.tar;
 
+import io.strata.files.xattr.HostXattrs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -79,7 +80,7 @@ public final class TreeUnpacker {
         Files.setLastModifiedTime(target, e.getLastModifiedTime());
       } else if (e.isSymbolicLink()) {
         clear(target, e.getName());
-        HostNames.checkMakeable(
+        ClientNames.checkMakeable(
             e.getLinkName(),
             what + ": entry " + e.getName() + ": the link target " + e.getLinkName());
         Files.createSymbolicLink(target, Path.of(e.getLinkName()));
@@ -164,7 +165,7 @@ public final class TreeUnpacker {
       return;
     }
     if (xattrs == null) {
-      xattrs = HostXattrs.open();
+      xattrs = TreeTar.openXattrs();
       baseBytes = HostXattrs.bytes(base);
     }
     byte[] path = HostXattrs.bytes(baseBytes, base, target);

@@ -1,7 +1,7 @@
 package io.strata.client.tar;
 
-import java.io.FilterInputStream;
-import java.io.IOException;
+import io.strata.files.pax.EntryXattrs;
+import io.strata.files.pax.HeaderCapture;
 import java.io.InputStream;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -10,9 +10,10 @@ import org.apache.commons.compress.archivers.tar.TarUtils;
 /**
  * A tar reader that also gives each entry's extended attributes byte for byte ({@link #xattrs}):
  * the parser decodes PAX values as UTF-8, which mangles binary ones such as {@code
- * security.capability}, so the content of the entry's PAX header ({@code 'x'}) is kept as read and
- * its {@code SCHILY.xattr.*} records cut from it ({@link PaxXattrs}). A PAX header over {@link
- * #MAX_PAX} bytes is refused: the parser would hold it whole.
+ * security.capability}, so the content of the entry's PAX header ({@code 'x'}) is kept as read
+ * ({@link HeaderCapture}) and its {@code SCHILY.xattr.*} records cut from it ({@link EntryXattrs}),
+ * as the server's reader of tars does. A PAX header over {@link #MAX_PAX} bytes is refused: the
+ * parser would hold it whole.
  */
 final class XattrTarInputStream extends TarArchiveInputStream {
   /** The most bytes an entry's PAX header may hold (1 MiB, as the server allows). */
@@ -20,16 +21,15 @@ final class XattrTarInputStream extends TarArchiveInputStream {
 
   private static final int TYPE = 156;
 
-  private final Capture capture;
+  private final HeaderCapture capture;
   private final String what;
-  private byte[] pax;
-  private Map<String, byte[]> xattrs = Map.of();
+  private final EntryXattrs xattrs = new EntryXattrs();
 
   XattrTarInputStream(InputStream in, String what) {
-    this(new Capture(in), what);
+    this(new HeaderCapture(in), what);
   }
 
-  private XattrTarInputStream(Capture in, String what) {
+  private XattrTarInputStream(HeaderCapture in, String what) {
     super(in, "UTF-8"); // the server's names
     this.capture = in;
     this.what = what;
@@ -37,7 +37,7 @@ final class XattrTarInputStream extends TarArchiveInputStream {
 
   /** The extended attributes of the entry {@code getNextEntry} returned last: name to value. */
   Map<String, byte[]> xattrs() {
-    return xattrs;
+    return xattrs.get();
   }
 
   /** Called by the parser on each record it reads as a header, before parsing it. */
@@ -46,11 +46,8 @@ final class XattrTarInputStream extends TarArchiveInputStream {
     if (super.isEOFRecord(record)) {
       return true;
     }
-    byte[] taken = capture.take();
-    if (taken != null) {
-      pax = taken; // the content of the 'x' header before this one
-    }
     byte type = record[TYPE];
+    xattrs.header(type, capture.take()); // the content of the 'x' header before this one
     if (type == 'x') {
       long size = TarUtils.parseOctalOrBinary(record, 124, 12);
       if (size > MAX_PAX) {
@@ -63,71 +60,7 @@ final class XattrTarInputStream extends TarArchiveInputStream {
                 + " allowed");
       }
       capture.start((int) Math.max(size, 0));
-    } else if (type != 'L' && type != 'K' && type != 'g') {
-      xattrs = pax == null ? Map.of() : PaxXattrs.scan(pax, pax.length);
-      pax = null;
     }
     return false;
-  }
-
-  /** Passes reads through, keeping a copy of the content of the PAX header just read. */
-  private static final class Capture extends FilterInputStream {
-    private byte[] content;
-    private int have;
-
-    Capture(InputStream in) {
-      super(in);
-    }
-
-    void start(int size) {
-      content = new byte[size];
-      have = 0;
-    }
-
-    /** What {@link #start} asked for, if read whole, else null; forgets it. */
-    byte[] take() {
-      byte[] c = content != null && have == content.length ? content : null;
-      content = null;
-      return c;
-    }
-
-    private boolean capturing() {
-      return content != null && have < content.length;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0 && capturing()) {
-        content[have++] = (byte) b;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0 && capturing()) {
-        int k = Math.min(n, content.length - have);
-        System.arraycopy(b, off, content, have, k);
-        have += k;
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      if (!capturing() || n <= 0) {
-        return in.skip(n);
-      }
-      byte[] buf = new byte[(int) Math.min(n, content.length - have)];
-      int r = read(buf, 0, buf.length);
-      return Math.max(r, 0);
-    }
-
-    @Override
-    public boolean markSupported() {
-      return false;
-    }
   }
 }

@@ -1,5 +1,6 @@
 package io.strata.store.volume;
 
+import io.strata.files.names.HostNames;
 import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
@@ -204,7 +205,7 @@ public final class HostDirectory implements FileSystemView {
       int links = 0;
       while (!todo.isEmpty()) {
         String n = todo.removeFirst();
-        String why = FileNames.hostProblem(n);
+        String why = FileNames.HOST.makeProblem(n);
         if (why != null) {
           throw new ConflictException(what + ": " + path + ": the name " + n + " " + why);
         }
@@ -268,14 +269,14 @@ public final class HostDirectory implements FileSystemView {
    */
   private String linkTarget(Path link, String path) throws IOException {
     Path target = Files.readSymbolicLink(link);
-    String why = FileNames.problem(target);
+    String why = FileNames.HOST.problem(target);
     if (why != null) {
       throw new ConflictException(
           what
               + ": file \""
               + path
               + "\": the link target \""
-              + FileNames.shown(target)
+              + HostNames.shown(target)
               + "\" "
               + why);
     }
@@ -372,13 +373,13 @@ public final class HostDirectory implements FileSystemView {
       }
       List<String> names = new ArrayList<>();
       for (Path p : w.dir()) {
-        String why = FileNames.problem(p.getFileName());
+        String why = FileNames.HOST.problem(p.getFileName());
         if (why != null) {
           throw new ConflictException(
               what
                   + ": file \""
                   + (path.endsWith("/") ? path : path + "/")
-                  + FileNames.shown(p.getFileName())
+                  + HostNames.shown(p.getFileName())
                   + "\": the name "
                   + why);
         }

@@ -1,5 +1,8 @@
 package io.strata.store.image.archive;
 
+import io.strata.files.names.BadNameException;
+import io.strata.files.names.HostNames;
+import io.strata.files.xattr.HostXattrs;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.fs.FileNames;
 import io.strata.store.fs.FileStat;
@@ -36,7 +39,7 @@ public final class HostTree {
       throw new InvalidArgumentException("directory " + root + " does not exist");
     }
     Map<Object, String> links = new HashMap<>();
-    HostXattrs xattrs = HostXattrs.below(root);
+    Xattrs xattrs = Xattrs.below(root);
     Files.walkFileTree(
         root,
         new SimpleFileVisitor<>() {
@@ -119,7 +122,7 @@ public final class HostTree {
   }
 
   /** Sets on {@code path} of {@code fs} the extended attributes host file {@code p} has. */
-  private static void copyXattrs(HostXattrs xattrs, Path p, FileSystemView fs, String path)
+  private static void copyXattrs(Xattrs xattrs, Path p, FileSystemView fs, String path)
       throws IOException {
     for (Map.Entry<String, byte[]> x : xattrs.read(p).entrySet()) {
       fs.setXattr(path, x.getKey(), x.getValue());
@@ -128,34 +131,60 @@ public final class HostTree {
 
   /** Refuses {@code p} below {@code root} if its name is not valid UTF-8. */
   private static void checkName(Path root, Path p) {
-    String why = FileNames.problem(p.getFileName());
-    if (why != null) {
-      throw new InvalidArgumentException(
-          "directory "
-              + root
-              + ": file \""
-              + FileNames.shown(root.relativize(p))
-              + "\": the name "
-              + why);
+    try {
+      FileNames.HOST.name(root, p);
+    } catch (BadNameException e) {
+      throw invalid(e);
     }
   }
 
   /** The target of symlink {@code link}, refused if it is not valid UTF-8. */
   private static String linkTarget(Path root, Path link) throws IOException {
-    Path target = Files.readSymbolicLink(link);
-    String why = FileNames.problem(target);
-    if (why != null) {
-      throw new InvalidArgumentException(
-          "directory "
-              + root
-              + ": file \""
-              + FileNames.shown(root.relativize(link))
-              + "\": the link target \""
-              + FileNames.shown(target)
-              + "\" "
-              + why);
+    try {
+      return FileNames.HOST.linkTarget(root, link, Files.readSymbolicLink(link));
+    } catch (BadNameException e) {
+      throw invalid(e);
     }
-    return target.toString();
+  }
+
+  /** A name Strata cannot keep is the caller's bad input (exit 2), not a failure of the disk. */
+  private static InvalidArgumentException invalid(BadNameException e) {
+    return new InvalidArgumentException(e.getMessage());
+  }
+
+  /** The extended attributes of the files below {@code root} ({@link HostXattrs}; one walk). */
+  private static final class Xattrs {
+    private final HostXattrs host;
+    private final Path root;
+    private final byte[] rootBytes;
+
+    private Xattrs(HostXattrs host, Path root) {
+      this.host = host;
+      this.root = root;
+      this.rootBytes = HostXattrs.bytes(root);
+    }
+
+    static Xattrs below(Path root) throws IOException {
+      try {
+        return new Xattrs(HostXattrs.open(), root);
+      } catch (LinkageError e) {
+        throw new IOException(
+            "directory " + root + ": the C library to read extended attributes could not be loaded",
+            e);
+      }
+    }
+
+    /** The attributes of {@code file} below the root (its names checked), sorted by name. */
+    Map<String, byte[]> read(Path file) throws IOException {
+      try {
+        return host.read(
+            HostXattrs.bytes(rootBytes, root, file),
+            () ->
+                "directory " + root + ": file \"" + HostNames.shown(root.relativize(file)) + "\"");
+      } catch (BadNameException e) {
+        throw invalid(e);
+      }
+    }
   }
 
   private static Map<String, Object> unix(Path p) throws IOException {

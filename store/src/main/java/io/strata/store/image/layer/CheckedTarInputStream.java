@@ -1,11 +1,12 @@
 package io.strata.store.image.layer;
 
+import io.strata.files.names.Utf8Names;
+import io.strata.files.pax.EntryXattrs;
+import io.strata.files.pax.HeaderCapture;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
-import io.strata.store.fs.FileNames;
 import io.strata.store.remote.MissingObjectException;
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -24,11 +25,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * stays a valid, empty tar, and so does one that ends at a header boundary without them, as Go
  * reads it. Records after the end-of-archive block are not headers and are not checked.
  *
- * <p>Names are UTF-8, whatever the locale ({@link FileNames}): the parser decodes them so, and
+ * <p>Names are UTF-8, whatever the locale ({@link Utf8Names}): the parser decodes them so, and
  * {@link TarNames} checks the bytes they are decoded from first, refusing a name or link target
  * that is not valid UTF-8 (the parser would put {@code ?} for each bad byte and make two names
  * one). The content of a GNU long name or link and of a PAX header is kept as it goes by the parser
- * ({@link Capture}), and checked with the header of the entry it belongs to.
+ * ({@link HeaderCapture}), and checked with the header of the entry it belongs to.
  *
  * <p>Every failure is an {@link InvalidArgumentException} of one line that starts with the name the
  * reader was given ({@code tar app.tar: not a tar archive (...)}).
@@ -48,27 +49,28 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
 
   private final String what;
   private final CountingInputStream counted;
-  private final Capture capture;
+  private final HeaderCapture capture;
   private final TarNames names;
   private boolean ended;
   private boolean sparseExtension;
   private long headers;
 
-  /** The content of the entry's own PAX header ({@code 'x'}) read whole, until its entry. */
-  private byte[] pax;
-
-  private byte previousType;
-  private Map<String, byte[]> xattrs = Map.of();
+  /** Each entry's extended attributes, cut from the PAX header content {@link #capture} kept. */
+  private final EntryXattrs xattrs = new EntryXattrs();
 
   /** Reads {@code in} (uncompressed); {@code what} names the tar in messages. */
   public CheckedTarInputStream(InputStream in, String what) {
-    this(new Capture(new CountingInputStream(in)), what);
+    this(new CountingInputStream(in), what);
   }
 
-  private CheckedTarInputStream(Capture in, String what) {
+  private CheckedTarInputStream(CountingInputStream counted, String what) {
+    this(new HeaderCapture(counted), counted, what);
+  }
+
+  private CheckedTarInputStream(HeaderCapture in, CountingInputStream counted, String what) {
     super(in, "UTF-8"); // not the platform's charset: ASCII under no locale refused every é
     this.capture = in;
-    this.counted = in.counted;
+    this.counted = counted;
     this.what = what;
     this.names = new TarNames(what);
   }
@@ -163,7 +165,7 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
     long metadata = checkMetadataSize(record, read - RECORD);
     byte[] content = capture.take();
     names.header(record, content);
-    keepXattrs(record[TYPE], content);
+    xattrs.header(record[TYPE], content);
     if (metadata >= 0) {
       capture.start((int) metadata);
     }
@@ -172,22 +174,11 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
 
   /**
    * The extended attributes of the entry {@link #nextEntry} returned last, byte for byte from its
-   * PAX header ({@link PaxXattrs}): the parser's {@code SCHILY.xattr.*} values went through UTF-8,
-   * which mangles binary ones such as {@code security.capability}.
+   * PAX header ({@link EntryXattrs}): the parser's {@code SCHILY.xattr.*} values went through
+   * UTF-8, which mangles binary ones such as {@code security.capability}.
    */
   public Map<String, byte[]> exactXattrs() {
-    return xattrs;
-  }
-
-  private void keepXattrs(byte type, byte[] content) {
-    if (previousType == 'x' && content != null) {
-      pax = content;
-    }
-    previousType = type;
-    if (!TarNames.isMetadata(type)) {
-      xattrs = pax == null ? Map.of() : PaxXattrs.scan(pax, pax.length);
-      pax = null;
-    }
+    return xattrs.get();
   }
 
   /**
@@ -197,7 +188,7 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
    * of such a header's content (-1 for any other header).
    */
   private long checkMetadataSize(byte[] record, long at) {
-    if (!TarNames.isMetadata(record[TYPE])) {
+    if (!HeaderCapture.isMetadata(record[TYPE])) {
       return -1;
     }
     byte type = record[TYPE];
@@ -280,73 +271,5 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
     }
     int nl = message.indexOf('\n');
     return nl < 0 ? message : message.substring(0, nl).strip();
-  }
-
-  /**
-   * Passes the parser's reads through, keeping a copy of the content of the GNU long name or PAX
-   * header whose header was just read (its bytes follow the header), for {@link TarNames}. Skipped
-   * bytes are read while a copy is being made, so the copy holds them too.
-   */
-  private static final class Capture extends FilterInputStream {
-    final CountingInputStream counted;
-    private byte[] content;
-    private int have;
-
-    Capture(CountingInputStream in) {
-      super(in);
-      this.counted = in;
-    }
-
-    /** Keeps the next {@code size} bytes read. */
-    void start(int size) {
-      content = new byte[size];
-      have = 0;
-    }
-
-    /** What {@link #start} asked for, if it was read whole, else null; forgets it. */
-    byte[] take() {
-      byte[] c = content != null && have == content.length ? content : null;
-      content = null;
-      return c;
-    }
-
-    private boolean capturing() {
-      return content != null && have < content.length;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0 && capturing()) {
-        content[have++] = (byte) b;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0 && capturing()) {
-        int k = Math.min(n, content.length - have);
-        System.arraycopy(b, off, content, have, k);
-        have += k;
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      if (!capturing() || n <= 0) {
-        return in.skip(n);
-      }
-      byte[] buf = new byte[(int) Math.min(n, content.length - have)];
-      int r = read(buf, 0, buf.length);
-      return Math.max(r, 0);
-    }
-
-    @Override
-    public boolean markSupported() {
-      return false;
-    }
   }
 }

@@ -95,8 +95,9 @@ final class LayerApplier {
 
   /**
    * As {@link #apply(TarArchiveEntry, InputStream)}, with {@code exactXattrs} giving the entry's
-   * xattr values as its PAX header holds them byte for byte ({@link PaxXattrs}); they win over the
-   * parser's UTF-8 decoding, which mangles binary values, and hold the empty ones it drops.
+   * xattr values as its PAX header holds them byte for byte ({@link
+   * io.strata.files.pax.PaxXattrs}); they win over the parser's UTF-8 decoding, which mangles
+   * binary values, and hold the empty ones it drops.
    */
   String apply(TarArchiveEntry e, InputStream content, Supplier<Map<String, byte[]>> exactXattrs)
       throws IOException {

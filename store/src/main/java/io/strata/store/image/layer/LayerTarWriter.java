@@ -1,5 +1,6 @@
 package io.strata.store.image.layer;
 
+import io.strata.files.pax.PaxHeader;
 import io.strata.store.driver.Change;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.fs.FileStat;
@@ -30,9 +31,6 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * The tar streams, file content is never held whole.
  */
 public final class LayerTarWriter {
-  private static final String XATTR = "SCHILY.xattr.";
-  private static final long USTAR_MAX_SIZE = 077777777777L;
-  private static final long USTAR_MAX_ID = 07777777L;
   private static final byte[] ZEROS = new byte[64 << 10];
 
   /**
@@ -90,7 +88,7 @@ public final class LayerTarWriter {
     this.readContent = readContent;
     this.userName = userName;
     this.tar = new TarArchiveOutputStream(out, TarConstants.DEFAULT_RCDSIZE, "UTF-8");
-    usePaxForLongValues();
+    PaxHeader.useForLongValues(tar);
   }
 
   /** Writes the file at {@code path} as entry {@code name} (a directory's gets a final slash). */
@@ -172,48 +170,15 @@ public final class LayerTarWriter {
 
   /**
    * Writes {@code e} after a PAX header of our own that holds its xattrs byte for byte, and with
-   * them every value the ustar header cannot hold: commons-compress would write those in a second
-   * PAX header, and a reader keeps only the last one before an entry.
+   * them every value the ustar header cannot hold ({@link PaxHeader#forEntry}).
    */
   private void putWithXattrs(TarArchiveEntry e, String path, List<String> xattrs)
       throws IOException {
-    PaxHeader pax = new PaxHeader().add("path", e.getName());
-    if (!e.getLinkName().isEmpty()) {
-      pax.add("linkpath", e.getLinkName());
-    }
-    if (e.getSize() > USTAR_MAX_SIZE) {
-      pax.add("size", Long.toString(e.getSize()));
-    }
-    if (e.getLongUserId() > USTAR_MAX_ID) {
-      pax.add("uid", Long.toString(e.getLongUserId()));
-    }
-    if (e.getLongGroupId() > USTAR_MAX_ID) {
-      pax.add("gid", Long.toString(e.getLongGroupId()));
-    }
-    long mtime = e.getModTime().getTime() / 1000;
-    if (mtime < 0 || mtime > USTAR_MAX_SIZE) {
-      pax.add("mtime", Long.toString(mtime));
-    }
+    PaxHeader pax = PaxHeader.forEntry(e);
     for (String x : xattrs.stream().sorted().toList()) {
-      pax.add(XATTR + x, fs.getXattr(path, x));
+      pax.addXattr(x, fs.getXattr(path, x));
     }
-    // Our header holds the name, link and numbers in full: the ustar fields may be cut, and
-    // commons-compress must not add a header of its own.
-    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_TRUNCATE);
-    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_STAR);
-    tar.setAddPaxHeadersForNonAsciiNames(false);
-    try {
-      pax.writeBefore(tar, e);
-      tar.putArchiveEntry(e);
-    } finally {
-      usePaxForLongValues();
-    }
-  }
-
-  private void usePaxForLongValues() {
-    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-    tar.setAddPaxHeadersForNonAsciiNames(true);
+    pax.putWith(tar, e);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.strata.store.image.layer;
 
+import io.strata.files.pax.PaxXattrs;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;

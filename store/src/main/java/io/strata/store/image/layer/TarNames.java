@@ -1,7 +1,8 @@
 package io.strata.store.image.layer;
 
+import io.strata.files.names.Utf8Names;
+import io.strata.files.pax.HeaderCapture;
 import io.strata.store.error.InvalidArgumentException;
-import io.strata.store.fs.FileNames;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -53,11 +54,6 @@ final class TarNames {
     this.what = what;
   }
 
-  /** Whether an entry of type {@code type} is metadata for the next one: L, K, x, g. */
-  static boolean isMetadata(byte type) {
-    return type == 'L' || type == 'K' || type == 'x' || type == 'g';
-  }
-
   /**
    * Takes header {@code record} (its checksum checked) before the parser reads it; {@code content}
    * is the content of the header before, when that was a metadata entry read whole.
@@ -68,7 +64,7 @@ final class TarNames {
     }
     pending = 0;
     byte type = record[TYPE];
-    if (isMetadata(type)) {
+    if (HeaderCapture.isMetadata(type)) {
       pending = type;
       return;
     }
@@ -98,7 +94,7 @@ final class TarNames {
     byte[] entry = null; // the entry's name, for a message about its link
     for (byte[] n : new byte[][] {longName, names.get(PATH), names.get(SPARSE_NAME)}) {
       if (n != null) {
-        if (!FileNames.isUtf8(n, 0, n.length)) {
+        if (!Utf8Names.isUtf8(n, 0, n.length)) {
           throw badName(n);
         }
         entry = entry == null ? n : entry;
@@ -106,8 +102,8 @@ final class TarNames {
     }
     if (entry == null) {
       int prefix = prefixLength(record);
-      if (!FileNames.isUtf8(record, NAME, fieldLength(record, NAME, NAME_LENGTH))
-          || !FileNames.isUtf8(record, PREFIX, prefix)) {
+      if (!Utf8Names.isUtf8(record, NAME, fieldLength(record, NAME, NAME_LENGTH))
+          || !Utf8Names.isUtf8(record, PREFIX, prefix)) {
         throw badName(fieldName(record));
       }
     }
@@ -115,31 +111,31 @@ final class TarNames {
     for (byte[] l : new byte[][] {longLink, names.get(LINKPATH)}) {
       if (l != null) {
         replaced = true;
-        if (!FileNames.isUtf8(l, 0, l.length)) {
+        if (!Utf8Names.isUtf8(l, 0, l.length)) {
           throw badLink(record, entry, l);
         }
       }
     }
     int link = fieldLength(record, LINKNAME, NAME_LENGTH);
-    if (!replaced && !FileNames.isUtf8(record, LINKNAME, link)) {
+    if (!replaced && !Utf8Names.isUtf8(record, LINKNAME, link)) {
       throw badLink(record, entry, Arrays.copyOfRange(record, LINKNAME, LINKNAME + link));
     }
   }
 
   private InvalidArgumentException badName(byte[] name) {
     return new InvalidArgumentException(
-        what + ": entry \"" + FileNames.shown(name) + "\": the name " + FileNames.NOT_UTF8);
+        what + ": entry \"" + Utf8Names.shown(name) + "\": the name " + Utf8Names.NOT_UTF8);
   }
 
   private InvalidArgumentException badLink(byte[] record, byte[] entry, byte[] link) {
     return new InvalidArgumentException(
         what
             + ": entry \""
-            + FileNames.shown(entry != null ? entry : fieldName(record))
+            + Utf8Names.shown(entry != null ? entry : fieldName(record))
             + "\": the link target \""
-            + FileNames.shown(link)
+            + Utf8Names.shown(link)
             + "\" "
-            + FileNames.NOT_UTF8);
+            + Utf8Names.NOT_UTF8);
   }
 
   /**

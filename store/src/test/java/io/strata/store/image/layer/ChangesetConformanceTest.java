@@ -3,6 +3,7 @@ package io.strata.store.image.layer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strata.files.pax.PaxHeader;
 import io.strata.store.digest.Digest;
 import io.strata.store.driver.StorageDriverProvider;
 import io.strata.store.error.InvalidArgumentException;

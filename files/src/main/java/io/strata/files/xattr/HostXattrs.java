@@ -1,5 +1,8 @@
-package io.strata.client.tar;
+package io.strata.files.xattr;
 
+import io.strata.files.names.BadNameException;
+import io.strata.files.names.HostNames;
+import io.strata.files.names.Utf8Names;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
@@ -30,10 +34,10 @@ import jnr.ffi.annotations.SaveError;
  * leave to {@code --selinux}). A name that is not valid UTF-8 is refused, naming the file, as a
  * file name is ({@link HostNames}). Values are bytes, never decoded.
  *
- * <p>The server reads the directories of its own host the same way ({@code
- * io.strata.store.image.archive.HostXattrs}; the client depends on nothing of the store).
+ * <p>Paths are given as their exact bytes, NUL-ended ({@link #bytes(byte[], Path, Path)}): the
+ * JDK's string of a name that is not UTF-8 has U+FFFD for its bad bytes.
  */
-final class HostXattrs {
+public final class HostXattrs {
   private static final int EPERM = 1;
   private static final int ENODATA = 61;
   private static final int EOPNOTSUPP = 95;
@@ -67,38 +71,36 @@ final class HostXattrs {
     this.runtime = Runtime.getRuntime(c);
   }
 
-  /** A reader and setter with its own buffers (one per walk: not for several threads). */
-  static HostXattrs open() throws IOException {
-    try {
-      return new HostXattrs(Holder.LIBC);
-    } catch (LinkageError e) {
-      throw new IOException(
-          "extended attributes: the C library to read and set them could not be loaded: " + e);
-    }
+  /**
+   * A reader and setter with its own buffers (one per walk: not for several threads). Throws a
+   * {@link LinkageError} if the C library cannot be loaded: the caller says what it was doing.
+   */
+  public static HostXattrs open() {
+    return new HostXattrs(Holder.LIBC);
   }
 
   /**
-   * The attributes of {@code file} (its path's exact bytes, {@link #bytes}), sorted by name; empty
-   * on a file system without extended attributes. {@code p} is the file, for messages only.
+   * The attributes of the file at {@code path} (its exact bytes, NUL-ended), sorted by name; empty
+   * on a file system without extended attributes. {@code file} names it in a message, as {@code
+   * "file /a/b"}: asked only on a failure. A name that is not UTF-8 is a {@link BadNameException}.
    */
-  Map<String, byte[]> read(byte[] file, Path p) throws IOException {
+  public Map<String, byte[]> read(byte[] path, Supplier<String> file) throws IOException {
     if (list == null) {
       list = Memory.allocateDirect(runtime, MAX);
       value = Memory.allocateDirect(runtime, MAX);
     }
-    long n = c.llistxattr(file, list, MAX);
+    long n = c.llistxattr(path, list, MAX);
     if (n < 0) {
       int errno = LastError.getLastError(runtime);
       if (errno == EOPNOTSUPP) {
         return Map.of();
       }
       throw new IOException(
-          shown(p) + ": listing its extended attributes failed: " + c.strerror(errno));
+          file.get() + ": listing its extended attributes failed: " + c.strerror(errno));
     }
     if (n == 0) {
       return Map.of();
     }
-    String shown = shown(p);
     byte[] names = new byte[(int) n];
     list.get(0, names, 0, names.length);
     Map<String, byte[]> out = new TreeMap<>();
@@ -112,21 +114,21 @@ final class HostXattrs {
       if (name.length == 0 || skipped(name)) {
         continue;
       }
-      if (!HostNames.isUtf8(name)) {
-        throw new IOException(
-            shown
+      if (!Utf8Names.isUtf8(name)) {
+        throw new BadNameException(
+            file.get()
                 + ": the extended attribute name \""
-                + HostNames.shown(name)
+                + Utf8Names.shown(name)
                 + "\" is not valid UTF-8 (Strata keeps attribute names as UTF-8)");
       }
-      long len = c.lgetxattr(file, withNul(name), value, MAX);
+      long len = c.lgetxattr(path, withNul(name), value, MAX);
       if (len < 0) {
         int errno = LastError.getLastError(runtime);
         if (errno == ENODATA) {
           continue; // removed since the list was read
         }
         throw new IOException(
-            shown
+            file.get()
                 + ": reading its extended attribute "
                 + new String(name, StandardCharsets.UTF_8)
                 + " failed: "
@@ -139,23 +141,19 @@ final class HostXattrs {
     return out;
   }
 
-  private static String shown(Path p) {
-    return "file " + HostNames.shown(p.toAbsolutePath());
-  }
-
   /** Leaves out {@code system.*} and {@code security.selinux} (see the class comment). */
   private static boolean skipped(byte[] name) {
     return startsWith(name, "system.") || equalsAscii(name, "security.selinux");
   }
 
   /**
-   * Sets attribute {@code name} of {@code file} to {@code v}. Returns null when set, or why this
-   * user may not set it here ({@code EPERM}: a namespace only root may write, or {@code user.*} on
-   * a symlink or device; {@code EOPNOTSUPP}: this file system keeps no such attribute), as a
-   * non-root {@code tar -x} ends without them; any other failure is thrown, naming {@code shown}.
-   * {@code path}: the file's bytes, NUL-ended ({@link #bytes(byte[], Path, Path)}).
+   * Sets attribute {@code name} of the file at {@code path} (its bytes, NUL-ended) to {@code v}.
+   * Returns null when set, or why this user may not set it here ({@code EPERM}: a namespace only
+   * root may write, or {@code user.*} on a symlink or device; {@code EOPNOTSUPP}: this file system
+   * keeps no such attribute), as a non-root {@code tar -x} ends without them; any other failure is
+   * thrown, naming {@code shown}.
    */
-  String set(byte[] path, String name, byte[] v, String shown) throws IOException {
+  public String set(byte[] path, String name, byte[] v, String shown) throws IOException {
     if (c.lsetxattr(path, withNul(name.getBytes(StandardCharsets.UTF_8)), v, v.length, 0) == 0) {
       return null;
     }
@@ -169,10 +167,10 @@ final class HostXattrs {
 
   /**
    * The bytes of {@code p}, NUL-ended, for the calls: a path read from this host whose names were
-   * checked to be UTF-8 below {@code base}, whose own bytes {@code baseBytes} gives ({@link
-   * #bytes(Path)}).
+   * checked to be UTF-8 below {@code base} ({@link HostNames#name}), whose own bytes {@code
+   * baseBytes} gives ({@link #bytes(Path)}).
    */
-  static byte[] bytes(byte[] baseBytes, Path base, Path p) {
+  public static byte[] bytes(byte[] baseBytes, Path base, Path p) {
     String rel = base.relativize(p).toString();
     if (rel.isEmpty()) {
       return withNul(baseBytes);
@@ -188,10 +186,10 @@ final class HostXattrs {
   }
 
   /**
-   * The exact bytes of the absolute path of {@code p}, whatever its names hold: the JDK's string of
-   * a name that is not UTF-8 has U+FFFD for its bad bytes ({@link HostNames#pathBytes}).
+   * The exact bytes of the absolute path of {@code p}, whatever its names hold, not NUL-ended: the
+   * base of {@link #bytes(byte[], Path, Path)}.
    */
-  static byte[] bytes(Path p) {
+  public static byte[] bytes(Path p) {
     return HostNames.pathBytes(p.toAbsolutePath());
   }
 

@@ -1,4 +1,4 @@
-package io.strata.client.tar;
+package io.strata.files.pax;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -10,17 +10,14 @@ import java.util.Map;
  * parser decodes PAX values as UTF-8, which mangles binary attributes such as {@code
  * security.capability}; a PAX record carries its own length in bytes ({@code "LEN KEY=VALUE\n"}),
  * so the value's exact bytes can be cut from the header as it was read.
- *
- * <p>The twin of the server's {@code io.strata.store.image.layer.PaxXattrs}, for the tars {@code
- * strata cp} receives ({@link XattrTarInputStream}); the client depends on nothing of the store.
  */
-final class PaxXattrs {
+public final class PaxXattrs {
   private static final byte[] KEY = "SCHILY.xattr.".getBytes(StandardCharsets.US_ASCII);
 
   private PaxXattrs() {}
 
   /** Name to exact value of each xattr record in {@code raw[0, len)}, the last one winning. */
-  static Map<String, byte[]> scan(byte[] raw, int len) {
+  public static Map<String, byte[]> scan(byte[] raw, int len) {
     Map<String, byte[]> out = new HashMap<>();
     for (int at = indexOf(raw, len, 0); at >= 0; at = indexOf(raw, len, at + 1)) {
       // A record: digits, a space, then the key; its length counts from the first digit.
