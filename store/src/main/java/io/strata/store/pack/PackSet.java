@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 public final class PackSet implements Closeable {
   private final Path dir;
   private final Map<Integer, PackFile> packs = new ConcurrentHashMap<>();
+  private final OpenPacks open;
   private final ReentrantLock appendLock = new ReentrantLock();
   private final BackgroundSeals seals = new BackgroundSeals();
   private final WriteBuffers writeBuffers = new WriteBuffers();
@@ -146,35 +147,40 @@ public final class PackSet implements Closeable {
     void lost(int packId, long durableEnd);
   }
 
-  private PackSet(Path dir, int nextId) {
+  private PackSet(Path dir, int nextId, OpenPacks open) {
     this.dir = dir;
     this.nextId = nextId;
+    this.open = open;
   }
 
   /**
-   * Opens the packs in {@code dir}. Every pack on disk must be sealed by now (recovery seals the
-   * one a crash left open); new records go to a new pack.
+   * Opens the packs in {@code dir}, holding at most a quarter of the process's open-file limit of
+   * them open at once ({@link OpenPacks#forThisProcess}). Every pack on disk must be sealed by now
+   * (recovery seals the one a crash left open); new records go to a new pack.
    */
   public static PackSet open(Path dir) throws IOException {
+    return open(dir, OpenPacks.forThisProcess());
+  }
+
+  /** {@link #open(Path)} with at most {@code maxOpen} packs open at once. */
+  public static PackSet open(Path dir, int maxOpen) throws IOException {
     Files.createDirectories(dir);
     int maxId = 0;
     List<Integer> ids = listIds(dir);
     for (int id : ids) {
       maxId = Math.max(maxId, id);
     }
-    PackSet set = new PackSet(dir, maxId + 1);
-    try {
-      for (int id : ids) {
-        set.packs.put(id, new PackFile(id, dir.resolve(PackFormat.fileName(id))));
-      }
-    } catch (IOException | RuntimeException e) {
-      // Out of descriptors, say: the open fails, and the packs opened so far are closed again.
-      for (PackFile p : set.packs.values()) {
-        p.release();
-      }
-      throw e;
+    PackSet set = new PackSet(dir, maxId + 1, new OpenPacks(maxOpen));
+    for (int id : ids) {
+      // Opened when first read: a store of more packs than descriptors opens all the same.
+      set.packs.put(id, new PackFile(id, dir.resolve(PackFormat.fileName(id)), set.open));
     }
     return set;
+  }
+
+  /** How many packs may be open at once, and how many are. */
+  public int[] openPacks() {
+    return new int[] {open.max(), open.size()};
   }
 
   /** Gives new packs ids above {@code id}, which something still names though its file is gone. */
@@ -303,9 +309,9 @@ public final class PackSet implements Closeable {
     int id = newPackId();
     Path p = path(id);
     PackWriter w = PackWriter.create(id, p, writeBuffers);
-    PackFile reader;
+    PackFile reader = new PackFile(id, p, open);
     try {
-      reader = new PackFile(id, p);
+      reader.open();
     } catch (IOException | RuntimeException e) {
       w.discard(p, e);
       throw e;
@@ -450,21 +456,23 @@ public final class PackSet implements Closeable {
    */
   public boolean read(int id, long offset, byte[] dst, int len) throws IOException {
     PackFile pack = packs.get(id);
-    if (pack == null || !pack.acquire()) {
-      Remote r = remote;
-      if (r != null && r.length(id) >= 0) {
-        r.read(id, offset, dst, len);
-        return true;
+    if (pack != null && pack.acquire()) {
+      try {
+        ensureVisible(id, offset + len);
+        if (pack.read(offset, dst, 0, len)) {
+          return true;
+        }
+        // Retired under this read, its file gone: the bucket's copy, or the caller looks again.
+      } finally {
+        pack.release();
       }
-      return false;
     }
-    try {
-      ensureVisible(id, offset + len);
-      pack.read(offset, dst, 0, len);
+    Remote r = remote;
+    if (r != null && r.length(id) >= 0) {
+      r.read(id, offset, dst, len);
       return true;
-    } finally {
-      pack.release();
     }
+    return false;
   }
 
   private void ensureVisible(int id, long end) throws IOException {

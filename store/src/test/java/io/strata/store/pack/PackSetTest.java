@@ -79,6 +79,100 @@ class PackSetTest {
     }
   }
 
+  /**
+   * A store holds a bounded number of packs open, whatever their count: it held one descriptor per
+   * pack, so a large store did not start under its {@code ulimit -n}. Readers on several threads
+   * over many more packs than may be open, with packs retired under them, read every record intact
+   * or find a retired one gone, never fail.
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void morePacksThanMayBeOpenAreReadWithinTheBound() throws Exception {
+    List<long[]> placed = new ArrayList<>();
+    PackSet packs = PackSet.open(dir, 3);
+    byte[] rec = new byte[PackFormat.recordLength(4096)];
+    try {
+      for (int id = 0; id < 40; id++) {
+        byte[] payload = TestData.random(id, 4096);
+        System.arraycopy(payload, 0, rec, PackFormat.RECORD_HEADER, payload.length);
+        int len =
+            Records.seal(
+                rec, 0, id, Codec.NONE, 4096, 4096, Digest.sha256(payload, 0, payload.length));
+        long[] where = new long[2];
+        packs.append(
+            rec,
+            0,
+            len,
+            (pack, offset) -> {
+              where[0] = pack;
+              where[1] = offset;
+            });
+        placed.add(new long[] {where[0], where[1], id});
+        packs.sealCurrent();
+      }
+      packs.sync();
+    } finally {
+      packs.close();
+    }
+    PackSet reopened = PackSet.open(dir, 3);
+    try {
+      assertThat(reopened.ids()).hasSize(40);
+      assertThat(reopened.openPacks()[1]).isZero(); // opened when read
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      List<Future<Integer>> readers = new ArrayList<>();
+      java.util.Set<Integer> retired = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      for (int t = 0; t < 4; t++) {
+        int seed = t;
+        readers.add(
+            pool.submit(
+                () -> {
+                  java.util.Random r = new java.util.Random(seed);
+                  byte[] back = new byte[rec.length];
+                  int gone = 0;
+                  for (int i = 0; i < 2000; i++) {
+                    long[] p = placed.get(r.nextInt(placed.size()));
+                    if (!reopened.read((int) p[0], p[1], back, back.length)) {
+                      assertThat(retired).contains((int) p[0]);
+                      gone++;
+                      continue;
+                    }
+                    RecordHeader h = Records.header(back, 0, back.length, "test");
+                    Records.checkCrc(back, 0, h, "test");
+                    assertThat(h.chunkId()).isEqualTo((int) p[2]);
+                    assertThat(reopened.openPacks()[1]).isLessThanOrEqualTo(3);
+                  }
+                  return gone;
+                }));
+      }
+      for (int i = 0; i < 10; i++) {
+        int id = (int) placed.get(i * 4)[0];
+        retired.add(id);
+        reopened.retire(List.of(id), () -> {});
+        Thread.sleep(5);
+      }
+      for (Future<Integer> f : readers) {
+        f.get();
+      }
+      pool.shutdown();
+      long fds;
+      try (var s = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+        fds =
+            s.filter(
+                    f -> {
+                      try {
+                        return java.nio.file.Files.readSymbolicLink(f).startsWith(dir);
+                      } catch (IOException e) {
+                        return false;
+                      }
+                    })
+                .count();
+      }
+      assertThat(fds).isLessThanOrEqualTo(3);
+    } finally {
+      reopened.close();
+    }
+  }
+
   @Test
   void aFullPackIsSealedAndEveryRecordReadsBackAfterSync() throws IOException {
     byte[] payload = TestData.random(1, 256 << 10);
