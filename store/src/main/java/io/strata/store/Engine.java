@@ -164,7 +164,7 @@ public final class Engine implements Closeable {
         dataRoot,
         s.compression().toString(),
         s.chunks(),
-        s.logicalBytes(),
+        s.logicalBytes() + writtenInWritableSnapshots(),
         s.storedBytes(),
         s.indexBytes(),
         s.indexRamBytes(),
@@ -172,6 +172,38 @@ public final class Engine implements Closeable {
         s.compressedBytes(),
         registryStaged.bytes(),
         chunks.shared() == null ? null : chunks.shared().stats());
+  }
+
+  /**
+   * Bytes written into writable snapshots (containers', containerd's active ones), as {@code ps}
+   * counts them: what users stored there, which no root's logical size holds (a snapshot's root
+   * counts none), so {@code dedupRatio} fell below 1 when a container wrote new bytes.
+   */
+  private long writtenInWritableSnapshots() throws IOException {
+    StorageDriver open;
+    synchronized (this) {
+      open = storage;
+    }
+    if (open == null && chunks.roots("snap/").isEmpty()) {
+      return 0;
+    }
+    StorageDriver d = storage();
+    List<String> active = new java.util.ArrayList<>();
+    d.walk(
+        i -> {
+          if (i.kind() == io.strata.store.driver.Kind.ACTIVE) {
+            active.add(i.key());
+          }
+        });
+    long bytes = 0;
+    for (String key : active) {
+      try {
+        bytes += d.written(key);
+      } catch (io.strata.store.error.NotFoundException gone) {
+        // removed since the walk
+      }
+    }
+    return bytes;
   }
 
   /**
