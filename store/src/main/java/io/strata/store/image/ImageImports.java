@@ -66,11 +66,25 @@ final class ImageImports {
     try {
       List<ImportResult.Image> out = new ArrayList<>();
       for (ArchiveImages.Image image : found) {
-        ArchiveImport.Layers made = archive.layers(image);
         List<ImageRef> tags =
             override != null
                 ? List.of(override)
                 : image.tags().stream().map(ImageRef::parse).toList();
+        Arrival same = records.arrivalWith(image.config(), image.manifest());
+        if (same != null) {
+          // The same manifest again (a retag, a push of it under another tag): its layers are
+          // here and were checked when it came; reading them back cost seconds per GiB of them.
+          List<LayerStore.Result> kept = new ArrayList<>();
+          for (String chainId : records.image(imageId(image.config())).layers()) {
+            kept.add(new LayerStore.Result(layers.get(chainId), true));
+          }
+          out.addAll(
+              records
+                  .record(image.config(), kept, tags, same.arrivedAs(), pulledAs, false)
+                  .images());
+          continue;
+        }
+        ArchiveImport.Layers made = archive.layers(image);
         out.addAll(
             records
                 .record(image.config(), made.layers(), tags, made.arrived(), pulledAs, false)
@@ -81,6 +95,10 @@ final class ImageImports {
       archive.undo();
       throw e;
     }
+  }
+
+  private static String imageId(byte[] config) {
+    return io.strata.store.digest.Digest.sha256(config, 0, config.length).toString();
   }
 
   /**

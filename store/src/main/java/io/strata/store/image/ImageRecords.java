@@ -1,5 +1,6 @@
 package io.strata.store.image;
 
+import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.InvalidArgumentException;
@@ -57,6 +58,28 @@ final class ImageRecords {
       throw new NotFoundException("image " + id + " not found");
     }
     return JsonCodec.read(r.payload(), ImageRecord.class, r.name());
+  }
+
+  /**
+   * The arrival of the image of {@code config} with exactly {@code manifest}, if the store recorded
+   * one: that image, its layers and their blobs were made and checked then; else null.
+   */
+  Arrival arrivalWith(byte[] config, byte[] manifest) {
+    if (manifest == null) {
+      return null;
+    }
+    Root r = chunks.root(ImageRecord.rootName(Digest.sha256(config, 0, config.length).toString()));
+    if (r == null) {
+      return null;
+    }
+    String digest = Digest.sha256(manifest, 0, manifest.length).toString();
+    ImageRecord image = JsonCodec.read(r.payload(), ImageRecord.class, r.name());
+    for (Arrival a : image.arrivals()) {
+      if (a.digest().equals(digest)) {
+        return a;
+      }
+    }
+    return null;
   }
 
   Map<String, ImageRecord> images() {
