@@ -45,6 +45,11 @@ public final class HeaderCapture extends FilterInputStream {
     return c;
   }
 
+  /** What {@link #start} asked for, if read whole so far, else null; kept for {@link #take}. */
+  public byte[] captured() {
+    return content != null && have == content.length ? content : null;
+  }
+
   private boolean capturing() {
     return content != null && have < content.length;
   }

@@ -52,6 +52,7 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
   private final HeaderCapture capture;
   private final TarNames names;
   private boolean ended;
+  private byte[] lastMetadata; // the content of the metadata header before this one, if any
   private boolean sparseExtension;
   private long headers;
 
@@ -95,6 +96,14 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
     } catch (MissingObjectException e) {
       throw lost(what, e);
     } catch (IOException | IllegalArgumentException e) {
+      // the PAX header the parser failed on, read whole: a sparse file it cannot read, in words
+      String sparse = SparseLimit.tooLarge(capture.captured());
+      if (sparse == null) {
+        sparse = SparseLimit.tooLarge(lastMetadata);
+      }
+      if (sparse != null) {
+        throw new InvalidArgumentException(what + ": " + sparse);
+      }
       throw new InvalidArgumentException(
           what + ": truncated or corrupt tar (" + oneLine(e.getMessage()) + ")", e);
     }
@@ -161,9 +170,15 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
           what + ": corrupt tar (the header at byte " + (read - RECORD) + ": " + mismatch + ")");
     }
     headers++;
+    String tooLarge = SparseLimit.tooLargeOldGnu(record);
+    if (tooLarge != null) {
+      throw new InvalidArgumentException(what + ": " + tooLarge);
+    }
     sparseExtension = record[TYPE] == 'S' && record[GNU_SPARSE_EXTENDED] != 0;
     long metadata = checkMetadataSize(record, read - RECORD);
     byte[] content = capture.take();
+    // the parser applies a PAX header after it read the next header: kept for its failure
+    lastMetadata = content;
     names.header(record, content);
     xattrs.header(record[TYPE], content);
     if (metadata >= 0) {

@@ -47,6 +47,46 @@ class CheckedTarInputStreamTest {
     return new TarBuilder().file("a", "1").file("b", "2").bytes();
   }
 
+  /**
+   * GNU tar's sparse files the parser cannot read (a PAX 1.0 one of 2 GiB or more: it takes the
+   * size as an int; an old GNU one of 8 GiB or more: base-256) are refused naming the entry and
+   * why, not as a "truncated or corrupt tar". One just under the limit is read.
+   */
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void sparseFilesTheParserCannotReadAreRefusedInWords() throws Exception {
+    io.strata.store.testing.Tools.require("tar", "truncate");
+    Path f = dir.resolve("f");
+    Path small = dir.resolve("small");
+    run("truncate", "-s", "2049M", f.toString());
+    run("truncate", "-s", "9G", small.toString()); // renamed below: only its size matters
+    run("sh", "-c", "echo hi | dd of=" + f + " conv=notrunc bs=1M seek=100 status=none");
+    Path pax = dir.resolve("pax.tar");
+    run("tar", "--format=pax", "--sparse", "-C", dir.toString(), "-cf", pax.toString(), "f");
+    assertThatThrownBy(() -> names(Files.readAllBytes(pax)))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessage(
+            "tar t.tar: entry f: a sparse file of 2,148,532,224 bytes (GNU's PAX sparse format"
+                + " 1.0), which the tar reader Strata uses takes only up to 2 GiB; a tar made"
+                + " without --sparse carries its zeros instead, which Strata stores once");
+    Files.move(small, dir.resolve("g"));
+    Path gnu = dir.resolve("gnu.tar");
+    run("tar", "--format=gnu", "--sparse", "-C", dir.toString(), "-cf", gnu.toString(), "g");
+    assertThatThrownBy(() -> names(Files.readAllBytes(gnu)))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageStartingWith(
+            "tar t.tar: entry g: a sparse file of 9,663,676,416 bytes in GNU's old sparse format");
+    run("truncate", "-s", "2047M", f.toString());
+    run("tar", "--format=pax", "--sparse", "-C", dir.toString(), "-cf", pax.toString(), "f");
+    assertThat(names(Files.readAllBytes(pax))).containsExactly("f");
+  }
+
+  private static void run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), UTF_8);
+    assertThat(p.waitFor()).as("%s: %s", String.join(" ", cmd), out).isZero();
+  }
+
   @Test
   void aHugeGnuLongNameIsRefusedBeforeItIsRead() {
     // one header of type L claiming 150 MB: the parser would read it whole into memory
