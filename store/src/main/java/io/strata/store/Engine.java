@@ -46,6 +46,7 @@ public final class Engine implements Closeable {
   private final StagedBlobs registryStaged;
   private final NodeCache nodeCache = NodeCache.forHeap(Runtime.getRuntime().maxMemory());
   private StorageDriver storage;
+  private final List<IoAction> beforeGc = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private Engine(Path dataRoot, String driver, DataRootLock lock, ChunkStore chunks) {
     this.dataRoot = dataRoot;
@@ -174,6 +175,17 @@ public final class Engine implements Closeable {
         chunks.shared() == null ? null : chunks.shared().stats());
   }
 
+  /** What must run before each gc (the image store's deferred layer removals), in order. */
+  public void beforeGc(IoAction action) {
+    beforeGc.add(action);
+  }
+
+  /** A step that may fail with an I/O error. */
+  @FunctionalInterface
+  public interface IoAction {
+    void run() throws IOException;
+  }
+
   /**
    * Bytes written into writable snapshots (containers', containerd's active ones), as {@code ps}
    * counts them: what users stored there, which no root's logical size holds (a snapshot's root
@@ -211,6 +223,9 @@ public final class Engine implements Closeable {
    * sets exact.
    */
   public GcResult gc() throws IOException {
+    for (IoAction before : beforeGc) {
+      before.run();
+    }
     StorageDriver d;
     synchronized (this) {
       d = storage;

@@ -168,7 +168,10 @@ public final class ImageStore {
 
   /** The images of an open data root ({@code DATA/tmp} for spooling). */
   public static ImageStore open(Engine engine) throws IOException {
-    return new ImageStore(engine.chunks(), engine.storage(), engine.dataRoot().resolve("tmp"));
+    ImageStore images =
+        new ImageStore(engine.chunks(), engine.storage(), engine.dataRoot().resolve("tmp"));
+    engine.beforeGc(images.layers::removeDeferred);
+    return images;
   }
 
   /** The layers under the images (for tests that make a layer no image uses). */

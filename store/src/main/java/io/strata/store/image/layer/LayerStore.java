@@ -69,6 +69,9 @@ public final class LayerStore {
   private final ImportLimits limits;
   // Plain tars described by reading their tree back: tests tell the two ways apart by it.
   private final AtomicLong readBacks = new AtomicLong();
+  private static final System.Logger LOG = System.getLogger(LayerStore.class.getName());
+  // removed layers whose snapshots were held by another (a zfs clone), children first
+  private final java.util.Set<String> deferred = new java.util.LinkedHashSet<>();
 
   public LayerStore(ChunkStore chunks, StorageDriver driver, ImportLimits limits) {
     this.chunks = chunks;
@@ -432,7 +435,12 @@ public final class LayerStore {
     return out;
   }
 
-  /** Removes layers (records in one commit, then snapshots), given children before parents. */
+  /**
+   * Removes layers (records in one commit, then snapshots), given children before parents. A
+   * snapshot something else still holds (on zfs, a clone containerd made of the layer) stays, with
+   * the layers under it, until {@link #removeDeferred} finds it free: the layers are gone for the
+   * store, and the removal that asked for it succeeded.
+   */
   public void remove(List<String> topDown) throws IOException {
     List<RootChange> changes = new ArrayList<>();
     for (String c : topDown) {
@@ -441,8 +449,45 @@ public final class LayerStore {
     try (WriteSession s = chunks.session()) {
       s.commit(changes);
     }
-    for (String c : topDown) {
-      driver.remove(c);
+    for (int i = 0; i < topDown.size(); i++) {
+      try {
+        driver.remove(topDown.get(i));
+      } catch (ConflictException held) {
+        List<String> left = topDown.subList(i, topDown.size());
+        synchronized (deferred) {
+          deferred.addAll(left);
+        }
+        LOG.log(
+            System.Logger.Level.INFO,
+            "layers {0}: their snapshots stay while another snapshot holds them ({1}); the first"
+                + " gc after it is gone removes them",
+            left,
+            held.getMessage());
+        return;
+      }
+    }
+  }
+
+  /**
+   * Removes the snapshots of removed layers that were held when their layers were removed and are
+   * free now (called before each gc); those still held stay for the next.
+   */
+  public void removeDeferred() throws IOException {
+    List<String> keys;
+    synchronized (deferred) {
+      keys = new ArrayList<>(deferred);
+    }
+    for (String c : keys) {
+      try {
+        driver.remove(c);
+      } catch (NotFoundException gone) {
+        // removed meanwhile
+      } catch (ConflictException stillHeld) {
+        continue; // and so are the layers under it, which fail the same way
+      }
+      synchronized (deferred) {
+        deferred.remove(c);
+      }
     }
   }
 
