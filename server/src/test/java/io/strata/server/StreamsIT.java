@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,13 @@ class StreamsIT {
       assertThat(r.code()).as(r.stderr()).isZero();
       assertThat(r.out()).isEmpty();
       assertThat(s.cli("image", "ls").out()).contains("piped").contains("loaded").contains("file");
+      // a bad tar on standard input is named so, not after the server's spool file
+      // one whole entry, then a header cut short
+      byte[] cut = Arrays.copyOf(Tars.of("etc/motd", "whole\n"), 1024 + 300);
+      System.arraycopy(Tars.of("etc/cut", "cut\n"), 0, cut, 1024, 300);
+      r = s.cli(Map.of(), new ByteArrayInputStream(cut), "image", "import", "-");
+      assertThat(r.code()).isNotZero();
+      assertThat(r.stderr()).contains("stdin").doesNotContain("import.tar");
     }
   }
 

@@ -123,7 +123,8 @@ final class ImageImportCommand extends ClientCommand {
     UploadBody body;
     long size;
     if (path.equals("-")) {
-      args = new ImportArgs(tag, null, "standard input");
+      // named so in messages; also the name of the server's spool file (no "import.tar")
+      args = new ImportArgs(tag, null, "stdin");
       body = out -> cli.terminal().in().transferTo(out);
       size = -1;
     } else {
