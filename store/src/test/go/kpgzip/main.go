@@ -1,13 +1,15 @@
 // kpgzip compresses each named file with klauspost/compress's gzip or with klauspost/pgzip (Debian's
 // packages, GOPATH mode) at the given level and writes FILE.MODE.LEVEL.gz beside it: the reference
-// output the klauspost ports' tests compare Strata's bytes with.
-// Usage: kpgzip gzip|pgzip LEVEL FILE...
+// output the klauspost ports' tests compare Strata's bytes with. pgzip256k is pgzip with 256 KiB
+// blocks, as umoci 0.4.7 sets it.
+// Usage: kpgzip gzip|pgzip|pgzip256k LEVEL FILE...
 package main
 
 import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 
 	kgzip "github.com/klauspost/compress/gzip"
@@ -16,7 +18,7 @@ import (
 
 func main() {
 	if len(os.Args) < 3 {
-		fail(fmt.Errorf("usage: kpgzip gzip|pgzip LEVEL FILE..."))
+		fail(fmt.Errorf("usage: kpgzip gzip|pgzip|pgzip256k LEVEL FILE..."))
 	}
 	mode := os.Args[1]
 	level, err := strconv.Atoi(os.Args[2])
@@ -47,6 +49,13 @@ func compress(mode, name string, level int) error {
 	case "pgzip":
 		// what containers/image does: NewWriterLevel with the default concurrency
 		zw, err = pgzip.NewWriterLevel(out, level)
+	case "pgzip256k":
+		// what umoci 0.4.7 does (oci/layer, mutate): 256 KiB blocks, 2 per CPU in flight
+		var pw *pgzip.Writer
+		if pw, err = pgzip.NewWriterLevel(out, level); err == nil {
+			err = pw.SetConcurrency(256<<10, 2*runtime.NumCPU())
+		}
+		zw = pw
 	default:
 		err = fmt.Errorf("unknown mode %q", mode)
 	}

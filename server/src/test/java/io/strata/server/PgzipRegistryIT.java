@@ -9,6 +9,7 @@ import io.strata.server.registry.RegistryConfig;
 import io.strata.store.gzip.RegenerationStats;
 import io.strata.store.testing.DebianRootfs;
 import io.strata.store.testing.Tools;
+import io.strata.store.testing.UmociLayers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The real skopeo copies images whose layer is an uncompressed tar to {@code stratad --registry}:
  * skopeo (containers/image) compresses it itself with klauspost/pgzip on the way, and Strata keeps
  * that pgzip layer as its files' chunks plus a recipe, not whole; a v2 with 20 files edited adds
- * little; {@code skopeo copy} back gives the same manifest and layer digests, byte for byte.
+ * little; {@code skopeo copy} back gives the same manifest and layer digests, byte for byte. A
+ * layer umoci wrote (pgzip with 256 KiB blocks), which skopeo sends as it is, is kept so too.
  * Skipped, saying so, where skopeo is not installed.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
@@ -223,6 +225,31 @@ class PgzipRegistryIT {
     System.out.printf(
         "PgzipRegistryIT synthetic: layer %d bytes; v1 added %d, v2 (20 files edited) added %d%n",
         gz2.length, v1.added(), v2.added());
+  }
+
+  /**
+   * H4: a layer umoci wrote (pgzip with 256 KiB blocks), which skopeo sends as it is: kept as a
+   * recipe, and pulled back (regenerated, no blob cache) byte for byte.
+   */
+  @Test
+  void aLayerUmociWroteIsKeptAsARecipe() throws Exception {
+    Tools.require("umoci");
+    Path layout = UmociLayers.layout(dir.resolve("umoci"), new java.util.Random(5));
+    byte[] layer = Files.readAllBytes(UmociLayers.layerBlob(layout));
+    byte[] tar;
+    try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(layer))) {
+      tar = in.readAllBytes();
+    }
+    long seen = count("seen");
+    long reproduced = count("reproduced");
+    Pushed pushed = push(layout, "umoci/app");
+    assertThat(count("seen")).isEqualTo(seen + 1);
+    assertThat(count("reproduced")).as("info: %s", info()).isEqualTo(reproduced + 1);
+    assertThat(pullBack("umoci/app", tar)).isEqualTo(layer);
+    assertThat(pushed.added())
+        .as("bytes the umoci layer (%d bytes) added", layer.length)
+        .isLessThan(layer.length * 13L / 10);
+    assertThat(server.cli("fsck").code()).isZero();
   }
 
   @Test

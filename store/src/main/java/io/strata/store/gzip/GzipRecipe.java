@@ -29,8 +29,9 @@ import java.util.List;
  *
  * The compressor byte has bit 0x80 set when checkpoints follow (a release before them refuses such
  * a recipe as an unknown compressor rather than misreading it). Compressor 1 is Go's compress/gzip,
- * 2 klauspost/compress 1.15's gzip, 3 klauspost/pgzip 1.2.5 (whose 1 MiB blocks are independent, so
- * its recipes need no checkpoints); a release that does not know an id refuses the recipe.
+ * 2 klauspost/compress 1.15's gzip, 3 klauspost/pgzip 1.2.5 with its default 1 MiB blocks, 4 the
+ * same with 256 KiB blocks (umoci's); pgzip's blocks are independent, so its recipes need no
+ * checkpoints. A release that does not know an id refuses the recipe.
  */
 public record GzipRecipe(
     Compressor compressor,
@@ -56,25 +57,42 @@ public record GzipRecipe(
      * primed with the 16 KiB before it and sync-flushed): containers/image (skopeo, podman,
      * buildah).
      */
-    PGZIP(3, "pgzip-1.2.5/klauspost-1.15");
+    PGZIP(3, "pgzip-1.2.5/klauspost-1.15", PgzipOutputStream.DEFAULT_BLOCK_SIZE),
+    /**
+     * klauspost/pgzip 1.2.5 on klauspost/compress 1.15 with 256 KiB blocks: umoci 0.4.7 ({@code
+     * SetConcurrency(256<<10, …)}). The block size changes where every block ends, so every byte
+     * after the first block: a compressor of its own.
+     */
+    PGZIP_256K(4, "pgzip-1.2.5-256k/klauspost-1.15", 256 << 10);
 
     private final int id;
     private final String label;
+    private final int pgzipBlockSize;
 
     Compressor(int id, String label) {
+      this(id, label, 0);
+    }
+
+    Compressor(int id, String label, int pgzipBlockSize) {
       this.id = id;
       this.label = label;
+      this.pgzipBlockSize = pgzipBlockSize;
     }
 
     public String label() {
       return label;
     }
 
+    /** The input bytes of each of its blocks when this is pgzip; 0 for a single deflate stream. */
+    public int pgzipBlockSize() {
+      return pgzipBlockSize;
+    }
+
     /** Whether Strata reproduces this compressor's level {@code level}. */
     public boolean supports(int level) {
       return switch (this) {
         case GO -> level >= GoDeflater.HUFFMAN_ONLY && level <= GoDeflater.BEST_COMPRESSION;
-        case KLAUSPOST, PGZIP -> KlauspostDeflater.supported(level);
+        case KLAUSPOST, PGZIP, PGZIP_256K -> KlauspostDeflater.supported(level);
       };
     }
 
@@ -118,7 +136,8 @@ public record GzipRecipe(
     return switch (compressor) {
       case GO -> new GoGzipOutputStream(out, level, header);
       case KLAUSPOST -> new KlauspostGzipOutputStream(out, level, header);
-      case PGZIP -> new PgzipOutputStream(out, level, header, PgzipOutputStream.DEFAULT_BLOCK_SIZE);
+      case PGZIP, PGZIP_256K ->
+          new PgzipOutputStream(out, level, header, compressor.pgzipBlockSize());
     };
   }
 

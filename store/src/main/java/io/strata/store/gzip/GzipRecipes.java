@@ -30,6 +30,14 @@ public final class GzipRecipes {
   /** Uncompressed bytes a prefix trial reads at most (highly compressible data emits late). */
   private static final long PREFIX_INPUT = 16L << 20;
 
+  /**
+   * Uncompressed bytes a klauspost-family trial reads at least: past pgzip's first block of the
+   * larger size (1 MiB; umoci's are 256 KiB). klauspost's gzip and pgzip of either block size write
+   * the same bytes until the first block of either ends, so a wrong one shows only there.
+   */
+  private static final long KLAUSPOST_PREFIX_INPUT =
+      PgzipOutputStream.DEFAULT_BLOCK_SIZE + (128 << 10);
+
   /** Full replays tried at most per file: each costs a decompression and a recompression. */
   private static final int MAX_REPLAYS = 2;
 
@@ -99,8 +107,9 @@ public final class GzipRecipes {
 
   /**
    * Every (compressor, level) Strata knows, most likely first for this header: klauspost's family
-   * first when the header has its signature ({@link #klauspostSignature}), pgzip before klauspost's
-   * gzip (containers/image writes pgzip), Go's first otherwise.
+   * first when the header has its signature ({@link #klauspostSignature}), at each level pgzip with
+   * its default blocks (containers/image), then with 256 KiB ones (umoci), then klauspost's gzip;
+   * Go's first otherwise.
    */
   static List<GzipRecipe> trials(byte[] header) {
     List<GzipRecipe> go = new ArrayList<>();
@@ -110,6 +119,7 @@ public final class GzipRecipes {
     List<GzipRecipe> klauspost = new ArrayList<>();
     for (int level : klauspostLevels(header)) {
       klauspost.add(new GzipRecipe(GzipRecipe.Compressor.PGZIP, level, header, 0));
+      klauspost.add(new GzipRecipe(GzipRecipe.Compressor.PGZIP_256K, level, header, 0));
       klauspost.add(new GzipRecipe(GzipRecipe.Compressor.KLAUSPOST, level, header, 0));
     }
     List<GzipRecipe> all = new ArrayList<>();
@@ -179,14 +189,11 @@ public final class GzipRecipes {
 
   /**
    * Whether {@code trial} regenerates the beginning of the file: at least {@link #PREFIX_OUTPUT}
-   * compressed bytes, or all of them. A pgzip trial and a klauspost gzip one write the same bytes
-   * until pgzip's first block ends, so theirs run past it.
+   * compressed bytes, or all of them. klauspost's family run past pgzip's first block ({@link
+   * #KLAUSPOST_PREFIX_INPUT}).
    */
   private static boolean prefixMatches(Source file, GzipRecipe trial) throws IOException {
-    long minInput =
-        trial.compressor() == GzipRecipe.Compressor.GO
-            ? 0
-            : PgzipOutputStream.DEFAULT_BLOCK_SIZE + (128 << 10);
+    long minInput = trial.compressor() == GzipRecipe.Compressor.GO ? 0 : KLAUSPOST_PREFIX_INPUT;
     try (Inflated in = new Inflated(file, trial.header().length);
         InputStream expected = new BufferedInputStream(file.open(), 64 << 10)) {
       ComparingOutputStream cmp = new ComparingOutputStream(expected);

@@ -22,10 +22,14 @@ public final class KlauspostGzip {
 
   private KlauspostGzip() {}
 
-  /** The two writers kpgzip can run: klauspost's gzip, and pgzip as containers/image calls it. */
+  /**
+   * The writers kpgzip can run: klauspost's gzip, pgzip as containers/image calls it, and pgzip
+   * with 256 KiB blocks as umoci 0.4.7 calls it.
+   */
   public enum Mode {
     GZIP("gzip"),
-    PGZIP("pgzip");
+    PGZIP("pgzip"),
+    PGZIP_256K("pgzip256k");
 
     final String arg;
 

@@ -64,9 +64,12 @@ class KlauspostGzipTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (InputStream in = Files.newInputStream(input);
         OutputStream z =
-            mode == Mode.GZIP
-                ? new KlauspostGzipOutputStream(out, level, header)
-                : new PgzipOutputStream(out, level, header, PgzipOutputStream.DEFAULT_BLOCK_SIZE)) {
+            switch (mode) {
+              case GZIP -> new KlauspostGzipOutputStream(out, level, header);
+              case PGZIP ->
+                  new PgzipOutputStream(out, level, header, PgzipOutputStream.DEFAULT_BLOCK_SIZE);
+              case PGZIP_256K -> new PgzipOutputStream(out, level, header, 256 << 10);
+            }) {
       byte[] buf = new byte[writeSize];
       int n;
       while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
@@ -110,6 +113,15 @@ class KlauspostGzipTest {
   void pgzipSameBytesAsPgzip(int level) throws Exception {
     assertThat(differing(Mode.PGZIP, level))
         .as("inputs whose pgzip output differs from pgzip's at level %d", level)
+        .isEmpty();
+  }
+
+  /** umoci 0.4.7's pgzip: 256 KiB blocks ({@code SetConcurrency(256<<10, …)}). */
+  @ParameterizedTest(name = "level {0}")
+  @ValueSource(ints = {-1, 1, 6, 9})
+  void pgzipWith256KiBBlocksSameBytesAsPgzip(int level) throws Exception {
+    assertThat(differing(Mode.PGZIP_256K, level))
+        .as("inputs whose pgzip output (256 KiB blocks) differs from pgzip's at level %d", level)
         .isEmpty();
   }
 

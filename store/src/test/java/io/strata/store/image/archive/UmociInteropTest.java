@@ -7,12 +7,14 @@ import io.strata.store.image.ImageFixture;
 import io.strata.store.image.ImageStore;
 import io.strata.store.image.layer.JsonCodec;
 import io.strata.store.testing.Tools;
+import io.strata.store.testing.UmociLayers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,7 +84,7 @@ class UmociInteropTest {
   }
 
   /**
-   * Issue #14 item 3: an image umoci built (gzip layers, Go's compress/gzip) and the same image
+   * Issue #14 item 3: an image umoci built (gzip layers: pgzip, 256 KiB blocks) and the same image
    * that skopeo recompressed with zstd (klauspost's encoder) are imported and exported with every
    * digest unchanged: skopeo reads the same manifest back, and copies the export out again.
    */
@@ -128,6 +130,27 @@ class UmociInteropTest {
             "oci:" + out + ":t",
             "oci:" + dir.resolve("copy-" + in.getFileName()) + ":t");
       }
+    }
+  }
+
+  /**
+   * H4: a layer umoci wrote (Debian's 0.4.7 compresses with pgzip in 256 KiB blocks) is imported as
+   * its files plus a recipe, not kept whole as a blob, and exports byte for byte.
+   */
+  @Test
+  void aLayerUmociWroteIsKeptAsARecipeNotWhole() throws Exception {
+    Tools.require("umoci");
+    Path layout = UmociLayers.layout(dir.resolve("U"), new Random(3));
+    Path layer = UmociLayers.layerBlob(layout);
+    try (ImageFixture fix = new ImageFixture(dir.resolve("store"))) {
+      fix.images().importPath(layout + ":1", "umoci/pgzip:1");
+      assertThat(fix.chunks().allRoots())
+          .as("roots after the import")
+          .noneMatch(r -> r.name().startsWith("blob/"));
+      Path out = dir.resolve("out");
+      fix.images().exportLayout("umoci/pgzip:1", out);
+      assertThat(out.resolve("blobs/sha256").resolve(layer.getFileName()))
+          .hasSameBinaryContentAs(layer);
     }
   }
 
