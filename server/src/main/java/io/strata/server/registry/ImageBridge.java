@@ -524,11 +524,15 @@ final class ImageBridge implements AutoCloseable {
 
   /**
    * Publishes the Strata image {@code repo:tag} in the registry and returns its manifest; refused
-   * with {@link NotFoundException} when there is no such image.
+   * with {@link NotFoundException} when there is no such image. The tag is served while that name
+   * names this image; a tag published before, now stale, is replaced.
    */
   Descriptor publish(String repo, String tag) throws IOException {
     String ref = repo + ":" + tag;
-    images.resolveFetching(ref);
+    // recorded with the tag: once the name names another image (or none), the tag is stale and
+    // the next pull publishes again (RegistryStore). Resolved before the export: a name moved
+    // during it leaves the tag stale at once, never an old image served for good.
+    String id = images.resolveFetching(ref);
     Files.createDirectories(tmp);
     Path dir = Files.createTempDirectory(tmp, "registry-export-");
     try {
@@ -549,7 +553,7 @@ final class ImageBridge implements AutoCloseable {
         }
       }
       byte[] body = Files.readAllBytes(layout.resolve("blobs/sha256/" + manifest.hex()));
-      return registry.putManifest(repo, tag, body, m.path("mediaType").asText(null));
+      return registry.publishManifest(repo, tag, body, m.path("mediaType").asText(null), id);
     } finally {
       try (Stream<Path> s = Files.walk(dir)) {
         for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {

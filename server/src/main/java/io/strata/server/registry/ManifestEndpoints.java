@@ -159,8 +159,10 @@ final class ManifestEndpoints {
     Descriptor d;
     ManifestDocument doc;
     try {
-      doc = RegistryStore.read(body, type, "manifest " + repo + ":" + ref);
-      d = store.putManifest(repo, tag, body, type, true);
+      // refused as distribution refuses it, before anything is stored: a Content-Type that is no
+      // manifest type or that the body contradicts would have a tag served as what it is not
+      doc = ManifestDocument.pushed(body, type, "manifest " + repo + ":" + ref);
+      d = store.putManifest(repo, tag, body, doc.mediaType(), true);
       indexes.stored(repo, d);
     } catch (NotFoundException e) {
       throw new RegistryError(

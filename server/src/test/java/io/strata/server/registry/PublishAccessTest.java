@@ -124,6 +124,42 @@ class PublishAccessTest {
   }
 
   @Test
+  void aPublishedTagWhoseNameMovedIsPublishedAgainWhichAnAnonymousPullMayNotDo()
+      throws IOException {
+    EmbeddedChannel ch = channel(new Access(TOKEN, true));
+    FullHttpResponse first = send(ch, HttpMethod.GET, "/v2/t/one/manifests/1", "Bearer s3cret");
+    assertThat(first.status().code()).isEqualTo(200);
+    String v1 = first.headers().get(Replies.CONTENT_DIGEST);
+    first.release();
+    // the user imports a new version under the name (adversarial finding H8)
+    byte[] tar = new TarBuilder().file("etc/one", "two\n").bytes();
+    fix.images().importLayerTar(new ByteArrayInputStream(tar), "t/one:1", "two.tar");
+    // the old image is not served, anonymously or not; publishing the new one needs the token
+    FullHttpResponse stale = send(ch, HttpMethod.GET, "/v2/t/one/manifests/1", null);
+    assertThat(stale.status().code()).isEqualTo(401);
+    stale.release();
+    FullHttpResponse again = send(ch, HttpMethod.GET, "/v2/t/one/manifests/1", "Bearer s3cret");
+    assertThat(again.status().code()).isEqualTo(200);
+    String v2 = again.headers().get(Replies.CONTENT_DIGEST);
+    again.release();
+    assertThat(v2).isNotEqualTo(v1);
+    FullHttpResponse anonymous = send(ch, HttpMethod.GET, "/v2/t/one/manifests/1", null);
+    assertThat(anonymous.status().code()).isEqualTo(200);
+    assertThat(anonymous.headers().get(Replies.CONTENT_DIGEST)).isEqualTo(v2);
+    anonymous.release();
+    // removed: no image of that name, so nothing is served and nothing published
+    fix.images().remove("t/one:1", id -> false);
+    FullHttpResponse gone = send(ch, HttpMethod.GET, "/v2/t/one/manifests/1", "Bearer s3cret");
+    assertThat(gone.status().code()).isEqualTo(404);
+    assertThat(gone.content().toString(StandardCharsets.UTF_8))
+        .contains("MANIFEST_UNKNOWN")
+        .contains("which that name no longer names");
+    gone.release();
+    assertThat(registry.tags("t/one")).isEmpty();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
   void withoutATokenFileAPullPublishesAsBefore() {
     EmbeddedChannel ch = channel(new Access(null, false));
     FullHttpResponse r = send(ch, HttpMethod.GET, "/v2/t/one/manifests/1", null);
@@ -145,8 +181,10 @@ class PublishAccessTest {
     fix.images().importLayerTar(new ByteArrayInputStream(own), "mine:1", "mine.tar");
     String mine = fix.images().resolve("mine:1");
     fix.images().tag("mine:1", "t/one:1");
+    // the tag published from the image the name no longer names is stale: not served, so there
+    // is no such tag to delete (as for a name never published; adversarial finding H8)
     FullHttpResponse deleted = send(ch, HttpMethod.DELETE, "/v2/t/one/manifests/1", null);
-    assertThat(deleted.status().code()).isEqualTo(202);
+    assertThat(deleted.status().code()).isEqualTo(404);
     deleted.release();
     assertThat(registry.tags("t/one")).isEmpty();
     assertThat(fix.images().resolve("t/one:1"))

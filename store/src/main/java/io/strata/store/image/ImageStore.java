@@ -21,6 +21,7 @@ import io.strata.store.image.build.ImageBuilder;
 import io.strata.store.image.layer.ImportLimits;
 import io.strata.store.image.layer.LayerCodec;
 import io.strata.store.image.layer.LayerStore;
+import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import io.strata.store.transfer.ChunkIntake;
 import io.strata.store.transfer.ChunkRecords;
@@ -29,6 +30,7 @@ import io.strata.store.transfer.TransferPlan;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -99,6 +101,16 @@ public final class ImageStore {
    */
   public static boolean holdsLayer(ChunkStore chunks, String chainId) {
     return LayerStore.holds(chunks, chainId);
+  }
+
+  /**
+   * The id of the image {@code tag} ({@code repository:tag}, as {@link ImageRef} prints it) names
+   * in {@code chunks}, or null when no image has that tag: the registry serves a tag it published
+   * from an image only while the tag still names that image.
+   */
+  public static String taggedImage(ChunkStore chunks, String tag) {
+    Root r = chunks.root(ImageRecords.TAG_PREFIX + tag);
+    return r == null ? null : new String(r.payload(), StandardCharsets.US_ASCII);
   }
 
   /**

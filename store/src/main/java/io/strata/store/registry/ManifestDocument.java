@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -83,9 +84,70 @@ public record ManifestDocument(
   /**
    * Reads {@code body}, sent with content type {@code contentType} (null or empty: the body's own
    * {@code mediaType}). Refused with {@link InvalidArgumentException} naming {@code what} for what
-   * is no manifest the registry stores.
+   * is no manifest the registry stores. For manifests already stored (their type was checked by
+   * {@link #pushed}) and for those other registries serve; a push is read by {@link #pushed}.
    */
   public static ManifestDocument parse(byte[] body, String contentType, String what) {
+    JsonNode root = tree(body, what);
+    String own = root.path("mediaType").asText("");
+    // a client that sends no manifest type (or a generic one) means the body's own
+    String sent = contentType == null ? "" : baseType(contentType);
+    String type = TYPES.contains(sent) ? sent : own;
+    if (type.isEmpty()) {
+      type = root.has("manifests") ? OCI_INDEX : OCI_MANIFEST;
+    }
+    return read(root, own, type, what);
+  }
+
+  /**
+   * Reads {@code body}, pushed to the registry with content type {@code contentType}, refusing
+   * (with {@link InvalidArgumentException} naming {@code what}, in one sentence) what Debian's
+   * docker-registry (distribution 2.8) refuses as {@code MANIFEST_INVALID}: a content type that is
+   * none of {@link #TYPES} (missing, {@code application/json}, {@code text/plain}: distribution
+   * reads those as schema 1, which it then refuses), a body whose {@code mediaType} is not that
+   * type, a Docker manifest or list without its {@code mediaType} (OCI leaves it optional), an
+   * index with a {@code config} or {@code layers} and a manifest with {@code manifests}. So the
+   * type a manifest is stored and served with follows from its bytes: the same bytes can never be
+   * stored as two types (distribution checks the shapes of OCI types only; a Docker list with a
+   * {@code config} is no list either).
+   */
+  public static ManifestDocument pushed(byte[] body, String contentType, String what) {
+    String type = contentType == null ? "" : baseType(contentType).toLowerCase(Locale.ROOT);
+    if (type.isEmpty()) {
+      throw new InvalidArgumentException(
+          what + ": sent without a Content-Type; a manifest is pushed with its media type");
+    }
+    if (!TYPES.contains(type)) {
+      throw new InvalidArgumentException(
+          what
+              + ": Content-Type "
+              + type
+              + " is no manifest type this registry stores (OCI image manifest or index, Docker"
+              + " schema 2 manifest or manifest list)");
+    }
+    JsonNode root = tree(body, what);
+    String own = root.path("mediaType").asText("");
+    boolean index = type.equals(OCI_INDEX) || type.equals(DOCKER_LIST);
+    if (own.isEmpty() && (type.equals(DOCKER_MANIFEST) || type.equals(DOCKER_LIST))) {
+      String says = "sent as " + type + " but has no mediaType, which a Docker " + kind(type);
+      throw new InvalidArgumentException(what + ": " + says + " must carry");
+    }
+    if (index && (root.hasNonNull("config") || root.hasNonNull("layers"))) {
+      String says = "sent as an index (" + type + ") but has the config or layers of a manifest";
+      throw new InvalidArgumentException(what + ": " + says);
+    }
+    if (!index && root.hasNonNull("manifests")) {
+      String says = "sent as an image manifest (" + type + ") but lists manifests, as an index";
+      throw new InvalidArgumentException(what + ": " + says);
+    }
+    return read(root, own, type, what);
+  }
+
+  private static String kind(String type) {
+    return type.equals(DOCKER_LIST) ? "manifest list" : "manifest";
+  }
+
+  private static JsonNode tree(byte[] body, String what) {
     JsonNode root;
     try {
       root = MAPPER.readTree(body);
@@ -95,22 +157,20 @@ public record ManifestDocument(
     if (root == null || !root.isObject()) {
       throw new InvalidArgumentException(what + ": not a JSON object");
     }
+    return root;
+  }
+
+  /** What {@code root} says, read as a manifest of {@code type}; {@code own}: its mediaType. */
+  private static ManifestDocument read(JsonNode root, String own, String type, String what) {
     if (root.path("schemaVersion").asInt(-1) != 2) {
       throw new InvalidArgumentException(what + ": schemaVersion is not 2");
-    }
-    String own = root.path("mediaType").asText("");
-    // a client that sends no manifest type (or a generic one) means the body's own
-    String sent = contentType == null ? "" : baseType(contentType);
-    String type = TYPES.contains(sent) ? sent : own;
-    if (type.isEmpty()) {
-      type = root.has("manifests") ? OCI_INDEX : OCI_MANIFEST;
     }
     if (!TYPES.contains(type)) {
       throw new InvalidArgumentException(what + ": media type " + type + " is not a manifest");
     }
     if (!own.isEmpty() && !own.equals(type)) {
       throw new InvalidArgumentException(
-          what + ": its mediaType " + own + " differs from its content type " + type);
+          what + ": its mediaType " + own + " disagrees with its Content-Type " + type);
     }
     List<Digest> blobs = new ArrayList<>();
     List<Digest> children = new ArrayList<>();

@@ -12,6 +12,7 @@ import io.strata.store.engine.WriteSession;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.gzip.GzipRecipe;
+import io.strata.store.image.ImageStore;
 import io.strata.store.image.WholeLayerBlobs;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
@@ -45,7 +46,17 @@ import org.roaringbitmap.RoaringBitmap;
  *                           ran, or failed for good: the manifest is no image Strata imports)
  *   reg/blob/HEX            blob HEX was stored for the registry alone ({@link
  *                           BlobService#REGISTRY_OWNED}): its root goes when nothing uses it
+ *   reg/published/REPO:TAG  the tag was published from the Strata image REPO:TAG (a pull by name
+ *                           of an image the registry lacked); payload: that image's id. Committed
+ *                           with the tag, removed with it or by a push of it
  * </pre>
+ *
+ * <p>Registry and image store are one namespace: a pushed tag becomes the Strata image of that
+ * name, and a tag published from a Strata image is served only while that name still names the
+ * image it was published from ({@link #manifest}, {@link #tags}): once the user moves or removes
+ * the name (import, build, tag, commit, rm), the published tag is stale and not served, so the next
+ * pull by name publishes the current image. A pushed tag is the registry's own and stays as pushed
+ * whatever becomes of the Strata name.
  *
  * <p>Ownership: a blob root the registry created is marked, and released (root and mark removed in
  * the commit that removes its last use) when no link or manifest record of any repository, no
@@ -67,6 +78,7 @@ public final class RegistryStore {
   static final String MANIFEST = "reg/manifest/";
   static final String TAG = "reg/tag/";
   static final String IMPORT = "reg/import/";
+  static final String PUBLISHED = "reg/published/";
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /**
@@ -539,9 +551,14 @@ public final class RegistryStore {
 
   /**
    * The manifest {@code reference} (a tag or a digest) names in {@code repo}; refused with {@link
-   * NotFoundException} when there is none.
+   * NotFoundException} when there is none, or the tag is a stale published one (see the class).
    */
   public Descriptor manifest(String repo, String reference) {
+    return manifest(repo, reference, true);
+  }
+
+  /** {@link #manifest(String, String)}; {@code served}: false takes a stale published tag too. */
+  private Descriptor manifest(String repo, String reference, boolean served) {
     Digest d;
     if (Names.isDigest(reference)) {
       d = Digest.parse(reference);
@@ -549,6 +566,17 @@ public final class RegistryStore {
       Root tag = chunks.root(TAG + repo + ":" + reference);
       if (tag == null) {
         throw new NotFoundException("manifest " + repo + ":" + reference + " not found");
+      }
+      String stale = served ? staleFrom(repo, reference) : null;
+      if (stale != null) {
+        throw new NotFoundException(
+            "manifest "
+                + repo
+                + ":"
+                + reference
+                + " not found: it was published from Strata image "
+                + stale
+                + ", which that name no longer names");
       }
       d = Digest.parse(new String(tag.payload(), StandardCharsets.US_ASCII));
     }
@@ -590,13 +618,56 @@ public final class RegistryStore {
   public synchronized Descriptor putManifest(
       String repo, String tag, byte[] body, String contentType, boolean importPending)
       throws IOException {
+    return storeManifest(repo, tag, body, contentType, importPending, null);
+  }
+
+  /**
+   * Stores manifest {@code body}, the export of Strata image {@code imageId}, tagged {@code tag} in
+   * {@code repo}, recording in the same commit that the tag was published from that image: it is
+   * served while {@code repo:tag} names that image (see the class comment).
+   */
+  public synchronized Descriptor publishManifest(
+      String repo, String tag, byte[] body, String contentType, String imageId) throws IOException {
+    return storeManifest(repo, tag, body, contentType, false, imageId);
+  }
+
+  /**
+   * {@code contentType} null: the body's own {@code mediaType} (Strata's own manifests); otherwise
+   * checked as a push is ({@link ManifestDocument#pushed}). A manifest the repository already holds
+   * keeps the type it was first stored with: a PUT saying another is refused, since every tag of
+   * that digest is served with it.
+   */
+  private Descriptor storeManifest(
+      String repo,
+      String tag,
+      byte[] body,
+      String contentType,
+      boolean importPending,
+      String publishedFrom)
+      throws IOException {
     Names.checkRepository(repo);
     if (tag != null && !Names.isTag(tag)) {
       throw new InvalidArgumentException("tag " + tag + ": not a valid tag");
     }
     Digest digest = Digest.sha256(body, 0, body.length);
     String what = "manifest " + repo + "@" + digest;
-    ManifestDocument doc = ManifestDocument.parse(body, contentType, what);
+    ManifestDocument doc =
+        contentType == null
+            ? ManifestDocument.parse(body, null, what)
+            : ManifestDocument.pushed(body, contentType, what);
+    Root stored = chunks.root(MANIFEST + repo + "@" + digest.hex());
+    if (stored != null) {
+      String was = decode(stored.payload(), digest).mediaType();
+      if (!was.equals(doc.mediaType())) {
+        throw new InvalidArgumentException(
+            what
+                + ": stored as "
+                + was
+                + ", which a PUT as "
+                + doc.mediaType()
+                + " cannot change (delete it by digest first)");
+      }
+    }
     for (Digest b : doc.blobs()) {
       if (!hasBlob(repo, b)) {
         throw new NotFoundException(what + ": blob " + b + " is not in the repository");
@@ -618,13 +689,19 @@ public final class RegistryStore {
     // the manifest's bytes and its roots in one commit: one fsync of the packs and the root log
     try (BlobWriter w = blobs.create(BlobService.Owner.REGISTRY)) {
       w.write(body, 0, body.length);
-      w.commitWith(digest, held -> manifestRoots(repo, tag, desc, held, importPending));
+      w.commitWith(
+          digest, held -> manifestRoots(repo, tag, desc, held, importPending, publishedFrom));
     }
     return desc;
   }
 
-  private static List<RootChange> manifestRoots(
-      String repo, String tag, Descriptor desc, RoaringBitmap held, boolean importPending) {
+  private List<RootChange> manifestRoots(
+      String repo,
+      String tag,
+      Descriptor desc,
+      RoaringBitmap held,
+      boolean importPending,
+      String publishedFrom) {
     Digest digest = desc.digest();
     List<RootChange> changes = new ArrayList<>();
     changes.add(
@@ -646,6 +723,19 @@ public final class RegistryStore {
                     0,
                     digest.toString().getBytes(StandardCharsets.US_ASCII),
                     new RoaringBitmap())));
+      }
+      String published = PUBLISHED + repo + ":" + tag;
+      if (publishedFrom != null) {
+        changes.add(
+            new RootChange.Put(
+                new Root(
+                    published,
+                    0,
+                    publishedFrom.getBytes(StandardCharsets.US_ASCII),
+                    new RoaringBitmap())));
+      } else if (chunks.root(published) != null) {
+        // a push is the registry's own truth: the tag no longer follows the Strata name
+        changes.add(new RootChange.Remove(published));
       }
     }
     return changes;
@@ -706,20 +796,25 @@ public final class RegistryStore {
    * every tag naming it, and the chunk-index artifacts Strata published for it (with the links of
    * their index blobs no other chunk index of the repository lists), in one commit. Referrers a
    * client pushed stay: the spec lets a registry keep or drop them, and dropping what a user pushed
-   * is not this registry's call.
+   * is not this registry's call. A stale published tag is deleted too: a manifest DELETE removes
+   * the Strata image of a tag it deletes first ({@link #tagsDeletedWith} refused a stale one
+   * before), which makes the tag stale.
    */
   public synchronized void deleteManifest(String repo, String reference) throws IOException {
-    Descriptor d = manifest(repo, reference);
+    Descriptor d = manifest(repo, reference, false);
     if (!Names.isDigest(reference)) {
-      commit(List.of(new RootChange.Remove(TAG + repo + ":" + reference)));
+      Set<String> gone = new LinkedHashSet<>();
+      untag(repo, reference, gone);
+      commit(gone.stream().<RootChange>map(RootChange.Remove::new).toList());
       return;
     }
     Set<String> gone = new LinkedHashSet<>();
     gone.add(MANIFEST + repo + "@" + d.digest().hex());
     byte[] want = d.digest().toString().getBytes(StandardCharsets.US_ASCII);
-    for (Root t : chunks.roots(TAG + repo + ":")) {
+    String tags = TAG + repo + ":";
+    for (Root t : chunks.roots(tags)) {
       if (java.util.Arrays.equals(t.payload(), want)) {
-        gone.add(t.name());
+        untag(repo, t.name().substring(tags.length()), gone);
       }
     }
     List<Digest> candidates = new ArrayList<>();
@@ -731,6 +826,28 @@ public final class RegistryStore {
       candidates.add(b);
     }
     commitReleasing(gone, candidates, ours);
+  }
+
+  /** Adds to {@code gone} the roots of tag {@code repo:tag}: the tag, and its publication. */
+  private void untag(String repo, String tag, Set<String> gone) {
+    gone.add(TAG + repo + ":" + tag);
+    if (chunks.root(PUBLISHED + repo + ":" + tag) != null) {
+      gone.add(PUBLISHED + repo + ":" + tag);
+    }
+  }
+
+  /**
+   * The id of the Strata image tag {@code repo:tag} was published from when the Strata name {@code
+   * repo:tag} no longer names that image (moved or removed since); null when the tag is current: it
+   * was pushed, or the name still names the image.
+   */
+  private String staleFrom(String repo, String tag) {
+    Root p = chunks.root(PUBLISHED + repo + ":" + tag);
+    if (p == null) {
+      return null;
+    }
+    String from = new String(p.payload(), StandardCharsets.US_ASCII);
+    return from.equals(ImageStore.taggedImage(chunks, repo + ":" + tag)) ? null : from;
   }
 
   /**
@@ -833,12 +950,15 @@ public final class RegistryStore {
     return out;
   }
 
-  /** The tags of {@code repo}, sorted. */
+  /** The tags of {@code repo} it serves (not the stale published ones: see the class), sorted. */
   public List<String> tags(String repo) {
     String prefix = TAG + repo + ":";
     List<String> out = new ArrayList<>();
     for (Root r : chunks.roots(prefix)) {
-      out.add(r.name().substring(prefix.length()));
+      String tag = r.name().substring(prefix.length());
+      if (staleFrom(repo, tag) == null) {
+        out.add(tag);
+      }
     }
     out.sort(null);
     return out;
