@@ -1,9 +1,14 @@
 package io.strata.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.strata.store.fs.FileSystemView;
+import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,6 +56,33 @@ class FullDiskRemoveTest {
         Files.writeString(m.path("after"), "the disk has room again");
         MountedSnapshot.ok("sync " + m.path("after"));
       }
+    } finally {
+      MountedSnapshot.run("umount -l " + small);
+    }
+  }
+
+  @Test
+  void aWriteFailingOnAFullDiskLeavesNothingThatBlocksTheRemovalAfterIt() throws Exception {
+    Path small = Files.createDirectories(dir.resolve("small"));
+    MountedSnapshot.ok("mount -t tmpfs -o size=80m tmpfs " + small);
+    try (MountedSnapshot m = MountedSnapshot.open(small)) {
+      // A snapshot changed through its view, each change durable at once (as `strata fs` does).
+      m.driver().prepare("other", null, Map.of());
+      FileSystemView fs = m.driver().fs("other");
+      fs.writeFile("/big", new ByteArrayInputStream(new byte[0]), 0644, 0, 0, 0);
+      byte[] mib = new byte[1 << 20];
+      Random random = new Random(6);
+      assertThatThrownBy(
+              () -> {
+                for (int i = 0; i < 200; i++) {
+                  random.nextBytes(mib);
+                  fs.write("/big", (long) i * mib.length, mib, 0, mib.length);
+                }
+              })
+          .as("the writes meet the full disk")
+          .hasMessageContaining("the disk is full");
+      fs.remove("/big", false);
+      assertThat(m.engine.gc().bytesReclaimed()).as("gc frees the file's space").isPositive();
     } finally {
       MountedSnapshot.run("umount -l " + small);
     }

@@ -503,8 +503,12 @@ public final class TreeFileSystem implements FileSystemView {
    */
   private void undo(Exception e) {
     if (tree.rollbackToSavepoint()) {
-      if (defer && tree.changing() && DiskFull.causedBy(e)) {
-        settleOnFullDisk(e);
+      if (DiskFull.causedBy(e)) {
+        if (defer && tree.changing()) {
+          settleOnFullDisk(e);
+        }
+        // What the failed change stored waits for room too, ahead of the next change's nodes.
+        tree.chunks().abandonUnwritable();
       }
       return;
     }
