@@ -74,4 +74,10 @@ public interface ChunkAccess {
 
   /** The union of every root's chunks except those of {@code excluded}. */
   RoaringBitmap referencedExcept(String excluded);
+
+  /**
+   * After a commit failed on a full disk: if the records appended since the last fsync still cannot
+   * be written, gives them up (see {@link ChunkStore#abandonUnwritable}); nothing otherwise.
+   */
+  default void abandonUnwritable() {}
 }

@@ -703,6 +703,34 @@ public final class ChunkStore implements ChunkAccess, Closeable {
     sharing.fleetCollector(c);
   }
 
+  /**
+   * Called after a commit failed on a full disk. Records appended since the open pack's last fsync
+   * wait in its buffer until the disk has room for them, and every commit that names one of them,
+   * or stores anything after them (a remove's tree nodes), fails until then: a removal, which would
+   * make the room, could never be recorded. So if the pack still cannot be made durable, what it
+   * holds beyond its last fsync is given up, as a failed fsync gives it up (none of it was
+   * acknowledged; a write still holding one of those chunks fails its commit as lost), and the file
+   * is cut back, which frees what of it reached the disk. Logs what went wrong; never throws.
+   */
+  @Override
+  public void abandonUnwritable() {
+    ensureOpen();
+    try {
+      packs.sync();
+    } catch (IOException | RuntimeException e) {
+      if (DiskFull.causedBy(e)) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "chunk store {0}: the disk is full; giving up the open pack''s records that cannot be"
+                + " written, so that removals can be recorded",
+            dir);
+        packs.abandonOpen();
+      } else {
+        LOG.log(System.Logger.Level.WARNING, "chunk store {0}: syncing packs: {1}", dir, e);
+      }
+    }
+  }
+
   // ---- gc and fsck ----
 
   /**

@@ -2,6 +2,7 @@ package io.strata.store.fs;
 
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.digest.Digest;
+import io.strata.store.disk.DiskFull;
 import io.strata.store.engine.ChunkAccess;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.AlreadyExistsException;
@@ -349,6 +350,10 @@ public final class TreeFileSystem implements FileSystemView {
       tree.commit();
     } catch (IOException | RuntimeException e) {
       tree.rollback();
+      if (DiskFull.causedBy(e)) {
+        // What could not be written would fail every later commit, a removal's too (G6).
+        tree.chunks().abandonUnwritable();
+      }
       if (accessTimesOnly) {
         LOG.log(
             System.Logger.Level.DEBUG, "access times of {0} reads dropped: {1}", taken.size(), e);
@@ -498,6 +503,13 @@ public final class TreeFileSystem implements FileSystemView {
    */
   private void undo(Exception e) {
     if (tree.rollbackToSavepoint()) {
+      if (DiskFull.causedBy(e)) {
+        if (defer && tree.changing()) {
+          settleOnFullDisk(e);
+        }
+        // What the failed change stored waits for room too, ahead of the next change's nodes.
+        tree.chunks().abandonUnwritable();
+      }
       return;
     }
     boolean held = defer && tree.changing();
@@ -510,6 +522,33 @@ public final class TreeFileSystem implements FileSystemView {
           e.toString());
       lostHeld =
           new IOException("changes held since the last sync were lost: " + e.getMessage(), e);
+    }
+    if (DiskFull.causedBy(e)) {
+      tree.chunks().abandonUnwritable();
+    }
+  }
+
+  /**
+   * After a held change failed on a full disk (undone alone): commits the changes held before it
+   * now, while nothing else is held with them. The chunks of the writes held since the last sync
+   * wait in the store for room that a full disk does not have, and every later commit would fail
+   * behind them, a removal's too, so that a file removed to free the space came back once the mount
+   * dropped its held changes (G6). Either they become durable now or they are given up now (the
+   * store cuts back what cannot be written, which frees what of it reached the disk), the next sync
+   * reporting the loss; what comes after (the removal) commits on its own.
+   */
+  private void settleOnFullDisk(Exception cause) {
+    try {
+      commitWithAccessTimes();
+    } catch (IOException | RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "a change failed on a full disk and the changes held since the last sync cannot be"
+              + " made durable; they are dropped: {0}",
+          e.toString());
+      lostHeld =
+          new IOException("changes held since the last sync were lost: " + e.getMessage(), e);
+      lostHeld.addSuppressed(cause);
     }
   }
 
