@@ -42,6 +42,7 @@ final class Errno {
   static final int E2BIG = 7;
   static final int ENOTSUP = 95; // EOPNOTSUPP
   static final int ESTALE = 116;
+  static final int ENOTCONN = 107; // what a killed server's mount answers
   static final int EPROTO = 71;
   static final int EILSEQ = 84; // a name that is not valid UTF-8
 

@@ -42,6 +42,39 @@ public final class FuseMount implements Closeable {
 
   void syncer(ScheduledFuture<?> f) {
     this.syncer = f;
+    if (!isMounted()) {
+      f.cancel(false); // ended before its periodic sync was scheduled
+    }
+  }
+
+  /**
+   * The periodic sync ({@link FuseMounts#SYNC_SECONDS}): it goes on as long as the kernel uses the
+   * mount, also after an unmount that left it busy (served until its last file is closed), and ends
+   * with it.
+   */
+  void periodicSync() {
+    if (isMounted()) {
+      fs.syncInBackground();
+      return;
+    }
+    ScheduledFuture<?> f = syncer;
+    if (f != null) {
+      f.cancel(false);
+    }
+  }
+
+  /**
+   * Stops serving the mount, which a process still uses as the server stops: every change made
+   * through it so far is made durable, and every later call in it fails with ENOTCONN, as in the
+   * mount of a killed server (the kernel answers so itself once the server has exited).
+   */
+  void halt() throws IOException {
+    fs.halt();
+  }
+
+  /** Whether {@link #halt} stopped serving it. */
+  boolean halted() {
+    return fs.halted();
   }
 
   LowLevelFs fs() {
@@ -123,10 +156,8 @@ public final class FuseMount implements Closeable {
   }
 
   private void unmount() throws IOException {
-    ScheduledFuture<?> f = syncer;
-    if (f != null) {
-      f.cancel(false);
-    }
+    // The periodic sync is left running: a busy mount is served on after the detach, and what its
+    // processes write meanwhile is made durable every few seconds as before (periodicSync).
     IOException failure = null;
     try {
       sync();

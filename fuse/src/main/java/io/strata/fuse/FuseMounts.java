@@ -14,8 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,25 +48,46 @@ public final class FuseMounts implements Closeable {
 
   private final Path spaceOf;
   private final Map<Path, FuseMount> mounts = new LinkedHashMap<>();
+  // Every mount made whose kernel connection may still be in use: those in `mounts`, and those
+  // unmounted while busy (detached, served until their last file is closed). A stop waits for
+  // these, keeps syncing them, and halts those still in use when its grace ends. Guarded by this.
+  private final List<FuseMount> live = new ArrayList<>();
   private final ScheduledExecutorService syncer;
   private final Thread exitHook;
   private boolean closed;
 
   /**
    * Mounts whose {@code statfs} reports the space of the disk holding {@code spaceOf} (the data
-   * root, where whatever is written through a mount ends up).
+   * root, where whatever is written through a mount ends up), unmounted at JVM exit if nothing
+   * closed them before.
    */
   public FuseMounts(Path spaceOf) {
+    this(spaceOf, true);
+  }
+
+  /**
+   * As {@link #FuseMounts(Path)}; {@code unmountAtExit} false for an owner that closes the mounts
+   * itself when the JVM exits (a server's stop, which serves busy mounts for its grace): the JVM
+   * starts every shutdown hook at once, so a hook of ours would end that grace as it began.
+   */
+  public FuseMounts(Path spaceOf, boolean unmountAtExit) {
     this.spaceOf = spaceOf.toAbsolutePath();
-    this.syncer =
-        Executors.newSingleThreadScheduledExecutor(
+    ScheduledThreadPoolExecutor pool =
+        new ScheduledThreadPoolExecutor(
+            1,
             r -> {
               Thread t = new Thread(r, "strata-fuse-sync");
               t.setDaemon(true);
               return t;
             });
-    this.exitHook = new Thread(this::closeQuietly, "strata-fuse-unmount");
-    Runtime.getRuntime().addShutdownHook(exitHook);
+    pool.setRemoveOnCancelPolicy(true); // an unmounted mount's task is dropped, not kept
+    this.syncer = pool;
+    if (unmountAtExit) {
+      this.exitHook = new Thread(this::closeQuietly, "strata-fuse-unmount");
+      Runtime.getRuntime().addShutdownHook(exitHook);
+    } else {
+      this.exitHook = null;
+    }
   }
 
   /**
@@ -181,11 +202,12 @@ public final class FuseMounts implements Closeable {
       }
       FuseMount m = start(view, mp, readOnly);
       mounts.put(mp, m);
+      live.removeIf(old -> !old.isMounted());
+      live.add(m);
       if (!m.readOnly()) {
-        LowLevelFs fs = m.fs();
         m.syncer(
             syncer.scheduleWithFixedDelay(
-                fs::syncInBackground, SYNC_SECONDS, SYNC_SECONDS, TimeUnit.SECONDS));
+                m::periodicSync, SYNC_SECONDS, SYNC_SECONDS, TimeUnit.SECONDS));
       }
       return m;
     }
@@ -221,9 +243,10 @@ public final class FuseMounts implements Closeable {
         fs,
         mp,
         () -> {
-          // The kernel ended the connection: make what arrived meanwhile durable.
+          // The kernel ended the connection: make what arrived meanwhile durable (a halted mount
+          // did at its halt, and its view may be closed by now).
           try {
-            if (!fs.readOnly()) {
+            if (!fs.readOnly() && !fs.halted()) {
               fs.sync();
               view.deferSync(false);
             }
@@ -257,29 +280,56 @@ public final class FuseMounts implements Closeable {
   /**
    * As {@link #close()}, then keeps serving the mounts still in use (a container running on one, a
    * shell whose directory is in one: the kernel keeps a lazily detached mount until its last file
-   * is closed) until they are released or {@code busyDeadline} ({@link System#nanoTime}) passes.
-   * Processes still using one when this returns lose their files as the server ends (a mapped
-   * program gets SIGBUS), so each is named in the log.
+   * is closed), including those unmounted earlier while busy, until they are released or {@code
+   * busyDeadline} ({@link System#nanoTime}) passes. Meanwhile their changes are made durable every
+   * {@link #SYNC_SECONDS} seconds as before; at the deadline each one still in use is halted: its
+   * changes are made durable one last time and every later call in it fails (ENOTCONN), so that
+   * nothing a write acknowledged is lost when the store closes after this. The processes using one
+   * lose their files (a mapped program gets SIGBUS), so each such mount is named in the log.
    */
   public void close(long busyDeadline) throws IOException {
-    List<FuseMount> all;
-    synchronized (this) {
-      all = new ArrayList<>(mounts.values());
-    }
+    IOException failure = null;
     try {
       closeAll();
-    } finally {
-      awaitReleased(all, busyDeadline);
+    } catch (IOException e) {
+      failure = e;
+    }
+    List<FuseMount> inUse;
+    synchronized (this) {
+      inUse = new ArrayList<>(live);
+    }
+    inUse.removeIf(m -> !m.isMounted() || m.halted()); // halted: by an earlier close
+    awaitReleased(inUse, busyDeadline);
+    for (FuseMount m : inUse) {
+      if (!m.isMounted()) {
+        continue;
+      }
+      try {
+        m.halt();
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "{0} still in use as the server stops: what was written through it is durable; the"
+                + " processes using it lose their files",
+            m);
+      } catch (IOException | RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "{0} still in use as the server stops: its last sync failed ({1}); the processes"
+                + " using it lose their files",
+            m,
+            e.toString());
+        if (failure == null) {
+          failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
+        }
+      }
+    }
+    stopSyncing();
+    if (failure != null) {
+      throw failure;
     }
   }
 
-  private static void awaitReleased(List<FuseMount> all, long deadline) {
-    List<FuseMount> busy = new ArrayList<>();
-    for (FuseMount m : all) {
-      if (m.isMounted()) {
-        busy.add(m);
-      }
-    }
+  private static void awaitReleased(List<FuseMount> busy, long deadline) {
     if (busy.isEmpty()) {
       return;
     }
@@ -301,16 +351,9 @@ public final class FuseMounts implements Closeable {
         break;
       }
     }
-    for (FuseMount m : busy) {
-      if (m.isMounted()) {
-        LOG.log(
-            System.Logger.Level.WARNING,
-            "{0} still in use as the server stops: the processes using it lose their files",
-            m);
-      }
-    }
   }
 
+  /** Unmounts every mount (each made durable first); no new mount afterwards. */
   private void closeAll() throws IOException {
     List<FuseMount> all;
     synchronized (this) {
@@ -329,14 +372,31 @@ public final class FuseMounts implements Closeable {
         }
       }
     }
-    syncer.shutdownNow();
-    try {
-      Runtime.getRuntime().removeShutdownHook(exitHook);
-    } catch (IllegalStateException exiting) {
-      // Called from the hook itself, or while the JVM exits: nothing to remove.
+    if (exitHook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(exitHook);
+      } catch (IllegalStateException exiting) {
+        // Called from the hook itself, or while the JVM exits: nothing to remove.
+      }
     }
     if (failure != null) {
       throw failure;
+    }
+  }
+
+  /**
+   * Ends the periodic syncs, once no mount is served any more (released or halted). Never by
+   * interrupting: a sync interrupted inside its file I/O would have Java close the store's open
+   * pack under it. One in progress is waited for, up to a bound.
+   */
+  private void stopSyncing() {
+    syncer.shutdown(); // drops the periodic tasks; one running finishes
+    try {
+      if (!syncer.awaitTermination(SYNC_SECONDS, TimeUnit.SECONDS)) {
+        LOG.log(System.Logger.Level.WARNING, "a mount's sync still runs as the server stops");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * Answers the kernel's low-level FUSE requests from one {@link FileSystemView}: requests name
@@ -98,6 +99,10 @@ final class LowLevelFs {
       };
   private volatile boolean noOpen;
   private volatile boolean noOpendir;
+  // Every request is answered under the read lock; halt() takes the write lock, so that once it
+  // returns no request is inside the view (which is about to close with the store).
+  private final ReentrantReadWriteLock serving = new ReentrantReadWriteLock();
+  private volatile boolean halted;
 
   /**
    * @param view what is served
@@ -151,9 +156,36 @@ final class LowLevelFs {
     pending.syncInBackground();
   }
 
+  /**
+   * Stops serving the view: waits for the requests being answered, makes every change they made
+   * durable and answers every later request ENOTCONN, as the mount of a killed server does. A
+   * server stopping with this mount still in use calls it last, before its store closes: whatever a
+   * write acknowledged is then durable, and nothing is acknowledged afterwards that could be lost.
+   * Idempotent.
+   */
+  void halt() throws IOException {
+    serving.writeLock().lock();
+    try {
+      if (halted) {
+        return;
+      }
+      halted = true;
+    } finally {
+      serving.writeLock().unlock();
+    }
+    if (!readOnly) {
+      pending.sync();
+    }
+  }
+
+  /** Whether {@link #halt} stopped serving the view. */
+  boolean halted() {
+    return halted;
+  }
+
   /** At the end of serving: removes what was hidden for the kernel, which holds nothing now. */
   void ended() {
-    if (!readOnly) {
+    if (!readOnly && !halted) {
       try {
         removeHidden();
       } catch (IOException | RuntimeException e) {
@@ -177,6 +209,30 @@ final class LowLevelFs {
    * INTERRUPT).
    */
   boolean handle(FuseRequest q, FuseReply r) {
+    serving.readLock().lock();
+    try {
+      if (halted) {
+        return refuseHalted(q, r);
+      }
+      return answer(q, r);
+    } finally {
+      serving.readLock().unlock();
+    }
+  }
+
+  /** After {@link #halt}: the view is not touched again; everything that takes a reply fails. */
+  private static boolean refuseHalted(FuseRequest q, FuseReply r) {
+    switch (q.opcode) {
+      case Wire.FORGET, Wire.BATCH_FORGET, Wire.INTERRUPT -> {
+        return false;
+      }
+      case Wire.DESTROY -> r.ok(q.unique);
+      default -> r.error(q.unique, Errno.ENOTCONN);
+    }
+    return true;
+  }
+
+  private boolean answer(FuseRequest q, FuseReply r) {
     int op = q.opcode;
     try {
       switch (op) {

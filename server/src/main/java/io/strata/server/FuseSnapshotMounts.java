@@ -29,7 +29,8 @@ final class FuseSnapshotMounts implements SnapshotMounts, Closeable {
   private final Map<String, FuseMount> served = new HashMap<>();
 
   FuseSnapshotMounts(Path dataRoot, StorageDriver driver) throws IOException {
-    this.mounts = new FuseMounts(dataRoot);
+    // closed by the server's stop, which serves busy mounts for its grace (no exit hook of theirs)
+    this.mounts = new FuseMounts(dataRoot, false);
     this.driver = driver;
     this.dir = dataRoot.resolve("containerd").resolve("mounts");
     // A server killed while containerd used its snapshots left their mounts behind.

@@ -45,11 +45,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A running stratad: the engine, the event loops, the engine executor, the listening socket and the
  * optional metrics endpoint. {@link #close} shuts down in the order that loses nothing: stop
- * accepting and refuse new requests, let requests in flight finish (up to the grace period), close
- * the connections (cancelling what is left), drain the engine executor, close the engine. Nothing
- * after the grace period waits on a peer or on engine work without a bound: work that outlives it
- * is cancelled, then interrupted, and what still runs after {@link #STOP_MARGIN} is left behind
- * (the data root then stays as after a crash, which the store recovers from).
+ * accepting and refuse new requests, tell background work (registry jobs and imports) to stop at
+ * its next step, let requests in flight finish (up to the grace period), close the connections
+ * (cancelling what is left), wait for the background threads, serve busy FUSE mounts for the rest
+ * of the grace (syncing them, and a last time at its end), drain the engine executor, close the
+ * engine. Background work is interrupted only if it still runs when the grace ends: an interrupt
+ * inside FileChannel I/O has Java close the store's file under it. Nothing after the grace period
+ * waits on a peer or on engine work without a bound: work that outlives it is cancelled, then
+ * interrupted, and what still runs after {@link #STOP_MARGIN} is left behind (the data root then
+ * stays as after a crash, which the store recovers from).
  */
 public final class StrataServer implements Closeable {
   private static final System.Logger LOG = System.getLogger(StrataServer.class.getName());
@@ -404,6 +408,9 @@ public final class StrataServer implements Closeable {
       }
       if (registry != null) {
         registry.stopAccepting();
+        // its background work (recipe jobs, imports of pushed manifests) ends at its next step,
+        // long before the store closes: it is never interrupted inside the store's file I/O
+        registry.stopJobs();
       }
       if (!state.awaitIdle(graceEnd)) {
         LOG.log(
@@ -418,7 +425,7 @@ public final class StrataServer implements Closeable {
       state.channels().close().await(STEP.toMillis());
       if (registry != null) {
         // registry requests still in flight are cut here; a client retries, an upload resumes
-        registry.close();
+        registry.close(backgroundDeadline(graceEnd));
       }
       if (containerd != null) {
         containerd.close();
@@ -427,7 +434,7 @@ public final class StrataServer implements Closeable {
         // a container still running on a snapshot keeps it served for the rest of the grace
         snapshotMounts.close(graceEnd);
       }
-      boolean engineIdle = stopEngineThreads();
+      boolean engineIdle = stopEngineThreads(backgroundDeadline(graceEnd));
       boolean producersIdle = operations.shutdown(STEP.dividedBy(2), graceEnd);
       if (engineIdle && producersIdle) {
         engine.close();
@@ -443,7 +450,12 @@ public final class StrataServer implements Closeable {
             engine.dataRoot());
       }
     } catch (IOException e) {
-      LOG.log(System.Logger.Level.ERROR, "closing the data root failed", e);
+      // one line, as every message of a stop (SPEC §4): the store recovers at the next start
+      LOG.log(
+          System.Logger.Level.ERROR,
+          "closing the data root {0} failed: {1}; it is recovered at the next start",
+          engine.dataRoot(),
+          e.toString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
@@ -456,13 +468,26 @@ public final class StrataServer implements Closeable {
   }
 
   /**
-   * Lets the engine threads finish the tasks the cancellations queued, then interrupts those still
-   * in an engine call (the work outlived the grace period: it fails) and runs what they left queued
-   * (aborts that delete spools and release buffers) on this thread. Says whether all stopped.
+   * How long background work told to stop at its next step (registry jobs and imports) is waited
+   * for before it is interrupted: until the grace ends, and at least one {@link #STEP} from now. It
+   * normally ends within milliseconds; an interrupt is the last resort, since one inside
+   * FileChannel I/O has Java close the store's open pack under it.
    */
-  private boolean stopEngineThreads() throws InterruptedException {
+  private static long backgroundDeadline(long graceEnd) {
+    return Math.max(graceEnd, System.nanoTime() + STEP.toNanos());
+  }
+
+  /**
+   * Lets the engine threads finish the tasks the cancellations queued and the background work told
+   * to stop (an import of a pushed manifest runs there) until {@code deadline} ({@link
+   * System#nanoTime}), then interrupts those still in an engine call (the work outlived the grace
+   * period: it fails) and runs what they left queued (aborts that delete spools and release
+   * buffers) on this thread. Says whether all stopped.
+   */
+  private boolean stopEngineThreads(long deadline) throws InterruptedException {
     engineExecutor.shutdown();
-    if (engineExecutor.awaitTermination(STEP.toMillis(), TimeUnit.MILLISECONDS)) {
+    if (engineExecutor.awaitTermination(
+        Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
       return true;
     }
     List<Runnable> left = engineExecutor.shutdownNow();

@@ -39,7 +39,8 @@ final class MountOperations {
     for (Path p : allowedRoots) {
       allowed.add(real(p));
     }
-    this.mounts = new FuseMounts(dataRoot);
+    // closed by the server's stop, which serves busy mounts for its grace (no exit hook of theirs)
+    this.mounts = new FuseMounts(dataRoot, false);
     // Mounts a killed server left answer ENOTCONN until someone detaches them: this server does.
     for (Path root : allowed) {
       try {

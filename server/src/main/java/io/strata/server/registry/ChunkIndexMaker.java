@@ -62,6 +62,8 @@ final class ChunkIndexMaker implements AutoCloseable {
   private final Predicate<Digest> settling;
   private final Duration retryDelay;
   private final ScheduledExecutorService thread;
+  // set at stop: queued tasks end without making an index (the next start's pass makes it)
+  private volatile boolean stopping;
 
   /** Layer blob still waiting for its recipe job → the manifests parked on it (the thread's). */
   private final Map<Digest, Set<ManifestRef>> parked = new HashMap<>();
@@ -186,6 +188,9 @@ final class ChunkIndexMaker implements AutoCloseable {
    * The manifest is parked on that layer all the same, in case a job stores it before then.
    */
   private void consider(ManifestRef m, int attempt) {
+    if (stopping) {
+      return; // the next start's pass finds it
+    }
     try {
       List<Digest> layers = publisher.layers(m.repo(), m.digest());
       List<Digest> waiting = new ArrayList<>();
@@ -245,14 +250,19 @@ final class ChunkIndexMaker implements AutoCloseable {
     }
   }
 
-  /** Stops; an index not yet made is made at the next start. */
+  /** As {@link #close(long)}, waiting up to 10 s. */
   @Override
   public void close() {
-    thread.shutdownNow();
-    try {
-      thread.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    close(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+  }
+
+  /**
+   * Stops: the index being made is finished (waited for until {@code deadline}, {@link
+   * System#nanoTime}; never interrupted before, as an interrupt inside the store's file I/O closes
+   * its pack), those queued are not started; an index not yet made is made at the next start.
+   */
+  void close(long deadline) {
+    stopping = true;
+    BackgroundThread.stop(thread, "registry-chunk-index", deadline);
   }
 }

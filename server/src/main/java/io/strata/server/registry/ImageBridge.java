@@ -3,6 +3,7 @@ package io.strata.server.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.store.digest.Digest;
+import io.strata.store.engine.StopSignal;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.error.StrataException;
 import io.strata.store.gzip.GzipRecipe;
@@ -69,6 +70,8 @@ final class ImageBridge implements AutoCloseable {
   private final RecipeJobs recipes;
   private final Executor executor;
   private final Failures failures;
+  // raised at the server's stop: an import in progress ends at its next read of a blob
+  private final StopSignal stop;
   private final ScheduledExecutorService retries =
       BackgroundThread.named("registry-import-retries");
 
@@ -83,6 +86,8 @@ final class ImageBridge implements AutoCloseable {
    *     jobs the import of an image with staged layers runs
    * @param executor where the import of an image without staged layers runs
    * @param failures how a failed import's reason is told
+   * @param stop raised when the server stops: an import in progress ends at its next read of a blob
+   *     and stays pending, one not started yet does not start
    */
   ImageBridge(
       RegistryStore registry,
@@ -91,8 +96,10 @@ final class ImageBridge implements AutoCloseable {
       Path tmp,
       RecipeJobs recipes,
       Executor executor,
-      Failures failures) {
+      Failures failures,
+      StopSignal stop) {
     this.failures = failures;
+    this.stop = stop;
     this.registry = registry;
     this.images = images;
     this.inUse = inUse;
@@ -133,7 +140,9 @@ final class ImageBridge implements AutoCloseable {
     Runnable run =
         () -> {
           try {
-            run(p, d, doc, attempt, lastWhy);
+            if (!stop.raised()) { // stopping: the import stays pending, for the next start
+              run(p, d, doc, attempt, lastWhy);
+            }
           } finally {
             done.complete(null);
           }
@@ -184,6 +193,17 @@ final class ImageBridge implements AutoCloseable {
    * the push stands, served as pushed. The log says it once per reason, not once per attempt.
    */
   private void failed(PendingImport p, int attempt, String lastWhy, Exception e) {
+    if (StopSignal.stopped(e)) {
+      // The server stops (or the thread was interrupted): nothing is wrong with the image. Its
+      // record stays, and the next start imports it; neither a retry now nor a record cleared.
+      LOG.log(
+          System.Logger.Level.INFO,
+          "manifest {0}:{1}: its import was stopped with the server; it stays pending and runs at"
+              + " the next start",
+          p.repo(),
+          p.tag());
+      return;
+    }
     String why = failures.reason(e);
     boolean full = Failures.diskFull(e);
     boolean passes = full || !(e instanceof StrataException) && isIo(e);
@@ -350,15 +370,25 @@ final class ImageBridge implements AutoCloseable {
     }
   }
 
-  /** Stops the retries; the imports waiting for one stay pending, for the next start. */
+  /** As {@link #close(long)}, waiting up to 10 s. */
   @Override
   public void close() {
+    close(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+  }
+
+  /**
+   * Stops the retries and the imports in progress (at their next read; see {@code stop}), waiting
+   * for a retry being started until {@code deadline} ({@link System#nanoTime}); the imports stay
+   * pending, for the next start.
+   */
+  void close(long deadline) {
+    stop.raise();
     synchronized (this) {
       closed = true;
       waiting.values().forEach(r -> r.timer.cancel(false));
       waiting.clear();
     }
-    retries.shutdownNow();
+    BackgroundThread.stop(retries, "registry-import-retries", deadline);
   }
 
   /**
@@ -474,14 +504,17 @@ final class ImageBridge implements AutoCloseable {
             return registry.hasBlob(repo, digest) || registry.hasManifest(repo, digest);
           }
 
+          // read through the stop's guard: a stop ends the import between two reads, never by
+          // interrupting its thread inside the store's file I/O
           @Override
           public InputStream open(Digest digest) {
-            return registry.openBlob(digest, 0, -1);
+            return stop.guard(registry.openBlob(digest, 0, -1), "blob " + digest);
           }
 
           @Override
           public InputStream openUncompressed(Digest digest) {
-            return registry.openUncompressed(digest);
+            InputStream in = registry.openUncompressed(digest);
+            return in == null ? null : stop.guard(in, "blob " + digest);
           }
 
           @Override

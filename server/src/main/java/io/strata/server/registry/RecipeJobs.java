@@ -1,6 +1,7 @@
 package io.strata.server.registry;
 
 import io.strata.store.digest.Digest;
+import io.strata.store.engine.StopSignal;
 import io.strata.store.registry.RegistryStore;
 import io.strata.store.registry.StagedBlobs;
 import java.io.IOException;
@@ -46,6 +47,8 @@ final class RecipeJobs implements AutoCloseable {
   private final Step step;
   private final Duration retryDelay;
   private final ScheduledExecutorService thread;
+  // raised at the server's stop: the job in progress ends at its next read of its staged file
+  private final StopSignal stop;
 
   /** How long the registry must have been without push traffic before a job starts. */
   static final Duration QUIET = Duration.ofMillis(500);
@@ -73,13 +76,22 @@ final class RecipeJobs implements AutoCloseable {
   private volatile Consumer<Digest> settled = d -> {};
   private volatile BiConsumer<Digest, String> gaveUp = (d, why) -> {};
 
-  /** Jobs for {@code store}'s staged blobs; {@link #resume} queues those a previous run left. */
-  RecipeJobs(RegistryStore store) {
-    this(store, store::storeStaged, RETRY_DELAY);
+  /**
+   * Jobs for {@code store}'s staged blobs; {@link #resume} queues those a previous run left. {@code
+   * stop} raised, the job in progress ends at its next read ({@link #close}).
+   */
+  RecipeJobs(RegistryStore store, StopSignal stop) {
+    this(store, d -> store.storeStaged(d, stop), RETRY_DELAY, stop);
   }
 
   /** Jobs doing {@code step}, a failed one tried again {@code retryDelay} later (tests). */
   RecipeJobs(RegistryStore store, Step step, Duration retryDelay) {
+    this(store, step, retryDelay, new StopSignal());
+  }
+
+  /** As {@link #RecipeJobs(RegistryStore, Step, Duration)}, stopped by {@code stop} (tests). */
+  RecipeJobs(RegistryStore store, Step step, Duration retryDelay, StopSignal stop) {
+    this.stop = stop;
     if (store.staged() == null) {
       throw new IllegalArgumentException("the registry's store has no directory of staged blobs");
     }
@@ -118,11 +130,15 @@ final class RecipeJobs implements AutoCloseable {
     boolean again = false;
     try {
       awaitQuiet();
+      stop.check("blob " + d); // stopping: the file stays staged, for the next start
       step.store(d);
       settled.accept(d);
     } catch (InterruptedException | InterruptedIOException | ClosedByInterruptException e) {
       // stopping: the file stays staged, for the next start
     } catch (IOException | RuntimeException e) {
+      if (StopSignal.stopped(e)) {
+        return; // as above, the stop passed on wrapped
+      }
       if (attempt < ATTEMPTS) {
         Duration delay = retryDelay.multipliedBy(attempt);
         LOG.log(
@@ -172,7 +188,7 @@ final class RecipeJobs implements AutoCloseable {
     while (true) {
       long now = System.nanoTime();
       long left = QUIET.toNanos() - (now - lastPush.get());
-      if (left <= 0 || urgent.get() > 0 || now - start >= MAX_DEFER.toNanos()) {
+      if (left <= 0 || urgent.get() > 0 || now - start >= MAX_DEFER.toNanos() || stop.raised()) {
         return;
       }
       // in short steps, so that an urgent task queued meanwhile is seen soon
@@ -233,17 +249,21 @@ final class RecipeJobs implements AutoCloseable {
     return pending.get();
   }
 
-  /**
-   * Stops the job in progress (its file stays staged, for the next start) and waits a little for
-   * it, so that the engine does not close under it.
-   */
+  /** As {@link #close(long)}, waiting up to 10 s. */
   @Override
   public void close() {
-    thread.shutdownNow();
-    try {
-      thread.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    close(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+  }
+
+  /**
+   * Stops the job in progress at its next read (its file stays staged, for the next start), the
+   * jobs queued before they start and the retries, and waits for it until {@code deadline} ({@link
+   * System#nanoTime}), so that the engine does not close under it. Never by interrupting it first:
+   * interrupted inside the store's file I/O, it had Java close the pack it was writing
+   * (docs/ADVERSARIAL.md, H9); only a job still running at the deadline is.
+   */
+  void close(long deadline) {
+    stop.raise();
+    BackgroundThread.stop(thread, "registry-recipes", deadline);
   }
 }

@@ -18,6 +18,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.strata.server.handler.AcceptFailures;
 import io.strata.server.handler.ConnectionCap;
+import io.strata.store.engine.StopSignal;
 import io.strata.store.image.ImageStore;
 import io.strata.store.registry.ChunkIndexPublisher;
 import io.strata.store.registry.RegistryStore;
@@ -65,6 +66,8 @@ public final class RegistryServer implements Closeable {
   private final UnusedBlobSweeper releaser;
   private final ImageBridge bridge;
 
+  private final StopSignal stop;
+
   private RegistryServer(
       Channel channel,
       ChannelGroup connections,
@@ -74,8 +77,10 @@ public final class RegistryServer implements Closeable {
       RecipeJobs recipes,
       ChunkIndexMaker indexMaker,
       UnusedBlobSweeper releaser,
-      ImageBridge bridge) {
+      ImageBridge bridge,
+      StopSignal stop) {
     this.bridge = bridge;
+    this.stop = stop;
     this.recipes = recipes;
     this.releaser = releaser;
     this.indexMaker = indexMaker;
@@ -138,12 +143,14 @@ public final class RegistryServer implements Closeable {
       LOG.log(System.Logger.Level.INFO, "registry: released {0} blobs nothing uses", released);
     }
     UnusedBlobSweeper releaser = new UnusedBlobSweeper(registry);
-    RecipeJobs recipes = new RecipeJobs(registry);
+    // raised at the server's stop: recipe jobs and imports end at their next read
+    StopSignal stop = new StopSignal();
+    RecipeJobs recipes = new RecipeJobs(registry, stop);
     BlobEndpoints blobs = new BlobEndpoints(registry, uploads, cache, readers, recipes);
     ChunkIndexPublisher indexes = registry.chunkIndexes();
     ChunkIndexMaker indexMaker = new ChunkIndexMaker(indexes, recipes::pending);
     ImageBridge bridge =
-        new ImageBridge(registry, images, imageInUse, tmp, recipes, engineExecutor, failures);
+        new ImageBridge(registry, images, imageInUse, tmp, recipes, engineExecutor, failures, stop);
     recipes.onSettled(
         d -> {
           indexMaker.settled(d);
@@ -202,7 +209,7 @@ public final class RegistryServer implements Closeable {
     ScheduledFuture<?> sweep =
         workers.next().scheduleAtFixedRate(uploads::expire, every, every, TimeUnit.MILLISECONDS);
     return new RegistryServer(
-        ch, connections, uploads, sweep, readers, recipes, indexMaker, releaser, bridge);
+        ch, connections, uploads, sweep, readers, recipes, indexMaker, releaser, bridge, stop);
   }
 
   /**
@@ -244,20 +251,38 @@ public final class RegistryServer implements Closeable {
   }
 
   /**
-   * Stops accepting, closes every registry connection (an upload chunk in flight is rolled back, a
-   * download stops) and deletes the upload spools, before the engine closes under them.
+   * Asks the background work (recipe jobs, imports of pushed manifests) to stop at its next step:
+   * called first thing at a server's stop, so that it has ended by {@link #close(long)}. What it
+   * leaves (staged blobs, pending imports) is taken up again at the next start.
    */
+  public void stopJobs() {
+    stop.raise();
+  }
+
+  /** As {@link #close(long)}, waiting up to 10 s for the background threads. */
   @Override
   public void close() {
+    close(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+  }
+
+  /**
+   * Stops accepting, closes every registry connection (an upload chunk in flight is rolled back, a
+   * download stops), stops the background work and waits for its threads until {@code deadline}
+   * ({@link System#nanoTime}), and deletes the upload spools, before the engine closes under them.
+   * No thread is interrupted before the deadline: an interrupt inside FileChannel I/O closes the
+   * store's file under it (docs/ADVERSARIAL.md, H9).
+   */
+  public void close(long deadline) {
+    stop.raise();
     sweep.cancel(false);
     channel.close().syncUninterruptibly();
     connections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     // the downloads' connections are closed: their readers stop at their next piece
-    readers.shutdownNow();
+    BackgroundThread.stop(readers, "registry-blob-reader", deadline);
     // no import is retried once the recipe jobs and the engine go: a waiting one stays pending
-    bridge.close();
-    recipes.close();
-    indexMaker.close();
+    bridge.close(deadline);
+    recipes.close(deadline);
+    indexMaker.close(deadline);
     releaser.close();
     uploads.close();
   }

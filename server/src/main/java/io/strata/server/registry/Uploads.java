@@ -99,7 +99,7 @@ final class Uploads {
 
   /** Deletes every spool (at shutdown). */
   void close() {
-    flusher.shutdownNow();
+    flusher.shutdown(); // a flush running ends by itself; an interrupt would only close its file
     for (Upload u : new ArrayList<>(byId.values())) {
       remove(u);
     }

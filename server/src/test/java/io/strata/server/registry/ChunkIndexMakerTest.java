@@ -317,7 +317,7 @@ class ChunkIndexMakerTest {
   void imagesPublishedTwoAtATimeWithTheirJobsRunningAllGetTheirIndex() throws Exception {
     // as ImageBridge.publish and RegistryServer wire them: the real jobs, settling the maker
     maker.close();
-    try (RecipeJobs jobs = new RecipeJobs(registry)) {
+    try (RecipeJobs jobs = new RecipeJobs(registry, new io.strata.store.engine.StopSignal())) {
       maker = new ChunkIndexMaker(registry.chunkIndexes(), jobs::pending);
       jobs.onSettled(maker::settled);
       jobs.onGaveUp(maker::gaveUp);

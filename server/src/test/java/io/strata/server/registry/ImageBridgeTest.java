@@ -48,6 +48,7 @@ class ImageBridgeTest {
   private RegistryStore registry;
   private RecipeJobs recipes;
   private ImageBridge bridge;
+  private final io.strata.store.engine.StopSignal stop = new io.strata.store.engine.StopSignal();
   private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
   private final Logger log = Logger.getLogger(ImageBridge.class.getName());
   private final Handler handler =
@@ -79,7 +80,8 @@ class ImageBridgeTest {
             dir.resolve("tmp"),
             recipes,
             Runnable::run,
-            new Failures(dir.resolve("store")));
+            new Failures(dir.resolve("store")),
+            stop);
     log.addHandler(handler);
   }
 
@@ -216,6 +218,54 @@ class ImageBridgeTest {
     while (!bridge.holdsImage(REPO, "3")) {
       assertThat(System.nanoTime()).as("tried again at once").isLessThan(before);
       Thread.sleep(20);
+    }
+  }
+
+  /**
+   * A server's stop ends an import in progress at its next read of a layer, on the import's own
+   * thread: no interrupt inside the store's file I/O, no "truncated or corrupt tar" (which cleared
+   * the record for good), no retry; the import stays pending for the next start
+   * (docs/ADVERSARIAL.md, H9).
+   */
+  @Test
+  void anImportStoppedWithTheServerStaysPendingWithoutAWarning() throws Exception {
+    byte[] big = new byte[24 << 20];
+    new java.util.Random(9).nextBytes(big);
+    byte[] tar = new TarBuilder().raw("big", big).bytes();
+    Descriptor d = push("4", tar, sha(tar));
+    ManifestDocument doc = RegistryStore.read(registry.manifestBytes(d), d.mediaType(), "m");
+    long before = packBytes();
+    var imported = bridge.importLater(REPO, "4", d, doc, true);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (packBytes() < before + (2 << 20)) { // under way: part of the layer stored
+      assertThat(imported).as("still importing").isNotDone();
+      assertThat(System.nanoTime()).as("the import made no progress").isLessThan(deadline);
+      Thread.sleep(5);
+    }
+    stop.raise();
+    imported.get(30, TimeUnit.SECONDS);
+    assertThat(bridge.holdsImage(REPO, "4")).isFalse();
+    assertThat(registry.pendingImports()).as("kept, for the next start").hasSize(1);
+    assertThat(warnings()).isEmpty();
+    assertThat(logged)
+        .anySatisfy(
+            r -> assertThat(r.getMessage()).contains("its import was stopped with the server"));
+  }
+
+  /** The bytes of the store's pack files. */
+  private long packBytes() throws IOException {
+    try (var files = Files.walk(dir.resolve("store"))) {
+      return files
+          .filter(p -> p.getFileName().toString().endsWith(".pack"))
+          .mapToLong(
+              p -> {
+                try {
+                  return Files.size(p);
+                } catch (IOException e) {
+                  return 0; // sealed and renamed meanwhile
+                }
+              })
+          .sum();
     }
   }
 

@@ -63,7 +63,8 @@ class PublishAccessTest {
             dir.resolve("tmp"),
             null,
             Runnable::run,
-            new Failures(dir));
+            new Failures(dir),
+            new io.strata.store.engine.StopSignal());
     ManifestEndpoints manifests = new ManifestEndpoints(registry, bridge, indexes);
     return new EmbeddedChannel(
         new RegistryHandler(

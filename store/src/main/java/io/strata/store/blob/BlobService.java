@@ -4,6 +4,7 @@ import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.Recipe;
 import io.strata.store.engine.RecipeInputStream;
+import io.strata.store.engine.StopSignal;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
@@ -164,7 +165,17 @@ public final class BlobService {
 
   /** {@link #putFile(Path, Digest)} for {@code owner}. */
   public PutResult putFile(Path file, Digest expected, Owner owner) throws IOException {
-    GzipRecipes.Source source = () -> Files.newInputStream(file);
+    return putFile(file, expected, owner, new StopSignal());
+  }
+
+  /**
+   * {@link #putFile(Path, Digest, Owner)}, reading the file through {@code stop}'s guard: once it
+   * is raised, the next read throws {@link StopSignal.Stopped} and nothing is stored.
+   */
+  public PutResult putFile(Path file, Digest expected, Owner owner, StopSignal stop)
+      throws IOException {
+    String what = "blob " + (expected == null ? file : expected);
+    GzipRecipes.Source source = () -> stop.guard(Files.newInputStream(file), what);
     byte[] header = GzipRecipes.header(source);
     if (header != null) {
       PutResult r = putRecipe(source, header, expected, null, () -> {}, owner);
@@ -176,7 +187,7 @@ public final class BlobService {
           "blob {0}: gzip that no known compressor reproduces; kept whole",
           expected == null ? file : expected);
     }
-    return putWhole(file, expected, owner);
+    return putWhole(source, expected, owner);
   }
 
   /**
@@ -190,8 +201,13 @@ public final class BlobService {
   }
 
   private PutResult putWhole(Path file, Digest expected, Owner owner) throws IOException {
+    return putWhole(() -> Files.newInputStream(file), expected, owner);
+  }
+
+  private PutResult putWhole(GzipRecipes.Source file, Digest expected, Owner owner)
+      throws IOException {
     try (BlobWriter w = create(owner);
-        InputStream in = Files.newInputStream(file)) {
+        InputStream in = file.open()) {
       byte[] buf = new byte[256 << 10];
       int n;
       while ((n = in.read(buf)) > 0) {

@@ -760,8 +760,19 @@ public final class FleetGc implements Closeable {
     return false;
   }
 
+  /**
+   * Ends the member's rounds: one in progress is finished (up to 10 s) rather than interrupted,
+   * since an interrupt inside FileChannel I/O has Java close the store's file under it.
+   */
   @Override
   public void close() {
-    member.shutdownNow();
+    member.shutdown();
+    try {
+      if (!member.awaitTermination(10, TimeUnit.SECONDS)) {
+        member.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -8,6 +8,7 @@ import io.strata.store.blob.BlobWriter;
 import io.strata.store.blob.PutResult;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.StopSignal;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
@@ -291,12 +292,20 @@ public final class RegistryStore {
    * staged.
    */
   public boolean storeStaged(Digest d) throws IOException {
+    return storeStaged(d, new StopSignal());
+  }
+
+  /**
+   * {@link #storeStaged(Digest)}, reading the staged file through {@code stop}'s guard: raised, the
+   * store ends at its next read with {@link StopSignal.Stopped}, the blob still staged.
+   */
+  public boolean storeStaged(Digest d, StopSignal stop) throws IOException {
     Path file = staged.file(d);
     if (!Files.exists(file)) {
       return false;
     }
     if (blobRoot(d) == null) {
-      blobs.putFile(file, d, BlobService.Owner.REGISTRY);
+      blobs.putFile(file, d, BlobService.Owner.REGISTRY, stop);
     }
     moveLinks(d);
     staged.delete(d);

@@ -3,12 +3,14 @@ package io.strata.store.image.layer;
 import io.strata.files.names.Utf8Names;
 import io.strata.files.pax.EntryXattrs;
 import io.strata.files.pax.HeaderCapture;
+import io.strata.store.engine.StopSignal;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.remote.MissingObjectException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -95,18 +97,42 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
       return getNextEntry();
     } catch (MissingObjectException e) {
       throw lost(what, e);
-    } catch (IOException | IllegalArgumentException e) {
-      // the PAX header the parser failed on, read whole: a sparse file it cannot read, in words
-      String sparse = SparseLimit.tooLarge(capture.captured());
-      if (sparse == null) {
-        sparse = SparseLimit.tooLarge(lastMetadata);
+    } catch (IOException e) {
+      String sparse = sparseTooLarge();
+      if (sparse != null) {
+        throw new InvalidArgumentException(what + ": " + sparse);
       }
+      throw readFailed(what, e, oneLine(e.getMessage()));
+    } catch (IllegalArgumentException e) {
+      String sparse = sparseTooLarge();
       if (sparse != null) {
         throw new InvalidArgumentException(what + ": " + sparse);
       }
       throw new InvalidArgumentException(
           what + ": truncated or corrupt tar (" + oneLine(e.getMessage()) + ")", e);
     }
+  }
+
+  /**
+   * Why the entry whose PAX header the parser failed on is a sparse file it cannot read, or null:
+   * that header read whole, or the one before the header just read (the parser applies a PAX header
+   * after reading the next header).
+   */
+  private String sparseTooLarge() {
+    String sparse = SparseLimit.tooLarge(capture.captured());
+    return sparse != null ? sparse : SparseLimit.tooLarge(lastMetadata);
+  }
+
+  /**
+   * A read of the tar that failed with {@code e}: a corrupt tar, unless the read was stopped or
+   * interrupted (a server's stop, {@link StopSignal}), which says nothing of the tar and is passed
+   * on as what it is, so that the work is done again rather than refused for good.
+   */
+  static RuntimeException readFailed(String what, IOException e, String message) {
+    if (StopSignal.stopped(e)) {
+      return new UncheckedIOException(what + ": " + e.getMessage(), e);
+    }
+    return new InvalidArgumentException(what + ": truncated or corrupt tar (" + message + ")", e);
   }
 
   /**

@@ -646,7 +646,9 @@ public final class LayerStore {
           return in.read(b, off, len);
         } catch (MissingObjectException e) {
           throw CheckedTarInputStream.lost(what, e);
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException e) {
+          throw CheckedTarInputStream.readFailed(what, e, e.getMessage());
+        } catch (IllegalArgumentException e) {
           throw new InvalidArgumentException(
               what + ": truncated or corrupt tar (" + e.getMessage() + ")", e);
         }

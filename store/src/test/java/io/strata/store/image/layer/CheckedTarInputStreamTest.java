@@ -141,6 +141,45 @@ class CheckedTarInputStreamTest {
                 + " bucket (the bucket has lost it)");
   }
 
+  /**
+   * A read stopped by a server's stop, or interrupted, says nothing about the tar: it is passed on
+   * as what it is (unchecked), never as a corrupt tar, which would make the import of a pushed
+   * image fail for good and its pending record be cleared (docs/ADVERSARIAL.md, H9).
+   */
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void aReadStoppedOrInterruptedIsNoCorruptTar() throws IOException {
+    byte[] tar = twoFiles();
+    io.strata.store.engine.StopSignal stop = new io.strata.store.engine.StopSignal();
+    CheckedTarInputStream stopped =
+        new CheckedTarInputStream(
+            stop.guard(new java.io.ByteArrayInputStream(tar), "blob sha256:464406"),
+            "layer sha256:464406");
+    assertThat(stopped.nextEntry().getName()).isEqualTo("a");
+    stop.raise();
+    assertThatThrownBy(stopped::nextEntry)
+        .isInstanceOf(java.io.UncheckedIOException.class)
+        .hasCauseInstanceOf(io.strata.store.engine.StopSignal.Stopped.class)
+        .hasMessage("layer sha256:464406: blob sha256:464406: stopped, the server stops");
+
+    InputStream interrupted =
+        new java.io.FilterInputStream(new java.io.ByteArrayInputStream(tar, 0, 1024)) {
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n < 0) {
+              throw new java.nio.channels.ClosedByInterruptException();
+            }
+            return n;
+          }
+        };
+    CheckedTarInputStream in = new CheckedTarInputStream(interrupted, "layer sha256:464406");
+    assertThat(in.nextEntry().getName()).isEqualTo("a");
+    assertThatThrownBy(in::nextEntry)
+        .isInstanceOf(java.io.UncheckedIOException.class)
+        .hasCauseInstanceOf(java.nio.channels.ClosedByInterruptException.class);
+  }
+
   @Test
   void aShortTextFileIsNotATar() {
     // padded to a record, as a layer's end is, it used to parse as a header named "garbage 1\n"
