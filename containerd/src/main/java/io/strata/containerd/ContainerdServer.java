@@ -126,6 +126,9 @@ public final class ContainerdServer implements Closeable {
    */
   public static ContainerdServer start(
       Engine engine, List<ContainerdSocket> sockets, SnapshotMounts mounts) throws IOException {
+    if (sockets.isEmpty()) {
+      throw new IllegalArgumentException("no containerd socket to serve");
+    }
     if (!Epoll.isAvailable()) {
       throw new IOException(
           "containerd socket "
@@ -204,6 +207,9 @@ public final class ContainerdServer implements Closeable {
               + bytes);
     }
     Path dir = path.getParent();
+    if (dir == null) {
+      return; // "/": not a socket, which replaceStale says
+    }
     BasicFileAttributes attrs;
     try {
       attrs = Files.readAttributes(dir, BasicFileAttributes.class);
