@@ -17,29 +17,39 @@ import io.strata.store.Engine;
 import io.strata.store.engine.ChunkStore;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.ThrowableAssert;
 
 /**
- * A real engine on a data root, stratad's containerd services on a real unix socket, and a real
- * gRPC client over it.
+ * A real engine on a data root, stratad's containerd services on real unix sockets (one, in the
+ * default space, unless told), and a real gRPC client over each.
  */
 final class ContainerdFixture implements AutoCloseable {
   final Engine engine;
   final ContainerdServer server;
   private final EventLoopGroup group;
+  private final List<ManagedChannel> channels = new ArrayList<>();
   private final ManagedChannel channel;
 
   ContainerdFixture(Path dir, String driver) throws IOException {
+    this(dir, driver, List.of(ContainerdSocket.of(dir.resolve("ctrd.sock"))));
+  }
+
+  ContainerdFixture(Path dir, String driver, List<ContainerdSocket> sockets) throws IOException {
     engine = Engine.open(dir.resolve("data"), driver, ChunkStore.Options.defaults());
-    server = ContainerdServer.start(engine, dir.resolve("ctrd.sock"), SnapshotMounts.unavailable());
+    server = ContainerdServer.start(engine, sockets, SnapshotMounts.unavailable());
     group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    channel =
-        NettyChannelBuilder.forAddress(new DomainSocketAddress(server.socket().toString()))
-            .channelType(EpollDomainSocketChannel.class)
-            .eventLoopGroup(group)
-            .usePlaintext()
-            .build();
+    for (Path socket : server.sockets()) {
+      channels.add(
+          NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+              .channelType(EpollDomainSocketChannel.class)
+              .eventLoopGroup(group)
+              .usePlaintext()
+              .build());
+    }
+    channel = channels.get(0);
   }
 
   /** A blocking snapshots client in {@code namespace} (null: no namespace header). */
@@ -47,8 +57,22 @@ final class ContainerdFixture implements AutoCloseable {
     return in(SnapshotsGrpc.newBlockingStub(channel), namespace);
   }
 
+  /** As {@link #snapshots(String)}, over the {@code socket}th socket. */
+  SnapshotsGrpc.SnapshotsBlockingStub snapshots(int socket, String namespace) {
+    return in(SnapshotsGrpc.newBlockingStub(channels.get(socket)), namespace);
+  }
+
   ContentGrpc.ContentBlockingStub content(String namespace) {
     return in(ContentGrpc.newBlockingStub(channel), namespace);
+  }
+
+  /** As {@link #content(String)}, over the {@code socket}th socket. */
+  ContentGrpc.ContentStub contentAsync(int socket, String namespace) {
+    return in(ContentGrpc.newStub(channels.get(socket)), namespace);
+  }
+
+  ContentGrpc.ContentBlockingStub content(int socket, String namespace) {
+    return in(ContentGrpc.newBlockingStub(channels.get(socket)), namespace);
   }
 
   ContentGrpc.ContentStub contentAsync(String namespace) {
@@ -79,9 +103,13 @@ final class ContainerdFixture implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    channel.shutdownNow();
+    for (ManagedChannel c : channels) {
+      c.shutdownNow();
+    }
     try {
-      channel.awaitTermination(10, TimeUnit.SECONDS);
+      for (ManagedChannel c : channels) {
+        c.awaitTermination(10, TimeUnit.SECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

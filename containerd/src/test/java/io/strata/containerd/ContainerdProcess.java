@@ -80,6 +80,11 @@ public final class ContainerdProcess implements AutoCloseable {
     return dir;
   }
 
+  /** containerd's process id. */
+  public long pid() {
+    return process.pid();
+  }
+
   /** What containerd has logged so far. */
   public String log() throws IOException {
     Path l = dir.resolve("containerd.log");

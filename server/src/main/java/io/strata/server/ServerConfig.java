@@ -1,5 +1,6 @@
 package io.strata.server;
 
+import io.strata.containerd.ContainerdSocket;
 import io.strata.protocol.HostPort;
 import io.strata.server.handler.Limits;
 import io.strata.server.registry.RegistryConfig;
@@ -19,8 +20,8 @@ import java.util.List;
  * @param allowBind directories bind-mount sources may lie under
  * @param metrics the address of the Prometheus endpoint, or null
  * @param limits the bounds on peers
- * @param containerdSocket the unix socket to serve containerd's snapshots and content services on,
- *     or null
+ * @param containerdSockets the unix sockets to serve containerd's snapshots and content services
+ *     on, each in its own space (none: not served)
  * @param registry how to serve the OCI distribution API, or null for not at all
  * @param shared the bucket the chunk store shares with other stratads, or null for a store of this
  *     disk only
@@ -35,12 +36,13 @@ public record ServerConfig(
     List<Path> allowBind,
     HostPort metrics,
     Limits limits,
-    Path containerdSocket,
+    List<ContainerdSocket> containerdSockets,
     RegistryConfig registry,
     SharedConfig shared) {
   public ServerConfig {
     token = token == null ? null : token.clone();
     allowBind = List.copyOf(allowBind);
+    containerdSockets = containerdSockets == null ? List.of() : List.copyOf(containerdSockets);
   }
 
   /** A configuration without the registry endpoint. */
@@ -54,7 +56,7 @@ public record ServerConfig(
       List<Path> allowBind,
       HostPort metrics,
       Limits limits,
-      Path containerdSocket) {
+      List<ContainerdSocket> containerdSockets) {
     this(
         listen,
         dataRoot,
@@ -65,7 +67,7 @@ public record ServerConfig(
         allowBind,
         metrics,
         limits,
-        containerdSocket,
+        containerdSockets,
         null,
         null);
   }
@@ -100,9 +102,9 @@ public record ServerConfig(
     return with(f -> f.driver = d);
   }
 
-  /** This configuration with containerd's services on unix socket {@code socket}. */
-  public ServerConfig withContainerdSocket(Path socket) {
-    return with(f -> f.containerdSocket = socket);
+  /** This configuration with containerd's services on unix sockets {@code sockets}. */
+  public ServerConfig withContainerdSockets(List<ContainerdSocket> sockets) {
+    return with(f -> f.containerdSockets = sockets);
   }
 
   @Override
@@ -122,7 +124,7 @@ public record ServerConfig(
         List.of(),
         null,
         Limits.defaults(),
-        null);
+        List.of());
   }
 
   /** This configuration with what {@code change} sets in a copy of its fields. */
@@ -139,7 +141,7 @@ public record ServerConfig(
         allowBind,
         f.metrics,
         f.limits,
-        f.containerdSocket,
+        f.containerdSockets,
         f.registry,
         f.shared);
   }
@@ -150,7 +152,7 @@ public record ServerConfig(
     byte[] token;
     HostPort metrics;
     Limits limits;
-    Path containerdSocket;
+    List<ContainerdSocket> containerdSockets;
     RegistryConfig registry;
     SharedConfig shared;
 
@@ -159,7 +161,7 @@ public record ServerConfig(
       token = c.token;
       metrics = c.metrics;
       limits = c.limits;
-      containerdSocket = c.containerdSocket;
+      containerdSockets = c.containerdSockets;
       registry = c.registry;
       shared = c.shared;
     }

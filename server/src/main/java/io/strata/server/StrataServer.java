@@ -127,6 +127,14 @@ public final class StrataServer implements Closeable {
     }
     InetSocketAddress metricsAt =
         config.metrics() == null ? null : resolve(config.metrics(), "--metrics");
+    // Before the data root is opened (or made), so a bad path leaves it as it was.
+    for (io.strata.containerd.ContainerdSocket s : config.containerdSockets()) {
+      try {
+        ContainerdServer.checkPlace(s.path());
+      } catch (IOException e) {
+        throw new StartupException("--containerd-socket: " + e.getMessage(), e);
+      }
+    }
     Engine engine;
     try {
       ChunkStore.Options options =
@@ -191,10 +199,10 @@ public final class StrataServer implements Closeable {
       }
       ContainerdServer ctrd = null;
       FuseSnapshotMounts snapshotMounts = null;
-      if (config.containerdSocket() != null) {
+      if (!config.containerdSockets().isEmpty()) {
         try {
           snapshotMounts = new FuseSnapshotMounts(engine.dataRoot(), engine.storage());
-          ctrd = ContainerdServer.start(engine, config.containerdSocket(), snapshotMounts);
+          ctrd = ContainerdServer.start(engine, config.containerdSockets(), snapshotMounts);
         } catch (IOException e) {
           ch.close().syncUninterruptibly();
           if (m != null) {
@@ -372,9 +380,9 @@ public final class StrataServer implements Closeable {
     return registry == null ? null : registry.address();
   }
 
-  /** The containerd socket's path, or null when containerd's services are off. */
-  public java.nio.file.Path containerdSocket() {
-    return containerd == null ? null : containerd.socket();
+  /** The containerd sockets' paths; none when containerd's services are off. */
+  public List<java.nio.file.Path> containerdSockets() {
+    return containerd == null ? List.of() : containerd.sockets();
   }
 
   /** The storage driver of the data root. */

@@ -1,5 +1,6 @@
 package io.strata.server;
 
+import io.strata.containerd.ContainerdSocket;
 import io.strata.protocol.HostPort;
 import io.strata.protocol.TokenFile;
 import io.strata.server.handler.Limits;
@@ -116,11 +117,16 @@ public final class Stratad implements Callable<Integer> {
 
   @Option(
       names = "--containerd-socket",
-      paramLabel = "PATH",
+      paramLabel = "[NAME=]PATH",
       description =
-          "Serve containerd's snapshots and content gRPC services on unix socket PATH"
-              + " (a proxy plugin for containerd).")
-  private Path containerdSocket;
+          "Serve containerd's snapshots and content gRPC services on unix socket PATH (a proxy"
+              + " plugin for containerd). One containerd per socket: the first containerd process"
+              + " to call owns it while it runs, others are refused. Repeat it for several"
+              + " containerd daemons, each socket with a space of its own: NAME=PATH keeps that"
+              + " containerd's snapshots and content apart under NAME (letters and digits joined"
+              + " by single . _ -), a bare PATH in the space _. A PATH holding = starts with / or"
+              + " ./.")
+  private List<String> containerdSockets = new ArrayList<>();
 
   @Option(
       names = "--registry",
@@ -353,9 +359,18 @@ public final class Stratad implements Callable<Integer> {
         allowed,
         metricsAt,
         Limits.defaults(),
-        containerdSocket,
+        containerdSockets(),
         registryConfig,
         shared);
+  }
+
+  /** The {@code --containerd-socket}s, each space and path once. */
+  private List<ContainerdSocket> containerdSockets() {
+    try {
+      return ContainerdSocket.parseAll(containerdSockets);
+    } catch (InvalidArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--containerd-socket " + e.getMessage());
+    }
   }
 
   /** The bucket of {@code --store}, or null; the {@code --s3-*} options need it. */

@@ -21,9 +21,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code stratad --containerd-socket}: the socket's life and a call over it, on a real process. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ContainerdSocketIT {
   @TempDir Path dir;
 
@@ -98,5 +100,32 @@ class ContainerdSocketIT {
       p.process().destroy();
       assertThat(p.awaitExit()).isZero();
     }
+  }
+
+  @Test
+  void aSocketThatCannotBeMadeIsRefusedSayingWhyAndTheDataRootIsNotMade() throws Exception {
+    Path data = dir.resolve("data");
+    Path missing = dir.resolve("nodir/x.sock");
+    try (StratadProcess p = launch(data, missing)) {
+      assertThat(p.awaitExit()).isEqualTo(1);
+      assertThat(p.stderr())
+          .contains(
+              "stratad: --containerd-socket: containerd socket "
+                  + missing
+                  + ": no such directory "
+                  + dir.resolve("nodir"));
+    }
+    Path deep = Files.createDirectories(dir.resolve("d".repeat(100)));
+    Path tooLong = deep.resolve("c.sock");
+    try (StratadProcess p = launch(data, tooLong)) {
+      assertThat(p.awaitExit()).isEqualTo(1);
+      assertThat(p.stderr())
+          .contains(
+              "containerd socket "
+                  + tooLong
+                  + ": a unix socket path is at most 107 bytes; this one is "
+                  + tooLong.toString().length());
+    }
+    assertThat(data).doesNotExist();
   }
 }

@@ -21,6 +21,11 @@ final class RealContainerd implements AutoCloseable {
     return new RealContainerd(ContainerdProcess.start(dir, strataSocket));
   }
 
+  /** containerd's process id. */
+  long pid() {
+    return process.pid();
+  }
+
   /** {@code ctr -a SOCKET -n default ARGS}, output and errors together, within 180 s. */
   Cli.Result ctr(String... args) throws Exception {
     ContainerdProcess.Ctr r = process.ctr(args);
@@ -37,8 +42,9 @@ final class RealContainerd implements AutoCloseable {
   public void close() throws IOException {
     Path dir = process.dir();
     try {
-      // Containers still running would keep their shims (and their bind mounts) alive.
-      Cli.sh("pkill -9 -f 'containerd-shim.*" + dir.resolve("state") + "'; true", 30);
+      // Containers still running would keep their shims (and their bind mounts) alive. A shim
+      // names this containerd's socket (-address DIR/containerd.sock), not its state directory.
+      Cli.sh("pkill -9 -f 'containerd-shim.* " + dir + "/'; true", 30);
       process.close();
       Cli.sh(
           "grep -o ' " + dir + "[^ ]*' /proc/self/mounts | sort -r | xargs -r -n1 umount -l; true",

@@ -51,7 +51,7 @@ final class TestServer implements AutoCloseable {
             allowBind,
             c.metrics(),
             c.limits(),
-            c.containerdSocket()));
+            c.containerdSockets()));
   }
 
   /** Where it listens. */
