@@ -242,7 +242,13 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
           String key = SnapshotKeys.driverKey(Namespaces.current(), req.getKey());
           SnapshotInfo info = driver.stat(key);
           long written = driver.written(key);
-          long inodes = driver.diff(key, info.parent()).size();
+          long inodes = 0;
+          // counted from the stream: a list of every change could take the heap (G5)
+          try (var changes = driver.diffStream(key, info.parent())) {
+            for (; changes.hasNext(); changes.next()) {
+              inodes++;
+            }
+          }
           return UsageResponse.newBuilder().setSize(written).setInodes(inodes).build();
         });
   }

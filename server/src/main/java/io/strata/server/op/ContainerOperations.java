@@ -19,6 +19,8 @@ import io.strata.store.container.ContainerDiskUsage;
 import io.strata.store.container.ContainerSettings;
 import io.strata.store.container.ContainerStore;
 import io.strata.store.container.Mount;
+import io.strata.store.driver.Change;
+import io.strata.store.driver.ChangeStream;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.image.ImageDiskUsage;
 import io.strata.store.image.ImageRef;
@@ -26,6 +28,7 @@ import io.strata.store.image.ImageStore;
 import io.strata.store.volume.VolumeDiskUsage;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -145,11 +148,24 @@ final class ContainerOperations {
 
   private Outcome diff(byte[] json) throws IOException {
     String ref = container(json, Opcode.CONTAINER_DIFF);
+    // Streamed as the client reads it, from the diff's spool: never every change in memory at
+    // once (docs/ADVERSARIAL.md, G5). The download closes the lines, which close the spool.
+    ChangeStream changes = containers.diffStream(ref);
     JsonLinesStream lines =
         new JsonLinesStream(
-            containers.diff(ref).stream()
-                .map(ch -> new ChangeItem(String.valueOf(ch.kind()), ch.path()))
-                .iterator());
+            new Iterator<ChangeItem>() {
+              @Override
+              public boolean hasNext() {
+                return changes.hasNext();
+              }
+
+              @Override
+              public ChangeItem next() {
+                Change ch = changes.next();
+                return new ChangeItem(String.valueOf(ch.kind()), ch.path());
+              }
+            },
+            changes);
     return new Outcome.Download(lines, () -> new ListEnd(lines.count()));
   }
 

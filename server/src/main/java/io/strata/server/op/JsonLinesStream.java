@@ -1,6 +1,8 @@
 package io.strata.server.op;
 
 import io.strata.protocol.message.Json;
+import java.io.Closeable;
+import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;
 
@@ -10,12 +12,26 @@ import java.util.Iterator;
  */
 final class JsonLinesStream extends InputStream {
   private final Iterator<?> items;
+  private final Closeable source;
   private byte[] line = new byte[0];
   private int pos;
   private long count;
 
   JsonLinesStream(Iterator<?> items) {
+    this(items, null);
+  }
+
+  /** The lines of {@code items}; closing the stream closes {@code source} (null: nothing). */
+  JsonLinesStream(Iterator<?> items, Closeable source) {
     this.items = items;
+    this.source = source;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (source != null) {
+      source.close();
+    }
   }
 
   /** Lines produced so far; the total once the stream is exhausted. */

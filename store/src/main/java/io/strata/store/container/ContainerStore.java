@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.store.Engine;
 import io.strata.store.driver.Change;
+import io.strata.store.driver.ChangeSpool;
+import io.strata.store.driver.ChangeStream;
 import io.strata.store.driver.StorageDriver;
 import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
@@ -538,51 +540,91 @@ public final class ContainerStore {
    * directory is one {@code D} line, its contents not listed (its whiteout hides them all).
    */
   public List<Change> diff(String ref) throws IOException {
-    ContainerConfig c = inspect(ref);
-    FileSystemView fs = driver.fs(c.snapshot());
     List<Change> out = new ArrayList<>();
-    // The last path whose whole old tree is gone: deleted, or replaced by what is no directory
-    // (its old children's removal is implied, as docker diff implies it). The driver lists a tree
-    // in order, a path before what was under it.
-    String gone = null;
-    for (Change ch : layerChanges(c)) {
-      if (ch.kind() == 'D' && gone != null && ch.path().startsWith(gone + "/")) {
-        continue;
-      }
-      gone =
-          ch.kind() == 'D' || (ch.kind() == 'C' && !isDirectory(fs, ch.path())) ? ch.path() : null;
-      out.add(ch);
+    try (ChangeStream changes = diffStream(ref)) {
+      changes.forEachRemaining(out::add);
     }
     return out;
   }
 
   /**
-   * {@code changes} with every other name of each changed or added hard-linked file, so that the
-   * layer names them all and links them: a name renamed in the container, its partner untouched,
-   * went into the layer as a file of its own, and the committed image split the pair the container
-   * kept (docs/ADVERSARIAL.md, F12). The partners come as changes, in path order.
+   * {@link #diff} as a stream, read as the client takes it: a container with a million changed
+   * files is never a million changes in memory (docs/ADVERSARIAL.md, G5). To be closed.
    */
-  private static List<Change> withLinkPartners(FileSystemView fs, List<Change> changes)
+  public ChangeStream diffStream(String ref) throws IOException {
+    ContainerConfig c = inspect(ref);
+    FileSystemView fs = driver.fs(c.snapshot());
+    // The last path whose whole old tree is gone: deleted, or replaced by what is no directory
+    // (its old children's removal is implied, as docker diff implies it). The driver lists a tree
+    // in order, a path before what was under it.
+    String[] gone = {null};
+    return ChangeStream.filter(
+        layerChanges(c),
+        ch -> {
+          if (ch.kind() == 'D' && gone[0] != null && ch.path().startsWith(gone[0] + "/")) {
+            return false;
+          }
+          gone[0] =
+              ch.kind() == 'D' || (ch.kind() == 'C' && !isDirectory(fs, ch.path()))
+                  ? ch.path()
+                  : null;
+          return true;
+        });
+  }
+
+  // The flags of a commit's spool: the change a path has, or that it is a changed file's partner.
+  private static final int ADDED = 1;
+  private static final int CHANGED = 2;
+  private static final int DELETED = 4;
+  private static final int PARTNER = 8;
+
+  /**
+   * The layer's changes spooled into {@code spool} with every other name of each changed or added
+   * hard-linked file, so that the layer names them all and links them: a name renamed in the
+   * container, its partner untouched, went into the layer as a file of its own, and the committed
+   * image split the pair the container kept (docs/ADVERSARIAL.md, F12). The partners come as
+   * changes, in path order, when the spool is read ({@link #spooledChanges}).
+   */
+  private void spoolWithLinkPartners(ContainerConfig c, FileSystemView fs, ChangeSpool spool)
       throws IOException {
-    java.util.TreeMap<String, Change> all = new java.util.TreeMap<>();
-    for (Change ch : changes) {
-      all.put(ch.path(), ch);
-    }
-    for (Change ch : changes) {
-      if (ch.kind() == 'D') {
-        continue;
-      }
-      FileStat st = fs.stat(ch.path());
-      if (st.isDirectory() || st.nlink() < 2) {
-        continue;
-      }
-      for (String p : fs.linksOf(ch.path())) {
-        if (!all.containsKey(p) && !HeldUnlinked.is(fs, p)) {
-          all.put(p, new Change('C', p));
+    try (ChangeStream changes = layerChanges(c)) {
+      while (changes.hasNext()) {
+        Change ch = changes.next();
+        spool.add(ch.path(), ch.kind() == 'A' ? ADDED : ch.kind() == 'D' ? DELETED : CHANGED);
+        if (ch.kind() == 'D') {
+          continue;
+        }
+        FileStat st = fs.stat(ch.path());
+        if (st.isDirectory() || st.nlink() < 2) {
+          continue;
+        }
+        for (String p : fs.linksOf(ch.path())) {
+          if (!HeldUnlinked.is(fs, p)) {
+            spool.add(p, PARTNER);
+          }
         }
       }
     }
-    return all.size() == changes.size() ? changes : new ArrayList<>(all.values());
+  }
+
+  /** What {@link #spoolWithLinkPartners} spooled, as changes: a partner alone is changed. */
+  private static Iterable<Change> spooledChanges(ChangeSpool spool) throws IOException {
+    java.util.Iterator<ChangeSpool.Entry> it = spool.iterator();
+    return () ->
+        new java.util.Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return it.hasNext();
+          }
+
+          @Override
+          public Change next() {
+            ChangeSpool.Entry e = it.next();
+            int f = e.flags();
+            char kind = (f & ADDED) != 0 ? 'A' : (f & DELETED) != 0 ? 'D' : 'C';
+            return new Change(kind, e.path());
+          }
+        };
   }
 
   private static boolean isDirectory(FileSystemView fs, String path) throws IOException {
@@ -596,13 +638,13 @@ public final class ContainerStore {
   /**
    * The writable layer's changes against the image, without the removed files a mount keeps while a
    * process has them open ({@link HeldUnlinked}): deleted, they are no content of the container, as
-   * an overlay upper directory does not show an unlinked open file.
+   * an overlay upper directory does not show an unlinked open file. A stream, to be closed.
    */
-  private List<Change> layerChanges(ContainerConfig c) throws IOException {
-    List<Change> out = new ArrayList<>(driver.diff(c.snapshot(), c.parentLayer()));
+  private ChangeStream layerChanges(ContainerConfig c) throws IOException {
     FileSystemView fs = driver.fs(c.snapshot());
-    out.removeIf(ch -> ch.kind() != 'D' && HeldUnlinked.is(fs, ch.path()));
-    return out;
+    return ChangeStream.filter(
+        driver.diffStream(c.snapshot(), c.parentLayer()),
+        ch -> ch.kind() == 'D' || !HeldUnlinked.is(fs, ch.path()));
   }
 
   /**
@@ -770,15 +812,19 @@ public final class ContainerStore {
   }
 
   private String commitUnlocked(ContainerConfig c, String tag) throws IOException {
-    List<Change> changes = withLinkPartners(driver.fs(c.snapshot()), layerChanges(c));
-    checkLayerSize(c, changes);
+    FileSystemView fs = driver.fs(c.snapshot());
     Files.createDirectories(tmpDir);
     // Spooled rather than piped, which would need a second thread: a file keeps memory flat
-    // whatever the change's size, and costs one sequential write and read of the change.
+    // whatever the change's size, and costs one sequential write and read of the change. The
+    // changes themselves are spooled too, sorted on disk with the link partners they bring.
     Path layer = Files.createTempFile(tmpDir, "commit-", ".tar");
     try {
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(layer))) {
-        TreeTar.changes(driver.fs(c.snapshot()), changes, out);
+      try (ChangeSpool spool = new ChangeSpool(tmpDir, ChangeSpool.DEFAULT_BYTES)) {
+        spoolWithLinkPartners(c, fs, spool);
+        Iterable<Change> changes = sizeChecked(c, fs, spooledChanges(spool));
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(layer))) {
+          TreeTar.changes(fs, changes, out);
+        }
       }
       try (InputStream in = new BufferedInputStream(Files.newInputStream(layer))) {
         List<String> tags = tag == null ? List.of() : List.of(tag);
@@ -794,35 +840,55 @@ public final class ContainerStore {
   }
 
   /**
-   * Refuses a commit whose layer could not be imported ({@code strata.import.maxLayerBytes}) before
-   * anything is spooled: a sparse file written at a huge offset would otherwise stream its zeros
-   * into {@code tmp/} until the disk is full.
+   * {@code changes}, refused ({@code strata.import.maxLayerBytes}) as soon as their file content
+   * passes what a layer may hold, before the change that passes it is written: a sparse file
+   * written at a huge offset would otherwise stream its zeros into {@code tmp/} until the disk is
+   * full.
    */
-  private void checkLayerSize(ContainerConfig c, List<Change> changes) throws IOException {
-    FileSystemView fs = driver.fs(c.snapshot());
+  private Iterable<Change> sizeChecked(
+      ContainerConfig c, FileSystemView fs, Iterable<Change> changes) {
     long max = images.limits().maxLayerBytes();
-    long bytes = 0;
-    for (Change ch : changes) {
-      if (ch.kind() != 'D') {
-        FileStat st = fs.stat(ch.path());
-        if (st.isRegular()) {
-          bytes += st.size();
-          if (bytes > max || bytes < 0) {
-            throw new ConflictException(
-                "commit of container "
-                    + c.name()
-                    + ": its changes hold more than "
-                    + max
-                    + " bytes of file content ("
-                    + ch.path()
-                    + " has "
-                    + st.size()
-                    + "), more than a layer may (strata.import.maxLayerBytes); nothing was"
-                    + " committed");
+    long[] bytes = {0};
+    return () ->
+        new java.util.Iterator<>() {
+          private final java.util.Iterator<Change> it = changes.iterator();
+
+          @Override
+          public boolean hasNext() {
+            return it.hasNext();
           }
-        }
-      }
-    }
+
+          @Override
+          public Change next() {
+            Change ch = it.next();
+            if (ch.kind() == 'D') {
+              return ch;
+            }
+            FileStat st;
+            try {
+              st = fs.stat(ch.path());
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+            if (st.isRegular()) {
+              bytes[0] += st.size();
+              if (bytes[0] > max || bytes[0] < 0) {
+                throw new ConflictException(
+                    "commit of container "
+                        + c.name()
+                        + ": its changes hold more than "
+                        + max
+                        + " bytes of file content ("
+                        + ch.path()
+                        + " has "
+                        + st.size()
+                        + "), more than a layer may (strata.import.maxLayerBytes); nothing was"
+                        + " committed");
+              }
+            }
+            return ch;
+          }
+        };
   }
 
   /**

@@ -12,7 +12,6 @@ import io.strata.store.image.layer.LayerTarWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +41,7 @@ final class TreeTar {
    * Writes {@code changes} of {@code fs} as an OCI layer ({@link LayerTarWriter#changes}). The root
    * directory comes first, so even an empty change set is a tar with one entry.
    */
-  static void changes(FileSystemView fs, List<Change> changes, OutputStream out)
+  static void changes(FileSystemView fs, Iterable<Change> changes, OutputStream out)
       throws IOException {
     LayerTarWriter tar = new LayerTarWriter(fs, out);
     tar.entry("/", "./");

@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.roaringbitmap.RoaringBitmap;
 
@@ -486,9 +485,13 @@ public final class SnapshotSet {
       older = s.parent() == null ? null : newFs(get(s.parent()));
     }
     FileLayout layout = model.layout(s);
-    // The chunks each changed file used in the parent: an item of the same file on one of them is
-    // old data moved or trimmed, not a write.
-    Map<Long, Set<Digest>> parentChunks = new HashMap<>();
+    // The chunks the changed file used in the parent: an item of the same file on one of them is
+    // old data moved or trimmed, not a write. Only the file whose items are being compared: they
+    // come together (keys start with the inode), and a map of every changed file's chunks grew
+    // with the number of changed files until a container of a million new ones took the heap
+    // (docs/ADVERSARIAL.md, G5).
+    long[] parentIno = {-1};
+    List<Set<Digest>> parentChunks = new ArrayList<>(List.of(Set.of()));
     long[] sum = {0};
     CowTree.DiffVisitor count =
         (k, before, after) -> {
@@ -497,10 +500,11 @@ public final class SnapshotSet {
               && k[8] == 5 // a DATA item
               && after.length >= Digest.LENGTH) {
             long ino = ByteBuffer.wrap(k, 0, 8).getLong();
-            Set<Digest> had =
-                older == null
-                    ? Set.of()
-                    : parentChunks.computeIfAbsent(ino, i -> dataChunks(older, k));
+            if (older != null && ino != parentIno[0]) {
+              parentIno[0] = ino;
+              parentChunks.set(0, dataChunks(older, k));
+            }
+            Set<Digest> had = parentChunks.get(0);
             if (!had.contains(Digest.of(after, 0))) {
               long n = layout.dataBytes(after);
               if (n > 0) {
@@ -697,6 +701,29 @@ public final class SnapshotSet {
    * whose entries changed).
    */
   public List<Change> diff(String key, String parent) throws IOException {
+    List<Change> out = new ArrayList<>();
+    try (ChangeStream changes = diffStream(key, parent)) {
+      changes.forEachRemaining(out::add);
+    }
+    return out;
+  }
+
+  // The flags a path gets in a diff's spool; its change is decided from them when it is read.
+  private static final int ADDED = 1; // a new directory entry
+  private static final int DELETED = 2; // a directory entry gone
+  private static final int CHANGED = 4; // an entry or inode changed
+  // ... and its change, once decided.
+  private static final int A = 16;
+  private static final int C = 32;
+  private static final int D = 64;
+
+  /**
+   * {@link #diff} as a stream, in bounded memory: the changes are spooled ({@link ChangeSpool}) as
+   * the trees are compared, each with the flags it earned, and sorted and decided when read, so a
+   * snapshot with a million added files costs a file of their paths, not a heap of them
+   * (docs/ADVERSARIAL.md, G5).
+   */
+  public ChangeStream diffStream(String key, String parent) throws IOException {
     TreeFileSystem newer;
     TreeFileSystem older;
     syncOpen(key);
@@ -705,83 +732,135 @@ public final class SnapshotSet {
       older = parent == null ? null : newFs(get(parent));
     }
     if (older == null) {
-      List<Change> out = new ArrayList<>();
-      addAll(newer, "/", out);
-      return out;
-    }
-    TreeSet<String> added = new TreeSet<>();
-    TreeSet<String> deleted = new TreeSet<>();
-    TreeSet<String> changed = new TreeSet<>();
-    List<Long> changedInos = new ArrayList<>();
-    CowTree.diff(
-        older.tree(),
-        newer.tree(),
-        (k, before, after) -> {
-          ByteBuffer b = ByteBuffer.wrap(k);
-          long ino = b.getLong();
-          byte type = b.get();
-          if (type == 2) { // a directory entry
-            String name = new String(k, 9, k.length - 9, StandardCharsets.UTF_8);
-            if (before == null) {
-              added.add(join(newer.pathOf(ino), name));
-            } else if (after == null) {
-              deleted.add(join(older.pathOf(ino), name));
-            } else {
-              changed.add(join(newer.pathOf(ino), name));
-            }
-          } else if (type == 1
-              && before != null
-              && after != null
-              && TreeFileSystem.differInLinksOnly(before, after)) {
-            // another name came or went: this file is unchanged (a commit names its partners
-            // where one of them is added or changed)
-          } else if (type == 1 || type == 4 || type == 5) {
-            changedInos.add(ino);
-          }
-        });
-    for (long ino : changedInos) {
+      ChangeSpool all = new ChangeSpool(spoolDir(), spoolBytes);
       try {
-        String p = newer.pathOf(ino);
-        if (!p.equals("/") && !added.contains(p)) {
-          changed.add(p);
+        addAll(newer, "/", all, A);
+        return decided(all);
+      } catch (IOException | RuntimeException | Error e) {
+        all.close();
+        throw e;
+      }
+    }
+    // Two passes, each through a spool: the trees' differences, each path's change decided from
+    // what it got; then the same with, under each added directory, its whole content (a directory
+    // moved in keeps its entries, which the trees share, and docker diff lists them as added).
+    ChangeSpool all = new ChangeSpool(spoolDir(), spoolBytes);
+    try (ChangeSpool found = new ChangeSpool(spoolDir(), spoolBytes)) {
+      spoolDiff(older, newer, found);
+      for (var it = found.iterator(); it.hasNext(); ) {
+        ChangeSpool.Entry e = it.next();
+        int f = e.flags();
+        if ((f & ADDED) != 0 && (f & DELETED) != 0) {
+          all.add(e.path(), C); // a name deleted and added again: replaced
+        } else if ((f & ADDED) != 0) {
+          all.add(e.path(), A);
+          if (newer.stat(e.path()).isDirectory()) {
+            addAll(newer, e.path(), all, A);
+          }
+        } else if ((f & DELETED) != 0) {
+          all.add(e.path(), D);
+        } else {
+          all.add(e.path(), C);
         }
-      } catch (NotFoundException e) {
-        // deleted in the newer tree: reported by its directory entry
       }
+      return decided(all);
+    } catch (IOException | RuntimeException | Error e) {
+      all.close();
+      throw e;
     }
-    // A name deleted and added again is a change (replaced).
-    for (String p : new ArrayList<>(added)) {
-      if (deleted.remove(p)) {
-        added.remove(p);
-        changed.add(p);
-      }
-    }
-    TreeMap<String, Character> all = new TreeMap<>();
-    added.forEach(p -> all.put(p, 'A'));
-    deleted.forEach(p -> all.put(p, 'D'));
-    changed.forEach(p -> all.putIfAbsent(p, 'C'));
-    // Additions inside added directories are listed too, as docker diff does.
-    for (String p : added) {
-      if (newer.stat(p).isDirectory()) {
-        List<Change> inner = new ArrayList<>();
-        addAll(newer, p, inner);
-        inner.forEach(c -> all.put(c.path(), 'A'));
-      }
-    }
-    List<Change> out = new ArrayList<>();
-    all.forEach((p, k) -> out.add(new Change(k, p)));
-    return out;
   }
 
-  private static void addAll(TreeFileSystem fs, String dir, List<Change> out) throws IOException {
+  private static void spoolDiff(TreeFileSystem older, TreeFileSystem newer, ChangeSpool spool)
+      throws IOException {
+    // The inode whose items were last seen: its items come together (keys start with the inode),
+    // so one path lookup serves all of them.
+    long[] lastIno = {-1};
+    try {
+      CowTree.diff(
+          older.tree(),
+          newer.tree(),
+          (k, before, after) -> {
+            try {
+              ByteBuffer b = ByteBuffer.wrap(k);
+              long ino = b.getLong();
+              byte type = b.get();
+              if (type == 2) { // a directory entry
+                String name = new String(k, 9, k.length - 9, StandardCharsets.UTF_8);
+                if (before == null) {
+                  spool.add(join(newer.pathOf(ino), name), ADDED);
+                } else if (after == null) {
+                  spool.add(join(older.pathOf(ino), name), DELETED);
+                } else {
+                  spool.add(join(newer.pathOf(ino), name), CHANGED);
+                }
+              } else if (type == 1
+                  && before != null
+                  && after != null
+                  && TreeFileSystem.differInLinksOnly(before, after)) {
+                // another name came or went: this file is unchanged (a commit names its partners
+                // where one of them is added or changed)
+              } else if ((type == 1 || type == 4 || type == 5) && ino != lastIno[0]) {
+                lastIno[0] = ino;
+                try {
+                  String p = newer.pathOf(ino);
+                  if (!p.equals("/")) {
+                    spool.add(p, CHANGED); // an added file's own change is no change
+                  }
+                } catch (NotFoundException e) {
+                  // deleted in the newer tree: reported by its directory entry
+                }
+              }
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  /** The spooled paths as changes: what each is, decided from the flags it got. */
+  private static ChangeStream decided(ChangeSpool spool) throws IOException {
+    java.util.Iterator<ChangeSpool.Entry> sorted = spool.iterator();
+    return new ChangeStream() {
+      @Override
+      public boolean hasNext() {
+        return sorted.hasNext();
+      }
+
+      @Override
+      public Change next() {
+        ChangeSpool.Entry e = sorted.next();
+        // An addition under an added directory wins over what the path was found to be.
+        char kind = (e.flags() & A) != 0 ? 'A' : (e.flags() & D) != 0 ? 'D' : 'C';
+        return new Change(kind, e.path());
+      }
+
+      @Override
+      public void close() throws IOException {
+        spool.close();
+      }
+    };
+  }
+
+  private static void addAll(TreeFileSystem fs, String dir, ChangeSpool out, int flags)
+      throws IOException {
     for (var e : fs.list(dir)) {
       String p = join(dir, e.name());
-      out.add(new Change('A', p));
+      out.add(p, flags);
       if (e.stat().isDirectory()) {
-        addAll(fs, p, out);
+        addAll(fs, p, out, flags);
       }
     }
   }
+
+  /** Where diffs spool what does not fit their memory: the data root's tmp. */
+  private java.nio.file.Path spoolDir() {
+    return context.metadataDir().toAbsolutePath().resolveSibling("tmp");
+  }
+
+  /** The memory one diff holds before it spools (tests make it small). */
+  long spoolBytes = ChangeSpool.DEFAULT_BYTES;
 
   private static String join(String dir, String name) {
     return dir.equals("/") ? "/" + name : dir + "/" + name;

@@ -121,6 +121,11 @@ public abstract class SnapshotSetDriver implements StorageDriver, Recountable {
   }
 
   @Override
+  public ChangeStream diffStream(String key, String parent) throws IOException {
+    return set().diffStream(key, parent);
+  }
+
+  @Override
   public FileSystemView fs(String key) {
     return set().fs(key);
   }

@@ -122,6 +122,14 @@ public interface StorageDriver extends Closeable {
    */
   List<Change> diff(String key, String parent) throws IOException;
 
+  /**
+   * {@link #diff} as a stream, for a diff of any size: a driver whose diff could hold more than the
+   * heap spools it ({@link ChangeSpool}). Defaults to the list.
+   */
+  default ChangeStream diffStream(String key, String parent) throws IOException {
+    return ChangeStream.of(diff(key, parent));
+  }
+
   /** The file system of {@code key}; read-only unless the snapshot is active. */
   FileSystemView fs(String key);
 

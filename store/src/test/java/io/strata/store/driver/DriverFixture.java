@@ -38,7 +38,10 @@ public final class DriverFixture implements AutoCloseable {
             new DriverContext(
                 chunks,
                 dir.resolve(provider.name()),
-                new NodeCache(32 << 20),
+                // as the server sizes it, for tests of memory (ManyFilesMemoryTest)
+                Boolean.getBoolean("strata.test.heapNodeCache")
+                    ? NodeCache.forHeap(Runtime.getRuntime().maxMemory())
+                    : new NodeCache(32 << 20),
                 () -> clock.addAndGet(1_000_000)));
   }
 
