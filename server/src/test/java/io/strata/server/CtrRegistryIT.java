@@ -1,11 +1,11 @@
 package io.strata.server;
 
+import static io.strata.server.Commands.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.protocol.HostPort;
 import io.strata.server.registry.RegistryConfig;
 import io.strata.store.testing.Tools;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,15 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class CtrRegistryIT {
   @TempDir Path dir;
-
-  private static String run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    byte[] out = p.getInputStream().readAllBytes();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    String text = new String(out, StandardCharsets.UTF_8);
-    assertThat(p.exitValue()).as(String.join(" ", cmd) + ":\n" + text).isZero();
-    return text;
-  }
 
   @Test
   void ctrPullsAndPushes() throws Exception {

@@ -1,5 +1,6 @@
 package io.strata.server;
 
+import static io.strata.server.Commands.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,7 +15,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -56,15 +56,6 @@ class GzipRecipeRegistryIT {
     if (server != null) {
       server.close();
     }
-  }
-
-  private static String run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    byte[] out = p.getInputStream().readAllBytes();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    String text = new String(out, StandardCharsets.UTF_8);
-    assertThat(p.exitValue()).as(String.join(" ", cmd) + ":\n" + text).isZero();
-    return text;
   }
 
   /** An OCI layout tagged 1 whose one layer is {@code gz}, the gzip of {@code tar}. */

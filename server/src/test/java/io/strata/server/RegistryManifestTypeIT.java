@@ -1,5 +1,6 @@
 package io.strata.server;
 
+import static io.strata.server.Commands.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -60,15 +61,6 @@ class RegistryManifestTypeIT {
     if (server != null) {
       server.close();
     }
-  }
-
-  private static String run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    byte[] out = p.getInputStream().readAllBytes();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    String text = new String(out, StandardCharsets.UTF_8);
-    assertThat(p.exitValue()).as(String.join(" ", cmd) + ":\n" + text).isZero();
-    return text;
   }
 
   private static HttpResponse<byte[]> send(HttpRequest.Builder b) throws Exception {

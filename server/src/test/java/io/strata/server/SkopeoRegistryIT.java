@@ -1,5 +1,7 @@
 package io.strata.server;
 
+import static io.strata.server.Commands.exit;
+import static io.strata.server.Commands.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.protocol.HostPort;
@@ -50,23 +52,6 @@ class SkopeoRegistryIT {
     if (server != null) {
       server.close();
     }
-  }
-
-  /** Runs a command; returns its stdout, failing with its output when it exits non-zero. */
-  private static String run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    byte[] out = p.getInputStream().readAllBytes();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    String text = new String(out, StandardCharsets.UTF_8);
-    assertThat(p.exitValue()).as(String.join(" ", cmd) + ":\n" + text).isZero();
-    return text;
-  }
-
-  private static int exit(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    p.getInputStream().readAllBytes();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    return p.exitValue();
   }
 
   private static byte[] gzip(byte[] b) throws IOException {
