@@ -857,11 +857,11 @@ final class LowLevelFs {
   }
 
   private void read(FuseRequest q, FuseReply r) throws IOException {
-    pending.settle();
+    String p = path(q.nodeId);
+    pending.settleBeforeReading(p);
     q.skip(8); // fh
     long offset = q.u64();
     int size = q.u32();
-    String p = path(q.nodeId);
     byte[] b = buffers.get();
     int want = Math.min(size, b.length);
     int done = 0;

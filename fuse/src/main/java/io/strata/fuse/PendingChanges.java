@@ -47,11 +47,20 @@ final class PendingChanges {
   // record or extent it ends in: on zfs, appending 3 MB in 8 KiB writes stored 24 MiB (each
   // record's every partial version) until gc. So consecutive writes to one file are gathered, up
   // to HOLD_BYTES, and given to the view as one write before anything else happens on the mount:
-  // every other call settles first, as does every sync.
+  // every other call settles first, as does every sync, but for reads of other files: a process
+  // copying a file within the mount reads between its writes, and settling then gave the view a
+  // file in 64-256 KiB pieces (each piece's tail stored again when the next continues it).
   private String heldPath;
   private long heldOffset;
   private byte[] held;
   private int heldLength;
+
+  /**
+   * Whether the held file had other names (hard links) when holding began: a read by any may see
+   * it.
+   */
+  private boolean heldLinked;
+
   private volatile boolean holding;
 
   PendingChanges(FileSystemView view, String name) {
@@ -93,6 +102,7 @@ final class PendingChanges {
       if (held == null) {
         held = new byte[HOLD_BYTES];
       }
+      heldLinked = linked(path);
       System.arraycopy(b, off, held, 0, len);
       heldPath = path;
       heldOffset = offset;
@@ -118,6 +128,32 @@ final class PendingChanges {
         lost = e;
       }
     }
+  }
+
+  /** Whether {@code path} has other names; true if that cannot be told (reads then settle). */
+  private boolean linked(String path) {
+    try {
+      return view.stat(path).nlink() > 1;
+    } catch (IOException | RuntimeException e) {
+      return true;
+    }
+  }
+
+  /**
+   * Before a read of {@code path}: settles what the write-behind holds if it may be of the file
+   * read (the same name, or a file with other names), so that the read sees the file's last writes.
+   * A hard link made since holding began settled it then, as every call but a write or read does.
+   */
+  void settleBeforeReading(String path) {
+    if (!holding) {
+      return;
+    }
+    synchronized (lock) {
+      if (holding && !heldLinked && !path.equals(heldPath)) {
+        return;
+      }
+    }
+    settle();
   }
 
   private void settleHeld() throws IOException {

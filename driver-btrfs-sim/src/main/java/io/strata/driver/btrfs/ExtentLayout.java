@@ -1,6 +1,7 @@
 package io.strata.driver.btrfs;
 
 import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.chunk.FastCdc;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.fs.AccessTimes;
 import io.strata.store.fs.DirectoryCounts;
@@ -24,6 +25,10 @@ import java.util.List;
  * or split around it, their remaining parts still pointing into the old chunks. A 4 KiB write into
  * a large file therefore stores one block and a few extent items, whatever the file's size. No
  * extent reaches past the file's size, so growing a file always exposes a hole.
+ *
+ * <p>An append (a write at the file's end, as a file is written from start to end) is cut into the
+ * store's content-defined chunks instead, as an import of the file cuts it ({@link
+ * #appendByContent}), so that what a container writes deduplicates with the same bytes anywhere.
  *
  * <p>One instance serves one open file system. It keeps no state: reads run on several threads at
  * once, and the last chunk each thread read is its {@link LastChunk}, so that sequential reads
@@ -55,6 +60,12 @@ final class ExtentLayout implements FileLayout {
 
   private long widenIno = -1;
 
+  /** Where content-defined cutting resumes in the files being appended to. */
+  private final AppendTails tails = new AppendTails();
+
+  /** The bytes {@link #appendByContent} cuts from: one chunk at most. Changes only. */
+  private byte[] window = new byte[0];
+
   /** A layout whose reads change access times by {@code accessTimes} (Linux's mount option). */
   ExtentLayout(AccessTimes accessTimes) {
     this.accessTimes = accessTimes;
@@ -74,6 +85,7 @@ final class ExtentLayout implements FileLayout {
     widenIno = -1;
     widenFrom = -1;
     long size = file.size();
+    tails.growing(file.ino(), size, writeOffset);
     long block = alignDown(size);
     if (size == block || (writeOffset >= 0 && alignDown(writeOffset) <= size)) {
       return;
@@ -110,6 +122,10 @@ final class ExtentLayout implements FileLayout {
 
   @Override
   public void write(FileData file, long offset, byte[] b, int off, int len) throws IOException {
+    long from = tails.cutFrom(file.ino(), offset, file.chunkerParams().max());
+    if (from >= 0 && appendByContent(file, from, offset, b, off, len)) {
+      return;
+    }
     long newEnd = offset + len;
     long start = alignDown(offset);
     if (widenIno == file.ino() && widenFrom >= 0 && widenFrom < start) {
@@ -175,6 +191,7 @@ final class ExtentLayout implements FileLayout {
 
   @Override
   public void truncate(FileData file, long newSize) {
+    tails.forget(file.ino());
     for (FileData.Item it : file.items(floor(newSize), Long.MAX_VALUE)) {
       long es = it.key();
       Extent e = Extent.decode(it.value(), file.ino(), es);
@@ -191,12 +208,21 @@ final class ExtentLayout implements FileLayout {
     return Extent.decode(value, 0, 0).length();
   }
 
-  /** The blocks the file's extents cover, as Btrfs counts {@code st_blocks}: holes take none. */
+  /**
+   * The blocks the file's extents cover, as Btrfs counts {@code st_blocks}: holes take none, and a
+   * block two extents share (content-defined chunks end anywhere) counts once.
+   */
   @Override
   public long allocatedBytes(FileData file) {
     long bytes = 0;
+    long counted = 0; // the end of the last block counted
     for (FileData.Item it : file.scan(0, Long.MAX_VALUE)) {
-      bytes += alignUp(Extent.decode(it.value(), file.ino(), it.key()).length());
+      long from = Math.max(alignDown(it.key()), counted);
+      long to = alignUp(it.key() + Extent.decode(it.value(), file.ino(), it.key()).length());
+      if (to > from) {
+        bytes += to - from;
+        counted = to;
+      }
     }
     return bytes;
   }
@@ -231,6 +257,7 @@ final class ExtentLayout implements FileLayout {
 
   @Override
   public long replace(FileData file, InputStream in) throws IOException {
+    tails.forget(file.ino());
     if (in instanceof ExtentList list) {
       for (ExtentList.Placed e : list.extents()) {
         file.putItem(e.position(), e.extent().encode());
@@ -262,6 +289,76 @@ final class ExtentLayout implements FileLayout {
       CAPTURE.remove();
     }
     return b.build();
+  }
+
+  /**
+   * Stores an append ({@code len} bytes at {@code offset}, the file's old end) cut into
+   * content-defined chunks as an import of the file would cut it, from {@code from}: the file's
+   * start, the last cut in its tail, or the block the append starts in. Every chunk a boundary ends
+   * is stored whole with one extent over it, and so is what follows the last boundary when the
+   * write brings at least as many bytes as it re-stores of the tail; returns false, storing
+   * nothing, when neither is so (a short append to a long tail), and the write takes the block
+   * path, which stores only the blocks it touches. Either way the file's tail is noted for the next
+   * append.
+   *
+   * <p>The chunks are the import's because cutting restarts at each boundary: a boundary depends
+   * only on the bytes since the one before, so cutting from a boundary in the file's tail finds the
+   * boundaries a cut of the whole file finds (where the tail's cut is not known, they come back in
+   * step within a chunk or two, as content-defined boundaries do after any edit). So bytes written
+   * through a mount deduplicate with the same bytes imported, put or copied in, and with each other
+   * wherever they sit in a file.
+   */
+  private boolean appendByContent(FileData file, long from, long offset, byte[] b, int off, int len)
+      throws IOException {
+    FastCdc cdc = new FastCdc(file.chunkerParams());
+    int max = cdc.maxSize();
+    if (window.length < max) {
+      window = new byte[max];
+    }
+    long end = offset + len;
+    List<ExtentList.Placed> added = new ArrayList<>();
+    long pos = from;
+    int filled = 0; // bytes of [pos, end) in the window
+    while (pos < end) {
+      filled = (int) Math.min(max, end - pos);
+      fill(file, pos, filled, offset, b, off);
+      int n = cdc.cut(window, 0, filled);
+      if (n == filled && filled < max) {
+        break; // no boundary yet: one may still come where more bytes follow
+      }
+      added.add(new ExtentList.Placed(pos, new Extent(file.putChunk(window, 0, n), 0, n)));
+      pos += n;
+      filled = 0;
+    }
+    if (pos < end && added.isEmpty() && len < offset - from) {
+      tails.cut(file.ino(), from, end);
+      return false;
+    }
+    if (pos < end) {
+      added.add(
+          new ExtentList.Placed(pos, new Extent(file.putChunk(window, 0, filled), 0, filled)));
+    }
+    punch(file, from, end);
+    for (ExtentList.Placed e : added) {
+      file.putItem(e.position(), e.extent().encode());
+    }
+    tails.cut(file.ino(), pos, end);
+    return true;
+  }
+
+  /**
+   * Fills the window with the file's bytes {@code [pos, pos + n)}: those before {@code offset} read
+   * back from the file, those from it on taken from the write's {@code b}.
+   */
+  private void fill(FileData file, long pos, int n, long offset, byte[] b, int off)
+      throws IOException {
+    int old = (int) Math.max(0, Math.min(n, offset - pos));
+    if (old > 0) {
+      read(file, pos, window, 0, old);
+    }
+    if (old < n) {
+      System.arraycopy(b, off + (int) (pos + old - offset), window, old, n - old);
+    }
   }
 
   /** Drops every extent part inside {@code [start, end)}, keeping the parts around it. */

@@ -43,7 +43,12 @@ class ExtentLayoutProperties {
         byte[] model = models.getOrDefault(path, new byte[0]);
         int op = r.nextInt(21);
         if (op < 13) {
-          long offset = r.nextInt(8) == 0 ? r.nextInt(SPAN) : r.nextInt(Math.max(1, model.length));
+          // A third of the writes append, as files are mostly written (content-defined cuts).
+          int where = r.nextInt(24);
+          long offset =
+              where < 3
+                  ? r.nextInt(SPAN)
+                  : where < 16 ? r.nextInt(Math.max(1, model.length)) : model.length;
           byte[] data = bytes(r, r.nextInt(4) == 0 ? r.nextInt(1, 1_500_000) : r.nextInt(1, 9000));
           fs.write(path, offset, data, 0, data.length);
           models.put(path, write(model, (int) offset, data));

@@ -33,6 +33,12 @@ public interface ChunkAccess {
   ChunkStore.Stored putChunk(
       WriteSession session, byte[] b, int off, int len, Compression compression) throws IOException;
 
+  /**
+   * The chunk sizes the store cuts objects with: a layout that cuts content itself (appends through
+   * a mount) cuts with them, so that its chunks are the ones an import of the same bytes stores.
+   */
+  io.strata.store.chunk.ChunkerParams chunkerParams();
+
   /** Reads chunk {@code id} into {@code dst}, checked; its length. */
   int read(int id, byte[] dst) throws IOException;
 

@@ -483,6 +483,7 @@ public final class ChunkStore implements ChunkAccess, Closeable {
   }
 
   /** The chunk sizes this store cuts objects with (fixed when the store was created). */
+  @Override
   public ChunkerParams chunkerParams() {
     return config.chunker();
   }

@@ -44,6 +44,9 @@ public interface FileData {
   Digest putChunk(byte[] b, int off, int len, io.strata.store.compress.Compression compression)
       throws IOException;
 
+  /** The chunk sizes {@link #putStream} cuts with, for a layout that cuts content itself. */
+  io.strata.store.chunk.ChunkerParams chunkerParams();
+
   /** Cuts {@code in} into content-defined chunks and stores them; returns them in order. */
   List<Piece> putStream(InputStream in) throws IOException;
 

@@ -103,6 +103,11 @@ final class TreeFileData implements FileData {
   }
 
   @Override
+  public io.strata.store.chunk.ChunkerParams chunkerParams() {
+    return tree.chunks().chunkerParams();
+  }
+
+  @Override
   public List<Piece> putStream(InputStream in) throws IOException {
     ObjectWriter w = tree.session().newUndigestedObject();
     w.writeAll(in);

@@ -128,6 +128,11 @@ class FailedChangeTest {
     }
 
     @Override
+    public io.strata.store.chunk.ChunkerParams chunkerParams() {
+      return store.chunkerParams();
+    }
+
+    @Override
     public ChunkStore.Stored putChunk(WriteSession session, byte[] b, int off, int len)
         throws IOException {
       return putChunk(session, b, off, len, null);

@@ -194,6 +194,11 @@ class TreeFileSystemLockTest {
     }
 
     @Override
+    public io.strata.store.chunk.ChunkerParams chunkerParams() {
+      return store.chunkerParams();
+    }
+
+    @Override
     public int read(int id, byte[] dst) throws IOException {
       inside.incrementAndGet();
       try {
