@@ -215,7 +215,7 @@ public final class FuseMounts implements Closeable {
 
   private FuseMount start(FileSystemView view, Path mp, boolean readOnly) throws IOException {
     FuseDevice.require();
-    LowLevelFs fs = new LowLevelFs(view, readOnly, spaceOf, "strata " + mp);
+    LowLevelFs fs = new LowLevelFs(view, readOnly, spaceOf, mp.toString());
     CountDownLatch served = new CountDownLatch(1);
     FuseSession session;
     try {

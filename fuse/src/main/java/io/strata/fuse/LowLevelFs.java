@@ -108,7 +108,7 @@ final class LowLevelFs {
    * @param view what is served
    * @param readOnly whether every change is refused with EROFS (also when the view allows it)
    * @param spaceOf a directory on the disk whose space statfs reports (the data root)
-   * @param name the file system's name in logs
+   * @param name the mount point, naming the mount in logs and in the report of lost changes
    */
   LowLevelFs(FileSystemView view, boolean readOnly, Path spaceOf, String name) throws IOException {
     this.view = view;

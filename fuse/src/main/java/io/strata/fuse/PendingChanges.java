@@ -1,6 +1,7 @@
 package io.strata.fuse;
 
 import io.strata.store.fs.FileSystemView;
+import io.strata.store.fs.HeldChangesLost;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -28,10 +29,19 @@ final class PendingChanges {
     void run() throws IOException;
   }
 
-  /** A background sync failed: what it held is gone, and the next fsync says so. */
+  /**
+   * Changes the mount held were lost (a background sync or a held write failed, or the view dropped
+   * them): the next fsync, or the unmount, says so in one sentence naming the mount. The view's own
+   * report of a loss already says "were lost" ({@link HeldChangesLost}): only its reason is used.
+   */
   static final class LostChanges extends IOException {
-    LostChanges(Throwable cause) {
-      super("changes held for a background sync were lost: " + cause.getMessage(), cause);
+    LostChanges(String mount, Throwable cause) {
+      super(
+          "mount "
+              + mount
+              + ": changes held since the last sync were lost: "
+              + HeldChangesLost.reasonOf(cause),
+          cause);
     }
   }
 
@@ -183,10 +193,17 @@ final class PendingChanges {
       if (dirty) {
         dirty = false;
         unsyncedBytes.set(0);
-        view.sync();
+        try {
+          view.sync();
+        } catch (HeldChangesLost e) {
+          if (before != null) {
+            e.addSuppressed(before);
+          }
+          throw new LostChanges(name, e);
+        }
       }
       if (before != null) {
-        throw new LostChanges(before);
+        throw new LostChanges(name, before);
       }
     }
   }

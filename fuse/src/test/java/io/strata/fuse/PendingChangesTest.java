@@ -1,11 +1,15 @@
 package io.strata.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.store.Engine;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.fs.FileSystemView;
+import io.strata.store.fs.HeldChangesLost;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -58,5 +62,55 @@ class PendingChangesTest {
     pending.write("/f", 0, new byte[4096], 0, 4096);
     pending.settleBeforeReading("/g");
     assertThat(view.stat("/g").size()).isEqualTo(4096);
+  }
+
+  /**
+   * A background sync whose view dropped the held changes (its own report already says "were lost")
+   * is reported by the next sync in one sentence naming the mount, the cause once; a second sync
+   * reports nothing.
+   */
+  @Test
+  void aLostBackgroundSyncIsReportedOnceNamingTheMount() throws IOException {
+    IOException full = new IOException("/data/packs: No space left on device");
+    PendingChanges p = new PendingChanges(syncFailingOnce(new HeldChangesLost(full)), "/mnt/x");
+    p.write("/f", 0, new byte[4096], 0, 4096);
+    p.syncInBackground();
+    assertThatThrownBy(p::sync)
+        .isInstanceOf(PendingChanges.LostChanges.class)
+        .hasMessage(
+            "mount /mnt/x: changes held since the last sync were lost:"
+                + " /data/packs: No space left on device");
+    p.sync();
+  }
+
+  /** The view's report of a loss at an fsync's own sync names the mount too, "lost" once. */
+  @Test
+  void aLossTheViewReportsAtSyncNamesTheMount() throws IOException {
+    IOException full = new IOException("No space left on device");
+    PendingChanges p = new PendingChanges(syncFailingOnce(new HeldChangesLost(full)), "/mnt/x");
+    p.write("/f", 0, new byte[4096], 0, 4096);
+    assertThatThrownBy(p::sync)
+        .hasMessage(
+            "mount /mnt/x: changes held since the last sync were lost: No space left on device");
+  }
+
+  /** The engine's view, whose first {@link FileSystemView#sync} fails with {@code failure}. */
+  private FileSystemView syncFailingOnce(IOException failure) {
+    boolean[] failed = {false};
+    return (FileSystemView)
+        Proxy.newProxyInstance(
+            FileSystemView.class.getClassLoader(),
+            new Class<?>[] {FileSystemView.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("sync") && !failed[0]) {
+                failed[0] = true;
+                throw failure;
+              }
+              try {
+                return method.invoke(view, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
   }
 }

@@ -1,7 +1,6 @@
 package io.strata.files.pax;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -16,7 +15,12 @@ public final class PaxXattrs {
 
   private PaxXattrs() {}
 
-  /** Name to exact value of each xattr record in {@code raw[0, len)}, the last one winning. */
+  /**
+   * Name to exact value of each xattr record in {@code raw[0, len)}, the last one winning. The
+   * bytes may hold more than PAX records (the store keeps every header block an entry's headers
+   * took), so records are found by their key, not read one after another; a malformed one ({@link
+   * PaxRecord#at}) is skipped.
+   */
   public static Map<String, byte[]> scan(byte[] raw, int len) {
     Map<String, byte[]> out = new HashMap<>();
     for (int at = indexOf(raw, len, 0); at >= 0; at = indexOf(raw, len, at + 1)) {
@@ -28,18 +32,10 @@ public final class PaxXattrs {
       while (start > 0 && raw[start - 1] >= '0' && raw[start - 1] <= '9') {
         start--;
       }
-      if (start == at - 1) {
-        continue;
+      PaxRecord r = PaxRecord.at(raw, start, len);
+      if (r != null) {
+        out.put(r.key().substring(KEY.length), r.value());
       }
-      long recordLength =
-          Long.parseLong(new String(raw, start, at - 1 - start, StandardCharsets.US_ASCII));
-      long end = start + recordLength; // one past the record's '\n'
-      int eq = indexOfByte(raw, (byte) '=', at + KEY.length, (int) Math.min(end, len));
-      if (end > len || eq < 0 || raw[(int) end - 1] != '\n') {
-        continue;
-      }
-      String name = new String(raw, at + KEY.length, eq - at - KEY.length, StandardCharsets.UTF_8);
-      out.put(name, Arrays.copyOfRange(raw, eq + 1, (int) end - 1));
     }
     return out;
   }
@@ -53,15 +49,6 @@ public final class PaxXattrs {
         }
       }
       return i;
-    }
-    return -1;
-  }
-
-  private static int indexOfByte(byte[] raw, byte b, int from, int to) {
-    for (int i = from; i < to; i++) {
-      if (raw[i] == b) {
-        return i;
-      }
     }
     return -1;
   }

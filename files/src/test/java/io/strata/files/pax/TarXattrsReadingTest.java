@@ -127,6 +127,19 @@ class TarXattrsReadingTest {
     assertThat(PaxXattrs.scan(raw, raw.length - 1)).as("c cut off by len").doesNotContainKey("c");
   }
 
+  /**
+   * A length of more digits than a long holds is no record, not a NumberFormatException out of the
+   * scan (which failed the tar's read with the parser's words); the records around it are read.
+   */
+  @Test
+  void aLengthTooLongForALongIsNoRecord() {
+    byte[] raw =
+        ("99999999999999999999 SCHILY.xattr.a=1\n" + "21 SCHILY.xattr.b=22\n")
+            .getBytes(StandardCharsets.US_ASCII);
+    Map<String, byte[]> x = PaxXattrs.scan(raw, raw.length);
+    assertThat(x.keySet()).containsExactly("b");
+  }
+
   /** Bytes the parser skips while a copy is made are read into the copy. */
   @Test
   void aSkipWhileCapturingIsCaptured() throws IOException {

@@ -109,7 +109,7 @@ public final class TreeFileSystem implements FileSystemView {
   private final AccessLog access = new AccessLog();
   private boolean defer;
   // held changes a failed change took with it (see #undo), reported once by the next sync
-  private IOException lostHeld;
+  private HeldChangesLost lostHeld;
 
   public TreeFileSystem(
       ChunkAccess chunks,
@@ -520,8 +520,7 @@ public final class TreeFileSystem implements FileSystemView {
           "a change failed after it stored part of itself; the changes held since the last sync"
               + " are dropped with it: {0}",
           e.toString());
-      lostHeld =
-          new IOException("changes held since the last sync were lost: " + e.getMessage(), e);
+      lostHeld = new HeldChangesLost(e);
     }
     if (DiskFull.causedBy(e)) {
       tree.chunks().abandonUnwritable();
@@ -546,8 +545,7 @@ public final class TreeFileSystem implements FileSystemView {
           "a change failed on a full disk and the changes held since the last sync cannot be"
               + " made durable; they are dropped: {0}",
           e.toString());
-      lostHeld =
-          new IOException("changes held since the last sync were lost: " + e.getMessage(), e);
+      lostHeld = new HeldChangesLost(e);
       lostHeld.addSuppressed(cause);
     }
   }

@@ -84,8 +84,7 @@ abstract sealed class ArchiveSource implements Closeable {
    */
   static boolean tarHasAny(Path file, Set<String> names) throws IOException {
     try (CheckedTarInputStream in =
-        new CheckedTarInputStream(
-            new BufferedInputStream(Files.newInputStream(file)), "tar " + file.getFileName())) {
+        new CheckedTarInputStream(readOf(file), "tar " + file.getFileName())) {
       TarArchiveEntry e;
       while ((e = in.nextEntry()) != null) {
         if (e.isFile() && names.contains(clean(e.getName()))) {
@@ -93,9 +92,46 @@ abstract sealed class ArchiveSource implements Closeable {
         }
       }
       return false;
+    } catch (java.io.UncheckedIOException e) {
+      throw e; // the file could not be read (SourceReadException): no answer, not "no"
     } catch (IOException | IllegalArgumentException | InvalidArgumentException e) {
       return false; // not a tar we can index (or a name leaving it): read it as a layer
     }
+  }
+
+  /**
+   * The bytes of {@code file}, a failure to read them (EIO, a directory) a {@link
+   * SourceReadException} naming the file: the tar reader then reports it as an I/O error, not as a
+   * corrupt tar.
+   */
+  private static InputStream readOf(Path file) throws IOException {
+    String what = "archive " + file;
+    InputStream in;
+    try {
+      in = Files.newInputStream(file);
+    } catch (IOException e) {
+      throw new SourceReadException(what + ": cannot be read: " + e.getMessage(), e);
+    }
+    return new BufferedInputStream(
+        new java.io.FilterInputStream(in) {
+          @Override
+          public int read() throws IOException {
+            try {
+              return super.read();
+            } catch (IOException e) {
+              throw new SourceReadException(what + ": cannot be read: " + e.getMessage(), e);
+            }
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            try {
+              return super.read(b, off, len);
+            } catch (IOException e) {
+              throw new SourceReadException(what + ": cannot be read: " + e.getMessage(), e);
+            }
+          }
+        });
   }
 
   private static final class Directory extends ArchiveSource {
@@ -194,7 +230,12 @@ abstract sealed class ArchiveSource implements Closeable {
     Tar(Path file) throws IOException {
       this.file = file;
       // the headers past the marker tarHasAny stopped at are checked too: TarFile checks none
-      CheckedTarInputStream.checkHeaders(file, "archive " + file.getFileName());
+      try (CheckedTarInputStream in =
+          new CheckedTarInputStream(readOf(file), "archive " + file.getFileName())) {
+        while (in.nextEntry() != null) {
+          // each header is checked as it is read
+        }
+      }
       try {
         this.tar = new TarFile(file, "UTF-8"); // checked as UTF-8 by checkHeaders
       } catch (IOException | IllegalArgumentException e) {

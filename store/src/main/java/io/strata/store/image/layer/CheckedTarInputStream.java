@@ -132,6 +132,11 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
     if (StopSignal.stopped(e)) {
       return new UncheckedIOException(what + ": " + e.getMessage(), e);
     }
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof SourceReadException s) {
+        return new UncheckedIOException(s.getMessage(), s); // names the file already
+      }
+    }
     return new InvalidArgumentException(what + ": truncated or corrupt tar (" + message + ")", e);
   }
 

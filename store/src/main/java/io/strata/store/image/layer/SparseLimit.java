@@ -1,5 +1,6 @@
 package io.strata.store.image.layer;
 
+import io.strata.files.pax.PaxRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.apache.commons.compress.archivers.tar.TarUtils;
@@ -31,39 +32,24 @@ final class SparseLimit {
     String name = null;
     long size = -1;
     String format = null;
-    int at = 0;
-    while (at < pax.length) {
-      int space = indexOf(pax, (byte) ' ', at);
-      if (space < 0) {
-        break;
-      }
-      long length;
-      try {
-        length = Long.parseLong(new String(pax, at, space - at, StandardCharsets.US_ASCII));
-      } catch (NumberFormatException e) {
-        break; // not records: the parser says what is wrong
-      }
-      int end = (int) Math.min(pax.length, at + length);
-      int eq = indexOf(pax, (byte) '=', space + 1);
-      if (length <= 0 || eq < 0 || eq >= end) {
-        break;
-      }
-      String key = new String(pax, space + 1, eq - space - 1, StandardCharsets.UTF_8);
-      String value = new String(pax, eq + 1, Math.max(0, end - 1 - eq - 1), StandardCharsets.UTF_8);
+    // Records one after another, up to the first malformed one: the parser says what is wrong.
+    for (PaxRecord r = PaxRecord.at(pax, 0, pax.length);
+        r != null;
+        r = PaxRecord.at(pax, r.end(), pax.length)) {
+      String key = r.key();
       switch (key) {
         case "GNU.sparse.name", "path" ->
-            name = name == null || key.startsWith("GNU") ? value : name;
+            name = name == null || key.startsWith("GNU") ? r.text() : name;
         case "GNU.sparse.realsize" -> {
-          size = parse(value);
+          size = parse(r.text());
           format = "1.0";
         }
         case "GNU.sparse.size" -> {
-          size = parse(value);
+          size = parse(r.text());
           format = "0.x";
         }
         default -> {}
       }
-      at = end;
     }
     if (size <= INT_LIMIT) {
       return null;
