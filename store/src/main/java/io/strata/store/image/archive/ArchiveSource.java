@@ -3,6 +3,7 @@ package io.strata.store.image.archive;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.image.layer.CheckedTarInputStream;
 import io.strata.store.image.layer.EntryPath;
+import io.strata.store.image.layer.SourceReadException;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
