@@ -63,9 +63,6 @@ final class ExtentLayout implements FileLayout {
   /** Where content-defined cutting resumes in the files being appended to. */
   private final AppendTails tails = new AppendTails();
 
-  /** The bytes {@link #appendByContent} cuts from: one chunk at most. Changes only. */
-  private byte[] window = new byte[0];
-
   /** A layout whose reads change access times by {@code accessTimes} (Linux's mount option). */
   ExtentLayout(AccessTimes accessTimes) {
     this.accessTimes = accessTimes;
@@ -312,16 +309,16 @@ final class ExtentLayout implements FileLayout {
       throws IOException {
     FastCdc cdc = new FastCdc(file.chunkerParams());
     int max = cdc.maxSize();
-    if (window.length < max) {
-      window = new byte[max];
-    }
+    // Per write, as the block path's buffer: a field would hold a chunk's bytes for as long as the
+    // file system is open, for each of the many a server may have open.
+    byte[] window = new byte[(int) Math.min(max, offset + len - from)];
     long end = offset + len;
     List<ExtentList.Placed> added = new ArrayList<>();
     long pos = from;
     int filled = 0; // bytes of [pos, end) in the window
     while (pos < end) {
       filled = (int) Math.min(max, end - pos);
-      fill(file, pos, filled, offset, b, off);
+      fill(file, window, pos, filled, offset, b, off);
       int n = cdc.cut(window, 0, filled);
       if (n == filled && filled < max) {
         break; // no boundary yet: one may still come where more bytes follow
@@ -347,10 +344,10 @@ final class ExtentLayout implements FileLayout {
   }
 
   /**
-   * Fills the window with the file's bytes {@code [pos, pos + n)}: those before {@code offset} read
-   * back from the file, those from it on taken from the write's {@code b}.
+   * Fills {@code window} with the file's bytes {@code [pos, pos + n)}: those before {@code offset}
+   * read back from the file, those from it on taken from the write's {@code b}.
    */
-  private void fill(FileData file, long pos, int n, long offset, byte[] b, int off)
+  private void fill(FileData file, byte[] window, long pos, int n, long offset, byte[] b, int off)
       throws IOException {
     int old = (int) Math.max(0, Math.min(n, offset - pos));
     if (old > 0) {
