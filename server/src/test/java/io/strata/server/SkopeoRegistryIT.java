@@ -143,7 +143,15 @@ class SkopeoRegistryIT {
     assertThat(
             run("skopeo", "list-tags", "--tls-verify=false", "docker://" + registry + "/it/skopeo"))
         .contains("\"1\"");
-    assertThat(server.cli("image", "ls").out()).contains("it/skopeo");
+    // The push's import waits 250 ms at most, then goes on in the background (REGISTRY.md):
+    // on a loaded machine the image comes a little after the push returns.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    String images = server.cli("image", "ls").out();
+    while (!images.contains("it/skopeo") && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      images = server.cli("image", "ls").out();
+    }
+    assertThat(images).contains("it/skopeo");
     // a second push of the same image sends no blob again (skopeo asks with HEAD first)
     run(
         "skopeo",
