@@ -142,6 +142,22 @@ class ZfsDriverTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void stBlocksFollowTheRecordsOfALargeFileAsStatKeepsThem() throws IOException {
+    driver.prepare("c", null, Map.of());
+    FileSystemView fs = driver.fs("c");
+    put(fs, "/big", TestData.random(5, 16 * K128));
+    assertThat(fs.stat("/big").allocatedBytes()).isEqualTo(16L * K128);
+    fs.truncate("/big", 32L * K128); // a hole of 16 records
+    fs.write("/big", 20 * K128, TestData.random(6, 100), 0, 100); // one record in it
+    assertThat(fs.stat("/big").allocatedBytes()).isEqualTo(17L * K128);
+    fs.truncate("/big", 8L * K128);
+    assertThat(fs.stat("/big").allocatedBytes()).isEqualTo(8L * K128);
+    reopen();
+    assertThat(driver.fs("c").stat("/big").allocatedBytes()).isEqualTo(8L * K128);
+  }
+
+  @Test
   void aFileSmallerThanItsRecordSizeIsOneRecordOfItsOwnSize() throws IOException {
     driver.prepare("c", null, Map.of());
     byte[] small = TestData.random(3, 1000);

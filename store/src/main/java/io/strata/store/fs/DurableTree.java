@@ -23,6 +23,7 @@ import org.roaringbitmap.RoaringBitmap;
  */
 final class DurableTree {
   private long namesGeneration;
+  private long rewinds;
 
   private final ChunkAccess chunks;
   private final NodeCache cache;
@@ -117,6 +118,7 @@ final class DurableTree {
       return false;
     }
     namesGeneration++;
+    rewinds++;
     nodes.rollbackToSavepoint();
     dataAdded.andNot(dataAddedSinceSavepoint);
     dataAddedSinceSavepoint.clear();
@@ -164,9 +166,20 @@ final class DurableTree {
     namesGeneration++;
   }
 
+  /**
+   * A count that moves whenever the tree goes back to an earlier state ({@link
+   * #rollbackToSavepoint}, {@link #rollback}, {@link #reload}): what was learnt of any item since
+   * may no longer hold, and inode numbers given out since may be given out again. Read and moved
+   * under the file system's lock.
+   */
+  long rewinds() {
+    return rewinds;
+  }
+
   /** Drops every change since the last commit. */
   void rollback() {
     namesGeneration++;
+    rewinds++;
     if (session != null) {
       session.close();
       session = null;

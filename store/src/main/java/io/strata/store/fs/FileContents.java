@@ -8,13 +8,24 @@ import java.io.InputStream;
  * FileLayout}, which keeps them as DATA items of the file. The file's size is its inode's, which
  * the caller keeps: a write's range is already inside it, and a read is cut to it here.
  *
- * <p>{@link #read} runs under {@link TreeFileSystem}'s read lock, on several threads at once (so
- * the layout's {@code read} must keep no state of its own); the rest within a change, under its
- * write lock.
+ * <p>A large file's allocated bytes are kept once stat asked for them ({@link
+ * AllocatedBytesCache}), so that stat costs the same whatever the file's size; every change of a
+ * file's content goes through here and forgets them first.
+ *
+ * <p>{@link #read} and {@link #allocatedBytes} run under {@link TreeFileSystem}'s read lock, on
+ * several threads at once (so the layout's {@code read} must keep no state of its own); the rest
+ * within a change, under its write lock.
  */
 final class FileContents {
+  /**
+   * The size from which a file's allocated bytes are kept: below it a layout finds them in at most
+   * a few dozen items, a small part of a stat, and such files would only push large ones out.
+   */
+  static final long KEPT_FROM = 1 << 20;
+
   private final DurableTree tree;
   private final FileLayout layout;
+  private final AllocatedBytesCache allocated = new AllocatedBytesCache();
 
   FileContents(DurableTree tree, FileLayout layout) {
     this.tree = tree;
@@ -33,7 +44,16 @@ final class FileContents {
 
   /** The storage file {@code ino} takes, holes left out ({@link FileLayout#allocatedBytes}). */
   long allocatedBytes(long ino, Inode in) {
-    return layout.allocatedBytes(new TreeFileData(tree, ino, in));
+    if (in.size() < KEPT_FROM) {
+      return layout.allocatedBytes(new TreeFileData(tree, ino, in));
+    }
+    long rewinds = tree.rewinds();
+    long bytes = allocated.get(ino, rewinds);
+    if (bytes < 0) {
+      bytes = layout.allocatedBytes(new TreeFileData(tree, ino, in));
+      allocated.put(ino, rewinds, bytes);
+    }
+    return bytes;
   }
 
   /**
@@ -50,6 +70,7 @@ final class FileContents {
 
   /** Writes {@code len} bytes at {@code offset}; {@code grown}'s size already covers them. */
   void write(long ino, Inode grown, long offset, byte[] b, int off, int len) throws IOException {
+    allocated.forget(ino); // even when empty: it may have grown the file
     if (len > 0) {
       layout.write(new TreeFileData(tree, ino, grown), offset, b, off, len);
     }
@@ -60,6 +81,7 @@ final class FileContents {
    * it is more.
    */
   void truncate(long ino, Inode in, long size) throws IOException {
+    allocated.forget(ino);
     if (size < in.size()) {
       layout.truncate(new TreeFileData(tree, ino, in), size);
     } else if (size > in.size()) {
@@ -69,6 +91,7 @@ final class FileContents {
 
   /** Tells the layout that a write at {@code offset} makes file {@code in} {@code newSize} long. */
   void growing(long ino, Inode in, long newSize, long offset) throws IOException {
+    allocated.forget(ino);
     if (newSize > in.size()) {
       layout.growing(new TreeFileData(tree, ino, in), newSize, offset);
     }
@@ -76,6 +99,7 @@ final class FileContents {
 
   /** Fills the file, which holds nothing, with the whole of {@code content}; its new size. */
   long replace(long ino, Inode in, InputStream content) throws IOException {
+    allocated.forget(ino);
     return layout.replace(new TreeFileData(tree, ino, in), content);
   }
 }

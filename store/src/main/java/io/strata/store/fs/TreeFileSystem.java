@@ -230,6 +230,7 @@ public final class TreeFileSystem implements FileSystemView {
           Inode in = inodes.get(ino);
           FileStat st = inodes.stat(ino, in.withAtime(atime(ino, in)));
           // du and cp --sparse read holes from st_blocks: a regular file's storage, not its size
+          // (kept for a large file, whose layout would walk all its items: FileContents)
           return st.isRegular() ? st.withAllocatedBytes(contents.allocatedBytes(ino, in)) : st;
         });
   }

@@ -3,10 +3,8 @@ package io.strata.store.fs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.strata.store.compress.Compression;
 import io.strata.store.digest.Digest;
 import io.strata.store.driver.BlockTestDriver;
-import io.strata.store.engine.ChunkAccess;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.ref.Root;
@@ -18,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -116,85 +113,5 @@ class FailedChangeTest {
       at += n;
     }
     return out;
-  }
-
-  /** The store, with data chunk writes failing as on a full disk after a count of them. */
-  private static final class FailingChunks implements ChunkAccess {
-    final AtomicInteger failAfter = new AtomicInteger(-1);
-    private final ChunkStore store;
-
-    FailingChunks(ChunkStore store) {
-      this.store = store;
-    }
-
-    @Override
-    public io.strata.store.chunk.ChunkerParams chunkerParams() {
-      return store.chunkerParams();
-    }
-
-    @Override
-    public ChunkStore.Stored putChunk(WriteSession session, byte[] b, int off, int len)
-        throws IOException {
-      return putChunk(session, b, off, len, null);
-    }
-
-    @Override
-    public ChunkStore.Stored putChunk(
-        WriteSession session, byte[] b, int off, int len, Compression compression)
-        throws IOException {
-      if (failAfter.get() == 0) {
-        throw new IOException("No space left on device");
-      }
-      if (failAfter.get() > 0) {
-        failAfter.decrementAndGet();
-      }
-      return store.putChunk(session, b, off, len, compression);
-    }
-
-    @Override
-    public ChunkStore.Stored putNode(WriteSession session, byte[] node, int off, int len)
-        throws IOException {
-      return store.putNode(session, node, off, len);
-    }
-
-    @Override
-    public int read(int id, byte[] dst) throws IOException {
-      return store.read(id, dst);
-    }
-
-    @Override
-    public WriteSession session() {
-      return store.session();
-    }
-
-    @Override
-    public int idOf(Digest d) {
-      return store.idOf(d);
-    }
-
-    @Override
-    public Digest digest(int id) {
-      return store.digest(id);
-    }
-
-    @Override
-    public long storedBytes(RoaringBitmap ids) {
-      return store.storedBytes(ids);
-    }
-
-    @Override
-    public Root root(String name) {
-      return store.root(name);
-    }
-
-    @Override
-    public List<Root> roots(String prefix) {
-      return store.roots(prefix);
-    }
-
-    @Override
-    public RoaringBitmap referencedExcept(String excluded) {
-      return store.referencedExcept(excluded);
-    }
   }
 }
