@@ -105,7 +105,8 @@ final class PendingChanges {
       settleHeld();
       view.deferSync(true);
       dirty = true;
-      if (len >= HOLD_BYTES) {
+      if (len >= HOLD_BYTES || view.sharedWithHost(path)) {
+        // A host file (a volume's, a bind mount's) is read by others directly: written at once.
         view.write(path, offset, b, off, len);
         return;
       }

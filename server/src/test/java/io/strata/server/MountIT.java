@@ -454,6 +454,80 @@ class MountIT {
     }
   }
 
+  /**
+   * A change made beside a mount ({@code strata fs rm|truncate}, {@code strata cp} in) lands after
+   * what the mount's processes wrote before it, not undone by writes the mount still held
+   * (docs/ADVERSARIAL.md, M1); and a volume's file is written through at once, so the same file
+   * under a second target and on the host reads the write that returned (M2, M3).
+   */
+  @Test
+  void changesBesideAMountAndVolumeWritesKeepTheirOrder() throws Exception {
+    Path allowed = Files.createDirectories(dir.resolve("allowed"));
+    mnt = Files.createDirectories(allowed.resolve("c1"));
+    Path archive = dir.resolve("base.tar");
+    Files.write(archive, Tars.dockerSave(Tars.of("f", "x"), "base:1"));
+    Path host = dir.resolve("host.bin");
+    Files.write(host, "D".repeat(5000).getBytes(StandardCharsets.UTF_8));
+    try (StratadProcess s =
+        StratadProcess.launch(
+            dir.resolve("logs"),
+            "--data",
+            dir.resolve("data").toString(),
+            "--allow-bind",
+            allowed.toString())) {
+      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+      Cli cli = new Cli(s.port());
+      ok(cli.strata("image", "import", archive.toString()));
+      ok(cli.strata("create", "--name", "c1", "-v", "vol1:/v1", "-v", "vol1:/v2", "base:1"));
+      ok(cli.strata("mount", "c1", mnt.toString()));
+
+      FileChannel removedW = heldWrite(mnt.resolve("removed"));
+      ok(cli.strata("fs", "c1", "rm", "/removed"));
+      removedW
+          .close(); // releasing the file settles what the mount held: it must change nothing now
+      assertThat(cli.strata("fs", "c1", "stat", "/removed").exit()).isEqualTo(4);
+      FileChannel cutW = heldWrite(mnt.resolve("cut"));
+      ok(cli.strata("fs", "c1", "truncate", "/cut", "--size", "100"));
+      cutW.close(); // releasing the file settles what the mount held: it must change nothing now
+      assertThat(ok(cli.strata("fs", "c1", "cat", "/cut")).out()).isEqualTo("B".repeat(100));
+      FileChannel copiedW = heldWrite(mnt.resolve("copied"));
+      ok(cli.strata("cp", host.toString(), "c1:/copied"));
+      copiedW.close(); // releasing the file settles what the mount held: it must change nothing now
+      assertThat(ok(cli.strata("fs", "c1", "cat", "/copied")).out()).isEqualTo("D".repeat(5000));
+
+      try (FileChannel w =
+          FileChannel.open(
+              mnt.resolve("v1/h"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        w.write(ByteBuffer.wrap("X".repeat(1000).getBytes(StandardCharsets.UTF_8)));
+        w.force(true);
+        FileChannel other = FileChannel.open(mnt.resolve("v2/h"), StandardOpenOption.READ);
+        w.write(ByteBuffer.wrap("YYYY".getBytes(StandardCharsets.UTF_8)), 0);
+        ByteBuffer got = ByteBuffer.allocate(4);
+        assertThat(other.read(got, 0)).isEqualTo(4);
+        other.close();
+        assertThat(new String(got.array(), StandardCharsets.UTF_8))
+            .as("the volume's file under its second target")
+            .isEqualTo("YYYY");
+        assertThat(Files.readString(dir.resolve("data/volumes/vol1/_data/h")))
+            .as("the volume's file on the host")
+            .startsWith("YYYYX");
+      }
+      ok(cli.strata("umount", mnt.toString()));
+    }
+  }
+
+  /**
+   * A file of 8 KiB of A made durable through the mount, then 4 KiB of B written at its start and
+   * left in the mount's write-behind (no other call on the mount since): the channel is open.
+   */
+  private static FileChannel heldWrite(Path file) throws Exception {
+    FileChannel w = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    w.write(ByteBuffer.wrap("A".repeat(8192).getBytes(StandardCharsets.UTF_8)));
+    w.force(true);
+    w.write(ByteBuffer.wrap("B".repeat(4096).getBytes(StandardCharsets.UTF_8)), 0);
+    return w;
+  }
+
   private static long storedBytes(Cli cli) throws Exception {
     String out = ok(cli.strata("--json", "info")).out();
     return new com.fasterxml.jackson.databind.ObjectMapper()

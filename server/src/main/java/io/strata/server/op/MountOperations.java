@@ -62,17 +62,22 @@ final class MountOperations {
   void register(Map<Opcode, Operation> into) {
     into.put(Opcode.CONTAINER_MOUNT, this::mount);
     into.put(Opcode.CONTAINER_UMOUNT, this::umount);
-    // What reads a container's content beside its mount first gets what the mount's processes
-    // wrote (docs/MOUNTS.md, "Reading a mounted container").
+    // What reads or changes a container's content beside its mount first gets what the mount's
+    // processes wrote (docs/MOUNTS.md, "Reading a mounted container"): a reader sees it, and a
+    // change lands after it, in the order the user made them, not undone by held writes the
+    // mount settled later (docs/ADVERSARIAL.md, M1).
     for (Opcode reader :
         List.of(
             Opcode.CONTAINER_COMMIT,
             Opcode.CONTAINER_DIFF,
             Opcode.CONTAINER_EXPORT,
             Opcode.CONTAINER_COPY_OUT,
+            Opcode.CONTAINER_COPY_IN,
             Opcode.FS_STAT,
             Opcode.FS_LIST,
-            Opcode.FS_READ)) {
+            Opcode.FS_READ,
+            Opcode.FS_WRITE,
+            Opcode.FS_CHANGE)) {
       Operation read = into.get(reader);
       if (read != null) {
         into.put(

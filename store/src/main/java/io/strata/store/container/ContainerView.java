@@ -422,6 +422,11 @@ public final class ContainerView implements FileSystemView {
   }
 
   @Override
+  public boolean sharedWithHost(String path) throws IOException {
+    return !mounts.isEmpty() && route(path, true).fs().sharedWithHost("/");
+  }
+
+  @Override
   public boolean keepsXattrs(String path) throws IOException {
     Route r = route(path);
     return r.fs().keepsXattrs(r.path());

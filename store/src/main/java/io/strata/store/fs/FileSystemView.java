@@ -134,6 +134,16 @@ public interface FileSystemView {
   }
 
   /**
+   * Whether a write to {@code path} (a final symlink followed) lands in a file of the host's (a
+   * volume's or a bind mount's directory), which other containers and host processes read directly:
+   * a mount must hand such writes on at once, never hold them (docs/MOUNTS.md, "Write-behind").
+   * False by default: a snapshot's own tree, read only through its views.
+   */
+  default boolean sharedWithHost(String path) throws IOException {
+    return false;
+  }
+
+  /**
    * Whether {@code path}'s file keeps extended attributes: false where {@link #setXattr} is refused
    * whatever the name (a host directory's files), for a copy that drops them as {@code docker cp}
    * does rather than fail.

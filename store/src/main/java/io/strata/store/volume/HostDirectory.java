@@ -836,6 +836,11 @@ public final class HostDirectory implements FileSystemView {
   }
 
   @Override
+  public boolean sharedWithHost(String path) {
+    return true;
+  }
+
+  @Override
   public boolean keepsXattrs(String path) {
     return false;
   }
