@@ -168,6 +168,7 @@ public final class FuseMounts implements Closeable {
    *
    * @throws AlreadyExistsException when this process already serves a mount there
    * @throws ConflictException when something else is mounted there, or the directory is not empty
+   * @throws io.strata.store.error.NotFoundException when the mount point does not exist
    * @throws InvalidArgumentException when the mount point is not a directory
    * @throws IOException when FUSE is unavailable or the kernel refuses the mount
    */
@@ -191,6 +192,10 @@ public final class FuseMounts implements Closeable {
         }
         LOG.log(System.Logger.Level.INFO, "mount point {0}: its server is gone; detaching it", mp);
         MountTable.detach(mp);
+      }
+      if (!Files.exists(mp, LinkOption.NOFOLLOW_LINKS)) {
+        throw new io.strata.store.error.NotFoundException(
+            "mount point " + mp + " does not exist: make the directory first");
       }
       if (!Files.isDirectory(mp, LinkOption.NOFOLLOW_LINKS)) {
         throw new InvalidArgumentException("mount point " + mp + " is not a directory");

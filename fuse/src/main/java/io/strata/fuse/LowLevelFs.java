@@ -118,7 +118,7 @@ final class LowLevelFs {
     this.pending = new PendingChanges(view, name);
     this.xattrs = new Xattrs(view);
     // A snapshot's tree numbers its inodes in one space; anything else may join several.
-    this.table = new NodeTable(view instanceof TreeFileSystem, view.stat("/"));
+    this.table = new NodeTable(view::inodeNamesOneFile, view.stat("/"));
     this.entryMillis = this.readOnly ? READ_ONLY_MILLIS : WRITABLE_MILLIS;
     this.attrMillis = entryMillis;
     if (!this.readOnly) {
@@ -372,7 +372,7 @@ final class LowLevelFs {
     // Served by name, a file with several names is several kernel inodes: keep none of its
     // attributes, or a size cached under one name would cut short a read after a write through
     // another.
-    if (!table.byInode() && !s.isDirectory() && s.nlink() > 1) {
+    if (!table.byInode(s.ino()) && !s.isDirectory() && s.nlink() > 1) {
       return 0;
     }
     return attrMillis;
@@ -386,7 +386,7 @@ final class LowLevelFs {
    * the lookup's answer brings the size up to date.
    */
   private long entryMillis(FileStat s) {
-    if (!table.byInode() && !s.isDirectory() && s.nlink() > 1) {
+    if (!table.byInode(s.ino()) && !s.isDirectory() && s.nlink() > 1) {
       return 0;
     }
     return entryMillis;

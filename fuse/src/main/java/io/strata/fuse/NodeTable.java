@@ -11,13 +11,14 @@ import java.util.Map;
  * {@link io.strata.store.fs.FileSystemView} needs is computed from the table, and a rename moves
  * one entry (the children of a renamed directory follow, since they name their parent by id).
  *
- * <p>Identity. With {@code byInode}, one node stands for one inode of the view: a hard-linked file
- * is one kernel inode under all its names, so attributes cached for one name hold for every name,
- * and a write through one is seen through all. That needs inode numbers that name one object in the
- * whole view, as a snapshot's tree gives. A view that joins several file systems (a container's
- * layer with volumes and bind mounts from the host, whose inode numbers come from other numbering
- * spaces and may collide) is served by name instead: one node per (parent, name), as libfuse's path
- * API does, and the caller keeps no attributes of a file with several names.
+ * <p>Identity. For an inode number {@code byInode} accepts, one node stands for one inode of the
+ * view: a hard-linked file is one kernel inode under all its names, so attributes cached for one
+ * name hold for every name, and a write through one is seen through all (an O_APPEND through any
+ * name lands at the file's end). That needs inode numbers that name one object in the whole view,
+ * as a snapshot's tree gives, and a container's view for its layer's files ({@link
+ * io.strata.store.fs.FileSystemView#inodeNamesOneFile}). Other files (a volume's or bind mount's
+ * host files, whose numbers the view keeps 48 bits of) are served by name: one node per (parent,
+ * name), as libfuse's path API does, and the caller keeps no attributes of one with several names.
  *
  * <p>Node ids are handed out from a counter and never reused within a mount, so the generation is
  * always 0. All methods are synchronized: two reader threads serve the kernel.
@@ -50,25 +51,25 @@ final class NodeTable {
   /** The most names kept for one node: enough to find a path when some of them are removed. */
   private static final int MAX_NAMES = 8;
 
-  private final boolean byInode;
+  private final java.util.function.LongPredicate byInode;
   private final Map<Long, Node> byId = new HashMap<>();
   private final Map<Long, Node> byIno = new HashMap<>();
   private final Map<Name, Node> byName = new HashMap<>();
   private long nextId = Wire.ROOT_ID + 1;
 
-  NodeTable(boolean byInode, FileStat root) {
+  NodeTable(java.util.function.LongPredicate byInode, FileStat root) {
     this.byInode = byInode;
     Node r = new Node(Wire.ROOT_ID, root.ino(), root.mode());
     r.lookups = 1;
     byId.put(r.id, r);
-    if (byInode) {
+    if (byInode.test(r.ino)) {
       byIno.put(r.ino, r);
     }
   }
 
-  /** Whether one node stands for one inode (else one per name). */
-  boolean byInode() {
-    return byInode;
+  /** Whether one node stands for inode {@code ino} under all its names (else one per name). */
+  boolean byInode(long ino) {
+    return byInode.test(ino);
   }
 
   synchronized Node get(long id) {
@@ -86,7 +87,8 @@ final class NodeTable {
    */
   synchronized Node lookedUp(long parent, String name, FileStat st) {
     Name n = new Name(parent, name);
-    Node node = byInode ? byIno.get(st.ino()) : byName.get(n);
+    boolean identity = byInode.test(st.ino());
+    Node node = identity ? byIno.get(st.ino()) : byName.get(n);
     if (node != null && (node.ino != st.ino() || !sameType(node.mode, st.mode()))) {
       // Replaced behind the kernel's back (another writer of the view): a new object, a new node.
       unname(node, n);
@@ -95,7 +97,7 @@ final class NodeTable {
     if (node == null) {
       node = new Node(nextId++, st.ino(), st.mode());
       byId.put(node.id, node);
-      if (byInode) {
+      if (identity) {
         byIno.put(node.ino, node);
       }
     }
@@ -133,7 +135,7 @@ final class NodeTable {
       return null;
     }
     byId.remove(id);
-    if (byInode) {
+    if (byInode.test(node.ino)) {
       byIno.remove(node.ino, node);
     }
     for (Name name : node.names) {
@@ -151,7 +153,10 @@ final class NodeTable {
    */
   synchronized Node linked(long oldId, long parent, String name, FileStat st) {
     Node node = byId.get(oldId);
-    if (byInode || node == null || node.ino != st.ino() || !sameType(node.mode, st.mode())) {
+    if (byInode.test(st.ino())
+        || node == null
+        || node.ino != st.ino()
+        || !sameType(node.mode, st.mode())) {
       return lookedUp(parent, name, st);
     }
     Name n = new Name(parent, name);

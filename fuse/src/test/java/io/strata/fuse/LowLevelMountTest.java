@@ -168,7 +168,7 @@ class LowLevelMountTest {
     Files.createLink(host.resolve("g"), host.resolve("f"));
     Path mp = Files.createDirectories(dir.resolve("hostmnt"));
     try (FuseMount hm = m.mounts.mount(new HostDirectory(host, false, "test dir"), mp, false)) {
-      assertThat(hm.fs().table().byInode()).isFalse();
+      assertThat(hm.fs().table().byInode(0)).as("a host directory is served by name").isFalse();
       assertThat(Files.size(mp.resolve("g"))).isEqualTo(4);
       Files.writeString(mp.resolve("f"), " and more", StandardOpenOption.APPEND);
       assertThat(Files.readString(mp.resolve("g"))).isEqualTo("host and more");
@@ -187,7 +187,7 @@ class LowLevelMountTest {
     Path host = Files.createDirectories(dir.resolve("host"));
     Path mp = Files.createDirectories(dir.resolve("hostmnt"));
     try (FuseMount hm = m.mounts.mount(new HostDirectory(host, false, "test dir"), mp, false)) {
-      assertThat(hm.fs().table().byInode()).isFalse();
+      assertThat(hm.fs().table().byInode(0)).as("a host directory is served by name").isFalse();
       Path log = mp.resolve("log");
       Files.write(log, new byte[300_000]);
       assertThat(Files.size(log)).isEqualTo(300_000); // its attributes cached under this name

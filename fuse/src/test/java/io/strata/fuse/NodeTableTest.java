@@ -20,7 +20,7 @@ class NodeTableTest {
 
   @Test
   void byInodeHardLinksAreOneNodeAndAnyNameReachesIt() {
-    NodeTable t = new NodeTable(true, dir(1));
+    NodeTable t = new NodeTable(ino -> true, dir(1));
     NodeTable.Node f = t.lookedUp(Wire.ROOT_ID, "f", file(7, 2));
     NodeTable.Node g = t.lookedUp(Wire.ROOT_ID, "g", file(7, 2));
     assertThat(g).isSameAs(f);
@@ -38,7 +38,7 @@ class NodeTableTest {
 
   @Test
   void renamingADirectoryMovesEveryPathUnderIt() {
-    NodeTable t = new NodeTable(true, dir(1));
+    NodeTable t = new NodeTable(ino -> true, dir(1));
     NodeTable.Node a = t.lookedUp(Wire.ROOT_ID, "a", dir(2));
     NodeTable.Node b = t.lookedUp(a.id, "b", dir(3));
     NodeTable.Node f = t.lookedUp(b.id, "f", file(4, 1));
@@ -53,7 +53,7 @@ class NodeTableTest {
 
   @Test
   void aRenameOverANameUnnamesWhatItReplaced() {
-    NodeTable t = new NodeTable(true, dir(1));
+    NodeTable t = new NodeTable(ino -> true, dir(1));
     NodeTable.Node x = t.lookedUp(Wire.ROOT_ID, "x", file(10, 1));
     NodeTable.Node y = t.lookedUp(Wire.ROOT_ID, "y", file(11, 1));
     t.renamed(new NodeTable.Name(Wire.ROOT_ID, "x"), new NodeTable.Name(Wire.ROOT_ID, "y"));
@@ -63,7 +63,7 @@ class NodeTableTest {
 
   @Test
   void byNameEachNameIsANodeAndAReplacedObjectGetsANewOne() {
-    NodeTable t = new NodeTable(false, dir(1));
+    NodeTable t = new NodeTable(ino -> false, dir(1));
     NodeTable.Node f = t.lookedUp(Wire.ROOT_ID, "f", file(7, 2));
     NodeTable.Node g = t.lookedUp(Wire.ROOT_ID, "g", file(7, 2));
     assertThat(g.id).isNotEqualTo(f.id);

@@ -339,9 +339,10 @@ class MountIT {
       assertThat(r.exit()).as(r.toString()).isEqualTo(1);
       assertThat(r.err()).contains("is not empty");
 
+      // A missing directory is not found (exit 4), not bad usage (docs/ADVERSARIAL.md, M6).
       r = cli.strata("mount", "c1", allowed.resolve("missing").toString());
-      assertThat(r.exit()).as(r.toString()).isNotZero();
-      assertThat(r.err()).contains("not a directory");
+      assertThat(r.exit()).as(r.toString()).isEqualTo(4);
+      assertThat(r.err()).contains("missing does not exist");
 
       r = cli.strata("mount", "nosuch", allowed.toString());
       assertThat(r.exit()).as(r.toString()).isEqualTo(4);
@@ -513,6 +514,43 @@ class MountIT {
             .startsWith("YYYYX");
       }
       ok(cli.strata("umount", mnt.toString()));
+    }
+  }
+
+  /**
+   * Appends through two names of an image's hard-linked file land at the file's end, whichever name
+   * opened it: each name was a kernel inode of its own, with its own cached size, and an append
+   * through one overwrote what the other had appended (docs/ADVERSARIAL.md, M5).
+   */
+  @Test
+  void appendsThroughTwoNamesOfAnImagesHardLinkKeepEveryByte() throws Exception {
+    Path allowed = Files.createDirectories(dir.resolve("allowed"));
+    mnt = Files.createDirectories(allowed.resolve("c1"));
+    Path tree = Files.createDirectories(dir.resolve("tree"));
+    Files.writeString(tree.resolve("a"), "start\n");
+    Files.createLink(tree.resolve("b"), tree.resolve("a"));
+    try (StratadProcess s =
+        StratadProcess.launch(
+            dir.resolve("logs"),
+            "--data",
+            dir.resolve("data").toString(),
+            "--allow-bind",
+            allowed.toString())) {
+      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+      Cli cli = new Cli(s.port());
+      ok(cli.strata("image", "import", tree.toString(), "-t", "links:1"));
+      ok(cli.strata("create", "--name", "c1", "-v", "vol1:/v", "links:1"));
+      ok(cli.strata("mount", "c1", mnt.toString()));
+      try (FileChannel a = FileChannel.open(mnt.resolve("a"), StandardOpenOption.APPEND);
+          FileChannel b = FileChannel.open(mnt.resolve("b"), StandardOpenOption.APPEND)) {
+        a.write(ByteBuffer.wrap("XXXXXXXXXX".getBytes(StandardCharsets.UTF_8)));
+        b.write(ByteBuffer.wrap("YYYYYYYYYY".getBytes(StandardCharsets.UTF_8)));
+        a.write(ByteBuffer.wrap("ZZZZZZZZZZ".getBytes(StandardCharsets.UTF_8)));
+      }
+      String all = "start\nXXXXXXXXXXYYYYYYYYYYZZZZZZZZZZ";
+      assertThat(Files.readString(mnt.resolve("b"))).isEqualTo(all);
+      ok(cli.strata("umount", mnt.toString()));
+      assertThat(ok(cli.strata("fs", "c1", "cat", "/a")).out()).isEqualTo(all);
     }
   }
 

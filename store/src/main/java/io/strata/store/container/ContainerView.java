@@ -421,6 +421,12 @@ public final class ContainerView implements FileSystemView {
     r.fs().setTimes(r.path(), mtimeNanos, atimeNanos);
   }
 
+  /** The layer's numbers, below every mount's range: one file each in the whole view. */
+  @Override
+  public boolean inodeNamesOneFile(long ino) {
+    return ino < MOUNT_INODES;
+  }
+
   @Override
   public boolean sharedWithHost(String path) throws IOException {
     return !mounts.isEmpty() && route(path, true).fs().sharedWithHost("/");

@@ -134,6 +134,16 @@ public interface FileSystemView {
   }
 
   /**
+   * Whether inode number {@code ino}, as this view's {@link #stat} gives it, names one file in the
+   * whole view, whatever the name it is reached by: then a mount serves the file as one kernel
+   * inode under all its names (hard links share cached sizes, and an O_APPEND through any name
+   * lands at the file's end). False by default: numbers from several numbering spaces may collide.
+   */
+  default boolean inodeNamesOneFile(long ino) {
+    return false;
+  }
+
+  /**
    * Whether a write to {@code path} (a final symlink followed) lands in a file of the host's (a
    * volume's or a bind mount's directory), which other containers and host processes read directly:
    * a mount must hand such writes on at once, never hold them (docs/MOUNTS.md, "Write-behind").

@@ -211,6 +211,12 @@ public final class TreeFileSystem implements FileSystemView {
     return reading(tree::tree);
   }
 
+  /** A tree numbers its inodes from one counter: a number is one file under all its names. */
+  @Override
+  public boolean inodeNamesOneFile(long ino) {
+    return true;
+  }
+
   @Override
   public boolean readOnly() {
     return readOnly;
