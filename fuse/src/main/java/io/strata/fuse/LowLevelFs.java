@@ -151,8 +151,12 @@ final class LowLevelFs {
     pending.settle();
   }
 
-  /** The periodic sync of {@link FuseMounts}. */
+  /**
+   * The periodic sync of {@link FuseMounts}: first the files no process appended to since the last
+   * one get their unfinished appends rewritten ({@link FileSystemView#finishIdleAppends}).
+   */
   void syncInBackground() {
+    pending.finishIdleAppends();
     pending.syncInBackground();
   }
 

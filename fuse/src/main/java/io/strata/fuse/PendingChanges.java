@@ -209,6 +209,25 @@ final class PendingChanges {
     }
   }
 
+  /**
+   * Has the view finish the appends of files left idle since the last call (once per periodic sync,
+   * not at every sync: a file appended to with an fsync each time is not idle), to be made durable
+   * by the sync that follows. A failure is logged; it lost nothing, as the content is the same
+   * either way.
+   */
+  void finishIdleAppends() {
+    synchronized (lock) {
+      try {
+        view.deferSync(true);
+        if (view.finishIdleAppends()) {
+          dirty = true;
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "mount {0}: idle appends not rewritten: {1}", name, e);
+      }
+    }
+  }
+
   /** The periodic sync: keeps a failure for the next fsync to report. */
   void syncInBackground() {
     if (!dirty && !holding) {

@@ -1,6 +1,8 @@
 package io.strata.driver.btrfs;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,13 +22,27 @@ final class AppendTails {
   /** Files tracked at once: far more than a container appends to between syncs. */
   static final int TRACKED = 1024;
 
-  private record Tail(long cut, long end) {}
+  /**
+   * A file's tail: from its last content-defined cut to its end; {@code pieced} when short appends
+   * stored it in blocks rather than as one chunk; {@code round} the {@link #idleTails} round of its
+   * last append.
+   */
+  private record Tail(long cut, long end, boolean pieced, long round) {}
+
+  /** A tail to store again as one chunk. */
+  record Unfinished(long ino, long cut, long end) {}
 
   private final Map<Long, Tail> tails =
       new LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Tail> eldest) {
-          return size() > TRACKED;
+          if (size() <= TRACKED) {
+            return false;
+          }
+          if (eldest.getValue().pieced) {
+            pieced--;
+          }
+          return true;
         }
       };
 
@@ -34,6 +50,12 @@ final class AppendTails {
   private long appendIno = -1;
 
   private long appendAt = -1;
+
+  /** How many times {@link #idleTails} was asked: a tail appended to since is not idle. */
+  private long round;
+
+  /** Tails stored in pieces, for {@link #hasPieced} to answer without the file system's lock. */
+  private volatile int pieced;
 
   /**
    * Notes that file {@code ino}, now {@code size} bytes long, is about to grow: by a write at
@@ -45,7 +67,7 @@ final class AppendTails {
       appendAt = size;
     } else {
       appendIno = -1;
-      tails.remove(ino);
+      remove(ino);
     }
   }
 
@@ -59,7 +81,7 @@ final class AppendTails {
     boolean append = appendIno == ino && appendAt == offset;
     appendIno = -1;
     if (!append) {
-      tails.remove(ino);
+      remove(ino);
       return -1;
     }
     if (offset == 0) {
@@ -72,16 +94,58 @@ final class AppendTails {
     return ExtentLayout.alignDown(offset);
   }
 
-  /** Records that file {@code ino} ends at {@code end} and was last cut at {@code cut}. */
-  void cut(long ino, long cut, long end) {
-    tails.put(ino, new Tail(cut, end));
+  /**
+   * Records that file {@code ino} ends at {@code end} and was last cut at {@code cut}; {@code
+   * pieced} when the tail is stored in blocks (a short append took the block path), not as one
+   * chunk.
+   */
+  void cut(long ino, long cut, long end, boolean pieced) {
+    put(ino, new Tail(cut, end, pieced, round));
   }
 
   /** Forgets file {@code ino}: its content changed other than by an append. */
   void forget(long ino) {
-    tails.remove(ino);
+    remove(ino);
     if (appendIno == ino) {
       appendIno = -1;
+    }
+  }
+
+  /** Whether some tail is stored in pieces: cheap, and safe without the file system's lock. */
+  boolean hasPieced() {
+    return pieced > 0;
+  }
+
+  /**
+   * The tails stored in pieces that no append reached since the previous call (idle for a whole
+   * round: a file still being appended to is left alone), now counted as whole: the caller stores
+   * each again as one chunk.
+   */
+  List<Unfinished> idleTails() {
+    List<Unfinished> out = new ArrayList<>();
+    for (Map.Entry<Long, Tail> e : tails.entrySet()) {
+      Tail t = e.getValue();
+      if (t.pieced && t.round < round) {
+        out.add(new Unfinished(e.getKey(), t.cut, t.end));
+      }
+    }
+    for (Unfinished u : out) {
+      Tail t = tails.get(u.ino());
+      put(u.ino(), new Tail(t.cut, t.end, false, t.round));
+    }
+    round++;
+    return out;
+  }
+
+  private void put(long ino, Tail t) {
+    Tail before = tails.put(ino, t);
+    pieced += (t.pieced ? 1 : 0) - (before != null && before.pieced ? 1 : 0);
+  }
+
+  private void remove(long ino) {
+    Tail before = tails.remove(ino);
+    if (before != null && before.pieced) {
+      pieced--;
     }
   }
 }

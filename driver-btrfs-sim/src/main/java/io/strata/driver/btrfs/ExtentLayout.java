@@ -328,7 +328,7 @@ final class ExtentLayout implements FileLayout {
       filled = 0;
     }
     if (pos < end && added.isEmpty() && len < offset - from) {
-      tails.cut(file.ino(), from, end);
+      tails.cut(file.ino(), from, end, true);
       return false;
     }
     if (pos < end) {
@@ -339,8 +339,41 @@ final class ExtentLayout implements FileLayout {
     for (ExtentList.Placed e : added) {
       file.putItem(e.position(), e.extent().encode());
     }
-    tails.cut(file.ino(), pos, end);
+    tails.cut(file.ino(), pos, end, false);
     return true;
+  }
+
+  @Override
+  public boolean hasUnfinishedAppends() {
+    return tails.hasPieced();
+  }
+
+  /**
+   * Stores the tails short appends left in blocks, of files no append reached since the previous
+   * call, as one chunk each: the last chunk an import of the file cuts, which no boundary closes (a
+   * file appended to in pieces that each settled alone: a shell's {@code >>} in a loop, an fsync
+   * between appends). A file still being appended to is left for a later call, so a log appended to
+   * with an fsync each time does not store its tail again at every one.
+   */
+  @Override
+  public boolean finishIdleAppends(java.util.function.LongFunction<FileData> files)
+      throws IOException {
+    boolean changed = false;
+    for (AppendTails.Unfinished t : tails.idleTails()) {
+      FileData file = files.apply(t.ino());
+      long n = t.end() - t.cut();
+      // the hint still holds only where the file still ends where its tail did
+      if (file == null || file.size() != t.end() || n <= 0 || n > file.chunkerParams().max()) {
+        continue;
+      }
+      byte[] buf = new byte[(int) n];
+      read(file, t.cut(), buf, 0, buf.length);
+      Extent whole = new Extent(file.putChunk(buf, 0, buf.length), 0, buf.length);
+      punch(file, t.cut(), t.end());
+      file.putItem(t.cut(), whole.encode());
+      changed = true;
+    }
+    return changed;
   }
 
   /**

@@ -162,6 +162,36 @@ class AppendByContentTest {
     assertThat(Arrays.copyOfRange(got, content.length, got.length)).isEqualTo(more);
   }
 
+  /**
+   * A file appended to in pieces that each settled alone keeps its tail in blocks until it stays
+   * idle for a round of {@code finishIdleAppends} (a mount's periodic sync): then the tail is one
+   * chunk, the import's last, and the file deduplicates whole (docs/ADVERSARIAL.md, M4).
+   */
+  @Test
+  void anIdleFilesTailBecomesTheImportsLastChunk() throws IOException {
+    byte[] content = TestData.random(14, 36_000);
+    FileSystemView fs = f.driver().fs("c");
+    fs.deferSync(true);
+    for (int at = 0; at < content.length; at += 9_000) {
+      fs.write("/log", at, Arrays.copyOfRange(content, at, at + 9_000), 0, 9_000);
+      fs.sync(); // each piece settles alone, as with an fsync after each append
+    }
+    assertThat(fs.finishIdleAppends()).as("appended since the last round: not idle").isFalse();
+    fs.write("/other", 0, new byte[10], 0, 10);
+    assertThat(fs.finishIdleAppends()).as("idle for a whole round").isTrue();
+    assertThat(fs.finishIdleAppends()).as("nothing left to finish").isFalse();
+    fs.sync();
+
+    long before = f.storedBytes();
+    fs.writeFile("/imported", new ByteArrayInputStream(content), 0644, 0, 0, 0);
+    fs.sync();
+
+    assertThat(f.storedBytes() - before).as("bytes the import added").isLessThan(NODE_OVERHEAD);
+    assertThat(readAll(fs, "/log")).isEqualTo(content);
+    f.reopen();
+    assertThat(readAll(f.driver().fs("c"), "/log")).isEqualTo(content);
+  }
+
   private static byte[] readAll(FileSystemView fs, String path) throws IOException {
     byte[] out = new byte[(int) fs.stat(path).size()];
     int at = 0;

@@ -421,6 +421,11 @@ public final class ContainerView implements FileSystemView {
     r.fs().setTimes(r.path(), mtimeNanos, atimeNanos);
   }
 
+  @Override
+  public boolean finishIdleAppends() throws IOException {
+    return layer.finishIdleAppends();
+  }
+
   /** The layer's numbers, below every mount's range: one file each in the whole view. */
   @Override
   public boolean inodeNamesOneFile(long ino) {

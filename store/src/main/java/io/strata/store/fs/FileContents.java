@@ -97,6 +97,27 @@ final class FileContents {
     }
   }
 
+  /** Whether the layout may have appends to finish ({@link FileLayout#hasUnfinishedAppends}). */
+  boolean hasUnfinishedAppends() {
+    return layout.hasUnfinishedAppends();
+  }
+
+  /**
+   * Has the layout finish idle appends ({@link FileLayout#finishIdleAppends}), reaching a file's
+   * inode through {@code regular} (null: no longer a regular file).
+   */
+  boolean finishIdleAppends(java.util.function.LongFunction<Inode> regular) throws IOException {
+    return layout.finishIdleAppends(
+        ino -> {
+          Inode in = regular.apply(ino);
+          if (in == null) {
+            return null;
+          }
+          allocated.forget(ino);
+          return new TreeFileData(tree, ino, in);
+        });
+  }
+
   /** Fills the file, which holds nothing, with the whole of {@code content}; its new size. */
   long replace(long ino, Inode in, InputStream content) throws IOException {
     allocated.forget(ino);

@@ -81,6 +81,25 @@ public interface FileLayout {
     return file.size();
   }
 
+  /**
+   * Whether {@link #finishIdleAppends} may have work: asked without the file system's lock, so a
+   * hint. False by default.
+   */
+  default boolean hasUnfinishedAppends() {
+    return false;
+  }
+
+  /**
+   * Rewrites what appends left unfinished in files no append reached since the previous call (their
+   * content unchanged), reaching files by inode number through {@code files} (null for one that is
+   * no longer a regular file); returns whether it changed anything. Called periodically by a mount,
+   * within a change. Nothing by default.
+   */
+  default boolean finishIdleAppends(java.util.function.LongFunction<FileData> files)
+      throws IOException {
+    return false;
+  }
+
   /** How directories report their link count and size in the file system this layout models. */
   DirectoryCounts directories();
 

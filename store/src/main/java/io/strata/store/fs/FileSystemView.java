@@ -134,6 +134,17 @@ public interface FileSystemView {
   }
 
   /**
+   * Rewrites, content unchanged, what appends left unfinished in files no append reached since the
+   * previous call ({@link FileLayout#finishIdleAppends}: on btrfs, the last content-defined chunk
+   * of a file appended to in pieces that each settled alone); returns whether it changed anything,
+   * held for the next sync like any change. A writable mount calls it at its periodic sync. Nothing
+   * by default.
+   */
+  default boolean finishIdleAppends() throws IOException {
+    return false;
+  }
+
+  /**
    * Whether inode number {@code ino}, as this view's {@link #stat} gives it, names one file in the
    * whole view, whatever the name it is reached by: then a mount serves the file as one kernel
    * inode under all its names (hard links share cached sizes, and an O_APPEND through any name

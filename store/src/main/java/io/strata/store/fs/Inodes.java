@@ -35,6 +35,16 @@ final class Inodes {
     return Inode.decode(v, ino);
   }
 
+  /** The attributes of {@code ino} if it exists and is a regular file, else null. */
+  Inode regularOrNull(long ino) {
+    byte[] v = tree.get(FsKeys.key(ino, FsKeys.INODE));
+    if (v == null) {
+      return null;
+    }
+    Inode in = Inode.decode(v, ino);
+    return (in.mode() & FileStat.S_IFMT) == FileStat.S_IFREG ? in : null;
+  }
+
   void put(long ino, Inode in) {
     tree.put(FsKeys.key(ino, FsKeys.INODE), in.encode());
   }

@@ -211,6 +211,16 @@ public final class TreeFileSystem implements FileSystemView {
     return reading(tree::tree);
   }
 
+  @Override
+  public boolean finishIdleAppends() throws IOException {
+    if (readOnly || !contents.hasUnfinishedAppends()) {
+      return false;
+    }
+    boolean[] changed = {false};
+    mutate(() -> changed[0] = contents.finishIdleAppends(inodes::regularOrNull));
+    return changed[0];
+  }
+
   /** A tree numbers its inodes from one counter: a number is one file under all its names. */
   @Override
   public boolean inodeNamesOneFile(long ino) {
