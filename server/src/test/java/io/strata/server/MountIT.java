@@ -41,6 +41,26 @@ class MountIT {
     }
   }
 
+  /**
+   * A stratad over {@code dir/data} that may mount under {@code allowed}, ready; the caller closes
+   * it (a second one over the same data root is a restart).
+   */
+  private StratadProcess server(Path allowed) throws Exception {
+    StratadProcess s =
+        StratadProcess.launch(
+            dir.resolve("logs"),
+            "--data",
+            dir.resolve("data").toString(),
+            "--allow-bind",
+            allowed.toString());
+    if (!s.awaitReady()) {
+      String err = s.stderr();
+      s.close();
+      throw new AssertionError("stratad did not start: " + err);
+    }
+    return s;
+  }
+
   static Cli.Result ok(Cli.Result r) {
     assertThat(r.exit()).as(r.toString()).isZero();
     return r;
@@ -59,14 +79,7 @@ class MountIT {
                     "etc/os-release", "ID=strata\n".getBytes(StandardCharsets.UTF_8),
                     "usr/bin/tool", "#!/bin/sh\necho tool\n".getBytes(StandardCharsets.UTF_8))),
             "base:1"));
-    try (StratadProcess s =
-        StratadProcess.launch(
-            dir.resolve("logs"),
-            "--data",
-            dir.resolve("data").toString(),
-            "--allow-bind",
-            allowed.toString())) {
-      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+    try (StratadProcess s = server(allowed)) {
       Cli cli = new Cli(s.port());
       ok(cli.strata("image", "import", archive.toString()));
       ok(cli.strata("create", "--name", "c1", "-v", "vol1:/var/data", "base:1"));
@@ -129,9 +142,7 @@ class MountIT {
     mnt = Files.createDirectories(allowed.resolve("c1"));
     Path archive = dir.resolve("base.tar");
     Files.write(archive, Tars.dockerSave(Tars.of("f", "x"), "base:1"));
-    String[] args = {"--data", dir.resolve("data").toString(), "--allow-bind", allowed.toString()};
-    try (StratadProcess s = StratadProcess.launch(dir.resolve("logs"), args)) {
-      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+    try (StratadProcess s = server(allowed)) {
       Cli cli = new Cli(s.port());
       ok(cli.strata("image", "import", archive.toString()));
       ok(cli.strata("create", "--name", "c1", "base:1"));
@@ -141,8 +152,7 @@ class MountIT {
       assertThat(s.awaitExit()).as(s.stderr()).isZero();
     }
     assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(" " + mnt + " ");
-    try (StratadProcess s = StratadProcess.launch(dir.resolve("logs"), args)) {
-      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+    try (StratadProcess s = server(allowed)) {
       Cli cli = new Cli(s.port());
       assertThat(ok(cli.strata("fs", "c1", "cat", "/written")).out()).isEqualTo("unsynced\n");
     }
@@ -154,10 +164,8 @@ class MountIT {
     mnt = Files.createDirectories(allowed.resolve("c1"));
     Path archive = dir.resolve("base.tar");
     Files.write(archive, Tars.dockerSave(Tars.of("f", "in the image\n"), "base:1"));
-    String[] args = {"--data", dir.resolve("data").toString(), "--allow-bind", allowed.toString()};
     Path out = dir.resolve("read-after-stop");
-    try (StratadProcess s = StratadProcess.launch(dir.resolve("logs"), args)) {
-      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+    try (StratadProcess s = server(allowed)) {
       Cli cli = new Cli(s.port());
       ok(cli.strata("image", "import", archive.toString()));
       ok(cli.strata("create", "--name", "c1", "base:1"));
@@ -198,12 +206,10 @@ class MountIT {
     mnt = Files.createDirectories(allowed.resolve("c1"));
     Path archive = dir.resolve("base.tar");
     Files.write(archive, Tars.dockerSave(Tars.of("f", "x"), "base:1"));
-    String[] args = {"--data", dir.resolve("data").toString(), "--allow-bind", allowed.toString()};
     Path acked = dir.resolve("acked");
     Process writer;
     String stopLog;
-    try (StratadProcess s = StratadProcess.launch(dir.resolve("logs"), args)) {
-      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+    try (StratadProcess s = server(allowed)) {
       Cli cli = new Cli(s.port());
       ok(cli.strata("image", "import", archive.toString()));
       ok(cli.strata("create", "--name", "c1", "base:1"));
@@ -217,8 +223,7 @@ class MountIT {
       stopLog = s.stderr();
     }
     assertThat(writer.waitFor(30, TimeUnit.SECONDS)).as("the writer ends").isTrue();
-    try (StratadProcess s = StratadProcess.launch(dir.resolve("logs"), args)) {
-      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+    try (StratadProcess s = server(allowed)) {
       Cli cli = new Cli(s.port());
       assertThat(ok(cli.strata("fs", "c1", "cat", "/log")).out()).isEqualTo(lines(acked(acked)));
     }
@@ -236,12 +241,10 @@ class MountIT {
     mnt = Files.createDirectories(allowed.resolve("c1"));
     Path archive = dir.resolve("base.tar");
     Files.write(archive, Tars.dockerSave(Tars.of("f", "x"), "base:1"));
-    String[] args = {"--data", dir.resolve("data").toString(), "--allow-bind", allowed.toString()};
     Path acked = dir.resolve("acked");
     Process writer;
     int fiveSecondsIn;
-    try (StratadProcess s = StratadProcess.launch(dir.resolve("logs"), args)) {
-      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+    try (StratadProcess s = server(allowed)) {
       Cli cli = new Cli(s.port());
       ok(cli.strata("image", "import", archive.toString()));
       ok(cli.strata("create", "--name", "c1", "base:1"));
@@ -257,8 +260,7 @@ class MountIT {
       s.process().waitFor();
     }
     assertThat(writer.waitFor(30, TimeUnit.SECONDS)).as("the writer ends").isTrue();
-    try (StratadProcess s = StratadProcess.launch(dir.resolve("logs"), args)) {
-      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+    try (StratadProcess s = server(allowed)) {
       Cli cli = new Cli(s.port());
       String log = ok(cli.strata("fs", "c1", "cat", "/log")).out();
       assertThat(log).startsWith(lines(fiveSecondsIn));
@@ -319,14 +321,7 @@ class MountIT {
     Files.writeString(full.resolve("x"), "x");
     Path archive = dir.resolve("base.tar");
     Files.write(archive, Tars.dockerSave(Tars.of("f", "x"), "base:1"));
-    try (StratadProcess s =
-        StratadProcess.launch(
-            dir.resolve("logs"),
-            "--data",
-            dir.resolve("data").toString(),
-            "--allow-bind",
-            allowed.toString())) {
-      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+    try (StratadProcess s = server(allowed)) {
       Cli cli = new Cli(s.port());
       ok(cli.strata("image", "import", archive.toString()));
       ok(cli.strata("create", "--name", "c1", "base:1"));
@@ -369,14 +364,7 @@ class MountIT {
         Tars.dockerSave(
             Tars.of(Map.of("etc/os-release", "ID=strata\n".getBytes(StandardCharsets.UTF_8))),
             "base:1"));
-    try (StratadProcess s =
-        StratadProcess.launch(
-            dir.resolve("logs"),
-            "--data",
-            dir.resolve("data").toString(),
-            "--allow-bind",
-            allowed.toString())) {
-      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+    try (StratadProcess s = server(allowed)) {
       Cli cli = new Cli(s.port());
       ok(cli.strata("image", "import", archive.toString()));
       ok(cli.strata("create", "--name", "c1", "base:1"));
@@ -425,14 +413,7 @@ class MountIT {
     Path tree = Files.createDirectories(dir.resolve("tree"));
     int size = (6 << 20) + 4321;
     Files.write(tree.resolve("blob.bin"), io.strata.store.testing.TestData.random(21, size));
-    try (StratadProcess s =
-        StratadProcess.launch(
-            dir.resolve("logs"),
-            "--data",
-            dir.resolve("data").toString(),
-            "--allow-bind",
-            allowed.toString())) {
-      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+    try (StratadProcess s = server(allowed)) {
       Cli cli = new Cli(s.port());
       ok(cli.strata("image", "import", archive.toString()));
       ok(cli.strata("create", "--name", "c1", "base:1"));
@@ -469,14 +450,7 @@ class MountIT {
     Files.write(archive, Tars.dockerSave(Tars.of("f", "x"), "base:1"));
     Path host = dir.resolve("host.bin");
     Files.write(host, "D".repeat(5000).getBytes(StandardCharsets.UTF_8));
-    try (StratadProcess s =
-        StratadProcess.launch(
-            dir.resolve("logs"),
-            "--data",
-            dir.resolve("data").toString(),
-            "--allow-bind",
-            allowed.toString())) {
-      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+    try (StratadProcess s = server(allowed)) {
       Cli cli = new Cli(s.port());
       ok(cli.strata("image", "import", archive.toString()));
       ok(cli.strata("create", "--name", "c1", "-v", "vol1:/v1", "-v", "vol1:/v2", "base:1"));
@@ -529,14 +503,7 @@ class MountIT {
     Path tree = Files.createDirectories(dir.resolve("tree"));
     Files.writeString(tree.resolve("a"), "start\n");
     Files.createLink(tree.resolve("b"), tree.resolve("a"));
-    try (StratadProcess s =
-        StratadProcess.launch(
-            dir.resolve("logs"),
-            "--data",
-            dir.resolve("data").toString(),
-            "--allow-bind",
-            allowed.toString())) {
-      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+    try (StratadProcess s = server(allowed)) {
       Cli cli = new Cli(s.port());
       ok(cli.strata("image", "import", tree.toString(), "-t", "links:1"));
       ok(cli.strata("create", "--name", "c1", "-v", "vol1:/v", "links:1"));
