@@ -728,9 +728,13 @@ public final class FleetGc implements Closeable {
       Set<String> tagged = taggedImages();
       List<String> keys = new ArrayList<>();
       objects.list(Catalogue.IMAGES, (k, size) -> keys.add(k));
+      // One listing of the marks, not a request per plan to ask whether it has one.
+      Set<String> marked = new java.util.HashSet<>();
+      objects.list(
+          Catalogue.RECLAIMED, (k, size) -> marked.add(k.substring(Catalogue.RECLAIMED.length())));
       for (String key : keys) {
         String hex = key.substring(Catalogue.IMAGES.length(), key.length() - ".plan".length());
-        if (tagged.contains("sha256:" + hex) || objects.get(Catalogue.RECLAIMED + hex) != null) {
+        if (tagged.contains("sha256:" + hex) || marked.contains(hex)) {
           continue;
         }
         byte[] b = objects.get(key);
