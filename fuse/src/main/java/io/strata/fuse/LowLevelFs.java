@@ -369,7 +369,19 @@ final class LowLevelFs {
   }
 
   private boolean hidden(long parent, String child) {
-    return parent == Wire.ROOT_ID && child.startsWith(HIDDEN) && HeldUnlinked.is(view, "/" + child);
+    if (parent != Wire.ROOT_ID || !child.startsWith(HIDDEN)) {
+      return false;
+    }
+    // A listing taken while the kernel still held a removed file names it; when the kernel let go
+    // before the listing was answered, the file is gone: hidden all the same, or a walker stats a
+    // name that is not there (containerd's snapshotter suite met it under load).
+    try {
+      return view.getXattr("/" + child, HeldUnlinked.MARKER) != null;
+    } catch (io.strata.store.error.NotFoundException gone) {
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   private long attrMillis(FileStat s) {
