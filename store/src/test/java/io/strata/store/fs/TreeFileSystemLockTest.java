@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.strata.store.compress.Compression;
 import io.strata.store.digest.Digest;
 import io.strata.store.driver.BlockTestDriver;
-import io.strata.store.engine.ChunkAccess;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.ref.Root;
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.roaringbitmap.RoaringBitmap;
 
 /**
  * The lock of {@link TreeFileSystem}: reads run side by side, a change waits for the reads inside
@@ -177,8 +175,7 @@ class TreeFileSystemLockTest {
    * meet}), or the first to wait until released ({@code hold}); a chunk stored while a read is
    * inside is counted.
    */
-  private static final class GatedChunks implements ChunkAccess {
-    private final ChunkStore store;
+  private static final class GatedChunks extends ForwardingChunks {
     private final AtomicInteger arrivals = new AtomicInteger();
     private final AtomicInteger inside = new AtomicInteger();
     final AtomicInteger overlapped = new AtomicInteger();
@@ -190,12 +187,7 @@ class TreeFileSystemLockTest {
     volatile boolean hold;
 
     GatedChunks(ChunkStore store) {
-      this.store = store;
-    }
-
-    @Override
-    public io.strata.store.chunk.ChunkerParams chunkerParams() {
-      return store.chunkerParams();
+      super(store);
     }
 
     @Override
@@ -225,12 +217,6 @@ class TreeFileSystemLockTest {
     }
 
     @Override
-    public ChunkStore.Stored putChunk(WriteSession session, byte[] b, int off, int len)
-        throws IOException {
-      return putChunk(session, b, off, len, null);
-    }
-
-    @Override
     public ChunkStore.Stored putChunk(
         WriteSession session, byte[] b, int off, int len, Compression compression)
         throws IOException {
@@ -247,41 +233,6 @@ class TreeFileSystemLockTest {
         overlapped.incrementAndGet();
       }
       return store.putNode(session, node, off, len);
-    }
-
-    @Override
-    public WriteSession session() {
-      return store.session();
-    }
-
-    @Override
-    public int idOf(Digest d) {
-      return store.idOf(d);
-    }
-
-    @Override
-    public Digest digest(int id) {
-      return store.digest(id);
-    }
-
-    @Override
-    public long storedBytes(RoaringBitmap ids) {
-      return store.storedBytes(ids);
-    }
-
-    @Override
-    public Root root(String name) {
-      return store.root(name);
-    }
-
-    @Override
-    public List<Root> roots(String prefix) {
-      return store.roots(prefix);
-    }
-
-    @Override
-    public RoaringBitmap referencedExcept(String excluded) {
-      return store.referencedExcept(excluded);
     }
   }
 }
