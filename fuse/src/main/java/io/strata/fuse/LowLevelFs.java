@@ -742,14 +742,37 @@ final class LowLevelFs {
             throw new Refusal(Errno.EISDIR);
           }
           if (!hideIfHeld(q.nodeId, child, s)) {
+            String other = otherName(p, s);
             view.remove(p, false);
-            table.removed(q.nodeId, child);
+            table.removed(q.nodeId, child, other);
           }
         });
     synchronized (listings) {
       listings.remove(q.nodeId);
     }
     r.ok(q.unique);
+  }
+
+  /**
+   * Another path of the hard-linked regular file at {@code p} ({@code s}), for when {@code p} goes:
+   * the kernel may hold the file's node (an open descriptor) knowing no other of its names, and
+   * reaches the file through this one then rather than find it stale. Null for a file with one
+   * name, or when the view cannot tell its others.
+   */
+  private String otherName(String p, FileStat s) {
+    if (!s.isRegular() || s.nlink() < 2) {
+      return null;
+    }
+    try {
+      for (String other : view.linksOf(p)) {
+        if (!other.equals(p)) {
+          return other;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // the view cannot tell: the node goes stale once its known names are gone, as before
+    }
+    return null;
   }
 
   /**
@@ -811,6 +834,7 @@ final class LowLevelFs {
     }
     String from = child(q.nodeId, oldName);
     String to = child(newDir, newName);
+    String[] replacedElsewhere = {null};
     change(
         () -> {
           boolean dir = view.stat(from).isDirectory();
@@ -828,13 +852,16 @@ final class LowLevelFs {
             if (target.isDirectory() && !view.list(to).isEmpty()) {
               throw new Refusal(Errno.ENOTEMPTY);
             }
-            if (target.ino() != view.stat(from).ino()) {
-              hideIfHeld(newDir, newName, target);
+            if (target.ino() != view.stat(from).ino() && !hideIfHeld(newDir, newName, target)) {
+              replacedElsewhere[0] = otherName(to, target);
             }
           }
           view.rename(from, to);
         });
-    table.renamed(new NodeTable.Name(q.nodeId, oldName), new NodeTable.Name(newDir, newName));
+    table.renamed(
+        new NodeTable.Name(q.nodeId, oldName),
+        new NodeTable.Name(newDir, newName),
+        replacedElsewhere[0]);
     synchronized (listings) {
       listings.remove(q.nodeId);
       listings.remove(newDir);

@@ -37,6 +37,12 @@ final class NodeTable {
     /** Its known names; the first is the one paths go through. Empty once every name is gone. */
     final List<Name> names = new ArrayList<>(1);
 
+    /**
+     * A path of the file the kernel never looked up, for when every known name is gone but the file
+     * has others (an open hard-linked file whose name was removed): paths go through it then.
+     */
+    String elsewhere;
+
     Node(long id, long ino, int mode) {
       this.id = id;
       this.ino = ino;
@@ -181,10 +187,21 @@ final class NodeTable {
 
   /** The name is gone from the view (unlink, rmdir): the node keeps its other names. */
   synchronized void removed(long parent, String name) {
+    removed(parent, name, null);
+  }
+
+  /**
+   * As {@link #removed(long, String)}; {@code elsewhere}, if not null, is another path of the file,
+   * which paths go through once the node has no known name left.
+   */
+  synchronized void removed(long parent, String name, String elsewhere) {
     Name n = new Name(parent, name);
     Node node = byName.remove(n);
     if (node != null) {
       node.names.remove(n);
+      if (node.names.isEmpty() && elsewhere != null) {
+        node.elsewhere = elsewhere;
+      }
     }
   }
 
@@ -195,7 +212,15 @@ final class NodeTable {
 
   /** {@code from} was renamed to {@code to}; whatever {@code to} named before is unnamed. */
   synchronized void renamed(Name from, Name to) {
-    removed(to.parent(), to.name());
+    renamed(from, to, null);
+  }
+
+  /**
+   * As {@link #renamed(Name, Name)}; {@code replacedElsewhere}, if not null, is another path of the
+   * file {@code to} named before (see {@link #removed(long, String, String)}).
+   */
+  synchronized void renamed(Name from, Name to, String replacedElsewhere) {
+    removed(to.parent(), to.name(), replacedElsewhere);
     Node node = byName.remove(from);
     if (node == null) {
       return;
@@ -219,6 +244,9 @@ final class NodeTable {
     int depth = 0;
     while (at != Wire.ROOT_ID) {
       Node node = byId.get(at);
+      if (node != null && node.names.isEmpty() && node.elsewhere != null && parts.isEmpty()) {
+        return node.elsewhere;
+      }
       if (node == null || node.names.isEmpty() || ++depth > 4096) {
         return null;
       }

@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -503,6 +504,10 @@ class MountIT {
     Path tree = Files.createDirectories(dir.resolve("tree"));
     Files.writeString(tree.resolve("a"), "start\n");
     Files.createLink(tree.resolve("b"), tree.resolve("a"));
+    Files.writeString(tree.resolve("x"), "x");
+    Files.createLink(tree.resolve("y"), tree.resolve("x"));
+    Files.writeString(tree.resolve("p"), "p");
+    Files.createLink(tree.resolve("q"), tree.resolve("p"));
     try (StratadProcess s = server(allowed)) {
       Cli cli = new Cli(s.port());
       ok(cli.strata("image", "import", tree.toString(), "-t", "links:1"));
@@ -516,6 +521,21 @@ class MountIT {
       }
       String all = "start\nXXXXXXXXXXYYYYYYYYYYZZZZZZZZZZ";
       assertThat(Files.readString(mnt.resolve("b"))).isEqualTo(all);
+
+      // The only name the kernel knows of a file with others goes (rm, or a rename over it) while
+      // the file is open: the descriptor goes on writing the file, not stale (ADVERSARIAL.md, N1).
+      try (FileChannel y = FileChannel.open(mnt.resolve("y"), StandardOpenOption.APPEND)) {
+        Files.delete(mnt.resolve("y"));
+        y.write(ByteBuffer.wrap("1".getBytes(StandardCharsets.UTF_8)));
+      }
+      Files.writeString(mnt.resolve("new"), "new");
+      try (FileChannel q = FileChannel.open(mnt.resolve("q"), StandardOpenOption.APPEND)) {
+        Files.move(mnt.resolve("new"), mnt.resolve("q"), StandardCopyOption.REPLACE_EXISTING);
+        q.write(ByteBuffer.wrap("2".getBytes(StandardCharsets.UTF_8)));
+      }
+      assertThat(Files.readString(mnt.resolve("x"))).isEqualTo("x1");
+      assertThat(Files.readString(mnt.resolve("p"))).isEqualTo("p2");
+      assertThat(Files.readString(mnt.resolve("q"))).isEqualTo("new");
       ok(cli.strata("umount", mnt.toString()));
       assertThat(ok(cli.strata("fs", "c1", "cat", "/a")).out()).isEqualTo(all);
     }

@@ -421,6 +421,25 @@ public final class ContainerView implements FileSystemView {
     r.fs().setTimes(r.path(), mtimeNanos, atimeNanos);
   }
 
+  /**
+   * The layer's names of a layer file, those the view still routes to the layer (a mount target may
+   * hide some); the path alone for a mount's file.
+   */
+  @Override
+  public List<String> linksOf(String path) throws IOException {
+    Route r = route(path);
+    if (r.fs() != layer) {
+      return List.of(path);
+    }
+    List<String> out = new ArrayList<>();
+    for (String p : layer.linksOf(r.path())) {
+      if (route(p).fs() == layer) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
   @Override
   public boolean finishIdleAppends() throws IOException {
     return layer.finishIdleAppends();
