@@ -2,7 +2,6 @@ package io.strata.fuse;
 
 import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
-import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.fs.FileSystemView;
 import java.io.Closeable;
 import java.io.IOException;
@@ -169,7 +168,7 @@ public final class FuseMounts implements Closeable {
    * @throws AlreadyExistsException when this process already serves a mount there
    * @throws ConflictException when something else is mounted there, or the directory is not empty
    * @throws io.strata.store.error.NotFoundException when the mount point does not exist
-   * @throws InvalidArgumentException when the mount point is not a directory
+   * @throws ConflictException when the mount point is not a directory (a file, a symlink)
    * @throws IOException when FUSE is unavailable or the kernel refuses the mount
    */
   public FuseMount mount(FileSystemView view, Path mountPoint, boolean readOnly)
@@ -198,7 +197,7 @@ public final class FuseMounts implements Closeable {
             "mount point " + mp + " does not exist: make the directory first");
       }
       if (!Files.isDirectory(mp, LinkOption.NOFOLLOW_LINKS)) {
-        throw new InvalidArgumentException("mount point " + mp + " is not a directory");
+        throw new ConflictException("mount point " + mp + " is not a directory");
       }
       try (var entries = Files.list(mp)) {
         if (entries.findAny().isPresent()) {

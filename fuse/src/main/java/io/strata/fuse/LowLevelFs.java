@@ -70,6 +70,7 @@ final class LowLevelFs {
   static final long WRITABLE_MILLIS = 1_000;
 
   private static final int O_ACCMODE = 3;
+  private static final int O_APPEND = 02000;
   private static final int S_ISGID = 02000;
   private static final int O_EXCL = 0200;
   private static final int O_TRUNC = 01000;
@@ -385,10 +386,11 @@ final class LowLevelFs {
   }
 
   private long attrMillis(FileStat s) {
-    // Served by name, a file with several names is several kernel inodes: keep none of its
-    // attributes, or a size cached under one name would cut short a read after a write through
-    // another.
-    if (!table.byInode(s.ino()) && !s.isDirectory() && s.nlink() > 1) {
+    // Served by name (a volume's or bind mount's host file), a file is a kernel inode per name and
+    // per mount, and others change it directly (the host, other containers, another target of the
+    // same volume): keep none of its attributes, or a size cached here cuts short a read after a
+    // write that returned elsewhere (docs/ADVERSARIAL.md, N3), as with several names.
+    if (!table.byInode(s.ino()) && !s.isDirectory()) {
       return 0;
     }
     return attrMillis;
@@ -402,7 +404,9 @@ final class LowLevelFs {
    * the lookup's answer brings the size up to date.
    */
   private long entryMillis(FileStat s) {
-    if (!table.byInode(s.ino()) && !s.isDirectory() && s.nlink() > 1) {
+    // A host directory's names change under the mount too (a file made or removed on the host or
+    // by another container): not kept either.
+    if (!table.byInode(s.ino())) {
       return 0;
     }
     return entryMillis;
@@ -485,8 +489,11 @@ final class LowLevelFs {
     try {
       s = view.stat(p);
     } catch (io.strata.store.error.NotFoundException e) {
-      // A cached absence: a process start probes many names that do not exist.
-      r.ok(q.unique).entry(0, null, entryMillis, 0, MAX_IO);
+      // A cached absence: a process start probes many names that do not exist. Not in a host
+      // directory, where the host or another container may make the name at any time.
+      NodeTable.Node dir = table.get(q.nodeId);
+      long keep = dir != null && !table.byInode(dir.ino) ? 0 : entryMillis;
+      r.ok(q.unique).entry(0, null, keep, 0, MAX_IO);
       return;
     }
     entry(q, r, q.nodeId, child, s);
@@ -885,7 +892,10 @@ final class LowLevelFs {
     if (readOnly && (flags & O_ACCMODE) != 0) {
       throw new Refusal(Errno.EROFS);
     }
-    r.ok(q.unique).u64(0).u32(Wire.FOPEN_KEEP_CACHE).u32(0);
+    // A host file (served by name) is changed by others directly: its pages are read anew at each
+    // open rather than kept from an earlier one.
+    int keep = table.byInode(s.ino()) ? Wire.FOPEN_KEEP_CACHE : 0;
+    r.ok(q.unique).u64(0).u32(keep).u32(0);
   }
 
   private void opendir(FuseRequest q, FuseReply r) throws IOException {
@@ -942,13 +952,23 @@ final class LowLevelFs {
     q.skip(8); // fh
     long offset = q.u64();
     int size = q.u32();
-    q.skip(4 + 8 + 4 + 4); // write_flags, lock_owner, flags, padding
+    q.skip(4 + 8); // write_flags, lock_owner
+    int flags = q.u32();
+    q.skip(4); // padding
     if (readOnly) {
       throw new Refusal(Errno.EROFS);
     }
     byte[] b = buffers.get();
     int len = q.bytes(b, Math.min(size, b.length));
-    pending.write(path(q.nodeId), offset, b, 0, len);
+    NodeTable.Node node = table.get(q.nodeId);
+    if ((flags & O_APPEND) != 0 && node != null && !table.byInode(node.ino)) {
+      // A host file served by name: the kernel took the offset from the size its inode for this
+      // name and mount holds, which other names, containers and the host change behind it; the
+      // host's O_APPEND puts the bytes at the file's real end (docs/ADVERSARIAL.md, N2).
+      pending.append(path(q.nodeId), b, 0, len);
+    } else {
+      pending.write(path(q.nodeId), offset, b, 0, len);
+    }
     pending.wrote(len);
     r.ok(q.unique).u32(len).u32(0);
   }

@@ -123,6 +123,19 @@ final class PendingChanges {
   }
 
   /**
+   * Appends {@code len} bytes at the end {@code path}'s file has when they land (a host file others
+   * change, written through {@code O_APPEND}): never held, after what was.
+   */
+  void append(String path, byte[] b, int off, int len) throws IOException {
+    synchronized (lock) {
+      settleHeld();
+      view.deferSync(true);
+      dirty = true;
+      view.append(path, b, off, len);
+    }
+  }
+
+  /**
    * Gives what the write-behind holds to the view: every call on the mount but a write does this
    * first, so that no call sees a file without its last writes. A failure is kept for the next
    * fsync to report, as the kernel reports a failed write-back.

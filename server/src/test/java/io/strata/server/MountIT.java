@@ -335,6 +335,12 @@ class MountIT {
       assertThat(r.exit()).as(r.toString()).isEqualTo(1);
       assertThat(r.err()).contains("is not empty");
 
+      // A file is refused as a mount point, not as bad usage (exit 1: N6).
+      Files.writeString(allowed.resolve("afile"), "x");
+      r = cli.strata("mount", "c1", allowed.resolve("afile").toString());
+      assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+      assertThat(r.err()).contains("afile is not a directory");
+
       // A missing directory is not found (exit 4), not bad usage (docs/ADVERSARIAL.md, M6).
       r = cli.strata("mount", "c1", allowed.resolve("missing").toString());
       assertThat(r.exit()).as(r.toString()).isEqualTo(4);
@@ -488,6 +494,27 @@ class MountIT {
             .as("the volume's file on the host")
             .startsWith("YYYYX");
       }
+
+      // A file first seen empty under the second target reads what the first wrote at once, not
+      // after the kernel's attribute timeout (ADVERSARIAL.md, N3).
+      Files.write(mnt.resolve("v1/e"), new byte[0]);
+      assertThat(Files.size(mnt.resolve("v2/e"))).isZero();
+      Files.write(mnt.resolve("v1/e"), new byte[1500]);
+      assertThat(Files.readAllBytes(mnt.resolve("v2/e"))).hasSize(1500);
+
+      // Appends through two names of a volume's hard-linked file (linked on the host) keep every
+      // byte: the host's O_APPEND, not the size each name's kernel inode holds (N2).
+      Path vol = dir.resolve("data/volumes/vol1/_data");
+      Files.writeString(vol.resolve("p"), "start\n");
+      Files.createLink(vol.resolve("q"), vol.resolve("p"));
+      try (FileChannel p = FileChannel.open(mnt.resolve("v1/p"), StandardOpenOption.APPEND);
+          FileChannel q = FileChannel.open(mnt.resolve("v1/q"), StandardOpenOption.APPEND)) {
+        p.write(ByteBuffer.wrap("XXXXXXXXXX".getBytes(StandardCharsets.UTF_8)));
+        q.write(ByteBuffer.wrap("YYYYYYYYYY".getBytes(StandardCharsets.UTF_8)));
+        p.write(ByteBuffer.wrap("ZZZZZZZZZZ".getBytes(StandardCharsets.UTF_8)));
+      }
+      assertThat(Files.readString(vol.resolve("p")))
+          .isEqualTo("start\nXXXXXXXXXXYYYYYYYYYYZZZZZZZZZZ");
       ok(cli.strata("umount", mnt.toString()));
     }
   }

@@ -339,6 +339,12 @@ public final class ContainerView implements FileSystemView {
   }
 
   @Override
+  public void append(String path, byte[] b, int off, int len) throws IOException {
+    Route r = route(path, true);
+    r.fs().append(r.path(), b, off, len);
+  }
+
+  @Override
   public void writeFile(String path, InputStream in, int mode, int uid, int gid, long mtimeNanos)
       throws IOException {
     Route r = route(path);

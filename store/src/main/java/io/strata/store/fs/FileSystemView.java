@@ -134,6 +134,15 @@ public interface FileSystemView {
   }
 
   /**
+   * Appends {@code len} bytes at the end {@code path}'s file has when the bytes land, as a write to
+   * a descriptor opened with {@code O_APPEND}: for a file others change directly (a host file),
+   * whose end a mount cannot know ahead. By default a write at the size {@link #stat} gives.
+   */
+  default void append(String path, byte[] b, int off, int len) throws IOException {
+    write(path, stat(path).size(), b, off, len);
+  }
+
+  /**
    * Rewrites, content unchanged, what appends left unfinished in files no append reached since the
    * previous call ({@link FileLayout#finishIdleAppends}: on btrfs, the last content-defined chunk
    * of a file appended to in pieces that each settled alone); returns whether it changed anything,
