@@ -961,13 +961,28 @@ final class LowLevelFs {
     byte[] b = buffers.get();
     int len = q.bytes(b, Math.min(size, b.length));
     NodeTable.Node node = table.get(q.nodeId);
+    String p = path(q.nodeId);
+    if (node != null && !pending.continues(p, offset)) {
+      // The file may have been removed or replaced beside the mount (strata fs rm|mv, cp in): a
+      // write by path would make the name anew, zeros up to the offset (docs/ADVERSARIAL.md, N0).
+      // The kernel's file is gone from the tree: stale, as an NFS client's is.
+      FileStat now;
+      try {
+        now = view.stat(p);
+      } catch (io.strata.store.error.NotFoundException gone) {
+        throw new Refusal(Errno.ESTALE);
+      }
+      if (now.ino() != node.ino) {
+        throw new Refusal(Errno.ESTALE);
+      }
+    }
     if ((flags & O_APPEND) != 0 && node != null && !table.byInode(node.ino)) {
       // A host file served by name: the kernel took the offset from the size its inode for this
       // name and mount holds, which other names, containers and the host change behind it; the
       // host's O_APPEND puts the bytes at the file's real end (docs/ADVERSARIAL.md, N2).
-      pending.append(path(q.nodeId), b, 0, len);
+      pending.append(p, b, 0, len);
     } else {
-      pending.write(path(q.nodeId), offset, b, 0, len);
+      pending.write(p, offset, b, 0, len);
     }
     pending.wrote(len);
     r.ok(q.unique).u32(len).u32(0);

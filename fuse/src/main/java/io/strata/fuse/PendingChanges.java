@@ -122,6 +122,16 @@ final class PendingChanges {
     }
   }
 
+  /** Whether a write at {@code offset} of {@code path} continues the writes held now. */
+  boolean continues(String path, long offset) {
+    if (!holding) {
+      return false;
+    }
+    synchronized (lock) {
+      return holding && path.equals(heldPath) && offset == heldOffset + heldLength;
+    }
+  }
+
   /**
    * Appends {@code len} bytes at the end {@code path}'s file has when they land (a host file others
    * change, written through {@code O_APPEND}): never held, after what was.

@@ -472,6 +472,24 @@ class MountIT {
       ok(cli.strata("fs", "c1", "truncate", "/cut", "--size", "100"));
       cutW.close(); // releasing the file settles what the mount held: it must change nothing now
       assertThat(ok(cli.strata("fs", "c1", "cat", "/cut")).out()).isEqualTo("B".repeat(100));
+      // A file removed beside the mount while a process has it open: the process's next write
+      // fails (stale) rather than make the name anew with zeros before it (ADVERSARIAL.md, N0).
+      try (FileChannel gone =
+          FileChannel.open(
+              mnt.resolve("gone"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        gone.write(ByteBuffer.wrap("first".getBytes(StandardCharsets.UTF_8)));
+        gone.force(true);
+        ok(cli.strata("fs", "c1", "rm", "/gone"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> {
+                  gone.write(ByteBuffer.wrap("later".getBytes(StandardCharsets.UTF_8)), 1 << 20);
+                  gone.force(true);
+                })
+            .isInstanceOf(java.io.IOException.class);
+      } catch (java.io.IOException closing) {
+        // the close may report the stale file too
+      }
+      assertThat(cli.strata("fs", "c1", "stat", "/gone").exit()).isEqualTo(4);
       FileChannel copiedW = heldWrite(mnt.resolve("copied"));
       ok(cli.strata("cp", host.toString(), "c1:/copied"));
       copiedW.close(); // releasing the file settles what the mount held: it must change nothing now
