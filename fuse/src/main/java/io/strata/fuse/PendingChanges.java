@@ -241,7 +241,8 @@ final class PendingChanges {
   void finishIdleAppends() {
     synchronized (lock) {
       try {
-        view.deferSync(true);
+        // No deferSync(true) here, unlike a change of the mount's: an idle mount would turn a
+        // `strata fs` change's own durability off. Undeferred, the rewrite commits at once.
         if (view.finishIdleAppends()) {
           dirty = true;
         }
