@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The FUSE mounts of one process: serve a {@link FileSystemView} at a directory, find what is
@@ -206,6 +207,7 @@ public final class FuseMounts implements Closeable {
       }
       FuseMount m = start(view, mp, readOnly);
       mounts.put(mp, m);
+      forgetEnded(mp); // unmounted already, before it was listed
       live.removeIf(old -> !old.isMounted());
       live.add(m);
       if (!m.readOnly()) {
@@ -223,7 +225,7 @@ public final class FuseMounts implements Closeable {
     CountDownLatch served = new CountDownLatch(1);
     FuseSession session;
     try {
-      session = serve(fs, view, mp, served);
+      session = serve(fs, view, mp, served, this::forgetEnded);
     } catch (IOException | RuntimeException e) {
       if (!fs.readOnly()) {
         // What the mount changed on the way (leftovers it removed) is made durable, and the view
@@ -242,7 +244,8 @@ public final class FuseMounts implements Closeable {
   }
 
   private static FuseSession serve(
-      LowLevelFs fs, FileSystemView view, Path mp, CountDownLatch served) throws IOException {
+      LowLevelFs fs, FileSystemView view, Path mp, CountDownLatch served, Consumer<Path> ended)
+      throws IOException {
     return FuseSession.mount(
         fs,
         mp,
@@ -251,14 +254,33 @@ public final class FuseMounts implements Closeable {
           // did at its halt, and its view may be closed by now).
           try {
             if (!fs.readOnly() && !fs.halted()) {
-              fs.sync();
-              view.deferSync(false);
+              try {
+                fs.sync();
+              } finally {
+                // Also when the sync failed: the view goes back to forcing each change, and lets
+                // go of what it held open for the mount (host files, a volume's directory).
+                view.deferSync(false);
+              }
             }
           } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "mount {0}: last sync failed: {1}", mp, e);
           }
           served.countDown();
+          ended.accept(mp);
         });
+  }
+
+  /**
+   * Forgets the mount at {@code mp} once the kernel has stopped serving it: unmounted by a plain
+   * {@code umount} (or {@code fusermount -u}) rather than through this class, it is no longer
+   * mounted, so its container may be removed or mounted again (docs/ADVERSARIAL.md, N7).
+   */
+  private synchronized void forgetEnded(Path mp) {
+    FuseMount m = mounts.get(mp);
+    if (m != null && !m.isMounted()) {
+      mounts.remove(mp, m);
+      LOG.log(System.Logger.Level.INFO, "mount {0} was unmounted outside stratad", mp);
+    }
   }
 
   /** The mount this process serves at {@code mountPoint}, or null. */

@@ -538,6 +538,48 @@ class MountIT {
   }
 
   /**
+   * A mount ended by a plain {@code umount} (not {@code strata umount}) is no longer counted as
+   * mounted: its container mounts again and is removed, and nothing written through it is lost
+   * (docs/ADVERSARIAL.md, N7).
+   */
+  @Test
+  void aPlainUmountEndsTheMountForTheServerToo() throws Exception {
+    Path allowed = Files.createDirectories(dir.resolve("allowed"));
+    mnt = Files.createDirectories(allowed.resolve("c1"));
+    Path archive = dir.resolve("base.tar");
+    Files.write(archive, Tars.dockerSave(Tars.of("f", "x"), "base:1"));
+    try (StratadProcess s = server(allowed)) {
+      Cli cli = new Cli(s.port());
+      ok(cli.strata("image", "import", archive.toString()));
+      ok(cli.strata("create", "--name", "c1", "base:1"));
+      ok(cli.strata("mount", "c1", mnt.toString()));
+      Files.writeString(mnt.resolve("written"), "kept");
+      ok(Cli.sh("umount " + mnt, 30));
+      Cli.Result again = null;
+      for (int i = 0; i < 100; i++) {
+        again = cli.strata("mount", "c1", mnt.toString());
+        if (again.exit() == 0) {
+          break;
+        }
+        Thread.sleep(100);
+      }
+      ok(again);
+      assertThat(Files.readString(mnt.resolve("written"))).isEqualTo("kept");
+      ok(Cli.sh("umount " + mnt, 30));
+      Cli.Result removed = null;
+      for (int i = 0; i < 100; i++) {
+        removed = cli.strata("rm", "c1");
+        if (removed.exit() == 0) {
+          break;
+        }
+        Thread.sleep(100);
+      }
+      ok(removed);
+      mnt = null;
+    }
+  }
+
+  /**
    * Appends through two names of an image's hard-linked file land at the file's end, whichever name
    * opened it: each name was a kernel inode of its own, with its own cached size, and an append
    * through one overwrote what the other had appended (docs/ADVERSARIAL.md, M5).

@@ -132,6 +132,8 @@ final class MountOperations {
 
   /** Where container {@code id} is mounted now, or null. */
   private Path mountedAt(String id) {
+    // A mount a plain umount ended is no longer served: its entry goes (N7).
+    mounted.keySet().removeIf(at -> mounts.find(at) == null);
     for (Map.Entry<Path, ContainerConfig> e : mounted.entrySet()) {
       if (e.getValue().id().equals(id) && mounts.find(e.getKey()) != null) {
         return e.getKey();

@@ -492,20 +492,63 @@ public final class ContainerView implements FileSystemView {
     r.fs().removeXattr(r.path(), name);
   }
 
-  /** Applies to the writable layer; host directories are always synchronous. */
+  /**
+   * Applies to the writable layer and the mounts' host directories alike: a mount's writes into a
+   * volume reach the host at once and are forced at the container's next fsync, as on the host.
+   */
   @Override
   public void deferSync(boolean defer) throws IOException {
-    layer.deferSync(defer);
+    everywhere(fs -> fs.deferSync(defer));
   }
 
+  /** Makes the layer's held changes and the host files changed since the last sync durable. */
   @Override
   public void sync() throws IOException {
-    layer.sync();
+    everywhere(FileSystemView::sync);
   }
 
-  /** Drops what the writable layer holds unsynced; the mounts' host files are written through. */
+  /**
+   * Drops what the writable layer holds unsynced; the mounts' host files are written through, only
+   * their forcing is given up.
+   */
   @Override
   public void discard() {
     layer.discard();
+    for (Map.Entry<String, HostDirectory> m : mounts) {
+      m.getValue().discard();
+    }
+  }
+
+  /** A call on one of the view's file systems. */
+  @FunctionalInterface
+  private interface Call {
+    void on(FileSystemView fs) throws IOException;
+  }
+
+  /**
+   * Runs {@code call} on the layer, then on every mount even if one failed: each holds its own
+   * changes. The first failure is thrown after, the others suppressed.
+   */
+  private void everywhere(Call call) throws IOException {
+    IOException failed = null;
+    List<FileSystemView> all = new ArrayList<>();
+    all.add(layer);
+    for (Map.Entry<String, HostDirectory> m : mounts) {
+      all.add(m.getValue());
+    }
+    for (FileSystemView fs : all) {
+      try {
+        call.on(fs);
+      } catch (IOException e) {
+        if (failed == null) {
+          failed = e;
+        } else {
+          failed.addSuppressed(e);
+        }
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
   }
 }

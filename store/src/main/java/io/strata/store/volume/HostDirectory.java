@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
@@ -68,8 +69,12 @@ import java.util.concurrent.TimeUnit;
  * could reach.
  *
  * <p>FIFOs and device nodes are made and changed through their directory's descriptor ({@link
- * NodeCalls}), never opened. Files here keep no extended attributes; content changes are forced to
- * disk before a call returns.
+ * NodeCalls}), never opened. Files here keep no extended attributes.
+ *
+ * <p>Changes are forced to disk before a call returns, unless the view defers them ({@link
+ * #deferSync}, as a mount does): then the files and directories changed are kept open and forced by
+ * the next {@link #sync}, the container's {@code fsync}, as on the host's own file system. The
+ * bytes reach the host file at once either way: others reading it see them.
  */
 public final class HostDirectory implements FileSystemView {
   private static final int MAX_SYMLINKS = 40;
@@ -84,12 +89,31 @@ public final class HostDirectory implements FileSystemView {
   private final Path root;
   private final boolean readOnly;
   private final String what;
+  private final UnforcedChannels unforced;
+  private volatile boolean deferred;
+
+  /**
+   * The root, held open while changes are deferred (a mount's life, a request's group), so that a
+   * walk starts from it rather than from {@code /} one component at a time (that walk was half of a
+   * mount's 4 KiB write into a volume). Each use checks that the directory at the root's path is
+   * still this one; one found replaced is retired, closed with the held one when deferral ends.
+   */
+  private SecureDirectoryStream<Path> heldRoot;
+
+  private Object heldRootKey;
+  private final List<SecureDirectoryStream<Path>> retiredRoots = new ArrayList<>();
 
   /**
    * The directory {@code root} (an absolute path without symlinks), read-only if {@code readOnly};
    * {@code what} names it in messages ({@code volume db}, {@code bind mount /srv/x}).
    */
   public HostDirectory(Path root, boolean readOnly, String what) {
+    this(root, readOnly, what, ch -> ch.force(true));
+  }
+
+  /** As above; {@code force} makes a file or directory durable (a test records it). */
+  HostDirectory(Path root, boolean readOnly, String what, UnforcedChannels.Force force) {
+    this.unforced = new UnforcedChannels(force);
     if (!root.isAbsolute()) {
       throw new InvalidArgumentException(what + ": " + root + " is not an absolute path");
     }
@@ -119,6 +143,9 @@ public final class HostDirectory implements FileSystemView {
     final Deque<SecureDirectoryStream<Path>> dirs = new ArrayDeque<>();
     final Deque<String> names = new ArrayDeque<>();
     String name;
+
+    /** The held root this walk starts from, left open by {@link #close}; null if its own. */
+    SecureDirectoryStream<Path> borrowed;
 
     SecureDirectoryStream<Path> dir() {
       return dirs.peekLast();
@@ -167,13 +194,77 @@ public final class HostDirectory implements FileSystemView {
     @Override
     public void close() throws IOException {
       while (!dirs.isEmpty()) {
-        dirs.removeLast().close();
+        SecureDirectoryStream<Path> d = dirs.removeLast();
+        if (d != borrowed) {
+          d.close();
+        }
       }
     }
   }
 
-  /** Opens {@code root} from {@code /}, one component at a time, following no symlink. */
+  /** A walk at {@code root}: from the held root while changes are deferred, else from {@code /}. */
   private Walk openRoot() throws IOException {
+    SecureDirectoryStream<Path> held = deferred ? heldRoot() : null;
+    if (held == null) {
+      return walkToRoot();
+    }
+    Walk w = new Walk();
+    w.dirs.add(held);
+    w.borrowed = held;
+    return w;
+  }
+
+  /**
+   * The held root, opened (or opened again, if the directory at the root's path is another one now)
+   * as needed; null when the root cannot be held (missing or changing: the caller walks from {@code
+   * /}, which says why).
+   */
+  private synchronized SecureDirectoryStream<Path> heldRoot() {
+    try {
+      Object now = Files.readAttributes(root, BasicFileAttributes.class, NOFOLLOW).fileKey();
+      if (heldRoot != null && now.equals(heldRootKey)) {
+        return heldRoot;
+      }
+      SecureDirectoryStream<Path> opened;
+      try (Walk w = walkToRoot()) {
+        opened = w.dirs.removeLast();
+      }
+      Object key =
+          opened.getFileAttributeView(PosixFileAttributeView.class).readAttributes().fileKey();
+      if (!key.equals(now)) {
+        opened.close();
+        return null;
+      }
+      if (heldRoot != null) {
+        retiredRoots.add(heldRoot);
+      }
+      heldRoot = opened;
+      heldRootKey = key;
+      return opened;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** Closes the held root and the retired ones: deferral ended, walks start from {@code /}. */
+  private synchronized void closeHeldRoots() {
+    if (heldRoot != null) {
+      retiredRoots.add(heldRoot);
+      heldRoot = null;
+      heldRootKey = null;
+    }
+    for (SecureDirectoryStream<Path> d : retiredRoots) {
+      try {
+        d.close();
+      } catch (IOException e) {
+        // a directory opened for reading: nothing to report on close
+      }
+    }
+    retiredRoots.clear();
+  }
+
+  /** Opens {@code root} from {@code /}, one component at a time, following no symlink. */
+  private Walk walkToRoot() throws IOException {
     Walk w = new Walk();
     DirectoryStream<Path> top = Files.newDirectoryStream(root.getRoot());
     if (!(top instanceof SecureDirectoryStream<Path> secure)) {
@@ -353,6 +444,18 @@ public final class HostDirectory implements FileSystemView {
         (Long) u.get("rdev"));
   }
 
+  /**
+   * Throws {@link NotFoundException} if nothing is at {@code path}: the cheap check of the calls on
+   * extended attributes, which the kernel makes before every write through a mount.
+   */
+  private void present(String path) throws IOException {
+    try (Walk w = walk(path, false)) {
+      attributes(w, path);
+    } catch (IOException e) {
+      throw translate(e, path);
+    }
+  }
+
   @Override
   public boolean exists(String path) throws IOException {
     try (Walk w = walk(path, false)) {
@@ -436,7 +539,13 @@ public final class HostDirectory implements FileSystemView {
    * driver on the server's host.
    */
   private SeekableByteChannel open(Walk w, Set<StandardOpenOption> options) throws IOException {
-    if (isNode(w)) {
+    return open(w, lstat(w.dir(), w.name), options);
+  }
+
+  /** As above, {@code existing} being what {@code w} named just before (null: nothing). */
+  private SeekableByteChannel open(
+      Walk w, PosixFileAttributes existing, Set<StandardOpenOption> options) throws IOException {
+    if (existing != null && existing.isOther()) {
       throw new ConflictException(
           what
               + ": "
@@ -460,16 +569,20 @@ public final class HostDirectory implements FileSystemView {
   public void write(String path, long offset, byte[] b, int off, int len) throws IOException {
     writable(path);
     try (Walk w = entry(path, true)) {
-      try (SeekableByteChannel ch =
-          open(w, EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE))) {
+      PosixFileAttributes before = lstat(w.dir(), w.name);
+      SeekableByteChannel ch =
+          open(w, before, EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE));
+      try {
         ch.position(offset);
-        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        force(ch);
+        writeAll(ch, ByteBuffer.wrap(b, off, len));
+      } catch (IOException | RuntimeException e) {
+        closeAfter(ch, e);
+        throw e;
       }
-      syncDir(w.dir());
+      durable(w, ch, before);
+      if (before == null) {
+        syncDir(w.dir()); // the write made the file
+      }
     } catch (IOException e) {
       throw translate(e, path);
     }
@@ -482,14 +595,16 @@ public final class HostDirectory implements FileSystemView {
   public void append(String path, byte[] b, int off, int len) throws IOException {
     writable(path);
     try (Walk w = entry(path, true)) {
-      try (SeekableByteChannel ch =
-          open(w, EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND))) {
-        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        force(ch);
+      PosixFileAttributes before = lstat(w.dir(), w.name);
+      SeekableByteChannel ch =
+          open(w, before, EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+      try {
+        writeAll(ch, ByteBuffer.wrap(b, off, len));
+      } catch (IOException | RuntimeException e) {
+        closeAfter(ch, e);
+        throw e;
       }
+      durable(w, ch, before);
     } catch (IOException e) {
       throw translate(e, path);
     }
@@ -541,23 +656,26 @@ public final class HostDirectory implements FileSystemView {
     writable(path);
     // In place, as O_TRUNC: the file's other hard links see the new content.
     try (Walk w = entry(path, true)) {
-      try (SeekableByteChannel ch =
+      PosixFileAttributes before = lstat(w.dir(), w.name);
+      SeekableByteChannel ch =
           open(
               w,
+              before,
               EnumSet.of(
                   StandardOpenOption.WRITE,
                   StandardOpenOption.CREATE,
-                  StandardOpenOption.TRUNCATE_EXISTING))) {
+                  StandardOpenOption.TRUNCATE_EXISTING));
+      try {
         byte[] buf = new byte[64 << 10];
         int n;
         while ((n = in.read(buf)) > 0) {
-          ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-          while (bb.hasRemaining()) {
-            ch.write(bb);
-          }
+          writeAll(ch, ByteBuffer.wrap(buf, 0, n));
         }
-        force(ch);
+      } catch (IOException | RuntimeException e) {
+        closeAfter(ch, e);
+        throw e;
       }
+      durable(w, ch, before);
       FileTime mtime = FileTime.from(mtimeNanos, TimeUnit.NANOSECONDS);
       w.dir()
           .getFileAttributeView(Path.of(w.name), PosixFileAttributeView.class, NOFOLLOW)
@@ -574,15 +692,21 @@ public final class HostDirectory implements FileSystemView {
     if (size < 0) {
       throw new InvalidArgumentException(what + ": negative length " + size + " for " + path);
     }
-    try (Walk w = entry(path, true);
-        SeekableByteChannel ch = open(w, EnumSet.of(StandardOpenOption.WRITE))) {
-      if (size < ch.size()) {
-        ch.truncate(size);
-      } else if (size > ch.size()) {
-        ch.position(size - 1);
-        ch.write(ByteBuffer.allocate(1));
+    try (Walk w = entry(path, true)) {
+      PosixFileAttributes before = lstat(w.dir(), w.name);
+      SeekableByteChannel ch = open(w, before, EnumSet.of(StandardOpenOption.WRITE));
+      try {
+        if (size < ch.size()) {
+          ch.truncate(size);
+        } else if (size > ch.size()) {
+          ch.position(size - 1);
+          ch.write(ByteBuffer.allocate(1));
+        }
+      } catch (IOException | RuntimeException e) {
+        closeAfter(ch, e);
+        throw e;
       }
-      force(ch);
+      durable(w, ch, before);
     } catch (IOException e) {
       throw translate(e, path);
     }
@@ -873,47 +997,117 @@ public final class HostDirectory implements FileSystemView {
 
   @Override
   public byte[] getXattr(String path, String name) throws IOException {
-    stat(path);
+    present(path);
     return null;
   }
 
   @Override
   public List<String> listXattrs(String path) throws IOException {
-    stat(path);
+    present(path);
     return List.of();
   }
 
   @Override
   public void removeXattr(String path, String name) throws IOException {
-    stat(path);
+    present(path);
   }
 
-  /** Every change is forced to disk before it returns, deferred or not. */
-  @Override
-  public void deferSync(boolean defer) {}
-
-  /** Nothing is pending: see {@link #deferSync}. */
-  @Override
-  public void sync() {}
-
   /**
-   * Nothing is pending to drop: host files are written through, as a bind mount or volume would be.
+   * On: changes reach the host at once but are forced at the next {@link #sync}. Off: what was
+   * deferred is forced now, and every change again before it returns.
    */
   @Override
-  public void discard() {}
+  public void deferSync(boolean defer) throws IOException {
+    if (!defer && deferred) {
+      deferred = false;
+      closeHeldRoots();
+      unforced.forceAll();
+    }
+    deferred = defer;
+  }
+
+  /** Forces the files and directories changed since the last sync. */
+  @Override
+  public void sync() throws IOException {
+    unforced.forceAll();
+  }
+
+  /**
+   * Gives up forcing what was deferred; the changes themselves stay: host files are written
+   * through, as a bind mount or volume would be.
+   */
+  @Override
+  public void discard() {
+    unforced.closeAll();
+    closeHeldRoots();
+  }
 
   // ---- helpers ----
 
-  private static void force(SeekableByteChannel ch) throws IOException {
+  private void force(SeekableByteChannel ch) throws IOException {
     if (ch instanceof FileChannel f) {
-      f.force(true);
+      unforced.forceNow(f);
     }
   }
 
-  /** Makes new, removed and renamed names in {@code dir} durable. */
-  private static void syncDir(SecureDirectoryStream<Path> dir) throws IOException {
-    try (SeekableByteChannel ch =
-        dir.newByteChannel(Path.of("."), Set.of(StandardOpenOption.READ))) {
+  private static void writeAll(SeekableByteChannel ch, ByteBuffer buf) throws IOException {
+    while (buf.hasRemaining()) {
+      ch.write(buf);
+    }
+  }
+
+  private static void closeAfter(SeekableByteChannel ch, Throwable failure) {
+    try {
+      ch.close();
+    } catch (IOException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  /**
+   * Makes what was written through {@code ch} (open on {@code w}'s entry, which was {@code before}
+   * just before it was opened) durable and closes it, or keeps it for the next {@link #sync} while
+   * changes are deferred. It is kept under the file's identity when the entry is the same file
+   * before and after the open, so one channel per file is kept however many writes it takes; if the
+   * host swapped the entry meanwhile, under an identity of its own, so it is forced all the same.
+   */
+  private void durable(Walk w, SeekableByteChannel ch, PosixFileAttributes before)
+      throws IOException {
+    if (!deferred || !(ch instanceof FileChannel f)) {
+      try (ch) {
+        force(ch);
+      }
+      return;
+    }
+    PosixFileAttributes after;
+    try {
+      after = lstat(w.dir(), w.name);
+    } catch (IOException | RuntimeException e) {
+      closeAfter(ch, e);
+      throw e;
+    }
+    boolean same = after != null && (before == null || before.fileKey().equals(after.fileKey()));
+    unforced.keep(same ? after.fileKey() : new Object(), f);
+  }
+
+  /**
+   * Makes new, removed and renamed names in {@code dir} durable now, or at the next {@link #sync}
+   * while changes are deferred.
+   */
+  private void syncDir(SecureDirectoryStream<Path> dir) throws IOException {
+    Object key =
+        deferred
+            ? dir.getFileAttributeView(PosixFileAttributeView.class).readAttributes().fileKey()
+            : null;
+    if (key != null && unforced.has(key)) {
+      return;
+    }
+    SeekableByteChannel ch = dir.newByteChannel(Path.of("."), Set.of(StandardOpenOption.READ));
+    if (key != null && ch instanceof FileChannel f) {
+      unforced.keep(key, f);
+      return;
+    }
+    try (ch) {
       force(ch);
     }
   }

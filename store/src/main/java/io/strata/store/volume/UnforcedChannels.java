@@ -1,0 +1,106 @@
+package io.strata.store.volume;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Host files and directories a view changed while it deferred durability, each kept open until the
+ * view's sync forces it: what a mount writes into a volume or bind mount is durable at the
+ * container's {@code fsync}, as on the host's own file system, not at every write (forcing the file
+ * and its directory per 4 KiB write held a mount to 2-3 MB/s). One channel per file or directory,
+ * keyed by its identity on the host ({@code fileKey}: device and inode, which cannot be reused
+ * while the channel holds the inode open). At most {@link #MAX} are kept: past that the eldest is
+ * forced and closed at once, bounding a view's open descriptors.
+ */
+final class UnforcedChannels {
+  /** The most channels one view keeps open for its next sync. */
+  static final int MAX = 64;
+
+  /** How a channel is made durable: {@link FileChannel#force}, or a test's record of it. */
+  @FunctionalInterface
+  interface Force {
+    void force(FileChannel ch) throws IOException;
+  }
+
+  private final Force force;
+  private final Map<Object, FileChannel> kept = new LinkedHashMap<>();
+
+  UnforcedChannels(Force force) {
+    this.force = force;
+  }
+
+  /** Forces {@code ch} at once (a change made while nothing is deferred). */
+  void forceNow(FileChannel ch) throws IOException {
+    force.force(ch);
+  }
+
+  /** Whether a channel on the file or directory {@code key} names is kept already. */
+  synchronized boolean has(Object key) {
+    return kept.containsKey(key);
+  }
+
+  /**
+   * Keeps {@code ch}, open on the file or directory {@code key} names, for {@link #forceAll}; if
+   * one on the same is kept already, closes {@code ch} (forcing either forces the inode). Past
+   * {@link #MAX}, forces and closes the eldest.
+   */
+  synchronized void keep(Object key, FileChannel ch) throws IOException {
+    if (kept.containsKey(key)) {
+      ch.close();
+      return;
+    }
+    kept.put(key, ch);
+    if (kept.size() > MAX) {
+      Iterator<FileChannel> eldest = kept.values().iterator();
+      FileChannel first = eldest.next();
+      eldest.remove();
+      try (first) {
+        force.force(first);
+      }
+    }
+  }
+
+  /**
+   * Forces and closes every kept channel; all are closed, and the first failure is thrown after
+   * (with the others suppressed): a change the view acknowledged may not be durable.
+   */
+  synchronized void forceAll() throws IOException {
+    IOException failed = null;
+    List<FileChannel> all = new ArrayList<>(kept.values());
+    kept.clear();
+    for (FileChannel ch : all) {
+      try (ch) {
+        force.force(ch);
+      } catch (IOException e) {
+        if (failed == null) {
+          failed = e;
+        } else {
+          failed.addSuppressed(e);
+        }
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
+  }
+
+  /**
+   * Closes every kept channel without forcing it: the changes are on the host already, only their
+   * durability is given up (a failed group's, which acknowledged nothing).
+   */
+  synchronized void closeAll() {
+    for (FileChannel ch : kept.values()) {
+      try {
+        ch.close();
+      } catch (IOException e) {
+        // closing a channel opened for writing reports nothing a force would not have
+      }
+    }
+    kept.clear();
+  }
+}
