@@ -88,7 +88,6 @@ final class LowLevelFs {
   private final NodeTable table;
   private final long entryMillis;
   private final long attrMillis;
-  private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[MAX_IO]);
   // A directory read in several READDIR requests is answered from one listing, taken at offset 0,
   // so that a change between them (rm -r removing what it read) neither skips nor repeats names.
   private final Map<Long, List<DirEntry>> listings =
@@ -915,17 +914,21 @@ final class LowLevelFs {
     q.skip(8); // fh
     long offset = q.u64();
     int size = q.u32();
-    byte[] b = buffers.get();
-    int want = Math.min(size, b.length);
-    int done = 0;
-    while (done < want) {
-      int n = view.read(p, offset + done, b, done, want - done);
-      if (n <= 0) {
-        break;
+    byte[] b = IoArrays.take();
+    try {
+      int want = Math.min(size, b.length);
+      int done = 0;
+      while (done < want) {
+        int n = view.read(p, offset + done, b, done, want - done);
+        if (n <= 0) {
+          break;
+        }
+        done += n;
       }
-      done += n;
+      r.ok(q.unique).bytes(b, 0, done);
+    } finally {
+      IoArrays.give(b);
     }
-    r.ok(q.unique).bytes(b, 0, done);
   }
 
   /**
@@ -958,31 +961,36 @@ final class LowLevelFs {
     if (readOnly) {
       throw new Refusal(Errno.EROFS);
     }
-    byte[] b = buffers.get();
-    int len = q.bytes(b, Math.min(size, b.length));
-    NodeTable.Node node = table.get(q.nodeId);
-    String p = path(q.nodeId);
-    if (node != null && !pending.continues(p, offset)) {
-      // The file may have been removed or replaced beside the mount (strata fs rm|mv, cp in): a
-      // write by path would make the name anew, zeros up to the offset (docs/ADVERSARIAL.md, N0).
-      // The kernel's file is gone from the tree: stale, as an NFS client's is.
-      FileStat now;
-      try {
-        now = view.stat(p);
-      } catch (io.strata.store.error.NotFoundException gone) {
-        throw new Refusal(Errno.ESTALE);
+    byte[] b = IoArrays.take();
+    int len;
+    try {
+      len = q.bytes(b, Math.min(size, b.length));
+      NodeTable.Node node = table.get(q.nodeId);
+      String p = path(q.nodeId);
+      if (node != null && !pending.continues(p, offset)) {
+        // The file may have been removed or replaced beside the mount (strata fs rm|mv, cp in): a
+        // write by path would make the name anew, zeros up to the offset (docs/ADVERSARIAL.md, N0).
+        // The kernel's file is gone from the tree: stale, as an NFS client's is.
+        FileStat now;
+        try {
+          now = view.stat(p);
+        } catch (io.strata.store.error.NotFoundException gone) {
+          throw new Refusal(Errno.ESTALE);
+        }
+        if (now.ino() != node.ino) {
+          throw new Refusal(Errno.ESTALE);
+        }
       }
-      if (now.ino() != node.ino) {
-        throw new Refusal(Errno.ESTALE);
+      if ((flags & O_APPEND) != 0 && node != null && !table.byInode(node.ino)) {
+        // A host file served by name: the kernel took the offset from the size its inode for this
+        // name and mount holds, which other names, containers and the host change behind it; the
+        // host's O_APPEND puts the bytes at the file's real end (docs/ADVERSARIAL.md, N2).
+        pending.append(p, b, 0, len);
+      } else {
+        pending.write(p, offset, b, 0, len);
       }
-    }
-    if ((flags & O_APPEND) != 0 && node != null && !table.byInode(node.ino)) {
-      // A host file served by name: the kernel took the offset from the size its inode for this
-      // name and mount holds, which other names, containers and the host change behind it; the
-      // host's O_APPEND puts the bytes at the file's real end (docs/ADVERSARIAL.md, N2).
-      pending.append(p, b, 0, len);
-    } else {
-      pending.write(p, offset, b, 0, len);
+    } finally {
+      IoArrays.give(b);
     }
     pending.wrote(len);
     r.ok(q.unique).u32(len).u32(0);

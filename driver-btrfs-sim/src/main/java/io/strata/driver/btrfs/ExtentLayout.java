@@ -31,7 +31,7 @@ import java.util.List;
  * #appendByContent}), so that what a container writes deduplicates with the same bytes anywhere.
  *
  * <p>One instance serves one open file system. It keeps no state: reads run on several threads at
- * once, and the last chunk each thread read is its {@link LastChunk}, so that sequential reads
+ * once, and the chunks read are kept between reads ({@link LastChunk}), so that sequential reads
  * decode each chunk once.
  */
 final class ExtentLayout implements FileLayout {
@@ -174,13 +174,14 @@ final class ExtentLayout implements FileLayout {
         continue;
       }
       Arrays.fill(dst, off + (int) (pos - offset), off + (int) (from - offset), (byte) 0);
-      byte[] chunk = chunk(file, e);
-      System.arraycopy(
-          chunk,
-          e.offset() + (int) (from - es),
-          dst,
-          off + (int) (from - offset),
-          (int) (to - from));
+      try (LastChunk chunk = chunk(file, e)) {
+        System.arraycopy(
+            chunk.bytes(),
+            e.offset() + (int) (from - es),
+            dst,
+            off + (int) (from - offset),
+            (int) (to - from));
+      }
       pos = to;
     }
     Arrays.fill(dst, off + (int) (pos - offset), off + len, (byte) 0);
@@ -410,9 +411,11 @@ final class ExtentLayout implements FileLayout {
     }
   }
 
-  private static byte[] chunk(FileData file, Extent e) throws IOException {
+  /** The chunk extent {@code e} is a part of, lent until the caller closes it. */
+  private static LastChunk chunk(FileData file, Extent e) throws IOException {
     LastChunk c = LastChunk.of(e.chunk(), buffer -> file.readChunk(e.chunk(), buffer));
     if (e.offset() + e.length() > c.length()) {
+      c.close();
       String where = "inode " + file.ino();
       throw new CorruptDataException(
           where
@@ -427,7 +430,7 @@ final class ExtentLayout implements FileLayout {
               + " bytes)",
           where);
     }
-    return c.bytes();
+    return c;
   }
 
   /** The lowest key an extent covering {@code offset} can have. */

@@ -37,9 +37,9 @@ import java.util.function.Supplier;
  * <p>A record written with {@code dedup=off} is stored with its first 16 bytes XORed with a fresh
  * salt, so it never matches another record's chunk: every such write is a new block, as in ZFS.
  *
- * <p>Reads run on several threads at once and keep nothing here: the record each thread read last
- * is its {@link LastChunk}, unsalted. Writes, truncations and replacements run one at a time (under
- * the file system's write lock) and share one record buffer.
+ * <p>Reads run on several threads at once and keep nothing here: the records read are kept,
+ * unsalted, between reads ({@link LastChunk}). Writes, truncations and replacements run one at a
+ * time (under the file system's write lock) and share one record buffer.
  */
 final class RecordLayout implements FileLayout {
   /** The dnode item's key: after every record number. */
@@ -150,7 +150,9 @@ final class RecordLayout implements FileLayout {
       Record r = record(file, n);
       int have = r == null ? 0 : Math.max(0, Math.min(count, r.length() - in));
       if (have > 0) {
-        System.arraycopy(content(file, r, n).bytes(), in, dst, at, have);
+        try (LastChunk c = content(file, r, n)) {
+          System.arraycopy(c.bytes(), in, dst, at, have);
+        }
       }
       Arrays.fill(dst, at + have, at + count, (byte) 0);
       pos += count;
@@ -302,12 +304,14 @@ final class RecordLayout implements FileLayout {
     int have = 0;
     if (r != null) {
       have = Math.min(r.length(), length);
-      System.arraycopy(content(file, r, n).bytes(), 0, rec, 0, have);
+      try (LastChunk c = content(file, r, n)) {
+        System.arraycopy(c.bytes(), 0, rec, 0, have);
+      }
     }
     Arrays.fill(rec, have, length, (byte) 0);
   }
 
-  /** Record {@code r}'s bytes, unsalted, in this thread's last chunk. */
+  /** Record {@code r}'s bytes, unsalted, lent until the caller closes them. */
   private static LastChunk content(FileData file, Record r, long n) throws IOException {
     return LastChunk.of(
         r,

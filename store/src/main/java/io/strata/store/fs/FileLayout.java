@@ -11,8 +11,9 @@ import java.io.InputStream;
  *
  * <p>Threads: {@link #read} is called by several threads at once (the file system's readers share
  * its read lock), so it must change no state of the layout's own; a chunk kept for the next read
- * belongs in the thread's {@link LastChunk}. {@link #write}, {@link #truncate} and {@link #replace}
- * run one at a time, never beside a read (under the file system's write lock), and may use fields.
+ * belongs in the process's {@link LastChunk}s (lent to one reader at a time). {@link #write},
+ * {@link #truncate} and {@link #replace} run one at a time, never beside a read (under the file
+ * system's write lock), and may use fields.
  */
 public interface FileLayout {
   /**

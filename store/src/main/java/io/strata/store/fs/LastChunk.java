@@ -2,18 +2,29 @@ package io.strata.store.fs;
 
 import io.strata.store.chunk.ChunkerParams;
 import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Iterator;
 
 /**
- * The last chunk this thread read for a {@link FileLayout}, whole: sequential reads come in pieces
- * smaller than a chunk (FUSE asks for 128 KiB at a time, a chunk holds up to {@link
- * ChunkerParams#MAX_CHUNK}), and keeping it decodes each chunk once. Per thread, because reads of
- * one file system run in parallel; keyed by what the bytes are, never by where they were read (a
- * chunk's digest, or a digest with the salt a record was unsalted with), so it stays right for any
- * file of any file system. Costs one {@link ChunkerParams#MAX_CHUNK} buffer per thread that reads
- * files.
+ * A chunk read whole for a {@link FileLayout}, lent to one reader until it closes it, then kept for
+ * the next: sequential reads come in pieces smaller than a chunk (FUSE asks for 128 KiB at a time,
+ * a chunk holds up to {@link ChunkerParams#MAX_CHUNK}), and keeping the last chunks decodes each
+ * once. Keyed by what the bytes are, never by where they were read (a chunk's digest, or a digest
+ * with the salt a record was unsalted with), so a kept chunk is right for any file of any file
+ * system.
+ *
+ * <p>One set for the whole process, at most {@link #KEPT} chunks between reads: it used to be one
+ * buffer per thread that ever read a file, 1 MiB for each of a mount's two threads for as long as
+ * the mount lived (docs/ADVERSARIAL.md, N8). A chunk another reader holds is not shared: a second
+ * reader of it decodes its own copy.
  */
-public final class LastChunk {
-  private static final ThreadLocal<LastChunk> OF_THREAD = ThreadLocal.withInitial(LastChunk::new);
+public final class LastChunk implements AutoCloseable {
+  /** Chunks kept between reads: as many sequential readers as this find theirs again. */
+  static final int KEPT = 16;
+
+  /** The chunks no reader holds, the most recently returned first. */
+  private static final Deque<LastChunk> IDLE = new ArrayDeque<>();
 
   /** Fills a buffer with the bytes a key stands for; returns how many. */
   @FunctionalInterface
@@ -28,17 +39,38 @@ public final class LastChunk {
   private LastChunk() {}
 
   /**
-   * This thread's buffer holding the bytes of {@code key}, filled by {@code fill} unless it holds
-   * them already. Valid until this thread's next call; a fill that throws leaves it empty.
+   * A buffer holding the bytes of {@code key}, filled by {@code fill} unless a kept one holds them
+   * already; the caller's until it closes it.
    */
   public static LastChunk of(Object key, Fill fill) throws IOException {
-    LastChunk c = OF_THREAD.get();
-    if (!key.equals(c.key)) {
-      c.key = null;
-      c.length = fill.into(c.bytes);
+    LastChunk c = take(key);
+    if (c.key == null) {
+      try {
+        c.length = fill.into(c.bytes);
+      } catch (IOException | RuntimeException e) {
+        c.close();
+        throw e;
+      }
       c.key = key;
     }
     return c;
+  }
+
+  /** A kept chunk holding {@code key}; else an empty one (the least used, or a new one). */
+  private static LastChunk take(Object key) {
+    synchronized (IDLE) {
+      for (Iterator<LastChunk> it = IDLE.iterator(); it.hasNext(); ) {
+        LastChunk c = it.next();
+        if (key.equals(c.key)) {
+          it.remove();
+          return c;
+        }
+      }
+      LastChunk c = IDLE.size() >= KEPT ? IDLE.pollLast() : new LastChunk();
+      c.key = null;
+      c.length = 0;
+      return c;
+    }
   }
 
   /** The buffer; its first {@link #length} bytes are the chunk's. */
@@ -48,5 +80,23 @@ public final class LastChunk {
 
   public int length() {
     return length;
+  }
+
+  /** Gives the chunk back, to be kept for the next reader of the same bytes. */
+  @Override
+  public void close() {
+    synchronized (IDLE) {
+      IDLE.addFirst(this);
+      while (IDLE.size() > KEPT) {
+        IDLE.pollLast();
+      }
+    }
+  }
+
+  /** How many chunks are kept between reads now (for tests). */
+  static int kept() {
+    synchronized (IDLE) {
+      return IDLE.size();
+    }
   }
 }

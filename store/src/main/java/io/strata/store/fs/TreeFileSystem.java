@@ -46,13 +46,13 @@ import org.roaringbitmap.RoaringBitmap;
  * parallel: a mount's FUSE threads, containers reading the same snapshot. What they reach is safe
  * to share: the tree's read path changes nothing but the shared {@link NodeCache} (synchronized)
  * and per-thread buffers; chunk reads ({@link ChunkAccess#read}) are thread-safe; a layout's {@code
- * read} keeps its last chunk per thread ({@link LastChunk}). Its write lock is held by every change
- * and by {@link #sync}, {@link #deferSync}, {@link #discard}, {@link #quiesced}, {@link #reload}
- * and {@link #exclusively}; a change therefore never runs beside a read, and a read sees the state
- * before or after each call, never a half-made one. The lock is reentrant, and a holder of the
- * write lock may read; a reader must never ask for the write lock (it would wait forever).
- * Non-fair: readers do not overtake a writer already waiting, so a stream of reads never starves a
- * change.
+ * read} keeps the chunks it read in the process's set ({@link LastChunk}). Its write lock is held
+ * by every change and by {@link #sync}, {@link #deferSync}, {@link #discard}, {@link #quiesced},
+ * {@link #reload} and {@link #exclusively}; a change therefore never runs beside a read, and a read
+ * sees the state before or after each call, never a half-made one. The lock is reentrant, and a
+ * holder of the write lock may read; a reader must never ask for the write lock (it would wait
+ * forever). Non-fair: readers do not overtake a writer already waiting, so a stream of reads never
+ * starves a change.
  */
 public final class TreeFileSystem implements FileSystemView {
   /** The root directory's inode number. */
