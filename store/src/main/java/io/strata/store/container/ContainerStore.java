@@ -210,9 +210,7 @@ public final class ContainerStore {
             kept.add(m);
           }
         }
-        for (Mount m : kept) {
-          fs.mkdirs(m.target(), 0755);
-        }
+        makeTargets(fs, kept);
         ContainerConfig c =
             new ContainerConfig(
                 id,
@@ -507,15 +505,45 @@ public final class ContainerStore {
     ContainerConfig c = inspect(ref);
     Map<String, HostDirectory> mounts = new LinkedHashMap<>();
     for (Mount m : c.mounts()) {
-      if (m.type().equals(Mount.VOLUME)) {
-        mounts.put(m.target(), volumes.directory(m.source(), m.readOnly()));
-      } else {
-        Path src = Path.of(m.source());
-        allowedBind(src, m.source());
-        mounts.put(m.target(), new HostDirectory(src, m.readOnly(), "bind mount " + m.source()));
-      }
+      mounts.put(m.target(), directory(m));
     }
     return new ContainerView(driver.fs(c.snapshot()), mounts);
+  }
+
+  /** The host directory mount {@code m} routes its target to. */
+  private HostDirectory directory(Mount m) {
+    if (m.type().equals(Mount.VOLUME)) {
+      return volumes.directory(m.source(), m.readOnly());
+    }
+    Path src = Path.of(m.source());
+    allowedBind(src, m.source());
+    return new HostDirectory(src, m.readOnly(), "bind mount " + m.source());
+  }
+
+  /**
+   * Makes each mount's target directory where the container will find it: in the writable layer,
+   * or, for a target inside another mount ({@code -v /src:/bm -v /other:/bm/inner}), in that
+   * mount's host directory, as Docker's runtime does before mounting, so that the target is listed
+   * in its parent (docs/ADVERSARIAL.md, N4). Outer targets first; a target missing in a read-only
+   * mount is refused, as Docker's start is.
+   */
+  private void makeTargets(FileSystemView fs, List<Mount> mounts) throws IOException {
+    List<Mount> byDepth = new ArrayList<>(mounts);
+    byDepth.sort(Comparator.comparingInt(m -> m.target().length()));
+    for (Mount m : byDepth) {
+      Mount outer = null;
+      for (Mount o : byDepth) {
+        if (m.target().startsWith(o.target() + "/")
+            && (outer == null || o.target().length() > outer.target().length())) {
+          outer = o;
+        }
+      }
+      if (outer == null) {
+        fs.mkdirs(m.target(), 0755);
+      } else {
+        directory(outer).mkdirs(m.target().substring(outer.target().length()), 0755);
+      }
+    }
   }
 
   /** A change made to a container through its view. */

@@ -11,6 +11,7 @@ import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.fs.DirEntry;
 import io.strata.store.fs.FileSystemView;
 import io.strata.store.fs.HeldUnlinked;
 import io.strata.store.volume.VolumeInfo;
@@ -291,6 +292,45 @@ class ContainerStoreTest {
     assertThat(c9.stat("/data/f1link").ino()).isEqualTo(hostIno);
     assertThat(containers.view("c9").stat("/data/f1").ino()).isEqualTo(hostIno);
     assertThat(c9.list("/data")).extracting(e -> e.stat().ino()).containsOnly(hostIno);
+  }
+
+  /**
+   * A mount nested in another ({@code -v /src:/bm -v vol:/bm/inner}) has its target made in the
+   * outer mount's host directory, as Docker's runtime does before mounting, so that a listing of
+   * the outer mount shows it (docs/ADVERSARIAL.md, N4); a target missing in a read-only mount is
+   * refused and the container not made.
+   */
+  @Test
+  void aMountNestedInAnotherIsListedInIt() throws IOException {
+    Path outer = Files.createDirectories(host.resolve("outer"));
+    Files.writeString(outer.resolve("there"), "x");
+    containers.create(
+        "base:1",
+        "nest",
+        List.of(
+            Mount.ofVolumeFlag(outer + ":/bm"),
+            Mount.ofVolumeFlag("inner:/bm/a/inner2"),
+            Mount.ofVolumeFlag("/data")));
+    assertThat(outer.resolve("a/inner2")).isDirectory();
+    ContainerView v = containers.view("nest");
+    assertThat(v.list("/bm")).extracting(DirEntry::name).containsExactly("a", "there");
+    assertThat(v.list("/bm/a")).extracting(DirEntry::name).containsExactly("inner2");
+    v.write("/bm/a/inner2/f", 0, new byte[] {1}, 0, 1);
+    assertThat(v.stat("/bm/a/inner2/f").size()).isEqualTo(1);
+    assertThat(outer.resolve("a/inner2/f")).doesNotExist(); // in the volume, not the outer mount
+    assertThat(v.stat("/data").isDirectory()).isTrue();
+
+    Path ro = Files.createDirectories(host.resolve("ro"));
+    assertThatThrownBy(
+            () ->
+                containers.create(
+                    "base:1",
+                    "nestro",
+                    List.of(
+                        Mount.ofVolumeFlag(ro + ":/r:ro"), Mount.ofVolumeFlag(outer + ":/r/x"))))
+        .hasMessageContaining("read-only");
+    assertThat(ro.resolve("x")).doesNotExist();
+    assertThatThrownBy(() -> containers.inspect("nestro")).isInstanceOf(NotFoundException.class);
   }
 
   /**
