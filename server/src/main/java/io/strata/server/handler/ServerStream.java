@@ -210,8 +210,24 @@ final class ServerStream {
     return cancelled || answered();
   }
 
-  /** Answers with the error {@code t} stands for, after dropping the stream's work. */
+  /**
+   * Answers with the error {@code t} stands for, after dropping the stream's work. If telling what
+   * it stands for fails too (the heap exhausted, a class unloadable, an exception whose message
+   * throws), the answer is a bare internal error: the client must hear that its request ended, or
+   * it waits for an answer that never comes.
+   */
   void fail(Throwable t) {
+    try {
+      failWith(t);
+    } catch (RuntimeException | Error again) {
+      LOG.log(System.Logger.Level.ERROR, "request " + label + " (stream " + id + ") failed", again);
+      answer(
+          Frame.error(id, Status.INTERNAL, label + ": internal error on the server"),
+          Status.INTERNAL);
+    }
+  }
+
+  private void failWith(Throwable t) {
     if (finished()) {
       // Answered, or cancelled: the cancel's own task, queued behind this one, answers CANCELLED
       // (a cancelled download's source fails its read, and that is no error of the request).

@@ -117,6 +117,48 @@ class ServerStreamTest {
     }
   }
 
+  /**
+   * A failure whose answer cannot be made (its message throws, as a missing class or an exhausted
+   * heap makes the error path itself fail) still answers the client: it used to wait forever.
+   */
+  @Test
+  void aFailureThatCannotBeDescribedStillAnswersTheClient() throws Exception {
+    EmbeddedChannel wire = new EmbeddedChannel(new io.strata.server.codec.FrameEncoder());
+    try {
+      ServerStream s =
+          new ServerStream(
+              1,
+              Opcode.BLOB_PUT.code(),
+              wire,
+              Runnable::run,
+              (stream, status) -> answered.set(status),
+              n -> {});
+      s.start(
+          args ->
+              new Outcome.Upload(
+                  new RecordingSink() {
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                      throw new IllegalStateException() {
+                        @Override
+                        public String getMessage() {
+                          throw new NoClassDefFoundError("io/strata/store/disk/DiskFull");
+                        }
+                      };
+                    }
+                  }),
+          new byte[0]);
+      s.write(direct(new byte[] {1}), () -> {});
+      List<SentFrames.Sent> sent = new SentFrames().drain(wire);
+      assertThat(answered.get()).isEqualTo(Status.INTERNAL);
+      assertThat(sent).hasSize(1);
+      assertThat(sent.get(0).status()).isEqualTo(Status.INTERNAL);
+      assertThat(sent.get(0).body()).contains("blob.put: internal error on the server");
+    } finally {
+      wire.finishAndReleaseAll();
+    }
+  }
+
   @Test
   void anEmptyFirstFrameDoesNotStopLaterOnes() {
     RecordingSink sink = new RecordingSink();
