@@ -76,8 +76,11 @@ class ServerStreamTest {
     return buf;
   }
 
-  @Test
-  void anUploadThatRunsOutOfDescriptorsIsUnavailableInOneSentence() throws Exception {
+  /**
+   * The one RESPONSE of a {@code blob.put} whose sink throws {@code failure} at its first bytes, as
+   * it goes out on the wire.
+   */
+  private SentFrames.Sent answerToAFailingUpload(RuntimeException failure) throws Exception {
     EmbeddedChannel wire = new EmbeddedChannel(new io.strata.server.codec.FrameEncoder());
     try {
       ServerStream s =
@@ -94,27 +97,33 @@ class ServerStreamTest {
                   new RecordingSink() {
                     @Override
                     public void write(byte[] b, int off, int len) {
-                      // as the store's new pack met EMFILE, wrapped on its way up
-                      throw new java.io.UncheckedIOException(
-                          new java.io.IOException(
-                              new java.nio.file.FileSystemException(
-                                  "/data/chunks/packs/00000009.pack",
-                                  null,
-                                  "Too many open files")));
+                      throw failure;
                     }
                   }),
           new byte[0]);
       s.write(direct(new byte[] {1}), () -> {});
       List<SentFrames.Sent> sent = new SentFrames().drain(wire);
-      assertThat(answered.get()).isEqualTo(Status.UNAVAILABLE);
       assertThat(sent).hasSize(1);
-      assertThat(sent.get(0).status()).isEqualTo(Status.UNAVAILABLE);
-      assertThat(sent.get(0).body())
-          .contains(
-              "blob.put: too many open files on the server (its open-file limit is reached); retry");
+      assertThat(answered.get()).isEqualTo(sent.get(0).status());
+      return sent.get(0);
     } finally {
       wire.finishAndReleaseAll();
     }
+  }
+
+  @Test
+  void anUploadThatRunsOutOfDescriptorsIsUnavailableInOneSentence() throws Exception {
+    // as the store's new pack met EMFILE, wrapped on its way up
+    SentFrames.Sent answer =
+        answerToAFailingUpload(
+            new java.io.UncheckedIOException(
+                new java.io.IOException(
+                    new java.nio.file.FileSystemException(
+                        "/data/chunks/packs/00000009.pack", null, "Too many open files"))));
+    assertThat(answer.status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(answer.body())
+        .contains(
+            "blob.put: too many open files on the server (its open-file limit is reached); retry");
   }
 
   /**
@@ -123,40 +132,16 @@ class ServerStreamTest {
    */
   @Test
   void aFailureThatCannotBeDescribedStillAnswersTheClient() throws Exception {
-    EmbeddedChannel wire = new EmbeddedChannel(new io.strata.server.codec.FrameEncoder());
-    try {
-      ServerStream s =
-          new ServerStream(
-              1,
-              Opcode.BLOB_PUT.code(),
-              wire,
-              Runnable::run,
-              (stream, status) -> answered.set(status),
-              n -> {});
-      s.start(
-          args ->
-              new Outcome.Upload(
-                  new RecordingSink() {
-                    @Override
-                    public void write(byte[] b, int off, int len) {
-                      throw new IllegalStateException() {
-                        @Override
-                        public String getMessage() {
-                          throw new NoClassDefFoundError("io/strata/store/disk/DiskFull");
-                        }
-                      };
-                    }
-                  }),
-          new byte[0]);
-      s.write(direct(new byte[] {1}), () -> {});
-      List<SentFrames.Sent> sent = new SentFrames().drain(wire);
-      assertThat(answered.get()).isEqualTo(Status.INTERNAL);
-      assertThat(sent).hasSize(1);
-      assertThat(sent.get(0).status()).isEqualTo(Status.INTERNAL);
-      assertThat(sent.get(0).body()).contains("blob.put: internal error on the server");
-    } finally {
-      wire.finishAndReleaseAll();
-    }
+    SentFrames.Sent answer =
+        answerToAFailingUpload(
+            new IllegalStateException() {
+              @Override
+              public String getMessage() {
+                throw new NoClassDefFoundError("io/strata/store/disk/DiskFull");
+              }
+            });
+    assertThat(answer.status()).isEqualTo(Status.INTERNAL);
+    assertThat(answer.body()).contains("blob.put: internal error on the server");
   }
 
   @Test
