@@ -1000,7 +1000,14 @@ final class LowLevelFs {
     pending.settle();
     if (!readOnly) {
       try {
-        sync();
+        // A host file alone, as the host's fsync does; anything else (the layer's files, a node
+        // with no name left) makes every change of the mount durable.
+        String p = table.path(q.nodeId);
+        if (p != null && view.sharedWithHost(p)) {
+          pending.syncHostFile(p);
+        } else {
+          sync();
+        }
       } catch (PendingChanges.LostChanges e) {
         throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
       }

@@ -233,6 +233,24 @@ final class PendingChanges {
   }
 
   /**
+   * Makes the changes to the host file or directory {@code path} durable (a volume's, a bind
+   * mount's: {@link FileSystemView#sharedWithHost}), as an {@code fsync} of it asks, and nothing
+   * else: the layer's held changes and other host files wait for their own fsync or the periodic
+   * sync. Throws, once, what a failed background sync lost, as {@link #sync} does.
+   */
+  void syncHostFile(String path) throws IOException {
+    synchronized (lock) {
+      settle();
+      Throwable before = lost;
+      lost = null;
+      view.syncFile(path);
+      if (before != null) {
+        throw new LostChanges(name, before);
+      }
+    }
+  }
+
+  /**
    * Has the view finish the appends of files left idle since the last call (once per periodic sync,
    * not at every sync: a file appended to with an fsync each time is not idle), to be made durable
    * by the sync that follows. A failure is logged; it lost nothing, as the content is the same

@@ -507,6 +507,17 @@ public final class ContainerView implements FileSystemView {
     everywhere(FileSystemView::sync);
   }
 
+  /** A host file or directory alone; a path in the layer syncs the layer (one commit for all). */
+  @Override
+  public void syncFile(String path) throws IOException {
+    Route r = route(path, true);
+    if (r.fs() == layer) {
+      layer.sync();
+    } else {
+      r.fs().syncFile(r.path());
+    }
+  }
+
   /**
    * Drops what the writable layer holds unsynced; the mounts' host files are written through, only
    * their forcing is given up.

@@ -201,6 +201,15 @@ public interface FileSystemView {
   void sync() throws IOException;
 
   /**
+   * Makes the changes so far to the file or directory at {@code path} durable, as {@code fsync} on
+   * it does: what a host directory keeps to force ({@link #sharedWithHost}) is forced for that file
+   * alone. By default everything, as {@link #sync}.
+   */
+  default void syncFile(String path) throws IOException {
+    sync();
+  }
+
+  /**
    * Drops every change held since the last {@link #sync} (with {@link #deferSync} on), so that a
    * group of changes that failed half-way leaves nothing behind. Changes already durable stay.
    */

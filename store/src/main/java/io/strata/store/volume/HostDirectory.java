@@ -1033,6 +1033,26 @@ public final class HostDirectory implements FileSystemView {
   }
 
   /**
+   * Forces the kept channel of the file or directory at {@code path} (a symlink followed), if it
+   * has one: the container's {@code fsync} of one file forces that file, not every file the mount
+   * changed (a database's commit fsyncs its journal, then its file: forcing all each time doubled
+   * its fsyncs). Nothing kept: nothing unforced (a change made while nothing was deferred was
+   * forced before it returned).
+   */
+  @Override
+  public void syncFile(String path) throws IOException {
+    Object key;
+    try (Walk w = walk(path, true)) {
+      key = attributes(w, path).fileKey();
+    } catch (NotFoundException e) {
+      return; // removed since: a file no name reaches is the kernel's to drop
+    } catch (IOException e) {
+      throw translate(e, path);
+    }
+    unforced.forceOne(key);
+  }
+
+  /**
    * Gives up forcing what was deferred; the changes themselves stay: host files are written
    * through, as a bind mount or volume would be.
    */

@@ -65,6 +65,19 @@ final class UnforcedChannels {
     }
   }
 
+  /** Forces and closes the channel kept for {@code key}, if any. */
+  void forceOne(Object key) throws IOException {
+    FileChannel ch;
+    synchronized (this) {
+      ch = kept.remove(key);
+    }
+    if (ch != null) {
+      try (ch) {
+        force.force(ch);
+      }
+    }
+  }
+
   /**
    * Forces and closes every kept channel; all are closed, and the first failure is thrown after
    * (with the others suppressed): a change the view acknowledged may not be durable.

@@ -90,6 +90,27 @@ class HostDirectoryDurabilityTest {
   }
 
   @Test
+  void anFsyncOfOneFileForcesThatFileAlone() throws IOException {
+    HostDirectory d = root();
+    d.write("/journal", 0, bytes("j"), 0, 1);
+    d.write("/db", 0, bytes("d"), 0, 1);
+    forced.clear();
+    d.deferSync(true);
+    d.write("/journal", 0, bytes("J"), 0, 1);
+    d.write("/db", 0, bytes("D"), 0, 1);
+    d.syncFile("/journal");
+    assertThat(forced).hasSize(1);
+    d.syncFile("/journal");
+    assertThat(forced).as("forced already").hasSize(1);
+    d.remove("/journal", false);
+    d.syncFile("/"); // the directory, as fsync of it after an unlink
+    assertThat(forced).hasSize(2);
+    d.syncFile("/journal"); // gone: nothing to force, no error
+    d.sync();
+    assertThat(forced).as("the db file, left for its own sync").hasSize(3);
+  }
+
+  @Test
   void endingDeferralForcesWhatWasDeferred() throws IOException {
     HostDirectory d = root();
     d.deferSync(true);
