@@ -1,8 +1,6 @@
 package io.strata.store.pack;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.strata.store.disk.OpenFileLimit;
 import java.util.ArrayDeque;
 
 /**
@@ -27,7 +25,7 @@ final class OpenPacks {
    * left to connections, spool files and the containerd and registry services.
    */
   static int forThisProcess() {
-    long limit = softLimit();
+    long limit = OpenFileLimit.soft();
     if (limit < 0) {
       return DEFAULT;
     }
@@ -70,20 +68,5 @@ final class OpenPacks {
 
   synchronized int size() {
     return open.size();
-  }
-
-  /** The soft limit of open files ("Max open files" in /proc/self/limits); -1 if unknown. */
-  private static long softLimit() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
-        if (line.startsWith("Max open files")) {
-          String v = line.substring("Max open files".length()).trim().split("\\s+")[0];
-          return v.equals("unlimited") ? -1 : Long.parseLong(v);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      return -1;
-    }
-    return -1;
   }
 }

@@ -1,5 +1,6 @@
 package io.strata.store.volume;
 
+import io.strata.store.disk.OpenFileLimit;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
@@ -7,6 +8,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Host files and directories a view changed while it deferred durability, each kept open until the
@@ -21,6 +23,19 @@ final class UnforcedChannels {
   /** The most channels one view keeps open for its next sync. */
   static final int MAX = 64;
 
+  /**
+   * The most all views of the process keep: an eighth of its open-file limit, 16 to 1,024 (packs
+   * take a quarter, connections half of what is free). Past it a change is forced at once, as if
+   * nothing were deferred: durable sooner, never later.
+   */
+  static final int PROCESS_MAX = processMax(OpenFileLimit.soft());
+
+  private static final AtomicInteger KEPT_IN_PROCESS = new AtomicInteger();
+
+  static int processMax(long openFileLimit) {
+    return openFileLimit < 0 ? 1024 : (int) Math.max(16, Math.min(1024, openFileLimit / 8));
+  }
+
   /** How a channel is made durable: {@link FileChannel#force}, or a test's record of it. */
   @FunctionalInterface
   interface Force {
@@ -32,6 +47,11 @@ final class UnforcedChannels {
 
   UnforcedChannels(Force force) {
     this.force = force;
+  }
+
+  /** How many channels all views keep now (for tests). */
+  static int keptInProcess() {
+    return KEPT_IN_PROCESS.get();
   }
 
   /** Forces {@code ch} at once (a change made while nothing is deferred). */
@@ -54,11 +74,19 @@ final class UnforcedChannels {
       ch.close();
       return;
     }
+    if (KEPT_IN_PROCESS.incrementAndGet() > PROCESS_MAX) {
+      KEPT_IN_PROCESS.decrementAndGet();
+      try (ch) {
+        force.force(ch);
+      }
+      return;
+    }
     kept.put(key, ch);
     if (kept.size() > MAX) {
       Iterator<FileChannel> eldest = kept.values().iterator();
       FileChannel first = eldest.next();
       eldest.remove();
+      KEPT_IN_PROCESS.decrementAndGet();
       try (first) {
         force.force(first);
       }
@@ -72,6 +100,7 @@ final class UnforcedChannels {
       ch = kept.remove(key);
     }
     if (ch != null) {
+      KEPT_IN_PROCESS.decrementAndGet();
       try (ch) {
         force.force(ch);
       }
@@ -86,6 +115,7 @@ final class UnforcedChannels {
     IOException failed = null;
     List<FileChannel> all = new ArrayList<>(kept.values());
     kept.clear();
+    KEPT_IN_PROCESS.addAndGet(-all.size());
     for (FileChannel ch : all) {
       try (ch) {
         force.force(ch);
@@ -107,6 +137,7 @@ final class UnforcedChannels {
    * durability is given up (a failed group's, which acknowledged nothing).
    */
   synchronized void closeAll() {
+    KEPT_IN_PROCESS.addAndGet(-kept.size());
     for (FileChannel ch : kept.values()) {
       try {
         ch.close();

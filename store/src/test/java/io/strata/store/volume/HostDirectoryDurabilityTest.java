@@ -146,6 +146,39 @@ class HostDirectoryDurabilityTest {
   }
 
   @Test
+  void allViewsTogetherKeepABoundedNumberOfFilesOpenThenForceAtOnce() throws IOException {
+    assertThat(UnforcedChannels.processMax(256)).isEqualTo(32);
+    assertThat(UnforcedChannels.processMax(64)).isEqualTo(16);
+    assertThat(UnforcedChannels.processMax(1 << 20)).isEqualTo(1024);
+    assertThat(UnforcedChannels.processMax(-1)).isEqualTo(1024);
+
+    int perView = 60;
+    int room = UnforcedChannels.PROCESS_MAX - UnforcedChannels.keptInProcess();
+    int writes = room + 10;
+    List<HostDirectory> views = new ArrayList<>();
+    for (int v = 0; v * perView < writes; v++) {
+      HostDirectory d =
+          new HostDirectory(
+              Files.createDirectories(dir.resolve("v" + v)), false, "volume v" + v, forced::add);
+      for (int i = 0; i < perView; i++) {
+        d.write("/f" + i, 0, bytes("x"), 0, 1); // made while nothing is deferred
+      }
+      d.deferSync(true);
+      views.add(d);
+    }
+    forced.clear();
+    for (int n = 0; n < writes; n++) {
+      views.get(n / perView).write("/f" + (n % perView), 0, bytes("y"), 0, 1);
+    }
+    assertThat(forced).as("forced at once past the process's bound").hasSize(writes - room);
+    for (HostDirectory d : views) {
+      d.deferSync(false);
+    }
+    assertThat(forced).hasSize(writes);
+    assertThat(UnforcedChannels.PROCESS_MAX - UnforcedChannels.keptInProcess()).isEqualTo(room);
+  }
+
+  @Test
   void aDiscardedGroupGivesUpForcingButKeepsItsBytes() throws IOException {
     HostDirectory d = root();
     d.write("/f", 0, bytes("old"), 0, 3);
