@@ -201,6 +201,48 @@ class ImagesIT {
     assertThat(layers("dockerbase:1")).isEqualTo(layers("base:1"));
   }
 
+  /** Tar entry names of the archive at {@code tar}. */
+  private static List<String> entries(Path tar) throws IOException {
+    List<String> names = new java.util.ArrayList<>();
+    try (var in =
+        new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+            Files.newInputStream(tar))) {
+      for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        names.add(e.getName());
+      }
+    }
+    return names;
+  }
+
+  /**
+   * A docker-archive's layers are plain tars unless asked otherwise, as {@code docker save} writes
+   * them (each under its diff_id); {@code --layer-compression gzip} compresses them.
+   */
+  @Test
+  void aDockerArchiveHoldsPlainLayersAsDockerSaveWritesThem() throws Exception {
+    Path tree = Files.createDirectories(dir.resolve("saved-tree/etc"));
+    Files.writeString(tree.resolve("only-here"), "a file no other image of this test has");
+    ok("image", "import", tree.getParent().toString(), "-t", "plainsave:1");
+    String diffId = layers("plainsave:1").get(0).asText().substring("sha256:".length());
+    Path saved = dir.resolve("plainsave.tar");
+    ok("image", "export", "plainsave:1", "-o", saved.toString(), "--type", "docker-archive");
+    assertThat(entries(saved)).contains(diffId + "/layer.tar");
+    Path gz = dir.resolve("plainsave-gz.tar");
+    ok(
+        "image",
+        "export",
+        "plainsave:1",
+        "-o",
+        gz.toString(),
+        "--type",
+        "docker-archive",
+        "--layer-compression",
+        "gzip");
+    assertThat(entries(gz)).noneMatch(n -> n.endsWith("/layer.tar"));
+    ok("image", "import", saved.toString(), "-t", "plainsave:2");
+    assertThat(layers("plainsave:2")).isEqualTo(layers("plainsave:1"));
+  }
+
   @Test
   void umociUnpacksTheExport() throws Exception {
     Tools.require("umoci");

@@ -56,7 +56,8 @@ final class ImageExportCommand extends ClientCommand {
       names = "--layer-compression",
       paramLabel = "CODEC",
       description =
-          "gzip (default, as docker pushes them), zstd or none: how layers Strata made (built,"
+          "gzip (the default in an OCI layout, as docker pushes them), zstd or none (the default"
+              + " in a docker-archive, as docker save writes them): how layers Strata made (built,"
               + " committed, imported from a plain tar or directory) are compressed. An image that"
               + " keeps the manifest it arrived with (imported, pulled, pushed to the registry)"
               + " goes as it arrived: same blobs, same digests.")

@@ -7,8 +7,9 @@ package io.strata.protocol.message;
  * @param format {@code oci} (an OCI image layout) or {@code docker-archive} (a {@code docker save}
  *     archive); null: {@code oci}
  * @param layerCompression how layers Strata made are compressed: {@code gzip}, {@code zstd} or
- *     {@code none}; null: {@code gzip}. An image that keeps the manifest it arrived with goes as it
- *     arrived, whatever this says
+ *     {@code none}; null: {@code gzip} in an OCI layout, {@code none} in a {@code docker-archive}
+ *     (as {@code docker save} writes them). An image that keeps the manifest it arrived with goes
+ *     as it arrived, whatever this says
  * @param more further images in the same archive, as {@code docker save IMAGE...} writes them
  *     ({@code docker-archive} only); null or empty: just {@code image}
  */
