@@ -1,5 +1,6 @@
 package io.strata.fuse;
 
+import io.strata.store.disk.OutOfDescriptors;
 import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.CorruptDataException;
@@ -45,6 +46,7 @@ final class Errno {
   static final int ENOTCONN = 107; // what a killed server's mount answers
   static final int EPROTO = 71;
   static final int EILSEQ = 84; // a name that is not valid UTF-8
+  static final int EMFILE = 24;
 
   private Errno() {}
 
@@ -88,6 +90,9 @@ final class Errno {
     }
     if (e instanceof IOException && e.getMessage() != null && e.getMessage().contains("No space")) {
       return ENOSPC;
+    }
+    if (OutOfDescriptors.causedBy(e)) {
+      return EMFILE; // the server's open-file limit: passes as descriptors are freed, unlike EIO
     }
     return EIO;
   }

@@ -39,6 +39,10 @@ class ErrnoTest {
     assertThat(Errno.of(new AccessDeniedException("/v/a"), Errno.EPERM)).isEqualTo(13);
     assertThat(Errno.of(new IOException("No space left on device"), Errno.EPERM)).isEqualTo(28);
     assertThat(Errno.of(new IOException("something else"), Errno.EPERM)).isEqualTo(5);
+    // the server's open-file limit, as a volume's file met it (round 7, O2): EMFILE, not EIO
+    assertThat(
+            Errno.of(new java.nio.file.FileSystemException("f8: Too many open files"), Errno.EPERM))
+        .isEqualTo(24);
     assertThat(Errno.of(new IllegalStateException("a bug"), Errno.EPERM)).isEqualTo(5);
   }
 

@@ -520,6 +520,12 @@ class MountIT {
       assertThat(Files.size(mnt.resolve("v2/e"))).isZero();
       Files.write(mnt.resolve("v1/e"), new byte[1500]);
       assertThat(Files.readAllBytes(mnt.resolve("v2/e"))).hasSize(1500);
+      // The volume's top directory lists every time once the mount holds it open (round 7, O1).
+      for (int i = 0; i < 3; i++) {
+        try (var names = Files.list(mnt.resolve("v1"))) {
+          assertThat(names.map(p -> p.getFileName().toString())).contains("e", "h");
+        }
+      }
 
       // Appends through two names of a volume's hard-linked file (linked on the host) keep every
       // byte: the host's O_APPEND, not the size each name's kernel inode holds (N2).

@@ -475,6 +475,12 @@ public final class HostDirectory implements FileSystemView {
         w.name = null;
       }
       List<String> names = new ArrayList<>();
+      // A stream's entries can be read once: the held root is read through a stream of its own.
+      SecureDirectoryStream<Path> read =
+          w.dir() == w.borrowed ? w.dir().newDirectoryStream(Path.of("."), NOFOLLOW) : null;
+      if (read != null) {
+        w.dirs.addLast(read); // closed with the walk; the same directory, so no name of its own
+      }
       for (Path p : w.dir()) {
         String why = FileNames.HOST.problem(p.getFileName());
         if (why != null) {

@@ -226,6 +226,25 @@ class HostDirectoryDurabilityTest {
     }
   }
 
+  /**
+   * The held root lists as often as asked: a directory stream's entries can be read once, and the
+   * second listing of a volume's top directory through a mount failed with EIO (round 7, O1).
+   */
+  @Test
+  void whileDeferredTheRootListsEveryTime() throws IOException {
+    HostDirectory d = root();
+    d.deferSync(true);
+    d.write("/a", 0, bytes("a"), 0, 1);
+    d.mkdir("/sub", 0755);
+    for (int i = 0; i < 3; i++) {
+      assertThat(d.list("/")).extracting(e -> e.name()).containsExactly("a", "sub");
+    }
+    d.write("/b", 0, bytes("b"), 0, 1);
+    assertThat(d.list("/")).extracting(e -> e.name()).containsExactly("a", "b", "sub");
+    assertThat(d.list("/sub")).isEmpty();
+    d.deferSync(false);
+  }
+
   @Test
   void whileDeferredTheRootIsHeldYetARootReplacedOnTheHostIsFollowedAndNothingLeaks()
       throws IOException {
