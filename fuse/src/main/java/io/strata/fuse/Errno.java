@@ -47,6 +47,7 @@ final class Errno {
   static final int EPROTO = 71;
   static final int EILSEQ = 84; // a name that is not valid UTF-8
   static final int EMFILE = 24;
+  static final int ENOMEM = 12;
 
   private Errno() {}
 
@@ -90,6 +91,9 @@ final class Errno {
     }
     if (e instanceof IOException && e.getMessage() != null && e.getMessage().contains("No space")) {
       return ENOSPC;
+    }
+    if (e instanceof OutOfMemoryError) {
+      return ENOMEM; // the server's heap: passes as memory is freed
     }
     if (OutOfDescriptors.causedBy(e)) {
       return EMFILE; // the server's open-file limit: passes as descriptors are freed, unlike EIO

@@ -54,7 +54,12 @@ public final class FuseMount implements Closeable {
    */
   void periodicSync() {
     if (isMounted()) {
-      fs.syncInBackground();
+      try {
+        fs.syncInBackground();
+      } catch (Throwable t) {
+        // An Error (the heap ran out) would end this mount's periodic syncs for good: the
+        // scheduler drops a task that throws. What the sync lost, the next fsync reports.
+      }
       return;
     }
     ScheduledFuture<?> f = syncer;

@@ -127,7 +127,17 @@ final class FuseSession {
         if (q.opcode >= 0 && q.opcode <= Wire.MAX_OPCODE) {
           counts.incrementAndGet(q.opcode);
         }
-        if (!fs.handle(q, r)) {
+        boolean reply;
+        try {
+          reply = fs.handle(q, r);
+        } catch (Throwable t) {
+          // The answer itself failed (the heap ran out while it was made or logged): the request
+          // still gets one, or the process that made it waits in the kernel for good, and this
+          // thread goes on serving once memory is free again.
+          r.error(q.unique, t instanceof OutOfMemoryError ? Errno.ENOMEM : Errno.EIO);
+          reply = q.opcode != Wire.FORGET && q.opcode != Wire.BATCH_FORGET;
+        }
+        if (!reply) {
           continue;
         }
         r.done();

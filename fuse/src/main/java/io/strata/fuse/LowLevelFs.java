@@ -914,7 +914,7 @@ final class LowLevelFs {
     q.skip(8); // fh
     long offset = q.u64();
     int size = q.u32();
-    byte[] b = IoArrays.take();
+    byte[] b = IoArrays.REQUESTS.take();
     try {
       int want = Math.min(size, b.length);
       int done = 0;
@@ -927,7 +927,7 @@ final class LowLevelFs {
       }
       r.ok(q.unique).bytes(b, 0, done);
     } finally {
-      IoArrays.give(b);
+      IoArrays.REQUESTS.give(b);
     }
   }
 
@@ -961,7 +961,7 @@ final class LowLevelFs {
     if (readOnly) {
       throw new Refusal(Errno.EROFS);
     }
-    byte[] b = IoArrays.take();
+    byte[] b = IoArrays.REQUESTS.take();
     int len;
     try {
       len = q.bytes(b, Math.min(size, b.length));
@@ -990,7 +990,7 @@ final class LowLevelFs {
         pending.write(p, offset, b, 0, len);
       }
     } finally {
-      IoArrays.give(b);
+      IoArrays.REQUESTS.give(b);
     }
     pending.wrote(len);
     r.ok(q.unique).u32(len).u32(0);

@@ -111,7 +111,7 @@ final class PendingChanges {
         return;
       }
       if (held == null) {
-        held = new byte[HOLD_BYTES];
+        held = IoArrays.HOLDS.take();
       }
       heldLinked = linked(path);
       System.arraycopy(b, off, held, 0, len);
@@ -195,10 +195,16 @@ final class PendingChanges {
       return;
     }
     holding = false; // a failure drops the held bytes: they are reported, not retried
-    view.deferSync(true);
-    dirty = true;
-    view.write(heldPath, heldOffset, held, 0, heldLength);
-    heldPath = null;
+    try {
+      view.deferSync(true);
+      dirty = true;
+      view.write(heldPath, heldOffset, held, 0, heldLength);
+    } finally {
+      // Back to the process's set: a mount holds the buffer only while it holds a write.
+      IoArrays.HOLDS.give(held);
+      held = null;
+      heldPath = null;
+    }
   }
 
   /** Counts {@code len} written bytes; past {@link #SYNC_BYTES} since the last sync, syncs. */
@@ -270,11 +276,7 @@ final class PendingChanges {
     }
   }
 
-  /**
-   * The periodic sync: keeps a failure for the next fsync to report. It also lets go of the
-   * write-behind's buffer (1 MiB), taken again by the next write: a mount left idle holds no more
-   * heap than one never written to (docs/ADVERSARIAL.md, N8).
-   */
+  /** The periodic sync: keeps a failure for the next fsync to report. */
   void syncInBackground() {
     if (!dirty && !holding) {
       return;
@@ -282,15 +284,14 @@ final class PendingChanges {
     synchronized (lock) {
       try {
         settleHeld();
-        held = null;
         if (dirty) {
           dirty = false;
           unsyncedBytes.set(0);
           view.sync();
         }
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException | RuntimeException | Error e) {
+        lost = e; // first: the log line may fail too when the heap ran out
         LOG.log(System.Logger.Level.WARNING, "mount {0}: background sync failed: {1}", name, e);
-        lost = e;
       }
     }
   }

@@ -18,7 +18,9 @@ import io.strata.store.pack.PackSet;
 import io.strata.store.pack.Records;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,6 +54,15 @@ final class ChunkGroups {
   /** The largest group size: twice it must fit {@link GroupTable#MAX_RAW}. */
   static final int MAX_BYTES = GroupTable.MAX_RAW / 2;
 
+  /**
+   * Groups gathering at once in the whole store, over all write sessions: past it the eldest is
+   * appended early, smaller (its chunks are the same). A session's open group lives until it fills
+   * or the session commits, and a mounted container's session commits at the mount's periodic sync:
+   * 64 containers written one after another within one period held 64 groups of up to 896 KiB and
+   * ran a 128 MiB heap out (docs/ADVERSARIAL.md, round 7, O3). One import never has this many.
+   */
+  static final int MAX_OPEN_GROUPS = 16;
+
   private static final ThreadLocal<byte[]> VERIFY_BUFFER =
       ThreadLocal.withInitial(() -> new byte[ChunkerParams.MAX_CHUNK]);
 
@@ -79,6 +90,8 @@ final class ChunkGroups {
   private final Outcome outcome;
   // Members of groups not yet appended, by chunk id.
   private final Map<Integer, OpenGroup> open = new ConcurrentHashMap<>();
+  // Groups started and not yet appended, eldest first (its own monitor, taken last).
+  private final Deque<OpenGroup> started = new ArrayDeque<>();
   private final ByteArrayPool buffers;
   // Where a full group is compressed and appended while the thread that filled it goes on; null:
   // on that thread.
@@ -152,6 +165,9 @@ final class ChunkGroups {
         }
         g = new OpenGroup(s, buffers.take());
         slot.start(g);
+        synchronized (started) {
+          started.addLast(g);
+        }
       }
       synchronized (g) {
         g.add(id, d, b, off, len);
@@ -167,6 +183,40 @@ final class ChunkGroups {
     }
     if (full != null) {
       flushSoon(full);
+    }
+    appendEldestPastBound();
+  }
+
+  /**
+   * While more than {@link #MAX_OPEN_GROUPS} groups gather, appends the eldest now, as {@link
+   * #flushHolding} does for a chunk another write needs. Outside every session's monitor, so two
+   * writers never wait on each other's. A failure is its session's: its commit reports it.
+   */
+  private void appendEldestPastBound() {
+    while (true) {
+      OpenGroup eldest;
+      synchronized (started) {
+        if (started.size() <= MAX_OPEN_GROUPS) {
+          return;
+        }
+        eldest = started.peekFirst();
+      }
+      eldest.owner.groups().detach(eldest);
+      try {
+        flush(eldest);
+      } catch (IOException | RuntimeException e) {
+        // kept by the owner's session (SessionGroups.flushed)
+      }
+      synchronized (started) {
+        started.remove(eldest); // appended by another thread meanwhile: done all the same
+      }
+    }
+  }
+
+  /** How many groups gather now (for tests). */
+  int gathering() {
+    synchronized (started) {
+      return started.size();
     }
   }
 
@@ -318,6 +368,9 @@ final class ChunkGroups {
         } finally {
           g.done = true;
           buffers.give(g.raw);
+          synchronized (started) {
+            started.remove(g);
+          }
         }
       }
     } finally {
