@@ -23,7 +23,7 @@ public final class FuseMount implements Closeable {
   private final FuseSession session;
   private final CountDownLatch served;
   private volatile ScheduledFuture<?> syncer;
-  private boolean closed;
+  private volatile boolean closed;
 
   FuseMount(
       FuseMounts owner,
@@ -75,6 +75,11 @@ public final class FuseMount implements Closeable {
    */
   void halt() throws IOException {
     fs.halt();
+  }
+
+  /** Whether {@link #close} was called: its owner forgets it then, not when the kernel lets go. */
+  boolean closing() {
+    return closed;
   }
 
   /** Whether {@link #halt} stopped serving it. */

@@ -277,7 +277,7 @@ public final class FuseMounts implements Closeable {
    */
   private synchronized void forgetEnded(Path mp) {
     FuseMount m = mounts.get(mp);
-    if (m != null && !m.isMounted()) {
+    if (m != null && !m.isMounted() && !m.closing()) {
       mounts.remove(mp, m);
       LOG.log(System.Logger.Level.INFO, "mount {0} was unmounted outside stratad", mp);
     }

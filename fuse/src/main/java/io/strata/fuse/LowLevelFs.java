@@ -1,5 +1,6 @@
 package io.strata.fuse;
 
+import io.strata.store.chunk.LentArrays;
 import io.strata.store.fs.DirEntry;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
@@ -48,6 +49,13 @@ final class LowLevelFs {
    * write-behind gathers consecutive writes into 1 MiB for the view anyway.
    */
   static final int MAX_IO = 256 << 10;
+
+  /**
+   * What a read or write request copies file bytes through, lent per request and shared by every
+   * mount of the process: they were two per mount for as long as it lived (docs/ADVERSARIAL.md,
+   * N8).
+   */
+  private static final LentArrays REQUESTS = new LentArrays(MAX_IO, 8);
 
   /** Names of removed files the kernel still holds, in the root (never listed). */
   static final String HIDDEN = HeldUnlinked.PREFIX;
@@ -914,7 +922,7 @@ final class LowLevelFs {
     q.skip(8); // fh
     long offset = q.u64();
     int size = q.u32();
-    byte[] b = IoArrays.REQUESTS.take();
+    byte[] b = REQUESTS.take();
     try {
       int want = Math.min(size, b.length);
       int done = 0;
@@ -927,7 +935,7 @@ final class LowLevelFs {
       }
       r.ok(q.unique).bytes(b, 0, done);
     } finally {
-      IoArrays.REQUESTS.give(b);
+      REQUESTS.give(b);
     }
   }
 
@@ -961,7 +969,7 @@ final class LowLevelFs {
     if (readOnly) {
       throw new Refusal(Errno.EROFS);
     }
-    byte[] b = IoArrays.REQUESTS.take();
+    byte[] b = REQUESTS.take();
     int len;
     try {
       len = q.bytes(b, Math.min(size, b.length));
@@ -990,7 +998,7 @@ final class LowLevelFs {
         pending.write(p, offset, b, 0, len);
       }
     } finally {
-      IoArrays.REQUESTS.give(b);
+      REQUESTS.give(b);
     }
     pending.wrote(len);
     r.ok(q.unique).u32(len).u32(0);

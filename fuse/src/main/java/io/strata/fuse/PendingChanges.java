@@ -1,5 +1,6 @@
 package io.strata.fuse;
 
+import io.strata.store.chunk.LentArrays;
 import io.strata.store.fs.FileSystemView;
 import io.strata.store.fs.HeldChangesLost;
 import java.io.IOException;
@@ -22,6 +23,12 @@ final class PendingChanges {
    * every record size, so that zfs stores whole records.
    */
   static final int HOLD_BYTES = 1 << 20;
+
+  /**
+   * The write-behind's buffers, lent for as long as a write is held and shared by every mount: one
+   * per mount kept 1 MiB for its life (docs/ADVERSARIAL.md, N8; round 7, O3).
+   */
+  private static final LentArrays HOLDS = new LentArrays(HOLD_BYTES, 4);
 
   /** A change through the view. */
   @FunctionalInterface
@@ -111,7 +118,7 @@ final class PendingChanges {
         return;
       }
       if (held == null) {
-        held = IoArrays.HOLDS.take();
+        held = HOLDS.take();
       }
       heldLinked = linked(path);
       System.arraycopy(b, off, held, 0, len);
@@ -201,7 +208,7 @@ final class PendingChanges {
       view.write(heldPath, heldOffset, held, 0, heldLength);
     } finally {
       // Back to the process's set: a mount holds the buffer only while it holds a write.
-      IoArrays.HOLDS.give(held);
+      HOLDS.give(held);
       held = null;
       heldPath = null;
     }

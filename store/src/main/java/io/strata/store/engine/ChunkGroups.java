@@ -1,6 +1,6 @@
 package io.strata.store.engine;
 
-import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.chunk.LentArrays;
 import io.strata.store.compress.ChunkCodec;
 import io.strata.store.compress.Codec;
 import io.strata.store.compress.Dictionaries;
@@ -62,9 +62,6 @@ final class ChunkGroups {
    * ran a 128 MiB heap out (docs/ADVERSARIAL.md, round 7, O3). One import never has this many.
    */
   static final int MAX_OPEN_GROUPS = 16;
-
-  private static final ThreadLocal<byte[]> VERIFY_BUFFER =
-      ThreadLocal.withInitial(() -> new byte[ChunkerParams.MAX_CHUNK]);
 
   /** What becomes of a member once its group is appended or has failed. */
   interface Outcome {
@@ -388,7 +385,16 @@ final class ChunkGroups {
    * (gc's copies are not). Returns the pack bytes appended.
    */
   int write(OpenGroup g, Placement placement, boolean counted) throws IOException {
-    byte[] rec = ChunkReader.recordBuffer();
+    byte[] rec = ChunkReader.RECORDS.take();
+    try {
+      return write(g, placement, counted, rec);
+    } finally {
+      ChunkReader.RECORDS.give(rec);
+    }
+  }
+
+  private int write(OpenGroup g, Placement placement, boolean counted, byte[] rec)
+      throws IOException {
     if (g.count == 1) {
       // Nothing to share context with (a small object written alone): the table would be waste.
       return writeSingle(g, rec, placement, counted);
@@ -481,27 +487,31 @@ final class ChunkGroups {
 
   /** Decodes the group's frame and compares it with the members: see ChunkWriter's verify. */
   private void verify(OpenGroup g, ChunkCodec.Encoded enc, byte[] rec, int frameAt) {
-    byte[] out = VERIFY_BUFFER.get();
+    byte[] out = LentArrays.CHUNKS.take();
     String where = "the group of chunk " + g.digests[0];
     try {
-      ChunkCodec.decode(
-          enc.codec(),
-          enc.dictId(),
-          dictionaries,
-          rec,
-          frameAt,
-          enc.length(),
-          out,
-          0,
-          g.used,
-          where);
-    } catch (CorruptDataException e) {
-      throw new CorruptDataException(
-          where + ": " + enc.codec() + " output does not decode; not stored", where, e);
-    }
-    if (!Arrays.equals(out, 0, g.used, g.raw, 0, g.used)) {
-      throw new CorruptDataException(
-          where + ": " + enc.codec() + " round trip changed the bytes; not stored", where);
+      try {
+        ChunkCodec.decode(
+            enc.codec(),
+            enc.dictId(),
+            dictionaries,
+            rec,
+            frameAt,
+            enc.length(),
+            out,
+            0,
+            g.used,
+            where);
+      } catch (CorruptDataException e) {
+        throw new CorruptDataException(
+            where + ": " + enc.codec() + " output does not decode; not stored", where, e);
+      }
+      if (!Arrays.equals(out, 0, g.used, g.raw, 0, g.used)) {
+        throw new CorruptDataException(
+            where + ": " + enc.codec() + " round trip changed the bytes; not stored", where);
+      }
+    } finally {
+      LentArrays.CHUNKS.give(out);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.strata.store.engine;
 
 import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.chunk.LentArrays;
 import io.strata.store.compress.ChunkCodec;
 import io.strata.store.compress.Codec;
 import io.strata.store.compress.Compression;
@@ -25,16 +26,13 @@ final class ChunkReader {
   private static final int RECORD_BYTES =
       PackFormat.recordLength(ChunkCodec.maxEncodedLength(ChunkerParams.MAX_CHUNK));
 
-  // Per thread, not per store: any thread may store or read chunks, and a buffer it already has is
-  // in its core's cache (a pool shared by all threads measured slower). The write path encodes
-  // into the same buffer: a thread does one or the other at a time.
-  private static final ThreadLocal<byte[]> RECORD_BUFFER =
-      ThreadLocal.withInitial(() -> new byte[RECORD_BYTES]);
+  // Lent per record, shared by the process (the write path encodes into the same): per thread,
+  // every mounted container's two serving threads kept one each for their life (round 7, O3).
+  // Given back most recent first, so a thread mostly gets back the buffer its core has cached.
+  static final LentArrays RECORDS = new LentArrays(RECORD_BYTES, 8);
 
   // Chunks handed on as stored are never dictionary frames: the receiver lacks the dictionary.
   private static final ChunkCodec PLAIN = new ChunkCodec(Compression.DEFAULT);
-  private static final ThreadLocal<byte[]> RAW_BUFFER =
-      ThreadLocal.withInitial(() -> new byte[ChunkerParams.MAX_CHUNK]);
 
   private final ChunkIndex index;
   private final PackSet packs;
@@ -49,9 +47,9 @@ final class ChunkReader {
     this.groups = groups;
   }
 
-  /** This thread's buffer for one record of the largest chunk. */
-  static byte[] recordBuffer() {
-    return RECORD_BUFFER.get();
+  /** The length of a buffer for one record of the largest chunk. */
+  static int recordBytes() {
+    return RECORD_BYTES;
   }
 
   /** See {@link ChunkStore#read}. */
@@ -63,50 +61,63 @@ final class ChunkReader {
         return n;
       }
     }
-    byte[] rec = RECORD_BUFFER.get();
-    RecordHeader h = record(id, rec);
-    String where = "chunk " + id;
-    if (h.rawLen() > dst.length) {
-      throw new CorruptDataException(
-          where + " has " + h.rawLen() + " bytes, more than expected", where);
+    byte[] rec = RECORDS.take();
+    try {
+      RecordHeader h = record(id, rec);
+      String where = "chunk " + id;
+      if (h.rawLen() > dst.length) {
+        throw new CorruptDataException(
+            where + " has " + h.rawLen() + " bytes, more than expected", where);
+      }
+      ChunkCodec.decode(
+          h.codec(),
+          h.dictId(),
+          dictionaries,
+          rec,
+          PackFormat.RECORD_HEADER,
+          h.storedLen(),
+          dst,
+          0,
+          h.rawLen(),
+          where);
+      return h.rawLen();
+    } finally {
+      RECORDS.give(rec);
     }
-    ChunkCodec.decode(
-        h.codec(),
-        h.dictId(),
-        dictionaries,
-        rec,
-        PackFormat.RECORD_HEADER,
-        h.storedLen(),
-        dst,
-        0,
-        h.rawLen(),
-        where);
-    return h.rawLen();
   }
 
   /** See {@link ChunkStore#readStored}. */
   RecordHeader readStored(int id, byte[] dst) throws IOException {
     long loc = index.location(id);
     if (loc == Locations.PENDING || GroupedLocations.isMember(loc)) {
-      byte[] raw = RAW_BUFFER.get();
-      int n = readGrouped(id, raw);
-      if (n >= 0) {
-        // A member travels as a chunk of its own: the receiver has neither the group nor, maybe,
-        // the release that reads groups.
-        return plainEncode(id, raw, n, dst, index.digest(id));
+      byte[] raw = LentArrays.CHUNKS.take();
+      try {
+        int n = readGrouped(id, raw);
+        if (n >= 0) {
+          // A member travels as a chunk of its own: the receiver has neither the group nor,
+          // maybe, the release that reads groups.
+          return plainEncode(id, raw, n, dst, index.digest(id));
+        }
+      } finally {
+        LentArrays.CHUNKS.give(raw);
       }
     }
-    byte[] rec = RECORD_BUFFER.get();
-    RecordHeader h = record(id, rec);
-    if (h.codec() == Codec.ZSTD_DICT) {
-      return plainCopy(id, h, rec, dst);
+    byte[] rec = RECORDS.take();
+    try {
+      RecordHeader h = record(id, rec);
+      if (h.codec() == Codec.ZSTD_DICT) {
+        return plainCopy(id, h, rec, dst);
+      }
+      if (h.storedLen() > dst.length) {
+        throw new CorruptDataException(
+            "chunk " + id + " takes " + h.storedLen() + " bytes, more than expected",
+            "chunk " + id);
+      }
+      System.arraycopy(rec, PackFormat.RECORD_HEADER, dst, 0, h.storedLen());
+      return h;
+    } finally {
+      RECORDS.give(rec);
     }
-    if (h.storedLen() > dst.length) {
-      throw new CorruptDataException(
-          "chunk " + id + " takes " + h.storedLen() + " bytes, more than expected", "chunk " + id);
-    }
-    System.arraycopy(rec, PackFormat.RECORD_HEADER, dst, 0, h.storedLen());
-    return h;
   }
 
   /**
@@ -114,20 +125,24 @@ final class ChunkReader {
    * raw), which any store reads.
    */
   private RecordHeader plainCopy(int id, RecordHeader h, byte[] rec, byte[] dst) {
-    byte[] raw = RAW_BUFFER.get();
-    String where = "chunk " + id;
-    ChunkCodec.decode(
-        h.codec(),
-        h.dictId(),
-        dictionaries,
-        rec,
-        PackFormat.RECORD_HEADER,
-        h.storedLen(),
-        raw,
-        0,
-        h.rawLen(),
-        where);
-    return plainEncode(id, raw, h.rawLen(), dst, h.digest());
+    byte[] raw = LentArrays.CHUNKS.take();
+    try {
+      String where = "chunk " + id;
+      ChunkCodec.decode(
+          h.codec(),
+          h.dictId(),
+          dictionaries,
+          rec,
+          PackFormat.RECORD_HEADER,
+          h.storedLen(),
+          raw,
+          0,
+          h.rawLen(),
+          where);
+      return plainEncode(id, raw, h.rawLen(), dst, h.digest());
+    } finally {
+      LentArrays.CHUNKS.give(raw);
+    }
   }
 
   /**
@@ -198,7 +213,15 @@ final class ChunkReader {
    * the pack was retired meanwhile.
    */
   private DecodedGroups.Group decode(int packId, long offset) throws IOException {
-    byte[] rec = RECORD_BUFFER.get();
+    byte[] rec = RECORDS.take();
+    try {
+      return decode(packId, offset, rec);
+    } finally {
+      RECORDS.give(rec);
+    }
+  }
+
+  private DecodedGroups.Group decode(int packId, long offset, byte[] rec) throws IOException {
     String where = "pack " + PackFormat.fileName(packId) + " offset " + offset;
     // The index keeps no group's length: its header says it.
     if (!packs.read(packId, offset, rec, PackFormat.RECORD_HEADER)) {

@@ -2,6 +2,7 @@ package io.strata.store.engine;
 
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.chunk.FastCdc;
+import io.strata.store.chunk.LentArrays;
 import io.strata.store.compress.ChunkCodec;
 import io.strata.store.compress.Codec;
 import io.strata.store.compress.Compression;
@@ -46,8 +47,6 @@ final class ChunkWriter {
 
   private static final ThreadLocal<MessageDigest> SHA256 =
       ThreadLocal.withInitial(Digest::newSha256);
-  private static final ThreadLocal<byte[]> VERIFY_BUFFER =
-      ThreadLocal.withInitial(() -> new byte[ChunkerParams.MAX_CHUNK]);
 
   private final Path dataRoot;
   private final FastCdc chunker;
@@ -207,9 +206,13 @@ final class ChunkWriter {
             d,
             rawLen,
             id -> {
-              byte[] rec = ChunkReader.recordBuffer();
-              System.arraycopy(enc, 0, rec, PackFormat.RECORD_HEADER, encLen);
-              return appendRecord(id, d, rec, codec, encLen, rawLen, 0);
+              byte[] rec = ChunkReader.RECORDS.take();
+              try {
+                System.arraycopy(enc, 0, rec, PackFormat.RECORD_HEADER, encLen);
+                return appendRecord(id, d, rec, codec, encLen, rawLen, 0);
+              } finally {
+                ChunkReader.RECORDS.give(rec);
+              }
             });
     awaitAppended(session, r.id());
     return new ChunkStore.Stored(r.id(), r.isNew(), r.storedBytes());
@@ -455,12 +458,16 @@ final class ChunkWriter {
   /** Compresses and appends a new chunk; returns the bytes its record takes. */
   private int append(int id, Digest d, byte[] b, int off, int rawLen, ChunkCodec codec)
       throws IOException {
-    byte[] rec = ChunkReader.recordBuffer();
-    ChunkCodec.Encoded enc = codec.encode(b, off, rawLen, rec, PackFormat.RECORD_HEADER);
-    if (verifyWrites && enc.codec() != Codec.NONE) {
-      verifyEncoding(enc, rec, b, off, rawLen, d, dictionaries);
+    byte[] rec = ChunkReader.RECORDS.take();
+    try {
+      ChunkCodec.Encoded enc = codec.encode(b, off, rawLen, rec, PackFormat.RECORD_HEADER);
+      if (verifyWrites && enc.codec() != Codec.NONE) {
+        verifyEncoding(enc, rec, b, off, rawLen, d, dictionaries);
+      }
+      return appendRecord(id, d, rec, enc.codec(), enc.length(), rawLen, enc.dictId());
+    } finally {
+      ChunkReader.RECORDS.give(rec);
     }
-    return appendRecord(id, d, rec, enc.codec(), enc.length(), rawLen, enc.dictId());
   }
 
   /**
@@ -497,31 +504,35 @@ final class ChunkWriter {
       int len,
       Digest d,
       Dictionaries dictionaries) {
-    byte[] out = VERIFY_BUFFER.get();
+    byte[] out = LentArrays.CHUNKS.take();
     try {
-      // The chunk is named only on failure: formatting its digest for every chunk showed up in
-      // the profile.
-      ChunkCodec.decode(
-          enc.codec(),
-          enc.dictId(),
-          dictionaries,
-          rec,
-          PackFormat.RECORD_HEADER,
-          enc.length(),
-          out,
-          0,
-          len,
-          "the chunk");
-    } catch (CorruptDataException e) {
-      throw new CorruptDataException(
-          "chunk " + d + ": " + enc.codec() + " output does not decode; not stored",
-          d.toString(),
-          e);
-    }
-    if (!Arrays.equals(out, 0, len, b, off, off + len)) {
-      throw new CorruptDataException(
-          "chunk " + d + ": " + enc.codec() + " round trip changed the bytes; not stored",
-          d.toString());
+      try {
+        // The chunk is named only on failure: formatting its digest for every chunk showed up in
+        // the profile.
+        ChunkCodec.decode(
+            enc.codec(),
+            enc.dictId(),
+            dictionaries,
+            rec,
+            PackFormat.RECORD_HEADER,
+            enc.length(),
+            out,
+            0,
+            len,
+            "the chunk");
+      } catch (CorruptDataException e) {
+        throw new CorruptDataException(
+            "chunk " + d + ": " + enc.codec() + " output does not decode; not stored",
+            d.toString(),
+            e);
+      }
+      if (!Arrays.equals(out, 0, len, b, off, off + len)) {
+        throw new CorruptDataException(
+            "chunk " + d + ": " + enc.codec() + " round trip changed the bytes; not stored",
+            d.toString());
+      }
+    } finally {
+      LentArrays.CHUNKS.give(out);
     }
   }
 }

@@ -186,7 +186,7 @@ final class SharedChunks {
   /** See {@link ChunkStore#copyRecords}. */
   long[] copyRecords(long[] from) throws IOException {
     long[] to = new long[from.length];
-    byte[] rec = new byte[ChunkReader.recordBuffer().length];
+    byte[] rec = new byte[ChunkReader.recordBytes()];
     for (int i = 0; i < from.length; i++) {
       int packId = Locations.packId(from[i]);
       long offset = Locations.offset(from[i]);

@@ -1,6 +1,6 @@
 package io.strata.store.tree;
 
-import io.strata.store.chunk.ChunkerParams;
+import io.strata.store.chunk.LentArrays;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkAccess;
 import io.strata.store.engine.ChunkStore;
@@ -18,9 +18,6 @@ import org.roaringbitmap.RoaringBitmap;
  * #drainChanges}, so the owner can update its root's reference set by a small delta.
  */
 public final class ChunkNodeStore implements NodeStore {
-  /** Room for any chunk, per thread: a node read needs it only until it is copied out. */
-  private static final ThreadLocal<byte[]> READ_BUFFER =
-      ThreadLocal.withInitial(() -> new byte[ChunkerParams.MAX_CHUNK]);
 
   private final ChunkAccess store;
   private WriteSession session;
@@ -49,9 +46,14 @@ public final class ChunkNodeStore implements NodeStore {
     if (id < 0) {
       throw new CorruptDataException("tree node " + d + " is missing from the store", d.toString());
     }
-    byte[] buf = READ_BUFFER.get();
-    int n = store.read(id, buf);
-    return Arrays.copyOf(buf, n);
+    // Room for any chunk, lent: a node read needs it only until it is copied out.
+    byte[] buf = LentArrays.CHUNKS.take();
+    try {
+      int n = store.read(id, buf);
+      return Arrays.copyOf(buf, n);
+    } finally {
+      LentArrays.CHUNKS.give(buf);
+    }
   }
 
   @Override
