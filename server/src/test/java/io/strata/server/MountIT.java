@@ -565,26 +565,31 @@ class MountIT {
       // One container written and read first, so that what the store keeps process-wide (the
       // chunks and groups read last, request buffers) is in the baseline.
       List<Path> points = new java.util.ArrayList<>();
-      for (int i = 0; i <= mounts; i++) {
-        Path at = Files.createDirectories(allowed.resolve("m" + i));
-        ok(cli.strata("create", "--name", "m" + i, "base:1"));
-        ok(cli.strata("mount", "m" + i, at.toString()));
-        points.add(at);
-      }
-      Files.write(points.get(0).resolve("w"), data);
-      assertThat(Files.readAllBytes(points.get(0).resolve("w"))).isEqualTo(data);
-      Thread.sleep(7_000); // a periodic sync (5 s) lets go of what the writes held
-      long before = usedHeap(pid);
-      for (int i = 1; i <= mounts; i++) {
-        Files.write(points.get(i).resolve("w"), data);
-      }
-      Thread.sleep(7_000);
-      long after = usedHeap(pid);
-      assertThat((after - before) / mounts)
-          .as("heap held per idle mount that wrote 1 MiB: %d bytes before, %d after", before, after)
-          .isLessThan(256 << 10);
-      for (Path at : points) {
-        ok(cli.strata("umount", at.toString()));
+      try {
+        for (int i = 0; i <= mounts; i++) {
+          Path at = Files.createDirectories(allowed.resolve("m" + i));
+          ok(cli.strata("create", "--name", "m" + i, "base:1"));
+          ok(cli.strata("mount", "m" + i, at.toString()));
+          points.add(at);
+        }
+        Files.write(points.get(0).resolve("w"), data);
+        assertThat(Files.readAllBytes(points.get(0).resolve("w"))).isEqualTo(data);
+        Thread.sleep(7_000); // a periodic sync (5 s) lets go of what the writes held
+        long before = usedHeap(pid);
+        for (int i = 1; i <= mounts; i++) {
+          Files.write(points.get(i).resolve("w"), data);
+        }
+        Thread.sleep(7_000);
+        long after = usedHeap(pid);
+        assertThat((after - before) / mounts)
+            .as(
+                "heap held per idle mount that wrote 1 MiB: %d bytes before, %d after",
+                before, after)
+            .isLessThan(256 << 10);
+      } finally {
+        for (Path at : points) {
+          cli.strata("umount", at.toString()); // also when an assertion failed: no mount left
+        }
       }
     }
   }
