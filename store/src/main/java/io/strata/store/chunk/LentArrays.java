@@ -13,7 +13,7 @@ import java.util.Deque;
  */
 public final class LentArrays {
   /** Arrays of {@link ChunkerParams#MAX_CHUNK}: room for any chunk. */
-  public static final LentArrays CHUNKS = new LentArrays(ChunkerParams.MAX_CHUNK, 8);
+  public static final LentArrays CHUNKS = new LentArrays(ChunkerParams.MAX_CHUNK, 4);
 
   private final int size;
   private final int kept;

@@ -29,7 +29,7 @@ final class ChunkReader {
   // Lent per record, shared by the process (the write path encodes into the same): per thread,
   // every mounted container's two serving threads kept one each for their life (round 7, O3).
   // Given back most recent first, so a thread mostly gets back the buffer its core has cached.
-  static final LentArrays RECORDS = new LentArrays(RECORD_BYTES, 8);
+  static final LentArrays RECORDS = new LentArrays(RECORD_BYTES, 4);
 
   // Chunks handed on as stored are never dictionary frames: the receiver lacks the dictionary.
   private static final ChunkCodec PLAIN = new ChunkCodec(Compression.DEFAULT);

@@ -21,7 +21,7 @@ import java.util.Iterator;
  */
 public final class LastChunk implements AutoCloseable {
   /** Chunks kept between reads: as many sequential readers as this find theirs again. */
-  static final int KEPT = 16;
+  static final int KEPT = 4;
 
   /** The chunks no reader holds, the most recently returned first. */
   private static final Deque<LastChunk> IDLE = new ArrayDeque<>();
