@@ -186,9 +186,16 @@ public final class FuseMounts implements Closeable {
       }
       MountTable.Entry e = MountTable.at(mp);
       if (e != null) {
-        if (!e.isFuse() || !MountTable.isStale(mp)) {
+        MountTable.Probe server =
+            e.isFuse() ? MountTable.probe(mp, MountTable.PROBE_PATIENCE) : MountTable.Probe.ANSWERS;
+        if (server != MountTable.Probe.GONE) {
           throw new ConflictException(
-              "mount point " + mp + " is already a mount point (" + e.fsType() + ")");
+              "mount point "
+                  + mp
+                  + " is already a mount point ("
+                  + e.fsType()
+                  + (server == MountTable.Probe.SILENT ? ", whose server does not answer" : "")
+                  + ")");
         }
         LOG.log(System.Logger.Level.INFO, "mount point {0}: its server is gone; detaching it", mp);
         MountTable.detach(mp);

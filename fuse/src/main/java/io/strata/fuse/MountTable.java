@@ -4,9 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The kernel's mount table as this process sees it ({@code /proc/self/mountinfo}), and the ways to
@@ -66,9 +70,70 @@ final class MountTable {
    * ECONNABORTED once the connection was aborted, as when the process that served it was killed. A
    * stat alone cannot tell: the kernel answers it from the attributes it cached (for up to an hour
    * on a read-only mount) without asking the server, so a statfs, which the kernel always sends to
-   * the server, asks too.
+   * the server, asks too. A server that does not answer within {@link #PROBE_PATIENCE} is not
+   * called gone ({@link #probe}).
    */
   static boolean isStale(Path dir) {
+    return probe(dir, PROBE_PATIENCE) == Probe.GONE;
+  }
+
+  /** What a probe of a FUSE mount found. */
+  enum Probe {
+    /** Its server answered. */
+    ANSWERS,
+    /** Its server is gone: the kernel says the connection is not there. */
+    GONE,
+    /**
+     * Its server did not answer in time: alive but hung (out of heap, stopped), or busy. Such a
+     * mount is left alone, as a live one is: detaching it would pull it from under its server.
+     */
+    SILENT
+  }
+
+  /**
+   * How long a probe waits for a mount's server: a hung server's mount blocks every call on it in
+   * the kernel, and a server that starts used to hang at its first probe of a second server's hung
+   * mount (docs/ADVERSARIAL.md, O5).
+   */
+  static final Duration PROBE_PATIENCE = Duration.ofSeconds(2);
+
+  /**
+   * Probes the FUSE mount at {@code dir} on a thread of its own, waiting at most {@code patience}:
+   * a call on a hung mount cannot be interrupted, so when the server never answers the thread stays
+   * blocked in the kernel (a daemon, named after the mount) until the mount answers or goes.
+   */
+  static Probe probe(Path dir, Duration patience) {
+    CompletableFuture<Boolean> gone = new CompletableFuture<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                gone.complete(lostServer(dir));
+              } catch (Throwable e) { // handed to the caller waiting below
+                gone.completeExceptionally(e);
+              }
+            },
+            "mount probe " + dir);
+    t.setDaemon(true);
+    t.start();
+    try {
+      return gone.get(patience.toMillis(), TimeUnit.MILLISECONDS) ? Probe.GONE : Probe.ANSWERS;
+    } catch (TimeoutException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "mount point {0}: its server did not answer in {1} ms; left alone",
+          dir,
+          patience.toMillis());
+      return Probe.SILENT;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Probe.SILENT;
+    } catch (ExecutionException e) {
+      return Probe.ANSWERS; // lostServer itself answers false for what it cannot tell
+    }
+  }
+
+  private static boolean lostServer(Path dir) {
     try {
       Files.readAttributes(dir, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
       Files.getFileStore(dir).getTotalSpace();
