@@ -461,8 +461,31 @@ class MountIT {
     try (StratadProcess s = server(allowed)) {
       Cli cli = new Cli(s.port());
       ok(cli.strata("image", "import", archive.toString()));
-      ok(cli.strata("create", "--name", "c1", "-v", "vol1:/v1", "-v", "vol1:/v2", "base:1"));
+      Path src = Files.createDirectories(allowed.resolve("src/real"));
+      Files.createSymbolicLink(src.resolveSibling("lnk"), Path.of("real"));
+      ok(
+          cli.strata(
+              "create",
+              "--name",
+              "c1",
+              "-v",
+              "vol1:/v1",
+              "-v",
+              "vol1:/v2",
+              "-v",
+              src.getParent() + ":/b",
+              "-v",
+              "vol2:/b/lnk/t",
+              "base:1"));
       ok(cli.strata("mount", "c1", mnt.toString()));
+
+      // A target behind a link of its outer mount is where the link leads: the kernel, following
+      // the link, and strata fs, naming the target as written, reach the volume (round 7, O4).
+      Files.writeString(mnt.resolve("b/lnk/t/k"), "through the link");
+      assertThat(dir.resolve("data/volumes/vol2/_data/k")).hasContent("through the link");
+      assertThat(src.resolve("t/k")).doesNotExist();
+      assertThat(ok(cli.strata("fs", "c1", "cat", "/b/lnk/t/k")).out())
+          .isEqualTo("through the link");
 
       FileChannel removedW = heldWrite(mnt.resolve("removed"));
       ok(cli.strata("fs", "c1", "rm", "/removed"));

@@ -210,6 +210,7 @@ public final class ContainerStore {
             kept.add(m);
           }
         }
+        kept = resolveTargets(fs, kept);
         makeTargets(fs, kept);
         ContainerConfig c =
             new ContainerConfig(
@@ -505,7 +506,7 @@ public final class ContainerStore {
     ContainerConfig c = inspect(ref);
     Map<String, HostDirectory> mounts = new LinkedHashMap<>();
     for (Mount m : c.mounts()) {
-      mounts.put(m.target(), directory(m));
+      mounts.put(m.resolvedTarget(), directory(m));
     }
     return new ContainerView(driver.fs(c.snapshot()), mounts);
   }
@@ -521,6 +522,38 @@ public final class ContainerStore {
   }
 
   /**
+   * {@code mounts}, each at its target resolved through the symlinks on its way ({@link
+   * ContainerView#resolveMountTarget}), in the order runc mounts them (Docker sorts them by depth,
+   * the fewest names first): a link in an outer mount's directory counts.
+   */
+  private List<Mount> resolveTargets(FileSystemView fs, List<Mount> mounts) throws IOException {
+    List<Mount> byDepth = new ArrayList<>(mounts);
+    byDepth.sort(Comparator.comparingInt(m -> PathNames.split(m.target()).size()));
+    Map<Mount, Mount> resolved = new HashMap<>();
+    Map<String, HostDirectory> placed = new LinkedHashMap<>();
+    Map<String, String> placedBy = new HashMap<>();
+    for (Mount m : byDepth) {
+      String at = new ContainerView(fs, placed).resolveMountTarget(m.target());
+      if (at.equals("/")) {
+        throw new InvalidArgumentException(
+            "mount target " + m.target() + " leads to / through a symlink: it cannot be mounted");
+      }
+      String other = placedBy.putIfAbsent(at, m.target());
+      if (other != null) {
+        throw new InvalidArgumentException(
+            "duplicate mount point: " + m.target() + " and " + other + " are both " + at);
+      }
+      placed.put(at, directory(m));
+      resolved.put(m, m.resolvedTo(at));
+    }
+    List<Mount> out = new ArrayList<>();
+    for (Mount m : mounts) {
+      out.add(resolved.get(m));
+    }
+    return out;
+  }
+
+  /**
    * Makes each mount's target directory where the container will find it: in the writable layer,
    * or, for a target inside another mount ({@code -v /src:/bm -v /other:/bm/inner}), in that
    * mount's host directory, as Docker's runtime does before mounting, so that the target is listed
@@ -529,19 +562,21 @@ public final class ContainerStore {
    */
   private void makeTargets(FileSystemView fs, List<Mount> mounts) throws IOException {
     List<Mount> byDepth = new ArrayList<>(mounts);
-    byDepth.sort(Comparator.comparingInt(m -> m.target().length()));
+    byDepth.sort(Comparator.comparingInt(m -> m.resolvedTarget().length()));
     for (Mount m : byDepth) {
+      String at = m.resolvedTarget();
       Mount outer = null;
       for (Mount o : byDepth) {
-        if (m.target().startsWith(o.target() + "/")
-            && (outer == null || o.target().length() > outer.target().length())) {
+        String around = o.resolvedTarget();
+        if (at.startsWith(around + "/")
+            && (outer == null || around.length() > outer.resolvedTarget().length())) {
           outer = o;
         }
       }
       if (outer == null) {
-        fs.mkdirs(m.target(), 0755);
+        fs.mkdirs(at, 0755);
       } else {
-        directory(outer).mkdirs(m.target().substring(outer.target().length()), 0755);
+        directory(outer).mkdirs(at.substring(outer.resolvedTarget().length()), 0755);
       }
     }
   }

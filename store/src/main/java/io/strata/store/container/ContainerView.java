@@ -85,8 +85,11 @@ public final class ContainerView implements FileSystemView {
         st.allocatedBytes());
   }
 
-  /** Where {@code path} goes: a file system and the path inside it. */
-  private record Route(FileSystemView fs, String path) {}
+  /**
+   * Where {@code path} goes: a file system, the path inside it, and the target of the mount it is
+   * in (null: the layer).
+   */
+  private record Route(FileSystemView fs, String path, String mount) {}
 
   /** Where {@code path} goes, a final symlink not followed. */
   private Route route(String path) throws IOException {
@@ -96,17 +99,24 @@ public final class ContainerView implements FileSystemView {
   /** Where {@code path} goes; a final symlink is followed only if {@code followLast}. */
   private Route route(String path, boolean followLast) throws IOException {
     String p = PathNames.normalize(path);
-    Route mounted = mounted(p);
-    if (mounted != null || mounts.isEmpty()) {
-      return mounted != null ? mounted : new Route(layer, p);
+    Route direct = mounted(p);
+    if (mounts.isEmpty() || (direct != null && !hasMountBelow(direct.mount()))) {
+      return direct != null ? direct : new Route(layer, p, null);
     }
-    // In the layer by its names; only a symlink met on the way can lead into a mount.
+    // By its names: only a symlink met on the way can lead into a mount, in the layer, or in a
+    // mount that has another mounted below it (whose target, resolved at create, a link of the
+    // outer mount's may lead to: docs/ADVERSARIAL.md, O4). In a mount, links stay in it.
     Deque<String> todo = new ArrayDeque<>(PathNames.split(p));
     List<String> done = new ArrayList<>();
+    String in = null; // the target of the mount walked in
     int hops = 0;
     while (!todo.isEmpty()) {
       String name = todo.poll();
-      if (name.equals("..")) {
+      if (name.equals("..")) { // only from a link's target
+        if (in != null && PathNames.split(in).size() == done.size()) {
+          throw new ConflictException(
+              "path " + path + " leads out of the mount at " + in + " through '..'");
+        }
         if (!done.isEmpty()) {
           done.remove(done.size() - 1);
         }
@@ -114,17 +124,22 @@ public final class ContainerView implements FileSystemView {
       }
       done.add(name);
       String at = "/" + String.join("/", done);
-      if (mounted(at) != null) {
-        return intoMount(path, at, todo);
+      Route r = mounted(at);
+      if (r != null && !r.mount().equals(in)) {
+        if (!hasMountBelow(r.mount())) {
+          return intoMount(path, r.mount(), done, todo);
+        }
+        in = r.mount();
       }
       if (todo.isEmpty() && !followLast) {
         break;
       }
+      Route here = r != null ? r : new Route(layer, at, null);
       FileStat st;
       try {
-        st = layer.stat(at);
+        st = here.fs().stat(here.path());
       } catch (NotFoundException e) {
-        break; // the layer answers for a missing name as it does
+        break; // the file system answers for a missing name as it does
       }
       if (!st.isSymlink()) {
         continue;
@@ -132,9 +147,13 @@ public final class ContainerView implements FileSystemView {
       if (++hops > MAX_SYMLINK_HOPS) {
         throw new InvalidArgumentException("path " + path + ": too many levels of symlinks");
       }
-      String target = layer.readlink(at);
+      String target = here.fs().readlink(here.path());
       done.remove(done.size() - 1);
       if (target.startsWith("/")) {
+        if (in != null) {
+          throw new ConflictException(
+              "path " + path + " meets symlink " + at + " -> " + target + ", which leaves it");
+        }
         done.clear();
       }
       String[] parts = target.split("/");
@@ -144,12 +163,15 @@ public final class ContainerView implements FileSystemView {
         }
       }
     }
+    if (in != null) {
+      return intoMount(path, in, done, todo);
+    }
     if (hops == 0 || todo.contains("..")) {
-      return new Route(layer, p); // no link led anywhere else: the layer resolves it as before
+      return new Route(layer, p, null); // no link led anywhere else: the layer resolves it
     }
     List<String> all = new ArrayList<>(done);
     all.addAll(todo);
-    return new Route(layer, "/" + String.join("/", all));
+    return new Route(layer, "/" + String.join("/", all), null);
   }
 
   /** The mount {@code p} is at or under (the deepest target), by name; null if none. */
@@ -157,23 +179,33 @@ public final class ContainerView implements FileSystemView {
     for (Map.Entry<String, HostDirectory> m : mounts) {
       String t = m.getKey();
       if (p.equals(t)) {
-        return new Route(m.getValue(), "/");
+        return new Route(m.getValue(), "/", t);
       }
       if (p.startsWith(t + "/")) {
-        return new Route(m.getValue(), p.substring(t.length()));
+        return new Route(m.getValue(), p.substring(t.length()), t);
       }
     }
     return null;
   }
 
+  /** Whether another mount's target lies below mount target {@code target}. */
+  private boolean hasMountBelow(String target) {
+    for (Map.Entry<String, HostDirectory> m : mounts) {
+      if (m.getKey().startsWith(target + "/")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
-   * The rest of a path, {@code rest}, from mount target {@code target}, which a symlink led to: a
-   * {@code ..} that climbs above the target leaves the mount and is refused, as the mount rules
-   * say; a deeper mount on the way wins, as it does for a path given directly.
+   * Where the names {@code at} and then {@code rest} go, in the mount at {@code target} which a
+   * walk reached: a {@code ..} that climbs above the target leaves the mount and is refused, as the
+   * mount rules say; a deeper mount on the way wins, as it does for a path given directly.
    */
-  private Route intoMount(String path, String target, Deque<String> rest) {
-    List<String> names = new ArrayList<>(PathNames.split(target));
-    int floor = names.size();
+  private Route intoMount(String path, String target, List<String> at, Deque<String> rest) {
+    List<String> names = new ArrayList<>(at);
+    int floor = PathNames.split(target).size();
     for (String name : rest) {
       if (name.equals("..")) {
         if (names.size() == floor) {
@@ -210,6 +242,65 @@ public final class ContainerView implements FileSystemView {
    */
   public String followLinksForWrite(String path) throws IOException {
     return resolve(path, true);
+  }
+
+  /**
+   * Where a mount at {@code target} goes in the container's names, as runc finds a mount's
+   * destination: every symlink on the way followed in the container's scope (the outer mounts of
+   * this view included, an absolute link from the container's root, a {@code ..} never above it),
+   * the names from the first missing one on kept as given (they are made). Docker mounts {@code -v
+   * /src:/b -v vol:/b/lnk/t}, {@code /src/lnk} a link to {@code real}, at {@code /b/real/t}
+   * (docs/ADVERSARIAL.md, O4).
+   */
+  String resolveMountTarget(String target) throws IOException {
+    Deque<String> todo = new ArrayDeque<>(PathNames.split(target));
+    List<String> done = new ArrayList<>();
+    int hops = 0;
+    while (!todo.isEmpty()) {
+      String name = todo.poll();
+      if (name.equals("..")) { // only from a link's target
+        if (!done.isEmpty()) {
+          done.remove(done.size() - 1);
+        }
+        continue;
+      }
+      done.add(name);
+      String at = "/" + String.join("/", done);
+      Route r = mounted(at);
+      Route here = r != null ? r : new Route(layer, at, null);
+      FileStat st;
+      try {
+        st = here.fs().stat(here.path());
+      } catch (NotFoundException e) {
+        for (String rest : todo) { // missing from here on: made as named
+          if (!rest.equals("..")) {
+            done.add(rest);
+          } else if (!done.isEmpty()) {
+            done.remove(done.size() - 1);
+          }
+        }
+        break;
+      }
+      if (!st.isSymlink()) {
+        continue;
+      }
+      if (++hops > MAX_SYMLINK_HOPS) {
+        throw new InvalidArgumentException(
+            "mount target " + target + ": too many levels of symlinks");
+      }
+      String link = here.fs().readlink(here.path());
+      done.remove(done.size() - 1);
+      if (link.startsWith("/")) {
+        done.clear();
+      }
+      String[] parts = link.split("/");
+      for (int i = parts.length - 1; i >= 0; i--) {
+        if (!parts[i].isEmpty() && !parts[i].equals(".")) {
+          todo.push(parts[i]);
+        }
+      }
+    }
+    return "/" + String.join("/", done);
   }
 
   private String resolve(String path, boolean forWrite) throws IOException {

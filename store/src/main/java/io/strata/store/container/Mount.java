@@ -18,6 +18,9 @@ import java.util.Set;
  * @param noCopy whether a new, empty volume stays empty rather than being filled with what the
  *     image holds at {@code target} ({@code nocopy}, {@code volume-nocopy}); absent in records
  *     written before it existed: false
+ * @param resolvedTarget where the mount is in the container's names: {@code target} with the
+ *     symlinks on its way followed at create, as runc resolves a mount's destination (the target
+ *     itself when none; records written before it existed: the target)
  */
 public record Mount(
     String type,
@@ -25,7 +28,8 @@ public record Mount(
     String target,
     boolean readOnly,
     boolean anonymous,
-    boolean noCopy) {
+    boolean noCopy,
+    String resolvedTarget) {
   public static final String VOLUME = "volume";
   public static final String BIND = "bind";
 
@@ -48,6 +52,18 @@ public record Mount(
       throw new InvalidArgumentException("mount type '" + type + "' is not supported");
     }
     target = target(target);
+    resolvedTarget = resolvedTarget == null ? target : target(resolvedTarget);
+  }
+
+  /** A mount at its target as given (not yet resolved through symlinks). */
+  public Mount(
+      String type,
+      String source,
+      String target,
+      boolean readOnly,
+      boolean anonymous,
+      boolean noCopy) {
+    this(type, source, target, readOnly, anonymous, noCopy, null);
   }
 
   /** A mount whose new volume is filled from the image (the default, as Docker's). */
@@ -57,7 +73,12 @@ public record Mount(
 
   /** This mount with its anonymous volume named {@code name}. */
   Mount named(String name) {
-    return new Mount(type, name, target, readOnly, anonymous, noCopy);
+    return new Mount(type, name, target, readOnly, anonymous, noCopy, resolvedTarget);
+  }
+
+  /** This mount at {@code path}, its target resolved through symlinks. */
+  Mount resolvedTo(String path) {
+    return new Mount(type, source, target, readOnly, anonymous, noCopy, path);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.strata.store.container;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -331,6 +332,60 @@ class ContainerStoreTest {
         .hasMessageContaining("read-only");
     assertThat(ro.resolve("x")).doesNotExist();
     assertThatThrownBy(() -> containers.inspect("nestro")).isInstanceOf(NotFoundException.class);
+  }
+
+  /**
+   * A mount whose target passes through a symlink of an outer mount is where the link leads, as
+   * runc mounts it: a process that follows the link (through a FUSE mount, which never resolves a
+   * link itself) and {@code strata fs} naming the path as written reach the same volume
+   * (docs/ADVERSARIAL.md, O4: the target as written went to the volume, the kernel's path to the
+   * bind source).
+   */
+  @Test
+  void aMountTargetBehindASymlinkIsWhereTheLinkLeads() throws IOException {
+    Path src = Files.createDirectories(host.resolve("linked-src"));
+    Files.createDirectories(src.resolve("real"));
+    Files.createSymbolicLink(src.resolve("lnk"), Path.of("real"));
+    Files.createSymbolicLink(src.resolve("abs"), Path.of("/opt/deep"));
+    containers.create(
+        "base:1",
+        "behind-link",
+        List.of(
+            Mount.ofVolumeFlag(src + ":/b"),
+            Mount.ofVolumeFlag("vol-behind:/b/lnk/t"),
+            Mount.ofVolumeFlag("vol-abs:/b/abs/u")));
+    assertThat(containers.inspect("behind-link").mounts())
+        .extracting(Mount::target, Mount::resolvedTarget)
+        .containsExactly(
+            tuple("/b", "/b"), tuple("/b/lnk/t", "/b/real/t"), tuple("/b/abs/u", "/opt/deep/u"));
+    assertThat(src.resolve("real/t")).isDirectory(); // made where the volume is mounted
+    assertThat(src.resolve("lnk")).isSymbolicLink();
+
+    ContainerView v = containers.view("behind-link");
+    byte[] one = {1};
+    v.write("/b/lnk/t/f", 0, one, 0, 1); // as written
+    Path volume = Path.of(containers.volumes().inspect("vol-behind").mountpoint());
+    assertThat(volume.resolve("f")).hasBinaryContent(one);
+    assertThat(src.resolve("real/t/f")).doesNotExist();
+    assertThat(v.stat("/b/real/t/f").size()).isEqualTo(1); // the name the kernel reaches
+    assertThat(v.list("/b/lnk")).extracting(DirEntry::name).containsExactly("t");
+
+    v.write("/opt/deep/u/g", 0, one, 0, 1);
+    assertThat(Path.of(containers.volumes().inspect("vol-abs").mountpoint()).resolve("g"))
+        .hasBinaryContent(one);
+
+    // Two targets that lead to one directory are one mount point twice
+    assertThatThrownBy(
+            () ->
+                containers.create(
+                    "base:1",
+                    "twice",
+                    List.of(
+                        Mount.ofVolumeFlag(src + ":/c"),
+                        Mount.ofVolumeFlag("v1:/c/real/x"),
+                        Mount.ofVolumeFlag("v2:/c/lnk/x"))))
+        .hasMessageContaining("duplicate mount point: /c/lnk/x and /c/real/x are both /c/real/x");
+    assertThatThrownBy(() -> containers.inspect("twice")).isInstanceOf(NotFoundException.class);
   }
 
   /**
