@@ -148,20 +148,11 @@ public final class ContainerView implements FileSystemView {
         throw new InvalidArgumentException("path " + path + ": too many levels of symlinks");
       }
       String target = here.fs().readlink(here.path());
-      done.remove(done.size() - 1);
-      if (target.startsWith("/")) {
-        if (in != null) {
-          throw new ConflictException(
-              "path " + path + " meets symlink " + at + " -> " + target + ", which leaves it");
-        }
-        done.clear();
+      if (in != null && target.startsWith("/")) {
+        throw new ConflictException(
+            "path " + path + " meets symlink " + at + " -> " + target + ", which leaves it");
       }
-      String[] parts = target.split("/");
-      for (int i = parts.length - 1; i >= 0; i--) {
-        if (!parts[i].isEmpty() && !parts[i].equals(".")) {
-          todo.push(parts[i]);
-        }
-      }
+      followLink(target, done, todo);
     }
     if (in != null) {
       return intoMount(path, in, done, todo);
@@ -172,6 +163,24 @@ public final class ContainerView implements FileSystemView {
     List<String> all = new ArrayList<>(done);
     all.addAll(todo);
     return new Route(layer, "/" + String.join("/", all), null);
+  }
+
+  /**
+   * Continues a walk through the symlink that is the last of {@code done}, whose target is {@code
+   * link}: the link's name gives way to its target's names, to be walked next ({@code todo}), from
+   * the container's root if the target is absolute.
+   */
+  private static void followLink(String link, List<String> done, Deque<String> todo) {
+    done.remove(done.size() - 1);
+    if (link.startsWith("/")) {
+      done.clear();
+    }
+    String[] parts = link.split("/");
+    for (int i = parts.length - 1; i >= 0; i--) {
+      if (!parts[i].isEmpty() && !parts[i].equals(".")) {
+        todo.push(parts[i]);
+      }
+    }
   }
 
   /** The mount {@code p} is at or under (the deepest target), by name; null if none. */
@@ -288,17 +297,7 @@ public final class ContainerView implements FileSystemView {
         throw new InvalidArgumentException(
             "mount target " + target + ": too many levels of symlinks");
       }
-      String link = here.fs().readlink(here.path());
-      done.remove(done.size() - 1);
-      if (link.startsWith("/")) {
-        done.clear();
-      }
-      String[] parts = link.split("/");
-      for (int i = parts.length - 1; i >= 0; i--) {
-        if (!parts[i].isEmpty() && !parts[i].equals(".")) {
-          todo.push(parts[i]);
-        }
-      }
+      followLink(here.fs().readlink(here.path()), done, todo);
     }
     return "/" + String.join("/", done);
   }
@@ -346,17 +345,7 @@ public final class ContainerView implements FileSystemView {
       if (++hops > MAX_SYMLINK_HOPS) {
         throw new InvalidArgumentException("path " + path + ": too many levels of symlinks");
       }
-      String target = readlink(at);
-      done.remove(done.size() - 1);
-      if (target.startsWith("/")) {
-        done.clear();
-      }
-      String[] parts = target.split("/");
-      for (int i = parts.length - 1; i >= 0; i--) {
-        if (!parts[i].isEmpty() && !parts[i].equals(".")) {
-          todo.push(parts[i]);
-        }
-      }
+      followLink(readlink(at), done, todo);
     }
     return "/" + String.join("/", done);
   }
