@@ -2,6 +2,7 @@ package io.strata.fuse;
 
 import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
+import io.strata.store.error.EachCalled;
 import io.strata.store.fs.FileSystemView;
 import java.io.Closeable;
 import java.io.IOException;
@@ -393,27 +394,16 @@ public final class FuseMounts implements Closeable {
       closed = true;
       all = new ArrayList<>(mounts.values());
     }
-    IOException failure = null;
-    for (FuseMount m : all) {
-      try {
-        m.close();
-      } catch (IOException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
+    try {
+      EachCalled.on(all, FuseMount::close);
+    } finally {
+      if (exitHook != null) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(exitHook);
+        } catch (IllegalStateException exiting) {
+          // Called from the hook itself, or while the JVM exits: nothing to remove.
         }
       }
-    }
-    if (exitHook != null) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(exitHook);
-      } catch (IllegalStateException exiting) {
-        // Called from the hook itself, or while the JVM exits: nothing to remove.
-      }
-    }
-    if (failure != null) {
-      throw failure;
     }
   }
 

@@ -1,6 +1,7 @@
 package io.strata.store.container;
 
 import io.strata.store.error.ConflictException;
+import io.strata.store.error.EachCalled;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.DirEntry;
@@ -610,36 +611,16 @@ public final class ContainerView implements FileSystemView {
     }
   }
 
-  /** A call on one of the view's file systems. */
-  @FunctionalInterface
-  private interface Call {
-    void on(FileSystemView fs) throws IOException;
-  }
-
   /**
    * Runs {@code call} on the layer, then on every mount even if one failed: each holds its own
    * changes. The first failure is thrown after, the others suppressed.
    */
-  private void everywhere(Call call) throws IOException {
-    IOException failed = null;
+  private void everywhere(EachCalled.Call<FileSystemView> call) throws IOException {
     List<FileSystemView> all = new ArrayList<>();
     all.add(layer);
     for (Map.Entry<String, HostDirectory> m : mounts) {
       all.add(m.getValue());
     }
-    for (FileSystemView fs : all) {
-      try {
-        call.on(fs);
-      } catch (IOException e) {
-        if (failed == null) {
-          failed = e;
-        } else {
-          failed.addSuppressed(e);
-        }
-      }
-    }
-    if (failed != null) {
-      throw failed;
-    }
+    EachCalled.on(all, call);
   }
 }

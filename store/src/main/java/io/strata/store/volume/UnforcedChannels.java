@@ -1,6 +1,7 @@
 package io.strata.store.volume;
 
 import io.strata.store.disk.OpenFileLimit;
+import io.strata.store.error.EachCalled;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
@@ -112,24 +113,16 @@ final class UnforcedChannels {
    * (with the others suppressed): a change the view acknowledged may not be durable.
    */
   synchronized void forceAll() throws IOException {
-    IOException failed = null;
     List<FileChannel> all = new ArrayList<>(kept.values());
     kept.clear();
     KEPT_IN_PROCESS.addAndGet(-all.size());
-    for (FileChannel ch : all) {
-      try (ch) {
-        force.force(ch);
-      } catch (IOException e) {
-        if (failed == null) {
-          failed = e;
-        } else {
-          failed.addSuppressed(e);
-        }
-      }
-    }
-    if (failed != null) {
-      throw failed;
-    }
+    EachCalled.on(
+        all,
+        ch -> {
+          try (ch) {
+            force.force(ch);
+          }
+        });
   }
 
   /**
