@@ -1,13 +1,11 @@
 package io.strata.store.engine;
 
-import io.strata.store.chunk.LentArrays;
 import io.strata.store.compress.ChunkCodec;
 import io.strata.store.compress.Codec;
 import io.strata.store.compress.Dictionaries;
 import io.strata.store.digest.Digest;
 import io.strata.store.disk.DiskFull;
 import io.strata.store.disk.OutOfDescriptors;
-import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.StorageFullException;
 import io.strata.store.error.StrataException;
 import io.strata.store.index.ChunkIndex;
@@ -19,7 +17,6 @@ import io.strata.store.pack.Records;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -487,31 +484,15 @@ final class ChunkGroups {
 
   /** Decodes the group's frame and compares it with the members: see ChunkWriter's verify. */
   private void verify(OpenGroup g, ChunkCodec.Encoded enc, byte[] rec, int frameAt) {
-    byte[] out = LentArrays.CHUNKS.take();
-    String where = "the group of chunk " + g.digests[0];
-    try {
-      try {
-        ChunkCodec.decode(
-            enc.codec(),
-            enc.dictId(),
-            dictionaries,
-            rec,
-            frameAt,
-            enc.length(),
-            out,
-            0,
-            g.used,
-            where);
-      } catch (CorruptDataException e) {
-        throw new CorruptDataException(
-            where + ": " + enc.codec() + " output does not decode; not stored", where, e);
-      }
-      if (!Arrays.equals(out, 0, g.used, g.raw, 0, g.used)) {
-        throw new CorruptDataException(
-            where + ": " + enc.codec() + " round trip changed the bytes; not stored", where);
-      }
-    } finally {
-      LentArrays.CHUNKS.give(out);
-    }
+    ChunkWriter.verifyEncoding(
+        enc,
+        rec,
+        frameAt,
+        g.raw,
+        0,
+        g.used,
+        dictionaries,
+        "",
+        () -> "the group of chunk " + g.digests[0]);
   }
 }

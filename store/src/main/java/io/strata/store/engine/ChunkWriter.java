@@ -33,6 +33,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The write path of a chunk store: hashes a chunk, deduplicates it against the index, and when new
@@ -462,7 +463,16 @@ final class ChunkWriter {
     try {
       ChunkCodec.Encoded enc = codec.encode(b, off, rawLen, rec, PackFormat.RECORD_HEADER);
       if (verifyWrites && enc.codec() != Codec.NONE) {
-        verifyEncoding(enc, rec, b, off, rawLen, d, dictionaries);
+        verifyEncoding(
+            enc,
+            rec,
+            PackFormat.RECORD_HEADER,
+            b,
+            off,
+            rawLen,
+            dictionaries,
+            "chunk ",
+            d::toString);
       }
       return appendRecord(id, d, rec, enc.codec(), enc.length(), rawLen, enc.dictId());
     } finally {
@@ -495,41 +505,45 @@ final class ChunkWriter {
    * Decodes what the compressor produced and compares it with the original: a compressor bug must
    * not reach the disk (restic lost data to one). Comparing bytes is as strong as re-hashing them,
    * and cheaper.
+   *
+   * @param enc the encoding, whose frame is in {@code rec} at {@code frameAt}
+   * @param b the original bytes, {@code len} of them at {@code off}
+   * @param what names what was encoded, called only on failure (formatting a digest for every chunk
+   *     showed up in the profile)
    */
-  private static void verifyEncoding(
+  static void verifyEncoding(
       ChunkCodec.Encoded enc,
       byte[] rec,
+      int frameAt,
       byte[] b,
       int off,
       int len,
-      Digest d,
-      Dictionaries dictionaries) {
+      Dictionaries dictionaries,
+      String kind,
+      Supplier<String> name) {
     byte[] out = LentArrays.CHUNKS.take();
     try {
       try {
-        // The chunk is named only on failure: formatting its digest for every chunk showed up in
-        // the profile.
         ChunkCodec.decode(
             enc.codec(),
             enc.dictId(),
             dictionaries,
             rec,
-            PackFormat.RECORD_HEADER,
+            frameAt,
             enc.length(),
             out,
             0,
             len,
             "the chunk");
       } catch (CorruptDataException e) {
+        String n = name.get();
         throw new CorruptDataException(
-            "chunk " + d + ": " + enc.codec() + " output does not decode; not stored",
-            d.toString(),
-            e);
+            kind + n + ": " + enc.codec() + " output does not decode; not stored", n, e);
       }
       if (!Arrays.equals(out, 0, len, b, off, off + len)) {
+        String n = name.get();
         throw new CorruptDataException(
-            "chunk " + d + ": " + enc.codec() + " round trip changed the bytes; not stored",
-            d.toString());
+            kind + n + ": " + enc.codec() + " round trip changed the bytes; not stored", n);
       }
     } finally {
       LentArrays.CHUNKS.give(out);
