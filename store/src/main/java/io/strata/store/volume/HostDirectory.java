@@ -571,23 +571,45 @@ public final class HostDirectory implements FileSystemView {
 
   // ---- changes ----
 
+  /** What a change does through the channel of the file it changes. */
+  @FunctionalInterface
+  private interface ChannelChange {
+    void on(SeekableByteChannel ch) throws IOException;
+  }
+
+  /**
+   * Opens the file {@code w} names with {@code options}, makes {@code change} through it, and makes
+   * the file durable as this directory's deferral says ({@link #durable}). Returns whether the open
+   * made the file (its directory then wants a sync too).
+   */
+  private boolean writeThrough(Walk w, Set<StandardOpenOption> options, ChannelChange change)
+      throws IOException {
+    PosixFileAttributes before = lstat(w.dir(), w.name);
+    SeekableByteChannel ch = open(w, before, options);
+    try {
+      change.on(ch);
+    } catch (IOException | RuntimeException e) {
+      closeAfter(ch, e);
+      throw e;
+    }
+    durable(w, ch, before);
+    return before == null;
+  }
+
   @Override
   public void write(String path, long offset, byte[] b, int off, int len) throws IOException {
     writable(path);
     try (Walk w = entry(path, true)) {
-      PosixFileAttributes before = lstat(w.dir(), w.name);
-      SeekableByteChannel ch =
-          open(w, before, EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE));
-      try {
-        ch.position(offset);
-        writeAll(ch, ByteBuffer.wrap(b, off, len));
-      } catch (IOException | RuntimeException e) {
-        closeAfter(ch, e);
-        throw e;
-      }
-      durable(w, ch, before);
-      if (before == null) {
-        syncDir(w.dir()); // the write made the file
+      boolean made =
+          writeThrough(
+              w,
+              EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE),
+              ch -> {
+                ch.position(offset);
+                writeAll(ch, ByteBuffer.wrap(b, off, len));
+              });
+      if (made) {
+        syncDir(w.dir());
       }
     } catch (IOException e) {
       throw translate(e, path);
@@ -601,16 +623,10 @@ public final class HostDirectory implements FileSystemView {
   public void append(String path, byte[] b, int off, int len) throws IOException {
     writable(path);
     try (Walk w = entry(path, true)) {
-      PosixFileAttributes before = lstat(w.dir(), w.name);
-      SeekableByteChannel ch =
-          open(w, before, EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND));
-      try {
-        writeAll(ch, ByteBuffer.wrap(b, off, len));
-      } catch (IOException | RuntimeException e) {
-        closeAfter(ch, e);
-        throw e;
-      }
-      durable(w, ch, before);
+      writeThrough(
+          w,
+          EnumSet.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+          ch -> writeAll(ch, ByteBuffer.wrap(b, off, len)));
     } catch (IOException e) {
       throw translate(e, path);
     }
@@ -662,26 +678,19 @@ public final class HostDirectory implements FileSystemView {
     writable(path);
     // In place, as O_TRUNC: the file's other hard links see the new content.
     try (Walk w = entry(path, true)) {
-      PosixFileAttributes before = lstat(w.dir(), w.name);
-      SeekableByteChannel ch =
-          open(
-              w,
-              before,
-              EnumSet.of(
-                  StandardOpenOption.WRITE,
-                  StandardOpenOption.CREATE,
-                  StandardOpenOption.TRUNCATE_EXISTING));
-      try {
-        byte[] buf = new byte[64 << 10];
-        int n;
-        while ((n = in.read(buf)) > 0) {
-          writeAll(ch, ByteBuffer.wrap(buf, 0, n));
-        }
-      } catch (IOException | RuntimeException e) {
-        closeAfter(ch, e);
-        throw e;
-      }
-      durable(w, ch, before);
+      writeThrough(
+          w,
+          EnumSet.of(
+              StandardOpenOption.WRITE,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.TRUNCATE_EXISTING),
+          ch -> {
+            byte[] buf = new byte[64 << 10];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+              writeAll(ch, ByteBuffer.wrap(buf, 0, n));
+            }
+          });
       FileTime mtime = FileTime.from(mtimeNanos, TimeUnit.NANOSECONDS);
       w.dir()
           .getFileAttributeView(Path.of(w.name), PosixFileAttributeView.class, NOFOLLOW)
@@ -699,20 +708,17 @@ public final class HostDirectory implements FileSystemView {
       throw new InvalidArgumentException(what + ": negative length " + size + " for " + path);
     }
     try (Walk w = entry(path, true)) {
-      PosixFileAttributes before = lstat(w.dir(), w.name);
-      SeekableByteChannel ch = open(w, before, EnumSet.of(StandardOpenOption.WRITE));
-      try {
-        if (size < ch.size()) {
-          ch.truncate(size);
-        } else if (size > ch.size()) {
-          ch.position(size - 1);
-          ch.write(ByteBuffer.allocate(1));
-        }
-      } catch (IOException | RuntimeException e) {
-        closeAfter(ch, e);
-        throw e;
-      }
-      durable(w, ch, before);
+      writeThrough(
+          w,
+          EnumSet.of(StandardOpenOption.WRITE),
+          ch -> {
+            if (size < ch.size()) {
+              ch.truncate(size);
+            } else if (size > ch.size()) {
+              ch.position(size - 1);
+              ch.write(ByteBuffer.allocate(1));
+            }
+          });
     } catch (IOException e) {
       throw translate(e, path);
     }
