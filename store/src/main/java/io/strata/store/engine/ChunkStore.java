@@ -7,6 +7,8 @@ import io.strata.store.compress.Dictionaries;
 import io.strata.store.digest.Digest;
 import io.strata.store.disk.DiskFull;
 import io.strata.store.disk.SpaceReserve;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.StrataException;
 import io.strata.store.index.ChunkIndex;
 import io.strata.store.index.IndexFile;
@@ -70,6 +72,7 @@ public final class ChunkStore implements ChunkAccess, Closeable {
   private final LiveRoots live;
   private final ChunkWriter writer;
   private final ChunkReader reader;
+  private final DamagedChunks damaged;
   private final Dictionaries dictionaries;
   private final Checkpoints checkpoints;
   private final GroupCommit commits;
@@ -179,7 +182,8 @@ public final class ChunkStore implements ChunkAccess, Closeable {
       Options options,
       Recovery.Recovered r,
       SharedStore shared,
-      Dictionaries dictionaries) {
+      Dictionaries dictionaries,
+      DamagedChunks damaged) {
     this.dir = dir;
     this.dictionaries = dictionaries;
     this.config = r.config();
@@ -190,8 +194,10 @@ public final class ChunkStore implements ChunkAccess, Closeable {
     this.totals = new ChunkTotals(r.uniqueBytes(), r.compressedBytes());
     this.live = new LiveRoots(r.roots());
     this.openNotes = List.copyOf(r.notes());
+    this.damaged = damaged;
     this.writer =
-        new ChunkWriter(dir.getParent(), config, options, index, packs, live, totals, dictionaries);
+        new ChunkWriter(
+            dir.getParent(), config, options, index, packs, live, totals, dictionaries, damaged);
     this.reader = new ChunkReader(index, packs, dictionaries, writer.groups());
     this.checkpoints =
         new Checkpoints(dir.resolve(INDEX_FILE), index, packs, rootLog, live, totals);
@@ -275,14 +281,16 @@ public final class ChunkStore implements ChunkAccess, Closeable {
       r = Recovery.open(dir, options.chunker(), inBucket);
     }
     Dictionaries dictionaries;
+    DamagedChunks damaged;
     try {
       dictionaries = Dictionaries.open(dir, options.trainDictionary());
+      damaged = DamagedChunks.open(dir);
     } catch (IOException | RuntimeException e) {
       r.packs().close();
       r.rootLog().close();
       throw e;
     }
-    ChunkStore store = new ChunkStore(dir, options, r, shared, dictionaries);
+    ChunkStore store = new ChunkStore(dir, options, r, shared, dictionaries, damaged);
     if (shared != null) {
       try {
         shared.shareDictionaries(dictionaries);
@@ -512,7 +520,26 @@ public final class ChunkStore implements ChunkAccess, Closeable {
    * returning damaged bytes.
    */
   public int read(int id, byte[] dst) throws IOException {
-    return reader.read(id, dst);
+    try {
+      return reader.read(id, dst);
+    } catch (CorruptDataException e) {
+      throw foundDamaged(id, e);
+    }
+  }
+
+  /**
+   * Remembers that chunk {@code id}'s stored copy failed a read ({@code e}), so that a put of its
+   * bytes stores it anew ({@link DamagedChunks}); returns {@code e} to throw.
+   */
+  private CorruptDataException foundDamaged(int id, CorruptDataException e) {
+    if (Locations.isStored(index.location(id))) {
+      try {
+        damaged.add(id);
+      } catch (IOException | RuntimeException noted) {
+        e.addSuppressed(noted);
+      }
+    }
+    return e;
   }
 
   /**
@@ -522,7 +549,11 @@ public final class ChunkStore implements ChunkAccess, Closeable {
    * as for {@link #read}.
    */
   public RecordHeader readStored(int id, byte[] dst) throws IOException {
-    return reader.readStored(id, dst);
+    try {
+      return reader.readStored(id, dst);
+    } catch (CorruptDataException e) {
+      throw foundDamaged(id, e);
+    }
   }
 
   /** See {@link ChunkAccess#idOf}. */
@@ -817,7 +848,20 @@ public final class ChunkStore implements ChunkAccess, Closeable {
     ensureOpen();
     gcLock.lock();
     try {
-      return new Fsck(this, index, packs).run(live.all(), openNotes);
+      FsckReport report = new Fsck(this, index, packs).run(live.all(), openNotes);
+      for (FsckReport.Damage d : report.damaged()) {
+        // A damaged chunk the index still places: a put of its bytes stores it anew
+        int id;
+        try {
+          id = index.lookup(Digest.parse(d.chunk()));
+        } catch (InvalidArgumentException packOrFile) {
+          continue; // a pack or dictionary named as a file: its chunks are named too
+        }
+        if (id >= 0 && Locations.isStored(index.location(id))) {
+          damaged.add(id);
+        }
+      }
+      return report;
     } finally {
       gcLock.unlock();
     }

@@ -49,6 +49,8 @@ final class ChunkWriter {
   private static final ThreadLocal<MessageDigest> SHA256 =
       ThreadLocal.withInitial(Digest::newSha256);
 
+  private static final System.Logger LOG = System.getLogger(ChunkWriter.class.getName());
+
   private final Path dataRoot;
   private final FastCdc chunker;
   private final ChunkCodec codec;
@@ -59,6 +61,7 @@ final class ChunkWriter {
   private final PackSet packs;
   private final LiveRoots live;
   private final ChunkTotals totals;
+  private final DamagedChunks damaged;
   // Futures of chunks reserved and not yet appended that another writer deduplicated against.
   private final Map<Integer, CompletableFuture<Void>> pendingWrites = new ConcurrentHashMap<>();
   private final ExecutorService workers;
@@ -80,8 +83,10 @@ final class ChunkWriter {
       PackSet packs,
       LiveRoots live,
       ChunkTotals totals,
-      Dictionaries dictionaries) {
+      Dictionaries dictionaries,
+      DamagedChunks damaged) {
     this.dataRoot = dataRoot;
+    this.damaged = damaged;
     this.chunker = new FastCdc(config.chunker());
     this.dictionaries = dictionaries;
     this.codec = new ChunkCodec(options.compression(), dictionaries);
@@ -435,6 +440,9 @@ final class ChunkWriter {
       live.lock().readLock().unlock();
     }
     if (r >= 0) {
+      if (damaged.mayHold(r) && damaged.claim(r)) {
+        return storeAgain(r, len, appender);
+      }
       awaitIfPending(session, r);
       return new ChunkRef(r, len, false, 0);
     }
@@ -451,6 +459,37 @@ final class ChunkWriter {
       }
       if (e instanceof IOException io && DiskFull.causedBy(io)) {
         throw new StorageFullException("data root " + dataRoot + ": the disk is full", io);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Stores chunk {@code id}, whose only copy was found damaged, again from the bytes a writer just
+   * gave: the index places it in the new record once appended, and the damaged one becomes dead,
+   * for gc. Meanwhile the chunk is pending, so that other writers of it wait for the new copy. If
+   * the append fails the chunk goes back to where it was, still known damaged.
+   */
+  private ChunkRef storeAgain(int id, int len, Appender appender) throws IOException {
+    long was = index.location(id);
+    index.setLocation(id, Locations.PENDING);
+    try {
+      int recLen = appender.append(id);
+      LOG.log(
+          System.Logger.Level.INFO,
+          "chunk {0}: its damaged copy replaced by a new one",
+          index.digest(id));
+      return new ChunkRef(id, len, true, recLen);
+    } catch (IOException | RuntimeException | Error e) {
+      index.setLocation(id, was);
+      CompletableFuture<Void> f = pendingWrites.remove(id);
+      if (f != null) {
+        f.completeExceptionally(e);
+      }
+      try {
+        damaged.add(id);
+      } catch (IOException again) {
+        e.addSuppressed(again);
       }
       throw e;
     }

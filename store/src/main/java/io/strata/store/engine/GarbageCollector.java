@@ -326,6 +326,18 @@ final class GarbageCollector {
     return freed;
   }
 
+  /** Whether the index still places a chunk in pack {@code packId}. */
+  private boolean holdsLiveChunks(int packId) {
+    boolean[] found = {false};
+    index.forEach(
+        (id, loc) -> {
+          if (Locations.isStored(loc) && Locations.packId(loc) == packId) {
+            found[0] = true;
+          }
+        });
+    return found[0];
+  }
+
   /** Bytes of packs one rewrite batch reads before its copies are made durable and checkpointed. */
   private static final long BATCH_BYTES = 256L << 20;
 
@@ -338,42 +350,56 @@ final class GarbageCollector {
     List<Move> moves = new ArrayList<>();
     boolean[] checkpointed = {false};
     long freed = 0;
+    List<Integer> retired = new ArrayList<>();
     try {
       for (int packId : ids) {
         Path p = packs.path(packId);
         long size = Files.size(p);
         long[] copied = {0};
-        PackScanner.scan(
-            p,
-            PackFormat.HEADER_SIZE,
-            (h, offset, buf, off) -> {
-              if (h.grouped()) {
-                copied[0] += copyGroup(packId, h, offset, buf, off, moves);
-                return;
-              }
-              long loc = Locations.encode(packId, offset, h.storedLen());
-              if (index.location(h.chunkId()) != loc) {
-                return;
-              }
-              int len = h.recordLength();
-              packs.append(
-                  buf,
-                  off,
-                  len,
-                  (np, no) -> {
-                    long to = Locations.encode(np, no, h.storedLen());
-                    if (index.moveIfAt(h.chunkId(), loc, to)) {
-                      moves.add(new Move(h.chunkId(), loc, to));
-                      store.copiedByGc(h.chunkId(), loc);
-                    }
-                  });
-              copied[0] += len;
-            });
+        PackScanner.Result scan =
+            PackScanner.scan(
+                p,
+                PackFormat.HEADER_SIZE,
+                (h, offset, buf, off) -> {
+                  if (h.grouped()) {
+                    copied[0] += copyGroup(packId, h, offset, buf, off, moves);
+                    return;
+                  }
+                  long loc = Locations.encode(packId, offset, h.storedLen());
+                  if (index.location(h.chunkId()) != loc) {
+                    return;
+                  }
+                  int len = h.recordLength();
+                  packs.append(
+                      buf,
+                      off,
+                      len,
+                      (np, no) -> {
+                        long to = Locations.encode(np, no, h.storedLen());
+                        if (index.moveIfAt(h.chunkId(), loc, to)) {
+                          moves.add(new Move(h.chunkId(), loc, to));
+                          store.copiedByGc(h.chunkId(), loc);
+                        }
+                      });
+                  copied[0] += len;
+                });
+        if (!scan.damaged().isEmpty() && holdsLiveChunks(packId)) {
+          // A damaged record a root still uses cannot be copied: its only copy stays where it is,
+          // for fsck to name and a put of the same bytes to replace (docs/ADVERSARIAL.md, P3).
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "gc: pack {0} holds damaged records still in use (offsets {1}); kept, its intact"
+                  + " records copied",
+              PackFormat.fileName(packId),
+              scan.damaged());
+          continue;
+        }
+        retired.add(packId);
         freed += size - copied[0];
       }
       packs.sync();
       packs.retire(
-          ids,
+          retired,
           () -> {
             store.checkpoint();
             checkpointed[0] = true;

@@ -104,6 +104,7 @@ final class Recovery {
       LOG.log(System.Logger.Level.INFO, "chunk index of {0}: rebuilding from the packs", dir);
     }
     boolean scanned = cp == null;
+    List<String> notes = new ArrayList<>();
     for (int id : onDisk) {
       Path p = packDir.resolve(PackFormat.fileName(id));
       long from = covered.getOrDefault(id, (long) PackFormat.HEADER_SIZE);
@@ -142,10 +143,21 @@ final class Recovery {
         Files.delete(p);
         AtomicFiles.syncDirectory(packDir);
       } else if (!r.sealed()) {
+        if (!r.damaged().isEmpty()) {
+          String note =
+              "pack "
+                  + PackFormat.fileName(id)
+                  + ", open at a crash: the records at offsets "
+                  + r.damaged()
+                  + " are damaged while intact records follow them; kept as damage, not cut as a"
+                  + " torn end (a chunk a root used in them is named by fsck; putting its bytes"
+                  + " again stores it anew)";
+          LOG.log(System.Logger.Level.WARNING, note);
+          notes.add(note);
+        }
         CutShortPack.seal(p, id, r.validEnd(), r.headerOk());
       }
     }
-    List<String> notes = new ArrayList<>();
     for (int id : covered.keySet()) {
       if (!onDisk.contains(id) && !inBucket.test(id)) {
         LOG.log(System.Logger.Level.WARNING, "pack {0} is missing; fsck names what it held", id);

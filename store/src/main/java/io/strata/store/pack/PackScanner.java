@@ -15,9 +15,12 @@ import java.util.List;
  * rebuild the index, to recover the tail of a pack after a crash, by GC to copy live records and by
  * fsck.
  *
- * <p>In a sealed pack a damaged record is reported and skipped (the scanner finds the next record
- * by its magic at the following 8-byte boundaries). In an unsealed pack, the one that was open when
- * the process died, the first bad record marks the torn end of what was written.
+ * <p>A damaged record is reported and skipped (the scanner finds the next record by its magic at
+ * the following 8-byte boundaries). In an unsealed pack, the one that was open when the process
+ * died, bad records with no intact record after them are the torn end of what was written, and the
+ * scan ends at the first of them; a bad record with an intact one after it is damage, as in a
+ * sealed pack: cutting there would drop every acknowledged record after it (docs/ADVERSARIAL.md,
+ * P2).
  */
 public final class PackScanner {
   /** Receives each intact record; {@code buf} holds it at {@code off} only during the call. */
@@ -56,6 +59,10 @@ public final class PackScanner {
       int bufLen = 0;
       long pos = Math.max(from, PackFormat.HEADER_SIZE);
       bufStart = pos;
+      // In an unsealed pack: where the bad records began, and which they are, until an intact
+      // record after them shows they are damage rather than the torn end.
+      long tornAt = -1;
+      List<Long> tentative = new ArrayList<>();
       while (pos + PackFormat.RECORD_HEADER <= end) {
         int rel = (int) (pos - bufStart);
         if (rel + maxRecord > bufLen && bufStart + bufLen < end) {
@@ -81,17 +88,27 @@ public final class PackScanner {
           }
           Records.checkCrc(buf, rel, h, name + " offset " + pos);
         } catch (CorruptDataException e) {
-          if (!sealed) {
-            break; // the torn end of what was written before a crash
+          if (sealed) {
+            damaged.add(pos);
+          } else {
+            if (tornAt < 0) {
+              tornAt = pos;
+            }
+            tentative.add(pos);
           }
-          damaged.add(pos);
           pos = resync(buf, rel, avail, pos, end);
           continue;
+        }
+        if (tornAt >= 0) { // an intact record after bad ones: they were damage, not a torn end
+          damaged.addAll(tentative);
+          tentative.clear();
+          tornAt = -1;
         }
         visitor.record(h, pos, buf, rel);
         pos += h.recordLength();
       }
-      long validEnd = sealed ? trailerAt + PackFormat.TRAILER_SIZE : Math.min(pos, end);
+      long validEnd =
+          sealed ? trailerAt + PackFormat.TRAILER_SIZE : tornAt >= 0 ? tornAt : Math.min(pos, end);
       return new Result(sealed, validEnd, damaged, headerOk);
     }
   }
