@@ -19,6 +19,8 @@ import java.util.stream.Stream;
  * pack is sealed and a new one opened when it passes {@link PackFormat#TARGET_SIZE}.
  */
 public final class PackSet implements Closeable {
+  private static final System.Logger LOG = System.getLogger(PackSet.class.getName());
+
   private final Path dir;
   private final Map<Integer, PackFile> packs = new ConcurrentHashMap<>();
   private final OpenPacks open;
@@ -370,10 +372,42 @@ public final class PackSet implements Closeable {
       appendLock.unlock();
     }
     seals.awaitAll();
+    restoreIfRemoved();
     if (w != null) {
       forceOrAbandon(w);
     }
     syncDirectoryIfNewPack();
+  }
+
+  /**
+   * Puts the open pack's file back if it was removed from the directory while open (an operator
+   * clearing files, a cleaner): the records appended to it, acknowledged ones among them, would
+   * otherwise be acknowledged into a file no name reaches, and lost at the next start
+   * (docs/ADVERSARIAL.md, P11). One stat per sync.
+   */
+  private void restoreIfRemoved() throws IOException {
+    PackWriter w = current;
+    if (w == null || w.stillAt(path(w.id()))) {
+      return;
+    }
+    appendLock.lock();
+    try {
+      if (current != w || w.stillAt(path(w.id()))) {
+        return;
+      }
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "pack {0} was removed from {1} while open; put back from the open file ({2} bytes) and"
+              + " sealed",
+          PackFormat.fileName(w.id()),
+          dir,
+          w.size());
+      current = null;
+      w.restoreAt(path(w.id()));
+      newPackNotInDirectory = false; // the restore synced the directory
+    } finally {
+      appendLock.unlock();
+    }
   }
 
   /**
@@ -430,6 +464,7 @@ public final class PackSet implements Closeable {
    * appends go to packs with higher ids.
    */
   public int sealCurrent() throws IOException {
+    restoreIfRemoved(); // a trailer written to a removed file would seal it where nothing reads
     appendLock.lock();
     try {
       PackWriter w = current;
@@ -579,6 +614,7 @@ public final class PackSet implements Closeable {
 
   @Override
   public void close() throws IOException {
+    restoreIfRemoved();
     appendLock.lock();
     try {
       try {

@@ -4,8 +4,12 @@ import io.strata.store.disk.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * The open pack: records are appended through a write buffer, so a stream of small chunks costs one
@@ -31,6 +35,8 @@ final class PackWriter {
   // Set once the pack is durable, before its channel closes: a concurrent force() that finds the
   // channel closed then knows its bytes are on disk.
   private volatile boolean sealed;
+  // The file's identity when created, to tell it from nothing or another file at its path later.
+  private Object fileKey;
   private int records;
 
   private PackWriter(
@@ -68,13 +74,17 @@ final class PackWriter {
       ch =
           FileChannel.open(
               path,
-              java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+              // READ too: a pack removed while open is put back from this channel (restoreAt)
+              java.util.Set.of(
+                  StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ),
               AtomicFiles.privateFile(path));
       ByteBuffer bb = ByteBuffer.wrap(PackFormat.header(id, System.currentTimeMillis()));
       while (bb.hasRemaining()) {
         ch.write(bb);
       }
-      return new PackWriter(id, ch, PackFormat.HEADER_SIZE, buffers, buffer, spare);
+      PackWriter w = new PackWriter(id, ch, PackFormat.HEADER_SIZE, buffers, buffer, spare);
+      w.fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+      return w;
     } catch (IOException | RuntimeException | Error e) {
       buffers.give(buffer);
       buffers.give(spare);
@@ -288,6 +298,58 @@ final class PackWriter {
       // Left for recovery, which finds the pack unsealed.
     }
     return true;
+  }
+
+  /**
+   * Whether {@code path} still names this pack's file: an operator or a cleaner may remove (or
+   * replace) it while it is open, and what is appended after would go to a file no name reaches.
+   */
+  boolean stillAt(Path path) {
+    try {
+      Object now =
+          Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+              .fileKey();
+      return fileKey == null || fileKey.equals(now);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Puts this pack's file back at {@code path} after it was removed while open: everything appended
+   * so far, read through the channel still open on the removed file, copied to a new file there,
+   * sealed and forced. The writer is done afterwards; the next append opens a new pack. Called with
+   * appends held off.
+   */
+  void restoreAt(Path path) throws IOException {
+    flush();
+    long end = size;
+    Path tmp = AtomicFiles.temporaryOf(path);
+    try (FileChannel out =
+        FileChannel.open(
+            tmp,
+            java.util.Set.of(
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING),
+            AtomicFiles.privateFile(tmp))) {
+      long at = 0;
+      while (at < end) {
+        at += channel.transferTo(at, end - at, out);
+      }
+    }
+    Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    sealed = true;
+    channel.close();
+    buffers.give(buffer);
+    buffers.give(spare);
+    buffer = null;
+    spare = null;
+    CutShortPack.seal(path, id, end, true);
+    AtomicFiles.syncDirectory(path.getParent());
+    synchronized (this) {
+      synced = end;
+    }
   }
 
   /** Closes without sealing (used when the store fails to open). */

@@ -147,4 +147,30 @@ class DamageRepairTest {
       assertThat(e.fsck().damaged()).isEmpty();
     }
   }
+
+  /**
+   * The open pack's file removed while the store runs (an operator clearing "stale" files): what
+   * was appended to it, acknowledged puts among them, is put back at the next sync, not lost at the
+   * next start (docs/ADVERSARIAL.md, P11).
+   */
+  @Test
+  void anOpenPackRemovedWhileTheStoreRunsIsPutBack() throws IOException {
+    Map<Digest, byte[]> later = new LinkedHashMap<>();
+    try (Engine e = open()) {
+      byte[] first = TestData.random(101, 200_000);
+      later.put(e.blobs().put(new ByteArrayInputStream(first)).digest(), first);
+      Path packs = data.resolve("chunks/packs");
+      List<Integer> ids = PackSet.listIds(packs);
+      Files.delete(packs.resolve(PackFormat.fileName(ids.get(ids.size() - 1))));
+      byte[] second = TestData.text(102, 300_000);
+      later.put(e.blobs().put(new ByteArrayInputStream(second)).digest(), second);
+    }
+    try (Engine e = open()) {
+      for (Map.Entry<Digest, byte[]> o : later.entrySet()) {
+        assertThat(e.blobs().open(o.getKey(), 0, -1).readAllBytes()).isEqualTo(o.getValue());
+      }
+      assertThat(readable(e)).hasSize(objects.size());
+      assertThat(e.fsck().damaged()).isEmpty();
+    }
+  }
 }
