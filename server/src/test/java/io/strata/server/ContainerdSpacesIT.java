@@ -52,6 +52,13 @@ class ContainerdSpacesIT {
 
   /** A busybox image made in Strata and exported as a docker archive, for ctr to import. */
   private Path busyboxArchive(Cli cli) throws Exception {
+    Process ldd = new ProcessBuilder("ldd", "/bin/busybox").redirectErrorStream(true).start();
+    ldd.getInputStream().readAllBytes();
+    assertThat(ldd.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && ldd.exitValue() != 0)
+        .as(
+            "the image is /bin/busybox alone, so it must be linked statically (Debian's"
+                + " busybox-static, which .ci/run installs)")
+        .isTrue();
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     try (TarArchiveOutputStream t = new TarArchiveOutputStream(b, "UTF-8")) {
       for (String d : List.of("bin/", "dev/", "etc/", "proc/", "sys/", "tmp/")) {
