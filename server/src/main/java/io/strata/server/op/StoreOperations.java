@@ -110,6 +110,6 @@ final class StoreOperations {
                 .map(d -> new DamageItem(d.chunk(), d.problem(), d.usedBy()))
                 .iterator());
     return new Outcome.Download(
-        lines, () -> new FsckEnd(report.chunksChecked(), report.damaged().size()));
+        lines, () -> new FsckEnd(report.chunksChecked(), report.damaged().size(), report.notes()));
   }
 }
