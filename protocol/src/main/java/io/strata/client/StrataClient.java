@@ -256,7 +256,7 @@ public final class StrataClient implements Closeable {
             null,
             line -> damaged.add(Json.read(line, DamageItem.class, "fsck line")),
             FsckEnd.class);
-    return new FsckReply(end.chunksChecked(), damaged);
+    return new FsckReply(end.chunksChecked(), damaged, end.notes());
   }
 
   /** Size, chunk count and exclusive bytes of blob {@code digest}. */

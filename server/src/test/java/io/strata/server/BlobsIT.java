@@ -139,7 +139,7 @@ class BlobsIT {
     try (TestServer s = TestServer.start(data)) {
       TestServer.CliRun fsck = s.cli("fsck");
       assertThat(fsck.code()).isEqualTo(1);
-      assertThat(fsck.out()).contains("damaged").contains("used by blob/");
+      assertThat(fsck.out()).contains("damaged").contains("used by blob sha256:");
       JsonNode report = Json.tree(s.cli("--json", "fsck").stdout(), "fsck");
       assertThat(report.get("damaged")).isNotEmpty();
       assertThat(fieldNames(report.get("damaged").get(0))).contains("digest", "usedBy");

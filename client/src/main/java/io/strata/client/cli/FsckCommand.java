@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
     name = "fsck",
     mixinStandardHelpOptions = true,
     description =
-        "Re-reads and re-hashes every chunk; prints each damaged chunk with the objects it"
-            + " affects, and exits 1 if there is any.")
+        "Re-reads and re-hashes every chunk; prints what the server mended when it opened (notes),"
+            + " each damaged chunk with the objects it affects, and exits 1 if there is any.")
 final class FsckCommand extends ClientCommand {
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
@@ -21,6 +21,10 @@ final class FsckCommand extends ClientCommand {
       cli.printJson(r);
     } else {
       PrintStream out = cli.terminal().out();
+      // Notes first: what the server mended at open explains a log line, and is no damage.
+      for (String note : r.notes()) {
+        out.printf("note: %s%n", note);
+      }
       for (DamageItem d : r.damaged()) {
         out.printf("damaged %s: %s%n", d.digest(), d.problem());
         if (d.usedBy().isEmpty()) {
@@ -31,9 +35,15 @@ final class FsckCommand extends ClientCommand {
         }
       }
       out.printf(
-          "checked %d chunks: %s%n",
-          r.chunksChecked(), r.damaged().isEmpty() ? "no damage" : r.damaged().size() + " damaged");
+          "checked %d chunks: %s%s%n",
+          r.chunksChecked(),
+          r.damaged().isEmpty() ? "no damage" : r.damaged().size() + " damaged",
+          r.notes().isEmpty() ? "" : ", " + count(r.notes().size(), "note") + " above");
     }
     return r.damaged().isEmpty() ? ExitStatus.OK : ExitStatus.FAILED;
+  }
+
+  private static String count(int n, String what) {
+    return n + " " + what + (n == 1 ? "" : "s");
   }
 }

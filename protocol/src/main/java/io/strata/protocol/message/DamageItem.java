@@ -7,7 +7,9 @@ import java.util.List;
  *
  * @param digest the chunk's {@code sha256:} digest, or {@code chunk #ID} when even that is lost
  * @param problem one sentence saying what is wrong
- * @param usedBy the objects that reference it ({@code blob/<hex>}, later images and containers)
+ * @param usedBy the objects it affects as a user knows them, sorted: {@code blob sha256:<hex>},
+ *     {@code image NAME:TAG}, {@code container NAME (<id12>)}, {@code registry REPO:TAG} (see
+ *     docs/PROTOCOL.md)
  */
 public record DamageItem(String digest, String problem, List<String> usedBy) {
   public DamageItem {

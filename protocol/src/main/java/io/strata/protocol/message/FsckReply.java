@@ -7,9 +7,11 @@ import java.util.List;
  *
  * @param chunksChecked chunks re-read and re-hashed
  * @param damaged every damaged chunk with the objects it affects
+ * @param notes what the server mended when it opened, or could not check, one sentence each
  */
-public record FsckReply(long chunksChecked, List<DamageItem> damaged) {
+public record FsckReply(long chunksChecked, List<DamageItem> damaged, List<String> notes) {
   public FsckReply {
     damaged = List.copyOf(damaged);
+    notes = List.copyOf(notes);
   }
 }

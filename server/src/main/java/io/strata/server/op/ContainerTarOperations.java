@@ -7,6 +7,7 @@ import io.strata.protocol.message.CopyOutArgs;
 import io.strata.protocol.message.GetEnd;
 import io.strata.protocol.message.PathReply;
 import io.strata.store.container.ContainerStore;
+import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.RejectedException;
 import io.strata.store.fs.PathNames;
@@ -46,7 +47,8 @@ final class ContainerTarOperations {
             Opcode.CONTAINER_EXPORT);
     String id = containers.inspect(ref).id();
     return download(
-        producers.start("export of container " + ref, out -> containers.export(id, out)));
+        producers.start(
+            "export of container " + ref, out -> naming(ref, () -> containers.export(id, out))));
   }
 
   private Outcome copyOut(byte[] json) throws IOException {
@@ -59,7 +61,26 @@ final class ContainerTarOperations {
     ContainerStore.copySource(containers.view(id), path, follow);
     return download(
         producers.start(
-            "copy of " + ref + ":" + path, out -> containers.copyOut(id, path, follow, out)));
+            "copy of " + ref + ":" + path,
+            out -> naming(ref, () -> containers.copyOut(id, path, follow, out))));
+  }
+
+  /** A tar of container {@code ref}'s files. */
+  @FunctionalInterface
+  private interface TarOfFiles {
+    void write() throws IOException;
+  }
+
+  /**
+   * Runs {@code tar}, naming the container in the damage it meets; the tar names the file (the
+   * store names the pack and the chunk).
+   */
+  private static void naming(String ref, TarOfFiles tar) throws IOException {
+    try {
+      tar.write();
+    } catch (CorruptDataException e) {
+      throw ContainerDamage.in(ref, e);
+    }
   }
 
   private static Outcome download(InputStream tar) {

@@ -84,8 +84,8 @@ final class FileOperations {
     if (args.offset() < 0 || (args.length() != null && args.length() < 0)) {
       throw new InvalidArgumentException("fs.read: offset and length must not be negative");
     }
-    ContainerView view =
-        containers.view(ContainerOperations.required(args.container(), Opcode.FS_READ));
+    String ref = ContainerOperations.required(args.container(), Opcode.FS_READ);
+    ContainerView view = containers.view(ref);
     FileStat st = view.stat(path);
     if (st.isDirectory()) {
       throw new ConflictException("path " + path + " is a directory");
@@ -93,7 +93,7 @@ final class FileOperations {
     CountingStream data =
         new CountingStream(
             new FileRangeStream(
-                view, path, args.offset(), args.length() == null ? -1 : args.length()));
+                ref, view, path, args.offset(), args.length() == null ? -1 : args.length()));
     return new Outcome.Download(data, () -> new GetEnd(data.count()));
   }
 

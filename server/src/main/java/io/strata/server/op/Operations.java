@@ -68,11 +68,11 @@ public final class Operations {
         engine.chunks().shared() == null
             ? null
             : io.strata.store.fleet.FleetGc.join(engine.chunks());
-    new StoreOperations(engine, gcListener, fleetGc).register(m);
     new BlobOperations(engine.blobs()).register(m);
     new DriverOperations(engine).register(m);
     ImageStore images = ImageStore.open(engine);
     ContainerStore containers = ContainerStore.open(engine, images, allowedBindRoots);
+    new StoreOperations(engine, images, containers, gcListener, fleetGc).register(m);
     BuildPins pins = new BuildPins();
     ImageUse use = pins.guarding(containers::usesImage);
     new ImageOperations(images, use).register(m);

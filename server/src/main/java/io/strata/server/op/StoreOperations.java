@@ -8,12 +8,14 @@ import io.strata.protocol.message.GcReply;
 import io.strata.protocol.message.GzipRecipeCount;
 import io.strata.protocol.message.InfoReply;
 import io.strata.store.Engine;
+import io.strata.store.container.ContainerStore;
 import io.strata.store.engine.FsckReport;
 import io.strata.store.engine.GcResult;
 import io.strata.store.engine.StoreInfo;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.fleet.FleetGc;
 import io.strata.store.gzip.RegenerationStats;
+import io.strata.store.image.ImageStore;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,12 +25,24 @@ import java.util.function.Consumer;
 /** {@code info}, {@code gc} and {@code fsck}: the store as a whole. */
 final class StoreOperations {
   private final Engine engine;
+  private final ImageStore images;
+  private final ContainerStore containers;
   private final Consumer<GcResult> gcListener;
   private final FleetGc fleetGc;
 
-  /** {@code fleetGc}: the fleet's gc when the store is shared, else null. */
-  StoreOperations(Engine engine, Consumer<GcResult> gcListener, FleetGc fleetGc) {
+  /**
+   * {@code fleetGc}: the fleet's gc when the store is shared, else null; {@code images} and {@code
+   * containers} name what damage affects.
+   */
+  StoreOperations(
+      Engine engine,
+      ImageStore images,
+      ContainerStore containers,
+      Consumer<GcResult> gcListener,
+      FleetGc fleetGc) {
     this.engine = engine;
+    this.images = images;
+    this.containers = containers;
     this.gcListener = gcListener;
     this.fleetGc = fleetGc;
   }
@@ -104,12 +118,18 @@ final class StoreOperations {
   private Outcome fsck(byte[] json) throws IOException {
     Arguments.read(json, Object.class, Opcode.FSCK);
     FsckReport report = engine.fsck();
+    // Named after the check, as the images and containers are now: the roots' names mean nothing
+    // to a user.
+    DamageUsers users =
+        report.damaged().isEmpty()
+            ? new DamageUsers(List.of())
+            : DamageUsers.of(engine, images, containers);
     JsonLinesStream lines =
         new JsonLinesStream(
             report.damaged().stream()
-                .map(d -> new DamageItem(d.chunk(), d.problem(), d.usedBy()))
+                .map(d -> new DamageItem(d.chunk(), d.problem(), users.of(d.usedBy())))
                 .iterator());
     return new Outcome.Download(
-        lines, () -> new FsckEnd(report.chunksChecked(), report.damaged().size()));
+        lines, () -> new FsckEnd(report.chunksChecked(), report.damaged().size(), report.notes()));
   }
 }

@@ -22,8 +22,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.io.input.BoundedInputStream;
 import org.roaringbitmap.RoaringBitmap;
 
@@ -398,6 +400,15 @@ public final class BlobService {
       out.add(new BlobEntry(Digest.parse(r.name().substring(PREFIX.length())), r.logicalSize()));
     }
     out.sort(Comparator.comparing(BlobEntry::digest));
+    return out;
+  }
+
+  /** What a user calls each blob's root: {@code blob sha256:<hex>}. fsck names damage by it. */
+  public Map<String, List<String>> rootNames() {
+    Map<String, List<String>> out = new HashMap<>();
+    for (Root r : store.roots(PREFIX)) {
+      out.put(r.name(), List.of("blob sha256:" + r.name().substring(PREFIX.length())));
+    }
     return out;
   }
 

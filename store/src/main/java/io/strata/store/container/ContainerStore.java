@@ -6,6 +6,7 @@ import io.strata.store.Engine;
 import io.strata.store.driver.Change;
 import io.strata.store.driver.ChangeSpool;
 import io.strata.store.driver.ChangeStream;
+import io.strata.store.driver.Snapshot;
 import io.strata.store.driver.StorageDriver;
 import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
@@ -463,6 +464,20 @@ public final class ContainerStore {
         Comparator.comparing(ContainerSummary::created)
             .reversed()
             .thenComparing(ContainerSummary::id));
+    return out;
+  }
+
+  /**
+   * What a user calls the root of each container's writable layer: {@code container NAME (ID12)},
+   * as {@code strata ps} shows it. fsck names damage by it.
+   */
+  public Map<String, List<String>> rootNames() {
+    Map<String, List<String>> out = new HashMap<>();
+    for (ContainerConfig c : containers.values()) {
+      out.put(
+          Snapshot.rootName(c.snapshot()),
+          List.of("container " + c.name() + " (" + c.id().substring(0, 12) + ")"));
+    }
     return out;
   }
 

@@ -1,6 +1,7 @@
 package io.strata.store.container;
 
 import io.strata.store.driver.Change;
+import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.DirEntry;
@@ -54,7 +55,13 @@ final class TreeTar {
     // stat through fs, not the listing: in a container view a mount point's stat is the mount's
     FileStat st = fs.stat(path);
     if (!name.isEmpty()) {
-      tar.entry(path, st, name);
+      try {
+        tar.entry(path, st, name);
+      } catch (CorruptDataException e) {
+        // The store names the pack and the chunk; the user needs the file too, in the container's
+        // names, since a tar of a directory reads many.
+        throw new CorruptDataException(path + ": " + e.getMessage(), e.resource(), e);
+      }
     }
     if (st.isDirectory()) {
       for (DirEntry d : fs.list(path)) {

@@ -168,6 +168,7 @@ final class ChunkReader {
    * length, or -1 if it is not (or no longer) in a group: then it has a record of its own.
    */
   private int readGrouped(int id, byte[] dst) throws IOException {
+    long unread = Locations.NONE; // where the last attempt found no pack to read
     for (int attempt = 0; attempt < 8; attempt++) {
       long loc = index.location(id);
       if (loc == Locations.PENDING) {
@@ -184,8 +185,9 @@ final class ChunkReader {
       long offset = Locations.offset(loc);
       DecodedGroups.Group g = decoded.get(packId, offset);
       if (g == null) {
-        g = decode(packId, offset);
+        g = decode(id, packId, offset);
         if (g == null) {
+          unread = loc;
           continue; // GC moved it: look again
         }
         decoded.put(packId, offset, g);
@@ -205,23 +207,24 @@ final class ChunkReader {
       System.arraycopy(g.raw(), t.starts()[i], dst, 0, len);
       return len;
     }
-    throw new CorruptDataException("chunk " + id + ": its pack keeps disappearing", "chunk " + id);
+    throw unreadable(id, unread);
   }
 
   /**
-   * Reads, checks and decodes the group record at {@code offset} of pack {@code packId}; null if
-   * the pack was retired meanwhile.
+   * Reads, checks and decodes the group record at {@code offset} of pack {@code packId}, for a read
+   * of its member {@code id}; null if the pack was retired meanwhile.
    */
-  private DecodedGroups.Group decode(int packId, long offset) throws IOException {
+  private DecodedGroups.Group decode(int id, int packId, long offset) throws IOException {
     byte[] rec = RECORDS.take();
     try {
-      return decode(packId, offset, rec);
+      return decode(id, packId, offset, rec);
     } finally {
       RECORDS.give(rec);
     }
   }
 
-  private DecodedGroups.Group decode(int packId, long offset, byte[] rec) throws IOException {
+  private DecodedGroups.Group decode(int id, int packId, long offset, byte[] rec)
+      throws IOException {
     String where = "pack " + PackFormat.fileName(packId) + " offset " + offset;
     // The index keeps no group's length: its header says it.
     if (!packs.read(packId, offset, rec, PackFormat.RECORD_HEADER)) {
@@ -235,7 +238,11 @@ final class ChunkReader {
     if (!packs.read(packId, offset, rec, recLen)) {
       return null;
     }
-    Records.checkCrc(rec, 0, h, where);
+    if (!Records.crcMatches(rec, 0, h)) {
+      // The header's digest is the member table's, no chunk's: name the member being read.
+      throw new CorruptDataException(
+          where + ": the group record holding " + chunkName(id) + " fails its checksum", where);
+    }
     GroupTable t = GroupTable.read(rec, PackFormat.RECORD_HEADER, h, where);
     byte[] raw = new byte[h.rawLen()];
     ChunkCodec.decode(
@@ -263,6 +270,7 @@ final class ChunkReader {
 
   /** Reads chunk {@code id}'s record into {@code rec}, checks its header and CRC. */
   private RecordHeader record(int id, byte[] rec) throws IOException {
+    long unread = Locations.NONE; // where the last attempt found no pack to read
     for (int attempt = 0; attempt < 8; attempt++) {
       long loc = index.location(id);
       if (!Locations.isStored(loc)) {
@@ -273,6 +281,7 @@ final class ChunkReader {
       int storedLen = Locations.storedLen(loc);
       int recLen = PackFormat.recordLength(storedLen);
       if (!packs.read(packId, offset, rec, recLen)) {
+        unread = loc;
         continue; // GC moved it: look again
       }
       String where = "pack " + PackFormat.fileName(packId) + " offset " + offset;
@@ -284,6 +293,27 @@ final class ChunkReader {
       Records.checkCrc(rec, 0, h, where);
       return h;
     }
-    throw new CorruptDataException("chunk " + id + ": its pack keeps disappearing", "chunk " + id);
+    throw unreadable(id, unread);
+  }
+
+  /**
+   * The error of chunk {@code id}, whose pack could not be read at any attempt, the last time at
+   * {@code loc}. gc moves a pack's chunks in the index before it retires the pack, so a location
+   * the index still gives names a pack that is missing (deleted behind the store's back), which is
+   * what the user must hear, not that it "keeps disappearing".
+   */
+  private CorruptDataException unreadable(int id, long loc) {
+    if (Locations.isStored(loc) && index.location(id) == loc) {
+      String pack = "pack " + PackFormat.fileName(Locations.packId(loc));
+      return new CorruptDataException(
+          pack + " is missing; the index places " + chunkName(id) + " in it", pack);
+    }
+    return new CorruptDataException(chunkName(id) + ": its pack keeps disappearing", "chunk " + id);
+  }
+
+  /** Chunk {@code id} as messages name it: by digest, by number when even that is lost. */
+  private String chunkName(int id) {
+    Digest d = index.digest(id);
+    return d != null ? "chunk " + d : "chunk #" + id;
   }
 }

@@ -32,7 +32,9 @@ public record FsckReport(long chunksChecked, List<Damage> damaged, List<String> 
    * @param chunk the chunk's digest ({@code sha256:…}), {@code chunk #id} when even that is lost,
    *     or a file of the store ({@code pack 0000000a.pack})
    * @param problem what is wrong, one sentence
-   * @param usedBy the roots that reference it ({@code blob/<hex>}, later images and containers)
+   * @param usedBy the names of the roots that reference it ({@code blob/<hex>}, {@code
+   *     snap/ctr-<id>}); the stores that keep those roots name them for the user ({@code
+   *     ImageStore.rootNames} and the like), which the chunk engine cannot
    */
   public record Damage(String chunk, String problem, List<String> usedBy) {
     public Damage {

@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.apache.commons.io.input.ReadAheadInputStream;
 
 /**
  * A gzip blob regenerated from its uncompressed contents and its recipe, as it is read: memory is
@@ -96,12 +95,7 @@ public final class RegeneratedGzipInputStream extends InputStream {
       InputStream uncompressed, GzipRecipe recipe, Digest digest, String name, long offset)
       throws IOException {
     // the chunks are read (and decompressed, and checked) on another thread, ahead of the deflate
-    this.uncompressed =
-        ReadAheadInputStream.builder()
-            .setInputStream(uncompressed)
-            .setBufferSize(READ_AHEAD)
-            .setExecutorService(READERS)
-            .get();
+    this.uncompressed = ReadAhead.of(uncompressed, READ_AHEAD, READERS);
     this.recipe = recipe;
     this.digest = digest;
     this.name = name;

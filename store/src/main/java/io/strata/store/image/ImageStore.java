@@ -521,6 +521,16 @@ public final class ImageStore {
     return query(queries::list);
   }
 
+  /**
+   * What a user calls each root this store keeps ({@code img/...}, the layers' snapshots {@code
+   * snap/sha256:...}): {@code image NAME:TAG} for each tag of each image that uses it (the short id
+   * of an untagged one), {@code layer sha256:...} for a layer no image uses. fsck names damage by
+   * these.
+   */
+  public Map<String, List<String>> rootNames() {
+    return query(() -> ImageRootNames.of(chunks, records, layers));
+  }
+
   /** One row per layer, top first. */
   public List<HistoryEntry> history(String ref) {
     fetchIfMissingUnchecked(ref);

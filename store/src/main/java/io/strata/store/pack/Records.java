@@ -117,12 +117,25 @@ public final class Records {
         grouped);
   }
 
-  /** Throws unless the CRC of the complete record at {@code off} matches. */
+  /**
+   * Throws unless the CRC of the complete record at {@code off} matches. A group record's header
+   * digest is its member table's, the digest of no chunk: such a record is named as a group (a
+   * reader names the member it wanted, {@link #crcMatches}).
+   */
   public static void checkCrc(byte[] buf, int off, RecordHeader h, String where) {
-    int crcAt = off + PackFormat.RECORD_HEADER + h.storedLen();
-    if (Bytes.getInt(buf, crcAt) != Bytes.crc32c(buf, off, crcAt - off)) {
+    if (!crcMatches(buf, off, h)) {
       throw new CorruptDataException(
-          where + ": checksum mismatch in the record of chunk " + h.digest(), where);
+          where
+              + (h.grouped()
+                  ? ": the group record fails its checksum"
+                  : ": checksum mismatch in the record of chunk " + h.digest()),
+          where);
     }
+  }
+
+  /** Whether the CRC of the complete record at {@code off} matches. */
+  public static boolean crcMatches(byte[] buf, int off, RecordHeader h) {
+    int crcAt = off + PackFormat.RECORD_HEADER + h.storedLen();
+    return Bytes.getInt(buf, crcAt) == Bytes.crc32c(buf, off, crcAt - off);
   }
 }

@@ -173,6 +173,41 @@ class GzipBlobTest {
     }
   }
 
+  /**
+   * Damage met reading the contents (on the read-ahead thread) reaches the reader as the store's
+   * own error, type and words: wrapped in a bare IOException it became "I/O error on the server:
+   * io.strata.store.error.CorruptDataException: ..." with status INTERNAL (round 8, P10).
+   */
+  @Test
+  void damageReadingTheContentsReachesTheReaderAsItself() throws Exception {
+    Path raw = content("d.tar");
+    Path gz = GoGzip.gzip(raw, 6);
+    GzipRecipe r =
+        new GzipRecipe(
+            GzipRecipe.Compressor.GO, 6, Arrays.copyOf(Files.readAllBytes(gz), 10), Files.size(gz));
+    CorruptDataException damage =
+        new CorruptDataException("pack 00000007.pack offset 96: checksum mismatch", "pack 7");
+    InputStream failing =
+        new java.io.SequenceInputStream(
+            new ByteArrayInputStream(Files.readAllBytes(raw), 0, 1 << 20),
+            new InputStream() {
+              @Override
+              public int read() {
+                throw damage;
+              }
+
+              @Override
+              public int read(byte[] b, int off, int len) {
+                throw damage;
+              }
+            });
+    try (InputStream in = new RegeneratedGzipInputStream(failing, r, sha(gz), "blob test")) {
+      assertThatThrownBy(in::readAllBytes)
+          .isInstanceOf(CorruptDataException.class)
+          .hasMessage(damage.getMessage());
+    }
+  }
+
   @Test
   void aRegenerationThatMissesItsDigestFailsBeforeItsLastBytes() throws Exception {
     Path raw = content("x.tar");

@@ -12,6 +12,7 @@ import io.strata.store.ref.RootLog;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -218,6 +219,37 @@ class DamageTest {
       // new writes never take the missing pack's id: the index still places its chunks there
       e.blobs().put(new java.io.ByteArrayInputStream(TestData.random(77, 1 << 20)));
       assertThat(pack).doesNotExist();
+    }
+  }
+
+  /**
+   * A read of a chunk whose pack was deleted names the pack file as missing, not "chunk 816: its
+   * pack keeps disappearing", which blamed a race that was not there (round 8, P10).
+   */
+  @Test
+  void aReadFromADeletedPackNamesThePackAsMissing() throws IOException {
+    Path pack =
+        chunks("packs").resolve(PackFormat.fileName(PackSet.listIds(chunks("packs")).get(0)));
+    Files.delete(pack);
+    try (Engine e = open()) {
+      List<String> errors = new ArrayList<>();
+      for (Digest d : objects.keySet()) {
+        try (InputStream in = e.blobs().open(d, 0, -1)) {
+          in.readAllBytes();
+        } catch (CorruptDataException x) {
+          errors.add(x.getMessage());
+        }
+      }
+      assertThat(errors)
+          .isNotEmpty()
+          .allSatisfy(
+              m ->
+                  assertThat(m)
+                      .contains(
+                          "pack "
+                              + pack.getFileName()
+                              + " is missing; the index places chunk sha256:")
+                      .doesNotContain("disappearing"));
     }
   }
 

@@ -1,10 +1,12 @@
 package io.strata.store.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.compress.ChunkCodec;
 import io.strata.store.digest.Digest;
+import io.strata.store.error.CorruptDataException;
 import io.strata.store.faultfs.CrashModel;
 import io.strata.store.faultfs.FaultFileSystem;
 import io.strata.store.faultfs.FaultStore;
@@ -345,6 +347,40 @@ class GroupsTest {
                 assertThat(d.problem()).contains(PackFormat.fileName(1));
                 assertThat(d.usedBy()).containsExactly("r");
               });
+    }
+  }
+
+  /**
+   * A read of a member of a group that fails its checksum names the pack, the offset and the chunk
+   * being read. The header's digest is the member table's, no chunk's: naming it as "the record of
+   * chunk sha256:..." sent users after a chunk that does not exist (round 8, P8).
+   */
+  @Test
+  void aReadOfADamagedGroupNamesThePackTheOffsetAndTheChunkRead() throws IOException {
+    int[] ids;
+    try (ChunkStore store = open()) {
+      WriteSession s = store.session();
+      ids = put(store, s, 800, 810);
+      s.commit(List.of(root("r", ids)));
+    }
+    long[] at = new long[1];
+    RecordHeader h = firstGroup(at)[0];
+    Path pack = data.resolve("packs").resolve(PackFormat.fileName(1));
+    DurabilityTest.flipByte(pack, at[0] + PackFormat.RECORD_HEADER + h.storedLen() - 5);
+    byte[] wanted = chunk(803);
+    String digest = Digest.sha256(wanted, 0, wanted.length).toString();
+    try (ChunkStore store = open()) {
+      assertThatThrownBy(() -> store.read(ids[3], new byte[ChunkerParams.MAX_CHUNK]))
+          .isInstanceOf(CorruptDataException.class)
+          .hasMessage(
+              "pack "
+                  + PackFormat.fileName(1)
+                  + " offset "
+                  + at[0]
+                  + ": the group record holding chunk "
+                  + digest
+                  + " fails its checksum")
+          .hasMessageNotContaining(h.digest().toString());
     }
   }
 

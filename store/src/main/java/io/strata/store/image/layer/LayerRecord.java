@@ -31,7 +31,8 @@ public record LayerRecord(
     sides = sides == null ? Map.of() : Map.copyOf(sides);
   }
 
-  static String rootName(String chainId) {
+  /** The chunk-store root of the layer of {@code chainId} ({@code sha256:<hex>}). */
+  public static String rootName(String chainId) {
     return PREFIX + chainId.substring(chainId.indexOf(':') + 1);
   }
 
