@@ -1,6 +1,8 @@
 package io.strata.store.container;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.store.disk.AtomicFiles;
 import io.strata.store.error.CorruptDataException;
@@ -20,11 +22,22 @@ import java.util.TreeMap;
  * into place, and removed by renaming it to {@code .rm-<id>} first; each rename is made durable
  * before the call returns. So a container exists exactly when its folder does, and a crash leaves
  * only {@code .new-} and {@code .rm-} folders, which {@link #load} deletes.
+ *
+ * <p>Each config carries a checksum ({@link RecordSeal}) and is refused at load when it fails it,
+ * as when it is not JSON: the server does not start, so the container's writable layer is never
+ * taken for an orphan and removed. A config written before checksums existed has none; it loads if
+ * its id is its folder's name and it names no member a config does not have (a flipped bit in a
+ * name), and is rewritten with its checksum.
  */
 final class ContainerRecords {
+  private static final System.Logger LOG = System.getLogger(ContainerRecords.class.getName());
   private static final String CONFIG = "config.json";
+  // a newer release's members are ignored: its records stay readable after a downgrade
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  // a record without a checksum is read strictly: a damaged member name is all it can show
+  private static final ObjectMapper UNSEALED =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
   private final Path dir;
 
@@ -42,17 +55,78 @@ final class ContainerRecords {
         if (n.startsWith(".new-") || n.startsWith(".rm-")) {
           AtomicFiles.deleteRecursively(p);
         } else if (ContainerStore.isId(n)) {
-          Path f = p.resolve(CONFIG);
-          try {
-            ContainerConfig c = JSON.readValue(f.toFile(), ContainerConfig.class);
-            out.put(c.id(), c);
-          } catch (IOException e) {
-            throw new CorruptDataException("container " + n + ": damaged " + f, n, e);
-          }
+          out.put(n, read(n, p.resolve(CONFIG)));
         }
       }
     }
     return out;
+  }
+
+  /** The config of container {@code id} in {@code f}, checked; an unsealed one is sealed. */
+  private ContainerConfig read(String id, Path f) throws IOException {
+    byte[] b;
+    JsonNode tree;
+    try {
+      b = Files.readAllBytes(f);
+      tree = JSON.readTree(b);
+    } catch (IOException e) {
+      throw damaged(id, f, reason(e), e);
+    }
+    if (tree == null || !tree.isObject()) {
+      throw damaged(id, f, "it is not a JSON object", null);
+    }
+    boolean sealed = tree.has(RecordSeal.MEMBER);
+    if (sealed) {
+      String problem = RecordSeal.problem(b);
+      if (problem != null) {
+        throw damaged(id, f, problem, null);
+      }
+    }
+    ContainerConfig c;
+    try {
+      c = (sealed ? JSON : UNSEALED).treeToValue(tree, ContainerConfig.class);
+    } catch (IOException | RuntimeException e) {
+      throw damaged(id, f, reason(e), e);
+    }
+    if (!id.equals(c.id())) {
+      throw damaged(id, f, "its id " + c.id() + " is not its folder's name", null);
+    }
+    if (!sealed) {
+      seal(c, f);
+    }
+    return c;
+  }
+
+  private static CorruptDataException damaged(String id, Path f, String why, Exception cause) {
+    String m = "container " + id + ": damaged " + f + ": " + why;
+    return cause == null ? new CorruptDataException(m, id) : new CorruptDataException(m, id, cause);
+  }
+
+  // Jackson's own message, one line, without the location it appends
+  private static String reason(Exception e) {
+    String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.toString();
+    return m.replaceAll("\\s+", " ");
+  }
+
+  /**
+   * Rewrites an unsealed config with its checksum, so that later damage to it is found. Failing (a
+   * full disk) keeps the old file, which loads as it did: the next start tries again.
+   */
+  private static void seal(ContainerConfig c, Path f) {
+    try {
+      AtomicFiles.write(f, bytes(c));
+    } catch (IOException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "container {0}: cannot add a checksum to {1}: {2}",
+          c.id(),
+          f,
+          e.toString());
+    }
+  }
+
+  private static byte[] bytes(ContainerConfig c) throws IOException {
+    return RecordSeal.seal(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(c));
   }
 
   /** Records {@code c}, durably; it was not there before. */
@@ -62,7 +136,7 @@ final class ContainerRecords {
     try (FileChannel ch =
         FileChannel.open(
             tmp.resolve(CONFIG), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      ch.write(ByteBuffer.wrap(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(c)));
+      ch.write(ByteBuffer.wrap(bytes(c)));
       ch.force(true);
     }
     AtomicFiles.publishDirectory(tmp, dir.resolve(c.id()));
