@@ -112,6 +112,7 @@ final class BlobEndpoints {
       x.reply(full);
       return;
     }
+    String what = "blob " + d;
     Path cached = cache.get(d);
     if (cached != null) {
       try {
@@ -124,13 +125,14 @@ final class BlobEndpoints {
     }
     boolean whole = range == null && cache.enabled() && store.gzipRecipe(d) != null;
     if (!whole) {
-      x.pump(r, () -> store.openBlob(d, offset, length), readers, complete -> {});
+      x.pump(r, what, () -> store.openBlob(d, offset, length), readers, complete -> {});
       return;
     }
     // a gzip blob regenerated in full: kept in the cache as it is sent, so the next pull is a file
     Path copy = cache.partial();
     x.pump(
         r,
+        what,
         () -> new TeeInputStream(store.openBlob(d, 0, -1), Files.newOutputStream(copy), true),
         readers,
         complete -> {

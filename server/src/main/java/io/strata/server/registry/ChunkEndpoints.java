@@ -80,7 +80,7 @@ final class ChunkEndpoints {
         .set(HttpHeaderNames.CONTENT_TYPE, RECORDS_TYPE)
         .set(Replies.API_VERSION, "registry/2.0");
     HttpUtil.setTransferEncodingChunked(head, true);
-    x.pump(head, () -> records, readers, complete -> {});
+    x.pump(head, where, () -> records, readers, complete -> {});
   }
 
   private static RegistryError badList(String message) {

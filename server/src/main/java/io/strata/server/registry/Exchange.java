@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.stream.ChunkedInput;
+import io.strata.store.error.StrataException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -123,25 +124,27 @@ final class Exchange {
    * Sends {@code head}, then the body {@code source} opens, read on a thread of {@code readers}
    * (never the event loop: reading may regenerate a compressed blob, seconds of CPU) and handed to
    * the channel piece by piece; the reader waits whenever the channel is not writable, so memory is
-   * the channel's high-water mark and one piece. Reads pause meanwhile. A body that fails half way
+   * the channel's high-water mark and one piece. Reads pause meanwhile. {@code head} waits for the
+   * first piece: a body that fails before it (damage in a blob's first chunk) is answered with the
+   * spec's error JSON naming {@code what}, never a 200 cut at 0 bytes. A body that fails half way
    * closes the connection (the client sees it cut short, never a wrong byte as the end).
    */
-  void pump(HttpResponse head, BodySource source, Executor readers, PumpEnd end) {
+  void pump(HttpResponse head, String what, BodySource source, Executor readers, PumpEnd end) {
     ctx.channel().config().setAutoRead(false);
     if (!keepAlive) {
       head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }
-    ctx.writeAndFlush(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     Runnable work =
         () -> {
           boolean complete = false;
+          boolean headSent = false;
+          boolean refused = false;
           try (InputStream in = source.open()) {
             byte[] buf = new byte[PIECE];
-            while (true) {
-              int n = in.readNBytes(buf, 0, buf.length);
-              if (n <= 0) {
-                break;
-              }
+            int n = in.readNBytes(buf, 0, buf.length);
+            headSent = true;
+            ctx.writeAndFlush(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            while (n > 0) {
               ChannelFuture f =
                   ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(buf, 0, n)));
               if (!ctx.channel().isWritable()) {
@@ -150,6 +153,7 @@ final class Exchange {
               if (f.isDone() && !f.isSuccess() || !ctx.channel().isActive()) {
                 return;
               }
+              n = in.readNBytes(buf, 0, buf.length);
             }
             complete = true;
             ChannelFuture f = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -162,9 +166,21 @@ final class Exchange {
                   }
                 });
           } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "registry download cut: {0}", e.toString());
+            if (headSent) {
+              LOG.log(System.Logger.Level.WARNING, "registry download cut: {0}", e.toString());
+            } else {
+              refused = true;
+              RegistryError r = named(what, failures.map(storeCause(e), request));
+              ctx.executor()
+                  .execute(
+                      () -> {
+                        reply(Replies.error(r));
+                        ctx.channel().config().setAutoRead(true);
+                      });
+            }
           } finally {
-            if (!complete) {
+            // cut short after the head, or failed with an Error: the client must not wait on
+            if (!complete && !refused) {
               ctx.close();
             }
             end.ended(complete);
@@ -175,6 +191,27 @@ final class Exchange {
     } catch (RejectedExecutionException e) {
       ctx.close();
     }
+  }
+
+  /** {@code e} with {@code what} (a blob) named in its message if the store's did not name it. */
+  private static RegistryError named(String what, RegistryError e) {
+    if (e.getMessage().contains(what)) {
+      return e;
+    }
+    return new RegistryError(e.status(), e.code(), what + ": " + e.getMessage());
+  }
+
+  /**
+   * The store's own failure inside {@code e} (a reader on another thread wraps it in an {@link
+   * IOException}), so the answer says what the store said; {@code e} when there is none.
+   */
+  private static Exception storeCause(Exception e) {
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof StrataException s) {
+        return s;
+      }
+    }
+    return e;
   }
 
   /** The work that makes a response, which may fail. */

@@ -1,0 +1,148 @@
+package io.strata.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.protocol.HostPort;
+import io.strata.server.registry.RegistryConfig;
+import io.strata.store.digest.Digest;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A registry over a damaged data root never answers a blob with bytes that are not the blob's: a
+ * damaged blob cache copy is found, dropped and made again from the store; a blob whose first chunk
+ * is damaged is refused with the spec's error JSON, not a 200 cut at 0 bytes.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class RegistryDamageIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path dir;
+  TestServer server;
+
+  @BeforeEach
+  void start() throws Exception {
+    server =
+        TestServer.start(
+            ServerConfig.loopback(dir.resolve("data"))
+                .withRegistry(RegistryConfig.plain(new HostPort("127.0.0.1", 0))));
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  private RawHttp connect() throws IOException {
+    return new RawHttp(server.server().registryAddress());
+  }
+
+  private void push(String repo, byte[] b) throws IOException {
+    String d = Digest.sha256(b, 0, b.length).toString();
+    try (RawHttp h = connect()) {
+      RawHttp.Response r =
+          h.send(
+                  "POST /v2/"
+                      + repo
+                      + "/blobs/uploads/?digest="
+                      + d
+                      + " HTTP/1.1\nHost: r\nContent-Length: "
+                      + b.length,
+                  b)
+              .read();
+      assertThat(r.status()).as(r.text()).isEqualTo(201);
+    }
+  }
+
+  /** A GET of the blob, with {@code range} ({@code bytes=A-B}) unless null, on a new connection. */
+  private RawHttp.Response get(String repo, Digest d, String range) throws IOException {
+    try (RawHttp h = connect()) {
+      return h.send(
+              "GET /v2/"
+                  + repo
+                  + "/blobs/"
+                  + d
+                  + " HTTP/1.1\nHost: r"
+                  + (range == null ? "" : "\nRange: " + range),
+              null)
+          .read();
+    }
+  }
+
+  private Path copyOf(Digest d) {
+    return dir.resolve("data/tmp/registry-blob-cache").resolve(d.hex());
+  }
+
+  private static void flip(Path file, long at) throws IOException {
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      f.seek(at);
+      int b = f.read();
+      f.seek(at);
+      f.write(b ^ 0x01);
+    }
+  }
+
+  @Test
+  void aBlobWhoseFirstChunkIsDamagedIsRefusedWithTheSpecErrorNamingIt() throws Exception {
+    // under the chunker's minimum: one chunk, whose record carries the blob's own digest
+    byte[] blob = new byte[10_000];
+    new Random(5).nextBytes(blob);
+    Digest d = Digest.sha256(blob, 0, blob.length);
+    push("it/damaged", blob);
+    server.close();
+    flipPayloadOfChunk(d);
+    server.restart();
+    for (String range : Arrays.asList(null, "bytes=100-199")) {
+      try (RawHttp h = connect()) {
+        RawHttp.Response r =
+            h.send(
+                    "GET /v2/it/damaged/blobs/"
+                        + d
+                        + " HTTP/1.1\nHost: r"
+                        + (range == null ? "" : "\nRange: " + range),
+                    null)
+                .read();
+        assertThat(r.status()).as(r.text()).isEqualTo(500);
+        JsonNode error = JSON.readTree(r.body()).path("errors").path(0);
+        assertThat(error.path("code").asText()).isEqualTo("UNKNOWN");
+        assertThat(error.path("message").asText()).contains("blob " + d);
+        // answered whole: the connection serves the next request
+        assertThat(h.send("GET /v2/ HTTP/1.1\nHost: r", null).read().status()).isEqualTo(200);
+      }
+    }
+  }
+
+  /** Flips a byte of the payload of the pack record that holds the chunk of digest {@code d}. */
+  private void flipPayloadOfChunk(Digest d) throws IOException {
+    byte[] sha = HexFormat.of().parseHex(d.hex());
+    List<Path> packs;
+    try (Stream<Path> s = Files.list(dir.resolve("data/chunks/packs"))) {
+      packs = s.filter(p -> p.toString().endsWith(".pack")).toList();
+    }
+    for (Path p : packs) {
+      byte[] b = Files.readAllBytes(p);
+      for (int i = 0; i + sha.length <= b.length; i++) {
+        if (Arrays.equals(b, i, i + sha.length, sha, 0, sha.length)) {
+          // the record's header ends with sha256(raw); its payload follows
+          flip(p, i + sha.length + 100);
+          return;
+        }
+      }
+    }
+    throw new AssertionError("no pack record holds chunk " + d);
+  }
+}
