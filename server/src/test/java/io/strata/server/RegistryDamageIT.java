@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.protocol.HostPort;
 import io.strata.server.registry.RegistryConfig;
+import io.strata.store.deflate.GoGzipOutputStream;
 import io.strata.store.digest.Digest;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -94,6 +96,88 @@ class RegistryDamageIT {
       f.seek(at);
       f.write(b ^ 0x01);
     }
+  }
+
+  /**
+   * Pulls the blob whole until the cache holds a copy again (made as a pull regenerates it, once
+   * its recipe job ran); each pull must give the blob's bytes.
+   */
+  private void pullUntilCached(String repo, Digest d, byte[] blob) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (true) {
+      RawHttp.Response r = get(repo, d, null);
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo(blob);
+      if (Files.exists(copyOf(d))) {
+        return;
+      }
+      assertThat(System.nanoTime()).as("the copy of %s made again", d).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
+  /** Waits until the recipe jobs stored every staged gzip layer (the staged files are gone). */
+  private void awaitNothingStaged() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (true) {
+      try (Stream<Path> s = Files.list(dir.resolve("data/registry-staged"))) {
+        if (s.noneMatch(Files::isRegularFile)) {
+          return;
+        }
+      }
+      assertThat(System.nanoTime()).as("the recipe job ran").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
+  @Test
+  void aDamagedCachedCopyIsNeverSentAsTheBlobAndIsMadeAgainFromTheStore() throws Exception {
+    byte[] tar = Tars.of(Tars.textAndRandomFiles(21, 0));
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (GoGzipOutputStream out = new GoGzipOutputStream(gz, 6, GoGzipOutputStream.goHeader(6))) {
+      out.write(tar);
+    }
+    byte[] blob = gz.toByteArray();
+    Digest d = Digest.sha256(blob, 0, blob.length);
+    push("it/cache", blob);
+    // the push's spool is the copy, a hard link of the staged file until the recipe job stored the
+    // blob: damage to the copy alone is what this is about
+    awaitNothingStaged();
+    assertThat(copyOf(d)).exists();
+    flip(copyOf(d), blob.length / 2);
+    RawHttp.Response cut = get("it/cache", d, null);
+    assertThat(cut.status()).isEqualTo(200);
+    assertThat(cut.header("Content-Length")).isEqualTo(String.valueOf(blob.length));
+    assertThat(cut.body().length).as("the transfer is cut short").isLessThan(blob.length);
+    assertThat(copyOf(d)).as("the damaged copy is dropped").doesNotExist();
+    pullUntilCached("it/cache", d, blob);
+
+    // a copy made by a pull, not yet read whole: a range from it checks all of it first
+    flip(copyOf(d), 1_000_000);
+    RawHttp.Response first = get("it/cache", d, "bytes=999990-1000009");
+    assertThat(first.status()).isEqualTo(206);
+    assertThat(first.body()).isEqualTo(Arrays.copyOfRange(blob, 999_990, 1_000_010));
+    assertThat(copyOf(d)).doesNotExist();
+    pullUntilCached("it/cache", d, blob);
+
+    // read whole once, so its blocks' sums are known: a range starting in a damaged block is
+    // served from the store, and one that reaches such a block later is cut there
+    assertThat(get("it/cache", d, null).body()).isEqualTo(blob);
+    flip(copyOf(d), 3_000_000);
+    RawHttp.Response damagedStart = get("it/cache", d, "bytes=3000000-3000099");
+    assertThat(damagedStart.status()).isEqualTo(206);
+    assertThat(damagedStart.body()).isEqualTo(Arrays.copyOfRange(blob, 3_000_000, 3_000_100));
+    assertThat(copyOf(d)).doesNotExist();
+    pullUntilCached("it/cache", d, blob);
+    assertThat(get("it/cache", d, null).body()).isEqualTo(blob);
+    flip(copyOf(d), 3_000_000);
+    RawHttp.Response reaching = get("it/cache", d, "bytes=1000000-3999999");
+    assertThat(reaching.status()).isEqualTo(206);
+    assertThat(reaching.body().length).isLessThan(3_000_000);
+    assertThat(reaching.body())
+        .isEqualTo(Arrays.copyOfRange(blob, 1_000_000, 1_000_000 + reaching.body().length));
+    assertThat(get("it/cache", d, "bytes=2999990-3000009").body())
+        .isEqualTo(Arrays.copyOfRange(blob, 2_999_990, 3_000_010));
   }
 
   @Test

@@ -20,6 +20,12 @@ import java.util.UUID;
  * in place by a rename so a reader never sees half a file. Files survive a restart and are counted
  * again at start. What the cache holds is disk the store does not count; {@link #bytes} says how
  * much.
+ *
+ * <p>Nothing checks a file once it is here (a disk's damage, a stray write), so no byte of one is
+ * sent unchecked ({@link CachedCopyBody}): the first full read checks the blob's digest and keeps a
+ * CRC32C of each block, in memory, which every later read checks. A copy found damaged is dropped
+ * ({@link #damaged}); the store, whose chunks are verified, serves the blob and the next full
+ * {@code GET} makes the copy again.
  */
 final class BlobCache {
   private static final System.Logger LOG = System.getLogger(BlobCache.class.getName());
@@ -28,8 +34,28 @@ final class BlobCache {
   private final Path dir;
   private final long maxBytes;
   // access order: the eldest entry is the least recently used
-  private final LinkedHashMap<String, Long> sizes = new LinkedHashMap<>(16, 0.75f, true);
+  private final LinkedHashMap<String, Held> held = new LinkedHashMap<>(16, 0.75f, true);
   private long bytes;
+  private long generations;
+
+  /**
+   * A cached copy of blob {@code digest} in {@code file}; {@code generation} tells it from a copy
+   * of the same blob put there later, which a reader of this one must not drop.
+   */
+  record Copy(Digest digest, Path file, long generation) {}
+
+  /** What the cache knows of one file. */
+  private static final class Held {
+    final long size;
+    final long generation;
+    // the CRC32C of each block, known once a full read checked the digest; null before
+    int[] sums;
+
+    Held(long size, long generation) {
+      this.size = size;
+      this.generation = generation;
+    }
+  }
 
   BlobCache(Path dir, long maxBytes) throws IOException {
     this.dir = dir;
@@ -40,7 +66,7 @@ final class BlobCache {
         String n = p.getFileName().toString();
         if (maxBytes > 0 && n.matches("[0-9a-f]{64}")) {
           long size = Files.size(p);
-          sizes.put(n, size);
+          held.put(n, new Held(size, ++generations));
           bytes += size;
         } else {
           Files.deleteIfExists(p);
@@ -56,12 +82,45 @@ final class BlobCache {
     return maxBytes > 0;
   }
 
-  /** The file holding blob {@code d}, or null when the cache does not have it. */
-  synchronized Path get(Digest d) {
-    if (sizes.get(d.hex()) == null) {
-      return null;
+  /** The copy of blob {@code d}, or null when the cache does not have it. */
+  synchronized Copy get(Digest d) {
+    Held h = held.get(d.hex());
+    return h == null ? null : new Copy(d, dir.resolve(d.hex()), h.generation);
+  }
+
+  /** The CRC32C of each block of {@code c}, or null until a full read has checked its digest. */
+  synchronized int[] sums(Copy c) {
+    Held h = held.get(c.digest().hex());
+    return h == null || h.generation != c.generation() ? null : h.sums;
+  }
+
+  /** Keeps {@code sums}, read from {@code c} whose digest was then checked, for later reads. */
+  synchronized void verified(Copy c, int[] sums) {
+    Held h = held.get(c.digest().hex());
+    if (h != null && h.generation == c.generation()) {
+      h.sums = sums.clone();
     }
-    return dir.resolve(d.hex());
+  }
+
+  /**
+   * Drops {@code c}, whose bytes are not its blob's ({@code why}), unless another copy took its
+   * place meanwhile. Logged: the disk under the data root may be failing.
+   */
+  void damaged(Copy c, String why) {
+    synchronized (this) {
+      Held h = held.get(c.digest().hex());
+      if (h == null || h.generation != c.generation()) {
+        return;
+      }
+      held.remove(c.digest().hex());
+      bytes -= h.size;
+      delete(c.digest().hex());
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "blob cache: the copy of {0} is damaged ({1}); dropped, the store serves the blob",
+        c.digest(),
+        why);
   }
 
   /** A new file to write a copy into, then {@link #commit} or delete. */
@@ -87,8 +146,8 @@ final class BlobCache {
             dir.resolve(d.hex()),
             StandardCopyOption.ATOMIC_MOVE,
             StandardCopyOption.REPLACE_EXISTING);
-        Long old = sizes.put(d.hex(), size);
-        bytes += size - (old == null ? 0 : old);
+        Held old = held.put(d.hex(), new Held(size, ++generations));
+        bytes += size - (old == null ? 0 : old.size);
         evict();
       }
     } catch (IOException e) {
@@ -120,9 +179,9 @@ final class BlobCache {
 
   /** Drops the copy of {@code d} (a blob no longer kept as a recipe, or deleted). */
   synchronized void drop(Digest d) {
-    Long size = sizes.remove(d.hex());
-    if (size != null) {
-      bytes -= size;
+    Held h = held.remove(d.hex());
+    if (h != null) {
+      bytes -= h.size;
       delete(d.hex());
     }
   }
@@ -133,11 +192,11 @@ final class BlobCache {
   }
 
   private void evict() {
-    Iterator<Map.Entry<String, Long>> it = sizes.entrySet().iterator();
+    Iterator<Map.Entry<String, Held>> it = held.entrySet().iterator();
     while (bytes > maxBytes && it.hasNext()) {
-      Map.Entry<String, Long> e = it.next();
+      Map.Entry<String, Held> e = it.next();
       it.remove();
-      bytes -= e.getValue();
+      bytes -= e.getValue().size;
       // a reader that opened the file keeps reading it: unlinking an open file is safe
       delete(e.getKey());
     }

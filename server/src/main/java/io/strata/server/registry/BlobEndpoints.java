@@ -9,16 +9,14 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.stream.ChunkedNioFile;
 import io.strata.store.digest.Digest;
+import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.registry.Names;
 import io.strata.store.registry.RegistryStore;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Executor;
 import org.apache.commons.io.input.TeeInputStream;
 
@@ -30,8 +28,6 @@ import org.apache.commons.io.input.TeeInputStream;
  * store, and a mismatch stores nothing.
  */
 final class BlobEndpoints {
-  private static final int STREAM_PIECE = 64 << 10;
-
   private final RegistryStore store;
   private final Uploads uploads;
   private final BlobCache cache;
@@ -113,15 +109,24 @@ final class BlobEndpoints {
       return;
     }
     String what = "blob " + d;
-    Path cached = cache.get(d);
-    if (cached != null) {
-      try {
-        FileChannel file = FileChannel.open(cached, StandardOpenOption.READ);
-        x.stream(r, new HttpChunkedInput(new ChunkedNioFile(file, offset, length, STREAM_PIECE)));
+    BlobCache.Copy copy = cache.get(d);
+    if (copy != null && (range == null || cache.sums(copy) != null)) {
+      if (sendCopy(x, r, copy, total, offset, length)) {
         return;
-      } catch (IOException e) {
-        // evicted since: regenerated below
       }
+    } else if (copy != null) {
+      // the first range read from this copy: all of it is checked first (its digest, on a reader
+      // thread), so that its block sums can check this range and the next ones
+      x.pump(
+          r,
+          what,
+          () ->
+              CachedCopyBody.check(cache, copy, total)
+                  ? CachedCopyBody.open(cache, copy, total, offset, length).stream()
+                  : store.openBlob(d, offset, length),
+          readers,
+          complete -> {});
+      return;
     }
     boolean whole = range == null && cache.enabled() && store.gzipRecipe(d) != null;
     if (!whole) {
@@ -129,23 +134,40 @@ final class BlobEndpoints {
       return;
     }
     // a gzip blob regenerated in full: kept in the cache as it is sent, so the next pull is a file
-    Path copy = cache.partial();
+    Path partial = cache.partial();
     x.pump(
         r,
         what,
-        () -> new TeeInputStream(store.openBlob(d, 0, -1), Files.newOutputStream(copy), true),
+        () -> new TeeInputStream(store.openBlob(d, 0, -1), Files.newOutputStream(partial), true),
         readers,
         complete -> {
           if (complete) {
-            cache.commit(d, copy);
+            cache.commit(d, partial);
           } else {
             try {
-              Files.deleteIfExists(copy);
+              Files.deleteIfExists(partial);
             } catch (IOException e) {
               // the next start deletes it
             }
           }
         });
+  }
+
+  /**
+   * Sends bytes {@code [offset, offset + length)} of {@code copy}, checked as the channel pulls
+   * them ({@link CachedCopyBody}); false, with nothing sent, when the copy is gone (evicted) or its
+   * first piece is damaged (the copy dropped): the store serves the blob then.
+   */
+  private boolean sendCopy(
+      Exchange x, HttpResponse r, BlobCache.Copy copy, long total, long offset, long length) {
+    CachedCopyBody body;
+    try {
+      body = CachedCopyBody.open(cache, copy, total, offset, length);
+    } catch (IOException | CorruptDataException e) {
+      return false;
+    }
+    x.stream(r, new HttpChunkedInput(body));
+    return true;
   }
 
   Body upload(Exchange x) throws IOException {

@@ -41,11 +41,11 @@ class BlobCacheTest {
     assertThat(c.bytes()).isEqualTo(3000);
     assertThat(c.get(digest(2))).isNull();
     assertThat(Files.exists(dir.resolve("cache").resolve(digest(2).hex()))).isFalse();
-    assertThat(Files.readAllBytes(c.get(digest(1))))
+    assertThat(Files.readAllBytes(c.get(digest(1)).file()))
         .isEqualTo(Files.readAllBytes(dir.resolve("a")));
     // the spool a copy was linked from can go: the copy stays
     Files.delete(dir.resolve("d"));
-    assertThat(Files.size(c.get(digest(4)))).isEqualTo(1000);
+    assertThat(Files.size(c.get(digest(4)).file())).isEqualTo(1000);
     // a copy larger than the bound is not kept, and evicts nothing
     c.keepSpool(digest(5), file("e", 4000));
     assertThat(c.get(digest(5))).isNull();
