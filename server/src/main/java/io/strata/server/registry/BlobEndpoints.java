@@ -15,6 +15,7 @@ import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.registry.Names;
 import io.strata.store.registry.RegistryStore;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Executor;
@@ -117,15 +118,7 @@ final class BlobEndpoints {
     } else if (copy != null) {
       // the first range read from this copy: all of it is checked first (its digest, on a reader
       // thread), so that its block sums can check this range and the next ones
-      x.pump(
-          r,
-          what,
-          () ->
-              CachedCopyBody.check(cache, copy, total)
-                  ? CachedCopyBody.open(cache, copy, total, offset, length).stream()
-                  : store.openBlob(d, offset, length),
-          readers,
-          complete -> {});
+      x.pump(r, what, () -> checkedCopyOrStore(copy, total, offset, length), readers, c -> {});
       return;
     }
     boolean whole = range == null && cache.enabled() && store.gzipRecipe(d) != null;
@@ -151,6 +144,22 @@ final class BlobEndpoints {
             }
           }
         });
+  }
+
+  /**
+   * Bytes {@code [offset, offset + length)} of {@code copy} once all of it matched its digest (on a
+   * reader thread: a full read), else of the store's blob.
+   */
+  private InputStream checkedCopyOrStore(
+      BlobCache.Copy copy, long total, long offset, long length) {
+    if (CachedCopyBody.check(cache, copy, total)) {
+      try {
+        return CachedCopyBody.open(cache, copy, total, offset, length).stream();
+      } catch (IOException | CorruptDataException e) {
+        // evicted or damaged since the check (dropped then): the store has the blob
+      }
+    }
+    return store.openBlob(copy.digest(), offset, length);
   }
 
   /**

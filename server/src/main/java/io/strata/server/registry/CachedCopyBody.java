@@ -41,18 +41,20 @@ final class CachedCopyBody implements ChunkedInput<ByteBuf> {
   private ByteBuf first;
 
   private CachedCopyBody(
-      BlobCache cache, BlobCache.Copy copy, FileChannel file, long total, long offset, long end) {
+      BlobCache cache,
+      BlobCache.Copy copy,
+      int[] sums,
+      FileChannel file,
+      long total,
+      long offset,
+      long end) {
     this.cache = cache;
     this.copy = copy;
     this.file = file;
     this.total = total;
     this.offset = offset;
     this.end = end;
-    this.sums = cache.sums(copy);
-    boolean whole = offset == 0 && end == total;
-    if (sums == null && !whole) {
-      throw new IllegalStateException("a range of an unchecked copy of " + copy.digest());
-    }
+    this.sums = sums;
     this.found = sums == null ? new int[blocks(total)] : null;
     this.sha = sums == null ? Digest.newSha256() : null;
     this.next = offset / BLOCK * BLOCK;
@@ -61,13 +63,18 @@ final class CachedCopyBody implements ChunkedInput<ByteBuf> {
   /**
    * Opens bytes {@code [offset, offset + length)} of {@code copy} of a blob of {@code total} bytes
    * and reads the first piece. Throws {@link CorruptDataException} (the copy dropped) when that
-   * piece fails its check, and {@link IOException} when the file is gone (evicted).
+   * piece fails its check, and {@link IOException} when the copy is gone (evicted), or when a range
+   * is asked of a copy whose sums are not known (dropped since they were looked at).
    */
   static CachedCopyBody open(
       BlobCache cache, BlobCache.Copy copy, long total, long offset, long length)
       throws IOException {
+    int[] sums = cache.sums(copy);
+    if (sums == null && (offset != 0 || length != total)) {
+      throw new IOException("blob " + copy.digest() + ": its cached copy is not checked");
+    }
     FileChannel f = FileChannel.open(copy.file(), StandardOpenOption.READ);
-    CachedCopyBody b = new CachedCopyBody(cache, copy, f, total, offset, offset + length);
+    CachedCopyBody b = new CachedCopyBody(cache, copy, sums, f, total, offset, offset + length);
     try {
       if (length > 0) {
         b.first = b.read(ByteBufAllocator.DEFAULT);

@@ -123,6 +123,9 @@ class CachedCopyBodyTest {
 
   @Test
   void anUncheckedCopyIsCheckedWholeBeforeARangeIsReadFromIt() throws Exception {
+    // a range alone cannot check a copy: refused as if the copy were gone, the store serves it
+    assertThatThrownBy(() -> CachedCopyBody.open(cache, cache.get(d), blob.length, 70_000, 5))
+        .isInstanceOf(IOException.class);
     assertThat(CachedCopyBody.check(cache, cache.get(d), blob.length)).isTrue();
     try (InputStream in =
         CachedCopyBody.open(cache, cache.get(d), blob.length, 70_000, 5).stream()) {
