@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.stream.ChunkedInput;
-import io.strata.store.error.StrataException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -170,7 +169,7 @@ final class Exchange {
               LOG.log(System.Logger.Level.WARNING, "registry download cut: {0}", e.toString());
             } else {
               refused = true;
-              RegistryError r = named(what, failures.map(storeCause(e), request));
+              RegistryError r = named(what, failures.map(e, request));
               ctx.executor()
                   .execute(
                       () -> {
@@ -199,19 +198,6 @@ final class Exchange {
       return e;
     }
     return new RegistryError(e.status(), e.code(), what + ": " + e.getMessage());
-  }
-
-  /**
-   * The store's own failure inside {@code e} (a reader on another thread wraps it in an {@link
-   * IOException}), so the answer says what the store said; {@code e} when there is none.
-   */
-  private static Exception storeCause(Exception e) {
-    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
-      if (t instanceof StrataException s) {
-        return s;
-      }
-    }
-    return e;
   }
 
   /** The work that makes a response, which may fail. */
