@@ -17,9 +17,9 @@ import java.util.UUID;
  * Bounded by {@code maxBytes}, least recently used first out; 0 turns it off. The chunk store stays
  * the only durable copy: a file here is a copy of bytes already verified (an upload's spool whose
  * digest matched, or a regeneration that ended with the blob's digest), named by that digest, put
- * in place by a rename so a reader never sees half a file. Files survive a restart and are counted
- * again at start. What the cache holds is disk the store does not count; {@link #bytes} says how
- * much.
+ * in place by a rename so a reader never sees half a file. Files found at start are counted (though
+ * stratad's start empties {@code DATA/tmp}, where the cache lives, first). What the cache holds is
+ * disk the store does not count; {@link #bytes} says how much.
  *
  * <p>Nothing checks a file once it is here (a disk's damage, a stray write), so no byte of one is
  * sent unchecked ({@link CachedCopyBody}): the first full read checks the blob's digest and keeps a
