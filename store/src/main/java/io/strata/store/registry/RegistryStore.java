@@ -199,8 +199,7 @@ public final class RegistryStore {
     Names.checkRepository(repo);
     if (blobRoot(expected) != null) {
       synchronized (this) {
-        if (present(expected)) {
-          link(repo, expected);
+        if (present(expected) && link(repo, expected)) {
           return new PutResult(expected, blobSize(expected), 0, 0);
         }
       }
@@ -256,8 +255,7 @@ public final class RegistryStore {
           stagedHere = true;
         }
         synchronized (this) {
-          if (present(expected)) {
-            link(repo, expected);
+          if (present(expected) && link(repo, expected)) {
             return stagedHere;
           }
         }
@@ -329,8 +327,7 @@ public final class RegistryStore {
         Root held = blobRoot(expected);
         PutResult r = held != null ? new PutResult(expected, held.logicalSize(), 0, 0) : put.put();
         synchronized (this) {
-          if (present(expected)) {
-            link(repo, expected);
+          if (present(expected) && link(repo, expected)) {
             return r;
           }
         }
@@ -364,11 +361,7 @@ public final class RegistryStore {
    */
   public synchronized boolean mount(String repo, Digest d, String from) throws IOException {
     Names.checkRepository(repo);
-    if (!Names.isRepository(from) || !hasBlob(from, d)) {
-      return false;
-    }
-    link(repo, d);
-    return true;
+    return Names.isRepository(from) && hasBlob(from, d) && link(repo, d);
   }
 
   /**
@@ -537,19 +530,29 @@ public final class RegistryStore {
     return out;
   }
 
-  private void link(String repo, Digest d) throws IOException {
-    // the file before the root (see present): staged with no root yet, the link holds no chunks,
-    // and the job's moveLinks, which waits for this lock, gives it the blob's
-    boolean wasStaged = isStaged(d);
-    Root blob = blobRoot(d);
-    if (blob == null && !wasStaged) {
-      throw new NotFoundException("blob " + d + " not found");
-    }
+  /**
+   * Links blob {@code d} into {@code repo}; false when it is gone (a {@code strata blob rm} since
+   * the caller looked), nothing linked. The look and the commit are under the marks' lock, which a
+   * {@code blob rm} takes to check the links and remove the blob: it never removes a blob between a
+   * link's look and its commit, nor one linked.
+   */
+  private boolean link(String repo, Digest d) throws IOException {
     String name = LINK + repo + "@" + d.hex();
-    if (chunks.root(name) == null) {
-      RoaringBitmap held = blob == null ? new RoaringBitmap() : blob.chunks().clone();
-      commit(List.of(new RootChange.Put(new Root(name, 0, new byte[0], held))));
-    }
+    return BlobService.underMarks(
+        () -> {
+          // the file before the root (see present): staged with no root yet, the link holds no
+          // chunks, and the job's moveLinks, which waits for this lock, gives it the blob's
+          boolean wasStaged = isStaged(d);
+          Root blob = blobRoot(d);
+          if (blob == null && !wasStaged) {
+            return false;
+          }
+          if (chunks.root(name) == null) {
+            RoaringBitmap held = blob == null ? new RoaringBitmap() : blob.chunks().clone();
+            commit(List.of(new RootChange.Put(new Root(name, 0, new byte[0], held))));
+          }
+          return true;
+        });
   }
 
   private Root blobRoot(Digest d) {
