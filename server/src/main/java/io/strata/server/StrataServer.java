@@ -211,10 +211,15 @@ public final class StrataServer implements Closeable {
           throw new StartupException("--containerd-socket: " + e.getMessage(), e);
         }
       }
+      // the registry's records are in the data root whether or not --registry serves them: every
+      // gc first deletes the manifests published from images no tag names any more
+      RegistryStore registry =
+          new RegistryStore(engine.chunks(), engine.blobs(), engine.registryStaged());
+      RegistryServer.sweepBeforeEveryGc(engine, registry);
       RegistryServer reg = null;
       if (config.registry() != null) {
         try {
-          reg = startRegistry(config, engine, boss, workers, ops, pool, cap);
+          reg = startRegistry(config, engine, registry, boss, workers, ops, pool, cap);
         } catch (StartupException e) {
           ch.close().syncUninterruptibly();
           if (m != null) {
@@ -290,6 +295,7 @@ public final class StrataServer implements Closeable {
   private static RegistryServer startRegistry(
       ServerConfig config,
       Engine engine,
+      RegistryStore registry,
       EventLoopGroup boss,
       EventLoopGroup workers,
       Operations ops,
@@ -310,7 +316,7 @@ public final class StrataServer implements Closeable {
           rc,
           boss,
           workers,
-          new RegistryStore(engine.chunks(), engine.blobs(), engine.registryStaged()),
+          registry,
           ops.images(),
           ops.imageInUse(),
           engine.dataRoot(),

@@ -13,6 +13,7 @@ import io.strata.store.engine.StoreInfo;
 import io.strata.store.engine.Version;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.registry.RegistryHolds;
 import io.strata.store.registry.StagedBlobs;
 import io.strata.store.tree.NodeCache;
 import java.io.Closeable;
@@ -53,7 +54,9 @@ public final class Engine implements Closeable {
     this.driver = driver;
     this.lock = lock;
     this.chunks = chunks;
-    this.blobs = new BlobService(chunks);
+    // a blob the registry links or holds as a manifest stays: without its root the registry would
+    // serve a manifest whose layer answers 404, and its links would keep the chunks anyway
+    this.blobs = new BlobService(chunks, d -> RegistryHolds.refuseRemoval(chunks, d));
     this.registryStaged = new StagedBlobs(dataRoot.resolve("registry-staged"));
   }
 

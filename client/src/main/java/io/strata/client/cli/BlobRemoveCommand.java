@@ -11,7 +11,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description =
         "Removes the object's name; its chunks go at the next gc unless something else uses"
-            + " them.")
+            + " them. Refused (exit 1) while a registry repository links the object or holds it"
+            + " as a manifest: delete it there first.")
 final class BlobRemoveCommand extends ClientCommand {
   @Parameters(paramLabel = "DIGEST", description = "sha256:<64 hex> of the object.")
   String digest;

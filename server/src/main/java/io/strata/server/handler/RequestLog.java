@@ -9,6 +9,10 @@ import java.util.concurrent.atomic.LongAdder;
  * One request's clock and byte counts, and the log line it ends with: the long operations (import,
  * export, build, commit, push, pull, gc, fsck) at INFO with their duration and sizes, failures at
  * WARNING with the status, everything else at DEBUG. Nothing is logged per chunk or per frame.
+ * Answers that are no failure of the server are logged as successes are: {@code NOT_FOUND}, {@code
+ * CANCELLED}, and {@code UNIMPLEMENTED}, which tells the client to take its other way (a {@code
+ * registry.pull} from a registry that publishes no chunk index, answered so for every pull from a
+ * registry that is not Strata, after which the client pulls the ordinary way and succeeds).
  */
 final class RequestLog {
   private static final System.Logger LOG = System.getLogger(RequestLog.class.getName());
@@ -50,12 +54,21 @@ final class RequestLog {
     return (now - started) / 1e9;
   }
 
+  /** The statuses that are answers, not failures of the server (see the class). */
+  private static final Set<Status> ANSWERS =
+      Set.of(Status.OK, Status.NOT_FOUND, Status.CANCELLED, Status.UNIMPLEMENTED);
+
+  /** The level the end of request {@code label} with {@code status} is logged at. */
+  static System.Logger.Level level(String label, Status status) {
+    if (!ANSWERS.contains(status)) {
+      return System.Logger.Level.WARNING;
+    }
+    return LONG.contains(label) ? System.Logger.Level.INFO : System.Logger.Level.DEBUG;
+  }
+
   /** Logs the request's end with {@code status} at {@code now}. */
   void ended(Status status, long now) {
-    System.Logger.Level level =
-        status != Status.OK && status != Status.NOT_FOUND && status != Status.CANCELLED
-            ? System.Logger.Level.WARNING
-            : LONG.contains(label) ? System.Logger.Level.INFO : System.Logger.Level.DEBUG;
+    System.Logger.Level level = level(label, status);
     if (!LOG.isLoggable(level)) {
       return;
     }

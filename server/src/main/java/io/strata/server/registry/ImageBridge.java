@@ -568,6 +568,9 @@ final class ImageBridge implements AutoCloseable {
     String id = images.resolveFetching(ref);
     Files.createDirectories(tmp);
     Path dir = Files.createTempDirectory(tmp, "registry-export-");
+    // no stale view of the repository is deleted meanwhile: it could take the link of a blob this
+    // export shares with it, found linked here before the new manifest names it
+    registry.publishingStarted(repo);
     try {
       images.exportLayout(ref, dir.resolve("oci"));
       Path layout = dir.resolve("oci");
@@ -588,6 +591,7 @@ final class ImageBridge implements AutoCloseable {
       byte[] body = Files.readAllBytes(layout.resolve("blobs/sha256/" + manifest.hex()));
       return registry.publishManifest(repo, tag, body, m.path("mediaType").asText(null), id);
     } finally {
+      registry.publishingEnded(repo);
       try (Stream<Path> s = Files.walk(dir)) {
         for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
           Files.deleteIfExists(p);

@@ -18,6 +18,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.strata.server.handler.AcceptFailures;
 import io.strata.server.handler.ConnectionCap;
+import io.strata.store.Engine;
 import io.strata.store.engine.StopSignal;
 import io.strata.store.image.ImageStore;
 import io.strata.store.registry.ChunkIndexPublisher;
@@ -89,6 +90,29 @@ public final class RegistryServer implements Closeable {
     this.uploads = uploads;
     this.sweep = sweep;
     this.readers = readers;
+  }
+
+  /**
+   * Has every gc of {@code engine} first delete {@code registry}'s published manifests that no
+   * current tag names any more and release the blobs nothing uses ({@link
+   * RegistryStore#dropStaleViews}, {@link RegistryStore#releaseUnused}), so that the gc frees them:
+   * {@code image rm} then {@code gc}, {@code image prune}, {@code system prune} free what an image
+   * published by a pull kept, whether or not the registry listens.
+   */
+  public static void sweepBeforeEveryGc(Engine engine, RegistryStore registry) {
+    engine.beforeGc(
+        () -> {
+          try {
+            UnusedBlobSweeper.dropStaleViews(registry, "before a gc");
+            UnusedBlobSweeper.release(registry, "before a gc");
+          } catch (IOException | RuntimeException e) {
+            // the gc still frees everything else; the manifests wait for the next one
+            LOG.log(
+                System.Logger.Level.WARNING,
+                "registry: deleting stale published manifests before the gc failed: {0}",
+                e.toString());
+          }
+        });
   }
 
   /**

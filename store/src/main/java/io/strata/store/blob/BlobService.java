@@ -95,11 +95,30 @@ public final class BlobService {
     void run() throws IOException;
   }
 
+  /** Refuses the removal of a blob something other than its root relies on. */
+  @FunctionalInterface
+  public interface RemovalGuard {
+    /** Throws (a {@link io.strata.store.error.ConflictException}) when {@code d} must stay. */
+    void check(Digest d);
+  }
+
   private final ChunkStore store;
+  private final RemovalGuard removalGuard;
   private final RegenerationStats regeneration = new RegenerationStats();
 
+  /** Blobs of {@code store} that {@link #remove} removes whatever relies on them. */
   public BlobService(ChunkStore store) {
+    this(store, d -> {});
+  }
+
+  /**
+   * Blobs of {@code store} whose {@link #remove} first asks {@code removalGuard}, under the marks'
+   * lock ({@link #underMarks}): the registry's links are committed under it, so no link comes
+   * between the guard's look and the removal.
+   */
+  public BlobService(ChunkStore store, RemovalGuard removalGuard) {
     this.store = store;
+    this.removalGuard = removalGuard;
   }
 
   ChunkStore store() {
@@ -412,12 +431,16 @@ public final class BlobService {
     return out;
   }
 
-  /** Removes the name; the chunks go at the next gc unless something else uses them. */
+  /**
+   * Removes the name; the chunks go at the next gc unless something else uses them. Refused by the
+   * removal guard (see the constructor), nothing removed, when something relies on the blob.
+   */
   public void remove(Digest digest) throws IOException {
     root(digest);
     // not between keepAsRecipe's check and its commit, which would name the blob again
     synchronized (this) {
       synchronized (MARKS) {
+        removalGuard.check(digest);
         List<RootChange> changes = new ArrayList<>();
         changes.add(new RootChange.Remove(rootName(digest)));
         if (store.root(registryMark(digest)) != null) {

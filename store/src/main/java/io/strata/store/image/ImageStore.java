@@ -114,6 +114,14 @@ public final class ImageStore {
   }
 
   /**
+   * Whether {@code change} gives, moves or takes a tag ({@link #taggedImage}): a tag the registry
+   * published from the image it named may be stale after it.
+   */
+  public static boolean changesATag(io.strata.store.ref.RootChange change) {
+    return change.name().startsWith(ImageRecords.TAG_PREFIX);
+  }
+
+  /**
    * The images of a fleet sharing one bucket (see {@code io.strata.store.fleet}): what an image
    * reference names when this store does not hold it.
    */

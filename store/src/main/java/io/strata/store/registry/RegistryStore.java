@@ -50,6 +50,11 @@ import org.roaringbitmap.RoaringBitmap;
  *   reg/published/REPO:TAG  the tag was published from the Strata image REPO:TAG (a pull by name
  *                           of an image the registry lacked); payload: that image's id. Committed
  *                           with the tag, removed with it or by a push of it
+ *   reg/view/REPO@HEX       manifest HEX of REPO was stored by a publication (not pushed): a view
+ *                           of the Strata image whose id is the payload, deleted once no current
+ *                           tag of REPO names it ({@link #dropStaleViews}). Committed with the
+ *                           manifest when the repository did not hold it yet, removed with it or
+ *                           by a push of the same manifest
  * </pre>
  *
  * <p>Registry and image store are one namespace: a pushed tag becomes the Strata image of that
@@ -57,7 +62,10 @@ import org.roaringbitmap.RoaringBitmap;
  * image it was published from ({@link #manifest}, {@link #tags}): once the user moves or removes
  * the name (import, build, tag, commit, rm), the published tag is stale and not served, so the next
  * pull by name publishes the current image. A pushed tag is the registry's own and stays as pushed
- * whatever becomes of the Strata name.
+ * whatever becomes of the Strata name. A manifest a publication stored is a view of its image, not
+ * content anyone pushed: once no current tag names it (its name moved or was removed, and no pushed
+ * tag or current publication names the same manifest), it is deleted as a DELETE by digest deletes
+ * it, so that the next gc frees what only it kept.
  *
  * <p>Ownership: a blob root the registry created is marked, and released (root and mark removed in
  * the commit that removes its last use) when no link or manifest record of any repository, no
@@ -80,6 +88,7 @@ public final class RegistryStore {
   static final String TAG = "reg/tag/";
   static final String IMPORT = "reg/import/";
   static final String PUBLISHED = "reg/published/";
+  static final String VIEW = "reg/view/";
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /**
@@ -100,6 +109,13 @@ public final class RegistryStore {
    * this monitor.
    */
   private final Map<Digest, Integer> linking = new HashMap<>();
+
+  /**
+   * Repositories a publication is storing an image into, with how many: {@link #dropStaleViews}
+   * leaves them alone, since it could take the links of blobs the publication found linked already
+   * before its manifest names them. Guarded by this monitor.
+   */
+  private final Map<String, Integer> publishing = new HashMap<>();
 
   /** A registry that stores every blob at its PUT (no staged blobs). */
   public RegistryStore(ChunkStore chunks, BlobService blobs) {
@@ -199,8 +215,7 @@ public final class RegistryStore {
     Names.checkRepository(repo);
     if (blobRoot(expected) != null) {
       synchronized (this) {
-        if (present(expected)) {
-          link(repo, expected);
+        if (present(expected) && link(repo, expected)) {
           return new PutResult(expected, blobSize(expected), 0, 0);
         }
       }
@@ -256,8 +271,7 @@ public final class RegistryStore {
           stagedHere = true;
         }
         synchronized (this) {
-          if (present(expected)) {
-            link(repo, expected);
+          if (present(expected) && link(repo, expected)) {
             return stagedHere;
           }
         }
@@ -329,8 +343,7 @@ public final class RegistryStore {
         Root held = blobRoot(expected);
         PutResult r = held != null ? new PutResult(expected, held.logicalSize(), 0, 0) : put.put();
         synchronized (this) {
-          if (present(expected)) {
-            link(repo, expected);
+          if (present(expected) && link(repo, expected)) {
             return r;
           }
         }
@@ -364,11 +377,7 @@ public final class RegistryStore {
    */
   public synchronized boolean mount(String repo, Digest d, String from) throws IOException {
     Names.checkRepository(repo);
-    if (!Names.isRepository(from) || !hasBlob(from, d)) {
-      return false;
-    }
-    link(repo, d);
-    return true;
+    return Names.isRepository(from) && hasBlob(from, d) && link(repo, d);
   }
 
   /**
@@ -399,6 +408,20 @@ public final class RegistryStore {
     chunks.onRootChanges(
         changes -> {
           if (changes.stream().anyMatch(WholeLayerBlobs::removesAnImage)) {
+            listener.run();
+          }
+        });
+  }
+
+  /**
+   * Runs {@code listener} after each commit that gives, moves or takes a Strata image's tag (on the
+   * committing thread: it must only queue work): a manifest published from the image a tag named
+   * may be stale after it. The listener then runs {@link #dropStaleViews}.
+   */
+  public void onTagsChanged(Runnable listener) {
+    chunks.onRootChanges(
+        changes -> {
+          if (changes.stream().anyMatch(ImageStore::changesATag)) {
             listener.run();
           }
         });
@@ -537,19 +560,29 @@ public final class RegistryStore {
     return out;
   }
 
-  private void link(String repo, Digest d) throws IOException {
-    // the file before the root (see present): staged with no root yet, the link holds no chunks,
-    // and the job's moveLinks, which waits for this lock, gives it the blob's
-    boolean wasStaged = isStaged(d);
-    Root blob = blobRoot(d);
-    if (blob == null && !wasStaged) {
-      throw new NotFoundException("blob " + d + " not found");
-    }
+  /**
+   * Links blob {@code d} into {@code repo}; false when it is gone (a {@code strata blob rm} since
+   * the caller looked), nothing linked. The look and the commit are under the marks' lock, which a
+   * {@code blob rm} takes to check the links and remove the blob: it never removes a blob between a
+   * link's look and its commit, nor one linked.
+   */
+  private boolean link(String repo, Digest d) throws IOException {
     String name = LINK + repo + "@" + d.hex();
-    if (chunks.root(name) == null) {
-      RoaringBitmap held = blob == null ? new RoaringBitmap() : blob.chunks().clone();
-      commit(List.of(new RootChange.Put(new Root(name, 0, new byte[0], held))));
-    }
+    return BlobService.underMarks(
+        () -> {
+          // the file before the root (see present): staged with no root yet, the link holds no
+          // chunks, and the job's moveLinks, which waits for this lock, gives it the blob's
+          boolean wasStaged = isStaged(d);
+          Root blob = blobRoot(d);
+          if (blob == null && !wasStaged) {
+            return false;
+          }
+          if (chunks.root(name) == null) {
+            RoaringBitmap held = blob == null ? new RoaringBitmap() : blob.chunks().clone();
+            commit(List.of(new RootChange.Put(new Root(name, 0, new byte[0], held))));
+          }
+          return true;
+        });
   }
 
   private Root blobRoot(Digest d) {
@@ -567,7 +600,7 @@ public final class RegistryStore {
   }
 
   /** {@link #manifest(String, String)}; {@code served}: false takes a stale published tag too. */
-  private Descriptor manifest(String repo, String reference, boolean served) {
+  Descriptor manifest(String repo, String reference, boolean served) {
     Digest d;
     if (Names.isDigest(reference)) {
       d = Digest.parse(reference);
@@ -695,13 +728,37 @@ public final class RegistryStore {
             doc.artifactType(),
             doc.subject(),
             doc.annotations());
+    // a view of the image it was published from only when no push stored it first: a pushed
+    // manifest stays the registry's own, whatever a publication of the same bytes says
+    boolean view =
+        publishedFrom != null
+            && (stored == null || chunks.root(VIEW + repo + "@" + digest.hex()) != null);
     // the manifest's bytes and its roots in one commit: one fsync of the packs and the root log
     try (BlobWriter w = blobs.create(BlobService.Owner.REGISTRY)) {
       w.write(body, 0, body.length);
       w.commitWith(
-          digest, held -> manifestRoots(repo, tag, desc, held, importPending, publishedFrom));
+          digest,
+          held -> {
+            List<RootChange> changes =
+                manifestRoots(repo, tag, desc, held, importPending, publishedFrom);
+            changes.addAll(viewRoots(repo, digest, view ? publishedFrom : null));
+            return changes;
+          });
     }
     return desc;
+  }
+
+  /**
+   * The change to the view record of manifest {@code digest} of {@code repo}: recorded as a view of
+   * Strata image {@code viewOf}; or, {@code viewOf} null (a push), no longer a view.
+   */
+  private List<RootChange> viewRoots(String repo, Digest digest, String viewOf) {
+    String name = VIEW + repo + "@" + digest.hex();
+    if (viewOf != null) {
+      byte[] id = viewOf.getBytes(StandardCharsets.US_ASCII);
+      return List.of(new RootChange.Put(new Root(name, 0, id, new RoaringBitmap())));
+    }
+    return chunks.root(name) == null ? List.of() : List.of(new RootChange.Remove(name));
   }
 
   private List<RootChange> manifestRoots(
@@ -817,8 +874,16 @@ public final class RegistryStore {
       commit(gone.stream().<RootChange>map(RootChange.Remove::new).toList());
       return;
     }
+    deleteDigest(repo, d);
+  }
+
+  /** Deletes manifest {@code d} of {@code repo} as {@link #deleteManifest} by digest does. */
+  private void deleteDigest(String repo, Descriptor d) throws IOException {
     Set<String> gone = new LinkedHashSet<>();
     gone.add(MANIFEST + repo + "@" + d.digest().hex());
+    if (chunks.root(VIEW + repo + "@" + d.digest().hex()) != null) {
+      gone.add(VIEW + repo + "@" + d.digest().hex());
+    }
     byte[] want = d.digest().toString().getBytes(StandardCharsets.US_ASCII);
     String tags = TAG + repo + ":";
     for (Root t : chunks.roots(tags)) {
@@ -828,13 +893,49 @@ public final class RegistryStore {
     }
     List<Digest> candidates = new ArrayList<>();
     candidates.add(d.digest());
-    Set<Digest> ours = chunkIndexesGoneWith(repo, d.digest(), gone);
+    Set<Digest> artifactConfigs = new HashSet<>();
+    Set<Digest> ours = chunkIndexesGoneWith(repo, d.digest(), gone, artifactConfigs);
     candidates.addAll(ours);
-    for (Digest b : blobsOnlyNamedBy(repo, d, gone)) {
+    for (Digest b : blobsOnlyNamedBy(repo, d, artifactConfigs, gone)) {
       gone.add(LINK + repo + "@" + b.hex());
       candidates.add(b);
     }
     commitReleasing(gone, candidates, ours);
+  }
+
+  /**
+   * Deletes every manifest a publication stored that is stale ({@link StaleViews}: no current tag
+   * of its repository names it, no index of it lists it), each as a DELETE by digest deletes it:
+   * with its stale tags, its chunk indexes and the links of the blobs only it named, releasing what
+   * nothing else uses, so that the next gc frees its chunks. A repository a publication is storing
+   * into is left for the next time. Returns what it deleted, as {@code REPO@DIGEST}.
+   */
+  public synchronized List<String> dropStaleViews() throws IOException {
+    List<String> dropped = new ArrayList<>();
+    for (Map.Entry<String, List<Digest>> e : StaleViews.find(chunks, this).entrySet()) {
+      String repo = e.getKey();
+      if (publishing.containsKey(repo)) {
+        continue;
+      }
+      for (Digest d : e.getValue()) {
+        deleteDigest(repo, manifest(repo, d.toString(), false));
+        dropped.add(repo + "@" + d);
+      }
+    }
+    return dropped;
+  }
+
+  /**
+   * A publication starts storing an image into {@code repo}: {@link #dropStaleViews} leaves the
+   * repository alone until {@link #publishingEnded}.
+   */
+  public synchronized void publishingStarted(String repo) {
+    publishing.merge(repo, 1, Integer::sum);
+  }
+
+  /** The publication {@link #publishingStarted} announced has ended (stored or failed). */
+  public synchronized void publishingEnded(String repo) {
+    publishing.computeIfPresent(repo, (k, n) -> n == 1 ? null : n - 1);
   }
 
   /** Adds to {@code gone} the roots of tag {@code repo:tag}: the tag, and its publication. */
@@ -850,7 +951,7 @@ public final class RegistryStore {
    * repo:tag} no longer names that image (moved or removed since); null when the tag is current: it
    * was pushed, or the name still names the image.
    */
-  private String staleFrom(String repo, String tag) {
+  String staleFrom(String repo, String tag) {
     Root p = chunks.root(PUBLISHED + repo + ":" + tag);
     if (p == null) {
       return null;
@@ -860,18 +961,21 @@ public final class RegistryStore {
   }
 
   /**
-   * The blobs (config, layers) manifest {@code d} names that {@code repo} links and no other of its
-   * manifests (but those in {@code gone}) names: the links its deletion takes with it.
+   * The blobs (config, layers) manifest {@code d} names, and of {@code alsoNamed} (the configs of
+   * its chunk indexes), that {@code repo} links and no other of its manifests (but those in {@code
+   * gone}) names: the links its deletion takes with it.
    */
-  private List<Digest> blobsOnlyNamedBy(String repo, Descriptor d, Set<String> gone)
-      throws IOException {
+  private List<Digest> blobsOnlyNamedBy(
+      String repo, Descriptor d, Set<Digest> alsoNamed, Set<String> gone) throws IOException {
     Set<Digest> only = new LinkedHashSet<>();
     if (blobRoot(d.digest()) == null) {
       // its bytes were removed (blob rm): what it named is unknown, so its links stay
       return List.of();
     }
     ManifestDocument doc = read(manifestBytes(d), d.mediaType(), "manifest " + repo + "@" + d);
-    for (Digest b : doc.blobs()) {
+    Set<Digest> named = new LinkedHashSet<>(doc.blobs());
+    named.addAll(alsoNamed);
+    for (Digest b : named) {
       if (chunks.root(LINK + repo + "@" + b.hex()) != null) {
         only.add(b);
       }
@@ -892,12 +996,14 @@ public final class RegistryStore {
   /**
    * Adds to {@code gone} the roots that take the chunk-index artifacts of manifest {@code subject}
    * with it: their manifests, and the links of their index blobs unless another chunk index of
-   * {@code repo} lists the same blob (two images sharing a layer share its index blob). Returns
-   * those artifacts and index blobs: Strata's own doing, released when nothing else uses them even
-   * when they were made before the registry marked its blobs.
+   * {@code repo} lists the same blob (two images sharing a layer share its index blob); adds their
+   * configs (the empty config) to {@code configs}, whose links go unless another manifest of the
+   * repository names them ({@link #blobsOnlyNamedBy}). Returns those artifacts and index blobs:
+   * Strata's own doing, released when nothing else uses them even when they were made before the
+   * registry marked its blobs.
    */
-  private Set<Digest> chunkIndexesGoneWith(String repo, Digest subject, Set<String> gone)
-      throws IOException {
+  private Set<Digest> chunkIndexesGoneWith(
+      String repo, Digest subject, Set<String> gone, Set<Digest> configs) throws IOException {
     List<Descriptor> artifacts = referrers(repo, subject, LayerChunkIndex.ARTIFACT_TYPE);
     if (artifacts.isEmpty()) {
       return Set.of();
@@ -907,6 +1013,10 @@ public final class RegistryStore {
     for (Descriptor a : artifacts) {
       goneArtifacts.add(MANIFEST + repo + "@" + a.digest().hex());
       indexBlobs.addAll(indexBlobs(a));
+      String config = MAPPER.readTree(manifestBytes(a)).path("config").path("digest").asText("");
+      if (Names.isDigest(config)) {
+        configs.add(Digest.parse(config));
+      }
     }
     String prefix = MANIFEST + repo + "@";
     for (Root r : chunks.roots(prefix)) {

@@ -586,6 +586,12 @@ class RegistryChunkPullTest {
         .containsExactly(ix2.digest());
     assertThat(pull.run("2", "reg/app:2", "reg/app", honest(), ProgressListener.NONE)).isNotNull();
     assertThat(registryFix.chunks().fsck().damaged()).isEmpty();
+
+    // the empty config of the chunk indexes goes with the last manifest naming it
+    registry.deleteManifest(REPO, user.digest().toString());
+    assertThat(registry.hasBlob(REPO, empty)).as("image 2's index still names it").isTrue();
+    registry.deleteManifest(REPO, other.digest().toString());
+    assertThat(registry.hasBlob(REPO, empty)).as("named by no manifest left").isFalse();
   }
 
   @Test

@@ -99,7 +99,8 @@ class PublishedTagsTest {
     assertThat(registry.tags(REPO)).isEmpty();
     assertThatThrownBy(() -> registry.tagsDeletedWith(REPO, "1"))
         .isInstanceOf(NotFoundException.class);
-    // the old manifest stays by digest, as any manifest whose tag moved
+    // the old manifest stays by digest until the registry's next sweep of stale views (see
+    // PublishedViewsTest)
     assertThat(registry.manifest(REPO, p1.digest().toString())).isEqualTo(p1);
 
     // published again (what the next pull by name does): served, the current image

@@ -9,7 +9,10 @@ import io.strata.store.compress.Compression;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.FsckReport;
+import io.strata.store.engine.WriteSession;
+import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.ref.RootChange;
 import io.strata.store.testing.GoGzip;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;
@@ -137,8 +140,15 @@ class StagedBlobsTest {
             .as("%s's link holds the blob's chunks", repo)
             .isEqualTo(blobChunks);
       }
-      // the links keep the chunks even without the blob's own name
-      e.blobs().remove(d);
+      // a blob rm is refused while repositories link the blob
+      assertThatThrownBy(() -> e.blobs().remove(d))
+          .isInstanceOf(ConflictException.class)
+          .hasMessageContaining(REPO);
+      // the links keep the chunks even without the blob's own name (what a blob rm before the
+      // refusal left)
+      try (WriteSession s = e.chunks().session()) {
+        s.commit(List.of(new RootChange.Remove("blob/" + d.hex())));
+      }
       e.gc();
       assertThat(e.chunks().root(RegistryStore.LINK + REPO + "@" + d.hex()).chunks())
           .isEqualTo(blobChunks);
