@@ -101,11 +101,7 @@ public final class PackSet implements Closeable {
       }
     } catch (IOException e) {
       // As after a failed fsync: what was not durable is given up, and the store forgets it.
-      PackWriter w = current;
-      current = null;
-      if (w != null) {
-        abandon(w);
-      }
+      abandonCurrent();
     } finally {
       appendLock.unlock();
     }
@@ -220,11 +216,7 @@ public final class PackSet implements Closeable {
   public void abandonOpen() {
     appendLock.lock();
     try {
-      PackWriter w = current;
-      if (w != null) {
-        current = null;
-        abandon(w);
-      }
+      abandonCurrent();
     } finally {
       appendLock.unlock();
     }
@@ -281,12 +273,23 @@ public final class PackSet implements Closeable {
         current = createPack();
         newPackNotInDirectory = true;
       }
-      long offset = current.append(rec, off, len);
+      long offset;
+      try {
+        offset = current.append(rec, off, len);
+      } catch (IOException | RuntimeException e) {
+        abandonCurrent();
+        throw e;
+      }
       lastAppendNanos = System.nanoTime();
       placement.placed(current.id(), offset);
       full = current.unstartedWrite();
       if (current.size() >= PackFormat.TARGET_SIZE) {
-        current.writeTrailer();
+        try {
+          current.writeTrailer();
+        } catch (IOException | RuntimeException e) {
+          abandonCurrent();
+          throw e;
+        }
         seals.submit(current, this::abandon, this::sealedDurably);
         current = null;
       }
@@ -296,6 +299,21 @@ public final class PackSet implements Closeable {
     if (full != null) {
       // This append filled a buffer: write it now, with the lock free for the other workers.
       full.writeOrAwait();
+    }
+  }
+
+  /**
+   * Gives up on the open pack after an append failed part-way (the write of a full buffer it needed
+   * back met a full disk): the writer had counted the record in the pack's length, so every record
+   * appended after it would have been placed past its bytes (docs/ADVERSARIAL.md, "the open pack
+   * after a failed append"). As after a failed fsync, the file is cut back to what was durable and
+   * the store learns what was lost; nothing acknowledged lies there. Called with appends held off.
+   */
+  private void abandonCurrent() {
+    PackWriter w = current;
+    current = null;
+    if (w != null) {
+      abandon(w);
     }
   }
 

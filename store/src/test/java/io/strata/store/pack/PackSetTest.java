@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.store.compress.Codec;
 import io.strata.store.digest.Digest;
+import io.strata.store.faultfs.CrashModel;
+import io.strata.store.faultfs.FaultFileSystem;
 import io.strata.store.testing.TestData;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Appends that fill packs: full packs are sealed off the append path, and sync waits for them. */
@@ -207,5 +211,74 @@ class PackSetTest {
     assertThat(Thread.getAllStackTraces().keySet())
         .as("the seal thread ends with the pack set")
         .noneMatch(t -> t.getName().equals("strata-pack-seal") && t.isAlive());
+  }
+
+  /**
+   * The disk fills while records fill the write buffer: the full buffer's write fails, and a later
+   * append that needs the buffer back meets the full disk again. That append counted its record in
+   * the pack's length before it failed, so once the disk had room every later record's bytes lay
+   * short of where the index placed it: acknowledged chunks read as damaged, and a restart found a
+   * damaged record followed by intact ones (RegistryDiskFullIT, in CI). Records appended once there
+   * is room must read back where they were placed, and the pack must scan clean.
+   */
+  @Test
+  @Timeout(30)
+  void recordsAppendedAfterAnAppendFailedOnAFullDiskReadBack() throws IOException {
+    FaultFileSystem fs = FaultFileSystem.create(CrashModel.JOURNALED, 1);
+    Path root = fs.root().resolve("packs");
+    Files.createDirectories(root);
+    PackSet packs = PackSet.open(root);
+    try {
+      fs.diskBudget(fs.usedBytes() + (100 << 10));
+      int failed = 0;
+      for (int id = 0; id < 10; id++) {
+        try {
+          appendRecord(packs, id, 300 << 10);
+        } catch (IOException e) {
+          assertThat(e).hasMessageContaining("No space left");
+          failed++;
+        }
+      }
+      assertThat(failed).as("appends that met the full disk").isGreaterThanOrEqualTo(2);
+      fs.diskBudget(Long.MAX_VALUE);
+      List<long[]> placed = new ArrayList<>();
+      for (int id = 100; id < 110; id++) {
+        placed.add(appendRecord(packs, id, 300 << 10));
+      }
+      packs.sync();
+      byte[] back = new byte[PackFormat.recordLength(300 << 10)];
+      for (long[] p : placed) {
+        assertThat(packs.read((int) p[0], p[1], back, (int) p[2])).isTrue();
+        RecordHeader h = Records.header(back, 0, (int) p[2], "test");
+        Records.checkCrc(back, 0, h, "test");
+        assertThat(h.chunkId()).isEqualTo(p[3]);
+      }
+      for (int id : packs.ids()) {
+        PackScanner.Result r =
+            PackScanner.scan(packs.path(id), PackFormat.HEADER_SIZE, (h, o, b, f) -> {});
+        assertThat(r.damaged()).as("damaged records in pack %d", id).isEmpty();
+      }
+    } finally {
+      packs.close();
+    }
+  }
+
+  /** Appends one record of {@code size} random bytes; returns its pack, offset, length and id. */
+  private static long[] appendRecord(PackSet packs, int id, int size) throws IOException {
+    byte[] payload = TestData.random(id, size);
+    byte[] rec = new byte[PackFormat.recordLength(size)];
+    System.arraycopy(payload, 0, rec, PackFormat.RECORD_HEADER, size);
+    Digest d = Digest.sha256(payload, 0, size);
+    int len = Records.seal(rec, 0, id, Codec.NONE, size, size, d);
+    long[] where = {0, 0, len, id};
+    packs.append(
+        rec,
+        0,
+        len,
+        (pack, offset) -> {
+          where[0] = pack;
+          where[1] = offset;
+        });
+    return where;
   }
 }
