@@ -194,13 +194,22 @@ class StrataToStrataPullIT {
     }
   }
 
-  /** The registry stratad's warnings (its log is in the test's directory, deleted after it). */
+  /**
+   * The registry stratad's warnings, and what it said of chunk indexes, recipe jobs and published
+   * manifests (its log is in the test's directory, deleted after it).
+   */
   private static String warnings() {
     try {
       return registryServer
           .stderr()
           .lines()
-          .filter(l -> l.contains("WARNING") || l.contains("SEVERE"))
+          .filter(
+              l ->
+                  l.contains("WARNING")
+                      || l.contains("SEVERE")
+                      || l.contains("chunk index")
+                      || l.contains("kept whole")
+                      || l.contains("registry: deleted"))
           .collect(java.util.stream.Collectors.joining("\n"));
     } catch (IOException e) {
       return "(its log cannot be read: " + e + ")";

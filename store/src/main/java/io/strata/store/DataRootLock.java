@@ -39,6 +39,13 @@ final class DataRootLock implements Closeable {
   private final ScheduledExecutorService watch;
   private Held held;
 
+  /**
+   * The last check's failure, logged once: a data root removed under a server (or left behind by a
+   * test that dropped its store) fails every check the same way, and a line every two seconds says
+   * nothing new.
+   */
+  private String failing;
+
   /** An open, locked {@code LOCK} file and its identity. */
   private record Held(FileChannel channel, FileLock lock, Object key) {
     void release() throws IOException {
@@ -110,6 +117,7 @@ final class DataRootLock implements Closeable {
     try {
       try {
         if (held.key().equals(key(file))) {
+          failing = null;
           return;
         }
       } catch (NoSuchFileException gone) {
@@ -132,9 +140,17 @@ final class DataRootLock implements Closeable {
           file);
       Held old = held;
       held = again;
+      failing = null;
       old.release();
     } catch (IOException | RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "{0}: could not be checked: {1}", file, e.toString());
+      if (!e.toString().equals(failing)) {
+        failing = e.toString();
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "{0}: could not be checked (said once, until it changes): {1}",
+            file,
+            failing);
+      }
     }
   }
 

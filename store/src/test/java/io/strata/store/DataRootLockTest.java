@@ -6,7 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.strata.store.error.ConflictException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,6 +54,45 @@ class DataRootLockTest {
           .hasMessageContaining("is in use by another process");
     } finally {
       first.close();
+    }
+  }
+
+  /**
+   * A data root removed under its holder fails every check the same way: said once, not every two
+   * seconds (a CI log carried hundreds of these lines from stores tests had dropped).
+   */
+  @Test
+  void aCheckThatKeepsFailingTheSameWayIsLoggedOnce() throws Exception {
+    Path data = root.resolve("data");
+    Files.createDirectories(data);
+    List<String> warnings = new CopyOnWriteArrayList<>();
+    Handler collect =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            if (r.getLevel() == Level.WARNING) {
+              warnings.add(r.getMessage());
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger logger = Logger.getLogger(DataRootLock.class.getName());
+    logger.addHandler(collect);
+    DataRootLock lock = DataRootLock.acquire(data);
+    try {
+      Files.delete(data.resolve("LOCK"));
+      Files.delete(data);
+      Thread.sleep(TimeUnit.SECONDS.toMillis(4 * DataRootLock.WATCH_SECONDS));
+      assertThat(warnings).as("warnings after three checks or more").hasSize(1);
+      assertThat(warnings.get(0)).contains("could not be checked");
+    } finally {
+      lock.close();
+      logger.removeHandler(collect);
     }
   }
 }

@@ -3,6 +3,7 @@ package io.strata.server.registry;
 import io.strata.store.digest.Digest;
 import io.strata.store.registry.ChunkIndexPublisher;
 import io.strata.store.registry.ChunkIndexPublisher.ManifestRef;
+import io.strata.store.registry.ChunkIndexPublisher.Outcome;
 import io.strata.store.registry.Descriptor;
 import java.io.IOException;
 import java.time.Duration;
@@ -51,8 +52,8 @@ final class ChunkIndexMaker implements AutoCloseable {
     /** {@link ChunkIndexPublisher#layers}. */
     List<Digest> layers(String repo, Digest d) throws IOException;
 
-    /** {@link ChunkIndexPublisher#publish}. */
-    Descriptor publish(String repo, Digest subject, Predicate<Digest> settling) throws IOException;
+    /** {@link ChunkIndexPublisher#make}. */
+    Outcome make(String repo, Digest subject, Predicate<Digest> settling) throws IOException;
 
     /** {@link ChunkIndexPublisher#unindexed}. */
     List<ManifestRef> unindexed();
@@ -83,9 +84,9 @@ final class ChunkIndexMaker implements AutoCloseable {
           }
 
           @Override
-          public Descriptor publish(String repo, Digest subject, Predicate<Digest> settling)
+          public Outcome make(String repo, Digest subject, Predicate<Digest> settling)
               throws IOException {
-            return publisher.publish(repo, subject, settling);
+            return publisher.make(repo, subject, settling);
           }
 
           @Override
@@ -215,7 +216,16 @@ final class ChunkIndexMaker implements AutoCloseable {
         return;
       }
       if (!layers.isEmpty()) {
-        publisher.publish(m.repo(), m.digest(), settling);
+        Outcome o = publisher.make(m.repo(), m.digest(), settling);
+        if (o.index() == null) {
+          // said, so that an image Strata pullers fetch the ordinary way is explained in the log
+          LOG.log(
+              System.Logger.Level.INFO,
+              "manifest {0}@{1}: no chunk index: {2}",
+              m.repo(),
+              m.digest(),
+              o.none());
+        }
       }
     } catch (IOException | RuntimeException e) {
       // the image is served all the same; a Strata puller takes the ordinary path for it

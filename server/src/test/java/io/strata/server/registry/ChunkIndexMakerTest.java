@@ -9,6 +9,7 @@ import io.strata.store.deflate.GoGzipOutputStream;
 import io.strata.store.digest.Digest;
 import io.strata.store.image.ImageFixture;
 import io.strata.store.image.TarBuilder;
+import io.strata.store.registry.ChunkIndexPublisher;
 import io.strata.store.registry.ChunkIndexPublisher.ManifestRef;
 import io.strata.store.registry.Descriptor;
 import io.strata.store.registry.LayerChunkIndex;
@@ -252,12 +253,12 @@ class ChunkIndexMakerTest {
       }
 
       @Override
-      public Descriptor publish(String repo, Digest subject, Predicate<Digest> settling)
-          throws IOException {
+      public ChunkIndexPublisher.Outcome make(
+          String repo, Digest subject, Predicate<Digest> settling) throws IOException {
         if (calls.incrementAndGet() <= failures) {
           throw new IOException("the store is busy");
         }
-        return real.publish(repo, subject, settling);
+        return real.make(repo, subject, settling);
       }
 
       @Override

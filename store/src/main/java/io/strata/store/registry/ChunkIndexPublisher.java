@@ -51,21 +51,37 @@ public final class ChunkIndexPublisher {
    * gzip blob kept as chunks and a recipe, or one of its layers is still {@code settling} (stored
    * whole, its recipe job not yet run: an index made now would send it whole for good).
    */
-  public synchronized Descriptor publish(String repo, Digest subject, Predicate<Digest> settling)
+  public Descriptor publish(String repo, Digest subject, Predicate<Digest> settling)
+      throws IOException {
+    return make(repo, subject, settling).index();
+  }
+
+  /**
+   * What {@link #make} did: the chunk index stored (or found), or, {@code index} null, why none was
+   * made, in words for the log.
+   */
+  public record Outcome(Descriptor index, String none) {
+    static Outcome none(String why) {
+      return new Outcome(null, why);
+    }
+  }
+
+  /** {@link #publish}, saying why when no index is made: nothing is skipped without a word. */
+  public synchronized Outcome make(String repo, Digest subject, Predicate<Digest> settling)
       throws IOException {
     for (Descriptor d : registry.referrers(repo, subject, LayerChunkIndex.ARTIFACT_TYPE)) {
-      return d;
+      return new Outcome(d, null);
     }
     Descriptor s;
     try {
       s = registry.manifest(repo, subject.toString());
     } catch (NotFoundException e) {
-      return null;
+      return Outcome.none("the manifest is no longer in the repository");
     }
     byte[] body = registry.manifestBytes(s);
     ManifestDocument doc = RegistryStore.read(body, s.mediaType(), "manifest " + subject);
     if (!doc.isImage()) {
-      return null;
+      return Outcome.none("it is no image manifest");
     }
     List<Digest> layers = new ArrayList<>();
     for (JsonNode l : MAPPER.readTree(body).path("layers")) {
@@ -73,13 +89,17 @@ public final class ChunkIndexPublisher {
     }
     boolean anyChunked = false;
     for (Digest l : layers) {
-      if (!registry.hasBlob(repo, l) || settling.test(l)) {
-        return null;
+      if (!registry.hasBlob(repo, l)) {
+        return Outcome.none("layer " + l + " is not in the repository");
+      }
+      if (settling.test(l)) {
+        return Outcome.none("layer " + l + " is still stored whole, waiting for its recipe job");
       }
       anyChunked |= blobs.gzipRecipe(l) != null;
     }
     if (!anyChunked) {
-      return null; // every layer would be fetched whole: an index would save nothing
+      // every layer would be fetched whole: an index would save nothing
+      return Outcome.none("no layer is a gzip blob kept as chunks and a recipe");
     }
     ObjectNode m =
         MAPPER
@@ -114,9 +134,10 @@ public final class ChunkIndexPublisher {
     // would outlive its subject, which the DELETE takes its artifacts with
     synchronized (registry) {
       if (!registry.hasManifest(repo, subject)) {
-        return null;
+        return Outcome.none("the manifest was deleted while its index was made");
       }
-      return registry.putManifest(repo, null, manifest, ManifestDocument.OCI_MANIFEST);
+      return new Outcome(
+          registry.putManifest(repo, null, manifest, ManifestDocument.OCI_MANIFEST), null);
     }
   }
 
