@@ -347,6 +347,14 @@ class RegistryDeleteIT {
       assertThat(delete(registry, "del/whole/manifests/" + m)).isEqualTo(202);
       long deleted = storedAfterGc(c);
       assertThat(pushed - deleted).as("kept/whole:1 still exports the layer").isLessThan(MIB);
+      // the image's export reads the layer from that blob: its removal is refused, naming the
+      // image (it was allowed, and the export then failed for good)
+      Cli.Result rm = cli.strata("blob", "rm", Tars.sha256(layer));
+      assertThat(rm.exit()).as(rm.toString()).isEqualTo(1);
+      assertThat(rm.err())
+          .contains("blob " + Tars.sha256(layer))
+          .contains("image kept/whole:1 keeps it whole as a layer")
+          .contains("strata rmi kept/whole:1");
       Path layout = dir.resolve("exported");
       Cli.Result exported = cli.strata("image", "export", "kept/whole:1", "-o", layout.toString());
       assertThat(exported.exit()).as(exported.toString()).isZero();

@@ -13,6 +13,7 @@ import io.strata.store.engine.StoreInfo;
 import io.strata.store.engine.Version;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.image.WholeLayerBlobs;
 import io.strata.store.registry.RegistryHolds;
 import io.strata.store.registry.StagedBlobs;
 import io.strata.store.tree.NodeCache;
@@ -55,8 +56,15 @@ public final class Engine implements Closeable {
     this.lock = lock;
     this.chunks = chunks;
     // a blob the registry links or holds as a manifest stays: without its root the registry would
-    // serve a manifest whose layer answers 404, and its links would keep the chunks anyway
-    this.blobs = new BlobService(chunks, d -> RegistryHolds.refuseRemoval(chunks, d));
+    // serve a manifest whose layer answers 404, and its links would keep the chunks anyway; so
+    // does a blob an image keeps whole as a layer, which its export reads
+    this.blobs =
+        new BlobService(
+            chunks,
+            d -> {
+              RegistryHolds.refuseRemoval(chunks, d);
+              WholeLayerBlobs.refuseRemoval(chunks, d);
+            });
     this.registryStaged = new StagedBlobs(dataRoot.resolve("registry-staged"));
   }
 

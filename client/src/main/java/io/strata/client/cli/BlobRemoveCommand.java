@@ -12,7 +12,8 @@ import picocli.CommandLine.Parameters;
     description =
         "Removes the object's name; its chunks go at the next gc unless something else uses"
             + " them. Refused (exit 1) while a registry repository links the object or holds it"
-            + " as a manifest: delete it there first.")
+            + " as a manifest (delete it there first), and while an image keeps it whole as a"
+            + " layer (remove the image first).")
 final class BlobRemoveCommand extends ClientCommand {
   @Parameters(paramLabel = "DIGEST", description = "sha256:<64 hex> of the object.")
   String digest;
