@@ -107,7 +107,8 @@ class FsckIT {
           s.cli("image", "export", "app:1", "-o", dir.resolve("app.oci").toString());
       assertThat(export.code()).isEqualTo(1);
       assertThat(export.stderr())
-          .startsWith("strata: ")
+          .as("named by the image and the layer the damage hit, then in the damage's own words")
+          .startsWith("strata: image app:1: layer ")
           .contains(".pack offset ")
           .doesNotContain("I/O error", "Exception");
     }

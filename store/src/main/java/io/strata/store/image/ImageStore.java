@@ -6,6 +6,7 @@ import io.strata.store.digest.Digest;
 import io.strata.store.driver.StorageDriver;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.error.ConflictException;
+import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.image.archive.ArchiveImages;
@@ -367,7 +368,11 @@ public final class ImageStore {
     try (ExportTarget t = ExportTarget.tar(out)) {
       ImageExport.DockerArchive archive = new ImageExport.DockerArchive();
       for (String ref : refs) {
-        archive.add(exporter(ref, codec), t);
+        try {
+          archive.add(exporter(ref, codec), t);
+        } catch (CorruptDataException e) {
+          throw e.within("image " + ref);
+        }
       }
       archive.finish(t);
     } finally {
@@ -385,6 +390,9 @@ public final class ImageStore {
       } else {
         exporter.dockerArchive(target);
       }
+    } catch (CorruptDataException e) {
+      // the user asked for the image by this name: the layer and the damage's words follow it
+      throw e.within("image " + ref);
     } finally {
       lock.readLock().unlock();
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strata.store.blob.BlobService;
 import io.strata.store.digest.Digest;
+import io.strata.store.error.CorruptDataException;
 import io.strata.store.gzip.RegeneratedGzipInputStream;
 import io.strata.store.image.layer.JsonCodec;
 import io.strata.store.image.layer.LayerBlob;
@@ -143,6 +144,8 @@ public final class ImageExport {
         if (in.read() >= 0) {
           throw new IOException(what + ": longer than its recorded size");
         }
+      } catch (CorruptDataException e) {
+        throw e.within(what);
       }
     }
   }
@@ -308,6 +311,9 @@ public final class ImageExport {
                 new DigestOutputStream(
                     new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16), sha))) {
       tar.transferTo(out);
+    } catch (CorruptDataException e) {
+      Files.deleteIfExists(spool);
+      throw e.within("layer " + l.diffId());
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(spool);
       throw e;
@@ -323,6 +329,8 @@ public final class ImageExport {
       if (in.read() >= 0) {
         throw new IOException(what + ": longer than its recorded size");
       }
+    } catch (CorruptDataException e) {
+      throw e.within(what);
     } finally {
       if (m.spool() != null) {
         Files.deleteIfExists(m.spool());
