@@ -40,22 +40,8 @@ class PackSetTest {
                   // boundary.
                   for (int i = 0; i < 180; i++) {
                     int id = thread * 1000 + i;
-                    byte[] payload = TestData.random(id, 1 + (id * 7919) % (100 << 10));
-                    byte[] rec = new byte[PackFormat.recordLength(payload.length)];
-                    System.arraycopy(payload, 0, rec, PackFormat.RECORD_HEADER, payload.length);
-                    Digest d = Digest.sha256(payload, 0, payload.length);
-                    int len =
-                        Records.seal(rec, 0, id, Codec.NONE, payload.length, payload.length, d);
-                    long[] where = new long[3];
-                    packs.append(
-                        rec,
-                        0,
-                        len,
-                        (pack, offset) -> {
-                          where[0] = pack;
-                          where[1] = offset;
-                        });
-                    where[2] = len;
+                    long[] where = appendRecord(packs, id, 1 + (id * 7919) % (100 << 10));
+                    int len = (int) where[2];
                     placed.add(where);
                     // Read back at once: the record may still sit in a buffer.
                     assertThat(packs.read((int) where[0], where[1], back, len)).isTrue();
