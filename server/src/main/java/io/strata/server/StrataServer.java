@@ -24,6 +24,7 @@ import io.strata.server.op.Operations;
 import io.strata.server.registry.RegistryConfig;
 import io.strata.server.registry.RegistryServer;
 import io.strata.store.Engine;
+import io.strata.store.disk.IoErrorWords;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.Version;
 import io.strata.store.error.StrataException;
@@ -146,7 +147,7 @@ public final class StrataServer implements Closeable {
     } catch (StrataException e) {
       throw new StartupException(e.getMessage(), e);
     } catch (IOException e) {
-      throw new StartupException("data root " + config.dataRoot() + ": " + e.getMessage(), e);
+      throw new StartupException("data root " + config.dataRoot() + ": " + IoErrorWords.of(e), e);
     }
     Limits limits = config.limits();
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -165,7 +166,7 @@ public final class StrataServer implements Closeable {
             "data root "
                 + config.dataRoot()
                 + ": cannot open its images and containers: "
-                + e.getMessage(),
+                + IoErrorWords.of(e),
             e);
       }
       // Counted now that the data root is open: what it holds (a descriptor per pack) is not free.

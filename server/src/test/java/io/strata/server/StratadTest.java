@@ -116,4 +116,33 @@ class StratadTest {
     }
     return "0" + Integer.toOctalString(m);
   }
+
+  /**
+   * A data root whose LOCK is a symlink that leads nowhere, and one that is itself such a symlink:
+   * the start is refused saying what is wrong with which file (it said the path alone: "data root
+   * /d: /d/LOCK", adversarial finding S5).
+   */
+  @Test
+  void aDataRootOrLockThatIsADanglingSymlinkIsRefusedSayingSo() throws Exception {
+    Path data = dir.resolve("d");
+    Files.createDirectories(data);
+    Path nowhere = dir.resolve("nowhere/LOCK");
+    Files.createSymbolicLink(data.resolve("LOCK"), nowhere);
+    assertThatThrownBy(() -> StrataServer.start(ServerConfig.loopback(data)))
+        .isInstanceOf(StartupException.class)
+        .hasMessage(
+            "data root "
+                + data
+                + ": "
+                + data.resolve("LOCK")
+                + ": a symlink to "
+                + nowhere
+                + ", which does not exist");
+    Path link = dir.resolve("link");
+    Path gone = dir.resolve("gone/root");
+    Files.createSymbolicLink(link, gone);
+    assertThatThrownBy(() -> StrataServer.start(ServerConfig.loopback(link)))
+        .isInstanceOf(StartupException.class)
+        .hasMessageEndingWith(link + ": a symlink to " + gone + ", which does not exist");
+  }
 }
