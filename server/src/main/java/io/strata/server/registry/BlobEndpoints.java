@@ -75,6 +75,11 @@ final class BlobEndpoints {
     if (!store.hasBlob(repo, d)) {
       throw RegistryError.blobUnknown("blob " + d + " not found in " + repo);
     }
+    if (!store.hasIntactBlob(repo, d)) {
+      // unknown, as for a missing blob, so that a push uploads its bytes again, which mends it
+      throw RegistryError.blobUnknown(
+          "blob " + d + " in " + repo + ": its stored bytes are damaged; push it again to mend it");
+    }
     long total = store.blobSize(d);
     ByteRange range;
     try {

@@ -142,9 +142,19 @@ public final class RegistryStore {
 
   // ---- blobs ----
 
-  /** Whether {@code repo} holds blob {@code d}. */
+  /** Whether {@code repo} holds blob {@code d}, damaged or not. */
   public boolean hasBlob(String repo, Digest d) {
     return chunks.root(LINK + repo + "@" + d.hex()) != null && present(d);
+  }
+
+  /**
+   * Whether {@code repo} holds blob {@code d} and none of its chunks is known damaged: what a HEAD,
+   * a GET and a cross-repository mount answer, so that a client pushing a blob the store holds
+   * damaged uploads its bytes, which mends it, instead of skipping it (docs/ADVERSARIAL.md, S3).
+   */
+  public boolean hasIntactBlob(String repo, Digest d) {
+    // a staged file is read instead of the chunks, and its store mends them
+    return hasBlob(repo, d) && (isStaged(d) || intactBlobRoot(d) != null);
   }
 
   /**
@@ -213,7 +223,7 @@ public final class RegistryStore {
    */
   public PutResult putBlob(String repo, Digest expected, InputStream in) throws IOException {
     Names.checkRepository(repo);
-    if (blobRoot(expected) != null) {
+    if (intactBlobRoot(expected) != null) {
       synchronized (this) {
         if (present(expected) && link(repo, expected)) {
           return new PutResult(expected, blobSize(expected), 0, 0);
@@ -266,7 +276,7 @@ public final class RegistryStore {
     startLinking(expected);
     try {
       for (int attempt = 1; ; attempt++) {
-        if (blobRoot(expected) == null) {
+        if (intactBlobRoot(expected) == null) {
           staged.stage(expected, file);
           stagedHere = true;
         }
@@ -318,7 +328,7 @@ public final class RegistryStore {
     if (!Files.exists(file)) {
       return false;
     }
-    if (blobRoot(d) == null) {
+    if (intactBlobRoot(d) == null) {
       blobs.putFile(file, d, BlobService.Owner.REGISTRY, stop);
     }
     moveLinks(d);
@@ -340,7 +350,7 @@ public final class RegistryStore {
     startLinking(expected);
     try {
       for (int attempt = 1; ; attempt++) {
-        Root held = blobRoot(expected);
+        Root held = intactBlobRoot(expected);
         PutResult r = held != null ? new PutResult(expected, held.logicalSize(), 0, 0) : put.put();
         synchronized (this) {
           if (present(expected) && link(repo, expected)) {
@@ -377,7 +387,7 @@ public final class RegistryStore {
    */
   public synchronized boolean mount(String repo, Digest d, String from) throws IOException {
     Names.checkRepository(repo);
-    return Names.isRepository(from) && hasBlob(from, d) && link(repo, d);
+    return Names.isRepository(from) && hasIntactBlob(from, d) && link(repo, d);
   }
 
   /**
@@ -587,6 +597,16 @@ public final class RegistryStore {
 
   private Root blobRoot(Digest d) {
     return chunks.root("blob/" + d.hex());
+  }
+
+  /**
+   * Blob {@code d}'s root, or null when there is none or one of its chunks is known damaged: a put
+   * then stores the bytes it was given, which mends the damaged chunks, where it would otherwise
+   * keep the damaged copy and drop the good bytes.
+   */
+  private Root intactBlobRoot(Digest d) {
+    Root r = blobRoot(d);
+    return r == null || chunks.holdsDamaged(r.chunks()) ? null : r;
   }
 
   // ---- manifests ----

@@ -12,6 +12,7 @@ import io.strata.store.engine.Recipe;
 import io.strata.store.engine.RecipeInputStream;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.ConflictException;
+import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.FileSystemView;
@@ -114,7 +115,8 @@ public final class LayerStore {
   /**
    * Imports the layer blob {@code raw} (plain, gzip or zstd) over layer {@code parent}, keeping its
    * tar byte for byte. {@code expectedDiff} and {@code expectedBlob} (null: unknown) are checked
-   * while streaming; with {@code expectedDiff} known and the layer present, nothing is read.
+   * while streaming; with {@code expectedDiff} known and the layer present, nothing is stored. A
+   * present layer with a chunk known damaged is made again from {@code raw}, which mends it.
    */
   public Result importTar(
       String parent, InputStream raw, Digest expectedDiff, Digest expectedBlob, String what)
@@ -125,7 +127,7 @@ public final class LayerStore {
     InputStream counted = compressed;
     if (expectedDiff != null) {
       LayerRecord existing = find(chain(parent, expectedDiff));
-      if (existing != null) {
+      if (existing != null && !damaged(existing.chainId())) {
         // Held already: nothing is applied, but the blob is still read and checked, so a
         // damaged or lying archive is refused whatever the store holds (issue #14 item 4).
         CountingInputStream tarBytes =
@@ -421,6 +423,11 @@ public final class LayerStore {
     };
   }
 
+  /** Whether a chunk of layer {@code chainId}'s tree or tar-split is known damaged. */
+  private boolean damaged(String chainId) {
+    return chunks.holdsDamaged(chunkSet(chainId));
+  }
+
   /** The chunks {@code chainId}'s tree and tar-split use. */
   public RoaringBitmap chunkSet(String chainId) {
     RoaringBitmap out = new RoaringBitmap();
@@ -592,6 +599,17 @@ public final class LayerStore {
       String chainId = chain(parent, b.diffId());
       LayerRecord existing = find(chainId);
       if (existing != null) {
+        // the tree just written stored every chunk it shares with the layer again, mending those
+        // known damaged; one still damaged (a tree node the new tree does not share) is refused
+        // rather than reused by a new image
+        if (damaged(chainId)) {
+          throw new CorruptDataException(
+              "layer "
+                  + chainId
+                  + ": its stored copy is damaged and importing it again does not mend it;"
+                  + " remove the images that use it, run gc, and import it again",
+              "layer " + chainId);
+        }
         return new Result(existing, true);
       }
       driver.commit(chainId, tmp);

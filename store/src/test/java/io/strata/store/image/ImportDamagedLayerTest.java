@@ -1,0 +1,84 @@
+package io.strata.store.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.image.archive.ExportFormat;
+import io.strata.store.testing.TestData;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An import of a layer the store holds with a chunk known damaged reads the layer's bytes instead
+ * of reusing the damaged layer, which mends it, rather than leaving a new image damaged from the
+ * start (docs/ADVERSARIAL.md, S3).
+ */
+@Timeout(120)
+class ImportDamagedLayerTest {
+  @TempDir Path dir;
+
+  private ImageFixture fix;
+
+  @AfterEach
+  void close() throws IOException {
+    fix.close();
+  }
+
+  /** Flips a byte in the middle of {@code content}'s first copy in a pack of {@code data}. */
+  private static void damage(Path data, byte[] content) throws IOException {
+    byte[] needle = java.util.Arrays.copyOfRange(content, 100_000, 100_064);
+    List<Path> packs;
+    try (Stream<Path> s = Files.walk(data)) {
+      packs = s.filter(p -> p.toString().endsWith(".pack")).sorted().toList();
+    }
+    for (Path p : packs) {
+      byte[] b = Files.readAllBytes(p);
+      for (int i = 0; i + needle.length <= b.length; i++) {
+        if (java.util.Arrays.equals(b, i, i + needle.length, needle, 0, needle.length)) {
+          b[i + 32] ^= (byte) 0xFF;
+          Files.write(p, b);
+          return;
+        }
+      }
+    }
+    throw new AssertionError("the file's bytes are in no pack");
+  }
+
+  private void export(String image) throws IOException {
+    fix.images().export(image, ExportFormat.DOCKER_ARCHIVE, OutputStream.nullOutputStream());
+  }
+
+  @Test
+  void importingAnImageAgainMendsItsDamagedLayerInsteadOfReusingIt() throws IOException {
+    // random: stored as it is, so that its bytes are found in the pack
+    byte[] content = TestData.random(3, 400_000);
+    byte[] layer = new TarBuilder().dir("opt", 0755).raw("opt/data", content).bytes();
+    Path archive = DockerArchive.write(dir.resolve("saved"), "one:1", List.of("one"), layer);
+    Path store = dir.resolve("store");
+    fix = new ImageFixture(store);
+    fix.images().importPath(archive.toString(), "a:1");
+    fix.close();
+    damage(store, content);
+    fix = new ImageFixture(store);
+    assertThatThrownBy(() -> export("a:1"))
+        .as("the damage is found, and so known")
+        .isInstanceOf(CorruptDataException.class);
+
+    fix.images().importPath(archive.toString(), "b:1");
+
+    ByteArrayOutputStream again = new ByteArrayOutputStream();
+    fix.images().export("b:1", ExportFormat.DOCKER_ARCHIVE, again);
+    assertThat(again.size()).as("the new image reads whole").isGreaterThan(content.length);
+    export("a:1"); // the old image shares the layer: mended too
+  }
+}
