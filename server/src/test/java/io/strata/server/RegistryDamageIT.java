@@ -208,6 +208,17 @@ class RegistryDamageIT {
         assertThat(h.send("GET /v2/ HTTP/1.1\nHost: r", null).read().status()).isEqualTo(200);
       }
     }
+    // known damaged now: a HEAD answers as for a missing blob, so that a pusher uploads it (it
+    // answered 200 and the push skipped it, finding S3), and the upload mends it
+    try (RawHttp h = connect()) {
+      RawHttp.Response r =
+          h.send("HEAD /v2/it/damaged/blobs/" + d + " HTTP/1.1\nHost: r", null).read(true);
+      assertThat(r.status()).isEqualTo(404);
+    }
+    push("it/damaged", blob);
+    RawHttp.Response mended = get("it/damaged", d, null);
+    assertThat(mended.status()).as(mended.text()).isEqualTo(200);
+    assertThat(mended.body()).isEqualTo(blob);
   }
 
   /** Flips a byte of the payload of the pack record that holds the chunk of digest {@code d}. */

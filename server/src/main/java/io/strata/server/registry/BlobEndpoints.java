@@ -75,8 +75,10 @@ final class BlobEndpoints {
     if (!store.hasBlob(repo, d)) {
       throw RegistryError.blobUnknown("blob " + d + " not found in " + repo);
     }
-    if (!store.hasIntactBlob(repo, d)) {
-      // unknown, as for a missing blob, so that a push uploads its bytes again, which mends it
+    if (head && !store.hasIntactBlob(repo, d)) {
+      // unknown to a HEAD, as a missing blob is, so that a push uploads its bytes again, which
+      // mends it; a GET goes on and answers the damage's own error (500 naming the blob) unless
+      // the blob cache holds a checked copy
       throw RegistryError.blobUnknown(
           "blob " + d + " in " + repo + ": its stored bytes are damaged; push it again to mend it");
     }
