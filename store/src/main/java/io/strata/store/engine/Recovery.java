@@ -105,6 +105,7 @@ final class Recovery {
     }
     boolean scanned = cp == null;
     List<String> notes = new ArrayList<>();
+    ReplayedCopies copies = new ReplayedCopies(packDir, inBucket);
     for (int id : onDisk) {
       Path p = packDir.resolve(PackFormat.fileName(id));
       long from = covered.getOrDefault(id, (long) PackFormat.HEADER_SIZE);
@@ -128,6 +129,8 @@ final class Recovery {
                         if (index.insert(chunkId, digest, loc)) {
                           totals[0] += rawLen;
                           totals[1] += GroupedLocations.storedBytes(loc);
+                        } else {
+                          copies.add(chunkId, loc);
                         }
                       });
                   return;
@@ -136,6 +139,8 @@ final class Recovery {
                 if (index.insert(h.chunkId(), h.digest(), loc)) {
                   totals[0] += h.rawLen();
                   totals[1] += h.storedLen();
+                } else {
+                  copies.add(h.chunkId(), loc);
                 }
               });
       if (!r.sealed() && r.validEnd() <= PackFormat.HEADER_SIZE) {
@@ -158,6 +163,7 @@ final class Recovery {
         CutShortPack.seal(p, id, r.validEnd(), r.headerOk());
       }
     }
+    copies.preferIntact(index, totals);
     for (int id : covered.keySet()) {
       if (!onDisk.contains(id) && !inBucket.test(id)) {
         LOG.log(System.Logger.Level.WARNING, "pack {0} is missing; fsck names what it held", id);
