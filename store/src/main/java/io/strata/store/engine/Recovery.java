@@ -44,6 +44,8 @@ final class Recovery {
    * @param compressedBytes the same after
    * @param scanned whether packs were scanned beyond the checkpoint (a new checkpoint saves the
    *     next open that work)
+   * @param damagedChunks chunks indexed at a damaged record, to be known damaged ({@link
+   *     DamagedRecords})
    */
   record Recovered(
       StoreConfig config,
@@ -55,7 +57,8 @@ final class Recovery {
       long compressedBytes,
       boolean scanned,
       List<String> notes,
-      java.util.Set<Integer> indexedPacks) {}
+      java.util.Set<Integer> indexedPacks,
+      List<Integer> damagedChunks) {}
 
   /**
    * Opens {@code dir}. {@code inBucket} says which packs a shared store's bucket holds (for a local
@@ -106,6 +109,7 @@ final class Recovery {
     boolean scanned = cp == null;
     List<String> notes = new ArrayList<>();
     ReplayedCopies copies = new ReplayedCopies(packDir, inBucket);
+    DamagedRecords unindexed = new DamagedRecords();
     for (int id : onDisk) {
       Path p = packDir.resolve(PackFormat.fileName(id));
       long from = covered.getOrDefault(id, (long) PackFormat.HEADER_SIZE);
@@ -143,6 +147,7 @@ final class Recovery {
                   copies.add(h.chunkId(), loc);
                 }
               });
+      unindexed.add(p, id, r.damaged());
       if (!r.sealed() && r.validEnd() <= PackFormat.HEADER_SIZE) {
         // Created just before a crash: no record reached it, and its header may not have either.
         Files.delete(p);
@@ -155,8 +160,8 @@ final class Recovery {
                   + ", open at a crash: the records at offsets "
                   + r.damaged()
                   + " are damaged while intact records follow them; kept as damage, not cut as a"
-                  + " torn end (a chunk a root used in them is named by fsck; putting its bytes"
-                  + " again stores it anew)";
+                  + " torn end (fsck names a chunk a root used in them; a put of its bytes mends"
+                  + " it where the damaged record still names it, else see fsck)";
           LOG.log(System.Logger.Level.WARNING, note);
           notes.add(note);
         }
@@ -196,6 +201,7 @@ final class Recovery {
       packs.close();
       throw e;
     }
+    List<Integer> damagedChunks = unindexed.indexUsed(index, roots.values());
     dropDeadChunksOfMissingPacks(index, onDisk, inBucket, roots);
     notes.addAll(log.repairs());
     java.util.Set<Integer> indexed = new java.util.HashSet<>(covered.keySet());
@@ -210,7 +216,8 @@ final class Recovery {
         totals[1],
         scanned,
         List.copyOf(notes),
-        indexed);
+        indexed,
+        damagedChunks);
   }
 
   /**
