@@ -110,6 +110,7 @@ final class Recovery {
     List<String> notes = new ArrayList<>();
     ReplayedCopies copies = new ReplayedCopies(packDir, inBucket);
     DamagedRecords unindexed = new DamagedRecords();
+    TornTails tornTails = new TornTails();
     for (int id : onDisk) {
       Path p = packDir.resolve(PackFormat.fileName(id));
       long from = covered.getOrDefault(id, (long) PackFormat.HEADER_SIZE);
@@ -165,6 +166,7 @@ final class Recovery {
           LOG.log(System.Logger.Level.WARNING, note);
           notes.add(note);
         }
+        tornTails.add(p, r.validEnd(), Files.size(p), r.torn());
         CutShortPack.seal(p, id, r.validEnd(), r.headerOk());
       }
     }
@@ -202,6 +204,7 @@ final class Recovery {
       throw e;
     }
     List<Integer> damagedChunks = unindexed.indexUsed(index, roots.values());
+    tornTails.report(roots.values(), notes);
     dropDeadChunksOfMissingPacks(index, onDisk, inBucket, roots);
     notes.addAll(log.repairs());
     java.util.Set<Integer> indexed = new java.util.HashSet<>(covered.keySet());

@@ -6,6 +6,7 @@ import io.strata.store.Engine;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.pack.PackFormat;
+import io.strata.store.pack.PackScanner;
 import io.strata.store.pack.PackSet;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Damage that recovery finds while it rebuilds the index, or in the pack a crash left open, is
  * mended by a put of the chunk's bytes under the id the roots name, where the damaged record still
- * names it; where it does not, fsck says what a user must do (docs/ADVERSARIAL.md, S1).
+ * names it; where it does not, fsck says what a user must do (docs/ADVERSARIAL.md, S1). A used
+ * chunk's record cut as the torn end of that pack is said, not cut silently (S7).
  */
 @Timeout(120)
 class UnindexedDamageTest {
@@ -134,6 +136,22 @@ class UnindexedDamageTest {
       e.blobs().put(new ByteArrayInputStream(objects.get(victim)));
       assertThat(readable(e)).hasSize(objects.size());
       assertThat(e.fsck().damaged()).isEmpty();
+    }
+  }
+
+  @Test
+  void aUsedRecordCutAsTheTornEndOfTheOpenPackIsAWarningAndAnFsckNote() throws IOException {
+    loseIndex(true);
+    long[] last = {0};
+    PackScanner.scan(pack(), PackFormat.HEADER_SIZE, (h, offset, buf, off) -> last[0] = offset);
+    DurabilityTest.flipByte(pack(), last[0] + PackFormat.RECORD_HEADER + 10);
+    try (Engine e = open()) {
+      assertThat(readable(e)).hasSize(objects.size() - 1);
+      assertThat(e.fsck().notes())
+          .anySatisfy(
+              n ->
+                  assertThat(n)
+                      .contains(pack().getFileName().toString(), "torn end", "a root uses chunk"));
     }
   }
 }
