@@ -285,6 +285,9 @@ public final class ChunkStore implements ChunkAccess, Closeable {
     try {
       dictionaries = Dictionaries.open(dir, options.trainDictionary());
       damaged = DamagedChunks.open(dir);
+      for (int id : r.damagedChunks()) {
+        damaged.add(id);
+      }
     } catch (IOException | RuntimeException e) {
       r.packs().close();
       r.rootLog().close();

@@ -257,7 +257,10 @@ final class Fsck {
                   ? "its record in "
                       + PackFormat.fileName(Locations.packId(loc))
                       + " is damaged or missing"
-                  : "it is missing from the index");
+                  : "it is missing from the index (no intact record holds it, and no damaged one"
+                      + " still names it): a put of its bytes stores them under a new id and does"
+                      + " not mend it; remove what uses it (`blob rm`; for an image, every tag),"
+                      + " gc, then put or import it again");
       damaged.add(
           new FsckReport.Damage(
               d != null ? d.toString() : "chunk #" + id,

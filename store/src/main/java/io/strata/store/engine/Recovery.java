@@ -44,6 +44,8 @@ final class Recovery {
    * @param compressedBytes the same after
    * @param scanned whether packs were scanned beyond the checkpoint (a new checkpoint saves the
    *     next open that work)
+   * @param damagedChunks chunks indexed at a damaged record, to be known damaged ({@link
+   *     DamagedRecords})
    */
   record Recovered(
       StoreConfig config,
@@ -55,7 +57,8 @@ final class Recovery {
       long compressedBytes,
       boolean scanned,
       List<String> notes,
-      java.util.Set<Integer> indexedPacks) {}
+      java.util.Set<Integer> indexedPacks,
+      List<Integer> damagedChunks) {}
 
   /**
    * Opens {@code dir}. {@code inBucket} says which packs a shared store's bucket holds (for a local
@@ -105,6 +108,9 @@ final class Recovery {
     }
     boolean scanned = cp == null;
     List<String> notes = new ArrayList<>();
+    ReplayedCopies copies = new ReplayedCopies(packDir, inBucket);
+    DamagedRecords unindexed = new DamagedRecords();
+    TornTails tornTails = new TornTails();
     for (int id : onDisk) {
       Path p = packDir.resolve(PackFormat.fileName(id));
       long from = covered.getOrDefault(id, (long) PackFormat.HEADER_SIZE);
@@ -128,6 +134,8 @@ final class Recovery {
                         if (index.insert(chunkId, digest, loc)) {
                           totals[0] += rawLen;
                           totals[1] += GroupedLocations.storedBytes(loc);
+                        } else {
+                          copies.add(chunkId, loc);
                         }
                       });
                   return;
@@ -136,8 +144,11 @@ final class Recovery {
                 if (index.insert(h.chunkId(), h.digest(), loc)) {
                   totals[0] += h.rawLen();
                   totals[1] += h.storedLen();
+                } else {
+                  copies.add(h.chunkId(), loc);
                 }
               });
+      unindexed.add(p, id, r.damaged());
       if (!r.sealed() && r.validEnd() <= PackFormat.HEADER_SIZE) {
         // Created just before a crash: no record reached it, and its header may not have either.
         Files.delete(p);
@@ -150,14 +161,16 @@ final class Recovery {
                   + ", open at a crash: the records at offsets "
                   + r.damaged()
                   + " are damaged while intact records follow them; kept as damage, not cut as a"
-                  + " torn end (a chunk a root used in them is named by fsck; putting its bytes"
-                  + " again stores it anew)";
+                  + " torn end (fsck names a chunk a root used in them; a put of its bytes mends"
+                  + " it where the damaged record still names it, else see fsck)";
           LOG.log(System.Logger.Level.WARNING, note);
           notes.add(note);
         }
+        tornTails.add(p, r.validEnd(), Files.size(p), r.torn());
         CutShortPack.seal(p, id, r.validEnd(), r.headerOk());
       }
     }
+    copies.preferIntact(index, totals);
     for (int id : covered.keySet()) {
       if (!onDisk.contains(id) && !inBucket.test(id)) {
         LOG.log(System.Logger.Level.WARNING, "pack {0} is missing; fsck names what it held", id);
@@ -190,6 +203,8 @@ final class Recovery {
       packs.close();
       throw e;
     }
+    List<Integer> damagedChunks = unindexed.indexUsed(index, roots.values());
+    tornTails.report(roots.values(), notes);
     dropDeadChunksOfMissingPacks(index, onDisk, inBucket, roots);
     notes.addAll(log.repairs());
     java.util.Set<Integer> indexed = new java.util.HashSet<>(covered.keySet());
@@ -204,7 +219,8 @@ final class Recovery {
         totals[1],
         scanned,
         List.copyOf(notes),
-        indexed);
+        indexed,
+        damagedChunks);
   }
 
   /**

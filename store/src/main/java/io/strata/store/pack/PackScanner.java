@@ -36,8 +36,11 @@ public final class PackScanner {
    * @param validEnd the end of the last intact record (of the trailer, when sealed)
    * @param damaged the offsets of records that failed their checks
    * @param headerOk whether the pack header is intact
+   * @param torn in an unsealed pack, the offsets of the bad records with no intact record after
+   *     them: its torn end, from {@code validEnd} on (recovery says what it cuts)
    */
-  public record Result(boolean sealed, long validEnd, List<Long> damaged, boolean headerOk) {}
+  public record Result(
+      boolean sealed, long validEnd, List<Long> damaged, boolean headerOk, List<Long> torn) {}
 
   private static final int BUFFER = 4 << 20;
 
@@ -109,7 +112,7 @@ public final class PackScanner {
       }
       long validEnd =
           sealed ? trailerAt + PackFormat.TRAILER_SIZE : tornAt >= 0 ? tornAt : Math.min(pos, end);
-      return new Result(sealed, validEnd, damaged, headerOk);
+      return new Result(sealed, validEnd, damaged, headerOk, List.copyOf(tentative));
     }
   }
 
