@@ -352,6 +352,20 @@ final class PackWriter {
     }
   }
 
+  /**
+   * Gives up after {@link #restoreAt} failed with {@code failure}: closes the channel on the
+   * removed file (freeing its space), returns the buffers and deletes the half-written copy. Errors
+   * doing so are added to {@code failure}.
+   */
+  void giveUpRestore(Path path, Throwable failure) {
+    sealed = true;
+    buffers.give(buffer);
+    buffers.give(spare);
+    buffer = null;
+    spare = null;
+    closeAndDelete(channel, AtomicFiles.temporaryOf(path), failure);
+  }
+
   /** Closes without sealing (used when the store fails to open). */
   void abandon() throws IOException {
     channel.close();
