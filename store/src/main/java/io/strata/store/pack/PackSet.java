@@ -496,6 +496,8 @@ public final class PackSet implements Closeable {
       throw e;
     }
     newPackNotInDirectory = false; // the restore synced the directory
+    // Sealed and durable like any full pack: a store sharing a bucket uploads it.
+    sealedDurably(w.id());
     return true;
   }
 

@@ -45,7 +45,8 @@ class RemovedOpenPackTest {
       Path file = packs.path(packId);
       Files.delete(file);
       long deadline = System.nanoTime() + 5_000_000_000L;
-      while (!Files.exists(file) && System.nanoTime() < deadline) {
+      // openId waits for a restore under way: the file is at its name before it is sealed.
+      while (packs.openId() == packId && System.nanoTime() < deadline) {
         Thread.sleep(50);
       }
       assertThat(file).as("the removed open pack, put back by the check alone").exists();
@@ -136,6 +137,55 @@ class RemovedOpenPackTest {
       byte[] back = new byte[(int) later[2]];
       assertThat(packs.read((int) later[0], later[1], back, back.length)).isTrue();
       Records.checkCrc(back, 0, Records.header(back, 0, back.length, "test"), "test");
+    } finally {
+      packs.close();
+    }
+  }
+
+  /**
+   * A store sharing a bucket uploads sealed packs only: a pack put back (and so sealed) must be
+   * handed over for upload like one that filled up, or the other stores never see its chunks.
+   */
+  @Test
+  void aPackPutBackIsHandedOverForUpload() throws Exception {
+    List<Integer> uploads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    PackSet packs = PackSet.open(dir, 64, 0);
+    packs.attach(
+        new PackSet.Remote() {
+          private int next = 1;
+
+          @Override
+          public synchronized int newPackId() {
+            return next++;
+          }
+
+          @Override
+          public long length(int id) {
+            return -1;
+          }
+
+          @Override
+          public void read(int id, long offset, byte[] dst, int len) throws IOException {
+            throw new IOException("pack " + id + " is not in the bucket");
+          }
+
+          @Override
+          public void sealed(int id, Path path) {
+            uploads.add(id);
+          }
+
+          @Override
+          public java.util.Map<Integer, Long> lengths() {
+            return java.util.Map.of();
+          }
+        });
+    try {
+      int first = (int) appendRecord(packs, 1, 100 << 10)[0];
+      packs.sync();
+      Files.delete(packs.path(first));
+      packs.sync();
+      assertThat(packs.path(first)).exists();
+      assertThat(uploads).as("packs handed over for upload").containsExactly(first);
     } finally {
       packs.close();
     }
