@@ -191,6 +191,25 @@ class RemovedOpenPackTest {
     }
   }
 
+  /**
+   * The pack removed after its trailer was written and before the seal thread made it durable: that
+   * fsync would have sealed a file no name reaches. It is put back, complete, first.
+   */
+  @Test
+  void aFullPackRemovedBeforeItsSealIsMadeDurableIsPutBack() throws Exception {
+    Path file = dir.resolve(PackFormat.fileName(7));
+    PackWriter w = PackWriter.create(7, file, new WriteBuffers());
+    for (int id = 0; id < 3; id++) {
+      byte[] rec = record(id, 40 << 10);
+      w.append(rec, 0, rec.length);
+    }
+    w.writeTrailer();
+    Files.delete(file);
+    w.forceAndClose();
+    assertThat(scanIds(file)).containsExactlyInAnyOrder(0, 1, 2);
+    assertThat(w.synced()).isEqualTo(Files.size(file));
+  }
+
   /** The chunk ids of the records in pack file {@code file}, which must be sealed and whole. */
   private static Set<Integer> scanIds(Path file) throws IOException {
     Set<Integer> ids = new HashSet<>();
@@ -203,11 +222,8 @@ class RemovedOpenPackTest {
 
   /** Appends one record of {@code size} random bytes; returns its pack, offset, length and id. */
   private static long[] appendRecord(PackSet packs, int id, int size) throws IOException {
-    byte[] payload = TestData.random(id, size);
-    byte[] rec = new byte[PackFormat.recordLength(size)];
-    System.arraycopy(payload, 0, rec, PackFormat.RECORD_HEADER, size);
-    Digest d = Digest.sha256(payload, 0, size);
-    int len = Records.seal(rec, 0, id, Codec.NONE, size, size, d);
+    byte[] rec = record(id, size);
+    int len = rec.length;
     long[] where = {0, 0, len, id};
     packs.append(
         rec,
@@ -218,5 +234,17 @@ class RemovedOpenPackTest {
           where[1] = offset;
         });
     return where;
+  }
+
+  /**
+   * One sealed record of chunk {@code id} holding {@code size} random bytes, exactly its length.
+   */
+  private static byte[] record(int id, int size) {
+    byte[] payload = TestData.random(id, size);
+    byte[] rec = new byte[PackFormat.recordLength(size)];
+    System.arraycopy(payload, 0, rec, PackFormat.RECORD_HEADER, size);
+    Digest d = Digest.sha256(payload, 0, size);
+    int len = Records.seal(rec, 0, id, Codec.NONE, size, size, d);
+    return java.util.Arrays.copyOf(rec, len);
   }
 }
