@@ -27,6 +27,7 @@ public final class PackSet implements Closeable {
   private final ReentrantLock appendLock = new ReentrantLock();
   private final BackgroundSeals seals = new BackgroundSeals();
   private final WriteBuffers writeBuffers = new WriteBuffers();
+  private final RemovalWatch watch;
   private volatile PackWriter current;
   private int nextId;
   // Set when a pack is created, cleared by the next directory fsync.
@@ -95,9 +96,7 @@ public final class PackSet implements Closeable {
       if (current != null
           && current.size() > PackFormat.HEADER_SIZE
           && System.nanoTime() - lastAppendNanos >= millis * 1_000_000) {
-        current.writeTrailer();
-        seals.submit(current, this::abandon, this::sealedDurably);
-        current = null;
+        sealFull();
       }
     } catch (IOException e) {
       // As after a failed fsync: what was not durable is given up, and the store forgets it.
@@ -145,7 +144,8 @@ public final class PackSet implements Closeable {
     void lost(int packId, long durableEnd);
   }
 
-  private PackSet(Path dir, int nextId, OpenPacks open) {
+  private PackSet(Path dir, int nextId, OpenPacks open, long watchMillis) {
+    this.watch = new RemovalWatch(this::checkOpenPack, watchMillis);
     this.dir = dir;
     this.nextId = nextId;
     this.open = open;
@@ -162,13 +162,21 @@ public final class PackSet implements Closeable {
 
   /** {@link #open(Path)} with at most {@code maxOpen} packs open at once. */
   public static PackSet open(Path dir, int maxOpen) throws IOException {
+    return open(dir, maxOpen, RemovalWatch.PERIOD_MILLIS);
+  }
+
+  /**
+   * {@link #open(Path, int)}, checking every {@code watchMillis} that the open pack's file is still
+   * there (0: only when it syncs or seals; see {@link RemovalWatch}).
+   */
+  static PackSet open(Path dir, int maxOpen, long watchMillis) throws IOException {
     Files.createDirectories(dir);
     int maxId = 0;
     List<Integer> ids = listIds(dir);
     for (int id : ids) {
       maxId = Math.max(maxId, id);
     }
-    PackSet set = new PackSet(dir, maxId + 1, new OpenPacks(maxOpen));
+    PackSet set = new PackSet(dir, maxId + 1, new OpenPacks(maxOpen), watchMillis);
     for (int id : ids) {
       // Opened when first read: a store of more packs than descriptors opens all the same.
       set.packs.put(id, new PackFile(id, dir.resolve(PackFormat.fileName(id)), set.open));
@@ -285,13 +293,11 @@ public final class PackSet implements Closeable {
       full = current.unstartedWrite();
       if (current.size() >= PackFormat.TARGET_SIZE) {
         try {
-          current.writeTrailer();
+          sealFull();
         } catch (IOException | RuntimeException e) {
           abandonCurrent();
           throw e;
         }
-        seals.submit(current, this::abandon, this::sealedDurably);
-        current = null;
       }
     } finally {
       appendLock.unlock();
@@ -300,6 +306,23 @@ public final class PackSet implements Closeable {
       // This append filled a buffer: write it now, with the lock free for the other workers.
       full.writeOrAwait();
     }
+  }
+
+  /**
+   * Seals the open pack, which holds records, on the seal thread (see {@link BackgroundSeals}); a
+   * pack whose file was removed is put back (and sealed) instead, or its trailer would seal a file
+   * no name reaches, and every record in it, acknowledged or about to be, would be lost even at a
+   * clean stop (docs/ADVERSARIAL.md, S6). Called with appends held off; the open pack is gone
+   * after.
+   */
+  private void sealFull() throws IOException {
+    PackWriter w = current;
+    if (putBackIfRemoved(w)) {
+      return;
+    }
+    w.writeTrailer();
+    seals.submit(w, this::abandon, this::sealedDurably);
+    current = null;
   }
 
   /**
@@ -337,6 +360,7 @@ public final class PackSet implements Closeable {
       throw e;
     }
     packs.put(id, reader);
+    watch.start();
     return w;
   }
 
@@ -410,22 +434,71 @@ public final class PackSet implements Closeable {
     }
     appendLock.lock();
     try {
-      if (current != w || w.stillAt(path(w.id()))) {
-        return;
+      if (current == w) {
+        putBackIfRemoved(w);
       }
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "pack {0} was removed from {1} while open; put back from the open file ({2} bytes) and"
-              + " sealed",
-          PackFormat.fileName(w.id()),
-          dir,
-          w.size());
-      current = null;
-      w.restoreAt(path(w.id()));
-      newPackNotInDirectory = false; // the restore synced the directory
     } finally {
       appendLock.unlock();
     }
+  }
+
+  /**
+   * The periodic check ({@link RemovalWatch}): an idle store syncs never, and a crash would lose
+   * what the removed pack holds however long ago it was acknowledged (docs/ADVERSARIAL.md, S6).
+   */
+  private void checkOpenPack() {
+    try {
+      restoreIfRemoved();
+    } catch (IOException | RuntimeException e) {
+      // Logged, and the pack's records forgotten, by putBackIfRemoved; the next check goes on.
+    }
+  }
+
+  /**
+   * If the file of open pack {@code w} is no longer at its name, puts it back from the open file,
+   * sealed, and returns true: the next append opens a new pack. Called with appends held off.
+   *
+   * <p>If that fails (a full disk), the pack's records are nowhere a restart finds them: the store
+   * forgets every one of them now ({@link LossListener}, from offset 0) rather than keep them in
+   * its index as if present, where later puts would deduplicate against them and be acknowledged
+   * into the same loss. The open file is closed, which frees its space.
+   */
+  private boolean putBackIfRemoved(PackWriter w) throws IOException {
+    Path at = path(w.id());
+    if (w.stillAt(at)) {
+      return false;
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "pack {0} was removed from {1} while open; put back from the open file ({2} bytes) and"
+            + " sealed",
+        PackFormat.fileName(w.id()),
+        dir,
+        w.size());
+    current = null;
+    try {
+      w.restoreAt(at);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.ERROR,
+          "pack {0} was removed from {1} while open and could not be put back ({2}): its {3}"
+              + " records are lost",
+          PackFormat.fileName(w.id()),
+          dir,
+          e.getMessage(),
+          w.records());
+      w.giveUpRestore(at, e);
+      PackFile gone = packs.remove(w.id());
+      if (gone != null) {
+        gone.release();
+      }
+      lossListener.lost(w.id(), 0);
+      throw e;
+    }
+    newPackNotInDirectory = false; // the restore synced the directory
+    // Sealed and durable like any full pack: a store sharing a bucket uploads it.
+    sealedDurably(w.id());
+    return true;
   }
 
   /**
@@ -482,11 +555,11 @@ public final class PackSet implements Closeable {
    * appends go to packs with higher ids.
    */
   public int sealCurrent() throws IOException {
-    restoreIfRemoved(); // a trailer written to a removed file would seal it where nothing reads
     appendLock.lock();
     try {
       PackWriter w = current;
-      if (w != null) {
+      // A trailer written to a removed file would seal it where nothing reads: put back instead.
+      if (w != null && !putBackIfRemoved(w)) {
         current = null;
         try {
           w.seal();
@@ -632,22 +705,27 @@ public final class PackSet implements Closeable {
 
   @Override
   public void close() throws IOException {
-    restoreIfRemoved();
+    // First: a check running now needs the append lock.
+    watch.close();
     appendLock.lock();
     try {
       try {
-        if (current != null) {
-          int id = current.id();
-          current.seal();
+        PackWriter w = current;
+        // A trailer written to a removed file would seal it where nothing reads: put back instead.
+        if (w != null && !putBackIfRemoved(w)) {
           current = null;
-          sealedDurably(id);
+          w.seal();
+          sealedDurably(w.id());
         }
-        seals.close();
       } finally {
-        for (PackFile p : packs.values()) {
-          p.release();
+        try {
+          seals.close();
+        } finally {
+          for (PackFile p : packs.values()) {
+            p.release();
+          }
+          packs.clear();
         }
-        packs.clear();
       }
     } finally {
       appendLock.unlock();

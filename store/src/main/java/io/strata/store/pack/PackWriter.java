@@ -19,6 +19,7 @@ import java.nio.file.attribute.BasicFileAttributes;
  */
 final class PackWriter {
   private final int id;
+  private final Path path;
   private final FileChannel channel;
   private final WriteBuffers buffers;
   private ByteBuffer buffer;
@@ -41,12 +42,14 @@ final class PackWriter {
 
   private PackWriter(
       int id,
+      Path path,
       FileChannel channel,
       long size,
       WriteBuffers buffers,
       ByteBuffer buffer,
       ByteBuffer spare) {
     this.id = id;
+    this.path = path;
     this.channel = channel;
     this.buffers = buffers;
     this.buffer = buffer;
@@ -82,7 +85,7 @@ final class PackWriter {
       while (bb.hasRemaining()) {
         ch.write(bb);
       }
-      PackWriter w = new PackWriter(id, ch, PackFormat.HEADER_SIZE, buffers, buffer, spare);
+      PackWriter w = new PackWriter(id, path, ch, PackFormat.HEADER_SIZE, buffers, buffer, spare);
       w.fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
       return w;
     } catch (IOException | RuntimeException | Error e) {
@@ -258,11 +261,28 @@ final class PackWriter {
     spare = null;
   }
 
-  /** Makes the complete pack durable and closes it. */
+  /**
+   * Makes the complete pack durable and closes it. A pack removed since {@link PackSet} last looked
+   * (between its trailer and this fsync, on the seal thread) is put back first from the channel, or
+   * it would be sealed where no name reaches (docs/ADVERSARIAL.md, S6). If that fails, nothing of
+   * the pack counts as durable: the failed seal then forgets every record in it.
+   */
   void forceAndClose() throws IOException {
     channel.force(false);
+    long end = flushed;
+    if (!stillAt(path)) {
+      try {
+        copyTo(path, end);
+        AtomicFiles.syncDirectory(path.getParent());
+      } catch (IOException | RuntimeException e) {
+        synchronized (this) {
+          synced = 0;
+        }
+        throw e;
+      }
+    }
     synchronized (this) {
-      synced = flushed;
+      synced = end;
     }
     sealed = true;
     channel.close();
@@ -324,6 +344,39 @@ final class PackWriter {
   void restoreAt(Path path) throws IOException {
     flush();
     long end = size;
+    copyTo(path, end);
+    sealed = true;
+    channel.close();
+    buffers.give(buffer);
+    buffers.give(spare);
+    buffer = null;
+    spare = null;
+    CutShortPack.seal(path, id, end, true);
+    AtomicFiles.syncDirectory(path.getParent());
+    synchronized (this) {
+      synced = end;
+    }
+  }
+
+  /**
+   * Gives up after {@link #restoreAt} failed with {@code failure}: closes the channel on the
+   * removed file (freeing its space), returns the buffers and deletes the half-written copy. Errors
+   * doing so are added to {@code failure}.
+   */
+  void giveUpRestore(Path path, Throwable failure) {
+    sealed = true;
+    buffers.give(buffer);
+    buffers.give(spare);
+    buffer = null;
+    spare = null;
+    closeAndDelete(channel, AtomicFiles.temporaryOf(path), failure);
+  }
+
+  /**
+   * Copies the first {@code end} bytes of the pack, read through the channel still open on its
+   * removed file, to a new file, made durable, and renames it to {@code path}.
+   */
+  private void copyTo(Path path, long end) throws IOException {
     Path tmp = AtomicFiles.temporaryOf(path);
     try (FileChannel out =
         FileChannel.open(
@@ -337,19 +390,16 @@ final class PackWriter {
       while (at < end) {
         at += channel.transferTo(at, end - at, out);
       }
+      out.force(false);
+    } catch (IOException | RuntimeException e) {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
     }
     Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    sealed = true;
-    channel.close();
-    buffers.give(buffer);
-    buffers.give(spare);
-    buffer = null;
-    spare = null;
-    CutShortPack.seal(path, id, end, true);
-    AtomicFiles.syncDirectory(path.getParent());
-    synchronized (this) {
-      synced = end;
-    }
   }
 
   /** Closes without sealing (used when the store fails to open). */
