@@ -40,7 +40,7 @@ class PackSetTest {
                   // boundary.
                   for (int i = 0; i < 180; i++) {
                     int id = thread * 1000 + i;
-                    long[] where = appendRecord(packs, id, 1 + (id * 7919) % (100 << 10));
+                    long[] where = TestRecords.append(packs, id, 1 + (id * 7919) % (100 << 10));
                     int len = (int) where[2];
                     placed.add(where);
                     // Read back at once: the record may still sit in a buffer.
@@ -219,7 +219,7 @@ class PackSetTest {
       int failed = 0;
       for (int id = 0; id < 10; id++) {
         try {
-          appendRecord(packs, id, 300 << 10);
+          TestRecords.append(packs, id, 300 << 10);
         } catch (IOException e) {
           assertThat(e).hasMessageContaining("No space left");
           failed++;
@@ -229,7 +229,7 @@ class PackSetTest {
       fs.diskBudget(Long.MAX_VALUE);
       List<long[]> placed = new ArrayList<>();
       for (int id = 100; id < 110; id++) {
-        placed.add(appendRecord(packs, id, 300 << 10));
+        placed.add(TestRecords.append(packs, id, 300 << 10));
       }
       packs.sync();
       byte[] back = new byte[PackFormat.recordLength(300 << 10)];
@@ -247,24 +247,5 @@ class PackSetTest {
     } finally {
       packs.close();
     }
-  }
-
-  /** Appends one record of {@code size} random bytes; returns its pack, offset, length and id. */
-  private static long[] appendRecord(PackSet packs, int id, int size) throws IOException {
-    byte[] payload = TestData.random(id, size);
-    byte[] rec = new byte[PackFormat.recordLength(size)];
-    System.arraycopy(payload, 0, rec, PackFormat.RECORD_HEADER, size);
-    Digest d = Digest.sha256(payload, 0, size);
-    int len = Records.seal(rec, 0, id, Codec.NONE, size, size, d);
-    long[] where = {0, 0, len, id};
-    packs.append(
-        rec,
-        0,
-        len,
-        (pack, offset) -> {
-          where[0] = pack;
-          where[1] = offset;
-        });
-    return where;
   }
 }

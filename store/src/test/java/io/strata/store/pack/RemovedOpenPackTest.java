@@ -3,11 +3,8 @@ package io.strata.store.pack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.strata.store.compress.Codec;
-import io.strata.store.digest.Digest;
 import io.strata.store.faultfs.CrashModel;
 import io.strata.store.faultfs.FaultFileSystem;
-import io.strata.store.testing.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +35,7 @@ class RemovedOpenPackTest {
     try {
       List<long[]> placed = new ArrayList<>();
       for (int id = 0; id < 5; id++) {
-        placed.add(appendRecord(packs, id, 50 << 10));
+        placed.add(TestRecords.append(packs, id, 50 << 10));
       }
       packs.sync();
       int packId = (int) placed.get(0)[0];
@@ -71,12 +68,12 @@ class RemovedOpenPackTest {
     PackSet packs = PackSet.open(dir, 64, 0);
     try {
       for (int id = 0; id < 10; id++) {
-        placed.add(appendRecord(packs, id, size));
+        placed.add(TestRecords.append(packs, id, size));
       }
       int first = (int) placed.get(0)[0];
       Files.delete(packs.path(first));
       for (int id = 10; id < n; id++) {
-        placed.add(appendRecord(packs, id, size));
+        placed.add(TestRecords.append(packs, id, size));
       }
       assertThat(placed.get(placed.size() - 1)[0])
           .as("the last records went to a new pack")
@@ -121,7 +118,7 @@ class RemovedOpenPackTest {
     List<long[]> lost = new ArrayList<>();
     packs.onLoss((id, end) -> lost.add(new long[] {id, end}));
     try {
-      long[] where = appendRecord(packs, 1, 100 << 10);
+      long[] where = TestRecords.append(packs, 1, 100 << 10);
       packs.sync();
       int first = (int) where[0];
       Files.delete(packs.path(first));
@@ -131,7 +128,7 @@ class RemovedOpenPackTest {
       assertThat(lost.get(0)).containsExactly(first, 0);
       assertThat(packs.isLocal(first)).as("the lost pack is still listed").isFalse();
       fs.diskBudget(Long.MAX_VALUE);
-      long[] later = appendRecord(packs, 2, 100 << 10);
+      long[] later = TestRecords.append(packs, 2, 100 << 10);
       packs.sync();
       assertThat((int) later[0]).isNotEqualTo(first);
       byte[] back = new byte[(int) later[2]];
@@ -180,7 +177,7 @@ class RemovedOpenPackTest {
           }
         });
     try {
-      int first = (int) appendRecord(packs, 1, 100 << 10)[0];
+      int first = (int) TestRecords.append(packs, 1, 100 << 10)[0];
       packs.sync();
       Files.delete(packs.path(first));
       packs.sync();
@@ -200,7 +197,7 @@ class RemovedOpenPackTest {
     Path file = dir.resolve(PackFormat.fileName(7));
     PackWriter w = PackWriter.create(7, file, new WriteBuffers());
     for (int id = 0; id < 3; id++) {
-      byte[] rec = record(id, 40 << 10);
+      byte[] rec = TestRecords.record(id, 40 << 10);
       w.append(rec, 0, rec.length);
     }
     w.writeTrailer();
@@ -218,33 +215,5 @@ class RemovedOpenPackTest {
     assertThat(r.sealed()).as("%s is sealed", file.getFileName()).isTrue();
     assertThat(r.damaged()).as("damaged records in %s", file.getFileName()).isEmpty();
     return ids;
-  }
-
-  /** Appends one record of {@code size} random bytes; returns its pack, offset, length and id. */
-  private static long[] appendRecord(PackSet packs, int id, int size) throws IOException {
-    byte[] rec = record(id, size);
-    int len = rec.length;
-    long[] where = {0, 0, len, id};
-    packs.append(
-        rec,
-        0,
-        len,
-        (pack, offset) -> {
-          where[0] = pack;
-          where[1] = offset;
-        });
-    return where;
-  }
-
-  /**
-   * One sealed record of chunk {@code id} holding {@code size} random bytes, exactly its length.
-   */
-  private static byte[] record(int id, int size) {
-    byte[] payload = TestData.random(id, size);
-    byte[] rec = new byte[PackFormat.recordLength(size)];
-    System.arraycopy(payload, 0, rec, PackFormat.RECORD_HEADER, size);
-    Digest d = Digest.sha256(payload, 0, size);
-    int len = Records.seal(rec, 0, id, Codec.NONE, size, size, d);
-    return java.util.Arrays.copyOf(rec, len);
   }
 }
