@@ -140,6 +140,7 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
             header.opcode(),
             ctx.channel(),
             engineExecutor,
+            operations.dataRoot(),
             (stream, status) -> answered(ctx, stream, status),
             n -> {
               metrics.sent(n);

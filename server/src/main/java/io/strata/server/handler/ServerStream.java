@@ -12,9 +12,11 @@ import io.strata.server.op.Operation;
 import io.strata.server.op.Outcome;
 import io.strata.server.op.UploadSink;
 import io.strata.store.disk.OutOfDescriptors;
+import io.strata.store.error.StorageFullException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
@@ -44,6 +46,8 @@ final class ServerStream {
   private final Transfer transfer;
   private final Channel channel;
   private final SerialExecutor executor;
+  // what a full disk's answer names: the OS's ENOSPC names no file, and any file of it may meet it
+  private final Path dataRoot;
   private final BiConsumer<ServerStream, Status> onAnswered;
   private final LongConsumer bytesSent;
   private final AtomicBoolean answered = new AtomicBoolean();
@@ -58,6 +62,7 @@ final class ServerStream {
       int opcode,
       Channel channel,
       Executor pool,
+      Path dataRoot,
       BiConsumer<ServerStream, Status> onAnswered,
       LongConsumer bytesSent) {
     Opcode op = Opcode.of(opcode);
@@ -66,6 +71,7 @@ final class ServerStream {
     this.transfer = op != null ? op.transfer() : Transfer.NONE;
     this.channel = channel;
     this.executor = new SerialExecutor(pool);
+    this.dataRoot = dataRoot;
     this.onAnswered = onAnswered;
     this.bytesSent = bytesSent;
   }
@@ -237,7 +243,12 @@ final class ServerStream {
     Status status = ErrorStatus.of(t);
     String message = t.getMessage();
     boolean io = t instanceof UncheckedIOException || t instanceof IOException;
-    if (io) {
+    if (status == Status.STORAGE_FULL && !(t instanceof StorageFullException)) {
+      // The OS's ENOSPC from a file of the request's own (a driver's record, a spool, a container's
+      // file): the same sentence as the store's, whichever file met it.
+      String os = t instanceof UncheckedIOException u ? u.getCause().getMessage() : message;
+      message = label + ": data root " + dataRoot + ": the disk is full (" + os + ")";
+    } else if (io) {
       message = label + ": I/O error on the server: " + message;
     }
     if (status == Status.UNAVAILABLE && OutOfDescriptors.causedBy(t)) {

@@ -25,6 +25,7 @@ public final class Operations {
   private final MountOperations mounts;
   private final ImageStore images;
   private final Predicate<String> imageInUse;
+  private final Path dataRoot;
   // The fleet's images, when the chunk store shares a bucket; else null.
   private io.strata.store.fleet.Catalogue catalogue;
   private io.strata.store.fleet.FleetGc fleetGc;
@@ -34,8 +35,10 @@ public final class Operations {
       ProducerThreads producers,
       MountOperations mounts,
       ImageStore images,
-      Predicate<String> imageInUse) {
+      Predicate<String> imageInUse,
+      Path dataRoot) {
     this.byOpcode = byOpcode;
+    this.dataRoot = dataRoot;
     this.producers = producers;
     this.mounts = mounts;
     this.images = images;
@@ -45,6 +48,11 @@ public final class Operations {
   /** Whether a container uses the image with that id (what an image removal must respect). */
   public Predicate<String> imageInUse() {
     return imageInUse;
+  }
+
+  /** The data root the operations work on: what a failure for a full disk names. */
+  public Path dataRoot() {
+    return dataRoot;
   }
 
   /** The data root's images, which the registry endpoint shares. */
@@ -86,7 +94,7 @@ public final class Operations {
     new VolumeOperations(containers.volumes()).register(m);
     MountOperations mounts = new MountOperations(containers, engine.dataRoot(), allowedBindRoots);
     mounts.register(m);
-    Operations ops = new Operations(m, producers, mounts, images, use::inUse);
+    Operations ops = new Operations(m, producers, mounts, images, use::inUse, engine.dataRoot());
     if (engine.chunks().shared() != null) {
       ops.catalogue = io.strata.store.fleet.Catalogue.start(engine.chunks(), images);
       ops.fleetGc = fleetGc;

@@ -29,6 +29,8 @@ class ServerStreamTest {
   /** The copy buffer is 64 KiB whatever the frames were: what one sink call may take at most. */
   private static final int COPY = 64 << 10;
 
+  private static final java.nio.file.Path DATA_ROOT = java.nio.file.Path.of("/srv/strata");
+
   private final EmbeddedChannel ch = new EmbeddedChannel();
   private final AtomicReference<Status> answered = new AtomicReference<>();
 
@@ -64,6 +66,7 @@ class ServerStreamTest {
             Opcode.BLOB_PUT.code(),
             ch,
             Runnable::run,
+            DATA_ROOT,
             (stream, status) -> answered.set(status),
             n -> {});
     s.start(args -> new Outcome.Upload(sink), new byte[0]);
@@ -89,6 +92,7 @@ class ServerStreamTest {
               Opcode.BLOB_PUT.code(),
               wire,
               Runnable::run,
+              DATA_ROOT,
               (stream, status) -> answered.set(status),
               n -> {});
       s.start(
@@ -124,6 +128,21 @@ class ServerStreamTest {
     assertThat(answer.body())
         .contains(
             "blob.put: too many open files on the server (its open-file limit is reached); retry");
+  }
+
+  /**
+   * The OS's ENOSPC met by a file of the request's own (a driver record, a container's file) says
+   * what the store's own full disk says, naming the data root; it said "I/O error on the server".
+   */
+  @Test
+  void anUploadThatMeetsAFullDiskNamesTheDataRoot() throws Exception {
+    SentFrames.Sent answer =
+        answerToAFailingUpload(
+            new java.io.UncheckedIOException(new java.io.IOException("No space left on device")));
+    assertThat(answer.status()).isEqualTo(Status.STORAGE_FULL);
+    assertThat(answer.body())
+        .contains("blob.put: data root /srv/strata: the disk is full (No space left on device)")
+        .doesNotContain("I/O error");
   }
 
   /**

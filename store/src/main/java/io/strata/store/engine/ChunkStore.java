@@ -549,15 +549,10 @@ public final class ChunkStore implements ChunkAccess, Closeable {
    * Whether any chunk of {@code ids} (a blob's, layer's or root's chunk set) is known damaged. A
    * write that would reuse such an object by its digest instead of reading its bytes treats it as
    * missing, so that the bytes come again and mend it (docs/FORMAT.md, "Mending a damaged chunk").
-   * While nothing is known damaged this is one volatile read per chunk until the first.
+   * While nothing is known damaged this is one volatile read.
    */
   public boolean holdsDamaged(RoaringBitmap ids) {
-    for (org.roaringbitmap.IntIterator it = ids.getIntIterator(); it.hasNext(); ) {
-      if (damaged.mayHold(it.next())) {
-        return true;
-      }
-    }
-    return false;
+    return damaged.holdsAnyOf(ids);
   }
 
   /**

@@ -69,6 +69,19 @@ final class DamagedChunks {
     }
   }
 
+  /**
+   * Whether any chunk of {@code set} is known damaged: false at once while the set is empty, else
+   * one bitmap intersection, not a lookup per chunk of a layer.
+   */
+  boolean holdsAnyOf(RoaringBitmap set) {
+    if (!any) {
+      return false;
+    }
+    synchronized (this) {
+      return RoaringBitmap.intersects(ids, set);
+    }
+  }
+
   /** Whether chunk {@code id}'s stored copy is known damaged. */
   synchronized boolean contains(int id) {
     return ids.contains(id);

@@ -151,12 +151,30 @@ public final class TreeFileSystem implements FileSystemView {
 
   /**
    * Runs {@code work} with this file system's changes held off and its state durable, so that the
-   * committed root is exactly what the store holds.
+   * committed root is exactly what the store holds. Held changes lost earlier are not reported
+   * here: {@code work} is the store's (a gc's recount, a rollback), and the report is the mount's,
+   * at its next {@link #sync}, as a kernel reports a failed write-back at the file's next fsync;
+   * reported here it failed that gc once and the mount never heard of it (R2). Held changes this
+   * commit itself fails to make durable are likewise kept for the mount's report.
    */
   public void quiesced(Change work) throws IOException {
     exclusively(
         () -> {
-          sync();
+          boolean held = defer && tree.changing();
+          try {
+            commitWithAccessTimes();
+          } catch (IOException | RuntimeException e) {
+            if (held) {
+              // dropped by the failed commit: the mount's next sync says so
+              HeldChangesLost lost = new HeldChangesLost(e);
+              if (lostHeld == null) {
+                lostHeld = lost;
+              } else {
+                lostHeld.addSuppressed(lost);
+              }
+            }
+            throw e;
+          }
           work.run();
         });
   }

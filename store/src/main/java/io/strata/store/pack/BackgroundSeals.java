@@ -7,7 +7,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Full packs whose trailer is written and flushed, being made durable and closed on a thread of
@@ -117,14 +116,7 @@ final class BackgroundSeals {
       synchronized (this) {
         t = thread;
       }
-      if (t != null) {
-        t.shutdown();
-        try {
-          t.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
+      PackThreads.stop(t);
     }
   }
 }

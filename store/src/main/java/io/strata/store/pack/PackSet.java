@@ -28,6 +28,8 @@ public final class PackSet implements Closeable {
   private final BackgroundSeals seals = new BackgroundSeals();
   private final WriteBuffers writeBuffers = new WriteBuffers();
   private final RemovalWatch watch;
+  // packs given up on (id -> the end they are cut back to) whose seal the full disk refused
+  private final Map<Integer, Long> cutShort = new ConcurrentHashMap<>();
   private volatile PackWriter current;
   private int nextId;
   // Set when a pack is created, cleared by the next directory fsync.
@@ -207,13 +209,40 @@ public final class PackSet implements Closeable {
   /** Cuts a pack whose fsync failed back to what was durable, and reports what was lost. */
   private void abandon(PackWriter w) {
     long durableEnd = w.synced();
-    if (!w.abandonAfterFailedSync(path(w.id()))) {
-      PackFile gone = packs.remove(w.id());
-      if (gone != null) {
-        gone.release();
+    switch (w.abandonAfterFailedSync(path(w.id()))) {
+      case DELETED -> {
+        PackFile gone = packs.remove(w.id());
+        if (gone != null) {
+          gone.release();
+        }
       }
+      case UNSEALED -> cutShort.put(w.id(), durableEnd);
+      case SEALED -> {}
     }
     lossListener.lost(w.id(), durableEnd);
+  }
+
+  /**
+   * Cuts back and seals the packs given up on whose own seal the disk refused (it was full: the
+   * trailer needs room too), now that a sync found room. Until then fsck names such a pack's
+   * missing trailer; a restart would seal it in recovery.
+   */
+  private void sealCutShort() {
+    if (cutShort.isEmpty()) {
+      return;
+    }
+    synchronized (cutShort) {
+      for (Map.Entry<Integer, Long> e : new TreeMap<>(cutShort).entrySet()) {
+        try {
+          CutShortPack.seal(path(e.getKey()), e.getKey(), e.getValue(), true);
+          cutShort.remove(e.getKey());
+        } catch (java.nio.file.NoSuchFileException gone) {
+          cutShort.remove(e.getKey()); // a gc deleted it: nothing of it was live
+        } catch (IOException still) {
+          // still no room: the next sync tries again
+        }
+      }
+    }
   }
 
   /**
@@ -419,6 +448,7 @@ public final class PackSet implements Closeable {
       forceOrAbandon(w);
     }
     syncDirectoryIfNewPack();
+    sealCutShort();
   }
 
   /**

@@ -297,10 +297,11 @@ final class PackWriter {
    * Gives up on the bytes past the last successful fsync, after an fsync failed. Linux may drop the
    * dirty pages of a failed fsync and report the next one clean, so nothing written since the last
    * good one can be trusted (the PostgreSQL "fsyncgate" lesson): the file is cut back there and
-   * sealed, or deleted when not even its header was durable. Returns whether the file remains. Best
-   * effort: if the disk refuses even that, recovery on the next open cuts and seals it.
+   * sealed, or deleted when not even its header was durable. Returns what became of the file. Best
+   * effort: if the disk refuses even that (full: the trailer needs room too), the pack set seals it
+   * at a later sync, and recovery on the next open if none came.
    */
-  boolean abandonAfterFailedSync(Path path) {
+  Abandoned abandonAfterFailedSync(Path path) {
     long keep = synced();
     sealed = true;
     try {
@@ -311,13 +312,23 @@ final class PackWriter {
     try {
       if (keep < PackFormat.HEADER_SIZE) {
         java.nio.file.Files.deleteIfExists(path);
-        return false;
+        return Abandoned.DELETED;
       }
       CutShortPack.seal(path, id, keep, true);
+      return Abandoned.SEALED;
     } catch (IOException e) {
-      // Left for recovery, which finds the pack unsealed.
+      return Abandoned.UNSEALED;
     }
-    return true;
+  }
+
+  /** What {@link #abandonAfterFailedSync} left of the pack's file. */
+  enum Abandoned {
+    /** Not even its header was durable: the file is gone. */
+    DELETED,
+    /** Cut back to its last fsync and sealed. */
+    SEALED,
+    /** Still to be cut back and sealed: the disk refused. */
+    UNSEALED
   }
 
   /**

@@ -49,13 +49,6 @@ final class RemovalWatch {
       closed = true;
       t = thread;
     }
-    if (t != null) {
-      t.shutdown();
-      try {
-        t.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    PackThreads.stop(t);
   }
 }

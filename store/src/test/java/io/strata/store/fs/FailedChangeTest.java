@@ -104,6 +104,32 @@ class FailedChangeTest {
     assertThat(r.chunks().contains(undone)).as("the undone block is referenced").isFalse();
   }
 
+  /**
+   * Held changes dropped on a full disk are reported to the mount's next sync, not to the store's
+   * own work that quiesces the view first (a gc's recount): that failed the gc once, and the mount,
+   * whose fsync then succeeded, never heard of the loss (docs/ADVERSARIAL.md, R2).
+   */
+  @Test
+  void heldChangesLostOnAFullDiskAreReportedToTheMountNotToAGc() throws Exception {
+    fs.deferSync(true);
+    fs.writeFile("/held", new ByteArrayInputStream(TestData.random(3, FILE)), 0644, 0, 0, 0);
+    // The next write meets the full disk, and so does the commit of what was held before it.
+    chunks.failAfter.set(0);
+    chunks.failNodes.set(true);
+    assertThatThrownBy(() -> fs.write("/held", 0, TestData.random(4, 100), 0, 100))
+        .hasMessageContaining("No space left on device");
+    chunks.failAfter.set(-1);
+    chunks.failNodes.set(false);
+
+    boolean[] ran = {false};
+    fs.quiesced(() -> ran[0] = true);
+    assertThat(ran[0]).as("the store's work ran").isTrue();
+    assertThatThrownBy(fs::sync)
+        .isInstanceOf(HeldChangesLost.class)
+        .hasMessageContaining("changes held since the last sync were lost");
+    fs.sync(); // reported once
+  }
+
   private byte[] read(String path) throws IOException {
     byte[] out = new byte[(int) fs.stat(path).size()];
     int at = 0;
