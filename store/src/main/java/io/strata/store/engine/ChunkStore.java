@@ -555,6 +555,11 @@ public final class ChunkStore implements ChunkAccess, Closeable {
     return damaged.holdsAnyOf(ids);
   }
 
+  /** Whether chunk {@code id} is known damaged ({@link #holdsDamaged} for one chunk). */
+  public boolean isDamaged(int id) {
+    return damaged.mayHold(id);
+  }
+
   /**
    * Chunk {@code id} as it is stored, for sending it on without decoding it: copies its stored
    * bytes to {@code dst} (room for {@link io.strata.store.compress.ChunkCodec#maxEncodedLength} of

@@ -250,7 +250,9 @@ final class TransferPlans {
 
   /**
    * The chunks of {@code plan} this store lacks, with their lengths, skipping layers it has; a plan
-   * that fails {@link #check} is refused first.
+   * that fails {@link #check} is refused first. A chunk or layer held with known damage counts as
+   * lacked: the sender's bytes mend it, where skipping it left the image damaged from the start
+   * (docs/ADVERSARIAL.md, S3).
    */
   Map<Digest, Integer> missing(TransferPlan plan, String what) {
     check(plan, what);
@@ -259,7 +261,7 @@ final class TransferPlans {
     for (TransferPlan.Layer l : plan.layers()) {
       String chainId = LayerStore.chain(parent, l.diffId());
       parent = chainId;
-      if (layers.find(chainId) != null) {
+      if (layers.find(chainId) != null && !layers.damaged(chainId)) {
         continue;
       }
       l.split().forEach(p -> addIfMissing(out, p));
@@ -269,8 +271,11 @@ final class TransferPlans {
   }
 
   private void addIfMissing(Map<Digest, Integer> out, ChunkPiece p) {
-    if (!out.containsKey(p.digest()) && chunks.idOf(p.digest()) < 0) {
-      out.put(p.digest(), p.length());
+    if (!out.containsKey(p.digest())) {
+      int id = chunks.idOf(p.digest());
+      if (id < 0 || chunks.isDamaged(id)) {
+        out.put(p.digest(), p.length());
+      }
     }
   }
 
@@ -297,7 +302,7 @@ final class TransferPlans {
           };
       LayerStore.Result r;
       LayerRecord existing = layers.find(LayerStore.chain(parent, l.diffId()));
-      if (existing != null) {
+      if (existing != null && !layers.damaged(existing.chainId())) {
         r = new LayerStore.Result(existing, true);
       } else {
         Recipe split = recipe(l.split(), name);

@@ -146,6 +146,34 @@ class ImageTransferTest {
     assertThat(export(receiver, "app:2")).isEqualTo(export(sender, "app:2"));
   }
 
+  /**
+   * A receiver holding the image with a chunk known damaged asks for that chunk and remakes the
+   * layer from what arrives, which mends the image it had too; it counted the chunk as present and
+   * the image arrived damaged (docs/ADVERSARIAL.md, S3).
+   */
+  @Test
+  void aChunkTheReceiverHoldsDamagedTravelsAndMendsIt() throws IOException {
+    ImportResult.Image sent = image(sender, "app:1", top("v1"));
+    image(receiver, "app:1", top("v1"));
+    receiver.close();
+    byte[] big = new byte[400_000];
+    new Random(11).nextBytes(big);
+    ImportDamagedLayerTest.damage(dir.resolve("b"), big);
+    receiver = new ImageFixture(dir.resolve("b"));
+    assertThatThrownBy(() -> export(receiver, "app:1"))
+        .as("the damage is found, and so known")
+        .isInstanceOf(CorruptDataException.class);
+
+    TransferPlan plan = sender.images().transferPlan("app:1", receiver.images().contentCut());
+    Map<Digest, Integer> missing = receiver.images().missing(plan);
+    assertThat(missing).as("the damaged chunk is asked for").isNotEmpty();
+    accept(plan, missing, records(sent.id(), plan, missing));
+    receiver.images().receive(plan);
+
+    assertThat(export(receiver, "app:1")).isEqualTo(export(sender, "app:1"));
+    assertThat(receiver.chunks().fsck().damaged()).isEmpty();
+  }
+
   @Test
   void aChunkThatDoesNotMatchItsDigestIsRefusedAndRecordsNothing() throws IOException {
     Offer o = offerAppV1();

@@ -35,7 +35,7 @@ class ImportDamagedLayerTest {
   }
 
   /** Flips a byte in the middle of {@code content}'s first copy in a pack of {@code data}. */
-  private static void damage(Path data, byte[] content) throws IOException {
+  static void damage(Path data, byte[] content) throws IOException {
     byte[] needle = java.util.Arrays.copyOfRange(content, 100_000, 100_064);
     List<Path> packs;
     try (Stream<Path> s = Files.walk(data)) {

@@ -423,8 +423,11 @@ public final class LayerStore {
     };
   }
 
-  /** Whether a chunk of layer {@code chainId}'s tree or tar-split is known damaged. */
-  private boolean damaged(String chainId) {
+  /**
+   * Whether a chunk of layer {@code chainId}'s tree or tar-split is known damaged: such a layer is
+   * made again from the bytes that come, not reused (docs/ADVERSARIAL.md, S3).
+   */
+  public boolean damaged(String chainId) {
     return chunks.holdsDamaged(chunkSet(chainId));
   }
 
