@@ -490,6 +490,16 @@ public final class BlobService {
     return GzipRecipe.decode(b, root.name());
   }
 
+  /**
+   * Whether blob {@code digest} is held and one of its chunks is known damaged: a write that has
+   * its bytes at hand then stores them rather than reuse the blob, which mends it (docs/FORMAT.md,
+   * "Mending a damaged chunk").
+   */
+  public boolean holdsDamaged(Digest digest) {
+    Root r = store.root(rootName(digest));
+    return r != null && store.holdsDamaged(r.chunks());
+  }
+
   private Root root(Digest digest) {
     Root r = store.root(rootName(digest));
     if (r == null) {

@@ -1,11 +1,15 @@
 package io.strata.store.image;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.strata.store.blob.BlobService;
+import io.strata.store.digest.Digest;
 import io.strata.store.image.archive.ArchiveImages;
 import io.strata.store.image.archive.ArchiveImport;
+import io.strata.store.image.archive.ArrivedAs;
 import io.strata.store.image.build.ImageBuilder;
 import io.strata.store.image.layer.ImageConfigs;
 import io.strata.store.image.layer.JsonCodec;
+import io.strata.store.image.layer.LayerBlob;
 import io.strata.store.image.layer.LayerStore;
 import io.strata.store.transfer.TransferPlan;
 import java.io.IOException;
@@ -28,11 +32,13 @@ final class ImageImports {
   private final LayerStore layers;
   private final ImageRecords records;
   private final TransferPlans plans;
+  private final BlobService blobs;
 
-  ImageImports(LayerStore layers, ImageRecords records, TransferPlans plans) {
+  ImageImports(LayerStore layers, ImageRecords records, TransferPlans plans, BlobService blobs) {
     this.layers = layers;
     this.records = records;
     this.plans = plans;
+    this.blobs = blobs;
   }
 
   /** An image of the one layer {@code layer} makes, tagged {@code ref} (null: untagged). */
@@ -71,7 +77,7 @@ final class ImageImports {
                 ? List.of(override)
                 : image.tags().stream().map(ImageRef::parse).toList();
         Arrival same = records.arrivalWith(image.config(), image.manifest());
-        if (same != null) {
+        if (same != null && intact(image.config(), same.arrivedAs())) {
           // The same manifest again (a retag, a push of it under another tag): its layers are
           // here and were checked when it came; reading them back cost seconds per GiB of them.
           List<LayerStore.Result> kept = new ArrayList<>();
@@ -97,8 +103,30 @@ final class ImageImports {
     }
   }
 
+  /**
+   * Whether the image of {@code config}, which arrived as {@code arrived} before, holds no chunk
+   * known damaged in its layers or in the layer blobs it keeps whole. If it does, the same manifest
+   * arriving again is read as a new one, so that its bytes mend the damage (docs/ADVERSARIAL.md,
+   * S3); skipped, the new tag shared the damage.
+   */
+  private boolean intact(byte[] config, ArrivedAs arrived) {
+    for (String chainId : records.image(imageId(config)).layers()) {
+      if (layers.damaged(chainId)) {
+        return false;
+      }
+    }
+    if (arrived != null) {
+      for (LayerBlob b : arrived.blobs()) {
+        if (LayerBlob.BLOB.equals(b.form()) && blobs.holdsDamaged(Digest.parse(b.digest()))) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   private static String imageId(byte[] config) {
-    return io.strata.store.digest.Digest.sha256(config, 0, config.length).toString();
+    return Digest.sha256(config, 0, config.length).toString();
   }
 
   /**

@@ -9,6 +9,7 @@ import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.image.archive.ExportFormat;
+import io.strata.store.testing.PackDamage;
 import io.strata.store.transfer.ChunkIntake;
 import io.strata.store.transfer.ChunkRecords;
 import io.strata.store.transfer.ContentCut;
@@ -158,7 +159,7 @@ class ImageTransferTest {
     receiver.close();
     byte[] big = new byte[400_000];
     new Random(11).nextBytes(big);
-    ImportDamagedLayerTest.damage(dir.resolve("b"), big);
+    PackDamage.flipIn(dir.resolve("b"), big);
     receiver = new ImageFixture(dir.resolve("b"));
     assertThatThrownBy(() -> export(receiver, "app:1"))
         .as("the damage is found, and so known")

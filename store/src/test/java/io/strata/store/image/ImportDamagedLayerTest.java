@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.image.archive.ExportFormat;
+import io.strata.store.testing.PackDamage;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,26 +33,6 @@ class ImportDamagedLayerTest {
     fix.close();
   }
 
-  /** Flips a byte in the middle of {@code content}'s first copy in a pack of {@code data}. */
-  static void damage(Path data, byte[] content) throws IOException {
-    byte[] needle = java.util.Arrays.copyOfRange(content, 100_000, 100_064);
-    List<Path> packs;
-    try (Stream<Path> s = Files.walk(data)) {
-      packs = s.filter(p -> p.toString().endsWith(".pack")).sorted().toList();
-    }
-    for (Path p : packs) {
-      byte[] b = Files.readAllBytes(p);
-      for (int i = 0; i + needle.length <= b.length; i++) {
-        if (java.util.Arrays.equals(b, i, i + needle.length, needle, 0, needle.length)) {
-          b[i + 32] ^= (byte) 0xFF;
-          Files.write(p, b);
-          return;
-        }
-      }
-    }
-    throw new AssertionError("the file's bytes are in no pack");
-  }
-
   private void export(String image) throws IOException {
     fix.images().export(image, ExportFormat.DOCKER_ARCHIVE, OutputStream.nullOutputStream());
   }
@@ -68,7 +47,7 @@ class ImportDamagedLayerTest {
     fix = new ImageFixture(store);
     fix.images().importPath(archive.toString(), "a:1");
     fix.close();
-    damage(store, content);
+    PackDamage.flipIn(store, content);
     fix = new ImageFixture(store);
     assertThatThrownBy(() -> export("a:1"))
         .as("the damage is found, and so known")

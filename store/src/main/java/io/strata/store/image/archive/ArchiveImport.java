@@ -217,10 +217,15 @@ public final class ArchiveImport implements Closeable {
       return null;
     }
     String type = blob.mediaType() == null ? LayerCodec.LAYER_TAR : blob.mediaType();
-    try {
-      return new LayerBlob(d.toString(), type, blobService.size(d), LayerBlob.BLOB, null);
-    } catch (NotFoundException e) {
-      // not held yet
+    // held but damaged: its bytes are stored again below, which mends it (it is no new blob of
+    // this import, so a roll-back leaves it)
+    boolean damaged = blobService.holdsDamaged(d);
+    if (!damaged) {
+      try {
+        return new LayerBlob(d.toString(), type, blobService.size(d), LayerBlob.BLOB, null);
+      } catch (NotFoundException e) {
+        // not held yet
+      }
     }
     try (InputStream raw = src.open(blob.name())) {
       BufferedInputStream in = new BufferedInputStream(raw, 64 << 10);
@@ -236,7 +241,9 @@ public final class ArchiveImport implements Closeable {
         }
         p = w.commit(d);
       }
-      keptBlobs.add(d);
+      if (!damaged) {
+        keptBlobs.add(d);
+      }
       LOG.log(
           System.Logger.Level.INFO,
           "{0}: no known compressor reproduces it; kept whole as blob {1} ({2} bytes), so exports"

@@ -190,4 +190,31 @@ class ZstdLayerTest {
     roundTrip(z, "k/zstd:2");
     assertThat(blobs().list()).hasSize(2);
   }
+
+  /**
+   * A layer blob kept whole whose stored bytes are known damaged is stored again by the next import
+   * of the same layout, which mends it, instead of being reused, which left the new image's export
+   * damaged from the start (docs/ADVERSARIAL.md, S3).
+   */
+  @Test
+  void aKeptWholeBlobKnownDamagedIsMendedByTheNextImport() throws IOException {
+    byte[] tar = tar();
+    byte[] gz = gzip(tar);
+    Path g = layout("zlib", tar, gz, "application/vnd.oci.image.layer.v1.tar+gzip");
+    fix.images().importPath(g.toString(), "k/zlib:1");
+    fix.close();
+    io.strata.store.testing.PackDamage.flipIn(dir.resolve("store"), gz);
+    fix = new ImageFixture(dir.resolve("store"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> fix.images().exportLayout("k/zlib:1", dir.resolve("damaged-out")))
+        .as("the damage is found, and so known")
+        .isInstanceOf(io.strata.store.error.CorruptDataException.class);
+
+    roundTrip(g, "k/zlib:2");
+    Path again = dir.resolve("mended-out");
+    fix.images().exportLayout("k/zlib:1", again);
+    Digest d = Digest.sha256(gz, 0, gz.length);
+    assertThat(Files.readAllBytes(again.resolve("blobs/sha256/" + d.hex()))).isEqualTo(gz);
+    assertThat(fix.chunks().fsck().damaged()).isEmpty();
+  }
 }
