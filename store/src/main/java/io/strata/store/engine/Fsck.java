@@ -54,6 +54,15 @@ final class Fsck {
     return pack > current || (pack == current && Locations.offset(loc) >= reached);
   }
 
+  /**
+   * Whether pack {@code packId}, which was not among the packs the check began with ({@code
+   * present}), is another node's pack that this node's poller indexed since (it adopts segments
+   * without the lock the check holds): a new arrival, as a record written since, not damage.
+   */
+  private boolean adoptedSince(int packId, java.util.Set<Integer> present) {
+    return store.shared() != null && !present.contains(packId) && store.shared().knows(packId);
+  }
+
   /** One check; the caller holds the store's GC lock, so no pack is retired meanwhile. */
   FsckReport run(Collection<Root> roots, List<String> notesFromOpen) throws IOException {
     List<String> notes = new ArrayList<>(notesFromOpen);
@@ -84,7 +93,9 @@ final class Fsck {
     }
     index.forEach(
         (id, loc) -> {
-          if (Locations.isStored(loc) && !present.contains(Locations.packId(loc))) {
+          if (Locations.isStored(loc)
+              && !present.contains(Locations.packId(loc))
+              && !adoptedSince(Locations.packId(loc), present)) {
             packProblems.putIfAbsent(Locations.packId(loc), "the pack file is missing");
           }
         });
@@ -227,6 +238,9 @@ final class Fsck {
             expected.remove(id); // not in the file yet (full disk), and not damage
           } else if (Locations.isStored(loc) && writtenSince(loc, current, reached)) {
             expected.remove(id); // written while the check ran
+          } else if (Locations.isStored(loc) && adoptedSince(Locations.packId(loc), present)) {
+            expected.remove(
+                id); // another node's pack, indexed while the check ran: the next reads it
           } else {
             expected.add(id);
           }

@@ -52,6 +52,9 @@ public final class SharedStore implements PackSet.Remote, Closeable {
   // The packs of the bucket whose records are in this store's index.
   private final Map<Integer, Long> indexed = new ConcurrentHashMap<>();
   private final Set<Integer> segments = ConcurrentHashMap.newKeySet();
+  // The packs whose segment is being read into the index now: their chunks are indexed before the
+  // pack counts as indexed, and a check that meets them must know them as packs of the bucket.
+  private final Set<Integer> adopting = ConcurrentHashMap.newKeySet();
   private final LinkedBlockingDeque<Integer> uploads = new LinkedBlockingDeque<>();
   private final Set<Integer> uploading = ConcurrentHashMap.newKeySet();
   private final AtomicLong uploadedBytes = new AtomicLong();
@@ -450,13 +453,27 @@ public final class SharedStore implements PackSet.Remote, Closeable {
       throw new io.strata.store.error.CorruptDataException(
           "index segment " + key + " names pack " + seg.packId(), key);
     }
-    for (IndexSegment.Entry e : seg.entries()) {
-      long loc = Locations.encode(id, e.offset(), e.storedLen());
-      adopter.adopt(e.chunkId(), e.digest(), loc, e.rawLen(), e.storedLen());
+    adopting.add(id);
+    try {
+      for (IndexSegment.Entry e : seg.entries()) {
+        long loc = Locations.encode(id, e.offset(), e.storedLen());
+        adopter.adopt(e.chunkId(), e.digest(), loc, e.rawLen(), e.storedLen());
+      }
+      adoptedChunks.addAndGet(seg.entries().size());
+      inBucket.put(id, seg.packLength());
+      indexed.put(id, seg.packLength());
+    } finally {
+      adopting.remove(id);
     }
-    adoptedChunks.addAndGet(seg.entries().size());
-    inBucket.put(id, seg.packLength());
-    indexed.put(id, seg.packLength());
+  }
+
+  /**
+   * Whether pack {@code id} is a pack of the bucket this store indexes or is indexing now (its
+   * segment is being read): the poller adopts segments while a check runs, without its lock, so the
+   * check meets chunks of such a pack that its list of packs, taken before, lacked.
+   */
+  public boolean knows(int id) {
+    return adopting.contains(id) || indexed.containsKey(id);
   }
 
   /**

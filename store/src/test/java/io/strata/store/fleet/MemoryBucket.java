@@ -19,6 +19,9 @@ final class MemoryBucket implements ObjectStore {
   /** Whether listings tag each object with its MD5, as S3 does for a plain single PUT. */
   volatile boolean md5Tags = true;
 
+  /** Run (once) at the next listing with tags: what another thread does while fsck lists packs. */
+  volatile Runnable onNextTaggedListing;
+
   @Override
   public String location() {
     return "s3://memory/test";
@@ -73,6 +76,11 @@ final class MemoryBucket implements ObjectStore {
 
   @Override
   public void listTagged(String prefix, TaggedVisitor visitor) throws IOException {
+    Runnable hook = onNextTaggedListing;
+    onNextTaggedListing = null;
+    if (hook != null) {
+      hook.run();
+    }
     for (var e : objects.entrySet()) {
       if (e.getKey().startsWith(prefix)) {
         String tag = null;
