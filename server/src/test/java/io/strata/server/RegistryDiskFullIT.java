@@ -130,6 +130,104 @@ class RegistryDiskFullIT {
     }
   }
 
+  /**
+   * Adversarial findings R1 and R3: uploads started and abandoned hold no descriptor of the
+   * server's; an upload whose first write meets the full disk is not kept; and that full disk
+   * empties the blob cache, giving its space back to the store.
+   */
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void abandonedUploadsHoldNoDescriptorAndAFullDiskEmptiesTheBlobCache() throws Exception {
+    assertThat(System.getProperty("user.name"))
+        .as("this test mounts a small tmpfs as the data root, which needs root (CI runs as root)")
+        .isEqualTo("root");
+    Path small = dir.resolve("small");
+    Files.createDirectories(small);
+    run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", small.toString());
+    try {
+      Path data = small.resolve("data");
+      Path cache = data.resolve("tmp/registry-blob-cache");
+      String registry = "127.0.0.1:" + TestData.freePort();
+      Image one = image(3);
+      try (StratadProcess s = launch(data, registry);
+          StrataClient c = connect(s)) {
+        pushBlobs(registry, one);
+        long deadline = System.nanoTime() + DEADLINE;
+        while (c.info().registryStagedBytes() > 0) {
+          assertThat(System.nanoTime()).as("the layer's recipe job ended").isLessThan(deadline);
+          Thread.sleep(100);
+        }
+        assertThat(cached(cache)).as("the layer's copy in the blob cache").isEqualTo(1);
+
+        Path fds = Path.of("/proc", Long.toString(s.process().pid()), "fd");
+        long before = count(fds);
+        for (int i = 0; i < 300; i++) {
+          URI u = startUpload(registry);
+          HttpResponse<String> r = patch(u, TestData.random(i, 1000));
+          assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        }
+        assertThat(count(fds))
+            .as("descriptors of the server after 300 abandoned uploads")
+            .isLessThan(before + 30);
+
+        fill(small);
+        long usable = Files.getFileStore(small).getUsableSpace();
+        URI u = startUpload(registry);
+        HttpResponse<String> refused = patch(u, TestData.random(7, 64 << 10));
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(507);
+        HttpResponse<String> gone =
+            HTTP.send(
+                HttpRequest.newBuilder(u).GET().timeout(Duration.ofMinutes(1)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(gone.statusCode()).as("the refused upload is not kept").isEqualTo(404);
+        awaitLog(s, "blob cache: emptied (1 copies");
+        assertThat(cached(cache)).isZero();
+        assertThat(Files.getFileStore(small).getUsableSpace() - usable)
+            .as("the copy's space given back")
+            .isGreaterThanOrEqualTo(one.layer().length);
+      }
+    } finally {
+      run("umount", "-l", small.toString());
+    }
+  }
+
+  private static long cached(Path cache) throws IOException {
+    try (Stream<Path> s = Files.list(cache)) {
+      return s.filter(p -> p.getFileName().toString().matches("[0-9a-f]{64}")).count();
+    }
+  }
+
+  private static long count(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.count();
+    }
+  }
+
+  /** Starts an upload: its URI. */
+  private static URI startUpload(String registry) throws Exception {
+    HttpResponse<String> start =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://" + registry + "/v2/" + REPO + "/blobs/uploads/"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofMinutes(1))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(start.statusCode()).as(start.body()).isEqualTo(202);
+    return URI.create("http://" + registry)
+        .resolve(start.headers().firstValue("Location").orElseThrow());
+  }
+
+  private static HttpResponse<String> patch(URI upload, byte[] chunk) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(upload)
+            .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(chunk))
+            .header("Content-Type", "application/octet-stream")
+            .timeout(Duration.ofMinutes(1))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   private Image image(int seed) throws IOException {
     byte[] tar =
         Tars.of(

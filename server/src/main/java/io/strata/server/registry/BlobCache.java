@@ -3,6 +3,7 @@ package io.strata.server.registry;
 import io.strata.store.digest.Digest;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -26,6 +27,11 @@ import java.util.UUID;
  * CRC32C of each block, in memory, which every later read checks. A copy found damaged is dropped
  * ({@link #damaged}); the store, whose chunks are verified, serves the blob and the next full
  * {@code GET} makes the copy again.
+ *
+ * <p>The cache gives way to the store (docs/ADVERSARIAL.md, R3): a new copy is not kept when it
+ * would leave the file system with less than {@code headroom} usable ({@link #headroomFor}), and a
+ * full disk met anywhere in the registry empties it ({@link #clear}). A reader that opened a copy
+ * before it went keeps reading it: unlinking an open file frees its space at the last close.
  */
 final class BlobCache {
   private static final System.Logger LOG = System.getLogger(BlobCache.class.getName());
@@ -33,6 +39,7 @@ final class BlobCache {
 
   private final Path dir;
   private final long maxBytes;
+  private final long headroom;
   // access order: the eldest entry is the least recently used
   private final LinkedHashMap<String, Held> held = new LinkedHashMap<>(16, 0.75f, true);
   private long bytes;
@@ -57,9 +64,16 @@ final class BlobCache {
     }
   }
 
+  /** A cache in {@code dir} of at most {@code maxBytes}, with the headroom of its file system. */
   BlobCache(Path dir, long maxBytes) throws IOException {
+    this(dir, maxBytes, headroomFor(Files.getFileStore(Files.createDirectories(dir))));
+  }
+
+  /** As the above, keeping no new copy that leaves less than {@code headroom} bytes usable. */
+  BlobCache(Path dir, long maxBytes, long headroom) throws IOException {
     this.dir = dir;
     this.maxBytes = maxBytes;
+    this.headroom = headroom;
     Files.createDirectories(dir);
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
       for (Path p : files) {
@@ -77,6 +91,19 @@ final class BlobCache {
       evict();
     }
   }
+
+  /**
+   * The space a copy must leave usable on {@code fs}: a tenth of it, at most {@link #MAX_HEADROOM}.
+   * The store's writes (a push's staged layer, packs, the index checkpoint) need room the cache
+   * does not see coming; a tenth keeps the cache out of a small disk's last stretch, and 1 GiB on a
+   * large one is room for a typical layer while the cache is emptied by the first full disk.
+   */
+  static long headroomFor(FileStore fs) throws IOException {
+    return Math.min(MAX_HEADROOM, fs.getTotalSpace() / 10);
+  }
+
+  /** The most headroom asked of a large file system. */
+  static final long MAX_HEADROOM = 1L << 30;
 
   boolean enabled() {
     return maxBytes > 0;
@@ -140,6 +167,18 @@ final class BlobCache {
         Files.deleteIfExists(file);
         return;
       }
+      // the file is written: what is usable now is what keeping it leaves
+      long usable = Files.getFileStore(dir).getUsableSpace();
+      if (usable < headroom) {
+        LOG.log(
+            System.Logger.Level.DEBUG,
+            "blob cache: not keeping {0}: {1} bytes usable, under the headroom of {2}",
+            d,
+            usable,
+            headroom);
+        Files.deleteIfExists(file);
+        return;
+      }
       synchronized (this) {
         Files.move(
             file,
@@ -184,6 +223,34 @@ final class BlobCache {
       bytes -= h.size;
       delete(d.hex());
     }
+  }
+
+  /**
+   * Drops every copy, because the disk is full ({@code why}): the store needs the space more than
+   * pulls need the copies. Readers of a copy keep reading it; later pulls regenerate from the
+   * store.
+   */
+  void clear(String why) {
+    long freed;
+    int files;
+    synchronized (this) {
+      if (held.isEmpty()) {
+        return;
+      }
+      freed = bytes;
+      files = held.size();
+      for (String name : held.keySet()) {
+        delete(name);
+      }
+      held.clear();
+      bytes = 0;
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "blob cache: emptied ({0} copies, {1} bytes) for the store: {2}",
+        files,
+        freed,
+        why);
   }
 
   /** Bytes the cached copies take. */

@@ -285,7 +285,16 @@ final class BlobEndpoints {
       @Override
       public void content(ByteBuf piece) throws IOException {
         recipes.pushed();
-        u.append(piece, uploads.now());
+        try {
+          u.append(piece, uploads.now());
+        } catch (IOException e) {
+          if (Failures.diskFull(e) && u.startedEmpty()) {
+            // nothing of it kept yet, and nothing will be on this disk: not left behind until
+            // it expires (the client is told 507 and starts over)
+            uploads.remove(u);
+          }
+          throw e;
+        }
         if (declared != null && u.appended() > declared.length()) {
           throw RegistryError.rangeInvalid(
               "upload "

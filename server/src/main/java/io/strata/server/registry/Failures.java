@@ -12,6 +12,7 @@ import io.strata.store.error.StrataException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * Store errors as registry errors, for the cases an endpoint does not map itself. Every server-side
@@ -22,10 +23,18 @@ final class Failures {
   private static final System.Logger LOG = System.getLogger(Failures.class.getName());
 
   private final Path dataRoot;
+  // told of each full disk met (the blob cache gives its space back); the reason as argument
+  private final Consumer<String> onDiskFull;
 
   /** Failures of the registry of data root {@code dataRoot}, which a full disk is named by. */
   Failures(Path dataRoot) {
+    this(dataRoot, why -> {});
+  }
+
+  /** As the above; {@code onDiskFull} is told, with the reason, of each full disk mapped. */
+  Failures(Path dataRoot, Consumer<String> onDiskFull) {
     this.dataRoot = dataRoot;
+    this.onDiskFull = onDiskFull;
   }
 
   /** The answer to {@code request} (null: not read yet) that failed with {@code e}. */
@@ -81,7 +90,8 @@ final class Failures {
 
   /**
    * What {@code e} says; a full disk in one sentence naming the data root, whichever file met it
-   * (the OS's ENOSPC names none).
+   * (the OS's ENOSPC names none), also told to the full-disk listener: every request's and job's
+   * failure passes here.
    */
   String reason(Exception e) {
     String m = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -89,7 +99,9 @@ final class Failures {
       return m;
     }
     String full = "data root " + dataRoot + ": the disk is full";
-    return m.startsWith(full) ? m : full + " (" + m + ")";
+    String r = m.startsWith(full) ? m : full + " (" + m + ")";
+    onDiskFull.accept(r);
+    return r;
   }
 
   /**

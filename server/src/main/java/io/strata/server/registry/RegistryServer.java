@@ -152,11 +152,12 @@ public final class RegistryServer implements Closeable {
       }
     }
     Path tmp = dataRoot.resolve("tmp");
-    Failures failures = new Failures(dataRoot);
+    BlobCache cache = new BlobCache(tmp.resolve("registry-blob-cache"), config.blobCacheBytes());
+    // a full disk met by any request or job empties the cache: the store needs the space more
+    Failures failures = new Failures(dataRoot, cache::clear);
     Uploads uploads =
         new Uploads(tmp.resolve("registry-uploads"), config.uploadExpiry(), Clock.systemUTC());
     Access access = new Access(token, config.anonymousPull());
-    BlobCache cache = new BlobCache(tmp.resolve("registry-blob-cache"), config.blobCacheBytes());
     ExecutorService readers = readers();
     // the staged blobs a previous run left are queued before anything else (an import resumed
     // below goes after their jobs)

@@ -19,10 +19,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #rollBack} then returns the upload to where that request found it, so the client can
  * resume from the offset it is told. Touched by one request at a time.
  *
+ * <p>The spool is open only while a request appends to it: opened by the first append after a
+ * {@link #claim}, closed by {@link #release} and {@link #rollBack}. An upload waiting for its next
+ * request holds no descriptor, only its size and running SHA-256 in memory, so abandoned uploads
+ * cannot use up the process's open-file limit (docs/ADVERSARIAL.md, R1).
+ *
  * <p>Every {@link #FLUSH_EVERY} bytes the spool is flushed to disk in the background: the final PUT
  * of a gzip layer forces the spool before answering (it becomes the staged blob), and what was
  * flushed as it arrived is not written then, so the PUT pays for the tail instead of the whole
- * blob. The same bytes go to disk either way.
+ * blob. The same bytes go to disk either way. A flush opens the spool itself, for as long as it
+ * runs, one at a time.
  */
 final class Upload {
   /** Spool bytes received between two background flushes. */
@@ -31,7 +37,9 @@ final class Upload {
   private final String id;
   private final String repo;
   private final Path file;
-  private final FileChannel channel;
+  // open only while a request appends (null otherwise)
+  private FileChannel channel;
+  private boolean deleted;
   private MessageDigest sha;
   private long size;
   private volatile long lastUsed;
@@ -50,9 +58,7 @@ final class Upload {
     this.flusher = flusher;
     this.repo = repo;
     this.file = file;
-    this.channel =
-        FileChannel.open(
-            file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+    Files.createFile(file);
     this.sha = Digest.newSha256();
     this.lastUsed = now;
   }
@@ -103,8 +109,19 @@ final class Upload {
     return size - markSize;
   }
 
-  /** Appends {@code buf}'s readable bytes. */
+  /** Whether the current request found the upload empty (its first bytes are this request's). */
+  synchronized boolean startedEmpty() {
+    return markSize == 0;
+  }
+
+  /** Appends {@code buf}'s readable bytes, opening the spool for the request if need be. */
   synchronized void append(ByteBuf buf, long now) throws IOException {
+    if (deleted) {
+      throw new IOException("upload " + id + ": ended meanwhile");
+    }
+    if (channel == null) {
+      channel = FileChannel.open(file, StandardOpenOption.WRITE);
+    }
     int n = buf.readableBytes();
     java.nio.ByteBuffer[] parts = buf.nioBuffers(buf.readerIndex(), n);
     for (java.nio.ByteBuffer p : parts) {
@@ -128,11 +145,15 @@ final class Upload {
     }
   }
 
+  /**
+   * Forces the spool through a descriptor of its own: the request's channel may be closed at its
+   * end, and closing a channel waits for a force running on it.
+   */
   private void flush() {
-    try {
-      channel.force(false);
+    try (FileChannel f = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      f.force(false);
     } catch (IOException e) {
-      // closed meanwhile, or failing: the final PUT's own force is what reports a failure
+      // deleted meanwhile, or failing: the final PUT's own force is what reports a failure
     } finally {
       flushing.set(false);
     }
@@ -151,12 +172,20 @@ final class Upload {
   synchronized void release(long now) {
     busy = false;
     lastUsed = now;
+    closeSpool();
   }
 
   /** Ends the current request, dropping what it appended. */
   synchronized void rollBack(long now) throws IOException {
-    if (busy) {
-      channel.truncate(markSize);
+    if (busy && !deleted) {
+      try {
+        // no channel: the request appended nothing
+        if (channel != null) {
+          channel.truncate(markSize);
+        }
+      } finally {
+        closeSpool();
+      }
       size = markSize;
       sha = markSha;
       busy = false;
@@ -166,12 +195,31 @@ final class Upload {
 
   /** Closes and deletes the spool. */
   synchronized void delete() {
+    deleted = true;
+    closeSpool();
     try {
-      channel.close();
       Files.deleteIfExists(file);
     } catch (IOException e) {
       System.getLogger(Upload.class.getName())
           .log(System.Logger.Level.WARNING, "upload {0}: cannot delete {1}: {2}", id, file, e);
+    }
+  }
+
+  /** Whether the spool is open (a request is appending). */
+  synchronized boolean open() {
+    return channel != null;
+  }
+
+  private void closeSpool() {
+    if (channel == null) {
+      return;
+    }
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // written through the page cache: the final PUT's force reports what failed
+    } finally {
+      channel = null;
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.strata.server.registry;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -20,11 +21,21 @@ import java.util.concurrent.Executors;
  * spools lie outside the chunk store, so a gc cannot take anything from them; their bytes enter the
  * store only at the final PUT, through one write session that gc respects. Spools left by an
  * earlier run are deleted at start.
+ *
+ * <p>An upload waiting for its next request holds no descriptor ({@link Upload}), but it still
+ * holds about a kilobyte of memory (its running SHA-256 twice, its id) and a spool file's inode for
+ * up to the expiry: at most {@link #MAX_IN_PROGRESS} are kept, and a POST past them is refused with
+ * 429 TOOMANYREQUESTS, so that clients starting uploads they never finish run into a clear refusal
+ * rather than the server's heap or the disk's inodes.
  */
 final class Uploads {
   private static final System.Logger LOG = System.getLogger(Uploads.class.getName());
 
+  /** The most uploads in progress (about 10 MB of heap, 10 000 inodes). */
+  static final int MAX_IN_PROGRESS = 10_000;
+
   private final Path dir;
+  private final int max;
   private final Duration expiry;
   private final Clock clock;
   private final Map<String, Upload> byId = new ConcurrentHashMap<>();
@@ -38,7 +49,13 @@ final class Uploads {
           });
 
   Uploads(Path dir, Duration expiry, Clock clock) throws IOException {
+    this(dir, expiry, clock, MAX_IN_PROGRESS);
+  }
+
+  /** As the above, keeping at most {@code max} uploads in progress. */
+  Uploads(Path dir, Duration expiry, Clock clock, int max) throws IOException {
     this.dir = dir;
+    this.max = max;
     this.expiry = expiry;
     this.clock = clock;
     Files.createDirectories(dir);
@@ -53,8 +70,23 @@ final class Uploads {
     return clock.millis();
   }
 
-  /** Starts an upload into {@code repo}. */
+  /**
+   * Starts an upload into {@code repo}; refused with 429 TOOMANYREQUESTS when {@code max} are in
+   * progress (concurrent starts may pass it by a few). A spool that cannot be created (a full disk)
+   * leaves no upload behind.
+   */
   Upload start(String repo) throws IOException {
+    if (byId.size() >= max) {
+      throw new RegistryError(
+          HttpResponseStatus.TOO_MANY_REQUESTS,
+          "TOOMANYREQUESTS",
+          "upload to "
+              + repo
+              + ": "
+              + byId.size()
+              + " uploads are in progress, the most the registry keeps; finish or cancel one, or"
+              + " retry once abandoned ones expire");
+    }
     String id = UUID.randomUUID().toString();
     Upload u = new Upload(id, repo, dir.resolve(id), now(), flusher);
     byId.put(id, u);

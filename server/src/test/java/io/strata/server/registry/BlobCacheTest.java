@@ -56,6 +56,66 @@ class BlobCacheTest {
   }
 
   @Test
+  void aCopyThatWouldLeaveLessThanTheHeadroomUsableIsNotKept() throws Exception {
+    Path cacheDir = dir.resolve("cache");
+    // no file system has this much usable: every copy is past the headroom
+    BlobCache tight = new BlobCache(cacheDir, 10_000, Long.MAX_VALUE);
+    tight.keepSpool(digest(1), file("a", 1000));
+    Path partial = tight.partial();
+    Files.write(partial, new byte[1000]);
+    tight.commit(digest(2), partial);
+    assertThat(tight.get(digest(1))).isNull();
+    assertThat(tight.get(digest(2))).isNull();
+    assertThat(tight.bytes()).isZero();
+    try (var left = Files.list(cacheDir)) {
+      assertThat(left).isEmpty();
+    }
+    // the spool itself is not the cache's to delete
+    assertThat(Files.exists(dir.resolve("a"))).isTrue();
+    // the headroom of a real file system: a tenth of it, at most 1 GiB
+    var fs = Files.getFileStore(dir);
+    assertThat(BlobCache.headroomFor(fs))
+        .isEqualTo(Math.min(BlobCache.MAX_HEADROOM, fs.getTotalSpace() / 10));
+    BlobCache roomy = new BlobCache(cacheDir, 10_000, 0);
+    roomy.keepSpool(digest(1), dir.resolve("a"));
+    assertThat(roomy.get(digest(1))).isNotNull();
+    assertThat(roomy.bytes()).isEqualTo(1000);
+  }
+
+  @Test
+  void aFullDiskEmptiesTheCacheWhileAReaderOfACopyKeepsReading() throws Exception {
+    Path cacheDir = dir.resolve("cache");
+    BlobCache c = new BlobCache(cacheDir, 1 << 20, 0);
+    byte[] blob = new byte[3 * CachedCopyBody.BLOCK + 123];
+    new java.util.Random(7).nextBytes(blob);
+    Digest d = Digest.sha256(blob, 0, blob.length);
+    Files.write(dir.resolve("spool"), blob);
+    c.keepSpool(d, dir.resolve("spool"));
+    c.keepSpool(digest(2), file("b", 1000));
+    Files.delete(dir.resolve("spool"));
+    assertThat(c.bytes()).isEqualTo(blob.length + 1000);
+    // a pull that opened the copy before the disk filled
+    java.io.InputStream reader =
+        CachedCopyBody.open(c, c.get(d), blob.length, 0, blob.length).stream();
+    Failures failures = new Failures(dir, c::clear);
+    RegistryError e = failures.map(new java.io.IOException("write: No space left on device"), null);
+    assertThat(e.status().code()).isEqualTo(507);
+    assertThat(c.bytes()).isZero();
+    assertThat(c.get(d)).isNull();
+    assertThat(c.get(digest(2))).isNull();
+    try (var left = Files.list(cacheDir)) {
+      assertThat(left).isEmpty();
+    }
+    try (reader) {
+      assertThat(reader.readAllBytes()).isEqualTo(blob);
+    }
+    // any other failure leaves the cache be
+    c.keepSpool(digest(3), file("c", 1000));
+    failures.map(new java.io.IOException("Input/output error"), null);
+    assertThat(c.get(digest(3))).isNotNull();
+  }
+
+  @Test
   void aRestartCountsWhatIsThereDeletesPartialsAndHonoursASmallerBound() throws Exception {
     BlobCache c = new BlobCache(dir.resolve("cache"), 10_000);
     c.keepSpool(digest(1), file("a", 1000));

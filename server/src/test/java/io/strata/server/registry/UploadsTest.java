@@ -13,9 +13,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Uploads in progress: their spools, rollbacks, expiry and cap. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class UploadsTest {
   @TempDir Path dir;
 
@@ -69,6 +75,71 @@ class UploadsTest {
     byte[] want = "hello world".getBytes(StandardCharsets.UTF_8);
     assertThat(u.digest()).isEqualTo(Digest.sha256(want, 0, want.length));
     assertThat(Files.readAllBytes(u.file())).isEqualTo(want);
+    uploads.close();
+  }
+
+  private static long openDescriptors() throws Exception {
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.count();
+    }
+  }
+
+  @Test
+  void uploadsWaitingForTheirNextRequestHoldNoDescriptor() throws Exception {
+    Manual clock = new Manual();
+    Uploads uploads = new Uploads(dir.resolve("u"), Duration.ofMinutes(10), clock);
+    long before = openDescriptors();
+    List<Upload> started = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      Upload u = uploads.start("a/b");
+      started.add(u);
+      assertThat(u.claim(clock.millis())).isTrue();
+      append(u, "part of " + i, clock.millis());
+      if (i % 2 == 0) {
+        u.release(clock.millis());
+      } else {
+        // a chunk that failed half way: rolled back, and closed too
+        u.rollBack(clock.millis());
+        assertThat(u.size()).isZero();
+      }
+      assertThat(u.open()).isFalse();
+    }
+    assertThat(uploads.count()).isEqualTo(300);
+    // a few for the JVM's own use meanwhile, never one per upload
+    assertThat(openDescriptors()).isLessThan(before + 20);
+    // an abandoned one, resumed by a later PATCH and its final chunk, ends with the right bytes
+    Upload u = started.get(0);
+    assertThat(u.claim(clock.millis())).isTrue();
+    append(u, " and more", clock.millis());
+    u.release(clock.millis());
+    assertThat(u.claim(clock.millis())).isTrue();
+    append(u, " and the end", clock.millis());
+    assertThat(u.open()).isTrue();
+    u.release(clock.millis());
+    byte[] want = "part of 0 and more and the end".getBytes(StandardCharsets.UTF_8);
+    assertThat(u.digest()).isEqualTo(Digest.sha256(want, 0, want.length));
+    assertThat(Files.readAllBytes(u.file())).isEqualTo(want);
+    uploads.close();
+  }
+
+  @Test
+  void uploadsPastTheCapAreRefusedWithTooManyRequests() throws Exception {
+    Manual clock = new Manual();
+    Uploads uploads = new Uploads(dir.resolve("u"), Duration.ofMinutes(10), clock, 3);
+    for (int i = 0; i < 3; i++) {
+      uploads.start("a/b");
+    }
+    assertThatThrownBy(() -> uploads.start("a/b"))
+        .isInstanceOfSatisfying(
+            RegistryError.class, e -> assertThat(e.status().code()).isEqualTo(429))
+        .hasMessageContaining("upload to a/b: 3 uploads are in progress");
+    try (var spools = Files.list(dir.resolve("u"))) {
+      assertThat(spools).hasSize(3);
+    }
+    // one ending makes room
+    clock.millis += Duration.ofMinutes(11).toMillis();
+    assertThat(uploads.expire()).isEqualTo(3);
+    assertThat(uploads.start("a/b")).isNotNull();
     uploads.close();
   }
 
