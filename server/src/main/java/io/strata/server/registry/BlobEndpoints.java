@@ -72,7 +72,8 @@ final class BlobEndpoints {
   }
 
   private void get(Exchange x, String repo, Digest d, boolean head) {
-    if (!store.hasBlob(repo, d)) {
+    // a yes is kept from deletions for a while: the client's manifest PUT may rely on it
+    if (!store.hasBlobTelling(repo, d)) {
       throw RegistryError.blobUnknown("blob " + d + " not found in " + repo);
     }
     if (head && !store.hasIntactBlob(repo, d)) {
@@ -336,7 +337,7 @@ final class BlobEndpoints {
           try {
             // a gzip layer is staged (forced to disk and hard-linked, not chunked) and stored by
             // its job after the answer (RecipeJobs); anything else is stored now
-            if (store.putBlobFileStaged(u.repo(), expected, u.file())) {
+            if (store.putUploadedBlob(u.repo(), expected, u.file())) {
               // the spool is the blob, digest checked: pulls send it rather than a regeneration
               cache.keepSpool(expected, u.file());
               recipes.submit(expected);
