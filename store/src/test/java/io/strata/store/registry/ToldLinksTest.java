@@ -10,6 +10,7 @@ import io.strata.store.image.ImageFixture;
 import io.strata.store.image.TarBuilder;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,7 +47,12 @@ class ToldLinksTest {
   void open() throws IOException {
     fix = new ImageFixture(dir.resolve("store"));
     registry =
-        new RegistryStore(fix.chunks(), new BlobService(fix.chunks()), null, now::get, GRACE);
+        new RegistryStore(
+            fix.chunks(),
+            new BlobService(fix.chunks()),
+            new StagedBlobs(dir.resolve("staged")),
+            now::get,
+            GRACE);
   }
 
   @AfterEach
@@ -119,6 +126,14 @@ class ToldLinksTest {
     return fix.chunks().root("blob/" + d.hex()) != null;
   }
 
+  private static byte[] gzip(byte[] raw) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream z = new GZIPOutputStream(out)) {
+      z.write(raw);
+    }
+    return out.toByteArray();
+  }
+
   private static Digest digest(byte[] b) {
     return Digest.sha256(b, 0, b.length);
   }
@@ -127,28 +142,37 @@ class ToldLinksTest {
   void aBlobJustUploadedOutlivesTheSweepOfAStaleViewAndTheClientsManifestFindsIt()
       throws IOException {
     byte[] layer = TestData.random(21, 64 << 10);
-    Descriptor v = view(layer);
-    // a client pushing another image uploads the same layer (answered 201), then its manifest
-    Digest l = upload(layer);
+    // a gzip layer takes the staging path of an upload
+    byte[] gz = gzip(TestData.text(27, 64 << 10));
+    Descriptor v = view(layer, gz);
+    // a client pushing another image uploads the same layers (answered 201), then its manifest
+    List<Digest> uploaded = List.of(upload(layer), upload(gz));
     now.addAndGet(GRACE.toMillis() - 1);
     sweepView(v);
 
-    assertThat(registry.hasBlob(REPO, l)).as("left to the client within the grace").isTrue();
+    for (Digest l : uploaded) {
+      assertThat(registry.hasBlob(REPO, l)).as("left to the client within the grace").isTrue();
+    }
     Descriptor pushed =
-        registry.putManifest(REPO, "2", manifest(REPO, 2, layer), ManifestDocument.OCI_MANIFEST);
+        registry.putManifest(
+            REPO, "2", manifest(REPO, 2, layer, gz), ManifestDocument.OCI_MANIFEST);
     assertThat(registry.manifest(REPO, "2")).isEqualTo(pushed);
 
-    // its manifest names it now: past the grace, the next sweep keeps it as any named link
+    // its manifest names them now: past the grace, the next sweep keeps them as any named link
     now.addAndGet(GRACE.toMillis() * 2);
     assertThat(registry.dropStaleViews()).isEmpty();
-    assertThat(registry.hasBlob(REPO, l)).isTrue();
+    for (Digest l : uploaded) {
+      assertThat(registry.hasBlob(REPO, l)).isTrue();
+    }
   }
 
   @Test
   void aLinkGoesOnceItsGraceHasPassedWhenNoManifestNamedIt() throws IOException {
     byte[] early = TestData.random(22, 4096);
     byte[] late = TestData.random(23, 4096);
-    Descriptor v = view(early, late);
+    byte[] unheld = TestData.random(26, 4096);
+    assertThat(registry.hasBlobTelling(REPO, digest(unheld))).as("a HEAD before it was").isFalse();
+    Descriptor v = view(early, late, unheld);
     assertThat(registry.hasBlobTelling(REPO, digest(early))).as("a HEAD").isTrue();
     now.addAndGet(GRACE.toMillis());
     assertThat(registry.hasBlobTelling(REPO, digest(late))).as("a later HEAD").isTrue();
@@ -157,6 +181,7 @@ class ToldLinksTest {
     assertThat(registry.hasBlob(REPO, digest(early))).as("its grace had passed").isFalse();
     assertThat(isBlob(digest(early))).as("released as before").isFalse();
     assertThat(registry.hasBlob(REPO, digest(late))).as("within its grace").isTrue();
+    assertThat(registry.hasBlob(REPO, digest(unheld))).as("no HEAD said yes").isFalse();
 
     // no manifest came: once the grace has passed, the next sweep takes it and releases it
     now.addAndGet(GRACE.toMillis() - 1);
@@ -191,14 +216,5 @@ class ToldLinksTest {
         registry.putManifest(
             REPO, "new", manifest(REPO, 2, headed, mounted), ManifestDocument.OCI_MANIFEST);
     assertThat(registry.manifest(REPO, "new")).isEqualTo(pushed);
-  }
-
-  @Test
-  void aHeadOfABlobTheRepositoryLacksIsNoAndKeepsNothing() throws IOException {
-    byte[] layer = TestData.random(26, 4096);
-    assertThat(registry.hasBlobTelling(REPO, digest(layer))).isFalse();
-    Descriptor v = view(layer);
-    sweepView(v);
-    assertThat(registry.hasBlob(REPO, digest(layer))).as("no HEAD said yes").isFalse();
   }
 }
