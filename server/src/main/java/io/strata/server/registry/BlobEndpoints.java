@@ -72,8 +72,10 @@ final class BlobEndpoints {
   }
 
   private void get(Exchange x, String repo, Digest d, boolean head) {
-    // a yes is kept from deletions for a while: the client's manifest PUT may rely on it
-    if (!store.hasBlobTelling(repo, d)) {
+    // a HEAD is how a pushing client learns it need not upload a blob: its yes is kept from
+    // deletions for a while, for the manifest PUT that relies on it; a GET is a pull's, which
+    // relies on nothing after it, so that a pulled view's blobs go with it at once
+    if (!(head ? store.hasBlobTelling(repo, d) : store.hasBlob(repo, d))) {
       throw RegistryError.blobUnknown("blob " + d + " not found in " + repo);
     }
     if (head && !store.hasIntactBlob(repo, d)) {

@@ -170,7 +170,7 @@ public final class RegistryStore {
   }
 
   /**
-   * {@link #hasBlob}, for a HEAD or GET whose yes a client may rely on in the manifest it PUTs
+   * {@link #hasBlob}, for a HEAD, whose yes a pushing client relies on in the manifest it PUTs
    * next: the link is kept from deletions for a grace ({@link ToldLinks}). No commit: a map update.
    */
   public boolean hasBlobTelling(String repo, Digest d) {

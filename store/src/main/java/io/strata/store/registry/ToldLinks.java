@@ -10,12 +10,13 @@ import java.util.function.LongSupplier;
 
 /**
  * The links of a repository a client was just told of: a blob upload or a cross-repository mount
- * answered 201, a HEAD or GET answered 200, as {@code REPO@HEX} with when. A client pushing an
- * image tells the registry which blobs it holds, or learns it, and only then PUTs the manifest that
- * names them: a deletion (a DELETE of another manifest, the sweep of a stale view) in between must
- * not take a link it was told of, or that PUT fails {@code MANIFEST_BLOB_UNKNOWN}
- * (docs/ADVERSARIAL.md, S2). {@link RegistryStore} defers the removal of such a link until {@link
- * #GRACE} after the client was last told of it.
+ * answered 201, a HEAD answered 200 (not a GET: a pull relies on nothing after it, and would keep
+ * the blobs of every view it pulled from the sweep that frees them), as {@code REPO@HEX} with when.
+ * A client pushing an image tells the registry which blobs it holds, or learns it, and only then
+ * PUTs the manifest that names them: a deletion (a DELETE of another manifest, the sweep of a stale
+ * view) in between must not take a link it was told of, or that PUT fails {@code
+ * MANIFEST_BLOB_UNKNOWN} (docs/ADVERSARIAL.md, S2). {@link RegistryStore} defers the removal of
+ * such a link until {@link #GRACE} after the client was last told of it.
  *
  * <p>In memory, not roots: a HEAD stays a map update with no commit, and a restart drops only the
  * grace, which a client whose push a restart interrupted does not need (it retries the push, with
