@@ -958,7 +958,8 @@ public final class RegistryStore {
    * client pushed stay: the spec lets a registry keep or drop them, and dropping what a user pushed
    * is not this registry's call. A stale published tag is deleted too: a manifest DELETE removes
    * the Strata image of a tag it deletes first ({@link #tagsDeletedWith} refused a stale one
-   * before), which makes the tag stale.
+   * before), which makes the tag stale. The links of blobs a client was just told the repository
+   * holds stay for a grace, for the manifest it is pushing ({@link ToldLinks}).
    */
   public synchronized void deleteManifest(String repo, String reference) throws IOException {
     Descriptor d = manifest(repo, reference, false);
