@@ -1053,7 +1053,8 @@ public final class RegistryStore {
         String key = it.next();
         String repo = key.substring(0, key.lastIndexOf('@'));
         Digest b = Digest.parse("sha256:" + key.substring(key.lastIndexOf('@') + 1));
-        if (told.withinGrace(repo, b)) {
+        // a publication storing into the repository may have found it linked, as a client did
+        if (told.withinGrace(repo, b) || publishing.containsKey(repo)) {
           continue;
         }
         it.remove();

@@ -188,6 +188,11 @@ class ToldLinksTest {
     assertThat(registry.dropStaleViews()).isEmpty();
     assertThat(registry.hasBlob(REPO, digest(late))).as("still within its grace").isTrue();
     now.addAndGet(1);
+    // a publication storing into the repository may have found it linked: it waits for it
+    registry.publishingStarted(REPO);
+    assertThat(registry.dropStaleViews()).isEmpty();
+    assertThat(registry.hasBlob(REPO, digest(late))).as("a publication is storing").isTrue();
+    registry.publishingEnded(REPO);
     assertThat(registry.dropStaleViews()).isEmpty();
     assertThat(registry.hasBlob(REPO, digest(late))).isFalse();
     assertThat(isBlob(digest(late))).as("released as the sweep would have").isFalse();
