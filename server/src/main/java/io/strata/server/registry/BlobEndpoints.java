@@ -72,7 +72,10 @@ final class BlobEndpoints {
   }
 
   private void get(Exchange x, String repo, Digest d, boolean head) {
-    if (!store.hasBlob(repo, d)) {
+    // a HEAD is how a pushing client learns it need not upload a blob: its yes is kept from
+    // deletions for a while, for the manifest PUT that relies on it; a GET is a pull's, which
+    // relies on nothing after it, so that a pulled view's blobs go with it at once
+    if (!(head ? store.hasBlobTelling(repo, d) : store.hasBlob(repo, d))) {
       throw RegistryError.blobUnknown("blob " + d + " not found in " + repo);
     }
     if (head && !store.hasIntactBlob(repo, d)) {
@@ -345,7 +348,7 @@ final class BlobEndpoints {
           try {
             // a gzip layer is staged (forced to disk and hard-linked, not chunked) and stored by
             // its job after the answer (RecipeJobs); anything else is stored now
-            if (store.putBlobFileStaged(u.repo(), expected, u.file())) {
+            if (store.putUploadedBlob(u.repo(), expected, u.file())) {
               // the spool is the blob, digest checked: pulls send it rather than a regeneration
               cache.keepSpool(expected, u.file());
               recipes.submit(expected);

@@ -33,6 +33,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
@@ -117,6 +118,16 @@ public final class RegistryStore {
    */
   private final Map<String, Integer> publishing = new HashMap<>();
 
+  /** The links clients were just told of: deletions leave them for a grace ({@link ToldLinks}). */
+  private final ToldLinks told;
+
+  /**
+   * Links, as {@code REPO@HEX}, a deletion would have taken but left to a client told of them
+   * ({@link ToldLinks}): once the grace has passed, {@link #dropStaleViews} takes each that no
+   * manifest of its repository names by then. Guarded by this monitor.
+   */
+  private final Set<String> deferred = new LinkedHashSet<>();
+
   /** A registry that stores every blob at its PUT (no staged blobs). */
   public RegistryStore(ChunkStore chunks, BlobService blobs) {
     this(chunks, blobs, null);
@@ -124,6 +135,17 @@ public final class RegistryStore {
 
   /** A registry whose gzip layers wait as {@code staged} files until {@link #storeStaged}. */
   public RegistryStore(ChunkStore chunks, BlobService blobs, StagedBlobs staged) {
+    this(chunks, blobs, staged, System::currentTimeMillis, ToldLinks.GRACE);
+  }
+
+  /** A registry whose grace for links clients were told of runs on {@code millis}. */
+  RegistryStore(
+      ChunkStore chunks,
+      BlobService blobs,
+      StagedBlobs staged,
+      LongSupplier millis,
+      java.time.Duration grace) {
+    this.told = new ToldLinks(millis, grace);
     this.chunks = chunks;
     this.blobs = blobs;
     this.staged = staged;
@@ -145,6 +167,21 @@ public final class RegistryStore {
   /** Whether {@code repo} holds blob {@code d}, damaged or not. */
   public boolean hasBlob(String repo, Digest d) {
     return chunks.root(LINK + repo + "@" + d.hex()) != null && present(d);
+  }
+
+  /**
+   * {@link #hasBlob}, for a HEAD, whose yes a pushing client relies on in the manifest it PUTs
+   * next: the link is kept from deletions for a grace ({@link ToldLinks}). No commit: a map update.
+   */
+  public boolean hasBlobTelling(String repo, Digest d) {
+    synchronized (told) {
+      // the look and the record are one step against a deletion's decision and commit
+      if (chunks.root(LINK + repo + "@" + d.hex()) == null) {
+        return false;
+      }
+      told.record(repo, d);
+    }
+    return present(d);
   }
 
   /**
@@ -255,7 +292,7 @@ public final class RegistryStore {
    */
   public PutResult putBlobFile(String repo, Digest expected, Path file) throws IOException {
     return putAndLink(
-        repo, expected, () -> blobs.putFile(file, expected, BlobService.Owner.REGISTRY));
+        repo, expected, () -> blobs.putFile(file, expected, BlobService.Owner.REGISTRY), false);
   }
 
   /**
@@ -267,9 +304,24 @@ public final class RegistryStore {
    * at once ({@link #putBlobFile}; false).
    */
   public boolean putBlobFileStaged(String repo, Digest expected, Path file) throws IOException {
+    return putBlobFileStaged(repo, expected, file, false);
+  }
+
+  /**
+   * {@link #putBlobFileStaged(String, Digest, Path)} for a client's upload, answered 201: the link
+   * is kept from deletions for a grace ({@link ToldLinks}), so that the manifest the client PUTs
+   * next finds it.
+   */
+  public boolean putUploadedBlob(String repo, Digest expected, Path file) throws IOException {
+    return putBlobFileStaged(repo, expected, file, true);
+  }
+
+  private boolean putBlobFileStaged(String repo, Digest expected, Path file, boolean tell)
+      throws IOException {
     Names.checkRepository(repo);
     if (staged == null || !StagedBlobs.isGzip(file)) {
-      putBlobFile(repo, expected, file);
+      putAndLink(
+          repo, expected, () -> blobs.putFile(file, expected, BlobService.Owner.REGISTRY), tell);
       return false;
     }
     boolean stagedHere = false;
@@ -282,6 +334,7 @@ public final class RegistryStore {
         }
         synchronized (this) {
           if (present(expected) && link(repo, expected)) {
+            tell(tell, repo, expected);
             return stagedHere;
           }
         }
@@ -290,6 +343,16 @@ public final class RegistryStore {
       }
     } finally {
       endLinking(expected);
+    }
+  }
+
+  /**
+   * Records, when {@code tell}, that a client is told {@code repo} holds blob {@code d}: under this
+   * monitor, in the step that linked it, so no deletion comes between.
+   */
+  private void tell(boolean tell, String repo, Digest d) {
+    if (tell) {
+      told.record(repo, d);
     }
   }
 
@@ -345,7 +408,8 @@ public final class RegistryStore {
   }
 
   /** Stores blob {@code expected} with {@code put} unless it is held already, then links it. */
-  private PutResult putAndLink(String repo, Digest expected, Put put) throws IOException {
+  private PutResult putAndLink(String repo, Digest expected, Put put, boolean tell)
+      throws IOException {
     Names.checkRepository(repo);
     startLinking(expected);
     try {
@@ -354,6 +418,7 @@ public final class RegistryStore {
         PutResult r = held != null ? new PutResult(expected, held.logicalSize(), 0, 0) : put.put();
         synchronized (this) {
           if (present(expected) && link(repo, expected)) {
+            tell(tell, repo, expected);
             return r;
           }
         }
@@ -387,7 +452,12 @@ public final class RegistryStore {
    */
   public synchronized boolean mount(String repo, Digest d, String from) throws IOException {
     Names.checkRepository(repo);
-    return Names.isRepository(from) && hasIntactBlob(from, d) && link(repo, d);
+    if (Names.isRepository(from) && hasIntactBlob(from, d) && link(repo, d)) {
+      // answered 201: the client's manifest PUT relies on it
+      told.record(repo, d);
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -765,6 +835,10 @@ public final class RegistryStore {
             return changes;
           });
     }
+    if (publishedFrom == null) {
+      // the push the grace waited for came: its links are ordinary ones now
+      told.forget(repo, doc.blobs());
+    }
     return desc;
   }
 
@@ -884,7 +958,8 @@ public final class RegistryStore {
    * client pushed stay: the spec lets a registry keep or drop them, and dropping what a user pushed
    * is not this registry's call. A stale published tag is deleted too: a manifest DELETE removes
    * the Strata image of a tag it deletes first ({@link #tagsDeletedWith} refused a stale one
-   * before), which makes the tag stale.
+   * before), which makes the tag stale. The links of blobs a client was just told the repository
+   * holds stay for a grace, for the manifest it is pushing ({@link ToldLinks}).
    */
   public synchronized void deleteManifest(String repo, String reference) throws IOException {
     Descriptor d = manifest(repo, reference, false);
@@ -897,8 +972,20 @@ public final class RegistryStore {
     deleteDigest(repo, d);
   }
 
-  /** Deletes manifest {@code d} of {@code repo} as {@link #deleteManifest} by digest does. */
+  /**
+   * Deletes manifest {@code d} of {@code repo} as {@link #deleteManifest} by digest does, but for
+   * the links clients were told of within the grace ({@link ToldLinks}), left for {@link
+   * #dropDeferred}.
+   */
   private void deleteDigest(String repo, Descriptor d) throws IOException {
+    // a HEAD records and looks under this lock: it sees the links this commit removes either
+    // before (kept here) or gone
+    synchronized (told) {
+      deleteDigestTelling(repo, d);
+    }
+  }
+
+  private void deleteDigestTelling(String repo, Descriptor d) throws IOException {
     Set<String> gone = new LinkedHashSet<>();
     gone.add(MANIFEST + repo + "@" + d.digest().hex());
     if (chunks.root(VIEW + repo + "@" + d.digest().hex()) != null) {
@@ -917,6 +1004,10 @@ public final class RegistryStore {
     Set<Digest> ours = chunkIndexesGoneWith(repo, d.digest(), gone, artifactConfigs);
     candidates.addAll(ours);
     for (Digest b : blobsOnlyNamedBy(repo, d, artifactConfigs, gone)) {
+      if (told.withinGrace(repo, b)) {
+        deferred.add(ToldLinks.key(repo, b));
+        continue;
+      }
       gone.add(LINK + repo + "@" + b.hex());
       candidates.add(b);
     }
@@ -928,9 +1019,12 @@ public final class RegistryStore {
    * of its repository names it, no index of it lists it), each as a DELETE by digest deletes it:
    * with its stale tags, its chunk indexes and the links of the blobs only it named, releasing what
    * nothing else uses, so that the next gc frees its chunks. A repository a publication is storing
-   * into is left for the next time. Returns what it deleted, as {@code REPO@DIGEST}.
+   * into is left for the next time. Then takes the links deletions left to clients told of them
+   * once their grace has passed ({@link #dropDeferred}). Returns the manifests it deleted, as
+   * {@code REPO@DIGEST}.
    */
   public synchronized List<String> dropStaleViews() throws IOException {
+    dropDeferred();
     List<String> dropped = new ArrayList<>();
     for (Map.Entry<String, List<Digest>> e : StaleViews.find(chunks, this).entrySet()) {
       String repo = e.getKey();
@@ -943,6 +1037,48 @@ public final class RegistryStore {
       }
     }
     return dropped;
+  }
+
+  /**
+   * Removes the links a deletion left to clients told of them ({@link #deleteDigest}) whose grace
+   * has passed and that no manifest of their repository names by now (the client's manifest did not
+   * come), releasing what nothing else uses: what the deletion would have done. Run by {@link
+   * #dropStaleViews}, which runs after tag changes and before each gc.
+   */
+  private void dropDeferred() throws IOException {
+    synchronized (told) {
+      Set<String> gone = new LinkedHashSet<>();
+      List<Digest> candidates = new ArrayList<>();
+      for (java.util.Iterator<String> it = deferred.iterator(); it.hasNext(); ) {
+        String key = it.next();
+        String repo = key.substring(0, key.lastIndexOf('@'));
+        Digest b = Digest.parse("sha256:" + key.substring(key.lastIndexOf('@') + 1));
+        // a publication storing into the repository may have found it linked, as a client did
+        if (told.withinGrace(repo, b) || publishing.containsKey(repo)) {
+          continue;
+        }
+        it.remove();
+        if (chunks.root(LINK + key) != null && !namedInRepository(repo, b)) {
+          gone.add(LINK + key);
+          candidates.add(b);
+        }
+      }
+      if (!gone.isEmpty()) {
+        commitReleasing(gone, candidates, Set.of());
+      }
+    }
+  }
+
+  /** Whether a manifest of {@code repo} names digest {@code b}. */
+  private boolean namedInRepository(String repo, Digest b) throws IOException {
+    String prefix = MANIFEST + repo + "@";
+    for (Root r : chunks.roots(prefix)) {
+      if (namedBy(Digest.parse("sha256:" + r.name().substring(prefix.length())), false)
+          .contains(b)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
