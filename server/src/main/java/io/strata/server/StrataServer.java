@@ -221,6 +221,7 @@ public final class StrataServer implements Closeable {
       if (config.registry() != null) {
         try {
           reg = startRegistry(config, engine, registry, boss, workers, ops, pool, cap);
+          engine.onDiskFull(reg::diskFull);
         } catch (StartupException e) {
           ch.close().syncUninterruptibly();
           if (m != null) {

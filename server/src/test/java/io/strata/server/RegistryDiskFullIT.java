@@ -1,6 +1,7 @@
 package io.strata.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.client.StrataClient;
 import io.strata.protocol.HostPort;
@@ -188,6 +189,60 @@ class RegistryDiskFullIT {
       }
     } finally {
       run("umount", "-l", small.toString());
+    }
+  }
+
+  /**
+   * R3's rest: a full disk met outside the registry (a `blob put` through the Strata protocol, a gc
+   * run to free the disk) empties the blob cache too; only a registry request's did.
+   */
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void aFullDiskMetByAStrataRequestOrAGcEmptiesTheBlobCache() throws Exception {
+    assertThat(System.getProperty("user.name"))
+        .as("this test mounts a small tmpfs as the data root, which needs root (CI runs as root)")
+        .isEqualTo("root");
+    Path small = dir.resolve("small");
+    Files.createDirectories(small);
+    run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", small.toString());
+    try {
+      Path data = small.resolve("data");
+      Path cache = data.resolve("tmp/registry-blob-cache");
+      String registry = "127.0.0.1:" + TestData.freePort();
+      try (StratadProcess s = launch(data, registry);
+          StrataClient c = connect(s)) {
+        pushBlobs(registry, image(5));
+        awaitCached(c, cache);
+        fill(small);
+        assertThatThrownBy(
+                () ->
+                    c.put(
+                        new java.io.ByteArrayInputStream(TestData.random(9, 4 << 20)),
+                        null,
+                        io.strata.client.TransferListener.NONE))
+            .hasMessageContaining("the disk is full");
+        awaitLog(s, "blob cache: emptied (1 copies");
+        assertThat(cached(cache)).isZero();
+
+        free(small);
+        pushBlobs(registry, image(6));
+        awaitCached(c, cache);
+        fill(small);
+        c.gc();
+        awaitLog(s, "at a gc");
+        assertThat(cached(cache)).as("emptied by the gc on the full disk").isZero();
+      }
+    } finally {
+      run("umount", "-l", small.toString());
+    }
+  }
+
+  /** Waits for the pushed layer's recipe job to end, leaving its copy in the blob cache. */
+  private static void awaitCached(StrataClient c, Path cache) throws Exception {
+    long deadline = System.nanoTime() + DEADLINE;
+    while (c.info().registryStagedBytes() > 0 || cached(cache) == 0) {
+      assertThat(System.nanoTime()).as("the layer's copy in the blob cache").isLessThan(deadline);
+      Thread.sleep(100);
     }
   }
 

@@ -49,6 +49,8 @@ public final class Engine implements Closeable {
   private final NodeCache nodeCache = NodeCache.forHeap(Runtime.getRuntime().maxMemory());
   private StorageDriver storage;
   private final List<IoAction> beforeGc = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<java.util.function.Consumer<String>> diskFull =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private Engine(Path dataRoot, String driver, DataRootLock lock, ChunkStore chunks) {
     this.dataRoot = dataRoot;
@@ -186,6 +188,27 @@ public final class Engine implements Closeable {
         chunks.shared() == null ? null : chunks.shared().stats());
   }
 
+  /**
+   * Tells {@code listener} of each full disk the server meets (a request answered {@code
+   * STORAGE_FULL}, a gc that finds the data root's disk full), with a sentence saying where: what
+   * holds disk for speed only (the registry's blob cache) gives it back to the store.
+   */
+  public void onDiskFull(java.util.function.Consumer<String> listener) {
+    diskFull.add(listener);
+  }
+
+  /** A full disk was met ({@code why}): tells the {@link #onDiskFull} listeners. */
+  public void diskFull(String why) {
+    for (java.util.function.Consumer<String> l : diskFull) {
+      try {
+        l.accept(why);
+      } catch (RuntimeException e) {
+        System.getLogger(Engine.class.getName())
+            .log(System.Logger.Level.WARNING, "a full-disk listener failed: {0}", e.toString());
+      }
+    }
+  }
+
   /** What must run before each gc (the image store's deferred layer removals), in order. */
   public void beforeGc(IoAction action) {
     beforeGc.add(action);
@@ -234,6 +257,12 @@ public final class Engine implements Closeable {
    * sets exact.
    */
   public GcResult gc() throws IOException {
+    long usable = java.nio.file.Files.getFileStore(dataRoot()).getUsableSpace();
+    if (usable < io.strata.store.disk.SpaceReserve.FLOOR) {
+      // a gc is what a user runs to free a full disk: caches go first
+      diskFull(
+          "data root " + dataRoot() + ": the disk is full (" + usable + " bytes usable) at a gc");
+    }
     for (IoAction before : beforeGc) {
       before.run();
     }

@@ -141,6 +141,7 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
             ctx.channel(),
             engineExecutor,
             operations.dataRoot(),
+            operations::diskFull,
             (stream, status) -> answered(ctx, stream, status),
             n -> {
               metrics.sent(n);

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -48,6 +49,8 @@ final class ServerStream {
   private final SerialExecutor executor;
   // what a full disk's answer names: the OS's ENOSPC names no file, and any file of it may meet it
   private final Path dataRoot;
+  // told of a full disk answered (the registry's blob cache gives its space back)
+  private final Consumer<String> onDiskFull;
   private final BiConsumer<ServerStream, Status> onAnswered;
   private final LongConsumer bytesSent;
   private final AtomicBoolean answered = new AtomicBoolean();
@@ -63,6 +66,7 @@ final class ServerStream {
       Channel channel,
       Executor pool,
       Path dataRoot,
+      Consumer<String> onDiskFull,
       BiConsumer<ServerStream, Status> onAnswered,
       LongConsumer bytesSent) {
     Opcode op = Opcode.of(opcode);
@@ -72,6 +76,7 @@ final class ServerStream {
     this.channel = channel;
     this.executor = new SerialExecutor(pool);
     this.dataRoot = dataRoot;
+    this.onDiskFull = onDiskFull;
     this.onAnswered = onAnswered;
     this.bytesSent = bytesSent;
   }
@@ -279,6 +284,9 @@ final class ServerStream {
       }
     }
     answer(Frame.error(id, status, message), status);
+    if (status == Status.STORAGE_FULL) {
+      onDiskFull.accept(message);
+    }
   }
 
   /** Sends the one RESPONSE of this stream; later calls only release their frame. */

@@ -26,6 +26,8 @@ public final class Operations {
   private final ImageStore images;
   private final Predicate<String> imageInUse;
   private final Path dataRoot;
+  // the engine's full-disk listeners (the registry's blob cache gives its space back)
+  private final Consumer<String> diskFull;
   // The fleet's images, when the chunk store shares a bucket; else null.
   private io.strata.store.fleet.Catalogue catalogue;
   private io.strata.store.fleet.FleetGc fleetGc;
@@ -36,9 +38,11 @@ public final class Operations {
       MountOperations mounts,
       ImageStore images,
       Predicate<String> imageInUse,
-      Path dataRoot) {
+      Path dataRoot,
+      Consumer<String> diskFull) {
     this.byOpcode = byOpcode;
     this.dataRoot = dataRoot;
+    this.diskFull = diskFull;
     this.producers = producers;
     this.mounts = mounts;
     this.images = images;
@@ -53,6 +57,11 @@ public final class Operations {
   /** The data root the operations work on: what a failure for a full disk names. */
   public Path dataRoot() {
     return dataRoot;
+  }
+
+  /** A request met a full disk ({@code why}): tells the engine's full-disk listeners. */
+  public void diskFull(String why) {
+    diskFull.accept(why);
   }
 
   /** The data root's images, which the registry endpoint shares. */
@@ -94,7 +103,9 @@ public final class Operations {
     new VolumeOperations(containers.volumes()).register(m);
     MountOperations mounts = new MountOperations(containers, engine.dataRoot(), allowedBindRoots);
     mounts.register(m);
-    Operations ops = new Operations(m, producers, mounts, images, use::inUse, engine.dataRoot());
+    Operations ops =
+        new Operations(
+            m, producers, mounts, images, use::inUse, engine.dataRoot(), engine::diskFull);
     if (engine.chunks().shared() != null) {
       ops.catalogue = io.strata.store.fleet.Catalogue.start(engine.chunks(), images);
       ops.fleetGc = fleetGc;

@@ -66,6 +66,7 @@ public final class RegistryServer implements Closeable {
   private final ChunkIndexMaker indexMaker;
   private final UnusedBlobSweeper releaser;
   private final ImageBridge bridge;
+  private final BlobCache cache;
 
   private final StopSignal stop;
 
@@ -79,8 +80,10 @@ public final class RegistryServer implements Closeable {
       ChunkIndexMaker indexMaker,
       UnusedBlobSweeper releaser,
       ImageBridge bridge,
+      BlobCache cache,
       StopSignal stop) {
     this.bridge = bridge;
+    this.cache = cache;
     this.stop = stop;
     this.recipes = recipes;
     this.releaser = releaser;
@@ -234,7 +237,26 @@ public final class RegistryServer implements Closeable {
     ScheduledFuture<?> sweep =
         workers.next().scheduleAtFixedRate(uploads::expire, every, every, TimeUnit.MILLISECONDS);
     return new RegistryServer(
-        ch, connections, uploads, sweep, readers, recipes, indexMaker, releaser, bridge, stop);
+        ch,
+        connections,
+        uploads,
+        sweep,
+        readers,
+        recipes,
+        indexMaker,
+        releaser,
+        bridge,
+        cache,
+        stop);
+  }
+
+  /**
+   * The data root's disk is full ({@code why}), met outside the registry (a request of the Strata
+   * protocol, a gc): the blob cache's copies give their space back to the store, as for a full disk
+   * a registry request meets.
+   */
+  public void diskFull(String why) {
+    cache.clear(why);
   }
 
   /**

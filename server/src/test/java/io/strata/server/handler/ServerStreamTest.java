@@ -33,6 +33,7 @@ class ServerStreamTest {
 
   private final EmbeddedChannel ch = new EmbeddedChannel();
   private final AtomicReference<Status> answered = new AtomicReference<>();
+  private final List<String> diskFull = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @AfterEach
   void release() {
@@ -67,6 +68,7 @@ class ServerStreamTest {
             ch,
             Runnable::run,
             DATA_ROOT,
+            diskFull::add,
             (stream, status) -> answered.set(status),
             n -> {});
     s.start(args -> new Outcome.Upload(sink), new byte[0]);
@@ -93,6 +95,7 @@ class ServerStreamTest {
               wire,
               Runnable::run,
               DATA_ROOT,
+              diskFull::add,
               (stream, status) -> answered.set(status),
               n -> {});
       s.start(
@@ -143,6 +146,9 @@ class ServerStreamTest {
     assertThat(answer.body())
         .contains("blob.put: data root /srv/strata: the disk is full (No space left on device)")
         .doesNotContain("I/O error");
+    // and the caches that hold disk for speed hear of it (the registry's blob cache)
+    assertThat(diskFull).hasSize(1);
+    assertThat(diskFull.get(0)).contains("data root /srv/strata: the disk is full");
   }
 
   /**
