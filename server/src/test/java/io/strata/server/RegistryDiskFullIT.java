@@ -51,84 +51,77 @@ class RegistryDiskFullIT {
   @Test
   @Timeout(value = 8, unit = TimeUnit.MINUTES)
   void aPushAcknowledgedOnAFullDiskBecomesAStrataImageOnceSpaceIsFreed() throws Exception {
-    assertThat(System.getProperty("user.name"))
-        .as("this test mounts a small tmpfs as the data root, which needs root (CI runs as root)")
-        .isEqualTo("root");
-    Path small = dir.resolve("small");
-    Files.createDirectories(small);
-    run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", small.toString());
-    try {
-      Path data = small.resolve("data");
-      String registry = "127.0.0.1:" + TestData.freePort();
-      Image one = image(1);
-      Image two = image(2);
-      try (StratadProcess s = launch(data, registry);
-          StrataClient c = connect(s)) {
-        // Without a restart: the layer pushed, then the disk fills before the manifest comes.
-        pushBlobs(registry, one);
-        fill(small);
-        HttpResponse<String> refused = upload(registry, TestData.random(9, 4 << 10));
-        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(507);
-        assertThat(refused.body())
-            .contains("\"code\":\"UNAVAILABLE\"")
-            .contains("data root " + data + ": the disk is full");
-        String logged = ": 507 data root " + data + ": the disk is full";
-        awaitLog(s, logged);
-        assertThat(s.stderr().lines().filter(l -> l.contains(logged)))
-            .as("one line for the refused upload")
-            .hasSize(1)
-            .allMatch(
-                l -> l.contains("registry P") && l.contains("/v2/" + REPO + "/blobs/uploads/"));
+    onSmallDisk(
+        small -> {
+          Path data = small.resolve("data");
+          String registry = "127.0.0.1:" + TestData.freePort();
+          Image one = image(1);
+          Image two = image(2);
+          try (StratadProcess s = launch(data, registry);
+              StrataClient c = connect(s)) {
+            // Without a restart: the layer pushed, then the disk fills before the manifest comes.
+            pushBlobs(registry, one);
+            fill(small);
+            HttpResponse<String> refused = upload(registry, TestData.random(9, 4 << 10));
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(507);
+            assertThat(refused.body())
+                .contains("\"code\":\"UNAVAILABLE\"")
+                .contains("data root " + data + ": the disk is full");
+            String logged = ": 507 data root " + data + ": the disk is full";
+            awaitLog(s, logged);
+            assertThat(s.stderr().lines().filter(l -> l.contains(logged)))
+                .as("one line for the refused upload")
+                .hasSize(1)
+                .allMatch(
+                    l -> l.contains("registry P") && l.contains("/v2/" + REPO + "/blobs/uploads/"));
 
-        leaveRoom(small);
-        pushManifest(registry, "1", one.manifest());
-        awaitLog(s, "manifest " + REPO + ":1 stored, but not made a Strata image");
-        assertThat(tags(c)).doesNotContain("1");
+            leaveRoom(small);
+            pushManifest(registry, "1", one.manifest());
+            awaitLog(s, "manifest " + REPO + ":1 stored, but not made a Strata image");
+            assertThat(tags(c)).doesNotContain("1");
 
-        free(small);
-        awaitImage(c, "1");
-        assertThat(s.stderr())
-            .contains(
-                "manifest "
-                    + REPO
-                    + ":1 stored, but not made a Strata image yet (attempt 1): data root "
-                    + data
-                    + ": the disk is full")
-            .contains("manifest " + REPO + ":1: made a Strata image on attempt");
+            free(small);
+            awaitImage(c, "1");
+            assertThat(s.stderr())
+                .contains(
+                    "manifest "
+                        + REPO
+                        + ":1 stored, but not made a Strata image yet (attempt 1): data root "
+                        + data
+                        + ": the disk is full")
+                .contains("manifest " + REPO + ":1: made a Strata image on attempt");
 
-        // Across a restart: the failed import's record outlives the process.
-        pushBlobs(registry, two);
-        long deadline = System.nanoTime() + DEADLINE;
-        while (c.info().registryStagedBytes() > 0) {
-          assertThat(System.nanoTime()).as("the layer's recipe job ended").isLessThan(deadline);
-          Thread.sleep(100);
-        }
-        fill(small);
-        leaveRoom(small);
-        pushManifest(registry, "2", two.manifest());
-        awaitLog(s, "manifest " + REPO + ":2 stored, but not made a Strata image");
-        s.process().destroyForcibly();
-        s.process().waitFor();
-      }
-      // a start empties DATA/tmp (the registry's blob cache holds both layers whole there) and
-      // truncates the packs past their last commit: done first, and the disk filled again, so
-      // that the restarted server finds it full too
-      emptyTmp(data.resolve("tmp"));
-      fill(small);
-      leaveRoom(small);
-      // restarted on the full disk: the import resumes, fails again, and waits for space
-      try (StratadProcess s = launch(data, registry);
-          StrataClient c = connect(s)) {
-        awaitLog(s, "manifest " + REPO + ":2: resuming its import");
-        awaitLog(s, "manifest " + REPO + ":2 stored, but not made a Strata image yet");
-        assertThat(tags(c)).containsExactly("1");
-        free(small);
-        awaitImage(c, "2");
-        assertThat(c.fsck().damaged()).isEmpty();
-      }
-    } finally {
-      run("umount", "-l", small.toString());
-    }
+            // Across a restart: the failed import's record outlives the process.
+            pushBlobs(registry, two);
+            long deadline = System.nanoTime() + DEADLINE;
+            while (c.info().registryStagedBytes() > 0) {
+              assertThat(System.nanoTime()).as("the layer's recipe job ended").isLessThan(deadline);
+              Thread.sleep(100);
+            }
+            fill(small);
+            leaveRoom(small);
+            pushManifest(registry, "2", two.manifest());
+            awaitLog(s, "manifest " + REPO + ":2 stored, but not made a Strata image");
+            s.process().destroyForcibly();
+            s.process().waitFor();
+          }
+          // a start empties DATA/tmp (the registry's blob cache holds both layers whole there) and
+          // truncates the packs past their last commit: done first, and the disk filled again, so
+          // that the restarted server finds it full too
+          emptyTmp(data.resolve("tmp"));
+          fill(small);
+          leaveRoom(small);
+          // restarted on the full disk: the import resumes, fails again, and waits for space
+          try (StratadProcess s = launch(data, registry);
+              StrataClient c = connect(s)) {
+            awaitLog(s, "manifest " + REPO + ":2: resuming its import");
+            awaitLog(s, "manifest " + REPO + ":2 stored, but not made a Strata image yet");
+            assertThat(tags(c)).containsExactly("1");
+            free(small);
+            awaitImage(c, "2");
+            assertThat(c.fsck().damaged()).isEmpty();
+          }
+        });
   }
 
   /**
@@ -139,57 +132,50 @@ class RegistryDiskFullIT {
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void abandonedUploadsHoldNoDescriptorAndAFullDiskEmptiesTheBlobCache() throws Exception {
-    assertThat(System.getProperty("user.name"))
-        .as("this test mounts a small tmpfs as the data root, which needs root (CI runs as root)")
-        .isEqualTo("root");
-    Path small = dir.resolve("small");
-    Files.createDirectories(small);
-    run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", small.toString());
-    try {
-      Path data = small.resolve("data");
-      Path cache = data.resolve("tmp/registry-blob-cache");
-      String registry = "127.0.0.1:" + TestData.freePort();
-      Image one = image(3);
-      try (StratadProcess s = launch(data, registry);
-          StrataClient c = connect(s)) {
-        pushBlobs(registry, one);
-        long deadline = System.nanoTime() + DEADLINE;
-        while (c.info().registryStagedBytes() > 0) {
-          assertThat(System.nanoTime()).as("the layer's recipe job ended").isLessThan(deadline);
-          Thread.sleep(100);
-        }
-        assertThat(cached(cache)).as("the layer's copy in the blob cache").isEqualTo(1);
+    onSmallDisk(
+        small -> {
+          Path data = small.resolve("data");
+          Path cache = data.resolve("tmp/registry-blob-cache");
+          String registry = "127.0.0.1:" + TestData.freePort();
+          Image one = image(3);
+          try (StratadProcess s = launch(data, registry);
+              StrataClient c = connect(s)) {
+            pushBlobs(registry, one);
+            long deadline = System.nanoTime() + DEADLINE;
+            while (c.info().registryStagedBytes() > 0) {
+              assertThat(System.nanoTime()).as("the layer's recipe job ended").isLessThan(deadline);
+              Thread.sleep(100);
+            }
+            assertThat(cached(cache)).as("the layer's copy in the blob cache").isEqualTo(1);
 
-        Path fds = Path.of("/proc", Long.toString(s.process().pid()), "fd");
-        long before = count(fds);
-        for (int i = 0; i < 300; i++) {
-          URI u = startUpload(registry);
-          HttpResponse<String> r = patch(u, TestData.random(i, 1000));
-          assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
-        }
-        assertThat(count(fds))
-            .as("descriptors of the server after 300 abandoned uploads")
-            .isLessThan(before + 30);
+            Path fds = Path.of("/proc", Long.toString(s.process().pid()), "fd");
+            long before = count(fds);
+            for (int i = 0; i < 300; i++) {
+              URI u = startUpload(registry);
+              HttpResponse<String> r = patch(u, TestData.random(i, 1000));
+              assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+            }
+            assertThat(count(fds))
+                .as("descriptors of the server after 300 abandoned uploads")
+                .isLessThan(before + 30);
 
-        fill(small);
-        long usable = Files.getFileStore(small).getUsableSpace();
-        URI u = startUpload(registry);
-        HttpResponse<String> refused = patch(u, TestData.random(7, 64 << 10));
-        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(507);
-        HttpResponse<String> gone =
-            HTTP.send(
-                HttpRequest.newBuilder(u).GET().timeout(Duration.ofMinutes(1)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(gone.statusCode()).as("the refused upload is not kept").isEqualTo(404);
-        awaitLog(s, "blob cache: emptied (1 copies");
-        assertThat(cached(cache)).isZero();
-        assertThat(Files.getFileStore(small).getUsableSpace() - usable)
-            .as("the copy's space given back")
-            .isGreaterThanOrEqualTo(one.layer().length);
-      }
-    } finally {
-      run("umount", "-l", small.toString());
-    }
+            fill(small);
+            long usable = Files.getFileStore(small).getUsableSpace();
+            URI u = startUpload(registry);
+            HttpResponse<String> refused = patch(u, TestData.random(7, 64 << 10));
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(507);
+            HttpResponse<String> gone =
+                HTTP.send(
+                    HttpRequest.newBuilder(u).GET().timeout(Duration.ofMinutes(1)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(gone.statusCode()).as("the refused upload is not kept").isEqualTo(404);
+            awaitLog(s, "blob cache: emptied (1 copies");
+            assertThat(cached(cache)).isZero();
+            assertThat(Files.getFileStore(small).getUsableSpace() - usable)
+                .as("the copy's space given back")
+                .isGreaterThanOrEqualTo(one.layer().length);
+          }
+        });
   }
 
   /**
@@ -199,6 +185,42 @@ class RegistryDiskFullIT {
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void aFullDiskMetByAStrataRequestOrAGcEmptiesTheBlobCache() throws Exception {
+    onSmallDisk(
+        small -> {
+          Path data = small.resolve("data");
+          Path cache = data.resolve("tmp/registry-blob-cache");
+          String registry = "127.0.0.1:" + TestData.freePort();
+          try (StratadProcess s = launch(data, registry);
+              StrataClient c = connect(s)) {
+            pushBlobs(registry, image(5));
+            awaitCached(c, cache);
+            fill(small);
+            assertThatThrownBy(
+                    () ->
+                        c.put(
+                            new java.io.ByteArrayInputStream(TestData.random(9, 4 << 20)),
+                            null,
+                            io.strata.client.TransferListener.NONE))
+                .hasMessageContaining("the disk is full");
+            awaitLog(s, "blob cache: emptied (1 copies");
+            assertThat(cached(cache)).isZero();
+
+            free(small);
+            pushBlobs(registry, image(6));
+            awaitCached(c, cache);
+            fill(small);
+            c.gc();
+            awaitLog(s, "at a gc");
+            assertThat(cached(cache)).as("emptied by the gc on the full disk").isZero();
+          }
+        });
+  }
+
+  /**
+   * Runs {@code test} on a 64 MiB tmpfs mounted for it at {@code small}, a disk it can fill,
+   * unmounted after. Mounting needs root, as CI runs.
+   */
+  private void onSmallDisk(SmallDiskTest test) throws Exception {
     assertThat(System.getProperty("user.name"))
         .as("this test mounts a small tmpfs as the data root, which needs root (CI runs as root)")
         .isEqualTo("root");
@@ -206,35 +228,15 @@ class RegistryDiskFullIT {
     Files.createDirectories(small);
     run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", small.toString());
     try {
-      Path data = small.resolve("data");
-      Path cache = data.resolve("tmp/registry-blob-cache");
-      String registry = "127.0.0.1:" + TestData.freePort();
-      try (StratadProcess s = launch(data, registry);
-          StrataClient c = connect(s)) {
-        pushBlobs(registry, image(5));
-        awaitCached(c, cache);
-        fill(small);
-        assertThatThrownBy(
-                () ->
-                    c.put(
-                        new java.io.ByteArrayInputStream(TestData.random(9, 4 << 20)),
-                        null,
-                        io.strata.client.TransferListener.NONE))
-            .hasMessageContaining("the disk is full");
-        awaitLog(s, "blob cache: emptied (1 copies");
-        assertThat(cached(cache)).isZero();
-
-        free(small);
-        pushBlobs(registry, image(6));
-        awaitCached(c, cache);
-        fill(small);
-        c.gc();
-        awaitLog(s, "at a gc");
-        assertThat(cached(cache)).as("emptied by the gc on the full disk").isZero();
-      }
+      test.run(small);
     } finally {
       run("umount", "-l", small.toString());
     }
+  }
+
+  @FunctionalInterface
+  private interface SmallDiskTest {
+    void run(Path small) throws Exception;
   }
 
   /** Waits for the pushed layer's recipe job to end, leaving its copy in the blob cache. */
