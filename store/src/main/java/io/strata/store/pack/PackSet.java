@@ -443,10 +443,13 @@ public final class PackSet implements Closeable {
       appendLock.unlock();
     }
     seals.awaitAll();
-    restoreIfRemoved();
     if (w != null) {
       forceOrAbandon(w);
     }
+    // After the fsync, not before: a removal that lands while it runs would otherwise leave this
+    // sync's records, about to be acknowledged, in a file no name reaches (S6). Forced into the
+    // removed file, they are copied back with the rest and forced again.
+    restoreIfRemoved();
     syncDirectoryIfNewPack();
     sealCutShort();
   }

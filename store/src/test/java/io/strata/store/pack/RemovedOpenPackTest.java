@@ -106,6 +106,66 @@ class RemovedOpenPackTest {
   }
 
   /**
+   * S6's rest: the open pack removed while a sync forces it. The sync's records went to the removed
+   * file and the sync returned (its commits acknowledged); a power cut before the periodic check
+   * lost them. Now a sync looks once its fsync is done and puts the pack back before it returns.
+   * The periodic check is off and the store is not closed: only the sync can have done it.
+   */
+  @Test
+  void aPackRemovedWhileASyncForcesItIsPutBackBeforeTheSyncReturns() throws Exception {
+    FaultFileSystem fs = FaultFileSystem.create(CrashModel.JOURNALED, 1);
+    Path root = fs.root().resolve("packs");
+    Files.createDirectories(root);
+    PackSet packs = PackSet.open(root, 64, 0);
+    List<long[]> placed = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean removed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    placed.add(TestRecords.append(packs, 1, 8 << 10));
+    packs.sync();
+    placed.add(TestRecords.append(packs, 2, 8 << 10));
+    int open = (int) placed.get(1)[0];
+    String name = PackFormat.fileName(open);
+    // an operator's rm, landing while the sync's fsync runs
+    fs.failWhen(
+        op -> {
+          if (op.kind() == io.strata.store.faultfs.OpKind.FORCE
+              && op.path().endsWith(name)
+              && removed.compareAndSet(false, true)) {
+            try {
+              Files.delete(packs.path(open));
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+          return false;
+        },
+        io.strata.store.faultfs.IoError.EIO);
+    packs.sync();
+    assertThat(removed).as("the pack was removed during the fsync").isTrue();
+
+    fs.crash(); // the power goes before anything else looks: what the sync made durable stays
+    try {
+      packs.close();
+    } catch (IOException | RuntimeException afterThePowerCut) {
+      // its channels are gone with the power
+    }
+    PackSet reopened = PackSet.open(root, 64, 0);
+    try {
+      for (long[] p : placed) {
+        byte[] back = new byte[(int) p[2]];
+        assertThat(reopened.read((int) p[0], p[1], back, (int) p[2]))
+            .as("record %d, acknowledged", p[3])
+            .isTrue();
+        RecordHeader h = Records.header(back, 0, (int) p[2], "test");
+        Records.checkCrc(back, 0, h, "test");
+        assertThat(h.chunkId()).isEqualTo(p[3]);
+      }
+    } finally {
+      reopened.close();
+    }
+  }
+
+  /**
    * The pack cannot be put back (the disk is full): its records are nowhere a restart finds them,
    * so the store learns they are all lost and the pack leaves the set; later appends go on.
    */
