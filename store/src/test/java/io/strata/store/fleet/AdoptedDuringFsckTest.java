@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.strata.store.blob.BlobService;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.FsckReport;
-import io.strata.store.remote.SharedSettings;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -29,20 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 class AdoptedDuringFsckTest {
   @TempDir Path dir;
 
-  private static ChunkStore open(Path root, MemoryBucket bucket) throws IOException {
-    // Polls an hour apart: the test decides when b reads the bucket's segments.
-    return ChunkStore.open(
-        root.resolve("chunks"),
-        ChunkStore.Options.defaults()
-            .withShared(new SharedSettings(bucket, 64L << 20, 3_600_000, 3_600_000)));
-  }
-
   @Test
   void aPackAdoptedWhileTheCheckRunsIsNoDamageAndTheNextCheckReadsIt() throws Exception {
     MemoryBucket bucket = new MemoryBucket();
     // a first: its packs have lower ids than b's open pack, so they are not "written since".
-    try (ChunkStore a = open(dir.resolve("a"), bucket);
-        ChunkStore b = open(dir.resolve("b"), bucket)) {
+    try (ChunkStore a = FleetNodes.open(dir.resolve("a"), bucket);
+        ChunkStore b = FleetNodes.open(dir.resolve("b"), bucket)) {
       new BlobService(b).put(new ByteArrayInputStream(TestData.random(3, 1 << 20)));
       new BlobService(a).put(new ByteArrayInputStream(TestData.random(4, 1 << 20)));
       a.publishToBucket(30_000);

@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.strata.store.blob.BlobService;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.FsckReport;
-import io.strata.store.remote.SharedSettings;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -28,18 +26,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BucketFsckTest {
   @TempDir Path dir;
 
-  private static ChunkStore open(Path root, MemoryBucket bucket) throws IOException {
-    return ChunkStore.open(
-        root.resolve("chunks"),
-        ChunkStore.Options.defaults()
-            .withShared(new SharedSettings(bucket, 64L << 20, 3_600_000, 3_600_000)));
-  }
-
   @Test
   void aPackGoneFromTheBucketIsDamageOnEveryNode() throws Exception {
     MemoryBucket bucket = new MemoryBucket();
-    try (ChunkStore a = open(dir.resolve("a"), bucket);
-        ChunkStore b = open(dir.resolve("b"), bucket)) {
+    try (ChunkStore a = FleetNodes.open(dir.resolve("a"), bucket);
+        ChunkStore b = FleetNodes.open(dir.resolve("b"), bucket)) {
       new BlobService(a).put(new ByteArrayInputStream(TestData.random(1, 2 << 20)));
       a.publishToBucket(30_000);
       b.shared().refresh();
@@ -72,8 +63,8 @@ class BucketFsckTest {
     MemoryBucket bucket = new MemoryBucket();
     bucket.md5Tags = md5Tags;
     byte[] data = TestData.random(2, 2 << 20);
-    try (ChunkStore a = open(dir.resolve("a"), bucket);
-        ChunkStore b = open(dir.resolve("b"), bucket)) {
+    try (ChunkStore a = FleetNodes.open(dir.resolve("a"), bucket);
+        ChunkStore b = FleetNodes.open(dir.resolve("b"), bucket)) {
       new BlobService(a).put(new ByteArrayInputStream(data));
       a.publishToBucket(30_000);
       String key =

@@ -10,7 +10,6 @@ import io.strata.store.engine.ChunkAlias;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.index.Locations;
-import io.strata.store.remote.SharedSettings;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -33,14 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
 class FleetAliasTest {
   @TempDir Path dir;
 
-  /** A store that lists the bucket only when told ({@code refresh}), so duplicates are made. */
-  private static ChunkStore open(Path root, MemoryBucket bucket) throws IOException {
-    return ChunkStore.open(
-        root.resolve("chunks"),
-        ChunkStore.Options.defaults()
-            .withShared(new SharedSettings(bucket, 64L << 20, 3_600_000, 3_600_000)));
-  }
-
   private static byte[] read(ChunkStore s, PutResult p) throws IOException {
     try (InputStream in = new BlobService(s).open(p.digest(), 0, p.size())) {
       return in.readAllBytes();
@@ -58,8 +49,8 @@ class FleetAliasTest {
     byte[] data = TestData.random(7, 3 << 20);
     PutResult pa;
     PutResult pb;
-    try (ChunkStore a = open(dir.resolve("a"), bucket);
-        ChunkStore b = open(dir.resolve("b"), bucket)) {
+    try (ChunkStore a = FleetNodes.open(dir.resolve("a"), bucket);
+        ChunkStore b = FleetNodes.open(dir.resolve("b"), bucket)) {
       pa = new BlobService(a).put(new ByteArrayInputStream(data));
       a.publishToBucket(30_000);
       pb = new BlobService(b).put(new ByteArrayInputStream(data));
@@ -95,14 +86,14 @@ class FleetAliasTest {
       }
     }
     // The aliases are in B's index checkpoint: reopened without the fleet, B reads them.
-    try (ChunkStore b = open(dir.resolve("b"), bucket)) {
+    try (ChunkStore b = FleetNodes.open(dir.resolve("b"), bucket)) {
       assertThat(read(b, pb)).isEqualTo(data);
       assertThat(b.fsck().damaged()).isEmpty();
     }
     // With the checkpoint lost, the index is rebuilt from the segments, and joining the fleet
     // applies the bucket's alias maps again: the duplicates come back at their canonical copies.
     Files.delete(dir.resolve("b/chunks/index"));
-    try (ChunkStore b = open(dir.resolve("b"), bucket);
+    try (ChunkStore b = FleetNodes.open(dir.resolve("b"), bucket);
         FleetGc fb = FleetGc.join(b)) {
       assertThat(read(b, pb)).isEqualTo(data);
       assertThat(b.fsck().damaged()).isEmpty();
@@ -114,8 +105,8 @@ class FleetAliasTest {
   void aNodeThatDidNotAnswerKeepsItsDuplicatePackUntilItDoes() throws Exception {
     MemoryBucket bucket = new MemoryBucket();
     byte[] data = TestData.random(8, 2 << 20);
-    try (ChunkStore a = open(dir.resolve("a"), bucket);
-        ChunkStore b = open(dir.resolve("b"), bucket)) {
+    try (ChunkStore a = FleetNodes.open(dir.resolve("a"), bucket);
+        ChunkStore b = FleetNodes.open(dir.resolve("b"), bucket)) {
       PutResult pa = new BlobService(a).put(new ByteArrayInputStream(data));
       a.publishToBucket(30_000);
       PutResult pb = new BlobService(b).put(new ByteArrayInputStream(data));
@@ -172,7 +163,7 @@ class FleetAliasTest {
     byte[] dataB = concat(shared, TestData.random(13, 1 << 20));
     // The reference: one store holding both.
     MemoryBucket solo = new MemoryBucket();
-    try (ChunkStore s = open(dir.resolve("solo"), solo)) {
+    try (ChunkStore s = FleetNodes.open(dir.resolve("solo"), solo)) {
       new BlobService(s).put(new ByteArrayInputStream(dataA));
       new BlobService(s).put(new ByteArrayInputStream(dataB));
       s.publishToBucket(30_000);
@@ -180,8 +171,8 @@ class FleetAliasTest {
     long one = solo.packBytes();
 
     MemoryBucket bucket = new MemoryBucket();
-    try (ChunkStore a = open(dir.resolve("a"), bucket);
-        ChunkStore b = open(dir.resolve("b"), bucket)) {
+    try (ChunkStore a = FleetNodes.open(dir.resolve("a"), bucket);
+        ChunkStore b = FleetNodes.open(dir.resolve("b"), bucket)) {
       PutResult pa = new BlobService(a).put(new ByteArrayInputStream(dataA));
       a.publishToBucket(30_000);
       PutResult pb = new BlobService(b).put(new ByteArrayInputStream(dataB));
@@ -205,14 +196,14 @@ class FleetAliasTest {
       }
     }
     // A store joining now, with a data root of its own, indexes the copies.
-    try (ChunkStore c = open(dir.resolve("c"), bucket);
+    try (ChunkStore c = FleetNodes.open(dir.resolve("c"), bucket);
         FleetGc fc = FleetGc.join(c)) {
       assertThat(read(c, new BlobService(c).put(new ByteArrayInputStream(dataB)))).isEqualTo(dataB);
       assertThat(bucket.packBytes()).isLessThanOrEqualTo(one * 105 / 100);
       assertThat(c.fsck().damaged()).isEmpty();
     }
     Files.delete(dir.resolve("b/chunks/index"));
-    try (ChunkStore b = open(dir.resolve("b"), bucket);
+    try (ChunkStore b = FleetNodes.open(dir.resolve("b"), bucket);
         FleetGc fb = FleetGc.join(b)) {
       PutResult again = new BlobService(b).put(new ByteArrayInputStream(dataB));
       assertThat(again.newChunks()).isZero();

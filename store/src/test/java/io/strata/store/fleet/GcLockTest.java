@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.error.ConflictException;
-import io.strata.store.remote.SharedSettings;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -24,19 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
 class GcLockTest {
   @TempDir Path dir;
 
-  private static ChunkStore open(Path root, MemoryBucket bucket) throws IOException {
-    return ChunkStore.open(
-        root.resolve("chunks"),
-        ChunkStore.Options.defaults()
-            .withShared(new SharedSettings(bucket, 64L << 20, 3_600_000, 3_600_000)));
-  }
-
   @Test
   @SuppressWarnings("try") // a member serves the fleet from its own thread while it is open
   void aLockLeftInANodesNameIsTakenBackByItAndOthersAreToldItsAge() throws Exception {
     MemoryBucket bucket = new MemoryBucket();
-    try (ChunkStore a = open(dir.resolve("a"), bucket);
-        ChunkStore b = open(dir.resolve("b"), bucket);
+    try (ChunkStore a = FleetNodes.open(dir.resolve("a"), bucket);
+        ChunkStore b = FleetNodes.open(dir.resolve("b"), bucket);
         FleetGc fa = FleetGc.join(a);
         FleetGc fb = FleetGc.join(b)) {
       // what a gc of A killed half-way leaves
@@ -65,8 +56,8 @@ class GcLockTest {
   @SuppressWarnings("try")
   void aGcRightAfterAnotherNodesReportsOnlyWhatItReclaimed() throws Exception {
     MemoryBucket bucket = new MemoryBucket();
-    try (ChunkStore a = open(dir.resolve("a"), bucket);
-        ChunkStore b = open(dir.resolve("b"), bucket);
+    try (ChunkStore a = FleetNodes.open(dir.resolve("a"), bucket);
+        ChunkStore b = FleetNodes.open(dir.resolve("b"), bucket);
         FleetGc fa = FleetGc.join(a);
         FleetGc fb = FleetGc.join(b)) {
       io.strata.store.blob.BlobService blobs = new io.strata.store.blob.BlobService(a);

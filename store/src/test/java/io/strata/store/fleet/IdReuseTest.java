@@ -6,7 +6,6 @@ import io.strata.store.blob.BlobService;
 import io.strata.store.blob.PutResult;
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.engine.ChunkStore;
-import io.strata.store.remote.SharedSettings;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -34,13 +33,6 @@ import org.roaringbitmap.RoaringBitmap;
 class IdReuseTest {
   @TempDir Path dir;
 
-  private static ChunkStore open(Path root, MemoryBucket bucket) throws IOException {
-    return ChunkStore.open(
-        root.resolve("chunks"),
-        ChunkStore.Options.defaults()
-            .withShared(new SharedSettings(bucket, 64L << 20, 3_600_000, 3_600_000)));
-  }
-
   private static byte[] read(ChunkStore s, PutResult p) throws IOException {
     try (InputStream in = new BlobService(s).open(p.digest(), 0, p.size())) {
       return in.readAllBytes();
@@ -66,8 +58,8 @@ class IdReuseTest {
     byte[] fresh = TestData.random(3, 2 << 20);
     Set<String> deleted;
     int junkNextId;
-    try (ChunkStore a = open(dir.resolve("a"), bucket);
-        ChunkStore b = open(dir.resolve("b"), bucket)) {
+    try (ChunkStore a = FleetNodes.open(dir.resolve("a"), bucket);
+        ChunkStore b = FleetNodes.open(dir.resolve("b"), bucket)) {
       new BlobService(a).put(new ByteArrayInputStream(keep));
       a.publishToBucket(30_000);
       PutResult j = new BlobService(a).put(new ByteArrayInputStream(junk));
@@ -86,7 +78,7 @@ class IdReuseTest {
       assertThat(deleted).isNotEmpty();
     }
     Map<Integer, byte[]> chunks = new TreeMap<>();
-    try (ChunkStore a = open(dir.resolve("a"), bucket)) {
+    try (ChunkStore a = FleetNodes.open(dir.resolve("a"), bucket)) {
       PutResult made = new BlobService(a).put(new ByteArrayInputStream(fresh));
       a.publishToBucket(30_000);
       RoaringBitmap ids = new BlobService(a).recipe(made.digest()).chunkSet();
@@ -101,7 +93,7 @@ class IdReuseTest {
       assertThat(bucket.objects).as("a deleted pack's id handed out again").doesNotContainKey(p);
     }
     // B applied the gc; restarted, it applies the bucket's records again and reads the new data
-    try (ChunkStore b = open(dir.resolve("b"), bucket);
+    try (ChunkStore b = FleetNodes.open(dir.resolve("b"), bucket);
         FleetGc fb = FleetGc.join(b)) {
       b.shared().refresh();
       byte[] buf = new byte[ChunkerParams.MAX_CHUNK];
