@@ -75,6 +75,7 @@ final class RecipeJobs implements AutoCloseable {
   private final AtomicInteger urgent = new AtomicInteger();
   private volatile Consumer<Digest> settled = d -> {};
   private volatile BiConsumer<Digest, String> gaveUp = (d, why) -> {};
+  private volatile Consumer<String> diskFull = why -> {};
 
   /**
    * Jobs for {@code store}'s staged blobs; {@link #resume} queues those a previous run left. {@code
@@ -138,6 +139,10 @@ final class RecipeJobs implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       if (StopSignal.stopped(e)) {
         return; // as above, the stop passed on wrapped
+      }
+      if (Failures.diskFull(e)) {
+        // what holds disk for speed gives it back before the next attempt
+        diskFull.accept("blob " + d + ": its recipe job met a full disk: " + e.getMessage());
       }
       if (attempt < ATTEMPTS) {
         Duration delay = retryDelay.multipliedBy(attempt);
@@ -237,6 +242,11 @@ final class RecipeJobs implements AutoCloseable {
    */
   void onGaveUp(BiConsumer<Digest, String> listener) {
     this.gaveUp = listener;
+  }
+
+  /** Calls {@code listener} (on the job thread) when a job fails on a full disk, saying so. */
+  void onDiskFull(Consumer<String> listener) {
+    this.diskFull = listener;
   }
 
   /** Whether blob {@code d} is staged: waiting for (or in) its job, whole for now. */

@@ -186,6 +186,7 @@ public final class RegistryServer implements Closeable {
           bridge.retryWaiting();
         });
     recipes.onGaveUp(indexMaker::gaveUp);
+    recipes.onDiskFull(cache::clear);
     recipes.resume();
     bridge.resumeImports();
     indexMaker.indexExisting();

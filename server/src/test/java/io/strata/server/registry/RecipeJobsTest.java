@@ -196,6 +196,32 @@ class RecipeJobsTest {
     assertThat(gaveUp).isEmpty();
   }
 
+  /** A job that meets a full disk says so, so that the blob cache gives its space back first. */
+  @Test
+  void aJobThatMeetsAFullDiskTellsItsListener() throws Exception {
+    Digest layer = stagedLayer();
+    AtomicInteger attempts = new AtomicInteger();
+    jobs =
+        new RecipeJobs(
+            registry,
+            d -> {
+              if (attempts.incrementAndGet() == 1) {
+                throw new IOException("No space left on device");
+              }
+              registry.storeStaged(d);
+            },
+            RETRY);
+    List<String> full = new CopyOnWriteArrayList<>();
+    CompletableFuture<Digest> settled = new CompletableFuture<>();
+    jobs.onDiskFull(full::add);
+    jobs.onSettled(settled::complete);
+    jobs.submit(layer);
+
+    assertThat(settled.get(30, TimeUnit.SECONDS)).isEqualTo(layer);
+    assertThat(full).hasSize(1);
+    assertThat(full.get(0)).contains("blob " + layer).contains("full disk");
+  }
+
   @Test
   void aJobThatFailsEveryTimeGivesUpAfterItsAttemptsSayingWhy() throws Exception {
     Digest layer = stagedLayer();
