@@ -248,11 +248,25 @@ final class ServerStream {
     Status status = ErrorStatus.of(t);
     String message = t.getMessage();
     boolean io = t instanceof UncheckedIOException || t instanceof IOException;
+    // whether the data root's disk is the full one (a store's own full disk always is)
+    boolean dataRootFull = status == Status.STORAGE_FULL;
     if (status == Status.STORAGE_FULL && !(t instanceof StorageFullException)) {
       // The OS's ENOSPC from a file of the request's own (a driver's record, a spool, a container's
-      // file): the same sentence as the store's, whichever file met it.
+      // file): the same sentence as the store's, whichever file met it; unless the data root has
+      // room, when it was another file system's (a bind mount's source), which the OS's words do
+      // not name either.
       String os = t instanceof UncheckedIOException u ? u.getCause().getMessage() : message;
-      message = label + ": data root " + dataRoot + ": the disk is full (" + os + ")";
+      long usable = usableSpace(dataRoot);
+      dataRootFull = usable < ELSEWHERE;
+      message =
+          dataRootFull
+              ? label + ": data root " + dataRoot + ": the disk is full (" + os + ")"
+              : label
+                  + ": the disk is full ("
+                  + os
+                  + "), not the data root's, which has "
+                  + (usable >> 20)
+                  + " MiB free: the file system of a bind mount's source";
     } else if (io) {
       message = label + ": I/O error on the server: " + message;
     }
@@ -284,8 +298,23 @@ final class ServerStream {
       }
     }
     answer(Frame.error(id, status, message), status);
-    if (status == Status.STORAGE_FULL) {
+    if (dataRootFull) {
       onDiskFull.accept(message);
+    }
+  }
+
+  /**
+   * Usable bytes past which a full disk a request met is not the data root's: the store's own
+   * writes stop within a few MiB of the end (its space reserve is 2 MiB and more).
+   */
+  static final long ELSEWHERE = 16L << 20;
+
+  /** The usable space of {@code dir}'s file system; 0 when it cannot be read (taken as full). */
+  private static long usableSpace(Path dir) {
+    try {
+      return java.nio.file.Files.getFileStore(dir).getUsableSpace();
+    } catch (IOException | RuntimeException e) {
+      return 0;
     }
   }
 

@@ -109,6 +109,18 @@ final class BlobCache {
     return maxBytes > 0;
   }
 
+  /**
+   * Whether a copy of {@code size} bytes may be made now: it would leave the headroom usable. A
+   * pull checks before it writes a copy aside, so that a nearly full disk is not filled by it.
+   */
+  boolean hasRoomFor(long size) {
+    try {
+      return Files.getFileStore(dir).getUsableSpace() - size >= headroom;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** The copy of blob {@code d}, or null when the cache does not have it. */
   synchronized Copy get(Digest d) {
     Held h = held.get(d.hex());

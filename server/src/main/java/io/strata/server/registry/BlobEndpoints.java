@@ -19,7 +19,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Executor;
-import org.apache.commons.io.input.TeeInputStream;
 
 /**
  * Blobs: GET and HEAD (with {@code Range}), DELETE, and uploads (POST to start, or monolithic with
@@ -131,20 +130,23 @@ final class BlobEndpoints {
       x.pump(r, what, () -> checkedCopyOrStore(copy, total, offset, length), readers, c -> {});
       return;
     }
-    boolean whole = range == null && cache.enabled() && store.gzipRecipe(d) != null;
+    boolean whole =
+        range == null && cache.enabled() && store.gzipRecipe(d) != null && cache.hasRoomFor(total);
     if (!whole) {
       x.pump(r, what, () -> store.openBlob(d, offset, length), readers, complete -> {});
       return;
     }
-    // a gzip blob regenerated in full: kept in the cache as it is sent, so the next pull is a file
+    // a gzip blob regenerated in full: kept in the cache as it is sent, so the next pull is a file;
+    // a copy that cannot be written (the disk filled up) is given up, not the pull
     Path partial = cache.partial();
+    CopyAside[] sent = new CopyAside[1];
     x.pump(
         r,
         what,
-        () -> new TeeInputStream(store.openBlob(d, 0, -1), Files.newOutputStream(partial), true),
+        () -> sent[0] = CopyAside.toFile(store.openBlob(d, 0, -1), partial),
         readers,
         complete -> {
-          if (complete) {
+          if (complete && sent[0] != null && sent[0].copied()) {
             cache.commit(d, partial);
           } else {
             try {

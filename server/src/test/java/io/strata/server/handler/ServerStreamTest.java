@@ -34,6 +34,9 @@ class ServerStreamTest {
   private final EmbeddedChannel ch = new EmbeddedChannel();
   private final AtomicReference<Status> answered = new AtomicReference<>();
   private final List<String> diskFull = new java.util.concurrent.CopyOnWriteArrayList<>();
+  // a path that does not exist: its free space reads as none, as a full data root's
+  private java.nio.file.Path dataRoot = DATA_ROOT;
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path roomy;
 
   @AfterEach
   void release() {
@@ -67,7 +70,7 @@ class ServerStreamTest {
             Opcode.BLOB_PUT.code(),
             ch,
             Runnable::run,
-            DATA_ROOT,
+            dataRoot,
             diskFull::add,
             (stream, status) -> answered.set(status),
             n -> {});
@@ -94,7 +97,7 @@ class ServerStreamTest {
               Opcode.BLOB_PUT.code(),
               wire,
               Runnable::run,
-              DATA_ROOT,
+              dataRoot,
               diskFull::add,
               (stream, status) -> answered.set(status),
               n -> {});
@@ -149,6 +152,25 @@ class ServerStreamTest {
     // and the caches that hold disk for speed hear of it (the registry's blob cache)
     assertThat(diskFull).hasSize(1);
     assertThat(diskFull.get(0)).contains("data root /srv/strata: the disk is full");
+  }
+
+  /**
+   * A full disk that is not the data root's (a bind mount's source on a full file system) says so
+   * and leaves the registry's blob cache alone; it named the data root, with room to spare, and
+   * emptied the cache at every such write (docs/ADVERSARIAL.md, T3).
+   */
+  @Test
+  void aFullDiskElsewhereDoesNotBlameTheDataRoot() throws Exception {
+    dataRoot = roomy;
+    SentFrames.Sent answer =
+        answerToAFailingUpload(
+            new java.io.UncheckedIOException(new java.io.IOException("No space left on device")));
+    assertThat(answer.status()).isEqualTo(Status.STORAGE_FULL);
+    assertThat(answer.body())
+        .contains("blob.put: the disk is full (No space left on device), not the data root's")
+        .contains("bind mount")
+        .doesNotContain("data root " + roomy);
+    assertThat(diskFull).as("the caches are not emptied for it").isEmpty();
   }
 
   /**

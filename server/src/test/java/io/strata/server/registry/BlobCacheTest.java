@@ -67,6 +67,8 @@ class BlobCacheTest {
     assertThat(tight.get(digest(1))).isNull();
     assertThat(tight.get(digest(2))).isNull();
     assertThat(tight.bytes()).isZero();
+    // and a pull makes no copy aside to begin with (T1: the copy filled the disk and cut the pull)
+    assertThat(tight.hasRoomFor(1000)).isFalse();
     try (var left = Files.list(cacheDir)) {
       assertThat(left).isEmpty();
     }
@@ -77,6 +79,7 @@ class BlobCacheTest {
     assertThat(BlobCache.headroomFor(fs))
         .isEqualTo(Math.min(BlobCache.MAX_HEADROOM, fs.getTotalSpace() / 10));
     BlobCache roomy = new BlobCache(cacheDir, 10_000, 0);
+    assertThat(roomy.hasRoomFor(1000)).isTrue();
     roomy.keepSpool(digest(1), dir.resolve("a"));
     assertThat(roomy.get(digest(1))).isNotNull();
     assertThat(roomy.bytes()).isEqualTo(1000);
