@@ -689,6 +689,37 @@ class ImageStoreTest {
     assertThat(fix.state()).isEqualTo(before);
   }
 
+  /**
+   * A `docker save` archive piped through gzip was imported as a plain tar: an image of the
+   * archive's own files (manifest.json, repositories, the layer tars), exit 0 (docs/ADVERSARIAL.md,
+   * U2). It is refused, saying what to do, and the store is unchanged; a plain gzip tar still
+   * imports.
+   */
+  @Test
+  void aGzippedImageArchiveIsRefusedNotImportedAsAFileTree() throws IOException {
+    byte[] layer = new TarBuilder().file("etc/hostname", "box\n").bytes();
+    Path saved = DockerArchive.write(dir.resolve("saved"), "one:1", List.of("one"), layer);
+    TarBuilder archive = new TarBuilder();
+    try (var files = Files.list(saved)) {
+      for (Path f : files.sorted().toList()) {
+        archive.raw(f.getFileName().toString(), Files.readAllBytes(f));
+      }
+    }
+    Path gz = dir.resolve("one.tar.gz");
+    Files.write(gz, gzip(archive.bytes()));
+    List<String> before = fix.state();
+    assertThatThrownBy(() -> images.importPath(gz.toString(), "one:1"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("one.tar.gz")
+        .hasMessageContaining("compressed image archive")
+        .hasMessageContaining("gunzip -c");
+    assertThat(fix.state()).isEqualTo(before);
+
+    Path plain = dir.resolve("tree.tar.gz");
+    Files.write(plain, gzip(layer));
+    assertThat(images.importPath(plain.toString(), "tree:1").images()).hasSize(1);
+  }
+
   private static byte[] gzip(byte[] b) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (OutputStream z = new java.util.zip.GZIPOutputStream(out)) {

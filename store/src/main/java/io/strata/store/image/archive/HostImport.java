@@ -73,7 +73,7 @@ public final class HostImport implements Closeable {
       return layers.importTree(null, fs -> HostTree.copy(plain, fs));
     }
     try (InputStream in = Files.newInputStream(plain)) {
-      return layers.importPlainTar(in, "tar " + plain.getFileName());
+      return layers.importPlainTar(in, "tar " + plain.getFileName(), true);
     }
   }
 
