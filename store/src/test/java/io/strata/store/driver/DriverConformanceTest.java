@@ -807,6 +807,25 @@ public abstract class DriverConformanceTest {
     assertThat(driver.diff(base, null)).extracting(Change::path).contains("/etc/hosts", "/link");
   }
 
+  /**
+   * A writable snapshot removed while its view holds changes for the next sync (an import cancelled
+   * half way removes its unfinished layer so): the held chunks are garbage for the next gc. The
+   * view's write session stayed open and kept them live until a restart (docs/ADVERSARIAL.md, U1).
+   */
+  @Test
+  void removingASnapshotWhoseViewHoldsChangesLetsGcTakeThem() throws IOException {
+    String base = base();
+    driver.prepare("held", base, Map.of());
+    FileSystemView fs = driver.fs("held");
+    fs.deferSync(true);
+    fs.writeFile("/big", new ByteArrayInputStream(TestData.random(21, 1 << 20)), 0644, 0, 0, 0);
+    driver.remove("held");
+    long reclaimed = fixture.chunks().gc().bytesReclaimed();
+    assertThat(reclaimed).as("the held file's chunks").isGreaterThanOrEqualTo(1 << 20);
+    assertThat(cat(driver.fs(base), "/etc/hosts")).startsWith("127.0.0.1");
+    assertThat(fixture.chunks().fsck().damaged()).isEmpty();
+  }
+
   @Test
   void overwrittenDataIsCollectedAndLiveDataIsNot() throws IOException {
     String base = base();
