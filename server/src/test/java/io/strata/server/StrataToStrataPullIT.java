@@ -429,7 +429,10 @@ class StrataToStrataPullIT {
     byte[] gz3 = goGzip("v3", tar3);
     Path v3 = layout("v3", tar3, gz3);
     Cli.Result imported = registryCli.strata("image", "import", v3 + ":1", "-t", "local/app:3");
-    assertThat(imported.exit()).as("%s", imported).isZero();
+    // the server's log with it: seen failing once (2026-12-07, "I/O error on the server: null")
+    assertThat(imported.exit())
+        .as("%s%nthe registry's stratad logged:%n%s", imported, registryServer.stderr())
+        .isZero();
     // the first pull by name publishes the image in the registry, its layer stored whole; the
     // layer becomes chunks and a recipe after, and then the image has a chunk index
     HttpResponse<byte[]> m = get("/v2/local/app/manifests/3");
