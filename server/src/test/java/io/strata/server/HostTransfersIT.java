@@ -149,6 +149,35 @@ class HostTransfersIT {
     assertThat(export(z, "app:2")).isEqualTo(export(a, "app:2"));
   }
 
+  /**
+   * An image that arrived with a manifest (here loaded from an OCI archive with zstd layers) keeps
+   * it on the other host: the same RepoDigests, the same layer blobs in its export (T2: the
+   * receiver exported gzip layers of its own, new digests, and showed no RepoDigests).
+   */
+  @Test
+  void anImageLoadedFromAnOciArchiveKeepsItsManifestOnTheOtherHost() throws Exception {
+    Path oci = dir.resolve("app1-zstd.tar");
+    ok(a, "image", "export", "app:1", "-o", oci.toString(), "--layer-compression", "zstd");
+    ok(a, "image", "import", oci.toString(), "-t", "oci/app:1");
+    JsonNode sent = Json.tree(ok(a, "--json", "image", "inspect", "oci/app:1").stdout(), "inspect");
+    String repoDigest = null;
+    for (JsonNode r : sent.get(0).get("RepoDigests")) {
+      if (r.asText().startsWith("oci/app@sha256:")) {
+        repoDigest = r.asText();
+      }
+    }
+    assertThat(repoDigest).as("RepoDigests on the sender: %s", sent).isNotNull();
+
+    ok(a, "push", "oci/app:1", "--to", z.address().toString());
+
+    JsonNode got = Json.tree(ok(z, "--json", "image", "inspect", "oci/app:1").stdout(), "inspect");
+    List<String> repoDigests = new java.util.ArrayList<>();
+    got.get(0).get("RepoDigests").forEach(r -> repoDigests.add(r.asText()));
+    assertThat(repoDigests).contains(repoDigest);
+    assertThat(export(z, "oci/app:1")).isEqualTo(export(a, "oci/app:1"));
+    assertThat(ok(z, "fsck").code()).isZero();
+  }
+
   @Test
   void errorsNameTheOtherHostAndKeepTheirStatus() {
     TestServer.CliRun missing = a.cli("pull", "nope:1", "--from", b.address().toString());

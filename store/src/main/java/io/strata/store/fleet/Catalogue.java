@@ -183,7 +183,7 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
     }
     // The plan must not name chunks the others cannot read yet.
     chunks.publishToBucket(120_000);
-    objects.create(key, new TransferPlan(plan.cut(), "", plan.config(), plan.layers()).encode());
+    objects.create(key, plan.named("").encode());
     objects.put(TAGS + encode(tag), id.getBytes(StandardCharsets.US_ASCII));
     LOG.log(System.Logger.Level.INFO, "published {0} ({1}) to {2}", tag, id, objects.describe());
     return true;

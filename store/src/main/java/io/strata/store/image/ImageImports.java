@@ -3,9 +3,11 @@ package io.strata.store.image;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strata.store.blob.BlobService;
 import io.strata.store.digest.Digest;
+import io.strata.store.engine.ChunkStore;
 import io.strata.store.image.archive.ArchiveImages;
 import io.strata.store.image.archive.ArchiveImport;
 import io.strata.store.image.archive.ArrivedAs;
+import io.strata.store.image.archive.TransferredArrival;
 import io.strata.store.image.build.ImageBuilder;
 import io.strata.store.image.layer.ImageConfigs;
 import io.strata.store.image.layer.JsonCodec;
@@ -33,9 +35,16 @@ final class ImageImports {
   private final ImageRecords records;
   private final TransferPlans plans;
   private final BlobService blobs;
+  private final ChunkStore chunks;
 
-  ImageImports(LayerStore layers, ImageRecords records, TransferPlans plans, BlobService blobs) {
+  ImageImports(
+      LayerStore layers,
+      ImageRecords records,
+      TransferPlans plans,
+      BlobService blobs,
+      ChunkStore chunks) {
     this.layers = layers;
+    this.chunks = chunks;
     this.records = records;
     this.plans = plans;
     this.blobs = blobs;
@@ -167,12 +176,29 @@ final class ImageImports {
       throws IOException {
     String what = "transferred image " + plan.imageId();
     List<LayerStore.Result> results = new ArrayList<>();
+    TransferredArrival arrival = new TransferredArrival(chunks, layers);
     try {
       plans.layers(plan, what, results);
-      return records.record(plan.config(), results, tags, null, null, fromCatalogue);
+      ArrivedAs arrived = null;
+      if (plan.arrived() != null) {
+        // the manifest the sender exports the image with, so that this host exports the same;
+        // its recipes were checked when this store or a node of its fleet (the catalogue's plans
+        // are theirs, in the same bucket) recorded it, so they are not run again
+        boolean known =
+            fromCatalogue || records.arrivalWith(plan.config(), plan.arrived().manifest()) != null;
+        arrived =
+            arrival.check(
+                plan.arrived(),
+                plan.config(),
+                results.stream().map(LayerStore.Result::layer).toList(),
+                known,
+                what);
+      }
+      return records.record(plan.config(), results, tags, arrived, null, fromCatalogue);
     } catch (RuntimeException | IOException e) {
       layers.rollBack(
           results.stream().filter(r -> !r.reused()).map(r -> r.layer().chainId()).toList());
+      arrival.undo();
       throw e;
     }
   }

@@ -87,7 +87,7 @@ public final class ImageStore {
     this.queries = new ImageQueries(chunks, layers, records);
     this.removals = new ImageRemovals(records, layers);
     this.plans = new TransferPlans(chunks, layers);
-    this.imports = new ImageImports(layers, records, plans, new BlobService(chunks));
+    this.imports = new ImageImports(layers, records, plans, new BlobService(chunks), chunks);
     layers.recover(records.liveLayers(layers));
   }
 

@@ -1,5 +1,6 @@
 package io.strata.store.image;
 
+import io.strata.store.blob.BlobService;
 import io.strata.store.chunk.ChunkSplitter;
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.compress.ChunkCodec;
@@ -12,6 +13,7 @@ import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.image.layer.ImageConfigs;
 import io.strata.store.image.layer.JsonCodec;
+import io.strata.store.image.layer.LayerBlob;
 import io.strata.store.image.layer.LayerRecord;
 import io.strata.store.image.layer.LayerStore;
 import io.strata.store.image.layer.RegeneratedTar;
@@ -41,6 +43,7 @@ import java.util.Set;
 final class TransferPlans {
   private final ChunkStore chunks;
   private final LayerStore layers;
+  private final BlobService blobs;
 
   // Where each piece of an image cut another way than this store cuts it lies (layer << 32 | file
   // record), for the transfers in progress: the last two images and cuts asked for.
@@ -58,6 +61,7 @@ final class TransferPlans {
   TransferPlans(ChunkStore chunks, LayerStore layers) {
     this.chunks = chunks;
     this.layers = layers;
+    this.blobs = new BlobService(chunks);
   }
 
   /**
@@ -67,8 +71,7 @@ final class TransferPlans {
    */
   TransferPlan plan(ImageRecord image, ContentCut cut, String name) throws IOException {
     List<TransferPlan.Layer> out = new ArrayList<>();
-    MessageDigest sha = Digest.newSha256();
-    long[] count = {0};
+    Pieces pieces = new Pieces(image);
     for (String chainId : image.layers()) {
       LayerRecord layer = layers.get(chainId);
       List<ChunkPiece> splitPieces = new ArrayList<>();
@@ -76,19 +79,7 @@ final class TransferPlans {
         // the receiver has no tree to regenerate headers from: it gets version 1's bytes, cut
         // its way like a file, and send() cuts them again for the pieces asked for
         try (InputStream v1 = layers.splitVersion1(layer)) {
-          cut.cut(
-              v1,
-              (b, off, len) -> {
-                if (++count[0] > TransferPlan.MAX_CHUNKS) {
-                  throw new InvalidArgumentException(
-                      "image "
-                          + image.id()
-                          + ": its plan would list more than "
-                          + TransferPlan.MAX_CHUNKS
-                          + " chunks");
-                }
-                splitPieces.add(new ChunkPiece(Digest.sha256(sha, b, off, len), len));
-              });
+          cut.cut(v1, pieces.into(splitPieces));
         }
       } else {
         Recipe split = layer.splitRecipe();
@@ -100,26 +91,72 @@ final class TransferPlans {
       forEachFile(
           layer,
           (number, content) -> {
-            List<ChunkPiece> pieces = new ArrayList<>();
-            cut.cut(
-                content,
-                (b, off, len) -> {
-                  if (++count[0] > TransferPlan.MAX_CHUNKS) {
-                    throw new InvalidArgumentException(
-                        "image "
-                            + image.id()
-                            + ": its plan would list more than "
-                            + TransferPlan.MAX_CHUNKS
-                            + " chunks");
-                  }
-                  pieces.add(new ChunkPiece(Digest.sha256(sha, b, off, len), len));
-                });
-            files.add(pieces);
+            List<ChunkPiece> file = new ArrayList<>();
+            cut.cut(content, pieces.into(file));
+            files.add(file);
           });
       out.add(
           new TransferPlan.Layer(Digest.parse(layer.diffId()), layer.size(), splitPieces, files));
     }
-    return new TransferPlan(cut.text(), name, image.configBytes(), out);
+    Arrival a = name.isEmpty() ? image.latest() : image.arrivalFor(name);
+    TransferPlan.Arrived arrived = a == null ? null : arrived(a, image, cut, pieces);
+    return new TransferPlan(cut.text(), name, image.configBytes(), out, arrived);
+  }
+
+  /**
+   * Arrival {@code a} of {@code image} as a plan carries it: each layer blob's form and recipe, and
+   * the bytes of those kept whole as chunks cut the receiver's way. Null when its blobs are unknown
+   * (a record of an early release), as an export then makes the layers anew too.
+   */
+  private TransferPlan.Arrived arrived(Arrival a, ImageRecord image, ContentCut cut, Pieces pieces)
+      throws IOException {
+    if (a.blobs() == null || a.blobs().size() != image.layers().size()) {
+      return null;
+    }
+    List<TransferPlan.LayerBlob> out = new ArrayList<>();
+    for (LayerBlob b : a.blobs()) {
+      String recipe =
+          switch (b.form()) {
+            case LayerBlob.GZIP -> b.gzip();
+            case LayerBlob.ZSTD -> b.zstd();
+            default -> "";
+          };
+      List<ChunkPiece> whole = new ArrayList<>();
+      if (LayerBlob.BLOB.equals(b.form())) {
+        try (InputStream in = blobs.open(Digest.parse(b.digest()), 0, -1)) {
+          cut.cut(in, pieces.into(whole));
+        }
+      }
+      out.add(
+          new TransferPlan.LayerBlob(b.digest(), b.mediaType(), b.size(), b.form(), recipe, whole));
+    }
+    return new TransferPlan.Arrived(a.manifestBytes(), a.manifestType(), out);
+  }
+
+  /** The pieces of one plan as they are cut: hashed, and counted against the plan's limit. */
+  private static final class Pieces {
+    private final ImageRecord image;
+    private final MessageDigest sha = Digest.newSha256();
+    private long count;
+
+    Pieces(ImageRecord image) {
+      this.image = image;
+    }
+
+    /** A sink adding each piece cut to {@code into}. */
+    ChunkSplitter.Sink into(List<ChunkPiece> into) {
+      return (b, off, len) -> {
+        if (++count > TransferPlan.MAX_CHUNKS) {
+          throw new InvalidArgumentException(
+              "image "
+                  + image.id()
+                  + ": its plan would list more than "
+                  + TransferPlan.MAX_CHUNKS
+                  + " chunks");
+        }
+        into.add(new ChunkPiece(Digest.sha256(sha, b, off, len), len));
+      };
+    }
   }
 
   /**
@@ -180,12 +217,27 @@ final class TransferPlans {
           number -> needed == null || needed.contains(layer | number),
           (number, content) -> cut.cut(content, recut(sha, noted, left, out, layer | number)));
     }
+    // layer blobs kept whole, each noted as a layer past the image's last
+    List<Digest> whole = wholeBlobs(image);
+    for (int w = 0; w < whole.size() && (noted != null || !left.isEmpty()); w++) {
+      long blob = ((long) (chain.size() + w) << 32) | SPLIT;
+      if (files == null || files.contains(blob)) {
+        try (InputStream in = blobs.open(whole.get(w), 0, -1)) {
+          cut.cut(in, recut(sha, noted, left, out, blob));
+        }
+      }
+    }
     if (noted != null && files == null) {
       recutIndex.put(key, noted);
     }
     if (!left.isEmpty()) {
       throw notPartOf(left.iterator().next(), image);
     }
+  }
+
+  /** The layer blobs the arrivals of {@code image} keep whole, in one order for every batch. */
+  private static List<Digest> wholeBlobs(ImageRecord image) {
+    return image.layerBlobs(LayerBlob.BLOB).stream().sorted().map(Digest::parse).toList();
   }
 
   /** Where a layer's split, cut again, is noted: past any file number (those are ints). */
@@ -267,7 +319,30 @@ final class TransferPlans {
       l.split().forEach(p -> addIfMissing(out, p));
       l.files().forEach(f -> f.forEach(p -> addIfMissing(out, p)));
     }
+    if (plan.arrived() != null) {
+      for (TransferPlan.LayerBlob b : plan.arrived().blobs()) {
+        if (!b.whole().isEmpty() && !heldIntact(b.digest())) {
+          b.whole().forEach(p -> addIfMissing(out, p));
+        }
+      }
+    }
     return out;
+  }
+
+  /** Whether this store holds blob {@code digest} whole, with no chunk of it known damaged. */
+  private boolean heldIntact(String digest) {
+    Digest d;
+    try {
+      d = Digest.parse(digest);
+    } catch (RuntimeException e) {
+      return false; // refused with its name when the image is made
+    }
+    try {
+      blobs.size(d);
+    } catch (NotFoundException e) {
+      return false;
+    }
+    return !blobs.holdsDamaged(d);
   }
 
   private void addIfMissing(Map<Digest, Integer> out, ChunkPiece p) {

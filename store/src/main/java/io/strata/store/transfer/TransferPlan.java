@@ -31,22 +31,33 @@ import java.util.zip.CheckedOutputStream;
  * <p>Binary encoding (big-endian), also in docs/PROTOCOL.md:
  *
  * <pre>
- * plan   := "STRPLAN2" cut:str name:str config:blob layers:u16 layer* crc32c:u32
- * layer  := diffId:32 size:u64 split:pieces files:u32 pieces{files}
- * pieces := n:u32 (digest:32 length:u32){n}
- * str    := n:u16 utf8{n}       blob := n:u32 byte{n}
+ * plan     := "STRPLAN3" cut:str name:str config:blob layers:u16 layer* arrived crc32c:u32
+ * layer    := diffId:32 size:u64 split:pieces files:u32 pieces{files}
+ * arrived  := 0:u8 | 1:u8 manifest:blob type:str blobs:u16 layerBlob{blobs}
+ * layerBlob := digest:str mediaType:str size:u64 form:str recipe:blob whole:pieces
+ * pieces   := n:u32 (digest:32 length:u32){n}
+ * str      := n:u16 utf8{n}       blob := n:u32 byte{n}
  * </pre>
  *
  * The CRC32C covers every byte before it, so any flipped byte or burst of up to 32 bits is refused,
- * and a cut plan fails it or ends short. Version 1 had no checksum and is refused.
+ * and a cut plan fails it or ends short. A plan without a manifest is written as version 2 (the
+ * same bytes without {@code arrived}), which releases before version 3 read; version 1 had no
+ * checksum and is refused.
  *
  * @param cut how the files' chunks were cut
  * @param name the image's name (repository:tag) on the receiver, or "" for none
  * @param config the image config's bytes
  * @param layers the layers, bottom first
+ * @param arrived the manifest the image arrived with and how each layer blob comes back, so that
+ *     the receiver exports the same blobs and manifest (the same digests); null for an image that
+ *     arrived with none (built, committed, imported from a directory)
  */
-public record TransferPlan(String cut, String name, byte[] config, List<Layer> layers) {
-  private static final byte[] MAGIC = "STRPLAN2".getBytes(StandardCharsets.US_ASCII);
+public record TransferPlan(
+    String cut, String name, byte[] config, List<Layer> layers, Arrived arrived) {
+  private static final byte[] MAGIC = "STRPLAN3".getBytes(StandardCharsets.US_ASCII);
+
+  /** The version written for a plan without a manifest, which earlier releases read. */
+  private static final byte VERSION_2 = '2';
 
   /** The magic without its version digit. */
   private static final int MAGIC_STEM = MAGIC.length - 1;
@@ -62,6 +73,12 @@ public record TransferPlan(String cut, String name, byte[] config, List<Layer> l
 
   private static final int MAX_CONFIG = 8 << 20;
   private static final int MAX_LAYERS = 4096;
+
+  /** The largest manifest, as a registry's limit. */
+  private static final int MAX_MANIFEST = 4 << 20;
+
+  /** The largest recipe of a layer blob (a gzip recipe grows with the blob's deflate blocks). */
+  private static final int MAX_RECIPE = 16 << 20;
 
   /**
    * One layer.
@@ -79,9 +96,65 @@ public record TransferPlan(String cut, String name, byte[] config, List<Layer> l
     }
   }
 
+  /**
+   * The manifest an image arrived with (pulled, loaded from an OCI layout, pushed to the registry)
+   * and how each of its layer blobs comes back from the layer: what lets the receiver give the
+   * image back as it arrived, not as Strata would compress it.
+   *
+   * @param manifest the manifest, byte for byte
+   * @param type its media type
+   * @param blobs each layer's blob, bottom first
+   */
+  public record Arrived(byte[] manifest, String type, List<LayerBlob> blobs) {
+    public Arrived {
+      manifest = manifest.clone();
+      blobs = List.copyOf(blobs);
+    }
+
+    @Override
+    public byte[] manifest() {
+      return manifest.clone();
+    }
+  }
+
+  /**
+   * One layer blob as the manifest names it, and how it comes back (the forms of {@code
+   * io.strata.store.image.layer.LayerBlob}).
+   *
+   * @param digest its digest, {@code sha256:...}
+   * @param mediaType its media type in the manifest
+   * @param size its length
+   * @param form {@code tar}, {@code gzip}, {@code zstd} or {@code blob}
+   * @param recipe for {@code gzip} and {@code zstd}, the recipe's text that compresses the layer's
+   *     tar into the blob; else empty
+   * @param whole for {@code blob} (kept whole: no recipe reproduces it), the chunks of its bytes,
+   *     cut the receiver's way; else empty
+   */
+  public record LayerBlob(
+      String digest,
+      String mediaType,
+      long size,
+      String form,
+      String recipe,
+      List<ChunkPiece> whole) {
+    public LayerBlob {
+      whole = List.copyOf(whole);
+    }
+  }
+
+  /** A plan of an image without a manifest. */
+  public TransferPlan(String cut, String name, byte[] config, List<Layer> layers) {
+    this(cut, name, config, layers, null);
+  }
+
   public TransferPlan {
     config = config.clone();
     layers = List.copyOf(layers);
+  }
+
+  /** This plan under {@code other}'s name ("" for none). */
+  public TransferPlan named(String other) {
+    return new TransferPlan(cut, other, config, layers, arrived);
   }
 
   @Override
@@ -96,6 +169,11 @@ public record TransferPlan(String cut, String name, byte[] config, List<Layer> l
       l.split.forEach(p -> out.putIfAbsent(p.digest(), p.length()));
       l.files.forEach(f -> f.forEach(p -> out.putIfAbsent(p.digest(), p.length())));
     }
+    if (arrived != null) {
+      for (LayerBlob b : arrived.blobs) {
+        b.whole.forEach(p -> out.putIfAbsent(p.digest(), p.length()));
+      }
+    }
     return out;
   }
 
@@ -103,7 +181,8 @@ public record TransferPlan(String cut, String name, byte[] config, List<Layer> l
   public byte[] encode() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.write(MAGIC);
+      out.write(MAGIC, 0, MAGIC_STEM);
+      out.write(arrived == null ? VERSION_2 : MAGIC[MAGIC_STEM]);
       out.writeUTF(cut);
       out.writeUTF(name);
       out.writeInt(config.length);
@@ -118,6 +197,9 @@ public record TransferPlan(String cut, String name, byte[] config, List<Layer> l
           ChunkLists.write(out, f);
         }
       }
+      if (arrived != null) {
+        writeArrived(out, arrived);
+      }
       out.flush();
       CRC32C crc = new CRC32C();
       bytes.writeTo(new CheckedOutputStream(OutputStream.nullOutputStream(), crc));
@@ -126,6 +208,24 @@ public record TransferPlan(String cut, String name, byte[] config, List<Layer> l
       throw new UncheckedIOException(e);
     }
     return bytes.toByteArray();
+  }
+
+  private static void writeArrived(DataOutputStream out, Arrived a) throws IOException {
+    out.writeByte(1);
+    out.writeInt(a.manifest.length);
+    out.write(a.manifest);
+    out.writeUTF(a.type);
+    out.writeShort(a.blobs.size());
+    for (LayerBlob b : a.blobs) {
+      out.writeUTF(b.digest);
+      out.writeUTF(b.mediaType);
+      out.writeLong(b.size);
+      out.writeUTF(b.form);
+      byte[] recipe = b.recipe.getBytes(StandardCharsets.UTF_8);
+      out.writeInt(recipe.length);
+      out.write(recipe);
+      ChunkLists.write(out, b.whole);
+    }
   }
 
   /** The id of the image the plan carries: the SHA-256 of its config. */
@@ -157,13 +257,15 @@ public record TransferPlan(String cut, String name, byte[] config, List<Layer> l
       throw new InvalidArgumentException(where + ": the plan is cut short at " + n + " bytes");
     }
     byte version = all[MAGIC_STEM];
-    if (version != MAGIC[MAGIC_STEM]) {
+    if (version != MAGIC[MAGIC_STEM] && version != VERSION_2) {
       throw new InvalidArgumentException(
           version >= '0' && version <= '9'
               ? where
                   + ": a transfer plan of version "
                   + (char) version
-                  + ", where this host reads version "
+                  + ", where this host reads versions "
+                  + (char) VERSION_2
+                  + " and "
                   + (char) MAGIC[MAGIC_STEM]
               : where + ": not a transfer plan (bad magic)");
     }
@@ -177,10 +279,12 @@ public record TransferPlan(String cut, String name, byte[] config, List<Layer> l
                   + " damaged or cut short",
               where, n, (int) crc.getValue(), stored));
     }
-    return parse(new DataInputStream(new ByteArrayInputStream(all, 0, n - 4)), where);
+    return parse(
+        new DataInputStream(new ByteArrayInputStream(all, 0, n - 4)), version != VERSION_2, where);
   }
 
-  private static TransferPlan parse(DataInputStream in, String where) throws IOException {
+  private static TransferPlan parse(DataInputStream in, boolean withArrived, String where)
+      throws IOException {
     try {
       in.skipNBytes(MAGIC.length);
       String cut = in.readUTF();
@@ -220,14 +324,60 @@ public record TransferPlan(String cut, String name, byte[] config, List<Layer> l
         }
         layers.add(new Layer(Digest.of(d), size, split, fileList));
       }
+      Arrived arrived = withArrived ? readArrived(in, count, where) : null;
       if (in.read() >= 0) {
         throw new InvalidArgumentException(where + ": bytes follow the last layer");
       }
-      return new TransferPlan(cut, name, config, layers);
+      return new TransferPlan(cut, name, config, layers, arrived);
     } catch (EOFException e) {
       throw new InvalidArgumentException(where + ": the plan is cut short");
     } catch (UTFDataFormatException e) {
       throw new InvalidArgumentException(where + ": a name in the plan is not valid UTF-8");
     }
+  }
+
+  /** {@code arrived}, of a plan of {@code layers} layers; null when the plan says it has none. */
+  private static Arrived readArrived(DataInputStream in, int layers, String where)
+      throws IOException {
+    int has = in.readUnsignedByte();
+    if (has == 0) {
+      return null;
+    }
+    if (has != 1) {
+      throw new InvalidArgumentException(where + ": bad manifest marker " + has);
+    }
+    byte[] manifest = bytes(in, MAX_MANIFEST, "manifest", where);
+    String type = in.readUTF();
+    int count = in.readUnsignedShort();
+    if (count != layers) {
+      throw new InvalidArgumentException(
+          where + ": the manifest's " + count + " layer blobs for " + layers + " layers");
+    }
+    List<LayerBlob> blobs = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String digest = in.readUTF();
+      String mediaType = in.readUTF();
+      long size = in.readLong();
+      if (size < 0) {
+        throw new InvalidArgumentException(where + ": layer blob " + digest + " of " + size);
+      }
+      String form = in.readUTF();
+      String recipe = new String(bytes(in, MAX_RECIPE, "recipe", where), StandardCharsets.UTF_8);
+      blobs.add(new LayerBlob(digest, mediaType, size, form, recipe, ChunkLists.read(in, where)));
+    }
+    return new Arrived(manifest, type, blobs);
+  }
+
+  private static byte[] bytes(DataInputStream in, int max, String what, String where)
+      throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > max) {
+      throw new InvalidArgumentException(where + ": a " + what + " of " + n + " bytes");
+    }
+    byte[] b = in.readNBytes(n);
+    if (b.length != n) {
+      throw new EOFException();
+    }
+    return b;
   }
 }

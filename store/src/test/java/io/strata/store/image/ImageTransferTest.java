@@ -285,6 +285,198 @@ class ImageTransferTest {
     }
   }
 
+  /** A layer tar of a dozen files, half text and half random, seeded. */
+  private static byte[] layerTar(int seed) throws IOException {
+    TarBuilder t = new TarBuilder();
+    for (int i = 0; i < 12; i++) {
+      t.raw(
+          "usr/lib" + seed + "/f" + i,
+          i % 2 == 0
+              ? io.strata.store.testing.TestData.text(seed * 100 + i, 80_000 + i * 3000)
+              : io.strata.store.testing.TestData.random(seed * 100 + i, 50_000));
+    }
+    return t.bytes();
+  }
+
+  private static String put(Path layout, byte[] b) throws IOException {
+    Digest d = Digest.sha256(b, 0, b.length);
+    Files.write(layout.resolve("blobs/sha256/" + d.hex()), b);
+    return d.toString();
+  }
+
+  private static byte[] compressed(byte[] tar, io.strata.store.image.layer.LayerCodec codec)
+      throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (java.io.OutputStream z = codec.wrap(out)) {
+      z.write(tar);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * An OCI layout tagged 1 of three layers in the three ways an image keeps its layer blobs: a gzip
+   * of java.util.zip (no recipe reproduces it: kept whole), Strata's gzip and Strata's zstd
+   * (recipes give them back).
+   */
+  private Path threeFormLayout() throws IOException {
+    Path l = dir.resolve("layout");
+    Files.createDirectories(l.resolve("blobs/sha256"));
+    byte[][] tars = {layerTar(1), layerTar(2), layerTar(3)};
+    ByteArrayOutputStream zlib = new ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream g = new java.util.zip.GZIPOutputStream(zlib)) {
+      g.write(tars[0]);
+    }
+    byte[][] blobs = {
+      zlib.toByteArray(),
+      compressed(tars[1], io.strata.store.image.layer.LayerCodec.GZIP),
+      compressed(tars[2], io.strata.store.image.layer.LayerCodec.ZSTD)
+    };
+    String[] types = {"tar+gzip", "tar+gzip", "tar+zstd"};
+    StringBuilder diffIds = new StringBuilder();
+    StringBuilder layers = new StringBuilder();
+    for (int i = 0; i < 3; i++) {
+      diffIds
+          .append(i == 0 ? "" : ",")
+          .append('"')
+          .append(Digest.sha256(tars[i], 0, tars[i].length))
+          .append('"');
+      layers
+          .append(i == 0 ? "" : ",")
+          .append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.")
+          .append(types[i])
+          .append("\",\"digest\":\"")
+          .append(put(l, blobs[i]))
+          .append("\",\"size\":")
+          .append(blobs[i].length)
+          .append('}');
+    }
+    byte[] config =
+        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
+                + "\"layers\",\"diff_ids\":["
+                + diffIds
+                + "]}}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] manifest =
+        ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+                + "\"digest\":\""
+                + put(l, config)
+                + "\",\"size\":"
+                + config.length
+                + "},\"layers\":["
+                + layers
+                + "]}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String m = put(l, manifest);
+    Files.writeString(l.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    Files.writeString(
+        l.resolve("index.json"),
+        "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+            + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
+            + m
+            + "\",\"size\":"
+            + manifest.length
+            + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"1\"}}]}");
+    return l;
+  }
+
+  private static String manifestDigest(Path layout) throws IOException {
+    String index = Files.readString(layout.resolve("index.json"));
+    int at = index.indexOf("sha256:");
+    return index.substring(at, at + 71);
+  }
+
+  /**
+   * An image loaded from an OCI layout keeps the manifest it arrived with across a transfer, to a
+   * receiver cutting files as the sender does and to one cutting them otherwise: the receiver
+   * exports every blob and the manifest byte for byte (the same digests, so pinned references
+   * hold), shows the manifest's digest as RepoDigests, and keeps the blob no recipe reproduces
+   * (docs/ADVERSARIAL.md, T2: the receiver made new gzip layers, new digests, no RepoDigests).
+   */
+  @Test
+  void theManifestAnImageArrivedWithTravelsAndComesBackByteForByte() throws IOException {
+    Path layout = threeFormLayout();
+    String id = sender.images().importPath(layout.toString(), "reg/app:1").images().get(0).id();
+    assertThat(new io.strata.store.blob.BlobService(sender.chunks()).list())
+        .as("the java.util.zip layer is kept whole, the others by recipe")
+        .hasSize(1);
+    Digest kept = new io.strata.store.blob.BlobService(sender.chunks()).list().get(0).digest();
+    for (ContentCut cut : List.of(receiver.images().contentCut(), new ContentCut.Records(4096))) {
+      receiver.close();
+      receiver = new ImageFixture(dir.resolve("b-" + cut.text().replace(':', '-')));
+      TransferPlan plan =
+          TransferPlan.decode(
+              new ByteArrayInputStream(sender.images().transferPlan("reg/app:1", cut).encode()),
+              "plan");
+      assertThat(plan.arrived()).isNotNull();
+      Map<Digest, Integer> missing = receiver.images().missing(plan);
+      Map<Digest, Integer> first = new java.util.LinkedHashMap<>();
+      Map<Digest, Integer> second = new java.util.LinkedHashMap<>();
+      missing.forEach((d, n) -> (first.size() < missing.size() / 2 ? first : second).put(d, n));
+      accept(plan, first, records(id, plan, first));
+      accept(plan, second, records(id, plan, second));
+      assertThat(receiver.images().receive(plan).images().get(0).id()).isEqualTo(id);
+
+      Path out = dir.resolve("out-" + cut.text().replace(':', '-'));
+      receiver.images().exportLayout("reg/app:1", out);
+      try (var blobs = Files.list(layout.resolve("blobs/sha256"))) {
+        for (Path blob : blobs.toList()) {
+          Path got = out.resolve("blobs/sha256").resolve(blob.getFileName());
+          assertThat(got).as("%s exported", blob.getFileName()).exists();
+          assertThat(Files.readAllBytes(got)).isEqualTo(Files.readAllBytes(blob));
+        }
+      }
+      assertThat(manifestDigest(out)).isEqualTo(manifestDigest(layout));
+      assertThat(receiver.images().inspect("reg/app:1").repoDigests())
+          .containsExactly("reg/app@" + manifestDigest(layout));
+      assertThat(new io.strata.store.blob.BlobService(receiver.chunks()).list())
+          .extracting(b -> b.digest())
+          .containsExactly(kept);
+      assertThat(receiver.chunks().fsck().damaged()).isEmpty();
+    }
+  }
+
+  /**
+   * A plan whose recipe does not give back the blob its manifest names (a lying or broken peer) is
+   * refused naming the blob, and nothing stays: no image, no layer, no blob kept whole.
+   */
+  @Test
+  void aRecipeThatDoesNotGiveItsBlobBackIsRefusedAndNothingStays() throws IOException {
+    Path layout = threeFormLayout();
+    String id = sender.images().importPath(layout.toString(), "reg/app:1").images().get(0).id();
+    TransferPlan plan = sender.images().transferPlan("reg/app:1", receiver.images().contentCut());
+    TransferPlan.LayerBlob gzip = plan.arrived().blobs().get(1);
+    String other = "sha256:" + "5".repeat(64);
+    List<TransferPlan.LayerBlob> blobs = new java.util.ArrayList<>(plan.arrived().blobs());
+    blobs.set(
+        1,
+        new TransferPlan.LayerBlob(
+            other, gzip.mediaType(), gzip.size(), gzip.form(), gzip.recipe(), gzip.whole()));
+    byte[] manifest =
+        new String(plan.arrived().manifest(), java.nio.charset.StandardCharsets.UTF_8)
+            .replace(gzip.digest(), other)
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    TransferPlan lying =
+        new TransferPlan(
+            plan.cut(),
+            plan.name(),
+            plan.config(),
+            plan.layers(),
+            new TransferPlan.Arrived(manifest, plan.arrived().type(), blobs));
+    Map<Digest, Integer> missing = receiver.images().missing(lying);
+    accept(lying, missing, records(id, lying, missing));
+
+    // the regenerated blob is checked as its last bytes are read, as an export checks it
+    assertThatThrownBy(() -> receiver.images().receive(lying))
+        .isInstanceOf(CorruptDataException.class)
+        .hasMessageStartingWith("transferred image " + id + " layer blob " + other)
+        .hasMessageContaining("not " + other);
+    assertThatThrownBy(() -> receiver.images().resolve("reg/app:1"))
+        .isInstanceOf(NotFoundException.class);
+    assertThat(new io.strata.store.blob.BlobService(receiver.chunks()).list()).isEmpty();
+    assertThat(receiver.layers().all()).isEmpty();
+  }
+
   @Test
   void aDamagedPlanIsRefusedWithItsName() {
     byte[] junk = "STRPLAN2\0\3cdc".getBytes();

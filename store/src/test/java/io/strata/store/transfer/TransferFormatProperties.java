@@ -54,7 +54,35 @@ class TransferFormatProperties {
     }
     byte[] config = new byte[r.nextInt(300)];
     r.nextBytes(config);
-    return new TransferPlan("records:131072", r.nextBoolean() ? "" : "app:" + seed, config, layers);
+    return new TransferPlan(
+        "records:131072",
+        r.nextBoolean() ? "" : "app:" + seed,
+        config,
+        layers,
+        r.nextBoolean() ? arrived(r, layers.size()) : null);
+  }
+
+  private static final String[] FORMS = {"tar", "gzip", "zstd", "blob"};
+
+  /** A manifest of {@code layers} layer blobs of every form (not checked here: bytes only). */
+  private static TransferPlan.Arrived arrived(Random r, int layers) {
+    byte[] manifest = new byte[1 + r.nextInt(200)];
+    r.nextBytes(manifest);
+    List<TransferPlan.LayerBlob> blobs = new ArrayList<>();
+    for (int i = 0; i < layers; i++) {
+      String form = FORMS[r.nextInt(FORMS.length)];
+      byte[] recipe = new byte[form.equals("gzip") || form.equals("zstd") ? r.nextInt(90) : 0];
+      r.nextBytes(recipe);
+      blobs.add(
+          new TransferPlan.LayerBlob(
+              digest(r).toString(),
+              "application/vnd.oci.image.layer.v1.tar+" + form,
+              r.nextInt(1 << 30),
+              form,
+              java.util.Base64.getEncoder().encodeToString(recipe),
+              form.equals("blob") ? pieces(r, 1 + r.nextInt(3)) : List.of()));
+    }
+    return new TransferPlan.Arrived(manifest, "application/vnd.oci.image.manifest.v1+json", blobs);
   }
 
   @Test
@@ -69,6 +97,14 @@ class TransferFormatProperties {
           assertThat(back.name()).isEqualTo(p.name());
           assertThat(back.config()).isEqualTo(p.config());
           assertThat(back.layers()).isEqualTo(p.layers());
+          if (p.arrived() == null) {
+            assertThat(back.arrived()).isNull();
+          } else {
+            assertThat(back.arrived().manifest()).isEqualTo(p.arrived().manifest());
+            assertThat(back.arrived().type()).isEqualTo(p.arrived().type());
+            assertThat(back.arrived().blobs()).isEqualTo(p.arrived().blobs());
+            assertThat(back.chunks()).containsAllEntriesOf(p.chunks());
+          }
           assertThat(back.encode()).isEqualTo(p.encode());
           assertThat(back.id()).isEqualTo(p.id());
         });
@@ -117,6 +153,18 @@ class TransferFormatProperties {
         .as(what)
         .isInstanceOf(InvalidArgumentException.class)
         .hasMessageStartingWith("plan from host x: ");
+  }
+
+  /**
+   * A plan without a manifest is written as version 2, byte for byte what releases before version 3
+   * write and read; one with a manifest as version 3.
+   */
+  @Test
+  void onlyAPlanWithAManifestIsWrittenAsVersion3() {
+    for (long seed = 0; seed < 40; seed++) {
+      TransferPlan p = plan(seed);
+      assertThat((char) p.encode()[7]).isEqualTo(p.arrived() == null ? '2' : '3');
+    }
   }
 
   @Test

@@ -5,13 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strata.store.blob.BlobService;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.CorruptDataException;
-import io.strata.store.gzip.RegeneratedGzipInputStream;
 import io.strata.store.image.layer.JsonCodec;
 import io.strata.store.image.layer.LayerBlob;
 import io.strata.store.image.layer.LayerCodec;
 import io.strata.store.image.layer.LayerRecord;
 import io.strata.store.image.layer.LayerStore;
-import io.strata.store.image.layer.ZstdRecipe;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -151,17 +149,7 @@ public final class ImageExport {
   }
 
   private InputStream arrived(LayerBlob b, LayerRecord l, String what) throws IOException {
-    return switch (b.form()) {
-      case LayerBlob.TAR -> store.open(l);
-      case LayerBlob.GZIP ->
-          new RegeneratedGzipInputStream(
-              store.open(l), LayerBlobs.decode(b.gzip(), what), Digest.parse(b.digest()), what);
-      case LayerBlob.ZSTD ->
-          ZstdRecipe.decode(b.zstd(), what)
-              .regenerate(store.open(l), l.size(), Digest.parse(b.digest()), what);
-      case LayerBlob.BLOB -> blobs.open(Digest.parse(b.digest()), 0, -1);
-      default -> throw new IOException(what + ": unknown form " + b.form());
-    };
+    return LayerBlobs.open(b, l, store, blobs, what);
   }
 
   /** Writes the image as a {@code docker save} archive of it alone. */

@@ -1,11 +1,14 @@
 package io.strata.store.image.archive;
 
+import io.strata.store.blob.BlobService;
 import io.strata.store.digest.Digest;
 import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.gzip.GzipRecipes;
+import io.strata.store.gzip.RegeneratedGzipInputStream;
 import io.strata.store.image.layer.LayerBlob;
 import io.strata.store.image.layer.LayerCodec;
 import io.strata.store.image.layer.LayerRecord;
+import io.strata.store.image.layer.LayerStore;
 import io.strata.store.image.layer.ZstdRecipe;
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,6 +76,27 @@ final class LayerBlobs {
       throw e.getCause();
     }
     return null;
+  }
+
+  /**
+   * The bytes of layer blob {@code b} of layer {@code l}: the layer's tar from {@code store},
+   * compressed again by its recipe (the digest checked as the last bytes are read), or the blob
+   * {@code blobs} keeps whole.
+   */
+  static InputStream open(
+      LayerBlob b, LayerRecord l, LayerStore store, BlobService blobs, String what)
+      throws IOException {
+    return switch (b.form()) {
+      case LayerBlob.TAR -> store.open(l);
+      case LayerBlob.GZIP ->
+          new RegeneratedGzipInputStream(
+              store.open(l), decode(b.gzip(), what), Digest.parse(b.digest()), what);
+      case LayerBlob.ZSTD ->
+          ZstdRecipe.decode(b.zstd(), what)
+              .regenerate(store.open(l), l.size(), Digest.parse(b.digest()), what);
+      case LayerBlob.BLOB -> blobs.open(Digest.parse(b.digest()), 0, -1);
+      default -> throw new IOException(what + ": unknown form " + b.form());
+    };
   }
 
   static String encode(GzipRecipe r) {
