@@ -219,7 +219,7 @@ public final class ImageStore {
    */
   public ImportResult importPath(String path, String tag, String pulledAs) throws IOException {
     String pulled = pulledAs == null ? null : ImageRef.digestReference(pulledAs);
-    try (HostImport source = HostImport.path(path, layers, chunks)) {
+    try (HostImport source = HostImport.path(path, layers, chunks, tmpDir, limits)) {
       return importHost(source, tag, pulled);
     }
   }
@@ -236,7 +236,7 @@ public final class ImageStore {
       try (OutputStream out = Files.newOutputStream(spool)) {
         in.transferTo(out);
       }
-      try (HostImport source = HostImport.file(spool, null, layers, chunks)) {
+      try (HostImport source = HostImport.file(spool, null, layers, chunks, tmpDir, limits)) {
         return importHost(source, tag, null);
       }
     } finally {
