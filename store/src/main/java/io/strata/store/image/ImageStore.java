@@ -204,8 +204,9 @@ public final class ImageStore {
 
   /**
    * Imports {@code path} from this host: an OCI layout directory ({@code dir} or {@code dir:tag}),
-   * a docker-save archive, an OCI layout in a tar, a plain directory or a plain tar (plain, gzip or
-   * zstd). {@code tag} (null: none) names the image; archives also keep their own tags.
+   * a docker-save archive, an OCI layout in a tar, a plain directory or a plain tar; a tar may be
+   * compressed (gzip, bzip2, xz, zstd). {@code tag} (null: none) names the image; archives also
+   * keep their own tags.
    */
   public ImportResult importPath(String path, String tag) throws IOException {
     return importPath(path, tag, null);
