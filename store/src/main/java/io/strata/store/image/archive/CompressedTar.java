@@ -3,6 +3,7 @@ package io.strata.store.image.archive;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.image.layer.CountingInputStream;
 import io.strata.store.image.layer.ImportLimits;
+import io.strata.store.image.layer.SourceReadException;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -41,7 +42,8 @@ final class CompressedTar implements Closeable {
    */
   static CompressedTar of(Path file, String name, Path tmpDir, ImportLimits limits)
       throws IOException {
-    try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 64 << 10)) {
+    // buffered over readOf: a failure to read the file itself (EIO) is no corrupt stream
+    try (InputStream raw = new BufferedInputStream(ArchiveSource.readOf(file), 64 << 10)) {
       String kind = kind(raw);
       if (kind == null) {
         return null;
@@ -130,6 +132,8 @@ final class CompressedTar implements Closeable {
                 .get();
         default -> new ZstdCompressorInputStream(in);
       };
+    } catch (SourceReadException e) {
+      throw e;
     } catch (IOException e) {
       throw corrupt(kind, name, e);
     }
@@ -139,6 +143,8 @@ final class CompressedTar implements Closeable {
   private static int read(InputStream in, byte[] buf, String kind, String name) throws IOException {
     try {
       return in.read(buf);
+    } catch (SourceReadException e) {
+      throw e;
     } catch (IOException e) {
       throw corrupt(kind, name, e);
     }
