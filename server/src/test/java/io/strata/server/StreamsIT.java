@@ -79,6 +79,39 @@ class StreamsIT {
     }
   }
 
+  /**
+   * A gzipped {@code strata save}, as {@code docker load} takes it (docs/ADVERSARIAL.md, U2): from
+   * a file ({@code load -i}) and from standard input, it loads as the archive it holds, with the
+   * plain archive's image id and tags.
+   */
+  @Test
+  void loadTakesAGzippedSaveAsThePlainArchive() throws Exception {
+    try (TestServer s = TestServer.start(dir.resolve("data"))) {
+      byte[] archive = Tars.dockerSave(Tars.of("etc/motd", "hello\n"), "app:1");
+      assertThat(s.cli(Map.of(), new ByteArrayInputStream(archive), "load").code()).isZero();
+      assertThat(s.cli("image", "tag", "app:1", "app:2").code()).isZero();
+      String id = s.cli("image", "inspect", "--format", "{{.Id}}", "app:1").out();
+      TestServer.CliRun saved = s.cli("save", "app:1", "app:2");
+      assertThat(saved.code()).as(saved.stderr()).isZero();
+      java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+      try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(gz)) {
+        z.write(saved.stdout());
+      }
+      Path file = Files.write(dir.resolve("app.tar.gz"), gz.toByteArray());
+      for (int i = 0; i < 2; i++) {
+        assertThat(s.cli("image", "rm", "app:1", "app:2").code()).isZero();
+        TestServer.CliRun r =
+            i == 0
+                ? s.cli("load", "-i", file.toString())
+                : s.cli(Map.of(), new ByteArrayInputStream(gz.toByteArray()), "load");
+        assertThat(r.code()).as(r.stderr()).isZero();
+        assertThat(r.out()).isEqualTo("Loaded image: app:1\nLoaded image: app:2\n");
+        assertThat(s.cli("image", "inspect", "--format", "{{.Id}}", "app:2").out()).isEqualTo(id);
+        assertThat(s.cli("images", "-q").out().lines().distinct().count()).isEqualTo(1);
+      }
+    }
+  }
+
   @Test
   void saveOfSeveralImagesWritesOneArchiveThatLoadsThemAll() throws Exception {
     try (TestServer s = TestServer.start(dir.resolve("data"))) {

@@ -204,8 +204,9 @@ public final class ImageStore {
 
   /**
    * Imports {@code path} from this host: an OCI layout directory ({@code dir} or {@code dir:tag}),
-   * a docker-save archive, an OCI layout in a tar, a plain directory or a plain tar (plain, gzip or
-   * zstd). {@code tag} (null: none) names the image; archives also keep their own tags.
+   * a docker-save archive, an OCI layout in a tar, a plain directory or a plain tar; a tar may be
+   * compressed (gzip, bzip2, xz, zstd). {@code tag} (null: none) names the image; archives also
+   * keep their own tags.
    */
   public ImportResult importPath(String path, String tag) throws IOException {
     return importPath(path, tag, null);
@@ -219,7 +220,7 @@ public final class ImageStore {
    */
   public ImportResult importPath(String path, String tag, String pulledAs) throws IOException {
     String pulled = pulledAs == null ? null : ImageRef.digestReference(pulledAs);
-    try (HostImport source = HostImport.path(path, layers, chunks)) {
+    try (HostImport source = HostImport.path(path, layers, chunks, tmpDir, limits)) {
       return importHost(source, tag, pulled);
     }
   }
@@ -236,7 +237,7 @@ public final class ImageStore {
       try (OutputStream out = Files.newOutputStream(spool)) {
         in.transferTo(out);
       }
-      try (HostImport source = HostImport.file(spool, null, layers, chunks)) {
+      try (HostImport source = HostImport.file(spool, null, layers, chunks, tmpDir, limits)) {
         return importHost(source, tag, null);
       }
     } finally {

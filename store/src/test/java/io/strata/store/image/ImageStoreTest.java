@@ -30,6 +30,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Import, export, listing, tagging and removal of images over a real store. */
@@ -692,12 +693,87 @@ class ImageStoreTest {
   /**
    * A `docker save` archive piped through gzip was imported as a plain tar: an image of the
    * archive's own files (manifest.json, repositories, the layer tars), exit 0 (docs/ADVERSARIAL.md,
-   * U2). It is refused, saying what to do, and the store is unchanged; a plain gzip tar still
-   * imports.
+   * U2). As `docker load` does, a compressed archive (gzip, bzip2, xz, zstd) now loads as the
+   * archive it holds: the same image id and tags as the plain archive's, and its decompressed spool
+   * is gone afterwards.
    */
   @Test
-  void aGzippedImageArchiveIsRefusedNotImportedAsAFileTree() throws IOException {
+  @Timeout(120)
+  void aCompressedImageArchiveLoadsAsTheArchiveItHolds() throws IOException {
     byte[] layer = new TarBuilder().file("etc/hostname", "box\n").bytes();
+    byte[] archive = savedArchive(layer);
+    Path gz = dir.resolve("one.tar.gz");
+    Files.write(gz, gzip(archive));
+    ImportResult.Image fromGzip = images.importPath(gz.toString(), null).images().get(0);
+    assertThat(tmpFiles()).isEmpty();
+
+    Path plain = dir.resolve("one.tar");
+    Files.write(plain, archive);
+    ImportResult.Image fromPlain = images.importPath(plain.toString(), null).images().get(0);
+    assertThat(fromPlain.tags()).containsExactly("one:1");
+    assertThat(fromGzip.id()).isEqualTo(fromPlain.id());
+    assertThat(fromGzip.tags()).isEqualTo(fromPlain.tags());
+    for (String kind : List.of("bzip2", "xz", "zstd")) {
+      Path f = dir.resolve("one.tar." + kind);
+      Files.write(f, compress(kind, archive));
+      ImportResult.Image got = images.importPath(f.toString(), null).images().get(0);
+      assertThat(got.id()).as(kind).isEqualTo(fromPlain.id());
+      assertThat(got.tags()).as(kind).isEqualTo(fromPlain.tags());
+    }
+    assertThat(tmpFiles()).isEmpty();
+  }
+
+  /** A compressed root file system (not an image archive) still makes one layer of its files. */
+  @Test
+  @Timeout(120)
+  void aCompressedRootFileSystemStillMakesOneLayer() throws IOException {
+    byte[] layer = new TarBuilder().file("etc/hostname", "box\n").file("manifest", "x").bytes();
+    Path tar = dir.resolve("tree.tar");
+    Files.write(tar, layer);
+    ImportResult.Image plain = images.importPath(tar.toString(), "tree:1").images().get(0);
+    Path gz = dir.resolve("tree.tar.gz");
+    Files.write(gz, gzip(layer));
+    Path xz = dir.resolve("tree.tar.xz");
+    Files.write(xz, compress("xz", layer));
+    for (Path f : List.of(gz, xz)) {
+      ImportResult.Image got = images.importPath(f.toString(), "tree:2").images().get(0);
+      assertThat(got.layers()).as(f.toString()).hasSize(1);
+      assertThat(got.layers().get(0).diffId())
+          .as(f.toString())
+          .isEqualTo(plain.layers().get(0).diffId());
+    }
+    assertThat(tmpFiles()).isEmpty();
+  }
+
+  /**
+   * A corrupt gzip archive and a truncated xz one are refused in one line naming the file; the
+   * store is unchanged and no spool stays behind.
+   */
+  @Test
+  @Timeout(120)
+  void aCorruptOrTruncatedCompressedArchiveIsRefusedTheStoreUnchanged() throws IOException {
+    byte[] archive = savedArchive(new TarBuilder().file("etc/hostname", "box\n").bytes());
+    byte[] gz = gzip(archive);
+    gz[gz.length / 2] ^= 0x55;
+    Path bad = dir.resolve("bad.tar.gz");
+    Files.write(bad, gz);
+    byte[] xz = compress("xz", archive);
+    Path cut = dir.resolve("cut.tar.xz");
+    Files.write(cut, java.util.Arrays.copyOf(xz, xz.length / 2));
+    List<String> before = fix.state();
+    for (Path f : List.of(bad, cut)) {
+      assertThatThrownBy(() -> images.importPath(f.toString(), null))
+          .isInstanceOf(InvalidArgumentException.class)
+          .hasMessageContaining("archive " + f.getFileName() + ": corrupt or truncated")
+          .hasMessageNotContaining("\n");
+    }
+    assertThat(fix.state()).isEqualTo(before);
+    assertThat(images.list()).isEmpty();
+    assertThat(tmpFiles()).isEmpty();
+  }
+
+  /** A `docker save` archive of one image tagged one:1 whose layer is {@code layer}. */
+  private byte[] savedArchive(byte[] layer) throws IOException {
     Path saved = DockerArchive.write(dir.resolve("saved"), "one:1", List.of("one"), layer);
     TarBuilder archive = new TarBuilder();
     try (var files = Files.list(saved)) {
@@ -705,19 +781,32 @@ class ImageStoreTest {
         archive.raw(f.getFileName().toString(), Files.readAllBytes(f));
       }
     }
-    Path gz = dir.resolve("one.tar.gz");
-    Files.write(gz, gzip(archive.bytes()));
-    List<String> before = fix.state();
-    assertThatThrownBy(() -> images.importPath(gz.toString(), "one:1"))
-        .isInstanceOf(InvalidArgumentException.class)
-        .hasMessageContaining("one.tar.gz")
-        .hasMessageContaining("compressed image archive")
-        .hasMessageContaining("gunzip -c");
-    assertThat(fix.state()).isEqualTo(before);
+    return archive.bytes();
+  }
 
-    Path plain = dir.resolve("tree.tar.gz");
-    Files.write(plain, gzip(layer));
-    assertThat(images.importPath(plain.toString(), "tree:1").images()).hasSize(1);
+  /** The files left in the store's tmp directory, where imports spool. */
+  private List<Path> tmpFiles() throws IOException {
+    Path tmp = dir.resolve("store/tmp");
+    if (!Files.isDirectory(tmp)) {
+      return List.of();
+    }
+    try (var files = Files.list(tmp)) {
+      return files.toList();
+    }
+  }
+
+  private static byte[] compress(String kind, byte[] b) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (OutputStream z =
+        switch (kind) {
+          case "bzip2" ->
+              new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(out);
+          case "xz" -> new org.tukaani.xz.XZOutputStream(out, new org.tukaani.xz.LZMA2Options());
+          default -> new com.github.luben.zstd.ZstdOutputStream(out);
+        }) {
+      z.write(b);
+    }
+    return out.toByteArray();
   }
 
   private static byte[] gzip(byte[] b) throws IOException {

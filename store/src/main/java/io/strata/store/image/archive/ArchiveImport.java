@@ -20,7 +20,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,16 +68,13 @@ public final class ArchiveImport implements Closeable {
   }
 
   /**
-   * The archive the tar {@code file} is (a docker-save archive, an OCI layout in a tar); null when
-   * it is compressed or has neither {@code manifest.json} nor {@code index.json} (a plain tar).
+   * The archive the tar {@code file} is (a docker-save archive, an OCI layout in a tar), named
+   * {@code name} in messages; null when it has neither {@code manifest.json} nor {@code index.json}
+   * (a plain tar). A compressed file is no tar here: {@link CompressedTar} decompresses it first.
    */
-  public static ArchiveImport tar(Path file, LayerStore layers, ChunkStore chunks)
+  static ArchiveImport tar(Path file, String name, LayerStore layers, ChunkStore chunks)
       throws IOException {
-    boolean compressed;
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-      compressed = LayerCompression.detect(in) != LayerCompression.NONE;
-    }
-    if (compressed || !ArchiveSource.tarHasAny(file, Set.of("manifest.json", "index.json"))) {
+    if (!ArchiveSource.tarHasAny(file, Set.of("manifest.json", "index.json"))) {
       return null;
     }
     // An archive: whatever it holds is imported as an archive or refused, never read as a plain
@@ -87,7 +83,7 @@ public final class ArchiveImport implements Closeable {
     ArchiveSource src = ArchiveSource.tar(file);
     try {
       String kind = src.has("manifest.json") ? "docker archive " : "OCI archive ";
-      return new ArchiveImport(src, kind + file.getFileName(), layers, chunks);
+      return new ArchiveImport(src, kind + name, layers, chunks);
     } catch (IOException | RuntimeException e) {
       src.close();
       throw e;

@@ -105,7 +105,7 @@ abstract sealed class ArchiveSource implements Closeable {
    * SourceReadException} naming the file: the tar reader then reports it as an I/O error, not as a
    * corrupt tar.
    */
-  private static InputStream readOf(Path file) throws IOException {
+  static InputStream readOf(Path file) throws IOException {
     String what = "archive " + file;
     InputStream in;
     try {

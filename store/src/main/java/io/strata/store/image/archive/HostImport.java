@@ -2,6 +2,7 @@ package io.strata.store.image.archive;
 
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.image.layer.ImportLimits;
 import io.strata.store.image.layer.LayerStore;
 import java.io.Closeable;
 import java.io.IOException;
@@ -13,26 +14,41 @@ import java.nio.file.Path;
 /**
  * What a file or directory of this host given to an import is: an archive (an OCI layout directory,
  * {@code dir:tag} picking its images of that ref name; a docker-save archive; an OCI layout in a
- * tar), or a plain directory or tar (plain, gzip or zstd) whose files make one layer.
+ * tar), or a plain directory or tar whose files make one layer. A compressed file (gzip, bzip2, xz,
+ * zstd) is either once decompressed: a compressed {@code docker save} archive loads as the archive
+ * it holds, as {@code docker load} takes it, and a compressed root file system makes one layer.
  */
 public final class HostImport implements Closeable {
   private final ArchiveImport archive;
   private final String select;
   private final Path plain;
+  private final String plainName;
   private final LayerStore layers;
+  // the decompressed spool of a compressed file, deleted by close; null for any other source
+  private final CompressedTar decompressed;
 
-  private HostImport(ArchiveImport archive, String select, Path plain, LayerStore layers) {
+  private HostImport(
+      ArchiveImport archive,
+      String select,
+      Path plain,
+      String plainName,
+      LayerStore layers,
+      CompressedTar decompressed) {
     this.archive = archive;
     this.select = select;
     this.plain = plain;
+    this.plainName = plainName;
     this.layers = layers;
+    this.decompressed = decompressed;
   }
 
   /**
    * The import of {@code path}: a directory or file, or {@code path:tag} for the images of an OCI
-   * layout of that ref name; its archive's layers go to {@code layers} of {@code chunks}.
+   * layout of that ref name; its archive's layers go to {@code layers} of {@code chunks}. A
+   * compressed file is decompressed into {@code tmpDir}, held to {@code limits}.
    */
-  public static HostImport path(String path, LayerStore layers, ChunkStore chunks)
+  public static HostImport path(
+      String path, LayerStore layers, ChunkStore chunks, Path tmpDir, ImportLimits limits)
       throws IOException {
     Path p = Path.of(path);
     String select = null;
@@ -42,19 +58,39 @@ public final class HostImport implements Closeable {
     }
     if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
       ArchiveImport a = ArchiveImport.directory(p, layers, chunks);
-      return new HostImport(a, select, a == null ? p : null, layers);
+      return new HostImport(a, select, a == null ? p : null, null, layers, null);
     }
     if (!Files.isRegularFile(p)) {
       throw new NotFoundException("import source " + path + " not found");
     }
-    return file(p, select, layers, chunks);
+    return file(p, select, layers, chunks, tmpDir, limits);
   }
 
-  /** The import of the regular file {@code file}: an archive tar, else a plain tar. */
-  public static HostImport file(Path file, String select, LayerStore layers, ChunkStore chunks)
+  /**
+   * The import of the regular file {@code file}: an archive tar, else a plain tar; compressed, the
+   * same of the tar it decompresses to, named as {@code file}.
+   */
+  public static HostImport file(
+      Path file,
+      String select,
+      LayerStore layers,
+      ChunkStore chunks,
+      Path tmpDir,
+      ImportLimits limits)
       throws IOException {
-    ArchiveImport a = ArchiveImport.tar(file, layers, chunks);
-    return new HostImport(a, select, a == null ? file : null, layers);
+    String name = file.getFileName().toString();
+    CompressedTar d = CompressedTar.of(file, name, tmpDir, limits);
+    if (d == null) {
+      ArchiveImport a = ArchiveImport.tar(file, name, layers, chunks);
+      return new HostImport(a, select, a == null ? file : null, name, layers, null);
+    }
+    try {
+      ArchiveImport a = ArchiveImport.tar(d.file(), name, layers, chunks);
+      return new HostImport(a, select, a == null ? d.file() : null, name, layers, d);
+    } catch (IOException | RuntimeException e) {
+      d.close();
+      throw e;
+    }
   }
 
   /** The archive to import, or null for a plain directory or tar ({@link #layer}). */
@@ -73,14 +109,20 @@ public final class HostImport implements Closeable {
       return layers.importTree(null, fs -> HostTree.copy(plain, fs));
     }
     try (InputStream in = Files.newInputStream(plain)) {
-      return layers.importPlainTar(in, "tar " + plain.getFileName(), true);
+      return layers.importPlainTar(in, "tar " + plainName);
     }
   }
 
   @Override
   public void close() throws IOException {
-    if (archive != null) {
-      archive.close();
+    try {
+      if (archive != null) {
+        archive.close();
+      }
+    } finally {
+      if (decompressed != null) {
+        decompressed.close();
+      }
     }
   }
 }

@@ -39,8 +39,11 @@ public record ImportLimits(long maxLayerBytes, long maxEntries, long maxRatio, l
         Long.getLong("strata.import.ratioFloor", 256L << 20));
   }
 
-  /** Refuses {@code what} once its tar has {@code uncompressed} bytes from {@code compressed}. */
-  void checkSize(String what, long uncompressed, long compressed) {
+  /**
+   * Refuses {@code what} once its tar has {@code uncompressed} bytes from {@code compressed}; also
+   * the bound of a compressed image archive's whole tar (its spool, {@code CompressedTar}).
+   */
+  public void checkSize(String what, long uncompressed, long compressed) {
     if (uncompressed > maxLayerBytes) {
       throw new InvalidArgumentException(
           what

@@ -241,17 +241,6 @@ public final class LayerStore {
    * described by reading the tree back. {@code what} names the tar in messages.
    */
   public Result importPlainTar(InputStream raw, String what) throws IOException {
-    return importPlainTar(raw, what, false);
-  }
-
-  /**
-   * {@link #importPlainTar(InputStream, String)}; {@code refuseArchives}: a file the user named,
-   * whose tar, once decompressed, may be an image archive (a {@code docker save} piped through
-   * gzip): refused, naming it, when its root holds an archive's index files, instead of becoming an
-   * image of the archive's own parts (docs/ADVERSARIAL.md, U2).
-   */
-  public Result importPlainTar(InputStream raw, String what, boolean refuseArchives)
-      throws IOException {
     return build(
         null,
         (tmp, fs, session) -> {
@@ -287,12 +276,6 @@ public final class LayerStore {
           parsing(rec, what).transferTo(OutputStream.nullOutputStream());
           compressed.transferTo(OutputStream.nullOutputStream());
           split.finish();
-          if (refuseArchives && ArchiveFiles.at(fs)) {
-            throw new InvalidArgumentException(
-                what
-                    + ": a compressed image archive (docker save or OCI layout); decompress it"
-                    + " first: gunzip -c FILE | strata load");
-          }
           fs.sync();
           WholeTree changes = WholeTree.of(fs);
           MessageDigest describedSplit = Digest.newSha256();
