@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
     description = {
       "Imports an image from this host: an OCI image layout directory (DIR or DIR:TAG), a docker"
           + " save archive, an OCI layout as a tar, a plain directory or a plain tar (one layer);"
-          + " a tar may be compressed (gzip, bzip2, xz, zstd).",
+          + " a tar may be compressed (gzip, bzip2, zstd).",
       "- reads the archive from standard input, which must not be a terminal.",
       "docker://REGISTRY/REPO:TAG pulls the image from that OCI registry, as strata pull does.",
       "Layers keep their diff_ids; whiteouts are applied."

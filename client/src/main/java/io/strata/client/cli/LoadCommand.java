@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Loads images, as docker load does, from a docker save or OCI archive on standard input or"
-          + " in FILE (-i), plain or compressed (gzip, bzip2, xz, zstd).",
+          + " in FILE (-i), plain or compressed (gzip, bzip2, zstd).",
       "Same as strata image import, which also takes directories."
     })
 final class LoadCommand extends ClientCommand {

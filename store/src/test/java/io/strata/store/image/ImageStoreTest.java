@@ -693,9 +693,9 @@ class ImageStoreTest {
   /**
    * A `docker save` archive piped through gzip was imported as a plain tar: an image of the
    * archive's own files (manifest.json, repositories, the layer tars), exit 0 (docs/ADVERSARIAL.md,
-   * U2). As `docker load` does, a compressed archive (gzip, bzip2, xz, zstd) now loads as the
-   * archive it holds: the same image id and tags as the plain archive's, and its decompressed spool
-   * is gone afterwards.
+   * U2). As `docker load` does, a compressed archive (gzip, bzip2, zstd) now loads as the archive
+   * it holds: the same image id and tags as the plain archive's, and its decompressed spool is gone
+   * afterwards.
    */
   @Test
   @Timeout(120)
@@ -713,7 +713,7 @@ class ImageStoreTest {
     assertThat(fromPlain.tags()).containsExactly("one:1");
     assertThat(fromGzip.id()).isEqualTo(fromPlain.id());
     assertThat(fromGzip.tags()).isEqualTo(fromPlain.tags());
-    for (String kind : List.of("bzip2", "xz", "zstd")) {
+    for (String kind : List.of("bzip2", "zstd")) {
       Path f = dir.resolve("one.tar." + kind);
       Files.write(f, compress(kind, archive));
       ImportResult.Image got = images.importPath(f.toString(), null).images().get(0);
@@ -733,9 +733,9 @@ class ImageStoreTest {
     ImportResult.Image plain = images.importPath(tar.toString(), "tree:1").images().get(0);
     Path gz = dir.resolve("tree.tar.gz");
     Files.write(gz, gzip(layer));
-    Path xz = dir.resolve("tree.tar.xz");
-    Files.write(xz, compress("xz", layer));
-    for (Path f : List.of(gz, xz)) {
+    Path bz = dir.resolve("tree.tar.bz2");
+    Files.write(bz, compress("bzip2", layer));
+    for (Path f : List.of(gz, bz)) {
       ImportResult.Image got = images.importPath(f.toString(), "tree:2").images().get(0);
       assertThat(got.layers()).as(f.toString()).hasSize(1);
       assertThat(got.layers().get(0).diffId())
@@ -746,8 +746,9 @@ class ImageStoreTest {
   }
 
   /**
-   * A corrupt gzip archive and a truncated xz one are refused in one line naming the file; the
-   * store is unchanged and no spool stays behind.
+   * A corrupt gzip archive and a truncated zstd one are refused in one line naming the file, and an
+   * xz one (not read: no library for it among the project's) saying what to do; the store is
+   * unchanged and no spool stays behind.
    */
   @Test
   @Timeout(120)
@@ -757,9 +758,12 @@ class ImageStoreTest {
     gz[gz.length / 2] ^= 0x55;
     Path bad = dir.resolve("bad.tar.gz");
     Files.write(bad, gz);
-    byte[] xz = compress("xz", archive);
-    Path cut = dir.resolve("cut.tar.xz");
-    Files.write(cut, java.util.Arrays.copyOf(xz, xz.length / 2));
+    byte[] zst = compress("zstd", archive);
+    Path cut = dir.resolve("cut.tar.zst");
+    Files.write(cut, java.util.Arrays.copyOf(zst, zst.length / 2));
+    Path xz = dir.resolve("one.tar.xz");
+    byte[] xzMagic = {(byte) 0xFD, '7', 'z', 'X', 'Z', 0, 0, 4, 1, 2, 3};
+    Files.write(xz, xzMagic);
     List<String> before = fix.state();
     for (Path f : List.of(bad, cut)) {
       assertThatThrownBy(() -> images.importPath(f.toString(), null))
@@ -767,6 +771,11 @@ class ImageStoreTest {
           .hasMessageContaining("archive " + f.getFileName() + ": corrupt or truncated")
           .hasMessageNotContaining("\n");
     }
+    assertThatThrownBy(() -> images.importPath(xz.toString(), null))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessage(
+            "archive one.tar.xz: xz-compressed, which Strata does not read (gzip, bzip2 and zstd"
+                + " it does); decompress it first: xz -dc FILE | strata load");
     assertThat(fix.state()).isEqualTo(before);
     assertThat(images.list()).isEmpty();
     assertThat(tmpFiles()).isEmpty();
@@ -801,7 +810,6 @@ class ImageStoreTest {
         switch (kind) {
           case "bzip2" ->
               new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(out);
-          case "xz" -> new org.tukaani.xz.XZOutputStream(out, new org.tukaani.xz.LZMA2Options());
           default -> new com.github.luben.zstd.ZstdOutputStream(out);
         }) {
       z.write(b);

@@ -94,6 +94,16 @@ class ImageTransferTest {
     }
   }
 
+  /** All the receiver lacks of {@code plan}, sent and accepted in two batches. */
+  private void acceptInTwoBatches(String id, TransferPlan plan) throws IOException {
+    Map<Digest, Integer> missing = receiver.images().missing(plan);
+    Map<Digest, Integer> first = new java.util.LinkedHashMap<>();
+    Map<Digest, Integer> second = new java.util.LinkedHashMap<>();
+    missing.forEach((d, n) -> (first.size() < missing.size() / 2 ? first : second).put(d, n));
+    accept(plan, first, records(id, plan, first));
+    accept(plan, second, records(id, plan, second));
+  }
+
   private byte[] export(ImageFixture f, String ref) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     f.images().export(ref, ExportFormat.DOCKER_ARCHIVE, out);
@@ -242,13 +252,8 @@ class ImageTransferTest {
         }
       }
     }
-    Map<Digest, Integer> missing = receiver.images().missing(plan);
-    // In two batches, as a transfer sends them: the second is cut from the files the first noted.
-    Map<Digest, Integer> first = new java.util.LinkedHashMap<>();
-    Map<Digest, Integer> second = new java.util.LinkedHashMap<>();
-    missing.forEach((d, n) -> (first.size() < missing.size() / 2 ? first : second).put(d, n));
-    accept(plan, first, records(sent.id(), plan, first));
-    accept(plan, second, records(sent.id(), plan, second));
+    // in two batches, as a transfer sends them: the second cut from the files the first noted
+    acceptInTwoBatches(sent.id(), plan);
     assertThat(receiver.images().receive(plan).images().get(0).id()).isEqualTo(sent.id());
     assertThat(export(receiver, "app:1")).isEqualTo(export(sender, "app:1"));
   }
@@ -274,12 +279,8 @@ class ImageTransferTest {
       receiver.close();
       receiver = new ImageFixture(dir.resolve("b-" + cut.text().replace(':', '-')));
       TransferPlan plan = sender.images().transferPlan("dir:1", cut);
-      Map<Digest, Integer> missing = receiver.images().missing(plan);
-      Map<Digest, Integer> first = new java.util.LinkedHashMap<>();
-      Map<Digest, Integer> second = new java.util.LinkedHashMap<>();
-      missing.forEach((d, n) -> (first.size() < missing.size() / 2 ? first : second).put(d, n));
-      accept(plan, first, records(id, plan, first));
-      accept(plan, second, records(id, plan, second));
+      // in two batches, as a transfer sends them: the second cut from the files the first noted
+      acceptInTwoBatches(id, plan);
       assertThat(receiver.images().receive(plan).images().get(0).id()).isEqualTo(id);
       assertThat(export(receiver, "dir:1")).isEqualTo(export(sender, "dir:1"));
     }
@@ -298,12 +299,6 @@ class ImageTransferTest {
     return t.bytes();
   }
 
-  private static String put(Path layout, byte[] b) throws IOException {
-    Digest d = Digest.sha256(b, 0, b.length);
-    Files.write(layout.resolve("blobs/sha256/" + d.hex()), b);
-    return d.toString();
-  }
-
   private static byte[] compressed(byte[] tar, io.strata.store.image.layer.LayerCodec codec)
       throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -319,8 +314,6 @@ class ImageTransferTest {
    * (recipes give them back).
    */
   private Path threeFormLayout() throws IOException {
-    Path l = dir.resolve("layout");
-    Files.createDirectories(l.resolve("blobs/sha256"));
     byte[][] tars = {layerTar(1), layerTar(2), layerTar(3)};
     ByteArrayOutputStream zlib = new ByteArrayOutputStream();
     try (java.util.zip.GZIPOutputStream g = new java.util.zip.GZIPOutputStream(zlib)) {
@@ -331,59 +324,14 @@ class ImageTransferTest {
       compressed(tars[1], io.strata.store.image.layer.LayerCodec.GZIP),
       compressed(tars[2], io.strata.store.image.layer.LayerCodec.ZSTD)
     };
-    String[] types = {"tar+gzip", "tar+gzip", "tar+zstd"};
-    StringBuilder diffIds = new StringBuilder();
-    StringBuilder layers = new StringBuilder();
-    for (int i = 0; i < 3; i++) {
-      diffIds
-          .append(i == 0 ? "" : ",")
-          .append('"')
-          .append(Digest.sha256(tars[i], 0, tars[i].length))
-          .append('"');
-      layers
-          .append(i == 0 ? "" : ",")
-          .append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.")
-          .append(types[i])
-          .append("\",\"digest\":\"")
-          .append(put(l, blobs[i]))
-          .append("\",\"size\":")
-          .append(blobs[i].length)
-          .append('}');
-    }
-    byte[] config =
-        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
-                + "\"layers\",\"diff_ids\":["
-                + diffIds
-                + "]}}")
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    byte[] manifest =
-        ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
-                + "\"digest\":\""
-                + put(l, config)
-                + "\",\"size\":"
-                + config.length
-                + "},\"layers\":["
-                + layers
-                + "]}")
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    String m = put(l, manifest);
-    Files.writeString(l.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-    Files.writeString(
-        l.resolve("index.json"),
-        "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
-            + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
-            + m
-            + "\",\"size\":"
-            + manifest.length
-            + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"1\"}}]}");
-    return l;
-  }
-
-  private static String manifestDigest(Path layout) throws IOException {
-    String index = Files.readString(layout.resolve("index.json"));
-    int at = index.indexOf("sha256:");
-    return index.substring(at, at + 71);
+    String gzip = "application/vnd.oci.image.layer.v1.tar+gzip";
+    return OciLayout.write(
+        dir.resolve("layout"),
+        "1",
+        List.of(
+            new OciLayout.Layer(tars[0], blobs[0], gzip),
+            new OciLayout.Layer(tars[1], blobs[1], gzip),
+            new OciLayout.Layer(tars[2], blobs[2], "application/vnd.oci.image.layer.v1.tar+zstd")));
   }
 
   /**
@@ -409,12 +357,8 @@ class ImageTransferTest {
               new ByteArrayInputStream(sender.images().transferPlan("reg/app:1", cut).encode()),
               "plan");
       assertThat(plan.arrived()).isNotNull();
-      Map<Digest, Integer> missing = receiver.images().missing(plan);
-      Map<Digest, Integer> first = new java.util.LinkedHashMap<>();
-      Map<Digest, Integer> second = new java.util.LinkedHashMap<>();
-      missing.forEach((d, n) -> (first.size() < missing.size() / 2 ? first : second).put(d, n));
-      accept(plan, first, records(id, plan, first));
-      accept(plan, second, records(id, plan, second));
+      // in two batches, as a transfer sends them: the second cut from the files the first noted
+      acceptInTwoBatches(id, plan);
       assertThat(receiver.images().receive(plan).images().get(0).id()).isEqualTo(id);
 
       Path out = dir.resolve("out-" + cut.text().replace(':', '-'));
@@ -426,9 +370,9 @@ class ImageTransferTest {
           assertThat(Files.readAllBytes(got)).isEqualTo(Files.readAllBytes(blob));
         }
       }
-      assertThat(manifestDigest(out)).isEqualTo(manifestDigest(layout));
+      assertThat(OciLayout.manifestDigest(out)).isEqualTo(OciLayout.manifestDigest(layout));
       assertThat(receiver.images().inspect("reg/app:1").repoDigests())
-          .containsExactly("reg/app@" + manifestDigest(layout));
+          .containsExactly("reg/app@" + OciLayout.manifestDigest(layout));
       assertThat(new io.strata.store.blob.BlobService(receiver.chunks()).list())
           .extracting(b -> b.digest())
           .containsExactly(kept);

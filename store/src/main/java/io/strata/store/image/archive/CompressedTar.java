@@ -13,11 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
-import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
 
 /**
- * A compressed file given to an import (gzip, bzip2, xz or zstd, told by its magic bytes as {@code
+ * A compressed file given to an import (gzip, bzip2 or zstd, told by their magic bytes as {@code
  * docker load} tells them) decompressed into a spool in the data root's tmp directory. Spooled, not
  * streamed: a {@code docker save} archive's {@code manifest.json} comes after its layers, so only
  * the whole tar tells an image archive from a root file system, and an archive is then read at
@@ -26,9 +25,6 @@ import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStre
  * failure, cancellation included.
  */
 final class CompressedTar implements Closeable {
-  /** The most memory an xz stream may need to decompress: xz -9 needs 65 MiB. */
-  private static final int XZ_MEMORY_KIB = 256 << 10;
-
   private final Path spool;
 
   private CompressedTar(Path spool) {
@@ -38,7 +34,8 @@ final class CompressedTar implements Closeable {
   /**
    * {@code file} decompressed into a new file of {@code tmpDir}, its tar held to {@code limits} (a
    * compression bomb is refused before it fills the disk); null when {@code file} is not
-   * compressed. A corrupt or truncated stream is refused naming {@code name}.
+   * compressed. A corrupt or truncated stream is refused naming {@code name}, and so is an xz one:
+   * reading xz takes a library beyond the project's dependencies, and {@code xz -dc} does it.
    */
   static CompressedTar of(Path file, String name, Path tmpDir, ImportLimits limits)
       throws IOException {
@@ -47,6 +44,13 @@ final class CompressedTar implements Closeable {
       String kind = kind(raw);
       if (kind == null) {
         return null;
+      }
+      if (kind.equals("xz")) {
+        throw new InvalidArgumentException(
+            "archive "
+                + name
+                + ": xz-compressed, which Strata does not read (gzip, bzip2 and zstd it does);"
+                + " decompress it first: xz -dc FILE | strata load");
       }
       Files.createDirectories(tmpDir);
       Path spool = Files.createTempFile(tmpDir, "decompressed-", ".tar");
@@ -123,13 +127,6 @@ final class CompressedTar implements Closeable {
                 .setDecompressConcatenated(true)
                 .get();
         case "bzip2" -> new BZip2CompressorInputStream(in, true);
-        case "xz" ->
-            // an xz stream names the dictionary it needs (up to 1.5 GiB): bounded, as docker's
-            XZCompressorInputStream.builder()
-                .setInputStream(in)
-                .setDecompressConcatenated(true)
-                .setMemoryLimitKiB(XZ_MEMORY_KIB)
-                .get();
         default -> new ZstdCompressorInputStream(in);
       };
     } catch (SourceReadException e) {

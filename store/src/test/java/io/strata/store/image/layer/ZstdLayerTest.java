@@ -8,15 +8,16 @@ import com.github.luben.zstd.ZstdOutputStream;
 import io.strata.store.blob.BlobService;
 import io.strata.store.digest.Digest;
 import io.strata.store.image.ImageFixture;
+import io.strata.store.image.OciLayout;
 import io.strata.store.image.TarBuilder;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
@@ -99,48 +100,9 @@ class ZstdLayerTest {
     return out.toByteArray();
   }
 
-  private static String put(Path layout, byte[] b) throws IOException {
-    Digest d = Digest.sha256(b, 0, b.length);
-    Files.write(layout.resolve("blobs/sha256/" + d.hex()), b);
-    return d.toString();
-  }
-
   /** An OCI layout tagged 1 of one layer, {@code blob}, whose tar is {@code tar}. */
   private Path layout(String name, byte[] tar, byte[] blob, String type) throws IOException {
-    Path l = dir.resolve(name);
-    Files.createDirectories(l.resolve("blobs/sha256"));
-    byte[] config =
-        ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
-                + "\"layers\",\"diff_ids\":[\""
-                + Digest.sha256(tar, 0, tar.length)
-                + "\"]}}")
-            .getBytes(StandardCharsets.UTF_8);
-    byte[] manifest =
-        ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
-                + "\"digest\":\""
-                + put(l, config)
-                + "\",\"size\":"
-                + config.length
-                + "},\"layers\":[{\"mediaType\":\""
-                + type
-                + "\",\"digest\":\""
-                + put(l, blob)
-                + "\",\"size\":"
-                + blob.length
-                + "}]}")
-            .getBytes(StandardCharsets.UTF_8);
-    String m = put(l, manifest);
-    Files.writeString(l.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-    Files.writeString(
-        l.resolve("index.json"),
-        "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
-            + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
-            + m
-            + "\",\"size\":"
-            + manifest.length
-            + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"1\"}}]}");
-    return l;
+    return OciLayout.write(dir.resolve(name), "1", List.of(new OciLayout.Layer(tar, blob, type)));
   }
 
   /** Imports the layout, exports it again, and checks every blob came back unchanged. */
