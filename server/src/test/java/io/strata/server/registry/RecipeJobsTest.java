@@ -168,20 +168,27 @@ class RecipeJobsTest {
     }
   }
 
+  /**
+   * Jobs whose first attempt fails with {@code first}, the next stores; counted in {@code
+   * attempts}.
+   */
+  private RecipeJobs failingFirst(IOException first, AtomicInteger attempts) {
+    return new RecipeJobs(
+        registry,
+        d -> {
+          if (attempts.incrementAndGet() == 1) {
+            throw first;
+          }
+          registry.storeStaged(d);
+        },
+        RETRY);
+  }
+
   @Test
   void aJobThatFailsOnceIsTriedAgainAndItsBlobSettles() throws Exception {
     Digest layer = stagedLayer();
     AtomicInteger attempts = new AtomicInteger();
-    jobs =
-        new RecipeJobs(
-            registry,
-            d -> {
-              if (attempts.incrementAndGet() == 1) {
-                throw new IOException("the store is busy");
-              }
-              registry.storeStaged(d);
-            },
-            RETRY);
+    jobs = failingFirst(new IOException("the store is busy"), attempts);
     CompletableFuture<Digest> settled = new CompletableFuture<>();
     List<Digest> gaveUp = new CopyOnWriteArrayList<>();
     jobs.onSettled(settled::complete);
@@ -200,17 +207,7 @@ class RecipeJobsTest {
   @Test
   void aJobThatMeetsAFullDiskTellsItsListener() throws Exception {
     Digest layer = stagedLayer();
-    AtomicInteger attempts = new AtomicInteger();
-    jobs =
-        new RecipeJobs(
-            registry,
-            d -> {
-              if (attempts.incrementAndGet() == 1) {
-                throw new IOException("No space left on device");
-              }
-              registry.storeStaged(d);
-            },
-            RETRY);
+    jobs = failingFirst(new IOException("No space left on device"), new AtomicInteger());
     List<String> full = new CopyOnWriteArrayList<>();
     CompletableFuture<Digest> settled = new CompletableFuture<>();
     jobs.onDiskFull(full::add);
