@@ -105,7 +105,7 @@ public final class ContainerStore {
     this.allowedBindRoots = List.copyOf(roots);
     this.dataRoot = dataRoot.toRealPath();
     containers.putAll(records.load());
-    this.volumes = new VolumeStore(dataRoot.resolve("volumes"), this::volumesInUse, random);
+    this.volumes = new VolumeStore(dataRoot.resolve("volumes"), this::volumeUsers, random);
     List<String> orphans = new ArrayList<>();
     driver.walk(
         s -> {
@@ -474,11 +474,26 @@ public final class ContainerStore {
   public Map<String, List<String>> rootNames() {
     Map<String, List<String>> out = new HashMap<>();
     for (ContainerConfig c : containers.values()) {
-      out.put(
-          Snapshot.rootName(c.snapshot()),
-          List.of("container " + c.name() + " (" + c.id().substring(0, 12) + ")"));
+      out.put(Snapshot.rootName(c.snapshot()), List.of(userName(c)));
     }
     return out;
+  }
+
+  /** {@code container NAME (ID12)}: a container as {@code strata ps} shows it. */
+  private static String userName(ContainerConfig c) {
+    return "container " + c.name() + " (" + c.id().substring(0, 12) + ")";
+  }
+
+  /**
+   * The containers made from image {@code imageId}, as {@link #userName} says them (sorted, so a
+   * refusal reads the same each time): what image rm names when it refuses.
+   */
+  public List<String> imageUsers(String imageId) {
+    return containers.values().stream()
+        .filter(c -> c.imageId().equals(imageId))
+        .map(ContainerStore::userName)
+        .sorted()
+        .toList();
   }
 
   /** Whether a container was made from image {@code imageId}: the predicate image rm needs. */
@@ -503,14 +518,20 @@ public final class ContainerStore {
 
   /** Names of the volumes some container mounts. */
   private Set<String> volumesInUse() {
-    Set<String> out = new HashSet<>();
+    return volumeUsers().keySet();
+  }
+
+  /** Each volume some container mounts, with those containers as {@link #userName} says them. */
+  private Map<String, List<String>> volumeUsers() {
+    Map<String, List<String>> out = new HashMap<>();
     for (ContainerConfig c : containers.values()) {
       for (Mount m : c.mounts()) {
         if (m.type().equals(Mount.VOLUME)) {
-          out.add(m.source());
+          out.computeIfAbsent(m.source(), k -> new ArrayList<>()).add(userName(c));
         }
       }
     }
+    out.values().forEach(l -> l.sort(null));
     return out;
   }
 
