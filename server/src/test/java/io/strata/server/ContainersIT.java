@@ -320,7 +320,14 @@ class ContainersIT {
           "--mount",
           "type=bind,source=" + host + ",target=/h,readonly",
           "base:1");
-      assertThat(in(new byte[] {'x'}, "fs", "bind-ro", "write", "/h/z.txt").code()).isNotZero();
+      TestServer.CliRun refused = in(new byte[] {'x'}, "fs", "bind-ro", "write", "/h/z.txt");
+      assertThat(refused.code()).isNotZero();
+      assertThat(refused.stderr())
+          .as("the container path as written, not the mount's /z.txt")
+          .matches(
+              "strata: container bind-ro \\([0-9a-f]{12}\\): bind mount "
+                  + java.util.regex.Pattern.quote(host.toString())
+                  + " at /h is read-only: cannot change /h/z.txt\n");
       assertThat(host.resolve("z.txt")).doesNotExist();
 
       TestServer.CliRun outside =

@@ -544,7 +544,7 @@ public final class ContainerStore {
     for (Mount m : c.mounts()) {
       mounts.put(m.resolvedTarget(), directory(m));
     }
-    return new ContainerView(driver.fs(c.snapshot()), mounts);
+    return new ContainerView(driver.fs(c.snapshot()), mounts, userName(c));
   }
 
   /** The host directory mount {@code m} routes its target to. */
@@ -569,7 +569,8 @@ public final class ContainerStore {
     Map<String, HostDirectory> placed = new LinkedHashMap<>();
     Map<String, String> placedBy = new HashMap<>();
     for (Mount m : byDepth) {
-      String at = new ContainerView(fs, placed).resolveMountTarget(m.target());
+      String at =
+          new ContainerView(fs, placed, "a container being made").resolveMountTarget(m.target());
       if (at.equals("/")) {
         throw new InvalidArgumentException(
             "mount target " + m.target() + " leads to / through a symlink: it cannot be mounted");

@@ -631,9 +631,18 @@ class ContainerStoreTest {
         "base:1",
         "c7",
         List.of(Mount.ofMountFlag("type=bind,source=" + host + ",target=/h,readonly")));
+    String c7 = "container c7 (" + containers.inspect("c7").id().substring(0, 12) + ")";
+    // the refusal names the container and the path as written, not the mount's own /z.txt
     assertThatThrownBy(() -> put(containers.view("c7"), "/h/z.txt", "x"))
-        .isInstanceOf(ConflictException.class);
+        .isInstanceOf(ConflictException.class)
+        .hasMessage(c7 + ": bind mount " + host + " at /h is read-only: cannot change /h/z.txt");
+    assertThatThrownBy(() -> containers.view("c7").mkdirs("/h/d/e", 0755))
+        .hasMessage(c7 + ": bind mount " + host + " at /h is read-only: cannot change /h/d/e");
+    containers.view("c7").mkdirs("/h", 0755); // there already: mkdir -p changes nothing
     assertThat(host.resolve("z.txt")).doesNotExist();
+    containers.create("base:1", "c7v", List.of(Mount.ofVolumeFlag("rov:/v:ro")));
+    assertThatThrownBy(() -> containers.view("c7v").remove("/v", true))
+        .hasMessageEndingWith(": volume rov at /v is read-only: cannot change /v");
 
     assertThatThrownBy(
             () -> containers.create("base:1", "c8", List.of(Mount.ofVolumeFlag("/etc:/hostetc"))))
