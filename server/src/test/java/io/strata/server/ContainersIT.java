@@ -330,6 +330,21 @@ class ContainersIT {
                   + " at /h is read-only: cannot change /h/z.txt\n");
       assertThat(host.resolve("z.txt")).doesNotExist();
 
+      // docker's short form makes a missing source under --allow-bind; --mount refuses it
+      ok("create", "--name", "bind-new", "-v", host + "/made/here:/m", "base:1");
+      assertThat(host.resolve("made/here")).isDirectory();
+      TestServer.CliRun absent =
+          check(
+              4,
+              "create",
+              "--name",
+              "bind-absent",
+              "--mount",
+              "type=bind,source=" + host + "/absent,target=/a",
+              "base:1");
+      assertThat(absent.stderr()).contains(host + "/absent does not exist");
+      assertThat(host.resolve("absent")).doesNotExist();
+
       TestServer.CliRun outside =
           check(1, "create", "--name", "bind-etc", "-v", "/etc:/hostetc", "base:1");
       assertThat(outside.stderr()).startsWith("strata: ").contains("/etc");

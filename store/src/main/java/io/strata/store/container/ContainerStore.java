@@ -30,6 +30,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -385,6 +386,43 @@ public final class ContainerStore {
             + " is not under a directory the server allows (--allow-bind "
             + (allowedBindRoots.isEmpty() ? "is not set" : allowedBindRoots)
             + ")");
+  }
+
+  /**
+   * Docker's {@code -v HOSTDIR:/ctr}: a bind source that does not exist is made, as dockerd makes
+   * it for the short form ({@code --mount type=bind} refuses it, and so does {@link #create}), with
+   * mode 0755 as dockerd's {@code MkdirAllAndChown(0o755)} gives it, owned by the server's user.
+   * Made only under an {@code --allow-bind} directory, checked before anything is made, and only
+   * when the directory that exists on its way is reached without a symlink: the new names must be
+   * where the check looked. Nothing else: an existing source, or a volume, is left to {@link
+   * #create}.
+   */
+  public void makeMissingBindSource(Mount m) throws IOException {
+    if (!m.type().equals(Mount.BIND)) {
+      return;
+    }
+    Path src = Path.of(m.source()).normalize();
+    if (Files.exists(src, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Path there = src.getParent();
+    while (there != null && !Files.exists(there, LinkOption.NOFOLLOW_LINKS)) {
+      there = there.getParent();
+    }
+    if (there == null || !there.toRealPath().equals(there)) {
+      throw new ConflictException(
+          "bind source "
+              + m.source()
+              + " does not exist and "
+              + there
+              + " on its way is reached through a symlink; create it, or give its real path");
+    }
+    allowedBind(src, m.source());
+    Files.createDirectories(src);
+    // set, not asked at creation, which the server's umask would narrow
+    for (Path p = src; !p.equals(there); p = p.getParent()) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
   }
 
   private String newId() {

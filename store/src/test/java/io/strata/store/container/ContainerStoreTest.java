@@ -665,6 +665,41 @@ class ContainerStoreTest {
     assertThat(host.resolve("y.txt")).exists();
   }
 
+  /**
+   * {@code -v HOSTDIR:/ctr} with HOSTDIR missing makes it (0755), as dockerd does, but only under
+   * an {@code --allow-bind} directory and never through a symlink; a missing source given to {@code
+   * create} as it is ({@code --mount type=bind}) stays refused.
+   */
+  @Test
+  void aMissingBindSourceOfTheShortFormIsMadeOnlyWhereBindsAreAllowed() throws IOException {
+    Mount shortForm = Mount.ofVolumeFlag(host + "/new/deeper:/b");
+    containers.makeMissingBindSource(shortForm);
+    assertThat(host.resolve("new/deeper")).isDirectory();
+    assertThat(Files.getPosixFilePermissions(host.resolve("new")))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    containers.create("base:1", "made", List.of(shortForm));
+    put(containers.view("made"), "/b/f", "x");
+    assertThat(host.resolve("new/deeper/f")).hasContent("x");
+
+    Path outside = dir.resolve("outside/made");
+    assertThatThrownBy(() -> containers.makeMissingBindSource(Mount.ofVolumeFlag(outside + ":/o")))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("--allow-bind");
+    assertThat(dir.resolve("outside")).doesNotExist();
+
+    Files.createSymbolicLink(host.resolve("link"), dir);
+    assertThatThrownBy(
+            () -> containers.makeMissingBindSource(Mount.ofVolumeFlag(host + "/link/x:/o")))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("through a symlink");
+    assertThat(dir.resolve("x")).doesNotExist();
+
+    Mount longForm = Mount.ofMountFlag("type=bind,source=" + host + "/absent,target=/a");
+    assertThatThrownBy(() -> containers.create("base:1", "absent", List.of(longForm)))
+        .isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("does not exist");
+  }
+
   @Test
   void aBindSourceInsideTheDataRootOrHoldingItIsRefused() throws IOException {
     // --allow-bind wide enough to hold the data root: the store's files stay out of reach anyway
