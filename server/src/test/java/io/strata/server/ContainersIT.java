@@ -320,8 +320,30 @@ class ContainersIT {
           "--mount",
           "type=bind,source=" + host + ",target=/h,readonly",
           "base:1");
-      assertThat(in(new byte[] {'x'}, "fs", "bind-ro", "write", "/h/z.txt").code()).isNotZero();
+      TestServer.CliRun refused = in(new byte[] {'x'}, "fs", "bind-ro", "write", "/h/z.txt");
+      assertThat(refused.code()).isNotZero();
+      assertThat(refused.stderr())
+          .as("the container path as written, not the mount's /z.txt")
+          .matches(
+              "strata: container bind-ro \\([0-9a-f]{12}\\): bind mount "
+                  + java.util.regex.Pattern.quote(host.toString())
+                  + " at /h is read-only: cannot change /h/z.txt\n");
       assertThat(host.resolve("z.txt")).doesNotExist();
+
+      // docker's short form makes a missing source under --allow-bind; --mount refuses it
+      ok("create", "--name", "bind-new", "-v", host + "/made/here:/m", "base:1");
+      assertThat(host.resolve("made/here")).isDirectory();
+      TestServer.CliRun absent =
+          check(
+              4,
+              "create",
+              "--name",
+              "bind-absent",
+              "--mount",
+              "type=bind,source=" + host + "/absent,target=/a",
+              "base:1");
+      assertThat(absent.stderr()).contains(host + "/absent does not exist");
+      assertThat(host.resolve("absent")).doesNotExist();
 
       TestServer.CliRun outside =
           check(1, "create", "--name", "bind-etc", "-v", "/etc:/hostetc", "base:1");

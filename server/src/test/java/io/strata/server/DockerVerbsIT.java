@@ -275,9 +275,34 @@ class DockerVerbsIT {
     ok("tag", "base:1", "team1/base:prod");
     TestServer.CliRun used = server.cli("image", "rm", "--force", baseId);
     assertThat(used.code()).isEqualTo(1);
-    assertThat(used.stderr()).contains("is used by a container");
+    assertThat(used.stderr())
+        .as("the refusal names each container as strata ps shows it")
+        .isEqualTo(
+            "strata: image "
+                + baseId
+                + " is used by container web ("
+                + shortId("web")
+                + "), container worker ("
+                + shortId("worker")
+                + "); remove them first (not even -f removes an image a container uses)\n");
     assertThat(ok("images", "--format", "{{.Repository}}:{{.Tag}}").out().lines())
         .containsExactlyInAnyOrder("base:1", "team1/base:prod");
+  }
+
+  @Test
+  void volumeRmOfAVolumeInUseNamesTheContainer() {
+    TestServer.CliRun used = server.cli("volume", "rm", "data");
+    assertThat(used.code()).isEqualTo(1);
+    assertThat(used.stderr())
+        .isEqualTo(
+            "strata: volume data is in use by container web ("
+                + shortId("web")
+                + "); remove it first\n");
+  }
+
+  /** Container {@code name}'s id as {@code strata ps} shows it. */
+  private String shortId(String name) {
+    return ok("ps", "-a", "-q", "--filter", "name=" + name).out().strip();
   }
 
   @Test

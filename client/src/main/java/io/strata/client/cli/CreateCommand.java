@@ -45,8 +45,8 @@ final class CreateCommand extends ClientCommand {
       paramLabel = "SPEC",
       description = {
         "NAME:/target[:ro][,nocopy] (a named volume, created if missing), /host/dir:/target[:ro]"
-            + " (a bind mount; the server's --allow-bind must cover it) or /target[:ro][,nocopy]"
-            + " (an anonymous volume)."
+            + " (a bind mount; the server's --allow-bind must cover it; a missing /host/dir is"
+            + " made, 0755, as in Docker) or /target[:ro][,nocopy] (an anonymous volume)."
       })
   List<String> volumes = new ArrayList<>();
 

@@ -7,12 +7,13 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One request's clock and byte counts, and the log line it ends with: the long operations (import,
- * export, build, commit, push, pull, gc, fsck) at INFO with their duration and sizes, failures at
- * WARNING with the status, everything else at DEBUG. Nothing is logged per chunk or per frame.
- * Answers that are no failure of the server are logged as successes are: {@code NOT_FOUND}, {@code
- * CANCELLED}, and {@code UNIMPLEMENTED}, which tells the client to take its other way (a {@code
- * registry.pull} from a registry that publishes no chunk index, answered so for every pull from a
- * registry that is not Strata, after which the client pulls the ordinary way and succeeds).
+ * export, build, commit, push, pull, gc, fsck) and every cancelled request at INFO with their
+ * duration and sizes, failures at WARNING with the status, everything else at DEBUG. Nothing is
+ * logged per chunk or per frame. Answers that are no failure of the server are logged as successes
+ * are: {@code NOT_FOUND}, {@code CANCELLED}, and {@code UNIMPLEMENTED}, which tells the client to
+ * take its other way (a {@code registry.pull} from a registry that publishes no chunk index,
+ * answered so for every pull from a registry that is not Strata, after which the client pulls the
+ * ordinary way and succeeds).
  */
 final class RequestLog {
   private static final System.Logger LOG = System.getLogger(RequestLog.class.getName());
@@ -58,10 +59,18 @@ final class RequestLog {
   private static final Set<Status> ANSWERS =
       Set.of(Status.OK, Status.NOT_FOUND, Status.CANCELLED, Status.UNIMPLEMENTED);
 
-  /** The level the end of request {@code label} with {@code status} is logged at. */
+  /**
+   * The level the end of request {@code label} with {@code status} is logged at. A cancellation is
+   * at INFO whatever the request: a client's Ctrl-C of a {@code blob put}, {@code cp} or a pull's
+   * own requests is rare and leaves work undone, which the operator should see as they see a
+   * cancelled import (at DEBUG, the default log showed nothing of them).
+   */
   static System.Logger.Level level(String label, Status status) {
     if (!ANSWERS.contains(status)) {
       return System.Logger.Level.WARNING;
+    }
+    if (status == Status.CANCELLED) {
+      return System.Logger.Level.INFO;
     }
     return LONG.contains(label) ? System.Logger.Level.INFO : System.Logger.Level.DEBUG;
   }

@@ -56,7 +56,7 @@ final class BuildPins {
         throw new ConflictException(
             "image " + id + " is being read by a build in progress; remove it once the build ends");
       }
-      return use.inUse(id);
+      return use.users(id);
     };
   }
 }

@@ -64,7 +64,9 @@ final class ContainerOperations {
     }
     List<Mount> mounts = new ArrayList<>();
     for (String spec : args.volumes()) {
-      mounts.add(Mount.ofVolumeFlag(spec));
+      Mount m = Mount.ofVolumeFlag(spec);
+      containers.makeMissingBindSource(m); // -v only: --mount type=bind refuses a missing source
+      mounts.add(m);
     }
     for (String spec : args.mounts()) {
       mounts.add(Mount.ofMountFlag(spec));

@@ -103,7 +103,7 @@ final class ImageOperations {
 
   private Outcome remove(byte[] json) throws IOException {
     ImageArgs args = args(json, Opcode.IMAGE_REMOVE);
-    List<String> lines = images.remove(args.image(), args.forced(), use::inUse);
+    List<String> lines = images.removeNamingUsers(args.image(), args.forced(), use::users);
     List<String> untagged = new ArrayList<>();
     List<String> deleted = new ArrayList<>();
     for (String line : lines) {

@@ -91,7 +91,7 @@ public final class Operations {
     ContainerStore containers = ContainerStore.open(engine, images, allowedBindRoots);
     new StoreOperations(engine, images, containers, gcListener, fleetGc).register(m);
     BuildPins pins = new BuildPins();
-    ImageUse use = pins.guarding(containers::usesImage);
+    ImageUse use = pins.guarding(containers::imageUsers);
     new ImageOperations(images, use).register(m);
     new ImageTarOperations(
             images, tmp, producers, new BuildPulls(images, engine.chunks(), tmp, pins))

@@ -41,6 +41,22 @@ class RequestLogTest {
     }
   }
 
+  /**
+   * A client's Ctrl-C of any request, not only the long ones, is one INFO line naming it: a
+   * cancelled {@code blob put}, {@code cp} (fs.write, fs.read) or the requests of a pull were at
+   * DEBUG, so the default log showed nothing (finding U4–U6).
+   */
+  @Test
+  void everyCancelledRequestIsAnInfoLine() {
+    for (String label :
+        List.of("blob.put", "fs.write", "fs.read", "registry.pull", "image.pull", "image.import")) {
+      assertThat(RequestLog.level(label, Status.CANCELLED))
+          .as(label)
+          .isEqualTo(System.Logger.Level.INFO);
+    }
+    assertThat(RequestLog.level("blob.put", Status.OK)).isEqualTo(System.Logger.Level.DEBUG);
+  }
+
   @Test
   void theLineOfAFallbackIsLoggedBelowWarning() {
     Logger jul = Logger.getLogger(RequestLog.class.getName());

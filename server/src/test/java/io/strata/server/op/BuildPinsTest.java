@@ -10,6 +10,7 @@ import io.strata.store.image.ImageSummary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +36,7 @@ class BuildPinsTest {
               .get(0)
               .id();
       BuildPins pins = new BuildPins();
-      ImageUse use = pins.guarding(i -> false);
+      ImageUse use = pins.guarding(i -> List.of());
 
       BuildPins.Pin first = pins.pin(id);
       BuildPins.Pin second = pins.pin(id);
@@ -68,10 +69,10 @@ class BuildPinsTest {
       images.importPath(tree.toString(), "used:1");
       BuildPins pins = new BuildPins();
       pins.pin("sha256:" + "0".repeat(64)).close();
-      ImageUse containerUses = pins.guarding(i -> true);
-      assertThatThrownBy(() -> images.remove("used:1", containerUses::inUse))
+      ImageUse containerUses = pins.guarding(i -> List.of("container web (3f2a9c1e0b7d)"));
+      assertThatThrownBy(() -> images.removeNamingUsers("used:1", false, containerUses::users))
           .isInstanceOf(ConflictException.class)
-          .hasMessageContaining("used by a container");
+          .hasMessageContaining("used by container web (3f2a9c1e0b7d)");
     }
   }
 }

@@ -30,6 +30,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -105,7 +106,7 @@ public final class ContainerStore {
     this.allowedBindRoots = List.copyOf(roots);
     this.dataRoot = dataRoot.toRealPath();
     containers.putAll(records.load());
-    this.volumes = new VolumeStore(dataRoot.resolve("volumes"), this::volumesInUse, random);
+    this.volumes = new VolumeStore(dataRoot.resolve("volumes"), this::volumeUsers, random);
     List<String> orphans = new ArrayList<>();
     driver.walk(
         s -> {
@@ -387,6 +388,43 @@ public final class ContainerStore {
             + ")");
   }
 
+  /**
+   * Docker's {@code -v HOSTDIR:/ctr}: a bind source that does not exist is made, as dockerd makes
+   * it for the short form ({@code --mount type=bind} refuses it, and so does {@link #create}), with
+   * mode 0755 as dockerd's {@code MkdirAllAndChown(0o755)} gives it, owned by the server's user.
+   * Made only under an {@code --allow-bind} directory, checked before anything is made, and only
+   * when the directory that exists on its way is reached without a symlink: the new names must be
+   * where the check looked. Nothing else: an existing source, or a volume, is left to {@link
+   * #create}.
+   */
+  public void makeMissingBindSource(Mount m) throws IOException {
+    if (!m.type().equals(Mount.BIND)) {
+      return;
+    }
+    Path src = Path.of(m.source()).normalize();
+    if (Files.exists(src, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Path there = src.getParent();
+    while (there != null && !Files.exists(there, LinkOption.NOFOLLOW_LINKS)) {
+      there = there.getParent();
+    }
+    if (there == null || !there.toRealPath().equals(there)) {
+      throw new ConflictException(
+          "bind source "
+              + m.source()
+              + " does not exist and "
+              + there
+              + " on its way is reached through a symlink; create it, or give its real path");
+    }
+    allowedBind(src, m.source());
+    Files.createDirectories(src);
+    // set, not asked at creation, which the server's umask would narrow
+    for (Path p = src; !p.equals(there); p = p.getParent()) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+  }
+
   private String newId() {
     byte[] b = new byte[32];
     while (true) {
@@ -474,11 +512,26 @@ public final class ContainerStore {
   public Map<String, List<String>> rootNames() {
     Map<String, List<String>> out = new HashMap<>();
     for (ContainerConfig c : containers.values()) {
-      out.put(
-          Snapshot.rootName(c.snapshot()),
-          List.of("container " + c.name() + " (" + c.id().substring(0, 12) + ")"));
+      out.put(Snapshot.rootName(c.snapshot()), List.of(userName(c)));
     }
     return out;
+  }
+
+  /** {@code container NAME (ID12)}: a container as {@code strata ps} shows it. */
+  private static String userName(ContainerConfig c) {
+    return "container " + c.name() + " (" + c.id().substring(0, 12) + ")";
+  }
+
+  /**
+   * The containers made from image {@code imageId}, as {@link #userName} says them (sorted, so a
+   * refusal reads the same each time): what image rm names when it refuses.
+   */
+  public List<String> imageUsers(String imageId) {
+    return containers.values().stream()
+        .filter(c -> c.imageId().equals(imageId))
+        .map(ContainerStore::userName)
+        .sorted()
+        .toList();
   }
 
   /** Whether a container was made from image {@code imageId}: the predicate image rm needs. */
@@ -503,14 +556,20 @@ public final class ContainerStore {
 
   /** Names of the volumes some container mounts. */
   private Set<String> volumesInUse() {
-    Set<String> out = new HashSet<>();
+    return volumeUsers().keySet();
+  }
+
+  /** Each volume some container mounts, with those containers as {@link #userName} says them. */
+  private Map<String, List<String>> volumeUsers() {
+    Map<String, List<String>> out = new HashMap<>();
     for (ContainerConfig c : containers.values()) {
       for (Mount m : c.mounts()) {
         if (m.type().equals(Mount.VOLUME)) {
-          out.add(m.source());
+          out.computeIfAbsent(m.source(), k -> new ArrayList<>()).add(userName(c));
         }
       }
     }
+    out.values().forEach(l -> l.sort(null));
     return out;
   }
 
@@ -523,7 +582,7 @@ public final class ContainerStore {
     for (Mount m : c.mounts()) {
       mounts.put(m.resolvedTarget(), directory(m));
     }
-    return new ContainerView(driver.fs(c.snapshot()), mounts);
+    return new ContainerView(driver.fs(c.snapshot()), mounts, userName(c));
   }
 
   /** The host directory mount {@code m} routes its target to. */
@@ -548,7 +607,8 @@ public final class ContainerStore {
     Map<String, HostDirectory> placed = new LinkedHashMap<>();
     Map<String, String> placedBy = new HashMap<>();
     for (Mount m : byDepth) {
-      String at = new ContainerView(fs, placed).resolveMountTarget(m.target());
+      String at =
+          new ContainerView(fs, placed, "a container being made").resolveMountTarget(m.target());
       if (at.equals("/")) {
         throw new InvalidArgumentException(
             "mount target " + m.target() + " leads to / through a symlink: it cannot be mounted");

@@ -38,9 +38,16 @@ public final class ContainerView implements FileSystemView {
   private final FileSystemView layer;
   private final List<Map.Entry<String, HostDirectory>> mounts;
 
-  /** The view of {@code layer} with {@code mounts} (target → directory) over it. */
-  ContainerView(FileSystemView layer, Map<String, HostDirectory> mounts) {
+  /** The container as a refusal names it ({@code container NAME (ID12)}). */
+  private final String container;
+
+  /**
+   * The view of {@code layer} with {@code mounts} (target → directory) over it, of the container
+   * {@code container} names ({@code container NAME (ID12)}).
+   */
+  ContainerView(FileSystemView layer, Map<String, HostDirectory> mounts, String container) {
     this.layer = layer;
+    this.container = container;
     this.mounts = new ArrayList<>(mounts.entrySet());
     this.mounts.sort(
         Comparator.comparingInt((Map.Entry<String, HostDirectory> e) -> e.getKey().length())
@@ -95,6 +102,31 @@ public final class ContainerView implements FileSystemView {
   /** Where {@code path} goes, a final symlink not followed. */
   private Route route(String path) throws IOException {
     return route(path, false);
+  }
+
+  /** Where {@code path}, which a call would change, goes, a final symlink not followed. */
+  private Route changing(String path) throws IOException {
+    return changing(path, false);
+  }
+
+  /**
+   * Where {@code path}, which a call would change, goes; refused here, not in the mount, when that
+   * is read-only, since only here are the container and its path known: the mount would name its
+   * own path ({@code /zz}), not the one the user wrote ({@code /b/zz}).
+   */
+  private Route changing(String path, boolean followLast) throws IOException {
+    Route r = route(path, followLast);
+    if (r.mount() != null && r.fs().readOnly()) {
+      throw new ConflictException(
+          container
+              + ": "
+              + ((HostDirectory) r.fs()).what()
+              + " at "
+              + r.mount()
+              + " is read-only: cannot change "
+              + path);
+    }
+    return r;
   }
 
   /** Where {@code path} goes; a final symlink is followed only if {@code followLast}. */
@@ -415,96 +447,98 @@ public final class ContainerView implements FileSystemView {
 
   @Override
   public void write(String path, long offset, byte[] b, int off, int len) throws IOException {
-    Route r = route(path, true);
+    Route r = changing(path, true);
     r.fs().write(r.path(), offset, b, off, len);
   }
 
   @Override
   public void append(String path, byte[] b, int off, int len) throws IOException {
-    Route r = route(path, true);
+    Route r = changing(path, true);
     r.fs().append(r.path(), b, off, len);
   }
 
   @Override
   public void writeFile(String path, InputStream in, int mode, int uid, int gid, long mtimeNanos)
       throws IOException {
-    Route r = route(path);
+    Route r = changing(path);
     r.fs().writeFile(r.path(), in, mode, uid, gid, mtimeNanos);
   }
 
   @Override
   public void overwrite(String path, InputStream in, long mtimeNanos) throws IOException {
-    Route r = route(path, true);
+    Route r = changing(path, true);
     r.fs().overwrite(r.path(), in, mtimeNanos);
   }
 
   @Override
   public void truncate(String path, long size) throws IOException {
-    Route r = route(path, true);
+    Route r = changing(path, true);
     r.fs().truncate(r.path(), size);
   }
 
   @Override
   public void mkdir(String path, int mode) throws IOException {
-    Route r = route(path);
+    Route r = changing(path);
     r.fs().mkdir(r.path(), mode);
   }
 
   @Override
   public void mkdirs(String path, int mode) throws IOException {
-    Route r = route(path);
+    // as mkdir -p: a directory there already is no change, read-only mount or not
+    Route r = exists(path) ? route(path) : changing(path);
     r.fs().mkdirs(r.path(), mode);
   }
 
   @Override
   public void remove(String path, boolean recursive) throws IOException {
-    Route r = route(path);
+    Route r = changing(path);
     r.fs().remove(r.path(), recursive);
   }
 
   @Override
   public void rename(String from, String to) throws IOException {
     Route a = route(from);
-    Route b = route(to);
+    Route b = changing(to);
     sameMount(a, b, "move", from, to);
     a.fs().rename(a.path(), b.path());
   }
 
   @Override
   public void mknod(String path, int mode, long rdev) throws IOException {
-    Route r = route(path);
+    // a name there already is refused as existing, as the mount itself would say first
+    Route r = exists(path) ? route(path) : changing(path);
     r.fs().mknod(r.path(), mode, rdev);
   }
 
   @Override
   public void symlink(String target, String path) throws IOException {
-    Route r = route(path);
+    Route r = changing(path);
     r.fs().symlink(target, r.path());
   }
 
   @Override
   public void link(String existing, String path) throws IOException {
     Route a = route(existing);
-    Route b = route(path);
+    Route b = changing(path);
     sameMount(a, b, "link", existing, path);
     a.fs().link(a.path(), b.path());
   }
 
   @Override
   public void chmod(String path, int mode) throws IOException {
-    Route r = route(path, true);
+    Route r = changing(path, true);
     r.fs().chmod(r.path(), mode);
   }
 
   @Override
   public void chown(String path, int uid, int gid) throws IOException {
-    Route r = route(path);
+    Route r = changing(path);
     r.fs().chown(r.path(), uid, gid);
   }
 
   @Override
   public void setTimes(String path, long mtimeNanos, long atimeNanos) throws IOException {
-    Route r = route(path);
+    Route r = changing(path);
     r.fs().setTimes(r.path(), mtimeNanos, atimeNanos);
   }
 

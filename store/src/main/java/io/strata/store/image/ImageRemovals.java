@@ -7,6 +7,7 @@ import io.strata.store.ref.RootChange;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -43,8 +44,9 @@ final class ImageRemovals {
     this.layers = layers;
   }
 
-  /** See {@link ImageStore#remove(String, boolean, Predicate)}. */
-  List<String> remove(String ref, boolean force, Predicate<String> inUse) throws IOException {
+  /** See {@link ImageStore#removeNamingUsers}. */
+  List<String> remove(String ref, boolean force, Function<String, List<String>> users)
+      throws IOException {
     String id = records.resolve(ref);
     List<String> tags = records.tagsOf(id);
     ImageRecord image = records.image(id);
@@ -56,7 +58,7 @@ final class ImageRemovals {
         untag(image, tags, List.of(), ref::equals);
         return List.of(UNTAGGED + ref);
       }
-      return delete(id, ref, tags, inUse);
+      return delete(id, ref, tags, users);
     }
     String named = tagNamed(ref);
     if (named != null && tags.contains(named)) {
@@ -69,7 +71,7 @@ final class ImageRemovals {
       if (!left.isEmpty() || image.pulledBy().stream().anyMatch(digests.negate())) {
         return untag(image, tags, List.of(named), digests);
       }
-      return delete(id, ref, tags, inUse);
+      return delete(id, ref, tags, users);
     }
     if (!force && !oneRepository(tags, image.pulledBy())) {
       throw new ConflictException(
@@ -77,7 +79,7 @@ final class ImageRemovals {
               + id.substring(7, 19)
               + " (must be forced) - image is referenced in multiple repositories");
     }
-    return delete(id, ref, tags, inUse);
+    return delete(id, ref, tags, users);
   }
 
   /**
@@ -147,15 +149,23 @@ final class ImageRemovals {
     return true;
   }
 
-  /** The image, its tags and then the layers only it used; refused while a container uses it. */
-  private List<String> delete(String id, String ref, List<String> tags, Predicate<String> inUse)
+  /**
+   * The image, its tags and then the layers only it used; refused while a container uses it, naming
+   * the containers (as docker names the one it found) so that the user knows what to remove.
+   */
+  private List<String> delete(
+      String id, String ref, List<String> tags, Function<String, List<String>> users)
       throws IOException {
-    if (inUse.test(id)) {
+    List<String> using = users.apply(id);
+    if (!using.isEmpty()) {
       throw new ConflictException(
           "image "
               + ref
-              + " is used by a container; remove it first (not even -f removes an image a"
-              + " container uses)");
+              + " is used by "
+              + String.join(", ", using)
+              + "; remove "
+              + (using.size() == 1 ? "it" : "them")
+              + " first (not even -f removes an image a container uses)");
     }
     ImageRecords.Removal removal = records.removal(id, tags);
     List<String> out = new ArrayList<>();

@@ -42,6 +42,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -638,9 +639,18 @@ public final class ImageStore {
    */
   public List<String> remove(String ref, boolean force, Predicate<String> inUse)
       throws IOException {
+    return removeNamingUsers(ref, force, id -> inUse.test(id) ? List.of("a container") : List.of());
+  }
+
+  /**
+   * {@link #remove(String, boolean, Predicate)}, {@code users} naming the containers that use an
+   * image (given its id; none: an empty list), so that a refusal names them.
+   */
+  public List<String> removeNamingUsers(
+      String ref, boolean force, Function<String, List<String>> users) throws IOException {
     lock.writeLock().lock();
     try {
-      return removals.remove(ref, force, inUse);
+      return removals.remove(ref, force, users);
     } finally {
       lock.writeLock().unlock();
     }

@@ -122,6 +122,11 @@ public final class HostDirectory implements FileSystemView {
     this.what = what;
   }
 
+  /** What names it in messages ({@code volume db}, {@code bind mount /srv/x}). */
+  public String what() {
+    return what;
+  }
+
   /** The directory on the host. */
   public Path root() {
     return root;

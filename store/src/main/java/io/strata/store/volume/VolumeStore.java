@@ -17,6 +17,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -46,14 +47,15 @@ public final class VolumeStore {
   private static final String ANONYMOUS_MARK = "anonymous";
 
   private final Path dir;
-  private final Supplier<Set<String>> inUse;
+  private final Supplier<Map<String, List<String>>> inUse;
   private final RandomGenerator random;
 
   /**
    * The volumes under {@code dir} ({@code DATA/volumes}); {@code inUse} names the volumes some
-   * container mounts; {@code random} makes anonymous volumes' names. Clears what a crash left.
+   * container mounts, each with those containers (as a refusal names them); {@code random} makes
+   * anonymous volumes' names. Clears what a crash left.
    */
-  public VolumeStore(Path dir, Supplier<Set<String>> inUse, RandomGenerator random)
+  public VolumeStore(Path dir, Supplier<Map<String, List<String>>> inUse, RandomGenerator random)
       throws IOException {
     this.dir = dir;
     this.inUse = inUse;
@@ -217,7 +219,7 @@ public final class VolumeStore {
 
   /** Every volume, by name. */
   public List<VolumeInfo> list() throws IOException {
-    Set<String> used = inUse.get();
+    Set<String> used = inUse.get().keySet();
     List<VolumeInfo> out = new ArrayList<>();
     for (String n : names()) {
       out.add(info(n, used));
@@ -228,7 +230,7 @@ public final class VolumeStore {
   /** Volume {@code name}. */
   public VolumeInfo inspect(String name) throws IOException {
     need(name);
-    return info(name, inUse.get());
+    return info(name, inUse.get().keySet());
   }
 
   /** Volume {@code name}'s files as a directory no path can leave. */
@@ -237,11 +239,16 @@ public final class VolumeStore {
     return new HostDirectory(dataOf(name), readOnly, "volume " + name);
   }
 
-  /** Removes volume {@code name} and its files; refused while a container mounts it. */
+  /**
+   * Removes volume {@code name} and its files; refused while a container mounts it, naming the
+   * containers (as docker lists their ids) so that the user knows what to remove first.
+   */
   public synchronized void remove(String name) throws IOException {
     need(name);
-    if (inUse.get().contains(name)) {
-      throw new ConflictException("volume " + name + " is in use by a container");
+    List<String> users = inUse.get().get(name);
+    if (users != null) {
+      throw new ConflictException(
+          "volume " + name + " is in use by " + String.join(", ", users) + "; remove it first");
     }
     AtomicFiles.removeDirectory(dir.resolve(name), dir.resolve(".rm-" + UUID.randomUUID()));
   }
@@ -253,7 +260,7 @@ public final class VolumeStore {
    * its name; those made before the mark existed count as named.
    */
   public synchronized List<VolumeInfo> prune(boolean all) throws IOException {
-    Set<String> used = inUse.get();
+    Set<String> used = inUse.get().keySet();
     List<VolumeInfo> out = new ArrayList<>();
     for (String n : names()) {
       if (!used.contains(n) && (all || anonymous(n))) {
@@ -266,7 +273,7 @@ public final class VolumeStore {
 
   /** The volumes row of {@code strata system df}. */
   public VolumeDiskUsage diskUsage() throws IOException {
-    Set<String> used = inUse.get();
+    Set<String> used = inUse.get().keySet();
     int total = 0;
     int active = 0;
     long size = 0;

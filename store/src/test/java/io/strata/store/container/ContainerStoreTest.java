@@ -631,9 +631,18 @@ class ContainerStoreTest {
         "base:1",
         "c7",
         List.of(Mount.ofMountFlag("type=bind,source=" + host + ",target=/h,readonly")));
+    String c7 = "container c7 (" + containers.inspect("c7").id().substring(0, 12) + ")";
+    // the refusal names the container and the path as written, not the mount's own /z.txt
     assertThatThrownBy(() -> put(containers.view("c7"), "/h/z.txt", "x"))
-        .isInstanceOf(ConflictException.class);
+        .isInstanceOf(ConflictException.class)
+        .hasMessage(c7 + ": bind mount " + host + " at /h is read-only: cannot change /h/z.txt");
+    assertThatThrownBy(() -> containers.view("c7").mkdirs("/h/d/e", 0755))
+        .hasMessage(c7 + ": bind mount " + host + " at /h is read-only: cannot change /h/d/e");
+    containers.view("c7").mkdirs("/h", 0755); // there already: mkdir -p changes nothing
     assertThat(host.resolve("z.txt")).doesNotExist();
+    containers.create("base:1", "c7v", List.of(Mount.ofVolumeFlag("rov:/v:ro")));
+    assertThatThrownBy(() -> containers.view("c7v").remove("/v", true))
+        .hasMessageEndingWith(": volume rov at /v is read-only: cannot change /v");
 
     assertThatThrownBy(
             () -> containers.create("base:1", "c8", List.of(Mount.ofVolumeFlag("/etc:/hostetc"))))
@@ -654,6 +663,41 @@ class ContainerStoreTest {
     assertThat(containers.diff("c6")).doesNotContain(new Change('A', "/mnt/y.txt"));
     containers.remove("c6", true);
     assertThat(host.resolve("y.txt")).exists();
+  }
+
+  /**
+   * {@code -v HOSTDIR:/ctr} with HOSTDIR missing makes it (0755), as dockerd does, but only under
+   * an {@code --allow-bind} directory and never through a symlink; a missing source given to {@code
+   * create} as it is ({@code --mount type=bind}) stays refused.
+   */
+  @Test
+  void aMissingBindSourceOfTheShortFormIsMadeOnlyWhereBindsAreAllowed() throws IOException {
+    Mount shortForm = Mount.ofVolumeFlag(host + "/new/deeper:/b");
+    containers.makeMissingBindSource(shortForm);
+    assertThat(host.resolve("new/deeper")).isDirectory();
+    assertThat(Files.getPosixFilePermissions(host.resolve("new")))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    containers.create("base:1", "made", List.of(shortForm));
+    put(containers.view("made"), "/b/f", "x");
+    assertThat(host.resolve("new/deeper/f")).hasContent("x");
+
+    Path outside = dir.resolve("outside/made");
+    assertThatThrownBy(() -> containers.makeMissingBindSource(Mount.ofVolumeFlag(outside + ":/o")))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("--allow-bind");
+    assertThat(dir.resolve("outside")).doesNotExist();
+
+    Files.createSymbolicLink(host.resolve("link"), dir);
+    assertThatThrownBy(
+            () -> containers.makeMissingBindSource(Mount.ofVolumeFlag(host + "/link/x:/o")))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("through a symlink");
+    assertThat(dir.resolve("x")).doesNotExist();
+
+    Mount longForm = Mount.ofMountFlag("type=bind,source=" + host + "/absent,target=/a");
+    assertThatThrownBy(() -> containers.create("base:1", "absent", List.of(longForm)))
+        .isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("does not exist");
   }
 
   @Test

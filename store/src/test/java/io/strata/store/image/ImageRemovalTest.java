@@ -90,6 +90,17 @@ class ImageRemovalTest {
   }
 
   @Test
+  void aRefusalForAContainerNamesEachContainerAsPsShowsIt() throws IOException {
+    List<String> users = List.of("container api (0b7d3f2a9c1e)", "container web (3f2a9c1e0b7d)");
+    assertThatThrownBy(() -> images.removeNamingUsers("hand:1", true, i -> users))
+        .isInstanceOf(ConflictException.class)
+        .hasMessage(
+            "image hand:1 is used by container api (0b7d3f2a9c1e), container web (3f2a9c1e0b7d);"
+                + " remove them first (not even -f removes an image a container uses)");
+    assertThat(tags()).containsExactly("hand:1");
+  }
+
+  @Test
   void aDigestReferenceOfAnImageWithOtherNamesRemovesOnlyThatReference() throws IOException {
     Path oci = dir.resolve("oci");
     images.exportLayout("hand:1", oci);

@@ -10,9 +10,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +25,12 @@ class VolumeStoreTest {
   final Set<String> used = new HashSet<>();
 
   private VolumeStore open() throws IOException {
-    return new VolumeStore(dir.resolve("volumes"), () -> Set.copyOf(used), new SplittableRandom(1));
+    return new VolumeStore(
+        dir.resolve("volumes"),
+        () ->
+            used.stream()
+                .collect(Collectors.toMap(n -> n, n -> List.of("container web (3f2a9c1e0b7d)"))),
+        new SplittableRandom(1));
   }
 
   @Test
@@ -39,7 +46,10 @@ class VolumeStoreTest {
 
     used.add("alpha");
     assertThat(v.inspect("alpha").inUse()).isTrue();
-    assertThatThrownBy(() -> v.remove("alpha")).isInstanceOf(ConflictException.class);
+    assertThatThrownBy(() -> v.remove("alpha"))
+        .isInstanceOf(ConflictException.class)
+        .as("the refusal names the container, as docker lists its id")
+        .hasMessage("volume alpha is in use by container web (3f2a9c1e0b7d); remove it first");
     assertThat(v.diskUsage()).isEqualTo(new VolumeDiskUsage(2, 1, 5, 0));
     v.create("beta");
     assertThat(v.prune(false))
