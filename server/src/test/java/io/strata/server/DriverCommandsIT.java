@@ -149,6 +149,18 @@ class DriverCommandsIT {
       assertThat(full.code()).isNotZero();
       assertThat(full.stderr()).contains("strata/2").contains("disk quota exceeded");
       assertThat(out(s.cli("fs", "c1", "ls", "/"))).doesNotContain("f\n");
+      // zfs list takes every property zfs get knows, and AVAIL is what the quota leaves (U3)
+      String available = out(s.cli("driver", "get", "-H", "-p", "available", "strata/2"));
+      assertThat(Long.parseLong(available.split("\t")[2])).isLessThanOrEqualTo(128 << 10);
+      assertThat(out(s.cli("driver", "ls", "-H", "-p", "-o", "name,quota,readonly,avail")))
+          .contains("strata/2\t" + (128 << 10) + "\toff\t" + available.split("\t")[2] + "\n")
+          .contains("strata\t0\toff\t");
+      assertThat(out(s.cli("driver", "ls", "-H", "-o", "name,quota"))).contains("strata\tnone\n");
+      TestServer.CliRun bogus = s.cli("driver", "ls", "-o", "name,bogus");
+      assertThat(bogus.code()).isEqualTo(2);
+      assertThat(bogus.stderr())
+          .startsWith("strata: ")
+          .contains("bad property list: invalid property 'bogus'");
       out(s.cli("driver", "set", "quota=none", "strata/2"));
       out(s.cli("fs", "c1", "write", "--from", f.toString(), "/f"));
 
