@@ -150,11 +150,16 @@ class DriverCommandsIT {
       assertThat(full.stderr()).contains("strata/2").contains("disk quota exceeded");
       assertThat(out(s.cli("fs", "c1", "ls", "/"))).doesNotContain("f\n");
       // zfs list takes every property zfs get knows, and AVAIL is what the quota leaves (U3)
-      String available = out(s.cli("driver", "get", "-H", "-p", "available", "strata/2"));
-      assertThat(Long.parseLong(available.split("\t")[2])).isLessThanOrEqualTo(128 << 10);
-      assertThat(out(s.cli("driver", "ls", "-H", "-p", "-o", "name,quota,readonly,avail")))
-          .contains("strata/2\t" + (128 << 10) + "\toff\t" + available.split("\t")[2] + "\n")
-          .contains("strata\t0\toff\t");
+      String row =
+          out(s.cli("driver", "ls", "-H", "-p", "-o", "name,quota,readonly,used,avail"))
+              .lines()
+              .filter(l -> l.startsWith("strata/2\t"))
+              .findFirst()
+              .orElseThrow();
+      String[] cols = row.split("\t");
+      assertThat(cols[1]).isEqualTo(Integer.toString(128 << 10));
+      assertThat(cols[2]).isEqualTo("off");
+      assertThat(Long.parseLong(cols[4])).isEqualTo((128 << 10) - Long.parseLong(cols[3]));
       assertThat(out(s.cli("driver", "ls", "-H", "-o", "name,quota"))).contains("strata\tnone\n");
       TestServer.CliRun bogus = s.cli("driver", "ls", "-o", "name,bogus");
       assertThat(bogus.code()).isEqualTo(2);
