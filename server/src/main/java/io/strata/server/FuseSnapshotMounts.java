@@ -59,9 +59,10 @@ final class FuseSnapshotMounts implements SnapshotMounts, Closeable {
     FuseMount m = served.get(key);
     if (m == null || !m.isMounted()) {
       byte[] name = key.getBytes(StandardCharsets.UTF_8);
-      Path at = Files.createDirectories(dir).resolve(Digest.sha256(name, 0, name.length).hex());
+      io.strata.store.disk.AtomicFiles.createPrivateDirectories(dir);
+      Path at = dir.resolve(Digest.sha256(name, 0, name.length).hex());
       try {
-        Files.createDirectory(at);
+        io.strata.store.disk.AtomicFiles.createPrivateDirectory(at);
       } catch (FileAlreadyExistsException e) {
         // served before: the directory, or a mount a killed server left there, which mount()
         // detaches (anything else there it refuses, naming it)

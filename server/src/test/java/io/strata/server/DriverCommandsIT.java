@@ -149,6 +149,23 @@ class DriverCommandsIT {
       assertThat(full.code()).isNotZero();
       assertThat(full.stderr()).contains("strata/2").contains("disk quota exceeded");
       assertThat(out(s.cli("fs", "c1", "ls", "/"))).doesNotContain("f\n");
+      // zfs list takes every property zfs get knows, and AVAIL is what the quota leaves (U3)
+      String row =
+          out(s.cli("driver", "ls", "-H", "-p", "-o", "name,quota,readonly,used,avail"))
+              .lines()
+              .filter(l -> l.startsWith("strata/2\t"))
+              .findFirst()
+              .orElseThrow();
+      String[] cols = row.split("\t");
+      assertThat(cols[1]).isEqualTo(Integer.toString(128 << 10));
+      assertThat(cols[2]).isEqualTo("off");
+      assertThat(Long.parseLong(cols[4])).isEqualTo((128 << 10) - Long.parseLong(cols[3]));
+      assertThat(out(s.cli("driver", "ls", "-H", "-o", "name,quota"))).contains("strata\tnone\n");
+      TestServer.CliRun bogus = s.cli("driver", "ls", "-o", "name,bogus");
+      assertThat(bogus.code()).isEqualTo(2);
+      assertThat(bogus.stderr())
+          .startsWith("strata: ")
+          .contains("bad property list: invalid property 'bogus'");
       out(s.cli("driver", "set", "quota=none", "strata/2"));
       out(s.cli("fs", "c1", "write", "--from", f.toString(), "/f"));
 

@@ -75,9 +75,27 @@ final class DataRootLock implements Closeable {
     Held held = lock(file);
     if (held == null) {
       throw new ConflictException(
-          "data root " + dataRoot + " is in use by another process (" + file + " is locked)");
+          "data root " + dataRoot + " is in use by another stratad (" + holder(file) + ")");
     }
     return new DataRootLock(file, held);
+  }
+
+  /**
+   * Who holds {@code file}, from the pid its holder wrote there, so that the operator knows which
+   * process to look at; what to say when the pid cannot be read (the holder may be between
+   * truncating and writing it, or the file may not be ours).
+   */
+  static String holder(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.US_ASCII).trim();
+    } catch (IOException | RuntimeException e) {
+      return file + " is locked; its holder's pid could not be read: " + e.getMessage();
+    }
+    if (!text.matches("[0-9]{1,19}")) {
+      return file + " is locked; it holds no pid";
+    }
+    return "pid " + text + ", " + file + " is locked";
   }
 
   /**
@@ -86,7 +104,10 @@ final class DataRootLock implements Closeable {
   private static Held lock(Path file) throws IOException {
     FileChannel ch =
         FileChannel.open(
-            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            file,
+            java.util.Set.of(
+                StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+            io.strata.store.disk.AtomicFiles.privateFile(file));
     FileLock lock;
     try {
       lock = ch.tryLock();

@@ -28,12 +28,44 @@ class DataRootLockTest {
     try {
       assertThatThrownBy(() -> DataRootLock.acquire(root))
           .isInstanceOf(ConflictException.class)
-          .hasMessageContaining("is in use by another process")
-          .hasMessageContaining(root.resolve("LOCK").toString());
+          .hasMessage(
+              "data root "
+                  + root
+                  + " is in use by another stratad (pid "
+                  + ProcessHandle.current().pid()
+                  + ", "
+                  + root.resolve("LOCK")
+                  + " is locked)");
     } finally {
       first.close();
     }
     DataRootLock.acquire(root).close(); // released with its holder
+  }
+
+  /** A LOCK without a pid (a holder between truncating and writing it) is named without one. */
+  @Test
+  void aHolderWithoutAReadablePidIsRefusedSayingSo() throws Exception {
+    Path lock = root.resolve("LOCK");
+    DataRootLock first = DataRootLock.acquire(root);
+    try {
+      Files.writeString(lock, "not a pid\n"); // the same file, still locked
+      assertThatThrownBy(() -> DataRootLock.acquire(root))
+          .isInstanceOf(ConflictException.class)
+          .hasMessage(
+              "data root "
+                  + root
+                  + " is in use by another stratad ("
+                  + lock
+                  + " is locked; it"
+                  + " holds no pid)");
+    } finally {
+      first.close();
+    }
+    Files.writeString(lock, "");
+    assertThat(DataRootLock.holder(lock)).isEqualTo(lock + " is locked; it holds no pid");
+    Files.delete(lock);
+    assertThat(DataRootLock.holder(lock))
+        .startsWith(lock + " is locked; its holder's pid could not be read: ");
   }
 
   @Test
@@ -51,7 +83,7 @@ class DataRootLockTest {
           .isEqualTo(Long.toString(ProcessHandle.current().pid()));
       assertThatThrownBy(() -> DataRootLock.acquire(root))
           .isInstanceOf(ConflictException.class)
-          .hasMessageContaining("is in use by another process");
+          .hasMessageContaining("is in use by another stratad (pid ");
     } finally {
       first.close();
     }

@@ -64,7 +64,8 @@ final class DriverCommand extends CommandGroup {
         paramLabel = "COLUMNS",
         description =
             "btrfs: subvolumes below the path (all are); zfs: the columns, e.g."
-                + " name,used,avail,refer,mountpoint,type,origin.")
+                + " name,used,avail,refer,mountpoint,type,origin, or any property 'driver get'"
+                + " knows (quota, readonly, ...).")
     String columns;
 
     @picocli.CommandLine.Option(
@@ -157,7 +158,14 @@ final class DriverCommand extends CommandGroup {
         List<String> cols =
             columns == null || columns.isEmpty()
                 ? DriverListing.ZFS_DEFAULT
-                : List.of(columns.split(","));
+                : List.of(columns.split(",", -1));
+        String unknown = DriverListing.unknownColumn(entries, cols);
+        if (unknown != null) {
+          // zfs list's own words, so that a script's error handling for the real tool matches
+          throw new picocli.CommandLine.ParameterException(
+              spec.commandLine(),
+              "driver ls: bad property list: invalid property '" + unknown + "'");
+        }
         Set<String> kinds =
             types == null || types.isEmpty() ? Set.of("filesystem") : Set.of(types.split(","));
         DriverListing.zfs(entries, cols, kinds, scripted, p).forEach(cli.terminal().out()::println);

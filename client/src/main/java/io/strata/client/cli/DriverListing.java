@@ -78,17 +78,39 @@ final class DriverListing {
   }
 
   /** The columns {@code zfs list} right-aligns: numbers. */
-  private static final Set<String> NUMERIC = Set.of("used", "avail", "refer");
+  private static final Set<String> NUMERIC = Set.of("used", "avail", "refer", "written", "quota");
+
+  /** The sizes {@code zfs list} shows as {@code none} when 0, unless {@code -p}. */
+  private static final Set<String> NONE_WHEN_ZERO = Set.of("quota");
+
+  /**
+   * The first of {@code columns} that no row has (nor is an alias {@link #zfs} takes), or null. The
+   * server's rows carry every property the driver knows, so they are the one list of what {@code
+   * -o} may name.
+   */
+  static String unknownColumn(List<JsonNode> rows, List<String> columns) {
+    Set<String> known = new java.util.HashSet<>(Set.of("available", "referenced"));
+    for (JsonNode r : rows) {
+      r.fieldNames().forEachRemaining(known::add);
+    }
+    for (String c : columns) {
+      if (!known.contains(c)) {
+        return c;
+      }
+    }
+    return null;
+  }
 
   /** {@code zfs list}'s default columns. */
   static final List<String> ZFS_DEFAULT = List.of("name", "used", "avail", "refer", "mountpoint");
 
   /**
    * The {@code zfs list} table: {@code columns} ({@code -o}; each a key of the rows, {@code
-   * available} and {@code referenced} accepted), rows of the {@code types} given ({@code -t}:
-   * filesystem, snapshot, all; zfs's default shows filesystems only), header and two-space
-   * alignment with sizes right-aligned, or with {@code scripted} ({@code -H}) no header and one tab
-   * between fields; sizes in zfs's short form ({@link #nicenum}) unless {@code exact} ({@code -p}).
+   * available} and {@code referenced} accepted; see {@link #unknownColumn}), rows of the {@code
+   * types} given ({@code -t}: filesystem, snapshot, all; zfs's default shows filesystems only),
+   * header and two-space alignment with sizes right-aligned, or with {@code scripted} ({@code -H})
+   * no header and one tab between fields; sizes in zfs's short form ({@link #nicenum}) unless
+   * {@code exact} ({@code -p}).
    */
   static List<String> zfs(
       List<JsonNode> rows,
@@ -120,7 +142,10 @@ final class DriverListing {
         if (v == null || v.isNull()) {
           cells[i] = "-";
         } else if (v.isIntegralNumber() && NUMERIC.contains(keys.get(i)) && !exact) {
-          cells[i] = nicenum(v.asLong());
+          cells[i] =
+              v.asLong() == 0 && NONE_WHEN_ZERO.contains(keys.get(i))
+                  ? "none"
+                  : nicenum(v.asLong());
         } else {
           cells[i] = v.asText();
         }

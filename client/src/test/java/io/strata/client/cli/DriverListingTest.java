@@ -94,6 +94,22 @@ class DriverListingTest {
         .containsExactly("strata/1@1\tsnapshot");
   }
 
+  /** {@code -o} takes what the rows carry and refuses the rest, as zfs list (U3). */
+  @Test
+  void zfsColumnsAreTheRowsKeys() throws Exception {
+    List<JsonNode> r =
+        rows(
+            "[{\"name\":\"strata\",\"type\":\"filesystem\",\"quota\":0},"
+                + "{\"name\":\"strata/2\",\"type\":\"filesystem\",\"quota\":1572864}]");
+    assertThat(DriverListing.unknownColumn(r, List.of("name", "quota", "available"))).isNull();
+    assertThat(DriverListing.unknownColumn(r, List.of("name", "bogus", "other")))
+        .isEqualTo("bogus");
+    assertThat(DriverListing.zfs(r, List.of("name", "quota"), Set.of("all"), true, false))
+        .containsExactly("strata\tnone", "strata/2\t1.50M");
+    assertThat(DriverListing.zfs(r, List.of("name", "quota"), Set.of("all"), true, true))
+        .containsExactly("strata\t0", "strata/2\t1572864");
+  }
+
   @Test
   void zfsNicenum() {
     assertThat(DriverListing.nicenum(0)).isEqualTo("0B");

@@ -53,7 +53,7 @@ final class Counters {
 
   /** Reads the counters kept in {@code dir}; call {@link #observe} with every record's values. */
   static Counters open(Path dir) throws IOException {
-    Files.createDirectories(dir);
+    io.strata.store.disk.AtomicFiles.createPrivateDirectories(dir);
     Path file = dir.resolve("counters");
     byte[] b;
     try {

@@ -402,9 +402,8 @@ public final class ZfsDriver extends SnapshotSetDriver
   }
 
   @Override
-  public synchronized List<Map<String, Object>> nativeListing() {
-    long avail = freeBytes();
-    return ZfsListing.rows(table, set::chunkSet, chunks::storedBytes, avail);
+  public synchronized List<Map<String, Object>> nativeListing() throws IOException {
+    return ZfsListing.rows(table, set::chunkSet, chunks::storedBytes, set::written, freeBytes());
   }
 
   @Override
@@ -524,15 +523,9 @@ public final class ZfsDriver extends SnapshotSetDriver
     long used = e == null ? poolUsed : ZfsListing.used(t, e, set::chunkSet, chunks::storedBytes);
     long refer = e == null ? 0 : chunks.storedBytes(set.chunkSet(e.key()));
     long written = e == null ? 0 : set.written(e.key());
-    long avail = freeBytes();
-    long poolQuota = DatasetProperty.quotaBytes(t.effective(null, DatasetProperty.QUOTA).value());
-    if (poolQuota > 0) {
-      avail = Math.min(avail, Math.max(0, poolQuota - poolUsed));
-    }
-    long quota =
-        e == null ? 0 : DatasetProperty.quotaBytes(t.effective(e, DatasetProperty.QUOTA).value());
-    if (quota > 0) {
-      avail = Math.min(avail, Math.max(0, quota - used));
+    long avail = ZfsListing.available(freeBytes(), ZfsListing.quota(t, null), poolUsed);
+    if (e != null) {
+      avail = ZfsListing.available(avail, ZfsListing.quota(t, e), used);
     }
     String name = e == null ? DatasetTable.POOL : e.name();
     java.util.function.LongFunction<String> f = exact ? Long::toString : DatasetProperty::niceBytes;

@@ -1,5 +1,6 @@
 package io.strata.driver.zfs;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,8 +10,8 @@ import java.util.function.ToLongFunction;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
- * {@code zfs list -t all -o name,used,refer,origin}: the rows, which {@code strata driver ls}
- * prints as zfs does.
+ * {@code zfs list -t all -o name,used,avail,refer,origin,...}: the rows, which {@code strata driver
+ * ls} prints as zfs does.
  *
  * <p>Space is charged as ZFS charges it. {@code refer} is everything a dataset's (or snapshot's)
  * tree references. A dataset's {@code used} is what it and the snapshots it holds reference beyond
@@ -20,37 +21,55 @@ import org.roaringbitmap.RoaringBitmap;
  * does not subtract what deduplication saves (the store's own figures show that).
  */
 public final class ZfsListing {
-  /** The columns, as {@code -o} names them. */
-  public static final List<String> COLUMNS = List.of("name", "used", "refer", "origin");
-
   private ZfsListing() {}
+
+  /** A dataset's {@code written}, by its snapshot key (it reads the dataset's changed files). */
+  interface Written {
+    long of(String key) throws IOException;
+  }
 
   /**
    * The rows: the pool, then each dataset by id followed by the snapshots it holds, oldest first.
    * Each row has {@code name}, {@code type} ({@code filesystem} or {@code snapshot}), {@code used}
    * and {@code refer} (bytes, as {@code Long}), {@code origin} ({@code -} if none), {@code avail}
-   * (bytes free for the data root, a {@code Long}; {@code -} for snapshots), {@code mountpoint}
+   * (bytes, a {@code Long}, see {@link #available}; {@code -} for snapshots), {@code mountpoint}
    * ({@code legacy} for datasets as Docker's zfs driver sets it, {@code none} for the pool, {@code
    * -} for snapshots) and, but for the pool, {@code key}: the containerd snapshot whose tree it
-   * shows.
+   * shows. The pool and datasets also carry {@code written} and every {@link DatasetProperty} by
+   * its name, so that {@code zfs list -o} takes each property {@code zfs get} knows ({@code quota}
+   * in bytes, 0 for none, as {@code zfs list -p} prints it).
    */
   static List<Map<String, Object>> rows(
       DatasetTable table,
       Function<String, RoaringBitmap> chunksOf,
       ToLongFunction<RoaringBitmap> bytes,
-      long avail) {
-    List<Map<String, Object>> out = new ArrayList<>();
+      Written written,
+      long free)
+      throws IOException {
+    List<DatasetTable.Entry> datasets = new ArrayList<>();
+    List<Long> useds = new ArrayList<>();
     long poolUsed = 0;
     for (DatasetTable.Entry e : table.entries()) {
-      if (DatasetTable.snapshotOnly(e.key())) {
-        continue; // a destroyed dataset's tree, listed as the snapshot it backs
+      if (!DatasetTable.snapshotOnly(e.key())) {
+        datasets.add(
+            e); // a snapshot-only entry is a destroyed dataset's tree: listed as a snapshot
+        long used = used(table, e, chunksOf, bytes);
+        useds.add(used);
+        poolUsed += used;
       }
+    }
+    long poolAvail = available(free, quota(table, null), poolUsed);
+    List<Map<String, Object>> out = new ArrayList<>();
+    Map<String, Object> pool =
+        row(DatasetTable.POOL, "filesystem", poolUsed, 0, "-", null, poolAvail);
+    out.add(withProperties(pool, table, null, 0));
+    for (int i = 0; i < datasets.size(); i++) {
+      DatasetTable.Entry e = datasets.get(i);
       RoaringBitmap head = chunksOf.apply(e.key());
       List<Long> held = table.held(e);
       long origin = e.record().origin();
-      long used = used(table, e, chunksOf, bytes);
-      poolUsed += used;
-      out.add(
+      long used = useds.get(i);
+      Map<String, Object> r =
           row(
               e.name(),
               "filesystem",
@@ -58,7 +77,8 @@ public final class ZfsListing {
               bytes.applyAsLong(head),
               origin == 0 ? "-" : table.snapshotName(origin),
               e.key(),
-              avail));
+              available(poolAvail, quota(table, e), used));
+      out.add(withProperties(r, table, e, written.of(e.key())));
       for (long m : held) {
         RoaringBitmap snap = chunksOf.apply(table.owner(m).key());
         RoaringBitmap rest = head.clone();
@@ -78,8 +98,30 @@ public final class ZfsListing {
                 -1));
       }
     }
-    out.add(0, row(DatasetTable.POOL, "filesystem", poolUsed, 0, "-", null, avail));
     return out;
+  }
+
+  /**
+   * What a dataset (or the pool) may still write, as ZFS's {@code available}: {@code free} (the
+   * disk's, or what the pool leaves), less what its quota leaves when it has one.
+   */
+  static long available(long free, long quota, long used) {
+    return quota > 0 ? Math.min(free, Math.max(0, quota - used)) : free;
+  }
+
+  /** The quota of {@code e} (null: the pool) in bytes; 0: none. */
+  static long quota(DatasetTable table, DatasetTable.Entry e) {
+    return DatasetProperty.quotaBytes(table.effective(e, DatasetProperty.QUOTA).value());
+  }
+
+  private static Map<String, Object> withProperties(
+      Map<String, Object> row, DatasetTable table, DatasetTable.Entry e, long written) {
+    row.put("written", written);
+    for (DatasetProperty p : DatasetProperty.values()) {
+      String v = table.effective(e, p).value();
+      row.put(p.id(), p == DatasetProperty.QUOTA ? (Object) DatasetProperty.quotaBytes(v) : v);
+    }
+    return row;
   }
 
   /**

@@ -712,6 +712,33 @@ class ZfsDriverTest {
         .hasMessage("cannot set property for 'strata/2': 'used' is readonly");
   }
 
+  /**
+   * {@code zfs list} shows what {@code zfs get} does: AVAIL is what a quota leaves, and every
+   * property {@code zfs get} knows is a column (docs/ADVERSARIAL.md, U3).
+   */
+  @Test
+  void theListingShowsEveryPropertyAndAvailUnderAQuota() throws IOException {
+    layer("base", null, Map.of("/f", TestData.random(53, 300 << 10)));
+    driver.prepare("c", "base", Map.of());
+    put(driver.fs("c"), "/g", TestData.random(54, 200 << 10));
+    long used = (Long) listing().get("strata/2").get("used");
+    driver.set("strata/2", "quota", Long.toString(used + (100 << 10)));
+    driver.set("strata/2", "readonly", "on");
+    driver.set("strata", "quota", "1G");
+    Map<String, Object> row = listing().get("strata/2");
+    assertThat(row.get("avail")).isEqualTo((long) (100 << 10));
+    assertThat(row.get("quota")).isEqualTo(used + (100 << 10));
+    assertThat(row.get("readonly")).isEqualTo("on");
+    assertThat(row.get("written")).isEqualTo((long) (200 << 10));
+    Map<String, Object> pool = listing().get("strata");
+    assertThat(pool.get("avail")).isEqualTo((1L << 30) - (Long) pool.get("used"));
+    java.util.Set<String> aliases = java.util.Set.of("available", "referenced");
+    assertThat(driver.list("strata/2"))
+        .extracting(PropertyValue::property)
+        .filteredOn(p -> !aliases.contains(p))
+        .allSatisfy(p -> assertThat(row).containsKey(p));
+  }
+
   @Test
   void aQuotaHoldsAcrossAChangeMadeDurableOnlyAtItsEnd() throws IOException {
     driver.prepare("import", null, Map.of());

@@ -3,7 +3,6 @@ package io.strata.server.op;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 
 /**
  * An upload written to a {@link Spool}; at its end the spool goes to the next step, which owns it
@@ -25,7 +24,9 @@ final class SpoolSink implements UploadSink {
 
   SpoolSink(Spool spool, Next next) throws IOException {
     this.spool = spool;
-    this.out = new BufferedOutputStream(Files.newOutputStream(spool.file()), 1 << 16);
+    this.out =
+        new BufferedOutputStream(
+            io.strata.store.disk.AtomicFiles.newPrivateOutputStream(spool.file()), 1 << 16);
     this.next = next;
   }
 

@@ -66,7 +66,7 @@ final class BlobCache {
 
   /** A cache in {@code dir} of at most {@code maxBytes}, with the headroom of its file system. */
   BlobCache(Path dir, long maxBytes) throws IOException {
-    this(dir, maxBytes, headroomFor(Files.getFileStore(Files.createDirectories(dir))));
+    this(dir, maxBytes, headroomFor(Files.getFileStore(privateDirectories(dir))));
   }
 
   /** As the above, keeping no new copy that leaves less than {@code headroom} bytes usable. */
@@ -74,7 +74,7 @@ final class BlobCache {
     this.dir = dir;
     this.maxBytes = maxBytes;
     this.headroom = headroom;
-    Files.createDirectories(dir);
+    privateDirectories(dir);
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
       for (Path p : files) {
         String n = p.getFileName().toString();
@@ -287,5 +287,11 @@ final class BlobCache {
     } catch (IOException e) {
       LOG.log(System.Logger.Level.WARNING, "blob cache: cannot delete {0}: {1}", name, e);
     }
+  }
+
+  /** {@code dir}, made owner-only if missing: the data root's files are its owner's alone. */
+  private static Path privateDirectories(Path dir) throws IOException {
+    io.strata.store.disk.AtomicFiles.createPrivateDirectories(dir);
+    return dir;
   }
 }

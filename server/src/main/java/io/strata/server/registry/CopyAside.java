@@ -25,7 +25,7 @@ final class CopyAside extends FilterInputStream {
   static CopyAside toFile(InputStream source, java.nio.file.Path file) {
     OutputStream out;
     try {
-      out = java.nio.file.Files.newOutputStream(file);
+      out = io.strata.store.disk.AtomicFiles.newPrivateOutputStream(file);
     } catch (IOException e) {
       out = null; // a full disk: the pull goes on without a copy
     }

@@ -58,7 +58,7 @@ final class Upload {
     this.flusher = flusher;
     this.repo = repo;
     this.file = file;
-    Files.createFile(file);
+    io.strata.store.disk.AtomicFiles.createPrivateFile(file);
     this.sha = Digest.newSha256();
     this.lastUsed = now;
   }

@@ -58,7 +58,7 @@ final class Uploads {
     this.max = max;
     this.expiry = expiry;
     this.clock = clock;
-    Files.createDirectories(dir);
+    io.strata.store.disk.AtomicFiles.createPrivateDirectories(dir);
     try (DirectoryStream<Path> old = Files.newDirectoryStream(dir)) {
       for (Path p : old) {
         Files.deleteIfExists(p);

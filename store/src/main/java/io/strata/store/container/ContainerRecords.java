@@ -12,7 +12,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -132,10 +131,8 @@ final class ContainerRecords {
   /** Records {@code c}, durably; it was not there before. */
   void put(ContainerConfig c) throws IOException {
     Path tmp = dir.resolve(".new-" + c.id());
-    Files.createDirectories(tmp);
-    try (FileChannel ch =
-        FileChannel.open(
-            tmp.resolve(CONFIG), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    AtomicFiles.createPrivateDirectories(tmp);
+    try (FileChannel ch = AtomicFiles.createPrivateChannel(tmp.resolve(CONFIG))) {
       ch.write(ByteBuffer.wrap(bytes(c)));
       ch.force(true);
     }

@@ -144,6 +144,71 @@ public final class AtomicFiles {
     }
   }
 
+  /**
+   * Creates the directories above {@code dir} that are missing, owner-only, then {@code dir} itself
+   * with the default mode: for a directory whose mode a container sees (a volume's {@code _data},
+   * 0755 as Docker makes it), kept private by the directory above it.
+   */
+  public static void createPrivateParents(Path dir) throws IOException {
+    Path parent = dir.toAbsolutePath().getParent();
+    if (parent != null) {
+      createPrivateDirectories(parent);
+    }
+    Files.createDirectories(dir);
+  }
+
+  /** Creates the directory {@code dir}, owner-only; its parent must exist. */
+  public static Path createPrivateDirectory(Path dir) throws IOException {
+    return Files.createDirectory(dir, privateDir(dir));
+  }
+
+  /** Creates the new, empty file {@code p}, owner read and write only. */
+  public static Path createPrivateFile(Path p) throws IOException {
+    return Files.createFile(p, privateFile(p));
+  }
+
+  /**
+   * As {@link Files#newOutputStream(Path, java.nio.file.OpenOption...)}: {@code p} created if
+   * missing (owner read and write only; the umask would leave it readable by all) or truncated.
+   */
+  public static OutputStream newPrivateOutputStream(Path p) throws IOException {
+    return Channels.newOutputStream(
+        FileChannel.open(
+            p,
+            Set.of(
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING),
+            privateFile(p)));
+  }
+
+  /** Creates the new file {@code p} (owner read and write only) and opens it for writing. */
+  public static FileChannel createPrivateChannel(Path p) throws IOException {
+    return FileChannel.open(
+        p, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), privateFile(p));
+  }
+
+  /**
+   * Copies {@code in} to {@code p}, replacing it, as {@link Files#copy(InputStream, Path,
+   * java.nio.file.CopyOption...)} with {@code REPLACE_EXISTING}; a new file is owner read and write
+   * only.
+   */
+  public static long copyPrivate(java.io.InputStream in, Path p) throws IOException {
+    try (OutputStream out = newPrivateOutputStream(p)) {
+      return in.transferTo(out);
+    }
+  }
+
+  /**
+   * Writes {@code bytes} to {@code p}, as {@link Files#write(Path, byte[],
+   * java.nio.file.OpenOption...)}, a new file owner read and write only.
+   */
+  public static void writePrivate(Path p, byte[] bytes) throws IOException {
+    try (OutputStream out = newPrivateOutputStream(p)) {
+      out.write(bytes);
+    }
+  }
+
   /** The owner-only attribute for a new file at {@code p}, where the file system has modes. */
   public static FileAttribute<?>[] privateFile(Path p) {
     return posix(p)

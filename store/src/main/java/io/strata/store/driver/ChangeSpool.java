@@ -74,7 +74,7 @@ public final class ChangeSpool implements Closeable {
 
   private void spill() throws IOException {
     if (file == null) {
-      Files.createDirectories(dir);
+      io.strata.store.disk.AtomicFiles.createPrivateDirectories(dir);
       Path p = Files.createTempFile(dir, "diff-", ".spool");
       try {
         file = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);

@@ -67,7 +67,7 @@ public final class TransferHost {
 
   /** A new empty file in {@code tmp} for a batch. */
   Path spoolFile(String prefix) throws IOException {
-    Files.createDirectories(tmp);
+    io.strata.store.disk.AtomicFiles.createPrivateDirectories(tmp);
     return Files.createTempFile(tmp, prefix, ".records");
   }
 

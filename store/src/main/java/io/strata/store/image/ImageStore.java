@@ -232,7 +232,7 @@ public final class ImageStore {
    * layers.
    */
   public ImportResult importStream(InputStream in, String tag) throws IOException {
-    Files.createDirectories(tmpDir);
+    io.strata.store.disk.AtomicFiles.createPrivateDirectories(tmpDir);
     Path spool = Files.createTempFile(tmpDir, "import-", ".tar");
     try {
       try (OutputStream out = Files.newOutputStream(spool)) {

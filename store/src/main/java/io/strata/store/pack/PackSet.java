@@ -172,7 +172,7 @@ public final class PackSet implements Closeable {
    * there (0: only when it syncs or seals; see {@link RemovalWatch}).
    */
   static PackSet open(Path dir, int maxOpen, long watchMillis) throws IOException {
-    Files.createDirectories(dir);
+    io.strata.store.disk.AtomicFiles.createPrivateDirectories(dir);
     int maxId = 0;
     List<Integer> ids = listIds(dir);
     for (int id : ids) {

@@ -93,7 +93,10 @@ public final class StagedBlobs {
   private static void copy(Path file, Path partial) throws IOException {
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
         FileChannel out =
-            FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            FileChannel.open(
+                partial,
+                java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                AtomicFiles.privateFile(partial))) {
       long at = 0;
       long size = in.size();
       while (at < size) {

@@ -139,7 +139,7 @@ final class PackCache {
       objects.read(BucketLayout.pack(id), start, b, 0, n);
       fetchedBytes.addAndGet(n);
       Path tmp = dir.resolve(p.getFileName() + ".tmp");
-      Files.write(tmp, b);
+      AtomicFiles.writePrivate(tmp, b);
       Files.move(tmp, p, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       synchronized (this) {
         entries.put(key, (long) n);

@@ -60,7 +60,7 @@ public final class VolumeStore {
     this.dir = dir;
     this.inUse = inUse;
     this.random = random;
-    Files.createDirectories(dir);
+    AtomicFiles.createPrivateDirectories(dir);
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, ".{new,rm}-*")) {
       for (Path p : s) {
         AtomicFiles.deleteRecursively(p);
@@ -88,7 +88,7 @@ public final class VolumeStore {
     if (!Files.isDirectory(dataOf(name), LinkOption.NOFOLLOW_LINKS)) {
       Path tmp = content != null ? content.take() : stage().take();
       if (anonymous) {
-        Files.createFile(tmp.resolve(ANONYMOUS_MARK));
+        AtomicFiles.createPrivateFile(tmp.resolve(ANONYMOUS_MARK));
       }
       AtomicFiles.publishDirectory(tmp, dir.resolve(name));
     }
@@ -127,7 +127,7 @@ public final class VolumeStore {
    */
   public Staged stage() throws IOException {
     Path tmp = dir.resolve(".new-" + UUID.randomUUID());
-    Files.createDirectories(tmp.resolve(DATA));
+    AtomicFiles.createPrivateParents(tmp.resolve(DATA));
     return new Staged(tmp);
   }
 

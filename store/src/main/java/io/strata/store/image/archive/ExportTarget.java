@@ -24,7 +24,7 @@ public abstract sealed class ExportTarget implements Closeable {
 
   /** Files under directory {@code dir}, made if missing. */
   public static ExportTarget directory(Path dir) throws IOException {
-    Files.createDirectories(dir);
+    io.strata.store.disk.AtomicFiles.createPrivateDirectories(dir);
     return new Directory(dir);
   }
 
@@ -43,9 +43,9 @@ public abstract sealed class ExportTarget implements Closeable {
     @Override
     void put(String name, long size, InputStream in) throws IOException {
       Path p = root.resolve(name);
-      Files.createDirectories(p.getParent());
+      io.strata.store.disk.AtomicFiles.createPrivateDirectories(p.getParent());
       Path tmp = p.resolveSibling(p.getFileName() + ".partial");
-      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+      io.strata.store.disk.AtomicFiles.copyPrivate(in, tmp);
       Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
