@@ -177,5 +177,20 @@ class RegistryPublishedTagIT {
     importVersion("loc/pushed:9", "local\n");
     assertThat(digest("loc/pushed:9")).isEqualTo(pushed);
     assertThat(pulledVersion("loc/pushed:9")).isEqualTo("pushed\n");
+
+    // removing the Strata name says the registry goes on serving what was pushed (U4-U6)
+    var rm = server.cli("rmi", "loc/pushed:9");
+    assertThat(rm.code()).as(rm.stderr()).isZero();
+    assertThat(rm.out()).startsWith("Untagged: loc/pushed:9\n");
+    assertThat(rm.stderr())
+        .contains("the registry still serves loc/pushed:9 as it was pushed there")
+        .contains("DELETE /v2/loc/pushed/manifests/");
+    assertThat(digest("loc/pushed:9")).isEqualTo(pushed);
+    // a tag published from a Strata image follows the name: nothing is said of it
+    importVersion("loc/published:1", "p\n");
+    digest("loc/published:1");
+    var rmPublished = server.cli("rmi", "loc/published:1");
+    assertThat(rmPublished.code()).as(rmPublished.stderr()).isZero();
+    assertThat(rmPublished.stderr()).doesNotContain("still serves");
   }
 }

@@ -45,6 +45,17 @@ final class ImageRemoveCommand extends ClientCommand {
               if (!cli.json()) {
                 r.untagged().forEach(t -> out.println("Untagged: " + t));
                 r.deleted().forEach(id -> out.println("Deleted: " + id));
+                for (String t : r.registryServes()) {
+                  cli.terminal()
+                      .err()
+                      .println(
+                          "strata: note: the registry still serves "
+                              + t
+                              + " as it was pushed there; delete it there to stop serving it"
+                              + " (DELETE /v2/"
+                              + t.substring(0, t.lastIndexOf(':'))
+                              + "/manifests/DIGEST)");
+                }
               }
             });
     if (cli.json()) {

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * {@code image.ls|history|inspect|tag|rm}: the image requests without a payload, over the engine's
@@ -32,10 +33,16 @@ final class ImageOperations {
 
   private final ImageStore images;
   private final ImageUse use;
+  private final Predicate<String> registryServes;
 
-  ImageOperations(ImageStore images, ImageUse use) {
+  /**
+   * Over {@code images}; {@code use} says which images containers use, {@code registryServes} which
+   * tags the registry serves as pushed (they stay there when the name goes here).
+   */
+  ImageOperations(ImageStore images, ImageUse use, Predicate<String> registryServes) {
     this.images = images;
     this.use = use;
+    this.registryServes = registryServes;
   }
 
   void register(Map<Opcode, Operation> into) {
@@ -113,7 +120,8 @@ final class ImageOperations {
         deleted.add(line.substring(DELETED.length()));
       }
     }
-    return new Outcome.Reply(new RemoveReply(untagged, deleted));
+    List<String> kept = untagged.stream().filter(registryServes).toList();
+    return new Outcome.Reply(new RemoveReply(untagged, deleted, kept));
   }
 
   private static String image(byte[] json, Opcode op) {

@@ -5,6 +5,7 @@ import io.strata.store.Engine;
 import io.strata.store.container.ContainerStore;
 import io.strata.store.engine.GcResult;
 import io.strata.store.image.ImageStore;
+import io.strata.store.registry.RegistryStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,7 +93,8 @@ public final class Operations {
     new StoreOperations(engine, images, containers, gcListener, fleetGc).register(m);
     BuildPins pins = new BuildPins();
     ImageUse use = pins.guarding(containers::imageUsers);
-    new ImageOperations(images, use).register(m);
+    new ImageOperations(images, use, tag -> RegistryStore.servesAsPushed(engine.chunks(), tag))
+        .register(m);
     new ImageTarOperations(
             images, tmp, producers, new BuildPulls(images, engine.chunks(), tmp, pins))
         .register(m);

@@ -1107,6 +1107,15 @@ public final class RegistryStore {
    * repo:tag} no longer names that image (moved or removed since); null when the tag is current: it
    * was pushed, or the name still names the image.
    */
+  /**
+   * Whether the registry of {@code chunks} serves tag {@code repoTag} ({@code REPO:TAG}) as a
+   * client pushed it: such a tag is the registry's own and stays when the Strata name goes (a tag
+   * published from a Strata image follows the name instead, and is stale once it goes).
+   */
+  public static boolean servesAsPushed(ChunkStore chunks, String repoTag) {
+    return chunks.root(TAG + repoTag) != null && chunks.root(PUBLISHED + repoTag) == null;
+  }
+
   String staleFrom(String repo, String tag) {
     Root p = chunks.root(PUBLISHED + repo + ":" + tag);
     if (p == null) {
