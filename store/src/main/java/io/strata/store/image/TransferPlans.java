@@ -186,7 +186,10 @@ final class TransferPlans {
     // file and notes where each piece is; later batches of the same transfer read only the files
     // that hold their pieces, so a transfer between a btrfs and a zfs host reads the image about
     // once, not once per batch.
-    String key = image.id() + " " + cut.text();
+    // The blobs kept whole are part of the key: an image that arrives again with another
+    // manifest may keep other blobs, whose pieces notes made before do not have (V8).
+    List<Digest> whole = wholeBlobs(image);
+    String key = image.id() + " " + cut.text() + " " + whole;
     Map<Digest, Long> where = recutIndex.get(key);
     Set<Long> files = null;
     if (where != null) {
@@ -194,7 +197,10 @@ final class TransferPlans {
       for (Digest d : left) {
         Long f = where.get(d);
         if (f == null) {
-          throw notPartOf(d, image);
+          // not noted: cut the whole image again, noting anew, rather than refuse a piece
+          files = null;
+          where = null;
+          break;
         }
         files.add(f);
       }
@@ -218,7 +224,6 @@ final class TransferPlans {
           (number, content) -> cut.cut(content, recut(sha, noted, left, out, layer | number)));
     }
     // layer blobs kept whole, each noted as a layer past the image's last
-    List<Digest> whole = wholeBlobs(image);
     for (int w = 0; w < whole.size() && (noted != null || !left.isEmpty()); w++) {
       long blob = ((long) (chain.size() + w) << 32) | SPLIT;
       if (files == null || files.contains(blob)) {

@@ -314,9 +314,25 @@ class ImageTransferTest {
    * (recipes give them back).
    */
   private Path threeFormLayout() throws IOException {
-    byte[][] tars = {layerTar(1), layerTar(2), layerTar(3)};
+    return threeFormLayout("layout", java.util.zip.Deflater.DEFAULT_COMPRESSION);
+  }
+
+  /** The layer tars of {@link #threeFormLayout}. */
+  private byte[][] tars;
+
+  /** As {@link #threeFormLayout()}, in {@code name}, its first layer zlib's at {@code level}. */
+  private Path threeFormLayout(String name, int level) throws IOException {
+    if (tars == null) {
+      // made once: a tar entry's time is the clock's, and both layouts hold one image
+      tars = new byte[][] {layerTar(1), layerTar(2), layerTar(3)};
+    }
     ByteArrayOutputStream zlib = new ByteArrayOutputStream();
-    try (java.util.zip.GZIPOutputStream g = new java.util.zip.GZIPOutputStream(zlib)) {
+    try (java.util.zip.GZIPOutputStream g =
+        new java.util.zip.GZIPOutputStream(zlib) {
+          {
+            def.setLevel(level);
+          }
+        }) {
       g.write(tars[0]);
     }
     byte[][] blobs = {
@@ -326,7 +342,7 @@ class ImageTransferTest {
     };
     String gzip = "application/vnd.oci.image.layer.v1.tar+gzip";
     return OciLayout.write(
-        dir.resolve("layout"),
+        dir.resolve(name),
         "1",
         List.of(
             new OciLayout.Layer(tars[0], blobs[0], gzip),
@@ -378,6 +394,38 @@ class ImageTransferTest {
           .containsExactly(kept);
       assertThat(receiver.chunks().fsck().damaged()).isEmpty();
     }
+  }
+
+  /**
+   * The same image arriving again with another manifest, whose layer blob kept whole is another
+   * (zlib at another level), travels after a transfer of the first one noted where its pieces lie:
+   * the pieces of the new blob were refused as "not part of image" until the sender restarted
+   * (docs/ADVERSARIAL.md, V8).
+   */
+  @Test
+  void anImageThatArrivedAgainWithAnotherKeptBlobTravelsAfterATransferOfTheFirst()
+      throws IOException {
+    ContentCut cut = new ContentCut.Records(4096);
+    Path first = threeFormLayout();
+    String id = sender.images().importPath(first.toString(), "reg/app:1").images().get(0).id();
+    TransferPlan plan = sender.images().transferPlan("reg/app:1", cut);
+    Map<Digest, Integer> missing = receiver.images().missing(plan);
+    accept(plan, missing, records(id, plan, missing));
+    receiver.images().receive(plan);
+
+    Path second = threeFormLayout("fast", java.util.zip.Deflater.BEST_SPEED);
+    assertThat(sender.images().importPath(second.toString(), "reg/app:2").images().get(0).id())
+        .as("the same image, another manifest")
+        .isEqualTo(id);
+    assertThat(new io.strata.store.blob.BlobService(sender.chunks()).list()).hasSize(2);
+    receiver.close();
+    receiver = new ImageFixture(dir.resolve("b2"));
+    TransferPlan again = sender.images().transferPlan("reg/app:2", cut);
+    acceptInTwoBatches(id, again);
+    receiver.images().receive(again);
+    Path out = dir.resolve("out2");
+    receiver.images().exportLayout("reg/app:2", out);
+    assertThat(OciLayout.manifestDigest(out)).isEqualTo(OciLayout.manifestDigest(second));
   }
 
   /**
