@@ -176,6 +176,16 @@ class HostTransfersIT {
     assertThat(repoDigests).contains(repoDigest);
     assertThat(export(z, "oci/app:1")).isEqualTo(export(a, "oci/app:1"));
     assertThat(ok(z, "fsck").code()).isZero();
+
+    // pulled by digest (V2: refused as "answered … named ''"): arrives untagged, by that digest;
+    // on a host of its own, so that the other tests' first transfers stay first
+    try (TestServer d = TestServer.start(dir.resolve("d"), "btrfs", List.of())) {
+      ok(d, "pull", repoDigest, "--from", a.address().toString());
+      JsonNode byDigest =
+          Json.tree(ok(d, "--json", "image", "inspect", repoDigest).stdout(), "inspect");
+      assertThat(byDigest.get(0).get("RepoDigests").toString()).contains(repoDigest);
+      assertThat(byDigest.get(0).get("RepoTags")).isEmpty();
+    }
   }
 
   @Test

@@ -169,10 +169,12 @@ final class ImageImports {
 
   /**
    * The image of {@code plan}, each missing layer rebuilt from chunks that are all here now, tagged
-   * {@code tags}, which are the fleet catalogue's with {@code fromCatalogue} (see {@link
+   * {@code tags}, which are the fleet catalogue's with {@code fromCatalogue}, and pulled as {@code
+   * pulledAs} (a {@code REPOSITORY@DIGEST} it was sent by, or null; see {@link
    * ImageStore#receive}).
    */
-  ImportResult received(TransferPlan plan, List<ImageRef> tags, boolean fromCatalogue)
+  ImportResult received(
+      TransferPlan plan, List<ImageRef> tags, String pulledAs, boolean fromCatalogue)
       throws IOException {
     String what = "transferred image " + plan.imageId();
     List<LayerStore.Result> results = new ArrayList<>();
@@ -194,7 +196,7 @@ final class ImageImports {
                 known,
                 what);
       }
-      return records.record(plan.config(), results, tags, arrived, null, fromCatalogue);
+      return records.record(plan.config(), results, tags, arrived, pulledAs, fromCatalogue);
     } catch (RuntimeException | IOException e) {
       layers.rollBack(
           results.stream().filter(r -> !r.reused()).map(r -> r.layer().chainId()).toList());

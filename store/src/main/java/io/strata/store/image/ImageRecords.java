@@ -353,15 +353,24 @@ final class ImageRecords {
     for (String c : image.layers()) {
       ls.add(layers.get(c));
     }
-    List<String> tags = tagsOf(image.id());
-    String tag = exportTag(tags, ref);
-    int at = ref.indexOf('@');
-    Arrival arrival =
-        at > 0
-            ? image.arrivalByDigest(ref, ref.substring(at + 1))
-            : tag != null ? image.arrivalFor(tag) : image.latest();
+    String tag = exportTag(tagsOf(image.id()), ref);
+    Arrival arrival = arrivalOf(image, ref);
     return new ExportedImage(
         image.id(), image.configBytes(), arrival == null ? null : arrival.arrivedAs(), ls, tag);
+  }
+
+  /**
+   * The manifest image {@code image} goes out with when named {@code ref}, by an export or a
+   * transfer alike (so both hosts export the same): the one a {@code REPOSITORY@DIGEST} names, a
+   * tag's, by id the first tag's (the tag an export names it by), else the latest; null for none.
+   */
+  Arrival arrivalOf(ImageRecord image, String ref) {
+    int at = ref.indexOf('@');
+    if (at > 0) {
+      return image.arrivalByDigest(ref, ref.substring(at + 1));
+    }
+    String tag = exportTag(tagsOf(image.id()), ref);
+    return tag != null ? image.arrivalFor(tag) : image.latest();
   }
 
   /** The tag an export names the image by: the one asked for, else its first, else none. */
@@ -380,8 +389,15 @@ final class ImageRecords {
     return tags.isEmpty() ? null : tags.get(0);
   }
 
-  /** The name a transfer plan of {@code ref} (image {@code id}) gives: the tag, else none. */
+  /**
+   * The name a transfer plan of {@code ref} (image {@code id}) gives: the tag, or a {@code
+   * REPOSITORY@DIGEST} reference as given (the receiver keeps it among the image's RepoDigests),
+   * else none.
+   */
   String transferName(String ref, String id) {
+    if (ref.indexOf('@') > 0) {
+      return ImageRef.digestReference(ref);
+    }
     try {
       String tag = ImageRef.parse(ref).toString();
       if (id.equals(tagged().get(tag))) {

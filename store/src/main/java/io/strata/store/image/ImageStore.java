@@ -421,7 +421,9 @@ public final class ImageStore {
     return reading(
         () -> {
           String id = resolve(ref);
-          return plans.plan(records.image(id), cut, records.transferName(ref, id));
+          ImageRecord image = records.image(id);
+          return plans.plan(
+              image, cut, records.transferName(ref, id), records.arrivalOf(image, ref));
         });
   }
 
@@ -457,8 +459,12 @@ public final class ImageStore {
 
   /** {@link #receive}; {@code fromCatalogue}: the plan is the fleet catalogue's, so is its tag. */
   private ImportResult receive(TransferPlan plan, boolean fromCatalogue) throws IOException {
-    List<ImageRef> tags = plan.name().isEmpty() ? List.of() : List.of(ImageRef.parse(plan.name()));
-    ImportResult result = changing(() -> imports.received(plan, tags, fromCatalogue));
+    // a plan named REPOSITORY@DIGEST (sent by digest) arrives untagged, pulled by that reference
+    boolean byDigest = plan.name().indexOf('@') > 0;
+    List<ImageRef> tags =
+        plan.name().isEmpty() || byDigest ? List.of() : List.of(ImageRef.parse(plan.name()));
+    String pulledAs = byDigest ? plan.name() : null;
+    ImportResult result = changing(() -> imports.received(plan, tags, pulledAs, fromCatalogue));
     ChunkIntake.release(chunks, plan.id());
     return result;
   }

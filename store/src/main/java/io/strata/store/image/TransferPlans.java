@@ -69,7 +69,7 @@ final class TransferPlans {
    * more than {@link TransferPlan#MAX_CHUNKS} chunks (some 55 GB of layers) is refused as it is
    * built.
    */
-  TransferPlan plan(ImageRecord image, ContentCut cut, String name) throws IOException {
+  TransferPlan plan(ImageRecord image, ContentCut cut, String name, Arrival a) throws IOException {
     List<TransferPlan.Layer> out = new ArrayList<>();
     Pieces pieces = new Pieces(image);
     for (String chainId : image.layers()) {
@@ -98,9 +98,26 @@ final class TransferPlans {
       out.add(
           new TransferPlan.Layer(Digest.parse(layer.diffId()), layer.size(), splitPieces, files));
     }
-    Arrival a = name.isEmpty() ? image.latest() : image.arrivalFor(name);
     TransferPlan.Arrived arrived = a == null ? null : arrived(a, image, cut, pieces);
-    return new TransferPlan(cut.text(), name, image.configBytes(), out, arrived);
+    return new TransferPlan(cut.text(), byDigest(name, arrived), image.configBytes(), out, arrived);
+  }
+
+  /**
+   * The name of a plan asked for by {@code name}: a {@code REPOSITORY@DIGEST} travels only as the
+   * digest of the manifest the plan carries, which the receiver checks (a digest the sender was
+   * pulled by, a multi-platform index's, is its own: the receiver cannot check it, so the plan
+   * names the manifest's digest instead); any other name as it is.
+   */
+  private static String byDigest(String name, TransferPlan.Arrived arrived) {
+    int at = name.indexOf('@');
+    if (at < 0) {
+      return name;
+    }
+    if (arrived == null) {
+      return "";
+    }
+    byte[] m = arrived.manifest();
+    return name.substring(0, at + 1) + Digest.sha256(m, 0, m.length);
   }
 
   /**
@@ -300,7 +317,20 @@ final class TransferPlans {
       throw new InvalidArgumentException(
           what + ": the plan's layers are not the diff_ids its config lists");
     }
-    if (!plan.name().isEmpty()) {
+    int at = plan.name().indexOf('@');
+    if (at > 0) {
+      // sent by digest: the digest must be the manifest's, which the receiver has in hand
+      ImageRef.digestReference(plan.name());
+      byte[] m = plan.arrived() == null ? null : plan.arrived().manifest();
+      if (m == null
+          || !plan.name().substring(at + 1).equals(Digest.sha256(m, 0, m.length).toString())) {
+        throw new InvalidArgumentException(
+            what
+                + ": named "
+                + plan.name()
+                + ", which is not the digest of the manifest it carries");
+      }
+    } else if (!plan.name().isEmpty()) {
       ImageRef.parse(plan.name());
     }
   }

@@ -429,6 +429,50 @@ class ImageTransferTest {
   }
 
   /**
+   * An image that arrived with two manifests goes, named by {@code REPOSITORY@DIGEST}, with the
+   * manifest that digest names (not the latest), and arrives untagged, pulled by that reference; by
+   * id, with the manifest an export by id writes on the sender (V1, V3).
+   */
+  @Test
+  void aDigestReferenceSendsTheManifestItNamesAndAnIdTheOneAnExportWrites() throws IOException {
+    Path first = threeFormLayout();
+    String id = sender.images().importPath(first.toString(), "reg/app:1").images().get(0).id();
+    Path second = threeFormLayout("fast", java.util.zip.Deflater.BEST_SPEED);
+    sender.images().importPath(second.toString(), "reg/app:2");
+    String ref = "reg/app@" + OciLayout.manifestDigest(first);
+
+    TransferPlan plan = sender.images().transferPlan(ref, receiver.images().contentCut());
+    assertThat(plan.name()).isEqualTo(ref);
+    byte[] m = plan.arrived().manifest();
+    assertThat(Digest.sha256(m, 0, m.length).toString()).isEqualTo(OciLayout.manifestDigest(first));
+    acceptInTwoBatches(id, plan);
+    receiver.images().receive(plan);
+    assertThat(receiver.images().inspect(ref).repoTags()).isEmpty();
+    assertThat(receiver.images().inspect(ref).repoDigests()).contains(ref);
+    Path out = dir.resolve("by-digest");
+    receiver.images().exportLayout(ref, out);
+    assertThat(OciLayout.manifestDigest(out)).isEqualTo(OciLayout.manifestDigest(first));
+
+    Path sent = dir.resolve("sender-by-id");
+    sender.images().exportLayout(id, sent);
+    TransferPlan byId = sender.images().transferPlan(id, receiver.images().contentCut());
+    byte[] idManifest = byId.arrived().manifest();
+    assertThat(Digest.sha256(idManifest, 0, idManifest.length).toString())
+        .isEqualTo(OciLayout.manifestDigest(sent));
+  }
+
+  /** A plan named by a digest that is not its manifest's is refused before anything is asked. */
+  @Test
+  void aPlanNamedByAnotherDigestThanItsManifestsIsRefused() throws IOException {
+    sender.images().importPath(threeFormLayout().toString(), "reg/app:1");
+    TransferPlan plan = sender.images().transferPlan("reg/app:1", receiver.images().contentCut());
+    TransferPlan lying = plan.named("reg/app@sha256:" + "7".repeat(64));
+    assertThatThrownBy(() -> receiver.images().missing(lying))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("not the digest of the manifest it carries");
+  }
+
+  /**
    * A plan whose recipe does not give back the blob its manifest names (a lying or broken peer) is
    * refused naming the blob, and nothing stays: no image, no layer, no blob kept whole.
    */
