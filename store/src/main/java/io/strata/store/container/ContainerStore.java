@@ -401,9 +401,21 @@ public final class ContainerStore {
     if (!m.type().equals(Mount.BIND)) {
       return;
     }
-    Path src = Path.of(m.source()).normalize();
+    Path given = Path.of(m.source());
+    Path src = given.normalize();
     if (Files.exists(src, LinkOption.NOFOLLOW_LINKS)) {
       return;
+    }
+    for (Path part : given) {
+      if (part.toString().equals("..")) {
+        // the kernel takes ".." after a symlink from the symlink's target, which the text's
+        // normalizing does not: what would be made is not what the checks look at (V6)
+        throw new InvalidArgumentException(
+            "bind source "
+                + m.source()
+                + " does not exist, and a path with '..' is not made; give the path without"
+                + " '..'");
+      }
     }
     Path there = src.getParent();
     while (there != null && !Files.exists(there, LinkOption.NOFOLLOW_LINKS)) {
@@ -418,6 +430,10 @@ public final class ContainerStore {
               + " on its way is reached through a symlink; create it, or give its real path");
     }
     allowedBind(src, m.source());
+    if (!Files.isDirectory(there, LinkOption.NOFOLLOW_LINKS)) {
+      throw new ConflictException(
+          "bind source " + m.source() + " cannot be made: " + there + " is not a directory");
+    }
     Files.createDirectories(src);
     // set, not asked at creation, which the server's umask would narrow
     for (Path p = src; !p.equals(there); p = p.getParent()) {

@@ -694,6 +694,19 @@ class ContainerStoreTest {
         .hasMessageContaining("through a symlink");
     assertThat(dir.resolve("x")).doesNotExist();
 
+    // ".." after a symlink: the kernel's parent is the target's, not the text's (V6)
+    assertThatThrownBy(
+            () -> containers.makeMissingBindSource(Mount.ofVolumeFlag(host + "/link/../esc:/o")))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("a path with '..' is not made");
+    assertThat(host.resolve("esc")).doesNotExist();
+    // a file on the way: said so, not an I/O error (V7)
+    Files.writeString(host.resolve("afile"), "x");
+    assertThatThrownBy(
+            () -> containers.makeMissingBindSource(Mount.ofVolumeFlag(host + "/afile/sub:/o")))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining(host.resolve("afile") + " is not a directory");
+
     Mount longForm = Mount.ofMountFlag("type=bind,source=" + host + "/absent,target=/a");
     assertThatThrownBy(() -> containers.create("base:1", "absent", List.of(longForm)))
         .isInstanceOf(NotFoundException.class)
