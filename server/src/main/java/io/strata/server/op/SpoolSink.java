@@ -32,13 +32,33 @@ final class SpoolSink implements UploadSink {
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
-    out.write(b, off, len);
+    try {
+      out.write(b, off, len);
+    } catch (IOException e) {
+      throw fullDisk(e);
+    }
+  }
+
+  /**
+   * A full disk met by the spool, said to be the data root's while that is known: the request's
+   * failure deletes the spool, after which the disk has room again and the OS's words name no file.
+   */
+  private IOException fullDisk(IOException e) {
+    if (!io.strata.store.disk.DiskFull.causedBy(e)) {
+      return e;
+    }
+    throw new io.strata.store.error.StorageFullException(
+        "spool " + spool.file() + ": the data root's disk is full", e);
   }
 
   @Override
   public Outcome finish() throws IOException {
     try {
-      out.close();
+      try {
+        out.close();
+      } catch (IOException e) {
+        throw fullDisk(e);
+      }
       return next.accept(spool);
     } catch (IOException | RuntimeException e) {
       delete();

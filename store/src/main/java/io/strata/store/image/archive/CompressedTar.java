@@ -1,6 +1,8 @@
 package io.strata.store.image.archive;
 
+import io.strata.store.disk.DiskFull;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.StorageFullException;
 import io.strata.store.image.layer.CountingInputStream;
 import io.strata.store.image.layer.ImportLimits;
 import io.strata.store.image.layer.SourceReadException;
@@ -70,6 +72,19 @@ final class CompressedTar implements Closeable {
         return new CompressedTar(spool);
       } catch (IOException | RuntimeException | Error e) {
         Files.deleteIfExists(spool);
+        if (e instanceof IOException io && DiskFull.causedBy(io)) {
+          // said here, while it is known to be the data root's: once the spool is deleted the
+          // disk has room again, and the OS's words name no file (V5)
+          throw new StorageFullException(
+              "archive "
+                  + name
+                  + ": data root "
+                  + tmpDir.getParent()
+                  + ": the disk is full (the decompressed tar is spooled in "
+                  + tmpDir
+                  + " first)",
+              io);
+        }
         throw e;
       }
     }
