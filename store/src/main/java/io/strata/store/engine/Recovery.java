@@ -166,7 +166,7 @@ final class Recovery {
           LOG.log(System.Logger.Level.WARNING, note);
           notes.add(note);
         }
-        tornTails.add(p, r.validEnd(), Files.size(p), r.torn());
+        tornTails.add(p, id, r.validEnd(), Files.size(p), r.torn());
         CutShortPack.seal(p, id, r.validEnd(), r.headerOk());
       }
     }
@@ -204,7 +204,7 @@ final class Recovery {
       throw e;
     }
     List<Integer> damagedChunks = unindexed.indexUsed(index, roots.values());
-    tornTails.report(roots.values(), notes);
+    tornTails.report(roots.values(), notes, index);
     dropDeadChunksOfMissingPacks(index, onDisk, inBucket, roots);
     notes.addAll(log.repairs());
     java.util.Set<Integer> indexed = new java.util.HashSet<>(covered.keySet());

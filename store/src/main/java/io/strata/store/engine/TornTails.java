@@ -1,5 +1,7 @@
 package io.strata.store.engine;
 
+import io.strata.store.index.ChunkIndex;
+import io.strata.store.index.Locations;
 import io.strata.store.pack.RecordHeader;
 import io.strata.store.ref.Root;
 import java.io.IOException;
@@ -19,7 +21,13 @@ import org.roaringbitmap.RoaringBitmap;
 final class TornTails {
   private static final System.Logger LOG = System.getLogger(TornTails.class.getName());
 
-  private record Cut(String pack, long bytes, int records, List<RecordHeader> headers) {}
+  private record Cut(
+      String pack,
+      int packId,
+      long validEnd,
+      long bytes,
+      int records,
+      List<RecordHeader> headers) {}
 
   private final List<Cut> cuts = new ArrayList<>();
 
@@ -27,7 +35,7 @@ final class TornTails {
    * Notes the cut of pack {@code pack} from {@code validEnd} to {@code size}, where the records at
    * {@code torn} failed their checks; reads their headers before the cut.
    */
-  void add(Path pack, long validEnd, long size, List<Long> torn) throws IOException {
+  void add(Path pack, int packId, long validEnd, long size, List<Long> torn) throws IOException {
     if (size <= validEnd) {
       return;
     }
@@ -38,11 +46,23 @@ final class TornTails {
         headers.add(h);
       }
     }
-    cuts.add(new Cut(pack.getFileName().toString(), size - validEnd, torn.size(), headers));
+    cuts.add(
+        new Cut(
+            pack.getFileName().toString(),
+            packId,
+            validEnd,
+            size - validEnd,
+            torn.size(),
+            headers));
   }
 
-  /** Logs each cut, adding a note to {@code notes} for each that held a chunk a root uses. */
-  void report(Collection<Root> roots, List<String> notes) {
+  /**
+   * Logs each cut, adding a note to {@code notes} for each that held the only copy of a chunk a
+   * root uses. A cut record of a chunk {@code index} places elsewhere was a copy (gc's repack, a
+   * store again), whose original holds the chunk: no acknowledged record was lost (W1: a kill
+   * during gc was reported as damage fsck then did not find).
+   */
+  void report(Collection<Root> roots, List<String> notes, ChunkIndex index) {
     if (cuts.isEmpty()) {
       return;
     }
@@ -53,7 +73,7 @@ final class TornTails {
     for (Cut c : cuts) {
       List<String> lost = new ArrayList<>();
       for (RecordHeader h : c.headers()) {
-        if (used.contains(h.chunkId())) {
+        if (used.contains(h.chunkId()) && !heldElsewhere(index.location(h.chunkId()), c)) {
           lost.add(h.digest().toString());
         }
       }
@@ -78,5 +98,14 @@ final class TornTails {
       LOG.log(System.Logger.Level.WARNING, note);
       notes.add(note);
     }
+  }
+
+  /**
+   * Whether location {@code loc} holds a chunk outside the cut {@code c} (a group member's location
+   * names its group record's pack and offset too).
+   */
+  private static boolean heldElsewhere(long loc, Cut c) {
+    return Locations.isStored(loc)
+        && (Locations.packId(loc) != c.packId() || Locations.offset(loc) < c.validEnd());
   }
 }

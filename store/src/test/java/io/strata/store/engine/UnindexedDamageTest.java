@@ -154,4 +154,30 @@ class UnindexedDamageTest {
                       .contains(pack().getFileName().toString(), "torn end", "a root uses chunk"));
     }
   }
+
+  /**
+   * A cut record that was a copy of a chunk held intact before it (gc's repack of a live chunk, cut
+   * short by a kill) lost nothing: recovery says the cut, not damage to an acknowledged record,
+   * which fsck then did not find (docs/ADVERSARIAL.md, W1).
+   */
+  @Test
+  void aCopyCutAsTheTornEndWhoseOriginalIsIntactIsNoDamage() throws IOException {
+    loseIndex(true);
+    List<Long> offsets = new ArrayList<>();
+    PackScanner.scan(pack(), PackFormat.HEADER_SIZE, (h, offset, buf, off) -> offsets.add(offset));
+    byte[] first;
+    try (FileChannel ch = FileChannel.open(pack(), StandardOpenOption.READ)) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) (offsets.get(1) - offsets.get(0)));
+      ch.read(b, offsets.get(0));
+      first = b.array();
+    }
+    long copyAt = Files.size(pack());
+    Files.write(pack(), first, StandardOpenOption.APPEND);
+    DurabilityTest.flipByte(pack(), copyAt + PackFormat.RECORD_HEADER + 10);
+    try (Engine e = open()) {
+      assertThat(readable(e)).hasSize(objects.size());
+      assertThat(e.fsck().notes()).noneSatisfy(n -> assertThat(n).contains("a root uses chunk"));
+      assertThat(e.fsck().damaged()).isEmpty();
+    }
+  }
 }
