@@ -168,7 +168,7 @@ public final class RequestHandler extends ChannelInboundHandlerAdapter {
     if (log != null) {
       long now = System.nanoTime();
       metrics.request(s.label(), status, log.seconds(now));
-      log.ended(status, now);
+      log.ended(status, now, s.failure());
     } else {
       metrics.request(s.label(), status);
     }

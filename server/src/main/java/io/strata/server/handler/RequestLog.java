@@ -75,19 +75,24 @@ final class RequestLog {
     return LONG.contains(label) ? System.Logger.Level.INFO : System.Logger.Level.DEBUG;
   }
 
-  /** Logs the request's end with {@code status} at {@code now}. */
-  void ended(Status status, long now) {
+  /**
+   * Logs the request's end with {@code status} at {@code now}; {@code failure}, the sentence a
+   * failed request was answered with (or null), ends the line, so that a WARNING says what failed
+   * on what, as the client was told.
+   */
+  void ended(Status status, long now, String failure) {
     System.Logger.Level level = level(label, status);
     if (!LOG.isLoggable(level)) {
       return;
     }
     LOG.log(
         level,
-        "{0} {1} in {2} s: received {3} bytes, sent {4} bytes",
+        "{0} {1} in {2} s: received {3} bytes, sent {4} bytes{5}",
         label,
         status.name().toLowerCase(Locale.ROOT),
         String.format(Locale.ROOT, "%.3f", seconds(now)),
         Long.toString(received.sum()),
-        Long.toString(sent.sum()));
+        Long.toString(sent.sum()),
+        failure == null || status == Status.OK ? "" : ": " + failure);
   }
 }

@@ -51,6 +51,7 @@ final class ServerStream {
   private final Path dataRoot;
   // told of a full disk answered (the registry's blob cache gives its space back)
   private final Consumer<String> onDiskFull;
+  private volatile String failure;
   private final BiConsumer<ServerStream, Status> onAnswered;
   private final LongConsumer bytesSent;
   private final AtomicBoolean answered = new AtomicBoolean();
@@ -297,6 +298,7 @@ final class ServerStream {
         message = label + ": internal error on the server (" + t.getClass().getSimpleName() + ")";
       }
     }
+    failure = message;
     answer(Frame.error(id, status, message), status);
     if (dataRootFull) {
       onDiskFull.accept(message);
@@ -329,6 +331,15 @@ final class ServerStream {
     // client keeping the most streams in flight does) would be over the limit.
     onAnswered.accept(this, status);
     channel.writeAndFlush(response);
+  }
+
+  /**
+   * The sentence a failed request was answered with (null while it has not failed): the server's
+   * log line of the request's end carries it, so that the log alone tells what failed on what (a
+   * damaged read names its image, pack and chunk there as to the client).
+   */
+  String failure() {
+    return failure;
   }
 
   private void abortWork() {

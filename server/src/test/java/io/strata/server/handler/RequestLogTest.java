@@ -78,8 +78,9 @@ class RequestLogTest {
     jul.setLevel(Level.ALL);
     jul.addHandler(h);
     try {
-      new RequestLog("registry.pull", 0).ended(Status.UNIMPLEMENTED, 128_000_000L);
-      new RequestLog("registry.pull", 0).ended(Status.INTERNAL, 1_000_000L);
+      new RequestLog("registry.pull", 0).ended(Status.UNIMPLEMENTED, 128_000_000L, "no index");
+      new RequestLog("image.export", 0)
+          .ended(Status.CORRUPT_DATA, 1_000_000L, "image app:1: layer sha256:ab: pack 1 offset 2");
     } finally {
       jul.removeHandler(h);
       jul.setLevel(was);
@@ -88,5 +89,11 @@ class RequestLogTest {
     assertThat(records.get(0).getLevel().intValue()).isLessThan(Level.WARNING.intValue());
     assertThat(records.get(0).getMessage()).startsWith("{0} {1} in {2} s");
     assertThat(records.get(1).getLevel()).isEqualTo(Level.WARNING);
+    // a failure's line says what failed on what, as the client was told (W3)
+    assertThat(
+            java.text.MessageFormat.format(
+                records.get(1).getMessage(), records.get(1).getParameters()))
+        .startsWith("image.export corrupt_data in ")
+        .endsWith(": image app:1: layer sha256:ab: pack 1 offset 2");
   }
 }
