@@ -82,11 +82,39 @@ class FsckIT {
     flip(pack, Files.size(pack) / 2); // inside big.bin's chunks, most of the pack
     String container = "container c1 (" + id.substring(0, 12) + ")";
     try (TestServer s = TestServer.start(data)) {
-      TestServer.CliRun text = s.cli("fsck");
+      // the server's log says it too (W2: an fsck that found damage was logged as any other)
+      List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+      java.util.logging.Logger jul =
+          java.util.logging.Logger.getLogger("io.strata.server.op.StoreOperations");
+      java.util.logging.Handler h =
+          new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+              if (r.getLevel() == java.util.logging.Level.WARNING) {
+                warnings.add(java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
+              }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+          };
+      jul.addHandler(h);
+      TestServer.CliRun text;
+      try {
+        text = s.cli("fsck");
+      } finally {
+        jul.removeHandler(h);
+      }
+      assertThat(warnings)
+          .anySatisfy(w -> assertThat(w).startsWith("fsck found ").contains(container));
       assertThat(text.code()).isEqualTo(1);
       assertThat(text.out())
           .contains("  used by image app:1\n", "  used by image app:stable\n")
           .contains("  used by " + container + "\n")
+          .contains("\nto mend: put, import or pull the same content again")
           .doesNotContain("snap/", "img/", "ctr-");
       JsonNode report = Json.tree(s.cli("--json", "fsck").stdout(), "fsck");
       assertThat(report.get("damaged")).isNotEmpty();

@@ -39,6 +39,12 @@ final class FsckCommand extends ClientCommand {
           r.chunksChecked(),
           r.damaged().isEmpty() ? "no damage" : r.damaged().size() + " damaged",
           r.notes().isEmpty() ? "" : ", " + count(r.notes().size(), "note") + " above");
+      if (!r.damaged().isEmpty()) {
+        // what mends it, said where it is needed (W6): docs/FORMAT.md "Damage" has the detail
+        out.println(
+            "to mend: put, import or pull the same content again (its damaged copy is replaced),"
+                + " or remove what uses it and run gc; see docs/FORMAT.md \"Damage\"");
+      }
     }
     return r.damaged().isEmpty() ? ExitStatus.OK : ExitStatus.FAILED;
   }

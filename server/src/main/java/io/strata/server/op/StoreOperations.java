@@ -24,6 +24,8 @@ import java.util.function.Consumer;
 
 /** {@code info}, {@code gc} and {@code fsck}: the store as a whole. */
 final class StoreOperations {
+  private static final System.Logger LOG = System.getLogger(StoreOperations.class.getName());
+
   private final Engine engine;
   private final ImageStore images;
   private final ContainerStore containers;
@@ -124,6 +126,19 @@ final class StoreOperations {
         report.damaged().isEmpty()
             ? new DamageUsers(List.of())
             : DamageUsers.of(engine, images, containers);
+    if (!report.damaged().isEmpty()) {
+      // the request itself succeeds (OK): said here, or the log and metrics showed an fsck that
+      // found damage as any other (W2)
+      var first = report.damaged().get(0);
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "fsck found {0} damaged chunks of {1} checked; the first: {2} ({3}), used by {4}",
+          report.damaged().size(),
+          report.chunksChecked(),
+          first.chunk(),
+          first.problem(),
+          users.of(first.usedBy()));
+    }
     JsonLinesStream lines =
         new JsonLinesStream(
             report.damaged().stream()
