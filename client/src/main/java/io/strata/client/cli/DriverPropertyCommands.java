@@ -56,7 +56,7 @@ final class DriverPropertyCommands {
       description =
           "Sets a property locally, as 'zfs set' (recordsize, compression, dedup, quota,"
               + " readonly, atime, relatime); 'inherit' as the value clears it, as 'zfs"
-              + " inherit'.")
+              + " inherit' (not quota, which zfs does not inherit: quota=none).")
   static final class Set extends ClientCommand {
     @Parameters(paramLabel = "PROPERTY=VALUE [NAME] | PROPERTY VALUE [NAME]", arity = "1..3")
     List<String> words;

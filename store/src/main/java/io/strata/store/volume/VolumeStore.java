@@ -248,7 +248,11 @@ public final class VolumeStore {
     List<String> users = inUse.get().get(name);
     if (users != null) {
       throw new ConflictException(
-          "volume " + name + " is in use by " + String.join(", ", users) + "; remove it first");
+          "volume "
+              + name
+              + " is in use by "
+              + String.join(", ", users)
+              + (users.size() == 1 ? "; remove it first" : "; remove them first"));
     }
     AtomicFiles.removeDirectory(dir.resolve(name), dir.resolve(".rm-" + UUID.randomUUID()));
   }

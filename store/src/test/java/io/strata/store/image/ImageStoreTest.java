@@ -775,7 +775,8 @@ class ImageStoreTest {
         .isInstanceOf(InvalidArgumentException.class)
         .hasMessage(
             "archive one.tar.xz: xz-compressed, which Strata does not read (gzip, bzip2 and zstd"
-                + " it does); decompress it first: xz -dc FILE | strata load");
+                + " it does); decompress it first (xz -dc FILE > FILE.tar) and load or import"
+                + " that");
     assertThat(fix.state()).isEqualTo(before);
     assertThat(images.list()).isEmpty();
     assertThat(tmpFiles()).isEmpty();

@@ -52,7 +52,7 @@ final class CompressedTar implements Closeable {
             "archive "
                 + name
                 + ": xz-compressed, which Strata does not read (gzip, bzip2 and zstd it does);"
-                + " decompress it first: xz -dc FILE | strata load");
+                + " decompress it first (xz -dc FILE > FILE.tar) and load or import that");
       }
       Files.createDirectories(tmpDir);
       Path spool = Files.createTempFile(tmpDir, "decompressed-", ".tar");
@@ -163,7 +163,11 @@ final class CompressedTar implements Closeable {
   }
 
   private static InvalidArgumentException corrupt(String kind, String name, IOException e) {
-    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    // a stream cut short says nothing but its class: said in words
+    String why =
+        e instanceof java.io.EOFException
+            ? "it ends before the compressed stream does"
+            : e.getMessage() == null ? "no reason given" : e.getMessage();
     return new InvalidArgumentException(
         "archive " + name + ": corrupt or truncated " + kind + " data (" + why + ")", e);
   }
