@@ -58,7 +58,8 @@ final class ServerStream {
   private final AtomicBoolean parked = new AtomicBoolean();
   private volatile boolean cancelled;
   private boolean inputEnded;
-  private UploadSink sink;
+  // read by cancel() on the event loop while the stream's thread may be in finish()
+  private volatile UploadSink sink;
   private volatile DownloadPump pump;
 
   ServerStream(
@@ -204,6 +205,10 @@ final class ServerStream {
   /** The client cancelled or the connection closed: stop, keep nothing, answer CANCELLED. */
   void cancel(String why) {
     cancelled = true;
+    UploadSink working = sink;
+    if (working != null) {
+      working.cancelRequested();
+    }
     executor.execute(
         () -> {
           if (answered()) {

@@ -98,7 +98,7 @@ final class ImageTarOperations {
                 String path = s.file() + (select == null ? "" : ":" + select);
                 ImportResult r =
                     RejectedException.ofContent(
-                        () -> images.importPath(path, tag, args.pulledAs()));
+                        () -> images.importPath(path, tag, args.pulledAs(), s.stop()));
                 return new Outcome.Reply(reply(r));
               }
             }));

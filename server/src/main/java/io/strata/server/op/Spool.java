@@ -17,6 +17,8 @@ final class Spool implements AutoCloseable {
 
   private final Path dir;
   private final Path file;
+  // raised when the client cancels while the engine works on the complete upload
+  private final io.strata.store.engine.StopSignal stop = new io.strata.store.engine.StopSignal();
 
   private Spool(Path dir, Path file) {
     this.dir = dir;
@@ -55,6 +57,11 @@ final class Spool implements AutoCloseable {
       }
     }
     return n;
+  }
+
+  /** What the work on this upload reads through, to stop when the client cancels. */
+  io.strata.store.engine.StopSignal stop() {
+    return stop;
   }
 
   /** The file holding the upload. */

@@ -67,6 +67,11 @@ final class SpoolSink implements UploadSink {
   }
 
   @Override
+  public void cancelRequested() {
+    spool.stop().raise("the client cancelled");
+  }
+
+  @Override
   public void abort() {
     try {
       out.close();

@@ -20,6 +20,14 @@ public interface UploadSink {
   void abort();
 
   /**
+   * The client cancelled, maybe while {@link #finish} works on the whole upload (an archive's
+   * import after its spool is complete): ask that work to stop at its next step. Called on another
+   * thread than the work's, before {@link #abort}; the work ends as after a failed read, keeping
+   * nothing.
+   */
+  default void cancelRequested() {}
+
+  /**
    * The threads this upload's bytes and end must be handed over on, or null for the engine's. An
    * upload whose {@link #write} and {@link #finish} wait on another thread's work (which may wait
    * on a lock another request holds, itself waiting for its upload's bytes) gives threads of its

@@ -121,6 +121,64 @@ class ServerStreamTest {
     }
   }
 
+  /**
+   * A cancel that arrives while the upload's work runs on the complete upload (an archive's import
+   * after its spool is whole) asks that work to stop at once, from the cancelling thread: the work
+   * ends, nothing is answered but CANCELLED (V4: the work ran to its end, and the image appeared).
+   */
+  @Test
+  void aCancelDuringTheWorkOnACompleteUploadAsksTheWorkToStop() throws Exception {
+    java.util.concurrent.CountDownLatch working = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.ExecutorService worker =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      ServerStream s =
+          new ServerStream(
+              1,
+              Opcode.IMAGE_IMPORT.code(),
+              ch,
+              worker,
+              dataRoot,
+              diskFull::add,
+              (stream, status) -> answered.set(status),
+              n -> {});
+      s.start(
+          args ->
+              new Outcome.Upload(
+                  new RecordingSink() {
+                    @Override
+                    public Outcome finish() {
+                      working.countDown();
+                      try {
+                        if (!stop.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                          return new Outcome.Reply(new Object()); // never asked: the bug
+                        }
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                      throw new java.io.UncheckedIOException(
+                          new java.io.IOException("stopped, the client cancelled"));
+                    }
+
+                    @Override
+                    public void cancelRequested() {
+                      stop.countDown();
+                    }
+                  }),
+          new byte[0]);
+      s.finishUpload();
+      assertThat(working.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      s.cancel("the client closed the connection");
+      worker.shutdown();
+      assertThat(worker.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(stop.getCount()).as("the work was asked to stop").isZero();
+      assertThat(answered.get()).isEqualTo(Status.CANCELLED);
+    } finally {
+      worker.shutdownNow();
+    }
+  }
+
   @Test
   void anUploadThatRunsOutOfDescriptorsIsUnavailableInOneSentence() throws Exception {
     // as the store's new pack met EMFILE, wrapped on its way up

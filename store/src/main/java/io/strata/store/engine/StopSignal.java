@@ -29,15 +29,22 @@ public final class StopSignal {
   public static final class Stopped extends InterruptedIOException {
     private static final long serialVersionUID = 1L;
 
-    Stopped(String what) {
-      super(what + ": stopped, the server stops");
+    Stopped(String what, String why) {
+      super(what + ": stopped, " + why);
     }
   }
 
   private volatile boolean raised;
+  private volatile String why = "the server stops";
 
   /** Asks every work reading through this signal's guards to stop at its next read. */
   public void raise() {
+    raised = true;
+  }
+
+  /** {@link #raise}, for {@code why} (what {@link Stopped} says instead of the server's stop). */
+  public void raise(String why) {
+    this.why = why;
     raised = true;
   }
 
@@ -49,7 +56,7 @@ public final class StopSignal {
   /** Throws {@link Stopped} naming {@code what} once raised: a check between two steps. */
   public void check(String what) throws Stopped {
     if (raised) {
-      throw new Stopped(what);
+      throw new Stopped(what, why);
     }
   }
 

@@ -5,6 +5,7 @@ import io.strata.store.blob.BlobService;
 import io.strata.store.digest.Digest;
 import io.strata.store.driver.StorageDriver;
 import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.StopSignal;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
@@ -220,8 +221,17 @@ public final class ImageStore {
    * multi-platform index's, or a pull by digest with no tag).
    */
   public ImportResult importPath(String path, String tag, String pulledAs) throws IOException {
+    return importPath(path, tag, pulledAs, new StopSignal());
+  }
+
+  /**
+   * {@link #importPath(String, String, String)}, reading its source through {@code stop}: once it
+   * is raised (the client cancelled), the import ends at its next read, keeping nothing.
+   */
+  public ImportResult importPath(String path, String tag, String pulledAs, StopSignal stop)
+      throws IOException {
     String pulled = pulledAs == null ? null : ImageRef.digestReference(pulledAs);
-    try (HostImport source = HostImport.path(path, layers, chunks, tmpDir, limits)) {
+    try (HostImport source = HostImport.path(path, layers, chunks, tmpDir, limits, stop)) {
       return importHost(source, tag, pulled);
     }
   }

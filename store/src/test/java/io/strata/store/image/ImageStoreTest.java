@@ -782,6 +782,32 @@ class ImageStoreTest {
     assertThat(tmpFiles()).isEmpty();
   }
 
+  /**
+   * An import whose stop signal is raised (the client cancelled after its upload was complete) ends
+   * at its next read, compressed or not, keeping nothing and no spool (V4: a Ctrl-C after the
+   * upload was ignored, and the image appeared).
+   */
+  @Test
+  @Timeout(120)
+  void anImportStoppedByItsClientsCancelKeepsNothing() throws IOException {
+    byte[] archive = savedArchive(new TarBuilder().file("etc/hostname", "box\n").bytes());
+    Path gz = dir.resolve("one.tar.gz");
+    Files.write(gz, gzip(archive));
+    Path plain = dir.resolve("one.tar");
+    Files.write(plain, archive);
+    List<String> before = fix.state();
+    for (Path f : List.of(gz, plain)) {
+      io.strata.store.engine.StopSignal stop = new io.strata.store.engine.StopSignal();
+      stop.raise("the client cancelled");
+      assertThatThrownBy(() -> images.importPath(f.toString(), null, null, stop))
+          .isInstanceOf(io.strata.store.engine.StopSignal.Stopped.class)
+          .hasMessageContaining("stopped, the client cancelled");
+      assertThat(fix.state()).as(f.toString()).isEqualTo(before);
+      assertThat(images.list()).isEmpty();
+      assertThat(tmpFiles()).isEmpty();
+    }
+  }
+
   /** A `docker save` archive of one image tagged one:1 whose layer is {@code layer}. */
   private byte[] savedArchive(byte[] layer) throws IOException {
     Path saved = DockerArchive.write(dir.resolve("saved"), "one:1", List.of("one"), layer);

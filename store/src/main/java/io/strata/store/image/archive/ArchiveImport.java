@@ -6,6 +6,7 @@ import io.strata.store.blob.BlobWriter;
 import io.strata.store.blob.PutResult;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.StopSignal;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.image.layer.CountingInputStream;
@@ -42,6 +43,8 @@ public final class ArchiveImport implements Closeable {
   private final List<String> added = new ArrayList<>();
   // compressed layer blobs this import stored whole (keptWhole): named again only if it stands
   private final List<Digest> keptBlobs = new ArrayList<>();
+  // what each layer blob is read through: raised, the import stops at its next read
+  private StopSignal stop = new StopSignal();
 
   private ArchiveImport(ArchiveSource src, String what, LayerStore layers, ChunkStore chunks) {
     this.src = src;
@@ -111,6 +114,11 @@ public final class ArchiveImport implements Closeable {
         ArchiveSource.blobs(blobs, JsonCodec.bytes(index)), what, layers, chunks);
   }
 
+  /** Reads every layer blob through {@code stop}, which a client's cancel raises. */
+  void readThrough(StopSignal stop) {
+    this.stop = stop;
+  }
+
   /**
    * The archive's images, or with {@code select} the OCI layout's images of that ref name; each tag
    * the archive gives passes {@code tagCheck} (see {@link ArchiveImages#read}).
@@ -154,9 +162,10 @@ public final class ArchiveImport implements Closeable {
       LayerStore.Result r;
       // a recipe blob's digest was verified when it was stored: its contents are read as they
       // are, without regenerating the gzip (a deflate of the whole layer) only to inflate it
-      InputStream plain = src.openUncompressed(blob.name());
+      InputStream uncompressed = src.openUncompressed(blob.name());
+      InputStream plain = uncompressed == null ? null : stop.guard(uncompressed, name);
       CountingInputStream raw =
-          plain != null ? null : new CountingInputStream(src.open(blob.name()));
+          plain != null ? null : new CountingInputStream(stop.guard(src.open(blob.name()), name));
       try (InputStream in = plain != null ? plain : raw) {
         r =
             layers.importTar(

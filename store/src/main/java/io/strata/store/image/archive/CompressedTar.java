@@ -1,6 +1,7 @@
 package io.strata.store.image.archive;
 
 import io.strata.store.disk.DiskFull;
+import io.strata.store.engine.StopSignal;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.StorageFullException;
 import io.strata.store.image.layer.CountingInputStream;
@@ -39,10 +40,13 @@ final class CompressedTar implements Closeable {
    * compressed. A corrupt or truncated stream is refused naming {@code name}, and so is an xz one:
    * reading xz takes a library beyond the project's dependencies, and {@code xz -dc} does it.
    */
-  static CompressedTar of(Path file, String name, Path tmpDir, ImportLimits limits)
+  static CompressedTar of(Path file, String name, Path tmpDir, ImportLimits limits, StopSignal stop)
       throws IOException {
-    // buffered over readOf: a failure to read the file itself (EIO) is no corrupt stream
-    try (InputStream raw = new BufferedInputStream(ArchiveSource.readOf(file), 64 << 10)) {
+    // buffered over readOf: a failure to read the file itself (EIO) is no corrupt stream; every
+    // read through stop, which a client's cancel raises
+    try (InputStream raw =
+        new BufferedInputStream(
+            stop.guard(ArchiveSource.readOf(file), "archive " + name), 64 << 10)) {
       String kind = kind(raw);
       if (kind == null) {
         return null;
@@ -144,7 +148,7 @@ final class CompressedTar implements Closeable {
         case "bzip2" -> new BZip2CompressorInputStream(in, true);
         default -> new ZstdCompressorInputStream(in);
       };
-    } catch (SourceReadException e) {
+    } catch (SourceReadException | StopSignal.Stopped e) {
       throw e;
     } catch (IOException e) {
       throw corrupt(kind, name, e);
@@ -155,7 +159,7 @@ final class CompressedTar implements Closeable {
   private static int read(InputStream in, byte[] buf, String kind, String name) throws IOException {
     try {
       return in.read(buf);
-    } catch (SourceReadException e) {
+    } catch (SourceReadException | StopSignal.Stopped e) {
       throw e;
     } catch (IOException e) {
       throw corrupt(kind, name, e);

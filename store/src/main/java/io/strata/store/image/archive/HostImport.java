@@ -1,6 +1,7 @@
 package io.strata.store.image.archive;
 
 import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.StopSignal;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.image.layer.ImportLimits;
 import io.strata.store.image.layer.LayerStore;
@@ -26,6 +27,8 @@ public final class HostImport implements Closeable {
   private final LayerStore layers;
   // the decompressed spool of a compressed file, deleted by close; null for any other source
   private final CompressedTar decompressed;
+  // what every read of the source goes through, to stop when the client cancels
+  private final StopSignal stop;
 
   private HostImport(
       ArchiveImport archive,
@@ -33,8 +36,13 @@ public final class HostImport implements Closeable {
       Path plain,
       String plainName,
       LayerStore layers,
-      CompressedTar decompressed) {
+      CompressedTar decompressed,
+      StopSignal stop) {
     this.archive = archive;
+    this.stop = stop;
+    if (archive != null) {
+      archive.readThrough(stop);
+    }
     this.select = select;
     this.plain = plain;
     this.plainName = plainName;
@@ -50,6 +58,18 @@ public final class HostImport implements Closeable {
   public static HostImport path(
       String path, LayerStore layers, ChunkStore chunks, Path tmpDir, ImportLimits limits)
       throws IOException {
+    return path(path, layers, chunks, tmpDir, limits, new StopSignal());
+  }
+
+  /** {@link #path}, every read of the source through {@code stop}. */
+  public static HostImport path(
+      String path,
+      LayerStore layers,
+      ChunkStore chunks,
+      Path tmpDir,
+      ImportLimits limits,
+      StopSignal stop)
+      throws IOException {
     Path p = Path.of(path);
     String select = null;
     if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) && path.lastIndexOf(':') > 0) {
@@ -58,12 +78,12 @@ public final class HostImport implements Closeable {
     }
     if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
       ArchiveImport a = ArchiveImport.directory(p, layers, chunks);
-      return new HostImport(a, select, a == null ? p : null, null, layers, null);
+      return new HostImport(a, select, a == null ? p : null, null, layers, null, stop);
     }
     if (!Files.isRegularFile(p)) {
       throw new NotFoundException("import source " + path + " not found");
     }
-    return file(p, select, layers, chunks, tmpDir, limits);
+    return file(p, select, layers, chunks, tmpDir, limits, stop);
   }
 
   /**
@@ -78,15 +98,28 @@ public final class HostImport implements Closeable {
       Path tmpDir,
       ImportLimits limits)
       throws IOException {
+    return file(file, select, layers, chunks, tmpDir, limits, new StopSignal());
+  }
+
+  /** {@link #file}, every read of the source through {@code stop}. */
+  static HostImport file(
+      Path file,
+      String select,
+      LayerStore layers,
+      ChunkStore chunks,
+      Path tmpDir,
+      ImportLimits limits,
+      StopSignal stop)
+      throws IOException {
     String name = file.getFileName().toString();
-    CompressedTar d = CompressedTar.of(file, name, tmpDir, limits);
+    CompressedTar d = CompressedTar.of(file, name, tmpDir, limits, stop);
     if (d == null) {
       ArchiveImport a = ArchiveImport.tar(file, name, layers, chunks);
-      return new HostImport(a, select, a == null ? file : null, name, layers, null);
+      return new HostImport(a, select, a == null ? file : null, name, layers, null, stop);
     }
     try {
       ArchiveImport a = ArchiveImport.tar(d.file(), name, layers, chunks);
-      return new HostImport(a, select, a == null ? d.file() : null, name, layers, d);
+      return new HostImport(a, select, a == null ? d.file() : null, name, layers, d, stop);
     } catch (IOException | RuntimeException e) {
       d.close();
       throw e;
@@ -108,7 +141,7 @@ public final class HostImport implements Closeable {
     if (Files.isDirectory(plain, LinkOption.NOFOLLOW_LINKS)) {
       return layers.importTree(null, fs -> HostTree.copy(plain, fs));
     }
-    try (InputStream in = Files.newInputStream(plain)) {
+    try (InputStream in = stop.guard(Files.newInputStream(plain), "tar " + plainName)) {
       return layers.importPlainTar(in, "tar " + plainName);
     }
   }
