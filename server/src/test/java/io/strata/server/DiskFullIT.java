@@ -133,59 +133,53 @@ class DiskFullIT {
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void aCompressedArchiveTooBigForTheDiskDecompressedNamesTheDataRoot() throws Exception {
-    assertThat(System.getProperty("user.name"))
-        .as("this test mounts a small tmpfs as the data root, which needs root (CI runs as root)")
-        .isEqualTo("root");
-    Path small = dir.resolve("small");
-    Files.createDirectories(small);
-    run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", small.toString());
-    try {
-      Path data = small.resolve("data");
-      // 96 MiB of four letters: about 30 MB gzipped, within the import limits' ratio
-      java.util.Random r = new java.util.Random(5);
-      Map<String, byte[]> files = new LinkedHashMap<>();
-      for (int f = 0; f < 3; f++) {
-        byte[] b = new byte[32 * MB];
-        for (int i = 0; i < b.length; i++) {
-          b[i] = (byte) ('A' + r.nextInt(4));
-        }
-        files.put("f" + f, b);
-      }
-      ByteArrayOutputStream gz = new ByteArrayOutputStream();
-      try (OutputStream z =
-          new java.util.zip.GZIPOutputStream(gz) {
-            {
-              def.setLevel(1);
+    SmallDisk.run(
+        dir,
+        small -> {
+          Path data = small.resolve("data");
+          // 96 MiB of four letters: about 30 MB gzipped, within the import limits' ratio
+          java.util.Random r = new java.util.Random(5);
+          Map<String, byte[]> files = new LinkedHashMap<>();
+          for (int f = 0; f < 3; f++) {
+            byte[] b = new byte[32 * MB];
+            for (int i = 0; i < b.length; i++) {
+              b[i] = (byte) ('A' + r.nextInt(4));
             }
-          }) {
-        z.write(Tars.of(files));
-      }
-      byte[] compressed = gz.toByteArray();
-      try (StratadProcess s =
-              StratadProcess.launch(dir.resolve("logs"), "--data", data.toString());
-          StrataClient c = connect(s)) {
-        Path root = data.toRealPath();
-        assertThatThrownBy(
-                () ->
-                    c.importImage(
-                        new ImportArgs("low:1", null, "low.tar.gz"),
-                        out -> out.write(compressed),
-                        none()))
-            .isInstanceOfSatisfying(
-                StrataClientException.class,
-                e -> {
-                  assertThat(e.status()).as(e.getMessage()).isEqualTo(Status.STORAGE_FULL);
-                  assertThat(e.getMessage())
-                      .contains("data root " + root)
-                      .doesNotContain("bind mount");
-                });
-        try (var left = Files.list(data.resolve("tmp"))) {
-          assertThat(left.filter(Files::isRegularFile).toList()).as("spools left").isEmpty();
-        }
-      }
-    } finally {
-      run("umount", "-l", small.toString());
-    }
+            files.put("f" + f, b);
+          }
+          ByteArrayOutputStream gz = new ByteArrayOutputStream();
+          try (OutputStream z =
+              new java.util.zip.GZIPOutputStream(gz) {
+                {
+                  def.setLevel(1);
+                }
+              }) {
+            z.write(Tars.of(files));
+          }
+          byte[] compressed = gz.toByteArray();
+          try (StratadProcess s =
+                  StratadProcess.launch(dir.resolve("logs"), "--data", data.toString());
+              StrataClient c = connect(s)) {
+            Path root = data.toRealPath();
+            assertThatThrownBy(
+                    () ->
+                        c.importImage(
+                            new ImportArgs("low:1", null, "low.tar.gz"),
+                            out -> out.write(compressed),
+                            none()))
+                .isInstanceOfSatisfying(
+                    StrataClientException.class,
+                    e -> {
+                      assertThat(e.status()).as(e.getMessage()).isEqualTo(Status.STORAGE_FULL);
+                      assertThat(e.getMessage())
+                          .contains("data root " + root)
+                          .doesNotContain("bind mount");
+                    });
+            try (var left = Files.list(data.resolve("tmp"))) {
+              assertThat(left.filter(Files::isRegularFile).toList()).as("spools left").isEmpty();
+            }
+          }
+        });
   }
 
   private static StrataClient connect(StratadProcess s) throws Exception {

@@ -216,27 +216,9 @@ class RegistryDiskFullIT {
         });
   }
 
-  /**
-   * Runs {@code test} on a 64 MiB tmpfs mounted for it at {@code small}, a disk it can fill,
-   * unmounted after. Mounting needs root, as CI runs.
-   */
-  private void onSmallDisk(SmallDiskTest test) throws Exception {
-    assertThat(System.getProperty("user.name"))
-        .as("this test mounts a small tmpfs as the data root, which needs root (CI runs as root)")
-        .isEqualTo("root");
-    Path small = dir.resolve("small");
-    Files.createDirectories(small);
-    run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", small.toString());
-    try {
-      test.run(small);
-    } finally {
-      run("umount", "-l", small.toString());
-    }
-  }
-
-  @FunctionalInterface
-  private interface SmallDiskTest {
-    void run(Path small) throws Exception;
+  /** Runs {@code test} on a small disk it can fill ({@link SmallDisk}). */
+  private void onSmallDisk(SmallDisk.Test test) throws Exception {
+    SmallDisk.run(dir, test);
   }
 
   /** Waits for the pushed layer's recipe job to end, leaving its copy in the blob cache. */
@@ -439,12 +421,5 @@ class RegistryDiskFullIT {
 
   private static void free(Path small) throws IOException {
     Files.delete(small.resolve("filler"));
-  }
-
-  private static void run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("%s: %s", String.join(" ", cmd), out).isZero();
   }
 }
