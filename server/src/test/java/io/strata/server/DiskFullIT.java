@@ -39,90 +39,87 @@ class DiskFullIT {
   @Test
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void aFullDiskIsStorageFullOnEveryWritePathAndTheStoreGetsOutOfIt() throws Exception {
-    assertThat(System.getProperty("user.name"))
-        .as("this test mounts a small tmpfs as the data root, which needs root (CI runs as root)")
-        .isEqualTo("root");
-    Path small = dir.resolve("small");
-    Files.createDirectories(small);
-    run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", small.toString());
-    try {
-      Path data = small.resolve("data");
-      Map<String, byte[]> acked = new LinkedHashMap<>();
-      try (StratadProcess s =
-              StratadProcess.launch(dir.resolve("logs"), "--data", data.toString());
-          StrataClient c = connect(s)) {
-        byte[] layer = Tars.of(Map.of("etc/hello", "hello\n".getBytes()));
-        c.importImage(new ImportArgs("base:1", null, "base.tar"), out -> out.write(layer), none());
-        c.createContainer(new CreateArgs("base:1", "victim", List.of(), List.of()));
-        StrataClientException full = null;
-        for (int i = 0; i < 40 && full == null; i++) {
-          byte[] b = TestData.random(100 + i, 4 * MB);
-          try {
-            String digest = c.put(new ByteArrayInputStream(b), (long) b.length, none()).digest();
-            acked.put(digest, b);
-          } catch (StrataClientException e) {
-            full = e;
+    SmallDisk.run(
+        dir,
+        small -> {
+          Path data = small.resolve("data");
+          Map<String, byte[]> acked = new LinkedHashMap<>();
+          try (StratadProcess s =
+                  StratadProcess.launch(dir.resolve("logs"), "--data", data.toString());
+              StrataClient c = connect(s)) {
+            byte[] layer = Tars.of(Map.of("etc/hello", "hello\n".getBytes()));
+            c.importImage(
+                new ImportArgs("base:1", null, "base.tar"), out -> out.write(layer), none());
+            c.createContainer(new CreateArgs("base:1", "victim", List.of(), List.of()));
+            StrataClientException full = null;
+            for (int i = 0; i < 40 && full == null; i++) {
+              byte[] b = TestData.random(100 + i, 4 * MB);
+              try {
+                String digest =
+                    c.put(new ByteArrayInputStream(b), (long) b.length, none()).digest();
+                acked.put(digest, b);
+              } catch (StrataClientException e) {
+                full = e;
+              }
+            }
+            assertThat(full).as("puts until the disk is full").isNotNull();
+            assertThat(full.status()).as(full.getMessage()).isEqualTo(Status.STORAGE_FULL);
+            assertThat(acked).hasSizeGreaterThan(5);
+
+            // Every other write path says the same, in one line.
+            byte[] bigLayer = Tars.of(Map.of("big.bin", TestData.random(7, 8 * MB)));
+            assertThatThrownBy(
+                    () ->
+                        c.importImage(
+                            new ImportArgs("big:1", null, "big.tar"),
+                            out -> out.write(bigLayer),
+                            none()))
+                .isInstanceOfSatisfying(
+                    StrataClientException.class,
+                    e -> assertThat(e.status()).as(e.getMessage()).isEqualTo(Status.STORAGE_FULL));
+            byte[] file = TestData.random(8, 8 * MB);
+            assertThatThrownBy(
+                    () ->
+                        c.writeFile(
+                            new WriteArgs("victim", "/big.bin", null, (long) file.length),
+                            out -> out.write(file),
+                            none()))
+                .isInstanceOfSatisfying(
+                    StrataClientException.class,
+                    e -> assertThat(e.status()).as(e.getMessage()).isEqualTo(Status.STORAGE_FULL));
+
+            // Reads and fsck keep working on the full disk.
+            assertReadsBack(c, acked);
+            assertThat(c.fsck().damaged()).isEmpty();
+
+            // Removes work, and gc gives the space back: the packs of the removed objects are dead
+            // whole, and gc deletes them before it copies anything.
+            List<String> gone = new ArrayList<>(acked.keySet()).subList(0, acked.size() - 2);
+            for (String d : List.copyOf(gone)) {
+              c.remove(d);
+              acked.remove(d);
+            }
+            assertThat(c.gc().bytesReclaimed()).isPositive();
+            byte[] again = TestData.random(999, 4 * MB);
+            acked.put(
+                c.put(new ByteArrayInputStream(again), (long) again.length, none()).digest(),
+                again);
+            assertReadsBack(c, acked);
+
+            // Killed, then the disk filled to the last byte from outside.
+            s.process().destroyForcibly();
+            s.process().waitFor();
           }
-        }
-        assertThat(full).as("puts until the disk is full").isNotNull();
-        assertThat(full.status()).as(full.getMessage()).isEqualTo(Status.STORAGE_FULL);
-        assertThat(acked).hasSizeGreaterThan(5);
-
-        // Every other write path says the same, in one line.
-        byte[] bigLayer = Tars.of(Map.of("big.bin", TestData.random(7, 8 * MB)));
-        assertThatThrownBy(
-                () ->
-                    c.importImage(
-                        new ImportArgs("big:1", null, "big.tar"),
-                        out -> out.write(bigLayer),
-                        none()))
-            .isInstanceOfSatisfying(
-                StrataClientException.class,
-                e -> assertThat(e.status()).as(e.getMessage()).isEqualTo(Status.STORAGE_FULL));
-        byte[] file = TestData.random(8, 8 * MB);
-        assertThatThrownBy(
-                () ->
-                    c.writeFile(
-                        new WriteArgs("victim", "/big.bin", null, (long) file.length),
-                        out -> out.write(file),
-                        none()))
-            .isInstanceOfSatisfying(
-                StrataClientException.class,
-                e -> assertThat(e.status()).as(e.getMessage()).isEqualTo(Status.STORAGE_FULL));
-
-        // Reads and fsck keep working on the full disk.
-        assertReadsBack(c, acked);
-        assertThat(c.fsck().damaged()).isEmpty();
-
-        // Removes work, and gc gives the space back: the packs of the removed objects are dead
-        // whole, and gc deletes them before it copies anything.
-        List<String> gone = new ArrayList<>(acked.keySet()).subList(0, acked.size() - 2);
-        for (String d : List.copyOf(gone)) {
-          c.remove(d);
-          acked.remove(d);
-        }
-        assertThat(c.gc().bytesReclaimed()).isPositive();
-        byte[] again = TestData.random(999, 4 * MB);
-        acked.put(
-            c.put(new ByteArrayInputStream(again), (long) again.length, none()).digest(), again);
-        assertReadsBack(c, acked);
-
-        // Killed, then the disk filled to the last byte from outside.
-        s.process().destroyForcibly();
-        s.process().waitFor();
-      }
-      fill(small.resolve("filler"));
-      try (StratadProcess s =
-              StratadProcess.launch(dir.resolve("logs"), "--data", data.toString());
-          StrataClient c = connect(s)) {
-        assertReadsBack(c, acked);
-        assertThat(c.fsck().damaged()).isEmpty();
-        s.process().destroy();
-        assertThat(s.awaitExit()).isZero();
-      }
-    } finally {
-      run("umount", "-l", small.toString());
-    }
+          fill(small.resolve("filler"));
+          try (StratadProcess s =
+                  StratadProcess.launch(dir.resolve("logs"), "--data", data.toString());
+              StrataClient c = connect(s)) {
+            assertReadsBack(c, acked);
+            assertThat(c.fsck().damaged()).isEmpty();
+            s.process().destroy();
+            assertThat(s.awaitExit()).isZero();
+          }
+        });
   }
 
   /**
@@ -218,12 +215,5 @@ class DiskFullIT {
     } catch (IOException e) {
       // the last bytes are gone too
     }
-  }
-
-  private static void run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("%s: %s", String.join(" ", cmd), out).isZero();
   }
 }

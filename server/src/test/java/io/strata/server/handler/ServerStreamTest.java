@@ -63,17 +63,22 @@ class ServerStreamTest {
     public void abort() {}
   }
 
+  /** A stream of request {@code op} on {@code channel}, its work run by {@code executor}. */
+  private ServerStream stream(
+      Opcode op, io.netty.channel.Channel channel, java.util.concurrent.Executor executor) {
+    return new ServerStream(
+        1,
+        op.code(),
+        channel,
+        executor,
+        dataRoot,
+        diskFull::add,
+        (stream, status) -> answered.set(status),
+        n -> {});
+  }
+
   private ServerStream upload(RecordingSink sink) {
-    ServerStream s =
-        new ServerStream(
-            1,
-            Opcode.BLOB_PUT.code(),
-            ch,
-            Runnable::run,
-            dataRoot,
-            diskFull::add,
-            (stream, status) -> answered.set(status),
-            n -> {});
+    ServerStream s = stream(Opcode.BLOB_PUT, ch, Runnable::run);
     s.start(args -> new Outcome.Upload(sink), new byte[0]);
     return s;
   }
@@ -91,16 +96,7 @@ class ServerStreamTest {
   private SentFrames.Sent answerToAFailingUpload(RuntimeException failure) throws Exception {
     EmbeddedChannel wire = new EmbeddedChannel(new io.strata.server.codec.FrameEncoder());
     try {
-      ServerStream s =
-          new ServerStream(
-              1,
-              Opcode.BLOB_PUT.code(),
-              wire,
-              Runnable::run,
-              dataRoot,
-              diskFull::add,
-              (stream, status) -> answered.set(status),
-              n -> {});
+      ServerStream s = stream(Opcode.BLOB_PUT, wire, Runnable::run);
       s.start(
           args ->
               new Outcome.Upload(
@@ -133,16 +129,7 @@ class ServerStreamTest {
     java.util.concurrent.ExecutorService worker =
         java.util.concurrent.Executors.newSingleThreadExecutor();
     try {
-      ServerStream s =
-          new ServerStream(
-              1,
-              Opcode.IMAGE_IMPORT.code(),
-              ch,
-              worker,
-              dataRoot,
-              diskFull::add,
-              (stream, status) -> answered.set(status),
-              n -> {});
+      ServerStream s = stream(Opcode.IMAGE_IMPORT, ch, worker);
       s.start(
           args ->
               new Outcome.Upload(

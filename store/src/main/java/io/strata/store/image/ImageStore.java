@@ -248,7 +248,8 @@ public final class ImageStore {
       try (OutputStream out = Files.newOutputStream(spool)) {
         in.transferTo(out);
       }
-      try (HostImport source = HostImport.file(spool, null, layers, chunks, tmpDir, limits)) {
+      try (HostImport source =
+          HostImport.file(spool, null, layers, chunks, tmpDir, limits, new StopSignal())) {
         return importHost(source, tag, null);
       }
     } finally {

@@ -53,15 +53,9 @@ public final class HostImport implements Closeable {
   /**
    * The import of {@code path}: a directory or file, or {@code path:tag} for the images of an OCI
    * layout of that ref name; its archive's layers go to {@code layers} of {@code chunks}. A
-   * compressed file is decompressed into {@code tmpDir}, held to {@code limits}.
+   * compressed file is decompressed into {@code tmpDir}, held to {@code limits}; every read of the
+   * source goes through {@code stop}.
    */
-  public static HostImport path(
-      String path, LayerStore layers, ChunkStore chunks, Path tmpDir, ImportLimits limits)
-      throws IOException {
-    return path(path, layers, chunks, tmpDir, limits, new StopSignal());
-  }
-
-  /** {@link #path}, every read of the source through {@code stop}. */
   public static HostImport path(
       String path,
       LayerStore layers,
@@ -88,21 +82,10 @@ public final class HostImport implements Closeable {
 
   /**
    * The import of the regular file {@code file}: an archive tar, else a plain tar; compressed, the
-   * same of the tar it decompresses to, named as {@code file}.
+   * same of the tar it decompresses to, named as {@code file}; every read of it goes through {@code
+   * stop}.
    */
   public static HostImport file(
-      Path file,
-      String select,
-      LayerStore layers,
-      ChunkStore chunks,
-      Path tmpDir,
-      ImportLimits limits)
-      throws IOException {
-    return file(file, select, layers, chunks, tmpDir, limits, new StopSignal());
-  }
-
-  /** {@link #file}, every read of the source through {@code stop}. */
-  static HostImport file(
       Path file,
       String select,
       LayerStore layers,
