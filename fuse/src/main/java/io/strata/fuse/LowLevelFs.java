@@ -123,7 +123,7 @@ final class LowLevelFs {
     this.readOnly = readOnly || view.readOnly();
     this.spaceOf = spaceOf;
     this.name = name;
-    this.pending = new PendingChanges(view, name);
+    this.pending = new PendingChanges(view, name, () -> spaceOf.toFile().getUsableSpace());
     this.xattrs = new Xattrs(view);
     // A snapshot's tree numbers its inodes in one space; anything else may join several.
     this.table = new NodeTable(view::inodeNamesOneFile, view.stat("/"));

@@ -5,6 +5,7 @@ import io.strata.store.fs.FileSystemView;
 import io.strata.store.fs.HeldChangesLost;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * What a writable mount has changed since its last durable point, and the one lock its changes and
@@ -17,6 +18,17 @@ final class PendingChanges {
 
   /** Written bytes after which a write makes everything durable itself, bounding held memory. */
   static final long SYNC_BYTES = 64L << 20;
+
+  /**
+   * The share of the data root's free space the writes held since the last sync may take before a
+   * write syncs: as the disk fills, the mount syncs more often, and at a full disk every write is
+   * made durable on its own. A write that then meets the full disk loses only itself (and what the
+   * write-behind held of the same file), not the changes held before it, a removal of another file
+   * among them (T4 in docs/ADVERSARIAL.md): they became durable while there was room. Those
+   * changes' records cannot borrow the space reserve, which is kept for the removals that free the
+   * disk. Much as ext4 stops delaying allocation when free blocks run low.
+   */
+  static final int FREE_SPACE_SHARE = 4;
 
   /**
    * The most bytes of consecutive writes to one file held before they go to the view: a multiple of
@@ -54,6 +66,7 @@ final class PendingChanges {
 
   private final FileSystemView view;
   private final String name;
+  private final LongSupplier freeSpace;
   private final Object lock = new Object();
   private final AtomicLong unsyncedBytes = new AtomicLong();
   private volatile boolean dirty;
@@ -80,9 +93,15 @@ final class PendingChanges {
 
   private volatile boolean holding;
 
-  PendingChanges(FileSystemView view, String name) {
+  /**
+   * @param view the mount's view, holding its changes
+   * @param name the mount point, naming the mount in logs and reports
+   * @param freeSpace bytes free for the store on the data root's disk, now
+   */
+  PendingChanges(FileSystemView view, String name, LongSupplier freeSpace) {
     this.view = view;
     this.name = name;
+    this.freeSpace = freeSpace;
   }
 
   /** Runs {@code c} with the view holding its changes for the next sync. */
@@ -214,10 +233,36 @@ final class PendingChanges {
     }
   }
 
-  /** Counts {@code len} written bytes; past {@link #SYNC_BYTES} since the last sync, syncs. */
-  void wrote(int len) {
-    if (unsyncedBytes.addAndGet(len) >= SYNC_BYTES) {
-      syncInBackground();
+  /**
+   * Counts {@code len} written bytes; past {@link #SYNC_BYTES}, or past a {@link
+   * #FREE_SPACE_SHARE}th of the disk's free space, since the last sync, syncs.
+   */
+  void wrote(int len) throws IOException {
+    long unsynced = unsyncedBytes.addAndGet(len);
+    if (unsynced >= SYNC_BYTES || unsynced >= freeSpace.getAsLong() / FREE_SPACE_SHARE) {
+      syncAfterWrites();
+    }
+  }
+
+  /**
+   * The sync a write starts: a failure is kept for the next fsync, as a background sync's is, and
+   * also answers the write that started it (ENOSPC on a full disk), which would otherwise succeed
+   * though its bytes were lost with the sync.
+   */
+  private void syncAfterWrites() throws IOException {
+    synchronized (lock) {
+      try {
+        settleHeld();
+        if (dirty) {
+          dirty = false;
+          unsyncedBytes.set(0);
+          view.sync();
+        }
+      } catch (IOException | RuntimeException e) {
+        lost = e;
+        LOG.log(System.Logger.Level.WARNING, "mount {0}: sync after writes failed: {1}", name, e);
+        throw e;
+      }
     }
   }
 

@@ -37,7 +37,7 @@ class PendingChangesTest {
     view = engine.storage().fs("c");
     view.write("/f", 0, new byte[0], 0, 0);
     view.write("/other", 0, new byte[] {1}, 0, 1);
-    pending = new PendingChanges(view, "test");
+    pending = new PendingChanges(view, "test", () -> Long.MAX_VALUE);
   }
 
   @AfterEach
@@ -65,6 +65,34 @@ class PendingChangesTest {
   }
 
   /**
+   * As the disk fills, the writes held since the last sync may take a quarter of its free space:
+   * then a write makes everything held durable (T4: a write that later met the full disk took the
+   * changes held before it, a removal of another file among them, with it).
+   */
+  @Test
+  void aWriteTakingAQuarterOfTheFreeSpaceMakesTheHeldChangesDurable() throws IOException {
+    int[] syncs = {0};
+    long[] free = {64L << 20};
+    PendingChanges p = new PendingChanges(syncsCounted(syncs), "/mnt/x", () -> free[0]);
+    p.run(() -> view.remove("/other", false));
+    p.write("/f", 0, new byte[4096], 0, 4096);
+    p.wrote(4096);
+    assertThat(syncs[0]).as("held: 4 KiB of 64 MiB free").isZero();
+
+    free[0] = 16 << 10;
+    p.write("/f", 4096, new byte[4096], 0, 4096);
+    p.wrote(4096);
+    assertThat(syncs[0]).as("8 KiB held with 16 KiB free: made durable").isEqualTo(1);
+    assertThat(view.exists("/other")).isFalse();
+    assertThat(view.stat("/f").size()).isEqualTo(8192);
+
+    free[0] = 0;
+    p.write("/f", 8192, new byte[1], 0, 1);
+    p.wrote(1);
+    assertThat(syncs[0]).as("a full disk: every write on its own").isEqualTo(2);
+  }
+
+  /**
    * A background sync whose view dropped the held changes (its own report already says "were lost")
    * is reported by the next sync in one sentence naming the mount, the cause once; a second sync
    * reports nothing.
@@ -72,7 +100,9 @@ class PendingChangesTest {
   @Test
   void aLostBackgroundSyncIsReportedOnceNamingTheMount() throws IOException {
     IOException full = new IOException("/data/packs: No space left on device");
-    PendingChanges p = new PendingChanges(syncFailingOnce(new HeldChangesLost(full)), "/mnt/x");
+    PendingChanges p =
+        new PendingChanges(
+            syncFailingOnce(new HeldChangesLost(full)), "/mnt/x", () -> Long.MAX_VALUE);
     p.write("/f", 0, new byte[4096], 0, 4096);
     p.syncInBackground();
     assertThatThrownBy(p::sync)
@@ -87,11 +117,31 @@ class PendingChangesTest {
   @Test
   void aLossTheViewReportsAtSyncNamesTheMount() throws IOException {
     IOException full = new IOException("No space left on device");
-    PendingChanges p = new PendingChanges(syncFailingOnce(new HeldChangesLost(full)), "/mnt/x");
+    PendingChanges p =
+        new PendingChanges(
+            syncFailingOnce(new HeldChangesLost(full)), "/mnt/x", () -> Long.MAX_VALUE);
     p.write("/f", 0, new byte[4096], 0, 4096);
     assertThatThrownBy(p::sync)
         .hasMessage(
             "mount /mnt/x: changes held since the last sync were lost: No space left on device");
+  }
+
+  /** The engine's view, counting its {@link FileSystemView#sync}s in {@code syncs[0]}. */
+  private FileSystemView syncsCounted(int[] syncs) {
+    return (FileSystemView)
+        Proxy.newProxyInstance(
+            FileSystemView.class.getClassLoader(),
+            new Class<?>[] {FileSystemView.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("sync")) {
+                syncs[0]++;
+              }
+              try {
+                return method.invoke(view, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
   }
 
   /** The engine's view, whose first {@link FileSystemView#sync} fails with {@code failure}. */

@@ -887,6 +887,27 @@ public final class ChunkStore implements ChunkAccess, Closeable {
 
   // ---- lifecycle ----
 
+  /**
+   * The checkpoint a close writes, a shortcut for the next open: on a full disk it is left out (the
+   * next open scans the packs written since the last one) rather than failing the close, which
+   * would leave the packs and the root log open.
+   */
+  private void checkpointAtClose() throws IOException {
+    try {
+      checkpoints.write();
+    } catch (IOException | UncheckedIOException e) {
+      IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+      if (!DiskFull.causedBy(io)) {
+        throw io;
+      }
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "chunk store {0}: the disk is full; closed without an index checkpoint (the next open"
+              + " scans the packs written since the last one)",
+          dir);
+    }
+  }
+
   /** Seals the open pack, writes the index checkpoint and closes everything. */
   @Override
   public void close() throws IOException {
@@ -906,7 +927,7 @@ public final class ChunkStore implements ChunkAccess, Closeable {
         // start, from the packs on this disk.
         shared.awaitUploads(60_000);
       }
-      checkpoints.write();
+      checkpointAtClose();
       packs.close();
       rootLog.close();
     } catch (UncheckedIOException e) {
