@@ -250,20 +250,7 @@ final class PendingChanges {
    * though its bytes were lost with the sync.
    */
   private void syncAfterWrites() throws IOException {
-    synchronized (lock) {
-      try {
-        settleHeld();
-        if (dirty) {
-          dirty = false;
-          unsyncedBytes.set(0);
-          view.sync();
-        }
-      } catch (IOException | RuntimeException e) {
-        lost = e;
-        LOG.log(System.Logger.Level.WARNING, "mount {0}: sync after writes failed: {1}", name, e);
-        throw e;
-      }
-    }
+    syncHeld("sync after writes");
   }
 
   /** Makes every change so far durable; throws, once, what a failed background sync lost. */
@@ -333,6 +320,18 @@ final class PendingChanges {
     if (!dirty && !holding) {
       return;
     }
+    try {
+      syncHeld("background sync");
+    } catch (IOException | RuntimeException | Error e) {
+      // kept for the next fsync
+    }
+  }
+
+  /**
+   * Gives the view what the write-behind holds and makes the held changes durable; a failure is
+   * kept for the next fsync to report, logged, and thrown.
+   */
+  private void syncHeld(String which) throws IOException {
     synchronized (lock) {
       try {
         settleHeld();
@@ -343,7 +342,8 @@ final class PendingChanges {
         }
       } catch (IOException | RuntimeException | Error e) {
         lost = e; // first: the log line may fail too when the heap ran out
-        LOG.log(System.Logger.Level.WARNING, "mount {0}: background sync failed: {1}", name, e);
+        LOG.log(System.Logger.Level.WARNING, "mount {0}: {1} failed: {2}", name, which, e);
+        throw e;
       }
     }
   }
