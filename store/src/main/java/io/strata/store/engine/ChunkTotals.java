@@ -19,9 +19,9 @@ final class ChunkTotals {
   }
 
   /**
-   * A record of new chunks appended at {@code offset} of pack {@code packId}: {@code recordLen} pack
-   * bytes. Called where the append places it, before any other append, so that a failed fsync that
-   * cuts it off finds it ({@link #lost}).
+   * A record of new chunks appended at {@code offset} of pack {@code packId}: {@code recordLen}
+   * pack bytes. Called where the append places it, before any other append, so that a failed fsync
+   * that cuts it off finds it ({@link #lost}).
    */
   void appended(int packId, long offset, int rawLen, int storedLen, int recordLen) {
     unsynced.add(packId, offset, rawLen, storedLen);
