@@ -12,6 +12,7 @@ import io.strata.server.op.Operation;
 import io.strata.server.op.Outcome;
 import io.strata.server.op.UploadSink;
 import io.strata.store.disk.OutOfDescriptors;
+import io.strata.store.disk.ReadOnlyDisk;
 import io.strata.store.error.StorageFullException;
 import java.io.Closeable;
 import java.io.IOException;
@@ -273,6 +274,9 @@ final class ServerStream {
                   + "), not the data root's, which has "
                   + (usable >> 20)
                   + " MiB free: the file system of a bind mount's source";
+    } else if (ReadOnlyDisk.causedBy(t) && ReadOnlyDisk.isReadOnly(dataRoot)) {
+      // EROFS names the file it met, not why: one sentence naming the data root, as a full disk's
+      message = label + ": " + ReadOnlyDisk.sentence(dataRoot, message);
     } else if (io) {
       message = label + ": I/O error on the server: " + message;
     }

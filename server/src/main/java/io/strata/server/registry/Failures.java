@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.strata.store.disk.DiskFull;
 import io.strata.store.disk.OutOfDescriptors;
+import io.strata.store.disk.ReadOnlyDisk;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
@@ -85,7 +86,7 @@ final class Failures {
               + (e instanceof UncheckedIOException u ? u.getCause().getMessage() : m)
               + ")");
     }
-    return new RegistryError(HttpResponseStatus.INTERNAL_SERVER_ERROR, "UNKNOWN", m);
+    return new RegistryError(HttpResponseStatus.INTERNAL_SERVER_ERROR, "UNKNOWN", reason(e));
   }
 
   /**
@@ -96,6 +97,9 @@ final class Failures {
   String reason(Exception e) {
     String m = e.getMessage() == null ? e.toString() : e.getMessage();
     if (!diskFull(e)) {
+      if (ReadOnlyDisk.causedBy(e) && ReadOnlyDisk.isReadOnly(dataRoot)) {
+        return ReadOnlyDisk.sentence(dataRoot, m);
+      }
       return m;
     }
     String full = "data root " + dataRoot + ": the disk is full";

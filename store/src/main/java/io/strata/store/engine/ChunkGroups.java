@@ -426,13 +426,18 @@ final class ChunkGroups {
         0,
         len,
         (packId, offset) -> {
+          // Counted as members' shares of the record, as a rebuild from the packs and gc count
+          // them: the record's own stored length would leave the totals off from a recount.
+          int shares = 0;
           for (int i = 0; i < g.count; i++) {
-            placement.placed(i, GroupedLocations.member(packId, offset, len, raw, g.rawLens[i], i));
+            long loc = GroupedLocations.member(packId, offset, len, raw, g.rawLens[i], i);
+            placement.placed(i, loc);
+            shares += GroupedLocations.storedBytes(loc);
+          }
+          if (counted) {
+            totals.appended(packId, offset, raw, shares, len);
           }
         });
-    if (counted) {
-      totals.appended(raw, storedLen, len);
-    }
     return len;
   }
 
@@ -451,10 +456,12 @@ final class ChunkGroups {
         rec,
         0,
         len,
-        (packId, offset) -> placement.placed(0, Locations.encode(packId, offset, storedLen)));
-    if (counted) {
-      totals.appended(rawLen, storedLen, len);
-    }
+        (packId, offset) -> {
+          placement.placed(0, Locations.encode(packId, offset, storedLen));
+          if (counted) {
+            totals.appended(packId, offset, rawLen, storedLen, len);
+          }
+        });
     return len;
   }
 
@@ -472,10 +479,12 @@ final class ChunkGroups {
           rec,
           0,
           len,
-          (packId, offset) -> placement.placed(member, Locations.encode(packId, offset, rawLen)));
-      if (counted) {
-        totals.appended(rawLen, rawLen, len);
-      }
+          (packId, offset) -> {
+            placement.placed(member, Locations.encode(packId, offset, rawLen));
+            if (counted) {
+              totals.appended(packId, offset, rawLen, rawLen, len);
+            }
+          });
       total += len;
       start += rawLen;
     }

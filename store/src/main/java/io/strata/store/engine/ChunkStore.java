@@ -209,6 +209,7 @@ public final class ChunkStore implements ChunkAccess, Closeable {
             index,
             rootLog,
             reserve,
+            totals,
             new GroupCommit.Publisher() {
               @Override
               public void publish(WriteSession session, List<RootChange> changes) {
@@ -461,6 +462,7 @@ public final class ChunkStore implements ChunkAccess, Closeable {
         }
       }
       commits.markLost(gone);
+      totals.lost(packId, durableEnd);
     } finally {
       live.lock().writeLock().unlock();
     }

@@ -11,16 +11,42 @@ final class ChunkTotals {
   private final AtomicLong uniqueBytes = new AtomicLong();
   private final AtomicLong compressedBytes = new AtomicLong();
   private final AtomicLong sinceCheckpoint = new AtomicLong();
+  private final UnsyncedRecords unsynced = new UnsyncedRecords();
 
   ChunkTotals(long unique, long compressed) {
     uniqueBytes.set(unique);
     compressedBytes.set(compressed);
   }
 
-  /** A chunk appended to this store's packs: {@code recordLen} pack bytes. */
-  void appended(int rawLen, int storedLen, int recordLen) {
+  /**
+   * A record of new chunks appended at {@code offset} of pack {@code packId}: {@code recordLen}
+   * pack bytes. Called where the append places it, before any other append, so that a failed fsync
+   * that cuts it off finds it ({@link #lost}).
+   */
+  void appended(int packId, long offset, int rawLen, int storedLen, int recordLen) {
+    unsynced.add(packId, offset, rawLen, storedLen);
     added(rawLen, storedLen);
     sinceCheckpoint.addAndGet(recordLen);
+  }
+
+  /** Taken before the packs are synced; see {@link #synced}. */
+  long beforeSync() {
+    return unsynced.mark();
+  }
+
+  /** The sync that began at {@code mark} succeeded: what was appended before it stays. */
+  void synced(long mark) {
+    unsynced.durableBefore(mark);
+  }
+
+  /**
+   * The records of pack {@code packId} from {@code durableEnd} on never became durable and are
+   * dropped: their chunks leave the totals as they leave the index.
+   */
+  void lost(int packId, long durableEnd) {
+    long[] bytes = unsynced.lost(packId, durableEnd);
+    uniqueBytes.addAndGet(-bytes[0]);
+    compressedBytes.addAndGet(-bytes[1]);
   }
 
   /** A chunk indexed without an append of ours (another store sharing the bucket wrote it). */

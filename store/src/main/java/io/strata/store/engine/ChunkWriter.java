@@ -531,12 +531,14 @@ final class ChunkWriter {
         rec,
         0,
         len,
-        (packId, offset) -> index.setLocation(id, Locations.encode(packId, offset, encLen)));
+        (packId, offset) -> {
+          index.setLocation(id, Locations.encode(packId, offset, encLen));
+          totals.appended(packId, offset, rawLen, encLen, len);
+        });
     CompletableFuture<Void> f = pendingWrites.remove(id);
     if (f != null) {
       f.complete(null);
     }
-    totals.appended(rawLen, encLen, len);
     return len;
   }
 

@@ -7,6 +7,7 @@ import io.strata.store.compress.Dictionaries;
 import io.strata.store.compress.DictionaryFile;
 import io.strata.store.digest.Digest;
 import io.strata.store.disk.DiskFull;
+import io.strata.store.disk.ReadOnlyDisk;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.index.ChunkIndex;
 import io.strata.store.index.Locations;
@@ -70,13 +71,15 @@ final class Fsck {
     try {
       packs.sync();
     } catch (IOException e) {
-      if (!DiskFull.causedBy(e)) {
+      boolean readOnly = ReadOnlyDisk.causedBy(e);
+      if (!DiskFull.causedBy(e) && !readOnly) {
         throw e;
       }
       // Records still in the open pack's buffer are not in the file: they are not damage.
       openPack = packs.openId();
       notes.add(
-          "the disk is full: the newest records of "
+          (readOnly ? "the data root " + store.dataRoot() + " is read-only" : "the disk is full")
+              + ": the newest records of "
               + PackFormat.fileName(openPack)
               + " are not written yet and were not checked");
     }
@@ -198,6 +201,10 @@ final class Fsck {
               });
       if (!r.headerOk()) {
         packProblems.put(packId, "the pack header is damaged");
+      } else if (!r.sealed() && packId != current && packs.awaitsSeal(packId)) {
+        // given up on after a failed fsync, its seal refused (a full or read-only disk): it is
+        // cut back and sealed at the next sync that can write, or at the next start
+        notes.add(name + " is not sealed yet: the disk refused its seal; sealed once it can write");
       } else if (!r.sealed() && packId != current) {
         packProblems.put(
             packId,

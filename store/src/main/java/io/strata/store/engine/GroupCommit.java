@@ -47,6 +47,7 @@ final class GroupCommit {
   private final ChunkIndex index;
   private final RootLog rootLog;
   private final SpaceReserve reserve;
+  private final ChunkTotals totals;
   private final Publisher publisher;
   private final ReentrantLock commitLock = new ReentrantLock();
   private final List<PendingCommit> commitQueue = new ArrayList<>();
@@ -59,12 +60,14 @@ final class GroupCommit {
       ChunkIndex index,
       RootLog rootLog,
       SpaceReserve reserve,
+      ChunkTotals totals,
       Publisher publisher) {
     this.dataRoot = dataRoot;
     this.packs = packs;
     this.index = index;
     this.rootLog = rootLog;
     this.reserve = reserve;
+    this.totals = totals;
     this.publisher = publisher;
   }
 
@@ -166,8 +169,10 @@ final class GroupCommit {
    * that space can be freed on a full disk; the others fail as the disk is full.
    */
   private void syncPacksFor(List<PendingCommit> batch) throws IOException {
+    long mark = totals.beforeSync();
     try {
       packs.sync();
+      totals.synced(mark);
     } catch (IOException e) {
       if (!DiskFull.causedBy(e)) {
         throw e;

@@ -259,6 +259,14 @@ public final class PackSet implements Closeable {
     }
   }
 
+  /**
+   * Whether pack {@code id} lacks its trailer because it is being sealed, or because its seal was
+   * refused after a failed fsync (see {@link #sealCutShort}): a state, not damage.
+   */
+  public boolean awaitsSeal(int id) {
+    return cutShort.containsKey(id) || seals.sealing(id);
+  }
+
   /** The ids of the pack files in {@code dir}, ascending. */
   public static List<Integer> listIds(Path dir) throws IOException {
     List<Integer> ids = new ArrayList<>();
