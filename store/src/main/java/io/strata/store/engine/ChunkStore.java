@@ -227,6 +227,7 @@ public final class ChunkStore implements ChunkAccess, Closeable {
               }
             });
     packs.onLoss(this::forgetLost);
+    packs.onSealedDurably(totals::packDurable);
   }
 
   /**

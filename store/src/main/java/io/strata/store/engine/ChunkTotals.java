@@ -29,6 +29,11 @@ final class ChunkTotals {
     sinceCheckpoint.addAndGet(recordLen);
   }
 
+  /** Pack {@code packId} was sealed durably: its records are no longer at risk of {@link #lost}. */
+  void packDurable(int packId) {
+    unsynced.packDurable(packId);
+  }
+
   /** Taken before the packs are synced; see {@link #synced}. */
   long beforeSync() {
     return unsynced.mark();

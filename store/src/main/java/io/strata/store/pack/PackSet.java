@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
 import java.util.stream.Stream;
 
 /**
@@ -35,6 +36,7 @@ public final class PackSet implements Closeable {
   // Set when a pack is created, cleared by the next directory fsync.
   private volatile boolean newPackNotInDirectory;
   private volatile LossListener lossListener = (id, end) -> {};
+  private volatile IntConsumer durableListener = id -> {};
   private volatile Remote remote;
   private volatile long lastAppendNanos;
 
@@ -130,6 +132,7 @@ public final class PackSet implements Closeable {
   }
 
   private void sealedDurably(int id) {
+    durableListener.accept(id);
     Remote r = remote;
     if (r != null) {
       r.sealed(id, path(id));
@@ -199,6 +202,14 @@ public final class PackSet implements Closeable {
     } finally {
       appendLock.unlock();
     }
+  }
+
+  /**
+   * Sets who learns that a pack was sealed and made durable: none of its records can be lost to a
+   * failed fsync from then on.
+   */
+  public void onSealedDurably(IntConsumer listener) {
+    this.durableListener = listener;
   }
 
   /** Sets who learns of records lost to a failed fsync (see {@link LossListener}). */
