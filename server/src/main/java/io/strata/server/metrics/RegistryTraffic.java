@@ -79,8 +79,11 @@ public final class RegistryTraffic extends ChannelDuplexHandler {
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise)
       throws Exception {
-    if (msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-      // a 100 Continue goes before the real answer: it answers nothing yet
+    boolean interim =
+        msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+    // a 100 Continue goes before the real answer: it answers nothing yet; a write after the
+    // close reaches no one, and its request was counted at the close
+    if (interim || !ctx.channel().isActive()) {
       super.write(ctx, msg, promise);
       return;
     }
