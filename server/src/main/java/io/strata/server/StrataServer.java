@@ -19,6 +19,7 @@ import io.strata.server.handler.Limits;
 import io.strata.server.handler.ServerState;
 import io.strata.server.handler.StrataChannelInitializer;
 import io.strata.server.metrics.MetricsServer;
+import io.strata.server.metrics.RegistryMetrics;
 import io.strata.server.metrics.ServerMetrics;
 import io.strata.server.op.Operations;
 import io.strata.server.registry.RegistryConfig;
@@ -160,7 +161,7 @@ public final class StrataServer implements Closeable {
       ServerState state = new ServerState(metrics);
       Operations ops;
       try {
-        ops = Operations.over(engine, metrics::gc, config.allowBind());
+        ops = Operations.over(engine, metrics::gc, metrics.fsck(), config.allowBind());
       } catch (IOException e) {
         throw new StartupException(
             "data root "
@@ -220,7 +221,17 @@ public final class StrataServer implements Closeable {
       RegistryServer reg = null;
       if (config.registry() != null) {
         try {
-          reg = startRegistry(config, engine, registry, boss, workers, ops, pool, cap);
+          reg =
+              startRegistry(
+                  config,
+                  engine,
+                  registry,
+                  boss,
+                  workers,
+                  ops,
+                  pool,
+                  cap,
+                  metrics.registryTraffic());
           engine.onDiskFull(reg::diskFull);
         } catch (StartupException e) {
           ch.close().syncUninterruptibly();
@@ -302,7 +313,8 @@ public final class StrataServer implements Closeable {
       EventLoopGroup workers,
       Operations ops,
       ThreadPoolExecutor pool,
-      ConnectionCap cap)
+      ConnectionCap cap,
+      RegistryMetrics traffic)
       throws StartupException {
     RegistryConfig rc = config.registry();
     InetSocketAddress at = resolve(rc.listen(), "--registry");
@@ -324,7 +336,8 @@ public final class StrataServer implements Closeable {
           engine.dataRoot(),
           pool,
           cap,
-          config.token());
+          config.token(),
+          traffic);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StartupException("--registry " + rc.listen() + ": interrupted", e);

@@ -16,19 +16,21 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 
 /**
  * The metrics of one server process, kept and written by Prometheus' own Java client: requests by
  * operation and outcome with a latency histogram per operation, payload bytes in and out,
- * connections, gc, the store's figures, build info, and the JVM's and the process's own metrics.
- * Names follow Prometheus' conventions (units in the name, {@code _total} counters). Thread-safe;
- * updated from event loops and engine threads.
+ * connections, gc, fsck's findings ({@link FsckMetrics}), the registry endpoint's HTTP traffic
+ * ({@link RegistryMetrics}), the store's figures, build info, and the JVM's and the process's own
+ * metrics. Names follow Prometheus' conventions (units in the name, {@code _total} counters).
+ * Thread-safe; updated from event loops and engine threads.
  */
 public final class ServerMetrics {
   /** Request latencies: a millisecond to ten minutes (an import of gigabytes). */
-  private static final double[] LATENCY_BOUNDS = {
+  static final double[] LATENCY_BOUNDS = {
     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600
   };
 
@@ -45,9 +47,16 @@ public final class ServerMetrics {
   private final Counter gcRuns;
   private final Counter gcChunks;
   private final Counter gcBytes;
+  private final FsckMetrics fsck;
+  private final RegistryMetrics registryTraffic;
   private volatile StoreInfo store;
 
   public ServerMetrics() {
+    this(Clock.systemUTC());
+  }
+
+  /** {@code clock} dates the fsck runs. */
+  ServerMetrics(Clock clock) {
     requests =
         Counter.builder()
             .name("strata_requests_total")
@@ -75,6 +84,8 @@ public final class ServerMetrics {
     gcRuns = counter("strata_gc_runs_total", "Garbage collections run.");
     gcChunks = counter("strata_gc_chunks_removed_total", "Chunks gc removed.");
     gcBytes = counter("strata_gc_reclaimed_bytes_total", "Bytes gc reclaimed.");
+    fsck = new FsckMetrics(registry, clock);
+    registryTraffic = new RegistryMetrics(registry, LATENCY_BOUNDS);
     storeGauge("strata_chunks", "Chunks in the index.", StoreInfo::chunks);
     storeGauge("strata_logical_bytes", "Bytes stored before dedup.", StoreInfo::logicalBytes);
     storeGauge("strata_stored_bytes", "Bytes of the pack files.", StoreInfo::storedBytes);
@@ -156,6 +167,16 @@ public final class ServerMetrics {
     gcRuns.inc();
     gcChunks.inc(r.chunksRemoved());
     gcBytes.inc(r.bytesReclaimed());
+  }
+
+  /** What the fsck runs found: hand it to the fsck operation. */
+  public FsckMetrics fsck() {
+    return fsck;
+  }
+
+  /** The registry endpoint's traffic: hand it to the registry server. */
+  public RegistryMetrics registryTraffic() {
+    return registryTraffic;
   }
 
   /** The Prometheus text exposition (format 0.0.4) of the metrics and the store's figures. */

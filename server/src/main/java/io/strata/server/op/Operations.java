@@ -78,6 +78,16 @@ public final class Operations {
   public static Operations over(
       Engine engine, Consumer<GcResult> gcListener, List<Path> allowedBindRoots)
       throws IOException {
+    return over(engine, gcListener, FsckListener.NONE, allowedBindRoots);
+  }
+
+  /** As {@link #over(Engine, Consumer, List)}; {@code fsckListener} hears how every fsck ended. */
+  public static Operations over(
+      Engine engine,
+      Consumer<GcResult> gcListener,
+      FsckListener fsckListener,
+      List<Path> allowedBindRoots)
+      throws IOException {
     Map<Opcode, Operation> m = new EnumMap<>(Opcode.class);
     Path tmp = engine.dataRoot().resolve("tmp");
     ProducerThreads producers = new ProducerThreads();
@@ -90,7 +100,7 @@ public final class Operations {
     new DriverOperations(engine).register(m);
     ImageStore images = ImageStore.open(engine);
     ContainerStore containers = ContainerStore.open(engine, images, allowedBindRoots);
-    new StoreOperations(engine, images, containers, gcListener, fleetGc).register(m);
+    new StoreOperations(engine, images, containers, gcListener, fsckListener, fleetGc).register(m);
     BuildPins pins = new BuildPins();
     ImageUse use = pins.guarding(containers::imageUsers);
     new ImageOperations(images, use, tag -> RegistryStore.servesAsPushed(engine.chunks(), tag))

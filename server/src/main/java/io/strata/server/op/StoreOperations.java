@@ -30,6 +30,7 @@ final class StoreOperations {
   private final ImageStore images;
   private final ContainerStore containers;
   private final Consumer<GcResult> gcListener;
+  private final FsckListener fsckListener;
   private final FleetGc fleetGc;
 
   /**
@@ -41,11 +42,13 @@ final class StoreOperations {
       ImageStore images,
       ContainerStore containers,
       Consumer<GcResult> gcListener,
+      FsckListener fsckListener,
       FleetGc fleetGc) {
     this.engine = engine;
     this.images = images;
     this.containers = containers;
     this.gcListener = gcListener;
+    this.fsckListener = fsckListener;
     this.fleetGc = fleetGc;
   }
 
@@ -119,7 +122,14 @@ final class StoreOperations {
 
   private Outcome fsck(byte[] json) throws IOException {
     Arguments.read(json, Object.class, Opcode.FSCK);
-    FsckReport report = engine.fsck();
+    FsckReport report;
+    try {
+      report = engine.fsck();
+    } catch (IOException | RuntimeException e) {
+      fsckListener.failed();
+      throw e;
+    }
+    fsckListener.completed(report);
     // Named after the check, as the images and containers are now: the roots' names mean nothing
     // to a user.
     DamageUsers users =
@@ -127,8 +137,8 @@ final class StoreOperations {
             ? new DamageUsers(List.of())
             : DamageUsers.of(engine, images, containers);
     if (!report.damaged().isEmpty()) {
-      // the request itself succeeds (OK): said here, or the log and metrics showed an fsck that
-      // found damage as any other (W2)
+      // the request itself succeeds (OK): said here and by the listener's metrics, or the log
+      // and metrics showed an fsck that found damage as any other (W2)
       var first = report.damaged().get(0);
       LOG.log(
           System.Logger.Level.WARNING,

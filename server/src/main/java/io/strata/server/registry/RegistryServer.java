@@ -10,6 +10,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.stream.ChunkedWriteHandler;
@@ -18,6 +19,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.strata.server.handler.AcceptFailures;
 import io.strata.server.handler.ConnectionCap;
+import io.strata.server.metrics.RegistryMetrics;
+import io.strata.server.metrics.RegistryTraffic;
 import io.strata.store.Engine;
 import io.strata.store.engine.StopSignal;
 import io.strata.store.image.ImageStore;
@@ -28,6 +31,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Locale;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -122,7 +126,7 @@ public final class RegistryServer implements Closeable {
    * Binds {@code address} and serves the distribution API over {@code registry} and {@code images}
    * of the data root {@code dataRoot}; uploads spool under its {@code tmp}; engine work runs on
    * {@code engineExecutor}; its connections count against {@code cap} with the server's others;
-   * {@code token} (null: none) guards it.
+   * {@code token} (null: none) guards it; its traffic is counted into {@code traffic}.
    */
   public static RegistryServer bind(
       InetSocketAddress address,
@@ -135,7 +139,8 @@ public final class RegistryServer implements Closeable {
       Path dataRoot,
       Executor engineExecutor,
       ConnectionCap cap,
-      byte[] token)
+      byte[] token,
+      RegistryMetrics traffic)
       throws IOException, InterruptedException {
     SslContext ssl = null;
     if (config.tlsCert() != null) {
@@ -214,7 +219,11 @@ public final class RegistryServer implements Closeable {
                     int idleMillis = admitted ? idle : Math.min(idle, BUSY_IDLE_MILLIS);
                     ch.pipeline()
                         .addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
-                        .addLast(new HttpServerCodec(MAX_LINE, MAX_HEADERS, MAX_PIECE));
+                        .addLast(new HttpServerCodec(MAX_LINE, MAX_HEADERS, MAX_PIECE))
+                        // before any refusal: a request refused at the cap is traffic too
+                        .addLast(
+                            new RegistryTraffic(
+                                traffic, RegistryServer::routeKind, System::nanoTime));
                     if (!admitted) {
                       ch.pipeline().addLast(new BusyReply(cap.busyReason()));
                       return;
@@ -249,6 +258,22 @@ public final class RegistryServer implements Closeable {
         bridge,
         cache,
         stop);
+  }
+
+  /**
+   * A request target's route kind for the metrics: the endpoint's kind in lower case, {@code other}
+   * for a path no endpoint serves. Never the name or the reference, which would make a series per
+   * repository or digest.
+   */
+  static String routeKind(String uri) {
+    try {
+      return Route.parse(new QueryStringDecoder(uri).rawPath())
+          .kind()
+          .name()
+          .toLowerCase(Locale.ROOT);
+    } catch (RuntimeException e) {
+      return "other";
+    }
   }
 
   /**
