@@ -3,6 +3,7 @@ package io.strata.store.container;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.store.fs.FileSystemView;
+import io.strata.store.image.ImageDiskUsage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,6 +90,27 @@ class ContainerDiskUsageTest {
     containers.remove("two", false);
     fix.chunks().gc();
 
+    assertThat(before - fix.chunks().storedBytes(held)).isEqualTo(df.reclaimable());
+  }
+
+  @Test
+  void anUnusedImageReclaimsNoChunkAContainerAlsoHolds() throws IOException {
+    byte[] same = random(1 << 20, 3);
+    Path other = Files.createDirectories(dir.resolve("other"));
+    Files.write(other.resolve("same.bin"), same);
+    fix.images().importPath(other.toString(), "other:1");
+    containers.create("base:1", "cc", List.of());
+    put(containers.view("cc"), "/same.bin", same);
+    fix.chunks().gc(); // what was garbage already: not the prune's to free
+
+    ImageDiskUsage df = fix.images().diskUsage(containers::usesImage);
+
+    assertThat(df.size()).isGreaterThanOrEqualTo(1 << 20);
+    assertThat(df.reclaimable()).as("the container keeps the file's chunks").isLessThan(64 << 10);
+    RoaringBitmap held = fix.chunks().referencedExcept(null);
+    long before = fix.chunks().storedBytes(held);
+    fix.images().remove("other:1", containers::usesImage);
+    fix.chunks().gc();
     assertThat(before - fix.chunks().storedBytes(held)).isEqualTo(df.reclaimable());
   }
 }
