@@ -22,9 +22,11 @@ final class SystemCommand extends CommandGroup {
       mixinStandardHelpOptions = true,
       description = {
         "What images, containers and volumes take: TYPE TOTAL ACTIVE SIZE RECLAIMABLE; -v adds"
-            + " one row per image, container and volume.",
-        "No container runs, so none is active and every writable layer is reclaimable; a volume"
-            + " is active while a container mounts it.",
+            + " one row per image, container and volume, and what the registry and containerd"
+            + " hold.",
+        "RECLAIMABLE is what removing the unused ones and a gc would free: chunks a commit, a"
+            + " pushed image, a volume or containerd still references stay. No container runs,"
+            + " so none is active; a volume is active while a container mounts it.",
         "Fields for --format: .Type .TotalCount .Active .Size .Reclaimable."
       })
   static final class DiskUsageCommand extends ClientCommand {
@@ -77,6 +79,8 @@ final class SystemCommand extends CommandGroup {
         out.put("containers", r.containers());
         out.put("volumes", r.volumes());
         if (verbose) {
+          out.put("registry", r.registry());
+          out.put("containerd", r.containerd());
           out.put("imageList", images);
           out.put("containerList", containers);
           out.put("volumeList", volumes);
@@ -103,6 +107,8 @@ final class SystemCommand extends CommandGroup {
         out.println("Local Volumes space usage:");
         out.println();
         VolumeCommands.ListVolumes.print(out, volumes);
+        held(out, "Registry", r.registry());
+        held(out, "Containerd", r.containerd());
       }
       return ExitStatus.OK;
     }
@@ -116,6 +122,19 @@ final class SystemCommand extends CommandGroup {
       m.put("Size", ByteSize.human(r.size()));
       m.put("Reclaimable", ByteSize.human(r.reclaimable()));
       return m;
+    }
+
+    /**
+     * A section for what a service holds besides images, containers and volumes: not a summary row,
+     * as docker's summary has none for such things and scripts parse its rows.
+     */
+    private static void held(PrintStream out, String name, DiskUsageReply.Held h) {
+      out.println();
+      out.println(name + " space usage:");
+      out.println();
+      Table t = new Table("RECORDS", "SIZE", "RECLAIMABLE");
+      t.row(Long.toString(h.records()), ByteSize.human(h.size()), ByteSize.human(h.reclaimable()));
+      t.print(out);
     }
 
     private static void row(Table t, String type, DiskUsageReply.Row r) {

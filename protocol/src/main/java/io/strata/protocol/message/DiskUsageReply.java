@@ -2,23 +2,41 @@ package io.strata.protocol.message;
 
 /**
  * The answer of {@code system.df}: one row per kind of thing that holds space, as {@code docker
- * system df} shows them.
+ * system df} shows them, and what the registry and containerd hold besides ({@code system df -v}
+ * shows those as sections of their own, not as summary rows: docker's summary has no such rows).
  *
  * @param images every image
  * @param containers every container
  * @param volumes every named volume
+ * @param registry what stratad's registry keeps: manifests, tags, links and stored blobs
+ * @param containerd what the containerd services keep: snapshots and content
  */
-public record DiskUsageReply(Row images, Row containers, Row volumes) {
+public record DiskUsageReply(
+    Row images, Row containers, Row volumes, Held registry, Held containerd) {
   /**
    * One row.
    *
    * @param total how many there are
    * @param active how many are in use (images by a container, volumes by a mount)
    * @param size pack bytes of every chunk they use
-   * @param reclaimable pack bytes only unused ones use: what removing them would free
+   * @param reclaimable pack bytes removing the unused ones and a gc would free: the chunks nothing
+   *     else references
    */
   public record Row(long total, long active, long size, long reclaimable) {
     /** Nothing of this kind. */
     public static final Row EMPTY = new Row(0, 0, 0, 0);
+  }
+
+  /**
+   * Space a service holds besides images, containers and volumes.
+   *
+   * @param records how many chunk-store records it keeps
+   * @param size pack bytes of every chunk they reference
+   * @param reclaimable pack bytes removing all of them and a gc would free: the chunks no image,
+   *     container, volume or other record references
+   */
+  public record Held(long records, long size, long reclaimable) {
+    /** Nothing held. */
+    public static final Held EMPTY = new Held(0, 0, 0);
   }
 }

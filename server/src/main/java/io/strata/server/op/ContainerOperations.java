@@ -11,21 +11,17 @@ import io.strata.protocol.message.ContainerRemoveArgs;
 import io.strata.protocol.message.ContainerReply;
 import io.strata.protocol.message.CreateArgs;
 import io.strata.protocol.message.CreateReply;
-import io.strata.protocol.message.DiskUsageReply;
 import io.strata.protocol.message.ListEnd;
 import io.strata.protocol.message.MountItem;
 import io.strata.store.container.ContainerConfig;
-import io.strata.store.container.ContainerDiskUsage;
 import io.strata.store.container.ContainerSettings;
 import io.strata.store.container.ContainerStore;
 import io.strata.store.container.Mount;
 import io.strata.store.driver.Change;
 import io.strata.store.driver.ChangeStream;
 import io.strata.store.error.InvalidArgumentException;
-import io.strata.store.image.ImageDiskUsage;
 import io.strata.store.image.ImageRef;
 import io.strata.store.image.ImageStore;
-import io.strata.store.volume.VolumeDiskUsage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -34,9 +30,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code container.create|ls|inspect|rm|commit|diff} and {@code system.df}: the container requests
- * without a payload, over the engine's {@link ContainerStore}. Mount specs arrive as the user wrote
- * them and are parsed here, on the host whose paths bind sources name.
+ * {@code container.create|ls|inspect|rm|commit|diff}: the container requests without a payload,
+ * over the engine's {@link ContainerStore}. Mount specs arrive as the user wrote them and are
+ * parsed here, on the host whose paths bind sources name.
  */
 final class ContainerOperations {
   private final ImageStore images;
@@ -54,7 +50,6 @@ final class ContainerOperations {
     into.put(Opcode.CONTAINER_REMOVE, this::remove);
     into.put(Opcode.CONTAINER_COMMIT, this::commit);
     into.put(Opcode.CONTAINER_DIFF, this::diff);
-    into.put(Opcode.SYSTEM_DF, this::diskUsage);
   }
 
   private Outcome create(byte[] json) throws IOException {
@@ -169,18 +164,6 @@ final class ContainerOperations {
             },
             changes);
     return new Outcome.Download(lines, () -> new ListEnd(lines.count()));
-  }
-
-  private Outcome diskUsage(byte[] json) throws IOException {
-    Arguments.read(json, Object.class, Opcode.SYSTEM_DF);
-    ImageDiskUsage i = images.diskUsage(containers::usesImage);
-    ContainerDiskUsage c = containers.diskUsage();
-    VolumeDiskUsage v = containers.volumes().diskUsage();
-    return new Outcome.Reply(
-        new DiskUsageReply(
-            new DiskUsageReply.Row(i.total(), i.active(), i.size(), i.reclaimable()),
-            new DiskUsageReply.Row(c.total(), c.active(), c.size(), c.reclaimable()),
-            new DiskUsageReply.Row(v.total(), v.active(), v.size(), v.reclaimable())));
   }
 
   private static String container(byte[] json, Opcode op) {

@@ -110,6 +110,7 @@ public final class Operations {
         .register(m);
     new HostTransferOperations(images, engine.chunks(), tmp, producers).register(m);
     new ContainerOperations(images, containers).register(m);
+    new DiskUsageOperations(engine.chunks(), images, containers).register(m);
     new ContainerTarOperations(containers, producers, tmp).register(m);
     new FileOperations(containers, tmp).register(m);
     new VolumeOperations(containers.volumes()).register(m);

@@ -7,6 +7,7 @@ package io.strata.store.container;
  * @param total containers
  * @param active running containers: always 0
  * @param size bytes the writable layers hold exclusively
- * @param reclaimable bytes removing the inactive containers frees
+ * @param reclaimable pack bytes removing the inactive containers and a gc frees: the chunks only
+ *     their writable layers reference, whatever a commit, an image or a volume shares
  */
 public record ContainerDiskUsage(int total, int active, long size, long reclaimable) {}

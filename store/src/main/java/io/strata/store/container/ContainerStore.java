@@ -3,11 +3,13 @@ package io.strata.store.container;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.store.Engine;
+import io.strata.store.disk.RemovalSpace;
 import io.strata.store.driver.Change;
 import io.strata.store.driver.ChangeSpool;
 import io.strata.store.driver.ChangeStream;
 import io.strata.store.driver.Snapshot;
 import io.strata.store.driver.StorageDriver;
+import io.strata.store.engine.ChunkStore;
 import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.CorruptDataException;
@@ -555,19 +557,28 @@ public final class ContainerStore {
     return containers.values().stream().anyMatch(c -> c.imageId().equals(imageId));
   }
 
-  /** The containers row of {@code strata system df}. */
-  public ContainerDiskUsage diskUsage() throws IOException {
+  /**
+   * The containers row of {@code strata system df}. Size adds up what each writable layer holds
+   * exclusively ({@code ps} SIZE); reclaimable is what removing every container (none runs) and a
+   * gc would free, judged over the writable layers as a whole in {@code chunks}, the store the
+   * driver keeps its snapshots in: a chunk a commit, an image or a volume also references stays,
+   * one only containers share goes with them.
+   */
+  public ContainerDiskUsage diskUsage(ChunkStore chunks) throws IOException {
     long size = 0;
     int total = 0;
+    Set<String> snapshots = new HashSet<>();
     for (ContainerConfig c : containers.values()) {
       try {
         size += driver.written(c.snapshot());
+        snapshots.add(Snapshot.rootName(c.snapshot()));
         total++;
       } catch (NotFoundException removed) {
         // removed since the listing began
       }
     }
-    return new ContainerDiskUsage(total, 0, size, size);
+    RemovalSpace freed = RemovalSpace.of(chunks, snapshots::contains);
+    return new ContainerDiskUsage(total, 0, size, freed.reclaimable());
   }
 
   /** Names of the volumes some container mounts. */

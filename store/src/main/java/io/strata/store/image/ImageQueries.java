@@ -1,5 +1,6 @@
 package io.strata.store.image;
 
+import io.strata.store.disk.RemovalSpace;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.image.layer.ImageConfigs;
 import io.strata.store.image.layer.JsonCodec;
@@ -10,7 +11,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.roaringbitmap.RoaringBitmap;
 
@@ -97,25 +100,28 @@ final class ImageQueries {
         image.created());
   }
 
-  /** The images row of {@code strata system df}; {@code inUse} tells which a container uses. */
-  ImageDiskUsage diskUsage(Predicate<String> inUse) {
+  /**
+   * The images row of {@code strata system df}; {@code inUse} tells which a container uses, {@code
+   * alsoFreed} which other roots go with the unused images (given their ids): the registry's views
+   * of them. Reclaimable is what {@code image prune -a} and gc would free: the chunks of the roots
+   * the prune takes that no root it leaves references (a registry's pushed manifest, a container, a
+   * volume, containerd's content all keep theirs).
+   */
+  ImageDiskUsage diskUsage(
+      Predicate<String> inUse, Function<Set<String>, Predicate<String>> alsoFreed) {
     RoaringBitmap all = new RoaringBitmap();
-    RoaringBitmap used = new RoaringBitmap();
     int active = 0;
     Map<String, ImageRecord> images = records.images();
     for (ImageRecord im : images.values()) {
-      RoaringBitmap s = chunkSet(im);
-      all.or(s);
+      all.or(chunkSet(im));
       if (inUse.test(im.id())) {
-        used.or(s);
         active++;
       }
     }
-    return new ImageDiskUsage(
-        images.size(),
-        active,
-        chunks.storedBytes(all),
-        chunks.storedBytes(RoaringBitmap.andNot(all, used)));
+    PrunedImageRoots pruned = new PrunedImageRoots(images, inUse);
+    Predicate<String> registry = alsoFreed.apply(pruned.images());
+    RemovalSpace freed = RemovalSpace.of(chunks, pruned.or(registry));
+    return new ImageDiskUsage(images.size(), active, chunks.storedBytes(all), freed.reclaimable());
   }
 
   private RoaringBitmap chunkSet(ImageRecord im) {

@@ -580,7 +580,17 @@ public final class ImageStore {
 
   /** The images row of {@code strata system df}; {@code inUse} tells which a container uses. */
   public ImageDiskUsage diskUsage(Predicate<String> inUse) {
-    return query(() -> queries.diskUsage(inUse));
+    return diskUsage(inUse, ids -> root -> false);
+  }
+
+  /**
+   * The images row of {@code strata system df}; {@code inUse} tells which a container uses, {@code
+   * alsoFreed} which roots outside this store go with the images no container uses (given their
+   * ids): the registry's views of them.
+   */
+  public ImageDiskUsage diskUsage(
+      Predicate<String> inUse, Function<Set<String>, Predicate<String>> alsoFreed) {
+    return query(() -> queries.diskUsage(inUse, alsoFreed));
   }
 
   /** Work done under one of the store's locks. */

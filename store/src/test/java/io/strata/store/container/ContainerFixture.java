@@ -3,6 +3,7 @@ package io.strata.store.container;
 import io.strata.store.driver.BlockTestDriver;
 import io.strata.store.driver.DriverFixture;
 import io.strata.store.driver.StorageDriver;
+import io.strata.store.engine.ChunkStore;
 import io.strata.store.image.ImageStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -48,6 +49,10 @@ final class ContainerFixture implements AutoCloseable {
 
   ContainerStore containers() {
     return containers;
+  }
+
+  ChunkStore chunks() {
+    return drivers.chunks();
   }
 
   StorageDriver driver() {

@@ -971,7 +971,7 @@ class ContainerStoreTest {
     assertThatThrownBy(() -> fix.images().remove("base:1", containers::usesImage))
         .isInstanceOf(ConflictException.class);
     put(containers.view("cc"), "/f", "x".repeat(10_000));
-    ContainerDiskUsage df = containers.diskUsage();
+    ContainerDiskUsage df = containers.diskUsage(fix.chunks());
     assertThat(df.total()).isEqualTo(1);
     assertThat(df.size()).isPositive();
     assertThat(containers.volumes().diskUsage().active()).isEqualTo(1);
