@@ -4,6 +4,8 @@ import static io.strata.server.Commands.exit;
 import static io.strata.server.Commands.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.protocol.HostPort;
 import io.strata.server.registry.RegistryConfig;
 import io.strata.store.testing.Tools;
@@ -33,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class SkopeoRegistryIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir static Path dir;
   static TestServer server;
   static String registry;
@@ -122,6 +125,58 @@ class SkopeoRegistryIT {
             + tag
             + "\"}}]}");
     return l;
+  }
+
+  /**
+   * An image a client pushed is kept by the registry's manifest: {@code system df} does not count
+   * it reclaimable, and {@code image prune -a} then gc free no more than it said (docs/
+   * ADVERSARIAL.md, W5: the whole image showed reclaimable, and gc freed nothing of it).
+   */
+  @Test
+  void anImagePushedWithSkopeoIsNotReclaimableWhileTheRegistryKeepsIt() throws Exception {
+    try (TestServer own =
+        TestServer.start(
+            ServerConfig.loopback(dir.resolve("df-data"))
+                .withRegistry(RegistryConfig.plain(new HostPort("127.0.0.1", 0))))) {
+      String at = "127.0.0.1:" + own.server().registryAddress().getPort();
+      // umoci's gzip (Go's), which the registry stores as the layer's chunks and a recipe; a gzip
+      // no known compressor reproduces is kept whole, in chunks of its own, and is reclaimable
+      Tools.require("umoci");
+      Path tree = Files.createDirectories(dir.resolve("df-tree/srv"));
+      byte[] random = new byte[200_000];
+      new Random(11).nextBytes(random);
+      Files.write(tree.resolve("blob"), random);
+      Path src = dir.resolve("df-src");
+      run("umoci", "init", "--layout", src.toString());
+      run("umoci", "new", "--image", src + ":1");
+      run("umoci", "insert", "--image", src + ":1", tree.toString(), "/srv");
+      run(
+          "skopeo",
+          "copy",
+          "--dest-tls-verify=false",
+          "oci:" + src + ":1",
+          "docker://" + at + "/it/df:1");
+      // Until the pushed gzip layer's recipe job stores it as the layer's chunks (seconds), the
+      // registry keeps the staged file and the image's chunks are its own: reclaimable then.
+      JsonNode images = null;
+      for (int i = 0; i < 300; i++) {
+        images = JSON.readTree(own.cli("--json", "system", "df").out()).get("images");
+        if (images.get("total").asInt() == 1
+            && images.get("reclaimable").asLong() < images.get("size").asLong() / 10) {
+          break;
+        }
+        Thread.sleep(100);
+      }
+      assertThat(images.get("total").asInt()).as("the pushed image is listed").isEqualTo(1);
+      long size = images.get("size").asLong();
+      long reclaimable = images.get("reclaimable").asLong();
+      assertThat(size).as("the random layer's bytes").isGreaterThan(150_000);
+      assertThat(reclaimable).as("the registry keeps the image's bytes").isLessThan(size / 10);
+
+      assertThat(own.cli("image", "prune", "-a", "-f").code()).isZero();
+      long freed = JSON.readTree(own.cli("--json", "gc").out()).get("bytesReclaimed").asLong();
+      assertThat(freed).as("what prune and gc free").isLessThanOrEqualTo(reclaimable + 4096);
+    }
   }
 
   @Test
