@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.strata.s3.CephS3;
 import io.strata.s3.S3ObjectStore;
 import io.strata.s3.S3Settings;
+import io.strata.store.testing.TestData;
+import io.strata.store.testing.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,25 +49,29 @@ class ScaleOutIT {
     return new Cli(p.port());
   }
 
-  /** Starts a stratad on data root {@code name} of this test's bucket. */
-  private StratadProcess launch(String name) throws Exception {
+  /**
+   * Starts a stratad on data root {@code name} of this test's bucket, with {@code more} options.
+   */
+  private StratadProcess launch(String name, String... more) throws Exception {
     if (s3 == null) {
       s3 = CephS3.freshBucket();
     }
-    StratadProcess p =
-        StratadProcess.launch(
-            dir.resolve("logs"),
-            "--data",
-            dir.resolve(name).toString(),
-            "--store",
-            s3.location(),
-            "--s3-endpoint",
-            CephS3.ENDPOINT.toString(),
-            "--s3-credentials-file",
-            CephS3.credentials().toString(),
-            "--s3-path-style",
-            "--s3-cache-size",
-            "128M");
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--data",
+                dir.resolve(name).toString(),
+                "--store",
+                s3.location(),
+                "--s3-endpoint",
+                CephS3.ENDPOINT.toString(),
+                "--s3-credentials-file",
+                CephS3.credentials().toString(),
+                "--s3-path-style",
+                "--s3-cache-size",
+                "128M"));
+    args.addAll(List.of(more));
+    StratadProcess p = StratadProcess.launch(dir.resolve("logs"), args.toArray(String[]::new));
     nodes.add(p);
     return p;
   }
@@ -129,6 +135,54 @@ class ScaleOutIT {
     ok(a, "image", "export", "app:1", "-o", fromA.toString());
     assertThat(Files.readAllBytes(exported)).isEqualTo(Files.readAllBytes(fromA));
     assertThat(ok(c, "fsck").out()).doesNotContain("damaged");
+  }
+
+  /**
+   * An image a client pushed to one node's registry keeps, on every node, the manifest it was
+   * pushed with: the same RepoDigests and the same export (X1 in docs/ADVERSARIAL.md: the other
+   * nodes made it from the catalogue without it, exporting a new manifest of tar layers).
+   */
+  @Test
+  void anImagePushedToOneNodesRegistryKeepsItsManifestOnTheOthers() throws Exception {
+    Tools.require("skopeo");
+    Tools.require("umoci");
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    StratadProcess pa = launch("a", "--registry", "127.0.0.1:" + port);
+    assertThat(pa.awaitReady()).as("stratad a started: %s", pa.stderr()).isTrue();
+    Cli a = new Cli(pa.port());
+    Cli b = node("b");
+    Path tree = Files.createDirectories(dir.resolve("tree/srv"));
+    Files.write(tree.resolve("blob"), TestData.random(21, 300_000));
+    Path oci = dir.resolve("oci");
+    Commands.run("umoci", "init", "--layout", oci.toString());
+    Commands.run("umoci", "new", "--image", oci + ":1");
+    Commands.run("umoci", "insert", "--image", oci + ":1", tree.toString(), "/srv");
+    String digest =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(oci.resolve("index.json").toFile())
+            .path("manifests")
+            .path(0)
+            .path("digest")
+            .asText();
+    Commands.run(
+        "skopeo",
+        "copy",
+        "--dest-tls-verify=false",
+        "oci:" + oci + ":1",
+        "docker://127.0.0.1:" + port + "/app/pushed:1");
+
+    String onA = eventually(a, "image", "inspect", "app/pushed:1").out();
+    assertThat(onA).contains("app/pushed@" + digest);
+    String onB = eventually(b, "image", "inspect", "app/pushed:1").out();
+    assertThat(onB).as("RepoDigests on the other node").contains("app/pushed@" + digest);
+    Path fromA = dir.resolve("pushed-a.tar");
+    Path fromB = dir.resolve("pushed-b.tar");
+    ok(a, "image", "export", "app/pushed:1", "-o", fromA.toString());
+    ok(b, "image", "export", "app/pushed:1", "-o", fromB.toString());
+    assertThat(Files.readAllBytes(fromB)).isEqualTo(Files.readAllBytes(fromA));
   }
 
   @Test

@@ -233,7 +233,9 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
     }
     TransferPlan plan = TransferPlan.decode(new ByteArrayInputStream(b), key);
     String name = ref.equals(id) || ref.startsWith("sha256:") ? "" : canonicalTag(ref);
-    plan = new TransferPlan(plan.cut(), name, plan.config(), plan.layers());
+    // renamed whole: the manifest the image arrived with travels too, or the other nodes export
+    // new digests for an image a client pushed (X1 in docs/ADVERSARIAL.md)
+    plan = plan.named(name);
     awaitChunks(plan, ref, id);
     LOG.log(System.Logger.Level.INFO, "making {0} ({1}) from {2}", ref, id, objects.describe());
     return plan;
