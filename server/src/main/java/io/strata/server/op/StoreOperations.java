@@ -117,7 +117,14 @@ final class StoreOperations {
     }
     GcResult r = engine.gc();
     gcListener.accept(r);
-    return new Outcome.Reply(new GcReply(r.chunksRemoved(), r.bytesReclaimed()));
+    return new Outcome.Reply(
+        new GcReply(
+            r.chunksRemoved(),
+            r.bytesReclaimed(),
+            r.fleet(),
+            r.duplicatesDropped(),
+            r.chunksRepacked(),
+            r.packsDeleted()));
   }
 
   private Outcome fsck(byte[] json) throws IOException {
