@@ -44,17 +44,18 @@ final class GcCommand extends ClientCommand {
   static String describe(GcReply r) {
     String reclaimed =
         "reclaimed " + r.bytesReclaimed() + " bytes (" + ByteSize.human(r.bytesReclaimed()) + ")";
-    if (!r.fleet()) {
+    GcReply.Fleet f = r.fleet();
+    if (f == null) {
       return "removed " + r.chunksRemoved() + " chunks, " + reclaimed;
     }
     return "removed "
         + r.chunksRemoved()
         + " unreferenced chunks, dropped "
-        + r.duplicatesDropped()
+        + f.duplicatesDropped()
         + " duplicate copies (aliased to one copy), repacked "
-        + r.chunksRepacked()
+        + f.chunksRepacked()
         + " chunks, deleted "
-        + r.packsDeleted()
+        + f.packsDeleted()
         + " packs of the bucket: "
         + reclaimed;
   }

@@ -12,7 +12,7 @@ class GcCommandTest {
   @Test
   void aFleetGcNamesTheDuplicatesAndPacksItsBytesCameFrom() {
     // X4a: "removed 0 chunks, reclaimed 4323096 bytes" read as impossible
-    String line = GcCommand.describe(new GcReply(0, 4_323_096, true, 3, 2, 1));
+    String line = GcCommand.describe(new GcReply(0, 4_323_096, new GcReply.Fleet(3, 2, 1)));
     assertThat(line)
         .isEqualTo(
             "removed 0 unreferenced chunks, dropped 3 duplicate copies (aliased to one copy),"
@@ -22,7 +22,7 @@ class GcCommandTest {
 
   @Test
   void aLocalGcSaysWhatItAlwaysSaid() {
-    assertThat(GcCommand.describe(new GcReply(5, 1536, false, 0, 0, 0)))
+    assertThat(GcCommand.describe(new GcReply(5, 1536)))
         .isEqualTo("removed 5 chunks, reclaimed 1536 bytes (1.5 KiB)");
   }
 }
