@@ -168,6 +168,16 @@ class FleetFiguresIT {
     assertThat(duplicates).as("duplicates dropped: %s", json).isPositive();
     assertThat(packs).as("packs deleted: %s", json).isPositive();
     assertThat(bytes).as("bytes reclaimed: %s", json).isPositive();
+    // the log says the same, where it said "deleted 3 packs (0 chunks, …)"
+    assertThat(nodes.get(0).stderr() + nodes.get(0).stdout())
+        .containsPattern(
+            "fleet gc [0-9]+: removed [0-9]+ unreferenced chunks, dropped "
+                + duplicates
+                + " duplicate copies, repacked [0-9]+ chunks, deleted "
+                + packs
+                + " packs: reclaimed "
+                + bytes
+                + " bytes");
     String metrics = scrape(9541);
     assertThat(Scrape.value(metrics, "strata_gc_runs_total")).isEqualTo(1);
     assertThat(Scrape.value(metrics, "strata_gc_duplicates_dropped_total")).isEqualTo(duplicates);

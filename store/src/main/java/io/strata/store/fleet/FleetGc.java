@@ -442,12 +442,13 @@ public final class FleetGc implements Closeable {
         System.Logger.Level.INFO,
         "fleet gc {0}: removed {1} unreferenced chunks, dropped {2} duplicate copies, repacked {3}"
             + " chunks, deleted {4} packs: reclaimed {5} bytes",
-        condemned.generation(),
-        r.chunksRemoved(),
-        r.duplicatesDropped(),
-        r.chunksRepacked(),
-        r.packsDeleted(),
-        r.bytesReclaimed());
+        // Strings: MessageFormat writes numbers as "3,626,128", which is not what the CLI prints
+        String.valueOf(condemned.generation()),
+        String.valueOf(r.chunksRemoved()),
+        String.valueOf(r.duplicatesDropped()),
+        String.valueOf(r.chunksRepacked()),
+        String.valueOf(r.packsDeleted()),
+        String.valueOf(r.bytesReclaimed()));
     return r;
   }
 
