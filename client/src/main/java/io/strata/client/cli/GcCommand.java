@@ -31,12 +31,32 @@ final class GcCommand extends ClientCommand {
     if (cli.json()) {
       cli.printJson(r);
     } else {
-      cli.terminal()
-          .out()
-          .printf(
-              "removed %d chunks, reclaimed %d bytes (%s)%n",
-              r.chunksRemoved(), r.bytesReclaimed(), ByteSize.human(r.bytesReclaimed()));
+      cli.terminal().out().println(describe(r));
     }
     return ExitStatus.OK;
+  }
+
+  /**
+   * The line {@code strata gc} prints. A fleet's gc names every way it emptied packs: its bytes are
+   * the whole packs it deleted, which duplicate copies and repacking emptied as well as chunks
+   * nothing referenced, so the chunk count alone cannot account for them.
+   */
+  static String describe(GcReply r) {
+    String reclaimed =
+        "reclaimed " + r.bytesReclaimed() + " bytes (" + ByteSize.human(r.bytesReclaimed()) + ")";
+    GcReply.Fleet f = r.fleet();
+    if (f == null) {
+      return "removed " + r.chunksRemoved() + " chunks, " + reclaimed;
+    }
+    return "removed "
+        + r.chunksRemoved()
+        + " unreferenced chunks, dropped "
+        + f.duplicatesDropped()
+        + " duplicate copies (aliased to one copy), repacked "
+        + f.chunksRepacked()
+        + " chunks, deleted "
+        + f.packsDeleted()
+        + " packs of the bucket: "
+        + reclaimed;
   }
 }

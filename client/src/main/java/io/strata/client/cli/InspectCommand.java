@@ -74,12 +74,19 @@ final class InspectCommand extends ClientCommand {
   int run(StrataClient client, StrataCli cli) throws Exception {
     DockerInspect docker = new DockerInspect(client);
     List<Map<String, Object>> found = new ArrayList<>();
+    boolean[] failedOtherwise = {false};
     int code =
         EachArgument.run(
             cli,
             names,
             name -> {
-              Map<String, Object> object = lookUp(docker, name);
+              Map<String, Object> object;
+              try {
+                object = lookUp(docker, name);
+              } catch (StrataClientException e) {
+                failedOtherwise[0] |= e.status() != Status.NOT_FOUND;
+                throw e;
+              }
               found.add(object);
               if (format != null) {
                 List<String> fields = new ArrayList<>(object.keySet());
@@ -89,10 +96,23 @@ final class InspectCommand extends ClientCommand {
                 cli.terminal().out().println(new Template(format, fields).apply(object));
               }
             });
-    if (format == null) {
-      cli.printJson(found);
+    if (format == null && printsArray(found.size(), failedOtherwise[0])) {
+      if (found.isEmpty()) {
+        cli.terminal().out().println("[]"); // docker's, where the pretty printer writes "[ ]"
+      } else {
+        cli.printJson(found);
+      }
     }
     return code;
+  }
+
+  /**
+   * Whether the JSON array is printed: docker prints {@code []} when every name is missing, but
+   * nothing when a request failed otherwise (a server error, a bucket out of reach), where an empty
+   * array would read as "no such object" to a script.
+   */
+  static boolean printsArray(int found, boolean failedOtherwise) {
+    return found > 0 || !failedOtherwise;
   }
 
   private Map<String, Object> lookUp(DockerInspect docker, String name) throws IOException {

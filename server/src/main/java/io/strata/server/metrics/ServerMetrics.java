@@ -23,10 +23,11 @@ import java.util.function.ToDoubleFunction;
 /**
  * The metrics of one server process, kept and written by Prometheus' own Java client: requests by
  * operation and outcome with a latency histogram per operation, payload bytes in and out,
- * connections, gc, fsck's findings ({@link FsckMetrics}), the registry endpoint's HTTP traffic
- * ({@link RegistryMetrics}), the store's figures, build info, and the JVM's and the process's own
- * metrics. Names follow Prometheus' conventions (units in the name, {@code _total} counters).
- * Thread-safe; updated from event loops and engine threads.
+ * connections, gc ({@link GcMetrics}), a fleet node's bucket ({@link FleetMetrics}), fsck's
+ * findings ({@link FsckMetrics}), the registry endpoint's HTTP traffic ({@link RegistryMetrics}),
+ * the store's figures, build info, and the JVM's and the process's own metrics. Names follow
+ * Prometheus' conventions (units in the name, {@code _total} counters). Thread-safe; updated from
+ * event loops and engine threads.
  */
 public final class ServerMetrics {
   /** Request latencies: a millisecond to ten minutes (an import of gigabytes). */
@@ -44,9 +45,7 @@ public final class ServerMetrics {
   private final Counter connections;
   private final Gauge openConnections;
   private final Counter protocolErrors;
-  private final Counter gcRuns;
-  private final Counter gcChunks;
-  private final Counter gcBytes;
+  private final GcMetrics gc;
   private final FsckMetrics fsck;
   private final RegistryMetrics registryTraffic;
   private volatile StoreInfo store;
@@ -81,19 +80,21 @@ public final class ServerMetrics {
             .register(registry);
     protocolErrors =
         counter("strata_protocol_errors_total", "Connections closed for breaking the protocol.");
-    gcRuns = counter("strata_gc_runs_total", "Garbage collections run.");
-    gcChunks = counter("strata_gc_chunks_removed_total", "Chunks gc removed.");
-    gcBytes = counter("strata_gc_reclaimed_bytes_total", "Bytes gc reclaimed.");
+    gc = new GcMetrics(registry, clock);
+    new FleetMetrics(registry, () -> store);
     fsck = new FsckMetrics(registry, clock);
     registryTraffic = new RegistryMetrics(registry, LATENCY_BOUNDS);
     storeGauge("strata_chunks", "Chunks in the index.", StoreInfo::chunks);
     storeGauge("strata_logical_bytes", "Bytes stored before dedup.", StoreInfo::logicalBytes);
     storeGauge("strata_stored_bytes", "Bytes of the pack files.", StoreInfo::storedBytes);
     storeGauge("strata_index_bytes", "Bytes of the index on disk.", StoreInfo::indexBytes);
-    // an empty store has stored nothing twice: its ratio is 1, never below
+    // an empty store has stored nothing twice: its ratio is 1, never below. On a fleet node the
+    // unique bytes are those of every chunk of the bucket it indexes, other nodes' included, so an
+    // image imported again here, all of it deduplicated against them, leaves the ratio at 1.
     storeGauge(
         "strata_dedup_ratio",
-        "Logical bytes over unique chunk bytes (at least 1).",
+        "Logical bytes of this node's roots over the unique bytes of the chunks it indexes (a"
+            + " fleet node: the bucket's); at least 1.",
         s -> Math.max(1.0, s.dedupRatio()));
     storeGauge(
         "strata_compression_ratio",
@@ -164,9 +165,7 @@ public final class ServerMetrics {
   }
 
   public void gc(GcResult r) {
-    gcRuns.inc();
-    gcChunks.inc(r.chunksRemoved());
-    gcBytes.inc(r.bytesReclaimed());
+    gc.ran(r);
   }
 
   /** What the fsck runs found: hand it to the fsck operation. */

@@ -117,7 +117,12 @@ final class StoreOperations {
     }
     GcResult r = engine.gc();
     gcListener.accept(r);
-    return new Outcome.Reply(new GcReply(r.chunksRemoved(), r.bytesReclaimed()));
+    // A local gc's answer keeps its two keys; a fleet's adds how it emptied the packs it deleted.
+    GcReply.Fleet fleet =
+        r.fleet()
+            ? new GcReply.Fleet(r.duplicatesDropped(), r.chunksRepacked(), r.packsDeleted())
+            : null;
+    return new Outcome.Reply(new GcReply(r.chunksRemoved(), r.bytesReclaimed(), fleet));
   }
 
   private Outcome fsck(byte[] json) throws IOException {

@@ -359,11 +359,7 @@ public final class FleetGc implements Closeable {
               System.Logger.Level.INFO,
               "fleet gc: a pack it emptied stayed for chunks a node wrote after its live set;"
                   + " a second round moves them");
-          GcResult again = round();
-          r =
-              new GcResult(
-                  r.chunksRemoved() + again.chunksRemoved(),
-                  r.bytesReclaimed() + again.bytesReclaimed());
+          r = r.plus(round());
         }
         return r;
       }
@@ -408,6 +404,8 @@ public final class FleetGc implements Closeable {
     applyDone();
     byte[] b = objects.get(CONDEMNED);
     LiveSet condemned;
+    long duplicates = 0;
+    long repacked = 0;
     if (b != null) {
       condemned = LiveSet.decode(b, LiveSet.CONDEMNED, CONDEMNED);
       LOG.log(System.Logger.Level.INFO, "fleet gc {0}: resuming", condemned.generation());
@@ -416,10 +414,13 @@ public final class FleetGc implements Closeable {
       long gen = Math.max(System.currentTimeMillis(), answered + 1);
       List<ChunkAlias> aliases =
           new ArrayList<>(AliasPlan.plan(chunks, shared.lengths().keySet(), live));
-      aliases.addAll(repack(aliases, live));
+      duplicates = aliases.size();
+      List<ChunkAlias> moves = repack(aliases, live);
+      repacked = moves.size();
+      aliases.addAll(moves);
       condemned = condemn(gen, live);
       if (condemned.ids().isEmpty() && aliases.isEmpty() && !emptiedByAliases()) {
-        return new GcResult(0, deleteOrphanPacks());
+        return new GcResult(0, deleteOrphanPacks(), true, 0, 0, 0);
       }
       if (!aliases.isEmpty()) {
         // Before the condemned set: a node answering the generation finds its aliases.
@@ -434,7 +435,21 @@ public final class FleetGc implements Closeable {
     }
     answer(condemned);
     awaitAnswers(condemned.generation());
-    return delete(condemned);
+    GcResult r = delete(condemned, duplicates, repacked);
+    // Each figure on its own: the bytes are whole packs, which duplicates and repacking emptied as
+    // well as unreferenced chunks, so "removed 0 chunks, reclaimed 4 MiB" read as impossible.
+    LOG.log(
+        System.Logger.Level.INFO,
+        "fleet gc {0}: removed {1} unreferenced chunks, dropped {2} duplicate copies, repacked {3}"
+            + " chunks, deleted {4} packs: reclaimed {5} bytes",
+        // Strings: MessageFormat writes numbers as "3,626,128", which is not what the CLI prints
+        String.valueOf(condemned.generation()),
+        String.valueOf(r.chunksRemoved()),
+        String.valueOf(r.duplicatesDropped()),
+        String.valueOf(r.chunksRepacked()),
+        String.valueOf(r.packsDeleted()),
+        String.valueOf(r.bytesReclaimed()));
+    return r;
   }
 
   /** Keeps the gc lock fresh while the gc runs, so no node takes it over as stale. */
@@ -656,7 +671,7 @@ public final class FleetGc implements Closeable {
   }
 
   /** Phase two: deletes the packs whose chunks all stayed unneeded, and says so to the fleet. */
-  private GcResult delete(LiveSet condemned) throws IOException {
+  private GcResult delete(LiveSet condemned, long duplicates, long repacked) throws IOException {
     RoaringBitmap doomed = condemned.ids().clone();
     for (String n : members()) {
       LiveSet s = liveSet(n);
@@ -704,14 +719,7 @@ public final class FleetGc implements Closeable {
     applyDone();
     chunks.condemnAndCollectLive(null);
     rootsChanged = true;
-    LOG.log(
-        System.Logger.Level.INFO,
-        "fleet gc {0}: deleted {1} packs ({2} chunks, {3} bytes)",
-        condemned.generation(),
-        packs.size(),
-        chunksRemoved,
-        bytes);
-    return new GcResult(chunksRemoved, bytes);
+    return new GcResult(chunksRemoved, bytes, true, duplicates, repacked, packs.size());
   }
 
   /**
