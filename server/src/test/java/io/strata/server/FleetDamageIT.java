@@ -129,7 +129,7 @@ class FleetDamageIT {
     assertThat(damaged.toString()).contains("checksum mismatch");
 
     // The owner's fsck finds the bad copy and uploads its good one.
-    assertThat(ok(a, "fsck").out()).contains("uploaded again");
+    assertThat(a.strata("fsck").out()).contains("uploaded again");
     awaitUploaded(a);
     try (S3ObjectStore o = S3ObjectStore.open(s3)) {
       assertThat(o.get(key)).isEqualTo(good);
