@@ -148,16 +148,22 @@ class FleetDamageIT {
   void aNodeKilledAcrossAFleetGcNamesNoFullDiskForThePacksTheGcDeleted() throws Exception {
     Cli b = node("b");
     Cli c = node("c");
-    ok(c, "image", "import", layerTar("gone.tar", 4, 300_000, 80).toString(), "-t", "gone:1");
-    awaitUploaded(c);
-    // A graceful restart writes an index checkpoint that lists C's packs.
+    // B's packs, which C indexes from their segments without holding them.
+    ok(b, "image", "import", layerTar("gone.tar", 4, 300_000, 80).toString(), "-t", "gone:1");
+    awaitUploaded(b);
+    int before = bucketPacks().size();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!ok(c, "info").out().contains("bucket:            " + before + " packs")) {
+      assertThat(System.nanoTime()).as("C lists B's packs").isLessThan(deadline);
+      Thread.sleep(200);
+    }
+    // A graceful restart writes an index checkpoint that lists them.
     StratadProcess stopped = nodes.get(1);
     stopped.process().destroy();
     assertThat(stopped.awaitExit()).isNotEqualTo(-1);
-    c = node("c");
-    int before = bucketPacks().size();
-    ok(c, "image", "rm", "gone:1");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    node("c");
+    ok(b, "image", "rm", "gone:1");
+    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     Cli.Result gc;
     do {
       gc = b.strata("gc");
