@@ -558,6 +558,30 @@ public final class ChunkStore implements ChunkAccess, Closeable {
     return damaged.holdsAnyOf(ids);
   }
 
+  /**
+   * Reads chunk {@code id}, known damaged, once more and takes it off the damaged set if it now
+   * reads whole and matches its digest: the damage was in the bucket's copy of a pack, which the
+   * owner's fsck has since uploaded again. True if it is not (or no longer) known damaged.
+   */
+  public boolean readsIntactAgain(int id) throws IOException {
+    if (!damaged.mayHold(id)) {
+      return true;
+    }
+    Digest d = index.digest(id);
+    byte[] buf = new byte[ChunkerParams.MAX_CHUNK];
+    int n;
+    try {
+      n = reader.read(id, buf);
+    } catch (CorruptDataException | io.strata.store.remote.MissingObjectException e) {
+      return false;
+    }
+    if (d == null || !Digest.sha256(buf, 0, n).equals(d)) {
+      return false;
+    }
+    damaged.claim(id);
+    return true;
+  }
+
   /** Whether chunk {@code id} is known damaged ({@link #holdsDamaged} for one chunk). */
   public boolean isDamaged(int id) {
     return damaged.mayHold(id);

@@ -451,6 +451,9 @@ final class Fsck {
         int n = store.read(id, raw);
         if (Digest.sha256(raw, 0, n).equals(index.digest(id))) {
           verified.add(id);
+          // Known damaged from an earlier read of a bucket copy mended since: say what is found
+          // now, and let the images that use it be made again.
+          store.readsIntactAgain(id);
         } else {
           problems.put(
               id,

@@ -173,6 +173,14 @@ final class Recovery {
     copies.preferIntact(index, totals);
     for (int id : covered.keySet()) {
       if (!onDisk.contains(id) && !inBucket.test(id)) {
+        String gone =
+            inBucket instanceof io.strata.store.remote.BucketPacks b ? b.goneBecause(id) : null;
+        if (gone != null) {
+          // Nothing is wrong: the node was down (or not yet told) when the fleet gc deleted it,
+          // and forgets it as any node does; a note blaming a full disk sent people looking.
+          LOG.log(System.Logger.Level.INFO, "pack {0} is gone: {1}", PackFormat.fileName(id), gone);
+          continue;
+        }
         LOG.log(System.Logger.Level.WARNING, "pack {0} is missing; fsck names what it held", id);
         notes.add(
             "pack "

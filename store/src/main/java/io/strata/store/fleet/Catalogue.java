@@ -277,6 +277,22 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
       if (missing.isEmpty()) {
         return;
       }
+      int damaged = stillDamaged(missing.keySet());
+      if (damaged < 0) {
+        continue; // a chunk read whole again (its bucket copy was mended): look once more
+      }
+      if (damaged > 0) {
+        throw new io.strata.store.error.CorruptDataException(
+            "image "
+                + ref
+                + ": "
+                + damaged
+                + " of its chunks were found damaged in "
+                + objects.describe()
+                + " (a read failed its checksum) and still are; fsck on the node that made the"
+                + " image uploads its good copy again, after which this node reads them again",
+            ref);
+      }
       long condemned = missing.keySet().stream().filter(d -> chunks.idsOf(d).length > 0).count();
       // Once the gc is over (its condemned set gone from the bucket), this node lifts it within a
       // member round, and the chunks are either here or reclaimed: wait for that.
@@ -318,6 +334,28 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
         throw new IOException("interrupted while waiting for the chunks of " + ref, e);
       }
     }
+  }
+
+  /**
+   * How many chunks of {@code missing} this node knows damaged and still reads damaged, or -1 if
+   * one of them now reads whole (its bucket copy mended since) and so is missing no longer. A chunk
+   * known damaged is in the index: it is damage, never "not uploaded yet".
+   */
+  private int stillDamaged(java.util.Set<io.strata.store.digest.Digest> missing)
+      throws IOException {
+    int damaged = 0;
+    boolean mended = false;
+    for (io.strata.store.digest.Digest d : missing) {
+      int id = chunks.idOf(d);
+      if (id >= 0 && chunks.isDamaged(id)) {
+        if (chunks.readsIntactAgain(id)) {
+          mended = true;
+        } else {
+          damaged++;
+        }
+      }
+    }
+    return mended ? -1 : damaged;
   }
 
   /** Waits for the publications queued so far (tests, and a graceful stop). */

@@ -200,6 +200,26 @@ final class PackCache {
     }
   }
 
+  /**
+   * Drops the cached blocks holding bytes {@code offset} to {@code offset + len} of pack {@code
+   * id}, whose copy failed its checksum: the next read fetches them from the bucket again.
+   */
+  void drop(int id, long offset, int len) throws IOException {
+    int first = (int) (offset / BLOCK);
+    int last = (int) ((offset + Math.max(len, 1) - 1) / BLOCK);
+    for (int block = first; block <= last; block++) {
+      long key = (long) id << 32 | block;
+      synchronized (this) {
+        Long size = entries.remove(key);
+        if (size == null) {
+          continue;
+        }
+        bytes -= size;
+      }
+      Files.deleteIfExists(blockPath(id, block));
+    }
+  }
+
   /** Drops whatever the cache holds of pack {@code id}, which is gone from the bucket. */
   void forget(int id) throws IOException {
     List<Long> gone = new java.util.ArrayList<>();

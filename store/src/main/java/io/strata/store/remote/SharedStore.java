@@ -21,7 +21,6 @@ import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntPredicate;
 
 /**
  * A chunk store's side of a bucket shared with other stratads: uploads each pack this store seals
@@ -144,8 +143,12 @@ public final class SharedStore implements PackSet.Remote, Closeable {
   }
 
   /** Which packs the bucket holds with their segment published (a checkpoint may cover them). */
-  public IntPredicate published() {
-    return id -> segments.contains(id) && inBucket.containsKey(id);
+  public BucketPacks published() {
+    return new BucketPacks(this);
+  }
+
+  boolean isPublished(int id) {
+    return segments.contains(id) && inBucket.containsKey(id);
   }
 
   /** The bucket's copy of {@code chunks/config}, or null if this is the first store on it. */
@@ -236,7 +239,16 @@ public final class SharedStore implements PackSet.Remote, Closeable {
 
   @Override
   public void read(int id, long offset, byte[] dst, int len) throws IOException {
-    cache.read(id, indexed.get(id), offset, dst, len);
+    long packLength = indexed.get(id);
+    cache.read(id, packLength, offset, dst, len);
+    if (!WholeRecord.failsCrc(dst, len)) {
+      return;
+    }
+    // The cached blocks may hold a copy the bucket had when it was damaged, mended since (the
+    // owner's fsck uploads its good copy again): kept, they failed every read until evicted. Drop
+    // them and fetch once more; the reader names the damage if the bucket's copy fails too.
+    cache.drop(id, offset, len);
+    cache.read(id, packLength, offset, dst, len);
   }
 
   @Override
@@ -525,17 +537,23 @@ public final class SharedStore implements PackSet.Remote, Closeable {
    * of its member thread, so a pack missing from the bucket and named here is no damage.
    */
   public Set<Integer> packsDeletedByGc() throws IOException {
+    return new java.util.TreeSet<>(gcDeletions().keySet());
+  }
+
+  /** The packs finished gcs deleted, each with the generation of the gc that did. */
+  Map<Integer, Long> gcDeletions() throws IOException {
     List<String> keys = new java.util.ArrayList<>();
     objects.list(GC_DONE, (k, size) -> keys.add(k));
-    Set<Integer> out = new java.util.TreeSet<>();
+    Map<Integer, Long> out = new java.util.TreeMap<>();
     for (String k : keys) {
       byte[] b = objects.get(k);
       if (b == null) {
         continue;
       }
+      long generation = Long.parseLong(k.substring(GC_DONE.length()));
       for (String line : new String(b, java.nio.charset.StandardCharsets.US_ASCII).split("\n")) {
         if (!line.isBlank() && !line.startsWith("#")) {
-          out.add(Integer.parseUnsignedInt(line.trim(), 16));
+          out.put(Integer.parseUnsignedInt(line.trim(), 16), generation);
         }
       }
     }

@@ -291,6 +291,47 @@ class CatalogueTest {
     }
   }
 
+  /**
+   * A chunk a node found damaged in the bucket was counted missing, and the node said, after a 30 s
+   * wait, that the image's maker "has not uploaded" it (X2): it is named as damage at once, and
+   * once the bucket's copy is mended the image is made without a restart.
+   */
+  @Test
+  void aChunkFoundDamagedInTheBucketIsNamedSoAndReadAgainOnceMended() throws Exception {
+    a = new Node("a");
+    b = new Node("b");
+    String id =
+        a.importImage(
+            "dm:1",
+            java.util.HexFormat.of()
+                .formatHex(io.strata.store.testing.TestData.random(5, 300_000)));
+    a.fix.chunks().publishToBucket(30_000);
+    a.settle();
+    String key =
+        bucket.inner.objects.entrySet().stream()
+            .filter(e -> e.getKey().startsWith("packs/"))
+            .max(
+                java.util.Map.Entry.comparingByValue(
+                    java.util.Comparator.comparingInt(v -> v.length)))
+            .orElseThrow()
+            .getKey();
+    byte[] good = bucket.inner.objects.get(key).clone();
+    byte[] bad = good.clone();
+    bad[bad.length / 2] ^= (byte) 0xff;
+    bucket.inner.objects.put(key, bad);
+    b.fix.chunks().shared().refresh();
+
+    assertThatThrownBy(() -> b.images.resolveFetching(id)).hasMessageContaining("checksum");
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> b.images.resolveFetching(id))
+        .hasMessageContaining("of its chunks were found damaged in " + bucket.location())
+        .hasMessageNotContaining("not uploaded");
+    assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(10));
+
+    bucket.inner.objects.put(key, good); // what the owner's fsck does
+    assertThat(b.images.resolveFetching(id)).isEqualTo(id);
+  }
+
   /** {@link MemoryBucket} whose deletes of catalogue tags fail while told to. */
   private static final class FlakyBucket implements ObjectStore {
     final MemoryBucket inner = new MemoryBucket();
