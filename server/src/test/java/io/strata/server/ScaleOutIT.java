@@ -257,7 +257,9 @@ class ScaleOutIT {
             () -> {
               while (!Thread.currentThread().isInterrupted()) {
                 Cli.Result r = c.strata("gc");
-                var m = java.util.regex.Pattern.compile("removed (\\d+) chunks").matcher(r.out());
+                var m =
+                    java.util.regex.Pattern.compile("removed (\\d+) unreferenced chunks")
+                        .matcher(r.out());
                 if (r.exit() == 0 && m.find()) {
                   removed.addAndGet(Long.parseLong(m.group(1)));
                 }
