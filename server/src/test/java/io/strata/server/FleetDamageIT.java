@@ -45,19 +45,7 @@ class FleetDamageIT {
       s3 = CephS3.freshBucket();
     }
     StratadProcess p =
-        StratadProcess.launch(
-            dir.resolve("logs"),
-            "--data",
-            dir.resolve(name).toString(),
-            "--store",
-            s3.location(),
-            "--s3-endpoint",
-            CephS3.ENDPOINT.toString(),
-            "--s3-credentials-file",
-            CephS3.credentials().toString(),
-            "--s3-path-style",
-            "--s3-cache-size",
-            "128M");
+        StratadProcess.launch(dir.resolve("logs"), FleetNode.args(dir.resolve(name), s3));
     nodes.add(p);
     assertThat(p.awaitReady()).as("stratad %s started: %s", name, p.stderr()).isTrue();
     return new Cli(p.port());

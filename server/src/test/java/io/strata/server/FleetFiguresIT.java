@@ -63,19 +63,7 @@ class FleetFiguresIT {
     StratadProcess p =
         StratadProcess.launch(
             dir.resolve("logs"),
-            "--data",
-            dir.resolve(name).toString(),
-            "--store",
-            s3.location(),
-            "--s3-endpoint",
-            CephS3.ENDPOINT.toString(),
-            "--s3-credentials-file",
-            CephS3.credentials().toString(),
-            "--s3-path-style",
-            "--s3-cache-size",
-            "128M",
-            "--metrics",
-            "127.0.0.1:" + metrics);
+            FleetNode.args(dir.resolve(name), s3, "--metrics", "127.0.0.1:" + metrics));
     nodes.add(p);
     assertThat(p.awaitReady()).as("stratad %s started: %s", name, p.stderr()).isTrue();
     return new Cli(p.port());

@@ -56,22 +56,8 @@ class ScaleOutIT {
     if (s3 == null) {
       s3 = CephS3.freshBucket();
     }
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--data",
-                dir.resolve(name).toString(),
-                "--store",
-                s3.location(),
-                "--s3-endpoint",
-                CephS3.ENDPOINT.toString(),
-                "--s3-credentials-file",
-                CephS3.credentials().toString(),
-                "--s3-path-style",
-                "--s3-cache-size",
-                "128M"));
-    args.addAll(List.of(more));
-    StratadProcess p = StratadProcess.launch(dir.resolve("logs"), args.toArray(String[]::new));
+    StratadProcess p =
+        StratadProcess.launch(dir.resolve("logs"), FleetNode.args(dir.resolve(name), s3, more));
     nodes.add(p);
     return p;
   }
