@@ -85,7 +85,14 @@ class SystemDfIT {
       assertThat(verbose.lines().limit(4))
           .extracting(l -> l.split("\\s{2,}")[0])
           .containsExactly("TYPE", "Images", "Containers", "Local Volumes");
-      assertThat(json(s, "system", "df", "-v").has("registry")).isTrue();
+      // what no prune of Strata's frees is not called reclaimable (Y2, session 26)
+      assertThat(verbose.lines().filter(l -> l.startsWith("RECORDS")))
+          .hasSize(2)
+          .allSatisfy(
+              l -> assertThat(l.split("\\s{2,}")).containsExactly("RECORDS", "SIZE", "EXCLUSIVE"));
+      JsonNode dfv = json(s, "system", "df", "-v");
+      assertThat(dfv.get("containerd").has("exclusive")).isTrue();
+      assertThat(dfv.get("registry").has("reclaimable")).isFalse();
     }
   }
 }

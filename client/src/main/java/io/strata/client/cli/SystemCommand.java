@@ -23,7 +23,8 @@ final class SystemCommand extends CommandGroup {
       description = {
         "What images, containers and volumes take: TYPE TOTAL ACTIVE SIZE RECLAIMABLE; -v adds"
             + " one row per image, container and volume, and what the registry and containerd"
-            + " hold.",
+            + " hold (RECORDS SIZE EXCLUSIVE: the bytes only they hold, which their own"
+            + " deletes and gc free, no prune).",
         "RECLAIMABLE is what removing the unused ones and a gc would free: chunks a commit, a"
             + " pushed image, a volume or containerd still references stay. No container runs,"
             + " so none is active; a volume is active while a container mounts it.",
@@ -132,8 +133,8 @@ final class SystemCommand extends CommandGroup {
       out.println();
       out.println(name + " space usage:");
       out.println();
-      Table t = new Table("RECORDS", "SIZE", "RECLAIMABLE");
-      t.row(Long.toString(h.records()), ByteSize.human(h.size()), ByteSize.human(h.reclaimable()));
+      Table t = new Table("RECORDS", "SIZE", "EXCLUSIVE");
+      t.row(Long.toString(h.records()), ByteSize.human(h.size()), ByteSize.human(h.exclusive()));
       t.print(out);
     }
 

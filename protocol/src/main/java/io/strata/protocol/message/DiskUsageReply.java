@@ -32,10 +32,11 @@ public record DiskUsageReply(
    *
    * @param records how many chunk-store records it keeps
    * @param size pack bytes of every chunk they reference
-   * @param reclaimable pack bytes removing all of them and a gc would free: the chunks no image,
-   *     container, volume or other record references
+   * @param exclusive pack bytes only these records reference: what removing all of them (through
+   *     the service itself: registry deletes, containerd's gc) and a gc would free. No prune of
+   *     Strata's removes them, so it is not called reclaimable (docs/ADVERSARIAL.md, Y2)
    */
-  public record Held(long records, long size, long reclaimable) {
+  public record Held(long records, long size, long exclusive) {
     /** Nothing held. */
     public static final Held EMPTY = new Held(0, 0, 0);
   }
