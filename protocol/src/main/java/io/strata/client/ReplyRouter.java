@@ -26,13 +26,16 @@ final class ReplyRouter {
   private final FrameConnection connection;
   private final HostPort address;
   private final int maxStreams;
+  private final boolean streaming;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition room = lock.newCondition();
   private final Map<Integer, StreamInbox> inFlight = new HashMap<>();
   private int nextStream = 1;
   private StrataClientException failure;
 
-  ReplyRouter(FrameConnection connection, HostPort address, int maxStreams) {
+  /** {@code streaming}: read a connection's error as {@link StrataClient#connect} was told to. */
+  ReplyRouter(FrameConnection connection, HostPort address, int maxStreams, boolean streaming) {
+    this.streaming = streaming;
     this.connection = connection;
     this.address = address;
     this.maxStreams = Math.max(1, maxStreams);
@@ -113,7 +116,7 @@ final class ReplyRouter {
         InboundFrame f = connection.read();
         if (f.stream() == Wire.CONNECTION_STREAM) {
           if (f.type() == FrameType.RESPONSE) {
-            fail(StrataClient.connectionError(address, f));
+            fail(StrataClient.connectionError(address, f, streaming));
             return;
           }
           throw new ProtocolException("server sent " + f.type() + " on stream 0");
