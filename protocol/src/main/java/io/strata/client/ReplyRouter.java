@@ -43,7 +43,7 @@ final class ReplyRouter {
 
   /** Starts reading; after the handshake, which reads on the caller's thread. */
   void start() {
-    Thread t = new Thread(this::readFrames, "strata-client " + address);
+    Thread t = new Thread(this::readFrames, "strata-client ".concat(text(address)));
     t.setDaemon(true);
     t.start();
   }
@@ -147,6 +147,23 @@ final class ReplyRouter {
     } catch (InterruptedException e) {
       fail(new StrataClientException(Status.UNAVAILABLE, "connection to " + where() + " closed"));
     }
+  }
+
+  /**
+   * {@code address} as {@link HostPort#toString} writes it, built without {@code +}: the first
+   * string concatenation of a JVM spins method handles for tens of milliseconds (invokedynamic),
+   * which a short CLI command pays in full (docs/PERF.md, "CLI startup"), and HostPort's toString
+   * is one. For what every connection does whether or not it fails: name its thread, close.
+   */
+  static String text(HostPort address) {
+    String host = address.host();
+    StringBuilder b = new StringBuilder();
+    if (host.indexOf(':') >= 0) {
+      b.append('[').append(host).append(']');
+    } else {
+      b.append(host);
+    }
+    return b.append(':').append(address.port()).toString();
   }
 
   private String where() {

@@ -626,9 +626,11 @@ public final class StrataClient implements Closeable {
   /** Closes the connection; calls in flight fail with UNAVAILABLE. */
   @Override
   public void close() throws IOException {
+    // not +: see ReplyRouter.text
     router.fail(
         new StrataClientException(
-            Status.UNAVAILABLE, "connection to stratad at " + address + " is closed"));
+            Status.UNAVAILABLE,
+            "connection to stratad at ".concat(ReplyRouter.text(address)).concat(" is closed")));
   }
 
   // ---- the request cycle ----
@@ -650,7 +652,7 @@ public final class StrataClient implements Closeable {
   /** A listing whose lines are {@code type} items, read into a list. */
   private <T> List<T> items(Opcode op, Object args, Class<T> type) throws IOException {
     List<T> items = new ArrayList<>();
-    String what = op.label() + " line";
+    String what = op.label().concat(" line"); // not +: see ReplyRouter.text
     listing(op, args, line -> items.add(read(streaming, line, type, what)), ListEnd.class);
     return items;
   }
@@ -795,10 +797,10 @@ public final class StrataClient implements Closeable {
       ResponseHeader r = ResponseHeader.decode(ByteBuffer.wrap(f.payload()));
       if (r.status() != Status.OK) {
         String message =
-            read(streaming, r.body(), ErrorBody.class, op.label() + " error").message();
+            read(streaming, r.body(), ErrorBody.class, op.label().concat(" error")).message();
         throw new StrataClientException(r.status(), message == null ? r.status().name() : message);
       }
-      return read(streaming, r.body(), type, op.label() + " reply");
+      return read(streaming, r.body(), type, op.label().concat(" reply"));
     }
   }
 

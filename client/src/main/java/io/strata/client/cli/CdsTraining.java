@@ -24,13 +24,14 @@ import java.util.Map;
  * The training run of the client's class-data sharing archive ({@code client/target/strata.jsa},
  * docs/PERF.md "CLI startup"): the build runs it under {@code -XX:DumpLoadedClassList} and archives
  * the classes it loaded, so that {@code bin/strata} maps them instead of loading and verifying them
- * from the jar. It walks the common path of a command without a server: picocli's command tree,
- * parsing and help, a connection attempt that fails, the error report, and Jackson reading and
- * writing the replies of the everyday listings. Output goes nowhere; nothing on the machine
- * changes.
+ * from the jar. It walks the common paths of a command: picocli's command tree, parsing and help, a
+ * connection attempt that fails, the error report, and Jackson reading and writing the replies of
+ * the everyday listings; and the quick path ({@link QuickCommand}) of those listings, failing to
+ * connect and talking to a peer on loopback that answers ({@link CdsTrainingPeer}). Output goes
+ * nowhere; nothing on the machine changes.
  */
 public final class CdsTraining {
-  private static final InfoReply INFO =
+  static final InfoReply INFO =
       new InfoReply(
           "0",
           "btrfs",
@@ -82,6 +83,18 @@ public final class CdsTraining {
       QuickCommand.run(run.toArray(String[]::new), sink());
     }
     quickListings(new PrintStream(OutputStream.nullOutputStream(), true));
+    // ... and against a peer that answers, for the connection, its reader and the replies
+    try {
+      CdsTrainingPeer.train(
+          List.of(
+              new String[] {"ps"},
+              new String[] {"images", "-q"},
+              new String[] {"ps", "--format", "table {{.ID}}"},
+              new String[] {"version"}),
+          sink());
+    } catch (IOException e) {
+      // what it loaded is archived all the same
+    }
     List<Object> replies =
         List.of(
             new ContainerItem("0".repeat(64), "name", "image:tag", "sha256:00", "2026", 1, 2, 3),
