@@ -26,13 +26,16 @@ final class ReplyRouter {
   private final FrameConnection connection;
   private final HostPort address;
   private final int maxStreams;
+  private final boolean streaming;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition room = lock.newCondition();
   private final Map<Integer, StreamInbox> inFlight = new HashMap<>();
   private int nextStream = 1;
   private StrataClientException failure;
 
-  ReplyRouter(FrameConnection connection, HostPort address, int maxStreams) {
+  /** {@code streaming}: read a connection's error as {@link StrataClient#connect} was told to. */
+  ReplyRouter(FrameConnection connection, HostPort address, int maxStreams, boolean streaming) {
+    this.streaming = streaming;
     this.connection = connection;
     this.address = address;
     this.maxStreams = Math.max(1, maxStreams);
@@ -40,7 +43,7 @@ final class ReplyRouter {
 
   /** Starts reading; after the handshake, which reads on the caller's thread. */
   void start() {
-    Thread t = new Thread(this::readFrames, "strata-client " + address);
+    Thread t = new Thread(this::readFrames, "strata-client ".concat(text(address)));
     t.setDaemon(true);
     t.start();
   }
@@ -113,7 +116,7 @@ final class ReplyRouter {
         InboundFrame f = connection.read();
         if (f.stream() == Wire.CONNECTION_STREAM) {
           if (f.type() == FrameType.RESPONSE) {
-            fail(StrataClient.connectionError(address, f));
+            fail(StrataClient.connectionError(address, f, streaming));
             return;
           }
           throw new ProtocolException("server sent " + f.type() + " on stream 0");
@@ -144,6 +147,23 @@ final class ReplyRouter {
     } catch (InterruptedException e) {
       fail(new StrataClientException(Status.UNAVAILABLE, "connection to " + where() + " closed"));
     }
+  }
+
+  /**
+   * {@code address} as {@link HostPort#toString} writes it, built without {@code +}: the first
+   * string concatenation of a JVM spins method handles for tens of milliseconds (invokedynamic),
+   * which a short CLI command pays in full (docs/PERF.md, "CLI startup"), and HostPort's toString
+   * is one. For what every connection does whether or not it fails: name its thread, close.
+   */
+  static String text(HostPort address) {
+    String host = address.host();
+    StringBuilder b = new StringBuilder();
+    if (host.indexOf(':') >= 0) {
+      b.append('[').append(host).append(']');
+    } else {
+      b.append(host);
+    }
+    return b.append(':').append(address.port()).toString();
   }
 
   private String where() {

@@ -47,6 +47,7 @@ import io.strata.protocol.message.ImportReply;
 import io.strata.protocol.message.InfoReply;
 import io.strata.protocol.message.InspectReply;
 import io.strata.protocol.message.Json;
+import io.strata.protocol.message.JsonRecords;
 import io.strata.protocol.message.ListEnd;
 import io.strata.protocol.message.MountArgs;
 import io.strata.protocol.message.MountReply;
@@ -111,11 +112,16 @@ public final class StrataClient implements Closeable {
   private final Welcome welcome;
   private final ReplyRouter router;
 
-  private StrataClient(HostPort address, FrameConnection connection, Welcome welcome) {
+  /** Whether replies are read with {@link JsonRecords} rather than {@link Json#read}. */
+  private final boolean streaming;
+
+  private StrataClient(
+      HostPort address, FrameConnection connection, Welcome welcome, boolean streaming) {
     this.address = address;
     this.connection = connection;
     this.welcome = welcome;
-    this.router = new ReplyRouter(connection, address, welcome.maxStreams());
+    this.streaming = streaming;
+    this.router = new ReplyRouter(connection, address, welcome.maxStreams(), streaming);
     router.start();
   }
 
@@ -125,6 +131,16 @@ public final class StrataClient implements Closeable {
    * Status#UNAUTHENTICATED}.
    */
   public static StrataClient connect(HostPort address, byte[] token) throws StrataClientException {
+    return connect(address, token, false);
+  }
+
+  /**
+   * {@link #connect(HostPort, byte[])} whose replies, with {@code streaming}, are read by {@link
+   * JsonRecords}: the same values and errors without starting jackson-databind, for the CLI's quick
+   * path (docs/PERF.md, "CLI startup"). Requests with arguments still write them with {@link Json}.
+   */
+  public static StrataClient connect(HostPort address, byte[] token, boolean streaming)
+      throws StrataClientException {
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
@@ -142,9 +158,9 @@ public final class StrataClient implements Closeable {
     try {
       FrameConnection c = new FrameConnection(socket);
       socket.setSoTimeout((int) HANDSHAKE_TIMEOUT.toMillis());
-      Welcome w = handshake(address, c, token);
+      Welcome w = handshake(address, c, token, streaming);
       socket.setSoTimeout(0);
-      return new StrataClient(address, c, w);
+      return new StrataClient(address, c, w, streaming);
     } catch (StrataClientException e) {
       closeQuietly(socket);
       throw e;
@@ -157,14 +173,14 @@ public final class StrataClient implements Closeable {
     }
   }
 
-  private static Welcome handshake(HostPort address, FrameConnection c, byte[] token)
-      throws IOException {
+  private static Welcome handshake(
+      HostPort address, FrameConnection c, byte[] token, boolean streaming) throws IOException {
     c.send(FrameType.HELLO, Wire.CONNECTION_STREAM, Hello.current().encode());
     Welcome w;
     try {
       InboundFrame f = c.read();
       if (f.type() == FrameType.RESPONSE && f.stream() == Wire.CONNECTION_STREAM) {
-        throw connectionError(address, f);
+        throw connectionError(address, f, streaming);
       }
       if (f.type() != FrameType.WELCOME) {
         throw new ProtocolException("expected WELCOME, got " + f.type());
@@ -195,7 +211,7 @@ public final class StrataClient implements Closeable {
     c.send(FrameType.AUTH, Wire.CONNECTION_STREAM, token);
     InboundFrame a = c.read();
     if (a.type() == FrameType.RESPONSE) {
-      throw connectionError(address, a);
+      throw connectionError(address, a, streaming);
     }
     if (a.type() != FrameType.AUTH_OK) {
       throw new ProtocolException("expected AUTH_OK, got " + a.type());
@@ -220,10 +236,10 @@ public final class StrataClient implements Closeable {
         Status.UNAVAILABLE, address + " is not a Strata server (" + why + ")", e);
   }
 
-  static StrataClientException connectionError(HostPort address, InboundFrame f)
+  static StrataClientException connectionError(HostPort address, InboundFrame f, boolean streaming)
       throws ProtocolException {
     ResponseHeader r = ResponseHeader.decode(ByteBuffer.wrap(f.payload()));
-    String message = Json.read(r.body(), ErrorBody.class, "error").message();
+    String message = read(streaming, r.body(), ErrorBody.class, "error").message();
     return new StrataClientException(r.status(), "stratad at " + address + ": " + message);
   }
 
@@ -610,9 +626,11 @@ public final class StrataClient implements Closeable {
   /** Closes the connection; calls in flight fail with UNAVAILABLE. */
   @Override
   public void close() throws IOException {
+    // not +: see ReplyRouter.text
     router.fail(
         new StrataClientException(
-            Status.UNAVAILABLE, "connection to stratad at " + address + " is closed"));
+            Status.UNAVAILABLE,
+            "connection to stratad at ".concat(ReplyRouter.text(address)).concat(" is closed")));
   }
 
   // ---- the request cycle ----
@@ -634,8 +652,8 @@ public final class StrataClient implements Closeable {
   /** A listing whose lines are {@code type} items, read into a list. */
   private <T> List<T> items(Opcode op, Object args, Class<T> type) throws IOException {
     List<T> items = new ArrayList<>();
-    String what = op.label() + " line";
-    listing(op, args, line -> items.add(Json.read(line, type, what)), ListEnd.class);
+    String what = op.label().concat(" line"); // not +: see ReplyRouter.text
+    listing(op, args, line -> items.add(read(streaming, line, type, what)), ListEnd.class);
     return items;
   }
 
@@ -652,7 +670,8 @@ public final class StrataClient implements Closeable {
    * Opens a stream (waiting while the server's limit of streams is in flight) and sends REQUEST.
    */
   private StreamInbox begin(Opcode op, Object args) throws IOException {
-    byte[] json = args == null ? Json.emptyObject() : Json.write(args);
+    // {} without Json, whose start is jackson-databind's
+    byte[] json = args == null ? new byte[] {'{', '}'} : Json.write(args);
     StreamInbox stream = router.open();
     send(FrameType.REQUEST, stream.stream(), new RequestHeader(op.code(), json).encode());
     return stream;
@@ -777,11 +796,18 @@ public final class StrataClient implements Closeable {
       }
       ResponseHeader r = ResponseHeader.decode(ByteBuffer.wrap(f.payload()));
       if (r.status() != Status.OK) {
-        String message = Json.read(r.body(), ErrorBody.class, op.label() + " error").message();
+        String message =
+            read(streaming, r.body(), ErrorBody.class, op.label().concat(" error")).message();
         throw new StrataClientException(r.status(), message == null ? r.status().name() : message);
       }
-      return Json.read(r.body(), type, op.label() + " reply");
+      return read(streaming, r.body(), type, op.label().concat(" reply"));
     }
+  }
+
+  /** {@link Json#read}, or with {@code streaming} {@link JsonRecords#read}: the same answers. */
+  private static <T> T read(boolean streaming, byte[] json, Class<T> type, String what)
+      throws ProtocolException {
+    return streaming ? JsonRecords.read(json, type, what) : Json.read(json, type, what);
   }
 
   /** A protocol violation: the connection ends, failing every call in flight with it. */

@@ -43,12 +43,7 @@ final class ContainerListCommand extends ClientCommand {
   static void print(PrintStream out, List<ContainerItem> items) {
     Table t = new Table("CONTAINER ID", "IMAGE", "NAME", "SIZE", "VIRTUAL");
     for (ContainerItem c : items) {
-      t.row(
-          ImageCommand.shortId(c.id()),
-          c.image(),
-          c.name(),
-          size(c),
-          ByteSize.human(c.virtualSize()));
+      t.row(ShortId.of(c.id()), c.image(), c.name(), size(c), ByteSize.human(c.virtualSize()));
     }
     t.print(out);
   }
@@ -63,6 +58,31 @@ final class ContainerListCommand extends ClientCommand {
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
+    return list(client, listing, cli.terminal().out(), cli.json());
+  }
+
+  /**
+   * Lists the containers of {@code client} as {@code listing} and {@code json} ask, on {@code out}:
+   * the one listing of {@code ps} and of the quick path ({@link QuickCommand}).
+   */
+  static int list(StrataClient client, ListingOptions listing, PrintStream out, boolean json)
+      throws IOException {
+    ListingOptions.Shape<ContainerItem> shape = shape(listing, client);
+    List<ContainerItem> kept;
+    try {
+      kept = listing.filter(client.containers(), shape);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    listing.print(out, json, kept, shape);
+    return ExitStatus.OK;
+  }
+
+  /**
+   * The columns, fields and filters of the container listing; the label filter asks {@code client}
+   * for each container's labels.
+   */
+  static ListingOptions.Shape<ContainerItem> shape(ListingOptions listing, StrataClient client) {
     ListingOptions.Shape<ContainerItem> shape =
         new ListingOptions.Shape<ContainerItem>()
             .column("ID", "CONTAINER ID")
@@ -83,8 +103,7 @@ final class ContainerListCommand extends ClientCommand {
                             && c.image().equals(v + ":latest"))
                         || (c.imageId() != null
                             && v.length() >= 4
-                            && ImageCommand.shortId(c.imageId())
-                                .startsWith(ImageCommand.shortId(v))));
+                            && ShortId.of(c.imageId()).startsWith(ShortId.of(v))));
     Map<String, Map<String, String>> labels = new HashMap<>();
     shape.filter(
         "label",
@@ -114,13 +133,6 @@ final class ContainerListCommand extends ClientCommand {
           r.put("CreatedAt", c.created());
           return r;
         };
-    List<ContainerItem> kept;
-    try {
-      kept = listing.filter(client.containers(), shape);
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
-    listing.print(cli, kept, shape);
-    return ExitStatus.OK;
+    return shape;
   }
 }

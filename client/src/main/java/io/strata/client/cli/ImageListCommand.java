@@ -2,6 +2,7 @@ package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
 import io.strata.protocol.message.ImageItem;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,7 +47,7 @@ final class ImageListCommand extends ClientCommand {
       t.row(
           i.repository(),
           i.tag(),
-          ImageCommand.shortId(i.id()),
+          ShortId.of(i.id()),
           ByteSize.human(i.size()),
           ByteSize.human(i.sharedSize()),
           ByteSize.human(i.uniqueSize()));
@@ -56,13 +57,24 @@ final class ImageListCommand extends ClientCommand {
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
+    return list(client, listing, repository, cli.terminal().out(), cli.json());
+  }
+
+  /**
+   * Lists the images of {@code client} (of {@code repository} only, unless null) as {@code listing}
+   * and {@code json} ask, on {@code out}: the one listing of {@code image ls} and of the quick path
+   * ({@link QuickCommand}).
+   */
+  static int list(
+      StrataClient client, ListingOptions listing, String repository, PrintStream out, boolean json)
+      throws IOException {
     ListingOptions.Shape<ImageItem> shape = shape(listing);
     List<ImageItem> items = client.images();
     if (repository != null) {
       // docker passes the argument on as the reference filter, so it may be a glob too
       items = items.stream().filter(i -> matchesReference(i, repository)).toList();
     }
-    listing.print(cli, listing.filter(items, shape), shape);
+    listing.print(out, json, listing.filter(items, shape), shape);
     return ExitStatus.OK;
   }
 

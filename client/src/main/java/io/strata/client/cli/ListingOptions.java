@@ -8,10 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * docker's options of every listing: {@code -q}, {@code --no-trunc}, {@code --filter KEY=VALUE} and
@@ -19,9 +16,6 @@ import picocli.CommandLine.Spec;
  * the same key match if any does, different keys must all match, as docker's do.
  */
 final class ListingOptions {
-  @Spec(Spec.Target.MIXEE)
-  CommandSpec mixee;
-
   @Option(
       names = {"-q", "--quiet"},
       description = "Print only the ids (names of volumes, digests of objects).")
@@ -83,8 +77,7 @@ final class ListingOptions {
       int eq = f.indexOf('=');
       String key = eq > 0 ? f.substring(0, eq) : f;
       if (eq <= 0 || !shape.filters.containsKey(key)) {
-        throw new ParameterException(
-            mixee.commandLine(),
+        throw new UsageError(
             "invalid filter '"
                 + f
                 + "': expected KEY=VALUE with KEY one of "
@@ -111,15 +104,19 @@ final class ListingOptions {
    * table ask.
    */
   <T> void print(StrataCli cli, List<T> items, Shape<T> shape) {
-    if (cli.json() && format == null && !quiet) {
-      cli.printJson(items);
+    print(cli.terminal().out(), cli.json(), items, shape);
+  }
+
+  /** {@link #print(StrataCli, List, Shape)} on {@code out}, {@code json} for {@code --json}. */
+  <T> void print(PrintStream out, boolean json, List<T> items, Shape<T> shape) {
+    if (json && format == null && !quiet) {
+      out.println(Template.pretty(items));
       return;
     }
     List<Map<String, Object>> rows = new ArrayList<>();
     for (T item : items) {
       rows.add(shape.row.apply(item));
     }
-    PrintStream out = cli.terminal().out();
     if (quiet) {
       rows.forEach(r -> out.println(r.get(shape.idField)));
       return;
@@ -172,6 +169,6 @@ final class ListingOptions {
 
   /** {@code id} as the listing prints it: 12 hex digits, or whole with {@code --no-trunc}. */
   String id(String id) {
-    return noTrunc ? id : ImageCommand.shortId(id);
+    return noTrunc ? id : ShortId.of(id);
   }
 }

@@ -1,11 +1,8 @@
 package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
-import io.strata.client.StrataClientException;
 import io.strata.protocol.HostPort;
 import io.strata.protocol.Status;
-import io.strata.protocol.TokenFile;
-import io.strata.protocol.message.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -14,7 +11,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,7 +32,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
     description = "Talks to stratad, the content-addressed, deduplicating store.")
 public final class StrataCli implements Runnable {
   /** The address tried when neither {@code --host} nor {@code STRATA_HOST} is given. */
-  static final String DEFAULT_HOST = "127.0.0.1:" + HostPort.DEFAULT_PORT;
+  static final String DEFAULT_HOST = Connect.DEFAULT_HOST;
 
   /**
    * The commands of {@code strata} by name, in the order of its help. The names are their {@code
@@ -207,9 +203,13 @@ public final class StrataCli implements Runnable {
     this.terminal = terminal;
   }
 
-  /** Runs {@code strata} and exits with its exit code. */
+  /**
+   * Runs {@code strata} and exits with its exit code, as the jar's entry point {@link Main} does:
+   * the commonest read-only commands by the quick path when it takes them (docs/PERF.md, "CLI
+   * startup"), anything else by picocli.
+   */
   public static void main(String[] args) {
-    System.exit(run(args, Terminal.system()));
+    Main.main(args);
   }
 
   /** Runs {@code strata} with {@code args} against {@code terminal}; returns the exit code. */
@@ -233,25 +233,20 @@ public final class StrataCli implements Runnable {
               && !e.getCommandLine().getSubcommands().isEmpty()) {
             message = "unknown command '" + u.getUnmatched().get(0) + "' for '" + name + "'";
           }
-          if (List.of(a).contains("--json")) {
-            errorJson(terminal, message, null, ExitStatus.USAGE);
-            return ExitStatus.USAGE;
-          }
-          terminal.err().println("strata: " + message);
-          if (e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
-            terminal
-                .err()
-                .println(
-                    "Did you mean: "
-                        + u.getSuggestions().stream()
-                            .map(s -> name + " " + s)
-                            .collect(Collectors.joining(", "))
-                        + "?");
-          }
-          terminal.err().println("Try '" + name + " --help'.");
-          return ExitStatus.USAGE;
+          List<String> suggestions =
+              e instanceof UnmatchedArgumentException u ? u.getSuggestions() : List.of();
+          return Failure.usage(terminal, name, message, suggestions, List.of(a).contains("--json"));
         });
-    cmd.setExecutionExceptionHandler((e, c, parsed) -> cli.report(e));
+    cmd.setExecutionExceptionHandler(
+        (e, c, parsed) ->
+            e instanceof UsageError
+                ? Failure.usage(
+                    terminal,
+                    c.getCommandSpec().qualifiedName(),
+                    e.getMessage(),
+                    List.of(),
+                    parsed.originalArgs().contains("--json"))
+                : cli.report(e));
     int code = cmd.execute(args);
     terminal.out().flush();
     return code;
@@ -437,50 +432,12 @@ public final class StrataCli implements Runnable {
   }
 
   private int report(Exception e) {
-    if (Stdout.closedBy(e)) {
-      // the reader of standard output went away (| head): it has what it wanted
-      return ExitStatus.OK;
-    }
-    String message = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
-    int code;
-    if (e instanceof StrataClientException s) {
-      code = ExitStatus.of(s.status());
-    } else if (e instanceof IllegalArgumentException) {
-      code = ExitStatus.USAGE;
-    } else if (e instanceof IOException) {
-      code = ExitStatus.FAILED;
-    } else {
-      code = ExitStatus.FAILED;
-      message = "internal error: " + message;
-    }
-    printError(message, e instanceof StrataClientException s ? s.status() : null, code);
-    if (debug) {
-      e.printStackTrace(terminal.err());
-    }
-    return code;
+    return Failure.report(e, terminal, json, debug);
   }
 
-  /**
-   * Reports a failure on stderr: {@code strata: MESSAGE}, or under {@code --json} one line of JSON,
-   * {@code {"error": MESSAGE, "status": STATUS, "exitCode": N}} ({@code status} when the server
-   * gave one), as restic reports errors under {@code --json}.
-   */
+  /** {@link Failure#print} under this run's {@code --json}. */
   void printError(String message, Status status, int exitCode) {
-    if (json) {
-      errorJson(terminal, message, status, exitCode);
-    } else {
-      terminal.err().println("strata: " + message);
-    }
-  }
-
-  private static void errorJson(Terminal terminal, String message, Status status, int exitCode) {
-    Map<String, Object> error = new LinkedHashMap<>();
-    error.put("error", message);
-    if (status != null) {
-      error.put("status", status.name());
-    }
-    error.put("exitCode", exitCode);
-    terminal.err().println(Template.json(error));
+    Failure.print(terminal, json, message, status, exitCode);
   }
 
   /** The terminal of this run. */
@@ -504,45 +461,25 @@ public final class StrataCli implements Runnable {
 
   /** Prints {@code value} as indented JSON on stdout. */
   void printJson(Object value) {
-    try {
-      terminal
-          .out()
-          .println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(value));
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot write JSON of " + value.getClass().getName(), e);
-    }
+    terminal.out().println(Template.pretty(value));
   }
 
   /** Connects to the server the options and the environment name. */
   StrataClient connect() throws IOException {
-    String address = host != null ? host : terminal.env().getOrDefault("STRATA_HOST", DEFAULT_HOST);
     HostPort target;
     try {
-      target = HostPort.parse(address);
+      target = Connect.target(host, terminal.env());
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--host: " + e.getMessage());
     }
-    Path tokenPath = tokenFile;
-    if (tokenPath == null && terminal.env().containsKey("STRATA_TOKEN_FILE")) {
-      tokenPath = Path.of(terminal.env().get("STRATA_TOKEN_FILE"));
-    }
-    byte[] token = null;
-    if (tokenPath != null) {
-      try {
-        token = TokenFile.read(tokenPath);
-      } catch (IOException e) {
-        throw new StrataClientException(Status.UNAUTHENTICATED, e.getMessage(), e);
-      }
-    }
-    return StrataClient.connect(target, token);
+    return Connect.client(target, tokenFile, terminal.env(), false);
   }
 
   /** The version {@code strata --version} prints. */
   static final class VersionProvider implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = StrataCli.class.getPackage().getImplementationVersion();
-      return new String[] {"strata " + (v != null ? v : "0.1.0")};
+      return new String[] {"strata " + VersionCommand.clientVersion()};
     }
   }
 }

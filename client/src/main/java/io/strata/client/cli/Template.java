@@ -91,6 +91,15 @@ final class Template {
     return v;
   }
 
+  /** {@code value} as indented JSON, as {@code --json} prints it. */
+  static String pretty(Object value) {
+    try {
+      return Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(value);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write JSON of " + value.getClass().getName(), e);
+    }
+  }
+
   /** {@code value} as one line of JSON. */
   static String json(Object value) {
     try {

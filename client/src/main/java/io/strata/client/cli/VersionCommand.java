@@ -4,6 +4,7 @@ import io.strata.client.StrataClient;
 import io.strata.client.StrataClientException;
 import io.strata.protocol.Wire;
 import io.strata.protocol.message.InfoReply;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,8 +40,24 @@ final class VersionCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     StrataCli cli = (StrataCli) spec.root().userObject();
+    return show(cli.terminal().out(), cli.json(), format, cli::connect);
+  }
+
+  /** The client's version, from the jar's manifest. */
+  static String clientVersion() {
+    String v = VersionCommand.class.getPackage().getImplementationVersion();
+    return v != null ? v : "0.1.0";
+  }
+
+  /**
+   * Prints the versions on {@code out} as {@code json} and {@code format} ask, the server's from
+   * the connection {@code connect} opens: the one report of {@code version} and of the quick path
+   * ({@link QuickCommand}). A server that cannot be reached is thrown after the client's part.
+   */
+  static int show(PrintStream out, boolean json, String format, Connect.Opener connect)
+      throws IOException {
     Map<String, Object> client = new LinkedHashMap<>();
-    client.put("Version", new StrataCli.VersionProvider().getVersion()[0].substring(7));
+    client.put("Version", clientVersion());
     client.put("ProtocolVersion", Wire.VERSION);
     client.put("JavaVersion", System.getProperty("java.version"));
     client.put("Os", System.getProperty("os.name").toLowerCase(Locale.ROOT));
@@ -48,7 +65,7 @@ final class VersionCommand implements Callable<Integer> {
     Map<String, Object> version = new LinkedHashMap<>();
     version.put("Client", client);
     StrataClientException unreachable = null;
-    try (StrataClient c = cli.connect()) {
+    try (StrataClient c = connect.open()) {
       InfoReply info = c.info();
       Map<String, Object> server = new LinkedHashMap<>();
       server.put("Version", info.version());
@@ -61,7 +78,7 @@ final class VersionCommand implements Callable<Integer> {
       unreachable = e;
       version.put("Server", null);
     }
-    print(cli, version);
+    print(out, json, format, version);
     if (unreachable != null) {
       throw unreachable;
     }
@@ -69,9 +86,9 @@ final class VersionCommand implements Callable<Integer> {
   }
 
   @SuppressWarnings("unchecked")
-  private void print(StrataCli cli, Map<String, Object> version) {
-    PrintStream out = cli.terminal().out();
-    if (cli.json() || "json".equals(format)) {
+  private static void print(
+      PrintStream out, boolean json, String format, Map<String, Object> version) {
+    if (json || "json".equals(format)) {
       out.println(Template.json(version));
       return;
     }
