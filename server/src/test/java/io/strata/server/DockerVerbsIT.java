@@ -380,6 +380,33 @@ class DockerVerbsIT {
     assertThat(ok("version", "--format", "{{.Server.Driver}}").out()).isEqualTo("btrfs\n");
   }
 
+  @Test
+  void jsonWithQuietOrFormatIsRefusedRatherThanOneSilentlyWinning() {
+    String[][] vectors = {
+      {"--json", "ps", "-q"},
+      {"--json", "images", "--format", "{{.ID}}"},
+      {"--json", "volume", "ls", "-q"},
+      {"ps", "-q", "--json"}
+    };
+    for (String[] args : vectors) {
+      TestServer.CliRun r = server.cli(args);
+      assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(r.stdout()).as(String.join(" ", args)).isEmpty();
+      assertThat(r.stderr()).contains("--json cannot be combined with");
+    }
+  }
+
+  @Test
+  void onlyStrataItselfHasAVersionOption() {
+    TestServer.CliRun r = server.cli("images", "-V");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.stdout()).isEmpty();
+    assertThat(r.stderr()).contains("Unknown option: '-V'");
+    assertThat(server.cli("rm", "--version").code()).isEqualTo(2);
+    assertThat(new String(ok("-V").stdout(), java.nio.charset.StandardCharsets.UTF_8))
+        .startsWith("strata ");
+  }
+
   private void load(byte[] layer, String tag) throws Exception {
     TestServer.CliRun r =
         server.cli(Map.of(), new ByteArrayInputStream(Tars.dockerSave(layer, tag)), "load");

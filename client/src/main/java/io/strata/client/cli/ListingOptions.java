@@ -109,7 +109,12 @@ final class ListingOptions {
 
   /** {@link #print(StrataCli, List, Shape)} on {@code out}, {@code json} for {@code --json}. */
   <T> void print(PrintStream out, boolean json, List<T> items, Shape<T> shape) {
-    if (json && format == null && !quiet) {
+    if (json) {
+      // each chooses the whole output: one silently winning over the other misleads a script (Z14)
+      if (quiet || format != null) {
+        throw new UsageError(
+            "--json cannot be combined with " + (quiet ? "-q" : "--format") + ": give one");
+      }
       out.println(Template.pretty(items));
       return;
     }

@@ -410,12 +410,16 @@ public final class StrataCli implements Runnable {
    * Keeps the global options ({@code --host}, {@code --json}, ...) out of the help of {@code sub}
    * and the commands under it, as docker lists them once, in {@code strata --help}: each inherited
    * copy is replaced by a hidden one bound to the same field, so they are still accepted after the
-   * command.
+   * command. {@code -V}/{@code --version}, which each command's standard help options add, goes: a
+   * command has no version of its own, so it printed nothing and exited 0 (Z11 in
+   * docs/ADVERSARIAL.md); {@code strata -V} and {@code strata version} say it.
    */
   private static void globalOptionsOnlyAtTheTop(CommandLine sub) {
     CommandSpec spec = sub.getCommandSpec();
     for (OptionSpec o : List.copyOf(spec.options())) {
-      if (o.inherited() && !o.hidden()) {
+      if (o.versionHelp()) {
+        spec.remove(o);
+      } else if (o.inherited() && !o.hidden()) {
         spec.remove(o);
         spec.addOption(OptionSpec.builder(o).hidden(true).scopeType(ScopeType.LOCAL).build());
       }
