@@ -126,13 +126,27 @@ final class DriverCommand extends CommandGroup {
     }
 
     /**
-     * An entry with the keys of --json's one convention, camelCase ({@code ID} is {@code id},
-     * {@code top level} {@code topLevel}, {@code parent_uuid} {@code parentUuid}); the table keeps
-     * the tool's own column names.
+     * The entries for --json, with the keys of its one convention, camelCase ({@code ID} is {@code
+     * id}, {@code top level} {@code topLevel}); the table keeps the tool's own names. Every key any
+     * entry has is on each, null where an entry has none (a snapshot's avail, a dataset's origin),
+     * as the protocol leaves nulls out; so each key has one type across entries
+     * (docs/ADVERSARIAL.md, Z6).
      */
-    static Map<String, JsonNode> camelKeys(JsonNode entry) {
-      Map<String, JsonNode> out = new LinkedHashMap<>();
-      entry.fieldNames().forEachRemaining(k -> out.put(camel(k), entry.get(k)));
+    static List<Map<String, JsonNode>> jsonEntries(List<JsonNode> entries) {
+      java.util.LinkedHashSet<String> keys = new java.util.LinkedHashSet<>();
+      for (JsonNode e : entries) {
+        e.fieldNames().forEachRemaining(keys::add);
+      }
+      List<Map<String, JsonNode>> out = new ArrayList<>();
+      for (JsonNode e : entries) {
+        Map<String, JsonNode> m = new LinkedHashMap<>();
+        for (String k : keys) {
+          m.put(
+              camel(k),
+              e.has(k) ? e.get(k) : com.fasterxml.jackson.databind.node.NullNode.instance);
+        }
+        out.add(m);
+      }
       return out;
     }
 
@@ -203,7 +217,7 @@ final class DriverCommand extends CommandGroup {
         }
       }
       if (cli.json()) {
-        cli.printJson(entries.stream().map(ListCommand::camelKeys).toList());
+        cli.printJson(jsonEntries(entries));
       } else if (btrfs) {
         DriverListing.btrfs(
                 entries,

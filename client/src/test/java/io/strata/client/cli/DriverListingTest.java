@@ -242,6 +242,27 @@ class DriverListingTest {
     assertThat(DriverListing.refused("zfs list", "btrfs", new boolean[] {false}, "-H")).isNull();
   }
 
+  /**
+   * --json has every key on every entry, null where a row has none (the protocol leaves nulls out),
+   * so each key has one type (docs/ADVERSARIAL.md, Z6).
+   */
+  @Test
+  @Timeout(30)
+  void jsonEntriesHaveNullForWhatARowLacks() throws Exception {
+    List<JsonNode> r =
+        rows(
+            "[{\"name\":\"strata/1\",\"avail\":5,\"recordsize\":131072,\"key\":\"l\"},"
+                + "{\"name\":\"strata/1@1\",\"key\":\"l\",\"top level\":5}]");
+    String json =
+        io.strata.protocol.message.Json.mapper()
+            .writeValueAsString(DriverCommand.ListCommand.jsonEntries(r));
+    assertThat(json)
+        .isEqualTo(
+            "[{\"name\":\"strata/1\",\"avail\":5,\"recordsize\":131072,\"key\":\"l\","
+                + "\"topLevel\":null},{\"name\":\"strata/1@1\",\"avail\":null,"
+                + "\"recordsize\":null,\"key\":\"l\",\"topLevel\":5}]");
+  }
+
   @Test
   void zfsNicenum() {
     assertThat(DriverListing.nicenum(0)).isEqualTo("0B");
