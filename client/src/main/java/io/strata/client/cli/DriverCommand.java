@@ -52,8 +52,19 @@ final class DriverCommand extends CommandGroup {
 
     @picocli.CommandLine.Option(
         names = "-s",
-        description = "btrfs: snapshots only, with cgen and otime.")
-    boolean snapshots;
+        arity = "0..1",
+        fallbackValue = "",
+        paramLabel = "PROPERTY",
+        description =
+            "btrfs (no value): snapshots only, with cgen and otime; zfs: sort by PROPERTY,"
+                + " ascending (repeatable, most important first).")
+    List<String> sortUp;
+
+    @picocli.CommandLine.Option(
+        names = "-S",
+        paramLabel = "PROPERTY",
+        description = "zfs: sort by PROPERTY, descending (repeatable, after the -s keys).")
+    List<String> sortDown;
 
     @picocli.CommandLine.Option(
         names = "-r",
@@ -185,20 +196,23 @@ final class DriverCommand extends CommandGroup {
         if (types != null && !types.isEmpty()) {
           throw usage("-t takes no types on btrfs ('btrfs subvolume list -t' prints a table)");
         }
+        check(DriverListing.refused("zfs list", "btrfs", new boolean[] {sortDown != null}, "-S"));
+        if (sortUp != null && sortUp.stream().anyMatch(v -> !v.isEmpty())) {
+          throw usage("-s takes no property on btrfs ('btrfs subvolume list -s' lists snapshots)");
+        }
       } else if (zfs) {
         // zfs list -r lists every descendant, which a listing of the whole pool already does
         check(
             DriverListing.refused(
                 "btrfs subvolume list",
                 "zfs",
-                new boolean[] {all, uuid, parentUuid, receivedUuid, gen, cgen, snapshots},
+                new boolean[] {all, uuid, parentUuid, receivedUuid, gen, cgen},
                 "-a",
                 "-u",
                 "-q",
                 "-R",
                 "-g",
-                "-c",
-                "-s"));
+                "-c"));
         if (columns != null && !columns.isEmpty()) {
           cols = List.of(columns.split(",", -1));
         }
@@ -210,8 +224,19 @@ final class DriverCommand extends CommandGroup {
         if (types != null && types.isEmpty()) {
           throw usage("missing argument for 't' option");
         }
+        if (sortUp != null && sortUp.contains("")) {
+          throw usage("missing argument for 's' option");
+        }
+        List<String[]> sort = new ArrayList<>();
+        for (String k : sortUp == null ? List.<String>of() : sortUp) {
+          sort.add(new String[] {k, "up"});
+        }
+        for (String k : sortDown == null ? List.<String>of() : sortDown) {
+          sort.add(new String[] {k, "down"});
+        }
         try {
           kinds = types == null ? kinds : DriverListing.zfsTypes(types);
+          entries = DriverListing.zfsSorted(entries, sort);
         } catch (IllegalArgumentException e) {
           throw usage(e.getMessage());
         }
@@ -228,7 +253,7 @@ final class DriverCommand extends CommandGroup {
                     parentUuid,
                     receivedUuid,
                     cgen,
-                    snapshots,
+                    sortUp != null,
                     readOnly,
                     types != null,
                     java.time.ZoneId.systemDefault()))

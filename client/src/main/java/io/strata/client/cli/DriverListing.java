@@ -193,6 +193,52 @@ final class DriverListing {
     return null;
   }
 
+  /**
+   * The rows sorted as {@code zfs list -s}/{@code -S} sorts them: by each {@code {property, "up"|
+   * "down"}} in turn, numbers by value and text alphabetically; a row without the property comes
+   * after those with it; equal rows keep their order.
+   *
+   * @throws IllegalArgumentException naming a property no row has, in zfs's words
+   */
+  static List<JsonNode> zfsSorted(List<JsonNode> rows, List<String[]> keys) {
+    if (keys.isEmpty()) {
+      return rows;
+    }
+    java.util.Comparator<JsonNode> order = (a, b) -> 0;
+    for (String[] k : keys) {
+      String column = unknownColumn(rows, List.of(k[0]));
+      if (column != null) {
+        throw new IllegalArgumentException("invalid property '" + column + "'");
+      }
+      String key =
+          switch (k[0]) {
+            case "available" -> "avail";
+            case "referenced" -> "refer";
+            default -> k[0];
+          };
+      boolean down = k[1].equals("down");
+      order =
+          order.thenComparing(
+              (a, b) -> {
+                JsonNode x = a.get(key);
+                JsonNode y = b.get(key);
+                boolean hasX = x != null && !x.isNull();
+                boolean hasY = y != null && !y.isNull();
+                if (!hasX || !hasY) {
+                  return Boolean.compare(!hasX, !hasY);
+                }
+                int c =
+                    x.isNumber() && y.isNumber()
+                        ? Long.compare(x.asLong(), y.asLong())
+                        : x.asText().compareTo(y.asText());
+                return down ? -c : c;
+              });
+    }
+    List<JsonNode> out = new ArrayList<>(rows);
+    out.sort(order);
+    return out;
+  }
+
   /** {@code zfs list}'s default columns. */
   static final List<String> ZFS_DEFAULT = List.of("name", "used", "avail", "refer", "mountpoint");
 

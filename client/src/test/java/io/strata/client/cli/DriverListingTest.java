@@ -263,6 +263,28 @@ class DriverListingTest {
                 + "\"recordsize\":null,\"key\":\"l\",\"topLevel\":5}]");
   }
 
+  /** {@code -s}/{@code -S} sort as zfs list does; an unknown property is refused in its words. */
+  @Test
+  @Timeout(30)
+  void zfsSortsByProperties() throws Exception {
+    List<JsonNode> r = rows(ZFS);
+    List<String[]> byUsedDown = new ArrayList<>();
+    byUsedDown.add(new String[] {"used", "down"});
+    byUsedDown.add(new String[] {"name", "up"});
+    assertThat(DriverListing.zfsSorted(r, byUsedDown))
+        .extracting(n -> n.get("name").asText())
+        .containsExactly("strata", "strata/1", "strata/2", "strata/1@1");
+    List<String[]> byRefer = new ArrayList<>();
+    byRefer.add(new String[] {"referenced", "up"});
+    assertThat(DriverListing.zfsSorted(r, byRefer))
+        .extracting(n -> n.get("name").asText())
+        .containsExactly("strata", "strata/1", "strata/1@1", "strata/2");
+    List<String[]> bogus = new ArrayList<>();
+    bogus.add(new String[] {"bogus", "up"});
+    assertThatThrownBy(() -> DriverListing.zfsSorted(r, bogus))
+        .hasMessage("invalid property 'bogus'");
+  }
+
   @Test
   void zfsNicenum() {
     assertThat(DriverListing.nicenum(0)).isEqualTo("0B");
