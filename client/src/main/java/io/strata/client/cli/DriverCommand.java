@@ -24,7 +24,8 @@ final class DriverCommand extends CommandGroup {
       mixinStandardHelpOptions = true,
       description =
           "As the driver's tool lists them: btrfs as 'btrfs subvolume list' (-a -p -u -q -R -g -c"
-              + " -s -r -o), zfs as 'zfs list' (-H -p -o -t).")
+              + " -s -r -o -t), zfs as 'zfs list' (-H -p -o -t -r); an option of the other"
+              + " driver's tool is refused.")
   static final class ListCommand extends ClientCommand {
     @picocli.CommandLine.Option(names = "-a", description = "btrfs: paths from <FS_TREE>/.")
     boolean all;
@@ -51,10 +52,23 @@ final class DriverCommand extends CommandGroup {
 
     @picocli.CommandLine.Option(
         names = "-s",
-        description = "btrfs: snapshots only, with cgen and otime.")
-    boolean snapshots;
+        arity = "0..1",
+        fallbackValue = "",
+        paramLabel = "PROPERTY",
+        description =
+            "btrfs (no value): snapshots only, with cgen and otime; zfs: sort by PROPERTY,"
+                + " ascending (repeatable, most important first).")
+    List<String> sortUp;
 
-    @picocli.CommandLine.Option(names = "-r", description = "btrfs: read-only subvolumes only.")
+    @picocli.CommandLine.Option(
+        names = "-S",
+        paramLabel = "PROPERTY",
+        description = "zfs: sort by PROPERTY, descending (repeatable, after the -s keys).")
+    List<String> sortDown;
+
+    @picocli.CommandLine.Option(
+        names = "-r",
+        description = "btrfs: read-only subvolumes only; zfs: recursive (every dataset is listed).")
     boolean readOnly;
 
     @picocli.CommandLine.Option(
@@ -73,11 +87,26 @@ final class DriverCommand extends CommandGroup {
         arity = "0..1",
         fallbackValue = "",
         paramLabel = "TYPES",
-        description = "zfs: filesystem, snapshot or all (default: filesystem).")
+        description =
+            "btrfs (no value): a table, as 'btrfs subvolume list -t'; zfs: a comma list of"
+                + " filesystem (fs), snapshot (snap), volume (vol), bookmark or all (default:"
+                + " filesystem).")
     String types;
 
     @picocli.CommandLine.Option(names = "-H", description = "zfs: no header, tab-separated.")
     boolean scripted;
+
+    /** A usage error (exit 2) of {@code driver ls}: one line, as the real tool's. */
+    private picocli.CommandLine.ParameterException usage(String message) {
+      return new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "driver ls: " + message);
+    }
+
+    private void check(String refusal) {
+      if (refusal != null) {
+        throw usage(refusal);
+      }
+    }
 
     /** Byte counts zfs prints in its compact units; --json keeps them exact. */
     private static final Set<String> SIZES = Set.of("used", "refer", "avail", "written");
@@ -108,13 +137,27 @@ final class DriverCommand extends CommandGroup {
     }
 
     /**
-     * An entry with the keys of --json's one convention, camelCase ({@code ID} is {@code id},
-     * {@code top level} {@code topLevel}, {@code parent_uuid} {@code parentUuid}); the table keeps
-     * the tool's own column names.
+     * The entries for --json, with the keys of its one convention, camelCase ({@code ID} is {@code
+     * id}, {@code top level} {@code topLevel}); the table keeps the tool's own names. Every key any
+     * entry has is on each, null where an entry has none (a snapshot's avail, a dataset's origin),
+     * as the protocol leaves nulls out; so each key has one type across entries
+     * (docs/ADVERSARIAL.md, Z6).
      */
-    static Map<String, JsonNode> camelKeys(JsonNode entry) {
-      Map<String, JsonNode> out = new LinkedHashMap<>();
-      entry.fieldNames().forEachRemaining(k -> out.put(camel(k), entry.get(k)));
+    static List<Map<String, JsonNode>> jsonEntries(List<JsonNode> entries) {
+      java.util.LinkedHashSet<String> keys = new java.util.LinkedHashSet<>();
+      for (JsonNode e : entries) {
+        e.fieldNames().forEachRemaining(keys::add);
+      }
+      List<Map<String, JsonNode>> out = new ArrayList<>();
+      for (JsonNode e : entries) {
+        Map<String, JsonNode> m = new LinkedHashMap<>();
+        for (String k : keys) {
+          m.put(
+              camel(k),
+              e.has(k) ? e.get(k) : com.fasterxml.jackson.databind.node.NullNode.instance);
+        }
+        out.add(m);
+      }
       return out;
     }
 
@@ -138,9 +181,69 @@ final class DriverCommand extends CommandGroup {
     @Override
     int run(StrataClient client, StrataCli cli) throws Exception {
       List<JsonNode> entries = client.driverList();
+      boolean btrfs = !entries.isEmpty() && entries.get(0).has("ID");
+      boolean zfs = !entries.isEmpty() && entries.get(0).has("name");
+      List<String> cols = DriverListing.ZFS_DEFAULT;
+      Set<String> kinds = Set.of("filesystem");
+      if (btrfs) {
+        check(
+            DriverListing.refused(
+                "zfs list",
+                "btrfs",
+                new boolean[] {scripted, columns != null && !columns.isEmpty()},
+                "-H",
+                "-o COLUMNS"));
+        if (types != null && !types.isEmpty()) {
+          throw usage("-t takes no types on btrfs ('btrfs subvolume list -t' prints a table)");
+        }
+        check(DriverListing.refused("zfs list", "btrfs", new boolean[] {sortDown != null}, "-S"));
+        if (sortUp != null && sortUp.stream().anyMatch(v -> !v.isEmpty())) {
+          throw usage("-s takes no property on btrfs ('btrfs subvolume list -s' lists snapshots)");
+        }
+      } else if (zfs) {
+        // zfs list -r lists every descendant, which a listing of the whole pool already does
+        check(
+            DriverListing.refused(
+                "btrfs subvolume list",
+                "zfs",
+                new boolean[] {all, uuid, parentUuid, receivedUuid, gen, cgen},
+                "-a",
+                "-u",
+                "-q",
+                "-R",
+                "-g",
+                "-c"));
+        if (columns != null && !columns.isEmpty()) {
+          cols = List.of(columns.split(",", -1));
+        }
+        String unknown = DriverListing.unknownColumn(entries, cols);
+        if (unknown != null) {
+          // zfs list's own words, so that a script's error handling for the real tool matches
+          throw usage("bad property list: invalid property '" + unknown + "'");
+        }
+        if (types != null && types.isEmpty()) {
+          throw usage("missing argument for 't' option");
+        }
+        if (sortUp != null && sortUp.contains("")) {
+          throw usage("missing argument for 's' option");
+        }
+        List<String[]> sort = new ArrayList<>();
+        for (String k : sortUp == null ? List.<String>of() : sortUp) {
+          sort.add(new String[] {k, "up"});
+        }
+        for (String k : sortDown == null ? List.<String>of() : sortDown) {
+          sort.add(new String[] {k, "down"});
+        }
+        try {
+          kinds = types == null ? kinds : DriverListing.zfsTypes(types);
+          entries = DriverListing.zfsSorted(entries, sort);
+        } catch (IllegalArgumentException e) {
+          throw usage(e.getMessage());
+        }
+      }
       if (cli.json()) {
-        cli.printJson(entries.stream().map(ListCommand::camelKeys).toList());
-      } else if (!entries.isEmpty() && entries.get(0).has("ID")) {
+        cli.printJson(jsonEntries(entries));
+      } else if (btrfs) {
         DriverListing.btrfs(
                 entries,
                 new DriverListing.BtrfsFlags(
@@ -150,24 +253,12 @@ final class DriverCommand extends CommandGroup {
                     parentUuid,
                     receivedUuid,
                     cgen,
-                    snapshots,
+                    sortUp != null,
                     readOnly,
+                    types != null,
                     java.time.ZoneId.systemDefault()))
             .forEach(cli.terminal().out()::println);
-      } else if (!entries.isEmpty() && entries.get(0).has("name")) {
-        List<String> cols =
-            columns == null || columns.isEmpty()
-                ? DriverListing.ZFS_DEFAULT
-                : List.of(columns.split(",", -1));
-        String unknown = DriverListing.unknownColumn(entries, cols);
-        if (unknown != null) {
-          // zfs list's own words, so that a script's error handling for the real tool matches
-          throw new picocli.CommandLine.ParameterException(
-              spec.commandLine(),
-              "driver ls: bad property list: invalid property '" + unknown + "'");
-        }
-        Set<String> kinds =
-            types == null || types.isEmpty() ? Set.of("filesystem") : Set.of(types.split(","));
+      } else if (zfs) {
         DriverListing.zfs(entries, cols, kinds, scripted, p).forEach(cli.terminal().out()::println);
       } else {
         printTable(cli.terminal().out(), entries);

@@ -7,6 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -28,17 +29,26 @@ final class DriverListing {
       boolean cgen,
       boolean snapshotsOnly,
       boolean readOnlyOnly,
+      boolean table,
       ZoneId zone) {}
 
   private static final DateTimeFormatter OTIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
 
+  /** The top level's subvolume id: the subvolumes in it are listed without a prefix by -a. */
+  private static final String FS_TREE = "5";
+
+  /** btrfs-progs' uuid columns, printed {@code %-36s} (a uuid's length) so that "-" lines up. */
+  private static final Set<String> UUIDS = Set.of("parent_uuid", "received_uuid", "uuid");
+
   /**
-   * The lines of {@code btrfs subvolume list}: the columns in btrfs-progs' order, {@code ID gen
-   * [cgen] [parent] top level [otime] [parent_uuid] [received_uuid] [uuid] path}. {@code -p} prints
-   * the containing subvolume (always the top level, 5, here), as Btrfs does; {@code -s} lists only
-   * snapshots and adds {@code cgen} and {@code otime}; {@code -a} prefixes paths with {@code
-   * <FS_TREE>/}.
+   * The lines of {@code btrfs subvolume list} (btrfs-progs 6.2): the columns in its order, {@code
+   * ID gen [cgen] [parent] top level [otime] [parent_uuid] [received_uuid] [uuid] path}, each name
+   * and value and a space, the uuids padded to 36. {@code -p} prints the containing subvolume
+   * (always the top level, 5, here), as Btrfs does; {@code -s} lists only snapshots and adds {@code
+   * cgen} and {@code otime}; {@code -a} prefixes with {@code <FS_TREE>/} the paths of subvolumes
+   * not in the top level (none here); {@code -t} prints a table: the names, their dashes, then the
+   * values, each followed by a tab (two after {@code top level}, none after the path).
    */
   static List<String> btrfs(List<JsonNode> rows, BtrfsFlags f) {
     List<String> out = new ArrayList<>();
@@ -48,37 +58,119 @@ final class DriverListing {
           || (f.readOnlyOnly() && !r.path("readonly").asBoolean())) {
         continue;
       }
+      List<String[]> cols = btrfsColumns(r, f);
+      if (f.table() && out.isEmpty()) {
+        StringBuilder names = new StringBuilder();
+        StringBuilder dashes = new StringBuilder();
+        for (String[] c : cols) {
+          names.append(c[0]).append('\t');
+          dashes.append("-".repeat(c[0].length())).append('\t');
+        }
+        out.add(names.toString());
+        out.add(dashes.toString());
+      }
       StringBuilder b = new StringBuilder();
-      b.append("ID ").append(text(r, "ID")).append(" gen ").append(text(r, "gen"));
-      if (f.cgen() || f.snapshotsOnly()) {
-        b.append(" cgen ").append(text(r, "cgen"));
+      for (String[] c : cols) {
+        String v = UUIDS.contains(c[0]) ? String.format(Locale.ROOT, "%-36s", c[1]) : c[1];
+        boolean path = c[0].equals("path");
+        if (f.table()) {
+          b.append(v).append(path ? "" : c[0].equals("top level") ? "\t\t" : "\t");
+        } else {
+          b.append(c[0]).append(' ').append(v).append(path ? "" : " ");
+        }
       }
-      if (f.parent()) {
-        b.append(" parent ").append(text(r, "top level"));
-      }
-      b.append(" top level ").append(text(r, "top level"));
-      if (f.snapshotsOnly()) {
-        String t = text(r, "otime");
-        b.append(" otime ")
-            .append(t.equals("-") ? "-" : OTIME.format(Instant.parse(t).atZone(f.zone())));
-      }
-      if (f.parentUuid()) {
-        b.append(" parent_uuid ").append(text(r, "parent_uuid"));
-      }
-      if (f.receivedUuid()) {
-        b.append(" received_uuid -");
-      }
-      if (f.uuid()) {
-        b.append(" uuid ").append(text(r, "uuid"));
-      }
-      b.append(" path ").append(f.all() ? "<FS_TREE>/" : "").append(text(r, "path"));
       out.add(b.toString());
     }
     return out;
   }
 
-  /** The columns {@code zfs list} right-aligns: numbers. */
-  private static final Set<String> NUMERIC = Set.of("used", "avail", "refer", "written", "quota");
+  /** One row's columns, name and value, in btrfs-progs' order. */
+  private static List<String[]> btrfsColumns(JsonNode r, BtrfsFlags f) {
+    List<String[]> cols = new ArrayList<>();
+    cols.add(new String[] {"ID", text(r, "ID")});
+    cols.add(new String[] {"gen", text(r, "gen")});
+    if (f.cgen() || f.snapshotsOnly()) {
+      cols.add(new String[] {"cgen", text(r, "cgen")});
+    }
+    String topLevel = text(r, "top level");
+    if (f.parent()) {
+      cols.add(new String[] {"parent", topLevel});
+    }
+    cols.add(new String[] {"top level", topLevel});
+    if (f.snapshotsOnly()) {
+      String t = text(r, "otime");
+      cols.add(
+          new String[] {
+            "otime", t.equals("-") ? "-" : OTIME.format(Instant.parse(t).atZone(f.zone()))
+          });
+    }
+    if (f.parentUuid()) {
+      cols.add(new String[] {"parent_uuid", text(r, "parent_uuid")});
+    }
+    if (f.receivedUuid()) {
+      cols.add(new String[] {"received_uuid", "-"});
+    }
+    if (f.uuid()) {
+      cols.add(new String[] {"uuid", text(r, "uuid")});
+    }
+    String prefix = f.all() && !topLevel.equals(FS_TREE) ? "<FS_TREE>/" : "";
+    cols.add(new String[] {"path", prefix + text(r, "path")});
+    return cols;
+  }
+
+  /**
+   * The refusal of the first of {@code names} whose flag in {@code given} is set, an option of the
+   * other driver's tool {@code tool} that {@code driver}'s listing would otherwise ignore silently;
+   * null if none is.
+   */
+  static String refused(String tool, String driver, boolean[] given, String... names) {
+    for (int i = 0; i < names.length; i++) {
+      if (given[i]) {
+        return names[i] + " is a '" + tool + "' option; this server's driver is " + driver;
+      }
+    }
+    return null;
+  }
+
+  /** The columns {@code zfs list} right-aligns: numbers (zfs_prop_align_right). */
+  private static final Set<String> NUMERIC =
+      Set.of("used", "avail", "refer", "written", "quota", "recordsize");
+
+  /** The headers {@code zfs list} prints where it does not upper-case the name (zfsprops(7)). */
+  private static final Map<String, String> HEADERS =
+      Map.of(
+          "available", "AVAIL",
+          "referenced", "REFER",
+          "recordsize", "RECSIZE",
+          "compression", "COMPRESS",
+          "readonly", "RDONLY");
+
+  /** A {@code zfs list -o} column's header. */
+  static String header(String column) {
+    return HEADERS.getOrDefault(column, column.toUpperCase(Locale.ROOT));
+  }
+
+  /**
+   * {@code zfs list -t}'s type list as the types it names ({@code fs}, {@code snap}, {@code vol}
+   * are short forms; {@code all} is every type).
+   *
+   * @throws IllegalArgumentException naming the first type zfs does not know
+   */
+  static Set<String> zfsTypes(String list) {
+    Set<String> out = new java.util.HashSet<>();
+    for (String t : list.split(",", -1)) {
+      out.add(
+          switch (t) {
+            case "filesystem", "fs" -> "filesystem";
+            case "snapshot", "snap" -> "snapshot";
+            case "volume", "vol" -> "volume";
+            case "bookmark" -> "bookmark";
+            case "all" -> "all";
+            default -> throw new IllegalArgumentException("invalid type '" + t + "'");
+          });
+    }
+    return out;
+  }
 
   /** The sizes {@code zfs list} shows as {@code none} when 0, unless {@code -p}. */
   private static final Set<String> NONE_WHEN_ZERO = Set.of("quota");
@@ -99,6 +191,52 @@ final class DriverListing {
       }
     }
     return null;
+  }
+
+  /**
+   * The rows sorted as {@code zfs list -s}/{@code -S} sorts them: by each {@code {property, "up"|
+   * "down"}} in turn, numbers by value and text alphabetically; a row without the property comes
+   * after those with it; equal rows keep their order.
+   *
+   * @throws IllegalArgumentException naming a property no row has, in zfs's words
+   */
+  static List<JsonNode> zfsSorted(List<JsonNode> rows, List<String[]> keys) {
+    if (keys.isEmpty()) {
+      return rows;
+    }
+    java.util.Comparator<JsonNode> order = (a, b) -> 0;
+    for (String[] k : keys) {
+      String column = unknownColumn(rows, List.of(k[0]));
+      if (column != null) {
+        throw new IllegalArgumentException("invalid property '" + column + "'");
+      }
+      String key =
+          switch (k[0]) {
+            case "available" -> "avail";
+            case "referenced" -> "refer";
+            default -> k[0];
+          };
+      boolean down = k[1].equals("down");
+      order =
+          order.thenComparing(
+              (a, b) -> {
+                JsonNode x = a.get(key);
+                JsonNode y = b.get(key);
+                boolean hasX = x != null && !x.isNull();
+                boolean hasY = y != null && !y.isNull();
+                if (!hasX || !hasY) {
+                  return Boolean.compare(!hasX, !hasY);
+                }
+                int c =
+                    x.isNumber() && y.isNumber()
+                        ? Long.compare(x.asLong(), y.asLong())
+                        : x.asText().compareTo(y.asText());
+                return down ? -c : c;
+              });
+    }
+    List<JsonNode> out = new ArrayList<>(rows);
+    out.sort(order);
+    return out;
   }
 
   /** {@code zfs list}'s default columns. */
@@ -129,7 +267,7 @@ final class DriverListing {
     }
     List<String[]> table = new ArrayList<>();
     if (!scripted) {
-      table.add(columns.stream().map(c -> c.toUpperCase(Locale.ROOT)).toArray(String[]::new));
+      table.add(columns.stream().map(DriverListing::header).toArray(String[]::new));
     }
     for (JsonNode r : rows) {
       String type = text(r, "type");

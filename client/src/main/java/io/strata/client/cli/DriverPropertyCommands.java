@@ -3,7 +3,6 @@ package io.strata.client.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.strata.client.StrataClient;
 import io.strata.protocol.message.DriverPropertyArgs;
-import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -18,77 +17,231 @@ import picocli.CommandLine.Parameters;
 final class DriverPropertyCommands {
   private DriverPropertyCommands() {}
 
-  /** {@code strata driver get PROPERTY [NAME]}, as {@code zfs get}. */
+  /** {@code strata driver get [-H] [-p] [-o FIELDS] [-s SOURCES] PROPERTIES [NAME...]}. */
   @Command(
       name = "get",
       mixinStandardHelpOptions = true,
       description =
-          "A property as 'zfs get' shows it (NAME PROPERTY VALUE SOURCE; all: every one), or a"
-              + " btrfs subvolume's ro property. NAME: strata (the pool), strata/<id> or a"
-              + " snapshot key.")
+          "Properties as 'zfs get' shows them (NAME PROPERTY VALUE SOURCE; a comma list, or all),"
+              + " of each NAME: strata (the pool, the default), strata/<id>, strata/<id>@<n> or"
+              + " a snapshot key; or a btrfs subvolume's ro, as 'btrfs property get' (ro=true).")
   static final class Get extends ClientCommand {
-    @Parameters(index = "0", paramLabel = "PROPERTY")
+    @Parameters(index = "0", paramLabel = "PROPERTY[,PROPERTY...]|all")
     String property;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "NAME")
-    String name;
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "NAME")
+    List<String> names;
 
-    @Option(names = "-H", description = "No header, one tab between fields.")
+    @Option(names = "-H", description = "zfs: no header, one tab between fields.")
     boolean scripted;
 
     @Option(names = "-p", description = "zfs: sizes in bytes (parsable), as 'zfs get -p'.")
     boolean parsable;
 
+    @Option(
+        names = "-o",
+        paramLabel = "FIELDS",
+        description = "zfs: the fields, a comma list of name, property, value, received, source.")
+    String fields;
+
+    @Option(
+        names = "-s",
+        paramLabel = "SOURCES",
+        description =
+            "zfs: only values of these sources, a comma list of local, default, inherited,"
+                + " temporary, received, none.")
+    String sources;
+
     @Override
     int run(StrataClient client, StrataCli cli) throws Exception {
-      List<JsonNode> rows =
-          client.driverProperty(
-              new DriverPropertyArgs("get", property, parsable ? "parsable" : null, name));
-      print(cli, rows, scripted);
+      List<String> cols;
+      List<String> kept;
+      try {
+        cols = fields == null ? GET_DEFAULT : getFields(fields);
+        kept = sources == null ? null : getSources(sources);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "driver get: " + e.getMessage());
+      }
+      List<JsonNode> rows = new ArrayList<>();
+      for (String name :
+          names == null || names.isEmpty() ? java.util.Arrays.asList((String) null) : names) {
+        for (String prop : property.split(",", -1)) {
+          rows.addAll(
+              client.driverProperty(
+                  new DriverPropertyArgs("get", prop, parsable ? "parsable" : null, name)));
+        }
+      }
+      if (!rows.isEmpty()
+          && rows.stream().allMatch(r -> r.path("property").asText().equals("ro"))) {
+        // btrfs's one property: btrfs property get prints PROPERTY=VALUE and has no zfs options
+        String refusal =
+            DriverListing.refused(
+                "zfs get",
+                "btrfs",
+                new boolean[] {scripted, parsable, fields != null, sources != null},
+                "-H",
+                "-p",
+                "-o",
+                "-s");
+        if (refusal != null) {
+          throw new picocli.CommandLine.ParameterException(
+              spec.commandLine(), "driver get: " + refusal);
+        }
+        if (cli.json()) {
+          cli.printJson(rows);
+        } else {
+          rows.forEach(r -> cli.terminal().out().println("ro=" + r.path("value").asText()));
+        }
+        return ExitStatus.OK;
+      }
+      if (kept != null) {
+        rows =
+            rows.stream()
+                .filter(r -> kept.contains(sourceKind(r.path("source").asText())))
+                .toList();
+      }
+      if (cli.json()) {
+        cli.printJson(rows);
+      } else {
+        getTable(rows, scripted, cols).forEach(cli.terminal().out()::println);
+      }
       return ExitStatus.OK;
     }
   }
 
-  /** {@code strata driver set PROPERTY=VALUE [NAME]} (or {@code PROPERTY VALUE [NAME]}). */
+  /** {@code zfs get}'s fields without {@code -o}. */
+  static final List<String> GET_DEFAULT = List.of("name", "property", "value", "source");
+
+  private static final List<String> GET_FIELDS =
+      List.of("name", "property", "value", "received", "source");
+
+  /**
+   * {@code zfs get -o}'s field list ({@code all}: every field).
+   *
+   * @throws IllegalArgumentException naming a field zfs get does not know, in its words
+   */
+  static List<String> getFields(String list) {
+    List<String> out = new ArrayList<>();
+    for (String f : list.split(",", -1)) {
+      if (f.equals("all")) {
+        out.addAll(GET_FIELDS);
+      } else if (GET_FIELDS.contains(f)) {
+        out.add(f);
+      } else {
+        throw new IllegalArgumentException("invalid column name '" + f + "'");
+      }
+    }
+    return out;
+  }
+
+  private static final List<String> SOURCES =
+      List.of("local", "default", "inherited", "temporary", "received", "none");
+
+  /**
+   * {@code zfs get -s}'s source list.
+   *
+   * @throws IllegalArgumentException naming a source zfs get does not know, in its words
+   */
+  static List<String> getSources(String list) {
+    List<String> out = new ArrayList<>();
+    for (String s : list.split(",", -1)) {
+      if (!SOURCES.contains(s)) {
+        throw new IllegalArgumentException("invalid source '" + s + "'");
+      }
+      out.add(s);
+    }
+    return out;
+  }
+
+  /** The {@code -s} kind of a SOURCE cell: {@code inherited from strata} is inherited, - none. */
+  static String sourceKind(String source) {
+    return source.equals("-")
+        ? "none"
+        : source.startsWith("inherited") ? "inherited" : source.split(" ", 2)[0];
+  }
+
+  /**
+   * {@code strata driver set PROPERTY=VALUE... [NAME...]} (or {@code PROPERTY VALUE [NAME]}): every
+   * assignment on every name, as {@code zfs set}.
+   */
   @Command(
       name = "set",
       mixinStandardHelpOptions = true,
       description =
-          "Sets a property locally, as 'zfs set' (recordsize, compression, dedup, quota,"
-              + " readonly, atime, relatime); 'inherit' as the value clears it, as 'zfs"
-              + " inherit' (not quota, which zfs does not inherit: quota=none).")
+          "Sets properties locally, as 'zfs set PROPERTY=VALUE... NAME...' (recordsize,"
+              + " compression, dedup, quota, readonly, atime, relatime; no NAME: the pool);"
+              + " 'inherit' as the value clears one, as 'zfs inherit' (not quota, which zfs does"
+              + " not inherit: quota=none). Assignments are made in order; the first refused stops"
+              + " the rest.")
   static final class Set extends ClientCommand {
-    @Parameters(paramLabel = "PROPERTY=VALUE [NAME] | PROPERTY VALUE [NAME]", arity = "1..3")
+    @Parameters(paramLabel = "PROPERTY=VALUE... [NAME...] | PROPERTY VALUE [NAME]", arity = "1..*")
     List<String> words;
 
     @Override
     int run(StrataClient client, StrataCli cli) throws Exception {
-      String property;
-      String value;
-      String name;
-      if (words.get(0).contains("=")) {
-        property = words.get(0).substring(0, words.get(0).indexOf('='));
-        value = words.get(0).substring(words.get(0).indexOf('=') + 1);
-        name = words.size() > 1 ? words.get(1) : null;
-      } else {
-        if (words.size() < 2) {
-          throw new picocli.CommandLine.ParameterException(
-              spec.commandLine(), "driver set " + words.get(0) + ": a value is required");
-        }
-        property = words.get(0);
-        value = words.get(1);
-        name = words.size() > 2 ? words.get(2) : null;
+      SetRequest req;
+      try {
+        req = setRequest(words);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "driver set: " + e.getMessage());
       }
-      boolean inherit = value.equals("inherit");
-      List<JsonNode> rows =
-          client.driverProperty(
-              new DriverPropertyArgs(
-                  inherit ? "inherit" : "set", property, inherit ? null : value, name));
+      List<JsonNode> rows = new ArrayList<>();
+      for (String name : req.names()) {
+        for (String[] a : req.assignments()) {
+          boolean inherit = a[1].equals("inherit");
+          rows.addAll(
+              client.driverProperty(
+                  new DriverPropertyArgs(
+                      inherit ? "inherit" : "set", a[0], inherit ? null : a[1], name)));
+        }
+      }
       if (cli.json()) {
         cli.printJson(rows);
       }
       return ExitStatus.OK;
     }
+  }
+
+  /** A parsed {@code driver set}: PROPERTY, VALUE pairs, and the names (null: the pool). */
+  record SetRequest(List<String[]> assignments, List<String> names) {}
+
+  /**
+   * {@code driver set}'s words: {@code zfs set}'s PROPERTY=VALUE... then names, or the older
+   * PROPERTY VALUE [NAME].
+   *
+   * @throws IllegalArgumentException for a missing value or property, or an assignment after a name
+   */
+  static SetRequest setRequest(List<String> words) {
+    List<String[]> assignments = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    if (!words.get(0).contains("=")) {
+      if (words.size() < 2 || words.size() > 3) {
+        throw new IllegalArgumentException(
+            words.get(0) + ": give PROPERTY=VALUE... [NAME...] or PROPERTY VALUE [NAME]");
+      }
+      assignments.add(new String[] {words.get(0), words.get(1)});
+      names.add(words.size() > 2 ? words.get(2) : null);
+      return new SetRequest(assignments, names);
+    }
+    for (String w : words) {
+      int eq = w.indexOf('=');
+      if (eq < 0) {
+        names.add(w);
+      } else if (!names.isEmpty()) {
+        throw new IllegalArgumentException(
+            w + ": a PROPERTY=VALUE after the name " + names.get(names.size() - 1));
+      } else if (eq == 0) {
+        throw new IllegalArgumentException(w + ": missing property in property=value argument");
+      } else {
+        assignments.add(new String[] {w.substring(0, eq), w.substring(eq + 1)});
+      }
+    }
+    if (names.isEmpty()) {
+      names.add(null);
+    }
+    return new SetRequest(assignments, names);
   }
 
   /** {@code strata driver show NAME}: {@code btrfs subvolume show}, or zfs's properties. */
@@ -110,7 +263,7 @@ final class DriverPropertyCommands {
       } else if (!rows.isEmpty() && rows.get(0).has("Subvolume ID")) {
         subvolumeShow(rows.get(0), ZoneId.systemDefault()).forEach(cli.terminal().out()::println);
       } else {
-        print(cli, rows, false);
+        getTable(rows, false, GET_DEFAULT).forEach(cli.terminal().out()::println);
       }
       return ExitStatus.OK;
     }
@@ -291,31 +444,25 @@ final class DriverPropertyCommands {
     }
   }
 
-  private static void print(StrataCli cli, List<JsonNode> rows, boolean scripted) {
-    if (cli.json()) {
-      cli.printJson(rows);
-      return;
-    }
-    PrintStream out = cli.terminal().out();
-    getTable(rows, scripted).forEach(out::println);
-  }
-
-  /** The {@code zfs get} table: NAME PROPERTY VALUE SOURCE, left-aligned, two spaces apart. */
-  static List<String> getTable(List<JsonNode> rows, boolean scripted) {
-    String[] keys = {"name", "property", "value", "source"};
+  /**
+   * The {@code zfs get} table of {@code fields} (NAME PROPERTY VALUE [RECEIVED] SOURCE):
+   * left-aligned, two spaces apart, the last field unpadded; with {@code scripted} ({@code -H}) no
+   * header and one tab between fields.
+   */
+  static List<String> getTable(List<JsonNode> rows, boolean scripted, List<String> fields) {
     List<String[]> table = new ArrayList<>();
     if (!scripted) {
-      table.add(new String[] {"NAME", "PROPERTY", "VALUE", "SOURCE"});
+      table.add(fields.stream().map(f -> f.toUpperCase(Locale.ROOT)).toArray(String[]::new));
     }
     for (JsonNode r : rows) {
-      String[] cells = new String[keys.length];
-      for (int i = 0; i < keys.length; i++) {
-        cells[i] = r.path(keys[i]).asText("-");
+      String[] cells = new String[fields.size()];
+      for (int i = 0; i < cells.length; i++) {
+        cells[i] = r.path(fields.get(i)).asText("-");
       }
       table.add(cells);
     }
     List<String> out = new ArrayList<>();
-    int[] width = new int[keys.length];
+    int[] width = new int[fields.size()];
     for (String[] row : table) {
       for (int i = 0; i < row.length; i++) {
         width[i] = Math.max(width[i], row[i].length());

@@ -1,6 +1,7 @@
 package io.strata.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -67,5 +68,75 @@ class DriverPropertyCommandsTest {
             "\t  Limit exclusive:\t-",
             "\t  Usage referenced:\t44.00KiB",
             "\t  Usage exclusive:\t44.00KiB");
+  }
+
+  private static final String GET =
+      "[{\"name\":\"strata/6\",\"property\":\"recordsize\",\"value\":\"65536\","
+          + "\"source\":\"local\"},"
+          + "{\"name\":\"strata/6\",\"property\":\"atime\",\"value\":\"on\","
+          + "\"source\":\"inherited from strata\"},"
+          + "{\"name\":\"strata/6\",\"property\":\"used\",\"value\":\"1083928\","
+          + "\"source\":\"-\"}]";
+
+  /**
+   * {@code zfs get}'s fields ({@code -o}, received too), {@code -H} and its errors, in zfs-get(8)'s
+   * format and OpenZFS's words (docs/ADVERSARIAL.md, Z7).
+   */
+  @Test
+  void getPrintsTheFieldsZfsGetNames() throws Exception {
+    List<JsonNode> rows = rows(GET);
+    assertThat(DriverPropertyCommands.getTable(rows, false, DriverPropertyCommands.GET_DEFAULT))
+        .containsExactly(
+            "NAME      PROPERTY    VALUE    SOURCE",
+            "strata/6  recordsize  65536    local",
+            "strata/6  atime       on       inherited from strata",
+            "strata/6  used        1083928  -");
+    assertThat(
+            DriverPropertyCommands.getTable(
+                rows.subList(0, 1), true, DriverPropertyCommands.getFields("value")))
+        .containsExactly("65536");
+    assertThat(
+            DriverPropertyCommands.getTable(
+                rows.subList(2, 3), false, DriverPropertyCommands.getFields("all")))
+        .containsExactly(
+            "NAME      PROPERTY  VALUE    RECEIVED  SOURCE",
+            "strata/6  used      1083928  -         -");
+    assertThatThrownBy(() -> DriverPropertyCommands.getFields("name,bogus"))
+        .hasMessage("invalid column name 'bogus'");
+    assertThat(DriverPropertyCommands.getSources("local,none")).containsExactly("local", "none");
+    assertThatThrownBy(() -> DriverPropertyCommands.getSources("local,fancy"))
+        .hasMessage("invalid source 'fancy'");
+    assertThat(
+            rows.stream()
+                .map(r -> DriverPropertyCommands.sourceKind(r.path("source").asText()))
+                .toList())
+        .containsExactly("local", "inherited", "none");
+  }
+
+  /**
+   * {@code zfs set} takes several PROPERTY=VALUE, then the names; the older PROPERTY VALUE [NAME]
+   * still works (docs/ADVERSARIAL.md, Z7).
+   */
+  @Test
+  void setTakesSeveralAssignmentsBeforeTheNames() {
+    DriverPropertyCommands.SetRequest r =
+        DriverPropertyCommands.setRequest(List.of("atime=off", "quota=1G", "strata/6", "strata/7"));
+    assertThat(r.assignments())
+        .extracting(a -> a[0] + "=" + a[1])
+        .containsExactly("atime=off", "quota=1G");
+    assertThat(r.names()).containsExactly("strata/6", "strata/7");
+    assertThat(DriverPropertyCommands.setRequest(List.of("dedup=on")).names())
+        .containsExactly((String) null);
+    DriverPropertyCommands.SetRequest old =
+        DriverPropertyCommands.setRequest(List.of("compression", "lz4", "strata/2"));
+    assertThat(old.assignments())
+        .extracting(a -> a[0] + "=" + a[1])
+        .containsExactly("compression=lz4");
+    assertThat(old.names()).containsExactly("strata/2");
+    assertThatThrownBy(
+            () -> DriverPropertyCommands.setRequest(List.of("atime=off", "strata/6", "quota=1G")))
+        .hasMessage("quota=1G: a PROPERTY=VALUE after the name strata/6");
+    assertThatThrownBy(() -> DriverPropertyCommands.setRequest(List.of("=off", "strata/6")))
+        .hasMessage("=off: missing property in property=value argument");
   }
 }

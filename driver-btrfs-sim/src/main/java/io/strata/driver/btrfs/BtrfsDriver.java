@@ -297,7 +297,8 @@ public final class BtrfsDriver extends SnapshotSetDriver
         return List.of(row);
       }
       case "set", "inherit" ->
-          throw new InvalidArgumentException(
+          // a well-formed request the model refuses: an operation that failed (exit 1), not usage
+          throw new io.strata.store.error.ConflictException(
               "driver "
                   + op
                   + " on subvolume "

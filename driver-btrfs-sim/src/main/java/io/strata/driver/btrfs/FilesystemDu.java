@@ -18,12 +18,12 @@ import org.roaringbitmap.longlong.Roaring64NavigableMap;
  * length, rounded up to whole {@value ExtentLayout#BLOCK}-byte blocks, to {@code Total}; an extent
  * the kernel flags {@code SHARED} (another inode or another subvolume references it) goes to the
  * shared side, else to {@code Exclusive}; {@code Set shared} is the union of the shared extents'
- * on-disk ranges, each counted once. Here an extent is a range of a chunk, and it is shared when
- * another inode of the same tree, another subvolume's tree, or another root of the store (an image
- * blob, say) references its chunk; two extents of one inode sharing a chunk (a split extent's
- * parts) do not make it shared, as in Btrfs. Equal content written independently is one chunk in
- * Strata, so it counts as shared where Btrfs, without offline dedupe, would count it twice as
- * exclusive.
+ * on-disk ranges, each counted once (so never more than {@code Total}). Here an extent is a range
+ * of a chunk, and it is shared when another inode of the same tree, another subvolume's tree, or
+ * another root of the store (an image blob, say) references its chunk; two extents of one inode
+ * sharing a chunk (a split extent's parts) do not make it shared, as in Btrfs. Equal content
+ * written independently is one chunk in Strata, so it counts as shared where Btrfs, without offline
+ * dedupe, would count it twice as exclusive.
  *
  * <p>Reads the subvolume's tree twice and every other subvolume's tree once, as btrfs-progs looks
  * up the back-references of every extent; memory holds chunk bitmaps, not extents.
@@ -108,10 +108,14 @@ public final class FilesystemDu {
       total += bytes;
       int id = chunks.idOf(x.chunk());
       if (id >= 0 && shared.contains(id)) {
+        // The blocks counted into Total, numbered from where the counted part starts in the chunk:
+        // a chunk's range need not start on a block (content-defined chunks of an import), and
+        // rounding it on its own would count the block two such extents share twice, so that Set
+        // shared exceeded Total (docs/ADVERSARIAL.md, Z4). On a real Btrfs every extent starts on a
+        // block and both numberings agree.
+        long from = ((long) x.offset() + Math.max(0, first * BLOCK - pos)) / BLOCK;
         long base = id * BLOCKS_PER_CHUNK;
-        long from = x.offset() / BLOCK;
-        long to = ((long) x.offset() + x.length() + BLOCK - 1) / BLOCK;
-        sharedBlocks.addRange(base + from, base + to);
+        sharedBlocks.addRange(base + from, base + from + (end - first));
       } else {
         exclusive += bytes;
       }

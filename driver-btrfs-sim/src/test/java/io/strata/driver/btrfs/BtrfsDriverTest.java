@@ -375,6 +375,23 @@ class BtrfsDriverTest {
   }
 
   /**
+   * A layer's file, imported as content-defined chunks that do not start on blocks, and shared with
+   * the container above it: as a real Btrfs prints for a snapshotted file of that size (btrfs-progs
+   * 6.2: a 1,982,262-byte file gives Total = Set shared = 1,982,464), every block is counted once,
+   * Set shared never above Total (docs/ADVERSARIAL.md, Z4).
+   */
+  @Test
+  @Timeout(60)
+  void filesystemDuOfAnImportedLayerCountsEachBlockOnce() throws IOException {
+    int size = 1_982_262;
+    layerWithBigFile(size);
+    long blocks = (size + 4095L) / 4096 * 4096;
+    assertThat(blocks).isEqualTo(1_982_464);
+    assertThat(driver().filesystemDu("layer")).isEqualTo(new FilesystemDu.Usage(blocks, 0, blocks));
+    assertThat(driver().filesystemDu("c")).isEqualTo(new FilesystemDu.Usage(blocks, 0, blocks));
+  }
+
+  /**
    * A file grown from the middle of a block, with the figures a real Btrfs (kernel 6.18, mounted
    * with max_inline=0, each write fsynced) printed: three 5,000-byte files and a snapshot; then
    * {@code /t} truncated up to 20,000 (Btrfs zeroes the old last block's tail: a new extent), a

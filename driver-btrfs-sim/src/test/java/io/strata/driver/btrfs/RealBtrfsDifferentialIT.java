@@ -110,6 +110,47 @@ class RealBtrfsDifferentialIT {
     }
   }
 
+  /**
+   * Files written whole, as a layer import writes them (btrfs-sim cuts them into content-defined
+   * chunks, which do not start on blocks), then a read-only snapshot: {@code btrfs filesystem du
+   * -s} of both subvolumes is the same on both, Set shared never above Total (docs/ADVERSARIAL.md,
+   * Z4).
+   */
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void duOfFilesWrittenWholeAndSnapshottedIsTheSameOnBoth() throws Exception {
+    String vol = "import";
+    run("btrfs", "subvolume", "create", mnt.resolve(vol).toString());
+    sim.driver().prepare(vol, null, Map.of());
+    Random r = new Random(SEED + 200);
+    for (int size : new int[] {1_982_262, 300_001, 5000}) {
+      byte[] b = new byte[size];
+      r.nextBytes(b);
+      String f = "/f" + size;
+      try (FileChannel ch =
+          FileChannel.open(
+              at(mnt.resolve(vol), f), StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+        ch.write(ByteBuffer.wrap(b));
+        ch.force(true);
+      }
+      sim.driver().fs(vol).writeFile(f, new java.io.ByteArrayInputStream(b), 0644, 0, 0, 0);
+    }
+    run(
+        "btrfs",
+        "subvolume",
+        "snapshot",
+        "-r",
+        mnt.resolve(vol).toString(),
+        mnt.resolve(vol + "-ro").toString());
+    sim.driver().snapshot(vol, vol + "-ro", true);
+    run("btrfs", "filesystem", "sync", mnt.toString());
+    for (String s : List.of(vol, vol + "-ro")) {
+      assertThat(du(sim.driver().filesystemDu(s)))
+          .as("btrfs filesystem du -s of %s", s)
+          .isEqualTo(realDu(mnt.resolve(s)));
+    }
+  }
+
   private void sequence(long seed, boolean du) throws Exception {
     Random r = new Random(seed);
     String vol = (du ? "du" : "vol") + seed;

@@ -403,7 +403,7 @@ public final class ZfsDriver extends SnapshotSetDriver
 
   @Override
   public synchronized List<Map<String, Object>> nativeListing() throws IOException {
-    return ZfsListing.rows(table, set::chunkSet, chunks::storedBytes, set::written, freeBytes());
+    return ZfsListing.rows(table, set::chunkSet, chunks::storedBytes, freeBytes());
   }
 
   @Override
@@ -507,9 +507,10 @@ public final class ZfsDriver extends SnapshotSetDriver
 
   /**
    * {@code available}, {@code referenced}, {@code used} and {@code written} of {@code dataset}, as
-   * {@code zfs list} charges them (see {@link ZfsListing}); {@code written} is what the dataset
-   * wrote since its origin (see {@link #written}). {@code available} is the data root's free space,
-   * less what a quota on the dataset or the pool leaves.
+   * {@code zfs list} charges them (see {@link ZfsListing}), all in stored (compressed) bytes;
+   * {@code written} is what the dataset references beyond its latest snapshot or origin (see {@link
+   * ZfsListing#written}). {@code available} is the data root's free space, less what a quota on the
+   * dataset or the pool leaves.
    */
   private List<PropertyValue> statistics(String dataset, boolean exact) throws IOException {
     DatasetTable t = table;
@@ -522,7 +523,7 @@ public final class ZfsDriver extends SnapshotSetDriver
     }
     long used = e == null ? poolUsed : ZfsListing.used(t, e, set::chunkSet, chunks::storedBytes);
     long refer = e == null ? 0 : chunks.storedBytes(set.chunkSet(e.key()));
-    long written = e == null ? 0 : set.written(e.key());
+    long written = e == null ? 0 : ZfsListing.written(t, e, set::chunkSet, chunks::storedBytes);
     long avail = ZfsListing.available(freeBytes(), ZfsListing.quota(t, null), poolUsed);
     if (e != null) {
       avail = ZfsListing.available(avail, ZfsListing.quota(t, e), used);
@@ -549,14 +550,55 @@ public final class ZfsDriver extends SnapshotSetDriver
     }
   }
 
-  /** A value as {@code zfs get} shows it. */
+  /** A value as {@code zfs get} shows it; {@code exact} ({@code -p}): every size in bytes. */
   private static PropertyValue shown(PropertyValue v, boolean exact) {
     DatasetProperty p = DatasetProperty.named(v.property());
     String value =
         !exact
             ? p.display(v.value())
-            : p == DatasetProperty.QUOTA && v.value().equals("none") ? "0" : v.value();
+            : switch (p) {
+              case QUOTA -> Long.toString(DatasetProperty.quotaBytes(v.value()));
+              case RECORDSIZE -> Integer.toString(DatasetProperty.recordSize(v.value()));
+              default -> v.value();
+            };
     return new PropertyValue(v.dataset(), v.property(), value, v.source());
+  }
+
+  /**
+   * {@code zfs get} of snapshot {@code name} ({@code strata/<id>@<n>}): its space as {@code zfs
+   * list} shows it, the properties of datasets as {@code -} ({@code property} null: all, which are
+   * the space ones only, as {@code zfs get all} of a snapshot leaves the dataset properties out).
+   */
+  private List<PropertyValue> snapshotProperties(String name, String property, boolean exact)
+      throws IOException {
+    Map<String, Object> row = null;
+    for (Map<String, Object> r : nativeListing()) {
+      if (name.equals(r.get("name")) && "snapshot".equals(r.get("type"))) {
+        row = r;
+      }
+    }
+    if (row == null) {
+      throw new io.strata.store.error.NotFoundException("snapshot " + name + " not found");
+    }
+    java.util.function.LongFunction<String> f = exact ? Long::toString : DatasetProperty::niceBytes;
+    List<PropertyValue> space =
+        List.of(
+            new PropertyValue(name, "referenced", f.apply((Long) row.get("refer")), "-"),
+            new PropertyValue(name, "used", f.apply((Long) row.get("used")), "-"),
+            new PropertyValue(name, "written", f.apply((Long) row.get("written")), "-"));
+    if (property == null) {
+      return space;
+    }
+    for (PropertyValue v : space) {
+      if (v.property().equals(property)) {
+        return List.of(v);
+      }
+    }
+    if (property.equals("available")) {
+      return List.of(new PropertyValue(name, property, "-", "-"));
+    }
+    // zfs get prints a dataset property of a snapshot as '-' with source '-'
+    return List.of(new PropertyValue(name, DatasetProperty.named(property).id(), "-", "-"));
   }
 
   @Override
@@ -666,6 +708,10 @@ public final class ZfsDriver extends SnapshotSetDriver
       case "get", "show" -> {
         // get's value "parsable" is zfs get -p: sizes in bytes
         boolean exact = "get".equals(op) && "parsable".equals(value);
+        if (dataset.indexOf('@') >= 0) {
+          return propertyRows(
+              snapshotProperties(dataset, p.equals("all") || "show".equals(op) ? null : p, exact));
+        }
         return propertyRows(
             p.equals("all") || "show".equals(op)
                 ? list(dataset, exact)

@@ -1,6 +1,5 @@
 package io.strata.driver.zfs;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,34 +17,33 @@ import org.roaringbitmap.RoaringBitmap;
  * its origin snapshot: a clone is charged only for what it changed, the dataset holding the origin
  * for the rest, and {@code promote} moves that charge. A snapshot's {@code used} is what nothing
  * else of its dataset references. The pool's {@code used} is the sum of its datasets'; like ZFS, it
- * does not subtract what deduplication saves (the store's own figures show that).
+ * does not subtract what deduplication saves (the store's own figures show that). {@code written}
+ * is what a dataset references beyond its latest snapshot (or its origin, before it has one), and a
+ * snapshot's what it references beyond the snapshot before it: as in ZFS, never more than {@code
+ * refer}. All four count the same allocated bytes, the stored (compressed) chunks with their
+ * framing, as ZFS counts allocated (compressed) blocks in them; the uncompressed bytes of a
+ * container's writes are {@code strata ps}'s SIZE (docs/ADVERSARIAL.md, Z3).
  */
 public final class ZfsListing {
   private ZfsListing() {}
 
-  /** A dataset's {@code written}, by its snapshot key (it reads the dataset's changed files). */
-  interface Written {
-    long of(String key) throws IOException;
-  }
-
   /**
    * The rows: the pool, then each dataset by id followed by the snapshots it holds, oldest first.
-   * Each row has {@code name}, {@code type} ({@code filesystem} or {@code snapshot}), {@code used}
-   * and {@code refer} (bytes, as {@code Long}), {@code origin} ({@code -} if none), {@code avail}
-   * (bytes, a {@code Long}, see {@link #available}; {@code -} for snapshots), {@code mountpoint}
-   * ({@code legacy} for datasets as Docker's zfs driver sets it, {@code none} for the pool, {@code
-   * -} for snapshots) and, but for the pool, {@code key}: the containerd snapshot whose tree it
-   * shows. The pool and datasets also carry {@code written} and every {@link DatasetProperty} by
+   * Each row has {@code name}, {@code type} ({@code filesystem} or {@code snapshot}), {@code used},
+   * {@code refer} and {@code written} (bytes, as {@code Long}), {@code origin} (null if none),
+   * {@code avail} (bytes, a {@code Long}, see {@link #available}; null for snapshots), {@code
+   * mountpoint} ({@code legacy} for datasets as Docker's zfs driver sets it, {@code none} for the
+   * pool, null for snapshots) and, but for the pool, {@code key}: the containerd snapshot whose
+   * tree it shows. Sizes are numbers and what a row lacks is null, so --json has one type per key
+   * (docs/ADVERSARIAL.md, Z6). The pool and datasets also carry every {@link DatasetProperty} by
    * its name, so that {@code zfs list -o} takes each property {@code zfs get} knows ({@code quota}
-   * in bytes, 0 for none, as {@code zfs list -p} prints it).
+   * and {@code recordsize} in bytes, quota 0 for none, as {@code zfs list -p} prints them).
    */
   static List<Map<String, Object>> rows(
       DatasetTable table,
       Function<String, RoaringBitmap> chunksOf,
       ToLongFunction<RoaringBitmap> bytes,
-      Written written,
-      long free)
-      throws IOException {
+      long free) {
     List<DatasetTable.Entry> datasets = new ArrayList<>();
     List<Long> useds = new ArrayList<>();
     long poolUsed = 0;
@@ -61,8 +59,8 @@ public final class ZfsListing {
     long poolAvail = available(free, quota(table, null), poolUsed);
     List<Map<String, Object>> out = new ArrayList<>();
     Map<String, Object> pool =
-        row(DatasetTable.POOL, "filesystem", poolUsed, 0, "-", null, poolAvail);
-    out.add(withProperties(pool, table, null, 0));
+        row(DatasetTable.POOL, "filesystem", poolUsed, 0, 0, null, null, poolAvail);
+    out.add(withProperties(pool, table, null));
     for (int i = 0; i < datasets.size(); i++) {
       DatasetTable.Entry e = datasets.get(i);
       RoaringBitmap head = chunksOf.apply(e.key());
@@ -75,11 +73,13 @@ public final class ZfsListing {
               "filesystem",
               used,
               bytes.applyAsLong(head),
-              origin == 0 ? "-" : table.snapshotName(origin),
+              written(table, e, chunksOf, bytes),
+              origin == 0 ? null : table.snapshotName(origin),
               e.key(),
               available(poolAvail, quota(table, e), used));
-      out.add(withProperties(r, table, e, written.of(e.key())));
-      for (long m : held) {
+      out.add(withProperties(r, table, e));
+      for (int j = 0; j < held.size(); j++) {
+        long m = held.get(j);
         RoaringBitmap snap = chunksOf.apply(table.owner(m).key());
         RoaringBitmap rest = head.clone();
         for (long other : held) {
@@ -93,7 +93,10 @@ public final class ZfsListing {
                 "snapshot",
                 bytes.applyAsLong(RoaringBitmap.andNot(snap, rest)),
                 bytes.applyAsLong(snap),
-                "-",
+                bytes.applyAsLong(
+                    RoaringBitmap.andNot(
+                        snap, before(table, e, j == 0 ? 0 : held.get(j - 1), chunksOf))),
+                null,
                 table.owner(m).key(),
                 -1));
       }
@@ -115,13 +118,44 @@ public final class ZfsListing {
   }
 
   private static Map<String, Object> withProperties(
-      Map<String, Object> row, DatasetTable table, DatasetTable.Entry e, long written) {
-    row.put("written", written);
+      Map<String, Object> row, DatasetTable table, DatasetTable.Entry e) {
     for (DatasetProperty p : DatasetProperty.values()) {
       String v = table.effective(e, p).value();
-      row.put(p.id(), p == DatasetProperty.QUOTA ? (Object) DatasetProperty.quotaBytes(v) : v);
+      row.put(
+          p.id(),
+          switch (p) {
+            case QUOTA -> (Object) DatasetProperty.quotaBytes(v);
+            case RECORDSIZE -> (Object) (long) DatasetProperty.recordSize(v);
+            default -> v;
+          });
     }
     return row;
+  }
+
+  /**
+   * A dataset's {@code written}: the bytes its tree references beyond its latest snapshot, or its
+   * origin before it has one (all of it without either).
+   */
+  static long written(
+      DatasetTable table,
+      DatasetTable.Entry e,
+      Function<String, RoaringBitmap> chunksOf,
+      ToLongFunction<RoaringBitmap> bytes) {
+    List<Long> held = table.held(e);
+    RoaringBitmap prior =
+        before(table, e, held.isEmpty() ? 0 : held.get(held.size() - 1), chunksOf);
+    return bytes.applyAsLong(RoaringBitmap.andNot(chunksOf.apply(e.key()), prior));
+  }
+
+  /**
+   * The chunks of snapshot {@code id} of {@code e}, or with 0 of {@code e}'s origin (none for a
+   * dataset that is no clone): what {@code written} is counted beyond.
+   */
+  private static RoaringBitmap before(
+      DatasetTable table, DatasetTable.Entry e, long id, Function<String, RoaringBitmap> chunksOf) {
+    long m = id != 0 ? id : e.record().origin();
+    DatasetTable.Entry owner = m == 0 ? null : table.owner(m);
+    return owner == null ? new RoaringBitmap() : chunksOf.apply(owner.key());
   }
 
   /**
@@ -145,15 +179,23 @@ public final class ZfsListing {
   }
 
   private static Map<String, Object> row(
-      String name, String type, long used, long refer, String origin, String key, long avail) {
+      String name,
+      String type,
+      long used,
+      long refer,
+      long written,
+      String origin,
+      String key,
+      long avail) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("name", name);
     r.put("type", type);
     r.put("used", used);
     r.put("refer", refer);
     r.put("origin", origin);
-    r.put("avail", avail < 0 ? "-" : (Object) avail);
-    r.put("mountpoint", type.equals("snapshot") ? "-" : key == null ? "none" : "legacy");
+    r.put("avail", avail < 0 ? null : (Object) avail);
+    r.put("mountpoint", type.equals("snapshot") ? null : key == null ? "none" : "legacy");
+    r.put("written", written);
     if (key != null) {
       r.put("key", key);
     }

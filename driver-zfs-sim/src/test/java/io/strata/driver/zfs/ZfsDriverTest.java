@@ -23,6 +23,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.roaringbitmap.RoaringBitmap;
 
@@ -254,7 +255,7 @@ class ZfsDriverTest {
 
     assertThat(names()).containsExactly("strata", "strata/1", "strata/1@1", "strata/2", "strata/3");
     Map<String, Map<String, Object>> rows = listing();
-    assertThat(rows.get("strata/1")).containsEntry("origin", "-").containsEntry("key", "base");
+    assertThat(rows.get("strata/1")).containsEntry("origin", null).containsEntry("key", "base");
     assertThat(rows.get("strata/1@1")).containsEntry("type", "snapshot").containsEntry("used", 0L);
     assertThat(rows.get("strata/2"))
         .containsEntry("origin", "strata/1@1")
@@ -304,7 +305,7 @@ class ZfsDriverTest {
     Map<String, Map<String, Object>> rows = listing();
     assertThat(names())
         .containsExactly("strata", "strata/1", "strata/2", "strata/2@1", "strata/2@2");
-    assertThat(rows.get("strata/2")).containsEntry("origin", "-");
+    assertThat(rows.get("strata/2")).containsEntry("origin", null);
     assertThat(rows.get("strata/1")).containsEntry("origin", "strata/2@1");
     assertThat(rows.get("strata/1").get("used")).as("its space moved to the clone").isEqualTo(0L);
     assertThat((Long) rows.get("strata/2").get("used")).isGreaterThan(250 << 10);
@@ -422,7 +423,7 @@ class ZfsDriverTest {
     driver.promote("app");
     driver.promote("base");
     Map<String, Map<String, Object>> rows = listing();
-    assertThat(rows.get("strata/1")).containsEntry("origin", "-");
+    assertThat(rows.get("strata/1")).containsEntry("origin", null);
     assertThat(rows.get("strata/2")).containsEntry("origin", "strata/1@1");
     assertThat(driver.stat("app").parent()).isEqualTo("base");
     assertThat(driver.stat("base").parent()).isNull();
@@ -699,8 +700,8 @@ class ZfsDriverTest {
     assertThat(driver.get("strata/2", "referenced").value())
         .isEqualTo(DatasetProperty.niceBytes((Long) rows.get("strata/2").get("refer")));
     assertThat(driver.get("strata/2", "written").value())
-        .as("a 128K record and the last one, stored to the end of the file")
-        .isEqualTo("200K");
+        .as("a clone without snapshots has written what it uses")
+        .isEqualTo(DatasetProperty.niceBytes((Long) rows.get("strata/2").get("used")));
     assertThat(driver.get("strata", "used").value())
         .isEqualTo(DatasetProperty.niceBytes((Long) rows.get("strata").get("used")));
 
@@ -710,6 +711,76 @@ class ZfsDriverTest {
     assertThatThrownBy(() -> driver.set("strata/2", "used", "1M"))
         .isInstanceOf(InvalidArgumentException.class)
         .hasMessage("cannot set property for 'strata/2': 'used' is readonly");
+  }
+
+  /**
+   * {@code written}, {@code used} and {@code referenced} count the same stored (compressed) bytes,
+   * so written is never more than referenced, as in ZFS (docs/ADVERSARIAL.md, Z3): a layer's
+   * dataset wrote nothing since its snapshot, the snapshot wrote all it references, and a clone
+   * wrote what it uses; none is the uncompressed size of the text written.
+   */
+  @Test
+  @Timeout(60)
+  void writtenCountsStoredBytesAsUsedAndReferencedDo() throws IOException {
+    byte[] text = TestData.text(55, 2 << 20);
+    layer("base", null, Map.of("/f", text));
+    driver.prepare("c", "base", Map.of());
+    put(driver.fs("c"), "/g", TestData.text(56, 1 << 20));
+    Map<String, Map<String, Object>> rows = listing();
+    long layerRefer = (Long) rows.get("strata/1").get("refer");
+    assertThat(layerRefer).as("compressed").isLessThan(text.length);
+    assertThat(rows.get("strata/1").get("written")).isEqualTo(0L);
+    assertThat(rows.get("strata/1@1").get("written")).isEqualTo(layerRefer);
+    long cUsed = (Long) rows.get("strata/2").get("used");
+    assertThat(cUsed).isLessThan(1 << 20);
+    assertThat(rows.get("strata/2").get("written")).isEqualTo(cUsed);
+    assertThat((Long) rows.get("strata/2").get("written"))
+        .isLessThanOrEqualTo((Long) rows.get("strata/2").get("refer"));
+    assertThat(driver.get("strata/2", "written").value())
+        .isEqualTo(DatasetProperty.niceBytes(cUsed));
+  }
+
+  /**
+   * {@code zfs get} of a snapshot shows its space, and a dataset's property as {@code -}; only
+   * {@code set} is refused (docs/ADVERSARIAL.md, Z5). With {@code -p} every size is bytes,
+   * recordsize too (Z6).
+   */
+  @Test
+  @Timeout(60)
+  void snapshotsHaveTheirSpacePropertiesAndParsableSizesAreBytes() throws IOException {
+    layer("base", null, Map.of("/f", TestData.random(57, 100 << 10)));
+    Map<String, Object> snap = listing().get("strata/1@1");
+    assertThat(driver.properties("get", "used", null, "strata/1@1"))
+        .containsExactly(
+            Map.of(
+                "name", "strata/1@1",
+                "property", "used",
+                "value", "0B",
+                "source", "-"));
+    assertThat(driver.properties("get", "referenced", "parsable", "strata/1@1"))
+        .extracting(r -> r.get("value"))
+        .containsExactly(snap.get("refer").toString());
+    assertThat(driver.properties("get", "recordsize", null, "strata/1@1"))
+        .extracting(r -> r.get("value") + " " + r.get("source"))
+        .containsExactly("- -");
+    assertThat(driver.properties("show", null, null, "strata/1@1"))
+        .extracting(r -> r.get("property"))
+        .containsExactly("referenced", "used", "written");
+    assertThatThrownBy(() -> driver.properties("get", "used", null, "strata/1@7"))
+        .isInstanceOf(NotFoundException.class)
+        .hasMessage("snapshot strata/1@7 not found");
+    assertThatThrownBy(() -> driver.properties("set", "atime", "off", "strata/1@1"))
+        .isInstanceOf(InvalidArgumentException.class);
+
+    driver.set("strata/1", "recordsize", "64K");
+    assertThat(driver.properties("get", "recordsize", "parsable", "strata/1"))
+        .extracting(r -> r.get("value"))
+        .containsExactly("65536");
+    assertThat(listing().get("strata/1").get("recordsize")).isEqualTo(65536L);
+    assertThat(listing().get("strata/1@1"))
+        .containsEntry("avail", null)
+        .containsEntry("origin", null)
+        .containsEntry("mountpoint", null);
   }
 
   /**
@@ -729,7 +800,7 @@ class ZfsDriverTest {
     assertThat(row.get("avail")).isEqualTo((long) (100 << 10));
     assertThat(row.get("quota")).isEqualTo(used + (100 << 10));
     assertThat(row.get("readonly")).isEqualTo("on");
-    assertThat(row.get("written")).isEqualTo((long) (200 << 10));
+    assertThat(row.get("written")).isEqualTo(used);
     Map<String, Object> pool = listing().get("strata");
     assertThat(pool.get("avail")).isEqualTo((1L << 30) - (Long) pool.get("used"));
     java.util.Set<String> aliases = java.util.Set.of("available", "referenced");

@@ -5,9 +5,12 @@ package io.strata.protocol.message;
  * btrfs subvolume show} / {@code zfs get all} of one snapshot.
  *
  * @param op {@code get}, {@code set}, {@code inherit} or {@code show}
- * @param property the property ({@code recordsize}, {@code compression}, {@code dedup}, or {@code
- *     all} for every one); null for {@code show}
- * @param value the new value, for {@code set}
- * @param name the dataset ({@code strata}, {@code strata/<id>}) or snapshot key; null: the pool
+ * @param property one property ({@code recordsize}, {@code compression}, {@code dedup}, ..., or
+ *     {@code all} for every one; the client sends one request per name of a comma list); null for
+ *     {@code show}
+ * @param value the new value, for {@code set}; for {@code get}, {@code parsable} is {@code zfs get
+ *     -p} (every size in bytes)
+ * @param name the dataset ({@code strata}, {@code strata/<id>}), a zfs snapshot ({@code
+ *     strata/<id>@<n>}, for {@code get} and {@code show}) or a snapshot key; null: the pool
  */
 public record DriverPropertyArgs(String op, String property, String value, String name) {}
