@@ -28,10 +28,11 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class TmpFileMountTest {
   /**
-   * Opens an O_TMPFILE file in argv[1] (O_EXCL too when argv[4] is "excl"), writes argv[3] bytes to
-   * it, reads them back, fsyncs, prints its link count, then links it at argv[2] through
-   * /proc/self/fd unless argv[2] is "-", and prints what the link did. With argv[5] "hold", it
-   * prints "held" and keeps the file open until its stdin closes.
+   * Opens an O_TMPFILE file in argv[1] (O_EXCL too when argv[4] is "excl"; linked by {@code
+   * linkat(fd, "", ..., AT_EMPTY_PATH)} rather than through /proc when it is "empty"), writes
+   * argv[3] bytes to it, reads them back, fsyncs, prints its link count, then links it at argv[2]
+   * through /proc/self/fd unless argv[2] is "-", and prints what the link did. With argv[5] "hold",
+   * it prints "held" and keeps the file open until its stdin closes.
    */
   private static final String HELPER =
       String.join(
@@ -49,7 +50,11 @@ class TmpFileMountTest {
           "if target != '-':",
           "    src = ('/proc/self/fd/%d' % fd).encode()",
           "    AT_FDCWD, AT_SYMLINK_FOLLOW = -100, 0x400",
-          "    if libc.linkat(AT_FDCWD, src, AT_FDCWD, target.encode(), AT_SYMLINK_FOLLOW) == 0:",
+          "    if sys.argv[4] == 'empty':",
+          "        r = libc.linkat(fd, b'', AT_FDCWD, target.encode(), 0x1000)",
+          "    else:",
+          "        r = libc.linkat(AT_FDCWD, src, AT_FDCWD, target.encode(), AT_SYMLINK_FOLLOW)",
+          "    if r == 0:",
           "        print('linked')",
           "    else:",
           "        print('link', os.strerror(ctypes.get_errno()))",
@@ -124,6 +129,15 @@ class TmpFileMountTest {
     assertThat(Files.readAllBytes(m.path("d/named"))).isEqualTo(expected(size, "+after"));
     assertThat(ok("stat -c %a " + m.path("d/named"))).isEqualTo("640\n");
     assertThat(m.engine.fsck().clean()).isTrue();
+  }
+
+  /** linkat(fd, "", dirfd, name, AT_EMPTY_PATH) is a LINK as well (root may use it). */
+  @Test
+  void anOTmpfileFileIsNamedByLinkatOfItsDescriptor() throws Exception {
+    String out = tmpfile(m.mountPoint.toString(), m.path("by-fd").toString(), 1000, "empty");
+    assertThat(out).isEqualTo("nlink 0 size 1000\nlinked\n");
+    assertThat(Files.readAllBytes(m.path("by-fd"))).isEqualTo(expected(1000, "+after"));
+    assertThat(stored()).containsExactly("by-fd");
   }
 
   @Test
