@@ -140,13 +140,14 @@ final class ContentWrite implements StreamObserver<WriteContentRequest> {
     Map<String, String> cleaned = Labels.clean(labels);
     long size = ingest.offset();
     String digest = ingest.digestSoFar();
+    // Worded as containerd's local store words them, without the ref: containerd's proxy writer
+    // puts "commit failed: " before the message, and the ref is containerd's metadata key
+    // (NS/ID/REF), not what the user named.
     if (total > 0 && size != total) {
-      throw new ConflictException(
-          "ref " + ingest.ref + ": unexpected commit size " + size + ", expected " + total);
+      throw new ConflictException("unexpected commit size " + size + ", expected " + total);
     }
     if (!expected.isEmpty() && !expected.equals(digest)) {
-      throw new ConflictException(
-          "ref " + ingest.ref + ": unexpected commit digest " + digest + ", expected " + expected);
+      throw new ConflictException("unexpected commit digest " + digest + ", expected " + expected);
     }
     ingests.remove(ingest);
     if (service.find(ns, Digest.parse(digest)) != null) {

@@ -29,9 +29,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.ThrowableAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class ContentServiceTest {
@@ -249,6 +252,54 @@ class ContentServiceTest {
     assertThat(read(c, ok.getDigest(), 0, 0)).isEqualTo("four".getBytes());
     assertThat(code(() -> c.status(StatusRequest.newBuilder().setRef("wd").build())))
         .isEqualTo(Code.NOT_FOUND);
+  }
+
+  /**
+   * A commit whose size or digest differs is worded as containerd's local store words it, without
+   * the ref: containerd's proxy and ctr each put "commit failed: " before it, and the ref they sent
+   * ({@code NS/ID/REF}, containerd's metadata key) would name an object the user never named.
+   */
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void aMismatchedCommitIsWordedAsContainerdsOwnStore() throws Exception {
+    String missing = "sha256:" + "0".repeat(63) + "1";
+    String four = "sha256:" + SnapshotsServiceTest.sha256("four".getBytes());
+    WriteStream wrongDigest = new WriteStream(f.contentAsync("default"));
+    StatusRuntimeException digest =
+        catchStatus(
+            () ->
+                wrongDigest.send(
+                    req(WriteAction.COMMIT)
+                        .setRef("default/1/ingest-bad")
+                        .setExpected(missing)
+                        .setData(ByteString.copyFromUtf8("four"))
+                        .build()));
+    assertThat(digest.getStatus().getCode()).isEqualTo(Code.FAILED_PRECONDITION);
+    assertThat(digest.getStatus().getDescription())
+        .isEqualTo("unexpected commit digest " + four + ", expected " + missing);
+
+    WriteStream wrongSize = new WriteStream(f.contentAsync("default"));
+    StatusRuntimeException size =
+        catchStatus(
+            () ->
+                wrongSize.send(
+                    req(WriteAction.COMMIT)
+                        .setRef("default/2/ingest-short")
+                        .setTotal(5)
+                        .setData(ByteString.copyFromUtf8("four"))
+                        .build()));
+    assertThat(size.getStatus().getDescription()).isEqualTo("unexpected commit size 4, expected 5");
+  }
+
+  private static StatusRuntimeException catchStatus(ThrowableAssert.ThrowingCallable call) {
+    try {
+      call.call();
+    } catch (StatusRuntimeException e) {
+      return e;
+    } catch (Throwable t) {
+      throw new AssertionError("expected a gRPC status, got " + t, t);
+    }
+    throw new AssertionError("expected the call to fail");
   }
 
   @Test

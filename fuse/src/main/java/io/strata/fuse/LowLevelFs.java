@@ -93,6 +93,7 @@ final class LowLevelFs {
   private final String name;
   private final PendingChanges pending;
   private final Xattrs xattrs;
+  private final AnonymousFiles anonymous;
   private final NodeTable table;
   private final long entryMillis;
   private final long attrMillis;
@@ -125,6 +126,7 @@ final class LowLevelFs {
     this.name = name;
     this.pending = new PendingChanges(view, name, () -> spaceOf.toFile().getUsableSpace());
     this.xattrs = new Xattrs(view);
+    this.anonymous = new AnonymousFiles(view);
     // A snapshot's tree numbers its inodes in one space; anything else may join several.
     this.table = new NodeTable(view::inodeNamesOneFile, view.stat("/"));
     this.entryMillis = this.readOnly ? READ_ONLY_MILLIS : WRITABLE_MILLIS;
@@ -298,6 +300,7 @@ final class LowLevelFs {
         case Wire.READDIRPLUS -> readdir(q, r, true);
         case Wire.ACCESS -> access(q, r);
         case Wire.CREATE -> create(q, r);
+        case Wire.TMPFILE -> tmpfile(q, r);
         case Wire.LSEEK -> lseek(q, r);
         // FLUSH, locks, ioctl, poll, fallocate, copy_file_range...: told ENOSYS once, the
         // kernel stops asking (no FLUSH round trip per close; locks stay local to the kernel).
@@ -342,6 +345,7 @@ final class LowLevelFs {
           Wire.MKNOD,
           Wire.MKDIR,
           Wire.CREATE,
+          Wire.TMPFILE,
           Wire.WRITE,
           Wire.SETXATTR,
           Wire.REMOVEXATTR ->
@@ -508,7 +512,8 @@ final class LowLevelFs {
 
   private void getattr(FuseRequest q, FuseReply r) throws IOException {
     pending.settle();
-    FileStat s = view.stat(path(q.nodeId));
+    String p = path(q.nodeId);
+    FileStat s = anonymous.shown(p, view.stat(p));
     r.ok(q.unique).attrOut(s, attrMillis(s), MAX_IO);
   }
 
@@ -560,7 +565,7 @@ final class LowLevelFs {
             view.setTimes(p, m, a);
           }
         });
-    FileStat s = view.stat(p);
+    FileStat s = anonymous.shown(p, view.stat(p));
     r.ok(q.unique).attrOut(s, attrMillis(s), MAX_IO);
   }
 
@@ -675,6 +680,41 @@ final class LowLevelFs {
     r.u64(0).u32(0).u32(0); // fuse_open_out: no handle, the kernel's page cache as it decides
   }
 
+  /**
+   * An O_TMPFILE open: a new regular file without a name, answered as CREATE is (an entry and an
+   * open file). It is made under a hidden name in the root ({@link AnonymousFiles}), owned as a
+   * file made in the directory named would be, and goes when the kernel forgets it unless a LINK
+   * named it first. A directory served by name (a volume's, a bind mount's) is another file system,
+   * where the hidden file could not be moved: refused with EOPNOTSUPP, as a file system without
+   * O_TMPFILE answers, and programs fall back to a named temporary file.
+   */
+  private void tmpfile(FuseRequest q, FuseReply r) throws IOException {
+    pending.settle();
+    q.u32(); // flags: the kernel keeps O_EXCL's meaning itself (it refuses to link such a file)
+    int mode = q.u32();
+    FileStat dir = view.stat(path(q.nodeId));
+    if (!dir.isDirectory()) {
+      throw new Refusal(Errno.ENOTDIR);
+    }
+    if (!table.byInode(dir.ino())) {
+      throw new Refusal(Errno.ENOTSUP);
+    }
+    String p = anonymous.newPath();
+    change(
+        () -> {
+          view.write(p, 0, EMPTY, 0, 0);
+          view.setXattr(p, HeldUnlinked.MARKER, EMPTY);
+          view.chmod(p, mode & 07777);
+          owner(q, p);
+          FileStat s = view.stat(p);
+          view.setTimes(p, s.ctimeNanos(), s.ctimeNanos());
+        });
+    FileStat s = anonymous.shown(p, view.stat(p));
+    NodeTable.Node node = table.lookedUp(Wire.ROOT_ID, p.substring(1), s);
+    r.ok(q.unique).entry(node.id, s, entryMillis(s), attrMillis(s), MAX_IO);
+    r.u64(0).u32(0).u32(0); // fuse_open_out, as CREATE's
+  }
+
   private void mknod(FuseRequest q, FuseReply r) throws IOException {
     pending.settle();
     int mode = q.u32();
@@ -733,15 +773,25 @@ final class LowLevelFs {
     String child = q.string();
     String from = path(old);
     String p = child(q.nodeId, child);
+    // The kernel links a file without a name only when it may (an O_TMPFILE file opened without
+    // O_EXCL, told it has no link): the file leaves its hidden name for this one.
+    boolean nameless = anonymous.is(from);
     change(
         () -> {
           if (view.stat(from).isDirectory()) {
             throw new Refusal(Errno.EPERM);
           }
-          view.link(from, p);
+          if (nameless) {
+            anonymous.name(from, p);
+          } else {
+            view.link(from, p);
+          }
         });
     FileStat s = view.stat(p);
     NodeTable.Node node = table.linked(old, q.nodeId, child, s);
+    if (nameless) {
+      table.removed(Wire.ROOT_ID, from.substring(1));
+    }
     r.ok(q.unique).entry(node.id, s, entryMillis(s), attrMillis(s), MAX_IO);
   }
 

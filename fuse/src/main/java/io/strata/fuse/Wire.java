@@ -53,6 +53,7 @@ final class Wire {
   static final int READDIRPLUS = 44;
   static final int RENAME2 = 45;
   static final int LSEEK = 46;
+  static final int TMPFILE = 51;
 
   /** {@code lseek}'s whence values the kernel hands on (the others it answers itself). */
   static final int SEEK_DATA = 3;
@@ -101,6 +102,7 @@ final class Wire {
       case READDIRPLUS -> "READDIRPLUS";
       case RENAME2 -> "RENAME2";
       case LSEEK -> "LSEEK";
+      case TMPFILE -> "TMPFILE";
       default -> "OP" + opcode;
     };
   }
