@@ -143,6 +143,26 @@ class DockerHabitsIT {
     ok("create", "--name", "t1", "fromtar:1");
     assertThat(ok("fs", "t1", "cat", "/hello").out()).isEqualTo("from the tar\n");
 
+    // gzip too, and the tar's .dockerignore leaves its files out, as docker build - does
+    Map<String, byte[]> ignoring = new LinkedHashMap<>();
+    ignoring.put("./build/app.df", "FROM x:1\nCOPY . /ctx/\n".getBytes(StandardCharsets.UTF_8));
+    ignoring.put("./.dockerignore", "secret\n".getBytes(StandardCharsets.UTF_8));
+    ignoring.put("./hello", "kept\n".getBytes(StandardCharsets.UTF_8));
+    ignoring.put("./secret", "left out\n".getBytes(StandardCharsets.UTF_8));
+    java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(gz)) {
+      z.write(Tars.of(ignoring));
+    }
+    assertThat(in(gz.toByteArray(), "build", "-f", "build/app.df", "-t", "gz:1", "-").code())
+        .isEqualTo(0);
+    ok("create", "--name", "g1", "gz:1");
+    assertThat(ok("fs", "g1", "cat", "/ctx/hello").out()).isEqualTo("kept\n");
+    assertThat(server.cli("fs", "g1", "cat", "/ctx/secret").code()).isEqualTo(4);
+    TestServer.CliRun both = server.cli("build", "-f", "-", "-");
+    assertThat(both.code()).isEqualTo(2);
+    assertThat(both.stderr())
+        .startsWith("strata: build: the context and the Dockerfile cannot both be standard input");
+
     byte[] dockerfile = "FROM x:1\nLABEL via=stdin\n".getBytes(StandardCharsets.UTF_8);
     assertThat(in(dockerfile, "build", "-t", "plain:1", "-").code()).isEqualTo(0);
     assertThat(ok("image", "inspect", "-f", "{{.Config.Labels.via}}", "plain:1").out())
