@@ -24,9 +24,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code strata build [-f FILE] -t NAME:TAG CONTEXT}. The client sends the Dockerfile's text and
- * the context directory as a tar; the server's build log is printed as it arrives (on stderr with
- * {@code --json}, which prints the result on stdout).
+ * {@code strata build [-f FILE|-] -t NAME:TAG CONTEXT|-}. The client sends the Dockerfile's text
+ * and the context directory as a tar (or the tar standard input holds, {@link StdinBuildContext});
+ * the server's build log is printed as it arrives (on stderr with {@code --json}, which prints the
+ * result on stdout).
  */
 @Command(
     name = "build",
@@ -123,7 +124,9 @@ final class BuildCommand extends ClientCommand {
         return build(
             client,
             cli,
-            "Dockerfile " + (file == null ? "Dockerfile" : file) + " from standard input",
+            "Dockerfile "
+                + (file == null ? "Dockerfile" : file)
+                + " of the context on standard input",
             stdin.dockerfile(),
             stdin::write);
       }

@@ -24,8 +24,9 @@ import picocli.CommandLine.Option;
           + " with or without -a.",
       "IMAGE is the name the container was created with while that name still names its image,"
           + " else the image's short id (the tag was removed or moved to another image).",
-      "Filters: id=PREFIX, name=SUBSTRING, ancestor=IMAGE (its name, id or id prefix: the containers of that image and of images built on it), label=KEY or"
-          + " label=KEY=VALUE (create's --label).",
+      "Filters: id=PREFIX, name=SUBSTRING, ancestor=IMAGE (its name, id or id prefix: the"
+          + " containers of that image and of images built on it), label=KEY or label=KEY=VALUE"
+          + " (create's --label).",
       "Fields for --format: .ID .Image .Names .Size .ExclusiveSize .VirtualSize .CreatedAt."
     })
 final class ContainerListCommand extends ClientCommand {

@@ -3,12 +3,15 @@ package io.strata.client.cli;
 import io.strata.client.tar.DockerIgnore;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -41,19 +44,26 @@ final class StdinBuildContext implements AutoCloseable {
   static StdinBuildContext read(InputStream in, String file) throws IOException {
     Path spool = Files.createTempFile("strata-build-", ".context");
     try {
-      BufferedInputStream buffered = new BufferedInputStream(in);
+      // the terminal's standard input stays open: closing the gzip stream must not close it
+      BufferedInputStream buffered =
+          new BufferedInputStream(
+              new FilterInputStream(in) {
+                @Override
+                public void close() {}
+              });
       buffered.mark(2);
       boolean gzip = buffered.read() == 0x1f && buffered.read() == 0x8b;
       buffered.reset();
       try (InputStream body = gzip ? new GZIPInputStream(buffered) : buffered) {
-        Files.copy(body, spool, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(body, spool, StandardCopyOption.REPLACE_EXISTING);
       }
       if (!isTar(spool)) {
         if (file != null) {
           throw new IOException(
               "build -f " + file + " -: standard input is not a tar, so it holds no " + file);
         }
-        String text = Files.readString(spool, StandardCharsets.UTF_8);
+        // decoded leniently: bytes that are not UTF-8 reach the Dockerfile parser, which names them
+        String text = new String(Files.readAllBytes(spool), StandardCharsets.UTF_8);
         return new StdinBuildContext(spool, false, text, DockerIgnore.parse(""));
       }
       return fromTar(spool, file == null ? "Dockerfile" : file);
@@ -146,7 +156,7 @@ final class StdinBuildContext implements AutoCloseable {
   }
 
   private static OutputStream nonClosing(OutputStream out) {
-    return new java.io.FilterOutputStream(out) {
+    return new FilterOutputStream(out) {
       @Override
       public void write(byte[] b, int off, int len) throws IOException {
         out.write(b, off, len);
