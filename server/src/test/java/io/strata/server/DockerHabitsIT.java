@@ -69,6 +69,13 @@ class DockerHabitsIT {
     assertThat(names("ancestor=y:1").lines()).containsExactlyInAnyOrder("c1", "d1", "e1");
     assertThat(names("ancestor=z:1")).isEqualTo("e1\n");
     assertThat(names("ancestor=nosuch:1")).isEmpty();
+    // the same layers as y:1 with another step is y:1's sibling, not an ancestor of its containers
+    byte[] label = "FROM y:1\nLABEL k=v\n".getBytes(StandardCharsets.UTF_8);
+    assertThat(in(label, "build", "-t", "sibling:1", "-").code()).isEqualTo(0);
+    assertThat(names("ancestor=sibling:1")).isEmpty();
+    ok("create", "--name", "s1", "sibling:1");
+    assertThat(names("ancestor=sibling:1")).isEqualTo("s1\n");
+    assertThat(names("ancestor=y:1").lines()).containsExactlyInAnyOrder("c1", "d1", "e1", "s1");
   }
 
   @Test
