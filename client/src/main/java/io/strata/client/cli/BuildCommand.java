@@ -2,6 +2,7 @@ package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
 import io.strata.client.TransferListener;
+import io.strata.client.UploadBody;
 import io.strata.client.tar.DockerIgnore;
 import io.strata.client.tar.TreeTar;
 import io.strata.protocol.Wire;
@@ -23,9 +24,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code strata build [-f FILE] -t NAME:TAG CONTEXT}. The client sends the Dockerfile's text and
- * the context directory as a tar; the server's build log is printed as it arrives (on stderr with
- * {@code --json}, which prints the result on stdout).
+ * {@code strata build [-f FILE|-] -t NAME:TAG CONTEXT|-}. The client sends the Dockerfile's text
+ * and the context directory as a tar (or the tar standard input holds, {@link StdinBuildContext});
+ * the server's build log is printed as it arrives (on stderr with {@code --json}, which prints the
+ * result on stdout).
  */
 @Command(
     name = "build",
@@ -44,13 +46,19 @@ import picocli.CommandLine.Parameters;
           + " must be in the store (there is no default registry)."
     })
 final class BuildCommand extends ClientCommand {
-  @Parameters(paramLabel = "CONTEXT", description = "The build context directory.")
+  @Parameters(
+      paramLabel = "CONTEXT",
+      description =
+          "The build context directory, or - for standard input: a tar (plain or gzip) holding"
+              + " the context and its Dockerfile, or a Dockerfile alone (an empty context).")
   Path context;
 
   @Option(
       names = {"-f", "--file"},
       paramLabel = "FILE",
-      description = "The Dockerfile (default: CONTEXT/Dockerfile).")
+      description =
+          "The Dockerfile (default: CONTEXT/Dockerfile); - reads it from standard input; with"
+              + " CONTEXT - a path inside the tar.")
   Path file;
 
   @Option(
@@ -89,10 +97,40 @@ final class BuildCommand extends ClientCommand {
   @Override
   void checkArguments() {
     buildArgs();
+    if (isStdin(context) && isStdin(file)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "build: the context and the Dockerfile cannot both be standard input");
+    }
+    StrataCli cli = (StrataCli) spec.root().userObject();
+    if ((isStdin(context) || isStdin(file)) && cli.terminal().inputTerminal()) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "build: refusing to read "
+              + (isStdin(context) ? "the build context" : "the Dockerfile")
+              + " from a terminal; pipe it into standard input");
+    }
+  }
+
+  private static boolean isStdin(Path p) {
+    return p != null && p.toString().equals("-");
   }
 
   @Override
   int run(StrataClient client, StrataCli cli) throws Exception {
+    if (isStdin(context)) {
+      try (StdinBuildContext stdin =
+          StdinBuildContext.read(cli.terminal().in(), file == null ? null : file.toString())) {
+        return build(
+            client,
+            cli,
+            "Dockerfile "
+                + (file == null ? "Dockerfile" : file)
+                + " of the context on standard input",
+            stdin.dockerfile(),
+            stdin::write);
+      }
+    }
     if (!Files.isDirectory(context)) {
       throw new IOException(
           "build context "
@@ -100,9 +138,30 @@ final class BuildCommand extends ClientCommand {
               + (Files.exists(context) ? " is not a directory" : " does not exist"));
     }
     Path dockerfile = file != null ? file : context.resolve("Dockerfile");
+    String text =
+        isStdin(file)
+            ? new String(cli.terminal().in().readAllBytes(), StandardCharsets.UTF_8)
+            : readDockerfile(dockerfile);
+    DockerIgnore ignore =
+        isStdin(file)
+            ? DockerIgnore.read(context.resolve(".dockerignore"))
+            : ignoreFile(dockerfile);
+    Path root = context.toRealPath();
+    return build(
+        client,
+        cli,
+        isStdin(file) ? "the Dockerfile from standard input" : "Dockerfile " + dockerfile,
+        text,
+        out -> TreeTar.write(root, out, ignore));
+  }
+
+  /** Sends the build: {@code what} names the Dockerfile in errors. */
+  private int build(
+      StrataClient client, StrataCli cli, String what, String dockerfile, UploadBody context)
+      throws IOException {
     BuildArgs args =
         new BuildArgs(
-            readDockerfile(dockerfile),
+            dockerfile,
             tags,
             buildArgs(),
             target,
@@ -110,23 +169,17 @@ final class BuildCommand extends ClientCommand {
             pull,
             registry.plainHttp,
             registry.secret());
-    DockerIgnore ignore = ignoreFile(dockerfile);
     if (Json.write(args).length > Wire.MAX_ARGS) {
       throw new IOException(
-          "Dockerfile "
-              + dockerfile
-              + " is too large: the request's arguments exceed "
-              + Wire.MAX_ARGS
-              + " bytes");
+          what + " is too large: the request's arguments exceed " + Wire.MAX_ARGS + " bytes");
     }
     TransferListener progress = ProgressBar.of(cli, "context", -1);
-    Path root = context.toRealPath();
     ImportReply r;
     try (BuildLog log =
         new BuildLog(
             cli.json() ? cli.terminal().err() : cli.terminal().out(),
             (ref, total) -> ProgressBar.of(cli, "pull " + ref, total))) {
-      r = client.build(args, out -> TreeTar.write(root, out, ignore), log, progress);
+      r = client.build(args, context, log, progress);
     }
     ProgressBar.finish(progress);
     if (cli.json()) {

@@ -22,8 +22,11 @@ import picocli.CommandLine.Option;
       "SIZE is what the writable layer holds exclusively (what strata rm frees), VIRTUAL adds the"
           + " image. Strata stores containers and never runs them, so every container is listed,"
           + " with or without -a.",
-      "Filters: id=PREFIX, name=SUBSTRING, ancestor=IMAGE (its name or id), label=KEY or"
-          + " label=KEY=VALUE (create's --label).",
+      "IMAGE is the name the container was created with while that name still names its image,"
+          + " else the image's short id (the tag was removed or moved to another image).",
+      "Filters: id=PREFIX, name=SUBSTRING, ancestor=IMAGE (its name, id or id prefix: the"
+          + " containers of that image and of images built on it), label=KEY or label=KEY=VALUE"
+          + " (create's --label).",
       "Fields for --format: .ID .Image .Names .Size .ExclusiveSize .VirtualSize .CreatedAt."
     })
 final class ContainerListCommand extends ClientCommand {
@@ -94,16 +97,7 @@ final class ContainerListCommand extends ClientCommand {
             .field("CreatedAt")
             .filter("id", (c, v) -> c.id().startsWith(v))
             .filter("name", (c, v) -> c.name() != null && c.name().contains(v))
-            .filter(
-                "ancestor",
-                (c, v) ->
-                    v.equals(c.image())
-                        || (c.image() != null
-                            && !v.contains(":")
-                            && c.image().equals(v + ":latest"))
-                        || (c.imageId() != null
-                            && v.length() >= 4
-                            && ShortId.of(c.imageId()).startsWith(ShortId.of(v))));
+            .filter("ancestor", new AncestorFilter(client)::matches);
     Map<String, Map<String, String>> labels = new HashMap<>();
     shape.filter(
         "label",

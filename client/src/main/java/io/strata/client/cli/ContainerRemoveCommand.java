@@ -28,7 +28,10 @@ final class ContainerRemoveCommand extends ClientCommand {
 
   @Option(
       names = {"-f", "--force"},
-      description = "Accepted for Docker's sake: no container runs, so there is nothing to stop.")
+      description =
+          "Accepted for Docker's sake: no container runs, so there is nothing to stop. It does not"
+              + " unmount: a mounted container is refused with or without -f (strata umount it"
+              + " first), since its mount may be in use.")
   boolean force;
 
   @Option(

@@ -109,7 +109,8 @@ final class CopyCommand extends ClientCommand {
     String what = "cp of " + source;
     if (destination.stream()) {
       OutputStream out = cli.terminal().stdout();
-      client.copyOut(args, out, progress);
+      MissingFile.naming(
+          source.container(), source.path(), () -> client.copyOut(args, out, progress));
       out.flush();
       return;
     }
@@ -120,7 +121,11 @@ final class CopyCommand extends ClientCommand {
         stage ->
             PipedUnpack.run(
                 what,
-                out -> client.copyOut(args, out, progress),
+                out ->
+                    MissingFile.naming(
+                        source.container(),
+                        source.path(),
+                        () -> client.copyOut(args, out, progress)),
                 in -> skipped.addAll(TreeUnpacker.unpack(in, stage, what))));
     warnSkipped(cli, skipped);
   }

@@ -38,6 +38,11 @@ final class DockerInspect {
     return driver;
   }
 
+  /** Volume {@code name} in docker's shape (that of {@code volume inspect}). */
+  Map<String, Object> volume(String name) throws IOException {
+    return VolumeCommands.docker(client.inspectVolume(name));
+  }
+
   /** Image {@code ref} in docker's shape. */
   Map<String, Object> image(String ref) throws IOException {
     InspectReply r = client.inspect(ref);

@@ -20,7 +20,11 @@ final class FsCatCommand extends FsSubcommand {
   int run(StrataClient client, StrataCli cli) throws Exception {
     TransferListener progress = ProgressBar.of(cli, "cat", -1);
     OutputStream out = cli.terminal().stdout();
-    client.readFile(new ReadArgs(container(), FsCommand.absolute(path), null, null), out, progress);
+    String file = FsCommand.absolute(path);
+    MissingFile.naming(
+        container(),
+        file,
+        () -> client.readFile(new ReadArgs(container(), file, null, null), out, progress));
     out.flush();
     ProgressBar.finish(progress);
     return ExitStatus.OK;

@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
       "SHARED is what the image's chunks take that another image uses too, UNIQUE the rest.",
       "REPOSITORY[:TAG] lists only that repository (and tag), as docker images does: the same"
           + " as --filter reference=REPOSITORY[:TAG].",
-      "Filters: reference=PATTERN (a glob of NAME or NAME:TAG), dangling=true|false (untagged).",
+      "Filters: reference=PATTERN (a glob of NAME or NAME:TAG), dangling=true|false|1|0 (untagged).",
       "Fields for --format: .ID .Repository .Tag .Size .SharedSize .UniqueSize."
     })
 final class ImageListCommand extends ClientCommand {
@@ -69,6 +69,7 @@ final class ImageListCommand extends ClientCommand {
       StrataClient client, ListingOptions listing, String repository, PrintStream out, boolean json)
       throws IOException {
     ListingOptions.Shape<ImageItem> shape = shape(listing);
+    BooleanFilter.check(spec.commandLine(), listing.filters, "dangling");
     List<ImageItem> items = client.images();
     if (repository != null) {
       // docker passes the argument on as the reference filter, so it may be a glob too
@@ -88,7 +89,10 @@ final class ImageListCommand extends ClientCommand {
             .column("SharedSize", "SHARED")
             .column("UniqueSize", "UNIQUE")
             .filter("reference", ImageListCommand::matchesReference)
-            .filter("dangling", (i, v) -> dangling(i) == Boolean.parseBoolean(v));
+            .filter(
+                "dangling",
+                (i, v) ->
+                    dangling(i) == BooleanFilter.value(listing.mixee.commandLine(), "dangling", v));
     s.row =
         i -> {
           Map<String, Object> r = new LinkedHashMap<>();

@@ -49,7 +49,7 @@ final class VolumeCommands {
       mixinStandardHelpOptions = true,
       description = {
         "Lists volumes: VOLUME NAME SIZE IN USE (whether a container mounts it).",
-        "Filters: name=SUBSTRING, dangling=true|false (no container mounts it).",
+        "Filters: name=SUBSTRING, dangling=true|false|1|0 (no container mounts it).",
         "Fields for --format: .Name .Driver .Size .InUse .Mountpoint .CreatedAt."
       })
   static final class ListVolumes extends ClientCommand {
@@ -75,7 +75,9 @@ final class VolumeCommands {
               .field("Mountpoint")
               .field("CreatedAt")
               .filter("name", (v, f) -> v.name().contains(f))
-              .filter("dangling", (v, f) -> v.inUse() != Boolean.parseBoolean(f));
+              .filter(
+                  "dangling",
+                  (v, f) -> v.inUse() != BooleanFilter.value(spec.commandLine(), "dangling", f));
       shape.idField = "Name";
       shape.row =
           v -> {
@@ -88,21 +90,28 @@ final class VolumeCommands {
             r.put("CreatedAt", v.created());
             return r;
           };
+      BooleanFilter.check(spec.commandLine(), listing.filters, "dangling");
       listing.print(cli, listing.filter(client.volumes(), shape), shape);
       return ExitStatus.OK;
     }
   }
 
-  /** {@code volume inspect NAME...}: JSON, with or without {@code --json}. */
+  /**
+   * {@code volume inspect NAME...}: docker's array of objects; with {@code --json} Strata's keys
+   * (SPEC: an object for one NAME, an array for several).
+   */
   @Command(
       name = "inspect",
       mixinStandardHelpOptions = true,
       description = {
-        "Prints volumes as JSON: name, mountpoint (the directory on the server's host), inUse,"
-            + " size, created.",
-        "One NAME prints an object, several an array.",
+        "Prints volumes as docker volume inspect does: a JSON array of objects with docker's keys"
+            + " CreatedAt, Driver, Labels, Mountpoint (the directory on the server's host), Name,"
+            + " Options, Scope, and Strata's Size and InUse; [] when none is found.",
+        "With --json Strata's keys instead: name, mountpoint, inUse, size, created; one NAME"
+            + " prints an object, several an array.",
         "-f prints a line per volume from docker's fields: .Name .Driver .Mountpoint .CreatedAt"
-            + " .Labels .Options .Scope, and Strata's .Size .InUse."
+            + " .Labels .Options .Scope, and Strata's .Size .InUse; -f json prints the array on one"
+            + " line."
       })
   static final class Inspect extends ClientCommand {
     @Parameters(paramLabel = "NAME", arity = "1..*", description = "Volume names.")
@@ -116,20 +125,23 @@ final class VolumeCommands {
 
     @Override
     int run(StrataClient client, StrataCli cli) throws Exception {
-      List<VolumeItem> found = new ArrayList<>();
-      if (format != null) {
-        PrintStream out = cli.terminal().out();
-        Template t = format.strip().equals("json") ? null : new Template(format, FIELDS);
+      PrintStream out = cli.terminal().out();
+      if (format != null && !format.strip().equals("json")) {
+        Template t = new Template(format, FIELDS);
         return EachArgument.run(
-            cli,
-            names,
-            n -> {
-              Map<String, Object> v = docker(client.inspectVolume(n));
-              out.println(t == null ? Template.json(v) : t.apply(v));
-            });
+            cli, names, n -> out.println(t.apply(docker(client.inspectVolume(n)))));
       }
+      List<VolumeItem> found = new ArrayList<>();
       int code = EachArgument.run(cli, names, n -> found.add(client.inspectVolume(n)));
-      if (names.size() == 1) {
+      if (format != null) {
+        out.println(Template.json(found.stream().map(VolumeCommands::docker).toList()));
+      } else if (!cli.json()) {
+        if (found.isEmpty()) {
+          out.println("[]"); // docker's, where the pretty printer writes "[ ]"
+        } else {
+          cli.printJson(found.stream().map(VolumeCommands::docker).toList());
+        }
+      } else if (names.size() == 1) {
         if (!found.isEmpty()) {
           cli.printJson(found.get(0));
         }
@@ -153,7 +165,10 @@ final class VolumeCommands {
           "Size",
           "InUse");
 
-  /** One volume as {@code volume inspect -f} sees it: its fields under docker's names. */
+  /**
+   * One volume as {@code volume inspect} and {@code inspect} print it: its fields under docker's
+   * names.
+   */
   static Map<String, Object> docker(VolumeItem v) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("CreatedAt", v.created());

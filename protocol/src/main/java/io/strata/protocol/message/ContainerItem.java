@@ -5,7 +5,9 @@ package io.strata.protocol.message;
  *
  * @param id the container id
  * @param name its name
- * @param image the image reference it was created from, as the user gave it
+ * @param image the image as docker's {@code ps} shows it: the reference it was created from, as the
+ *     user gave it, while that still names its image; else the image's short id (the tag was
+ *     removed or moved to another image)
  * @param imageId the image's id
  * @param created when it was created (ISO-8601)
  * @param size bytes written into its writable layer (docker's SizeRw): the data of every file it

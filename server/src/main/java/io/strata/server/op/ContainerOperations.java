@@ -95,7 +95,7 @@ final class ContainerOperations {
                         new ContainerItem(
                             c.id(),
                             c.name(),
-                            c.image(),
+                            ShownImage.of(images, c.image(), c.imageId()),
                             c.imageId(),
                             c.created(),
                             c.size(),
