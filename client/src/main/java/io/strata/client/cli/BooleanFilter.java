@@ -2,8 +2,6 @@ package io.strata.client.cli;
 
 import java.util.List;
 import java.util.Locale;
-import picocli.CommandLine;
-import picocli.CommandLine.ParameterException;
 
 /**
  * The value of a yes-or-no {@code --filter} such as {@code dangling=}, read as docker reads it:
@@ -15,24 +13,25 @@ final class BooleanFilter {
 
   /**
    * Refuses (a usage error) every {@code KEY=VALUE} among {@code filters} whose value is not a
-   * boolean: checked before the listing is filtered, so an empty listing refuses it too.
+   * boolean: checked before the listing is filtered, so an empty listing refuses it too. A {@link
+   * UsageError}, which the picocli path and the quick path ({@link QuickCommand}) report alike.
    */
-  static void check(CommandLine command, List<String> filters, String key) {
+  static void check(List<String> filters, String key) {
     for (String f : filters) {
       if (f.startsWith(key + "=")) {
-        value(command, key, f.substring(key.length() + 1));
+        value(key, f.substring(key.length() + 1));
       }
     }
   }
 
   /** {@code value} as a boolean, or a usage error naming the filter. */
-  static boolean value(CommandLine command, String key, String value) {
+  static boolean value(String key, String value) {
     return switch (value.toLowerCase(Locale.ROOT)) {
       case "true", "1" -> true;
       case "false", "0" -> false;
       default ->
-          throw new ParameterException(
-              command, "invalid filter '" + key + "=" + value + "': expected true, false, 1 or 0");
+          throw new UsageError(
+              "invalid filter '" + key + "=" + value + "': expected true, false, 1 or 0");
     };
   }
 }

@@ -69,7 +69,7 @@ final class ImageListCommand extends ClientCommand {
       StrataClient client, ListingOptions listing, String repository, PrintStream out, boolean json)
       throws IOException {
     ListingOptions.Shape<ImageItem> shape = shape(listing);
-    BooleanFilter.check(spec.commandLine(), listing.filters, "dangling");
+    BooleanFilter.check(listing.filters, "dangling");
     List<ImageItem> items = client.images();
     if (repository != null) {
       // docker passes the argument on as the reference filter, so it may be a glob too
@@ -89,10 +89,7 @@ final class ImageListCommand extends ClientCommand {
             .column("SharedSize", "SHARED")
             .column("UniqueSize", "UNIQUE")
             .filter("reference", ImageListCommand::matchesReference)
-            .filter(
-                "dangling",
-                (i, v) ->
-                    dangling(i) == BooleanFilter.value(listing.mixee.commandLine(), "dangling", v));
+            .filter("dangling", (i, v) -> dangling(i) == BooleanFilter.value("dangling", v));
     s.row =
         i -> {
           Map<String, Object> r = new LinkedHashMap<>();

@@ -75,9 +75,7 @@ final class VolumeCommands {
               .field("Mountpoint")
               .field("CreatedAt")
               .filter("name", (v, f) -> v.name().contains(f))
-              .filter(
-                  "dangling",
-                  (v, f) -> v.inUse() != BooleanFilter.value(spec.commandLine(), "dangling", f));
+              .filter("dangling", (v, f) -> v.inUse() != BooleanFilter.value("dangling", f));
       shape.idField = "Name";
       shape.row =
           v -> {
@@ -90,7 +88,7 @@ final class VolumeCommands {
             r.put("CreatedAt", v.created());
             return r;
           };
-      BooleanFilter.check(spec.commandLine(), listing.filters, "dangling");
+      BooleanFilter.check(listing.filters, "dangling");
       listing.print(cli, listing.filter(client.volumes(), shape), shape);
       return ExitStatus.OK;
     }
