@@ -13,8 +13,9 @@ package io.strata.protocol.message;
  * @param size bytes written into its writable layer (docker's SizeRw): the data of every file it
  *     added or changed, whether or not the store held equal bytes already
  * @param virtualSize {@code size} plus the image's size: its file system's logical size
- * @param exclusiveSize stored bytes only its writable layer holds: what removing it frees (absent,
- *     0, from servers before it was added)
+ * @param exclusiveSize stored bytes only its writable layer holds: what removing it frees.
+ *     Required: the protocol's reader refuses an absent number as it refuses a null one, so a
+ *     listing from a server before it was added is refused, not read as 0
  */
 public record ContainerItem(
     String id,
