@@ -1,6 +1,7 @@
 package io.strata.protocol;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -13,17 +14,27 @@ import java.util.Arrays;
 public final class TokenFile {
   private TokenFile() {}
 
-  /** The token in {@code file}; refuses a missing, empty or oversized file naming it. */
+  /**
+   * The token in {@code file}; refuses a missing, empty, oversized or unreadable file (a directory)
+   * naming it. At most the limit and a little more is read, whatever the file claims as its size: a
+   * device or pipe ({@code /dev/zero}) has none, and reading it whole never ends.
+   */
   public static byte[] read(Path file) throws IOException {
+    int limit = Wire.MAX_TOKEN + 64;
     byte[] raw;
-    try {
-      if (Files.size(file) > Wire.MAX_TOKEN + 64) {
-        throw new IOException(
-            "token file " + file + ": larger than the " + Wire.MAX_TOKEN + "-byte maximum");
-      }
-      raw = Files.readAllBytes(file);
+    if (Files.isDirectory(file)) {
+      throw new IOException("token file " + file + " is a directory");
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      raw = in.readNBytes(limit + 1);
     } catch (NoSuchFileException e) {
       throw new IOException("token file " + file + " does not exist", e);
+    } catch (IOException e) {
+      throw new IOException("token file " + file + ": " + e.getMessage(), e);
+    }
+    if (raw.length > limit) {
+      throw new IOException(
+          "token file " + file + ": larger than the " + Wire.MAX_TOKEN + "-byte maximum");
     }
     int end = raw.length;
     while (end > 0 && Character.isWhitespace(raw[end - 1])) {

@@ -397,6 +397,21 @@ class DockerVerbsIT {
   }
 
   @Test
+  void brokenTemplatesEmptyFormatsAndAnEmptyAncestorAreAsDockerHasThem() {
+    for (String format : new String[] {"{{.ID", "{{.ID}", "}}{{.Tag"}) {
+      TestServer.CliRun r = server.cli("images", "--format", format);
+      assertThat(r.code()).as(format).isEqualTo(2);
+      assertThat(r.stdout()).as(format).isEmpty();
+      assertThat(r.stderr()).contains("template parsing error: unclosed action");
+    }
+    assertThat(ok("ps", "--format", "").out()).isEqualTo(ok("ps").out());
+    assertThat(ok("images", "--format=").out()).isEqualTo(ok("images").out());
+    TestServer.CliRun a = server.cli("ps", "-f", "ancestor=");
+    assertThat(a.code()).isEqualTo(2);
+    assertThat(a.stderr()).contains("invalid filter 'ancestor='").doesNotContain("image.inspect");
+  }
+
+  @Test
   void onlyStrataItselfHasAVersionOption() {
     TestServer.CliRun r = server.cli("images", "-V");
     assertThat(r.code()).isEqualTo(2);

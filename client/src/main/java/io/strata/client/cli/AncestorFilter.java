@@ -35,6 +35,10 @@ final class AncestorFilter {
 
   /** Whether container {@code c} descends from image {@code ancestor}. */
   boolean matches(ContainerItem c, String ancestor) {
+    if (ancestor.isEmpty()) {
+      // refused in the filter's words, not the server's about an image.inspect argument (AA6)
+      throw new UsageError("invalid filter 'ancestor=': expected an image name, id or id prefix");
+    }
     Optional<InspectReply> given = image(ancestor);
     if (given.isEmpty() || c.imageId() == null) {
       return false;

@@ -31,7 +31,16 @@ final class Connect {
    * {@link HostPort#parse}'s words for one that is no HOST:PORT.
    */
   static HostPort target(String host, Map<String, String> env) {
-    return HostPort.parse(host != null ? host : env.getOrDefault("STRATA_HOST", DEFAULT_HOST));
+    return HostPort.parse(host != null ? host : setting(env, "STRATA_HOST", DEFAULT_HOST));
+  }
+
+  /**
+   * Variable {@code name} of {@code env}, or {@code otherwise} when it is unset or empty: an empty
+   * variable means unset, as docker reads {@code DOCKER_HOST} (AA2 in docs/ADVERSARIAL.md).
+   */
+  private static String setting(Map<String, String> env, String name, String otherwise) {
+    String v = env.get(name);
+    return v == null || v.isEmpty() ? otherwise : v;
   }
 
   /**
@@ -43,8 +52,12 @@ final class Connect {
       HostPort target, Path tokenFile, Map<String, String> env, boolean streaming)
       throws IOException {
     Path tokenPath = tokenFile;
-    if (tokenPath == null && env.containsKey("STRATA_TOKEN_FILE")) {
-      tokenPath = Path.of(env.get("STRATA_TOKEN_FILE"));
+    if (tokenPath != null && tokenPath.toString().isEmpty()) {
+      throw new IllegalArgumentException("--token-file: an empty path names no file");
+    }
+    String fromEnv = setting(env, "STRATA_TOKEN_FILE", null);
+    if (tokenPath == null && fromEnv != null) {
+      tokenPath = Path.of(fromEnv);
     }
     byte[] token = null;
     if (tokenPath != null) {

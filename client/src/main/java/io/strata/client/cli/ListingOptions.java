@@ -109,6 +109,9 @@ final class ListingOptions {
 
   /** {@link #print(StrataCli, List, Shape)} on {@code out}, {@code json} for {@code --json}. */
   <T> void print(PrintStream out, boolean json, List<T> items, Shape<T> shape) {
+    if (format != null && format.isEmpty()) {
+      format = null; // docker: an empty --format is the default table (AA4)
+    }
     if (json) {
       // each chooses the whole output: one silently winning over the other misleads a script (Z14)
       if (quiet || format != null) {

@@ -13,6 +13,9 @@ public final class Main {
   public static void main(String[] args) {
     Terminal terminal = Terminal.system();
     int code = QuickCommand.run(args, terminal);
-    System.exit(code != QuickCommand.NOT_MINE ? code : StrataCli.run(args, terminal));
+    if (code == QuickCommand.NOT_MINE) {
+      code = StrataCli.run(args, terminal);
+    }
+    System.exit(Stdout.checked(terminal, code));
   }
 }

@@ -50,10 +50,36 @@ final class Stdout extends FilterOutputStream {
     }
   }
 
+  /**
+   * The first failure other than a broken pipe, or null. Text goes through a {@link
+   * java.io.PrintStream}, which keeps its errors to itself: a listing written to a full disk would
+   * otherwise end with exit 0 and a cut file (AA5 in docs/ADVERSARIAL.md).
+   */
+  private volatile IOException failure;
+
   /** A broken pipe becomes {@link Closed}; other failures (a full disk) stay what they are. */
-  private static IOException closed(IOException e) {
+  private IOException closed(IOException e) {
     String m = e.getMessage();
-    return m != null && m.contains("Broken pipe") ? new Closed(e) : e;
+    if (m != null && m.contains("Broken pipe")) {
+      return new Closed(e);
+    }
+    if (failure == null) {
+      failure = e;
+    }
+    return e;
+  }
+
+  /**
+   * {@code code}, or a failure (exit 1, said on stderr) when it is a success but writing standard
+   * output failed: flushes it first.
+   */
+  static int checked(Terminal terminal, int code) {
+    terminal.out().flush();
+    if (code == ExitStatus.OK && terminal.stdout() instanceof Stdout s && s.failure != null) {
+      terminal.err().println("strata: cannot write standard output: " + s.failure.getMessage());
+      return ExitStatus.FAILED;
+    }
+    return code;
   }
 
   /** Whether {@code e} or one of its causes is {@link Closed}. */

@@ -27,8 +27,10 @@ final class Template {
     String t = text.replace("\\t", "\t").replace("\\n", "\n");
     Matcher m = ACTION.matcher(t);
     int at = 0;
+    List<String> literals = new ArrayList<>();
     while (m.find()) {
       String literal = t.substring(at, m.start());
+      literals.add(literal);
       parts.add(row -> literal);
       Matcher f = FIELD.matcher(m.group(1));
       if (!f.matches()) {
@@ -67,7 +69,16 @@ final class Template {
       at = m.end();
     }
     String rest = t.substring(at);
+    literals.add(rest);
     parts.add(row -> rest);
+    for (String literal : literals) {
+      // an action opened in the text never closed (AA3): Go's templates refuse it, and printed as
+      // text it would pass for output with exit 0
+      if (literal.contains("{{")) {
+        throw new IllegalArgumentException(
+            "--format " + text + ": template parsing error: unclosed action");
+      }
+    }
   }
 
   /** The text for {@code row}. */

@@ -1,0 +1,108 @@
+package io.strata.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real {@code bin/strata} where the process's own streams and environment matter (a re-test of
+ * session 26, AA1, AA2 and AA5 in docs/ADVERSARIAL.md): standard output on a full device, a token
+ * file without end, empty settings.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class CliEdgesIT {
+  /** The checkout: failsafe runs in the module's directory. */
+  private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+
+  @TempDir Path dir;
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run strata(Map<String, String> env, File stdout, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("bin/strata").toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().remove("STRATA_HOST");
+    pb.environment().remove("STRATA_TOKEN_FILE");
+    pb.environment().putAll(env);
+    if (stdout != null) {
+      pb.redirectOutput(stdout);
+    }
+    Process p = pb.start();
+    p.getOutputStream().close();
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    String out =
+        stdout != null ? "" : new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("strata %s ended", List.of(args)).isTrue();
+    return new Run(p.exitValue(), out, err);
+  }
+
+  @Test
+  void aListingThatCannotBeWrittenFailsInsteadOfEndingWell() throws Exception {
+    try (TestServer s = TestServer.start(dir.resolve("root"))) {
+      Map<String, String> env = Map.of("STRATA_HOST", s.address().toString());
+      File full = new File("/dev/full");
+      // the quick path, the full CLI (--json, --debug) and a command of its own; each prints
+      // something on an empty store (a listing with -q would print nothing, and rightly end well)
+      for (String[] args :
+          new String[][] {{"ps"}, {"images"}, {"--json", "ps"}, {"--debug", "images"}, {"info"}}) {
+        Run r = strata(env, full, args);
+        assertThat(r.code()).as(String.join(" ", args)).isEqualTo(1);
+        assertThat(r.err())
+            .as(String.join(" ", args))
+            .startsWith("strata: cannot write standard output: No space left on device");
+      }
+      assertThat(strata(env, null, "ps").code()).isZero();
+    }
+  }
+
+  @Test
+  void aTokenFileWithoutEndIsRefusedAtOnce() throws Exception {
+    try (TestServer s = TestServer.start(dir.resolve("root"))) {
+      long started = System.nanoTime();
+      Run r =
+          strata(
+              Map.of("STRATA_HOST", s.address().toString()),
+              null,
+              "--token-file",
+              "/dev/zero",
+              "ps");
+      assertThat(r.code()).isEqualTo(3);
+      assertThat(r.err()).contains("token file /dev/zero: larger than the");
+      assertThat(System.nanoTime() - started).isLessThan(TimeUnit.SECONDS.toNanos(30));
+      Run d =
+          strata(
+              Map.of("STRATA_HOST", s.address().toString()),
+              null,
+              "--token-file",
+              dir.toString(),
+              "ps");
+      assertThat(d.err()).contains("token file " + dir + " is a directory");
+    }
+  }
+
+  @Test
+  void anEmptySettingIsNoSetting() throws Exception {
+    try (TestServer s = TestServer.start(dir.resolve("root"))) {
+      Run r =
+          strata(
+              Map.of("STRATA_HOST", s.address().toString(), "STRATA_TOKEN_FILE", ""), null, "ps");
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).startsWith("CONTAINER ID");
+      Run e = strata(Map.of("STRATA_HOST", ""), null, "ps");
+      assertThat(e.err()).doesNotContain("--host").contains("127.0.0.1:7420");
+      Run t = strata(Map.of("STRATA_HOST", s.address().toString()), null, "--token-file=", "ps");
+      assertThat(t.code()).isEqualTo(2);
+      assertThat(t.err()).contains("--token-file: an empty path names no file");
+    }
+  }
+}
