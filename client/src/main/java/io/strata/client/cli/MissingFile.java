@@ -24,7 +24,13 @@ final class MissingFile {
     try {
       return request.run();
     } catch (StrataClientException e) {
-      if (e.status() == Status.NOT_FOUND && e.getMessage().startsWith("path ")) {
+      // only the bare "path P not found": a server that says more (a link that leads nowhere:
+      // "path /l leads to /nope, which does not exist") is kept in its words
+      String m = e.getMessage();
+      if (e.status() == Status.NOT_FOUND
+          && m != null
+          && m.startsWith("path ")
+          && m.endsWith(" not found")) {
         throw new StrataClientException(
             Status.NOT_FOUND, "Could not find the file " + path + " in container " + container, e);
       }
