@@ -8,10 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,24 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * cleaned and mounted again, every fsync'd write is there, and fsck is clean.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
-class MountCrashIT {
-  @TempDir Path dir;
-  Path mnt;
-
-  @BeforeAll
-  static void fuse() {
-    assertThat(Path.of("/dev/fuse"))
-        .as("/dev/fuse is missing: the mount tests need FUSE (and root); CI runs them as root")
-        .exists();
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    if (mnt != null) {
-      Cli.detach(mnt);
-    }
-  }
-
+class MountCrashIT extends FuseMountTests {
   @ParameterizedTest
   @ValueSource(strings = {"btrfs", "zfs"})
   void fsyncedWritesSurviveKill9AndTheMountFailsInsteadOfHanging(String driver) throws Exception {

@@ -13,11 +13,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code strata mount} and {@code strata umount} against a real stratad: a container made from an
@@ -25,24 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * container. Needs /dev/fuse and root; fails, never skips, without them.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
-class MountIT {
-  @TempDir Path dir;
-  Path mnt;
-
-  @BeforeAll
-  static void fuse() {
-    assertThat(Path.of("/dev/fuse"))
-        .as("/dev/fuse is missing: the mount tests need FUSE (and root); CI runs them as root")
-        .exists();
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    if (mnt != null) {
-      Cli.detach(mnt);
-    }
-  }
-
+class MountIT extends FuseMountTests {
   /**
    * A stratad over {@code dir/data} that may mount under {@code allowed}, ready; the caller closes
    * it (a second one over the same data root is a restart).

@@ -7,11 +7,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * stratad is killed with SIGKILL while a process holds an {@code O_TMPFILE} file open in a mounted
@@ -20,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * before the kill is there with its bytes.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
-class TmpFileCrashIT {
+class TmpFileCrashIT extends FuseMountTests {
   /**
    * Makes an O_TMPFILE file in argv[1] with argv[3] bytes, fsyncs it, links it at argv[2] unless
    * "-" (linkat of /proc/self/fd/N, AT_SYMLINK_FOLLOW), fsyncs again, prints "held" and keeps it
@@ -42,23 +39,6 @@ class TmpFileCrashIT {
           "print('held', flush=True)",
           "sys.stdin.read()",
           "");
-
-  @TempDir Path dir;
-  Path mnt;
-
-  @BeforeAll
-  static void fuse() {
-    assertThat(Path.of("/dev/fuse"))
-        .as("/dev/fuse is missing: the mount tests need FUSE (and root); CI runs them as root")
-        .exists();
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    if (mnt != null) {
-      Cli.detach(mnt);
-    }
-  }
 
   /** Starts the helper and waits for it to hold its file. */
   private static Process hold(Path helper, Path in, String target, int size) throws Exception {
