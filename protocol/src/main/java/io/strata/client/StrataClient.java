@@ -305,6 +305,15 @@ public final class StrataClient implements Closeable {
   }
 
   /**
+   * {@code zfs set} of every assignment on every name, all or nothing; the rows of what was set,
+   * one JSON object each.
+   */
+  public List<JsonNode> driverSet(io.strata.protocol.message.DriverSetArgs args)
+      throws IOException {
+    return items(Opcode.DRIVER_SET, args, JsonNode.class);
+  }
+
+  /**
    * Stores everything {@code in} yields as one blob. {@code size} is the length the caller expects
    * to send (null when unknown): the server refuses the blob if the stream ends elsewhere.
    */

@@ -134,6 +134,12 @@ public enum Opcode {
    */
   DRIVER_PROPERTY(0x0502, "driver.property", Transfer.DOWNLOAD),
   /**
+   * {@code strata driver set}: {@code DriverSetArgs}, every assignment checked on every name before
+   * any is applied; DATA is JSON lines of {@code name}, {@code property}, {@code value}, {@code
+   * source} after; {@code ListEnd}.
+   */
+  DRIVER_SET(0x0503, "driver.set", Transfer.DOWNLOAD),
+  /**
    * {@code strata push}: {@code TransferArgs} (the local image); DATA is JSON lines of {@code
    * TransferProgress}; answer {@code TransferReply}.
    */

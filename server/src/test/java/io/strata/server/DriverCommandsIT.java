@@ -177,6 +177,26 @@ class DriverCommandsIT {
       TestServer.CliRun bad = s.cli("driver", "set", "recordsize=3K", "strata/2");
       assertThat(bad.code()).isEqualTo(2);
       assertThat(bad.stderr()).startsWith("strata: ").contains("3K");
+      // all or nothing, as zfs set checks the whole list first (AA7): a refused assignment or an
+      // unknown name leaves every other assignment unmade
+      TestServer.CliRun mixed =
+          s.cli("driver", "set", "atime=off", "compression=lz4", "recordsize=3K", "strata/2");
+      assertThat(mixed.code()).isEqualTo(2);
+      assertThat(mixed.stderr()).startsWith("strata: ").contains("3K");
+      TestServer.CliRun unknown = s.cli("driver", "set", "atime=off", "strata/2", "strata/99");
+      assertThat(unknown.code()).isNotZero();
+      assertThat(unknown.stderr()).startsWith("strata: ").contains("strata/99");
+      assertThat(
+              out(
+                  s.cli(
+                      "driver",
+                      "get",
+                      "-H",
+                      "-o",
+                      "value,source",
+                      "atime,compression,recordsize",
+                      "strata/2")))
+          .isEqualTo("on\tdefault\nlz4\tinherited from strata\n128K\tdefault\n");
 
       // readonly and quota act on writes
       byte[] random = new byte[200 << 10];

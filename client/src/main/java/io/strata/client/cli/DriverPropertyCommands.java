@@ -3,6 +3,7 @@ package io.strata.client.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.strata.client.StrataClient;
 import io.strata.protocol.message.DriverPropertyArgs;
+import io.strata.protocol.message.DriverSetArgs;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -172,8 +173,8 @@ final class DriverPropertyCommands {
           "Sets properties locally, as 'zfs set PROPERTY=VALUE... NAME...' (recordsize,"
               + " compression, dedup, quota, readonly, atime, relatime; no NAME: the pool);"
               + " 'inherit' as the value clears one, as 'zfs inherit' (not quota, which zfs does"
-              + " not inherit: quota=none). Assignments are made in order; the first refused stops"
-              + " the rest.")
+              + " not inherit: quota=none). Every assignment is checked on every NAME first: one"
+              + " refused, none is made.")
   static final class Set extends ClientCommand {
     @Parameters(paramLabel = "PROPERTY=VALUE... [NAME...] | PROPERTY VALUE [NAME]", arity = "1..*")
     List<String> words;
@@ -187,16 +188,21 @@ final class DriverPropertyCommands {
         throw new picocli.CommandLine.ParameterException(
             spec.commandLine(), "driver set: " + e.getMessage());
       }
-      List<JsonNode> rows = new ArrayList<>();
-      for (String name : req.names()) {
-        for (String[] a : req.assignments()) {
-          boolean inherit = a[1].equals("inherit");
-          rows.addAll(
-              client.driverProperty(
-                  new DriverPropertyArgs(
-                      inherit ? "inherit" : "set", a[0], inherit ? null : a[1], name)));
+      // a property given twice takes its last value, as zfs set's list does
+      java.util.Map<String, String> values = new java.util.LinkedHashMap<>();
+      java.util.Set<String> inherit = new java.util.LinkedHashSet<>();
+      for (String[] a : req.assignments()) {
+        values.remove(a[0]);
+        inherit.remove(a[0]);
+        if (a[1].equals("inherit")) {
+          inherit.add(a[0]);
+        } else {
+          values.put(a[0], a[1]);
         }
       }
+      List<String> names = req.names().stream().filter(n -> n != null).toList();
+      List<JsonNode> rows =
+          client.driverSet(new DriverSetArgs(values, List.copyOf(inherit), names));
       if (cli.json()) {
         cli.printJson(rows);
       }

@@ -245,6 +245,21 @@ public final class BtrfsDriver extends SnapshotSetDriver
 
   // ---- btrfs property get, btrfs subvolume show ----
 
+  /** Refused as {@code properties("set", ...)} is: btrfs-sim keeps {@code ro} itself. */
+  @Override
+  public List<Map<String, Object>> setAll(
+      List<io.strata.store.driver.PropertyAssignment> assignments, List<String> names)
+      throws IOException {
+    if (names.isEmpty()) {
+      throw new InvalidArgumentException("driver set: name a subvolume (a snapshot key)");
+    }
+    for (String name : names) {
+      subvolume(name); // an unknown one is named first, as get and show name it
+    }
+    return properties(
+        "set", assignments.isEmpty() ? null : assignments.get(0).property(), null, names.get(0));
+  }
+
   @Override
   public List<Map<String, Object>> properties(String op, String property, String value, String name)
       throws IOException {

@@ -3,6 +3,7 @@ package io.strata.driver.zfs;
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.driver.DriverContext;
 import io.strata.store.driver.Kind;
+import io.strata.store.driver.PropertyAssignment;
 import io.strata.store.driver.Snapshot;
 import io.strata.store.driver.SnapshotInfo;
 import io.strata.store.driver.SnapshotSet;
@@ -619,8 +620,79 @@ public final class ZfsDriver extends SnapshotSetDriver
 
   @Override
   public synchronized void set(String dataset, String property, String value) throws IOException {
-    readOnlyStatistic(dataset, property);
-    DatasetProperty p = DatasetProperty.named(property);
+    if (value == null) {
+      throw new io.strata.store.error.InvalidArgumentException(
+          "driver set " + property + ": a value is required");
+    }
+    assign(List.of(dataset), List.of(new PropertyAssignment(property, value)));
+  }
+
+  @Override
+  public synchronized void inherit(String dataset, String property) throws IOException {
+    assign(List.of(dataset), List.of(new PropertyAssignment(property, null)));
+  }
+
+  /**
+   * {@code zfs set} (and {@code zfs inherit}: a null value) of every assignment on every dataset,
+   * all or nothing: each is checked on each dataset before the first is written, then each
+   * dataset's record is rewritten once with all of its changes, so a refused assignment changes no
+   * dataset and a crash leaves each dataset with all of them or none.
+   */
+  private void assign(List<String> datasets, List<PropertyAssignment> assignments)
+      throws IOException {
+    Map<String, Map<DatasetProperty, String>> changes = new java.util.LinkedHashMap<>();
+    for (String dataset : datasets) {
+      table.byName(dataset); // an unknown dataset or a snapshot is refused before any change
+      Map<DatasetProperty, String> c =
+          changes.computeIfAbsent(dataset, d -> new java.util.LinkedHashMap<>());
+      for (PropertyAssignment a : assignments) {
+        readOnlyStatistic(dataset, a.property());
+        DatasetProperty p = DatasetProperty.named(a.property());
+        c.put(p, storedValue(dataset, p, a.value()));
+      }
+    }
+    for (Map.Entry<String, Map<DatasetProperty, String>> e : changes.entrySet()) {
+      DatasetTable.Entry entry = table.byName(e.getKey());
+      if (entry == null) {
+        PoolRecord pool = table.pool();
+        for (Map.Entry<DatasetProperty, String> c : e.getValue().entrySet()) {
+          pool = pool.withProperty(c.getKey().id(), c.getValue());
+        }
+        savePool(pool);
+      } else {
+        updateRecord(
+            entry,
+            r -> {
+              DatasetRecord out = r;
+              for (Map.Entry<DatasetProperty, String> c : e.getValue().entrySet()) {
+                out = out.withProperty(c.getKey().id(), c.getValue());
+              }
+              return out;
+            });
+      }
+    }
+  }
+
+  /**
+   * The local value {@code property} is to have on {@code dataset} after {@code zfs set
+   * property=value} ({@code value} null: {@code zfs inherit}); null clears it.
+   *
+   * @throws io.strata.store.error.InvalidArgumentException, in zfs's words, for a value the
+   *     property does not take, a quota below what the dataset uses, or an inherit of a property
+   *     zfs does not inherit
+   */
+  private String storedValue(String dataset, DatasetProperty p, String value) throws IOException {
+    if (value == null) {
+      if (!p.inheritable()) {
+        throw new io.strata.store.error.InvalidArgumentException(
+            "'"
+                + p.id()
+                + "' property cannot be inherited; use 'zfs set "
+                + p.id()
+                + "=none' to clear");
+      }
+      return null;
+    }
     String v = p.normalize(value);
     long quota = p == DatasetProperty.QUOTA ? DatasetProperty.quotaBytes(v) : 0;
     if (quota > 0) {
@@ -644,37 +716,13 @@ public final class ZfsDriver extends SnapshotSetDriver
     }
     // As in ZFS, where a quota is a number in the dataset and not a stored property, quota=none
     // clears it: the source is then default again.
-    setLocal(dataset, p, p == DatasetProperty.QUOTA && quota == 0 ? null : v);
-  }
-
-  @Override
-  public synchronized void inherit(String dataset, String property) throws IOException {
-    readOnlyStatistic(dataset, property);
-    DatasetProperty p = DatasetProperty.named(property);
-    if (!p.inheritable()) {
-      throw new io.strata.store.error.InvalidArgumentException(
-          "'"
-              + p.id()
-              + "' property cannot be inherited; use 'zfs set "
-              + p.id()
-              + "=none' to clear");
-    }
-    setLocal(dataset, p, null);
+    return p == DatasetProperty.QUOTA && quota == 0 ? null : v;
   }
 
   private static void readOnlyStatistic(String dataset, String property) {
     if (STATISTICS.contains(property)) {
       throw new io.strata.store.error.InvalidArgumentException(
           "cannot set property for '" + dataset + "': '" + property + "' is readonly");
-    }
-  }
-
-  private void setLocal(String dataset, DatasetProperty p, String value) throws IOException {
-    DatasetTable.Entry e = table.byName(dataset);
-    if (e == null) {
-      savePool(table.pool().withProperty(p.id(), value));
-    } else {
-      updateRecord(e, r -> r.withProperty(p.id(), value));
     }
   }
 
@@ -695,14 +743,7 @@ public final class ZfsDriver extends SnapshotSetDriver
   @Override
   public List<Map<String, Object>> properties(String op, String property, String value, String name)
       throws IOException {
-    String dataset =
-        name == null
-            ? DatasetTable.POOL
-            : name.equals(DatasetTable.POOL)
-                    || name.startsWith(DatasetTable.POOL + "/")
-                    || "snapshot".equals(op)
-                ? name
-                : dataset(name);
+    String dataset = "snapshot".equals(op) && name != null ? name : datasetNamed(name);
     String p = property == null ? "all" : property;
     switch (op == null ? "" : op) {
       case "get", "show" -> {
@@ -757,6 +798,39 @@ public final class ZfsDriver extends SnapshotSetDriver
                   + op
                   + "' is not get, set, inherit, show, snapshot or rollback");
     }
+  }
+
+  /**
+   * The dataset {@code name} names: itself ({@code strata...}), a snapshot key's; null: the pool.
+   */
+  private String datasetNamed(String name) {
+    return name == null
+        ? DatasetTable.POOL
+        : name.equals(DatasetTable.POOL) || name.startsWith(DatasetTable.POOL + "/")
+            ? name
+            : dataset(name);
+  }
+
+  @Override
+  public synchronized List<Map<String, Object>> setAll(
+      List<PropertyAssignment> assignments, List<String> names) throws IOException {
+    if (assignments.isEmpty()) {
+      throw new io.strata.store.error.InvalidArgumentException(
+          "driver set: give at least one PROPERTY=VALUE");
+    }
+    List<String> datasets = new ArrayList<>();
+    for (String name :
+        names.isEmpty() ? java.util.Collections.<String>singletonList(null) : names) {
+      datasets.add(datasetNamed(name));
+    }
+    assign(datasets, assignments);
+    List<PropertyValue> after = new ArrayList<>();
+    for (String dataset : datasets) {
+      for (PropertyAssignment a : assignments) {
+        after.add(get(dataset, a.property()));
+      }
+    }
+    return propertyRows(after);
   }
 
   private static List<Map<String, Object>> propertyRows(List<PropertyValue> values) {

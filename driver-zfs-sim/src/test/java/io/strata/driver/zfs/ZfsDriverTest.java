@@ -493,6 +493,56 @@ class ZfsDriverTest {
   // ---- properties ----
 
   @Test
+  void setOfSeveralIsAllOrNothingAndDurable() throws IOException {
+    layer("base", null, Map.of("/f", TestData.random(25, 100)));
+    driver.prepare("c", "base", Map.of());
+    List<io.strata.store.driver.PropertyAssignment> mixed =
+        List.of(
+            new io.strata.store.driver.PropertyAssignment("atime", "off"),
+            new io.strata.store.driver.PropertyAssignment("recordsize", "3K"));
+    assertThatThrownBy(() -> driver.setAll(mixed, List.of("strata/2")))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("3K");
+    List<io.strata.store.driver.PropertyAssignment> good =
+        List.of(
+            new io.strata.store.driver.PropertyAssignment("atime", "off"),
+            new io.strata.store.driver.PropertyAssignment("compression", "lz4"));
+    assertThatThrownBy(() -> driver.setAll(good, List.of("strata/2", "strata/99")))
+        .isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("strata/99");
+    assertThat(driver.get("strata/2", "atime").source()).isEqualTo("default");
+
+    assertThat(driver.setAll(good, List.of("strata/2", "c")))
+        .extracting(r -> r.get("name") + " " + r.get("property") + " " + r.get("value"))
+        .containsExactly(
+            "strata/2 atime off",
+            "strata/2 compression lz4",
+            "strata/2 atime off",
+            "strata/2 compression lz4");
+    reopen();
+    assertThat(driver.get("strata/2", "compression"))
+        .isEqualTo(new PropertyValue("strata/2", "compression", "lz4", "local"));
+    // inherit (a null value) of one and set of another in one list, on the pool (no names)
+    driver.setAll(
+        List.of(
+            new io.strata.store.driver.PropertyAssignment("dedup", null),
+            new io.strata.store.driver.PropertyAssignment("atime", "off")),
+        List.of());
+    assertThat(driver.get("strata", "dedup").source()).isEqualTo("default");
+    assertThat(driver.get("strata", "atime").source()).isEqualTo("local");
+    assertThatThrownBy(
+            () ->
+                driver.setAll(
+                    List.of(
+                        new io.strata.store.driver.PropertyAssignment("atime", "on"),
+                        new io.strata.store.driver.PropertyAssignment("quota", null)),
+                    List.of()))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("cannot be inherited");
+    assertThat(driver.get("strata", "atime").value()).isEqualTo("off");
+  }
+
+  @Test
   void propertiesAreInheritedAlongTheNamespaceNotTheOriginAndPersist() throws IOException {
     layer("base", null, Map.of("/f", TestData.random(23, 100)));
     driver.prepare("c", "base", Map.of());

@@ -22,4 +22,17 @@ public interface NativeProperties {
    */
   List<Map<String, Object>> properties(String op, String property, String value, String name)
       throws IOException;
+
+  /**
+   * {@code zfs set PROPERTY=VALUE... NAME...} (a null value: {@code zfs inherit}), all or nothing:
+   * every assignment is checked on every name before any is applied. Answers the rows of each
+   * name's assigned properties afterwards, as {@code get} does.
+   *
+   * @param names datasets or snapshot keys; empty: the pool
+   * @throws io.strata.store.error.InvalidArgumentException as {@link #properties}; nothing changed
+   * @throws io.strata.store.error.NotFoundException for an unknown name; nothing changed
+   * @throws io.strata.store.error.ConflictException where the driver keeps the property itself
+   */
+  List<Map<String, Object>> setAll(List<PropertyAssignment> assignments, List<String> names)
+      throws IOException;
 }
