@@ -185,7 +185,7 @@ class DockerHabitsIT {
   }
 
   @Test
-  void missingFilesNameTheContainerAndLoadSaysToGiveDashI() {
+  void missingFilesNameTheContainerAndLoadSaysToGiveDashI() throws Exception {
     TestServer.CliRun cat = server.cli("fs", "c1", "cat", "/nosuch");
     assertThat(cat.code()).isEqualTo(4);
     assertThat(cat.stderr()).isEqualTo("strata: Could not find the file /nosuch in container c1\n");
@@ -195,6 +195,23 @@ class DockerHabitsIT {
         .isEqualTo("strata: Could not find the file /etc/gone in container c1\n");
     TestServer.CliRun toDir = server.cli("cp", "c1:/etc/gone", dir.resolve("out").toString());
     assertThat(toDir.stderr()).isEqualTo(cp.stderr());
+    // the server says it, naming the container as the request did (any client sees it)
+    try (io.strata.client.StrataClient c = server.client()) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  c.readFile(
+                      new io.strata.protocol.message.ReadArgs("c1", "/nosuch", null, null),
+                      java.io.OutputStream.nullOutputStream(),
+                      io.strata.client.TransferListener.NONE))
+          .hasMessage("Could not find the file /nosuch in container c1");
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  c.copyOut(
+                      new io.strata.protocol.message.CopyOutArgs("c1", "/etc/gone", false),
+                      java.io.OutputStream.nullOutputStream(),
+                      io.strata.client.TransferListener.NONE))
+          .hasMessage("Could not find the file /etc/gone in container c1");
+    }
 
     TestServer.CliRun load = server.cli("load", "/tmp/image.tar");
     assertThat(load.code()).isEqualTo(2);

@@ -109,8 +109,7 @@ final class CopyCommand extends ClientCommand {
     String what = "cp of " + source;
     if (destination.stream()) {
       OutputStream out = cli.terminal().stdout();
-      MissingFile.naming(
-          source.container(), source.path(), () -> client.copyOut(args, out, progress));
+      client.copyOut(args, out, progress);
       out.flush();
       return;
     }
@@ -121,11 +120,7 @@ final class CopyCommand extends ClientCommand {
         stage ->
             PipedUnpack.run(
                 what,
-                out ->
-                    MissingFile.naming(
-                        source.container(),
-                        source.path(),
-                        () -> client.copyOut(args, out, progress)),
+                out -> client.copyOut(args, out, progress),
                 in -> skipped.addAll(TreeUnpacker.unpack(in, stage, what))));
     warnSkipped(cli, skipped);
   }

@@ -21,10 +21,7 @@ final class FsCatCommand extends FsSubcommand {
     TransferListener progress = ProgressBar.of(cli, "cat", -1);
     OutputStream out = cli.terminal().stdout();
     String file = FsCommand.absolute(path);
-    MissingFile.naming(
-        container(),
-        file,
-        () -> client.readFile(new ReadArgs(container(), file, null, null), out, progress));
+    client.readFile(new ReadArgs(container(), file, null, null), out, progress);
     out.flush();
     ProgressBar.finish(progress);
     return ExitStatus.OK;

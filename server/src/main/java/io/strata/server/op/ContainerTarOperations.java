@@ -58,6 +58,7 @@ final class ContainerTarOperations {
     boolean follow = args.followLink();
     String id = containers.inspect(ref).id();
     // a missing path (or one a followed link leads to) is NOT_FOUND, not a failed download
+    FileOperations.requireFile(containers.view(id), ref, path);
     ContainerStore.copySource(containers.view(id), path, follow);
     return download(
         producers.start(

@@ -14,6 +14,7 @@ import io.strata.store.container.ContainerStore;
 import io.strata.store.container.ContainerView;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.FileStat;
 import io.strata.store.fs.HeldUnlinked;
 import io.strata.store.fs.PathNames;
@@ -86,6 +87,7 @@ final class FileOperations {
     }
     String ref = ContainerOperations.required(args.container(), Opcode.FS_READ);
     ContainerView view = containers.view(ref);
+    requireFile(view, ref, path);
     FileStat st = view.stat(path);
     if (st.isDirectory()) {
       throw new ConflictException("path " + path + " is a directory");
@@ -272,6 +274,18 @@ final class FileOperations {
   private static long nowNanos() {
     Instant now = Instant.now();
     return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  /**
+   * NOT_FOUND in docker's words when container {@code ref} has nothing at {@code path} (a final
+   * link not followed): {@code Could not find the file PATH in container C}, naming the container
+   * as the request did, which a script reading several needs. A path that exists but leads nowhere
+   * (a dangling link followed) is left to the read, which names where it led.
+   */
+  static void requireFile(ContainerView view, String ref, String path) throws IOException {
+    if (!view.exists(PathNames.normalize(path))) {
+      throw new NotFoundException("Could not find the file " + path + " in container " + ref);
+    }
   }
 
   static String path(String path, Opcode op) {
