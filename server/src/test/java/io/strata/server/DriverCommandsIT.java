@@ -26,6 +26,11 @@ class DriverCommandsIT {
   @Test
   void btrfsListsAndShowsSubvolumesAsBtrfsProgsDoes() throws Exception {
     try (TestServer s = TestServer.start(dir.resolve("b"), "btrfs", List.of())) {
+      // no subvolume yet: -t still prints btrfs-progs' header, and zfs's options are refused
+      assertThat(out(s.cli("driver", "ls", "-t")))
+          .isEqualTo("ID\tgen\ttop level\tpath\t\n--\t---\t---------\t----\t\n");
+      assertThat(s.cli("driver", "ls", "-H").stderr())
+          .contains("-H is a 'zfs list' option; this server's driver is btrfs");
       Path tar = java.nio.file.Files.write(dir.resolve("l.tar"), Tars.of("a.txt", "a"));
       out(s.cli("image", "import", tar.toString(), "-t", "img:1"));
       out(s.cli("create", "--name", "c1", "img:1"));

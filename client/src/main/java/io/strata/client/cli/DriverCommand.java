@@ -181,8 +181,13 @@ final class DriverCommand extends CommandGroup {
     @Override
     int run(StrataClient client, StrataCli cli) throws Exception {
       List<JsonNode> entries = client.driverList();
-      boolean btrfs = !entries.isEmpty() && entries.get(0).has("ID");
-      boolean zfs = !entries.isEmpty() && entries.get(0).has("name");
+      // the rows tell the driver; an empty listing (btrfs without subvolumes) asks the server
+      String driver =
+          entries.isEmpty()
+              ? client.info().driver()
+              : entries.get(0).has("ID") ? "btrfs" : entries.get(0).has("name") ? "zfs" : "";
+      boolean btrfs = driver.equals("btrfs");
+      boolean zfs = driver.equals("zfs");
       List<String> cols = DriverListing.ZFS_DEFAULT;
       Set<String> kinds = Set.of("filesystem");
       if (btrfs) {

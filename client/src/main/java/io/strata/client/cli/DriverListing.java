@@ -52,6 +52,18 @@ final class DriverListing {
    */
   static List<String> btrfs(List<JsonNode> rows, BtrfsFlags f) {
     List<String> out = new ArrayList<>();
+    if (f.table()) {
+      // the header whether or not a row follows, as btrfs-progs prints it on an empty listing
+      StringBuilder names = new StringBuilder();
+      StringBuilder dashes = new StringBuilder();
+      for (String[] c :
+          btrfsColumns(com.fasterxml.jackson.databind.node.MissingNode.getInstance(), f)) {
+        names.append(c[0]).append('\t');
+        dashes.append("-".repeat(c[0].length())).append('\t');
+      }
+      out.add(names.toString());
+      out.add(dashes.toString());
+    }
     for (JsonNode r : rows) {
       boolean snapshot = !text(r, "parent_uuid").equals("-");
       if ((f.snapshotsOnly() && !snapshot)
@@ -59,16 +71,6 @@ final class DriverListing {
         continue;
       }
       List<String[]> cols = btrfsColumns(r, f);
-      if (f.table() && out.isEmpty()) {
-        StringBuilder names = new StringBuilder();
-        StringBuilder dashes = new StringBuilder();
-        for (String[] c : cols) {
-          names.append(c[0]).append('\t');
-          dashes.append("-".repeat(c[0].length())).append('\t');
-        }
-        out.add(names.toString());
-        out.add(dashes.toString());
-      }
       StringBuilder b = new StringBuilder();
       for (String[] c : cols) {
         String v = UUIDS.contains(c[0]) ? String.format(Locale.ROOT, "%-36s", c[1]) : c[1];
