@@ -105,4 +105,21 @@ class CliEdgesIT {
       assertThat(t.err()).contains("--token-file: an empty path names no file");
     }
   }
+
+  @Test
+  void anEmptyAncestorIsRefusedWithNoContainerToFilter() throws Exception {
+    try (TestServer s = TestServer.start(dir.resolve("root"))) {
+      Map<String, String> env = Map.of("STRATA_HOST", s.address().toString());
+      // the quick path and the full CLI alike, as dangling= is refused on an empty store
+      for (String[] args :
+          new String[][] {{"ps", "-f", "ancestor="}, {"--json", "ps", "-f", "ancestor="}}) {
+        Run r = strata(env, null, args);
+        assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
+        assertThat(r.out()).as(String.join(" ", args)).isEmpty();
+        assertThat(r.err())
+            .as(String.join(" ", args))
+            .contains("invalid filter 'ancestor=': expected an image name, id or id prefix");
+      }
+    }
+  }
 }

@@ -33,12 +33,20 @@ final class AncestorFilter {
     this.client = client;
   }
 
-  /** Whether container {@code c} descends from image {@code ancestor}. */
-  boolean matches(ContainerItem c, String ancestor) {
-    if (ancestor.isEmpty()) {
-      // refused in the filter's words, not the server's about an image.inspect argument (AA6)
+  /**
+   * Refuses an {@code ancestor=} without a value in the filter's words (not the server's about an
+   * image.inspect argument, AA6), before the listing, so that it is refused with no container too.
+   */
+  static void check(List<String> filters) {
+    if (filters.contains("ancestor=")) {
       throw new UsageError("invalid filter 'ancestor=': expected an image name, id or id prefix");
     }
+  }
+
+  /**
+   * Whether container {@code c} descends from image {@code ancestor} (not empty: {@link #check}).
+   */
+  boolean matches(ContainerItem c, String ancestor) {
     Optional<InspectReply> given = image(ancestor);
     if (given.isEmpty() || c.imageId() == null) {
       return false;

@@ -70,6 +70,7 @@ final class ContainerListCommand extends ClientCommand {
    */
   static int list(StrataClient client, ListingOptions listing, PrintStream out, boolean json)
       throws IOException {
+    AncestorFilter.check(listing.filters);
     ListingOptions.Shape<ContainerItem> shape = shape(listing, client);
     List<ContainerItem> kept;
     try {
