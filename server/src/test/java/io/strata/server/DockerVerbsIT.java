@@ -130,7 +130,17 @@ class DockerVerbsIT {
     assertThat(other.get("RepoTags").get(0).asText()).isEqualTo("other:1");
     assertThat(other.get("RootFS").get("Type").asText()).isEqualTo("layers");
     assertThat(other.get("RootFS").get("Layers").get(0).asText()).startsWith("sha256:");
-    assertThat(other.get("Size").asLong()).isPositive();
+    // docker's sizes are logical: an image's is its layers' uncompressed bytes (image history's),
+    // a container's root file system that plus what it wrote; not the compressed stored bytes
+    assertThat(other.get("Size").asLong()).isEqualTo(historyBytes("other:1")).isGreaterThan(1024);
+    assertThat(web.get("SizeRootFs").asLong())
+        .isEqualTo(web.get("SizeRw").asLong() + historyBytes("base:1"));
+    JsonNode row = Json.tree(ok("--json", "ps", "-a", "-s").stdout(), "ps");
+    for (JsonNode r : row) {
+      if (r.get("name").asText().equals("web")) {
+        assertThat(r.get("virtualSize").asLong()).isEqualTo(web.get("SizeRootFs").asLong());
+      }
+    }
     assertThat(json("inspect", "worker").get(0).has("SizeRw")).isFalse();
     assertThat(ok("inspect", "-f", "{{.State.Status}} {{.Name}}", "web", "worker").out())
         .isEqualTo("created /web\ncreated /worker\n");
@@ -439,5 +449,14 @@ class DockerVerbsIT {
     all[0] = "--json";
     System.arraycopy(args, 0, all, 1, args.length);
     return Json.tree(ok(all).stdout(), "strata output");
+  }
+
+  /** The sum of {@code image history}'s layer sizes of {@code image}. */
+  private long historyBytes(String image) throws Exception {
+    long total = 0;
+    for (JsonNode h : Json.tree(ok("--json", "image", "history", image).stdout(), "history")) {
+      total += h.get("size").asLong();
+    }
+    return total;
   }
 }

@@ -19,9 +19,10 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Lists containers: CONTAINER ID IMAGE NAME SIZE VIRTUAL.",
-      "SIZE is what the writable layer holds exclusively (what strata rm frees), VIRTUAL adds the"
-          + " image. Strata stores containers and never runs them, so every container is listed,"
-          + " with or without -a.",
+      "SIZE is docker's: the bytes written into the writable layer, with beside it the bytes it"
+          + " holds exclusively (stored: what strata rm and a gc free); VIRTUAL adds the image's"
+          + " uncompressed layers (the sizes of image history). Strata stores containers and never"
+          + " runs them, so every container is listed, with or without -a.",
       "IMAGE is the name the container was created with while that name still names its image,"
           + " else the image's short id (the tag was removed or moved to another image).",
       "Filters: id=PREFIX, name=SUBSTRING, ancestor=IMAGE (its name, id or id prefix: the"

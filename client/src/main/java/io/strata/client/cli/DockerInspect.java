@@ -5,7 +5,7 @@ import io.strata.client.StrataClient;
 import io.strata.protocol.message.ContainerInspectReply;
 import io.strata.protocol.message.ContainerItem;
 import io.strata.protocol.message.DriverPropertyArgs;
-import io.strata.protocol.message.ImageItem;
+import io.strata.protocol.message.HistoryItem;
 import io.strata.protocol.message.InspectReply;
 import io.strata.protocol.message.Json;
 import io.strata.protocol.message.MountItem;
@@ -73,13 +73,16 @@ final class DockerInspect {
     return m;
   }
 
+  /**
+   * docker's Size of an image: its layers' uncompressed bytes (the sizes {@code image history}
+   * shows), not the stored bytes {@code images} shows beside SHARED and UNIQUE.
+   */
   private long imageSize(String id) throws IOException {
-    for (ImageItem i : client.images()) {
-      if (i.id().equals(id)) {
-        return i.size();
-      }
+    long total = 0;
+    for (HistoryItem h : client.history(id)) {
+      total += h.size();
     }
-    return 0;
+    return total;
   }
 
   /** Container {@code ref} in docker's shape; {@code SizeRw} and {@code SizeRootFs} with size. */

@@ -63,8 +63,8 @@ final class FsChangeCommands {
       name = "rm",
       mixinStandardHelpOptions = true,
       description = {
-        "Removes files, links and empty directories; -r also directories with everything under"
-            + " them.",
+        "Removes files and links; a directory, empty or not, only with -r, which removes"
+            + " everything under it.",
         "Removing a file of the image records a whiteout (a D line in strata diff)."
       })
   static final class Remove extends FsChangeCommand {

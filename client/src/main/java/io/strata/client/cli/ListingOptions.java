@@ -34,8 +34,8 @@ final class ListingOptions {
       names = "--format",
       paramLabel = "FORMAT",
       description =
-          "A Go-like template of fields ('{{.ID}}\\t{{.Size}}'; 'table ...' adds a header), or"
-              + " json: one JSON object per row.")
+          "A Go-like template of the fields the command's description lists ('{{.Size}}', 'table"
+              + " ...' adds a header), or json: one JSON object per row.")
   String format;
 
   /**

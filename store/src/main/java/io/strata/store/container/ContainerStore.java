@@ -21,7 +21,6 @@ import io.strata.store.fs.HeldUnlinked;
 import io.strata.store.fs.PathNames;
 import io.strata.store.image.ImageDetails;
 import io.strata.store.image.ImageStore;
-import io.strata.store.image.ImageSummary;
 import io.strata.store.volume.HostDirectory;
 import io.strata.store.volume.VolumeStore;
 import java.io.BufferedInputStream;
@@ -491,10 +490,8 @@ public final class ContainerStore {
 
   /** Every container, newest first, with the sizes {@code strata ps} shows. */
   public List<ContainerSummary> list() throws IOException {
-    Map<String, Long> imageSizes = new HashMap<>();
-    for (ImageSummary s : images.list()) {
-      imageSizes.put(s.id(), s.size());
-    }
+    // VIRTUAL is logical: the written bytes plus the image's uncompressed layers, as docker's
+    Map<String, Long> imageSizes = images.logicalSizes();
     List<ContainerSummary> out = new ArrayList<>();
     for (ContainerConfig c : containers.values()) {
       long size;

@@ -68,6 +68,22 @@ final class ImageQueries {
     return out;
   }
 
+  /**
+   * Each image's logical size by id: the bytes of its layers' uncompressed tars, the sizes {@code
+   * image history} shows. docker's size of an image and the base of a container's virtual size.
+   */
+  Map<String, Long> logicalSizes() {
+    Map<String, Long> out = new java.util.HashMap<>();
+    for (ImageRecord im : records.images().values()) {
+      long total = 0;
+      for (String c : im.layers()) {
+        total += layers.get(c).size();
+      }
+      out.put(im.id(), total);
+    }
+    return out;
+  }
+
   /** One row per layer, top first. */
   List<HistoryEntry> history(String ref) {
     ImageRecord image = records.image(records.resolve(ref));

@@ -566,6 +566,11 @@ public final class ImageStore {
     return query(() -> ImageRootNames.of(chunks, records, layers));
   }
 
+  /** Each image's logical size by id (see {@link ImageQueries#logicalSizes}). */
+  public Map<String, Long> logicalSizes() {
+    return query(queries::logicalSizes);
+  }
+
   /** One row per layer, top first. */
   public List<HistoryEntry> history(String ref) {
     fetchIfMissingUnchecked(ref);
