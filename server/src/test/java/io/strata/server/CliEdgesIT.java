@@ -122,4 +122,37 @@ class CliEdgesIT {
       }
     }
   }
+
+  @Test
+  void downloadsToAFullStandardOutputSaySoAndDashIsStandardOutput() throws Exception {
+    try (TestServer s = TestServer.start(dir.resolve("root"))) {
+      Map<String, String> env = Map.of("STRATA_HOST", s.address().toString());
+      byte[] data = new byte[3 << 20];
+      new java.util.Random(5).nextBytes(data);
+      Path f = java.nio.file.Files.write(dir.resolve("blob"), data);
+      String digest = strata(env, null, "blob", "put", f.toString()).out().trim();
+      assertThat(digest).startsWith("sha256:");
+      Path tar =
+          java.nio.file.Files.write(dir.resolve("l.tar"), Tars.of("big", "x".repeat(1 << 20)));
+      assertThat(strata(env, null, "image", "import", tar.toString(), "-t", "img:1").code())
+          .isZero();
+      File full = new File("/dev/full");
+      for (String[] args :
+          new String[][] {
+            {"blob", "get", digest},
+            {"blob", "get", digest, "-o", "-"},
+            {"image", "export", "img:1", "-o", "-"}
+          }) {
+        Run r = strata(env, full, args);
+        assertThat(r.code()).as(String.join(" ", args)).isEqualTo(1);
+        assertThat(r.err())
+            .as(String.join(" ", args))
+            .isEqualTo("strata: cannot write standard output: No space left on device\n");
+      }
+      // -o - is standard output, as for save and export: no file named -
+      File out = dir.resolve("out").toFile();
+      assertThat(strata(env, out, "blob", "get", digest, "-o", "-").code()).isZero();
+      assertThat(java.nio.file.Files.readAllBytes(out.toPath())).isEqualTo(data);
+    }
+  }
 }

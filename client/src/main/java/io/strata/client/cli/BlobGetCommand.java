@@ -26,7 +26,9 @@ final class BlobGetCommand extends ClientCommand {
   @Option(
       names = {"-o", "--output"},
       paramLabel = "FILE",
-      description = "Write to FILE (replaced only on success) instead of standard output.")
+      description =
+          "Write to FILE (replaced only on success) instead of standard output; - is standard"
+              + " output, as for save and export.")
   Path output;
 
   @Option(
@@ -57,7 +59,7 @@ final class BlobGetCommand extends ClientCommand {
     long rest = Math.max(0, client.stat(digest).size() - offset);
     long total = length >= 0 ? Math.min(length, rest) : rest;
     TransferListener progress = ProgressBar.of(cli, "get", total);
-    if (output == null) {
+    if (output == null || output.toString().equals("-")) {
       OutputStream out = cli.terminal().stdout();
       client.get(digest, offset, length, out, progress);
       out.flush();

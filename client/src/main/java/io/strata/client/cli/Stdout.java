@@ -57,8 +57,26 @@ final class Stdout extends FilterOutputStream {
    */
   private volatile IOException failure;
 
-  /** A broken pipe becomes {@link Closed}; other failures (a full disk) stay what they are. */
+  /**
+   * Writing standard output failed other than by a broken pipe (a full disk): said as such, where
+   * the bare "No space left on device" of a download did not say which file.
+   */
+  static final class Failed extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Failed(IOException cause) {
+      super("cannot write standard output: " + cause.getMessage(), cause);
+    }
+  }
+
+  /**
+   * A broken pipe becomes {@link Closed}; other failures (a full disk) become {@link Failed} and
+   * are remembered for {@link #checked}.
+   */
   private IOException closed(IOException e) {
+    if (e instanceof Closed || e instanceof Failed) {
+      return e;
+    }
     String m = e.getMessage();
     if (m != null && m.contains("Broken pipe")) {
       return new Closed(e);
@@ -66,7 +84,7 @@ final class Stdout extends FilterOutputStream {
     if (failure == null) {
       failure = e;
     }
-    return e;
+    return new Failed(e);
   }
 
   /**
