@@ -99,8 +99,14 @@ class DriverCommandsIT {
       assertThat(data.get("Referenced").asLong())
           .isGreaterThan(data.get("QgroupExclusive").asLong());
       // btrfs subvolume snapshot and delete, of what strata driver snapshot made only
-      assertThat(out(s.cli("driver", "snapshot", "-r", key, "mine")))
+      // DEST ./mine is the subvolume mine, as btrfs-progs reads the path (A7); no directories
+      assertThat(out(s.cli("driver", "snapshot", "-r", key, "./mine")))
           .isEqualTo("Create a readonly snapshot of '" + key + "' in './mine'\n");
+      TestServer.CliRun nested = s.cli("driver", "snapshot", key, "dir/mine");
+      assertThat(nested.code()).isEqualTo(2);
+      assertThat(nested.stderr())
+          .startsWith("strata: ")
+          .contains("DEST 'dir/mine' is not a subvolume name in the top level");
       assertThat(out(s.cli("driver", "ls", "-q", "-r")).lines().toList())
           .as("read-only subvolumes: the image layer and the new snapshot")
           .hasSize(2)

@@ -348,10 +348,19 @@ final class DriverPropertyCommands {
             + " snapshot's name (strata/<id>@<n>), which strata driver rollback takes."
       })
   static final class Snapshot extends ClientCommand {
-    @Parameters(index = "0", paramLabel = "SOURCE")
+    @Parameters(
+        index = "0",
+        paramLabel = "SOURCE",
+        description =
+            "btrfs: the subvolume (a snapshot key, as strata driver ls prints its path); zfs: the"
+                + " dataset, strata/<id>, or its snapshot key.")
     String source;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "DEST")
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "DEST",
+        description = "btrfs: the new subvolume's name (./NAME is NAME); zfs: none.")
     String dest;
 
     @Option(names = "-r", description = "btrfs: a read-only snapshot.")
@@ -373,7 +382,7 @@ final class DriverPropertyCommands {
                     + " snapshot of '"
                     + source
                     + "' in './"
-                    + dest
+                    + rows.get(0).path("path").asText()
                     + "'");
       } else if (!rows.isEmpty()) {
         cli.terminal().out().println(rows.get(0).path("name").asText());

@@ -65,7 +65,7 @@ public final class ManPage {
 
   private static void command(StringBuilder b, CommandLine cmd) {
     CommandSpec spec = cmd.getCommandSpec();
-    b.append(".SS \"").append(escape(spec.qualifiedName())).append("\"\n");
+    b.append(".SS \"").append(escape(FsCommand.helpName(spec))).append("\"\n");
     b.append(synopsis(spec)).append('\n');
     for (String line : spec.usageMessage().description()) {
       b.append(".PP\n").append(escape(line)).append('\n');
@@ -115,7 +115,8 @@ public final class ManPage {
   }
 
   private static String synopsis(CommandSpec spec) {
-    StringBuilder s = new StringBuilder(".B ").append(escape(spec.qualifiedName())).append('\n');
+    StringBuilder s =
+        new StringBuilder(".B ").append(escape(FsCommand.helpName(spec))).append('\n');
     List<String> parts = new ArrayList<>();
     boolean options = spec.options().stream().anyMatch(o -> !o.hidden());
     if (options) {

@@ -225,7 +225,7 @@ public final class StrataCli implements Runnable {
     cmd.setErr(new PrintWriter(terminal.err(), true));
     cmd.setParameterExceptionHandler(
         (e, a) -> {
-          String name = e.getCommandLine().getCommandSpec().qualifiedName();
+          String name = FsCommand.helpName(e.getCommandLine().getCommandSpec());
           String message = e.getMessage();
           if (e instanceof UnmatchedArgumentException u
               && !u.getUnmatched().isEmpty()
@@ -242,7 +242,7 @@ public final class StrataCli implements Runnable {
             e instanceof UsageError
                 ? Failure.usage(
                     terminal,
-                    c.getCommandSpec().qualifiedName(),
+                    FsCommand.helpName(c.getCommandSpec()),
                     e.getMessage(),
                     List.of(),
                     parsed.originalArgs().contains("--json"))
@@ -288,6 +288,7 @@ public final class StrataCli implements Runnable {
     for (CommandLine c : cmd.getSubcommands().values()) {
       globalOptionsOnlyAtTheTop(c);
     }
+    FsCommand.synopsesWithContainer(cmd.getSubcommands().get("fs"));
     return cmd;
   }
 

@@ -54,6 +54,15 @@ class StrataCliTest {
   }
 
   @Test
+  void anFsOperationsUsageErrorPointsAtAHelpThatWorks() {
+    // strata fs truncate --help would take truncate for the container: the hint names it (A5)
+    assertThat(run(Map.of(), "fs", "web", "truncate", "/etc/motd")).isEqualTo(ExitStatus.USAGE);
+    assertThat(err()).contains("--size").contains("Try 'strata fs web truncate --help'.");
+    assertThat(run(Map.of(), "fs", "web", "truncate", "--help")).isZero();
+    assertThat(cli.out()).contains("Usage: strata fs CONTAINER truncate");
+  }
+
+  @Test
   void completionPrintsABashScript() {
     assertThat(run(Map.of(), "completion")).isZero();
     assertThat(cli.out()).contains("complete -F").contains("blob");

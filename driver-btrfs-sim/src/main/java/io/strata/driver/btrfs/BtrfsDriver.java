@@ -245,6 +245,26 @@ public final class BtrfsDriver extends SnapshotSetDriver
 
   // ---- btrfs property get, btrfs subvolume show ----
 
+  /**
+   * The subvolume {@code btrfs subvolume snapshot SOURCE DEST} makes of a DEST given as a path in
+   * the top level ({@code ./mine} is {@code mine}, as btrfs-progs reads it from the top level's
+   * directory): every subvolume here is in the top level, so a DEST in a directory is refused.
+   */
+  private static String topLevelName(String dest) {
+    String name = dest;
+    while (name.startsWith("./")) {
+      name = name.substring(2);
+    }
+    if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/")) {
+      throw new InvalidArgumentException(
+          "driver snapshot: DEST '"
+              + dest
+              + "' is not a subvolume name in the top level (every subvolume is there; give a"
+              + " name without '/')");
+    }
+    return name;
+  }
+
   /** Refused as {@code properties("set", ...)} is: btrfs-sim keeps {@code ro} itself. */
   @Override
   public List<Map<String, Object>> setAll(
@@ -274,8 +294,9 @@ public final class BtrfsDriver extends SnapshotSetDriver
         throw new InvalidArgumentException(
             "driver snapshot: btrfs needs a source and a destination subvolume");
       }
-      snapshot(name, value, "ro".equals(property), Map.of(USER_SNAPSHOT, "true"));
-      return List.of(properties("show", null, null, value).get(0));
+      String dest = topLevelName(value);
+      snapshot(name, dest, "ro".equals(property), Map.of(USER_SNAPSHOT, "true"));
+      return List.of(properties("show", null, null, dest).get(0));
     }
     if ("delete".equals(op)) {
       if (name == null) {
