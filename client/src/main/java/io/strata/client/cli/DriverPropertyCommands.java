@@ -201,12 +201,46 @@ final class DriverPropertyCommands {
         }
       }
       List<String> names = req.names().stream().filter(n -> n != null).toList();
-      List<JsonNode> rows =
-          client.driverSet(new DriverSetArgs(values, List.copyOf(inherit), names));
+      List<JsonNode> rows = set(client, new DriverSetArgs(values, List.copyOf(inherit), names));
       if (cli.json()) {
         cli.printJson(rows);
       }
       return ExitStatus.OK;
+    }
+  }
+
+  /**
+   * {@code driver.set}; a server older than it (before session 27) takes one assignment on one name
+   * by {@code driver.property}, which is the same change. Several it would make one at a time, not
+   * all or nothing: refused, saying so.
+   */
+  private static List<JsonNode> set(StrataClient client, DriverSetArgs a)
+      throws java.io.IOException {
+    try {
+      return client.driverSet(a);
+    } catch (io.strata.client.StrataClientException e) {
+      if (e.status() != io.strata.protocol.Status.UNIMPLEMENTED) {
+        throw e;
+      }
+      int count = a.properties().size() + a.inherit().size();
+      if (count != 1 || a.names().size() > 1) {
+        throw new io.strata.client.StrataClientException(
+            io.strata.protocol.Status.UNIMPLEMENTED,
+            "driver set: this server is older than the client and cannot set several properties"
+                + " or names at once (all or nothing): upgrade stratad, or give one PROPERTY=VALUE"
+                + " and one NAME per call",
+            e);
+      }
+      String name = a.names().isEmpty() ? null : a.names().get(0);
+      return a.inherit().isEmpty()
+          ? client.driverProperty(
+              new DriverPropertyArgs(
+                  "set",
+                  a.properties().keySet().iterator().next(),
+                  a.properties().values().iterator().next(),
+                  name))
+          : client.driverProperty(
+              new DriverPropertyArgs("inherit", a.inherit().get(0), null, name));
     }
   }
 

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.protocol.message.DriverPropertyArgs;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -138,5 +140,38 @@ class DriverPropertyCommandsTest {
         .hasMessage("quota=1G: a PROPERTY=VALUE after the name strata/6");
     assertThatThrownBy(() -> DriverPropertyCommands.setRequest(List.of("=off", "strata/6")))
         .hasMessage("=off: missing property in property=value argument");
+  }
+
+  @Test
+  @Timeout(60)
+  void anOlderServerSetsOneAssignmentAndRefusesSeveralInWords() throws Exception {
+    // a server from before driver.set answers it UNIMPLEMENTED: one assignment is the same change
+    // by driver.property; several would not be all or nothing there, so they are refused (AB1)
+    try (OlderDriverServer older = new OlderDriverServer()) {
+      CliHarness cli = new CliHarness();
+      assertThat(
+              cli.run(
+                  Map.of("STRATA_HOST", older.address()), "driver", "set", "quota=10G", "strata/1"))
+          .as(cli.err())
+          .isZero();
+      assertThat(older.asked)
+          .containsExactly(new DriverPropertyArgs("set", "quota", "10G", "strata/1"));
+    }
+    try (OlderDriverServer older = new OlderDriverServer()) {
+      CliHarness cli = new CliHarness();
+      assertThat(
+              cli.run(
+                  Map.of("STRATA_HOST", older.address()),
+                  "driver",
+                  "set",
+                  "quota=10G",
+                  "atime=off",
+                  "strata/1"))
+          .isEqualTo(ExitStatus.FAILED);
+      assertThat(cli.err())
+          .startsWith("strata: driver set: this server is older than the client")
+          .contains("upgrade stratad");
+      assertThat(older.asked).isEmpty();
+    }
   }
 }
