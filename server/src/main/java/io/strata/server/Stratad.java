@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "stratad",
     mixinStandardHelpOptions = true,
-    version = "stratad " + Version.VERSION,
+    versionProvider = Stratad.VersionProvider.class,
     description = "Serves a Strata data root over the Strata protocol.")
 public final class Stratad implements Callable<Integer> {
   static {
@@ -464,6 +464,16 @@ public final class Stratad implements Callable<Integer> {
       return HostPort.parse(text);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+    }
+  }
+
+  /** What {@code stratad --version} prints: the version and the commit of this build. */
+  static final class VersionProvider implements picocli.CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {
+        "stratad " + io.strata.protocol.BuildInfo.CURRENT.describe(Version.VERSION)
+      };
     }
   }
 }

@@ -388,6 +388,17 @@ class DockerVerbsIT {
     JsonNode v = json("version");
     assertThat(v.get("Server").get("Driver").asText()).isEqualTo("btrfs");
     assertThat(ok("version", "--format", "{{.Server.Driver}}").out()).isEqualTo("btrfs\n");
+    // builds of one version number are told apart by their commit, the same on both sides here
+    // (a build in a git checkout, as every build of this project is)
+    String commits = ok("version", "--format", "{{.Client.GitCommit}} {{.Server.GitCommit}}").out();
+    assertThat(commits).matches("([0-9a-f]{12}(-dirty)?) \\1\n");
+    assertThat(ok("--version").out())
+        .isEqualTo(
+            "strata 0.1.0 (commit "
+                + commits.split(" ")[0]
+                + " of "
+                + v.get("Client").get("Committed").asText()
+                + ")\n");
   }
 
   @Test

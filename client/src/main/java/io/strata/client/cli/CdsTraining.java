@@ -34,6 +34,7 @@ public final class CdsTraining {
   static final InfoReply INFO =
       new InfoReply(
           "0",
+          "0",
           "btrfs",
           "/data",
           "zstd:3",

@@ -484,7 +484,9 @@ public final class StrataCli implements Runnable {
   static final class VersionProvider implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"strata " + VersionCommand.clientVersion()};
+      return new String[] {
+        "strata " + io.strata.protocol.BuildInfo.CURRENT.describe(VersionCommand.clientVersion())
+      };
     }
   }
 }

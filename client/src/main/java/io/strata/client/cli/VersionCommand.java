@@ -2,6 +2,7 @@ package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
 import io.strata.client.StrataClientException;
+import io.strata.protocol.BuildInfo;
 import io.strata.protocol.Wire;
 import io.strata.protocol.message.InfoReply;
 import java.io.IOException;
@@ -43,10 +44,9 @@ final class VersionCommand implements Callable<Integer> {
     return show(cli.terminal().out(), cli.json(), format, cli::connect);
   }
 
-  /** The client's version, from the jar's manifest. */
+  /** The client's version (the server's is {@code Version.VERSION} of the store, the same). */
   static String clientVersion() {
-    String v = VersionCommand.class.getPackage().getImplementationVersion();
-    return v != null ? v : "0.1.0";
+    return "0.1.0";
   }
 
   /**
@@ -58,6 +58,8 @@ final class VersionCommand implements Callable<Integer> {
       throws IOException {
     Map<String, Object> client = new LinkedHashMap<>();
     client.put("Version", clientVersion());
+    client.put("GitCommit", BuildInfo.CURRENT.commit());
+    client.put("Committed", BuildInfo.CURRENT.committed());
     client.put("ProtocolVersion", Wire.VERSION);
     client.put("JavaVersion", System.getProperty("java.version"));
     client.put("Os", System.getProperty("os.name").toLowerCase(Locale.ROOT));
@@ -69,6 +71,8 @@ final class VersionCommand implements Callable<Integer> {
       InfoReply info = c.info();
       Map<String, Object> server = new LinkedHashMap<>();
       server.put("Version", info.version());
+      // a server before session 27 does not say; "unknown" rather than a blank
+      server.put("GitCommit", info.commit() == null ? "unknown" : info.commit());
       server.put("Name", c.serverName());
       server.put("ProtocolVersion", Wire.VERSION);
       server.put("Driver", info.driver());
@@ -110,7 +114,7 @@ final class VersionCommand implements Callable<Integer> {
   /** {@code {{.Client.Version}}}-style fields of the nested version map. */
   static final class VersionTemplate {
     private static final List<String> SERVER_FIELDS =
-        List.of("Version", "Name", "ProtocolVersion", "Driver", "DataRoot");
+        List.of("Version", "GitCommit", "Name", "ProtocolVersion", "Driver", "DataRoot");
 
     private VersionTemplate() {}
 

@@ -4,6 +4,8 @@ package io.strata.protocol.message;
  * The answer to {@code info}; the keys of {@code strata --json info}.
  *
  * @param version the server's version
+ * @param commit the commit the server was built from ({@link io.strata.protocol.BuildInfo}); absent
+ *     from servers before session 27
  * @param driver the data root's storage driver
  * @param dataRoot the data root on the server's host
  * @param compression the codec of new chunks ({@code zstd:3}, {@code lz4}, {@code none})
@@ -23,6 +25,7 @@ package io.strata.protocol.message;
  */
 public record InfoReply(
     String version,
+    String commit,
     String driver,
     String dataRoot,
     String compression,

@@ -103,11 +103,13 @@ public final class ServerMetrics {
     Info build =
         Info.builder()
             .name("strata_build_info")
-            .help("The server's version and the Java it runs on.")
-            .labelNames("version", "java_version")
+            .help("The server's version, the commit it was built from, and the Java it runs on.")
+            .labelNames("version", "commit", "java_version")
             .register(registry);
-    String version = ServerMetrics.class.getPackage().getImplementationVersion();
-    build.setLabelValues(version != null ? version : "0.1.0", System.getProperty("java.version"));
+    build.setLabelValues(
+        io.strata.store.engine.Version.VERSION,
+        io.strata.protocol.BuildInfo.CURRENT.commit(),
+        System.getProperty("java.version"));
     JvmMetrics.builder().register(registry);
   }
 

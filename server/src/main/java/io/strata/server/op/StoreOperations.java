@@ -70,6 +70,7 @@ final class StoreOperations {
         .forEach((family, f) -> recipes.add(new GzipRecipeCount(family, f.seen(), f.reproduced())));
     return new InfoReply(
         i.version(),
+        io.strata.protocol.BuildInfo.CURRENT.commit(),
         i.driver(),
         i.dataRoot().toString(),
         i.compression(),
