@@ -195,6 +195,14 @@ class DockerHabitsIT {
         .isEqualTo("strata: Could not find the file /etc/gone in container c1\n");
     TestServer.CliRun toDir = server.cli("cp", "c1:/etc/gone", dir.resolve("out").toString());
     assertThat(toDir.stderr()).isEqualTo(cp.stderr());
+    // a link that leads nowhere says where it leads, as cp -L does (AD5); a link to a file reads it
+    ok("fs", "c1", "ln", "-s", "/nope", "/dangle");
+    TestServer.CliRun dangling = server.cli("fs", "c1", "cat", "/dangle");
+    assertThat(dangling.code()).isEqualTo(4);
+    assertThat(dangling.stderr())
+        .isEqualTo("strata: path /dangle leads to /nope, which does not exist\n");
+    ok("fs", "c1", "ln", "-s", "etc/motd", "/greeting");
+    assertThat(ok("fs", "c1", "cat", "/greeting").out()).isEqualTo("first\n");
     // the server says it, naming the container as the request did (any client sees it)
     try (io.strata.client.StrataClient c = server.client()) {
       org.assertj.core.api.Assertions.assertThatThrownBy(

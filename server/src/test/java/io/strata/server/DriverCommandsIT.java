@@ -51,6 +51,9 @@ class DriverCommandsIT {
           .contains("\tFlags: \t\t\treadonly\n")
           .contains("\tSnapshot(s):\n\t\t\t\t");
       assertThat(out(s.cli("driver", "get", "ro", layer))).isEqualTo("ro=true\n");
+      TestServer.CliRun unknown = s.cli("driver", "set", "colour=red", layer);
+      assertThat(unknown.code()).isEqualTo(2);
+      assertThat(unknown.stderr()).contains("btrfs subvolumes have the property ro only");
       TestServer.CliRun ro = s.cli("driver", "set", "ro=false", layer);
       assertThat(ro.code()).as("a refused operation failed (SPEC's exit 1)").isEqualTo(1);
       assertThat(ro.stderr()).startsWith("strata: ").contains(layer);
@@ -116,8 +119,8 @@ class DriverCommandsIT {
       TestServer.CliRun kept = s.cli("driver", "delete", key);
       assertThat(kept.code()).isNotZero();
       assertThat(kept.stderr()).contains(key).contains("strata rm");
-      assertThat(out(s.cli("driver", "delete", "mine")))
-          .isEqualTo("Delete subvolume (no-commit): 'mine'\n");
+      assertThat(out(s.cli("driver", "delete", "./mine")))
+          .isEqualTo("Delete subvolume (no-commit): './mine'\n");
       assertThat(out(s.cli("driver", "ls")).lines()).hasSize(2);
 
       assertThat(out(s.cli("driver", "show", key)))

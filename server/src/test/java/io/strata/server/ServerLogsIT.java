@@ -92,7 +92,8 @@ class ServerLogsIT {
           .contains("strata_request_duration_seconds_bucket{op=\"blob.ls\",le=\"+Inf\"} 1")
           .contains("strata_request_duration_seconds_count{op=\"info\"} 1")
           .contains("strata_requests_total{op=\"info\",outcome=\"ok\"} 1")
-          .containsPattern("strata_build_info\\{commit=\"[0-9a-f]{12}(-dirty)?\",java_version=")
+          .containsPattern(
+              "strata_build_info\\{commit=\"[0-9a-f]{12}(-dirty)?\",committed=\"20[0-9-]{8}T[0-9:]{8}Z\",java_version=")
           .contains("jvm_memory_used_bytes{")
           .contains("process_cpu_seconds_total ")
           .contains("strata_received_bytes_total ")

@@ -35,6 +35,7 @@ public final class CdsTraining {
       new InfoReply(
           "0",
           "0",
+          "0",
           "btrfs",
           "/data",
           "zstd:3",

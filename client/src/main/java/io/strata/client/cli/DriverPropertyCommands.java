@@ -67,11 +67,7 @@ final class DriverPropertyCommands {
       List<JsonNode> rows = new ArrayList<>();
       for (String name :
           names == null || names.isEmpty() ? java.util.Arrays.asList((String) null) : names) {
-        for (String prop : property.split(",", -1)) {
-          rows.addAll(
-              client.driverProperty(
-                  new DriverPropertyArgs("get", prop, parsable ? "parsable" : null, name)));
-        }
+        rows.addAll(get(client, property, parsable, name));
       }
       if (!rows.isEmpty()
           && rows.stream().allMatch(r -> r.path("property").asText().equals("ro"))) {
@@ -108,6 +104,31 @@ final class DriverPropertyCommands {
         getTable(rows, scripted, cols).forEach(cli.terminal().out()::println);
       }
       return ExitStatus.OK;
+    }
+  }
+
+  /**
+   * The rows of {@code get} of {@code list} (a comma list) on {@code name}: one request, so the
+   * server reads every property from one state (a {@code driver set} of several is seen whole). A
+   * server before session 27 refuses a list as one unknown property: it is asked one property at a
+   * time, as clients of its time asked it.
+   */
+  private static List<JsonNode> get(StrataClient client, String list, boolean parsable, String name)
+      throws java.io.IOException {
+    String value = parsable ? "parsable" : null;
+    try {
+      return client.driverProperty(new DriverPropertyArgs("get", list, value, name));
+    } catch (io.strata.client.StrataClientException e) {
+      if (e.status() != io.strata.protocol.Status.INVALID_ARGUMENT
+          || !list.contains(",")
+          || client.info().commit() != null) {
+        throw e;
+      }
+      List<JsonNode> rows = new ArrayList<>();
+      for (String p : list.split(",", -1)) {
+        rows.addAll(client.driverProperty(new DriverPropertyArgs("get", p, value, name)));
+      }
+      return rows;
     }
   }
 
@@ -176,7 +197,9 @@ final class DriverPropertyCommands {
               + " not inherit: quota=none). Every assignment is checked on every NAME first: one"
               + " refused, none is made.")
   static final class Set extends ClientCommand {
-    @Parameters(paramLabel = "PROPERTY=VALUE... [NAME...] | PROPERTY VALUE [NAME]", arity = "1..*")
+    @Parameters(
+        paramLabel = "PROPERTY=VALUE... [NAME...] | PROPERTY VALUE [NAME...]",
+        arity = "1..*")
     List<String> words;
 
     @Override
@@ -188,12 +211,9 @@ final class DriverPropertyCommands {
         throw new picocli.CommandLine.ParameterException(
             spec.commandLine(), "driver set: " + e.getMessage());
       }
-      // a property given twice takes its last value, as zfs set's list does
       java.util.Map<String, String> values = new java.util.LinkedHashMap<>();
-      java.util.Set<String> inherit = new java.util.LinkedHashSet<>();
+      List<String> inherit = new ArrayList<>();
       for (String[] a : req.assignments()) {
-        values.remove(a[0]);
-        inherit.remove(a[0]);
         if (a[1].equals("inherit")) {
           inherit.add(a[0]);
         } else {
@@ -257,12 +277,15 @@ final class DriverPropertyCommands {
     List<String[]> assignments = new ArrayList<>();
     List<String> names = new ArrayList<>();
     if (!words.get(0).contains("=")) {
-      if (words.size() < 2 || words.size() > 3) {
+      if (words.size() < 2) {
         throw new IllegalArgumentException(
-            words.get(0) + ": give PROPERTY=VALUE... [NAME...] or PROPERTY VALUE [NAME]");
+            words.get(0) + ": give PROPERTY=VALUE... [NAME...] or PROPERTY VALUE [NAME...]");
       }
       assignments.add(new String[] {words.get(0), words.get(1)});
-      names.add(words.size() > 2 ? words.get(2) : null);
+      names.addAll(words.subList(2, words.size()));
+      if (names.isEmpty()) {
+        names.add(null);
+      }
       return new SetRequest(assignments, names);
     }
     for (String w : words) {
@@ -275,7 +298,15 @@ final class DriverPropertyCommands {
       } else if (eq == 0) {
         throw new IllegalArgumentException(w + ": missing property in property=value argument");
       } else {
-        assignments.add(new String[] {w.substring(0, eq), w.substring(eq + 1)});
+        String property = w.substring(0, eq);
+        for (String[] a : assignments) {
+          if (a[0].equals(property)) {
+            // zfs set's words (parseprop): a list is checked whole, a repeat is not a later value
+            throw new IllegalArgumentException(
+                "property '" + property + "' specified multiple times");
+          }
+        }
+        assignments.add(new String[] {property, w.substring(eq + 1)});
       }
     }
     if (names.isEmpty()) {

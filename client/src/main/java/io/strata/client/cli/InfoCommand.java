@@ -51,7 +51,11 @@ final class InfoCommand extends ClientCommand {
       return ExitStatus.OK;
     }
     PrintStream out = cli.terminal().out();
-    out.printf("server version:    %s%n", i.version());
+    out.printf(
+        "server version:    %s%n",
+        i.commit() == null
+            ? i.version()
+            : i.version() + " (commit " + i.commit() + " of " + i.committed() + ")");
     out.printf("storage driver:    %s%n", i.driver());
     out.printf("data root:         %s%n", i.dataRoot());
     out.printf("compression:       %s%n", i.compression());

@@ -73,6 +73,7 @@ final class VersionCommand implements Callable<Integer> {
       server.put("Version", info.version());
       // a server before session 27 does not say; "unknown" rather than a blank
       server.put("GitCommit", info.commit() == null ? "unknown" : info.commit());
+      server.put("Committed", info.committed() == null ? "unknown" : info.committed());
       server.put("Name", c.serverName());
       server.put("ProtocolVersion", Wire.VERSION);
       server.put("Driver", info.driver());
@@ -114,7 +115,8 @@ final class VersionCommand implements Callable<Integer> {
   /** {@code {{.Client.Version}}}-style fields of the nested version map. */
   static final class VersionTemplate {
     private static final List<String> SERVER_FIELDS =
-        List.of("Version", "GitCommit", "Name", "ProtocolVersion", "Driver", "DataRoot");
+        List.of(
+            "Version", "GitCommit", "Committed", "Name", "ProtocolVersion", "Driver", "DataRoot");
 
     private VersionTemplate() {}
 

@@ -140,6 +140,17 @@ class DriverPropertyCommandsTest {
         .hasMessage("quota=1G: a PROPERTY=VALUE after the name strata/6");
     assertThatThrownBy(() -> DriverPropertyCommands.setRequest(List.of("=off", "strata/6")))
         .hasMessage("=off: missing property in property=value argument");
+    // a repeat is refused as zfs set refuses it, not taken as a later value (AD2)
+    assertThatThrownBy(
+            () ->
+                DriverPropertyCommands.setRequest(
+                    List.of("recordsize=bogus", "recordsize=64K", "strata/2")))
+        .hasMessage("property 'recordsize' specified multiple times");
+    // the PROPERTY VALUE form takes several names, as its synopsis says (AD3)
+    assertThat(
+            DriverPropertyCommands.setRequest(List.of("atime", "on", "strata/2", "strata/3"))
+                .names())
+        .containsExactly("strata/2", "strata/3");
   }
 
   @Test

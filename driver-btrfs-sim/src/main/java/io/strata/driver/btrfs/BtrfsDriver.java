@@ -251,10 +251,7 @@ public final class BtrfsDriver extends SnapshotSetDriver
    * directory): every subvolume here is in the top level, so a DEST in a directory is refused.
    */
   private static String topLevelName(String dest) {
-    String name = dest;
-    while (name.startsWith("./")) {
-      name = name.substring(2);
-    }
+    String name = withoutDotSlash(dest);
     if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/")) {
       throw new InvalidArgumentException(
           "driver snapshot: DEST '"
@@ -265,7 +262,19 @@ public final class BtrfsDriver extends SnapshotSetDriver
     return name;
   }
 
-  /** Refused as {@code properties("set", ...)} is: btrfs-sim keeps {@code ro} itself. */
+  /** {@code name} without its leading {@code ./} (any number of them). */
+  private static String withoutDotSlash(String name) {
+    String n = name;
+    while (n.startsWith("./")) {
+      n = n.substring(2);
+    }
+    return n;
+  }
+
+  /**
+   * Refused as {@code properties("set", ...)} is: btrfs-sim keeps {@code ro} itself; a property
+   * other than {@code ro} is named as unknown first, as {@code get} names it.
+   */
   @Override
   public List<Map<String, Object>> setAll(
       List<io.strata.store.driver.PropertyAssignment> assignments, List<String> names)
@@ -273,16 +282,24 @@ public final class BtrfsDriver extends SnapshotSetDriver
     if (names.isEmpty()) {
       throw new InvalidArgumentException("driver set: name a subvolume (a snapshot key)");
     }
+    for (io.strata.store.driver.PropertyAssignment a : assignments) {
+      if (!a.property().equals("ro")) {
+        throw new InvalidArgumentException(
+            "driver set " + a.property() + ": btrfs subvolumes have the property ro only");
+      }
+    }
     for (String name : names) {
-      subvolume(name); // an unknown one is named first, as get and show name it
+      subvolume(withoutDotSlash(name)); // an unknown one is named first, as get and show name it
     }
     return properties(
         "set", assignments.isEmpty() ? null : assignments.get(0).property(), null, names.get(0));
   }
 
   @Override
-  public List<Map<String, Object>> properties(String op, String property, String value, String name)
-      throws IOException {
+  public List<Map<String, Object>> properties(
+      String op, String property, String value, String given) throws IOException {
+    // ./NAME is NAME wherever a subvolume is named, as btrfs-progs reads a path in the top level
+    String name = given == null ? null : withoutDotSlash(given);
     if ("sync".equals(op)) {
       Map<String, Object> row = new java.util.LinkedHashMap<>();
       row.put("generation", sync());

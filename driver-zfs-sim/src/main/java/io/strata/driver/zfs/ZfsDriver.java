@@ -740,23 +740,29 @@ public final class ZfsDriver extends SnapshotSetDriver
 
   // ---- zfs get/set/inherit ----
 
+  /**
+   * {@inheritDoc} Under the driver's lock, so that {@code get} of a comma list of properties (one
+   * request) reads them from one state: a {@link #setAll} is seen whole or not at all.
+   */
   @Override
-  public List<Map<String, Object>> properties(String op, String property, String value, String name)
-      throws IOException {
+  public synchronized List<Map<String, Object>> properties(
+      String op, String property, String value, String name) throws IOException {
     String dataset = "snapshot".equals(op) && name != null ? name : datasetNamed(name);
     String p = property == null ? "all" : property;
     switch (op == null ? "" : op) {
       case "get", "show" -> {
         // get's value "parsable" is zfs get -p: sizes in bytes
         boolean exact = "get".equals(op) && "parsable".equals(value);
-        if (dataset.indexOf('@') >= 0) {
-          return propertyRows(
-              snapshotProperties(dataset, p.equals("all") || "show".equals(op) ? null : p, exact));
+        List<PropertyValue> out = new ArrayList<>();
+        // zfs get's comma list, each property in the order given
+        for (String q : "show".equals(op) ? List.of("all") : List.of(p.split(",", -1))) {
+          if (dataset.indexOf('@') >= 0) {
+            out.addAll(snapshotProperties(dataset, q.equals("all") ? null : q, exact));
+          } else {
+            out.addAll(q.equals("all") ? list(dataset, exact) : List.of(get(dataset, q, exact)));
+          }
         }
-        return propertyRows(
-            p.equals("all") || "show".equals(op)
-                ? list(dataset, exact)
-                : List.of(get(dataset, p, exact)));
+        return propertyRows(out);
       }
       case "set" -> {
         if (value == null) {

@@ -493,6 +493,50 @@ class ZfsDriverTest {
   // ---- properties ----
 
   @Test
+  void aGetOfSeveralPropertiesSeesASetOfSeveralWholeOrNotAtAll() throws Exception {
+    layer("base", null, Map.of("/f", TestData.random(26, 100)));
+    driver.prepare("c", "base", Map.of());
+    List<List<io.strata.store.driver.PropertyAssignment>> sets =
+        List.of(
+            List.of(
+                new io.strata.store.driver.PropertyAssignment("atime", "off"),
+                new io.strata.store.driver.PropertyAssignment("recordsize", "64K"),
+                new io.strata.store.driver.PropertyAssignment("compression", "lz4")),
+            List.of(
+                new io.strata.store.driver.PropertyAssignment("atime", "on"),
+                new io.strata.store.driver.PropertyAssignment("recordsize", "32K"),
+                new io.strata.store.driver.PropertyAssignment("compression", "zstd")));
+    driver.setAll(sets.get(0), List.of("strata/2"));
+    java.util.concurrent.atomic.AtomicBoolean done =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Thread setter =
+        new Thread(
+            () -> {
+              try {
+                for (int i = 0; i < 200; i++) {
+                  driver.setAll(sets.get(i % 2), List.of("strata/2"));
+                }
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              } finally {
+                done.set(true);
+              }
+            });
+    setter.start();
+    java.util.Set<String> seen = new java.util.TreeSet<>();
+    while (!done.get()) {
+      StringBuilder state = new StringBuilder();
+      for (Map<String, Object> r :
+          driver.properties("get", "atime,recordsize,compression", null, "strata/2")) {
+        state.append(r.get("value")).append(' ');
+      }
+      seen.add(state.toString().trim());
+    }
+    setter.join();
+    assertThat(seen).isSubsetOf("off 64K lz4", "on 32K zstd");
+  }
+
+  @Test
   void setOfSeveralIsAllOrNothingAndDurable() throws IOException {
     layer("base", null, Map.of("/f", TestData.random(25, 100)));
     driver.prepare("c", "base", Map.of());

@@ -5,9 +5,9 @@ package io.strata.protocol.message;
  * btrfs subvolume show} / {@code zfs get all} of one snapshot.
  *
  * @param op {@code get}, {@code set}, {@code inherit} or {@code show}
- * @param property one property ({@code recordsize}, {@code compression}, {@code dedup}, ..., or
- *     {@code all} for every one; the client sends one request per name of a comma list); null for
- *     {@code show}
+ * @param property a property ({@code recordsize}, {@code compression}, {@code dedup}, ..., or
+ *     {@code all} for every one), or for zfs's {@code get} a comma list of them, read from one
+ *     state (servers before session 27 take one); null for {@code show}
  * @param value the new value, for {@code set}; for {@code get}, {@code parsable} is {@code zfs get
  *     -p} (every size in bytes)
  * @param name the dataset ({@code strata}, {@code strata/<id>}), a zfs snapshot ({@code

@@ -6,6 +6,7 @@ package io.strata.protocol.message;
  * @param version the server's version
  * @param commit the commit the server was built from ({@link io.strata.protocol.BuildInfo}); absent
  *     from servers before session 27
+ * @param committed that commit's time (ISO 8601, UTC); absent likewise
  * @param driver the data root's storage driver
  * @param dataRoot the data root on the server's host
  * @param compression the codec of new chunks ({@code zstd:3}, {@code lz4}, {@code none})
@@ -26,6 +27,7 @@ package io.strata.protocol.message;
 public record InfoReply(
     String version,
     String commit,
+    String committed,
     String driver,
     String dataRoot,
     String compression,

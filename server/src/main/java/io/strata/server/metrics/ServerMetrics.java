@@ -104,11 +104,12 @@ public final class ServerMetrics {
         Info.builder()
             .name("strata_build_info")
             .help("The server's version, the commit it was built from, and the Java it runs on.")
-            .labelNames("version", "commit", "java_version")
+            .labelNames("version", "commit", "committed", "java_version")
             .register(registry);
     build.setLabelValues(
         io.strata.store.engine.Version.VERSION,
         io.strata.protocol.BuildInfo.CURRENT.commit(),
+        io.strata.protocol.BuildInfo.CURRENT.committed(),
         System.getProperty("java.version"));
     JvmMetrics.builder().register(registry);
   }

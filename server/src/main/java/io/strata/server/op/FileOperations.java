@@ -88,14 +88,17 @@ final class FileOperations {
     String ref = ContainerOperations.required(args.container(), Opcode.FS_READ);
     ContainerView view = containers.view(ref);
     requireFile(view, ref, path);
-    FileStat st = view.stat(path);
+    // links resolved in the container's names, as cp -L resolves them (a volume's link to the
+    // container's /etc/passwd reads that file); one that leads nowhere says where it leads
+    String file = view.followLinks(PathNames.normalize(path));
+    FileStat st = view.stat(file);
     if (st.isDirectory()) {
       throw new ConflictException("path " + path + " is a directory");
     }
     CountingStream data =
         new CountingStream(
             new FileRangeStream(
-                ref, view, path, args.offset(), args.length() == null ? -1 : args.length()));
+                ref, view, file, args.offset(), args.length() == null ? -1 : args.length()));
     return new Outcome.Download(data, () -> new GetEnd(data.count()));
   }
 

@@ -71,6 +71,7 @@ final class StoreOperations {
     return new InfoReply(
         i.version(),
         io.strata.protocol.BuildInfo.CURRENT.commit(),
+        io.strata.protocol.BuildInfo.CURRENT.committed(),
         i.driver(),
         i.dataRoot().toString(),
         i.compression(),
