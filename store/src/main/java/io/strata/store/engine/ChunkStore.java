@@ -389,7 +389,9 @@ public final class ChunkStore implements ChunkAccess, Closeable {
   @Override
   public Stored putNode(WriteSession session, byte[] node, int off, int len) throws IOException {
     ensureOpen();
-    return writer.putChunk(session, node, off, len, null, false);
+    Stored s = writer.putChunk(session, node, off, len, null, false);
+    session.nodeStored(s.id());
+    return s;
   }
 
   /**

@@ -171,7 +171,7 @@ final class GroupCommit {
   private void syncPacksFor(List<PendingCommit> batch) throws IOException {
     long mark = totals.beforeSync();
     try {
-      packs.sync();
+      syncPacksTakingTheReserveForNodes(batch);
       totals.synced(mark);
     } catch (IOException e) {
       if (!DiskFull.causedBy(e)) {
@@ -189,6 +189,67 @@ final class GroupCommit {
         throw e;
       }
     }
+  }
+
+  /**
+   * The most bytes waiting to reach the open pack for which the space reserve is given up: the tree
+   * nodes of a few changes, not a write's data.
+   */
+  private static final long RESERVE_FOR_NODES = SpaceReserve.FLOOR / 8;
+
+  /**
+   * {@code packs.sync()}; on a full disk, when a commit of the batch needs records that did not
+   * reach the disk and every one of them is a tree node it stored (a removal, a rename, a chmod
+   * through a mount), and little waits, the space reserve is given up and the sync tried once more,
+   * as a file system keeps room for its metadata. Without it such a removal failed for want of a
+   * few KiB and was undone, its file back after a remount (FullDiskRemoveTest, once under load in
+   * session 27). A commit with data of its own never takes the reserve: a small put that took it
+   * would leave removals on a full disk unable to be recorded. A pack write that fails part-way
+   * resumes where it stopped ({@code PackWriter.flush}).
+   */
+  private void syncPacksTakingTheReserveForNodes(List<PendingCommit> batch) throws IOException {
+    try {
+      packs.sync();
+    } catch (IOException e) {
+      long waiting = packs.unflushedBytes();
+      if (!DiskFull.causedBy(e)
+          || waiting == 0
+          || waiting > RESERVE_FOR_NODES
+          || reserve.size() == 0
+          || !anyNeedsOnlyNodes(batch)) {
+        throw e;
+      }
+      long freed = reserve.release();
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "data root {0}: the disk is full; released the {1}-byte space reserve to write the tree"
+              + " nodes of a change ({2} bytes waiting; gc writes the reserve again)",
+          dataRoot,
+          freed,
+          waiting);
+      packs.sync();
+    }
+  }
+
+  /**
+   * Whether a commit of {@code batch} names chunks that are not durable, all of them tree nodes its
+   * session stored.
+   */
+  private boolean anyNeedsOnlyNodes(List<PendingCommit> batch) {
+    for (PendingCommit c : batch) {
+      RoaringBitmap notDurable = new RoaringBitmap();
+      for (int id : named(c)) {
+        long loc = index.location(id);
+        if (!Locations.isStored(loc)
+            || !packs.isDurable(Locations.packId(loc), GroupedLocations.recordEndBound(loc))) {
+          notDurable.add(id);
+        }
+      }
+      if (!notDurable.isEmpty() && RoaringBitmap.andNot(notDurable, c.session.nodes()).isEmpty()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private boolean namesOnlyDurableChunks(PendingCommit c) {

@@ -19,6 +19,9 @@ public final class WriteSession implements AutoCloseable {
 
   private final ChunkStore store;
   private final RoaringBitmap refs = new RoaringBitmap();
+  // The tree nodes this session stored ({@link ChunkStore#putNode}): metadata, which may take the
+  // space reserve on a full disk (GroupCommit).
+  private final RoaringBitmap nodes = new RoaringBitmap();
   private final List<Awaited> awaited = new ArrayList<>();
   private final SessionGroups groups = new SessionGroups();
   private boolean closed;
@@ -59,6 +62,16 @@ public final class WriteSession implements AutoCloseable {
   /** The session's groups of small new chunks not yet appended. */
   SessionGroups groups() {
     return groups;
+  }
+
+  /** Notes that chunk {@code id} is a tree node this session stored. */
+  synchronized void nodeStored(int id) {
+    nodes.add(id);
+  }
+
+  /** The tree nodes this session stored; a copy. */
+  synchronized RoaringBitmap nodes() {
+    return nodes.clone();
   }
 
   /** The chunks held; a copy. */

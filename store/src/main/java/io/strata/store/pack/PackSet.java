@@ -448,6 +448,17 @@ public final class PackSet implements Closeable {
    * append lock; the fsyncs run outside it, so workers keep appending meanwhile. Packs that filled
    * up are made durable by their background seal, which this waits for.
    */
+  /** Bytes appended to the open pack that have not reached its file yet (a sync writes them). */
+  public long unflushedBytes() {
+    appendLock.lock();
+    try {
+      PackWriter w = current;
+      return w == null ? 0 : w.size() - w.flushed();
+    } finally {
+      appendLock.unlock();
+    }
+  }
+
   public void sync() throws IOException {
     PackWriter w;
     appendLock.lock();
