@@ -219,16 +219,21 @@ final class GroupCommit {
           || !anyNeedsOnlyNodes(batch)) {
         throw e;
       }
-      long freed = reserve.release();
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "data root {0}: the disk is full; released the {1}-byte space reserve to write the tree"
-              + " nodes of a change ({2} bytes waiting; gc writes the reserve again)",
-          dataRoot,
-          freed,
-          waiting);
+      releaseReserve("write the tree nodes of a change (" + waiting + " bytes waiting)");
       packs.sync();
     }
+  }
+
+  /** Gives up the space reserve on a full disk, saying what for. */
+  private void releaseReserve(String what) throws IOException {
+    long freed = reserve.release();
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "data root {0}: the disk is full; released the {1}-byte space reserve to {2} (gc writes it"
+            + " again)",
+        dataRoot,
+        freed,
+        what);
   }
 
   /**
@@ -237,15 +242,8 @@ final class GroupCommit {
    */
   private boolean anyNeedsOnlyNodes(List<PendingCommit> batch) {
     for (PendingCommit c : batch) {
-      RoaringBitmap notDurable = new RoaringBitmap();
-      for (int id : named(c)) {
-        long loc = index.location(id);
-        if (!Locations.isStored(loc)
-            || !packs.isDurable(Locations.packId(loc), GroupedLocations.recordEndBound(loc))) {
-          notDurable.add(id);
-        }
-      }
-      if (!notDurable.isEmpty() && RoaringBitmap.andNot(notDurable, c.session.nodes()).isEmpty()) {
+      RoaringBitmap waiting = notDurable(c);
+      if (!waiting.isEmpty() && RoaringBitmap.andNot(waiting, c.session.nodes()).isEmpty()) {
         return true;
       }
     }
@@ -253,14 +251,20 @@ final class GroupCommit {
   }
 
   private boolean namesOnlyDurableChunks(PendingCommit c) {
+    return notDurable(c).isEmpty();
+  }
+
+  /** The chunks {@code c} names whose records are not durable (or not stored at all). */
+  private RoaringBitmap notDurable(PendingCommit c) {
+    RoaringBitmap out = new RoaringBitmap();
     for (int id : named(c)) {
       long loc = index.location(id);
       if (!Locations.isStored(loc)
           || !packs.isDurable(Locations.packId(loc), GroupedLocations.recordEndBound(loc))) {
-        return false;
+        out.add(id);
       }
     }
-    return true;
+    return out;
   }
 
   /** The chunks a commit holds or adds to roots. */
@@ -287,13 +291,7 @@ final class GroupCommit {
       if (!DiskFull.causedBy(e) || reserve.size() == 0) {
         throw e;
       }
-      long freed = reserve.release();
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "data root {0}: the disk is full; released the {1}-byte space reserve to record a"
-              + " commit (gc writes it again)",
-          dataRoot,
-          freed);
+      releaseReserve("record a commit");
       rootLog.append(all);
     }
   }
