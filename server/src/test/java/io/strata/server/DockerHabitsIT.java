@@ -203,6 +203,19 @@ class DockerHabitsIT {
         .isEqualTo("strata: path /dangle leads to /nope, which does not exist\n");
     ok("fs", "c1", "ln", "-s", "etc/motd", "/greeting");
     assertThat(ok("fs", "c1", "cat", "/greeting").out()).isEqualTo("first\n");
+    // a trailing slash names a directory, as the kernel reads it (AE5): ENOTDIR for a file
+    for (String[] args :
+        new String[][] {
+          {"fs", "c1", "cat", "/etc/motd/"},
+          {"fs", "c1", "cat", "/etc/motd/."},
+          {"cp", "c1:/etc/motd/", "-"}
+        }) {
+      TestServer.CliRun slashed = server.cli(args);
+      assertThat(slashed.code()).as(String.join(" ", args)).isNotZero();
+      assertThat(slashed.stdout()).as(String.join(" ", args)).isEmpty();
+      assertThat(slashed.stderr()).as(String.join(" ", args)).contains(": not a directory");
+    }
+    assertThat(ok("cp", "c1:/etc/", "-").out()).isNotEmpty();
     // the server says it, naming the container as the request did (any client sees it)
     try (io.strata.client.StrataClient c = server.client()) {
       org.assertj.core.api.Assertions.assertThatThrownBy(

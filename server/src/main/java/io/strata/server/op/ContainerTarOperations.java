@@ -59,7 +59,8 @@ final class ContainerTarOperations {
     String id = containers.inspect(ref).id();
     // a missing path (or one a followed link leads to) is NOT_FOUND, not a failed download
     FileOperations.requireFile(containers.view(id), ref, path);
-    ContainerStore.copySource(containers.view(id), path, follow);
+    String source = ContainerStore.copySource(containers.view(id), path, follow);
+    FileOperations.requireDirectoryIfSlashed(path, containers.view(id).stat(source));
     return download(
         producers.start(
             "copy of " + ref + ":" + path,

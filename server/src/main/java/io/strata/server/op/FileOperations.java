@@ -95,6 +95,7 @@ final class FileOperations {
     if (st.isDirectory()) {
       throw new ConflictException("path " + path + " is a directory");
     }
+    requireDirectoryIfSlashed(path, st);
     CountingStream data =
         new CountingStream(
             new FileRangeStream(
@@ -288,6 +289,16 @@ final class FileOperations {
   static void requireFile(ContainerView view, String ref, String path) throws IOException {
     if (!view.exists(PathNames.normalize(path))) {
       throw new NotFoundException("Could not find the file " + path + " in container " + ref);
+    }
+  }
+
+  /**
+   * A path that ends in {@code /} or {@code /.} names a directory, as the kernel reads it ({@code
+   * cat file/} is ENOTDIR): refused when {@code st} is not one, rather than the slash dropped.
+   */
+  static void requireDirectoryIfSlashed(String path, FileStat st) {
+    if ((path.endsWith("/") || path.endsWith("/.")) && !path.equals("/") && !st.isDirectory()) {
+      throw new ConflictException("path " + path + ": not a directory");
     }
   }
 
