@@ -9,6 +9,7 @@ import io.strata.store.disk.DiskFull;
 import io.strata.store.disk.SpaceReserve;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.StorageFullException;
 import io.strata.store.error.StrataException;
 import io.strata.store.index.ChunkIndex;
 import io.strata.store.index.IndexFile;
@@ -389,7 +390,17 @@ public final class ChunkStore implements ChunkAccess, Closeable {
   @Override
   public Stored putNode(WriteSession session, byte[] node, int off, int len) throws IOException {
     ensureOpen();
-    Stored s = writer.putChunk(session, node, off, len, null, false);
+    Stored s;
+    try {
+      s = writer.putChunk(session, node, off, len, null, false);
+    } catch (StorageFullException full) {
+      // A node is metadata: when the change waits for nothing else (a removal's), it may take the
+      // space reserve, as its pack sync may (GroupCommit)
+      if (!commits.releaseReserveForNodesOf(session)) {
+        throw full;
+      }
+      s = writer.putChunk(session, node, off, len, null, false);
+    }
     session.nodeStored(s.id());
     return s;
   }

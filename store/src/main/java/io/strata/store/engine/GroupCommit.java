@@ -224,6 +224,34 @@ final class GroupCommit {
     }
   }
 
+  /**
+   * On a full disk, gives up the space reserve so that a tree node's record can be appended (a new
+   * pack's header needs room too), when {@code session} waits for nothing but tree nodes: every
+   * chunk it holds is durable, a node it stored, or one whose append failed (nothing waits for
+   * that). Returns whether it did. A removal through a mount on a disk full to the last byte failed
+   * here before its pack sync (docs/ADVERSARIAL.md, AE1); a change with data never takes the
+   * reserve.
+   */
+  boolean releaseReserveForNodesOf(WriteSession session) throws IOException {
+    commitLock.lock();
+    try {
+      if (reserve.size() == 0) {
+        return false;
+      }
+      RoaringBitmap nodes = session.nodes();
+      for (int id : session.held()) {
+        long loc = index.location(id);
+        if (loc != Locations.NONE && !durable(loc) && !nodes.contains(id)) {
+          return false;
+        }
+      }
+      releaseReserve("append the tree nodes of a change");
+      return true;
+    } finally {
+      commitLock.unlock();
+    }
+  }
+
   /** Gives up the space reserve on a full disk, saying what for. */
   private void releaseReserve(String what) throws IOException {
     long freed = reserve.release();
@@ -258,13 +286,17 @@ final class GroupCommit {
   private RoaringBitmap notDurable(PendingCommit c) {
     RoaringBitmap out = new RoaringBitmap();
     for (int id : named(c)) {
-      long loc = index.location(id);
-      if (!Locations.isStored(loc)
-          || !packs.isDurable(Locations.packId(loc), GroupedLocations.recordEndBound(loc))) {
+      if (!durable(index.location(id))) {
         out.add(id);
       }
     }
     return out;
+  }
+
+  /** Whether a chunk at {@code loc} is stored and its record durable. */
+  private boolean durable(long loc) {
+    return Locations.isStored(loc)
+        && packs.isDurable(Locations.packId(loc), GroupedLocations.recordEndBound(loc));
   }
 
   /** The chunks a commit holds or adds to roots. */
