@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * ENOSPC and EIO at every call that writes, syncs, renames, creates, truncates or deletes during a
@@ -93,6 +94,20 @@ class FaultInjectionTest {
     put(s, ledger, TestData.text(6, 120 << 10));
     fs.resetCounters();
     return s;
+  }
+
+  /** Commits a root holding one tree node, {@code node}, as a change of metadata only does. */
+  private static int commitNode(FaultStore s, byte[] node) throws IOException {
+    io.strata.store.engine.ChunkStore store = s.store();
+    try (io.strata.store.engine.WriteSession w = store.session()) {
+      int id = store.putNode(w, node, 0, node.length).id();
+      w.commit(
+          List.of(
+              new io.strata.store.ref.RootChange.Put(
+                  new io.strata.store.ref.Root(
+                      "test/tree", 0, new byte[0], org.roaringbitmap.RoaringBitmap.bitmapOf(id)))));
+      return id;
+    }
   }
 
   /** The blob the {@link Scenario#REMOVE} step removes. */
@@ -379,41 +394,41 @@ class FaultInjectionTest {
   }
 
   /**
-   * The disk is full when a commit's records are written to the open pack. A commit with data of
-   * its own fails and the space reserve stays, kept for the removals that free space; a commit
-   * whose new chunks are tree nodes only (a removal, a rename through a mount) takes the reserve's
-   * room and goes through, as a file system keeps room for its metadata: such a removal was undone
-   * for want of a few KiB (FullDiskRemoveTest, seen once under load in session 27). It survives a
-   * crash.
+   * The disk is full when a commit's records are written: to the open pack at the commit's sync,
+   * or, with {@code newPack}, to a pack made for them (its header written at once). A commit with
+   * data of its own fails and the space reserve stays, kept for the removals that free space; a
+   * commit whose new chunks are tree nodes only (a removal, a rename through a mount) takes the
+   * reserve's room and goes through, as a file system keeps room for its metadata. Such a removal
+   * was undone for want of a few KiB (FullDiskRemoveTest under load, and tester AE's AE1, both in
+   * session 27). It survives a crash.
    */
-  @Test
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
   @Timeout(30)
-  void treeNodesMeetingAFullDiskTakeTheSpaceReserveAndDataDoesNot() throws IOException {
+  void treeNodesMeetingAFullDiskTakeTheSpaceReserveAndDataDoesNot(boolean newPack)
+      throws IOException {
     FaultFileSystem fs = FaultFileSystem.create(CrashModel.JOURNALED, 1);
     BlobLedger ledger = new BlobLedger();
     FaultStore s = setUp(fs, ledger);
     Path reserve = s.dir().resolve("reserve");
     long kept = Files.size(reserve);
     assertThat(kept).isPositive();
+    if (newPack) {
+      s.store().gc(); // no pack open: the next record makes one
+    }
     fs.shortWriteOnce(
-        op -> op.kind() == OpKind.WRITE && op.path().endsWith(".pack"), 10, IoError.ENOSPC);
+        op -> op.kind() == OpKind.WRITE && op.path().endsWith(".pack"), 1, IoError.ENOSPC);
     assertThatThrownBy(() -> put(s, ledger, TestData.random(701, 8 << 10)))
         .isInstanceOf(StorageFullException.class);
     assertThat(Files.size(reserve)).as("data does not take the reserve").isEqualTo(kept);
 
-    fs.shortWriteOnce(
-        op -> op.kind() == OpKind.WRITE && op.path().endsWith(".pack"), 10, IoError.ENOSPC);
-    io.strata.store.engine.ChunkStore store = s.store();
-    byte[] node = TestData.random(702, 2048);
-    int id;
-    try (io.strata.store.engine.WriteSession w = store.session()) {
-      id = store.putNode(w, node, 0, node.length).id();
-      w.commit(
-          List.of(
-              new io.strata.store.ref.RootChange.Put(
-                  new io.strata.store.ref.Root(
-                      "test/tree", 0, new byte[0], org.roaringbitmap.RoaringBitmap.bitmapOf(id)))));
+    if (newPack) {
+      s.store().gc();
     }
+    fs.shortWriteOnce(
+        op -> op.kind() == OpKind.WRITE && op.path().endsWith(".pack"), 1, IoError.ENOSPC);
+    byte[] node = TestData.random(702, 2048);
+    int id = commitNode(s, node);
     assertThat(Files.exists(reserve) ? Files.size(reserve) : 0)
         .as("the node took the reserve's room")
         .isLessThan(kept);
@@ -421,50 +436,6 @@ class FaultInjectionTest {
     s.open();
     assertThat(s.store().root("test/tree").chunks().contains(id)).isTrue();
     assertThat(s.store().idOf(Digest.sha256(node, 0, node.length))).isEqualTo(id);
-    s.closeQuietly();
-  }
-
-  /**
-   * The disk is full when a new pack must be made for a commit's first record (its header written
-   * at once): a data put fails and leaves the space reserve; a change of tree nodes only takes it
-   * and goes through (docs/ADVERSARIAL.md, AE1: a removal through a mount failed at that point,
-   * before its pack sync, and was undone).
-   */
-  @Test
-  @Timeout(30)
-  void aTreeNodeNeedingANewPackOnAFullDiskTakesTheSpaceReserveAndDataDoesNot() throws IOException {
-    FaultFileSystem fs = FaultFileSystem.create(CrashModel.JOURNALED, 1);
-    BlobLedger ledger = new BlobLedger();
-    FaultStore s = setUp(fs, ledger);
-    Path reserve = s.dir().resolve("reserve");
-    long kept = Files.size(reserve);
-    s.store().gc(); // no pack open: the next record makes one
-    fs.shortWriteOnce(
-        op -> op.kind() == OpKind.WRITE && op.path().endsWith(".pack"), 1, IoError.ENOSPC);
-    assertThatThrownBy(() -> put(s, ledger, TestData.random(703, 8 << 10)))
-        .isInstanceOf(StorageFullException.class);
-    assertThat(Files.size(reserve)).as("data does not take the reserve").isEqualTo(kept);
-
-    s.store().gc();
-    fs.shortWriteOnce(
-        op -> op.kind() == OpKind.WRITE && op.path().endsWith(".pack"), 1, IoError.ENOSPC);
-    io.strata.store.engine.ChunkStore store = s.store();
-    byte[] node = TestData.random(704, 2048);
-    int id;
-    try (io.strata.store.engine.WriteSession w = store.session()) {
-      id = store.putNode(w, node, 0, node.length).id();
-      w.commit(
-          List.of(
-              new io.strata.store.ref.RootChange.Put(
-                  new io.strata.store.ref.Root(
-                      "test/tree", 0, new byte[0], org.roaringbitmap.RoaringBitmap.bitmapOf(id)))));
-    }
-    assertThat(Files.exists(reserve) ? Files.size(reserve) : 0)
-        .as("the node took the reserve's room")
-        .isLessThan(kept);
-    s.crash();
-    s.open();
-    assertThat(s.store().root("test/tree").chunks().contains(id)).isTrue();
     s.closeQuietly();
   }
 
