@@ -27,7 +27,10 @@ public final class ManPage {
     CommandSpec spec = cmd.getCommandSpec();
     String name = spec.name();
     StringBuilder b = new StringBuilder();
-    String version = spec.version().length > 0 ? spec.version()[0] : name;
+    // the version number only: the page is committed, and the build's commit (which --version
+    // adds in parentheses) would make it stale at every commit
+    String version =
+        spec.version().length > 0 ? spec.version()[0].replaceFirst(" \\(commit .*\\)$", "") : name;
     b.append(".TH ")
         .append(name.toUpperCase(Locale.ROOT))
         .append(' ')
