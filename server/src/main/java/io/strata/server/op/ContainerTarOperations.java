@@ -58,9 +58,10 @@ final class ContainerTarOperations {
     boolean follow = args.followLink();
     String id = containers.inspect(ref).id();
     // a missing path (or one a followed link leads to) is NOT_FOUND, not a failed download
-    FileOperations.requireFile(containers.view(id), ref, path);
-    String source = ContainerStore.copySource(containers.view(id), path, follow);
-    FileOperations.requireDirectoryIfSlashed(path, containers.view(id).stat(source));
+    io.strata.store.container.ContainerView view = containers.view(id);
+    FileOperations.requireFile(view, ref, path);
+    String source = ContainerStore.copySource(view, path, follow);
+    FileOperations.requireDirectoryIfSlashed(path, view.stat(source));
     return download(
         producers.start(
             "copy of " + ref + ":" + path,
