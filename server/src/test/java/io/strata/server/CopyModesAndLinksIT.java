@@ -139,6 +139,19 @@ class CopyModesAndLinksIT {
       assertThat(to).as(link).hasContent("in the container");
     }
 
+    // a volume's link as a directory in the middle of a path goes on in the container's names
+    // too, with or without -L, for cp and fs alike (AE4)
+    ok("fs", "links", "ln", "-s", "/etc", "/vol/etcdir");
+    ok("fs", "links", "ln", "-s", "..", "/vol/top");
+    assertThat(ok("fs", "links", "cat", "/vol/etcdir/hostname").stdout())
+        .asString(StandardCharsets.UTF_8)
+        .isEqualTo("in the container\n");
+    assertThat(ok("fs", "links", "ls", "/vol/top/etc").stdout())
+        .asString(StandardCharsets.UTF_8)
+        .contains("hostname");
+    ok("cp", "links:/vol/top/etc/hostname", out.resolve("mid-hn").toString());
+    assertThat(out.resolve("mid-hn")).hasContent("in the container");
+
     List<String> names = new ArrayList<>();
     try (TarArchiveInputStream tar =
         new TarArchiveInputStream(

@@ -9,6 +9,7 @@ import io.strata.store.fs.FileStat;
 import io.strata.store.fs.FileSystemView;
 import io.strata.store.fs.PathNames;
 import io.strata.store.volume.HostDirectory;
+import io.strata.store.volume.LinkLeavesMount;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayDeque;
@@ -104,11 +105,6 @@ public final class ContainerView implements FileSystemView {
     return route(path, false);
   }
 
-  /** Where {@code path}, which a call would change, goes, a final symlink not followed. */
-  private Route changing(String path) throws IOException {
-    return changing(path, false);
-  }
-
   /**
    * Where {@code path}, which a call would change, goes; refused here, not in the mount, when that
    * is read-only, since only here are the container and its path known: the mount would name its
@@ -147,8 +143,7 @@ public final class ContainerView implements FileSystemView {
       String name = todo.poll();
       if (name.equals("..")) { // only from a link's target
         if (in != null && PathNames.split(in).size() == done.size()) {
-          throw new ConflictException(
-              "path " + path + " leads out of the mount at " + in + " through '..'");
+          in = null; // above the mount, back in the container's names
         }
         if (!done.isEmpty()) {
           done.remove(done.size() - 1);
@@ -159,7 +154,7 @@ public final class ContainerView implements FileSystemView {
       String at = "/" + String.join("/", done);
       Route r = mounted(at);
       if (r != null && !r.mount().equals(in)) {
-        if (!hasMountBelow(r.mount())) {
+        if (!hasMountBelow(r.mount()) && !todo.contains("..")) {
           return intoMount(path, r.mount(), done, todo);
         }
         in = r.mount();
@@ -181,9 +176,8 @@ public final class ContainerView implements FileSystemView {
         throw new InvalidArgumentException("path " + path + ": too many levels of symlinks");
       }
       String target = here.fs().readlink(here.path());
-      if (in != null && target.startsWith("/")) {
-        throw new ConflictException(
-            "path " + path + " meets symlink " + at + " -> " + target + ", which leaves it");
+      if (target.startsWith("/")) {
+        in = null; // from the container's root, as the kernel resolves it
       }
       followLink(target, done, todo);
     }
@@ -196,6 +190,93 @@ public final class ContainerView implements FileSystemView {
     List<String> all = new ArrayList<>(done);
     all.addAll(todo);
     return new Route(layer, "/" + String.join("/", all), null);
+  }
+
+  /** A call on the file system a path goes to. */
+  @FunctionalInterface
+  private interface Call<T> {
+    T on(Route r) throws IOException;
+  }
+
+  /** A call on the file system a path goes to, with no answer. */
+  @FunctionalInterface
+  private interface Change {
+    void on(Route r) throws IOException;
+  }
+
+  /**
+   * {@code call} where {@code path} goes ({@link #changing} if it {@code changes}, else {@link
+   * #route}). A symlink in a mount that leads out of it, an absolute target or a {@code ..} above
+   * the mount, is met by the mount's own walk ({@link LinkLeavesMount}), so a path without one
+   * costs no walk of its own; the path then goes on in the container's names from there, as the
+   * kernel resolves it in the running container (a bind mount's {@code sub -> /etc} makes {@code
+   * /b/sub/hostname} the container's {@code /etc/hostname}), and is routed again.
+   */
+  private <T> T on(String path, boolean followLast, boolean changes, Call<T> call)
+      throws IOException {
+    String p = path;
+    for (int hops = 0; ; hops++) {
+      Route r = changes ? changing(p, followLast) : route(p, followLast);
+      try {
+        return call.on(r);
+      } catch (LinkLeavesMount e) {
+        if (r.mount() == null || !e.walking(r.fs(), r.path())) {
+          throw e;
+        }
+        if (hops >= MAX_SYMLINK_HOPS) {
+          throw new InvalidArgumentException("path " + path + ": too many levels of symlinks");
+        }
+        p = goOn(r.mount(), e);
+      }
+    }
+  }
+
+  /** As {@link #on}, for a call with no answer. */
+  private void run(String path, boolean followLast, boolean changes, Change change)
+      throws IOException {
+    on(
+        path,
+        followLast,
+        changes,
+        r -> {
+          change.on(r);
+          return null;
+        });
+  }
+
+  /**
+   * The container path where a walk that left the mount at {@code target} goes on: the names left
+   * walked from the container's root or the target, each symlink before the last followed in the
+   * container's names (the last is the call's to follow or not), a {@code ..} never above the root.
+   */
+  private String goOn(String target, LinkLeavesMount left) throws IOException {
+    List<String> done = new ArrayList<>(left.absolute() ? List.of() : PathNames.split(target));
+    Deque<String> todo = new ArrayDeque<>(left.names());
+    int hops = 0;
+    while (!todo.isEmpty()) {
+      String name = todo.poll();
+      if (name.equals("..")) {
+        if (!done.isEmpty()) {
+          done.remove(done.size() - 1);
+        }
+        continue;
+      }
+      done.add(name);
+      if (todo.isEmpty()) {
+        break;
+      }
+      String at = "/" + String.join("/", done);
+      // done holds no symlink, so this is the entry itself, in the layer or a mount
+      FileStat st = exists(at) ? stat(at) : null;
+      if (st == null || !st.isSymlink()) {
+        continue; // a missing name fails the call as it would without the link
+      }
+      if (++hops > MAX_SYMLINK_HOPS) {
+        throw new InvalidArgumentException("path " + at + ": too many levels of symlinks");
+      }
+      followLink(readlink(at), done, todo);
+    }
+    return "/" + String.join("/", done);
   }
 
   /**
@@ -397,149 +478,153 @@ public final class ContainerView implements FileSystemView {
 
   @Override
   public FileStat stat(String path) throws IOException {
-    Route r = route(path);
-    return remapped(r.fs(), r.fs().stat(r.path()));
+    return on(path, false, false, r -> remapped(r.fs(), r.fs().stat(r.path())));
   }
 
   @Override
   public boolean exists(String path) throws IOException {
-    Route r = route(path);
-    return r.fs().exists(r.path());
+    return on(path, false, false, r -> r.fs().exists(r.path()));
   }
 
   @Override
   public List<DirEntry> list(String path) throws IOException {
-    Route r = route(path, true);
-    List<DirEntry> entries = r.fs().list(r.path());
-    if (r.fs() == layer) {
-      return entries;
-    }
-    List<DirEntry> out = new ArrayList<>(entries.size());
-    for (DirEntry e : entries) {
-      out.add(new DirEntry(e.name(), remapped(r.fs(), e.stat())));
-    }
-    return out;
+    return on(
+        path,
+        true,
+        false,
+        r -> {
+          List<DirEntry> entries = r.fs().list(r.path());
+          if (r.fs() == layer) {
+            return entries;
+          }
+          List<DirEntry> out = new ArrayList<>(entries.size());
+          for (DirEntry e : entries) {
+            out.add(new DirEntry(e.name(), remapped(r.fs(), e.stat())));
+          }
+          return out;
+        });
   }
 
   @Override
   public long seek(String path, long offset, boolean hole) throws IOException {
-    Route r = route(path, true);
-    return r.fs().seek(r.path(), offset, hole);
+    return on(path, true, false, r -> r.fs().seek(r.path(), offset, hole));
   }
 
   @Override
   public int read(String path, long offset, byte[] dst, int off, int len) throws IOException {
-    Route r = route(path, true);
-    return r.fs().read(r.path(), offset, dst, off, len);
+    return on(path, true, false, r -> r.fs().read(r.path(), offset, dst, off, len));
   }
 
   @Override
   public InputStream open(String path) throws IOException {
-    Route r = route(path, true);
-    return r.fs().open(r.path());
+    return on(path, true, false, r -> r.fs().open(r.path()));
   }
 
   @Override
   public String readlink(String path) throws IOException {
-    Route r = route(path);
-    return r.fs().readlink(r.path());
+    return on(path, false, false, r -> r.fs().readlink(r.path()));
   }
 
   @Override
   public void write(String path, long offset, byte[] b, int off, int len) throws IOException {
-    Route r = changing(path, true);
-    r.fs().write(r.path(), offset, b, off, len);
+    run(path, true, true, r -> r.fs().write(r.path(), offset, b, off, len));
   }
 
   @Override
   public void append(String path, byte[] b, int off, int len) throws IOException {
-    Route r = changing(path, true);
-    r.fs().append(r.path(), b, off, len);
+    run(path, true, true, r -> r.fs().append(r.path(), b, off, len));
   }
 
   @Override
   public void writeFile(String path, InputStream in, int mode, int uid, int gid, long mtimeNanos)
       throws IOException {
-    Route r = changing(path);
-    r.fs().writeFile(r.path(), in, mode, uid, gid, mtimeNanos);
+    run(path, false, true, r -> r.fs().writeFile(r.path(), in, mode, uid, gid, mtimeNanos));
   }
 
   @Override
   public void overwrite(String path, InputStream in, long mtimeNanos) throws IOException {
-    Route r = changing(path, true);
-    r.fs().overwrite(r.path(), in, mtimeNanos);
+    run(path, true, true, r -> r.fs().overwrite(r.path(), in, mtimeNanos));
   }
 
   @Override
   public void truncate(String path, long size) throws IOException {
-    Route r = changing(path, true);
-    r.fs().truncate(r.path(), size);
+    run(path, true, true, r -> r.fs().truncate(r.path(), size));
   }
 
   @Override
   public void mkdir(String path, int mode) throws IOException {
-    Route r = changing(path);
-    r.fs().mkdir(r.path(), mode);
+    run(path, false, true, r -> r.fs().mkdir(r.path(), mode));
   }
 
   @Override
   public void mkdirs(String path, int mode) throws IOException {
     // as mkdir -p: a directory there already is no change, read-only mount or not
-    Route r = exists(path) ? route(path) : changing(path);
-    r.fs().mkdirs(r.path(), mode);
+    run(path, false, !exists(path), r -> r.fs().mkdirs(r.path(), mode));
   }
 
   @Override
   public void remove(String path, boolean recursive) throws IOException {
-    Route r = changing(path);
-    r.fs().remove(r.path(), recursive);
+    run(path, false, true, r -> r.fs().remove(r.path(), recursive));
   }
 
   @Override
   public void rename(String from, String to) throws IOException {
-    Route a = route(from);
-    Route b = changing(to);
-    sameMount(a, b, "move", from, to);
-    a.fs().rename(a.path(), b.path());
+    run(
+        from,
+        false,
+        false,
+        a ->
+            run(
+                to,
+                false,
+                true,
+                b -> {
+                  sameMount(a, b, "move", from, to);
+                  a.fs().rename(a.path(), b.path());
+                }));
   }
 
   @Override
   public void mknod(String path, int mode, long rdev) throws IOException {
     // a name there already is refused as existing, as the mount itself would say first
-    Route r = exists(path) ? route(path) : changing(path);
-    r.fs().mknod(r.path(), mode, rdev);
+    run(path, false, !exists(path), r -> r.fs().mknod(r.path(), mode, rdev));
   }
 
   @Override
   public void symlink(String target, String path) throws IOException {
-    Route r = changing(path);
-    r.fs().symlink(target, r.path());
+    run(path, false, true, r -> r.fs().symlink(target, r.path()));
   }
 
   @Override
   public void link(String existing, String path) throws IOException {
-    Route a = route(existing);
-    Route b = changing(path);
-    sameMount(a, b, "link", existing, path);
-    a.fs().link(a.path(), b.path());
+    run(
+        existing,
+        false,
+        false,
+        a ->
+            run(
+                path,
+                false,
+                true,
+                b -> {
+                  sameMount(a, b, "link", existing, path);
+                  a.fs().link(a.path(), b.path());
+                }));
   }
 
   @Override
   public void chmod(String path, int mode) throws IOException {
-    Route r = changing(path, true);
-    r.fs().chmod(r.path(), mode);
+    run(path, true, true, r -> r.fs().chmod(r.path(), mode));
   }
 
   @Override
   public void chown(String path, int uid, int gid) throws IOException {
-    Route r = changing(path);
-    r.fs().chown(r.path(), uid, gid);
+    run(path, false, true, r -> r.fs().chown(r.path(), uid, gid));
   }
 
   @Override
   public void setTimes(String path, long mtimeNanos, long atimeNanos) throws IOException {
-    Route r = changing(path);
-    r.fs().setTimes(r.path(), mtimeNanos, atimeNanos);
+    run(path, false, true, r -> r.fs().setTimes(r.path(), mtimeNanos, atimeNanos));
   }
 
   /**
@@ -579,32 +664,27 @@ public final class ContainerView implements FileSystemView {
 
   @Override
   public boolean keepsXattrs(String path) throws IOException {
-    Route r = route(path);
-    return r.fs().keepsXattrs(r.path());
+    return on(path, false, false, r -> r.fs().keepsXattrs(r.path()));
   }
 
   @Override
   public void setXattr(String path, String name, byte[] value) throws IOException {
-    Route r = route(path);
-    r.fs().setXattr(r.path(), name, value);
+    run(path, false, false, r -> r.fs().setXattr(r.path(), name, value));
   }
 
   @Override
   public byte[] getXattr(String path, String name) throws IOException {
-    Route r = route(path);
-    return r.fs().getXattr(r.path(), name);
+    return on(path, false, false, r -> r.fs().getXattr(r.path(), name));
   }
 
   @Override
   public List<String> listXattrs(String path) throws IOException {
-    Route r = route(path);
-    return r.fs().listXattrs(r.path());
+    return on(path, false, false, r -> r.fs().listXattrs(r.path()));
   }
 
   @Override
   public void removeXattr(String path, String name) throws IOException {
-    Route r = route(path);
-    r.fs().removeXattr(r.path(), name);
+    run(path, false, false, r -> r.fs().removeXattr(r.path(), name));
   }
 
   /**
@@ -625,12 +705,17 @@ public final class ContainerView implements FileSystemView {
   /** A host file or directory alone; a path in the layer syncs the layer (one commit for all). */
   @Override
   public void syncFile(String path) throws IOException {
-    Route r = route(path, true);
-    if (r.fs() == layer) {
-      layer.sync();
-    } else {
-      r.fs().syncFile(r.path());
-    }
+    run(
+        path,
+        true,
+        false,
+        r -> {
+          if (r.fs() == layer) {
+            layer.sync();
+          } else {
+            r.fs().syncFile(r.path());
+          }
+        });
   }
 
   /**

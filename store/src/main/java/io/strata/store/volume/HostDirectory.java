@@ -306,6 +306,12 @@ public final class HostDirectory implements FileSystemView {
           throw new ConflictException(what + ": " + path + ": the name " + n + " " + why);
         }
         if (n.equals("..")) { // only from a symlink's target
+          if (w.names.isEmpty()) {
+            List<String> left = new ArrayList<>(todo);
+            left.add(0, "..");
+            throw new LinkLeavesMount(
+                what + ": path " + path + " leaves the mount", this, path, false, left);
+          }
           w.ascend(path);
           continue;
         }
@@ -315,7 +321,7 @@ public final class HostDirectory implements FileSystemView {
           if (++links > MAX_SYMLINKS) {
             throw new ConflictException(what + ": path " + path + " has too many symlinks");
           }
-          List<String> parts = linkParts(w, n, path);
+          List<String> parts = linkParts(w, n, path, todo);
           for (int i = parts.size() - 1; i >= 0; i--) {
             todo.addFirst(parts.get(i));
           }
@@ -338,23 +344,32 @@ public final class HostDirectory implements FileSystemView {
     }
   }
 
-  /** The components of symlink {@code n}'s target, refused if absolute. */
-  private List<String> linkParts(Walk w, String n, String path) throws IOException {
+  /**
+   * The components of symlink {@code n}'s target; an absolute one leaves the directory ({@link
+   * LinkLeavesMount}, with {@code todo}, the names after the link).
+   */
+  private List<String> linkParts(Walk w, String n, String path, Deque<String> todo)
+      throws IOException {
     String target;
     try {
       target = linkTarget(w.hostPath().resolve(n), path);
     } catch (NotLinkException | NoSuchFileException e) {
       throw new ConflictException(what + ": " + path + " changed while it was walked", e);
     }
-    if (target.startsWith("/")) {
-      throw new ConflictException(
-          what + ": path " + path + " meets symlink " + n + " -> " + target + ", which leaves it");
-    }
     List<String> parts = new ArrayList<>();
     for (String p : target.split("/")) {
       if (!p.isEmpty() && !p.equals(".")) {
         parts.add(p);
       }
+    }
+    if (target.startsWith("/")) {
+      parts.addAll(todo);
+      throw new LinkLeavesMount(
+          what + ": path " + path + " meets symlink " + n + " -> " + target + ", which leaves it",
+          this,
+          path,
+          true,
+          parts);
     }
     return parts;
   }

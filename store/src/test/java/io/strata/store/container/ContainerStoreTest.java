@@ -15,6 +15,7 @@ import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.DirEntry;
 import io.strata.store.fs.FileSystemView;
 import io.strata.store.fs.HeldUnlinked;
+import io.strata.store.volume.HostDirectory;
 import io.strata.store.volume.VolumeInfo;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -576,11 +577,12 @@ class ContainerStoreTest {
     assertThat(v.stat("/etc/file-link").isSymlink()).isTrue();
     v.remove("/etc/file-link", false);
     assertThat(mp.resolve("viasym")).exists();
-    // a '..' that climbs back out of the mount is refused, as a path leaving it is
+    // a '..' that climbs back out of the mount goes on in the container's names, as the kernel
+    // resolves it: never to the host directory's parent
     v.symlink("/vol/..", "/etc/up");
-    assertThatThrownBy(() -> put(v, "/etc/up/etc/escape", "x"))
-        .isInstanceOf(ConflictException.class)
-        .hasMessageContaining("leads out of the mount at /vol");
+    put(v, "/etc/up/etc/escape", "x");
+    assertThat(cat(v, "/etc/escape")).asString(StandardCharsets.UTF_8).isEqualTo("x");
+    assertThat(mp.getParent().resolve("etc")).doesNotExist();
     // the layer holds the links, never what was written through them
     assertThat(containers.diff("cl"))
         .contains(new Change('A', "/etc/dl"), new Change('A', "/etc/rel"))
@@ -588,6 +590,49 @@ class ContainerStoreTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     containers.export("cl", out);
     assertThat(untar(out.toByteArray()).keySet()).noneMatch(n -> n.contains("viasym"));
+  }
+
+  /**
+   * A link in a volume that leads out of it, an absolute target or a {@code ..} above the volume,
+   * goes on in the container's names wherever it stands in a path, as the kernel resolves it in the
+   * running container: never on the host (docs/ADVERSARIAL.md, AE4; until 2026-12-07 only a last
+   * name was followed, and {@code cat /vol/sub/keep.conf} was refused).
+   */
+  @Test
+  void aLinkInAVolumeThatLeavesItGoesOnInTheContainersNames() throws IOException {
+    containers.create("base:1", "out", List.of(Mount.ofVolumeFlag("vo:/vol")));
+    ContainerView v = containers.view("out");
+    Path mp = Path.of(containers.volumes().inspect("vo").mountpoint());
+    Files.createSymbolicLink(mp.resolve("sub"), Path.of("/etc"));
+    Files.createSymbolicLink(mp.resolve("up"), Path.of("../etc"));
+    Files.createDirectory(mp.resolve("d"));
+    Files.createSymbolicLink(mp.resolve("d/deep"), Path.of("../../data"));
+    // the host's /etc has no keep.conf: only the container's answers
+    assertThat(cat(v, "/vol/sub/keep.conf"))
+        .asString(StandardCharsets.UTF_8)
+        .isEqualTo("keep me\n");
+    assertThat(cat(v, "/vol/up/keep.conf")).asString(StandardCharsets.UTF_8).isEqualTo("keep me\n");
+    assertThat(v.stat("/vol/d/deep/big.bin").size()).isEqualTo(big.length);
+    assertThat(v.list("/vol/sub")).extracting(e -> e.name()).contains("keep.conf", "gone.conf");
+    // changes land in the layer, where the kernel would put them
+    put(v, "/vol/sub/new.conf", "new\n");
+    assertThat(cat(v, "/etc/new.conf")).asString(StandardCharsets.UTF_8).isEqualTo("new\n");
+    v.remove("/vol/up/gone.conf", false);
+    assertThat(v.exists("/etc/gone.conf")).isFalse();
+    assertThat(containers.diff("out"))
+        .contains(new Change('A', "/etc/new.conf"), new Change('D', "/etc/gone.conf"));
+    // a missing name behind the link is missing in the container, named as the user wrote it
+    assertThatThrownBy(() -> v.stat("/vol/sub/nothing-here")).isInstanceOf(NotFoundException.class);
+    // a loop of links ends
+    Files.createSymbolicLink(mp.resolve("loop"), Path.of("/vol/loop"));
+    assertThatThrownBy(() -> cat(v, "/vol/loop/x"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("too many levels of symlinks");
+    // the volume's own view still refuses to leave it
+    HostDirectory alone = new HostDirectory(mp, false, "volume vo");
+    assertThatThrownBy(() -> alone.stat("/sub/keep.conf"))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("which leaves it");
   }
 
   @Test
@@ -651,12 +696,13 @@ class ContainerStoreTest {
         .isInstanceOf(InvalidArgumentException.class);
     assertThat(dir.resolve("escape.txt")).doesNotExist();
 
+    // links that leave the bind source go on in the container's names, never on the host
     Files.createSymbolicLink(host.resolve("up"), dir);
     assertThatThrownBy(() -> put(c6, "/mnt/up/escape2.txt", "x"))
-        .isInstanceOf(ConflictException.class);
+        .isInstanceOf(NotFoundException.class); // the container has no such directory
     Files.createSymbolicLink(host.resolve("rel"), Path.of(".."));
-    assertThatThrownBy(() -> put(c6, "/mnt/rel/escape3.txt", "x"))
-        .isInstanceOf(ConflictException.class);
+    c6.writeFile("/mnt/rel/escape3.txt", new ByteArrayInputStream(new byte[] {'x'}), 0644, 0, 0, 0);
+    assertThat(c6.stat("/escape3.txt").size()).isEqualTo(1);
     assertThat(dir.resolve("escape2.txt")).doesNotExist();
     assertThat(dir.resolve("escape3.txt")).doesNotExist();
 
