@@ -123,6 +123,69 @@ class DiskFullIT {
   }
 
   /**
+   * On a disk too full to copy any pack's live records out, gc gives the dead records' blocks back
+   * in place (punched holes), so that removing half of what filled the disk frees about half of it
+   * (AE2: it freed nothing, the packs' live halves had nowhere to go). What is left reads back,
+   * fsck is clean, a restart sees the same, and a later gc with room rewrites the punched packs.
+   */
+  @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  void gcOnADiskTooFullToRewriteGivesDeadRecordsBackInPlace() throws Exception {
+    SmallDisk.run(
+        dir,
+        small -> {
+          Path data = small.resolve("data");
+          Map<String, byte[]> acked = new LinkedHashMap<>();
+          try (StratadProcess s =
+                  StratadProcess.launch(dir.resolve("logs"), "--data", data.toString());
+              StrataClient c = connect(s)) {
+            for (int i = 0; i < 40; i++) {
+              byte[] b = TestData.random(300 + i, 4 * MB);
+              try {
+                acked.put(c.put(new ByteArrayInputStream(b), (long) b.length, none()).digest(), b);
+              } catch (StrataClientException e) {
+                assertThat(e.status()).as(e.getMessage()).isEqualTo(Status.STORAGE_FULL);
+                break;
+              }
+            }
+            assertThat(acked).hasSizeGreaterThan(8);
+            // every other blob removed: no pack is dead whole, each is half dead
+            List<String> all = new ArrayList<>(acked.keySet());
+            long removed = 0;
+            for (int i = 0; i < all.size(); i += 2) {
+              c.remove(all.get(i));
+              removed += acked.remove(all.get(i)).length;
+            }
+            long freeBefore = Files.getFileStore(small).getUsableSpace();
+            long reclaimed = c.gc().bytesReclaimed();
+            long freeAfter = Files.getFileStore(small).getUsableSpace();
+            assertThat(reclaimed).as("bytes reclaimed").isGreaterThan(removed * 3 / 4);
+            // the space reserve is written again out of what was freed
+            assertThat(freeAfter - freeBefore).as("free space gained").isGreaterThan(removed / 2);
+            byte[] again = TestData.random(999, 4 * MB);
+            acked.put(
+                c.put(new ByteArrayInputStream(again), (long) again.length, none()).digest(),
+                again);
+            assertReadsBack(c, acked);
+            assertThat(c.fsck().damaged()).isEmpty();
+            s.process().destroy();
+            assertThat(s.awaitExit()).isZero();
+          }
+          try (StratadProcess s =
+                  StratadProcess.launch(dir.resolve("logs"), "--data", data.toString());
+              StrataClient c = connect(s)) {
+            assertReadsBack(c, acked);
+            assertThat(c.fsck().damaged()).isEmpty();
+            c.gc(); // room now: the punched packs are rewritten, their holes skipped
+            assertReadsBack(c, acked);
+            assertThat(c.fsck().damaged()).isEmpty();
+            s.process().destroy();
+            assertThat(s.awaitExit()).isZero();
+          }
+        });
+  }
+
+  /**
    * A compressed archive whose tar does not fit the disk once decompressed is refused as the data
    * root's full disk, and its spools go: the check made after the request failed found room again
    * (the spool deleted) and blamed a bind mount's source (V5).

@@ -185,7 +185,14 @@ final class ChunkReader {
       long offset = Locations.offset(loc);
       DecodedGroups.Group g = decoded.get(packId, offset);
       if (g == null) {
-        g = decode(id, packId, offset);
+        try {
+          g = decode(id, packId, offset);
+        } catch (CorruptDataException e) {
+          if (index.location(id) == loc) {
+            throw e;
+          }
+          g = null; // died and punched under this read (see record): look again
+        }
         if (g == null) {
           unread = loc;
           continue; // GC moved it: look again
@@ -285,13 +292,22 @@ final class ChunkReader {
         continue; // GC moved it: look again
       }
       String where = "pack " + PackFormat.fileName(packId) + " offset " + offset;
-      RecordHeader h = Records.header(rec, 0, recLen, where);
-      if (h.storedLen() != storedLen || h.chunkId() != id && !aliasOf(id, h)) {
-        throw new CorruptDataException(
-            where + ": holds chunk " + h.chunkId() + ", the index expects chunk " + id, where);
+      try {
+        RecordHeader h = Records.header(rec, 0, recLen, where);
+        if (h.storedLen() != storedLen || h.chunkId() != id && !aliasOf(id, h)) {
+          throw new CorruptDataException(
+              where + ": holds chunk " + h.chunkId() + ", the index expects chunk " + id, where);
+        }
+        Records.checkCrc(rec, 0, h, where);
+        return h;
+      } catch (CorruptDataException e) {
+        if (index.location(id) == loc) {
+          throw e;
+        }
+        // gc judged the chunk dead after this read looked it up, and punched its record on a full
+        // disk (zeros now): as for a pack retired under a read, look again
+        unread = loc;
       }
-      Records.checkCrc(rec, 0, h, where);
-      return h;
     }
     throw unreadable(id, unread);
   }

@@ -3,6 +3,7 @@ package io.strata.store.engine;
 import io.strata.store.chunk.ChunkerParams;
 import io.strata.store.compress.ChunkCodec;
 import io.strata.store.disk.DiskFull;
+import io.strata.store.disk.HolePunch;
 import io.strata.store.index.ChunkIndex;
 import io.strata.store.index.Locations;
 import io.strata.store.pack.GroupTable;
@@ -309,11 +310,18 @@ final class GarbageCollector {
           throw e;
         }
         if (tight && store.reserve().size() == 0) {
+          List<Integer> left = new ArrayList<>();
+          for (Sparse sp : order.subList(next, order.size())) {
+            left.add(sp.id());
+          }
+          long punched = punchDead(left);
           LOG.log(
               System.Logger.Level.WARNING,
-              "gc: the disk is too full to rewrite {0} more packs; they stay as they are",
-              order.size() - next);
-          return freed;
+              "gc: the disk is too full to rewrite {0} more packs; their dead records gave back"
+                  + " {1} bytes in place",
+              left.size(),
+              punched);
+          return freed + punched;
         }
         tight = true;
         long released = store.reserve().release();
@@ -324,6 +332,90 @@ final class GarbageCollector {
       }
     }
     return freed;
+  }
+
+  /** The disk's block, the unit a punched hole gives back. */
+  private static final int BLOCK = 4096;
+
+  /**
+   * On a disk too full to copy live records out: gives back the blocks of the dead records of packs
+   * {@code ids} in place ({@link HolePunch}), each pack keeping its length and its live records
+   * their offsets. A checkpoint without the dead chunks is written first, so that no restart brings
+   * a punched chunk back into the index for a writer to share (its bytes are zeros now); if even
+   * that does not fit, nothing is punched. A group record goes only when all its members are dead.
+   * A later gc with room rewrites these packs as any other (the scanner skips the holes). Returns
+   * the bytes the disk got back.
+   */
+  private long punchDead(List<Integer> ids) throws IOException {
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    try {
+      store.checkpoint();
+    } catch (IOException e) {
+      if (!DiskFull.causedBy(e)) {
+        throw e;
+      }
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "gc: the disk is too full even for an index checkpoint; {0} packs keep their dead"
+              + " records",
+          ids.size());
+      return 0;
+    }
+    long freed = 0;
+    for (int packId : ids) {
+      Path p = packs.path(packId);
+      List<HolePunch.Range> dead = new ArrayList<>();
+      PackScanner.scan(
+          p,
+          PackFormat.HEADER_SIZE,
+          (h, offset, buf, off) -> {
+            if (holdsLive(h, packId, offset, buf, off)) {
+              return;
+            }
+            long to = offset + h.recordLength();
+            int last = dead.size() - 1;
+            if (last >= 0 && dead.get(last).to() == offset) {
+              dead.set(last, new HolePunch.Range(dead.get(last).from(), to));
+            } else {
+              dead.add(new HolePunch.Range(offset, to));
+            }
+          });
+      if (dead.isEmpty()) {
+        continue;
+      }
+      long got = HolePunch.punch(p, dead, BLOCK);
+      if (got < 0) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "gc: the file system of {0} cannot punch holes; dead records stay until it has room to"
+                + " rewrite packs",
+            p);
+        return freed;
+      }
+      freed += got;
+    }
+    return freed;
+  }
+
+  /**
+   * Whether the index places a chunk in record {@code h} at {@code offset} of pack {@code packId}.
+   */
+  private boolean holdsLive(RecordHeader h, int packId, long offset, byte[] buf, int off)
+      throws IOException {
+    if (!h.grouped()) {
+      return index.location(h.chunkId()) == Locations.encode(packId, offset, h.storedLen());
+    }
+    boolean[] live = {false};
+    GroupMembers.forEach(
+        h,
+        packId,
+        offset,
+        buf,
+        off,
+        (chunkId, digest, loc, rawLen) -> live[0] |= index.location(chunkId) == loc);
+    return live[0];
   }
 
   /** Whether the index still places a chunk in pack {@code packId}. */
@@ -383,9 +475,10 @@ final class GarbageCollector {
                       });
                   copied[0] += len;
                 });
-        if (!scan.damaged().isEmpty() && holdsLiveChunks(packId)) {
+        if ((!scan.damaged().isEmpty() || scan.holeBytes() > 0) && holdsLiveChunks(packId)) {
           // A damaged record a root still uses cannot be copied: its only copy stays where it is,
-          // for fsck to name and a put of the same bytes to replace (docs/ADVERSARIAL.md, P3).
+          // for fsck to name and a put of the same bytes to replace (docs/ADVERSARIAL.md, P3). A
+          // hole over a live record (zeros where gc punched none) is damage too.
           LOG.log(
               System.Logger.Level.WARNING,
               "gc: pack {0} holds damaged records still in use (offsets {1}); kept, its intact"

@@ -21,6 +21,11 @@ import java.util.List;
  * scan ends at the first of them; a bad record with an intact one after it is damage, as in a
  * sealed pack: cutting there would drop every acknowledged record after it (docs/ADVERSARIAL.md,
  * P2).
+ *
+ * <p>In a sealed pack, a run of zeros where a record should start is a hole gc punched over dead
+ * records on a full disk ({@code HolePunch}): skipped to the next record, counted in {@link
+ * Result#holeBytes}, not damage (a record starts with its magic, never with zeros). In an unsealed
+ * pack zeros stay a torn end or damage, as gc never punches the open pack.
  */
 public final class PackScanner {
   /** Receives each intact record; {@code buf} holds it at {@code off} only during the call. */
@@ -38,9 +43,15 @@ public final class PackScanner {
    * @param headerOk whether the pack header is intact
    * @param torn in an unsealed pack, the offsets of the bad records with no intact record after
    *     them: its torn end, from {@code validEnd} on (recovery says what it cuts)
+   * @param holeBytes in a sealed pack, the bytes of the holes gc punched over dead records
    */
   public record Result(
-      boolean sealed, long validEnd, List<Long> damaged, boolean headerOk, List<Long> torn) {}
+      boolean sealed,
+      long validEnd,
+      List<Long> damaged,
+      boolean headerOk,
+      List<Long> torn,
+      long holeBytes) {}
 
   private static final int BUFFER = 4 << 20;
 
@@ -66,6 +77,7 @@ public final class PackScanner {
       // record after them shows they are damage rather than the torn end.
       long tornAt = -1;
       List<Long> tentative = new ArrayList<>();
+      long holeBytes = 0;
       while (pos + PackFormat.RECORD_HEADER <= end) {
         int rel = (int) (pos - bufStart);
         if (rel + maxRecord > bufLen && bufStart + bufLen < end) {
@@ -83,6 +95,12 @@ public final class PackScanner {
                   (int) Math.min(buf.length - bufLen, end - bufStart - bufLen));
         }
         int avail = bufLen - rel;
+        if (sealed && Bytes.getLong(buf, rel) == 0) {
+          long next = afterZeros(buf, rel, avail, pos, end);
+          holeBytes += next - pos;
+          pos = next;
+          continue;
+        }
         RecordHeader h;
         try {
           h = Records.header(buf, rel, avail, name + " offset " + pos);
@@ -112,8 +130,20 @@ public final class PackScanner {
       }
       long validEnd =
           sealed ? trailerAt + PackFormat.TRAILER_SIZE : tornAt >= 0 ? tornAt : Math.min(pos, end);
-      return new Result(sealed, validEnd, damaged, headerOk, List.copyOf(tentative));
+      return new Result(sealed, validEnd, damaged, headerOk, List.copyOf(tentative), holeBytes);
     }
+  }
+
+  /**
+   * The offset of the first 8-byte word after {@code pos} that is not zero, within the window; the
+   * window's end if all of it is (the refill brings the next).
+   */
+  private static long afterZeros(byte[] buf, int rel, int avail, long pos, long end) {
+    int i = 8;
+    while (i + 8 <= avail && Bytes.getLong(buf, rel + i) == 0) {
+      i += 8;
+    }
+    return Math.min(pos + i, end);
   }
 
   /** The offset of the next record magic after a damaged record, or {@code end}. */
