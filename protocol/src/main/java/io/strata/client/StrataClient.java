@@ -39,6 +39,8 @@ import io.strata.protocol.message.FsckReply;
 import io.strata.protocol.message.GcReply;
 import io.strata.protocol.message.GetArgs;
 import io.strata.protocol.message.GetEnd;
+import io.strata.protocol.message.HeldArgs;
+import io.strata.protocol.message.HeldReply;
 import io.strata.protocol.message.HistoryItem;
 import io.strata.protocol.message.ImageArgs;
 import io.strata.protocol.message.ImageItem;
@@ -387,6 +389,16 @@ public final class StrataClient implements Closeable {
   /** Id, tags, layers and config of {@code image}. */
   public InspectReply inspect(String image) throws IOException {
     return unary(Opcode.IMAGE_INSPECT, new ImageArgs(image), InspectReply.class);
+  }
+
+  /**
+   * For each layer of an image a pull is about to fetch (its config's {@code diffIds}, its
+   * manifest's layer blob {@code digests}, bottom first): whether the server holds it with that
+   * very blob, so that the pull may leave it out ({@code ImportArgs.leftOut}). An older server
+   * answers {@code UNIMPLEMENTED}.
+   */
+  public HeldReply heldLayers(List<String> diffIds, List<String> digests) throws IOException {
+    return unary(Opcode.IMAGE_HELD, new HeldArgs(diffIds, digests), HeldReply.class);
   }
 
   /** Gives image {@code source} the tag {@code target}. */

@@ -156,6 +156,12 @@ public enum Opcode {
    * publishes no chunk index for the image: the client then pulls the ordinary way.
    */
   REGISTRY_PULL(0x020B, "registry.pull", Transfer.DOWNLOAD),
+  /**
+   * A pull from a plain registry, before it fetches layer blobs: {@code HeldArgs}; answer {@code
+   * HeldReply}, which layers the server holds with those very blobs, for the client to leave out
+   * (and name in {@code ImportArgs.leftOut}).
+   */
+  IMAGE_HELD(0x020C, "image.held", Transfer.NONE),
   /** Host to host: how the server cuts files; no arguments; answer {@code CutReply}. */
   TRANSFER_CUT(0x0601, "transfer.cut", Transfer.NONE),
   /** Host to host: {@code PlanArgs}; DATA is the image's transfer plan; answer {@code GetEnd}. */

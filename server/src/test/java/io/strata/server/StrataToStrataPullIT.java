@@ -505,6 +505,31 @@ class StrataToStrataPullIT {
           .as("%s", plain)
           .startsWith("127.0.0.1:" + port + "/plain/app:1: image is up to date (sha256:");
 
+      // the same image under another repository: its layer is held with that very blob, so only
+      // the manifest and the config cross, as docker's pull says "Already exists" (AC A2: the
+      // layers came again); the image is whole, and exports byte for byte
+      skopeo(
+          "copy",
+          "--dest-tls-verify=false",
+          "oci:" + v1 + ":1",
+          "docker://127.0.0.1:" + port + "/plain/other:1");
+      JsonNode other = pull(port, "plain/other:1");
+      assertThat(other.path("upToDate").asBoolean()).as("%s", other).isFalse();
+      assertThat(other.path("chunksSent").asLong()).as("%s", other).isEqualTo(2);
+      assertThat(other.path("chunksTotal").asLong()).as("%s", other).isGreaterThan(2);
+      assertThat(other.path("bytesSent").asLong())
+          .as("%s", other)
+          .isLessThan(other.path("bytesTotal").asLong() / 10);
+      Path otherOut = dir.resolve("exported-other");
+      Cli.Result otherExport =
+          pullerCli.strata(
+              "image", "export", "127.0.0.1:" + port + "/plain/other:1", "-o", otherOut.toString());
+      assertThat(otherExport.exit()).as("%s", otherExport).isZero();
+      assertThat(manifestDigest(otherOut)).isEqualTo(manifestDigest(v1));
+      Cli.Result otherText =
+          pullerCli.strata("pull", "127.0.0.1:" + port + "/plain/other:1", "--plain-http");
+      assertThat(otherText.out()).as("%s", otherText).contains("up to date");
+
       // a multi-platform image: its RepoDigests name the index the tag names, as docker's do, so
       // the next pull of the unchanged tag is up to date too
       String reg = "127.0.0.1:" + port;

@@ -124,7 +124,7 @@ final class RegistryTransfers {
     try {
       Path layout = tmp.resolve("oci");
       Tally t;
-      RegistryPull pull = new RegistryPull(http, source);
+      RegistryPull pull = new RegistryPull(http, source).leaving(held(client));
       try {
         t = pull.pull(layout);
       } catch (RegistryException e) {
@@ -133,7 +133,7 @@ final class RegistryTransfers {
       String tag = source.reference().startsWith("sha256:") ? null : source.toString();
       TransferListener bar = ProgressBar.forTerminal(cli.terminal(), "import", -1);
       client.importImage(
-          new ImportArgs(tag, null, "image " + source, false, pull.pulledAs()),
+          new ImportArgs(tag, null, "image " + source, false, pull.pulledAs(), pull.leftOut()),
           out -> TreeTar.write(layout, out),
           bar);
       ProgressBar.finish(bar);
@@ -142,6 +142,23 @@ final class RegistryTransfers {
     } finally {
       LocalOutput.deleteTree(tmp);
     }
+  }
+
+  /**
+   * Asks the server which layers it holds with the manifest's very blobs, for the pull to leave
+   * out; an older server cannot say, and the pull fetches them all.
+   */
+  private static RegistryPull.Held held(StrataClient client) {
+    return (diffIds, digests) -> {
+      try {
+        return client.heldLayers(diffIds, digests).held();
+      } catch (StrataClientException e) {
+        if (e.status() == Status.UNIMPLEMENTED) {
+          return null;
+        }
+        throw e;
+      }
+    };
   }
 
   /**

@@ -15,15 +15,28 @@ package io.strata.protocol.message;
  * @param pulledAs for an image a registry pull fetched, {@code registry/repository@sha256:...} of
  *     what the pull's reference named (a multi-platform image's index, or the manifest): kept as
  *     the image's {@code RepoDigests} entry for that repository (null: none)
+ * @param leftOut layer blob digests the pull left out of the OCI layout because {@code image.held}
+ *     said the server holds them (null or empty: none); the server takes them from its store
  */
-public record ImportArgs(String tag, String select, String name, boolean plain, String pulledAs) {
+public record ImportArgs(
+    String tag,
+    String select,
+    String name,
+    boolean plain,
+    String pulledAs,
+    java.util.List<String> leftOut) {
   /** Arguments for an upload the server tells apart by content. */
   public ImportArgs(String tag, String select, String name) {
-    this(tag, select, name, false, null);
+    this(tag, select, name, false, null, null);
   }
 
   /** Arguments of an import that no registry pull fetched. */
   public ImportArgs(String tag, String select, String name, boolean plain) {
-    this(tag, select, name, plain, null);
+    this(tag, select, name, plain, null, null);
+  }
+
+  /** Arguments of an import a registry pull fetched whole. */
+  public ImportArgs(String tag, String select, String name, boolean plain, String pulledAs) {
+    this(tag, select, name, plain, pulledAs, null);
   }
 }

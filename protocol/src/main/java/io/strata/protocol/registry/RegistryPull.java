@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Fetches an image from a registry into an OCI layout: the manifest (for an index, the image for
@@ -33,6 +35,33 @@ public final class RegistryPull {
   private final RegistryRef source;
   private Tally tally = new Tally(0, 0, 0, 0);
   private String namedDigest;
+
+  /**
+   * Which layers the store this pull feeds holds already, with the manifest's very blobs: those are
+   * not fetched ({@link #leftOut}), as Docker's pull says "Already exists".
+   */
+  @FunctionalInterface
+  public interface Held {
+    /**
+     * For each layer (the config's {@code diffIds}, the manifest's {@code digests}, bottom first),
+     * whether the store holds it with that blob; null when it cannot say (fetch everything).
+     */
+    List<Boolean> held(List<String> diffIds, List<String> digests) throws IOException;
+  }
+
+  private Held held = (diffIds, digests) -> null;
+  private final List<String> leftOut = new ArrayList<>();
+
+  /** Leaves out of the layout the layer blobs {@code held} says the store holds. */
+  public RegistryPull leaving(Held held) {
+    this.held = held;
+    return this;
+  }
+
+  /** After {@link #pull}: the layer blobs it left out of the layout, as the store held them. */
+  public List<String> leftOut() {
+    return List.copyOf(leftOut);
+  }
 
   public RegistryPull(RegistryHttp http, RegistryRef source) {
     this.http = http;
@@ -90,11 +119,27 @@ public final class RegistryPull {
       weight += l.path("size").asLong(0);
     }
     progress.start(weight);
+    List<Boolean> have = null;
     if (doc.has("config")) {
-      fetch(layout, doc.path("config").path("digest").asText(), progress);
+      String config = doc.path("config").path("digest").asText();
+      fetch(layout, config, progress);
+      have = held(layout.resolve("blobs/sha256/" + config.substring(7)), doc.path("layers"));
     }
+    int i = 0;
     for (JsonNode l : doc.path("layers")) {
-      fetch(layout, l.path("digest").asText(), progress);
+      String digest = l.path("digest").asText();
+      boolean isHeld = have != null && have.get(i);
+      i++;
+      if (isHeld) {
+        if (!leftOut.contains(digest)) { // a blob listed twice counts once, as a fetch does
+          leftOut.add(digest);
+          long size = l.path("size").asLong(0);
+          tally = tally.plus(false, size);
+          progress.received(size);
+        }
+        continue;
+      }
+      fetch(layout, digest, progress);
     }
     Files.write(layout.resolve("blobs/sha256/" + m.digest.substring(7)), m.body);
     ObjectNode index = MAPPER.createObjectNode().put("schemaVersion", 2);
@@ -180,6 +225,31 @@ public final class RegistryPull {
     }
     Files.move(partial, file);
     tally = tally.plus(true, n);
+  }
+
+  /**
+   * What {@link #held} says of the layers {@code layers} of the image whose config is the file
+   * {@code config}; null when it cannot say, or the config's diff_ids do not pair with the layers
+   * (the import then refuses the image in its own words).
+   */
+  private List<Boolean> held(Path config, JsonNode layers) throws IOException {
+    JsonNode diffIds = MAPPER.readTree(Files.readAllBytes(config)).path("rootfs").path("diff_ids");
+    if (!diffIds.isArray() || diffIds.size() != layers.size() || layers.isEmpty()) {
+      return null;
+    }
+    List<String> ids = new ArrayList<>();
+    List<String> digests = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      String id = diffIds.get(i).asText();
+      String digest = layers.get(i).path("digest").asText();
+      if (!id.matches("sha256:[0-9a-f]{64}") || !digest.matches("sha256:[0-9a-f]{64}")) {
+        return null;
+      }
+      ids.add(id);
+      digests.add(digest);
+    }
+    List<Boolean> have = held.held(ids, digests);
+    return have != null && have.size() == ids.size() ? have : null;
   }
 
   private static long copy(InputStream in, OutputStream out, Progress progress) throws IOException {

@@ -175,14 +175,24 @@ final class BuildPulls {
     try {
       Path layout = dir.resolve("oci");
       Tally t;
-      RegistryPull pull = new RegistryPull(http, ref);
+      RegistryPull pull = new RegistryPull(http, ref).leaving(images::heldLayers);
       try {
         t = pull.pull(layout, new ProgressLines(n.ref(), log));
       } catch (IOException e) {
         throw new IOException(
             n.what() + ": pull from registry " + ref.registry() + ": " + e.getMessage(), e);
       }
-      String id = images.importPath(layout.toString(), tag, pull.pulledAs()).images().get(0).id();
+      String id =
+          images
+              .importPath(
+                  layout.toString(),
+                  tag,
+                  pull.pulledAs(),
+                  java.util.Set.copyOf(pull.leftOut()),
+                  new io.strata.store.engine.StopSignal())
+              .images()
+              .get(0)
+              .id();
       log.accept(
           n.ref()
               + ": "

@@ -2,6 +2,8 @@ package io.strata.server.op;
 
 import io.strata.protocol.Opcode;
 import io.strata.protocol.ProtocolException;
+import io.strata.protocol.message.HeldArgs;
+import io.strata.protocol.message.HeldReply;
 import io.strata.protocol.message.HistoryItem;
 import io.strata.protocol.message.ImageArgs;
 import io.strata.protocol.message.ImageItem;
@@ -51,6 +53,16 @@ final class ImageOperations {
     into.put(Opcode.IMAGE_INSPECT, this::inspect);
     into.put(Opcode.IMAGE_TAG, this::tag);
     into.put(Opcode.IMAGE_REMOVE, this::remove);
+    into.put(Opcode.IMAGE_HELD, this::held);
+  }
+
+  private Outcome held(byte[] json) throws IOException {
+    HeldArgs args = Arguments.read(json, HeldArgs.class, Opcode.IMAGE_HELD);
+    if (args.diffIds() == null || args.digests() == null) {
+      throw new InvalidArgumentException(
+          "image.held: the arguments diffIds and digests are required");
+    }
+    return new Outcome.Reply(new HeldReply(images.heldLayers(args.diffIds(), args.digests())));
   }
 
   private Outcome list(byte[] json) {

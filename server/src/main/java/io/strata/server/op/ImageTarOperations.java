@@ -68,7 +68,13 @@ final class ImageTarOperations {
       throw new InvalidArgumentException(
           "image.import: " + select + " is not a valid OCI reference name");
     }
+    java.util.Set<String> leftOut =
+        args.leftOut() == null ? java.util.Set.of() : java.util.Set.copyOf(args.leftOut());
     if (args.plain()) {
+      if (!leftOut.isEmpty()) {
+        throw new InvalidArgumentException(
+            "image.import: leftOut needs an image archive, not a plain tar");
+      }
       if (args.pulledAs() != null) {
         throw new InvalidArgumentException(
             "image.import: pulledAs "
@@ -98,7 +104,7 @@ final class ImageTarOperations {
                 String path = s.file() + (select == null ? "" : ":" + select);
                 ImportResult r =
                     RejectedException.ofContent(
-                        () -> images.importPath(path, tag, args.pulledAs(), s.stop()));
+                        () -> images.importPath(path, tag, args.pulledAs(), leftOut, s.stop()));
                 return new Outcome.Reply(reply(r));
               }
             }));

@@ -4,20 +4,26 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.strata.store.blob.BlobService;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
+import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.error.NotFoundException;
 import io.strata.store.image.archive.ArchiveImages;
 import io.strata.store.image.archive.ArchiveImport;
 import io.strata.store.image.archive.ArrivedAs;
+import io.strata.store.image.archive.HeldLayers;
 import io.strata.store.image.archive.TransferredArrival;
 import io.strata.store.image.build.ImageBuilder;
 import io.strata.store.image.layer.ImageConfigs;
 import io.strata.store.image.layer.JsonCodec;
 import io.strata.store.image.layer.LayerBlob;
+import io.strata.store.image.layer.LayerRecord;
 import io.strata.store.image.layer.LayerStore;
 import io.strata.store.transfer.TransferPlan;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -132,6 +138,84 @@ final class ImageImports {
       }
     }
     return true;
+  }
+
+  /**
+   * For each layer of an image whose config lists {@code diffIds} and whose manifest names layer
+   * blobs {@code digests} (bottom first): whether a pull need not fetch that blob, as the store
+   * holds the layer (the chain of the diff_ids up to it) and an image of the store arrived with
+   * that very blob over it, so that it comes back byte for byte ({@link #held}).
+   */
+  List<Boolean> heldLayers(List<String> diffIds, List<String> digests) {
+    if (diffIds.size() != digests.size()) {
+      throw new InvalidArgumentException(
+          "image.held: " + diffIds.size() + " diff_ids for " + digests.size() + " layer blobs");
+    }
+    Map<String, LayerBlob> known = knownBlobs();
+    List<Boolean> out = new ArrayList<>();
+    String chain = null;
+    for (int i = 0; i < diffIds.size(); i++) {
+      Digest diffId = Digest.parse(diffIds.get(i));
+      Digest.parse(digests.get(i)); // a digest, or refused in words
+      chain = LayerStore.chain(chain, diffId);
+      out.add(held(chain, diffIds.get(i), digests.get(i), known) != null);
+    }
+    return out;
+  }
+
+  /** {@link HeldLayers#find}, from the store's images as they are now. */
+  HeldLayers.Held held(String chainId, String diffId, String digest) {
+    return held(chainId, diffId, digest, knownBlobs());
+  }
+
+  private HeldLayers.Held held(
+      String chainId, String diffId, String digest, Map<String, LayerBlob> known) {
+    LayerRecord layer = layers.find(chainId);
+    LayerBlob b = known.get(diffId + " " + digest);
+    if (layer == null || b == null || layers.damaged(chainId)) {
+      return null;
+    }
+    if (LayerBlob.BLOB.equals(b.form())) {
+      Digest d = Digest.parse(b.digest());
+      try {
+        blobs.size(d);
+      } catch (NotFoundException e) {
+        return null; // removed (blob rm) since the image arrived
+      }
+      if (blobs.holdsDamaged(d)) {
+        return null;
+      }
+    }
+    return new HeldLayers.Held(layer, b);
+  }
+
+  /**
+   * How each layer blob an image of the store arrived with comes back, by {@code "DIFFID DIGEST"}:
+   * a blob's recipe regenerates it from any layer of that diff_id (the same tar, byte for byte).
+   */
+  private Map<String, LayerBlob> knownBlobs() {
+    Map<String, LayerBlob> out = new HashMap<>();
+    for (ImageRecord image : records.images().values()) {
+      List<String> diffIds = null;
+      for (Arrival a : image.arrivals()) {
+        if (a.blobs() == null || a.blobs().size() != image.layers().size()) {
+          continue;
+        }
+        if (diffIds == null) {
+          diffIds = new ArrayList<>();
+          for (String chainId : image.layers()) {
+            LayerRecord l = layers.find(chainId);
+            diffIds.add(l == null ? null : l.diffId());
+          }
+        }
+        for (int i = 0; i < a.blobs().size(); i++) {
+          if (diffIds.get(i) != null) {
+            out.putIfAbsent(diffIds.get(i) + " " + a.blobs().get(i).digest(), a.blobs().get(i));
+          }
+        }
+      }
+    }
+    return out;
   }
 
   private static String imageId(byte[] config) {

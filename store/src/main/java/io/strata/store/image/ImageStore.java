@@ -230,10 +230,37 @@ public final class ImageStore {
    */
   public ImportResult importPath(String path, String tag, String pulledAs, StopSignal stop)
       throws IOException {
+    return importPath(path, tag, pulledAs, Set.of(), stop);
+  }
+
+  /**
+   * {@link #importPath(String, String, String, StopSignal)} of an image a pull fetched without the
+   * layer blobs {@code leftOut}, which {@link #heldLayers} said this store holds: they are taken
+   * from the store, not read (one no longer held fails the import, which keeps nothing).
+   */
+  public ImportResult importPath(
+      String path, String tag, String pulledAs, Set<String> leftOut, StopSignal stop)
+      throws IOException {
     String pulled = pulledAs == null ? null : ImageRef.digestReference(pulledAs);
     try (HostImport source = HostImport.path(path, layers, chunks, tmpDir, limits, stop)) {
+      if (!leftOut.isEmpty()) {
+        if (source.archive() == null) {
+          throw new InvalidArgumentException(
+              "image.import: layer blobs were left out of " + path + ", which is no image archive");
+        }
+        source.archive().leftOut(leftOut, imports::held);
+      }
       return importHost(source, tag, pulled);
     }
+  }
+
+  /**
+   * For each layer of an image (its config's {@code diffIds}, its manifest's layer blob {@code
+   * digests}, bottom first): whether this store holds the layer and can give back that very blob,
+   * so that a pull need not fetch it, as Docker's says "Already exists".
+   */
+  public List<Boolean> heldLayers(List<String> diffIds, List<String> digests) throws IOException {
+    return reading(() -> imports.heldLayers(diffIds, digests));
   }
 
   /**

@@ -7,6 +7,7 @@ import io.strata.store.blob.PutResult;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.StopSignal;
+import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.image.layer.CountingInputStream;
@@ -45,6 +46,9 @@ public final class ArchiveImport implements Closeable {
   private final List<Digest> keptBlobs = new ArrayList<>();
   // what each layer blob is read through: raised, the import stops at its next read
   private StopSignal stop = new StopSignal();
+  // layer blobs a pull left out of the archive, as the store held them (see leftOut)
+  private Set<String> leftOut = Set.of();
+  private HeldLayers held;
 
   private ArchiveImport(ArchiveSource src, String what, LayerStore layers, ChunkStore chunks) {
     this.src = src;
@@ -114,6 +118,16 @@ public final class ArchiveImport implements Closeable {
         ArchiveSource.blobs(blobs, JsonCodec.bytes(index)), what, layers, chunks);
   }
 
+  /**
+   * Layer blobs {@code digests} a pull left out of the archive because the store held them ({@code
+   * image.held}): each is taken from {@code held} instead, without a byte read. One the store no
+   * longer holds (an image removed since) fails the import, which leaves the store as it was.
+   */
+  public void leftOut(Set<String> digests, HeldLayers held) {
+    this.leftOut = Set.copyOf(digests);
+    this.held = held;
+  }
+
   /** Reads every layer blob through {@code stop}, which a client's cancel raises. */
   void readThrough(StopSignal stop) {
     this.stop = stop;
@@ -159,6 +173,17 @@ public final class ArchiveImport implements Closeable {
     for (int i = 0; i < diffIds.size(); i++) {
       ArchiveImages.Blob blob = image.layers().get(i);
       String name = what + " layer " + blob.name();
+      if (blob.digest() != null
+          && leftOut.contains(blob.digest().toString())
+          && !src.has(blob.name())) {
+        HeldLayers.Held h = heldLayer(parent, diffIds.get(i), blob, name);
+        results.add(new LayerStore.Result(h.layer(), true));
+        parent = h.layer().chainId();
+        if (blobs != null) {
+          blobs.add(h.blob());
+        }
+        continue;
+      }
       LayerStore.Result r;
       // a recipe blob's digest was verified when it was stored: its contents are read as they
       // are, without regenerating the gzip (a deflate of the whole layer) only to inflate it
@@ -206,6 +231,27 @@ public final class ArchiveImport implements Closeable {
     return new Layers(
         results,
         blobs == null ? null : new ArrivedAs(image.manifest(), image.manifestType(), blobs));
+  }
+
+  /**
+   * The store's layer over {@code parent} of {@code diffId} and how {@code blob}, which a pull left
+   * out, comes back; refused when the store no longer holds them or the blob is not the size its
+   * descriptor gives.
+   */
+  private HeldLayers.Held heldLayer(
+      String parent, String diffId, ArchiveImages.Blob blob, String what) {
+    String chain = LayerStore.chain(parent, Digest.parse(diffId));
+    HeldLayers.Held h = held == null ? null : held.find(chain, diffId, blob.digest().toString());
+    if (h == null || (blob.size() >= 0 && h.blob().size() != blob.size())) {
+      throw new ConflictException(
+          what
+              + ": left out of the pull as this store held it, and it no longer does (an image"
+              + " removed meanwhile): pull again");
+    }
+    String type = blob.mediaType() == null ? LayerCodec.LAYER_TAR : blob.mediaType();
+    LayerBlob b = h.blob();
+    return new HeldLayers.Held(
+        h.layer(), new LayerBlob(b.digest(), type, b.size(), b.form(), b.gzip(), b.zstd()));
   }
 
   /**
