@@ -757,6 +757,7 @@ public final class SnapshotSet {
   private static final int ADDED = 1; // a new directory entry
   private static final int DELETED = 2; // a directory entry gone
   private static final int CHANGED = 4; // an entry or inode changed
+  private static final int REPLACED = 8; // a name that leads to another inode now
   // ... and its change, once decided.
   private static final int A = 16;
   private static final int C = 32;
@@ -804,6 +805,20 @@ public final class SnapshotSet {
           }
         } else if ((f & DELETED) != 0) {
           all.add(e.path(), D);
+        } else if ((f & REPLACED) != 0) {
+          // Another inode under the same name: what the old one held is gone from this path and
+          // what the new one holds is new here, however the trees share it (a directory moved
+          // from elsewhere keeps its entries; the old one may live on under another name). So
+          // every old entry below is D and every new one A (A wins where both are): a commit's
+          // whiteouts then hide the old content, and its tar carries the new (AF1: `mv dir.new
+          // dir` committed the old entries back, or none of the moved ones).
+          all.add(e.path(), C);
+          if (isDirectory(older, e.path())) {
+            addAll(older, e.path(), all, D);
+          }
+          if (isDirectory(newer, e.path())) {
+            addAll(newer, e.path(), all, A);
+          }
         } else {
           all.add(e.path(), C);
         }
@@ -836,7 +851,9 @@ public final class SnapshotSet {
                 } else if (after == null) {
                   spool.add(join(older.pathOf(ino), name), DELETED);
                 } else {
-                  spool.add(join(newer.pathOf(ino), name), CHANGED);
+                  // an entry's value is its inode: another inode has the name now (a rename over
+                  // it, a directory moved there)
+                  spool.add(join(newer.pathOf(ino), name), REPLACED);
                 }
               } else if (type == 1
                   && before != null
@@ -886,6 +903,15 @@ public final class SnapshotSet {
         spool.close();
       }
     };
+  }
+
+  /** Whether {@code path} is a directory in {@code fs} (false if it is not there). */
+  private static boolean isDirectory(TreeFileSystem fs, String path) {
+    try {
+      return fs.stat(path).isDirectory();
+    } catch (NotFoundException e) {
+      return false;
+    }
   }
 
   private static void addAll(TreeFileSystem fs, String dir, ChangeSpool out, int flags)

@@ -394,6 +394,52 @@ class ContainerStoreTest {
    * both and links them, so the image keeps the pair the container kept. The renamed name went into
    * the layer as a file of its own (docs/ADVERSARIAL.md, F12).
    */
+  /**
+   * A directory of the image moved over another name, or a new one made where it was: the name
+   * leads to another inode, so the diff lists the old entries below it as D and the new ones as A,
+   * and the commit is the container (AF1: {@code mv dir.new dir} committed the old entries back, or
+   * dropped every moved one).
+   */
+  @Test
+  void aDirectoryReplacedByAnotherCommitsAsTheContainerHoldsIt() throws IOException {
+    containers.create("base:1", "mv1", List.of());
+    ContainerView v = containers.view("mv1");
+    v.rename("/etc", "/etc.old");
+    v.mkdir("/etc", 0755);
+    v.writeFile("/etc/new", new ByteArrayInputStream(new byte[] {'n'}), 0644, 0, 0, 0);
+    assertThat(containers.diff("mv1"))
+        .contains(
+            new Change('C', "/etc"),
+            new Change('A', "/etc/new"),
+            new Change('D', "/etc/keep.conf"),
+            new Change('D', "/etc/gone.conf"),
+            new Change('A', "/etc.old/keep.conf"));
+    containers.commit("mv1", "mv1:1");
+    containers.create("mv1:1", "mv1b", List.of());
+    ContainerView w = containers.view("mv1b");
+    assertThat(w.list("/etc")).extracting(e -> e.name()).containsExactly("new");
+    assertThat(w.list("/etc.old"))
+        .extracting(e -> e.name())
+        .containsExactly("gone.conf", "keep.conf");
+
+    containers.create("base:1", "mv2", List.of());
+    ContainerView x = containers.view("mv2");
+    x.remove("/data", true);
+    x.rename("/etc", "/data");
+    assertThat(containers.diff("mv2"))
+        .contains(
+            new Change('D', "/etc"),
+            new Change('A', "/data/keep.conf"),
+            new Change('A', "/data/gone.conf"))
+        .doesNotContain(new Change('A', "/data/big.bin"));
+    containers.commit("mv2", "mv2:1");
+    containers.create("mv2:1", "mv2b", List.of());
+    ContainerView y = containers.view("mv2b");
+    assertThat(y.list("/data")).extracting(e -> e.name()).containsExactly("gone.conf", "keep.conf");
+    assertThat(cat(y, "/data/keep.conf")).asString(StandardCharsets.UTF_8).isEqualTo("keep me\n");
+    assertThat(y.exists("/etc")).isFalse();
+  }
+
   @Test
   void aCommitKeepsAHardLinkPairOneOfWhoseNamesWasRenamed() throws IOException {
     Path linked = dir.resolve("linked");
