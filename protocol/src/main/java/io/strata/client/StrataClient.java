@@ -13,6 +13,8 @@ import io.strata.protocol.Welcome;
 import io.strata.protocol.Wire;
 import io.strata.protocol.message.BlobItem;
 import io.strata.protocol.message.BuildArgs;
+import io.strata.protocol.message.BuildPruneArgs;
+import io.strata.protocol.message.BuildPruneReply;
 import io.strata.protocol.message.ChangeItem;
 import io.strata.protocol.message.ChunksEnd;
 import io.strata.protocol.message.CommitArgs;
@@ -399,6 +401,14 @@ public final class StrataClient implements Closeable {
    */
   public HeldReply heldLayers(List<String> diffIds, List<String> digests) throws IOException {
     return unary(Opcode.IMAGE_HELD, new HeldArgs(diffIds, digests), HeldReply.class);
+  }
+
+  /**
+   * Forgets the build cache's entries (with {@code all} every one, else those whose layer no image
+   * uses) and removes the layers only they kept; their chunks go at the next gc.
+   */
+  public BuildPruneReply pruneBuildCache(boolean all) throws IOException {
+    return unary(Opcode.BUILD_PRUNE, new BuildPruneArgs(all), BuildPruneReply.class);
   }
 
   /** Gives image {@code source} the tag {@code target}. */

@@ -162,6 +162,11 @@ public enum Opcode {
    * (and name in {@code ImportArgs.leftOut}).
    */
   IMAGE_HELD(0x020C, "image.held", Transfer.NONE),
+  /**
+   * {@code strata builder prune}: {@code BuildPruneArgs}; answer {@code BuildPruneReply}, the build
+   * cache entries forgotten and the layers removed with them.
+   */
+  BUILD_PRUNE(0x020D, "build.prune", Transfer.NONE),
   /** Host to host: how the server cuts files; no arguments; answer {@code CutReply}. */
   TRANSFER_CUT(0x0601, "transfer.cut", Transfer.NONE),
   /** Host to host: {@code PlanArgs}; DATA is the image's transfer plan; answer {@code GetEnd}. */

@@ -346,9 +346,9 @@ class DockerVerbsIT {
     assertThat(ok("volume", "inspect", "--format", "{{.Name}} {{.Driver}}", "data").out())
         .isEqualTo("data local\n");
     assertThat(ok("system", "df", "--format", "{{.Type}}={{.TotalCount}}").out().lines())
-        .containsExactly("Images=2", "Containers=2", "Local Volumes=1");
+        .containsExactly("Images=2", "Containers=2", "Local Volumes=1", "Build Cache=0");
     assertThat(ok("system", "df", "--format", "table {{.Type}}").out().lines())
-        .containsExactly("TYPE", "Images", "Containers", "Local Volumes");
+        .containsExactly("TYPE", "Images", "Containers", "Local Volumes", "Build Cache");
     assertThat(ok("info", "--format", "{{.Driver}} {{.Images}} {{.Containers}}").out())
         .isEqualTo("btrfs 2 2\n");
     assertThat(ok("info", "-f", "{{json .Driver}}").out()).isEqualTo("\"btrfs\"\n");

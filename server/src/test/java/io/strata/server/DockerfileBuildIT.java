@@ -166,4 +166,51 @@ class DockerfileBuildIT {
     assertThat(target.code()).isEqualTo(1);
     assertThat(target.stderr()).contains("build target nope");
   }
+
+  /**
+   * A multi-stage build over an image imported for it, every image removed: the base imports again
+   * (AG1: "snapshot ... exists already" for good), system df shows the stage's layers as Build
+   * Cache, and builder prune frees them (AG2: nothing did, nothing showed them).
+   */
+  @Test
+  void aRemovedBaseImportsAgainAndBuilderPruneFreesTheStages() throws Exception {
+    Path base = Files.createDirectories(dir.resolve("msbase/etc"));
+    Files.writeString(base.resolve("hostname"), "msbase\n");
+    ok("image", "import", base.getParent().toString(), "-t", "msbase:1");
+    Path c = Files.createDirectories(dir.resolve("msctx"));
+    byte[] big = new byte[3 << 20];
+    new java.util.Random(11).nextBytes(big);
+    Files.write(c.resolve("big.bin"), big);
+    Files.writeString(c.resolve("small.txt"), "small\n");
+    Files.writeString(
+        c.resolve("Dockerfile"),
+        "FROM msbase:1 AS stage\nCOPY big.bin /big.bin\nCOPY small.txt /small.txt\n"
+            + "FROM msbase:1\nCOPY --from=stage /small.txt /small.txt\n");
+    ok("build", "-t", "ms:1", c.toString());
+    ok("rmi", "ms:1", "msbase:1");
+    ok("gc");
+    ok("image", "import", base.getParent().toString(), "-t", "msbase:1");
+    ok("rmi", "msbase:1");
+    String cache =
+        ok("system", "df", "--format", "{{.Type}}={{.TotalCount}}")
+            .out()
+            .lines()
+            .filter(l -> l.startsWith("Build Cache="))
+            .findFirst()
+            .orElseThrow();
+    assertThat(cache).isNotEqualTo("Build Cache=0");
+    TestServer.CliRun pruned = ok("builder", "prune", "-f");
+    assertThat(pruned.out()).contains("Deleted build cache objects:");
+    String reclaimed =
+        pruned
+            .out()
+            .lines()
+            .filter(l -> l.startsWith("Total reclaimed space: "))
+            .findFirst()
+            .orElseThrow();
+    assertThat(reclaimed).as("the stage's 3 MiB").matches("Total reclaimed space: [3-9]\\.\\d MiB");
+    assertThat(ok("system", "df", "--format", "{{.Type}}={{.Size}}").out())
+        .contains("Build Cache=0 B");
+    ok("image", "import", base.getParent().toString(), "-t", "msbase:1");
+  }
 }

@@ -86,10 +86,21 @@ final class ImagePruneCommand extends ClientCommand {
    */
   static void print(
       StrataCli cli, Map<String, List<String>> before, List<RemoveReply> images, long reclaimed) {
+    print(cli, before, images, reclaimed, Map.of());
+  }
+
+  /** {@link #print(StrataCli, Map, List, long)} with {@code after} the images (the build cache). */
+  static void print(
+      StrataCli cli,
+      Map<String, List<String>> before,
+      List<RemoveReply> images,
+      long reclaimed,
+      Map<String, List<String>> after) {
     if (cli.json()) {
       Map<String, Object> out = new LinkedHashMap<>();
       before.forEach((k, v) -> out.put(k, v));
       out.put("imagesRemoved", images);
+      after.forEach((k, v) -> out.put(k, v));
       out.put("spaceReclaimed", reclaimed);
       cli.printJson(out);
       return;
@@ -113,6 +124,14 @@ final class ImagePruneCommand extends ClientCommand {
       lines.forEach(out::println);
       out.println();
     }
+    after.forEach(
+        (heading, removed) -> {
+          if (!removed.isEmpty()) {
+            out.println(heading + ":");
+            removed.forEach(out::println);
+            out.println();
+          }
+        });
     out.println("Total reclaimed space: " + ByteSize.human(reclaimed));
   }
 }

@@ -61,6 +61,7 @@ public final class StrataCli implements Runnable {
     commands.put("container", ContainerCommand.class);
     commands.put("volume", VolumeCommand.class);
     commands.put("system", SystemCommand.class);
+    commands.put("builder", BuilderCommand.class);
     commands.put("gc", GcCommand.class);
     commands.put("fsck", FsckCommand.class);
     commands.put("driver", DriverCommand.class);
@@ -135,6 +136,7 @@ public final class StrataCli implements Runnable {
             FsChangeCommands.Link.class,
             FsChangeCommands.ChangeMode.class,
             FsChangeCommands.Truncate.class));
+    groups.put(BuilderCommand.class, List.of(BuilderCommand.Prune.class));
     groups.put(
         SystemCommand.class,
         List.of(SystemCommand.DiskUsageCommand.class, SystemPruneCommand.class));

@@ -67,7 +67,8 @@ final class SystemCommand extends CommandGroup {
             List.of(
                 row("Images", r.images()),
                 row("Containers", r.containers()),
-                row("Local Volumes", r.volumes()));
+                row("Local Volumes", r.volumes()),
+                row("Build Cache", r.buildCacheRow()));
         ListingOptions.printFormatted(cli.terminal().out(), format, rows, shape);
         return ExitStatus.OK;
       }
@@ -79,6 +80,7 @@ final class SystemCommand extends CommandGroup {
         out.put("images", r.images());
         out.put("containers", r.containers());
         out.put("volumes", r.volumes());
+        out.put("buildCache", r.buildCacheRow());
         if (verbose) {
           out.put("registry", r.registry());
           out.put("containerd", r.containerd());
@@ -94,6 +96,7 @@ final class SystemCommand extends CommandGroup {
       row(t, "Images", r.images());
       row(t, "Containers", r.containers());
       row(t, "Local Volumes", r.volumes());
+      row(t, "Build Cache", r.buildCacheRow());
       t.print(out);
       if (verbose) {
         out.println();

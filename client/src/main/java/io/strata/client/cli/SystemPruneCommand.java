@@ -3,6 +3,7 @@ package io.strata.client.cli;
 import io.strata.client.StrataClient;
 import io.strata.client.StrataClientException;
 import io.strata.protocol.Status;
+import io.strata.protocol.message.BuildPruneReply;
 import io.strata.protocol.message.ContainerItem;
 import io.strata.protocol.message.ContainerRemoveArgs;
 import io.strata.protocol.message.GcReply;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Option;
     description = {
       "Removes every container but mounted ones (none runs, so the others count as stopped, as"
           + " docker system prune removes stopped ones), dangling images (-a: every unused image),"
-          + " with --volumes unused anonymous volumes, then collects the chunks.",
+          + " with --volumes unused anonymous volumes, the build cache no image uses (-a: all"
+          + " of it), then collects the chunks.",
       "Asks for confirmation when standard input is a terminal; otherwise -f is required."
     })
 final class SystemPruneCommand extends ClientCommand {
@@ -55,8 +57,9 @@ final class SystemPruneCommand extends ClientCommand {
         "WARNING! This will remove:\n  - all containers (Strata runs none: all are stopped)\n"
             + (volumes ? "  - all anonymous volumes not used by at least one container\n" : "")
             + (all
-                ? "  - all images without at least one container associated to them"
-                : "  - all dangling images");
+                ? "  - all images without at least one container associated to them\n"
+                    + "  - all build cache"
+                : "  - all dangling images\n  - unused build cache");
     if (!force && !Confirmation.ask(cli.terminal(), warning)) {
       return ExitStatus.OK;
     }
@@ -81,13 +84,35 @@ final class SystemPruneCommand extends ClientCommand {
       volumeBytes = v.bytesReclaimed();
     }
     List<RemoveReply> images = ImagePruneCommand.prune(client, all);
+    // docker's system prune takes the dangling build cache too, -a all of it
+    BuildPruneReply cache = pruneBuildCache(client, all);
     GcReply gc = client.gc();
     Map<String, List<String>> before = new LinkedHashMap<>();
     before.put(cli.json() ? "containersRemoved" : "Deleted Containers", containers);
     if (volumes) {
       before.put(cli.json() ? "volumesRemoved" : "Deleted Volumes", removedVolumes);
     }
-    ImagePruneCommand.print(cli, before, images, gc.bytesReclaimed() + volumeBytes);
+    ImagePruneCommand.print(
+        cli,
+        before,
+        images,
+        gc.bytesReclaimed() + volumeBytes,
+        cli.json()
+            ? Map.of("buildCacheLayersRemoved", cache.layers())
+            : Map.of("Deleted build cache objects", cache.layers()));
     return ExitStatus.OK;
+  }
+
+  /** The build cache's prune; nothing from an older server, which has no such request. */
+  private static BuildPruneReply pruneBuildCache(StrataClient client, boolean all)
+      throws java.io.IOException {
+    try {
+      return client.pruneBuildCache(all);
+    } catch (StrataClientException e) {
+      if (e.status() == Status.UNIMPLEMENTED) {
+        return new BuildPruneReply(0, List.of());
+      }
+      throw e;
+    }
   }
 }

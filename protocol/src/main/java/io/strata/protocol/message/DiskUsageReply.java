@@ -10,9 +10,22 @@ package io.strata.protocol.message;
  * @param volumes every named volume
  * @param registry what stratad's registry keeps: manifests, tags, links and stored blobs
  * @param containerd what the containerd services keep: snapshots and content
+ * @param buildCache the build cache: its entries (total), those whose layer an image uses (active),
+ *     the layers only it keeps (size) and what a builder prune would free; absent from servers
+ *     before 2026-12-07 (read as null: shown as nothing)
  */
 public record DiskUsageReply(
-    Row images, Row containers, Row volumes, Held registry, Held containerd) {
+    Row images, Row containers, Row volumes, Held registry, Held containerd, Row buildCache) {
+  /** The answer of a server that does not count its build cache. */
+  public DiskUsageReply(Row images, Row containers, Row volumes, Held registry, Held containerd) {
+    this(images, containers, volumes, registry, containerd, null);
+  }
+
+  /** The build cache's row; nothing for a server that does not count it. */
+  public Row buildCacheRow() {
+    return buildCache == null ? Row.EMPTY : buildCache;
+  }
+
   /**
    * One row.
    *

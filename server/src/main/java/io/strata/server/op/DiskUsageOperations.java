@@ -44,6 +44,7 @@ final class DiskUsageOperations {
     ContainerDiskUsage c = containers.diskUsage(chunks);
     VolumeDiskUsage v = containers.volumes().diskUsage();
     String ctrdSnapshots = Snapshot.rootName(SnapshotKeys.PREFIX);
+    ImageStore.BuildCacheUse b = images.buildCacheUse();
     return new Outcome.Reply(
         new DiskUsageReply(
             new DiskUsageReply.Row(i.total(), i.active(), i.size(), i.reclaimable()),
@@ -53,8 +54,8 @@ final class DiskUsageOperations {
             // containerd's content records and its snapshots in the driver's key space
             held(
                 RemovalSpace.of(
-                    chunks,
-                    n -> n.startsWith(SnapshotKeys.PREFIX) || n.startsWith(ctrdSnapshots)))));
+                    chunks, n -> n.startsWith(SnapshotKeys.PREFIX) || n.startsWith(ctrdSnapshots))),
+            new DiskUsageReply.Row(b.entries(), b.active(), b.size(), b.reclaimable())));
   }
 
   private static DiskUsageReply.Held held(RemovalSpace s) {

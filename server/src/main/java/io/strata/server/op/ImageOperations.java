@@ -2,6 +2,8 @@ package io.strata.server.op;
 
 import io.strata.protocol.Opcode;
 import io.strata.protocol.ProtocolException;
+import io.strata.protocol.message.BuildPruneArgs;
+import io.strata.protocol.message.BuildPruneReply;
 import io.strata.protocol.message.HeldArgs;
 import io.strata.protocol.message.HeldReply;
 import io.strata.protocol.message.HistoryItem;
@@ -54,6 +56,13 @@ final class ImageOperations {
     into.put(Opcode.IMAGE_TAG, this::tag);
     into.put(Opcode.IMAGE_REMOVE, this::remove);
     into.put(Opcode.IMAGE_HELD, this::held);
+    into.put(Opcode.BUILD_PRUNE, this::pruneBuildCache);
+  }
+
+  private Outcome pruneBuildCache(byte[] json) throws IOException {
+    BuildPruneArgs args = Arguments.read(json, BuildPruneArgs.class, Opcode.BUILD_PRUNE);
+    ImageStore.BuildCachePrune p = images.pruneBuildCache(args.all());
+    return new Outcome.Reply(new BuildPruneReply(p.entries(), p.layers()));
   }
 
   private Outcome held(byte[] json) throws IOException {

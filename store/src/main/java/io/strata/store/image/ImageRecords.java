@@ -302,9 +302,13 @@ final class ImageRecords {
   /**
    * What removing image {@code id}, tagged {@code tags}, takes: the changes of one commit (its
    * tags, its record, the build cache's entries of the layers that go, the {@link PulledLayers}
-   * roots no other image names) and those layers, the ones no other image uses, top down.
+   * roots no other image names) and those layers, the ones no other image uses and no build cache
+   * entry that stays builds on, top down. A multi-stage build's cache keeps the layers of a stage
+   * no image has, over the base image's layers: removing the base took those from under them, and
+   * their snapshots, which had children, stayed without a record, so the same base could never be
+   * imported again ("snapshot … exists already", docs/ADVERSARIAL.md, AG1).
    */
-  Removal removal(String id, List<String> tags) {
+  Removal removal(String id, List<String> tags, LayerStore layerStore) {
     ImageRecord image = image(id);
     List<RootChange> changes = new ArrayList<>();
     for (String t : tags) {
@@ -330,6 +334,19 @@ final class ImageRecords {
         doomed.add(c);
       }
     }
+    // the cache's entries of other layers stay, and with them every layer under theirs
+    Set<String> underKept = new HashSet<>();
+    Map<String, LayerRecord> all = layerStore.all();
+    for (String top : BuildCache.layers(chunks)) {
+      if (doomed.contains(top)) {
+        continue; // its entry goes with it
+      }
+      for (String c = top; c != null && underKept.add(c); ) {
+        LayerRecord l = all.get(c);
+        c = l == null ? null : l.parent();
+      }
+    }
+    doomed.removeIf(underKept::contains);
     changes.addAll(BuildCache.forget(chunks, doomed));
     return new Removal(changes, doomed);
   }

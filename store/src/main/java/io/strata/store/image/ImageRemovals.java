@@ -167,7 +167,7 @@ final class ImageRemovals {
               + (using.size() == 1 ? "it" : "them")
               + " first (not even -f removes an image a container uses)");
     }
-    ImageRecords.Removal removal = records.removal(id, tags);
+    ImageRecords.Removal removal = records.removal(id, tags, layers);
     List<String> out = new ArrayList<>();
     for (String t : tags) {
       out.add(UNTAGGED + t);

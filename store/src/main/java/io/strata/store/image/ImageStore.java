@@ -36,6 +36,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -713,6 +715,103 @@ public final class ImageStore {
     } finally {
       lock.writeLock().unlock();
     }
+  }
+
+  /**
+   * {@code docker builder prune}: forgets the build cache's entries, with {@code all} every one,
+   * else those whose layer no image uses (the ones that hold space of their own), then removes the
+   * layers nothing keeps any more (no image uses them, no entry left builds on them), top down.
+   * Their chunks go at the next gc. Returns the chain ids of the layers removed.
+   */
+  public BuildCachePrune pruneBuildCache(boolean all) throws IOException {
+    return changing(
+        () -> {
+          Set<String> used = new HashSet<>();
+          records.images().values().forEach(im -> used.addAll(im.layers()));
+          List<io.strata.store.ref.RootChange> forget =
+              io.strata.store.image.build.BuildCache.forgetWhere(
+                  chunks, chain -> all || !used.contains(chain));
+          records.commit(forget);
+          Set<String> live = records.liveLayers(layers);
+          Map<String, io.strata.store.image.layer.LayerRecord> made = layers.all();
+          List<String> gone = new ArrayList<>();
+          for (String c : made.keySet()) {
+            if (!live.contains(c)) {
+              gone.add(c);
+            }
+          }
+          // children before parents: deeper layers first
+          Map<String, Integer> depth = new HashMap<>();
+          for (String c : gone) {
+            int d = 0;
+            for (var l = made.get(c); l != null && l.parent() != null; l = made.get(l.parent())) {
+              d++;
+            }
+            depth.put(c, d);
+          }
+          gone.sort((a, b) -> Integer.compare(depth.get(b), depth.get(a)));
+          if (!gone.isEmpty()) {
+            layers.remove(gone);
+          }
+          return new BuildCachePrune(forget.size(), gone);
+        });
+  }
+
+  /**
+   * What {@link #pruneBuildCache} removed.
+   *
+   * @param entries the build cache's entries forgotten
+   * @param layers the layers removed, top down
+   */
+  public record BuildCachePrune(int entries, List<String> layers) {}
+
+  /**
+   * The build cache as {@code system df} counts it (docker's "Build Cache" row): its entries, those
+   * whose layer an image uses (active), and the layers only it keeps, whose bytes a builder prune
+   * frees.
+   *
+   * @param entries the cache's entries
+   * @param active entries whose layer an image uses
+   * @param size pack bytes of every chunk the layers only the cache keeps use
+   * @param reclaimable pack bytes only those layers use: what a builder prune and a gc free
+   * @param cacheOnly the layers only the cache keeps (their chain ids)
+   */
+  public record BuildCacheUse(
+      int entries, int active, long size, long reclaimable, List<String> cacheOnly) {}
+
+  /** The build cache's entries and the layers only it keeps. */
+  public BuildCacheUse buildCacheUse() throws IOException {
+    return reading(
+        () -> {
+          Set<String> used = new HashSet<>();
+          records.images().values().forEach(im -> used.addAll(im.layers()));
+          List<String> tops = io.strata.store.image.build.BuildCache.layers(chunks);
+          int active = 0;
+          for (String t : tops) {
+            if (used.contains(t)) {
+              active++;
+            }
+          }
+          List<String> cacheOnly = new ArrayList<>();
+          for (String c : records.liveLayers(layers)) {
+            if (!used.contains(c)) {
+              cacheOnly.add(c);
+            }
+          }
+          org.roaringbitmap.RoaringBitmap all = new org.roaringbitmap.RoaringBitmap();
+          Set<String> roots = new HashSet<>();
+          for (String c : cacheOnly) {
+            all.or(layers.chunkSet(c));
+            roots.add(io.strata.store.image.layer.LayerRecord.rootName(c));
+            roots.add(io.strata.store.driver.Snapshot.rootName(c));
+          }
+          long reclaimable =
+              cacheOnly.isEmpty()
+                  ? 0
+                  : io.strata.store.disk.RemovalSpace.of(chunks, roots::contains).reclaimable();
+          return new BuildCacheUse(
+              tops.size(), active, chunks.storedBytes(all), reclaimable, cacheOnly);
+        });
   }
 
   // ---- build ----

@@ -27,6 +27,19 @@ public final class BuildCache {
     return out;
   }
 
+  /** The changes that remove the cache's entries whose layer {@code which} accepts. */
+  public static List<RootChange> forgetWhere(
+      ChunkStore chunks, java.util.function.Predicate<String> which) {
+    List<RootChange> changes = new ArrayList<>();
+    for (Root r : chunks.roots(CacheRecord.PREFIX)) {
+      CacheRecord c = JsonCodec.read(r.payload(), CacheRecord.class, r.name());
+      if (c.chainId() == null || which.test(c.chainId())) {
+        changes.add(new RootChange.Remove(r.name()));
+      }
+    }
+    return changes;
+  }
+
   /** The changes that remove the cache's entries naming one of {@code removed} as their layer. */
   public static List<RootChange> forget(ChunkStore chunks, Collection<String> removed) {
     List<RootChange> changes = new ArrayList<>();

@@ -61,12 +61,62 @@ class DockerfileBuildTest {
     return log;
   }
 
+  private boolean snapshotGone(String key) {
+    try {
+      return fix.driver().stat(key) == null;
+    } catch (NotFoundException e) {
+      return true;
+    }
+  }
+
   private JsonNode config(String tag) throws IOException {
     return JsonCodec.MAPPER.readTree(images.inspect(tag).config());
   }
 
   private FileSystemView top(String tag) {
     return fix.driver().fs(images.inspect(tag).topLayer());
+  }
+
+  /**
+   * The cache of a stage no image has builds on the base image's layers: removing every image keeps
+   * them for it, so the same base imports again, and a builder prune then frees them (AG1: the base
+   * layer's record went, its snapshot stayed under the stage's, and every import of the base was
+   * refused, "snapshot ... exists already"; AG2: nothing freed the cache).
+   */
+  @Test
+  void removingTheImagesOfAMultiStageBuildLeavesTheBaseImportableAndPruneFreesTheCache()
+      throws IOException {
+    String df =
+        String.join(
+            "\n",
+            "FROM base:1 AS build",
+            "COPY src /build/src",
+            "FROM base:1",
+            "COPY --from=build /build/src/main.c /main.c");
+    build(df, "ms:1", BuildOptions.DEFAULT);
+    String baseTop = images.inspect("base:1").topLayer();
+    assertThat(images.buildCacheUse().cacheOnly()).as("the stage's layer").hasSize(1);
+
+    images.remove("ms:1", false, id -> false);
+    images.remove("base:1", false, id -> false);
+    assertThat(fix.driver().stat(baseTop)).as("kept under the cached stage").isNotNull();
+    assertThat(images.buildCacheUse().cacheOnly()).contains(baseTop);
+
+    images.importPath(dir.resolve("base").toString(), "base:1");
+    assertThat(images.inspect("base:1").topLayer()).isEqualTo(baseTop);
+    images.remove("base:1", false, id -> false);
+
+    ImageStore.BuildCachePrune pruned = images.pruneBuildCache(false);
+    assertThat(pruned.entries()).isPositive();
+    assertThat(pruned.layers()).contains(baseTop);
+    assertThat(pruned.layers().get(pruned.layers().size() - 1))
+        .as("parents last")
+        .isEqualTo(baseTop);
+    assertThat(images.buildCacheUse().entries()).isZero();
+    assertThat(images.buildCacheUse().cacheOnly()).isEmpty();
+    assertThat(snapshotGone(baseTop)).isTrue();
+    images.importPath(dir.resolve("base").toString(), "base:1");
+    assertThat(images.inspect("base:1").topLayer()).isEqualTo(baseTop);
   }
 
   @Test
