@@ -990,11 +990,17 @@ public final class ContainerStore {
       }
       try (InputStream in = new BufferedInputStream(Files.newInputStream(layer))) {
         List<String> tags = tag == null ? List.of() : List.of(tag);
-        return images
-            .commitLayer(c.imageId(), in, tags, "strata commit " + c.id())
-            .images()
-            .get(0)
-            .id();
+        try {
+          return images
+              .commitLayer(c.imageId(), in, tags, "strata commit " + c.id())
+              .images()
+              .get(0)
+              .id();
+        } catch (InvalidArgumentException e) {
+          // the layer's words name the base image, as for any layer: say whose commit it was
+          throw new InvalidArgumentException(
+              "commit of " + userName(c) + " refused: " + e.getMessage(), e);
+        }
       }
     } finally {
       Files.deleteIfExists(layer);

@@ -237,7 +237,7 @@ final class ImageImports {
     }
     String parent = image.layers().isEmpty() ? null : image.layers().get(image.layers().size() - 1);
     LayerStore.Result r =
-        layers.importTar(parent, changeTar, null, null, "layer committed onto image " + base);
+        layers.importTar(parent, changeTar, null, null, "the new layer over image " + base);
     try {
       imageLayers.add(r);
       // the base's time is not the new image's; leaving none keeps a commit's id reproducible,
