@@ -10,11 +10,13 @@ import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -329,15 +331,30 @@ public final class VolumeStore {
         name, data.toString(), used.contains(name), sizeOf(data), a.lastModifiedTime().toInstant());
   }
 
-  /** Bytes of the regular files under {@code root}, following no symlink. */
+  /**
+   * Bytes of the regular files under {@code root}, following no symlink, each file once however
+   * many names it has there, as Docker sizes a volume (moby's {@code directory.Size}: a second name
+   * of an inode adds nothing; until 2026-12-07 each name counted, docs/ADVERSARIAL.md, AG5). Only
+   * files of more than one link are remembered, so memory follows the hard links, not the files.
+   */
   private static long sizeOf(Path root) throws IOException {
     long[] total = {0};
+    Set<Object> linked = new HashSet<>();
     Files.walkFileTree(
         root,
         new SimpleFileVisitor<>() {
           @Override
-          public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
-            if (a.isRegularFile()) {
+          public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+            if (!a.isRegularFile()) {
+              return FileVisitResult.CONTINUE;
+            }
+            Object links;
+            try {
+              links = Files.getAttribute(f, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException gone) {
+              return FileVisitResult.CONTINUE; // removed meanwhile
+            }
+            if (!(links instanceof Integer n) || n <= 1 || linked.add(a.fileKey())) {
               total[0] += a.size();
             }
             return FileVisitResult.CONTINUE;

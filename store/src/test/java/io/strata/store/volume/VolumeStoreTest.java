@@ -64,6 +64,20 @@ class VolumeStoreTest {
     assertThatThrownBy(() -> v.create("../x")).isInstanceOf(InvalidArgumentException.class);
   }
 
+  /** A file of several names counts once, as Docker sizes a volume (AG5: once per name). */
+  @Test
+  void aHardLinkedFileCountsOnce() throws IOException {
+    VolumeStore v = open();
+    Path data = Path.of(v.create("linked").mountpoint());
+    Files.write(data.resolve("x"), new byte[5000]);
+    Files.createLink(data.resolve("y"), data.resolve("x"));
+    Files.createDirectories(data.resolve("d"));
+    Files.createLink(data.resolve("d/z"), data.resolve("x"));
+    Files.writeString(data.resolve("single"), "123");
+    assertThat(v.inspect("linked").size()).isEqualTo(5003);
+    assertThat(v.diskUsage().size()).isEqualTo(5003);
+  }
+
   @Test
   void leftoversOfACrashAreCleared() throws IOException {
     Files.createDirectories(dir.resolve("volumes/.new-1/_data"));
