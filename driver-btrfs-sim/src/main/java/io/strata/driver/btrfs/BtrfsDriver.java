@@ -79,6 +79,14 @@ public final class BtrfsDriver extends SnapshotSetDriver
     return made;
   }
 
+  /** As {@code btrfs subvolume snapshot -r} of the source, which gives the source its gen. */
+  @Override
+  public SnapshotInfo frozenView(String key, String source) throws IOException {
+    SnapshotInfo made = set.copy(key, source, io.strata.store.driver.Kind.VIEW, Map.of());
+    snapshotted(source, key);
+    return made;
+  }
+
   /**
    * The transaction that made snapshot {@code dest} of {@code source} (null: none) also gave the
    * source its number as gen, as Btrfs's snapshot commit copies the source's root. A second record

@@ -214,6 +214,18 @@ public final class ZfsDriver extends SnapshotSetDriver
     }
   }
 
+  /** A frozen view is a dataset of the table too: its file system reads through it. */
+  @Override
+  public synchronized SnapshotInfo frozenView(String key, String source) throws IOException {
+    hidden(key);
+    hidden(source);
+    try {
+      return set.copy(key, source, Kind.VIEW, Map.of());
+    } finally {
+      refresh();
+    }
+  }
+
   /** Internal keys are not containerd's to name. */
   private static void hidden(String key) {
     if (key != null && DatasetTable.snapshotOnly(key)) {

@@ -747,9 +747,9 @@ public final class ContainerStore {
    * image split the pair the container kept (docs/ADVERSARIAL.md, F12). The partners come as
    * changes, in path order, when the spool is read ({@link #spooledChanges}).
    */
-  private void spoolWithLinkPartners(ContainerConfig c, FileSystemView fs, ChangeSpool spool)
-      throws IOException {
-    try (ChangeStream changes = layerChanges(c)) {
+  private void spoolWithLinkPartners(
+      ContainerConfig c, String key, FileSystemView fs, ChangeSpool spool) throws IOException {
+    try (ChangeStream changes = layerChanges(c, key)) {
       while (changes.hasNext()) {
         Change ch = changes.next();
         spool.add(ch.path(), ch.kind() == 'A' ? ADDED : ch.kind() == 'D' ? DELETED : CHANGED);
@@ -803,10 +803,42 @@ public final class ContainerStore {
    * an overlay upper directory does not show an unlinked open file. A stream, to be closed.
    */
   private ChangeStream layerChanges(ContainerConfig c) throws IOException {
-    FileSystemView fs = driver.fs(c.snapshot());
+    return layerChanges(c, c.snapshot());
+  }
+
+  /** {@link #layerChanges(ContainerConfig)} as snapshot {@code key} (a frozen view) holds them. */
+  private ChangeStream layerChanges(ContainerConfig c, String key) throws IOException {
+    FileSystemView fs = driver.fs(key);
     return ChangeStream.filter(
-        driver.diffStream(c.snapshot(), c.parentLayer()),
+        driver.diffStream(key, c.parentLayer()),
         ch -> ch.kind() == 'D' || !HeldUnlinked.is(fs, ch.path()));
+  }
+
+  /** A call reading a snapshot of a container. */
+  @FunctionalInterface
+  private interface Reading<T> {
+    T from(String key) throws IOException;
+  }
+
+  /**
+   * {@code read} of the container's writable snapshot as it is at this instant: a view of it the
+   * driver freezes (removed after), so that a commit or an export of a container a mount goes on
+   * writing is one point in time, as a crash leaves it, and a database's file and its journal agree
+   * (docs/ADVERSARIAL.md, AF2: each file was read as it was when reached, so a commit of a running
+   * sqlite was a malformed database, and a file renamed away meanwhile failed the commit). Docker
+   * pauses the container for its commit; Strata runs nothing, and freezes the snapshot instead. A
+   * view left by a crash is an orphan ({@code ctr-ID.frozen-N}), removed at the next start.
+   */
+  private <T> T frozen(ContainerConfig c, Reading<T> read) throws IOException {
+    String key = c.snapshot() + ".frozen-" + Long.toUnsignedString(random.nextLong(), 36);
+    if (driver.frozenView(key, c.snapshot()) == null) {
+      return read.from(c.snapshot());
+    }
+    try {
+      return read.from(key);
+    } finally {
+      driver.remove(key);
+    }
   }
 
   /**
@@ -815,7 +847,12 @@ public final class ContainerStore {
    */
   public void export(String ref, OutputStream out) throws IOException {
     ContainerConfig c = inspect(ref);
-    TreeTar.tree(driver.fs(c.snapshot()), "/", "", out);
+    frozen(
+        c,
+        key -> {
+          TreeTar.tree(driver.fs(key), "/", "", out);
+          return null;
+        });
   }
 
   /**
@@ -974,7 +1011,11 @@ public final class ContainerStore {
   }
 
   private String commitUnlocked(ContainerConfig c, String tag) throws IOException {
-    FileSystemView fs = driver.fs(c.snapshot());
+    return frozen(c, key -> commitUnlocked(c, key, tag));
+  }
+
+  private String commitUnlocked(ContainerConfig c, String key, String tag) throws IOException {
+    FileSystemView fs = driver.fs(key);
     Files.createDirectories(tmpDir);
     // Spooled rather than piped, which would need a second thread: a file keeps memory flat
     // whatever the change's size, and costs one sequential write and read of the change. The
@@ -982,7 +1023,7 @@ public final class ContainerStore {
     Path layer = Files.createTempFile(tmpDir, "commit-", ".tar");
     try {
       try (ChangeSpool spool = new ChangeSpool(tmpDir, ChangeSpool.DEFAULT_BYTES)) {
-        spoolWithLinkPartners(c, fs, spool);
+        spoolWithLinkPartners(c, key, fs, spool);
         Iterable<Change> changes = sizeChecked(c, fs, spooledChanges(spool));
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(layer))) {
           TreeTar.changes(fs, changes, out);

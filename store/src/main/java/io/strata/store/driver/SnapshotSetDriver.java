@@ -37,6 +37,11 @@ public abstract class SnapshotSetDriver implements StorageDriver, Recountable {
   }
 
   @Override
+  public SnapshotInfo frozenView(String key, String source) throws IOException {
+    return set().copy(key, source, Kind.VIEW, Map.of());
+  }
+
+  @Override
   public SnapshotInfo commit(String name, String key, Map<String, String> labels)
       throws IOException {
     return set().commit(name, key, labels);

@@ -98,6 +98,18 @@ public interface StorageDriver extends Closeable {
   /** Removes {@code key}; refused while another snapshot has it as parent. */
   void remove(String key) throws IOException;
 
+  /**
+   * Makes view {@code key} of snapshot {@code source} as it is at this instant, of any kind, an
+   * active one a mount goes on writing included (its held changes made durable first), as {@code
+   * btrfs subvolume snapshot -r} and {@code zfs snapshot} take one: what a commit or an export of a
+   * container in use reads, so that it is one point in time, as after a crash, and never a file
+   * from before a change beside another from after it. Its parent is the source's if the source is
+   * active. Null when the driver cannot (the caller then reads the source itself).
+   */
+  default SnapshotInfo frozenView(String key, String source) throws IOException {
+    return null;
+  }
+
   /** The snapshot {@code key}: parent, kind, created and updated times, labels. */
   SnapshotInfo stat(String key);
 

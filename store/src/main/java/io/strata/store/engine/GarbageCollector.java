@@ -52,6 +52,8 @@ final class GarbageCollector {
   private final ChunkStore store;
   private final ChunkIndex index;
   private final PackSet packs;
+  // whether an index checkpoint was written since the mark: it lacks every dead chunk already
+  private boolean checkpointed;
 
   GarbageCollector(ChunkStore store, ChunkIndex index, PackSet packs) {
     this.store = store;
@@ -66,6 +68,7 @@ final class GarbageCollector {
     Map<Integer, Long> liveBytes = liveBytesPerPack();
     List<Integer> empty = new ArrayList<>();
     List<Sparse> sparse = new ArrayList<>();
+    List<Integer> lightlyDead = new ArrayList<>();
     long reclaimed = 0;
     for (int packId : packs.ids()) {
       if (packId > sealedUpTo) {
@@ -77,18 +80,24 @@ final class GarbageCollector {
       if (size < 0 || waste <= 0) {
         continue;
       }
-      forgetDead(packId, dead);
+      long newlyDead = forgetDead(packId, dead);
       if (live == 0) {
         empty.add(packId);
         reclaimed += size;
       } else if (waste >= REWRITE_DEAD_SHARE * size) {
         sparse.add(new Sparse(packId, (double) waste / size));
+      } else if (newlyDead >= BLOCK) {
+        lightlyDead.add(packId);
       }
     }
     if (!empty.isEmpty()) {
       retire(empty);
     }
     reclaimed += rewrite(sparse);
+    // Below the rewrite's share, what died now still gives its blocks back, in place: removing a
+    // blob from a big pack freed nothing until the pack was a tenth dead (docs/ADVERSARIAL.md,
+    // AG3). The pack is rewritten once its dead share, holes included, reaches the threshold.
+    reclaimed += punchDead(lightlyDead, false);
     return new GcResult(dead.getLongCardinality(), Math.max(0, reclaimed));
   }
 
@@ -131,8 +140,12 @@ final class GarbageCollector {
     }
   }
 
-  /** Takes the dead chunks of pack {@code packId} out of the store's totals. */
-  private void forgetDead(int packId, RoaringBitmap dead) throws IOException {
+  /**
+   * Takes the dead chunks of pack {@code packId} out of the store's totals; returns the stored
+   * bytes of the records of its own that died in this collection.
+   */
+  private long forgetDead(int packId, RoaringBitmap dead) throws IOException {
+    long[] newlyDead = {0};
     PackScanner.scan(
         packs.path(packId),
         PackFormat.HEADER_SIZE,
@@ -147,6 +160,7 @@ final class GarbageCollector {
                 (chunkId, digest, loc, rawLen) -> {
                   if (index.location(chunkId) != loc && dead.contains(chunkId)) {
                     store.forgetBytes(rawLen, GroupedLocations.storedBytes(loc));
+                    newlyDead[0] += GroupedLocations.storedBytes(loc);
                   }
                 });
             return;
@@ -154,8 +168,10 @@ final class GarbageCollector {
           long loc = Locations.encode(packId, offset, h.storedLen());
           if (index.location(h.chunkId()) != loc && dead.contains(h.chunkId())) {
             store.forgetBytes(h.rawLen(), h.storedLen());
+            newlyDead[0] += h.recordLength();
           }
         });
+    return newlyDead[0];
   }
 
   /**
@@ -167,6 +183,7 @@ final class GarbageCollector {
   private void retire(List<Integer> ids) throws IOException {
     try {
       packs.retire(ids, store::checkpoint);
+      checkpointed = true;
     } catch (IOException e) {
       if (!DiskFull.causedBy(e)) {
         throw e;
@@ -314,7 +331,7 @@ final class GarbageCollector {
           for (Sparse sp : order.subList(next, order.size())) {
             left.add(sp.id());
           }
-          long punched = punchDead(left);
+          long punched = punchDead(left, true);
           LOG.log(
               System.Logger.Level.WARNING,
               "gc: the disk is too full to rewrite {0} more packs; their dead records gave back"
@@ -346,12 +363,15 @@ final class GarbageCollector {
    * A later gc with room rewrites these packs as any other (the scanner skips the holes). Returns
    * the bytes the disk got back.
    */
-  private long punchDead(List<Integer> ids) throws IOException {
+  private long punchDead(List<Integer> ids, boolean loud) throws IOException {
     if (ids.isEmpty()) {
       return 0;
     }
     try {
-      store.checkpoint();
+      if (!checkpointed) {
+        store.checkpoint();
+        checkpointed = true;
+      }
     } catch (IOException e) {
       if (!DiskFull.causedBy(e)) {
         throw e;
@@ -388,7 +408,7 @@ final class GarbageCollector {
       long got = HolePunch.punch(p, dead, BLOCK);
       if (got < 0) {
         LOG.log(
-            System.Logger.Level.WARNING,
+            loud ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
             "gc: the file system of {0} cannot punch holes; dead records stay until it has room to"
                 + " rewrite packs",
             p);
@@ -496,6 +516,7 @@ final class GarbageCollector {
           () -> {
             store.checkpoint();
             checkpointed[0] = true;
+            this.checkpointed = true;
           });
       store.copiesSettled();
       return freed;

@@ -30,7 +30,10 @@ class GcCrashTest {
   @Test
   void aPutRacingGcIsReadableAfterACrashBeforeGcCheckpoints() throws IOException {
     byte[] large = TestData.random(1, 4 << 20);
-    byte[] small = TestData.text(2, 20 << 10);
+    // Under a disk block once stored: a gc punches the blocks of what died in place, but only
+    // after its own checkpoint is durable, so in the crash simulated here (the index as it was
+    // before gc, put back after the whole gc ran) nothing may have been punched.
+    byte[] small = TestData.text(2, 3 << 10);
     Digest smallDigest;
     try (ChunkStore s = open()) {
       BlobService blobs = new BlobService(s);
