@@ -10,5 +10,5 @@ import picocli.CommandLine.Command;
     name = "container",
     mixinStandardHelpOptions = true,
     description =
-        "Containers: create, list, inspect, diff, commit, export and remove, as docker's.")
+        "Containers: create, list, inspect, diff, commit, export, remove and prune, as docker's.")
 final class ContainerCommand extends CommandGroup {}

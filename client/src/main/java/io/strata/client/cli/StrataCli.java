@@ -110,7 +110,8 @@ public final class StrataCli implements Runnable {
             DiffCommand.class,
             CommitCommand.class,
             ContainerExportCommand.class,
-            ContainerRemoveCommand.class));
+            ContainerRemoveCommand.class,
+            ContainerPruneCommand.class));
     groups.put(
         DriverCommand.class,
         List.of(

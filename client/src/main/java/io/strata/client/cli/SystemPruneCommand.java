@@ -4,8 +4,6 @@ import io.strata.client.StrataClient;
 import io.strata.client.StrataClientException;
 import io.strata.protocol.Status;
 import io.strata.protocol.message.BuildPruneReply;
-import io.strata.protocol.message.ContainerItem;
-import io.strata.protocol.message.ContainerRemoveArgs;
 import io.strata.protocol.message.GcReply;
 import io.strata.protocol.message.RemoveReply;
 import io.strata.protocol.message.VolumePruneReply;
@@ -63,19 +61,9 @@ final class SystemPruneCommand extends ClientCommand {
     if (!force && !Confirmation.ask(cli.terminal(), warning)) {
       return ExitStatus.OK;
     }
-    List<String> containers = new ArrayList<>();
-    for (ContainerItem c : client.containers()) {
-      try {
-        client.removeContainer(new ContainerRemoveArgs(c.id(), true, false));
-        containers.add(c.id());
-      } catch (StrataClientException e) {
-        // A mounted container is Strata's nearest to a running one, which docker's prune leaves
-        // and goes on: skipped, and the images and chunks are still pruned.
-        if (e.status() != Status.CONFLICT) {
-          throw e;
-        }
-      }
-    }
+    // A mounted container is Strata's nearest to a running one, which docker's prune leaves and
+    // goes on: skipped, and the images and chunks are still pruned.
+    List<String> containers = ContainerPruneCommand.prune(client);
     List<String> removedVolumes = new ArrayList<>();
     long volumeBytes = 0;
     if (volumes) {
