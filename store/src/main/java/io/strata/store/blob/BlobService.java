@@ -2,6 +2,7 @@ package io.strata.store.blob;
 
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
+import io.strata.store.engine.ObjectWriter;
 import io.strata.store.engine.Recipe;
 import io.strata.store.engine.RecipeInputStream;
 import io.strata.store.engine.StopSignal;
@@ -119,6 +120,15 @@ public final class BlobService {
   public BlobService(ChunkStore store, RemovalGuard removalGuard) {
     this.store = store;
     this.removalGuard = removalGuard;
+  }
+
+  /**
+   * The pack bytes the new chunks of {@code w} took, read from the index once its commit made them
+   * durable: a chunk that joined a group has its share of the group's compressed frame only then
+   * (it counted 0 before, docs/ADVERSARIAL.md, AG7).
+   */
+  static long newBytes(BlobService service, ObjectWriter.Written w) {
+    return w.fresh().isEmpty() ? w.newBytes() : service.store.storedBytes(w.fresh());
   }
 
   ChunkStore store() {

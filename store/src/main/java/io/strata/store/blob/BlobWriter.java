@@ -74,7 +74,8 @@ public final class BlobWriter implements AutoCloseable {
         changes.addAll(alongside.apply(w.recipe().chunkSet()));
         session.commit(changes);
       }
-      return new PutResult(w.digest(), w.recipe().size(), w.newChunks(), w.newBytes());
+      return new PutResult(
+          w.digest(), w.recipe().size(), w.newChunks(), BlobService.newBytes(service, w));
     } finally {
       session.close();
     }

@@ -48,7 +48,8 @@ final class GzipBlobWriter implements AutoCloseable {
       synchronized (BlobService.MARKS) {
         session.commit(service.naming(digest, root, owner));
       }
-      return new PutResult(digest, w.recipe().size(), w.newChunks(), w.newBytes());
+      return new PutResult(
+          digest, w.recipe().size(), w.newChunks(), BlobService.newBytes(service, w));
     } finally {
       session.close();
     }
@@ -69,7 +70,8 @@ final class GzipBlobWriter implements AutoCloseable {
               BlobService.encodeGzip(digest, gzip, w.recipe()),
               w.recipe().chunkSet());
       session.commit(List.of(new RootChange.Put(root)));
-      return new PutResult(digest, w.recipe().size(), w.newChunks(), w.newBytes());
+      return new PutResult(
+          digest, w.recipe().size(), w.newChunks(), BlobService.newBytes(service, w));
     } finally {
       session.close();
     }

@@ -45,6 +45,8 @@ public final class ObjectWriter {
   private int count;
   private int newChunks;
   private long newBytes;
+  // the ids of the chunks this object stored that the store lacked
+  private final org.roaringbitmap.RoaringBitmap fresh = new org.roaringbitmap.RoaringBitmap();
   private boolean finished;
 
   ObjectWriter(ChunkWriter store, WriteSession session, boolean digestContent) {
@@ -106,7 +108,8 @@ public final class ObjectWriter {
         whole == null ? null : Digest.of(whole.digest()),
         new Recipe(Arrays.copyOf(ids, count), Arrays.copyOf(lengths, count)),
         newChunks,
-        newBytes);
+        newBytes,
+        fresh);
   }
 
   /**
@@ -115,9 +118,21 @@ public final class ObjectWriter {
    * @param digest the SHA-256 of the whole content, or null if not asked for
    * @param recipe its chunks
    * @param newChunks chunks it stored that the store lacked
-   * @param newBytes pack bytes those took
+   * @param newBytes pack bytes those took, as far as known when it finished: a chunk that joined a
+   *     group counts only once its group is written ({@link #fresh}, after the commit)
+   * @param fresh the ids of those chunks
    */
-  public record Written(Digest digest, Recipe recipe, int newChunks, long newBytes) {}
+  public record Written(
+      Digest digest,
+      Recipe recipe,
+      int newChunks,
+      long newBytes,
+      org.roaringbitmap.RoaringBitmap fresh) {
+    /** A finished object whose new chunks are not told apart. */
+    public Written(Digest digest, Recipe recipe, int newChunks, long newBytes) {
+      this(digest, recipe, newChunks, newBytes, new org.roaringbitmap.RoaringBitmap());
+    }
+  }
 
   private void submit(byte[] buf, int off, int len) {
     if (store.joinsGroup(len)) {
@@ -200,6 +215,7 @@ public final class ObjectWriter {
     if (ref.isNew()) {
       newChunks++;
       newBytes += ref.storedBytes();
+      fresh.add(ref.id());
     }
   }
 }

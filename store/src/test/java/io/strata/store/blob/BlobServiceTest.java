@@ -112,6 +112,23 @@ class BlobServiceTest {
     }
   }
 
+  /**
+   * A put's newBytes are the pack bytes it added, its chunks that joined groups included (AG7: 0
+   * for 3 MB of new random bytes, all of them grouped).
+   */
+  @Test
+  void newBytesCountChunksStoredInGroups() throws IOException {
+    byte[] data = TestData.random(6, 3 << 20);
+    try (Engine e = open("zstd:3")) {
+      long before = e.info().storedBytes();
+      PutResult put = e.blobs().put(new ByteArrayInputStream(data));
+      long added = e.info().storedBytes() - before;
+      assertThat(put.newChunks()).isPositive();
+      assertThat(put.newBytes()).as("store grew by %d", added).isBetween(added * 9 / 10, added);
+      assertThat(put.newBytes()).isGreaterThan(data.length * 9L / 10);
+    }
+  }
+
   @Test
   void rangedReadsReturnTheSlice() throws IOException {
     byte[] data = TestData.text(9, 2 << 20);
