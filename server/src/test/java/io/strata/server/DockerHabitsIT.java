@@ -216,6 +216,23 @@ class DockerHabitsIT {
       assertThat(slashed.stderr()).as(String.join(" ", args)).contains(": not a directory");
     }
     assertThat(ok("cp", "c1:/etc/", "-").out()).isNotEmpty();
+    // ... and follows a link before it, as the kernel does: `ls link/` lists the directory it
+    // leads to (AH2: it listed the link); a dangling `link/` is not found, not "not a directory"
+    // (AH3)
+    ok("fs", "c1", "ln", "-s", "/etc", "/etclink");
+    for (String p : new String[] {"/etclink/", "/etclink/."}) {
+      assertThat(ok("fs", "c1", "ls", p).out()).as(p).contains("motd").doesNotContain("etclink");
+    }
+    assertThat(ok("fs", "c1", "ls", "/etclink").out()).as("no slash: the link").contains("etclink");
+    assertThat(ok("cp", "c1:/etclink/", "-").out()).isNotEmpty();
+    for (String[] args :
+        new String[][] {{"fs", "c1", "ls", "/dangle/"}, {"cp", "c1:/dangle/", "-"}}) {
+      TestServer.CliRun r = server.cli(args);
+      assertThat(r.code()).as(String.join(" ", args)).isEqualTo(4);
+      assertThat(r.stderr())
+          .as(String.join(" ", args))
+          .contains("/dangle leads to /nope, which does not exist");
+    }
     // the server says it, naming the container as the request did (any client sees it)
     try (io.strata.client.StrataClient c = server.client()) {
       org.assertj.core.api.Assertions.assertThatThrownBy(

@@ -55,7 +55,9 @@ final class ContainerTarOperations {
     CopyOutArgs args = Arguments.read(json, CopyOutArgs.class, Opcode.CONTAINER_COPY_OUT);
     String ref = ContainerOperations.required(args.container(), Opcode.CONTAINER_COPY_OUT);
     String path = FileOperations.path(args.path(), Opcode.CONTAINER_COPY_OUT);
-    boolean follow = args.followLink();
+    // a trailing slash follows a link as -L does, as the kernel reads `link/` (AH3: a dangling
+    // `/dl/` said "not a directory", not that it leads nowhere)
+    boolean follow = args.followLink() || FileOperations.slashed(path);
     String id = containers.inspect(ref).id();
     // a missing path (or one a followed link leads to) is NOT_FOUND, not a failed download
     io.strata.store.container.ContainerView view = containers.view(id);

@@ -65,14 +65,19 @@ final class FileOperations {
     String path = path(args.path(), Opcode.FS_LIST);
     ContainerView view =
         containers.view(ContainerOperations.required(args.container(), Opcode.FS_LIST));
-    FileStat st = view.stat(path);
-    String dir = PathNames.normalize(path);
+    // a trailing slash (or /.) follows a link, as the kernel does before it: `ls link/` lists
+    // the directory the link leads to, and one leading nowhere is not found (AH2)
+    String dir = slashed(path) ? view.followLinks(PathNames.normalize(path)) : path;
+    FileStat st = view.stat(dir);
+    requireDirectoryIfSlashed(path, st);
+    dir = PathNames.normalize(dir);
+    String listed = dir;
     JsonLinesStream lines =
         new JsonLinesStream(
             st.isDirectory()
-                ? view.list(path).stream()
+                ? view.list(listed).stream()
                     // removed files a mount keeps open are no content of the container
-                    .filter(e -> !HeldUnlinked.is(view, PathNames.child(dir, e.name())))
+                    .filter(e -> !HeldUnlinked.is(view, PathNames.child(listed, e.name())))
                     .map(e -> item(e.name(), e.stat()))
                     .iterator()
                 : java.util.List.of(item(name(path), st)).iterator());
@@ -296,8 +301,13 @@ final class FileOperations {
    * A path that ends in {@code /} or {@code /.} names a directory, as the kernel reads it ({@code
    * cat file/} is ENOTDIR): refused when {@code st} is not one, rather than the slash dropped.
    */
+  /** Whether {@code path} ends in a slash or {@code /.}: it must lead to a directory. */
+  static boolean slashed(String path) {
+    return (path.endsWith("/") || path.endsWith("/.")) && !path.equals("/");
+  }
+
   static void requireDirectoryIfSlashed(String path, FileStat st) {
-    if ((path.endsWith("/") || path.endsWith("/.")) && !path.equals("/") && !st.isDirectory()) {
+    if (slashed(path) && !st.isDirectory()) {
       throw new ConflictException("path " + path + ": not a directory");
     }
   }
