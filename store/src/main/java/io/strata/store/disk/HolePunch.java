@@ -37,6 +37,9 @@ public final class HolePunch {
     @SaveError
     int fallocate(int fd, int mode, long offset, long len);
 
+    @SaveError
+    long lseek(int fd, long offset, int whence);
+
     String strerror(int errno);
   }
 
@@ -92,6 +95,58 @@ public final class HolePunch {
       c.close(fd);
     }
   }
+
+  private static final int O_RDONLY = 0;
+  private static final int SEEK_DATA = 3;
+  private static final int SEEK_HOLE = 4;
+
+  /**
+   * The bytes of {@code file} in holes (blocks given back, read as zeros), found with {@code
+   * lseek(SEEK_DATA / SEEK_HOLE)}: what its length counts that the disk does not hold, so that a
+   * pack gc retires or rewrites frees its length less these (holes punched earlier were counted
+   * then). 0 when the file system cannot say, or for a file that is not the operating system's.
+   */
+  public static long holeBytes(Path file) throws IOException {
+    if (file.getFileSystem() != FileSystems.getDefault()) {
+      return 0;
+    }
+    LibC c;
+    try {
+      c = Holder.LIBC;
+    } catch (LinkageError e) {
+      return 0;
+    }
+    int fd = c.open(file.toString(), O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0) {
+      throw new IOException(file + ": cannot open it to measure its holes: " + error(c));
+    }
+    try {
+      long size = c.lseek(fd, 0, 2); // SEEK_END
+      long holes = 0;
+      long pos = 0;
+      while (pos < size) {
+        long data = c.lseek(fd, pos, SEEK_DATA);
+        if (data < 0) {
+          int errno = LastError.getLastError(Runtime.getRuntime(c));
+          if (errno == ENXIO) {
+            holes += size - pos; // nothing but a hole to the end
+          }
+          break; // EINVAL: the file system cannot say; count what was found
+        }
+        holes += data - pos;
+        long hole = c.lseek(fd, data, SEEK_HOLE);
+        if (hole < 0) {
+          break;
+        }
+        pos = hole;
+      }
+      return holes;
+    } finally {
+      c.close(fd);
+    }
+  }
+
+  private static final int ENXIO = 6;
 
   private static String error(LibC c) {
     return c.strerror(LastError.getLastError(Runtime.getRuntime(c)));

@@ -83,7 +83,8 @@ final class GarbageCollector {
       long newlyDead = forgetDead(packId, dead);
       if (live == 0) {
         empty.add(packId);
-        reclaimed += size;
+        // holes punched by an earlier gc were counted then: the disk gets back the rest
+        reclaimed += size - HolePunch.holeBytes(packs.path(packId));
       } else if (waste >= REWRITE_DEAD_SHARE * size) {
         sparse.add(new Sparse(packId, (double) waste / size));
       } else if (newlyDead >= BLOCK) {
@@ -508,7 +509,7 @@ final class GarbageCollector {
           continue;
         }
         retired.add(packId);
-        freed += size - copied[0];
+        freed += size - HolePunch.holeBytes(p) - copied[0];
       }
       packs.sync();
       packs.retire(
