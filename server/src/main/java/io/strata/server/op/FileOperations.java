@@ -67,17 +67,16 @@ final class FileOperations {
         containers.view(ContainerOperations.required(args.container(), Opcode.FS_LIST));
     // a trailing slash (or /.) follows a link, as the kernel does before it: `ls link/` lists
     // the directory the link leads to, and one leading nowhere is not found (AH2)
-    String dir = slashed(path) ? view.followLinks(PathNames.normalize(path)) : path;
+    String normal = PathNames.normalize(path);
+    String dir = slashed(path) ? view.followLinks(normal) : normal;
     FileStat st = view.stat(dir);
     requireDirectoryIfSlashed(path, st);
-    dir = PathNames.normalize(dir);
-    String listed = dir;
     JsonLinesStream lines =
         new JsonLinesStream(
             st.isDirectory()
-                ? view.list(listed).stream()
+                ? view.list(dir).stream()
                     // removed files a mount keeps open are no content of the container
-                    .filter(e -> !HeldUnlinked.is(view, PathNames.child(listed, e.name())))
+                    .filter(e -> !HeldUnlinked.is(view, PathNames.child(dir, e.name())))
                     .map(e -> item(e.name(), e.stat()))
                     .iterator()
                 : java.util.List.of(item(name(path), st)).iterator());

@@ -58,14 +58,9 @@ public final class HolePunch {
    * not freed), or -1 if the file system cannot punch holes.
    */
   public static long punch(Path file, List<Range> ranges, int blockSize) throws IOException {
-    if (file.getFileSystem() != FileSystems.getDefault()) {
-      return -1; // not a file of the operating system's (a test's simulated disk): no holes
-    }
-    LibC c;
-    try {
-      c = Holder.LIBC;
-    } catch (LinkageError e) {
-      return -1; // no C library to call: as a file system without holes
+    LibC c = libcFor(file);
+    if (c == null) {
+      return -1;
     }
     int fd = c.open(file.toString(), O_WRONLY | O_CLOEXEC, 0);
     if (fd < 0) {
@@ -107,13 +102,8 @@ public final class HolePunch {
    * then). 0 when the file system cannot say, or for a file that is not the operating system's.
    */
   public static long holeBytes(Path file) throws IOException {
-    if (file.getFileSystem() != FileSystems.getDefault()) {
-      return 0;
-    }
-    LibC c;
-    try {
-      c = Holder.LIBC;
-    } catch (LinkageError e) {
+    LibC c = libcFor(file);
+    if (c == null) {
       return 0;
     }
     int fd = c.open(file.toString(), O_RDONLY | O_CLOEXEC, 0);
@@ -147,6 +137,21 @@ public final class HolePunch {
   }
 
   private static final int ENXIO = 6;
+
+  /**
+   * The C library for calls on {@code file}; null for a file that is not the operating system's (a
+   * test's simulated disk) or when the library cannot be loaded: as a file system without holes.
+   */
+  private static LibC libcFor(Path file) {
+    if (file.getFileSystem() != FileSystems.getDefault()) {
+      return null;
+    }
+    try {
+      return Holder.LIBC;
+    } catch (LinkageError e) {
+      return null;
+    }
+  }
 
   private static String error(LibC c) {
     return c.strerror(LastError.getLastError(Runtime.getRuntime(c)));

@@ -163,9 +163,15 @@ final class ImageImports {
     return out;
   }
 
-  /** {@link HeldLayers#find}, from the store's images as they are now. */
-  HeldLayers.Held held(String chainId, String diffId, String digest) {
-    return held(chainId, diffId, digest, knownBlobs());
+  /**
+   * {@link HeldLayers} of the store's images as they are at its first question (an import asks
+   * under the store's write lock, one question per layer left out): their blobs read once.
+   */
+  HeldLayers held() {
+    java.util.concurrent.atomic.AtomicReference<Map<String, LayerBlob>> known =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    return (chainId, diffId, digest) ->
+        held(chainId, diffId, digest, known.updateAndGet(k -> k != null ? k : knownBlobs()));
   }
 
   private HeldLayers.Held held(

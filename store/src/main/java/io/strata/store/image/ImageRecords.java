@@ -433,10 +433,16 @@ final class ImageRecords {
     return new ImageBuilder.Base(id, image.configBytes(), image.layers());
   }
 
+  /** The layers images use. */
+  Set<String> imageLayers() {
+    Set<String> used = new HashSet<>();
+    images().values().forEach(im -> used.addAll(im.layers()));
+    return used;
+  }
+
   /** Layers images use, plus those the build cache holds and their parents. */
   Set<String> liveLayers(LayerStore layers) {
-    Set<String> live = new HashSet<>();
-    images().values().forEach(im -> live.addAll(im.layers()));
+    Set<String> live = imageLayers();
     Map<String, LayerRecord> all = layers.all();
     for (String top : BuildCache.layers(chunks)) {
       String c = top;

@@ -36,7 +36,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -250,7 +249,7 @@ public final class ImageStore {
           throw new InvalidArgumentException(
               "image.import: layer blobs were left out of " + path + ", which is no image archive");
         }
-        source.archive().leftOut(leftOut, imports::held);
+        source.archive().leftOut(leftOut, imports.held());
       }
       return importHost(source, tag, pulled);
     }
@@ -726,30 +725,12 @@ public final class ImageStore {
   public BuildCachePrune pruneBuildCache(boolean all) throws IOException {
     return changing(
         () -> {
-          Set<String> used = new HashSet<>();
-          records.images().values().forEach(im -> used.addAll(im.layers()));
+          Set<String> used = records.imageLayers();
           List<io.strata.store.ref.RootChange> forget =
               io.strata.store.image.build.BuildCache.forgetWhere(
                   chunks, chain -> all || !used.contains(chain));
           records.commit(forget);
-          Set<String> live = records.liveLayers(layers);
-          Map<String, io.strata.store.image.layer.LayerRecord> made = layers.all();
-          List<String> gone = new ArrayList<>();
-          for (String c : made.keySet()) {
-            if (!live.contains(c)) {
-              gone.add(c);
-            }
-          }
-          // children before parents: deeper layers first
-          Map<String, Integer> depth = new HashMap<>();
-          for (String c : gone) {
-            int d = 0;
-            for (var l = made.get(c); l != null && l.parent() != null; l = made.get(l.parent())) {
-              d++;
-            }
-            depth.put(c, d);
-          }
-          gone.sort((a, b) -> Integer.compare(depth.get(b), depth.get(a)));
+          List<String> gone = layers.outsideTopDown(records.liveLayers(layers));
           if (!gone.isEmpty()) {
             layers.remove(gone);
           }
@@ -783,8 +764,7 @@ public final class ImageStore {
   public BuildCacheUse buildCacheUse() throws IOException {
     return reading(
         () -> {
-          Set<String> used = new HashSet<>();
-          records.images().values().forEach(im -> used.addAll(im.layers()));
+          Set<String> used = records.imageLayers();
           List<String> tops = io.strata.store.image.build.BuildCache.layers(chunks);
           int active = 0;
           for (String t : tops) {

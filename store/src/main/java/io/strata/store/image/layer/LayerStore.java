@@ -526,6 +526,29 @@ public final class LayerStore {
   }
 
   /**
+   * The layers with a record outside {@code live}, children before parents (the order {@link
+   * #remove} takes).
+   */
+  public List<String> outsideTopDown(Set<String> live) {
+    Map<String, LayerRecord> made = all();
+    Map<String, Integer> depth = new HashMap<>();
+    for (String c : made.keySet()) {
+      if (!live.contains(c)) {
+        int d = 0;
+        for (LayerRecord l = made.get(c);
+            l != null && l.parent() != null;
+            l = made.get(l.parent())) {
+          d++;
+        }
+        depth.put(c, d);
+      }
+    }
+    List<String> out = new ArrayList<>(depth.keySet());
+    out.sort((a, b) -> Integer.compare(depth.get(b), depth.get(a)));
+    return out;
+  }
+
+  /**
    * Puts the store back in a state some completed operation left: removes temporary snapshots,
    * layers outside {@code live} (an import or removal cut short) and layer snapshots without a
    * record. Run before any other use.
