@@ -16,7 +16,9 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -117,6 +119,7 @@ class BlobServiceTest {
    * for 3 MB of new random bytes, all of them grouped).
    */
   @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
   void newBytesCountChunksStoredInGroups() throws IOException {
     byte[] data = TestData.random(6, 3 << 20);
     try (Engine e = open("zstd:3")) {

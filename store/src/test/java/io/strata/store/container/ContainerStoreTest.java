@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -38,6 +39,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The container engine over a real store: what acceptance/40-containers.sh checks, and more. */
@@ -401,6 +403,7 @@ class ContainerStoreTest {
    * dropped every moved one).
    */
   @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
   void aDirectoryReplacedByAnotherCommitsAsTheContainerHoldsIt() throws IOException {
     containers.create("base:1", "mv1", List.of());
     ContainerView v = containers.view("mv1");
@@ -449,6 +452,7 @@ class ContainerStoreTest {
    * past the container's lock.
    */
   @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
   void aCommitAndAnExportOfAContainerBeingWrittenAreOnePointInTime() throws Exception {
     String id = containers.create("base:1", "busy", List.of());
     FileSystemView fs = fix.driver().fs(ContainerStore.SNAPSHOT_PREFIX + id);
@@ -706,6 +710,7 @@ class ContainerStoreTest {
    * name was followed, and {@code cat /vol/sub/keep.conf} was refused).
    */
   @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
   void aLinkInAVolumeThatLeavesItGoesOnInTheContainersNames() throws IOException {
     containers.create("base:1", "out", List.of(Mount.ofVolumeFlag("vo:/vol")));
     ContainerView v = containers.view("out");

@@ -20,8 +20,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Recovery, corruption detection and the data root's lock, on a real store in a temp dir. */
@@ -215,6 +217,7 @@ class DurabilityTest {
    * again.
    */
   @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
   void aBlobRemovedFromALightlyDeadPackGivesItsBytesBack() throws IOException {
     Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "durability-");
     try {

@@ -66,6 +66,7 @@ class VolumeStoreTest {
 
   /** A file of several names counts once, as Docker sizes a volume (AG5: once per name). */
   @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void aHardLinkedFileCountsOnce() throws IOException {
     VolumeStore v = open();
     Path data = Path.of(v.create("linked").mountpoint());

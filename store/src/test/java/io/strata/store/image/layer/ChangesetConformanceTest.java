@@ -18,9 +18,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -206,6 +208,7 @@ public abstract class ChangesetConformanceTest {
    * refused, so a container a program made one in could never be committed).
    */
   @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
   void aSymlinkClimbingAboveTheRootStopsThereAsTheKernelResolvesIt() throws IOException {
     LayerRecord l1 = base();
     FileSystemView fs =
