@@ -93,6 +93,14 @@ class SystemDfIT {
       JsonNode dfv = json(s, "system", "df", "-v");
       assertThat(dfv.get("containerd").has("exclusive")).isTrue();
       assertThat(dfv.get("registry").has("reclaimable")).isFalse();
+
+      // a plain blob is no registry's space on a server without one (AG6, session 29)
+      ok(s, "blob", "put", file.toString());
+      dfv = json(s, "system", "df", "-v");
+      assertThat(dfv.get("registry").get("records").asLong()).isZero();
+      assertThat(dfv.get("blobs").get("records").asLong()).isEqualTo(1);
+      assertThat(dfv.get("blobs").get("exclusive").asLong()).isGreaterThanOrEqualTo(2 << 20);
+      assertThat(ok(s, "system", "df", "-v").out()).contains("Blobs space usage:");
     }
   }
 }

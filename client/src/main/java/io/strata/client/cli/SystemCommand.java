@@ -22,9 +22,10 @@ final class SystemCommand extends CommandGroup {
       mixinStandardHelpOptions = true,
       description = {
         "What images, containers and volumes take: TYPE TOTAL ACTIVE SIZE RECLAIMABLE; -v adds"
-            + " one row per image, container and volume, and what the registry and containerd"
-            + " hold (RECORDS SIZE EXCLUSIVE: the bytes only they hold, which their own"
-            + " deletes and gc free, no prune).",
+            + " one row per image, container and volume, and what the registry, containerd"
+            + " and plain blobs (strata blob put's, in no registry repository) hold (RECORDS"
+            + " SIZE EXCLUSIVE: the bytes only they hold, which their own deletes and gc free,"
+            + " no prune).",
         "RECLAIMABLE is what removing the unused ones and a gc would free: chunks a commit, a"
             + " pushed image, a volume or containerd still references stay. No container runs,"
             + " so none is active; a volume is active while a container mounts it.",
@@ -84,6 +85,9 @@ final class SystemCommand extends CommandGroup {
         if (verbose) {
           out.put("registry", r.registry());
           out.put("containerd", r.containerd());
+          if (r.blobs() != null) {
+            out.put("blobs", r.blobs());
+          }
           out.put("imageList", images);
           out.put("containerList", containers);
           out.put("volumeList", volumes);
@@ -113,6 +117,9 @@ final class SystemCommand extends CommandGroup {
         VolumeCommands.ListVolumes.print(out, volumes);
         held(out, "Registry", r.registry());
         held(out, "Containerd", r.containerd());
+        if (r.blobs() != null) { // a server before 2026-12-08 counted them under Registry
+          held(out, "Blobs", r.blobs());
+        }
       }
       return ExitStatus.OK;
     }

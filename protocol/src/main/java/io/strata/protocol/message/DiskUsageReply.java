@@ -8,17 +8,26 @@ package io.strata.protocol.message;
  * @param images every image
  * @param containers every container
  * @param volumes every named volume
- * @param registry what stratad's registry keeps: manifests, tags, links and stored blobs
+ * @param registry what stratad's registry keeps: manifests, tags, links and the stored blobs a
+ *     repository links
  * @param containerd what the containerd services keep: snapshots and content
  * @param buildCache the build cache: its entries (total), those whose layer an image uses (active),
  *     the layers only it keeps (size) and what a builder prune would free; absent from servers
  *     before 2026-12-07 (read as null: shown as nothing)
+ * @param blobs the stored blobs no registry repository links ({@code strata blob put}'s); absent
+ *     from servers before 2026-12-08, which counted them under {@code registry} (read as null)
  */
 public record DiskUsageReply(
-    Row images, Row containers, Row volumes, Held registry, Held containerd, Row buildCache) {
-  /** The answer of a server that does not count its build cache. */
+    Row images,
+    Row containers,
+    Row volumes,
+    Held registry,
+    Held containerd,
+    Row buildCache,
+    Held blobs) {
+  /** The answer of a server that does not count its build cache or its plain blobs. */
   public DiskUsageReply(Row images, Row containers, Row volumes, Held registry, Held containerd) {
-    this(images, containers, volumes, registry, containerd, null);
+    this(images, containers, volumes, registry, containerd, null, null);
   }
 
   /** The build cache's row; nothing for a server that does not count it. */

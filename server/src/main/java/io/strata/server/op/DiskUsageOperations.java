@@ -17,8 +17,9 @@ import java.util.Map;
 
 /**
  * {@code system.df}: what images, containers and volumes take and what removing the unused ones
- * would free, and what the registry and containerd hold besides. Every reclaimable figure is the
- * pack bytes of the chunks no root left after the removal references (docs/ADVERSARIAL.md, W5).
+ * would free, and what the registry, containerd and plain blobs hold besides. Every reclaimable
+ * figure is the pack bytes of the chunks no root left after the removal references
+ * (docs/ADVERSARIAL.md, W5).
  */
 final class DiskUsageOperations {
   private final ChunkStore chunks;
@@ -50,12 +51,13 @@ final class DiskUsageOperations {
             new DiskUsageReply.Row(i.total(), i.active(), i.size(), i.reclaimable()),
             new DiskUsageReply.Row(c.total(), c.active(), c.size(), c.reclaimable()),
             new DiskUsageReply.Row(v.total(), v.active(), v.size(), v.reclaimable()),
-            held(RemovalSpace.of(chunks, RegistryRoots::isRegistryRoot)),
+            held(RemovalSpace.of(chunks, RegistryRoots.registryHeld(chunks))),
             // containerd's content records and its snapshots in the driver's key space
             held(
                 RemovalSpace.of(
                     chunks, n -> n.startsWith(SnapshotKeys.PREFIX) || n.startsWith(ctrdSnapshots))),
-            new DiskUsageReply.Row(b.entries(), b.active(), b.size(), b.reclaimable())));
+            new DiskUsageReply.Row(b.entries(), b.active(), b.size(), b.reclaimable()),
+            held(RemovalSpace.of(chunks, RegistryRoots.plainBlobs(chunks)))));
   }
 
   private static DiskUsageReply.Held held(RemovalSpace s) {

@@ -848,8 +848,9 @@ public final class ChunkStore implements ChunkAccess, Closeable {
    * and no open session holds. They leave the index at once, under the exclusive side of {@link
    * LiveRoots#lock}, so a writer either saw them as present and holds them, or stores them again.
    */
-  RoaringBitmap markDead(int sealedUpTo) {
+  DeadChunks markDead(int sealedUpTo) {
     RoaringBitmap dead = new RoaringBitmap();
+    RoaringBitmap packIds = new RoaringBitmap();
     live.lock().writeLock().lock();
     try {
       RoaringBitmap held = live.live();
@@ -859,6 +860,7 @@ public final class ChunkStore implements ChunkAccess, Closeable {
                 && Locations.packId(loc) <= sealedUpTo
                 && !held.contains(id)) {
               dead.add(id);
+              packIds.add(Locations.packId(loc));
             }
           });
       for (int id : dead) {
@@ -867,8 +869,18 @@ public final class ChunkStore implements ChunkAccess, Closeable {
     } finally {
       live.lock().writeLock().unlock();
     }
-    return dead;
+    return new DeadChunks(dead, packIds);
   }
+
+  /**
+   * What {@link #markDead} took out of the index.
+   *
+   * @param ids the dead chunks
+   * @param packIds the packs their records are in: each has bytes to take out of the totals,
+   *     whether or not its figures show waste (a group member's share is rounded up, so a small
+   *     member dying among live ones may leave none: docs/ADVERSARIAL.md, AG4)
+   */
+  record DeadChunks(RoaringBitmap ids, RoaringBitmap packIds) {}
 
   /**
    * GC moved chunk {@code id} to a copy; {@code original} stays whole until the copy is durable.

@@ -64,7 +64,8 @@ final class GarbageCollector {
   /** One collection; the caller holds the store's GC lock. */
   GcResult run() throws IOException {
     int sealedUpTo = sealOpenPack();
-    RoaringBitmap dead = store.markDead(sealedUpTo);
+    ChunkStore.DeadChunks marked = store.markDead(sealedUpTo);
+    RoaringBitmap dead = marked.ids();
     Map<Integer, Long> liveBytes = liveBytesPerPack();
     List<Integer> empty = new ArrayList<>();
     List<Sparse> sparse = new ArrayList<>();
@@ -77,7 +78,7 @@ final class GarbageCollector {
       long size = sizeOf(packId);
       long live = liveBytes.getOrDefault(packId, 0L);
       long waste = size - PackFormat.HEADER_SIZE - PackFormat.TRAILER_SIZE - live;
-      if (size < 0 || waste <= 0) {
+      if (size < 0 || (waste <= 0 && !marked.packIds().contains(packId))) {
         continue;
       }
       long newlyDead = forgetDead(packId, dead);

@@ -1,5 +1,6 @@
 package io.strata.store.registry;
 
+import io.strata.store.blob.BlobService;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.ref.Root;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +10,9 @@ import java.util.function.Predicate;
 
 /**
  * Which chunk-store roots are the registry's, for {@code strata system df}: all of them (what the
- * registry holds), and those that go when Strata images go (the manifests published as views of
- * them, which the registry's sweep deletes, and what only those manifests kept).
+ * registry holds), the plain blobs beside them, and those that go when Strata images go (the
+ * manifests published as views of them, which the registry's sweep deletes, and what only those
+ * manifests kept).
  */
 public final class RegistryRoots {
   private static final String BLOB = "blob/";
@@ -18,11 +20,43 @@ public final class RegistryRoots {
   private RegistryRoots() {}
 
   /**
-   * Whether root {@code name} is the registry's: a manifest, tag or link record, or a stored blob
-   * (the blobs a client pushed, and those `strata blob` keeps, which the registry serves).
+   * The roots of {@code chunks} that are the registry's: its manifests, tags, links and marks, and
+   * the stored blobs a repository holds (linked or as a manifest) or the registry owns. Any other
+   * blob is a plain one ({@link #plainBlobs}), though the registry would serve it too: counted as
+   * the registry's, {@code strata blob put} objects showed as registry space on a server without
+   * one (docs/ADVERSARIAL.md, AG6).
    */
-  public static boolean isRegistryRoot(String name) {
-    return name.startsWith("reg/") || name.startsWith(BLOB);
+  public static Predicate<String> registryHeld(ChunkStore chunks) {
+    Set<String> held = registryBlobs(chunks);
+    return name -> name.startsWith("reg/") || held.contains(name);
+  }
+
+  /**
+   * The stored blobs of {@code chunks} no registry repository holds: what {@code strata blob ls}
+   * lists besides the registry's (puts, and layers images keep as blobs).
+   */
+  public static Predicate<String> plainBlobs(ChunkStore chunks) {
+    Set<String> held = registryBlobs(chunks);
+    return name -> name.startsWith(BLOB) && !held.contains(name);
+  }
+
+  /** The blob roots a repository's link or manifest names, or the registry's mark owns. */
+  private static Set<String> registryBlobs(ChunkStore chunks) {
+    Set<String> held = new HashSet<>();
+    for (String prefix : new String[] {RegistryStore.LINK, RegistryStore.MANIFEST}) {
+      for (Root r : chunks.roots(prefix)) {
+        held.add(blobOf(r.name().substring(prefix.length())));
+      }
+    }
+    for (Root r : chunks.roots(BlobService.REGISTRY_OWNED)) {
+      held.add(BLOB + r.name().substring(BlobService.REGISTRY_OWNED.length()));
+    }
+    return held;
+  }
+
+  /** The blob root a link {@code REPO@DIGEST} names. */
+  private static String blobOf(String ref) {
+    return BLOB + ref.substring(ref.lastIndexOf('@') + 1);
   }
 
   /**
@@ -54,7 +88,7 @@ public final class RegistryRoots {
     Set<String> keptBlobs = new HashSet<>();
     for (Root l : chunks.roots(RegistryStore.LINK)) {
       String ref = l.name().substring(RegistryStore.LINK.length());
-      String blob = BLOB + ref.substring(ref.lastIndexOf('@') + 1);
+      String blob = blobOf(ref);
       if (repos.contains(repo(ref))) {
         gone.add(l.name());
         goneBlobs.add(blob);

@@ -141,15 +141,32 @@ class RegistryDiskUsageTest {
 
   @Test
   void whatTheRegistryHoldsIsCountedWithWhatRemovingItWouldFree() throws IOException {
-    assertThat(RemovalSpace.of(fix.chunks(), RegistryRoots::isRegistryRoot))
+    assertThat(RemovalSpace.of(fix.chunks(), RegistryRoots.registryHeld(fix.chunks())))
         .isEqualTo(RemovalSpace.NONE);
     byte[] pushed = TestData.random(23, 256 << 10);
     pushImage(new TarBuilder().raw("pushed.bin", pushed).bytes());
 
-    RemovalSpace held = RemovalSpace.of(fix.chunks(), RegistryRoots::isRegistryRoot);
+    RemovalSpace held = RemovalSpace.of(fix.chunks(), RegistryRoots.registryHeld(fix.chunks()));
 
     assertThat(held.roots()).isGreaterThanOrEqualTo(4); // manifest, tag, two links, their blobs
     assertThat(held.size()).isGreaterThanOrEqualTo(pushed.length);
     assertThat(held.reclaimable()).isBetween(0L, held.size());
+    assertThat(RemovalSpace.of(fix.chunks(), RegistryRoots.plainBlobs(fix.chunks())))
+        .as("every blob is a repository's")
+        .isEqualTo(RemovalSpace.NONE);
+  }
+
+  @Test
+  void aBlobNoRepositoryLinksIsAPlainBlobNotTheRegistrys() throws IOException {
+    byte[] plain = TestData.random(24, 256 << 10);
+    new BlobService(fix.chunks()).put(new ByteArrayInputStream(plain));
+
+    RemovalSpace blobs = RemovalSpace.of(fix.chunks(), RegistryRoots.plainBlobs(fix.chunks()));
+    assertThat(blobs.roots()).isEqualTo(1);
+    assertThat(blobs.size()).isGreaterThanOrEqualTo(plain.length);
+    assertThat(blobs.reclaimable()).isEqualTo(blobs.size());
+    assertThat(RemovalSpace.of(fix.chunks(), RegistryRoots.registryHeld(fix.chunks())))
+        .as("no registry: it holds nothing (AG6)")
+        .isEqualTo(RemovalSpace.NONE);
   }
 }
