@@ -27,6 +27,13 @@ public interface SnapshotMounts {
    */
   void release(String key) throws IOException;
 
+  /**
+   * Hands the snapshot what its mount's processes wrote and the mount holds (the write-behind, the
+   * kernel's dirty pages), so that what reads the snapshot beside the mount sees it: {@code Usage}.
+   * Nothing is made durable. Does nothing for a key that is not served.
+   */
+  default void flush(String key) throws IOException {}
+
   /** The mounts of a stratad without FUSE support: every {@link #mountPoint} call fails. */
   static SnapshotMounts unavailable() {
     return new SnapshotMounts() {

@@ -241,6 +241,7 @@ final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
         () -> {
           String key = SnapshotKeys.driverKey(Namespaces.current(), req.getKey());
           SnapshotInfo info = driver.stat(key);
+          mounts.flush(key); // the bytes the mount held count too (AJ3)
           long written = driver.written(key);
           long inodes = 0;
           // counted from the stream: a list of every change could take the heap (G5)

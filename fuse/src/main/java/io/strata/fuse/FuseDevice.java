@@ -124,8 +124,13 @@ final class FuseDevice {
     return fd;
   }
 
-  /** Mounts the connection on {@code fd} at {@code dir}. */
-  static void mount(int fd, Path dir, String fsName, boolean readOnly, int maxRead)
+  /**
+   * Mounts the connection on {@code fd} at {@code dir}: {@code nosuid,nodev} unless {@code
+   * setuidAndDevices}, which a container's root file system needs (its setuid programs, file
+   * capabilities and device nodes work as on overlayfs: docs/ADVERSARIAL.md, AJ1).
+   */
+  static void mount(
+      int fd, Path dir, String fsName, boolean readOnly, boolean setuidAndDevices, int maxRead)
       throws IOException {
     LibC c = libc();
     String data =
@@ -133,7 +138,7 @@ final class FuseDevice {
             + fd
             + ",rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions,max_read="
             + maxRead;
-    long flags = MS_NOSUID | MS_NODEV | (readOnly ? MS_RDONLY : 0);
+    long flags = (setuidAndDevices ? 0 : MS_NOSUID | MS_NODEV) | (readOnly ? MS_RDONLY : 0);
     if (c.mount(fsName, dir.toString(), "fuse." + fsName, flags, data) != 0) {
       throw new IOException("mount at " + dir + " failed: " + c.strerror(lastError(c)));
     }

@@ -165,6 +165,21 @@ public final class FuseMount implements Closeable {
     }
   }
 
+  /**
+   * Unmounts for good, as {@link #close} does, but a mount still in use is not served on: its
+   * snapshot is about to be committed or removed, and what its processes would write there could go
+   * nowhere (they wrote into a file system no snapshot had, and the writes were dropped:
+   * docs/ADVERSARIAL.md, AJ6). Every later call in it answers ENOTCONN, as a killed server's mount
+   * does.
+   */
+  public void retire() throws IOException {
+    try {
+      close();
+    } finally {
+      halt();
+    }
+  }
+
   private void unmount() throws IOException {
     // The periodic sync is left running: a busy mount is served on after the detach, and what its
     // processes write meanwhile is made durable every few seconds as before (periodicSync).

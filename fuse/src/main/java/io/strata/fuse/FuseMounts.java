@@ -175,6 +175,20 @@ public final class FuseMounts implements Closeable {
    */
   public FuseMount mount(FileSystemView view, Path mountPoint, boolean readOnly)
       throws IOException {
+    return mount(view, mountPoint, readOnly, false);
+  }
+
+  /**
+   * {@link #mount(FileSystemView, Path, boolean)}, with {@code setuidAndDevices} for a container's
+   * root file system that a runtime runs programs from: setuid and setgid bits, file capabilities
+   * and device nodes take effect, as on overlayfs (containerd's snapshot mounts, whose directories
+   * only root can reach). Without it the mount is {@code nosuid,nodev}, as a FUSE mount at a
+   * directory of the host's (`strata mount`) should be: an image's setuid programs must not be a
+   * way to root for whoever can reach the mount point.
+   */
+  public FuseMount mount(
+      FileSystemView view, Path mountPoint, boolean readOnly, boolean setuidAndDevices)
+      throws IOException {
     requireFuse();
     Path mp = mountPoint.toAbsolutePath().normalize();
     synchronized (this) {
@@ -213,7 +227,7 @@ public final class FuseMounts implements Closeable {
           throw new ConflictException("mount point " + mp + " is not empty");
         }
       }
-      FuseMount m = start(view, mp, readOnly);
+      FuseMount m = start(view, mp, readOnly, setuidAndDevices);
       mounts.put(mp, m);
       forgetEnded(mp); // unmounted already, before it was listed
       live.removeIf(old -> !old.isMounted());
@@ -227,13 +241,14 @@ public final class FuseMounts implements Closeable {
     }
   }
 
-  private FuseMount start(FileSystemView view, Path mp, boolean readOnly) throws IOException {
+  private FuseMount start(FileSystemView view, Path mp, boolean readOnly, boolean setuidAndDevices)
+      throws IOException {
     FuseDevice.require();
     LowLevelFs fs = new LowLevelFs(view, readOnly, spaceOf, mp.toString());
     CountDownLatch served = new CountDownLatch(1);
     FuseSession session;
     try {
-      session = serve(fs, view, mp, served, this::forgetEnded);
+      session = serve(fs, view, mp, setuidAndDevices, served, this::forgetEnded);
     } catch (IOException | RuntimeException e) {
       if (!fs.readOnly()) {
         // What the mount changed on the way (leftovers it removed) is made durable, and the view
@@ -252,11 +267,17 @@ public final class FuseMounts implements Closeable {
   }
 
   private static FuseSession serve(
-      LowLevelFs fs, FileSystemView view, Path mp, CountDownLatch served, Consumer<Path> ended)
+      LowLevelFs fs,
+      FileSystemView view,
+      Path mp,
+      boolean setuidAndDevices,
+      CountDownLatch served,
+      Consumer<Path> ended)
       throws IOException {
     return FuseSession.mount(
         fs,
         mp,
+        setuidAndDevices,
         () -> {
           // The kernel ended the connection: make what arrived meanwhile durable (a halted mount
           // did at its halt, and its view may be closed by now).

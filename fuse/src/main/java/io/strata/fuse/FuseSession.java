@@ -72,11 +72,14 @@ final class FuseSession {
    * kernel ends the connection. Throws when FUSE is missing, this process is not root, or the
    * kernel refuses the mount.
    */
-  static FuseSession mount(LowLevelFs fs, Path mountPoint, Runnable whenEnded) throws IOException {
+  static FuseSession mount(
+      LowLevelFs fs, Path mountPoint, boolean setuidAndDevices, Runnable whenEnded)
+      throws IOException {
     FuseDevice.require();
     int fd = FuseDevice.open();
     try {
-      FuseDevice.mount(fd, mountPoint, "strata", fs.readOnly(), LowLevelFs.MAX_IO);
+      FuseDevice.mount(
+          fd, mountPoint, "strata", fs.readOnly(), setuidAndDevices, LowLevelFs.MAX_IO);
     } catch (IOException | RuntimeException e) {
       FuseDevice.close(fd);
       throw e;

@@ -1059,12 +1059,13 @@ final class LowLevelFs {
     if (!readOnly) {
       try {
         // A host file alone, as the host's fsync does; anything else (the layer's files, a node
-        // with no name left) makes every change of the mount durable.
+        // with no name left) makes every change of the mount durable, through the layer's intent
+        // log when it has one (one forced append instead of a commit of the tree).
         String p = table.path(q.nodeId);
         if (p != null && view.sharedWithHost(p)) {
           pending.syncHostFile(p);
         } else {
-          sync();
+          pending.fsync();
         }
       } catch (PendingChanges.LostChanges e) {
         throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());

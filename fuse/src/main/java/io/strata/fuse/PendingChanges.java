@@ -70,6 +70,9 @@ final class PendingChanges {
   private final Object lock = new Object();
   private final AtomicLong unsyncedBytes = new AtomicLong();
   private volatile boolean dirty;
+  // changed since the last fsync or sync: what an fsync has to make durable (dirty stays set after
+  // an fsync that wrote the changes to the intent log, for the periodic sync to commit them)
+  private boolean unlogged;
   private volatile Throwable lost;
 
   // Write-behind: the kernel hands over a file written in small pieces (a shell's 8 KiB, a
@@ -111,6 +114,7 @@ final class PendingChanges {
       // Re-asserted each time: a `strata fs` group on the same view turns deferral off at its end.
       view.deferSync(true);
       dirty = true;
+      unlogged = true;
       c.run();
     }
   }
@@ -131,6 +135,7 @@ final class PendingChanges {
       settleHeld();
       view.deferSync(true);
       dirty = true;
+      unlogged = true;
       if (len >= HOLD_BYTES || view.sharedWithHost(path)) {
         // A host file (a volume's, a bind mount's) is read by others directly: written at once.
         view.write(path, offset, b, off, len);
@@ -167,6 +172,7 @@ final class PendingChanges {
       settleHeld();
       view.deferSync(true);
       dirty = true;
+      unlogged = true;
       view.append(path, b, off, len);
     }
   }
@@ -224,6 +230,7 @@ final class PendingChanges {
     try {
       view.deferSync(true);
       dirty = true;
+      unlogged = true;
       view.write(heldPath, heldOffset, held, 0, heldLength);
     } finally {
       // Back to the process's set: a mount holds the buffer only while it holds a write.
@@ -261,9 +268,38 @@ final class PendingChanges {
       lost = null;
       if (dirty) {
         dirty = false;
+        unlogged = false;
         unsyncedBytes.set(0);
         try {
           view.sync();
+        } catch (HeldChangesLost e) {
+          if (before != null) {
+            e.addSuppressed(before);
+          }
+          throw new LostChanges(name, e);
+        }
+      }
+      if (before != null) {
+        throw new LostChanges(name, before);
+      }
+    }
+  }
+
+  /**
+   * Makes every change so far durable for an fsync: as {@link #sync}, but the view may write the
+   * held changes to its intent log rather than commit them ({@link FileSystemView#syncLogged}); the
+   * periodic sync commits them later. Throws, once, what a failed background sync lost. Nothing
+   * changed since the last fsync: nothing to do (dpkg fsyncs every file it unpacked in a row).
+   */
+  void fsync() throws IOException {
+    synchronized (lock) {
+      settle();
+      Throwable before = lost;
+      lost = null;
+      if (unlogged) {
+        unlogged = false;
+        try {
+          view.syncLogged();
         } catch (HeldChangesLost e) {
           if (before != null) {
             e.addSuppressed(before);
@@ -308,6 +344,7 @@ final class PendingChanges {
         // `strata fs` change's own durability off. Undeferred, the rewrite commits at once.
         if (view.finishIdleAppends()) {
           dirty = true;
+          unlogged = true;
         }
       } catch (IOException | RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "mount {0}: idle appends not rewritten: {1}", name, e);
@@ -337,6 +374,7 @@ final class PendingChanges {
         settleHeld();
         if (dirty) {
           dirty = false;
+          unlogged = false;
           unsyncedBytes.set(0);
           view.sync();
         }

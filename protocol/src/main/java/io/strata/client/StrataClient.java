@@ -145,6 +145,22 @@ public final class StrataClient implements Closeable {
    */
   public static StrataClient connect(HostPort address, byte[] token, boolean streaming)
       throws StrataClientException {
+    try {
+      return connect(address, token, streaming, true);
+    } catch (StrataClientException e) {
+      // A server from before 2026-12-05 takes a HELLO of exactly 8 bytes and refuses the padded
+      // one with these words: it speaks the same protocol version otherwise, so ask again without
+      // the padding rather than fail every command with words about payload sizes (AI5).
+      if (e.getMessage() != null && e.getMessage().contains("hello: payload has")) {
+        return connect(address, token, streaming, false);
+      }
+      throw e;
+    }
+  }
+
+  private static StrataClient connect(
+      HostPort address, byte[] token, boolean streaming, boolean padded)
+      throws StrataClientException {
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
@@ -162,7 +178,7 @@ public final class StrataClient implements Closeable {
     try {
       FrameConnection c = new FrameConnection(socket);
       socket.setSoTimeout((int) HANDSHAKE_TIMEOUT.toMillis());
-      Welcome w = handshake(address, c, token, streaming);
+      Welcome w = handshake(address, c, token, streaming, padded);
       socket.setSoTimeout(0);
       return new StrataClient(address, c, w, streaming);
     } catch (StrataClientException e) {
@@ -178,8 +194,11 @@ public final class StrataClient implements Closeable {
   }
 
   private static Welcome handshake(
-      HostPort address, FrameConnection c, byte[] token, boolean streaming) throws IOException {
-    c.send(FrameType.HELLO, Wire.CONNECTION_STREAM, Hello.current().encode());
+      HostPort address, FrameConnection c, byte[] token, boolean streaming, boolean padded)
+      throws IOException {
+    Hello hello = Hello.current();
+    c.send(
+        FrameType.HELLO, Wire.CONNECTION_STREAM, padded ? hello.encode() : hello.encodeUnpadded());
     Welcome w;
     try {
       InboundFrame f = c.read();

@@ -44,6 +44,15 @@ public record Hello(int minVersion, int maxVersion) {
         .array();
   }
 
+  /** The payload bytes without the padding: what a server from before the padding takes. */
+  public byte[] encodeUnpadded() {
+    return ByteBuffer.allocate(LENGTH)
+        .putInt(Wire.MAGIC)
+        .putShort((short) minVersion)
+        .putShort((short) maxVersion)
+        .array();
+  }
+
   /** Reads a HELLO payload, with or without padding. */
   public static Hello decode(ByteBuffer b) throws ProtocolException {
     if (b.remaining() < LENGTH || b.remaining() > MAX_LENGTH) {

@@ -67,7 +67,9 @@ final class FuseSnapshotMounts implements SnapshotMounts, Closeable {
         // served before: the directory, or a mount a killed server left there, which mount()
         // detaches (anything else there it refuses, naming it)
       }
-      m = mounts.mount(driver.fs(key), at, readOnly);
+      // a container's root: its setuid programs and device nodes work, as on overlayfs (AJ1); the
+      // directory is the data root's, which only root reaches
+      m = mounts.mount(driver.fs(key), at, readOnly, true);
       served.put(key, m);
     }
     return m.mountPoint().toString();
@@ -77,8 +79,16 @@ final class FuseSnapshotMounts implements SnapshotMounts, Closeable {
   public synchronized void release(String key) throws IOException {
     FuseMount m = served.remove(key);
     if (m != null) {
-      m.close();
+      m.retire(); // committed or removed next: no write may land in it after
       removeIfEmpty(m.mountPoint());
+    }
+  }
+
+  @Override
+  public synchronized void flush(String key) throws IOException {
+    FuseMount m = served.get(key);
+    if (m != null && m.isMounted()) {
+      m.flush();
     }
   }
 

@@ -49,7 +49,7 @@ public final class CdsTraining {
           1.5,
           2.5,
           List.of(new GzipRecipeCount("os 255 (Go, klauspost, Java)", 2, 1)),
-          8,
+          8L,
           null);
 
   private CdsTraining() {}

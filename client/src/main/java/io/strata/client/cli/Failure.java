@@ -25,6 +25,11 @@ final class Failure {
     int code;
     if (e instanceof StrataClientException s) {
       code = ExitStatus.of(s.status());
+      if (s.status() == Status.UNIMPLEMENTED) { // the server's words name only the opcode (AI6)
+        message +=
+            ": the server is older than this client; upgrade stratad, or use the strata of its"
+                + " release";
+      }
     } else if (e instanceof IllegalArgumentException) {
       code = ExitStatus.USAGE;
     } else if (e instanceof IOException) {

@@ -70,9 +70,11 @@ final class InfoCommand extends ClientCommand {
           "gzip blobs, %s: %d of %d reproduced by a recipe%n",
           g.family(), g.reproduced(), g.seen());
     }
-    out.printf(
-        "registry staged:   %d (%s) waiting to enter the chunk store%n",
-        i.registryStagedBytes(), ByteSize.human(i.registryStagedBytes()));
+    if (i.registryStagedBytes() != null) { // an older server does not count them
+      out.printf(
+          "registry staged:   %d (%s) waiting to enter the chunk store%n",
+          i.registryStagedBytes(), ByteSize.human(i.registryStagedBytes()));
+    }
     InfoReply.Shared s = i.shared();
     if (s != null) {
       out.printf("shared store:      %s%n", s.location());

@@ -64,12 +64,13 @@ final class SystemCommand extends CommandGroup {
                 .column("Active", "ACTIVE")
                 .column("Size", "SIZE")
                 .column("Reclaimable", "RECLAIMABLE");
-        List<Map<String, Object>> rows =
-            List.of(
-                row("Images", r.images()),
-                row("Containers", r.containers()),
-                row("Local Volumes", r.volumes()),
-                row("Build Cache", r.buildCacheRow()));
+        List<Map<String, Object>> rows = new java.util.ArrayList<>();
+        rows.add(row("Images", r.images()));
+        rows.add(row("Containers", r.containers()));
+        rows.add(row("Local Volumes", r.volumes()));
+        if (r.buildCache() != null) { // a server before 2026-12-07 does not count it (AI4)
+          rows.add(row("Build Cache", r.buildCache()));
+        }
         ListingOptions.printFormatted(cli.terminal().out(), format, rows, shape);
         return ExitStatus.OK;
       }
@@ -81,7 +82,9 @@ final class SystemCommand extends CommandGroup {
         out.put("images", r.images());
         out.put("containers", r.containers());
         out.put("volumes", r.volumes());
-        out.put("buildCache", r.buildCacheRow());
+        if (r.buildCache() != null) {
+          out.put("buildCache", r.buildCache());
+        }
         if (verbose) {
           out.put("registry", r.registry());
           out.put("containerd", r.containerd());
@@ -100,7 +103,9 @@ final class SystemCommand extends CommandGroup {
       row(t, "Images", r.images());
       row(t, "Containers", r.containers());
       row(t, "Local Volumes", r.volumes());
-      row(t, "Build Cache", r.buildCacheRow());
+      if (r.buildCache() != null) {
+        row(t, "Build Cache", r.buildCache());
+      }
       t.print(out);
       if (verbose) {
         out.println();
@@ -140,6 +145,9 @@ final class SystemCommand extends CommandGroup {
      * as docker's summary has none for such things and scripts parse its rows.
      */
     private static void held(PrintStream out, String name, DiskUsageReply.Held h) {
+      if (h == null) { // a server from before the section (AI3)
+        return;
+      }
       out.println();
       out.println(name + " space usage:");
       out.println();

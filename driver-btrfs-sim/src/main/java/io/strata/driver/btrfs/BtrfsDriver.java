@@ -46,6 +46,7 @@ public final class BtrfsDriver extends SnapshotSetDriver
     for (Snapshot s : set.all().values()) {
       counters.observe(Subvolume.decode(s.extension(), s.key()));
     }
+    set.recoverIntentLogs(); // a replay commits: after the counters know every subvolume
     LOG.log(
         System.Logger.Level.INFO,
         "btrfs driver: {0} subvolumes, generation {1}",
@@ -418,11 +419,8 @@ public final class BtrfsDriver extends SnapshotSetDriver
   @Override
   public void close() {
     // Access times reads set are written now, as they would be before an unmount.
-    for (io.strata.store.driver.Snapshot s : set.all().values()) {
-      if (s.kind() == io.strata.store.driver.Kind.ACTIVE
-          && set.fs(s.key()) instanceof io.strata.store.fs.TreeFileSystem fs) {
-        fs.flushAccessTimes();
-      }
+    for (TreeFileSystem fs : set.opened()) {
+      fs.flushAccessTimes();
     }
   }
 }

@@ -62,6 +62,27 @@ final class Fixture implements AutoCloseable {
     start();
   }
 
+  /**
+   * What a kill -9 leaves: the driver is dropped unclosed, so nothing its file systems hold is
+   * committed; the store closes on what is durable; both open again from disk.
+   */
+  void crash() throws IOException {
+    crash(() -> {});
+  }
+
+  /** {@link #crash()}, with {@code meanwhile} done to the data root while nothing runs. */
+  void crash(Meanwhile meanwhile) throws IOException {
+    store.close();
+    meanwhile.run();
+    start();
+  }
+
+  /** What a test does to a data root between a crash and the next start. */
+  @FunctionalInterface
+  interface Meanwhile {
+    void run() throws IOException;
+  }
+
   @Override
   public void close() throws IOException {
     driver.close();

@@ -39,6 +39,20 @@ class StatBlocksTest {
   }
 
   @Test
+  void aListingGivesASparseFileTheBlocksStatGives() throws IOException {
+    FileSystemView fs = f.driver().fs("c");
+    fs.write("/sparse", 0, new byte[0], 0, 0);
+    fs.truncate("/sparse", 10L << 30);
+    fs.write("/sp2", 100_000_000, new byte[] {'x'}, 0, 1);
+    for (io.strata.store.fs.DirEntry e : fs.list("/")) {
+      assertThat(e.stat().allocatedBytes())
+          .as("%s listed (READDIRPLUS), AJ2", e.name())
+          .isEqualTo(fs.stat("/" + e.name()).allocatedBytes());
+    }
+    assertThat(fs.stat("/sparse").allocatedBytes()).isZero();
+  }
+
+  @Test
   void blocksFollowWritesAndReflinks() throws IOException {
     FileSystemView fs = f.driver().fs("c");
     fs.writeFile("/src", new ByteArrayInputStream(TestData.random(1, 2 * MIB)), 0644, 0, 0, 0);

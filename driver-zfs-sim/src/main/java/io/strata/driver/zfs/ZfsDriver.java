@@ -82,6 +82,7 @@ public final class ZfsDriver extends SnapshotSetDriver
       LOG.log(System.Logger.Level.INFO, "zfs: finishing a promote interrupted by a crash");
       d.finish(pool);
     }
+    d.set.recoverIntentLogs(); // a replay commits: after the dataset table is whole
     return d;
   }
 
@@ -423,10 +424,8 @@ public final class ZfsDriver extends SnapshotSetDriver
   public void close() {
     // Every change is durable when it returns; the store belongs to the engine. Access times reads
     // set are written now, as ZFS writes them with its last transaction group.
-    for (Snapshot s : set.all().values()) {
-      if (s.kind() == Kind.ACTIVE && set.fs(s.key()) instanceof TreeFileSystem fs) {
-        fs.flushAccessTimes();
-      }
+    for (TreeFileSystem fs : set.opened()) {
+      fs.flushAccessTimes(); // a read-only one has none
     }
   }
 

@@ -30,11 +30,6 @@ public record DiskUsageReply(
     this(images, containers, volumes, registry, containerd, null, null);
   }
 
-  /** The build cache's row; nothing for a server that does not count it. */
-  public Row buildCacheRow() {
-    return buildCache == null ? Row.EMPTY : buildCache;
-  }
-
   /**
    * One row.
    *

@@ -21,7 +21,8 @@ package io.strata.protocol.message;
  * @param compressionRatio uniqueBytes ÷ compressedBytes
  * @param gzipRecipes per gzip compressor family, blobs seen and reproduced by a recipe since start
  * @param registryStagedBytes bytes of registry gzip layers pushed and durable as staged files,
- *     waiting for their job to put them in the chunk store (not in the byte counts above)
+ *     waiting for their job to put them in the chunk store (not in the byte counts above); absent
+ *     (null) from servers before 2026-12-06, which a newer client still answers (AI2)
  * @param shared the bucket the chunk store shares with other stratads; absent for a local store
  */
 public record InfoReply(
@@ -41,7 +42,7 @@ public record InfoReply(
     double dedupRatio,
     double compressionRatio,
     java.util.List<GzipRecipeCount> gzipRecipes,
-    long registryStagedBytes,
+    Long registryStagedBytes,
     @com.fasterxml.jackson.annotation.JsonInclude(
             com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
         Shared shared) {

@@ -702,6 +702,12 @@ public final class ContainerView implements FileSystemView {
     everywhere(FileSystemView::sync);
   }
 
+  /** The layer's held changes through its intent log, the host files as {@link #sync} does. */
+  @Override
+  public void syncLogged() throws IOException {
+    everywhere(FileSystemView::syncLogged);
+  }
+
   /** A host file or directory alone; a path in the layer syncs the layer (one commit for all). */
   @Override
   public void syncFile(String path) throws IOException {

@@ -6,10 +6,12 @@ import io.strata.store.engine.ChunkAccess;
 import io.strata.store.engine.WriteSession;
 import io.strata.store.error.AlreadyExistsException;
 import io.strata.store.error.ConflictException;
+import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.FileLayout;
 import io.strata.store.fs.FileSystemView;
+import io.strata.store.fs.IntentLog;
 import io.strata.store.fs.TreeFileSystem;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
@@ -17,6 +19,8 @@ import io.strata.store.tree.CowTree;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,6 +44,8 @@ import org.roaringbitmap.RoaringBitmap;
  * each record's extension.
  */
 public final class SnapshotSet {
+  private static final System.Logger LOG = System.getLogger(SnapshotSet.class.getName());
+
   /** What a driver adds to the generic bookkeeping. */
   public interface Model {
     /** How files of {@code s} lay out their content. */
@@ -70,11 +76,17 @@ public final class SnapshotSet {
   private final Map<String, Snapshot> snapshots = new TreeMap<>();
   private final Map<String, TreeFileSystem> open = new HashMap<>();
   private final Map<String, Object> keyLocks = new java.util.concurrent.ConcurrentHashMap<>();
+  // where the intent logs of active snapshots live (null: none, every fsync commits the tree)
+  private final Path intentDir;
+  // active snapshots whose intent log could not be replayed: why, said at every open
+  private final Map<String, String> unreplayable = new HashMap<>();
 
   public SnapshotSet(DriverContext context, Model model) {
     this.chunks = context.chunks();
     this.context = context;
     this.model = model;
+    this.intentDir =
+        context.metadataDir() == null ? null : context.metadataDir().resolve(INTENT_DIR);
     for (Root r : chunks.roots("snap/")) {
       Snapshot s = Snapshot.decode(r.payload(), r.name());
       snapshots.put(s.key(), s);
@@ -217,6 +229,7 @@ public final class SnapshotSet {
         session.commit(changes);
       }
       open.remove(key);
+      dropIntentLog(key);
       snapshots.remove(key);
       snapshots.put(name, c);
       for (Snapshot m : children) {
@@ -257,6 +270,7 @@ public final class SnapshotSet {
         session.commit(List.of(new RootChange.Remove(Snapshot.rootName(key))));
       }
       dropped = open.remove(key);
+      dropIntentLog(key);
       snapshots.remove(key);
     }
     discard(dropped);
@@ -395,6 +409,7 @@ public final class SnapshotSet {
       session.commit(changes);
     }
     TreeFileSystem dropped = open.remove(key);
+    dropIntentLog(key);
     snapshots.remove(key);
     for (Snapshot c : children) {
       snapshots.put(c.key(), c);
@@ -438,6 +453,7 @@ public final class SnapshotSet {
               new RootChange.Remove(Snapshot.rootName(key))));
     }
     open.remove(key);
+    dropIntentLog(key);
     snapshots.remove(key);
     snapshots.put(newKey, kept);
   }
@@ -587,8 +603,8 @@ public final class SnapshotSet {
       TreeFileSystem fs;
       try {
         fs = (TreeFileSystem) fs(key);
-      } catch (NotFoundException e) {
-        continue; // removed meanwhile
+      } catch (NotFoundException | CorruptDataException e) {
+        continue; // removed meanwhile, or refused until its intent log is dealt with
       }
       try {
         recount(key, fs);
@@ -708,9 +724,130 @@ public final class SnapshotSet {
     return chunks.root(Snapshot.rootName(key)).chunks();
   }
 
-  public synchronized FileSystemView fs(String key) {
-    Snapshot s = get(key);
-    return open.computeIfAbsent(key, k -> newFs(s));
+  /** The directory of the intent logs, under the driver's metadata directory. */
+  public static final String INTENT_DIR = "intent";
+
+  public FileSystemView fs(String key) {
+    Snapshot s;
+    synchronized (this) {
+      TreeFileSystem fs = open.get(key);
+      if (fs != null) {
+        return fs;
+      }
+      String refused = unreplayable.get(key);
+      if (refused != null) {
+        throw new CorruptDataException(refused, intentLogFile(key).toString());
+      }
+      s = get(key);
+      if (s.kind() != Kind.ACTIVE || intentDir == null) {
+        fs = newFs(s);
+        open.put(key, fs);
+        return fs;
+      }
+    }
+    // An active snapshot's file system gets its intent log, after what a crash left in it is
+    // replayed: under the snapshot's key lock (its commits take it, then this set's), not this
+    // set's lock, which the replay's commit takes after it.
+    synchronized (keyLock(key)) {
+      synchronized (this) {
+        TreeFileSystem fs = open.get(key);
+        if (fs != null) {
+          return fs;
+        }
+        s = get(key);
+      }
+      TreeFileSystem fs = newFs(s);
+      Path file = intentLogFile(key);
+      try {
+        List<byte[]> pending = IntentLog.pending(file, s.treeRoot());
+        if (!pending.isEmpty()) {
+          fs.replay(pending);
+          LOG.log(
+              System.Logger.Level.INFO,
+              "snapshot {0}: {1} changes an fsync made durable before the last stop are replayed"
+                  + " from its intent log",
+              key,
+              pending.size());
+        }
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        String why =
+            "snapshot "
+                + key
+                + ": its intent log "
+                + file
+                + " holds changes an fsync acknowledged that could not be replayed ("
+                + e.getMessage()
+                + "); the log is kept, the snapshot is not opened";
+        LOG.log(System.Logger.Level.ERROR, why);
+        synchronized (this) {
+          unreplayable.put(key, why);
+        }
+        throw new CorruptDataException(why, file.toString(), e);
+      }
+      fs.attachIntentLog(new IntentLog(file, key));
+      synchronized (this) {
+        get(key); // removed meanwhile: not found
+        open.put(key, fs);
+      }
+      return fs;
+    }
+  }
+
+  /**
+   * Replays what a crash left in the intent logs of active snapshots and removes the logs of
+   * snapshots that are gone: what a driver calls once it is whole, as a replay commits through it.
+   * A log that cannot be replayed is kept, and its snapshot refused at every open, saying why.
+   */
+  public void recoverIntentLogs() {
+    if (intentDir == null || !Files.isDirectory(intentDir)) {
+      return;
+    }
+    Map<String, String> keys = new HashMap<>();
+    for (Snapshot s : all().values()) {
+      if (s.kind() == Kind.ACTIVE) {
+        keys.put(intentLogFile(s.key()).getFileName().toString(), s.key());
+      }
+    }
+    try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(intentDir)) {
+      for (Path f : files) {
+        String key = keys.get(f.getFileName().toString());
+        if (key == null) {
+          Files.deleteIfExists(f);
+          continue;
+        }
+        try {
+          fs(key);
+        } catch (CorruptDataException e) {
+          // said in the log by fs(), and at every open of the snapshot
+        }
+      }
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "intent logs in {0}: {1}", intentDir, e.toString());
+    }
+  }
+
+  /** Removes the intent log of snapshot {@code key}, which is gone or no longer active. */
+  private void dropIntentLog(String key) {
+    if (intentDir == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(intentLogFile(key));
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.WARNING, "intent log of {0}: {1}", key, e.toString());
+    }
+  }
+
+  /** The file systems opened so far: those that may hold what a close should write. */
+  public synchronized List<TreeFileSystem> opened() {
+    return new ArrayList<>(open.values());
+  }
+
+  /** Where the intent log of active snapshot {@code key} lives. */
+  private Path intentLogFile(String key) {
+    byte[] k = key.getBytes(StandardCharsets.UTF_8);
+    return intentDir.resolve(Digest.sha256(k, 0, k.length).hex() + ".log");
   }
 
   private TreeFileSystem newFs(Snapshot s) {

@@ -201,6 +201,15 @@ public interface FileSystemView {
   void sync() throws IOException;
 
   /**
+   * Makes every change so far durable, as {@link #sync}, for an {@code fsync}: a view may write its
+   * held changes to an intent log instead of committing them (a snapshot's tree: {@link
+   * TreeFileSystem#syncLogged}), which a later {@link #sync} commits. By default {@link #sync}.
+   */
+  default void syncLogged() throws IOException {
+    sync();
+  }
+
+  /**
    * Makes the changes so far to the file or directory at {@code path} durable, as {@code fsync} on
    * it does: what a host directory keeps to force ({@link #sharedWithHost}) is forced for that file
    * alone. By default everything, as {@link #sync}.

@@ -99,7 +99,7 @@ public final class TreeFileSystem implements FileSystemView {
 
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private final boolean readOnly;
-  private final LongSupplier clock;
+  private final LoggedClock clock;
   private final DurableTree tree;
   private final Inodes inodes;
   private final Directories directories;
@@ -110,6 +110,11 @@ public final class TreeFileSystem implements FileSystemView {
   private boolean defer;
   // held changes a failed change took with it (see #undo), reported once by the next sync
   private HeldChangesLost lostHeld;
+  // where held changes go at an fsync (syncLogged); null: every fsync commits the tree
+  private IntentLog intentLog;
+  // set while a change runs, so that a change made of others is logged once, as itself
+  private boolean inChange;
+  private boolean replaying;
 
   public TreeFileSystem(
       ChunkAccess chunks,
@@ -120,10 +125,10 @@ public final class TreeFileSystem implements FileSystemView {
       Binding binding,
       LongSupplier clock) {
     this.readOnly = readOnly;
-    this.clock = clock;
+    this.clock = new LoggedClock(clock);
     this.tree = new DurableTree(chunks, cache, root, binding);
     this.inodes = new Inodes(tree, layout.directories());
-    this.directories = new Directories(tree, inodes, clock);
+    this.directories = new Directories(tree, inodes, this.clock);
     this.paths = new PathResolver(directories, inodes);
     this.contents = new FileContents(tree, layout);
     this.layout = layout;
@@ -203,6 +208,7 @@ public final class TreeFileSystem implements FileSystemView {
         () -> {
           tree.reload(root);
           access.clear();
+          restartLog();
           return null;
         });
   }
@@ -235,7 +241,7 @@ public final class TreeFileSystem implements FileSystemView {
       return false;
     }
     boolean[] changed = {false};
-    mutate(() -> changed[0] = contents.finishIdleAppends(inodes::regularOrNull));
+    mutate(SAME_FILES, () -> changed[0] = contents.finishIdleAppends(inodes::regularOrNull));
     return changed[0];
   }
 
@@ -303,11 +309,31 @@ public final class TreeFileSystem implements FileSystemView {
               if (!in.stat(dir).isDirectory()) {
                 throw new InvalidArgumentException("path " + path + ": not a directory");
               }
-              List<DirEntry> entries = directories.list(dir);
+              List<DirEntry> entries = withStorage(directories.list(dir));
               accessed(dir, in); // as readdir does
               return entries;
             });
     writeAccessTimesIfDue();
+    return out;
+  }
+
+  /**
+   * {@code entries} with the storage their regular files take, as {@link #stat} gives it: a FUSE
+   * listing's attributes (READDIRPLUS) are what the kernel shows until they expire, and a sparse
+   * file listed with its size as its storage showed 10 GiB of blocks to `ls -s` and `du` for a
+   * second (docs/ADVERSARIAL.md, AJ2).
+   */
+  private List<DirEntry> withStorage(List<DirEntry> entries) {
+    List<DirEntry> out = new java.util.ArrayList<>(entries.size());
+    for (DirEntry e : entries) {
+      FileStat st = e.stat();
+      out.add(
+          st.isRegular()
+              ? new DirEntry(
+                  e.name(),
+                  st.withAllocatedBytes(contents.allocatedBytes(st.ino(), inodes.get(st.ino()))))
+              : e);
+    }
     return out;
   }
 
@@ -383,8 +409,10 @@ public final class TreeFileSystem implements FileSystemView {
     try {
       taken = writeAccessTimes();
       tree.commit();
+      restartLog();
     } catch (IOException | RuntimeException e) {
       tree.rollback();
+      restartLog();
       if (DiskFull.causedBy(e)) {
         // What could not be written would fail every later commit, a removal's too (G6).
         tree.chunks().abandonUnwritable();
@@ -509,25 +537,165 @@ public final class TreeFileSystem implements FileSystemView {
 
   // ---- changing: under the write lock ----
 
-  /** Runs {@code c} as one change: durable at its end unless deferred, rolled back if it throws. */
-  private void mutate(Change c) throws IOException {
+  /**
+   * What a change records in the intent log: its record, given the clock readings it made; null
+   * from {@link #NOT_LOGGED}, or as the intent itself, for a change the log cannot express.
+   */
+  @FunctionalInterface
+  private interface Intent {
+    byte[] record(long[] readings);
+  }
+
+  /** A change that alters no file's content, names or attributes: nothing to replay. */
+  private static final Intent SAME_FILES = readings -> null;
+
+  /**
+   * Runs {@code c} as one change: durable at its end unless deferred, rolled back if it throws.
+   * Deferred, its {@code intent} is held for the intent log; a null intent (a whole file from a
+   * stream, which the log does not hold) leaves the changes to the next commit of the tree.
+   */
+  private void mutate(Intent intent, Change c) throws IOException {
     exclusively(
         () -> {
           if (readOnly) {
             throw new ConflictException("this snapshot is read-only");
           }
+          boolean logged = defer && intentLog != null && !replaying && !inChange;
+          boolean outer = !inChange;
+          inChange = true;
           tree.savepoint();
           tree.session();
+          if (logged) {
+            clock.record();
+          }
           try {
             c.run();
           } catch (IOException | RuntimeException e) {
+            if (logged) {
+              clock.recorded();
+            }
             undo(e);
             throw e;
+          } finally {
+            if (outer) {
+              inChange = false;
+            }
+          }
+          if (logged) {
+            long[] readings = clock.recorded();
+            if (intent == null) {
+              intentLog.giveUp();
+            } else if (intent != SAME_FILES) {
+              intentLog.hold(intent.record(readings));
+            }
           }
           if (!defer) {
             commitWithAccessTimes();
           }
         });
+  }
+
+  /** The tree's committed root changed, or its held changes went: the log starts over on it. */
+  private void restartLog() {
+    if (intentLog != null) {
+      intentLog.restart(tree.committedRoot());
+    }
+  }
+
+  /**
+   * Gives this file system an intent log: from now on the changes it holds (deferred, as a mount's
+   * are) are recorded for {@link #syncLogged}. The log starts on the committed root; what a crash
+   * left in it must have been replayed ({@link #replay}) before.
+   */
+  public void attachIntentLog(IntentLog log) {
+    holding(
+        lock.writeLock(),
+        () -> {
+          intentLog = log;
+          restartLog();
+          return null;
+        });
+  }
+
+  /** The intent log, or null. */
+  public IntentLog intentLog() {
+    return reading(() -> intentLog);
+  }
+
+  /**
+   * Makes every change so far durable, as {@link #sync}, the cheap way an fsync needs: the changes
+   * held since the last commit go to the intent log, forced, and the tree is committed later (the
+   * next {@link #sync}). Without a log, or when it cannot express them all, the tree is committed.
+   */
+  @Override
+  public void syncLogged() throws IOException {
+    exclusively(
+        () -> {
+          if (intentLog == null || !defer || lostHeld != null || !intentLog.canForce()) {
+            sync();
+            return;
+          }
+          try {
+            intentLog.force();
+          } catch (IOException e) {
+            // the log's disk refused it (full, failing): a commit may still succeed
+            LOG.log(
+                System.Logger.Level.WARNING,
+                "intent log {0}: {1}; committing the tree instead",
+                intentLog.file(),
+                e.toString());
+            sync();
+          }
+        });
+  }
+
+  /**
+   * Applies the changes an intent log holds (records written by {@link #syncLogged} before a crash)
+   * to this file system, opened on the committed root the log starts from, and commits them.
+   * Throws, changing nothing, when one cannot be made again.
+   */
+  public void replay(List<byte[]> records) throws IOException {
+    exclusively(
+        () -> {
+          boolean was = defer;
+          defer = true;
+          replaying = true;
+          int done = 0;
+          try {
+            for (byte[] r : records) {
+              IntentRecords.replay(this, r);
+              done++;
+            }
+            replaying = false;
+            commitWithAccessTimes();
+          } catch (IOException | RuntimeException e) {
+            tree.rollback();
+            restartLog();
+            throw new IOException(
+                "change "
+                    + (done + 1)
+                    + " of "
+                    + records.size()
+                    + " ("
+                    + IntentRecords.name(records.get(Math.min(done, records.size() - 1)))
+                    + ") could not be made again: "
+                    + e.getMessage(),
+                e);
+          } finally {
+            replaying = false;
+            defer = was;
+          }
+        });
+  }
+
+  /** Runs one replayed change with the clock readings it made when it was first made. */
+  void replayed(long[] readings, Change c) throws IOException {
+    clock.replay(readings);
+    try {
+      c.run();
+    } finally {
+      clock.endReplay();
+    }
   }
 
   /**
@@ -549,6 +717,7 @@ public final class TreeFileSystem implements FileSystemView {
     }
     boolean held = defer && tree.changing();
     tree.rollback();
+    restartLog();
     if (held) {
       LOG.log(
           System.Logger.Level.WARNING,
@@ -589,8 +758,9 @@ public final class TreeFileSystem implements FileSystemView {
    * Runs {@code c} as {@link #mutate} does, after the layout admitted a change that stores no
    * content through it (see {@link FileLayout#admitMetadataChange}).
    */
-  private void mutateMetadata(Change c) throws IOException {
+  private void mutateMetadata(Intent intent, Change c) throws IOException {
     mutate(
+        intent,
         () -> {
           layout.admitMetadataChange();
           c.run();
@@ -615,6 +785,7 @@ public final class TreeFileSystem implements FileSystemView {
         lock.writeLock(),
         () -> {
           tree.rollback();
+          restartLog();
           return null;
         });
   }
@@ -650,6 +821,12 @@ public final class TreeFileSystem implements FileSystemView {
               + " bytes");
     }
     mutate(
+        readings ->
+            IntentRecords.of(IntentRecords.WRITE)
+                .string(path)
+                .i64(offset)
+                .bytes(b, off, len)
+                .with(readings),
         () -> {
           Resolved r = paths.resolve(path, true);
           long ino =
@@ -672,6 +849,7 @@ public final class TreeFileSystem implements FileSystemView {
   public void writeFile(String path, InputStream in, int mode, int uid, int gid, long mtimeNanos)
       throws IOException {
     mutate(
+        null, // a whole file from a stream: the next sync commits it
         () -> {
           Resolved r = paths.resolve(path, false);
           long now = clock.getAsLong();
@@ -692,6 +870,7 @@ public final class TreeFileSystem implements FileSystemView {
   @Override
   public void overwrite(String path, InputStream in, long mtimeNanos) throws IOException {
     mutate(
+        null, // a whole file from a stream: the next sync commits it
         () -> {
           Resolved r = paths.resolve(path, true);
           long now = clock.getAsLong();
@@ -720,6 +899,7 @@ public final class TreeFileSystem implements FileSystemView {
               + (size < 0 ? " is negative" : " is past the largest file size, " + MAX_FILE_SIZE));
     }
     mutate(
+        readings -> IntentRecords.of(IntentRecords.TRUNCATE).string(path).i64(size).with(readings),
         () -> {
           long ino = paths.resolve(path, true).existing(path);
           Inode in = inodes.regular(ino, path);
@@ -731,6 +911,7 @@ public final class TreeFileSystem implements FileSystemView {
   @Override
   public void mkdir(String path, int mode) throws IOException {
     mutateMetadata(
+        readings -> IntentRecords.of(IntentRecords.MKDIR).string(path).u32(mode).with(readings),
         () -> {
           Resolved r = paths.resolve(path, false);
           if (r.ino() >= 0) {
@@ -743,6 +924,7 @@ public final class TreeFileSystem implements FileSystemView {
   @Override
   public void mkdirs(String path, int mode) throws IOException {
     mutateMetadata(
+        readings -> IntentRecords.of(IntentRecords.MKDIRS).string(path).u32(mode).with(readings),
         () -> {
           String cur = "";
           for (String part : PathNames.split(path)) {
@@ -766,6 +948,8 @@ public final class TreeFileSystem implements FileSystemView {
   @Override
   public void remove(String path, boolean recursive) throws IOException {
     mutate(
+        readings ->
+            IntentRecords.of(IntentRecords.REMOVE).string(path).flag(recursive).with(readings),
         () -> {
           Resolved r = paths.resolve(path, false);
           long ino = r.existing(path);
@@ -779,6 +963,7 @@ public final class TreeFileSystem implements FileSystemView {
   @Override
   public void rename(String from, String to) throws IOException {
     mutateMetadata(
+        readings -> IntentRecords.of(IntentRecords.RENAME).string(from).string(to).with(readings),
         () -> {
           Resolved src = paths.resolve(from, false);
           long ino = src.existing(from);
@@ -833,6 +1018,8 @@ public final class TreeFileSystem implements FileSystemView {
     }
     int kind = type;
     mutateMetadata(
+        readings ->
+            IntentRecords.of(IntentRecords.MKNOD).string(path).u32(mode).i64(rdev).with(readings),
         () -> {
           Resolved r = paths.resolve(path, false);
           if (r.ino() >= 0) {
@@ -863,6 +1050,8 @@ public final class TreeFileSystem implements FileSystemView {
               + ", the most Linux allows");
     }
     mutateMetadata(
+        readings ->
+            IntentRecords.of(IntentRecords.SYMLINK).string(target).string(path).with(readings),
         () -> {
           Resolved r = paths.resolve(path, false);
           if (r.ino() >= 0) {
@@ -878,6 +1067,8 @@ public final class TreeFileSystem implements FileSystemView {
   @Override
   public void link(String existing, String path) throws IOException {
     mutateMetadata(
+        readings ->
+            IntentRecords.of(IntentRecords.LINK).string(existing).string(path).with(readings),
         () -> {
           long ino = paths.resolve(existing, false).existing(existing);
           Inode in = inodes.get(ino);
@@ -899,6 +1090,7 @@ public final class TreeFileSystem implements FileSystemView {
   @Override
   public void chmod(String path, int mode) throws IOException {
     mutateMetadata(
+        readings -> IntentRecords.of(IntentRecords.CHMOD).string(path).u32(mode).with(readings),
         () -> {
           long ino = paths.resolve(path, true).existing(path);
           inodes.put(ino, inodes.get(ino).withMode(mode, clock.getAsLong()));
@@ -919,6 +1111,8 @@ public final class TreeFileSystem implements FileSystemView {
               + " is beyond 2147483647, the most a layer keeps");
     }
     mutateMetadata(
+        readings ->
+            IntentRecords.of(IntentRecords.CHOWN).string(path).u32(uid).u32(gid).with(readings),
         () -> {
           long ino = paths.resolve(path, false).existing(path);
           inodes.put(ino, inodes.get(ino).withOwner(uid, gid, clock.getAsLong()));
@@ -928,6 +1122,12 @@ public final class TreeFileSystem implements FileSystemView {
   @Override
   public void setTimes(String path, long mtimeNanos, long atimeNanos) throws IOException {
     mutateMetadata(
+        readings ->
+            IntentRecords.of(IntentRecords.SET_TIMES)
+                .string(path)
+                .i64(mtimeNanos)
+                .i64(atimeNanos)
+                .with(readings),
         () -> {
           long ino = paths.resolve(path, false).existing(path);
           inodes.put(ino, inodes.get(ino).withTimes(mtimeNanos, atimeNanos, clock.getAsLong()));
@@ -966,11 +1166,21 @@ public final class TreeFileSystem implements FileSystemView {
               + most
               + " one of that name can hold");
     }
-    mutateMetadata(() -> inodes.setXattr(paths.resolve(path, false).existing(path), name, value));
+    mutateMetadata(
+        readings ->
+            IntentRecords.of(IntentRecords.SET_XATTR)
+                .string(path)
+                .string(name)
+                .bytes(value)
+                .with(readings),
+        () -> inodes.setXattr(paths.resolve(path, false).existing(path), name, value));
   }
 
   @Override
   public void removeXattr(String path, String name) throws IOException {
-    mutate(() -> inodes.removeXattr(paths.resolve(path, false).existing(path), name));
+    mutate(
+        readings ->
+            IntentRecords.of(IntentRecords.REMOVE_XATTR).string(path).string(name).with(readings),
+        () -> inodes.removeXattr(paths.resolve(path, false).existing(path), name));
   }
 }
