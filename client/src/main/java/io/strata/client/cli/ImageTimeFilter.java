@@ -56,8 +56,8 @@ final class ImageTimeFilter {
                 f -> f.startsWith("before=") || f.startsWith("since=") || f.startsWith("label="));
     if (asked && items.stream().anyMatch(i -> i.labels() == null)) {
       throw new IOException(
-          "this stratad is too old to list images' creation times and labels: --filter before=,"
-              + " since= and label= need an update of the server");
+          "images --filter: this server is older than the client and lists no creation times or"
+              + " labels, which before=, since= and label= need: upgrade stratad");
     }
   }
 

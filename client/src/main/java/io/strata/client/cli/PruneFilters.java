@@ -89,11 +89,11 @@ final class PruneFilters {
     }
     if (any()) {
       throw new IOException(
-          "this stratad is too old to apply "
-              + command
-              + " --filter (no "
+          command
+              + " --filter: this server is older than the client and cannot apply the filter"
+              + " (it has no "
               + command.replace(' ', '.')
-              + " request); nothing was removed: update the server");
+              + " request); nothing was removed: upgrade stratad");
     }
   }
 }
