@@ -109,7 +109,8 @@ class PruneFiltersIT {
             {"image", "prune", "-a", "-f", "--filter", "until=yesterday"},
             {"image", "prune", "-a", "-f", "--filter", "until=1d"},
             {"image", "prune", "-a", "-f", "--filter", "label!="},
-            {"image", "prune", "-a", "-f", "--filter", "dangling=true"},
+            {"image", "prune", "-a", "-f", "--filter", "dangling=maybe"},
+            {"image", "prune", "-a", "-f", "--filter", "reference=x"},
             {"image", "prune", "-a", "-f", "--filter", "until=1h", "--filter", "until=2h"},
           }) {
         TestServer.CliRun r = s.cli(bad);
@@ -143,7 +144,12 @@ class PruneFiltersIT {
       Thread.sleep(1100);
       TestServer.CliRun kept = ok(s, "container", "create", "--name", "user", "fresh:1");
       assertThat(kept.code()).isZero();
-      ok(s, "image", "prune", "-a", "-f", "--filter", "until=" + t);
+      ok(s, "image", "prune", "-f", "--filter", "until=" + t);
+      assertThat(repositories(s))
+          .as("no untagged image: nothing")
+          .containsExactly("base", "fresh", "keep-old", "lab-new", "prod-old");
+      // dangling=false is docker's -a
+      ok(s, "image", "prune", "-f", "--filter", "dangling=false", "--filter", "until=" + t);
       assertThat(repositories(s))
           .as("created after the boundary, or used by a container")
           .containsExactly("fresh", "lab-new");

@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
       "Filters (--filter, repeatable; all must hold): until=TIME (created before TIME: a"
           + " duration such as 10m, 24h or 1h30m back from now, an RFC 3339 time or Unix"
           + " seconds), label=KEY[=VALUE] (the image's config has that label), label!=KEY[=VALUE]"
-          + " (it has not).",
+          + " (it has not), dangling=false (as -a).",
       "Asks for confirmation when standard input is a terminal; otherwise -f is required."
     })
 final class ImagePruneCommand extends ClientCommand {
@@ -50,14 +50,24 @@ final class ImagePruneCommand extends ClientCommand {
   @Option(
       names = "--filter",
       paramLabel = "FILTER",
-      description = "until=TIME, label=KEY[=VALUE] or label!=KEY[=VALUE] (see above).")
+      description =
+          "until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE] or dangling=true|false (see above).")
   List<String> filters = new ArrayList<>();
+
+  /** until=, label=, label!= and docker's dangling=BOOL (false: -a). */
+  private static final Set<String> IMAGE_KEYS = Set.of("until", "label", "label!", "dangling");
 
   private PruneFilters filter;
 
   @Override
   void checkArguments() {
-    filter = PruneFilters.parse(filters, "image prune", PruneFilters.UNTIL_AND_LABELS);
+    filter = PruneFilters.parse(filters, "image prune", IMAGE_KEYS);
+    for (String f : filters) {
+      if (f.startsWith("dangling=")) {
+        // docker's own form of -a: dangling=false prunes tagged images too
+        all |= !BooleanFilter.value("dangling", f.substring("dangling=".length()));
+      }
+    }
     Confirmation.require(spec, force, "image prune");
   }
 

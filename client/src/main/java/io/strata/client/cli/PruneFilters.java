@@ -51,7 +51,7 @@ final class PruneFilters {
           }
           case "label" -> p.labels.add(LabelFilter.parse(key, value).toString());
           case "label!" -> p.notLabels.add(LabelFilter.parse(key, value).toString());
-          default -> {} // another key its command reads itself (volume prune's all=)
+          default -> {} // a key its command reads itself (volume prune's all=, dangling=)
         }
       } catch (UsageError e) {
         throw e;
@@ -64,7 +64,7 @@ final class PruneFilters {
 
   private static String expected(Set<String> keys) {
     List<String> named = new ArrayList<>();
-    for (String k : List.of("until", "label", "label!", "all")) {
+    for (String k : List.of("until", "label", "label!", "dangling", "all")) {
       if (keys.contains(k)) {
         named.add(k + "=");
       }
