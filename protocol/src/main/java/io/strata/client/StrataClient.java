@@ -22,6 +22,8 @@ import io.strata.protocol.message.CommitReply;
 import io.strata.protocol.message.ContainerArgs;
 import io.strata.protocol.message.ContainerInspectReply;
 import io.strata.protocol.message.ContainerItem;
+import io.strata.protocol.message.ContainerPruneArgs;
+import io.strata.protocol.message.ContainerPruneReply;
 import io.strata.protocol.message.ContainerRemoveArgs;
 import io.strata.protocol.message.ContainerReply;
 import io.strata.protocol.message.CopyInArgs;
@@ -46,6 +48,7 @@ import io.strata.protocol.message.HeldReply;
 import io.strata.protocol.message.HistoryItem;
 import io.strata.protocol.message.ImageArgs;
 import io.strata.protocol.message.ImageItem;
+import io.strata.protocol.message.ImagePruneArgs;
 import io.strata.protocol.message.ImportArgs;
 import io.strata.protocol.message.ImportReply;
 import io.strata.protocol.message.InfoReply;
@@ -428,6 +431,22 @@ public final class StrataClient implements Closeable {
    */
   public BuildPruneReply pruneBuildCache(boolean all) throws IOException {
     return unary(Opcode.BUILD_PRUNE, new BuildPruneArgs(all), BuildPruneReply.class);
+  }
+
+  /**
+   * Removes the images no container uses that {@code args} choose, under the server's lock; their
+   * removals in one reply. {@code UNIMPLEMENTED} from a server older than the request.
+   */
+  public RemoveReply pruneImages(ImagePruneArgs args) throws IOException {
+    return unary(Opcode.IMAGE_PRUNE, args, RemoveReply.class);
+  }
+
+  /**
+   * Removes the containers but mounted ones that {@code args} choose, on the server. {@code
+   * UNIMPLEMENTED} from a server older than the request.
+   */
+  public ContainerPruneReply pruneContainers(ContainerPruneArgs args) throws IOException {
+    return unary(Opcode.CONTAINER_PRUNE, args, ContainerPruneReply.class);
   }
 
   /** Gives image {@code source} the tag {@code target}. */

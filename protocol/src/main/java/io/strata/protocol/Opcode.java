@@ -108,6 +108,11 @@ public enum Opcode {
    * PathReply}.
    */
   FS_CHANGE(0x0325, "fs.change", Transfer.NONE),
+  /**
+   * {@code strata container prune}: {@code ContainerPruneArgs}; answer {@code ContainerPruneReply}.
+   * Older servers answer {@code UNIMPLEMENTED}: the client then refuses a filtered prune.
+   */
+  CONTAINER_PRUNE(0x030C, "container.prune", Transfer.NONE),
   /** {@code strata volume create}: {@code VolumeArgs}; answer {@code VolumeItem}. */
   VOLUME_CREATE(0x0401, "volume.create", Transfer.NONE),
   /**
@@ -167,6 +172,11 @@ public enum Opcode {
    * cache entries forgotten and the layers removed with them.
    */
   BUILD_PRUNE(0x020D, "build.prune", Transfer.NONE),
+  /**
+   * {@code strata image prune}: {@code ImagePruneArgs}; answer {@code RemoveReply}, every image
+   * removed. Older servers answer {@code UNIMPLEMENTED}: the client then refuses a filtered prune.
+   */
+  IMAGE_PRUNE(0x020E, "image.prune", Transfer.NONE),
   /** Host to host: how the server cuts files; no arguments; answer {@code CutReply}. */
   TRANSFER_CUT(0x0601, "transfer.cut", Transfer.NONE),
   /** Host to host: {@code PlanArgs}; DATA is the image's transfer plan; answer {@code GetEnd}. */

@@ -1,6 +1,7 @@
 package io.strata.client.cli;
 
 import io.strata.client.StrataClient;
+import io.strata.protocol.filter.LabelFilter;
 import io.strata.protocol.message.ImageItem;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,7 +24,10 @@ import picocli.CommandLine.Parameters;
       "SHARED is what the image's chunks take that another image uses too, UNIQUE the rest.",
       "REPOSITORY[:TAG] lists only that repository (and tag), as docker images does: the same"
           + " as --filter reference=REPOSITORY[:TAG].",
-      "Filters: reference=PATTERN (a glob of NAME or NAME:TAG), dangling=true|false|1|0 (untagged).",
+      "Filters: reference=PATTERN (a glob of NAME or NAME:TAG), dangling=true|false|1|0"
+          + " (untagged), before=IMAGE and since=IMAGE (created before or after that image: a"
+          + " name, id or id prefix), label=KEY[=VALUE] (the image's config has that label;"
+          + " several must all hold).",
       "Fields for --format: .ID .Repository .Tag .Size .SharedSize .UniqueSize."
     })
 final class ImageListCommand extends ClientCommand {
@@ -68,9 +72,12 @@ final class ImageListCommand extends ClientCommand {
   static int list(
       StrataClient client, ListingOptions listing, String repository, PrintStream out, boolean json)
       throws IOException {
-    ListingOptions.Shape<ImageItem> shape = shape(listing);
     BooleanFilter.check(listing.filters, "dangling");
+    ImageTimeFilter.check(listing.filters);
+    ListingOptions.Shape<ImageItem> shape =
+        shape(listing, new ImageTimeFilter(client).resolve(listing.filters));
     List<ImageItem> items = client.images();
+    ImageTimeFilter.needTimesAndLabels(listing.filters, items);
     if (repository != null) {
       // docker passes the argument on as the reference filter, so it may be a glob too
       items = items.stream().filter(i -> matchesReference(i, repository)).toList();
@@ -79,7 +86,16 @@ final class ImageListCommand extends ClientCommand {
     return ExitStatus.OK;
   }
 
+  /** The listing's shape without the filters that ask the server (for the CDS training). */
   static ListingOptions.Shape<ImageItem> shape(ListingOptions listing) {
+    return shape(listing, null);
+  }
+
+  /**
+   * The listing's shape; {@code times} answers {@code before=} and {@code since=} (null: those
+   * filters are unknown).
+   */
+  static ListingOptions.Shape<ImageItem> shape(ListingOptions listing, ImageTimeFilter times) {
     ListingOptions.Shape<ImageItem> s =
         new ListingOptions.Shape<ImageItem>()
             .column("Repository", "REPOSITORY")
@@ -89,7 +105,11 @@ final class ImageListCommand extends ClientCommand {
             .column("SharedSize", "SHARED")
             .column("UniqueSize", "UNIQUE")
             .filter("reference", ImageListCommand::matchesReference)
-            .filter("dangling", (i, v) -> dangling(i) == BooleanFilter.value("dangling", v));
+            .filter("dangling", (i, v) -> dangling(i) == BooleanFilter.value("dangling", v))
+            .filterEvery("label", (i, v) -> LabelFilter.parse("label", v).matches(i.labels()));
+    if (times != null) {
+      s.filter("before", times::before).filter("since", times::since);
+    }
     s.row =
         i -> {
           Map<String, Object> r = new LinkedHashMap<>();

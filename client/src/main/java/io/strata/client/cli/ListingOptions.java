@@ -2,10 +2,12 @@ package io.strata.client.cli;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
 import picocli.CommandLine.Option;
@@ -47,6 +49,10 @@ final class ListingOptions {
   static final class Shape<T> {
     final Map<String, String> headers = new LinkedHashMap<>();
     final Map<String, BiPredicate<T, String>> filters = new LinkedHashMap<>();
+
+    /** Keys whose values must all match (docker's {@code label=}); the others' any one. */
+    final Set<String> everyValue = new HashSet<>();
+
     final List<String> fields = new ArrayList<>();
     String idField = "ID";
     Function<T, Map<String, Object>> row;
@@ -67,6 +73,12 @@ final class ListingOptions {
     Shape<T> filter(String key, BiPredicate<T, String> match) {
       filters.put(key, match);
       return this;
+    }
+
+    /** A filter whose every value must match, as docker's {@code label=}, when given several. */
+    Shape<T> filterEvery(String key, BiPredicate<T, String> match) {
+      everyValue.add(key);
+      return filter(key, match);
     }
   }
 
@@ -90,7 +102,10 @@ final class ListingOptions {
       boolean all = true;
       for (Map.Entry<String, List<String>> e : byKey.entrySet()) {
         BiPredicate<T, String> match = shape.filters.get(e.getKey());
-        all &= e.getValue().stream().anyMatch(v -> match.test(item, v));
+        all &=
+            shape.everyValue.contains(e.getKey())
+                ? e.getValue().stream().allMatch(v -> match.test(item, v))
+                : e.getValue().stream().anyMatch(v -> match.test(item, v));
       }
       if (all) {
         kept.add(item);

@@ -15,10 +15,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code strata system prune [-a] [--volumes] [-f]}, as docker's: every container but mounted ones
- * (none runs, so the others are "stopped"; a mounted one is skipped as a running one is), then
- * dangling images (with {@code -a} every unused one), with {@code --volumes} the anonymous volumes
- * nothing mounts, then a gc.
+ * {@code strata system prune [-a] [--volumes] [-f] [--filter F]...}, as docker's: every container
+ * but mounted ones (none runs, so the others are "stopped"; a mounted one is skipped as a running
+ * one is), then dangling images (with {@code -a} every unused one), with {@code --volumes} the
+ * anonymous volumes nothing mounts, then a gc. Filters go on to the container and image prunes,
+ * which the server applies where it removes.
  */
 @Command(
     name = "prune",
@@ -28,6 +29,11 @@ import picocli.CommandLine.Option;
           + " docker system prune removes stopped ones), dangling images (-a: every unused image),"
           + " with --volumes unused anonymous volumes, the build cache no image uses (-a: all"
           + " of it), then collects the chunks.",
+      "Filters (--filter, repeatable; all must hold), applied to containers and images as"
+          + " container prune and image prune apply them: until=TIME, label=KEY[=VALUE],"
+          + " label!=KEY[=VALUE]. With a filter the build cache is left as it is (builder prune"
+          + " takes no filter), and --volumes is refused (volumes have neither labels nor"
+          + " creation filters here).",
       "Asks for confirmation when standard input is a terminal; otherwise -f is required."
     })
 final class SystemPruneCommand extends ClientCommand {
@@ -44,8 +50,26 @@ final class SystemPruneCommand extends ClientCommand {
   @Option(names = "--volumes", description = "Also remove anonymous volumes nothing mounts.")
   boolean volumes;
 
+  @Option(
+      names = "--filter",
+      paramLabel = "FILTER",
+      description = "until=TIME, label=KEY[=VALUE] or label!=KEY[=VALUE] (see above).")
+  List<String> filters = new ArrayList<>();
+
+  private PruneFilters filter;
+
   @Override
   void checkArguments() {
+    filter = PruneFilters.parse(filters, "system prune", PruneFilters.UNTIL_AND_LABELS);
+    if (volumes && filter.any()) {
+      // docker applies label= to volumes; Strata's have no labels, and volume prune takes no
+      // until=: refused rather than pruning the volumes unfiltered
+      throw new UsageError(
+          "invalid filter '"
+              + filters.get(0)
+              + "': --volumes cannot be filtered (Strata volumes have no labels, and volume prune"
+              + " takes no until=): prune volumes apart with volume prune");
+    }
     Confirmation.require(spec, force, "system prune");
   }
 
@@ -63,7 +87,7 @@ final class SystemPruneCommand extends ClientCommand {
     }
     // A mounted container is Strata's nearest to a running one, which docker's prune leaves and
     // goes on: skipped, and the images and chunks are still pruned.
-    List<String> containers = ContainerPruneCommand.prune(client);
+    List<String> containers = ContainerPruneCommand.prune(client, filter);
     List<String> removedVolumes = new ArrayList<>();
     long volumeBytes = 0;
     if (volumes) {
@@ -71,9 +95,15 @@ final class SystemPruneCommand extends ClientCommand {
       removedVolumes.addAll(v.removed());
       volumeBytes = v.bytesReclaimed();
     }
-    List<RemoveReply> images = ImagePruneCommand.prune(client, all);
-    // docker's system prune takes the dangling build cache too, -a all of it
-    BuildPruneReply cache = pruneBuildCache(client, all);
+    List<RemoveReply> images = ImagePruneCommand.prune(client, all, filter);
+    // docker's system prune takes the dangling build cache too, -a all of it; build.prune takes no
+    // filter, so a filtered prune leaves the cache rather than emptying it unfiltered
+    BuildPruneReply cache = new BuildPruneReply(0, List.of());
+    if (filter.any()) {
+      cli.terminal().err().println("build cache left as it is: builder prune takes no --filter");
+    } else {
+      cache = pruneBuildCache(client, all);
+    }
     GcReply gc = client.gc();
     Map<String, List<String>> before = new LinkedHashMap<>();
     before.put(cli.json() ? "containersRemoved" : "Deleted Containers", containers);

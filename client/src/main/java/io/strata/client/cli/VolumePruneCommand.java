@@ -7,14 +7,19 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /**
- * {@code strata volume prune [-a] [-f]}: the unused anonymous volumes, or with {@code -a} every
- * unused volume (Docker 23's rule). Deleting data wants a yes: on a terminal it asks, as Docker
- * does; without one (a script) nothing can answer, so {@code -f} is required there.
+ * {@code strata volume prune [-a] [-f] [--filter all=BOOL]}: the unused anonymous volumes, or with
+ * {@code -a} (or docker's {@code --filter all=true}) every unused volume (Docker 23's rule). Strata
+ * volumes have no labels, so a {@code label=} filter is refused rather than matching none (or, with
+ * {@code label!=}, all). Deleting data wants a yes: on a terminal it asks, as Docker does; without
+ * one (a script) nothing can answer, so {@code -f} is required there.
  */
 @Command(
     name = "prune",
@@ -22,6 +27,8 @@ import picocli.CommandLine.ParameterException;
     description = {
       "Removes the anonymous volumes no container mounts, with their files; with -a, unused named"
           + " volumes too.",
+      "Filters: all=true|false|1|0 (as -a). Strata volumes have no labels: label= and label!="
+          + " are refused.",
       "Asks for confirmation when standard input is a terminal; otherwise -f is required."
     })
 final class VolumePruneCommand extends ClientCommand {
@@ -35,8 +42,27 @@ final class VolumePruneCommand extends ClientCommand {
       description = "Also remove unused named volumes.")
   boolean all;
 
+  @Option(
+      names = "--filter",
+      paramLabel = "FILTER",
+      description = "all=true|false|1|0: the same as -a (true) or without it.")
+  List<String> filters = new ArrayList<>();
+
   @Override
   void checkArguments() {
+    for (String f : filters) {
+      if (f.startsWith("label=") || f.startsWith("label!=")) {
+        throw new UsageError(
+            "invalid filter '"
+                + f
+                + "': Strata volumes have no labels (volume create sets none), so a label filter"
+                + " cannot choose among them");
+      }
+    }
+    PruneFilters.parse(filters, "volume prune", Set.of("all"));
+    for (String f : filters) {
+      all |= BooleanFilter.value("all", f.substring("all=".length()));
+    }
     Terminal t = cli().terminal();
     if (!force && !t.inputTerminal()) {
       throw new ParameterException(

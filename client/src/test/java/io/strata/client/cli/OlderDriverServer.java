@@ -30,6 +30,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class OlderDriverServer implements AutoCloseable {
   final List<DriverPropertyArgs> asked = new CopyOnWriteArrayList<>();
+
+  /** The opcode of every request, in order (what else an older server was asked). */
+  final List<Integer> opcodes = new CopyOnWriteArrayList<>();
+
   private final ServerSocket listener;
   private final Thread thread;
 
@@ -62,6 +66,7 @@ final class OlderDriverServer implements AutoCloseable {
         }
         int stream = (Integer) f[1];
         RequestHeader r = RequestHeader.decode(ByteBuffer.wrap((byte[]) f[2]));
+        opcodes.add(r.opcode());
         if (r.opcode() == Opcode.DRIVER_PROPERTY.code()) {
           DriverPropertyArgs a = Json.read(r.args(), DriverPropertyArgs.class, "args");
           asked.add(a);

@@ -30,7 +30,9 @@ final class RequestLog {
           "container.export",
           "gc",
           "fsck",
-          "volume.prune");
+          "volume.prune",
+          "image.prune",
+          "container.prune");
 
   private final String label;
   private final long started;

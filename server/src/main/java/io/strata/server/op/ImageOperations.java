@@ -2,6 +2,7 @@ package io.strata.server.op;
 
 import io.strata.protocol.Opcode;
 import io.strata.protocol.ProtocolException;
+import io.strata.protocol.filter.PruneFilter;
 import io.strata.protocol.message.BuildPruneArgs;
 import io.strata.protocol.message.BuildPruneReply;
 import io.strata.protocol.message.HeldArgs;
@@ -9,6 +10,7 @@ import io.strata.protocol.message.HeldReply;
 import io.strata.protocol.message.HistoryItem;
 import io.strata.protocol.message.ImageArgs;
 import io.strata.protocol.message.ImageItem;
+import io.strata.protocol.message.ImagePruneArgs;
 import io.strata.protocol.message.InspectReply;
 import io.strata.protocol.message.Json;
 import io.strata.protocol.message.ListEnd;
@@ -57,6 +59,27 @@ final class ImageOperations {
     into.put(Opcode.IMAGE_REMOVE, this::remove);
     into.put(Opcode.IMAGE_HELD, this::held);
     into.put(Opcode.BUILD_PRUNE, this::pruneBuildCache);
+    into.put(Opcode.IMAGE_PRUNE, this::prune);
+  }
+
+  /**
+   * {@code image prune}: the filter read here, with this server's clock for a duration (the clock
+   * that stamped the images), and applied by the store where it removes.
+   */
+  private Outcome prune(byte[] json) throws IOException {
+    ImagePruneArgs args = Arguments.read(json, ImagePruneArgs.class, Opcode.IMAGE_PRUNE);
+    PruneFilter filter =
+        Filters.read(args.until(), args.labels(), args.notLabels(), Opcode.IMAGE_PRUNE);
+    List<List<String>> removals =
+        images.prune(
+            args.all(),
+            c -> filter.matches(PruneFilter.instant(c.created()), c.labels()),
+            use::users);
+    List<String> untagged = new ArrayList<>();
+    List<String> deleted = new ArrayList<>();
+    removals.forEach(lines -> split(lines, untagged, deleted));
+    List<String> kept = untagged.stream().filter(registryServes).toList();
+    return new Outcome.Reply(new RemoveReply(untagged, deleted, kept));
   }
 
   private Outcome pruneBuildCache(byte[] json) throws IOException {
@@ -87,7 +110,9 @@ final class ImageOperations {
                             i.id(),
                             i.size(),
                             i.sharedSize(),
-                            i.uniqueSize()))
+                            i.uniqueSize(),
+                            i.created(),
+                            i.labels()))
                 .iterator());
     return new Outcome.Download(lines, () -> new ListEnd(lines.count()));
   }
@@ -134,6 +159,13 @@ final class ImageOperations {
     List<String> lines = images.removeNamingUsers(args.image(), args.forced(), use::users);
     List<String> untagged = new ArrayList<>();
     List<String> deleted = new ArrayList<>();
+    split(lines, untagged, deleted);
+    List<String> kept = untagged.stream().filter(registryServes).toList();
+    return new Outcome.Reply(new RemoveReply(untagged, deleted, kept));
+  }
+
+  /** A removal's {@code Untagged:} and {@code Deleted:} lines into their lists. */
+  private static void split(List<String> lines, List<String> untagged, List<String> deleted) {
     for (String line : lines) {
       if (line.startsWith(UNTAGGED)) {
         untagged.add(line.substring(UNTAGGED.length()));
@@ -141,8 +173,6 @@ final class ImageOperations {
         deleted.add(line.substring(DELETED.length()));
       }
     }
-    List<String> kept = untagged.stream().filter(registryServes).toList();
-    return new Outcome.Reply(new RemoveReply(untagged, deleted, kept));
   }
 
   private static String image(byte[] json, Opcode op) {

@@ -130,6 +130,11 @@ final class MountOperations {
     }
   }
 
+  /** Whether container {@code id} is mounted now ({@code container.prune} leaves it). */
+  boolean mounted(String id) {
+    return mountedAt(id) != null;
+  }
+
   /** Where container {@code id} is mounted now, or null. */
   private Path mountedAt(String id) {
     // A mount a plain umount ended is no longer served: its entry goes (N7).

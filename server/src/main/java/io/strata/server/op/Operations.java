@@ -116,6 +116,7 @@ public final class Operations {
     new VolumeOperations(containers.volumes()).register(m);
     MountOperations mounts = new MountOperations(containers, engine.dataRoot(), allowedBindRoots);
     mounts.register(m);
+    new ContainerPruneOperation(containers, mounts::mounted).register(m);
     Operations ops =
         new Operations(
             m, producers, mounts, images, use::inUse, engine.dataRoot(), engine::diskFull);

@@ -45,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
 
@@ -1113,6 +1114,33 @@ public final class ContainerStore {
           removeUnlocked(id, removeAnonymousVolumes);
           return null;
         });
+  }
+
+  /**
+   * {@code docker container prune}: removes every container {@code chosen} accepts, as {@link
+   * #remove} without {@code -v}. Each is chosen again under its own lock, where it is removed, so a
+   * container that went meanwhile is skipped and the filter decides on what is removed (what it
+   * looks at, the creation time and labels, never changes). Returns those removed.
+   */
+  public List<ContainerConfig> prune(Predicate<ContainerConfig> chosen) throws IOException {
+    List<ContainerConfig> removed = new ArrayList<>();
+    for (ContainerConfig c : List.copyOf(containers.values())) {
+      boolean gone =
+          locks.exclusive(
+              c.id(),
+              () -> {
+                ContainerConfig now = containers.get(c.id());
+                if (now == null || !chosen.test(now)) {
+                  return false;
+                }
+                removeUnlocked(now.id(), false);
+                return true;
+              });
+      if (gone) {
+        removed.add(c);
+      }
+    }
+    return removed;
   }
 
   private void removeUnlocked(String ref, boolean removeAnonymousVolumes) throws IOException {

@@ -53,11 +53,20 @@ final class ImageQueries {
       long size = chunks.storedBytes(mine);
       long shared = chunks.storedBytes(RoaringBitmap.and(mine, others));
       List<String> tags = byImage.getOrDefault(e.getKey(), List.of("<none>:<none>"));
+      String created = e.getValue().created();
+      Map<String, String> labels = e.getValue().labels();
       for (String t : tags) {
         int c = t.lastIndexOf(':');
         out.add(
             new ImageSummary(
-                t.substring(0, c), t.substring(c + 1), e.getKey(), size, shared, size - shared));
+                t.substring(0, c),
+                t.substring(c + 1),
+                e.getKey(),
+                size,
+                shared,
+                size - shared,
+                created,
+                labels));
       }
     }
     out.sort(

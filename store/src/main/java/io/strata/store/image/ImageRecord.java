@@ -1,6 +1,7 @@
 package io.strata.store.image;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.strata.store.digest.Digest;
 import io.strata.store.image.archive.ArrivedAs;
 import io.strata.store.image.layer.JsonCodec;
@@ -11,7 +12,9 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
@@ -239,6 +242,18 @@ record ImageRecord(
   String created() {
     String t = JsonCodec.object(configBytes(), "config of image " + id).path("created").asText("");
     return t.isEmpty() ? recorded : t;
+  }
+
+  /**
+   * The labels of its config ({@code config.Labels}, which a Dockerfile's {@code LABEL} sets), in
+   * key order; empty when it has none.
+   */
+  Map<String, String> labels() {
+    JsonNode l =
+        JsonCodec.object(configBytes(), "config of image " + id).path("config").path("Labels");
+    Map<String, String> out = new TreeMap<>();
+    l.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText("")));
+    return out;
   }
 
   byte[] configBytes() {

@@ -717,6 +717,43 @@ public final class ImageStore {
   }
 
   /**
+   * An image as {@link #prune}'s filter sees it.
+   *
+   * @param id the image id
+   * @param created when it was made (RFC 3339), null when unknown
+   * @param labels its config's labels
+   */
+  public record PruneCandidate(String id, String created, Map<String, String> labels) {}
+
+  /**
+   * {@code docker image prune [-a]}: removes the images no container uses ({@code users} names
+   * none) that {@code chosen} accepts, only untagged ones unless {@code all}; each whole, as {@code
+   * rmi -f ID} (its tags and pulled-by references with it), then its layers no other image uses.
+   * Chosen and removed under one hold of the write lock, so nothing can be tagged, built on or made
+   * in between: the filter decides on what is removed. Returns each removal's lines ({@code
+   * Untagged: ref}, {@code Deleted: id}).
+   */
+  public List<List<String>> prune(
+      boolean all, Predicate<PruneCandidate> chosen, Function<String, List<String>> users)
+      throws IOException {
+    return changing(
+        () -> {
+          Set<String> tagged = new HashSet<>(records.tagged().values());
+          List<List<String>> out = new ArrayList<>();
+          for (ImageRecord im : List.copyOf(records.images().values())) {
+            boolean candidate =
+                (all || !tagged.contains(im.id()))
+                    && users.apply(im.id()).isEmpty()
+                    && chosen.test(new PruneCandidate(im.id(), im.created(), im.labels()));
+            if (candidate) {
+              out.add(removals.remove(im.id(), true, users));
+            }
+          }
+          return out;
+        });
+  }
+
+  /**
    * {@code docker builder prune}: forgets the build cache's entries, with {@code all} every one,
    * else those whose layer no image uses (the ones that hold space of their own), then removes the
    * layers nothing keeps any more (no image uses them, no entry left builds on them), top down.
