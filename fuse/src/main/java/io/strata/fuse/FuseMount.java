@@ -166,18 +166,15 @@ public final class FuseMount implements Closeable {
   }
 
   /**
-   * Unmounts for good, as {@link #close} does, but a mount still in use is not served on: its
-   * snapshot is about to be committed or removed, and what its processes would write there could go
-   * nowhere (they wrote into a file system no snapshot had, and the writes were dropped:
-   * docs/ADVERSARIAL.md, AJ6). Every later call in it answers ENOTCONN, as a killed server's mount
-   * does.
+   * Unmounts for good, as {@link #close} does, after making the mount read-only: its snapshot is
+   * about to be committed or removed, and what a process still using it (a bind mount of it left
+   * behind) would write could go nowhere: such writes succeeded and were dropped
+   * (docs/ADVERSARIAL.md, AJ6). They answer EROFS now; reads go on while it is served, as
+   * containerd's snapshotter suite expects of a committed snapshot's old mount.
    */
   public void retire() throws IOException {
-    try {
-      close();
-    } finally {
-      halt();
-    }
+    fs.retire();
+    close();
   }
 
   private void unmount() throws IOException {

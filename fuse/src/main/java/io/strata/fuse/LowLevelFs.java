@@ -88,7 +88,8 @@ final class LowLevelFs {
   private static final byte[] EMPTY = new byte[0];
 
   private final FileSystemView view;
-  private final boolean readOnly;
+  // set once more by retire(): the snapshot is committed or removed next
+  private volatile boolean readOnly;
   private final Path spaceOf;
   private final String name;
   private final PendingChanges pending;
@@ -189,6 +190,24 @@ final class LowLevelFs {
     }
     if (!readOnly) {
       pending.sync();
+    }
+  }
+
+  /**
+   * Refuses every change from now on (EROFS), after making those made so far durable: the snapshot
+   * is committed or removed next, and a write after that would land in a file system no snapshot
+   * has, and be dropped (docs/ADVERSARIAL.md, AJ6). Reads go on, as a committed snapshot's do.
+   */
+  void retire() throws IOException {
+    serving.writeLock().lock();
+    try {
+      if (readOnly || halted) {
+        return;
+      }
+      pending.sync();
+      readOnly = true;
+    } finally {
+      serving.writeLock().unlock();
     }
   }
 

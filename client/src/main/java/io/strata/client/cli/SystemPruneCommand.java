@@ -102,7 +102,7 @@ final class SystemPruneCommand extends ClientCommand {
     if (filter.any()) {
       cli.terminal().err().println("build cache left as it is: builder prune takes no --filter");
     } else {
-      cache = pruneBuildCache(client, all);
+      cache = pruneBuildCache(client, all, cli);
     }
     GcReply gc = client.gc();
     Map<String, List<String>> before = new LinkedHashMap<>();
@@ -121,13 +121,19 @@ final class SystemPruneCommand extends ClientCommand {
     return ExitStatus.OK;
   }
 
-  /** The build cache's prune; nothing from an older server, which has no such request. */
-  private static BuildPruneReply pruneBuildCache(StrataClient client, boolean all)
+  /**
+   * The build cache's prune; nothing from an older server, which has no such request (and no build
+   * cache to show), said on stderr rather than passed over (AI6).
+   */
+  private static BuildPruneReply pruneBuildCache(StrataClient client, boolean all, StrataCli cli)
       throws java.io.IOException {
     try {
       return client.pruneBuildCache(all);
     } catch (StrataClientException e) {
       if (e.status() == Status.UNIMPLEMENTED) {
+        cli.terminal()
+            .err()
+            .println("build cache left as it is: the server is older than builder prune");
         return new BuildPruneReply(0, List.of());
       }
       throw e;

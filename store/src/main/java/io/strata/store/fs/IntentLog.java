@@ -46,9 +46,10 @@ public final class IntentLog implements Closeable {
   /**
    * The most bytes of records held in memory for the next fsync. Past it they are dropped and the
    * next fsync commits the tree instead: a writer of bulk data gains nothing from writing it twice
-   * (here and to the packs), and a mount should not hold that much beside its tree.
+   * (here and to the packs), and a mount holds no more than this beside its tree, and nothing once
+   * the records are written or committed (a thousand idle mounts hold no heap for their logs).
    */
-  public static final int MAX_HELD = 4 << 20;
+  public static final int MAX_HELD = 1 << 20;
 
   /** The longest file the log grows to before an fsync commits the tree instead. */
   public static final long MAX_FILE = 64L << 20;
@@ -58,7 +59,7 @@ public final class IntentLog implements Closeable {
   private FileChannel channel;
   private Digest base;
   private boolean headerWritten;
-  private final ByteArrayOutputStream held = new ByteArrayOutputStream();
+  private ByteArrayOutputStream held = new ByteArrayOutputStream();
   private boolean overflowed;
 
   /**
@@ -82,7 +83,7 @@ public final class IntentLog implements Closeable {
   public void restart(Digest root) {
     base = root;
     headerWritten = false;
-    held.reset();
+    held = new ByteArrayOutputStream(); // its grown buffer goes too
     overflowed = false;
   }
 
@@ -93,7 +94,7 @@ public final class IntentLog implements Closeable {
     }
     if (held.size() + body.length + 8 > MAX_HELD) {
       overflowed = true;
-      held.reset();
+      held = new ByteArrayOutputStream();
       return;
     }
     ByteBuffer head = ByteBuffer.allocate(4).putInt(0, body.length);
@@ -111,7 +112,7 @@ public final class IntentLog implements Closeable {
    */
   public void giveUp() {
     overflowed = true;
-    held.reset();
+    held = new ByteArrayOutputStream();
   }
 
   /**
@@ -161,7 +162,7 @@ public final class IntentLog implements Closeable {
       }
       throw e;
     }
-    held.reset();
+    held = new ByteArrayOutputStream();
   }
 
   private void writeFully(ByteBuffer b, long at) throws IOException {
