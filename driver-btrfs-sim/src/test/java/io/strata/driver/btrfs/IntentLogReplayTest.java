@@ -121,6 +121,15 @@ class IntentLogReplayTest {
       fs.syncLogged();
       acknowledged = state(fs);
       assertThat(intentLogs()).as("the fsync wrote the intent log").hasSize(1);
+      // owner-only, as the rest of the data root: it holds what containers wrote (AK1)
+      assertThat(
+              java.nio.file.attribute.PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(intentLogs().get(0))))
+          .isEqualTo("rw-------");
+      assertThat(
+              java.nio.file.attribute.PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(intentLogs().get(0).getParent())))
+          .isEqualTo("rwx------");
       // after the fsync, a change nobody made durable: gone with the crash
       fs.write("/unsynced", 0, new byte[] {1}, 0, 1);
 

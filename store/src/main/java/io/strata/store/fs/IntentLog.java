@@ -1,6 +1,7 @@
 package io.strata.store.fs;
 
 import io.strata.store.digest.Digest;
+import io.strata.store.disk.AtomicFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -136,10 +137,14 @@ public final class IntentLog implements Closeable {
       return;
     }
     if (channel == null) {
-      Files.createDirectories(file.getParent());
+      // owner-only, as every file of the data root: it holds the bytes containers wrote (AK1)
+      AtomicFiles.createPrivateDirectories(file.getParent());
       channel =
           FileChannel.open(
-              file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+              file,
+              java.util.Set.of(
+                  StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+              AtomicFiles.privateFile(file));
     }
     if (!headerWritten) {
       channel.truncate(0);
