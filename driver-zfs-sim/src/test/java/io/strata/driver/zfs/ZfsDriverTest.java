@@ -357,6 +357,40 @@ class ZfsDriverTest {
   }
 
   @Test
+  void aRollbackGivesUpAnIntentLogThatCouldNotBeReplayed() throws IOException {
+    driver.prepare("c", null, Map.of());
+    put(driver.fs("c"), "/f", new byte[] {1});
+    assertThat(driver.snapshot("c")).isEqualTo("strata/1@2");
+    put(driver.fs("c"), "/f", new byte[] {2});
+    Digest root = ((TreeFileSystem) driver.fs("c")).committedRoot();
+    reopen();
+    // a log of the committed root whose only batch is damaged (a changed byte in its header):
+    // the dataset is refused until its changes are given up
+    byte[] k = "c".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Path log =
+        dir.resolve("zfs")
+            .resolve(io.strata.store.driver.SnapshotSet.INTENT_DIR)
+            .resolve(Digest.sha256(k, 0, k.length).hex() + ".log");
+    try (io.strata.store.fs.IntentLog l = new io.strata.store.fs.IntentLog(log)) {
+      l.restart(root);
+      l.hold(new byte[] {1, 2, 3});
+      l.force();
+    }
+    byte[] b = java.nio.file.Files.readAllBytes(log);
+    b[30] ^= 1;
+    java.nio.file.Files.write(log, b);
+    reopen();
+    assertThatThrownBy(() -> driver.fs("c")).hasMessageContaining("its intent log");
+    assertThatThrownBy(() -> driver.snapshot("c")).hasMessageContaining("its intent log");
+
+    driver.rollback("strata/1@2", false); // as zfs rollback drops the ZIL
+    assertThat(read(driver.fs("c"), "/f")).containsExactly(1);
+    assertThat(log).doesNotExist();
+    reopen();
+    assertThat(read(driver.fs("c"), "/f")).containsExactly(1);
+  }
+
+  @Test
   void snapshotsOfAWrittenDatasetAndRollback() throws IOException {
     driver.prepare("c", null, Map.of());
     FileSystemView fs = driver.fs("c");

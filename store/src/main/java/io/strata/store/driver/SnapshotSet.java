@@ -12,6 +12,7 @@ import io.strata.store.error.NotFoundException;
 import io.strata.store.fs.FileLayout;
 import io.strata.store.fs.FileSystemView;
 import io.strata.store.fs.IntentLog;
+import io.strata.store.fs.LoggedChanges;
 import io.strata.store.fs.TreeFileSystem;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
@@ -170,14 +171,21 @@ public final class SnapshotSet {
 
   /**
    * Makes durable what the open file system of snapshot {@code key} (if any) holds, so the
-   * snapshot's stored tree is all of it; NotFound when there is no such snapshot. Outside this
-   * set's lock: the file system's commits take it too.
+   * snapshot's stored tree is all of it; NotFound when there is no such snapshot, Corrupt when its
+   * intent log could not be replayed. Outside this set's lock: the file system's commits take it
+   * too.
    */
   private void syncOpen(String key) throws IOException {
     TreeFileSystem fs;
     synchronized (this) {
       get(key);
       fs = open.get(key);
+      // its stored tree lacks what its intent log acknowledged: a commit, copy, diff or export
+      // of it would go on without those changes (AK4)
+      String refused = unreplayable.get(key);
+      if (refused != null) {
+        throw new CorruptDataException(refused, intentLogFile(key).toString());
+      }
     }
     if (fs != null) {
       fs.sync();
@@ -375,6 +383,9 @@ public final class SnapshotSet {
               snapshots.put(key, next);
               if (fs != null) {
                 fs.reload(f.treeRoot());
+              } else {
+                // what a log held is rolled back with the rest, as zfs rollback drops the ZIL
+                dropIntentLog(key);
               }
             }
           }
@@ -759,7 +770,7 @@ public final class SnapshotSet {
       TreeFileSystem fs = newFs(s);
       Path file = intentLogFile(key);
       try {
-        List<byte[]> pending = IntentLog.pending(file, s.treeRoot());
+        LoggedChanges pending = LoggedChanges.read(file, s.treeRoot());
         if (!pending.isEmpty()) {
           fs.replay(pending);
           LOG.log(
@@ -767,7 +778,7 @@ public final class SnapshotSet {
               "snapshot {0}: {1} changes an fsync made durable before the last stop are replayed"
                   + " from its intent log",
               key,
-              pending.size());
+              pending.count());
         }
         Files.deleteIfExists(file);
       } catch (IOException e) {
@@ -785,7 +796,7 @@ public final class SnapshotSet {
         }
         throw new CorruptDataException(why, file.toString(), e);
       }
-      fs.attachIntentLog(new IntentLog(file, key));
+      fs.attachIntentLog(new IntentLog(file));
       synchronized (this) {
         get(key); // removed meanwhile: not found
         open.put(key, fs);
@@ -831,6 +842,9 @@ public final class SnapshotSet {
   private void dropIntentLog(String key) {
     if (intentDir == null) {
       return;
+    }
+    synchronized (this) {
+      unreplayable.remove(key); // a snapshot made later under the key starts afresh
     }
     try {
       Files.deleteIfExists(intentLogFile(key));

@@ -654,18 +654,21 @@ public final class TreeFileSystem implements FileSystemView {
    * to this file system, opened on the committed root the log starts from, and commits them.
    * Throws, changing nothing, when one cannot be made again.
    */
-  public void replay(List<byte[]> records) throws IOException {
+  public void replay(LoggedChanges changes) throws IOException {
     exclusively(
         () -> {
           boolean was = defer;
           defer = true;
           replaying = true;
-          int done = 0;
+          int[] done = {0};
+          String[] current = {""};
           try {
-            for (byte[] r : records) {
-              IntentRecords.replay(this, r);
-              done++;
-            }
+            changes.forEach(
+                r -> {
+                  current[0] = IntentRecords.name(r);
+                  IntentRecords.replay(this, r);
+                  done[0]++;
+                });
             replaying = false;
             commitWithAccessTimes();
           } catch (IOException | RuntimeException e) {
@@ -673,11 +676,11 @@ public final class TreeFileSystem implements FileSystemView {
             restartLog();
             throw new IOException(
                 "change "
-                    + (done + 1)
+                    + (done[0] + 1)
                     + " of "
-                    + records.size()
+                    + changes.count()
                     + " ("
-                    + IntentRecords.name(records.get(Math.min(done, records.size() - 1)))
+                    + current[0]
                     + ") could not be made again: "
                     + e.getMessage(),
                 e);
