@@ -263,25 +263,7 @@ final class PendingChanges {
   /** Makes every change so far durable; throws, once, what a failed background sync lost. */
   void sync() throws IOException {
     synchronized (lock) {
-      settle();
-      Throwable before = lost;
-      lost = null;
-      if (dirty) {
-        dirty = false;
-        unlogged = false;
-        unsyncedBytes.set(0);
-        try {
-          view.sync();
-        } catch (HeldChangesLost e) {
-          if (before != null) {
-            e.addSuppressed(before);
-          }
-          throw new LostChanges(name, e);
-        }
-      }
-      if (before != null) {
-        throw new LostChanges(name, before);
-      }
+      durably(this::takeDirty, view::sync);
     }
   }
 
@@ -293,23 +275,7 @@ final class PendingChanges {
    */
   void fsync() throws IOException {
     synchronized (lock) {
-      settle();
-      Throwable before = lost;
-      lost = null;
-      if (unlogged) {
-        unlogged = false;
-        try {
-          view.syncLogged();
-        } catch (HeldChangesLost e) {
-          if (before != null) {
-            e.addSuppressed(before);
-          }
-          throw new LostChanges(name, e);
-        }
-      }
-      if (before != null) {
-        throw new LostChanges(name, before);
-      }
+      durably(this::takeUnlogged, view::syncLogged);
     }
   }
 
@@ -321,14 +287,54 @@ final class PendingChanges {
    */
   void syncHostFile(String path) throws IOException {
     synchronized (lock) {
-      settle();
-      Throwable before = lost;
-      lost = null;
-      view.syncFile(path);
-      if (before != null) {
-        throw new LostChanges(name, before);
+      durably(() -> true, () -> view.syncFile(path));
+    }
+  }
+
+  /** A way of making changes durable: the view's sync, its logged sync, a host file's. */
+  private interface Durability {
+    void run() throws IOException;
+  }
+
+  /**
+   * Runs {@code how} if {@code due} says there is something for it, after the held writes are
+   * settled; then throws, once, what a failed background sync lost (with what this one lost).
+   */
+  private void durably(java.util.function.BooleanSupplier due, Durability how) throws IOException {
+    settle();
+    Throwable before = lost;
+    lost = null;
+    if (due.getAsBoolean()) {
+      try {
+        how.run();
+      } catch (HeldChangesLost e) {
+        if (before != null) {
+          e.addSuppressed(before);
+        }
+        throw new LostChanges(name, e);
       }
     }
+    if (before != null) {
+      throw new LostChanges(name, before);
+    }
+  }
+
+  /** Whether changes were made since the last sync, now taken by one. */
+  private boolean takeDirty() {
+    if (!dirty) {
+      return false;
+    }
+    dirty = false;
+    unlogged = false;
+    unsyncedBytes.set(0);
+    return true;
+  }
+
+  /** Whether changes were made since the last fsync or sync, now taken by an fsync. */
+  private boolean takeUnlogged() {
+    boolean was = unlogged;
+    unlogged = false;
+    return was;
   }
 
   /**

@@ -46,18 +46,19 @@ final class DiskUsageOperations {
     VolumeDiskUsage v = containers.volumes().diskUsage();
     String ctrdSnapshots = Snapshot.rootName(SnapshotKeys.PREFIX);
     ImageStore.BuildCacheUse b = images.buildCacheUse();
+    RegistryRoots.Ownership registry = RegistryRoots.ownership(chunks);
     return new Outcome.Reply(
         new DiskUsageReply(
             new DiskUsageReply.Row(i.total(), i.active(), i.size(), i.reclaimable()),
             new DiskUsageReply.Row(c.total(), c.active(), c.size(), c.reclaimable()),
             new DiskUsageReply.Row(v.total(), v.active(), v.size(), v.reclaimable()),
-            held(RemovalSpace.of(chunks, RegistryRoots.registryHeld(chunks))),
+            held(RemovalSpace.of(chunks, registry.registryHeld())),
             // containerd's content records and its snapshots in the driver's key space
             held(
                 RemovalSpace.of(
                     chunks, n -> n.startsWith(SnapshotKeys.PREFIX) || n.startsWith(ctrdSnapshots))),
             new DiskUsageReply.Row(b.entries(), b.active(), b.size(), b.reclaimable()),
-            held(RemovalSpace.of(chunks, RegistryRoots.plainBlobs(chunks)))));
+            held(RemovalSpace.of(chunks, registry.plainBlobs()))));
   }
 
   private static DiskUsageReply.Held held(RemovalSpace s) {

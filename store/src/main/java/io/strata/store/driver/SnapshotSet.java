@@ -769,39 +769,48 @@ public final class SnapshotSet {
       }
       TreeFileSystem fs = newFs(s);
       Path file = intentLogFile(key);
-      try {
-        LoggedChanges pending = LoggedChanges.read(file, s.treeRoot());
-        if (!pending.isEmpty()) {
-          fs.replay(pending);
-          LOG.log(
-              System.Logger.Level.INFO,
-              "snapshot {0}: {1} changes an fsync made durable before the last stop are replayed"
-                  + " from its intent log",
-              key,
-              pending.count());
-        }
-        Files.deleteIfExists(file);
-      } catch (IOException e) {
-        String why =
-            "snapshot "
-                + key
-                + ": its intent log "
-                + file
-                + " holds changes an fsync acknowledged that could not be replayed ("
-                + e.getMessage()
-                + "); the log is kept, the snapshot is not opened";
-        LOG.log(System.Logger.Level.ERROR, why);
-        synchronized (this) {
-          unreplayable.put(key, why);
-        }
-        throw new CorruptDataException(why, file.toString(), e);
-      }
+      replayIntentLog(key, fs, file);
       fs.attachIntentLog(new IntentLog(file));
       synchronized (this) {
         get(key); // removed meanwhile: not found
         open.put(key, fs);
       }
       return fs;
+    }
+  }
+
+  /**
+   * Replays onto {@code fs}, the snapshot's file system on its committed root, what its intent log
+   * holds, commits it and removes the log; a log that is damaged or cannot be replayed is kept and
+   * the snapshot refused from now on, saying why. Under the snapshot's key lock.
+   */
+  private void replayIntentLog(String key, TreeFileSystem fs, Path file) {
+    try {
+      LoggedChanges pending = LoggedChanges.read(file, fs.committedRoot());
+      if (!pending.isEmpty()) {
+        fs.replay(pending);
+        LOG.log(
+            System.Logger.Level.INFO,
+            "snapshot {0}: {1} changes an fsync made durable before the last stop are replayed"
+                + " from its intent log",
+            key,
+            pending.count());
+      }
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      String why =
+          "snapshot "
+              + key
+              + ": its intent log "
+              + file
+              + " holds changes an fsync acknowledged that could not be replayed ("
+              + e.getMessage()
+              + "); the log is kept, the snapshot is not opened";
+      LOG.log(System.Logger.Level.ERROR, why);
+      synchronized (this) {
+        unreplayable.put(key, why);
+      }
+      throw new CorruptDataException(why, file.toString(), e);
     }
   }
 

@@ -48,13 +48,18 @@ final class Directories {
   }
 
   /** The entries of directory {@code dir} with their attributes, sorted by name. */
-  List<DirEntry> list(long dir) {
+  List<DirEntry> list(long dir, EntryStat stat) {
     List<DirEntry> out = new ArrayList<>();
     for (CowTree.Entry e : entries(dir)) {
       long child = ByteBuffer.wrap(e.value()).getLong();
-      out.add(new DirEntry(FsKeys.suffixName(e.key()), inodes.stat(child, inodes.get(child))));
+      out.add(new DirEntry(FsKeys.suffixName(e.key()), stat.of(child, inodes.get(child))));
     }
     return out;
+  }
+
+  /** What a listing says of each entry's inode. */
+  interface EntryStat {
+    FileStat of(long ino, Inode in);
   }
 
   private Iterable<CowTree.Entry> entries(long dir) {

@@ -17,20 +17,41 @@ import java.nio.charset.StandardCharsets;
  * </pre>
  */
 final class IntentRecords {
-  static final int WRITE = 1;
-  static final int TRUNCATE = 2;
-  static final int MKDIR = 3;
-  static final int MKDIRS = 4;
-  static final int REMOVE = 5;
-  static final int RENAME = 6;
-  static final int MKNOD = 7;
-  static final int SYMLINK = 8;
-  static final int LINK = 9;
-  static final int CHMOD = 10;
-  static final int CHOWN = 11;
-  static final int SET_TIMES = 12;
-  static final int SET_XATTR = 13;
-  static final int REMOVE_XATTR = 14;
+  /** The calls a record can name, by the code that stands first in its body. */
+  enum Op {
+    WRITE(1, "write"),
+    TRUNCATE(2, "truncate"),
+    MKDIR(3, "mkdir"),
+    MKDIRS(4, "mkdirs"),
+    REMOVE(5, "remove"),
+    RENAME(6, "rename"),
+    MKNOD(7, "mknod"),
+    SYMLINK(8, "symlink"),
+    LINK(9, "link"),
+    CHMOD(10, "chmod"),
+    CHOWN(11, "chown"),
+    SET_TIMES(12, "set times"),
+    SET_XATTR(13, "set xattr"),
+    REMOVE_XATTR(14, "remove xattr");
+
+    final int code;
+    final String label;
+
+    Op(int code, String label) {
+      this.code = code;
+      this.label = label;
+    }
+
+    /** The op coded {@code code}, or null. */
+    static Op of(int code) {
+      for (Op o : values()) {
+        if (o.code == code) {
+          return o;
+        }
+      }
+      return null;
+    }
+  }
 
   private IntentRecords() {}
 
@@ -39,8 +60,8 @@ final class IntentRecords {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteBuffer word = ByteBuffer.allocate(8);
 
-    Builder(int op) {
-      out.write(op);
+    Builder(Op op) {
+      out.write(op.code);
     }
 
     Builder string(String s) {
@@ -82,14 +103,18 @@ final class IntentRecords {
     }
   }
 
-  static Builder of(int op) {
+  static Builder of(Op op) {
     return new Builder(op);
   }
 
   /** Makes the call {@code body} records on {@code fs}, with its clock readings. */
   static void replay(TreeFileSystem fs, byte[] body) throws IOException {
     ByteBuffer b = ByteBuffer.wrap(body);
-    int op = b.get() & 0xFF;
+    int code = b.get() & 0xFF;
+    Op op = Op.of(code);
+    if (op == null) {
+      throw new IOException("unknown change " + code);
+    }
     switch (op) {
       case WRITE -> {
         String path = string(b);
@@ -166,29 +191,14 @@ final class IntentRecords {
         String name = string(b);
         fs.replayed(readings(b), () -> fs.removeXattr(path, name));
       }
-      default -> throw new IOException("unknown change " + op);
     }
   }
 
   /** The name of {@code body}'s call, for messages. */
   static String name(byte[] body) {
-    return switch (body.length == 0 ? 0 : body[0] & 0xFF) {
-      case WRITE -> "write";
-      case TRUNCATE -> "truncate";
-      case MKDIR -> "mkdir";
-      case MKDIRS -> "mkdirs";
-      case REMOVE -> "remove";
-      case RENAME -> "rename";
-      case MKNOD -> "mknod";
-      case SYMLINK -> "symlink";
-      case LINK -> "link";
-      case CHMOD -> "chmod";
-      case CHOWN -> "chown";
-      case SET_TIMES -> "set times";
-      case SET_XATTR -> "set xattr";
-      case REMOVE_XATTR -> "remove xattr";
-      default -> "change " + (body.length == 0 ? -1 : body[0] & 0xFF);
-    };
+    int code = body.length == 0 ? -1 : body[0] & 0xFF;
+    Op op = Op.of(code);
+    return op == null ? "change " + code : op.label;
   }
 
   private static String string(ByteBuffer b) {

@@ -268,11 +268,18 @@ public final class TreeFileSystem implements FileSystemView {
         () -> {
           long ino = paths.resolve(path, false).existing(path);
           Inode in = inodes.get(ino);
-          FileStat st = inodes.stat(ino, in.withAtime(atime(ino, in)));
-          // du and cp --sparse read holes from st_blocks: a regular file's storage, not its size
-          // (kept for a large file, whose layout would walk all its items: FileContents)
-          return st.isRegular() ? st.withAllocatedBytes(contents.allocatedBytes(ino, in)) : st;
+          return statWithStorage(ino, in.withAtime(atime(ino, in)));
         });
+  }
+
+  /**
+   * What stat says of inode {@code ino}: du and cp --sparse read holes from st_blocks, so a regular
+   * file's is its storage, not its size (kept for a large file, whose layout would walk all its
+   * items: FileContents).
+   */
+  private FileStat statWithStorage(long ino, Inode in) {
+    FileStat st = inodes.stat(ino, in);
+    return st.isRegular() ? st.withAllocatedBytes(contents.allocatedBytes(ino, in)) : st;
   }
 
   @Override
@@ -309,31 +316,14 @@ public final class TreeFileSystem implements FileSystemView {
               if (!in.stat(dir).isDirectory()) {
                 throw new InvalidArgumentException("path " + path + ": not a directory");
               }
-              List<DirEntry> entries = withStorage(directories.list(dir));
+              // a listing's attributes are what FUSE's READDIRPLUS shows until they expire: a
+              // sparse file listed with its size as its storage showed 10 GiB of blocks to ls -s
+              // and du for a second (docs/ADVERSARIAL.md, AJ2)
+              List<DirEntry> entries = directories.list(dir, this::statWithStorage);
               accessed(dir, in); // as readdir does
               return entries;
             });
     writeAccessTimesIfDue();
-    return out;
-  }
-
-  /**
-   * {@code entries} with the storage their regular files take, as {@link #stat} gives it: a FUSE
-   * listing's attributes (READDIRPLUS) are what the kernel shows until they expire, and a sparse
-   * file listed with its size as its storage showed 10 GiB of blocks to `ls -s` and `du` for a
-   * second (docs/ADVERSARIAL.md, AJ2).
-   */
-  private List<DirEntry> withStorage(List<DirEntry> entries) {
-    List<DirEntry> out = new java.util.ArrayList<>(entries.size());
-    for (DirEntry e : entries) {
-      FileStat st = e.stat();
-      out.add(
-          st.isRegular()
-              ? new DirEntry(
-                  e.name(),
-                  st.withAllocatedBytes(contents.allocatedBytes(st.ino(), inodes.get(st.ino()))))
-              : e);
-    }
     return out;
   }
 
@@ -825,7 +815,7 @@ public final class TreeFileSystem implements FileSystemView {
     }
     mutate(
         readings ->
-            IntentRecords.of(IntentRecords.WRITE)
+            IntentRecords.of(IntentRecords.Op.WRITE)
                 .string(path)
                 .i64(offset)
                 .bytes(b, off, len)
@@ -902,7 +892,8 @@ public final class TreeFileSystem implements FileSystemView {
               + (size < 0 ? " is negative" : " is past the largest file size, " + MAX_FILE_SIZE));
     }
     mutate(
-        readings -> IntentRecords.of(IntentRecords.TRUNCATE).string(path).i64(size).with(readings),
+        readings ->
+            IntentRecords.of(IntentRecords.Op.TRUNCATE).string(path).i64(size).with(readings),
         () -> {
           long ino = paths.resolve(path, true).existing(path);
           Inode in = inodes.regular(ino, path);
@@ -914,7 +905,7 @@ public final class TreeFileSystem implements FileSystemView {
   @Override
   public void mkdir(String path, int mode) throws IOException {
     mutateMetadata(
-        readings -> IntentRecords.of(IntentRecords.MKDIR).string(path).u32(mode).with(readings),
+        readings -> IntentRecords.of(IntentRecords.Op.MKDIR).string(path).u32(mode).with(readings),
         () -> {
           Resolved r = paths.resolve(path, false);
           if (r.ino() >= 0) {
@@ -927,7 +918,7 @@ public final class TreeFileSystem implements FileSystemView {
   @Override
   public void mkdirs(String path, int mode) throws IOException {
     mutateMetadata(
-        readings -> IntentRecords.of(IntentRecords.MKDIRS).string(path).u32(mode).with(readings),
+        readings -> IntentRecords.of(IntentRecords.Op.MKDIRS).string(path).u32(mode).with(readings),
         () -> {
           String cur = "";
           for (String part : PathNames.split(path)) {
@@ -952,7 +943,7 @@ public final class TreeFileSystem implements FileSystemView {
   public void remove(String path, boolean recursive) throws IOException {
     mutate(
         readings ->
-            IntentRecords.of(IntentRecords.REMOVE).string(path).flag(recursive).with(readings),
+            IntentRecords.of(IntentRecords.Op.REMOVE).string(path).flag(recursive).with(readings),
         () -> {
           Resolved r = paths.resolve(path, false);
           long ino = r.existing(path);
@@ -966,7 +957,8 @@ public final class TreeFileSystem implements FileSystemView {
   @Override
   public void rename(String from, String to) throws IOException {
     mutateMetadata(
-        readings -> IntentRecords.of(IntentRecords.RENAME).string(from).string(to).with(readings),
+        readings ->
+            IntentRecords.of(IntentRecords.Op.RENAME).string(from).string(to).with(readings),
         () -> {
           Resolved src = paths.resolve(from, false);
           long ino = src.existing(from);
@@ -1022,7 +1014,11 @@ public final class TreeFileSystem implements FileSystemView {
     int kind = type;
     mutateMetadata(
         readings ->
-            IntentRecords.of(IntentRecords.MKNOD).string(path).u32(mode).i64(rdev).with(readings),
+            IntentRecords.of(IntentRecords.Op.MKNOD)
+                .string(path)
+                .u32(mode)
+                .i64(rdev)
+                .with(readings),
         () -> {
           Resolved r = paths.resolve(path, false);
           if (r.ino() >= 0) {
@@ -1054,7 +1050,7 @@ public final class TreeFileSystem implements FileSystemView {
     }
     mutateMetadata(
         readings ->
-            IntentRecords.of(IntentRecords.SYMLINK).string(target).string(path).with(readings),
+            IntentRecords.of(IntentRecords.Op.SYMLINK).string(target).string(path).with(readings),
         () -> {
           Resolved r = paths.resolve(path, false);
           if (r.ino() >= 0) {
@@ -1071,7 +1067,7 @@ public final class TreeFileSystem implements FileSystemView {
   public void link(String existing, String path) throws IOException {
     mutateMetadata(
         readings ->
-            IntentRecords.of(IntentRecords.LINK).string(existing).string(path).with(readings),
+            IntentRecords.of(IntentRecords.Op.LINK).string(existing).string(path).with(readings),
         () -> {
           long ino = paths.resolve(existing, false).existing(existing);
           Inode in = inodes.get(ino);
@@ -1093,7 +1089,7 @@ public final class TreeFileSystem implements FileSystemView {
   @Override
   public void chmod(String path, int mode) throws IOException {
     mutateMetadata(
-        readings -> IntentRecords.of(IntentRecords.CHMOD).string(path).u32(mode).with(readings),
+        readings -> IntentRecords.of(IntentRecords.Op.CHMOD).string(path).u32(mode).with(readings),
         () -> {
           long ino = paths.resolve(path, true).existing(path);
           inodes.put(ino, inodes.get(ino).withMode(mode, clock.getAsLong()));
@@ -1115,7 +1111,7 @@ public final class TreeFileSystem implements FileSystemView {
     }
     mutateMetadata(
         readings ->
-            IntentRecords.of(IntentRecords.CHOWN).string(path).u32(uid).u32(gid).with(readings),
+            IntentRecords.of(IntentRecords.Op.CHOWN).string(path).u32(uid).u32(gid).with(readings),
         () -> {
           long ino = paths.resolve(path, false).existing(path);
           inodes.put(ino, inodes.get(ino).withOwner(uid, gid, clock.getAsLong()));
@@ -1126,7 +1122,7 @@ public final class TreeFileSystem implements FileSystemView {
   public void setTimes(String path, long mtimeNanos, long atimeNanos) throws IOException {
     mutateMetadata(
         readings ->
-            IntentRecords.of(IntentRecords.SET_TIMES)
+            IntentRecords.of(IntentRecords.Op.SET_TIMES)
                 .string(path)
                 .i64(mtimeNanos)
                 .i64(atimeNanos)
@@ -1171,7 +1167,7 @@ public final class TreeFileSystem implements FileSystemView {
     }
     mutateMetadata(
         readings ->
-            IntentRecords.of(IntentRecords.SET_XATTR)
+            IntentRecords.of(IntentRecords.Op.SET_XATTR)
                 .string(path)
                 .string(name)
                 .bytes(value)
@@ -1183,7 +1179,10 @@ public final class TreeFileSystem implements FileSystemView {
   public void removeXattr(String path, String name) throws IOException {
     mutate(
         readings ->
-            IntentRecords.of(IntentRecords.REMOVE_XATTR).string(path).string(name).with(readings),
+            IntentRecords.of(IntentRecords.Op.REMOVE_XATTR)
+                .string(path)
+                .string(name)
+                .with(readings),
         () -> inodes.removeXattr(paths.resolve(path, false).existing(path), name));
   }
 }

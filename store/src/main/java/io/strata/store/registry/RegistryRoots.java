@@ -20,24 +20,24 @@ public final class RegistryRoots {
   private RegistryRoots() {}
 
   /**
-   * The roots of {@code chunks} that are the registry's: its manifests, tags, links and marks, and
-   * the stored blobs a repository holds (linked or as a manifest) or the registry owns. Any other
-   * blob is a plain one ({@link #plainBlobs}), though the registry would serve it too: counted as
-   * the registry's, {@code strata blob put} objects showed as registry space on a server without
-   * one (docs/ADVERSARIAL.md, AG6).
+   * Which roots of a chunk store are the registry's and which are plain blobs, from one scan of the
+   * registry's links, manifests and marks.
+   *
+   * @param registryHeld the registry's roots: its manifests, tags, links and marks, and the stored
+   *     blobs a repository holds (linked or as a manifest) or the registry owns
+   * @param plainBlobs the stored blobs no repository holds: what {@code strata blob ls} lists
+   *     besides the registry's (puts, and layers images keep as blobs). The registry would serve
+   *     them too, but counted as its own, {@code strata blob put} objects showed as registry space
+   *     on a server without one (docs/ADVERSARIAL.md, AG6)
    */
-  public static Predicate<String> registryHeld(ChunkStore chunks) {
-    Set<String> held = registryBlobs(chunks);
-    return name -> name.startsWith("reg/") || held.contains(name);
-  }
+  public record Ownership(Predicate<String> registryHeld, Predicate<String> plainBlobs) {}
 
-  /**
-   * The stored blobs of {@code chunks} no registry repository holds: what {@code strata blob ls}
-   * lists besides the registry's (puts, and layers images keep as blobs).
-   */
-  public static Predicate<String> plainBlobs(ChunkStore chunks) {
+  /** Which roots of {@code chunks} are the registry's, and which are plain blobs. */
+  public static Ownership ownership(ChunkStore chunks) {
     Set<String> held = registryBlobs(chunks);
-    return name -> name.startsWith(BLOB) && !held.contains(name);
+    return new Ownership(
+        name -> name.startsWith("reg/") || held.contains(name),
+        name -> name.startsWith(BLOB) && !held.contains(name));
   }
 
   /** The blob roots a repository's link or manifest names, or the registry's mark owns. */

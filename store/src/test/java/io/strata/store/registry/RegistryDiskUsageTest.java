@@ -141,17 +141,18 @@ class RegistryDiskUsageTest {
 
   @Test
   void whatTheRegistryHoldsIsCountedWithWhatRemovingItWouldFree() throws IOException {
-    assertThat(RemovalSpace.of(fix.chunks(), RegistryRoots.registryHeld(fix.chunks())))
+    assertThat(RemovalSpace.of(fix.chunks(), RegistryRoots.ownership(fix.chunks()).registryHeld()))
         .isEqualTo(RemovalSpace.NONE);
     byte[] pushed = TestData.random(23, 256 << 10);
     pushImage(new TarBuilder().raw("pushed.bin", pushed).bytes());
 
-    RemovalSpace held = RemovalSpace.of(fix.chunks(), RegistryRoots.registryHeld(fix.chunks()));
+    RemovalSpace held =
+        RemovalSpace.of(fix.chunks(), RegistryRoots.ownership(fix.chunks()).registryHeld());
 
     assertThat(held.roots()).isGreaterThanOrEqualTo(4); // manifest, tag, two links, their blobs
     assertThat(held.size()).isGreaterThanOrEqualTo(pushed.length);
     assertThat(held.reclaimable()).isBetween(0L, held.size());
-    assertThat(RemovalSpace.of(fix.chunks(), RegistryRoots.plainBlobs(fix.chunks())))
+    assertThat(RemovalSpace.of(fix.chunks(), RegistryRoots.ownership(fix.chunks()).plainBlobs()))
         .as("every blob is a repository's")
         .isEqualTo(RemovalSpace.NONE);
   }
@@ -161,11 +162,12 @@ class RegistryDiskUsageTest {
     byte[] plain = TestData.random(24, 256 << 10);
     new BlobService(fix.chunks()).put(new ByteArrayInputStream(plain));
 
-    RemovalSpace blobs = RemovalSpace.of(fix.chunks(), RegistryRoots.plainBlobs(fix.chunks()));
+    RemovalSpace blobs =
+        RemovalSpace.of(fix.chunks(), RegistryRoots.ownership(fix.chunks()).plainBlobs());
     assertThat(blobs.roots()).isEqualTo(1);
     assertThat(blobs.size()).isGreaterThanOrEqualTo(plain.length);
     assertThat(blobs.reclaimable()).isEqualTo(blobs.size());
-    assertThat(RemovalSpace.of(fix.chunks(), RegistryRoots.registryHeld(fix.chunks())))
+    assertThat(RemovalSpace.of(fix.chunks(), RegistryRoots.ownership(fix.chunks()).registryHeld()))
         .as("no registry: it holds nothing (AG6)")
         .isEqualTo(RemovalSpace.NONE);
   }
