@@ -129,4 +129,69 @@ class IntentLogCrashIT extends FuseMountTests {
           .isZero();
     }
   }
+
+  /**
+   * A log damaged after the crash (a changed byte of its only batch's header) refuses its
+   * container's commit and export, naming the log and the ways out, and nothing else: every listing
+   * and the other containers go on working (AL1), and removing the container gives the log up.
+   */
+  @org.junit.jupiter.api.Test
+  void aDamagedLogRefusesItsContainerAndNothingElse() throws Exception {
+    Path allowed = Files.createDirectories(dir.resolve("allowed"));
+    mnt = Files.createDirectories(allowed.resolve("victim"));
+    Path data = dir.resolve("data");
+    Path archive = dir.resolve("base.tar");
+    Files.write(archive, Tars.dockerSave(Tars.of("etc/hostname", "base\n"), "base:1"));
+    String[] args = {"--data", data.toString(), "--allow-bind", allowed.toString()};
+    try (StratadProcess s = StratadProcess.launch(dir.resolve("logs"), args)) {
+      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+      Cli cli = new Cli(s.port());
+      MountIT.ok(cli.strata("image", "import", archive.toString()));
+      MountIT.ok(cli.strata("create", "--name", "victim", "base:1"));
+      MountIT.ok(cli.strata("create", "--name", "healthy", "base:1"));
+      MountIT.ok(cli.strata("mount", "victim", mnt.toString()));
+      MountIT.ok(
+          Cli.sh(
+              "python3 -c \"import os; f = os.open('"
+                  + mnt
+                  + "/acknowledged', os.O_WRONLY | os.O_CREAT, 0o644); os.write(f, b'x' * 3000);"
+                  + " os.fsync(f)\" && kill -9 "
+                  + s.process().pid(),
+              60));
+      s.process().waitFor();
+    }
+    Path log;
+    try (var logs = Files.list(data.resolve("btrfs").resolve("intent"))) {
+      log = logs.findFirst().orElseThrow();
+    }
+    byte[] b = Files.readAllBytes(log);
+    b[30] ^= 0x10; // the root the batch names
+    Files.write(log, b);
+
+    try (StratadProcess s = StratadProcess.launch(dir.resolve("logs2"), args)) {
+      assertThat(s.awaitReady()).as(s.stderr()).isTrue();
+      Cli cli = new Cli(s.port());
+      assertThat(MountIT.ok(cli.strata("ps", "-a")).out()).contains("victim").contains("healthy");
+      MountIT.ok(cli.strata("system", "df"));
+      MountIT.ok(cli.strata("info"));
+      MountIT.ok(cli.strata("inspect", "healthy"));
+      MountIT.ok(cli.strata("commit", "healthy", "kept:1"));
+      for (String[] refused :
+          new String[][] {
+            {"commit", "victim", "lost:1"},
+            {"export", "victim", "-o", dir.resolve("v.tar").toString()}
+          }) {
+        Cli.Result r = cli.strata(refused);
+        assertThat(r.exit()).as(String.join(" ", refused)).isNotZero();
+        assertThat(r.err())
+            .contains("its intent log " + log)
+            .contains("batch 1 at byte 0 is damaged")
+            .contains("remove or roll back");
+      }
+      assertThat(Files.exists(dir.resolve("v.tar"))).isFalse();
+      assertThat(Files.readAllBytes(log)).as("kept as it was").isEqualTo(b);
+      MountIT.ok(cli.strata("rm", "victim"));
+      assertThat(log).doesNotExist();
+    }
+  }
 }

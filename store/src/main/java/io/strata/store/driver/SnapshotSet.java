@@ -172,18 +172,26 @@ public final class SnapshotSet {
   /**
    * Makes durable what the open file system of snapshot {@code key} (if any) holds, so the
    * snapshot's stored tree is all of it; NotFound when there is no such snapshot, Corrupt when its
-   * intent log could not be replayed. Outside this set's lock: the file system's commits take it
-   * too.
+   * intent log could not be replayed: its stored tree lacks what the log acknowledged, and a
+   * commit, copy, diff or export of it would go on without those changes (AK4). Outside this set's
+   * lock: the file system's commits take it too.
    */
   private void syncOpen(String key) throws IOException {
+    syncOpen(key, true);
+  }
+
+  /**
+   * {@link #syncOpen}, refusing a snapshot whose intent log could not be replayed only if {@code
+   * refuse}: a figure about it ({@link #written}) is given from its stored tree, so that listings
+   * of every container ({@code strata ps}, {@code system df}) go on working (AL1).
+   */
+  private void syncOpen(String key, boolean refuse) throws IOException {
     TreeFileSystem fs;
     synchronized (this) {
       get(key);
       fs = open.get(key);
-      // its stored tree lacks what its intent log acknowledged: a commit, copy, diff or export
-      // of it would go on without those changes (AK4)
       String refused = unreplayable.get(key);
-      if (refused != null) {
+      if (refused != null && refuse) {
         throw new CorruptDataException(refused, intentLogFile(key).toString());
       }
     }
@@ -524,7 +532,7 @@ public final class SnapshotSet {
    * the changed files in the parent).
    */
   public long written(String key) throws IOException {
-    syncOpen(key);
+    syncOpen(key, false);
     Snapshot s;
     TreeFileSystem newer;
     TreeFileSystem older;
@@ -805,7 +813,9 @@ public final class SnapshotSet {
               + file
               + " holds changes an fsync acknowledged that could not be replayed ("
               + e.getMessage()
-              + "); the log is kept, the snapshot is not opened";
+              + "); the log is kept, the snapshot is not opened: remove or roll back the"
+              + " snapshot to give those changes up, or move the log away and restart the"
+              + " server to open it without them";
       LOG.log(System.Logger.Level.ERROR, why);
       synchronized (this) {
         unreplayable.put(key, why);
