@@ -1,5 +1,6 @@
 package io.strata.containerd;
 
+import io.strata.store.blob.TarAlignedWriter;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.ObjectWriter;
@@ -28,7 +29,9 @@ final class Ingest {
 
   private final ChunkStore chunks;
   private WriteSession session;
-  private ObjectWriter writer;
+  // cut where tar files start and end: a layer's tar shares its files' chunks with a Strata image
+  // holding the layer (docs/ADVERSARIAL.md, AJ4 and AC A12)
+  private TarAlignedWriter writer;
   private MessageDigest sha;
   private long offset;
 
@@ -43,7 +46,7 @@ final class Ingest {
 
   private void open() {
     session = chunks.session();
-    writer = session.newUndigestedObject();
+    writer = new TarAlignedWriter(session);
     sha = Digest.newSha256();
     offset = 0;
   }

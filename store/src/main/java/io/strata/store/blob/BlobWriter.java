@@ -19,20 +19,24 @@ import org.roaringbitmap.RoaringBitmap;
 public final class BlobWriter implements AutoCloseable {
   private final BlobService service;
   private final WriteSession session;
-  private final ObjectWriter object;
+  private final TarAlignedWriter object;
+  private final java.security.MessageDigest sha = Digest.newSha256();
   private final BlobService.Owner owner;
   private boolean done;
 
   BlobWriter(BlobService service, WriteSession session, BlobService.Owner owner) {
     this.service = service;
     this.session = session;
-    this.object = session.newObject();
+    // cut where tar files start and end, as a gzip blob's contents are: an uncompressed layer
+    // (a published image's, a pushed one) then shares its files' chunks with the image's layer
+    this.object = new TarAlignedWriter(session);
     this.owner = owner;
   }
 
   /** Adds {@code len} bytes of content. */
   public void write(byte[] b, int off, int len) {
     object.write(b, off, len);
+    sha.update(b, off, len);
   }
 
   /** Stores the blob durably and names it by its digest; returns what it cost. */
@@ -58,7 +62,10 @@ public final class BlobWriter implements AutoCloseable {
       throws IOException {
     done = true;
     try {
-      ObjectWriter.Written w = object.finish();
+      ObjectWriter.Written cut = object.finish();
+      ObjectWriter.Written w =
+          new ObjectWriter.Written(
+              Digest.of(sha.digest()), cut.recipe(), cut.newChunks(), cut.newBytes(), cut.fresh());
       if (expected != null && !w.digest().equals(expected)) {
         throw new InvalidArgumentException(
             "blob " + expected + ": content has digest " + w.digest());

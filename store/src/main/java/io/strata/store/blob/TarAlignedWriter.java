@@ -14,10 +14,16 @@ import java.util.Arrays;
  * recipe and the imported layer share them instead of storing the files twice. The whole stream's
  * recipe is the concatenation of the objects' recipes.
  *
+ * <p>Every stream a blob is stored from goes through here (a gzip blob's uncompressed contents, a
+ * plain blob, a registry push, containerd's content), so an uncompressed layer tar (a published
+ * image's layers, {@code ctr image import}) shares its files' chunks with the image's layer as a
+ * gzip one does (docs/ADVERSARIAL.md, AJ4).
+ *
  * <p>Parsing only decides where chunks are cut: a stream that is no tar, or a tar this reader does
- * not follow, is stored all the same (as one object from where it got lost), byte for byte.
+ * not follow, is stored all the same (as one object from where it got lost), byte for byte; so is a
+ * stream that ends within a header block (shorter than 512 bytes, or a truncated tar).
  */
-final class TarAlignedWriter {
+public final class TarAlignedWriter {
   private static final int BLOCK = 512;
 
   /** PAX headers larger than this are not read for a size (their bytes are stored as they are). */
@@ -37,6 +43,7 @@ final class TarAlignedWriter {
   private int count;
   private int newChunks;
   private long newBytes;
+  private final org.roaringbitmap.RoaringBitmap fresh = new org.roaringbitmap.RoaringBitmap();
 
   private State state = State.HEADER;
   private final byte[] header = new byte[BLOCK];
@@ -49,11 +56,13 @@ final class TarAlignedWriter {
   private int paxFill;
   private long paxSize = -1;
 
-  TarAlignedWriter(WriteSession session) {
+  /** A writer whose objects are of {@code session}; nothing is stored until bytes come. */
+  public TarAlignedWriter(WriteSession session) {
     this.session = session;
   }
 
-  void write(byte[] b, int off, int len) {
+  /** Adds {@code len} bytes of the stream. */
+  public void write(byte[] b, int off, int len) {
     while (len > 0) {
       int n =
           switch (state) {
@@ -181,16 +190,23 @@ final class TarAlignedWriter {
     }
     newChunks += w.newChunks();
     newBytes += w.newBytes();
+    fresh.or(w.fresh());
   }
 
   /** Ends the stream: its chunks in order, and what it added to the store. */
-  ObjectWriter.Written finish() {
+  public ObjectWriter.Written finish() {
+    if (state == State.HEADER && headerFill > 0) {
+      // the stream ended within what would be a header block: its bytes are content all the same
+      segment(header, 0, headerFill);
+      headerFill = 0;
+    }
     finishCurrent();
     return new ObjectWriter.Written(
         null,
         new Recipe(Arrays.copyOf(ids, count), Arrays.copyOf(lengths, count)),
         newChunks,
-        newBytes);
+        newBytes,
+        fresh);
   }
 
   private static boolean allZero(byte[] b) {
