@@ -165,6 +165,23 @@ class ImageStoreTest {
     assertThat(fix.state()).isEqualTo(before);
   }
 
+  /**
+   * A layer tar cut inside a file's content is refused, leaving the store as it was: the zeros made
+   * up for a tar's missing last padding became the rest of the file (AO1: "hel\0\0\0").
+   */
+  @Test
+  void aLayerTarCutInsideAFilesContentIsRefused() throws IOException {
+    byte[] tar = new TarBuilder().file("a.txt", "hello\n").bytes();
+    byte[] cut = java.util.Arrays.copyOf(tar, 515);
+    List<String> before = fix.state();
+    assertThatThrownBy(
+            () -> images.importLayerTar(new ByteArrayInputStream(cut), "cut:1", "tar cut"))
+        .isInstanceOf(InvalidArgumentException.class)
+        .hasMessageContaining("tar cut: truncated or corrupt tar")
+        .hasMessageContaining("the stream ends at byte 515");
+    assertThat(fix.state()).isEqualTo(before);
+  }
+
   @Test
   void aPlainTarThatDiffersFromItsTreeIsReadBackAndGetsTheCanonicalDiffId() throws IOException {
     // the second etc/a replaces the first: the tar has two entries, the tree one file

@@ -51,6 +51,9 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
 
   private final String what;
   private final CountingInputStream counted;
+  // the stream under the parser when it makes up a missing last padding: told where each entry's
+  // content ends, so that it makes up no content (AO1)
+  private RecordPadding padding;
   private final HeaderCapture capture;
   private final TarNames names;
   private boolean ended;
@@ -64,6 +67,9 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
   /** Reads {@code in} (uncompressed); {@code what} names the tar in messages. */
   public CheckedTarInputStream(InputStream in, String what) {
     this(new CountingInputStream(in), what);
+    if (in instanceof RecordPadding p) {
+      padding = p;
+    }
   }
 
   private CheckedTarInputStream(CountingInputStream counted, String what) {
@@ -94,7 +100,12 @@ public final class CheckedTarInputStream extends TarArchiveInputStream {
    */
   public TarArchiveEntry nextEntry() {
     try {
-      return getNextEntry();
+      TarArchiveEntry e = getNextEntry();
+      if (e != null && padding != null && !e.isSparse()) {
+        // the parser is at the entry's first byte of content: every read so far was a header's
+        padding.contentEndsAt(counted.count() + e.getSize());
+      }
+      return e;
     } catch (MissingObjectException e) {
       throw lost(what, e);
     } catch (IOException e) {

@@ -10,11 +10,16 @@ import java.util.Arrays;
  * as Go's archive/tar (and so docker and containerd) accepts: {@code umoci insert} writes layers
  * that end right after the last file's bytes. The zeros are the parser's only; they sit after the
  * recorder, so the tar-split, and the tar regenerated from it, keep the layer's exact bytes.
+ *
+ * <p>Only padding is made up, never content: a stream that ends before the content of the entry
+ * being read does ({@link #contentEndsAt}) is a truncated tar, as Go's reader says {@code
+ * unexpected EOF}. Zeros in its place stored files with invented bytes (docs/ADVERSARIAL.md, AO1).
  */
 final class RecordPadding extends FilterInputStream {
   private static final int RECORD = 512;
   private long count;
   private int padding = -1;
+  private long contentEnd;
 
   RecordPadding(InputStream in) {
     super(in);
@@ -37,6 +42,13 @@ final class RecordPadding extends FilterInputStream {
         count += n;
         return n;
       }
+      if (count < contentEnd) {
+        throw new IOException(
+            "the stream ends at byte "
+                + count
+                + ", inside the content of an entry that ends at byte "
+                + contentEnd);
+      }
       padding = (int) ((RECORD - count % RECORD) % RECORD);
     }
     if (padding == 0) {
@@ -46,6 +58,11 @@ final class RecordPadding extends FilterInputStream {
     Arrays.fill(b, off, off + n, (byte) 0);
     padding -= n;
     return n;
+  }
+
+  /** The entry whose header was just read has content up to byte {@code end} of the stream. */
+  void contentEndsAt(long end) {
+    contentEnd = end;
   }
 
   @Override

@@ -43,6 +43,38 @@ class CheckedTarInputStreamTest {
     return out;
   }
 
+  /** Every entry's name and content, read as a layer import reads them (record padding). */
+  private static List<String> contents(byte[] tar) throws IOException {
+    CheckedTarInputStream in =
+        new CheckedTarInputStream(new RecordPadding(new ByteArrayInputStream(tar)), "tar t.tar");
+    List<String> out = new ArrayList<>();
+    TarArchiveEntry e;
+    while ((e = in.nextEntry()) != null) {
+      out.add(e.getName() + "=" + new String(in.readAllBytes(), UTF_8));
+    }
+    return out;
+  }
+
+  /**
+   * A tar cut inside a file's content is refused, as GNU tar and Go's reader refuse it: the zeros
+   * made up for a missing last padding were read as the rest of the file (AO1: "hel\0\0\0" for
+   * "hello\n"). One that ends right after its last file's content, as umoci writes, is read.
+   */
+  @Test
+  void aTarCutInsideAFilesContentIsRefusedNotMadeUpWithZeros() throws IOException {
+    byte[] tar = new TarBuilder().file("a.txt", "hello\n").file("b", "2").bytes();
+    for (int cut : new int[] {513, 515, 517, 512 + 512 + 512}) {
+      byte[] cutTar = Arrays.copyOf(tar, cut);
+      assertThatThrownBy(() -> contents(cutTar))
+          .as("cut at %d", cut)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("inside the content of an entry");
+    }
+    // umoci's: the last file's content whole, no padding, no end blocks
+    assertThat(contents(Arrays.copyOf(tar, 512 + 512 + 512 + 1)))
+        .containsExactly("a.txt=hello\n", "b=2");
+  }
+
   private static byte[] twoFiles() throws IOException {
     return new TarBuilder().file("a", "1").file("b", "2").bytes();
   }
