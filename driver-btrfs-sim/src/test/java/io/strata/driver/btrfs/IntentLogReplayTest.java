@@ -228,6 +228,59 @@ class IntentLogReplayTest {
     }
   }
 
+  /**
+   * A log of version 1, which development builds of 2026-12-07 wrote (one header, records each with
+   * its CRC), left by a crash of such a build: replayed by its own rules after the upgrade; one of
+   * another root (left by a clean stop) is dropped, the snapshot opened.
+   */
+  @Test
+  void aVersion1LogOfAnEarlierBuildIsReplayedAndAStaleOneDropped() throws IOException {
+    try (Fixture f = Fixture.open(dir)) {
+      f.driver().prepare("c", null, Map.of());
+      FileSystemView fs = f.driver().fs("c");
+      fs.deferSync(true);
+      fs.mkdir("/d", 0755);
+      fs.write("/d/x", 0, new byte[] {7, 8, 9}, 0, 3);
+      fs.syncLogged();
+      Map<String, String> acknowledged = state(fs);
+      Path log = intentLogs().get(0);
+      Digest root = ((TreeFileSystem) fs).committedRoot();
+      List<byte[]> records = new ArrayList<>();
+      LoggedChanges.read(log, root).forEach(records::add);
+      byte[] committed = new byte[32];
+      f.crash(() -> Files.write(log, version1("c", root.bytes(), records)));
+      assertThat(state(f.driver().fs("c"))).isEqualTo(acknowledged);
+      assertThat(intentLogs()).as("replayed and removed").isEmpty();
+
+      Map<String, String> now = state(f.driver().fs("c"));
+      f.crash(() -> Files.write(log, version1("c", committed, records)));
+      assertThat(state(f.driver().fs("c"))).isEqualTo(now);
+      assertThat(intentLogs()).isEmpty();
+    }
+  }
+
+  /** A version 1 log: "STRINTL1" u32 1 u32 keyLength key root u32 crc, then CRC'd records. */
+  private static byte[] version1(String key, byte[] root, List<byte[]> records) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    byte[] k = key.getBytes(StandardCharsets.UTF_8);
+    java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(8 + 4 + 4 + k.length + 32 + 4);
+    h.put("STRINTL1".getBytes(StandardCharsets.US_ASCII)).putInt(1).putInt(k.length).put(k);
+    h.put(root);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(h.array(), 0, h.position());
+    h.putInt((int) crc.getValue());
+    out.writeBytes(h.array());
+    for (byte[] r : records) {
+      java.nio.ByteBuffer rec = java.nio.ByteBuffer.allocate(4 + r.length + 4);
+      rec.putInt(r.length).put(r);
+      java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+      c.update(rec.array(), 0, 4 + r.length);
+      rec.putInt((int) c.getValue());
+      out.writeBytes(rec.array());
+    }
+    return out.toByteArray();
+  }
+
   /** Three fsyncs, each a batch of its own; the state after each, and the log. */
   private record ThreeBatches(List<Map<String, String>> acknowledged, Path log, byte[] bytes) {}
 

@@ -42,11 +42,18 @@ public final class LoggedChanges {
   private final Path file;
   private final List<Batch> batches;
   private final int records;
+  // the records of a version 1 log, read whole (development builds of 2026-12-07 wrote them)
+  private final List<byte[]> version1;
 
   private LoggedChanges(Path file, List<Batch> batches, int records) {
+    this(file, batches, records, null);
+  }
+
+  private LoggedChanges(Path file, List<Batch> batches, int records, List<byte[]> version1) {
     this.file = file;
     this.batches = batches;
     this.records = records;
+    this.version1 = version1;
   }
 
   /** The number of changes to replay. */
@@ -65,6 +72,12 @@ public final class LoggedChanges {
 
   /** Reads the records again, in order, each to {@code sink}. */
   public void forEach(RecordSink sink) throws IOException {
+    if (version1 != null) {
+      for (byte[] r : version1) {
+        sink.accept(r);
+      }
+      return;
+    }
     if (batches.isEmpty()) {
       return;
     }
@@ -101,6 +114,12 @@ public final class LoggedChanges {
     }
     try (ch) {
       long size = ch.size();
+      if (size >= 12) {
+        ByteBuffer start = read(ch, 0, 12);
+        if (Arrays.equals(start.array(), 0, 8, IntentLog.MAGIC, 0, 8) && start.getInt(8) == 1) {
+          return version1(file, ch, size, root);
+        }
+      }
       List<Batch> whole = new ArrayList<>();
       int records = 0;
       long at = 0;
@@ -148,6 +167,51 @@ public final class LoggedChanges {
       }
       return new LoggedChanges(file, whole, records);
     }
+  }
+
+  /**
+   * A log of version 1, as development builds of 2026-12-07 wrote it (never released), read by
+   * their rules so that an upgrade loses nothing those builds acknowledged: one header for the file
+   * ({@code "STRINTL1" u32 1 u32 keyLength key digest(32) base-root u32 crc32c}), then records
+   * {@code u32 length body u32 crc32c(length body)}; a torn header or record ends it.
+   */
+  private static LoggedChanges version1(Path file, FileChannel ch, long size, Digest root)
+      throws IOException {
+    if (size > IntentLog.MAX_FILE + (64 << 10)) {
+      throw new IOException("a version 1 log of " + size + " bytes, more than any held");
+    }
+    ByteBuffer b = read(ch, 0, (int) size);
+    byte[] all = b.array();
+    int keyLength = b.getInt(12);
+    b.position(16);
+    if (keyLength < 0 || b.remaining() < (long) keyLength + 32 + 4) {
+      return new LoggedChanges(file, List.of(), 0); // a header cut off: nothing was forced after it
+    }
+    b.position(b.position() + keyLength);
+    byte[] digest = new byte[32];
+    b.get(digest);
+    CRC32C crc = new CRC32C();
+    crc.update(all, 0, b.position());
+    if ((int) crc.getValue() != b.getInt() || !Digest.of(digest).equals(root)) {
+      return new LoggedChanges(file, List.of(), 0); // torn at its creation, or another root's
+    }
+    List<byte[]> out = new ArrayList<>();
+    while (b.remaining() >= 8) {
+      int at = b.position();
+      int length = b.getInt();
+      if (length < 0 || b.remaining() < (long) length + 4) {
+        break;
+      }
+      byte[] body = new byte[length];
+      b.get(body);
+      CRC32C c = new CRC32C();
+      c.update(all, at, 4 + length);
+      if ((int) c.getValue() != b.getInt()) {
+        break;
+      }
+      out.add(body);
+    }
+    return new LoggedChanges(file, List.of(), out.size(), out);
   }
 
   private static IOException damaged(long sequence, long at, String why) {
