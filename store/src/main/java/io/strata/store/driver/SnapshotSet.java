@@ -177,27 +177,38 @@ public final class SnapshotSet {
    * lock: the file system's commits take it too.
    */
   private void syncOpen(String key) throws IOException {
-    syncOpen(key, true);
-  }
-
-  /**
-   * {@link #syncOpen}, refusing a snapshot whose intent log could not be replayed only if {@code
-   * refuse}: a figure about it ({@link #written}) is given from its stored tree, so that listings
-   * of every container ({@code strata ps}, {@code system df}) go on working (AL1).
-   */
-  private void syncOpen(String key, boolean refuse) throws IOException {
     TreeFileSystem fs;
     synchronized (this) {
-      get(key);
-      fs = open.get(key);
+      fs = openFileSystem(key);
       String refused = unreplayable.get(key);
-      if (refused != null && refuse) {
+      if (refused != null) {
         throw new CorruptDataException(refused, intentLogFile(key).toString());
       }
     }
     if (fs != null) {
       fs.sync();
     }
+  }
+
+  /**
+   * {@link #syncOpen} for a figure about the snapshot ({@link #written}): one whose intent log
+   * could not be replayed is measured from its stored tree rather than refused, so that listings of
+   * every container ({@code strata ps}, {@code system df}) go on working (AL1).
+   */
+  private void syncOpenForFigures(String key) throws IOException {
+    TreeFileSystem fs;
+    synchronized (this) {
+      fs = openFileSystem(key);
+    }
+    if (fs != null) {
+      fs.sync();
+    }
+  }
+
+  /** The open file system of snapshot {@code key}, or null; NotFound when there is no such one. */
+  private synchronized TreeFileSystem openFileSystem(String key) {
+    get(key);
+    return open.get(key);
   }
 
   /**
@@ -532,7 +543,7 @@ public final class SnapshotSet {
    * the changed files in the parent).
    */
   public long written(String key) throws IOException {
-    syncOpen(key, false);
+    syncOpenForFigures(key);
     Snapshot s;
     TreeFileSystem newer;
     TreeFileSystem older;

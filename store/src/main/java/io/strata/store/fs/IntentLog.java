@@ -64,7 +64,7 @@ public final class IntentLog implements Closeable {
   // where the next batch starts, and its number; 0: the file is rewritten from its start
   private long next;
   private long sequence;
-  private ByteArrayOutputStream held = new ByteArrayOutputStream();
+  private HeldRecords held = new HeldRecords();
   private boolean overflowed;
 
   /**
@@ -87,7 +87,7 @@ public final class IntentLog implements Closeable {
     base = root;
     next = 0;
     sequence = 0;
-    held = new ByteArrayOutputStream(); // its grown buffer goes too
+    held = new HeldRecords(); // its grown buffer goes too
     overflowed = false;
   }
 
@@ -98,7 +98,7 @@ public final class IntentLog implements Closeable {
     }
     if (held.size() + record.length + 4 > MAX_HELD) {
       overflowed = true;
-      held = new ByteArrayOutputStream();
+      held = new HeldRecords();
       return;
     }
     held.writeBytes(ByteBuffer.allocate(4).putInt(0, record.length).array());
@@ -111,7 +111,7 @@ public final class IntentLog implements Closeable {
    */
   public void giveUp() {
     overflowed = true;
-    held = new ByteArrayOutputStream();
+    held = new HeldRecords();
   }
 
   /**
@@ -144,14 +144,15 @@ public final class IntentLog implements Closeable {
     if (next == 0) {
       channel.truncate(0);
     }
-    byte[] body = held.toByteArray();
-    ByteBuffer batch = ByteBuffer.allocate(HEADER + body.length);
-    batch.put(header(sequence + 1, base, body)).put(body).flip();
+    ByteBuffer body = held.asBuffer();
+    int length = body.remaining();
+    // header and records in one gathering write, the records from where they are held
+    ByteBuffer[] batch = {ByteBuffer.wrap(header(sequence + 1, base, body.duplicate())), body};
     long at = next;
     try {
-      long pos = at;
-      while (batch.hasRemaining()) {
-        pos += channel.write(batch, pos);
+      channel.position(at);
+      while (batch[1].hasRemaining()) {
+        channel.write(batch);
       }
       channel.force(false);
     } catch (IOException | RuntimeException e) {
@@ -166,17 +167,18 @@ public final class IntentLog implements Closeable {
       throw e;
     }
     sequence++;
-    next = (at + HEADER + body.length + PAGE - 1) / PAGE * PAGE;
-    held = new ByteArrayOutputStream();
+    next = (at + HEADER + length + PAGE - 1) / PAGE * PAGE;
+    held = new HeldRecords();
   }
 
   /** A batch's header: {@link #HEADER} bytes, the last four a CRC of the rest. */
-  static byte[] header(long sequence, Digest base, byte[] body) {
+  static byte[] header(long sequence, Digest base, ByteBuffer body) {
+    int length = body.remaining();
     CRC32C bodyCrc = new CRC32C();
     bodyCrc.update(body);
     ByteBuffer b = ByteBuffer.allocate(HEADER);
     b.put(MAGIC).putInt(VERSION).putLong(sequence).put(base.bytes());
-    b.putInt(body.length).putInt((int) bodyCrc.getValue());
+    b.putInt(length).putInt((int) bodyCrc.getValue());
     CRC32C crc = new CRC32C();
     crc.update(b.array(), 0, b.position());
     b.putInt((int) crc.getValue());
@@ -194,6 +196,13 @@ public final class IntentLog implements Closeable {
     if (channel != null) {
       channel.close();
       channel = null;
+    }
+  }
+
+  /** The records held for the next batch, written from their buffer without a copy. */
+  private static final class HeldRecords extends ByteArrayOutputStream {
+    ByteBuffer asBuffer() {
+      return ByteBuffer.wrap(buf, 0, count);
     }
   }
 }
