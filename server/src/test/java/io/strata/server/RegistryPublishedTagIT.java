@@ -157,6 +157,41 @@ class RegistryPublishedTagIT {
     assertThat(server.cli("fsck").code()).isZero();
   }
 
+  /**
+   * A manifest a Strata image arrived with (here an OCI layout of gzip layers imported under a
+   * second tag) is served by its digest, as by its tag: a pull by digest through any node of a
+   * fleet must find it (AM1), and on one node it was 404 until a pull by tag had published it.
+   */
+  @Test
+  void aManifestAStrataImageArrivedWithIsServedByItsDigest() throws Exception {
+    importVersion("loc/dig:1", "by digest\n");
+    Path layout = Files.createTempDirectory(dir, "gzip");
+    run(
+        "skopeo",
+        "copy",
+        "--src-tls-verify=false",
+        "--dest-compress",
+        "--dest-compress-format",
+        "gzip",
+        "docker://" + registry + "/loc/dig:1",
+        "oci:" + layout + ":1");
+    strata("image", "import", layout + ":1", "-t", "loc/dig:gz");
+    JsonNode index = JSON.readTree(layout.resolve("index.json").toFile());
+    String gz = index.path("manifests").path(0).path("digest").asText();
+    assertThat(gz).isNotEqualTo(digest("loc/dig:1"));
+
+    assertThat(digest("loc/dig@" + gz)).isEqualTo(gz);
+    assertThat(pulledVersion("loc/dig@" + gz)).isEqualTo("by digest\n");
+    // a digest no image of the repository arrived with stays unknown
+    assertThat(
+            exit(
+                "skopeo",
+                "inspect",
+                "--tls-verify=false",
+                "docker://" + registry + "/loc/other@" + gz))
+        .isNotZero();
+  }
+
   @Test
   void aTagAClientPushedStaysAsPushedWhateverBecomesOfTheStrataName() throws Exception {
     importVersion("loc/src:1", "pushed\n");

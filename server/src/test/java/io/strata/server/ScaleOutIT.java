@@ -171,6 +171,88 @@ class ScaleOutIT {
     assertThat(Files.readAllBytes(fromB)).isEqualTo(Files.readAllBytes(fromA));
   }
 
+  /**
+   * AM1: an image first imported from a plain tar, then pushed (here imported) with gzip layers on
+   * one node, kept its first catalogue plan, so the other nodes served a manifest of their own
+   * under the tag and 404 for the pushed digest (a pull by digest through a load balancer failed).
+   */
+  @Test
+  void anImagePushedAfterItsImportIsServedByThePushedDigestOnEveryNode() throws Exception {
+    Tools.require("skopeo");
+    String ra = "127.0.0.1:" + freePort();
+    String rb = "127.0.0.1:" + freePort();
+    StratadProcess pa = launch("a", "--registry", ra);
+    assertThat(pa.awaitReady()).as("stratad a started: %s", pa.stderr()).isTrue();
+    Cli a = new Cli(pa.port());
+    StratadProcess pb = launch("b", "--registry", rb);
+    assertThat(pb.awaitReady()).as("stratad b started: %s", pb.stderr()).isTrue();
+    Cli b = new Cli(pb.port());
+    ok(a, "image", "import", layerTar("late.tar", 3, 200_000, 70).toString(), "-t", "app/late:1");
+    // a client's copy, gzip-compressed: the same image (the same config), another manifest
+    Path oci = dir.resolve("late-oci");
+    Commands.run(
+        "skopeo",
+        "copy",
+        "--src-tls-verify=false",
+        "--dest-compress",
+        "--dest-compress-format",
+        "gzip",
+        "docker://" + ra + "/app/late:1",
+        "oci:" + oci + ":1");
+    String own = servedDigest(ra, "app/late:1");
+    // skopeo pushing it back would send the registry's own uncompressed layer instead (its blob
+    // info cache knows the content): the gzip copy arrives by an import of the layout
+    ok(a, "image", "import", oci + ":1", "-t", "app/late:1");
+    String pushed =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(oci.resolve("index.json").toFile())
+            .path("manifests")
+            .path(0)
+            .path("digest")
+            .asText();
+    assertThat(pushed).isNotEqualTo(own);
+    assertThat(servedDigest(ra, "app/late:1")).isEqualTo(pushed);
+
+    // B never saw the image: a pull by the pushed digest finds it, and the tag gives that digest
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    int code;
+    while ((code =
+                Commands.exit(
+                    "skopeo",
+                    "inspect",
+                    "--tls-verify=false",
+                    "docker://" + rb + "/app/late@" + pushed))
+            != 0
+        && System.nanoTime() < deadline) {
+      Thread.sleep(500);
+    }
+    assertThat(code).as("a pull of app/late@%s from node b", pushed).isZero();
+    assertThat(servedDigest(rb, "app/late:1"))
+        .as("the digest node b serves for app/late:1")
+        .isEqualTo(pushed);
+    Path fromA = dir.resolve("late-a.tar");
+    Path fromB = dir.resolve("late-b.tar");
+    ok(a, "image", "export", "app/late:1", "-o", fromA.toString());
+    ok(b, "image", "export", "app/late:1", "-o", fromB.toString());
+    assertThat(Files.readAllBytes(fromB)).isEqualTo(Files.readAllBytes(fromA));
+  }
+
+  /** The digest of the manifest registry {@code registry} serves for {@code ref}. */
+  private static String servedDigest(String registry, String ref) throws Exception {
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(
+            Commands.run(
+                "skopeo", "inspect", "--tls-verify=false", "docker://" + registry + "/" + ref))
+        .path("Digest")
+        .asText();
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      return free.getLocalPort();
+    }
+  }
+
   @Test
   void whatOneNodeStoredIsNotStoredAgainByAnother() throws Exception {
     Cli a = node("a");
@@ -517,7 +599,7 @@ class ScaleOutIT {
   private String catalogued(String tag) throws Exception {
     try (S3ObjectStore o = S3ObjectStore.open(s3)) {
       byte[] b = o.get("catalogue/tags/" + tag.replace(":", "%3A"));
-      return b == null ? null : new String(b, StandardCharsets.US_ASCII);
+      return b == null ? null : io.strata.store.image.CataloguedImage.parse(b, tag).id();
     }
   }
 

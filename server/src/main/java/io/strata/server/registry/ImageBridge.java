@@ -11,6 +11,7 @@ import io.strata.store.image.ImageStore;
 import io.strata.store.image.archive.BlobFiles;
 import io.strata.store.registry.Descriptor;
 import io.strata.store.registry.ManifestDocument;
+import io.strata.store.registry.Names;
 import io.strata.store.registry.RegistryStore;
 import io.strata.store.registry.RegistryStore.PendingImport;
 import java.io.IOException;
@@ -548,20 +549,29 @@ final class ImageBridge implements AutoCloseable {
    */
   boolean holdsImage(String repo, String tag) {
     try {
-      images.resolve(repo + ":" + tag);
+      images.resolve(reference(repo, tag));
       return true;
     } catch (NotFoundException e) {
       return false;
     }
   }
 
+  /** The Strata image reference of {@code repo}'s tag or digest {@code reference}. */
+  private static String reference(String repo, String reference) {
+    return repo + (Names.isDigest(reference) ? "@" : ":") + reference;
+  }
+
   /**
    * Publishes the Strata image {@code repo:tag} in the registry and returns its manifest; refused
    * with {@link NotFoundException} when there is no such image. The tag is served while that name
-   * names this image; a tag published before, now stale, is replaced.
+   * names this image; a tag published before, now stale, is replaced. With a digest for {@code
+   * tag}: the image that arrived with that manifest ({@code repo@digest}, pulled or pushed so, on
+   * this node or, through the fleet's catalogue, on another), published untagged; refused when its
+   * export would give another manifest (a multi-platform index's digest names no one image).
    */
   Descriptor publish(String repo, String tag) throws IOException {
-    String ref = repo + ":" + tag;
+    String ref = reference(repo, tag);
+    boolean byDigest = Names.isDigest(tag);
     // recorded with the tag: once the name names another image (or none), the tag is stale and
     // the next pull publishes again (RegistryStore). Resolved before the export: a name moved
     // during it leaves the tag stale at once, never an old image served for good.
@@ -588,8 +598,13 @@ final class ImageBridge implements AutoCloseable {
           recipes.submit(d);
         }
       }
+      if (byDigest && !manifest.equals(Digest.parse(tag))) {
+        throw new NotFoundException(
+            "manifest " + ref + ": image " + id + " exports manifest " + manifest + " instead");
+      }
       byte[] body = Files.readAllBytes(layout.resolve("blobs/sha256/" + manifest.hex()));
-      return registry.publishManifest(repo, tag, body, m.path("mediaType").asText(null), id);
+      return registry.publishManifest(
+          repo, byDigest ? null : tag, body, m.path("mediaType").asText(null), id);
     } finally {
       registry.publishingEnded(repo);
       try (Stream<Path> s = Files.walk(dir)) {

@@ -114,16 +114,13 @@ final class ManifestEndpoints {
     try {
       d = store.manifest(repo, ref);
     } catch (NotFoundException e) {
-      if (Names.isDigest(ref)) {
-        throw RegistryError.manifestUnknown(e.getMessage());
-      }
       if (publishChallenge != null) {
         // no fetch from a shared store either: that is a write too
         if (bridge.holdsImage(repo, ref)) {
           throw RegistryError.unauthorized(
               "manifest "
                   + repo
-                  + ":"
+                  + (Names.isDigest(ref) ? "@" : ":")
                   + ref
                   + ": publishing the Strata image of that name into the registry needs the"
                   + " token",

@@ -154,7 +154,7 @@ class PublishAccessTest {
     assertThat(gone.status().code()).isEqualTo(404);
     assertThat(gone.content().toString(StandardCharsets.UTF_8))
         .contains("MANIFEST_UNKNOWN")
-        .contains("which that name no longer names");
+        .contains("and that name now names another image or manifest");
     gone.release();
     assertThat(registry.tags("t/one")).isEmpty();
     ch.finishAndReleaseAll();

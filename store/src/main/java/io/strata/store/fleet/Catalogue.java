@@ -1,9 +1,11 @@
 package io.strata.store.fleet;
 
+import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.image.CataloguedImage;
 import io.strata.store.image.ImageStore;
 import io.strata.store.ref.RootChange;
 import io.strata.store.remote.ObjectStore;
@@ -52,6 +54,12 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
 
   static final String TAGS = "catalogue/tags/";
 
+  /**
+   * {@code catalogue/manifests/<digest hex>}: the image a published manifest belongs to, so that a
+   * pull by that digest finds it on every node.
+   */
+  static final String MANIFESTS = "catalogue/manifests/";
+
   /** How long a fetch waits for the chunks of a published plan to appear in the shared index. */
   private static final long CHUNK_WAIT_MILLIS = 30_000;
 
@@ -64,6 +72,10 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
   private final Map<String, Boolean> queued = new HashMap<>();
   // The tag the publisher thread is carrying now (guarded by queued).
   private String syncing;
+
+  // Whether a look for tags whose exported manifest changed waits for the publisher thread.
+  private final java.util.concurrent.atomic.AtomicBoolean sweepQueued =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private Catalogue(ObjectStore objects, ChunkStore chunks, ImageStore images) {
     this.objects = objects;
@@ -97,12 +109,48 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
   }
 
   private void changed(List<RootChange> changes) {
+    boolean recordChanged = false;
     for (RootChange ch : changes) {
+      recordChanged |= ImageStore.changesImageRecord(ch);
       String tag = ImageStore.changedTag(ch);
       if (tag == null || changes.stream().anyMatch(c -> ImageStore.fromCatalogue(c, tag))) {
         continue; // not a tag, or one this node made from the catalogue: the catalogue's already
       }
       queue(tag, ch instanceof RootChange.Remove, 0, 1_000);
+    }
+    if (recordChanged) {
+      queueSweep();
+    }
+  }
+
+  /**
+   * Looks, on the publisher thread, for tags whose exported manifest changed without a change to
+   * the tag itself (another tag of the image pulled with a newer manifest, a tag removed), and
+   * carries them: every node must serve the manifest this one exports by the tag. Not on the
+   * committing thread, which must not wait for the image store's lock.
+   */
+  private void queueSweep() {
+    if (!sweepQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      publisher.execute(
+          () -> {
+            sweepQueued.set(false);
+            try {
+              for (ImageStore.FleetTag t : images.unpublishedTags()) {
+                queue(t.tag(), false, 0, 1_000);
+              }
+            } catch (RuntimeException e) {
+              LOG.log(
+                  System.Logger.Level.WARNING,
+                  "looking for tags to carry to {0} failed: {1}",
+                  objects.describe(),
+                  e.getMessage());
+            }
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      sweepQueued.set(false); // closing: what is left is carried at the next start
     }
   }
 
@@ -170,23 +218,60 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
   }
 
   /**
-   * Publishes image {@code id} (once) and points {@code tag} at it; false if the image is gone
-   * meanwhile.
+   * Publishes the plan of {@code entry} (once: a plan is per image and manifest) and points {@code
+   * tag} at it; false if the tag names something else here meanwhile (removed, moved, another
+   * manifest: the change queued then carries it).
    */
-  private boolean publish(String tag, String id) throws IOException {
-    String key = IMAGES + id.substring("sha256:".length()) + ".plan";
+  private boolean publish(String tag, CataloguedImage entry) throws IOException {
     TransferPlan plan;
     try {
-      plan = images.transferPlan(id, images.contentCut());
+      plan = images.catalogueEntryPlan(tag, images.contentCut());
     } catch (io.strata.store.error.NotFoundException e) {
       return false; // removed meanwhile
     }
+    if (!entryOf(plan).equals(entry)) {
+      return false;
+    }
     // The plan must not name chunks the others cannot read yet.
     chunks.publishToBucket(120_000);
-    objects.create(key, plan.named("").encode());
-    objects.put(TAGS + encode(tag), id.getBytes(StandardCharsets.US_ASCII));
-    LOG.log(System.Logger.Level.INFO, "published {0} ({1}) to {2}", tag, id, objects.describe());
+    objects.create(planKey(entry), plan.encode());
+    if (entry.manifest() != null) {
+      objects.create(MANIFESTS + hex(entry.manifest()), entry.text());
+    }
+    objects.put(TAGS + encode(tag), entry.publishedText());
+    LOG.log(
+        System.Logger.Level.INFO,
+        "published {0} ({1}, manifest {2}) to {3}",
+        tag,
+        entry.id(),
+        entry.manifest() == null ? "none" : entry.manifest(),
+        objects.describe());
     return true;
+  }
+
+  /** The image and manifest {@code plan} carries. */
+  private static CataloguedImage entryOf(TransferPlan plan) {
+    byte[] m = plan.arrived() == null ? null : plan.arrived().manifest();
+    return new CataloguedImage(
+        plan.imageId().toString(), m == null ? null : Digest.sha256(m, 0, m.length).toString());
+  }
+
+  /**
+   * The key of the plan of {@code entry}: {@code <image hex>.plan} for an image with no manifest
+   * (and for every image published before the manifest was kept), {@code <image hex>.<manifest
+   * hex>.plan} otherwise.
+   */
+  static String planKey(CataloguedImage entry) {
+    return IMAGES + planName(entry) + ".plan";
+  }
+
+  /** {@link #planKey} without its prefix and suffix: also the key of its reclaimed mark. */
+  static String planName(CataloguedImage entry) {
+    return hex(entry.id()) + (entry.manifest() == null ? "" : "." + hex(entry.manifest()));
+  }
+
+  private static String hex(String digest) {
+    return digest.substring("sha256:".length());
   }
 
   /**
@@ -194,11 +279,11 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
    * by it, only while it still does (another node may have moved the tag since); otherwise (a tag
    * this node made and removed before it was published) whatever it names.
    */
-  private void unpublish(String tag, String known) throws IOException {
+  private void unpublish(String tag, CataloguedImage known) throws IOException {
     String key = TAGS + encode(tag);
     if (known != null) {
       byte[] now = objects.get(key);
-      if (now == null || !known.equals(new String(now, StandardCharsets.US_ASCII))) {
+      if (now == null || !known.sameAs(CataloguedImage.parse(now, key))) {
         return;
       }
     }
@@ -206,15 +291,15 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
     LOG.log(System.Logger.Level.INFO, "removed {0} from {1}", tag, objects.describe());
   }
 
-  /** Tag → image id, as the catalogue has them. */
-  public Map<String, String> publishedTags() throws IOException {
-    Map<String, String> out = new HashMap<>();
+  /** Tag → what the catalogue names by it. */
+  public Map<String, CataloguedImage> publishedTags() throws IOException {
+    Map<String, CataloguedImage> out = new HashMap<>();
     List<String> keys = new ArrayList<>();
     objects.list(TAGS, (k, size) -> keys.add(k));
     for (String k : keys) {
       byte[] b = objects.get(k);
       if (b != null) {
-        out.put(decode(k.substring(TAGS.length())), new String(b, StandardCharsets.US_ASCII));
+        out.put(decode(k.substring(TAGS.length())), CataloguedImage.parse(b, k));
       }
     }
     return out;
@@ -222,29 +307,62 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
 
   @Override
   public TransferPlan find(String ref) throws IOException {
-    String id = idOf(ref);
-    if (id == null) {
+    String key = planKeyOf(ref);
+    if (key == null) {
       return null;
     }
-    String key = IMAGES + id.substring("sha256:".length()) + ".plan";
     byte[] b = objects.get(key);
     if (b == null) {
       return null;
     }
     TransferPlan plan = TransferPlan.decode(new ByteArrayInputStream(b), key);
-    String name = ref.equals(id) || ref.startsWith("sha256:") ? "" : canonicalTag(ref);
-    // renamed whole: the manifest the image arrived with travels too, or the other nodes export
-    // new digests for an image a client pushed (X1 in docs/ADVERSARIAL.md)
+    int at = ref.indexOf('@');
+    if (at > 0 && !ref.substring(at + 1).equals(entryOf(plan).manifest())) {
+      throw new io.strata.store.error.CorruptDataException(
+          key + ": names manifest " + ref.substring(at + 1) + " but carries another", key);
+    }
+    // A pull by digest makes the image untagged, pulled as that reference; a tag is renamed
+    // whole: the manifest the image arrived with travels too, or the other nodes export new
+    // digests for an image a client pushed (X1 in docs/ADVERSARIAL.md).
+    String name = isImageId(ref) ? "" : at > 0 ? ref : canonicalTag(ref);
     plan = plan.named(name);
-    awaitChunks(plan, ref, id);
-    LOG.log(System.Logger.Level.INFO, "making {0} ({1}) from {2}", ref, id, objects.describe());
+    String planName = key.substring(IMAGES.length(), key.length() - ".plan".length());
+    awaitChunks(plan, ref, planName);
+    LOG.log(
+        System.Logger.Level.INFO,
+        "making {0} ({1}) from {2}",
+        ref,
+        plan.imageId(),
+        objects.describe());
     return plan;
   }
 
-  /** The image id {@code ref} names in the catalogue: a tag, or a full image id; else null. */
-  private String idOf(String ref) throws IOException {
-    if (ref.startsWith("sha256:") && ref.length() == 71) {
-      return ref;
+  /**
+   * The key of the plan {@code ref} names in the catalogue: a tag, a {@code REPOSITORY@DIGEST} of a
+   * published manifest, or a full image id (its plan without a manifest, else one with); null if
+   * none.
+   */
+  private String planKeyOf(String ref) throws IOException {
+    if (isImageId(ref)) {
+      String plain = IMAGES + hex(ref) + ".plan";
+      if (objects.get(plain) != null) {
+        return plain;
+      }
+      List<String> keys = new ArrayList<>();
+      objects.list(IMAGES + hex(ref) + ".", (k, size) -> keys.add(k));
+      return keys.isEmpty() ? null : keys.get(0);
+    }
+    int at = ref.indexOf('@');
+    if (at > 0) {
+      String digest = ref.substring(at + 1);
+      try {
+        Digest.parse(digest);
+      } catch (InvalidArgumentException e) {
+        return null;
+      }
+      String key = MANIFESTS + hex(digest);
+      byte[] b = digest.startsWith("sha256:") ? objects.get(key) : null;
+      return b == null ? null : planKey(CataloguedImage.parse(b, key));
     }
     String tag;
     try {
@@ -255,8 +373,13 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
     if (waiting(tag) || images.fleetTag(tag).unpublished()) {
       return null; // removed here, and the catalogue not told yet: it must not come back
     }
-    byte[] b = objects.get(TAGS + encode(tag));
-    return b == null ? null : new String(b, StandardCharsets.US_ASCII);
+    String key = TAGS + encode(tag);
+    byte[] b = objects.get(key);
+    return b == null ? null : planKey(CataloguedImage.parse(b, key));
+  }
+
+  private static boolean isImageId(String ref) {
+    return ref.startsWith("sha256:") && ref.length() == 71;
   }
 
   private static String canonicalTag(String ref) {
@@ -268,12 +391,11 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
    * fleet's gc running now condemned some of them (this node may not come to depend on them), or
    * after a gc reclaimed them ({@code catalogue/reclaimed/}): then no wait can bring them.
    */
-  private void awaitChunks(TransferPlan plan, String ref, String id) throws IOException {
+  private void awaitChunks(TransferPlan plan, String ref, String planName) throws IOException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CHUNK_WAIT_MILLIS);
-    String hex = id.substring("sha256:".length());
     while (true) {
       chunks.shared().refresh();
-      Map<io.strata.store.digest.Digest, Integer> missing = images.missing(plan);
+      Map<Digest, Integer> missing = images.missing(plan);
       if (missing.isEmpty()) {
         return;
       }
@@ -306,7 +428,7 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
                 + " catalogue names the image), so it cannot be made on this node; import it"
                 + " again, or tag it again on a node that holds it");
       }
-      byte[] reclaimed = objects.get(RECLAIMED + hex);
+      byte[] reclaimed = objects.get(RECLAIMED + planName);
       if (reclaimed != null) {
         throw new NotFoundException(
             "image "
@@ -341,11 +463,10 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
    * one of them now reads whole (its bucket copy mended since) and so is missing no longer. A chunk
    * known damaged is in the index: it is damage, never "not uploaded yet".
    */
-  private int stillDamaged(java.util.Set<io.strata.store.digest.Digest> missing)
-      throws IOException {
+  private int stillDamaged(java.util.Set<Digest> missing) throws IOException {
     int damaged = 0;
     boolean mended = false;
-    for (io.strata.store.digest.Digest d : missing) {
+    for (Digest d : missing) {
       int id = chunks.idOf(d);
       if (id >= 0 && chunks.isDamaged(id)) {
         if (chunks.readsIntactAgain(id)) {

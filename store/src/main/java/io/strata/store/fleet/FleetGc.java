@@ -7,6 +7,7 @@ import io.strata.store.engine.GcResult;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.image.CataloguedImage;
 import io.strata.store.index.Locations;
 import io.strata.store.remote.ObjectStore;
 import io.strata.store.remote.SharedStore;
@@ -569,25 +570,24 @@ public final class FleetGc implements Closeable {
     return b == null ? null : LiveSet.decode(b, LiveSet.LIVE, key);
   }
 
-  /** The image ids the catalogue's tags name. */
-  private Set<String> taggedImages() throws IOException {
-    Set<String> ids = new HashSet<>();
+  /** The keys of the plans the catalogue's tags name. */
+  private Set<String> taggedPlans() throws IOException {
+    Set<String> keys = new HashSet<>();
     List<String> tagKeys = new ArrayList<>();
     objects.list(Catalogue.TAGS, (k, size) -> tagKeys.add(k));
     for (String k : tagKeys) {
       byte[] b = objects.get(k);
       if (b != null) {
-        ids.add(new String(b, StandardCharsets.US_ASCII));
+        keys.add(Catalogue.planKey(CataloguedImage.parse(b, k)));
       }
     }
-    return ids;
+    return keys;
   }
 
-  /** The chunks of every image a tag of the catalogue names. */
+  /** The chunks of every plan a tag of the catalogue names. */
   private RoaringBitmap catalogued() throws IOException {
     RoaringBitmap out = new RoaringBitmap();
-    for (String id : taggedImages()) {
-      String key = Catalogue.IMAGES + id.substring("sha256:".length()) + ".plan";
+    for (String key : taggedPlans()) {
       byte[] b = objects.get(key);
       if (b == null) {
         continue;
@@ -733,7 +733,7 @@ public final class FleetGc implements Closeable {
       return;
     }
     try {
-      Set<String> tagged = taggedImages();
+      Set<String> tagged = taggedPlans();
       List<String> keys = new ArrayList<>();
       objects.list(Catalogue.IMAGES, (k, size) -> keys.add(k));
       // One listing of the marks, not a request per plan to ask whether it has one.
@@ -741,14 +741,14 @@ public final class FleetGc implements Closeable {
       objects.list(
           Catalogue.RECLAIMED, (k, size) -> marked.add(k.substring(Catalogue.RECLAIMED.length())));
       for (String key : keys) {
-        String hex = key.substring(Catalogue.IMAGES.length(), key.length() - ".plan".length());
-        if (tagged.contains("sha256:" + hex) || marked.contains(hex)) {
+        String name = key.substring(Catalogue.IMAGES.length(), key.length() - ".plan".length());
+        if (tagged.contains(key) || marked.contains(name)) {
           continue;
         }
         byte[] b = objects.get(key);
         if (b != null && losesAChunk(TransferPlan.decode(new ByteArrayInputStream(b), key), gone)) {
           objects.put(
-              Catalogue.RECLAIMED + hex,
+              Catalogue.RECLAIMED + name,
               ("fleet gc " + generation + "\n").getBytes(StandardCharsets.US_ASCII));
         }
       }

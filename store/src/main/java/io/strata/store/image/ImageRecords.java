@@ -29,12 +29,13 @@ import org.roaringbitmap.RoaringBitmap;
  * reading them, resolving a reference, and recording an image with its tags in one commit. The
  * caller holds {@link ImageStore}'s lock.
  *
- * <p>On a node of a fleet, {@code img/catalogued/<tag>} holds the image id the fleet's catalogue
- * names by the tag as far as this node knows: the node published it, or made the image from the
- * catalogue's tag (in the commit that records the tag). A tag this node makes or moves drops that
- * mark in its commit, so a tag whose mark is missing or names another image is one this node has
- * not published yet, and a mark without a tag is a removal not yet carried to the catalogue; what a
- * node publishes when it starts is exactly that ({@code io.strata.store.fleet.Catalogue}).
+ * <p>On a node of a fleet, {@code img/catalogued/<tag>} holds what the fleet's catalogue names by
+ * the tag as far as this node knows ({@link CataloguedImage}: the image and the manifest the tag
+ * exports): the node published it, or made the image from the catalogue's tag (in the commit that
+ * records the tag). A tag this node makes or moves drops that mark in its commit, so a tag whose
+ * mark is missing or names another image is one this node has not published yet, and a mark without
+ * a tag is a removal not yet carried to the catalogue; what a node publishes when it starts is
+ * exactly that ({@code io.strata.store.fleet.Catalogue}).
  */
 final class ImageRecords {
   static final String TAG_PREFIX = "img/tag/";
@@ -218,31 +219,47 @@ final class ImageRecords {
     return out;
   }
 
-  /** The change that marks {@code tag} as naming image {@code id} in the fleet's catalogue. */
-  static RootChange mark(String tag, String id) {
+  /** The change that marks {@code tag} as naming {@code image} in the fleet's catalogue. */
+  static RootChange mark(String tag, CataloguedImage image) {
     return new RootChange.Put(
-        new Root(
-            CATALOGUED_PREFIX + tag,
-            0,
-            id.getBytes(StandardCharsets.US_ASCII),
-            new RoaringBitmap()));
+        new Root(CATALOGUED_PREFIX + tag, 0, image.text(), new RoaringBitmap()));
   }
 
-  /** The image id the catalogue mark of {@code tag} names, or null. */
-  String catalogued(String tag) {
+  /** What the catalogue mark of {@code tag} names, or null. */
+  CataloguedImage catalogued(String tag) {
     Root r = chunks.root(CATALOGUED_PREFIX + tag);
-    return r == null ? null : new String(r.payload(), StandardCharsets.US_ASCII);
+    return r == null ? null : CataloguedImage.parse(r.payload(), r.name());
   }
 
-  /** Tag → image id, as the catalogue marks have them. */
-  Map<String, String> catalogued() {
-    Map<String, String> out = new TreeMap<>();
+  /** Tag → what the catalogue names by it, as the marks have them. */
+  Map<String, CataloguedImage> catalogued() {
+    Map<String, CataloguedImage> out = new TreeMap<>();
     for (Root r : chunks.roots(CATALOGUED_PREFIX)) {
       out.put(
           r.name().substring(CATALOGUED_PREFIX.length()),
-          new String(r.payload(), StandardCharsets.US_ASCII));
+          CataloguedImage.parse(r.payload(), r.name()));
     }
     return out;
+  }
+
+  /**
+   * What tag {@code tag} names here, as the catalogue would hold it: its image and the manifest an
+   * export by the tag gives (null: no such tag).
+   */
+  CataloguedImage asCatalogued(String tag, String id) {
+    if (id == null) {
+      return null;
+    }
+    Root r = chunks.root(ImageRecord.rootName(id));
+    // a tag naming no record is fsck's to report; the catalogue names the image alone then
+    return r == null
+        ? new CataloguedImage(id, null)
+        : asCatalogued(JsonCodec.read(r.payload(), ImageRecord.class, r.name()), tag);
+  }
+
+  private static CataloguedImage asCatalogued(ImageRecord image, String tag) {
+    Arrival a = image.arrivalFor(tag);
+    return new CataloguedImage(image.id(), a == null ? null : a.digest());
   }
 
   static RootChange put(ImageRecord image) {
@@ -289,7 +306,9 @@ final class ImageRecords {
     for (ImageRef t : tags) {
       changes.add(tag(t, image.id()));
       if (fromCatalogue) {
-        changes.add(mark(t.toString(), image.id()));
+        // marked as what this node now exports by the tag (the catalogue's manifest, unless a
+        // blob of it could not be kept): what it made is the catalogue's, not to publish back
+        changes.add(mark(t.toString(), asCatalogued(image, t.toString())));
       }
     }
     if (!fromCatalogue) {

@@ -21,6 +21,7 @@ import io.strata.store.image.archive.ImageExport;
 import io.strata.store.image.build.BuildOptions;
 import io.strata.store.image.build.ImageBuilder;
 import io.strata.store.image.layer.ImportLimits;
+import io.strata.store.image.layer.JsonCodec;
 import io.strata.store.image.layer.LayerCodec;
 import io.strata.store.image.layer.LayerStore;
 import io.strata.store.ref.Root;
@@ -115,6 +116,33 @@ public final class ImageStore {
   public static String taggedImage(ChunkStore chunks, String tag) {
     Root r = chunks.root(ImageRecords.TAG_PREFIX + tag);
     return r == null ? null : new String(r.payload(), StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * The digest of the manifest an export of {@code tag} gives when the image arrived with one (a
+   * pull, a push, an OCI layout), or null: none, or no such tag (the export makes its own).
+   */
+  public static String exportedManifest(ChunkStore chunks, String tag) {
+    String id = taggedImage(chunks, tag);
+    Root r = id == null ? null : chunks.root(ImageRecord.rootName(id));
+    if (r == null) {
+      return null;
+    }
+    Arrival a = JsonCodec.read(r.payload(), ImageRecord.class, r.name()).arrivalFor(tag);
+    return a == null ? null : a.digest();
+  }
+
+  /**
+   * Whether {@code repoDigest} ({@code REPOSITORY@sha256:...}) names image {@code id} in {@code
+   * chunks}: the image arrived with that manifest in that repository, or was pulled by that
+   * reference. The registry serves a manifest it published by digest only while so.
+   */
+  public static boolean namesByDigest(ChunkStore chunks, String id, String repoDigest) {
+    try {
+      return id.equals(new ImageRecords(chunks).resolve(repoDigest));
+    } catch (NotFoundException | InvalidArgumentException e) {
+      return false;
+    }
   }
 
   /**
@@ -467,6 +495,23 @@ public final class ImageStore {
   }
 
   /**
+   * The plan of what tag {@code tag} names in this store, unnamed, for the fleet's catalogue: the
+   * image and the manifest an export by the tag gives. Never asks the fleet: a tag removed here
+   * meanwhile is {@link NotFoundException}, not made again from the catalogue.
+   */
+  public TransferPlan catalogueEntryPlan(String tag, ContentCut cut) throws IOException {
+    return reading(
+        () -> {
+          String id = records.tagged().get(tag);
+          if (id == null) {
+            throw new NotFoundException("image " + tag + " not found");
+          }
+          ImageRecord image = records.image(id);
+          return plans.plan(image, cut, "", image.arrivalFor(tag));
+        });
+  }
+
+  /**
    * Writes the chunks of image {@code id} that a receiver asked for ({@code wanted}, digests and
    * lengths) to {@code out}, its files cut by {@code cut} as in the plan it was sent.
    */
@@ -511,14 +556,18 @@ public final class ImageStore {
   // ---- the fleet's catalogue ----
 
   /**
-   * A tag as this node has it ({@code local}, the image id; null: no such tag here) and as it last
-   * knew the fleet's catalogue to have it ({@code catalogued}: it published the tag or made the
-   * image from the catalogue's; null: neither, or it carried a removal there since).
+   * A tag as this node has it ({@code local}: the image and the manifest it exports by the tag;
+   * null: no such tag here) and as it last knew the fleet's catalogue to have it ({@code
+   * catalogued}: it published the tag or made the image from the catalogue's; null: neither, or it
+   * carried a removal there since).
    */
-  public record FleetTag(String tag, String local, String catalogued) {
-    /** Whether the catalogue lacks what this node did to the tag: a tag made, moved or removed. */
+  public record FleetTag(String tag, CataloguedImage local, CataloguedImage catalogued) {
+    /**
+     * Whether the catalogue lacks what this node did to the tag: a tag made, moved or removed, or
+     * the manifest it exports changed (an image imported from a plain tar, pushed later).
+     */
     public boolean unpublished() {
-      return local == null ? catalogued != null : !local.equals(catalogued);
+      return local == null ? catalogued != null : !local.sameAs(catalogued);
     }
   }
 
@@ -526,6 +575,11 @@ public final class ImageStore {
   public static boolean fromCatalogue(RootChange change, String tag) {
     return change instanceof RootChange.Put p
         && p.name().equals(ImageRecords.CATALOGUED_PREFIX + tag);
+  }
+
+  /** Whether {@code change} is to an image's record (its manifests may have changed). */
+  public static boolean changesImageRecord(RootChange change) {
+    return change.name().startsWith(ImageRecord.PREFIX);
   }
 
   /** The tag a change to a tag root names, or null when {@code change} is not to one. */
@@ -537,7 +591,12 @@ public final class ImageStore {
 
   /** {@code tag} here and in the catalogue as this node knows it ({@link FleetTag}). */
   public FleetTag fleetTag(String tag) {
-    return query(() -> new FleetTag(tag, records.tagged().get(tag), records.catalogued(tag)));
+    return query(
+        () ->
+            new FleetTag(
+                tag,
+                records.asCatalogued(tag, records.tagged().get(tag)),
+                records.catalogued(tag)));
   }
 
   /** The tags whose changes here the catalogue lacks ({@link FleetTag#unpublished}). */
@@ -545,12 +604,12 @@ public final class ImageStore {
     return query(
         () -> {
           Map<String, String> local = records.tagged();
-          Map<String, String> marks = records.catalogued();
+          Map<String, CataloguedImage> marks = records.catalogued();
           Set<String> names = new TreeSet<>(local.keySet());
           names.addAll(marks.keySet());
           List<FleetTag> out = new ArrayList<>();
           for (String t : names) {
-            FleetTag f = new FleetTag(t, local.get(t), marks.get(t));
+            FleetTag f = new FleetTag(t, records.asCatalogued(t, local.get(t)), marks.get(t));
             if (f.unpublished()) {
               out.add(f);
             }
@@ -560,18 +619,18 @@ public final class ImageStore {
   }
 
   /**
-   * Records that the fleet's catalogue now names image {@code id} by {@code tag} (null: has no such
+   * Records that the fleet's catalogue now names {@code image} by {@code tag} (null: has no such
    * tag), as this node just made it.
    */
-  public void catalogued(String tag, String id) throws IOException {
+  public void catalogued(String tag, CataloguedImage image) throws IOException {
     changing(
         () -> {
-          if (!Objects.equals(records.catalogued(tag), id)) {
+          if (!Objects.equals(records.catalogued(tag), image)) {
             records.commit(
                 List.of(
-                    id == null
+                    image == null
                         ? new RootChange.Remove(ImageRecords.CATALOGUED_PREFIX + tag)
-                        : ImageRecords.mark(tag, id)));
+                        : ImageRecords.mark(tag, image)));
           }
           return null;
         });

@@ -708,7 +708,7 @@ public final class RegistryStore {
                 + reference
                 + " not found: it was published from Strata image "
                 + stale
-                + ", which that name no longer names");
+                + ", and that name now names another image or manifest");
       }
       d = Digest.parse(new String(tag.payload(), StandardCharsets.US_ASCII));
     }
@@ -1103,11 +1103,6 @@ public final class RegistryStore {
   }
 
   /**
-   * The id of the Strata image tag {@code repo:tag} was published from when the Strata name {@code
-   * repo:tag} no longer names that image (moved or removed since); null when the tag is current: it
-   * was pushed, or the name still names the image.
-   */
-  /**
    * Whether the registry of {@code chunks} serves tag {@code repoTag} ({@code REPO:TAG}) as a
    * client pushed it: such a tag is the registry's own and stays when the Strata name goes (a tag
    * published from a Strata image follows the name instead, and is stale once it goes).
@@ -1116,13 +1111,28 @@ public final class RegistryStore {
     return chunks.root(TAG + repoTag) != null && chunks.root(PUBLISHED + repoTag) == null;
   }
 
+  /**
+   * The id of the Strata image tag {@code repo:tag} was published from when the Strata name {@code
+   * repo:tag} no longer names that image (moved or removed since) or now exports another manifest
+   * (the image arrived again with one: an import of an OCI layout, a pull); null when the tag is
+   * current: it was pushed, or the name still names the image as published.
+   */
   String staleFrom(String repo, String tag) {
     Root p = chunks.root(PUBLISHED + repo + ":" + tag);
     if (p == null) {
       return null;
     }
     String from = new String(p.payload(), StandardCharsets.US_ASCII);
-    return from.equals(ImageStore.taggedImage(chunks, repo + ":" + tag)) ? null : from;
+    if (!from.equals(ImageStore.taggedImage(chunks, repo + ":" + tag))) {
+      return from;
+    }
+    String exported = ImageStore.exportedManifest(chunks, repo + ":" + tag);
+    Root served = chunks.root(TAG + repo + ":" + tag);
+    boolean same =
+        exported == null
+            || (served != null
+                && exported.equals(new String(served.payload(), StandardCharsets.US_ASCII)));
+    return same ? null : from;
   }
 
   /**

@@ -3,6 +3,7 @@ package io.strata.store.registry;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.image.ImageStore;
 import io.strata.store.ref.Root;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,11 +16,12 @@ import java.util.TreeMap;
 
 /**
  * Which manifests a publication stored ({@code reg/view/REPO@HEX}: the export of a Strata image,
- * stored by a pull by name) serve nobody any more: no current tag of their repository names them (a
- * pushed tag, or a published one whose Strata name still names the image it was published from),
- * and no index of the repository lists them. A pushed manifest is never one: a registry keeps what
- * clients push until they delete it. Read-only; {@link RegistryStore#dropStaleViews} deletes them
- * under the registry's monitor, which the caller holds.
+ * stored by a pull by name or by a digest it arrived with) serve nobody any more: no current tag of
+ * their repository names them (a pushed tag, or a published one whose Strata name still names the
+ * image it was published from), no index of the repository lists them, and {@code REPO@DIGEST} no
+ * longer names the image they were published from. A pushed manifest is never one: a registry keeps
+ * what clients push until they delete it. Read-only; {@link RegistryStore#dropStaleViews} deletes
+ * them under the registry's monitor, which the caller holds.
  */
 final class StaleViews {
   private StaleViews() {}
@@ -33,7 +35,10 @@ final class StaleViews {
       int at = name.lastIndexOf('@');
       String repo = name.substring(0, at);
       Digest d = Digest.parse("sha256:" + name.substring(at + 1));
-      if (registry.hasManifest(repo, d)) {
+      // a view published by digest stays while that digest still names its image
+      if (registry.hasManifest(repo, d)
+          && !ImageStore.namesByDigest(
+              chunks, new String(v.payload(), StandardCharsets.US_ASCII), repo + "@" + d)) {
         views.computeIfAbsent(repo, k -> new ArrayList<>()).add(d);
       }
     }

@@ -9,7 +9,9 @@ import io.strata.store.driver.Recountable;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.image.CataloguedImage;
 import io.strata.store.image.ImageStore;
+import io.strata.store.image.OciLayout;
 import io.strata.store.image.archive.ExportFormat;
 import io.strata.store.remote.ObjectStore;
 import io.strata.store.remote.SharedSettings;
@@ -119,7 +121,7 @@ class CatalogueTest {
   /** The image id the catalogue names by {@code tag}, or null. */
   private String catalogued(String tag) throws IOException {
     byte[] b = bucket.get(Catalogue.TAGS + tag.replace(":", "%3A"));
-    return b == null ? null : new String(b, StandardCharsets.US_ASCII);
+    return b == null ? null : CataloguedImage.parse(b, tag).id();
   }
 
   @Test
@@ -141,6 +143,63 @@ class CatalogueTest {
     b.settle();
     assertThat(catalogued("d:1")).isEqualTo(id);
     assertThat(a.images.resolveFetching("d:1")).isEqualTo(id);
+  }
+
+  /**
+   * An image first imported from a plain tar (no manifest) and pushed later with a gzip layer: the
+   * catalogue kept the first plan for good, so other nodes served a manifest of their own under the
+   * tag and knew nothing of the pushed digest (AM1). Each manifest now has its plan, the tag names
+   * the one it exports, and a pull by the pushed digest finds it on a node that never saw the tag.
+   */
+  @Test
+  void aManifestAnImageArrivesWithLaterReachesTheOtherNodes() throws Exception {
+    a = new Node("a");
+    b = new Node("b");
+    String id = a.importImage("p:1", "pushed later");
+    a.settle();
+    assertThat(catalogued("p:1")).isEqualTo(id);
+    String pushed =
+        OciLayout.gzipCopy(a.images, "p:1", dir.resolve("plain"), dir.resolve("pushed"));
+    assertThat(a.images.importPath(dir.resolve("pushed").toString(), "p:1").images().get(0).id())
+        .isEqualTo(id);
+    a.settle();
+    assertThat(manifestOf(a, "p:1")).isEqualTo(pushed);
+    assertThat(CataloguedImage.parse(bucket.get(Catalogue.TAGS + "p%3A1"), "p:1").manifest())
+        .isEqualTo(pushed);
+
+    // B never saw p:1: a pull by the pushed digest finds the image, then the tag exports it too.
+    assertThat(b.images.resolveFetching("p@" + pushed)).isEqualTo(id);
+    assertThat(manifestOf(b, "p@" + pushed)).isEqualTo(pushed);
+    assertThat(b.images.resolveFetching("p:1")).isEqualTo(id);
+    assertThat(manifestOf(b, "p:1")).isEqualTo(pushed);
+  }
+
+  /**
+   * A tag with no manifest of its own exports the image's latest: another tag arriving with one
+   * changes what the first exports without touching it, and the catalogue follows.
+   */
+  @Test
+  void aTagWhoseExportedManifestChangesWithoutItIsPublishedAgain() throws Exception {
+    a = new Node("a");
+    b = new Node("b");
+    String id = a.importImage("s:1", "another tag's manifest");
+    a.settle();
+    String pushed =
+        OciLayout.gzipCopy(a.images, "s:1", dir.resolve("plain"), dir.resolve("pushed"));
+    a.images.importPath(dir.resolve("pushed").toString(), "s:2");
+    a.settle();
+    assertThat(manifestOf(a, "s:1")).isEqualTo(pushed);
+    assertThat(CataloguedImage.parse(bucket.get(Catalogue.TAGS + "s%3A1"), "s:1").manifest())
+        .isEqualTo(pushed);
+    assertThat(b.images.resolveFetching("s:1")).isEqualTo(id);
+    assertThat(manifestOf(b, "s:1")).isEqualTo(pushed);
+  }
+
+  /** The digest of the manifest an export of {@code ref} on {@code node} gives. */
+  private String manifestOf(Node node, String ref) throws IOException {
+    Path out = dir.resolve("export-" + System.nanoTime());
+    node.images.exportLayout(ref, out);
+    return OciLayout.manifestDigest(out);
   }
 
   @Test

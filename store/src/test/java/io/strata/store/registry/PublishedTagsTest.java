@@ -95,7 +95,7 @@ class PublishedTagsTest {
                 + REPO
                 + ":1 not found: it was published from Strata image "
                 + v1
-                + ", which that name no longer names");
+                + ", and that name now names another image or manifest");
     assertThat(registry.tags(REPO)).isEmpty();
     assertThatThrownBy(() -> registry.tagsDeletedWith(REPO, "1"))
         .isInstanceOf(NotFoundException.class);

@@ -8,6 +8,7 @@ import io.strata.store.digest.Digest;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.image.ImageFixture;
+import io.strata.store.image.OciLayout;
 import io.strata.store.image.TarBuilder;
 import io.strata.store.testing.TestData;
 import java.io.ByteArrayInputStream;
@@ -128,6 +129,62 @@ class PublishedViewsTest {
     assertThat(registry.exists(REPO)).isFalse();
     assertThat(storedAfterGc()).as("the view's bytes freed").isLessThanOrEqualTo(before);
     assertThat(registry.dropStaleViews()).isEmpty();
+  }
+
+  /**
+   * A tag published from a Strata image follows what its name exports: once the image arrives again
+   * with a manifest under that name (an OCI layout's import, a pull), the view published before is
+   * stale although the name names the same image, and the next pull publishes the new one.
+   */
+  @Test
+  void aPublishedTagIsStaleOnceItsNameExportsAnotherManifest() throws IOException {
+    String id = strataImage(REPO + ":1", "one\n");
+    Descriptor own =
+        registry.publishManifest(REPO, "1", manifest(1, TestData.random(13, 4096)), null, id);
+    assertThat(registry.manifest(REPO, "1").digest()).isEqualTo(own.digest());
+    String m =
+        OciLayout.gzipCopy(fix.images(), REPO + ":1", dir.resolve("plain"), dir.resolve("gz"));
+    fix.images().importPath(dir.resolve("gz").toString(), REPO + ":1");
+    assertThat(fix.images().resolve(REPO + ":1")).isEqualTo(id);
+    assertThatThrownBy(() -> registry.manifest(REPO, "1"))
+        .isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("now names another image or manifest");
+    assertThat(registry.dropStaleViews()).containsExactly(REPO + "@" + own.digest());
+    assertThat(m).isNotEqualTo(own.digest().toString());
+  }
+
+  /**
+   * A manifest published by a digest a Strata image arrived with (a pull by digest, AM1) is named
+   * by no tag: it stays while that digest names its image, not only until the next tag change.
+   */
+  @Test
+  void aViewPublishedByDigestStaysWhileTheDigestNamesItsImage() throws IOException {
+    String id = strataImage(REPO + ":1", "one\n");
+    String m =
+        OciLayout.gzipCopy(fix.images(), REPO + ":1", dir.resolve("plain"), dir.resolve("gz"));
+    fix.images().importPath(dir.resolve("gz").toString(), REPO + ":gz");
+    fix.images().exportLayout(REPO + "@" + m, dir.resolve("by-digest"));
+    byte[] body = null;
+    try (var files = java.nio.file.Files.list(dir.resolve("by-digest/blobs/sha256"))) {
+      for (Path f : files.toList()) {
+        byte[] b = java.nio.file.Files.readAllBytes(f);
+        if (("sha256:" + f.getFileName()).equals(m)) {
+          body = b;
+        } else {
+          blob(b); // as the registry's publication puts each blob of the export
+        }
+      }
+    }
+    Descriptor p = registry.publishManifest(REPO, null, body, null, id);
+    assertThat(p.digest().toString()).isEqualTo(m);
+    assertThat(registry.dropStaleViews()).as("the digest names the image").isEmpty();
+    fix.images().remove(REPO + ":gz", x -> false);
+    assertThat(registry.dropStaleViews()).as(REPO + ":1 exports it now").isEmpty();
+    assertThat(held(p.digest())).isTrue();
+
+    fix.images().remove(REPO + ":1", x -> false);
+    assertThat(registry.dropStaleViews()).containsExactly(REPO + "@" + m);
+    assertThat(held(p.digest())).isFalse();
   }
 
   @Test
