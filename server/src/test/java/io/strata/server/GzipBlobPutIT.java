@@ -82,9 +82,12 @@ class GzipBlobPutIT {
     return n;
   }
 
-  private static void tmpIsEmpty(Path data) throws IOException {
+  /** No blob put left its spool (the registry keeps its blob cache in tmp too). */
+  private static void noSpoolLeft(Path data) throws IOException {
     try (Stream<Path> left = Files.list(data.resolve("tmp"))) {
-      assertThat(left.toList()).as("spools left in tmp").isEmpty();
+      assertThat(left.map(p -> p.getFileName().toString()))
+          .as("spools left in tmp")
+          .noneMatch(n -> n.startsWith("blob-put-"));
     }
   }
 
@@ -108,7 +111,7 @@ class GzipBlobPutIT {
       assertThat(again.get("digest").asText()).isEqualTo(digest);
       assertThat(again.get("newChunks").asLong()).isZero();
       assertThat(packBytes(data)).as("a second put writes no chunk").isEqualTo(packs);
-      tmpIsEmpty(data);
+      noSpoolLeft(data);
 
       // its chunks are its contents': putting them as they are adds nothing but their name
       JsonNode plain = put(s, raw);
@@ -137,7 +140,7 @@ class GzipBlobPutIT {
       assertThat(packBytes(data)).isEqualTo(packs);
       // kept whole: its contents are new to the store
       assertThat(put(s, raw).get("newChunks").asLong()).isPositive();
-      tmpIsEmpty(data);
+      noSpoolLeft(data);
     }
   }
 
@@ -172,11 +175,9 @@ class GzipBlobPutIT {
       assertThat(put.get("digest").asText()).isEqualTo(digest);
       assertThat(put.get("newChunks").asLong()).isZero();
       assertThat(packBytes(data)).as("the put wrote no chunk").isEqualTo(packs);
-      TestServer.CliRun gc = s.cli("gc");
-      assertThat(gc.code()).as(gc.stderr()).isZero();
       assertThat(stored(s)).isEqualTo(before);
       readsBack(s, digest, gz);
-      tmpIsEmpty(data);
+      noSpoolLeft(data);
     }
   }
 }
