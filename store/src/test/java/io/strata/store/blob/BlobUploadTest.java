@@ -8,10 +8,14 @@ import io.strata.store.compress.Compression;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.engine.StopSignal;
+import io.strata.store.error.CorruptDataException;
+import io.strata.store.pack.PackFormat;
+import io.strata.store.pack.PackSet;
 import io.strata.store.testing.GoGzip;
 import io.strata.store.testing.TestData;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -137,6 +141,33 @@ class BlobUploadTest {
       assertThat(upload(e, blob).newChunks()).isZero();
       assertThat(packBytes()).as("no chunk of its contents written").isEqualTo(packs);
       assertThat(e.blobs().gzipRecipe(d)).as("the root is left as it was").isNull();
+      assertThat(read(e, d)).isEqualTo(blob);
+    }
+  }
+
+  @Test
+  void aGzipBlobHeldWholeWithADamagedChunkIsMendedInItsForm() throws Exception {
+    Path gz = goGzip();
+    byte[] blob = Files.readAllBytes(gz);
+    Digest d = Digest.sha256(blob, 0, blob.length);
+    try (Engine e = open()) {
+      e.blobs().putWhole(gz, d);
+    }
+    // a byte of the first record's stored bytes: a chunk of the blob is damaged
+    Path packs = dir.resolve("data").resolve("chunks").resolve("packs");
+    Path pack = packs.resolve(PackFormat.fileName(PackSet.listIds(packs).get(0)));
+    try (RandomAccessFile f = new RandomAccessFile(pack.toFile(), "rw")) {
+      long at = 24 + PackFormat.RECORD_HEADER + 10;
+      f.seek(at);
+      int b = f.read();
+      f.seek(at);
+      f.write(b ^ 0xFF);
+    }
+    try (Engine e = open()) {
+      assertThatThrownBy(() -> read(e, d)).isInstanceOf(CorruptDataException.class);
+      upload(e, blob);
+      // stored again whole, the form its root names: the damaged chunk is written anew
+      assertThat(e.blobs().gzipRecipe(d)).isNull();
       assertThat(read(e, d)).isEqualTo(blob);
     }
   }
