@@ -11,19 +11,23 @@ import io.strata.protocol.message.PutReply;
 import io.strata.protocol.message.StatReply;
 import io.strata.store.blob.BlobService;
 import io.strata.store.blob.BlobStat;
-import io.strata.store.blob.BlobWriter;
+import io.strata.store.blob.BlobUpload;
 import io.strata.store.blob.PutResult;
 import io.strata.store.digest.Digest;
 import io.strata.store.error.InvalidArgumentException;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Map;
 
 /** {@code blob.put|get|stat|ls|rm} over the engine's {@link BlobService}. */
 final class BlobOperations {
   private final BlobService blobs;
+  private final Path tmp;
 
-  BlobOperations(BlobService blobs) {
+  /** The operations over {@code blobs}; a gzip blob put is spooled to {@code tmp}. */
+  BlobOperations(BlobService blobs, Path tmp) {
     this.blobs = blobs;
+    this.tmp = tmp;
   }
 
   void register(Map<Opcode, Operation> into) {
@@ -39,7 +43,7 @@ final class BlobOperations {
     if (args.size() != null && args.size() < 0) {
       throw new InvalidArgumentException("blob.put: size " + args.size() + " is negative");
     }
-    return new Outcome.Upload(new PutSink(blobs.create(), args.size()));
+    return new Outcome.Upload(new PutSink(blobs.upload(tmp), args.size()));
   }
 
   private Outcome get(byte[] json) {
@@ -80,17 +84,19 @@ final class BlobOperations {
 
   /** One blob being uploaded; refuses a stream longer or shorter than the announced size. */
   private static final class PutSink implements UploadSink {
-    private final BlobWriter writer;
+    private static final System.Logger LOG = System.getLogger(PutSink.class.getName());
+
+    private final BlobUpload writer;
     private final Long expected;
     private long received;
 
-    PutSink(BlobWriter writer, Long expected) {
+    PutSink(BlobUpload writer, Long expected) {
       this.writer = writer;
       this.expected = expected;
     }
 
     @Override
-    public void write(byte[] b, int off, int len) {
+    public void write(byte[] b, int off, int len) throws IOException {
       received += len;
       if (expected != null && received > expected) {
         throw new InvalidArgumentException(
@@ -101,18 +107,33 @@ final class BlobOperations {
 
     @Override
     public Outcome finish() throws IOException {
-      if (expected != null && received != expected) {
-        throw new InvalidArgumentException(
-            "blob.put: the upload ended after " + received + " of " + expected + " bytes");
+      try {
+        if (expected != null && received != expected) {
+          throw new InvalidArgumentException(
+              "blob.put: the upload ended after " + received + " of " + expected + " bytes");
+        }
+        PutResult r = writer.commit();
+        return new Outcome.Reply(
+            new PutReply(r.digest().toString(), r.size(), r.newChunks(), r.newBytes()));
+      } catch (IOException | RuntimeException e) {
+        // no abort follows a failed finish: the spool of a gzip blob goes now
+        abort();
+        throw e;
       }
-      PutResult r = writer.commit();
-      return new Outcome.Reply(
-          new PutReply(r.digest().toString(), r.size(), r.newChunks(), r.newBytes()));
+    }
+
+    @Override
+    public void cancelRequested() {
+      writer.cancel("the client cancelled");
     }
 
     @Override
     public void abort() {
-      writer.close();
+      try {
+        writer.close();
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.WARNING, "blob put: its spool cannot be deleted: {0}", e);
+      }
     }
   }
 }

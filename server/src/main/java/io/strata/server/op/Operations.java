@@ -96,7 +96,7 @@ public final class Operations {
         engine.chunks().shared() == null
             ? null
             : io.strata.store.fleet.FleetGc.join(engine.chunks());
-    new BlobOperations(engine.blobs()).register(m);
+    new BlobOperations(engine.blobs(), tmp).register(m);
     new DriverOperations(engine).register(m);
     ImageStore images = ImageStore.open(engine);
     ContainerStore containers = ContainerStore.open(engine, images, allowedBindRoots);

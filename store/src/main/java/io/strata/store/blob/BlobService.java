@@ -145,6 +145,14 @@ public final class BlobService {
     return new BlobWriter(this, store.session(), owner);
   }
 
+  /**
+   * Starts a blob put whose bytes will be pushed in, kept until {@code blob rm}: a gzip blob is
+   * spooled to {@code tmp} and stored as a registry push stores it ({@link BlobUpload}).
+   */
+  public BlobUpload upload(Path tmp) {
+    return new BlobUpload(this, tmp);
+  }
+
   /** The name of the root that marks blob {@code d} as the registry's alone. */
   public static String registryMark(Digest d) {
     return REGISTRY_OWNED + d.hex();
@@ -219,6 +227,37 @@ public final class BlobService {
           expected == null ? file : expected);
     }
     return putWhole(source, expected, owner);
+  }
+
+  /**
+   * Stores the file {@code file}, whose bytes the caller found to hash to {@code digest}, as {@link
+   * #putFile(Path, Digest, Owner, StopSignal)} does, unless blob {@code digest} is held already, in
+   * either form, with no chunk known damaged: then nothing is written (a put of the same gzip blob
+   * again would store chunks its root does not use, when the two puts chose different forms) but
+   * what {@code owner} changes in its naming (a user's put takes the registry's mark off), and the
+   * result counts nothing new. A held blob with a damaged chunk is stored again in the form its
+   * root has, which mends it.
+   */
+  public PutResult putFileOnce(Path file, Digest digest, Owner owner, StopSignal stop)
+      throws IOException {
+    Root held;
+    synchronized (MARKS) {
+      held = store.root(rootName(digest));
+      if (held != null && !store.holdsDamaged(held.chunks())) {
+        List<RootChange> changes = naming(digest, held, owner);
+        if (!changes.isEmpty()) {
+          try (var session = store.session()) {
+            session.commit(changes);
+          }
+        }
+        return new PutResult(digest, held.logicalSize(), 0, 0);
+      }
+    }
+    if (held != null && held.payload()[0] == PAYLOAD_VERSION) {
+      String what = "blob " + digest;
+      return putWhole(() -> stop.guard(Files.newInputStream(file), what), digest, owner);
+    }
+    return putFile(file, digest, owner, stop);
   }
 
   /**

@@ -43,6 +43,14 @@ public final class GzipRecipes {
 
   private GzipRecipes() {}
 
+  /**
+   * Whether the first {@code length} bytes of {@code head} open a gzip stream whose compression is
+   * deflate ({@code 1f 8b 08}): the blobs worth trying recipes on. Fewer than three bytes are not.
+   */
+  public static boolean startsGzip(byte[] head, int length) {
+    return length >= 3 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b && head[2] == 8;
+  }
+
   /** Where the blob's bytes come from: opened once per pass (a file, an archive entry, a blob). */
   public interface Source {
     InputStream open() throws IOException;

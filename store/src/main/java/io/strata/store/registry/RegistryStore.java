@@ -372,11 +372,11 @@ public final class RegistryStore {
   }
 
   /**
-   * Stores staged blob {@code d} as a Strata blob ({@link BlobService#putFile}: its uncompressed
-   * contents and a recipe when a known compressor reproduces it, else whole; its digest checked
-   * again), moves every repository's link to its chunks, and only then deletes the staged file:
-   * after a crash at any point the blob is either still staged or stored. False when it was not
-   * staged.
+   * Stores staged blob {@code d} as a Strata blob unless it is held intact already ({@link
+   * BlobService#putFileOnce}: its uncompressed contents and a recipe when a known compressor
+   * reproduces it, else whole; its digest checked again), moves every repository's link to its
+   * chunks, and only then deletes the staged file: after a crash at any point the blob is either
+   * still staged or stored. False when it was not staged.
    */
   public boolean storeStaged(Digest d) throws IOException {
     return storeStaged(d, new StopSignal());
@@ -391,9 +391,7 @@ public final class RegistryStore {
     if (!Files.exists(file)) {
       return false;
     }
-    if (intactBlobRoot(d) == null) {
-      blobs.putFile(file, d, BlobService.Owner.REGISTRY, stop);
-    }
+    blobs.putFileOnce(file, d, BlobService.Owner.REGISTRY, stop);
     moveLinks(d);
     staged.delete(d);
     // a blob whose links all went while it was staged is released now that it has a root (a

@@ -56,7 +56,7 @@ public final class StagedBlobs {
   public static boolean isGzip(Path file) throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
       byte[] m = in.readNBytes(3);
-      return m.length == 3 && (m[0] & 0xff) == 0x1f && (m[1] & 0xff) == 0x8b && m[2] == 8;
+      return io.strata.store.gzip.GzipRecipes.startsGzip(m, m.length);
     }
   }
 
