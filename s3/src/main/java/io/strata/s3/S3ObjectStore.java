@@ -56,12 +56,13 @@ public final class S3ObjectStore implements ObjectStore {
             .region(Region.of(settings.region()))
             .credentialsProvider(credentials(settings))
             .forcePathStyle(settings.pathStyle())
-            // No "Expect: 100-continue" on PUTs. radosgw answers a PUT it refuses (a full quota,
-            // denied access) with "100 Continue" and the final 403 back to back; the JDK's
-            // HttpURLConnection reads both in one buffer, keeps the 100, drops that buffer, sends
-            // the body and then waits for the 403 it already read until the socket timeout (60 s
-            // an attempt, retried). Without the header the server refuses the request as it comes
-            // and the client reads that answer once the body is sent: seconds, with the error code.
+            // No "Expect: 100-continue" on PUTs. radosgw answers a PUT it refuses once it runs it
+            // (a full bucket quota) with "100 Continue" and the final 403 back to back; the JDK's
+            // HttpURLConnection often reads both at once, keeps the 100, drops the 403 with that
+            // buffer, sends the body and then waits for the answer it already read until the
+            // socket timeout (60 s an attempt, retried by the SDK). Without the header radosgw
+            // refuses the request as it comes and drops the body, and the client reads the 403
+            // once the body is sent: about a second, with the error code (AM3).
             .serviceConfiguration(S3Configuration.builder().expectContinueEnabled(false).build())
             // Checksums only where S3 requires them: older S3 servers (radosgw 16) refuse the
             // trailing checksums newer SDKs send by default. Packs and segments carry CRCs.

@@ -22,10 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An upload the server refuses fails at once with the server's error code (tester AM3). The server
- * here answers a PUT as radosgw 16 answers one over a full bucket quota, byte for byte as strace
- * showed it: to {@code Expect: 100-continue}, "100 Continue" and the final 403 in one write, then
- * it reads and drops the body and keeps the connection. The JDK's HttpURLConnection lost that 403
- * and waited out the 60-second attempt timeout, then the SDK retried.
+ * here answers a PUT as radosgw 16 answers one over a full bucket quota, as strace showed it: to
+ * {@code Expect: 100-continue}, "100 Continue" and the final 403 in one write, then it reads and
+ * drops the body and keeps the connection. The JDK's HttpURLConnection lost that 403 and waited out
+ * the 60-second attempt timeout, then the SDK retried.
  */
 // A separate thread: without the fix the PUT blocks in a socket read no interrupt ends.
 @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
