@@ -19,6 +19,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
@@ -55,6 +56,14 @@ public final class S3ObjectStore implements ObjectStore {
             .region(Region.of(settings.region()))
             .credentialsProvider(credentials(settings))
             .forcePathStyle(settings.pathStyle())
+            // No "Expect: 100-continue" on PUTs. radosgw answers a PUT it refuses once it runs it
+            // (a full bucket quota) with "100 Continue" and the final 403 back to back; the JDK's
+            // HttpURLConnection often reads both at once, keeps the 100, drops the 403 with that
+            // buffer, sends the body and then waits for the answer it already read until the
+            // socket timeout (60 s an attempt, retried by the SDK). Without the header radosgw
+            // refuses the request as it comes and drops the body, and the client reads the 403
+            // once the body is sent: about a second, with the error code (AM3).
+            .serviceConfiguration(S3Configuration.builder().expectContinueEnabled(false).build())
             // Checksums only where S3 requires them: older S3 servers (radosgw 16) refuse the
             // trailing checksums newer SDKs send by default. Packs and segments carry CRCs.
             .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
@@ -265,12 +274,13 @@ public final class S3ObjectStore implements ObjectStore {
   private IOException failure(String what, String key, SdkException e) {
     String msg = e.getMessage();
     if (e instanceof S3Exception s && s.awsErrorDetails() != null) {
+      // radosgw sends some codes (QuotaExceeded) with an empty message: the code is the reason.
+      String detail = s.awsErrorDetails().errorMessage();
       msg =
           s.statusCode()
               + " "
               + s.awsErrorDetails().errorCode()
-              + ": "
-              + s.awsErrorDetails().errorMessage();
+              + (detail == null || detail.isBlank() ? "" : ": " + detail);
     }
     return new IOException(
         describe() + ": " + what + " " + (key.isEmpty() ? "" : key + " ") + "failed: " + msg, e);
