@@ -133,7 +133,7 @@ public final class FleetGc implements Closeable {
     } catch (IOException | RuntimeException e) {
       LOG.log(
           System.Logger.Level.WARNING,
-          "fleet gc: {0} unreachable, retrying: {1}",
+          "fleet gc: a member round on {0} failed, retrying in 2 s: {1}",
           objects.describe(),
           e.getMessage());
     }
