@@ -87,11 +87,17 @@ class RegistryDeleteIT {
 
   /** Pushes manifest {@code body} tagged {@code 1}; returns its digest. */
   private static String pushManifest(String registry, String repo, byte[] body) throws Exception {
+    return pushManifest(registry, repo, "application/vnd.oci.image.manifest.v1+json", body);
+  }
+
+  /** Pushes manifest {@code body} of media type {@code type} tagged {@code 1}; its digest. */
+  private static String pushManifest(String registry, String repo, String type, byte[] body)
+      throws Exception {
     HttpResponse<byte[]> r =
         send(
             HttpRequest.newBuilder(uri(registry, repo + "/manifests/1"))
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json"));
+                .header("Content-Type", type));
     assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(201);
     return r.headers().firstValue("Docker-Content-Digest").orElseThrow();
   }
@@ -318,6 +324,39 @@ class RegistryDeleteIT {
    * image (here under a second name) remains, and {@code strata image rm} of that image releases
    * it, a gc freeing its bytes.
    */
+  /**
+   * An index whose image was deleted by digest first is deleted too (AP4): its DELETE looked up the
+   * image the index describes and answered 404 naming the deleted child, for good.
+   */
+  @Test
+  @SuppressWarnings("try") // the server serves the registry while it is open
+  void anIndexWhoseImageWasDeletedFirstIsDeleted() throws Exception {
+    byte[] tar = tar("srv/child", TestData.random(6, 64 << 10));
+    byte[] cfg = config(tar);
+    String registry = "127.0.0.1:" + TestData.freePort();
+    try (StratadProcess s = launch(registry)) {
+      pushBlob(registry, "del/ix", tar);
+      pushBlob(registry, "del/ix", cfg);
+      byte[] image = manifest(cfg, layerEntry("application/vnd.oci.image.layer.v1.tar", tar));
+      String child = pushManifest(registry, "del/ix", image);
+      byte[] index =
+          ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+                  + "\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                  + "\"digest\":\""
+                  + child
+                  + "\",\"size\":"
+                  + image.length
+                  + ",\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}")
+              .getBytes(StandardCharsets.UTF_8);
+      String ix =
+          pushManifest(registry, "del/ix", "application/vnd.oci.image.index.v1+json", index);
+      assertThat(delete(registry, "del/ix/manifests/" + child)).isEqualTo(202);
+      assertThat(get(registry, "del/ix/manifests/" + ix).statusCode()).isEqualTo(200);
+      assertThat(delete(registry, "del/ix/manifests/" + ix)).isEqualTo(202);
+      assertThat(get(registry, "del/ix/manifests/" + ix).statusCode()).isEqualTo(404);
+    }
+  }
+
   @Test
   void aLayerAnImageKeepsWholeIsFreedWhenTheImageGoes() throws Exception {
     byte[] tar = tar("srv/whole", TestData.random(5, 4 * MIB));

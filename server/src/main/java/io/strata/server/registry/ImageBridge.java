@@ -425,7 +425,8 @@ final class ImageBridge implements AutoCloseable {
 
   /**
    * The id of the Strata image manifest {@code ref} of {@code repo} describes (its config's digest;
-   * for an index, that of the child a push imports), or null for an artifact.
+   * for an index, that of the child a push imports), or null for an artifact or an index whose
+   * child is gone.
    */
   String imageIdOf(String repo, String ref) throws IOException {
     Descriptor d = registry.manifest(repo, ref);
@@ -434,7 +435,12 @@ final class ImageBridge implements AutoCloseable {
       if (doc.children().isEmpty()) {
         return null;
       }
-      d = registry.manifest(repo, pick(doc).toString());
+      try {
+        d = registry.manifest(repo, pick(doc).toString());
+      } catch (NotFoundException e) {
+        // its image was deleted by digest before it (AP4): the index describes no image now
+        return null;
+      }
       doc = RegistryStore.read(registry.manifestBytes(d), d.mediaType(), "manifest");
     }
     if (!doc.isImage()) {

@@ -9,6 +9,7 @@ import io.strata.store.engine.StopSignal;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.gzip.GzipMember;
 import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.gzip.GzipRecipes;
 import io.strata.store.gzip.RegeneratedGzipInputStream;
@@ -221,10 +222,6 @@ public final class BlobService {
       if (r != null) {
         return r;
       }
-      LOG.log(
-          System.Logger.Level.INFO,
-          "blob {0}: gzip that no known compressor reproduces; kept whole",
-          expected == null ? file : expected);
     }
     return putWhole(source, expected, owner);
   }
@@ -301,6 +298,19 @@ public final class BlobService {
       IoAction afterCommit,
       Owner owner)
       throws IOException {
+    String what = "blob " + (expected == null ? "(a put)" : expected);
+    // A replay stores the contents as it goes: a blob no recipe can give back whatever its deflate
+    // data (bytes after the member, a wrong trailer, cut short) is told first, for one inflate.
+    String flaw = GzipMember.flaw(source, header);
+    if (flaw != null) {
+      regeneration.keptWhole(header);
+      LOG.log(
+          System.Logger.Level.INFO,
+          "{0}: gzip that no recipe can give back ({1}); kept whole",
+          what,
+          flaw);
+      return null;
+    }
     try {
       Iterator<GzipRecipe> candidates = GzipRecipes.candidates(source, header);
       while (candidates.hasNext()) {
@@ -344,6 +354,10 @@ public final class BlobService {
       throw e.getCause();
     }
     regeneration.keptWhole(header);
+    LOG.log(
+        System.Logger.Level.INFO,
+        "{0}: gzip that no known compressor reproduces; kept whole",
+        what);
     return null;
   }
 
@@ -374,14 +388,7 @@ public final class BlobService {
     if (header == null) {
       return false;
     }
-    if (putRecipe(source, header, digest, whole, afterReplace, Owner.USER) != null) {
-      return true;
-    }
-    LOG.log(
-        System.Logger.Level.INFO,
-        "blob {0}: gzip that no known compressor reproduces; kept whole",
-        digest);
-    return false;
+    return putRecipe(source, header, digest, whole, afterReplace, Owner.USER) != null;
   }
 
   /** How often gzip blobs were reproduced by a recipe, since start. */

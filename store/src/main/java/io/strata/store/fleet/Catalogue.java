@@ -6,6 +6,7 @@ import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.image.CataloguedImage;
+import io.strata.store.image.ImageRef;
 import io.strata.store.image.ImageStore;
 import io.strata.store.ref.RootChange;
 import io.strata.store.remote.ObjectStore;
@@ -55,8 +56,10 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
   static final String TAGS = "catalogue/tags/";
 
   /**
-   * {@code catalogue/manifests/<digest hex>}: the image a published manifest belongs to, so that a
-   * pull by that digest finds it on every node.
+   * {@code catalogue/manifests/<repository, URL-encoded>@<digest hex>}: the image a manifest a tag
+   * of that repository published belongs to, so that a pull of {@code REPOSITORY@DIGEST} finds it
+   * on every node, and only in that repository (a digest is no key to another repository's images:
+   * AP1).
    */
   static final String MANIFESTS = "catalogue/manifests/";
 
@@ -72,10 +75,6 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
   private final Map<String, Boolean> queued = new HashMap<>();
   // The tag the publisher thread is carrying now (guarded by queued).
   private String syncing;
-
-  // Whether a look for tags whose exported manifest changed waits for the publisher thread.
-  private final java.util.concurrent.atomic.AtomicBoolean sweepQueued =
-      new java.util.concurrent.atomic.AtomicBoolean();
 
   private Catalogue(ObjectStore objects, ChunkStore chunks, ImageStore images) {
     this.objects = objects;
@@ -109,48 +108,12 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
   }
 
   private void changed(List<RootChange> changes) {
-    boolean recordChanged = false;
     for (RootChange ch : changes) {
-      recordChanged |= ImageStore.changesImageRecord(ch);
       String tag = ImageStore.changedTag(ch);
       if (tag == null || changes.stream().anyMatch(c -> ImageStore.fromCatalogue(c, tag))) {
         continue; // not a tag, or one this node made from the catalogue: the catalogue's already
       }
       queue(tag, ch instanceof RootChange.Remove, 0, 1_000);
-    }
-    if (recordChanged) {
-      queueSweep();
-    }
-  }
-
-  /**
-   * Looks, on the publisher thread, for tags whose exported manifest changed without a change to
-   * the tag itself (another tag of the image pulled with a newer manifest, a tag removed), and
-   * carries them: every node must serve the manifest this one exports by the tag. Not on the
-   * committing thread, which must not wait for the image store's lock.
-   */
-  private void queueSweep() {
-    if (!sweepQueued.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      publisher.execute(
-          () -> {
-            sweepQueued.set(false);
-            try {
-              for (ImageStore.FleetTag t : images.unpublishedTags()) {
-                queue(t.tag(), false, 0, 1_000);
-              }
-            } catch (RuntimeException e) {
-              LOG.log(
-                  System.Logger.Level.WARNING,
-                  "looking for tags to carry to {0} failed: {1}",
-                  objects.describe(),
-                  e.getMessage());
-            }
-          });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      sweepQueued.set(false); // closing: what is left is carried at the next start
     }
   }
 
@@ -236,7 +199,7 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
     chunks.publishToBucket(120_000);
     objects.create(planKey(entry), plan.encode());
     if (entry.manifest() != null) {
-      objects.create(MANIFESTS + hex(entry.manifest()), entry.text());
+      objects.create(manifestKey(ImageRef.parse(tag).repository(), entry.manifest()), entry.text());
     }
     objects.put(TAGS + encode(tag), entry.publishedText());
     LOG.log(
@@ -268,6 +231,11 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
   /** {@link #planKey} without its prefix and suffix: also the key of its reclaimed mark. */
   static String planName(CataloguedImage entry) {
     return hex(entry.id()) + (entry.manifest() == null ? "" : "." + hex(entry.manifest()));
+  }
+
+  /** The key naming manifest {@code digest} as one a tag of {@code repository} published. */
+  static String manifestKey(String repository, String digest) {
+    return MANIFESTS + encode(repository) + "@" + hex(digest);
   }
 
   private static String hex(String digest) {
@@ -360,7 +328,7 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
       } catch (InvalidArgumentException e) {
         return null;
       }
-      String key = MANIFESTS + hex(digest);
+      String key = manifestKey(ref.substring(0, at), digest);
       byte[] b = digest.startsWith("sha256:") ? objects.get(key) : null;
       return b == null ? null : planKey(CataloguedImage.parse(b, key));
     }
@@ -383,7 +351,7 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
   }
 
   private static String canonicalTag(String ref) {
-    return io.strata.store.image.ImageRef.parse(ref).toString();
+    return ImageRef.parse(ref).toString();
   }
 
   /**

@@ -563,11 +563,17 @@ public final class ImageStore {
    */
   public record FleetTag(String tag, CataloguedImage local, CataloguedImage catalogued) {
     /**
-     * Whether the catalogue lacks what this node did to the tag: a tag made, moved or removed, or
-     * the manifest it exports changed (an image imported from a plain tar, pushed later).
+     * Whether the catalogue lacks what this node did to the tag: a tag made (also again, with a new
+     * manifest: an image imported from a plain tar and pushed later), moved or removed. Each write
+     * of a tag here drops its mark in its own commit, so the image ids tell. The manifest a tag
+     * exports changing without a write to it (another tag of the image, or a pull by digest,
+     * bringing a newer manifest, which a tag with none of its own then exports) is not this node's
+     * doing: publishing it would roll back what another node did to the tag since (AP2).
      */
     public boolean unpublished() {
-      return local == null ? catalogued != null : !local.sameAs(catalogued);
+      return local == null
+          ? catalogued != null
+          : catalogued == null || !local.id().equals(catalogued.id());
     }
   }
 
@@ -575,11 +581,6 @@ public final class ImageStore {
   public static boolean fromCatalogue(RootChange change, String tag) {
     return change instanceof RootChange.Put p
         && p.name().equals(ImageRecords.CATALOGUED_PREFIX + tag);
-  }
-
-  /** Whether {@code change} is to an image's record (its manifests may have changed). */
-  public static boolean changesImageRecord(RootChange change) {
-    return change.name().startsWith(ImageRecord.PREFIX);
   }
 
   /** The tag a change to a tag root names, or null when {@code change} is not to one. */

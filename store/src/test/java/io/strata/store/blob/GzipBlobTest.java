@@ -17,6 +17,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -158,6 +159,44 @@ class GzipBlobTest {
       var family = e.blobs().regeneration().snapshot().get("os 255 (Go, klauspost, Java)");
       assertThat(family.seen()).isEqualTo(1);
       assertThat(family.reproduced()).isZero();
+    }
+  }
+
+  /**
+   * A Go gzip whose deflate data a recipe would replay, but that is not one well-formed member
+   * (bytes after it, a wrong CRC, cut short), is kept whole and costs its own bytes only: the
+   * replay stored the contents as it went and failed at the trailer, leaving twice the blob's size
+   * until the next gc (tester AQ1).
+   */
+  @Test
+  void aGzipThatIsNotOneWellFormedMemberIsKeptWholeWithoutItsContentsStored() throws Exception {
+    Path raw = content("flawed.tar");
+    byte[] good = Files.readAllBytes(GoGzip.gzip(raw, 6));
+    byte[] trailing = Arrays.copyOf(good, good.length + 8);
+    System.arraycopy("garbage\n".getBytes(StandardCharsets.US_ASCII), 0, trailing, good.length, 8);
+    byte[] badCrc = good.clone();
+    badCrc[good.length - 8] ^= 1;
+    byte[] cut = Arrays.copyOf(good, good.length / 2);
+    int n = 0;
+    for (byte[] flawed : List.of(trailing, badCrc, cut)) {
+      Path gz = dir.resolve("flawed-" + n++ + ".gz");
+      Files.write(gz, flawed);
+      Digest d = sha(gz);
+      try (Engine e = open()) {
+        long before = e.info().storedBytes();
+        e.blobs().putFile(gz, d);
+        assertThat(e.blobs().gzipRecipe(d)).as(gz.toString()).isNull();
+        try (InputStream in = e.blobs().open(d, 0, -1)) {
+          assertThat(in.readAllBytes()).isEqualTo(flawed);
+        }
+        // the blob is random past its first half: stored whole, it costs about its own size;
+        // its 6 MB of contents stored too would add more than 3 MB of chunks
+        assertThat(e.info().storedBytes() - before)
+            .as(gz.toString())
+            .isLessThan(flawed.length + (1L << 20));
+        e.blobs().remove(d);
+        e.chunks().gc();
+      }
     }
   }
 

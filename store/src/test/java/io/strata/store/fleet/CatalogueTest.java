@@ -164,8 +164,7 @@ class CatalogueTest {
         .isEqualTo(id);
     a.settle();
     assertThat(manifestOf(a, "p:1")).isEqualTo(pushed);
-    assertThat(CataloguedImage.parse(bucket.get(Catalogue.TAGS + "p%3A1"), "p:1").manifest())
-        .isEqualTo(pushed);
+    assertThat(catalogueEntry("p:1").manifest()).isEqualTo(pushed);
 
     // B never saw p:1: a pull by the pushed digest finds the image, then the tag exports it too.
     assertThat(b.images.resolveFetching("p@" + pushed)).isEqualTo(id);
@@ -175,24 +174,41 @@ class CatalogueTest {
   }
 
   /**
-   * A tag with no manifest of its own exports the image's latest: another tag arriving with one
-   * changes what the first exports without touching it, and the catalogue follows.
+   * A tag with no manifest of its own exports the image's latest: another tag arriving with one, or
+   * a pull by digest, changes what it exports without a write to it. That is not the node's doing,
+   * and is not published: publishing it rolled back what another node did to the tag since (AP2).
+   * And a digest is no key to another repository's images (AP1).
    */
   @Test
-  void aTagWhoseExportedManifestChangesWithoutItIsPublishedAgain() throws Exception {
+  void aTagWhoseExportedManifestChangesWithoutAWriteToItIsNotPublished() throws Exception {
     a = new Node("a");
     b = new Node("b");
     String id = a.importImage("s:1", "another tag's manifest");
     a.settle();
+    assertThat(b.images.resolveFetching("s:1")).isEqualTo(id);
     String pushed =
         OciLayout.gzipCopy(a.images, "s:1", dir.resolve("plain"), dir.resolve("pushed"));
     a.images.importPath(dir.resolve("pushed").toString(), "s:2");
     a.settle();
     assertThat(manifestOf(a, "s:1")).isEqualTo(pushed);
-    assertThat(CataloguedImage.parse(bucket.get(Catalogue.TAGS + "s%3A1"), "s:1").manifest())
-        .isEqualTo(pushed);
-    assertThat(b.images.resolveFetching("s:1")).isEqualTo(id);
+    assertThat(catalogueEntry("s:1")).isEqualTo(new CataloguedImage(id, null, true));
+    assertThat(catalogueEntry("s:2").manifest()).isEqualTo(pushed);
+
+    // B pulls s@pushed by digest: its s:1 exports it now, and B publishes nothing either
+    assertThat(b.images.resolveFetching("s@" + pushed)).isEqualTo(id);
     assertThat(manifestOf(b, "s:1")).isEqualTo(pushed);
+    b.settle();
+    a.restart();
+    b.restart();
+    assertThat(catalogueEntry("s:1")).isEqualTo(new CataloguedImage(id, null, true));
+
+    assertThatThrownBy(() -> b.images.resolveFetching("t@" + pushed))
+        .isInstanceOf(NotFoundException.class);
+  }
+
+  /** What the catalogue's tag object names by {@code tag}. */
+  private CataloguedImage catalogueEntry(String tag) {
+    return CataloguedImage.parse(bucket.get(Catalogue.TAGS + tag.replace(":", "%3A")), tag);
   }
 
   /** The digest of the manifest an export of {@code ref} on {@code node} gives. */
