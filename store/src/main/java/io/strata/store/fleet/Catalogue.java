@@ -156,8 +156,9 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
     try {
       t = images.fleetTag(tag);
       if (t.local() != null) {
-        if (t.unpublished() && publish(tag, t.local())) {
-          images.catalogued(tag, t.local());
+        CataloguedImage published = t.unpublished() ? publish(tag, t.local().id()) : null;
+        if (published != null) {
+          images.catalogued(tag, published);
         }
       } else if (t.catalogued() != null || removed) {
         unpublish(tag, t.catalogued());
@@ -181,19 +182,21 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
   }
 
   /**
-   * Publishes the plan of {@code entry} (once: a plan is per image and manifest) and points {@code
-   * tag} at it; false if the tag names something else here meanwhile (removed, moved, another
-   * manifest: the change queued then carries it).
+   * Publishes the plan of what {@code tag} names here, image {@code id} and the manifest its export
+   * gives now (once: a plan is per image and manifest), and points {@code tag} at it; returns what
+   * it published, or null if the tag names no image or another one here meanwhile (removed or
+   * moved: the change queued then carries it).
    */
-  private boolean publish(String tag, CataloguedImage entry) throws IOException {
+  private CataloguedImage publish(String tag, String id) throws IOException {
     TransferPlan plan;
     try {
       plan = images.catalogueEntryPlan(tag, images.contentCut());
     } catch (io.strata.store.error.NotFoundException e) {
-      return false; // removed meanwhile
+      return null; // removed meanwhile
     }
-    if (!entryOf(plan).equals(entry)) {
-      return false;
+    CataloguedImage entry = entryOf(plan);
+    if (!entry.id().equals(id)) {
+      return null;
     }
     // The plan must not name chunks the others cannot read yet.
     chunks.publishToBucket(120_000);
@@ -209,7 +212,7 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
         entry.id(),
         entry.manifest() == null ? "none" : entry.manifest(),
         objects.describe());
-    return true;
+    return entry;
   }
 
   /** The image and manifest {@code plan} carries. */
