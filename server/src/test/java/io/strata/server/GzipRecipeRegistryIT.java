@@ -201,6 +201,35 @@ class GzipRecipeRegistryIT {
     assertThat(server.cli("fsck").code()).isZero();
   }
 
+  /**
+   * A layer blob that is a gzip of a gzip of the tar (AR1): kept as a recipe of its outer gzip, its
+   * contents (the inner gzip) were decompressed again by the layer import, so the image was made,
+   * with a blob its recipe could not give back: every export of the image failed for good. The push
+   * is stored and served as pushed, and no Strata image is made of it.
+   */
+  @Test
+  void aLayerCompressedTwiceIsServedAsPushedAndMakesNoImage() throws Exception {
+    byte[] tar = Tars.of(Map.of("etc/twice", "gzip in gzip\n".repeat(4000).getBytes()));
+    Path inner = dir.resolve("twice-inner.tar.gz");
+    Files.write(inner, goGzip("twice", tar));
+    byte[] twice = Files.readAllBytes(GoGzip.gzip(inner, 6));
+    Path l = layout("twice", tar, twice);
+    long tried = seen();
+    run(
+        "skopeo",
+        "copy",
+        "--dest-tls-verify=false",
+        "oci:" + l + ":1",
+        "docker://" + registry + "/recipe/twice:1");
+    // a good image pushed after it is imported after it, on the same thread: once it is listed,
+    // the first push's import was decided
+    byte[] after = Tars.of(Map.of("etc/after", "after the twice\n".repeat(4000).getBytes()));
+    push(layout("after", after, goGzip("after", after)), "recipe/after");
+    assertThat(seen()).as("the outer gzip tried for a recipe").isGreaterThan(tried);
+    assertThat(server.cli("image", "ls").out()).doesNotContain("recipe/twice");
+    pullsBackUnchanged(l, "recipe/twice");
+  }
+
   @Test
   void aLayerNoKnownCompressorReproducesIsKeptWholeAndServedExactly() throws Exception {
     byte[] tar = Tars.of(Map.of("etc/zlib", "made by zlib\n".repeat(5000).getBytes()));

@@ -326,10 +326,10 @@ class RegistryDeleteIT {
    */
   /**
    * An index whose image was deleted by digest first is deleted too (AP4): its DELETE looked up the
-   * image the index describes and answered 404 naming the deleted child, for good.
+   * image the index describes and answered 404 naming the deleted child, for good; then (AR2) it
+   * left the Strata image its push had made, whose name the registry published again.
    */
   @Test
-  @SuppressWarnings("try") // the server serves the registry while it is open
   void anIndexWhoseImageWasDeletedFirstIsDeleted() throws Exception {
     byte[] tar = tar("srv/child", TestData.random(6, 64 << 10));
     byte[] cfg = config(tar);
@@ -354,6 +354,11 @@ class RegistryDeleteIT {
       assertThat(get(registry, "del/ix/manifests/" + ix).statusCode()).isEqualTo(200);
       assertThat(delete(registry, "del/ix/manifests/" + ix)).isEqualTo(202);
       assertThat(get(registry, "del/ix/manifests/" + ix).statusCode()).isEqualTo(404);
+      // the Strata image its push made went with it: the tag is not published again (AR2)
+      assertThat(get(registry, "del/ix/manifests/1").statusCode()).isEqualTo(404);
+      assertThat(get(registry, "del/ix/manifests/" + child).statusCode()).isEqualTo(404);
+      Cli.Result ls = new Cli(s.port()).strata("image", "ls");
+      assertThat(ls.out()).doesNotContain("del/ix");
     }
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.store.digest.Digest;
 import io.strata.store.engine.StopSignal;
+import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
 import io.strata.store.error.StrataException;
 import io.strata.store.gzip.GzipRecipe;
@@ -425,8 +426,8 @@ final class ImageBridge implements AutoCloseable {
 
   /**
    * The id of the Strata image manifest {@code ref} of {@code repo} describes (its config's digest;
-   * for an index, that of the child a push imports), or null for an artifact or an index whose
-   * child is gone.
+   * for an index, that of the child a push imports, found by the child's digest when the child
+   * manifest is gone), or null for an artifact.
    */
   String imageIdOf(String repo, String ref) throws IOException {
     Descriptor d = registry.manifest(repo, ref);
@@ -435,11 +436,17 @@ final class ImageBridge implements AutoCloseable {
       if (doc.children().isEmpty()) {
         return null;
       }
+      Digest child = pick(doc);
       try {
-        d = registry.manifest(repo, pick(doc).toString());
+        d = registry.manifest(repo, child.toString());
       } catch (NotFoundException e) {
-        // its image was deleted by digest before it (AP4): the index describes no image now
-        return null;
+        // its image manifest was deleted by digest before it (AP4): the Strata image a push of the
+        // index made arrived with that manifest, and is still named by it (AR2)
+        try {
+          return images.resolve(repo + "@" + child);
+        } catch (NotFoundException | InvalidArgumentException gone) {
+          return null;
+        }
       }
       doc = RegistryStore.read(registry.manifestBytes(d), d.mediaType(), "manifest");
     }

@@ -55,14 +55,6 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
 
   static final String TAGS = "catalogue/tags/";
 
-  /**
-   * {@code catalogue/manifests/<repository, URL-encoded>@<digest hex>}: the image a manifest a tag
-   * of that repository published belongs to, so that a pull of {@code REPOSITORY@DIGEST} finds it
-   * on every node, and only in that repository (a digest is no key to another repository's images:
-   * AP1).
-   */
-  static final String MANIFESTS = "catalogue/manifests/";
-
   /** How long a fetch waits for the chunks of a published plan to appear in the shared index. */
   private static final long CHUNK_WAIT_MILLIS = 30_000;
 
@@ -201,9 +193,6 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
     // The plan must not name chunks the others cannot read yet.
     chunks.publishToBucket(120_000);
     objects.create(planKey(entry), plan.encode());
-    if (entry.manifest() != null) {
-      objects.create(manifestKey(ImageRef.parse(tag).repository(), entry.manifest()), entry.text());
-    }
     objects.put(TAGS + encode(tag), entry.publishedText());
     LOG.log(
         System.Logger.Level.INFO,
@@ -234,11 +223,6 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
   /** {@link #planKey} without its prefix and suffix: also the key of its reclaimed mark. */
   static String planName(CataloguedImage entry) {
     return hex(entry.id()) + (entry.manifest() == null ? "" : "." + hex(entry.manifest()));
-  }
-
-  /** The key naming manifest {@code digest} as one a tag of {@code repository} published. */
-  static String manifestKey(String repository, String digest) {
-    return MANIFESTS + encode(repository) + "@" + hex(digest);
   }
 
   private static String hex(String digest) {
@@ -325,15 +309,7 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
     }
     int at = ref.indexOf('@');
     if (at > 0) {
-      String digest = ref.substring(at + 1);
-      try {
-        Digest.parse(digest);
-      } catch (InvalidArgumentException e) {
-        return null;
-      }
-      String key = manifestKey(ref.substring(0, at), digest);
-      byte[] b = digest.startsWith("sha256:") ? objects.get(key) : null;
-      return b == null ? null : planKey(CataloguedImage.parse(b, key));
+      return planKeyByDigest(ref.substring(0, at), ref.substring(at + 1));
     }
     String tag;
     try {
@@ -347,6 +323,34 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
     String key = TAGS + encode(tag);
     byte[] b = objects.get(key);
     return b == null ? null : planKey(CataloguedImage.parse(b, key));
+  }
+
+  /**
+   * The plan a tag of {@code repository} in the catalogue names with manifest {@code digest}, or
+   * null: a pull of {@code REPOSITORY@DIGEST} finds an image only while a tag of that repository
+   * names that manifest, as on one node (a digest is no key to another repository's images, AP1;
+   * and a manifest deleted with its tags is not made again from the catalogue, AR3).
+   */
+  private String planKeyByDigest(String repository, String digest) throws IOException {
+    try {
+      ImageRef.parse(repository + ":latest");
+      Digest.parse(digest);
+    } catch (InvalidArgumentException e) {
+      return null;
+    }
+    if (!digest.startsWith("sha256:")) {
+      return null;
+    }
+    List<String> keys = new ArrayList<>();
+    objects.list(TAGS + encode(repository + ":"), (k, size) -> keys.add(k));
+    for (String k : keys) {
+      byte[] b = objects.get(k);
+      CataloguedImage e = b == null ? null : CataloguedImage.parse(b, k);
+      if (e != null && digest.equals(e.manifest())) {
+        return planKey(e);
+      }
+    }
+    return null;
   }
 
   private static boolean isImageId(String ref) {

@@ -204,6 +204,16 @@ class CatalogueTest {
 
     assertThatThrownBy(() -> b.images.resolveFetching("t@" + pushed))
         .isInstanceOf(NotFoundException.class);
+
+    // once no tag of the repository names the manifest (s:2 removed), a node that lacks it does
+    // not make it from the catalogue by its digest (AR3: a deleted manifest came back so)
+    a.images.remove("s:2", x -> false);
+    a.settle();
+    try (Node c = new Node("c")) {
+      assertThatThrownBy(() -> c.images.resolveFetching("s@" + pushed))
+          .isInstanceOf(NotFoundException.class);
+      assertThat(c.images.resolveFetching("s:1")).isEqualTo(id);
+    }
   }
 
   /** What the catalogue's tag object names by {@code tag}. */

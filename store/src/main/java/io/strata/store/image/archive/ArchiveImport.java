@@ -152,6 +152,26 @@ public final class ArchiveImport implements Closeable {
   public record Layers(List<LayerStore.Result> layers, ArrivedAs arrived) {}
 
   /**
+   * The contents of a layer blob kept as a recipe, through {@code stop}: its tar, read as it is.
+   * Contents compressed again (a gzip of a gzip) are no tar: the layer import would decompress them
+   * a second time and record a blob its recipe cannot give back, breaking every export of the image
+   * (AR1); such a layer is refused as a client's runtime would refuse it.
+   */
+  private InputStream plainTar(InputStream contents, String name) throws IOException {
+    InputStream in = new java.io.BufferedInputStream(stop.guard(contents, name), 64 << 10);
+    LayerCompression inner = LayerCompression.detect(in);
+    if (inner != LayerCompression.NONE) {
+      in.close();
+      throw new InvalidArgumentException(
+          name
+              + ": its gzip holds "
+              + inner.name().toLowerCase(java.util.Locale.ROOT)
+              + " data, not a tar (compressed twice)");
+    }
+    return in;
+  }
+
+  /**
    * Makes the layers of {@code image}, each checked against its config's diff_id while it streams,
    * and works out how each of its layer blobs comes back.
    */
@@ -188,7 +208,7 @@ public final class ArchiveImport implements Closeable {
       // a recipe blob's digest was verified when it was stored: its contents are read as they
       // are, without regenerating the gzip (a deflate of the whole layer) only to inflate it
       InputStream uncompressed = src.openUncompressed(blob.name());
-      InputStream plain = uncompressed == null ? null : stop.guard(uncompressed, name);
+      InputStream plain = uncompressed == null ? null : plainTar(uncompressed, name);
       CountingInputStream raw =
           plain != null ? null : new CountingInputStream(stop.guard(src.open(blob.name()), name));
       try (InputStream in = plain != null ? plain : raw) {
