@@ -3,7 +3,6 @@ package io.strata.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.s3.CephS3;
-import io.strata.s3.S3Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,28 +26,25 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class BucketQuotaIT {
   @TempDir Path dir;
-  private final List<StratadProcess> nodes = new ArrayList<>();
-  private S3Settings s3;
+  private Fleet fleet;
 
   @BeforeAll
   static void s3() throws Exception {
     CephS3.ensureRunning();
   }
 
+  @BeforeEach
+  void fleet() {
+    fleet = new Fleet(dir);
+  }
+
   @AfterEach
   void stop() {
-    nodes.forEach(StratadProcess::close);
+    fleet.close();
   }
 
   private StratadProcess node(String name) throws Exception {
-    if (s3 == null) {
-      s3 = CephS3.freshBucket();
-    }
-    StratadProcess p =
-        StratadProcess.launch(dir.resolve("logs"), FleetNode.args(dir.resolve(name), s3));
-    nodes.add(p);
-    assertThat(p.awaitReady()).as("stratad %s started: %s", name, p.stderr()).isTrue();
-    return p;
+    return fleet.start(name);
   }
 
   /** {@code radosgw-admin ARGS} on the tests' Ceph cluster. */
@@ -84,8 +81,13 @@ class BucketQuotaIT {
     StratadProcess pa = node("a");
     Cli a = new Cli(pa.port());
     // Full: no upload of any size fits, as when the bucket's quota is used up.
-    radosgwAdmin("quota", "set", "--quota-scope=bucket", "--bucket=" + s3.bucket(), "--max-size=1");
-    radosgwAdmin("quota", "enable", "--quota-scope=bucket", "--bucket=" + s3.bucket());
+    radosgwAdmin(
+        "quota",
+        "set",
+        "--quota-scope=bucket",
+        "--bucket=" + fleet.bucket().bucket(),
+        "--max-size=1");
+    radosgwAdmin("quota", "enable", "--quota-scope=bucket", "--bucket=" + fleet.bucket().bucket());
 
     // 16 MiB that does not compress: its pack is refused however radosgw counts the bucket.
     Map<String, byte[]> files = new LinkedHashMap<>();
@@ -112,14 +114,14 @@ class BucketQuotaIT {
     Matcher m =
         Pattern.compile(
                 "WARNING .*pack ([0-9a-f]{8}): upload to "
-                    + Pattern.quote(s3.location())
+                    + Pattern.quote(fleet.bucket().location())
                     + " .* PUT packs/\\1\\.pack failed: 403 QuotaExceeded")
             .matcher(refusals(pa).get(0));
     assertThat(m.find()).as("the refusal names bucket, key and code: %s", refusals(pa)).isTrue();
     assertThat(ok(a, "info").out()).containsPattern("pending uploads: +[1-9]");
 
     // Space freed: the packs go up at the next try, and another node exports the same bytes.
-    radosgwAdmin("quota", "disable", "--quota-scope=bucket", "--bucket=" + s3.bucket());
+    radosgwAdmin("quota", "disable", "--quota-scope=bucket", "--bucket=" + fleet.bucket().bucket());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!a.strata("info").out().matches("(?s).*pending uploads: +0 .*")) {
       assertThat(System.nanoTime()).as("uploads finished").isLessThan(deadline);

@@ -4,16 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.s3.CephS3;
 import io.strata.s3.S3ObjectStore;
-import io.strata.s3.S3Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,28 +25,25 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class FleetDamageIT {
   @TempDir Path dir;
-  private final List<StratadProcess> nodes = new ArrayList<>();
-  private S3Settings s3;
+  private Fleet fleet;
 
   @BeforeAll
   static void s3() throws Exception {
     CephS3.ensureRunning();
   }
 
+  @BeforeEach
+  void fleet() {
+    fleet = new Fleet(dir);
+  }
+
   @AfterEach
   void stop() {
-    nodes.forEach(StratadProcess::close);
+    fleet.close();
   }
 
   private Cli node(String name) throws Exception {
-    if (s3 == null) {
-      s3 = CephS3.freshBucket();
-    }
-    StratadProcess p =
-        StratadProcess.launch(dir.resolve("logs"), FleetNode.args(dir.resolve(name), s3));
-    nodes.add(p);
-    assertThat(p.awaitReady()).as("stratad %s started: %s", name, p.stderr()).isTrue();
-    return new Cli(p.port());
+    return new Cli(fleet.start(name).port());
   }
 
   private Path layerTar(String name, int files, int size, long seed) throws Exception {
@@ -78,7 +73,7 @@ class FleetDamageIT {
   /** The pack objects of the bucket with their sizes. */
   private Map<String, Long> bucketPacks() throws Exception {
     Map<String, Long> packs = new LinkedHashMap<>();
-    try (S3ObjectStore o = S3ObjectStore.open(s3)) {
+    try (S3ObjectStore o = S3ObjectStore.open(fleet.bucket())) {
       o.list("packs/", packs::put);
     }
     return packs;
@@ -97,7 +92,7 @@ class FleetDamageIT {
     String key =
         bucketPacks().entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
     byte[] good;
-    try (S3ObjectStore o = S3ObjectStore.open(s3)) {
+    try (S3ObjectStore o = S3ObjectStore.open(fleet.bucket())) {
       good = o.get(key);
       byte[] bad = good.clone();
       bad[bad.length / 2] ^= (byte) 0xff;
@@ -119,7 +114,7 @@ class FleetDamageIT {
     // The owner's fsck finds the bad copy and uploads its good one.
     assertThat(a.strata("fsck").out()).contains("uploaded again");
     awaitUploaded(a);
-    try (S3ObjectStore o = S3ObjectStore.open(s3)) {
+    try (S3ObjectStore o = S3ObjectStore.open(fleet.bucket())) {
       assertThat(o.get(key)).isEqualTo(good);
     }
 
@@ -146,7 +141,7 @@ class FleetDamageIT {
       Thread.sleep(200);
     }
     // A graceful restart writes an index checkpoint that lists them.
-    StratadProcess stopped = nodes.get(1);
+    StratadProcess stopped = fleet.node(1);
     stopped.process().destroy();
     assertThat(stopped.awaitExit()).isNotEqualTo(-1);
     node("c");
@@ -159,7 +154,7 @@ class FleetDamageIT {
     assertThat(bucketPacks().size()).as("packs after gc (%s)", gc).isLessThan(before);
 
     // Killed before any checkpoint that leaves out what the gc deleted.
-    StratadProcess killed = nodes.get(2);
+    StratadProcess killed = fleet.node(2);
     killed.process().destroyForcibly();
     killed.process().onExit().get(30, TimeUnit.SECONDS);
     Cli again = node("c");

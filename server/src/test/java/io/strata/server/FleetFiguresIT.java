@@ -3,7 +3,6 @@ package io.strata.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.s3.CephS3;
-import io.strata.s3.S3Settings;
 import io.strata.server.metrics.Scrape;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,6 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,33 +40,28 @@ class FleetFiguresIT {
           .build();
 
   @TempDir Path dir;
-  private final List<StratadProcess> nodes = new ArrayList<>();
-  private S3Settings s3;
+  private Fleet fleet;
 
   @BeforeAll
   static void s3() throws Exception {
     CephS3.ensureRunning();
   }
 
+  @BeforeEach
+  void fleet() {
+    fleet = new Fleet(dir);
+  }
+
   @AfterEach
   void stop() {
-    nodes.forEach(StratadProcess::close);
+    fleet.close();
   }
 
   /**
    * A node on data root {@code name} of this test's bucket, its metrics on port {@code metrics}.
    */
   private Cli node(String name, int metrics) throws Exception {
-    if (s3 == null) {
-      s3 = CephS3.freshBucket();
-    }
-    StratadProcess p =
-        StratadProcess.launch(
-            dir.resolve("logs"),
-            FleetNode.args(dir.resolve(name), s3, "--metrics", "127.0.0.1:" + metrics));
-    nodes.add(p);
-    assertThat(p.awaitReady()).as("stratad %s started: %s", name, p.stderr()).isTrue();
-    return new Cli(p.port());
+    return new Cli(fleet.start(name, "--metrics", "127.0.0.1:" + metrics).port());
   }
 
   private Path tar(String name) throws Exception {
@@ -164,7 +159,7 @@ class FleetFiguresIT {
                 "fleet gc [0-9]+: removed [0-9]+ unreferenced chunks, dropped ([0-9]+) duplicate"
                     + " copies, repacked [0-9]+ chunks, deleted ([0-9]+) packs: reclaimed ([0-9]+)"
                     + " bytes")
-            .matcher(nodes.get(0).stderr() + nodes.get(0).stdout());
+            .matcher(fleet.node(0).stderr() + fleet.node(0).stdout());
     long[] logged = new long[3];
     int rounds = 0;
     while (round.find()) {

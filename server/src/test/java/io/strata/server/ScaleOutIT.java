@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.strata.s3.CephS3;
 import io.strata.s3.S3ObjectStore;
-import io.strata.s3.S3Settings;
 import io.strata.store.testing.TestData;
 import io.strata.store.testing.Tools;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,36 +30,32 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ScaleOutIT {
   @TempDir Path dir;
-  private final List<StratadProcess> nodes = new ArrayList<>();
-  private S3Settings s3;
+  private Fleet fleet;
 
   @BeforeAll
   static void s3() throws Exception {
     CephS3.ensureRunning();
   }
 
+  @BeforeEach
+  void fleet() {
+    fleet = new Fleet(dir);
+  }
+
   @AfterEach
   void stop() {
-    nodes.forEach(StratadProcess::close);
+    fleet.close();
   }
 
   private Cli node(String name) throws Exception {
-    StratadProcess p = launch(name);
-    assertThat(p.awaitReady()).as("stratad %s started: %s", name, p.stderr()).isTrue();
-    return new Cli(p.port());
+    return new Cli(fleet.start(name).port());
   }
 
   /**
    * Starts a stratad on data root {@code name} of this test's bucket, with {@code more} options.
    */
   private StratadProcess launch(String name, String... more) throws Exception {
-    if (s3 == null) {
-      s3 = CephS3.freshBucket();
-    }
-    StratadProcess p =
-        StratadProcess.launch(dir.resolve("logs"), FleetNode.args(dir.resolve(name), s3, more));
-    nodes.add(p);
-    return p;
+    return fleet.launch(name, more);
   }
 
   /** A layer of text files: {@code files} of about {@code size} bytes each, seeded. */
@@ -95,7 +91,7 @@ class ScaleOutIT {
 
   private long bucketPackBytes() throws Exception {
     long[] total = {0};
-    try (S3ObjectStore o = S3ObjectStore.open(s3)) {
+    try (S3ObjectStore o = S3ObjectStore.open(fleet.bucket())) {
       o.list("packs/", (k, size) -> total[0] += size);
     }
     return total[0];
@@ -113,7 +109,7 @@ class ScaleOutIT {
     String expected = new String(TestData.text(3, 400_000), StandardCharsets.UTF_8);
     assertThat(ok(b, "fs", "web", "cat", "/data/f2.txt").out()).isEqualTo(expected);
     // B made the image from the chunks in the bucket: it uploaded no pack of its own for it.
-    assertThat(ok(b, "info").out()).contains(s3.location());
+    assertThat(ok(b, "info").out()).contains(fleet.bucket().location());
 
     Path exported = dir.resolve("from-c.tar");
     eventually(c, "image", "export", "app:1", "-o", exported.toString());
@@ -456,9 +452,8 @@ class ScaleOutIT {
     ok(solo, "image", "import", big.toString(), "-t", "big:1");
     awaitUploaded(solo);
     long one = bucketPackBytes();
-    nodes.forEach(StratadProcess::close);
-    nodes.clear();
-    s3 = null;
+    fleet.close();
+    fleet = new Fleet(dir); // a bucket of its own
 
     Cli a = node("a");
     Cli b = node("b");
@@ -484,7 +479,7 @@ class ScaleOutIT {
       assertThat(ok(n, "fsck").out()).doesNotContain("damaged");
     }
     // And after a restart, from the index checkpoint and the bucket's alias maps.
-    nodes.get(1).close();
+    fleet.node(1).close();
     Cli b2 = node("b");
     assertFiles(b2, "cb", 16, 8, 700);
     assertThat(ok(b2, "fsck").out()).doesNotContain("damaged");
@@ -587,7 +582,7 @@ class ScaleOutIT {
       rgw("rgw-start");
     }
     assertThat(lookup.exit()).isNotZero();
-    assertThat(lookup.err()).contains(s3.location());
+    assertThat(lookup.err()).contains(fleet.bucket().location());
     eventually(b, "create", "offline:1", "--name", "later");
     assertThat(ok(b, "fs", "later", "cat", "/data/f3.txt").out())
         .isEqualTo(new String(TestData.text(43, 300_000), StandardCharsets.UTF_8));
@@ -597,7 +592,7 @@ class ScaleOutIT {
 
   /** The image id the bucket's catalogue names by {@code tag}, or null. */
   private String catalogued(String tag) throws Exception {
-    try (S3ObjectStore o = S3ObjectStore.open(s3)) {
+    try (S3ObjectStore o = S3ObjectStore.open(fleet.bucket())) {
       byte[] b = o.get("catalogue/tags/" + tag.replace(":", "%3A"));
       return b == null ? null : io.strata.store.image.CataloguedImage.parse(b, tag).id();
     }
@@ -629,7 +624,7 @@ class ScaleOutIT {
     ok(b, "image", "inspect", "gone:1");
     ok(a, "image", "rm", "gone:1");
     awaitCatalogued("gone:1", null);
-    StratadProcess stopped = nodes.get(1);
+    StratadProcess stopped = fleet.node(1);
     stopped.process().destroy();
     assertThat(stopped.awaitExit()).isNotEqualTo(-1);
     Cli b2 = node("b");
@@ -666,7 +661,7 @@ class ScaleOutIT {
     ok(a, "image", "import", tar.toString(), "-t", "kill:1");
     // SIGKILL at once: the import is acknowledged (durable in A's write-ahead packs), its upload
     // and publication may not have happened.
-    StratadProcess killed = nodes.get(0);
+    StratadProcess killed = fleet.node(0);
     killed.process().destroyForcibly();
     killed.process().onExit().get(30, TimeUnit.SECONDS);
     Cli again = node("a");
@@ -695,18 +690,18 @@ class ScaleOutIT {
     Cli.Result stranger = a.strata("gc", "--forget-node", "no-such-node");
     assertThat(stranger.exit()).as("%s", stranger).isEqualTo(4);
 
-    StratadProcess killed = nodes.get(1);
+    StratadProcess killed = fleet.node(1);
     killed.process().destroyForcibly();
     killed.process().onExit().get(30, TimeUnit.SECONDS);
     // B's clock stopped ten minutes ago: its last heartbeat is stale.
-    try (S3ObjectStore o = S3ObjectStore.open(s3)) {
+    try (S3ObjectStore o = S3ObjectStore.open(fleet.bucket())) {
       o.put(
           "locks/nodes/" + gone,
           Long.toString(System.currentTimeMillis() - 600_000).getBytes(StandardCharsets.US_ASCII));
     }
     // B died between uploading a pack and its index segment: a pack in its lease, no segment.
     String orphan;
-    try (S3ObjectStore o = S3ObjectStore.open(s3)) {
+    try (S3ObjectStore o = S3ObjectStore.open(fleet.bucket())) {
       List<String> leases = new ArrayList<>();
       o.list("leases/packs/", (k, size) -> leases.add(k));
       String lease = null;
@@ -725,7 +720,7 @@ class ScaleOutIT {
     assertThat(gc.out()).contains("removed ").doesNotContain("removed 0 unreferenced chunks");
     assertThat(bucketPackBytes()).as("gc: %s", gc).isLessThan(before);
     assertThat(ok(a, "fsck").out()).doesNotContain("damaged");
-    try (S3ObjectStore o = S3ObjectStore.open(s3)) {
+    try (S3ObjectStore o = S3ObjectStore.open(fleet.bucket())) {
       assertThat(o.get(orphan)).as("the forgotten node's pack without a segment").isNull();
     }
 
