@@ -14,6 +14,7 @@ import io.strata.store.engine.Version;
 import io.strata.store.error.ConflictException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.image.WholeLayerBlobs;
+import io.strata.store.image.layer.LayerStore;
 import io.strata.store.registry.RegistryHolds;
 import io.strata.store.registry.StagedBlobs;
 import io.strata.store.tree.NodeCache;
@@ -223,7 +224,9 @@ public final class Engine implements Closeable {
   /**
    * Bytes written into writable snapshots (containers', containerd's active ones), as {@code ps}
    * counts them: what users stored there, which no root's logical size holds (a snapshot's root
-   * counts none), so {@code dedupRatio} fell below 1 when a container wrote new bytes.
+   * counts none), so {@code dedupRatio} fell below 1 when a container wrote new bytes. Not the
+   * image store's layers being built ({@link LayerStore#TMP}): no user wrote them, an import's tree
+   * is not this request's to sync, and a failed build's stays until the next gc.
    */
   private long writtenInWritableSnapshots() throws IOException {
     StorageDriver open;
@@ -237,7 +240,8 @@ public final class Engine implements Closeable {
     List<String> active = new java.util.ArrayList<>();
     d.walk(
         i -> {
-          if (i.kind() == io.strata.store.driver.Kind.ACTIVE) {
+          if (i.kind() == io.strata.store.driver.Kind.ACTIVE
+              && !i.key().startsWith(LayerStore.TMP)) {
             active.add(i.key());
           }
         });

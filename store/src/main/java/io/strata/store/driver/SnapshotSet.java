@@ -9,6 +9,7 @@ import io.strata.store.error.ConflictException;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.error.StorageFullException;
 import io.strata.store.fs.FileLayout;
 import io.strata.store.fs.FileSystemView;
 import io.strata.store.fs.IntentLog;
@@ -18,6 +19,7 @@ import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
 import io.strata.store.tree.CowTree;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -191,9 +193,14 @@ public final class SnapshotSet {
   }
 
   /**
-   * {@link #syncOpen} for a figure about the snapshot ({@link #written}): one whose intent log
-   * could not be replayed is measured from its stored tree rather than refused, so that listings of
-   * every container ({@code strata ps}, {@code system df}) go on working (AL1).
+   * {@link #syncOpen} for a figure about the snapshot ({@link #written}), which must neither fail
+   * nor take the mount's report: one whose intent log could not be replayed is measured from its
+   * stored tree rather than refused, so that listings of every container ({@code strata ps}, {@code
+   * system df}) go on working (AL1); the loss of changes the mount held (a full disk) stays for the
+   * mount's next fsync to report, as a gc's recount leaves it ({@link TreeFileSystem#quiesced}).
+   * Taken here, {@code strata info} failed with it, and failed again on a freed disk while a failed
+   * layer build's snapshot stayed, and the mount's fsync that should have reported it succeeded. A
+   * commit that fails now (the disk still full) leaves the stored tree to be measured.
    */
   private void syncOpenForFigures(String key) throws IOException {
     TreeFileSystem fs;
@@ -201,7 +208,16 @@ public final class SnapshotSet {
       fs = openFileSystem(key);
     }
     if (fs != null) {
-      fs.sync();
+      try {
+        fs.quiesced(() -> {});
+      } catch (IOException | UncheckedIOException | StorageFullException e) {
+        LOG.log(
+            System.Logger.Level.DEBUG,
+            "snapshot {0}: measured from its stored tree; its held changes could not be made"
+                + " durable: {1}",
+            key,
+            e.toString());
+      }
     }
   }
 

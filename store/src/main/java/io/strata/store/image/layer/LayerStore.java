@@ -15,6 +15,7 @@ import io.strata.store.error.ConflictException;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.error.StrataException;
 import io.strata.store.fs.FileSystemView;
 import io.strata.store.ref.Root;
 import io.strata.store.ref.RootChange;
@@ -480,7 +481,8 @@ public final class LayerStore {
 
   /**
    * Removes the snapshots of removed layers that were held when their layers were removed and are
-   * free now (called before each gc); those still held stay for the next.
+   * free now, and those of failed layer builds whose removal failed (called before each gc); those
+   * still held stay for the next.
    */
   public void removeDeferred() throws IOException {
     List<String> keys;
@@ -666,12 +668,31 @@ public final class LayerStore {
       throw e.getCause();
     } finally {
       if (!committed) {
-        try {
-          driver.remove(tmp);
-        } catch (NotFoundException | ConflictException e) {
-          // already gone
-        }
+        removeBuilt(tmp);
       }
+    }
+  }
+
+  /**
+   * Removes the snapshot of a layer build that did not commit; when that fails too (a full disk,
+   * where the build most likely failed first), the first gc removes it ({@link #removeDeferred}).
+   * Thrown from {@link #build}'s finally, the removal's failure hid the build's, and the snapshot
+   * stayed, holding its chunks until a restart.
+   */
+  private void removeBuilt(String tmp) {
+    try {
+      driver.remove(tmp);
+    } catch (NotFoundException | ConflictException e) {
+      // already gone
+    } catch (IOException | UncheckedIOException | StrataException e) {
+      synchronized (deferred) {
+        deferred.add(tmp);
+      }
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "layer build {0}: its snapshot is not removed now ({1}); the first gc removes it",
+          tmp,
+          e.getMessage());
     }
   }
 
