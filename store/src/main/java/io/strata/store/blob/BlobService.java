@@ -9,6 +9,7 @@ import io.strata.store.engine.StopSignal;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
 import io.strata.store.error.NotFoundException;
+import io.strata.store.gzip.GzipExpansion;
 import io.strata.store.gzip.GzipMember;
 import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.gzip.GzipRecipes;
@@ -106,6 +107,7 @@ public final class BlobService {
 
   private final ChunkStore store;
   private final RemovalGuard removalGuard;
+  private final GzipExpansion expansion;
   private final RegenerationStats regeneration = new RegenerationStats();
 
   /** Blobs of {@code store} that {@link #remove} removes whatever relies on them. */
@@ -119,8 +121,17 @@ public final class BlobService {
    * between the guard's look and the removal.
    */
   public BlobService(ChunkStore store, RemovalGuard removalGuard) {
+    this(store, removalGuard, GzipExpansion.fromSystemProperties());
+  }
+
+  /**
+   * As above, the contents of a gzip blob read only within {@code expansion}: past it the blob is
+   * kept whole.
+   */
+  public BlobService(ChunkStore store, RemovalGuard removalGuard, GzipExpansion expansion) {
     this.store = store;
     this.removalGuard = removalGuard;
+    this.expansion = expansion;
   }
 
   /**
@@ -300,13 +311,14 @@ public final class BlobService {
       throws IOException {
     String what = "blob " + (expected == null ? "(a put)" : expected);
     // A replay stores the contents as it goes: a blob no recipe can give back whatever its deflate
-    // data (bytes after the member, a wrong trailer, cut short) is told first, for one inflate.
-    String flaw = GzipMember.flaw(source, header);
+    // data (bytes after the member, a wrong trailer, cut short) is told first, for one inflate,
+    // and so is a gzip bomb, whose inflate stops at the bound.
+    String flaw = GzipMember.flaw(source, header, expansion);
     if (flaw != null) {
       regeneration.keptWhole(header);
       LOG.log(
           System.Logger.Level.INFO,
-          "{0}: gzip that no recipe can give back ({1}); kept whole",
+          "{0}: gzip kept whole, its contents not stored ({1})",
           what,
           flaw);
       return null;

@@ -12,7 +12,8 @@ import java.util.zip.Inflater;
  * CRC-32 and ISIZE are those of the inflated bytes, and nothing after it. A recipe replays exactly
  * that, so a blob that is anything else (trailing bytes, several members, a wrong CRC, cut short)
  * can only be kept whole. Told before a replay stores the blob's contents as chunks: a replay that
- * failed only at the trailer had written them all, for the next gc to take (tester AQ1).
+ * failed only at the trailer had written them all, for the next gc to take (tester AQ1). A gzip
+ * bomb is kept whole too ({@link GzipExpansion}): its contents are not read past the bound.
  */
 public final class GzipMember {
   private static final int TRAILER = 8;
@@ -21,22 +22,25 @@ public final class GzipMember {
 
   /**
    * Null when {@code file} is one well-formed gzip member whose header is {@code header} ({@link
-   * GzipRecipes#header}'s answer); otherwise what is wrong with it, in a few words. Inflates the
-   * whole blob once, in bounded memory.
+   * GzipRecipes#header}'s answer) and whose contents stay within {@code bound}; otherwise what is
+   * wrong with it, in a few words. Inflates the whole blob once (up to the bound), in bounded
+   * memory.
    */
-  public static String flaw(GzipRecipes.Source file, byte[] header) throws IOException {
+  public static String flaw(GzipRecipes.Source file, byte[] header, GzipExpansion bound)
+      throws IOException {
     try (InputStream in = new BufferedInputStream(file.open(), 1 << 16)) {
       in.skipNBytes(header.length);
       Inflater inflater = new Inflater(true);
       try {
-        return flaw(in, inflater, header.length);
+        return flaw(in, inflater, header.length, bound);
       } finally {
         inflater.end();
       }
     }
   }
 
-  private static String flaw(InputStream in, Inflater inflater, long headerLength)
+  private static String flaw(
+      InputStream in, Inflater inflater, long headerLength, GzipExpansion bound)
       throws IOException {
     byte[] input = new byte[1 << 16];
     byte[] output = new byte[1 << 16];
@@ -58,6 +62,15 @@ public final class GzipMember {
         }
         crc.update(output, 0, n);
         inflated += n;
+        if (bound.passed(inflated, inflater.getBytesRead())) {
+          return "its contents pass "
+              + inflated
+              + " bytes from "
+              + inflater.getBytesRead()
+              + " compressed, over "
+              + bound.maxRatio()
+              + " times (strata.import.maxRatio)";
+        }
       }
     } catch (DataFormatException e) {
       return "its deflate data is invalid (" + e.getMessage() + ")";

@@ -9,6 +9,7 @@ import io.strata.store.digest.Digest;
 import io.strata.store.engine.ChunkStore;
 import io.strata.store.error.CorruptDataException;
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.gzip.GzipExpansion;
 import io.strata.store.gzip.GzipRecipe;
 import io.strata.store.gzip.RegeneratedGzipInputStream;
 import io.strata.store.testing.GoGzip;
@@ -197,6 +198,34 @@ class GzipBlobTest {
         e.blobs().remove(d);
         e.chunks().gc();
       }
+    }
+  }
+
+  /**
+   * A gzip bomb is kept whole: its inflate stops once the contents pass the bound ({@link
+   * GzipExpansion}), and no replay reads them; a gzip of the same compressor within the bound is
+   * kept as a recipe. Without the bound a {@code blob put} of a 1 MiB gzip of 1 GiB of zeros
+   * inflated it whole, twice (tester AQ).
+   */
+  @Test
+  void aGzipBombIsKeptWholeItsContentsNotReadPastTheBound() throws Exception {
+    Path zeros = dir.resolve("zeros.tar");
+    Files.write(zeros, new byte[8 << 20]);
+    Path bomb = GoGzip.gzip(zeros, 6);
+    Path fine = GoGzip.gzip(content("fine.tar"), 6);
+    try (Engine e = open()) {
+      BlobService blobs = new BlobService(e.chunks(), d -> {}, new GzipExpansion(100, 1 << 20));
+      Digest b = sha(bomb);
+      blobs.putFile(bomb, b);
+      assertThat(blobs.gzipRecipe(b))
+          .as("8 MiB of zeros from %d bytes: over 100 times", Files.size(bomb))
+          .isNull();
+      try (InputStream in = blobs.open(b, 0, -1)) {
+        assertThat(in.readAllBytes()).isEqualTo(Files.readAllBytes(bomb));
+      }
+      Digest f = sha(fine);
+      blobs.putFile(fine, f);
+      assertThat(blobs.gzipRecipe(f)).as("6 MiB of contents, within the bound").isNotNull();
     }
   }
 

@@ -1,6 +1,7 @@
 package io.strata.store.image.layer;
 
 import io.strata.store.error.InvalidArgumentException;
+import io.strata.store.gzip.GzipExpansion;
 
 /**
  * Bounds on what one layer of an import may expand to, so that a small hostile blob (a gzip bomb, a
@@ -32,11 +33,12 @@ public record ImportLimits(long maxLayerBytes, long maxEntries, long maxRatio, l
 
   /** The defaults, each replaced by its system property when set. */
   public static ImportLimits fromSystemProperties() {
+    GzipExpansion expansion = GzipExpansion.fromSystemProperties();
     return new ImportLimits(
         Long.getLong("strata.import.maxLayerBytes", 64L << 30),
         Long.getLong("strata.import.maxEntries", 4_000_000L),
-        Long.getLong("strata.import.maxRatio", 200L),
-        Long.getLong("strata.import.ratioFloor", 256L << 20));
+        expansion.maxRatio(),
+        expansion.floor());
   }
 
   /**
@@ -51,7 +53,7 @@ public record ImportLimits(long maxLayerBytes, long maxEntries, long maxRatio, l
               + maxLayerBytes
               + " bytes (strata.import.maxLayerBytes)");
     }
-    if (uncompressed > ratioFloor && uncompressed > maxRatio * Math.max(1, compressed)) {
+    if (new GzipExpansion(maxRatio, ratioFloor).passed(uncompressed, compressed)) {
       throw new InvalidArgumentException(
           what
               + ": "
