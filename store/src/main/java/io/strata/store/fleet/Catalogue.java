@@ -148,7 +148,7 @@ public final class Catalogue implements ImageStore.FleetImages, Closeable {
     try {
       t = images.fleetTag(tag);
       if (t.local() != null) {
-        CataloguedImage published = t.unpublished() ? publish(tag, t.local().id()) : null;
+        CataloguedImage published = t.unpublished() ? publish(tag, t.local()) : null;
         if (published != null) {
           images.catalogued(tag, published);
         }

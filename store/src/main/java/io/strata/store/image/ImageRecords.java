@@ -242,21 +242,6 @@ final class ImageRecords {
     return out;
   }
 
-  /**
-   * What tag {@code tag} names here, as the catalogue would hold it: its image and the manifest an
-   * export by the tag gives (null: no such tag).
-   */
-  CataloguedImage asCatalogued(String tag, String id) {
-    if (id == null) {
-      return null;
-    }
-    Root r = chunks.root(ImageRecord.rootName(id));
-    // a tag naming no record is fsck's to report; the catalogue names the image alone then
-    return r == null
-        ? new CataloguedImage(id, null)
-        : asCatalogued(JsonCodec.read(r.payload(), ImageRecord.class, r.name()), tag);
-  }
-
   private static CataloguedImage asCatalogued(ImageRecord image, String tag) {
     Arrival a = image.arrivalFor(tag);
     return new CataloguedImage(image.id(), a == null ? null : a.digest());

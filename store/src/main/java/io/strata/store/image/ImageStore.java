@@ -556,12 +556,13 @@ public final class ImageStore {
   // ---- the fleet's catalogue ----
 
   /**
-   * A tag as this node has it ({@code local}: the image and the manifest it exports by the tag;
-   * null: no such tag here) and as it last knew the fleet's catalogue to have it ({@code
-   * catalogued}: it published the tag or made the image from the catalogue's; null: neither, or it
-   * carried a removal there since).
+   * A tag as this node has it ({@code local}: the id of the image it names; null: no such tag here)
+   * and as it last knew the fleet's catalogue to have it ({@code catalogued}: it published the tag
+   * or made the image from the catalogue's; null: neither, or it carried a removal there since).
+   * The manifest a publication names is the one the export gives when it is published ({@link
+   * #catalogueEntryPlan}).
    */
-  public record FleetTag(String tag, CataloguedImage local, CataloguedImage catalogued) {
+  public record FleetTag(String tag, String local, CataloguedImage catalogued) {
     /**
      * Whether the catalogue lacks what this node did to the tag: a tag made (also again, with a new
      * manifest: an image imported from a plain tar and pushed later), moved or removed. Each write
@@ -573,7 +574,7 @@ public final class ImageStore {
     public boolean unpublished() {
       return local == null
           ? catalogued != null
-          : catalogued == null || !local.id().equals(catalogued.id());
+          : catalogued == null || !local.equals(catalogued.id());
     }
   }
 
@@ -592,12 +593,7 @@ public final class ImageStore {
 
   /** {@code tag} here and in the catalogue as this node knows it ({@link FleetTag}). */
   public FleetTag fleetTag(String tag) {
-    return query(
-        () ->
-            new FleetTag(
-                tag,
-                records.asCatalogued(tag, records.tagged().get(tag)),
-                records.catalogued(tag)));
+    return query(() -> new FleetTag(tag, taggedImage(chunks, tag), records.catalogued(tag)));
   }
 
   /** The tags whose changes here the catalogue lacks ({@link FleetTag#unpublished}). */
@@ -610,7 +606,7 @@ public final class ImageStore {
           names.addAll(marks.keySet());
           List<FleetTag> out = new ArrayList<>();
           for (String t : names) {
-            FleetTag f = new FleetTag(t, records.asCatalogued(t, local.get(t)), marks.get(t));
+            FleetTag f = new FleetTag(t, local.get(t), marks.get(t));
             if (f.unpublished()) {
               out.add(f);
             }
