@@ -25,11 +25,18 @@ final class WriteBuffers {
   private static final int KEEP = 4;
 
   private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
+  private int allocated;
 
   WriteBuffers() {
     for (int i = 0; i < RESERVE; i++) {
       free.push(ByteBuffer.allocateDirect(SIZE));
     }
+    allocated = RESERVE;
+  }
+
+  /** How many buffers this set has allocated. */
+  synchronized int allocated() {
+    return allocated;
   }
 
   /** An empty buffer of {@link #SIZE} bytes. */
@@ -39,7 +46,9 @@ final class WriteBuffers {
       return b;
     }
     try {
-      return ByteBuffer.allocateDirect(SIZE);
+      b = ByteBuffer.allocateDirect(SIZE);
+      allocated++;
+      return b;
     } catch (OutOfMemoryError e) {
       throw new IOException(
           "cannot allocate a pack write buffer of " + SIZE + " bytes: " + e.getMessage(), e);
