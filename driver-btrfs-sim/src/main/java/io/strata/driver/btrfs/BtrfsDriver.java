@@ -199,7 +199,7 @@ public final class BtrfsDriver extends SnapshotSetDriver
    * proportion to the change since the parent.
    */
   public long dataExclusiveBytes(String key) throws IOException {
-    set.fs(key).sync();
+    set.syncForFigures(key);
     Snapshot s = set.get(key);
     ChunkNodeStore nodes = new ChunkNodeStore(context.chunks(), null);
     CowTree after = new CowTree(nodes, context.nodeCache(), s.treeRoot());
@@ -234,7 +234,7 @@ public final class BtrfsDriver extends SnapshotSetDriver
    * every subvolume's tree; changes made meanwhile may or may not be counted.
    */
   public FilesystemDu.Usage filesystemDu(String key) throws IOException {
-    set.fs(key).sync();
+    set.syncForFigures(key);
     Snapshot s = set.get(key);
     RoaringBitmap elsewhere = new RoaringBitmap();
     for (Snapshot o : set.all().values()) {

@@ -176,7 +176,10 @@ public final class SnapshotSet {
    * snapshot's stored tree is all of it; NotFound when there is no such snapshot, Corrupt when its
    * intent log could not be replayed: its stored tree lacks what the log acknowledged, and a
    * commit, copy, diff or export of it would go on without those changes (AK4). Outside this set's
-   * lock: the file system's commits take it too.
+   * lock: the file system's commits take it too. The loss of changes the mount held (a full disk)
+   * is the mount's to report at its next fsync, not this caller's ({@link
+   * TreeFileSystem#quiesced}): the stored tree is what the mount shows since, and a commit of it
+   * took the report, so the program's fsync succeeded after its writes were lost.
    */
   private void syncOpen(String key) throws IOException {
     TreeFileSystem fs;
@@ -188,7 +191,7 @@ public final class SnapshotSet {
       }
     }
     if (fs != null) {
-      fs.sync();
+      fs.quiesced(() -> {});
     }
   }
 
@@ -202,7 +205,7 @@ public final class SnapshotSet {
    * layer build's snapshot stayed, and the mount's fsync that should have reported it succeeded. A
    * commit that fails now (the disk still full) leaves the stored tree to be measured.
    */
-  private void syncOpenForFigures(String key) throws IOException {
+  public void syncForFigures(String key) throws IOException {
     TreeFileSystem fs;
     synchronized (this) {
       fs = openFileSystem(key);
@@ -559,7 +562,7 @@ public final class SnapshotSet {
    * the changed files in the parent).
    */
   public long written(String key) throws IOException {
-    syncOpenForFigures(key);
+    syncForFigures(key);
     Snapshot s;
     TreeFileSystem newer;
     TreeFileSystem older;

@@ -67,6 +67,30 @@ class FiguresOnFullDiskTest {
     }
   }
 
+  /**
+   * A copy of the snapshot (what {@code strata commit} of a running container makes) after its
+   * mount lost held writes: the copy is of the stored tree, which the mount shows since, and the
+   * report stays for the mount. The copy's sync took it, and the program's fsync succeeded.
+   */
+  @Test
+  void aCopyAfterALossLeavesTheReportForTheMount() throws Exception {
+    FaultFileSystem disk = FaultFileSystem.create(CrashModel.JOURNALED, 1);
+    try (DriverFixture fixture =
+        new DriverFixture(disk.root(), BlockTestDriver.PROVIDER, FaultStore.OPTIONS)) {
+      StorageDriver driver = fixture.driver();
+      FileSystemView fs = holdingAWrite(driver);
+      disk.diskBudget(disk.usedBytes());
+      ((Recountable) driver).recount();
+      disk.diskBudget(Long.MAX_VALUE);
+
+      driver.frozenView("copy", "c");
+      FileSystemView copy = driver.fs("copy");
+      assertThat(copy.exists("/durable")).isTrue();
+      assertThat(copy.exists("/held")).isFalse();
+      assertThatThrownBy(fs::sync).isInstanceOf(HeldChangesLost.class);
+    }
+  }
+
   /** Snapshot {@code c} with {@value #DURABLE} durable bytes and a write its mount holds. */
   private static FileSystemView holdingAWrite(StorageDriver driver) throws Exception {
     driver.prepare("c", null, Map.of());
