@@ -264,7 +264,9 @@ final class ServerStream {
       // not name either.
       String os = t instanceof UncheckedIOException u ? u.getCause().getMessage() : message;
       long usable = usableSpace(dataRoot);
-      dataRootFull = usable < ELSEWHERE;
+      // A cause that names the data root met its disk (an unmount reporting writes a full disk took
+      // earlier, since freed: tester AS6 was told of a bind mount the container did not have).
+      dataRootFull = usable < ELSEWHERE || os.contains("data root " + dataRoot + ":");
       message =
           dataRootFull
               ? label + ": data root " + dataRoot + ": the disk is full (" + os + ")"

@@ -64,6 +64,9 @@ final class RecipeJobs implements AutoCloseable {
   /** How long after its first failure a job is tried again (after the second: twice that). */
   static final Duration RETRY_DELAY = Duration.ofSeconds(10);
 
+  /** A job that met a full disk is tried again this many retry delays later (a minute). */
+  static final int FULL_DISK_DELAYS = 6;
+
   /** What a job does with its staged blob: {@link RegistryStore#storeStaged} (tests fail it). */
   interface Step {
     void store(Digest d) throws IOException;
@@ -76,6 +79,9 @@ final class RecipeJobs implements AutoCloseable {
   private volatile Consumer<Digest> settled = d -> {};
   private volatile BiConsumer<Digest, String> gaveUp = (d, why) -> {};
   private volatile Consumer<String> diskFull = why -> {};
+  // blobs whose jobs wait for room on a full disk: said once at WARNING
+  private final java.util.Set<Digest> waitingForRoom =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * Jobs for {@code store}'s staged blobs; {@link #resume} queues those a previous run left. {@code
@@ -143,8 +149,20 @@ final class RecipeJobs implements AutoCloseable {
       if (Failures.diskFull(e)) {
         // what holds disk for speed gives it back before the next attempt
         diskFull.accept("blob " + d + ": its recipe job met a full disk: " + e.getMessage());
-      }
-      if (attempt < ATTEMPTS) {
+        // Not counted: tried again until there is room, as a manifest's import is; after three
+        // tries the blob stayed staged, a second copy of the layer on the full disk, until a
+        // restart (tester AS7).
+        Duration delay = retryDelay.multipliedBy(FULL_DISK_DELAYS);
+        boolean first = waitingForRoom.add(d);
+        LOG.log(
+            first ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+            "blob {0}: its recipe job met a full disk, tried again every {1} s until there is"
+                + " room: {2}",
+            d,
+            delay.toSeconds(),
+            e.toString());
+        again = retry(d, attempt, delay);
+      } else if (attempt < ATTEMPTS) {
         Duration delay = retryDelay.multipliedBy(attempt);
         LOG.log(
             System.Logger.Level.WARNING,
@@ -170,6 +188,7 @@ final class RecipeJobs implements AutoCloseable {
     } finally {
       if (!again) {
         pending.decrementAndGet();
+        waitingForRoom.remove(d);
       }
     }
   }

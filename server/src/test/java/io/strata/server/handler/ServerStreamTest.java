@@ -219,6 +219,27 @@ class ServerStreamTest {
   }
 
   /**
+   * A full disk the cause says was the data root's (writes it took, reported after it was freed)
+   * names the data root, not a bind mount's file system (tester AS6).
+   */
+  @Test
+  void aFullDataRootReportedAfterItWasFreedNamesTheDataRoot() throws Exception {
+    dataRoot = roomy;
+    SentFrames.Sent answer =
+        answerToAFailingUpload(
+            new java.io.UncheckedIOException(
+                new java.io.IOException(
+                    "mount /mnt/c: changes held since the last sync were lost: data root "
+                        + roomy
+                        + ": the disk is full",
+                    new java.io.IOException("No space left on device"))));
+    assertThat(answer.status()).isEqualTo(Status.STORAGE_FULL);
+    assertThat(answer.body())
+        .contains("blob.put: data root " + roomy + ": the disk is full (mount /mnt/c")
+        .doesNotContain("bind mount");
+  }
+
+  /**
    * A failure whose answer cannot be made (its message throws, as a missing class or an exhausted
    * heap makes the error path itself fail) still answers the client: it used to wait forever.
    */

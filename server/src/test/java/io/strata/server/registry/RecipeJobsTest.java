@@ -219,6 +219,38 @@ class RecipeJobsTest {
     assertThat(full.get(0)).contains("blob " + layer).contains("full disk");
   }
 
+  /**
+   * A job that meets a full disk more often than its attempts is tried again until there is room,
+   * and stores the blob then (tester AS7: it stayed staged, a second copy of the layer on the full
+   * disk, until a restart).
+   */
+  @Test
+  void aJobOnAFullDiskIsTriedAgainUntilThereIsRoom() throws Exception {
+    Digest layer = stagedLayer();
+    AtomicInteger attempts = new AtomicInteger();
+    jobs =
+        new RecipeJobs(
+            registry,
+            d -> {
+              if (attempts.incrementAndGet() <= RecipeJobs.ATTEMPTS + 2) {
+                throw new IOException("No space left on device");
+              }
+              registry.storeStaged(d, new io.strata.store.engine.StopSignal());
+            },
+            Duration.ofMillis(20));
+    List<String> gaveUp = new CopyOnWriteArrayList<>();
+    CompletableFuture<Digest> settled = new CompletableFuture<>();
+    jobs.onGaveUp((d, why) -> gaveUp.add(why));
+    jobs.onSettled(settled::complete);
+    jobs.submit(layer);
+
+    assertThat(settled.get(30, TimeUnit.SECONDS)).isEqualTo(layer);
+    assertThat(attempts).hasValue(RecipeJobs.ATTEMPTS + 3);
+    assertThat(gaveUp).isEmpty();
+    assertThat(registry.gzipRecipe(layer)).as("stored as a recipe").isNotNull();
+    awaitNoPending(jobs);
+  }
+
   @Test
   void aJobThatFailsEveryTimeGivesUpAfterItsAttemptsSayingWhy() throws Exception {
     Digest layer = stagedLayer();

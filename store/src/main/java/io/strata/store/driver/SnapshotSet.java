@@ -836,6 +836,22 @@ public final class SnapshotSet {
       }
       Files.deleteIfExists(file);
     } catch (IOException e) {
+      if (metFullDisk(e)) {
+        // Not the log's fault: the next open tries again, once there is room (tester AS5: the
+        // snapshot stayed refused after space was freed, and the message said only to give the
+        // acknowledged changes up or restart).
+        String why =
+            "snapshot "
+                + key
+                + ": its intent log "
+                + file
+                + " holds changes an fsync acknowledged, and replaying them needs room the disk"
+                + " does not have ("
+                + e.getMessage()
+                + "); the log is kept: free space and open the snapshot again";
+        LOG.log(System.Logger.Level.WARNING, why);
+        throw new StorageFullException(why, e);
+      }
       String why =
           "snapshot "
               + key
@@ -852,6 +868,16 @@ public final class SnapshotSet {
       }
       throw new CorruptDataException(why, file.toString(), e);
     }
+  }
+
+  /** Whether {@code e} came of a full disk (the store's or the OS's words for it). */
+  private static boolean metFullDisk(Throwable e) {
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof StorageFullException) {
+        return true;
+      }
+    }
+    return DiskFull.causedBy(e);
   }
 
   /**
@@ -880,6 +906,8 @@ public final class SnapshotSet {
           fs(key);
         } catch (CorruptDataException e) {
           // said in the log by fs(), and at every open of the snapshot
+        } catch (StorageFullException e) {
+          // said in the log by fs(); the next open of the snapshot replays it, given room
         }
       }
     } catch (IOException e) {

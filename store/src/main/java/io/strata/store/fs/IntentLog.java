@@ -122,6 +122,24 @@ public final class IntentLog implements Closeable {
     return !overflowed && base != null && next + HEADER + held.size() <= MAX_FILE;
   }
 
+  /**
+   * Whether the file holds batches acknowledged since the last {@link #restart}: changes an fsync
+   * made durable here alone, which a rollback of the tree must not take (they are applied again
+   * from the file, {@link LoggedChanges}).
+   */
+  public boolean acknowledged() {
+    return sequence > 0;
+  }
+
+  /**
+   * Drops the records held and not written, which a rollback of the tree took, keeping the
+   * acknowledged batches and the root they start from; what is held next follows them.
+   */
+  public void dropHeld() {
+    held = new HeldRecords();
+    overflowed = false;
+  }
+
   /** Whether records are held that {@link #force} has not written. */
   public boolean holdsRecords() {
     return held.size() > 0;

@@ -112,6 +112,10 @@ public final class TreeFileSystem implements FileSystemView {
   private HeldChangesLost lostHeld;
   // where held changes go at an fsync (syncLogged); null: every fsync commits the tree
   private IntentLog intentLog;
+  // acknowledged changes of the intent log a rollback could not apply again (a full disk): every
+  // change and commit tries again first, and fails while they cannot be (see #afterRollback)
+  private IOException unapplied;
+  private boolean reapplying;
   // set while a change runs, so that a change made of others is logged once, as itself
   private boolean inChange;
   private boolean replaying;
@@ -396,17 +400,18 @@ public final class TreeFileSystem implements FileSystemView {
   private void commitWithAccessTimes() throws IOException {
     boolean accessTimesOnly = !tree.changing();
     Map<Long, Long> taken = Map.of();
+    checkApplied();
     try {
       taken = writeAccessTimes();
       tree.commit();
       restartLog();
     } catch (IOException | RuntimeException e) {
       tree.rollback();
-      restartLog();
       if (DiskFull.causedBy(e)) {
         // What could not be written would fail every later commit, a removal's too (G6).
         tree.chunks().abandonUnwritable();
       }
+      afterRollback();
       if (accessTimesOnly) {
         LOG.log(
             System.Logger.Level.DEBUG, "access times of {0} reads dropped: {1}", taken.size(), e);
@@ -550,6 +555,9 @@ public final class TreeFileSystem implements FileSystemView {
           if (readOnly) {
             throw new ConflictException("this snapshot is read-only");
           }
+          if (!inChange) {
+            checkApplied();
+          }
           boolean logged = defer && intentLog != null && !replaying && !inChange;
           boolean outer = !inChange;
           inChange = true;
@@ -621,7 +629,11 @@ public final class TreeFileSystem implements FileSystemView {
   public void syncLogged() throws IOException {
     exclusively(
         () -> {
-          if (intentLog == null || !defer || lostHeld != null || !intentLog.canForce()) {
+          if (intentLog == null
+              || !defer
+              || lostHeld != null
+              || unapplied != null
+              || !intentLog.canForce()) {
             sync();
             return;
           }
@@ -710,17 +722,100 @@ public final class TreeFileSystem implements FileSystemView {
     }
     boolean held = defer && tree.changing();
     tree.rollback();
-    restartLog();
+    if (DiskFull.causedBy(e)) {
+      tree.chunks().abandonUnwritable();
+    }
+    afterRollback();
     if (held) {
       LOG.log(
           System.Logger.Level.WARNING,
-          "a change failed after it stored part of itself; the changes held since the last sync"
+          "a change failed after it stored part of itself; the changes held since the last fsync"
               + " are dropped with it: {0}",
           e.toString());
       lostHeld = new HeldChangesLost(e);
     }
-    if (DiskFull.causedBy(e)) {
-      tree.chunks().abandonUnwritable();
+  }
+
+  /**
+   * After the tree was rolled back to its committed root (a commit or a change failed): the intent
+   * log starts over on that root, unless it holds batches an fsync acknowledged, which stay in it
+   * and are applied to the tree again from it. Restarting the log took them: a file an fsync had
+   * acknowledged vanished from the mount, and from the store at the next commit or crash, when a
+   * later write or a commit met a full disk (tester AS1). When they cannot be applied now (the disk
+   * too full to store their bytes again) the log keeps them, a restart replays them, and every
+   * change and commit here tries again first and fails until they are: a commit of the tree without
+   * them would make their loss durable.
+   */
+  private void afterRollback() {
+    if (reapplying) {
+      return; // the reapply that failed says so
+    }
+    if (intentLog == null || !intentLog.acknowledged()) {
+      restartLog();
+      return;
+    }
+    intentLog.dropHeld();
+    reapplyAcknowledged();
+  }
+
+  /** Applies the intent log's acknowledged batches to the rolled-back tree, held as before. */
+  private void reapplyAcknowledged() {
+    reapplying = true;
+    try {
+      LoggedChanges acknowledged = LoggedChanges.read(intentLog.file(), tree.committedRoot());
+      boolean was = replaying;
+      replaying = true;
+      try {
+        acknowledged.forEach(r -> IntentRecords.replay(this, r));
+      } finally {
+        replaying = was;
+      }
+      if (unapplied != null) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "intent log {0}: its {1} acknowledged changes are applied again",
+            intentLog.file(),
+            acknowledged.count());
+      }
+      unapplied = null;
+    } catch (IOException | RuntimeException e) {
+      tree.rollback();
+      if (DiskFull.causedBy(e)) {
+        tree.chunks().abandonUnwritable();
+      }
+      if (unapplied == null) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "intent log {0}: the changes an fsync acknowledged cannot be applied again after a"
+                + " failed commit ({1}); the log keeps them, and changes here fail until they are"
+                + " applied (once there is room) or replayed at the next start",
+            intentLog.file(),
+            e.toString());
+      }
+      unapplied =
+          new IOException(
+              "changes an fsync acknowledged cannot be applied again after a failed commit ("
+                  + e.getMessage()
+                  + "); the intent log "
+                  + intentLog.file()
+                  + " keeps them",
+              e);
+    } finally {
+      reapplying = false;
+    }
+  }
+
+  /**
+   * Throws while acknowledged changes a rollback took are not applied again (see {@link
+   * #afterRollback}), after trying once more.
+   */
+  private void checkApplied() throws IOException {
+    if (unapplied == null || reapplying) {
+      return;
+    }
+    reapplyAcknowledged();
+    if (unapplied != null) {
+      throw new IOException(unapplied.getMessage(), unapplied.getCause());
     }
   }
 
@@ -778,6 +873,7 @@ public final class TreeFileSystem implements FileSystemView {
         lock.writeLock(),
         () -> {
           tree.rollback();
+          unapplied = null; // given up with the rest
           restartLog();
           return null;
         });
