@@ -105,7 +105,15 @@ class AcknowledgedOnFullDiskTest {
       assertThatThrownBy(() -> fixture.driver().fs("c"))
           .isInstanceOf(StorageFullException.class)
           .hasMessageContaining("free space and open the snapshot again");
+      assertThatThrownBy(() -> fixture.driver().frozenView("copy", "c"))
+          .as("a commit without the changes the log waits to replay (AT2)")
+          .isInstanceOf(StorageFullException.class);
       disk.diskBudget(Long.MAX_VALUE);
+      fixture.driver().frozenView("copy", "c");
+      byte[] copied = new byte[data.length];
+      assertThat(fixture.driver().fs("copy").read("/data", 0, copied, 0, copied.length))
+          .isEqualTo(data.length);
+      assertThat(copied).isEqualTo(data);
       FileSystemView after = fixture.driver().fs("c");
       byte[] back = new byte[data.length];
       assertThat(after.read("/data", 0, back, 0, back.length)).isEqualTo(data.length);

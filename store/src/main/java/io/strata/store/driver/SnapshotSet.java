@@ -183,12 +183,20 @@ public final class SnapshotSet {
    */
   private void syncOpen(String key) throws IOException {
     TreeFileSystem fs;
+    boolean logWaiting;
     synchronized (this) {
       fs = openFileSystem(key);
       String refused = unreplayable.get(key);
       if (refused != null) {
         throw new CorruptDataException(refused, intentLogFile(key).toString());
       }
+      logWaiting = fs == null && intentDir != null && Files.exists(intentLogFile(key));
+    }
+    if (logWaiting) {
+      // A log a start could not replay (a full disk) waits for the next open: open it now, which
+      // replays it or fails saying why; the stored tree alone lacks what it acknowledged (AT2: a
+      // commit after such a start made an image without those changes).
+      fs = (TreeFileSystem) fs(key);
     }
     if (fs != null) {
       fs.quiesced(() -> {});

@@ -99,7 +99,17 @@ final class TreeFileData implements FileData {
     ChunkAccess chunks = tree.chunks();
     ChunkStore.Stored s = chunks.putChunk(tree.session(), b, off, len, compression);
     tree.dataAdded(s.id());
-    return chunks.digest(s.id());
+    Digest d = chunks.digest(s.id());
+    if (d == null) {
+      // The chunk this write shared was given up meanwhile by another write that failed (a full
+      // disk): a failure of this write to retry, not an extent naming no chunk (AT1: a
+      // NullPointerException far from here).
+      throw new IOException(
+          "inode "
+              + ino
+              + ": a chunk of this write was given up by a write that failed meanwhile; retry");
+    }
+    return d;
   }
 
   @Override

@@ -212,6 +212,7 @@ public final class TreeFileSystem implements FileSystemView {
         () -> {
           tree.reload(root);
           access.clear();
+          unapplied = null; // given up with the tree replaced
           restartLog();
           return null;
         });
@@ -677,13 +678,15 @@ public final class TreeFileSystem implements FileSystemView {
             tree.rollback();
             restartLog();
             throw new IOException(
-                "change "
-                    + (done[0] + 1)
-                    + " of "
-                    + changes.count()
-                    + " ("
-                    + current[0]
-                    + ") could not be made again: "
+                (done[0] == changes.count()
+                        ? "the commit of its " + done[0] + " replayed changes failed: "
+                        : "change "
+                            + (done[0] + 1)
+                            + " of "
+                            + changes.count()
+                            + " ("
+                            + current[0]
+                            + ") could not be made again: ")
                     + e.getMessage(),
                 e);
           } finally {
