@@ -38,15 +38,17 @@ class AcknowledgedOnFullDiskTest {
 
       disk.failWhen(op -> op.kind().mutating(), IoError.ENOSPC); // the disk fills
       byte[] big = TestData.random(3, 4 << 20);
+      // the write fails on the full disk, or as one to retry when the chunk it shared went with
+      // its own failed group first (a race with the pack's background writer)
       assertThatThrownBy(() -> fs.write("/big", 0, big, 0, big.length))
-          .hasMessageContaining("disk is full");
+          .hasMessageMatching("(?s).*(disk is full|given up by a write that failed meanwhile).*");
       disk.clearFaults(); // and is freed
 
       fs.write("/after", 0, LINE, 0, LINE.length);
       assertThat(contents(fs, "/log")).as("in the mount").isEqualTo(LINE);
       try {
         fs.sync();
-      } catch (java.io.IOException lost) {
+      } catch (java.io.IOException | RuntimeException lost) {
         // the held big write is reported lost; the acknowledged line is not part of that
       }
       FileSystemView reopened = fixture.reopen().fs("c");
